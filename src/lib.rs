@@ -1,2 +1,7 @@
 //! jijiao (继教): continuing-education records of Hunan's professional technical personnel.
+//!
+//! Layers (spec/ARCHITECTURE.md): `domain` ← `store` ← `service` ← `cli`/`tui`; `import` and
+//! `print` sit beside the service.
+pub mod domain;
+pub mod i18n;
 pub mod import;

@@ -1,0 +1,21 @@
+//! The rules of DOMAIN.md as plain types and pure functions: no SQL, no terminal, no clock.
+
+pub mod certificate;
+pub mod dates;
+pub mod entry;
+pub mod filing;
+pub mod form;
+pub mod hours;
+pub mod id_number;
+pub mod person;
+pub mod policy;
+pub mod text;
+pub mod verification;
+
+pub use entry::{Entry, EntryState};
+pub use filing::{FilingFacts, FilingStatus, Recognition};
+pub use form::{AssessmentResult, Category, Checklist, Form};
+pub use hours::Hours;
+pub use id_number::IdNumber;
+pub use person::{Office, Person, TitleLevel, UnitKind};
+pub use policy::YearPolicy;
