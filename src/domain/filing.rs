@@ -15,6 +15,45 @@ vocabulary! {
     }
 }
 
+/// R4.2 A programme filing as attachment 3 lays it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filing {
+    pub filing_no: String,
+    pub name: String,
+    pub category: Category,
+    pub applicant_unit: String,
+    pub institution: String,
+    pub address: String,
+    pub post_code: String,
+    pub email: String,
+    pub head: String,
+    pub head_post: String,
+    pub head_phone: String,
+    pub contact: String,
+    pub contact_post: String,
+    pub contact_phone: String,
+    pub place: String,
+    pub trainees: String,
+    /// Long free text (培训方案).
+    pub programme: String,
+    /// Long free text (培训计划).
+    pub schedule: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub status: FilingStatus,
+    pub approved_on: Option<NaiveDate>,
+}
+
+impl Filing {
+    pub fn facts(&self) -> FilingFacts {
+        FilingFacts {
+            category: self.category,
+            status: self.status,
+            approved_on: self.approved_on,
+        }
+    }
+}
+
 /// What recognition needs to know of the filing an entry links to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilingFacts {

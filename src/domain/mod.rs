@@ -13,7 +13,7 @@ pub mod text;
 pub mod verification;
 
 pub use entry::{Entry, EntryState};
-pub use filing::{FilingFacts, FilingStatus, Recognition};
+pub use filing::{Filing, FilingFacts, FilingStatus, Recognition};
 pub use form::{AssessmentResult, Category, Checklist, Form};
 pub use hours::Hours;
 pub use id_number::IdNumber;

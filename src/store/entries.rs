@@ -1,0 +1,220 @@
+//! Training entries (R5) and the evidence received for them (R3).
+
+use std::collections::BTreeSet;
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use serde_json::json;
+
+use super::Result;
+use super::filings::date;
+use crate::domain::{
+    AssessmentResult, Category, Entry, EntryState, FilingFacts, FilingStatus, Form, Hours,
+};
+
+/// An entry to be written, with what links it to the rest of the database.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    pub person_id: i64,
+    pub entry: Entry,
+    pub filing_id: Option<i64>,
+    pub batch_id: Option<i64>,
+}
+
+fn conversion(what: &str, v: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what} {v}").into(),
+    )
+}
+
+fn vocab<T>(r: &Row<'_>, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    parse(&s).ok_or_else(|| conversion("code", &s))
+}
+
+/// Columns of `entries e` read by [`entry_from_row`], starting at index 0.
+const ENTRY_COLUMNS: &str = "e.year, e.category, e.form, e.content, e.provider, e.start_date,
+    e.end_date, e.hours_tenths, e.result, e.state, e.migrated";
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        year: r.get(0)?,
+        category: vocab(r, 1, Category::parse)?,
+        form: vocab(r, 2, Form::parse)?,
+        content: r.get(3)?,
+        provider: r.get(4)?,
+        start_date: date(r, 5)?,
+        end_date: date(r, 6)?,
+        hours: Hours::from_tenths(r.get(7)?),
+        result: vocab(r, 8, AssessmentResult::parse)?,
+        state: vocab(r, 9, EntryState::parse)?,
+        migrated: r.get(10)?,
+    })
+}
+
+/// The entry already recorded for this person and this training (the natural key), so that a
+/// re-imported roster adds nothing.
+pub fn find_same(tx: &Connection, e: &NewEntry) -> Result<Option<(i64, EntryState)>> {
+    let x = &e.entry;
+    Ok(tx
+        .prepare_cached(
+            "SELECT id, state FROM entries
+             WHERE person_id = ?1 AND category = ?2 AND form = ?3 AND start_date = ?4
+               AND end_date = ?5 AND hours_tenths = ?6 AND content = ?7 AND provider = ?8",
+        )?
+        .query_row(
+            params![
+                e.person_id,
+                x.category.code(),
+                x.form.code(),
+                x.start_date.to_string(),
+                x.end_date.to_string(),
+                x.hours.tenths(),
+                x.content,
+                x.provider
+            ],
+            |r| Ok((r.get(0)?, vocab(r, 1, EntryState::parse)?)),
+        )
+        .optional()?)
+}
+
+pub fn insert(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result<i64> {
+    let x = &e.entry;
+    let registered = x.state == EntryState::Registered;
+    tx.prepare_cached(
+        "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
+             end_date, hours_tenths, result, filing_id, state, migrated, batch_id,
+             registered_by, registered_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?16)",
+    )?
+    .execute(params![
+        e.person_id,
+        x.year,
+        x.category.code(),
+        x.form.code(),
+        x.content,
+        x.provider,
+        x.start_date.to_string(),
+        x.end_date.to_string(),
+        x.hours.tenths(),
+        x.result.code(),
+        e.filing_id,
+        x.state.code(),
+        x.migrated,
+        e.batch_id,
+        registered.then_some(by),
+        now
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Mark evidence received; returns how many codes were new.
+pub fn add_evidence(
+    tx: &Transaction<'_>,
+    entry_id: i64,
+    codes: &BTreeSet<String>,
+    by: &str,
+    now: &str,
+) -> Result<usize> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO entry_evidence (entry_id, code, received_by, received_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut added = 0;
+    for code in codes {
+        added += stmt.execute(params![entry_id, code, by, now])?;
+    }
+    Ok(added)
+}
+
+pub fn evidence(conn: &Connection, entry_id: i64) -> Result<BTreeSet<String>> {
+    let mut stmt = conn.prepare_cached("SELECT code FROM entry_evidence WHERE entry_id = ?1")?;
+    let codes = stmt
+        .query_map([entry_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<BTreeSet<String>>>()?;
+    Ok(codes)
+}
+
+pub fn set_state(tx: &Transaction<'_>, entry_id: i64, state: EntryState, now: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE entries SET state = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![entry_id, state.code(), now])?;
+    Ok(())
+}
+
+/// A person's entries in `from..=to` with the filing each links to: what verification needs.
+pub fn for_person(
+    conn: &Connection,
+    person_id: i64,
+    from: i32,
+    to: i32,
+) -> Result<Vec<(i64, Entry, Option<FilingFacts>)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS}, e.id, f.category, f.status, f.approved_on
+         FROM entries e LEFT JOIN filings f ON f.id = e.filing_id
+         WHERE e.person_id = ?1 AND e.year BETWEEN ?2 AND ?3
+         ORDER BY e.year, e.start_date, e.id"
+    ))?;
+    let rows = stmt
+        .query_map(params![person_id, from, to], |r| {
+            let entry = entry_from_row(r)?;
+            let id: i64 = r.get(11)?;
+            let category: Option<String> = r.get(12)?;
+            let facts = match category {
+                None => None,
+                Some(c) => Some(FilingFacts {
+                    category: Category::parse(&c).ok_or_else(|| conversion("category", &c))?,
+                    status: vocab(r, 13, FilingStatus::parse)?,
+                    approved_on: r
+                        .get::<_, Option<String>>(14)?
+                        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),
+                }),
+            };
+            Ok((id, entry, facts))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn to_json(e: &NewEntry) -> String {
+    let x = &e.entry;
+    json!({
+        "person_id": e.person_id,
+        "year": x.year,
+        "category": x.category.code(),
+        "form": x.form.code(),
+        "content": x.content,
+        "provider": x.provider,
+        "start_date": x.start_date.to_string(),
+        "end_date": x.end_date.to_string(),
+        "hours": x.hours.to_string(),
+        "result": x.result.code(),
+        "state": x.state.code(),
+        "migrated": x.migrated,
+        "filing_id": e.filing_id,
+        "batch_id": e.batch_id,
+    })
+    .to_string()
+}
+
+/// Record an import batch (the review queue groups entries by it).
+pub fn insert_batch(
+    tx: &Transaction<'_>,
+    kind: &str,
+    source: &str,
+    sha256: &str,
+    rows: usize,
+    by: &str,
+    now: &str,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO import_batches (kind, source, sha256, rows, made_by, made_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![kind, source, sha256, rows as i64, by, now])?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?)
+}

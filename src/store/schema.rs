@@ -1,0 +1,195 @@
+//! Versioned migrations. `PRAGMA user_version` holds the number of migrations applied; a
+//! database made by an older jijiao is brought up to date in place when it is opened. Append new
+//! migrations at the end; never edit one that has shipped.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: reference data, people, filings, entries, evidence, findings, the audit trail.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- R1.4 the 14 divisions and the provincial office.
+CREATE TABLE offices (
+    code  TEXT PRIMARY KEY,
+    name  TEXT NOT NULL UNIQUE,
+    short TEXT NOT NULL UNIQUE,
+    kind  TEXT NOT NULL CHECK (kind IN ('city', 'province'))
+);
+
+-- R4.1 attachment 2: bases of continuing education; one row per contact line.
+CREATE TABLE bases (
+    id      INTEGER PRIMARY KEY,
+    seq     INTEGER NOT NULL,
+    name    TEXT NOT NULL,
+    level   TEXT NOT NULL,
+    address TEXT NOT NULL,
+    modes   TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    phones  TEXT NOT NULL,
+    note    TEXT NOT NULL DEFAULT '',
+    UNIQUE (seq, modes, contact)
+);
+
+-- R3 forms and their checklists (R3.7: data, so a bureau can add an item).
+CREATE TABLE forms (
+    code      TEXT PRIMARY KEY,
+    zh        TEXT NOT NULL UNIQUE,
+    en        TEXT NOT NULL,
+    checklist TEXT NOT NULL
+);
+
+CREATE TABLE evidence_items (
+    checklist TEXT NOT NULL,
+    item      INTEGER NOT NULL,
+    code      TEXT NOT NULL,
+    zh        TEXT NOT NULL,
+    en        TEXT NOT NULL,
+    PRIMARY KEY (checklist, code)
+);
+
+-- R2.2, R6.3 yearly policy.
+CREATE TABLE policies (
+    year                   INTEGER PRIMARY KEY,
+    public_min_tenths      INTEGER NOT NULL CHECK (public_min_tenths >= 0),
+    professional_min_tenths INTEGER NOT NULL CHECK (professional_min_tenths >= 0),
+    total_min_tenths       INTEGER NOT NULL CHECK (total_min_tenths >= 0),
+    theme                  TEXT NOT NULL DEFAULT '',
+    window_start           TEXT NOT NULL,
+    window_end             TEXT NOT NULL
+);
+
+-- R1.2 people.
+CREATE TABLE people (
+    id            INTEGER PRIMARY KEY,
+    id_number     TEXT NOT NULL UNIQUE CHECK (length(id_number) = 18),
+    name          TEXT NOT NULL,
+    unit          TEXT NOT NULL,
+    unit_kind     TEXT NOT NULL CHECK (unit_kind IN ('provincial', 'city', 'non_public', 'central')),
+    city_code     TEXT NOT NULL REFERENCES offices (code),
+    title         TEXT NOT NULL DEFAULT '',
+    title_level   TEXT CHECK (title_level IN ('junior', 'intermediate', 'deputy_senior', 'senior')),
+    series        TEXT NOT NULL DEFAULT '',
+    phone         TEXT NOT NULL DEFAULT '',
+    file_location TEXT NOT NULL DEFAULT '',
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX people_name ON people (name);
+CREATE INDEX people_unit ON people (unit);
+CREATE INDEX people_city ON people (city_code, unit_kind);
+
+-- R4.2 programme filings (attachment 3).
+CREATE TABLE filings (
+    id             INTEGER PRIMARY KEY,
+    filing_no      TEXT NOT NULL UNIQUE,
+    name           TEXT NOT NULL,
+    category       TEXT NOT NULL CHECK (category IN ('public', 'professional')),
+    applicant_unit TEXT NOT NULL,
+    institution    TEXT NOT NULL,
+    address        TEXT NOT NULL DEFAULT '',
+    post_code      TEXT NOT NULL DEFAULT '',
+    email          TEXT NOT NULL DEFAULT '',
+    head           TEXT NOT NULL DEFAULT '',
+    head_post      TEXT NOT NULL DEFAULT '',
+    head_phone     TEXT NOT NULL DEFAULT '',
+    contact        TEXT NOT NULL DEFAULT '',
+    contact_post   TEXT NOT NULL DEFAULT '',
+    contact_phone  TEXT NOT NULL DEFAULT '',
+    place          TEXT NOT NULL DEFAULT '',
+    trainees       TEXT NOT NULL DEFAULT '',
+    programme      TEXT NOT NULL DEFAULT '',
+    schedule       TEXT NOT NULL DEFAULT '',
+    start_date     TEXT NOT NULL,
+    end_date       TEXT NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    approved_on    TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX filings_name ON filings (name);
+CREATE INDEX filings_status ON filings (status);
+
+-- One roster file or one demo run: the review queue groups entries by it.
+CREATE TABLE import_batches (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    rows       INTEGER NOT NULL,
+    made_by    TEXT NOT NULL,
+    made_at    TEXT NOT NULL
+);
+
+-- R5 training entries.
+CREATE TABLE entries (
+    id             INTEGER PRIMARY KEY,
+    person_id      INTEGER NOT NULL REFERENCES people (id),
+    year           INTEGER NOT NULL,
+    category       TEXT NOT NULL CHECK (category IN ('public', 'professional')),
+    form           TEXT NOT NULL REFERENCES forms (code),
+    content        TEXT NOT NULL,
+    provider       TEXT NOT NULL,
+    start_date     TEXT NOT NULL,
+    end_date       TEXT NOT NULL CHECK (end_date >= start_date),
+    hours_tenths   INTEGER NOT NULL CHECK (hours_tenths > 0),
+    result         TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'excellent', 'good')),
+    filing_id      INTEGER REFERENCES filings (id),
+    state          TEXT NOT NULL CHECK (state IN ('recorded', 'evidence_complete', 'sealed', 'registered', 'refused')),
+    migrated       INTEGER NOT NULL DEFAULT 0 CHECK (migrated IN (0, 1)),
+    confirmed      INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+    batch_id       INTEGER REFERENCES import_batches (id),
+    reason         TEXT NOT NULL DEFAULT '',
+    sealed_by      TEXT,
+    sealed_at      TEXT,
+    registered_by  TEXT,
+    registered_at  TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    -- Re-importing a roster must not duplicate: an entry is this person, this training.
+    UNIQUE (person_id, category, form, start_date, end_date, hours_tenths, content, provider)
+);
+CREATE INDEX entries_person_year ON entries (person_id, year);
+CREATE INDEX entries_state ON entries (state, batch_id);
+CREATE INDEX entries_provider ON entries (provider);
+CREATE INDEX entries_filing ON entries (filing_id);
+
+CREATE TABLE entry_evidence (
+    entry_id    INTEGER NOT NULL REFERENCES entries (id),
+    code        TEXT NOT NULL,
+    received_by TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (entry_id, code)
+) WITHOUT ROWID;
+
+-- R5.3 falsification findings: a person is blocked while one is not lifted.
+CREATE TABLE findings (
+    id          INTEGER PRIMARY KEY,
+    person_id   INTEGER NOT NULL REFERENCES people (id),
+    entry_id    INTEGER REFERENCES entries (id),
+    reason      TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    made_by     TEXT NOT NULL,
+    made_at     TEXT NOT NULL,
+    lifted_by   TEXT,
+    lifted_at   TEXT,
+    lift_reason TEXT
+);
+CREATE INDEX findings_person ON findings (person_id) WHERE lifted_at IS NULL;
+
+-- R5.5 every decision: who, when, what, before and after; hash-chained so that
+-- `audit verify` can tell when a row was altered or removed.
+CREATE TABLE audit (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    user      TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    before    TEXT,
+    after     TEXT,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE INDEX audit_subject ON audit (subject);
+"#,
+];
