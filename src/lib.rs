@@ -2,7 +2,10 @@
 //!
 //! Layers (spec/ARCHITECTURE.md): `domain` ← `store` ← `service` ← `cli`/`tui`; `import` and
 //! `print` sit beside the service.
+pub mod cli;
+pub mod config;
 pub mod domain;
 pub mod i18n;
 pub mod import;
+pub mod service;
 pub mod store;

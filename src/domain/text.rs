@@ -121,3 +121,29 @@ mod tests {
         );
     }
 }
+
+/// Display columns of `s` on a terminal or line printer: CJK characters take two.
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` padded with spaces to `cols` display columns (never truncated).
+pub fn pad(s: &str, cols: usize) -> String {
+    let w = width(s);
+    let mut out = s.to_string();
+    out.extend(std::iter::repeat_n(' ', cols.saturating_sub(w)));
+    out
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::*;
+
+    #[test]
+    fn cjk_counts_two_columns() {
+        assert_eq!(width("张伟"), 4);
+        assert_eq!(width("ab"), 2);
+        assert_eq!(pad("公需", 6), "公需  ");
+        assert_eq!(pad("toolong", 3), "toolong");
+    }
+}

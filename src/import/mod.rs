@@ -1,2 +1,188 @@
-//! Rosters in: CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX, header aliases, row-level errors.
+//! Rosters in: CSV (UTF-8, UTF-8 with BOM, GB18030) and XLSX, header aliases in Chinese and
+//! English, and row-level errors that name the row, the column, the value and what was expected.
+//!
+//! Parsing here needs only the reference data; checks against the database (does this person
+//! exist?) are the service's, which reports them in the same form.
+
+pub mod columns;
+pub mod entries;
+pub mod filings;
+pub mod people;
 pub mod table;
+
+use crate::domain::text::clean_line;
+use crate::i18n::{Describe, Lang};
+
+pub use columns::{Columns, Kind};
+pub use table::{Encoding, Row, Table, TableError, read_table};
+
+/// What is wrong with one cell (or the header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The column is required and the cell is empty.
+    Required,
+    /// A value outside a closed vocabulary; `expected` lists the accepted values.
+    NotOneOf {
+        expected: String,
+    },
+    /// The explanation comes from a domain error (ID number, hours …) already in both languages.
+    Rule {
+        zh: String,
+        en: String,
+    },
+    Date,
+    StartAfterEnd {
+        start: String,
+    },
+    YearOutsideDates,
+    UnknownPerson,
+    UnknownFiling,
+    /// An evidence item that is not on the form's checklist.
+    UnknownEvidence {
+        form: String,
+        expected: String,
+    },
+    /// The same key appears twice in the file with different data.
+    Duplicate {
+        first_line: usize,
+    },
+    ApprovedWithoutDate,
+    UnknownColumn {
+        known: String,
+    },
+    MissingColumn,
+    DuplicateColumn,
+}
+
+/// One problem, located the way a clerk finds it in the spreadsheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Spreadsheet row (the header is row 1).
+    pub line: usize,
+    /// The column's header as written in the file.
+    pub column: String,
+    /// The offending value (cleaned of control characters), or empty.
+    pub value: String,
+    pub problem: Problem,
+}
+
+impl RowError {
+    pub fn new(line: usize, column: &str, value: &str, problem: Problem) -> RowError {
+        RowError {
+            line,
+            column: column.to_string(),
+            value: clean_line(value),
+            problem,
+        }
+    }
+
+    pub fn rule(line: usize, column: &str, value: &str, err: &impl Describe) -> RowError {
+        RowError::new(
+            line,
+            column,
+            value,
+            Problem::Rule {
+                zh: err.describe(Lang::Zh),
+                en: err.describe(Lang::En),
+            },
+        )
+    }
+
+    /// `FILE:ROW:COLUMN: message` (INTERFACES.md).
+    pub fn render(&self, file: &str, lang: Lang) -> String {
+        format!(
+            "{file}:{}:{}: {}",
+            self.line,
+            self.column,
+            self.describe(lang)
+        )
+    }
+}
+
+impl Describe for RowError {
+    fn describe(&self, lang: Lang) -> String {
+        let v = &self.value;
+        match (&self.problem, lang) {
+            (Problem::Required, Lang::Zh) => "必填项为空".into(),
+            (Problem::Required, Lang::En) => "required, but empty".into(),
+            (Problem::NotOneOf { expected }, Lang::Zh) => {
+                format!("无法识别的值“{v}”，应为：{expected}")
+            }
+            (Problem::NotOneOf { expected }, Lang::En) => {
+                format!("unknown value \"{v}\", expected one of: {expected}")
+            }
+            (Problem::Rule { zh, .. }, Lang::Zh) => format!("值“{v}”：{zh}"),
+            (Problem::Rule { en, .. }, Lang::En) => format!("value \"{v}\": {en}"),
+            (Problem::Date, Lang::Zh) => {
+                format!("日期“{v}”无效，应为有效日期，如 2017-03-01、2017/3/1 或 2017年3月1日")
+            }
+            (Problem::Date, Lang::En) => format!(
+                "\"{v}\" is not a valid date, expected e.g. 2017-03-01, 2017/3/1 or 2017年3月1日"
+            ),
+            (Problem::StartAfterEnd { start }, Lang::Zh) => {
+                format!("结束日期“{v}”早于开始日期“{start}”，应不早于开始日期")
+            }
+            (Problem::StartAfterEnd { start }, Lang::En) => {
+                format!(
+                    "end date \"{v}\" is before the start date \"{start}\", expected on or after it"
+                )
+            }
+            (Problem::YearOutsideDates, Lang::Zh) => {
+                format!("年度“{v}”不在培训起止日期所在年份之内")
+            }
+            (Problem::YearOutsideDates, Lang::En) => {
+                format!("year \"{v}\" is not the year of the start or end date")
+            }
+            (Problem::UnknownPerson, Lang::Zh) => {
+                format!("数据库中没有身份证号为“{v}”的人员，应先导入人员名册")
+            }
+            (Problem::UnknownPerson, Lang::En) => {
+                format!("no person with ID number \"{v}\" in the database: import the people first")
+            }
+            (Problem::UnknownFiling, Lang::Zh) => {
+                format!("数据库中没有备案编号“{v}”，应先导入备案")
+            }
+            (Problem::UnknownFiling, Lang::En) => {
+                format!("no filing numbered \"{v}\" in the database: import the filings first")
+            }
+            (Problem::UnknownEvidence { form, expected }, Lang::Zh) => {
+                format!("“{v}”不是{form}的证明材料，应为：{expected}")
+            }
+            (Problem::UnknownEvidence { form, expected }, Lang::En) => {
+                format!("\"{v}\" is not evidence for {form}, expected: {expected}")
+            }
+            (Problem::Duplicate { first_line }, Lang::Zh) => {
+                format!("“{v}”与第{first_line}行重复但内容不同")
+            }
+            (Problem::Duplicate { first_line }, Lang::En) => {
+                format!("\"{v}\" repeats row {first_line} with different data")
+            }
+            (Problem::ApprovedWithoutDate, Lang::Zh) => "状态为已备案，但备案日期为空".into(),
+            (Problem::ApprovedWithoutDate, Lang::En) => {
+                "status is approved but approved_on is empty".into()
+            }
+            (Problem::UnknownColumn { known }, Lang::Zh) => {
+                format!("未知的列“{v}”，可用的列：{known}")
+            }
+            (Problem::UnknownColumn { known }, Lang::En) => {
+                format!("unknown column \"{v}\", known columns: {known}")
+            }
+            (Problem::MissingColumn, Lang::Zh) => "缺少必需的列".into(),
+            (Problem::MissingColumn, Lang::En) => "a required column is missing".into(),
+            (Problem::DuplicateColumn, Lang::Zh) => format!("列“{v}”出现了不止一次"),
+            (Problem::DuplicateColumn, Lang::En) => {
+                format!("column \"{v}\" appears more than once")
+            }
+        }
+    }
+}
+
+/// A parsed record and the spreadsheet row it came from.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    pub line: usize,
+    pub record: T,
+}
+
+/// The outcome of parsing a whole table: every record, or every problem.
+pub type ParseResult<T> = Result<Vec<Parsed<T>>, Vec<RowError>>;

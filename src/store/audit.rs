@@ -58,7 +58,9 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
     tx.execute(
         "INSERT INTO audit (id, at, user, action, subject, before, after, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![id, r.at, r.user, r.action, r.subject, r.before, r.after, prev, h],
+        params![
+            id, r.at, r.user, r.action, r.subject, r.before, r.after, prev, h
+        ],
     )?;
     Ok(id)
 }
@@ -153,7 +155,10 @@ mod tests {
             append(&tx, &rec(&format!("person:{i}"), "{}")).unwrap();
         }
         tx.commit().unwrap();
-        store.conn().execute("DELETE FROM audit WHERE id = 2", []).unwrap();
+        store
+            .conn()
+            .execute("DELETE FROM audit WHERE id = 2", [])
+            .unwrap();
         assert_eq!(verify(store.conn()).unwrap().1, Some(Tamper::Broken(3)));
     }
 }

@@ -7,7 +7,8 @@ use serde_json::json;
 use super::Result;
 use crate::domain::{Category, Filing, FilingStatus};
 
-const COLUMNS: &str = "id, filing_no, name, category, applicant_unit, institution, address, post_code, email,
+const COLUMNS: &str =
+    "id, filing_no, name, category, applicant_unit, institution, address, post_code, email,
     head, head_post, head_phone, contact, contact_post, contact_phone, place, trainees, programme,
     schedule, start_date, end_date, status, approved_on";
 
@@ -33,7 +34,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Filing)> {
         Filing {
             filing_no: r.get(1)?,
             name: r.get(2)?,
-            category: Category::parse(&category).ok_or_else(|| conversion("category", &category))?,
+            category: Category::parse(&category)
+                .ok_or_else(|| conversion("category", &category))?,
             applicant_unit: r.get(4)?,
             institution: r.get(5)?,
             address: r.get(6)?,
@@ -61,7 +63,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Filing)> {
 
 pub fn find_by_no(conn: &Connection, filing_no: &str) -> Result<Option<(i64, Filing)>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM filings WHERE filing_no = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM filings WHERE filing_no = ?1"
+        ))?
         .query_row([filing_no], from_row)
         .optional()?)
 }

@@ -24,9 +24,15 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub enum StoreError {
     Sql(rusqlite::Error),
-    Io { path: String, message: String },
+    Io {
+        path: String,
+        message: String,
+    },
     /// The file was written by a newer jijiao; opening it here could corrupt it.
-    TooNew { found: u32, known: u32 },
+    TooNew {
+        found: u32,
+        known: u32,
+    },
     /// The embedded reference data does not parse: a build defect, not user error.
     Reference(String),
 }
@@ -51,7 +57,9 @@ impl Describe for StoreError {
             (StoreError::Sql(e), Lang::Zh) => format!("数据库错误：{e}"),
             (StoreError::Sql(e), Lang::En) => format!("database error: {e}"),
             (StoreError::Io { path, message }, Lang::Zh) => format!("无法打开 {path}：{message}"),
-            (StoreError::Io { path, message }, Lang::En) => format!("cannot open {path}: {message}"),
+            (StoreError::Io { path, message }, Lang::En) => {
+                format!("cannot open {path}: {message}")
+            }
             (StoreError::TooNew { found, known }, Lang::Zh) => format!(
                 "数据库由更新版本的继教创建（结构版本{found}，本程序只认识到{known}），请升级程序"
             ),
@@ -59,7 +67,9 @@ impl Describe for StoreError {
                 "the database was made by a newer jijiao (schema {found}, this one knows up to {known}): upgrade the program"
             ),
             (StoreError::Reference(m), Lang::Zh) => format!("内置参考数据有误：{m}"),
-            (StoreError::Reference(m), Lang::En) => format!("built-in reference data is broken: {m}"),
+            (StoreError::Reference(m), Lang::En) => {
+                format!("built-in reference data is broken: {m}")
+            }
         }
     }
 }

@@ -38,7 +38,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Person)> {
 
 pub fn find_by_id_number(conn: &Connection, id_number: &str) -> Result<Option<(i64, Person)>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM people WHERE id_number = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM people WHERE id_number = ?1"
+        ))?
         .query_row([id_number], from_row)
         .optional()?)
 }

@@ -1,0 +1,381 @@
+//! The command line of INTERFACES.md: parsing and dispatch only; the work is the service's.
+
+pub mod output;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, TimeZone};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::domain::dates::parse_date;
+use crate::i18n::{Describe, Lang};
+use crate::service::{self, Actor, ServiceError};
+use crate::store::Store;
+
+/// Exit statuses scripts can test (INTERFACES.md).
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_NO: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "jijiao",
+    version,
+    about = "继教：专业技术人员继续教育登记、验证与合格证明 / continuing-education records of professional technical personnel",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database file [default: jijiao.sqlite in the platform data directory]
+    #[arg(long, env = "JIJIAO_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Language of messages: zh or en
+    #[arg(long, env = "JIJIAO_LANG", global = true, default_value = "zh", value_parser = parse_lang)]
+    pub lang: Lang,
+    /// Clerk recorded on every decision [default: the operating-system login]; refused when the
+    /// configuration names roles
+    #[arg(long, env = "JIJIAO_USER", global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Configuration file [default: config.toml in the platform config directory]
+    #[arg(long, env = "JIJIAO_CONFIG", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Act as if today were this date (tests and training); refused when roles are configured
+    #[arg(
+        long,
+        env = "JIJIAO_TODAY",
+        global = true,
+        hide = true,
+        value_name = "DATE"
+    )]
+    pub today: Option<String>,
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("expected zh or en, found {s}"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fill the database with a deterministic, realistic synthetic data set
+    Demo {
+        /// How many people
+        #[arg(long, default_value_t = 300)]
+        people: u32,
+        /// Seed of the generator: the same seed gives the same data
+        #[arg(long, default_value_t = 2017)]
+        seed: u64,
+    },
+    /// Import a roster (CSV in UTF-8 or GB18030, or XLSX); all rows or none
+    Import {
+        #[arg(value_enum)]
+        kind: ImportKind,
+        /// The roster file
+        file: PathBuf,
+        /// Validate and report, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Entries only: historical records already registered on paper
+        #[arg(long)]
+        registered: bool,
+    },
+    /// Verify one person's five years (R6); exit 0 passes, 1 does not, 2 error
+    Check {
+        /// The person's ID number
+        id: String,
+        /// First year [default: five years before this year]
+        #[arg(long)]
+        from: Option<i32>,
+        /// Last year [default: last year]
+        #[arg(long)]
+        to: Option<i32>,
+        /// Print the result as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit trail
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Write a consistent copy of the live database to FILE
+    Backup { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportKind {
+    People,
+    Entries,
+    Filings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check that the audit trail is complete and untampered; exit 0 intact, 1 tampered
+    Verify,
+}
+
+/// The default database: `jijiao.sqlite` in the platform data directory.
+pub fn default_db() -> Option<PathBuf> {
+    directories::ProjectDirs::from("cn.gov.hunan", "hrss", "jijiao")
+        .map(|d| d.data_dir().join("jijiao.sqlite"))
+}
+
+fn default_config() -> Option<PathBuf> {
+    directories::ProjectDirs::from("cn.gov.hunan", "hrss", "jijiao")
+        .map(|d| d.config_dir().join("config.toml"))
+}
+
+fn os_login() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// A failure to report on standard error, in the clerk's language.
+pub struct Failure(pub String);
+
+impl Failure {
+    fn from(e: &impl Describe, lang: Lang) -> Failure {
+        Failure(e.describe(lang))
+    }
+}
+
+/// Everything a command needs: the clerk, the clock, the configuration, the language.
+pub struct Context {
+    pub lang: Lang,
+    pub actor: Actor,
+    pub config: Config,
+    pub db: PathBuf,
+}
+
+impl Context {
+    pub fn from_global(g: &Global) -> Result<Context, Failure> {
+        let lang = g.lang;
+        let (config_path, explicit) = match &g.config {
+            Some(p) => (Some(p.clone()), true),
+            None => (default_config(), false),
+        };
+        let config = match config_path {
+            Some(p) => Config::load(&p, explicit).map_err(|e| Failure::from(&e, lang))?,
+            None => Config::default(),
+        };
+        let login = os_login();
+        let user = match (&config.roles, &g.user) {
+            (None, Some(u)) if !u.trim().is_empty() => u.trim().to_string(),
+            (None, _) => login,
+            (Some(_), Some(u)) if u.trim() != login => {
+                return Err(Failure(
+                    lang.pick(
+                        "已配置角色：不能用 --user 以他人名义操作",
+                        "roles are configured: --user cannot act under another name",
+                    )
+                    .to_string(),
+                ));
+            }
+            (Some(roles), _) if !roles.knows(&login) => {
+                return Err(Failure(match lang {
+                    Lang::Zh => format!("用户 {login} 不在配置的经办人名单中"),
+                    Lang::En => format!("user {login} is not among the configured clerks"),
+                }));
+            }
+            (Some(_), _) => login,
+        };
+        let now = match (&g.today, &config.roles) {
+            (None, _) => Local::now().fixed_offset(),
+            (Some(_), Some(_)) => {
+                return Err(Failure(
+                    lang.pick(
+                        "已配置角色：不能改变日期",
+                        "roles are configured: the date cannot be changed",
+                    )
+                    .to_string(),
+                ));
+            }
+            (Some(s), None) => at_date(s).ok_or_else(|| {
+                Failure(match lang {
+                    Lang::Zh => format!("JIJIAO_TODAY“{s}”不是有效日期"),
+                    Lang::En => format!("JIJIAO_TODAY \"{s}\" is not a valid date"),
+                })
+            })?,
+        };
+        let db = match &g.db {
+            Some(p) => p.clone(),
+            None => default_db().ok_or_else(|| {
+                Failure(
+                    lang.pick(
+                        "找不到用户数据目录，请用 --db 指定数据库",
+                        "no user data directory: name the database with --db",
+                    )
+                    .to_string(),
+                )
+            })?,
+        };
+        Ok(Context {
+            lang,
+            actor: Actor::new(user, now),
+            config,
+            db,
+        })
+    }
+
+    pub fn open(&self) -> Result<Store, Failure> {
+        Store::open(&self.db).map_err(|e| Failure::from(&e, self.lang))
+    }
+}
+
+/// Noon of `s` in the local offset: a fixed clock for tests and training.
+fn at_date(s: &str) -> Option<DateTime<FixedOffset>> {
+    let d: NaiveDate = parse_date(s)?;
+    let offset = *Local::now().offset();
+    offset
+        .from_local_datetime(&d.and_hms_opt(12, 0, 0)?)
+        .single()
+        .map(|t| t.fixed_offset())
+}
+
+/// Run the parsed command line; the exit status follows INTERFACES.md.
+pub fn run(cli: Cli) -> ExitCode {
+    let lang = cli.global.lang;
+    let result = Context::from_global(&cli.global).and_then(|ctx| dispatch(&ctx, cli.command));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(message)) => {
+            eprintln!("jijiao: {}{message}", lang.pick("错误：", "error: "));
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
+    let lang = ctx.lang;
+    let fail = |e: ServiceError| Failure::from(&e, lang);
+    match command {
+        None => output::status(ctx),
+        Some(Command::Demo { people, seed }) => {
+            let mut store = ctx.open()?;
+            let summary =
+                service::demo::generate(&mut store, &ctx.actor, people, seed).map_err(fail)?;
+            output::demo(ctx, &summary);
+            Ok(EXIT_OK)
+        }
+        Some(Command::Import {
+            kind,
+            file,
+            dry_run,
+            registered,
+        }) => import(ctx, kind, &file, dry_run, registered),
+        Some(Command::Check { id, from, to, json }) => {
+            let this_year = chrono::Datelike::year(&ctx.actor.today());
+            let (dfrom, dto) = crate::domain::verification::default_period(this_year);
+            let (from, to) = match (from, to) {
+                (Some(f), Some(t)) => (f, t),
+                (Some(f), None) => (f, f + 4),
+                (None, Some(t)) => (t - 4, t),
+                (None, None) => (dfrom, dto),
+            };
+            let store = ctx.open()?;
+            let result = service::check::check(&store, &id, from, to).map_err(fail)?;
+            if json {
+                println!("{}", output::check_json(&result));
+            } else {
+                print!("{}", output::check_text(&result, lang));
+            }
+            Ok(if result.verification.pass() {
+                EXIT_OK
+            } else {
+                EXIT_NO
+            })
+        }
+        Some(Command::Audit {
+            action: AuditAction::Verify,
+        }) => {
+            let store = ctx.open()?;
+            let (n, tamper) =
+                crate::store::audit::verify(store.conn()).map_err(|e| Failure::from(&e, lang))?;
+            output::audit(lang, n, tamper.as_ref());
+            Ok(if tamper.is_none() { EXIT_OK } else { EXIT_NO })
+        }
+        Some(Command::Backup { file }) => {
+            let store = ctx.open()?;
+            store
+                .backup_to(&file)
+                .map_err(|e| Failure::from(&e, lang))?;
+            println!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!("已备份到 {}", file.display()),
+                    Lang::En => format!("backed up to {}", file.display()),
+                }
+            );
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+fn import(
+    ctx: &Context,
+    kind: ImportKind,
+    file: &Path,
+    dry_run: bool,
+    registered: bool,
+) -> Result<u8, Failure> {
+    let lang = ctx.lang;
+    let name = file.display().to_string();
+    if registered && !matches!(kind, ImportKind::Entries) {
+        return Err(Failure(
+            lang.pick(
+                "--registered 只用于 import entries",
+                "--registered applies to import entries only",
+            )
+            .to_string(),
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法读取 {name}：{e}"),
+            Lang::En => format!("cannot read {name}: {e}"),
+        })
+    })?;
+    let (table, _encoding) = crate::import::read_table(file)
+        .map_err(|e| Failure(format!("{name}: {}", output::table_error(&e, lang))))?;
+    let source = service::import::Source {
+        name: file
+            .file_name()
+            .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned()),
+        sha256: output::sha256_hex(&bytes),
+    };
+    let mut store = ctx.open()?;
+    let actor = &ctx.actor;
+    let result = match kind {
+        ImportKind::People => service::import::people(&mut store, actor, &table, &source, dry_run),
+        ImportKind::Filings => {
+            service::import::filings(&mut store, actor, &table, &source, dry_run)
+        }
+        ImportKind::Entries => {
+            service::import::entries(&mut store, actor, &table, &source, registered, dry_run)
+        }
+    };
+    match result {
+        Ok(summary) => {
+            println!("{}", output::import_summary(&summary, lang));
+            Ok(EXIT_OK)
+        }
+        Err(ServiceError::Rows(rows)) => {
+            for r in &rows {
+                eprintln!("{}", r.render(&name, lang));
+            }
+            Err(Failure::from(&ServiceError::Rows(rows), lang))
+        }
+        Err(e) => Err(Failure::from(&e, lang)),
+    }
+}

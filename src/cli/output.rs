@@ -1,0 +1,219 @@
+//! What commands print: plain text for clerks, JSON for scripts.
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{Context, EXIT_OK, Failure};
+use crate::domain::text::{clean_line, pad};
+use crate::i18n::{Describe, Lang};
+use crate::import::TableError;
+use crate::service::check::CheckResult;
+use crate::service::demo::DemoSummary;
+use crate::service::import::Summary;
+use crate::store::audit::Tamper;
+use crate::store::{entries, people};
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn table_error(e: &TableError, lang: Lang) -> String {
+    match (e, lang) {
+        (TableError::Io { message, .. }, Lang::Zh) => format!("无法读取文件：{message}"),
+        (TableError::Io { message, .. }, Lang::En) => format!("cannot read the file: {message}"),
+        (TableError::Empty, Lang::Zh) => "文件为空，第一行应为表头".into(),
+        (TableError::Empty, Lang::En) => {
+            "the file is empty; the first row must be the header".into()
+        }
+        (TableError::BadCsv { line, message }, Lang::Zh) => {
+            format!("第{line}行无法解析：{message}")
+        }
+        (TableError::BadCsv { line, message }, Lang::En) => {
+            format!("line {line} cannot be read: {message}")
+        }
+        (TableError::Xlsx(m), Lang::Zh) => format!("无法读取 XLSX：{m}"),
+        (TableError::Xlsx(m), Lang::En) => format!("cannot read the XLSX: {m}"),
+        (TableError::UnknownFormat(ext), Lang::Zh) => {
+            format!("不支持的文件类型“{ext}”，应为 .csv 或 .xlsx（旧版 .xls 请另存为 .xlsx）")
+        }
+        (TableError::UnknownFormat(ext), Lang::En) => {
+            format!(
+                "unsupported file type \"{ext}\", expected .csv or .xlsx (save old .xls as .xlsx)"
+            )
+        }
+    }
+}
+
+pub fn import_summary(s: &Summary, lang: Lang) -> String {
+    let line = match lang {
+        Lang::Zh => format!(
+            "新增 {} 条，更新 {} 条，未变 {} 条",
+            s.added, s.updated, s.unchanged
+        ),
+        Lang::En => format!(
+            "added {}, updated {}, unchanged {}",
+            s.added, s.updated, s.unchanged
+        ),
+    };
+    if s.dry_run {
+        format!(
+            "{line}{}",
+            lang.pick(
+                "（试运行，未写入任何数据）",
+                " (dry run: nothing was written)"
+            )
+        )
+    } else {
+        line
+    }
+}
+
+/// Whole hours as JSON integers (30), tenths as decimals (29.9).
+fn number(h: crate::domain::Hours) -> serde_json::Value {
+    if h.tenths() % 10 == 0 {
+        json!(h.tenths() / 10)
+    } else {
+        json!(h.as_f64())
+    }
+}
+
+/// `check --json` exactly as INTERFACES.md specifies.
+pub fn check_json(r: &CheckResult) -> String {
+    let v = &r.verification;
+    json!({
+        "id_number": r.person.id_number.as_str(),
+        "name": r.person.name,
+        "from": v.from,
+        "to": v.to,
+        "pass": v.pass(),
+        "blocked": v.blocked,
+        "years": v.years.iter().map(|y| json!({
+            "year": y.year,
+            "public": number(y.public),
+            "professional": number(y.professional),
+            "total": number(y.total),
+            "pass": y.pass(),
+            "shortfalls": y.shortfalls,
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// The check as a small table a clerk reads on an 80-column terminal.
+pub fn check_text(r: &CheckResult, lang: Lang) -> String {
+    let v = &r.verification;
+    let mut out = String::new();
+    let verdict = match (v.pass(), v.blocked) {
+        (true, _) => lang.pick("合格", "PASS"),
+        (false, true) => lang.pick(
+            "不合格（有弄虚作假记录，验证冻结 R5.3）",
+            "FAIL (blocked by a falsification finding, R5.3)",
+        ),
+        (false, false) => lang.pick("不合格", "FAIL"),
+    };
+    let name = clean_line(&r.person.name);
+    match lang {
+        Lang::Zh => out.push_str(&format!(
+            "{name}  {}\n验证期：{}—{}年  结论：{verdict}\n",
+            r.person.id_number, v.from, v.to
+        )),
+        Lang::En => out.push_str(&format!(
+            "{name}  {}\nperiod: {}–{}  result: {verdict}\n",
+            r.person.id_number, v.from, v.to
+        )),
+    }
+    let heads: [&str; 5] = match lang {
+        Lang::Zh => ["年度", "公需", "专业", "合计", "结果"],
+        Lang::En => ["year", "public", "profess.", "total", "result"],
+    };
+    let widths = [6, 8, 9, 8, 0];
+    let row = |cells: [&str; 5]| {
+        let mut line = String::new();
+        for (c, w) in cells.iter().zip(widths) {
+            line.push_str(&pad(c, w));
+        }
+        line.trim_end().to_string() + "\n"
+    };
+    out.push_str(&row(heads));
+    for y in &v.years {
+        let result = if y.pass() {
+            lang.pick("合格", "pass").to_string()
+        } else {
+            y.shortfalls
+                .iter()
+                .map(|s| s.explain(y, lang))
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; "))
+        };
+        out.push_str(&row([
+            &y.year.to_string(),
+            &y.public.to_string(),
+            &y.professional.to_string(),
+            &y.total.to_string(),
+            &result,
+        ]));
+    }
+    out
+}
+
+pub fn audit(lang: Lang, n: u64, tamper: Option<&Tamper>) {
+    match (tamper, lang) {
+        (None, Lang::Zh) => println!("审计记录完整：共 {n} 条，未被篡改"),
+        (None, Lang::En) => println!("audit trail intact: {n} records, untampered"),
+        (Some(Tamper::Altered(id)), Lang::Zh) => {
+            println!("审计记录第 {id} 条被修改（前 {n} 条完好）")
+        }
+        (Some(Tamper::Altered(id)), Lang::En) => {
+            println!("audit record {id} was altered ({n} records before it are intact)")
+        }
+        (Some(Tamper::Broken(id)), Lang::Zh) => {
+            println!("审计记录在第 {id} 条处断链：有记录被删除或插入（前 {n} 条完好）")
+        }
+        (Some(Tamper::Broken(id)), Lang::En) => println!(
+            "audit trail broken at record {id}: a record was removed or inserted ({n} records before it are intact)"
+        ),
+    }
+}
+
+pub fn demo(ctx: &Context, s: &DemoSummary) {
+    match ctx.lang {
+        Lang::Zh => println!(
+            "演示数据已写入 {}：人员 {} 人，培训记录 {} 条，备案 {} 项（已有的不重复写入）",
+            ctx.db.display(),
+            s.people,
+            s.entries,
+            s.filings
+        ),
+        Lang::En => println!(
+            "demo data written to {}: {} people, {} entries, {} filings (existing ones are not duplicated)",
+            ctx.db.display(),
+            s.people,
+            s.entries,
+            s.filings
+        ),
+    }
+}
+
+/// `jijiao` with no sub-command, until the terminal interface lands: say where things are.
+pub fn status(ctx: &Context) -> Result<u8, Failure> {
+    let store = ctx.open()?;
+    let count = |r: crate::store::Result<i64>| r.map_err(|e| Failure(e.describe(ctx.lang)));
+    let p = count(people::count(store.conn()))?;
+    let e = count(entries::count(store.conn()))?;
+    match ctx.lang {
+        Lang::Zh => println!(
+            "继教  经办人：{}  数据库：{}\n人员 {p} 人，培训记录 {e} 条。\n用 jijiao --help 查看命令。",
+            ctx.actor.user,
+            ctx.db.display()
+        ),
+        Lang::En => println!(
+            "jijiao  clerk: {}  database: {}\n{p} people, {e} training entries.\nSee jijiao --help for the commands.",
+            ctx.actor.user,
+            ctx.db.display()
+        ),
+    }
+    Ok(EXIT_OK)
+}

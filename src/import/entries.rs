@@ -1,0 +1,159 @@
+//! The entries roster (INTERFACES.md): a training institution's record of who took part in
+//! what (R5.1), with the evidence already handed in (R3).
+
+use std::collections::BTreeSet;
+
+use chrono::Datelike;
+
+use super::columns::RowReader;
+use super::{Columns, Kind, ParseResult, Parsed, Problem, Table};
+use crate::domain::entry::default_year;
+use crate::domain::{AssessmentResult, Category, Entry, EntryState, Form, Hours, IdNumber};
+use crate::store::reference::Reference;
+
+/// One row of an entries roster. The person and the filing are looked up by the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryRow {
+    pub id_number: IdNumber,
+    pub entry: Entry,
+    pub filing_no: Option<String>,
+    /// Evidence option codes (R3) received.
+    pub evidence: BTreeSet<String>,
+}
+
+/// Rosters separate items with any of these; Chinese spreadsheets favour the enumeration comma.
+const EVIDENCE_SEPARATORS: [char; 5] = [';', '；', '、', ',', '，'];
+
+pub fn parse(table: &Table, reference: &Reference) -> ParseResult<EntryRow> {
+    let cols = Columns::match_headers(Kind::Entries, table)?;
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for row in &table.rows {
+        let mut r = RowReader::new(&cols, row);
+        let id_raw = r.raw("id_number");
+        let id = IdNumber::parse(id_raw)
+            .map_err(|e| r.rule_error("id_number", id_raw, &e))
+            .ok();
+        let category = r.vocab_required("category", Category::parse, Category::expected);
+        let form = r.vocab_required("form", Form::parse, Form::expected);
+        let content = r.required("content");
+        let provider = r.required("provider");
+        let start = r.date("start_date", true).flatten();
+        let end = r.date("end_date", true).flatten();
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            let end_raw = r.raw("end_date");
+            r.error(
+                "end_date",
+                end_raw,
+                Problem::StartAfterEnd {
+                    start: r.raw("start_date").to_string(),
+                },
+            );
+        }
+        let hours_raw = r.raw("hours");
+        let hours = Hours::parse_positive(hours_raw)
+            .map_err(|e| r.rule_error("hours", hours_raw, &e))
+            .ok();
+        let result = r.vocab_required(
+            "result",
+            AssessmentResult::parse,
+            AssessmentResult::expected,
+        );
+        let year_raw = r.raw("year");
+        let year = match (year_raw.is_empty(), start, end) {
+            (true, _, Some(e)) => Some(default_year(e)),
+            (true, _, None) => None,
+            (false, s, e) => match year_raw.trim_end_matches('年').parse::<i32>() {
+                // An entry spanning New Year may count for either year it touches, no other.
+                Ok(y) if s.is_none_or(|s| y >= s.year()) && e.is_none_or(|e| y <= e.year()) => {
+                    Some(y)
+                }
+                _ => {
+                    r.error("year", year_raw, Problem::YearOutsideDates);
+                    None
+                }
+            },
+        };
+        let filing_no = Some(r.text("filing_no")).filter(|s| !s.is_empty());
+        let mut evidence = BTreeSet::new();
+        if let Some(form) = form {
+            let list = reference.checklist(form);
+            let ev_raw = r.raw("evidence");
+            for item in ev_raw
+                .split(EVIDENCE_SEPARATORS)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                match list.and_then(|l| l.option(item)) {
+                    Some(o) => {
+                        evidence.insert(o.code.clone());
+                    }
+                    None => {
+                        let expected = list
+                            .map(|l| {
+                                l.items
+                                    .iter()
+                                    .flat_map(|i| &i.options)
+                                    .map(|o| format!("{}/{}", o.zh, o.code))
+                                    .collect::<Vec<_>>()
+                                    .join("、")
+                            })
+                            .unwrap_or_default();
+                        r.error(
+                            "evidence",
+                            item,
+                            Problem::UnknownEvidence {
+                                form: form.zh().to_string(),
+                                expected,
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        match (
+            id, category, form, content, provider, start, end, hours, result, year,
+        ) {
+            (
+                Some(id_number),
+                Some(category),
+                Some(form),
+                Some(content),
+                Some(provider),
+                Some(start_date),
+                Some(end_date),
+                Some(hours),
+                Some(result),
+                Some(year),
+            ) if r.errors.is_empty() => out.push(Parsed {
+                line: row.line,
+                record: EntryRow {
+                    id_number,
+                    entry: Entry {
+                        year,
+                        category,
+                        form,
+                        content,
+                        provider,
+                        start_date,
+                        end_date,
+                        hours,
+                        result,
+                        state: EntryState::Recorded,
+                        migrated: false,
+                    },
+                    filing_no,
+                    evidence,
+                },
+            }),
+            _ => errors.append(&mut r.errors),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}

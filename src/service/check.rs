@@ -1,0 +1,42 @@
+//! R6.1, R6.4 Verify one person's period from the registered entries.
+
+use crate::domain::verification::{self, CountedHours, Verification, check_period};
+use crate::domain::{IdNumber, Person};
+use crate::store::reference::Reference;
+use crate::store::{Store, entries, people};
+
+use super::{Result, ServiceError};
+
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    pub person: Person,
+    pub verification: Verification,
+}
+
+/// Verify `id_number` for `from..=to`. Only registered entries with a passing result count, and
+/// public-subject hours only with a filing approved by the start date (R5.2, R4.3).
+pub fn check(store: &Store, id_number: &str, from: i32, to: i32) -> Result<CheckResult> {
+    let id = IdNumber::parse(id_number).map_err(|error| ServiceError::IdNumber {
+        value: id_number.to_string(),
+        error,
+    })?;
+    check_period(from, to).map_err(ServiceError::Period)?;
+    let (person_id, person) = people::find_by_id_number(store.conn(), id.as_str())?
+        .ok_or_else(|| ServiceError::UnknownPerson(id.to_string()))?;
+    let reference = Reference::load(store)?;
+    let hours: Vec<CountedHours> = entries::for_person(store.conn(), person_id, from, to)?
+        .into_iter()
+        .filter(|(_, e, filing)| e.counts(filing.as_ref()))
+        .map(|(_, e, _)| CountedHours {
+            year: e.year,
+            category: e.category,
+            hours: e.hours,
+        })
+        .collect();
+    let blocked = people::is_blocked(store.conn(), person_id)?;
+    let verification = verification::verify(from, to, |y| reference.policy(y), &hours, blocked);
+    Ok(CheckResult {
+        person,
+        verification,
+    })
+}

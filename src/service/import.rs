@@ -1,0 +1,362 @@
+//! Import rosters: validate every row first, then write all of it in one transaction, or
+//! nothing. Re-importing the same file changes nothing.
+
+use std::collections::BTreeSet;
+
+use rusqlite::Transaction;
+
+use crate::domain::EntryState;
+use crate::domain::entry::state_after_evidence;
+use crate::import::{self, Problem, RowError, Table};
+use crate::store::audit::{self, Record};
+use crate::store::entries::NewEntry;
+use crate::store::reference::Reference;
+use crate::store::{Store, entries, filings, people};
+
+use super::{Actor, Result, ServiceError};
+
+/// Where the roster came from, for the import batch and the audit trail.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// True when nothing was written on purpose (`--dry-run`).
+    pub dry_run: bool,
+}
+
+fn finish(tx: Transaction<'_>, summary: Summary) -> Result<Summary> {
+    if summary.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    Ok(summary)
+}
+
+fn log(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<()> {
+    let at = actor.stamp();
+    audit::append(
+        tx,
+        &Record {
+            at: &at,
+            user: &actor.user,
+            action,
+            subject,
+            before,
+            after,
+        },
+    )?;
+    Ok(())
+}
+
+/// `import people`: add new people, update changed ones (R1.2).
+pub fn people(
+    store: &mut Store,
+    actor: &Actor,
+    table: &Table,
+    source: &Source,
+    dry_run: bool,
+) -> Result<Summary> {
+    let reference = Reference::load(store)?;
+    let rows = import::people::parse(table, &reference).map_err(ServiceError::Rows)?;
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let mut s = Summary {
+        dry_run,
+        ..Summary::default()
+    };
+    for row in &rows {
+        let p = &row.record;
+        let subject = format!("person:{}", p.id_number);
+        match people::find_by_id_number(&tx, p.id_number.as_str())? {
+            None => {
+                people::insert(&tx, p, &now)?;
+                log(
+                    &tx,
+                    actor,
+                    "person.create",
+                    &subject,
+                    None,
+                    Some(&people::to_json(p)),
+                )?;
+                s.added += 1;
+            }
+            Some((_, old)) if &old == p => s.unchanged += 1,
+            Some((id, old)) => {
+                people::update(&tx, id, p, &now)?;
+                log(
+                    &tx,
+                    actor,
+                    "person.update",
+                    &subject,
+                    Some(&people::to_json(&old)),
+                    Some(&people::to_json(p)),
+                )?;
+                s.updated += 1;
+            }
+        }
+    }
+    if s.added + s.updated > 0 {
+        log(
+            &tx,
+            actor,
+            "import.people",
+            &format!("file:{}", source.name),
+            None,
+            Some(&summary_json(source, &s)),
+        )?;
+    }
+    finish(tx, s)
+}
+
+/// `import filings`: add new filings, update changed ones (R4.2).
+pub fn filings(
+    store: &mut Store,
+    actor: &Actor,
+    table: &Table,
+    source: &Source,
+    dry_run: bool,
+) -> Result<Summary> {
+    let rows = import::filings::parse(table).map_err(ServiceError::Rows)?;
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let mut s = Summary {
+        dry_run,
+        ..Summary::default()
+    };
+    for row in &rows {
+        let f = &row.record;
+        let subject = format!("filing:{}", f.filing_no);
+        match filings::find_by_no(&tx, &f.filing_no)? {
+            None => {
+                filings::insert(&tx, f, &now)?;
+                log(
+                    &tx,
+                    actor,
+                    "filing.create",
+                    &subject,
+                    None,
+                    Some(&filings::to_json(f)),
+                )?;
+                s.added += 1;
+            }
+            Some((_, old)) if &old == f => s.unchanged += 1,
+            Some((id, old)) => {
+                filings::update(&tx, id, f, &now)?;
+                log(
+                    &tx,
+                    actor,
+                    "filing.update",
+                    &subject,
+                    Some(&filings::to_json(&old)),
+                    Some(&filings::to_json(f)),
+                )?;
+                s.updated += 1;
+            }
+        }
+    }
+    if s.added + s.updated > 0 {
+        log(
+            &tx,
+            actor,
+            "import.filings",
+            &format!("file:{}", source.name),
+            None,
+            Some(&summary_json(source, &s)),
+        )?;
+    }
+    finish(tx, s)
+}
+
+/// `import entries [--registered]`: add training entries as recorded (R5.1), or as paper
+/// history already registered, evidence complete and marked migrated.
+pub fn entries(
+    store: &mut Store,
+    actor: &Actor,
+    table: &Table,
+    source: &Source,
+    registered: bool,
+    dry_run: bool,
+) -> Result<Summary> {
+    let reference = Reference::load(store)?;
+    let rows = import::entries::parse(table, &reference).map_err(ServiceError::Rows)?;
+    let cols =
+        import::Columns::match_headers(import::Kind::Entries, table).map_err(ServiceError::Rows)?;
+
+    // Resolve people and filings before writing anything, so every unknown one is reported.
+    let mut errors = Vec::new();
+    let mut resolved = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let r = &row.record;
+        let person = people::find_by_id_number(store.conn(), r.id_number.as_str())?;
+        if person.is_none() {
+            errors.push(RowError::new(
+                row.line,
+                &cols.header("id_number"),
+                r.id_number.as_str(),
+                Problem::UnknownPerson,
+            ));
+        }
+        let filing = match &r.filing_no {
+            None => None,
+            Some(no) => {
+                let f = filings::find_by_no(store.conn(), no)?;
+                if f.is_none() {
+                    errors.push(RowError::new(
+                        row.line,
+                        &cols.header("filing_no"),
+                        no,
+                        Problem::UnknownFiling,
+                    ));
+                }
+                f.map(|(id, _)| id)
+            }
+        };
+        if let Some((person_id, _)) = person {
+            resolved.push((row, person_id, filing));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Rows(errors));
+    }
+
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let mut s = Summary {
+        dry_run,
+        ..Summary::default()
+    };
+    let mut batch_id = None;
+    for (row, person_id, filing_id) in resolved {
+        let r = &row.record;
+        let checklist = reference.checklist(r.entry.form);
+        let mut new = NewEntry {
+            person_id,
+            entry: r.entry.clone(),
+            filing_id,
+            batch_id: None,
+        };
+        let mut evidence: BTreeSet<String> = r.evidence.clone();
+        if registered {
+            // Paper history: registered on paper, so its evidence was seen then.
+            new.entry.state = EntryState::Registered;
+            new.entry.migrated = true;
+            if let Some(list) = checklist {
+                evidence.extend(list.all_codes());
+            }
+        }
+        match entries::find_same(&tx, &new)? {
+            Some((id, state)) => {
+                let before = entries::evidence(&tx, id)?;
+                if evidence.is_subset(&before) {
+                    s.unchanged += 1;
+                    continue;
+                }
+                entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
+                let have = entries::evidence(&tx, id)?;
+                let complete = checklist.is_some_and(|l| l.is_complete(&have));
+                let next = state_after_evidence(state, complete);
+                if next != state {
+                    entries::set_state(&tx, id, next, &now)?;
+                }
+                log(
+                    &tx,
+                    actor,
+                    "entry.evidence",
+                    &format!("entry:{id}"),
+                    Some(&evidence_json(&before, state)),
+                    Some(&evidence_json(&have, next)),
+                )?;
+                s.updated += 1;
+            }
+            None => {
+                let id_batch = match batch_id {
+                    Some(b) => b,
+                    None => {
+                        let kind = if registered {
+                            "entries.registered"
+                        } else {
+                            "entries"
+                        };
+                        let b = entries::insert_batch(
+                            &tx,
+                            kind,
+                            &source.name,
+                            &source.sha256,
+                            rows_len(table),
+                            &actor.user,
+                            &now,
+                        )?;
+                        batch_id = Some(b);
+                        b
+                    }
+                };
+                new.batch_id = Some(id_batch);
+                if !registered {
+                    let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
+                    new.entry.state = state_after_evidence(EntryState::Recorded, complete);
+                }
+                let id = entries::insert(&tx, &new, &actor.user, &now)?;
+                entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
+                let action = if registered {
+                    "entry.migrate"
+                } else {
+                    "entry.create"
+                };
+                log(
+                    &tx,
+                    actor,
+                    action,
+                    &format!("entry:{id}"),
+                    None,
+                    Some(&entries::to_json(&new)),
+                )?;
+                s.added += 1;
+            }
+        }
+    }
+    if s.added + s.updated > 0 {
+        log(
+            &tx,
+            actor,
+            "import.entries",
+            &format!("file:{}", source.name),
+            None,
+            Some(&summary_json(source, &s)),
+        )?;
+    }
+    finish(tx, s)
+}
+
+fn rows_len(table: &Table) -> usize {
+    table.rows.len()
+}
+
+fn evidence_json(codes: &BTreeSet<String>, state: EntryState) -> String {
+    serde_json::json!({ "evidence": codes, "state": state.code() }).to_string()
+}
+
+fn summary_json(source: &Source, s: &Summary) -> String {
+    serde_json::json!({
+        "file": source.name,
+        "sha256": source.sha256,
+        "added": s.added,
+        "updated": s.updated,
+        "unchanged": s.unchanged,
+    })
+    .to_string()
+}

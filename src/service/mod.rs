@@ -1,0 +1,94 @@
+//! The use cases. Each write is one transaction that also appends to the audit trail (R5.5);
+//! the command line and the terminal interface call the same functions, so every rule is
+//! enforced in one place.
+
+pub mod check;
+pub mod demo;
+pub mod import;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
+
+use crate::domain::id_number::IdError;
+use crate::domain::verification::PeriodError;
+use crate::i18n::{Describe, Lang};
+use crate::import::{RowError, TableError};
+use crate::store::StoreError;
+
+/// Who acts, and when: the clock is passed in so that every rule is testable for any day.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: String,
+    pub now: DateTime<FixedOffset>,
+}
+
+impl Actor {
+    pub fn new(user: impl Into<String>, now: DateTime<FixedOffset>) -> Actor {
+        Actor {
+            user: user.into(),
+            now,
+        }
+    }
+
+    /// The timestamp written to the database and the audit trail.
+    pub fn stamp(&self) -> String {
+        self.now.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+}
+
+#[derive(Debug)]
+pub enum ServiceError {
+    Store(StoreError),
+    Table(TableError),
+    /// Problems in a roster, each with its row and column; nothing was written.
+    Rows(Vec<RowError>),
+    IdNumber {
+        value: String,
+        error: IdError,
+    },
+    UnknownPerson(String),
+    Period(PeriodError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Store(e)
+    }
+}
+
+impl From<rusqlite::Error> for ServiceError {
+    fn from(e: rusqlite::Error) -> Self {
+        ServiceError::Store(StoreError::Sql(e))
+    }
+}
+
+impl Describe for ServiceError {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ServiceError::Store(e), lang) => e.describe(lang),
+            (ServiceError::Table(e), Lang::Zh) => format!("无法读取名册：{e}"),
+            (ServiceError::Table(e), Lang::En) => format!("cannot read the roster: {e}"),
+            (ServiceError::Rows(rows), Lang::Zh) => {
+                format!("名册有{}处错误，未写入任何数据", rows.len())
+            }
+            (ServiceError::Rows(rows), Lang::En) => {
+                format!("{} problems in the roster; nothing was written", rows.len())
+            }
+            (ServiceError::IdNumber { value, error }, lang) => {
+                format!("{value}: {}", error.describe(lang))
+            }
+            (ServiceError::UnknownPerson(id), Lang::Zh) => {
+                format!("数据库中没有身份证号为{id}的人员")
+            }
+            (ServiceError::UnknownPerson(id), Lang::En) => {
+                format!("no person with ID number {id} in the database")
+            }
+            (ServiceError::Period(e), lang) => e.describe(lang),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
