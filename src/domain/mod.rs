@@ -7,6 +7,7 @@ pub mod filing;
 pub mod form;
 pub mod hours;
 pub mod id_number;
+pub mod initials;
 pub mod person;
 pub mod policy;
 pub mod text;

@@ -114,6 +114,7 @@ impl Store {
         let mut store = Store { conn };
         store.migrate()?;
         reference::load_if_empty(&mut store)?;
+        store.backfill()?;
         Ok(store)
     }
 
@@ -145,6 +146,21 @@ impl Store {
             tx.pragma_update(None, "user_version", (i + 1) as u32)?;
         }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// Derived columns that a migration added but SQL alone cannot fill.
+    fn backfill(&mut self) -> Result<()> {
+        let pending: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM people WHERE initials = '')",
+            [],
+            |r| r.get(0),
+        )?;
+        if pending {
+            let tx = self.write()?;
+            people::backfill_initials(&tx)?;
+            tx.commit()?;
+        }
         Ok(())
     }
 
@@ -185,5 +201,102 @@ impl Store {
         self.conn
             .execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_database_gets_every_migration_and_the_reference_data() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            schema::MIGRATIONS.len()
+        );
+        let r = reference::Reference::load(&store).unwrap();
+        assert_eq!(r.offices.iter().filter(|o| !o.is_province).count(), 14);
+        assert!(r.office("湘西州").is_some());
+        assert_eq!(r.policy(2017).theme, "保密意识和保密常识教育");
+        assert_eq!(r.checklists.len(), 8);
+        let bases: i64 = store
+            .conn()
+            .query_row("SELECT count(DISTINCT seq) FROM bases", [], |x| x.get(0))
+            .unwrap();
+        assert_eq!(bases, 7);
+    }
+
+    #[test]
+    fn a_database_of_schema_1_upgrades_in_place_and_keeps_its_people() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            // What jijiao with one migration wrote.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO offices (code, name, short, kind) VALUES ('430100', '长沙市', '长沙', 'city')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
+                 VALUES ('11010519491231002X', '张伟', '长沙市第一医院', 'city', '430100', 'x', 'x')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            schema::MIGRATIONS.len()
+        );
+        let initials: String = store
+            .conn()
+            .query_row(
+                "SELECT initials FROM people WHERE name = '张伟'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(initials, "zw");
+        let decisions: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(decisions, 0);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_jijiao_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", 99).unwrap();
+        }
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn backup_is_a_working_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a.sqlite")).unwrap();
+        let copy = dir.path().join("b.sqlite");
+        store.backup_to(&copy).unwrap();
+        let back = Store::open(&copy).unwrap();
+        assert_eq!(
+            back.schema_version().unwrap(),
+            store.schema_version().unwrap()
+        );
+        assert!(
+            store.backup_to(&copy).is_err(),
+            "never overwrite an existing file"
+        );
     }
 }

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
 
 use super::Result;
+use crate::domain::initials::initials;
 use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
 
 const COLUMNS: &str = "id, id_number, name, unit, unit_kind, city_code, title, title_level, series, phone, file_location";
@@ -56,8 +57,8 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Person>> {
 pub fn insert(tx: &Transaction<'_>, p: &Person, now: &str) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO people (id_number, name, unit, unit_kind, city_code, title, title_level,
-             series, phone, file_location, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+             series, phone, file_location, created_at, updated_at, initials)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
     )?
     .execute(params![
         p.id_number.as_str(),
@@ -70,7 +71,8 @@ pub fn insert(tx: &Transaction<'_>, p: &Person, now: &str) -> Result<i64> {
         p.series,
         p.phone,
         p.file_location,
-        now
+        now,
+        initials(&p.name)
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -78,7 +80,8 @@ pub fn insert(tx: &Transaction<'_>, p: &Person, now: &str) -> Result<i64> {
 pub fn update(tx: &Transaction<'_>, id: i64, p: &Person, now: &str) -> Result<()> {
     tx.prepare_cached(
         "UPDATE people SET name = ?2, unit = ?3, unit_kind = ?4, city_code = ?5, title = ?6,
-             title_level = ?7, series = ?8, phone = ?9, file_location = ?10, updated_at = ?11
+             title_level = ?7, series = ?8, phone = ?9, file_location = ?10, updated_at = ?11,
+             initials = ?12
          WHERE id = ?1",
     )?
     .execute(params![
@@ -92,7 +95,8 @@ pub fn update(tx: &Transaction<'_>, id: i64, p: &Person, now: &str) -> Result<()
         p.series,
         p.phone,
         p.file_location,
-        now
+        now,
+        initials(&p.name)
     ])?;
     Ok(())
 }
@@ -142,4 +146,19 @@ pub fn add_finding(
 
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM people", [], |r| r.get(0))?)
+}
+
+/// Fill the initials of people written without them (databases from schema 1, bulk loads).
+pub fn backfill_initials(tx: &Transaction<'_>) -> Result<usize> {
+    let todo: Vec<(i64, String)> = tx
+        .prepare("SELECT id, name FROM people WHERE initials = ''")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = tx.prepare_cached("UPDATE people SET initials = ?2 WHERE id = ?1")?;
+    for (id, name) in &todo {
+        // A name with no readable character gets a single space so it is not visited again.
+        let i = initials(name);
+        stmt.execute(params![id, if i.is_empty() { " ".to_string() } else { i }])?;
+    }
+    Ok(todo.len())
 }

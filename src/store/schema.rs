@@ -192,4 +192,27 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_subject ON audit (subject);
 "#,
+    // 2: pinyin initials for search as you type, and the decisions that `u` can undo (R5.5).
+    r#"
+ALTER TABLE people ADD COLUMN initials TEXT NOT NULL DEFAULT '';
+CREATE INDEX people_initials ON people (initials);
+
+-- One row per entry a decision touched; `batch` groups the rows of one decision on many marked
+-- entries, so that undo reverses exactly that decision.
+CREATE TABLE decisions (
+    id         INTEGER PRIMARY KEY,
+    batch      INTEGER NOT NULL,
+    entry_id   INTEGER NOT NULL REFERENCES entries (id),
+    action     TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state   TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    made_by    TEXT NOT NULL,
+    made_at    TEXT NOT NULL,
+    undone_by  TEXT,
+    undone_at  TEXT
+);
+CREATE INDEX decisions_batch ON decisions (batch);
+CREATE INDEX decisions_entry ON decisions (entry_id);
+"#,
 ];
