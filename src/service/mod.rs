@@ -5,6 +5,7 @@
 pub mod check;
 pub mod demo;
 pub mod import;
+pub mod review;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 
@@ -92,3 +93,76 @@ impl Describe for ServiceError {
 }
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
+
+/// Shared set-up for the service tests: a store with people and entries imported as a clerk
+/// would import them.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Actor;
+    use crate::import::{Row, Table};
+    use crate::service::import::{self, Source};
+    use crate::store::Store;
+
+    pub const ZHANG: &str = "11010519491231002X";
+
+    pub fn actor(user: &str) -> Actor {
+        Actor::new(
+            user,
+            chrono::DateTime::parse_from_rfc3339("2017-07-15T10:00:00+08:00").unwrap(),
+        )
+    }
+
+    pub fn table(headers: &str, rows: &[&str]) -> Table {
+        Table {
+            headers: headers.split(',').map(str::to_string).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Row {
+                    line: i + 2,
+                    cells: r.split(',').map(str::to_string).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn source() -> Source {
+        Source {
+            name: "test.csv".into(),
+            sha256: "0".into(),
+        }
+    }
+
+    /// One person (张伟, city unit in 长沙) and the given entries rows
+    /// (category,form,content,provider,start,end,hours,result,evidence).
+    pub fn store_with(entries: &[&str]) -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("clerk");
+        import::people(
+            &mut store,
+            &a,
+            &table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
+            ),
+            &source(),
+            false,
+        )
+        .unwrap();
+        let rows: Vec<String> = entries.iter().map(|e| format!("{ZHANG},{e}")).collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        import::entries(
+            &mut store,
+            &a,
+            &table(
+                "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料",
+                &rows,
+            ),
+            &source(),
+            false,
+            false,
+        )
+        .unwrap();
+        store
+    }
+}

@@ -218,3 +218,76 @@ pub fn insert_batch(
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?)
 }
+
+/// One entry with its person and the filing it links to.
+#[derive(Debug, Clone)]
+pub struct EntryRecord {
+    pub id: i64,
+    pub person_id: i64,
+    pub entry: Entry,
+    pub filing_id: Option<i64>,
+    pub filing: Option<FilingFacts>,
+    pub confirmed: bool,
+    pub reason: String,
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<EntryRecord>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS}, e.id, f.category, f.status, f.approved_on, e.person_id,
+                    e.filing_id, e.confirmed, e.reason
+             FROM entries e LEFT JOIN filings f ON f.id = e.filing_id
+             WHERE e.id = ?1"
+        ))?
+        .query_row([id], |r| {
+            let category: Option<String> = r.get(12)?;
+            let filing = match category {
+                None => None,
+                Some(c) => Some(FilingFacts {
+                    category: Category::parse(&c).ok_or_else(|| conversion("category", &c))?,
+                    status: vocab(r, 13, FilingStatus::parse)?,
+                    approved_on: r
+                        .get::<_, Option<String>>(14)?
+                        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),
+                }),
+            };
+            Ok(EntryRecord {
+                entry: entry_from_row(r)?,
+                id: r.get(11)?,
+                filing,
+                person_id: r.get(15)?,
+                filing_id: r.get(16)?,
+                confirmed: r.get(17)?,
+                reason: r.get(18)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Write a decision's effect on an entry: its state, who sealed or registered it, the reason.
+pub fn apply_state(
+    tx: &Transaction<'_>,
+    id: i64,
+    state: EntryState,
+    reason: &str,
+    confirmed: bool,
+    by: &str,
+    now: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE entries SET state = ?2, reason = ?3, confirmed = ?4, updated_at = ?6,
+             sealed_by = CASE WHEN ?2 = 'sealed' THEN ?5 ELSE sealed_by END,
+             sealed_at = CASE WHEN ?2 = 'sealed' THEN ?6 ELSE sealed_at END,
+             registered_by = CASE WHEN ?2 = 'registered' THEN ?5 ELSE registered_by END,
+             registered_at = CASE WHEN ?2 = 'registered' THEN ?6 ELSE registered_at END
+         WHERE id = ?1",
+    )?
+    .execute(params![id, state.code(), reason, confirmed, by, now])?;
+    Ok(())
+}
+
+pub fn remove_evidence(tx: &Transaction<'_>, entry_id: i64, code: &str) -> Result<usize> {
+    Ok(tx
+        .prepare_cached("DELETE FROM entry_evidence WHERE entry_id = ?1 AND code = ?2")?
+        .execute(params![entry_id, code])?)
+}

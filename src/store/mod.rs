@@ -2,6 +2,7 @@
 //! types. Every query is parameterised; lists are paged and indexed.
 
 pub mod audit;
+pub mod decisions;
 pub mod entries;
 pub mod filings;
 pub mod people;
