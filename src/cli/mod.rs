@@ -260,7 +260,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
     let lang = ctx.lang;
     let fail = |e: ServiceError| Failure::from(&e, lang);
     match command {
-        None => output::status(ctx),
+        None => interface(ctx),
         Some(Command::Demo { people, seed }) => {
             let mut store = ctx.open()?;
             let summary =

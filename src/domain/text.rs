@@ -135,6 +135,29 @@ pub fn pad(s: &str, cols: usize) -> String {
     out
 }
 
+/// `s` cut to at most `cols` display columns, ending in `…` when cut, then padded to `cols`.
+pub fn fit(s: &str, cols: usize) -> String {
+    if width(s) <= cols {
+        return pad(s, cols);
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > cols {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if cols > 0 {
+        out.push('…');
+        used += 1;
+    }
+    out.extend(std::iter::repeat_n(' ', cols.saturating_sub(used)));
+    out
+}
+
 #[cfg(test)]
 mod width_tests {
     use super::*;
@@ -145,5 +168,8 @@ mod width_tests {
         assert_eq!(width("ab"), 2);
         assert_eq!(pad("公需", 6), "公需  ");
         assert_eq!(pad("toolong", 3), "toolong");
+        assert_eq!(fit("湖南师范大学", 7), "湖南师… ");
+        assert_eq!(width(&fit("湖南师范大学", 7)), 7);
+        assert_eq!(fit("ab", 4), "ab  ");
     }
 }

@@ -8,6 +8,7 @@ pub mod filings;
 pub mod people;
 pub mod reference;
 pub mod schema;
+pub mod search;
 
 use std::fmt;
 use std::path::Path;

@@ -1,0 +1,253 @@
+//! The paged lookups behind the interface's lists: nothing here loads a whole table.
+
+use rusqlite::{Connection, params_from_iter, types::Value};
+
+use super::Result;
+use crate::domain::{EntryState, Hours, UnitKind};
+
+/// Which people a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeopleQuery {
+    /// Name prefix, pinyin initials, any part of the ID number, or part of the unit.
+    pub text: String,
+    pub city_code: Option<String>,
+    pub unit_kind: Option<UnitKind>,
+    pub state: PeopleState,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PeopleState {
+    #[default]
+    All,
+    /// Registered hours of `year` fall short of that year's policy (R2.1).
+    ShortIn(i32),
+    /// An unlifted falsification finding (R5.3).
+    Blocked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonSummary {
+    pub id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub unit: String,
+    pub unit_kind: String,
+    pub city: String,
+    pub title: String,
+}
+
+/// `LIKE` treats % and _ as wildcards; a clerk's text is literal.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// R2.1 with R4.3 and R5.2 in SQL: the registered hours that count, per category, for one person
+/// and year. It mirrors `Entry::counts`; `tests::sql_short_filter_agrees_with_check` keeps the two
+/// in step, because a filter over 100 000 people cannot call Rust per row.
+const COUNTED: &str = "
+    SELECT coalesce(sum(CASE WHEN e.category = 'public' THEN e.hours_tenths END), 0) AS pub,
+           coalesce(sum(CASE WHEN e.category = 'professional' THEN e.hours_tenths END), 0) AS pro
+    FROM entries e LEFT JOIN filings f ON f.id = e.filing_id
+    WHERE e.person_id = p.id AND e.year = ?Y AND e.state = 'registered' AND e.result <> 'fail'
+      AND (e.category = 'professional' OR e.migrated = 1
+           OR (f.status = 'approved' AND f.category = 'public' AND f.approved_on <= e.start_date))";
+
+fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
+    let mut clauses = vec!["1 = 1".to_string()];
+    let text = q.text.trim();
+    if !text.is_empty() {
+        args.push(Value::Text(like_escape(text)));
+        let n = args.len();
+        let lower = text.to_lowercase();
+        args.push(Value::Text(like_escape(&lower)));
+        let m = args.len();
+        clauses.push(format!(
+            "(p.name LIKE ?{n} || '%' ESCAPE '\\' OR p.id_number LIKE '%' || upper(?{n}) || '%' ESCAPE '\\'
+              OR p.unit LIKE '%' || ?{n} || '%' ESCAPE '\\'
+              OR p.initials LIKE ?{m} || '%' ESCAPE '\\' OR p.initials LIKE '% ' || ?{m} || '%' ESCAPE '\\')"
+        ));
+    }
+    if let Some(c) = &q.city_code {
+        args.push(Value::Text(c.clone()));
+        clauses.push(format!("p.city_code = ?{}", args.len()));
+    }
+    if let Some(k) = q.unit_kind {
+        args.push(Value::Text(k.code().into()));
+        clauses.push(format!("p.unit_kind = ?{}", args.len()));
+    }
+    match q.state {
+        PeopleState::All => {}
+        PeopleState::Blocked => clauses.push(
+            "EXISTS (SELECT 1 FROM findings x WHERE x.person_id = p.id AND x.lifted_at IS NULL)"
+                .into(),
+        ),
+        PeopleState::ShortIn(year) => {
+            args.push(Value::Integer(year.into()));
+            let y = args.len();
+            let counted = COUNTED.replace("?Y", &format!("?{y}"));
+            let default = crate::domain::YearPolicy::default_for(year);
+            let (dp, dr, dt) = (
+                default.public_min.tenths(),
+                default.professional_min.tenths(),
+                default.total_min.tenths(),
+            );
+            clauses.push(format!(
+                "EXISTS (SELECT 1 FROM ({counted}) c
+                   LEFT JOIN policies pol ON pol.year = ?{y}
+                   WHERE c.pub < coalesce(pol.public_min_tenths, {dp})
+                      OR c.pro < coalesce(pol.professional_min_tenths, {dr})
+                      OR c.pub + c.pro < coalesce(pol.total_min_tenths, {dt}))"
+            ));
+        }
+    }
+    clauses.join(" AND ")
+}
+
+/// One page of people, ordered by name then ID number.
+pub fn people(
+    conn: &Connection,
+    q: &PeopleQuery,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<PersonSummary>> {
+    let mut args = Vec::new();
+    let w = where_clause(q, &mut args);
+    args.push(Value::Integer(limit as i64));
+    let l = args.len();
+    args.push(Value::Integer(offset as i64));
+    let o = args.len();
+    let sql = format!(
+        "SELECT p.id, p.id_number, p.name, p.unit, p.unit_kind, coalesce(o.short, p.city_code), p.title
+         FROM people p LEFT JOIN offices o ON o.code = p.city_code
+         WHERE {w} ORDER BY p.name, p.id_number LIMIT ?{l} OFFSET ?{o}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok(PersonSummary {
+                id: r.get(0)?,
+                id_number: r.get(1)?,
+                name: r.get(2)?,
+                unit: r.get(3)?,
+                unit_kind: r.get(4)?,
+                city: r.get(5)?,
+                title: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn count_people(conn: &Connection, q: &PeopleQuery) -> Result<usize> {
+    let mut args = Vec::new();
+    let w = where_clause(q, &mut args);
+    let n: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM people p WHERE {w}"))?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(n as usize)
+}
+
+/// An entry as the review queue and the person screen list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntrySummary {
+    pub id: i64,
+    pub person_id: i64,
+    pub person_name: String,
+    pub id_number: String,
+    pub year: i32,
+    pub category: String,
+    pub form: String,
+    pub content: String,
+    pub provider: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub hours: Hours,
+    pub result: String,
+    pub state: EntryState,
+    pub filing_no: Option<String>,
+    pub batch_id: Option<i64>,
+    pub batch_source: Option<String>,
+    pub migrated: bool,
+}
+
+const ENTRY_SUMMARY: &str =
+    "SELECT e.id, e.person_id, p.name, p.id_number, e.year, e.category, e.form,
+        e.content, e.provider, e.start_date, e.end_date, e.hours_tenths, e.result, e.state,
+        f.filing_no, e.batch_id, b.source, e.migrated
+    FROM entries e JOIN people p ON p.id = e.person_id
+    LEFT JOIN filings f ON f.id = e.filing_id
+    LEFT JOIN import_batches b ON b.id = e.batch_id";
+
+fn entry_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntrySummary> {
+    let state: String = r.get(13)?;
+    Ok(EntrySummary {
+        id: r.get(0)?,
+        person_id: r.get(1)?,
+        person_name: r.get(2)?,
+        id_number: r.get(3)?,
+        year: r.get(4)?,
+        category: r.get(5)?,
+        form: r.get(6)?,
+        content: r.get(7)?,
+        provider: r.get(8)?,
+        start_date: r.get(9)?,
+        end_date: r.get(10)?,
+        hours: Hours::from_tenths(r.get(11)?),
+        result: r.get(12)?,
+        state: EntryState::parse(&state).unwrap_or(EntryState::Recorded),
+        filing_no: r.get(14)?,
+        batch_id: r.get(15)?,
+        batch_source: r.get(16)?,
+        migrated: r.get(17)?,
+    })
+}
+
+/// Every entry of one person (a person has tens, not thousands).
+pub fn entries_of_person(conn: &Connection, person_id: i64) -> Result<Vec<EntrySummary>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ENTRY_SUMMARY} WHERE e.person_id = ?1 ORDER BY e.year DESC, e.start_date, e.id"
+    ))?;
+    let rows = stmt
+        .query_map([person_id], entry_summary)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The review queue: entries awaiting review and registration, grouped by import batch and
+/// provider (R5.1), one page at a time.
+pub fn review_queue(
+    conn: &Connection,
+    text: &str,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<EntrySummary>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ENTRY_SUMMARY}
+         WHERE e.state IN ('recorded', 'evidence_complete', 'sealed')
+           AND (?1 = '' OR e.provider LIKE '%' || ?1 || '%' ESCAPE '\\'
+                OR p.name LIKE ?1 || '%' ESCAPE '\\' OR p.id_number LIKE '%' || ?1 || '%' ESCAPE '\\')
+         ORDER BY coalesce(e.batch_id, 0) DESC, e.provider, p.name, e.id
+         LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt
+        .query_map(
+            rusqlite::params![like_escape(text.trim()), limit as i64, offset as i64],
+            entry_summary,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn count_review_queue(conn: &Connection, text: &str) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM entries e JOIN people p ON p.id = e.person_id
+             WHERE e.state IN ('recorded', 'evidence_complete', 'sealed')
+               AND (?1 = '' OR e.provider LIKE '%' || ?1 || '%' ESCAPE '\\'
+                    OR p.name LIKE ?1 || '%' ESCAPE '\\' OR p.id_number LIKE '%' || ?1 || '%' ESCAPE '\\')",
+        )?
+        .query_row([like_escape(text.trim())], |r| r.get(0))?;
+    Ok(n as usize)
+}

@@ -1,0 +1,558 @@
+//! The application: a stack of screens, overlays (help, questions), the status line and footer,
+//! and the loop's state. `handle_event` changes state; `render` only draws it.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::input::LineInput;
+use super::keys::{self, Action, Scope};
+use super::people::PeopleScreen;
+use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::theme::Theme;
+use crate::domain::text::clean_line;
+use crate::i18n::Lang;
+use crate::service::Actor;
+use crate::store::Store;
+use crate::store::reference::Reference;
+
+/// Rows taken by the status line, the message line and the footer.
+const CHROME_ROWS: u16 = 3;
+
+enum Overlay {
+    Help,
+    Text {
+        tag: &'static str,
+        prompt: String,
+        input: LineInput,
+    },
+    Confirm {
+        tag: &'static str,
+        question: String,
+    },
+    /// Esc on a form with unsaved input: leave without saving?
+    Discard,
+    /// The `:` command line.
+    Command(LineInput),
+}
+
+pub struct App {
+    store: Store,
+    actor: Actor,
+    lang: Lang,
+    reference: Reference,
+    /// What the status line says about where the data lives.
+    db_label: String,
+    office_label: String,
+    stack: Vec<Box<dyn Screen>>,
+    overlay: Option<Overlay>,
+    message: String,
+    quit: bool,
+    size: (u16, u16),
+    data_version: i64,
+    pub theme: Theme,
+}
+
+impl App {
+    pub fn new(
+        store: Store,
+        actor: Actor,
+        lang: Lang,
+        db_label: String,
+        office_label: String,
+        size: (u16, u16),
+    ) -> Result<App, String> {
+        let reference = Reference::load(&store).map_err(|e| e.to_string())?;
+        let data_version = store.data_version().unwrap_or(0);
+        let mut app = App {
+            store,
+            actor,
+            lang,
+            reference,
+            db_label,
+            office_label,
+            stack: Vec::new(),
+            overlay: None,
+            message: String::new(),
+            quit: false,
+            size,
+            data_version,
+            theme: Theme::from_env(),
+        };
+        app.go_root(Root::People);
+        Ok(app)
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn page_rows(&self) -> usize {
+        // Lists draw inside a border with a header row.
+        self.size.1.saturating_sub(CHROME_ROWS + 4).max(1) as usize
+    }
+
+    fn with_ctx<T>(&mut self, f: impl FnOnce(&mut dyn Screen, &mut Ctx<'_>) -> T) -> Option<T> {
+        let page_rows = self.page_rows();
+        let screen = self.stack.last_mut()?;
+        let mut ctx = Ctx {
+            store: &mut self.store,
+            actor: &self.actor,
+            lang: self.lang,
+            reference: &self.reference,
+            page_rows,
+        };
+        Some(f(screen.as_mut(), &mut ctx))
+    }
+
+    fn reload_top(&mut self) {
+        if let Some(Err(e)) = self.with_ctx(|s, ctx| s.reload(ctx)) {
+            self.message = e;
+        }
+    }
+
+    fn go_root(&mut self, root: Root) {
+        self.stack.clear();
+        let screen: Box<dyn Screen> = match root {
+            Root::People => Box::new(PeopleScreen::new(self.actor.today())),
+            Root::Review => Box::new(super::review::ReviewScreen::new()),
+            Root::Filings => Box::new(super::filings::FilingsScreen::new()),
+        };
+        self.stack.push(screen);
+        self.reload_top();
+    }
+
+    fn root(&self) -> Root {
+        self.stack
+            .first()
+            .map(|s| s.scopes())
+            .map_or(Root::People, |scopes| {
+                if scopes.contains(&Scope::Review) {
+                    Root::Review
+                } else if scopes.contains(&Scope::Filings) {
+                    Root::Filings
+                } else {
+                    Root::People
+                }
+            })
+    }
+
+    /// Poll for other clerks' changes (SQLite's data_version); true when the screen reloaded.
+    pub fn tick(&mut self) -> bool {
+        match self.store.data_version() {
+            Ok(v) if v != self.data_version => {
+                self.data_version = v;
+                if !self.stack.last().is_some_and(|s| s.dirty()) {
+                    self.reload_top();
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn handle_event(&mut self, ev: Event) {
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.handle_key(k),
+            Event::Paste(text) => self.handle_paste(&text),
+            Event::Resize(w, h) => {
+                self.size = (w, h);
+                self.reload_top();
+            }
+            _ => {}
+        }
+        // Our own writes bump no data_version of this connection; keep the mark current so the
+        // next tick only reacts to other clerks.
+        if let Ok(v) = self.store.data_version() {
+            self.data_version = v;
+        }
+    }
+
+    fn handle_paste(&mut self, text: &str) {
+        match &mut self.overlay {
+            Some(Overlay::Text { input, .. }) | Some(Overlay::Command(input)) => {
+                input.insert_str(text)
+            }
+            Some(_) => {}
+            None => {
+                let flow = self.with_ctx(|s, ctx| s.on_paste(text, ctx));
+                self.apply(flow);
+            }
+        }
+    }
+
+    fn handle_key(&mut self, key: KeyEvent) {
+        // Ctrl-C always leaves, whatever has the focus: the clerk's way out of anything.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        if let Some(overlay) = self.overlay.take() {
+            self.handle_overlay_key(overlay, key);
+            return;
+        }
+        self.message.clear();
+        let (scopes, typing, dirty) = match self.stack.last() {
+            Some(s) => (s.scopes(), s.typing(), s.dirty()),
+            None => (&[][..], false, false),
+        };
+        match keys::action_for(&key, scopes, typing) {
+            Some(Action::Quit) => {
+                if dirty {
+                    self.overlay = Some(Overlay::Discard);
+                } else {
+                    self.quit = true;
+                }
+            }
+            Some(Action::Help) => self.overlay = Some(Overlay::Help),
+            Some(Action::Command) => self.overlay = Some(Overlay::Command(LineInput::default())),
+            Some(
+                a @ (Action::GoPeople | Action::GoReview | Action::GoFilings | Action::NextScreen),
+            ) => {
+                let target = match a {
+                    Action::GoPeople => Root::People,
+                    Action::GoReview => Root::Review,
+                    Action::GoFilings => Root::Filings,
+                    _ => self.root().next(),
+                };
+                if dirty {
+                    self.overlay = Some(Overlay::Discard);
+                } else {
+                    self.go_root(target);
+                }
+            }
+            Some(Action::Back) => {
+                // A lone Esc may be half of a broken escape sequence: never drop a filled form.
+                if dirty {
+                    self.overlay = Some(Overlay::Discard);
+                } else {
+                    let flow = self.with_ctx(|s, ctx| s.on_action(Action::Back, ctx));
+                    self.apply(flow);
+                }
+            }
+            Some(action) => {
+                let flow = self.with_ctx(|s, ctx| s.on_action(action, ctx));
+                self.apply(flow);
+            }
+            None => {
+                let flow = self.with_ctx(|s, ctx| s.on_key(&key, ctx));
+                self.apply(flow);
+            }
+        }
+    }
+
+    fn handle_overlay_key(&mut self, overlay: Overlay, key: KeyEvent) {
+        match overlay {
+            Overlay::Help => {} // any key closes help
+            Overlay::Discard => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => self.pop(),
+                _ => {
+                    self.message = self
+                        .lang
+                        .pick("已保留未保存的内容", "kept the unsaved input")
+                        .into()
+                }
+            },
+            Overlay::Confirm { tag, question } => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, Some("y"), ctx));
+                    self.apply(flow);
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, None, ctx));
+                    self.apply(flow);
+                }
+                _ => self.overlay = Some(Overlay::Confirm { tag, question }),
+            },
+            Overlay::Text {
+                tag,
+                prompt,
+                mut input,
+            } => match key.code {
+                KeyCode::Enter => {
+                    let text = input.text().to_string();
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, Some(&text), ctx));
+                    self.apply(flow);
+                }
+                KeyCode::Esc => {
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, None, ctx));
+                    self.apply(flow);
+                }
+                _ => {
+                    input.handle(&key);
+                    self.overlay = Some(Overlay::Text { tag, prompt, input });
+                }
+            },
+            Overlay::Command(mut input) => match key.code {
+                KeyCode::Enter => {
+                    let cmd = input.text().trim().to_string();
+                    self.run_command(&cmd);
+                }
+                KeyCode::Esc => {}
+                _ => {
+                    input.handle(&key);
+                    self.overlay = Some(Overlay::Command(input));
+                }
+            },
+        }
+    }
+
+    /// `:` commands: `people`, `review`, `filings`, `q`, or an ID number / name to jump to.
+    fn run_command(&mut self, cmd: &str) {
+        match cmd {
+            "" => {}
+            "q" | "quit" | "退出" => self.quit = true,
+            "1" | "people" | "人员" => self.go_root(Root::People),
+            "2" | "review" | "复核" => self.go_root(Root::Review),
+            "3" | "filings" | "备案" => self.go_root(Root::Filings),
+            "help" | "帮助" => self.overlay = Some(Overlay::Help),
+            other => {
+                // Anything else is a search: an ID number opens the person if there is one.
+                self.go_root(Root::People);
+                let text = other.to_string();
+                let flow = self.with_ctx(|s, ctx| s.on_answer("jump", Some(&text), ctx));
+                self.apply(flow);
+            }
+        }
+    }
+
+    fn pop(&mut self) {
+        if self.stack.len() > 1 {
+            self.stack.pop();
+            self.reload_top();
+        }
+    }
+
+    fn apply(&mut self, flow: Option<Flow>) {
+        match flow {
+            None | Some(Flow::Stay) => {}
+            Some(Flow::Push(mut screen)) => {
+                let page_rows = self.page_rows();
+                let mut ctx = Ctx {
+                    store: &mut self.store,
+                    actor: &self.actor,
+                    lang: self.lang,
+                    reference: &self.reference,
+                    page_rows,
+                };
+                if let Err(e) = screen.reload(&mut ctx) {
+                    self.message = e;
+                }
+                self.stack.push(screen);
+            }
+            Some(Flow::Pop) => self.pop(),
+            Some(Flow::Ask(Ask::Text {
+                tag,
+                prompt,
+                initial,
+            })) => {
+                self.overlay = Some(Overlay::Text {
+                    tag,
+                    prompt,
+                    input: LineInput::new(&initial),
+                })
+            }
+            Some(Flow::Ask(Ask::Confirm { tag, question })) => {
+                self.overlay = Some(Overlay::Confirm { tag, question })
+            }
+            Some(Flow::Say(m)) => self.message = m,
+            Some(Flow::Quit) => self.quit = true,
+        }
+    }
+
+    pub fn render(&self, f: &mut Frame) {
+        let area = f.area();
+        let [status, body, message, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.render_status(f, status);
+        if let Some(screen) = self.stack.last() {
+            let view = View {
+                lang: self.lang,
+                theme: self.theme,
+            };
+            screen.render(f, body, &view);
+        }
+        f.render_widget(
+            Paragraph::new(clean_line(&self.message)).style(self.theme.message),
+            message,
+        );
+        self.render_footer(f, footer);
+        match &self.overlay {
+            None => {}
+            Some(Overlay::Help) => self.render_help(f, body),
+            Some(Overlay::Text { prompt, input, .. }) => self.render_prompt(f, body, prompt, input),
+            Some(Overlay::Command(input)) => {
+                f.render_widget(Clear, footer);
+                f.render_widget(Paragraph::new(":"), footer);
+                input.render(
+                    f,
+                    Rect {
+                        x: footer.x + 1,
+                        width: footer.width.saturating_sub(1),
+                        ..footer
+                    },
+                    Style::default(),
+                    true,
+                );
+            }
+            Some(Overlay::Confirm { question, .. }) => {
+                let q = format!("{question} {}", self.lang.pick("(y 是 / n 否)", "(y/n)"));
+                self.render_box(f, body, &q);
+            }
+            Some(Overlay::Discard) => {
+                let q = self.lang.pick(
+                    "有未保存的内容，放弃并离开？(y 放弃 / 其他键 留下)",
+                    "Unsaved input: discard it and leave? (y discard / any other key stays)",
+                );
+                self.render_box(f, body, q);
+            }
+        }
+    }
+
+    fn render_status(&self, f: &mut Frame, area: Rect) {
+        let tabs = [
+            (Root::People, self.lang.pick("1人员", "1 People")),
+            (Root::Review, self.lang.pick("2复核", "2 Review")),
+            (Root::Filings, self.lang.pick("3备案", "3 Filings")),
+        ];
+        let current = self.root();
+        let mut spans = vec![
+            Span::styled(self.lang.pick("继教", "jijiao"), self.theme.title),
+            Span::raw(" "),
+        ];
+        for (root, label) in tabs {
+            let style = if root == current {
+                self.theme.tab_active
+            } else {
+                self.theme.tab
+            };
+            spans.push(Span::styled(format!(" {label} "), style));
+        }
+        spans.push(Span::raw(format!(
+            " {}{} {} {}",
+            self.lang.pick("经办人:", "clerk:"),
+            clean_line(&self.actor.user),
+            clean_line(&self.office_label),
+            clean_line(&self.db_label)
+        )));
+        f.render_widget(
+            Paragraph::new(Line::from(spans)).style(self.theme.status),
+            area,
+        );
+    }
+
+    fn render_footer(&self, f: &mut Frame, area: Rect) {
+        let scopes = self.stack.last().map_or(&[][..], |s| s.scopes());
+        let mut spans = Vec::new();
+        let mut used = 0usize;
+        for (key, label) in keys::footer(scopes, self.lang) {
+            let w = crate::domain::text::width(&key) + crate::domain::text::width(label) + 2;
+            if used + w > area.width as usize {
+                break;
+            }
+            used += w;
+            spans.push(Span::styled(key, self.theme.key));
+            spans.push(Span::raw(format!(" {label} ")));
+        }
+        f.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+
+    fn render_box(&self, f: &mut Frame, body: Rect, text: &str) {
+        let w = body.width.min(70);
+        let area = Rect {
+            x: body.x + (body.width - w) / 2,
+            y: body.y + body.height / 3,
+            width: w,
+            height: 4.min(body.height),
+        };
+        f.render_widget(Clear, area);
+        f.render_widget(
+            Paragraph::new(text.to_string())
+                .wrap(Wrap { trim: true })
+                .block(Block::default().borders(Borders::ALL)),
+            area,
+        );
+    }
+
+    fn render_prompt(&self, f: &mut Frame, body: Rect, prompt: &str, input: &LineInput) {
+        let w = body.width.min(70);
+        let area = Rect {
+            x: body.x + (body.width - w) / 2,
+            y: body.y + body.height / 3,
+            width: w,
+            height: 3.min(body.height),
+        };
+        f.render_widget(Clear, area);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(prompt.to_string());
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        input.render(f, inner, Style::default(), true);
+    }
+
+    fn render_help(&self, f: &mut Frame, body: Rect) {
+        let scopes = self.stack.last().map_or(&[][..], |s| s.scopes());
+        let lines: Vec<Line> = keys::help(scopes)
+            .into_iter()
+            .map(|b| {
+                Line::from(vec![
+                    Span::styled(
+                        crate::domain::text::pad(&b.keys_label(), 14),
+                        self.theme.key,
+                    ),
+                    Span::raw(b.label(self.lang)),
+                ])
+            })
+            .collect();
+        let area = Rect {
+            x: body.x + 2,
+            y: body.y,
+            width: body.width.saturating_sub(4),
+            height: body.height,
+        };
+        f.render_widget(Clear, area);
+        let title = self
+            .lang
+            .pick(" 按键（任意键关闭）", " keys (any key closes) ");
+        f.render_widget(
+            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(
+                Span::styled(title, Style::default().add_modifier(Modifier::BOLD)),
+            )),
+            area,
+        );
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Root {
+    People,
+    Review,
+    Filings,
+}
+
+impl Root {
+    fn next(self) -> Root {
+        match self {
+            Root::People => Root::Review,
+            Root::Review => Root::Filings,
+            Root::Filings => Root::People,
+        }
+    }
+}

@@ -1,0 +1,590 @@
+//! The one key list. Every action is named once here with its keys, the screens where it works
+//! and its words in both languages; dispatch, the footer and the help overlay all read this list,
+//! so what the clerk is told can never drift from what the keys do.
+//!
+//! No action needs a function key, Alt or a mouse (SSH terminals may not deliver them), and no
+//! destructive action sits on a key that a broken escape sequence produces (`[`, `A`–`D`, `O`).
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Help,
+    Command,
+    NextScreen,
+    GoPeople,
+    GoReview,
+    GoFilings,
+    Back,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Search,
+    Filter,
+    Mark,
+    MarkPattern,
+    ApplyToMarked,
+    Undo,
+    New,
+    Edit,
+    AddEntry,
+    Evidence,
+    Toggle,
+    Seal,
+    Register,
+    Refuse,
+    Falsified,
+    Approve,
+    Reject,
+    Save,
+    NextField,
+    PrevField,
+    SameAsPrevious,
+}
+
+/// Where an action works. `Global` works everywhere unless a form field is taking text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Global,
+    List,
+    People,
+    Person,
+    Review,
+    Evidence,
+    Filings,
+    Form,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::NONE,
+    }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        mods: KeyModifiers::CONTROL,
+    }
+}
+
+const fn code(c: KeyCode) -> Key {
+    Key {
+        code: c,
+        mods: KeyModifiers::NONE,
+    }
+}
+
+pub struct Binding {
+    pub action: Action,
+    pub keys: &'static [Key],
+    pub scopes: &'static [Scope],
+    /// Shown in the footer of these scopes (the help overlay shows every binding).
+    pub footer: bool,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+use Scope::*;
+
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        action: Action::Up,
+        keys: &[code(KeyCode::Up), k('k')],
+        scopes: &[List, Evidence],
+        footer: false,
+        zh: "上移",
+        en: "up",
+    },
+    Binding {
+        action: Action::Down,
+        keys: &[code(KeyCode::Down), k('j')],
+        scopes: &[List, Evidence],
+        footer: false,
+        zh: "下移",
+        en: "down",
+    },
+    Binding {
+        action: Action::PageUp,
+        keys: &[code(KeyCode::PageUp), ctrl('b')],
+        scopes: &[List],
+        footer: false,
+        zh: "上页",
+        en: "page up",
+    },
+    Binding {
+        action: Action::PageDown,
+        keys: &[code(KeyCode::PageDown), ctrl('f')],
+        scopes: &[List],
+        footer: false,
+        zh: "下页",
+        en: "page down",
+    },
+    Binding {
+        action: Action::Top,
+        keys: &[k('g'), code(KeyCode::Home)],
+        scopes: &[List],
+        footer: false,
+        zh: "首行",
+        en: "first",
+    },
+    Binding {
+        action: Action::Bottom,
+        keys: &[k('G'), code(KeyCode::End)],
+        scopes: &[List],
+        footer: false,
+        zh: "末行",
+        en: "last",
+    },
+    Binding {
+        action: Action::Open,
+        keys: &[code(KeyCode::Enter)],
+        scopes: &[People, Person, Review, Filings],
+        footer: true,
+        zh: "打开",
+        en: "open",
+    },
+    Binding {
+        action: Action::Search,
+        keys: &[k('/')],
+        scopes: &[People, Review, Filings],
+        footer: true,
+        zh: "搜索",
+        en: "search",
+    },
+    Binding {
+        action: Action::Filter,
+        keys: &[k('f')],
+        scopes: &[People],
+        footer: true,
+        zh: "筛选",
+        en: "filter",
+    },
+    Binding {
+        action: Action::New,
+        keys: &[k('n')],
+        scopes: &[People, Filings],
+        footer: true,
+        zh: "新建",
+        en: "new",
+    },
+    Binding {
+        action: Action::Edit,
+        keys: &[k('e')],
+        scopes: &[Person, Filings],
+        footer: true,
+        zh: "编辑",
+        en: "edit",
+    },
+    Binding {
+        action: Action::AddEntry,
+        keys: &[k('a')],
+        scopes: &[Person],
+        footer: true,
+        zh: "添加培训",
+        en: "add entry",
+    },
+    Binding {
+        action: Action::Evidence,
+        keys: &[k('m')],
+        scopes: &[Person, Review],
+        footer: true,
+        zh: "材料",
+        en: "evidence",
+    },
+    Binding {
+        action: Action::Toggle,
+        keys: &[code(KeyCode::Char(' '))],
+        scopes: &[Evidence],
+        footer: true,
+        zh: "收到/未收",
+        en: "received",
+    },
+    Binding {
+        action: Action::Mark,
+        keys: &[k('t')],
+        scopes: &[Review, Filings],
+        footer: true,
+        zh: "标记",
+        en: "mark",
+    },
+    Binding {
+        action: Action::MarkPattern,
+        keys: &[k('T')],
+        scopes: &[Review],
+        footer: true,
+        zh: "按条件标记",
+        en: "mark by pattern",
+    },
+    Binding {
+        action: Action::ApplyToMarked,
+        keys: &[k(';')],
+        scopes: &[Review],
+        footer: true,
+        zh: "对标记项",
+        en: "to marked",
+    },
+    Binding {
+        action: Action::Seal,
+        keys: &[k('s')],
+        scopes: &[Review],
+        footer: true,
+        zh: "初审",
+        en: "seal",
+    },
+    Binding {
+        action: Action::Register,
+        keys: &[k('r')],
+        scopes: &[Review],
+        footer: true,
+        zh: "登记",
+        en: "register",
+    },
+    Binding {
+        action: Action::Refuse,
+        keys: &[k('x')],
+        scopes: &[Review],
+        footer: true,
+        zh: "不予登记",
+        en: "refuse",
+    },
+    Binding {
+        action: Action::Falsified,
+        keys: &[k('!')],
+        scopes: &[Review],
+        footer: false,
+        zh: "弄虚作假",
+        en: "falsified",
+    },
+    Binding {
+        action: Action::Approve,
+        keys: &[k('y')],
+        scopes: &[Filings],
+        footer: true,
+        zh: "准予备案",
+        en: "approve",
+    },
+    Binding {
+        action: Action::Reject,
+        keys: &[k('x')],
+        scopes: &[Filings],
+        footer: true,
+        zh: "不予备案",
+        en: "reject",
+    },
+    Binding {
+        action: Action::Undo,
+        keys: &[k('u')],
+        scopes: &[Review, Filings, Person],
+        footer: true,
+        zh: "撤销",
+        en: "undo",
+    },
+    Binding {
+        action: Action::Save,
+        keys: &[ctrl('s')],
+        scopes: &[Form],
+        footer: true,
+        zh: "保存",
+        en: "save",
+    },
+    Binding {
+        action: Action::NextField,
+        keys: &[code(KeyCode::Tab), code(KeyCode::Down)],
+        scopes: &[Form],
+        footer: true,
+        zh: "下一项",
+        en: "next field",
+    },
+    Binding {
+        action: Action::PrevField,
+        keys: &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        scopes: &[Form],
+        footer: false,
+        zh: "上一项",
+        en: "previous field",
+    },
+    Binding {
+        action: Action::SameAsPrevious,
+        keys: &[ctrl('p')],
+        scopes: &[Form],
+        footer: true,
+        zh: "同上一条",
+        en: "same as previous",
+    },
+    Binding {
+        action: Action::Back,
+        keys: &[code(KeyCode::Esc)],
+        scopes: &[Global],
+        footer: true,
+        zh: "返回",
+        en: "back",
+    },
+    Binding {
+        action: Action::NextScreen,
+        keys: &[code(KeyCode::Tab)],
+        scopes: &[Global],
+        footer: false,
+        zh: "切换页面",
+        en: "next screen",
+    },
+    Binding {
+        action: Action::GoPeople,
+        keys: &[k('1')],
+        scopes: &[Global],
+        footer: false,
+        zh: "人员",
+        en: "people",
+    },
+    Binding {
+        action: Action::GoReview,
+        keys: &[k('2')],
+        scopes: &[Global],
+        footer: false,
+        zh: "复核",
+        en: "review",
+    },
+    Binding {
+        action: Action::GoFilings,
+        keys: &[k('3')],
+        scopes: &[Global],
+        footer: false,
+        zh: "备案",
+        en: "filings",
+    },
+    Binding {
+        action: Action::Command,
+        keys: &[k(':')],
+        scopes: &[Global],
+        footer: false,
+        zh: "命令",
+        en: "command",
+    },
+    Binding {
+        action: Action::Help,
+        keys: &[k('?')],
+        scopes: &[Global],
+        footer: true,
+        zh: "帮助",
+        en: "help",
+    },
+    Binding {
+        action: Action::Quit,
+        keys: &[k('q')],
+        scopes: &[Global],
+        footer: true,
+        zh: "退出",
+        en: "quit",
+    },
+];
+
+impl Key {
+    fn matches(&self, ev: &KeyEvent) -> bool {
+        // Shift arrives with upper-case letters and some symbols on some terminals and not on
+        // others; compare characters without it.
+        let mods = ev.modifiers - KeyModifiers::SHIFT;
+        let want = self.mods - KeyModifiers::SHIFT;
+        match (self.code, ev.code) {
+            (KeyCode::Char(a), KeyCode::Char(b)) if want.contains(KeyModifiers::CONTROL) => {
+                mods == want && a.eq_ignore_ascii_case(&b)
+            }
+            (KeyCode::Char(a), KeyCode::Char(b)) => mods == want && a == b,
+            (KeyCode::BackTab, KeyCode::BackTab) => true,
+            (a, b) => a == b && mods == want,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Esc".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "S-Tab".into(),
+            KeyCode::Up => "↑".into(),
+            KeyCode::Down => "↓".into(),
+            KeyCode::PageUp => "PgUp".into(),
+            KeyCode::PageDown => "PgDn".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("^{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+}
+
+impl Binding {
+    pub fn label(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.zh,
+            Lang::En => self.en,
+        }
+    }
+
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(Key::label)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// The action a key means in `scopes` (most specific first), then globally unless `typing`
+/// (a text field has the focus, so printable keys are text).
+pub fn action_for(ev: &KeyEvent, scopes: &[Scope], typing: bool) -> Option<Action> {
+    let printable =
+        matches!(ev.code, KeyCode::Char(_)) && !ev.modifiers.contains(KeyModifiers::CONTROL);
+    for scope in scopes.iter().chain(std::iter::once(&Global)) {
+        if typing && printable {
+            return None;
+        }
+        if let Some(b) = BINDINGS
+            .iter()
+            .find(|b| b.scopes.contains(scope) && b.keys.iter().any(|k| k.matches(ev)))
+        {
+            return Some(b.action);
+        }
+    }
+    None
+}
+
+/// Footer hints for the screen's scopes: "Enter 打开  / 搜索 …", most specific first.
+pub fn footer(scopes: &[Scope], lang: Lang) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    for scope in scopes.iter().chain(std::iter::once(&Global)) {
+        for b in BINDINGS
+            .iter()
+            .filter(|b| b.footer && b.scopes.contains(scope))
+        {
+            if !out
+                .iter()
+                .any(|(_, l): &(String, &str)| *l == b.label(lang))
+            {
+                out.push((b.keys[0].label(), b.label(lang)));
+            }
+        }
+    }
+    out
+}
+
+/// Every binding of these scopes, for the help overlay.
+pub fn help(scopes: &[Scope]) -> Vec<&'static Binding> {
+    let mut out: Vec<&Binding> = Vec::new();
+    for scope in scopes.iter().chain(std::iter::once(&Global)) {
+        for b in BINDINGS.iter().filter(|b| b.scopes.contains(scope)) {
+            if !out.iter().any(|x| std::ptr::eq(*x, b)) {
+                out.push(b);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(c, m)
+    }
+
+    #[test]
+    fn screen_keys_win_over_global_ones() {
+        let tab = key(KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(action_for(&tab, &[Form], false), Some(Action::NextField));
+        assert_eq!(
+            action_for(&tab, &[List, People], false),
+            Some(Action::NextScreen)
+        );
+    }
+
+    #[test]
+    fn typing_keeps_printable_keys_as_text() {
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(action_for(&q, &[Form], true), None);
+        assert_eq!(action_for(&q, &[List], false), Some(Action::Quit));
+        let save = key(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(action_for(&save, &[Form], true), Some(Action::Save));
+    }
+
+    #[test]
+    fn no_destructive_action_on_keys_a_split_escape_sequence_produces() {
+        // ESC [ A (cursor up) may arrive as Esc, '[', 'A' on a slow link.
+        for c in [
+            '[', 'A', 'B', 'C', 'D', 'F', 'H', 'O', 'P', 'Q', 'R', 'S', '~', '1', '2', '3', '5',
+            '6',
+        ] {
+            let ev = key(KeyCode::Char(c), KeyModifiers::SHIFT);
+            let a = action_for(
+                &ev,
+                &[List, Review, People, Person, Filings, Evidence],
+                false,
+            );
+            assert!(
+                !matches!(
+                    a,
+                    Some(
+                        Action::Refuse
+                            | Action::Falsified
+                            | Action::Register
+                            | Action::Seal
+                            | Action::Reject
+                            | Action::Approve
+                            | Action::Quit
+                            | Action::Undo
+                    )
+                ),
+                "{c} → {a:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_two_bindings_share_a_key_in_one_scope() {
+        for a in BINDINGS {
+            for b in BINDINGS {
+                if std::ptr::eq(a, b) {
+                    continue;
+                }
+                let shared_scope = a.scopes.iter().any(|s| b.scopes.contains(s));
+                let shared_key = a.keys.iter().any(|k| b.keys.contains(k));
+                assert!(
+                    !(shared_scope && shared_key),
+                    "{:?} and {:?}",
+                    a.action,
+                    b.action
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_binding_needs_a_function_key_or_alt() {
+        for b in BINDINGS {
+            for k in b.keys {
+                assert!(!matches!(k.code, KeyCode::F(_)), "{:?}", b.action);
+                assert!(!k.mods.contains(KeyModifiers::ALT), "{:?}", b.action);
+            }
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The People screen: search as you type (name, pinyin initials, any part of the ID number,
+//! unit), filters by city, unit kind and state, paged from SQLite.
+
+use chrono::{Datelike, NaiveDate};
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::input::LineInput;
+use super::keys::{Action, Scope};
+use super::list::Paged;
+use super::person::PersonScreen;
+use super::person_form::PersonForm;
+use super::screen::{Ask, Ctx, Flow, Screen, View};
+use crate::domain::text::{clean_line, fit};
+use crate::domain::{IdNumber, UnitKind};
+use crate::i18n::Lang;
+use crate::store::search::{self, PeopleQuery, PeopleState, PersonSummary};
+
+pub struct PeopleScreen {
+    query: PeopleQuery,
+    search: LineInput,
+    searching: bool,
+    rows: Vec<PersonSummary>,
+    paged: Paged,
+    this_year: i32,
+    /// The filter as the clerk typed it, shown in the title.
+    filter_label: String,
+}
+
+impl PeopleScreen {
+    pub fn new(today: NaiveDate) -> PeopleScreen {
+        PeopleScreen {
+            query: PeopleQuery::default(),
+            search: LineInput::default(),
+            searching: false,
+            rows: Vec::new(),
+            paged: Paged::default(),
+            this_year: today.year(),
+            filter_label: String::new(),
+        }
+    }
+
+    fn selected(&self) -> Option<&PersonSummary> {
+        self.rows.get(self.paged.row())
+    }
+
+    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let conn = ctx.store.conn();
+        self.paged.page = ctx.page_rows;
+        self.paged.total = search::count_people(conn, &self.query).map_err(|e| e.to_string())?;
+        self.paged.follow();
+        self.rows = search::people(conn, &self.query, self.paged.offset, self.paged.page)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.query.text = text.to_string();
+        self.paged.reset();
+        self.load_page(ctx)
+    }
+
+    /// `f`: a city (长沙 / 430100), a unit kind (省直单位 / non_public), 不足 / short, 冻结 /
+    /// blocked; several separated by spaces; empty clears.
+    fn apply_filter(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        let mut q = PeopleQuery {
+            text: self.query.text.clone(),
+            ..PeopleQuery::default()
+        };
+        for word in text.split_whitespace() {
+            if let Some(o) = ctx.reference.office(word) {
+                q.city_code = Some(o.code.clone());
+            } else if let Some(k) = UnitKind::parse(word) {
+                q.unit_kind = Some(k);
+            } else if ["不足", "未达标", "short"].contains(&word) {
+                q.state = PeopleState::ShortIn(self.this_year);
+            } else if ["冻结", "弄虚作假", "blocked"].contains(&word) {
+                q.state = PeopleState::Blocked;
+            } else {
+                return Flow::Say(match ctx.lang {
+                    Lang::Zh => format!(
+                        "无法识别的筛选条件“{}”：可用市州、单位类型、不足、冻结",
+                        clean_line(word)
+                    ),
+                    Lang::En => format!(
+                        "unknown filter \"{}\": use a city, a unit kind, short or blocked",
+                        clean_line(word)
+                    ),
+                });
+            }
+        }
+        self.query = q;
+        self.filter_label = clean_line(text);
+        self.paged.reset();
+        match self.load_page(ctx) {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+}
+
+impl Screen for PeopleScreen {
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::People, Scope::List]
+    }
+
+    fn title(&self, lang: Lang) -> String {
+        lang.pick("人员", "People").into()
+    }
+
+    fn typing(&self) -> bool {
+        self.searching
+    }
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.load_page(ctx)
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
+        let result = match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                if self.paged.navigate(action) {
+                    self.load_page(ctx)
+                } else {
+                    Ok(())
+                }
+            }
+            Action::Search => {
+                self.searching = true;
+                Ok(())
+            }
+            Action::Back if self.searching => {
+                self.searching = false;
+                Ok(())
+            }
+            Action::Back if !self.query.text.is_empty() => {
+                self.search.set("");
+                self.set_search("", ctx)
+            }
+            Action::Back => return Flow::Pop,
+            Action::Open if self.searching => {
+                self.searching = false;
+                Ok(())
+            }
+            Action::Open => {
+                return match self.selected() {
+                    Some(p) => Flow::Push(Box::new(PersonScreen::new(p.id))),
+                    None => Flow::Say(ctx.lang.pick("没有选中的人员", "no person selected").into()),
+                };
+            }
+            Action::Filter => {
+                return Flow::Ask(Ask::Text {
+                    tag: "filter",
+                    prompt: ctx
+                        .lang
+                        .pick(
+                            " 筛选：市州 单位类型 不足 冻结（空=全部）",
+                            " filter: city, unit kind, short, blocked (empty = all) ",
+                        )
+                        .into(),
+                    initial: self.filter_label.clone(),
+                });
+            }
+            Action::New => return Flow::Push(Box::new(PersonForm::new(None))),
+            _ => Ok(()),
+        };
+        match result {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
+        if self.searching && self.search.handle(key) {
+            let text = self.search.text().to_string();
+            if let Err(e) = self.set_search(&text, ctx) {
+                return Flow::Say(e);
+            }
+        }
+        Flow::Stay
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        self.searching = true;
+        self.search.insert_str(text);
+        let t = self.search.text().to_string();
+        match self.set_search(&t, ctx) {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+
+    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        match (tag, answer) {
+            ("filter", Some(text)) => self.apply_filter(text, ctx),
+            ("jump", Some(text)) => {
+                self.search.set(text);
+                if let Err(e) = self.set_search(text, ctx) {
+                    return Flow::Say(e);
+                }
+                // `:ID` opens that person at once.
+                match (IdNumber::parse(text), self.rows.as_slice()) {
+                    (Ok(_), [only]) => Flow::Push(Box::new(PersonScreen::new(only.id))),
+                    _ => Flow::Stay,
+                }
+            }
+            _ => Flow::Stay,
+        }
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, view: &View) {
+        let lang = view.lang;
+        let t = &view.theme;
+        let title = match lang {
+            Lang::Zh => format!(" 人员 {} 人 ", self.paged.total),
+            Lang::En => format!(" People: {} ", self.paged.total),
+        };
+        let block = Block::default().borders(Borders::ALL).title(title);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [search_row, header, list] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+
+        let label = lang.pick("搜索/ ", "search/ ");
+        let filter = if self.filter_label.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "  [{}{}]",
+                lang.pick("筛选:", "filter: "),
+                self.filter_label
+            )
+        };
+        let label_w = crate::domain::text::width(label) as u16;
+        let filter_w = crate::domain::text::width(&filter) as u16;
+        f.render_widget(Paragraph::new(Span::styled(label, t.key)), search_row);
+        let input_area = Rect {
+            x: search_row.x + label_w,
+            width: search_row.width.saturating_sub(label_w + filter_w),
+            ..search_row
+        };
+        self.search.render(
+            f,
+            input_area,
+            ratatui::style::Style::default(),
+            self.searching,
+        );
+        f.render_widget(
+            Paragraph::new(Span::styled(filter.clone(), t.marked)),
+            Rect {
+                x: input_area.x + input_area.width,
+                width: filter_w,
+                ..search_row
+            },
+        );
+
+        let w = inner.width as usize;
+        let unit_w = w.saturating_sub(8 + 1 + 18 + 1 + 6 + 1 + 12 + 1);
+        let cols = |name: &str, id: &str, city: &str, unit: &str, title: &str| {
+            format!(
+                "{} {} {} {} {}",
+                fit(name, 8),
+                fit(id, 18),
+                fit(city, 6),
+                fit(unit, unit_w),
+                fit(title, 12)
+            )
+        };
+        let head = match lang {
+            Lang::Zh => cols("姓名", "身份证号", "市州", "单位", "现有职称"),
+            Lang::En => cols("Name", "ID number", "City", "Unit", "Title"),
+        };
+        f.render_widget(Paragraph::new(Span::styled(head, t.header)), header);
+
+        if self.rows.is_empty() {
+            let empty = if self.query == PeopleQuery::default() {
+                lang.pick("还没有人员。按 n 新建，或用 jijiao import people 导入名册。", "No people yet. Press n to add one, or import a roster with jijiao import people.")
+            } else {
+                lang.pick(
+                    "没有符合条件的人员。Esc 清除搜索。",
+                    "Nobody matches. Esc clears the search.",
+                )
+            };
+            f.render_widget(Paragraph::new(empty), list);
+            return;
+        }
+        let lines: Vec<Line> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let text = cols(
+                    &clean_line(&p.name),
+                    &p.id_number,
+                    &p.city,
+                    &clean_line(&p.unit),
+                    &clean_line(&p.title),
+                );
+                let style = if i == self.paged.row() {
+                    t.selected
+                } else {
+                    ratatui::style::Style::default()
+                };
+                Line::from(Span::styled(text, style))
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), list);
+    }
+}

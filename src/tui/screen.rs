@@ -1,0 +1,81 @@
+//! What every screen is: state rendered from memory, actions that may call services. Rendering
+//! never touches the database; `reload` and `on_action` do.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+
+use super::keys::{Action, Scope};
+use crate::i18n::Lang;
+use crate::service::Actor;
+use crate::store::Store;
+use crate::store::reference::Reference;
+
+/// What a screen may use while drawing.
+pub struct View {
+    pub lang: Lang,
+    pub theme: super::theme::Theme,
+}
+
+/// What a screen may use while handling input.
+pub struct Ctx<'a> {
+    pub store: &'a mut Store,
+    pub actor: &'a Actor,
+    pub lang: Lang,
+    pub reference: &'a Reference,
+    /// Rows a list can show at the current terminal size.
+    pub page_rows: usize,
+}
+
+/// A question the app asks on a screen's behalf; the answer comes back through `on_answer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    /// Free text (a reason, a pattern, an ID), with a prompt.
+    Text {
+        tag: &'static str,
+        prompt: String,
+        initial: String,
+    },
+    /// Yes or no.
+    Confirm { tag: &'static str, question: String },
+}
+
+/// What the app does after a screen handled something.
+pub enum Flow {
+    Stay,
+    Push(Box<dyn Screen>),
+    /// Close this screen (a root screen stays) and reload the one below.
+    Pop,
+    Ask(Ask),
+    /// A one-line message in the status area (results, refusals, the next suggested step).
+    Say(String),
+    Quit,
+}
+
+pub trait Screen {
+    /// The key scopes, most specific first (the footer and help are generated from them).
+    fn scopes(&self) -> &'static [Scope];
+    fn title(&self, lang: Lang) -> String;
+    /// A text field has the focus: printable keys are text, not commands.
+    fn typing(&self) -> bool {
+        false
+    }
+    /// Unsaved input that `Esc` must not discard without asking.
+    fn dirty(&self) -> bool {
+        false
+    }
+    /// Re-read what the screen shows (after a change here or by another clerk).
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String>;
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow;
+    /// Keys that are not actions (text being typed).
+    fn on_key(&mut self, _key: &KeyEvent, _ctx: &mut Ctx<'_>) -> Flow {
+        Flow::Stay
+    }
+    fn on_paste(&mut self, _text: &str, _ctx: &mut Ctx<'_>) -> Flow {
+        Flow::Stay
+    }
+    fn on_answer(&mut self, _tag: &'static str, _answer: Option<&str>, _ctx: &mut Ctx<'_>) -> Flow {
+        Flow::Stay
+    }
+    fn render(&self, f: &mut Frame, area: Rect, view: &View);
+}
