@@ -322,6 +322,40 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
     }
 }
 
+/// `jijiao` with no sub-command: the terminal interface, or a status line when standard output
+/// is not a terminal (a script, a pipe).
+fn interface(ctx: &Context) -> Result<u8, Failure> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return output::status(ctx);
+    }
+    let store = ctx.open()?;
+    let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
+    let office = if ctx.config.office.name.is_empty() {
+        ctx.lang
+            .pick("（未配置办公室）", "(no office configured)")
+            .to_string()
+    } else {
+        ctx.config.office.name.clone()
+    };
+    let app = crate::tui::App::new(
+        store,
+        ctx.actor.clone(),
+        ctx.lang,
+        ctx.db.display().to_string(),
+        office,
+        size,
+    )
+    .map_err(Failure)?;
+    crate::tui::run(app).map_err(|e| {
+        Failure(match ctx.lang {
+            Lang::Zh => format!("终端错误：{e}"),
+            Lang::En => format!("terminal error: {e}"),
+        })
+    })?;
+    Ok(EXIT_OK)
+}
+
 fn import(
     ctx: &Context,
     kind: ImportKind,
