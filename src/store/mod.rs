@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod decisions;
+pub mod demo_bulk;
 pub mod entries;
 pub mod filings;
 pub mod people;

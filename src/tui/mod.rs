@@ -14,6 +14,8 @@ pub mod person;
 pub mod person_form;
 pub mod review;
 pub mod screen;
+#[cfg(test)]
+pub mod testing;
 pub mod theme;
 
 use std::io::{self, Write};

@@ -319,3 +319,41 @@ impl Screen for PeopleScreen {
         f.render_widget(Paragraph::new(lines), list);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::KeyCode;
+
+    use crate::i18n::Lang;
+    use crate::service::fixtures::store_with;
+    use crate::tui::testing::Driver;
+
+    #[test]
+    fn people_screen_lists_and_finds_by_pinyin_initials() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+        assert!(d.shows("张伟"));
+        d.key(KeyCode::Char('/')).keys("lw");
+        assert!(d.shows("人员 0 人"), "{}", d.screen());
+        d.key(KeyCode::Backspace).key(KeyCode::Backspace).keys("zw");
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+        insta::assert_snapshot!("people_zh", d.screen());
+    }
+
+    #[test]
+    fn people_screen_in_english_and_by_id_fragment() {
+        let mut d = Driver::new(store_with(&[]), Lang::En);
+        d.key(KeyCode::Char('/')).keys("1231002");
+        assert!(d.shows("People: 1"), "{}", d.screen());
+        insta::assert_snapshot!("people_en", d.screen());
+    }
+
+    #[test]
+    fn q_while_searching_is_text_not_quit() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('/')).keys("q");
+        assert!(!d.app.should_quit());
+        d.key(KeyCode::Esc).keys("q");
+        assert!(d.app.should_quit());
+    }
+}
