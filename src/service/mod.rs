@@ -5,6 +5,7 @@
 pub mod check;
 pub mod demo;
 pub mod import;
+pub mod person;
 pub mod review;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};

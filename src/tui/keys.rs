@@ -47,6 +47,7 @@ pub enum Action {
     NextField,
     PrevField,
     SameAsPrevious,
+    History,
 }
 
 /// Where an action works. `Global` works everywhere unless a form field is taking text.
@@ -197,6 +198,14 @@ pub const BINDINGS: &[Binding] = &[
         footer: true,
         zh: "添加培训",
         en: "add entry",
+    },
+    Binding {
+        action: Action::History,
+        keys: &[k('h')],
+        scopes: &[Person],
+        footer: true,
+        zh: "历史",
+        en: "history",
     },
     Binding {
         action: Action::Evidence,

@@ -1,41 +1,455 @@
-//! One person: profile, entries by year against the policy, hours per year, decisions.
+//! One person: profile, the years against their policy (passing or short, and why), hours per
+//! year as a small bar chart, the entries, and the history of decisions (R5.5, R6.4).
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::widgets::Paragraph;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::entry_form::EntryForm;
+use super::evidence::EvidenceScreen;
 use super::keys::{Action, Scope};
+use super::list::Paged;
+use super::person_form::PersonForm;
 use super::screen::{Ctx, Flow, Screen, View};
-use crate::i18n::Lang;
+use crate::domain::text::{clean_line, fit, pad};
+use crate::domain::{Category, EntryState, Form, Hours};
+use crate::i18n::{Describe, Lang};
+use crate::service::person::{PersonView, view};
+use crate::service::review::undo_last;
+
+/// Years shown in the table: the five of a verification and the current one.
+const YEARS_SHOWN: usize = 6;
+const BAR_COLS: usize = 20;
 
 pub struct PersonScreen {
     person_id: i64,
+    data: Option<PersonView>,
+    paged: Paged,
+    history: bool,
 }
 
 impl PersonScreen {
     pub fn new(person_id: i64) -> PersonScreen {
-        PersonScreen { person_id }
+        PersonScreen {
+            person_id,
+            data: None,
+            paged: Paged::default(),
+            history: false,
+        }
     }
+
+    fn rows(&self) -> usize {
+        self.data.as_ref().map_or(0, |d| {
+            if self.history {
+                d.history.len()
+            } else {
+                d.entries.len()
+            }
+        })
+    }
+
+    fn selected_entry(&self) -> Option<i64> {
+        if self.history {
+            return None;
+        }
+        self.data
+            .as_ref()
+            .and_then(|d| d.entries.get(self.paged.cursor))
+            .map(|l| l.summary.id)
+    }
+}
+
+fn state_label(s: EntryState, lang: Lang) -> &'static str {
+    s.label(lang)
 }
 
 impl Screen for PersonScreen {
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Person, Scope::List]
     }
+
     fn title(&self, lang: Lang) -> String {
-        lang.pick("人员信息", "Person").into()
+        lang.pick("人员详情", "Person").into()
     }
-    fn reload(&mut self, _ctx: &mut Ctx<'_>) -> Result<(), String> {
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let year = chrono::Datelike::year(&ctx.actor.today());
+        let v = view(ctx.store, self.person_id, year).map_err(|e| e.describe(ctx.lang))?;
+        self.data = Some(v);
+        // The list area: the body less profile (2), year table (1 + 6) and borders.
+        self.paged.page = ctx.page_rows.saturating_sub(2 + 1 + YEARS_SHOWN + 2).max(1);
+        self.paged.total = self.rows();
+        self.paged.follow();
         Ok(())
     }
-    fn on_action(&mut self, action: Action, _ctx: &mut Ctx<'_>) -> Flow {
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                self.paged.navigate(action);
+                Flow::Stay
+            }
+            Action::History => {
+                self.history = !self.history;
+                self.paged.reset();
+                self.paged.total = self.rows();
+                Flow::Stay
+            }
+            Action::Open | Action::Evidence => match self.selected_entry() {
+                Some(id) => Flow::Push(Box::new(EvidenceScreen::new(id))),
+                None => Flow::Say(
+                    ctx.lang
+                        .pick("按 a 添加培训记录", "press a to add an entry")
+                        .into(),
+                ),
+            },
+            Action::AddEntry => Flow::Push(Box::new(EntryForm::new(self.person_id))),
+            Action::Edit => Flow::Push(Box::new(PersonForm::new(Some(self.person_id)))),
+            Action::Undo => {
+                let msg = match undo_last(ctx.store, ctx.actor) {
+                    Ok(Some(u)) => match ctx.lang {
+                        Lang::Zh => format!("已撤销上一项决定：恢复 {} 条", u.restored.len()),
+                        Lang::En => {
+                            format!("undid the last decision: {} restored", u.restored.len())
+                        }
+                    },
+                    Ok(None) => ctx.lang.pick("没有可撤销的决定", "nothing to undo").into(),
+                    Err(e) => e.describe(ctx.lang),
+                };
+                if let Err(e) = self.reload(ctx) {
+                    return Flow::Say(e);
+                }
+                Flow::Say(msg)
+            }
             Action::Back => Flow::Pop,
             _ => Flow::Stay,
         }
     }
+
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
-        let _ = self.person_id;
-        f.render_widget(Paragraph::new(self.title(view.lang)), area);
+        let lang = view.lang;
+        let t = &view.theme;
+        let Some(d) = &self.data else {
+            f.render_widget(Paragraph::new(lang.pick("正在读取…", "loading…")), area);
+            return;
+        };
+        let p = &d.person;
+        let block = Block::default().borders(Borders::ALL).title(format!(
+            " {} {} ",
+            clean_line(&p.name),
+            p.id_number
+        ));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [profile, years, list] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Length(1 + YEARS_SHOWN as u16),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+
+        // Profile.
+        let level = p.title_level.map_or("", |l| l.label(lang));
+        let blocked = if d.years.blocked {
+            Span::styled(
+                lang.pick(
+                    "  【冻结：有弄虚作假记录 R5.3】",
+                    "  [BLOCKED: falsification, R5.3]",
+                ),
+                t.bad,
+            )
+        } else {
+            Span::raw("")
+        };
+        let line1 = Line::from(vec![
+            Span::raw(format!(
+                "{} · {} · {}",
+                d.city,
+                p.unit_kind.label(lang),
+                clean_line(&p.unit)
+            )),
+            blocked,
+        ]);
+        let line2 = Line::from(format!(
+            "{}{} {} {}  {}{}",
+            lang.pick("职称：", "title: "),
+            clean_line(&p.title),
+            level,
+            clean_line(&p.series),
+            lang.pick("电话：", "phone: "),
+            clean_line(&p.phone)
+        ));
+        f.render_widget(Paragraph::new(vec![line1, line2]), profile);
+
+        // Years: table on the left, bars on the right.
+        let head = match lang {
+            Lang::Zh => format!(
+                "{}{}{}{}{}",
+                pad("年度", 6),
+                pad("公需", 7),
+                pad("专业", 7),
+                pad("合计", 7),
+                "结论"
+            ),
+            Lang::En => format!(
+                "{}{}{}{}{}",
+                pad("year", 6),
+                pad("public", 7),
+                pad("prof.", 7),
+                pad("total", 7),
+                "result"
+            ),
+        };
+        let mut lines = vec![Line::from(Span::styled(head, t.header))];
+        let shown: Vec<_> = d.years.years.iter().rev().take(YEARS_SHOWN).collect();
+        for y in shown.iter().rev() {
+            let verdict = if y.pass() {
+                Span::styled(lang.pick("合格", "pass"), t.good)
+            } else {
+                let why: Vec<&str> = y
+                    .shortfalls
+                    .iter()
+                    .map(|s| match s {
+                        crate::domain::verification::Shortfall::Public => lang.pick("公需", "pub"),
+                        crate::domain::verification::Shortfall::Professional => {
+                            lang.pick("专业", "prof")
+                        }
+                        crate::domain::verification::Shortfall::Total => lang.pick("合计", "total"),
+                    })
+                    .collect();
+                Span::styled(
+                    format!(
+                        "{}{}",
+                        lang.pick("不足：", "short: "),
+                        why.join(lang.pick("、", ", "))
+                    ),
+                    t.bad,
+                )
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "{}{}{}{}",
+                    pad(&y.year.to_string(), 6),
+                    pad(&y.public.to_string(), 7),
+                    pad(&y.professional.to_string(), 7),
+                    pad(&y.total.to_string(), 7)
+                )),
+                verdict,
+            ]));
+        }
+        let [left, right] =
+            Layout::horizontal([Constraint::Min(44), Constraint::Length(BAR_COLS as u16 + 8)])
+                .areas(years);
+        f.render_widget(Paragraph::new(lines), left);
+        let mut bars = vec![Line::from(Span::styled(
+            lang.pick("学时（|=要求）", "hours (|=required)"),
+            t.header,
+        ))];
+        for y in shown.iter().rev() {
+            let filled = bar(y.total, y.policy.total_min);
+            let mut s: String = "█".repeat(filled.min(BAR_COLS));
+            s.push_str(&" ".repeat(BAR_COLS.saturating_sub(filled)));
+            // The required total sits at three quarters of the bar.
+            let mark = BAR_COLS * 3 / 4;
+            let mut chars: Vec<char> = s.chars().collect();
+            if mark < chars.len() && chars[mark] == ' ' {
+                chars[mark] = '|';
+            }
+            let style = if y.pass() { t.good } else { t.bad };
+            bars.push(Line::from(Span::styled(
+                chars.into_iter().collect::<String>(),
+                style,
+            )));
+        }
+        f.render_widget(Paragraph::new(bars), right);
+
+        // Entries or history.
+        let mut out = Vec::new();
+        if self.history {
+            out.push(Line::from(Span::styled(
+                lang.pick(
+                    "决定历史（h 切换回培训记录）",
+                    "decisions (h: back to entries)",
+                ),
+                t.header,
+            )));
+            for (i, h) in d
+                .history
+                .iter()
+                .enumerate()
+                .skip(self.paged.offset)
+                .take(self.paged.page)
+            {
+                let text = format!(
+                    "{} {} {} {}",
+                    fit(&h.at.replace('T', " "), 19),
+                    fit(&clean_line(&h.user), 10),
+                    fit(&h.action, 18),
+                    h.subject
+                );
+                let style = if i == self.paged.cursor {
+                    t.selected
+                } else {
+                    Style::default()
+                };
+                out.push(Line::from(Span::styled(text, style)));
+            }
+        } else {
+            let w = list.width as usize;
+            // Column widths: English words are longer than their Chinese names.
+            let (cat_w, form_w, state_w, counts_w) = match lang {
+                Lang::Zh => (4, 8, 8, 4),
+                Lang::En => (4, 10, 10, 6),
+            };
+            // Six columns of fixed width and six separating spaces; the content takes the rest.
+            let content_w = w.saturating_sub(4 + cat_w + form_w + 6 + state_w + counts_w + 6);
+            let columns = |year: &str,
+                           cat: &str,
+                           form: &str,
+                           content: &str,
+                           hours: &str,
+                           state: &str,
+                           counts: &str| {
+                format!(
+                    "{} {} {} {} {} {} {}",
+                    fit(year, 4),
+                    fit(cat, cat_w),
+                    fit(form, form_w),
+                    fit(content, content_w),
+                    fit(hours, 6),
+                    fit(state, state_w),
+                    counts
+                )
+            };
+            let head = match lang {
+                Lang::Zh => columns("年度", "类别", "形式", "内容", "学时", "状态", "计入"),
+                Lang::En => columns(
+                    "year", "cat.", "form", "content", "hours", "state", "counts",
+                ),
+            };
+            out.push(Line::from(Span::styled(head, t.header)));
+            if d.entries.is_empty() {
+                out.push(Line::from(lang.pick(
+                    "还没有培训记录。按 a 添加第一条。",
+                    "No entries yet. Press a to add the first.",
+                )));
+            }
+            for (i, e) in d
+                .entries
+                .iter()
+                .enumerate()
+                .skip(self.paged.offset)
+                .take(self.paged.page)
+            {
+                let s = &e.summary;
+                let cat = Category::parse(&s.category).map_or("", |c| match lang {
+                    Lang::Zh => c.label(lang),
+                    Lang::En => match c {
+                        Category::Public => "pub",
+                        Category::Professional => "prof",
+                    },
+                });
+                let form = Form::parse(&s.form).map_or(s.form.as_str(), |f| f.label(lang));
+                let counts = if e.counts {
+                    lang.pick("是", "yes")
+                } else {
+                    lang.pick("否", "no")
+                };
+                let text = columns(
+                    &s.year.to_string(),
+                    cat,
+                    form,
+                    &clean_line(&s.content),
+                    &s.hours.to_string(),
+                    state_label(s.state, lang),
+                    counts,
+                );
+                let style = if i == self.paged.cursor {
+                    t.selected
+                } else {
+                    Style::default()
+                };
+                out.push(Line::from(Span::styled(text, style)));
+            }
+        }
+        f.render_widget(Paragraph::new(out), list);
+    }
+}
+
+/// Columns of a bar for `total` when the requirement fills three quarters of it.
+fn bar(total: Hours, required: Hours) -> usize {
+    let req = required.tenths().max(1);
+    ((total.tenths() * (BAR_COLS as i64 * 3 / 4)) / req).clamp(0, BAR_COLS as i64) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::KeyCode;
+
+    use crate::i18n::Lang;
+    use crate::service::fixtures::store_with;
+    use crate::service::review::{Decision, decide};
+    use crate::tui::testing::Driver;
+
+    const PRO: &str =
+        "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料";
+    const PUB: &str =
+        "公需,培训班,保密意识和保密常识教育,湖南师范大学,2016-05-10,2016-05-12,30,合格,";
+
+    fn registered_store() -> crate::store::Store {
+        let mut store = store_with(&[PRO, PUB]);
+        let a = crate::service::fixtures::actor("lijun");
+        let ids: Vec<i64> = store
+            .conn()
+            .prepare("SELECT id FROM entries ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        decide(&mut store, &a, &ids, &Decision::Seal, &mut |_, _| {}).unwrap();
+        decide(
+            &mut store,
+            &a,
+            &ids,
+            &Decision::Register { confirm: true },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        store
+    }
+
+    #[test]
+    fn person_screen_shows_years_against_policy_and_why_short() {
+        let mut d = Driver::new(registered_store(), Lang::Zh);
+        d.key(KeyCode::Enter);
+        let s = d.screen();
+        assert!(s.contains("张伟 11010519491231002X"), "{s}");
+        // 2016: 60 professional registered; the public entry was never complete, so never
+        // sealed: public short (R2.1).
+        assert!(
+            s.contains("2016  0      60     60     不足：公需、合计"),
+            "{s}"
+        );
+        assert!(s.contains("临床新进展"), "{s}");
+        insta::assert_snapshot!("person_zh", s);
+        d.key(KeyCode::Char('h'));
+        assert!(d.shows("entry.register"), "{}", d.screen());
+        assert!(d.shows("lijun"));
+    }
+
+    #[test]
+    fn person_screen_in_english() {
+        let mut d = Driver::new(registered_store(), Lang::En);
+        d.key(KeyCode::Enter);
+        assert!(d.shows("short: pub, total"), "{}", d.screen());
+        insta::assert_snapshot!("person_en", d.screen());
     }
 }
