@@ -509,18 +509,7 @@ impl App {
 
     fn render_help(&self, f: &mut Frame, body: Rect) {
         let scopes = self.stack.last().map_or(&[][..], |s| s.scopes());
-        let lines: Vec<Line> = keys::help(scopes)
-            .into_iter()
-            .map(|b| {
-                Line::from(vec![
-                    Span::styled(
-                        crate::domain::text::pad(&b.keys_label(), 14),
-                        self.theme.key,
-                    ),
-                    Span::raw(b.label(self.lang)),
-                ])
-            })
-            .collect();
+        let bindings = keys::help(scopes);
         let area = Rect {
             x: body.x + 2,
             y: body.y,
@@ -528,15 +517,33 @@ impl App {
             height: body.height,
         };
         f.render_widget(Clear, area);
-        let title = self
-            .lang
-            .pick(" 按键（任意键关闭）", " keys (any key closes) ");
-        f.render_widget(
-            Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(
-                Span::styled(title, Style::default().add_modifier(Modifier::BOLD)),
-            )),
-            area,
-        );
+        let title = self.lang.pick(" 按键（任意键关闭） ", " keys (any key closes) ");
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(Span::styled(title, Style::default().add_modifier(Modifier::BOLD)));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        // As many columns as the list needs at this height, so every key shows at 80×24.
+        let rows = (inner.height as usize).max(1);
+        let columns = bindings.len().div_ceil(rows).max(1);
+        let col_w = inner.width / columns as u16;
+        for (c, chunk) in bindings.chunks(rows).enumerate() {
+            let lines: Vec<Line> = chunk
+                .iter()
+                .map(|b| {
+                    Line::from(vec![
+                        Span::styled(crate::domain::text::pad(&b.keys_label(), 12), self.theme.key),
+                        Span::raw(b.label(self.lang)),
+                    ])
+                })
+                .collect();
+            let col = Rect {
+                x: inner.x + c as u16 * col_w,
+                width: col_w,
+                ..inner
+            };
+            f.render_widget(Paragraph::new(lines), col);
+        }
     }
 }
 
@@ -554,5 +561,81 @@ impl Root {
             Root::Review => Root::Filings,
             Root::Filings => Root::People,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::KeyCode;
+
+    use crate::i18n::Lang;
+    use crate::service::fixtures::{actor, source, store_with, table};
+    use crate::service::import;
+    use crate::store::Store;
+    use crate::tui::testing::Driver;
+
+    #[test]
+    fn help_is_generated_from_the_key_list() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('?'));
+        for b in crate::tui::keys::help(&[crate::tui::keys::Scope::People, crate::tui::keys::Scope::List]) {
+            assert!(d.shows(b.zh), "help lacks {}:\n{}", b.zh, d.screen());
+        }
+        insta::assert_snapshot!("help_zh", d.screen());
+        d.key(KeyCode::Char('x'));
+        assert!(!d.shows("任意键关闭"), "any key closes help");
+    }
+
+    #[test]
+    fn other_clerks_changes_appear_without_restarting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.sqlite");
+        let mut d = Driver::new(Store::open(&path).unwrap(), Lang::Zh);
+        assert!(d.shows("人员 0 人"), "{}", d.screen());
+        assert!(!d.app.tick(), "nothing changed yet");
+
+        // Another clerk, another process's connection.
+        let mut other = Store::open(&path).unwrap();
+        import::people(
+            &mut other,
+            &actor("lijun"),
+            &table("身份证号,姓名,单位,单位类型,市州", &["11010519491231002X,张伟,长沙市第一医院,市州所属单位,长沙"]),
+            &source(),
+            false,
+        )
+        .unwrap();
+        assert!(d.app.tick());
+        d.draw();
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+    }
+
+    #[test]
+    fn colon_jumps_to_a_person_by_id_number() {
+        let mut d = Driver::new(store_with(&[]), Lang::En);
+        d.key(KeyCode::Char(':')).keys("11010519491231002x").key(KeyCode::Enter);
+        assert!(d.shows("┌ 张伟 11010519491231002X"), "{}", d.screen());
+        d.key(KeyCode::Char(':')).keys("review").key(KeyCode::Enter);
+        assert!(d.shows("[2 Review]") || d.shows("2 Review"), "{}", d.screen());
+    }
+
+    #[test]
+    fn tab_and_digits_switch_screens_and_esc_goes_back() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Enter);
+        assert!(d.shows("┌ 张伟"));
+        d.key(KeyCode::Esc);
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+        d.key(KeyCode::Char('3'));
+        assert!(!d.shows("人员 1 人"));
+        d.key(KeyCode::Char('1'));
+        assert!(d.shows("人员 1 人"));
+    }
+
+    #[test]
+    fn pasted_text_searches_and_loses_its_escape_sequences() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.paste("\u{1b}[31m张\u{1b}[0m");
+        assert!(d.shows("搜索/ 张"), "{}", d.screen());
+        assert!(d.shows("人员 1 人"));
     }
 }
