@@ -54,6 +54,9 @@ pub struct App {
     size: (u16, u16),
     data_version: i64,
     pub theme: Theme,
+    /// Where a long decision reports its progress; the terminal loop installs one that writes
+    /// straight to the terminal, since the screen is not redrawn during a transaction.
+    progress: Box<dyn FnMut(usize, usize)>,
 }
 
 impl App {
@@ -81,13 +84,22 @@ impl App {
             size,
             data_version,
             theme: Theme::from_env(),
+            progress: Box::new(|_, _| {}),
         };
         app.go_root(Root::People);
         Ok(app)
     }
 
+    pub fn set_progress(&mut self, sink: Box<dyn FnMut(usize, usize)>) {
+        self.progress = sink;
+    }
+
     pub fn should_quit(&self) -> bool {
         self.quit
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     pub fn store(&self) -> &Store {
@@ -112,6 +124,7 @@ impl App {
             lang: self.lang,
             reference: &self.reference,
             page_rows,
+            progress: &mut *self.progress,
         };
         Some(f(screen.as_mut(), &mut ctx))
     }
@@ -345,6 +358,7 @@ impl App {
                     lang: self.lang,
                     reference: &self.reference,
                     page_rows,
+                    progress: &mut *self.progress,
                 };
                 if let Err(e) = screen.reload(&mut ctx) {
                     self.message = e;
@@ -517,10 +531,13 @@ impl App {
             height: body.height,
         };
         f.render_widget(Clear, area);
-        let title = self.lang.pick(" 按键（任意键关闭） ", " keys (any key closes) ");
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(Span::styled(title, Style::default().add_modifier(Modifier::BOLD)));
+        let title = self
+            .lang
+            .pick(" 按键（任意键关闭） ", " keys (any key closes) ");
+        let block = Block::default().borders(Borders::ALL).title(Span::styled(
+            title,
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
         let inner = block.inner(area);
         f.render_widget(block, area);
         // As many columns as the list needs at this height, so every key shows at 80×24.
@@ -532,7 +549,10 @@ impl App {
                 .iter()
                 .map(|b| {
                     Line::from(vec![
-                        Span::styled(crate::domain::text::pad(&b.keys_label(), 12), self.theme.key),
+                        Span::styled(
+                            crate::domain::text::pad(&b.keys_label(), 12),
+                            self.theme.key,
+                        ),
                         Span::raw(b.label(self.lang)),
                     ])
                 })
@@ -578,7 +598,10 @@ mod tests {
     fn help_is_generated_from_the_key_list() {
         let mut d = Driver::new(store_with(&[]), Lang::Zh);
         d.key(KeyCode::Char('?'));
-        for b in crate::tui::keys::help(&[crate::tui::keys::Scope::People, crate::tui::keys::Scope::List]) {
+        for b in crate::tui::keys::help(&[
+            crate::tui::keys::Scope::People,
+            crate::tui::keys::Scope::List,
+        ]) {
             assert!(d.shows(b.zh), "help lacks {}:\n{}", b.zh, d.screen());
         }
         insta::assert_snapshot!("help_zh", d.screen());
@@ -599,7 +622,10 @@ mod tests {
         import::people(
             &mut other,
             &actor("lijun"),
-            &table("身份证号,姓名,单位,单位类型,市州", &["11010519491231002X,张伟,长沙市第一医院,市州所属单位,长沙"]),
+            &table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &["11010519491231002X,张伟,长沙市第一医院,市州所属单位,长沙"],
+            ),
             &source(),
             false,
         )
@@ -612,10 +638,16 @@ mod tests {
     #[test]
     fn colon_jumps_to_a_person_by_id_number() {
         let mut d = Driver::new(store_with(&[]), Lang::En);
-        d.key(KeyCode::Char(':')).keys("11010519491231002x").key(KeyCode::Enter);
+        d.key(KeyCode::Char(':'))
+            .keys("11010519491231002x")
+            .key(KeyCode::Enter);
         assert!(d.shows("┌ 张伟 11010519491231002X"), "{}", d.screen());
         d.key(KeyCode::Char(':')).keys("review").key(KeyCode::Enter);
-        assert!(d.shows("[2 Review]") || d.shows("2 Review"), "{}", d.screen());
+        assert!(
+            d.shows("[2 Review]") || d.shows("2 Review"),
+            "{}",
+            d.screen()
+        );
     }
 
     #[test]

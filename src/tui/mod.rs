@@ -67,6 +67,8 @@ pub fn run(mut app: App) -> io::Result<()> {
     execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     term.clear()?;
+    let (_, rows) = terminal::size().unwrap_or((80, 24));
+    app.set_progress(progress_sink(app.lang(), rows));
     draw(&mut term, &app)?;
     while !app.should_quit() {
         // Redraw on events only: an idle screen sends nothing down a slow link.
@@ -85,6 +87,32 @@ pub fn run(mut app: App) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A decision on hundreds of entries runs inside one transaction, between two redraws: report its
+/// progress on the message row directly, a few dozen times at most, so a slow link is not flooded.
+fn progress_sink(lang: crate::i18n::Lang, rows: u16) -> Box<dyn FnMut(usize, usize)> {
+    let mut last_shown = usize::MAX;
+    Box::new(move |done, total| {
+        if total < 20 {
+            return;
+        }
+        let step = (total / 25).max(1);
+        if done != total && done / step == last_shown {
+            return;
+        }
+        last_shown = done / step;
+        let text = match lang {
+            crate::i18n::Lang::Zh => format!("处理中 {done}/{total}"),
+            crate::i18n::Lang::En => format!("working {done}/{total}"),
+        };
+        let _ = execute!(
+            io::stdout(),
+            cursor::MoveTo(0, rows.saturating_sub(2)),
+            terminal::Clear(terminal::ClearType::CurrentLine),
+            ratatui::crossterm::style::Print(text)
+        );
+    })
 }
 
 fn draw(term: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &App) -> io::Result<()> {

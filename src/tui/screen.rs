@@ -25,6 +25,8 @@ pub struct Ctx<'a> {
     pub reference: &'a Reference,
     /// Rows a list can show at the current terminal size.
     pub page_rows: usize,
+    /// Shows a long decision moving (done, total): pass it to `service::review::decide`.
+    pub progress: &'a mut dyn FnMut(usize, usize),
 }
 
 /// A question the app asks on a screen's behalf; the answer comes back through `on_answer`.
