@@ -458,13 +458,26 @@ impl App {
             };
             spans.push(Span::styled(format!(" {label} "), style));
         }
-        spans.push(Span::raw(format!(
-            " {}{} {} {}",
+        let who = format!(
+            " {}{} {} ",
             self.lang.pick("经办人:", "clerk:"),
             clean_line(&self.actor.user),
             clean_line(&self.office_label),
-            clean_line(&self.db_label)
-        )));
+        );
+        let used: usize = spans.iter().map(|s| s.width()).sum::<usize>() + crate::domain::text::width(&who);
+        let room = (area.width as usize).saturating_sub(used);
+        // The whole path when it fits, else the file name, else as much of it as fits.
+        let db = clean_line(&self.db_label);
+        let db = if crate::domain::text::width(&db) <= room {
+            db
+        } else {
+            let name = std::path::Path::new(&db)
+                .file_name()
+                .map_or(db.clone(), |n| n.to_string_lossy().into_owned());
+            crate::domain::text::fit(&name, room).trim_end().to_string()
+        };
+        spans.push(Span::raw(who));
+        spans.push(Span::styled(db, self.theme.dim));
         f.render_widget(
             Paragraph::new(Line::from(spans)).style(self.theme.status),
             area,
