@@ -1,0 +1,208 @@
+//! The built binary inside tmux at 80×24, as a clerk on an SSH terminal meets it.
+//!
+//! tmux is installed by `.ci/run`; on a developer machine without it these tests say so and
+//! pass, except under CI (CI=true), where a missing tmux is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jijiao");
+
+fn have_tmux() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").is_err(),
+            "tmux is required under CI (.ci/run installs it)"
+        );
+        eprintln!("tmux not installed: skipping the end-to-end terminal test");
+    }
+    ok
+}
+
+struct Tmux {
+    socket: String,
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Tmux {
+    /// A private tmux server running `jijiao` on a fresh database at 80×24.
+    fn start(setup: impl FnOnce(&Path)) -> Tmux {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("e2e.sqlite");
+        setup(&db);
+        let socket = format!(
+            "jijiao-e2e-{}-{}",
+            std::process::id(),
+            dir.path().display().to_string().len() ^ rand_suffix()
+        );
+        let cmd = format!(
+            "env JIJIAO_DB='{}' JIJIAO_USER=wangfang JIJIAO_TODAY=2017-07-15 HOME='{}' XDG_CONFIG_HOME='{}' '{}'; echo JIJIAO-EXITED-$?; sleep 60",
+            db.display(),
+            dir.path().display(),
+            dir.path().display(),
+            BIN
+        );
+        let st = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "-s",
+                "e2e",
+                &cmd,
+            ])
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux");
+        assert!(st.success(), "tmux new-session failed");
+        Tmux {
+            socket,
+            _dir: dir,
+            db,
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Wait until the screen shows `text` (the program redraws on events only, so each step
+    /// waits for the effect it expects).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Send keys in tmux's notation (`Enter`, `Escape`, `C-s`, `Space`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["-L", self.socket.as_str(), "send-keys", "-t", "e2e"];
+        args.extend_from_slice(keys);
+        assert!(
+            Command::new("tmux")
+                .args(&args)
+                .status()
+                .expect("send-keys")
+                .success()
+        );
+    }
+
+    /// Type text literally (Chinese included).
+    fn text(&self, text: &str) {
+        let args = [
+            "-L",
+            self.socket.as_str(),
+            "send-keys",
+            "-t",
+            "e2e",
+            "-l",
+            text,
+        ];
+        assert!(
+            Command::new("tmux")
+                .args(args)
+                .status()
+                .expect("send-keys")
+                .success()
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> usize {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() as usize)
+}
+
+fn jijiao(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("JIJIAO_DB", db)
+        .env("JIJIAO_USER", "wangfang")
+        .env("JIJIAO_TODAY", "2017-07-15")
+        .env_remove("JIJIAO_LANG")
+        .env_remove("JIJIAO_CONFIG")
+        .output()
+        .expect("run jijiao")
+}
+
+fn people_roster(db: &Path) {
+    let roster = db.with_file_name("people.csv");
+    std::fs::write(
+        &roster,
+        "身份证号,姓名,单位,单位类型,市州\n11010519491231002X,张伟,长沙市第一医院,市州所属单位,长沙\n",
+    )
+    .expect("write roster");
+    let out = jijiao(
+        db,
+        &["import", "people", roster.to_str().expect("utf-8 path")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_interface_opens_at_80x24_finds_by_pinyin_and_restores_the_terminal() {
+    if !have_tmux() {
+        return;
+    }
+    let t = Tmux::start(people_roster);
+    let s = t.wait_for("人员 1 人");
+    assert!(
+        s.contains("经办人:wangfang"),
+        "status line names the clerk:\n{s}"
+    );
+    assert!(s.lines().count() <= 24);
+    t.keys(&["/"]);
+    t.text("zw");
+    t.wait_for("搜索/ zw");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_for("张伟 11010519491231002X");
+    t.keys(&["Escape"]);
+    t.wait_for("人员 1 人");
+    t.keys(&["q"]);
+    let s = t.wait_for("JIJIAO-EXITED-0");
+    // Back on the normal screen: the interface is gone.
+    assert!(
+        !s.contains("人员 1 人"),
+        "alternate screen left behind:\n{s}"
+    );
+    assert!(t.db.exists());
+}
