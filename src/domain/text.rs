@@ -168,7 +168,8 @@ mod width_tests {
         assert_eq!(width("ab"), 2);
         assert_eq!(pad("公需", 6), "公需  ");
         assert_eq!(pad("toolong", 3), "toolong");
-        assert_eq!(fit("湖南师范大学", 7), "湖南师… ");
+        assert_eq!(fit("湖南师范大学", 7), "湖南师…");
+        assert_eq!(fit("湖南师范大学", 8), "湖南师… ");
         assert_eq!(width(&fit("湖南师范大学", 7)), 7);
         assert_eq!(fit("ab", 4), "ab  ");
     }

@@ -25,6 +25,16 @@ pub struct EntryRow {
 const EVIDENCE_SEPARATORS: [char; 5] = [';', '；', '、', ',', '，'];
 
 pub fn parse(table: &Table, reference: &Reference) -> ParseResult<EntryRow> {
+    let (rows, errors) = parse_all(table, reference)?;
+    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+}
+
+/// Every row that parses, and every problem of those that do not: the service checks the good
+/// rows against the database too, so a clerk sees all problems of a roster in one pass.
+pub fn parse_all(
+    table: &Table,
+    reference: &Reference,
+) -> Result<(Vec<Parsed<EntryRow>>, Vec<super::RowError>), Vec<super::RowError>> {
     let cols = Columns::match_headers(Kind::Entries, table)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -151,9 +161,5 @@ pub fn parse(table: &Table, reference: &Reference) -> ParseResult<EntryRow> {
             _ => errors.append(&mut r.errors),
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    Ok((out, errors))
 }

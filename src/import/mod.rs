@@ -47,6 +47,8 @@ pub enum Problem {
         first_line: usize,
     },
     ApprovedWithoutDate,
+    /// The entry is already sealed, registered or refused: a roster cannot change a decision.
+    AlreadyDecided { state: crate::domain::EntryState },
     UnknownColumn {
         known: String,
     },
@@ -157,6 +159,14 @@ impl Describe for RowError {
             (Problem::Duplicate { first_line }, Lang::En) => {
                 format!("\"{v}\" repeats row {first_line} with different data")
             }
+            (Problem::AlreadyDecided { state }, Lang::Zh) => {
+                let state = state.zh();
+                format!("该培训记录已是“{state}”状态，名册不能再修改其年度、考核结果或备案，应通过复核决定处理")
+            }
+            (Problem::AlreadyDecided { state }, Lang::En) => format!(
+                "this entry is already {}: a roster cannot change its year, result or filing; use a review decision",
+                state.code()
+            ),
             (Problem::ApprovedWithoutDate, Lang::Zh) => "状态为已备案，但备案日期为空".into(),
             (Problem::ApprovedWithoutDate, Lang::En) => {
                 "status is approved but approved_on is empty".into()

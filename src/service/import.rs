@@ -193,12 +193,13 @@ pub fn entries(
     dry_run: bool,
 ) -> Result<Summary> {
     let reference = Reference::load(store)?;
-    let rows = import::entries::parse(table, &reference).map_err(ServiceError::Rows)?;
+    let (rows, mut errors) =
+        import::entries::parse_all(table, &reference).map_err(ServiceError::Rows)?;
     let cols =
         import::Columns::match_headers(import::Kind::Entries, table).map_err(ServiceError::Rows)?;
 
-    // Resolve people and filings before writing anything, so every unknown one is reported.
-    let mut errors = Vec::new();
+    // Resolve people and filings before writing anything, so every unknown one is reported
+    // together with the rows that did not parse.
     let mut resolved = Vec::with_capacity(rows.len());
     for row in &rows {
         let r = &row.record;
@@ -231,6 +232,7 @@ pub fn entries(
         }
     }
     if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
         return Err(ServiceError::Rows(errors));
     }
 
@@ -260,26 +262,70 @@ pub fn entries(
             }
         }
         match entries::find_same(&tx, &new)? {
-            Some((id, state)) => {
+            Some(ex) => {
+                let id = ex.id;
+                let corrected = ex.year != new.entry.year
+                    || ex.result != new.entry.result
+                    || ex.filing_id != new.filing_id;
+                let open = matches!(ex.state, EntryState::Recorded | EntryState::EvidenceComplete);
+                let promote = registered && !ex.migrated;
+                // A decision (seal, registration, refusal) is not undone by a roster; paper
+                // history may still register an entry that is only recorded or sealed.
+                let blocked = match (corrected || promote, ex.state) {
+                    (false, _) => false,
+                    (true, EntryState::Refused) => true,
+                    (true, EntryState::Registered) => true,
+                    (true, EntryState::Sealed) => corrected || !promote,
+                    (true, _) => !open && !promote,
+                };
+                if blocked {
+                    errors.push(RowError::new(
+                        row.line,
+                        &cols.header("id_number"),
+                        r.id_number.as_str(),
+                        Problem::AlreadyDecided { state: ex.state },
+                    ));
+                    continue;
+                }
                 let before = entries::evidence(&tx, id)?;
-                if evidence.is_subset(&before) {
+                if !corrected && !promote && evidence.is_subset(&before) {
                     s.unchanged += 1;
                     continue;
                 }
+                if corrected {
+                    entries::correct(&tx, id, new.entry.year, new.entry.result, new.filing_id, &now)?;
+                }
                 entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
                 let have = entries::evidence(&tx, id)?;
-                let complete = checklist.is_some_and(|l| l.is_complete(&have));
-                let next = state_after_evidence(state, complete);
-                if next != state {
-                    entries::set_state(&tx, id, next, &now)?;
-                }
+                let next = if promote {
+                    entries::mark_migrated(&tx, id, &actor.user, &now)?;
+                    EntryState::Registered
+                } else {
+                    let complete = checklist.is_some_and(|l| l.is_complete(&have));
+                    let next = state_after_evidence(ex.state, complete);
+                    if next != ex.state {
+                        entries::set_state(&tx, id, next, &now)?;
+                    }
+                    next
+                };
+                let action = if promote { "entry.migrate" } else { "entry.correct" };
                 log(
                     &tx,
                     actor,
-                    "entry.evidence",
+                    action,
                     &format!("entry:{id}"),
-                    Some(&evidence_json(&before, state)),
-                    Some(&evidence_json(&have, next)),
+                    Some(&existing_json(&ex, &before)),
+                    Some(
+                        &serde_json::json!({
+                            "year": new.entry.year,
+                            "result": new.entry.result.code(),
+                            "filing_id": new.filing_id,
+                            "state": next.code(),
+                            "migrated": promote || ex.migrated,
+                            "evidence": have,
+                        })
+                        .to_string(),
+                    ),
                 )?;
                 s.updated += 1;
             }
@@ -329,6 +375,10 @@ pub fn entries(
             }
         }
     }
+    if !errors.is_empty() {
+        // Nothing is half-written: the transaction is dropped, so rolled back.
+        return Err(ServiceError::Rows(errors));
+    }
     if s.added + s.updated > 0 {
         log(
             &tx,
@@ -346,9 +396,19 @@ fn rows_len(table: &Table) -> usize {
     table.rows.len()
 }
 
-fn evidence_json(codes: &BTreeSet<String>, state: EntryState) -> String {
-    serde_json::json!({ "evidence": codes, "state": state.code() }).to_string()
+fn existing_json(ex: &entries::Existing, evidence: &BTreeSet<String>) -> String {
+    serde_json::json!({
+        "year": ex.year,
+        "result": ex.result.code(),
+        "filing_id": ex.filing_id,
+        "state": ex.state.code(),
+        "migrated": ex.migrated,
+        "evidence": evidence,
+    })
+    .to_string()
 }
+
+
 
 fn summary_json(source: &Source, s: &Summary) -> String {
     serde_json::json!({

@@ -4,8 +4,10 @@
 
 pub mod check;
 pub mod demo;
+pub mod filings;
 pub mod import;
 pub mod person;
+pub mod records;
 pub mod review;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
@@ -53,6 +55,10 @@ pub enum ServiceError {
     },
     UnknownPerson(String),
     Period(PeriodError),
+    /// R4.2 A filing or a decision on filings that was not accepted; nothing was written.
+    Filing(filings::Problem),
+    /// A person or an entry the register refused (R1.2, R5.1); nothing was written.
+    Refused(records::Refusal),
 }
 
 impl From<StoreError> for ServiceError {
@@ -76,9 +82,10 @@ impl Describe for ServiceError {
             (ServiceError::Rows(rows), Lang::Zh) => {
                 format!("名册有{}处错误，未写入任何数据", rows.len())
             }
-            (ServiceError::Rows(rows), Lang::En) => {
-                format!("{} problems in the roster; nothing was written", rows.len())
-            }
+            (ServiceError::Rows(rows), Lang::En) => match rows.len() {
+                1 => "1 problem in the roster; nothing was written".to_string(),
+                n => format!("{n} problems in the roster; nothing was written"),
+            },
             (ServiceError::IdNumber { value, error }, lang) => {
                 format!("{value}: {}", error.describe(lang))
             }
@@ -89,6 +96,8 @@ impl Describe for ServiceError {
                 format!("no person with ID number {id} in the database")
             }
             (ServiceError::Period(e), lang) => e.describe(lang),
+            (ServiceError::Filing(p), lang) => p.describe(lang),
+            (ServiceError::Refused(r), lang) => r.describe(lang),
         }
     }
 }

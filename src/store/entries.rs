@@ -53,13 +53,24 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
+/// What an entry already in the database says, for comparing with a re-imported row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Existing {
+    pub id: i64,
+    pub state: EntryState,
+    pub year: i32,
+    pub result: AssessmentResult,
+    pub filing_id: Option<i64>,
+    pub migrated: bool,
+}
+
 /// The entry already recorded for this person and this training (the natural key), so that a
 /// re-imported roster adds nothing.
-pub fn find_same(tx: &Connection, e: &NewEntry) -> Result<Option<(i64, EntryState)>> {
+pub fn find_same(tx: &Connection, e: &NewEntry) -> Result<Option<Existing>> {
     let x = &e.entry;
     Ok(tx
         .prepare_cached(
-            "SELECT id, state FROM entries
+            "SELECT id, state, year, result, filing_id, migrated FROM entries
              WHERE person_id = ?1 AND category = ?2 AND form = ?3 AND start_date = ?4
                AND end_date = ?5 AND hours_tenths = ?6 AND content = ?7 AND provider = ?8",
         )?
@@ -74,9 +85,44 @@ pub fn find_same(tx: &Connection, e: &NewEntry) -> Result<Option<(i64, EntryStat
                 x.content,
                 x.provider
             ],
-            |r| Ok((r.get(0)?, vocab(r, 1, EntryState::parse)?)),
+            |r| {
+                Ok(Existing {
+                    id: r.get(0)?,
+                    state: vocab(r, 1, EntryState::parse)?,
+                    year: r.get(2)?,
+                    result: vocab(r, 3, AssessmentResult::parse)?,
+                    filing_id: r.get(4)?,
+                    migrated: r.get(5)?,
+                })
+            },
         )
         .optional()?)
+}
+
+/// A corrected roster row for an entry nobody has decided on yet: year, result, filing.
+pub fn correct(
+    tx: &Transaction<'_>,
+    id: i64,
+    year: i32,
+    result: AssessmentResult,
+    filing_id: Option<i64>,
+    now: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE entries SET year = ?2, result = ?3, filing_id = ?4, updated_at = ?5 WHERE id = ?1",
+    )?
+    .execute(params![id, year, result.code(), filing_id, now])?;
+    Ok(())
+}
+
+/// Paper history for an entry already recorded: it was registered on paper (`--registered`).
+pub fn mark_migrated(tx: &Transaction<'_>, id: i64, by: &str, now: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE entries SET state = 'registered', migrated = 1, registered_by = ?2,
+             registered_at = ?3, updated_at = ?3 WHERE id = ?1",
+    )?
+    .execute(params![id, by, now])?;
+    Ok(())
 }
 
 pub fn insert(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result<i64> {

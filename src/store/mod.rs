@@ -5,8 +5,12 @@ pub mod audit;
 pub mod decisions;
 pub mod demo_bulk;
 pub mod entries;
+pub mod filing_decisions;
+pub mod filing_list;
 pub mod filings;
+pub mod lookup;
 pub mod people;
+pub mod queue;
 pub mod reference;
 pub mod schema;
 pub mod search;
@@ -79,6 +83,25 @@ impl Describe for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Switch to WAL. Changing the journal mode of a brand-new file needs an exclusive lock, and
+/// SQLite reports a competing opener as busy at once instead of calling the busy handler; when
+/// several clerks start on a new database together, wait and try again like the handler would.
+fn set_wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 pub struct Store {
     conn: Connection,
 }
@@ -111,7 +134,7 @@ impl Store {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // WAL lets clerks read while another writes; NORMAL sync is durable at each checkpoint
         // and safe against corruption in WAL mode.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let mut store = Store { conn };
