@@ -4,10 +4,8 @@
 
 pub mod check;
 pub mod demo;
-pub mod filings;
 pub mod import;
 pub mod person;
-pub mod records;
 pub mod review;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
