@@ -17,6 +17,36 @@ pub struct Config {
     /// `--user` is refused: a clerk must not act under another's name (INTERFACES.md).
     #[serde(default)]
     pub roles: Option<Roles>,
+    #[serde(default)]
+    pub printer: PrinterConfig,
+    /// R7.5 Where each variable field goes on the pre-printed forms.
+    #[serde(default)]
+    pub preprinted: crate::print::preprinted::Positions,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterConfig {
+    /// A CUPS queue name (printed with `lp -d QUEUE -o raw`), `socket://host:9100`, a device
+    /// such as `/dev/usb/lp0`, `file:PATH`, or `-` for standard output.
+    pub destination: String,
+    /// `utf-8` or `gb18030`.
+    pub encoding: String,
+    /// Display columns per line (CJK characters take two).
+    pub width: usize,
+    /// `full` on plain paper, `preprinted` on the province's forms.
+    pub layout: String,
+}
+
+impl Default for PrinterConfig {
+    fn default() -> PrinterConfig {
+        PrinterConfig {
+            destination: String::new(),
+            encoding: "gb18030".into(),
+            width: 80,
+            layout: "full".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -116,6 +146,18 @@ mod tests {
         assert_eq!(c.office.name, "长沙");
         assert!(c.roles.as_ref().is_some_and(|r| r.knows("wf")));
         assert!(toml::from_str::<Config>("[ofice]\nname = \"x\"\n").is_err());
+        let p: Config = toml::from_str(
+            "[printer]\ndestination = \"socket://10.1.1.9\"\nwidth = 136\n[preprinted]\ncol_offset = 2\nname = { line = 30, col = 18 }\n",
+        )
+        .unwrap();
+        assert_eq!(p.printer.width, 136);
+        assert_eq!(p.printer.encoding, "gb18030");
+        assert_eq!(p.preprinted.col_offset, 2);
+        assert_eq!(p.preprinted.name.line, 30);
+        assert_eq!(
+            p.preprinted.stub_name,
+            crate::print::preprinted::Positions::default().stub_name
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod i18n;
 pub mod import;
+pub mod print;
 pub mod service;
 pub mod store;
 pub mod tui;

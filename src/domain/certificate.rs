@@ -60,7 +60,7 @@ pub fn chinese_year(year: i32) -> String {
 }
 
 /// 1..=31 as counted: 十, 十五, 二十, 三十一.
-fn chinese_count(n: u32) -> String {
+pub fn chinese_count(n: u32) -> String {
     let (tens, ones) = (n / 10, n % 10);
     let mut s = String::new();
     if tens > 1 {

@@ -183,38 +183,6 @@ impl Columns {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn table(headers: &[&str]) -> Table {
-        Table {
-            headers: headers.iter().map(|s| s.to_string()).collect(),
-            rows: vec![],
-        }
-    }
-
-    #[test]
-    fn headers_match_in_either_language_and_any_order() {
-        let t = table(&["姓名", "Unit", "id_number", "单位类型", "市州 (必填)"]);
-        let c = Columns::match_headers(Kind::People, &t).expect("matches");
-        assert_eq!(c.header("city"), "市州 (必填)");
-        assert_eq!(c.header("phone"), "联系电话");
-    }
-
-    #[test]
-    fn unknown_and_missing_columns_are_reported() {
-        let t = table(&["身份证号", "姓名", "单位", "单位类型", "性别"]);
-        let errs = Columns::match_headers(Kind::People, &t).unwrap_err();
-        assert!(errs.iter().any(|e| e.column == "性别"
-            && matches!(&e.problem, Problem::UnknownColumn { known } if known.contains("city/市州"))));
-        assert!(
-            errs.iter()
-                .any(|e| e.column == "市州/city" && e.problem == Problem::MissingColumn)
-        );
-    }
-}
-
 /// Reads one row's cells, collecting every problem instead of stopping at the first, so that a
 /// clerk fixes a roster in one pass.
 pub struct RowReader<'a> {
@@ -328,5 +296,37 @@ impl<'a> RowReader<'a> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            rows: vec![],
+        }
+    }
+
+    #[test]
+    fn headers_match_in_either_language_and_any_order() {
+        let t = table(&["姓名", "Unit", "id_number", "单位类型", "市州 (必填)"]);
+        let c = Columns::match_headers(Kind::People, &t).expect("matches");
+        assert_eq!(c.header("city"), "市州 (必填)");
+        assert_eq!(c.header("phone"), "联系电话");
+    }
+
+    #[test]
+    fn unknown_and_missing_columns_are_reported() {
+        let t = table(&["身份证号", "姓名", "单位", "单位类型", "性别"]);
+        let errs = Columns::match_headers(Kind::People, &t).unwrap_err();
+        assert!(errs.iter().any(|e| e.column == "性别"
+            && matches!(&e.problem, Problem::UnknownColumn { known } if known.contains("city/市州"))));
+        assert!(
+            errs.iter()
+                .any(|e| e.column == "市州/city" && e.problem == Problem::MissingColumn)
+        );
     }
 }

@@ -26,7 +26,11 @@ const EVIDENCE_SEPARATORS: [char; 5] = [';', '；', '、', ',', '，'];
 
 pub fn parse(table: &Table, reference: &Reference) -> ParseResult<EntryRow> {
     let (rows, errors) = parse_all(table, reference)?;
-    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Every row that parses, and every problem of those that do not: the service checks the good
@@ -34,7 +38,7 @@ pub fn parse(table: &Table, reference: &Reference) -> ParseResult<EntryRow> {
 pub fn parse_all(
     table: &Table,
     reference: &Reference,
-) -> Result<(Vec<Parsed<EntryRow>>, Vec<super::RowError>), Vec<super::RowError>> {
+) -> Result<super::Partial<EntryRow>, Vec<super::RowError>> {
     let cols = Columns::match_headers(Kind::Entries, table)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();

@@ -48,7 +48,9 @@ pub enum Problem {
     },
     ApprovedWithoutDate,
     /// The entry is already sealed, registered or refused: a roster cannot change a decision.
-    AlreadyDecided { state: crate::domain::EntryState },
+    AlreadyDecided {
+        state: crate::domain::EntryState,
+    },
     UnknownColumn {
         known: String,
     },
@@ -161,7 +163,9 @@ impl Describe for RowError {
             }
             (Problem::AlreadyDecided { state }, Lang::Zh) => {
                 let state = state.zh();
-                format!("该培训记录已是“{state}”状态，名册不能再修改其年度、考核结果或备案，应通过复核决定处理")
+                format!(
+                    "该培训记录已是“{state}”状态，名册不能再修改其年度、考核结果或备案，应通过复核决定处理"
+                )
             }
             (Problem::AlreadyDecided { state }, Lang::En) => format!(
                 "this entry is already {}: a roster cannot change its year, result or filing; use a review decision",
@@ -193,6 +197,9 @@ pub struct Parsed<T> {
     pub line: usize,
     pub record: T,
 }
+
+/// The rows that parsed and the problems of those that did not.
+pub type Partial<T> = (Vec<Parsed<T>>, Vec<RowError>);
 
 /// The outcome of parsing a whole table: every record, or every problem.
 pub type ParseResult<T> = Result<Vec<Parsed<T>>, Vec<RowError>>;

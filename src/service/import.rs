@@ -267,7 +267,10 @@ pub fn entries(
                 let corrected = ex.year != new.entry.year
                     || ex.result != new.entry.result
                     || ex.filing_id != new.filing_id;
-                let open = matches!(ex.state, EntryState::Recorded | EntryState::EvidenceComplete);
+                let open = matches!(
+                    ex.state,
+                    EntryState::Recorded | EntryState::EvidenceComplete
+                );
                 let promote = registered && !ex.migrated;
                 // A decision (seal, registration, refusal) is not undone by a roster; paper
                 // history may still register an entry that is only recorded or sealed.
@@ -293,7 +296,14 @@ pub fn entries(
                     continue;
                 }
                 if corrected {
-                    entries::correct(&tx, id, new.entry.year, new.entry.result, new.filing_id, &now)?;
+                    entries::correct(
+                        &tx,
+                        id,
+                        new.entry.year,
+                        new.entry.result,
+                        new.filing_id,
+                        &now,
+                    )?;
                 }
                 entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
                 let have = entries::evidence(&tx, id)?;
@@ -308,7 +318,11 @@ pub fn entries(
                     }
                     next
                 };
-                let action = if promote { "entry.migrate" } else { "entry.correct" };
+                let action = if promote {
+                    "entry.migrate"
+                } else {
+                    "entry.correct"
+                };
                 log(
                     &tx,
                     actor,
@@ -407,8 +421,6 @@ fn existing_json(ex: &entries::Existing, evidence: &BTreeSet<String>) -> String 
     })
     .to_string()
 }
-
-
 
 fn summary_json(source: &Source, s: &Summary) -> String {
     serde_json::json!({

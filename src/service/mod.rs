@@ -4,8 +4,10 @@
 
 pub mod check;
 pub mod demo;
+pub mod filings;
 pub mod import;
 pub mod person;
+pub mod records;
 pub mod review;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};

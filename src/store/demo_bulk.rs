@@ -3,7 +3,7 @@
 //! generator again adds nothing, while any other constraint (a CHECK, a foreign key) still fails
 //! loudly instead of being skipped in silence.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Statement, Transaction, params};
 
 use super::Result;
 use crate::domain::initials::initials;
@@ -69,16 +69,60 @@ pub fn bases(conn: &Connection) -> Result<Vec<Base>> {
     Ok(out)
 }
 
-/// Insert a person unless the ID number is taken; `None` when it was.
-pub fn insert_person(tx: &Transaction<'_>, p: &Person, now: &str) -> Result<Option<i64>> {
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO people (id_number, name, unit, unit_kind, city_code, title, title_level,
-                 series, phone, file_location, created_at, updated_at, initials)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
+/// An entry with everything the review history of synthetic data fills in.
+#[derive(Debug, Clone)]
+pub struct EntryRow<'a> {
+    pub person_id: i64,
+    pub entry: &'a Entry,
+    pub filing_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    pub confirmed: bool,
+    pub reason: &'a str,
+    pub sealed: Option<(&'a str, &'a str)>,
+    pub registered: Option<(&'a str, &'a str)>,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+}
+
+/// The three statements a bulk load runs per row, prepared once for the whole transaction.
+pub struct Bulk<'a> {
+    conn: &'a Connection,
+    person: Statement<'a>,
+    entry: Statement<'a>,
+    evidence: Statement<'a>,
+}
+
+impl<'a> Bulk<'a> {
+    pub fn new(tx: &'a Transaction<'_>) -> Result<Bulk<'a>> {
+        let conn: &'a Connection = tx;
+        Ok(Bulk {
+            conn,
+            person: conn.prepare(
+                "INSERT INTO people (id_number, name, unit, unit_kind, city_code, title,
+                     title_level, series, phone, file_location, created_at, updated_at, initials)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
+                 ON CONFLICT DO NOTHING",
+            )?,
+            entry: conn.prepare(
+                "INSERT INTO entries (person_id, year, category, form, content, provider,
+                     start_date, end_date, hours_tenths, result, filing_id, state, migrated,
+                     confirmed, batch_id, reason, sealed_by, sealed_at, registered_by,
+                     registered_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18, ?19, ?20, ?21, ?22)
+                 ON CONFLICT DO NOTHING",
+            )?,
+            evidence: conn.prepare(
+                "INSERT INTO entry_evidence (entry_id, code, received_by, received_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+            )?,
+        })
+    }
+
+    /// Insert a person unless the ID number is taken; `None` when it was.
+    pub fn person(&mut self, p: &Person, now: &str) -> Result<Option<i64>> {
+        let n = self.person.execute(params![
             p.id_number.as_str(),
             p.name,
             p.unit,
@@ -92,7 +136,44 @@ pub fn insert_person(tx: &Transaction<'_>, p: &Person, now: &str) -> Result<Opti
             now,
             initials(&p.name)
         ])?;
-    Ok((n > 0).then(|| tx.last_insert_rowid()))
+        Ok((n > 0).then(|| self.conn.last_insert_rowid()))
+    }
+
+    /// Insert an entry unless the same training is already recorded for the person (the
+    /// natural key of the schema); `None` when it was.
+    pub fn entry(&mut self, e: &EntryRow<'_>) -> Result<Option<i64>> {
+        let x = e.entry;
+        let n = self.entry.execute(params![
+            e.person_id,
+            x.year,
+            x.category.code(),
+            x.form.code(),
+            x.content,
+            x.provider,
+            x.start_date.to_string(),
+            x.end_date.to_string(),
+            x.hours.tenths(),
+            x.result.code(),
+            e.filing_id,
+            x.state.code(),
+            x.migrated,
+            e.confirmed,
+            e.batch_id,
+            e.reason,
+            e.sealed.map(|s| s.0),
+            e.sealed.map(|s| s.1),
+            e.registered.map(|s| s.0),
+            e.registered.map(|s| s.1),
+            e.created_at,
+            e.updated_at
+        ])?;
+        Ok((n > 0).then(|| self.conn.last_insert_rowid()))
+    }
+
+    /// Mark one evidence item received; returns whether it was new.
+    pub fn evidence(&mut self, entry_id: i64, code: &str, by: &str, at: &str) -> Result<bool> {
+        Ok(self.evidence.execute(params![entry_id, code, by, at])? > 0)
+    }
 }
 
 /// The id and name of the person holding `id_number`.
@@ -174,62 +255,6 @@ pub fn approve_if_pending(
     Ok(n > 0)
 }
 
-/// An entry with everything the review history of synthetic data fills in.
-#[derive(Debug, Clone)]
-pub struct EntryRow<'a> {
-    pub person_id: i64,
-    pub entry: &'a Entry,
-    pub filing_id: Option<i64>,
-    pub batch_id: Option<i64>,
-    pub confirmed: bool,
-    pub reason: &'a str,
-    pub sealed: Option<(&'a str, &'a str)>,
-    pub registered: Option<(&'a str, &'a str)>,
-    pub created_at: &'a str,
-    pub updated_at: &'a str,
-}
-
-/// Insert an entry unless the same training is already recorded for the person (the natural
-/// key of the schema); `None` when it was.
-pub fn insert_entry(tx: &Transaction<'_>, e: &EntryRow<'_>) -> Result<Option<i64>> {
-    let x = e.entry;
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
-                 end_date, hours_tenths, result, filing_id, state, migrated, confirmed, batch_id,
-                 reason, sealed_by, sealed_at, registered_by, registered_at, created_at,
-                 updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22)
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
-            e.person_id,
-            x.year,
-            x.category.code(),
-            x.form.code(),
-            x.content,
-            x.provider,
-            x.start_date.to_string(),
-            x.end_date.to_string(),
-            x.hours.tenths(),
-            x.result.code(),
-            e.filing_id,
-            x.state.code(),
-            x.migrated,
-            e.confirmed,
-            e.batch_id,
-            e.reason,
-            e.sealed.map(|s| s.0),
-            e.sealed.map(|s| s.1),
-            e.registered.map(|s| s.0),
-            e.registered.map(|s| s.1),
-            e.created_at,
-            e.updated_at
-        ])?;
-    Ok((n > 0).then(|| tx.last_insert_rowid()))
-}
-
 /// The id of the entry with this entry's natural key.
 pub fn entry_id(tx: &Connection, person_id: i64, x: &Entry) -> Result<Option<i64>> {
     Ok(tx
@@ -252,24 +277,6 @@ pub fn entry_id(tx: &Connection, person_id: i64, x: &Entry) -> Result<Option<i64
             |r| r.get(0),
         )
         .optional()?)
-}
-
-/// Mark one evidence item received; returns whether it was new.
-pub fn insert_evidence(
-    tx: &Transaction<'_>,
-    entry_id: i64,
-    code: &str,
-    by: &str,
-    at: &str,
-) -> Result<bool> {
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO entry_evidence (entry_id, code, received_by, received_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![entry_id, code, by, at])?;
-    Ok(n > 0)
 }
 
 /// The import batch of this kind and source, if one was recorded.
@@ -296,4 +303,18 @@ pub fn finding_exists(tx: &Connection, person_id: i64, reason: &str) -> Result<b
             "SELECT EXISTS (SELECT 1 FROM findings WHERE person_id = ?1 AND reason = ?2)",
         )?
         .query_row(params![person_id, reason], |r| r.get(0))?)
+}
+
+/// Set the page cache of this connection to `kib` KiB; returns the setting it replaces (SQLite's
+/// own units: negative is KiB, positive is pages), so that the caller can put it back.
+pub fn set_cache_size(conn: &Connection, kib: i64) -> Result<i64> {
+    let before: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -kib)?;
+    Ok(before)
+}
+
+/// Put back a setting returned by [`set_cache_size`].
+pub fn restore_cache_size(conn: &Connection, setting: i64) -> Result<()> {
+    conn.pragma_update(None, "cache_size", setting)?;
+    Ok(())
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::Result;
 use crate::domain::{Category, Filing, FilingStatus};
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, filing_no, name, category, applicant_unit, institution, address, post_code, email,
     head, head_post, head_phone, contact, contact_post, contact_phone, place, trainees, programme,
     schedule, start_date, end_date, status, approved_on";
@@ -25,7 +25,7 @@ pub(crate) fn date(r: &Row<'_>, i: usize) -> rusqlite::Result<NaiveDate> {
     NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| conversion("date", &s))
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Filing)> {
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Filing)> {
     let category: String = r.get(3)?;
     let status: String = r.get(21)?;
     let approved_on: Option<String> = r.get(22)?;

@@ -215,4 +215,33 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_batch ON decisions (batch);
 CREATE INDEX decisions_entry ON decisions (entry_id);
 "#,
+    // 3: who decided a filing, when and why (R5.5), and the filing decisions that `u` can undo.
+    r#"
+ALTER TABLE filings ADD COLUMN decided_by TEXT;
+ALTER TABLE filings ADD COLUMN decided_at TEXT;
+ALTER TABLE filings ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+
+-- One row per filing a decision touched, with the filing's decision before and after, so that
+-- undo restores exactly what was there; `batch` groups one decision on many marked filings.
+CREATE TABLE filing_decisions (
+    id               INTEGER PRIMARY KEY,
+    batch            INTEGER NOT NULL,
+    filing_id        INTEGER NOT NULL REFERENCES filings (id),
+    action           TEXT NOT NULL,
+    from_status      TEXT NOT NULL,
+    from_approved_on TEXT,
+    from_decided_by  TEXT,
+    from_decided_at  TEXT,
+    from_reason      TEXT NOT NULL DEFAULT '',
+    to_status        TEXT NOT NULL,
+    to_approved_on   TEXT,
+    reason           TEXT NOT NULL DEFAULT '',
+    made_by          TEXT NOT NULL,
+    made_at          TEXT NOT NULL,
+    undone_by        TEXT,
+    undone_at        TEXT
+);
+CREATE INDEX filing_decisions_batch ON filing_decisions (batch);
+CREATE INDEX filing_decisions_user ON filing_decisions (made_by, batch) WHERE undone_at IS NULL;
+"#,
 ];

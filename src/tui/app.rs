@@ -464,7 +464,8 @@ impl App {
             clean_line(&self.actor.user),
             clean_line(&self.office_label),
         );
-        let used: usize = spans.iter().map(|s| s.width()).sum::<usize>() + crate::domain::text::width(&who);
+        let used: usize =
+            spans.iter().map(|s| s.width()).sum::<usize>() + crate::domain::text::width(&who);
         let room = (area.width as usize).saturating_sub(used);
         // The whole path when it fits, else the file name, else as much of it as fits.
         let db = clean_line(&self.db_label);
@@ -486,9 +487,10 @@ impl App {
 
     fn render_footer(&self, f: &mut Frame, area: Rect) {
         let scopes = self.stack.last().map_or(&[][..], |s| s.scopes());
+        let typing = self.stack.last().is_some_and(|s| s.typing());
         let mut spans = Vec::new();
         let mut used = 0usize;
-        for (key, label) in keys::footer(scopes, self.lang) {
+        for (key, label) in keys::footer(scopes, self.lang, typing) {
             let w = crate::domain::text::width(&key) + crate::domain::text::width(label) + 2;
             if used + w > area.width as usize {
                 break;

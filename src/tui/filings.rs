@@ -1,18 +1,346 @@
-//! Programme filings (R4.2): the list, the attachment-3 form, approve or reject with reason.
+//! Programme filings (R4.2): the list, pending first, searched as the clerk types; the
+//! attachment-3 form; approve with the approval date, reject with a reason, on the marked rows
+//! or the current one; undo the clerk's last decision.
+//!
+//! R4.3: an approval dated after a training started does not make that training's public hours
+//! count, so the confirmation says how many trainings already linked to the filing that is.
 
+use std::cell::Cell;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use chrono::NaiveDate;
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::widgets::Paragraph;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::filing_form::FilingForm;
+use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::screen::{Ctx, Flow, Screen, View};
-use crate::i18n::Lang;
+use super::list::Paged;
+use super::screen::{Ask, Ctx, Flow, Screen, View};
+use crate::domain::dates::parse_date;
+use crate::domain::text::{clean_line, fit, width};
+use crate::domain::{Category, FilingStatus};
+use crate::i18n::{Describe, Lang};
+use crate::service::filings::{self as service, Outcome, Problem};
+use crate::store::filing_list::{self, FilingQuery, FilingRow};
 
-pub struct FilingsScreen {}
+/// A decision waiting for the clerk's answers.
+#[derive(Debug, Clone)]
+struct Pending {
+    ids: Vec<i64>,
+    on: Option<NaiveDate>,
+}
+
+pub struct FilingsScreen {
+    query: FilingQuery,
+    search: LineInput,
+    searching: bool,
+    rows: Vec<FilingRow>,
+    paged: Paged,
+    pending_total: usize,
+    /// Marked filing ids: a decision applies to them when there are any.
+    marked: BTreeSet<i64>,
+    pending: Option<Pending>,
+    /// The form tells the list which filing it saved; the cursor goes there.
+    saved: Rc<Cell<Option<i64>>>,
+    notice: Option<String>,
+}
+
+impl Default for FilingsScreen {
+    fn default() -> Self {
+        FilingsScreen::new()
+    }
+}
 
 impl FilingsScreen {
     pub fn new() -> FilingsScreen {
-        FilingsScreen {}
+        FilingsScreen {
+            query: FilingQuery::default(),
+            search: LineInput::default(),
+            searching: false,
+            rows: Vec::new(),
+            paged: Paged::default(),
+            pending_total: 0,
+            marked: BTreeSet::new(),
+            pending: None,
+            saved: Rc::new(Cell::new(None)),
+            notice: None,
+        }
+    }
+
+    fn selected(&self) -> Option<&FilingRow> {
+        self.rows.get(self.paged.row())
+    }
+
+    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let conn = ctx.store.conn();
+        let err = |e: crate::store::StoreError| e.describe(ctx.lang);
+        // One row of the list area shows the selected filing's decision.
+        self.paged.page = ctx.page_rows.saturating_sub(1).max(1);
+        self.paged.total = filing_list::count(conn, &self.query).map_err(err)?;
+        self.pending_total = filing_list::count_pending(conn, &self.query).map_err(err)?;
+        if let Some(id) = self.saved.take() {
+            let at = match filing_list::position(conn, &self.query, id).map_err(err)? {
+                Some(at) => Some(at),
+                None if !self.query.text.is_empty() => {
+                    // Saved but outside the search: clear it so the clerk sees the filing.
+                    self.query.text.clear();
+                    self.search.set("");
+                    self.paged.total = filing_list::count(conn, &self.query).map_err(err)?;
+                    self.pending_total =
+                        filing_list::count_pending(conn, &self.query).map_err(err)?;
+                    filing_list::position(conn, &self.query, id).map_err(err)?
+                }
+                None => None,
+            };
+            if let Some(at) = at {
+                self.paged.cursor = at;
+                self.notice = Some(match ctx.lang {
+                    Lang::Zh => "已保存。y 准予备案，x 不予备案，e 修改".into(),
+                    Lang::En => "Saved. y approves, x rejects, e edits".into(),
+                });
+            }
+        }
+        self.paged.follow();
+        self.rows = filing_list::page(conn, &self.query, self.paged.offset, self.paged.page)
+            .map_err(err)?;
+        // Marks on filings that are gone stay harmless: the service skips what is missing.
+        Ok(())
+    }
+
+    fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.query.text = text.to_string();
+        self.paged.reset();
+        self.load_page(ctx)
+    }
+
+    /// The marked rows, or the current one when none is marked.
+    fn targets(&self) -> Vec<i64> {
+        if self.marked.is_empty() {
+            self.selected().map(|r| vec![r.id]).unwrap_or_default()
+        } else {
+            self.marked.iter().copied().collect()
+        }
+    }
+
+    fn nothing_selected(lang: Lang) -> Flow {
+        Flow::Say(lang.pick("没有选中的备案", "no filing selected").into())
+    }
+
+    fn open_form(&self, id: Option<i64>) -> Flow {
+        Flow::Push(Box::new(FilingForm::new(id).notify(self.saved.clone())))
+    }
+
+    fn ask_approval_date(&mut self, ctx: &Ctx<'_>) -> Flow {
+        let ids = self.targets();
+        if ids.is_empty() {
+            return Self::nothing_selected(ctx.lang);
+        }
+        let prompt = match ctx.lang {
+            Lang::Zh => format!(" 准予备案 {} 件：备案日期（默认今天） ", ids.len()),
+            Lang::En => format!(" Approve {}: approval date (default today) ", ids.len()),
+        };
+        self.pending = Some(Pending { ids, on: None });
+        Flow::Ask(Ask::Text {
+            tag: "approve_date",
+            prompt,
+            initial: ctx.actor.today().to_string(),
+        })
+    }
+
+    /// R4.3 The confirmation, with what the date means for the trainings already linked.
+    fn confirm_approval(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let Some(on) = parse_date(text) else {
+            self.pending = None;
+            return Flow::Say(match lang {
+                Lang::Zh => format!("“{}”不是有效日期，未作处理", clean_line(text)),
+                Lang::En => format!("\"{}\" is not a date; nothing done", clean_line(text)),
+            });
+        };
+        if on > ctx.actor.today() {
+            self.pending = None;
+            return Flow::Say(Problem::FutureDate(on).describe(lang));
+        }
+        let Some(p) = self.pending.as_mut() else {
+            return Flow::Stay;
+        };
+        p.on = Some(on);
+        let started = match filing_list::entries_started_before(ctx.store.conn(), &p.ids, on) {
+            Ok(s) => s,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let n = p.ids.len();
+        // The consequence first, so it is read before the answer; it fits one line of the box.
+        let mut question = String::new();
+        if started.public > 0 {
+            question = match lang {
+                Lang::Zh => format!(
+                    "此备案下已有 {} 条培训开始于备案日期之前，其公需学时不予确认。 ",
+                    started.public
+                ),
+                Lang::En => format!(
+                    "{} trainings under it started before {on}: their public hours will not count. ",
+                    started.public
+                ),
+            };
+        } else if started.professional > 0 {
+            question = match lang {
+                Lang::Zh => format!(
+                    "此备案下已有 {} 条专业科目培训开始于备案日期之前，登记须明确确认。 ",
+                    started.professional
+                ),
+                Lang::En => format!(
+                    "{} professional trainings under it started before {on}: registering them needs a confirmation. ",
+                    started.professional
+                ),
+            };
+        }
+        question.push_str(&match lang {
+            Lang::Zh => format!("准予备案 {n} 件，备案日期 {on}？"),
+            Lang::En => format!("Approve {n} as of {on}?"),
+        });
+        Flow::Ask(Ask::Confirm {
+            tag: "approve_confirm",
+            question,
+        })
+    }
+
+    fn ask_reject_reason(&mut self, lang: Lang) -> Flow {
+        let ids = self.targets();
+        if ids.is_empty() {
+            return Self::nothing_selected(lang);
+        }
+        let prompt = match lang {
+            Lang::Zh => format!(" 不予备案 {} 件：理由 ", ids.len()),
+            Lang::En => format!(" Reject {}: reason ", ids.len()),
+        };
+        self.pending = Some(Pending { ids, on: None });
+        Flow::Ask(Ask::Text {
+            tag: "reject_reason",
+            prompt,
+            initial: String::new(),
+        })
+    }
+
+    fn report(&mut self, what: &str, out: &Outcome, lang: Lang, ctx: &mut Ctx<'_>) -> Flow {
+        if !out.applied.is_empty() {
+            self.marked.clear();
+        }
+        let mut msg = match lang {
+            Lang::Zh => format!("{what} {} 件", out.applied.len()),
+            Lang::En => format!("{what}: {}", out.applied.len()),
+        };
+        if let Some((_, why)) = out.skipped.first() {
+            msg.push_str(&match lang {
+                Lang::Zh => format!("；跳过 {} 件（{}）", out.skipped.len(), why.describe(lang)),
+                Lang::En => format!("; skipped {} ({})", out.skipped.len(), why.describe(lang)),
+            });
+        }
+        if !out.applied.is_empty() {
+            msg.push_str(lang.pick("。u 撤销", ". u undoes"));
+        }
+        if let Err(e) = self.load_page(ctx) {
+            return Flow::Say(e);
+        }
+        Flow::Say(msg)
+    }
+
+    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let undone = match service::undo_last_filing_decision(ctx.store, ctx.actor) {
+            Ok(u) => u,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let msg = match undone {
+            None => lang
+                .pick(
+                    "没有可撤销的备案决定",
+                    "no filing decision of yours to undo",
+                )
+                .to_string(),
+            Some(u) => {
+                let what = match u.action.as_str() {
+                    "filing.approve" => lang.pick("准予备案", "approval"),
+                    _ => lang.pick("不予备案", "rejection"),
+                };
+                let mut m = match lang {
+                    Lang::Zh => format!("已撤销{what} {} 件", u.restored.len()),
+                    Lang::En => format!("undid the {what} of {}", u.restored.len()),
+                };
+                if !u.changed_since.is_empty() {
+                    m.push_str(&match lang {
+                        Lang::Zh => format!("；{} 件已被重新决定，未改动", u.changed_since.len()),
+                        Lang::En => format!(
+                            "; {} decided again since, left as they are",
+                            u.changed_since.len()
+                        ),
+                    });
+                }
+                m
+            }
+        };
+        if let Err(e) = self.load_page(ctx) {
+            return Flow::Say(e);
+        }
+        Flow::Say(msg)
+    }
+
+    fn status_text(row: &FilingRow, lang: Lang) -> String {
+        match (row.status, row.approved_on, lang) {
+            (FilingStatus::Approved, Some(on), Lang::Zh) => format!("已备案 {on}"),
+            (FilingStatus::Approved, Some(on), Lang::En) => format!("appr. {on}"),
+            (s, _, _) => s.label(lang).to_string(),
+        }
+    }
+
+    fn dates_text(row: &FilingRow) -> String {
+        let (s, e) = (row.start_date, row.end_date);
+        if s == e {
+            s.to_string()
+        } else if s.format("%Y").to_string() == e.format("%Y").to_string() {
+            format!("{s}~{}", e.format("%m-%d"))
+        } else {
+            format!("{s}~{e}")
+        }
+    }
+
+    /// The selected filing's decision: who, when, why (R5.5).
+    fn detail(row: &FilingRow, lang: Lang) -> String {
+        let who = row
+            .decided_by
+            .as_deref()
+            .map(clean_line)
+            .unwrap_or_default();
+        let when = row
+            .decided_at
+            .as_deref()
+            .map(|s| s.chars().take(10).collect::<String>())
+            .unwrap_or_default();
+        let unit = clean_line(&row.applicant_unit);
+        match (row.status, lang) {
+            (FilingStatus::Pending, Lang::Zh) => format!("待审 · 申报单位：{unit}"),
+            (FilingStatus::Pending, Lang::En) => format!("pending · applicant: {unit}"),
+            (FilingStatus::Approved, Lang::Zh) => format!(
+                "{who} {when} 准予备案，备案日期 {} · 申报单位：{unit}",
+                row.approved_on.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            (FilingStatus::Approved, Lang::En) => format!(
+                "approved as of {} by {who} on {when} · applicant: {unit}",
+                row.approved_on.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            (FilingStatus::Rejected, Lang::Zh) => {
+                format!("{who} {when} 不予备案：{}", clean_line(&row.reason))
+            }
+            (FilingStatus::Rejected, Lang::En) => {
+                format!("rejected by {who} on {when}: {}", clean_line(&row.reason))
+            }
+        }
     }
 }
 
@@ -20,19 +348,548 @@ impl Screen for FilingsScreen {
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Filings, Scope::List]
     }
+
     fn title(&self, lang: Lang) -> String {
         lang.pick("备案", "Filings").into()
     }
-    fn reload(&mut self, _ctx: &mut Ctx<'_>) -> Result<(), String> {
-        Ok(())
+
+    fn typing(&self) -> bool {
+        self.searching
     }
-    fn on_action(&mut self, action: Action, _ctx: &mut Ctx<'_>) -> Flow {
-        match action {
-            Action::Back => Flow::Pop,
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.load_page(ctx)
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
+        self.notice = None;
+        let result = match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                if self.paged.navigate(action) {
+                    self.load_page(ctx)
+                } else {
+                    Ok(())
+                }
+            }
+            Action::Search => {
+                self.searching = true;
+                Ok(())
+            }
+            Action::Back | Action::Open if self.searching => {
+                self.searching = false;
+                Ok(())
+            }
+            Action::Back if !self.query.text.is_empty() => {
+                self.search.set("");
+                self.set_search("", ctx)
+            }
+            Action::Back if !self.marked.is_empty() => {
+                self.marked.clear();
+                return Flow::Say(ctx.lang.pick("已清除标记", "marks cleared").into());
+            }
+            Action::Back => return Flow::Pop,
+            Action::New => return self.open_form(None),
+            Action::Open | Action::Edit => {
+                return match self.selected() {
+                    Some(r) => self.open_form(Some(r.id)),
+                    None => Self::nothing_selected(ctx.lang),
+                };
+            }
+            Action::Mark => {
+                if let Some(id) = self.selected().map(|r| r.id) {
+                    if !self.marked.remove(&id) {
+                        self.marked.insert(id);
+                    }
+                    if self.paged.navigate(Action::Down) {
+                        return match self.load_page(ctx) {
+                            Ok(()) => Flow::Stay,
+                            Err(e) => Flow::Say(e),
+                        };
+                    }
+                }
+                Ok(())
+            }
+            Action::Approve => return self.ask_approval_date(ctx),
+            Action::Reject => return self.ask_reject_reason(ctx.lang),
+            Action::Undo => return self.undo(ctx),
+            _ => Ok(()),
+        };
+        match result {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
+        if self.searching && self.search.handle(key) {
+            let text = self.search.text().to_string();
+            if let Err(e) = self.set_search(&text, ctx) {
+                return Flow::Say(e);
+            }
+        }
+        Flow::Stay
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        self.searching = true;
+        self.search.insert_str(text);
+        let t = self.search.text().to_string();
+        match self.set_search(&t, ctx) {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+
+    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        match (tag, answer) {
+            ("approve_date", Some(text)) => self.confirm_approval(text, ctx),
+            ("approve_confirm", Some(_)) => {
+                let Some(Pending { ids, on: Some(on) }) = self.pending.take() else {
+                    return Flow::Stay;
+                };
+                match service::approve(ctx.store, ctx.actor, &ids, on) {
+                    Ok(out) => {
+                        let what = match lang {
+                            Lang::Zh => format!("已准予备案（备案日期 {on}）"),
+                            Lang::En => format!("approved as of {on}"),
+                        };
+                        self.report(&what, &out, lang, ctx)
+                    }
+                    Err(e) => Flow::Say(e.describe(lang)),
+                }
+            }
+            ("reject_reason", Some(reason)) => {
+                let Some(Pending { ids, .. }) = self.pending.take() else {
+                    return Flow::Stay;
+                };
+                match service::reject(ctx.store, ctx.actor, &ids, reason) {
+                    Ok(out) => self.report(lang.pick("已不予备案", "rejected"), &out, lang, ctx),
+                    Err(e) => Flow::Say(match lang {
+                        Lang::Zh => format!("{}，未作处理", e.describe(lang)),
+                        Lang::En => format!("{}; nothing done", e.describe(lang)),
+                    }),
+                }
+            }
+            (_, None) => {
+                self.pending = None;
+                Flow::Say(
+                    lang.pick("已取消，未作处理", "cancelled; nothing done")
+                        .into(),
+                )
+            }
             _ => Flow::Stay,
         }
     }
+
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
-        f.render_widget(Paragraph::new(self.title(view.lang)), area);
+        let lang = view.lang;
+        let t = &view.theme;
+        let mut title = match lang {
+            Lang::Zh => format!(
+                " 备案 {} 件 · 待审 {} ",
+                self.paged.total, self.pending_total
+            ),
+            Lang::En => format!(
+                " Filings: {} · pending {} ",
+                self.paged.total, self.pending_total
+            ),
+        };
+        if !self.marked.is_empty() {
+            title.push_str(&match lang {
+                Lang::Zh => format!("· 已标记 {} ", self.marked.len()),
+                Lang::En => format!("· marked {} ", self.marked.len()),
+            });
+        }
+        let block = Block::default().borders(Borders::ALL).title(title);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [search_row, header, list, detail] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+
+        let label = lang.pick("搜索/ ", "search/ ");
+        let label_w = width(label) as u16;
+        f.render_widget(Paragraph::new(Span::styled(label, t.key)), search_row);
+        self.search.render(
+            f,
+            Rect {
+                x: search_row.x + label_w,
+                width: search_row.width.saturating_sub(label_w),
+                ..search_row
+            },
+            Style::default(),
+            self.searching,
+        );
+
+        // mark 1, number 9, name, category 4, institution 12, dates 16, status 17, and the
+        // six spaces between them: the name takes what is left.
+        let w = inner.width as usize;
+        let name_w = w.saturating_sub(1 + 9 + 4 + 12 + 16 + 17 + 6).max(6);
+        let cols =
+            |mark: &str, no: &str, name: &str, cat: &str, inst: &str, dates: &str, status: &str| {
+                format!(
+                    "{mark} {} {} {} {} {} {}",
+                    fit(no, 9),
+                    fit(name, name_w),
+                    fit(cat, 4),
+                    fit(inst, 12),
+                    fit(dates, 16),
+                    fit(status, 17)
+                )
+            };
+        let head = match lang {
+            Lang::Zh => cols(
+                " ",
+                "备案编号",
+                "培训名称",
+                "类别",
+                "培训机构",
+                "培训时间",
+                "状态",
+            ),
+            Lang::En => cols(
+                " ",
+                "No.",
+                "Training",
+                "Cat.",
+                "Institution",
+                "Dates",
+                "Status",
+            ),
+        };
+        f.render_widget(Paragraph::new(Span::styled(head, t.header)), header);
+
+        if self.rows.is_empty() {
+            let empty = if self.query.text.is_empty() {
+                lang.pick(
+                    "还没有备案。按 n 按附件3填写新备案，或用 jijiao import filings 导入。",
+                    "No filings yet. Press n to fill in attachment 3, or import them with jijiao import filings.",
+                )
+            } else {
+                lang.pick(
+                    "没有符合条件的备案。Esc 清除搜索。",
+                    "No filing matches. Esc clears the search.",
+                )
+            };
+            f.render_widget(
+                Paragraph::new(empty).wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
+            return;
+        }
+        let lines: Vec<Line> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let marked = self.marked.contains(&r.id);
+                let cat = match (r.category, lang) {
+                    (c, Lang::Zh) => c.zh(),
+                    (Category::Public, Lang::En) => "pub",
+                    (Category::Professional, Lang::En) => "pro",
+                };
+                let text = cols(
+                    if marked { "*" } else { " " },
+                    &clean_line(&r.filing_no),
+                    &clean_line(&r.name),
+                    cat,
+                    &clean_line(&r.institution),
+                    &Self::dates_text(r),
+                    &Self::status_text(r, lang),
+                );
+                let mut style = match r.status {
+                    FilingStatus::Pending => Style::default(),
+                    FilingStatus::Approved => t.good,
+                    FilingStatus::Rejected => t.dim,
+                };
+                if marked {
+                    style = style.patch(t.marked);
+                }
+                if i == self.paged.row() {
+                    style = style.patch(t.selected);
+                }
+                Line::from(Span::styled(text, style))
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), list);
+
+        let text = match (&self.notice, self.selected()) {
+            (Some(n), _) => n.clone(),
+            (None, Some(r)) => Self::detail(r, lang),
+            (None, None) => String::new(),
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(fit(&text, detail.width as usize), t.dim)),
+            detail,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use ratatui::crossterm::event::KeyCode;
+
+    use crate::domain::FilingStatus;
+    use crate::i18n::Lang;
+    use crate::service::filings::{sample_filing, save_filing};
+    use crate::service::fixtures::{ZHANG, actor, source, store_with, table};
+    use crate::store::Store;
+    use crate::tui::filing_form::tests::{fill_new_filing, screen, shows};
+    use crate::tui::testing::Driver;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// status, approved_on, decided_by, reason of the filing numbered `no`.
+    fn decision(store: &Store, no: &str) -> (String, Option<String>, Option<String>, String) {
+        store
+            .conn()
+            .query_row(
+                "SELECT status, approved_on, decided_by, reason FROM filings WHERE filing_no = ?1",
+                [no],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap()
+    }
+
+    fn audit(store: &Store) -> Vec<(String, String, String)> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT user, action, subject FROM audit WHERE action LIKE 'filing.%' ORDER BY id",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    /// Filings saved by another clerk: 2017-001 (training from 2017-08-01) and 2017-002 (from
+    /// 2017-05-01, a professional one).
+    fn store_with_filings() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("lisi");
+        save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        let mut two = sample_filing("2017-002");
+        two.name = "临床医学新进展研修班".into();
+        two.institution = "湖南省医学会".into();
+        two.category = crate::domain::Category::Professional;
+        two.start_date = d(2017, 5, 1);
+        two.end_date = d(2017, 5, 2);
+        save_filing(&mut store, &a, &two).unwrap();
+        store
+    }
+
+    #[test]
+    fn r4_2_a_typed_filing_is_listed_pending_and_approved_with_a_date() {
+        let mut dr = Driver::new(Store::open_in_memory().unwrap(), Lang::Zh);
+        dr.key(KeyCode::Char('3'));
+        fill_new_filing(&mut dr);
+        dr.ctrl('s');
+        assert!(
+            shows(&mut dr, "2017-001  2017年公需科…"),
+            "{}",
+            screen(&mut dr)
+        );
+        assert!(shows(&mut dr, "待审"));
+        insta::assert_snapshot!("filings_zh", screen(&mut dr));
+
+        // y: the approval date, today by default; the clerk types the real one.
+        dr.key(KeyCode::Char('y'));
+        assert!(
+            shows(&mut dr, "备案日期（默认今天）"),
+            "{}",
+            screen(&mut dr)
+        );
+        assert!(shows(&mut dr, "2017-07-15"), "{}", screen(&mut dr));
+        dr.ctrl('u').keys("2017-07-10").key(KeyCode::Enter);
+        assert!(
+            shows(&mut dr, "准予备案 1 件，备案日期 2017-07-10？"),
+            "{}",
+            screen(&mut dr)
+        );
+        dr.key(KeyCode::Char('y'));
+        assert!(shows(&mut dr, "已备案 2017-07-10"), "{}", screen(&mut dr));
+        assert!(
+            shows(&mut dr, "wangfang 2017-07-15 准予备案"),
+            "{}",
+            screen(&mut dr)
+        );
+
+        let store = dr.app.store();
+        assert_eq!(
+            decision(store, "2017-001"),
+            (
+                "approved".into(),
+                Some("2017-07-10".into()),
+                Some("wangfang".into()),
+                String::new()
+            )
+        );
+        assert_eq!(
+            audit(store),
+            [
+                (
+                    "wangfang".into(),
+                    "filing.create".into(),
+                    "filing:2017-001".into()
+                ),
+                (
+                    "wangfang".into(),
+                    "filing.approve".into(),
+                    "filing:2017-001".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn r4_3_the_confirmation_says_which_trainings_an_approval_comes_too_late_for() {
+        let mut store = store_with(&[]);
+        let a = actor("lisi");
+        let mut f = sample_filing("2017-001");
+        f.start_date = d(2017, 5, 1);
+        f.end_date = d(2017, 6, 30);
+        save_filing(&mut store, &a, &f).unwrap();
+        crate::service::import::entries(
+            &mut store,
+            &a,
+            &table(
+                "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,备案编号",
+                &[
+                    &format!("{ZHANG},公需,培训班,保密教育,湖南师范大学,2017-05-10,2017-05-11,12,合格,2017-001"),
+                    &format!("{ZHANG},公需,培训班,保密教育二,湖南师范大学,2017-06-20,2017-06-21,12,合格,2017-001"),
+                ],
+            ),
+            &source(),
+            false,
+            false,
+        )
+        .unwrap();
+        let mut dr = Driver::new(store, Lang::Zh);
+        dr.key(KeyCode::Char('3')).key(KeyCode::Char('y'));
+        dr.ctrl('u').keys("2017-06-01").key(KeyCode::Enter);
+        assert!(
+            shows(
+                &mut dr,
+                "此备案下已有 1 条培训开始于备案日期之前，其公需学时不予确认"
+            ),
+            "{}",
+            screen(&mut dr)
+        );
+        // n: nothing is decided.
+        dr.key(KeyCode::Char('n'));
+        assert_eq!(decision(dr.app.store(), "2017-001").0, "pending");
+        assert_eq!(dr.app.message(), "已取消，未作处理");
+    }
+
+    #[test]
+    fn r4_2_reject_asks_a_reason_an_empty_one_rejects_nothing_and_undo_restores_pending() {
+        let mut dr = Driver::new(store_with_filings(), Lang::Zh);
+        dr.key(KeyCode::Char('3')).key(KeyCode::Char('x'));
+        assert!(shows(&mut dr, "不予备案 1 件：理由"), "{}", screen(&mut dr));
+        dr.key(KeyCode::Enter);
+        assert_eq!(dr.app.message(), "不予备案须填写理由，未作处理");
+        assert_eq!(decision(dr.app.store(), "2017-002").0, "pending");
+
+        // The first row is the pending training that starts soonest: 2017-002.
+        dr.key(KeyCode::Char('x'))
+            .keys("培训计划不完整")
+            .key(KeyCode::Enter);
+        assert_eq!(
+            decision(dr.app.store(), "2017-002"),
+            (
+                "rejected".into(),
+                None,
+                Some("wangfang".into()),
+                "培训计划不完整".into()
+            )
+        );
+        // Decided filings go below the pending one.
+        dr.key(KeyCode::Char('G'));
+        assert!(
+            shows(&mut dr, "不予备案：培训计划不完整"),
+            "{}",
+            screen(&mut dr)
+        );
+
+        dr.key(KeyCode::Char('u'));
+        assert_eq!(dr.app.message(), "已撤销不予备案 1 件");
+        assert_eq!(
+            decision(dr.app.store(), "2017-002"),
+            ("pending".into(), None, None, String::new())
+        );
+        let actions: Vec<String> = audit(dr.app.store()).into_iter().map(|a| a.1).collect();
+        assert_eq!(
+            actions,
+            [
+                "filing.create",
+                "filing.create",
+                "filing.reject",
+                "filing.undo"
+            ],
+            "the undo is recorded, the rejection is not erased"
+        );
+        dr.key(KeyCode::Char('u'));
+        assert_eq!(dr.app.message(), "没有可撤销的备案决定");
+    }
+
+    #[test]
+    fn marked_rows_are_approved_together_and_search_finds_by_number_name_or_institution() {
+        let mut dr = Driver::new(store_with_filings(), Lang::En);
+        dr.key(KeyCode::Char('3'));
+        dr.key(KeyCode::Char('/')).keys("医学会");
+        assert!(
+            shows(&mut dr, "Filings: 1 · pending 1"),
+            "{}",
+            screen(&mut dr)
+        );
+        dr.key(KeyCode::Esc).key(KeyCode::Esc);
+        assert!(
+            shows(&mut dr, "Filings: 2 · pending 2"),
+            "{}",
+            screen(&mut dr)
+        );
+        dr.key(KeyCode::Char('/')).keys("002");
+        assert!(shows(&mut dr, "Filings: 1"), "{}", screen(&mut dr));
+        dr.key(KeyCode::Esc).key(KeyCode::Esc);
+
+        dr.key(KeyCode::Char('t')).key(KeyCode::Char('t'));
+        assert!(shows(&mut dr, "marked 2"), "{}", screen(&mut dr));
+        dr.key(KeyCode::Char('y')).key(KeyCode::Enter);
+        assert!(
+            shows(&mut dr, "Approve 2 as of 2017-07-15?"),
+            "{}",
+            screen(&mut dr)
+        );
+        dr.key(KeyCode::Char('y'));
+        for no in ["2017-001", "2017-002"] {
+            assert_eq!(decision(dr.app.store(), no).0, "approved");
+        }
+        assert!(!shows(&mut dr, "marked"), "marks clear once applied");
+        insta::assert_snapshot!("filings_en", screen(&mut dr));
+
+        // One undo takes back the one decision on both.
+        dr.key(KeyCode::Char('u'));
+        for no in ["2017-001", "2017-002"] {
+            assert_eq!(decision(dr.app.store(), no).0, "pending");
+        }
+        let status =
+            crate::store::filing_list::page(dr.app.store().conn(), &Default::default(), 0, 5)
+                .unwrap();
+        assert!(status.iter().all(|r| r.status == FilingStatus::Pending));
     }
 }

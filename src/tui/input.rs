@@ -71,6 +71,12 @@ impl LineInput {
             }
             KeyCode::Char('a') if ctrl => self.caret = 0,
             KeyCode::Char('e') if ctrl => self.caret = self.text.chars().count(),
+            // `insert_str` trims, which would drop a lone typed space: keep it as one space.
+            KeyCode::Char(c) if !ctrl && c.is_whitespace() => {
+                let at = self.byte_at(self.caret);
+                self.text.insert(at, ' ');
+                self.caret += 1;
+            }
             KeyCode::Char(c) if !ctrl => {
                 let mut buf = [0u8; 4];
                 self.insert_str(c.encode_utf8(&mut buf));
@@ -146,6 +152,15 @@ mod tests {
         i.handle(&key(KeyCode::Home));
         i.handle(&key(KeyCode::Char('小')));
         assert_eq!(i.text(), "小张");
+    }
+
+    #[test]
+    fn a_typed_space_is_kept() {
+        let mut i = LineInput::default();
+        for c in "湖南 师大".chars() {
+            i.handle(&key(KeyCode::Char(c)));
+        }
+        assert_eq!(i.text(), "湖南 师大");
     }
 
     #[test]

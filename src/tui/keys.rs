@@ -61,6 +61,8 @@ pub enum Scope {
     Evidence,
     Filings,
     Form,
+    /// A multi-line text area has the focus: arrows move within the text.
+    Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +213,7 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Evidence,
         keys: &[k('m')],
         scopes: &[Person, Review],
-        footer: true,
+        footer: false,
         zh: "材料",
         en: "evidence",
     },
@@ -236,16 +238,16 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k('T')],
         scopes: &[Review],
         footer: true,
-        zh: "按条件标记",
-        en: "mark by pattern",
+        zh: "条件标记",
+        en: "pattern",
     },
     Binding {
         action: Action::ApplyToMarked,
         keys: &[k(';')],
         scopes: &[Review],
         footer: true,
-        zh: "对标记项",
-        en: "to marked",
+        zh: "批量",
+        en: "batch",
     },
     Binding {
         action: Action::Seal,
@@ -306,7 +308,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Save,
         keys: &[ctrl('s')],
-        scopes: &[Form],
+        scopes: &[Form, Text],
         footer: true,
         zh: "保存",
         en: "save",
@@ -323,6 +325,22 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::PrevField,
         keys: &[code(KeyCode::BackTab), code(KeyCode::Up)],
         scopes: &[Form],
+        footer: false,
+        zh: "上一项",
+        en: "previous field",
+    },
+    Binding {
+        action: Action::NextField,
+        keys: &[code(KeyCode::Tab)],
+        scopes: &[Text],
+        footer: true,
+        zh: "下一项",
+        en: "next field",
+    },
+    Binding {
+        action: Action::PrevField,
+        keys: &[code(KeyCode::BackTab)],
+        scopes: &[Text],
         footer: false,
         zh: "上一项",
         en: "previous field",
@@ -477,18 +495,27 @@ pub fn action_for(ev: &KeyEvent, scopes: &[Scope], typing: bool) -> Option<Actio
     None
 }
 
-/// Footer hints for the screen's scopes: "Enter 打开  / 搜索 …", most specific first.
-pub fn footer(scopes: &[Scope], lang: Lang) -> Vec<(String, &'static str)> {
-    let mut out = Vec::new();
+/// Footer hints for the screen's scopes: "Enter 打开  / 搜索 …", most specific first. The help
+/// key comes first, so that on a narrow terminal the way to every other key always shows.
+///
+/// While the clerk is `typing`, printable keys are text, so the hints show only the keys that
+/// still act (Ctrl-S, Tab, Esc …).
+pub fn footer(scopes: &[Scope], lang: Lang, typing: bool) -> Vec<(String, &'static str)> {
+    let acts = |k: &Key| {
+        !typing || !matches!(k.code, KeyCode::Char(_)) || k.mods.contains(KeyModifiers::CONTROL)
+    };
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    if let Some(help) = BINDINGS.iter().find(|b| b.action == Action::Help)
+        && acts(&help.keys[0])
+    {
+        out.push((help.keys[0].label(), help.label(lang)));
+    }
     for scope in scopes.iter().chain(std::iter::once(&Global)) {
         for b in BINDINGS
             .iter()
-            .filter(|b| b.footer && b.scopes.contains(scope))
+            .filter(|b| b.footer && b.scopes.contains(scope) && acts(&b.keys[0]))
         {
-            if !out
-                .iter()
-                .any(|(_, l): &(String, &str)| *l == b.label(lang))
-            {
+            if !out.iter().any(|(_, l)| *l == b.label(lang)) {
                 out.push((b.keys[0].label(), b.label(lang)));
             }
         }

@@ -5,7 +5,9 @@
 pub mod app;
 pub mod entry_form;
 pub mod evidence;
+pub mod filing_form;
 pub mod filings;
+pub mod form;
 pub mod input;
 pub mod keys;
 pub mod list;

@@ -1,42 +1,672 @@
-//! Register or edit a person (R1.1–R1.4): the ID number checked as typed; a duplicate ID jumps
-//! to the existing person.
+//! Register or edit a person (R1.1–R1.4). The ID number is checked as it is typed, and the
+//! message names the expected check character; an ID number that is registered already offers
+//! the existing person (Enter opens it) instead of a second record.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::widgets::Paragraph;
+use super::form::{self, Editor, Field, Fields, FormScreen, Saved};
+use super::person::PersonScreen;
+use super::screen::Ctx;
+use crate::domain::id_number::IdError;
+use crate::domain::text::clean_line;
+use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
+use crate::i18n::{Describe, Lang};
+use crate::service::records::{self, Refusal};
+use crate::service::{ServiceError, records::create_person};
+use crate::store::{lookup, people};
 
-use super::keys::{Action, Scope};
-use super::screen::{Ctx, Flow, Screen, View};
-use crate::i18n::Lang;
+const ID: usize = 0;
+const NAME: usize = 1;
+const UNIT: usize = 2;
+const KIND: usize = 3;
+const CITY: usize = 4;
+const TITLE: usize = 5;
+const LEVEL: usize = 6;
+const SERIES: usize = 7;
+const PHONE: usize = 8;
+const FILE: usize = 9;
 
-pub struct PersonForm {
-    person_id: Option<i64>,
-}
+/// The person form: `PersonForm::new(None)` registers, `PersonForm::new(Some(id))` edits.
+pub type PersonForm = FormScreen<PersonEditor>;
 
-impl PersonForm {
+impl FormScreen<PersonEditor> {
     pub fn new(person_id: Option<i64>) -> PersonForm {
-        PersonForm { person_id }
+        let mut id = Field::new("身份证号", "ID number").required();
+        id.locked = person_id.is_some();
+        FormScreen::with(
+            PersonEditor {
+                person_id,
+                name: String::new(),
+                existing: None,
+            },
+            vec![
+                id,
+                Field::new("姓名", "Name").required(),
+                Field::new("单位", "Unit").required(),
+                Field::new("单位类型", "Unit kind").required(),
+                Field::new("市州", "City").required(),
+                Field::new("现有职称", "Title"),
+                Field::new("职称级别", "Title level"),
+                Field::new("职称系列", "Series"),
+                Field::new("联系电话", "Phone"),
+                Field::new("档案所在地", "File held at"),
+            ],
+        )
     }
 }
 
-impl Screen for PersonForm {
-    fn scopes(&self) -> &'static [Scope] {
-        &[Scope::Form]
+pub struct PersonEditor {
+    person_id: Option<i64>,
+    /// The name of the person being edited.
+    name: String,
+    /// The person whose ID number was typed, when registered already: (id, name).
+    existing: Option<(i64, String)>,
+}
+
+fn unit_kind(text: &str) -> Option<UnitKind> {
+    form::choose(text, UnitKind::ALL, UnitKind::parse, UnitKind::label)
+}
+
+fn title_level(text: &str) -> Option<TitleLevel> {
+    form::choose(text, TitleLevel::ALL, TitleLevel::parse, TitleLevel::label)
+}
+
+/// Digits, spaces and the separators of Chinese phone numbers; at least seven digits.
+fn phone_ok(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    (7..=20).contains(&digits)
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')' | '转'))
+}
+
+impl PersonEditor {
+    fn duplicate_message(&self, lang: Lang) -> Option<String> {
+        let (_, name) = self.existing.as_ref()?;
+        let name = clean_line(name);
+        Some(match lang {
+            Lang::Zh => format!("已登记为{name}，按 Enter 打开"),
+            Lang::En => format!("registered already ({name}): Enter opens"),
+        })
     }
-    fn title(&self, lang: Lang) -> String {
-        lang.pick("人员信息", "Person").into()
-    }
-    fn reload(&mut self, _ctx: &mut Ctx<'_>) -> Result<(), String> {
-        Ok(())
-    }
-    fn on_action(&mut self, action: Action, _ctx: &mut Ctx<'_>) -> Flow {
-        match action {
-            Action::Back => Flow::Pop,
-            _ => Flow::Stay,
+
+    /// R1.1 The ID number as typed so far: how many characters, a wrong one, the check
+    /// character; a registered one names its person.
+    fn check_id(
+        &mut self,
+        fields: &mut Fields,
+        ctx: &mut Ctx<'_>,
+        complete: bool,
+    ) -> Result<(), String> {
+        self.existing = None;
+        let text = fields.value(ID).to_string();
+        let n = text.chars().count();
+        if n < 18 && !complete {
+            let wide = |c: char| ('０'..='９').contains(&c);
+            if let Some(p) = text
+                .chars()
+                .take(17)
+                .position(|c| !c.is_ascii_digit() && !wide(c))
+            {
+                return Err(IdError::NotDigit(p + 1).describe(ctx.lang));
+            }
+            if n > 0 {
+                fields.list[ID].note = Some(match ctx.lang {
+                    Lang::Zh => format!("已输入{n}/18位"),
+                    Lang::En => format!("{n} of 18"),
+                });
+            }
+            return Ok(());
+        }
+        let id = IdNumber::parse(&text).map_err(|e| e.describe(ctx.lang))?;
+        if complete {
+            fields.set(ID, id.as_str());
+        }
+        match people::find_by_id_number(ctx.store.conn(), id.as_str()) {
+            Ok(Some((pid, p))) if Some(pid) != self.person_id => {
+                self.existing = Some((pid, p.name));
+                Err(self.duplicate_message(ctx.lang).unwrap_or_default())
+            }
+            Ok(_) => {
+                fields.list[ID].note = Some(format!(
+                    "{}{}",
+                    ctx.lang.pick("出生 ", "born "),
+                    id.birth_date()
+                ));
+                Ok(())
+            }
+            Err(e) => Err(e.describe(ctx.lang)),
         }
     }
-    fn render(&self, f: &mut Frame, area: Rect, view: &View) {
-        let _ = self.person_id;
-        f.render_widget(Paragraph::new(self.title(view.lang)), area);
+
+    fn person(&self, fields: &Fields, ctx: &Ctx<'_>) -> Result<Person, String> {
+        let lang = ctx.lang;
+        let id_number = IdNumber::parse(fields.value(ID)).map_err(|e| e.describe(lang))?;
+        let kind = unit_kind(fields.value(KIND))
+            .ok_or_else(|| form::not_one_of(&fields.list[KIND].choices, lang))?;
+        let city = ctx
+            .reference
+            .office(fields.value(CITY))
+            .ok_or_else(|| form::not_one_of(&fields.list[CITY].choices, lang))?;
+        Ok(Person {
+            id_number,
+            name: fields.value(NAME).to_string(),
+            unit: fields.value(UNIT).to_string(),
+            unit_kind: kind,
+            city_code: city.code.clone(),
+            title: fields.value(TITLE).to_string(),
+            title_level: title_level(fields.value(LEVEL)),
+            series: fields.value(SERIES).to_string(),
+            phone: fields.value(PHONE).to_string(),
+            file_location: fields.value(FILE).to_string(),
+        })
+    }
+
+    /// Put a stored person into the fields, in the clerk's language.
+    fn show(&self, fields: &mut Fields, p: &Person, ctx: &Ctx<'_>, only_repeating: bool) {
+        let lang = ctx.lang;
+        let city = ctx
+            .reference
+            .office_by_code(&p.city_code)
+            .map_or(p.city_code.clone(), |o| o.short.clone());
+        let mut put = |i: usize, text: &str| {
+            if only_repeating {
+                fields.fill(i, &clean_line(text));
+            } else {
+                fields.set(i, &clean_line(text));
+            }
+        };
+        if !only_repeating {
+            put(ID, p.id_number.as_str());
+            put(NAME, &p.name);
+            put(TITLE, &p.title);
+            put(LEVEL, p.title_level.map_or("", |l| l.label(lang)));
+            put(PHONE, &p.phone);
+            put(SERIES, &p.series);
+        }
+        put(UNIT, &p.unit);
+        put(KIND, p.unit_kind.label(lang));
+        put(CITY, &city);
+        put(FILE, &p.file_location);
+    }
+}
+
+impl Editor for PersonEditor {
+    fn title(&self, lang: Lang) -> String {
+        match self.person_id {
+            None => lang.pick("登记人员", "Register a person").into(),
+            Some(_) => lang.pick("编辑人员信息", "Edit person").into(),
+        }
+    }
+
+    fn header(&self, lang: Lang) -> Vec<String> {
+        vec![match (self.person_id, lang) {
+            (None, Lang::Zh) => "带*的为必填项；身份证号边输入边校验。".into(),
+            (None, Lang::En) => {
+                "* marks a required field; the ID number is checked as typed.".into()
+            }
+            (Some(_), Lang::Zh) => {
+                format!("修改{}的信息（身份证号不可更改）", clean_line(&self.name))
+            }
+            (Some(_), Lang::En) => format!(
+                "changing {} (the ID number does not change)",
+                clean_line(&self.name)
+            ),
+        }]
+    }
+
+    fn info(&self, fields: &Fields, lang: Lang) -> Vec<(String, bool)> {
+        // R1.2, R6.2: a non-public employee is verified where the personnel file is kept.
+        if unit_kind(fields.value(KIND)) == Some(UnitKind::NonPublic)
+            && fields.value(FILE).is_empty()
+        {
+            return vec![(
+                lang.pick(
+                    "非公企业和其他组织的人员：请填写人事档案所在地（由档案所在地验证）",
+                    "non-public employer: fill in where the personnel file is kept (it verifies)",
+                )
+                .into(),
+                true,
+            )];
+        }
+        Vec::new()
+    }
+
+    fn hint(&self, i: usize, lang: Lang) -> Option<String> {
+        let h = match i {
+            ID => lang.pick(
+                "18位，末位校验码可为X；已登记的身份证号按 Enter 打开该人员",
+                "18 characters, the last may be X; Enter opens a registered one",
+            ),
+            KIND => lang.pick(
+                "←→ 选择，或输入：省直单位、市州所属单位、非公企业和其他组织、中央在湘单位",
+                "←/→ to choose, or type: provincial, city, non_public, central",
+            ),
+            CITY => lang.pick(
+                "←→ 选择，或输入市州名称或代码，如 长沙、430100",
+                "←/→ to choose, or type a name or code, e.g. 长沙, 430100",
+            ),
+            LEVEL => lang.pick(
+                "←→ 选择：初级、中级、副高、正高（可空）",
+                "←/→: junior, intermediate, deputy senior, senior (optional)",
+            ),
+            PHONE => lang.pick(
+                "如 0731-88872346 或 13875855918",
+                "e.g. 0731-88872346 or 13875855918",
+            ),
+            FILE => lang.pick(
+                "非公企业和其他组织的人员须填写",
+                "needed for non-public employers",
+            ),
+            _ => return None,
+        };
+        Some(h.into())
+    }
+
+    fn load(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let lang = ctx.lang;
+        fields.list[KIND].choices = form::labels(UnitKind::ALL, UnitKind::label, lang);
+        fields.list[LEVEL].choices = form::labels(TitleLevel::ALL, TitleLevel::label, lang);
+        fields.list[CITY].choices = ctx
+            .reference
+            .offices
+            .iter()
+            .map(|o| o.short.clone())
+            .collect();
+        if let Some(id) = self.person_id {
+            let p = people::get(ctx.store.conn(), id)
+                .map_err(|e| e.describe(lang))?
+                .ok_or_else(|| records::Refusal::NoSuchPerson(id).describe(lang))?;
+            self.name = p.name.clone();
+            self.show(fields, &p, ctx, false);
+        }
+        Ok(())
+    }
+
+    fn edited(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) {
+        if fields.focus == ID {
+            let r = self.check_id(fields, ctx, false);
+            fields.list[ID].error = r.err();
+        }
+    }
+
+    fn check(&mut self, i: usize, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let lang = ctx.lang;
+        match i {
+            ID => self.check_id(fields, ctx, true),
+            NAME | UNIT => fields.require(i, lang).map(|_| ()),
+            KIND => {
+                let text = fields.require(i, lang)?;
+                let k = unit_kind(text)
+                    .ok_or_else(|| form::not_one_of(&fields.list[i].choices, lang))?;
+                fields.set(i, k.label(lang));
+                Ok(())
+            }
+            CITY => {
+                let text = fields.require(i, lang)?;
+                let o = ctx
+                    .reference
+                    .office(text)
+                    .ok_or_else(|| form::not_one_of(&fields.list[i].choices, lang))?;
+                let (short, note) = (o.short.clone(), format!("{} {}", o.name, o.code));
+                fields.set(i, &short);
+                fields.list[i].note = Some(note);
+                Ok(())
+            }
+            LEVEL => match fields.value(i) {
+                "" => Ok(()),
+                text => {
+                    let l = title_level(text)
+                        .ok_or_else(|| form::not_one_of(&fields.list[i].choices, lang))?;
+                    fields.set(i, l.label(lang));
+                    Ok(())
+                }
+            },
+            PHONE => match fields.value(i) {
+                "" => Ok(()),
+                text if phone_ok(text) => Ok(()),
+                _ => Err(lang
+                    .pick(
+                        "联系电话只能含数字和“-”，如 0731-88872346 或 13875855918",
+                        "a phone number has digits and '-', e.g. 0731-88872346",
+                    )
+                    .into()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    fn enter(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Option<Saved> {
+        if fields.focus != ID {
+            return None;
+        }
+        let (pid, name) = self.existing.clone()?;
+        let message = match ctx.lang {
+            Lang::Zh => format!("{}已登记，已打开其信息", clean_line(&name)),
+            Lang::En => format!("{} is registered: opened", clean_line(&name)),
+        };
+        Some(Saved::Open(Box::new(PersonScreen::new(pid)), message))
+    }
+
+    /// A unit's staff come in together: the unit, its kind, the city and the file location of
+    /// the person saved before.
+    fn same_as_previous(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> String {
+        let lang = ctx.lang;
+        let since = ctx.actor.stamp();
+        let last = lookup::last_subject(
+            ctx.store.conn(),
+            &ctx.actor.user,
+            &["person.create", "person.update"],
+            &since,
+        );
+        let previous = match last {
+            Ok(Some(subject)) => subject.strip_prefix("person:").and_then(|id| {
+                people::find_by_id_number(ctx.store.conn(), id)
+                    .ok()
+                    .flatten()
+            }),
+            Ok(None) => None,
+            Err(e) => return e.describe(lang),
+        };
+        let Some((_, p)) = previous else {
+            return lang
+                .pick(
+                    "本次还没有保存过人员，没有可沿用的内容",
+                    "nobody saved in this session yet: nothing to copy",
+                )
+                .into();
+        };
+        self.show(fields, &p, ctx, true);
+        fields.focus = if fields.value(ID).is_empty() && !fields.list[ID].locked {
+            ID
+        } else {
+            NAME
+        };
+        match lang {
+            Lang::Zh => format!(
+                "已按上一位（{}）填写单位、单位类型、市州、档案所在地",
+                clean_line(&p.name)
+            ),
+            Lang::En => format!(
+                "unit, unit kind, city and file location copied from {}",
+                clean_line(&p.name)
+            ),
+        }
+    }
+
+    fn save(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Result<Saved, String> {
+        let lang = ctx.lang;
+        let p = self.person(fields, ctx)?;
+        match self.person_id {
+            None => match create_person(ctx.store, ctx.actor, &p) {
+                Ok(id) => {
+                    let message = match lang {
+                        Lang::Zh => {
+                            format!("已登记{}。按 a 添加第一条培训记录", clean_line(&p.name))
+                        }
+                        Lang::En => format!(
+                            "{} registered. Press a to add the first training entry",
+                            clean_line(&p.name)
+                        ),
+                    };
+                    Ok(Saved::Open(Box::new(PersonScreen::new(id)), message))
+                }
+                Err(ServiceError::Refused(r @ Refusal::PersonExists { person_id, .. })) => {
+                    // Registered by another clerk meanwhile: offer it as typing would have.
+                    if let Refusal::PersonExists { name, .. } = &r {
+                        self.existing = Some((person_id, name.clone()));
+                    }
+                    fields.focus = ID;
+                    fields.list[ID].error = self.duplicate_message(lang);
+                    Err(r.describe(lang))
+                }
+                Err(e) => Err(e.describe(lang)),
+            },
+            Some(id) => match records::update_person(ctx.store, ctx.actor, id, &p) {
+                Ok(_) => Ok(Saved::Close),
+                Err(e) => Err(e.describe(lang)),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use ratatui::crossterm::event::KeyCode;
+
+    use crate::domain::{IdNumber, TitleLevel, UnitKind};
+    use crate::i18n::Lang;
+    use crate::service::fixtures::{ZHANG, actor, store_with};
+    use crate::service::records;
+    use crate::store::{Store, people};
+    use crate::tui::form::screen;
+    use crate::tui::testing::Driver;
+
+    fn shows(d: &mut Driver, text: &str) -> bool {
+        screen(d).contains(text)
+    }
+
+    /// A valid ID number nobody has, and the same with a wrong check character.
+    fn li_na_id() -> (String, String, char) {
+        let id = IdNumber::compose("430102", NaiveDate::from_ymd_opt(1985, 6, 15).unwrap(), 123)
+            .unwrap();
+        let good = id.as_str().to_string();
+        let check = good.chars().last().unwrap();
+        let wrong = if check == '1' { '2' } else { '1' };
+        let bad = format!("{}{wrong}", &good[..17]);
+        (good, bad, check)
+    }
+
+    fn audit_users(store: &Store, action: &str, subject: &str) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT user FROM audit WHERE action = ?1 AND subject = ?2")
+            .unwrap();
+        stmt.query_map([action, subject], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn r1_1_register_a_person_key_by_key_with_the_check_character_named() {
+        let (good, bad, check) = li_na_id();
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n'));
+        assert!(shows(&mut d, "登记人员"), "{}", d.screen());
+        d.keys(&bad[..10]);
+        assert!(shows(&mut d, "已输入10/18位"), "{}", d.screen());
+        d.keys(&bad[10..]);
+        // Checked as typed: the message names the expected check character (R1.1).
+        assert!(shows(&mut d, &format!("应为{check}")), "{}", d.screen());
+        d.key(KeyCode::Backspace).keys(&check.to_string());
+        assert!(shows(&mut d, "出生 1985-06-15"), "{}", d.screen());
+        assert!(!shows(&mut d, "应为"), "{}", d.screen());
+        d.key(KeyCode::Tab).keys("李娜");
+        d.key(KeyCode::Tab).keys("长沙市中心医院");
+        // Closed vocabularies: ← → cycle, or typed text checked on leaving.
+        d.key(KeyCode::Tab).key(KeyCode::Right).key(KeyCode::Right);
+        assert!(shows(&mut d, "市州所属单位"), "{}", d.screen());
+        d.key(KeyCode::Tab).keys("株洲市").key(KeyCode::Tab);
+        assert!(
+            shows(&mut d, "株洲市 430200"),
+            "the city is normalised: {}",
+            d.screen()
+        );
+        d.keys("主治医师").key(KeyCode::Tab);
+        d.key(KeyCode::Right).key(KeyCode::Right).key(KeyCode::Tab);
+        d.keys("卫生").key(KeyCode::Tab).keys("0731-88");
+        d.key(KeyCode::Tab);
+        assert!(shows(&mut d, "联系电话只能含数字"), "{}", d.screen());
+        d.key(KeyCode::BackTab).keys("872346").key(KeyCode::Tab);
+        assert!(!shows(&mut d, "联系电话只能含数字"), "{}", d.screen());
+        d.ctrl('s');
+        // The person screen, and the next step suggested.
+        assert!(
+            shows(&mut d, "已登记李娜。按 a 添加第一条培训记录"),
+            "{}",
+            d.screen()
+        );
+        assert!(shows(&mut d, "a 添加培训"), "{}", d.screen());
+
+        let store = d.app.store();
+        let (_, p) = people::find_by_id_number(store.conn(), &good)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.name, "李娜");
+        assert_eq!(p.unit_kind, UnitKind::City);
+        assert_eq!(p.city_code, "430200");
+        assert_eq!(p.title_level, Some(TitleLevel::Intermediate));
+        assert_eq!(p.phone, "0731-88872346");
+        assert_eq!(
+            audit_users(store, "person.create", &format!("person:{good}")),
+            vec!["wangfang"]
+        );
+        // The form gave its place to the person: Esc goes back to the list, not to the form.
+        d.key(KeyCode::Esc);
+        assert!(shows(&mut d, "人员 2 人"), "{}", d.screen());
+    }
+
+    #[test]
+    fn r1_1_a_registered_id_number_opens_the_existing_person() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys(&ZHANG.to_lowercase());
+        assert!(
+            shows(&mut d, "已登记为张伟，按 Enter 打开"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Enter);
+        assert!(shows(&mut d, "张伟 11010519491231002X"), "{}", d.screen());
+        assert!(shows(&mut d, "a 添加培训"), "{}", d.screen());
+        assert_eq!(people::count(d.app.store().conn()).unwrap(), 1);
+        d.key(KeyCode::Esc);
+        assert!(shows(&mut d, "人员 1 人"), "{}", d.screen());
+    }
+
+    #[test]
+    fn saving_an_incomplete_form_names_what_to_correct() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).key(KeyCode::Tab).keys("王五");
+        d.ctrl('s');
+        assert!(
+            shows(&mut d, "未保存，4项需要更正。身份证号：身份证号不能为空"),
+            "{}",
+            d.screen()
+        );
+        assert_eq!(people::count(d.app.store().conn()).unwrap(), 1);
+    }
+
+    #[test]
+    fn esc_on_a_filled_form_asks_before_discarding() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        // An untouched form closes at once.
+        d.key(KeyCode::Char('n')).key(KeyCode::Esc);
+        assert!(shows(&mut d, "人员 1 人"), "{}", d.screen());
+        d.key(KeyCode::Char('n')).keys("4301");
+        d.key(KeyCode::Esc);
+        assert!(shows(&mut d, "有未保存的内容"), "{}", d.screen());
+        d.key(KeyCode::Char('n'));
+        assert!(shows(&mut d, "已保留未保存的内容"), "{}", d.screen());
+        assert!(shows(&mut d, "4301"), "{}", d.screen());
+        d.key(KeyCode::Esc).key(KeyCode::Char('y'));
+        assert!(shows(&mut d, "人员 1 人"), "{}", d.screen());
+    }
+
+    #[test]
+    fn edit_a_person_keeps_the_id_number_and_records_the_change() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Enter).key(KeyCode::Char('e'));
+        assert!(shows(&mut d, "编辑人员信息"), "{}", d.screen());
+        assert!(shows(&mut d, "修改张伟的信息"), "{}", d.screen());
+        // The focus starts on the name: the ID number is locked.
+        for _ in 0..4 {
+            d.key(KeyCode::Tab);
+        }
+        d.keys("主任医师").ctrl('s');
+        assert!(shows(&mut d, "职称：主任医师"), "{}", d.screen());
+        let store = d.app.store();
+        let (_, p) = people::find_by_id_number(store.conn(), ZHANG)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.title, "主任医师");
+        assert_eq!(
+            audit_users(store, "person.update", &format!("person:{ZHANG}")),
+            vec!["wangfang"]
+        );
+    }
+
+    #[test]
+    fn same_as_previous_copies_the_unit_of_the_person_saved_before() {
+        let mut store = store_with(&[]);
+        let (good, _, _) = li_na_id();
+        let li = crate::domain::Person {
+            id_number: IdNumber::parse(&good).unwrap(),
+            name: "李娜".into(),
+            unit: "株洲市中心医院".into(),
+            unit_kind: UnitKind::NonPublic,
+            city_code: "430200".into(),
+            title: String::new(),
+            title_level: None,
+            series: String::new(),
+            phone: String::new(),
+            file_location: "株洲市人才服务中心".into(),
+        };
+        records::create_person(&mut store, &actor("wangfang"), &li).unwrap();
+        let mut d = Driver::new(store, Lang::Zh);
+        d.key(KeyCode::Char('n')).ctrl('p');
+        assert!(shows(&mut d, "已按上一位（李娜）填写"), "{}", d.screen());
+        assert!(shows(&mut d, "株洲市中心医院"), "{}", d.screen());
+        assert!(shows(&mut d, "非公企业和其他组织"), "{}", d.screen());
+        assert!(shows(&mut d, "株洲市人才服务中心"), "{}", d.screen());
+        d.key(KeyCode::Esc);
+        assert!(
+            shows(&mut d, "有未保存的内容"),
+            "a copy is unsaved work: {}",
+            d.screen()
+        );
+    }
+
+    #[test]
+    fn the_real_cursor_sits_at_the_caret_after_wide_characters() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).key(KeyCode::Tab).keys("李娜");
+        // Row: status, border, header, blank, ID, name. Column: border, mark, label (8 + 3),
+        // space, then two wide characters.
+        d.term
+            .backend_mut()
+            .assert_cursor_position(ratatui::layout::Position::new(1 + 2 + 11 + 1 + 4, 5));
+    }
+
+    #[test]
+    fn a_pasted_id_number_is_cleaned_and_checked() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n'))
+            .paste(&format!("\u{1b}[31m{ZHANG}\r\n"));
+        assert!(shows(&mut d, "已登记为张伟"), "{}", d.screen());
+    }
+
+    fn filled(lang: Lang) -> Driver {
+        let (_, bad, _) = li_na_id();
+        let mut d = Driver::new(store_with(&[]), lang);
+        d.key(KeyCode::Char('n')).keys(&bad).key(KeyCode::Tab);
+        d.keys("李娜")
+            .key(KeyCode::Tab)
+            .keys("长沙市中心医院")
+            .key(KeyCode::Tab);
+        d.key(KeyCode::Right).key(KeyCode::Right).key(KeyCode::Tab);
+        d.keys("长沙").key(KeyCode::Tab).key(KeyCode::Tab);
+        d
+    }
+
+    #[test]
+    fn person_form_zh() {
+        let mut d = filled(Lang::Zh);
+        insta::assert_snapshot!("person_form_zh", screen(&mut d));
+    }
+
+    #[test]
+    fn person_form_en() {
+        let mut d = filled(Lang::En);
+        assert!(shows(&mut d, "wrong check character"), "{}", d.screen());
+        insta::assert_snapshot!("person_form_en", screen(&mut d));
     }
 }

@@ -1,19 +1,731 @@
 //! The review queue (R5.1): recorded entries awaiting seal and registration, by batch and
 //! provider; marks, pattern marks and one decision for all.
+//!
+//! Triage as in taskwarrior-tui: `t` marks a row, `T` marks every entry of the queue that
+//! matches a pattern (read from SQLite, not just the page). The rule for decision keys
+//! (`s r x !`): they act on the marked entries when any are marked, otherwise on the current
+//! row; the line above the list always says which. `;` makes it explicit: the next decision
+//! applies to the marked entries, and with nothing marked it refuses instead of falling back to
+//! the current row. Every decision is one call of `service::review::decide` for all its entries,
+//! so one transaction and one batch that `u` undoes as a whole.
+
+use std::collections::{BTreeSet, HashMap};
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::widgets::Paragraph;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::screen::{Ctx, Flow, Screen, View};
-use crate::i18n::Lang;
+use super::list::Paged;
+use super::screen::{Ask, Ctx, Flow, Screen, View};
+use crate::domain::entry::DecisionError;
+use crate::domain::text::{clean_line, fit, width};
+use crate::domain::{AssessmentResult, Category, EntryState, Form, Recognition};
+use crate::i18n::{Describe, Lang};
+use crate::service::review::{self, Decision, Outcome};
+use crate::store::queue::{self, Group, QueueFacts, QueueFilter};
+use crate::store::search::{self, EntrySummary};
 
-pub struct ReviewScreen {}
+/// Rows under the list that describe the current entry in full.
+const DETAIL_ROWS: u16 = 2;
+/// Columns of the flag ("needs attention") column.
+const FLAG_COLS: usize = 19;
+
+pub struct ReviewScreen {
+    search: LineInput,
+    searching: bool,
+    /// The loaded page.
+    rows: Vec<EntrySummary>,
+    /// Filing facts and the rest that the rules need, for the loaded rows.
+    facts: HashMap<i64, QueueFacts>,
+    /// The groups (batch, provider) of the loaded rows, in order.
+    groups: Vec<Group>,
+    paged: Paged,
+    /// Marked entry ids, kept across pages and searches.
+    marks: BTreeSet<i64>,
+    /// `;` was pressed: the next decision applies to the marked entries.
+    to_marked: bool,
+    /// The entries a decision waiting for an answer (reason, confirmation) applies to.
+    pending: Vec<i64>,
+    /// The suggested next step, shown under the list.
+    hint: String,
+}
+
+impl Default for ReviewScreen {
+    fn default() -> Self {
+        ReviewScreen::new()
+    }
+}
+
+/// What needs the clerk's attention on a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Flag {
+    /// R3 Evidence incomplete: cannot be sealed yet.
+    Evidence,
+    /// R4.3 Public hours not recognised: cannot be registered.
+    NotRecognised(Recognition),
+    /// R4.4 Professional subject without confirmed filing: registering needs a confirmation.
+    Confirm,
+    /// R5.2 Failed assessment: never registered.
+    Failed,
+}
+
+impl Flag {
+    fn short(&self, lang: Lang) -> &'static str {
+        match self {
+            Flag::Evidence => lang.pick("缺材料", "no evid."),
+            Flag::NotRecognised(Recognition::NoFiling) => lang.pick("未备案", "unfiled"),
+            Flag::NotRecognised(Recognition::ApprovedLate(_)) => lang.pick("备案晚", "filed late"),
+            Flag::NotRecognised(Recognition::NotApproved(_)) => lang.pick("备案未批", "unapproved"),
+            Flag::NotRecognised(_) => lang.pick("备案不符", "bad filing"),
+            Flag::Confirm => lang.pick("待确认", "confirm?"),
+            Flag::Failed => lang.pick("不合格", "failed"),
+        }
+    }
+
+    fn long(&self, lang: Lang) -> String {
+        match self {
+            Flag::Evidence => DecisionError::EvidenceIncomplete.describe(lang),
+            Flag::NotRecognised(r) => r.describe(lang),
+            Flag::Confirm => Recognition::NeedsConfirmation.describe(lang),
+            Flag::Failed => DecisionError::FailedAssessment.describe(lang),
+        }
+    }
+}
+
+/// R3, R4.3, R4.4, R5.2 What a waiting entry needs before it can be sealed and registered.
+fn flags(e: &EntrySummary, facts: Option<&QueueFacts>) -> Vec<Flag> {
+    let mut out = Vec::new();
+    if e.state == EntryState::Recorded {
+        out.push(Flag::Evidence);
+    }
+    if let Some(f) = facts {
+        let r = f.recognition();
+        if r.needs_confirmation() {
+            out.push(Flag::Confirm);
+        } else if !r.hours_count() {
+            out.push(Flag::NotRecognised(r));
+        }
+    }
+    if AssessmentResult::parse(&e.result) == Some(AssessmentResult::Fail) {
+        out.push(Flag::Failed);
+    }
+    out
+}
+
+/// A line of the list: a group header or an entry (indexes into `groups` and `rows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Header(usize),
+    Row(usize),
+}
+
+/// The lines that fit in `height`, keeping the cursor row in sight and, when the top is
+/// scrolled away, the header of the top row's group pinned at the top.
+fn viewport(items: &[Item], cursor_row: usize, height: usize) -> Vec<usize> {
+    if height == 0 || items.is_empty() {
+        return Vec::new();
+    }
+    let cursor = items
+        .iter()
+        .position(|i| *i == Item::Row(cursor_row))
+        .unwrap_or(0);
+    let start = (cursor + 1).saturating_sub(height);
+    if start > 0
+        && height >= 2
+        && !matches!(items[start], Item::Header(_))
+        && let Some(h) = (0..start)
+            .rev()
+            .find(|&i| matches!(items[i], Item::Header(_)))
+    {
+        return std::iter::once(h)
+            .chain((start + 1..items.len()).take(height - 1))
+            .collect();
+    }
+    (start..items.len()).take(height).collect()
+}
+
+fn category_label(code: &str, lang: Lang) -> &'static str {
+    match (Category::parse(code), lang) {
+        (Some(c), Lang::Zh) => c.zh(),
+        (Some(Category::Public), Lang::En) => "pub",
+        (Some(Category::Professional), Lang::En) => "pro",
+        (None, _) => "?",
+    }
+}
+
+fn form_label(code: &str, lang: Lang) -> &'static str {
+    match (Form::parse(code), lang) {
+        (Some(f), Lang::Zh) => f.zh(),
+        (Some(f), Lang::En) => match f {
+            Form::TrainingClass => "class",
+            Form::Workshop => "workshop",
+            Form::AdvancedStudy => "advanced",
+            Form::Practice => "practice",
+            Form::Distance => "distance",
+            Form::Conference => "confer.",
+            Form::Lecture => "lecture",
+            Form::Visit => "visit",
+        },
+        (None, _) => "?",
+    }
+}
+
+fn state_label(s: EntryState, lang: Lang) -> &'static str {
+    match (s, lang) {
+        (s, Lang::Zh) => s.zh(),
+        (EntryState::EvidenceComplete, Lang::En) => "complete",
+        (s, Lang::En) => s.code(),
+    }
+}
+
+/// `s` right-aligned in `cols` display columns.
+fn right(s: &str, cols: usize) -> String {
+    format!("{}{s}", " ".repeat(cols.saturating_sub(width(s))))
+}
+
+/// The status line after a decision: "已初审 12 条，跳过 3 条：证明材料不齐全…".
+fn report(lang: Lang, decision: &Decision, out: &Outcome) -> String {
+    let done = out.applied.len();
+    let mut msg = match (decision, lang) {
+        (Decision::Seal, Lang::Zh) => format!("已初审 {done} 条"),
+        (Decision::Register { .. }, Lang::Zh) => format!("已登记 {done} 条"),
+        (Decision::Refuse { .. }, Lang::Zh) => format!("已不予登记 {done} 条"),
+        (Decision::Falsified { .. }, Lang::Zh) => format!("已认定弄虚作假 {done} 条"),
+        (Decision::Seal, Lang::En) => format!("sealed {done}"),
+        (Decision::Register { .. }, Lang::En) => format!("registered {done}"),
+        (Decision::Refuse { .. }, Lang::En) => format!("refused {done}"),
+        (Decision::Falsified { .. }, Lang::En) => format!("found falsified {done}"),
+    };
+    if out.skipped.is_empty() {
+        return msg;
+    }
+    // The reasons, most frequent first, each once.
+    let mut reasons: Vec<(String, usize)> = Vec::new();
+    for (_, skip) in &out.skipped {
+        let text = skip.describe(lang);
+        match reasons.iter_mut().find(|(r, _)| *r == text) {
+            Some((_, n)) => *n += 1,
+            None => reasons.push((text, 1)),
+        }
+    }
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let listed: Vec<String> = if reasons.len() == 1 {
+        vec![reasons[0].0.clone()]
+    } else {
+        reasons
+            .iter()
+            .map(|(r, n)| match lang {
+                Lang::Zh => format!("{r}（{n}）"),
+                Lang::En => format!("{r} ({n})"),
+            })
+            .collect()
+    };
+    match lang {
+        Lang::Zh => msg.push_str(&format!(
+            "，跳过 {} 条：{}",
+            out.skipped.len(),
+            listed.join("；")
+        )),
+        Lang::En => msg.push_str(&format!(
+            ", skipped {}: {}",
+            out.skipped.len(),
+            listed.join("; ")
+        )),
+    }
+    msg
+}
+
+/// The decision an undone batch had taken, in the clerk's words.
+fn action_label(action: &str, lang: Lang) -> String {
+    let d = match action {
+        "entry.seal" => Decision::Seal,
+        "entry.register" => Decision::Register { confirm: false },
+        "entry.refuse" => Decision::Refuse {
+            reason: String::new(),
+        },
+        "entry.falsified" => Decision::Falsified {
+            reason: String::new(),
+        },
+        other => return other.to_string(),
+    };
+    d.label(lang).to_string()
+}
 
 impl ReviewScreen {
     pub fn new() -> ReviewScreen {
-        ReviewScreen {}
+        ReviewScreen {
+            search: LineInput::default(),
+            searching: false,
+            rows: Vec::new(),
+            facts: HashMap::new(),
+            groups: Vec::new(),
+            paged: Paged::default(),
+            marks: BTreeSet::new(),
+            to_marked: false,
+            pending: Vec::new(),
+            hint: String::new(),
+        }
+    }
+
+    fn selected(&self) -> Option<&EntrySummary> {
+        self.rows.get(self.paged.row())
+    }
+
+    fn text(&self) -> &str {
+        self.search.text()
+    }
+
+    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let lang = ctx.lang;
+        let err = |e: crate::store::StoreError| e.describe(lang);
+        let conn = ctx.store.conn();
+        // The list shares the body with the lines that describe the current entry.
+        self.paged.page = ctx.page_rows.saturating_sub(DETAIL_ROWS as usize).max(1);
+        self.paged.total = search::count_review_queue(conn, self.text()).map_err(err)?;
+        self.paged.follow();
+        self.rows = search::review_queue(conn, self.text(), self.paged.offset, self.paged.page)
+            .map_err(err)?;
+        let ids: Vec<i64> = self.rows.iter().map(|e| e.id).collect();
+        self.facts = queue::facts(conn, &ids).map_err(err)?;
+        let mut keys: Vec<(Option<i64>, String)> = Vec::new();
+        for e in &self.rows {
+            let key = (e.batch_id, e.provider.clone());
+            if keys.last() != Some(&key) {
+                keys.push(key);
+            }
+        }
+        self.groups = queue::groups(conn, self.text(), &keys).map_err(err)?;
+        Ok(())
+    }
+
+    /// Drop marks of entries that left the queue (decided here or by another clerk).
+    fn prune_marks(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        if self.marks.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = self.marks.iter().copied().collect();
+        let waiting =
+            queue::still_waiting(ctx.store.conn(), &ids).map_err(|e| e.describe(ctx.lang))?;
+        self.marks = waiting.into_iter().collect();
+        Ok(())
+    }
+
+    fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.search.set(text);
+        self.paged.reset();
+        self.load_page(ctx)
+    }
+
+    /// The entries a decision key acts on: the marked ones when any are marked, otherwise the
+    /// current row.
+    fn targets(&self) -> Vec<i64> {
+        if self.marks.is_empty() {
+            self.selected().map(|e| vec![e.id]).unwrap_or_default()
+        } else {
+            self.marks.iter().copied().collect()
+        }
+    }
+
+    fn toggle_mark(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let Some(id) = self.selected().map(|e| e.id) else {
+            return Ok(());
+        };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
+        }
+        // On to the next row, as mutt and taskwarrior-tui do, so a run of rows is quick to mark.
+        if self.paged.navigate(Action::Down) {
+            self.load_page(ctx)?;
+        }
+        Ok(())
+    }
+
+    /// `T`: a provider (or part of its name), `batch` (the current row's import batch),
+    /// `complete`/`齐全`, `sealed`/`已初审`, `recorded`/`缺材料`; several words must all hold;
+    /// empty clears the marks. Matches are read from the whole queue (within the search).
+    fn mark_pattern(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let text = clean_line(text);
+        if text.is_empty() {
+            let n = self.marks.len();
+            self.marks.clear();
+            return Flow::Say(match lang {
+                Lang::Zh => format!("已清除 {n} 个标记"),
+                Lang::En => format!("cleared {n} marks"),
+            });
+        }
+        let mut filter = QueueFilter::default();
+        for word in text.split_whitespace() {
+            match word.to_lowercase().as_str() {
+                "batch" | "批次" | "本批" | "同批" => match self.selected() {
+                    Some(e) => filter.batch = Some(e.batch_id),
+                    None => {
+                        return Flow::Say(
+                            lang.pick("没有当前行，无法确定批次", "no current row: which batch?")
+                                .into(),
+                        );
+                    }
+                },
+                "complete" | "齐全" | "材料齐全" => {
+                    filter.state = Some(EntryState::EvidenceComplete)
+                }
+                "sealed" | "已初审" | "初审" => filter.state = Some(EntryState::Sealed),
+                "recorded" | "已记录" | "缺材料" => filter.state = Some(EntryState::Recorded),
+                _ => filter.providers.push(word.to_string()),
+            }
+        }
+        let ids = match queue::ids(ctx.store.conn(), self.text(), &filter) {
+            Ok(ids) => ids,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let found = ids.len();
+        self.marks.extend(ids);
+        let within = if self.text().trim().is_empty() {
+            String::new()
+        } else {
+            match lang {
+                Lang::Zh => format!("（在搜索“{}”的结果中）", clean_line(self.text())),
+                Lang::En => format!(" (within the search \"{}\")", clean_line(self.text())),
+            }
+        };
+        Flow::Say(match lang {
+            Lang::Zh => format!(
+                "按“{text}”标记 {found} 条{within}，共标记 {} 条",
+                self.marks.len()
+            ),
+            Lang::En => format!(
+                "\"{text}\" marks {found}{within}; {} marked in all",
+                self.marks.len()
+            ),
+        })
+    }
+
+    /// One decision on all `ids`: one call, one transaction, one batch for undo.
+    fn decide(&mut self, ids: &[i64], decision: Decision, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        if ids.is_empty() {
+            return Flow::Say(
+                lang.pick("没有可处理的条目", "no entry to decide on")
+                    .into(),
+            );
+        }
+        // Live progress hooks in here: decide() calls `ctx.progress` with (done, total) for
+        // every entry while its transaction runs. The App redraws only between events, so the
+        // terminal loop's sink writes it straight to the message row (and the test driver's
+        // does nothing); once the decision is done the final count goes into the status line.
+        let result = review::decide(ctx.store, ctx.actor, ids, &decision, &mut *ctx.progress);
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        self.hint = self.next_step(lang, &decision, &out);
+        let mut msg = report(lang, &decision, &out);
+        if let Err(e) = self.prune_marks(ctx).and_then(|()| self.load_page(ctx)) {
+            msg.push_str(" / ");
+            msg.push_str(&e);
+        }
+        Flow::Say(msg)
+    }
+
+    /// What the clerk will likely do next, after a decision.
+    fn next_step(&self, lang: Lang, decision: &Decision, out: &Outcome) -> String {
+        let missing_evidence = out
+            .skipped
+            .iter()
+            .any(|(_, s)| *s == review::Skip::Rule(DecisionError::EvidenceIncomplete));
+        match decision {
+            Decision::Seal if !out.applied.is_empty() => lang
+                .pick(
+                    "下一步：按 r 登记已初审的条目；u 撤销本次初审",
+                    "next: r registers the sealed entries; u undoes this",
+                )
+                .into(),
+            Decision::Seal if missing_evidence => lang
+                .pick(
+                    "下一步：按 Enter 核对缺少的证明材料",
+                    "next: Enter opens the evidence that is missing",
+                )
+                .into(),
+            Decision::Register { .. } if !out.applied.is_empty() => lang
+                .pick(
+                    "已登记的学时计入年度要求；u 撤销本次登记",
+                    "registered hours now count; u undoes this",
+                )
+                .into(),
+            Decision::Refuse { .. } if !out.applied.is_empty() => lang
+                .pick("u 撤销本次不予登记", "u undoes this refusal")
+                .into(),
+            Decision::Falsified { .. } if !out.applied.is_empty() => lang
+                .pick(
+                    "相关人员的合格验证已冻结（R5.3）；u 撤销本次认定",
+                    "their verification is blocked (R5.3); u undoes this",
+                )
+                .into(),
+            _ => String::new(),
+        }
+    }
+
+    /// `r`: R4.4 asks for an explicit decision when some entries are professional subjects
+    /// without a confirmed filing.
+    fn register(&mut self, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        if ids.is_empty() {
+            return Flow::Say(
+                lang.pick("没有可处理的条目", "no entry to decide on")
+                    .into(),
+            );
+        }
+        let facts = match queue::facts(ctx.store.conn(), &ids) {
+            Ok(f) => f,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let needs = ids
+            .iter()
+            .filter_map(|id| facts.get(id))
+            .filter(|f| {
+                f.state == EntryState::Sealed
+                    && f.result.passing()
+                    && f.recognition().needs_confirmation()
+            })
+            .count();
+        if needs == 0 {
+            return self.decide(&ids, Decision::Register { confirm: false }, ctx);
+        }
+        let question = match lang {
+            Lang::Zh => format!(
+                "登记 {} 条，其中 {needs} 条为专业科目且未经备案确认（R4.4）。确认一并登记？",
+                ids.len()
+            ),
+            Lang::En => format!(
+                "Register {}: {needs} are professional subjects without confirmed filing (R4.4). Register them too?",
+                ids.len()
+            ),
+        };
+        self.pending = ids;
+        Flow::Ask(Ask::Confirm {
+            tag: "register",
+            question,
+        })
+    }
+
+    fn ask_reason(&mut self, ids: Vec<i64>, falsified: bool, lang: Lang) -> Flow {
+        if ids.is_empty() {
+            return Flow::Say(
+                lang.pick("没有可处理的条目", "no entry to decide on")
+                    .into(),
+            );
+        }
+        let n = ids.len();
+        self.pending = ids;
+        let prompt = match (falsified, lang) {
+            (false, Lang::Zh) => format!(" 不予登记 {n} 条，理由（Esc 取消） "),
+            (false, Lang::En) => format!(" refuse {n}: reason (Esc cancels) "),
+            (true, Lang::Zh) => {
+                format!(" 弄虚作假 {n} 条：不予登记并冻结其人员的验证（R5.3），理由 ")
+            }
+            (true, Lang::En) => {
+                format!(" falsified {n}: refuse, block the person (R5.3); reason ")
+            }
+        };
+        Flow::Ask(Ask::Text {
+            tag: if falsified { "falsified" } else { "refuse" },
+            prompt,
+            initial: String::new(),
+        })
+    }
+
+    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let undone = match review::undo_last(ctx.store, ctx.actor) {
+            Ok(Some(u)) => u,
+            Ok(None) => {
+                return Flow::Say(
+                    lang.pick("没有可撤销的决定", "no decision of yours to undo")
+                        .into(),
+                );
+            }
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        self.hint.clear();
+        let label = action_label(&undone.action, lang);
+        let mut msg = match lang {
+            Lang::Zh => format!(
+                "已撤销上一次决定（{label}）：恢复 {} 条",
+                undone.restored.len()
+            ),
+            Lang::En => format!(
+                "undid the last decision ({label}): {} restored",
+                undone.restored.len()
+            ),
+        };
+        if !undone.changed_since.is_empty() {
+            msg.push_str(&match lang {
+                Lang::Zh => format!("，{} 条已被他人改动，保持不变", undone.changed_since.len()),
+                Lang::En => format!(
+                    ", {} changed since by others and left as they are",
+                    undone.changed_since.len()
+                ),
+            });
+        }
+        if let Err(e) = self.load_page(ctx) {
+            msg.push_str(" / ");
+            msg.push_str(&e);
+        }
+        Flow::Say(msg)
+    }
+
+    fn open_evidence(&self, lang: Lang) -> Flow {
+        match self.selected() {
+            Some(e) => Flow::Push(Box::new(super::evidence::EvidenceScreen::new(e.id))),
+            None => Flow::Say(lang.pick("没有选中的条目", "no entry selected").into()),
+        }
+    }
+
+    /// The line above the list: which entries a decision key acts on.
+    fn rule_label(&self, lang: Lang) -> String {
+        match (self.marks.len(), lang) {
+            (0, Lang::Zh) => "未标记，决定作用于当前行".into(),
+            (0, Lang::En) => "none marked: keys act on this row".into(),
+            (n, Lang::Zh) => format!("已标记 {n} 条，决定作用于标记项"),
+            (n, Lang::En) => format!("{n} marked: keys act on them"),
+        }
+    }
+
+    /// The list as lines: a header before each group (and before the first row of the page).
+    fn items(&self) -> Vec<Item> {
+        let mut items = Vec::with_capacity(self.rows.len() + self.groups.len());
+        let mut group = 0usize;
+        let mut prev: Option<(Option<i64>, &str)> = None;
+        for (i, e) in self.rows.iter().enumerate() {
+            let key = (e.batch_id, e.provider.as_str());
+            if prev != Some(key) {
+                if prev.is_some() {
+                    group += 1;
+                }
+                items.push(Item::Header(group.min(self.groups.len().saturating_sub(1))));
+                prev = Some(key);
+            }
+            items.push(Item::Row(i));
+        }
+        items
+    }
+
+    fn header_text(&self, g: &Group, lang: Lang, cols: usize) -> String {
+        let batch = match (&g.batch_id, &g.source, lang) {
+            (None, _, l) => l.pick("手工录入", "keyed in").to_string(),
+            (Some(b), source, _) => {
+                let day = g
+                    .made_at
+                    .as_deref()
+                    .and_then(|s| s.get(..10))
+                    .unwrap_or_default();
+                let source = source.as_deref().map(clean_line).unwrap_or_default();
+                format!("#{b} {} {day}", fit(&source, 24).trim_end())
+            }
+        };
+        let count = match lang {
+            Lang::Zh => format!("{} 条", g.waiting),
+            Lang::En => format!("{} waiting", g.waiting),
+        };
+        let provider = clean_line(&g.provider);
+        let room = cols.saturating_sub(width(&batch) + width(&count) + 12);
+        let text = format!(
+            "── {batch} · {} · {count} ",
+            fit(&provider, room.min(width(&provider)))
+        );
+        let fill = cols.saturating_sub(width(&text));
+        format!("{text}{}", "─".repeat(fill))
+    }
+
+    fn row_text(&self, e: &EntrySummary, lang: Lang, cols: usize) -> String {
+        let provider_w = cols.saturating_sub(41 + FLAG_COLS);
+        let mark = if self.marks.contains(&e.id) { "*" } else { " " };
+        let flags: Vec<&str> = flags(e, self.facts.get(&e.id))
+            .iter()
+            .map(|f| f.short(lang))
+            .collect();
+        format!(
+            "{mark} {} {} {} {} {} {} {}",
+            fit(&clean_line(&e.person_name), 8),
+            fit(category_label(&e.category, lang), 4),
+            fit(form_label(&e.form, lang), 8),
+            right(&e.hours.to_string(), 5),
+            fit(&clean_line(&e.provider), provider_w),
+            fit(state_label(e.state, lang), 8),
+            fit(&flags.join(" "), FLAG_COLS),
+        )
+    }
+
+    fn column_heads(&self, lang: Lang, cols: usize) -> String {
+        let provider_w = cols.saturating_sub(41 + FLAG_COLS);
+        let (name, cat, form, hours, provider, state, flags) = match lang {
+            Lang::Zh => ("姓名", "类别", "形式", "学时", "施教机构", "状态", "待处理"),
+            Lang::En => (
+                "Name",
+                "Cat.",
+                "Form",
+                "Hours",
+                "Provider",
+                "State",
+                "Attention",
+            ),
+        };
+        format!(
+            "  {} {} {} {} {} {} {}",
+            fit(name, 8),
+            fit(cat, 4),
+            fit(form, 8),
+            right(hours, 5),
+            fit(provider, provider_w),
+            fit(state, 8),
+            fit(flags, FLAG_COLS),
+        )
+    }
+
+    /// Two lines on the current entry: who and what, then what it needs (or what comes next).
+    fn detail(&self, lang: Lang) -> (String, String) {
+        let Some(e) = self.selected() else {
+            return (String::new(), String::new());
+        };
+        let result = AssessmentResult::parse(&e.result)
+            .map(|r| r.label(lang))
+            .unwrap_or("?");
+        let first = format!(
+            "{} {} · {} · {}～{} · {result}",
+            clean_line(&e.person_name),
+            e.id_number,
+            clean_line(&e.content),
+            e.start_date,
+            e.end_date
+        );
+        let fl = flags(e, self.facts.get(&e.id));
+        let second = if fl.is_empty() {
+            match e.state {
+                EntryState::EvidenceComplete => lang
+                    .pick(
+                        "材料齐全，可初审盖章（s）",
+                        "evidence complete: ready to seal (s)",
+                    )
+                    .to_string(),
+                EntryState::Sealed => lang
+                    .pick("已初审，可登记（r）", "sealed: ready to register (r)")
+                    .to_string(),
+                _ => String::new(),
+            }
+        } else {
+            let texts: Vec<String> = fl.iter().map(|f| f.long(lang)).collect();
+            format!(
+                "{}{}",
+                lang.pick("注意：", "note: "),
+                texts.join(lang.pick("；", "; "))
+            )
+        };
+        (first, second)
     }
 }
 
@@ -21,19 +733,753 @@ impl Screen for ReviewScreen {
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Review, Scope::List]
     }
+
     fn title(&self, lang: Lang) -> String {
         lang.pick("复核", "Review").into()
     }
-    fn reload(&mut self, _ctx: &mut Ctx<'_>) -> Result<(), String> {
-        Ok(())
+
+    fn typing(&self) -> bool {
+        self.searching
     }
-    fn on_action(&mut self, action: Action, _ctx: &mut Ctx<'_>) -> Flow {
-        match action {
-            Action::Back => Flow::Pop,
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.prune_marks(ctx)?;
+        self.load_page(ctx)
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        // `;` holds for the one action that follows it.
+        let to_marked = std::mem::take(&mut self.to_marked);
+        let decision_targets = |s: &ReviewScreen| -> Result<Vec<i64>, Flow> {
+            if to_marked && s.marks.is_empty() {
+                return Err(Flow::Say(
+                    lang.pick("没有标记的条目", "nothing is marked").into(),
+                ));
+            }
+            Ok(s.targets())
+        };
+        let result = match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                if self.paged.navigate(action) {
+                    self.load_page(ctx)
+                } else {
+                    Ok(())
+                }
+            }
+            Action::Search => {
+                self.searching = true;
+                Ok(())
+            }
+            Action::Back if self.searching => {
+                self.searching = false;
+                Ok(())
+            }
+            Action::Back if !self.search.is_empty() => self.set_search("", ctx),
+            Action::Back if to_marked => {
+                return Flow::Say(lang.pick("已取消", "cancelled").into());
+            }
+            Action::Back => return Flow::Pop,
+            Action::Open if self.searching => {
+                self.searching = false;
+                Ok(())
+            }
+            Action::Open | Action::Evidence => return self.open_evidence(lang),
+            Action::Mark => self.toggle_mark(ctx),
+            Action::MarkPattern => {
+                return Flow::Ask(Ask::Text {
+                    tag: "pattern",
+                    prompt: lang
+                        .pick(
+                            " 按条件标记：机构名 / batch 本批 / 齐全 / 已初审（空=清除） ",
+                            " mark: provider / batch / complete / sealed (empty clears) ",
+                        )
+                        .into(),
+                    initial: String::new(),
+                });
+            }
+            Action::ApplyToMarked => {
+                if self.marks.is_empty() {
+                    return Flow::Say(
+                        lang.pick(
+                            "没有标记的条目：先用 t 或 T 标记",
+                            "nothing is marked: mark with t or T first",
+                        )
+                        .into(),
+                    );
+                }
+                self.to_marked = true;
+                let n = self.marks.len();
+                return Flow::Say(match lang {
+                    Lang::Zh => format!(
+                        "对标记的 {n} 条：s 初审  r 登记  x 不予登记  ! 弄虚作假（Esc 取消）"
+                    ),
+                    Lang::En => format!(
+                        "to the {n} marked: s seal  r register  x refuse  ! falsified (Esc cancels)"
+                    ),
+                });
+            }
+            Action::Seal => {
+                return match decision_targets(self) {
+                    Ok(ids) => self.decide(&ids, Decision::Seal, ctx),
+                    Err(flow) => flow,
+                };
+            }
+            Action::Register => {
+                return match decision_targets(self) {
+                    Ok(ids) => self.register(ids, ctx),
+                    Err(flow) => flow,
+                };
+            }
+            Action::Refuse | Action::Falsified => {
+                return match decision_targets(self) {
+                    Ok(ids) => self.ask_reason(ids, action == Action::Falsified, lang),
+                    Err(flow) => flow,
+                };
+            }
+            Action::Undo => return self.undo(ctx),
+            _ => Ok(()),
+        };
+        match result {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+
+    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
+        if self.searching && self.search.handle(key) {
+            self.paged.reset();
+            if let Err(e) = self.load_page(ctx) {
+                return Flow::Say(e);
+            }
+        }
+        Flow::Stay
+    }
+
+    fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        self.searching = true;
+        self.search.insert_str(text);
+        self.paged.reset();
+        match self.load_page(ctx) {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+
+    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let pending = std::mem::take(&mut self.pending);
+        match (tag, answer) {
+            ("pattern", Some(text)) => self.mark_pattern(text, ctx),
+            ("register", Some(_)) => {
+                self.decide(&pending, Decision::Register { confirm: true }, ctx)
+            }
+            ("register", None) => Flow::Say(
+                lang.pick(
+                    "已取消登记，没有条目被登记",
+                    "registration cancelled: nothing was registered",
+                )
+                .into(),
+            ),
+            ("refuse" | "falsified", Some(reason)) if clean_line(reason).is_empty() => Flow::Say(
+                lang.pick(
+                    "未填写理由，没有条目被不予登记",
+                    "no reason given: nothing was refused",
+                )
+                .into(),
+            ),
+            ("refuse", Some(reason)) => self.decide(
+                &pending,
+                Decision::Refuse {
+                    reason: clean_line(reason),
+                },
+                ctx,
+            ),
+            ("falsified", Some(reason)) => self.decide(
+                &pending,
+                Decision::Falsified {
+                    reason: clean_line(reason),
+                },
+                ctx,
+            ),
+            ("refuse" | "falsified", None) => Flow::Say(
+                lang.pick("已取消，没有条目被改动", "cancelled: nothing changed")
+                    .into(),
+            ),
             _ => Flow::Stay,
         }
     }
+
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
-        f.render_widget(Paragraph::new(self.title(view.lang)), area);
+        let lang = view.lang;
+        let t = &view.theme;
+        let title = match lang {
+            Lang::Zh => format!(" 复核 待办 {} 条 ", self.paged.total),
+            Lang::En => format!(" Review: {} waiting ", self.paged.total),
+        };
+        let mut block = Block::default().borders(Borders::ALL).title(title);
+        if !self.hint.is_empty() {
+            block = block.title_bottom(Line::from(Span::styled(
+                format!(" {} ", clean_line(&self.hint)),
+                t.key,
+            )));
+        }
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [search_row, header, list, detail] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(DETAIL_ROWS),
+        ])
+        .areas(inner);
+
+        let label = lang.pick("搜索/ ", "search/ ");
+        let rule = format!("  {}", self.rule_label(lang));
+        let label_w = width(label) as u16;
+        let rule_w = (width(&rule) as u16).min(search_row.width.saturating_sub(label_w));
+        f.render_widget(Paragraph::new(Span::styled(label, t.key)), search_row);
+        let input_area = Rect {
+            x: search_row.x + label_w,
+            width: search_row.width.saturating_sub(label_w + rule_w),
+            ..search_row
+        };
+        self.search
+            .render(f, input_area, Style::default(), self.searching);
+        let rule_style = if self.marks.is_empty() {
+            t.dim
+        } else {
+            t.marked
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(rule, rule_style)),
+            Rect {
+                x: input_area.x + input_area.width,
+                width: rule_w,
+                ..search_row
+            },
+        );
+
+        let cols = inner.width as usize;
+        f.render_widget(
+            Paragraph::new(Span::styled(self.column_heads(lang, cols), t.header)),
+            header,
+        );
+
+        if self.rows.is_empty() {
+            let empty = if self.search.is_empty() {
+                lang.pick(
+                    "没有待复核的条目。用 jijiao import entries 导入培训记录，或在人员页添加。",
+                    "Nothing waits for review. Import entries (jijiao import entries) or add them on a person.",
+                )
+            } else {
+                lang.pick(
+                    "没有符合搜索的条目。Esc 清除搜索。",
+                    "Nothing matches. Esc clears the search.",
+                )
+            };
+            f.render_widget(Paragraph::new(empty), list);
+            return;
+        }
+        let items = self.items();
+        let cursor = self.paged.row();
+        let lines: Vec<Line> = viewport(&items, cursor, list.height as usize)
+            .into_iter()
+            .map(|i| match items[i] {
+                Item::Header(g) => match self.groups.get(g) {
+                    Some(group) => {
+                        Line::from(Span::styled(self.header_text(group, lang, cols), t.header))
+                    }
+                    None => Line::from(""),
+                },
+                Item::Row(r) => {
+                    let e = &self.rows[r];
+                    let style = if r == cursor {
+                        t.selected
+                    } else if self.marks.contains(&e.id) {
+                        t.marked
+                    } else {
+                        Style::default()
+                    };
+                    Line::from(Span::styled(self.row_text(e, lang, cols), style))
+                }
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), list);
+
+        let (first, second) = self.detail(lang);
+        let needs = self
+            .selected()
+            .is_some_and(|e| !flags(e, self.facts.get(&e.id)).is_empty());
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::from(Span::styled(fit(&first, cols), t.dim)),
+                Line::from(Span::styled(
+                    fit(&second, cols),
+                    if needs { t.bad } else { t.good },
+                )),
+            ]),
+            detail,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::KeyCode;
+
+    use super::*;
+    use crate::service::fixtures::{ZHANG, actor, store_with, table};
+    use crate::service::import::{self, Source};
+    use crate::store::Store;
+    use crate::tui::testing::Driver;
+
+    const RENCAI: &str = "湖南人才市场有限公司";
+    const LI: &str = "43010219800101002X";
+    const ENTRY_HEADERS: &str = "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料,备案编号";
+
+    /// A professional distance-education entry of 张伟 (`evidence` 学习证明材料 completes it).
+    fn pro(content: &str, provider: &str, result: &str, evidence: &str) -> String {
+        format!("专业,远程教育,{content},{provider},2016-04-01,2016-04-30,10,{result},{evidence}")
+    }
+
+    fn rows(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+
+    fn one(store: &Store, sql: &str) -> i64 {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn state_of(store: &Store, content: &str) -> String {
+        store
+            .conn()
+            .query_row(
+                "SELECT state FROM entries WHERE content = ?1",
+                [content],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    fn queue(store: Store, lang: Lang) -> Driver {
+        let mut d = Driver::new(store, lang);
+        d.key(KeyCode::Char('2'));
+        d
+    }
+
+    /// Two people, two import batches, a public training filed too late (R4.3), a public
+    /// entry without filing, professional entries without filing (R4.4), a failed assessment
+    /// (R5.2) and evidence missing (R3).
+    fn bureau() -> Store {
+        let mut store = store_with(&[]);
+        let a = actor("clerk");
+        let src = |name: &str| Source {
+            name: name.into(),
+            sha256: "0".into(),
+        };
+        import::people(
+            &mut store,
+            &a,
+            &table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &[&format!("{LI},李娜,湖南省人民医院,省直单位,省直")],
+            ),
+            &src("people.csv"),
+            false,
+        )
+        .unwrap();
+        import::filings(
+            &mut store,
+            &a,
+            &table(
+                "备案编号,培训名称,科目类别,申报单位,培训机构,开始日期,结束日期,状态,备案日期",
+                &["湘继备2017-001,保密意识和保密常识教育,公需,湖南师范大学,湖南师范大学,2017-05-10,2017-05-12,已备案,2017-05-11"],
+            ),
+            &src("filings.csv"),
+            false,
+        )
+        .unwrap();
+        let first = [
+            format!(
+                "{ZHANG},专业,远程教育,临床新进展,{RENCAI},2017-03-01,2017-03-31,10,合格,学习证明材料,"
+            ),
+            format!(
+                "{LI},专业,远程教育,医患沟通,{RENCAI},2017-03-01,2017-03-31,8,合格,学习证明材料,"
+            ),
+            format!(
+                "{ZHANG},公需,远程教育,职业道德,{RENCAI},2017-03-01,2017-03-31,6,合格,学习证明材料,"
+            ),
+            format!(
+                "{LI},专业,远程教育,药事管理,{RENCAI},2017-03-01,2017-03-31,4.5,不合格,学习证明材料,"
+            ),
+        ];
+        import::entries(
+            &mut store,
+            &a,
+            &table(ENTRY_HEADERS, &rows(&first)),
+            &src("人才市场2017上半年.csv"),
+            false,
+            false,
+        )
+        .unwrap();
+        let second = [
+            format!(
+                "{ZHANG},专业,学术会议,学术年会,湖南省医学会,2017-05-01,2017-05-02,12,合格,学术会议邀请函,"
+            ),
+            format!(
+                "{LI},公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-05-10,2017-05-12,30,合格,培训通知、培训签到表、培训日程安排、结业证明,湘继备2017-001"
+            ),
+        ];
+        import::entries(
+            &mut store,
+            &a,
+            &table(ENTRY_HEADERS, &rows(&second)),
+            &src("医学会师大2017.xlsx"),
+            false,
+            false,
+        )
+        .unwrap();
+        store
+    }
+
+    #[test]
+    fn the_queue_groups_by_batch_and_provider_and_flags_what_needs_attention() {
+        let mut d = queue(bureau(), Lang::Zh);
+        assert!(d.shows("复核 待办 6 条"), "{}", d.screen());
+        // The newer batch first, a header per batch and provider.
+        assert!(d.shows("#2 医学会师大2017.xlsx 2017-07-15 · 湖南师范大学 · 1 条"));
+        assert!(d.shows("#2 医学会师大2017.xlsx 2017-07-15 · 湖南省医学会 · 1 条"));
+        assert!(d.shows("#1 人才市场2017上半年.csv 2017-07-15 · 湖南人才市场有限公司 · 4 条"));
+        let line = |text: &str| {
+            d.screen()
+                .lines()
+                .find(|l| l.contains(text))
+                .map(str::to_string)
+                .unwrap_or_default()
+        };
+        // R4.3 filed after the start; R3 evidence; R4.4 needs confirmation; R5.2 failed.
+        assert!(line("李娜     公需").contains("备案晚"), "{}", d.screen());
+        assert!(line("学术会议").contains("缺材料 待确认"), "{}", d.screen());
+        assert!(line("4.5").contains("待确认 不合格"), "{}", d.screen());
+        assert!(line("张伟     公需").contains("未备案"), "{}", d.screen());
+        // The current row explains itself in full.
+        assert!(
+            d.shows("备案于2017-05-11才批准，晚于培训开始日期，学时不予确认"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('t'));
+        insta::assert_snapshot!("review_zh", d.screen());
+    }
+
+    #[test]
+    fn the_queue_in_english() {
+        let mut d = queue(bureau(), Lang::En);
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
+        assert!(d.shows("Review: 6 waiting"), "{}", d.screen());
+        assert!(d.shows("1 marked: keys act on them"), "{}", d.screen());
+        insta::assert_snapshot!("review_en", d.screen());
+    }
+
+    #[test]
+    fn search_as_you_type_by_provider_name_and_id_number() {
+        let mut d = queue(bureau(), Lang::Zh);
+        d.key(KeyCode::Char('/')).keys("医学");
+        assert!(d.shows("复核 待办 1 条"), "{}", d.screen());
+        d.key(KeyCode::Esc).key(KeyCode::Esc);
+        assert!(d.shows("复核 待办 6 条"), "{}", d.screen());
+        d.key(KeyCode::Char('/')).keys("李");
+        assert!(d.shows("复核 待办 3 条"), "{}", d.screen());
+        d.key(KeyCode::Char('u')); // text while searching, not undo
+        assert!(d.shows("没有符合搜索的条目"), "{}", d.screen());
+        d.key(KeyCode::Backspace)
+            .key(KeyCode::Backspace)
+            .keys("1231002");
+        assert!(d.shows("复核 待办 3 条"), "{}", d.screen());
+    }
+
+    #[test]
+    fn enter_and_m_open_the_evidence_of_the_current_entry() {
+        let mut d = queue(bureau(), Lang::Zh);
+        d.key(KeyCode::Enter);
+        assert!(!d.shows("复核 待办"), "{}", d.screen());
+        d.key(KeyCode::Esc);
+        assert!(d.shows("复核 待办 6 条"), "{}", d.screen());
+        d.key(KeyCode::Char('m'));
+        assert!(!d.shows("复核 待办"), "{}", d.screen());
+    }
+
+    #[test]
+    fn mark_a_providers_batch_seal_register_with_confirmation_and_undo() {
+        let v = [
+            pro("临床新进展", RENCAI, "合格", "学习证明材料"),
+            pro("医患沟通", RENCAI, "合格", "学习证明材料"),
+            pro("病历书写规范", RENCAI, "合格", "学习证明材料"),
+            pro("医疗纠纷防范", RENCAI, "合格", ""),
+            pro("药事管理", RENCAI, "不合格", "学习证明材料"),
+            "专业,学术会议,学术年会,湖南省医学会,2016-05-01,2016-05-02,12,合格,学术会议邀请函"
+                .to_string(),
+        ];
+        let mut d = queue(store_with(&rows(&v)), Lang::Zh);
+        assert!(d.shows("未标记，决定作用于当前行"), "{}", d.screen());
+
+        d.key(KeyCode::Char('T'));
+        assert!(d.shows("按条件标记"), "{}", d.screen());
+        d.keys("人才").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "按“人才”标记 5 条，共标记 5 条");
+        assert!(d.shows("已标记 5 条，决定作用于标记项"), "{}", d.screen());
+
+        d.key(KeyCode::Char('s'));
+        assert_eq!(
+            d.app.message(),
+            "已初审 4 条，跳过 1 条：证明材料不齐全，不能初审盖章"
+        );
+        assert!(d.shows("下一步：按 r 登记已初审的条目"), "{}", d.screen());
+        assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
+        assert_eq!(state_of(d.app.store(), "医疗纠纷防范"), "recorded");
+
+        // R4.4: three sealed professional entries without filing need the explicit decision.
+        d.key(KeyCode::Char('r'));
+        assert!(
+            d.shows("其中 3 条为专业科目且未经备案确认"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('n'));
+        assert_eq!(d.app.message(), "已取消登记，没有条目被登记");
+        assert_eq!(
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM entries WHERE state = 'registered'"
+            ),
+            0
+        );
+        d.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
+        let msg = d.app.message().to_string();
+        assert!(msg.starts_with("已登记 3 条，跳过 2 条："), "{msg}");
+        assert!(msg.contains("考核不合格，不予登记（1）"), "{msg}");
+        assert!(
+            msg.contains("状态为“已记录”的条目不能改为“已登记”（1）"),
+            "{msg}"
+        );
+        let s = d.app.store();
+        assert_eq!(
+            one(
+                s,
+                "SELECT count(*) FROM entries WHERE state = 'registered' AND confirmed = 1
+                   AND registered_by = 'wangfang'"
+            ),
+            3
+        );
+        // R5.5 the audit trail names the clerk.
+        assert_eq!(
+            one(
+                s,
+                "SELECT count(*) FROM audit WHERE action = 'entry.seal' AND user = 'wangfang'"
+            ),
+            4
+        );
+        assert_eq!(
+            one(
+                s,
+                "SELECT count(*) FROM audit WHERE action = 'entry.register' AND user = 'wangfang'"
+            ),
+            3
+        );
+        // The registered ones left the queue and their marks with them.
+        assert!(d.shows("复核 待办 3 条"), "{}", d.screen());
+        assert!(d.shows("已标记 2 条"), "{}", d.screen());
+
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "已撤销上一次决定（登记）：恢复 3 条");
+        assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
+        assert!(d.shows("复核 待办 6 条"), "{}", d.screen());
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "已撤销上一次决定（初审盖章）：恢复 4 条");
+        assert_eq!(state_of(d.app.store(), "临床新进展"), "evidence_complete");
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "没有可撤销的决定");
+
+        // An empty pattern clears the marks.
+        d.key(KeyCode::Char('T')).key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已清除 2 个标记");
+        assert!(d.shows("未标记"), "{}", d.screen());
+    }
+
+    #[test]
+    fn decision_keys_act_on_the_current_row_unless_rows_are_marked() {
+        let v = [
+            pro("甲课程", RENCAI, "合格", "学习证明材料"),
+            pro("乙课程", RENCAI, "合格", "学习证明材料"),
+            pro("丙课程", RENCAI, "合格", "学习证明材料"),
+        ];
+        let mut d = queue(store_with(&rows(&v)), Lang::Zh);
+        d.key(KeyCode::Char('s'));
+        assert_eq!(d.app.message(), "已初审 1 条");
+        assert_eq!(state_of(d.app.store(), "甲课程"), "sealed");
+        assert_eq!(state_of(d.app.store(), "乙课程"), "evidence_complete");
+
+        // `;` with nothing marked refuses instead of falling back to the current row.
+        d.key(KeyCode::Char(';'));
+        assert_eq!(d.app.message(), "没有标记的条目：先用 t 或 T 标记");
+        d.key(KeyCode::Char('s'));
+        assert_eq!(
+            d.app.message(),
+            "已初审 0 条，跳过 1 条：状态为“已初审”的条目不能改为“已初审”"
+        );
+
+        // `t` marks 乙 and moves to 丙; `s` then seals the marked 乙 only.
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
+        assert!(d.shows("* 张伟"), "{}", d.screen());
+        assert!(d.shows("已标记 1 条，决定作用于标记项"), "{}", d.screen());
+        d.key(KeyCode::Char('s'));
+        assert_eq!(d.app.message(), "已初审 1 条");
+        assert_eq!(state_of(d.app.store(), "乙课程"), "sealed");
+        assert_eq!(state_of(d.app.store(), "丙课程"), "evidence_complete");
+
+        // `;` then a decision key: the marked rows.
+        d.key(KeyCode::Char(';'));
+        assert!(
+            d.app.message().starts_with("对标记的 1 条："),
+            "{}",
+            d.app.message()
+        );
+        d.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
+        assert_eq!(d.app.message(), "已登记 1 条");
+        assert_eq!(state_of(d.app.store(), "乙课程"), "registered");
+        assert_eq!(state_of(d.app.store(), "丙课程"), "evidence_complete");
+    }
+
+    #[test]
+    fn refuse_asks_for_a_reason_and_an_empty_reason_refuses_nothing() {
+        let v = [
+            pro("甲课程", RENCAI, "合格", "学习证明材料"),
+            pro("乙课程", RENCAI, "合格", "学习证明材料"),
+        ];
+        let mut d = queue(store_with(&rows(&v)), Lang::Zh);
+        d.key(KeyCode::Char('x'));
+        assert!(d.shows("不予登记 1 条，理由"), "{}", d.screen());
+        d.key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "未填写理由，没有条目被不予登记");
+        assert_eq!(one(d.app.store(), "SELECT count(*) FROM decisions"), 0);
+        assert_eq!(state_of(d.app.store(), "甲课程"), "evidence_complete");
+
+        d.key(KeyCode::Char('x')).key(KeyCode::Esc);
+        assert_eq!(d.app.message(), "已取消，没有条目被改动");
+
+        d.key(KeyCode::Char('x'))
+            .keys("重复录入")
+            .key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已不予登记 1 条");
+        let reason: String = d
+            .app
+            .store()
+            .conn()
+            .query_row(
+                "SELECT reason FROM entries WHERE content = '甲课程' AND state = 'refused'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(reason, "重复录入");
+        assert!(d.shows("复核 待办 1 条"), "{}", d.screen());
+
+        // R5.3 falsified says it blocks the person.
+        d.key(KeyCode::Char('!'));
+        assert!(d.shows("冻结其人员的验证"), "{}", d.screen());
+        d.keys("签到表系伪造").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已认定弄虚作假 1 条");
+        assert!(d.shows("合格验证已冻结"), "{}", d.screen());
+        assert_eq!(
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM findings WHERE lifted_at IS NULL AND made_by = 'wangfang'"
+            ),
+            1
+        );
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "已撤销上一次决定（弄虚作假）：恢复 1 条");
+        assert_eq!(
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM findings WHERE lifted_at IS NULL"
+            ),
+            0
+        );
+    }
+
+    #[test]
+    fn a_decision_on_300_marked_entries_is_one_transaction() {
+        let v: Vec<String> = (0..300)
+            .map(|i| pro(&format!("课程{i:03}"), RENCAI, "合格", "学习证明材料"))
+            .collect();
+        let mut d = queue(store_with(&rows(&v)), Lang::Zh);
+        assert!(d.shows("复核 待办 300 条"), "{}", d.screen());
+        d.key(KeyCode::Char('T'))
+            .keys("complete")
+            .key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "按“complete”标记 300 条，共标记 300 条");
+        let seen = std::rc::Rc::new(std::cell::Cell::new((0, 0)));
+        let sink = seen.clone();
+        d.app
+            .set_progress(Box::new(move |done, total| sink.set((done, total))));
+        d.key(KeyCode::Char('s'));
+        assert_eq!(d.app.message(), "已初审 300 条");
+        assert_eq!(seen.get(), (300, 300), "progress reaches the end");
+        let s = d.app.store();
+        assert_eq!(
+            one(
+                s,
+                "SELECT count(*) FROM decisions WHERE batch = (SELECT max(batch) FROM decisions)"
+            ),
+            300
+        );
+        assert_eq!(one(s, "SELECT count(DISTINCT batch) FROM decisions"), 1);
+        assert_eq!(
+            one(s, "SELECT count(*) FROM entries WHERE state = 'sealed'"),
+            300
+        );
+
+        // Marks by pattern `sealed` and `batch` find the same 300 across every page.
+        d.key(KeyCode::Char('T')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('G'));
+        // The last page, with its group's header pinned at the top.
+        assert!(d.shows("课程299"), "{}", d.screen());
+        assert!(d.shows("── #1 test.csv"), "{}", d.screen());
+        d.key(KeyCode::Char('T'))
+            .keys("batch sealed")
+            .key(KeyCode::Enter);
+        assert_eq!(
+            d.app.message(),
+            "按“batch sealed”标记 300 条，共标记 300 条"
+        );
+        d.key(KeyCode::Char(';'))
+            .key(KeyCode::Char('r'))
+            .key(KeyCode::Char('y'));
+        assert_eq!(d.app.message(), "已登记 300 条");
+        assert_eq!(
+            one(d.app.store(), "SELECT count(DISTINCT batch) FROM decisions"),
+            2
+        );
+        assert!(d.shows("没有待复核的条目"), "{}", d.screen());
+        assert!(d.shows("未标记"), "{}", d.screen());
+    }
+
+    #[test]
+    fn the_viewport_keeps_the_cursor_and_its_group_header_in_sight() {
+        use Item::*;
+        let items = [Header(0), Row(0), Row(1), Header(1), Row(2), Row(3), Row(4)];
+        assert_eq!(viewport(&items, 0, 4), vec![0, 1, 2, 3]);
+        // Scrolled: the top row's header stays pinned.
+        assert_eq!(viewport(&items, 4, 4), vec![3, 4, 5, 6]);
+        assert_eq!(viewport(&items, 3, 3), vec![3, 4, 5]);
+        assert_eq!(viewport(&items, 1, 2), vec![0, 2]);
+        assert!(viewport(&items, 0, 0).is_empty());
     }
 }

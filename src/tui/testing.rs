@@ -34,6 +34,9 @@ impl Driver {
     }
 
     pub fn draw(&mut self) {
+        // A full redraw each time: the assertions read the whole screen as the clerk would see
+        // it after any redraw, not the cells a diff happened to leave alone.
+        self.term.clear().expect("clear");
         let app = &self.app;
         self.term.draw(|f| app.render(f)).expect("draw");
     }

@@ -1,0 +1,223 @@
+//! Where printed text goes: a CUPS queue through `lp -o raw` (the default), a network printer's
+//! AppSocket port directly (`socket://host:9100`, for when CUPS drops raw queues, which it has
+//! deprecated), a device (`/dev/usb/lp0`), a file, or standard output (`-`).
+
+use std::io::Write;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::i18n::{Describe, Lang};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A CUPS queue, printed raw so the printer gets our bytes unchanged.
+    Queue(String),
+    /// `socket://host:port` (AppSocket / JetDirect, port 9100 by default).
+    Socket {
+        host: String,
+        port: u16,
+    },
+    /// A character device such as `/dev/usb/lp0`.
+    Device(PathBuf),
+    /// A file, created or replaced.
+    File(PathBuf),
+    Stdout,
+}
+
+#[derive(Debug)]
+pub enum SinkError {
+    Lp(String),
+    Io { target: String, message: String },
+    NoPrinter,
+}
+
+impl Describe for SinkError {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (SinkError::Lp(m), Lang::Zh) => format!("打印队列出错：{m}"),
+            (SinkError::Lp(m), Lang::En) => format!("the print queue failed: {m}"),
+            (SinkError::Io { target, message }, Lang::Zh) => format!("无法写入 {target}：{message}"),
+            (SinkError::Io { target, message }, Lang::En) => format!("cannot write to {target}: {message}"),
+            (SinkError::NoPrinter, Lang::Zh) => {
+                "未配置打印机：请用 --printer 指定，或在配置文件 [printer] 中设置 destination".into()
+            }
+            (SinkError::NoPrinter, Lang::En) => {
+                "no printer configured: name one with --printer or set destination in [printer] of the configuration".into()
+            }
+        }
+    }
+}
+
+impl Destination {
+    /// `socket://host[:port]`, `/dev/…`, `file:PATH`, `-`, or a CUPS queue name.
+    pub fn parse(s: &str) -> Destination {
+        let s = s.trim();
+        if s == "-" {
+            return Destination::Stdout;
+        }
+        if let Some(rest) = s.strip_prefix("socket://") {
+            let rest = rest.trim_end_matches('/');
+            let (host, port) = match rest.rsplit_once(':') {
+                Some((h, p)) if p.parse::<u16>().is_ok() => (h, p.parse().unwrap_or(9100)),
+                _ => (rest, 9100),
+            };
+            return Destination::Socket {
+                host: host.trim_matches(['[', ']']).to_string(),
+                port,
+            };
+        }
+        if let Some(path) = s.strip_prefix("file:") {
+            return Destination::File(PathBuf::from(path.trim_start_matches("//")));
+        }
+        if s.starts_with("/dev/") {
+            return Destination::Device(PathBuf::from(s));
+        }
+        Destination::Queue(s.to_string())
+    }
+
+    /// Send `bytes`; every path reports failure rather than losing a page silently.
+    pub fn send(&self, bytes: &[u8], title: &str) -> Result<(), SinkError> {
+        let io = |target: String| {
+            move |e: std::io::Error| SinkError::Io {
+                target,
+                message: e.to_string(),
+            }
+        };
+        match self {
+            Destination::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes).map_err(io("-".into()))?;
+                out.flush().map_err(io("-".into()))
+            }
+            Destination::File(p) => std::fs::write(p, bytes).map_err(io(p.display().to_string())),
+            Destination::Device(p) => {
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .map_err(io(p.display().to_string()))?;
+                f.write_all(bytes).map_err(io(p.display().to_string()))?;
+                f.flush().map_err(io(p.display().to_string()))
+            }
+            Destination::Socket { host, port } => {
+                let target = format!("socket://{host}:{port}");
+                let addr = (host.as_str(), *port)
+                    .to_socket_addrs()
+                    .map_err(io(target.clone()))?
+                    .next()
+                    .ok_or_else(|| SinkError::Io {
+                        target: target.clone(),
+                        message: "no address".into(),
+                    })?;
+                let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+                    .map_err(io(target.clone()))?;
+                stream
+                    .set_write_timeout(Some(Duration::from_secs(60)))
+                    .map_err(io(target.clone()))?;
+                stream.write_all(bytes).map_err(io(target.clone()))?;
+                stream.flush().map_err(io(target.clone()))?;
+                // Close our side so the printer knows the job is complete.
+                stream
+                    .shutdown(std::net::Shutdown::Write)
+                    .map_err(io(target))
+            }
+            Destination::Queue(queue) => {
+                let mut child = Command::new("lp")
+                    .args(["-d", queue, "-o", "raw", "-t", title])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .map_err(|e| SinkError::Lp(format!("lp: {e}")))?;
+                if let Some(mut stdin) = child.stdin.take() {
+                    stdin
+                        .write_all(bytes)
+                        .map_err(|e| SinkError::Lp(format!("lp: {e}")))?;
+                }
+                let out = child
+                    .wait_with_output()
+                    .map_err(|e| SinkError::Lp(format!("lp: {e}")))?;
+                if out.status.success() {
+                    Ok(())
+                } else {
+                    Err(SinkError::Lp(
+                        String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    #[test]
+    fn destinations_parse() {
+        assert_eq!(Destination::parse("-"), Destination::Stdout);
+        assert_eq!(
+            Destination::parse("socket://10.0.0.5:9101"),
+            Destination::Socket {
+                host: "10.0.0.5".into(),
+                port: 9101
+            }
+        );
+        assert_eq!(
+            Destination::parse("socket://printer.local"),
+            Destination::Socket {
+                host: "printer.local".into(),
+                port: 9100
+            }
+        );
+        assert_eq!(
+            Destination::parse("/dev/usb/lp0"),
+            Destination::Device("/dev/usb/lp0".into())
+        );
+        assert_eq!(
+            Destination::parse("file:/tmp/x.prn"),
+            Destination::File("/tmp/x.prn".into())
+        );
+        assert_eq!(
+            Destination::parse("office-lq"),
+            Destination::Queue("office-lq".into())
+        );
+    }
+
+    #[test]
+    fn socket_destination_delivers_every_byte() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let reader = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).unwrap();
+            got
+        });
+        let bytes = "张伟\n\u{c}".as_bytes();
+        Destination::parse(&format!("socket://127.0.0.1:{port}"))
+            .send(bytes, "t")
+            .unwrap();
+        assert_eq!(reader.join().unwrap(), bytes);
+    }
+
+    #[test]
+    fn an_unreachable_printer_is_an_error_not_a_lost_page() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        assert!(
+            Destination::parse(&format!("socket://127.0.0.1:{port}"))
+                .send(b"x", "t")
+                .is_err()
+        );
+        assert!(
+            Destination::Device("/nonexistent/lp0".into())
+                .send(b"x", "t")
+                .is_err()
+        );
+    }
+}

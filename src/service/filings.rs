@@ -1,0 +1,782 @@
+//! R4.2 Programme filings: save the attachment-3 form (create or update by filing number),
+//! approve with the approval date, reject with a reason, and undo the clerk's last decision.
+//! Each is one transaction with its audit rows (R5.5); a decision on many marked filings is one
+//! decision, and filings it does not change are skipped and reported.
+//!
+//! R4.3: the approval date decides which trainings' public-subject hours count, so approving is
+//! the only way a filing becomes approved, and every change of the date is a recorded decision.
+
+use chrono::NaiveDate;
+use serde_json::json;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::domain::text::{clean_line, clean_multiline};
+use crate::domain::{Filing, FilingStatus};
+use crate::i18n::{Describe, Lang};
+use crate::store::audit::{self, Record};
+use crate::store::filing_decisions::{self, Decided};
+use crate::store::{Store, filings};
+
+use super::{Actor, Result, ServiceError};
+
+/// The fields of attachment 3, in the order the form shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FilingField {
+    FilingNo,
+    ApplicantUnit,
+    Institution,
+    Address,
+    PostCode,
+    Email,
+    Head,
+    HeadPost,
+    HeadPhone,
+    Contact,
+    ContactPost,
+    ContactPhone,
+    Name,
+    Place,
+    StartDate,
+    EndDate,
+    Trainees,
+    Category,
+    Programme,
+    Schedule,
+}
+
+impl FilingField {
+    pub fn label(self, lang: Lang) -> &'static str {
+        use FilingField::*;
+        match self {
+            FilingNo => lang.pick("备案编号", "Filing no."),
+            ApplicantUnit => lang.pick("申报单位", "Applicant unit"),
+            Institution => lang.pick("培训机构", "Institution"),
+            Address => lang.pick("单位通讯地址", "Postal address"),
+            PostCode => lang.pick("邮编", "Post code"),
+            Email => lang.pick("E-mail", "E-mail"),
+            Head => lang.pick("培训负责人", "In charge"),
+            HeadPost | ContactPost => lang.pick("职务", "Post"),
+            HeadPhone | ContactPhone => lang.pick("电话", "Phone"),
+            Contact => lang.pick("培训联系人", "Contact"),
+            Name => lang.pick("培训名称", "Training name"),
+            Place => lang.pick("培训地点", "Place"),
+            StartDate => lang.pick("开始日期", "Start date"),
+            EndDate => lang.pick("结束日期", "End date"),
+            Trainees => lang.pick("拟培训人员范围", "Intended trainees"),
+            Category => lang.pick("科目类别", "Category"),
+            Programme => lang.pick("培训方案", "Programme"),
+            Schedule => lang.pick("培训计划", "Schedule"),
+        }
+    }
+
+    /// The label with what it belongs to, for messages ("培训负责人电话").
+    pub fn full_label(self, lang: Lang) -> String {
+        use FilingField::*;
+        match self {
+            HeadPost | HeadPhone => format!("{}{}", Head.label(lang), self.label(lang)),
+            ContactPost | ContactPhone => format!("{}{}", Contact.label(lang), self.label(lang)),
+            _ => self.label(lang).to_string(),
+        }
+    }
+
+    /// The fields the notice and the roster format require.
+    pub fn required(self) -> bool {
+        use FilingField::*;
+        matches!(
+            self,
+            FilingNo | ApplicantUnit | Institution | Name | StartDate | EndDate | Category
+        )
+    }
+}
+
+/// Why a filing or a decision was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    Required(FilingField),
+    /// Not a date in any form a clerk writes (the form reports this as a field is left).
+    BadDate(FilingField),
+    EndBeforeStart,
+    PostCode,
+    Email,
+    /// A new filing with the number of an existing one.
+    NumberTaken(String),
+    /// An approval dated after today: a decision cannot be recorded before it is made.
+    FutureDate(NaiveDate),
+    ReasonRequired,
+}
+
+impl Describe for Problem {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Problem::Required(f), Lang::Zh) => format!("{}不能为空", f.full_label(lang)),
+            (Problem::Required(f), Lang::En) => format!("{} is required", f.full_label(lang)),
+            (Problem::BadDate(f), Lang::Zh) => {
+                format!("{}不是有效日期（如 2017-03-01）", f.label(lang))
+            }
+            (Problem::BadDate(f), Lang::En) => {
+                format!("{} is not a valid date (e.g. 2017-03-01)", f.label(lang))
+            }
+            (Problem::EndBeforeStart, Lang::Zh) => "结束日期早于开始日期".into(),
+            (Problem::EndBeforeStart, Lang::En) => "the end date is before the start date".into(),
+            (Problem::PostCode, Lang::Zh) => "邮编应为6位数字".into(),
+            (Problem::PostCode, Lang::En) => "a post code is 6 digits".into(),
+            (Problem::Email, Lang::Zh) => "E-mail 格式不对（应含 @）".into(),
+            (Problem::Email, Lang::En) => "not an e-mail address (no @)".into(),
+            (Problem::NumberTaken(no), Lang::Zh) => {
+                format!(
+                    "备案编号{}已存在；要修改它，请在列表中选中后按 e",
+                    clean_line(no)
+                )
+            }
+            (Problem::NumberTaken(no), Lang::En) => format!(
+                "filing {} exists already; to change it, select it in the list and press e",
+                clean_line(no)
+            ),
+            (Problem::FutureDate(d), Lang::Zh) => format!("备案日期{d}晚于今天"),
+            (Problem::FutureDate(d), Lang::En) => format!("the approval date {d} is after today"),
+            (Problem::ReasonRequired, Lang::Zh) => "不予备案须填写理由".into(),
+            (Problem::ReasonRequired, Lang::En) => "a rejection needs a reason".into(),
+        }
+    }
+}
+
+/// The problem with one text field's value, if any (the form calls this as a field is left).
+pub fn check_text(field: FilingField, value: &str) -> Option<Problem> {
+    let v = value.trim();
+    if v.is_empty() {
+        return field.required().then_some(Problem::Required(field));
+    }
+    match field {
+        FilingField::PostCode if !(v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit())) => {
+            Some(Problem::PostCode)
+        }
+        FilingField::Email
+            if !v
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) =>
+        {
+            Some(Problem::Email)
+        }
+        _ => None,
+    }
+}
+
+/// Every problem of a whole filing, in the order of the form.
+pub fn validate(f: &Filing) -> Vec<Problem> {
+    use FilingField::*;
+    let texts = [
+        (FilingNo, &f.filing_no),
+        (ApplicantUnit, &f.applicant_unit),
+        (Institution, &f.institution),
+        (PostCode, &f.post_code),
+        (Email, &f.email),
+        (Name, &f.name),
+    ];
+    let mut out: Vec<Problem> = texts
+        .iter()
+        .filter_map(|(field, v)| check_text(*field, v))
+        .collect();
+    if f.end_date < f.start_date {
+        out.push(Problem::EndBeforeStart);
+    }
+    out
+}
+
+/// Text as stored: control sequences stripped, one line (programme and schedule keep their
+/// lines), NFC.
+fn normalised(f: &Filing) -> Filing {
+    let line = |s: &str| clean_line(s).nfc().collect::<String>();
+    let multi = |s: &str| clean_multiline(s).nfc().collect::<String>();
+    Filing {
+        filing_no: line(&f.filing_no),
+        name: line(&f.name),
+        applicant_unit: line(&f.applicant_unit),
+        institution: line(&f.institution),
+        address: line(&f.address),
+        post_code: line(&f.post_code),
+        email: line(&f.email),
+        head: line(&f.head),
+        head_post: line(&f.head_post),
+        head_phone: line(&f.head_phone),
+        contact: line(&f.contact),
+        contact_post: line(&f.contact_post),
+        contact_phone: line(&f.contact_phone),
+        place: line(&f.place),
+        trainees: line(&f.trainees),
+        programme: multi(&f.programme),
+        schedule: multi(&f.schedule),
+        ..f.clone()
+    }
+}
+
+fn log(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    at: &str,
+    action: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<()> {
+    audit::append(
+        tx,
+        &Record {
+            at,
+            user: &actor.user,
+            action,
+            subject,
+            before,
+            after,
+        },
+    )?;
+    Ok(())
+}
+
+/// Save the attachment-3 form: a new number creates a pending filing, a known number updates
+/// it. Saving never changes the decision (status, approval date): only `approve`, `reject` and
+/// undo do, so every decision is recorded as one. Returns the filing's id.
+pub fn save_filing(store: &mut Store, actor: &Actor, filing: &Filing) -> Result<i64> {
+    save(store, actor, filing, false)
+}
+
+/// Save a filing the clerk means to be new: refused with [`Problem::NumberTaken`] when another
+/// clerk saved that number meanwhile, checked inside the write, so nobody's filing is
+/// overwritten by a form that was opened as new.
+pub fn create_filing(store: &mut Store, actor: &Actor, filing: &Filing) -> Result<i64> {
+    save(store, actor, filing, true)
+}
+
+fn save(store: &mut Store, actor: &Actor, filing: &Filing, only_new: bool) -> Result<i64> {
+    let f = normalised(filing);
+    if let Some(p) = validate(&f).into_iter().next() {
+        return Err(ServiceError::Filing(p));
+    }
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let subject = format!("filing:{}", f.filing_no);
+    let id = match filings::find_by_no(&tx, &f.filing_no)? {
+        None => {
+            let new = Filing {
+                status: FilingStatus::Pending,
+                approved_on: None,
+                ..f
+            };
+            let id = filings::insert(&tx, &new, &now)?;
+            log(
+                &tx,
+                actor,
+                &now,
+                "filing.create",
+                &subject,
+                None,
+                Some(&filings::to_json(&new)),
+            )?;
+            id
+        }
+        Some(_) if only_new => {
+            return Err(ServiceError::Filing(Problem::NumberTaken(f.filing_no)));
+        }
+        Some((id, old)) => {
+            let new = Filing {
+                status: old.status,
+                approved_on: old.approved_on,
+                ..f
+            };
+            if new != old {
+                filings::update(&tx, id, &new, &now)?;
+                log(
+                    &tx,
+                    actor,
+                    &now,
+                    "filing.update",
+                    &subject,
+                    Some(&filings::to_json(&old)),
+                    Some(&filings::to_json(&new)),
+                )?;
+            }
+            id
+        }
+    };
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Why a filing was left out of a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    Missing,
+    /// Approved already, on that same date.
+    AlreadyApproved(NaiveDate),
+    AlreadyRejected,
+}
+
+impl Describe for Skip {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Skip::Missing, Lang::Zh) => "备案不存在".into(),
+            (Skip::Missing, Lang::En) => "no such filing".into(),
+            (Skip::AlreadyApproved(d), Lang::Zh) => format!("已于{d}备案"),
+            (Skip::AlreadyApproved(d), Lang::En) => format!("approved on {d} already"),
+            (Skip::AlreadyRejected, Lang::Zh) => "已不予备案".into(),
+            (Skip::AlreadyRejected, Lang::En) => "rejected already".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    pub batch: i64,
+    pub applied: Vec<i64>,
+    pub skipped: Vec<(i64, Skip)>,
+}
+
+fn decide(
+    store: &mut Store,
+    actor: &Actor,
+    ids: &[i64],
+    action: &str,
+    to_status: FilingStatus,
+    approved_on: Option<NaiveDate>,
+    reason: &str,
+) -> Result<Outcome> {
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let batch = filing_decisions::next_batch(&tx)?;
+    let mut out = Outcome {
+        batch,
+        ..Outcome::default()
+    };
+    for &id in ids {
+        let Some((no, from)) = filing_decisions::current(&tx, id)? else {
+            out.skipped.push((id, Skip::Missing));
+            continue;
+        };
+        match (from.status, to_status, from.approved_on) {
+            (FilingStatus::Approved, FilingStatus::Approved, Some(d)) if Some(d) == approved_on => {
+                out.skipped.push((id, Skip::AlreadyApproved(d)));
+                continue;
+            }
+            (FilingStatus::Rejected, FilingStatus::Rejected, _) => {
+                out.skipped.push((id, Skip::AlreadyRejected));
+                continue;
+            }
+            _ => {}
+        }
+        let to = Decided {
+            status: to_status,
+            approved_on,
+            decided_by: Some(actor.user.clone()),
+            decided_at: Some(now.clone()),
+            reason: reason.to_string(),
+        };
+        filing_decisions::set(&tx, id, &to, &now)?;
+        filing_decisions::insert(&tx, batch, id, action, &from, &to, &actor.user, &now)?;
+        log(
+            &tx,
+            actor,
+            &now,
+            action,
+            &format!("filing:{no}"),
+            Some(&decision_json(&from, None)),
+            Some(&decision_json(&to, Some(batch))),
+        )?;
+        out.applied.push(id);
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+fn decision_json(d: &Decided, batch: Option<i64>) -> String {
+    let mut v = json!({
+        "status": d.status.code(),
+        "approved_on": d.approved_on.map(|d| d.to_string()),
+        "decided_by": d.decided_by,
+        "reason": d.reason,
+    });
+    if let Some(b) = batch {
+        v["batch"] = json!(b);
+    }
+    v.to_string()
+}
+
+/// R4.2 Approve the filings `ids` as of `on` (the date the office approved them). A filing
+/// approved already on another date gets the new date: R4.3 then counts the trainings that start
+/// on or after it.
+pub fn approve(store: &mut Store, actor: &Actor, ids: &[i64], on: NaiveDate) -> Result<Outcome> {
+    if on > actor.today() {
+        return Err(ServiceError::Filing(Problem::FutureDate(on)));
+    }
+    decide(
+        store,
+        actor,
+        ids,
+        "filing.approve",
+        FilingStatus::Approved,
+        Some(on),
+        "",
+    )
+}
+
+/// R4.2 Reject the filings `ids` (不予备案) with a reason; an empty reason rejects nothing.
+pub fn reject(store: &mut Store, actor: &Actor, ids: &[i64], reason: &str) -> Result<Outcome> {
+    let reason = clean_line(reason);
+    if reason.is_empty() {
+        return Err(ServiceError::Filing(Problem::ReasonRequired));
+    }
+    decide(
+        store,
+        actor,
+        ids,
+        "filing.reject",
+        FilingStatus::Rejected,
+        None,
+        &reason,
+    )
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Undone {
+    pub batch: i64,
+    pub action: String,
+    pub restored: Vec<i64>,
+    /// Filings decided again since (by anyone): left as they are.
+    pub changed_since: Vec<i64>,
+}
+
+/// Undo the clerk's last filing decision: each filing still as that decision left it gets back
+/// the decision it had before. The undo is itself a recorded decision; nothing is erased.
+pub fn undo_last_filing_decision(store: &mut Store, actor: &Actor) -> Result<Option<Undone>> {
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let Some(batch) = filing_decisions::last_batch_of(&tx, &actor.user)? else {
+        return Ok(None);
+    };
+    let rows = filing_decisions::rows_of(&tx, batch)?;
+    let mut out = Undone {
+        batch,
+        action: rows.first().map(|r| r.action.clone()).unwrap_or_default(),
+        ..Undone::default()
+    };
+    for row in rows {
+        filing_decisions::mark_undone(&tx, row.id, &actor.user, &now)?;
+        match filing_decisions::current(&tx, row.filing_id)? {
+            Some((no, now_is))
+                if now_is.status == row.to_status && now_is.approved_on == row.to_approved_on =>
+            {
+                filing_decisions::set(&tx, row.filing_id, &row.from, &now)?;
+                let after = json!({
+                    "status": row.from.status.code(),
+                    "approved_on": row.from.approved_on.map(|d| d.to_string()),
+                    "undoes": row.action,
+                    "batch": batch,
+                });
+                log(
+                    &tx,
+                    actor,
+                    &now,
+                    "filing.undo",
+                    &format!("filing:{no}"),
+                    Some(&decision_json(&now_is, None)),
+                    Some(&after.to_string()),
+                )?;
+                out.restored.push(row.filing_id);
+            }
+            _ => out.changed_since.push(row.filing_id),
+        }
+    }
+    tx.commit()?;
+    Ok(Some(out))
+}
+
+/// A filled attachment-3 form, for the tests of this module and of the screens.
+#[cfg(test)]
+pub(crate) fn sample_filing(no: &str) -> Filing {
+    Filing {
+        filing_no: no.into(),
+        name: "2017年公需科目培训班".into(),
+        category: crate::domain::Category::Public,
+        applicant_unit: "湖南省人力资源和社会保障厅".into(),
+        institution: "湖南师范大学".into(),
+        address: "长沙市岳麓区麓山南路36号".into(),
+        post_code: "410081".into(),
+        email: "jxjy@hunnu.edu.cn".into(),
+        head: "刘志武".into(),
+        head_post: "主任".into(),
+        head_phone: "0731-88872346".into(),
+        contact: "李颖".into(),
+        contact_post: "干事".into(),
+        contact_phone: "13517492756".into(),
+        place: "湖南师范大学".into(),
+        trainees: "全省专业技术人员".into(),
+        programme: "保密意识\n保密常识".into(),
+        schedule: "第一天：报到".into(),
+        start_date: NaiveDate::from_ymd_opt(2017, 8, 1).expect("date"),
+        end_date: NaiveDate::from_ymd_opt(2017, 8, 3).expect("date"),
+        status: FilingStatus::Pending,
+        approved_on: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::actor;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn audit_actions(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT action FROM audit ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    fn decided(store: &Store, id: i64) -> Decided {
+        filing_decisions::current(store.conn(), id)
+            .unwrap()
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn migration_3_is_applied_to_a_new_store() {
+        let store = Store::open_in_memory().unwrap();
+        assert!(store.schema_version().unwrap() >= 3);
+        let n: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('filings')
+                 WHERE name IN ('decided_by', 'decided_at', 'reason')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 3);
+        let rows: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM filing_decisions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
+    }
+
+    #[test]
+    fn r4_2_save_creates_pending_then_updates_by_number_keeping_the_decision() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let mut f = sample_filing("2017-001");
+        f.status = FilingStatus::Approved; // ignored: saving never decides
+        let id = save_filing(&mut store, &a, &f).unwrap();
+        let saved = crate::store::filing_list::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.status, FilingStatus::Pending);
+        assert_eq!(saved.programme, "保密意识\n保密常识");
+
+        approve(&mut store, &a, &[id], d(2017, 7, 10)).unwrap();
+        let mut edited = sample_filing("2017-001");
+        edited.place = "长沙\u{1b}[2J市".into();
+        assert_eq!(save_filing(&mut store, &a, &edited).unwrap(), id);
+        let saved = crate::store::filing_list::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(saved.place, "长沙市", "control sequences are stripped");
+        assert_eq!(saved.status, FilingStatus::Approved);
+        assert_eq!(saved.approved_on, Some(d(2017, 7, 10)));
+        // Saving the same again writes nothing.
+        save_filing(&mut store, &a, &edited).unwrap();
+        assert_eq!(
+            audit_actions(&store),
+            ["filing.create", "filing.approve", "filing.update"]
+        );
+    }
+
+    #[test]
+    fn r4_2_required_fields_and_dates_are_checked() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let mut f = sample_filing("2017-001");
+        f.institution = "  ".into();
+        f.end_date = d(2017, 7, 1);
+        assert_eq!(
+            validate(&f),
+            [
+                Problem::Required(FilingField::Institution),
+                Problem::EndBeforeStart
+            ]
+        );
+        assert!(matches!(
+            save_filing(&mut store, &a, &f),
+            Err(ServiceError::Filing(Problem::Required(
+                FilingField::Institution
+            )))
+        ));
+        assert_eq!(
+            check_text(FilingField::PostCode, "41008"),
+            Some(Problem::PostCode)
+        );
+        assert_eq!(check_text(FilingField::Email, "a@b"), None);
+        assert_eq!(check_text(FilingField::Email, "ab"), Some(Problem::Email));
+        assert_eq!(check_text(FilingField::Place, ""), None);
+    }
+
+    #[test]
+    fn r5_5_approve_records_date_who_and_when_and_undo_restores_pending() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let one = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        let two = save_filing(&mut store, &a, &sample_filing("2017-002")).unwrap();
+        let out = approve(&mut store, &a, &[one, two], d(2017, 7, 1)).unwrap();
+        assert_eq!(out.applied, [one, two]);
+        let got = decided(&store, one);
+        assert_eq!(got.status, FilingStatus::Approved);
+        assert_eq!(got.approved_on, Some(d(2017, 7, 1)));
+        assert_eq!(got.decided_by.as_deref(), Some("wangfang"));
+        assert_eq!(got.decided_at.as_deref(), Some("2017-07-15T10:00:00+08:00"));
+
+        // The same date again changes nothing; another clerk's undo does not touch it.
+        let again = approve(&mut store, &a, &[one], d(2017, 7, 1)).unwrap();
+        assert_eq!(again.skipped, [(one, Skip::AlreadyApproved(d(2017, 7, 1)))]);
+        assert_eq!(
+            undo_last_filing_decision(&mut store, &actor("lisi")).unwrap(),
+            None
+        );
+
+        let undone = undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        assert_eq!(undone.restored, [one, two]);
+        assert_eq!(undone.action, "filing.approve");
+        let back = decided(&store, one);
+        assert_eq!(back.status, FilingStatus::Pending);
+        assert_eq!(back.approved_on, None);
+        assert_eq!(back.decided_by, None);
+        // Recorded, not erased: the decision rows stay, marked undone, and the audit has both.
+        let undone_rows: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM filing_decisions WHERE undone_by = 'wangfang'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(undone_rows, 2);
+        let actions = audit_actions(&store);
+        assert_eq!(actions.iter().filter(|a| *a == "filing.approve").count(), 2);
+        assert_eq!(actions.iter().filter(|a| *a == "filing.undo").count(), 2);
+        assert_eq!(crate::store::audit::verify(store.conn()).unwrap().1, None);
+        assert_eq!(undo_last_filing_decision(&mut store, &a).unwrap(), None);
+    }
+
+    #[test]
+    fn r4_2_reject_needs_a_reason_and_undo_brings_back_the_earlier_approval() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let id = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        assert!(matches!(
+            reject(&mut store, &a, &[id], "  "),
+            Err(ServiceError::Filing(Problem::ReasonRequired))
+        ));
+        assert_eq!(decided(&store, id).status, FilingStatus::Pending);
+
+        approve(&mut store, &a, &[id], d(2017, 7, 1)).unwrap();
+        reject(&mut store, &a, &[id], "培训计划不完整").unwrap();
+        let got = decided(&store, id);
+        assert_eq!(got.status, FilingStatus::Rejected);
+        assert_eq!(got.reason, "培训计划不完整");
+        assert_eq!(got.approved_on, None);
+        assert_eq!(
+            reject(&mut store, &a, &[id], "again").unwrap().skipped,
+            [(id, Skip::AlreadyRejected)]
+        );
+
+        undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        let back = decided(&store, id);
+        assert_eq!(back.status, FilingStatus::Approved);
+        assert_eq!(back.approved_on, Some(d(2017, 7, 1)));
+        assert_eq!(back.decided_by.as_deref(), Some("wangfang"));
+    }
+
+    #[test]
+    fn migration_3_upgrades_a_schema_2_database_in_place_keeping_its_filings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &crate::store::schema::MIGRATIONS[..2] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute(
+                "INSERT INTO filings (filing_no, name, category, applicant_unit, institution,
+                     start_date, end_date, status, approved_on, created_at, updated_at)
+                 VALUES ('2016-001', '公需科目班', 'public', '湖南省人社厅', '湖南大学',
+                     '2016-05-01', '2016-05-02', 'approved', '2016-04-01', 'x', 'x')",
+                [],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            crate::store::schema::MIGRATIONS.len()
+        );
+        let (id, old) = crate::store::filings::find_by_no(store.conn(), "2016-001")
+            .unwrap()
+            .unwrap();
+        assert_eq!(old.approved_on, Some(d(2016, 4, 1)));
+        let got = decided(&store, id);
+        assert_eq!((got.decided_by, got.reason), (None, String::new()));
+        // A decision taken before jijiao recorded deciders can still be changed, and undone.
+        let a = actor("wangfang");
+        approve(&mut store, &a, &[id], d(2016, 5, 1)).unwrap();
+        assert_eq!(decided(&store, id).approved_on, Some(d(2016, 5, 1)));
+        undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        assert_eq!(decided(&store, id).approved_on, Some(d(2016, 4, 1)));
+    }
+
+    #[test]
+    fn create_never_overwrites_a_filing_of_the_same_number() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        create_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        let mut other = sample_filing("2017-001");
+        other.name = "另一个培训班".into();
+        assert!(matches!(
+            create_filing(&mut store, &a, &other),
+            Err(ServiceError::Filing(Problem::NumberTaken(no))) if no == "2017-001"
+        ));
+        let kept = filings::find_by_no(store.conn(), "2017-001")
+            .unwrap()
+            .unwrap()
+            .1;
+        assert_eq!(kept.name, "2017年公需科目培训班");
+    }
+
+    #[test]
+    fn an_approval_cannot_be_dated_after_today() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let id = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        assert!(matches!(
+            approve(&mut store, &a, &[id], d(2017, 7, 16)),
+            Err(ServiceError::Filing(Problem::FutureDate(_)))
+        ));
+    }
+
+    #[test]
+    fn undo_leaves_a_filing_someone_decided_again_since() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let b = actor("lisi");
+        let id = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        approve(&mut store, &a, &[id], d(2017, 7, 1)).unwrap();
+        reject(&mut store, &b, &[id], "材料不全").unwrap();
+        let undone = undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        assert_eq!(undone.changed_since, [id]);
+        assert_eq!(decided(&store, id).status, FilingStatus::Rejected);
+    }
+}
