@@ -206,3 +206,100 @@ fn the_interface_opens_at_80x24_finds_by_pinyin_and_restores_the_terminal() {
     );
     assert!(t.db.exists());
 }
+
+/// Issue 3's end-to-end walk: register a person, the first entry and its evidence, review and
+/// register it in the queue, quit; then `jijiao check` sees the hours.
+#[test]
+fn register_record_evidence_review_then_check_sees_the_hours() {
+    if !have_tmux() {
+        return;
+    }
+    let t = Tmux::start(|_| {});
+    t.wait_for("人员 0 人");
+
+    // R1.1: a new person, the ID checked as typed.
+    t.keys(&["n"]);
+    t.wait_for("身份证号*");
+    t.text("110105194912310021");
+    t.wait_for("应为X");
+    t.keys(&["BSpace"]);
+    t.text("X");
+    t.wait_for("出生 1949-12-31");
+    // 姓名, 单位, 单位类型, 市州.
+    for value in ["张伟", "长沙市第一医院", "市州所属单位", "长沙"] {
+        t.keys(&["Tab"]);
+        t.text(value);
+    }
+    t.keys(&["Tab", "C-s"]);
+    t.wait_for("已登记张伟");
+
+    // The first entry.
+    t.keys(&["a"]);
+    t.wait_for("添加培训记录");
+    t.text("专业");
+    for value in [
+        "远程教育",
+        "临床新进展",
+        "湖南人才市场有限公司",
+        "2016-04-01",
+        "2016-04-30",
+        "90",
+    ] {
+        t.keys(&["Tab"]);
+        t.text(value);
+    }
+    t.keys(&["Tab", "C-s"]);
+
+    // Its evidence (R3.3): one item, then complete.
+    t.wait_for("尚缺1项");
+    t.keys(&["Space"]);
+    t.wait_for("材料齐全");
+    t.keys(&["Escape"]);
+
+    // Review: seal, then register with the R4.4 confirmation.
+    t.keys(&["2"]);
+    t.wait_for("复核 待办 1 条");
+    t.keys(&["s"]);
+    t.wait_for("已初审 1 条");
+    t.keys(&["r"]);
+    t.wait_for("确认一并登记");
+    t.keys(&["y"]);
+    t.wait_for("已登记 1 条");
+    t.keys(&["q"]);
+    t.wait_for("JIJIAO-EXITED-0");
+
+    let out = jijiao(
+        &t.db,
+        &[
+            "check",
+            "11010519491231002X",
+            "--from",
+            "2016",
+            "--to",
+            "2016",
+            "--json",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["years"][0]["professional"], 90, "{json}");
+    assert_eq!(
+        json["years"][0]["shortfalls"],
+        serde_json::json!(["public"])
+    );
+    // R5.5: every step says who made it, and the trail is intact.
+    let audit = jijiao(&t.db, &["audit", "verify"]);
+    assert!(audit.status.success());
+    let conn = rusqlite::Connection::open(&t.db).expect("open");
+    let (all, by_clerk): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), sum(user = 'wangfang') FROM audit",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("audit");
+    assert!(
+        all >= 5,
+        "create person, create entry, evidence, seal, register: {all}"
+    );
+    assert_eq!(all, by_clerk);
+}
