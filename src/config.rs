@@ -58,6 +58,19 @@ pub struct OfficeConfig {
     /// The office's contact phone, printed on certificate stubs (R7.1).
     #[serde(default)]
     pub phone: String,
+    /// Clerks' names as printed on stubs (经办人), by login: `wangfang = "王芳"`.
+    #[serde(default)]
+    pub clerk_names: std::collections::BTreeMap<String, String>,
+}
+
+impl OfficeConfig {
+    /// The handling clerk's printed name: the configured name, else the login.
+    pub fn clerk_name(&self, login: &str) -> String {
+        self.clerk_names
+            .get(login)
+            .cloned()
+            .unwrap_or_else(|| login.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]

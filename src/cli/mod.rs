@@ -1,5 +1,6 @@
 //! The command line of INTERFACES.md: parsing and dispatch only; the work is the service's.
 
+pub mod certs;
 pub mod output;
 
 use std::path::{Path, PathBuf};
@@ -101,6 +102,53 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Issue a certificate (R7) when the check passes; prints its number; exit 1 when refused
+    Issue {
+        /// The person's ID number
+        id: String,
+        /// First year [default: five years before this year]
+        #[arg(long)]
+        from: Option<i32>,
+        /// Last year [default: last year]
+        #[arg(long)]
+        to: Option<i32>,
+        /// Issuing office (长沙, 430100, 省直 …) [default: the configured office]
+        #[arg(long)]
+        office: Option<String>,
+    },
+    /// Print a certificate's stub and text; a second print is marked as a reprint
+    Print {
+        /// The certificate number, e.g. 长沙—2017—0001 (hyphens are accepted)
+        #[arg(required_unless_present = "alignment")]
+        number: Option<String>,
+        /// utf-8 or gb18030 [default: configured, else gb18030]
+        #[arg(long)]
+        encoding: Option<String>,
+        /// full (plain paper) or preprinted (the province's forms) [default: configured, else full]
+        #[arg(long)]
+        layout: Option<String>,
+        /// Write to FILE, or - for standard output, instead of the printer
+        #[arg(long, value_name = "FILE")]
+        to: Option<String>,
+        /// CUPS queue, socket://host:9100 or a device such as /dev/usb/lp0 [default: configured]
+        #[arg(long)]
+        printer: Option<String>,
+        /// Print the alignment test page for pre-printed forms instead of a certificate
+        #[arg(long, conflicts_with = "number")]
+        alignment: bool,
+    },
+    /// Void a certificate; its number stays used
+    Void {
+        number: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Void a certificate and issue a new number that refers to it
+    Reissue {
+        number: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// The audit trail
     Audit {
         #[command(subcommand)]
@@ -145,7 +193,7 @@ fn os_login() -> String {
 pub struct Failure(pub String);
 
 impl Failure {
-    fn from(e: &impl Describe, lang: Lang) -> Failure {
+    pub fn from(e: &impl Describe, lang: Lang) -> Failure {
         Failure(e.describe(lang))
     }
 }
@@ -228,6 +276,19 @@ impl Context {
         })
     }
 
+    /// R6.1 The period of a check or certificate: the five years before this year by default;
+    /// one end given, the other five years away.
+    pub fn period(&self, from: Option<i32>, to: Option<i32>) -> (i32, i32) {
+        let this_year = chrono::Datelike::year(&self.actor.today());
+        let (dfrom, dto) = crate::domain::verification::default_period(this_year);
+        match (from, to) {
+            (Some(f), Some(t)) => (f, t),
+            (Some(f), None) => (f, f + 4),
+            (None, Some(t)) => (t - 4, t),
+            (None, None) => (dfrom, dto),
+        }
+    }
+
     pub fn open(&self) -> Result<Store, Failure> {
         Store::open(&self.db).map_err(|e| Failure::from(&e, self.lang))
     }
@@ -275,14 +336,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             registered,
         }) => import(ctx, kind, &file, dry_run, registered),
         Some(Command::Check { id, from, to, json }) => {
-            let this_year = chrono::Datelike::year(&ctx.actor.today());
-            let (dfrom, dto) = crate::domain::verification::default_period(this_year);
-            let (from, to) = match (from, to) {
-                (Some(f), Some(t)) => (f, t),
-                (Some(f), None) => (f, f + 4),
-                (None, Some(t)) => (t - 4, t),
-                (None, None) => (dfrom, dto),
-            };
+            let (from, to) = ctx.period(from, to);
             let store = ctx.open()?;
             let result = service::check::check(&store, &id, from, to).map_err(fail)?;
             if json {
@@ -296,6 +350,32 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
                 EXIT_NO
             })
         }
+        Some(Command::Issue {
+            id,
+            from,
+            to,
+            office,
+        }) => certs::issue(ctx, &id, from, to, office.as_deref()),
+        Some(Command::Print {
+            number,
+            encoding,
+            layout,
+            to,
+            printer,
+            alignment,
+        }) => certs::print(
+            ctx,
+            number.as_deref(),
+            certs::PrintOptions {
+                encoding,
+                layout,
+                to,
+                printer,
+                alignment,
+            },
+        ),
+        Some(Command::Void { number, reason }) => certs::void(ctx, &number, &reason),
+        Some(Command::Reissue { number, reason }) => certs::reissue(ctx, &number, &reason),
         Some(Command::Audit {
             action: AuditAction::Verify,
         }) => {

@@ -1,6 +1,5 @@
 //! What commands print: plain text for clerks, JSON for scripts.
 
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{Context, EXIT_OK, Failure};
@@ -71,35 +70,9 @@ pub fn import_summary(s: &Summary, lang: Lang) -> String {
     }
 }
 
-/// Whole hours as JSON integers (30), tenths as decimals (29.9).
-fn number(h: crate::domain::Hours) -> serde_json::Value {
-    if h.tenths() % 10 == 0 {
-        json!(h.tenths() / 10)
-    } else {
-        json!(h.as_f64())
-    }
-}
-
 /// `check --json` exactly as INTERFACES.md specifies.
 pub fn check_json(r: &CheckResult) -> String {
-    let v = &r.verification;
-    json!({
-        "id_number": r.person.id_number.as_str(),
-        "name": r.person.name,
-        "from": v.from,
-        "to": v.to,
-        "pass": v.pass(),
-        "blocked": v.blocked,
-        "years": v.years.iter().map(|y| json!({
-            "year": y.year,
-            "public": number(y.public),
-            "professional": number(y.professional),
-            "total": number(y.total),
-            "pass": y.pass(),
-            "shortfalls": y.shortfalls,
-        })).collect::<Vec<_>>(),
-    })
-    .to_string()
+    crate::service::check::to_json(r).to_string()
 }
 
 /// The check as a small table a clerk reads on an 80-column terminal.

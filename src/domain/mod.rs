@@ -10,6 +10,7 @@ pub mod id_number;
 pub mod initials;
 pub mod person;
 pub mod policy;
+pub mod routing;
 pub mod text;
 pub mod verification;
 

@@ -40,3 +40,34 @@ pub fn check(store: &Store, id_number: &str, from: i32, to: i32) -> Result<Check
         verification,
     })
 }
+
+/// The verification as INTERFACES.md's `check --json` object; also stored with each certificate
+/// (R6.4), so what a certificate rests on can be shown later exactly as it was.
+pub fn to_json(r: &CheckResult) -> serde_json::Value {
+    use serde_json::json;
+    // Whole hours as JSON integers (30), tenths as decimals (29.9).
+    fn number(h: crate::domain::Hours) -> serde_json::Value {
+        if h.tenths().rem_euclid(10) == 0 {
+            json!(h.tenths() / 10)
+        } else {
+            json!(h.as_f64())
+        }
+    }
+    let v = &r.verification;
+    json!({
+        "id_number": r.person.id_number.as_str(),
+        "name": r.person.name,
+        "from": v.from,
+        "to": v.to,
+        "pass": v.pass(),
+        "blocked": v.blocked,
+        "years": v.years.iter().map(|y| json!({
+            "year": y.year,
+            "public": number(y.public),
+            "professional": number(y.professional),
+            "total": number(y.total),
+            "pass": y.pass(),
+            "shortfalls": y.shortfalls,
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -244,4 +244,56 @@ CREATE TABLE filing_decisions (
 CREATE INDEX filing_decisions_batch ON filing_decisions (batch);
 CREATE INDEX filing_decisions_user ON filing_decisions (made_by, batch) WHERE undone_at IS NULL;
 "#,
+    // 4: certificates (R7): gap-free numbers per office and year, the issued text's snapshot,
+    // voids and reissues, and every print.
+    r#"
+-- The last number used per office and year. Incremented in the issuing transaction, so a
+-- refused or failed issue consumes no number and two clerks never get the same one.
+CREATE TABLE certificate_counters (
+    office TEXT NOT NULL,
+    year   INTEGER NOT NULL,
+    last   INTEGER NOT NULL CHECK (last >= 0),
+    PRIMARY KEY (office, year)
+) WITHOUT ROWID;
+
+CREATE TABLE certificates (
+    id          INTEGER PRIMARY KEY,
+    office      TEXT NOT NULL,
+    year        INTEGER NOT NULL,
+    sequence    INTEGER NOT NULL CHECK (sequence > 0),
+    number      TEXT NOT NULL UNIQUE,
+    person_id   INTEGER NOT NULL REFERENCES people (id),
+    -- R7.4 what the certificate says, as issued: reprints reproduce it exactly.
+    name        TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    period_from INTEGER NOT NULL,
+    period_to   INTEGER NOT NULL,
+    clerk       TEXT NOT NULL,
+    phone       TEXT NOT NULL,
+    issued_on   TEXT NOT NULL,
+    issued_by   TEXT NOT NULL,
+    issued_at   TEXT NOT NULL,
+    -- R6.4 the verification it rests on, as JSON.
+    verification TEXT NOT NULL,
+    replaces    INTEGER REFERENCES certificates (id),
+    voided_by   TEXT,
+    voided_at   TEXT,
+    void_reason TEXT,
+    UNIQUE (office, year, sequence)
+);
+CREATE INDEX certificates_person ON certificates (person_id);
+
+CREATE TABLE certificate_prints (
+    id             INTEGER PRIMARY KEY,
+    certificate_id INTEGER NOT NULL REFERENCES certificates (id),
+    reprint        INTEGER NOT NULL CHECK (reprint IN (0, 1)),
+    layout         TEXT NOT NULL,
+    encoding       TEXT NOT NULL,
+    destination    TEXT NOT NULL,
+    printed_by     TEXT NOT NULL,
+    printed_at     TEXT NOT NULL
+);
+CREATE INDEX certificate_prints_cert ON certificate_prints (certificate_id);
+"#,
 ];

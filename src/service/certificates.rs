@@ -1,0 +1,418 @@
+//! R7 Issuing certificates: only on a passing verification (R7.3), numbered without gaps or
+//! duplicates per office and year (R7.2), voided with a reason and reissued with a new number
+//! that refers to the old, and printed from what was issued (R7.4).
+
+use chrono::Datelike;
+use serde_json::json;
+
+use crate::domain::certificate::{CertificateNumber, CertificateText};
+use crate::domain::routing::offices_for;
+use crate::domain::text::clean_line;
+use crate::domain::verification::Verification;
+use crate::domain::{IdNumber, Office};
+use crate::i18n::{Describe, Lang};
+use crate::store::audit::{self, Record};
+use crate::store::certificates::{self, Stored};
+use crate::store::reference::Reference;
+use crate::store::{Store, people};
+
+use super::check::{CheckResult, check, to_json};
+use super::{Actor, Result, ServiceError};
+
+/// Who signs and where to call, printed on the stub (R7.1).
+#[derive(Debug, Clone, Default)]
+pub struct Signature {
+    /// The handling clerk's name (经办人).
+    pub clerk: String,
+    /// The office's contact phone.
+    pub phone: String,
+}
+
+/// Why a certificate was not issued, voided or printed: nothing was written and no number used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// R7.3 The verification does not pass (short years, or blocked).
+    NotPassing(Verification),
+    /// A valid certificate already covers this person and period: reprint it instead.
+    AlreadyIssued(String),
+    NoOffice,
+    UnknownOffice(String),
+    /// R6.2 This office does not verify this person.
+    WrongOffice {
+        office: String,
+        expected: Vec<String>,
+    },
+    NotFound(String),
+    AlreadyVoided(String),
+    Voided(String),
+    ReasonRequired,
+    BadNumber(String),
+}
+
+impl Describe for Refusal {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Refusal::NotPassing(v), Lang::Zh) if v.blocked => {
+                "该人员有未解除的弄虚作假记录，不予出具合格证明（R5.3、R7.3）".into()
+            }
+            (Refusal::NotPassing(v), Lang::En) if v.blocked => {
+                "this person has an unlifted falsification finding: no certificate (R5.3, R7.3)"
+                    .into()
+            }
+            (Refusal::NotPassing(v), Lang::Zh) => {
+                let short: Vec<String> = v
+                    .years
+                    .iter()
+                    .filter(|y| !y.pass())
+                    .map(|y| y.year.to_string())
+                    .collect();
+                format!(
+                    "{}—{}年验证不合格（{}年未达要求），不予出具合格证明（R7.3）",
+                    v.from,
+                    v.to,
+                    short.join("、")
+                )
+            }
+            (Refusal::NotPassing(v), Lang::En) => {
+                let short: Vec<String> = v
+                    .years
+                    .iter()
+                    .filter(|y| !y.pass())
+                    .map(|y| y.year.to_string())
+                    .collect();
+                format!(
+                    "verification {}–{} fails (short in {}): no certificate (R7.3)",
+                    v.from,
+                    v.to,
+                    short.join(", ")
+                )
+            }
+            (Refusal::AlreadyIssued(n), Lang::Zh) => {
+                format!("该人员本期已有有效合格证明 {n}，如需再打请用 print（补打）")
+            }
+            (Refusal::AlreadyIssued(n), Lang::En) => format!(
+                "a valid certificate {n} already covers this period: use print to reprint it"
+            ),
+            (Refusal::NoOffice, Lang::Zh) => {
+                "未指定出具单位：请用 --office，或在配置文件 [office] 中设置 name".into()
+            }
+            (Refusal::NoOffice, Lang::En) => {
+                "no issuing office: use --office or set name in [office] of the configuration"
+                    .into()
+            }
+            (Refusal::UnknownOffice(o), Lang::Zh) => {
+                format!("无法识别的出具单位“{o}”，应为14个市州之一或省直")
+            }
+            (Refusal::UnknownOffice(o), Lang::En) => {
+                format!("unknown office \"{o}\": expected one of the 14 divisions or 省直")
+            }
+            (Refusal::WrongOffice { office, expected }, Lang::Zh) => {
+                format!(
+                    "按R6.2，该人员应由{}验证，不由{office}办理",
+                    expected.join("或")
+                )
+            }
+            (Refusal::WrongOffice { office, expected }, Lang::En) => {
+                format!(
+                    "under R6.2 this person is verified by {}, not by {office}",
+                    expected.join(" or ")
+                )
+            }
+            (Refusal::NotFound(n), Lang::Zh) => format!("没有编号为 {n} 的合格证明"),
+            (Refusal::NotFound(n), Lang::En) => format!("no certificate numbered {n}"),
+            (Refusal::AlreadyVoided(n), Lang::Zh) => format!("合格证明 {n} 已作废"),
+            (Refusal::AlreadyVoided(n), Lang::En) => format!("certificate {n} is already void"),
+            (Refusal::Voided(n), Lang::Zh) => {
+                format!("合格证明 {n} 已作废，不能打印；请打印补发的新证明")
+            }
+            (Refusal::Voided(n), Lang::En) => {
+                format!("certificate {n} is void and cannot be printed: print its reissue")
+            }
+            (Refusal::ReasonRequired, Lang::Zh) => "请填写理由".into(),
+            (Refusal::ReasonRequired, Lang::En) => "a reason is required".into(),
+            (Refusal::BadNumber(n), Lang::Zh) => {
+                format!("“{n}”不是合格证明编号，应如 长沙—2017—0001")
+            }
+            (Refusal::BadNumber(n), Lang::En) => {
+                format!("\"{n}\" is not a certificate number, expected e.g. 长沙—2017—0001")
+            }
+        }
+    }
+}
+
+pub type Outcome<T> = std::result::Result<T, Refusal>;
+
+/// The office a certificate is issued by: `--office`, else the configured office.
+pub fn resolve_office(reference: &Reference, name: Option<&str>) -> Outcome<Office> {
+    let name = name
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(Refusal::NoOffice)?;
+    reference
+        .office(name)
+        .cloned()
+        .ok_or_else(|| Refusal::UnknownOffice(clean_line(name)))
+}
+
+/// R7.3, R7.2 Issue a certificate to `id_number` for `from..=to` from `office`.
+pub fn issue(
+    store: &mut Store,
+    actor: &Actor,
+    id_number: &str,
+    from: i32,
+    to: i32,
+    office: &Office,
+    sig: &Signature,
+) -> Result<Outcome<Stored>> {
+    let result = check(store, id_number, from, to)?;
+    issue_checked(store, actor, &result, office, sig, None, "")
+}
+
+fn issue_checked(
+    store: &mut Store,
+    actor: &Actor,
+    result: &CheckResult,
+    office: &Office,
+    sig: &Signature,
+    replaces: Option<&Stored>,
+    reason: &str,
+) -> Result<Outcome<Stored>> {
+    if !result.verification.pass() {
+        return Ok(Err(Refusal::NotPassing(result.verification.clone())));
+    }
+    let allowed = offices_for(&result.person);
+    if !allowed.contains(&office.code) {
+        let reference = Reference::load(store)?;
+        let expected = allowed
+            .iter()
+            .map(|c| {
+                reference
+                    .office_by_code(c)
+                    .map_or_else(|| c.clone(), |o| o.short.clone())
+            })
+            .collect();
+        return Ok(Err(Refusal::WrongOffice {
+            office: office.short.clone(),
+            expected,
+        }));
+    }
+    let now = actor.stamp();
+    let today = actor.today();
+    let v = &result.verification;
+    let tx = store.write()?;
+    let (person_id, person) = people::find_by_id_number(&tx, result.person.id_number.as_str())?
+        .ok_or_else(|| ServiceError::UnknownPerson(result.person.id_number.to_string()))?;
+    if let Some(old) = replaces {
+        certificates::void(&tx, old.id, reason, &actor.user, &now)?;
+    }
+    // Checked inside the write lock, so two clerks cannot both issue for one period.
+    if let Some(existing) = certificates::valid_for(&tx, person_id, v.from, v.to)? {
+        return Ok(Err(Refusal::AlreadyIssued(
+            existing.text.number.to_string(),
+        )));
+    }
+    let sequence = certificates::next_sequence(&tx, &office.short, today.year())?;
+    let text = CertificateText {
+        name: person.name.clone(),
+        unit: person.unit.clone(),
+        title: person.title.clone(),
+        number: CertificateNumber {
+            office: office.short.clone(),
+            year: today.year(),
+            sequence,
+        },
+        clerk: sig.clerk.clone(),
+        phone: sig.phone.clone(),
+        from: v.from,
+        to: v.to,
+        date: today,
+    };
+    let verification = to_json(result).to_string();
+    let id = certificates::insert(
+        &tx,
+        person_id,
+        &text,
+        &verification,
+        replaces.map(|r| r.id),
+        &actor.user,
+        &now,
+    )?;
+    let number = text.number.to_string();
+    if let Some(old) = replaces {
+        audit::append(
+            &tx,
+            &Record {
+                at: &now,
+                user: &actor.user,
+                action: "certificate.void",
+                subject: &format!("certificate:{}", old.text.number),
+                before: None,
+                after: Some(&json!({ "reason": reason, "replaced_by": number }).to_string()),
+            },
+        )?;
+    }
+    audit::append(
+        &tx,
+        &Record {
+            at: &now,
+            user: &actor.user,
+            action: if replaces.is_some() { "certificate.reissue" } else { "certificate.issue" },
+            subject: &format!("certificate:{number}"),
+            before: None,
+            after: Some(
+                &json!({
+                    "person": person.id_number.as_str(),
+                    "from": v.from,
+                    "to": v.to,
+                    "replaces": replaces.map(|r| r.text.number.to_string()),
+                    "verification": serde_json::from_str::<serde_json::Value>(&verification).unwrap_or_default(),
+                })
+                .to_string(),
+            ),
+        },
+    )?;
+    let stored = certificates::get(&tx, id)?;
+    tx.commit()?;
+    Ok(stored.ok_or_else(|| Refusal::NotFound(number.clone())))
+}
+
+fn find(store: &Store, number: &str) -> Result<Outcome<Stored>> {
+    let Some(n) = CertificateNumber::parse(number) else {
+        return Ok(Err(Refusal::BadNumber(clean_line(number))));
+    };
+    Ok(certificates::by_number(store.conn(), &n)?.ok_or_else(|| Refusal::NotFound(n.to_string())))
+}
+
+/// Void a certificate; its number stays used (R7.2).
+pub fn void(
+    store: &mut Store,
+    actor: &Actor,
+    number: &str,
+    reason: &str,
+) -> Result<Outcome<Stored>> {
+    let reason = clean_line(reason);
+    if reason.is_empty() {
+        return Ok(Err(Refusal::ReasonRequired));
+    }
+    let cert = match find(store, number)? {
+        Ok(c) => c,
+        Err(r) => return Ok(Err(r)),
+    };
+    if cert.voided.is_some() {
+        return Ok(Err(Refusal::AlreadyVoided(cert.text.number.to_string())));
+    }
+    let now = actor.stamp();
+    let tx = store.write()?;
+    certificates::void(&tx, cert.id, &reason, &actor.user, &now)?;
+    audit::append(
+        &tx,
+        &Record {
+            at: &now,
+            user: &actor.user,
+            action: "certificate.void",
+            subject: &format!("certificate:{}", cert.text.number),
+            before: None,
+            after: Some(&json!({ "reason": reason }).to_string()),
+        },
+    )?;
+    let stored = certificates::get(&tx, cert.id)?;
+    tx.commit()?;
+    Ok(stored.ok_or_else(|| Refusal::NotFound(number.to_string())))
+}
+
+/// Void `number` (if not yet) and issue a new certificate for the same person and period that
+/// refers to it, after verifying again (R7.2, R7.3).
+pub fn reissue(
+    store: &mut Store,
+    actor: &Actor,
+    number: &str,
+    reason: &str,
+    sig: &Signature,
+) -> Result<Outcome<Stored>> {
+    let reason = clean_line(reason);
+    if reason.is_empty() {
+        return Ok(Err(Refusal::ReasonRequired));
+    }
+    let old = match find(store, number)? {
+        Ok(c) => c,
+        Err(r) => return Ok(Err(r)),
+    };
+    let reference = Reference::load(store)?;
+    let Some(office) = reference
+        .offices
+        .iter()
+        .find(|o| o.short == old.text.number.office)
+        .cloned()
+    else {
+        return Ok(Err(Refusal::UnknownOffice(old.text.number.office.clone())));
+    };
+    let person = people::get(store.conn(), old.person_id)?
+        .ok_or_else(|| ServiceError::UnknownPerson(old.person_id.to_string()))?;
+    let result = check(store, person.id_number.as_str(), old.text.from, old.text.to)?;
+    issue_checked(store, actor, &result, &office, sig, Some(&old), &reason)
+}
+
+/// The certificate to print, and whether this print is a reprint (R7.4).
+pub fn for_print(store: &Store, number: &str) -> Result<Outcome<(Stored, bool)>> {
+    let cert = match find(store, number)? {
+        Ok(c) => c,
+        Err(r) => return Ok(Err(r)),
+    };
+    if cert.voided.is_some() {
+        return Ok(Err(Refusal::Voided(cert.text.number.to_string())));
+    }
+    let reprint = cert.prints > 0;
+    Ok(Ok((cert, reprint)))
+}
+
+/// Record that a certificate went to the printer.
+pub fn record_print(
+    store: &mut Store,
+    actor: &Actor,
+    cert: &Stored,
+    reprint: bool,
+    layout: &str,
+    encoding: &str,
+    destination: &str,
+) -> Result<()> {
+    let now = actor.stamp();
+    let tx = store.write()?;
+    certificates::log_print(
+        &tx,
+        cert.id,
+        reprint,
+        layout,
+        encoding,
+        destination,
+        &actor.user,
+        &now,
+    )?;
+    audit::append(
+        &tx,
+        &Record {
+            at: &now,
+            user: &actor.user,
+            action: if reprint {
+                "certificate.reprint"
+            } else {
+                "certificate.print"
+            },
+            subject: &format!("certificate:{}", cert.text.number),
+            before: None,
+            after: Some(
+                &json!({ "layout": layout, "encoding": encoding, "destination": destination })
+                    .to_string(),
+            ),
+        },
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Parse an ID number for a caller that has only text.
+pub fn parse_id(s: &str) -> Result<IdNumber> {
+    IdNumber::parse(s).map_err(|error| ServiceError::IdNumber {
+        value: s.to_string(),
+        error,
+    })
+}
