@@ -27,7 +27,7 @@ use crate::domain::{
     IdNumber, Person, TitleLevel, UnitKind,
 };
 use crate::store::audit::{self, Record};
-use crate::store::demo_bulk::{self, Base, Bulk, EntryRow};
+use crate::store::demo_bulk::{self, Base, Bulk, EntryRow, FilingDecision};
 use crate::store::reference::Reference;
 use crate::store::{Store, entries, people};
 
@@ -460,6 +460,9 @@ const MOBILE_PREFIXES: &[&str] = &[
     "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153",
     "155", "156", "158", "159", "173", "177", "180", "182", "186", "187", "188", "189", "199",
 ];
+
+/// Logins of the provincial office's clerks who decide on filings (R4.2).
+const OFFICE_CLERKS: &[&str] = &["liuzhiwei", "tanxiaohong"];
 
 /// Logins of the clerks who seal (competent departments) and register (HR bureaus).
 const SEALERS: &[&str] = &[
@@ -1543,6 +1546,7 @@ enum Fate {
 const REASON_FAILED: &str = "考核结果为不合格，不予登记（R5.2）";
 const REASON_LATE: &str = "所关联备案的批准日期晚于培训开始日期，公需科目学时不予确认（R4.3）";
 const REASON_REJECTED: &str = "所关联的培训项目未予备案，公需科目学时不予确认（R4.3）";
+const REASON_FILING_REJECTED: &str = "申报单位不属于继续教育基地、行业主管部门、高等院校或大型企业，不具备施教机构条件，不予备案（R4.1）";
 const REASON_FALSIFIED: &str = "经核查，结业证明系伪造，属弄虚作假，不予登记（R5.3）";
 
 struct Plan {
@@ -2033,10 +2037,30 @@ impl<'t, 'c, 'w, 'r> Writer<'t, 'c, 'w, 'r> {
     }
 
     fn filings(&mut self, catalogue: &Catalogue) -> Result<()> {
-        let now = &self.world.now;
-        for p in &catalogue.items {
+        let world = self.world;
+        let now = &world.now;
+        for (i, p) in catalogue.items.iter().enumerate() {
             let f = &p.filing;
-            let id = match demo_bulk::insert_filing(self.tx, f, now)? {
+            // The provincial office's decision: who, when, and why when refused (R5.5).
+            let mut rng = Rng::child(CATALOGUE_SALT ^ 0xDEC1_DE00, i as u64);
+            let by = rng.pick(OFFICE_CLERKS);
+            let decided_at = match (f.status, f.approved_on) {
+                (FilingStatus::Approved, Some(on)) => Some(world.stamp(on, &mut rng)),
+                (FilingStatus::Rejected, _) => {
+                    Some(world.stamp(add_days(f.start_date, -rng.range(10, 30)), &mut rng))
+                }
+                _ => None,
+            };
+            let decision = decided_at.as_deref().map(|at| FilingDecision {
+                by,
+                at,
+                reason: if f.status == FilingStatus::Rejected {
+                    REASON_FILING_REJECTED
+                } else {
+                    ""
+                },
+            });
+            let id = match demo_bulk::insert_filing(self.tx, f, decision, now)? {
                 Some(id) => {
                     self.added.filings += 1;
                     Some(id)
@@ -2045,11 +2069,16 @@ impl<'t, 'c, 'w, 'r> Writer<'t, 'c, 'w, 'r> {
                     Some((id, name, status)) if name == f.name => {
                         // Written while pending by an earlier run, approved since.
                         let approve = (status == Some(FilingStatus::Pending))
-                            .then_some(f.approved_on)
+                            .then_some(f.approved_on.zip(decision))
                             .flatten();
-                        if let Some(on) = approve {
-                            let done =
-                                demo_bulk::approve_if_pending(self.tx, id, &on.to_string(), now)?;
+                        if let Some((on, decision)) = approve {
+                            let done = demo_bulk::approve_if_pending(
+                                self.tx,
+                                id,
+                                &on.to_string(),
+                                decision,
+                                now,
+                            )?;
                             self.added.approvals += u64::from(done);
                         }
                         Some(id)
@@ -2493,6 +2522,25 @@ mod tests {
     }
 
     #[test]
+    fn filings_pending_at_the_first_run_are_approved_by_a_later_one() {
+        let mut store = Store::open_in_memory().unwrap();
+        generate(&mut store, &actor_at("2017-02-01T09:00:00+08:00"), 50, 5).unwrap();
+        let pending = "SELECT count(*) FROM filings WHERE status = 'pending'";
+        assert!(count(&store, pending) > 5);
+        generate(&mut store, &actor(), 50, 5).unwrap();
+        let (fresh, _) = demo(50, 5);
+        let statuses = "SELECT filing_no || status || coalesce(approved_on, '') FROM filings";
+        assert_eq!(strings(&store, statuses), strings(&fresh, statuses));
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM filings WHERE status = 'approved' AND decided_by IS NULL"
+            ),
+            0
+        );
+    }
+
+    #[test]
     fn two_databases_with_the_same_seed_hold_identical_data() {
         let (a, sa) = demo(120, 7);
         let (b, sb) = demo(120, 7);
@@ -2562,8 +2610,12 @@ mod tests {
             "SELECT count(*) FROM people WHERE unit_kind <> 'non_public' AND file_location <> ''",
             "SELECT count(*) FROM people WHERE title = '' OR series = '' OR phone = ''",
             "SELECT count(*) FROM people WHERE initials = ''",
-            // Approved filings have a date, others none.
+            // Approved filings have a date, others none; decided ones say who and when, refused
+            // ones why.
             "SELECT count(*) FROM filings WHERE (status = 'approved') <> (approved_on IS NOT NULL)",
+            "SELECT count(*) FROM filings WHERE (status = 'pending') <> (decided_by IS NULL)
+                OR (status = 'pending') <> (decided_at IS NULL)
+                OR (status = 'rejected') <> (reason <> '')",
             "SELECT count(*) FROM filings WHERE programme NOT LIKE '%\n%' OR schedule = ''
                 OR contact = '' OR trainees = '' OR place = '' OR applicant_unit = ''",
             // Refusals carry a reason; nothing else does.

@@ -184,16 +184,29 @@ pub fn person_by_id_number(tx: &Connection, id_number: &IdNumber) -> Result<Opti
         .optional()?)
 }
 
+/// The office's decision on a filing: who and when, and why when refused.
+#[derive(Debug, Clone, Copy)]
+pub struct FilingDecision<'a> {
+    pub by: &'a str,
+    pub at: &'a str,
+    pub reason: &'a str,
+}
+
 /// Insert a filing unless its number is taken; `None` when it was.
-pub fn insert_filing(tx: &Transaction<'_>, f: &Filing, now: &str) -> Result<Option<i64>> {
+pub fn insert_filing(
+    tx: &Transaction<'_>,
+    f: &Filing,
+    decision: Option<FilingDecision<'_>>,
+    now: &str,
+) -> Result<Option<i64>> {
     let n = tx
         .prepare_cached(
             "INSERT INTO filings (filing_no, name, category, applicant_unit, institution, address,
                  post_code, email, head, head_post, head_phone, contact, contact_post,
                  contact_phone, place, trainees, programme, schedule, start_date, end_date, status,
-                 approved_on, created_at, updated_at)
+                 approved_on, created_at, updated_at, decided_by, decided_at, reason)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?23)
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?23, ?24, ?25, ?26)
              ON CONFLICT DO NOTHING",
         )?
         .execute(params![
@@ -219,7 +232,10 @@ pub fn insert_filing(tx: &Transaction<'_>, f: &Filing, now: &str) -> Result<Opti
             f.end_date.to_string(),
             f.status.code(),
             f.approved_on.map(|d| d.to_string()),
-            now
+            now,
+            decision.map(|d| d.by),
+            decision.map(|d| d.at),
+            decision.map_or("", |d| d.reason)
         ])?;
     Ok((n > 0).then(|| tx.last_insert_rowid()))
 }
@@ -244,14 +260,23 @@ pub fn approve_if_pending(
     tx: &Transaction<'_>,
     id: i64,
     approved_on: &str,
+    decision: FilingDecision<'_>,
     now: &str,
 ) -> Result<bool> {
     let n = tx
         .prepare_cached(
-            "UPDATE filings SET status = 'approved', approved_on = ?2, updated_at = ?3
+            "UPDATE filings SET status = 'approved', approved_on = ?2, decided_by = ?3,
+                 decided_at = ?4, reason = ?5, updated_at = ?6
              WHERE id = ?1 AND status = 'pending'",
         )?
-        .execute(params![id, approved_on, now])?;
+        .execute(params![
+            id,
+            approved_on,
+            decision.by,
+            decision.at,
+            decision.reason,
+            now
+        ])?;
     Ok(n > 0)
 }
 
