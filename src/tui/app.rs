@@ -625,6 +625,19 @@ mod tests {
     }
 
     #[test]
+    fn help_in_english_on_the_review_queue() {
+        let mut d = Driver::new(store_with(&[]), Lang::En);
+        d.key(KeyCode::Char('2')).key(KeyCode::Char('?'));
+        for b in crate::tui::keys::help(&[
+            crate::tui::keys::Scope::Review,
+            crate::tui::keys::Scope::List,
+        ]) {
+            assert!(d.shows(b.en), "help lacks {}:\n{}", b.en, d.screen());
+        }
+        insta::assert_snapshot!("help_en", d.screen());
+    }
+
+    #[test]
     fn other_clerks_changes_appear_without_restarting() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shared.sqlite");

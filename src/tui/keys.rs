@@ -246,8 +246,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(';')],
         scopes: &[Review],
         footer: true,
-        zh: "批量",
-        en: "batch",
+        zh: "对标记",
+        en: "on marked",
     },
     Binding {
         action: Action::Seal,
