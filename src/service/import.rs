@@ -63,6 +63,110 @@ fn log(
     Ok(())
 }
 
+/// A roster record that is added when new and updated when changed: people by ID number,
+/// filings by number.
+trait Upsert: PartialEq + Sized {
+    /// `person` / `filing`: the audit actions are `NOUN.create`, `NOUN.update`, `import.NOUNs`.
+    const NOUN: &'static str;
+    fn key(&self) -> String;
+    fn find(tx: &Transaction<'_>, r: &Self) -> crate::store::Result<Option<(i64, Self)>>;
+    fn insert(tx: &Transaction<'_>, r: &Self, now: &str) -> crate::store::Result<i64>;
+    fn update(tx: &Transaction<'_>, id: i64, r: &Self, now: &str) -> crate::store::Result<()>;
+    fn to_json(&self) -> String;
+}
+
+impl Upsert for crate::domain::Person {
+    const NOUN: &'static str = "person";
+    fn key(&self) -> String {
+        self.id_number.to_string()
+    }
+    fn find(tx: &Transaction<'_>, r: &Self) -> crate::store::Result<Option<(i64, Self)>> {
+        people::find_by_id_number(tx, r.id_number.as_str())
+    }
+    fn insert(tx: &Transaction<'_>, r: &Self, now: &str) -> crate::store::Result<i64> {
+        people::insert(tx, r, now)
+    }
+    fn update(tx: &Transaction<'_>, id: i64, r: &Self, now: &str) -> crate::store::Result<()> {
+        people::update(tx, id, r, now)
+    }
+    fn to_json(&self) -> String {
+        people::to_json(self)
+    }
+}
+
+impl Upsert for crate::domain::Filing {
+    const NOUN: &'static str = "filing";
+    fn key(&self) -> String {
+        self.filing_no.clone()
+    }
+    fn find(tx: &Transaction<'_>, r: &Self) -> crate::store::Result<Option<(i64, Self)>> {
+        filings::find_by_no(tx, &r.filing_no)
+    }
+    fn insert(tx: &Transaction<'_>, r: &Self, now: &str) -> crate::store::Result<i64> {
+        filings::insert(tx, r, now)
+    }
+    fn update(tx: &Transaction<'_>, id: i64, r: &Self, now: &str) -> crate::store::Result<()> {
+        filings::update(tx, id, r, now)
+    }
+    fn to_json(&self) -> String {
+        filings::to_json(self)
+    }
+}
+
+/// Write parsed rows in one transaction: new ones added, changed ones updated, each with its
+/// audit record; identical ones left alone, so re-importing a file changes nothing.
+fn upsert_all<T: Upsert>(
+    store: &mut Store,
+    actor: &Actor,
+    rows: &[import::Parsed<T>],
+    source: &Source,
+    dry_run: bool,
+) -> Result<Summary> {
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let mut s = Summary {
+        dry_run,
+        ..Summary::default()
+    };
+    for row in rows {
+        let r = &row.record;
+        let subject = format!("{}:{}", T::NOUN, r.key());
+        match T::find(&tx, r)? {
+            None => {
+                T::insert(&tx, r, &now)?;
+                let action = format!("{}.create", T::NOUN);
+                log(&tx, actor, &action, &subject, None, Some(&r.to_json()))?;
+                s.added += 1;
+            }
+            Some((_, old)) if &old == r => s.unchanged += 1,
+            Some((id, old)) => {
+                T::update(&tx, id, r, &now)?;
+                let action = format!("{}.update", T::NOUN);
+                log(
+                    &tx,
+                    actor,
+                    &action,
+                    &subject,
+                    Some(&old.to_json()),
+                    Some(&r.to_json()),
+                )?;
+                s.updated += 1;
+            }
+        }
+    }
+    if s.added + s.updated > 0 {
+        log(
+            &tx,
+            actor,
+            &format!("import.{}s", T::NOUN),
+            &format!("file:{}", source.name),
+            None,
+            Some(&summary_json(source, &s)),
+        )?;
+    }
+    finish(tx, s)
+}
+
 /// `import people`: add new people, update changed ones (R1.2).
 pub fn people(
     store: &mut Store,
@@ -73,54 +177,7 @@ pub fn people(
 ) -> Result<Summary> {
     let reference = Reference::load(store)?;
     let rows = import::people::parse(table, &reference).map_err(ServiceError::Rows)?;
-    let now = actor.stamp();
-    let tx = store.write()?;
-    let mut s = Summary {
-        dry_run,
-        ..Summary::default()
-    };
-    for row in &rows {
-        let p = &row.record;
-        let subject = format!("person:{}", p.id_number);
-        match people::find_by_id_number(&tx, p.id_number.as_str())? {
-            None => {
-                people::insert(&tx, p, &now)?;
-                log(
-                    &tx,
-                    actor,
-                    "person.create",
-                    &subject,
-                    None,
-                    Some(&people::to_json(p)),
-                )?;
-                s.added += 1;
-            }
-            Some((_, old)) if &old == p => s.unchanged += 1,
-            Some((id, old)) => {
-                people::update(&tx, id, p, &now)?;
-                log(
-                    &tx,
-                    actor,
-                    "person.update",
-                    &subject,
-                    Some(&people::to_json(&old)),
-                    Some(&people::to_json(p)),
-                )?;
-                s.updated += 1;
-            }
-        }
-    }
-    if s.added + s.updated > 0 {
-        log(
-            &tx,
-            actor,
-            "import.people",
-            &format!("file:{}", source.name),
-            None,
-            Some(&summary_json(source, &s)),
-        )?;
-    }
-    finish(tx, s)
+    upsert_all(store, actor, &rows, source, dry_run)
 }
 
 /// `import filings`: add new filings, update changed ones (R4.2).
@@ -132,54 +189,7 @@ pub fn filings(
     dry_run: bool,
 ) -> Result<Summary> {
     let rows = import::filings::parse(table).map_err(ServiceError::Rows)?;
-    let now = actor.stamp();
-    let tx = store.write()?;
-    let mut s = Summary {
-        dry_run,
-        ..Summary::default()
-    };
-    for row in &rows {
-        let f = &row.record;
-        let subject = format!("filing:{}", f.filing_no);
-        match filings::find_by_no(&tx, &f.filing_no)? {
-            None => {
-                filings::insert(&tx, f, &now)?;
-                log(
-                    &tx,
-                    actor,
-                    "filing.create",
-                    &subject,
-                    None,
-                    Some(&filings::to_json(f)),
-                )?;
-                s.added += 1;
-            }
-            Some((_, old)) if &old == f => s.unchanged += 1,
-            Some((id, old)) => {
-                filings::update(&tx, id, f, &now)?;
-                log(
-                    &tx,
-                    actor,
-                    "filing.update",
-                    &subject,
-                    Some(&filings::to_json(&old)),
-                    Some(&filings::to_json(f)),
-                )?;
-                s.updated += 1;
-            }
-        }
-    }
-    if s.added + s.updated > 0 {
-        log(
-            &tx,
-            actor,
-            "import.filings",
-            &format!("file:{}", source.name),
-            None,
-            Some(&summary_json(source, &s)),
-        )?;
-    }
-    finish(tx, s)
+    upsert_all(store, actor, &rows, source, dry_run)
 }
 
 /// `import entries [--registered]`: add training entries as recorded (R5.1), or as paper
