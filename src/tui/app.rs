@@ -366,6 +366,16 @@ impl App {
                 self.stack.push(screen);
             }
             Some(Flow::Pop) => self.pop(),
+            Some(Flow::Replace(screen, message)) => {
+                // A root screen is never replaced: the new screen goes above it instead.
+                if self.stack.len() > 1 {
+                    self.stack.pop();
+                }
+                self.apply(Some(Flow::Push(screen)));
+                if self.message.is_empty() {
+                    self.message = message;
+                }
+            }
             Some(Flow::Ask(Ask::Text {
                 tag,
                 prompt,

@@ -251,12 +251,11 @@ pub trait Editor {
     fn save(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Result<Saved, String>;
 }
 
-/// A form on the screen stack; after saving, the screen it handed its place to.
+/// A form on the screen stack.
 pub struct FormScreen<E> {
     editor: E,
     fields: Fields,
     loaded: bool,
-    then: Option<Box<dyn Screen>>,
 }
 
 impl<E: Editor> FormScreen<E> {
@@ -265,7 +264,6 @@ impl<E: Editor> FormScreen<E> {
             editor,
             fields: Fields::new(fields),
             loaded: false,
-            then: None,
         }
     }
 
@@ -326,17 +324,10 @@ impl<E: Editor> FormScreen<E> {
         }
     }
 
-    fn hand_over(&mut self, saved: Saved, ctx: &mut Ctx<'_>) -> Flow {
+    fn hand_over(&mut self, saved: Saved, _ctx: &mut Ctx<'_>) -> Flow {
         match saved {
             Saved::Close => Flow::Pop,
-            Saved::Open(mut next, message) => {
-                let flow = match next.reload(ctx) {
-                    Ok(()) => Flow::Say(message),
-                    Err(e) => Flow::Say(e),
-                };
-                self.then = Some(next);
-                flow
-            }
+            Saved::Open(next, message) => Flow::Replace(next, message),
         }
     }
 
@@ -413,37 +404,22 @@ impl<E: Editor> FormScreen<E> {
 
 impl<E: Editor> Screen for FormScreen<E> {
     fn scopes(&self) -> &'static [Scope] {
-        match &self.then {
-            Some(s) => s.scopes(),
-            None => &[Scope::Form],
-        }
+        &[Scope::Form]
     }
 
     fn title(&self, lang: Lang) -> String {
-        match &self.then {
-            Some(s) => s.title(lang),
-            None => self.editor.title(lang),
-        }
+        self.editor.title(lang)
     }
 
     fn typing(&self) -> bool {
-        match &self.then {
-            Some(s) => s.typing(),
-            None => true,
-        }
+        true
     }
 
     fn dirty(&self) -> bool {
-        match &self.then {
-            Some(s) => s.dirty(),
-            None => self.fields.dirty,
-        }
+        self.fields.dirty
     }
 
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        if let Some(s) = &mut self.then {
-            return s.reload(ctx);
-        }
         if !self.loaded {
             self.loaded = true;
             self.editor.load(&mut self.fields, ctx)?;
@@ -453,9 +429,6 @@ impl<E: Editor> Screen for FormScreen<E> {
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
-        if let Some(s) = &mut self.then {
-            return s.on_action(action, ctx);
-        }
         match action {
             Action::NextField => self.go(true, ctx),
             Action::PrevField => self.go(false, ctx),
@@ -470,9 +443,6 @@ impl<E: Editor> Screen for FormScreen<E> {
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        if let Some(s) = &mut self.then {
-            return s.on_key(key, ctx);
-        }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let choice = self.fields.focused().is_some_and(|f| !f.choices.is_empty());
         match key.code {
@@ -522,9 +492,6 @@ impl<E: Editor> Screen for FormScreen<E> {
     }
 
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
-        if let Some(s) = &mut self.then {
-            return s.on_paste(text, ctx);
-        }
         let i = self.fields.focus;
         if let Some(f) = self.fields.list.get_mut(i)
             && !f.locked
@@ -535,17 +502,7 @@ impl<E: Editor> Screen for FormScreen<E> {
         Flow::Stay
     }
 
-    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
-        match &mut self.then {
-            Some(s) => s.on_answer(tag, answer, ctx),
-            None => Flow::Stay,
-        }
-    }
-
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
-        if let Some(s) = &self.then {
-            return s.render(f, area, view);
-        }
         render_form(&self.editor, &self.fields, f, area, view);
     }
 }

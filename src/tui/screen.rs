@@ -48,6 +48,9 @@ pub enum Flow {
     Push(Box<dyn Screen>),
     /// Close this screen (a root screen stays) and reload the one below.
     Pop,
+    /// Put another screen in this one's place, with a message: a saved form hands over to what
+    /// it made, so `Esc` never returns to a spent form.
+    Replace(Box<dyn Screen>, String),
     Ask(Ask),
     /// A one-line message in the status area (results, refusals, the next suggested step).
     Say(String),
