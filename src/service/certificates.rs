@@ -202,7 +202,9 @@ fn issue_checked(
     let tx = store.write()?;
     let (person_id, person) = people::find_by_id_number(&tx, result.person.id_number.as_str())?
         .ok_or_else(|| ServiceError::UnknownPerson(result.person.id_number.to_string()))?;
-    if let Some(old) = replaces {
+    // A reissue voids the old certificate unless a clerk already did, whose record stands.
+    let voids_now = replaces.filter(|old| old.voided.is_none());
+    if let Some(old) = voids_now {
         certificates::void(&tx, old.id, reason, &actor.user, &now)?;
     }
     // Checked inside the write lock, so two clerks cannot both issue for one period.
@@ -238,7 +240,7 @@ fn issue_checked(
         &now,
     )?;
     let number = text.number.to_string();
-    if let Some(old) = replaces {
+    if let Some(old) = voids_now {
         audit::append(
             &tx,
             &Record {

@@ -61,6 +61,27 @@ impl Out {
     }
 }
 
+/// What a run of the binary did, standard output as bytes (a page in GB18030 is not UTF-8).
+#[derive(Debug)]
+pub struct RawOut {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl RawOut {
+    pub fn expect(&self, code: i32) -> &RawOut {
+        assert_eq!(
+            self.code,
+            code,
+            "expected exit status {code}\n--- stdout\n{}\n--- stderr\n{}",
+            String::from_utf8_lossy(&self.stdout),
+            self.stderr
+        );
+        self
+    }
+}
+
 /// Counts of the tables an import writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
@@ -132,6 +153,31 @@ impl Env {
             stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
         }
+    }
+
+    /// Like [`Env::run_full`], but standard output kept as bytes: printed pages may be GB18030.
+    pub fn run_raw_on<I, S>(&self, db: &Path, args: I) -> RawOut
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = self.command_on(db, TODAY);
+        c.args(args);
+        let o = c.output().expect("run jijiao");
+        RawOut {
+            code: o.status.code().expect("exited normally, not by a signal"),
+            stdout: o.stdout,
+            stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// [`Env::run_raw_on`] on this test's database.
+    pub fn run_raw<I, S>(&self, args: I) -> RawOut
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.run_raw_on(&self.db(), args)
     }
 
     pub fn run_full<I, S>(&self, db: &Path, today: &str, args: I) -> Out
