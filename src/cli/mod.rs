@@ -1,5 +1,6 @@
 //! The command line of INTERFACES.md: parsing and dispatch only; the work is the service's.
 
+pub mod batches;
 pub mod certs;
 pub mod output;
 
@@ -87,6 +88,14 @@ pub enum Command {
         /// Entries only: historical records already registered on paper
         #[arg(long)]
         registered: bool,
+        /// Applicants only (required): the verification batch (R6.3) the roster goes to — the
+        /// submitting department's name, or #ID of an existing batch. A department without a
+        /// batch of this year at the configured office gets one, as a competent department's
+        /// (provincial office) or a city unit's (a city's office); R6.3 applies, so outside
+        /// June–August a competent department's batch is refused here and is created in the
+        /// terminal interface (screen 4, n) with the reason
+        #[arg(long, value_name = "NAME")]
+        batch: Option<String>,
     },
     /// Verify one person's five years (R6); exit 0 passes, 1 does not, 2 error
     Check {
@@ -163,6 +172,8 @@ pub enum ImportKind {
     People,
     Entries,
     Filings,
+    /// ID numbers (身份证号/id_number) of the applicants of a verification batch (R6)
+    Applicants,
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,7 +345,8 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             file,
             dry_run,
             registered,
-        }) => import(ctx, kind, &file, dry_run, registered),
+            batch,
+        }) => import(ctx, kind, &file, dry_run, registered, batch.as_deref()),
         Some(Command::Check { id, from, to, json }) => {
             let (from, to) = ctx.period(from, to);
             let store = ctx.open()?;
@@ -426,7 +438,8 @@ fn interface(ctx: &Context) -> Result<u8, Failure> {
         office,
         size,
     )
-    .map_err(Failure)?;
+    .map_err(Failure)?
+    .with_config(ctx.config.clone());
     crate::tui::run(app).map_err(|e| {
         Failure(match ctx.lang {
             Lang::Zh => format!("终端错误：{e}"),
@@ -442,9 +455,11 @@ fn import(
     file: &Path,
     dry_run: bool,
     registered: bool,
+    batch: Option<&str>,
 ) -> Result<u8, Failure> {
     let lang = ctx.lang;
     let name = file.display().to_string();
+    batches::check_options(ctx, kind, batch)?;
     if registered && !matches!(kind, ImportKind::Entries) {
         return Err(Failure(
             lang.pick(
@@ -478,6 +493,14 @@ fn import(
         ImportKind::Entries => {
             service::import::entries(&mut store, actor, &table, &source, registered, dry_run)
         }
+        ImportKind::Applicants => batches::import(
+            ctx,
+            &mut store,
+            batch.unwrap_or_default(),
+            &table,
+            &source,
+            dry_run,
+        ),
     };
     match result {
         Ok(summary) => {

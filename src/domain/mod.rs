@@ -1,5 +1,6 @@
 //! The rules of DOMAIN.md as plain types and pure functions: no SQL, no terminal, no clock.
 
+pub mod batch;
 pub mod certificate;
 pub mod dates;
 pub mod entry;

@@ -9,6 +9,8 @@ pub enum Kind {
     People,
     Entries,
     Filings,
+    /// The applicants of a verification batch (R6.3): ID numbers, names only for checking.
+    Applicants,
 }
 
 /// (English name, Chinese name, required)
@@ -44,6 +46,12 @@ const ENTRIES: &[Spec] = &[
     ("name", "姓名", false),
 ];
 
+const APPLICANTS: &[Spec] = &[
+    ("id_number", "身份证号", true),
+    // Read only to catch a roster whose ID numbers and names do not belong together.
+    ("name", "姓名", false),
+];
+
 const FILINGS: &[Spec] = &[
     ("filing_no", "备案编号", true),
     ("name", "培训名称", true),
@@ -75,6 +83,7 @@ impl Kind {
             Kind::People => PEOPLE,
             Kind::Entries => ENTRIES,
             Kind::Filings => FILINGS,
+            Kind::Applicants => APPLICANTS,
         }
     }
 

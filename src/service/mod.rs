@@ -2,6 +2,7 @@
 //! the command line and the terminal interface call the same functions, so every rule is
 //! enforced in one place.
 
+pub mod batches;
 pub mod certificates;
 pub mod check;
 pub mod demo;
@@ -60,6 +61,8 @@ pub enum ServiceError {
     Filing(filings::Problem),
     /// A person or an entry the register refused (R1.2, R5.1); nothing was written.
     Refused(records::Refusal),
+    /// A verification batch not created or not found (R6.3); nothing was written.
+    Batch(batches::Refusal),
 }
 
 impl From<StoreError> for ServiceError {
@@ -99,6 +102,7 @@ impl Describe for ServiceError {
             (ServiceError::Period(e), lang) => e.describe(lang),
             (ServiceError::Filing(p), lang) => p.describe(lang),
             (ServiceError::Refused(r), lang) => r.describe(lang),
+            (ServiceError::Batch(r), lang) => r.describe(lang),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! types. Every query is parameterised; lists are paged and indexed.
 
 pub mod audit;
+pub mod batches;
 pub mod certificates;
 pub mod decisions;
 pub mod demo_bulk;

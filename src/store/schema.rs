@@ -296,4 +296,70 @@ CREATE TABLE certificate_prints (
 );
 CREATE INDEX certificate_prints_cert ON certificate_prints (certificate_id);
 "#,
+    // 5: verification batches (R6.2, R6.3): a department's applicants for one application year,
+    // their verification (R6.4), the triage decisions that `u` can undo, and their certificates.
+    r#"
+CREATE TABLE verification_batches (
+    id                     INTEGER PRIMARY KEY,
+    department             TEXT NOT NULL CHECK (length(trim(department)) > 0),
+    department_kind        TEXT NOT NULL CHECK (department_kind IN ('competent', 'city', 'agency', 'central')),
+    application_year       INTEGER NOT NULL,
+    -- The office that handles the batch (GB/T 2260 code).
+    office                 TEXT NOT NULL REFERENCES offices (code),
+    created_by             TEXT NOT NULL,
+    created_at             TEXT NOT NULL,
+    -- R6.3 why a second batch of this department and year was accepted.
+    override_reason        TEXT NOT NULL DEFAULT '',
+    -- R6.3 why a batch outside the June-August window was accepted.
+    window_override_reason TEXT NOT NULL DEFAULT '',
+    state                  TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed'))
+);
+CREATE INDEX verification_batches_department ON verification_batches (application_year, department);
+
+CREATE TABLE batch_applicants (
+    id             INTEGER PRIMARY KEY,
+    batch_id       INTEGER NOT NULL REFERENCES verification_batches (id),
+    person_id      INTEGER NOT NULL REFERENCES people (id),
+    state          TEXT NOT NULL DEFAULT 'undecided'
+                   CHECK (state IN ('undecided', 'accepted', 'returned', 'refused')),
+    reason         TEXT NOT NULL DEFAULT '',
+    -- R6.4 what a returned applicant lacks, as told to the department.
+    shortfall      TEXT NOT NULL DEFAULT '',
+    decided_by     TEXT,
+    decided_at     TEXT,
+    certificate_id INTEGER REFERENCES certificates (id),
+    -- The last verification of the batch (R6.4, reproducible from the entries at any time).
+    verdict        TEXT CHECK (verdict IN ('pass', 'short', 'blocked')),
+    verification   TEXT,
+    verified_at    TEXT,
+    added_by       TEXT NOT NULL,
+    added_at       TEXT NOT NULL,
+    UNIQUE (batch_id, person_id)
+);
+CREATE INDEX batch_applicants_state ON batch_applicants (batch_id, state);
+CREATE INDEX batch_applicants_person ON batch_applicants (person_id);
+
+-- One row per applicant a triage decision touched, with what it replaced, so that undo restores
+-- exactly that; `decision` groups one decision on many marked applicants.
+CREATE TABLE batch_decisions (
+    id              INTEGER PRIMARY KEY,
+    decision        INTEGER NOT NULL,
+    applicant_id    INTEGER NOT NULL REFERENCES batch_applicants (id),
+    action          TEXT NOT NULL,
+    from_state      TEXT NOT NULL,
+    from_reason     TEXT NOT NULL DEFAULT '',
+    from_shortfall  TEXT NOT NULL DEFAULT '',
+    from_decided_by TEXT,
+    from_decided_at TEXT,
+    to_state        TEXT NOT NULL,
+    reason          TEXT NOT NULL DEFAULT '',
+    shortfall       TEXT NOT NULL DEFAULT '',
+    made_by         TEXT NOT NULL,
+    made_at         TEXT NOT NULL,
+    undone_by       TEXT,
+    undone_at       TEXT
+);
+CREATE INDEX batch_decisions_decision ON batch_decisions (decision);
+CREATE INDEX batch_decisions_user ON batch_decisions (made_by, decision) WHERE undone_at IS NULL;
+"#,
 ];

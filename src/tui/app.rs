@@ -47,6 +47,8 @@ pub struct App {
     /// What the status line says about where the data lives.
     db_label: String,
     office_label: String,
+    /// The bureau's configuration: the verification screen signs and prints with it.
+    config: crate::config::Config,
     stack: Vec<Box<dyn Screen>>,
     overlay: Option<Overlay>,
     message: String,
@@ -77,6 +79,7 @@ impl App {
             reference,
             db_label,
             office_label,
+            config: crate::config::Config::default(),
             stack: Vec::new(),
             overlay: None,
             message: String::new(),
@@ -88,6 +91,16 @@ impl App {
         };
         app.go_root(Root::People);
         Ok(app)
+    }
+
+    /// The configuration (printer, stub signature) for the screens that print.
+    pub fn with_config(mut self, config: crate::config::Config) -> App {
+        self.set_config(config);
+        self
+    }
+
+    pub fn set_config(&mut self, config: crate::config::Config) {
+        self.config = config;
     }
 
     pub fn set_progress(&mut self, sink: Box<dyn FnMut(usize, usize)>) {
@@ -141,6 +154,10 @@ impl App {
             Root::People => Box::new(PeopleScreen::new(self.actor.today())),
             Root::Review => Box::new(super::review::ReviewScreen::new()),
             Root::Filings => Box::new(super::filings::FilingsScreen::new()),
+            Root::Batches => Box::new(super::batches::BatchesScreen::new(
+                self.config.clone(),
+                self.office_label.clone(),
+            )),
         };
         self.stack.push(screen);
         self.reload_top();
@@ -153,6 +170,8 @@ impl App {
             .map_or(Root::People, |scopes| {
                 if scopes.contains(&Scope::Review) {
                     Root::Review
+                } else if scopes.contains(&Scope::Batches) {
+                    Root::Batches
                 } else if scopes.contains(&Scope::Filings) {
                     Root::Filings
                 } else {
@@ -231,12 +250,17 @@ impl App {
             Some(Action::Help) => self.overlay = Some(Overlay::Help),
             Some(Action::Command) => self.overlay = Some(Overlay::Command(LineInput::default())),
             Some(
-                a @ (Action::GoPeople | Action::GoReview | Action::GoFilings | Action::NextScreen),
+                a @ (Action::GoPeople
+                | Action::GoReview
+                | Action::GoFilings
+                | Action::GoBatches
+                | Action::NextScreen),
             ) => {
                 let target = match a {
                     Action::GoPeople => Root::People,
                     Action::GoReview => Root::Review,
                     Action::GoFilings => Root::Filings,
+                    Action::GoBatches => Root::Batches,
                     _ => self.root().next(),
                 };
                 if dirty {
@@ -329,6 +353,7 @@ impl App {
             "1" | "people" | "人员" => self.go_root(Root::People),
             "2" | "review" | "复核" => self.go_root(Root::Review),
             "3" | "filings" | "备案" => self.go_root(Root::Filings),
+            "4" | "batches" | "verification" | "验证" => self.go_root(Root::Batches),
             "help" | "帮助" => self.overlay = Some(Overlay::Help),
             other => {
                 // Anything else is a search: an ID number opens the person if there is one.
@@ -454,6 +479,7 @@ impl App {
             (Root::People, self.lang.pick("1人员", "1 People")),
             (Root::Review, self.lang.pick("2复核", "2 Review")),
             (Root::Filings, self.lang.pick("3备案", "3 Filings")),
+            (Root::Batches, self.lang.pick("4验证", "4 Verify")),
         ];
         let current = self.root();
         let mut spans = vec![
@@ -597,6 +623,7 @@ enum Root {
     People,
     Review,
     Filings,
+    Batches,
 }
 
 impl Root {
@@ -604,7 +631,8 @@ impl Root {
         match self {
             Root::People => Root::Review,
             Root::Review => Root::Filings,
-            Root::Filings => Root::People,
+            Root::Filings => Root::Batches,
+            Root::Batches => Root::People,
         }
     }
 }

@@ -18,6 +18,7 @@ pub enum Action {
     GoPeople,
     GoReview,
     GoFilings,
+    GoBatches,
     Back,
     Up,
     Down,
@@ -48,6 +49,14 @@ pub enum Action {
     PrevField,
     SameAsPrevious,
     History,
+    /// R6 triage: accept a passing applicant, return a short one, issue, print, preview.
+    Accept,
+    Return,
+    Issue,
+    Print,
+    Preview,
+    Verify,
+    Sort,
 }
 
 /// Where an action works. `Global` works everywhere unless a form field is taking text.
@@ -63,6 +72,12 @@ pub enum Scope {
     Form,
     /// A multi-line text area has the focus: arrows move within the text.
     Text,
+    /// The queue of verification batches (R6.3).
+    Batches,
+    /// One verification batch: its applicants and their triage.
+    Batch,
+    /// The print preview of certificates.
+    Preview,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,10 +171,18 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Open,
         keys: &[code(KeyCode::Enter)],
-        scopes: &[People, Person, Review, Filings],
+        scopes: &[People, Person, Review, Filings, Batches],
         footer: true,
         zh: "打开",
         en: "open",
+    },
+    Binding {
+        action: Action::Open,
+        keys: &[code(KeyCode::Enter)],
+        scopes: &[Batch],
+        footer: false,
+        zh: "打开人员",
+        en: "open person",
     },
     Binding {
         action: Action::Search,
@@ -178,12 +201,36 @@ pub const BINDINGS: &[Binding] = &[
         en: "filter",
     },
     Binding {
+        action: Action::Filter,
+        keys: &[k('f')],
+        scopes: &[Batch],
+        footer: false,
+        zh: "按状态筛选",
+        en: "filter by state",
+    },
+    Binding {
+        action: Action::Sort,
+        keys: &[k('o')],
+        scopes: &[Batch],
+        footer: false,
+        zh: "排序",
+        en: "sort",
+    },
+    Binding {
         action: Action::New,
         keys: &[k('n')],
-        scopes: &[People, Filings],
+        scopes: &[People, Filings, Batches],
         footer: true,
         zh: "新建",
         en: "new",
+    },
+    Binding {
+        action: Action::New,
+        keys: &[k('n')],
+        scopes: &[Batch],
+        footer: false,
+        zh: "添加申报人",
+        en: "add applicant",
     },
     Binding {
         action: Action::Edit,
@@ -228,7 +275,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Mark,
         keys: &[k('t')],
-        scopes: &[Review, Filings],
+        scopes: &[Review, Filings, Batch],
         footer: true,
         zh: "标记",
         en: "mark",
@@ -236,7 +283,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::MarkPattern,
         keys: &[k('T')],
-        scopes: &[Review],
+        scopes: &[Review, Batch],
         footer: true,
         zh: "条件标记",
         en: "pattern",
@@ -244,10 +291,66 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::ApplyToMarked,
         keys: &[k(';')],
-        scopes: &[Review],
+        scopes: &[Review, Batch],
         footer: true,
         zh: "对标记",
         en: "on marked",
+    },
+    Binding {
+        action: Action::Accept,
+        keys: &[k('a')],
+        scopes: &[Batch],
+        footer: true,
+        zh: "通过",
+        en: "accept",
+    },
+    Binding {
+        action: Action::Return,
+        keys: &[k('r')],
+        scopes: &[Batch],
+        footer: true,
+        zh: "退回",
+        en: "return",
+    },
+    Binding {
+        action: Action::Refuse,
+        keys: &[k('x')],
+        scopes: &[Batch],
+        footer: true,
+        zh: "不予通过",
+        en: "refuse",
+    },
+    Binding {
+        action: Action::Issue,
+        keys: &[k('i')],
+        scopes: &[Batch],
+        footer: true,
+        zh: "出具",
+        en: "issue",
+    },
+    Binding {
+        action: Action::Preview,
+        keys: &[k('v')],
+        scopes: &[Batch],
+        footer: true,
+        zh: "预览",
+        en: "preview",
+    },
+    Binding {
+        action: Action::Print,
+        keys: &[k('p')],
+        scopes: &[Batch, Preview],
+        footer: true,
+        zh: "打印",
+        en: "print",
+    },
+    Binding {
+        action: Action::Verify,
+        keys: &[k('c')],
+        scopes: &[Batch],
+        footer: false,
+        zh: "验证本批",
+        en: "verify batch",
     },
     Binding {
         action: Action::Seal,
@@ -300,7 +403,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Undo,
         keys: &[k('u')],
-        scopes: &[Review, Filings, Person],
+        scopes: &[Review, Filings, Person, Batch],
         footer: true,
         zh: "撤销",
         en: "undo",
@@ -392,6 +495,14 @@ pub const BINDINGS: &[Binding] = &[
         footer: false,
         zh: "备案",
         en: "filings",
+    },
+    Binding {
+        action: Action::GoBatches,
+        keys: &[k('4')],
+        scopes: &[Global],
+        footer: false,
+        zh: "验证",
+        en: "verification",
     },
     Binding {
         action: Action::Command,
@@ -573,7 +684,9 @@ mod tests {
             let ev = key(KeyCode::Char(c), KeyModifiers::SHIFT);
             let a = action_for(
                 &ev,
-                &[List, Review, People, Person, Filings, Evidence],
+                &[
+                    List, Review, People, Person, Filings, Evidence, Batches, Batch, Preview,
+                ],
                 false,
             );
             assert!(
@@ -588,6 +701,12 @@ mod tests {
                             | Action::Approve
                             | Action::Quit
                             | Action::Undo
+                            | Action::Accept
+                            | Action::Return
+                            | Action::Issue
+                            | Action::Print
+                            | Action::Verify
+                            | Action::New
                     )
                 ),
                 "{c} → {a:?}"

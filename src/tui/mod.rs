@@ -3,6 +3,8 @@
 //! on panic.
 
 pub mod app;
+pub mod batch;
+pub mod batches;
 pub mod entry_form;
 pub mod evidence;
 pub mod filing_form;
@@ -11,6 +13,7 @@ pub mod form;
 pub mod input;
 pub mod keys;
 pub mod list;
+pub mod marks;
 pub mod people;
 pub mod person;
 pub mod person_form;

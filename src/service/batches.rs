@@ -1,0 +1,1417 @@
+//! R6 Verification batches: a department's applicants for one application year, submitted in the
+//! window and once a year where R6.3 says so (an override needs a recorded reason), verified as a
+//! whole (R6.4), triaged (accept the passing, return the short with what they lack, refuse the
+//! blocked), certified one applicant per transaction (R7.2, R7.3) and printed as one document.
+//!
+//! Every write is one transaction with its audit rows (R5.5); a triage decision on many marked
+//! applicants is one transaction and one decision that `undo_last` reverses as a whole.
+
+use std::collections::HashMap;
+
+use rusqlite::Transaction;
+use serde_json::json;
+
+use crate::domain::batch::{
+    self, ApplicantState, BatchProblem, Decision, DepartmentKind, Route, Verdict,
+};
+use crate::domain::certificate::CertificateText;
+use crate::domain::text::clean_line;
+use crate::domain::verification::default_period;
+use crate::domain::{IdNumber, Office, YearPolicy};
+use crate::i18n::{Describe, Lang};
+use crate::import::columns::RowReader;
+use crate::import::{Columns, Kind, Problem, RowError, Table};
+use crate::store::audit::{self, Record};
+use crate::store::batches::{self as rows, Applicant, Batch, NewBatch};
+use crate::store::certificates::{self as certs, Stored};
+use crate::store::reference::Reference;
+use crate::store::{Store, people};
+
+use super::certificates::{self, Refusal as CertRefusal, Signature};
+use super::check::{CheckResult, check, to_json};
+use super::import::{Source, Summary};
+use super::{Actor, Result, ServiceError};
+
+/// Why a batch was not created or found; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// R6.3 The window or the one-batch rule, not overridden.
+    Rules(Vec<BatchProblem>),
+    DepartmentRequired,
+    UnknownBatch(String),
+    NoOffice,
+    UnknownOffice(String),
+}
+
+impl Describe for Refusal {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Refusal::Rules(p), lang) => p
+                .iter()
+                .map(|p| p.describe(lang))
+                .collect::<Vec<_>>()
+                .join(lang.pick("；", "; ")),
+            (Refusal::DepartmentRequired, Lang::Zh) => "请填写报送部门的名称".into(),
+            (Refusal::DepartmentRequired, Lang::En) => "the department's name is required".into(),
+            (Refusal::UnknownBatch(b), Lang::Zh) => format!("没有验证批次“{b}”"),
+            (Refusal::UnknownBatch(b), Lang::En) => format!("no verification batch \"{b}\""),
+            (Refusal::NoOffice, lang) => CertRefusal::NoOffice.describe(lang),
+            (Refusal::UnknownOffice(o), lang) => {
+                CertRefusal::UnknownOffice(o.clone()).describe(lang)
+            }
+        }
+    }
+}
+
+pub type Outcome<T> = std::result::Result<T, Refusal>;
+
+/// A new batch as the clerk asks for it. The reasons may be empty; each is recorded only when
+/// the rule it overrides applies (R6.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub department: String,
+    pub kind: DepartmentKind,
+    pub application_year: i32,
+    pub office: Office,
+    pub window_reason: String,
+    pub batch_reason: String,
+}
+
+impl Request {
+    /// What a roster names a batch that does not exist yet: the department's batch for this
+    /// office and year, a competent department's at the provincial office, a city unit's at a
+    /// city's.
+    pub fn named(department: &str, office: &Office, application_year: i32) -> Request {
+        Request {
+            department: department.to_string(),
+            kind: if office.is_province {
+                DepartmentKind::Competent
+            } else {
+                DepartmentKind::City
+            },
+            application_year,
+            office: office.clone(),
+            window_reason: String::new(),
+            batch_reason: String::new(),
+        }
+    }
+}
+
+fn log(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Result<()> {
+    let at = actor.stamp();
+    audit::append(
+        tx,
+        &Record {
+            at: &at,
+            user: &actor.user,
+            action,
+            subject,
+            before,
+            after,
+        },
+    )?;
+    Ok(())
+}
+
+fn create_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    req: &Request,
+    policy: &YearPolicy,
+) -> Result<Outcome<Batch>> {
+    let department = clean_line(&req.department);
+    if department.is_empty() {
+        return Ok(Err(Refusal::DepartmentRequired));
+    }
+    let existing = rows::count_same(tx, &department, req.application_year)?;
+    let window_reason = clean_line(&req.window_reason);
+    let batch_reason = clean_line(&req.batch_reason);
+    let today = actor.today();
+    if let Err(p) = batch::check_new_batch(
+        req.kind,
+        policy,
+        today,
+        existing,
+        &window_reason,
+        &batch_reason,
+    ) {
+        return Ok(Err(Refusal::Rules(p)));
+    }
+    let rules = req.kind.consolidated();
+    let new = NewBatch {
+        department,
+        kind: req.kind,
+        application_year: req.application_year,
+        office: req.office.code.clone(),
+        override_reason: if rules && existing > 0 {
+            batch_reason
+        } else {
+            String::new()
+        },
+        window_override_reason: if rules && !policy.in_window(today) {
+            window_reason
+        } else {
+            String::new()
+        },
+    };
+    let now = actor.stamp();
+    let id = rows::insert(tx, &new, &actor.user, &now)?;
+    log(
+        tx,
+        actor,
+        "batch.create",
+        &format!("batch:{id}"),
+        None,
+        Some(
+            &json!({
+                "department": new.department,
+                "kind": new.kind.code(),
+                "application_year": new.application_year,
+                "office": new.office,
+                "override_reason": new.override_reason,
+                "window_override_reason": new.window_override_reason,
+            })
+            .to_string(),
+        ),
+    )?;
+    rows::get(tx, id)?
+        .map(Ok)
+        .ok_or_else(|| ServiceError::Batch(Refusal::UnknownBatch(id.to_string())))
+}
+
+/// R6.3 Create a batch: refused outside the window or as a second batch of the department and
+/// year, unless the request gives the reason that overrides it (recorded with the batch).
+pub fn create(store: &mut Store, actor: &Actor, req: &Request) -> Result<Outcome<Batch>> {
+    let policy = Reference::load(store)?.policy(req.application_year);
+    let tx = store.write()?;
+    let out = create_in(&tx, actor, req, &policy)?;
+    if out.is_ok() {
+        tx.commit()?;
+    }
+    Ok(out)
+}
+
+fn batch_of(store: &Store, id: i64) -> Result<Batch> {
+    rows::get(store.conn(), id)?
+        .ok_or_else(|| ServiceError::Batch(Refusal::UnknownBatch(id.to_string())))
+}
+
+/// How many applicants were added, and how many were in the batch already.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Added {
+    pub added: usize,
+    pub already: usize,
+}
+
+fn add_in(
+    tx: &Transaction<'_>,
+    actor: &Actor,
+    batch_id: i64,
+    person_id: i64,
+    id_number: &str,
+) -> Result<bool> {
+    let now = actor.stamp();
+    let added = rows::add(tx, batch_id, person_id, &actor.user, &now)?;
+    if added {
+        log(
+            tx,
+            actor,
+            "applicant.add",
+            &format!("batch:{batch_id}"),
+            None,
+            Some(&json!({ "person": id_number }).to_string()),
+        )?;
+    }
+    Ok(added)
+}
+
+/// Add people (by database id) to a batch, in one transaction.
+pub fn add_people(
+    store: &mut Store,
+    actor: &Actor,
+    batch_id: i64,
+    person_ids: &[i64],
+) -> Result<Added> {
+    batch_of(store, batch_id)?;
+    let tx = store.write()?;
+    let mut out = Added::default();
+    for &pid in person_ids {
+        let person =
+            people::get(&tx, pid)?.ok_or_else(|| ServiceError::UnknownPerson(pid.to_string()))?;
+        if add_in(&tx, actor, batch_id, pid, person.id_number.as_str())? {
+            out.added += 1;
+        } else {
+            out.already += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Add people by ID number; one that is malformed or unknown refuses them all.
+pub fn add_by_id_numbers(
+    store: &mut Store,
+    actor: &Actor,
+    batch_id: i64,
+    ids: &[&str],
+) -> Result<Added> {
+    let mut person_ids = Vec::with_capacity(ids.len());
+    for raw in ids {
+        let id = IdNumber::parse(raw).map_err(|error| ServiceError::IdNumber {
+            value: clean_line(raw),
+            error,
+        })?;
+        let (pid, _) = people::find_by_id_number(store.conn(), id.as_str())?
+            .ok_or_else(|| ServiceError::UnknownPerson(id.to_string()))?;
+        person_ids.push(pid);
+    }
+    add_people(store, actor, batch_id, &person_ids)
+}
+
+/// The batch an applicants roster goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Id(i64),
+    /// Found by department, office and year, or created as [`Request::named`] describes.
+    Named(Request),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub batch: Batch,
+    pub created: bool,
+    pub summary: Summary,
+}
+
+/// Read an applicants roster: every problem, or every (row, person id, ID number).
+fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, String)>> {
+    let cols = Columns::match_headers(Kind::Applicants, table).map_err(ServiceError::Rows)?;
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut out: Vec<(usize, i64, String)> = Vec::new();
+    for row in &table.rows {
+        let mut r = RowReader::new(&cols, row);
+        let raw = r.raw("id_number");
+        if raw.is_empty() {
+            r.error("id_number", "", Problem::Required);
+            errors.append(&mut r.errors);
+            continue;
+        }
+        let id = match IdNumber::parse(raw) {
+            Ok(id) => id,
+            Err(e) => {
+                r.rule_error("id_number", raw, &e);
+                errors.append(&mut r.errors);
+                continue;
+            }
+        };
+        match people::find_by_id_number(store.conn(), id.as_str())? {
+            None => r.error("id_number", id.as_str(), Problem::UnknownPerson),
+            Some((pid, person)) => {
+                let name = r.text("name");
+                if !name.is_empty() && name != person.name {
+                    r.error(
+                        "name",
+                        &name,
+                        Problem::Rule {
+                            zh: format!("与数据库中身份证号{id}的姓名“{}”不一致", person.name),
+                            en: format!(
+                                "does not match \"{}\", the name of {id} in the database",
+                                person.name
+                            ),
+                        },
+                    );
+                } else if !out.iter().any(|(_, p, _)| *p == pid) {
+                    // The same person twice in one roster is harmless: added once.
+                    out.push((row.line, pid, id.to_string()));
+                }
+            }
+        }
+        errors.append(&mut r.errors);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ServiceError::Rows(errors))
+    }
+}
+
+/// `import applicants FILE --batch NAME`: all rows or none; a batch named but not yet there is
+/// created (R6.3 applies: outside the window it is refused, and the clerk creates it in the
+/// terminal interface with a reason). Re-importing the same roster changes nothing.
+pub fn import_applicants(
+    store: &mut Store,
+    actor: &Actor,
+    target: &Target,
+    table: &Table,
+    source: &Source,
+    dry_run: bool,
+) -> Result<Imported> {
+    let found = parse_applicants(store, table)?;
+    let policy = match target {
+        Target::Named(req) => Reference::load(store)?.policy(req.application_year),
+        Target::Id(_) => YearPolicy::default_for(0),
+    };
+    let tx = store.write()?;
+    let (batch, created) = match target {
+        Target::Id(id) => (
+            rows::get(&tx, *id)?
+                .ok_or_else(|| ServiceError::Batch(Refusal::UnknownBatch(id.to_string())))?,
+            false,
+        ),
+        Target::Named(req) => {
+            let department = clean_line(&req.department);
+            match rows::find(&tx, &department, req.application_year, &req.office.code)? {
+                Some(b) => (b, false),
+                None => (
+                    create_in(&tx, actor, req, &policy)?.map_err(ServiceError::Batch)?,
+                    true,
+                ),
+            }
+        }
+    };
+    let mut summary = Summary {
+        dry_run,
+        ..Summary::default()
+    };
+    for (_, pid, id_number) in &found {
+        if add_in(&tx, actor, batch.id, *pid, id_number)? {
+            summary.added += 1;
+        } else {
+            summary.unchanged += 1;
+        }
+    }
+    if summary.added > 0 {
+        log(
+            &tx,
+            actor,
+            "import.applicants",
+            &format!("file:{}", source.name),
+            None,
+            Some(
+                &json!({
+                    "file": source.name,
+                    "sha256": source.sha256,
+                    "batch": batch.id,
+                    "added": summary.added,
+                    "unchanged": summary.unchanged,
+                })
+                .to_string(),
+            ),
+        )?;
+    }
+    if dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    Ok(Imported {
+        batch,
+        created,
+        summary,
+    })
+}
+
+/// R6.1 The period a batch verifies: the five years before its application year.
+pub fn period(b: &Batch) -> (i32, i32) {
+    default_period(b.application_year)
+}
+
+/// The verdicts of a batch's verification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Verified {
+    pub pass: usize,
+    pub short: usize,
+    pub blocked: usize,
+}
+
+/// R6.4 Verify every applicant of a batch and store each result; `progress(done, total)`.
+pub fn verify(
+    store: &mut Store,
+    actor: &Actor,
+    batch_id: i64,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Verified> {
+    let b = batch_of(store, batch_id)?;
+    let (from, to) = period(&b);
+    let all = rows::all(store.conn(), batch_id, rows::Filter::All, rows::Sort::Name)?;
+    let total = all.len();
+    let mut results = Vec::with_capacity(total);
+    for (i, a) in all.iter().enumerate() {
+        progress(i, total);
+        let r = check(store, a.person.id_number.as_str(), from, to)?;
+        results.push((a.id, Verdict::of(&r.verification), to_json(&r).to_string()));
+    }
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let mut out = Verified::default();
+    for (id, verdict, json) in &results {
+        rows::set_verification(&tx, *id, *verdict, json, &now)?;
+        match verdict {
+            Verdict::Pass => out.pass += 1,
+            Verdict::Short => out.short += 1,
+            Verdict::Blocked => out.blocked += 1,
+        }
+    }
+    log(
+        &tx,
+        actor,
+        "batch.verify",
+        &format!("batch:{batch_id}"),
+        None,
+        Some(&json!({ "from": from, "to": to, "pass": out.pass, "short": out.short, "blocked": out.blocked }).to_string()),
+    )?;
+    tx.commit()?;
+    progress(total, total);
+    Ok(out)
+}
+
+/// R6.2 The office names of a route, for the clerk and the department.
+fn office_names(reference: &Reference, codes: &[String]) -> Vec<String> {
+    codes
+        .iter()
+        .map(|c| {
+            reference
+                .office_by_code(c)
+                .map_or_else(|| c.clone(), |o| o.short.clone())
+        })
+        .collect()
+}
+
+/// Why an applicant was left out of a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    Missing,
+    Rule(batch::DecisionError),
+}
+
+impl Describe for Skip {
+    fn describe(&self, lang: Lang) -> String {
+        match self {
+            Skip::Missing => lang.pick("申报人不存在", "no such applicant").into(),
+            Skip::Rule(e) => e.describe(lang),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decided {
+    pub decision: i64,
+    pub applied: Vec<i64>,
+    pub skipped: Vec<(i64, Skip)>,
+}
+
+/// What deciding on one applicant needs to know, read before the write transaction.
+struct Seen {
+    result: CheckResult,
+    verdict: Verdict,
+    /// R6.2, with the other offices by name.
+    route: Route,
+    offices: Vec<String>,
+}
+
+fn see(
+    store: &Store,
+    reference: &Reference,
+    batches: &mut HashMap<i64, Batch>,
+    a: &Applicant,
+) -> Result<Seen> {
+    let b = match batches.entry(a.batch_id) {
+        std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+        std::collections::hash_map::Entry::Vacant(e) => e.insert(batch_of(store, a.batch_id)?),
+    };
+    let (from, to) = period(b);
+    let result = check(store, a.person.id_number.as_str(), from, to)?;
+    // The clerk and the department read office names, not codes.
+    let (route, offices) = match batch::route(&a.person, &b.office) {
+        Route::Here => (Route::Here, Vec::new()),
+        Route::Elsewhere(codes) => {
+            let names = office_names(reference, &codes);
+            (Route::Elsewhere(names.clone()), names)
+        }
+    };
+    Ok(Seen {
+        verdict: Verdict::of(&result.verification),
+        result,
+        route,
+        offices,
+    })
+}
+
+/// Apply `decision` to the applicants `ids` in one transaction, verifying each again first (the
+/// entries may have changed since the batch was verified); those it cannot apply to are skipped
+/// and reported. `progress(done, total)` as it goes.
+pub fn decide(
+    store: &mut Store,
+    actor: &Actor,
+    ids: &[i64],
+    decision: &Decision,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Decided> {
+    let reference = Reference::load(store)?;
+    let mut batches = HashMap::new();
+    let mut seen: HashMap<i64, Seen> = HashMap::new();
+    for (i, &id) in ids.iter().enumerate() {
+        progress(i, ids.len() * 2);
+        if let Some(a) = rows::applicant(store.conn(), id)? {
+            seen.insert(id, see(store, &reference, &mut batches, &a)?);
+        }
+    }
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let number = rows::next_decision(&tx)?;
+    let mut out = Decided {
+        decision: number,
+        ..Decided::default()
+    };
+    for (i, &id) in ids.iter().enumerate() {
+        progress(ids.len() + i, ids.len() * 2);
+        let (Some(a), Some(s)) = (rows::applicant(&tx, id)?, seen.get(&id)) else {
+            out.skipped.push((id, Skip::Missing));
+            continue;
+        };
+        rows::set_verification(&tx, id, s.verdict, &to_json(&s.result).to_string(), &now)?;
+        if let Err(e) = batch::can_decide(decision, a.state, s.verdict, &s.route) {
+            out.skipped.push((id, Skip::Rule(e)));
+            continue;
+        }
+        let to = decision.target();
+        let reason = clean_line(decision.reason());
+        let shortfall = match decision {
+            Decision::Return { .. } => {
+                batch::shortfall_text(&s.result.verification, &s.route, &s.offices, Lang::Zh)
+            }
+            _ => String::new(),
+        };
+        rows::set_decision(
+            &tx,
+            id,
+            to,
+            &reason,
+            &shortfall,
+            Some(&actor.user),
+            Some(&now),
+        )?;
+        rows::insert_decision(
+            &tx,
+            number,
+            &a,
+            decision.action(),
+            to,
+            &reason,
+            &shortfall,
+            &actor.user,
+            &now,
+        )?;
+        log(
+            &tx,
+            actor,
+            decision.action(),
+            &format!("applicant:{id}"),
+            Some(&json!({ "state": a.state.code(), "batch": a.batch_id, "person": a.person.id_number.as_str() }).to_string()),
+            Some(
+                &json!({
+                    "state": to.code(),
+                    "reason": reason,
+                    "shortfall": shortfall,
+                    "verdict": s.verdict.code(),
+                    "decision": number,
+                })
+                .to_string(),
+            ),
+        )?;
+        out.applied.push(id);
+    }
+    progress(ids.len() * 2, ids.len() * 2);
+    tx.commit()?;
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Undone {
+    pub decision: i64,
+    pub action: String,
+    pub restored: Vec<i64>,
+    /// Applicants decided again since, or issued a certificate: left as they are.
+    pub changed_since: Vec<i64>,
+}
+
+/// Undo the clerk's last triage decision: each applicant still as the decision left it (and not
+/// yet certified) returns to where it was; the undo is itself recorded (R5.5).
+pub fn undo_last(store: &mut Store, actor: &Actor) -> Result<Option<Undone>> {
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let Some(number) = rows::last_decision_of(&tx, &actor.user)? else {
+        return Ok(None);
+    };
+    let decided = rows::decision_rows(&tx, number)?;
+    let mut out = Undone {
+        decision: number,
+        action: decided
+            .first()
+            .map(|r| r.action.clone())
+            .unwrap_or_default(),
+        ..Undone::default()
+    };
+    for row in decided {
+        rows::mark_undone(&tx, row.id, &actor.user, &now)?;
+        match rows::applicant(&tx, row.applicant_id)? {
+            Some(a) if a.state == row.to_state && a.certificate.is_none() => {
+                rows::set_decision(
+                    &tx,
+                    a.id,
+                    row.from_state,
+                    &row.from_reason,
+                    &row.from_shortfall,
+                    row.from_decided_by.as_deref(),
+                    row.from_decided_at.as_deref(),
+                )?;
+                log(
+                    &tx,
+                    actor,
+                    "applicant.undo",
+                    &format!("applicant:{}", a.id),
+                    Some(&json!({ "state": row.to_state.code() }).to_string()),
+                    Some(&json!({ "state": row.from_state.code(), "undoes": row.action, "decision": number }).to_string()),
+                )?;
+                out.restored.push(a.id);
+            }
+            _ => out.changed_since.push(row.applicant_id),
+        }
+    }
+    tx.commit()?;
+    Ok(Some(out))
+}
+
+/// Why an applicant got no certificate from an issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueSkip {
+    Missing,
+    /// Only accepted applicants are certified.
+    NotAccepted(ApplicantState),
+    /// The applicant's certificate is already issued (this number).
+    Issued(String),
+    /// R7.3, R6.2 … as the certificate service refused it: no number was used.
+    Refused(CertRefusal),
+}
+
+impl Describe for IssueSkip {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (IssueSkip::Missing, lang) => Skip::Missing.describe(lang),
+            (IssueSkip::NotAccepted(s), Lang::Zh) => {
+                format!("状态为“{}”，只为已通过的申报人出具", s.zh())
+            }
+            (IssueSkip::NotAccepted(s), Lang::En) => {
+                format!("{}: only accepted applicants are certified", s.code())
+            }
+            (IssueSkip::Issued(n), Lang::Zh) => format!("已出具 {n}"),
+            (IssueSkip::Issued(n), Lang::En) => format!("already issued {n}"),
+            (IssueSkip::Refused(r), lang) => r.describe(lang),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueOutcome {
+    pub issued: Vec<(i64, Stored)>,
+    /// A valid certificate for the period already existed (issued outside the batch): linked.
+    pub linked: Vec<(i64, String)>,
+    pub skipped: Vec<(i64, IssueSkip)>,
+}
+
+fn link(store: &mut Store, actor: &Actor, applicant_id: i64, cert: &Stored) -> Result<()> {
+    let tx = store.write()?;
+    rows::set_certificate(&tx, applicant_id, cert.id)?;
+    log(
+        &tx,
+        actor,
+        "applicant.certificate",
+        &format!("applicant:{applicant_id}"),
+        None,
+        Some(&json!({ "certificate": cert.text.number.to_string() }).to_string()),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// R7 Issue certificates to the accepted applicants among `ids`, from each batch's office: one
+/// call of the certificate service per applicant, each its own transaction, so a refusal uses
+/// no number and the others still get theirs (consecutive numbers, R7.2).
+pub fn issue(
+    store: &mut Store,
+    actor: &Actor,
+    ids: &[i64],
+    sig: &Signature,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<IssueOutcome> {
+    let reference = Reference::load(store)?;
+    let mut batches: HashMap<i64, Batch> = HashMap::new();
+    let mut out = IssueOutcome::default();
+    for (i, &id) in ids.iter().enumerate() {
+        progress(i, ids.len());
+        let Some(a) = rows::applicant(store.conn(), id)? else {
+            out.skipped.push((id, IssueSkip::Missing));
+            continue;
+        };
+        if a.state != ApplicantState::Accepted {
+            out.skipped.push((id, IssueSkip::NotAccepted(a.state)));
+            continue;
+        }
+        if let Some(c) = a.certificate.as_ref().filter(|c| !c.voided) {
+            out.skipped.push((id, IssueSkip::Issued(c.number.clone())));
+            continue;
+        }
+        let b = match batches.entry(a.batch_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(batch_of(store, a.batch_id)?),
+        };
+        let (from, to) = period(b);
+        let Some(office) = reference.office_by_code(&b.office).cloned() else {
+            out.skipped.push((
+                id,
+                IssueSkip::Refused(CertRefusal::UnknownOffice(b.office.clone())),
+            ));
+            continue;
+        };
+        match certificates::issue(
+            store,
+            actor,
+            a.person.id_number.as_str(),
+            from,
+            to,
+            &office,
+            sig,
+        )? {
+            Ok(cert) => {
+                link(store, actor, id, &cert)?;
+                out.issued.push((id, cert));
+            }
+            Err(CertRefusal::AlreadyIssued(number)) => {
+                match certs::valid_for(store.conn(), a.person_id, from, to)? {
+                    Some(cert) => {
+                        link(store, actor, id, &cert)?;
+                        out.linked.push((id, number));
+                    }
+                    None => out
+                        .skipped
+                        .push((id, IssueSkip::Refused(CertRefusal::AlreadyIssued(number)))),
+                }
+            }
+            Err(r) => out.skipped.push((id, IssueSkip::Refused(r))),
+        }
+    }
+    progress(ids.len(), ids.len());
+    Ok(out)
+}
+
+/// One certificate to print, and whether it is a reprint (R7.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub applicant_id: i64,
+    pub cert: Stored,
+    pub reprint: bool,
+}
+
+/// Why an applicant has nothing to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintSkip {
+    Missing,
+    NoCertificate,
+    Refused(CertRefusal),
+}
+
+impl Describe for PrintSkip {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (PrintSkip::Missing, lang) => Skip::Missing.describe(lang),
+            (PrintSkip::NoCertificate, Lang::Zh) => "尚未出具合格证明".into(),
+            (PrintSkip::NoCertificate, Lang::En) => "no certificate issued yet".into(),
+            (PrintSkip::Refused(r), lang) => r.describe(lang),
+        }
+    }
+}
+
+/// The pages to print, and the applicants that have none (with why).
+pub type Pages = (Vec<Page>, Vec<(i64, PrintSkip)>);
+
+/// The certificates of `ids`, in that order, as the certificate service hands them out to print.
+pub fn pages(store: &Store, ids: &[i64]) -> Result<Pages> {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for &id in ids {
+        let Some(a) = rows::applicant(store.conn(), id)? else {
+            skipped.push((id, PrintSkip::Missing));
+            continue;
+        };
+        let Some(linked) = a.certificate else {
+            skipped.push((id, PrintSkip::NoCertificate));
+            continue;
+        };
+        match certificates::for_print(store, &linked.number)? {
+            Ok((cert, reprint)) => out.push(Page {
+                applicant_id: id,
+                cert,
+                reprint,
+            }),
+            Err(r) => skipped.push((id, PrintSkip::Refused(r))),
+        }
+    }
+    Ok((out, skipped))
+}
+
+/// The whole document that goes to the printer: each certificate's page(s) in order, as
+/// `render` lays them out (the print module's full or pre-printed layout).
+pub fn document(pages: &[Page], render: impl Fn(&CertificateText, bool) -> String) -> String {
+    pages
+        .iter()
+        .map(|p| render(&p.cert.text, p.reprint))
+        .collect()
+}
+
+/// Record that `pages` went to the printer as one document (each print its own row, R7.4).
+pub fn record_prints(
+    store: &mut Store,
+    actor: &Actor,
+    pages: &[Page],
+    layout: &str,
+    encoding: &str,
+    destination: &str,
+) -> Result<()> {
+    for p in pages {
+        certificates::record_print(
+            store,
+            actor,
+            &p.cert,
+            p.reprint,
+            layout,
+            encoding,
+            destination,
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::service::fixtures::{actor, source, table};
+    use crate::service::import;
+
+    /// A valid ID number for test person `n`.
+    pub(crate) fn id(n: u16) -> String {
+        IdNumber::compose("430102", NaiveDate::from_ymd_opt(1975, 5, 5).unwrap(), n)
+            .unwrap()
+            .to_string()
+    }
+
+    pub(crate) const PASSING: [(u16, &str); 3] = [(1, "张伟"), (2, "王芳"), (3, "赵敏")];
+    pub(crate) const SHORT: (u16, &str) = (4, "李娜");
+    pub(crate) const BLOCKED: (u16, &str) = (5, "孙强");
+    /// A city unit of 株洲: the 长沙 office does not verify him (R6.2).
+    pub(crate) const AWAY: (u16, &str) = (6, "周杰");
+
+    pub(crate) fn one(store: &Store, sql: &str) -> i64 {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Six people of city units; five years of paper history each (2012–2016), 李娜 20 public
+    /// hours short in 2013, 孙强 blocked by a finding (R5.3), 周杰 in 株洲.
+    pub(crate) fn bureau() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("clerk");
+        let everyone: Vec<(u16, &str)> = PASSING
+            .iter()
+            .copied()
+            .chain([SHORT, BLOCKED, AWAY])
+            .collect();
+        let people: Vec<String> = everyone
+            .iter()
+            .map(|(n, name)| {
+                let city = if (*n, *name) == AWAY {
+                    "株洲"
+                } else {
+                    "长沙"
+                };
+                format!(
+                    "{},{name},{city}市第一医院,市州所属单位,{city},主治医师,中级",
+                    id(*n)
+                )
+            })
+            .collect();
+        let people: Vec<&str> = people.iter().map(String::as_str).collect();
+        import::people(
+            &mut store,
+            &a,
+            &table(
+                "身份证号,姓名,单位,单位类型,市州,现有职称,职称级别",
+                &people,
+            ),
+            &source(),
+            false,
+        )
+        .unwrap();
+        let mut entries = Vec::new();
+        for (n, _) in &everyone {
+            for year in 2012..=2016 {
+                let public = if (*n, year) == (SHORT.0, 2013) {
+                    10
+                } else {
+                    30
+                };
+                entries.push(format!(
+                    "{},公需,远程教育,公需课{year},湖南人才市场有限公司,{year}-03-01,{year}-03-31,{public},合格,"
+                    , id(*n)
+                ));
+                entries.push(format!(
+                    "{},专业,远程教育,专业课{year},湖南人才市场有限公司,{year}-04-01,{year}-04-30,60,合格,"
+                    , id(*n)
+                ));
+            }
+        }
+        let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+        import::entries(
+            &mut store,
+            &a,
+            &table(
+                "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料",
+                &entries,
+            ),
+            &source(),
+            true,
+            false,
+        )
+        .unwrap();
+        block(&mut store, BLOCKED.0);
+        store
+    }
+
+    /// R5.3 A falsification finding on person `n`.
+    pub(crate) fn block(store: &mut Store, n: u16) {
+        let (pid, _) = people::find_by_id_number(store.conn(), &id(n))
+            .unwrap()
+            .unwrap();
+        let tx = store.write().unwrap();
+        people::add_finding(
+            &tx,
+            pid,
+            None,
+            "签到表系伪造",
+            "clerk",
+            "2017-07-01T09:00:00+08:00",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    pub(crate) fn changsha(store: &Store) -> Office {
+        Reference::load(store)
+            .unwrap()
+            .office("长沙")
+            .unwrap()
+            .clone()
+    }
+
+    fn request(store: &Store, department: &str, kind: DepartmentKind) -> Request {
+        Request {
+            department: department.into(),
+            kind,
+            application_year: 2017,
+            office: changsha(store),
+            window_reason: String::new(),
+            batch_reason: String::new(),
+        }
+    }
+
+    /// A batch of the 长沙 office holding all six people, not verified yet.
+    pub(crate) fn batch_of_six(store: &mut Store) -> i64 {
+        let a = actor("wangfang");
+        let req = request(store, "长沙市卫生健康委员会", DepartmentKind::City);
+        let b = create(store, &a, &req).unwrap().unwrap();
+        let ids: Vec<String> = (1..=6).map(id).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        add_by_id_numbers(store, &a, b.id, &ids).unwrap();
+        b.id
+    }
+
+    /// [`batch_of_six`], verified.
+    pub(crate) fn verified_batch(store: &mut Store) -> i64 {
+        let id = batch_of_six(store);
+        verify(store, &actor("wangfang"), id, &mut |_, _| {}).unwrap();
+        id
+    }
+
+    pub(crate) fn applicant_of(store: &Store, n: u16) -> Applicant {
+        let aid: i64 = store
+            .conn()
+            .query_row(
+                "SELECT a.id FROM batch_applicants a JOIN people p ON p.id = a.person_id
+                 WHERE p.id_number = ?1 ORDER BY a.id DESC LIMIT 1",
+                [id(n)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        rows::applicant(store.conn(), aid).unwrap().unwrap()
+    }
+
+    fn all_ids(store: &Store, batch: i64) -> Vec<i64> {
+        rows::all(store.conn(), batch, rows::Filter::All, rows::Sort::Name)
+            .unwrap()
+            .iter()
+            .map(|a| a.id)
+            .collect()
+    }
+
+    fn at(day: &str) -> Actor {
+        Actor::new(
+            "wangfang",
+            chrono::DateTime::parse_from_rfc3339(&format!("{day}T10:00:00+08:00")).unwrap(),
+        )
+    }
+
+    #[test]
+    fn r6_3_outside_the_window_a_competent_department_needs_a_recorded_reason() {
+        let mut store = bureau();
+        let mut req = request(&store, "湖南省卫生健康委员会", DepartmentKind::Competent);
+        let refused = create(&mut store, &at("2017-09-01"), &req).unwrap();
+        assert!(matches!(refused, Err(Refusal::Rules(ref p)) if p.len() == 1 && p[0].is_window()));
+        assert_eq!(one(&store, "SELECT count(*) FROM verification_batches"), 0);
+        req.window_reason = "厅领导批准延期报送".into();
+        let b = create(&mut store, &at("2017-09-01"), &req)
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.window_override_reason, "厅领导批准延期报送");
+        assert_eq!(b.override_reason, "");
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM audit WHERE action = 'batch.create'"
+            ),
+            1
+        );
+        // In the window the reason is not needed, and not recorded.
+        let req = request(&store, "湖南省教育厅", DepartmentKind::Competent);
+        let b = create(&mut store, &at("2017-06-01"), &req)
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.window_override_reason, "");
+    }
+
+    #[test]
+    fn r6_3_a_second_batch_of_a_department_and_year_needs_a_recorded_reason() {
+        let mut store = bureau();
+        let a = at("2017-07-15");
+        let mut req = request(&store, "中国铁建湖南分公司", DepartmentKind::Central);
+        create(&mut store, &a, &req).unwrap().unwrap();
+        let second = create(&mut store, &a, &req).unwrap();
+        assert_eq!(
+            second,
+            Err(Refusal::Rules(vec![BatchProblem::SecondBatch {
+                existing: 1
+            }]))
+        );
+        req.batch_reason = "首批漏报两人".into();
+        let b = create(&mut store, &a, &req).unwrap().unwrap();
+        assert_eq!(b.override_reason, "首批漏报两人");
+        // A city unit may send several.
+        let city = request(&store, "长沙市第一医院", DepartmentKind::City);
+        create(&mut store, &a, &city).unwrap().unwrap();
+        create(&mut store, &a, &city).unwrap().unwrap();
+        assert_eq!(one(&store, "SELECT count(*) FROM verification_batches"), 4);
+    }
+
+    #[test]
+    fn r6_4_verifying_a_batch_stores_each_applicants_verdict() {
+        let mut store = bureau();
+        let a = actor("wangfang");
+        let req = request(&store, "长沙市卫健委", DepartmentKind::City);
+        let b = create(&mut store, &a, &req).unwrap().unwrap();
+        let ids: Vec<String> = (1..=6).map(id).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let added = add_by_id_numbers(&mut store, &a, b.id, &ids).unwrap();
+        assert_eq!(
+            added,
+            Added {
+                added: 6,
+                already: 0
+            }
+        );
+        assert_eq!(
+            add_by_id_numbers(&mut store, &a, b.id, &ids[..1])
+                .unwrap()
+                .already,
+            1
+        );
+        let mut calls = Vec::new();
+        let v = verify(&mut store, &a, b.id, &mut |d, t| calls.push((d, t))).unwrap();
+        assert_eq!(
+            v,
+            Verified {
+                pass: 4,
+                short: 1,
+                blocked: 1
+            }
+        );
+        assert_eq!(calls.last(), Some(&(6, 6)), "progress reaches the end");
+        let c = rows::counts(store.conn(), b.id).unwrap();
+        assert_eq!((c.pass, c.short, c.blocked, c.undecided), (4, 1, 1, 6));
+        let json = rows::verification_json(store.conn(), applicant_of(&store, SHORT.0).id)
+            .unwrap()
+            .unwrap();
+        assert!(
+            json.contains("\"shortfalls\":[\"public\",\"total\"]"),
+            "{json}"
+        );
+        // An unknown ID number adds nobody.
+        assert!(matches!(
+            add_by_id_numbers(&mut store, &a, b.id, &[&id(99)]),
+            Err(ServiceError::UnknownPerson(_))
+        ));
+    }
+
+    #[test]
+    fn triage_accepts_the_passing_returns_the_short_refuses_the_blocked_and_undoes() {
+        let mut store = bureau();
+        let batch = verified_batch(&mut store);
+        let a = actor("wangfang");
+        let all = all_ids(&store, batch);
+
+        // Accept on every applicant: only the passing ones this office handles.
+        let out = decide(&mut store, &a, &all, &Decision::Accept, &mut |_, _| {}).unwrap();
+        assert_eq!(out.applied.len(), 3);
+        assert_eq!(out.skipped.len(), 3);
+        let away = applicant_of(&store, AWAY.0);
+        assert!(matches!(
+            out.skipped.iter().find(|(id, _)| *id == away.id),
+            Some((_, Skip::Rule(batch::DecisionError::Elsewhere(o)))) if o == &["株洲".to_string()]
+        ));
+        assert_eq!(applicant_of(&store, 1).state, ApplicantState::Accepted);
+        assert_eq!(
+            applicant_of(&store, 1).decided_by.as_deref(),
+            Some("wangfang")
+        );
+
+        // Return the rest: the short one and the one routed elsewhere, with what they lack.
+        let ret = Decision::Return {
+            reason: String::new(),
+        };
+        let out = decide(&mut store, &a, &all, &ret, &mut |_, _| {}).unwrap();
+        assert_eq!(out.applied.len(), 2);
+        let short = applicant_of(&store, SHORT.0);
+        assert_eq!(short.state, ApplicantState::Returned);
+        assert_eq!(
+            short.shortfall,
+            "2013年公需科目不足：10 < 30（R2.1），合计不足：70 < 90（R2.1）"
+        );
+        assert_eq!(applicant_of(&store, AWAY.0).shortfall, "按R6.2应由株洲验证");
+
+        // R5.3 refuse needs a reason and applies to the blocked only.
+        let blocked = applicant_of(&store, BLOCKED.0).id;
+        let out = decide(
+            &mut store,
+            &a,
+            &[blocked],
+            &Decision::Refuse { reason: " ".into() },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(
+            out.skipped,
+            vec![(blocked, Skip::Rule(batch::DecisionError::ReasonRequired))]
+        );
+        decide(
+            &mut store,
+            &a,
+            &[blocked],
+            &Decision::Refuse {
+                reason: "签到表系伪造".into(),
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(
+            applicant_of(&store, BLOCKED.0).state,
+            ApplicantState::Refused
+        );
+        assert_eq!(applicant_of(&store, BLOCKED.0).reason, "签到表系伪造");
+
+        // Undo goes back one decision at a time, per clerk, and is recorded.
+        assert!(undo_last(&mut store, &actor("lijun")).unwrap().is_none());
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(
+            (u.action.as_str(), u.restored.len()),
+            ("applicant.refuse", 1)
+        );
+        assert_eq!(
+            applicant_of(&store, BLOCKED.0).state,
+            ApplicantState::Undecided
+        );
+        assert_eq!(applicant_of(&store, BLOCKED.0).reason, "");
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(
+            (u.action.as_str(), u.restored.len()),
+            ("applicant.return", 2)
+        );
+        assert_eq!(applicant_of(&store, SHORT.0).shortfall, "");
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM audit WHERE action = 'applicant.undo'"
+            ),
+            3
+        );
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM batch_decisions WHERE undone_at IS NULL"
+            ),
+            3,
+            "the accept decision stands"
+        );
+    }
+
+    #[test]
+    fn r7_2_issuing_all_accepted_gives_consecutive_numbers_and_a_refusal_uses_none() {
+        let mut store = bureau();
+        let batch = verified_batch(&mut store);
+        let a = actor("wangfang");
+        let all = all_ids(&store, batch);
+        decide(&mut store, &a, &all, &Decision::Accept, &mut |_, _| {}).unwrap();
+        // 赵敏 is found to have falsified after acceptance: R7.3 refuses her certificate.
+        block(&mut store, 3);
+        let sig = Signature {
+            clerk: "王芳".into(),
+            phone: "0731-88888888".into(),
+        };
+        let out = issue(&mut store, &a, &all, &sig, &mut |_, _| {}).unwrap();
+        let numbers: Vec<String> = out
+            .issued
+            .iter()
+            .map(|(_, c)| c.text.number.to_string())
+            .collect();
+        assert_eq!(numbers, vec!["长沙—2017—0001", "长沙—2017—0002"]);
+        let zhao = applicant_of(&store, 3).id;
+        assert!(matches!(
+            out.skipped.iter().find(|(id, _)| *id == zhao),
+            Some((_, IssueSkip::Refused(CertRefusal::NotPassing(v)))) if v.blocked
+        ));
+        // The not-accepted are skipped, not refused by the certificate service.
+        assert_eq!(
+            out.skipped
+                .iter()
+                .filter(|(_, s)| matches!(s, IssueSkip::NotAccepted(_)))
+                .count(),
+            3
+        );
+        assert_eq!(
+            applicant_of(&store, 1).certificate.unwrap().number,
+            "长沙—2017—0001"
+        );
+        assert_eq!(one(&store, "SELECT last FROM certificate_counters"), 2);
+
+        // Issuing again changes nothing; the next person issued elsewhere gets 0003.
+        let again = issue(&mut store, &a, &all, &sig, &mut |_, _| {}).unwrap();
+        assert!(again.issued.is_empty());
+        assert_eq!(
+            again
+                .skipped
+                .iter()
+                .filter(|(_, s)| matches!(s, IssueSkip::Issued(_)))
+                .count(),
+            2
+        );
+        // An issued applicant's acceptance is not undone.
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(u.restored, vec![zhao]);
+        assert_eq!(u.changed_since.len(), 2);
+        assert_eq!(applicant_of(&store, 1).state, ApplicantState::Accepted);
+    }
+
+    #[test]
+    fn r7_4_a_batch_prints_as_one_document_and_later_prints_are_reprints() {
+        let mut store = bureau();
+        let batch = verified_batch(&mut store);
+        let a = actor("wangfang");
+        let all = all_ids(&store, batch);
+        decide(&mut store, &a, &all, &Decision::Accept, &mut |_, _| {}).unwrap();
+        issue(&mut store, &a, &all, &Signature::default(), &mut |_, _| {}).unwrap();
+        let (pages, skipped) = pages(&store, &all).unwrap();
+        assert_eq!(pages.len(), 3);
+        assert_eq!(skipped.len(), 3);
+        assert!(pages.iter().all(|p| !p.reprint));
+        let doc = document(&pages, |t, r| crate::print::layout::full(t, 80, r));
+        assert_eq!(doc.matches('\u{c}').count(), 3);
+        assert!(doc.contains("长沙—2017—0003"));
+        record_prints(&mut store, &a, &pages, "full", "utf-8", "-").unwrap();
+        let (again, _) = super::pages(&store, &all).unwrap();
+        assert!(again.iter().all(|p| p.reprint));
+        assert!(document(&again, |t, r| crate::print::layout::full(t, 80, r)).contains("补打"));
+    }
+
+    fn roster(rows: &[&str]) -> Table {
+        table("身份证号,姓名", rows)
+    }
+
+    #[test]
+    fn an_applicants_roster_is_all_or_nothing_and_creates_the_named_batch() {
+        let mut store = bureau();
+        let a = actor("wangfang");
+        let target = Target::Named(Request::named("长沙市第一医院", &changsha(&store), 2017));
+        let bad = roster(&[
+            &format!("{},张伟", id(1)),
+            "430102197505050011,王芳",
+            &format!("{},李四", id(2)),
+            &format!("{},路人", id(77)),
+            ",",
+        ]);
+        let Err(ServiceError::Rows(errors)) =
+            import_applicants(&mut store, &a, &target, &bad, &source(), false)
+        else {
+            panic!("refused");
+        };
+        let lines: Vec<(usize, &str)> =
+            errors.iter().map(|e| (e.line, e.column.as_str())).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (3, "身份证号"),
+                (4, "姓名"),
+                (5, "身份证号"),
+                (6, "身份证号")
+            ]
+        );
+        assert!(
+            errors[0].describe(Lang::Zh).contains("校验位"),
+            "{}",
+            errors[0].describe(Lang::Zh)
+        );
+        assert!(errors[1].describe(Lang::Zh).contains("王芳"));
+        assert_eq!(one(&store, "SELECT count(*) FROM verification_batches"), 0);
+
+        let good = roster(&[
+            &format!("{},张伟", id(1)),
+            &format!("{},", id(4)),
+            &format!("{},张伟", id(1)),
+        ]);
+        let dry = import_applicants(&mut store, &a, &target, &good, &source(), true).unwrap();
+        assert!(dry.created && dry.summary.dry_run);
+        assert_eq!(one(&store, "SELECT count(*) FROM batch_applicants"), 0);
+        let done = import_applicants(&mut store, &a, &target, &good, &source(), false).unwrap();
+        assert!(done.created);
+        assert_eq!(done.summary.added, 2);
+        assert_eq!(done.batch.kind, DepartmentKind::City);
+        // Again: the same batch, nothing new.
+        let again = import_applicants(&mut store, &a, &target, &good, &source(), false).unwrap();
+        assert!(!again.created);
+        assert_eq!((again.summary.added, again.summary.unchanged), (0, 2));
+        assert_eq!(again.batch.id, done.batch.id);
+    }
+}

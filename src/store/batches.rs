@@ -1,0 +1,554 @@
+//! Verification batches (R6.2, R6.3), their applicants, the applicants' last verification
+//! (R6.4), the triage decisions that undo reverses, and the certificates issued to them.
+
+use rusqlite::{
+    Connection, OptionalExtension, Row, Transaction, params, params_from_iter, types::Value,
+};
+
+use super::Result;
+use crate::domain::batch::{ApplicantState, DepartmentKind, Verdict};
+use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
+
+/// A batch as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub id: i64,
+    pub department: String,
+    pub kind: DepartmentKind,
+    pub application_year: i32,
+    /// The handling office's GB/T 2260 code.
+    pub office: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub override_reason: String,
+    pub window_override_reason: String,
+    pub state: String,
+}
+
+/// How a batch's applicants stand.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub applicants: usize,
+    pub pass: usize,
+    pub short: usize,
+    pub blocked: usize,
+    pub unverified: usize,
+    pub undecided: usize,
+    pub accepted: usize,
+    pub returned: usize,
+    pub refused: usize,
+    pub issued: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub batch: Batch,
+    pub counts: Counts,
+}
+
+/// A certificate linked to an applicant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Linked {
+    pub id: i64,
+    pub number: String,
+    pub prints: i64,
+    pub voided: bool,
+}
+
+/// An applicant of a batch, with the person as recorded now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub id: i64,
+    pub batch_id: i64,
+    pub person_id: i64,
+    pub person: Person,
+    pub state: ApplicantState,
+    pub verdict: Option<Verdict>,
+    pub reason: String,
+    pub shortfall: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub verified_at: Option<String>,
+    pub certificate: Option<Linked>,
+}
+
+/// Which applicants a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Filter {
+    #[default]
+    All,
+    State(ApplicantState),
+    Verdict(Verdict),
+    Unverified,
+    Issued,
+}
+
+/// The order of a list of applicants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Name,
+    /// Blocked, short, unverified, then passing: what needs attention first.
+    Verdict,
+    /// Undecided first, then accepted, returned, refused.
+    State,
+}
+
+impl Sort {
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Name => Sort::Verdict,
+            Sort::Verdict => Sort::State,
+            Sort::State => Sort::Name,
+        }
+    }
+
+    fn order_by(self) -> &'static str {
+        match self {
+            Sort::Name => "p.name, p.id_number",
+            Sort::Verdict => {
+                "CASE a.verdict WHEN 'blocked' THEN 0 WHEN 'short' THEN 1 WHEN 'pass' THEN 3 ELSE 2 END,
+                 p.name, p.id_number"
+            }
+            Sort::State => {
+                "CASE a.state WHEN 'undecided' THEN 0 WHEN 'accepted' THEN 1 WHEN 'returned' THEN 2 ELSE 3 END,
+                 p.name, p.id_number"
+            }
+        }
+    }
+}
+
+fn conversion(what: &str, v: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what} {v}").into(),
+    )
+}
+
+const BATCH_COLUMNS: &str = "b.id, b.department, b.department_kind, b.application_year, b.office,
+    b.created_by, b.created_at, b.override_reason, b.window_override_reason, b.state";
+
+fn batch_from_row(r: &Row<'_>) -> rusqlite::Result<Batch> {
+    let kind: String = r.get(2)?;
+    Ok(Batch {
+        id: r.get(0)?,
+        department: r.get(1)?,
+        kind: DepartmentKind::parse(&kind).ok_or_else(|| conversion("department_kind", &kind))?,
+        application_year: r.get(3)?,
+        office: r.get(4)?,
+        created_by: r.get(5)?,
+        created_at: r.get(6)?,
+        override_reason: r.get(7)?,
+        window_override_reason: r.get(8)?,
+        state: r.get(9)?,
+    })
+}
+
+/// What a new batch is; the reasons are empty when no override was needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBatch {
+    pub department: String,
+    pub kind: DepartmentKind,
+    pub application_year: i32,
+    pub office: String,
+    pub override_reason: String,
+    pub window_override_reason: String,
+}
+
+pub fn insert(tx: &Transaction<'_>, b: &NewBatch, by: &str, at: &str) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO verification_batches (department, department_kind, application_year, office,
+             created_by, created_at, override_reason, window_override_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        b.department,
+        b.kind.code(),
+        b.application_year,
+        b.office,
+        by,
+        at,
+        b.override_reason,
+        b.window_override_reason
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Batch>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {BATCH_COLUMNS} FROM verification_batches b WHERE b.id = ?1"
+        ))?
+        .query_row([id], batch_from_row)
+        .optional()?)
+}
+
+/// R6.3 How many batches this department already has for this application year.
+pub fn count_same(conn: &Connection, department: &str, year: i32) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM verification_batches WHERE application_year = ?1 AND department = ?2",
+        )?
+        .query_row(params![year, department], |r| r.get(0))?;
+    Ok(n as usize)
+}
+
+/// The latest batch of this department, year and office.
+pub fn find(conn: &Connection, department: &str, year: i32, office: &str) -> Result<Option<Batch>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {BATCH_COLUMNS} FROM verification_batches b
+             WHERE b.application_year = ?1 AND b.department = ?2 AND b.office = ?3
+             ORDER BY b.id DESC LIMIT 1"
+        ))?
+        .query_row(params![year, department, office], batch_from_row)
+        .optional()?)
+}
+
+const COUNT_COLUMNS: &str = "count(a.id),
+    coalesce(sum(a.verdict = 'pass'), 0), coalesce(sum(a.verdict = 'short'), 0),
+    coalesce(sum(a.verdict = 'blocked'), 0), coalesce(sum(a.id IS NOT NULL AND a.verdict IS NULL), 0),
+    coalesce(sum(a.state = 'undecided'), 0), coalesce(sum(a.state = 'accepted'), 0),
+    coalesce(sum(a.state = 'returned'), 0), coalesce(sum(a.state = 'refused'), 0),
+    coalesce(sum(a.certificate_id IS NOT NULL), 0)";
+
+fn counts_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Counts> {
+    let n = |i: usize| -> rusqlite::Result<usize> { Ok(r.get::<_, i64>(at + i)? as usize) };
+    Ok(Counts {
+        applicants: n(0)?,
+        pass: n(1)?,
+        short: n(2)?,
+        blocked: n(3)?,
+        unverified: n(4)?,
+        undecided: n(5)?,
+        accepted: n(6)?,
+        returned: n(7)?,
+        refused: n(8)?,
+        issued: n(9)?,
+    })
+}
+
+/// One page of batches with their counts, the newest application year first.
+pub fn list(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<Summary>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {BATCH_COLUMNS}, {COUNT_COLUMNS}
+         FROM verification_batches b LEFT JOIN batch_applicants a ON a.batch_id = b.id
+         GROUP BY b.id ORDER BY b.application_year DESC, b.id DESC LIMIT ?1 OFFSET ?2"
+    ))?;
+    let rows = stmt
+        .query_map(params![limit as i64, offset as i64], |r| {
+            Ok(Summary {
+                batch: batch_from_row(r)?,
+                counts: counts_from_row(r, 10)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn count(conn: &Connection) -> Result<usize> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM verification_batches", [], |r| {
+        r.get(0)
+    })?;
+    Ok(n as usize)
+}
+
+pub fn counts(conn: &Connection, batch_id: i64) -> Result<Counts> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COUNT_COLUMNS} FROM batch_applicants a WHERE a.batch_id = ?1"
+        ))?
+        .query_row([batch_id], |r| counts_from_row(r, 0))?)
+}
+
+/// Add a person to a batch; false when already in it.
+pub fn add(
+    tx: &Transaction<'_>,
+    batch_id: i64,
+    person_id: i64,
+    by: &str,
+    at: &str,
+) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO batch_applicants (batch_id, person_id, added_by, added_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![batch_id, person_id, by, at])?;
+    Ok(n > 0)
+}
+
+const APPLICANT_COLUMNS: &str = "a.id, a.batch_id, a.person_id, a.state, a.verdict, a.reason,
+    a.shortfall, a.decided_by, a.decided_at, a.verified_at,
+    c.id, c.number, (SELECT count(*) FROM certificate_prints x WHERE x.certificate_id = c.id),
+    c.voided_at IS NOT NULL,
+    p.id_number, p.name, p.unit, p.unit_kind, p.city_code, p.title, p.title_level, p.series,
+    p.phone, p.file_location";
+
+const APPLICANT_FROM: &str = "batch_applicants a JOIN people p ON p.id = a.person_id
+    LEFT JOIN certificates c ON c.id = a.certificate_id";
+
+fn applicant_from_row(r: &Row<'_>) -> rusqlite::Result<Applicant> {
+    let state: String = r.get(3)?;
+    let verdict: Option<String> = r.get(4)?;
+    let cert: Option<i64> = r.get(10)?;
+    let id_number: String = r.get(14)?;
+    let kind: String = r.get(17)?;
+    let level: Option<String> = r.get(20)?;
+    Ok(Applicant {
+        id: r.get(0)?,
+        batch_id: r.get(1)?,
+        person_id: r.get(2)?,
+        state: ApplicantState::parse(&state).ok_or_else(|| conversion("state", &state))?,
+        verdict: verdict.as_deref().and_then(Verdict::parse),
+        reason: r.get(5)?,
+        shortfall: r.get(6)?,
+        decided_by: r.get(7)?,
+        decided_at: r.get(8)?,
+        verified_at: r.get(9)?,
+        certificate: match cert {
+            Some(id) => Some(Linked {
+                id,
+                number: r.get(11)?,
+                prints: r.get(12)?,
+                voided: r.get(13)?,
+            }),
+            None => None,
+        },
+        person: Person {
+            id_number: IdNumber::parse(&id_number)
+                .map_err(|_| conversion("id_number", &id_number))?,
+            name: r.get(15)?,
+            unit: r.get(16)?,
+            unit_kind: UnitKind::parse(&kind).ok_or_else(|| conversion("unit_kind", &kind))?,
+            city_code: r.get(18)?,
+            title: r.get(19)?,
+            title_level: level.as_deref().and_then(TitleLevel::parse),
+            series: r.get(21)?,
+            phone: r.get(22)?,
+            file_location: r.get(23)?,
+        },
+    })
+}
+
+pub fn applicant(conn: &Connection, id: i64) -> Result<Option<Applicant>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {APPLICANT_COLUMNS} FROM {APPLICANT_FROM} WHERE a.id = ?1"
+        ))?
+        .query_row([id], applicant_from_row)
+        .optional()?)
+}
+
+fn filter_clause(f: Filter, args: &mut Vec<Value>) -> String {
+    match f {
+        Filter::All => "1 = 1".into(),
+        Filter::State(s) => {
+            args.push(Value::Text(s.code().into()));
+            format!("a.state = ?{}", args.len())
+        }
+        Filter::Verdict(v) => {
+            args.push(Value::Text(v.code().into()));
+            format!("a.verdict = ?{}", args.len())
+        }
+        Filter::Unverified => "a.verdict IS NULL".into(),
+        Filter::Issued => "a.certificate_id IS NOT NULL".into(),
+    }
+}
+
+/// One page of a batch's applicants.
+pub fn applicants(
+    conn: &Connection,
+    batch_id: i64,
+    filter: Filter,
+    sort: Sort,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<Applicant>> {
+    let mut args = vec![Value::Integer(batch_id)];
+    let w = filter_clause(filter, &mut args);
+    args.push(Value::Integer(limit as i64));
+    let l = args.len();
+    args.push(Value::Integer(offset as i64));
+    let o = args.len();
+    let sql = format!(
+        "SELECT {APPLICANT_COLUMNS} FROM {APPLICANT_FROM}
+         WHERE a.batch_id = ?1 AND {w} ORDER BY {} LIMIT ?{l} OFFSET ?{o}",
+        sort.order_by()
+    );
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), applicant_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn count_applicants(conn: &Connection, batch_id: i64, filter: Filter) -> Result<usize> {
+    let mut args = vec![Value::Integer(batch_id)];
+    let w = filter_clause(filter, &mut args);
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM batch_applicants a WHERE a.batch_id = ?1 AND {w}"
+        ))?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(n as usize)
+}
+
+/// Every applicant of one batch (a batch is one department's applicants for a year: hundreds at
+/// most), in the order of `sort`, for verifying, marking by pattern and printing.
+pub fn all(conn: &Connection, batch_id: i64, filter: Filter, sort: Sort) -> Result<Vec<Applicant>> {
+    applicants(conn, batch_id, filter, sort, 0, i64::MAX as usize)
+}
+
+/// R6.4 Store the result of verifying an applicant.
+pub fn set_verification(
+    tx: &Transaction<'_>,
+    id: i64,
+    verdict: Verdict,
+    json: &str,
+    at: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE batch_applicants SET verdict = ?2, verification = ?3, verified_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, verdict.code(), json, at])?;
+    Ok(())
+}
+
+/// The stored verification JSON of an applicant (what the last verify saw).
+pub fn verification_json(conn: &Connection, id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT verification FROM batch_applicants WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+pub fn set_decision(
+    tx: &Transaction<'_>,
+    id: i64,
+    state: ApplicantState,
+    reason: &str,
+    shortfall: &str,
+    by: Option<&str>,
+    at: Option<&str>,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE batch_applicants SET state = ?2, reason = ?3, shortfall = ?4, decided_by = ?5,
+             decided_at = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![id, state.code(), reason, shortfall, by, at])?;
+    Ok(())
+}
+
+pub fn set_certificate(tx: &Transaction<'_>, id: i64, certificate_id: i64) -> Result<()> {
+    tx.prepare_cached("UPDATE batch_applicants SET certificate_id = ?2 WHERE id = ?1")?
+        .execute(params![id, certificate_id])?;
+    Ok(())
+}
+
+/// One applicant a decision touched, with what it replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionRow {
+    pub id: i64,
+    pub applicant_id: i64,
+    pub action: String,
+    pub from_state: ApplicantState,
+    pub from_reason: String,
+    pub from_shortfall: String,
+    pub from_decided_by: Option<String>,
+    pub from_decided_at: Option<String>,
+    pub to_state: ApplicantState,
+}
+
+/// A new number for one decision on many applicants.
+pub fn next_decision(tx: &Transaction<'_>) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT coalesce(max(decision), 0) + 1 FROM batch_decisions",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Record that `decision` moved `before` to `to`.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_decision(
+    tx: &Transaction<'_>,
+    decision: i64,
+    before: &Applicant,
+    action: &str,
+    to: ApplicantState,
+    reason: &str,
+    shortfall: &str,
+    by: &str,
+    at: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO batch_decisions (decision, applicant_id, action, from_state, from_reason,
+             from_shortfall, from_decided_by, from_decided_at, to_state, reason, shortfall,
+             made_by, made_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        decision,
+        before.id,
+        action,
+        before.state.code(),
+        before.reason,
+        before.shortfall,
+        before.decided_by,
+        before.decided_at,
+        to.code(),
+        reason,
+        shortfall,
+        by,
+        at
+    ])?;
+    Ok(())
+}
+
+/// The clerk's most recent batch decision not yet undone.
+pub fn last_decision_of(conn: &Connection, user: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT decision FROM batch_decisions WHERE made_by = ?1 AND undone_at IS NULL
+             ORDER BY decision DESC LIMIT 1",
+        )?
+        .query_row([user], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn decision_rows(conn: &Connection, decision: i64) -> Result<Vec<DecisionRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, applicant_id, action, from_state, from_reason, from_shortfall,
+                from_decided_by, from_decided_at, to_state
+         FROM batch_decisions WHERE decision = ?1 AND undone_at IS NULL ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([decision], |r| {
+            let from: String = r.get(3)?;
+            let to: String = r.get(8)?;
+            Ok(DecisionRow {
+                id: r.get(0)?,
+                applicant_id: r.get(1)?,
+                action: r.get(2)?,
+                from_state: ApplicantState::parse(&from)
+                    .ok_or_else(|| conversion("state", &from))?,
+                from_reason: r.get(4)?,
+                from_shortfall: r.get(5)?,
+                from_decided_by: r.get(6)?,
+                from_decided_at: r.get(7)?,
+                to_state: ApplicantState::parse(&to).ok_or_else(|| conversion("state", &to))?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn mark_undone(tx: &Transaction<'_>, id: i64, by: &str, at: &str) -> Result<()> {
+    tx.prepare_cached("UPDATE batch_decisions SET undone_by = ?2, undone_at = ?3 WHERE id = ?1")?
+        .execute(params![id, by, at])?;
+    Ok(())
+}

@@ -1,0 +1,1813 @@
+//! One verification batch (R6): its applicants, sortable and filterable, each with the five-year
+//! table of R6.4 for the current row; triage with marks (`t`, `T`, `;`): `a` accepts the passing,
+//! `r` returns the short with what they lack, `x` refuses the blocked, `u` undoes; `i` issues
+//! certificates to the accepted (R7), `v` previews exactly the text `p` sends to the printer.
+//!
+//! The keys act on the marked applicants when any are marked, otherwise on the current row; the
+//! line above the list says which. What `v` and `p` take: the marked applicants' certificates,
+//! else every certificate of the batch not printed yet, else the current row's (a reprint).
+
+use std::collections::HashMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::batches::kind_short;
+use super::keys::{Action, Scope};
+use super::list::Paged;
+use super::marks::{Marks, pattern_words};
+use super::person::PersonScreen;
+use super::screen::{Ask, Ctx, Flow, Screen, View};
+use crate::config::Config;
+use crate::domain::batch::{self as rules, ApplicantState, Decision, Route, Verdict};
+use crate::domain::text::{clean_line, fit, pad};
+use crate::domain::verification::Shortfall;
+use crate::i18n::{Describe, Lang};
+use crate::print::encode::PrintEncoding;
+use crate::print::sink::Destination;
+use crate::print::{layout, preprinted};
+use crate::service::batches::{self, Page};
+use crate::service::certificates::Signature;
+use crate::service::check::{CheckResult, check};
+use crate::store::batches::{self as rows, Applicant, Batch, Counts, Filter, Sort};
+
+/// The five-year table: its head, five years and a line on the current applicant.
+const TABLE_ROWS: u16 = 7;
+/// Above the list: the batch, then the filter, the order and the marks.
+const INFO_ROWS: u16 = 2;
+
+/// How many times each reason occurred, most frequent first: "reason (2); other (1)".
+pub fn reasons_summary(reasons: impl IntoIterator<Item = String>, lang: Lang) -> String {
+    let mut counted: Vec<(String, usize)> = Vec::new();
+    for r in reasons {
+        match counted.iter_mut().find(|(x, _)| *x == r) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((r, 1)),
+        }
+    }
+    counted.sort_by_key(|r| std::cmp::Reverse(r.1));
+    if counted.len() == 1 {
+        return counted.remove(0).0;
+    }
+    counted
+        .iter()
+        .map(|(r, n)| match lang {
+            Lang::Zh => format!("{r}（{n}）"),
+            Lang::En => format!("{r} ({n})"),
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "))
+}
+
+/// How many hours are missing to reach `need`.
+fn lack(need: crate::domain::Hours, have: crate::domain::Hours) -> crate::domain::Hours {
+    crate::domain::Hours::from_tenths(need.tenths() - have.tenths())
+}
+
+fn verdict_label(v: Option<Verdict>, lang: Lang) -> &'static str {
+    match v {
+        Some(v) => v.label(lang),
+        None => lang.pick("未验证", "not yet"),
+    }
+}
+
+fn filter_label(f: Filter, lang: Lang) -> String {
+    match f {
+        Filter::All => lang.pick("全部", "all").into(),
+        Filter::State(s) => s.label(lang).into(),
+        Filter::Verdict(v) => v.label(lang).into(),
+        Filter::Unverified => lang.pick("未验证", "not verified").into(),
+        Filter::Issued => lang.pick("已出具", "issued").into(),
+    }
+}
+
+fn sort_label(s: Sort, lang: Lang) -> &'static str {
+    match s {
+        Sort::Name => lang.pick("姓名", "name"),
+        Sort::Verdict => lang.pick("验证结果", "verdict"),
+        Sort::State => lang.pick("处理状态", "state"),
+    }
+}
+
+/// A word of `f` or `T`: a state, a verdict, 未验证 / unverified, 已出具 / issued.
+fn filter_word(word: &str) -> Option<Filter> {
+    if let Some(s) = ApplicantState::parse(word) {
+        return Some(Filter::State(s));
+    }
+    if let Some(v) = Verdict::parse(word) {
+        return Some(Filter::Verdict(v));
+    }
+    match word {
+        "全部" | "all" | "" => Some(Filter::All),
+        "未验证" | "unverified" | "not verified" => Some(Filter::Unverified),
+        "已出具" | "出具" | "issued" => Some(Filter::Issued),
+        "passing" | "passes" => Some(Filter::Verdict(Verdict::Pass)),
+        _ => None,
+    }
+}
+
+/// How the printer is set up, from the configuration (as `jijiao print` reads it).
+struct Setup {
+    preprinted: bool,
+    layout: String,
+    encoding: PrintEncoding,
+    width: usize,
+    destination: Option<Destination>,
+}
+
+impl Setup {
+    fn of(config: &Config, lang: Lang) -> Result<Setup, String> {
+        let cfg = &config.printer;
+        let encoding = PrintEncoding::parse(&cfg.encoding).ok_or_else(|| match lang {
+            Lang::Zh => format!(
+                "配置的打印编码“{}”无法识别，应为 utf-8 / gb18030",
+                clean_line(&cfg.encoding)
+            ),
+            Lang::En => format!(
+                "the configured encoding \"{}\" is not utf-8 / gb18030",
+                clean_line(&cfg.encoding)
+            ),
+        })?;
+        let preprinted = match cfg.layout.as_str() {
+            "full" => false,
+            "preprinted" => true,
+            other => {
+                return Err(match lang {
+                    Lang::Zh => format!(
+                        "配置的打印版式“{}”无法识别，应为 full / preprinted",
+                        clean_line(other)
+                    ),
+                    Lang::En => format!(
+                        "the configured layout \"{}\" is not full / preprinted",
+                        clean_line(other)
+                    ),
+                });
+            }
+        };
+        Ok(Setup {
+            preprinted,
+            layout: cfg.layout.clone(),
+            encoding,
+            width: cfg.width.max(layout::MIN_WIDTH),
+            destination: Some(cfg.destination.trim())
+                .filter(|d| !d.is_empty())
+                .map(Destination::parse),
+        })
+    }
+
+    /// The text of the certificates exactly as it goes to the printer (before encoding).
+    fn document(&self, config: &Config, pages: &[Page]) -> String {
+        batches::document(pages, |t, reprint| {
+            if self.preprinted {
+                preprinted::fields(t, &config.preprinted, self.width, reprint)
+            } else {
+                layout::full(t, self.width, reprint)
+            }
+        })
+    }
+}
+
+fn destination_label(d: &Destination) -> String {
+    match d {
+        Destination::Queue(q) => q.clone(),
+        Destination::Socket { host, port } => format!("socket://{host}:{port}"),
+        Destination::Device(p) | Destination::File(p) => p.display().to_string(),
+        Destination::Stdout => "-".into(),
+    }
+}
+
+/// Print the certificates of `ids` as one document, and record each print (R7.4).
+fn print_now(config: &Config, ids: &[i64], ctx: &mut Ctx<'_>) -> String {
+    let lang = ctx.lang;
+    let setup = match Setup::of(config, lang) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    let destination = match &setup.destination {
+        None => return crate::print::sink::SinkError::NoPrinter.describe(lang),
+        // Standard output is the terminal this screen is drawn on.
+        Some(Destination::Stdout) => {
+            return lang
+                .pick(
+                    "终端界面不能打印到标准输出（-），请在配置中设置打印机",
+                    "the terminal interface cannot print to standard output (-): configure a printer",
+                )
+                .into();
+        }
+        Some(d) => d.clone(),
+    };
+    let (pages, skipped) = match batches::pages(ctx.store, ids) {
+        Ok(p) => p,
+        Err(e) => return e.describe(lang),
+    };
+    if pages.is_empty() {
+        return format!(
+            "{}{}",
+            lang.pick("没有可打印的合格证明：", "no certificate to print: "),
+            reasons_summary(skipped.iter().map(|(_, s)| s.describe(lang)), lang)
+        );
+    }
+    let text = setup.document(config, &pages);
+    let title = match pages.as_slice() {
+        [one] => one.cert.text.number.to_string(),
+        _ => format!("jijiao {}", pages.len()),
+    };
+    if let Err(e) = destination.send(&setup.encoding.encode(&text), &title) {
+        return e.describe(lang);
+    }
+    let dest = destination_label(&destination);
+    if let Err(e) = batches::record_prints(
+        ctx.store,
+        ctx.actor,
+        &pages,
+        &setup.layout,
+        &setup.encoding.to_string(),
+        &dest,
+    ) {
+        return e.describe(lang);
+    }
+    let reprints = pages.iter().filter(|p| p.reprint).count();
+    let mut msg = match lang {
+        Lang::Zh => format!(
+            "已打印 {} 份到 {}（其中补打 {reprints} 份）",
+            pages.len(),
+            clean_line(&dest)
+        ),
+        Lang::En => format!(
+            "printed {} to {} ({reprints} reprints)",
+            pages.len(),
+            clean_line(&dest)
+        ),
+    };
+    if !skipped.is_empty() {
+        msg.push_str(&match lang {
+            Lang::Zh => format!("；{} 人未打印：", skipped.len()),
+            Lang::En => format!("; {} not printed: ", skipped.len()),
+        });
+        msg.push_str(&reasons_summary(
+            skipped.iter().map(|(_, s)| s.describe(lang)),
+            lang,
+        ));
+    }
+    msg
+}
+
+pub struct BatchScreen {
+    batch_id: i64,
+    config: Config,
+    batch: Option<Batch>,
+    counts: Counts,
+    office_names: HashMap<String, String>,
+    /// The loaded page.
+    rows: Vec<Applicant>,
+    paged: Paged,
+    filter: Filter,
+    sort: Sort,
+    marks: Marks,
+    /// The current applicant's verification, live from the entries (R6.4).
+    current: Option<CheckResult>,
+    /// The applicants a decision waiting for an answer applies to.
+    pending: Vec<i64>,
+    /// The suggested next step, under the list.
+    hint: String,
+}
+
+impl BatchScreen {
+    pub fn new(batch_id: i64, config: Config) -> BatchScreen {
+        BatchScreen {
+            batch_id,
+            config,
+            batch: None,
+            counts: Counts::default(),
+            office_names: HashMap::new(),
+            rows: Vec::new(),
+            paged: Paged::default(),
+            filter: Filter::All,
+            sort: Sort::Name,
+            marks: Marks::default(),
+            current: None,
+            pending: Vec::new(),
+            hint: String::new(),
+        }
+    }
+
+    fn selected(&self) -> Option<&Applicant> {
+        self.rows.get(self.paged.row())
+    }
+
+    fn office_name(&self, code: &str) -> String {
+        self.office_names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    /// R6.2 Who verifies `a`, seen from this batch's office.
+    fn route(&self, a: &Applicant) -> Route {
+        match &self.batch {
+            Some(b) => rules::route(&a.person, &b.office),
+            None => Route::Here,
+        }
+    }
+
+    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let lang = ctx.lang;
+        let err = |e: crate::store::StoreError| e.describe(lang);
+        let conn = ctx.store.conn();
+        self.batch = rows::get(conn, self.batch_id).map_err(err)?;
+        if self.batch.is_none() {
+            return Err(
+                batches::Refusal::UnknownBatch(format!("#{}", self.batch_id)).describe(lang),
+            );
+        }
+        self.counts = rows::counts(conn, self.batch_id).map_err(err)?;
+        self.paged.page = ctx.page_rows.saturating_sub(1 + TABLE_ROWS as usize).max(1);
+        self.paged.total = rows::count_applicants(conn, self.batch_id, self.filter).map_err(err)?;
+        self.paged.follow();
+        self.rows = rows::applicants(
+            conn,
+            self.batch_id,
+            self.filter,
+            self.sort,
+            self.paged.offset,
+            self.paged.page,
+        )
+        .map_err(err)?;
+        self.office_names = ctx
+            .reference
+            .offices
+            .iter()
+            .map(|o| (o.code.clone(), o.short.clone()))
+            .collect();
+        self.load_current(ctx)
+    }
+
+    /// R6.4 The current row's five years, verified now from the entries.
+    fn load_current(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.current = None;
+        let wanted = match (self.selected(), &self.batch) {
+            (Some(a), Some(b)) => Some((a.person.id_number.to_string(), batches::period(b))),
+            _ => None,
+        };
+        if let Some((id, (from, to))) = wanted {
+            self.current = Some(check(ctx.store, &id, from, to).map_err(|e| e.describe(ctx.lang))?);
+        }
+        Ok(())
+    }
+
+    fn navigate(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        if self.paged.navigate(action) {
+            self.load_page(ctx)
+        } else {
+            self.load_current(ctx)
+        }
+    }
+
+    /// The marked applicants, else the current row (none after `;` with nothing marked).
+    fn targets(&mut self) -> Option<Vec<i64>> {
+        let armed = self.marks.take_armed();
+        Some(self.marks.targets(self.selected().map(|a| a.id), armed)).filter(|ids| !ids.is_empty())
+    }
+
+    fn no_targets(lang: Lang) -> Flow {
+        Flow::Say(
+            lang.pick(
+                "没有可处理的申报人：先用 t 或 T 标记，或选中一行",
+                "no applicant to act on: mark with t or T, or select a row",
+            )
+            .into(),
+        )
+    }
+
+    /// `T`: every applicant of the batch matching all the words.
+    fn mark_pattern(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let words = pattern_words(text);
+        if words.is_empty() {
+            let n = self.marks.clear();
+            return Flow::Say(match lang {
+                Lang::Zh => format!("已清除 {n} 个标记"),
+                Lang::En => format!("cleared {n} marks"),
+            });
+        }
+        let mut filters = Vec::new();
+        let mut elsewhere = false;
+        for w in &words {
+            match w.as_str() {
+                "另办" | "外办" | "elsewhere" => elsewhere = true,
+                other => match filter_word(other) {
+                    Some(f) => filters.push(f),
+                    None => {
+                        return Flow::Say(match lang {
+                            Lang::Zh => format!(
+                                "无法识别的条件“{}”：可用 合格 不足 冻结 未验证 待定 通过 退回 不予通过 已出具 另办",
+                                clean_line(w)
+                            ),
+                            Lang::En => format!(
+                                "unknown pattern \"{}\": pass short blocked unverified undecided accepted returned refused issued elsewhere",
+                                clean_line(w)
+                            ),
+                        });
+                    }
+                },
+            }
+        }
+        let all = match rows::all(ctx.store.conn(), self.batch_id, Filter::All, self.sort) {
+            Ok(a) => a,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let matches = |a: &Applicant| {
+            filters.iter().all(|f| match f {
+                Filter::All => true,
+                Filter::State(s) => a.state == *s,
+                Filter::Verdict(v) => a.verdict == Some(*v),
+                Filter::Unverified => a.verdict.is_none(),
+                Filter::Issued => a.certificate.is_some(),
+            }) && (!elsewhere || matches!(self.route(a), Route::Elsewhere(_)))
+        };
+        let found: Vec<i64> = all.iter().filter(|a| matches(a)).map(|a| a.id).collect();
+        let n = found.len();
+        self.marks.extend(found);
+        let text = words.join(" ");
+        Flow::Say(match lang {
+            Lang::Zh => format!("按“{text}”标记 {n} 人，共标记 {} 人", self.marks.len()),
+            Lang::En => format!("\"{text}\" marks {n}; {} marked in all", self.marks.len()),
+        })
+    }
+
+    fn decide(&mut self, ids: Vec<i64>, decision: Decision, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let out = match batches::decide(ctx.store, ctx.actor, &ids, &decision, &mut *ctx.progress) {
+            Ok(o) => o,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let done = out.applied.len();
+        let mut msg = match (&decision, lang) {
+            (Decision::Accept, Lang::Zh) => format!("已通过 {done} 人"),
+            (Decision::Return { .. }, Lang::Zh) => format!("已退回 {done} 人（附缺少的学时）"),
+            (Decision::Refuse { .. }, Lang::Zh) => format!("已不予通过 {done} 人"),
+            (Decision::Accept, Lang::En) => format!("accepted {done}"),
+            (Decision::Return { .. }, Lang::En) => format!("returned {done} (with what they lack)"),
+            (Decision::Refuse { .. }, Lang::En) => format!("refused {done}"),
+        };
+        if !out.skipped.is_empty() {
+            msg.push_str(&match lang {
+                Lang::Zh => format!("，跳过 {} 人：", out.skipped.len()),
+                Lang::En => format!(", skipped {}: ", out.skipped.len()),
+            });
+            msg.push_str(&reasons_summary(
+                out.skipped.iter().map(|(_, s)| s.describe(lang)),
+                lang,
+            ));
+        }
+        self.hint = match (&decision, done) {
+            (_, 0) => String::new(),
+            (Decision::Accept, _) => lang
+                .pick(
+                    "下一步：按 i 为已通过的申报人出具合格证明；u 撤销本次通过",
+                    "next: i issues certificates to the accepted; u undoes this",
+                )
+                .into(),
+            _ => lang.pick("u 撤销本次决定", "u undoes this decision").into(),
+        };
+        if let Err(e) = self.load_page(ctx) {
+            msg.push_str(" / ");
+            msg.push_str(&e);
+        }
+        Flow::Say(msg)
+    }
+
+    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let u = match batches::undo_last(ctx.store, ctx.actor) {
+            Ok(Some(u)) => u,
+            Ok(None) => {
+                return Flow::Say(
+                    lang.pick("没有可撤销的决定", "no decision of yours to undo")
+                        .into(),
+                );
+            }
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        self.hint.clear();
+        let label = match u.action.as_str() {
+            "applicant.accept" => Decision::Accept.label(lang),
+            "applicant.return" => lang.pick("退回", "return"),
+            "applicant.refuse" => lang.pick("不予通过", "refuse"),
+            _ => "",
+        };
+        let mut msg = match lang {
+            Lang::Zh => format!("已撤销上一次决定（{label}）：恢复 {} 人", u.restored.len()),
+            Lang::En => format!(
+                "undid the last decision ({label}): {} restored",
+                u.restored.len()
+            ),
+        };
+        if !u.changed_since.is_empty() {
+            msg.push_str(&match lang {
+                Lang::Zh => format!(
+                    "，{} 人已出具证明或已被改动，保持不变",
+                    u.changed_since.len()
+                ),
+                Lang::En => format!(
+                    ", {} certified or changed since, left as they are",
+                    u.changed_since.len()
+                ),
+            });
+        }
+        if let Err(e) = self.load_page(ctx) {
+            msg.push_str(" / ");
+            msg.push_str(&e);
+        }
+        Flow::Say(msg)
+    }
+
+    fn verify(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let v = match batches::verify(ctx.store, ctx.actor, self.batch_id, &mut *ctx.progress) {
+            Ok(v) => v,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        self.hint = lang
+            .pick(
+                "下一步：T 合格 标记合格者，a 通过；T 不足，r 退回；T 冻结，x 不予通过",
+                "next: T pass then a accepts; T short then r returns; T blocked then x refuses",
+            )
+            .into();
+        let mut msg = match lang {
+            Lang::Zh => format!(
+                "已验证 {} 人：合格 {}，不足 {}，冻结 {}",
+                v.pass + v.short + v.blocked,
+                v.pass,
+                v.short,
+                v.blocked
+            ),
+            Lang::En => format!(
+                "verified {}: {} pass, {} short, {} blocked",
+                v.pass + v.short + v.blocked,
+                v.pass,
+                v.short,
+                v.blocked
+            ),
+        };
+        if let Err(e) = self.load_page(ctx) {
+            msg.push_str(" / ");
+            msg.push_str(&e);
+        }
+        Flow::Say(msg)
+    }
+
+    fn issue(&mut self, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let sig = Signature {
+            clerk: self.config.office.clerk_name(&ctx.actor.user),
+            phone: self.config.office.phone.clone(),
+        };
+        let out = match batches::issue(ctx.store, ctx.actor, &ids, &sig, &mut *ctx.progress) {
+            Ok(o) => o,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let numbers: Vec<String> = out
+            .issued
+            .iter()
+            .map(|(_, c)| c.text.number.to_string())
+            .collect();
+        let range = match numbers.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [first, .., last] => format!("{first} {} {last}", lang.pick("至", "to")),
+        };
+        let mut msg = match lang {
+            Lang::Zh => format!("已出具 {} 份：{range}", numbers.len()),
+            Lang::En => format!("issued {}: {range}", numbers.len()),
+        };
+        if !out.linked.is_empty() {
+            msg.push_str(&match lang {
+                Lang::Zh => format!("；{} 人已有证明，已关联", out.linked.len()),
+                Lang::En => format!("; {} already had one, linked", out.linked.len()),
+            });
+        }
+        if !out.skipped.is_empty() {
+            msg.push_str(&match lang {
+                Lang::Zh => format!("；未出具 {} 人：", out.skipped.len()),
+                Lang::En => format!("; not issued {}: ", out.skipped.len()),
+            });
+            msg.push_str(&reasons_summary(
+                out.skipped.iter().map(|(_, s)| s.describe(lang)),
+                lang,
+            ));
+        }
+        if !numbers.is_empty() {
+            self.hint = lang
+                .pick(
+                    "下一步：v 预览，p 打印本批未打印的合格证明",
+                    "next: v previews, p prints the batch's unprinted certificates",
+                )
+                .into();
+        }
+        if let Err(e) = self.load_page(ctx) {
+            msg.push_str(" / ");
+            msg.push_str(&e);
+        }
+        Flow::Say(msg)
+    }
+
+    /// What `v` and `p` take: the marked applicants, else the batch's certificates not printed
+    /// yet, else the current row.
+    fn print_ids(&mut self, ctx: &mut Ctx<'_>) -> Result<Vec<i64>, String> {
+        let armed = self.marks.take_armed();
+        if !self.marks.is_empty() {
+            return Ok(self.marks.ids());
+        }
+        if armed {
+            return Err(ctx
+                .lang
+                .pick("没有标记的申报人", "nothing is marked")
+                .into());
+        }
+        let issued = rows::all(ctx.store.conn(), self.batch_id, Filter::Issued, self.sort)
+            .map_err(|e| e.describe(ctx.lang))?;
+        let unprinted: Vec<i64> = issued
+            .iter()
+            .filter(|a| {
+                a.certificate
+                    .as_ref()
+                    .is_some_and(|c| c.prints == 0 && !c.voided)
+            })
+            .map(|a| a.id)
+            .collect();
+        if !unprinted.is_empty() {
+            return Ok(unprinted);
+        }
+        Ok(self.selected().map(|a| vec![a.id]).unwrap_or_default())
+    }
+
+    fn preview(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let ids = match self.print_ids(ctx) {
+            Ok(ids) => ids,
+            Err(e) => return Flow::Say(e),
+        };
+        let setup = match Setup::of(&self.config, lang) {
+            Ok(s) => s,
+            Err(e) => return Flow::Say(e),
+        };
+        let (pages, skipped) = match batches::pages(ctx.store, &ids) {
+            Ok(p) => p,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        if pages.is_empty() {
+            return Flow::Say(format!(
+                "{}{}",
+                lang.pick("没有可预览的合格证明：", "no certificate to preview: "),
+                reasons_summary(skipped.iter().map(|(_, s)| s.describe(lang)), lang)
+            ));
+        }
+        let text = setup.document(&self.config, &pages);
+        Flow::Push(Box::new(PreviewScreen {
+            config: self.config.clone(),
+            ids: pages.iter().map(|p| p.applicant_id).collect(),
+            numbers: pages
+                .iter()
+                .map(|p| p.cert.text.number.to_string())
+                .collect(),
+            reprints: pages.iter().filter(|p| p.reprint).count(),
+            lines: preview_lines(&text),
+            offset: 0,
+            page: 1,
+        }))
+    }
+
+    fn ask_print(&mut self, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
+        ask_print(&self.config, ids, &mut self.pending, ctx.lang)
+    }
+
+    fn rule_line(&self, lang: Lang) -> String {
+        let shown = match (self.filter, lang) {
+            (Filter::All, _) => String::new(),
+            (_, Lang::Zh) => format!("（{} 人）", self.paged.total),
+            (_, Lang::En) => format!(" ({})", self.paged.total),
+        };
+        format!(
+            "{}{}{shown} · {}{} · {}",
+            lang.pick("筛选：", "filter: "),
+            filter_label(self.filter, lang),
+            lang.pick("排序：", "sort: "),
+            sort_label(self.sort, lang),
+            self.marks.rule_label(lang)
+        )
+    }
+
+    fn info_line(&self, lang: Lang) -> String {
+        let Some(b) = &self.batch else {
+            return String::new();
+        };
+        let (from, to) = batches::period(b);
+        match lang {
+            Lang::Zh => format!(
+                "#{} {} · {} · {}年申报 · 核验{from}—{to}年 · {}办理",
+                b.id,
+                clean_line(&b.department),
+                kind_short(b.kind, lang),
+                b.application_year,
+                self.office_name(&b.office),
+            ),
+            Lang::En => format!(
+                "#{} {} · {} · applying {} · verifies {from}–{to} · {}",
+                b.id,
+                clean_line(&b.department),
+                kind_short(b.kind, lang),
+                b.application_year,
+                self.office_name(&b.office),
+            ),
+        }
+    }
+
+    /// The border's title: how the batch stands.
+    fn counts_title(&self, lang: Lang) -> String {
+        let c = &self.counts;
+        match lang {
+            Lang::Zh => format!(
+                " 验证批次 {} 人：合格 {} 不足 {} 冻结 {} · 待定 {} 通过 {} 已出具 {} ",
+                c.applicants, c.pass, c.short, c.blocked, c.undecided, c.accepted, c.issued
+            ),
+            Lang::En => format!(
+                " Batch of {}: {} pass {} short {} blocked · {} open {} accepted {} issued ",
+                c.applicants, c.pass, c.short, c.blocked, c.undecided, c.accepted, c.issued
+            ),
+        }
+    }
+
+    fn widths(lang: Lang) -> (usize, usize) {
+        match lang {
+            Lang::Zh => (6, 8),
+            Lang::En => (7, 9),
+        }
+    }
+
+    fn column_heads(lang: Lang, cols: usize) -> String {
+        let (vw, sw) = Self::widths(lang);
+        let cert_w = cols.saturating_sub(2 + 8 + 1 + 18 + 1 + vw + 1 + sw + 1 + 8 + 1);
+        let (name, id, verdict, state, route, cert) = match lang {
+            Lang::Zh => ("姓名", "身份证号", "验证", "状态", "办理", "合格证明"),
+            Lang::En => (
+                "Name",
+                "ID number",
+                "Verdict",
+                "State",
+                "Office",
+                "Certificate",
+            ),
+        };
+        format!(
+            "  {} {} {} {} {} {}",
+            fit(name, 8),
+            fit(id, 18),
+            fit(verdict, vw),
+            fit(state, sw),
+            fit(route, 8),
+            fit(cert, cert_w)
+        )
+    }
+
+    fn row_text(&self, a: &Applicant, lang: Lang, cols: usize) -> String {
+        let (vw, sw) = Self::widths(lang);
+        let cert_w = cols.saturating_sub(2 + 8 + 1 + 18 + 1 + vw + 1 + sw + 1 + 8 + 1);
+        let mark = if self.marks.contains(a.id) { "*" } else { " " };
+        let route = match self.route(a) {
+            Route::Here => String::new(),
+            Route::Elsewhere(codes) => {
+                let names: Vec<String> = codes.iter().map(|c| self.office_name(c)).collect();
+                format!("{}{}", lang.pick("另由", "→"), names.join("/"))
+            }
+        };
+        let cert = match &a.certificate {
+            None => String::new(),
+            Some(c) if c.voided => format!("{} {}", c.number, lang.pick("作废", "void")),
+            Some(c) if c.prints > 0 => format!("{} {}", c.number, lang.pick("已打印", "printed")),
+            Some(c) => c.number.clone(),
+        };
+        format!(
+            "{mark} {} {} {} {} {} {}",
+            fit(&clean_line(&a.person.name), 8),
+            fit(a.person.id_number.as_str(), 18),
+            fit(verdict_label(a.verdict, lang), vw),
+            fit(a.state.label(lang), sw),
+            fit(&route, 8),
+            fit(&cert, cert_w)
+        )
+    }
+
+    /// The line under the five years: what stands out about the current applicant and what to
+    /// do next; true when it is a problem.
+    fn note(&self, lang: Lang) -> (String, bool) {
+        let (Some(a), Some(r)) = (self.selected(), &self.current) else {
+            return (String::new(), false);
+        };
+        let live = Verdict::of(&r.verification);
+        if let Route::Elsewhere(codes) = self.route(a)
+            && a.state == ApplicantState::Undecided
+        {
+            let names: Vec<String> = codes.iter().map(|c| self.office_name(c)).collect();
+            return (
+                match lang {
+                    Lang::Zh => {
+                        format!("按R6.2应由{}验证，本处不办理：按 r 退回", names.join("或"))
+                    }
+                    Lang::En => format!(
+                        "verified by {} under R6.2, not here: r returns",
+                        names.join(" or ")
+                    ),
+                },
+                true,
+            );
+        }
+        match a.state {
+            ApplicantState::Returned => {
+                let mut s = format!(
+                    "{}{}",
+                    lang.pick("已退回：", "returned: "),
+                    clean_line(&a.shortfall)
+                );
+                if !a.reason.is_empty() {
+                    s.push_str(lang.pick("；", "; "));
+                    s.push_str(&clean_line(&a.reason));
+                }
+                return (s, true);
+            }
+            ApplicantState::Refused => {
+                return (
+                    format!(
+                        "{}{}",
+                        lang.pick("不予通过：", "refused: "),
+                        clean_line(&a.reason)
+                    ),
+                    true,
+                );
+            }
+            _ => {}
+        }
+        if live == Verdict::Blocked && a.state == ApplicantState::Undecided {
+            return (
+                lang.pick(
+                    "冻结：有未解除的弄虚作假记录（R5.3）：按 x 不予通过",
+                    "blocked by a falsification finding (R5.3): x refuses",
+                )
+                .into(),
+                true,
+            );
+        }
+        match a.verdict {
+            None => {
+                return (
+                    lang.pick(
+                        "尚未验证：按 c 验证本批",
+                        "not verified yet: c verifies the batch",
+                    )
+                    .into(),
+                    true,
+                );
+            }
+            Some(v) if v != live => {
+                return (
+                    match lang {
+                        Lang::Zh => format!("验证结果已变为“{}”：按 c 重新验证本批", live.zh()),
+                        Lang::En => format!(
+                            "the verdict is now {}: c verifies the batch again",
+                            live.label(lang)
+                        ),
+                    },
+                    true,
+                );
+            }
+            _ => {}
+        }
+        match (a.state, &a.certificate) {
+            (ApplicantState::Accepted, Some(c)) => (
+                match lang {
+                    Lang::Zh => format!(
+                        "已出具 {}（打印 {} 次）：v 预览，p 打印",
+                        c.number, c.prints
+                    ),
+                    Lang::En => format!(
+                        "issued {} (printed {}×): v previews, p prints",
+                        c.number, c.prints
+                    ),
+                },
+                false,
+            ),
+            (ApplicantState::Accepted, None) => (
+                lang.pick(
+                    "已通过：按 i 出具合格证明",
+                    "accepted: i issues the certificate",
+                )
+                .into(),
+                false,
+            ),
+            _ if live == Verdict::Pass => (
+                lang.pick("合格：按 a 通过", "passes: a accepts").into(),
+                false,
+            ),
+            _ => {
+                let years: Vec<String> = r
+                    .verification
+                    .years
+                    .iter()
+                    .filter(|y| !y.pass())
+                    .map(|y| y.year.to_string())
+                    .collect();
+                (
+                    match lang {
+                        Lang::Zh => {
+                            format!("{}年学时不足：按 r 退回，附上缺少的学时", years.join("、"))
+                        }
+                        Lang::En => format!(
+                            "short in {}: r returns it with what is missing",
+                            years.join(", ")
+                        ),
+                    },
+                    true,
+                )
+            }
+        }
+    }
+
+    fn table_lines(&self, lang: Lang, t: &super::theme::Theme) -> Vec<Line<'static>> {
+        let head = match lang {
+            Lang::Zh => format!(
+                "{}{}{}{}结论（R6.4）",
+                pad("年度", 6),
+                pad("公需", 7),
+                pad("专业", 7),
+                pad("合计", 7)
+            ),
+            Lang::En => format!(
+                "{}{}{}{}result (R6.4)",
+                pad("year", 6),
+                pad("public", 7),
+                pad("prof.", 7),
+                pad("total", 7)
+            ),
+        };
+        let mut lines = vec![Line::from(Span::styled(head, t.header))];
+        let Some(r) = &self.current else {
+            return lines;
+        };
+        for y in &r.verification.years {
+            let verdict = if y.pass() {
+                Span::styled(lang.pick("合格", "pass").to_string(), t.good)
+            } else {
+                let why: Vec<String> = y
+                    .shortfalls
+                    .iter()
+                    .map(|s| match (s, lang) {
+                        (Shortfall::Public, Lang::Zh) => {
+                            format!("公需差{}", lack(y.policy.public_min, y.public))
+                        }
+                        (Shortfall::Professional, Lang::Zh) => {
+                            format!("专业差{}", lack(y.policy.professional_min, y.professional))
+                        }
+                        (Shortfall::Total, Lang::Zh) => {
+                            format!("合计差{}", lack(y.policy.total_min, y.total))
+                        }
+                        (Shortfall::Public, Lang::En) => {
+                            format!("public −{}", lack(y.policy.public_min, y.public))
+                        }
+                        (Shortfall::Professional, Lang::En) => {
+                            format!("prof. −{}", lack(y.policy.professional_min, y.professional))
+                        }
+                        (Shortfall::Total, Lang::En) => {
+                            format!("total −{}", lack(y.policy.total_min, y.total))
+                        }
+                    })
+                    .collect();
+                Span::styled(
+                    format!(
+                        "{}{}",
+                        lang.pick("不足：", "short: "),
+                        why.join(lang.pick("、", ", "))
+                    ),
+                    t.bad,
+                )
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "{}{}{}{}",
+                    pad(&y.year.to_string(), 6),
+                    pad(&y.public.to_string(), 7),
+                    pad(&y.professional.to_string(), 7),
+                    pad(&y.total.to_string(), 7)
+                )),
+                verdict,
+            ]));
+        }
+        lines
+    }
+}
+
+/// Ask before printing: paper and the first-print mark are spent (R7.4).
+fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, lang: Lang) -> Flow {
+    if ids.is_empty() {
+        return BatchScreen::no_targets(lang);
+    }
+    let dest = clean_line(config.printer.destination.trim());
+    let dest = if dest.is_empty() {
+        lang.pick("（未配置打印机）", "(no printer configured)")
+            .to_string()
+    } else {
+        dest
+    };
+    let question = match lang {
+        Lang::Zh => format!("打印 {} 人的合格证明到 {dest}？", ids.len()),
+        Lang::En => format!("Print the certificates of {} to {dest}?", ids.len()),
+    };
+    *pending = ids;
+    Flow::Ask(Ask::Confirm {
+        tag: "print",
+        question,
+    })
+}
+
+impl Screen for BatchScreen {
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::Batch, Scope::List]
+    }
+
+    fn title(&self, lang: Lang) -> String {
+        lang.pick("验证批次", "Verification batch").into()
+    }
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.load_page(ctx)
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let result = match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.navigate(action, ctx),
+            Action::Back if !self.marks.is_empty() => {
+                let n = self.marks.clear();
+                self.marks.take_armed();
+                return Flow::Say(match lang {
+                    Lang::Zh => format!("已清除 {n} 个标记"),
+                    Lang::En => format!("cleared {n} marks"),
+                });
+            }
+            Action::Back => return Flow::Pop,
+            Action::Open => {
+                return match self.selected() {
+                    Some(a) => Flow::Push(Box::new(PersonScreen::new(a.person_id))),
+                    None => Flow::Say(
+                        lang.pick("没有选中的申报人", "no applicant selected")
+                            .into(),
+                    ),
+                };
+            }
+            Action::Mark => {
+                if let Some(id) = self.selected().map(|a| a.id) {
+                    self.marks.toggle(id);
+                    self.navigate(Action::Down, ctx)
+                } else {
+                    Ok(())
+                }
+            }
+            Action::MarkPattern => {
+                return Flow::Ask(Ask::Text {
+                    tag: "pattern",
+                    prompt: lang
+                        .pick(
+                            " 按条件标记：合格 不足 冻结 未验证 待定 通过 退回 已出具 另办（空=清除） ",
+                            " mark: pass short blocked unverified undecided accepted issued elsewhere ",
+                        )
+                        .into(),
+                    initial: String::new(),
+                });
+            }
+            Action::ApplyToMarked => {
+                if !self.marks.arm() {
+                    return Flow::Say(
+                        lang.pick(
+                            "没有标记的申报人：先用 t 或 T 标记",
+                            "nothing is marked: mark with t or T first",
+                        )
+                        .into(),
+                    );
+                }
+                let n = self.marks.len();
+                return Flow::Say(match lang {
+                    Lang::Zh => format!(
+                        "对标记的 {n} 人：a 通过  r 退回  x 不予通过  i 出具  p 打印（Esc 取消）"
+                    ),
+                    Lang::En => format!(
+                        "to the {n} marked: a accept  r return  x refuse  i issue  p print (Esc cancels)"
+                    ),
+                });
+            }
+            Action::Filter => {
+                return Flow::Ask(Ask::Text {
+                    tag: "filter",
+                    prompt: lang
+                        .pick(
+                            " 筛选：待定 通过 退回 不予通过 合格 不足 冻结 未验证 已出具（空=全部） ",
+                            " filter: undecided accepted returned refused pass short blocked issued ",
+                        )
+                        .into(),
+                    initial: String::new(),
+                });
+            }
+            Action::Sort => {
+                self.sort = self.sort.next();
+                self.paged.reset();
+                match self.load_page(ctx) {
+                    Ok(()) => {
+                        return Flow::Say(format!(
+                            "{}{}",
+                            lang.pick("按此排序：", "sorted by "),
+                            sort_label(self.sort, lang)
+                        ));
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Action::Verify => return self.verify(ctx),
+            Action::Accept => {
+                return match self.targets() {
+                    Some(ids) => self.decide(ids, Decision::Accept, ctx),
+                    None => Self::no_targets(lang),
+                };
+            }
+            Action::Return => {
+                return match self.targets() {
+                    Some(ids) => self.decide(
+                        ids,
+                        Decision::Return {
+                            reason: String::new(),
+                        },
+                        ctx,
+                    ),
+                    None => Self::no_targets(lang),
+                };
+            }
+            Action::Refuse => {
+                return match self.targets() {
+                    Some(ids) => {
+                        let n = ids.len();
+                        self.pending = ids;
+                        Flow::Ask(Ask::Text {
+                            tag: "refuse",
+                            prompt: match lang {
+                                Lang::Zh => {
+                                    format!(" 不予通过 {n} 人（冻结，R5.3），理由（Esc 取消） ")
+                                }
+                                Lang::En => {
+                                    format!(" refuse {n} (blocked, R5.3): reason (Esc cancels) ")
+                                }
+                            },
+                            initial: String::new(),
+                        })
+                    }
+                    None => Self::no_targets(lang),
+                };
+            }
+            Action::Issue => {
+                return match self.targets() {
+                    Some(ids) => {
+                        let office = self
+                            .batch
+                            .as_ref()
+                            .map(|b| self.office_name(&b.office))
+                            .unwrap_or_default();
+                        let question = match lang {
+                            Lang::Zh => format!(
+                                "以{office}名义为 {} 人中已通过者出具合格证明（编号连续，不可收回）？",
+                                ids.len()
+                            ),
+                            Lang::En => format!(
+                                "Issue certificates from {office} to the accepted among {} (numbers are final)?",
+                                ids.len()
+                            ),
+                        };
+                        self.pending = ids;
+                        Flow::Ask(Ask::Confirm {
+                            tag: "issue",
+                            question,
+                        })
+                    }
+                    None => Self::no_targets(lang),
+                };
+            }
+            Action::Preview => return self.preview(ctx),
+            Action::Print => {
+                return match self.print_ids(ctx) {
+                    Ok(ids) => self.ask_print(ids, ctx),
+                    Err(e) => Flow::Say(e),
+                };
+            }
+            Action::New => {
+                return Flow::Ask(Ask::Text {
+                    tag: "add",
+                    prompt: lang
+                        .pick(
+                            " 添加申报人：身份证号（可用空格分隔多个） ",
+                            " add applicants: ID numbers (separated by spaces) ",
+                        )
+                        .into(),
+                    initial: String::new(),
+                });
+            }
+            Action::Undo => return self.undo(ctx),
+            _ => Ok(()),
+        };
+        match result {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+
+    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let pending = std::mem::take(&mut self.pending);
+        let Some(answer) = answer else {
+            return Flow::Say(
+                lang.pick("已取消，没有改动", "cancelled: nothing changed")
+                    .into(),
+            );
+        };
+        match tag {
+            "pattern" => self.mark_pattern(answer, ctx),
+            "filter" => {
+                let word = clean_line(answer).to_lowercase();
+                match filter_word(&word) {
+                    Some(f) => {
+                        self.filter = f;
+                        self.paged.reset();
+                        match self.load_page(ctx) {
+                            Ok(()) => Flow::Stay,
+                            Err(e) => Flow::Say(e),
+                        }
+                    }
+                    None => Flow::Say(match lang {
+                        Lang::Zh => format!("无法识别的筛选条件“{word}”"),
+                        Lang::En => format!("unknown filter \"{word}\""),
+                    }),
+                }
+            }
+            "refuse" if clean_line(answer).is_empty() => Flow::Say(
+                lang.pick(
+                    "未填写理由，没有申报人被不予通过",
+                    "no reason given: nobody was refused",
+                )
+                .into(),
+            ),
+            "refuse" => self.decide(
+                pending,
+                Decision::Refuse {
+                    reason: clean_line(answer),
+                },
+                ctx,
+            ),
+            "issue" => self.issue(pending, ctx),
+            "print" => {
+                let msg = print_now(&self.config, &pending, ctx);
+                if let Err(e) = self.load_page(ctx) {
+                    return Flow::Say(format!("{msg} / {e}"));
+                }
+                Flow::Say(msg)
+            }
+            "add" => {
+                let text = clean_line(answer);
+                let ids: Vec<&str> = text
+                    .split([' ', ',', '，', '、', ';', '；'])
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                if ids.is_empty() {
+                    return Flow::Say(lang.pick("没有添加任何人", "nobody added").into());
+                }
+                match batches::add_by_id_numbers(ctx.store, ctx.actor, self.batch_id, &ids) {
+                    Ok(added) => {
+                        let mut msg = match lang {
+                            Lang::Zh => format!(
+                                "已添加 {} 人（已在本批 {} 人）",
+                                added.added, added.already
+                            ),
+                            Lang::En => format!(
+                                "added {} ({} already in the batch)",
+                                added.added, added.already
+                            ),
+                        };
+                        if added.added > 0 {
+                            msg.push_str(lang.pick("；按 c 验证本批", "; c verifies the batch"));
+                        }
+                        if let Err(e) = self.load_page(ctx) {
+                            msg.push_str(" / ");
+                            msg.push_str(&e);
+                        }
+                        Flow::Say(msg)
+                    }
+                    Err(e) => Flow::Say(e.describe(lang)),
+                }
+            }
+            _ => Flow::Stay,
+        }
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, view: &View) {
+        let lang = view.lang;
+        let t = &view.theme;
+        let mut block = Block::default()
+            .borders(Borders::ALL)
+            .title(self.counts_title(lang));
+        if !self.hint.is_empty() {
+            block = block.title_bottom(Line::from(Span::styled(
+                format!(" {} ", clean_line(&self.hint)),
+                t.key,
+            )));
+        }
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [info, header, list, table, note] = Layout::vertical([
+            Constraint::Length(INFO_ROWS),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(TABLE_ROWS - 1),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        let cols = inner.width as usize;
+        let rule_style = if self.marks.is_empty() {
+            t.dim
+        } else {
+            t.marked
+        };
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::from(Span::raw(fit(&self.info_line(lang), cols))),
+                Line::from(Span::styled(fit(&self.rule_line(lang), cols), rule_style)),
+            ]),
+            info,
+        );
+        f.render_widget(
+            Paragraph::new(Span::styled(Self::column_heads(lang, cols), t.header)),
+            header,
+        );
+        if self.rows.is_empty() {
+            let empty = if self.filter == Filter::All {
+                lang.pick(
+                    "本批还没有申报人。按 n 添加身份证号，或用 jijiao import applicants 名册 --batch #编号 导入。",
+                    "No applicants yet. n adds ID numbers, or jijiao import applicants FILE --batch #ID.",
+                )
+            } else {
+                lang.pick(
+                    "没有符合筛选的申报人。f 回车 显示全部。",
+                    "Nobody matches the filter. f Enter shows all.",
+                )
+            };
+            f.render_widget(
+                Paragraph::new(empty).wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
+            return;
+        }
+        let cursor = self.paged.row();
+        let lines: Vec<Line> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let style = if i == cursor {
+                    t.selected
+                } else if self.marks.contains(a.id) {
+                    t.marked
+                } else {
+                    Style::default()
+                };
+                Line::from(Span::styled(self.row_text(a, lang, cols), style))
+            })
+            .collect();
+        f.render_widget(Paragraph::new(lines), list);
+        f.render_widget(Paragraph::new(self.table_lines(lang, t)), table);
+        let (text, bad) = self.note(lang);
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                fit(&text, cols),
+                if bad { t.bad } else { t.good },
+            )),
+            note,
+        );
+    }
+}
+
+/// The document as the terminal can show it: a form feed is a visible line, not a control.
+fn preview_lines(text: &str) -> Vec<String> {
+    let shown = text.replace(layout::FORM_FEED, "\u{240c} ─── 换页 form feed ───\n");
+    let mut out: Vec<String> = shown.split('\n').map(str::to_string).collect();
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out
+}
+
+/// Exactly the text `p` sends, before encoding, page after page.
+pub struct PreviewScreen {
+    config: Config,
+    ids: Vec<i64>,
+    numbers: Vec<String>,
+    reprints: usize,
+    lines: Vec<String>,
+    offset: usize,
+    /// Rows visible, known from the last reload.
+    page: usize,
+}
+
+impl Screen for PreviewScreen {
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::Preview, Scope::List]
+    }
+
+    fn title(&self, lang: Lang) -> String {
+        lang.pick("打印预览", "Print preview").into()
+    }
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        // The body less the two rules above and below the text.
+        self.page = (ctx.page_rows + 2).max(1);
+        Ok(())
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
+        let last = self.lines.len().saturating_sub(self.page);
+        match action {
+            Action::Up => self.offset = self.offset.saturating_sub(1),
+            Action::Down => self.offset = (self.offset + 1).min(last),
+            Action::PageUp => self.offset = self.offset.saturating_sub(self.page),
+            Action::PageDown => self.offset = (self.offset + self.page).min(last),
+            Action::Top => self.offset = 0,
+            Action::Bottom => self.offset = last,
+            Action::Print => {
+                let mut pending = Vec::new();
+                let flow = ask_print(&self.config, self.ids.clone(), &mut pending, ctx.lang);
+                self.ids = pending;
+                return flow;
+            }
+            Action::Back => return Flow::Pop,
+            _ => {}
+        }
+        Flow::Stay
+    }
+
+    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        match (tag, answer) {
+            ("print", Some(_)) => Flow::Say(print_now(&self.config, &self.ids, ctx)),
+            _ => Flow::Say(
+                ctx.lang
+                    .pick("已取消，没有打印", "cancelled: nothing printed")
+                    .into(),
+            ),
+        }
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, view: &View) {
+        let lang = view.lang;
+        let t = &view.theme;
+        let first = self.numbers.first().cloned().unwrap_or_default();
+        let title = match (lang, self.numbers.len()) {
+            (Lang::Zh, 1) => format!(" 打印预览 {first}（补打 {}） ", self.reprints),
+            (Lang::Zh, n) => format!(" 打印预览 {n} 份：{first} 等（补打 {}） ", self.reprints),
+            (Lang::En, 1) => format!(" Preview {first} ({} reprints) ", self.reprints),
+            (Lang::En, n) => format!(" Preview {n}: {first} … ({} reprints) ", self.reprints),
+        };
+        let shown = format!(
+            " {}–{}/{} ",
+            (self.offset + 1).min(self.lines.len()),
+            (self.offset + self.page).min(self.lines.len()),
+            self.lines.len()
+        );
+        // No side borders: a line of the page may use every column of an 80-column terminal.
+        let block = Block::default()
+            .borders(Borders::TOP | Borders::BOTTOM)
+            .title(Span::styled(title, t.header))
+            .title_bottom(Line::from(shown).right_aligned());
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let lines: Vec<Line> = self
+            .lines
+            .iter()
+            .skip(self.offset)
+            .take(inner.height as usize)
+            .map(|l| Line::from(l.clone()))
+            .collect();
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::crossterm::event::KeyCode;
+
+    use super::*;
+    use crate::service::batches::tests::{batch_of_six, bureau, one};
+    use crate::tui::testing::Driver;
+
+    /// 长沙's bureau, its printer a file in `dir`.
+    fn config(dir: &std::path::Path) -> Config {
+        let mut c = Config::default();
+        c.office.name = "长沙".into();
+        c.office.phone = "0731-88888888".into();
+        c.office
+            .clerk_names
+            .insert("wangfang".into(), "王芳".into());
+        c.printer.destination = format!("file:{}", dir.join("printed.txt").display());
+        c.printer.encoding = "utf-8".into();
+        c
+    }
+
+    /// Screen 4 of a bureau with one unverified batch of six applicants.
+    fn verification(lang: Lang, dir: &std::path::Path) -> Driver {
+        let mut store = bureau();
+        batch_of_six(&mut store);
+        let mut d = Driver::new(store, lang);
+        d.app.set_config(config(dir));
+        d.key(KeyCode::Char('4'));
+        d
+    }
+
+    fn line_with(d: &Driver, text: &str) -> String {
+        d.screen()
+            .lines()
+            .find(|l| l.contains(text))
+            .map(str::to_string)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn r6_a_batch_is_verified_triaged_certified_and_previewed_key_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::Zh, dir.path());
+        assert!(d.shows("4验证"), "{}", d.screen());
+        assert!(d.shows("验证批次 1 批"), "{}", d.screen());
+
+        // Open the batch and verify it (R6.4).
+        d.key(KeyCode::Enter);
+        assert!(
+            line_with(&d, "张伟").contains("未验证 待定"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('j'));
+        assert!(d.shows("尚未验证：按 c 验证本批"), "{}", d.screen());
+        d.key(KeyCode::Char('c'));
+        assert_eq!(d.app.message(), "已验证 6 人：合格 4，不足 1，冻结 1");
+        // The queue counts what the batch holds.
+        d.key(KeyCode::Esc);
+        let row = line_with(&d, "长沙市卫生健康委员会");
+        assert!(
+            row.ends_with("市州单位       6     4     1     1     6     0│"),
+            "{row}"
+        );
+        insta::assert_snapshot!("batches_zh", d.screen());
+        d.key(KeyCode::Enter);
+
+        // R6.2 flags the applicant another office verifies; R6.4 table of the current row.
+        assert!(line_with(&d, "周杰").contains("另由株洲"), "{}", d.screen());
+        assert!(d.shows("按R6.2应由株洲验证"), "{}", d.screen());
+        // Mark every passing applicant and accept: the one for 株洲 is skipped.
+        d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "按“合格”标记 4 人，共标记 4 人");
+        d.key(KeyCode::Char('a'));
+        assert_eq!(
+            d.app.message(),
+            "已通过 3 人，跳过 1 人：按R6.2应由株洲验证，请退回"
+        );
+        // Issue to the marked: consecutive numbers, the unaccepted one skipped.
+        d.key(KeyCode::Char('i'));
+        assert!(
+            d.shows("以长沙名义为 4 人中已通过者出具合格证明"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('y'));
+        let msg = d.app.message().to_string();
+        assert!(
+            msg.starts_with(
+                "已出具 3 份：长沙—2017—0001 至 长沙—2017—0003；未出具 1 人：状态为“待定”"
+            ),
+            "{msg}"
+        );
+        assert!(
+            line_with(&d, "张伟").contains("长沙—2017—"),
+            "{}",
+            d.screen()
+        );
+        insta::assert_snapshot!("batch_zh", d.screen());
+
+        // The preview is exactly what goes out: the certificate text of attachment 1.
+        d.key(KeyCode::Char('v'));
+        assert!(d.shows("打印预览 3 份"), "{}", d.screen());
+        assert!(
+            d.shows("湖南省专业技术人员继续教育合格证明"),
+            "{}",
+            d.screen()
+        );
+        assert!(d.shows("证书编号：长沙—2017—0001"), "{}", d.screen());
+        assert!(d.shows("经 办 人：王芳"), "{}", d.screen());
+        insta::assert_snapshot!("batch_preview_zh", d.screen());
+        d.key(KeyCode::Char('G'));
+        assert!(d.shows("二〇一七年七月十五日"), "{}", d.screen());
+        assert!(d.shows("换页 form feed"), "{}", d.screen());
+
+        // p prints the same document, after asking.
+        d.key(KeyCode::Char('p'));
+        assert!(d.shows("打印 3 人的合格证明到"), "{}", d.screen());
+        d.key(KeyCode::Char('y'));
+        assert!(
+            d.app.message().starts_with("已打印 3 份到 "),
+            "{}",
+            d.app.message()
+        );
+        let printed = std::fs::read_to_string(dir.path().join("printed.txt")).unwrap();
+        assert_eq!(printed.matches('\u{c}').count(), 3);
+        assert!(printed.contains("张伟 同志自 2012"), "{printed}");
+        let s = d.app.store();
+        assert_eq!(one(s, "SELECT count(*) FROM certificate_prints"), 3);
+        assert_eq!(
+            one(
+                s,
+                "SELECT count(*) FROM audit WHERE action = 'certificate.print' AND user = 'wangfang'"
+            ),
+            3
+        );
+        d.key(KeyCode::Esc);
+        assert!(line_with(&d, "张伟").contains("已打印"), "{}", d.screen());
+    }
+
+    #[test]
+    fn return_refuse_and_undo_on_the_current_row_and_semicolon_insists_on_marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::Zh, dir.path());
+        d.key(KeyCode::Enter).key(KeyCode::Char('c'));
+        // `;` with nothing marked refuses instead of falling back to the current row.
+        d.key(KeyCode::Char(';'));
+        assert_eq!(d.app.message(), "没有标记的申报人：先用 t 或 T 标记");
+        // Sort by verdict: blocked first, then short.
+        d.key(KeyCode::Char('o'));
+        assert_eq!(d.app.message(), "按此排序：验证结果");
+        assert!(
+            d.shows("冻结：有未解除的弄虚作假记录（R5.3）"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('a'));
+        assert_eq!(
+            d.app.message(),
+            "已通过 0 人，跳过 1 人：验证结果为“冻结”，不能通过（R6.1）"
+        );
+        d.key(KeyCode::Char('x'));
+        assert!(
+            d.shows("不予通过 1 人（冻结，R5.3），理由"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "未填写理由，没有申报人被不予通过");
+        d.key(KeyCode::Char('x'))
+            .keys("签到表系伪造")
+            .key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已不予通过 1 人");
+        assert!(d.shows("不予通过：签到表系伪造"), "{}", d.screen());
+
+        // The short one: r returns it with the years and hours it lacks.
+        d.key(KeyCode::Char('j'));
+        assert!(d.shows("2013年学时不足：按 r 退回"), "{}", d.screen());
+        assert!(d.shows("不足：公需差20、合计差20"), "{}", d.screen());
+        d.key(KeyCode::Char('r'));
+        assert_eq!(d.app.message(), "已退回 1 人（附缺少的学时）");
+        assert!(
+            d.shows("已退回：2013年公需科目不足：10 < 30（R2.1），合计不足：70 < 90（R2.1）"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "已撤销上一次决定（退回）：恢复 1 人");
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "已撤销上一次决定（不予通过）：恢复 1 人");
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "没有可撤销的决定");
+
+        // Filter by state; an unknown word is named.
+        d.key(KeyCode::Char('f')).keys("退回").key(KeyCode::Enter);
+        assert!(d.shows("没有符合筛选的申报人"), "{}", d.screen());
+        d.key(KeyCode::Char('f')).key(KeyCode::Enter);
+        assert!(d.shows("筛选：全部 ·"), "{}", d.screen());
+        assert_eq!(d.screen().matches("待定     ").count(), 6, "{}", d.screen());
+        d.key(KeyCode::Char('f')).keys("很好").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "无法识别的筛选条件“很好”");
+
+        // n adds an applicant by ID number; a wrong one adds nobody.
+        d.key(KeyCode::Char('n'))
+            .keys("430102197505050011")
+            .key(KeyCode::Enter);
+        assert!(d.app.message().contains("校验"), "{}", d.app.message());
+    }
+
+    #[test]
+    fn a_new_batch_outside_the_window_asks_for_the_reason_it_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        batch_of_six(&mut store);
+        let mut d = Driver::new(store, Lang::Zh);
+        d.app.set_config(config(dir.path()));
+        d.key(KeyCode::Char('4')).key(KeyCode::Char('n'));
+        d.keys("长沙市卫生健康委员会").key(KeyCode::Enter);
+        // A city unit: several batches a year are fine (R6.3 binds competent departments).
+        assert!(d.shows("部门类型"), "{}", d.screen());
+        d.key(KeyCode::Enter);
+        assert!(
+            d.app.message().starts_with("已新建验证批次 #2"),
+            "{}",
+            d.app.message()
+        );
+        assert!(d.shows("本批还没有申报人"), "{}", d.screen());
+        d.key(KeyCode::Esc);
+        // A central unit's second batch needs a reason, which is recorded.
+        d.key(KeyCode::Char('n'))
+            .keys("中国铁建")
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Backspace).keys("4").key(KeyCode::Enter);
+        assert!(
+            d.app.message().starts_with("已新建验证批次 #3"),
+            "{}",
+            d.app.message()
+        );
+        d.key(KeyCode::Esc)
+            .key(KeyCode::Char('n'))
+            .keys("中国铁建")
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Backspace).keys("4").key(KeyCode::Enter);
+        assert!(d.shows("该部门本年已有批次（R6.3）"), "{}", d.screen());
+        d.key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "未填写理由，没有新建批次（R6.3）");
+        d.key(KeyCode::Char('n'))
+            .keys("中国铁建")
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Backspace).keys("4").key(KeyCode::Enter);
+        d.keys("首批漏报两人").key(KeyCode::Enter);
+        assert!(
+            d.app.message().starts_with("已新建验证批次 #4"),
+            "{}",
+            d.app.message()
+        );
+        d.key(KeyCode::Esc);
+        assert!(d.shows("再次报送理由：首批漏报两人"), "{}", d.screen());
+    }
+
+    #[test]
+    fn the_verification_screens_in_english() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::En, dir.path());
+        d.key(KeyCode::Enter)
+            .key(KeyCode::Char('c'))
+            .key(KeyCode::Esc);
+        insta::assert_snapshot!("batches_en", d.screen());
+        d.key(KeyCode::Enter);
+        d.key(KeyCode::Char('T')).keys("pass").key(KeyCode::Enter);
+        d.key(KeyCode::Char(';')).key(KeyCode::Char('a'));
+        assert_eq!(
+            d.app.message(),
+            "accepted 3, skipped 1: verified by 株洲 under R6.2: return it"
+        );
+        d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
+        assert!(
+            d.app
+                .message()
+                .starts_with("issued 3: 长沙—2017—0001 to 长沙—2017—0003"),
+            "{}",
+            d.app.message()
+        );
+        insta::assert_snapshot!("batch_en", d.screen());
+        d.key(KeyCode::Char('v'));
+        insta::assert_snapshot!("batch_preview_en", d.screen());
+    }
+
+    #[test]
+    fn form_feeds_show_as_a_line_in_the_preview() {
+        let lines = preview_lines("a\nb\n\u{c}c\n\u{c}");
+        assert_eq!(
+            lines,
+            vec![
+                "a",
+                "b",
+                "\u{240c} ─── 换页 form feed ───",
+                "c",
+                "\u{240c} ─── 换页 form feed ───"
+            ]
+        );
+    }
+}
