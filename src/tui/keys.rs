@@ -49,6 +49,7 @@ pub enum Action {
     PrevField,
     SameAsPrevious,
     History,
+    AddToBatch,
     /// R6 triage: accept a passing applicant, return a short one, issue, print, preview.
     Accept,
     Return,
@@ -273,9 +274,17 @@ pub const BINDINGS: &[Binding] = &[
         en: "received",
     },
     Binding {
+        action: Action::AddToBatch,
+        keys: &[k('b')],
+        scopes: &[People],
+        footer: true,
+        zh: "加入批次",
+        en: "to batch",
+    },
+    Binding {
         action: Action::Mark,
         keys: &[k('t')],
-        scopes: &[Review, Filings, Batch],
+        scopes: &[Review, Filings, Batch, People],
         footer: true,
         zh: "标记",
         en: "mark",

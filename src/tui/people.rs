@@ -28,6 +28,9 @@ pub struct PeopleScreen {
     this_year: i32,
     /// The filter as the clerk typed it, shown in the title.
     filter_label: String,
+    /// Marked people (database ids), kept across pages and searches, to add to a verification
+    /// batch together (R6.1).
+    marked: std::collections::BTreeSet<i64>,
 }
 
 impl PeopleScreen {
@@ -40,6 +43,47 @@ impl PeopleScreen {
             paged: Paged::default(),
             this_year: today.year(),
             filter_label: String::new(),
+            marked: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// The marked people, or the current one when none is marked.
+    fn targets(&self) -> Vec<i64> {
+        if self.marked.is_empty() {
+            self.selected().map(|p| vec![p.id]).unwrap_or_default()
+        } else {
+            self.marked.iter().copied().collect()
+        }
+    }
+
+    /// `b`: add the targets to batch `#ID` (the number screen 4 shows).
+    fn add_to_batch(&mut self, answer: &str, ctx: &mut Ctx<'_>) -> Flow {
+        let digits = answer.trim().trim_start_matches(['#', '＃']);
+        let Ok(batch_id) = digits.parse::<i64>() else {
+            return Flow::Say(match ctx.lang {
+                Lang::Zh => format!("“{}”不是批次编号，应如 #3（见验证页）", clean_line(answer)),
+                Lang::En => format!(
+                    "\"{}\" is not a batch number, expected e.g. #3 (see screen 4)",
+                    clean_line(answer)
+                ),
+            });
+        };
+        let targets = self.targets();
+        match crate::service::batches::add_people(ctx.store, ctx.actor, batch_id, &targets) {
+            Ok(added) => {
+                self.marked.clear();
+                Flow::Say(match ctx.lang {
+                    Lang::Zh => format!(
+                        "已加入批次 #{batch_id}：{} 人，已在批次中 {} 人。按 4 到验证页核验",
+                        added.added, added.already
+                    ),
+                    Lang::En => format!(
+                        "added to batch #{batch_id}: {}, already there: {}. Press 4 to verify",
+                        added.added, added.already
+                    ),
+                })
+            }
+            Err(e) => Flow::Say(crate::i18n::Describe::describe(&e, ctx.lang)),
         }
     }
 
@@ -170,6 +214,29 @@ impl Screen for PeopleScreen {
                 });
             }
             Action::New => return Flow::Push(Box::new(PersonForm::new(None))),
+            Action::Mark => {
+                if let Some(id) = self.selected().map(|p| p.id)
+                    && !self.marked.remove(&id)
+                {
+                    self.marked.insert(id);
+                }
+                self.paged.navigate(Action::Down);
+                self.load_page(ctx)
+            }
+            Action::AddToBatch => {
+                if self.targets().is_empty() {
+                    return Flow::Say(ctx.lang.pick("没有选中的人员", "no person selected").into());
+                }
+                let n = self.targets().len();
+                return Flow::Ask(Ask::Text {
+                    tag: "batch",
+                    prompt: match ctx.lang {
+                        Lang::Zh => format!(" {n} 人加入验证批次（批次编号，如 #3） "),
+                        Lang::En => format!(" add {n} to verification batch (number, e.g. #3) "),
+                    },
+                    initial: String::new(),
+                });
+            }
             _ => Ok(()),
         };
         match result {
@@ -201,6 +268,7 @@ impl Screen for PeopleScreen {
     fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
         match (tag, answer) {
             ("filter", Some(text)) => self.apply_filter(text, ctx),
+            ("batch", Some(text)) => self.add_to_batch(text, ctx),
             ("jump", Some(text)) => {
                 self.search.set(text);
                 if let Err(e) = self.set_search(text, ctx) {
@@ -219,9 +287,12 @@ impl Screen for PeopleScreen {
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
         let lang = view.lang;
         let t = &view.theme;
-        let title = match lang {
-            Lang::Zh => format!(" 人员 {} 人 ", self.paged.total),
-            Lang::En => format!(" People: {} ", self.paged.total),
+        let marks = self.marked.len();
+        let title = match (lang, marks) {
+            (Lang::Zh, 0) => format!(" 人员 {} 人 ", self.paged.total),
+            (Lang::Zh, m) => format!(" 人员 {} 人 · 已标记 {m} 人 ", self.paged.total),
+            (Lang::En, 0) => format!(" People: {} ", self.paged.total),
+            (Lang::En, m) => format!(" People: {} · marked {m} ", self.paged.total),
         };
         let block = Block::default().borders(Borders::ALL).title(title);
         let inner = block.inner(area);
@@ -267,10 +338,10 @@ impl Screen for PeopleScreen {
         );
 
         let w = inner.width as usize;
-        let unit_w = w.saturating_sub(8 + 1 + 18 + 1 + 6 + 1 + 12 + 1);
+        let unit_w = w.saturating_sub(2 + 8 + 1 + 18 + 1 + 6 + 1 + 12 + 1);
         let cols = |name: &str, id: &str, city: &str, unit: &str, title: &str| {
             format!(
-                "{} {} {} {} {}",
+                "  {} {} {} {} {}",
                 fit(name, 8),
                 fit(id, 18),
                 fit(city, 6),
@@ -308,10 +379,17 @@ impl Screen for PeopleScreen {
                     &clean_line(&p.unit),
                     &clean_line(&p.title),
                 );
-                let style = if i == self.paged.row() {
-                    t.selected
+                let marked = self.marked.contains(&p.id);
+                // The mark is a character, not only a colour, so NO_COLOR terminals show it.
+                let text = if marked {
+                    format!("*{}", &text[1..])
                 } else {
-                    ratatui::style::Style::default()
+                    text
+                };
+                let style = match (i == self.paged.row(), marked) {
+                    (true, _) => t.selected,
+                    (false, true) => t.marked,
+                    (false, false) => ratatui::style::Style::default(),
                 };
                 Line::from(Span::styled(text, style))
             })
@@ -346,6 +424,60 @@ mod tests {
         d.key(KeyCode::Char('/')).keys("1231002");
         assert!(d.shows("People: 1"), "{}", d.screen());
         insta::assert_snapshot!("people_en", d.screen());
+    }
+
+    #[test]
+    fn r6_1_marked_people_join_a_verification_batch() {
+        use crate::domain::batch::DepartmentKind;
+        use crate::service::batches::{Request, create};
+        use crate::service::fixtures::{actor, source, table};
+        let mut store = store_with(&[]);
+        crate::service::import::people(
+            &mut store,
+            &actor("clerk"),
+            &table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &["430102198001010011,李娜,长沙市第一医院,市州所属单位,长沙"],
+            ),
+            &source(),
+            false,
+        )
+        .unwrap();
+        let reference = crate::store::reference::Reference::load(&store).unwrap();
+        let office = reference.office("长沙").unwrap().clone();
+        let req = Request {
+            department: "长沙市卫生健康委员会".into(),
+            kind: DepartmentKind::City,
+            application_year: 2017,
+            office,
+            window_reason: String::new(),
+            batch_reason: String::new(),
+        };
+        let batch = create(&mut store, &actor("clerk"), &req).unwrap().unwrap();
+
+        let mut d = Driver::new(store, Lang::Zh);
+        d.key(KeyCode::Char('t')).key(KeyCode::Char('t'));
+        assert!(d.shows("已标记 2 人"), "{}", d.screen());
+        assert!(
+            d.shows("*"),
+            "the mark shows as a character:\n{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('b'));
+        d.keys(&format!("#{}", batch.id)).key(KeyCode::Enter);
+        assert!(d.shows("已加入批次"), "{}", d.screen());
+        let n: i64 = d
+            .app
+            .store()
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM batch_applicants WHERE batch_id = ?1",
+                [batch.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 2);
+        assert!(!d.shows("已标记"), "marks are cleared once used");
     }
 
     #[test]
