@@ -53,7 +53,54 @@ pub fn generate(store: &mut Store, actor: &Actor, people: u32, seed: u64) -> Res
     let restored = demo_bulk::restore_cache_size(store.conn(), cache);
     let summary = result?;
     restored?;
+    pending_batch(store, actor)?;
     Ok(summary)
+}
+
+/// The department whose verification batch the demo leaves pending on screen 4.
+const DEMO_DEPARTMENT: &str = "长沙市卫生健康委员会";
+/// How many applicants that batch holds.
+const DEMO_APPLICANTS: usize = 24;
+
+/// A pending verification batch (R6): a 长沙 city department's applicants for this year, not
+/// yet verified, so a newcomer has batch work to triage. Made once per year; a re-run finds it.
+fn pending_batch(store: &mut Store, actor: &Actor) -> Result<()> {
+    use chrono::Datelike;
+    let year = actor.today().year();
+    let reference = Reference::load(store)?;
+    let Some(office) = reference.office("长沙").cloned() else {
+        return Ok(());
+    };
+    if crate::store::batches::find(store.conn(), DEMO_DEPARTMENT, year, &office.code)?.is_some() {
+        return Ok(());
+    }
+    let people: Vec<i64> = store
+        .conn()
+        .prepare(
+            "SELECT id FROM people WHERE unit_kind = 'city' AND city_code = ?1
+             ORDER BY id_number LIMIT ?2",
+        )?
+        .query_map(
+            rusqlite::params![office.code, DEMO_APPLICANTS as i64],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    if people.is_empty() {
+        return Ok(());
+    }
+    let req = super::batches::Request {
+        department: DEMO_DEPARTMENT.into(),
+        kind: crate::domain::batch::DepartmentKind::City,
+        application_year: year,
+        office,
+        window_reason: String::new(),
+        batch_reason: String::new(),
+    };
+    // City units' batches are outside R6.3's window and one-batch rule, so this is not refused.
+    if let Ok(batch) = super::batches::create(store, actor, &req)? {
+        super::batches::add_people(store, actor, batch.id, &people)?;
+    }
+    Ok(())
 }
 
 /// The page cache of this connection while it writes the one large transaction: the indexes'
@@ -2519,6 +2566,26 @@ mod tests {
         assert_eq!(third.people, 300);
         assert!(third.entries >= first.entries);
         assert!(third.entries - first.entries < 20, "{first:?} {third:?}");
+    }
+
+    #[test]
+    fn r6_a_pending_verification_batch_is_left_for_screen_4_once() {
+        let mut store = Store::open_in_memory().unwrap();
+        generate(&mut store, &actor(), 300, 2017).unwrap();
+        generate(&mut store, &actor(), 300, 2017).unwrap();
+        let (batches, applicants, verified): (i64, i64, i64) = store
+            .conn()
+            .query_row(
+                "SELECT (SELECT count(*) FROM verification_batches),
+                        (SELECT count(*) FROM batch_applicants),
+                        (SELECT count(*) FROM batch_applicants WHERE verdict IS NOT NULL)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(batches, 1, "a re-run finds the batch instead of adding one");
+        assert!(applicants > 0 && applicants <= DEMO_APPLICANTS as i64);
+        assert_eq!(verified, 0, "pending: the clerk verifies it");
     }
 
     #[test]
