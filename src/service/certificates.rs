@@ -16,7 +16,7 @@ use crate::store::certificates::{self, Stored};
 use crate::store::reference::Reference;
 use crate::store::{Store, people};
 
-use super::check::{CheckResult, check, to_json};
+use super::check::{CheckResult, check, check_on, to_json};
 use super::{Actor, Result, ServiceError};
 
 /// Who signs and where to call, printed on the stub (R7.1).
@@ -198,8 +198,20 @@ fn issue_checked(
     }
     let now = actor.stamp();
     let today = actor.today();
-    let v = &result.verification;
     let tx = store.write()?;
+    // Verify again under the write lock: a finding or a refusal recorded by another clerk since
+    // the first check must not slip through (R5.3, R7.3).
+    let fresh = check_on(
+        &tx,
+        result.person.id_number.as_str(),
+        result.verification.from,
+        result.verification.to,
+    )?;
+    if !fresh.verification.pass() {
+        return Ok(Err(Refusal::NotPassing(fresh.verification)));
+    }
+    let result = &fresh;
+    let v = &result.verification;
     let (person_id, person) = people::find_by_id_number(&tx, result.person.id_number.as_str())?
         .ok_or_else(|| ServiceError::UnknownPerson(result.person.id_number.to_string()))?;
     // A reissue voids the old certificate unless a clerk already did, whose record stands.

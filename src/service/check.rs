@@ -16,15 +16,26 @@ pub struct CheckResult {
 /// Verify `id_number` for `from..=to`. Only registered entries with a passing result count, and
 /// public-subject hours only with a filing approved by the start date (R5.2, R4.3).
 pub fn check(store: &Store, id_number: &str, from: i32, to: i32) -> Result<CheckResult> {
+    check_on(store.conn(), id_number, from, to)
+}
+
+/// As [`check`], on a connection: inside a write transaction the result cannot change before
+/// the transaction acts on it (an issue after a falsification finding, for one).
+pub fn check_on(
+    conn: &rusqlite::Connection,
+    id_number: &str,
+    from: i32,
+    to: i32,
+) -> Result<CheckResult> {
     let id = IdNumber::parse(id_number).map_err(|error| ServiceError::IdNumber {
         value: id_number.to_string(),
         error,
     })?;
     check_period(from, to).map_err(ServiceError::Period)?;
-    let (person_id, person) = people::find_by_id_number(store.conn(), id.as_str())?
+    let (person_id, person) = people::find_by_id_number(conn, id.as_str())?
         .ok_or_else(|| ServiceError::UnknownPerson(id.to_string()))?;
-    let reference = Reference::load(store)?;
-    let hours: Vec<CountedHours> = entries::for_person(store.conn(), person_id, from, to)?
+    let reference = Reference::load_from(conn)?;
+    let hours: Vec<CountedHours> = entries::for_person(conn, person_id, from, to)?
         .into_iter()
         .filter(|(_, e, filing)| e.counts(filing.as_ref()))
         .map(|(_, e, _)| CountedHours {
@@ -33,7 +44,7 @@ pub fn check(store: &Store, id_number: &str, from: i32, to: i32) -> Result<Check
             hours: e.hours,
         })
         .collect();
-    let blocked = people::is_blocked(store.conn(), person_id)?;
+    let blocked = people::is_blocked(conn, person_id)?;
     let verification = verification::verify(from, to, |y| reference.policy(y), &hours, blocked);
     Ok(CheckResult {
         person,

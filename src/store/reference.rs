@@ -104,7 +104,11 @@ pub struct Reference {
 
 impl Reference {
     pub fn load(store: &Store) -> Result<Reference> {
-        let conn = store.conn();
+        Reference::load_from(store.conn())
+    }
+
+    /// As [`Reference::load`], inside a transaction or on any connection.
+    pub fn load_from(conn: &rusqlite::Connection) -> Result<Reference> {
         let mut stmt =
             conn.prepare("SELECT code, name, short, kind FROM offices ORDER BY kind DESC, code")?;
         let offices = stmt
