@@ -23,14 +23,36 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
     for c in text.chars() {
         let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
         if used + w > cols {
-            if NO_LINE_START.contains(c)
-                && let Some(last) = line.pop()
-            {
-                // Carry the last character down with the punctuation.
-                lines.push(std::mem::take(&mut line));
-                line.push(last);
-                used = width(&line);
+            // What moves down with `c`: a number or Latin word is not split, and closing
+            // punctuation never starts a line, so the end of the line comes along — unless it is
+            // the whole line.
+            let run = line
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_alphanumeric)
+                .count();
+            let carry = if (c.is_ascii_alphanumeric() || NO_LINE_START.contains(c)) && run > 0 {
+                run
+            } else if NO_LINE_START.contains(c) {
+                1
             } else {
+                0
+            };
+            let total = line.chars().count();
+            if carry > 0 && carry < total {
+                let at = line
+                    .char_indices()
+                    .nth(total - carry)
+                    .map_or(line.len(), |(i, _)| i);
+                let tail = line.split_off(at);
+                lines.push(std::mem::take(&mut line));
+                line = tail;
+            } else {
+                lines.push(std::mem::take(&mut line));
+            }
+            used = width(&line);
+            if used + w > cols {
+                // The carried part and `c` still do not fit: give up keeping them together.
                 lines.push(std::mem::take(&mut line));
                 used = 0;
             }
@@ -218,6 +240,46 @@ mod tests {
                 let first = l.chars().next().unwrap();
                 assert!(!NO_LINE_START.contains(first), "{cols}: {l}");
                 assert!(width(l) <= cols);
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_not_split_across_lines() {
+        for cols in 10..60 {
+            let lines = wrap(
+                "张伟同志自 2012 年至 2016 年参加继续教育，编号长沙—2017—0001。",
+                cols,
+            );
+            for pair in lines.windows(2) {
+                let end = pair[0].chars().last().unwrap();
+                let start = pair[1].chars().next().unwrap();
+                assert!(
+                    !(end.is_ascii_digit() && start.is_ascii_digit()),
+                    "{cols}: {:?} | {:?}",
+                    pair[0],
+                    pair[1]
+                );
+            }
+            assert!(lines.iter().all(|l| width(l) <= cols));
+            assert_eq!(
+                lines.concat(),
+                "张伟同志自 2012 年至 2016 年参加继续教育，编号长沙—2017—0001。"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        // Whatever the text, no line is wider than the page and nothing is lost or reordered.
+        #[test]
+        fn wrap_keeps_every_character_within_the_width(
+            text in "[张伟𠮷〇一二三abcXYZ0123456789 ，。、（）《》]{0,80}",
+            cols in 2usize..50,
+        ) {
+            let lines = wrap(&text, cols);
+            proptest::prop_assert_eq!(lines.concat(), text);
+            for l in &lines {
+                proptest::prop_assert!(width(l) <= cols, "{} > {}: {:?}", width(l), cols, l);
             }
         }
     }

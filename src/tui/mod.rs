@@ -73,7 +73,10 @@ pub fn run(mut app: App) -> io::Result<()> {
     let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     term.clear()?;
     let (_, rows) = terminal::size().unwrap_or((80, 24));
-    app.set_progress(progress_sink(app.lang(), rows));
+    // Set when the progress sink wrote past ratatui: the next frame must repaint everything,
+    // since ratatui's diff does not know about those cells.
+    let scribbled = std::rc::Rc::new(std::cell::Cell::new(false));
+    app.set_progress(progress_sink(app.lang(), rows, scribbled.clone()));
     draw(&mut term, &app)?;
     while !app.should_quit() {
         // Redraw on events only: an idle screen sends nothing down a slow link.
@@ -88,6 +91,9 @@ pub fn run(mut app: App) -> io::Result<()> {
             app.tick()
         };
         if changed && !app.should_quit() {
+            if scribbled.replace(false) {
+                term.clear()?;
+            }
             draw(&mut term, &app)?;
         }
     }
@@ -96,12 +102,17 @@ pub fn run(mut app: App) -> io::Result<()> {
 
 /// A decision on hundreds of entries runs inside one transaction, between two redraws: report its
 /// progress on the message row directly, a few dozen times at most, so a slow link is not flooded.
-fn progress_sink(lang: crate::i18n::Lang, rows: u16) -> Box<dyn FnMut(usize, usize)> {
+fn progress_sink(
+    lang: crate::i18n::Lang,
+    rows: u16,
+    scribbled: std::rc::Rc<std::cell::Cell<bool>>,
+) -> Box<dyn FnMut(usize, usize)> {
     let mut last_shown = usize::MAX;
     Box::new(move |done, total| {
         if total < 20 {
             return;
         }
+        scribbled.set(true);
         let step = (total / 25).max(1);
         if done != total && done / step == last_shown {
             return;
