@@ -22,6 +22,10 @@ pub enum Refusal {
         name: String,
     },
     NoSuchPerson(i64),
+    /// Another clerk saved this person after the form was opened: saving would lose their change.
+    ChangedMeanwhile {
+        user: String,
+    },
     /// R1.4 Not one of the offices of the reference data.
     UnknownCity(String),
     /// A required field is empty.
@@ -72,6 +76,12 @@ impl Describe for Refusal {
             ),
             (Refusal::NoSuchPerson(id), Lang::Zh) => format!("人员（编号{id}）不存在"),
             (Refusal::NoSuchPerson(id), Lang::En) => format!("no person with id {id}"),
+            (Refusal::ChangedMeanwhile { user }, Lang::Zh) => {
+                format!("未保存：{user} 在你打开表单后修改了此人员，请按 Esc 返回后重新打开再改")
+            }
+            (Refusal::ChangedMeanwhile { user }, Lang::En) => format!(
+                "not saved: {user} changed this person after you opened the form; Esc, reopen and edit again"
+            ),
             (Refusal::UnknownCity(c), Lang::Zh) => format!("没有代码为{}的市州", clean_line(c)),
             (Refusal::UnknownCity(c), Lang::En) => {
                 format!("no city or prefecture with code {}", clean_line(c))
@@ -172,13 +182,32 @@ pub fn create_person(store: &mut Store, actor: &Actor, person: &Person) -> Resul
 
 /// R1.2 Change a person's record. The ID number identifies the person and does not change.
 /// Returns whether anything changed (an unchanged save writes nothing).
-pub fn update_person(store: &mut Store, actor: &Actor, id: i64, person: &Person) -> Result<bool> {
+///
+/// `opened` is the person as the clerk's form showed it: when another clerk has saved a
+/// different version since, nothing is written, so no one's change is silently lost.
+pub fn update_person(
+    store: &mut Store,
+    actor: &Actor,
+    id: i64,
+    opened: &Person,
+    person: &Person,
+) -> Result<bool> {
     let p = checked(store, person)?;
     let now = actor.stamp();
     let tx = store.write()?;
     let Some(old) = people::get(&tx, id)? else {
         return refuse(Refusal::NoSuchPerson(id));
     };
+    if &old != opened {
+        let user: String = tx
+            .query_row(
+                "SELECT user FROM audit WHERE subject = ?1 ORDER BY id DESC LIMIT 1",
+                [format!("person:{}", old.id_number)],
+                |r| r.get(0),
+            )
+            .unwrap_or_default();
+        return refuse(Refusal::ChangedMeanwhile { user });
+    }
     let p = Person {
         id_number: old.id_number.clone(),
         ..p
@@ -357,9 +386,10 @@ mod tests {
 
         let mut changed = li_na();
         changed.title = "副主任医师".into();
-        assert!(update_person(&mut store, &a, id, &changed).unwrap());
+        assert!(update_person(&mut store, &a, id, &p, &changed).unwrap());
+        let stored = people::get(store.conn(), id).unwrap().unwrap();
         assert!(
-            !update_person(&mut store, &a, id, &changed).unwrap(),
+            !update_person(&mut store, &a, id, &stored, &changed).unwrap(),
             "no change, no write"
         );
         assert_eq!(audit_rows(&store, "person.update").len(), 1);
@@ -367,6 +397,36 @@ mod tests {
             people::get(store.conn(), id).unwrap().unwrap().title,
             "副主任医师"
         );
+    }
+
+    #[test]
+    fn two_clerks_editing_one_person_never_lose_a_change() {
+        let mut store = store_with(&[]);
+        let id = create_person(&mut store, &actor("wangfang"), &li_na()).unwrap();
+        // Both open the form on the same version.
+        let opened = people::get(store.conn(), id).unwrap().unwrap();
+        let mut by_lijun = opened.clone();
+        by_lijun.phone = "13800000000".into();
+        assert!(update_person(&mut store, &actor("lijun"), id, &opened, &by_lijun).unwrap());
+        let mut by_wangfang = opened.clone();
+        by_wangfang.title = "副主任医师".into();
+        let r = refusal(update_person(
+            &mut store,
+            &actor("wangfang"),
+            id,
+            &opened,
+            &by_wangfang,
+        ));
+        assert_eq!(
+            r,
+            Refusal::ChangedMeanwhile {
+                user: "lijun".into()
+            }
+        );
+        assert!(r.describe(Lang::Zh).contains("lijun"));
+        let now = people::get(store.conn(), id).unwrap().unwrap();
+        assert_eq!(now.phone, "13800000000", "lijun's change is kept");
+        assert_eq!(now.title, opened.title);
     }
 
     #[test]

@@ -36,6 +36,7 @@ impl FormScreen<PersonEditor> {
                 person_id,
                 name: String::new(),
                 existing: None,
+                opened: None,
             },
             vec![
                 id,
@@ -59,6 +60,8 @@ pub struct PersonEditor {
     name: String,
     /// The person whose ID number was typed, when registered already: (id, name).
     existing: Option<(i64, String)>,
+    /// The person as the form opened it, so a save can tell whether another clerk changed it.
+    opened: Option<crate::domain::Person>,
 }
 
 fn unit_kind(text: &str) -> Option<UnitKind> {
@@ -276,6 +279,7 @@ impl Editor for PersonEditor {
                 .ok_or_else(|| records::Refusal::NoSuchPerson(id).describe(lang))?;
             self.name = p.name.clone();
             self.show(fields, &p, ctx, false);
+            self.opened = Some(p);
         }
         Ok(())
     }
@@ -419,7 +423,13 @@ impl Editor for PersonEditor {
                 }
                 Err(e) => Err(e.describe(lang)),
             },
-            Some(id) => match records::update_person(ctx.store, ctx.actor, id, &p) {
+            Some(id) => match records::update_person(
+                ctx.store,
+                ctx.actor,
+                id,
+                self.opened.as_ref().unwrap_or(&p),
+                &p,
+            ) {
                 Ok(_) => Ok(Saved::Close),
                 Err(e) => Err(e.describe(lang)),
             },
