@@ -103,6 +103,8 @@ pub enum Problem {
     /// An approval dated after today: a decision cannot be recorded before it is made.
     FutureDate(NaiveDate),
     ReasonRequired,
+    /// Another clerk saved or decided this filing after the form was opened.
+    ChangedMeanwhile,
 }
 
 impl Describe for Problem {
@@ -136,6 +138,12 @@ impl Describe for Problem {
             (Problem::FutureDate(d), Lang::En) => format!("the approval date {d} is after today"),
             (Problem::ReasonRequired, Lang::Zh) => "不予备案须填写理由".into(),
             (Problem::ReasonRequired, Lang::En) => "a rejection needs a reason".into(),
+            (Problem::ChangedMeanwhile, Lang::Zh) => {
+                "未保存：打开表单后另一位经办人修改或决定了这条备案，请按 Esc 返回后重新打开再改".into()
+            }
+            (Problem::ChangedMeanwhile, Lang::En) => {
+                "not saved: another clerk changed or decided this filing after you opened it; Esc, reopen and edit again".into()
+            }
         }
     }
 }
@@ -236,17 +244,34 @@ fn log(
 /// it. Saving never changes the decision (status, approval date): only `approve`, `reject` and
 /// undo do, so every decision is recorded as one. Returns the filing's id.
 pub fn save_filing(store: &mut Store, actor: &Actor, filing: &Filing) -> Result<i64> {
-    save(store, actor, filing, false)
+    save(store, actor, filing, false, None)
+}
+
+/// Save an edit of a filing as the clerk's form `opened` it: when another clerk has saved or
+/// decided it since, nothing is written ([`Problem::ChangedMeanwhile`]), so no change is lost.
+pub fn update_filing(
+    store: &mut Store,
+    actor: &Actor,
+    opened: &Filing,
+    filing: &Filing,
+) -> Result<i64> {
+    save(store, actor, filing, false, Some(opened))
 }
 
 /// Save a filing the clerk means to be new: refused with [`Problem::NumberTaken`] when another
 /// clerk saved that number meanwhile, checked inside the write, so nobody's filing is
 /// overwritten by a form that was opened as new.
 pub fn create_filing(store: &mut Store, actor: &Actor, filing: &Filing) -> Result<i64> {
-    save(store, actor, filing, true)
+    save(store, actor, filing, true, None)
 }
 
-fn save(store: &mut Store, actor: &Actor, filing: &Filing, only_new: bool) -> Result<i64> {
+fn save(
+    store: &mut Store,
+    actor: &Actor,
+    filing: &Filing,
+    only_new: bool,
+    opened: Option<&Filing>,
+) -> Result<i64> {
     let f = normalised(filing);
     if let Some(p) = validate(&f).into_iter().next() {
         return Err(ServiceError::Filing(p));
@@ -275,6 +300,9 @@ fn save(store: &mut Store, actor: &Actor, filing: &Filing, only_new: bool) -> Re
         }
         Some(_) if only_new => {
             return Err(ServiceError::Filing(Problem::NumberTaken(f.filing_no)));
+        }
+        Some((_, old)) if opened.is_some_and(|o| *o != old) => {
+            return Err(ServiceError::Filing(Problem::ChangedMeanwhile));
         }
         Some((id, old)) => {
             let new = Filing {

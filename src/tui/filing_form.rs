@@ -27,7 +27,9 @@ use crate::domain::text::{clean_line, clean_multiline, fit, width};
 use crate::domain::{Category, Filing, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::service::ServiceError;
-use crate::service::filings::{FilingField, Problem, check_text, create_filing, save_filing};
+use crate::service::filings::{
+    FilingField, Problem, check_text, create_filing, save_filing, update_filing,
+};
 use crate::store::{filing_list, filings};
 
 use FilingField as F;
@@ -215,6 +217,8 @@ pub struct FilingForm {
     /// Where to tell the list which filing was saved.
     saved: Option<Rc<Cell<Option<i64>>>>,
     loaded: bool,
+    /// The filing as the form opened it, so a save can tell whether another clerk changed it.
+    opened: Option<Filing>,
 }
 
 fn textarea(text: &str) -> TextArea<'static> {
@@ -255,6 +259,7 @@ impl FilingForm {
             previous: None,
             saved: None,
             loaded: false,
+            opened: None,
         };
         if id.is_some() {
             // The number is the filing's key: it is shown, not edited.
@@ -479,9 +484,10 @@ impl FilingForm {
                 None => Flow::Stay,
             };
         };
-        let saved = match self.id {
-            Some(_) => save_filing(ctx.store, ctx.actor, &filing),
-            None => create_filing(ctx.store, ctx.actor, &filing),
+        let saved = match (self.id, &self.opened) {
+            (Some(_), Some(opened)) => update_filing(ctx.store, ctx.actor, opened, &filing),
+            (Some(_), None) => save_filing(ctx.store, ctx.actor, &filing),
+            (None, _) => create_filing(ctx.store, ctx.actor, &filing),
         };
         match saved {
             Ok(id) => {
@@ -579,6 +585,7 @@ impl Screen for FilingForm {
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let conn = ctx.store.conn();
         let previous = filing_list::last_saved(conn).map_err(|e| e.describe(ctx.lang))?;
+        let mut fetched = None;
         let values = match self.id {
             Some(id) => {
                 let Some(f) = filing_list::get(conn, id).map_err(|e| e.describe(ctx.lang))? else {
@@ -588,7 +595,9 @@ impl Screen for FilingForm {
                         .into());
                 };
                 self.decision = Some((f.status, f.approved_on));
-                Self::values_of(&f)
+                let values = Self::values_of(&f);
+                fetched = Some(f);
+                values
             }
             None => {
                 let mut v = self.initial.clone();
@@ -601,10 +610,14 @@ impl Screen for FilingForm {
             self.id.is_none() || p.filing_no != values.lines[0] // not the filing itself
         });
         // Another clerk's change shows, unless the clerk here has typed something.
-        if !self.loaded || (!self.dirty() && values != self.initial) {
-            self.set_values(&values);
-            self.initial = values;
-            self.loaded = true;
+        if !self.loaded || !self.dirty() {
+            if !self.loaded || values != self.initial {
+                self.set_values(&values);
+                self.initial = values;
+                self.loaded = true;
+            }
+            // What the clerk now sees: a save is checked against it.
+            self.opened = fetched;
         }
         Ok(())
     }
@@ -1115,6 +1128,31 @@ pub(crate) mod tests {
             "{}",
             screen(&mut d)
         );
+    }
+
+    #[test]
+    fn an_edit_saved_after_another_clerks_change_is_refused_not_lost() {
+        use crate::service::ServiceError;
+        use crate::service::filings::{Problem, update_filing};
+        let mut store = Store::open_in_memory().unwrap();
+        let id = save_filing(&mut store, &actor("lisi"), &sample_filing("2017-001")).unwrap();
+        let opened = filing_list::get(store.conn(), id).unwrap().unwrap();
+        let mut theirs = opened.clone();
+        theirs.place = "长沙市岳麓区".into();
+        update_filing(&mut store, &actor("lisi"), &opened, &theirs).unwrap();
+        let mut mine = opened.clone();
+        mine.trainees = "全省卫生系统专业技术人员".into();
+        let r = update_filing(&mut store, &actor("wangfang"), &opened, &mine);
+        assert!(matches!(
+            r,
+            Err(ServiceError::Filing(Problem::ChangedMeanwhile))
+        ));
+        let now = filing_list::get(store.conn(), id).unwrap().unwrap();
+        assert_eq!(
+            now.place, "长沙市岳麓区",
+            "the other clerk's change is kept"
+        );
+        assert_ne!(now.trainees, mine.trainees);
     }
 
     #[test]
