@@ -9,7 +9,7 @@
 //! check one, what to say about it, and what saving does.
 
 use ratatui::Frame;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -433,6 +433,10 @@ impl<E: Editor> Screen for FormScreen<E> {
             Action::NextField => self.go(true, ctx),
             Action::PrevField => self.go(false, ctx),
             Action::Save => self.save(ctx),
+            Action::PickNext | Action::PickPrev => {
+                self.pick(action == Action::PickNext);
+                Flow::Stay
+            }
             Action::SameAsPrevious => {
                 self.fields.close_suggestions();
                 Flow::Say(self.editor.same_as_previous(&mut self.fields, ctx))
@@ -443,7 +447,6 @@ impl<E: Editor> Screen for FormScreen<E> {
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let choice = self.fields.focused().is_some_and(|f| !f.choices.is_empty());
         match key.code {
             KeyCode::Enter => {
@@ -458,18 +461,6 @@ impl<E: Editor> Screen for FormScreen<E> {
                 } else {
                     self.go(true, ctx)
                 }
-            }
-            KeyCode::PageDown => {
-                self.pick(true);
-                Flow::Stay
-            }
-            KeyCode::Char('n') if ctrl => {
-                self.pick(true);
-                Flow::Stay
-            }
-            KeyCode::PageUp => {
-                self.pick(false);
-                Flow::Stay
             }
             KeyCode::Left | KeyCode::Right if choice => {
                 self.cycle(key.code == KeyCode::Right, ctx);

@@ -49,6 +49,9 @@ pub enum Action {
     PrevField,
     SameAsPrevious,
     History,
+    /// A completion list: the next / previous suggestion.
+    PickNext,
+    PickPrev,
     AddToBatch,
     /// R6 triage: accept a passing applicant, return a short one, issue, print, preview.
     Accept,
@@ -456,6 +459,22 @@ pub const BINDINGS: &[Binding] = &[
         footer: false,
         zh: "上一项",
         en: "previous field",
+    },
+    Binding {
+        action: Action::PickNext,
+        keys: &[code(KeyCode::PageDown), ctrl('n')],
+        scopes: &[Form],
+        footer: false,
+        zh: "下一个候选",
+        en: "next suggestion",
+    },
+    Binding {
+        action: Action::PickPrev,
+        keys: &[code(KeyCode::PageUp)],
+        scopes: &[Form],
+        footer: false,
+        zh: "上一个候选",
+        en: "previous suggestion",
     },
     Binding {
         action: Action::SameAsPrevious,
