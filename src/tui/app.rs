@@ -675,6 +675,97 @@ mod tests {
         insta::assert_snapshot!("help_en", d.screen());
     }
 
+    /// Every screen, at sizes from tiny to wide, through the keys a clerk might press: the
+    /// interface must never panic, whatever the terminal.
+    #[test]
+    fn no_screen_panics_at_any_terminal_size() {
+        let keys: Vec<KeyCode> = "jjkGgtT\nn?x\u{1b}/zw\u{1b}fhmev"
+            .chars()
+            .map(|c| {
+                if c == '\u{1b}' {
+                    KeyCode::Esc
+                } else {
+                    KeyCode::Char(c)
+                }
+            })
+            .chain([
+                KeyCode::Enter,
+                KeyCode::Tab,
+                KeyCode::PageDown,
+                KeyCode::Esc,
+                KeyCode::Esc,
+            ])
+            .collect();
+        for (w, h) in [(80, 24), (40, 12), (20, 6), (12, 4), (132, 43)] {
+            for screen in ['1', '2', '3', '4'] {
+                let mut d = Driver::sized(
+                    store_with(&[
+                        "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+                    ]),
+                    Lang::Zh,
+                    w,
+                    h,
+                );
+                d.key(KeyCode::Char(screen));
+                for k in &keys {
+                    d.key(*k);
+                    if d.app.should_quit() {
+                        break;
+                    }
+                }
+                d.key(KeyCode::Enter)
+                    .key(KeyCode::Char('a'))
+                    .keys("专业")
+                    .key(KeyCode::Tab);
+            }
+        }
+    }
+
+    /// A long deterministic random walk over the keys (but `q` and Ctrl-C), at 80×24 and at a
+    /// cramped size: whatever order a clerk presses them in, nothing panics.
+    #[test]
+    fn a_random_walk_over_the_keys_never_panics() {
+        let pool: Vec<KeyCode> = "jkgGtT;srxuamhenfb/123 4yc!vip"
+            .chars()
+            .map(KeyCode::Char)
+            .chain([
+                KeyCode::Enter,
+                KeyCode::Esc,
+                KeyCode::Tab,
+                KeyCode::BackTab,
+                KeyCode::Up,
+                KeyCode::Down,
+                KeyCode::Left,
+                KeyCode::Right,
+                KeyCode::PageUp,
+                KeyCode::PageDown,
+                KeyCode::Backspace,
+                KeyCode::Home,
+                KeyCode::End,
+            ])
+            .collect();
+        for (w, h, seed) in [(80u16, 24u16, 7u64), (30, 8, 11)] {
+            let mut d = Driver::sized(
+                store_with(&[
+                    "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+                    "公需,培训班,保密教育,湖南师范大学,2016-05-10,2016-05-12,30,合格,培训通知",
+                ]),
+                Lang::En,
+                w,
+                h,
+            );
+            let mut x = seed;
+            for _ in 0..1500 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let k = pool[(x >> 33) as usize % pool.len()];
+                d.key(k);
+                assert!(!d.app.should_quit(), "only q and Ctrl-C quit");
+            }
+        }
+    }
+
     #[test]
     fn other_clerks_changes_appear_without_restarting() {
         let dir = tempfile::tempdir().unwrap();

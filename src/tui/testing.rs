@@ -16,18 +16,23 @@ pub struct Driver {
 
 impl Driver {
     pub fn new(store: Store, lang: Lang) -> Driver {
+        Driver::sized(store, lang, 80, 24)
+    }
+
+    /// A terminal of another size (robustness tests; the screens are designed for 80×24).
+    pub fn sized(store: Store, lang: Lang, width: u16, height: u16) -> Driver {
         let mut app = App::new(
             store,
             actor("wangfang"),
             lang,
             "/srv/jijiao/jijiao.sqlite".into(),
             "长沙".into(),
-            (80, 24),
+            (width, height),
         )
         .expect("app");
         // Snapshots must not depend on the terminal the tests run in.
         app.theme = super::theme::Theme::plain();
-        let term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+        let term = Terminal::new(TestBackend::new(width, height)).expect("terminal");
         let mut d = Driver { app, term };
         d.draw();
         d
