@@ -158,6 +158,27 @@ pub fn fit(s: &str, cols: usize) -> String {
     out
 }
 
+/// Like [`fit`], but keeps the end of `s`: numbers such as 湘人社专技备〔2026〕018号 differ at
+/// the end, so that is the part worth showing in a narrow column.
+pub fn fit_tail(s: &str, cols: usize) -> String {
+    if width(s) <= cols {
+        return pad(s, cols);
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 1; // the leading …
+    for c in s.chars().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > cols {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    let mut out = String::from("…");
+    out.extend(tail.into_iter().rev());
+    pad(&out, cols)
+}
+
 #[cfg(test)]
 mod width_tests {
     use super::*;
@@ -172,5 +193,8 @@ mod width_tests {
         assert_eq!(fit("湖南师范大学", 8), "湖南师… ");
         assert_eq!(width(&fit("湖南师范大学", 7)), 7);
         assert_eq!(fit("ab", 4), "ab  ");
+        assert_eq!(fit_tail("湘人社专技备〔2026〕018号", 9), "…6〕018号");
+        assert_eq!(width(&fit_tail("湘人社专技备〔2026〕018号", 9)), 9);
+        assert_eq!(fit_tail("2017-001", 9), "2017-001 ");
     }
 }

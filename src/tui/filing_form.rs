@@ -87,7 +87,7 @@ fn dates_label(lang: Lang) -> &'static str {
 
 const ROWS: &[RowSpec] = &[
     RowSpec {
-        fields: &[(F::FilingNo, Width::Fixed(16))],
+        fields: &[(F::FilingNo, Width::Fixed(28))],
         label: None,
     },
     RowSpec {

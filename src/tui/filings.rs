@@ -23,7 +23,7 @@ use super::keys::{Action, Scope};
 use super::list::Paged;
 use super::screen::{Ask, Ctx, Flow, Screen, View};
 use crate::domain::dates::parse_date;
-use crate::domain::text::{clean_line, fit, width};
+use crate::domain::text::{clean_line, fit, fit_tail, width};
 use crate::domain::{Category, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::service::filings::{self as service, Outcome, Problem};
@@ -539,7 +539,8 @@ impl Screen for FilingsScreen {
             |mark: &str, no: &str, name: &str, cat: &str, inst: &str, dates: &str, status: &str| {
                 format!(
                     "{mark} {} {} {} {} {} {}",
-                    fit(no, 9),
+                    // Filing numbers share their beginning and differ at the end.
+                    fit_tail(no, 9),
                     fit(name, name_w),
                     fit(cat, 4),
                     fit(inst, 12),
