@@ -146,6 +146,7 @@ pub fn filings(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Filing
         let by_name: Vec<FilingHit> = conn
             .prepare_cached(&format!(
                 "{FILING_HIT} WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\'
+                    OR filing_no LIKE '%' || ?1 || '%' ESCAPE '\\'
                  ORDER BY start_date DESC, filing_no LIMIT ?2"
             ))?
             .query_map(params![like_escape(text), limit as i64], filing_hit)?
@@ -304,6 +305,28 @@ mod tests {
         assert_eq!(providers(c, "大学", 1).unwrap().len(), 1);
         // Wildcards are literal.
         assert!(providers(c, "%", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn filings_by_any_part_of_the_number() {
+        let mut store = store_with(&[]);
+        import::filings(
+            &mut store,
+            &actor("clerk"),
+            &table(
+                "备案编号,培训名称,科目类别,申报单位,培训机构,开始日期,结束日期,状态,备案日期",
+                &["湘人社专技备〔2017〕017号,保密意识培训班,公需,长沙市委党校,长沙市委党校,2017-05-10,2017-05-12,已备案,2017-05-01"],
+            ),
+            &source(),
+            false,
+        )
+        .unwrap();
+        let hits = filings(store.conn(), "2017〕017", 10).unwrap();
+        assert_eq!(
+            hits.len(),
+            1,
+            "the distinctive end of a long number finds it"
+        );
     }
 
     #[test]
