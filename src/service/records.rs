@@ -2,11 +2,15 @@
 //! (R1.2, R5.1). Each write is one transaction with its audit row (R5.5); what a roster import
 //! refuses, these refuse too, in the clerk's words rather than as an SQL error.
 
+use std::collections::BTreeSet;
+
+use crate::domain::entry::state_after_evidence;
 use crate::domain::text::clean_line;
 use crate::domain::{Entry, EntryState, Person};
 use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, Record};
 use crate::store::entries::NewEntry;
+use crate::store::reference::Reference;
 use crate::store::{Store, entries, lookup, people};
 use chrono::{Datelike, NaiveDate};
 
@@ -51,6 +55,12 @@ pub enum Refusal {
         state: EntryState,
     },
     NoSuchFiling(i64),
+    NoSuchEntry(i64),
+    /// R5.1 Sealed, registered or refused: a decision stands, no form changes the entry.
+    AlreadyDecided {
+        entry_id: i64,
+        state: EntryState,
+    },
 }
 
 impl Describe for Refusal {
@@ -77,10 +87,10 @@ impl Describe for Refusal {
             (Refusal::NoSuchPerson(id), Lang::Zh) => format!("人员（编号{id}）不存在"),
             (Refusal::NoSuchPerson(id), Lang::En) => format!("no person with id {id}"),
             (Refusal::ChangedMeanwhile { user }, Lang::Zh) => {
-                format!("未保存：{user} 在你打开表单后修改了此人员，请按 Esc 返回后重新打开再改")
+                format!("未保存：{user} 在你打开表单后修改了此记录，请按 Esc 返回后重新打开再改")
             }
             (Refusal::ChangedMeanwhile { user }, Lang::En) => format!(
-                "not saved: {user} changed this person after you opened the form; Esc, reopen and edit again"
+                "not saved: {user} changed this record after you opened the form; Esc, reopen and edit again"
             ),
             (Refusal::UnknownCity(c), Lang::Zh) => format!("没有代码为{}的市州", clean_line(c)),
             (Refusal::UnknownCity(c), Lang::En) => {
@@ -112,6 +122,16 @@ impl Describe for Refusal {
             ),
             (Refusal::NoSuchFiling(id), Lang::Zh) => format!("备案（编号{id}）不存在"),
             (Refusal::NoSuchFiling(id), Lang::En) => format!("no filing with id {id}"),
+            (Refusal::NoSuchEntry(id), Lang::Zh) => format!("培训记录（第{id}条）不存在"),
+            (Refusal::NoSuchEntry(id), Lang::En) => format!("no entry {id}"),
+            (Refusal::AlreadyDecided { entry_id, state }, Lang::Zh) => format!(
+                "第{entry_id}条培训记录{}，不能更正：已初审、已登记或不予登记的记录不能再修改",
+                state.zh()
+            ),
+            (Refusal::AlreadyDecided { entry_id, state }, Lang::En) => format!(
+                "entry {entry_id} is {}: a sealed, registered or refused entry cannot be changed",
+                state.code()
+            ),
         }
     }
 }
@@ -199,14 +219,9 @@ pub fn update_person(
         return refuse(Refusal::NoSuchPerson(id));
     };
     if &old != opened {
-        let user: String = tx
-            .query_row(
-                "SELECT user FROM audit WHERE subject = ?1 ORDER BY id DESC LIMIT 1",
-                [format!("person:{}", old.id_number)],
-                |r| r.get(0),
-            )
-            .unwrap_or_default();
-        return refuse(Refusal::ChangedMeanwhile { user });
+        return refuse(Refusal::ChangedMeanwhile {
+            user: last_writer(&tx, &format!("person:{}", old.id_number)),
+        });
     }
     let p = Person {
         id_number: old.id_number.clone(),
@@ -231,20 +246,12 @@ pub fn update_person(
     Ok(true)
 }
 
-/// R5.1 Record a training entry for a person, as the training institution reported it: it starts
-/// as recorded, with no evidence yet. The same training twice is refused.
-pub fn add_entry(
-    store: &mut Store,
-    actor: &Actor,
-    person_id: i64,
-    entry: Entry,
-    filing_id: Option<i64>,
-) -> Result<i64> {
+/// An entry as stored: content and provider on one clean line and required, dates in order, the
+/// year one of its dates' years, hours more than zero. What `add_entry` and `update_entry` check.
+fn checked_entry(entry: Entry) -> Result<Entry> {
     let entry = Entry {
         content: clean_line(&entry.content),
         provider: clean_line(&entry.provider),
-        state: EntryState::Recorded,
-        migrated: false,
         ..entry
     };
     if entry.content.is_empty() {
@@ -273,16 +280,48 @@ pub fn add_entry(
     if entry.hours.tenths() <= 0 {
         return refuse(Refusal::NoHours);
     }
+    Ok(entry)
+}
+
+fn check_filing(tx: &rusqlite::Connection, filing_id: Option<i64>) -> Result<()> {
+    if let Some(f) = filing_id
+        && lookup::filing_by_id(tx, f)?.is_none()
+    {
+        return refuse(Refusal::NoSuchFiling(f));
+    }
+    Ok(())
+}
+
+/// The clerk who last wrote to `subject`, for "changed meanwhile".
+fn last_writer(tx: &rusqlite::Connection, subject: &str) -> String {
+    tx.query_row(
+        "SELECT user FROM audit WHERE subject = ?1 ORDER BY id DESC LIMIT 1",
+        [subject],
+        |r| r.get(0),
+    )
+    .unwrap_or_default()
+}
+
+/// R5.1 Record a training entry for a person, as the training institution reported it: it starts
+/// as recorded, with no evidence yet. The same training twice is refused.
+pub fn add_entry(
+    store: &mut Store,
+    actor: &Actor,
+    person_id: i64,
+    entry: Entry,
+    filing_id: Option<i64>,
+) -> Result<i64> {
+    let entry = checked_entry(Entry {
+        state: EntryState::Recorded,
+        migrated: false,
+        ..entry
+    })?;
     let now = actor.stamp();
     let tx = store.write()?;
     if people::get(&tx, person_id)?.is_none() {
         return refuse(Refusal::NoSuchPerson(person_id));
     }
-    if let Some(f) = filing_id
-        && lookup::filing_by_id(&tx, f)?.is_none()
-    {
-        return refuse(Refusal::NoSuchFiling(f));
-    }
+    check_filing(&tx, filing_id)?;
     let new = NewEntry {
         person_id,
         entry,
@@ -309,6 +348,154 @@ pub fn add_entry(
     )?;
     tx.commit()?;
     Ok(id)
+}
+
+/// R5.1 Whether a form may still change an entry in this state: only before any decision.
+pub fn correctable(state: EntryState) -> bool {
+    matches!(state, EntryState::Recorded | EntryState::EvidenceComplete)
+}
+
+/// What a correction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrected {
+    /// Nothing differed from what is stored: nothing was written.
+    pub unchanged: bool,
+    /// The entry's state now: a new form's checklist may leave its evidence incomplete.
+    pub state: EntryState,
+    /// R3 Evidence codes removed because the new form's checklist does not have them.
+    pub dropped: BTreeSet<String>,
+}
+
+/// An entry in the audit trail: the facts `entry.create` records, and the evidence received.
+fn entry_json(
+    person_id: i64,
+    entry: &Entry,
+    filing_id: Option<i64>,
+    evidence: &BTreeSet<String>,
+) -> String {
+    let facts = entries::to_json(&NewEntry {
+        person_id,
+        entry: entry.clone(),
+        filing_id,
+        batch_id: None,
+    });
+    let mut v: serde_json::Value = serde_json::from_str(&facts).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("batch_id");
+        o.insert("evidence".into(), serde_json::json!(evidence));
+    }
+    v.to_string()
+}
+
+/// The facts a clerk's form shows and edits: everything but the state (evidence moves it) and
+/// the paper-history flag.
+fn same_facts(a: &Entry, b: &Entry) -> bool {
+    Entry {
+        state: b.state,
+        migrated: b.migrated,
+        ..a.clone()
+    } == *b
+}
+
+/// R5.1 Correct an entry nobody has decided on yet (recorded or evidence complete), in one
+/// transaction with its audit row. Refused, with nothing written, when the entry was sealed,
+/// registered or refused; when another clerk changed it after the form was opened (`opened`,
+/// `opened_filing`: what the form showed); when it would become the same training as another
+/// entry of the person; and by the rules `add_entry` applies.
+///
+/// R3 A new form brings its own checklist: evidence not on it is removed, and the state follows
+/// what remains (back to recorded when the new checklist is not complete).
+pub fn update_entry(
+    store: &mut Store,
+    actor: &Actor,
+    entry_id: i64,
+    opened: &Entry,
+    opened_filing: Option<i64>,
+    new: Entry,
+    filing_id: Option<i64>,
+) -> Result<Corrected> {
+    let new = checked_entry(new)?;
+    let reference = Reference::load(store)?;
+    let now = actor.stamp();
+    let tx = store.write()?;
+    let Some(old) = entries::get(&tx, entry_id)? else {
+        return refuse(Refusal::NoSuchEntry(entry_id));
+    };
+    let state = old.entry.state;
+    if !correctable(state) {
+        return refuse(Refusal::AlreadyDecided { entry_id, state });
+    }
+    let subject = format!("entry:{entry_id}");
+    // Evidence ticked meanwhile moves the state only; the facts the form shows are what count.
+    if !same_facts(&old.entry, opened) || old.filing_id != opened_filing {
+        return refuse(Refusal::ChangedMeanwhile {
+            user: last_writer(&tx, &subject),
+        });
+    }
+    let mut new = Entry {
+        state,
+        migrated: old.entry.migrated,
+        ..new
+    };
+    if new == old.entry && filing_id == old.filing_id {
+        return Ok(Corrected {
+            unchanged: true,
+            state,
+            dropped: BTreeSet::new(),
+        });
+    }
+    check_filing(&tx, filing_id)?;
+    let same = NewEntry {
+        person_id: old.person_id,
+        entry: new.clone(),
+        filing_id,
+        batch_id: None,
+    };
+    if let Some(ex) = entries::find_same(&tx, &same)?
+        && ex.id != entry_id
+    {
+        return refuse(Refusal::DuplicateEntry {
+            entry_id: ex.id,
+            state: ex.state,
+        });
+    }
+    let before = entries::evidence(&tx, entry_id)?;
+    let checklist = reference.checklist(new.form);
+    let on_list = checklist.map(|l| l.all_codes()).unwrap_or_default();
+    let dropped: BTreeSet<String> = if new.form == old.entry.form {
+        BTreeSet::new()
+    } else {
+        before.difference(&on_list).cloned().collect()
+    };
+    for code in &dropped {
+        entries::remove_evidence(&tx, entry_id, code)?;
+    }
+    let have: BTreeSet<String> = before.difference(&dropped).cloned().collect();
+    let complete = checklist.is_some_and(|l| l.is_complete(&have));
+    new.state = state_after_evidence(state, complete);
+    entries::update_fields(&tx, entry_id, &new, filing_id, &now)?;
+    audit::append(
+        &tx,
+        &Record {
+            at: &now,
+            user: &actor.user,
+            action: "entry.update",
+            subject: &subject,
+            before: Some(&entry_json(
+                old.person_id,
+                &old.entry,
+                old.filing_id,
+                &before,
+            )),
+            after: Some(&entry_json(old.person_id, &new, filing_id, &have)),
+        },
+    )?;
+    tx.commit()?;
+    Ok(Corrected {
+        unchanged: false,
+        state: new.state,
+        dropped,
+    })
 }
 
 #[cfg(test)]
@@ -521,5 +708,310 @@ mod tests {
             Refusal::NoSuchPerson(9999)
         );
         assert_eq!(entries::count(store.conn()).unwrap(), 0);
+    }
+
+    /// A conference with both items of its checklist received: evidence complete (R3.4).
+    const CONFERENCE: &str = "专业,学术会议,学术年会,湖南省医学会,2016-05-01,2016-05-02,12,合格,学术会议邀请函、参会回执";
+    /// A distance course with nothing received yet.
+    const COURSE: &str =
+        "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,90,合格,";
+
+    fn entry_ids(store: &Store) -> Vec<i64> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT id FROM entries ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    fn stored(store: &Store, id: i64) -> entries::EntryRecord {
+        entries::get(store.conn(), id).unwrap().unwrap()
+    }
+
+    fn audit_json(store: &Store, action: &str) -> (serde_json::Value, serde_json::Value) {
+        let (before, after): (String, String) = store
+            .conn()
+            .query_row(
+                "SELECT before, after FROM audit WHERE action = ?1 ORDER BY id DESC LIMIT 1",
+                [action],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        (
+            serde_json::from_str(&before).unwrap(),
+            serde_json::from_str(&after).unwrap(),
+        )
+    }
+
+    #[test]
+    fn r5_1_correct_an_undecided_entry_with_audit() {
+        let mut store = store_with(&[CONFERENCE]);
+        let id = entry_ids(&store)[0];
+        let opened = stored(&store, id);
+        assert_eq!(opened.entry.state, EntryState::EvidenceComplete);
+        let new = Entry {
+            hours: Hours::whole(16),
+            content: " 学术年会\u{1b}[31m ".into(),
+            ..opened.entry.clone()
+        };
+        let c = update_entry(
+            &mut store,
+            &actor("wangfang"),
+            id,
+            &opened.entry,
+            opened.filing_id,
+            new,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            Corrected {
+                unchanged: false,
+                state: EntryState::EvidenceComplete,
+                dropped: BTreeSet::new(),
+            },
+            "the same form keeps its evidence and its state"
+        );
+        let now = stored(&store, id);
+        assert_eq!(now.entry.hours, Hours::whole(16));
+        assert_eq!(now.entry.content, "学术年会", "cleaned as add_entry cleans");
+        assert_eq!(
+            audit_rows(&store, "entry.update"),
+            vec![("wangfang".to_string(), format!("entry:{id}"))]
+        );
+        let (before, after) = audit_json(&store, "entry.update");
+        assert_eq!(before["hours"], "12");
+        assert_eq!(after["hours"], "16");
+        assert_eq!(after["state"], "evidence_complete");
+        assert_eq!(
+            after["evidence"],
+            serde_json::json!(["attendance_receipt", "conference_invitation"])
+        );
+
+        // Saving what is stored writes nothing.
+        let again = update_entry(
+            &mut store,
+            &actor("wangfang"),
+            id,
+            &now.entry,
+            now.filing_id,
+            now.entry.clone(),
+            None,
+        )
+        .unwrap();
+        assert!(again.unchanged);
+        assert_eq!(audit_rows(&store, "entry.update").len(), 1);
+
+        // The rules of add_entry apply, in the same words.
+        let backwards = Entry {
+            end_date: d(2016, 4, 1),
+            ..now.entry.clone()
+        };
+        assert!(matches!(
+            refusal(update_entry(
+                &mut store,
+                &actor("wangfang"),
+                id,
+                &now.entry,
+                None,
+                backwards,
+                None
+            )),
+            Refusal::StartAfterEnd { .. }
+        ));
+        assert_eq!(
+            refusal(update_entry(
+                &mut store,
+                &actor("wangfang"),
+                id,
+                &now.entry,
+                None,
+                now.entry.clone(),
+                Some(99)
+            )),
+            Refusal::NoSuchFiling(99)
+        );
+    }
+
+    #[test]
+    fn r5_1_a_sealed_registered_or_refused_entry_is_not_corrected() {
+        use crate::service::review::{Decision, decide};
+        let mut store = store_with(&[CONFERENCE]);
+        let id = entry_ids(&store)[0];
+        let a = actor("lijun");
+        decide(&mut store, &a, &[id], &Decision::Seal, &mut |_, _| {}).unwrap();
+        let opened = stored(&store, id);
+        assert_eq!(opened.entry.state, EntryState::Sealed);
+        let new = Entry {
+            hours: Hours::whole(16),
+            ..opened.entry.clone()
+        };
+        let r = refusal(update_entry(
+            &mut store,
+            &actor("wangfang"),
+            id,
+            &opened.entry,
+            None,
+            new,
+            None,
+        ));
+        assert_eq!(
+            r,
+            Refusal::AlreadyDecided {
+                entry_id: id,
+                state: EntryState::Sealed
+            }
+        );
+        assert!(
+            r.describe(Lang::Zh).contains("已初审，不能更正"),
+            "{}",
+            r.describe(Lang::Zh)
+        );
+        assert!(r.describe(Lang::En).contains("cannot be changed"));
+        assert_eq!(stored(&store, id).entry.hours, Hours::whole(12));
+        assert!(audit_rows(&store, "entry.update").is_empty());
+        assert!(!correctable(EntryState::Registered));
+        assert!(!correctable(EntryState::Refused));
+        assert!(correctable(EntryState::Recorded));
+    }
+
+    #[test]
+    fn two_clerks_correcting_one_entry_never_lose_a_change() {
+        let mut store = store_with(&[CONFERENCE]);
+        let id = entry_ids(&store)[0];
+        let opened = stored(&store, id).entry;
+        let by_lijun = Entry {
+            hours: Hours::whole(14),
+            ..opened.clone()
+        };
+        update_entry(
+            &mut store,
+            &actor("lijun"),
+            id,
+            &opened,
+            None,
+            by_lijun,
+            None,
+        )
+        .unwrap();
+        let by_wangfang = Entry {
+            result: AssessmentResult::Fail,
+            ..opened.clone()
+        };
+        let r = refusal(update_entry(
+            &mut store,
+            &actor("wangfang"),
+            id,
+            &opened,
+            None,
+            by_wangfang,
+            None,
+        ));
+        assert_eq!(
+            r,
+            Refusal::ChangedMeanwhile {
+                user: "lijun".into()
+            }
+        );
+        assert!(r.describe(Lang::Zh).contains("lijun"));
+        let now = stored(&store, id).entry;
+        assert_eq!(now.hours, Hours::whole(14), "lijun's change is kept");
+        assert_eq!(now.result, AssessmentResult::Pass);
+    }
+
+    #[test]
+    fn evidence_ticked_meanwhile_is_no_conflict() {
+        let mut store = store_with(&[COURSE]);
+        let id = entry_ids(&store)[0];
+        let opened = stored(&store, id).entry;
+        crate::service::review::set_evidence(&mut store, &actor("lijun"), id, "study_proof", true)
+            .unwrap()
+            .unwrap();
+        let c = update_entry(
+            &mut store,
+            &actor("wangfang"),
+            id,
+            &opened,
+            None,
+            Entry {
+                hours: Hours::whole(80),
+                ..opened.clone()
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.state, EntryState::EvidenceComplete);
+    }
+
+    #[test]
+    fn a_correction_that_makes_it_the_same_training_as_another_entry_is_refused() {
+        let mut store = store_with(&[CONFERENCE, COURSE]);
+        let ids = entry_ids(&store);
+        let conference = stored(&store, ids[0]).entry;
+        let course = stored(&store, ids[1]).entry;
+        let r = refusal(update_entry(
+            &mut store,
+            &actor("wangfang"),
+            ids[1],
+            &course,
+            None,
+            Entry {
+                state: EntryState::Recorded,
+                ..conference.clone()
+            },
+            None,
+        ));
+        assert_eq!(
+            r,
+            Refusal::DuplicateEntry {
+                entry_id: ids[0],
+                state: EntryState::EvidenceComplete
+            }
+        );
+        assert!(r.describe(Lang::Zh).contains("未重复保存"));
+        assert_eq!(stored(&store, ids[1]).entry, course, "nothing written");
+    }
+
+    #[test]
+    fn r3_a_new_form_drops_evidence_not_on_its_checklist_and_the_state_follows() {
+        let mut store = store_with(&[CONFERENCE]);
+        let id = entry_ids(&store)[0];
+        let opened = stored(&store, id).entry;
+        assert_eq!(opened.state, EntryState::EvidenceComplete);
+        // A lecture (R3.5): lecture notice and attendance receipt. The receipt stays, the
+        // conference invitation goes, and the lecture notice is missing.
+        let c = update_entry(
+            &mut store,
+            &actor("wangfang"),
+            id,
+            &opened,
+            None,
+            Entry {
+                form: Form::Lecture,
+                ..opened.clone()
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.state, EntryState::Recorded);
+        assert_eq!(
+            c.dropped,
+            BTreeSet::from(["conference_invitation".to_string()])
+        );
+        let now = stored(&store, id).entry;
+        assert_eq!((now.form, now.state), (Form::Lecture, EntryState::Recorded));
+        assert_eq!(
+            entries::evidence(store.conn(), id).unwrap(),
+            BTreeSet::from(["attendance_receipt".to_string()])
+        );
+        let (before, after) = audit_json(&store, "entry.update");
+        assert_eq!(before["state"], "evidence_complete");
+        assert_eq!(after["state"], "recorded");
+        assert_eq!(after["form"], "lecture");
+        assert_eq!(after["evidence"], serde_json::json!(["attendance_receipt"]));
     }
 }

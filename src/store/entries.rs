@@ -337,3 +337,36 @@ pub fn remove_evidence(tx: &Transaction<'_>, entry_id: i64, code: &str) -> Resul
         .prepare_cached("DELETE FROM entry_evidence WHERE entry_id = ?1 AND code = ?2")?
         .execute(params![entry_id, code])?)
 }
+
+/// A clerk's correction of an entry nobody has decided on yet (R5.1): every fact the entry form
+/// shows, its filing, and the state its evidence now gives it.
+pub fn update_fields(
+    tx: &Transaction<'_>,
+    id: i64,
+    e: &Entry,
+    filing_id: Option<i64>,
+    now: &str,
+) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE entries SET year = ?2, category = ?3, form = ?4, content = ?5, provider = ?6,
+             start_date = ?7, end_date = ?8, hours_tenths = ?9, result = ?10, filing_id = ?11,
+             state = ?12, updated_at = ?13
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        e.year,
+        e.category.code(),
+        e.form.code(),
+        e.content,
+        e.provider,
+        e.start_date.to_string(),
+        e.end_date.to_string(),
+        e.hours.tenths(),
+        e.result.code(),
+        filing_id,
+        e.state.code(),
+        now
+    ])?;
+    Ok(())
+}

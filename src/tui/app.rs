@@ -391,6 +391,13 @@ impl App {
                 self.stack.push(screen);
             }
             Some(Flow::Pop) => self.pop(),
+            Some(Flow::PopSay(message)) => {
+                self.pop();
+                // A reload that failed says so first.
+                if self.message.is_empty() {
+                    self.message = message;
+                }
+            }
             Some(Flow::Replace(screen, message)) => {
                 // A root screen is never replaced: the new screen goes above it instead.
                 if self.stack.len() > 1 {

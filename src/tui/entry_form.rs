@@ -3,6 +3,9 @@
 //! found by number or name, with whether its public hours would be recognised (R4.3); "same as the
 //! previous entry" (Ctrl-P) for keying in a whole class roster. Saving opens the new entry's
 //! evidence checklist.
+//!
+//! The same form corrects an entry nobody has decided on yet (R5.1, [`EntryForm::edit`]): it
+//! opens with the entry's values, and saving returns to the person with what changed.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -16,7 +19,7 @@ use crate::domain::{AssessmentResult, Category, Entry, EntryState, Form, Hours, 
 use crate::i18n::{Describe, Lang};
 use crate::service::records::{self, Refusal};
 use crate::store::lookup::{self, FilingHit, FilingMatch};
-use crate::store::people;
+use crate::store::{entries, people};
 
 const CATEGORY: usize = 0;
 const FORM: usize = 1;
@@ -32,6 +35,21 @@ const YEAR: usize = 9;
 /// The entry form of one person.
 pub type EntryForm = FormScreen<EntryEditor>;
 
+fn entry_fields() -> Vec<Field> {
+    vec![
+        Field::new("科目类别", "Category").required(),
+        Field::new("学习形式", "Form").required(),
+        Field::new("培训内容", "Content").required(),
+        Field::new("施教机构", "Provider").required(),
+        Field::new("开始日期", "Start date").required(),
+        Field::new("结束日期", "End date").required(),
+        Field::new("学时", "Hours").required(),
+        Field::new("考核结果", "Result").required(),
+        Field::new("备案编号", "Filing no."),
+        Field::new("年度", "Year").required(),
+    ]
+}
+
 impl FormScreen<EntryEditor> {
     pub fn new(person_id: i64) -> EntryForm {
         FormScreen::with(
@@ -39,21 +57,36 @@ impl FormScreen<EntryEditor> {
                 person_id,
                 who: String::new(),
                 filing: None,
+                editing: None,
             },
-            vec![
-                Field::new("科目类别", "Category").required(),
-                Field::new("学习形式", "Form").required(),
-                Field::new("培训内容", "Content").required(),
-                Field::new("施教机构", "Provider").required(),
-                Field::new("开始日期", "Start date").required(),
-                Field::new("结束日期", "End date").required(),
-                Field::new("学时", "Hours").required(),
-                Field::new("考核结果", "Result").required(),
-                Field::new("备案编号", "Filing no."),
-                Field::new("年度", "Year").required(),
-            ],
+            entry_fields(),
         )
     }
+
+    /// R5.1 Correct an entry that is recorded or evidence complete: the same fields, filled with
+    /// what is stored.
+    pub fn edit(entry_id: i64) -> EntryForm {
+        FormScreen::with(
+            EntryEditor {
+                // Known once the entry is read.
+                person_id: 0,
+                who: String::new(),
+                filing: None,
+                editing: Some(Editing {
+                    entry_id,
+                    opened: None,
+                }),
+            },
+            entry_fields(),
+        )
+    }
+}
+
+/// An entry being corrected, and what the form showed when it opened: saving is refused when
+/// another clerk has changed it since.
+struct Editing {
+    entry_id: i64,
+    opened: Option<(Entry, Option<i64>)>,
 }
 
 pub struct EntryEditor {
@@ -62,6 +95,8 @@ pub struct EntryEditor {
     who: String,
     /// The filing the filing field names, once found.
     filing: Option<FilingHit>,
+    /// Correcting a stored entry rather than adding one.
+    editing: Option<Editing>,
 }
 
 fn category(text: &str) -> Option<Category> {
@@ -233,13 +268,94 @@ impl EntryEditor {
     }
 }
 
+impl EntryEditor {
+    fn save_correction(
+        &self,
+        ed: &Editing,
+        entry: Entry,
+        filing_id: Option<i64>,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<Saved, String> {
+        let lang = ctx.lang;
+        let Some((opened, opened_filing)) = &ed.opened else {
+            return Err(Refusal::NoSuchEntry(ed.entry_id).describe(lang));
+        };
+        let c = records::update_entry(
+            ctx.store,
+            ctx.actor,
+            ed.entry_id,
+            opened,
+            *opened_filing,
+            entry,
+            filing_id,
+        )
+        .map_err(|e| e.describe(lang))?;
+        if c.unchanged {
+            return Ok(Saved::Back(
+                lang.pick("没有改动，未保存", "nothing changed: not saved")
+                    .into(),
+            ));
+        }
+        let id = ed.entry_id;
+        let mut message = match lang {
+            Lang::Zh => format!("已更正第{id}条培训记录"),
+            Lang::En => format!("entry {id} corrected"),
+        };
+        if !c.dropped.is_empty() {
+            let list = ctx.reference.checklist(opened.form);
+            let names: Vec<String> = c
+                .dropped
+                .iter()
+                .map(|code| {
+                    list.and_then(|l| l.option(code))
+                        .map_or_else(|| code.clone(), |o| lang.pick(&o.zh, &o.en).to_string())
+                })
+                .collect();
+            message.push_str(&match lang {
+                Lang::Zh => format!("；新学习形式的清单没有{}，已移除", names.join("、")),
+                Lang::En => format!(
+                    "; not on the new form's checklist, removed: {}",
+                    names.join(", ")
+                ),
+            });
+        }
+        if c.state != opened.state {
+            message.push_str(&match lang {
+                Lang::Zh => format!("；状态改为“{}”", c.state.zh()),
+                Lang::En => format!("; now {}", c.state.label(lang)),
+            });
+        }
+        Ok(Saved::Back(message))
+    }
+}
+
 impl Editor for EntryEditor {
     fn title(&self, lang: Lang) -> String {
-        lang.pick("添加培训记录", "New training entry").into()
+        match self.editing {
+            None => lang.pick("添加培训记录", "New training entry").into(),
+            Some(_) => lang.pick("更正培训记录", "Correct training entry").into(),
+        }
     }
 
-    fn header(&self, _lang: Lang) -> Vec<String> {
-        vec![self.who.clone()]
+    fn header(&self, lang: Lang) -> Vec<String> {
+        let mut out = vec![self.who.clone()];
+        if let Some(Editing {
+            entry_id,
+            opened: Some((e, _)),
+        }) = &self.editing
+        {
+            out.push(match lang {
+                Lang::Zh => format!(
+                    "第{entry_id}条 · {} · 改学习形式时，不在新清单上的已收材料将被移除",
+                    e.state.zh()
+                ),
+                Lang::En => format!(
+                    "entry {entry_id} · {} · a new form drops evidence not on its checklist",
+                    e.state.label(lang)
+                ),
+            });
+        }
+        out
     }
 
     fn info(&self, fields: &Fields, lang: Lang) -> Vec<(String, bool)> {
@@ -301,6 +417,16 @@ impl Editor for EntryEditor {
 
     fn load(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let lang = ctx.lang;
+        let stored = match &self.editing {
+            None => None,
+            Some(ed) => {
+                let rec = entries::get(ctx.store.conn(), ed.entry_id)
+                    .map_err(|e| e.describe(lang))?
+                    .ok_or_else(|| Refusal::NoSuchEntry(ed.entry_id).describe(lang))?;
+                self.person_id = rec.person_id;
+                Some(rec)
+            }
+        };
         let p = people::get(ctx.store.conn(), self.person_id)
             .map_err(|e| e.describe(lang))?
             .ok_or_else(|| Refusal::NoSuchPerson(self.person_id).describe(lang))?;
@@ -310,6 +436,37 @@ impl Editor for EntryEditor {
         fields.list[RESULT].choices =
             form::labels(AssessmentResult::ALL, AssessmentResult::label, lang);
         fields.set(RESULT, AssessmentResult::Pass.label(lang));
+        if let (Some(rec), Some(ed)) = (stored, self.editing.as_mut()) {
+            let e = &rec.entry;
+            fields.set(CATEGORY, e.category.label(lang));
+            fields.set(FORM, e.form.label(lang));
+            fields.set(CONTENT, &e.content);
+            fields.set(PROVIDER, &e.provider);
+            fields.set(START, &e.start_date.to_string());
+            fields.set(END, &e.end_date.to_string());
+            fields.set(HOURS, &e.hours.to_string());
+            fields.set(RESULT, e.result.label(lang));
+            fields.set(YEAR, &e.year.to_string());
+            // A year other than the end date's was chosen: a new end date does not move it.
+            fields.list[YEAR].touched = e.year != e.end_date.year();
+            if let Some(f) = rec.filing_id {
+                let hit =
+                    lookup::filing_by_id(ctx.store.conn(), f).map_err(|e| e.describe(lang))?;
+                if let Some(hit) = hit {
+                    fields.set(FILING, &hit.filing_no);
+                    fields.list[FILING].note = Some(Self::filing_status(&hit, lang));
+                    self.filing = Some(hit);
+                }
+            }
+            ed.opened = Some((rec.entry.clone(), rec.filing_id));
+            if !records::correctable(e.state) {
+                return Err(Refusal::AlreadyDecided {
+                    entry_id: rec.id,
+                    state: e.state,
+                }
+                .describe(lang));
+            }
+        }
         Ok(())
     }
 
@@ -390,6 +547,14 @@ impl Editor for EntryEditor {
 
     fn same_as_previous(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> String {
         let lang = ctx.lang;
+        if self.editing.is_some() {
+            return lang
+                .pick(
+                    "更正时不沿用上一条，请直接修改有误的项目",
+                    "not while correcting: change the fields that are wrong",
+                )
+                .into();
+        }
         let copy = match self.previous(ctx) {
             Ok(Some(c)) => c,
             Ok(None) => {
@@ -447,6 +612,9 @@ impl Editor for EntryEditor {
         let lang = ctx.lang;
         let entry = self.entry(fields, lang)?;
         let filing_id = self.filing.as_ref().map(|f| f.id);
+        if let Some(ed) = &self.editing {
+            return self.save_correction(ed, entry, filing_id, ctx);
+        }
         match records::add_entry(ctx.store, ctx.actor, self.person_id, entry, filing_id) {
             Ok(id) => {
                 let message = lang.pick(
@@ -716,5 +884,67 @@ mod tests {
         let mut d = snapshot(Lang::En);
         finish_class(&mut d);
         insta::assert_snapshot!("entry_form_en", screen(&mut d));
+    }
+
+    /// The class of 2017 recorded for 张伟 with its filing, back on the person screen, then `c`.
+    fn correct_class(lang: Lang) -> Driver {
+        let mut d = fill_class(lang, false);
+        finish_class(&mut d);
+        d.ctrl('s');
+        d.key(KeyCode::Esc);
+        d.key(KeyCode::Char('c'));
+        d
+    }
+
+    #[test]
+    fn entry_form_edit_zh() {
+        let mut d = correct_class(Lang::Zh);
+        // The stored values, the filing found again with what it means (R4.3).
+        assert!(shows(&mut d, "更正培训记录"), "{}", d.screen());
+        assert!(shows(&mut d, "XJ2017-001"), "{}", d.screen());
+        assert!(shows(&mut d, "已备案，学时予以确认"), "{}", d.screen());
+        insta::assert_snapshot!("entry_form_edit_zh", screen(&mut d));
+        // Nothing typed: Esc leaves without asking.
+        d.key(KeyCode::Esc);
+        assert!(shows(&mut d, "c 更正培训"), "{}", d.screen());
+    }
+
+    #[test]
+    fn r3_a_new_form_on_correction_drops_evidence_and_says_so() {
+        let mut d = fill_class(Lang::Zh, false);
+        finish_class(&mut d);
+        d.ctrl('s');
+        // Every item of the class's checklist received: evidence complete.
+        d.key(KeyCode::Char(' '));
+        d.key(KeyCode::Char('j')).key(KeyCode::Char(' '));
+        d.key(KeyCode::Char('j')).key(KeyCode::Char(' '));
+        d.key(KeyCode::Char('j'))
+            .key(KeyCode::Char('j'))
+            .key(KeyCode::Char(' '));
+        assert!(shows(&mut d, "状态：材料齐全"), "{}", d.screen());
+        d.key(KeyCode::Esc).key(KeyCode::Char('c'));
+        assert!(shows(&mut d, "材料齐全"), "{}", d.screen());
+        // Training class → distance education: none of the class's evidence is on its list.
+        d.key(KeyCode::Tab);
+        let mut guard = 0;
+        while !shows(&mut d, "> 学习形式* 远程教育") {
+            d.key(KeyCode::Right);
+            guard += 1;
+            assert!(guard < 10, "{}", d.screen());
+        }
+        d.ctrl('s');
+        assert!(
+            shows(&mut d, "已更正第1条培训记录；新学习形式的清单没有"),
+            "{}",
+            d.screen()
+        );
+        assert!(shows(&mut d, "远程教育"), "{}", d.screen());
+        let rows = entry_rows(d.app.store());
+        assert_eq!(rows[0].3, "recorded");
+        assert!(
+            entries::evidence(d.app.store().conn(), rows[0].0)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -217,6 +217,8 @@ pub enum Saved {
     Open(Box<dyn Screen>, String),
     /// Close the form (an edit was saved): the screen below reloads and shows the change.
     Close,
+    /// Close the form and tell the clerk what the save did (a correction and its effects).
+    Back(String),
 }
 
 /// What one form's fields mean.
@@ -327,6 +329,7 @@ impl<E: Editor> FormScreen<E> {
     fn hand_over(&mut self, saved: Saved, _ctx: &mut Ctx<'_>) -> Flow {
         match saved {
             Saved::Close => Flow::Pop,
+            Saved::Back(message) => Flow::PopSay(message),
             Saved::Open(next, message) => Flow::Replace(next, message),
         }
     }

@@ -36,6 +36,8 @@ pub enum Action {
     New,
     Edit,
     AddEntry,
+    /// R5.1 Correct the selected entry while nobody has decided on it.
+    EditEntry,
     Evidence,
     Toggle,
     Seal,
@@ -251,6 +253,14 @@ pub const BINDINGS: &[Binding] = &[
         footer: true,
         zh: "添加培训",
         en: "add entry",
+    },
+    Binding {
+        action: Action::EditEntry,
+        keys: &[k('c')],
+        scopes: &[Person],
+        footer: true,
+        zh: "更正培训",
+        en: "correct",
     },
     Binding {
         action: Action::History,

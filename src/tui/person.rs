@@ -17,7 +17,9 @@ use crate::domain::text::{clean_line, fit, pad};
 use crate::domain::{Category, EntryState, Form, Hours};
 use crate::i18n::{Describe, Lang};
 use crate::service::person::{PersonView, view};
+use crate::service::records::{self, Refusal};
 use crate::service::review::undo_last;
+use crate::store::entries;
 
 /// Years shown in the table: the five of a verification and the current one.
 const YEARS_SHOWN: usize = 6;
@@ -58,6 +60,34 @@ impl PersonScreen {
             .as_ref()
             .and_then(|d| d.entries.get(self.paged.cursor))
             .map(|l| l.summary.id)
+    }
+}
+
+impl PersonScreen {
+    /// R5.1 Open the selected entry for correction, or say why it cannot be changed.
+    fn correct(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let Some(id) = self.selected_entry() else {
+            return Flow::Say(
+                lang.pick("请先用 ↑↓ 选择一条培训记录", "choose an entry first (↑/↓)")
+                    .into(),
+            );
+        };
+        // As stored now: another clerk may have decided on it since this screen was drawn.
+        match entries::get(ctx.store.conn(), id) {
+            Ok(Some(rec)) if records::correctable(rec.entry.state) => {
+                Flow::Push(Box::new(EntryForm::edit(id)))
+            }
+            Ok(Some(rec)) => Flow::Say(
+                Refusal::AlreadyDecided {
+                    entry_id: id,
+                    state: rec.entry.state,
+                }
+                .describe(lang),
+            ),
+            Ok(None) => Flow::Say(Refusal::NoSuchEntry(id).describe(lang)),
+            Err(e) => Flow::Say(e.describe(lang)),
+        }
     }
 }
 
@@ -111,6 +141,7 @@ impl Screen for PersonScreen {
                 ),
             },
             Action::AddEntry => Flow::Push(Box::new(EntryForm::new(self.person_id))),
+            Action::EditEntry => self.correct(ctx),
             Action::Edit => Flow::Push(Box::new(PersonForm::new(Some(self.person_id)))),
             Action::Undo => {
                 let msg = match undo_last(ctx.store, ctx.actor) {
@@ -451,5 +482,47 @@ mod tests {
         d.key(KeyCode::Enter);
         assert!(d.shows("short: pub, total"), "{}", d.screen());
         insta::assert_snapshot!("person_en", d.screen());
+    }
+
+    #[test]
+    fn r5_1_correct_an_entry_from_the_person_screen_key_by_key() {
+        let mut d = Driver::new(registered_store(), Lang::Zh);
+        d.key(KeyCode::Enter);
+        assert!(d.shows("c 更正培训"), "{}", d.screen());
+        // The first row is registered: a decision stands, the form does not open.
+        d.key(KeyCode::Char('c'));
+        assert!(d.shows("第1条培训记录已登记，不能更正"), "{}", d.screen());
+        assert!(d.shows("人员详情") || d.shows("张伟 11010519491231002X"));
+        assert!(!d.shows("更正培训记录"), "{}", d.screen());
+        // The second is only recorded: correct its hours.
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('c'));
+        assert!(d.shows("更正培训记录"), "{}", d.screen());
+        assert!(d.shows("保密意识和保密常识教育"), "{}", d.screen());
+        for _ in 0..6 {
+            d.key(KeyCode::Tab);
+        }
+        assert!(d.shows("> 学时*     30"), "{}", d.screen());
+        d.ctrl('u').keys("24").ctrl('s');
+        assert!(d.shows("已更正第2条培训记录"), "{}", d.screen());
+        assert!(
+            d.shows("2016 公需 培训班   保密意识和保密常识教育                 24     已记录"),
+            "{}",
+            d.screen()
+        );
+        // Back on the person screen: Esc leaves it, not a spent form.
+        d.key(KeyCode::Esc);
+        assert!(!d.shows("更正培训记录"), "{}", d.screen());
+        assert!(!d.shows("张伟 11010519491231002X"), "{}", d.screen());
+    }
+
+    #[test]
+    fn correcting_in_english_says_why_not() {
+        let mut d = Driver::new(registered_store(), Lang::En);
+        d.key(KeyCode::Enter).key(KeyCode::Char('c'));
+        assert!(
+            d.shows("entry 1 is registered: a sealed, registered or refused entry cannot be"),
+            "{}",
+            d.screen()
+        );
     }
 }

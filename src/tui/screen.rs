@@ -48,6 +48,8 @@ pub enum Flow {
     Push(Box<dyn Screen>),
     /// Close this screen (a root screen stays) and reload the one below.
     Pop,
+    /// Close this screen like `Pop`, then say what it did (a saved correction).
+    PopSay(String),
     /// Put another screen in this one's place, with a message: a saved form hands over to what
     /// it made, so `Esc` never returns to a spent form.
     Replace(Box<dyn Screen>, String),
