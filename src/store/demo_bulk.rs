@@ -185,12 +185,7 @@ pub fn person_by_id_number(tx: &Connection, id_number: &IdNumber) -> Result<Opti
 }
 
 /// The office's decision on a filing: who and when, and why when refused.
-#[derive(Debug, Clone, Copy)]
-pub struct FilingDecision<'a> {
-    pub by: &'a str,
-    pub at: &'a str,
-    pub reason: &'a str,
-}
+pub use super::filings::Decided as FilingDecision;
 
 /// Insert a filing unless its number is taken; `None` when it was.
 pub fn insert_filing(
@@ -199,45 +194,7 @@ pub fn insert_filing(
     decision: Option<FilingDecision<'_>>,
     now: &str,
 ) -> Result<Option<i64>> {
-    let n = tx
-        .prepare_cached(
-            "INSERT INTO filings (filing_no, name, category, applicant_unit, institution, address,
-                 post_code, email, head, head_post, head_phone, contact, contact_post,
-                 contact_phone, place, trainees, programme, schedule, start_date, end_date, status,
-                 approved_on, created_at, updated_at, decided_by, decided_at, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?23, ?24, ?25, ?26)
-             ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![
-            f.filing_no,
-            f.name,
-            f.category.code(),
-            f.applicant_unit,
-            f.institution,
-            f.address,
-            f.post_code,
-            f.email,
-            f.head,
-            f.head_post,
-            f.head_phone,
-            f.contact,
-            f.contact_post,
-            f.contact_phone,
-            f.place,
-            f.trainees,
-            f.programme,
-            f.schedule,
-            f.start_date.to_string(),
-            f.end_date.to_string(),
-            f.status.code(),
-            f.approved_on.map(|d| d.to_string()),
-            now,
-            decision.map(|d| d.by),
-            decision.map(|d| d.at),
-            decision.map_or("", |d| d.reason)
-        ])?;
-    Ok((n > 0).then(|| tx.last_insert_rowid()))
+    super::filings::insert_with(tx, f, decision, now, true)
 }
 
 /// The id, name and status of the filing numbered `filing_no`.

@@ -71,40 +71,71 @@ pub fn find_by_no(conn: &Connection, filing_no: &str) -> Result<Option<(i64, Fil
 }
 
 pub fn insert(tx: &Transaction<'_>, f: &Filing, now: &str) -> Result<i64> {
-    tx.prepare_cached(
-        "INSERT INTO filings (filing_no, name, category, applicant_unit, institution, address,
-             post_code, email, head, head_post, head_phone, contact, contact_post, contact_phone,
-             place, trainees, programme, schedule, start_date, end_date, status, approved_on,
-             created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19, ?20, ?21, ?22, ?23, ?23)",
-    )?
-    .execute(params![
-        f.filing_no,
-        f.name,
-        f.category.code(),
-        f.applicant_unit,
-        f.institution,
-        f.address,
-        f.post_code,
-        f.email,
-        f.head,
-        f.head_post,
-        f.head_phone,
-        f.contact,
-        f.contact_post,
-        f.contact_phone,
-        f.place,
-        f.trainees,
-        f.programme,
-        f.schedule,
-        f.start_date.to_string(),
-        f.end_date.to_string(),
-        f.status.code(),
-        f.approved_on.map(|d| d.to_string()),
-        now
-    ])?;
-    Ok(tx.last_insert_rowid())
+    insert_with(tx, f, None, now, false)?
+        .ok_or_else(|| super::StoreError::Sql(rusqlite::Error::QueryReturnedNoRows))
+}
+
+/// Who decided a filing written with its decision already made (demo data, history).
+#[derive(Debug, Clone, Copy)]
+pub struct Decided<'a> {
+    pub by: &'a str,
+    pub at: &'a str,
+    pub reason: &'a str,
+}
+
+/// Insert a filing, with its decision when it has one. With `unless_taken`, a number already
+/// used leaves the table alone and gives `None` (re-runnable bulk loads).
+pub fn insert_with(
+    tx: &Transaction<'_>,
+    f: &Filing,
+    decided: Option<Decided<'_>>,
+    now: &str,
+    unless_taken: bool,
+) -> Result<Option<i64>> {
+    let conflict = if unless_taken {
+        "ON CONFLICT DO NOTHING"
+    } else {
+        ""
+    };
+    let n = tx
+        .prepare_cached(&format!(
+            "INSERT INTO filings (filing_no, name, category, applicant_unit, institution, address,
+                 post_code, email, head, head_post, head_phone, contact, contact_post,
+                 contact_phone, place, trainees, programme, schedule, start_date, end_date, status,
+                 approved_on, created_at, updated_at, decided_by, decided_at, reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?23, ?24, ?25, ?26)
+             {conflict}"
+        ))?
+        .execute(params![
+            f.filing_no,
+            f.name,
+            f.category.code(),
+            f.applicant_unit,
+            f.institution,
+            f.address,
+            f.post_code,
+            f.email,
+            f.head,
+            f.head_post,
+            f.head_phone,
+            f.contact,
+            f.contact_post,
+            f.contact_phone,
+            f.place,
+            f.trainees,
+            f.programme,
+            f.schedule,
+            f.start_date.to_string(),
+            f.end_date.to_string(),
+            f.status.code(),
+            f.approved_on.map(|d| d.to_string()),
+            now,
+            decided.map(|d| d.by),
+            decided.map(|d| d.at),
+            decided.map_or("", |d| d.reason)
+        ])?;
+    Ok((n > 0).then(|| tx.last_insert_rowid()))
 }
 
 pub fn update(tx: &Transaction<'_>, id: i64, f: &Filing, now: &str) -> Result<()> {
