@@ -1226,10 +1226,7 @@ impl Screen for BatchScreen {
             Action::Undo => return self.undo(ctx),
             _ => Ok(()),
         };
-        match result {
-            Ok(()) => Flow::Stay,
-            Err(e) => Flow::Say(e),
-        }
+        Flow::from(result)
     }
 
     fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
@@ -1249,10 +1246,7 @@ impl Screen for BatchScreen {
                     Some(f) => {
                         self.filter = f;
                         self.paged.reset();
-                        match self.load_page(ctx) {
-                            Ok(()) => Flow::Stay,
-                            Err(e) => Flow::Say(e),
-                        }
+                        Flow::from(self.load_page(ctx))
                     }
                     None => Flow::Say(match lang {
                         Lang::Zh => format!("无法识别的筛选条件“{word}”"),

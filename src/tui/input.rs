@@ -61,6 +61,17 @@ impl LineInput {
         }
     }
 
+    /// A search field: the new text when `active` and `ev` edited it, so the list re-queries.
+    pub fn typed(&mut self, active: bool, ev: &KeyEvent) -> Option<String> {
+        (active && self.handle(ev)).then(|| self.text.clone())
+    }
+
+    /// Pasted text added to a search field; the whole new text.
+    pub fn pasted(&mut self, text: &str) -> String {
+        self.insert_str(text);
+        self.text.clone()
+    }
+
     /// Handle an editing key; true when the key was an edit.
     pub fn handle(&mut self, ev: &KeyEvent) -> bool {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);

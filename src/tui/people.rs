@@ -139,10 +139,7 @@ impl PeopleScreen {
         self.query = q;
         self.filter_label = clean_line(text);
         self.paged.reset();
-        match self.load_page(ctx) {
-            Ok(()) => Flow::Stay,
-            Err(e) => Flow::Say(e),
-        }
+        Flow::from(self.load_page(ctx))
     }
 }
 
@@ -239,30 +236,20 @@ impl Screen for PeopleScreen {
             }
             _ => Ok(()),
         };
-        match result {
-            Ok(()) => Flow::Stay,
-            Err(e) => Flow::Say(e),
-        }
+        Flow::from(result)
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        if self.searching && self.search.handle(key) {
-            let text = self.search.text().to_string();
-            if let Err(e) = self.set_search(&text, ctx) {
-                return Flow::Say(e);
-            }
+        match self.search.typed(self.searching, key) {
+            Some(text) => Flow::from(self.set_search(&text, ctx)),
+            None => Flow::Stay,
         }
-        Flow::Stay
     }
 
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         self.searching = true;
-        self.search.insert_str(text);
-        let t = self.search.text().to_string();
-        match self.set_search(&t, ctx) {
-            Ok(()) => Flow::Stay,
-            Err(e) => Flow::Say(e),
-        }
+        let text = self.search.pasted(text);
+        Flow::from(self.set_search(&text, ctx))
     }
 
     fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {

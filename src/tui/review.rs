@@ -845,10 +845,7 @@ impl Screen for ReviewScreen {
             Action::Undo => return self.undo(ctx),
             _ => Ok(()),
         };
-        match result {
-            Ok(()) => Flow::Stay,
-            Err(e) => Flow::Say(e),
-        }
+        Flow::from(result)
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
@@ -865,10 +862,7 @@ impl Screen for ReviewScreen {
         self.searching = true;
         self.search.insert_str(text);
         self.paged.reset();
-        match self.load_page(ctx) {
-            Ok(()) => Flow::Stay,
-            Err(e) => Flow::Say(e),
-        }
+        Flow::from(self.load_page(ctx))
     }
 
     fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {

@@ -59,6 +59,16 @@ pub enum Flow {
     Quit,
 }
 
+impl Flow {
+    /// Stay on success; say what went wrong otherwise.
+    pub fn from(result: Result<(), String>) -> Flow {
+        match result {
+            Ok(()) => Flow::Stay,
+            Err(e) => Flow::Say(e),
+        }
+    }
+}
+
 pub trait Screen {
     /// The key scopes, most specific first (the footer and help are generated from them).
     fn scopes(&self) -> &'static [Scope];
