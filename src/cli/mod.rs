@@ -486,8 +486,14 @@ fn import(
             Lang::En => format!("cannot read {name}: {e}"),
         })
     })?;
-    let (table, _encoding) = crate::import::read_table(file)
-        .map_err(|e| Failure(format!("{name}: {}", output::table_error(&e, lang))))?;
+    let roster = match kind {
+        ImportKind::People => crate::import::Kind::People,
+        ImportKind::Entries => crate::import::Kind::Entries,
+        ImportKind::Filings => crate::import::Kind::Filings,
+        ImportKind::Applicants => crate::import::Kind::Applicants,
+    };
+    let (table, _encoding) = crate::import::read_table(file, &roster)
+        .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
     let source = service::import::Source {
         name: file
             .file_name()
@@ -515,6 +521,9 @@ fn import(
     };
     match result {
         Ok(summary) => {
+            if let Some(skipped) = output::skipped_rows(&table, lang) {
+                println!("{skipped}");
+            }
             println!("{}", output::import_summary(&summary, lang));
             Ok(EXIT_OK)
         }

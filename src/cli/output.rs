@@ -5,7 +5,6 @@ use sha2::{Digest, Sha256};
 use super::{Context, EXIT_OK, Failure};
 use crate::domain::text::{clean_line, pad};
 use crate::i18n::{Describe, Lang};
-use crate::import::TableError;
 use crate::service::check::CheckResult;
 use crate::service::demo::DemoSummary;
 use crate::service::import::Summary;
@@ -19,31 +18,28 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-pub fn table_error(e: &TableError, lang: Lang) -> String {
-    match (e, lang) {
-        (TableError::Io { message, .. }, Lang::Zh) => format!("无法读取文件：{message}"),
-        (TableError::Io { message, .. }, Lang::En) => format!("cannot read the file: {message}"),
-        (TableError::Empty, Lang::Zh) => "文件为空，第一行应为表头".into(),
-        (TableError::Empty, Lang::En) => {
-            "the file is empty; the first row must be the header".into()
-        }
-        (TableError::BadCsv { line, message }, Lang::Zh) => {
-            format!("第{line}行无法解析：{message}")
-        }
-        (TableError::BadCsv { line, message }, Lang::En) => {
-            format!("line {line} cannot be read: {message}")
-        }
-        (TableError::Xlsx(m), Lang::Zh) => format!("无法读取 XLSX：{m}"),
-        (TableError::Xlsx(m), Lang::En) => format!("cannot read the XLSX: {m}"),
-        (TableError::UnknownFormat(ext), Lang::Zh) => {
-            format!("不支持的文件类型“{ext}”，应为 .csv 或 .xlsx（旧版 .xls 请另存为 .xlsx）")
-        }
-        (TableError::UnknownFormat(ext), Lang::En) => {
-            format!(
-                "unsupported file type \"{ext}\", expected .csv or .xlsx (save old .xls as .xlsx)"
-            )
-        }
+/// The rows above the header (a title, a unit and date line) and a second header row that an
+/// import skipped, so the clerk knows nothing there was read; `None` when there were none.
+pub fn skipped_rows(table: &crate::import::Table, lang: Lang) -> Option<String> {
+    if table.skipped.is_empty() {
+        return None;
     }
+    let n = table.skipped.len();
+    let rows = table
+        .skipped
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "));
+    let header = table.header_line;
+    Some(match lang {
+        Lang::Zh => format!(
+            "表头在第{header}行；跳过了 {n} 行（第{rows}行：标题、说明或第二行表头），未作为数据读取"
+        ),
+        Lang::En => format!(
+            "the header is on row {header}; skipped {n} row(s) ({rows}: title, notes or a second header), not read as data"
+        ),
+    })
 }
 
 pub fn import_summary(s: &Summary, lang: Lang) -> String {

@@ -1,7 +1,10 @@
 //! The columns of each roster kind (INTERFACES.md), matched by English or Chinese name in any
 //! order.
 
+use super::table::{Cell, CellKind, Vocabulary, column_name};
 use super::{Problem, Row, RowError, Table};
+use crate::domain::IdNumber;
+use crate::domain::id_number::IdError;
 use crate::domain::text::clean_line;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +30,14 @@ const PEOPLE: &[Spec] = &[
     ("series", "职称系列", false),
     ("phone", "联系电话", false),
     ("file_location", "档案所在地", false),
+    NOTE,
 ];
+
+/// The free-text note nearly every Chinese roster carries; kept with the record.
+const NOTE: Spec = ("note", "备注", false);
+
+/// Columns customary in rosters that carry nothing to keep: the row number.
+const IGNORED: &[&str] = &["序号", "no", "no.", "#", "行号"];
 
 const ENTRIES: &[Spec] = &[
     ("id_number", "身份证号", true),
@@ -44,12 +54,14 @@ const ENTRIES: &[Spec] = &[
     ("evidence", "已交材料", false),
     // A name column is common in rosters and harmless: it is read only to make messages clearer.
     ("name", "姓名", false),
+    NOTE,
 ];
 
 const APPLICANTS: &[Spec] = &[
     ("id_number", "身份证号", true),
     // Read only to catch a roster whose ID numbers and names do not belong together.
     ("name", "姓名", false),
+    NOTE,
 ];
 
 const FILINGS: &[Spec] = &[
@@ -75,6 +87,7 @@ const FILINGS: &[Spec] = &[
     ("trainees", "拟培训人员范围", false),
     ("programme", "培训方案", false),
     ("schedule", "培训计划", false),
+    NOTE,
 ];
 
 impl Kind {
@@ -87,13 +100,41 @@ impl Kind {
         }
     }
 
-    /// "id_number/身份证号, name/姓名, …" for the unknown-column message.
+    /// "id_number/身份证号, name/姓名, …, no/序号" for the unknown-column message.
     pub fn known(self) -> String {
         self.spec()
             .iter()
             .map(|(en, zh, _)| format!("{en}/{zh}"))
+            .chain(std::iter::once("no/序号".to_string()))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// The spec entry a header names, by either language.
+    fn position(self, header: &str) -> Option<usize> {
+        let k = key(header);
+        self.spec()
+            .iter()
+            .position(|(en, zh, _)| key(en) == k || key(zh) == k)
+    }
+}
+
+fn is_ignored(header: &str) -> bool {
+    let k = key(header);
+    IGNORED.iter().any(|i| key(i) == k)
+}
+
+impl Vocabulary for Kind {
+    fn recognises(&self, cell: &str) -> bool {
+        self.position(cell).is_some() || is_ignored(cell)
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        self.spec()
+            .iter()
+            .flat_map(|(en, zh, _)| [*en, *zh])
+            .chain(IGNORED.iter().copied())
+            .collect()
     }
 }
 
@@ -120,42 +161,64 @@ pub struct Columns {
 }
 
 impl Columns {
-    /// Match the header row; every unknown, duplicate or missing required column is an error.
+    /// Match the header row; every unknown, duplicate or missing required column is an error,
+    /// and so is a value in a column without a header. `序号` is accepted and ignored.
     pub fn match_headers(kind: Kind, table: &Table) -> Result<Columns, Vec<RowError>> {
         let spec = kind.spec();
+        let line = table.header_line;
         let mut found: Vec<Option<(usize, String)>> = vec![None; spec.len()];
+        let mut named = vec![false; table.headers.len()];
         let mut errors = Vec::new();
         for (i, header) in table.headers.iter().enumerate() {
             if header.trim().is_empty() {
                 continue;
             }
-            let k = key(header);
-            match spec
-                .iter()
-                .position(|(en, zh, _)| key(en) == k || key(zh) == k)
-            {
+            named[i] = true;
+            if is_ignored(header) {
+                continue;
+            }
+            match kind.position(header) {
                 None => errors.push(RowError::new(
-                    1,
+                    line,
                     header,
                     header,
                     Problem::UnknownColumn {
                         known: kind.known(),
                     },
                 )),
-                Some(j) if found[j].is_some() => {
-                    errors.push(RowError::new(1, header, header, Problem::DuplicateColumn))
-                }
+                Some(j) if found[j].is_some() => errors.push(RowError::new(
+                    line,
+                    header,
+                    header,
+                    Problem::DuplicateColumn,
+                )),
                 Some(j) => found[j] = Some((i, header.clone())),
             }
         }
         for (j, (en, zh, required)) in spec.iter().enumerate() {
             if *required && found[j].is_none() {
                 errors.push(RowError::new(
-                    1,
+                    line,
                     &format!("{zh}/{en}"),
                     "",
                     Problem::MissingColumn,
                 ));
+            }
+        }
+        // A value under no header would otherwise vanish without a word.
+        for row in &table.rows {
+            for (i, cell) in row.cells.iter().enumerate() {
+                if !cell.text.is_empty() && !named.get(i).copied().unwrap_or(false) {
+                    errors.push(RowError::new(
+                        row.line,
+                        &column_name(i),
+                        &cell.text,
+                        Problem::NoHeader {
+                            column: column_name(i),
+                        },
+                    ));
+                    break;
+                }
             }
         }
         if errors.is_empty() {
@@ -183,12 +246,26 @@ impl Columns {
         }
     }
 
-    /// The cell of a column in a row, "" when the column is absent.
-    pub fn get<'r>(&self, row: &'r Row, english: &str) -> &'r str {
+    /// The cell of a column in a row, `None` when the column is absent.
+    pub fn cell<'r>(&self, row: &'r Row, english: &str) -> Option<&'r Cell> {
         self.index(english)
             .and_then(|j| self.found[j].as_ref())
             .and_then(|(i, _)| row.cells.get(*i))
-            .map_or("", |s| s.trim())
+    }
+
+    /// The text of a column's cell in a row, "" when the column is absent.
+    pub fn get<'r>(&self, row: &'r Row, english: &str) -> &'r str {
+        self.cell(row, english).map_or("", |c| c.text.trim())
+    }
+
+    /// Known columns present in the table, by English name.
+    fn present(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kind
+            .spec()
+            .iter()
+            .zip(&self.found)
+            .filter(|(_, f)| f.is_some())
+            .map(|((en, _, _), _)| *en)
     }
 }
 
@@ -201,19 +278,89 @@ pub struct RowReader<'a> {
 }
 
 impl<'a> RowReader<'a> {
+    /// Starts on a row; cells that hold no usable value whatever the column (an Excel error
+    /// such as `#N/A`, a formula without a saved result) are reported once here.
     pub fn new(cols: &'a Columns, row: &'a Row) -> RowReader<'a> {
-        RowReader {
+        let mut r = RowReader {
             cols,
             row,
             errors: Vec::new(),
+        };
+        for col in cols.present() {
+            let Some(cell) = cols.cell(row, col) else {
+                continue;
+            };
+            match cell.kind {
+                CellKind::Error => r.error(col, &cell.text, Problem::ExcelError),
+                CellKind::FormulaWithoutValue => r.error(col, "", Problem::FormulaWithoutValue),
+                _ => {}
+            }
         }
+        r
     }
 
     pub fn raw(&self, col: &str) -> &'a str {
-        self.cols.get(self.row, col)
+        match self.cols.cell(self.row, col) {
+            Some(c) if matches!(c.kind, CellKind::Error | CellKind::FormulaWithoutValue) => "",
+            Some(c) => c.text.trim(),
+            None => "",
+        }
+    }
+
+    /// Whether a problem was already reported for this column of the row: one message a cell.
+    fn reported(&self, col: &str) -> bool {
+        let header = self.cols.header(col);
+        self.errors.iter().any(|e| e.column == header)
+    }
+
+    /// The text of an ID-number column, refused when the spreadsheet held it as a number: Excel
+    /// keeps 15 significant digits, so the last digits of an 18-digit number are already lost
+    /// and no check character can be trusted (R1.1). Scientific notation in a CSV
+    /// (`4.30102E+17`) is the same cell, saved as displayed.
+    pub fn id_text(&mut self, col: &str) -> Option<&'a str> {
+        let raw = self.raw(col);
+        let numeric = self
+            .cols
+            .cell(self.row, col)
+            .is_some_and(|c| c.kind == CellKind::Number)
+            || is_scientific(raw);
+        if numeric {
+            self.error(col, raw, Problem::IdAsNumber);
+            return None;
+        }
+        Some(raw)
+    }
+
+    /// An ID number (R1.1) from a column, every problem reported: a number cell, a malformed
+    /// number, or a checksum failure whose cause is a spreadsheet's lost digits (an 18-digit
+    /// number ending in 000, as a number cell saved to CSV shows it) rather than a typo.
+    pub fn id_number(&mut self, col: &str) -> Option<IdNumber> {
+        let raw = self.id_text(col)?;
+        if raw.is_empty() {
+            self.error(col, "", Problem::Required);
+            return None;
+        }
+        match IdNumber::parse(raw) {
+            Ok(id) => Some(id),
+            Err(IdError::Checksum { .. })
+                if raw.len() == 18
+                    && raw.ends_with("000")
+                    && raw.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                self.error(col, raw, Problem::IdDigitsLost);
+                None
+            }
+            Err(e) => {
+                self.rule_error(col, raw, &e);
+                None
+            }
+        }
     }
 
     pub fn error(&mut self, col: &str, value: &str, problem: Problem) {
+        if self.reported(col) {
+            return;
+        }
         self.errors.push(RowError::new(
             self.row.line,
             &self.cols.header(col),
@@ -298,6 +445,30 @@ impl<'a> RowReader<'a> {
             }
             return Some(None);
         }
+        let number = self
+            .cols
+            .cell(self.row, col)
+            .is_some_and(|c| c.kind == CellKind::Number);
+        if number {
+            // A date serial in a cell not formatted as a date: Excel shows the number, so the
+            // clerk sees 42795 where a date belongs.
+            let as_date = raw
+                .parse::<f64>()
+                .ok()
+                .filter(|f| (1.0..2_958_466.0).contains(f))
+                .and_then(|f| {
+                    chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?
+                        .checked_add_days(chrono::Days::new(f as u64))
+                });
+            self.error(
+                col,
+                raw,
+                Problem::DateAsNumber {
+                    as_date: as_date.map(|d| d.to_string()),
+                },
+            );
+            return None;
+        }
         match crate::domain::dates::parse_date(raw) {
             Some(d) => Some(Some(d)),
             None => {
@@ -308,15 +479,25 @@ impl<'a> RowReader<'a> {
     }
 }
 
+/// `4.30102E+17`, `4.30102197501020e17`: a number as a spreadsheet displays a large one.
+fn is_scientific(s: &str) -> bool {
+    let Some((mantissa, exp)) = s.split_once(['e', 'E']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    !mantissa.is_empty()
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && mantissa.bytes().filter(|&b| b == b'.').count() <= 1
+        && !exp.is_empty()
+        && exp.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn table(headers: &[&str]) -> Table {
-        Table {
-            headers: headers.iter().map(|s| s.to_string()).collect(),
-            rows: vec![],
-        }
+        Table::of_text(headers, &[])
     }
 
     #[test]

@@ -44,10 +44,7 @@ pub fn parse_all(
     let mut out = Vec::new();
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
-        let id_raw = r.raw("id_number");
-        let id = IdNumber::parse(id_raw)
-            .map_err(|e| r.rule_error("id_number", id_raw, &e))
-            .ok();
+        let id = r.id_number("id_number");
         let category = r.vocab_required("category", Category::parse, Category::expected);
         let form = r.vocab_required("form", Form::parse, Form::expected);
         let content = r.required("content");

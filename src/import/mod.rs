@@ -5,6 +5,7 @@
 //! exist?) are the service's, which reports them in the same form.
 
 pub mod columns;
+pub mod encoding;
 pub mod entries;
 pub mod filings;
 pub mod people;
@@ -14,7 +15,7 @@ use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
 
 pub use columns::{Columns, Kind};
-pub use table::{Encoding, Row, Table, TableError, read_table};
+pub use table::{Cell, CellKind, Encoding, Row, Table, TableError, read_table};
 
 /// What is wrong with one cell (or the header).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +57,24 @@ pub enum Problem {
     },
     MissingColumn,
     DuplicateColumn,
+    /// A value in a column that has no header: it would otherwise be dropped unread.
+    NoHeader {
+        column: String,
+    },
+    /// An ID number held in a number cell: Excel kept only 15 significant digits (R1.1).
+    IdAsNumber,
+    /// An 18-digit ID number ending in 000 whose check character fails: the digits a number
+    /// cell lost, saved as text (R1.1).
+    IdDigitsLost,
+    /// A number in a date column whose cell is not formatted as a date; `as_date` is the date
+    /// Excel would show for it as a date serial.
+    DateAsNumber {
+        as_date: Option<String>,
+    },
+    /// An Excel error value (`#N/A`, `#REF!` …) where a value belongs.
+    ExcelError,
+    /// A formula whose result the file does not hold.
+    FormulaWithoutValue,
 }
 
 /// One problem, located the way a clerk finds it in the spreadsheet.
@@ -186,6 +205,58 @@ impl Describe for RowError {
             (Problem::DuplicateColumn, Lang::Zh) => format!("列“{v}”出现了不止一次"),
             (Problem::DuplicateColumn, Lang::En) => {
                 format!("column \"{v}\" appears more than once")
+            }
+            (Problem::NoHeader { column }, Lang::Zh) => format!(
+                "{column}列有值“{v}”，但该列没有表头：请给这一列填上列名（如 备注），或删除这一列的内容"
+            ),
+            (Problem::NoHeader { column }, Lang::En) => format!(
+                "column {column} holds \"{v}\" but has no header: name the column (e.g. note) or clear it"
+            ),
+            (Problem::IdAsNumber, Lang::Zh) => format!(
+                "身份证号所在的列被设置成了“数字”格式，单元格中是数字 {v}：Excel 只保留 15 位有效数字，18 位身份证号的后几位已经丢失，无法恢复。\
+                 请把该列设置为“文本”格式后重新录入（或粘贴）身份证号，再导入"
+            ),
+            (Problem::IdAsNumber, Lang::En) => format!(
+                "the ID-number column is formatted as a number and the cell holds {v}: Excel keeps only 15 significant digits, so the last digits of an 18-digit ID number are lost. \
+                 Format the column as Text, enter (or paste) the ID numbers again, then import"
+            ),
+            (Problem::IdDigitsLost, Lang::Zh) => format!(
+                "身份证号 {v} 以 000 结尾且校验位不符：很可能是表格把身份证号当作数字保存，只保留了 15 位有效数字，后几位已经丢失。\
+                 请把该列设置为“文本”格式后重新录入（或粘贴）身份证号，再导入"
+            ),
+            (Problem::IdDigitsLost, Lang::En) => format!(
+                "ID number {v} ends in 000 and its check character fails: the spreadsheet most likely held it as a number and kept only 15 significant digits. \
+                 Format the column as Text, enter (or paste) the ID numbers again, then import"
+            ),
+            (Problem::DateAsNumber { as_date }, Lang::Zh) => {
+                let hint = as_date
+                    .as_ref()
+                    .map(|d| format!("（作为 Excel 日期序号它是 {d}）"))
+                    .unwrap_or_default();
+                format!(
+                    "单元格是数字 {v}，不是日期{hint}：请把该列设置为“日期”格式，确认显示的日期无误后再导入"
+                )
+            }
+            (Problem::DateAsNumber { as_date }, Lang::En) => {
+                let hint = as_date
+                    .as_ref()
+                    .map(|d| format!(" (as an Excel date serial it is {d})"))
+                    .unwrap_or_default();
+                format!(
+                    "the cell holds the number {v}, not a date{hint}: format the column as Date, check the dates shown, then import"
+                )
+            }
+            (Problem::ExcelError, Lang::Zh) => {
+                format!("单元格是 Excel 错误值 {v}：请在表格软件中改正该单元格的公式或内容")
+            }
+            (Problem::ExcelError, Lang::En) => {
+                format!("the cell holds the Excel error {v}: correct its formula or value")
+            }
+            (Problem::FormulaWithoutValue, Lang::Zh) => {
+                "公式单元格没有保存计算结果，请在表格软件中打开并保存".into()
+            }
+            (Problem::FormulaWithoutValue, Lang::En) => {
+                "the formula cell has no saved result: open the file in the spreadsheet program and save it".into()
             }
         }
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::columns::RowReader;
 use super::{Columns, Kind, ParseResult, Parsed, Problem, RowError, Table};
-use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
+use crate::domain::{Person, TitleLevel, UnitKind};
 use crate::store::reference::Reference;
 
 pub fn parse(table: &Table, reference: &Reference) -> ParseResult<Person> {
@@ -22,10 +22,7 @@ pub fn parse(table: &Table, reference: &Reference) -> ParseResult<Person> {
     };
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
-        let id_raw = r.raw("id_number");
-        let id = IdNumber::parse(id_raw)
-            .map_err(|e| r.rule_error("id_number", id_raw, &e))
-            .ok();
+        let id = r.id_number("id_number");
         let name = r.required("name");
         let unit = r.required("unit");
         let unit_kind = r.vocab_required("unit_kind", UnitKind::parse, UnitKind::expected);

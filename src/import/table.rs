@@ -1,36 +1,109 @@
-//! A roster file as a plain table of trimmed strings: header row, data rows, and the row number a
-//! clerk would look for in the spreadsheet. Knows nothing about the domain; the importers map
-//! headers to fields and validate values.
+//! A roster file as a table of cells: the header row (found, not assumed), data rows with the
+//! row number a clerk would look for in the spreadsheet, and each cell's text as the spreadsheet
+//! shows it together with what kind of cell it was. Knows which header names to look for only
+//! through [`Vocabulary`]; the importers map headers to fields and validate values.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::Cursor;
 use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
 
+pub use super::encoding::{Encoding, EncodingError};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
+    /// The spreadsheet row of the header (1 when it is the first row).
+    pub header_line: usize,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
+    /// Rows with content above the header (a title, a unit and date line) and a second header
+    /// row under it (English names under Chinese ones): skipped, and reported to the clerk.
+    pub skipped: Vec<usize>,
+}
+
+impl Table {
+    /// A table of text cells with the header on row 1 and data from row 2, for tests and for
+    /// callers that build rosters in memory.
+    pub fn of_text(headers: &[&str], rows: &[Vec<&str>]) -> Table {
+        Table {
+            header_line: 1,
+            headers: headers.iter().map(|s| s.to_string()).collect(),
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Row {
+                    line: i + 2,
+                    cells: r.iter().map(|s| Cell::text(s)).collect(),
+                })
+                .collect(),
+            skipped: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    /// The row number Excel shows, or the CSV line where the record starts (header = row 1 when
-    /// it is the first line), so error messages point where the clerk will look.
+    /// The row number Excel shows, or the CSV line where the record starts, so error messages
+    /// point where the clerk will look.
     pub line: usize,
-    /// Exactly as many as `Table::headers`; missing cells are "".
-    pub cells: Vec<String>,
+    /// At least as many as `Table::headers` (missing cells are empty); more when the row has
+    /// values beyond the header, which the importers refuse.
+    pub cells: Vec<Cell>,
 }
 
-/// What the file turned out to be.
+/// One cell: its text as the spreadsheet displays it, and what kind of cell held it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    /// Trimmed; numbers at Excel's 15 significant digits, dates as `YYYY-MM-DD`.
+    pub text: String,
+    pub kind: CellKind,
+}
+
+impl Cell {
+    pub fn text(s: &str) -> Cell {
+        Cell {
+            text: clean(s),
+            kind: CellKind::Text,
+        }
+    }
+
+    fn empty() -> Cell {
+        Cell {
+            text: String::new(),
+            kind: CellKind::Text,
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.text.is_empty() && self.kind != CellKind::FormulaWithoutValue
+    }
+}
+
+/// What kind of cell a value came from. CSV cells are all `Text`: a CSV holds what the
+/// spreadsheet displayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    Utf8,
-    Utf8Bom,
-    Gb18030,
-    Xlsx,
+pub enum CellKind {
+    Text,
+    /// A numeric XLSX cell (not formatted as a date). An ID number here has lost its last digits.
+    Number,
+    /// A numeric XLSX cell formatted as a date (or an ISO date).
+    Date,
+    Bool,
+    /// An Excel error value such as `#N/A` or `#REF!`; the text holds it.
+    Error,
+    /// A formula whose result was never saved (files written by programs, not by Excel or WPS).
+    FormulaWithoutValue,
+}
+
+/// The header names a roster may carry: how the header row is found among the first rows, and
+/// evidence for a CSV file's encoding.
+pub trait Vocabulary {
+    /// Whether `cell` names a column of this roster (in either language, or a customary column
+    /// such as 序号 or 备注).
+    fn recognises(&self, cell: &str) -> bool;
+    /// Every name the roster's columns go by.
+    fn names(&self) -> Vec<&'static str>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,40 +114,55 @@ pub enum TableError {
     },
     /// No header row: the file (or first sheet) has no non-blank row.
     Empty,
+    /// The CSV text could not be split into records (the csv crate's complaint).
     BadCsv {
         line: usize,
-        message: String,
     },
-    Xlsx(String),
+    Encoding(EncodingError),
+    /// A `.xlsx` file that is something else.
+    NotXlsx(Actually),
+    /// A zip file that is not a readable workbook (damaged, or another kind of zip).
+    XlsxDamaged,
     /// Carries the file's extension as written ("" when there is none).
     UnknownFormat(String),
 }
 
+/// What a file named `.xlsx` really holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actually {
+    /// Text, i.e. a CSV given the .xlsx name.
+    Text,
+    /// A web page, as some systems "export to Excel".
+    Html,
+    /// An OLE compound file: the old binary .xls, or a password-protected workbook.
+    OldXlsOrEncrypted,
+    Unknown,
+}
+
 impl fmt::Display for TableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TableError::Io { path, message } => write!(f, "{path}: {message}"),
-            TableError::Empty => write!(f, "no header row: the file is empty"),
-            TableError::BadCsv { line, message } => write!(f, "line {line}: {message}"),
-            TableError::Xlsx(message) => write!(f, "xlsx: {message}"),
-            TableError::UnknownFormat(ext) => {
-                write!(f, "unsupported file type .{ext}: save it as .xlsx or .csv")
-            }
-        }
+        f.write_str(&crate::i18n::Describe::describe(
+            self,
+            crate::i18n::Lang::En,
+        ))
     }
 }
 
 impl std::error::Error for TableError {}
 
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
-/// OLE compound file: the old binary .xls (and .doc) format.
+/// OLE compound file: the old binary .xls (and .doc), and encrypted OOXML workbooks.
 const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+/// How far down the header row is looked for: titles, unit lines and notes take a few rows.
+const HEADER_SEARCH_ROWS: usize = 20;
 
-/// Reads a `.csv` or `.xlsx` roster. A `.csv` (or extension-less) file that is really a workbook
-/// is read as one: a workbook given a .csv name by hand is a common mistake, and the content
-/// says unambiguously what it is.
-pub fn read_table(path: &Path) -> Result<(Table, Encoding), TableError> {
+/// Reads a `.csv` or `.xlsx` roster whose columns are named in `vocabulary`. A `.csv` (or
+/// extension-less) file that is really a workbook is read as one: the content says
+/// unambiguously what it is.
+pub fn read_table(
+    path: &Path,
+    vocabulary: &dyn Vocabulary,
+) -> Result<(Table, Encoding), TableError> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
@@ -88,38 +176,59 @@ pub fn read_table(path: &Path) -> Result<(Table, Encoding), TableError> {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
-    if lower == "xlsx" || bytes.starts_with(ZIP_MAGIC) {
-        return Ok((read_xlsx(bytes)?, Encoding::Xlsx));
+    if bytes.starts_with(ZIP_MAGIC) {
+        return Ok((read_xlsx(bytes, vocabulary)?, Encoding::Xlsx));
     }
     if bytes.starts_with(CFB_MAGIC) {
-        return Err(TableError::UnknownFormat("xls".to_string()));
+        return Err(if lower == "xlsx" {
+            TableError::NotXlsx(Actually::OldXlsOrEncrypted)
+        } else {
+            TableError::UnknownFormat("xls".to_string())
+        });
     }
-    read_csv_bytes(&bytes)
+    if lower == "xlsx" {
+        return Err(TableError::NotXlsx(what_is(&bytes)));
+    }
+    read_csv_bytes(&bytes, vocabulary)
+}
+
+/// What a non-zip file named `.xlsx` holds, judged from its first bytes.
+fn what_is(bytes: &[u8]) -> Actually {
+    let head = &bytes[..bytes.len().min(512)];
+    let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
+    if lower.contains("<html") || lower.contains("<!doctype") || lower.contains("<table") {
+        Actually::Html
+    } else if !head.is_empty() && !head.iter().any(|&b| b == 0) {
+        Actually::Text
+    } else {
+        Actually::Unknown
+    }
 }
 
 /// Parses CSV bytes in UTF-8 (with or without BOM) or GB18030, the superset of the GBK that
-/// Chinese Excel and WPS write when asked for "CSV".
-pub fn read_csv_bytes(bytes: &[u8]) -> Result<(Table, Encoding), TableError> {
-    let (text, encoding) = decode(bytes)?;
+/// Chinese Excel and WPS write when asked for "CSV"; the encoding is decided by evidence
+/// (see [`super::encoding`]).
+pub fn read_csv_bytes(
+    bytes: &[u8],
+    vocabulary: &dyn Vocabulary,
+) -> Result<(Table, Encoding), TableError> {
+    let (text, encoding) =
+        super::encoding::decode(bytes, &vocabulary.names()).map_err(TableError::Encoding)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let records = reader.records().map(|record| {
+    let mut records = Vec::new();
+    for record in reader.records() {
         let record = record.map_err(|e| TableError::BadCsv {
             line: e.position().map_or(0, |p| start_line(text.as_bytes(), p)),
-            message: e.to_string(),
         })?;
         let line = record
             .position()
             .map_or(0, |p| start_line(text.as_bytes(), p));
-        Ok((line, record.iter().map(clean).collect()))
-    });
-    let table = assemble(records, |line, field, width| TableError::BadCsv {
-        line,
-        message: format!("field {field} has a value but the header has only {width} columns"),
-    })?;
-    Ok((table, encoding))
+        records.push((line, record.iter().map(Cell::text).collect()));
+    }
+    Ok((assemble(records, vocabulary)?, encoding))
 }
 
 /// The csv crate positions a record where the previous one ended, i.e. before any blank lines
@@ -137,47 +246,6 @@ fn start_line(text: &[u8], pos: &csv::Position) -> usize {
     line
 }
 
-fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Encoding), TableError> {
-    if let Some(rest) = bytes.strip_prefix(UTF8_BOM) {
-        return match std::str::from_utf8(rest) {
-            Ok(text) => Ok((Cow::Borrowed(text), Encoding::Utf8Bom)),
-            Err(e) => Err(TableError::BadCsv {
-                line: line_at(rest, e.valid_up_to()),
-                message: "not valid UTF-8, although the file starts with a UTF-8 byte-order mark"
-                    .to_string(),
-            }),
-        };
-    }
-    // Excel's "Unicode text" export; decoding it as GB18030 would yield plausible-looking garbage.
-    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(TableError::BadCsv {
-            line: 1,
-            message: "UTF-16 text is not supported: save the sheet as .xlsx or CSV".to_string(),
-        });
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((Cow::Borrowed(text), Encoding::Utf8));
-    }
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-    if had_errors {
-        // Replacement characters would otherwise reach the database as silently corrupted names.
-        let at = text.find('\u{FFFD}').unwrap_or(0);
-        return Err(TableError::BadCsv {
-            line: line_at(text.as_bytes(), at),
-            message: "text is neither UTF-8 nor GB18030/GBK".to_string(),
-        });
-    }
-    Ok((text, Encoding::Gb18030))
-}
-
-/// 1-based line of byte offset `at`.
-fn line_at(bytes: &[u8], at: usize) -> usize {
-    1 + bytes[..at.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-}
-
 /// Invisible padding that clerks type or paste around values: all Unicode white space (which
 /// includes the ideographic space U+3000 of Chinese input methods), plus a stray BOM or
 /// zero-width space copied from web pages.
@@ -186,95 +254,175 @@ fn clean(cell: &str) -> String {
         .to_string()
 }
 
-/// Turns raw records into a table: the first non-blank record is the header, blank records are
-/// dropped, short records are padded. `too_long(line, field, header_width)` builds the error for
-/// a record with a value beyond the header's last column (`field` is 1-based).
-fn assemble<I, F>(records: I, too_long: F) -> Result<Table, TableError>
-where
-    I: Iterator<Item = Result<(usize, Vec<String>), TableError>>,
-    F: Fn(usize, usize, usize) -> TableError,
-{
-    let mut headers: Option<Vec<String>> = None;
-    let mut rows = Vec::new();
-    for record in records {
-        let (line, mut cells) = record?;
-        let Some(last) = cells.iter().rposition(|c| !c.is_empty()) else {
-            continue;
-        };
-        match &headers {
-            None => {
-                // Spreadsheets often export trailing empty columns; they name nothing.
-                cells.truncate(last + 1);
-                headers = Some(cells);
-            }
-            Some(h) => {
-                if last >= h.len() {
-                    return Err(too_long(line, last + 1, h.len()));
-                }
-                cells.resize(h.len(), String::new());
-                rows.push(Row { line, cells });
-            }
-        }
-    }
-    let headers = headers.ok_or(TableError::Empty)?;
-    Ok(Table { headers, rows })
+/// How many cells of a row name a column of the roster.
+fn recognised(cells: &[Cell], vocabulary: &dyn Vocabulary) -> usize {
+    cells
+        .iter()
+        .filter(|c| c.kind == CellKind::Text && vocabulary.recognises(&c.text))
+        .count()
 }
 
-fn read_xlsx(bytes: Vec<u8>) -> Result<Table, TableError> {
-    let mut book: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| TableError::Xlsx(e.to_string()))?;
-    let range = match book.worksheet_range_at(0) {
-        Some(range) => range.map_err(|e| TableError::Xlsx(e.to_string()))?,
-        None => return Err(TableError::Empty),
+/// Turns raw records into a table. The header is the row among the first
+/// [`HEADER_SEARCH_ROWS`] non-blank ones that names the most known columns (the first
+/// non-blank row when none names any, so that the clerk hears which columns are unknown);
+/// rows above it are skipped, as is a row right under it made only of known names (an English
+/// header under a Chinese one). Blank records are dropped; short records are padded.
+fn assemble(
+    records: Vec<(usize, Vec<Cell>)>,
+    vocabulary: &dyn Vocabulary,
+) -> Result<Table, TableError> {
+    let records: Vec<(usize, Vec<Cell>)> = records
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_blank()))
+        .collect();
+    if records.is_empty() {
+        return Err(TableError::Empty);
+    }
+    let mut best = (0, 0);
+    for (i, (_, cells)) in records.iter().enumerate().take(HEADER_SEARCH_ROWS) {
+        let n = recognised(cells, vocabulary);
+        if n > best.1 {
+            best = (i, n);
+        }
+    }
+    let at = best.0;
+    let mut skipped: Vec<usize> = records[..at].iter().map(|(line, _)| *line).collect();
+    let (header_line, header_cells) = &records[at];
+    let mut headers: Vec<String> = header_cells.iter().map(|c| c.text.clone()).collect();
+    // Spreadsheets often export trailing empty columns; they name nothing.
+    let last = headers
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |i| i + 1);
+    headers.truncate(last);
+    let mut data = records[at + 1..].iter().peekable();
+    if let Some((line, cells)) = data.peek() {
+        let named = cells.iter().filter(|c| !c.is_blank()).count();
+        if named > 0 && recognised(cells, vocabulary) == named {
+            skipped.push(*line);
+            data.next();
+        }
+    }
+    let rows = data
+        .map(|(line, cells)| {
+            let mut cells = cells.clone();
+            let used = cells
+                .iter()
+                .rposition(|c| !c.is_blank())
+                .map_or(0, |i| i + 1);
+            cells.truncate(used.max(headers.len()));
+            cells.resize(headers.len().max(cells.len()), Cell::empty());
+            Row { line: *line, cells }
+        })
+        .collect();
+    Ok(Table {
+        header_line: *header_line,
+        headers,
+        rows,
+        skipped,
+    })
+}
+
+fn read_xlsx(bytes: Vec<u8>, vocabulary: &dyn Vocabulary) -> Result<Table, TableError> {
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| TableError::XlsxDamaged)?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err(TableError::Empty);
     };
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|_| TableError::XlsxDamaged)?;
+    // Formulas whose result was never saved read as empty cells; they must not pass as empty.
+    let formulas = book.worksheet_formula(&sheet).ok();
     // The range starts at the first used cell, not at A1; row numbers must match Excel's.
     let Some((first_row, first_col)) = range.start() else {
         return Err(TableError::Empty);
     };
-    let first_row = first_row as usize;
-    let first_col = first_col as usize;
     let records = range
         .rows()
         .enumerate()
-        .map(|(i, cells)| Ok((first_row + i + 1, cells.iter().map(cell_text).collect())));
-    assemble(records, |line, field, _| {
-        TableError::Xlsx(format!(
-            "cell {}{line} has a value but its column has no header",
-            column_name(first_col + field - 1)
-        ))
-    })
+        .map(|(i, cells)| {
+            let row = first_row + i as u32;
+            let cells: Vec<Cell> = cells
+                .iter()
+                .enumerate()
+                .map(|(j, data)| {
+                    let mut cell = cell_of(data);
+                    if cell.text.is_empty() {
+                        let col = first_col + j as u32;
+                        let formula = formulas
+                            .as_ref()
+                            .and_then(|f| f.get_value((row, col)))
+                            .is_some_and(|f| !f.trim().is_empty());
+                        if formula {
+                            cell.kind = CellKind::FormulaWithoutValue;
+                        }
+                    }
+                    cell
+                })
+                .collect();
+            (row as usize + 1, cells)
+        })
+        .collect::<Vec<_>>();
+    // Cells left of the range's first column do not exist; keep column letters right by
+    // padding, so that "column C" in a message is column C in Excel.
+    let records = records
+        .into_iter()
+        .map(|(line, cells)| {
+            let mut padded = vec![Cell::empty(); first_col as usize];
+            padded.extend(cells);
+            (line, padded)
+        })
+        .collect();
+    assemble(records, vocabulary)
 }
 
-fn cell_text(cell: &Data) -> String {
-    let text = match cell {
-        Data::Empty => return String::new(),
-        Data::String(s) => return clean(s),
-        Data::Int(i) => i.to_string(),
-        // Display never uses an exponent and prints whole numbers without ".0"; for 18-digit ID
-        // numbers that Excel stored as floats this shows the digits Excel kept, so validation
-        // reports a wrong checksum rather than us guessing the lost digits.
-        Data::Float(f) if *f == 0.0 => "0".to_string(),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(true) => "TRUE".to_string(),
-        Data::Bool(false) => "FALSE".to_string(),
+fn cell_of(data: &Data) -> Cell {
+    let (text, kind) = match data {
+        Data::Empty => return Cell::empty(),
+        Data::String(s) => return Cell::text(s),
+        Data::Int(i) => (i.to_string(), CellKind::Number),
+        Data::Float(f) => (excel_number(*f), CellKind::Number),
+        Data::Bool(true) => ("TRUE".to_string(), CellKind::Bool),
+        Data::Bool(false) => ("FALSE".to_string(), CellKind::Bool),
         Data::DateTime(dt) if dt.is_datetime() => {
             let (y, m, d, ..) = dt.to_ymd_hms_milli();
-            format!("{y:04}-{m:02}-{d:02}")
+            (format!("{y:04}-{m:02}-{d:02}"), CellKind::Date)
         }
-        Data::DateTime(dt) => dt.as_f64().to_string(),
+        Data::DateTime(dt) => (excel_number(dt.as_f64()), CellKind::Number),
         // ISO date-times ("2017-03-01T00:00:00") come from ODS-style writers; keep the date.
         Data::DateTimeIso(s) => match s.get(..10) {
-            Some(date) if s.len() == 10 || s[10..].starts_with('T') => date.to_string(),
-            _ => s.clone(),
+            Some(date) if s.len() == 10 || s[10..].starts_with('T') => {
+                (date.to_string(), CellKind::Date)
+            }
+            _ => (s.clone(), CellKind::Text),
         },
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => e.to_string(),
+        Data::DurationIso(s) => (s.clone(), CellKind::Text),
+        Data::Error(e) => (e.to_string(), CellKind::Error),
     };
-    clean(&text)
+    Cell {
+        text: clean(&text),
+        kind,
+    }
+}
+
+/// A number as Excel displays it in a General cell wide enough: rounded to 15 significant
+/// digits (Excel's precision), without exponent or trailing zeros. The binary noise of
+/// computed values goes (29.999999999999996 → 30, 0.30000000000000004 → 0.3) while what a
+/// clerk typed stays (1.25 → 1.25); an 18-digit ID number typed into a number cell shows
+/// the digits Excel kept (4.30102197501020E+17 → 430102197501020000).
+pub fn excel_number(f: f64) -> String {
+    if !f.is_finite() {
+        return f.to_string();
+    }
+    let rounded: f64 = format!("{f:.14e}").parse().unwrap_or(f);
+    if rounded == 0.0 {
+        return "0".to_string();
+    }
+    rounded.to_string()
 }
 
 /// Excel's column letters for a 0-based column index: 0 → A, 26 → AA.
-fn column_name(mut col: usize) -> String {
+pub fn column_name(mut col: usize) -> String {
     let mut name = Vec::new();
     loop {
         name.push(b'A' + (col % 26) as u8);
@@ -287,20 +435,188 @@ fn column_name(mut col: usize) -> String {
     String::from_utf8_lossy(&name).into_owned()
 }
 
+impl crate::i18n::Describe for TableError {
+    fn describe(&self, lang: crate::i18n::Lang) -> String {
+        use crate::i18n::Lang::{En, Zh};
+        const RESAVE_ZH: &str =
+            "请在表格软件中打开，另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再导入";
+        const RESAVE_EN: &str = "open it in the spreadsheet program and save it as \"CSV UTF-8\" or .xlsx, then import again";
+        match (self, lang) {
+            (TableError::Io { path, message }, Zh) => format!("无法读取文件 {path}：{message}"),
+            (TableError::Io { path, message }, En) => format!("cannot read {path}: {message}"),
+            (TableError::Empty, Zh) => "文件（或第一张工作表）是空的，应有表头行和数据行".into(),
+            (TableError::Empty, En) => {
+                "the file (or its first sheet) is empty; expected a header row and data rows".into()
+            }
+            (TableError::BadCsv { line }, Zh) => {
+                format!("第{line}行不是有效的 CSV（引号没有配对？）；{RESAVE_ZH}")
+            }
+            (TableError::BadCsv { line }, En) => {
+                format!("line {line} is not valid CSV (unbalanced quotes?); {RESAVE_EN}")
+            }
+            (TableError::Encoding(e), _) => describe_encoding(e, lang, RESAVE_ZH, RESAVE_EN),
+            (TableError::NotXlsx(what), Zh) => {
+                let what = match what {
+                    Actually::Text => "是文本（CSV）：请把扩展名改为 .csv，或在表格软件中打开后另存为 .xlsx",
+                    Actually::Html => "是网页（HTML，某些系统“导出 Excel”时生成）：请在表格软件中打开并另存为 .xlsx",
+                    Actually::OldXlsOrEncrypted => "是旧版 .xls 格式，或是设置了打开密码的工作簿：请取消密码并另存为 .xlsx",
+                    Actually::Unknown => "不是 Excel 工作簿：请确认选对了文件",
+                };
+                format!("文件扩展名是 .xlsx，但内容{what}")
+            }
+            (TableError::NotXlsx(what), En) => {
+                let what = match what {
+                    Actually::Text => "text (a CSV): rename it to .csv, or open it and save it as .xlsx",
+                    Actually::Html => "a web page (HTML, as some systems \"export to Excel\"): open it and save it as .xlsx",
+                    Actually::OldXlsOrEncrypted => "an old .xls workbook or a password-protected one: remove the password and save it as .xlsx",
+                    Actually::Unknown => "not an Excel workbook: check that this is the right file",
+                };
+                format!("the file is named .xlsx but is {what}")
+            }
+            (TableError::XlsxDamaged, Zh) => {
+                "文件不是有效的 .xlsx 工作簿（可能已损坏或下载不完整）：请在表格软件中打开并重新另存为 .xlsx".into()
+            }
+            (TableError::XlsxDamaged, En) => {
+                "the file is not a readable .xlsx workbook (damaged or incompletely downloaded): open it in the spreadsheet program and save it as .xlsx again".into()
+            }
+            (TableError::UnknownFormat(ext), Zh) => {
+                format!("不支持的文件类型“{ext}”，应为 .csv 或 .xlsx（旧版 .xls 请另存为 .xlsx）")
+            }
+            (TableError::UnknownFormat(ext), En) => format!(
+                "unsupported file type \"{ext}\", expected .csv or .xlsx (save old .xls as .xlsx)"
+            ),
+        }
+    }
+}
+
+fn describe_encoding(
+    e: &EncodingError,
+    lang: crate::i18n::Lang,
+    resave_zh: &str,
+    resave_en: &str,
+) -> String {
+    use crate::i18n::Lang::{En, Zh};
+    let quote = |s: &Option<String>| {
+        s.as_deref()
+            .map(crate::domain::text::clean_line)
+            .unwrap_or_default()
+    };
+    match (e, lang) {
+        (EncodingError::Utf16, Zh) => {
+            format!("文件是 UTF-16 编码（Excel 的“Unicode 文本”）；{resave_zh}")
+        }
+        (EncodingError::Utf16, En) => {
+            format!("the file is UTF-16 (Excel's \"Unicode text\"); {resave_en}")
+        }
+        (EncodingError::BomButNotUtf8 { line }, Zh) => {
+            format!("文件开头标明是 UTF-8，但第{line}行不是 UTF-8 编码；{resave_zh}")
+        }
+        (EncodingError::BomButNotUtf8 { line }, En) => {
+            format!("the file starts with a UTF-8 mark but line {line} is not UTF-8; {resave_en}")
+        }
+        (EncodingError::NotText { line }, Zh) => format!(
+            "第{line}行既不是 UTF-8 也不是 GB18030/GBK 编码的文字（文件可能已损坏，或不是 CSV）"
+        ),
+        (EncodingError::NotText { line }, En) => format!(
+            "line {line} is neither UTF-8 nor GB18030/GBK text (the file may be damaged, or not a CSV)"
+        ),
+        (EncodingError::Mixed { line, first, here }, Zh) => format!(
+            "文件混用了两种编码：前面的行是 {}，第{line}行是 {}（可能由两个文件拼接而成）；{resave_zh}",
+            first.label(),
+            here.label()
+        ),
+        (EncodingError::Mixed { line, first, here }, En) => format!(
+            "the file mixes two encodings: the lines before are {}, line {line} is {} (two files pasted together?); {resave_en}",
+            first.label(),
+            here.label()
+        ),
+        (
+            EncodingError::Undecided {
+                utf8_sample,
+                gb18030_sample,
+            },
+            Zh,
+        ) => {
+            let mut tried = Vec::new();
+            if utf8_sample.is_some() {
+                tried.push(format!("按 UTF-8 读作“{}”", quote(utf8_sample)));
+            }
+            if gb18030_sample.is_some() {
+                tried.push(format!("按 GB18030/GBK 读作“{}”", quote(gb18030_sample)));
+            }
+            format!(
+                "无法判断文件的编码（已尝试 UTF-8 和 GB18030/GBK）：{}，都不像中文名册；{resave_zh}",
+                tried.join("，")
+            )
+        }
+        (
+            EncodingError::Undecided {
+                utf8_sample,
+                gb18030_sample,
+            },
+            En,
+        ) => {
+            let mut tried = Vec::new();
+            if utf8_sample.is_some() {
+                tried.push(format!("as UTF-8 it reads \"{}\"", quote(utf8_sample)));
+            }
+            if gb18030_sample.is_some() {
+                tried.push(format!("as GB18030/GBK \"{}\"", quote(gb18030_sample)));
+            }
+            format!(
+                "cannot tell the file's encoding (tried UTF-8 and GB18030/GBK): {}, neither looks like a Chinese roster; {resave_en}",
+                tried.join(", ")
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
 
+    const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+    /// Recognises single lower-case letters and a few roster names, like a roster kind does.
+    struct Words;
+    impl Vocabulary for Words {
+        fn recognises(&self, cell: &str) -> bool {
+            self.names().contains(&cell)
+        }
+        fn names(&self) -> Vec<&'static str> {
+            vec![
+                "身份证号",
+                "姓名",
+                "单位",
+                "市州",
+                "结束日期",
+                "学时",
+                "name",
+                "unit",
+                "id_number",
+                "content",
+            ]
+        }
+    }
+
+    fn read_csv(bytes: &[u8]) -> Result<(Table, Encoding), TableError> {
+        read_csv_bytes(bytes, &Words)
+    }
+
     fn csv(text: &str) -> (Table, Encoding) {
-        read_csv_bytes(text.as_bytes()).unwrap()
+        read_csv(text.as_bytes()).unwrap()
+    }
+
+    fn read(path: &Path) -> Result<(Table, Encoding), TableError> {
+        read_table(path, &Words)
     }
 
     fn cells(table: &Table) -> Vec<Vec<&str>> {
         table
             .rows
             .iter()
-            .map(|r| r.cells.iter().map(String::as_str).collect())
+            .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
             .collect()
     }
 
@@ -321,7 +637,7 @@ mod tests {
     fn utf8_bom_is_detected_and_stripped() {
         let mut bytes = UTF8_BOM.to_vec();
         bytes.extend_from_slice("id_number,name\r\n1,李四\r\n".as_bytes());
-        let (t, enc) = read_csv_bytes(&bytes).unwrap();
+        let (t, enc) = read_csv(&bytes).unwrap();
         assert_eq!(enc, Encoding::Utf8Bom);
         assert_eq!(t.headers, ["id_number", "name"]);
         assert_eq!(cells(&t), [["1", "李四"]]);
@@ -334,7 +650,7 @@ mod tests {
         let (bytes, _, unmappable) = encoding_rs::GB18030.encode(text);
         assert!(!unmappable);
         assert!(std::str::from_utf8(&bytes).is_err());
-        let (t, enc) = read_csv_bytes(&bytes).unwrap();
+        let (t, enc) = read_csv(&bytes).unwrap();
         assert_eq!(enc, Encoding::Gb18030);
         assert_eq!(t.headers, ["姓名", "单位", "市州"]);
         assert_eq!(
@@ -350,14 +666,17 @@ mod tests {
     #[test]
     fn bytes_that_are_neither_utf8_nor_gb18030_name_the_line() {
         // 0xFF is neither a GB18030 lead byte nor valid anywhere in UTF-8.
-        let err = read_csv_bytes(b"a,b\n1,2\n3,\xFF\n").unwrap_err();
-        assert!(matches!(err, TableError::BadCsv { line: 3, .. }), "{err:?}");
+        let err = read_csv(b"a,b\n1,2\n3,\xFF\n").unwrap_err();
+        assert_eq!(
+            err,
+            TableError::Encoding(EncodingError::NotText { line: 3 })
+        );
     }
 
     #[test]
     fn utf16_is_refused_rather_than_garbled() {
-        let err = read_csv_bytes(b"\xFF\xFEa\x00,\x00b\x00").unwrap_err();
-        assert!(matches!(err, TableError::BadCsv { line: 1, .. }), "{err:?}");
+        let err = read_csv(b"\xFF\xFEa\x00,\x00b\x00").unwrap_err();
+        assert_eq!(err, TableError::Encoding(EncodingError::Utf16));
     }
 
     #[test]
@@ -373,8 +692,10 @@ mod tests {
         let (t, _) = csv("a,b\r\n\r\n1,\"x\r\ny\"\r\n\r\n\r\n2,z\r\n");
         assert_eq!(cells(&t), [["1", "x\r\ny"], ["2", "z"]]);
         assert_eq!(lines(&t), [3, 7]);
-        let err = read_csv_bytes(b"a\r\n\r\n1,2\r\n").unwrap_err();
-        assert!(matches!(err, TableError::BadCsv { line: 3, .. }), "{err:?}");
+        // A value beyond the header is kept, so the importer can name its row and column.
+        let (t, _) = csv("a\r\n\r\n1,2\r\n");
+        assert_eq!(cells(&t), [["1", "2"]]);
+        assert_eq!(lines(&t), [3]);
     }
 
     proptest::proptest! {
@@ -404,9 +725,13 @@ mod tests {
                 text.push_str(eol);
                 line += 1 + quoted.iter().map(|f| f.matches('\n').count()).sum::<usize>();
             }
-            let (t, _) = read_csv_bytes(text.as_bytes()).unwrap();
+            let (t, _) = read_csv(text.as_bytes()).unwrap();
             proptest::prop_assert_eq!(lines(&t), expected);
-            let got: Vec<Vec<String>> = t.rows.into_iter().map(|r| r.cells).collect();
+            let got: Vec<Vec<String>> = t
+                .rows
+                .into_iter()
+                .map(|r| r.cells.into_iter().map(|c| c.text).collect())
+                .collect();
             let want: Vec<Vec<String>> = records.into_iter().map(|(f, _)| f).collect();
             proptest::prop_assert_eq!(got, want);
         }
@@ -419,9 +744,11 @@ mod tests {
     }
 
     #[test]
-    fn long_row_is_an_error_naming_its_line() {
-        let err = read_csv_bytes(b"a,b\n1,2\n1,2,3\n").unwrap_err();
-        assert!(matches!(err, TableError::BadCsv { line: 3, .. }), "{err:?}");
+    fn long_row_keeps_the_value_beyond_the_header() {
+        let (t, _) = csv("a,b\n1,2\n1,2,3\n");
+        assert_eq!(t.headers, ["a", "b"]);
+        assert_eq!(t.rows[1].cells.len(), 3);
+        assert_eq!(lines(&t), [2, 3]);
     }
 
     #[test]
@@ -447,22 +774,22 @@ mod tests {
 
     #[test]
     fn empty_input_is_empty() {
-        assert_eq!(read_csv_bytes(b"").unwrap_err(), TableError::Empty);
-        assert_eq!(read_csv_bytes(UTF8_BOM).unwrap_err(), TableError::Empty);
-        assert_eq!(read_csv_bytes(b"\n , \n\n").unwrap_err(), TableError::Empty);
+        assert_eq!(read_csv(b"").unwrap_err(), TableError::Empty);
+        assert_eq!(read_csv(UTF8_BOM).unwrap_err(), TableError::Empty);
+        assert_eq!(read_csv(b"\n , \n\n").unwrap_err(), TableError::Empty);
     }
 
     #[test]
     fn empty_file_is_empty() {
         let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
-        assert_eq!(read_table(file.path()).unwrap_err(), TableError::Empty);
+        assert_eq!(read(file.path()).unwrap_err(), TableError::Empty);
     }
 
     #[test]
     fn csv_file_by_extension_any_case() {
         let mut file = tempfile::Builder::new().suffix(".CSV").tempfile().unwrap();
         file.write_all("a\n1\n".as_bytes()).unwrap();
-        let (t, enc) = read_table(file.path()).unwrap();
+        let (t, enc) = read(file.path()).unwrap();
         assert_eq!(enc, Encoding::Utf8);
         assert_eq!(cells(&t), [["1"]]);
     }
@@ -472,21 +799,21 @@ mod tests {
         for ext in ["xls", "ods", "txt"] {
             let path = Path::new("/nonexistent/roster").with_extension(ext);
             assert_eq!(
-                read_table(&path).unwrap_err(),
+                read(&path).unwrap_err(),
                 TableError::UnknownFormat(ext.to_string())
             );
         }
         let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
         file.write_all(CFB_MAGIC).unwrap();
         assert_eq!(
-            read_table(file.path()).unwrap_err(),
+            read(file.path()).unwrap_err(),
             TableError::UnknownFormat("xls".to_string())
         );
     }
 
     #[test]
     fn missing_file_is_io_error_with_path() {
-        let err = read_table(Path::new("/nonexistent/roster.csv")).unwrap_err();
+        let err = read(Path::new("/nonexistent/roster.csv")).unwrap_err();
         assert!(
             matches!(&err, TableError::Io { path, .. } if path == "/nonexistent/roster.csv"),
             "{err:?}"
@@ -507,47 +834,81 @@ mod tests {
         file
     }
 
+    fn kinds(table: &Table) -> Vec<Vec<CellKind>> {
+        table
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.kind).collect())
+            .collect()
+    }
+
     #[test]
-    fn xlsx_cells_become_strings() {
+    fn xlsx_cells_read_as_excel_shows_them() {
         let file = write_xlsx(".xlsx", |ws| {
             let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
             let day = rust_xlsxwriter::ExcelDateTime::from_ymd(2017, 3, 1).unwrap();
-            for (col, h) in ["身份证号", "结束日期", "学时", "学时2", "数字身份证", "ok"]
-                .iter()
-                .enumerate()
+            for (col, h) in [
+                "身份证号",
+                "结束日期",
+                "学时",
+                "学时2",
+                "数字身份证",
+                "ok",
+                "序列号",
+            ]
+            .iter()
+            .enumerate()
             {
                 ws.write_string(0, col as u16, *h).unwrap();
             }
             ws.write_string(1, 0, "43010219900101123X").unwrap();
             ws.write_datetime_with_format(1, 1, &day, &date).unwrap();
-            ws.write_number(1, 2, 2.5).unwrap();
-            ws.write_number(1, 3, 30).unwrap();
+            ws.write_number(1, 2, 29.999999999999996).unwrap();
+            ws.write_number(1, 3, 0.30000000000000004).unwrap();
             // What Excel keeps of a typed 18-digit number: 15 significant digits.
             ws.write_number(1, 4, 4.30102199001011e17).unwrap();
             ws.write_boolean(1, 5, true).unwrap();
+            // A date serial in a General cell: Excel shows 42795, not a date.
+            ws.write_number(1, 6, 42795).unwrap();
             ws.write_string(2, 0, "\u{3000}x ").unwrap();
+            ws.write_number(2, 2, 1.25).unwrap();
+            ws.write_number(2, 3, 7.000000000000001).unwrap();
         });
-        let (t, enc) = read_table(file.path()).unwrap();
+        let (t, enc) = read(file.path()).unwrap();
         assert_eq!(enc, Encoding::Xlsx);
-        assert_eq!(
-            t.headers,
-            ["身份证号", "结束日期", "学时", "学时2", "数字身份证", "ok"]
-        );
         assert_eq!(
             cells(&t),
             [
                 vec![
                     "43010219900101123X",
                     "2017-03-01",
-                    "2.5",
                     "30",
+                    "0.3",
                     "430102199001011000",
-                    "TRUE"
+                    "TRUE",
+                    "42795"
                 ],
-                vec!["x", "", "", "", "", ""],
+                vec!["x", "", "1.25", "7", "", "", ""],
             ]
         );
+        use CellKind::*;
+        assert_eq!(
+            kinds(&t)[0],
+            [Text, Date, Number, Number, Number, Bool, Number]
+        );
         assert_eq!(lines(&t), [2, 3]);
+    }
+
+    #[test]
+    fn excel_number_rounds_to_fifteen_significant_digits() {
+        assert_eq!(excel_number(29.999999999999996), "30");
+        assert_eq!(excel_number(0.30000000000000004), "0.3");
+        assert_eq!(excel_number(0.1 + 0.2 + 0.3), "0.6");
+        assert_eq!(excel_number(1.25), "1.25");
+        assert_eq!(excel_number(2017.0), "2017");
+        assert_eq!(excel_number(-3.0), "-3");
+        assert_eq!(excel_number(-0.0), "0");
+        assert_eq!(excel_number(4.3010219750102e17), "430102197501020000");
     }
 
     #[test]
@@ -559,24 +920,93 @@ mod tests {
             ws.write_string(3, 1, "张三").unwrap();
             ws.write_string(5, 2, "湖南大学").unwrap();
         });
-        let (t, _) = read_table(file.path()).unwrap();
-        assert_eq!(t.headers, ["name", "unit"]);
-        assert_eq!(cells(&t), [["张三", ""], ["", "湖南大学"]]);
+        let (t, _) = read(file.path()).unwrap();
+        // Column A exists in Excel, empty: column letters in messages stay Excel's.
+        assert_eq!(t.headers, ["", "name", "unit"]);
+        assert_eq!(t.header_line, 3);
+        assert_eq!(cells(&t), [["", "张三", ""], ["", "", "湖南大学"]]);
         assert_eq!(lines(&t), [4, 6]);
     }
 
     #[test]
-    fn xlsx_value_outside_the_header_names_the_cell() {
+    fn the_header_is_found_under_a_title_and_a_unit_line() {
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.merge_range(
+                0,
+                0,
+                0,
+                2,
+                "2017年度专业技术人员继续教育人员名册",
+                &Default::default(),
+            )
+            .unwrap();
+            ws.write_string(1, 0, "填报单位：长沙市第一中学").unwrap();
+            ws.write_string(1, 2, "2017年3月").unwrap();
+            ws.write_string(3, 0, "身份证号").unwrap();
+            ws.write_string(3, 1, "姓名").unwrap();
+            ws.write_string(3, 2, "单位").unwrap();
+            // The English header some templates carry under the Chinese one.
+            ws.write_string(4, 0, "id_number").unwrap();
+            ws.write_string(4, 1, "name").unwrap();
+            ws.write_string(4, 2, "unit").unwrap();
+            ws.write_string(5, 0, "430102197803030415").unwrap();
+            ws.write_string(5, 1, "戴红梅").unwrap();
+            ws.write_string(5, 2, "长沙市第一中学").unwrap();
+        });
+        let (t, _) = read(file.path()).unwrap();
+        assert_eq!(t.headers, ["身份证号", "姓名", "单位"]);
+        assert_eq!(t.header_line, 4);
+        assert_eq!(t.skipped, [1, 2, 5]);
+        assert_eq!(
+            cells(&t),
+            [["430102197803030415", "戴红梅", "长沙市第一中学"]]
+        );
+        assert_eq!(lines(&t), [6]);
+    }
+
+    #[test]
+    fn csv_title_row_is_skipped_too() {
+        let (t, _) = csv("2017年度人员名册,,\n身份证号,姓名,单位\n1,张三,湖南大学\n");
+        assert_eq!(t.header_line, 2);
+        assert_eq!(t.skipped, [1]);
+        assert_eq!(cells(&t), [["1", "张三", "湖南大学"]]);
+    }
+
+    #[test]
+    fn with_no_known_name_the_first_row_is_the_header() {
+        let (t, _) = csv("性别,年龄\n男,40\n");
+        assert_eq!(t.headers, ["性别", "年龄"]);
+        assert!(t.skipped.is_empty());
+    }
+
+    #[test]
+    fn excel_errors_are_marked() {
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "姓名").unwrap();
+            ws.write_string(0, 1, "学时").unwrap();
+            ws.write_string(1, 0, "张三").unwrap();
+            ws.write_formula(
+                1,
+                1,
+                rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!"),
+            )
+            .unwrap();
+        });
+        let (t, _) = read(file.path()).unwrap();
+        assert_eq!(cells(&t)[0][1], "#DIV/0!");
+        assert_eq!(kinds(&t)[0][1], CellKind::Error);
+    }
+
+    #[test]
+    fn xlsx_value_outside_the_header_is_kept_for_the_importer() {
         let file = write_xlsx(".xlsx", |ws| {
             ws.write_string(0, 0, "name").unwrap();
             ws.write_string(1, 0, "张三").unwrap();
             ws.write_string(1, 2, "备注").unwrap();
         });
-        let err = read_table(file.path()).unwrap_err();
-        assert!(
-            matches!(&err, TableError::Xlsx(m) if m.contains("C2")),
-            "{err:?}"
-        );
+        let (t, _) = read(file.path()).unwrap();
+        assert_eq!(t.headers, ["name"]);
+        assert_eq!(cells(&t), [["张三", "", "备注"]]);
     }
 
     #[test]
@@ -585,7 +1015,7 @@ mod tests {
             ws.write_string(0, 0, "name").unwrap();
             ws.write_string(1, 0, "张三").unwrap();
         });
-        let (t, enc) = read_table(file.path()).unwrap();
+        let (t, enc) = read(file.path()).unwrap();
         assert_eq!(enc, Encoding::Xlsx);
         assert_eq!(cells(&t), [["张三"]]);
     }
@@ -593,17 +1023,45 @@ mod tests {
     #[test]
     fn empty_xlsx_is_empty() {
         let file = write_xlsx(".xlsx", |_| {});
-        assert_eq!(read_table(file.path()).unwrap_err(), TableError::Empty);
+        assert_eq!(read(file.path()).unwrap_err(), TableError::Empty);
     }
 
     #[test]
-    fn broken_xlsx_is_an_xlsx_error() {
-        let mut file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
-        file.write_all(b"PK\x03\x04 not really a zip").unwrap();
-        assert!(matches!(
-            read_table(file.path()).unwrap_err(),
-            TableError::Xlsx(_)
-        ));
+    fn a_file_named_xlsx_says_what_it_really_is() {
+        let cases: [(&[u8], TableError); 5] = [
+            (b"PK\x03\x04 not really a zip", TableError::XlsxDamaged),
+            (
+                "身份证号,姓名\n1,张三\n".as_bytes(),
+                TableError::NotXlsx(Actually::Text),
+            ),
+            (
+                b"<html><body><table><tr><td>1</td></tr></table>",
+                TableError::NotXlsx(Actually::Html),
+            ),
+            (CFB_MAGIC, TableError::NotXlsx(Actually::OldXlsOrEncrypted)),
+            (b"\x00\x01\x02", TableError::NotXlsx(Actually::Unknown)),
+        ];
+        for (bytes, want) in cases {
+            let mut file = tempfile::Builder::new().suffix(".xlsx").tempfile().unwrap();
+            file.write_all(bytes).unwrap();
+            assert_eq!(read(file.path()).unwrap_err(), want);
+        }
+    }
+
+    #[test]
+    fn reader_messages_are_in_the_clerks_language() {
+        use crate::i18n::{Describe, Lang};
+        let zh = TableError::NotXlsx(Actually::Text).describe(Lang::Zh);
+        assert!(zh.contains("扩展名是 .xlsx") && zh.contains(".csv"), "{zh}");
+        let zh = TableError::XlsxDamaged.describe(Lang::Zh);
+        assert!(!zh.contains("Zip") && zh.contains("另存为 .xlsx"), "{zh}");
+        let zh = TableError::Encoding(EncodingError::Mixed {
+            line: 7,
+            first: Encoding::Utf8,
+            here: Encoding::Gb18030,
+        })
+        .describe(Lang::Zh);
+        assert!(zh.contains("第7行") && zh.contains("混用"), "{zh}");
     }
 
     #[test]

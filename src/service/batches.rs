@@ -297,16 +297,9 @@ fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, Str
     let mut out: Vec<(usize, i64, String)> = Vec::new();
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
-        let raw = r.raw("id_number");
-        if raw.is_empty() {
-            r.error("id_number", "", Problem::Required);
-            errors.append(&mut r.errors);
-            continue;
-        }
-        let id = match IdNumber::parse(raw) {
-            Ok(id) => id,
-            Err(e) => {
-                r.rule_error("id_number", raw, &e);
+        let id = match r.id_number("id_number") {
+            Some(id) => id,
+            None => {
                 errors.append(&mut r.errors);
                 continue;
             }

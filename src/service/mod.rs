@@ -114,7 +114,7 @@ pub type Result<T> = std::result::Result<T, ServiceError>;
 #[cfg(test)]
 pub(crate) mod fixtures {
     use super::Actor;
-    use crate::import::{Row, Table};
+    use crate::import::Table;
     use crate::service::import::{self, Source};
     use crate::store::Store;
 
@@ -128,17 +128,9 @@ pub(crate) mod fixtures {
     }
 
     pub fn table(headers: &str, rows: &[&str]) -> Table {
-        Table {
-            headers: headers.split(',').map(str::to_string).collect(),
-            rows: rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Row {
-                    line: i + 2,
-                    cells: r.split(',').map(str::to_string).collect(),
-                })
-                .collect(),
-        }
+        let headers: Vec<&str> = headers.split(',').collect();
+        let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.split(',').collect()).collect();
+        Table::of_text(&headers, &rows)
     }
 
     pub fn source() -> Source {
