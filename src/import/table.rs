@@ -198,7 +198,7 @@ fn what_is(bytes: &[u8]) -> Actually {
     let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
     if lower.contains("<html") || lower.contains("<!doctype") || lower.contains("<table") {
         Actually::Html
-    } else if !head.is_empty() && !head.iter().any(|&b| b == 0) {
+    } else if !head.is_empty() && !head.contains(&0) {
         Actually::Text
     } else {
         Actually::Unknown
