@@ -310,6 +310,42 @@ fn r2_3_zero_hours_are_refused() {
     );
 }
 
+// R2.3, issue 7 point 6: negative hours are refused as "more than 0", whatever minus sign the
+// spreadsheet wrote, not as "not a number".
+#[test]
+fn r2_3_negative_hours_are_refused_as_not_more_than_zero() {
+    for minus in ["-3", "−3", "－3"] {
+        let (env, text) = entries_env(Entry::professional(WANG, 2016, minus));
+        let out = env.refused(
+            "entries",
+            "entries.csv",
+            &text,
+            3,
+            "学时",
+            &[&format!("“{minus}”"), "学时应大于0"],
+            &[&format!("\"{minus}\""), "hours must be more than 0"],
+        );
+        assert!(!out.stderr.contains("应为数字"), "{out:?}");
+    }
+}
+
+#[test]
+fn r2_3_hours_may_carry_the_unit() {
+    let env = Env::new();
+    env.people(&[(WANG, "王芳")]);
+    env.import_ok(
+        "entries",
+        "entries.csv",
+        &entries_csv(&[Entry::professional(WANG, 2016, "60学时")]),
+        &[],
+    );
+    let hours: i64 = env
+        .conn()
+        .query_row("SELECT hours_tenths FROM entries", [], |r| r.get(0))
+        .expect("one entry");
+    assert_eq!(hours, 600);
+}
+
 #[test]
 fn r2_3_hours_that_are_not_a_number_are_refused() {
     let (env, text) = entries_env(Entry::professional(WANG, 2016, "三十"));
@@ -349,10 +385,50 @@ fn start_after_end_is_refused() {
     );
 }
 
+// Issue 7 point 6: a well-formed date the calendar does not have says what does not exist,
+// not the list of forms (which it already follows).
 #[test]
-fn a_date_that_does_not_exist_is_refused() {
+fn a_date_that_does_not_exist_says_what_does_not_exist() {
     let mut bad = Entry::professional(WANG, 2017, "60");
     bad.start = "2017-02-29".into();
+    let (env, text) = entries_env(bad);
+    let out = env.refused(
+        "entries",
+        "entries.csv",
+        &text,
+        3,
+        "开始日期",
+        &["“2017-02-29”", "日期不存在：2017年不是闰年，2月没有29日"],
+        &[
+            "\"2017-02-29\"",
+            "no such date: 2017 is not a leap year: February has no 29th day",
+        ],
+    );
+    assert!(!out.stderr.contains("2017/3/1"), "no list of forms: {out:?}");
+}
+
+#[test]
+fn february_30_is_refused_as_a_day_february_does_not_have() {
+    let mut bad = Entry::professional(WANG, 2017, "60");
+    bad.end = "2017-02-30".into();
+    bad.start = "2017-02-01".into();
+    let (env, text) = entries_env(bad);
+    let out = env.refused(
+        "entries",
+        "entries.csv",
+        &text,
+        3,
+        "结束日期",
+        &["“2017-02-30”", "日期不存在：2月没有30日（2017年2月只有28天）"],
+        &["\"2017-02-30\"", "no such date: month 2 has no day 30"],
+    );
+    assert!(!out.stderr.contains("2017/3/1"), "no list of forms: {out:?}");
+}
+
+#[test]
+fn month_13_is_refused_as_a_month_that_does_not_exist() {
+    let mut bad = Entry::professional(WANG, 2017, "60");
+    bad.start = "2017/13/1".into();
     let (env, text) = entries_env(bad);
     env.refused(
         "entries",
@@ -360,8 +436,24 @@ fn a_date_that_does_not_exist_is_refused() {
         &text,
         3,
         "开始日期",
-        &["“2017-02-29”无效", "2017-03-01"],
-        &["\"2017-02-29\" is not a valid date", "2017-03-01"],
+        &["“2017/13/1”", "月份13不存在"],
+        &["\"2017/13/1\"", "there is no month 13"],
+    );
+}
+
+#[test]
+fn a_malformed_date_still_lists_the_forms() {
+    let mut bad = Entry::professional(WANG, 2017, "60");
+    bad.start = "17-3-1".into();
+    let (env, text) = entries_env(bad);
+    env.refused(
+        "entries",
+        "entries.csv",
+        &text,
+        3,
+        "开始日期",
+        &["“17-3-1”无效", "2017-03-01、2017/3/1 或 2017年3月1日"],
+        &["\"17-3-1\" is not a valid date", "2017-03-01"],
     );
 }
 
