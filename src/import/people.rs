@@ -2,12 +2,16 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use super::columns::RowReader;
 use super::{Columns, Kind, ParseResult, Parsed, Problem, RowError, Table};
 use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
 use crate::store::reference::Reference;
 
-pub fn parse(table: &Table, reference: &Reference) -> ParseResult<Person> {
+/// Every person of a people roster, or every problem. R1.1: ID numbers must be plausible on
+/// `today` (the clock of the importing clerk), since a roster registers people.
+pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseResult<Person> {
     let cols = Columns::match_headers(Kind::People, table)?;
     let mut errors = Vec::new();
     let mut out: Vec<Parsed<Person>> = Vec::new();
@@ -23,7 +27,7 @@ pub fn parse(table: &Table, reference: &Reference) -> ParseResult<Person> {
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
         let id_raw = r.raw("id_number");
-        let id = IdNumber::parse(id_raw)
+        let id = IdNumber::parse_plausible(id_raw, today)
             .map_err(|e| r.rule_error("id_number", id_raw, &e))
             .ok();
         let name = r.required("name");
