@@ -49,6 +49,150 @@ fn r1_1_impossible_birth_date_is_refused() {
     );
 }
 
+/// The day the field cases of issue 7 were written; the binary's clock is pinned to it.
+const FIELD_DAY: &str = "2026-11-29";
+
+/// R1.1 The ID numbers of field case 04, each well-formed with a real calendar date, and the
+/// rule each breaks on FIELD_DAY.
+const IMPLAUSIBLE: [(&str, &str, &str, &str); 4] = [
+    (
+        "430102209004012347",
+        "赵未生",
+        "出生日期2090-04-01晚于今天（2026-11-29）",
+        "birth date 2090-04-01 in the ID number is after today (2026-11-29)",
+    ),
+    (
+        "430102111111111118",
+        "赵一一",
+        "出生日期1111-11-11早于1900年",
+        "birth date 1111-11-11 in the ID number is before 1900",
+    ),
+    (
+        "430102185001010115",
+        "赵清",
+        "出生日期1850-01-01早于1900年",
+        "birth date 1850-01-01 in the ID number is before 1900",
+    ),
+    (
+        "43010220261225011X",
+        "赵圣诞",
+        "出生日期2026-12-25晚于今天（2026-11-29）",
+        "birth date 2026-12-25 in the ID number is after today (2026-11-29)",
+    ),
+];
+
+fn people_in_db(env: &Env) -> i64 {
+    if !env.db().exists() {
+        return 0;
+    }
+    env.conn()
+        .query_row("SELECT count(*) FROM people", [], |r| r.get(0))
+        .expect("count people")
+}
+
+// Issue 7 point 4: every row is refused, naming row, column, value and the rule broken (never
+// "not a valid date" for a real date), and nothing is written.
+#[test]
+fn r1_1_implausible_birth_dates_are_refused_with_the_rule_broken() {
+    let env = Env::new();
+    let rows: Vec<(&str, &str)> = IMPLAUSIBLE.iter().map(|(id, n, _, _)| (*id, *n)).collect();
+    let file = env.write("people.csv", &people_csv(&rows));
+    for lang in ["zh", "en"] {
+        let out = env.run_today(
+            FIELD_DAY,
+            [
+                "--lang".as_ref(),
+                lang.as_ref(),
+                "import".as_ref(),
+                "people".as_ref(),
+                file.as_os_str(),
+            ],
+        );
+        out.expect(2);
+        for (i, (id, _, zh, en)) in IMPLAUSIBLE.iter().enumerate() {
+            let (value, rule) = match lang {
+                "zh" => (format!("值“{id}”"), *zh),
+                _ => (format!("value \"{id}\""), *en),
+            };
+            assert_row_error(&out, &file, i + 2, "身份证号", &[&value, rule]);
+        }
+        assert_eq!(row_error_lines(&out, &file), 4, "{out:?}");
+        assert!(!out.stderr.contains("不是有效日期"), "{out:?}");
+        assert!(!out.stderr.contains("not a valid date"), "{out:?}");
+        assert_eq!(people_in_db(&env), 0, "a refused roster writes nothing");
+    }
+    assert_eq!(env.counts().audit, 0, "not even an audit record");
+}
+
+// R1.1 Plausible is judged on the clock passed in: the Christmas baby of field case 04 is refused
+// weeks before the day and registered after it.
+#[test]
+fn r1_1_a_birth_after_today_is_judged_on_the_pinned_clock() {
+    let env = Env::new();
+    let (id, name, zh, _) = IMPLAUSIBLE[3];
+    let file = env.write("people.csv", &people_csv(&[(id, name)]));
+    let out = env.run_today(
+        FIELD_DAY,
+        ["import".as_ref(), "people".as_ref(), file.as_os_str()],
+    );
+    out.expect(2);
+    assert_row_error(&out, &file, 2, "身份证号", &[zh]);
+    assert_eq!(people_in_db(&env), 0);
+    env.run_today(
+        "2027-01-04",
+        ["import".as_ref(), "people".as_ref(), file.as_os_str()],
+    )
+    .expect(0);
+    assert_eq!(people_in_db(&env), 1);
+}
+
+// R1.1 The first two digits must be a province-level code of GB/T 2260.
+#[test]
+fn r1_1_an_unknown_province_code_is_refused() {
+    let env = Env::new();
+    let nowhere = format!("99010219800101001{}", check_char("99010219800101001"));
+    let text = people_csv(&[(ZHANG, "张伟"), (&nowhere, "无名")]);
+    env.refused(
+        "people",
+        "people.csv",
+        &text,
+        3,
+        "身份证号",
+        &[
+            &format!("“{nowhere}”"),
+            "前两位“99”不是有效的省级行政区划代码",
+        ],
+        &[
+            &format!("\"{nowhere}\""),
+            "first two digits \"99\" of the ID number are not a province-level division code",
+        ],
+    );
+}
+
+// R1.1 A lookup judges only the form of a number: a person registered on a later clock is still
+// found on an earlier one, and an implausible number that nobody has is "not in the database",
+// not a plausibility complaint.
+#[test]
+fn r1_1_lookups_find_stored_people_whatever_the_clock() {
+    let env = Env::new();
+    let (id, name, _, _) = IMPLAUSIBLE[3];
+    let file = env.write("people.csv", &people_csv(&[(id, name)]));
+    env.run_today(
+        "2027-01-04",
+        ["import".as_ref(), "people".as_ref(), file.as_os_str()],
+    )
+    .expect(0);
+    let out = env.run_today(FIELD_DAY, ["check", id, "--from", "2021", "--to", "2025"]);
+    assert_eq!(out.code, 1, "found and judged (no hours): {out:?}");
+    assert!(out.stdout.contains(name), "{out:?}");
+
+    let (old, _, _, _) = IMPLAUSIBLE[2];
+    let out = env.run_today(FIELD_DAY, ["check", old]);
+    out.expect(2);
+    assert!(out.stderr.contains("数据库中没有身份证号为"), "{out:?}");
+    assert!(!out.stderr.contains("1900"), "{out:?}");
+}
+
 #[test]
 fn r1_1_wrong_length_is_refused() {
     let env = Env::new();
@@ -310,6 +454,42 @@ fn r2_3_zero_hours_are_refused() {
     );
 }
 
+// R2.3, issue 7 point 6: negative hours are refused as "more than 0", whatever minus sign the
+// spreadsheet wrote, not as "not a number".
+#[test]
+fn r2_3_negative_hours_are_refused_as_not_more_than_zero() {
+    for minus in ["-3", "−3", "－3"] {
+        let (env, text) = entries_env(Entry::professional(WANG, 2016, minus));
+        let out = env.refused(
+            "entries",
+            "entries.csv",
+            &text,
+            3,
+            "学时",
+            &[&format!("“{minus}”"), "学时应大于0"],
+            &[&format!("\"{minus}\""), "hours must be more than 0"],
+        );
+        assert!(!out.stderr.contains("应为数字"), "{out:?}");
+    }
+}
+
+#[test]
+fn r2_3_hours_may_carry_the_unit() {
+    let env = Env::new();
+    env.people(&[(WANG, "王芳")]);
+    env.import_ok(
+        "entries",
+        "entries.csv",
+        &entries_csv(&[Entry::professional(WANG, 2016, "60学时")]),
+        &[],
+    );
+    let hours: i64 = env
+        .conn()
+        .query_row("SELECT hours_tenths FROM entries", [], |r| r.get(0))
+        .expect("one entry");
+    assert_eq!(hours, 600);
+}
+
 #[test]
 fn r2_3_hours_that_are_not_a_number_are_refused() {
     let (env, text) = entries_env(Entry::professional(WANG, 2016, "三十"));
@@ -349,10 +529,59 @@ fn start_after_end_is_refused() {
     );
 }
 
+// Issue 7 point 6: a well-formed date the calendar does not have says what does not exist,
+// not the list of forms (which it already follows).
 #[test]
-fn a_date_that_does_not_exist_is_refused() {
+fn a_date_that_does_not_exist_says_what_does_not_exist() {
     let mut bad = Entry::professional(WANG, 2017, "60");
     bad.start = "2017-02-29".into();
+    let (env, text) = entries_env(bad);
+    let out = env.refused(
+        "entries",
+        "entries.csv",
+        &text,
+        3,
+        "开始日期",
+        &["“2017-02-29”", "日期不存在：2017年不是闰年，2月没有29日"],
+        &[
+            "\"2017-02-29\"",
+            "no such date: 2017 is not a leap year: February has no 29th day",
+        ],
+    );
+    assert!(
+        !out.stderr.contains("2017/3/1"),
+        "no list of forms: {out:?}"
+    );
+}
+
+#[test]
+fn february_30_is_refused_as_a_day_february_does_not_have() {
+    let mut bad = Entry::professional(WANG, 2017, "60");
+    bad.end = "2017-02-30".into();
+    bad.start = "2017-02-01".into();
+    let (env, text) = entries_env(bad);
+    let out = env.refused(
+        "entries",
+        "entries.csv",
+        &text,
+        3,
+        "结束日期",
+        &[
+            "“2017-02-30”",
+            "日期不存在：2月没有30日（2017年2月只有28天）",
+        ],
+        &["\"2017-02-30\"", "no such date: month 2 has no day 30"],
+    );
+    assert!(
+        !out.stderr.contains("2017/3/1"),
+        "no list of forms: {out:?}"
+    );
+}
+
+#[test]
+fn month_13_is_refused_as_a_month_that_does_not_exist() {
+    let mut bad = Entry::professional(WANG, 2017, "60");
+    bad.start = "2017/13/1".into();
     let (env, text) = entries_env(bad);
     env.refused(
         "entries",
@@ -360,8 +589,24 @@ fn a_date_that_does_not_exist_is_refused() {
         &text,
         3,
         "开始日期",
-        &["“2017-02-29”无效", "2017-03-01"],
-        &["\"2017-02-29\" is not a valid date", "2017-03-01"],
+        &["“2017/13/1”", "月份13不存在"],
+        &["\"2017/13/1\"", "there is no month 13"],
+    );
+}
+
+#[test]
+fn a_malformed_date_still_lists_the_forms() {
+    let mut bad = Entry::professional(WANG, 2017, "60");
+    bad.start = "17-3-1".into();
+    let (env, text) = entries_env(bad);
+    env.refused(
+        "entries",
+        "entries.csv",
+        &text,
+        3,
+        "开始日期",
+        &["“17-3-1”无效", "2017-03-01、2017/3/1 或 2017年3月1日"],
+        &["\"17-3-1\" is not a valid date", "2017-03-01"],
     );
 }
 
@@ -624,7 +869,7 @@ fn r4_2_filing_with_unknown_category_is_refused() {
 fn r4_2_unknown_filing_column_lists_the_known_ones() {
     let env = Env::new();
     let text = format!(
-        "{FILINGS_HEADER},备注\n{},无\n",
+        "{FILINGS_HEADER},性别\n{},无\n",
         filing_line("F2016-01", "公需", "2016-03-01", "2016-03-05", "待审", "")
     );
     env.refused(
@@ -632,9 +877,9 @@ fn r4_2_unknown_filing_column_lists_the_known_ones() {
         "filings.csv",
         &text,
         1,
-        "备注",
-        &["未知的列“备注”", "filing_no/备案编号", "schedule/培训计划"],
-        &["unknown column \"备注\"", "approved_on/备案日期"],
+        "性别",
+        &["未知的列“性别”", "filing_no/备案编号", "schedule/培训计划"],
+        &["unknown column \"性别\"", "approved_on/备案日期"],
     );
 }
 

@@ -318,7 +318,7 @@ impl Context {
 
 /// Noon of `s` in the local offset: a fixed clock for tests and training.
 fn at_date(s: &str) -> Option<DateTime<FixedOffset>> {
-    let d: NaiveDate = parse_date(s)?;
+    let d: NaiveDate = parse_date(s).ok()?;
     let offset = *Local::now().offset();
     offset
         .from_local_datetime(&d.and_hms_opt(12, 0, 0)?)

@@ -9,12 +9,19 @@ use crate::i18n::{Describe, Lang};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Hours(i64);
 
+/// Why a text is not a number of class hours (R2.3); each says what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HoursError {
     Empty,
+    /// Not a decimal number at all ("三十", "1e3").
     NotANumber,
+    /// More than one decimal place ("2.55").
     TooManyDecimals,
+    /// A number below zero ("-3", "−3", "－3"), where zero is allowed ([`Hours::parse`]).
+    Negative,
+    /// Zero or below, where an entry needs hours ([`Hours::parse_positive`]).
     NotPositive,
+    /// More than one entry plausibly holds (10000).
     TooLarge,
 }
 
@@ -37,9 +44,11 @@ impl Hours {
         self.0
     }
 
-    /// R2.3 Parse `30`, `30.0`, `2.5`, `.5` or full-width `２.５`; at most one decimal place.
+    /// R2.3 Parse `30`, `30.0`, `2.5`, `.5`, full-width `２.５`, or any of these followed by the
+    /// unit `学时` (`30学时`, as clerks write it); at most one decimal place.
     /// Zero is allowed here (a policy minimum may be zero); [`Hours::parse_positive`] is for
-    /// entries.
+    /// entries. A number below zero, with any minus sign (`-`, `−` U+2212, full-width `－`), is
+    /// [`HoursError::Negative`], not "not a number": the clerk is told what is wrong with it.
     pub fn parse(input: &str) -> Result<Hours, HoursError> {
         let s: String = input
             .trim()
@@ -47,15 +56,27 @@ impl Hours {
             .map(|c| match c {
                 '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
                 '．' | '。' => '.',
+                '−' | '－' | '﹣' => '-',
                 c => c,
             })
             .collect();
+        let s = s.strip_suffix("学时").map_or(s.as_str(), str::trim_end);
         if s.is_empty() {
             return Err(HoursError::Empty);
         }
+        if let Some(magnitude) = s.strip_prefix('-') {
+            // Only a number below zero is "negative"; "-abc" stays "not a number".
+            return match Hours::parse(magnitude.trim_start()) {
+                Ok(h) if h.0 == 0 => Ok(Hours::ZERO),
+                Ok(_) | Err(HoursError::TooManyDecimals | HoursError::TooLarge) => {
+                    Err(HoursError::Negative)
+                }
+                Err(_) => Err(HoursError::NotANumber),
+            };
+        }
         let (int, frac) = match s.split_once('.') {
             Some((i, f)) => (i, Some(f)),
-            None => (s.as_str(), None),
+            None => (s, None),
         };
         let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
         if !digits(int) || int.len() > 7 || (int.is_empty() && frac.is_none_or(str::is_empty)) {
@@ -85,9 +106,13 @@ impl Hours {
         Ok(Hours(t))
     }
 
-    /// R2.3 An entry's hours: as [`Hours::parse`], and more than zero.
+    /// R2.3 An entry's hours: as [`Hours::parse`], and more than zero; zero and negative numbers
+    /// are [`HoursError::NotPositive`] ("应大于0").
     pub fn parse_positive(input: &str) -> Result<Hours, HoursError> {
-        let h = Hours::parse(input)?;
+        let h = Hours::parse(input).map_err(|e| match e {
+            HoursError::Negative => HoursError::NotPositive,
+            e => e,
+        })?;
         if h.0 == 0 {
             return Err(HoursError::NotPositive);
         }
@@ -133,6 +158,7 @@ impl Describe for HoursError {
                 HoursError::Empty => "学时不能为空",
                 HoursError::NotANumber => "学时应为数字，如 30 或 2.5",
                 HoursError::TooManyDecimals => "学时最多保留一位小数，如 2.5",
+                HoursError::Negative => "学时不能为负数",
                 HoursError::NotPositive => "学时应大于0",
                 HoursError::TooLarge => "学时过大（单条不超过10000）",
             },
@@ -140,6 +166,7 @@ impl Describe for HoursError {
                 HoursError::Empty => "hours are empty",
                 HoursError::NotANumber => "hours must be a number such as 30 or 2.5",
                 HoursError::TooManyDecimals => "hours have at most one decimal place, such as 2.5",
+                HoursError::Negative => "hours cannot be negative",
                 HoursError::NotPositive => "hours must be more than 0",
                 HoursError::TooLarge => "hours are too large (at most 10000 for one entry)",
             },
@@ -168,12 +195,46 @@ mod tests {
     fn r2_3_refuses_two_decimals_and_junk() {
         assert_eq!(Hours::parse("2.55"), Err(HoursError::TooManyDecimals));
         assert_eq!(Hours::parse("abc"), Err(HoursError::NotANumber));
-        assert_eq!(Hours::parse("-3"), Err(HoursError::NotANumber));
         assert_eq!(Hours::parse("1e3"), Err(HoursError::NotANumber));
         assert_eq!(Hours::parse("."), Err(HoursError::NotANumber));
         assert_eq!(Hours::parse(""), Err(HoursError::Empty));
         assert_eq!(Hours::parse_positive("0"), Err(HoursError::NotPositive));
         assert_eq!(Hours::parse("99999"), Err(HoursError::TooLarge));
+    }
+
+    // R2.3, issue 7 point 6: a negative number is refused as such ("应大于0"), whatever minus
+    // sign a spreadsheet or an input method wrote; a text after the minus is still not a number.
+    #[test]
+    fn r2_3_negative_hours_say_more_than_zero_not_a_number() {
+        for s in ["-3", "−3", "－3", "－３", "-2.5", " - 3", "-99999", "-2.55"] {
+            assert_eq!(Hours::parse(s), Err(HoursError::Negative), "{s}");
+            let e = Hours::parse_positive(s).unwrap_err();
+            assert_eq!(e, HoursError::NotPositive, "{s}");
+            assert_eq!(e.describe(Lang::Zh), "学时应大于0");
+            assert_eq!(e.describe(Lang::En), "hours must be more than 0");
+        }
+        assert_eq!(HoursError::Negative.describe(Lang::Zh), "学时不能为负数");
+        assert_eq!(
+            HoursError::Negative.describe(Lang::En),
+            "hours cannot be negative"
+        );
+        assert_eq!(Hours::parse("-0"), Ok(Hours::ZERO));
+        assert_eq!(Hours::parse_positive("-0"), Err(HoursError::NotPositive));
+        assert_eq!(Hours::parse_positive("0"), Err(HoursError::NotPositive));
+        assert_eq!(Hours::parse("-abc"), Err(HoursError::NotANumber));
+        assert_eq!(Hours::parse("-"), Err(HoursError::NotANumber));
+        assert_eq!(Hours::parse("--3"), Err(HoursError::NotANumber));
+    }
+
+    // R2.3 The unit written after the number, as clerks do, is understood; other words are not.
+    #[test]
+    fn r2_3_the_unit_xueshi_may_follow_the_number() {
+        assert_eq!(Hours::parse("30学时"), Ok(Hours::whole(30)));
+        assert_eq!(Hours::parse("２.５ 学时"), Ok(Hours::from_tenths(25)));
+        assert_eq!(Hours::parse("-3学时"), Err(HoursError::Negative));
+        assert_eq!(Hours::parse("学时"), Err(HoursError::Empty));
+        assert_eq!(Hours::parse("30小时"), Err(HoursError::NotANumber));
+        assert_eq!(Hours::parse("三十学时"), Err(HoursError::NotANumber));
     }
 
     #[test]

@@ -435,7 +435,9 @@ impl<'a> RowReader<'a> {
         self.vocab(col, true, parse, expected).flatten()
     }
 
-    /// A date in any of the accepted forms. `Some(None)` when optional and empty.
+    /// A date in any of the accepted forms. `Some(None)` when optional and empty. A text in none
+    /// of the forms is [`Problem::Date`] (the forms listed); a well-formed day the calendar does
+    /// not have says what does not exist ("2月没有30日"), as a [`Problem::Rule`].
     pub fn date(&mut self, col: &str, required: bool) -> Option<Option<chrono::NaiveDate>> {
         let raw = self.raw(col);
         if raw.is_empty() {
@@ -470,9 +472,13 @@ impl<'a> RowReader<'a> {
             return None;
         }
         match crate::domain::dates::parse_date(raw) {
-            Some(d) => Some(Some(d)),
-            None => {
+            Ok(d) => Some(Some(d)),
+            Err(crate::domain::dates::DateError::Format) => {
                 self.error(col, raw, Problem::Date);
+                None
+            }
+            Err(impossible) => {
+                self.rule_error(col, raw, &impossible);
                 None
             }
         }

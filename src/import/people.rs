@@ -2,12 +2,16 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use super::columns::RowReader;
 use super::{Columns, Kind, ParseResult, Parsed, Problem, RowError, Table};
 use crate::domain::{Person, TitleLevel, UnitKind};
 use crate::store::reference::Reference;
 
-pub fn parse(table: &Table, reference: &Reference) -> ParseResult<Person> {
+/// Every person of a people roster, or every problem. R1.1: ID numbers must be plausible on
+/// `today` (the clock of the importing clerk), since a roster registers people.
+pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseResult<Person> {
     let cols = Columns::match_headers(Kind::People, table)?;
     let mut errors = Vec::new();
     let mut out: Vec<Parsed<Person>> = Vec::new();
@@ -22,7 +26,15 @@ pub fn parse(table: &Table, reference: &Reference) -> ParseResult<Person> {
     };
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
-        let id = r.id_number("id_number");
+        let id = r
+            .id_number("id_number")
+            .and_then(|id| match id.plausible(today) {
+                Ok(()) => Some(id),
+                Err(e) => {
+                    r.rule_error("id_number", id.as_str(), &e);
+                    None
+                }
+            });
         let name = r.required("name");
         let unit = r.required("unit");
         let unit_kind = r.vocab_required("unit_kind", UnitKind::parse, UnitKind::expected);

@@ -167,7 +167,8 @@ fn upsert_all<T: Upsert>(
     finish(tx, s)
 }
 
-/// `import people`: add new people, update changed ones (R1.2).
+/// `import people`: add new people, update changed ones (R1.2); ID numbers must be plausible
+/// on the actor's today (R1.1).
 pub fn people(
     store: &mut Store,
     actor: &Actor,
@@ -176,7 +177,8 @@ pub fn people(
     dry_run: bool,
 ) -> Result<Summary> {
     let reference = Reference::load(store)?;
-    let rows = import::people::parse(table, &reference).map_err(ServiceError::Rows)?;
+    let rows =
+        import::people::parse(table, &reference, actor.today()).map_err(ServiceError::Rows)?;
     upsert_all(store, actor, &rows, source, dry_run)
 }
 

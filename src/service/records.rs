@@ -172,8 +172,16 @@ fn checked(store: &Store, p: &Person) -> Result<Person> {
     Ok(p)
 }
 
-/// R1.2 Register a new person; refused when the ID number is registered already.
+/// R1.2 Register a new person; refused when the ID number is registered already, or when it is
+/// not plausible on the actor's today (R1.1: [`ServiceError::IdNumber`] with the broken rule).
 pub fn create_person(store: &mut Store, actor: &Actor, person: &Person) -> Result<i64> {
+    person
+        .id_number
+        .plausible(actor.today())
+        .map_err(|error| ServiceError::IdNumber {
+            value: person.id_number.to_string(),
+            error,
+        })?;
     let p = checked(store, person)?;
     let now = actor.stamp();
     let tx = store.write()?;
@@ -200,7 +208,9 @@ pub fn create_person(store: &mut Store, actor: &Actor, person: &Person) -> Resul
     Ok(id)
 }
 
-/// R1.2 Change a person's record. The ID number identifies the person and does not change.
+/// R1.2 Change a person's record. The ID number identifies the person and does not change, so
+/// it is not checked for plausibility again (R1.1): a record stored before that rule stays
+/// correctable.
 /// Returns whether anything changed (an unchanged save writes nothing).
 ///
 /// `opened` is the person as the clerk's form showed it: when another clerk has saved a
@@ -583,6 +593,59 @@ mod tests {
         assert_eq!(
             people::get(store.conn(), id).unwrap().unwrap().title,
             "副主任医师"
+        );
+    }
+
+    // R1.1 Registering judges the number against the actor's today (2017-07-15 here); editing a
+    // person stored before that rule does not, so the record stays correctable.
+    #[test]
+    fn r1_1_registering_needs_a_plausible_number_editing_an_old_record_does_not() {
+        use crate::domain::id_number::IdError;
+        let mut store = store_with(&[]);
+        let a = actor("wangfang");
+        let before = people::count(store.conn()).unwrap();
+        let unborn = Person {
+            id_number: IdNumber::compose("430102", d(2017, 12, 25), 11).unwrap(),
+            ..li_na()
+        };
+        let e = create_person(&mut store, &a, &unborn).unwrap_err();
+        assert!(
+            matches!(&e, ServiceError::IdNumber { error: IdError::BornAfterToday { birth, today }, .. }
+                if *birth == d(2017, 12, 25) && *today == d(2017, 7, 15)),
+            "{e:?}"
+        );
+        assert!(e.describe(Lang::Zh).contains("晚于今天（2017-07-15）"));
+        assert!(e.describe(Lang::En).contains("after today (2017-07-15)"));
+        let nowhere = Person {
+            id_number: IdNumber::compose("990101", d(1980, 1, 1), 11).unwrap(),
+            ..li_na()
+        };
+        assert!(matches!(
+            create_person(&mut store, &a, &nowhere),
+            Err(ServiceError::IdNumber {
+                error: IdError::Province { .. },
+                ..
+            })
+        ));
+        assert_eq!(
+            people::count(store.conn()).unwrap(),
+            before,
+            "nothing written"
+        );
+
+        // A record stored before the rule (written past the service, as an old database holds it).
+        let tx = store.write().unwrap();
+        let id = people::insert(&tx, &nowhere, "2016-01-01T00:00:00Z").unwrap();
+        tx.commit().unwrap();
+        let stored = people::get(store.conn(), id).unwrap().unwrap();
+        let mut changed = stored.clone();
+        changed.title = "副主任医师".into();
+        assert!(update_person(&mut store, &a, id, &stored, &changed).unwrap());
+        // And it is found by its number.
+        assert!(
+            people::find_by_id_number(store.conn(), nowhere.id_number.as_str())
+                .unwrap()
+                .is_some()
         );
     }
 

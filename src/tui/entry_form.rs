@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use super::evidence::EvidenceScreen;
 use super::form::{self, Editor, Field, Fields, FormScreen, SUGGESTIONS, Saved, Suggestion};
 use super::screen::Ctx;
-use crate::domain::dates::parse_date;
+use crate::domain::dates::{DateError, parse_date};
 use crate::domain::filing::recognise;
 use crate::domain::text::clean_line;
 use crate::domain::{AssessmentResult, Category, Entry, EntryState, Form, Hours, Recognition};
@@ -136,12 +136,16 @@ fn vocab<T>(
 
 impl EntryEditor {
     fn date(fields: &Fields, i: usize, lang: Lang) -> Result<NaiveDate, String> {
-        parse_date(fields.require(i, lang)?).ok_or_else(|| date_message(lang))
+        parse_date(fields.require(i, lang)?).map_err(|e| match e {
+            DateError::Format => date_message(lang),
+            // A well-formed day the calendar lacks: say what does not exist (2月没有30日).
+            impossible => impossible.describe(lang),
+        })
     }
 
     fn end(fields: &Fields, lang: Lang) -> Result<NaiveDate, String> {
         let end = Self::date(fields, END, lang)?;
-        if let Some(start) = parse_date(fields.value(START))
+        if let Ok(start) = parse_date(fields.value(START))
             && end < start
         {
             return Err(match lang {
@@ -155,8 +159,8 @@ impl EntryEditor {
     /// An entry counts for a year its dates touch (the end date's year unless the clerk says).
     fn year(fields: &Fields, lang: Lang) -> Result<i32, String> {
         let text = fields.require(YEAR, lang)?;
-        let start = parse_date(fields.value(START));
-        let end = parse_date(fields.value(END));
+        let start = parse_date(fields.value(START)).ok();
+        let end = parse_date(fields.value(END)).ok();
         let span = match (start, end) {
             (Some(s), Some(e)) if s.year() != e.year() => format!("{}/{}", s.year(), e.year()),
             (_, Some(e)) => e.year().to_string(),
@@ -200,7 +204,7 @@ impl EntryEditor {
     /// R4.3, R4.4 What the linked filing (or its absence) means for these hours.
     fn recognition(&self, fields: &Fields) -> Option<Recognition> {
         let c = category(fields.value(CATEGORY))?;
-        let start = parse_date(fields.value(START))?;
+        let start = parse_date(fields.value(START)).ok()?;
         Some(recognise(
             c,
             start,
@@ -836,8 +840,15 @@ mod tests {
             d.screen()
         );
         d.key(KeyCode::Tab).key(KeyCode::Tab).key(KeyCode::Tab);
-        d.keys("2017-13-01").key(KeyCode::Tab);
+        d.keys("17-5-1").key(KeyCode::Tab);
         assert!(shows(&mut d, "日期无法识别"), "{}", d.screen());
+        // Well-formed but not a day of the calendar: what does not exist (issue 7 point 6).
+        d.key(KeyCode::BackTab)
+            .ctrl('u')
+            .keys("2017-13-01")
+            .key(KeyCode::Tab);
+        assert!(shows(&mut d, "日期不存在：月份13不存在"), "{}", d.screen());
+        assert!(!shows(&mut d, "日期无法识别"), "{}", d.screen());
         d.key(KeyCode::BackTab)
             .ctrl('u')
             .keys("20170510")

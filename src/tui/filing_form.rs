@@ -366,7 +366,7 @@ impl FilingForm {
     }
 
     fn date(&self, field: FilingField) -> Option<NaiveDate> {
-        parse_date(self.text(field))
+        parse_date(self.text(field)).ok()
     }
 
     /// Check `field` as the clerk leaves it; dates are rewritten as 2017-08-01.
@@ -376,7 +376,7 @@ impl FilingForm {
                 let raw = self.text(field).trim().to_string();
                 if raw.is_empty() {
                     Some(Problem::Required(field))
-                } else if let Some(d) = parse_date(&raw) {
+                } else if let Ok(d) = parse_date(&raw) {
                     if let Some(i) = line_index(field) {
                         self.lines[i].set(&d.to_string());
                     }

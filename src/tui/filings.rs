@@ -156,7 +156,7 @@ impl FilingsScreen {
     /// R4.3 The confirmation, with what the date means for the trainings already linked.
     fn confirm_approval(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        let Some(on) = parse_date(text) else {
+        let Ok(on) = parse_date(text) else {
             self.pending = None;
             return Flow::Say(match lang {
                 Lang::Zh => format!("“{}”不是有效日期，未作处理", clean_line(text)),

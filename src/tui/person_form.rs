@@ -91,7 +91,10 @@ impl PersonEditor {
     }
 
     /// R1.1 The ID number as typed so far: how many characters, a wrong one, the check
-    /// character; a registered one names its person.
+    /// character; a registered one names its person. Otherwise, when registering, the number must
+    /// also be plausible on the clerk's today (province code, born 1900 or later and not after
+    /// today); a registered number is still offered, and an edited person's number is locked and
+    /// not judged again, so old records stay reachable.
     fn check_id(
         &mut self,
         fields: &mut Fields,
@@ -128,6 +131,10 @@ impl PersonEditor {
                 Err(self.duplicate_message(ctx.lang).unwrap_or_default())
             }
             Ok(_) => {
+                if self.person_id.is_none() {
+                    id.plausible(ctx.actor.today())
+                        .map_err(|e| e.describe(ctx.lang))?;
+                }
                 fields.list[ID].note = Some(format!(
                     "{}{}",
                     ctx.lang.pick("出生 ", "born "),
@@ -533,6 +540,59 @@ mod tests {
         // The form gave its place to the person: Esc goes back to the list, not to the form.
         d.key(KeyCode::Esc);
         assert!(shows(&mut d, "人员 2 人"), "{}", d.screen());
+    }
+
+    // R1.1 The live check judges plausibility against the clock the app was given (the Driver's
+    // actor is pinned at 2017-07-15): a birth after that day is refused as the number is typed,
+    // and the person cannot be saved.
+    #[test]
+    fn r1_1_the_live_id_check_refuses_a_birth_after_the_pinned_today() {
+        let unborn =
+            IdNumber::compose("430102", NaiveDate::from_ymd_opt(2017, 12, 25).unwrap(), 11)
+                .unwrap();
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys(unborn.as_str());
+        assert!(
+            shows(&mut d, "出生日期2017-12-25晚于今天（2017-07-15）"),
+            "{}",
+            d.screen()
+        );
+        assert!(!shows(&mut d, "出生 2017-12-25"), "{}", d.screen());
+        d.key(KeyCode::Tab).keys("李娜");
+        d.key(KeyCode::Tab).keys("长沙市中心医院");
+        d.key(KeyCode::Tab).key(KeyCode::Right).key(KeyCode::Right);
+        d.key(KeyCode::Tab).keys("长沙").key(KeyCode::Tab);
+        d.ctrl('s');
+        assert!(shows(&mut d, "未保存"), "{}", d.screen());
+        assert_eq!(people::count(d.app.store().conn()).unwrap(), 1);
+
+        // A number born on the pinned day itself is accepted.
+        let today =
+            IdNumber::compose("430102", NaiveDate::from_ymd_opt(2017, 7, 15).unwrap(), 11).unwrap();
+        let mut d = Driver::new(store_with(&[]), Lang::En);
+        d.key(KeyCode::Char('n')).keys(unborn.as_str());
+        // The status line wraps the English message: both halves are shown.
+        assert!(shows(&mut d, "is after today"), "{}", d.screen());
+        assert!(shows(&mut d, "(2017-07-15)"), "{}", d.screen());
+        for _ in 0..18 {
+            d.key(KeyCode::Backspace);
+        }
+        d.keys(today.as_str());
+        assert!(shows(&mut d, "born 2017-07-15"), "{}", d.screen());
+    }
+
+    // R1.1 The first two digits must be a province-level code (GB/T 2260), checked as typed.
+    #[test]
+    fn r1_1_the_live_id_check_refuses_an_unknown_province() {
+        let nowhere =
+            IdNumber::compose("990101", NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(), 11).unwrap();
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys(nowhere.as_str());
+        assert!(
+            shows(&mut d, "前两位“99”不是有效的省级行政区划代码"),
+            "{}",
+            d.screen()
+        );
     }
 
     #[test]
