@@ -269,6 +269,11 @@ impl Columns {
     }
 }
 
+/// The row's 备注 (note), cleaned like any roster text; empty when the roster has no note column.
+pub fn note(cols: &Columns, row: &Row) -> String {
+    clean_line(cols.get(row, NOTE.0))
+}
+
 /// Reads one row's cells, collecting every problem instead of stopping at the first, so that a
 /// clerk fixes a roster in one pass.
 pub struct RowReader<'a> {

@@ -140,6 +140,7 @@ pub fn parse_all(
                 Some(year),
             ) if r.errors.is_empty() => out.push(Parsed {
                 line: row.line,
+                note: super::columns::note(&cols, row),
                 record: EntryRow {
                     id_number,
                     entry: Entry {

@@ -103,6 +103,7 @@ pub fn parse(table: &Table) -> ParseResult<Filing> {
         seen.insert(record.filing_no.clone(), row.line);
         out.push(Parsed {
             line: row.line,
+            note: super::columns::note(&cols, row),
             record,
         });
     }

@@ -267,6 +267,9 @@ impl Describe for RowError {
 pub struct Parsed<T> {
     pub line: usize,
     pub record: T,
+    /// The row's 备注 (note), cleaned; empty when the roster has none. Kept with the record, not
+    /// part of it: a note never makes a record differ.
+    pub note: String,
 }
 
 /// The rows that parsed and the problems of those that did not.

@@ -104,6 +104,7 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
         seen.insert(key, row.line);
         out.push(Parsed {
             line: row.line,
+            note: super::columns::note(&cols, row),
             record,
         });
     }

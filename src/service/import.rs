@@ -11,7 +11,7 @@ use crate::import::{self, Problem, RowError, Table};
 use crate::store::audit::{self, Record};
 use crate::store::entries::NewEntry;
 use crate::store::reference::Reference;
-use crate::store::{Store, entries, filings, people};
+use crate::store::{Store, entries, filings, notes, people};
 
 use super::{Actor, Result, ServiceError};
 
@@ -61,6 +61,32 @@ fn log(
         },
     )?;
     Ok(())
+}
+
+/// Keeps a roster's 备注 with the record `subject`, audited as `note.set`. An empty cell leaves
+/// an existing note alone: a roster without notes never erases one a clerk wrote. Returns
+/// whether the note changed.
+fn keep_note(tx: &Transaction<'_>, actor: &Actor, subject: &str, note: &str) -> Result<bool> {
+    if note.is_empty() {
+        return Ok(false);
+    }
+    let now = actor.stamp();
+    match notes::set(tx, subject, note, &actor.user, &now)? {
+        None => Ok(false),
+        Some(old) => {
+            let before = (!old.is_empty()).then(|| serde_json::json!({ "note": old }).to_string());
+            let after = serde_json::json!({ "note": note }).to_string();
+            log(
+                tx,
+                actor,
+                "note.set",
+                subject,
+                before.as_deref(),
+                Some(&after),
+            )?;
+            Ok(true)
+        }
+    }
 }
 
 /// A roster record that is added when new and updated when changed: people by ID number,
@@ -136,10 +162,18 @@ fn upsert_all<T: Upsert>(
                 T::insert(&tx, r, &now)?;
                 let action = format!("{}.create", T::NOUN);
                 log(&tx, actor, &action, &subject, None, Some(&r.to_json()))?;
+                keep_note(&tx, actor, &subject, &row.note)?;
                 s.added += 1;
             }
-            Some((_, old)) if &old == r => s.unchanged += 1,
+            Some((_, old)) if &old == r => {
+                if keep_note(&tx, actor, &subject, &row.note)? {
+                    s.updated += 1;
+                } else {
+                    s.unchanged += 1;
+                }
+            }
             Some((id, old)) => {
+                keep_note(&tx, actor, &subject, &row.note)?;
                 T::update(&tx, id, r, &now)?;
                 let action = format!("{}.update", T::NOUN);
                 log(
@@ -303,8 +337,14 @@ pub fn entries(
                     continue;
                 }
                 let before = entries::evidence(&tx, id)?;
+                // A note is not a decision: it is kept whatever the entry's state.
+                let noted = keep_note(&tx, actor, &format!("entry:{id}"), &row.note)?;
                 if !corrected && !promote && evidence.is_subset(&before) {
-                    s.unchanged += 1;
+                    if noted {
+                        s.updated += 1;
+                    } else {
+                        s.unchanged += 1;
+                    }
                     continue;
                 }
                 if corrected {
@@ -397,6 +437,7 @@ pub fn entries(
                     None,
                     Some(&entries::to_json(&new)),
                 )?;
+                keep_note(&tx, actor, &format!("entry:{id}"), &row.note)?;
                 s.added += 1;
             }
         }

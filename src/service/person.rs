@@ -32,6 +32,8 @@ pub struct PersonView {
     pub id: i64,
     pub person: Person,
     pub city: String,
+    /// The 备注 kept from a roster, if any.
+    pub note: Option<String>,
     pub entries: Vec<EntryLine>,
     /// From the earliest year with an entry (at most ten years back, at least five) to this year.
     pub years: Verification,
@@ -103,10 +105,12 @@ pub fn view(store: &Store, person_id: i64, this_year: i32) -> Result<PersonView>
             },
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let note = crate::store::notes::get(conn, &format!("person:{}", person.id_number))?;
     Ok(PersonView {
         id: person_id,
         person,
         city,
+        note,
         entries: lines,
         years,
         history,

@@ -11,6 +11,7 @@ pub mod filing_decisions;
 pub mod filing_list;
 pub mod filings;
 pub mod lookup;
+pub mod notes;
 pub mod people;
 pub mod queue;
 pub mod reference;

@@ -362,4 +362,14 @@ CREATE TABLE batch_decisions (
 CREATE INDEX batch_decisions_decision ON batch_decisions (decision);
 CREATE INDEX batch_decisions_user ON batch_decisions (made_by, decision) WHERE undone_at IS NULL;
 "#,
+    // 6: the free-text note (备注) rosters carry, kept with the record it belongs to.
+    r#"
+-- `subject` names the record as the audit trail does: person:ID-NUMBER, filing:NUMBER, entry:ID.
+CREATE TABLE notes (
+    subject    TEXT PRIMARY KEY,
+    note       TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#,
 ];

@@ -208,7 +208,7 @@ impl Screen for PersonScreen {
             )),
             blocked,
         ]);
-        let line2 = Line::from(format!(
+        let mut line2 = format!(
             "{}{} {} {}  {}{}",
             lang.pick("职称：", "title: "),
             clean_line(&p.title),
@@ -216,7 +216,15 @@ impl Screen for PersonScreen {
             clean_line(&p.series),
             lang.pick("电话：", "phone: "),
             clean_line(&p.phone)
-        ));
+        );
+        if let Some(note) = &d.note {
+            line2.push_str(&format!(
+                "  {}{}",
+                lang.pick("备注：", "note: "),
+                clean_line(note)
+            ));
+        }
+        let line2 = Line::from(line2);
         f.render_widget(Paragraph::new(vec![line1, line2]), profile);
 
         // Years: table on the left, bars on the right.
