@@ -252,4 +252,16 @@ mod width_tests {
         assert_eq!(width(&fit_tail("湘人社专技备〔2026〕018号", 9)), 9);
         assert_eq!(fit_tail("2017-001", 9), "2017-001 ");
     }
+
+    #[test]
+    fn the_terminal_counts_ambiguous_characters_one_column_and_combining_marks_none() {
+        // What a terminal in a UTF-8 locale does, and what ratatui lays out by (`width`, not
+        // `width_cjk`); printers count otherwise (print::width).
+        assert_eq!(width("·—“”‘’…×°№"), 10);
+        assert_eq!(width("买买提·艾力"), 11);
+        assert_eq!(width("Rene\u{301}e"), 5);
+        // A cut never separates a base from its combining mark.
+        assert_eq!(fit("e\u{301}e\u{301}e\u{301}", 2), "e\u{301}…");
+        assert_eq!(fit("买买提·艾力", 8), "买买提·…");
+    }
 }
