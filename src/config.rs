@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::i18n::{Describe, Lang};
+use crate::print::encode::PrintEncoding;
+use crate::print::width::{AmbiguousWidth, PrintWidth};
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +38,52 @@ pub struct PrinterConfig {
     pub width: usize,
     /// `full` on plain paper, `preprinted` on the province's forms.
     pub layout: String,
+    /// Columns (1 or 2) the printer gives an East Asian *ambiguous* character (`·`, `—`, `“”`,
+    /// `…`) in UTF-8 output; default 2, as Chinese printers do. GB18030 output ignores it: there
+    /// every character of two or more bytes takes two columns. Checked by [`Config::load`].
+    pub ambiguous_width: i64,
+}
+
+impl PrinterConfig {
+    /// `ambiguous_width` as the print layout takes it; an error naming the key and the value
+    /// when it is neither 1 nor 2.
+    pub fn ambiguous(&self) -> Result<AmbiguousWidth, InvalidValue> {
+        AmbiguousWidth::from_columns(self.ambiguous_width).ok_or_else(|| InvalidValue {
+            key: "[printer] ambiguous_width",
+            value: self.ambiguous_width.to_string(),
+            expected: "1 / 2",
+        })
+    }
+
+    /// How the configured printer counts columns when it receives `encoding`.
+    pub fn print_width(&self, encoding: PrintEncoding) -> Result<PrintWidth, InvalidValue> {
+        Ok(PrintWidth::new(encoding, self.ambiguous()?))
+    }
+}
+
+/// A configuration value outside what its key allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidValue {
+    /// The key as written in the file, with its table: `[printer] ambiguous_width`.
+    pub key: &'static str,
+    /// The value found.
+    pub value: String,
+    /// The values allowed, for the message: `1 / 2`.
+    pub expected: &'static str,
+}
+
+impl Describe for InvalidValue {
+    fn describe(&self, lang: Lang) -> String {
+        let InvalidValue {
+            key,
+            value,
+            expected,
+        } = self;
+        match lang {
+            Lang::Zh => format!("配置项 {key} 的值“{value}”无效，应为 {expected}"),
+            Lang::En => format!("{key} = {value} is not valid, expected {expected}"),
+        }
+    }
 }
 
 impl Default for PrinterConfig {
@@ -45,6 +93,7 @@ impl Default for PrinterConfig {
             encoding: "gb18030".into(),
             width: 80,
             layout: "full".into(),
+            ambiguous_width: 2,
         }
     }
 }
@@ -97,6 +146,7 @@ impl Roles {
 pub enum ConfigError {
     Read { path: PathBuf, message: String },
     Parse { path: PathBuf, message: String },
+    Invalid { path: PathBuf, value: InvalidValue },
 }
 
 impl Describe for ConfigError {
@@ -120,6 +170,16 @@ impl Describe for ConfigError {
                     path.display()
                 )
             }
+            (ConfigError::Invalid { path, value }, Lang::Zh) => {
+                format!("配置文件 {} 有误：{}", path.display(), value.describe(lang))
+            }
+            (ConfigError::Invalid { path, value }, Lang::En) => {
+                format!(
+                    "the configuration {} is malformed: {}",
+                    path.display(),
+                    value.describe(lang)
+                )
+            }
         }
     }
 }
@@ -139,10 +199,18 @@ impl Config {
                 });
             }
         };
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string(),
-        })
+        })?;
+        config
+            .printer
+            .ambiguous()
+            .map_err(|value| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                value,
+            })?;
+        Ok(config)
     }
 }
 
@@ -171,6 +239,39 @@ mod tests {
             p.preprinted.stub_name,
             crate::print::preprinted::Positions::default().stub_name
         );
+    }
+
+    #[test]
+    fn r7_1_ambiguous_width_is_1_or_2_and_defaults_to_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let path = dir.path().join("config.toml");
+            std::fs::write(&path, text).unwrap();
+            Config::load(&path, true)
+        };
+        let default = load("[printer]\nwidth = 80\n").unwrap();
+        assert_eq!(default.printer.ambiguous(), Ok(AmbiguousWidth::Wide));
+        let one = load("[printer]\nambiguous_width = 1\n").unwrap();
+        assert_eq!(one.printer.ambiguous(), Ok(AmbiguousWidth::Narrow));
+        assert_eq!(
+            one.printer.print_width(PrintEncoding::Utf8),
+            Ok(PrintWidth::new(PrintEncoding::Utf8, AmbiguousWidth::Narrow))
+        );
+        for bad in ["3", "0", "-1"] {
+            let e = load(&format!("[printer]\nambiguous_width = {bad}\n")).unwrap_err();
+            let zh = e.describe(Lang::Zh);
+            let en = e.describe(Lang::En);
+            assert!(
+                zh.contains("[printer] ambiguous_width") && zh.contains(&format!("“{bad}”")),
+                "{zh}"
+            );
+            assert!(zh.contains("应为 1 / 2"), "{zh}");
+            assert!(
+                en.contains(&format!("[printer] ambiguous_width = {bad} is not valid")),
+                "{en}"
+            );
+            assert!(en.contains("expected 1 / 2"), "{en}");
+        }
     }
 
     #[test]

@@ -1264,3 +1264,186 @@ fn printing_through_a_cups_raw_queue_delivers_exactly_the_page() {
     .is_some_and(|o| !o.status.success());
     assert!(gone, "the test queue {name} is removed");
 }
+
+// ---------------------------------------------------------------------------------------------
+// R7.1, R7.5 Width as the printer counts it (field case: a unit with middle dots)
+
+/// The roster of `tests/fixtures/print-middle-dot-*.csv`: one person whose name and unit carry
+/// `·`, the unit 68 columns by Unicode width — exactly the stub's room at 80 columns — and 72 on
+/// a GB-mode printer, which gives every double-byte code two columns.
+const DOTTED_ID: &str = "430102197401015028";
+const DOTTED_NAME: &str = "阿依古丽·买买提";
+const DOTTED_UNIT: &str = "长沙·湖南省人民医院·湖南省急危重症临床医学研究中心·检验科·临床免疫室";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Import the middle-dot roster and its five registered years, issue, return the number.
+fn dotted_certificate(env: &Env) -> String {
+    env.import("people", &fixture("print-middle-dot-people.csv"), &[])
+        .expect(0);
+    env.import(
+        "entries",
+        &fixture("print-middle-dot-entries.csv"),
+        &["--registered"],
+    )
+    .expect(0);
+    issue_ok(env, DOTTED_ID, "长沙")
+}
+
+/// The widest line as a GB-mode printer counts it: one column for a one-byte code, two for any
+/// longer one (the measure of the field case's script, not our own width function).
+fn gb_widest(bytes: &[u8]) -> usize {
+    let (text, _, bad) = encoding_rs::GB18030.decode(bytes);
+    assert!(!bad, "valid GB18030");
+    text.split('\n')
+        .map(|l| l.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum())
+        .max()
+        .unwrap_or(0)
+}
+
+/// The unit as the stub prints it, its wrapped lines joined; and how many lines it took.
+fn stub_unit(page: &str) -> (String, usize) {
+    let lines: Vec<&str> = page
+        .lines()
+        .skip_while(|l| !l.contains("单    位："))
+        .take_while(|l| !l.contains("现有职称："))
+        .collect();
+    let unit = lines
+        .iter()
+        .map(|l| l.trim().trim_start_matches("单    位："))
+        .collect();
+    (unit, lines.len())
+}
+
+#[test]
+fn r7_1_gb18030_page_with_middle_dots_stays_within_80_columns_as_the_printer_counts() {
+    let env = Env::new();
+    let n = dotted_certificate(&env);
+    for (file, layout) in [("full.prn", "full"), ("pre.prn", "preprinted")] {
+        let gb = print_file(
+            &env,
+            &n,
+            file,
+            &["--encoding", "gb18030", "--layout", layout],
+        );
+        let widest = gb_widest(&gb);
+        assert!(widest <= 80, "{layout}: {widest} columns on a GB printer");
+        let (text, _, _) = encoding_rs::GB18030.decode(&gb);
+        assert!(text.contains(DOTTED_NAME), "{text}");
+        if layout == "full" {
+            assert_eq!(widest, 80, "the cut line spans the page");
+            let (unit, lines) = stub_unit(&text);
+            assert_eq!(unit, DOTTED_UNIT, "wrapped under its label, nothing lost");
+            assert_eq!(lines, 2, "72 GB columns do not fit the stub's 68: {text}");
+            // The sentence, its lines joined less their margin, names the person (R7.1).
+            let sentence: String = text
+                .lines()
+                .skip_while(|l| !l.contains(BODY_START))
+                .take_while(|l| !l.trim().is_empty())
+                .map(|l| l.strip_prefix("  ").unwrap_or(l))
+                .collect();
+            assert!(
+                sentence.contains(&format!("精神,{DOTTED_NAME} 同志自 2012 年")),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn r7_1_utf8_output_follows_the_configured_ambiguous_width() {
+    let env = Env::new();
+    let n = dotted_certificate(&env);
+    // Every print below a reprint, so the pages compare.
+    print_utf8(&env, &n, "first.txt", &[]);
+    let print_with = |config: Option<&str>, file: &str, encoding: &str| -> Vec<u8> {
+        let path = env.path(file);
+        let mut args: Vec<String> = Vec::new();
+        if let Some(text) = config {
+            let c = env.write(&format!("{file}.toml"), text);
+            args.extend(["--config".into(), c.display().to_string()]);
+        }
+        args.extend(
+            ["print", &n, "--encoding", encoding, "--to"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        args.push(path.display().to_string());
+        env.run(&args).expect(0);
+        std::fs::read(&path).expect("the printed file")
+    };
+    let utf8 = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8 page");
+
+    // ambiguous_width = 1: `·` is one column, and the unit fills the stub's line exactly.
+    let narrow = utf8(print_with(
+        Some("[printer]\nambiguous_width = 1\n"),
+        "narrow.txt",
+        "utf-8",
+    ));
+    assert_eq!(assert_page(&narrow, 80), 80);
+    assert_eq!(stub_unit(&narrow), (DOTTED_UNIT.to_string(), 1), "{narrow}");
+
+    // ambiguous_width = 2, and the default: `·` is two columns, and the unit wraps.
+    let wide = utf8(print_with(
+        Some("[printer]\nambiguous_width = 2\n"),
+        "wide.txt",
+        "utf-8",
+    ));
+    let default = utf8(print_with(None, "default.txt", "utf-8"));
+    assert_eq!(wide, default, "2 is the default");
+    assert!(
+        wide.lines().all(|l| l.width_cjk() <= 80),
+        "no line past 80 with ambiguous characters two columns wide: {wide}"
+    );
+    assert_eq!(stub_unit(&wide), (DOTTED_UNIT.to_string(), 2), "{wide}");
+    assert_ne!(wide, narrow);
+
+    // R7.4 Laid out at each print: the same words on every device, and GB18030 counts as the
+    // wide UTF-8 printer does for this text — whatever ambiguous_width says.
+    let words = |page: &str| -> String {
+        page.lines()
+            .filter(|l| !l.contains("沿此线裁开"))
+            .flat_map(str::split_whitespace)
+            .collect()
+    };
+    assert_eq!(words(&narrow), words(&wide));
+    let gb = print_with(
+        Some("[printer]\nambiguous_width = 1\n"),
+        "gb.prn",
+        "gb18030",
+    );
+    assert_eq!(gb, encoding_rs::GB18030.encode(&wide).0.as_ref());
+}
+
+#[test]
+fn an_ambiguous_width_other_than_1_or_2_is_refused_naming_key_and_value() {
+    let env = Env::new();
+    let config = env.write("config.toml", "[printer]\nambiguous_width = 3\n");
+    let config = config.to_str().unwrap();
+    let zh = env.run(["--config", config, "print", "--alignment", "--to", "-"]);
+    zh.expect(2);
+    assert!(
+        zh.stderr.contains("[printer] ambiguous_width") && zh.stderr.contains("“3”"),
+        "{zh:?}"
+    );
+    let en = env.run([
+        "--lang",
+        "en",
+        "--config",
+        config,
+        "print",
+        "--alignment",
+        "--to",
+        "-",
+    ]);
+    en.expect(2);
+    assert!(
+        en.stderr
+            .contains("[printer] ambiguous_width = 3 is not valid, expected 1 / 2"),
+        "{en:?}"
+    );
+}

@@ -141,6 +141,9 @@ pub fn print(ctx: &Context, number: Option<&str>, o: PrintOptions) -> Result<u8,
         "preprinted" => Layout::Preprinted,
         other => return Err(bad_option(ctx, "--layout", other, "full / preprinted")),
     };
+    let device = cfg
+        .print_width(encoding)
+        .map_err(|e| Failure(e.describe(ctx.lang)))?;
     let width = cfg.width.max(layout::MIN_WIDTH);
     let destination = match (&o.to, &o.printer) {
         (Some(to), _) if to == "-" => Destination::Stdout,
@@ -160,7 +163,7 @@ pub fn print(ctx: &Context, number: Option<&str>, o: PrintOptions) -> Result<u8,
             .map_err(|e| Failure::from(&e, ctx.lang))
     };
     if o.alignment {
-        let page = preprinted::alignment_page(&ctx.config.preprinted, width);
+        let page = preprinted::alignment_page(&ctx.config.preprinted, device, width);
         send(&encoding.encode(&page), "jijiao alignment")?;
         return Ok(EXIT_OK);
     }
@@ -181,9 +184,9 @@ pub fn print(ctx: &Context, number: Option<&str>, o: PrintOptions) -> Result<u8,
             }
         };
     let page = match layout_kind {
-        Layout::Full => layout::full(&cert.text, width, reprint),
+        Layout::Full => layout::full(&cert.text, device, width, reprint),
         Layout::Preprinted => {
-            preprinted::fields(&cert.text, &ctx.config.preprinted, width, reprint)
+            preprinted::fields(&cert.text, &ctx.config.preprinted, device, width, reprint)
         }
     };
     let number = cert.text.number.to_string();

@@ -122,61 +122,116 @@ mod tests {
     }
 }
 
-/// Display columns of `s` on a terminal or line printer: CJK characters take two.
+/// How many columns characters take on one output: the terminal ([`TerminalWidth`]) or a
+/// printer (`crate::print::width::PrintWidth`, which counts the way the device does). Padding
+/// and cutting are built once here on [`Columns::char_width`], so every output pads and cuts by
+/// its own count.
+pub trait Columns {
+    /// Columns that `c` advances the output by: 0 (a combining mark on a terminal), 1 or 2.
+    fn char_width(&self, c: char) -> usize;
+
+    /// Columns of `s`: by default the sum over its characters.
+    fn width(&self, s: &str) -> usize {
+        s.chars().map(|c| self.char_width(c)).sum()
+    }
+
+    /// `s` padded with spaces on the right to `cols` columns (never truncated).
+    fn pad(&self, s: &str, cols: usize) -> String {
+        let mut out = s.to_string();
+        out.extend(std::iter::repeat_n(' ', cols.saturating_sub(self.width(s))));
+        out
+    }
+
+    /// `s` pushed right by spaces so that it ends at column `cols` (never truncated).
+    fn pad_start(&self, s: &str, cols: usize) -> String {
+        let mut out: String =
+            std::iter::repeat_n(' ', cols.saturating_sub(self.width(s))).collect();
+        out.push_str(s);
+        out
+    }
+
+    /// `s` cut to at most `cols` columns, ending in `…` when cut, then padded to `cols`. A
+    /// zero-width character stays with the character before it.
+    fn fit(&self, s: &str, cols: usize) -> String {
+        if self.width(s) <= cols {
+            return self.pad(s, cols);
+        }
+        let ellipsis = self.char_width('…');
+        let mut out = String::new();
+        let mut used = 0;
+        for c in s.chars() {
+            let w = self.char_width(c);
+            if used + w + ellipsis > cols {
+                break;
+            }
+            out.push(c);
+            used += w;
+        }
+        if cols >= used + ellipsis && cols > 0 {
+            out.push('…');
+            used += ellipsis;
+        }
+        out.extend(std::iter::repeat_n(' ', cols.saturating_sub(used)));
+        out
+    }
+
+    /// Like [`Columns::fit`], but keeps the end of `s`: numbers such as 湘人社专技备〔2026〕018号
+    /// differ at the end, so that is the part worth showing in a narrow column.
+    fn fit_tail(&self, s: &str, cols: usize) -> String {
+        if self.width(s) <= cols {
+            return self.pad(s, cols);
+        }
+        let mut tail: Vec<char> = Vec::new();
+        let mut used = self.char_width('…');
+        for c in s.chars().rev() {
+            let w = self.char_width(c);
+            if used + w > cols {
+                break;
+            }
+            tail.push(c);
+            used += w;
+        }
+        let mut out = String::from("…");
+        out.extend(tail.into_iter().rev());
+        self.pad(&out, cols)
+    }
+}
+
+/// A terminal in a UTF-8 locale, as ratatui lays it out: Unicode East Asian Width, CJK two
+/// columns, East Asian *ambiguous* characters (`·`, `—`, `“”`, `…`) one column
+/// (`unicode-width`'s `width`, not `width_cjk`), combining marks none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TerminalWidth;
+
+impl Columns for TerminalWidth {
+    fn char_width(&self, c: char) -> usize {
+        unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+    }
+
+    /// The string's width as `unicode-width` (and so ratatui) counts it, sequences included.
+    fn width(&self, s: &str) -> usize {
+        unicode_width::UnicodeWidthStr::width(s)
+    }
+}
+
+/// Display columns of `s` on the terminal ([`TerminalWidth`]): CJK characters take two.
 pub fn width(s: &str) -> usize {
-    unicode_width::UnicodeWidthStr::width(s)
+    TerminalWidth.width(s)
 }
 
-/// `s` padded with spaces to `cols` display columns (never truncated).
+/// `s` padded with spaces to `cols` terminal columns (never truncated).
 pub fn pad(s: &str, cols: usize) -> String {
-    let w = width(s);
-    let mut out = s.to_string();
-    out.extend(std::iter::repeat_n(' ', cols.saturating_sub(w)));
-    out
+    TerminalWidth.pad(s, cols)
 }
 
-/// `s` cut to at most `cols` display columns, ending in `…` when cut, then padded to `cols`.
+/// `s` cut to at most `cols` terminal columns, ending in `…` when cut, then padded to `cols`.
 pub fn fit(s: &str, cols: usize) -> String {
-    if width(s) <= cols {
-        return pad(s, cols);
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w + 1 > cols {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    if cols > 0 {
-        out.push('…');
-        used += 1;
-    }
-    out.extend(std::iter::repeat_n(' ', cols.saturating_sub(used)));
-    out
+    TerminalWidth.fit(s, cols)
 }
 
-/// Like [`fit`], but keeps the end of `s`: numbers such as 湘人社专技备〔2026〕018号 differ at
-/// the end, so that is the part worth showing in a narrow column.
+/// [`Columns::fit_tail`] on the terminal: keeps the end of `s`.
 pub fn fit_tail(s: &str, cols: usize) -> String {
-    if width(s) <= cols {
-        return pad(s, cols);
-    }
-    let mut tail: Vec<char> = Vec::new();
-    let mut used = 1; // the leading …
-    for c in s.chars().rev() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > cols {
-            break;
-        }
-        tail.push(c);
-        used += w;
-    }
-    let mut out = String::from("…");
-    out.extend(tail.into_iter().rev());
-    pad(&out, cols)
+    TerminalWidth.fit_tail(s, cols)
 }
 
 #[cfg(test)]
@@ -196,5 +251,17 @@ mod width_tests {
         assert_eq!(fit_tail("湘人社专技备〔2026〕018号", 9), "…6〕018号");
         assert_eq!(width(&fit_tail("湘人社专技备〔2026〕018号", 9)), 9);
         assert_eq!(fit_tail("2017-001", 9), "2017-001 ");
+    }
+
+    #[test]
+    fn the_terminal_counts_ambiguous_characters_one_column_and_combining_marks_none() {
+        // What a terminal in a UTF-8 locale does, and what ratatui lays out by (`width`, not
+        // `width_cjk`); printers count otherwise (print::width).
+        assert_eq!(width("·—“”‘’…×°№"), 10);
+        assert_eq!(width("买买提·艾力"), 11);
+        assert_eq!(width("Rene\u{301}e"), 5);
+        // A cut never separates a base from its combining mark.
+        assert_eq!(fit("e\u{301}e\u{301}e\u{301}", 2), "e\u{301}…");
+        assert_eq!(fit("买买提·艾力", 8), "买买提·…");
     }
 }

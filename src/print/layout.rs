@@ -1,9 +1,11 @@
-//! R7.1, R7.5 The certificate as plain text for a line printer: fixed columns laid out by display
-//! width (CJK = 2), no line wider than the configured width, the stub and the certificate
-//! separated by a cut line, each page ended by a form feed.
+//! R7.1, R7.5 The certificate as plain text for a line printer: fixed columns laid out in the
+//! columns the printer counts ([`PrintWidth`]: in GB18030 every multi-byte code takes two), no
+//! line wider than the configured width, the stub and the certificate separated by a cut line,
+//! each page ended by a form feed.
 
+use super::width::PrintWidth;
 use crate::domain::certificate::{CERTIFICATE_TITLE, CertificateText, chinese_date};
-use crate::domain::text::{clean_line, width};
+use crate::domain::text::{Columns, clean_line};
 
 pub const FORM_FEED: char = '\u{c}';
 
@@ -13,15 +15,15 @@ pub const MIN_WIDTH: usize = 40;
 /// Characters that must not begin a line (Chinese typesetting rule 避头点).
 const NO_LINE_START: &str = "，。、；：？！）》」』”’,.;:?!)";
 
-/// Wrap `text` into lines of at most `cols` display columns, never starting a line with closing
-/// punctuation.
-pub fn wrap(text: &str, cols: usize) -> Vec<String> {
+/// Wrap `text` into lines of at most `cols` columns as `device` counts them, never starting a
+/// line with closing punctuation.
+pub fn wrap(text: &str, device: PrintWidth, cols: usize) -> Vec<String> {
     let cols = cols.max(2);
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut used = 0;
     for c in text.chars() {
-        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        let w = device.char_width(c);
         if used + w > cols {
             // What moves down with `c`: a number or Latin word is not split, and closing
             // punctuation never starts a line, so the end of the line comes along — unless it is
@@ -50,7 +52,7 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
             } else {
                 lines.push(std::mem::take(&mut line));
             }
-            used = width(&line);
+            used = device.width(&line);
             if used + w > cols {
                 // The carried part and `c` still do not fit: give up keeping them together.
                 lines.push(std::mem::take(&mut line));
@@ -66,22 +68,29 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
     lines
 }
 
-/// `text` centred in `cols` columns (left-aligned when it does not fit).
-fn centre(text: &str, cols: usize) -> String {
-    let w = width(text);
-    let left = cols.saturating_sub(w) / 2;
-    format!("{}{text}", " ".repeat(left))
+/// `text` centred in `cols` columns; wrapped (left-aligned) when it does not fit.
+fn centre(text: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
+    let w = device.width(text);
+    if w > cols {
+        out.extend(wrap(text, device, cols));
+    } else {
+        out.push(device.pad_start(text, (cols - w) / 2 + w));
+    }
 }
 
-/// `text` pushed right to end at `cols`.
-fn right(text: &str, cols: usize) -> String {
-    format!("{}{text}", " ".repeat(cols.saturating_sub(width(text))))
+/// `text` pushed right to end at `cols`; wrapped (left-aligned) when it does not fit.
+fn right(text: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
+    if device.width(text) > cols {
+        out.extend(wrap(text, device, cols));
+    } else {
+        out.push(device.pad_start(text, cols));
+    }
 }
 
 /// A labelled stub field, wrapped under its label when long (hanging indent).
-fn field(label: &str, value: &str, cols: usize, out: &mut Vec<String>) {
-    let indent = 2 + width(label);
-    let body = wrap(value, cols.saturating_sub(indent));
+fn field(label: &str, value: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
+    let indent = 2 + device.width(label);
+    let body = wrap(value, device, cols.saturating_sub(indent));
     let mut first = true;
     for part in body
         .iter()
@@ -97,41 +106,50 @@ fn field(label: &str, value: &str, cols: usize, out: &mut Vec<String>) {
     }
 }
 
-/// The cut line between the stub and the certificate.
-pub fn cut_line(cols: usize) -> String {
+/// The cut line between the stub and the certificate, exactly `cols` columns on `device`.
+pub fn cut_line(device: PrintWidth, cols: usize) -> String {
     let label = " 沿此线裁开 ";
-    let dashes = cols.saturating_sub(width(label));
+    let dashes = cols.saturating_sub(device.width(label));
     let left = dashes / 2;
     format!("{}{label}{}", "-".repeat(left), "-".repeat(dashes - left))
 }
 
-/// The whole page: stub, cut line, certificate, form feed. `reprint` marks a reprint (R7.4).
-pub fn full(cert: &CertificateText, cols: usize, reprint: bool) -> String {
+/// The whole page for `device`, at most `cols` columns wide (at least [`MIN_WIDTH`]): stub, cut
+/// line, certificate, form feed. `reprint` marks a reprint (R7.4).
+///
+/// R7.4 What is frozen at issue is the certificate's text — its fields, stored in
+/// `certificates` — not its lines: the page is laid out here, at every print, for the device it
+/// goes to. So a certificate first printed in UTF-8 and reprinted in GB18030 (or on a narrower
+/// printer) says the same words, possibly broken at other places, and never runs past the
+/// right margin as that printer counts columns; freezing the lines would have frozen one
+/// printer's idea of width with them.
+pub fn full(cert: &CertificateText, device: PrintWidth, cols: usize, reprint: bool) -> String {
     let cols = cols.max(MIN_WIDTH);
+    let d = device;
     let clean = |s: &str| clean_line(s);
     let number = cert.number.to_string();
     let date = chinese_date(cert.date);
     let mut out: Vec<String> = Vec::new();
     if reprint {
-        out.push(right("【补打 REPRINT】", cols));
+        right("【补打 REPRINT】", d, cols, &mut out);
     }
-    out.push(centre(CERTIFICATE_TITLE, cols));
-    out.push(centre("（存根）", cols));
+    centre(CERTIFICATE_TITLE, d, cols, &mut out);
+    centre("（存根）", d, cols, &mut out);
     out.push(String::new());
-    field("姓    名：", &clean(&cert.name), cols, &mut out);
-    field("单    位：", &clean(&cert.unit), cols, &mut out);
-    field("现有职称：", &clean(&cert.title), cols, &mut out);
-    field("证书编号：", &number, cols, &mut out);
-    field("经 办 人：", &clean(&cert.clerk), cols, &mut out);
-    field("联系电话：", &clean(&cert.phone), cols, &mut out);
-    field("日    期：", &date, cols, &mut out);
+    field("姓    名：", &clean(&cert.name), d, cols, &mut out);
+    field("单    位：", &clean(&cert.unit), d, cols, &mut out);
+    field("现有职称：", &clean(&cert.title), d, cols, &mut out);
+    field("证书编号：", &number, d, cols, &mut out);
+    field("经 办 人：", &clean(&cert.clerk), d, cols, &mut out);
+    field("联系电话：", &clean(&cert.phone), d, cols, &mut out);
+    field("日    期：", &date, d, cols, &mut out);
     out.push(String::new());
-    out.push(cut_line(cols));
+    out.push(cut_line(d, cols));
     out.push(String::new());
     if reprint {
-        out.push(right("【补打 REPRINT】", cols));
+        right("【补打 REPRINT】", d, cols, &mut out);
     }
-    out.push(centre(CERTIFICATE_TITLE, cols));
+    centre(CERTIFICATE_TITLE, d, cols, &mut out);
     out.push(String::new());
     let body = CertificateText {
         name: clean(&cert.name),
@@ -140,17 +158,19 @@ pub fn full(cert: &CertificateText, cols: usize, reprint: bool) -> String {
     .body();
     // A paragraph indented by two CJK characters, as Chinese documents are.
     let text = format!("\u{3000}\u{3000}{body}");
-    for l in wrap(&text, cols.saturating_sub(4)) {
+    for l in wrap(&text, d, cols.saturating_sub(4)) {
         out.push(format!("  {l}"));
     }
     out.push(String::new());
-    out.push(right(
+    right(
         &format!("继续教育合格证明编号：{number}"),
+        d,
         cols.saturating_sub(2),
-    ));
+        &mut out,
+    );
     out.push(String::new());
-    out.push(right("（盖章）", cols.saturating_sub(8)));
-    out.push(right(&date, cols.saturating_sub(2)));
+    right("（盖章）", d, cols.saturating_sub(8), &mut out);
+    right(&date, d, cols.saturating_sub(2), &mut out);
     let mut page = out.join("\n");
     page.push('\n');
     page.push(FORM_FEED);
@@ -161,7 +181,16 @@ pub fn full(cert: &CertificateText, cols: usize, reprint: bool) -> String {
 mod tests {
     use super::*;
     use crate::domain::certificate::CertificateNumber;
+    use crate::print::encode::PrintEncoding;
+    use crate::print::width::{AmbiguousWidth, gb_printer_widest};
     use chrono::NaiveDate;
+
+    const GB: PrintWidth = PrintWidth::GB18030;
+    const UTF8_NARROW: PrintWidth = PrintWidth::new(PrintEncoding::Utf8, AmbiguousWidth::Narrow);
+
+    fn width(s: &str) -> usize {
+        GB.width(s)
+    }
 
     pub(crate) fn cert(name: &str) -> CertificateText {
         CertificateText {
@@ -181,10 +210,10 @@ mod tests {
         }
     }
 
+    /// No line wider than `cols` as a GB-mode printer counts the encoded bytes.
     fn assert_fits(page: &str, cols: usize) {
-        for line in page.lines() {
-            assert!(width(line) <= cols, "{} > {cols}: {line}", width(line));
-        }
+        let widest = gb_printer_widest(&PrintEncoding::Gb18030.encode(page));
+        assert!(widest <= cols, "{widest} > {cols}: {page}");
     }
 
     #[test]
@@ -192,7 +221,7 @@ mod tests {
         // 𠮷 (U+20BB7) is outside the BMP and takes two columns like any CJK character.
         for name in ["张伟", "欧阳娜娜", "司马相如", "吉𠮷", "买买提·艾力"] {
             for cols in [40, 60, 80, 136] {
-                let page = full(&cert(name), cols, false);
+                let page = full(&cert(name), GB, cols, false);
                 assert_fits(&page, cols);
                 assert!(page.contains(name), "{name} at {cols}");
             }
@@ -201,7 +230,7 @@ mod tests {
 
     #[test]
     fn r7_1_page_has_stub_cut_line_certificate_and_form_feed() {
-        let page = full(&cert("张伟"), 80, false);
+        let page = full(&cert("张伟"), GB, 80, false);
         let stub = page.find("（存根）").unwrap();
         let cut = page.find("沿此线裁开").unwrap();
         let body = page.find("根据《专业技术人员继续教育规定》").unwrap();
@@ -212,12 +241,12 @@ mod tests {
         assert!(page.contains("继续教育合格证明编号：长沙—2017—0001"));
         assert!(page.contains("二〇一七年七月十五日"));
         assert!(!page.contains("补打"));
-        assert!(full(&cert("张伟"), 80, true).contains("【补打 REPRINT】"));
+        assert!(full(&cert("张伟"), GB, 80, true).contains("【补打 REPRINT】"));
     }
 
     #[test]
     fn r7_1_body_text_is_unchanged_by_wrapping() {
-        let page = full(&cert("张伟"), 60, false);
+        let page = full(&cert("张伟"), GB, 60, false);
         let joined: String = page
             .lines()
             .skip_while(|l| !l.contains("根据"))
@@ -232,6 +261,7 @@ mod tests {
         for cols in 10..40 {
             for l in wrap(
                 "根据规定，张伟同志自二〇一二年至二〇一六年参加继续教育。特此证明。",
+                GB,
                 cols,
             )
             .iter()
@@ -249,6 +279,7 @@ mod tests {
         for cols in 10..60 {
             let lines = wrap(
                 "张伟同志自 2012 年至 2016 年参加继续教育，编号长沙—2017—0001。",
+                GB,
                 cols,
             );
             for pair in lines.windows(2) {
@@ -276,7 +307,7 @@ mod tests {
             text in "[张伟𠮷〇一二三abcXYZ0123456789 ，。、（）《》]{0,80}",
             cols in 2usize..50,
         ) {
-            let lines = wrap(&text, cols);
+            let lines = wrap(&text, GB, cols);
             proptest::prop_assert_eq!(lines.concat(), text);
             for l in &lines {
                 proptest::prop_assert!(width(l) <= cols, "{} > {}: {:?}", width(l), cols, l);
@@ -284,9 +315,114 @@ mod tests {
         }
     }
 
+    /// The unit of field case 25: four middle dots, 80 columns by Unicode width on the stub.
+    const DOTTED_UNIT: &str =
+        "长沙·中南大学湘雅二医院·湖南省代谢性疾病临床医学研究中心·检验科·临床生化室";
+
+    #[test]
+    fn r7_1_a_unit_with_middle_dots_stays_within_80_columns_on_a_gb_printer() {
+        let c = CertificateText {
+            unit: DOTTED_UNIT.into(),
+            ..cert("王晓东")
+        };
+        let page = full(&c, GB, 80, false);
+        assert_eq!(
+            gb_printer_widest(&PrintEncoding::Gb18030.encode(&page)),
+            80,
+            "the cut line spans the page, nothing more: {page}"
+        );
+        let unit: String = page
+            .lines()
+            .skip_while(|l| !l.contains("单    位："))
+            .take_while(|l| !l.contains("现有职称："))
+            .map(|l| l.trim().trim_start_matches("单    位："))
+            .collect();
+        assert_eq!(unit, DOTTED_UNIT, "wrapped under its label, nothing lost");
+    }
+
+    #[test]
+    fn r7_1_utf8_output_follows_the_configured_ambiguous_width() {
+        use unicode_width::UnicodeWidthStr;
+        let c = CertificateText {
+            unit: DOTTED_UNIT.into(),
+            ..cert("买买提·艾力")
+        };
+        let wide = full(&c, PrintWidth::default(), 80, false);
+        let narrow = full(&c, UTF8_NARROW, 80, false);
+        // A printer that gives ambiguous characters two columns: no line past 80 counted so.
+        assert!(wide.lines().all(|l| l.width_cjk() <= 80), "{wide}");
+        // One that gives them one column gets the fuller line it can take.
+        assert!(narrow.lines().all(|l| l.width() <= 80), "{narrow}");
+        assert!(narrow.lines().any(|l| l.width_cjk() > 80), "{narrow}");
+        assert_ne!(wide, narrow);
+        // GB18030 counts by bytes, which for this text is the wide count.
+        assert_eq!(full(&c, GB, 80, false), wide);
+    }
+
+    #[test]
+    fn r7_4_a_reprint_on_another_device_says_the_same_words() {
+        let c = CertificateText {
+            unit: DOTTED_UNIT.into(),
+            ..cert("买买提·艾力")
+        };
+        // The words, less the cut line, whose dashes fill whatever width the page has.
+        let words = |page: &str| -> String {
+            page.lines()
+                .filter(|l| !l.contains("沿此线裁开"))
+                .flat_map(str::split_whitespace)
+                .collect()
+        };
+        let gb = full(&c, GB, 80, true);
+        let narrow = full(&c, UTF8_NARROW, 80, true);
+        let slim = full(&c, GB, 40, true);
+        assert_eq!(words(&gb), words(&narrow));
+        assert_eq!(words(&gb), words(&slim));
+        assert!(gb_printer_widest(&PrintEncoding::Gb18030.encode(&slim)) <= 40);
+    }
+
+    #[test]
+    fn lines_too_long_to_align_are_wrapped_not_run_past_the_margin() {
+        // The longest office name makes the number line wider than a 40-column page.
+        let c = CertificateText {
+            number: CertificateNumber {
+                office: "湘西土家族苗族自治州".into(),
+                year: 2017,
+                sequence: 1,
+            },
+            ..cert("张伟")
+        };
+        assert_fits(&full(&c, GB, 40, true), 40);
+    }
+
+    proptest::proptest! {
+        // R7.1 Whatever the name, unit and title — CJK, ambiguous characters, ASCII, outside
+        // the BMP — no line of the GB18030 page is wider than the page as the printer counts
+        // the bytes it receives.
+        #[test]
+        fn r7_1_gb18030_page_never_exceeds_the_width(
+            name in "[张伟欧阳娜𠮷买提艾力·—“”‘’…×°№a-zA-Z0-9 ]{1,16}",
+            unit in "[长沙中南大学湘雅医院·—“”‘’…×°№a-zA-Z0-9 ()-]{1,90}",
+            title in "[主治医师·—…×°№a-z ]{0,12}",
+            office in "[长沙湘西土家族苗族自治州·—]{1,10}",
+            cols in 40usize..=136,
+            reprint in proptest::bool::ANY,
+        ) {
+            let c = CertificateText {
+                name,
+                unit,
+                title,
+                number: CertificateNumber { office, year: 2017, sequence: 1 },
+                ..cert("")
+            };
+            let page = full(&c, GB, cols, reprint);
+            let widest = gb_printer_widest(&PrintEncoding::Gb18030.encode(&page));
+            proptest::prop_assert!(widest <= cols, "{} > {}: {}", widest, cols, page);
+        }
+    }
+
     #[test]
     fn control_sequences_in_names_never_reach_the_printer() {
-        let page = full(&cert("张\u{1b}[2J伟\u{7}"), 80, false);
+        let page = full(&cert("张\u{1b}[2J伟\u{7}"), GB, 80, false);
         assert!(page.contains("张伟"));
         assert!(!page.contains('\u{1b}') && !page.contains('\u{7}'));
     }

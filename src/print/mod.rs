@@ -4,3 +4,4 @@ pub mod encode;
 pub mod layout;
 pub mod preprinted;
 pub mod sink;
+pub mod width;

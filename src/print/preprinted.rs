@@ -6,8 +6,9 @@ use chrono::Datelike;
 use serde::Deserialize;
 
 use super::layout::FORM_FEED;
+use super::width::PrintWidth;
 use crate::domain::certificate::{CertificateText, chinese_count, chinese_year};
-use crate::domain::text::clean_line;
+use crate::domain::text::{Columns, clean_line};
 
 /// A place on the form: 1-based line and display column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -76,43 +77,71 @@ impl Default for Positions {
     }
 }
 
-/// A page of fixed lines, written by display column.
+/// One column of a line on the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cell {
+    Blank,
+    /// A character starting here (with any zero-width marks that follow it) and the columns it
+    /// takes on the device.
+    Text(String, usize),
+    /// Covered by the wide character to the left.
+    Covered,
+}
+
+/// A page of fixed lines, written by column as the device counts them, so a field lands where
+/// the printer will put it whatever precedes it on the line.
 struct Canvas {
-    lines: Vec<Vec<char>>,
+    lines: Vec<Vec<Cell>>,
     width: usize,
+    device: PrintWidth,
 }
 
 impl Canvas {
-    fn new(lines: usize, width: usize) -> Canvas {
+    fn new(lines: usize, device: PrintWidth, width: usize) -> Canvas {
         Canvas {
             lines: vec![Vec::new(); lines],
             width,
+            device,
         }
     }
 
     /// Put `text` at (line, col) after offsets; text past the right margin is cut there, a
-    /// place above the page or below its end is dropped (the preview shows it missing).
+    /// place above the page or below its end is dropped (the preview shows it missing). Writing
+    /// over part of a wide character blanks the rest of it, so later columns never shift.
     fn put(&mut self, p: &Positions, place: At, text: &str) {
         let line = place.line as i64 - 1 + i64::from(p.line_offset);
         let col = place.col as i64 - 1 + i64::from(p.col_offset);
         if line < 0 || line as usize >= self.lines.len() {
             return;
         }
+        let device = self.device;
+        let width = self.width;
         let row = &mut self.lines[line as usize];
         let mut c = col.max(0) as usize;
+        let mut last: Option<usize> = None;
         for ch in text.chars() {
-            let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-            if c + w > self.width {
+            let w = device.char_width(ch);
+            if w == 0 {
+                // A combining mark goes with the character before it, or nowhere.
+                if let Some(Cell::Text(s, _)) = last.and_then(|at| row.get_mut(at)) {
+                    s.push(ch);
+                }
+                continue;
+            }
+            if c + w > width {
                 break;
             }
             if row.len() < c + w {
-                row.resize(c + w, ' ');
+                row.resize(c + w, Cell::Blank);
             }
-            row[c] = ch;
-            // A wide character covers the next column: mark it so rendering skips it.
-            for k in 1..w {
-                row[c + k] = '\0';
+            for k in c..c + w {
+                clear(row, k);
             }
+            row[c] = Cell::Text(ch.to_string(), w);
+            for cell in &mut row[c + 1..c + w] {
+                *cell = Cell::Covered;
+            }
+            last = Some(c);
             c += w;
         }
     }
@@ -123,7 +152,11 @@ impl Canvas {
             .iter()
             .map(|l| {
                 l.iter()
-                    .filter(|c| **c != '\0')
+                    .map(|c| match c {
+                        Cell::Blank => " ",
+                        Cell::Text(s, _) => s.as_str(),
+                        Cell::Covered => "",
+                    })
                     .collect::<String>()
                     .trim_end()
                     .to_string()
@@ -136,6 +169,21 @@ impl Canvas {
         page.push('\n');
         page.push(FORM_FEED);
         page
+    }
+}
+
+/// Blank the whole character that column `k` of `row` belongs to.
+fn clear(row: &mut [Cell], k: usize) {
+    let mut start = k;
+    while start > 0 && row[start] == Cell::Covered {
+        start -= 1;
+    }
+    let span = match &row[start] {
+        Cell::Text(_, w) => *w,
+        _ => 1,
+    };
+    for cell in row.iter_mut().skip(start).take(span.max(k + 1 - start)) {
+        *cell = Cell::Blank;
     }
 }
 
@@ -152,9 +200,17 @@ fn month(n: u32) -> String {
     chinese_count(n)
 }
 
-/// Only the variable fields, at their places.
-pub fn fields(cert: &CertificateText, p: &Positions, width: usize, reprint: bool) -> String {
-    let mut c = Canvas::new(p.page_lines.max(1), width);
+/// Only the variable fields, each starting at its place as `device` counts columns, on lines of
+/// at most `width` columns. R7.4: laid out at every print from the stored text, like
+/// [`super::layout::full`].
+pub fn fields(
+    cert: &CertificateText,
+    p: &Positions,
+    device: PrintWidth,
+    width: usize,
+    reprint: bool,
+) -> String {
+    let mut c = Canvas::new(p.page_lines.max(1), device, width);
     let d = cert.date;
     let number = cert.number.to_string();
     c.put(p, p.stub_name, &clean_line(&cert.name));
@@ -180,9 +236,10 @@ pub fn fields(cert: &CertificateText, p: &Positions, width: usize, reprint: bool
 }
 
 /// The alignment test page: a column ruler on the first line and each field's name in brackets
-/// at its place, so the clerk sees how far to move the offsets.
-pub fn alignment_page(p: &Positions, width: usize) -> String {
-    let mut c = Canvas::new(p.page_lines.max(1), width);
+/// at its place, so the clerk sees how far to move the offsets. Columns are counted as `device`
+/// counts them, so the brackets land where the fields will.
+pub fn alignment_page(p: &Positions, device: PrintWidth, width: usize) -> String {
+    let mut c = Canvas::new(p.page_lines.max(1), device, width);
     let ruler: String = (1..=width)
         .map(|i| {
             if i % 10 == 0 {
@@ -227,7 +284,35 @@ pub fn alignment_page(p: &Positions, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::text::width;
+    use crate::print::encode::PrintEncoding;
+    use crate::print::width::{AmbiguousWidth, gb_printer_widest};
+
+    const GB: PrintWidth = PrintWidth::GB18030;
+
+    /// The text that starts at column `a.col` of line `a.line` as a GB-mode printer counts
+    /// columns: one for an ASCII character, two for any other (it encodes to two or more bytes).
+    /// Empty when no character starts exactly there.
+    fn printed_at(page: &str, a: At) -> String {
+        let gb = PrintEncoding::Gb18030.encode(page);
+        let (text, _, bad) = encoding_rs::GB18030.decode(&gb);
+        assert!(!bad);
+        let line = text.lines().nth(a.line - 1).unwrap_or_default();
+        let mut col = 1;
+        for (i, ch) in line.char_indices() {
+            if col == a.col {
+                return line[i..].to_string();
+            }
+            if col > a.col {
+                break;
+            }
+            col += if ch.is_ascii() { 1 } else { 2 };
+        }
+        String::new()
+    }
+
+    fn fits(page: &str, cols: usize) -> bool {
+        gb_printer_widest(&PrintEncoding::Gb18030.encode(page)) <= cols
+    }
 
     fn cert() -> CertificateText {
         CertificateText {
@@ -250,21 +335,8 @@ mod tests {
     #[test]
     fn r7_5_only_the_variable_fields_at_their_places() {
         let p = Positions::default();
-        let page = fields(&cert(), &p, 80, false);
-        let lines: Vec<&str> = page.lines().collect();
-        let at = |a: At| -> String {
-            // The text starting at display column a.col of line a.line.
-            let line = lines[a.line - 1];
-            let mut col = 1;
-            let mut out = String::new();
-            for ch in line.chars() {
-                if col >= a.col {
-                    out.push(ch);
-                }
-                col += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
-            }
-            out
-        };
+        let page = fields(&cert(), &p, GB, 80, false);
+        let at = |a: At| printed_at(&page, a);
         assert!(at(p.stub_name).starts_with("欧阳娜娜"));
         assert!(at(p.name).starts_with("欧阳娜娜"));
         assert!(at(p.number).starts_with("省直—2017—0012"));
@@ -273,7 +345,7 @@ mod tests {
         assert!(at(p.day).starts_with("十五"));
         assert!(!page.contains("根据"), "no pre-printed text");
         assert!(page.ends_with('\u{c}'));
-        assert!(page.lines().all(|l| width(l) <= 80));
+        assert!(fits(&page, 80));
     }
 
     #[test]
@@ -283,13 +355,13 @@ mod tests {
             col_offset: 3,
             ..Positions::default()
         };
-        let moved = fields(&cert(), &p, 80, false);
-        let base = fields(&cert(), &Positions::default(), 80, false);
+        let moved = fields(&cert(), &p, GB, 80, false);
+        let base = fields(&cert(), &Positions::default(), GB, 80, false);
         let find = |page: &str| {
             page.lines()
                 .enumerate()
                 .find(|(_, l)| l.contains("0731-88888888"))
-                .map(|(i, l)| (i, width(&l[..l.find("0731").unwrap()])))
+                .map(|(i, l)| (i, GB.width(&l[..l.find("0731").unwrap()])))
                 .unwrap()
         };
         let (l0, c0) = find(&base);
@@ -299,12 +371,116 @@ mod tests {
 
     #[test]
     fn alignment_page_has_a_ruler_and_every_field_label() {
-        let page = alignment_page(&Positions::default(), 80);
+        let page = alignment_page(&Positions::default(), GB, 80);
         assert!(page.starts_with("....+....1....+....2"));
         for label in ["[存根姓名]", "[姓名]", "[证明编号]", "[经办人]"] {
             assert!(page.contains(label), "{label}");
         }
-        assert!(page.lines().all(|l| width(l) <= 80));
+        assert!(fits(&page, 80));
+    }
+
+    #[test]
+    fn r7_5_fields_after_middle_dots_and_dashes_start_at_their_column_as_the_printer_counts() {
+        // The unit and the title share a line, and so do the name and the period: what
+        // precedes a field must not push it off its column on a GB printer.
+        let p = Positions {
+            stub_unit: at(8, 14),
+            stub_title: at(8, 60),
+            ..Positions::default()
+        };
+        let c = CertificateText {
+            name: "买买提·艾力".into(),
+            unit: "长沙·中南大学—湘雅“二”医院…".into(),
+            title: "主管技师".into(),
+            ..cert()
+        };
+        for offset in [0, 3] {
+            let p = Positions {
+                col_offset: offset,
+                ..p.clone()
+            };
+            let page = fields(&c, &p, GB, 80, false);
+            let shifted = |a: At| at(a.line, (a.col as i32 + offset) as usize);
+            assert!(
+                printed_at(&page, shifted(p.stub_unit)).starts_with("长沙·中南大学—湘雅"),
+                "{page}"
+            );
+            assert_eq!(
+                printed_at(&page, shifted(p.stub_title)),
+                "主管技师",
+                "{page}"
+            );
+            assert!(printed_at(&page, shifted(p.name)).starts_with("买买提·艾力"));
+            assert!(
+                printed_at(&page, shifted(p.from)).starts_with("2012"),
+                "{page}"
+            );
+            assert_eq!(printed_at(&page, shifted(p.to)), "2016", "{page}");
+            assert!(printed_at(&page, shifted(p.number)).starts_with("省直—2017—0012"));
+            assert!(fits(&page, 80));
+        }
+    }
+
+    #[test]
+    fn r7_5_utf8_places_fields_by_the_configured_ambiguous_width() {
+        let c = CertificateText {
+            name: "买买提·艾力".into(),
+            ..cert()
+        };
+        let p = Positions::default();
+        let prefix = |d: PrintWidth| -> String {
+            let page = fields(&c, &p, d, 80, false);
+            let line = page
+                .lines()
+                .nth(p.from.line - 1)
+                .unwrap_or_default()
+                .to_string();
+            line[..line.find("2012").unwrap_or(0)].to_string()
+        };
+        let wide = PrintWidth::new(PrintEncoding::Utf8, AmbiguousWidth::Wide);
+        let narrow = PrintWidth::new(PrintEncoding::Utf8, AmbiguousWidth::Narrow);
+        assert_eq!(wide.width(&prefix(wide)), p.from.col - 1);
+        assert_eq!(narrow.width(&prefix(narrow)), p.from.col - 1);
+        // One more space before the period where `·` counts one column.
+        assert_eq!(prefix(narrow).len(), prefix(wide).len() + 1);
+    }
+
+    #[test]
+    fn overwriting_part_of_a_wide_character_never_shifts_the_line() {
+        let mut c = Canvas::new(1, GB, 20);
+        let p = Positions::default();
+        c.put(&p, at(1, 1), "张伟·李");
+        // Column 2 is the right half of 张, column 5 the left half of ·.
+        c.put(&p, at(1, 2), "a");
+        c.put(&p, at(1, 5), "b");
+        c.put(&p, at(1, 10), "e\u{301}x");
+        let page = c.render();
+        assert_eq!(page.lines().next(), Some(" a伟b 李 e\u{301}x"));
+        assert!(printed_at(&page, at(1, 10)).starts_with('e'));
+        assert!(printed_at(&page, at(1, 7)).starts_with('李'));
+        // A combining mark in UTF-8 goes with its base, even at the end of a line.
+        let mut u = Canvas::new(1, PrintWidth::default(), 2);
+        u.put(&p, at(1, 1), "e\u{301}e\u{301}e");
+        assert_eq!(u.render(), "e\u{301}e\u{301}\n\u{c}");
+    }
+
+    proptest::proptest! {
+        // R7.5 Whatever the fields hold, each starts exactly at its column and no line is wider
+        // than the page as a GB printer counts.
+        #[test]
+        fn r7_5_gb18030_fields_stay_at_their_columns(
+            name in "[张伟欧阳𠮷·—“”…×°№a-z ]{1,8}",
+            unit in "[长沙中南大学·—“”‘’…×°№a-z0-9 ]{1,60}",
+            width in 60usize..=136,
+        ) {
+            let c = CertificateText { name: name.trim().to_string(), unit, ..cert() };
+            proptest::prop_assume!(!c.name.is_empty());
+            let p = Positions::default();
+            let page = fields(&c, &p, GB, width, false);
+            proptest::prop_assert!(fits(&page, width), "{}", page);
+            proptest::prop_assert!(printed_at(&page, p.from).starts_with("2012"), "{}", page);
+            proptest::prop_assert!(printed_at(&page, p.to).starts_with("2016"), "{}", page);
+        }
     }
 
     #[test]

@@ -1340,13 +1340,23 @@ pub(crate) mod tests {
         assert_eq!(pages.len(), 3);
         assert_eq!(skipped.len(), 3);
         assert!(pages.iter().all(|p| !p.reprint));
-        let doc = document(&pages, |t, r| crate::print::layout::full(t, 80, r));
+        let doc = document(&pages, |t, r| {
+            crate::print::layout::full(t, Default::default(), 80, r)
+        });
         assert_eq!(doc.matches('\u{c}').count(), 3);
         assert!(doc.contains("长沙—2017—0003"));
         record_prints(&mut store, &a, &pages, "full", "utf-8", "-").unwrap();
         let (again, _) = super::pages(&store, &all).unwrap();
         assert!(again.iter().all(|p| p.reprint));
-        assert!(document(&again, |t, r| crate::print::layout::full(t, 80, r)).contains("补打"));
+        assert!(
+            document(&again, |t, r| crate::print::layout::full(
+                t,
+                Default::default(),
+                80,
+                r
+            ))
+            .contains("补打")
+        );
     }
 
     fn roster(rows: &[&str]) -> Table {

@@ -28,6 +28,7 @@ use crate::domain::verification::Shortfall;
 use crate::i18n::{Describe, Lang};
 use crate::print::encode::PrintEncoding;
 use crate::print::sink::Destination;
+use crate::print::width::PrintWidth;
 use crate::print::{layout, preprinted};
 use crate::service::batches::{self, Page};
 use crate::service::certificates::Signature;
@@ -113,7 +114,8 @@ fn filter_word(word: &str) -> Option<Filter> {
 struct Setup {
     preprinted: bool,
     layout: String,
-    encoding: PrintEncoding,
+    /// The encoding and how the printer counts columns in it.
+    device: PrintWidth,
     width: usize,
     destination: Option<Destination>,
 }
@@ -131,6 +133,7 @@ impl Setup {
                 clean_line(&cfg.encoding)
             ),
         })?;
+        let device = cfg.print_width(encoding).map_err(|e| e.describe(lang))?;
         let preprinted = match cfg.layout.as_str() {
             "full" => false,
             "preprinted" => true,
@@ -150,7 +153,7 @@ impl Setup {
         Ok(Setup {
             preprinted,
             layout: cfg.layout.clone(),
-            encoding,
+            device,
             width: cfg.width.max(layout::MIN_WIDTH),
             destination: Some(cfg.destination.trim())
                 .filter(|d| !d.is_empty())
@@ -162,9 +165,9 @@ impl Setup {
     fn document(&self, config: &Config, pages: &[Page]) -> String {
         batches::document(pages, |t, reprint| {
             if self.preprinted {
-                preprinted::fields(t, &config.preprinted, self.width, reprint)
+                preprinted::fields(t, &config.preprinted, self.device, self.width, reprint)
             } else {
-                layout::full(t, self.width, reprint)
+                layout::full(t, self.device, self.width, reprint)
             }
         })
     }
@@ -215,7 +218,7 @@ fn print_now(config: &Config, ids: &[i64], ctx: &mut Ctx<'_>) -> String {
         [one] => one.cert.text.number.to_string(),
         _ => format!("jijiao {}", pages.len()),
     };
-    if let Err(e) = destination.send(&setup.encoding.encode(&text), &title) {
+    if let Err(e) = destination.send(&setup.device.encoding().encode(&text), &title) {
         return e.describe(lang);
     }
     let dest = destination_label(&destination);
@@ -224,7 +227,7 @@ fn print_now(config: &Config, ids: &[i64], ctx: &mut Ctx<'_>) -> String {
         ctx.actor,
         &pages,
         &setup.layout,
-        &setup.encoding.to_string(),
+        &setup.device.encoding().to_string(),
         &dest,
     ) {
         return e.describe(lang);

@@ -467,6 +467,63 @@ mod tests {
         assert!(!d.shows("已标记"), "marks are cleared once used");
     }
 
+    /// A terminal over SSH gets only the cells that changed. When a wide character (张),
+    /// an ambiguous one (`·`, one column on a UTF-8 terminal) or a base with a combining mark
+    /// (NFD `e\u{301}`, as a roster may carry it) is replaced by other text, nothing of it may
+    /// stay on the glass: after every redraw the glass shows exactly the new frame.
+    #[test]
+    fn replacing_wide_ambiguous_and_combining_names_leaves_no_stale_cells() {
+        use crate::service::fixtures::{actor, source, table};
+        use crate::tui::testing::{Glass, buffer_text};
+        let mut store = store_with(&[]);
+        crate::service::import::people(
+            &mut store,
+            &actor("clerk"),
+            &table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &[
+                    "430102198001010011,Rene\u{301}e·李,长沙—湘雅“二”医院,市州所属单位,长沙",
+                    "430203199007200031,买买提·艾力,株洲…×°№,市州所属单位,株洲",
+                    "430102197001010041,e\u{301}e\u{301},长沙,市州所属单位,长沙",
+                ],
+            ),
+            &source(),
+            false,
+        )
+        .unwrap();
+        let mut d = Driver::new(store, Lang::Zh);
+        let area = d.term.backend().buffer().area;
+        let mut glass = Glass::new(area);
+        let mut frames = 0;
+        let mut look = |d: &mut Driver, glass: &mut Glass| {
+            let next = d.term.backend().buffer().clone();
+            glass.receive(&next);
+            assert_eq!(glass.text(), buffer_text(&next), "frame {frames}");
+            frames += 1;
+        };
+        look(&mut d, &mut glass);
+        // Fitted to the name column by terminal width: `·` and `…` one column each.
+        assert!(d.shows("买买提·… 430203199007200031"), "{}", d.screen());
+        assert!(d.shows("e\u{301}e\u{301}"), "one cell each: {}", d.screen());
+        // Each search puts another name on the first row, over the one before.
+        for (search, shown) in [
+            ("200031", "买买提·…"),
+            ("010041", "e\u{301}e\u{301}"),
+            ("010011", "Rene\u{301}e·李"),
+            ("1231002", "张伟"),
+            ("200031", "买买提·…"),
+        ] {
+            d.key(KeyCode::Char('/'));
+            d.ctrl('u');
+            look(&mut d, &mut glass);
+            d.keys(search);
+            look(&mut d, &mut glass);
+            assert!(d.shows(shown), "{search}: {}", d.screen());
+            d.key(KeyCode::Esc);
+            look(&mut d, &mut glass);
+        }
+    }
+
     #[test]
     fn q_while_searching_is_text_not_quit() {
         let mut d = Driver::new(store_with(&[]), Lang::Zh);

@@ -2,6 +2,7 @@
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::App;
@@ -86,27 +87,136 @@ impl Driver {
     /// The screen as text, one line per row, wide characters once (their second cell is
     /// skipped), trailing spaces trimmed.
     pub fn screen(&self) -> String {
-        let buf = self.term.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            let mut line = String::new();
-            let mut skip = 0;
-            for x in 0..buf.area.width {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                let sym = buf[(x, y)].symbol();
-                skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
-                line.push_str(sym);
+        buffer_text(self.term.backend().buffer())
+    }
+
+    pub fn shows(&self, text: &str) -> bool {
+        self.screen().contains(text)
+    }
+}
+
+/// A buffer as text, one line per row, wide characters once (their second cell is skipped),
+/// trailing spaces trimmed.
+pub fn buffer_text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
             }
+            let sym = buf[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The glass of a terminal in a UTF-8 locale that receives only what ratatui's diff sends
+/// between two frames — what a clerk over SSH sees — behaving as xterm, VTE and their kin do: a
+/// character is as wide as `unicode-width` says (ambiguous ones narrow, combining marks part of
+/// their cell); a wide character covers the column after it; writing over either half of a wide
+/// character erases the whole of it. `TestBackend` alone cannot show stale cells, since it
+/// stores each cell it receives without those rules.
+pub struct Glass {
+    width: usize,
+    /// `None`: the right half of the wide character to the left.
+    rows: Vec<Vec<Option<String>>>,
+    shown: Buffer,
+}
+
+impl Glass {
+    pub fn new(area: ratatui::layout::Rect) -> Glass {
+        Glass {
+            width: area.width as usize,
+            rows: vec![vec![Some(" ".to_string()); area.width as usize]; area.height as usize],
+            shown: Buffer::empty(area),
+        }
+    }
+
+    /// Receive the cells that turn the last frame into `next`, as `Terminal::flush` sends them.
+    pub fn receive(&mut self, next: &Buffer) {
+        let updates: Vec<(u16, u16, String)> = self
+            .shown
+            .diff(next)
+            .into_iter()
+            .map(|(x, y, c)| (x, y, c.symbol().to_string()))
+            .collect();
+        for (x, y, symbol) in updates {
+            self.write(x as usize, y as usize, &symbol);
+        }
+        self.shown = next.clone();
+    }
+
+    fn erase(row: &mut [Option<String>], x: usize) {
+        // The whole character that column x belongs to becomes blank.
+        let start = if row[x].is_none() && x > 0 { x - 1 } else { x };
+        let wide = row[start]
+            .as_deref()
+            .is_some_and(|s| unicode_width::UnicodeWidthStr::width(s) > 1);
+        row[start] = Some(" ".into());
+        if wide && start + 1 < row.len() {
+            row[start + 1] = Some(" ".into());
+        }
+    }
+
+    fn write(&mut self, x: usize, y: usize, symbol: &str) {
+        let width = self.width;
+        let row = &mut self.rows[y];
+        let w = unicode_width::UnicodeWidthStr::width(symbol).max(1);
+        for k in x..(x + w).min(width) {
+            Glass::erase(row, k);
+        }
+        row[x] = Some(symbol.to_string());
+        if w > 1 && x + 1 < width {
+            row[x + 1] = None;
+        }
+    }
+
+    /// What the glass shows, in the form of [`buffer_text`].
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for row in &self.rows {
+            let line: String = row.iter().flatten().map(String::as_str).collect();
             out.push_str(line.trim_end());
             out.push('\n');
         }
         out
     }
+}
 
-    pub fn shows(&self, text: &str) -> bool {
-        self.screen().contains(text)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn the_glass_erases_a_wide_character_written_over_by_half() {
+        let area = Rect::new(0, 0, 6, 1);
+        let mut g = Glass::new(area);
+        g.write(0, 0, "张");
+        g.write(2, 0, "伟");
+        assert_eq!(g.text(), "张伟\n");
+        // Over the right half of 张 and the left half of 伟: both are gone.
+        g.write(1, 0, "a");
+        g.write(2, 0, "b");
+        assert_eq!(g.text(), " ab\n");
+        // A wide character over two narrow ones covers both.
+        g.write(1, 0, "李");
+        assert_eq!(g.text(), " 李\n");
+        // What ratatui sends when 张 becomes `a` followed by a blank: only the `a`.
+        let mut before = Buffer::empty(area);
+        before.set_string(0, 0, "张", ratatui::style::Style::default());
+        let mut after = Buffer::empty(area);
+        after.set_string(0, 0, "a", ratatui::style::Style::default());
+        let mut g = Glass::new(area);
+        g.receive(&before);
+        g.receive(&after);
+        assert_eq!(g.text(), buffer_text(&after));
     }
 }
