@@ -375,6 +375,9 @@ impl<'a> RowReader<'a> {
     }
 
     pub fn rule_error(&mut self, col: &str, value: &str, err: &impl crate::i18n::Describe) {
+        if self.reported(col) {
+            return;
+        }
         self.errors.push(RowError::rule(
             self.row.line,
             &self.cols.header(col),

@@ -564,6 +564,11 @@ pub enum Cell {
     Number(f64),
     /// A real Excel date (a serial number with a date format), as Excel stores typed dates.
     Date(u16, u8, u8),
+    /// A formula saved without its result, as programs that write workbooks without
+    /// calculating them do.
+    Formula(String),
+    /// A formula whose saved result is an Excel error such as `#N/A`.
+    Error(String),
     Empty,
 }
 
@@ -591,11 +596,50 @@ pub fn write_xlsx(path: &Path, rows: &[Vec<Cell>]) {
                     let dt = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
                     sheet.write_datetime_with_format(r, c, &dt, &date).unwrap();
                 }
+                Cell::Formula(f) => {
+                    sheet.write_formula(r, c, f.as_str()).unwrap();
+                }
+                Cell::Error(e) => {
+                    let f = rust_xlsxwriter::Formula::new("=NA()").set_result(e.as_str());
+                    sheet.write_formula(r, c, f).unwrap();
+                }
                 Cell::Empty => {}
             }
         }
     }
     book.save(path).expect("save workbook");
+    if rows.iter().flatten().any(|c| matches!(c, Cell::Formula(_))) {
+        strip_formula_results(path);
+    }
+}
+
+/// Removes the saved results of plain formulas from the first sheet (rust_xlsxwriter writes 0).
+fn strip_formula_results(path: &Path) {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(path).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            let mut kept = String::new();
+            let mut rest = xml.as_str();
+            while let Some(at) = rest.find("</f><v>0</v>") {
+                kept.push_str(&rest[..at + 4]);
+                rest = &rest[at + "</f><v>0</v>".len()..];
+            }
+            kept.push_str(rest);
+            data = kept.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
 }
 
 /// A CSV text as rows of text cells (no quoting needed by the rosters of these tests).
