@@ -255,15 +255,17 @@ impl<'a> RowReader<'a> {
         parse: fn(&str) -> Option<T>,
         expected: fn() -> String,
     ) -> Option<Option<T>> {
+        // Parsed clean (a zero-width space does not make 省直单位 unknown); quoted raw.
         let raw = self.raw(col);
-        if raw.is_empty() {
+        let value = self.text(col);
+        if value.is_empty() {
             if required {
                 self.error(col, "", Problem::Required);
                 return None;
             }
             return Some(None);
         }
-        match parse(raw) {
+        match parse(&value) {
             Some(v) => Some(Some(v)),
             None => {
                 self.error(
@@ -291,14 +293,15 @@ impl<'a> RowReader<'a> {
     /// A date in any of the accepted forms. `Some(None)` when optional and empty.
     pub fn date(&mut self, col: &str, required: bool) -> Option<Option<chrono::NaiveDate>> {
         let raw = self.raw(col);
-        if raw.is_empty() {
+        let value = self.text(col);
+        if value.is_empty() {
             if required {
                 self.error(col, "", Problem::Required);
                 return None;
             }
             return Some(None);
         }
-        match crate::domain::dates::parse_date(raw) {
+        match crate::domain::dates::parse_date(&value) {
             Some(d) => Some(Some(d)),
             None => {
                 self.error(col, raw, Problem::Date);

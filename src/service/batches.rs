@@ -15,7 +15,7 @@ use crate::domain::batch::{
     self, ApplicantState, BatchProblem, Decision, DepartmentKind, Route, Verdict,
 };
 use crate::domain::certificate::CertificateText;
-use crate::domain::text::clean_line;
+use crate::domain::text::{clean_line, fold_for_search};
 use crate::domain::verification::default_period;
 use crate::domain::{IdNumber, Office, YearPolicy};
 use crate::i18n::{Describe, Lang};
@@ -264,8 +264,8 @@ pub fn add_by_id_numbers(
 ) -> Result<Added> {
     let mut person_ids = Vec::with_capacity(ids.len());
     for raw in ids {
-        let id = IdNumber::parse(raw).map_err(|error| ServiceError::IdNumber {
-            value: clean_line(raw),
+        let id = IdNumber::parse(&clean_line(raw)).map_err(|error| ServiceError::IdNumber {
+            value: raw.to_string(),
             error,
         })?;
         let (pid, _) = people::find_by_id_number(store.conn(), id.as_str())?
@@ -298,12 +298,14 @@ fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, Str
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
         let raw = r.raw("id_number");
-        if raw.is_empty() {
+        let text = r.text("id_number");
+        if text.is_empty() {
             r.error("id_number", "", Problem::Required);
             errors.append(&mut r.errors);
             continue;
         }
-        let id = match IdNumber::parse(raw) {
+        // Parsed clean (an invisible character inside the cell is removed), quoted raw.
+        let id = match IdNumber::parse(&text) {
             Ok(id) => id,
             Err(e) => {
                 r.rule_error("id_number", raw, &e);
@@ -315,7 +317,8 @@ fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, Str
             None => r.error("id_number", id.as_str(), Problem::UnknownPerson),
             Some((pid, person)) => {
                 let name = r.text("name");
-                if !name.is_empty() && name != person.name {
+                // R1.2 The same name however its separator or width variants are written.
+                if !name.is_empty() && fold_for_search(&name) != fold_for_search(&person.name) {
                     r.error(
                         "name",
                         &name,

@@ -467,6 +467,49 @@ mod tests {
         assert!(!d.shows("已标记"), "marks are cleared once used");
     }
 
+    /// Four people whose names differ only in the separator of a minority name.
+    fn four_spellings() -> crate::store::Store {
+        use crate::service::fixtures::{actor, source, table};
+        let mut store = store_with(&[]);
+        let rows = [
+            "430102198601012002,阿卜杜拉\u{b7}买买提,新疆大学,市州所属单位,长沙",
+            "430102198601012010,阿卜杜拉\u{2022}买买提,新疆大学,市州所属单位,长沙",
+            "430102198601012029,阿卜杜拉\u{2027}买买提,新疆大学,市州所属单位,长沙",
+            "430102198601012037,阿卜杜拉.买买提,新疆大学,市州所属单位,长沙",
+        ];
+        crate::service::import::people(
+            &mut store,
+            &actor("clerk"),
+            &table("身份证号,姓名,单位,单位类型,市州", &rows),
+            &source(),
+            false,
+        )
+        .unwrap();
+        store
+    }
+
+    /// R1.2 Each typed spelling of a minority name finds all four stored ones, typed key by key
+    /// or pasted with an invisible joiner and a full-width full stop.
+    #[test]
+    fn r1_2_any_spelling_of_a_minority_name_finds_all_four() {
+        for typed in ["阿卜杜拉·买买提", "阿卜杜拉.买买提"] {
+            let mut d = Driver::new(four_spellings(), Lang::Zh);
+            d.key(KeyCode::Char('/')).keys(typed);
+            assert!(d.shows("人员 4 人"), "{typed}\n{}", d.screen());
+            for id in ["2002", "2010", "2029", "2037"] {
+                assert!(
+                    d.shows(&format!("43010219860101{id}")),
+                    "{typed}\n{}",
+                    d.screen()
+                );
+            }
+        }
+        let mut d = Driver::new(four_spellings(), Lang::Zh);
+        d.key(KeyCode::Char('/'))
+            .paste("阿卜杜拉\u{200d}\u{ff0e}买买提");
+        assert!(d.shows("人员 4 人"), "{}", d.screen());
+    }
+
     #[test]
     fn q_while_searching_is_text_not_quit() {
         let mut d = Driver::new(store_with(&[]), Lang::Zh);
