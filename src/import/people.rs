@@ -139,6 +139,19 @@ mod tests {
         assert_eq!(p.city_code, "430100");
     }
 
+    /// Header names are cleaned like cells: an invisible character in a header does not make
+    /// a known column unknown.
+    #[test]
+    fn header_names_are_read_clean() {
+        let store = Store::open_in_memory().unwrap();
+        let reference = Reference::load(&store).unwrap();
+        let text = "\u{feff}身份\u{200b}证号,\u{200f}姓名,单位\u{2060},单位类型,市州\n\
+                    430102198001010011,张伟,长沙市第一医院,市州所属单位,长沙\n";
+        let (table, _) = read_csv_bytes(text.as_bytes()).unwrap();
+        let people = parse(&table, &reference).unwrap();
+        assert_eq!(people[0].record.name, "张伟");
+    }
+
     /// A value that stays wrong after cleaning is quoted as the roster has it, with the
     /// character that cannot be seen shown by its code point, in both languages.
     #[test]
