@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Config;
 use crate::domain::dates::parse_date;
+use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
 use crate::service::{self, Actor, ServiceError};
 use crate::store::Store;
@@ -241,7 +242,8 @@ impl Context {
         };
         let login = os_login();
         let user = match (&config.roles, &g.user) {
-            (None, Some(u)) if !u.trim().is_empty() => u.trim().to_string(),
+            // Recorded on every decision (R5.5): stored text, so cleaned like any other.
+            (None, Some(u)) if !clean_line(u).is_empty() => clean_line(u),
             (None, _) => login,
             (Some(_), Some(u)) if u.trim() != login => {
                 return Err(Failure(

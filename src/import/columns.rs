@@ -318,39 +318,33 @@ impl<'a> RowReader<'a> {
         self.errors.iter().any(|e| e.column == header)
     }
 
-    /// The text of an ID-number column, refused when the spreadsheet held it as a number: Excel
-    /// keeps 15 significant digits, so the last digits of an 18-digit number are already lost
-    /// and no check character can be trusted (R1.1). Scientific notation in a CSV
-    /// (`4.30102E+17`) is the same cell, saved as displayed.
-    pub fn id_text(&mut self, col: &str) -> Option<&'a str> {
+    /// An ID number (R1.1) from a column, every problem reported. Refused when the spreadsheet
+    /// held it as a number: Excel keeps 15 significant digits, so the last digits of an
+    /// 18-digit number are already lost and no check character can be trusted; scientific
+    /// notation in a CSV (`4.30102E+17`) is the same cell saved as displayed, and an 18-digit
+    /// number ending in 000 whose check character fails is those lost digits written out.
+    /// Parsed clean (an invisible character inside the cell is removed), quoted raw.
+    pub fn id_number(&mut self, col: &str) -> Option<IdNumber> {
         let raw = self.raw(col);
-        let numeric = self
+        let text = self.text(col);
+        let number_cell = self
             .cols
             .cell(self.row, col)
-            .is_some_and(|c| c.kind == CellKind::Number)
-            || is_scientific(raw);
-        if numeric {
+            .is_some_and(|c| c.kind == CellKind::Number);
+        if number_cell || is_scientific(&text) {
             self.error(col, raw, Problem::IdAsNumber);
             return None;
         }
-        Some(raw)
-    }
-
-    /// An ID number (R1.1) from a column, every problem reported: a number cell, a malformed
-    /// number, or a checksum failure whose cause is a spreadsheet's lost digits (an 18-digit
-    /// number ending in 000, as a number cell saved to CSV shows it) rather than a typo.
-    pub fn id_number(&mut self, col: &str) -> Option<IdNumber> {
-        let raw = self.id_text(col)?;
-        if raw.is_empty() {
+        if text.is_empty() {
             self.error(col, "", Problem::Required);
             return None;
         }
-        match IdNumber::parse(raw) {
+        match IdNumber::parse(&text) {
             Ok(id) => Some(id),
             Err(IdError::Checksum { .. })
-                if raw.len() == 18
-                    && raw.ends_with("000")
-                    && raw.bytes().all(|b| b.is_ascii_digit()) =>
+                if text.len() == 18
+                    && text.ends_with("000")
+                    && text.bytes().all(|b| b.is_ascii_digit()) =>
             {
                 self.error(col, raw, Problem::IdDigitsLost);
                 None
@@ -410,15 +404,17 @@ impl<'a> RowReader<'a> {
         parse: fn(&str) -> Option<T>,
         expected: fn() -> String,
     ) -> Option<Option<T>> {
+        // Parsed clean (a zero-width space does not make 省直单位 unknown); quoted raw.
         let raw = self.raw(col);
-        if raw.is_empty() {
+        let value = self.text(col);
+        if value.is_empty() {
             if required {
                 self.error(col, "", Problem::Required);
                 return None;
             }
             return Some(None);
         }
-        match parse(raw) {
+        match parse(&value) {
             Some(v) => Some(Some(v)),
             None => {
                 self.error(
@@ -448,7 +444,8 @@ impl<'a> RowReader<'a> {
     /// not have says what does not exist ("2月没有30日"), as a [`Problem::Rule`].
     pub fn date(&mut self, col: &str, required: bool) -> Option<Option<chrono::NaiveDate>> {
         let raw = self.raw(col);
-        if raw.is_empty() {
+        let value = self.text(col);
+        if value.is_empty() {
             if required {
                 self.error(col, "", Problem::Required);
                 return None;
@@ -479,7 +476,7 @@ impl<'a> RowReader<'a> {
             );
             return None;
         }
-        match crate::domain::dates::parse_date(raw) {
+        match crate::domain::dates::parse_date(&value) {
             Ok(d) => Some(Some(d)),
             Err(crate::domain::dates::DateError::Format) => {
                 self.error(col, raw, Problem::Date);

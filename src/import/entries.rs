@@ -64,7 +64,7 @@ pub fn parse_all(
             );
         }
         let hours_raw = r.raw("hours");
-        let hours = Hours::parse_positive(hours_raw)
+        let hours = Hours::parse_positive(&r.text("hours"))
             .map_err(|e| r.rule_error("hours", hours_raw, &e))
             .ok();
         let result = r.vocab_required(
@@ -73,10 +73,11 @@ pub fn parse_all(
             AssessmentResult::expected,
         );
         let year_raw = r.raw("year");
-        let year = match (year_raw.is_empty(), start, end) {
+        let year_text = r.text("year");
+        let year = match (year_text.is_empty(), start, end) {
             (true, _, Some(e)) => Some(default_year(e)),
             (true, _, None) => None,
-            (false, s, e) => match year_raw.trim_end_matches('年').parse::<i32>() {
+            (false, s, e) => match year_text.trim_end_matches('年').parse::<i32>() {
                 // An entry spanning New Year may count for either year it touches, no other.
                 Ok(y) if s.is_none_or(|s| y >= s.year()) && e.is_none_or(|e| y <= e.year()) => {
                     Some(y)
@@ -91,8 +92,8 @@ pub fn parse_all(
         let mut evidence = BTreeSet::new();
         if let Some(form) = form {
             let list = reference.checklist(form);
-            let ev_raw = r.raw("evidence");
-            for item in ev_raw
+            let ev_text = r.text("evidence");
+            for item in ev_text
                 .split(EVIDENCE_SEPARATORS)
                 .map(str::trim)
                 .filter(|s| !s.is_empty())

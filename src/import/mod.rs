@@ -11,7 +11,7 @@ pub mod filings;
 pub mod people;
 pub mod table;
 
-use crate::domain::text::clean_line;
+use crate::domain::text::reveal_invisible;
 use crate::i18n::{Describe, Lang};
 
 pub use columns::{Columns, Kind};
@@ -84,17 +84,19 @@ pub struct RowError {
     pub line: usize,
     /// The column's header as written in the file.
     pub column: String,
-    /// The offending value (cleaned of control characters), or empty.
+    /// The offending value exactly as the roster has it (not cleaned), or empty: messages show
+    /// it through [`reveal_invisible`], so an invisible character that made it wrong is seen.
     pub value: String,
     pub problem: Problem,
 }
 
 impl RowError {
+    /// `value` is kept raw; see [`RowError::value`].
     pub fn new(line: usize, column: &str, value: &str, problem: Problem) -> RowError {
         RowError {
             line,
             column: column.to_string(),
-            value: clean_line(value),
+            value: value.to_string(),
             problem,
         }
     }
@@ -111,12 +113,13 @@ impl RowError {
         )
     }
 
-    /// `FILE:ROW:COLUMN: message` (INTERFACES.md).
+    /// `FILE:ROW:COLUMN: message` (INTERFACES.md). The column is the roster's header, shown
+    /// like a value.
     pub fn render(&self, file: &str, lang: Lang) -> String {
         format!(
             "{file}:{}:{}: {}",
             self.line,
-            self.column,
+            reveal_invisible(&self.column),
             self.describe(lang)
         )
     }
@@ -124,7 +127,7 @@ impl RowError {
 
 impl Describe for RowError {
     fn describe(&self, lang: Lang) -> String {
-        let v = &self.value;
+        let v = &reveal_invisible(&self.value);
         match (&self.problem, lang) {
             (Problem::Required, Lang::Zh) => "必填项为空".into(),
             (Problem::Required, Lang::En) => "required, but empty".into(),
@@ -143,9 +146,11 @@ impl Describe for RowError {
                 "\"{v}\" is not a valid date, expected e.g. 2017-03-01, 2017/3/1 or 2017年3月1日"
             ),
             (Problem::StartAfterEnd { start }, Lang::Zh) => {
+                let start = reveal_invisible(start);
                 format!("结束日期“{v}”早于开始日期“{start}”，应不早于开始日期")
             }
             (Problem::StartAfterEnd { start }, Lang::En) => {
+                let start = reveal_invisible(start);
                 format!(
                     "end date \"{v}\" is before the start date \"{start}\", expected on or after it"
                 )

@@ -15,7 +15,7 @@ use crate::domain::batch::{
     self, ApplicantState, BatchProblem, Decision, DepartmentKind, Route, Verdict,
 };
 use crate::domain::certificate::CertificateText;
-use crate::domain::text::clean_line;
+use crate::domain::text::{clean_line, fold_for_search};
 use crate::domain::verification::default_period;
 use crate::domain::{IdNumber, Office, YearPolicy};
 use crate::i18n::{Describe, Lang};
@@ -264,8 +264,8 @@ pub fn add_by_id_numbers(
 ) -> Result<Added> {
     let mut person_ids = Vec::with_capacity(ids.len());
     for raw in ids {
-        let id = IdNumber::parse(raw).map_err(|error| ServiceError::IdNumber {
-            value: clean_line(raw),
+        let id = IdNumber::parse(&clean_line(raw)).map_err(|error| ServiceError::IdNumber {
+            value: raw.to_string(),
             error,
         })?;
         let (pid, _) = people::find_by_id_number(store.conn(), id.as_str())?
@@ -308,7 +308,8 @@ fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, Str
             None => r.error("id_number", id.as_str(), Problem::UnknownPerson),
             Some((pid, person)) => {
                 let name = r.text("name");
-                if !name.is_empty() && name != person.name {
+                // R1.2 The same name however its separator or width variants are written.
+                if !name.is_empty() && fold_for_search(&name) != fold_for_search(&person.name) {
                     r.error(
                         "name",
                         &name,

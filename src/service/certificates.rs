@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::domain::certificate::{CertificateNumber, CertificateText};
 use crate::domain::routing::offices_for;
-use crate::domain::text::clean_line;
+use crate::domain::text::{clean_line, reveal_invisible};
 use crate::domain::verification::Verification;
 use crate::domain::{IdNumber, Office};
 use crate::i18n::{Describe, Lang};
@@ -149,9 +149,9 @@ pub fn resolve_office(reference: &Reference, name: Option<&str>) -> Outcome<Offi
         .filter(|s| !s.is_empty())
         .ok_or(Refusal::NoOffice)?;
     reference
-        .office(name)
+        .office(&clean_line(name))
         .cloned()
-        .ok_or_else(|| Refusal::UnknownOffice(clean_line(name)))
+        .ok_or_else(|| Refusal::UnknownOffice(reveal_invisible(name)))
 }
 
 /// R7.3, R7.2 Issue a certificate to `id_number` for `from..=to` from `office`.
@@ -291,8 +291,8 @@ fn issue_checked(
 }
 
 fn find(store: &Store, number: &str) -> Result<Outcome<Stored>> {
-    let Some(n) = CertificateNumber::parse(number) else {
-        return Ok(Err(Refusal::BadNumber(clean_line(number))));
+    let Some(n) = CertificateNumber::parse(&clean_line(number)) else {
+        return Ok(Err(Refusal::BadNumber(reveal_invisible(number))));
     };
     Ok(certificates::by_number(store.conn(), &n)?.ok_or_else(|| Refusal::NotFound(n.to_string())))
 }
@@ -423,9 +423,10 @@ pub fn record_print(
     Ok(())
 }
 
-/// Parse an ID number for a caller that has only text.
+/// Parse an ID number for a caller that has only text (a command-line argument, say); a
+/// pasted one may carry invisible characters, which are removed first.
 pub fn parse_id(s: &str) -> Result<IdNumber> {
-    IdNumber::parse(s).map_err(|error| ServiceError::IdNumber {
+    IdNumber::parse(&clean_line(s)).map_err(|error| ServiceError::IdNumber {
         value: s.to_string(),
         error,
     })

@@ -27,9 +27,11 @@ pub fn check_on(
     from: i32,
     to: i32,
 ) -> Result<CheckResult> {
-    let id = IdNumber::parse(id_number).map_err(|error| ServiceError::IdNumber {
-        value: id_number.to_string(),
-        error,
+    let id = IdNumber::parse(&crate::domain::text::clean_line(id_number)).map_err(|error| {
+        ServiceError::IdNumber {
+            value: id_number.to_string(),
+            error,
+        }
     })?;
     check_period(from, to).map_err(ServiceError::Period)?;
     let (person_id, person) = people::find_by_id_number(conn, id.as_str())?

@@ -2677,6 +2677,8 @@ mod tests {
             "SELECT count(*) FROM people WHERE unit_kind <> 'non_public' AND file_location <> ''",
             "SELECT count(*) FROM people WHERE title = '' OR series = '' OR phone = ''",
             "SELECT count(*) FROM people WHERE initials = ''",
+            // Every person has the search keys of name and unit (R1.2).
+            "SELECT count(*) FROM people WHERE name_key IN ('', ' ') OR unit_key IN ('', ' ')",
             // Approved filings have a date, others none; decided ones say who and when, refused
             // ones why.
             "SELECT count(*) FROM filings WHERE (status = 'approved') <> (approved_on IS NOT NULL)",

@@ -8,7 +8,6 @@
 
 use chrono::NaiveDate;
 use serde_json::json;
-use unicode_normalization::UnicodeNormalization;
 
 use crate::domain::text::{clean_line, clean_multiline};
 use crate::domain::{Filing, FilingStatus};
@@ -190,11 +189,11 @@ pub fn validate(f: &Filing) -> Vec<Problem> {
     out
 }
 
-/// Text as stored: control sequences stripped, one line (programme and schedule keep their
-/// lines), NFC.
+/// Text as stored: cleaned as all text entering is (`domain::text`: no control sequences or
+/// invisible format characters, NFC), one line (programme and schedule keep their lines).
 fn normalised(f: &Filing) -> Filing {
-    let line = |s: &str| clean_line(s).nfc().collect::<String>();
-    let multi = |s: &str| clean_multiline(s).nfc().collect::<String>();
+    let line = |s: &str| clean_line(s);
+    let multi = |s: &str| clean_multiline(s);
     Filing {
         filing_no: line(&f.filing_no),
         name: line(&f.name),

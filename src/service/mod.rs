@@ -51,6 +51,8 @@ pub enum ServiceError {
     Table(TableError),
     /// Problems in a roster, each with its row and column; nothing was written.
     Rows(Vec<RowError>),
+    /// An ID number that is not one (R1.1): `value` as given, shown through
+    /// `reveal_invisible` so that an invisible character in it is seen.
     IdNumber {
         value: String,
         error: IdError,
@@ -91,6 +93,7 @@ impl Describe for ServiceError {
                 n => format!("{n} problems in the roster; nothing was written"),
             },
             (ServiceError::IdNumber { value, error }, lang) => {
+                let value = crate::domain::text::reveal_invisible(value);
                 format!("{value}: {}", error.describe(lang))
             }
             (ServiceError::UnknownPerson(id), Lang::Zh) => {

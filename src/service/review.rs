@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::domain::EntryState;
 use crate::domain::entry::{DecisionError, state_after_evidence};
+use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, Record};
 use crate::store::reference::Reference;
@@ -85,6 +86,17 @@ pub fn decide(
     decision: &Decision,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Outcome> {
+    // The reason is stored text: cleaned here, so every caller's is (and a reason of invisible
+    // characters only is as empty as it looks).
+    let decision = &match decision {
+        Decision::Refuse { reason } => Decision::Refuse {
+            reason: clean_line(reason),
+        },
+        Decision::Falsified { reason } => Decision::Falsified {
+            reason: clean_line(reason),
+        },
+        other => other.clone(),
+    };
     let now = actor.stamp();
     let tx = store.write()?;
     let batch = decisions::next_batch(&tx)?;

@@ -6,6 +6,7 @@
 use rusqlite::{Connection, OptionalExtension, Statement, Transaction, params};
 
 use super::Result;
+use super::people::search_key;
 use crate::domain::initials::initials;
 use crate::domain::{Entry, Filing, FilingStatus, IdNumber, Person, TitleLevel};
 
@@ -99,8 +100,9 @@ impl<'a> Bulk<'a> {
             conn,
             person: conn.prepare(
                 "INSERT INTO people (id_number, name, unit, unit_kind, city_code, title,
-                     title_level, series, phone, file_location, created_at, updated_at, initials)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
+                     title_level, series, phone, file_location, created_at, updated_at, initials,
+                     name_key, unit_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)
                  ON CONFLICT DO NOTHING",
             )?,
             entry: conn.prepare(
@@ -134,7 +136,9 @@ impl<'a> Bulk<'a> {
             p.phone,
             p.file_location,
             now,
-            initials(&p.name)
+            initials(&p.name),
+            search_key(&p.name),
+            search_key(&p.unit)
         ])?;
         Ok((n > 0).then(|| self.conn.last_insert_rowid()))
     }

@@ -180,6 +180,23 @@ impl Store {
 
     /// Derived columns that a migration added but SQL alone cannot fill.
     fn backfill(&mut self) -> Result<()> {
+        // Keys first: they clean the text of old rows, and fill their initials from the result.
+        let unkeyed: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM people WHERE name_key = '')",
+            [],
+            |r| r.get(0),
+        )?;
+        if unkeyed {
+            let tx = self.write()?;
+            // The store has no clock of its own (the service passes one in); a migration step
+            // is stamped with the database's.
+            let at: String =
+                tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
+                    r.get(0)
+                })?;
+            people::backfill_keys(&tx, &at)?;
+            tx.commit()?;
+        }
         let pending: bool = self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM people WHERE initials = '')",
             [],
@@ -296,6 +313,105 @@ mod tests {
             .query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))
             .unwrap();
         assert_eq!(decisions, 0);
+    }
+
+    /// R1.2 Schema 6: names and units that an older jijiao stored decomposed or with invisible
+    /// characters are cleaned to one identity when the database is opened, get their search
+    /// keys, and each change is in the audit trail; clean rows are keyed but not touched.
+    #[test]
+    fn a_database_of_schema_5_gets_one_identity_for_its_peoples_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            // What jijiao with five migrations wrote.
+            let mut old = Store {
+                conn: Connection::open(&path).unwrap(),
+            };
+            old.migrate_to(5).unwrap();
+            assert_eq!(old.schema_version().unwrap(), 5);
+            let conn = old.conn();
+            conn.execute(
+                "INSERT INTO offices (code, name, short, kind) VALUES ('430100', '长沙市', '长沙', 'city')",
+                [],
+            )
+            .unwrap();
+            for (id, name, unit) in [
+                // Decomposed é, a zero-width joiner, a right-to-left mark, conjoining jamo.
+                ("11010519491231002X", "陈e\u{301}", "长沙\u{200b}市第一医院"),
+                ("430102198001010011", "张\u{200d}伟", "湖南师范大学"),
+                ("430203199007200031", "\u{200f}王芳", "湖南大学"),
+                (
+                    "430102197001010041",
+                    "\u{110e}\u{116c}\u{110c}\u{1175}",
+                    "中南大学",
+                ),
+                ("430102198503150022", "阿卜杜拉.买买提", "新疆大学"),
+            ] {
+                conn.execute(
+                    "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                         updated_at, initials)
+                     VALUES (?1, ?2, ?3, 'city', '430100', 'x', 'x', 'x')",
+                    [id, name, unit],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            schema::MIGRATIONS.len()
+        );
+        let rows: Vec<(String, String, String, String)> = store
+            .conn()
+            .prepare("SELECT name, unit, name_key, unit_key FROM people ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "陈\u{e9}",
+                "张伟",
+                "王芳",
+                "\u{cd5c}\u{c9c0}",
+                "阿卜杜拉.买买提"
+            ]
+        );
+        assert_eq!(rows[0].1, "长沙市第一医院");
+        assert_eq!(rows[4].2, "阿卜杜拉·买买提", "the key folds the separator");
+        assert_eq!(rows[0].3, "长沙市第一医院");
+        // Four people changed, each recorded; the fifth was clean.
+        let audited: Vec<(String, String, String)> = store
+            .conn()
+            .prepare("SELECT user, action, subject FROM audit ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(audited.len(), 4, "{audited:?}");
+        assert!(
+            audited
+                .iter()
+                .all(|(u, a, _)| u == "jijiao" && a == "person.normalise")
+        );
+        assert_eq!(audited[0].2, "person:11010519491231002X");
+        assert_eq!(
+            crate::store::audit::verify(store.conn()).unwrap().1,
+            None,
+            "the trail stays intact"
+        );
+        // Opening again changes nothing more.
+        drop(store);
+        let again = Store::open(&path).unwrap();
+        let n: i64 = again
+            .conn()
+            .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 4);
     }
 
     #[test]

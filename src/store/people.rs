@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::Result;
 use crate::domain::initials::initials;
+use crate::domain::text::{clean_line, fold_for_search};
 use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
 
 const COLUMNS: &str = "id, id_number, name, unit, unit_kind, city_code, title, title_level, series, phone, file_location";
@@ -54,11 +55,22 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Person>> {
         .map(|(_, p)| p))
 }
 
+/// The search key of a name or unit as the `name_key` and `unit_key` columns hold it: its
+/// [`fold_for_search`], or a single space when nothing of it folds (so the backfill, which looks
+/// for empty keys, does not visit it again; no typed search matches a space).
+pub fn search_key(text: &str) -> String {
+    let key = fold_for_search(text);
+    if key.is_empty() { " ".to_string() } else { key }
+}
+
+/// Add a person (R1.2) with the derived search columns: pinyin initials and the folded keys of
+/// name and unit. The caller has cleaned the text (`service::records`); a taken ID number is an
+/// SQL constraint error.
 pub fn insert(tx: &Transaction<'_>, p: &Person, now: &str) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO people (id_number, name, unit, unit_kind, city_code, title, title_level,
-             series, phone, file_location, created_at, updated_at, initials)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+             series, phone, file_location, created_at, updated_at, initials, name_key, unit_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         p.id_number.as_str(),
@@ -72,16 +84,19 @@ pub fn insert(tx: &Transaction<'_>, p: &Person, now: &str) -> Result<i64> {
         p.phone,
         p.file_location,
         now,
-        initials(&p.name)
+        initials(&p.name),
+        search_key(&p.name),
+        search_key(&p.unit)
     ])?;
     Ok(tx.last_insert_rowid())
 }
 
+/// Change a person's record (the ID number stays) and recompute the derived search columns.
 pub fn update(tx: &Transaction<'_>, id: i64, p: &Person, now: &str) -> Result<()> {
     tx.prepare_cached(
         "UPDATE people SET name = ?2, unit = ?3, unit_kind = ?4, city_code = ?5, title = ?6,
              title_level = ?7, series = ?8, phone = ?9, file_location = ?10, updated_at = ?11,
-             initials = ?12
+             initials = ?12, name_key = ?13, unit_key = ?14
          WHERE id = ?1",
     )?
     .execute(params![
@@ -96,7 +111,9 @@ pub fn update(tx: &Transaction<'_>, id: i64, p: &Person, now: &str) -> Result<()
         p.phone,
         p.file_location,
         now,
-        initials(&p.name)
+        initials(&p.name),
+        search_key(&p.name),
+        search_key(&p.unit)
     ])?;
     Ok(())
 }
@@ -156,9 +173,99 @@ pub fn backfill_initials(tx: &Transaction<'_>) -> Result<usize> {
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = tx.prepare_cached("UPDATE people SET initials = ?2 WHERE id = ?1")?;
     for (id, name) in &todo {
-        // A name with no readable character gets a single space so it is not visited again.
-        let i = initials(name);
-        stmt.execute(params![id, if i.is_empty() { " ".to_string() } else { i }])?;
+        stmt.execute(params![id, initials_or_space(name)])?;
+    }
+    Ok(todo.len())
+}
+
+/// A name with no readable character gets a single space so it is not visited again.
+fn initials_or_space(name: &str) -> String {
+    let i = initials(name);
+    if i.is_empty() { " ".to_string() } else { i }
+}
+
+/// The text columns of a person, in the order [`backfill_keys`] reads and writes them.
+const TEXT_COLUMNS: [&str; 6] = ["name", "unit", "title", "series", "phone", "file_location"];
+
+/// Bring people written before schema 6 (or by any writer that left `name_key` empty) to one
+/// identity, and fill their search keys. Returns how many people were visited.
+///
+/// Their text is cleaned as text entering today is ([`clean_line`]: NFC, no invisible format or
+/// control characters), because a name stored decomposed or with a zero-width joiner is a second
+/// identity of the same name: exact comparisons (an applicants roster's name against the
+/// database, a re-imported roster against the record) would fail, and prints would differ. A
+/// required name or unit that would clean to nothing keeps its old text rather than be lost.
+/// Every person whose text changed gets an audit row `person.normalise` (R5.5) with the fields
+/// before and after, recorded as user `jijiao` at `at`.
+pub fn backfill_keys(tx: &Transaction<'_>, at: &str) -> Result<usize> {
+    let todo: Vec<(i64, String, [String; 6])> = tx
+        .prepare(
+            "SELECT id, id_number, name, unit, title, series, phone, file_location
+             FROM people WHERE name_key = ''",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                [
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ],
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = tx.prepare_cached(
+        "UPDATE people SET name = ?2, unit = ?3, title = ?4, series = ?5, phone = ?6,
+             file_location = ?7, name_key = ?8, unit_key = ?9, initials = ?10
+         WHERE id = ?1",
+    )?;
+    for (id, id_number, before) in &todo {
+        let after: [String; 6] = std::array::from_fn(|i| {
+            let clean = clean_line(&before[i]);
+            if clean.is_empty() && i < 2 {
+                before[i].clone()
+            } else {
+                clean
+            }
+        });
+        stmt.execute(params![
+            id,
+            after[0],
+            after[1],
+            after[2],
+            after[3],
+            after[4],
+            after[5],
+            search_key(&after[0]),
+            search_key(&after[1]),
+            initials_or_space(&after[0])
+        ])?;
+        if &after != before {
+            let fields = |v: &[String; 6]| {
+                let mut m = serde_json::Map::new();
+                for (i, col) in TEXT_COLUMNS.iter().enumerate() {
+                    if before[i] != after[i] {
+                        m.insert((*col).to_string(), v[i].clone().into());
+                    }
+                }
+                serde_json::Value::Object(m).to_string()
+            };
+            super::audit::append(
+                tx,
+                &super::audit::Record {
+                    at,
+                    user: "jijiao",
+                    action: "person.normalise",
+                    subject: &format!("person:{id_number}"),
+                    before: Some(&fields(before)),
+                    after: Some(&fields(&after)),
+                },
+            )?;
+        }
     }
     Ok(todo.len())
 }

@@ -372,4 +372,16 @@ CREATE TABLE notes (
     updated_at TEXT NOT NULL
 );
 "#,
+    // 7: one identity for people's text (R1.2). The search keys of name and unit
+    // (`domain::text::fold_for_search`): every spelling of a minority name (· • ‧ . …) and
+    // full-width letters and digits fold to one key, so the spelling a clerk types finds every
+    // stored one. SQL cannot fold or normalise Unicode: `Store::backfill` fills the keys of the
+    // rows that have none (`people::backfill_keys`) and, in the same pass, cleans their text to
+    // NFC without invisible characters, as all text entering since is.
+    r#"
+ALTER TABLE people ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE people ADD COLUMN unit_key TEXT NOT NULL DEFAULT '';
+-- Finds the rows the backfill still has to visit without scanning the table at every start.
+CREATE INDEX people_unkeyed ON people (id) WHERE name_key = '';
+"#,
 ];

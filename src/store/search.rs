@@ -3,12 +3,14 @@
 use rusqlite::{Connection, params_from_iter, types::Value};
 
 use super::Result;
+use crate::domain::text::fold_for_search;
 use crate::domain::{EntryState, Hours, UnitKind};
 
 /// Which people a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeopleQuery {
-    /// Name prefix, pinyin initials, any part of the ID number, or part of the unit.
+    /// Name prefix, pinyin initials, any part of the ID number, or part of the unit, compared
+    /// through `fold_for_search` (R1.2: every spelling of a name finds it).
     pub text: String,
     pub city_code: Option<String>,
     pub unit_kind: Option<UnitKind>,
@@ -56,17 +58,16 @@ const COUNTED: &str = "
 
 fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
     let mut clauses = vec!["1 = 1".to_string()];
-    let text = q.text.trim();
+    // R1.2 The text is compared folded, as the keys are stored: any separator of a minority name
+    // finds every other, full-width letters and digits find their ASCII forms, `ｘ` finds `X`.
+    let text = fold_for_search(&q.text);
     if !text.is_empty() {
-        args.push(Value::Text(like_escape(text)));
+        args.push(Value::Text(like_escape(&text)));
         let n = args.len();
-        let lower = text.to_lowercase();
-        args.push(Value::Text(like_escape(&lower)));
-        let m = args.len();
         clauses.push(format!(
-            "(p.name LIKE ?{n} || '%' ESCAPE '\\' OR p.id_number LIKE '%' || upper(?{n}) || '%' ESCAPE '\\'
-              OR p.unit LIKE '%' || ?{n} || '%' ESCAPE '\\'
-              OR p.initials LIKE ?{m} || '%' ESCAPE '\\' OR p.initials LIKE '% ' || ?{m} || '%' ESCAPE '\\')"
+            "(p.name_key LIKE ?{n} || '%' ESCAPE '\\' OR p.id_number LIKE '%' || upper(?{n}) || '%' ESCAPE '\\'
+              OR p.unit_key LIKE '%' || ?{n} || '%' ESCAPE '\\'
+              OR p.initials LIKE ?{n} || '%' ESCAPE '\\' OR p.initials LIKE '% ' || ?{n} || '%' ESCAPE '\\')"
         ));
     }
     if let Some(c) = &q.city_code {
@@ -297,6 +298,63 @@ mod tests {
                 "the demo has short people in {year}"
             );
         }
+    }
+
+    fn names_found(store: &Store, text: &str) -> Vec<String> {
+        let q = PeopleQuery {
+            text: text.into(),
+            ..PeopleQuery::default()
+        };
+        let found = people(store.conn(), &q, 0, 100).unwrap();
+        assert_eq!(count_people(store.conn(), &q).unwrap(), found.len());
+        let mut ids: Vec<String> = found.into_iter().map(|p| p.id_number).collect();
+        ids.sort();
+        ids
+    }
+
+    /// R1.2 Any spelling a clerk types finds every stored spelling of a minority name, and
+    /// full-width letters and digits find their ASCII forms.
+    #[test]
+    fn r1_2_every_spelling_of_a_name_finds_every_other() {
+        let mut store = Store::open_in_memory().unwrap();
+        let ids = [
+            "430102198601012002",
+            "430102198601012010",
+            "430102198601012029",
+            "430102198601012037",
+        ];
+        let rows: Vec<String> = ids
+            .iter()
+            .zip(['\u{b7}', '\u{2022}', '\u{2027}', '.'])
+            .map(|(id, sep)| format!("{id},阿卜杜拉{sep}买买提,新疆大学 NO.1,市州所属单位,长沙"))
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        crate::service::import::people(
+            &mut store,
+            &actor("clerk"),
+            &crate::service::fixtures::table("身份证号,姓名,单位,单位类型,市州", &rows),
+            &crate::service::fixtures::source(),
+            false,
+        )
+        .unwrap();
+        for typed in [
+            "阿卜杜拉·买买提",
+            "阿卜杜拉.买买提",
+            "阿卜杜拉•买买提",
+            "阿卜杜拉・买买提",
+            "阿卜杜拉．买买提",
+            "阿卜杜拉。买",
+            "阿卜杜拉",
+        ] {
+            assert_eq!(names_found(&store, typed), ids, "{typed}");
+        }
+        // Full-width digits find the ID number; full-width letters and case the unit.
+        assert_eq!(names_found(&store, "２０２９"), [ids[2]]);
+        assert_eq!(names_found(&store, "ｎｏ．1"), ids);
+        assert!(
+            names_found(&store, "买买提").is_empty(),
+            "a name matches by its start"
+        );
     }
 
     #[test]

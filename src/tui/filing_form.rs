@@ -17,7 +17,6 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui_textarea::{TextArea, WrapMode};
-use unicode_normalization::UnicodeNormalization;
 
 use super::input::LineInput;
 use super::keys::{Action, Scope};
@@ -465,8 +464,8 @@ impl FilingForm {
             contact_phone: t(F::ContactPhone),
             place: t(F::Place),
             trainees: t(F::Trainees),
-            programme: textarea_text(&self.programme).nfc().collect(),
-            schedule: textarea_text(&self.schedule).nfc().collect(),
+            programme: clean_multiline(&textarea_text(&self.programme)),
+            schedule: clean_multiline(&textarea_text(&self.schedule)),
             start_date: self.date(F::StartDate)?,
             end_date: self.date(F::EndDate)?,
             status: FilingStatus::Pending,
@@ -662,8 +661,7 @@ impl Screen for FilingForm {
 
     fn on_paste(&mut self, text: &str, _ctx: &mut Ctx<'_>) -> Flow {
         if let Some(t) = self.focused_textarea() {
-            let clean: String = clean_multiline(text).nfc().collect();
-            t.insert_str(clean);
+            t.insert_str(clean_multiline(text));
             return Flow::Stay;
         }
         let field = self.field();

@@ -46,7 +46,9 @@ impl LineInput {
             .map_or(self.text.len(), |(i, _)| i)
     }
 
-    /// Insert pasted or typed text: control sequences stripped, one line, NFC.
+    /// Insert pasted or typed text as all text entering the system is cleaned
+    /// ([`clean_line`]: control sequences and invisible format characters removed, one line,
+    /// NFC); a typed zero-width character inserts nothing.
     pub fn insert_str(&mut self, s: &str) {
         let clean = clean_line(s);
         let at = self.byte_at(self.caret);
@@ -186,6 +188,21 @@ mod tests {
         let mut i = LineInput::default();
         i.insert_str("e\u{301}");
         assert_eq!(i.text(), "\u{e9}");
+    }
+
+    #[test]
+    fn invisible_characters_typed_or_pasted_are_not_kept() {
+        let mut i = LineInput::default();
+        i.insert_str("\u{200f}430102\u{200b}1980\u{feff}01010011\u{200d}");
+        assert_eq!(i.text(), "430102198001010011");
+        for c in ['张', '\u{200d}', '伟', '\u{202e}'] {
+            i.handle(&key(KeyCode::Char(c)));
+        }
+        assert_eq!(i.text(), "430102198001010011张伟");
+        // A combining mark typed after its base composes with it across the caret.
+        let mut i = LineInput::new("陈e");
+        i.insert_str("\u{200b}\u{301}");
+        assert_eq!(i.text(), "陈\u{e9}");
     }
 
     #[test]

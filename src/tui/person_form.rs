@@ -6,7 +6,7 @@ use super::form::{self, Editor, Field, Fields, FormScreen, Saved};
 use super::person::PersonScreen;
 use super::screen::Ctx;
 use crate::domain::id_number::IdError;
-use crate::domain::text::clean_line;
+use crate::domain::text::{clean_line, reveal_invisible};
 use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
 use crate::i18n::{Describe, Lang};
 use crate::service::records::{self, Refusal};
@@ -80,6 +80,21 @@ fn phone_ok(s: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')' | '转'))
 }
 
+/// R1.1 What is wrong with the ID number typed so far. When it holds something the clerk cannot
+/// tell apart on screen — a space, or an invisible character that reached the field some other
+/// way — the message quotes it with those shown (`<U+00A0>`), so that "19 characters" is
+/// explained.
+fn id_problem(text: &str, e: &IdError, lang: Lang) -> String {
+    let shown = reveal_invisible(text);
+    if shown == text && !text.contains(' ') {
+        return e.describe(lang);
+    }
+    match lang {
+        Lang::Zh => format!("“{shown}”：{}", e.describe(lang)),
+        Lang::En => format!("\"{shown}\": {}", e.describe(lang)),
+    }
+}
+
 impl PersonEditor {
     fn duplicate_message(&self, lang: Lang) -> Option<String> {
         let (_, name) = self.existing.as_ref()?;
@@ -111,7 +126,7 @@ impl PersonEditor {
                 .take(17)
                 .position(|c| !c.is_ascii_digit() && !wide(c))
             {
-                return Err(IdError::NotDigit(p + 1).describe(ctx.lang));
+                return Err(id_problem(&text, &IdError::NotDigit(p + 1), ctx.lang));
             }
             if n > 0 {
                 fields.list[ID].note = Some(match ctx.lang {
@@ -121,7 +136,7 @@ impl PersonEditor {
             }
             return Ok(());
         }
-        let id = IdNumber::parse(&text).map_err(|e| e.describe(ctx.lang))?;
+        let id = IdNumber::parse(&text).map_err(|e| id_problem(&text, &e, ctx.lang))?;
         if complete {
             fields.set(ID, id.as_str());
         }
@@ -712,6 +727,21 @@ mod tests {
         d.key(KeyCode::Char('n'))
             .paste(&format!("\u{1b}[31m{ZHANG}\r\n"));
         assert!(shows(&mut d, "已登记为张伟"), "{}", d.screen());
+    }
+
+    #[test]
+    fn r1_1_an_id_number_with_a_space_inside_is_quoted_so_the_space_is_seen() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        // A no-break space pasted inside the number arrives as a space: 19 characters.
+        let pasted = format!("{}\u{a0}{}", &ZHANG[..6], &ZHANG[6..]);
+        d.key(KeyCode::Char('n')).paste(&pasted).key(KeyCode::Tab);
+        let quoted = format!("“{} {}”：", &ZHANG[..6], &ZHANG[6..]);
+        assert!(shows(&mut d, &quoted), "{}", d.screen());
+        // A zero-width space is removed on the way in: the number is accepted.
+        let mut d = Driver::new(store_with(&[]), Lang::En);
+        let pasted = format!("{}\u{200b}{}", &ZHANG[..6], &ZHANG[6..]);
+        d.key(KeyCode::Char('n')).paste(&pasted);
+        assert!(shows(&mut d, "registered already"), "{}", d.screen());
     }
 
     fn filled(lang: Lang) -> Driver {
