@@ -477,3 +477,20 @@ fn formula_cells_without_a_result_and_excel_errors_are_named() {
     // One message a cell: no "required" on top.
     assert_eq!(row_error_lines(&out, &file), 2, "{}", out.stderr);
 }
+
+#[test]
+fn a_data_row_above_the_header_is_refused_not_skipped() {
+    let env = Env::new();
+    let text_csv = format!(
+        "{WANG},王芳,湖南师范大学,省直单位,长沙,副教授,副高,1\n{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,副教授,副高,1\n"
+    );
+    env.refused(
+        "people",
+        "people.csv",
+        &text_csv,
+        1,
+        "身份证号",
+        &["表头（第2行）之上", WANG],
+        &["above the header (row 2)"],
+    );
+}

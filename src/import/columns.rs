@@ -205,6 +205,27 @@ impl Columns {
                 ));
             }
         }
+        // A row with an ID number above the header is data, not a title: skipping it would
+        // lose a person without a word.
+        for row in &table.above {
+            if let Some((i, cell)) = row
+                .cells
+                .iter()
+                .enumerate()
+                .find(|(_, c)| IdNumber::parse(&clean_line(&c.text)).is_ok())
+            {
+                let column = match table.headers.get(i) {
+                    Some(h) if !h.is_empty() => h.clone(),
+                    _ => column_name(i),
+                };
+                errors.push(RowError::new(
+                    row.line,
+                    &column,
+                    &cell.text,
+                    Problem::DataAboveHeader { header_line: line },
+                ));
+            }
+        }
         // A value under no header would otherwise vanish without a word.
         for row in &table.rows {
             for (i, cell) in row.cells.iter().enumerate() {

@@ -61,6 +61,10 @@ pub enum Problem {
     NoHeader {
         column: String,
     },
+    /// A row above the header row holds an ID number: data the import would otherwise skip.
+    DataAboveHeader {
+        header_line: usize,
+    },
     /// An ID number held in a number cell: Excel kept only 15 significant digits (R1.1).
     IdAsNumber,
     /// An 18-digit ID number ending in 000 whose check character fails: the digits a number
@@ -224,6 +228,12 @@ impl Describe for RowError {
             (Problem::IdAsNumber, Lang::En) => format!(
                 "the ID-number column is formatted as a number and the cell holds {v}: Excel keeps only 15 significant digits, so the last digits of an 18-digit ID number are lost. \
                  Format the column as Text, enter (or paste) the ID numbers again, then import"
+            ),
+            (Problem::DataAboveHeader { header_line }, Lang::Zh) => format!(
+                "这一行在表头（第{header_line}行）之上，却有身份证号“{v}”，像是数据行：请把表头移到所有数据行之上，或删除这一行"
+            ),
+            (Problem::DataAboveHeader { header_line }, Lang::En) => format!(
+                "this row is above the header (row {header_line}) but holds the ID number \"{v}\": move the header above every data row, or delete this row"
             ),
             (Problem::IdDigitsLost, Lang::Zh) => format!(
                 "身份证号 {v} 以 000 结尾且校验位不符：很可能是表格把身份证号当作数字保存，只保留了 15 位有效数字，后几位已经丢失。\

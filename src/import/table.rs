@@ -20,6 +20,9 @@ pub struct Table {
     /// Rows with content above the header (a title, a unit and date line) and a second header
     /// row under it (English names under Chinese ones): skipped, and reported to the clerk.
     pub skipped: Vec<usize>,
+    /// The rows above the header, kept so that an importer can refuse a data row that sits
+    /// there (a header moved down by mistake) instead of dropping it unread.
+    pub above: Vec<Row>,
 }
 
 impl Table {
@@ -38,6 +41,7 @@ impl Table {
                 })
                 .collect(),
             skipped: Vec::new(),
+            above: Vec::new(),
         }
     }
 }
@@ -287,6 +291,13 @@ fn assemble(
     }
     let at = best.0;
     let mut skipped: Vec<usize> = records[..at].iter().map(|(line, _)| *line).collect();
+    let above = records[..at]
+        .iter()
+        .map(|(line, cells)| Row {
+            line: *line,
+            cells: cells.clone(),
+        })
+        .collect();
     let (header_line, header_cells) = &records[at];
     let mut headers: Vec<String> = header_cells.iter().map(|c| c.text.clone()).collect();
     // Spreadsheets often export trailing empty columns; they name nothing.
@@ -320,6 +331,7 @@ fn assemble(
         headers,
         rows,
         skipped,
+        above,
     })
 }
 
