@@ -494,3 +494,21 @@ fn a_data_row_above_the_header_is_refused_not_skipped() {
         &["above the header (row 2)"],
     );
 }
+
+#[test]
+fn a_cell_with_line_breaks_is_one_spreadsheet_row_in_messages() {
+    let env = Env::new();
+    // Alt+Enter in Excel: the unit of row 2 spans two text lines; the bad ID is on row 3.
+    let text_csv = format!(
+        "{PEOPLE_HEADER}\n{ZHANG},张伟,\"长沙市第一中学\n（本部）\",省直单位,长沙,副教授,副高,1\n430102198001010012,王芳,湖南师范大学,省直单位,长沙,副教授,副高,1\n"
+    );
+    env.refused(
+        "people",
+        "people.csv",
+        &text_csv,
+        3,
+        "身份证号",
+        &["430102198001010012"],
+        &["430102198001010012"],
+    );
+}

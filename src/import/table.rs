@@ -48,8 +48,8 @@ impl Table {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    /// The row number Excel shows, or the CSV line where the record starts, so error messages
-    /// point where the clerk will look.
+    /// The row number Excel shows, also for a CSV opened in a spreadsheet program (a cell with
+    /// line breaks is one row), so error messages point where the clerk will look.
     pub line: usize,
     /// At least as many as `Table::headers` (missing cells are empty); more when the row has
     /// values beyond the header, which the importers refuse.
@@ -223,13 +223,23 @@ pub fn read_csv_bytes(
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = Vec::new();
+    // A spreadsheet shows a quoted cell with line breaks (Alt+Enter) as one row, so every
+    // break inside the cells before a record moves its text line but not its row.
+    let mut breaks = 0;
     for record in reader.records() {
         let record = record.map_err(|e| TableError::BadCsv {
-            line: e.position().map_or(0, |p| start_line(text.as_bytes(), p)),
+            line: e
+                .position()
+                .map_or(0, |p| start_line(text.as_bytes(), p) - breaks),
         })?;
         let line = record
             .position()
-            .map_or(0, |p| start_line(text.as_bytes(), p));
+            .map_or(0, |p| start_line(text.as_bytes(), p))
+            .saturating_sub(breaks);
+        breaks += record
+            .iter()
+            .map(|f| f.matches('\n').count())
+            .sum::<usize>();
         records.push((line, record.iter().map(Cell::text).collect()));
     }
     Ok((assemble(records, vocabulary)?, encoding))
@@ -696,14 +706,15 @@ mod tests {
         let (t, _) = csv("name,content\n张三,\"第一行\n第二行\n第三行\"\n李四,x\n");
         assert_eq!(cells(&t)[0], ["张三", "第一行\n第二行\n第三行"]);
         assert_eq!(cells(&t)[1], ["李四", "x"]);
-        assert_eq!(lines(&t), [2, 5]);
+        // The spreadsheet's rows: the three-line cell is one row.
+        assert_eq!(lines(&t), [2, 3]);
     }
 
     #[test]
     fn crlf_and_blank_lines_keep_line_numbers() {
         let (t, _) = csv("a,b\r\n\r\n1,\"x\r\ny\"\r\n\r\n\r\n2,z\r\n");
         assert_eq!(cells(&t), [["1", "x\r\ny"], ["2", "z"]]);
-        assert_eq!(lines(&t), [3, 7]);
+        assert_eq!(lines(&t), [3, 6]);
         // A value beyond the header is kept, so the importer can name its row and column.
         let (t, _) = csv("a\r\n\r\n1,2\r\n");
         assert_eq!(cells(&t), [["1", "2"]]);
@@ -712,7 +723,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn records_report_the_line_they_start_on(
+        fn records_report_the_spreadsheet_row(
             records in proptest::collection::vec(
                 (proptest::collection::vec("[a-z张三]|[a-z张三][a-z张三, \"\n]{0,4}[a-z张三]", 2), 0..3usize),
                 1..8,
@@ -735,7 +746,7 @@ mod tests {
                     .collect();
                 text.push_str(&quoted.join(","));
                 text.push_str(eol);
-                line += 1 + quoted.iter().map(|f| f.matches('\n').count()).sum::<usize>();
+                line += 1;
             }
             let (t, _) = read_csv(text.as_bytes()).unwrap();
             proptest::prop_assert_eq!(lines(&t), expected);
