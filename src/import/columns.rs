@@ -36,6 +36,18 @@ const PEOPLE: &[Spec] = &[
 /// The free-text note nearly every Chinese roster carries; kept with the record.
 const NOTE: Spec = ("note", "备注", false);
 
+/// Other names Chinese rosters give the same columns: (alias, English name of the column).
+const ALIASES: &[(&str, &str)] = &[
+    ("身份证号码", "id_number"),
+    ("公民身份号码", "id_number"),
+    ("身份证", "id_number"),
+    ("证件号码", "id_number"),
+    ("工作单位", "unit"),
+    ("单位名称", "unit"),
+    ("手机号码", "phone"),
+    ("联系方式", "phone"),
+];
+
 /// Columns customary in rosters that carry nothing to keep: the row number.
 const IGNORED: &[&str] = &["序号", "no", "no.", "#", "行号"];
 
@@ -113,9 +125,13 @@ impl Kind {
     /// The spec entry a header names, by either language.
     fn position(self, header: &str) -> Option<usize> {
         let k = key(header);
+        let en = ALIASES
+            .iter()
+            .find(|(alias, _)| key(alias) == k)
+            .map(|(_, en)| *en);
         self.spec()
             .iter()
-            .position(|(en, zh, _)| key(en) == k || key(zh) == k)
+            .position(|(e, zh, _)| key(e) == k || key(zh) == k || Some(*e) == en)
     }
 }
 
@@ -134,6 +150,12 @@ impl Vocabulary for Kind {
             .iter()
             .flat_map(|(en, zh, _)| [*en, *zh])
             .chain(IGNORED.iter().copied())
+            .chain(
+                ALIASES
+                    .iter()
+                    .filter(|(_, en)| self.spec().iter().any(|(e, _, _)| e == en))
+                    .map(|(alias, _)| *alias),
+            )
             .collect()
     }
 }
@@ -538,6 +560,26 @@ mod tests {
         let c = Columns::match_headers(Kind::People, &t).expect("matches");
         assert_eq!(c.header("city"), "市州 (必填)");
         assert_eq!(c.header("phone"), "联系电话");
+    }
+
+    #[test]
+    fn the_usual_other_names_of_columns_are_known() {
+        let t = table(&[
+            "公民身份号码",
+            "姓名",
+            "工作单位",
+            "单位类型",
+            "市州",
+            "手机号码",
+        ]);
+        let c = Columns::match_headers(Kind::People, &t).expect("matches");
+        assert_eq!(c.header("id_number"), "公民身份号码");
+        assert_eq!(c.header("unit"), "工作单位");
+        assert_eq!(c.header("phone"), "手机号码");
+        // An alias of a column the roster kind does not have stays unknown.
+        let t = table(&["身份证号码", "工作单位"]);
+        let errs = Columns::match_headers(Kind::Applicants, &t).unwrap_err();
+        assert!(errs.iter().any(|e| e.column == "工作单位"));
     }
 
     #[test]
