@@ -512,3 +512,39 @@ fn a_cell_with_line_breaks_is_one_spreadsheet_row_in_messages() {
         &["430102198001010012"],
     );
 }
+
+#[test]
+fn a_workbook_opening_on_instructions_is_read_from_the_sheet_with_the_header() {
+    let env = Env::new();
+    let file = env.path("template.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let notes = book.add_worksheet();
+    notes.set_name("填表说明").unwrap();
+    notes
+        .write_string(0, 0, "填表说明：身份证号请设置为文本格式")
+        .unwrap();
+    let data = book.add_worksheet();
+    data.set_name("人员名册").unwrap();
+    for (c, h) in PEOPLE_XLSX_HEADER.iter().enumerate() {
+        data.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in [
+        ZHANG,
+        "张伟",
+        "长沙市第一中学",
+        "市州所属单位",
+        "长沙",
+        "中学一级教师",
+        "中级",
+    ]
+    .iter()
+    .enumerate()
+    {
+        data.write_string(1, c as u16, *v).unwrap();
+    }
+    book.save(&file).unwrap();
+    let out = env.import("people", &file, &[]);
+    out.expect(0);
+    assert!(out.stdout.contains("工作表“人员名册”"), "{}", out.stdout);
+    assert_eq!(stored_name(&env, ZHANG).as_deref(), Some("张伟"));
+}

@@ -523,6 +523,17 @@ fn import(
     };
     match result {
         Ok(summary) => {
+            if let Some(sheet) = &table.sheet {
+                let sheet = crate::domain::text::clean_line(sheet);
+                println!(
+                    "{}",
+                    match lang {
+                        Lang::Zh => format!("读取的是工作表“{sheet}”：第一张工作表没有表头"),
+                        Lang::En =>
+                            format!("read the sheet \"{sheet}\": the first sheet has no header"),
+                    }
+                );
+            }
             if let Some(skipped) = output::skipped_rows(&table, lang) {
                 println!("{skipped}");
             }

@@ -23,6 +23,9 @@ pub struct Table {
     /// The rows above the header, kept so that an importer can refuse a data row that sits
     /// there (a header moved down by mistake) instead of dropping it unread.
     pub above: Vec<Row>,
+    /// The worksheet read, when it is not the workbook's first (which is read unless another
+    /// sheet has the header).
+    pub sheet: Option<String>,
 }
 
 impl Table {
@@ -42,6 +45,7 @@ impl Table {
                 .collect(),
             skipped: Vec::new(),
             above: Vec::new(),
+            sheet: None,
         }
     }
 }
@@ -108,6 +112,11 @@ pub trait Vocabulary {
     fn recognises(&self, cell: &str) -> bool;
     /// Every name the roster's columns go by.
     fn names(&self) -> Vec<&'static str>;
+
+    /// Whether any of `cells` names a column of this roster.
+    fn recognises_any(&self, cells: &[String]) -> bool {
+        cells.iter().any(|c| self.recognises(c))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,19 +351,48 @@ fn assemble(
         rows,
         skipped,
         above,
+        sheet: None,
     })
 }
 
 fn read_xlsx(bytes: Vec<u8>, vocabulary: &dyn Vocabulary) -> Result<Table, TableError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| TableError::XlsxDamaged)?;
-    let Some(sheet) = book.sheet_names().first().cloned() else {
+    let names = book.sheet_names();
+    let Some(first) = names.first().cloned() else {
         return Err(TableError::Empty);
     };
+    // Templates often open on a sheet of instructions (填表说明): read the first sheet that has
+    // a recognised header, and the first sheet when none has.
+    let mut chosen = None;
+    for name in &names {
+        let Ok(table) = read_sheet(&mut book, name, vocabulary) else {
+            continue;
+        };
+        if vocabulary.recognises_any(&table.headers) {
+            chosen = Some((name.clone(), table));
+            break;
+        }
+    }
+    let (name, mut table) = match chosen {
+        Some(found) => found,
+        None => (first.clone(), read_sheet(&mut book, &first, vocabulary)?),
+    };
+    if name != first {
+        table.sheet = Some(name);
+    }
+    Ok(table)
+}
+
+fn read_sheet(
+    book: &mut Xlsx<Cursor<Vec<u8>>>,
+    sheet: &str,
+    vocabulary: &dyn Vocabulary,
+) -> Result<Table, TableError> {
     let range = book
-        .worksheet_range(&sheet)
+        .worksheet_range(sheet)
         .map_err(|_| TableError::XlsxDamaged)?;
     // Formulas whose result was never saved read as empty cells; they must not pass as empty.
-    let formulas = book.worksheet_formula(&sheet).ok();
+    let formulas = book.worksheet_formula(sheet).ok();
     // The range starts at the first used cell, not at A1; row numbers must match Excel's.
     let Some((first_row, first_col)) = range.start() else {
         return Err(TableError::Empty);
