@@ -224,7 +224,10 @@ impl Failure {
 /// Everything a command needs: the clerk, the clock, the configuration, the language.
 pub struct Context {
     pub lang: Lang,
+    /// Who acts and when, read once: a command is one decision.
     pub actor: Actor,
+    /// Where the interface reads the time at each of its decisions.
+    pub clock: crate::service::Clock,
     pub config: Config,
     pub db: PathBuf,
 }
@@ -262,8 +265,8 @@ impl Context {
             }
             (Some(_), _) => login,
         };
-        let now = match (&g.today, &config.roles) {
-            (None, _) => Local::now().fixed_offset(),
+        let clock = match (&g.today, &config.roles) {
+            (None, _) => crate::service::Clock::system(),
             (Some(_), Some(_)) => {
                 return Err(Failure(
                     lang.pick(
@@ -273,12 +276,12 @@ impl Context {
                     .to_string(),
                 ));
             }
-            (Some(s), None) => at_date(s).ok_or_else(|| {
+            (Some(s), None) => crate::service::Clock::fixed(at_date(s).ok_or_else(|| {
                 Failure(match lang {
                     Lang::Zh => format!("JIJIAO_TODAY“{s}”不是有效日期"),
                     Lang::En => format!("JIJIAO_TODAY \"{s}\" is not a valid date"),
                 })
-            })?,
+            })?),
         };
         let db = match &g.db {
             Some(p) => p.clone(),
@@ -294,7 +297,8 @@ impl Context {
         };
         Ok(Context {
             lang,
-            actor: Actor::new(user, now),
+            actor: Actor::new(user, clock.now()),
+            clock,
             config,
             db,
         })
@@ -452,7 +456,8 @@ fn interface(ctx: &Context) -> Result<u8, Failure> {
         size,
     )
     .map_err(Failure)?
-    .with_config(ctx.config.clone());
+    .with_config(ctx.config.clone())
+    .with_clock(ctx.clock.clone());
     crate::tui::run(app).map_err(|e| {
         Failure(match ctx.lang {
             Lang::Zh => format!("终端错误：{e}"),

@@ -20,7 +20,43 @@ use crate::i18n::{Describe, Lang};
 use crate::import::{RowError, TableError};
 use crate::store::StoreError;
 
-/// Who acts, and when: the clock is passed in so that every rule is testable for any day.
+/// Where "now" comes from. The interface reads it at each decision, never once at start: a
+/// session left open past midnight must date a certificate with the day it is issued (R7.4), and
+/// audit times must run forward alongside other clerks' commands (R5.5). Passed in, so tests pin
+/// it or move it.
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> DateTime<FixedOffset> + Send + Sync>);
+
+impl Clock {
+    /// The system's local time.
+    pub fn system() -> Clock {
+        Clock(std::sync::Arc::new(|| chrono::Local::now().fixed_offset()))
+    }
+
+    /// Always `at`: a pinned day for tests and training (`JIJIAO_TODAY`).
+    pub fn fixed(at: DateTime<FixedOffset>) -> Clock {
+        Clock(std::sync::Arc::new(move || at))
+    }
+
+    /// Whatever `f` says when asked: a clock a test moves forward.
+    pub fn from_fn(f: impl Fn() -> DateTime<FixedOffset> + Send + Sync + 'static) -> Clock {
+        Clock(std::sync::Arc::new(f))
+    }
+
+    pub fn now(&self) -> DateTime<FixedOffset> {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
+/// Who acts, and when: the clock is passed in so that every rule is testable for any day. One
+/// `Actor` stands for one decision; a long-lived session makes a new one from its [`Clock`] for
+/// each decision.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub user: String,

@@ -41,7 +41,10 @@ enum Overlay {
 
 pub struct App {
     store: Store,
+    /// The clerk, stamped with the time of the decision being made: refreshed from `clock`
+    /// before every action, so nothing is dated with the moment the session began.
     actor: Actor,
+    clock: crate::service::Clock,
     lang: Lang,
     reference: Reference,
     /// What the status line says about where the data lives.
@@ -74,6 +77,7 @@ impl App {
         let data_version = store.data_version().unwrap_or(0);
         let mut app = App {
             store,
+            clock: crate::service::Clock::fixed(actor.now),
             actor,
             lang,
             reference,
@@ -97,6 +101,22 @@ impl App {
     pub fn with_config(mut self, config: crate::config::Config) -> App {
         self.set_config(config);
         self
+    }
+
+    /// Where the time of each decision comes from (the system clock in a real session).
+    pub fn with_clock(mut self, clock: crate::service::Clock) -> App {
+        self.set_clock(clock);
+        self
+    }
+
+    pub fn set_clock(&mut self, clock: crate::service::Clock) {
+        self.clock = clock;
+        self.actor.now = self.clock.now();
+    }
+
+    /// Read the clock for the decision about to be made.
+    fn stamp_now(&mut self) {
+        self.actor.now = self.clock.now();
     }
 
     pub fn set_config(&mut self, config: crate::config::Config) {
@@ -129,6 +149,7 @@ impl App {
     }
 
     fn with_ctx<T>(&mut self, f: impl FnOnce(&mut dyn Screen, &mut Ctx<'_>) -> T) -> Option<T> {
+        self.stamp_now();
         let page_rows = self.page_rows();
         let screen = self.stack.last_mut()?;
         let mut ctx = Ctx {
@@ -149,6 +170,7 @@ impl App {
     }
 
     fn go_root(&mut self, root: Root) {
+        self.stamp_now();
         self.stack.clear();
         let screen: Box<dyn Screen> = match root {
             Root::People => Box::new(PeopleScreen::new(self.actor.today())),
@@ -376,6 +398,7 @@ impl App {
         match flow {
             None | Some(Flow::Stay) => {}
             Some(Flow::Push(mut screen)) => {
+                self.stamp_now();
                 let page_rows = self.page_rows();
                 let mut ctx = Ctx {
                     store: &mut self.store,

@@ -20,6 +20,8 @@ pub mod person_form;
 pub mod review;
 pub mod screen;
 #[cfg(test)]
+mod session_clock_tests;
+#[cfg(test)]
 pub mod testing;
 pub mod theme;
 
