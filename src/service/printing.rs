@@ -431,7 +431,8 @@ mod tests {
             PrintEncoding::Gb18030,
             "the default"
         );
-        let (decoded, _, bad) = encoding_rs::GB18030.decode(&gb.bytes());
+        let bytes = gb.bytes();
+        let (decoded, _, bad) = encoding_rs::GB18030.decode(&bytes);
         assert!(!bad);
         assert_eq!(decoded, gb.text());
         let utf8 = Overrides {

@@ -113,13 +113,13 @@ fn filter_word(word: &str) -> Option<Filter> {
 }
 
 /// Up to three names of `names` and how many there are, so a confirmation says exactly whom
-/// it acts on: "2 人（张伟、王芳）", "张伟、王芳、赵敏等5人".
+/// it acts on: "张伟、王芳 2 人", "张伟、王芳、赵敏等5人".
 fn who(names: &[String], lang: Lang) -> String {
     const SHOWN: usize = 3;
     let n = names.len();
     let first: Vec<String> = names.iter().take(SHOWN).map(|s| clean_line(s)).collect();
     match (lang, n > SHOWN) {
-        (Lang::Zh, false) => format!("{n} 人（{}）", first.join("、")),
+        (Lang::Zh, false) => format!("{} {n} 人", first.join("、")),
         (Lang::Zh, true) => format!("{}等{n}人", first.join("、")),
         (Lang::En, false) => format!("{n} ({})", first.join(", ")),
         (Lang::En, true) => format!("{n} ({} and {} more)", first.join(", "), n - SHOWN),
@@ -198,10 +198,12 @@ fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, ctx: &mut C
     let dest = clean_line(&destination.label());
     let question = match lang {
         Lang::Zh => format!(
-            "打印{}的合格证明（{} 份，补打 {} 份）到打印机 {dest}{}？",
+            "打印{}的合格证明{}到打印机 {dest}{}？",
             who(&names, lang),
-            names.len(),
-            job.reprints(),
+            match job.reprints() {
+                0 => String::new(),
+                r => format!("（其中补打 {r} 份）"),
+            },
             skipped_note(skipped.len(), lang)
         ),
         Lang::En => format!(
@@ -1637,7 +1639,7 @@ mod tests {
         // Issue to the marked: consecutive numbers, the unaccepted one skipped.
         d.key(KeyCode::Char('i'));
         assert!(
-            d.shows("以长沙名义为 4 人中已通过者出具合格证明"),
+            d.shows("以长沙名义为周杰、张伟、王芳等4人中已通过者出具合格证明"),
             "{}",
             d.screen()
         );
@@ -1673,7 +1675,12 @@ mod tests {
 
         // p prints the same document, after asking.
         d.key(KeyCode::Char('p'));
-        assert!(d.shows("打印 3 人的合格证明到"), "{}", d.screen());
+        assert!(
+            d.shows("打印张伟、王芳、赵敏 3 人的合格证明到打印机"),
+            "{}",
+            d.screen()
+        );
+        assert!(d.shows("另 1 人无可打印的证明"), "{}", d.screen());
         d.key(KeyCode::Char('y'));
         assert!(
             d.app.message().starts_with("已打印 3 份到 "),

@@ -372,7 +372,7 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::PrintToFile,
         keys: &[k('w')],
         scopes: &[Batch, Preview],
-        footer: false,
+        footer: true,
         zh: "打印到文件",
         en: "print to a file",
     },
