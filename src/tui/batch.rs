@@ -113,13 +113,14 @@ fn filter_word(word: &str) -> Option<Filter> {
 }
 
 /// Up to three names of `names` and how many there are, so a confirmation says exactly whom
-/// it acts on: "张伟、王芳 2 人", "张伟、王芳、赵敏等5人".
+/// it acts on: "张伟、王芳（2人）", "张伟、王芳、赵敏等5人". No spaces in the Chinese: the
+/// confirmation box wraps at spaces, and a break inside "2 人" reads badly.
 fn who(names: &[String], lang: Lang) -> String {
     const SHOWN: usize = 3;
     let n = names.len();
     let first: Vec<String> = names.iter().take(SHOWN).map(|s| clean_line(s)).collect();
     match (lang, n > SHOWN) {
-        (Lang::Zh, false) => format!("{} {n} 人", first.join("、")),
+        (Lang::Zh, false) => format!("{}（{n}人）", first.join("、")),
         (Lang::Zh, true) => format!("{}等{n}人", first.join("、")),
         (Lang::En, false) => format!("{n} ({})", first.join(", ")),
         (Lang::En, true) => format!("{n} ({} and {} more)", first.join(", "), n - SHOWN),
@@ -170,7 +171,7 @@ fn configured_printer(config: &Config, lang: Lang) -> Result<Destination, String
 fn skipped_note(skipped: usize, lang: Lang) -> String {
     match (skipped, lang) {
         (0, _) => String::new(),
-        (n, Lang::Zh) => format!("；另 {n} 人无可打印的证明"),
+        (n, Lang::Zh) => format!("；另{n}人无可打印的证明"),
         (n, Lang::En) => format!("; {n} without one to print"),
     }
 }
@@ -198,18 +199,21 @@ fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, ctx: &mut C
     let dest = clean_line(&destination.label());
     let question = match lang {
         Lang::Zh => format!(
-            "打印{}的合格证明{}到打印机 {dest}{}？",
+            "打印{}的合格证明{}到打印机{dest}{}？",
             who(&names, lang),
             match job.reprints() {
                 0 => String::new(),
-                r => format!("（其中补打 {r} 份）"),
+                r => format!("（其中补打{r}份）"),
             },
             skipped_note(skipped.len(), lang)
         ),
         Lang::En => format!(
-            "Print the certificates of {} ({} reprints) on {dest}{}?",
+            "Print the certificates of {}{} on the printer {dest}{}?",
             who(&names, lang),
-            job.reprints(),
+            match job.reprints() {
+                0 => String::new(),
+                r => format!(", {r} of them reprints,"),
+            },
             skipped_note(skipped.len(), lang)
         ),
     };
@@ -718,7 +722,7 @@ impl BatchScreen {
             .unwrap_or_default();
         let question = match lang {
             Lang::Zh => format!(
-                "以{office}名义为{}中已通过者出具合格证明（按列表顺序连续编号，不可收回）？",
+                "以{office}名义为{}中已通过者出具合格证明，按列表顺序连续编号，不可收回？",
                 who(&names, lang)
             ),
             Lang::En => format!(
@@ -1676,11 +1680,11 @@ mod tests {
         // p prints the same document, after asking.
         d.key(KeyCode::Char('p'));
         assert!(
-            d.shows("打印张伟、王芳、赵敏 3 人的合格证明到打印机"),
+            d.shows("打印张伟、王芳、赵敏（3人）的合格证明到打印机"),
             "{}",
             d.screen()
         );
-        assert!(d.shows("另 1 人无可打印的证明"), "{}", d.screen());
+        assert!(d.shows("另1人无可打印的证明"), "{}", d.screen());
         d.key(KeyCode::Char('y'));
         assert!(
             d.app.message().starts_with("已打印 3 份到 "),
@@ -1849,6 +1853,260 @@ mod tests {
         insta::assert_snapshot!("batch_en", d.screen());
         d.key(KeyCode::Char('v'));
         insta::assert_snapshot!("batch_preview_en", d.screen());
+    }
+
+    /// A batch of 长沙 holding 赵敏, 王芳 and 张伟, added in that order: the list (by name)
+    /// shows them the other way round.
+    fn reversed_batch(store: &mut crate::store::Store) -> i64 {
+        use crate::service::batches::tests::{PASSING, changsha, id};
+        let a = crate::service::fixtures::actor("wangfang");
+        let req = batches::Request::named("长沙市第一医院", &changsha(store), 2017);
+        let b = batches::create(store, &a, &req).unwrap().unwrap();
+        let ids: Vec<String> = PASSING.iter().rev().map(|(n, _)| id(*n)).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        batches::add_by_id_numbers(store, &a, b.id, &ids).unwrap();
+        b.id
+    }
+
+    /// Every line of the open preview as the screen shows it, read page by page.
+    fn read_preview(d: &mut Driver) -> Vec<String> {
+        d.key(KeyCode::Char('g'));
+        let mut lines: Vec<Option<String>> = Vec::new();
+        loop {
+            let screen = d.screen();
+            let rows: Vec<&str> = screen.lines().collect();
+            // The bottom rule ends with the lines shown: "─── 20–38/72".
+            let rule = rows
+                .iter()
+                .rposition(|r| r.starts_with('─') && r.contains('/'))
+                .expect("the preview's bottom rule");
+            let range = rows[rule].trim_start_matches('─').trim();
+            let (span, total) = range.split_once('/').unwrap();
+            let (first, last) = span.split_once('–').unwrap();
+            let (first, last, total): (usize, usize, usize) = (
+                first.parse().unwrap(),
+                last.parse().unwrap(),
+                total.parse().unwrap(),
+            );
+            lines.resize(total, None);
+            // The rows between the title rule (row 1) and the bottom rule.
+            assert_eq!(rule - 2, last + 1 - first, "{screen}");
+            for (i, row) in rows[2..rule].iter().enumerate() {
+                lines[first - 1 + i] = Some(row.to_string());
+            }
+            if last == total {
+                break;
+            }
+            d.key(KeyCode::PageDown);
+        }
+        lines.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    /// The certificate numbers of a printed document, in the order they come off the printer.
+    fn numbers_in(text: &str) -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix("证书编号："))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn r7_2_numbers_run_down_the_screen_and_the_file_is_in_number_order_as_previewed() {
+        use crate::service::batches::tests::{applicant_of, bureau, one};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        let batch = reversed_batch(&mut store);
+        // Insertion order is 赵敏, 王芳, 张伟: numbering by it would give 赵敏 the first.
+        assert!(applicant_of(&store, 3).id < applicant_of(&store, 1).id);
+        let mut d = Driver::new(store, Lang::Zh);
+        let mut c = config(dir.path());
+        c.printer.encoding = "gb18030".into();
+        d.app.set_config(c);
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('c'));
+        d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
+        d.key(KeyCode::Char('a'));
+        assert_eq!(d.app.message(), "已通过 3 人");
+        // Nothing marked: i acts on the current row only, and says so before acting.
+        d.key(KeyCode::Esc);
+        d.key(KeyCode::Char('G'));
+        assert!(
+            line_with(&d, "赵敏").starts_with("│  赵敏"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('i'));
+        assert!(
+            d.shows("以长沙名义为赵敏（1人）中已通过者出具合格证明，按列表顺序连续编号"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('y'));
+        assert_eq!(d.app.message(), "已出具 1 份：长沙—2017—0001");
+        // The three marked: the confirmation names them in the list's order, and the numbers
+        // follow it (R7.2), 赵敏 already issued.
+        d.key(KeyCode::Char('T')).keys("通过").key(KeyCode::Enter);
+        d.key(KeyCode::Char('i'));
+        assert!(
+            d.shows("以长沙名义为张伟、王芳、赵敏（3人）中已通过者出具合格证明"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('y'));
+        assert!(
+            d.app.message().starts_with(
+                "已出具 2 份：长沙—2017—0002 至 长沙—2017—0003；未出具 1 人：已出具 长沙—2017—0001"
+            ),
+            "{}",
+            d.app.message()
+        );
+        let number =
+            |d: &Driver, n: u16| applicant_of(d.app.store(), n).certificate.unwrap().number;
+        assert_eq!(number(&d, 3), "长沙—2017—0001");
+        assert_eq!(number(&d, 1), "长沙—2017—0002", "张伟 is shown first");
+        assert_eq!(number(&d, 2), "长沙—2017—0003");
+
+        // The preview of the three: in number order, not the list's.
+        d.key(KeyCode::Char('v'));
+        assert!(
+            d.shows("打印预览 3 份：长沙—2017—0001 等"),
+            "{}",
+            d.screen()
+        );
+        let previewed = read_preview(&mut d);
+        // w prints the same to a file the clerk names; the preview stays open.
+        let file = dir.path().join("证明.txt");
+        d.key(KeyCode::Char('w'));
+        assert!(
+            d.shows("将赵敏、张伟、王芳（3人）的合格证明打印到文件"),
+            "{}",
+            d.screen()
+        );
+        assert!(d.shows("~/jijiao-证明-"), "{}", d.screen());
+        d.ctrl('u')
+            .keys(&file.display().to_string())
+            .key(KeyCode::Enter);
+        assert_eq!(
+            d.app.message(),
+            format!("已打印 3 份到 {}（其中补打 0 份）", file.display())
+        );
+        let bytes = std::fs::read(&file).unwrap();
+        let (printed, _, bad) = encoding_rs::GB18030.decode(&bytes);
+        assert!(!bad, "GB18030 as configured");
+        assert_eq!(
+            numbers_in(&printed),
+            vec!["长沙—2017—0001", "长沙—2017—0002", "长沙—2017—0003"]
+        );
+        // What the clerk read on the screen is, line for line, what was written.
+        let expected: Vec<String> = preview_lines(&printed)
+            .iter()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        assert_eq!(previewed, expected);
+        assert!(!printed.contains("wangfang"), "the login is never printed");
+        assert_eq!(printed.matches("经 办 人：王芳").count(), 3);
+        assert_eq!(
+            one(d.app.store(), "SELECT count(*) FROM certificate_prints"),
+            3
+        );
+
+        // The same name again is refused and left as it was: nothing printed, nothing recorded.
+        d.key(KeyCode::Char('w'))
+            .ctrl('u')
+            .keys(&file.display().to_string())
+            .key(KeyCode::Enter);
+        assert!(
+            d.app.message().contains("已存在，未覆盖、未打印"),
+            "{}",
+            d.app.message()
+        );
+        assert_eq!(std::fs::read(&file).unwrap(), bytes);
+        assert_eq!(
+            one(d.app.store(), "SELECT count(*) FROM certificate_prints"),
+            3
+        );
+        let _ = batch;
+    }
+
+    #[test]
+    fn p_on_an_unmarked_list_prints_the_current_row_only_and_says_so() {
+        use crate::service::batches::tests::bureau;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        reversed_batch(&mut store);
+        let mut d = Driver::new(store, Lang::En);
+        d.app.set_config(config(dir.path()));
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('c'));
+        d.key(KeyCode::Char('T')).keys("pass").key(KeyCode::Enter);
+        d.key(KeyCode::Char('a')).key(KeyCode::Char('i'));
+        // The box wraps the question: its two lines name all three.
+        assert!(
+            d.shows("to the accepted among 3 (张伟, 王芳,")
+                && d.shows("赵敏), numbered in list order"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('y')).key(KeyCode::Esc);
+        // No marks: p names the current row's holder alone, never the whole batch.
+        d.key(KeyCode::Char('p'));
+        assert!(
+            d.shows("Print the certificates of 1 (张伟) on the printer"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('n'));
+        assert_eq!(d.app.message(), "cancelled: nothing changed");
+        assert!(!dir.path().join("printed.txt").exists());
+        d.key(KeyCode::Char('p')).key(KeyCode::Char('y'));
+        let printed = std::fs::read_to_string(dir.path().join("printed.txt")).unwrap();
+        assert_eq!(numbers_in(&printed), vec!["长沙—2017—0001"]);
+    }
+
+    #[test]
+    fn r7_1_issuing_is_refused_before_any_number_without_phone_or_clerk_name() {
+        use crate::service::batches::tests::{bureau, one};
+        for (lang, phone, clerk, expected) in [
+            (
+                Lang::Zh,
+                "",
+                None,
+                "合格证明存根须有经办人姓名和联系电话（R7.1），未出具、未占用编号：请在配置文件中设置 [office] phone = \"…\"；[office.clerk_names] wangfang = \"姓名\"（登录名不作为经办人打印）",
+            ),
+            (
+                Lang::En,
+                "0731-88888888",
+                Some(("lisi", "李四")),
+                "a certificate stub needs the handling clerk's name (R7.1); nothing issued, no number used: set [office.clerk_names] wangfang = \"NAME\" in the configuration (a login is never printed as the clerk)",
+            ),
+            (
+                Lang::En,
+                " ",
+                Some(("wangfang", "王芳")),
+                "a certificate stub needs the contact phone (R7.1); nothing issued, no number used: set [office] phone = \"…\" in the configuration (a login is never printed as the clerk)",
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = bureau();
+            reversed_batch(&mut store);
+            let mut d = Driver::new(store, lang);
+            let mut c = config(dir.path());
+            c.office.phone = phone.into();
+            c.office.clerk_names.clear();
+            if let Some((login, name)) = clerk {
+                c.office.clerk_names.insert(login.into(), name.into());
+            }
+            d.app.set_config(c);
+            d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+            d.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
+            d.key(KeyCode::Char('i'));
+            // Refused at once: no question asked, no number taken.
+            assert_eq!(d.app.message(), expected);
+            assert!(!d.shows("(y"), "{}", d.screen());
+            let s = d.app.store();
+            assert_eq!(one(s, "SELECT count(*) FROM certificate_counters"), 0);
+            assert_eq!(one(s, "SELECT count(*) FROM certificates"), 0);
+        }
     }
 
     #[test]
