@@ -104,21 +104,31 @@ pub struct OfficeConfig {
     /// The issuing office of this bureau: a short name, full name or code of R1.4.
     #[serde(default)]
     pub name: String,
-    /// The office's contact phone, printed on certificate stubs (R7.1).
+    /// The office's contact phone, printed on certificate stubs (R7.1). Required to issue: while
+    /// it is blank, issuing is refused before any number is taken.
     #[serde(default)]
     pub phone: String,
-    /// Clerks' names as printed on stubs (经办人), by login: `wangfang = "王芳"`.
+    /// Clerks' names as printed on stubs (经办人), by login: `wangfang = "王芳"`. Required to
+    /// issue for the acting login; the login itself is never printed in its place (R7.1).
     #[serde(default)]
     pub clerk_names: std::collections::BTreeMap<String, String>,
 }
 
 impl OfficeConfig {
-    /// The handling clerk's printed name: the configured name, else the login.
-    pub fn clerk_name(&self, login: &str) -> String {
+    /// R7.1 The handling clerk's name as printed on the stub (经办人), from
+    /// `[office.clerk_names]`; `None` when `login` has no (non-blank) name there. There is no
+    /// fallback to the login: a login such as `wangfang` is not a name, and a stub signed with
+    /// it would be frozen so at issue (R7.4).
+    pub fn clerk_name(&self, login: &str) -> Option<&str> {
         self.clerk_names
             .get(login)
-            .cloned()
-            .unwrap_or_else(|| login.to_string())
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+    }
+
+    /// R7.1 The office's contact phone for the stub; `None` when `[office] phone` is blank.
+    pub fn contact_phone(&self) -> Option<&str> {
+        Some(self.phone.trim()).filter(|p| !p.is_empty())
     }
 }
 
@@ -272,6 +282,22 @@ mod tests {
             );
             assert!(en.contains("expected 1 / 2"), "{en}");
         }
+    }
+
+    #[test]
+    fn r7_1_the_clerk_name_is_the_configured_one_never_the_login() {
+        let c: Config = toml::from_str(
+            "[office]\nphone = \" \"\n[office.clerk_names]\nwangfang = \"王芳\"\nlisi = \"  \"\n",
+        )
+        .unwrap();
+        assert_eq!(c.office.clerk_name("wangfang"), Some("王芳"));
+        assert_eq!(
+            c.office.clerk_name("zhangsan"),
+            None,
+            "no fallback to the login"
+        );
+        assert_eq!(c.office.clerk_name("lisi"), None, "a blank name is no name");
+        assert_eq!(c.office.contact_phone(), None, "a blank phone is no phone");
     }
 
     #[test]

@@ -30,6 +30,26 @@ const TITLE: &str = "湖南省专业技术人员继续教育合格证明";
 // ---------------------------------------------------------------------------------------------
 // The world of these tests
 
+/// The contact phone of the bureau's default configuration.
+const PHONE: &str = "0731-82220000";
+/// The handling clerk's name configured for the login [`CLERK`].
+const CLERK_NAME: &str = "王芳";
+
+/// A bureau whose default configuration (in the test's own config directory) signs stubs as
+/// R7.1 requires: the office phone and the clerk's name for the login the tests run as. No
+/// office: tests name it with `--office`.
+fn bureau() -> Env {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path("config/jijiao")).expect("config directory");
+    env.write(
+        "config/jijiao/config.toml",
+        &format!(
+            "[office]\nphone = \"{PHONE}\"\n\n[office.clerk_names]\n{CLERK} = \"{CLERK_NAME}\"\n"
+        ),
+    );
+    env
+}
+
 /// One row of a people roster; the unit kind and city decide the office (R6.2).
 #[derive(Debug, Clone)]
 struct P {
@@ -262,7 +282,7 @@ fn without_marker(page: &str) -> String {
 
 #[test]
 fn r7_2_four_clerks_issuing_at_once_get_gap_free_unique_numbers() {
-    let env = Env::new();
+    let env = bureau();
     let people: Vec<P> = (0..40)
         .map(|n| P::city(&person_id(n as u32 + 1), &name(n)))
         .collect();
@@ -321,7 +341,7 @@ fn r7_2_four_clerks_issuing_at_once_get_gap_free_unique_numbers() {
 
 #[test]
 fn r7_2_sequences_are_per_office_when_offices_issue_at_once() {
-    let env = Env::new();
+    let env = bureau();
     // Alternating: 长沙 city-unit people and 省直 provincial-unit people.
     let people: Vec<P> = (0..40)
         .map(|n| {
@@ -386,7 +406,7 @@ fn r7_2_sequences_are_per_office_when_offices_issue_at_once() {
 
 #[test]
 fn r7_2_clerks_racing_for_one_person_issue_one_certificate() {
-    let env = Env::new();
+    let env = bureau();
     let a = P::city(&person_id(1), "张伟");
     let b = P::city(&person_id(2), "王芳");
     passing(&env, &[a.clone(), b.clone()]);
@@ -419,7 +439,7 @@ fn r7_2_clerks_racing_for_one_person_issue_one_certificate() {
 
 #[test]
 fn r7_2_numbers_start_again_at_0001_in_a_new_year() {
-    let env = Env::new();
+    let env = bureau();
     let a = P::city(&person_id(1), "张伟");
     let b = P::city(&person_id(2), "王芳");
     roster(&env, &[a.clone(), b.clone()]);
@@ -436,7 +456,7 @@ fn r7_2_numbers_start_again_at_0001_in_a_new_year() {
 
 #[test]
 fn r7_3_refusals_write_nothing_and_consume_no_number() {
-    let env = Env::new();
+    let env = bureau();
     let ok1 = P::city(&person_id(1), "张伟");
     let ok2 = P::city(&person_id(2), "王芳");
     let short = P::city(&person_id(3), "李娜");
@@ -528,7 +548,7 @@ fn r7_3_refusals_write_nothing_and_consume_no_number() {
     );
     // An office that does not exist.
     refused(&["issue", &ok2.id, "--office", "北京"], 1, &["北京"]);
-    // No --office and no configuration (the test's config directory is empty).
+    // No --office and no office configured.
     refused(&["issue", &ok2.id], 1, &["--office"]);
     // Errors, not refusals: a valid ID nobody has, a wrong check character, not an ID at all.
     refused(&["issue", STRANGER, "--office", "长沙"], 2, &[STRANGER]);
@@ -552,12 +572,132 @@ fn r7_3_refusals_write_nothing_and_consume_no_number() {
     audit_intact(&env);
 }
 
+#[test]
+fn r7_1_issuing_is_refused_until_phone_and_clerk_name_are_configured_and_takes_no_number() {
+    // No configuration at all: neither the phone nor the clerk's name.
+    let env = Env::new();
+    let a = P::city(&person_id(1), "张伟");
+    passing(&env, std::slice::from_ref(&a));
+    let before = cert_state(&env);
+    let out = issue(&env, &a.id, "长沙");
+    out.expect(1);
+    assert!(out.stdout.is_empty(), "no number printed: {out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "合格证明存根须有经办人姓名和联系电话（R7.1），未出具、未占用编号：请在配置文件中设置 [office] phone = \"…\"；[office.clerk_names] {CLERK} = \"姓名\""
+        )),
+        "{out:?}"
+    );
+    assert_eq!(cert_state(&env), before, "no number taken, nothing written");
+
+    // A phone, and a name for another clerk only: the login is not used in its place.
+    let config = env.write(
+        "config.toml",
+        "[office]\nphone = \"0731-84440000\"\n\n[office.clerk_names]\nlisi = \"李四\"\n",
+    );
+    let config = config.to_str().unwrap();
+    let out = env.run([
+        "--lang", "en", "--config", config, "issue", &a.id, "--office", "长沙",
+    ]);
+    out.expect(1);
+    assert!(
+        out.stderr.contains(&format!(
+            "a certificate stub needs the handling clerk's name (R7.1); nothing issued, no number used: set [office.clerk_names] {CLERK} = \"NAME\""
+        )),
+        "{out:?}"
+    );
+    assert!(
+        !out.stderr.contains("[office] phone"),
+        "the phone is set: {out:?}"
+    );
+    assert_eq!(cert_state(&env), before);
+
+    // Configured: the first number is still 0001, and the stub carries the name, not the login.
+    std::fs::create_dir_all(env.path("config/jijiao")).unwrap();
+    env.write(
+        "config/jijiao/config.toml",
+        &format!(
+            "[office]\nphone = \"{PHONE}\"\n[office.clerk_names]\n{CLERK} = \"{CLERK_NAME}\"\n"
+        ),
+    );
+    let n = issue_ok(&env, &a.id, "长沙");
+    assert_eq!(n, number("长沙", 2017, 1));
+    let page = print_utf8(&env, &n, "page.txt", &[]);
+    assert!(page.contains(&format!("经 办 人：{CLERK_NAME}")), "{page}");
+    assert!(page.contains(&format!("联系电话：{PHONE}")), "{page}");
+    assert!(!page.contains(CLERK), "the login is never printed: {page}");
+
+    // A reissue signs a new stub: refused the same way without the configuration, and the
+    // old certificate is not voided by the refusal.
+    let before = cert_state(&env);
+    let out = env.run(["--config", config, "reissue", &n, "--reason", "姓名有误"]);
+    out.expect(1);
+    assert!(out.stderr.contains("[office.clerk_names]"), "{out:?}");
+    assert_eq!(cert_state(&env), before);
+    audit_intact(&env);
+}
+
+#[test]
+fn r7_2_several_numbers_print_as_one_document_in_number_order() {
+    let env = bureau();
+    let people: Vec<P> = (0..3)
+        .map(|n| P::city(&person_id(n + 1), &name(n as usize)))
+        .collect();
+    passing(&env, &people);
+    let numbers: Vec<String> = people
+        .iter()
+        .map(|p| issue_ok(&env, &p.id, "长沙"))
+        .collect();
+    // Asked for out of order (and one twice): printed in number order, once each.
+    let out = env.run([
+        "print",
+        &numbers[2],
+        &numbers[0],
+        &numbers[1],
+        &numbers[2],
+        "--encoding",
+        "utf-8",
+        "--to",
+        "-",
+    ]);
+    out.expect(0);
+    let in_order: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("证书编号："))
+        .collect();
+    assert_eq!(
+        in_order,
+        numbers.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(out.stdout.matches('\u{c}').count(), 3);
+    assert_page(&out.stdout, 80);
+    assert_eq!(cert_state(&env).prints, 3, "each recorded once");
+
+    // One voided among them: nothing prints and nothing is recorded.
+    env.run(["void", &numbers[1], "--reason", "单位有误"])
+        .expect(0);
+    let before = cert_state(&env);
+    let path = env.path("three.txt");
+    let out = env.run([
+        "print",
+        &numbers[0],
+        &numbers[1],
+        "--to",
+        path.to_str().unwrap(),
+    ]);
+    out.expect(2);
+    assert!(out.stderr.contains(&numbers[1]), "{out:?}");
+    assert!(!path.exists());
+    assert_eq!(cert_state(&env), before);
+}
+
 // ---------------------------------------------------------------------------------------------
 // R7.2, R7.4 Void, reissue, reprint
 
 #[test]
 fn r7_2_void_keeps_the_number_and_reissue_refers_to_the_old_one() {
-    let env = Env::new();
+    let env = bureau();
     let people: Vec<P> = (0..4)
         .map(|n| P::city(&person_id(n + 1), &name(n as usize)))
         .collect();
@@ -660,7 +800,7 @@ fn r7_2_void_keeps_the_number_and_reissue_refers_to_the_old_one() {
 fn r7_2_reissuing_a_voided_certificate_keeps_the_record_of_its_void() {
     // A certificate voided first (with its own reason) and reissued later: the void's who, when
     // and why stay as they were recorded; the reissue does not void it a second time.
-    let env = Env::new();
+    let env = bureau();
     let a = P::city(&person_id(1), "张伟");
     passing(&env, std::slice::from_ref(&a));
     let n1 = issue_ok(&env, &a.id, "长沙");
@@ -692,7 +832,7 @@ fn r7_2_reissuing_a_voided_certificate_keeps_the_record_of_its_void() {
 
 #[test]
 fn r7_4_a_reprint_is_marked_and_otherwise_the_same_text() {
-    let env = Env::new();
+    let env = bureau();
     let a = P::city(&person_id(1), "欧阳娜娜");
     passing(&env, std::slice::from_ref(&a));
     let n = issue_ok(&env, &a.id, "长沙");
@@ -754,7 +894,7 @@ fn r7_4_a_reprint_is_marked_and_otherwise_the_same_text() {
 
 #[test]
 fn a_print_that_does_not_reach_the_printer_is_not_recorded() {
-    let env = Env::new();
+    let env = bureau();
     let a = P::city(&person_id(1), "张伟");
     passing(&env, std::slice::from_ref(&a));
     let n = issue_ok(&env, &a.id, "长沙");
@@ -783,7 +923,7 @@ fn a_print_that_does_not_reach_the_printer_is_not_recorded() {
 
 #[test]
 fn r7_5_lines_fit_80_columns_for_names_of_2_3_4_characters_and_outside_the_bmp() {
-    let env = Env::new();
+    let env = bureau();
     // 𠮷 (U+20BB7) is outside the Basic Multilingual Plane: four bytes in UTF-8 and GB18030.
     let long_unit = "湖南省长沙市岳麓区人民政府麓谷街道办事处社区卫生服务中心附属第一康复护理院";
     let people = [
@@ -845,7 +985,7 @@ fn r7_5_lines_fit_80_columns_for_names_of_2_3_4_characters_and_outside_the_bmp()
 
 #[test]
 fn r7_5_gb18030_is_the_utf8_page_re_encoded() {
-    let env = Env::new();
+    let env = bureau();
     let p = P::city(&person_id(4), "吉𠮷");
     passing(&env, std::slice::from_ref(&p));
     let n = issue_ok(&env, &p.id, "长沙");
@@ -876,7 +1016,7 @@ fn r7_5_gb18030_is_the_utf8_page_re_encoded() {
 
 #[test]
 fn r7_5_preprinted_layout_has_only_the_variable_fields() {
-    let env = Env::new();
+    let env = bureau();
     let p = P::city(&person_id(3), "欧阳娜娜");
     passing(&env, std::slice::from_ref(&p));
     let n = issue_ok(&env, &p.id, "长沙");
@@ -912,7 +1052,7 @@ fn r7_5_preprinted_layout_has_only_the_variable_fields() {
 
 #[test]
 fn r7_5_alignment_page_prints_the_ruler() {
-    let env = Env::new();
+    let env = bureau();
     // No certificate, no database content needed; the default encoding is GB18030.
     let out = env.run_raw(["print", "--alignment", "--to", "-"]);
     out.expect(0);
@@ -940,7 +1080,7 @@ fn r7_5_alignment_page_prints_the_ruler() {
 
 #[test]
 fn the_configuration_sets_width_office_clerk_and_phone() {
-    let env = Env::new();
+    let env = bureau();
     let config = env.write(
         "config.toml",
         "[office]\nname = \"长沙\"\nphone = \"0731-84440000\"\n\n[office.clerk_names]\nwangfang = \"王芳\"\n\n[printer]\nwidth = 60\n",
@@ -956,7 +1096,7 @@ fn the_configuration_sets_width_office_clerk_and_phone() {
     out.expect(0);
     let na = out.stdout.trim().to_string();
     assert_eq!(na, number("长沙", 2017, 1));
-    // Issued without: the clerk's login and no phone.
+    // Issued with the default configuration: its phone and the same clerk's name.
     let nb = issue_ok(&env, &b.id, "长沙");
 
     let path = env.path("a.txt");
@@ -979,8 +1119,16 @@ fn the_configuration_sets_width_office_clerk_and_phone() {
 
     let plain = print_utf8(&env, &nb, "b.txt", &[]);
     assert_eq!(assert_page(&plain, 80), 80);
-    assert!(plain.contains(&format!("经 办 人：{CLERK}")), "{plain}");
+    assert!(
+        plain.contains(&format!("经 办 人：{CLERK_NAME}")),
+        "{plain}"
+    );
+    assert!(plain.contains(&format!("联系电话：{PHONE}")), "{plain}");
     assert!(!plain.contains("0731-84440000"), "{plain}");
+    assert!(
+        !plain.contains(CLERK),
+        "the login is never printed: {plain}"
+    );
 
     // The width applies at print time, to any certificate.
     let path = env.path("b60.txt");
@@ -1057,7 +1205,7 @@ fn backup(env: &Env, name: &str) -> PathBuf {
 
 #[test]
 fn printing_to_a_socket_sends_exactly_the_page() {
-    let env = Env::new();
+    let env = bureau();
     let p = P::city(&person_id(4), "吉𠮷");
     passing(&env, std::slice::from_ref(&p));
     let n = issue_ok(&env, &p.id, "长沙");
@@ -1183,7 +1331,7 @@ fn printing_through_a_cups_raw_queue_delivers_exactly_the_page() {
     let Some(lpadmin) = cups() else {
         return;
     };
-    let env = Env::new();
+    let env = bureau();
     let p = P::city(&person_id(4), "吉𠮷");
     passing(&env, std::slice::from_ref(&p));
     let n = issue_ok(&env, &p.id, "长沙");
@@ -1321,7 +1469,7 @@ fn stub_unit(page: &str) -> (String, usize) {
 
 #[test]
 fn r7_1_gb18030_page_with_middle_dots_stays_within_80_columns_as_the_printer_counts() {
-    let env = Env::new();
+    let env = bureau();
     let n = dotted_certificate(&env);
     for (file, layout) in [("full.prn", "full"), ("pre.prn", "preprinted")] {
         let gb = print_file(
@@ -1356,7 +1504,7 @@ fn r7_1_gb18030_page_with_middle_dots_stays_within_80_columns_as_the_printer_cou
 
 #[test]
 fn r7_1_utf8_output_follows_the_configured_ambiguous_width() {
-    let env = Env::new();
+    let env = bureau();
     let n = dotted_certificate(&env);
     // Every print below a reprint, so the pages compare.
     print_utf8(&env, &n, "first.txt", &[]);
@@ -1421,7 +1569,7 @@ fn r7_1_utf8_output_follows_the_configured_ambiguous_width() {
 
 #[test]
 fn an_ambiguous_width_other_than_1_or_2_is_refused_naming_key_and_value() {
-    let env = Env::new();
+    let env = bureau();
     let config = env.write("config.toml", "[printer]\nambiguous_width = 3\n");
     let config = config.to_str().unwrap();
     let zh = env.run(["--config", config, "print", "--alignment", "--to", "-"]);

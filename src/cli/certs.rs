@@ -2,18 +2,16 @@
 
 use super::{Context, EXIT_NO, EXIT_OK, Failure};
 use crate::i18n::{Describe, Lang};
-use crate::print::encode::PrintEncoding;
 use crate::print::sink::Destination;
-use crate::print::{layout, preprinted};
 use crate::service::certificates::{self, Signature};
+use crate::service::printing::{self, Overrides, PrintJob};
 use crate::store::certificates::Stored;
 use crate::store::reference::Reference;
 
-fn signature(ctx: &Context) -> Signature {
-    Signature {
-        clerk: ctx.config.office.clerk_name(&ctx.actor.user),
-        phone: ctx.config.office.phone.clone(),
-    }
+/// R7.1 The stub's clerk and phone from the configuration, or the refusal naming the keys
+/// to set: checked before the database is opened, so no number can be taken.
+fn signature(ctx: &Context) -> Result<Signature, u8> {
+    Signature::configured(&ctx.config.office, &ctx.actor.user).map_err(|r| refused(ctx, &r))
 }
 
 fn refused(ctx: &Context, r: &certificates::Refusal) -> u8 {
@@ -47,6 +45,10 @@ pub fn issue(
     to: Option<i32>,
     office: Option<&str>,
 ) -> Result<u8, Failure> {
+    let sig = match signature(ctx) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
     let mut store = ctx.open()?;
     let (from, to) = ctx.period(from, to);
     let reference = Reference::load(&store).map_err(|e| Failure::from(&e, ctx.lang))?;
@@ -55,16 +57,8 @@ pub fn issue(
         Ok(o) => o,
         Err(r) => return Ok(refused(ctx, &r)),
     };
-    match certificates::issue(
-        &mut store,
-        &ctx.actor,
-        id,
-        from,
-        to,
-        &office,
-        &signature(ctx),
-    )
-    .map_err(|e| Failure::from(&e, ctx.lang))?
+    match certificates::issue(&mut store, &ctx.actor, id, from, to, &office, &sig)
+        .map_err(|e| Failure::from(&e, ctx.lang))?
     {
         Ok(c) => {
             say_issued(ctx, &c);
@@ -97,8 +91,12 @@ pub fn void(ctx: &Context, number: &str, reason: &str) -> Result<u8, Failure> {
 }
 
 pub fn reissue(ctx: &Context, number: &str, reason: &str) -> Result<u8, Failure> {
+    let sig = match signature(ctx) {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
     let mut store = ctx.open()?;
-    match certificates::reissue(&mut store, &ctx.actor, number, reason, &signature(ctx))
+    match certificates::reissue(&mut store, &ctx.actor, number, reason, &sig)
         .map_err(|e| Failure::from(&e, ctx.lang))?
     {
         Ok(c) => {
@@ -109,114 +107,75 @@ pub fn reissue(ctx: &Context, number: &str, reason: &str) -> Result<u8, Failure>
     }
 }
 
+/// The options of `jijiao print`; each unset one falls back to the configuration.
 pub struct PrintOptions {
     pub encoding: Option<String>,
     pub layout: Option<String>,
+    /// `--to FILE` (replaced if it exists) or `-` for standard output.
     pub to: Option<String>,
+    /// `--printer`: any destination form the configuration accepts.
     pub printer: Option<String>,
     pub alignment: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layout {
-    Full,
-    Preprinted,
-}
-
-fn bad_option(ctx: &Context, option: &str, value: &str, expected: &str) -> Failure {
-    Failure(match ctx.lang {
-        Lang::Zh => format!("{option} 的值“{value}”无法识别，应为 {expected}"),
-        Lang::En => format!("{option} \"{value}\" is not known, expected {expected}"),
-    })
-}
-
-pub fn print(ctx: &Context, number: Option<&str>, o: PrintOptions) -> Result<u8, Failure> {
-    let cfg = &ctx.config.printer;
-    let encoding_name = o.encoding.clone().unwrap_or_else(|| cfg.encoding.clone());
-    let encoding = PrintEncoding::parse(&encoding_name)
-        .ok_or_else(|| bad_option(ctx, "--encoding", &encoding_name, "utf-8 / gb18030"))?;
-    let layout_name = o.layout.clone().unwrap_or_else(|| cfg.layout.clone());
-    let layout_kind = match layout_name.as_str() {
-        "full" => Layout::Full,
-        "preprinted" => Layout::Preprinted,
-        other => return Err(bad_option(ctx, "--layout", other, "full / preprinted")),
-    };
-    let device = cfg
-        .print_width(encoding)
-        .map_err(|e| Failure(e.describe(ctx.lang)))?;
-    let width = cfg.width.max(layout::MIN_WIDTH);
-    let destination = match (&o.to, &o.printer) {
-        (Some(to), _) if to == "-" => Destination::Stdout,
-        (Some(to), _) => Destination::File(to.into()),
-        (None, Some(p)) => Destination::parse(p),
-        (None, None) if !cfg.destination.is_empty() => Destination::parse(&cfg.destination),
-        (None, None) => {
-            return Err(Failure::from(
-                &crate::print::sink::SinkError::NoPrinter,
-                ctx.lang,
-            ));
-        }
-    };
-    let send = |bytes: &[u8], title: &str| {
-        destination
-            .send(bytes, title)
-            .map_err(|e| Failure::from(&e, ctx.lang))
+/// R7.4 Print the certificates `numbers` as one document in number order, through the same
+/// print service as the interface; every number must be printable or nothing prints.
+pub fn print(ctx: &Context, numbers: &[String], o: PrintOptions) -> Result<u8, Failure> {
+    let fail = |e: &dyn Describe| Failure(e.describe(ctx.lang));
+    let overrides = Overrides {
+        encoding: o.encoding.clone(),
+        layout: o.layout.clone(),
+        destination: match (&o.to, &o.printer) {
+            (Some(to), _) if to == "-" => Some(Destination::Stdout),
+            (Some(to), _) => Some(Destination::File(to.into())),
+            (None, Some(p)) => Some(Destination::parse(p)),
+            (None, None) => None,
+        },
     };
     if o.alignment {
-        let page = preprinted::alignment_page(&ctx.config.preprinted, device, width);
-        send(&encoding.encode(&page), "jijiao alignment")?;
+        let settings = printing::Settings::of(&ctx.config, &overrides).map_err(|e| fail(&e))?;
+        let destination = printing::destination(&ctx.config, &overrides).map_err(|e| fail(&e))?;
+        destination
+            .send(&settings.alignment_bytes(), "jijiao alignment")
+            .map_err(|e| fail(&e))?;
         return Ok(EXIT_OK);
     }
-    let Some(number) = number else {
+    if numbers.is_empty() {
         return Err(Failure(
             ctx.lang
                 .pick("请给出合格证明编号", "give a certificate number")
                 .into(),
         ));
-    };
+    }
+    // Options and destination are checked before the database is read.
+    printing::Settings::of(&ctx.config, &overrides).map_err(|e| fail(&e))?;
+    let destination = printing::destination(&ctx.config, &overrides).map_err(|e| fail(&e))?;
     let mut store = ctx.open()?;
-    let (cert, reprint) =
+    let mut found = Vec::with_capacity(numbers.len());
+    for number in numbers {
         match certificates::for_print(&store, number).map_err(|e| Failure::from(&e, ctx.lang))? {
-            Ok(x) => x,
+            Ok(x) => found.push(x),
             Err(r) => {
                 eprintln!("jijiao: {}", r.describe(ctx.lang));
                 return Ok(super::EXIT_ERROR);
             }
-        };
-    let page = match layout_kind {
-        Layout::Full => layout::full(&cert.text, device, width, reprint),
-        Layout::Preprinted => {
-            preprinted::fields(&cert.text, &ctx.config.preprinted, device, width, reprint)
         }
-    };
-    let number = cert.text.number.to_string();
-    send(&encoding.encode(&page), &number)?;
-    let dest = match &destination {
-        Destination::Queue(q) => q.clone(),
-        Destination::Socket { host, port } => format!("socket://{host}:{port}"),
-        Destination::Device(p) | Destination::File(p) => p.display().to_string(),
-        Destination::Stdout => "-".into(),
-    };
-    certificates::record_print(
-        &mut store,
-        &ctx.actor,
-        &cert,
-        reprint,
-        &layout_name,
-        &encoding.to_string(),
-        &dest,
-    )
-    .map_err(|e| Failure::from(&e, ctx.lang))?;
+    }
+    let job = PrintJob::build(&ctx.config, &overrides, found).map_err(|e| fail(&e))?;
+    printing::print(&mut store, &ctx.actor, &job, &destination).map_err(|e| fail(&e))?;
     if destination != Destination::Stdout {
-        eprintln!(
-            "{}",
-            match (ctx.lang, reprint) {
-                (Lang::Zh, false) => format!("已打印 {number}"),
-                (Lang::Zh, true) => format!("已补打 {number}"),
-                (Lang::En, false) => format!("printed {number}"),
-                (Lang::En, true) => format!("reprinted {number}"),
-            }
-        );
+        for sheet in job.sheets() {
+            let number = &sheet.cert.text.number;
+            eprintln!(
+                "{}",
+                match (ctx.lang, sheet.reprint) {
+                    (Lang::Zh, false) => format!("已打印 {number}"),
+                    (Lang::Zh, true) => format!("已补打 {number}"),
+                    (Lang::En, false) => format!("printed {number}"),
+                    (Lang::En, true) => format!("reprinted {number}"),
+                }
+            );
+        }
     }
     Ok(EXIT_OK)
 }

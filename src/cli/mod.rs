@@ -128,9 +128,10 @@ pub enum Command {
     },
     /// Print a certificate's stub and text; a second print is marked as a reprint
     Print {
-        /// The certificate number, e.g. 长沙—2017—0001 (hyphens are accepted)
-        #[arg(required_unless_present = "alignment")]
-        number: Option<String>,
+        /// Certificate numbers, e.g. 长沙—2017—0001 (hyphens are accepted); several print as
+        /// one document in number order
+        #[arg(required_unless_present = "alignment", value_name = "NUMBER")]
+        numbers: Vec<String>,
         /// utf-8 or gb18030 [default: configured, else gb18030]
         #[arg(long)]
         encoding: Option<String>,
@@ -144,7 +145,7 @@ pub enum Command {
         #[arg(long)]
         printer: Option<String>,
         /// Print the alignment test page for pre-printed forms instead of a certificate
-        #[arg(long, conflicts_with = "number")]
+        #[arg(long, conflicts_with = "numbers")]
         alignment: bool,
     },
     /// Void a certificate; its number stays used
@@ -386,7 +387,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             office,
         }) => certs::issue(ctx, &id, from, to, office.as_deref()),
         Some(Command::Print {
-            number,
+            numbers,
             encoding,
             layout,
             to,
@@ -394,7 +395,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             alignment,
         }) => certs::print(
             ctx,
-            number.as_deref(),
+            &numbers,
             certs::PrintOptions {
                 encoding,
                 layout,

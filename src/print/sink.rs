@@ -1,6 +1,9 @@
 //! Where printed text goes: a CUPS queue through `lp -o raw` (the default), a network printer's
 //! AppSocket port directly (`socket://host:9100`, for when CUPS drops raw queues, which it has
 //! deprecated), a device (`/dev/usb/lp0`), a file, or standard output (`-`).
+//!
+//! The forms the configuration's `[printer] destination` (and `--printer`) accepts are those of
+//! [`Destination::parse`]; the README lists them.
 
 use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
@@ -8,6 +11,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,16 +25,24 @@ pub enum Destination {
     },
     /// A character device such as `/dev/usb/lp0`.
     Device(PathBuf),
-    /// A file, created or replaced.
+    /// A file, created or replaced (`file:PATH`, `--to FILE`).
     File(PathBuf),
+    /// A file that must not exist yet: the interface's "print to a file" never overwrites an
+    /// earlier print the clerk may still need.
+    NewFile(PathBuf),
     Stdout,
 }
 
 #[derive(Debug)]
 pub enum SinkError {
     Lp(String),
-    Io { target: String, message: String },
+    Io {
+        target: String,
+        message: String,
+    },
     NoPrinter,
+    /// A [`Destination::NewFile`] that already exists: nothing was written.
+    Exists(PathBuf),
 }
 
 impl Describe for SinkError {
@@ -46,6 +58,14 @@ impl Describe for SinkError {
             (SinkError::NoPrinter, Lang::En) => {
                 "no printer configured: name one with --printer or set destination in [printer] of the configuration".into()
             }
+            (SinkError::Exists(p), Lang::Zh) => format!(
+                "文件 {} 已存在，未覆盖、未打印：请换一个文件名",
+                clean_line(&p.display().to_string())
+            ),
+            (SinkError::Exists(p), Lang::En) => format!(
+                "the file {} already exists and was left as it is, nothing printed: give another name",
+                clean_line(&p.display().to_string())
+            ),
         }
     }
 }
@@ -77,6 +97,19 @@ impl Destination {
         Destination::Queue(s.to_string())
     }
 
+    /// How the destination is named in a print record and in messages: the queue name,
+    /// `socket://host:port`, the path, or `-`.
+    pub fn label(&self) -> String {
+        match self {
+            Destination::Queue(q) => q.clone(),
+            Destination::Socket { host, port } => format!("socket://{host}:{port}"),
+            Destination::Device(p) | Destination::File(p) | Destination::NewFile(p) => {
+                p.display().to_string()
+            }
+            Destination::Stdout => "-".into(),
+        }
+    }
+
     /// Send `bytes`; every path reports failure rather than losing a page silently.
     pub fn send(&self, bytes: &[u8], title: &str) -> Result<(), SinkError> {
         let io = |target: String| {
@@ -92,6 +125,23 @@ impl Destination {
                 out.flush().map_err(io("-".into()))
             }
             Destination::File(p) => std::fs::write(p, bytes).map_err(io(p.display().to_string())),
+            Destination::NewFile(p) => {
+                // `create_new` decides "exists" and "create" in one step: no race with another
+                // clerk writing the same name.
+                let mut f = match std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(p)
+                {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        return Err(SinkError::Exists(p.clone()));
+                    }
+                    Err(e) => return Err(io(p.display().to_string())(e)),
+                };
+                f.write_all(bytes).map_err(io(p.display().to_string()))?;
+                f.flush().map_err(io(p.display().to_string()))
+            }
             Destination::Device(p) => {
                 let mut f = std::fs::OpenOptions::new()
                     .write(true)
@@ -185,6 +235,23 @@ mod tests {
             Destination::parse("office-lq"),
             Destination::Queue("office-lq".into())
         );
+    }
+
+    #[test]
+    fn a_new_file_is_written_once_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("证明.txt");
+        let d = Destination::NewFile(path.clone());
+        d.send("张伟\n\u{c}".as_bytes(), "t").unwrap();
+        let e = d.send(b"other", "t").unwrap_err();
+        assert!(matches!(&e, SinkError::Exists(p) if *p == path), "{e:?}");
+        assert!(e.describe(Lang::Zh).contains("已存在"));
+        assert!(e.describe(Lang::En).contains("already exists"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "张伟\n\u{c}");
+        // A directory that is not there is an error that names the path.
+        let missing = dir.path().join("no-such-dir").join("x.txt");
+        let e = Destination::NewFile(missing).send(b"x", "t").unwrap_err();
+        assert!(e.describe(Lang::En).contains("no-such-dir"), "{e:?}");
     }
 
     #[test]

@@ -14,7 +14,6 @@ use serde_json::json;
 use crate::domain::batch::{
     self, ApplicantState, BatchProblem, Decision, DepartmentKind, Route, Verdict,
 };
-use crate::domain::certificate::CertificateText;
 use crate::domain::text::{clean_line, fold_for_search};
 use crate::domain::verification::default_period;
 use crate::domain::{IdNumber, Office, YearPolicy};
@@ -860,38 +859,6 @@ pub fn pages(store: &Store, ids: &[i64]) -> Result<Pages> {
     Ok((out, skipped))
 }
 
-/// The whole document that goes to the printer: each certificate's page(s) in order, as
-/// `render` lays them out (the print module's full or pre-printed layout).
-pub fn document(pages: &[Page], render: impl Fn(&CertificateText, bool) -> String) -> String {
-    pages
-        .iter()
-        .map(|p| render(&p.cert.text, p.reprint))
-        .collect()
-}
-
-/// Record that `pages` went to the printer as one document (each print its own row, R7.4).
-pub fn record_prints(
-    store: &mut Store,
-    actor: &Actor,
-    pages: &[Page],
-    layout: &str,
-    encoding: &str,
-    destination: &str,
-) -> Result<()> {
-    for p in pages {
-        certificates::record_print(
-            store,
-            actor,
-            &p.cert,
-            p.reprint,
-            layout,
-            encoding,
-            destination,
-        )?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use chrono::NaiveDate;
@@ -1327,37 +1294,6 @@ pub(crate) mod tests {
         assert_eq!(u.restored, vec![zhao]);
         assert_eq!(u.changed_since.len(), 2);
         assert_eq!(applicant_of(&store, 1).state, ApplicantState::Accepted);
-    }
-
-    #[test]
-    fn r7_4_a_batch_prints_as_one_document_and_later_prints_are_reprints() {
-        let mut store = bureau();
-        let batch = verified_batch(&mut store);
-        let a = actor("wangfang");
-        let all = all_ids(&store, batch);
-        decide(&mut store, &a, &all, &Decision::Accept, &mut |_, _| {}).unwrap();
-        issue(&mut store, &a, &all, &Signature::default(), &mut |_, _| {}).unwrap();
-        let (pages, skipped) = pages(&store, &all).unwrap();
-        assert_eq!(pages.len(), 3);
-        assert_eq!(skipped.len(), 3);
-        assert!(pages.iter().all(|p| !p.reprint));
-        let doc = document(&pages, |t, r| {
-            crate::print::layout::full(t, Default::default(), 80, r)
-        });
-        assert_eq!(doc.matches('\u{c}').count(), 3);
-        assert!(doc.contains("长沙—2017—0003"));
-        record_prints(&mut store, &a, &pages, "full", "utf-8", "-").unwrap();
-        let (again, _) = super::pages(&store, &all).unwrap();
-        assert!(again.iter().all(|p| p.reprint));
-        assert!(
-            document(&again, |t, r| crate::print::layout::full(
-                t,
-                Default::default(),
-                80,
-                r
-            ))
-            .contains("补打")
-        );
     }
 
     fn roster(rows: &[&str]) -> Table {

@@ -5,6 +5,7 @@
 use chrono::Datelike;
 use serde_json::json;
 
+use crate::config::OfficeConfig;
 use crate::domain::certificate::{CertificateNumber, CertificateText};
 use crate::domain::routing::offices_for;
 use crate::domain::text::{clean_line, reveal_invisible};
@@ -19,13 +20,42 @@ use crate::store::{Store, people};
 use super::check::{CheckResult, check, check_on, to_json};
 use super::{Actor, Result, ServiceError};
 
-/// Who signs and where to call, printed on the stub (R7.1).
-#[derive(Debug, Clone, Default)]
+/// Who signs and where to call, printed on the stub (R7.1) and frozen with the text at issue
+/// (R7.4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signature {
-    /// The handling clerk's name (经办人).
+    /// The handling clerk's name (经办人), as configured in `[office.clerk_names]`.
     pub clerk: String,
-    /// The office's contact phone.
+    /// The office's contact phone, `[office] phone`.
     pub phone: String,
+}
+
+impl Signature {
+    /// R7.1 The stub's signature for `login` from the office configuration: the clerk's
+    /// configured name (never the login) and the office phone. Refused with
+    /// [`Refusal::Unsigned`], naming the missing configuration keys, when either is blank.
+    pub fn configured(office: &OfficeConfig, login: &str) -> Outcome<Signature> {
+        let sig = Signature {
+            clerk: office.clerk_name(login).unwrap_or_default().to_string(),
+            phone: office.contact_phone().unwrap_or_default().to_string(),
+        };
+        sig.check(login).map(|()| sig)
+    }
+
+    /// R7.1 A stub needs both the clerk's name and the phone; `login` is only named in the
+    /// refusal, so the clerk knows which key of `[office.clerk_names]` to set.
+    pub fn check(&self, login: &str) -> Outcome<()> {
+        let clerk = clean_line(&self.clerk).is_empty();
+        let phone = clean_line(&self.phone).is_empty();
+        if clerk || phone {
+            return Err(Refusal::Unsigned {
+                login: clean_line(login),
+                clerk,
+                phone,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Why a certificate was not issued, voided or printed: nothing was written and no number used.
@@ -47,6 +77,30 @@ pub enum Refusal {
     Voided(String),
     ReasonRequired,
     BadNumber(String),
+    /// R7.1 The stub would lack the handling clerk's name (`clerk`) or the contact phone
+    /// (`phone`): the configuration must name them before anything is issued. `login` is the
+    /// acting clerk's login, the key to set under `[office.clerk_names]`.
+    Unsigned {
+        login: String,
+        clerk: bool,
+        phone: bool,
+    },
+}
+
+impl Refusal {
+    /// The configuration lines an [`Refusal::Unsigned`] asks for, as an administrator writes
+    /// them: `[office] phone = "…"`, `[office.clerk_names] LOGIN = "…"`.
+    fn missing_keys(login: &str, clerk: bool, phone: bool, lang: Lang) -> String {
+        let name = lang.pick("姓名", "NAME");
+        let mut keys = Vec::new();
+        if phone {
+            keys.push("[office] phone = \"…\"".to_string());
+        }
+        if clerk {
+            keys.push(format!("[office.clerk_names] {login} = \"{name}\""));
+        }
+        keys.join(lang.pick("；", "; "))
+    }
 }
 
 impl Describe for Refusal {
@@ -136,6 +190,42 @@ impl Describe for Refusal {
             (Refusal::BadNumber(n), Lang::En) => {
                 format!("\"{n}\" is not a certificate number, expected e.g. 长沙—2017—0001")
             }
+            (
+                Refusal::Unsigned {
+                    login,
+                    clerk,
+                    phone,
+                },
+                Lang::Zh,
+            ) => {
+                let what = match (clerk, phone) {
+                    (true, true) => "经办人姓名和联系电话",
+                    (true, false) => "经办人姓名",
+                    _ => "联系电话",
+                };
+                format!(
+                    "合格证明存根须有{what}（R7.1），未出具、未占用编号：请在配置文件中设置 {}（登录名不作为经办人打印）",
+                    Refusal::missing_keys(login, *clerk, *phone, lang)
+                )
+            }
+            (
+                Refusal::Unsigned {
+                    login,
+                    clerk,
+                    phone,
+                },
+                Lang::En,
+            ) => {
+                let what = match (clerk, phone) {
+                    (true, true) => "the handling clerk's name and the contact phone",
+                    (true, false) => "the handling clerk's name",
+                    _ => "the contact phone",
+                };
+                format!(
+                    "a certificate stub needs {what} (R7.1); nothing issued, no number used: set {} in the configuration (a login is never printed as the clerk)",
+                    Refusal::missing_keys(login, *clerk, *phone, lang)
+                )
+            }
         }
     }
 }
@@ -177,6 +267,10 @@ fn issue_checked(
     replaces: Option<&Stored>,
     reason: &str,
 ) -> Result<Outcome<Stored>> {
+    // R7.1 Before anything else, so a stub without clerk or phone never takes a number.
+    if let Err(r) = sig.check(&actor.user) {
+        return Ok(Err(r));
+    }
     if !result.verification.pass() {
         return Ok(Err(Refusal::NotPassing(result.verification.clone())));
     }
@@ -377,50 +471,6 @@ pub fn for_print(store: &Store, number: &str) -> Result<Outcome<(Stored, bool)>>
     }
     let reprint = cert.prints > 0;
     Ok(Ok((cert, reprint)))
-}
-
-/// Record that a certificate went to the printer.
-pub fn record_print(
-    store: &mut Store,
-    actor: &Actor,
-    cert: &Stored,
-    reprint: bool,
-    layout: &str,
-    encoding: &str,
-    destination: &str,
-) -> Result<()> {
-    let now = actor.stamp();
-    let tx = store.write()?;
-    certificates::log_print(
-        &tx,
-        cert.id,
-        reprint,
-        layout,
-        encoding,
-        destination,
-        &actor.user,
-        &now,
-    )?;
-    audit::append(
-        &tx,
-        &Record {
-            at: &now,
-            user: &actor.user,
-            action: if reprint {
-                "certificate.reprint"
-            } else {
-                "certificate.print"
-            },
-            subject: &format!("certificate:{}", cert.text.number),
-            before: None,
-            after: Some(
-                &json!({ "layout": layout, "encoding": encoding, "destination": destination })
-                    .to_string(),
-            ),
-        },
-    )?;
-    tx.commit()?;
-    Ok(())
 }
 
 /// Parse an ID number for a caller that has only text (a command-line argument, say); a

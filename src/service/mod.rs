@@ -9,6 +9,7 @@ pub mod demo;
 pub mod filings;
 pub mod import;
 pub mod person;
+pub mod printing;
 pub mod records;
 pub mod review;
 

@@ -1,11 +1,14 @@
 //! One verification batch (R6): its applicants, sortable and filterable, each with the five-year
 //! table of R6.4 for the current row; triage with marks (`t`, `T`, `;`): `a` accepts the passing,
 //! `r` returns the short with what they lack, `x` refuses the blocked, `u` undoes; `i` issues
-//! certificates to the accepted (R7), `v` previews exactly the text `p` sends to the printer.
+//! certificates to the accepted (R7), `v` previews exactly the text `p` sends to the printer and
+//! `w` writes to a file.
 //!
 //! The keys act on the marked applicants when any are marked, otherwise on the current row; the
-//! line above the list says which. What `v` and `p` take: the marked applicants' certificates,
-//! else every certificate of the batch not printed yet, else the current row's (a reprint).
+//! line above the list says which, and `i`, `p` and `w` name them again before acting. `i`
+//! numbers certificates in the order the list shows (R7.2); a printed document is in
+//! certificate-number order. Issuing is refused before any number is taken while the stub would
+//! lack the clerk's configured name or the office phone (R7.1).
 
 use std::collections::HashMap;
 
@@ -26,13 +29,12 @@ use crate::domain::batch::{self as rules, ApplicantState, Decision, Route, Verdi
 use crate::domain::text::{clean_line, fit, pad};
 use crate::domain::verification::Shortfall;
 use crate::i18n::{Describe, Lang};
-use crate::print::encode::PrintEncoding;
+use crate::print::layout;
 use crate::print::sink::Destination;
-use crate::print::width::PrintWidth;
-use crate::print::{layout, preprinted};
-use crate::service::batches::{self, Page};
+use crate::service::batches::{self, PrintSkip};
 use crate::service::certificates::Signature;
 use crate::service::check::{CheckResult, check};
+use crate::service::printing::{self, Overrides, PrintError, PrintJob};
 use crate::store::batches::{self as rows, Applicant, Batch, Counts, Filter, Sort};
 
 /// The five-year table: its head, five years and a line on the current applicant.
@@ -110,140 +112,195 @@ fn filter_word(word: &str) -> Option<Filter> {
     }
 }
 
-/// How the printer is set up, from the configuration (as `jijiao print` reads it).
-struct Setup {
-    preprinted: bool,
-    layout: String,
-    /// The encoding and how the printer counts columns in it.
-    device: PrintWidth,
-    width: usize,
-    destination: Option<Destination>,
-}
-
-impl Setup {
-    fn of(config: &Config, lang: Lang) -> Result<Setup, String> {
-        let cfg = &config.printer;
-        let encoding = PrintEncoding::parse(&cfg.encoding).ok_or_else(|| match lang {
-            Lang::Zh => format!(
-                "配置的打印编码“{}”无法识别，应为 utf-8 / gb18030",
-                clean_line(&cfg.encoding)
-            ),
-            Lang::En => format!(
-                "the configured encoding \"{}\" is not utf-8 / gb18030",
-                clean_line(&cfg.encoding)
-            ),
-        })?;
-        let device = cfg.print_width(encoding).map_err(|e| e.describe(lang))?;
-        let preprinted = match cfg.layout.as_str() {
-            "full" => false,
-            "preprinted" => true,
-            other => {
-                return Err(match lang {
-                    Lang::Zh => format!(
-                        "配置的打印版式“{}”无法识别，应为 full / preprinted",
-                        clean_line(other)
-                    ),
-                    Lang::En => format!(
-                        "the configured layout \"{}\" is not full / preprinted",
-                        clean_line(other)
-                    ),
-                });
-            }
-        };
-        Ok(Setup {
-            preprinted,
-            layout: cfg.layout.clone(),
-            device,
-            width: cfg.width.max(layout::MIN_WIDTH),
-            destination: Some(cfg.destination.trim())
-                .filter(|d| !d.is_empty())
-                .map(Destination::parse),
-        })
-    }
-
-    /// The text of the certificates exactly as it goes to the printer (before encoding).
-    fn document(&self, config: &Config, pages: &[Page]) -> String {
-        batches::document(pages, |t, reprint| {
-            if self.preprinted {
-                preprinted::fields(t, &config.preprinted, self.device, self.width, reprint)
-            } else {
-                layout::full(t, self.device, self.width, reprint)
-            }
-        })
+/// Up to three names of `names` and how many there are, so a confirmation says exactly whom
+/// it acts on: "张伟、王芳（2人）", "张伟、王芳、赵敏等5人". No spaces in the Chinese: the
+/// confirmation box wraps at spaces, and a break inside "2 人" reads badly.
+fn who(names: &[String], lang: Lang) -> String {
+    const SHOWN: usize = 3;
+    let n = names.len();
+    let first: Vec<String> = names.iter().take(SHOWN).map(|s| clean_line(s)).collect();
+    match (lang, n > SHOWN) {
+        (Lang::Zh, false) => format!("{}（{n}人）", first.join("、")),
+        (Lang::Zh, true) => format!("{}等{n}人", first.join("、")),
+        (Lang::En, false) => format!("{n} ({})", first.join(", ")),
+        (Lang::En, true) => format!("{n} ({} and {} more)", first.join(", "), n - SHOWN),
     }
 }
 
-fn destination_label(d: &Destination) -> String {
-    match d {
-        Destination::Queue(q) => q.clone(),
-        Destination::Socket { host, port } => format!("socket://{host}:{port}"),
-        Destination::Device(p) | Destination::File(p) => p.display().to_string(),
-        Destination::Stdout => "-".into(),
-    }
-}
-
-/// Print the certificates of `ids` as one document, and record each print (R7.4).
-fn print_now(config: &Config, ids: &[i64], ctx: &mut Ctx<'_>) -> String {
+/// The print job of the certificates of applicants `ids`, built by the one print service
+/// (R7.4: the preview and the print are the same text), and the applicants without one.
+fn job_of(
+    config: &Config,
+    ids: &[i64],
+    ctx: &mut Ctx<'_>,
+) -> Result<(PrintJob, Vec<(i64, PrintSkip)>), String> {
     let lang = ctx.lang;
-    let setup = match Setup::of(config, lang) {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
-    let destination = match &setup.destination {
-        None => return crate::print::sink::SinkError::NoPrinter.describe(lang),
-        // Standard output is the terminal this screen is drawn on.
-        Some(Destination::Stdout) => {
-            return lang
-                .pick(
-                    "终端界面不能打印到标准输出（-），请在配置中设置打印机",
-                    "the terminal interface cannot print to standard output (-): configure a printer",
-                )
-                .into();
-        }
-        Some(d) => d.clone(),
-    };
-    let (pages, skipped) = match batches::pages(ctx.store, ids) {
-        Ok(p) => p,
-        Err(e) => return e.describe(lang),
-    };
-    if pages.is_empty() {
-        return format!(
+    let (pages, skipped) = batches::pages(ctx.store, ids).map_err(|e| e.describe(lang))?;
+    let certs = pages.into_iter().map(|p| (p.cert, p.reprint)).collect();
+    match PrintJob::build(config, &Overrides::default(), certs) {
+        Ok(job) => Ok((job, skipped)),
+        Err(PrintError::Empty) => Err(format!(
             "{}{}",
             lang.pick("没有可打印的合格证明：", "no certificate to print: "),
             reasons_summary(skipped.iter().map(|(_, s)| s.describe(lang)), lang)
-        );
+        )),
+        Err(e) => Err(e.describe(lang)),
     }
-    let text = setup.document(config, &pages);
-    let title = match pages.as_slice() {
-        [one] => one.cert.text.number.to_string(),
-        _ => format!("jijiao {}", pages.len()),
+}
+
+/// The configured printer, as the interface may use it: standard output is the terminal this
+/// screen is drawn on, so it is refused; with no printer the clerk is pointed at `w`.
+fn configured_printer(config: &Config, lang: Lang) -> Result<Destination, String> {
+    match printing::destination(config, &Overrides::default()) {
+        Ok(Destination::Stdout) => Err(lang
+            .pick(
+                "终端界面不能打印到标准输出（-）：请在配置 [printer] destination 中设置打印机，或按 w 打印到文件",
+                "the interface cannot print to standard output (-): set [printer] destination, or press w to print to a file",
+            )
+            .into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!(
+            "{}{}",
+            e.describe(lang),
+            lang.pick("；或按 w 打印到文件", "; or press w to print to a file")
+        )),
+    }
+}
+
+/// How many applicants have nothing to print, for a confirmation: "；1 人无可打印的证明".
+fn skipped_note(skipped: usize, lang: Lang) -> String {
+    match (skipped, lang) {
+        (0, _) => String::new(),
+        (n, Lang::Zh) => format!("；另{n}人无可打印的证明"),
+        (n, Lang::En) => format!("; {n} without one to print"),
+    }
+}
+
+/// `p`: name the certificates' holders, the count and the printer, and ask (paper and the
+/// first-print mark are spent, R7.4). `pending` keeps the applicants for the answer.
+fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
+    let lang = ctx.lang;
+    if ids.is_empty() {
+        return BatchScreen::no_targets(lang);
+    }
+    let destination = match configured_printer(config, lang) {
+        Ok(d) => d,
+        Err(e) => return Flow::Say(e),
     };
-    if let Err(e) = destination.send(&setup.device.encoding().encode(&text), &title) {
-        return e.describe(lang);
-    }
-    let dest = destination_label(&destination);
-    if let Err(e) = batches::record_prints(
-        ctx.store,
-        ctx.actor,
-        &pages,
-        &setup.layout,
-        &setup.device.encoding().to_string(),
-        &dest,
-    ) {
-        return e.describe(lang);
-    }
-    let reprints = pages.iter().filter(|p| p.reprint).count();
-    let mut msg = match lang {
+    let (job, skipped) = match job_of(config, &ids, ctx) {
+        Ok(j) => j,
+        Err(e) => return Flow::Say(e),
+    };
+    let names: Vec<String> = job
+        .sheets()
+        .iter()
+        .map(|s| s.cert.text.name.clone())
+        .collect();
+    let dest = clean_line(&destination.label());
+    let question = match lang {
         Lang::Zh => format!(
-            "已打印 {} 份到 {}（其中补打 {reprints} 份）",
-            pages.len(),
-            clean_line(&dest)
+            "打印{}的合格证明{}到打印机{dest}{}？",
+            who(&names, lang),
+            match job.reprints() {
+                0 => String::new(),
+                r => format!("（其中补打{r}份）"),
+            },
+            skipped_note(skipped.len(), lang)
         ),
         Lang::En => format!(
-            "printed {} to {} ({reprints} reprints)",
-            pages.len(),
-            clean_line(&dest)
+            "Print the certificates of {}{} on the printer {dest}{}?",
+            who(&names, lang),
+            match job.reprints() {
+                0 => String::new(),
+                r => format!(", {r} of them reprints,"),
+            },
+            skipped_note(skipped.len(), lang)
         ),
+    };
+    *pending = ids;
+    Flow::Ask(Ask::Confirm {
+        tag: "print",
+        question,
+    })
+}
+
+/// The file `w` suggests: `~/jijiao-证明-<batch>.txt`.
+fn default_file(batch_id: i64) -> String {
+    format!("~/jijiao-证明-{batch_id}.txt")
+}
+
+/// A path as the clerk typed it, `~/` standing for the home directory.
+fn expand_home(path: &str) -> std::path::PathBuf {
+    let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+    match (path.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
+}
+
+/// `w`: name whom it prints and ask for the file, suggesting [`default_file`].
+fn ask_print_file(
+    config: &Config,
+    batch_id: i64,
+    ids: Vec<i64>,
+    pending: &mut Vec<i64>,
+    ctx: &mut Ctx<'_>,
+) -> Flow {
+    let lang = ctx.lang;
+    if ids.is_empty() {
+        return BatchScreen::no_targets(lang);
+    }
+    let (job, _) = match job_of(config, &ids, ctx) {
+        Ok(j) => j,
+        Err(e) => return Flow::Say(e),
+    };
+    let names: Vec<String> = job
+        .sheets()
+        .iter()
+        .map(|s| s.cert.text.name.clone())
+        .collect();
+    *pending = ids;
+    Flow::Ask(Ask::Text {
+        tag: "print_file",
+        prompt: match lang {
+            Lang::Zh => format!(" 将{}的合格证明打印到文件（Esc 取消） ", who(&names, lang)),
+            Lang::En => format!(
+                " print the certificates of {} to a file (Esc cancels) ",
+                who(&names, lang)
+            ),
+        },
+        initial: default_file(batch_id),
+    })
+}
+
+/// The answer to `w`: the file the clerk named, or why there is none.
+fn file_destination(answer: &str, lang: Lang) -> Result<Destination, String> {
+    let path = clean_line(answer);
+    if path.is_empty() {
+        return Err(lang
+            .pick("未填写文件名，没有打印", "no file named: nothing printed")
+            .into());
+    }
+    Ok(Destination::NewFile(expand_home(&path)))
+}
+
+/// Print the certificates of `ids` to `destination` as one document in number order and
+/// record each print (R7.4), through the print service the command line uses.
+fn print_now(config: &Config, ids: &[i64], destination: &Destination, ctx: &mut Ctx<'_>) -> String {
+    let lang = ctx.lang;
+    let (job, skipped) = match job_of(config, ids, ctx) {
+        Ok(j) => j,
+        Err(e) => return e,
+    };
+    if let Err(e) = printing::print(ctx.store, ctx.actor, &job, destination) {
+        return e.describe(lang);
+    }
+    let dest = clean_line(&destination.label());
+    let n = job.sheets().len();
+    let reprints = job.reprints();
+    let mut msg = match lang {
+        Lang::Zh => format!("已打印 {n} 份到 {dest}（其中补打 {reprints} 份）"),
+        Lang::En => format!("printed {n} to {dest} ({reprints} reprints)"),
     };
     if !skipped.is_empty() {
         msg.push_str(&match lang {
@@ -563,11 +620,13 @@ impl BatchScreen {
         Flow::Say(msg)
     }
 
+    /// R7.2 Issue to the accepted among `ids`, which come in the order the list shows them, so
+    /// the numbers run down the screen.
     fn issue(&mut self, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        let sig = Signature {
-            clerk: self.config.office.clerk_name(&ctx.actor.user),
-            phone: self.config.office.phone.clone(),
+        let sig = match Signature::configured(&self.config.office, &ctx.actor.user) {
+            Ok(s) => s,
+            Err(r) => return Flow::Say(r.describe(lang)),
         };
         let out = match batches::issue(ctx.store, ctx.actor, &ids, &sig, &mut *ctx.progress) {
             Ok(o) => o,
@@ -606,8 +665,8 @@ impl BatchScreen {
         if !numbers.is_empty() {
             self.hint = lang
                 .pick(
-                    "下一步：v 预览，p 打印本批未打印的合格证明",
-                    "next: v previews, p prints the batch's unprinted certificates",
+                    "下一步：v 预览，p 打印，w 打印到文件（作用于标记项，否则当前行）",
+                    "next: v previews, p prints, w prints to a file (the marked, else this row)",
                 )
                 .into();
         }
@@ -618,74 +677,91 @@ impl BatchScreen {
         Flow::Say(msg)
     }
 
-    /// What `v` and `p` take: the marked applicants, else the batch's certificates not printed
-    /// yet, else the current row.
-    fn print_ids(&mut self, ctx: &mut Ctx<'_>) -> Result<Vec<i64>, String> {
-        let armed = self.marks.take_armed();
-        if !self.marks.is_empty() {
-            return Ok(self.marks.ids());
+    /// What `i`, `v`, `p` and `w` act on: the marked applicants, else the current row (none
+    /// after `;` with nothing marked), in the order the list shows them — never the whole batch
+    /// unasked.
+    fn chosen(&mut self, ctx: &mut Ctx<'_>) -> Result<Vec<Applicant>, String> {
+        let lang = ctx.lang;
+        let ids = self.targets().unwrap_or_default();
+        match ids.as_slice() {
+            [] => Err(lang
+                .pick(
+                    "没有可处理的申报人：先用 t 或 T 标记，或选中一行",
+                    "no applicant to act on: mark with t or T, or select a row",
+                )
+                .into()),
+            [one] if self.selected().is_some_and(|a| a.id == *one) => {
+                Ok(self.selected().cloned().into_iter().collect())
+            }
+            _ => {
+                let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
+                let all = rows::all(ctx.store.conn(), self.batch_id, Filter::All, self.sort)
+                    .map_err(|e| e.describe(lang))?;
+                Ok(all.into_iter().filter(|a| wanted.contains(&a.id)).collect())
+            }
         }
-        if armed {
-            return Err(ctx
-                .lang
-                .pick("没有标记的申报人", "nothing is marked")
-                .into());
-        }
-        let issued = rows::all(ctx.store.conn(), self.batch_id, Filter::Issued, self.sort)
-            .map_err(|e| e.describe(ctx.lang))?;
-        let unprinted: Vec<i64> = issued
-            .iter()
-            .filter(|a| {
-                a.certificate
-                    .as_ref()
-                    .is_some_and(|c| c.prints == 0 && !c.voided)
-            })
-            .map(|a| a.id)
-            .collect();
-        if !unprinted.is_empty() {
-            return Ok(unprinted);
-        }
-        Ok(self.selected().map(|a| vec![a.id]).unwrap_or_default())
     }
 
-    fn preview(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+    /// `i`: refused at once, before any number is taken, while the stub would lack the clerk's
+    /// name or the phone (R7.1); otherwise a confirmation naming whom it issues to.
+    fn ask_issue(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        let ids = match self.print_ids(ctx) {
-            Ok(ids) => ids,
-            Err(e) => return Flow::Say(e),
-        };
-        let setup = match Setup::of(&self.config, lang) {
-            Ok(s) => s,
-            Err(e) => return Flow::Say(e),
-        };
-        let (pages, skipped) = match batches::pages(ctx.store, &ids) {
-            Ok(p) => p,
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        if pages.is_empty() {
-            return Flow::Say(format!(
-                "{}{}",
-                lang.pick("没有可预览的合格证明：", "no certificate to preview: "),
-                reasons_summary(skipped.iter().map(|(_, s)| s.describe(lang)), lang)
-            ));
+        if let Err(r) = Signature::configured(&self.config.office, &ctx.actor.user) {
+            self.marks.take_armed();
+            return Flow::Say(r.describe(lang));
         }
-        let text = setup.document(&self.config, &pages);
+        let chosen = match self.chosen(ctx) {
+            Ok(c) => c,
+            Err(e) => return Flow::Say(e),
+        };
+        let names: Vec<String> = chosen.iter().map(|a| a.person.name.clone()).collect();
+        let office = self
+            .batch
+            .as_ref()
+            .map(|b| self.office_name(&b.office))
+            .unwrap_or_default();
+        let question = match lang {
+            Lang::Zh => format!(
+                "以{office}名义为{}中已通过者出具合格证明，按列表顺序连续编号，不可收回？",
+                who(&names, lang)
+            ),
+            Lang::En => format!(
+                "Issue certificates from {office} to the accepted among {}, numbered in list order (numbers are final)?",
+                who(&names, lang)
+            ),
+        };
+        self.pending = chosen.iter().map(|a| a.id).collect();
+        Flow::Ask(Ask::Confirm {
+            tag: "issue",
+            question,
+        })
+    }
+
+    /// `v`: exactly the document `p` would send, built by the same print service.
+    fn preview(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let chosen = match self.chosen(ctx) {
+            Ok(c) => c,
+            Err(e) => return Flow::Say(e),
+        };
+        let ids: Vec<i64> = chosen.iter().map(|a| a.id).collect();
+        let (job, _) = match job_of(&self.config, &ids, ctx) {
+            Ok(j) => j,
+            Err(e) => return Flow::Say(e),
+        };
         Flow::Push(Box::new(PreviewScreen {
             config: self.config.clone(),
-            ids: pages.iter().map(|p| p.applicant_id).collect(),
-            numbers: pages
+            batch_id: self.batch_id,
+            ids,
+            numbers: job
+                .sheets()
                 .iter()
-                .map(|p| p.cert.text.number.to_string())
+                .map(|s| s.cert.text.number.to_string())
                 .collect(),
-            reprints: pages.iter().filter(|p| p.reprint).count(),
-            lines: preview_lines(&text),
+            reprints: job.reprints(),
+            lines: preview_lines(job.text()),
             offset: 0,
             page: 1,
         }))
-    }
-
-    fn ask_print(&mut self, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
-        ask_print(&self.config, ids, &mut self.pending, ctx.lang)
     }
 
     fn rule_line(&self, lang: Lang) -> String {
@@ -892,11 +968,11 @@ impl BatchScreen {
             (ApplicantState::Accepted, Some(c)) => (
                 match lang {
                     Lang::Zh => format!(
-                        "已出具 {}（打印 {} 次）：v 预览，p 打印",
+                        "已出具 {}（打印 {} 次）：v 预览，p 打印，w 打印到文件",
                         c.number, c.prints
                     ),
                     Lang::En => format!(
-                        "issued {} (printed {}×): v previews, p prints",
+                        "issued {} (printed {}×): v preview, p print, w to a file",
                         c.number, c.prints
                     ),
                 },
@@ -1009,29 +1085,6 @@ impl BatchScreen {
         }
         lines
     }
-}
-
-/// Ask before printing: paper and the first-print mark are spent (R7.4).
-fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, lang: Lang) -> Flow {
-    if ids.is_empty() {
-        return BatchScreen::no_targets(lang);
-    }
-    let dest = clean_line(config.printer.destination.trim());
-    let dest = if dest.is_empty() {
-        lang.pick("（未配置打印机）", "(no printer configured)")
-            .to_string()
-    } else {
-        dest
-    };
-    let question = match lang {
-        Lang::Zh => format!("打印 {} 人的合格证明到 {dest}？", ids.len()),
-        Lang::En => format!("Print the certificates of {} to {dest}?", ids.len()),
-    };
-    *pending = ids;
-    Flow::Ask(Ask::Confirm {
-        tag: "print",
-        question,
-    })
 }
 
 impl Screen for BatchScreen {
@@ -1180,38 +1233,17 @@ impl Screen for BatchScreen {
                     None => Self::no_targets(lang),
                 };
             }
-            Action::Issue => {
-                return match self.targets() {
-                    Some(ids) => {
-                        let office = self
-                            .batch
-                            .as_ref()
-                            .map(|b| self.office_name(&b.office))
-                            .unwrap_or_default();
-                        let question = match lang {
-                            Lang::Zh => format!(
-                                "以{office}名义为 {} 人中已通过者出具合格证明（编号连续，不可收回）？",
-                                ids.len()
-                            ),
-                            Lang::En => format!(
-                                "Issue certificates from {office} to the accepted among {} (numbers are final)?",
-                                ids.len()
-                            ),
-                        };
-                        self.pending = ids;
-                        Flow::Ask(Ask::Confirm {
-                            tag: "issue",
-                            question,
-                        })
-                    }
-                    None => Self::no_targets(lang),
-                };
-            }
+            Action::Issue => return self.ask_issue(ctx),
             Action::Preview => return self.preview(ctx),
-            Action::Print => {
-                return match self.print_ids(ctx) {
-                    Ok(ids) => self.ask_print(ids, ctx),
-                    Err(e) => Flow::Say(e),
+            Action::Print | Action::PrintToFile => {
+                let ids: Vec<i64> = match self.chosen(ctx) {
+                    Ok(c) => c.iter().map(|a| a.id).collect(),
+                    Err(e) => return Flow::Say(e),
+                };
+                return if action == Action::Print {
+                    ask_print(&self.config, ids, &mut self.pending, ctx)
+                } else {
+                    ask_print_file(&self.config, self.batch_id, ids, &mut self.pending, ctx)
                 };
             }
             Action::New => {
@@ -1272,8 +1304,16 @@ impl Screen for BatchScreen {
                 ctx,
             ),
             "issue" => self.issue(pending, ctx),
-            "print" => {
-                let msg = print_now(&self.config, &pending, ctx);
+            "print" | "print_file" => {
+                let destination = if tag == "print" {
+                    configured_printer(&self.config, lang)
+                } else {
+                    file_destination(answer, lang)
+                };
+                let msg = match destination {
+                    Ok(d) => print_now(&self.config, &pending, &d, ctx),
+                    Err(e) => e,
+                };
                 if let Err(e) = self.load_page(ctx) {
                     return Flow::Say(format!("{msg} / {e}"));
                 }
@@ -1412,9 +1452,11 @@ fn preview_lines(text: &str) -> Vec<String> {
     out
 }
 
-/// Exactly the text `p` sends, before encoding, page after page.
+/// Exactly the text `p` sends, before encoding, page after page, in certificate-number order.
 pub struct PreviewScreen {
     config: Config,
+    batch_id: i64,
+    /// The applicants whose certificates are shown; `p` and `w` print theirs.
     ids: Vec<i64>,
     numbers: Vec<String>,
     reprints: usize,
@@ -1450,9 +1492,17 @@ impl Screen for PreviewScreen {
             Action::Bottom => self.offset = last,
             Action::Print => {
                 let mut pending = Vec::new();
-                let flow = ask_print(&self.config, self.ids.clone(), &mut pending, ctx.lang);
-                self.ids = pending;
-                return flow;
+                return ask_print(&self.config, self.ids.clone(), &mut pending, ctx);
+            }
+            Action::PrintToFile => {
+                let mut pending = Vec::new();
+                return ask_print_file(
+                    &self.config,
+                    self.batch_id,
+                    self.ids.clone(),
+                    &mut pending,
+                    ctx,
+                );
             }
             Action::Back => return Flow::Pop,
             _ => {}
@@ -1461,13 +1511,20 @@ impl Screen for PreviewScreen {
     }
 
     fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
-        match (tag, answer) {
-            ("print", Some(_)) => Flow::Say(print_now(&self.config, &self.ids, ctx)),
-            _ => Flow::Say(
-                ctx.lang
-                    .pick("已取消，没有打印", "cancelled: nothing printed")
-                    .into(),
-            ),
+        let lang = ctx.lang;
+        let destination = match (tag, answer) {
+            ("print", Some(_)) => configured_printer(&self.config, lang),
+            ("print_file", Some(path)) => file_destination(path, lang),
+            _ => {
+                return Flow::Say(
+                    lang.pick("已取消，没有打印", "cancelled: nothing printed")
+                        .into(),
+                );
+            }
+        };
+        match destination {
+            Ok(d) => Flow::Say(print_now(&self.config, &self.ids, &d, ctx)),
+            Err(e) => Flow::Say(e),
         }
     }
 
@@ -1586,7 +1643,7 @@ mod tests {
         // Issue to the marked: consecutive numbers, the unaccepted one skipped.
         d.key(KeyCode::Char('i'));
         assert!(
-            d.shows("以长沙名义为 4 人中已通过者出具合格证明"),
+            d.shows("以长沙名义为周杰、张伟、王芳等4人中已通过者出具合格证明"),
             "{}",
             d.screen()
         );
@@ -1622,7 +1679,12 @@ mod tests {
 
         // p prints the same document, after asking.
         d.key(KeyCode::Char('p'));
-        assert!(d.shows("打印 3 人的合格证明到"), "{}", d.screen());
+        assert!(
+            d.shows("打印张伟、王芳、赵敏（3人）的合格证明到打印机"),
+            "{}",
+            d.screen()
+        );
+        assert!(d.shows("另1人无可打印的证明"), "{}", d.screen());
         d.key(KeyCode::Char('y'));
         assert!(
             d.app.message().starts_with("已打印 3 份到 "),
@@ -1791,6 +1853,260 @@ mod tests {
         insta::assert_snapshot!("batch_en", d.screen());
         d.key(KeyCode::Char('v'));
         insta::assert_snapshot!("batch_preview_en", d.screen());
+    }
+
+    /// A batch of 长沙 holding 赵敏, 王芳 and 张伟, added in that order: the list (by name)
+    /// shows them the other way round.
+    fn reversed_batch(store: &mut crate::store::Store) -> i64 {
+        use crate::service::batches::tests::{PASSING, changsha, id};
+        let a = crate::service::fixtures::actor("wangfang");
+        let req = batches::Request::named("长沙市第一医院", &changsha(store), 2017);
+        let b = batches::create(store, &a, &req).unwrap().unwrap();
+        let ids: Vec<String> = PASSING.iter().rev().map(|(n, _)| id(*n)).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        batches::add_by_id_numbers(store, &a, b.id, &ids).unwrap();
+        b.id
+    }
+
+    /// Every line of the open preview as the screen shows it, read page by page.
+    fn read_preview(d: &mut Driver) -> Vec<String> {
+        d.key(KeyCode::Char('g'));
+        let mut lines: Vec<Option<String>> = Vec::new();
+        loop {
+            let screen = d.screen();
+            let rows: Vec<&str> = screen.lines().collect();
+            // The bottom rule ends with the lines shown: "─── 20–38/72".
+            let rule = rows
+                .iter()
+                .rposition(|r| r.starts_with('─') && r.contains('/'))
+                .expect("the preview's bottom rule");
+            let range = rows[rule].trim_start_matches('─').trim();
+            let (span, total) = range.split_once('/').unwrap();
+            let (first, last) = span.split_once('–').unwrap();
+            let (first, last, total): (usize, usize, usize) = (
+                first.parse().unwrap(),
+                last.parse().unwrap(),
+                total.parse().unwrap(),
+            );
+            lines.resize(total, None);
+            // The rows between the title rule (row 1) and the bottom rule.
+            assert_eq!(rule - 2, last + 1 - first, "{screen}");
+            for (i, row) in rows[2..rule].iter().enumerate() {
+                lines[first - 1 + i] = Some(row.to_string());
+            }
+            if last == total {
+                break;
+            }
+            d.key(KeyCode::PageDown);
+        }
+        lines.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    /// The certificate numbers of a printed document, in the order they come off the printer.
+    fn numbers_in(text: &str) -> Vec<String> {
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix("证书编号："))
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn r7_2_numbers_run_down_the_screen_and_the_file_is_in_number_order_as_previewed() {
+        use crate::service::batches::tests::{applicant_of, bureau, one};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        let batch = reversed_batch(&mut store);
+        // Insertion order is 赵敏, 王芳, 张伟: numbering by it would give 赵敏 the first.
+        assert!(applicant_of(&store, 3).id < applicant_of(&store, 1).id);
+        let mut d = Driver::new(store, Lang::Zh);
+        let mut c = config(dir.path());
+        c.printer.encoding = "gb18030".into();
+        d.app.set_config(c);
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('c'));
+        d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
+        d.key(KeyCode::Char('a'));
+        assert_eq!(d.app.message(), "已通过 3 人");
+        // Nothing marked: i acts on the current row only, and says so before acting.
+        d.key(KeyCode::Esc);
+        d.key(KeyCode::Char('G'));
+        assert!(
+            line_with(&d, "赵敏").starts_with("│  赵敏"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('i'));
+        assert!(
+            d.shows("以长沙名义为赵敏（1人）中已通过者出具合格证明，按列表顺序连续编号"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('y'));
+        assert_eq!(d.app.message(), "已出具 1 份：长沙—2017—0001");
+        // The three marked: the confirmation names them in the list's order, and the numbers
+        // follow it (R7.2), 赵敏 already issued.
+        d.key(KeyCode::Char('T')).keys("通过").key(KeyCode::Enter);
+        d.key(KeyCode::Char('i'));
+        assert!(
+            d.shows("以长沙名义为张伟、王芳、赵敏（3人）中已通过者出具合格证明"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('y'));
+        assert!(
+            d.app.message().starts_with(
+                "已出具 2 份：长沙—2017—0002 至 长沙—2017—0003；未出具 1 人：已出具 长沙—2017—0001"
+            ),
+            "{}",
+            d.app.message()
+        );
+        let number =
+            |d: &Driver, n: u16| applicant_of(d.app.store(), n).certificate.unwrap().number;
+        assert_eq!(number(&d, 3), "长沙—2017—0001");
+        assert_eq!(number(&d, 1), "长沙—2017—0002", "张伟 is shown first");
+        assert_eq!(number(&d, 2), "长沙—2017—0003");
+
+        // The preview of the three: in number order, not the list's.
+        d.key(KeyCode::Char('v'));
+        assert!(
+            d.shows("打印预览 3 份：长沙—2017—0001 等"),
+            "{}",
+            d.screen()
+        );
+        let previewed = read_preview(&mut d);
+        // w prints the same to a file the clerk names; the preview stays open.
+        let file = dir.path().join("证明.txt");
+        d.key(KeyCode::Char('w'));
+        assert!(
+            d.shows("将赵敏、张伟、王芳（3人）的合格证明打印到文件"),
+            "{}",
+            d.screen()
+        );
+        assert!(d.shows("~/jijiao-证明-"), "{}", d.screen());
+        d.ctrl('u')
+            .keys(&file.display().to_string())
+            .key(KeyCode::Enter);
+        assert_eq!(
+            d.app.message(),
+            format!("已打印 3 份到 {}（其中补打 0 份）", file.display())
+        );
+        let bytes = std::fs::read(&file).unwrap();
+        let (printed, _, bad) = encoding_rs::GB18030.decode(&bytes);
+        assert!(!bad, "GB18030 as configured");
+        assert_eq!(
+            numbers_in(&printed),
+            vec!["长沙—2017—0001", "长沙—2017—0002", "长沙—2017—0003"]
+        );
+        // What the clerk read on the screen is, line for line, what was written.
+        let expected: Vec<String> = preview_lines(&printed)
+            .iter()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        assert_eq!(previewed, expected);
+        assert!(!printed.contains("wangfang"), "the login is never printed");
+        assert_eq!(printed.matches("经 办 人：王芳").count(), 3);
+        assert_eq!(
+            one(d.app.store(), "SELECT count(*) FROM certificate_prints"),
+            3
+        );
+
+        // The same name again is refused and left as it was: nothing printed, nothing recorded.
+        d.key(KeyCode::Char('w'))
+            .ctrl('u')
+            .keys(&file.display().to_string())
+            .key(KeyCode::Enter);
+        assert!(
+            d.app.message().contains("已存在，未覆盖、未打印"),
+            "{}",
+            d.app.message()
+        );
+        assert_eq!(std::fs::read(&file).unwrap(), bytes);
+        assert_eq!(
+            one(d.app.store(), "SELECT count(*) FROM certificate_prints"),
+            3
+        );
+        let _ = batch;
+    }
+
+    #[test]
+    fn p_on_an_unmarked_list_prints_the_current_row_only_and_says_so() {
+        use crate::service::batches::tests::bureau;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        reversed_batch(&mut store);
+        let mut d = Driver::new(store, Lang::En);
+        d.app.set_config(config(dir.path()));
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('c'));
+        d.key(KeyCode::Char('T')).keys("pass").key(KeyCode::Enter);
+        d.key(KeyCode::Char('a')).key(KeyCode::Char('i'));
+        // The box wraps the question: its two lines name all three.
+        assert!(
+            d.shows("to the accepted among 3 (张伟, 王芳,")
+                && d.shows("赵敏), numbered in list order"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('y')).key(KeyCode::Esc);
+        // No marks: p names the current row's holder alone, never the whole batch.
+        d.key(KeyCode::Char('p'));
+        assert!(
+            d.shows("Print the certificates of 1 (张伟) on the printer"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('n'));
+        assert_eq!(d.app.message(), "cancelled: nothing changed");
+        assert!(!dir.path().join("printed.txt").exists());
+        d.key(KeyCode::Char('p')).key(KeyCode::Char('y'));
+        let printed = std::fs::read_to_string(dir.path().join("printed.txt")).unwrap();
+        assert_eq!(numbers_in(&printed), vec!["长沙—2017—0001"]);
+    }
+
+    #[test]
+    fn r7_1_issuing_is_refused_before_any_number_without_phone_or_clerk_name() {
+        use crate::service::batches::tests::{bureau, one};
+        for (lang, phone, clerk, expected) in [
+            (
+                Lang::Zh,
+                "",
+                None,
+                "合格证明存根须有经办人姓名和联系电话（R7.1），未出具、未占用编号：请在配置文件中设置 [office] phone = \"…\"；[office.clerk_names] wangfang = \"姓名\"（登录名不作为经办人打印）",
+            ),
+            (
+                Lang::En,
+                "0731-88888888",
+                Some(("lisi", "李四")),
+                "a certificate stub needs the handling clerk's name (R7.1); nothing issued, no number used: set [office.clerk_names] wangfang = \"NAME\" in the configuration (a login is never printed as the clerk)",
+            ),
+            (
+                Lang::En,
+                " ",
+                Some(("wangfang", "王芳")),
+                "a certificate stub needs the contact phone (R7.1); nothing issued, no number used: set [office] phone = \"…\" in the configuration (a login is never printed as the clerk)",
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = bureau();
+            reversed_batch(&mut store);
+            let mut d = Driver::new(store, lang);
+            let mut c = config(dir.path());
+            c.office.phone = phone.into();
+            c.office.clerk_names.clear();
+            if let Some((login, name)) = clerk {
+                c.office.clerk_names.insert(login.into(), name.into());
+            }
+            d.app.set_config(c);
+            d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+            d.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
+            d.key(KeyCode::Char('i'));
+            // Refused at once: no question asked, no number taken.
+            assert_eq!(d.app.message(), expected);
+            assert!(!d.shows("(y"), "{}", d.screen());
+            let s = d.app.store();
+            assert_eq!(one(s, "SELECT count(*) FROM certificate_counters"), 0);
+            assert_eq!(one(s, "SELECT count(*) FROM certificates"), 0);
+        }
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub enum Action {
     Return,
     Issue,
     Print,
+    /// Print the certificates to a new file instead of the configured printer.
+    PrintToFile,
     Preview,
     Verify,
     Sort,
@@ -365,6 +367,14 @@ pub const BINDINGS: &[Binding] = &[
         footer: true,
         zh: "打印",
         en: "print",
+    },
+    Binding {
+        action: Action::PrintToFile,
+        keys: &[k('w')],
+        scopes: &[Batch, Preview],
+        footer: true,
+        zh: "打印到文件",
+        en: "print to a file",
     },
     Binding {
         action: Action::Verify,
