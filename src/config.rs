@@ -16,7 +16,7 @@ pub struct Config {
     #[serde(default)]
     pub office: OfficeConfig,
     /// Clerks allowed to act. When set, the acting clerk is the operating-system login and
-    /// `--user` is refused: a clerk must not act under another's name (INTERFACES.md).
+    /// `--user` is refused: a clerk must not act under another's name (docs/INTERFACES.md).
     #[serde(default)]
     pub roles: Option<Roles>,
     #[serde(default)]

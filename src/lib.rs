@@ -1,6 +1,6 @@
 //! jijiao (继教): continuing-education records of Hunan's professional technical personnel.
 //!
-//! Layers (spec/ARCHITECTURE.md): `domain` ← `store` ← `service` ← `cli`/`tui`; `import` and
+//! Layers (docs/ARCHITECTURE.md): `domain` ← `store` ← `service` ← `cli`/`tui`; `import` and
 //! `print` sit beside the service.
 pub mod cli;
 pub mod config;

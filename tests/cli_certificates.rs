@@ -1,7 +1,7 @@
 //! `jijiao issue / void / reissue / print` (R7) on the built binary and temporary databases:
 //! gap-free unique numbers while several clerks issue at once (R7.2), refusals that write
 //! nothing and consume no number (R6.2, R7.3), voids and reissues, reprints that reproduce the
-//! issued text (R7.4), the page in display columns and both encodings (R7.5, INTERFACES.md
+//! issued text (R7.4), the page in display columns and both encodings (R7.5, docs/INTERFACES.md
 //! "Printing"), and delivery through a real CUPS raw queue and a raw socket.
 //!
 //! CUPS is installed and started by `.ci/run`; on a developer machine without `lpadmin`, `lp`
@@ -741,7 +741,7 @@ fn r7_2_void_keeps_the_number_and_reissue_refers_to_the_old_one() {
     out.expect(1);
     assert_eq!(cert_state(&env), before, "refused voids write nothing");
     env.run(["void", &n2]).expect(2);
-    // Unknown and malformed numbers. (`print` says 2; INTERFACES.md does not fix the status of
+    // Unknown and malformed numbers. (`print` says 2; docs/INTERFACES.md does not fix the status of
     // `void`, which today refuses with 1, so only failure is required here.)
     let out = env.run(["void", &number("长沙", 2017, 99), "--reason", "x"]);
     assert_ne!(out.code, 0, "{out:?}");

@@ -1,6 +1,6 @@
 //! `jijiao check ID [--from Y] [--to Y] [--json]`: the verification of R6 at every boundary of
 //! R2, R4.3, R5.2 and R5.3, with exit status 0 (passes), 1 (does not) or 2 (error), and the JSON
-//! of INTERFACES.md.
+//! of docs/INTERFACES.md.
 
 mod common;
 

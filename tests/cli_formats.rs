@@ -1,4 +1,4 @@
-//! Roster files as bureaus have them (INTERFACES.md "Roster files"): CSV in UTF-8, UTF-8 with
+//! Roster files as bureaus have them (docs/INTERFACES.md "Roster files"): CSV in UTF-8, UTF-8 with
 //! BOM and GB18030, XLSX, headers in Chinese or English in any order. Every form of the same
 //! roster gives the same people (R1.2).
 

@@ -1,5 +1,5 @@
-//! Re-importing the same roster changes nothing, and `--dry-run` writes nothing
-//! (INTERFACES.md "Every import accepts --dry-run … Re-importing the same file changes nothing").
+//! Re-importing the same roster changes nothing, and `--dry-run` writes nothing (docs/INTERFACES.md
+//! "Every import accepts --dry-run … Re-importing the same file changes nothing").
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! `jijiao import people|entries|filings`: every class of roster error is refused with exit
 //! status 2, a `FILE:ROW:COLUMN: message` line naming the value and what was expected, in
-//! Chinese by default and in English with `--lang en`, and nothing written (INTERFACES.md).
+//! Chinese by default and in English with `--lang en`, and nothing written (docs/INTERFACES.md).
 
 mod common;
 
@@ -750,7 +750,7 @@ fn a_good_entry_and_a_bad_entry_write_nothing() {
 
 #[test]
 fn every_problem_of_an_entries_roster_is_listed_in_one_pass() {
-    // INTERFACES.md: "standard error lists each problem". A clerk who fixes the hours of row 2
+    // docs/INTERFACES.md: "standard error lists each problem". A clerk who fixes the hours of row 2
     // must not discover on the next run that row 3's person is unknown.
     let env = Env::new();
     env.people(&[(ZHANG, "张伟")]);

@@ -1,4 +1,4 @@
-//! The command line of INTERFACES.md: parsing and dispatch only; the work is the service's.
+//! The command line of docs/INTERFACES.md: parsing and dispatch only; the work is the service's.
 
 pub mod batches;
 pub mod certs;
@@ -17,7 +17,7 @@ use crate::i18n::{Describe, Lang};
 use crate::service::{self, Actor, ServiceError};
 use crate::store::Store;
 
-/// Exit statuses scripts can test (INTERFACES.md).
+/// Exit statuses scripts can test (docs/INTERFACES.md).
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_NO: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
@@ -333,7 +333,7 @@ fn at_date(s: &str) -> Option<DateTime<FixedOffset>> {
         .map(|t| t.fixed_offset())
 }
 
-/// Run the parsed command line; the exit status follows INTERFACES.md.
+/// Run the parsed command line; the exit status follows docs/INTERFACES.md.
 pub fn run(cli: Cli) -> ExitCode {
     let lang = cli.global.lang;
     let result = Context::from_global(&cli.global).and_then(|ctx| dispatch(&ctx, cli.command));

@@ -66,7 +66,7 @@ pub fn import_summary(s: &Summary, lang: Lang) -> String {
     }
 }
 
-/// `check --json` exactly as INTERFACES.md specifies.
+/// `check --json` exactly as docs/INTERFACES.md specifies.
 pub fn check_json(r: &CheckResult) -> String {
     crate::service::check::to_json(r).to_string()
 }

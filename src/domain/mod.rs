@@ -1,4 +1,4 @@
-//! The rules of DOMAIN.md as plain types and pure functions: no SQL, no terminal, no clock.
+//! The rules of docs/DOMAIN.md as plain types and pure functions: no SQL, no terminal, no clock.
 
 pub mod batch;
 pub mod certificate;

@@ -1,4 +1,4 @@
-//! The columns of each roster kind (INTERFACES.md), matched by English or Chinese name in any
+//! The columns of each roster kind (docs/INTERFACES.md), matched by English or Chinese name in any
 //! order.
 
 use super::table::{Cell, CellKind, Vocabulary, column_name};

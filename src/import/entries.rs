@@ -1,4 +1,4 @@
-//! The entries roster (INTERFACES.md): a training institution's record of who took part in
+//! The entries roster (docs/INTERFACES.md): a training institution's record of who took part in
 //! what (R5.1), with the evidence already handed in (R3).
 
 use std::collections::BTreeSet;

@@ -1,4 +1,4 @@
-//! The filings roster (INTERFACES.md, R4.2 attachment 3).
+//! The filings roster (docs/INTERFACES.md, R4.2 attachment 3).
 
 use std::collections::HashMap;
 

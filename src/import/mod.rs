@@ -117,7 +117,7 @@ impl RowError {
         )
     }
 
-    /// `FILE:ROW:COLUMN: message` (INTERFACES.md). The column is the roster's header, shown
+    /// `FILE:ROW:COLUMN: message` (docs/INTERFACES.md). The column is the roster's header, shown
     /// like a value.
     pub fn render(&self, file: &str, lang: Lang) -> String {
         format!(

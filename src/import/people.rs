@@ -1,4 +1,4 @@
-//! The people roster (INTERFACES.md): R1.1–R1.4.
+//! The people roster (docs/INTERFACES.md): R1.1–R1.4.
 
 use std::collections::HashMap;
 

@@ -16,7 +16,7 @@
 //! character before, so they count 0 there. GB18030 has no combining: such a mark is a four-byte
 //! code of its own that a GB printer advances over like any other multi-byte code, so it counts
 //! 2. If a printer does overprint it, the line is only shorter than we counted — never longer
-//! than the page, which is the promise (INTERFACES.md "Printing").
+//! than the page, which is the promise (docs/INTERFACES.md "Printing").
 
 use std::fmt;
 

@@ -54,7 +54,7 @@ pub fn check_on(
     })
 }
 
-/// The verification as INTERFACES.md's `check --json` object; also stored with each certificate
+/// The verification as docs/INTERFACES.md's `check --json`; also stored with each certificate
 /// (R6.4), so what a certificate rests on can be shown later exactly as it was.
 pub fn to_json(r: &CheckResult) -> serde_json::Value {
     use serde_json::json;
