@@ -483,51 +483,6 @@ impl BatchScreen {
         Flow::Say(msg)
     }
 
-    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
-        let lang = ctx.lang;
-        let u = match batches::undo_last(ctx.store, ctx.actor) {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                return Flow::Say(
-                    lang.pick("没有可撤销的决定", "no decision of yours to undo")
-                        .into(),
-                );
-            }
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        self.hint.clear();
-        let label = match u.action.as_str() {
-            "applicant.accept" => Decision::Accept.label(lang),
-            "applicant.return" => lang.pick("退回", "return"),
-            "applicant.refuse" => lang.pick("不予通过", "refuse"),
-            _ => "",
-        };
-        let mut msg = match lang {
-            Lang::Zh => format!("已撤销上一次决定（{label}）：恢复 {} 人", u.restored.len()),
-            Lang::En => format!(
-                "undid the last decision ({label}): {} restored",
-                u.restored.len()
-            ),
-        };
-        if !u.changed_since.is_empty() {
-            msg.push_str(&match lang {
-                Lang::Zh => format!(
-                    "，{} 人已出具证明或已被改动，保持不变",
-                    u.changed_since.len()
-                ),
-                Lang::En => format!(
-                    ", {} certified or changed since, left as they are",
-                    u.changed_since.len()
-                ),
-            });
-        }
-        if let Err(e) = self.load_page(ctx) {
-            msg.push_str(" / ");
-            msg.push_str(&e);
-        }
-        Flow::Say(msg)
-    }
-
     fn verify(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         let v = match batches::verify(ctx.store, ctx.actor, self.batch_id, &mut *ctx.progress) {
@@ -1035,6 +990,11 @@ fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, lang: Lang)
 }
 
 impl Screen for BatchScreen {
+    /// The "u undoes this" hint spoke of a decision that is no more.
+    fn undone(&mut self) {
+        self.hint.clear();
+    }
+
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Batch, Scope::List]
     }
@@ -1226,7 +1186,6 @@ impl Screen for BatchScreen {
                     initial: String::new(),
                 });
             }
-            Action::Undo => return self.undo(ctx),
             _ => Ok(()),
         };
         Flow::from(result)

@@ -7,7 +7,7 @@
 //! row; the line above the list always says which. `;` makes it explicit: the next decision
 //! applies to the marked entries, and with nothing marked it refuses instead of falling back to
 //! the current row. Every decision is one call of `service::review::decide` for all its entries,
-//! so one transaction and one batch that `u` undoes as a whole.
+//! so one transaction and one batch that `u` (on any screen) undoes as a whole.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -238,22 +238,6 @@ fn report(lang: Lang, decision: &Decision, out: &Outcome) -> String {
         )),
     }
     msg
-}
-
-/// The decision an undone batch had taken, in the clerk's words.
-fn action_label(action: &str, lang: Lang) -> String {
-    let d = match action {
-        "entry.seal" => Decision::Seal,
-        "entry.register" => Decision::Register { confirm: false },
-        "entry.refuse" => Decision::Refuse {
-            reason: String::new(),
-        },
-        "entry.falsified" => Decision::Falsified {
-            reason: String::new(),
-        },
-        other => return other.to_string(),
-    };
-    d.label(lang).to_string()
 }
 
 impl ReviewScreen {
@@ -539,46 +523,6 @@ impl ReviewScreen {
         })
     }
 
-    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
-        let lang = ctx.lang;
-        let undone = match review::undo_last(ctx.store, ctx.actor) {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                return Flow::Say(
-                    lang.pick("没有可撤销的决定", "no decision of yours to undo")
-                        .into(),
-                );
-            }
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        self.hint.clear();
-        let label = action_label(&undone.action, lang);
-        let mut msg = match lang {
-            Lang::Zh => format!(
-                "已撤销上一次决定（{label}）：恢复 {} 条",
-                undone.restored.len()
-            ),
-            Lang::En => format!(
-                "undid the last decision ({label}): {} restored",
-                undone.restored.len()
-            ),
-        };
-        if !undone.changed_since.is_empty() {
-            msg.push_str(&match lang {
-                Lang::Zh => format!("，{} 条已被他人改动，保持不变", undone.changed_since.len()),
-                Lang::En => format!(
-                    ", {} changed since by others and left as they are",
-                    undone.changed_since.len()
-                ),
-            });
-        }
-        if let Err(e) = self.load_page(ctx) {
-            msg.push_str(" / ");
-            msg.push_str(&e);
-        }
-        Flow::Say(msg)
-    }
-
     fn open_evidence(&self, lang: Lang) -> Flow {
         match self.selected() {
             Some(e) => Flow::Push(Box::new(super::evidence::EvidenceScreen::new(e.id))),
@@ -730,6 +674,11 @@ impl ReviewScreen {
 }
 
 impl Screen for ReviewScreen {
+    /// The "u undoes this" hint spoke of a decision that is no more.
+    fn undone(&mut self) {
+        self.hint.clear();
+    }
+
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Review, Scope::List]
     }
@@ -842,7 +791,6 @@ impl Screen for ReviewScreen {
                     Err(flow) => flow,
                 };
             }
-            Action::Undo => return self.undo(ctx),
             _ => Ok(()),
         };
         Flow::from(result)
