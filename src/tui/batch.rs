@@ -1651,9 +1651,9 @@ mod tests {
             d.screen()
         );
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（退回）：恢复 1 人");
+        assert_eq!(d.app.message(), "已撤销：退回 1 人（李娜）");
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（不予通过）：恢复 1 人");
+        assert_eq!(d.app.message(), "已撤销：不予通过 1 人（孙强）");
         d.key(KeyCode::Char('u'));
         assert_eq!(d.app.message(), "没有可撤销的决定");
 

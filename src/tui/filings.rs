@@ -774,7 +774,10 @@ mod tests {
         );
 
         dr.key(KeyCode::Char('u'));
-        assert_eq!(dr.app.message(), "已撤销不予备案 1 件");
+        assert_eq!(
+            dr.app.message(),
+            "已撤销：不予备案 1 件（2017-002 临床医学新进展研修班）"
+        );
         assert_eq!(
             decision(dr.app.store(), "2017-002"),
             ("pending".into(), None, None, String::new())
@@ -791,7 +794,7 @@ mod tests {
             "the undo is recorded, the rejection is not erased"
         );
         dr.key(KeyCode::Char('u'));
-        assert_eq!(dr.app.message(), "没有可撤销的备案决定");
+        assert_eq!(dr.app.message(), "没有可撤销的决定");
     }
 
     #[test]

@@ -1239,11 +1239,19 @@ mod tests {
         assert!(d.shows("已标记 2 条"), "{}", d.screen());
 
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（登记）：恢复 3 条");
+        assert_eq!(
+            d.app.message(),
+            "已撤销：登记 3 条（张伟 临床新进展、张伟 医患沟通、张伟 病历书写规范）"
+        );
         assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
         assert!(d.shows("复核 待办 6 条"), "{}", d.screen());
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（初审盖章）：恢复 4 条");
+        // Four names do not fit on the message line at 80 columns: `…` stands for the rest.
+        assert_eq!(
+            d.app.message(),
+            "已撤销：初审盖章 4 条（张伟 临床新进展、张伟 医患沟通、张伟 病历书写规范…）"
+        );
+        assert!(width(d.app.message()) <= 80);
         assert_eq!(state_of(d.app.store(), "临床新进展"), "evidence_complete");
         d.key(KeyCode::Char('u'));
         assert_eq!(d.app.message(), "没有可撤销的决定");
@@ -1346,7 +1354,7 @@ mod tests {
             1
         );
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（弄虚作假）：恢复 1 条");
+        assert_eq!(d.app.message(), "已撤销：弄虚作假 1 条（张伟 乙课程）");
         assert_eq!(
             one(
                 d.app.store(),
