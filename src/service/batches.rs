@@ -1182,8 +1182,14 @@ pub(crate) mod tests {
         assert_eq!(applicant_of(&store, BLOCKED.0).reason, "签到表系伪造");
 
         // Undo goes back one decision at a time, per clerk, and is recorded.
-        assert!(crate::service::decision::undo_last(&mut store, &actor("lijun")).unwrap().is_none());
-        let u = crate::service::decision::undo_last(&mut store, &a).unwrap().unwrap();
+        assert!(
+            crate::service::decision::undo_last(&mut store, &actor("lijun"))
+                .unwrap()
+                .is_none()
+        );
+        let u = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (u.action.as_str(), u.restored.len()),
             ("applicant.refuse", 1)
@@ -1193,7 +1199,9 @@ pub(crate) mod tests {
             ApplicantState::Undecided
         );
         assert_eq!(applicant_of(&store, BLOCKED.0).reason, "");
-        let u = crate::service::decision::undo_last(&mut store, &a).unwrap().unwrap();
+        let u = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (u.action.as_str(), u.restored.len()),
             ("applicant.return", 2)
@@ -1267,7 +1275,9 @@ pub(crate) mod tests {
             2
         );
         // An issued applicant's acceptance is not undone.
-        let u = crate::service::decision::undo_last(&mut store, &a).unwrap().unwrap();
+        let u = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(u.restored, vec![zhao]);
         assert_eq!(u.changed_since.len(), 2);
         assert_eq!(applicant_of(&store, 1).state, ApplicantState::Accepted);

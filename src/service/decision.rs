@@ -18,8 +18,8 @@ use rusqlite::Transaction;
 use serde_json::{Value, json};
 
 use crate::domain::EntryState;
-use crate::domain::batch::ApplicantState;
 use crate::domain::FilingStatus;
+use crate::domain::batch::ApplicantState;
 use crate::domain::text::{clean_line, width};
 use crate::i18n::Lang;
 use crate::store::audit::{self, Record};
@@ -381,13 +381,7 @@ impl Kind for Entries {
     }
 
     /// R5.3 Undoing a falsified decision lifts the finding it made.
-    fn undone(
-        tx: &Transaction<'_>,
-        id: i64,
-        action: &str,
-        actor: &Actor,
-        now: &str,
-    ) -> Result<()> {
+    fn undone(tx: &Transaction<'_>, id: i64, action: &str, actor: &Actor, now: &str) -> Result<()> {
         if action == "entry.falsified" {
             decisions::lift_findings_of_entry(tx, id, &actor.user, now, "undo")?;
         }
@@ -412,10 +406,12 @@ impl Kind for Filings {
     }
 
     fn read(tx: &Transaction<'_>, id: i64) -> Result<Option<Current<FilingDecided>>> {
-        Ok(decisions::filing_current(tx, id)?.map(|(_, state)| Current {
-            state,
-            settled: false,
-        }))
+        Ok(
+            decisions::filing_current(tx, id)?.map(|(_, state)| Current {
+                state,
+                settled: false,
+            }),
+        )
     }
 
     fn apply(

@@ -536,7 +536,11 @@ mod tests {
         assert_eq!(n, 3);
         let rows: i64 = store
             .conn()
-            .query_row("SELECT count(*) FROM decisions WHERE filing_id IS NOT NULL", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM decisions WHERE filing_id IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(rows, 0);
     }
@@ -618,10 +622,7 @@ mod tests {
         // The same date again changes nothing; another clerk's undo does not touch it.
         let again = approve(&mut store, &a, &[one], d(2017, 7, 1)).unwrap();
         assert_eq!(again.skipped, [(one, Skip::AlreadyApproved(d(2017, 7, 1)))]);
-        assert_eq!(
-            undo_last(&mut store, &actor("lisi")).unwrap(),
-            None
-        );
+        assert_eq!(undo_last(&mut store, &actor("lisi")).unwrap(), None);
 
         let undone = undo_last(&mut store, &a).unwrap().unwrap();
         assert_eq!(undone.restored, [one, two]);

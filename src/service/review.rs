@@ -13,7 +13,7 @@ use crate::store::audit::{self, Record};
 use crate::store::reference::Reference;
 use crate::store::{Store, entries, people};
 
-use super::decision::{EntryDecided, Entries, Log};
+use super::decision::{Entries, EntryDecided, Log};
 
 use super::{Actor, Result};
 
@@ -365,7 +365,9 @@ mod tests {
         );
         assert_eq!(state(&store, id), EntryState::Refused);
 
-        let undone = crate::service::decision::undo_last(&mut store, &a).unwrap().unwrap();
+        let undone = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(undone.restored, vec![id]);
         assert_eq!(state(&store, id), EntryState::EvidenceComplete);
         assert!(
@@ -385,7 +387,9 @@ mod tests {
             .unwrap();
         assert_eq!(n, 2);
         assert!(
-            crate::service::decision::undo_last(&mut store, &a).unwrap().is_none(),
+            crate::service::decision::undo_last(&mut store, &a)
+                .unwrap()
+                .is_none(),
             "nothing left to undo"
         );
     }
@@ -402,7 +406,11 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        assert!(crate::service::decision::undo_last(&mut store, &actor("lijun")).unwrap().is_none());
+        assert!(
+            crate::service::decision::undo_last(&mut store, &actor("lijun"))
+                .unwrap()
+                .is_none()
+        );
         decide(
             &mut store,
             &actor("lijun"),
@@ -411,7 +419,9 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        let undone = crate::service::decision::undo_last(&mut store, &actor("wangfang")).unwrap().unwrap();
+        let undone = crate::service::decision::undo_last(&mut store, &actor("wangfang"))
+            .unwrap()
+            .unwrap();
         assert_eq!(undone.changed_since, vec![id]);
         assert_eq!(state(&store, id), EntryState::Registered);
     }

@@ -1724,6 +1724,88 @@ mod tests {
         assert!(d.shows("再次报送理由：首批漏报两人"), "{}", d.screen());
     }
 
+    /// R5.5 `u` undoes the clerk's last decision whatever screen it was taken on, in English
+    /// too: a filing approved on the filings screen is undone from a batch, and a triage decision
+    /// taken in the batch is undone from the filings screen.
+    #[test]
+    fn u_undoes_a_filing_decision_from_a_batch_and_a_triage_decision_from_the_filings() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        batch_of_six(&mut store);
+        crate::service::filings::save_filing(
+            &mut store,
+            &crate::service::fixtures::actor("lisi"),
+            &crate::service::filings::sample_filing("2017-001"),
+        )
+        .unwrap();
+        let mut d = Driver::new(store, Lang::En);
+        d.app.set_config(config(dir.path()));
+        let status = |d: &Driver| -> String {
+            d.app
+                .store()
+                .conn()
+                .query_row(
+                    "SELECT status FROM filings WHERE filing_no = '2017-001'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+
+        // Approve the filing as of today on screen 3, then open the batch on screen 4.
+        d.key(KeyCode::Char('3')).key(KeyCode::Char('y'));
+        d.key(KeyCode::Enter).key(KeyCode::Char('y'));
+        assert_eq!(
+            status(&d),
+            "approved",
+            "{}\n{}",
+            d.app.message(),
+            d.screen()
+        );
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        assert!(d.shows("张伟"), "{}", d.screen());
+        d.key(KeyCode::Char('u'));
+        assert_eq!(
+            d.app.message(),
+            "undone: approved 1 filing (2017-001 2017年公需科目培训班)"
+        );
+        assert_eq!(status(&d), "pending");
+        assert!(d.shows("undone: approved 1 filing"), "{}", d.screen());
+
+        // Accept the passing applicants here, then undo that from the filings screen.
+        d.key(KeyCode::Char('c'));
+        d.key(KeyCode::Char('T')).keys("pass").key(KeyCode::Enter);
+        d.key(KeyCode::Char(';')).key(KeyCode::Char('a'));
+        assert!(
+            d.app.message().starts_with("accepted 3"),
+            "{}",
+            d.app.message()
+        );
+        d.key(KeyCode::Char('3'));
+        d.key(KeyCode::Char('u'));
+        let said = d.app.message().to_string();
+        assert!(
+            said.starts_with("undone: accepted 3 applicants ("),
+            "{said}"
+        );
+        assert!(said.contains("张伟"), "{said}");
+        assert!(
+            d.shows("pending"),
+            "the filing stays as it was:\n{}",
+            d.screen()
+        );
+        assert_eq!(
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM batch_applicants WHERE state = 'accepted'"
+            ),
+            0
+        );
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "no decision of yours to undo");
+        assert_eq!(status(&d), "pending", "an undo is not a decision to undo");
+    }
+
     #[test]
     fn the_verification_screens_in_english() {
         let dir = tempfile::tempdir().unwrap();

@@ -1306,6 +1306,53 @@ mod tests {
         assert_eq!(state_of(d.app.store(), "丙课程"), "evidence_complete");
     }
 
+    /// R5.5 `u` undoes the clerk's last decision whatever screen it was taken on: a seal on the
+    /// review queue is undone from the filings screen, which says what it undid and stays.
+    #[test]
+    fn u_on_the_filings_screen_undoes_a_seal_taken_on_the_review_queue() {
+        let v = [pro("甲课程", RENCAI, "合格", "学习证明材料")];
+        let mut store = store_with(&rows(&v));
+        crate::service::filings::save_filing(
+            &mut store,
+            &actor("lisi"),
+            &crate::service::filings::sample_filing("2017-001"),
+        )
+        .unwrap();
+        let mut d = queue(store, Lang::Zh);
+        d.key(KeyCode::Char('s'));
+        assert_eq!(d.app.message(), "已初审 1 条");
+        assert_eq!(state_of(d.app.store(), "甲课程"), "sealed");
+
+        d.key(KeyCode::Char('3'));
+        assert!(d.shows("2017-001"), "{}", d.screen());
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "已撤销：初审盖章 1 条（张伟 甲课程）");
+        assert!(
+            d.shows("已撤销：初审盖章 1 条（张伟 甲课程）"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            d.shows("2017-001"),
+            "still the filings screen:\n{}",
+            d.screen()
+        );
+        assert_eq!(state_of(d.app.store(), "甲课程"), "evidence_complete");
+        assert_eq!(
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM audit WHERE action = 'entry.undo' AND user = 'wangfang'"
+            ),
+            1,
+            "the undo is recorded"
+        );
+        // Back on the queue the entry awaits its seal again.
+        d.key(KeyCode::Char('2'));
+        assert!(d.shows("甲课程"), "{}", d.screen());
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "没有可撤销的决定");
+    }
+
     #[test]
     fn refuse_asks_for_a_reason_and_an_empty_reason_refuses_nothing() {
         let v = [
