@@ -561,3 +561,405 @@ impl Kind for Applicants {
         json!({ "state": s.state.code() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::service::fixtures::{actor, store_with};
+    use crate::service::{filings, review};
+    use crate::store::schema::MIGRATIONS;
+
+    /// 张伟's distance-education training with its evidence complete.
+    const COMPLETE: &str =
+        "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,90,合格,学习证明材料";
+
+    fn one(store: &Store, sql: &str) -> i64 {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    fn text(store: &Store, sql: &str) -> Option<String> {
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// R5.5 One log: the clerk's last decision is undone first whatever its kind, then the one
+    /// before, across kinds; each undo names what it took back.
+    #[test]
+    fn undo_takes_back_the_last_decision_of_any_kind_in_turn() {
+        let mut store = store_with(&[COMPLETE]);
+        let a = actor("wangfang");
+        let entry = one(&store, "SELECT id FROM entries");
+        let filing =
+            filings::save_filing(&mut store, &a, &filings::sample_filing("2017-001")).unwrap();
+        review::decide(
+            &mut store,
+            &a,
+            &[entry],
+            &review::Decision::Seal,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let on = NaiveDate::from_ymd_opt(2017, 7, 1).unwrap();
+        filings::approve(&mut store, &a, &[filing], on).unwrap();
+
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(
+            (u.action.as_str(), u.restored.as_slice()),
+            ("filing.approve", &[filing][..])
+        );
+        assert_eq!(
+            u.message(Lang::Zh, 80),
+            "已撤销：准予备案 1 件（2017-001 2017年公需科目培训班）"
+        );
+        assert_eq!(
+            text(&store, "SELECT status FROM filings").as_deref(),
+            Some("pending")
+        );
+        assert_eq!(
+            text(&store, "SELECT state FROM entries").as_deref(),
+            Some("sealed"),
+            "the earlier decision stands until it is undone in turn"
+        );
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(
+            u.message(Lang::En, 80),
+            "undone: sealed 1 entry (张伟 临床新进展)"
+        );
+        assert_eq!(
+            text(&store, "SELECT state FROM entries").as_deref(),
+            Some("evidence_complete")
+        );
+        assert_eq!(undo_last(&mut store, &a).unwrap(), None);
+        assert_eq!(nothing_to_undo(Lang::Zh), "没有可撤销的决定");
+        // Nothing erased: both rows stay, marked undone, and the trail holds both undos.
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM decisions WHERE undone_by = 'wangfang'"
+            ),
+            2
+        );
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM audit WHERE action IN ('entry.undo', 'filing.undo')"
+            ),
+            2
+        );
+        assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+    }
+
+    /// Undo is per clerk: another clerk's later decision is neither undone by me nor in my way.
+    #[test]
+    fn my_undo_skips_another_clerks_later_decision() {
+        let mut store = store_with(&[COMPLETE]);
+        let me = actor("wangfang");
+        let other = actor("lijun");
+        let entry = one(&store, "SELECT id FROM entries");
+        let filing =
+            filings::save_filing(&mut store, &me, &filings::sample_filing("2017-001")).unwrap();
+        review::decide(
+            &mut store,
+            &me,
+            &[entry],
+            &review::Decision::Seal,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        filings::reject(&mut store, &other, &[filing], "材料不全").unwrap();
+        let u = undo_last(&mut store, &me).unwrap().unwrap();
+        assert_eq!(u.action, "entry.seal");
+        assert_eq!(
+            text(&store, "SELECT status FROM filings").as_deref(),
+            Some("rejected"),
+            "lijun's rejection stands"
+        );
+        let u = undo_last(&mut store, &other).unwrap().unwrap();
+        assert_eq!(u.action, "filing.reject");
+        assert_eq!(
+            text(&store, "SELECT status FROM filings").as_deref(),
+            Some("pending")
+        );
+    }
+
+    /// R4.4 An explicit confirmation is part of the registration it came with: undoing the
+    /// registration takes it back too, so registering again asks for it again.
+    #[test]
+    fn r4_4_undoing_a_confirmed_registration_takes_back_the_confirmation() {
+        let mut store = store_with(&[COMPLETE]);
+        let a = actor("wangfang");
+        let id = one(&store, "SELECT id FROM entries");
+        review::decide(
+            &mut store,
+            &a,
+            &[id],
+            &review::Decision::Seal,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let reg = review::Decision::Register { confirm: true };
+        review::decide(&mut store, &a, &[id], &reg, &mut |_, _| {}).unwrap();
+        assert_eq!(one(&store, "SELECT confirmed FROM entries"), 1);
+        undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(
+            text(&store, "SELECT state FROM entries").as_deref(),
+            Some("sealed")
+        );
+        assert_eq!(one(&store, "SELECT confirmed FROM entries"), 0);
+        let again = review::decide(
+            &mut store,
+            &a,
+            &[id],
+            &review::Decision::Register { confirm: false },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert!(again.applied.is_empty(), "the confirmation is asked again");
+    }
+
+    #[test]
+    fn the_message_names_as_many_as_fit_and_counts_those_left_as_they_are() {
+        let u = Undone {
+            batch: 7,
+            action: "entry.seal".into(),
+            restored: vec![1, 2, 3],
+            changed_since: vec![4],
+            names: vec![
+                "张伟 临床新进展".into(),
+                "李娜 学术年会".into(),
+                "王芳 病历书写规范".into(),
+            ],
+        };
+        assert_eq!(
+            u.message(Lang::Zh, 200),
+            "已撤销：初审盖章 3 条（张伟 临床新进展、李娜 学术年会、王芳 病历书写规范）；1 条此后已有改动，保持不变"
+        );
+        let narrow = u.message(Lang::Zh, 80);
+        assert_eq!(
+            narrow,
+            "已撤销：初审盖章 3 条（张伟 临床新进展…）；1 条此后已有改动，保持不变"
+        );
+        assert!(width(&narrow) <= 80);
+        assert_eq!(
+            u.message(Lang::En, 40),
+            "undone: sealed 3 entries; 1 changed since, left as they are"
+        );
+        let applicants = Undone {
+            action: "applicant.return".into(),
+            restored: vec![1],
+            names: vec!["孙强".into()],
+            ..Undone::default()
+        };
+        assert_eq!(
+            applicants.message(Lang::En, 80),
+            "undone: returned 1 applicant (孙强)"
+        );
+    }
+
+    /// Schema 8 moves the three logs of a database made by the previous release (schema 7) into
+    /// one, numbered by time, with every undone state kept: the clerk's undo then takes back
+    /// their decisions newest first whatever their kind, restores what each replaced (R5.3: a
+    /// falsification's finding is lifted), never undoes an undone one again, and never touches
+    /// another clerk's.
+    #[test]
+    fn a_schema_7_database_keeps_its_three_logs_in_one_and_undo_works_on_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..7] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 7).unwrap();
+            // The reference data (offices, forms) is loaded when the store opens it.
+            conn.pragma_update(None, "foreign_keys", false).unwrap();
+            // What the previous release wrote: the subjects as its decisions left them …
+            conn.execute_batch(
+                "INSERT INTO people (id, id_number, name, unit, unit_kind, city_code, created_at,
+                     updated_at, initials, name_key, unit_key)
+                 VALUES (1, '11010519491231002X', '张伟', '长沙市第一医院', 'city', '430100',
+                     'x', 'x', 'zw', '张伟', '长沙市第一医院');
+                 INSERT INTO entries (id, person_id, year, category, form, content, provider,
+                     start_date, end_date, hours_tenths, result, state, reason, created_at,
+                     updated_at)
+                 VALUES (1, 1, 2016, 'professional', 'distance', '临床新进展',
+                     '湖南人才市场有限公司', '2016-04-01', '2016-04-30', 900, 'pass', 'sealed',
+                     '', 'x', 'x'),
+                    (2, 1, 2016, 'professional', 'distance', '学术年会', '湖南省医学会',
+                     '2016-05-01', '2016-05-02', 120, 'pass', 'refused', '签到表系伪造', 'x',
+                     'x');
+                 INSERT INTO findings (person_id, entry_id, reason, made_by, made_at)
+                 VALUES (1, 2, '签到表系伪造', 'wangfang', '2017-07-14T11:00:00+08:00');
+                 INSERT INTO filings (id, filing_no, name, category, applicant_unit, institution,
+                     start_date, end_date, status, approved_on, created_at, updated_at,
+                     decided_by, decided_at, reason)
+                 VALUES (1, '2017-001', '2017年公需科目培训班', 'public', '湖南省人社厅',
+                     '湖南师范大学', '2017-08-01', '2017-08-03', 'approved', '2017-07-10', 'x',
+                     'x', 'wangfang', '2017-07-14T10:00:00+08:00', ''),
+                    (2, '2017-002', '临床医学新进展研修班', 'professional', '湖南省卫健委',
+                     '湖南省医学会', '2017-09-01', '2017-09-02', 'approved', '2017-07-12', 'x',
+                     'x', 'lijun', '2017-07-14T13:00:00+08:00', '');
+                 INSERT INTO verification_batches (id, department, department_kind,
+                     application_year, office, created_by, created_at)
+                 VALUES (1, '长沙市卫生健康委员会', 'city', 2017, '430100', 'wangfang', 'x');
+                 INSERT INTO batch_applicants (id, batch_id, person_id, state, reason, shortfall,
+                     decided_by, decided_at, verdict, added_by, added_at)
+                 VALUES (1, 1, 1, 'returned', '', '2013年公需科目不足', 'wangfang',
+                     '2017-07-14T12:00:00+08:00', 'short', 'wangfang', 'x');",
+            )
+            .unwrap();
+            // … and its three logs, each numbered on its own. The entry log's batch 2 (a
+            // registration) was undone already.
+            conn.execute_batch(
+                "INSERT INTO decisions (batch, entry_id, action, from_state, to_state, reason,
+                     made_by, made_at, undone_by, undone_at)
+                 VALUES (1, 1, 'entry.seal', 'evidence_complete', 'sealed', '', 'wangfang',
+                     '2017-07-14T09:00:00+08:00', NULL, NULL),
+                    (2, 1, 'entry.register', 'sealed', 'registered', '', 'wangfang',
+                     '2017-07-14T09:30:00+08:00', 'wangfang', '2017-07-14T09:40:00+08:00'),
+                    (3, 2, 'entry.falsified', 'evidence_complete', 'refused', '签到表系伪造',
+                     'wangfang', '2017-07-14T11:00:00+08:00', NULL, NULL);
+                 INSERT INTO filing_decisions (batch, filing_id, action, from_status,
+                     from_approved_on, from_decided_by, from_decided_at, from_reason, to_status,
+                     to_approved_on, reason, made_by, made_at)
+                 VALUES (1, 1, 'filing.approve', 'pending', NULL, NULL, NULL, '', 'approved',
+                     '2017-07-10', '', 'wangfang', '2017-07-14T10:00:00+08:00'),
+                    (2, 2, 'filing.approve', 'pending', NULL, NULL, NULL, '', 'approved',
+                     '2017-07-12', '', 'lijun', '2017-07-14T13:00:00+08:00');
+                 INSERT INTO batch_decisions (decision, applicant_id, action, from_state,
+                     from_reason, from_shortfall, from_decided_by, from_decided_at, to_state,
+                     reason, shortfall, made_by, made_at)
+                 VALUES (1, 1, 'applicant.return', 'undecided', '', '', NULL, NULL, 'returned',
+                     '', '2013年公需科目不足', 'wangfang', '2017-07-14T12:00:00+08:00');",
+            )
+            .unwrap();
+        }
+
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap() as usize, MIGRATIONS.len());
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM sqlite_master WHERE name IN
+                     ('entry_decisions', 'filing_decisions', 'batch_decisions')"
+            ),
+            0,
+            "the old logs are gone"
+        );
+        assert_eq!(
+            one(&store, "SELECT count(*) FROM decisions"),
+            6,
+            "every row moved"
+        );
+        assert_eq!(
+            text(
+                &store,
+                "SELECT action FROM decisions WHERE undone_by = 'wangfang'
+                     AND undone_at = '2017-07-14T09:40:00+08:00'"
+            )
+            .as_deref(),
+            Some("entry.register"),
+            "the undone decision is still undone"
+        );
+        // Numbered by time, whatever the kind: seal, (register), approve, falsified, return, and
+        // lijun's approval last.
+        let order: Vec<String> = store
+            .conn()
+            .prepare("SELECT action FROM decisions ORDER BY batch")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "entry.seal",
+                "entry.register",
+                "filing.approve",
+                "entry.falsified",
+                "applicant.return",
+                "filing.approve"
+            ]
+        );
+
+        let a = actor("wangfang");
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(u.message(Lang::Zh, 80), "已撤销：退回 1 人（张伟）");
+        assert_eq!(
+            store
+                .conn()
+                .query_row(
+                    "SELECT state, shortfall, decided_by FROM batch_applicants",
+                    [],
+                    |r| Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?
+                    ))
+                )
+                .unwrap(),
+            ("undecided".into(), String::new(), None)
+        );
+
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(
+            u.message(Lang::Zh, 80),
+            "已撤销：弄虚作假 1 条（张伟 学术年会）"
+        );
+        assert_eq!(
+            text(&store, "SELECT state FROM entries WHERE id = 2").as_deref(),
+            Some("evidence_complete")
+        );
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM findings WHERE lifted_at IS NULL"
+            ),
+            0,
+            "R5.3 the finding is lifted"
+        );
+
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(u.action, "filing.approve");
+        assert_eq!(
+            text(&store, "SELECT status FROM filings WHERE id = 1").as_deref(),
+            Some("pending")
+        );
+
+        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert_eq!(u.action, "entry.seal");
+        assert_eq!(
+            text(&store, "SELECT state FROM entries WHERE id = 1").as_deref(),
+            Some("evidence_complete")
+        );
+        assert_eq!(
+            undo_last(&mut store, &a).unwrap(),
+            None,
+            "the registration was undone before the upgrade"
+        );
+        assert_eq!(
+            text(&store, "SELECT status FROM filings WHERE id = 2").as_deref(),
+            Some("approved"),
+            "lijun's approval is lijun's to undo"
+        );
+        let u = undo_last(&mut store, &actor("lijun")).unwrap().unwrap();
+        assert_eq!(u.restored, [2]);
+
+        // A decision after the upgrade is numbered after the moved ones, so it is undone first.
+        let b = filings::approve(
+            &mut store,
+            &a,
+            &[1],
+            NaiveDate::from_ymd_opt(2017, 7, 1).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(b.batch, 7);
+        assert_eq!(
+            undo_last(&mut store, &a).unwrap().unwrap().action,
+            "filing.approve"
+        );
+        assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+    }
+}
