@@ -426,6 +426,9 @@ pub fn verification_json(conn: &Connection, id: i64) -> Result<Option<String>> {
         .flatten())
 }
 
+/// R6 Write an applicant's triage state (`service::decision` logs the decision that does it):
+/// where it stands, the reason, what it lacks (R6.4), who decided and when (`None` before any
+/// decision, as an undo may restore).
 pub fn set_decision(
     tx: &Transaction<'_>,
     id: i64,

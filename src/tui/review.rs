@@ -1237,11 +1237,17 @@ mod tests {
         // The registered ones left the queue and their marks with them.
         assert!(d.shows("复核 待办 3 条"), "{}", d.screen());
         assert!(d.shows("已标记 2 条"), "{}", d.screen());
+        assert!(d.shows("u 撤销本次登记"), "{}", d.screen());
 
         d.key(KeyCode::Char('u'));
         assert_eq!(
             d.app.message(),
             "已撤销：登记 3 条（张伟 临床新进展、张伟 医患沟通、张伟 病历书写规范）"
+        );
+        assert!(
+            !d.shows("u 撤销本次登记"),
+            "the hint about the undone decision is gone:\n{}",
+            d.screen()
         );
         assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
         assert!(d.shows("复核 待办 6 条"), "{}", d.screen());
