@@ -4,7 +4,8 @@
 //! blocked), certified one applicant per transaction (R7.2, R7.3) and printed as one document.
 //!
 //! Every write is one transaction with its audit rows (R5.5); a triage decision on many marked
-//! applicants is one transaction and one decision that `undo_last` reverses as a whole.
+//! applicants is one transaction and one decision that `service::decision::undo_last` reverses
+//! as a whole.
 
 use std::collections::HashMap;
 
@@ -28,6 +29,7 @@ use crate::store::{Store, people};
 
 use super::certificates::{self, Refusal as CertRefusal, Signature};
 use super::check::{CheckResult, check, to_json};
+use super::decision::{ApplicantDecided, Applicants, Log};
 use super::import::{Source, Summary};
 use super::{Actor, Result, ServiceError};
 
@@ -558,7 +560,8 @@ pub fn decide(
     }
     let now = actor.stamp();
     let tx = store.write()?;
-    let number = rows::next_decision(&tx)?;
+    let decision_log = Log::begin(&tx)?;
+    let number = decision_log.number();
     let mut out = Decided {
         decision: number,
         ..Decided::default()
@@ -582,25 +585,22 @@ pub fn decide(
             }
             _ => String::new(),
         };
-        rows::set_decision(
+        let to_state = ApplicantDecided {
+            state: to,
+            reason: reason.clone(),
+            shortfall: shortfall.clone(),
+            decided_by: Some(actor.user.clone()),
+            decided_at: Some(now.clone()),
+        };
+        decision_log.record::<Applicants>(
             &tx,
-            id,
-            to,
-            &reason,
-            &shortfall,
-            Some(&actor.user),
-            Some(&now),
-        )?;
-        rows::insert_decision(
-            &tx,
-            number,
-            &a,
-            decision.action(),
-            to,
-            &reason,
-            &shortfall,
-            &actor.user,
+            actor,
             &now,
+            id,
+            decision.action(),
+            &ApplicantDecided::of(&a),
+            &to_state,
+            &reason,
         )?;
         log(
             &tx,
@@ -624,62 +624,6 @@ pub fn decide(
     progress(ids.len() * 2, ids.len() * 2);
     tx.commit()?;
     Ok(out)
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Undone {
-    pub decision: i64,
-    pub action: String,
-    pub restored: Vec<i64>,
-    /// Applicants decided again since, or issued a certificate: left as they are.
-    pub changed_since: Vec<i64>,
-}
-
-/// Undo the clerk's last triage decision: each applicant still as the decision left it (and not
-/// yet certified) returns to where it was; the undo is itself recorded (R5.5).
-pub fn undo_last(store: &mut Store, actor: &Actor) -> Result<Option<Undone>> {
-    let now = actor.stamp();
-    let tx = store.write()?;
-    let Some(number) = rows::last_decision_of(&tx, &actor.user)? else {
-        return Ok(None);
-    };
-    let decided = rows::decision_rows(&tx, number)?;
-    let mut out = Undone {
-        decision: number,
-        action: decided
-            .first()
-            .map(|r| r.action.clone())
-            .unwrap_or_default(),
-        ..Undone::default()
-    };
-    for row in decided {
-        rows::mark_undone(&tx, row.id, &actor.user, &now)?;
-        match rows::applicant(&tx, row.applicant_id)? {
-            Some(a) if a.state == row.to_state && a.certificate.is_none() => {
-                rows::set_decision(
-                    &tx,
-                    a.id,
-                    row.from_state,
-                    &row.from_reason,
-                    &row.from_shortfall,
-                    row.from_decided_by.as_deref(),
-                    row.from_decided_at.as_deref(),
-                )?;
-                log(
-                    &tx,
-                    actor,
-                    "applicant.undo",
-                    &format!("applicant:{}", a.id),
-                    Some(&json!({ "state": row.to_state.code() }).to_string()),
-                    Some(&json!({ "state": row.from_state.code(), "undoes": row.action, "decision": number }).to_string()),
-                )?;
-                out.restored.push(a.id);
-            }
-            _ => out.changed_since.push(row.applicant_id),
-        }
-    }
-    tx.commit()?;
-    Ok(Some(out))
 }
 
 /// Why an applicant got no certificate from an issue.
@@ -1205,8 +1149,14 @@ pub(crate) mod tests {
         assert_eq!(applicant_of(&store, BLOCKED.0).reason, "签到表系伪造");
 
         // Undo goes back one decision at a time, per clerk, and is recorded.
-        assert!(undo_last(&mut store, &actor("lijun")).unwrap().is_none());
-        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        assert!(
+            crate::service::decision::undo_last(&mut store, &actor("lijun"))
+                .unwrap()
+                .is_none()
+        );
+        let u = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (u.action.as_str(), u.restored.len()),
             ("applicant.refuse", 1)
@@ -1216,7 +1166,9 @@ pub(crate) mod tests {
             ApplicantState::Undecided
         );
         assert_eq!(applicant_of(&store, BLOCKED.0).reason, "");
-        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        let u = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (u.action.as_str(), u.restored.len()),
             ("applicant.return", 2)
@@ -1232,7 +1184,7 @@ pub(crate) mod tests {
         assert_eq!(
             one(
                 &store,
-                "SELECT count(*) FROM batch_decisions WHERE undone_at IS NULL"
+                "SELECT count(*) FROM decisions WHERE applicant_id IS NOT NULL AND undone_at IS NULL"
             ),
             3,
             "the accept decision stands"
@@ -1290,7 +1242,9 @@ pub(crate) mod tests {
             2
         );
         // An issued applicant's acceptance is not undone.
-        let u = undo_last(&mut store, &a).unwrap().unwrap();
+        let u = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(u.restored, vec![zhao]);
         assert_eq!(u.changed_since.len(), 2);
         assert_eq!(applicant_of(&store, 1).state, ApplicantState::Accepted);

@@ -1,5 +1,6 @@
 //! R4.2 Programme filings: save the attachment-3 form (create or update by filing number),
-//! approve with the approval date, reject with a reason, and undo the clerk's last decision.
+//! approve with the approval date, reject with a reason; `service::decision` logs each decision
+//! and undoes the clerk's last one.
 //! Each is one transaction with its audit rows (R5.5); a decision on many marked filings is one
 //! decision, and filings it does not change are skipped and reported.
 //!
@@ -13,9 +14,10 @@ use crate::domain::text::{clean_line, clean_multiline};
 use crate::domain::{Filing, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, Record};
-use crate::store::filing_decisions::{self, Decided};
+use crate::store::decisions::{self as log_store, FilingDecided as Decided};
 use crate::store::{Store, filings};
 
+use super::decision::{Filings, Log};
 use super::{Actor, Result, ServiceError};
 
 /// The fields of attachment 3, in the order the form shows them.
@@ -368,13 +370,14 @@ fn decide(
 ) -> Result<Outcome> {
     let now = actor.stamp();
     let tx = store.write()?;
-    let batch = filing_decisions::next_batch(&tx)?;
+    let decision_log = Log::begin(&tx)?;
+    let batch = decision_log.number();
     let mut out = Outcome {
         batch,
         ..Outcome::default()
     };
     for &id in ids {
-        let Some((no, from)) = filing_decisions::current(&tx, id)? else {
+        let Some((no, from)) = log_store::filing_current(&tx, id)? else {
             out.skipped.push((id, Skip::Missing));
             continue;
         };
@@ -396,8 +399,7 @@ fn decide(
             decided_at: Some(now.clone()),
             reason: reason.to_string(),
         };
-        filing_decisions::set(&tx, id, &to, &now)?;
-        filing_decisions::insert(&tx, batch, id, action, &from, &to, &actor.user, &now)?;
+        decision_log.record::<Filings>(&tx, actor, &now, id, action, &from, &to, reason)?;
         log(
             &tx,
             actor,
@@ -461,60 +463,6 @@ pub fn reject(store: &mut Store, actor: &Actor, ids: &[i64], reason: &str) -> Re
     )
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Undone {
-    pub batch: i64,
-    pub action: String,
-    pub restored: Vec<i64>,
-    /// Filings decided again since (by anyone): left as they are.
-    pub changed_since: Vec<i64>,
-}
-
-/// Undo the clerk's last filing decision: each filing still as that decision left it gets back
-/// the decision it had before. The undo is itself a recorded decision; nothing is erased.
-pub fn undo_last_filing_decision(store: &mut Store, actor: &Actor) -> Result<Option<Undone>> {
-    let now = actor.stamp();
-    let tx = store.write()?;
-    let Some(batch) = filing_decisions::last_batch_of(&tx, &actor.user)? else {
-        return Ok(None);
-    };
-    let rows = filing_decisions::rows_of(&tx, batch)?;
-    let mut out = Undone {
-        batch,
-        action: rows.first().map(|r| r.action.clone()).unwrap_or_default(),
-        ..Undone::default()
-    };
-    for row in rows {
-        filing_decisions::mark_undone(&tx, row.id, &actor.user, &now)?;
-        match filing_decisions::current(&tx, row.filing_id)? {
-            Some((no, now_is))
-                if now_is.status == row.to_status && now_is.approved_on == row.to_approved_on =>
-            {
-                filing_decisions::set(&tx, row.filing_id, &row.from, &now)?;
-                let after = json!({
-                    "status": row.from.status.code(),
-                    "approved_on": row.from.approved_on.map(|d| d.to_string()),
-                    "undoes": row.action,
-                    "batch": batch,
-                });
-                log(
-                    &tx,
-                    actor,
-                    &now,
-                    "filing.undo",
-                    &format!("filing:{no}"),
-                    Some(&decision_json(&now_is, None)),
-                    Some(&after.to_string()),
-                )?;
-                out.restored.push(row.filing_id);
-            }
-            _ => out.changed_since.push(row.filing_id),
-        }
-    }
-    tx.commit()?;
-    Ok(Some(out))
-}
-
 /// A filled attachment-3 form, for the tests of this module and of the screens.
 #[cfg(test)]
 pub(crate) fn sample_filing(no: &str) -> Filing {
@@ -547,6 +495,7 @@ pub(crate) fn sample_filing(no: &str) -> Filing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::decision::undo_last;
     use crate::service::fixtures::actor;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -565,7 +514,7 @@ mod tests {
     }
 
     fn decided(store: &Store, id: i64) -> Decided {
-        filing_decisions::current(store.conn(), id)
+        log_store::filing_current(store.conn(), id)
             .unwrap()
             .unwrap()
             .1
@@ -587,7 +536,11 @@ mod tests {
         assert_eq!(n, 3);
         let rows: i64 = store
             .conn()
-            .query_row("SELECT count(*) FROM filing_decisions", [], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM decisions WHERE filing_id IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(rows, 0);
     }
@@ -669,12 +622,9 @@ mod tests {
         // The same date again changes nothing; another clerk's undo does not touch it.
         let again = approve(&mut store, &a, &[one], d(2017, 7, 1)).unwrap();
         assert_eq!(again.skipped, [(one, Skip::AlreadyApproved(d(2017, 7, 1)))]);
-        assert_eq!(
-            undo_last_filing_decision(&mut store, &actor("lisi")).unwrap(),
-            None
-        );
+        assert_eq!(undo_last(&mut store, &actor("lisi")).unwrap(), None);
 
-        let undone = undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        let undone = undo_last(&mut store, &a).unwrap().unwrap();
         assert_eq!(undone.restored, [one, two]);
         assert_eq!(undone.action, "filing.approve");
         let back = decided(&store, one);
@@ -685,7 +635,7 @@ mod tests {
         let undone_rows: i64 = store
             .conn()
             .query_row(
-                "SELECT count(*) FROM filing_decisions WHERE undone_by = 'wangfang'",
+                "SELECT count(*) FROM decisions WHERE filing_id IS NOT NULL AND undone_by = 'wangfang'",
                 [],
                 |r| r.get(0),
             )
@@ -695,7 +645,7 @@ mod tests {
         assert_eq!(actions.iter().filter(|a| *a == "filing.approve").count(), 2);
         assert_eq!(actions.iter().filter(|a| *a == "filing.undo").count(), 2);
         assert_eq!(crate::store::audit::verify(store.conn()).unwrap().1, None);
-        assert_eq!(undo_last_filing_decision(&mut store, &a).unwrap(), None);
+        assert_eq!(undo_last(&mut store, &a).unwrap(), None);
     }
 
     #[test]
@@ -720,7 +670,7 @@ mod tests {
             [(id, Skip::AlreadyRejected)]
         );
 
-        undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        undo_last(&mut store, &a).unwrap().unwrap();
         let back = decided(&store, id);
         assert_eq!(back.status, FilingStatus::Approved);
         assert_eq!(back.approved_on, Some(d(2017, 7, 1)));
@@ -761,7 +711,7 @@ mod tests {
         let a = actor("wangfang");
         approve(&mut store, &a, &[id], d(2016, 5, 1)).unwrap();
         assert_eq!(decided(&store, id).approved_on, Some(d(2016, 5, 1)));
-        undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        undo_last(&mut store, &a).unwrap().unwrap();
         assert_eq!(decided(&store, id).approved_on, Some(d(2016, 4, 1)));
     }
 
@@ -802,7 +752,7 @@ mod tests {
         let id = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
         approve(&mut store, &a, &[id], d(2017, 7, 1)).unwrap();
         reject(&mut store, &b, &[id], "材料不全").unwrap();
-        let undone = undo_last_filing_decision(&mut store, &a).unwrap().unwrap();
+        let undone = undo_last(&mut store, &a).unwrap().unwrap();
         assert_eq!(undone.changed_since, [id]);
         assert_eq!(decided(&store, id).status, FilingStatus::Rejected);
     }

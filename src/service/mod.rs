@@ -5,6 +5,7 @@
 pub mod batches;
 pub mod certificates;
 pub mod check;
+pub mod decision;
 pub mod demo;
 pub mod filings;
 pub mod import;

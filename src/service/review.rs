@@ -1,4 +1,5 @@
-//! R5 Review of entries: evidence, seal (初审), register (登记), refuse, mark falsified, and undo.
+//! R5 Review of entries: evidence, seal (初审), register (登记), refuse, mark falsified. Each
+//! decision is logged through `service::decision`, which also undoes it.
 //! A decision on many marked entries is one transaction; entries it cannot apply to are skipped
 //! and reported, so one odd row never blocks a batch of 300.
 
@@ -10,7 +11,9 @@ use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, Record};
 use crate::store::reference::Reference;
-use crate::store::{Store, decisions, entries, people};
+use crate::store::{Store, entries, people};
+
+use super::decision::{Entries, EntryDecided, Log};
 
 use super::{Actor, Result};
 
@@ -99,7 +102,8 @@ pub fn decide(
     };
     let now = actor.stamp();
     let tx = store.write()?;
-    let batch = decisions::next_batch(&tx)?;
+    let decision_log = Log::begin(&tx)?;
+    let batch = decision_log.number();
     let mut out = Outcome {
         batch,
         ..Outcome::default()
@@ -129,7 +133,21 @@ pub fn decide(
             || matches!(decision, Decision::Register { confirm: true })
                 && e.recognition(rec.filing.as_ref()).needs_confirmation();
         let reason = decision.reason().trim();
-        entries::apply_state(&tx, id, to, reason, confirmed, &actor.user, &now)?;
+        let to_state = EntryDecided {
+            state: to,
+            reason: reason.to_string(),
+            confirmed: Some(confirmed),
+        };
+        decision_log.record::<Entries>(
+            &tx,
+            actor,
+            &now,
+            id,
+            decision.action(),
+            &EntryDecided::of(&rec),
+            &to_state,
+            reason,
+        )?;
         if let Decision::Falsified { reason } = decision {
             people::add_finding(
                 &tx,
@@ -140,17 +158,6 @@ pub fn decide(
                 &now,
             )?;
         }
-        decisions::insert(
-            &tx,
-            batch,
-            id,
-            decision.action(),
-            e.state,
-            to,
-            reason,
-            &actor.user,
-            &now,
-        )?;
         audit::append(
             &tx,
             &Record {
@@ -169,75 +176,6 @@ pub fn decide(
     progress(ids.len(), ids.len());
     tx.commit()?;
     Ok(out)
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Undone {
-    pub batch: i64,
-    pub action: String,
-    pub restored: Vec<i64>,
-    /// Entries another clerk has moved on since: left as they are.
-    pub changed_since: Vec<i64>,
-}
-
-/// Undo the clerk's last decision: each entry still in the state the decision left it returns to
-/// its earlier state; the undo is itself recorded (R5.5).
-pub fn undo_last(store: &mut Store, actor: &Actor) -> Result<Option<Undone>> {
-    let now = actor.stamp();
-    let tx = store.write()?;
-    let Some(batch) = decisions::last_batch_of(&tx, &actor.user)? else {
-        return Ok(None);
-    };
-    let rows = decisions::rows_of(&tx, batch)?;
-    let mut out = Undone {
-        batch,
-        action: rows.first().map(|r| r.action.clone()).unwrap_or_default(),
-        ..Undone::default()
-    };
-    for row in rows {
-        let current = entries::get(&tx, row.entry_id)?;
-        decisions::mark_undone(&tx, row.id, &actor.user, &now)?;
-        match current {
-            Some(rec) if rec.entry.state == row.to_state => {
-                entries::apply_state(
-                    &tx,
-                    row.entry_id,
-                    row.from_state,
-                    "",
-                    rec.confirmed,
-                    &actor.user,
-                    &now,
-                )?;
-                if row.action == "entry.falsified" {
-                    decisions::lift_findings_of_entry(
-                        &tx,
-                        row.entry_id,
-                        &actor.user,
-                        &now,
-                        "undo",
-                    )?;
-                }
-                audit::append(
-                    &tx,
-                    &Record {
-                        at: &now,
-                        user: &actor.user,
-                        action: "entry.undo",
-                        subject: &format!("entry:{}", row.entry_id),
-                        before: Some(&json!({ "state": row.to_state.code() }).to_string()),
-                        after: Some(
-                            &json!({ "state": row.from_state.code(), "undoes": row.action, "batch": batch })
-                                .to_string(),
-                        ),
-                    },
-                )?;
-                out.restored.push(row.entry_id);
-            }
-            _ => out.changed_since.push(row.entry_id),
-        }
-    }
-    tx.commit()?;
-    Ok(Some(out))
 }
 
 /// R3 Mark one evidence item received or not. Evidence is settled once an entry is sealed.
@@ -427,7 +365,9 @@ mod tests {
         );
         assert_eq!(state(&store, id), EntryState::Refused);
 
-        let undone = undo_last(&mut store, &a).unwrap().unwrap();
+        let undone = crate::service::decision::undo_last(&mut store, &a)
+            .unwrap()
+            .unwrap();
         assert_eq!(undone.restored, vec![id]);
         assert_eq!(state(&store, id), EntryState::EvidenceComplete);
         assert!(
@@ -447,7 +387,9 @@ mod tests {
             .unwrap();
         assert_eq!(n, 2);
         assert!(
-            undo_last(&mut store, &a).unwrap().is_none(),
+            crate::service::decision::undo_last(&mut store, &a)
+                .unwrap()
+                .is_none(),
             "nothing left to undo"
         );
     }
@@ -464,7 +406,11 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        assert!(undo_last(&mut store, &actor("lijun")).unwrap().is_none());
+        assert!(
+            crate::service::decision::undo_last(&mut store, &actor("lijun"))
+                .unwrap()
+                .is_none()
+        );
         decide(
             &mut store,
             &actor("lijun"),
@@ -473,7 +419,9 @@ mod tests {
             &mut |_, _| {},
         )
         .unwrap();
-        let undone = undo_last(&mut store, &actor("wangfang")).unwrap().unwrap();
+        let undone = crate::service::decision::undo_last(&mut store, &actor("wangfang"))
+            .unwrap()
+            .unwrap();
         assert_eq!(undone.changed_since, vec![id]);
         assert_eq!(state(&store, id), EntryState::Registered);
     }

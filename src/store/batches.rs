@@ -1,5 +1,6 @@
 //! Verification batches (R6.2, R6.3), their applicants, the applicants' last verification
-//! (R6.4), the triage decisions that undo reverses, and the certificates issued to them.
+//! (R6.4), their triage state, and the certificates issued to them. The triage decisions are in
+//! the one decision log (`store::decisions`).
 
 use rusqlite::{
     Connection, OptionalExtension, Row, Transaction, params, params_from_iter, types::Value,
@@ -425,6 +426,9 @@ pub fn verification_json(conn: &Connection, id: i64) -> Result<Option<String>> {
         .flatten())
 }
 
+/// R6 Write an applicant's triage state (`service::decision` logs the decision that does it):
+/// where it stands, the reason, what it lacks (R6.4), who decided and when (`None` before any
+/// decision, as an undo may restore).
 pub fn set_decision(
     tx: &Transaction<'_>,
     id: i64,
@@ -446,109 +450,5 @@ pub fn set_decision(
 pub fn set_certificate(tx: &Transaction<'_>, id: i64, certificate_id: i64) -> Result<()> {
     tx.prepare_cached("UPDATE batch_applicants SET certificate_id = ?2 WHERE id = ?1")?
         .execute(params![id, certificate_id])?;
-    Ok(())
-}
-
-/// One applicant a decision touched, with what it replaced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionRow {
-    pub id: i64,
-    pub applicant_id: i64,
-    pub action: String,
-    pub from_state: ApplicantState,
-    pub from_reason: String,
-    pub from_shortfall: String,
-    pub from_decided_by: Option<String>,
-    pub from_decided_at: Option<String>,
-    pub to_state: ApplicantState,
-}
-
-/// A new number for one decision on many applicants.
-pub fn next_decision(tx: &Transaction<'_>) -> Result<i64> {
-    Ok(tx.query_row(
-        "SELECT coalesce(max(decision), 0) + 1 FROM batch_decisions",
-        [],
-        |r| r.get(0),
-    )?)
-}
-
-/// Record that `decision` moved `before` to `to`.
-#[allow(clippy::too_many_arguments)]
-pub fn insert_decision(
-    tx: &Transaction<'_>,
-    decision: i64,
-    before: &Applicant,
-    action: &str,
-    to: ApplicantState,
-    reason: &str,
-    shortfall: &str,
-    by: &str,
-    at: &str,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO batch_decisions (decision, applicant_id, action, from_state, from_reason,
-             from_shortfall, from_decided_by, from_decided_at, to_state, reason, shortfall,
-             made_by, made_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
-        decision,
-        before.id,
-        action,
-        before.state.code(),
-        before.reason,
-        before.shortfall,
-        before.decided_by,
-        before.decided_at,
-        to.code(),
-        reason,
-        shortfall,
-        by,
-        at
-    ])?;
-    Ok(())
-}
-
-/// The clerk's most recent batch decision not yet undone.
-pub fn last_decision_of(conn: &Connection, user: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT decision FROM batch_decisions WHERE made_by = ?1 AND undone_at IS NULL
-             ORDER BY decision DESC LIMIT 1",
-        )?
-        .query_row([user], |r| r.get(0))
-        .optional()?)
-}
-
-pub fn decision_rows(conn: &Connection, decision: i64) -> Result<Vec<DecisionRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, applicant_id, action, from_state, from_reason, from_shortfall,
-                from_decided_by, from_decided_at, to_state
-         FROM batch_decisions WHERE decision = ?1 AND undone_at IS NULL ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([decision], |r| {
-            let from: String = r.get(3)?;
-            let to: String = r.get(8)?;
-            Ok(DecisionRow {
-                id: r.get(0)?,
-                applicant_id: r.get(1)?,
-                action: r.get(2)?,
-                from_state: ApplicantState::parse(&from)
-                    .ok_or_else(|| conversion("state", &from))?,
-                from_reason: r.get(4)?,
-                from_shortfall: r.get(5)?,
-                from_decided_by: r.get(6)?,
-                from_decided_at: r.get(7)?,
-                to_state: ApplicantState::parse(&to).ok_or_else(|| conversion("state", &to))?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
-pub fn mark_undone(tx: &Transaction<'_>, id: i64, by: &str, at: &str) -> Result<()> {
-    tx.prepare_cached("UPDATE batch_decisions SET undone_by = ?2, undone_at = ?3 WHERE id = ?1")?
-        .execute(params![id, by, at])?;
     Ok(())
 }

@@ -7,7 +7,6 @@ pub mod certificates;
 pub mod decisions;
 pub mod demo_bulk;
 pub mod entries;
-pub mod filing_decisions;
 pub mod filing_list;
 pub mod filings;
 pub mod lookup;

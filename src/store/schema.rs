@@ -384,4 +384,77 @@ ALTER TABLE people ADD COLUMN unit_key TEXT NOT NULL DEFAULT '';
 -- Finds the rows the backfill still has to visit without scanning the table at every start.
 CREATE INDEX people_unkeyed ON people (id) WHERE name_key = '';
 "#,
+    // 8: one decision log (R5.5). Schemas 2, 3 and 5 kept three logs of the same shape (entries,
+    // filings, batch applicants), each undone on its own screen; `u` now undoes the clerk's last
+    // decision whatever its kind. Every old row moves here with its undone state. The old logs
+    // numbered their decisions separately: the moved decisions are numbered again in the order
+    // they were taken (by time; decisions taken in the same second keep entries, filings,
+    // applicants, then their old number as the order), so the last one is still the highest.
+    // The states before and after are JSON, as each kind of subject writes them
+    // (`service::decision`); what the old logs did not record (an entry's earlier reason, its
+    // confirmation) is absent and undo leaves it as it finds it, as the old undo did.
+    r#"
+ALTER TABLE decisions RENAME TO entry_decisions;
+
+-- One row per subject a decision touched; exactly one of the subject columns is set. `batch`
+-- groups the rows of one decision on many marked subjects, so that undo reverses exactly it.
+CREATE TABLE decisions (
+    id           INTEGER PRIMARY KEY,
+    batch        INTEGER NOT NULL,
+    entry_id     INTEGER REFERENCES entries (id),
+    filing_id    INTEGER REFERENCES filings (id),
+    applicant_id INTEGER REFERENCES batch_applicants (id),
+    action       TEXT NOT NULL,
+    from_state   TEXT NOT NULL CHECK (json_valid(from_state)),
+    to_state     TEXT NOT NULL CHECK (json_valid(to_state)),
+    reason       TEXT NOT NULL DEFAULT '',
+    made_by      TEXT NOT NULL,
+    made_at      TEXT NOT NULL,
+    undone_by    TEXT,
+    undone_at    TEXT,
+    CHECK ((entry_id IS NOT NULL) + (filing_id IS NOT NULL) + (applicant_id IS NOT NULL) = 1)
+);
+
+INSERT INTO decisions (batch, entry_id, filing_id, applicant_id, action, from_state, to_state,
+    reason, made_by, made_at, undone_by, undone_at)
+SELECT dense_rank() OVER (ORDER BY julianday(made_at), made_at, kind, old_batch),
+       entry_id, filing_id, applicant_id, action, from_state, to_state, reason, made_by,
+       made_at, undone_by, undone_at
+FROM (
+    SELECT 0 AS kind, batch AS old_batch, id AS old_id, entry_id, NULL AS filing_id,
+           NULL AS applicant_id, action,
+           json_object('state', from_state) AS from_state,
+           json_object('state', to_state, 'reason', reason) AS to_state,
+           reason, made_by, made_at, undone_by, undone_at
+    FROM entry_decisions
+    UNION ALL
+    SELECT 1, batch, id, NULL, filing_id, NULL, action,
+           json_object('status', from_status, 'approved_on', from_approved_on,
+               'decided_by', from_decided_by, 'decided_at', from_decided_at,
+               'reason', from_reason),
+           json_object('status', to_status, 'approved_on', to_approved_on,
+               'decided_by', made_by, 'decided_at', made_at, 'reason', reason),
+           reason, made_by, made_at, undone_by, undone_at
+    FROM filing_decisions
+    UNION ALL
+    SELECT 2, decision, id, NULL, NULL, applicant_id, action,
+           json_object('state', from_state, 'reason', from_reason, 'shortfall', from_shortfall,
+               'decided_by', from_decided_by, 'decided_at', from_decided_at),
+           json_object('state', to_state, 'reason', reason, 'shortfall', shortfall,
+               'decided_by', made_by, 'decided_at', made_at),
+           reason, made_by, made_at, undone_by, undone_at
+    FROM batch_decisions
+)
+ORDER BY julianday(made_at), made_at, kind, old_batch, old_id;
+
+DROP TABLE entry_decisions;
+DROP TABLE filing_decisions;
+DROP TABLE batch_decisions;
+
+CREATE INDEX decisions_batch ON decisions (batch);
+CREATE INDEX decisions_user ON decisions (made_by, batch) WHERE undone_at IS NULL;
+CREATE INDEX decisions_entry ON decisions (entry_id) WHERE entry_id IS NOT NULL;
+CREATE INDEX decisions_filing ON decisions (filing_id) WHERE filing_id IS NOT NULL;
+CREATE INDEX decisions_applicant ON decisions (applicant_id) WHERE applicant_id IS NOT NULL;
+"#,
 ];

@@ -270,6 +270,7 @@ impl App {
                 }
             }
             Some(Action::Help) => self.overlay = Some(Overlay::Help),
+            Some(Action::Undo) => self.undo_last_decision(),
             Some(Action::Command) => self.overlay = Some(Overlay::Command(LineInput::default())),
             Some(
                 a @ (Action::GoPeople
@@ -309,6 +310,26 @@ impl App {
                 self.apply(flow);
             }
         }
+    }
+
+    /// `u` on any screen (R5.5): undo the clerk's own last decision, whatever screen it was
+    /// taken on, say what was undone in one line, and show the current screen as it now is.
+    fn undo_last_decision(&mut self) {
+        use crate::i18n::Describe;
+        use crate::service::decision;
+        let lang = self.lang;
+        let mut message = match decision::undo_last(&mut self.store, &self.actor) {
+            Ok(Some(u)) => u.message(lang, self.size.0 as usize),
+            Ok(None) => decision::nothing_to_undo(lang).into(),
+            Err(e) => e.describe(lang),
+        };
+        for screen in &mut self.stack {
+            screen.undone();
+        }
+        if let Some(Err(e)) = self.with_ctx(|s, ctx| s.reload(ctx)) {
+            message = format!("{message} / {e}");
+        }
+        self.message = message;
     }
 
     fn handle_overlay_key(&mut self, overlay: Overlay, key: KeyEvent) {

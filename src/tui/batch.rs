@@ -540,51 +540,6 @@ impl BatchScreen {
         Flow::Say(msg)
     }
 
-    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
-        let lang = ctx.lang;
-        let u = match batches::undo_last(ctx.store, ctx.actor) {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                return Flow::Say(
-                    lang.pick("没有可撤销的决定", "no decision of yours to undo")
-                        .into(),
-                );
-            }
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        self.hint.clear();
-        let label = match u.action.as_str() {
-            "applicant.accept" => Decision::Accept.label(lang),
-            "applicant.return" => lang.pick("退回", "return"),
-            "applicant.refuse" => lang.pick("不予通过", "refuse"),
-            _ => "",
-        };
-        let mut msg = match lang {
-            Lang::Zh => format!("已撤销上一次决定（{label}）：恢复 {} 人", u.restored.len()),
-            Lang::En => format!(
-                "undid the last decision ({label}): {} restored",
-                u.restored.len()
-            ),
-        };
-        if !u.changed_since.is_empty() {
-            msg.push_str(&match lang {
-                Lang::Zh => format!(
-                    "，{} 人已出具证明或已被改动，保持不变",
-                    u.changed_since.len()
-                ),
-                Lang::En => format!(
-                    ", {} certified or changed since, left as they are",
-                    u.changed_since.len()
-                ),
-            });
-        }
-        if let Err(e) = self.load_page(ctx) {
-            msg.push_str(" / ");
-            msg.push_str(&e);
-        }
-        Flow::Say(msg)
-    }
-
     fn verify(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         let v = match batches::verify(ctx.store, ctx.actor, self.batch_id, &mut *ctx.progress) {
@@ -1088,6 +1043,11 @@ impl BatchScreen {
 }
 
 impl Screen for BatchScreen {
+    /// The "u undoes this" hint spoke of a decision that is no more.
+    fn undone(&mut self) {
+        self.hint.clear();
+    }
+
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Batch, Scope::List]
     }
@@ -1258,7 +1218,6 @@ impl Screen for BatchScreen {
                     initial: String::new(),
                 });
             }
-            Action::Undo => return self.undo(ctx),
             _ => Ok(()),
         };
         Flow::from(result)
@@ -1754,9 +1713,9 @@ mod tests {
             d.screen()
         );
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（退回）：恢复 1 人");
+        assert_eq!(d.app.message(), "已撤销：退回 1 人（李娜）");
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（不予通过）：恢复 1 人");
+        assert_eq!(d.app.message(), "已撤销：不予通过 1 人（孙强）");
         d.key(KeyCode::Char('u'));
         assert_eq!(d.app.message(), "没有可撤销的决定");
 
@@ -1825,6 +1784,88 @@ mod tests {
         );
         d.key(KeyCode::Esc);
         assert!(d.shows("再次报送理由：首批漏报两人"), "{}", d.screen());
+    }
+
+    /// R5.5 `u` undoes the clerk's last decision whatever screen it was taken on, in English
+    /// too: a filing approved on the filings screen is undone from a batch, and a triage decision
+    /// taken in the batch is undone from the filings screen.
+    #[test]
+    fn u_undoes_a_filing_decision_from_a_batch_and_a_triage_decision_from_the_filings() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        batch_of_six(&mut store);
+        crate::service::filings::save_filing(
+            &mut store,
+            &crate::service::fixtures::actor("lisi"),
+            &crate::service::filings::sample_filing("2017-001"),
+        )
+        .unwrap();
+        let mut d = Driver::new(store, Lang::En);
+        d.app.set_config(config(dir.path()));
+        let status = |d: &Driver| -> String {
+            d.app
+                .store()
+                .conn()
+                .query_row(
+                    "SELECT status FROM filings WHERE filing_no = '2017-001'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+
+        // Approve the filing as of today on screen 3, then open the batch on screen 4.
+        d.key(KeyCode::Char('3')).key(KeyCode::Char('y'));
+        d.key(KeyCode::Enter).key(KeyCode::Char('y'));
+        assert_eq!(
+            status(&d),
+            "approved",
+            "{}\n{}",
+            d.app.message(),
+            d.screen()
+        );
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        assert!(d.shows("张伟"), "{}", d.screen());
+        d.key(KeyCode::Char('u'));
+        assert_eq!(
+            d.app.message(),
+            "undone: approved 1 filing (2017-001 2017年公需科目培训班)"
+        );
+        assert_eq!(status(&d), "pending");
+        assert!(d.shows("undone: approved 1 filing"), "{}", d.screen());
+
+        // Accept the passing applicants here, then undo that from the filings screen.
+        d.key(KeyCode::Char('c'));
+        d.key(KeyCode::Char('T')).keys("pass").key(KeyCode::Enter);
+        d.key(KeyCode::Char(';')).key(KeyCode::Char('a'));
+        assert!(
+            d.app.message().starts_with("accepted 3"),
+            "{}",
+            d.app.message()
+        );
+        d.key(KeyCode::Char('3'));
+        d.key(KeyCode::Char('u'));
+        let said = d.app.message().to_string();
+        assert!(
+            said.starts_with("undone: accepted 3 applicants ("),
+            "{said}"
+        );
+        assert!(said.contains("张伟"), "{said}");
+        assert!(
+            d.shows("pending"),
+            "the filing stays as it was:\n{}",
+            d.screen()
+        );
+        assert_eq!(
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM batch_applicants WHERE state = 'accepted'"
+            ),
+            0
+        );
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "no decision of yours to undo");
+        assert_eq!(status(&d), "pending", "an undo is not a decision to undo");
     }
 
     #[test]

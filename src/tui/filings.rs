@@ -1,6 +1,6 @@
 //! Programme filings (R4.2): the list, pending first, searched as the clerk types; the
 //! attachment-3 form; approve with the approval date, reject with a reason, on the marked rows
-//! or the current one; undo the clerk's last decision.
+//! or the current one. `u` (on any screen, `service::decision`) undoes the clerk's last decision.
 //!
 //! R4.3: an approval dated after a training started does not make that training's public hours
 //! count, so the confirmation says how many trainings already linked to the filing that is.
@@ -251,46 +251,6 @@ impl FilingsScreen {
         Flow::Say(msg)
     }
 
-    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
-        let lang = ctx.lang;
-        let undone = match service::undo_last_filing_decision(ctx.store, ctx.actor) {
-            Ok(u) => u,
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        let msg = match undone {
-            None => lang
-                .pick(
-                    "没有可撤销的备案决定",
-                    "no filing decision of yours to undo",
-                )
-                .to_string(),
-            Some(u) => {
-                let what = match u.action.as_str() {
-                    "filing.approve" => lang.pick("准予备案", "approval"),
-                    _ => lang.pick("不予备案", "rejection"),
-                };
-                let mut m = match lang {
-                    Lang::Zh => format!("已撤销{what} {} 件", u.restored.len()),
-                    Lang::En => format!("undid the {what} of {}", u.restored.len()),
-                };
-                if !u.changed_since.is_empty() {
-                    m.push_str(&match lang {
-                        Lang::Zh => format!("；{} 件已被重新决定，未改动", u.changed_since.len()),
-                        Lang::En => format!(
-                            "; {} decided again since, left as they are",
-                            u.changed_since.len()
-                        ),
-                    });
-                }
-                m
-            }
-        };
-        if let Err(e) = self.load_page(ctx) {
-            return Flow::Say(e);
-        }
-        Flow::Say(msg)
-    }
-
     fn status_text(row: &FilingRow, lang: Lang) -> String {
         match (row.status, row.approved_on, lang) {
             (FilingStatus::Approved, Some(on), Lang::Zh) => format!("已备案 {on}"),
@@ -413,7 +373,6 @@ impl Screen for FilingsScreen {
             }
             Action::Approve => return self.ask_approval_date(ctx),
             Action::Reject => return self.ask_reject_reason(ctx.lang),
-            Action::Undo => return self.undo(ctx),
             _ => Ok(()),
         };
         Flow::from(result)
@@ -815,7 +774,10 @@ mod tests {
         );
 
         dr.key(KeyCode::Char('u'));
-        assert_eq!(dr.app.message(), "已撤销不予备案 1 件");
+        assert_eq!(
+            dr.app.message(),
+            "已撤销：不予备案 1 件（2017-002 临床医学新进展研修班）"
+        );
         assert_eq!(
             decision(dr.app.store(), "2017-002"),
             ("pending".into(), None, None, String::new())
@@ -832,7 +794,7 @@ mod tests {
             "the undo is recorded, the rejection is not erased"
         );
         dr.key(KeyCode::Char('u'));
-        assert_eq!(dr.app.message(), "没有可撤销的备案决定");
+        assert_eq!(dr.app.message(), "没有可撤销的决定");
     }
 
     #[test]

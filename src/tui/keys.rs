@@ -432,10 +432,12 @@ pub const BINDINGS: &[Binding] = &[
         zh: "不予备案",
         en: "reject",
     },
+    // R5.5 The clerk's last decision, whatever screen it was taken on (entries, filings,
+    // applicants): one decision log, so one key everywhere.
     Binding {
         action: Action::Undo,
         keys: &[k('u')],
-        scopes: &[Review, Filings, Person, Batch],
+        scopes: &[Global],
         footer: true,
         zh: "撤销",
         en: "undo",

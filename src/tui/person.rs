@@ -18,7 +18,6 @@ use crate::domain::{Category, EntryState, Form, Hours};
 use crate::i18n::{Describe, Lang};
 use crate::service::person::{PersonView, view};
 use crate::service::records::{self, Refusal};
-use crate::service::review::undo_last;
 use crate::store::entries;
 
 /// Years shown in the table: the five of a verification and the current one.
@@ -143,22 +142,6 @@ impl Screen for PersonScreen {
             Action::AddEntry => Flow::Push(Box::new(EntryForm::new(self.person_id))),
             Action::EditEntry => self.correct(ctx),
             Action::Edit => Flow::Push(Box::new(PersonForm::new(Some(self.person_id)))),
-            Action::Undo => {
-                let msg = match undo_last(ctx.store, ctx.actor) {
-                    Ok(Some(u)) => match ctx.lang {
-                        Lang::Zh => format!("已撤销上一项决定：恢复 {} 条", u.restored.len()),
-                        Lang::En => {
-                            format!("undid the last decision: {} restored", u.restored.len())
-                        }
-                    },
-                    Ok(None) => ctx.lang.pick("没有可撤销的决定", "nothing to undo").into(),
-                    Err(e) => e.describe(ctx.lang),
-                };
-                if let Err(e) = self.reload(ctx) {
-                    return Flow::Say(e);
-                }
-                Flow::Say(msg)
-            }
             Action::Back => Flow::Pop,
             _ => Flow::Stay,
         }

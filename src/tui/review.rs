@@ -7,7 +7,7 @@
 //! row; the line above the list always says which. `;` makes it explicit: the next decision
 //! applies to the marked entries, and with nothing marked it refuses instead of falling back to
 //! the current row. Every decision is one call of `service::review::decide` for all its entries,
-//! so one transaction and one batch that `u` undoes as a whole.
+//! so one transaction and one batch that `u` (on any screen) undoes as a whole.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -238,22 +238,6 @@ fn report(lang: Lang, decision: &Decision, out: &Outcome) -> String {
         )),
     }
     msg
-}
-
-/// The decision an undone batch had taken, in the clerk's words.
-fn action_label(action: &str, lang: Lang) -> String {
-    let d = match action {
-        "entry.seal" => Decision::Seal,
-        "entry.register" => Decision::Register { confirm: false },
-        "entry.refuse" => Decision::Refuse {
-            reason: String::new(),
-        },
-        "entry.falsified" => Decision::Falsified {
-            reason: String::new(),
-        },
-        other => return other.to_string(),
-    };
-    d.label(lang).to_string()
 }
 
 impl ReviewScreen {
@@ -539,46 +523,6 @@ impl ReviewScreen {
         })
     }
 
-    fn undo(&mut self, ctx: &mut Ctx<'_>) -> Flow {
-        let lang = ctx.lang;
-        let undone = match review::undo_last(ctx.store, ctx.actor) {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                return Flow::Say(
-                    lang.pick("没有可撤销的决定", "no decision of yours to undo")
-                        .into(),
-                );
-            }
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        self.hint.clear();
-        let label = action_label(&undone.action, lang);
-        let mut msg = match lang {
-            Lang::Zh => format!(
-                "已撤销上一次决定（{label}）：恢复 {} 条",
-                undone.restored.len()
-            ),
-            Lang::En => format!(
-                "undid the last decision ({label}): {} restored",
-                undone.restored.len()
-            ),
-        };
-        if !undone.changed_since.is_empty() {
-            msg.push_str(&match lang {
-                Lang::Zh => format!("，{} 条已被他人改动，保持不变", undone.changed_since.len()),
-                Lang::En => format!(
-                    ", {} changed since by others and left as they are",
-                    undone.changed_since.len()
-                ),
-            });
-        }
-        if let Err(e) = self.load_page(ctx) {
-            msg.push_str(" / ");
-            msg.push_str(&e);
-        }
-        Flow::Say(msg)
-    }
-
     fn open_evidence(&self, lang: Lang) -> Flow {
         match self.selected() {
             Some(e) => Flow::Push(Box::new(super::evidence::EvidenceScreen::new(e.id))),
@@ -730,6 +674,11 @@ impl ReviewScreen {
 }
 
 impl Screen for ReviewScreen {
+    /// The "u undoes this" hint spoke of a decision that is no more.
+    fn undone(&mut self) {
+        self.hint.clear();
+    }
+
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Review, Scope::List]
     }
@@ -842,7 +791,6 @@ impl Screen for ReviewScreen {
                     Err(flow) => flow,
                 };
             }
-            Action::Undo => return self.undo(ctx),
             _ => Ok(()),
         };
         Flow::from(result)
@@ -1289,13 +1237,27 @@ mod tests {
         // The registered ones left the queue and their marks with them.
         assert!(d.shows("复核 待办 3 条"), "{}", d.screen());
         assert!(d.shows("已标记 2 条"), "{}", d.screen());
+        assert!(d.shows("u 撤销本次登记"), "{}", d.screen());
 
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（登记）：恢复 3 条");
+        assert_eq!(
+            d.app.message(),
+            "已撤销：登记 3 条（张伟 临床新进展、张伟 医患沟通、张伟 病历书写规范）"
+        );
+        assert!(
+            !d.shows("u 撤销本次登记"),
+            "the hint about the undone decision is gone:\n{}",
+            d.screen()
+        );
         assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
         assert!(d.shows("复核 待办 6 条"), "{}", d.screen());
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（初审盖章）：恢复 4 条");
+        // Four names do not fit on the message line at 80 columns: `…` stands for the rest.
+        assert_eq!(
+            d.app.message(),
+            "已撤销：初审盖章 4 条（张伟 临床新进展、张伟 医患沟通、张伟 病历书写规范…）"
+        );
+        assert!(width(d.app.message()) <= 80);
         assert_eq!(state_of(d.app.store(), "临床新进展"), "evidence_complete");
         d.key(KeyCode::Char('u'));
         assert_eq!(d.app.message(), "没有可撤销的决定");
@@ -1350,6 +1312,53 @@ mod tests {
         assert_eq!(state_of(d.app.store(), "丙课程"), "evidence_complete");
     }
 
+    /// R5.5 `u` undoes the clerk's last decision whatever screen it was taken on: a seal on the
+    /// review queue is undone from the filings screen, which says what it undid and stays.
+    #[test]
+    fn u_on_the_filings_screen_undoes_a_seal_taken_on_the_review_queue() {
+        let v = [pro("甲课程", RENCAI, "合格", "学习证明材料")];
+        let mut store = store_with(&rows(&v));
+        crate::service::filings::save_filing(
+            &mut store,
+            &actor("lisi"),
+            &crate::service::filings::sample_filing("2017-001"),
+        )
+        .unwrap();
+        let mut d = queue(store, Lang::Zh);
+        d.key(KeyCode::Char('s'));
+        assert_eq!(d.app.message(), "已初审 1 条");
+        assert_eq!(state_of(d.app.store(), "甲课程"), "sealed");
+
+        d.key(KeyCode::Char('3'));
+        assert!(d.shows("2017-001"), "{}", d.screen());
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "已撤销：初审盖章 1 条（张伟 甲课程）");
+        assert!(
+            d.shows("已撤销：初审盖章 1 条（张伟 甲课程）"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            d.shows("2017-001"),
+            "still the filings screen:\n{}",
+            d.screen()
+        );
+        assert_eq!(state_of(d.app.store(), "甲课程"), "evidence_complete");
+        assert_eq!(
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM audit WHERE action = 'entry.undo' AND user = 'wangfang'"
+            ),
+            1,
+            "the undo is recorded"
+        );
+        // Back on the queue the entry awaits its seal again.
+        d.key(KeyCode::Char('2'));
+        assert!(d.shows("甲课程"), "{}", d.screen());
+        d.key(KeyCode::Char('u'));
+        assert_eq!(d.app.message(), "没有可撤销的决定");
+    }
+
     #[test]
     fn refuse_asks_for_a_reason_and_an_empty_reason_refuses_nothing() {
         let v = [
@@ -1398,7 +1407,7 @@ mod tests {
             1
         );
         d.key(KeyCode::Char('u'));
-        assert_eq!(d.app.message(), "已撤销上一次决定（弄虚作假）：恢复 1 条");
+        assert_eq!(d.app.message(), "已撤销：弄虚作假 1 条（张伟 乙课程）");
         assert_eq!(
             one(
                 d.app.store(),

@@ -81,6 +81,9 @@ pub trait Screen {
     fn dirty(&self) -> bool {
         false
     }
+    /// The clerk's last decision was undone (`u`, handled by the app on every screen): forget
+    /// what the screen said about it. The app reloads the screen next.
+    fn undone(&mut self) {}
     /// Re-read what the screen shows (after a change here or by another clerk).
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String>;
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow;
