@@ -7,17 +7,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
 
-use super::Result;
+use super::{Result, search};
 use crate::domain::{AssessmentResult, Category, EntryState, FilingFacts, FilingStatus};
 
 /// States of entries that wait for review (R5.1), as `search::review_queue` selects them.
 const WAITING: &str = "e.state IN ('recorded', 'evidence_complete', 'sealed')";
-
-/// The queue's search as you type, the same clause as `search::review_queue` (`?1` is the
-/// escaped text): provider anywhere, name prefix, any part of the ID number.
-/// `tests::ids_agree_with_the_paged_queue` keeps the two in step.
-const SEARCH: &str = "(?1 = '' OR e.provider LIKE '%' || ?1 || '%' ESCAPE '\\'
-     OR p.name LIKE ?1 || '%' ESCAPE '\\' OR p.id_number LIKE '%' || ?1 || '%' ESCAPE '\\')";
 
 /// SQLite's default limit on parameters is high, but an `IN` list of a few hundred keeps each
 /// statement small.
@@ -124,10 +118,12 @@ pub struct QueueFilter {
     pub state: Option<EntryState>,
 }
 
-/// The ids of every waiting entry that matches the search `text` and `filter`, in queue order.
+/// The ids of every waiting entry that matches the search `text` (as the paged queue searches:
+/// `search::queue_search_clause`) and `filter`, in queue order.
 pub fn ids(conn: &Connection, text: &str, filter: &QueueFilter) -> Result<Vec<i64>> {
-    let mut args = vec![Value::Text(like_escape(text.trim()))];
-    let mut clauses = vec![WAITING.to_string(), SEARCH.to_string()];
+    let (raw, folded) = search::queue_search_args(text);
+    let mut args = vec![Value::Text(raw), Value::Text(folded)];
+    let mut clauses = vec![WAITING.to_string(), search::queue_search_clause(1, 2)];
     for p in &filter.providers {
         args.push(Value::Text(like_escape(p.trim())));
         clauses.push(format!(
@@ -193,15 +189,18 @@ pub struct Group {
 pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> Result<Vec<Group>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT count(*) FROM entries e JOIN people p ON p.id = e.person_id
-         WHERE {WAITING} AND {SEARCH} AND e.batch_id IS ?2 AND e.provider = ?3"
+         WHERE {WAITING} AND {} AND e.batch_id IS ?3 AND e.provider = ?4",
+        search::queue_search_clause(1, 2)
     ))?;
     let mut batch =
         conn.prepare_cached("SELECT source, made_at FROM import_batches WHERE id = ?1")?;
-    let text = like_escape(text.trim());
+    let (raw, folded) = search::queue_search_args(text);
     let mut out = Vec::with_capacity(keys.len());
     for (batch_id, provider) in keys {
-        let waiting: i64 =
-            stmt.query_row(rusqlite::params![text, batch_id, provider], |r| r.get(0))?;
+        let waiting: i64 = stmt.query_row(
+            rusqlite::params![raw, folded, batch_id, provider],
+            |r| r.get(0),
+        )?;
         let (source, made_at) = match batch_id {
             None => (None, None),
             Some(b) => batch

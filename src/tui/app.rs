@@ -596,8 +596,24 @@ impl App {
             title,
             Style::default().add_modifier(Modifier::BOLD),
         ));
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         f.render_widget(block, area);
+        // Under the keys, what a `T` pattern may say on this screen (from the words its parser
+        // takes), wrapped; the keys take the rows above it.
+        if let Some(words) = super::marks::help(scopes, self.lang) {
+            let cols = (inner.width as usize).max(1);
+            let need = (crate::domain::text::width(&words).div_ceil(cols) + 1) as u16;
+            let need = need.min(inner.height / 2);
+            inner.height -= need;
+            f.render_widget(
+                Paragraph::new(words).wrap(Wrap { trim: true }),
+                Rect {
+                    y: inner.y + inner.height,
+                    height: need,
+                    ..inner
+                },
+            );
+        }
         // As many columns as the list needs at this height, so every key shows at 80×24.
         let rows = (inner.height as usize).max(1);
         let columns = bindings.len().div_ceil(rows).max(1);

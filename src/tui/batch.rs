@@ -18,7 +18,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::batches::kind_short;
 use super::keys::{Action, Scope};
 use super::list::Paged;
-use super::marks::{Marks, pattern_words};
+use super::marks::{self, Marks, Pattern, Vocabulary, Word};
 use super::person::PersonScreen;
 use super::screen::{Ask, Ctx, Flow, Screen, View};
 use crate::config::Config;
@@ -91,6 +91,59 @@ fn sort_label(s: Sort, lang: Lang) -> &'static str {
         Sort::Verdict => lang.pick("验证结果", "verdict"),
         Sort::State => lang.pick("处理状态", "state"),
     }
+}
+
+/// What a `T` pattern may say on a verification batch: every word is one of these (a word of
+/// [`filter_word`], or 另办 / elsewhere), no other.
+pub const PATTERN: Vocabulary = Vocabulary {
+    words: &[
+        Word {
+            zh: "合格",
+            en: "pass",
+        },
+        Word {
+            zh: "不足",
+            en: "short",
+        },
+        Word {
+            zh: "冻结",
+            en: "blocked",
+        },
+        Word {
+            zh: "未验证",
+            en: "unverified",
+        },
+        Word {
+            zh: "待定",
+            en: "undecided",
+        },
+        Word {
+            zh: "通过",
+            en: "accepted",
+        },
+        Word {
+            zh: "退回",
+            en: "returned",
+        },
+        Word {
+            zh: "不予通过",
+            en: "refused",
+        },
+        Word {
+            zh: "已出具",
+            en: "issued",
+        },
+        Word {
+            zh: "另办",
+            en: "elsewhere",
+        },
+    ],
+    other: None,
+};
+
+/// A word of `T` that is no filter: R6.2 another office handles the applicant.
+fn elsewhere_word(word: &str) -> bool {
+    matches!(word, "另办" | "外办" | "elsewhere")
 }
 
 /// A word of `f` or `T`: a state, a verdict, 未验证 / unverified, 已出具 / issued.
@@ -385,37 +438,32 @@ impl BatchScreen {
         )
     }
 
-    /// `T`: every applicant of the batch matching all the words.
+    /// `T`: every applicant of the batch matching all the words of [`PATTERN`] replaces the
+    /// marks (or joins them after `+`); no match, or a word it does not know, leaves them;
+    /// empty clears.
     fn mark_pattern(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        let words = pattern_words(text);
-        if words.is_empty() {
+        let pattern = Pattern::parse(text);
+        if pattern.is_clear() {
             let n = self.marks.clear();
             return Flow::Say(match lang {
                 Lang::Zh => format!("已清除 {n} 个标记"),
                 Lang::En => format!("cleared {n} marks"),
             });
         }
+        if let Some(msg) = pattern.empty_add(lang) {
+            return Flow::Say(msg);
+        }
         let mut filters = Vec::new();
         let mut elsewhere = false;
-        for w in &words {
-            match w.as_str() {
-                "另办" | "外办" | "elsewhere" => elsewhere = true,
-                other => match filter_word(other) {
+        for w in &pattern.words {
+            if elsewhere_word(w) {
+                elsewhere = true;
+            } else {
+                match filter_word(w) {
                     Some(f) => filters.push(f),
-                    None => {
-                        return Flow::Say(match lang {
-                            Lang::Zh => format!(
-                                "无法识别的条件“{}”：可用 合格 不足 冻结 未验证 待定 通过 退回 不予通过 已出具 另办",
-                                clean_line(w)
-                            ),
-                            Lang::En => format!(
-                                "unknown pattern \"{}\": pass short blocked unverified undecided accepted returned refused issued elsewhere",
-                                clean_line(w)
-                            ),
-                        });
-                    }
-                },
+                    None => return Flow::Say(PATTERN.unknown(w, lang)),
+                }
             }
         }
         let all = match rows::all(ctx.store.conn(), self.batch_id, Filter::All, self.sort) {
@@ -432,13 +480,7 @@ impl BatchScreen {
             }) && (!elsewhere || matches!(self.route(a), Route::Elsewhere(_)))
         };
         let found: Vec<i64> = all.iter().filter(|a| matches(a)).map(|a| a.id).collect();
-        let n = found.len();
-        self.marks.extend(found);
-        let text = words.join(" ");
-        Flow::Say(match lang {
-            Lang::Zh => format!("按“{text}”标记 {n} 人，共标记 {} 人", self.marks.len()),
-            Lang::En => format!("\"{text}\" marks {n}; {} marked in all", self.marks.len()),
-        })
+        Flow::Say(self.marks.apply_pattern(&pattern, found, "", lang))
     }
 
     fn decide(&mut self, ids: Vec<i64>, decision: Decision, ctx: &mut Ctx<'_>) -> Flow {
@@ -447,6 +489,7 @@ impl BatchScreen {
             Ok(o) => o,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
+        self.marks.decided(&ids);
         let done = out.applied.len();
         let mut msg = match (&decision, lang) {
             (Decision::Accept, Lang::Zh) => format!("已通过 {done} 人"),
@@ -700,7 +743,7 @@ impl BatchScreen {
             filter_label(self.filter, lang),
             lang.pick("排序：", "sort: "),
             sort_label(self.sort, lang),
-            self.marks.rule_label(lang)
+            self.marks.rule_label(lang, "人")
         )
     }
 
@@ -1011,6 +1054,20 @@ impl BatchScreen {
     }
 }
 
+/// The keys that act on the marked applicants and so take `;` themselves.
+fn uses_marks(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Accept
+            | Action::Return
+            | Action::Refuse
+            | Action::Issue
+            | Action::Preview
+            | Action::Print
+            | Action::Back
+    )
+}
+
 /// Ask before printing: paper and the first-print mark are spent (R7.4).
 fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, lang: Lang) -> Flow {
     if ids.is_empty() {
@@ -1049,13 +1106,29 @@ impl Screen for BatchScreen {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
+        // `;` holds across moves and is spent by the next other action: the keys that act on
+        // the marks take it where they pick their rows (`targets`, `print_ids`), Esc cancels
+        // it below, and any other action forgets it here.
+        if !marks::is_move(action) && !uses_marks(action) {
+            self.marks.disarm();
+        }
         let result = match action {
             Action::Up
             | Action::Down
             | Action::PageUp
             | Action::PageDown
             | Action::Top
-            | Action::Bottom => self.navigate(action, ctx),
+            | Action::Bottom => {
+                let moved = self.navigate(action, ctx);
+                if moved.is_ok() && self.marks.is_armed() {
+                    return Flow::Say(self.marks.armed_label(lang));
+                }
+                moved
+            }
+            Action::Back if self.marks.is_armed() => {
+                self.marks.disarm();
+                return Flow::Say(Marks::disarmed(lang));
+            }
             Action::Back if !self.marks.is_empty() => {
                 let n = self.marks.clear();
                 self.marks.take_armed();
@@ -1085,34 +1158,22 @@ impl Screen for BatchScreen {
             Action::MarkPattern => {
                 return Flow::Ask(Ask::Text {
                     tag: "pattern",
-                    prompt: lang
-                        .pick(
-                            " 按条件标记：合格 不足 冻结 未验证 待定 通过 退回 已出具 另办（空=清除） ",
-                            " mark: pass short blocked unverified undecided accepted issued elsewhere ",
-                        )
-                        .into(),
+                    prompt: PATTERN.prompt(lang),
                     initial: String::new(),
                 });
             }
             Action::ApplyToMarked => {
                 if !self.marks.arm() {
-                    return Flow::Say(
-                        lang.pick(
-                            "没有标记的申报人：先用 t 或 T 标记",
-                            "nothing is marked: mark with t or T first",
-                        )
-                        .into(),
-                    );
+                    return Flow::Say(Marks::nothing_to_arm(lang));
                 }
-                let n = self.marks.len();
-                return Flow::Say(match lang {
-                    Lang::Zh => format!(
-                        "对标记的 {n} 人：a 通过  r 退回  x 不予通过  i 出具  p 打印（Esc 取消）"
-                    ),
-                    Lang::En => format!(
-                        "to the {n} marked: a accept  r return  x refuse  i issue  p print (Esc cancels)"
-                    ),
-                });
+                return Flow::Say(format!(
+                    "{}{}",
+                    self.marks.armed_label(lang),
+                    lang.pick(
+                        "：a 通过 r 退回 x 不予通过 i 出具 p 打印",
+                        ": a r x i p (Esc cancels)",
+                    )
+                ));
             }
             Action::Filter => {
                 return Flow::Ask(Ask::Text {

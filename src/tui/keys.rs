@@ -302,10 +302,11 @@ pub const BINDINGS: &[Binding] = &[
         zh: "标记",
         en: "mark",
     },
+    // The words a pattern may say are listed under the keys in `?` (`marks::help`).
     Binding {
         action: Action::MarkPattern,
         keys: &[k('T')],
-        scopes: &[Review, Batch],
+        scopes: &[Review, Filings, Batch],
         footer: true,
         zh: "条件标记",
         en: "pattern",
@@ -313,7 +314,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::ApplyToMarked,
         keys: &[k(';')],
-        scopes: &[Review, Batch],
+        scopes: &[Review, Filings, Batch],
         footer: true,
         zh: "对标记",
         en: "on marked",
