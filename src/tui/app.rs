@@ -607,9 +607,10 @@ impl App {
             inner.height -= need;
             f.render_widget(
                 Paragraph::new(words).wrap(Wrap { trim: true }),
+                // A blank row between the keys and the words.
                 Rect {
-                    y: inner.y + inner.height,
-                    height: need,
+                    y: inner.y + inner.height + 1,
+                    height: need.saturating_sub(1),
                     ..inner
                 },
             );

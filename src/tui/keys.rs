@@ -306,7 +306,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::MarkPattern,
         keys: &[k('T')],
-        scopes: &[Review, Filings, Batch],
+        scopes: &[Review, Batch],
         footer: true,
         zh: "条件标记",
         en: "pattern",
@@ -314,8 +314,25 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::ApplyToMarked,
         keys: &[k(';')],
-        scopes: &[Review, Filings, Batch],
+        scopes: &[Review, Batch],
         footer: true,
+        zh: "对标记",
+        en: "on marked",
+    },
+    // On Filings the footer keeps its room for the decisions (y x u); `?` lists these.
+    Binding {
+        action: Action::MarkPattern,
+        keys: &[k('T')],
+        scopes: &[Filings],
+        footer: false,
+        zh: "条件标记",
+        en: "pattern",
+    },
+    Binding {
+        action: Action::ApplyToMarked,
+        keys: &[k(';')],
+        scopes: &[Filings],
+        footer: false,
         zh: "对标记",
         en: "on marked",
     },

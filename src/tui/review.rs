@@ -1257,27 +1257,31 @@ mod tests {
                 .to_string(),
         ];
         let mut d = queue(store_with(&rows(&v)), Lang::Zh);
-        assert!(d.shows("未标记，决定作用于当前行"), "{}", d.screen());
+        assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
 
         d.key(KeyCode::Char('T'));
-        assert!(d.shows("按条件标记"), "{}", d.screen());
+        assert!(d.shows("模式（+ 追加到已标记）"), "{}", d.screen());
         d.keys("人才").key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "按“人才”标记 5 条，共标记 5 条");
-        assert!(d.shows("已标记 5 条，决定作用于标记项"), "{}", d.screen());
+        assert_eq!(d.app.message(), "已标记 5 行：符合“人才”");
+        assert!(d.shows("已标记 5 条，按键作用于标记项"), "{}", d.screen());
 
         d.key(KeyCode::Char('s'));
         assert_eq!(
             d.app.message(),
             "已初审 4 条，跳过 1 条：证明材料不齐全，不能初审盖章"
         );
-        assert!(d.shows("下一步：按 r 登记已初审的条目"), "{}", d.screen());
+        // The seal used the marks up; the hint says how to go on to registering.
+        assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
+        assert!(d.shows("下一步：T 已初审 标记已初审的条目，再按 r 登记"), "{}", d.screen());
         assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
         assert_eq!(state_of(d.app.store(), "医疗纠纷防范"), "recorded");
 
+        d.key(KeyCode::Char('T')).keys("已初审").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已标记 4 行：符合“已初审”");
         // R4.4: three sealed professional entries without filing need the explicit decision.
         d.key(KeyCode::Char('r'));
         assert!(
-            d.shows("其中 3 条为专业科目且未经备案确认"),
+            d.shows("登记 4 条，其中 3 条为专业科目且未经备案确认"),
             "{}",
             d.screen()
         );
@@ -1291,12 +1295,9 @@ mod tests {
             0
         );
         d.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
-        let msg = d.app.message().to_string();
-        assert!(msg.starts_with("已登记 3 条，跳过 2 条："), "{msg}");
-        assert!(msg.contains("考核不合格，不予登记（1）"), "{msg}");
-        assert!(
-            msg.contains("状态为“已记录”的条目不能改为“已登记”（1）"),
-            "{msg}"
+        assert_eq!(
+            d.app.message(),
+            "已登记 3 条，跳过 1 条：考核不合格，不予登记"
         );
         let s = d.app.store();
         assert_eq!(
@@ -1322,9 +1323,9 @@ mod tests {
             ),
             3
         );
-        // The registered ones left the queue and their marks with them.
+        // The registered ones left the queue; the decision used up all four marks.
         assert!(d.shows("复核 待办 3 条"), "{}", d.screen());
-        assert!(d.shows("已标记 2 条"), "{}", d.screen());
+        assert!(d.shows("未标记"), "{}", d.screen());
 
         d.key(KeyCode::Char('u'));
         assert_eq!(d.app.message(), "已撤销上一次决定（登记）：恢复 3 条");
@@ -1337,8 +1338,9 @@ mod tests {
         assert_eq!(d.app.message(), "没有可撤销的决定");
 
         // An empty pattern clears the marks.
+        d.key(KeyCode::Char('T')).keys("人才").key(KeyCode::Enter);
         d.key(KeyCode::Char('T')).key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "已清除 2 个标记");
+        assert_eq!(d.app.message(), "已清除 5 个标记");
         assert!(d.shows("未标记"), "{}", d.screen());
     }
 
@@ -1357,7 +1359,7 @@ mod tests {
 
         // `;` with nothing marked refuses instead of falling back to the current row.
         d.key(KeyCode::Char(';'));
-        assert_eq!(d.app.message(), "没有标记的条目：先用 t 或 T 标记");
+        assert_eq!(d.app.message(), "没有标记的行：先用 t 或 T 标记");
         d.key(KeyCode::Char('s'));
         assert_eq!(
             d.app.message(),
@@ -1367,16 +1369,20 @@ mod tests {
         // `t` marks 乙 and moves to 丙; `s` then seals the marked 乙 only.
         d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
         assert!(d.shows("* 张伟"), "{}", d.screen());
-        assert!(d.shows("已标记 1 条，决定作用于标记项"), "{}", d.screen());
+        assert!(d.shows("已标记 1 条，按键作用于标记项"), "{}", d.screen());
         d.key(KeyCode::Char('s'));
         assert_eq!(d.app.message(), "已初审 1 条");
         assert_eq!(state_of(d.app.store(), "乙课程"), "sealed");
         assert_eq!(state_of(d.app.store(), "丙课程"), "evidence_complete");
+        assert!(d.shows("未标记"), "the seal used the mark up: {}", d.screen());
 
         // `;` then a decision key: the marked rows.
+        d.key(KeyCode::Char('k')).key(KeyCode::Char('t'));
         d.key(KeyCode::Char(';'));
         assert!(
-            d.app.message().starts_with("对标记的 1 条："),
+            d.app
+                .message()
+                .starts_with("; → 下一操作作用于已标记的 1 行："),
             "{}",
             d.app.message()
         );
@@ -1454,7 +1460,7 @@ mod tests {
         d.key(KeyCode::Char('T'))
             .keys("complete")
             .key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "按“complete”标记 300 条，共标记 300 条");
+        assert_eq!(d.app.message(), "已标记 300 行：符合“complete”");
         let seen = std::rc::Rc::new(std::cell::Cell::new((0, 0)));
         let sink = seen.clone();
         d.app
@@ -1485,10 +1491,7 @@ mod tests {
         d.key(KeyCode::Char('T'))
             .keys("batch sealed")
             .key(KeyCode::Enter);
-        assert_eq!(
-            d.app.message(),
-            "按“batch sealed”标记 300 条，共标记 300 条"
-        );
+        assert_eq!(d.app.message(), "已标记 300 行：符合“batch sealed”");
         d.key(KeyCode::Char(';'))
             .key(KeyCode::Char('r'))
             .key(KeyCode::Char('y'));
