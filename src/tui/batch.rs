@@ -489,6 +489,7 @@ impl BatchScreen {
             Ok(o) => o,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
+        let on_marks = ids.iter().any(|id| self.marks.contains(*id));
         self.marks.decided(&ids);
         let done = out.applied.len();
         let mut msg = match (&decision, lang) {
@@ -511,6 +512,13 @@ impl BatchScreen {
         }
         self.hint = match (&decision, done) {
             (_, 0) => String::new(),
+            // The marks are used up: issuing to the accepted starts with marking them again.
+            (Decision::Accept, _) if on_marks => lang
+                .pick(
+                    "下一步：T 通过 标记已通过者，按 i 出具合格证明；u 撤销本次通过",
+                    "next: T accepted marks them, then i issues; u undoes this",
+                )
+                .into(),
             (Decision::Accept, _) => lang
                 .pick(
                     "下一步：按 i 为已通过的申报人出具合格证明；u 撤销本次通过",
@@ -1638,25 +1646,28 @@ mod tests {
         assert!(d.shows("按R6.2应由株洲验证"), "{}", d.screen());
         // Mark every passing applicant and accept: the one for 株洲 is skipped.
         d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "按“合格”标记 4 人，共标记 4 人");
+        assert_eq!(d.app.message(), "已标记 4 行：符合“合格”");
         d.key(KeyCode::Char('a'));
         assert_eq!(
             d.app.message(),
             "已通过 3 人，跳过 1 人：按R6.2应由株洲验证，请退回"
         );
-        // Issue to the marked: consecutive numbers, the unaccepted one skipped.
+        // The decision used the marks up; the hint says how to reach the accepted.
+        assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
+        assert!(d.shows("下一步：T 通过 标记已通过者，按 i 出具"), "{}", d.screen());
+        d.key(KeyCode::Char('T')).keys("通过").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已标记 3 行：符合“通过”");
+        // Issue to the marked: consecutive numbers.
         d.key(KeyCode::Char('i'));
         assert!(
-            d.shows("以长沙名义为 4 人中已通过者出具合格证明"),
+            d.shows("以长沙名义为 3 人中已通过者出具合格证明"),
             "{}",
             d.screen()
         );
         d.key(KeyCode::Char('y'));
         let msg = d.app.message().to_string();
         assert!(
-            msg.starts_with(
-                "已出具 3 份：长沙—2017—0001 至 长沙—2017—0003；未出具 1 人：状态为“待定”"
-            ),
+            msg.starts_with("已出具 3 份：长沙—2017—0001 至 长沙—2017—0003"),
             "{msg}"
         );
         assert!(
@@ -1713,7 +1724,7 @@ mod tests {
         d.key(KeyCode::Enter).key(KeyCode::Char('c'));
         // `;` with nothing marked refuses instead of falling back to the current row.
         d.key(KeyCode::Char(';'));
-        assert_eq!(d.app.message(), "没有标记的申报人：先用 t 或 T 标记");
+        assert_eq!(d.app.message(), "没有标记的行：先用 t 或 T 标记");
         // Sort by verdict: blocked first, then short.
         d.key(KeyCode::Char('o'));
         assert_eq!(d.app.message(), "按此排序：验证结果");
@@ -1841,6 +1852,8 @@ mod tests {
             d.app.message(),
             "accepted 3, skipped 1: verified by 株洲 under R6.2: return it"
         );
+        d.key(KeyCode::Char('T')).keys("accepted").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "3 marked: rows matching \"accepted\"");
         d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
         assert!(
             d.app
