@@ -197,10 +197,10 @@ pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> 
     let (raw, folded) = search::queue_search_args(text);
     let mut out = Vec::with_capacity(keys.len());
     for (batch_id, provider) in keys {
-        let waiting: i64 = stmt.query_row(
-            rusqlite::params![raw, folded, batch_id, provider],
-            |r| r.get(0),
-        )?;
+        let waiting: i64 = stmt
+            .query_row(rusqlite::params![raw, folded, batch_id, provider], |r| {
+                r.get(0)
+            })?;
         let (source, made_at) = match batch_id {
             None => (None, None),
             Some(b) => batch
@@ -234,7 +234,7 @@ mod tests {
     fn ids_agree_with_the_paged_queue() {
         let store = store_with(&[COMPLETE, BARE]);
         let c = store.conn();
-        for text in ["", "人才", "张", "1231002", "没有"] {
+        for text in ["", "人才", "张", "1231002", "没有", "zw", "ＺＷ", "lw", "%"] {
             let paged: Vec<i64> = search::review_queue(c, text, 0, 100)
                 .unwrap()
                 .iter()
@@ -247,6 +247,23 @@ mod tests {
             );
             assert_eq!(search::count_review_queue(c, text).unwrap(), paged.len());
         }
+    }
+
+    /// R1.2 The queue finds a person as People search does: by pinyin initials (either reading
+    /// of a heteronym), in any width and case; the groups count the same entries.
+    #[test]
+    fn the_queue_finds_people_by_pinyin_initials() {
+        let store = store_with(&[COMPLETE, BARE]);
+        let c = store.conn();
+        for text in ["zw", "ZW", "ｚｗ", "z"] {
+            assert_eq!(search::count_review_queue(c, text).unwrap(), 2, "{text}");
+            assert_eq!(ids(c, text, &QueueFilter::default()).unwrap().len(), 2);
+        }
+        assert_eq!(search::count_review_queue(c, "wz").unwrap(), 0);
+        let g = groups(c, "zw", &[(Some(1), "湖南省医学会".into())]).unwrap();
+        assert_eq!(g[0].waiting, 1);
+        let g = groups(c, "lw", &[(Some(1), "湖南省医学会".into())]).unwrap();
+        assert_eq!(g[0].waiting, 0);
     }
 
     #[test]

@@ -235,10 +235,7 @@ pub fn queue_search_clause(raw: usize, folded: usize) -> String {
 /// The two arguments of [`queue_search_clause`] for what the clerk typed: (raw, folded).
 pub fn queue_search_args(text: &str) -> (String, String) {
     let raw = crate::domain::text::clean_line(text);
-    (
-        like_escape(raw.trim()),
-        like_escape(&fold_for_search(text)),
-    )
+    (like_escape(raw.trim()), like_escape(&fold_for_search(text)))
 }
 
 /// The review queue: entries awaiting review and registration, grouped by import batch and

@@ -602,7 +602,12 @@ impl App {
         // takes), wrapped; the keys take the rows above it.
         if let Some(words) = super::marks::help(scopes, self.lang) {
             let cols = (inner.width as usize).max(1);
-            let need = (crate::domain::text::width(&words).div_ceil(cols) + 1) as u16;
+            // A blank row, the rows the text fills, and one for what wrapping at words loses.
+            let rows: usize = words
+                .lines()
+                .map(|l| crate::domain::text::width(l).div_ceil(cols))
+                .sum();
+            let need = (rows + 2) as u16;
             let need = need.min(inner.height / 2);
             inner.height -= need;
             f.render_widget(

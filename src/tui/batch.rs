@@ -1613,6 +1613,21 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// The help lists [`PATTERN`]'s words, and only those: each one is understood, and a word
+    /// it does not list is refused (the marks stay).
+    #[test]
+    fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
+        for w in PATTERN.words {
+            for s in [w.zh, w.en] {
+                let s = s.to_lowercase();
+                assert!(filter_word(&s).is_some() || elsewhere_word(&s), "{s}");
+            }
+        }
+        for s in ["及格", "soon"] {
+            assert!(filter_word(s).is_none() && !elsewhere_word(s), "{s}");
+        }
+    }
+
     #[test]
     fn r6_a_batch_is_verified_triaged_certified_and_previewed_key_by_key() {
         let dir = tempfile::tempdir().unwrap();
@@ -1654,7 +1669,11 @@ mod tests {
         );
         // The decision used the marks up; the hint says how to reach the accepted.
         assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
-        assert!(d.shows("下一步：T 通过 标记已通过者，按 i 出具"), "{}", d.screen());
+        assert!(
+            d.shows("下一步：T 通过 标记已通过者，按 i 出具"),
+            "{}",
+            d.screen()
+        );
         d.key(KeyCode::Char('T')).keys("通过").key(KeyCode::Enter);
         assert_eq!(d.app.message(), "已标记 3 行：符合“通过”");
         // Issue to the marked: consecutive numbers.
@@ -1852,7 +1871,9 @@ mod tests {
             d.app.message(),
             "accepted 3, skipped 1: verified by 株洲 under R6.2: return it"
         );
-        d.key(KeyCode::Char('T')).keys("accepted").key(KeyCode::Enter);
+        d.key(KeyCode::Char('T'))
+            .keys("accepted")
+            .key(KeyCode::Enter);
         assert_eq!(d.app.message(), "3 marked: rows matching \"accepted\"");
         d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
         assert!(

@@ -58,8 +58,8 @@ pub const PATTERN: Vocabulary = Vocabulary {
         },
     ],
     other: Some(Word {
-        zh: "编号/名称/机构",
-        en: "no./name/institution",
+        zh: "名称/机构",
+        en: "name/institution",
     }),
 };
 
@@ -810,6 +810,20 @@ mod tests {
         two.end_date = d(2017, 5, 2);
         save_filing(&mut store, &a, &two).unwrap();
         store
+    }
+
+    /// The help lists the pattern's words: each must set a status or a category, not fall
+    /// through to part of a name.
+    #[test]
+    fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
+        for w in super::PATTERN.words {
+            for s in [w.zh, w.en] {
+                let mut f = crate::store::filing_list::FilingFilter::default();
+                super::pattern_word(&s.to_lowercase(), &mut f);
+                assert!(f.words.is_empty(), "{s}");
+                assert!(f.status.is_some() || f.category.is_some(), "{s}");
+            }
+        }
     }
 
     #[test]

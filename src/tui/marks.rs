@@ -192,7 +192,7 @@ impl Marks {
             let kept = match (before, lang) {
                 (0, _) => String::new(),
                 (k, Lang::Zh) => format!("，原有 {k} 个标记不变"),
-                (k, Lang::En) => format!("; the {k} marks stay"),
+                (k, Lang::En) => format!("; still {k} marked"),
             };
             return match lang {
                 Lang::Zh => format!("已标记 0 行：没有符合“{text}”的行{within}{kept}"),
@@ -214,7 +214,7 @@ impl Marks {
             let replaced = match (before, lang) {
                 (0, _) => String::new(),
                 (k, Lang::Zh) => format!("，替换原有 {k} 个标记（+ 开头为追加）"),
-                (k, Lang::En) => format!("; it replaces the {k} marks (+ adds instead)"),
+                (k, Lang::En) => format!(" (was {k}; a leading + adds instead)"),
             };
             match lang {
                 Lang::Zh => format!("已标记 {n} 行：符合“{text}”{within}{replaced}"),
@@ -303,30 +303,34 @@ impl Vocabulary {
         out.join(" ")
     }
 
-    /// The `T` prompt: how to add rather than replace, and as many of the words as fit the
-    /// prompt's title at 80 columns (`?` lists them all).
+    /// The `T` prompt: how to add rather than replace, and the words, as many as fit the
+    /// title of the question box at 80 columns (`?` lists them all).
     pub fn prompt(&self, lang: Lang) -> String {
-        /// The title of the question box at 80 columns, less its corners.
-        const ROOM: usize = 66;
-        let mut out = lang
-            .pick(" 模式（+ 追加到已标记）：", " pattern (+ adds to marks): ")
-            .to_string();
+        /// The question box is 70 columns wide at 80; its title runs between the corners.
+        const ROOM: usize = 68;
+        let head = lang.pick(" 模式（+ 追加到已标记）：", " pattern (+ adds to marks): ");
         let listing = self.listing(lang);
+        let full = format!("{head}{listing} ");
+        if width(&full) <= ROOM {
+            return full;
+        }
+        let mut out = head.to_string();
         for (i, w) in listing.split(' ').enumerate() {
-            if width(&out) + width(w) + 3 > ROOM {
-                out.push('…');
+            let sep = usize::from(i > 0);
+            // Room for the word, then the ellipsis and the closing space.
+            if width(&out) + sep + width(w) + 2 > ROOM {
                 break;
             }
-            if i > 0 {
+            if sep == 1 {
                 out.push(' ');
             }
             out.push_str(w);
         }
-        out.push(' ');
+        out.push_str("… ");
         out
     }
 
-    /// The paragraph under the keys in `?`.
+    /// The lines under the keys in `?`: the words, then how patterns combine with the marks.
     pub fn help(&self, lang: Lang) -> String {
         let words: Vec<String> = self
             .words
@@ -337,17 +341,17 @@ impl Vocabulary {
             })
             .collect();
         let other = match (self.other, lang) {
-            (Some(o), Lang::Zh) => format!("，其他词为{}", o.zh),
-            (Some(o), Lang::En) => format!("; any other word: {}", o.en),
+            (Some(o), Lang::Zh) => format!("，其他词为{}的一部分", o.zh),
+            (Some(o), Lang::En) => format!("; any other word: part of a {}", o.en),
             (None, _) => String::new(),
         };
         match lang {
             Lang::Zh => format!(
-                "T 模式可写：{}{other}。多个词须同时符合；新模式替换原有标记，+ 开头则追加；空=清除标记；没有符合的行时标记不变。",
+                "T 模式：{}{other}。\n多词须同时符合；新模式替换标记，+开头为追加；空=清除；无匹配时标记不变。",
                 words.join(" ")
             ),
             Lang::En => format!(
-                "T patterns: {}{other}. Several words must all hold; a pattern replaces the marks, a leading + adds to them; empty clears; no match leaves them.",
+                "T patterns: {}{other}.\nAll words must hold; a pattern replaces the marks, a leading + adds to them; empty clears; no match leaves them.",
                 words.join(" ")
             ),
         }
@@ -415,7 +419,10 @@ mod tests {
         assert!(m.is_armed(), "moving keeps it");
         assert!(m.armed_for(Action::Seal));
         assert!(!m.is_armed(), "the action spends it");
-        assert_eq!(m.rule_label(Lang::Zh, "条"), "已标记 2 条，按键作用于标记项");
+        assert_eq!(
+            m.rule_label(Lang::Zh, "条"),
+            "已标记 2 条，按键作用于标记项"
+        );
         m.arm();
         m.decided(&[1]);
         assert!(!m.is_armed());
@@ -436,8 +443,12 @@ mod tests {
         assert_eq!(m.ids(), vec![7, 8, 9]);
         assert_eq!(msg, "追加标记 2 行，符合“人才”，共标记 3 行");
         let msg = m.apply_pattern(&Pattern::parse("Nobody"), vec![], "", Lang::En);
-        assert_eq!(m.ids(), vec![7, 8, 9], "nothing matched: marks as they were");
-        assert_eq!(msg, "0 marked: no row matches \"nobody\"; the 3 marks stay");
+        assert_eq!(
+            m.ids(),
+            vec![7, 8, 9],
+            "nothing matched: marks as they were"
+        );
+        assert_eq!(msg, "0 marked: no row matches \"nobody\"; still 3 marked");
         assert!(Pattern::parse("  ").is_clear());
         assert!(Pattern::parse("+").empty_add(Lang::Zh).is_some());
         assert!(Pattern::parse("+x").empty_add(Lang::Zh).is_none());

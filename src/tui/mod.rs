@@ -22,6 +22,8 @@ pub mod screen;
 #[cfg(test)]
 pub mod testing;
 pub mod theme;
+#[cfg(test)]
+mod triage_tests;
 
 use std::io::{self, Write};
 use std::time::Duration;

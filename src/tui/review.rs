@@ -1178,6 +1178,18 @@ mod tests {
         store
     }
 
+    /// The help lists [`PATTERN`]'s words: each must mean what it says, not fall through to a
+    /// provider's name.
+    #[test]
+    fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
+        for w in PATTERN.words {
+            for s in [w.zh, w.en] {
+                assert!(!matches!(term(&s.to_lowercase()), Term::Provider(_)), "{s}");
+            }
+        }
+        assert_eq!(term("人才"), Term::Provider("人才".into()));
+    }
+
     #[test]
     fn the_queue_groups_by_batch_and_provider_and_flags_what_needs_attention() {
         let mut d = queue(bureau(), Lang::Zh);
@@ -1272,7 +1284,11 @@ mod tests {
         );
         // The seal used the marks up; the hint says how to go on to registering.
         assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
-        assert!(d.shows("下一步：T 已初审 标记已初审的条目，再按 r 登记"), "{}", d.screen());
+        assert!(
+            d.shows("下一步：T 已初审 标记已初审的条目，再按 r 登记"),
+            "{}",
+            d.screen()
+        );
         assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
         assert_eq!(state_of(d.app.store(), "医疗纠纷防范"), "recorded");
 
@@ -1374,7 +1390,11 @@ mod tests {
         assert_eq!(d.app.message(), "已初审 1 条");
         assert_eq!(state_of(d.app.store(), "乙课程"), "sealed");
         assert_eq!(state_of(d.app.store(), "丙课程"), "evidence_complete");
-        assert!(d.shows("未标记"), "the seal used the mark up: {}", d.screen());
+        assert!(
+            d.shows("未标记"),
+            "the seal used the mark up: {}",
+            d.screen()
+        );
 
         // `;` then a decision key: the marked rows.
         d.key(KeyCode::Char('k')).key(KeyCode::Char('t'));
