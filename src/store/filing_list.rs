@@ -190,6 +190,43 @@ pub fn entries_started_before(conn: &Connection, ids: &[i64], on: NaiveDate) -> 
     Ok(out)
 }
 
+/// Which filings a `T` pattern on the Filings screen marks; every part that is set must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilingFilter {
+    pub status: Option<FilingStatus>,
+    pub category: Option<Category>,
+    /// Parts of the filing number, the training's name or the institution, each as the search.
+    pub words: Vec<String>,
+}
+
+/// The ids of every filing that matches the search `q` and `filter`, in list order (a pattern
+/// marks across every page, not only the one shown).
+pub fn ids(conn: &Connection, q: &FilingQuery, filter: &FilingFilter) -> Result<Vec<i64>> {
+    use rusqlite::types::Value;
+    let mut args = vec![Value::Text(text_arg(q))];
+    let mut clauses = vec![MATCHES.to_string()];
+    for w in &filter.words {
+        args.push(Value::Text(like_escape(w.trim())));
+        clauses.push(MATCHES.replace("?1", &format!("?{}", args.len())));
+    }
+    if let Some(s) = filter.status {
+        args.push(Value::Text(s.code().into()));
+        clauses.push(format!("status = ?{}", args.len()));
+    }
+    if let Some(c) = filter.category {
+        args.push(Value::Text(c.code().into()));
+        clauses.push(format!("category = ?{}", args.len()));
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id FROM filings WHERE {} ORDER BY {ORDER}",
+        clauses.join(" AND ")
+    ))?;
+    let ids = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,17 +7,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
 
-use super::Result;
+use super::{Result, search};
 use crate::domain::{AssessmentResult, Category, EntryState, FilingFacts, FilingStatus};
 
 /// States of entries that wait for review (R5.1), as `search::review_queue` selects them.
 const WAITING: &str = "e.state IN ('recorded', 'evidence_complete', 'sealed')";
-
-/// The queue's search as you type, the same clause as `search::review_queue` (`?1` is the
-/// escaped text): provider anywhere, name prefix, any part of the ID number.
-/// `tests::ids_agree_with_the_paged_queue` keeps the two in step.
-const SEARCH: &str = "(?1 = '' OR e.provider LIKE '%' || ?1 || '%' ESCAPE '\\'
-     OR p.name LIKE ?1 || '%' ESCAPE '\\' OR p.id_number LIKE '%' || ?1 || '%' ESCAPE '\\')";
 
 /// SQLite's default limit on parameters is high, but an `IN` list of a few hundred keeps each
 /// statement small.
@@ -124,10 +118,12 @@ pub struct QueueFilter {
     pub state: Option<EntryState>,
 }
 
-/// The ids of every waiting entry that matches the search `text` and `filter`, in queue order.
+/// The ids of every waiting entry that matches the search `text` (as the paged queue searches:
+/// `search::queue_search_clause`) and `filter`, in queue order.
 pub fn ids(conn: &Connection, text: &str, filter: &QueueFilter) -> Result<Vec<i64>> {
-    let mut args = vec![Value::Text(like_escape(text.trim()))];
-    let mut clauses = vec![WAITING.to_string(), SEARCH.to_string()];
+    let (raw, folded) = search::queue_search_args(text);
+    let mut args = vec![Value::Text(raw), Value::Text(folded)];
+    let mut clauses = vec![WAITING.to_string(), search::queue_search_clause(1, 2)];
     for p in &filter.providers {
         args.push(Value::Text(like_escape(p.trim())));
         clauses.push(format!(
@@ -193,15 +189,18 @@ pub struct Group {
 pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> Result<Vec<Group>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT count(*) FROM entries e JOIN people p ON p.id = e.person_id
-         WHERE {WAITING} AND {SEARCH} AND e.batch_id IS ?2 AND e.provider = ?3"
+         WHERE {WAITING} AND {} AND e.batch_id IS ?3 AND e.provider = ?4",
+        search::queue_search_clause(1, 2)
     ))?;
     let mut batch =
         conn.prepare_cached("SELECT source, made_at FROM import_batches WHERE id = ?1")?;
-    let text = like_escape(text.trim());
+    let (raw, folded) = search::queue_search_args(text);
     let mut out = Vec::with_capacity(keys.len());
     for (batch_id, provider) in keys {
-        let waiting: i64 =
-            stmt.query_row(rusqlite::params![text, batch_id, provider], |r| r.get(0))?;
+        let waiting: i64 = stmt
+            .query_row(rusqlite::params![raw, folded, batch_id, provider], |r| {
+                r.get(0)
+            })?;
         let (source, made_at) = match batch_id {
             None => (None, None),
             Some(b) => batch
@@ -235,7 +234,7 @@ mod tests {
     fn ids_agree_with_the_paged_queue() {
         let store = store_with(&[COMPLETE, BARE]);
         let c = store.conn();
-        for text in ["", "人才", "张", "1231002", "没有"] {
+        for text in ["", "人才", "张", "1231002", "没有", "zw", "ＺＷ", "lw", "%"] {
             let paged: Vec<i64> = search::review_queue(c, text, 0, 100)
                 .unwrap()
                 .iter()
@@ -248,6 +247,23 @@ mod tests {
             );
             assert_eq!(search::count_review_queue(c, text).unwrap(), paged.len());
         }
+    }
+
+    /// R1.2 The queue finds a person as People search does: by pinyin initials (either reading
+    /// of a heteronym), in any width and case; the groups count the same entries.
+    #[test]
+    fn the_queue_finds_people_by_pinyin_initials() {
+        let store = store_with(&[COMPLETE, BARE]);
+        let c = store.conn();
+        for text in ["zw", "ZW", "ｚｗ", "z"] {
+            assert_eq!(search::count_review_queue(c, text).unwrap(), 2, "{text}");
+            assert_eq!(ids(c, text, &QueueFilter::default()).unwrap().len(), 2);
+        }
+        assert_eq!(search::count_review_queue(c, "wz").unwrap(), 0);
+        let g = groups(c, "zw", &[(Some(1), "湖南省医学会".into())]).unwrap();
+        assert_eq!(g[0].waiting, 1);
+        let g = groups(c, "lw", &[(Some(1), "湖南省医学会".into())]).unwrap();
+        assert_eq!(g[0].waiting, 0);
     }
 
     #[test]

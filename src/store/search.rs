@@ -216,8 +216,30 @@ pub fn entries_of_person(conn: &Connection, person_id: i64) -> Result<Vec<EntryS
     Ok(rows)
 }
 
+/// The review queue's search as you type, for a query on `entries e JOIN people p`: the
+/// provider by any part of its name (`?{raw}`, the clean text escaped for `LIKE`), the person as
+/// People search finds them (`?{folded}`, the text through `fold_for_search`, escaped): the start
+/// of the name in any of its spellings (R1.2), pinyin initials (`zw` finds 张伟, either reading
+/// of a heteronym), any part of the ID number. Empty text matches every entry. The paged queue,
+/// its count, its groups and the ids a pattern marks all use this one clause.
+pub fn queue_search_clause(raw: usize, folded: usize) -> String {
+    format!(
+        "(?{folded} = '' OR e.provider LIKE '%' || ?{raw} || '%' ESCAPE '\\'
+          OR p.name_key LIKE ?{folded} || '%' ESCAPE '\\'
+          OR p.id_number LIKE '%' || upper(?{folded}) || '%' ESCAPE '\\'
+          OR p.initials LIKE ?{folded} || '%' ESCAPE '\\'
+          OR p.initials LIKE '% ' || ?{folded} || '%' ESCAPE '\\')"
+    )
+}
+
+/// The two arguments of [`queue_search_clause`] for what the clerk typed: (raw, folded).
+pub fn queue_search_args(text: &str) -> (String, String) {
+    let raw = crate::domain::text::clean_line(text);
+    (like_escape(raw.trim()), like_escape(&fold_for_search(text)))
+}
+
 /// The review queue: entries awaiting review and registration, grouped by import batch and
-/// provider (R5.1), one page at a time.
+/// provider (R5.1), one page at a time, searched as [`queue_search_clause`] says.
 pub fn review_queue(
     conn: &Connection,
     text: &str,
@@ -227,14 +249,15 @@ pub fn review_queue(
     let mut stmt = conn.prepare_cached(&format!(
         "{ENTRY_SUMMARY}
          WHERE e.state IN ('recorded', 'evidence_complete', 'sealed')
-           AND (?1 = '' OR e.provider LIKE '%' || ?1 || '%' ESCAPE '\\'
-                OR p.name LIKE ?1 || '%' ESCAPE '\\' OR p.id_number LIKE '%' || ?1 || '%' ESCAPE '\\')
+           AND {}
          ORDER BY coalesce(e.batch_id, 0) DESC, e.provider, p.name, e.id
-         LIMIT ?2 OFFSET ?3"
+         LIMIT ?3 OFFSET ?4",
+        queue_search_clause(1, 2)
     ))?;
+    let (raw, folded) = queue_search_args(text);
     let rows = stmt
         .query_map(
-            rusqlite::params![like_escape(text.trim()), limit as i64, offset as i64],
+            rusqlite::params![raw, folded, limit as i64, offset as i64],
             entry_summary,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -242,14 +265,14 @@ pub fn review_queue(
 }
 
 pub fn count_review_queue(conn: &Connection, text: &str) -> Result<usize> {
+    let (raw, folded) = queue_search_args(text);
     let n: i64 = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT count(*) FROM entries e JOIN people p ON p.id = e.person_id
-             WHERE e.state IN ('recorded', 'evidence_complete', 'sealed')
-               AND (?1 = '' OR e.provider LIKE '%' || ?1 || '%' ESCAPE '\\'
-                    OR p.name LIKE ?1 || '%' ESCAPE '\\' OR p.id_number LIKE '%' || ?1 || '%' ESCAPE '\\')",
-        )?
-        .query_row([like_escape(text.trim())], |r| r.get(0))?;
+             WHERE e.state IN ('recorded', 'evidence_complete', 'sealed') AND {}",
+            queue_search_clause(1, 2)
+        ))?
+        .query_row(rusqlite::params![raw, folded], |r| r.get(0))?;
     Ok(n as usize)
 }
 

@@ -640,8 +640,30 @@ impl App {
             title,
             Style::default().add_modifier(Modifier::BOLD),
         ));
-        let inner = block.inner(area);
+        let mut inner = block.inner(area);
         f.render_widget(block, area);
+        // Under the keys, what a `T` pattern may say on this screen (from the words its parser
+        // takes), wrapped; the keys take the rows above it.
+        if let Some(words) = super::marks::help(scopes, self.lang) {
+            let cols = (inner.width as usize).max(1);
+            // A blank row, the rows the text fills, and one for what wrapping at words loses.
+            let rows: usize = words
+                .lines()
+                .map(|l| crate::domain::text::width(l).div_ceil(cols))
+                .sum();
+            let need = (rows + 2) as u16;
+            let need = need.min(inner.height / 2);
+            inner.height -= need;
+            f.render_widget(
+                Paragraph::new(words).wrap(Wrap { trim: true }),
+                // A blank row between the keys and the words.
+                Rect {
+                    y: inner.y + inner.height + 1,
+                    height: need.saturating_sub(1),
+                    ..inner
+                },
+            );
+        }
         // As many columns as the list needs at this height, so every key shows at 80×24.
         let rows = (inner.height as usize).max(1);
         let columns = bindings.len().div_ceil(rows).max(1);

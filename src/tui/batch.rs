@@ -21,7 +21,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::batches::kind_short;
 use super::keys::{Action, Scope};
 use super::list::Paged;
-use super::marks::{Marks, pattern_words};
+use super::marks::{self, Marks, Pattern, Vocabulary, Word};
 use super::person::PersonScreen;
 use super::screen::{Ask, Ctx, Flow, Screen, View};
 use crate::config::Config;
@@ -93,6 +93,59 @@ fn sort_label(s: Sort, lang: Lang) -> &'static str {
         Sort::Verdict => lang.pick("验证结果", "verdict"),
         Sort::State => lang.pick("处理状态", "state"),
     }
+}
+
+/// What a `T` pattern may say on a verification batch: every word is one of these (a word of
+/// [`filter_word`], or 另办 / elsewhere), no other.
+pub const PATTERN: Vocabulary = Vocabulary {
+    words: &[
+        Word {
+            zh: "合格",
+            en: "pass",
+        },
+        Word {
+            zh: "不足",
+            en: "short",
+        },
+        Word {
+            zh: "冻结",
+            en: "blocked",
+        },
+        Word {
+            zh: "未验证",
+            en: "unverified",
+        },
+        Word {
+            zh: "待定",
+            en: "undecided",
+        },
+        Word {
+            zh: "通过",
+            en: "accepted",
+        },
+        Word {
+            zh: "退回",
+            en: "returned",
+        },
+        Word {
+            zh: "不予通过",
+            en: "refused",
+        },
+        Word {
+            zh: "已出具",
+            en: "issued",
+        },
+        Word {
+            zh: "另办",
+            en: "elsewhere",
+        },
+    ],
+    other: None,
+};
+
+/// A word of `T` that is no filter: R6.2 another office handles the applicant.
+fn elsewhere_word(word: &str) -> bool {
+    matches!(word, "另办" | "外办" | "elsewhere")
 }
 
 /// A word of `f` or `T`: a state, a verdict, 未验证 / unverified, 已出具 / issued.
@@ -442,37 +495,32 @@ impl BatchScreen {
         )
     }
 
-    /// `T`: every applicant of the batch matching all the words.
+    /// `T`: every applicant of the batch matching all the words of [`PATTERN`] replaces the
+    /// marks (or joins them after `+`); no match, or a word it does not know, leaves them;
+    /// empty clears.
     fn mark_pattern(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        let words = pattern_words(text);
-        if words.is_empty() {
+        let pattern = Pattern::parse(text);
+        if pattern.is_clear() {
             let n = self.marks.clear();
             return Flow::Say(match lang {
                 Lang::Zh => format!("已清除 {n} 个标记"),
                 Lang::En => format!("cleared {n} marks"),
             });
         }
+        if let Some(msg) = pattern.empty_add(lang) {
+            return Flow::Say(msg);
+        }
         let mut filters = Vec::new();
         let mut elsewhere = false;
-        for w in &words {
-            match w.as_str() {
-                "另办" | "外办" | "elsewhere" => elsewhere = true,
-                other => match filter_word(other) {
+        for w in &pattern.words {
+            if elsewhere_word(w) {
+                elsewhere = true;
+            } else {
+                match filter_word(w) {
                     Some(f) => filters.push(f),
-                    None => {
-                        return Flow::Say(match lang {
-                            Lang::Zh => format!(
-                                "无法识别的条件“{}”：可用 合格 不足 冻结 未验证 待定 通过 退回 不予通过 已出具 另办",
-                                clean_line(w)
-                            ),
-                            Lang::En => format!(
-                                "unknown pattern \"{}\": pass short blocked unverified undecided accepted returned refused issued elsewhere",
-                                clean_line(w)
-                            ),
-                        });
-                    }
-                },
+                    None => return Flow::Say(PATTERN.unknown(w, lang)),
+                }
             }
         }
         let all = match rows::all(ctx.store.conn(), self.batch_id, Filter::All, self.sort) {
@@ -489,13 +537,7 @@ impl BatchScreen {
             }) && (!elsewhere || matches!(self.route(a), Route::Elsewhere(_)))
         };
         let found: Vec<i64> = all.iter().filter(|a| matches(a)).map(|a| a.id).collect();
-        let n = found.len();
-        self.marks.extend(found);
-        let text = words.join(" ");
-        Flow::Say(match lang {
-            Lang::Zh => format!("按“{text}”标记 {n} 人，共标记 {} 人", self.marks.len()),
-            Lang::En => format!("\"{text}\" marks {n}; {} marked in all", self.marks.len()),
-        })
+        Flow::Say(self.marks.apply_pattern(&pattern, found, "", lang))
     }
 
     fn decide(&mut self, ids: Vec<i64>, decision: Decision, ctx: &mut Ctx<'_>) -> Flow {
@@ -504,6 +546,8 @@ impl BatchScreen {
             Ok(o) => o,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
+        let on_marks = ids.iter().any(|id| self.marks.contains(*id));
+        self.marks.decided(&ids);
         let done = out.applied.len();
         let mut msg = match (&decision, lang) {
             (Decision::Accept, Lang::Zh) => format!("已通过 {done} 人"),
@@ -525,6 +569,13 @@ impl BatchScreen {
         }
         self.hint = match (&decision, done) {
             (_, 0) => String::new(),
+            // The marks are used up: issuing to the accepted starts with marking them again.
+            (Decision::Accept, _) if on_marks => lang
+                .pick(
+                    "下一步：T 通过 标记已通过者，按 i 出具合格证明；u 撤销本次通过",
+                    "next: T accepted marks them, then i issues; u undoes this",
+                )
+                .into(),
             (Decision::Accept, _) => lang
                 .pick(
                     "下一步：按 i 为已通过的申报人出具合格证明；u 撤销本次通过",
@@ -731,7 +782,7 @@ impl BatchScreen {
             filter_label(self.filter, lang),
             lang.pick("排序：", "sort: "),
             sort_label(self.sort, lang),
-            self.marks.rule_label(lang)
+            self.marks.rule_label(lang, "人")
         )
     }
 
@@ -1042,6 +1093,20 @@ impl BatchScreen {
     }
 }
 
+/// The keys that act on the marked applicants and so take `;` themselves.
+fn uses_marks(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Accept
+            | Action::Return
+            | Action::Refuse
+            | Action::Issue
+            | Action::Preview
+            | Action::Print
+            | Action::Back
+    )
+}
+
 impl Screen for BatchScreen {
     /// The "u undoes this" hint spoke of a decision that is no more.
     fn undone(&mut self) {
@@ -1062,13 +1127,29 @@ impl Screen for BatchScreen {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
+        // `;` holds across moves and is spent by the next other action: the keys that act on
+        // the marks take it where they pick their rows (`targets`, `print_ids`), Esc cancels
+        // it below, and any other action forgets it here.
+        if !marks::is_move(action) && !uses_marks(action) {
+            self.marks.disarm();
+        }
         let result = match action {
             Action::Up
             | Action::Down
             | Action::PageUp
             | Action::PageDown
             | Action::Top
-            | Action::Bottom => self.navigate(action, ctx),
+            | Action::Bottom => {
+                let moved = self.navigate(action, ctx);
+                if moved.is_ok() && self.marks.is_armed() {
+                    return Flow::Say(self.marks.armed_label(lang));
+                }
+                moved
+            }
+            Action::Back if self.marks.is_armed() => {
+                self.marks.disarm();
+                return Flow::Say(Marks::disarmed(lang));
+            }
             Action::Back if !self.marks.is_empty() => {
                 let n = self.marks.clear();
                 self.marks.take_armed();
@@ -1098,34 +1179,22 @@ impl Screen for BatchScreen {
             Action::MarkPattern => {
                 return Flow::Ask(Ask::Text {
                     tag: "pattern",
-                    prompt: lang
-                        .pick(
-                            " 按条件标记：合格 不足 冻结 未验证 待定 通过 退回 已出具 另办（空=清除） ",
-                            " mark: pass short blocked unverified undecided accepted issued elsewhere ",
-                        )
-                        .into(),
+                    prompt: PATTERN.prompt(lang),
                     initial: String::new(),
                 });
             }
             Action::ApplyToMarked => {
                 if !self.marks.arm() {
-                    return Flow::Say(
-                        lang.pick(
-                            "没有标记的申报人：先用 t 或 T 标记",
-                            "nothing is marked: mark with t or T first",
-                        )
-                        .into(),
-                    );
+                    return Flow::Say(Marks::nothing_to_arm(lang));
                 }
-                let n = self.marks.len();
-                return Flow::Say(match lang {
-                    Lang::Zh => format!(
-                        "对标记的 {n} 人：a 通过  r 退回  x 不予通过  i 出具  p 打印（Esc 取消）"
-                    ),
-                    Lang::En => format!(
-                        "to the {n} marked: a accept  r return  x refuse  i issue  p print (Esc cancels)"
-                    ),
-                });
+                return Flow::Say(format!(
+                    "{}{}",
+                    self.marks.armed_label(lang),
+                    lang.pick(
+                        "：a 通过 r 退回 x 不予通过 i 出具 p 打印",
+                        ": a r x i p (Esc cancels)",
+                    )
+                ));
             }
             Action::Filter => {
                 return Flow::Ask(Ask::Text {
@@ -1560,6 +1629,21 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// The help lists [`PATTERN`]'s words, and only those: each one is understood, and a word
+    /// it does not list is refused (the marks stay).
+    #[test]
+    fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
+        for w in PATTERN.words {
+            for s in [w.zh, w.en] {
+                let s = s.to_lowercase();
+                assert!(filter_word(&s).is_some() || elsewhere_word(&s), "{s}");
+            }
+        }
+        for s in ["及格", "soon"] {
+            assert!(filter_word(s).is_none() && !elsewhere_word(s), "{s}");
+        }
+    }
+
     #[test]
     fn r6_a_batch_is_verified_triaged_certified_and_previewed_key_by_key() {
         let dir = tempfile::tempdir().unwrap();
@@ -1593,25 +1677,28 @@ mod tests {
         assert!(d.shows("按R6.2应由株洲验证"), "{}", d.screen());
         // Mark every passing applicant and accept: the one for 株洲 is skipped.
         d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "按“合格”标记 4 人，共标记 4 人");
+        assert_eq!(d.app.message(), "已标记 4 行：符合“合格”");
         d.key(KeyCode::Char('a'));
         assert_eq!(
             d.app.message(),
             "已通过 3 人，跳过 1 人：按R6.2应由株洲验证，请退回"
         );
-        // Issue to the marked: consecutive numbers, the unaccepted one skipped.
-        d.key(KeyCode::Char('i'));
+        // The decision used the marks up; the hint says how to reach the accepted.
+        assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
         assert!(
-            d.shows("以长沙名义为周杰、张伟、王芳等4人中已通过者出具合格证明"),
+            d.shows("下一步：T 通过 标记已通过者，按 i 出具"),
             "{}",
             d.screen()
         );
+        d.key(KeyCode::Char('T')).keys("通过").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已标记 3 行：符合“通过”");
+        // Issue to the marked: consecutive numbers.
+        d.key(KeyCode::Char('i'));
+        assert!(d.shows("（3人）中已通过者出具合格证明"), "{}", d.screen());
         d.key(KeyCode::Char('y'));
         let msg = d.app.message().to_string();
         assert!(
-            msg.starts_with(
-                "已出具 3 份：长沙—2017—0001 至 长沙—2017—0003；未出具 1 人：状态为“待定”"
-            ),
+            msg.starts_with("已出具 3 份：长沙—2017—0001 至 长沙—2017—0003"),
             "{msg}"
         );
         assert!(
@@ -1643,7 +1730,6 @@ mod tests {
             "{}",
             d.screen()
         );
-        assert!(d.shows("另1人无可打印的证明"), "{}", d.screen());
         d.key(KeyCode::Char('y'));
         assert!(
             d.app.message().starts_with("已打印 3 份到 "),
@@ -1673,7 +1759,7 @@ mod tests {
         d.key(KeyCode::Enter).key(KeyCode::Char('c'));
         // `;` with nothing marked refuses instead of falling back to the current row.
         d.key(KeyCode::Char(';'));
-        assert_eq!(d.app.message(), "没有标记的申报人：先用 t 或 T 标记");
+        assert_eq!(d.app.message(), "没有标记的行：先用 t 或 T 标记");
         // Sort by verdict: blocked first, then short.
         d.key(KeyCode::Char('o'));
         assert_eq!(d.app.message(), "按此排序：验证结果");
@@ -1883,6 +1969,10 @@ mod tests {
             d.app.message(),
             "accepted 3, skipped 1: verified by 株洲 under R6.2: return it"
         );
+        d.key(KeyCode::Char('T'))
+            .keys("accepted")
+            .key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "3 marked: rows matching \"accepted\"");
         d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
         assert!(
             d.app
@@ -1968,8 +2058,8 @@ mod tests {
         d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
         d.key(KeyCode::Char('a'));
         assert_eq!(d.app.message(), "已通过 3 人");
-        // Nothing marked: i acts on the current row only, and says so before acting.
-        d.key(KeyCode::Esc);
+        // The decision used the marks up: i acts on the current row only, and says so first.
+        assert!(d.shows("未标记"), "{}", d.screen());
         d.key(KeyCode::Char('G'));
         assert!(
             line_with(&d, "赵敏").starts_with("│  赵敏"),
@@ -2080,7 +2170,11 @@ mod tests {
         d.key(KeyCode::Char('4')).key(KeyCode::Enter);
         d.key(KeyCode::Char('c'));
         d.key(KeyCode::Char('T')).keys("pass").key(KeyCode::Enter);
-        d.key(KeyCode::Char('a')).key(KeyCode::Char('i'));
+        d.key(KeyCode::Char('a'));
+        d.key(KeyCode::Char('T'))
+            .keys("accepted")
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Char('i'));
         // The box wraps the question: its two lines name all three.
         assert!(
             d.shows("to the accepted among 3 (张伟, 王芳,")

@@ -1,12 +1,14 @@
-//! Programme filings (R4.2): the list, pending first, searched as the clerk types; the
-//! attachment-3 form; approve with the approval date, reject with a reason, on the marked rows
-//! or the current one. `u` (on any screen, `service::decision`) undoes the clerk's last decision.
+//! Programme filings (R4.2): the list, pending first, searched as the clerk types (`Enter` in
+//! the search opens the highlighted filing); the attachment-3 form; approve with the approval
+//! date, reject with a reason, on the marked rows or the current one; `u` (on any screen)
+//! undoes the clerk's last decision. Marks as on every triage list ([`super::marks`]): `t`, `T` with a pattern (status,
+//! category, part of the number, name or institution; `+` adds), `;`, and a decision uses up
+//! the marks it acted on.
 //!
 //! R4.3: an approval dated after a training started does not make that training's public hours
 //! count, so the confirmation says how many trainings already linked to the filing that is.
 
 use std::cell::Cell;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use chrono::NaiveDate;
@@ -21,13 +23,57 @@ use super::filing_form::FilingForm;
 use super::input::LineInput;
 use super::keys::{Action, Scope};
 use super::list::Paged;
+use super::marks::{Marks, Pattern, Vocabulary, Word};
 use super::screen::{Ask, Ctx, Flow, Screen, View};
 use crate::domain::dates::parse_date;
 use crate::domain::text::{clean_line, fit, fit_tail, width};
 use crate::domain::{Category, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::service::filings::{self as service, Outcome, Problem};
-use crate::store::filing_list::{self, FilingQuery, FilingRow};
+use crate::store::filing_list::{self, FilingFilter, FilingQuery, FilingRow};
+
+/// What a `T` pattern may say on the Filings screen; any other word is part of the filing
+/// number, the training's name or the institution, as the search.
+pub const PATTERN: Vocabulary = Vocabulary {
+    words: &[
+        Word {
+            zh: "待审",
+            en: "pending",
+        },
+        Word {
+            zh: "已备案",
+            en: "approved",
+        },
+        Word {
+            zh: "不予备案",
+            en: "rejected",
+        },
+        Word {
+            zh: "公需",
+            en: "public",
+        },
+        Word {
+            zh: "专业",
+            en: "professional",
+        },
+    ],
+    other: Some(Word {
+        zh: "名称/机构",
+        en: "name/institution",
+    }),
+};
+
+/// Adds one (lower-cased) pattern word to `filter`: a status, a category, else part of the
+/// number, name or institution.
+fn pattern_word(word: &str, filter: &mut FilingFilter) {
+    if let Some(s) = FilingStatus::parse(word) {
+        filter.status = Some(s);
+    } else if let Some(c) = Category::parse(word) {
+        filter.category = Some(c);
+    } else {
+        filter.words.push(word.to_string());
+    }
+}
 
 /// A decision waiting for the clerk's answers.
 #[derive(Debug, Clone)]
@@ -44,7 +90,7 @@ pub struct FilingsScreen {
     paged: Paged,
     pending_total: usize,
     /// Marked filing ids: a decision applies to them when there are any.
-    marked: BTreeSet<i64>,
+    marks: Marks,
     pending: Option<Pending>,
     /// The form tells the list which filing it saved; the cursor goes there.
     saved: Rc<Cell<Option<i64>>>,
@@ -66,7 +112,7 @@ impl FilingsScreen {
             rows: Vec::new(),
             paged: Paged::default(),
             pending_total: 0,
-            marked: BTreeSet::new(),
+            marks: Marks::default(),
             pending: None,
             saved: Rc::new(Cell::new(None)),
             notice: None,
@@ -119,16 +165,51 @@ impl FilingsScreen {
         self.load_page(ctx)
     }
 
-    /// The marked rows, or the current one when none is marked.
-    fn targets(&self) -> Vec<i64> {
-        if self.marked.is_empty() {
-            self.selected().map(|r| vec![r.id]).unwrap_or_default()
-        } else {
-            self.marked.iter().copied().collect()
-        }
+    /// The marked rows, or the current one when none is marked; after `;` (`armed`) the marked
+    /// ones or none.
+    fn targets(&self, armed: bool) -> Vec<i64> {
+        self.marks.targets(self.selected().map(|r| r.id), armed)
     }
 
-    fn nothing_selected(lang: Lang) -> Flow {
+    /// `T`: the filings matching every word of the pattern, within the search, replace the marks
+    /// (or join them after `+`); no match leaves them; empty clears.
+    fn mark_pattern(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let pattern = Pattern::parse(text);
+        if pattern.is_clear() {
+            let n = self.marks.clear();
+            return Flow::Say(match lang {
+                Lang::Zh => format!("已清除 {n} 个标记"),
+                Lang::En => format!("cleared {n} marks"),
+            });
+        }
+        if let Some(msg) = pattern.empty_add(lang) {
+            return Flow::Say(msg);
+        }
+        let mut filter = FilingFilter::default();
+        for w in &pattern.words {
+            pattern_word(w, &mut filter);
+        }
+        let found = match filing_list::ids(ctx.store.conn(), &self.query, &filter) {
+            Ok(ids) => ids,
+            Err(e) => return Flow::Say(e.describe(lang)),
+        };
+        let within = if self.query.text.trim().is_empty() {
+            String::new()
+        } else {
+            match lang {
+                Lang::Zh => format!("（在搜索“{}”的结果中）", clean_line(&self.query.text)),
+                Lang::En => format!(" (within the search \"{}\")", clean_line(&self.query.text)),
+            }
+        };
+        Flow::Say(self.marks.apply_pattern(&pattern, found, &within, lang))
+    }
+
+    /// No row to act on; after `;` (`armed`) because nothing is marked.
+    fn nothing_selected(armed: bool, lang: Lang) -> Flow {
+        if armed {
+            return Flow::Say(Marks::nothing_to_arm(lang));
+        }
         Flow::Say(lang.pick("没有选中的备案", "no filing selected").into())
     }
 
@@ -136,10 +217,10 @@ impl FilingsScreen {
         Flow::Push(Box::new(FilingForm::new(id).notify(self.saved.clone())))
     }
 
-    fn ask_approval_date(&mut self, ctx: &Ctx<'_>) -> Flow {
-        let ids = self.targets();
+    fn ask_approval_date(&mut self, armed: bool, ctx: &Ctx<'_>) -> Flow {
+        let ids = self.targets(armed);
         if ids.is_empty() {
-            return Self::nothing_selected(ctx.lang);
+            return Self::nothing_selected(armed, ctx.lang);
         }
         let prompt = match ctx.lang {
             Lang::Zh => format!(" 准予备案 {} 件：备案日期（默认今天） ", ids.len()),
@@ -211,10 +292,10 @@ impl FilingsScreen {
         })
     }
 
-    fn ask_reject_reason(&mut self, lang: Lang) -> Flow {
-        let ids = self.targets();
+    fn ask_reject_reason(&mut self, armed: bool, lang: Lang) -> Flow {
+        let ids = self.targets(armed);
         if ids.is_empty() {
-            return Self::nothing_selected(lang);
+            return Self::nothing_selected(armed, lang);
         }
         let prompt = match lang {
             Lang::Zh => format!(" 不予备案 {} 件：理由 ", ids.len()),
@@ -228,10 +309,16 @@ impl FilingsScreen {
         })
     }
 
-    fn report(&mut self, what: &str, out: &Outcome, lang: Lang, ctx: &mut Ctx<'_>) -> Flow {
-        if !out.applied.is_empty() {
-            self.marked.clear();
-        }
+    /// The decision on `ids` is taken: their marks are used up, and the clerk is told.
+    fn report(
+        &mut self,
+        what: &str,
+        ids: &[i64],
+        out: &Outcome,
+        lang: Lang,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
+        self.marks.decided(ids);
         let mut msg = match lang {
             Lang::Zh => format!("{what} {} 件", out.applied.len()),
             Lang::En => format!("{what}: {}", out.applied.len()),
@@ -323,6 +410,9 @@ impl Screen for FilingsScreen {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         self.notice = None;
+        let lang = ctx.lang;
+        // `;` holds across moves of the cursor and is spent by the next other action.
+        let armed = self.marks.armed_for(action);
         let result = match action {
             Action::Up
             | Action::Down
@@ -330,49 +420,81 @@ impl Screen for FilingsScreen {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
-                if self.paged.navigate(action) {
+                let moved = if self.paged.navigate(action) {
                     self.load_page(ctx)
                 } else {
                     Ok(())
+                };
+                if moved.is_ok() && self.marks.is_armed() {
+                    return Flow::Say(self.marks.armed_label(lang));
                 }
+                moved
             }
             Action::Search => {
                 self.searching = true;
                 Ok(())
             }
-            Action::Back | Action::Open if self.searching => {
+            Action::Back if self.searching => {
                 self.searching = false;
                 Ok(())
             }
+            Action::Back if armed => return Flow::Say(Marks::disarmed(lang)),
             Action::Back if !self.query.text.is_empty() => {
                 self.search.set("");
                 self.set_search("", ctx)
             }
-            Action::Back if !self.marked.is_empty() => {
-                self.marked.clear();
-                return Flow::Say(ctx.lang.pick("已清除标记", "marks cleared").into());
+            Action::Back if !self.marks.is_empty() => {
+                let n = self.marks.clear();
+                return Flow::Say(match lang {
+                    Lang::Zh => format!("已清除 {n} 个标记"),
+                    Lang::En => format!("cleared {n} marks"),
+                });
             }
             Action::Back => return Flow::Pop,
             Action::New => return self.open_form(None),
+            // The footer says Enter opens, and so it does from the search field: the search
+            // ends and the highlighted filing opens (with nothing highlighted the field stays).
             Action::Open | Action::Edit => {
                 return match self.selected() {
-                    Some(r) => self.open_form(Some(r.id)),
-                    None => Self::nothing_selected(ctx.lang),
+                    Some(r) => {
+                        let id = r.id;
+                        self.searching = false;
+                        self.open_form(Some(id))
+                    }
+                    None => Self::nothing_selected(false, lang),
                 };
             }
             Action::Mark => {
                 if let Some(id) = self.selected().map(|r| r.id) {
-                    if !self.marked.remove(&id) {
-                        self.marked.insert(id);
-                    }
+                    self.marks.toggle(id);
                     if self.paged.navigate(Action::Down) {
                         return Flow::from(self.load_page(ctx));
                     }
                 }
                 Ok(())
             }
-            Action::Approve => return self.ask_approval_date(ctx),
-            Action::Reject => return self.ask_reject_reason(ctx.lang),
+            Action::MarkPattern => {
+                return Flow::Ask(Ask::Text {
+                    tag: "pattern",
+                    prompt: PATTERN.prompt(lang),
+                    initial: String::new(),
+                });
+            }
+            Action::ApplyToMarked => {
+                if !self.marks.arm() {
+                    return Flow::Say(Marks::nothing_to_arm(lang));
+                }
+                return Flow::Say(format!(
+                    "{}{}",
+                    self.marks.armed_label(lang),
+                    lang.pick(
+                        "：y 准予备案 x 不予备案（Esc 取消）",
+                        ": y approves, x rejects (Esc cancels)",
+                    )
+                ));
+            }
+            Action::Approve => return self.ask_approval_date(armed, ctx),
+            Action::Reject => return self.ask_reject_reason(armed, lang),
             _ => Ok(()),
         };
         Flow::from(result)
@@ -394,6 +516,11 @@ impl Screen for FilingsScreen {
     fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         match (tag, answer) {
+            ("pattern", Some(text)) => self.mark_pattern(text, ctx),
+            ("pattern", None) => Flow::Say(
+                lang.pick("已取消，标记未变", "cancelled: marks unchanged")
+                    .into(),
+            ),
             ("approve_date", Some(text)) => self.confirm_approval(text, ctx),
             ("approve_confirm", Some(_)) => {
                 let Some(Pending { ids, on: Some(on) }) = self.pending.take() else {
@@ -405,7 +532,7 @@ impl Screen for FilingsScreen {
                             Lang::Zh => format!("已准予备案（备案日期 {on}）"),
                             Lang::En => format!("approved as of {on}"),
                         };
-                        self.report(&what, &out, lang, ctx)
+                        self.report(&what, &ids, &out, lang, ctx)
                     }
                     Err(e) => Flow::Say(e.describe(lang)),
                 }
@@ -415,7 +542,9 @@ impl Screen for FilingsScreen {
                     return Flow::Stay;
                 };
                 match service::reject(ctx.store, ctx.actor, &ids, reason) {
-                    Ok(out) => self.report(lang.pick("已不予备案", "rejected"), &out, lang, ctx),
+                    Ok(out) => {
+                        self.report(lang.pick("已不予备案", "rejected"), &ids, &out, lang, ctx)
+                    }
                     Err(e) => Flow::Say(match lang {
                         Lang::Zh => format!("{}，未作处理", e.describe(lang)),
                         Lang::En => format!("{}; nothing done", e.describe(lang)),
@@ -446,10 +575,12 @@ impl Screen for FilingsScreen {
                 self.paged.total, self.pending_total
             ),
         };
-        if !self.marked.is_empty() {
+        if self.marks.is_armed() {
+            title.push_str(&format!("· {} ", self.marks.armed_label(lang)));
+        } else if !self.marks.is_empty() {
             title.push_str(&match lang {
-                Lang::Zh => format!("· 已标记 {} ", self.marked.len()),
-                Lang::En => format!("· marked {} ", self.marked.len()),
+                Lang::Zh => format!("· 已标记 {} ", self.marks.len()),
+                Lang::En => format!("· marked {} ", self.marks.len()),
             });
         }
         let block = Block::default().borders(Borders::ALL).title(title);
@@ -539,7 +670,7 @@ impl Screen for FilingsScreen {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let marked = self.marked.contains(&r.id);
+                let marked = self.marks.contains(r.id);
                 let cat = match (r.category, lang) {
                     (c, Lang::Zh) => c.zh(),
                     (Category::Public, Lang::En) => "pub",
@@ -638,6 +769,20 @@ mod tests {
         two.end_date = d(2017, 5, 2);
         save_filing(&mut store, &a, &two).unwrap();
         store
+    }
+
+    /// The help lists the pattern's words: each must set a status or a category, not fall
+    /// through to part of a name.
+    #[test]
+    fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
+        for w in super::PATTERN.words {
+            for s in [w.zh, w.en] {
+                let mut f = crate::store::filing_list::FilingFilter::default();
+                super::pattern_word(&s.to_lowercase(), &mut f);
+                assert!(f.words.is_empty(), "{s}");
+                assert!(f.status.is_some() || f.category.is_some(), "{s}");
+            }
+        }
     }
 
     #[test]

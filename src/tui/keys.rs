@@ -304,6 +304,7 @@ pub const BINDINGS: &[Binding] = &[
         zh: "标记",
         en: "mark",
     },
+    // The words a pattern may say are listed under the keys in `?` (`marks::help`).
     Binding {
         action: Action::MarkPattern,
         keys: &[k('T')],
@@ -317,6 +318,23 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k(';')],
         scopes: &[Review, Batch],
         footer: true,
+        zh: "对标记",
+        en: "on marked",
+    },
+    // On Filings the footer keeps its room for the decisions (y x u); `?` lists these.
+    Binding {
+        action: Action::MarkPattern,
+        keys: &[k('T')],
+        scopes: &[Filings],
+        footer: false,
+        zh: "条件标记",
+        en: "pattern",
+    },
+    Binding {
+        action: Action::ApplyToMarked,
+        keys: &[k(';')],
+        scopes: &[Filings],
+        footer: false,
         zh: "对标记",
         en: "on marked",
     },

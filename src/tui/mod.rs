@@ -24,6 +24,8 @@ mod session_clock_tests;
 #[cfg(test)]
 pub mod testing;
 pub mod theme;
+#[cfg(test)]
+mod triage_tests;
 
 use std::io::{self, Write};
 use std::time::Duration;

@@ -1,5 +1,6 @@
 //! The People screen: search as you type (name, pinyin initials, any part of the ID number,
-//! unit), filters by city, unit kind and state, paged from SQLite.
+//! unit; `Enter` opens the highlighted person), filters by city, unit kind and state, paged from
+//! SQLite; `t` marks people to add to a verification batch together.
 
 use chrono::{Datelike, NaiveDate};
 use ratatui::Frame;
@@ -11,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::input::LineInput;
 use super::keys::{Action, Scope};
 use super::list::Paged;
+use super::marks::Marks;
 use super::person::PersonScreen;
 use super::person_form::PersonForm;
 use super::screen::{Ask, Ctx, Flow, Screen, View};
@@ -30,7 +32,7 @@ pub struct PeopleScreen {
     filter_label: String,
     /// Marked people (database ids), kept across pages and searches, to add to a verification
     /// batch together (R6.1).
-    marked: std::collections::BTreeSet<i64>,
+    marked: Marks,
 }
 
 impl PeopleScreen {
@@ -43,17 +45,13 @@ impl PeopleScreen {
             paged: Paged::default(),
             this_year: today.year(),
             filter_label: String::new(),
-            marked: std::collections::BTreeSet::new(),
+            marked: Marks::default(),
         }
     }
 
     /// The marked people, or the current one when none is marked.
     fn targets(&self) -> Vec<i64> {
-        if self.marked.is_empty() {
-            self.selected().map(|p| vec![p.id]).unwrap_or_default()
-        } else {
-            self.marked.iter().copied().collect()
-        }
+        self.marked.targets(self.selected().map(|p| p.id), false)
     }
 
     /// `b`: add the targets to batch `#ID` (the number screen 4 shows).
@@ -71,7 +69,7 @@ impl PeopleScreen {
         let targets = self.targets();
         match crate::service::batches::add_people(ctx.store, ctx.actor, batch_id, &targets) {
             Ok(added) => {
-                self.marked.clear();
+                self.marked.decided(&targets);
                 Flow::Say(match ctx.lang {
                     Lang::Zh => format!(
                         "已加入批次 #{batch_id}：{} 人，已在批次中 {} 人。按 4 到验证页核验",
@@ -187,13 +185,15 @@ impl Screen for PeopleScreen {
                 self.set_search("", ctx)
             }
             Action::Back => return Flow::Pop,
-            Action::Open if self.searching => {
-                self.searching = false;
-                Ok(())
-            }
+            // The footer says Enter opens, and so it does from the search field: the search
+            // ends and the highlighted person opens (with nobody highlighted the field stays).
             Action::Open => {
                 return match self.selected() {
-                    Some(p) => Flow::Push(Box::new(PersonScreen::new(p.id))),
+                    Some(p) => {
+                        let id = p.id;
+                        self.searching = false;
+                        Flow::Push(Box::new(PersonScreen::new(id)))
+                    }
                     None => Flow::Say(ctx.lang.pick("没有选中的人员", "no person selected").into()),
                 };
             }
@@ -212,10 +212,8 @@ impl Screen for PeopleScreen {
             }
             Action::New => return Flow::Push(Box::new(PersonForm::new(None))),
             Action::Mark => {
-                if let Some(id) = self.selected().map(|p| p.id)
-                    && !self.marked.remove(&id)
-                {
-                    self.marked.insert(id);
+                if let Some(id) = self.selected().map(|p| p.id) {
+                    self.marked.toggle(id);
                 }
                 self.paged.navigate(Action::Down);
                 self.load_page(ctx)
@@ -366,7 +364,7 @@ impl Screen for PeopleScreen {
                     &clean_line(&p.unit),
                     &clean_line(&p.title),
                 );
-                let marked = self.marked.contains(&p.id);
+                let marked = self.marked.contains(p.id);
                 // The mark is a character, not only a colour, so NO_COLOR terminals show it.
                 let text = if marked {
                     format!("*{}", &text[1..])

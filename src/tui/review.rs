@@ -1,15 +1,20 @@
 //! The review queue (R5.1): recorded entries awaiting seal and registration, by batch and
 //! provider; marks, pattern marks and one decision for all.
 //!
-//! Triage as in taskwarrior-tui: `t` marks a row, `T` marks every entry of the queue that
-//! matches a pattern (read from SQLite, not just the page). The rule for decision keys
+//! Triage as in taskwarrior-tui, with the marks of [`super::marks`]: `t` marks a row, `T` marks
+//! every entry of the queue that matches a pattern (read from SQLite, not just the page), in
+//! place of the marks or, after a leading `+`, in addition to them. The rule for decision keys
 //! (`s r x !`): they act on the marked entries when any are marked, otherwise on the current
-//! row; the line above the list always says which. `;` makes it explicit: the next decision
-//! applies to the marked entries, and with nothing marked it refuses instead of falling back to
-//! the current row. Every decision is one call of `service::review::decide` for all its entries,
-//! so one transaction and one batch that `u` (on any screen) undoes as a whole.
+//! row; the line above the list always says which, and a decision uses up the marks it acted
+//! on. `;` makes it explicit: the next decision applies to the marked entries, and with nothing
+//! marked it refuses instead of falling back to the current row. Every decision is one call of
+//! `service::review::decide` for all its entries, so one transaction and one batch that `u`
+//! (on any screen) undoes as a whole.
+//!
+//! The search finds a provider by any part of its name, a person by the start of the name, its
+//! pinyin initials (`zw` finds 张伟) or any part of the ID number, as the People screen does.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
@@ -21,6 +26,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::input::LineInput;
 use super::keys::{Action, Scope};
 use super::list::Paged;
+use super::marks::{Marks, Pattern, Vocabulary, Word};
 use super::screen::{Ask, Ctx, Flow, Screen, View};
 use crate::domain::entry::DecisionError;
 use crate::domain::text::{clean_line, fit, width};
@@ -35,6 +41,54 @@ const DETAIL_ROWS: u16 = 2;
 /// Columns of the flag ("needs attention") column.
 const FLAG_COLS: usize = 19;
 
+/// What a `T` pattern may say on the review queue; any other word is part of a provider's name.
+pub const PATTERN: Vocabulary = Vocabulary {
+    words: &[
+        Word {
+            zh: "齐全",
+            en: "complete",
+        },
+        Word {
+            zh: "已初审",
+            en: "sealed",
+        },
+        Word {
+            zh: "缺材料",
+            en: "recorded",
+        },
+        Word {
+            zh: "本批",
+            en: "batch",
+        },
+    ],
+    other: Some(Word {
+        zh: "机构名",
+        en: "provider",
+    }),
+};
+
+/// A word of a review pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Term {
+    /// The current row's import batch.
+    Batch,
+    State(EntryState),
+    /// Part of a provider's name.
+    Provider(String),
+}
+
+/// The meaning of one (lower-cased) word of a `T` pattern; every word of [`PATTERN`] is one of
+/// these spellings.
+fn term(word: &str) -> Term {
+    match word {
+        "batch" | "批次" | "本批" | "同批" => Term::Batch,
+        "complete" | "齐全" | "材料齐全" => Term::State(EntryState::EvidenceComplete),
+        "sealed" | "已初审" | "初审" => Term::State(EntryState::Sealed),
+        "recorded" | "已记录" | "缺材料" => Term::State(EntryState::Recorded),
+        other => Term::Provider(other.to_string()),
+    }
+}
+
 pub struct ReviewScreen {
     search: LineInput,
     searching: bool,
@@ -46,9 +100,7 @@ pub struct ReviewScreen {
     groups: Vec<Group>,
     paged: Paged,
     /// Marked entry ids, kept across pages and searches.
-    marks: BTreeSet<i64>,
-    /// `;` was pressed: the next decision applies to the marked entries.
-    to_marked: bool,
+    marks: Marks,
     /// The entries a decision waiting for an answer (reason, confirmation) applies to.
     pending: Vec<i64>,
     /// The suggested next step, shown under the list.
@@ -249,8 +301,7 @@ impl ReviewScreen {
             facts: HashMap::new(),
             groups: Vec::new(),
             paged: Paged::default(),
-            marks: BTreeSet::new(),
-            to_marked: false,
+            marks: Marks::default(),
             pending: Vec::new(),
             hint: String::new(),
         }
@@ -292,10 +343,9 @@ impl ReviewScreen {
         if self.marks.is_empty() {
             return Ok(());
         }
-        let ids: Vec<i64> = self.marks.iter().copied().collect();
-        let waiting =
-            queue::still_waiting(ctx.store.conn(), &ids).map_err(|e| e.describe(ctx.lang))?;
-        self.marks = waiting.into_iter().collect();
+        let waiting = queue::still_waiting(ctx.store.conn(), &self.marks.ids())
+            .map_err(|e| e.describe(ctx.lang))?;
+        self.marks.retain(|id| waiting.contains(&id));
         Ok(())
     }
 
@@ -306,22 +356,16 @@ impl ReviewScreen {
     }
 
     /// The entries a decision key acts on: the marked ones when any are marked, otherwise the
-    /// current row.
-    fn targets(&self) -> Vec<i64> {
-        if self.marks.is_empty() {
-            self.selected().map(|e| vec![e.id]).unwrap_or_default()
-        } else {
-            self.marks.iter().copied().collect()
-        }
+    /// current row; after `;` (`armed`) the marked ones or none.
+    fn targets(&self, armed: bool) -> Vec<i64> {
+        self.marks.targets(self.selected().map(|e| e.id), armed)
     }
 
     fn toggle_mark(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let Some(id) = self.selected().map(|e| e.id) else {
             return Ok(());
         };
-        if !self.marks.remove(&id) {
-            self.marks.insert(id);
-        }
+        self.marks.toggle(id);
         // On to the next row, as mutt and taskwarrior-tui do, so a run of rows is quick to mark.
         if self.paged.navigate(Action::Down) {
             self.load_page(ctx)?;
@@ -329,46 +373,45 @@ impl ReviewScreen {
         Ok(())
     }
 
-    /// `T`: a provider (or part of its name), `batch` (the current row's import batch),
-    /// `complete`/`齐全`, `sealed`/`已初审`, `recorded`/`缺材料`; several words must all hold;
-    /// empty clears the marks. Matches are read from the whole queue (within the search).
+    /// `T`: the words of [`PATTERN`], every other word part of a provider's name; several must
+    /// all hold. The matches are read from the whole queue (within the search) and replace the
+    /// marks, or join them after a leading `+`; no match leaves the marks alone; empty clears.
     fn mark_pattern(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        let text = clean_line(text);
-        if text.is_empty() {
-            let n = self.marks.len();
-            self.marks.clear();
+        let pattern = Pattern::parse(text);
+        if pattern.is_clear() {
+            let n = self.marks.clear();
             return Flow::Say(match lang {
                 Lang::Zh => format!("已清除 {n} 个标记"),
                 Lang::En => format!("cleared {n} marks"),
             });
         }
+        if let Some(msg) = pattern.empty_add(lang) {
+            return Flow::Say(msg);
+        }
         let mut filter = QueueFilter::default();
-        for word in text.split_whitespace() {
-            match word.to_lowercase().as_str() {
-                "batch" | "批次" | "本批" | "同批" => match self.selected() {
+        for word in &pattern.words {
+            match term(word) {
+                Term::Batch => match self.selected() {
                     Some(e) => filter.batch = Some(e.batch_id),
                     None => {
                         return Flow::Say(
-                            lang.pick("没有当前行，无法确定批次", "no current row: which batch?")
-                                .into(),
+                            lang.pick(
+                                "没有当前行，无法确定“本批”是哪一批，标记未变",
+                                "no current row, so no \"batch\" to match: marks unchanged",
+                            )
+                            .into(),
                         );
                     }
                 },
-                "complete" | "齐全" | "材料齐全" => {
-                    filter.state = Some(EntryState::EvidenceComplete)
-                }
-                "sealed" | "已初审" | "初审" => filter.state = Some(EntryState::Sealed),
-                "recorded" | "已记录" | "缺材料" => filter.state = Some(EntryState::Recorded),
-                _ => filter.providers.push(word.to_string()),
+                Term::State(s) => filter.state = Some(s),
+                Term::Provider(p) => filter.providers.push(p),
             }
         }
         let ids = match queue::ids(ctx.store.conn(), self.text(), &filter) {
             Ok(ids) => ids,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
-        let found = ids.len();
-        self.marks.extend(ids);
         let within = if self.text().trim().is_empty() {
             String::new()
         } else {
@@ -377,16 +420,7 @@ impl ReviewScreen {
                 Lang::En => format!(" (within the search \"{}\")", clean_line(self.text())),
             }
         };
-        Flow::Say(match lang {
-            Lang::Zh => format!(
-                "按“{text}”标记 {found} 条{within}，共标记 {} 条",
-                self.marks.len()
-            ),
-            Lang::En => format!(
-                "\"{text}\" marks {found}{within}; {} marked in all",
-                self.marks.len()
-            ),
-        })
+        Flow::Say(self.marks.apply_pattern(&pattern, ids, &within, lang))
     }
 
     /// One decision on all `ids`: one call, one transaction, one batch for undo.
@@ -407,7 +441,9 @@ impl ReviewScreen {
             Ok(out) => out,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
-        self.hint = self.next_step(lang, &decision, &out);
+        let on_marks = ids.iter().any(|id| self.marks.contains(*id));
+        self.marks.decided(ids);
+        self.hint = self.next_step(lang, &decision, &out, on_marks);
         let mut msg = report(lang, &decision, &out);
         if let Err(e) = self.prune_marks(ctx).and_then(|()| self.load_page(ctx)) {
             msg.push_str(" / ");
@@ -417,12 +453,20 @@ impl ReviewScreen {
     }
 
     /// What the clerk will likely do next, after a decision.
-    fn next_step(&self, lang: Lang, decision: &Decision, out: &Outcome) -> String {
+    /// `on_marks`: the decision used up marks, so registering the sealed ones starts with
+    /// marking them again.
+    fn next_step(&self, lang: Lang, decision: &Decision, out: &Outcome, on_marks: bool) -> String {
         let missing_evidence = out
             .skipped
             .iter()
             .any(|(_, s)| *s == review::Skip::Rule(DecisionError::EvidenceIncomplete));
         match decision {
+            Decision::Seal if !out.applied.is_empty() && on_marks => lang
+                .pick(
+                    "下一步：T 已初审 标记已初审的条目，再按 r 登记；u 撤销本次初审",
+                    "next: T sealed marks the sealed entries, then r registers; u undoes",
+                )
+                .into(),
             Decision::Seal if !out.applied.is_empty() => lang
                 .pick(
                     "下一步：按 r 登记已初审的条目；u 撤销本次初审",
@@ -530,14 +574,9 @@ impl ReviewScreen {
         }
     }
 
-    /// The line above the list: which entries a decision key acts on.
+    /// The line above the list: which entries a decision key acts on, or that `;` waits.
     fn rule_label(&self, lang: Lang) -> String {
-        match (self.marks.len(), lang) {
-            (0, Lang::Zh) => "未标记，决定作用于当前行".into(),
-            (0, Lang::En) => "none marked: keys act on this row".into(),
-            (n, Lang::Zh) => format!("已标记 {n} 条，决定作用于标记项"),
-            (n, Lang::En) => format!("{n} marked: keys act on them"),
-        }
+        self.marks.rule_label(lang, "条")
     }
 
     /// The list as lines: a header before each group (and before the first row of the page).
@@ -588,7 +627,7 @@ impl ReviewScreen {
 
     fn row_text(&self, e: &EntrySummary, lang: Lang, cols: usize) -> String {
         let provider_w = cols.saturating_sub(41 + FLAG_COLS);
-        let mark = if self.marks.contains(&e.id) { "*" } else { " " };
+        let mark = if self.marks.contains(e.id) { "*" } else { " " };
         let flags: Vec<&str> = flags(e, self.facts.get(&e.id))
             .iter()
             .map(|f| f.short(lang))
@@ -698,15 +737,13 @@ impl Screen for ReviewScreen {
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        // `;` holds for the one action that follows it.
-        let to_marked = std::mem::take(&mut self.to_marked);
+        // `;` holds across moves of the cursor and is spent by the next other action.
+        let armed = self.marks.armed_for(action);
         let decision_targets = |s: &ReviewScreen| -> Result<Vec<i64>, Flow> {
-            if to_marked && s.marks.is_empty() {
-                return Err(Flow::Say(
-                    lang.pick("没有标记的条目", "nothing is marked").into(),
-                ));
+            if armed && s.marks.is_empty() {
+                return Err(Flow::Say(Marks::nothing_to_arm(lang)));
             }
-            Ok(s.targets())
+            Ok(s.targets(armed))
         };
         let result = match action {
             Action::Up
@@ -715,11 +752,15 @@ impl Screen for ReviewScreen {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
-                if self.paged.navigate(action) {
+                let moved = if self.paged.navigate(action) {
                     self.load_page(ctx)
                 } else {
                     Ok(())
+                };
+                if moved.is_ok() && self.marks.is_armed() {
+                    return Flow::Say(self.marks.armed_label(lang));
                 }
+                moved
             }
             Action::Search => {
                 self.searching = true;
@@ -729,49 +770,44 @@ impl Screen for ReviewScreen {
                 self.searching = false;
                 Ok(())
             }
+            Action::Back if armed => return Flow::Say(Marks::disarmed(lang)),
             Action::Back if !self.search.is_empty() => self.set_search("", ctx),
-            Action::Back if to_marked => {
-                return Flow::Say(lang.pick("已取消", "cancelled").into());
+            Action::Back if !self.marks.is_empty() => {
+                let n = self.marks.clear();
+                return Flow::Say(match lang {
+                    Lang::Zh => format!("已清除 {n} 个标记"),
+                    Lang::En => format!("cleared {n} marks"),
+                });
             }
             Action::Back => return Flow::Pop,
-            Action::Open if self.searching => {
-                self.searching = false;
-                Ok(())
+            // The footer says Enter opens, and so it does from the search field: the search
+            // ends and the highlighted entry opens.
+            Action::Open | Action::Evidence => {
+                if self.selected().is_some() {
+                    self.searching = false;
+                }
+                return self.open_evidence(lang);
             }
-            Action::Open | Action::Evidence => return self.open_evidence(lang),
             Action::Mark => self.toggle_mark(ctx),
             Action::MarkPattern => {
                 return Flow::Ask(Ask::Text {
                     tag: "pattern",
-                    prompt: lang
-                        .pick(
-                            " 按条件标记：机构名 / batch 本批 / 齐全 / 已初审（空=清除） ",
-                            " mark: provider / batch / complete / sealed (empty clears) ",
-                        )
-                        .into(),
+                    prompt: PATTERN.prompt(lang),
                     initial: String::new(),
                 });
             }
             Action::ApplyToMarked => {
-                if self.marks.is_empty() {
-                    return Flow::Say(
-                        lang.pick(
-                            "没有标记的条目：先用 t 或 T 标记",
-                            "nothing is marked: mark with t or T first",
-                        )
-                        .into(),
-                    );
+                if !self.marks.arm() {
+                    return Flow::Say(Marks::nothing_to_arm(lang));
                 }
-                self.to_marked = true;
-                let n = self.marks.len();
-                return Flow::Say(match lang {
-                    Lang::Zh => format!(
-                        "对标记的 {n} 条：s 初审  r 登记  x 不予登记  ! 弄虚作假（Esc 取消）"
-                    ),
-                    Lang::En => format!(
-                        "to the {n} marked: s seal  r register  x refuse  ! falsified (Esc cancels)"
-                    ),
-                });
+                return Flow::Say(format!(
+                    "{}{}",
+                    self.marks.armed_label(lang),
+                    lang.pick(
+                        "：s 初审 r 登记 x 不予登记 ! 弄虚作假（Esc 取消）",
+                        ": s r x ! (Esc cancels)",
+                    )
+                ));
             }
             Action::Seal => {
                 return match decision_targets(self) {
@@ -943,7 +979,7 @@ impl Screen for ReviewScreen {
                     let e = &self.rows[r];
                     let style = if r == cursor {
                         t.selected
-                    } else if self.marks.contains(&e.id) {
+                    } else if self.marks.contains(e.id) {
                         t.marked
                     } else {
                         Style::default()
@@ -1090,6 +1126,18 @@ mod tests {
         store
     }
 
+    /// The help lists [`PATTERN`]'s words: each must mean what it says, not fall through to a
+    /// provider's name.
+    #[test]
+    fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
+        for w in PATTERN.words {
+            for s in [w.zh, w.en] {
+                assert!(!matches!(term(&s.to_lowercase()), Term::Provider(_)), "{s}");
+            }
+        }
+        assert_eq!(term("人才"), Term::Provider("人才".into()));
+    }
+
     #[test]
     fn the_queue_groups_by_batch_and_provider_and_flags_what_needs_attention() {
         let mut d = queue(bureau(), Lang::Zh);
@@ -1169,27 +1217,35 @@ mod tests {
                 .to_string(),
         ];
         let mut d = queue(store_with(&rows(&v)), Lang::Zh);
-        assert!(d.shows("未标记，决定作用于当前行"), "{}", d.screen());
+        assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
 
         d.key(KeyCode::Char('T'));
-        assert!(d.shows("按条件标记"), "{}", d.screen());
+        assert!(d.shows("模式（+ 追加到已标记）"), "{}", d.screen());
         d.keys("人才").key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "按“人才”标记 5 条，共标记 5 条");
-        assert!(d.shows("已标记 5 条，决定作用于标记项"), "{}", d.screen());
+        assert_eq!(d.app.message(), "已标记 5 行：符合“人才”");
+        assert!(d.shows("已标记 5 条，按键作用于标记项"), "{}", d.screen());
 
         d.key(KeyCode::Char('s'));
         assert_eq!(
             d.app.message(),
             "已初审 4 条，跳过 1 条：证明材料不齐全，不能初审盖章"
         );
-        assert!(d.shows("下一步：按 r 登记已初审的条目"), "{}", d.screen());
+        // The seal used the marks up; the hint says how to go on to registering.
+        assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
+        assert!(
+            d.shows("下一步：T 已初审 标记已初审的条目，再按 r 登记"),
+            "{}",
+            d.screen()
+        );
         assert_eq!(state_of(d.app.store(), "临床新进展"), "sealed");
         assert_eq!(state_of(d.app.store(), "医疗纠纷防范"), "recorded");
 
+        d.key(KeyCode::Char('T')).keys("已初审").key(KeyCode::Enter);
+        assert_eq!(d.app.message(), "已标记 4 行：符合“已初审”");
         // R4.4: three sealed professional entries without filing need the explicit decision.
         d.key(KeyCode::Char('r'));
         assert!(
-            d.shows("其中 3 条为专业科目且未经备案确认"),
+            d.shows("登记 4 条，其中 3 条为专业科目且未经备案确认"),
             "{}",
             d.screen()
         );
@@ -1203,12 +1259,9 @@ mod tests {
             0
         );
         d.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
-        let msg = d.app.message().to_string();
-        assert!(msg.starts_with("已登记 3 条，跳过 2 条："), "{msg}");
-        assert!(msg.contains("考核不合格，不予登记（1）"), "{msg}");
-        assert!(
-            msg.contains("状态为“已记录”的条目不能改为“已登记”（1）"),
-            "{msg}"
+        assert_eq!(
+            d.app.message(),
+            "已登记 3 条，跳过 1 条：考核不合格，不予登记"
         );
         let s = d.app.store();
         assert_eq!(
@@ -1234,9 +1287,9 @@ mod tests {
             ),
             3
         );
-        // The registered ones left the queue and their marks with them.
+        // The registered ones left the queue; the decision used up all four marks.
         assert!(d.shows("复核 待办 3 条"), "{}", d.screen());
-        assert!(d.shows("已标记 2 条"), "{}", d.screen());
+        assert!(d.shows("未标记"), "{}", d.screen());
         assert!(d.shows("u 撤销本次登记"), "{}", d.screen());
 
         d.key(KeyCode::Char('u'));
@@ -1263,8 +1316,9 @@ mod tests {
         assert_eq!(d.app.message(), "没有可撤销的决定");
 
         // An empty pattern clears the marks.
+        d.key(KeyCode::Char('T')).keys("人才").key(KeyCode::Enter);
         d.key(KeyCode::Char('T')).key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "已清除 2 个标记");
+        assert_eq!(d.app.message(), "已清除 5 个标记");
         assert!(d.shows("未标记"), "{}", d.screen());
     }
 
@@ -1283,7 +1337,7 @@ mod tests {
 
         // `;` with nothing marked refuses instead of falling back to the current row.
         d.key(KeyCode::Char(';'));
-        assert_eq!(d.app.message(), "没有标记的条目：先用 t 或 T 标记");
+        assert_eq!(d.app.message(), "没有标记的行：先用 t 或 T 标记");
         d.key(KeyCode::Char('s'));
         assert_eq!(
             d.app.message(),
@@ -1293,16 +1347,24 @@ mod tests {
         // `t` marks 乙 and moves to 丙; `s` then seals the marked 乙 only.
         d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
         assert!(d.shows("* 张伟"), "{}", d.screen());
-        assert!(d.shows("已标记 1 条，决定作用于标记项"), "{}", d.screen());
+        assert!(d.shows("已标记 1 条，按键作用于标记项"), "{}", d.screen());
         d.key(KeyCode::Char('s'));
         assert_eq!(d.app.message(), "已初审 1 条");
         assert_eq!(state_of(d.app.store(), "乙课程"), "sealed");
         assert_eq!(state_of(d.app.store(), "丙课程"), "evidence_complete");
+        assert!(
+            d.shows("未标记"),
+            "the seal used the mark up: {}",
+            d.screen()
+        );
 
         // `;` then a decision key: the marked rows.
+        d.key(KeyCode::Char('k')).key(KeyCode::Char('t'));
         d.key(KeyCode::Char(';'));
         assert!(
-            d.app.message().starts_with("对标记的 1 条："),
+            d.app
+                .message()
+                .starts_with("; → 下一操作作用于已标记的 1 行："),
             "{}",
             d.app.message()
         );
@@ -1427,7 +1489,7 @@ mod tests {
         d.key(KeyCode::Char('T'))
             .keys("complete")
             .key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "按“complete”标记 300 条，共标记 300 条");
+        assert_eq!(d.app.message(), "已标记 300 行：符合“complete”");
         let seen = std::rc::Rc::new(std::cell::Cell::new((0, 0)));
         let sink = seen.clone();
         d.app
@@ -1458,10 +1520,7 @@ mod tests {
         d.key(KeyCode::Char('T'))
             .keys("batch sealed")
             .key(KeyCode::Enter);
-        assert_eq!(
-            d.app.message(),
-            "按“batch sealed”标记 300 条，共标记 300 条"
-        );
+        assert_eq!(d.app.message(), "已标记 300 行：符合“batch sealed”");
         d.key(KeyCode::Char(';'))
             .key(KeyCode::Char('r'))
             .key(KeyCode::Char('y'));

@@ -80,6 +80,7 @@ fn r5_5_r7_4_a_session_open_across_midnight_stamps_each_decision_when_it_is_made
 
     // Issue after midnight: the certificates are the new day's.
     *hand.lock().unwrap() = at("2017-07-16T00:01:05+08:00");
+    d.key(KeyCode::Char('T')).keys("通过").key(KeyCode::Enter);
     d.key(KeyCode::Char('i'));
     d.key(KeyCode::Char('y'));
     assert!(
