@@ -59,6 +59,8 @@ pub struct App {
     /// Where a long decision reports its progress; the terminal loop installs one that writes
     /// straight to the terminal, since the screen is not redrawn during a transaction.
     progress: Box<dyn FnMut(usize, usize)>,
+    /// Puts escape sequences split by a slow link back together before they reach a screen.
+    escape: super::escape::Assembler,
 }
 
 impl App {
@@ -88,6 +90,7 @@ impl App {
             data_version,
             theme: Theme::from_env(),
             progress: Box::new(|_, _| {}),
+            escape: super::escape::Assembler::new(),
         };
         app.go_root(Root::People);
         Ok(app)
@@ -194,6 +197,36 @@ impl App {
         }
     }
 
+    /// An event read from the terminal at `at`: it passes the escape-sequence assembler first,
+    /// so `Esc` `[` `B` split by a slow link is one Down key (see `tui::escape`), and a lone
+    /// `Esc` waits until [`App::input_deadline`].
+    pub fn feed(&mut self, ev: Event, at: std::time::Instant) {
+        for ev in self.escape.push(ev, at) {
+            self.handle_event(ev);
+            if self.quit {
+                return;
+            }
+        }
+    }
+
+    /// The loop woke at `at` without input: deliver what the assembler held and is now due (a
+    /// lone `Esc` whose window passed). True when anything was delivered.
+    pub fn settle(&mut self, at: std::time::Instant) -> bool {
+        let due = self.escape.due(at);
+        let any = !due.is_empty();
+        for ev in due {
+            self.handle_event(ev);
+        }
+        any
+    }
+
+    /// Until when the loop may wait for input before calling [`App::settle`]; `None` when
+    /// nothing is held.
+    pub fn input_deadline(&self) -> Option<std::time::Instant> {
+        self.escape.deadline()
+    }
+
+    /// One complete event (tests, and what the assembler delivers).
     pub fn handle_event(&mut self, ev: Event) {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.handle_key(k),
