@@ -327,6 +327,19 @@ impl App {
             Overlay::Help => {} // any key closes help
             Overlay::Discard => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.pop(),
+                // Keys that are no answer (what a split escape sequence becomes) leave the
+                // question open rather than answer "stay" for the clerk.
+                KeyCode::Up
+                | KeyCode::Down
+                | KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::PageUp
+                | KeyCode::PageDown
+                | KeyCode::Home
+                | KeyCode::End
+                | KeyCode::Insert
+                | KeyCode::Delete
+                | KeyCode::F(_) => self.overlay = Some(Overlay::Discard),
                 _ => {
                     self.message = self
                         .lang
@@ -866,5 +879,92 @@ mod tests {
         d.paste("\u{1b}[31m张\u{1b}[0m");
         assert!(d.shows("搜索/ 张"), "{}", d.screen());
         assert!(d.shows("人员 1 人"));
+    }
+
+    /// What a slow SSH link delivers for the Down key: `ESC` alone, then `[B` 100 ms later.
+    fn split_down(d: &mut Driver, t0: std::time::Instant) {
+        use ratatui::crossterm::event::{Event, KeyEvent, KeyModifiers};
+        d.timed(
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            t0,
+        );
+        d.timed_text("[B", t0 + std::time::Duration::from_millis(100));
+    }
+
+    /// Issue 8.5 in a text field: the split sequence is the Down key it was; nothing is typed,
+    /// the form is not left, and no question about unsaved input comes up.
+    #[test]
+    fn a_split_cursor_down_in_a_form_field_moves_the_focus_and_types_nothing() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys("4301");
+        assert!(d.shows("> 身份证号*   4301 "), "{}", d.screen());
+        let t0 = std::time::Instant::now();
+        split_down(&mut d, t0);
+        d.idle_until(t0 + std::time::Duration::from_secs(2));
+        let s = d.screen();
+        assert!(s.contains("> 姓名*"), "the focus moved down:\n{s}");
+        assert!(s.contains("身份证号*   4301 "), "ID field unchanged:\n{s}");
+        assert!(!s.contains("[B") && !s.contains("4301B"), "typed:\n{s}");
+        assert!(!s.contains("有未保存的内容"), "the Esc acted:\n{s}");
+    }
+
+    /// The same on a yes/no question (R4.4's confirmation to register unfiled professional
+    /// entries): it stays open, and the clerk's answer still counts.
+    #[test]
+    fn a_split_cursor_down_on_a_question_leaves_it_open() {
+        let mut d = Driver::new(
+            store_with(&[
+                "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+            ]),
+            Lang::En,
+        );
+        d.key(KeyCode::Char('2')).key(KeyCode::Char('s'));
+        d.key(KeyCode::Char('r'));
+        let question = d.screen();
+        assert!(question.contains("(y/n)"), "{question}");
+        let t0 = std::time::Instant::now();
+        split_down(&mut d, t0);
+        d.idle_until(t0 + std::time::Duration::from_secs(2));
+        assert_eq!(d.screen(), question, "the question was touched");
+        d.key(KeyCode::Char('n'));
+        assert!(!d.shows("(y/n)"), "{}", d.screen());
+    }
+
+    /// The unsaved-input question is not dismissed by a navigation key either (what a split
+    /// sequence becomes): only an answer closes it.
+    #[test]
+    fn a_split_cursor_down_does_not_dismiss_the_discard_question() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys("4301").key(KeyCode::Esc);
+        assert!(d.shows("有未保存的内容"), "{}", d.screen());
+        let t0 = std::time::Instant::now();
+        split_down(&mut d, t0);
+        d.idle_until(t0 + std::time::Duration::from_secs(2));
+        assert!(d.shows("有未保存的内容"), "{}", d.screen());
+        d.key(KeyCode::Char('y'));
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+    }
+
+    /// A real lone Esc still goes back, once its window has passed and not before.
+    #[test]
+    fn a_lone_esc_goes_back_when_its_window_passes() {
+        use ratatui::crossterm::event::{Event, KeyEvent, KeyModifiers};
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Enter);
+        assert!(d.shows("┌ 张伟"), "{}", d.screen());
+        let t0 = std::time::Instant::now();
+        d.timed(
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            t0,
+        );
+        assert_eq!(
+            d.app.input_deadline(),
+            Some(t0 + crate::tui::escape::ESC_WINDOW)
+        );
+        d.idle_until(t0 + std::time::Duration::from_millis(200));
+        assert!(d.shows("┌ 张伟"), "held while a tail may come:\n{}", d.screen());
+        d.idle_until(t0 + crate::tui::escape::ESC_WINDOW);
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+        assert_eq!(d.app.input_deadline(), None);
     }
 }
