@@ -6,12 +6,13 @@ use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModif
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::input::LineInput;
 use super::keys::{self, Action, Scope};
 use super::people::PeopleScreen;
 use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::chrome;
 use super::theme::Theme;
 use crate::domain::text::clean_line;
 use crate::i18n::Lang;
@@ -21,6 +22,25 @@ use crate::store::reference::Reference;
 
 /// Rows taken by the status line, the message line and the footer.
 const CHROME_ROWS: u16 = 3;
+
+/// Rows the body keeps when a long message takes lines from it.
+const MIN_BODY_ROWS: u16 = 5;
+
+/// Width of question boxes: room for a sentence, narrower than the screen so it reads as a box.
+const BOX_COLS: u16 = 70;
+
+/// A box of `w` × `h` over `body`, centred across and a third of the way down, within it.
+fn overlay_area(body: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(body.width);
+    let h = h.min(body.height);
+    let y = body.y + (body.height / 3).min(body.height - h);
+    Rect {
+        x: body.x + (body.width - w) / 2,
+        y,
+        width: w,
+        height: h,
+    }
+}
 
 enum Overlay {
     Help,
@@ -92,7 +112,7 @@ impl App {
             progress: Box::new(|_, _| {}),
             escape: super::escape::Assembler::new(),
         };
-        app.go_root(Root::People);
+        app.open_tab(0);
         Ok(app)
     }
 
@@ -151,36 +171,21 @@ impl App {
         }
     }
 
-    fn go_root(&mut self, root: Root) {
+    /// Open tab `i` of [`TABS`] afresh, closing every screen above the root.
+    fn open_tab(&mut self, i: usize) {
+        let Some(tab) = TABS.get(i) else { return };
+        let screen = (tab.open)(self);
         self.stack.clear();
-        let screen: Box<dyn Screen> = match root {
-            Root::People => Box::new(PeopleScreen::new(self.actor.today())),
-            Root::Review => Box::new(super::review::ReviewScreen::new()),
-            Root::Filings => Box::new(super::filings::FilingsScreen::new()),
-            Root::Batches => Box::new(super::batches::BatchesScreen::new(
-                self.config.clone(),
-                self.office_label.clone(),
-            )),
-        };
         self.stack.push(screen);
         self.reload_top();
     }
 
-    fn root(&self) -> Root {
-        self.stack
-            .first()
-            .map(|s| s.scopes())
-            .map_or(Root::People, |scopes| {
-                if scopes.contains(&Scope::Review) {
-                    Root::Review
-                } else if scopes.contains(&Scope::Batches) {
-                    Root::Batches
-                } else if scopes.contains(&Scope::Filings) {
-                    Root::Filings
-                } else {
-                    Root::People
-                }
-            })
+    /// The index in [`TABS`] of the tab the clerk is in (the people list when unknown).
+    fn tab(&self) -> usize {
+        let scopes = self.stack.first().map_or(&[][..], |s| s.scopes());
+        TABS.iter()
+            .position(|t| scopes.contains(&t.scope))
+            .unwrap_or(0)
     }
 
     /// Poll for other clerks' changes (SQLite's data_version); true when the screen reloaded.
@@ -282,24 +287,18 @@ impl App {
             }
             Some(Action::Help) => self.overlay = Some(Overlay::Help),
             Some(Action::Command) => self.overlay = Some(Overlay::Command(LineInput::default())),
-            Some(
-                a @ (Action::GoPeople
-                | Action::GoReview
-                | Action::GoFilings
-                | Action::GoBatches
-                | Action::NextScreen),
-            ) => {
-                let target = match a {
-                    Action::GoPeople => Root::People,
-                    Action::GoReview => Root::Review,
-                    Action::GoFilings => Root::Filings,
-                    Action::GoBatches => Root::Batches,
-                    _ => self.root().next(),
-                };
+            Some(Action::NextScreen) => {
                 if dirty {
                     self.overlay = Some(Overlay::Discard);
                 } else {
-                    self.go_root(target);
+                    self.open_tab((self.tab() + 1) % TABS.len());
+                }
+            }
+            Some(action) if TABS.iter().any(|t| t.action == action) => {
+                if dirty {
+                    self.overlay = Some(Overlay::Discard);
+                } else if let Some(i) = TABS.iter().position(|t| t.action == action) {
+                    self.open_tab(i);
                 }
             }
             Some(Action::Back) => {
@@ -396,14 +395,15 @@ impl App {
         match cmd {
             "" => {}
             "q" | "quit" | "退出" => self.quit = true,
-            "1" | "people" | "人员" => self.go_root(Root::People),
-            "2" | "review" | "复核" => self.go_root(Root::Review),
-            "3" | "filings" | "备案" => self.go_root(Root::Filings),
-            "4" | "batches" | "verification" | "验证" => self.go_root(Root::Batches),
             "help" | "帮助" => self.overlay = Some(Overlay::Help),
+            tab if TABS.iter().any(|t| t.opens(tab)) => {
+                if let Some(i) = TABS.iter().position(|t| t.opens(tab)) {
+                    self.open_tab(i);
+                }
+            }
             other => {
                 // Anything else is a search: an ID number opens the person if there is one.
-                self.go_root(Root::People);
+                self.open_tab(0);
                 let text = other.to_string();
                 let flow = self.with_ctx(|s, ctx| s.on_answer("jump", Some(&text), ctx));
                 self.apply(flow);
@@ -475,10 +475,19 @@ impl App {
 
     pub fn render(&self, f: &mut Frame) {
         let area = f.area();
+        // A message too long for one line takes more, from the body, so it is read whole; the
+        // body keeps at least a few rows (a message longer than that ends in `…`).
+        let message_text = clean_line(&self.message);
+        let max_rows = area.height.saturating_sub(2 + MIN_BODY_ROWS).max(1) as usize;
+        let message_lines = chrome::clip(
+            chrome::wrap(&message_text, area.width as usize),
+            max_rows,
+            area.width as usize,
+        );
         let [status, body, message, footer] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
+            Constraint::Length(message_lines.len() as u16),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -491,7 +500,13 @@ impl App {
             screen.render(f, body, &view);
         }
         f.render_widget(
-            Paragraph::new(clean_line(&self.message)).style(self.theme.message),
+            Paragraph::new(
+                message_lines
+                    .into_iter()
+                    .map(Line::from)
+                    .collect::<Vec<_>>(),
+            )
+            .style(self.theme.message),
             message,
         );
         self.render_footer(f, footer);
@@ -514,38 +529,40 @@ impl App {
                 );
             }
             Some(Overlay::Confirm { question, .. }) => {
-                let q = format!("{question} {}", self.lang.pick("(y 是 / n 否)", "(y/n)"));
-                self.render_box(f, body, &q);
+                let hint = self.lang.pick("(y 是 / n 否)", "(y/n)");
+                self.render_box(f, body, &clean_line(question), hint);
             }
             Some(Overlay::Discard) => {
                 let q = self.lang.pick(
-                    "有未保存的内容，放弃并离开？(y 放弃 / 其他键 留下)",
-                    "Unsaved input: discard it and leave? (y discard / any other key stays)",
+                    "有未保存的内容，放弃并离开？",
+                    "Unsaved input: discard it and leave?",
                 );
-                self.render_box(f, body, q);
+                let hint = self.lang.pick(
+                    "(y 放弃 / 其他键 留下)",
+                    "(y discard / any other key stays)",
+                );
+                self.render_box(f, body, q, hint);
             }
         }
     }
 
     fn render_status(&self, f: &mut Frame, area: Rect) {
-        let tabs = [
-            (Root::People, self.lang.pick("1人员", "1 People")),
-            (Root::Review, self.lang.pick("2复核", "2 Review")),
-            (Root::Filings, self.lang.pick("3备案", "3 Filings")),
-            (Root::Batches, self.lang.pick("4验证", "4 Verify")),
-        ];
-        let current = self.root();
+        let current = self.tab();
         let mut spans = vec![
             Span::styled(self.lang.pick("继教", "jijiao"), self.theme.title),
             Span::raw(" "),
         ];
-        for (root, label) in tabs {
-            let style = if root == current {
+        for (i, tab) in TABS.iter().enumerate() {
+            let style = if i == current {
                 self.theme.tab_active
             } else {
                 self.theme.tab
             };
-            spans.push(Span::styled(format!(" {label} "), style));
+            let label = match self.lang {
+                Lang::Zh => format!(" {}{} ", tab.key, tab.zh),
+                Lang::En => format!(" {} {} ", tab.key, tab.en),
+            };
+            spans.push(Span::styled(label, style));
         }
         let who = format!(
             " {}{} {} ",
@@ -574,55 +591,61 @@ impl App {
         );
     }
 
+    /// The key hints of the current screen, `?` first; when they do not all fit, as many as
+    /// fit and then `…` (the help lists every key).
     fn render_footer(&self, f: &mut Frame, area: Rect) {
         let scopes = self.stack.last().map_or(&[][..], |s| s.scopes());
         let typing = self.stack.last().is_some_and(|s| s.typing());
+        let hints = keys::footer(scopes, self.lang, typing);
+        let (shown, cut) = chrome::footer_fit(&hints, area.width as usize);
         let mut spans = Vec::new();
-        let mut used = 0usize;
-        for (key, label) in keys::footer(scopes, self.lang, typing) {
-            let w = crate::domain::text::width(&key) + crate::domain::text::width(label) + 2;
-            if used + w > area.width as usize {
-                break;
-            }
-            used += w;
+        for (key, label) in hints.into_iter().take(shown) {
             spans.push(Span::styled(key, self.theme.key));
             spans.push(Span::raw(format!(" {label} ")));
+        }
+        if cut {
+            spans.push(Span::raw("…"));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 
-    fn render_box(&self, f: &mut Frame, body: Rect, text: &str) {
-        let w = body.width.min(70);
-        let area = Rect {
-            x: body.x + (body.width - w) / 2,
-            y: body.y + body.height / 3,
-            width: w,
-            height: 4.min(body.height),
-        };
+    /// A question in a box over the body: the text whole (wrapped between words), then the
+    /// answers it takes on a line of their own, so they show however long the question is.
+    fn render_box(&self, f: &mut Frame, body: Rect, text: &str, answers: &str) {
+        let w = body.width.min(BOX_COLS);
+        let inner_cols = w.saturating_sub(2) as usize;
+        let mut lines = chrome::wrap(text, inner_cols);
+        lines.extend(chrome::wrap(answers, inner_cols));
+        let rows = (body.height.saturating_sub(2) as usize).max(1);
+        let lines = chrome::clip(lines, rows, inner_cols);
+        let area = overlay_area(body, w, lines.len() as u16 + 2);
         f.render_widget(Clear, area);
         f.render_widget(
-            Paragraph::new(text.to_string())
-                .wrap(Wrap { trim: true })
+            Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
                 .block(Block::default().borders(Borders::ALL)),
             area,
         );
     }
 
+    /// A text question: the prompt whole inside the box (a title would be cut at the border),
+    /// the input line under it.
     fn render_prompt(&self, f: &mut Frame, body: Rect, prompt: &str, input: &LineInput) {
-        let w = body.width.min(70);
-        let area = Rect {
-            x: body.x + (body.width - w) / 2,
-            y: body.y + body.height / 3,
-            width: w,
-            height: 3.min(body.height),
-        };
+        let w = body.width.min(BOX_COLS);
+        let inner_cols = w.saturating_sub(2) as usize;
+        let rows = (body.height.saturating_sub(3) as usize).max(1);
+        let lines = chrome::clip(chrome::wrap(&clean_line(prompt), inner_cols), rows, inner_cols);
+        let area = overlay_area(body, w, lines.len() as u16 + 3);
         f.render_widget(Clear, area);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(prompt.to_string());
+        let block = Block::default().borders(Borders::ALL);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        input.render(f, inner, Style::default(), true);
+        let [text, field] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        f.render_widget(
+            Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>()),
+            text,
+        );
+        input.render(f, field, Style::default(), true);
     }
 
     fn render_help(&self, f: &mut Frame, body: Rect) {
@@ -671,24 +694,74 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Root {
-    People,
-    Review,
-    Filings,
-    Batches,
+/// One tab of the status line: a screen the clerk reaches from anywhere with its digit, with
+/// Tab (the next one, wrapping) or with the `:` command line.
+struct Tab {
+    /// The digit that opens it, shown before its title.
+    key: char,
+    zh: &'static str,
+    en: &'static str,
+    /// What its digit means (`keys::BINDINGS`).
+    action: Action,
+    /// Words of the `:` command line that open it, besides its digit.
+    commands: &'static [&'static str],
+    /// The scope by which its root screen is recognised (`Screen::scopes`).
+    scope: Scope,
+    /// Its root screen, new.
+    open: fn(&App) -> Box<dyn Screen>,
 }
 
-impl Root {
-    fn next(self) -> Root {
-        match self {
-            Root::People => Root::Review,
-            Root::Review => Root::Filings,
-            Root::Filings => Root::Batches,
-            Root::Batches => Root::People,
-        }
+impl Tab {
+    fn opens(&self, command: &str) -> bool {
+        command.chars().eq([self.key]) || self.commands.contains(&command)
     }
 }
+
+/// The tabs, in order: the one table for the status line, the digits, Tab, `:` commands and
+/// recognising where the clerk is. A new tab is one row here (and its key in `keys`).
+const TABS: [Tab; 4] = [
+    Tab {
+        key: '1',
+        zh: "人员",
+        en: "People",
+        action: Action::GoPeople,
+        commands: &["people", "人员"],
+        scope: Scope::People,
+        open: |app| Box::new(PeopleScreen::new(app.actor.today())),
+    },
+    Tab {
+        key: '2',
+        zh: "复核",
+        en: "Review",
+        action: Action::GoReview,
+        commands: &["review", "复核"],
+        scope: Scope::Review,
+        open: |_| Box::new(super::review::ReviewScreen::new()),
+    },
+    Tab {
+        key: '3',
+        zh: "备案",
+        en: "Filings",
+        action: Action::GoFilings,
+        commands: &["filings", "备案"],
+        scope: Scope::Filings,
+        open: |_| Box::new(super::filings::FilingsScreen::new()),
+    },
+    Tab {
+        key: '4',
+        zh: "验证",
+        en: "Verify",
+        action: Action::GoBatches,
+        commands: &["batches", "verification", "验证"],
+        scope: Scope::Batches,
+        open: |app| {
+            Box::new(super::batches::BatchesScreen::new(
+                app.config.clone(),
+                app.office_label.clone(),
+            ))
+        },
+    },
+];
 
 #[cfg(test)]
 mod tests {

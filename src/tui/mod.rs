@@ -10,6 +10,7 @@ pub mod app;
 pub mod backend;
 pub mod batch;
 pub mod batches;
+pub mod chrome;
 pub mod entry_form;
 pub mod escape;
 pub mod evidence;
