@@ -1040,4 +1040,174 @@ mod tests {
         assert!(d.shows("人员 1 人"), "{}", d.screen());
         assert_eq!(d.app.input_deadline(), None);
     }
+
+    /// The bottom row, where the footer is.
+    fn footer_row(d: &Driver) -> String {
+        d.screen().lines().last().unwrap_or("").to_string()
+    }
+
+    /// Issue 8: at 80 columns every screen's footer fits, `?` first wherever it acts, and ends
+    /// in `…` when hints were left out (the help lists them all), in both languages.
+    #[test]
+    fn every_footer_fits_at_80_columns_with_help_first_and_an_ellipsis_when_cut() {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut d = Driver::new(
+                store_with(&[
+                    "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+                ]),
+                lang,
+            );
+            // The four tabs, a person, the entry form, the person form.
+            let walks: [&[KeyCode]; 7] = [
+                &[KeyCode::Char('1')],
+                &[KeyCode::Char('2')],
+                &[KeyCode::Char('3')],
+                &[KeyCode::Char('4')],
+                &[KeyCode::Char('1'), KeyCode::Enter],
+                &[KeyCode::Char('1'), KeyCode::Enter, KeyCode::Char('a')],
+                &[KeyCode::Char('1'), KeyCode::Char('n')],
+            ];
+            for walk in walks {
+                d.key(KeyCode::Esc).key(KeyCode::Esc);
+                if d.shows("(y") {
+                    d.key(KeyCode::Char('y'));
+                }
+                for k in walk {
+                    d.key(*k);
+                }
+                let row = footer_row(&d);
+                let scopes = d.app.stack.last().map_or(&[][..], |s| s.scopes());
+                let typing = d.app.stack.last().is_some_and(|s| s.typing());
+                let hints = crate::tui::keys::footer(scopes, lang, typing);
+                assert!(
+                    crate::domain::text::width(&row) <= 80,
+                    "{walk:?} {row}"
+                );
+                if !typing {
+                    assert!(row.starts_with("? "), "{walk:?}: {row}");
+                }
+                let all = hints.iter().all(|(k, l)| row.contains(&format!("{k} {l}")));
+                assert!(
+                    all || row.ends_with('…'),
+                    "{walk:?}: hints left out without a word: {row}"
+                );
+                assert!(!(all && row.ends_with('…')), "{walk:?}: {row}");
+            }
+        }
+    }
+
+    /// A message longer than its line is shown whole on a second line, broken between words,
+    /// and the footer with `?` stays; the next key clears it and the screen is as before.
+    #[test]
+    fn a_long_message_is_shown_whole_and_never_cut_mid_word() {
+        for (lang, text) in [
+            (
+                Lang::En,
+                "not issued 1: undecided: only accepted applicants are certified; press a to accept 430102197505050020 first",
+            ),
+            (
+                Lang::Zh,
+                "未出具 1 人：状态为“待定”，只为已通过的申报人出具；请先对430102197505050020按 a 通过，再按 i 出具",
+            ),
+        ] {
+            let mut d = Driver::new(store_with(&[]), lang);
+            let before = d.screen();
+            d.app.message = text.to_string();
+            d.draw();
+            let s = d.screen();
+            let rows: Vec<&str> = s.lines().collect();
+            let footer = rows[23];
+            assert!(footer.starts_with("? "), "{s}");
+            let shown = format!("{} {}", rows[21], rows[22]);
+            for word in text.split(' ') {
+                assert!(shown.contains(word), "{word:?} not whole in:\n{s}");
+            }
+            assert!(rows[20].starts_with('└'), "the body gave one row:\n{s}");
+            d.key(KeyCode::Char('j'));
+            assert_eq!(d.screen(), before);
+        }
+    }
+
+    /// Every cell of a box's right edge, top to bottom, is its border: no wide character
+    /// inside reached it. Returns the text inside the box, row by row.
+    fn box_edges_intact(d: &Driver, x0: u16) -> Vec<String> {
+        let buf = d.term.backend().buffer();
+        let y0 = (0..buf.area.height)
+            .find(|&y| buf[(x0, y)].symbol() == "┌")
+            .expect("a box");
+        let y1 = (y0..buf.area.height)
+            .find(|&y| buf[(x0, y)].symbol() == "└")
+            .expect("its bottom");
+        let x1 = x0 + super::BOX_COLS - 1;
+        assert_eq!(buf[(x1, y0)].symbol(), "┐", "\n{}", d.screen());
+        assert_eq!(buf[(x1, y1)].symbol(), "┘", "\n{}", d.screen());
+        let mut inside = Vec::new();
+        for y in y0 + 1..y1 {
+            assert_eq!(buf[(x0, y)].symbol(), "│", "row {y}:\n{}", d.screen());
+            assert_eq!(buf[(x1, y)].symbol(), "│", "row {y}:\n{}", d.screen());
+            let mut row = String::new();
+            let mut x = x0 + 1;
+            while x < x1 {
+                let sym = buf[(x, y)].symbol();
+                row.push_str(sym);
+                // The second cell of a wide character holds nothing of its own.
+                x += crate::domain::text::width(sym).max(1) as u16;
+            }
+            inside.push(row.trim_end().to_string());
+        }
+        inside
+    }
+
+    /// Questions and prompts whose wide characters would fall on the right border (one narrow
+    /// character first shifts them by a column) keep their borders, at 80 and 79 columns, on
+    /// the glass of a real terminal as in the buffer; the answers always show.
+    #[test]
+    fn question_boxes_keep_their_borders_and_show_the_answers() {
+        use crate::tui::testing::{Glass, buffer_text};
+        let question = format!("a{}？", "确认一并登记专业科目未经备案确认的条目".repeat(4));
+        for w in [80u16, 79] {
+            let mut d = Driver::sized(store_with(&[]), Lang::Zh, w, 24);
+            let mut glass = Glass::new(ratatui::layout::Rect::new(0, 0, w, 24));
+            glass.receive(d.term.backend().buffer());
+            let x0 = (w - super::BOX_COLS) / 2;
+
+            d.app.overlay = Some(super::Overlay::Confirm {
+                tag: "x",
+                question: question.clone(),
+            });
+            d.draw();
+            glass.receive(d.term.backend().buffer());
+            assert_eq!(glass.text(), buffer_text(d.term.backend().buffer()));
+            let inside = box_edges_intact(&d, x0);
+            assert_eq!(inside.last().map(String::as_str), Some("(y 是 / n 否)"));
+            assert_eq!(inside[..inside.len() - 1].concat(), question, "whole");
+
+            d.app.overlay = Some(super::Overlay::Text {
+                tag: "x",
+                prompt: question.clone(),
+                input: crate::tui::input::LineInput::new(&question),
+            });
+            d.draw();
+            glass.receive(d.term.backend().buffer());
+            assert_eq!(glass.text(), buffer_text(d.term.backend().buffer()));
+            let inside = box_edges_intact(&d, x0);
+            assert_eq!(inside[..inside.len() - 1].concat(), question, "prompt whole");
+            assert!(inside.last().is_some_and(|l| l.ends_with("条目？")), "{inside:?}");
+        }
+    }
+
+    /// The help box at odd widths, in English (long labels): its border is whole on every row.
+    #[test]
+    fn the_help_box_keeps_its_border_at_odd_widths() {
+        for (lang, w) in [(Lang::En, 79u16), (Lang::Zh, 79), (Lang::En, 81)] {
+            let mut d = Driver::sized(store_with(&[]), lang, w, 24);
+            d.key(KeyCode::Char('2')).key(KeyCode::Char('?'));
+            let buf = d.term.backend().buffer();
+            let right = w - 3;
+            assert_eq!(buf[(right, 1)].symbol(), "┐", "\n{}", d.screen());
+            for y in 2..21 {
+                assert_eq!(buf[(right, y)].symbol(), "│", "row {y}:\n{}", d.screen());
+            }
+        }
+    }
 }
