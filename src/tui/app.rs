@@ -8,11 +8,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use super::chrome;
 use super::input::LineInput;
 use super::keys::{self, Action, Scope};
 use super::people::PeopleScreen;
 use super::screen::{Ask, Ctx, Flow, Screen, View};
-use super::chrome;
 use super::theme::Theme;
 use crate::domain::text::clean_line;
 use crate::i18n::Lang;
@@ -633,7 +633,11 @@ impl App {
         let w = body.width.min(BOX_COLS);
         let inner_cols = w.saturating_sub(2) as usize;
         let rows = (body.height.saturating_sub(3) as usize).max(1);
-        let lines = chrome::clip(chrome::wrap(&clean_line(prompt), inner_cols), rows, inner_cols);
+        let lines = chrome::clip(
+            chrome::wrap(&clean_line(prompt), inner_cols),
+            rows,
+            inner_cols,
+        );
         let area = overlay_area(body, w, lines.len() as u16 + 3);
         f.render_widget(Clear, area);
         let block = Block::default().borders(Borders::ALL);
@@ -1035,7 +1039,11 @@ mod tests {
             Some(t0 + crate::tui::escape::ESC_WINDOW)
         );
         d.idle_until(t0 + std::time::Duration::from_millis(200));
-        assert!(d.shows("┌ 张伟"), "held while a tail may come:\n{}", d.screen());
+        assert!(
+            d.shows("┌ 张伟"),
+            "held while a tail may come:\n{}",
+            d.screen()
+        );
         d.idle_until(t0 + crate::tui::escape::ESC_WINDOW);
         assert!(d.shows("人员 1 人"), "{}", d.screen());
         assert_eq!(d.app.input_deadline(), None);
@@ -1079,10 +1087,7 @@ mod tests {
                 let scopes = d.app.stack.last().map_or(&[][..], |s| s.scopes());
                 let typing = d.app.stack.last().is_some_and(|s| s.typing());
                 let hints = crate::tui::keys::footer(scopes, lang, typing);
-                assert!(
-                    crate::domain::text::width(&row) <= 80,
-                    "{walk:?} {row}"
-                );
+                assert!(crate::domain::text::width(&row) <= 80, "{walk:?} {row}");
                 if !typing {
                     assert!(row.starts_with("? "), "{walk:?}: {row}");
                 }
@@ -1191,8 +1196,15 @@ mod tests {
             glass.receive(d.term.backend().buffer());
             assert_eq!(glass.text(), buffer_text(d.term.backend().buffer()));
             let inside = box_edges_intact(&d, x0);
-            assert_eq!(inside[..inside.len() - 1].concat(), question, "prompt whole");
-            assert!(inside.last().is_some_and(|l| l.ends_with("条目？")), "{inside:?}");
+            assert_eq!(
+                inside[..inside.len() - 1].concat(),
+                question,
+                "prompt whole"
+            );
+            assert!(
+                inside.last().is_some_and(|l| l.ends_with("条目？")),
+                "{inside:?}"
+            );
         }
     }
 

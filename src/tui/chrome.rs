@@ -150,7 +150,10 @@ mod tests {
                 "the ID number whole at {cols}: {lines:?}"
             );
             assert!(
-                lines.iter().skip(1).all(|l| !l.starts_with(['，', '；', '。'])),
+                lines
+                    .iter()
+                    .skip(1)
+                    .all(|l| !l.starts_with(['，', '；', '。'])),
                 "no line starts with closing punctuation: {lines:?}"
             );
         }

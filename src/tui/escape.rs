@@ -380,7 +380,10 @@ mod tests {
     fn modifier_parameters_are_read() {
         assert_eq!(
             split("[1;5A", 40),
-            vec![Event::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::CONTROL))]
+            vec![Event::Key(KeyEvent::new(
+                KeyCode::Up,
+                KeyModifiers::CONTROL
+            ))]
         );
         assert_eq!(
             split("[3;2~", 40),
@@ -414,10 +417,7 @@ mod tests {
     #[test]
     fn a_bracket_after_the_window_is_text() {
         // The clerk pressed Esc, then later typed `[` and `B`: all three are meant.
-        assert_eq!(
-            split("[B", 400),
-            vec![key(KeyCode::Esc), ch('['), ch('B')]
-        );
+        assert_eq!(split("[B", 400), vec![key(KeyCode::Esc), ch('['), ch('B')]);
     }
 
     #[test]
