@@ -28,6 +28,8 @@ struct Pty {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     output: Arc<Mutex<Vec<u8>>>,
+    /// Reads the program's output until the terminal closes.
+    reader: std::thread::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
 
@@ -63,7 +65,7 @@ impl Pty {
         let writer = pair.master.take_writer().expect("writer");
         let output = Arc::new(Mutex::new(Vec::new()));
         let sink = output.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             // Keep the master alive as long as we read from it.
             let _master = pair.master;
             let mut buf = [0u8; 4096];
@@ -81,6 +83,7 @@ impl Pty {
             child,
             writer,
             output,
+            reader,
             _dir: dir,
         }
     }
@@ -128,11 +131,14 @@ impl Pty {
         self.writer.flush().expect("flush the pty");
     }
 
-    /// Wait for the program to end; its exit code.
+    /// Wait for the program to end and for the last of its output to be read; its exit code.
     fn exit_code(&mut self) -> u32 {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
+                while !self.reader.is_finished() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 return status.exit_code();
             }
             assert!(
