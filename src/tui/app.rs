@@ -8,6 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use super::chrome;
 use super::input::LineInput;
 use super::keys::{self, Action, Scope};
 use super::people::PeopleScreen;
@@ -21,6 +22,25 @@ use crate::store::reference::Reference;
 
 /// Rows taken by the status line, the message line and the footer.
 const CHROME_ROWS: u16 = 3;
+
+/// Rows the body keeps when a long message takes lines from it.
+const MIN_BODY_ROWS: u16 = 5;
+
+/// Width of question boxes: room for a sentence, narrower than the screen so it reads as a box.
+const BOX_COLS: u16 = 70;
+
+/// A box of `w` × `h` over `body`, centred across and a third of the way down, within it.
+fn overlay_area(body: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(body.width);
+    let h = h.min(body.height);
+    let y = body.y + (body.height / 3).min(body.height - h);
+    Rect {
+        x: body.x + (body.width - w) / 2,
+        y,
+        width: w,
+        height: h,
+    }
+}
 
 enum Overlay {
     Help,
@@ -62,6 +82,8 @@ pub struct App {
     /// Where a long decision reports its progress; the terminal loop installs one that writes
     /// straight to the terminal, since the screen is not redrawn during a transaction.
     progress: Box<dyn FnMut(usize, usize)>,
+    /// Puts escape sequences split by a slow link back together before they reach a screen.
+    escape: super::escape::Assembler,
 }
 
 impl App {
@@ -92,8 +114,9 @@ impl App {
             data_version,
             theme: Theme::from_env(),
             progress: Box::new(|_, _| {}),
+            escape: super::escape::Assembler::new(),
         };
-        app.go_root(Root::People);
+        app.open_tab(0);
         Ok(app)
     }
 
@@ -169,37 +192,22 @@ impl App {
         }
     }
 
-    fn go_root(&mut self, root: Root) {
+    /// Open tab `i` of [`TABS`] afresh, closing every screen above the root.
+    fn open_tab(&mut self, i: usize) {
+        let Some(tab) = TABS.get(i) else { return };
         self.stamp_now();
+        let screen = (tab.open)(self);
         self.stack.clear();
-        let screen: Box<dyn Screen> = match root {
-            Root::People => Box::new(PeopleScreen::new(self.actor.today())),
-            Root::Review => Box::new(super::review::ReviewScreen::new()),
-            Root::Filings => Box::new(super::filings::FilingsScreen::new()),
-            Root::Batches => Box::new(super::batches::BatchesScreen::new(
-                self.config.clone(),
-                self.office_label.clone(),
-            )),
-        };
         self.stack.push(screen);
         self.reload_top();
     }
 
-    fn root(&self) -> Root {
-        self.stack
-            .first()
-            .map(|s| s.scopes())
-            .map_or(Root::People, |scopes| {
-                if scopes.contains(&Scope::Review) {
-                    Root::Review
-                } else if scopes.contains(&Scope::Batches) {
-                    Root::Batches
-                } else if scopes.contains(&Scope::Filings) {
-                    Root::Filings
-                } else {
-                    Root::People
-                }
-            })
+    /// The index in [`TABS`] of the tab the clerk is in (the people list when unknown).
+    fn tab(&self) -> usize {
+        let scopes = self.stack.first().map_or(&[][..], |s| s.scopes());
+        TABS.iter()
+            .position(|t| scopes.contains(&t.scope))
+            .unwrap_or(0)
     }
 
     /// Poll for other clerks' changes (SQLite's data_version); true when the screen reloaded.
@@ -216,6 +224,36 @@ impl App {
         }
     }
 
+    /// An event read from the terminal at `at`: it passes the escape-sequence assembler first,
+    /// so `Esc` `[` `B` split by a slow link is one Down key (see `tui::escape`), and a lone
+    /// `Esc` waits until [`App::input_deadline`].
+    pub fn feed(&mut self, ev: Event, at: std::time::Instant) {
+        for ev in self.escape.push(ev, at) {
+            self.handle_event(ev);
+            if self.quit {
+                return;
+            }
+        }
+    }
+
+    /// The loop woke at `at` without input: deliver what the assembler held and is now due (a
+    /// lone `Esc` whose window passed). True when anything was delivered.
+    pub fn settle(&mut self, at: std::time::Instant) -> bool {
+        let due = self.escape.due(at);
+        let any = !due.is_empty();
+        for ev in due {
+            self.handle_event(ev);
+        }
+        any
+    }
+
+    /// Until when the loop may wait for input before calling [`App::settle`]; `None` when
+    /// nothing is held.
+    pub fn input_deadline(&self) -> Option<std::time::Instant> {
+        self.escape.deadline()
+    }
+
+    /// One complete event (tests, and what the assembler delivers).
     pub fn handle_event(&mut self, ev: Event) {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.handle_key(k),
@@ -272,24 +310,18 @@ impl App {
             Some(Action::Help) => self.overlay = Some(Overlay::Help),
             Some(Action::Undo) => self.undo_last_decision(),
             Some(Action::Command) => self.overlay = Some(Overlay::Command(LineInput::default())),
-            Some(
-                a @ (Action::GoPeople
-                | Action::GoReview
-                | Action::GoFilings
-                | Action::GoBatches
-                | Action::NextScreen),
-            ) => {
-                let target = match a {
-                    Action::GoPeople => Root::People,
-                    Action::GoReview => Root::Review,
-                    Action::GoFilings => Root::Filings,
-                    Action::GoBatches => Root::Batches,
-                    _ => self.root().next(),
-                };
+            Some(Action::NextScreen) => {
                 if dirty {
                     self.overlay = Some(Overlay::Discard);
                 } else {
-                    self.go_root(target);
+                    self.open_tab((self.tab() + 1) % TABS.len());
+                }
+            }
+            Some(action) if TABS.iter().any(|t| t.action == action) => {
+                if dirty {
+                    self.overlay = Some(Overlay::Discard);
+                } else if let Some(i) = TABS.iter().position(|t| t.action == action) {
+                    self.open_tab(i);
                 }
             }
             Some(Action::Back) => {
@@ -337,6 +369,19 @@ impl App {
             Overlay::Help => {} // any key closes help
             Overlay::Discard => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.pop(),
+                // Keys that are no answer (what a split escape sequence becomes) leave the
+                // question open rather than answer "stay" for the clerk.
+                KeyCode::Up
+                | KeyCode::Down
+                | KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::PageUp
+                | KeyCode::PageDown
+                | KeyCode::Home
+                | KeyCode::End
+                | KeyCode::Insert
+                | KeyCode::Delete
+                | KeyCode::F(_) => self.overlay = Some(Overlay::Discard),
                 _ => {
                     self.message = self
                         .lang
@@ -393,14 +438,15 @@ impl App {
         match cmd {
             "" => {}
             "q" | "quit" | "退出" => self.quit = true,
-            "1" | "people" | "人员" => self.go_root(Root::People),
-            "2" | "review" | "复核" => self.go_root(Root::Review),
-            "3" | "filings" | "备案" => self.go_root(Root::Filings),
-            "4" | "batches" | "verification" | "验证" => self.go_root(Root::Batches),
             "help" | "帮助" => self.overlay = Some(Overlay::Help),
+            tab if TABS.iter().any(|t| t.opens(tab)) => {
+                if let Some(i) = TABS.iter().position(|t| t.opens(tab)) {
+                    self.open_tab(i);
+                }
+            }
             other => {
                 // Anything else is a search: an ID number opens the person if there is one.
-                self.go_root(Root::People);
+                self.open_tab(0);
                 let text = other.to_string();
                 let flow = self.with_ctx(|s, ctx| s.on_answer("jump", Some(&text), ctx));
                 self.apply(flow);
@@ -473,10 +519,19 @@ impl App {
 
     pub fn render(&self, f: &mut Frame) {
         let area = f.area();
+        // A message too long for one line takes more, from the body, so it is read whole; the
+        // body keeps at least a few rows (a message longer than that ends in `…`).
+        let message_text = clean_line(&self.message);
+        let max_rows = area.height.saturating_sub(2 + MIN_BODY_ROWS).max(1) as usize;
+        let message_lines = chrome::clip(
+            chrome::wrap(&message_text, area.width as usize),
+            max_rows,
+            area.width as usize,
+        );
         let [status, body, message, footer] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Min(1),
-            Constraint::Length(1),
+            Constraint::Length(message_lines.len() as u16),
             Constraint::Length(1),
         ])
         .areas(area);
@@ -489,7 +544,13 @@ impl App {
             screen.render(f, body, &view);
         }
         f.render_widget(
-            Paragraph::new(clean_line(&self.message)).style(self.theme.message),
+            Paragraph::new(
+                message_lines
+                    .into_iter()
+                    .map(Line::from)
+                    .collect::<Vec<_>>(),
+            )
+            .style(self.theme.message),
             message,
         );
         self.render_footer(f, footer);
@@ -512,38 +573,40 @@ impl App {
                 );
             }
             Some(Overlay::Confirm { question, .. }) => {
-                let q = format!("{question} {}", self.lang.pick("(y 是 / n 否)", "(y/n)"));
-                self.render_box(f, body, &q);
+                let hint = self.lang.pick("(y 是 / n 否)", "(y/n)");
+                self.render_box(f, body, &clean_line(question), hint);
             }
             Some(Overlay::Discard) => {
                 let q = self.lang.pick(
-                    "有未保存的内容，放弃并离开？(y 放弃 / 其他键 留下)",
-                    "Unsaved input: discard it and leave? (y discard / any other key stays)",
+                    "有未保存的内容，放弃并离开？",
+                    "Unsaved input: discard it and leave?",
                 );
-                self.render_box(f, body, q);
+                let hint = self.lang.pick(
+                    "(y 放弃 / 其他键 留下)",
+                    "(y discard / any other key stays)",
+                );
+                self.render_box(f, body, q, hint);
             }
         }
     }
 
     fn render_status(&self, f: &mut Frame, area: Rect) {
-        let tabs = [
-            (Root::People, self.lang.pick("1人员", "1 People")),
-            (Root::Review, self.lang.pick("2复核", "2 Review")),
-            (Root::Filings, self.lang.pick("3备案", "3 Filings")),
-            (Root::Batches, self.lang.pick("4验证", "4 Verify")),
-        ];
-        let current = self.root();
+        let current = self.tab();
         let mut spans = vec![
             Span::styled(self.lang.pick("继教", "jijiao"), self.theme.title),
             Span::raw(" "),
         ];
-        for (root, label) in tabs {
-            let style = if root == current {
+        for (i, tab) in TABS.iter().enumerate() {
+            let style = if i == current {
                 self.theme.tab_active
             } else {
                 self.theme.tab
             };
-            spans.push(Span::styled(format!(" {label} "), style));
+            let label = match self.lang {
+                Lang::Zh => format!(" {}{} ", tab.key, tab.zh),
+                Lang::En => format!(" {} {} ", tab.key, tab.en),
+            };
+            spans.push(Span::styled(label, style));
         }
         let who = format!(
             " {}{} {} ",
@@ -572,55 +635,65 @@ impl App {
         );
     }
 
+    /// The key hints of the current screen, `?` first; when they do not all fit, as many as
+    /// fit and then `…` (the help lists every key).
     fn render_footer(&self, f: &mut Frame, area: Rect) {
         let scopes = self.stack.last().map_or(&[][..], |s| s.scopes());
         let typing = self.stack.last().is_some_and(|s| s.typing());
+        let hints = keys::footer(scopes, self.lang, typing);
+        let (shown, cut) = chrome::footer_fit(&hints, area.width as usize);
         let mut spans = Vec::new();
-        let mut used = 0usize;
-        for (key, label) in keys::footer(scopes, self.lang, typing) {
-            let w = crate::domain::text::width(&key) + crate::domain::text::width(label) + 2;
-            if used + w > area.width as usize {
-                break;
-            }
-            used += w;
+        for (key, label) in hints.into_iter().take(shown) {
             spans.push(Span::styled(key, self.theme.key));
             spans.push(Span::raw(format!(" {label} ")));
+        }
+        if cut {
+            spans.push(Span::raw("…"));
         }
         f.render_widget(Paragraph::new(Line::from(spans)), area);
     }
 
-    fn render_box(&self, f: &mut Frame, body: Rect, text: &str) {
-        let w = body.width.min(70);
-        let area = Rect {
-            x: body.x + (body.width - w) / 2,
-            y: body.y + body.height / 3,
-            width: w,
-            height: 4.min(body.height),
-        };
+    /// A question in a box over the body: the text whole (wrapped between words), then the
+    /// answers it takes on a line of their own, so they show however long the question is.
+    fn render_box(&self, f: &mut Frame, body: Rect, text: &str, answers: &str) {
+        let w = body.width.min(BOX_COLS);
+        let inner_cols = w.saturating_sub(2) as usize;
+        let mut lines = chrome::wrap(text, inner_cols);
+        lines.extend(chrome::wrap(answers, inner_cols));
+        let rows = (body.height.saturating_sub(2) as usize).max(1);
+        let lines = chrome::clip(lines, rows, inner_cols);
+        let area = overlay_area(body, w, lines.len() as u16 + 2);
         f.render_widget(Clear, area);
         f.render_widget(
-            Paragraph::new(text.to_string())
-                .wrap(Wrap { trim: true })
+            Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
                 .block(Block::default().borders(Borders::ALL)),
             area,
         );
     }
 
+    /// A text question: the prompt whole inside the box (a title would be cut at the border),
+    /// the input line under it.
     fn render_prompt(&self, f: &mut Frame, body: Rect, prompt: &str, input: &LineInput) {
-        let w = body.width.min(70);
-        let area = Rect {
-            x: body.x + (body.width - w) / 2,
-            y: body.y + body.height / 3,
-            width: w,
-            height: 3.min(body.height),
-        };
+        let w = body.width.min(BOX_COLS);
+        let inner_cols = w.saturating_sub(2) as usize;
+        let rows = (body.height.saturating_sub(3) as usize).max(1);
+        let lines = chrome::clip(
+            chrome::wrap(&clean_line(prompt), inner_cols),
+            rows,
+            inner_cols,
+        );
+        let area = overlay_area(body, w, lines.len() as u16 + 3);
         f.render_widget(Clear, area);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(prompt.to_string());
+        let block = Block::default().borders(Borders::ALL);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        input.render(f, inner, Style::default(), true);
+        let [text, field] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
+        f.render_widget(
+            Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>()),
+            text,
+        );
+        input.render(f, field, Style::default(), true);
     }
 
     fn render_help(&self, f: &mut Frame, body: Rect) {
@@ -691,24 +764,74 @@ impl App {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Root {
-    People,
-    Review,
-    Filings,
-    Batches,
+/// One tab of the status line: a screen the clerk reaches from anywhere with its digit, with
+/// Tab (the next one, wrapping) or with the `:` command line.
+struct Tab {
+    /// The digit that opens it, shown before its title.
+    key: char,
+    zh: &'static str,
+    en: &'static str,
+    /// What its digit means (`keys::BINDINGS`).
+    action: Action,
+    /// Words of the `:` command line that open it, besides its digit.
+    commands: &'static [&'static str],
+    /// The scope by which its root screen is recognised (`Screen::scopes`).
+    scope: Scope,
+    /// Its root screen, new.
+    open: fn(&App) -> Box<dyn Screen>,
 }
 
-impl Root {
-    fn next(self) -> Root {
-        match self {
-            Root::People => Root::Review,
-            Root::Review => Root::Filings,
-            Root::Filings => Root::Batches,
-            Root::Batches => Root::People,
-        }
+impl Tab {
+    fn opens(&self, command: &str) -> bool {
+        command.chars().eq([self.key]) || self.commands.contains(&command)
     }
 }
+
+/// The tabs, in order: the one table for the status line, the digits, Tab, `:` commands and
+/// recognising where the clerk is. A new tab is one row here (and its key in `keys`).
+const TABS: [Tab; 4] = [
+    Tab {
+        key: '1',
+        zh: "人员",
+        en: "People",
+        action: Action::GoPeople,
+        commands: &["people", "人员"],
+        scope: Scope::People,
+        open: |app| Box::new(PeopleScreen::new(app.actor.today())),
+    },
+    Tab {
+        key: '2',
+        zh: "复核",
+        en: "Review",
+        action: Action::GoReview,
+        commands: &["review", "复核"],
+        scope: Scope::Review,
+        open: |_| Box::new(super::review::ReviewScreen::new()),
+    },
+    Tab {
+        key: '3',
+        zh: "备案",
+        en: "Filings",
+        action: Action::GoFilings,
+        commands: &["filings", "备案"],
+        scope: Scope::Filings,
+        open: |_| Box::new(super::filings::FilingsScreen::new()),
+    },
+    Tab {
+        key: '4',
+        zh: "验证",
+        en: "Verify",
+        action: Action::GoBatches,
+        commands: &["batches", "verification", "验证"],
+        scope: Scope::Batches,
+        open: |app| {
+            Box::new(super::batches::BatchesScreen::new(
+                app.config.clone(),
+                app.office_label.clone(),
+            ))
+        },
+    },
+];
 
 #[cfg(test)]
 mod tests {
@@ -899,5 +1022,270 @@ mod tests {
         d.paste("\u{1b}[31m张\u{1b}[0m");
         assert!(d.shows("搜索/ 张"), "{}", d.screen());
         assert!(d.shows("人员 1 人"));
+    }
+
+    /// What a slow SSH link delivers for the Down key: `ESC` alone, then `[B` 100 ms later.
+    fn split_down(d: &mut Driver, t0: std::time::Instant) {
+        use ratatui::crossterm::event::{Event, KeyEvent, KeyModifiers};
+        d.timed(
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            t0,
+        );
+        d.timed_text("[B", t0 + std::time::Duration::from_millis(100));
+    }
+
+    /// Issue 8.5 in a text field: the split sequence is the Down key it was; nothing is typed,
+    /// the form is not left, and no question about unsaved input comes up.
+    #[test]
+    fn a_split_cursor_down_in_a_form_field_moves_the_focus_and_types_nothing() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys("4301");
+        assert!(d.shows("> 身份证号*   4301 "), "{}", d.screen());
+        let t0 = std::time::Instant::now();
+        split_down(&mut d, t0);
+        d.idle_until(t0 + std::time::Duration::from_secs(2));
+        let s = d.screen();
+        assert!(s.contains("> 姓名*"), "the focus moved down:\n{s}");
+        assert!(s.contains("身份证号*   4301 "), "ID field unchanged:\n{s}");
+        assert!(!s.contains("[B") && !s.contains("4301B"), "typed:\n{s}");
+        assert!(!s.contains("有未保存的内容"), "the Esc acted:\n{s}");
+    }
+
+    /// The same on a yes/no question (R4.4's confirmation to register unfiled professional
+    /// entries): it stays open, and the clerk's answer still counts.
+    #[test]
+    fn a_split_cursor_down_on_a_question_leaves_it_open() {
+        let mut d = Driver::new(
+            store_with(&[
+                "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+            ]),
+            Lang::En,
+        );
+        d.key(KeyCode::Char('2')).key(KeyCode::Char('s'));
+        d.key(KeyCode::Char('r'));
+        let question = d.screen();
+        assert!(question.contains("(y/n)"), "{question}");
+        let t0 = std::time::Instant::now();
+        split_down(&mut d, t0);
+        d.idle_until(t0 + std::time::Duration::from_secs(2));
+        assert_eq!(d.screen(), question, "the question was touched");
+        d.key(KeyCode::Char('n'));
+        assert!(!d.shows("(y/n)"), "{}", d.screen());
+    }
+
+    /// The unsaved-input question is not dismissed by a navigation key either (what a split
+    /// sequence becomes): only an answer closes it.
+    #[test]
+    fn a_split_cursor_down_does_not_dismiss_the_discard_question() {
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys("4301").key(KeyCode::Esc);
+        assert!(d.shows("有未保存的内容"), "{}", d.screen());
+        let t0 = std::time::Instant::now();
+        split_down(&mut d, t0);
+        d.idle_until(t0 + std::time::Duration::from_secs(2));
+        assert!(d.shows("有未保存的内容"), "{}", d.screen());
+        d.key(KeyCode::Char('y'));
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+    }
+
+    /// A real lone Esc still goes back, once its window has passed and not before.
+    #[test]
+    fn a_lone_esc_goes_back_when_its_window_passes() {
+        use ratatui::crossterm::event::{Event, KeyEvent, KeyModifiers};
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Enter);
+        assert!(d.shows("┌ 张伟"), "{}", d.screen());
+        let t0 = std::time::Instant::now();
+        d.timed(
+            Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+            t0,
+        );
+        assert_eq!(
+            d.app.input_deadline(),
+            Some(t0 + crate::tui::escape::ESC_WINDOW)
+        );
+        d.idle_until(t0 + std::time::Duration::from_millis(200));
+        assert!(
+            d.shows("┌ 张伟"),
+            "held while a tail may come:\n{}",
+            d.screen()
+        );
+        d.idle_until(t0 + crate::tui::escape::ESC_WINDOW);
+        assert!(d.shows("人员 1 人"), "{}", d.screen());
+        assert_eq!(d.app.input_deadline(), None);
+    }
+
+    /// The bottom row, where the footer is.
+    fn footer_row(d: &Driver) -> String {
+        d.screen().lines().last().unwrap_or("").to_string()
+    }
+
+    /// Issue 8: at 80 columns every screen's footer fits, `?` first wherever it acts, and ends
+    /// in `…` when hints were left out (the help lists them all), in both languages.
+    #[test]
+    fn every_footer_fits_at_80_columns_with_help_first_and_an_ellipsis_when_cut() {
+        for lang in [Lang::Zh, Lang::En] {
+            let mut d = Driver::new(
+                store_with(&[
+                    "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+                ]),
+                lang,
+            );
+            // The four tabs, a person, the entry form, the person form.
+            let walks: [&[KeyCode]; 7] = [
+                &[KeyCode::Char('1')],
+                &[KeyCode::Char('2')],
+                &[KeyCode::Char('3')],
+                &[KeyCode::Char('4')],
+                &[KeyCode::Char('1'), KeyCode::Enter],
+                &[KeyCode::Char('1'), KeyCode::Enter, KeyCode::Char('a')],
+                &[KeyCode::Char('1'), KeyCode::Char('n')],
+            ];
+            for walk in walks {
+                d.key(KeyCode::Esc).key(KeyCode::Esc);
+                if d.shows("(y") {
+                    d.key(KeyCode::Char('y'));
+                }
+                for k in walk {
+                    d.key(*k);
+                }
+                let row = footer_row(&d);
+                let scopes = d.app.stack.last().map_or(&[][..], |s| s.scopes());
+                let typing = d.app.stack.last().is_some_and(|s| s.typing());
+                let hints = crate::tui::keys::footer(scopes, lang, typing);
+                assert!(crate::domain::text::width(&row) <= 80, "{walk:?} {row}");
+                if !typing {
+                    assert!(row.starts_with("? "), "{walk:?}: {row}");
+                }
+                let all = hints.iter().all(|(k, l)| row.contains(&format!("{k} {l}")));
+                assert!(
+                    all || row.ends_with('…'),
+                    "{walk:?}: hints left out without a word: {row}"
+                );
+                assert!(!(all && row.ends_with('…')), "{walk:?}: {row}");
+            }
+        }
+    }
+
+    /// A message longer than its line is shown whole on a second line, broken between words,
+    /// and the footer with `?` stays; the next key clears it and the screen is as before.
+    #[test]
+    fn a_long_message_is_shown_whole_and_never_cut_mid_word() {
+        for (lang, text) in [
+            (
+                Lang::En,
+                "not issued 1: undecided: only accepted applicants are certified; press a to accept 430102197505050020 first",
+            ),
+            (
+                Lang::Zh,
+                "未出具 1 人：状态为“待定”，只为已通过的申报人出具；请先对430102197505050020按 a 通过，再按 i 出具",
+            ),
+        ] {
+            let mut d = Driver::new(store_with(&[]), lang);
+            let before = d.screen();
+            d.app.message = text.to_string();
+            d.draw();
+            let s = d.screen();
+            let rows: Vec<&str> = s.lines().collect();
+            let footer = rows[23];
+            assert!(footer.starts_with("? "), "{s}");
+            let shown = format!("{} {}", rows[21], rows[22]);
+            for word in text.split(' ') {
+                assert!(shown.contains(word), "{word:?} not whole in:\n{s}");
+            }
+            assert!(rows[20].starts_with('└'), "the body gave one row:\n{s}");
+            d.key(KeyCode::Char('j'));
+            assert_eq!(d.screen(), before);
+        }
+    }
+
+    /// Every cell of a box's right edge, top to bottom, is its border: no wide character
+    /// inside reached it. Returns the text inside the box, row by row.
+    fn box_edges_intact(d: &Driver, x0: u16) -> Vec<String> {
+        let buf = d.term.backend().buffer();
+        let y0 = (0..buf.area.height)
+            .find(|&y| buf[(x0, y)].symbol() == "┌")
+            .expect("a box");
+        let y1 = (y0..buf.area.height)
+            .find(|&y| buf[(x0, y)].symbol() == "└")
+            .expect("its bottom");
+        let x1 = x0 + super::BOX_COLS - 1;
+        assert_eq!(buf[(x1, y0)].symbol(), "┐", "\n{}", d.screen());
+        assert_eq!(buf[(x1, y1)].symbol(), "┘", "\n{}", d.screen());
+        let mut inside = Vec::new();
+        for y in y0 + 1..y1 {
+            assert_eq!(buf[(x0, y)].symbol(), "│", "row {y}:\n{}", d.screen());
+            assert_eq!(buf[(x1, y)].symbol(), "│", "row {y}:\n{}", d.screen());
+            let mut row = String::new();
+            let mut x = x0 + 1;
+            while x < x1 {
+                let sym = buf[(x, y)].symbol();
+                row.push_str(sym);
+                // The second cell of a wide character holds nothing of its own.
+                x += crate::domain::text::width(sym).max(1) as u16;
+            }
+            inside.push(row.trim_end().to_string());
+        }
+        inside
+    }
+
+    /// Questions and prompts whose wide characters would fall on the right border (one narrow
+    /// character first shifts them by a column) keep their borders, at 80 and 79 columns, on
+    /// the glass of a real terminal as in the buffer; the answers always show.
+    #[test]
+    fn question_boxes_keep_their_borders_and_show_the_answers() {
+        use crate::tui::testing::{Glass, buffer_text};
+        let question = format!("a{}？", "确认一并登记专业科目未经备案确认的条目".repeat(4));
+        for w in [80u16, 79] {
+            let mut d = Driver::sized(store_with(&[]), Lang::Zh, w, 24);
+            let mut glass = Glass::new(ratatui::layout::Rect::new(0, 0, w, 24));
+            glass.receive(d.term.backend().buffer());
+            let x0 = (w - super::BOX_COLS) / 2;
+
+            d.app.overlay = Some(super::Overlay::Confirm {
+                tag: "x",
+                question: question.clone(),
+            });
+            d.draw();
+            glass.receive(d.term.backend().buffer());
+            assert_eq!(glass.text(), buffer_text(d.term.backend().buffer()));
+            let inside = box_edges_intact(&d, x0);
+            assert_eq!(inside.last().map(String::as_str), Some("(y 是 / n 否)"));
+            assert_eq!(inside[..inside.len() - 1].concat(), question, "whole");
+
+            d.app.overlay = Some(super::Overlay::Text {
+                tag: "x",
+                prompt: question.clone(),
+                input: crate::tui::input::LineInput::new(&question),
+            });
+            d.draw();
+            glass.receive(d.term.backend().buffer());
+            assert_eq!(glass.text(), buffer_text(d.term.backend().buffer()));
+            let inside = box_edges_intact(&d, x0);
+            assert_eq!(
+                inside[..inside.len() - 1].concat(),
+                question,
+                "prompt whole"
+            );
+            assert!(
+                inside.last().is_some_and(|l| l.ends_with("条目？")),
+                "{inside:?}"
+            );
+        }
+    }
+
+    /// The help box at odd widths, in English (long labels): its border is whole on every row.
+    #[test]
+    fn the_help_box_keeps_its_border_at_odd_widths() {
+        for (lang, w) in [(Lang::En, 79u16), (Lang::Zh, 79), (Lang::En, 81)] {
+            let mut d = Driver::sized(store_with(&[]), lang, w, 24);
+            d.key(KeyCode::Char('2')).key(KeyCode::Char('?'));
+            let buf = d.term.backend().buffer();
+            let right = w - 3;
+            assert_eq!(buf[(right, 1)].symbol(), "┐", "\n{}", d.screen());
+            for y in 2..21 {
+                assert_eq!(buf[(right, y)].symbol(), "│", "row {y}:\n{}", d.screen());
+            }
+        }
     }
 }

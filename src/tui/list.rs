@@ -57,6 +57,12 @@ impl Paged {
         self.cursor.saturating_sub(self.offset)
     }
 
+    /// Where the cursor is among all the rows, as `3/17` (1-based), when the list holds more
+    /// than a page shows; `None` when every row is on screen, so short lists stay quiet.
+    pub fn position(&self) -> Option<String> {
+        (self.total > self.page.max(1)).then(|| format!("{}/{}", self.cursor + 1, self.total))
+    }
+
     pub fn reset(&mut self) {
         self.offset = 0;
         self.cursor = 0;
@@ -82,6 +88,23 @@ mod tests {
         assert_eq!((p.cursor, p.offset), (99, 90));
         p.navigate(Action::Top);
         assert_eq!((p.cursor, p.offset, p.row()), (0, 0, 0));
+    }
+
+    #[test]
+    fn the_position_shows_only_when_rows_are_out_of_sight() {
+        let mut p = Paged {
+            total: 17,
+            page: 6,
+            ..Paged::default()
+        };
+        assert_eq!(p.position().as_deref(), Some("1/17"));
+        p.navigate(Action::PageDown);
+        assert_eq!(p.position().as_deref(), Some("7/17"));
+        p.navigate(Action::Bottom);
+        assert_eq!(p.position().as_deref(), Some("17/17"));
+        p.total = 6;
+        assert_eq!(p.position(), None, "all rows show");
+        assert_eq!(Paged::default().position(), None);
     }
 
     #[test]

@@ -1,11 +1,18 @@
 //! The clerk's terminal interface. This module owns the terminal: raw mode, the alternate
 //! screen, bracketed paste, synchronized updates, and restoring all of it on exit, on error and
 //! on panic.
+//!
+//! It never asks the terminal anything (no cursor-position or keyboard-protocol query): some
+//! terminals and slow links never answer, and the program must start and run all the same. The
+//! backend is [`backend::Quiet`] for that reason, and the size comes from the kernel (`ioctl`).
 
 pub mod app;
+pub mod backend;
 pub mod batch;
 pub mod batches;
+pub mod chrome;
 pub mod entry_form;
+pub mod escape;
 pub mod evidence;
 pub mod filing_form;
 pub mod filings;
@@ -28,7 +35,7 @@ pub mod theme;
 mod triage_tests;
 
 use std::io::{self, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -65,6 +72,9 @@ impl Drop for Guard {
 }
 
 /// Run the interface until the clerk quits.
+///
+/// Errors are those of the terminal itself (standard output closed, raw mode refused); an
+/// unanswered question cannot be one, since none is asked.
 pub fn run(mut app: App) -> io::Result<()> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -74,23 +84,28 @@ pub fn run(mut app: App) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     let _guard = Guard;
     execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let mut term = Terminal::new(backend::Quiet::new(CrosstermBackend::new(io::stdout())))?;
     term.clear()?;
-    let (_, rows) = terminal::size().unwrap_or((80, 24));
     // Set when the progress sink wrote past ratatui: the next frame must repaint everything,
     // since ratatui's diff does not know about those cells.
     let scribbled = std::rc::Rc::new(std::cell::Cell::new(false));
-    app.set_progress(progress_sink(app.lang(), rows, scribbled.clone()));
+    app.set_progress(progress_sink(app.lang(), scribbled.clone()));
     draw(&mut term, &app)?;
     while !app.should_quit() {
+        // Wait for input, or until a held Esc is due, or for the idle poll of other clerks.
+        let wait = app
+            .input_deadline()
+            .map_or(POLL, |d| d.saturating_duration_since(Instant::now()));
         // Redraw on events only: an idle screen sends nothing down a slow link.
-        let changed = if event::poll(POLL)? {
-            app.handle_event(event::read()?);
+        let changed = if event::poll(wait)? {
+            app.feed(event::read()?, Instant::now());
             // Take whatever else is already queued (a paste, key repeat) before drawing once.
             while !app.should_quit() && event::poll(Duration::ZERO)? {
-                app.handle_event(event::read()?);
+                app.feed(event::read()?, Instant::now());
             }
             true
+        } else if app.input_deadline().is_some() {
+            app.settle(Instant::now())
         } else {
             app.tick()
         };
@@ -108,7 +123,6 @@ pub fn run(mut app: App) -> io::Result<()> {
 /// progress on the message row directly, a few dozen times at most, so a slow link is not flooded.
 fn progress_sink(
     lang: crate::i18n::Lang,
-    rows: u16,
     scribbled: std::rc::Rc<std::cell::Cell<bool>>,
 ) -> Box<dyn FnMut(usize, usize)> {
     let mut last_shown = usize::MAX;
@@ -126,6 +140,8 @@ fn progress_sink(
             crate::i18n::Lang::Zh => format!("处理中 {done}/{total}"),
             crate::i18n::Lang::En => format!("working {done}/{total}"),
         };
+        // The size from the kernel, not the terminal: it may have changed since the start.
+        let (_, rows) = terminal::size().unwrap_or((80, 24));
         let _ = execute!(
             io::stdout(),
             cursor::MoveTo(0, rows.saturating_sub(2)),
@@ -135,7 +151,7 @@ fn progress_sink(
     })
 }
 
-fn draw(term: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &App) -> io::Result<()> {
+fn draw(term: &mut Terminal<backend::Stdout>, app: &App) -> io::Result<()> {
     // Synchronized update: the terminal shows the frame at once, never half-drawn over SSH.
     execute!(io::stdout(), BeginSynchronizedUpdate)?;
     term.draw(|f| app.render(f))?;

@@ -155,11 +155,20 @@ impl Screen for PersonScreen {
             return;
         };
         let p = &d.person;
-        let block = Block::default().borders(Borders::ALL).title(format!(
+        let mut block = Block::default().borders(Borders::ALL).title(format!(
             " {} {} ",
             clean_line(&p.name),
             p.id_number
         ));
+        // A list longer than its page says where the cursor is among all its rows.
+        if let Some(at) = self.paged.position() {
+            let what = if self.history {
+                lang.pick("决定历史", "decisions")
+            } else {
+                lang.pick("培训记录", "entries")
+            };
+            block = block.title_bottom(Line::from(format!(" {what} {at} ")).right_aligned());
+        }
         let inner = block.inner(area);
         f.render_widget(block, area);
         let [profile, years, list] = Layout::vertical([
@@ -515,5 +524,42 @@ mod tests {
             "{}",
             d.screen()
         );
+    }
+
+    /// A person with more entries than the page shows: the list says where the cursor is
+    /// among all of them (issue 8), and so does the history of decisions, in both languages.
+    #[test]
+    fn long_lists_show_the_scroll_position() {
+        let rows: Vec<String> = (1..=17)
+            .map(|i| {
+                format!(
+                    "专业,远程教育,临床专题{i},湖南人才市场有限公司,2016-{:02}-01,2016-{:02}-02,10,合格,学习证明材料",
+                    1 + i % 12,
+                    1 + i % 12
+                )
+            })
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        for (lang, entries, decisions) in [
+            (Lang::Zh, "培训记录", "决定历史"),
+            (Lang::En, "entries", "decisions"),
+        ] {
+            let mut d = Driver::new(store_with(&rows), lang);
+            d.key(KeyCode::Enter);
+            assert!(d.shows(&format!(" {entries} 1/17 ┘")), "{}", d.screen());
+            d.keys("jjj");
+            assert!(d.shows(&format!(" {entries} 4/17 ┘")), "{}", d.screen());
+            d.key(KeyCode::End);
+            assert!(d.shows(&format!(" {entries} 17/17 ┘")), "{}", d.screen());
+            d.key(KeyCode::Char('h'));
+            let s = d.screen();
+            let bottom = s.lines().find(|l| l.starts_with('└')).unwrap_or("");
+            assert!(bottom.contains(&format!(" {decisions} 1/")), "{s}");
+            assert_eq!(crate::domain::text::width(bottom), 80, "{s}");
+        }
+        // A short list is not numbered.
+        let mut d = Driver::new(store_with(&[PRO]), Lang::Zh);
+        d.key(KeyCode::Enter);
+        assert!(!d.shows("/1 ┘"), "{}", d.screen());
     }
 }

@@ -78,6 +78,36 @@ impl Driver {
         self
     }
 
+    /// An event read by the terminal loop at `at`: it goes through the escape-sequence
+    /// assembler as in `tui::run`, so a split sequence can be replayed with its timing.
+    pub fn timed(&mut self, event: Event, at: std::time::Instant) -> &mut Self {
+        self.app.feed(event, at);
+        self.draw();
+        self
+    }
+
+    /// Characters as crossterm reports them one by one (capitals with Shift), all read at `at`.
+    pub fn timed_text(&mut self, text: &str, at: std::time::Instant) -> &mut Self {
+        for c in text.chars() {
+            let mods = if c.is_ascii_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            self.app
+                .feed(Event::Key(KeyEvent::new(KeyCode::Char(c), mods)), at);
+        }
+        self.draw();
+        self
+    }
+
+    /// The loop woke up at `at` with no input: a held `Esc` whose window passed is delivered.
+    pub fn idle_until(&mut self, at: std::time::Instant) -> &mut Self {
+        self.app.settle(at);
+        self.draw();
+        self
+    }
+
     pub fn paste(&mut self, text: &str) -> &mut Self {
         self.app.handle_event(Event::Paste(text.to_string()));
         self.draw();

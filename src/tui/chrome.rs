@@ -1,0 +1,189 @@
+//! The screen's chrome: the footer of key hints, the message line, and the boxes that ask
+//! questions. What is laid out here is pure (text and widths in terminal columns), so the rules
+//! are tested without a terminal; `App::render_*` draws it.
+
+use crate::domain::text::width;
+
+/// How many footer hints fit in `cols` columns, each drawn as `key label ` (key, a space, the
+/// label, a space), and whether some were left out. When some are, one column is kept for the
+/// `…` that says so. The first hint (`?` help, which lists every key) is kept even when alone.
+pub fn footer_fit(hints: &[(String, &str)], cols: usize) -> (usize, bool) {
+    let w = |(k, l): &(String, &str)| width(k) + width(l) + 2;
+    let total: usize = hints.iter().map(w).sum();
+    if total <= cols {
+        return (hints.len(), false);
+    }
+    let mut used = 0;
+    let mut shown = 0;
+    for h in hints {
+        if used + w(h) + 1 > cols && shown > 0 {
+            break;
+        }
+        used += w(h);
+        shown += 1;
+    }
+    (shown, true)
+}
+
+/// Text broken into lines of at most `cols` terminal columns, never inside a word: breaks fall
+/// at spaces, and between two characters of which one is wide (CJK), except before closing
+/// punctuation (`，。）…`) or after opening punctuation (`（“`), so an ID number, a date or an
+/// English word stays whole. Only a word longer than a whole line is cut, at the line's end.
+pub fn wrap(text: &str, cols: usize) -> Vec<String> {
+    let cols = cols.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for atom in atoms(text) {
+        let word = atom.trim_end();
+        let word_w = width(word);
+        if used > 0 && used + word_w > cols {
+            lines.push(line.trim_end().to_string());
+            line.clear();
+            used = 0;
+        }
+        if used == 0 && word.is_empty() {
+            continue; // spaces at the start of a line
+        }
+        if word_w > cols {
+            // A word wider than the line: cut it where the line ends.
+            for c in word.chars() {
+                let cw = width(c.encode_utf8(&mut [0; 4]));
+                if used + cw > cols && used > 0 {
+                    lines.push(std::mem::take(&mut line));
+                    used = 0;
+                }
+                line.push(c);
+                used += cw;
+            }
+            line.push_str(&atom[word.len()..]);
+            used += width(&atom[word.len()..]);
+        } else {
+            line.push_str(&atom);
+            used += width(&atom);
+        }
+    }
+    if !line.trim_end().is_empty() || lines.is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// The unbreakable pieces of `text`, each with the spaces that follow it.
+fn atoms(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        let start = match prev {
+            None => true,
+            Some(p) => break_between(p, c),
+        };
+        match out.last_mut() {
+            Some(last) if !start => last.push(c),
+            _ => out.push(c.to_string()),
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+fn is_wide(c: char) -> bool {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) > 1
+}
+
+fn closing(c: char) -> bool {
+    "，。、；：？！）」』》〉】…”’％,.;:?!)]}%".contains(c)
+}
+
+fn opening(c: char) -> bool {
+    "（「『《〈【“‘([{".contains(c)
+}
+
+fn break_between(a: char, b: char) -> bool {
+    if b.is_whitespace() {
+        return false;
+    }
+    if a.is_whitespace() {
+        return true;
+    }
+    (is_wide(a) || is_wide(b)) && !closing(b) && !opening(a)
+}
+
+/// `lines` cut to at most `rows`; when some are left out, the last kept line ends in `…`
+/// (within `cols`), so the clerk sees there is more.
+pub fn clip(mut lines: Vec<String>, rows: usize, cols: usize) -> Vec<String> {
+    if lines.len() <= rows {
+        return lines;
+    }
+    lines.truncate(rows.max(1));
+    if let Some(last) = lines.last_mut() {
+        let room = cols.saturating_sub(1);
+        *last = if width(last) <= room {
+            format!("{last}…")
+        } else {
+            // `fit` ends what it cuts in `…`.
+            crate::domain::text::fit(last, room).trim_end().to_string()
+        };
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_never_cuts_a_word_or_a_number() {
+        let en = "The ID number 43010219800101001X is registered to another person already";
+        for cols in [20, 25, 33, 40] {
+            let lines = wrap(en, cols);
+            assert!(lines.iter().all(|l| width(l) <= cols), "{lines:?}");
+            assert_eq!(lines.join(" "), en, "nothing lost or cut at {cols}");
+        }
+        let zh = "身份证号43010219800101001X已登记为张伟，不能再登记；请按Enter打开该人员。";
+        for cols in [19, 20, 21, 30] {
+            let lines = wrap(zh, cols);
+            assert!(lines.iter().all(|l| width(l) <= cols), "{lines:?}");
+            assert_eq!(lines.concat(), zh);
+            assert!(
+                lines.iter().any(|l| l.contains("43010219800101001X")),
+                "the ID number whole at {cols}: {lines:?}"
+            );
+            assert!(
+                lines
+                    .iter()
+                    .skip(1)
+                    .all(|l| !l.starts_with(['，', '；', '。'])),
+                "no line starts with closing punctuation: {lines:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_longer_than_the_line_is_cut_at_the_line_end() {
+        assert_eq!(wrap("abcdefgh ij", 4), vec!["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 10), vec![""]);
+        assert_eq!(wrap("张伟", 1), vec!["张", "伟"]);
+    }
+
+    #[test]
+    fn the_footer_keeps_help_and_says_when_it_left_hints_out() {
+        let hints: Vec<(String, &str)> = vec![
+            ("?".into(), "帮助"),
+            ("Enter".into(), "打开"),
+            ("/".into(), "搜索"),
+        ];
+        // ? 帮助 (7) Enter 打开 (11) / 搜索 (7) = 25 columns.
+        assert_eq!(footer_fit(&hints, 25), (3, false));
+        assert_eq!(footer_fit(&hints, 24), (2, true));
+        assert_eq!(footer_fit(&hints, 18), (1, true), "one column for …");
+        assert_eq!(footer_fit(&hints, 3), (1, true), "help stays");
+    }
+
+    #[test]
+    fn clipping_marks_what_was_left_out() {
+        let lines = vec!["一二三".to_string(), "四五六".into(), "七".into()];
+        assert_eq!(clip(lines.clone(), 3, 6), lines);
+        assert_eq!(clip(lines, 2, 6), vec!["一二三", "四五…"]);
+    }
+}
