@@ -12,7 +12,7 @@ use super::chrome;
 use super::input::LineInput;
 use super::keys::{self, Action, Scope};
 use super::people::PeopleScreen;
-use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::screen::{Ask, Ctx, Flow, Question, Screen, View};
 use super::theme::Theme;
 use crate::domain::text::clean_line;
 use crate::i18n::Lang;
@@ -45,12 +45,12 @@ fn overlay_area(body: Rect, w: u16, h: u16) -> Rect {
 enum Overlay {
     Help,
     Text {
-        tag: &'static str,
+        about: Question,
         prompt: String,
         input: LineInput,
     },
     Confirm {
-        tag: &'static str,
+        about: Question,
         question: String,
     },
     /// Esc on a form with unsaved input: leave without saving?
@@ -389,34 +389,38 @@ impl App {
                         .into()
                 }
             },
-            Overlay::Confirm { tag, question } => match key.code {
+            Overlay::Confirm { about, question } => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, Some("y"), ctx));
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(about, Some("y"), ctx));
                     self.apply(flow);
                 }
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, None, ctx));
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(about, None, ctx));
                     self.apply(flow);
                 }
-                _ => self.overlay = Some(Overlay::Confirm { tag, question }),
+                _ => self.overlay = Some(Overlay::Confirm { about, question }),
             },
             Overlay::Text {
-                tag,
+                about,
                 prompt,
                 mut input,
             } => match key.code {
                 KeyCode::Enter => {
                     let text = input.text().to_string();
-                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, Some(&text), ctx));
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(about, Some(&text), ctx));
                     self.apply(flow);
                 }
                 KeyCode::Esc => {
-                    let flow = self.with_ctx(|s, ctx| s.on_answer(tag, None, ctx));
+                    let flow = self.with_ctx(|s, ctx| s.on_answer(about, None, ctx));
                     self.apply(flow);
                 }
                 _ => {
                     input.handle(&key);
-                    self.overlay = Some(Overlay::Text { tag, prompt, input });
+                    self.overlay = Some(Overlay::Text {
+                        about,
+                        prompt,
+                        input,
+                    });
                 }
             },
             Overlay::Command(mut input) => match key.code {
@@ -448,7 +452,13 @@ impl App {
                 // Anything else is a search: an ID number opens the person if there is one.
                 self.open_tab(0);
                 let text = other.to_string();
-                let flow = self.with_ctx(|s, ctx| s.on_answer("jump", Some(&text), ctx));
+                let flow = self.with_ctx(|s, ctx| {
+                    s.on_answer(
+                        Question::People(super::people::Question::Jump),
+                        Some(&text),
+                        ctx,
+                    )
+                });
                 self.apply(flow);
             }
         }
@@ -499,18 +509,18 @@ impl App {
                 }
             }
             Some(Flow::Ask(Ask::Text {
-                tag,
+                about,
                 prompt,
                 initial,
             })) => {
                 self.overlay = Some(Overlay::Text {
-                    tag,
+                    about,
                     prompt,
                     input: LineInput::new(&initial),
                 })
             }
-            Some(Flow::Ask(Ask::Confirm { tag, question })) => {
-                self.overlay = Some(Overlay::Confirm { tag, question })
+            Some(Flow::Ask(Ask::Confirm { about, question })) => {
+                self.overlay = Some(Overlay::Confirm { about, question })
             }
             Some(Flow::Say(m)) => self.message = m,
             Some(Flow::Quit) => self.quit = true,
@@ -1243,7 +1253,7 @@ mod tests {
             let x0 = (w - super::BOX_COLS) / 2;
 
             d.app.overlay = Some(super::Overlay::Confirm {
-                tag: "x",
+                about: super::Question::People(crate::tui::people::Question::Jump),
                 question: question.clone(),
             });
             d.draw();
@@ -1254,7 +1264,7 @@ mod tests {
             assert_eq!(inside[..inside.len() - 1].concat(), question, "whole");
 
             d.app.overlay = Some(super::Overlay::Text {
-                tag: "x",
+                about: super::Question::People(crate::tui::people::Question::Jump),
                 prompt: question.clone(),
                 input: crate::tui::input::LineInput::new(&question),
             });

@@ -23,7 +23,7 @@ use super::keys::{Action, Scope};
 use super::list::Paged;
 use super::marks::{self, Marks, Pattern, Vocabulary, Word};
 use super::person::PersonScreen;
-use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::config::Config;
 use crate::domain::batch::{self as rules, ApplicantState, Decision, Route, Verdict};
 use crate::domain::text::{clean_line, fit, pad};
@@ -230,8 +230,8 @@ fn skipped_note(skipped: usize, lang: Lang) -> String {
 }
 
 /// `p`: name the certificates' holders, the count and the printer, and ask (paper and the
-/// first-print mark are spent, R7.4). `pending` keeps the applicants for the answer.
-fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
+/// first-print mark are spent, R7.4). The question carries the applicants to the answer.
+fn ask_print(config: &Config, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
     let lang = ctx.lang;
     if ids.is_empty() {
         return BatchScreen::no_targets(lang);
@@ -270,11 +270,7 @@ fn ask_print(config: &Config, ids: Vec<i64>, pending: &mut Vec<i64>, ctx: &mut C
             skipped_note(skipped.len(), lang)
         ),
     };
-    *pending = ids;
-    Flow::Ask(Ask::Confirm {
-        tag: "print",
-        question,
-    })
+    Flow::Ask(Ask::confirm(Question::Print(ids), question))
 }
 
 /// The file `w` suggests: `~/jijiao-证明-<batch>.txt`.
@@ -292,13 +288,7 @@ fn expand_home(path: &str) -> std::path::PathBuf {
 }
 
 /// `w`: name whom it prints and ask for the file, suggesting [`default_file`].
-fn ask_print_file(
-    config: &Config,
-    batch_id: i64,
-    ids: Vec<i64>,
-    pending: &mut Vec<i64>,
-    ctx: &mut Ctx<'_>,
-) -> Flow {
+fn ask_print_file(config: &Config, batch_id: i64, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
     let lang = ctx.lang;
     if ids.is_empty() {
         return BatchScreen::no_targets(lang);
@@ -312,9 +302,8 @@ fn ask_print_file(
         .iter()
         .map(|s| s.cert.text.name.clone())
         .collect();
-    *pending = ids;
     Flow::Ask(Ask::Text {
-        tag: "print_file",
+        about: Question::PrintFile(ids).into(),
         prompt: match lang {
             Lang::Zh => format!(" 将{}的合格证明打印到文件（Esc 取消） ", who(&names, lang)),
             Lang::En => format!(
@@ -368,6 +357,32 @@ fn print_now(config: &Config, ids: &[i64], destination: &Destination, ctx: &mut 
     msg
 }
 
+/// The questions a batch (and its print preview) asks, each with the applicants (database ids)
+/// it acts on: named to the clerk when asking, acted on when answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// `T`: a pattern to mark by.
+    Pattern,
+    /// `f`: the filter words.
+    Filter,
+    /// R5.3 The reason for refusing these.
+    Refuse(Vec<i64>),
+    /// R7.2 Issue certificates to the accepted among these, numbered in this order?
+    Issue(Vec<i64>),
+    /// R7.4 Print these applicants' certificates on the configured printer?
+    Print(Vec<i64>),
+    /// The file to print these applicants' certificates to.
+    PrintFile(Vec<i64>),
+    /// `n`: ID numbers to add to the batch.
+    Add,
+}
+
+impl From<Question> for ScreenQuestion {
+    fn from(q: Question) -> ScreenQuestion {
+        ScreenQuestion::Batch(q)
+    }
+}
+
 pub struct BatchScreen {
     batch_id: i64,
     config: Config,
@@ -382,8 +397,6 @@ pub struct BatchScreen {
     marks: Marks,
     /// The current applicant's verification, live from the entries (R6.4).
     current: Option<CheckResult>,
-    /// The applicants a decision waiting for an answer applies to.
-    pending: Vec<i64>,
     /// The suggested next step, under the list.
     hint: String,
 }
@@ -402,7 +415,6 @@ impl BatchScreen {
             sort: Sort::Name,
             marks: Marks::default(),
             current: None,
-            pending: Vec::new(),
             hint: String::new(),
         }
     }
@@ -736,11 +748,26 @@ impl BatchScreen {
                 who(&names, lang)
             ),
         };
-        self.pending = chosen.iter().map(|a| a.id).collect();
-        Flow::Ask(Ask::Confirm {
-            tag: "issue",
-            question,
-        })
+        let ids = chosen.iter().map(|a| a.id).collect();
+        Flow::Ask(Ask::confirm(Question::Issue(ids), question))
+    }
+
+    /// Print the certificates of `ids` (the applicants the question named) to `destination`,
+    /// and show the batch as it now is.
+    fn print_to(
+        &mut self,
+        ids: &[i64],
+        destination: Result<Destination, String>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
+        let msg = match destination {
+            Ok(d) => print_now(&self.config, ids, &d, ctx),
+            Err(e) => e,
+        };
+        if let Err(e) = self.load_page(ctx) {
+            return Flow::Say(format!("{msg} / {e}"));
+        }
+        Flow::Say(msg)
     }
 
     /// `v`: exactly the document `p` would send, built by the same print service.
@@ -1178,7 +1205,7 @@ impl Screen for BatchScreen {
             }
             Action::MarkPattern => {
                 return Flow::Ask(Ask::Text {
-                    tag: "pattern",
+                    about: Question::Pattern.into(),
                     prompt: PATTERN.prompt(lang),
                     initial: String::new(),
                 });
@@ -1198,7 +1225,7 @@ impl Screen for BatchScreen {
             }
             Action::Filter => {
                 return Flow::Ask(Ask::Text {
-                    tag: "filter",
+                    about: Question::Filter.into(),
                     prompt: lang
                         .pick(
                             " 筛选：待定 通过 退回 不予通过 合格 不足 冻结 未验证 已出具（空=全部） ",
@@ -1245,9 +1272,8 @@ impl Screen for BatchScreen {
                 return match self.targets() {
                     Some(ids) => {
                         let n = ids.len();
-                        self.pending = ids;
                         Flow::Ask(Ask::Text {
-                            tag: "refuse",
+                            about: Question::Refuse(ids).into(),
                             prompt: match lang {
                                 Lang::Zh => {
                                     format!(" 不予通过 {n} 人（冻结，R5.3），理由（Esc 取消） ")
@@ -1270,14 +1296,14 @@ impl Screen for BatchScreen {
                     Err(e) => return Flow::Say(e),
                 };
                 return if action == Action::Print {
-                    ask_print(&self.config, ids, &mut self.pending, ctx)
+                    ask_print(&self.config, ids, ctx)
                 } else {
-                    ask_print_file(&self.config, self.batch_id, ids, &mut self.pending, ctx)
+                    ask_print_file(&self.config, self.batch_id, ids, ctx)
                 };
             }
             Action::New => {
                 return Flow::Ask(Ask::Text {
-                    tag: "add",
+                    about: Question::Add.into(),
                     prompt: lang
                         .pick(
                             " 添加申报人：身份证号（可用空格分隔多个） ",
@@ -1292,18 +1318,25 @@ impl Screen for BatchScreen {
         Flow::from(result)
     }
 
-    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+    fn on_answer(
+        &mut self,
+        about: ScreenQuestion,
+        answer: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
         let lang = ctx.lang;
-        let pending = std::mem::take(&mut self.pending);
+        let ScreenQuestion::Batch(about) = about else {
+            return Flow::Stay;
+        };
         let Some(answer) = answer else {
             return Flow::Say(
                 lang.pick("已取消，没有改动", "cancelled: nothing changed")
                     .into(),
             );
         };
-        match tag {
-            "pattern" => self.mark_pattern(answer, ctx),
-            "filter" => {
+        match about {
+            Question::Pattern => self.mark_pattern(answer, ctx),
+            Question::Filter => {
                 let word = clean_line(answer).to_lowercase();
                 match filter_word(&word) {
                     Some(f) => {
@@ -1317,37 +1350,27 @@ impl Screen for BatchScreen {
                     }),
                 }
             }
-            "refuse" if clean_line(answer).is_empty() => Flow::Say(
+            Question::Refuse(_) if clean_line(answer).is_empty() => Flow::Say(
                 lang.pick(
                     "未填写理由，没有申报人被不予通过",
                     "no reason given: nobody was refused",
                 )
                 .into(),
             ),
-            "refuse" => self.decide(
-                pending,
+            Question::Refuse(ids) => self.decide(
+                ids,
                 Decision::Refuse {
                     reason: clean_line(answer),
                 },
                 ctx,
             ),
-            "issue" => self.issue(pending, ctx),
-            "print" | "print_file" => {
-                let destination = if tag == "print" {
-                    configured_printer(&self.config, lang)
-                } else {
-                    file_destination(answer, lang)
-                };
-                let msg = match destination {
-                    Ok(d) => print_now(&self.config, &pending, &d, ctx),
-                    Err(e) => e,
-                };
-                if let Err(e) = self.load_page(ctx) {
-                    return Flow::Say(format!("{msg} / {e}"));
-                }
-                Flow::Say(msg)
+            Question::Issue(ids) => self.issue(ids, ctx),
+            Question::Print(ids) => {
+                let to = configured_printer(&self.config, lang);
+                self.print_to(&ids, to, ctx)
             }
-            "add" => {
+            Question::PrintFile(ids) => self.print_to(&ids, file_destination(answer, lang), ctx),
+            Question::Add => {
                 let text = clean_line(answer);
                 let ids: Vec<&str> = text
                     .split([' ', ',', '，', '、', ';', '；'])
@@ -1380,7 +1403,6 @@ impl Screen for BatchScreen {
                     Err(e) => Flow::Say(e.describe(lang)),
                 }
             }
-            _ => Flow::Stay,
         }
     }
 
@@ -1518,19 +1540,9 @@ impl Screen for PreviewScreen {
             Action::PageDown => self.offset = (self.offset + self.page).min(last),
             Action::Top => self.offset = 0,
             Action::Bottom => self.offset = last,
-            Action::Print => {
-                let mut pending = Vec::new();
-                return ask_print(&self.config, self.ids.clone(), &mut pending, ctx);
-            }
+            Action::Print => return ask_print(&self.config, self.ids.clone(), ctx),
             Action::PrintToFile => {
-                let mut pending = Vec::new();
-                return ask_print_file(
-                    &self.config,
-                    self.batch_id,
-                    self.ids.clone(),
-                    &mut pending,
-                    ctx,
-                );
+                return ask_print_file(&self.config, self.batch_id, self.ids.clone(), ctx);
             }
             Action::Back => return Flow::Pop,
             _ => {}
@@ -1538,11 +1550,20 @@ impl Screen for PreviewScreen {
         Flow::Stay
     }
 
-    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+    fn on_answer(
+        &mut self,
+        about: ScreenQuestion,
+        answer: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
         let lang = ctx.lang;
-        let destination = match (tag, answer) {
-            ("print", Some(_)) => configured_printer(&self.config, lang),
-            ("print_file", Some(path)) => file_destination(path, lang),
+        let destination = match (about, answer) {
+            (ScreenQuestion::Batch(Question::Print(ids)), Some(_)) => {
+                (ids, configured_printer(&self.config, lang))
+            }
+            (ScreenQuestion::Batch(Question::PrintFile(ids)), Some(path)) => {
+                (ids, file_destination(path, lang))
+            }
             _ => {
                 return Flow::Say(
                     lang.pick("已取消，没有打印", "cancelled: nothing printed")
@@ -1551,8 +1572,8 @@ impl Screen for PreviewScreen {
             }
         };
         match destination {
-            Ok(d) => Flow::Say(print_now(&self.config, &self.ids, &d, ctx)),
-            Err(e) => Flow::Say(e),
+            (ids, Ok(d)) => Flow::Say(print_now(&self.config, &ids, &d, ctx)),
+            (_, Err(e)) => Flow::Say(e),
         }
     }
 

@@ -14,7 +14,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::batch::BatchScreen;
 use super::keys::{Action, Scope};
 use super::list::Paged;
-use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::config::Config;
 use crate::domain::batch::{BatchProblem, DepartmentKind};
 use crate::domain::text::{clean_line, fit, width};
@@ -49,6 +49,23 @@ pub fn right(s: &str, cols: usize) -> String {
 struct Draft {
     department: String,
     kind: Option<DepartmentKind>,
+}
+
+/// The questions the batch list asks while a new batch is drafted (R6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    /// The department that sends the batch.
+    Department,
+    /// The kind of department.
+    Kind,
+    /// The reason for a batch outside June–August, or a second one this year.
+    Override,
+}
+
+impl From<Question> for ScreenQuestion {
+    fn from(q: Question) -> ScreenQuestion {
+        ScreenQuestion::Batches(q)
+    }
 }
 
 pub struct BatchesScreen {
@@ -101,7 +118,7 @@ impl BatchesScreen {
             .office(&self.office)
             .is_some_and(|o| o.is_province);
         Flow::Ask(Ask::Text {
-            tag: "kind",
+            about: Question::Kind.into(),
             prompt: ctx
                 .lang
                 .pick(
@@ -146,7 +163,7 @@ impl BatchesScreen {
                     (Lang::En, _, _) => " a second batch this year (R6.3): reason ",
                 };
                 Flow::Ask(Ask::Text {
-                    tag: "override",
+                    about: Question::Override.into(),
                     prompt: prompt.into(),
                     initial: String::new(),
                 })
@@ -324,7 +341,7 @@ impl Screen for BatchesScreen {
                 }
                 self.draft = Draft::default();
                 Flow::Ask(Ask::Text {
-                    tag: "department",
+                    about: Question::Department.into(),
                     prompt: lang
                         .pick(
                             " 新建验证批次：报送部门名称（Esc 取消） ",
@@ -339,8 +356,16 @@ impl Screen for BatchesScreen {
         }
     }
 
-    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+    fn on_answer(
+        &mut self,
+        about: ScreenQuestion,
+        answer: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
         let lang = ctx.lang;
+        let ScreenQuestion::Batches(about) = about else {
+            return Flow::Stay;
+        };
         let Some(answer) = answer.map(clean_line) else {
             self.draft = Draft::default();
             return Flow::Say(
@@ -348,15 +373,15 @@ impl Screen for BatchesScreen {
                     .into(),
             );
         };
-        match tag {
-            "department" if answer.is_empty() => {
+        match about {
+            Question::Department if answer.is_empty() => {
                 Flow::Say(Refusal::DepartmentRequired.describe(lang))
             }
-            "department" => {
+            Question::Department => {
                 self.draft.department = answer;
                 self.ask_kind(ctx)
             }
-            "kind" => {
+            Question::Kind => {
                 let kind = match answer.as_str() {
                     "1" => Some(DepartmentKind::Competent),
                     "2" => Some(DepartmentKind::City),
@@ -381,7 +406,7 @@ impl Screen for BatchesScreen {
                     }),
                 }
             }
-            "override" if answer.is_empty() => {
+            Question::Override if answer.is_empty() => {
                 self.draft = Draft::default();
                 Flow::Say(
                     lang.pick(
@@ -391,8 +416,7 @@ impl Screen for BatchesScreen {
                     .into(),
                 )
             }
-            "override" => self.create(&answer, ctx),
-            _ => Flow::Stay,
+            Question::Override => self.create(&answer, ctx),
         }
     }
 

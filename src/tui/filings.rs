@@ -24,7 +24,7 @@ use super::input::LineInput;
 use super::keys::{Action, Scope};
 use super::list::Paged;
 use super::marks::{Marks, Pattern, Vocabulary, Word};
-use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::domain::dates::parse_date;
 use crate::domain::text::{clean_line, fit, fit_tail, width};
 use crate::domain::{Category, FilingStatus};
@@ -75,11 +75,23 @@ fn pattern_word(word: &str, filter: &mut FilingFilter) {
     }
 }
 
-/// A decision waiting for the clerk's answers.
-#[derive(Debug, Clone)]
-struct Pending {
-    ids: Vec<i64>,
-    on: Option<NaiveDate>,
+/// The questions the filings screen asks, each with the filings (database ids) it decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// `T`: a pattern to mark by.
+    Pattern,
+    /// R4.2 The approval date for these.
+    ApprovalDate(Vec<i64>),
+    /// R4.3 Approve these as of this date, knowing what it means for trainings already linked?
+    Approve(Vec<i64>, NaiveDate),
+    /// The reason for rejecting these.
+    RejectReason(Vec<i64>),
+}
+
+impl From<Question> for ScreenQuestion {
+    fn from(q: Question) -> ScreenQuestion {
+        ScreenQuestion::Filings(q)
+    }
 }
 
 pub struct FilingsScreen {
@@ -91,7 +103,6 @@ pub struct FilingsScreen {
     pending_total: usize,
     /// Marked filing ids: a decision applies to them when there are any.
     marks: Marks,
-    pending: Option<Pending>,
     /// The form tells the list which filing it saved; the cursor goes there.
     saved: Rc<Cell<Option<i64>>>,
     notice: Option<String>,
@@ -113,7 +124,6 @@ impl FilingsScreen {
             paged: Paged::default(),
             pending_total: 0,
             marks: Marks::default(),
-            pending: None,
             saved: Rc::new(Cell::new(None)),
             notice: None,
         }
@@ -226,37 +236,30 @@ impl FilingsScreen {
             Lang::Zh => format!(" 准予备案 {} 件：备案日期（默认今天） ", ids.len()),
             Lang::En => format!(" Approve {}: approval date (default today) ", ids.len()),
         };
-        self.pending = Some(Pending { ids, on: None });
-        Flow::Ask(Ask::Text {
-            tag: "approve_date",
+        Flow::Ask(Ask::text(
+            Question::ApprovalDate(ids),
             prompt,
-            initial: ctx.actor.today().to_string(),
-        })
+            ctx.actor.today().to_string(),
+        ))
     }
 
     /// R4.3 The confirmation, with what the date means for the trainings already linked.
-    fn confirm_approval(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+    fn confirm_approval(&mut self, ids: Vec<i64>, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         let Ok(on) = parse_date(text) else {
-            self.pending = None;
             return Flow::Say(match lang {
                 Lang::Zh => format!("“{}”不是有效日期，未作处理", clean_line(text)),
                 Lang::En => format!("\"{}\" is not a date; nothing done", clean_line(text)),
             });
         };
         if on > ctx.actor.today() {
-            self.pending = None;
             return Flow::Say(Problem::FutureDate(on).describe(lang));
         }
-        let Some(p) = self.pending.as_mut() else {
-            return Flow::Stay;
-        };
-        p.on = Some(on);
-        let started = match filing_list::entries_started_before(ctx.store.conn(), &p.ids, on) {
+        let started = match filing_list::entries_started_before(ctx.store.conn(), &ids, on) {
             Ok(s) => s,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
-        let n = p.ids.len();
+        let n = ids.len();
         // The consequence first, so it is read before the answer; it fits one line of the box.
         let mut question = String::new();
         if started.public > 0 {
@@ -286,10 +289,7 @@ impl FilingsScreen {
             Lang::Zh => format!("准予备案 {n} 件，备案日期 {on}？"),
             Lang::En => format!("Approve {n} as of {on}?"),
         });
-        Flow::Ask(Ask::Confirm {
-            tag: "approve_confirm",
-            question,
-        })
+        Flow::Ask(Ask::confirm(Question::Approve(ids, on), question))
     }
 
     fn ask_reject_reason(&mut self, armed: bool, lang: Lang) -> Flow {
@@ -301,12 +301,11 @@ impl FilingsScreen {
             Lang::Zh => format!(" 不予备案 {} 件：理由 ", ids.len()),
             Lang::En => format!(" Reject {}: reason ", ids.len()),
         };
-        self.pending = Some(Pending { ids, on: None });
-        Flow::Ask(Ask::Text {
-            tag: "reject_reason",
+        Flow::Ask(Ask::text(
+            Question::RejectReason(ids),
             prompt,
-            initial: String::new(),
-        })
+            String::new(),
+        ))
     }
 
     /// The decision on `ids` is taken: their marks are used up, and the clerk is told.
@@ -474,11 +473,11 @@ impl Screen for FilingsScreen {
                 Ok(())
             }
             Action::MarkPattern => {
-                return Flow::Ask(Ask::Text {
-                    tag: "pattern",
-                    prompt: PATTERN.prompt(lang),
-                    initial: String::new(),
-                });
+                return Flow::Ask(Ask::text(
+                    Question::Pattern,
+                    PATTERN.prompt(lang),
+                    String::new(),
+                ));
             }
             Action::ApplyToMarked => {
                 if !self.marks.arm() {
@@ -513,19 +512,24 @@ impl Screen for FilingsScreen {
         Flow::from(self.set_search(&text, ctx))
     }
 
-    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+    fn on_answer(
+        &mut self,
+        about: ScreenQuestion,
+        answer: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
         let lang = ctx.lang;
-        match (tag, answer) {
-            ("pattern", Some(text)) => self.mark_pattern(text, ctx),
-            ("pattern", None) => Flow::Say(
+        let ScreenQuestion::Filings(about) = about else {
+            return Flow::Stay;
+        };
+        match (about, answer) {
+            (Question::Pattern, Some(text)) => self.mark_pattern(text, ctx),
+            (Question::Pattern, None) => Flow::Say(
                 lang.pick("已取消，标记未变", "cancelled: marks unchanged")
                     .into(),
             ),
-            ("approve_date", Some(text)) => self.confirm_approval(text, ctx),
-            ("approve_confirm", Some(_)) => {
-                let Some(Pending { ids, on: Some(on) }) = self.pending.take() else {
-                    return Flow::Stay;
-                };
+            (Question::ApprovalDate(ids), Some(text)) => self.confirm_approval(ids, text, ctx),
+            (Question::Approve(ids, on), Some(_)) => {
                 match service::approve(ctx.store, ctx.actor, &ids, on) {
                     Ok(out) => {
                         let what = match lang {
@@ -537,10 +541,7 @@ impl Screen for FilingsScreen {
                     Err(e) => Flow::Say(e.describe(lang)),
                 }
             }
-            ("reject_reason", Some(reason)) => {
-                let Some(Pending { ids, .. }) = self.pending.take() else {
-                    return Flow::Stay;
-                };
+            (Question::RejectReason(ids), Some(reason)) => {
                 match service::reject(ctx.store, ctx.actor, &ids, reason) {
                     Ok(out) => {
                         self.report(lang.pick("已不予备案", "rejected"), &ids, &out, lang, ctx)
@@ -551,14 +552,10 @@ impl Screen for FilingsScreen {
                     }),
                 }
             }
-            (_, None) => {
-                self.pending = None;
-                Flow::Say(
-                    lang.pick("已取消，未作处理", "cancelled; nothing done")
-                        .into(),
-                )
-            }
-            _ => Flow::Stay,
+            (_, None) => Flow::Say(
+                lang.pick("已取消，未作处理", "cancelled; nothing done")
+                    .into(),
+            ),
         }
     }
 

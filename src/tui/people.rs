@@ -15,11 +15,28 @@ use super::list::Paged;
 use super::marks::Marks;
 use super::person::PersonScreen;
 use super::person_form::PersonForm;
-use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::domain::text::{clean_line, fit};
 use crate::domain::{IdNumber, UnitKind};
 use crate::i18n::Lang;
 use crate::store::search::{self, PeopleQuery, PeopleState, PersonSummary};
+
+/// The questions the People screen asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// `f`: the filter words.
+    Filter,
+    /// `b`: the batch number for these people (database ids).
+    AddToBatch(Vec<i64>),
+    /// `:` followed by a name or an ID number: search, and open the one person it names.
+    Jump,
+}
+
+impl From<Question> for ScreenQuestion {
+    fn from(q: Question) -> ScreenQuestion {
+        ScreenQuestion::People(q)
+    }
+}
 
 pub struct PeopleScreen {
     query: PeopleQuery,
@@ -55,7 +72,8 @@ impl PeopleScreen {
     }
 
     /// `b`: add the targets to batch `#ID` (the number screen 4 shows).
-    fn add_to_batch(&mut self, answer: &str, ctx: &mut Ctx<'_>) -> Flow {
+    /// Add `targets` (the people named when asking) to the batch whose number is `answer`.
+    fn add_to_batch(&mut self, targets: &[i64], answer: &str, ctx: &mut Ctx<'_>) -> Flow {
         let digits = answer.trim().trim_start_matches(['#', '＃']);
         let Ok(batch_id) = digits.parse::<i64>() else {
             return Flow::Say(match ctx.lang {
@@ -66,10 +84,9 @@ impl PeopleScreen {
                 ),
             });
         };
-        let targets = self.targets();
-        match crate::service::batches::add_people(ctx.store, ctx.actor, batch_id, &targets) {
+        match crate::service::batches::add_people(ctx.store, ctx.actor, batch_id, targets) {
             Ok(added) => {
-                self.marked.decided(&targets);
+                self.marked.decided(targets);
                 Flow::Say(match ctx.lang {
                     Lang::Zh => format!(
                         "已加入批次 #{batch_id}：{} 人，已在批次中 {} 人。按 4 到验证页核验",
@@ -198,17 +215,14 @@ impl Screen for PeopleScreen {
                 };
             }
             Action::Filter => {
-                return Flow::Ask(Ask::Text {
-                    tag: "filter",
-                    prompt: ctx
-                        .lang
-                        .pick(
-                            " 筛选：市州 单位类型 不足 冻结（空=全部）",
-                            " filter: city, unit kind, short, blocked (empty = all) ",
-                        )
-                        .into(),
-                    initial: self.filter_label.clone(),
-                });
+                return Flow::Ask(Ask::text(
+                    Question::Filter,
+                    ctx.lang.pick(
+                        " 筛选：市州 单位类型 不足 冻结（空=全部）",
+                        " filter: city, unit kind, short, blocked (empty = all) ",
+                    ),
+                    self.filter_label.clone(),
+                ));
             }
             Action::New => return Flow::Push(Box::new(PersonForm::new(None))),
             Action::Mark => {
@@ -219,18 +233,19 @@ impl Screen for PeopleScreen {
                 self.load_page(ctx)
             }
             Action::AddToBatch => {
-                if self.targets().is_empty() {
+                let targets = self.targets();
+                if targets.is_empty() {
                     return Flow::Say(ctx.lang.pick("没有选中的人员", "no person selected").into());
                 }
-                let n = self.targets().len();
-                return Flow::Ask(Ask::Text {
-                    tag: "batch",
-                    prompt: match ctx.lang {
+                let n = targets.len();
+                return Flow::Ask(Ask::text(
+                    Question::AddToBatch(targets),
+                    match ctx.lang {
                         Lang::Zh => format!(" {n} 人加入验证批次（批次编号，如 #3） "),
                         Lang::En => format!(" add {n} to verification batch (number, e.g. #3) "),
                     },
-                    initial: String::new(),
-                });
+                    String::new(),
+                ));
             }
             _ => Ok(()),
         };
@@ -250,11 +265,19 @@ impl Screen for PeopleScreen {
         Flow::from(self.set_search(&text, ctx))
     }
 
-    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
-        match (tag, answer) {
-            ("filter", Some(text)) => self.apply_filter(text, ctx),
-            ("batch", Some(text)) => self.add_to_batch(text, ctx),
-            ("jump", Some(text)) => {
+    fn on_answer(
+        &mut self,
+        about: ScreenQuestion,
+        answer: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
+        let ScreenQuestion::People(about) = about else {
+            return Flow::Stay;
+        };
+        match (about, answer) {
+            (Question::Filter, Some(text)) => self.apply_filter(text, ctx),
+            (Question::AddToBatch(targets), Some(text)) => self.add_to_batch(&targets, text, ctx),
+            (Question::Jump, Some(text)) => {
                 self.search.set(text);
                 if let Err(e) = self.set_search(text, ctx) {
                     return Flow::Say(e);
@@ -265,7 +288,7 @@ impl Screen for PeopleScreen {
                     _ => Flow::Stay,
                 }
             }
-            _ => Flow::Stay,
+            (_, None) => Flow::Stay,
         }
     }
 

@@ -27,7 +27,7 @@ use super::input::LineInput;
 use super::keys::{Action, Scope};
 use super::list::Paged;
 use super::marks::{Marks, Pattern, Vocabulary, Word};
-use super::screen::{Ask, Ctx, Flow, Screen, View};
+use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::domain::entry::DecisionError;
 use crate::domain::text::{clean_line, fit, width};
 use crate::domain::{AssessmentResult, Category, EntryState, Form, Recognition};
@@ -89,6 +89,25 @@ fn term(word: &str) -> Term {
     }
 }
 
+/// The questions the review queue asks, each with the entries (database ids) it decides on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// `T`: a pattern to mark by.
+    Pattern,
+    /// R4.4: register these, professional entries without a confirmed filing among them?
+    Register(Vec<i64>),
+    /// The reason for refusing these.
+    Refuse(Vec<i64>),
+    /// R5.3: the reason for finding these falsified.
+    Falsified(Vec<i64>),
+}
+
+impl From<Question> for ScreenQuestion {
+    fn from(q: Question) -> ScreenQuestion {
+        ScreenQuestion::Review(q)
+    }
+}
+
 pub struct ReviewScreen {
     search: LineInput,
     searching: bool,
@@ -101,8 +120,6 @@ pub struct ReviewScreen {
     paged: Paged,
     /// Marked entry ids, kept across pages and searches.
     marks: Marks,
-    /// The entries a decision waiting for an answer (reason, confirmation) applies to.
-    pending: Vec<i64>,
     /// The suggested next step, shown under the list.
     hint: String,
 }
@@ -302,7 +319,6 @@ impl ReviewScreen {
             groups: Vec::new(),
             paged: Paged::default(),
             marks: Marks::default(),
-            pending: Vec::new(),
             hint: String::new(),
         }
     }
@@ -534,11 +550,7 @@ impl ReviewScreen {
                 ids.len()
             ),
         };
-        self.pending = ids;
-        Flow::Ask(Ask::Confirm {
-            tag: "register",
-            question,
-        })
+        Flow::Ask(Ask::confirm(Question::Register(ids), question))
     }
 
     fn ask_reason(&mut self, ids: Vec<i64>, falsified: bool, lang: Lang) -> Flow {
@@ -549,7 +561,6 @@ impl ReviewScreen {
             );
         }
         let n = ids.len();
-        self.pending = ids;
         let prompt = match (falsified, lang) {
             (false, Lang::Zh) => format!(" 不予登记 {n} 条，理由（Esc 取消） "),
             (false, Lang::En) => format!(" refuse {n}: reason (Esc cancels) "),
@@ -560,11 +571,12 @@ impl ReviewScreen {
                 format!(" falsified {n}: refuse, block the person (R5.3); reason ")
             }
         };
-        Flow::Ask(Ask::Text {
-            tag: if falsified { "falsified" } else { "refuse" },
-            prompt,
-            initial: String::new(),
-        })
+        let about = if falsified {
+            Question::Falsified(ids)
+        } else {
+            Question::Refuse(ids)
+        };
+        Flow::Ask(Ask::text(about, prompt, String::new()))
     }
 
     fn open_evidence(&self, lang: Lang) -> Flow {
@@ -790,11 +802,11 @@ impl Screen for ReviewScreen {
             }
             Action::Mark => self.toggle_mark(ctx),
             Action::MarkPattern => {
-                return Flow::Ask(Ask::Text {
-                    tag: "pattern",
-                    prompt: PATTERN.prompt(lang),
-                    initial: String::new(),
-                });
+                return Flow::Ask(Ask::text(
+                    Question::Pattern,
+                    PATTERN.prompt(lang),
+                    String::new(),
+                ));
             }
             Action::ApplyToMarked => {
                 if !self.marks.arm() {
@@ -849,47 +861,58 @@ impl Screen for ReviewScreen {
         Flow::from(self.load_page(ctx))
     }
 
-    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+    fn on_answer(
+        &mut self,
+        about: ScreenQuestion,
+        answer: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
         let lang = ctx.lang;
-        let pending = std::mem::take(&mut self.pending);
-        match (tag, answer) {
-            ("pattern", Some(text)) => self.mark_pattern(text, ctx),
-            ("register", Some(_)) => {
-                self.decide(&pending, Decision::Register { confirm: true }, ctx)
+        let ScreenQuestion::Review(about) = about else {
+            return Flow::Stay;
+        };
+        match (about, answer) {
+            (Question::Pattern, Some(text)) => self.mark_pattern(text, ctx),
+            (Question::Pattern, None) => Flow::Stay,
+            (Question::Register(ids), Some(_)) => {
+                self.decide(&ids, Decision::Register { confirm: true }, ctx)
             }
-            ("register", None) => Flow::Say(
+            (Question::Register(_), None) => Flow::Say(
                 lang.pick(
                     "已取消登记，没有条目被登记",
                     "registration cancelled: nothing was registered",
                 )
                 .into(),
             ),
-            ("refuse" | "falsified", Some(reason)) if clean_line(reason).is_empty() => Flow::Say(
-                lang.pick(
-                    "未填写理由，没有条目被不予登记",
-                    "no reason given: nothing was refused",
+            (Question::Refuse(_) | Question::Falsified(_), Some(reason))
+                if clean_line(reason).is_empty() =>
+            {
+                Flow::Say(
+                    lang.pick(
+                        "未填写理由，没有条目被不予登记",
+                        "no reason given: nothing was refused",
+                    )
+                    .into(),
                 )
-                .into(),
-            ),
-            ("refuse", Some(reason)) => self.decide(
-                &pending,
+            }
+            (Question::Refuse(ids), Some(reason)) => self.decide(
+                &ids,
                 Decision::Refuse {
                     reason: clean_line(reason),
                 },
                 ctx,
             ),
-            ("falsified", Some(reason)) => self.decide(
-                &pending,
+            (Question::Falsified(ids), Some(reason)) => self.decide(
+                &ids,
                 Decision::Falsified {
                     reason: clean_line(reason),
                 },
                 ctx,
             ),
-            ("refuse" | "falsified", None) => Flow::Say(
+            (Question::Refuse(_) | Question::Falsified(_), None) => Flow::Say(
                 lang.pick("已取消，没有条目被改动", "cancelled: nothing changed")
                     .into(),
             ),
-            _ => Flow::Stay,
         }
     }
 

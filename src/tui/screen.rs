@@ -29,17 +29,47 @@ pub struct Ctx<'a> {
     pub progress: &'a mut dyn FnMut(usize, usize),
 }
 
-/// A question the app asks on a screen's behalf; the answer comes back through `on_answer`.
+/// What a question is about, with the ids it acts on: one enum per screen, so that an answer
+/// reaches only the code that asked, and acts on exactly the rows the question named (the rows
+/// are fixed when asking, not read again from the screen's state when answering).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    People(super::people::Question),
+    Review(super::review::Question),
+    Filings(super::filings::Question),
+    Batches(super::batches::Question),
+    Batch(super::batch::Question),
+}
+
+/// A question the app asks on a screen's behalf; the answer comes back through `on_answer` with
+/// the question's payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ask {
     /// Free text (a reason, a pattern, an ID), with a prompt.
     Text {
-        tag: &'static str,
+        about: Question,
         prompt: String,
         initial: String,
     },
     /// Yes or no.
-    Confirm { tag: &'static str, question: String },
+    Confirm { about: Question, question: String },
+}
+
+impl Ask {
+    pub fn text(about: impl Into<Question>, prompt: impl Into<String>, initial: String) -> Ask {
+        Ask::Text {
+            about: about.into(),
+            prompt: prompt.into(),
+            initial,
+        }
+    }
+
+    pub fn confirm(about: impl Into<Question>, question: impl Into<String>) -> Ask {
+        Ask::Confirm {
+            about: about.into(),
+            question: question.into(),
+        }
+    }
 }
 
 /// What the app does after a screen handled something.
@@ -94,7 +124,8 @@ pub trait Screen {
     fn on_paste(&mut self, _text: &str, _ctx: &mut Ctx<'_>) -> Flow {
         Flow::Stay
     }
-    fn on_answer(&mut self, _tag: &'static str, _answer: Option<&str>, _ctx: &mut Ctx<'_>) -> Flow {
+    /// The answer to a question this screen asked (`None`: the clerk cancelled).
+    fn on_answer(&mut self, _about: Question, _answer: Option<&str>, _ctx: &mut Ctx<'_>) -> Flow {
         Flow::Stay
     }
     fn render(&self, f: &mut Frame, area: Rect, view: &View);
