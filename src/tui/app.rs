@@ -807,7 +807,7 @@ const TABS: [Tab; 4] = [
         action: Action::GoPeople,
         commands: &["people", "人员"],
         scope: Scope::People,
-        open: |app| Box::new(PeopleScreen::new(app.actor.today())),
+        open: |_| Box::new(PeopleScreen::new()),
     },
     Tab {
         key: '2',

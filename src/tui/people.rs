@@ -2,7 +2,7 @@
 //! unit; `Enter` opens the highlighted person), filters by city, unit kind and state, paged from
 //! SQLite; `t` marks people to add to a verification batch together.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -44,7 +44,6 @@ pub struct PeopleScreen {
     searching: bool,
     rows: Vec<PersonSummary>,
     paged: Paged,
-    this_year: i32,
     /// The filter as the clerk typed it, shown in the title.
     filter_label: String,
     /// Marked people (database ids), kept across pages and searches, to add to a verification
@@ -52,15 +51,20 @@ pub struct PeopleScreen {
     marked: Marks,
 }
 
+impl Default for PeopleScreen {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl PeopleScreen {
-    pub fn new(today: NaiveDate) -> PeopleScreen {
+    pub fn new() -> PeopleScreen {
         PeopleScreen {
             query: PeopleQuery::default(),
             search: LineInput::default(),
             searching: false,
             rows: Vec::new(),
             paged: Paged::default(),
-            this_year: today.year(),
             filter_label: String::new(),
             marked: Marks::default(),
         }
@@ -135,7 +139,8 @@ impl PeopleScreen {
             } else if let Some(k) = UnitKind::parse(word) {
                 q.unit_kind = Some(k);
             } else if ["不足", "未达标", "short"].contains(&word) {
-                q.state = PeopleState::ShortIn(self.this_year);
+                // The year of the decision, not of the session's start.
+                q.state = PeopleState::ShortIn(ctx.actor.today().year());
             } else if ["冻结", "弄虚作假", "blocked"].contains(&word) {
                 q.state = PeopleState::Blocked;
             } else {
