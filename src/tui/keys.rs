@@ -76,6 +76,9 @@ pub enum Scope {
     Evidence,
     Filings,
     Form,
+    /// Completions are open under a form field: ↑ / ↓ move among them, so moving down picks a
+    /// suggestion instead of leaving the field with the typed prefix.
+    Suggest,
     /// A multi-line text area has the focus: arrows move within the text.
     Text,
     /// The queue of verification batches (R6.3).
@@ -482,6 +485,22 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::PickPrev,
         keys: &[code(KeyCode::PageUp)],
         scopes: &[Form],
+        footer: false,
+        zh: "上一个候选",
+        en: "previous suggestion",
+    },
+    Binding {
+        action: Action::PickNext,
+        keys: &[code(KeyCode::Down)],
+        scopes: &[Suggest],
+        footer: true,
+        zh: "选择候选",
+        en: "pick",
+    },
+    Binding {
+        action: Action::PickPrev,
+        keys: &[code(KeyCode::Up)],
+        scopes: &[Suggest],
         footer: false,
         zh: "上一个候选",
         en: "previous suggestion",
