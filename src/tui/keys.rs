@@ -39,6 +39,9 @@ pub enum Action {
     /// R5.1 Correct the selected entry while nobody has decided on it.
     EditEntry,
     Evidence,
+    /// R3 `A or B` items: the previous / next alternative of the checklist item.
+    PrevOption,
+    NextOption,
     Toggle,
     Seal,
     Register,
@@ -280,6 +283,22 @@ pub const BINDINGS: &[Binding] = &[
         footer: false,
         zh: "材料",
         en: "evidence",
+    },
+    Binding {
+        action: Action::PrevOption,
+        keys: &[code(KeyCode::Left)],
+        scopes: &[Evidence],
+        footer: false,
+        zh: "二选一：前一项",
+        en: "previous alternative",
+    },
+    Binding {
+        action: Action::NextOption,
+        keys: &[code(KeyCode::Right)],
+        scopes: &[Evidence],
+        footer: false,
+        zh: "二选一：后一项",
+        en: "next alternative",
     },
     Binding {
         action: Action::Toggle,
@@ -613,6 +632,8 @@ impl Key {
             KeyCode::BackTab => "S-Tab".into(),
             KeyCode::Up => "↑".into(),
             KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),
