@@ -1128,6 +1128,36 @@ pub(crate) mod tests {
         );
     }
 
+    /// R4.2 The number proposed follows the bureau's own form: this year put in, the run
+    /// restarted in a new year and incremented within one, its zero padding kept.
+    #[test]
+    fn r4_2_a_new_filing_number_follows_the_last_numbers_pattern() {
+        let mut store = Store::open_in_memory().unwrap();
+        save_filing(
+            &mut store,
+            &actor("lisi"),
+            &sample_filing("湘人社专技备〔2016〕099号"),
+        )
+        .unwrap();
+        let mut d = Driver::new(store, Lang::Zh);
+        // The clerk's today is 2017-07-15: a new year starts again at 001.
+        d.key(KeyCode::Char('3'));
+        fill_new_filing(&mut d);
+        assert!(
+            shows(&mut d, "湘人社专技备〔2017〕001号"),
+            "{}",
+            screen(&mut d)
+        );
+        d.ctrl('s');
+        assert!(shows(&mut d, "已保存"), "{}", screen(&mut d));
+        d.key(KeyCode::Char('n'));
+        assert!(
+            shows(&mut d, "湘人社专技备〔2017〕002号"),
+            "{}",
+            screen(&mut d)
+        );
+    }
+
     #[test]
     fn an_edit_saved_after_another_clerks_change_is_refused_not_lost() {
         use crate::service::ServiceError;
