@@ -169,6 +169,85 @@ impl Describe for Recognition {
     }
 }
 
+/// R4.2, R4.3 What an approval covered: the training's dates, its category and the institution,
+/// as they were filed. Changing one of them after approval means the office approved something
+/// else than what is now on file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovedTerm {
+    StartDate,
+    EndDate,
+    Category,
+    Institution,
+}
+
+impl ApprovedTerm {
+    /// Stored in the audit record.
+    pub fn code(self) -> &'static str {
+        match self {
+            ApprovedTerm::StartDate => "start_date",
+            ApprovedTerm::EndDate => "end_date",
+            ApprovedTerm::Category => "category",
+            ApprovedTerm::Institution => "institution",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            ApprovedTerm::StartDate => lang.pick("开始日期", "start date"),
+            ApprovedTerm::EndDate => lang.pick("结束日期", "end date"),
+            ApprovedTerm::Category => lang.pick("科目类别", "category"),
+            ApprovedTerm::Institution => lang.pick("培训机构", "institution"),
+        }
+    }
+}
+
+/// R4.2, R4.3 The approved terms that `new` changes from `old`, in the order of the form; empty
+/// unless `old` is approved (a pending or rejected filing is edited freely).
+pub fn approval_lapses(old: &Filing, new: &Filing) -> Vec<ApprovedTerm> {
+    if old.status != FilingStatus::Approved {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if old.institution != new.institution {
+        out.push(ApprovedTerm::Institution);
+    }
+    if old.start_date != new.start_date {
+        out.push(ApprovedTerm::StartDate);
+    }
+    if old.end_date != new.end_date {
+        out.push(ApprovedTerm::EndDate);
+    }
+    if old.category != new.category {
+        out.push(ApprovedTerm::Category);
+    }
+    out
+}
+
+/// R4.2, R4.3 An edit returned an approved filing to pending: what changed and the approval it
+/// undid. Its Chinese description is the reason recorded on the filing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalLapsed {
+    pub changed: Vec<ApprovedTerm>,
+    pub approved_on: Option<NaiveDate>,
+}
+
+impl Describe for ApprovalLapsed {
+    fn describe(&self, lang: Lang) -> String {
+        let changed: Vec<&str> = self.changed.iter().map(|t| t.label(lang)).collect();
+        let on = self.approved_on.map(|d| d.to_string()).unwrap_or_default();
+        match lang {
+            Lang::Zh => format!(
+                "已审核通过的备案（备案日期{on}）修改了{}，退回待审",
+                changed.join("、")
+            ),
+            Lang::En => format!(
+                "the filing approved as of {on} changed its {}: returned to pending",
+                changed.join(", ")
+            ),
+        }
+    }
+}
+
 /// A filing number as bureaus write them: some text, a year, some text, a numeric run, some
 /// text — `湘人社专技备〔2026〕001号`, `2017-001`, `GX-2017-012`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -404,5 +483,70 @@ mod tests {
         let p = FilingNoPattern::parse("12345-2017-001").unwrap();
         assert_eq!((p.year, p.run, p.width), (2017, 1, 3));
         assert_eq!(p.prefix, "12345-");
+    }
+
+    fn filed() -> Filing {
+        Filing {
+            filing_no: "2017-001".into(),
+            name: "公需科目培训班".into(),
+            category: Category::Public,
+            applicant_unit: "湖南省人社厅".into(),
+            institution: "湖南师范大学".into(),
+            address: String::new(),
+            post_code: String::new(),
+            email: String::new(),
+            head: String::new(),
+            head_post: String::new(),
+            head_phone: String::new(),
+            contact: String::new(),
+            contact_post: String::new(),
+            contact_phone: String::new(),
+            place: "长沙".into(),
+            trainees: String::new(),
+            programme: String::new(),
+            schedule: String::new(),
+            start_date: d(2017, 8, 1),
+            end_date: d(2017, 8, 3),
+            status: FilingStatus::Approved,
+            approved_on: Some(d(2017, 7, 1)),
+        }
+    }
+
+    #[test]
+    fn r4_3_changing_what_an_approval_covered_lapses_it() {
+        let old = filed();
+        let mut new = old.clone();
+        new.place = "株洲".into();
+        new.programme = "新方案".into();
+        assert!(approval_lapses(&old, &new).is_empty(), "place and programme are not");
+        new.start_date = d(2017, 7, 31);
+        new.institution = "湖南大学".into();
+        new.category = Category::Professional;
+        assert_eq!(
+            approval_lapses(&old, &new),
+            [
+                ApprovedTerm::Institution,
+                ApprovedTerm::StartDate,
+                ApprovedTerm::Category
+            ]
+        );
+        let pending = Filing {
+            status: FilingStatus::Pending,
+            approved_on: None,
+            ..old.clone()
+        };
+        assert!(approval_lapses(&pending, &new).is_empty());
+        let why = ApprovalLapsed {
+            changed: vec![ApprovedTerm::StartDate, ApprovedTerm::EndDate],
+            approved_on: old.approved_on,
+        };
+        assert_eq!(
+            why.describe(Lang::Zh),
+            "已审核通过的备案（备案日期2017-07-01）修改了开始日期、结束日期，退回待审"
+        );
+        assert_eq!(
+            why.describe(Lang::En),
+            "the filing approved as of 2017-07-01 changed its start date, end date: returned to pending"
+        );
     }
 }
