@@ -361,9 +361,9 @@ fn save(
 
 /// R4.2, R4.3 The approval of filing `id` no longer covers what is filed: it is pending again,
 /// the filing records who returned it, when and why (in Chinese, as the bureau's records are),
-/// and the audit trail names the terms that changed. Not a clerk's decision, so it is not in the
-/// decision log that undo walks: undoing the approval is left to nobody, and an earlier approval
-/// cannot be restored by undo over content it never saw.
+/// and the audit trail names the terms that changed. It follows from the edit rather than being
+/// a decision of its own, so it is not in the decision log that undo walks: undo never puts the
+/// old approval back over content it did not cover, and the way back is a new approval.
 fn return_to_pending(
     tx: &rusqlite::Transaction<'_>,
     actor: &Actor,
