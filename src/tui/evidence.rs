@@ -14,11 +14,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::keys::{Action, Scope};
-use super::screen::{Ctx, Flow, Screen, View};
+use super::person::{OneDecision, decide_entry};
+use super::screen::{Ask, Ctx, Flow, Screen, View};
 use crate::domain::text::{clean_line, fit, width};
 use crate::domain::{Checklist, Entry, EntryState};
 use crate::i18n::{Describe, Lang};
-use crate::service::review::set_evidence;
+use crate::service::review::{Decision, set_evidence};
 use crate::store::{entries, people};
 
 struct Shown {
@@ -32,6 +33,8 @@ struct Shown {
 pub struct EvidenceScreen {
     entry_id: i64,
     shown: Option<Shown>,
+    /// A registration waits on the clerk's R4.4 confirmation.
+    confirming: bool,
     /// The checklist item the cursor is on.
     item: usize,
     /// The alternative of that item the cursor is on (0 for an item of one option).
@@ -69,6 +72,7 @@ impl EvidenceScreen {
         EvidenceScreen {
             entry_id,
             shown: None,
+            confirming: false,
             item: 0,
             alt: 0,
         }
@@ -236,8 +240,53 @@ impl Screen for EvidenceScreen {
                 Flow::Stay
             }
             Action::Toggle => self.toggle(ctx),
+            // R5.1 Complete evidence goes on to the seal and registration from here.
+            Action::Seal | Action::Register => {
+                let decision = if action == Action::Seal {
+                    Decision::Seal
+                } else {
+                    Decision::Register { confirm: false }
+                };
+                let flow = match decide_entry(self.entry_id, decision, ctx) {
+                    OneDecision::Said(msg) => Flow::Say(msg),
+                    OneDecision::Confirm(question) => {
+                        self.confirming = true;
+                        return Flow::Ask(Ask::Confirm {
+                            tag: "register",
+                            question,
+                        });
+                    }
+                };
+                match self.reload(ctx) {
+                    Ok(()) => flow,
+                    Err(e) => Flow::Say(e),
+                }
+            }
             Action::Back => Flow::Pop,
             _ => Flow::Stay,
+        }
+    }
+
+    fn on_answer(&mut self, tag: &'static str, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        if !std::mem::take(&mut self.confirming) {
+            return Flow::Stay;
+        }
+        match (tag, answer) {
+            ("register", Some(_)) => {
+                let msg =
+                    match decide_entry(self.entry_id, Decision::Register { confirm: true }, ctx) {
+                        OneDecision::Said(msg) | OneDecision::Confirm(msg) => msg,
+                    };
+                match self.reload(ctx) {
+                    Ok(()) => Flow::Say(msg),
+                    Err(e) => Flow::Say(e),
+                }
+            }
+            _ => Flow::Say(
+                ctx.lang
+                    .pick("已取消登记", "registration cancelled")
+                    .into(),
+            ),
         }
     }
 

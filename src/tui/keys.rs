@@ -399,16 +399,36 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Seal,
         keys: &[k('s')],
-        scopes: &[Review],
+        scopes: &[Review, Evidence],
         footer: true,
+        zh: "初审",
+        en: "seal",
+    },
+    // R5.1 The same decision on the person's selected entry; out of the footer, which is full
+    // there (the help overlay lists it, and the messages after evidence and seal name it).
+    Binding {
+        action: Action::Seal,
+        keys: &[k('s')],
+        scopes: &[Person],
+        footer: false,
         zh: "初审",
         en: "seal",
     },
     Binding {
         action: Action::Register,
         keys: &[k('r')],
-        scopes: &[Review],
+        scopes: &[Review, Evidence],
         footer: true,
+        zh: "登记",
+        en: "register",
+    },
+    // R5.1 The same decision on the person's selected entry; out of the footer, which is full
+    // there (the help overlay lists it, and the messages after evidence and seal name it).
+    Binding {
+        action: Action::Register,
+        keys: &[k('r')],
+        scopes: &[Person],
+        footer: false,
         zh: "登记",
         en: "register",
     },
