@@ -82,7 +82,10 @@ fn r1_2_a_roster_is_stored_nfc_without_invisible_or_control_characters() {
             |r| r.get(0),
         )
         .expect("the ID number with a zero-width space inside is accepted");
-    assert_eq!(city, "430000", "a provincial unit is filed under 省直 (R1.3, R1.4)");
+    assert_eq!(
+        city, "430000",
+        "a provincial unit is filed under 省直 (R1.3, R1.4)"
+    );
 
     // Every stored text of every person is NFC and has nothing invisible or controlling.
     let mut stmt = conn

@@ -283,7 +283,10 @@ impl FilingNoPattern {
             runs.push((s, no.len()));
         }
         let y = runs.iter().position(|&(s, e)| {
-            e - s == 4 && no[s..e].parse::<i32>().is_ok_and(|y| (1900..2200).contains(&y))
+            e - s == 4
+                && no[s..e]
+                    .parse::<i32>()
+                    .is_ok_and(|y| (1900..2200).contains(&y))
         })?;
         let (ys, ye) = runs[y];
         let &(rs, re) = runs.get(y + 1..)?.last()?;
@@ -518,7 +521,10 @@ mod tests {
         let mut new = old.clone();
         new.place = "株洲".into();
         new.programme = "新方案".into();
-        assert!(approval_lapses(&old, &new).is_empty(), "place and programme are not");
+        assert!(
+            approval_lapses(&old, &new).is_empty(),
+            "place and programme are not"
+        );
         new.start_date = d(2017, 7, 31);
         new.institution = "湖南大学".into();
         new.category = Category::Professional;

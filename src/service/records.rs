@@ -580,7 +580,11 @@ mod tests {
             ),
             "{r:?}"
         );
-        assert_eq!(people::count(store.conn()).unwrap(), 1, "nothing was written");
+        assert_eq!(
+            people::count(store.conn()).unwrap(),
+            1,
+            "nothing was written"
+        );
         let id = create_person(
             &mut store,
             &a,
@@ -598,7 +602,10 @@ mod tests {
         };
         let r = update_person(&mut store, &a, id, &opened, &moved);
         assert!(
-            matches!(r, Err(ServiceError::Refused(Refusal::KindContradictsCity(_)))),
+            matches!(
+                r,
+                Err(ServiceError::Refused(Refusal::KindContradictsCity(_)))
+            ),
             "{r:?}"
         );
         assert_eq!(

@@ -171,7 +171,9 @@ pub fn next_filing_no(conn: &Connection, year: i32) -> Result<String> {
     {
         let head = like_escape(&format!("{}{year}{}", p.prefix, p.middle));
         let taken: Vec<String> = conn
-            .prepare_cached("SELECT filing_no FROM filings WHERE filing_no LIKE ?1 || '%' ESCAPE '\\'")?
+            .prepare_cached(
+                "SELECT filing_no FROM filings WHERE filing_no LIKE ?1 || '%' ESCAPE '\\'",
+            )?
             .query_map([head], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<_>>()?;
         if let Some(no) = next_filing_no_after(&last, year, taken.iter().map(String::as_str)) {
@@ -265,18 +267,42 @@ mod tests {
     fn r4_2_the_proposed_number_follows_the_last_one_saved() {
         let mut store = Store::open_in_memory().unwrap();
         assert_eq!(next_filing_no(store.conn(), 2026).unwrap(), "2026-001");
-        add(&mut store, "湘人社专技备〔2025〕099号", "甲", "approved", "2025-03-01");
+        add(
+            &mut store,
+            "湘人社专技备〔2025〕099号",
+            "甲",
+            "approved",
+            "2025-03-01",
+        );
         // A new year restarts at 001, padded as before.
         assert_eq!(
             next_filing_no(store.conn(), 2026).unwrap(),
             "湘人社专技备〔2026〕001号"
         );
-        add(&mut store, "湘人社专技备〔2026〕001号", "乙", "pending", "2026-03-01");
-        add(&mut store, "湘人社专技备〔2026〕004号", "丙", "pending", "2026-03-01");
+        add(
+            &mut store,
+            "湘人社专技备〔2026〕001号",
+            "乙",
+            "pending",
+            "2026-03-01",
+        );
+        add(
+            &mut store,
+            "湘人社专技备〔2026〕004号",
+            "丙",
+            "pending",
+            "2026-03-01",
+        );
         // A number without a year is no pattern; the last one with a year is followed, and a
         // number already taken is never proposed.
         add(&mut store, "临时备案", "丁", "pending", "2026-03-01");
-        add(&mut store, "湘人社专技备〔2026〕002号", "戊", "pending", "2026-03-01");
+        add(
+            &mut store,
+            "湘人社专技备〔2026〕002号",
+            "戊",
+            "pending",
+            "2026-03-01",
+        );
         assert_eq!(
             next_filing_no(store.conn(), 2026).unwrap(),
             "湘人社专技备〔2026〕005号"

@@ -895,7 +895,11 @@ mod tests {
         d.key(KeyCode::Down);
         // Still on the provider, the first suggestion picked; nothing checked or moved.
         assert!(shows(&mut d, "> 施教机构* 湖南师"), "{}", d.screen());
-        assert!(shows(&mut d, "↓ 选择候选"), "the footer says so\n{}", d.screen());
+        assert!(
+            shows(&mut d, "↓ 选择候选"),
+            "the footer says so\n{}",
+            d.screen()
+        );
         d.key(KeyCode::Down).key(KeyCode::Up).key(KeyCode::Enter);
         assert!(shows(&mut d, "> 施教机构* 湖南师范大学"), "{}", d.screen());
         assert!(!shows(&mut d, "↑↓ 选择 Enter 采用"), "{}", d.screen());
@@ -918,7 +922,11 @@ mod tests {
         let mut d = fill_class(Lang::En, false);
         assert!(shows(&mut d, "↑↓ pick, Enter take"), "{}", d.screen());
         d.key(KeyCode::Down).key(KeyCode::Enter);
-        assert!(shows(&mut d, "> Provider*   湖南师范大学"), "{}", d.screen());
+        assert!(
+            shows(&mut d, "> Provider*   湖南师范大学"),
+            "{}",
+            d.screen()
+        );
     }
 
     fn snapshot(lang: Lang) -> Driver {

@@ -129,7 +129,11 @@ impl EvidenceScreen {
             return Flow::Stay;
         };
         let before = s.entry.state;
-        let received: Vec<bool> = item.options.iter().map(|o| s.have.contains(&o.code)).collect();
+        let received: Vec<bool> = item
+            .options
+            .iter()
+            .map(|o| s.have.contains(&o.code))
+            .collect();
         let (target, withdraw) = space_on(&received, self.alt);
         let name = |o: usize| {
             item.options
@@ -282,11 +286,7 @@ impl Screen for EvidenceScreen {
                     Err(e) => Flow::Say(e),
                 }
             }
-            _ => Flow::Say(
-                ctx.lang
-                    .pick("已取消登记", "registration cancelled")
-                    .into(),
-            ),
+            _ => Flow::Say(ctx.lang.pick("已取消登记", "registration cancelled").into()),
         }
     }
 
@@ -534,11 +534,18 @@ mod tests {
         d.key(KeyCode::Char('k'));
         d.key(KeyCode::Char(' '));
         assert!(
-            shows(&mut d, "received: training agenda; not received: course timetable"),
+            shows(
+                &mut d,
+                "received: training agenda; not received: course timetable"
+            ),
             "{}",
             d.screen()
         );
-        assert!(shows(&mut d, "[ ] course timetable or [x] training agenda"), "{}", d.screen());
+        assert!(
+            shows(&mut d, "[ ] course timetable or [x] training agenda"),
+            "{}",
+            d.screen()
+        );
         assert!(shows(&mut d, "state: evidence complete"), "{}", d.screen());
         // Receiving before withdrawing: the entry never dropped back to recorded.
         let dips: i64 = d
@@ -554,14 +561,36 @@ mod tests {
             .unwrap();
         assert_eq!(dips, 0);
         d.key(KeyCode::Char(' '));
-        assert!(shows(&mut d, "not received: training agenda"), "{}", d.screen());
-        assert!(shows(&mut d, "[ ] course timetable or [ ] training agenda"), "{}", d.screen());
-        assert!(shows(&mut d, "recorded, 1 of 4 items missing"), "{}", d.screen());
+        assert!(
+            shows(&mut d, "not received: training agenda"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            shows(&mut d, "[ ] course timetable or [ ] training agenda"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            shows(&mut d, "recorded, 1 of 4 items missing"),
+            "{}",
+            d.screen()
+        );
         // ← / → choose without writing; Space then takes the one chosen.
         d.key(KeyCode::Right);
-        assert!(shows(&mut d, "[ ] course timetable or [ ] training agenda"), "{}", d.screen());
-        d.key(KeyCode::Left).key(KeyCode::Right).key(KeyCode::Char(' '));
-        assert!(shows(&mut d, "[ ] course timetable or [x] training agenda"), "{}", d.screen());
+        assert!(
+            shows(&mut d, "[ ] course timetable or [ ] training agenda"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Left)
+            .key(KeyCode::Right)
+            .key(KeyCode::Char(' '));
+        assert!(
+            shows(&mut d, "[ ] course timetable or [x] training agenda"),
+            "{}",
+            d.screen()
+        );
         assert!(
             received(d.app.store(), id).contains(&"agenda".to_string()),
             "{:?}",

@@ -22,11 +22,11 @@ use super::input::LineInput;
 use super::keys::{Action, Scope};
 use super::screen::{Ctx, Flow, Screen, View};
 use crate::domain::dates::parse_date;
+use crate::domain::filing::{ApprovedTerm, approval_lapses};
 use crate::domain::text::{clean_line, clean_multiline, fit, width};
 use crate::domain::{Category, Filing, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::service::ServiceError;
-use crate::domain::filing::{ApprovedTerm, approval_lapses};
 use crate::service::filings::{
     FilingField, FilingSaved, Problem, check_text, create_filing, save_filing, update_filing,
 };
@@ -582,11 +582,12 @@ impl FilingForm {
             return Vec::new();
         };
         let date = |field: FilingField, approved: NaiveDate| {
-            self.date(field).unwrap_or(if self.text(field).trim() == approved.to_string() {
-                approved
-            } else {
-                NaiveDate::MIN
-            })
+            self.date(field)
+                .unwrap_or(if self.text(field).trim() == approved.to_string() {
+                    approved
+                } else {
+                    NaiveDate::MIN
+                })
         };
         let now = Filing {
             institution: clean_line(self.text(F::Institution)),
@@ -1366,7 +1367,10 @@ pub(crate) mod tests {
         // The institution, second on the form.
         d.key(KeyCode::Tab).ctrl('u').keys("Hunan University");
         assert!(
-            shows(&mut d, "! approved: saving returns it to pending (institution changed)"),
+            shows(
+                &mut d,
+                "! approved: saving returns it to pending (institution changed)"
+            ),
             "{}",
             screen(&mut d)
         );

@@ -17,7 +17,7 @@ use crate::domain::entry::DecisionError;
 use crate::domain::text::{clean_line, fit, pad};
 use crate::domain::{Category, EntryState, Form, Hours};
 use crate::i18n::{Describe, Lang};
-use crate::service::person::{PersonView, view};
+use crate::service::person::{HistoryLine, PersonView, event_label, view};
 use crate::service::records::{self, Refusal};
 use crate::service::review::{Decision, Skip, decide, undo_last};
 use crate::store::entries;
@@ -149,9 +149,7 @@ pub(super) fn decide_entry(id: i64, decision: Decision, ctx: &mut Ctx<'_>) -> On
             && *skip == Skip::Rule(DecisionError::NeedsConfirmation)
         {
             return OneDecision::Confirm(match lang {
-                Lang::Zh => format!(
-                    "“{content}”为专业科目，未经备案确认（R4.4）。确认登记？"
-                ),
+                Lang::Zh => format!("“{content}”为专业科目，未经备案确认（R4.4）。确认登记？"),
                 Lang::En => format!(
                     "\"{content}\" is a professional subject without confirmed filing (R4.4). Register it?"
                 ),
@@ -262,11 +260,7 @@ impl Screen for PersonScreen {
                 }
                 Flow::Say(msg)
             }
-            _ => Flow::Say(
-                ctx.lang
-                    .pick("已取消登记", "registration cancelled")
-                    .into(),
-            ),
+            _ => Flow::Say(ctx.lang.pick("已取消登记", "registration cancelled").into()),
         }
     }
 
@@ -432,13 +426,7 @@ impl Screen for PersonScreen {
                 .skip(self.paged.offset)
                 .take(self.paged.page)
             {
-                let text = format!(
-                    "{} {} {} {}",
-                    fit(&h.at.replace('T', " "), 19),
-                    fit(&clean_line(&h.user), 10),
-                    fit(&h.action, 18),
-                    h.subject
-                );
+                let text = history_text(h, lang, list.width as usize);
                 let style = if i == self.paged.cursor {
                     t.selected
                 } else {
@@ -528,6 +516,24 @@ impl Screen for PersonScreen {
     }
 }
 
+/// R5.5 One line of the history as a clerk reads it: when to the second, who, what happened
+/// (登记, 初审盖章, 收到材料 …) and to what (the entry's date and content, the item, the
+/// reason), fitted to `cols`.
+fn history_text(h: &HistoryLine, lang: Lang, cols: usize) -> String {
+    let event_w = match lang {
+        Lang::Zh => 12,
+        Lang::En => 17,
+    };
+    let line = format!(
+        "{} {} {} {}",
+        fit(&h.at, 19),
+        fit(&clean_line(&h.user), 8),
+        fit(&event_label(&h.action, lang), event_w),
+        h.what.text(lang)
+    );
+    fit(&line, cols)
+}
+
 /// Columns of a bar for `total` when the requirement fills three quarters of it.
 fn bar(total: Hours, required: Hours) -> usize {
     let req = required.tenths().max(1);
@@ -586,7 +592,7 @@ mod tests {
         assert!(s.contains("临床新进展"), "{s}");
         insta::assert_snapshot!("person_zh", s);
         d.key(KeyCode::Char('h'));
-        assert!(d.shows("entry.register"), "{}", d.screen());
+        assert!(!d.shows("entry.register"), "{}", d.screen());
         assert!(d.shows("lijun"));
     }
 
@@ -730,6 +736,70 @@ mod tests {
         assert!(d.shows("已初审盖章：学术年会"), "{}", d.screen());
         assert!(d.shows("状态：已初审"), "{}", d.screen());
         assert_eq!(states(d.app.store())[0].0, "sealed");
+    }
+
+    /// R5.5 The history shows what a clerk reads: when to the second, who, what happened and
+    /// to which entry — not audit codes or row ids.
+    #[test]
+    fn r5_5_history_reads_as_events_on_entries_with_full_timestamps() {
+        let mut d = Driver::new(registered_store(), Lang::Zh);
+        d.key(KeyCode::Enter).key(KeyCode::Char('h'));
+        let s = d.screen();
+        assert!(
+            s.contains("2017-07-15 10:00:00 lijun    登记         2016-04-01 临床新进展"),
+            "{s}"
+        );
+        assert!(
+            s.contains("2017-07-15 10:00:00 lijun    初审盖章     2016-04-01 临床新进展"),
+            "{s}"
+        );
+        assert!(
+            s.contains(
+                "2017-07-15 10:00:00 clerk    记录培训     2016-05-10 保密意识和保密常识教育"
+            ),
+            "{s}"
+        );
+        assert!(!s.contains("entry:"), "{s}");
+        assert!(!s.contains("entry.seal"), "{s}");
+        assert!(!s.contains("+08:00"), "{s}");
+    }
+
+    #[test]
+    fn r5_5_history_in_english_names_the_evidence_and_the_filing_decision() {
+        use crate::service::filings::{approve, sample_filing, save_filing};
+        use crate::service::fixtures::actor;
+        let mut store = store_with(&[
+            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-08-01,2017-08-03,30,合格,",
+        ]);
+        let a = actor("lisi");
+        let fid = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        store
+            .conn()
+            .execute("UPDATE entries SET filing_id = ?1", [fid])
+            .unwrap();
+        approve(
+            &mut store,
+            &a,
+            &[fid],
+            chrono::NaiveDate::from_ymd_opt(2017, 7, 10).unwrap(),
+        )
+        .unwrap();
+        let mut d = Driver::new(store, Lang::En);
+        d.key(KeyCode::Enter).key(KeyCode::Char('m'));
+        d.key(KeyCode::Char(' '));
+        d.key(KeyCode::Esc).key(KeyCode::Char('h'));
+        let s = d.screen();
+        assert!(
+            s.contains(
+                "2017-07-15 10:00:00 wangfang evidence received training notice · 2017-08-01"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("lisi     filing approved   as of 2017-07-10 · 2017-001 20"),
+            "{s}"
+        );
+        assert!(!s.contains("filing.approve"), "{s}");
     }
 
     #[test]

@@ -327,7 +327,8 @@ impl Editor for PersonEditor {
                 // R1.3, R1.4 Against a city already there (an edit, or a kind changed later):
                 // the complaint sits on the city, so the pair is one thing to correct.
                 if let Some(o) = ctx.reference.office(fields.value(CITY)) {
-                    fields.list[CITY].error = kind_fits_office(k, o).err().map(|c| c.describe(lang));
+                    fields.list[CITY].error =
+                        kind_fits_office(k, o).err().map(|c| c.describe(lang));
                 }
                 Ok(())
             }
@@ -586,7 +587,11 @@ mod tests {
             d.screen()
         );
         d.ctrl('s');
-        assert!(shows(&mut d, "未保存，1项需要更正。市州："), "{}", d.screen());
+        assert!(
+            shows(&mut d, "未保存，1项需要更正。市州："),
+            "{}",
+            d.screen()
+        );
         assert_eq!(people::count(d.app.store().conn()).unwrap(), 1);
         // 省直 it is.
         d.ctrl('u').keys("省直").key(KeyCode::Tab);
@@ -596,7 +601,10 @@ mod tests {
         let (_, p) = people::find_by_id_number(d.app.store().conn(), &good)
             .unwrap()
             .unwrap();
-        assert_eq!((p.unit_kind, p.city_code.as_str()), (UnitKind::Provincial, "430000"));
+        assert_eq!(
+            (p.unit_kind, p.city_code.as_str()),
+            (UnitKind::Provincial, "430000")
+        );
     }
 
     /// R1.3 Editing: a city unit moved to 省直 is refused in English too, and nothing changes.
@@ -620,7 +628,11 @@ mod tests {
             .unwrap();
         assert_eq!(p.city_code, "430100");
         // Changing the kind to match is the other way to agree.
-        assert!(shows(&mut d, ">!City*"), "save goes to the city\n{}", d.screen());
+        assert!(
+            shows(&mut d, ">!City*"),
+            "save goes to the city\n{}",
+            d.screen()
+        );
         d.key(KeyCode::BackTab);
         assert!(shows(&mut d, "> Unit kind*"), "{}", d.screen());
         d.ctrl('u').keys("provincial").key(KeyCode::Tab);
@@ -629,7 +641,10 @@ mod tests {
         let (_, p) = people::find_by_id_number(d.app.store().conn(), ZHANG)
             .unwrap()
             .unwrap();
-        assert_eq!((p.unit_kind, p.city_code.as_str()), (UnitKind::Provincial, "430000"));
+        assert_eq!(
+            (p.unit_kind, p.city_code.as_str()),
+            (UnitKind::Provincial, "430000")
+        );
     }
 
     // R1.1 The live check judges plausibility against the clock the app was given (the Driver's
