@@ -232,4 +232,49 @@ mod tests {
             .unwrap();
         assert_eq!(verify(store.conn()).unwrap().1, Some(Tamper::Broken(3)));
     }
+
+    /// R5.5 A person's trail: their record, their entries, the decisions on the filings their
+    /// entries link to (not the filing's edits, and nobody else's entries), newest first.
+    #[test]
+    fn r5_5_about_person_gathers_the_trail_of_one_person() {
+        use crate::service::filings::{approve, sample_filing, save_filing};
+        use crate::service::fixtures::{ZHANG, actor, store_with};
+        let mut store = store_with(&[
+            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-08-01,2017-08-03,30,合格,",
+        ]);
+        let a = actor("lisi");
+        let fid = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        store
+            .conn()
+            .execute("UPDATE entries SET filing_id = ?1", [fid])
+            .unwrap();
+        approve(
+            &mut store,
+            &a,
+            &[fid],
+            chrono::NaiveDate::from_ymd_opt(2017, 7, 10).unwrap(),
+        )
+        .unwrap();
+        let tx = store.write().unwrap();
+        append(&tx, &rec("entry:999", "{}")).unwrap();
+        tx.commit().unwrap();
+        let (pid, _) = crate::store::people::find_by_id_number(store.conn(), ZHANG)
+            .unwrap()
+            .unwrap();
+        let rows = about_person(store.conn(), ZHANG, pid, 50).unwrap();
+        let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["filing.approve", "entry.create", "person.create"]);
+        assert_eq!(
+            rows[0].filing,
+            Some(("2017-001".to_string(), "2017年公需科目培训班".to_string()))
+        );
+        assert_eq!(
+            rows[1].entry,
+            Some((
+                "保密意识和保密常识教育".to_string(),
+                "2017-08-01".to_string()
+            ))
+        );
+        assert_eq!(about_person(store.conn(), ZHANG, pid, 1).unwrap().len(), 1);
+    }
 }

@@ -300,8 +300,9 @@ impl<E: Editor> FormScreen<E> {
         let ok = self.check(left, ctx);
         if let Some(n) = self.fields.step(forward) {
             self.fields.focus = n;
-            // Back on a field with text: what it offered before is offered again.
-            if !self.fields.value(n).is_empty() {
+            // Back on a field the clerk typed in: what it offered before is offered again (a
+            // loaded value was not typed here, so ↓ still walks through an edit form).
+            if self.fields.list[n].touched && !self.fields.value(n).is_empty() {
                 self.editor.complete(&mut self.fields, ctx);
             }
         }
