@@ -83,7 +83,7 @@ impl P {
             name: name.into(),
             unit: "湖南师范大学".into(),
             kind: "省直单位",
-            city: "长沙",
+            city: "省直",
             title: "讲师",
             level: "中级",
         }

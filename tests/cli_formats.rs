@@ -24,7 +24,7 @@ const EXPECTED: [[&str; 8]; 3] = [
         "张伟",
         "湖南师范大学",
         "provincial",
-        "430100",
+        "430000",
         "副教授",
         "deputy_senior",
         "",
@@ -44,7 +44,7 @@ const EXPECTED: [[&str; 8]; 3] = [
 fn chinese_roster() -> String {
     format!(
         "身份证号,姓名,单位,单位类型,市州,现有职称,职称级别,档案所在地\n\
-         {ZHANG},张伟,湖南师范大学,省直单位,长沙,副教授,副高,\n\
+         {ZHANG},张伟,湖南师范大学,省直单位,省直,副教授,副高,\n\
          {LI},欧阳修,湘西州人民医院,市州所属单位,湘西土家族苗族自治州,主治医师,中级,\n\
          {WANG},刘䶮,三一重工股份有限公司,非公企业和其他组织,长沙市,正高级工程师,正高,长沙县人才服务中心\n"
     )
@@ -150,7 +150,7 @@ fn english_headers_in_another_order_with_english_values() {
     let env = Env::new();
     let text = format!(
         "city,name,title_level,id_number,unit_kind,unit,title,file_location\n\
-         430100,张伟,deputy_senior,{ZHANG},provincial,湖南师范大学,副教授,\n\
+         430000,张伟,deputy_senior,{ZHANG},provincial,湖南师范大学,副教授,\n\
          433100,欧阳修,intermediate,{LI},city,湘西州人民医院,主治医师,\n\
          长沙市,刘䶮,senior,{WANG},non_public,三一重工股份有限公司,正高级工程师,长沙县人才服务中心\n"
     );

@@ -212,7 +212,7 @@ fn r1_1_wrong_length_is_refused() {
 fn r1_3_unknown_unit_kind_lists_the_four_kinds() {
     let env = Env::new();
     let text = format!(
-        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,,,\n{WANG},王芳,长沙警备区,部队,长沙,,,\n"
+        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,省直,,,\n{WANG},王芳,长沙警备区,部队,长沙,,,\n"
     );
     env.refused(
         "people",
@@ -240,7 +240,7 @@ fn r1_3_unknown_unit_kind_lists_the_four_kinds() {
 fn r1_4_unknown_city_lists_the_divisions_of_hunan() {
     let env = Env::new();
     let text = format!(
-        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,,,\n{WANG},王芳,北京大学,中央在湘单位,北京,,,\n"
+        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,省直,,,\n{WANG},王芳,北京大学,中央在湘单位,北京,,,\n"
     );
     env.refused(
         "people",
@@ -256,7 +256,7 @@ fn r1_4_unknown_city_lists_the_divisions_of_hunan() {
 #[test]
 fn r1_2_unknown_title_level_is_refused() {
     let env = Env::new();
-    let text = format!("{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,教授,高级,\n");
+    let text = format!("{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,省直,教授,高级,\n");
     env.refused(
         "people",
         "people.csv",
@@ -272,7 +272,7 @@ fn r1_2_unknown_title_level_is_refused() {
 fn unknown_column_is_refused_and_the_known_columns_are_listed() {
     let env = Env::new();
     let text = format!(
-        "身份证号,姓名,性别,单位,单位类型,市州\n{ZHANG},张伟,男,湖南师范大学,省直单位,长沙\n"
+        "身份证号,姓名,性别,单位,单位类型,市州\n{ZHANG},张伟,男,湖南师范大学,省直单位,省直\n"
     );
     env.refused(
         "people",
@@ -313,7 +313,7 @@ fn missing_required_column_is_refused() {
 fn empty_required_cell_is_refused() {
     let env = Env::new();
     let text = format!(
-        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,,,\n{WANG},,湘潭大学,省直单位,湘潭,,,\n"
+        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,省直,,,\n{WANG},,湘潭大学,省直单位,省直,,,\n"
     );
     env.refused(
         "people",
@@ -369,7 +369,7 @@ fn a_good_row_and_a_bad_row_write_nothing() {
 fn every_problem_of_a_roster_is_listed_at_once() {
     let env = Env::new();
     let text = format!(
-        "{PEOPLE_HEADER}\n110105194912310021,李娜,湘潭大学,省直单位,湘潭,,,\n{ZHANG},张伟,湖南师范大学,部队,北京,,,\n{WANG},王芳,湘潭大学,省直单位,湘潭,,,\n"
+        "{PEOPLE_HEADER}\n110105194912310021,李娜,湘潭大学,省直单位,省直,,,\n{ZHANG},张伟,湖南师范大学,部队,北京,,,\n{WANG},王芳,湘潭大学,省直单位,省直,,,\n"
     );
     let file = env.write("people.csv", &text);
     let out = env.import("people", &file, &[]);
@@ -386,7 +386,7 @@ fn every_problem_of_a_roster_is_listed_at_once() {
 fn row_numbers_count_blank_lines_as_the_spreadsheet_does() {
     let env = Env::new();
     let text = format!(
-        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,,,\n\n,,,,,,,\n110105194912310021,李娜,湘潭大学,省直单位,湘潭,,,\n"
+        "{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,省直,,,\n\n,,,,,,,\n110105194912310021,李娜,湘潭大学,省直单位,省直,,,\n"
     );
     env.refused(
         "people",

@@ -49,7 +49,7 @@ fn r1_1_an_id_number_saved_from_a_number_cell_to_csv_is_refused_with_the_cause()
     let out = env.refused(
         "people",
         "people.csv",
-        &format!("{PEOPLE_HEADER}\n4.30102E+17,冯数字,湖南师范大学,省直单位,长沙,副教授,副高,1\n"),
+        &format!("{PEOPLE_HEADER}\n4.30102E+17,冯数字,湖南师范大学,省直单位,省直,副教授,副高,1\n"),
         2,
         "身份证号",
         &["数字", "15 位", "文本"],
@@ -63,7 +63,7 @@ fn r1_1_an_id_number_saved_from_a_number_cell_to_csv_is_refused_with_the_cause()
     let out = env.refused(
         "people",
         "people2.csv",
-        &format!("{PEOPLE_HEADER}\n{lost},冯数字,湖南师范大学,省直单位,长沙,副教授,副高,1\n"),
+        &format!("{PEOPLE_HEADER}\n{lost},冯数字,湖南师范大学,省直单位,省直,副教授,副高,1\n"),
         2,
         "身份证号",
         &["000", "15 位", "文本"],
@@ -260,7 +260,7 @@ fn a_title_unit_line_and_english_second_header_are_skipped_and_reported() {
 fn problems_under_a_title_row_name_the_spreadsheet_rows() {
     let env = Env::new();
     let text_csv = format!(
-        "2017年度人员名册,,,,,,,\n{PEOPLE_HEADER},性别\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,副教授,副高,1,男\n"
+        "2017年度人员名册,,,,,,,\n{PEOPLE_HEADER},性别\n{ZHANG},张伟,湖南师范大学,省直单位,省直,副教授,副高,1,男\n"
     );
     // The unknown column is on the header's row (2), not row 1.
     env.refused(
@@ -280,7 +280,7 @@ fn a_value_under_no_header_is_refused_not_dropped() {
     let out = env.refused(
         "people",
         "people.csv",
-        &format!("{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,副教授,副高,1,,调出\n"),
+        &format!("{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,省直,副教授,副高,1,,调出\n"),
         2,
         "J",
         &["J列有值“调出”", "没有表头"],
@@ -343,7 +343,7 @@ fn xuhao_is_ignored_and_beizhu_is_kept_with_the_record() {
     again.expect(0);
     assert!(again.stdout.contains("未变 2 条"), "{}", again.stdout);
     let text_csv = format!(
-        "序号,{PEOPLE_HEADER},备注\n1,{ZHANG},张伟,湖南师范大学,省直单位,长沙,副教授,副高,0731-88872000,调往株洲\n"
+        "序号,{PEOPLE_HEADER},备注\n1,{ZHANG},张伟,湖南师范大学,省直单位,省直,副教授,副高,0731-88872000,调往株洲\n"
     );
     let out = env.import_ok("people", "people2.csv", &text_csv, &[]);
     assert!(out.stdout.contains("更新 1 条"), "{}", out.stdout);
@@ -370,7 +370,7 @@ fn a_short_gbk_file_that_is_valid_utf8_too_is_stored_as_chinese() {
 fn a_file_mixing_encodings_is_refused_naming_the_row() {
     let env = Env::new();
     let mut bytes = people_csv(&[(ZHANG, "张伟"), (WANG, "王芳")]).into_bytes();
-    let row = format!("{ZHAO},赵六,湖南师范大学,省直单位,长沙,副教授,副高,0731\n");
+    let row = format!("{ZHAO},赵六,湖南师范大学,省直单位,省直,副教授,副高,0731\n");
     let (gb, _, _) = encoding_rs::GB18030.encode(&row);
     bytes.extend_from_slice(&gb);
     let file = env.write_bytes("mixed.csv", &bytes);
@@ -482,7 +482,7 @@ fn formula_cells_without_a_result_and_excel_errors_are_named() {
 fn a_data_row_above_the_header_is_refused_not_skipped() {
     let env = Env::new();
     let text_csv = format!(
-        "{WANG},王芳,湖南师范大学,省直单位,长沙,副教授,副高,1\n{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,长沙,副教授,副高,1\n"
+        "{WANG},王芳,湖南师范大学,省直单位,省直,副教授,副高,1\n{PEOPLE_HEADER}\n{ZHANG},张伟,湖南师范大学,省直单位,省直,副教授,副高,1\n"
     );
     env.refused(
         "people",
@@ -500,7 +500,7 @@ fn a_cell_with_line_breaks_is_one_spreadsheet_row_in_messages() {
     let env = Env::new();
     // Alt+Enter in Excel: the unit of row 2 spans two text lines; the bad ID is on row 3.
     let text_csv = format!(
-        "{PEOPLE_HEADER}\n{ZHANG},张伟,\"长沙市第一中学\n（本部）\",省直单位,长沙,副教授,副高,1\n430102198001010012,王芳,湖南师范大学,省直单位,长沙,副教授,副高,1\n"
+        "{PEOPLE_HEADER}\n{ZHANG},张伟,\"长沙市第一中学\n（本部）\",省直单位,省直,副教授,副高,1\n430102198001010012,王芳,湖南师范大学,省直单位,省直,副教授,副高,1\n"
     );
     env.refused(
         "people",

@@ -116,6 +116,50 @@ impl fmt::Display for Office {
     }
 }
 
+/// R1.3, R1.4 A unit kind and a city that contradict each other. A provincial unit (省直单位)
+/// is filed under the provincial office (省直), and only a provincial unit is: a city unit, a
+/// non-public employer or a central unit in Hunan is filed under the city it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KindCityConflict {
+    /// A provincial unit given a city (`city` is its short name).
+    ProvincialInCity { city: String },
+    /// Another kind of unit given 省直.
+    OtherUnderProvince { kind: UnitKind },
+}
+
+/// R1.3, R1.4 Whether a person of unit kind `kind` may be filed under `office`: the one check
+/// the person form, the register service and the people roster import all make.
+pub fn kind_fits_office(kind: UnitKind, office: &Office) -> Result<(), KindCityConflict> {
+    match (kind, office.is_province) {
+        (UnitKind::Provincial, false) => Err(KindCityConflict::ProvincialInCity {
+            city: office.short.clone(),
+        }),
+        (UnitKind::Provincial, true) => Ok(()),
+        (kind, true) => Err(KindCityConflict::OtherUnderProvince { kind }),
+        (_, false) => Ok(()),
+    }
+}
+
+impl crate::i18n::Describe for KindCityConflict {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (KindCityConflict::ProvincialInCity { city }, Lang::Zh) => {
+                format!("省直单位的市州应为省直，不是{city}")
+            }
+            (KindCityConflict::ProvincialInCity { city }, Lang::En) => {
+                format!("a provincial unit belongs under 省直, not {city}")
+            }
+            (KindCityConflict::OtherUnderProvince { kind }, Lang::Zh) => {
+                format!("只有省直单位属省直，{}应选所在市州", kind.zh())
+            }
+            (KindCityConflict::OtherUnderProvince { kind }, Lang::En) => format!(
+                "only a provincial unit belongs under 省直, a {} under its city",
+                kind.label(Lang::En)
+            ),
+        }
+    }
+}
+
 /// R1.2 A person as the bureaus record them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -181,5 +225,38 @@ mod tests {
             Some(TitleLevel::DeputySenior)
         );
         assert!(TitleLevel::DeputySenior < TitleLevel::Senior);
+    }
+
+    fn province() -> Office {
+        Office {
+            code: "430000".into(),
+            name: "湖南省".into(),
+            short: "省直".into(),
+            is_province: true,
+        }
+    }
+
+    #[test]
+    fn r1_3_r1_4_a_provincial_unit_is_under_sheng_zhi_and_only_it_is() {
+        use crate::i18n::Describe;
+        assert_eq!(kind_fits_office(UnitKind::Provincial, &province()), Ok(()));
+        for kind in [UnitKind::City, UnitKind::NonPublic, UnitKind::Central] {
+            assert_eq!(kind_fits_office(kind, &changsha()), Ok(()), "{kind:?}");
+            assert_eq!(
+                kind_fits_office(kind, &province()),
+                Err(KindCityConflict::OtherUnderProvince { kind })
+            );
+        }
+        let e = kind_fits_office(UnitKind::Provincial, &changsha()).unwrap_err();
+        assert_eq!(e.describe(Lang::Zh), "省直单位的市州应为省直，不是长沙");
+        assert_eq!(
+            e.describe(Lang::En),
+            "a provincial unit belongs under 省直, not 长沙"
+        );
+        let e = kind_fits_office(UnitKind::City, &province()).unwrap_err();
+        assert_eq!(
+            e.describe(Lang::Zh),
+            "只有省直单位属省直，市州所属单位应选所在市州"
+        );
     }
 }

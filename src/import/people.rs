@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::columns::RowReader;
 use super::{Columns, Kind, ParseResult, Parsed, Problem, RowError, Table};
+use crate::domain::person::kind_fits_office;
 use crate::domain::{Person, TitleLevel, UnitKind};
 use crate::store::reference::Reference;
 
@@ -40,7 +41,14 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
         let unit_kind = r.vocab_required("unit_kind", UnitKind::parse, UnitKind::expected);
         let city_raw = r.raw("city");
         let city = match reference.office(&r.text("city")) {
-            Some(c) => Some(c.code.clone()),
+            // R1.3, R1.4 The same check as the person form's (省直单位 ⇔ 省直).
+            Some(c) => match unit_kind.map(|k| kind_fits_office(k, c)) {
+                Some(Err(conflict)) => {
+                    r.rule_error("city", city_raw, &conflict);
+                    None
+                }
+                _ => Some(c.code.clone()),
+            },
             None if city_raw.is_empty() => {
                 r.error("city", "", Problem::Required);
                 None

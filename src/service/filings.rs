@@ -10,6 +10,7 @@
 use chrono::NaiveDate;
 use serde_json::json;
 
+use crate::domain::filing::{ApprovalLapsed, approval_lapses};
 use crate::domain::text::{clean_line, clean_multiline};
 use crate::domain::{Filing, FilingStatus};
 use crate::i18n::{Describe, Lang};
@@ -241,21 +242,33 @@ fn log(
     Ok(())
 }
 
+/// What saving a filing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingSaved {
+    pub id: i64,
+    /// R4.2, R4.3 The filing was approved and the edit changed what the approval covered: it is
+    /// pending again, and this is why (also recorded on the filing and in the audit trail).
+    pub returned: Option<ApprovalLapsed>,
+}
+
 /// Save the attachment-3 form: a new number creates a pending filing, a known number updates
-/// it. Saving never changes the decision (status, approval date): only `approve`, `reject` and
-/// undo do, so every decision is recorded as one. Returns the filing's id.
+/// it. Saving never approves or rejects: only `approve`, `reject` and undo do, so every
+/// decision is recorded as one. One edit does undo an approval: changing an approved filing's
+/// dates, category or institution returns it to pending (R4.2, R4.3: the approval covered what
+/// was filed), with the reason recorded. Returns the filing's id.
 pub fn save_filing(store: &mut Store, actor: &Actor, filing: &Filing) -> Result<i64> {
-    save(store, actor, filing, false, None)
+    save(store, actor, filing, false, None).map(|s| s.id)
 }
 
 /// Save an edit of a filing as the clerk's form `opened` it: when another clerk has saved or
 /// decided it since, nothing is written ([`Problem::ChangedMeanwhile`]), so no change is lost.
+/// Says whether the edit returned an approved filing to pending (see [`save_filing`]).
 pub fn update_filing(
     store: &mut Store,
     actor: &Actor,
     opened: &Filing,
     filing: &Filing,
-) -> Result<i64> {
+) -> Result<FilingSaved> {
     save(store, actor, filing, false, Some(opened))
 }
 
@@ -263,7 +276,7 @@ pub fn update_filing(
 /// clerk saved that number meanwhile, checked inside the write, so nobody's filing is
 /// overwritten by a form that was opened as new.
 pub fn create_filing(store: &mut Store, actor: &Actor, filing: &Filing) -> Result<i64> {
-    save(store, actor, filing, true, None)
+    save(store, actor, filing, true, None).map(|s| s.id)
 }
 
 fn save(
@@ -272,7 +285,7 @@ fn save(
     filing: &Filing,
     only_new: bool,
     opened: Option<&Filing>,
-) -> Result<i64> {
+) -> Result<FilingSaved> {
     let f = normalised(filing);
     if let Some(p) = validate(&f).into_iter().next() {
         return Err(ServiceError::Filing(p));
@@ -280,6 +293,7 @@ fn save(
     let now = actor.stamp();
     let tx = store.write()?;
     let subject = format!("filing:{}", f.filing_no);
+    let mut returned = None;
     let id = match filings::find_by_no(&tx, &f.filing_no)? {
         None => {
             let new = Filing {
@@ -306,10 +320,19 @@ fn save(
             return Err(ServiceError::Filing(Problem::ChangedMeanwhile));
         }
         Some((id, old)) => {
-            let new = Filing {
-                status: old.status,
-                approved_on: old.approved_on,
-                ..f
+            let lapsed = approval_lapses(&old, &f);
+            let new = if lapsed.is_empty() {
+                Filing {
+                    status: old.status,
+                    approved_on: old.approved_on,
+                    ..f
+                }
+            } else {
+                Filing {
+                    status: FilingStatus::Pending,
+                    approved_on: None,
+                    ..f
+                }
             };
             if new != old {
                 filings::update(&tx, id, &new, &now)?;
@@ -323,11 +346,60 @@ fn save(
                     Some(&filings::to_json(&new)),
                 )?;
             }
+            if !lapsed.is_empty() {
+                let why = ApprovalLapsed {
+                    changed: lapsed,
+                    approved_on: old.approved_on,
+                };
+                return_to_pending(&tx, actor, &now, id, &subject, &why)?;
+                returned = Some(why);
+            }
             id
         }
     };
     tx.commit()?;
-    Ok(id)
+    Ok(FilingSaved { id, returned })
+}
+
+/// R4.2, R4.3 The approval of filing `id` no longer covers what is filed: it is pending again,
+/// the filing records who returned it, when and why (in Chinese, as the bureau's records are),
+/// and the audit trail names the terms that changed. It follows from the edit rather than being
+/// a decision of its own, so it is not in the decision log that undo walks: undo never puts the
+/// old approval back over content it did not cover, and the way back is a new approval.
+fn return_to_pending(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &Actor,
+    now: &str,
+    id: i64,
+    subject: &str,
+    why: &ApprovalLapsed,
+) -> Result<()> {
+    let before = log_store::filing_current(tx, id)?.map(|(_, d)| decision_json(&d, None));
+    let reason = why.describe(Lang::Zh);
+    let to = Decided {
+        status: FilingStatus::Pending,
+        approved_on: None,
+        decided_by: Some(actor.user.clone()),
+        decided_at: Some(now.to_string()),
+        reason: reason.clone(),
+    };
+    log_store::set_filing(tx, id, &to, now)?;
+    let changed: Vec<&str> = why.changed.iter().map(|t| t.code()).collect();
+    let after = json!({
+        "status": FilingStatus::Pending.code(),
+        "approved_on": null,
+        "reason": reason,
+        "changed": changed,
+    });
+    log(
+        tx,
+        actor,
+        now,
+        "filing.return",
+        subject,
+        before.as_deref(),
+        Some(&after.to_string()),
+    )
 }
 
 /// Why a filing was left out of a decision.
@@ -495,6 +567,7 @@ pub(crate) fn sample_filing(no: &str) -> Filing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::filing::ApprovedTerm;
     use crate::service::decision::undo_last;
     use crate::service::fixtures::actor;
 
@@ -574,6 +647,109 @@ mod tests {
             audit_actions(&store),
             ["filing.create", "filing.approve", "filing.update"]
         );
+    }
+
+    /// R4.2, R4.3 The approval covered what was filed: an edit of the dates, category or
+    /// institution returns the filing to pending, records why, and undo does not bring the old
+    /// approval back over content it never saw.
+    #[test]
+    fn r4_3_editing_an_approved_filings_dates_returns_it_to_pending_with_the_reason() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let id = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        approve(&mut store, &a, &[id], d(2017, 7, 10)).unwrap();
+        let opened = crate::store::filing_list::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+
+        let mut moved = opened.clone();
+        moved.start_date = d(2017, 7, 20);
+        moved.institution = "湖南大学".into();
+        let saved = update_filing(&mut store, &actor("lijun"), &opened, &moved).unwrap();
+        assert_eq!(saved.id, id);
+        let why = saved.returned.expect("returned to pending");
+        assert_eq!(
+            why.changed,
+            [ApprovedTerm::Institution, ApprovedTerm::StartDate]
+        );
+        let now = decided(&store, id);
+        assert_eq!(now.status, FilingStatus::Pending);
+        assert_eq!(now.approved_on, None);
+        assert_eq!(now.decided_by.as_deref(), Some("lijun"));
+        assert_eq!(
+            now.reason,
+            "已审核通过的备案（备案日期2017-07-10）修改了培训机构、开始日期，退回待审"
+        );
+        let f = crate::store::filing_list::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(f.start_date, d(2017, 7, 20), "the edit itself is saved");
+        assert_eq!(
+            audit_actions(&store),
+            [
+                "filing.create",
+                "filing.approve",
+                "filing.update",
+                "filing.return"
+            ]
+        );
+        let after: String = store
+            .conn()
+            .query_row(
+                "SELECT after FROM audit WHERE action = 'filing.return'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let after: serde_json::Value = serde_json::from_str(&after).unwrap();
+        assert_eq!(after["changed"], json!(["institution", "start_date"]));
+        assert_eq!(after["status"], "pending");
+
+        // The approving clerk's undo finds the filing changed since: nothing is restored.
+        let undone = undo_last(&mut store, &a).unwrap().unwrap();
+        assert!(undone.restored.is_empty());
+        assert_eq!(decided(&store, id).status, FilingStatus::Pending);
+        // Approved anew, it is approved as of the new date.
+        approve(&mut store, &a, &[id], d(2017, 7, 15)).unwrap();
+        assert_eq!(decided(&store, id).approved_on, Some(d(2017, 7, 15)));
+    }
+
+    #[test]
+    fn r4_3_other_edits_or_edits_of_a_pending_filing_keep_the_decision() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let id = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        let opened = crate::store::filing_list::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+        // Pending: dates change freely, nothing is "returned".
+        let mut moved = opened.clone();
+        moved.end_date = d(2017, 8, 4);
+        let saved = update_filing(&mut store, &a, &opened, &moved).unwrap();
+        assert_eq!(saved.returned, None);
+        approve(&mut store, &a, &[id], d(2017, 7, 10)).unwrap();
+        let opened = crate::store::filing_list::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+        // Approved: the contact and the programme are not what the approval covered.
+        let mut other = opened.clone();
+        other.contact_phone = "13800000000".into();
+        other.programme = "保密意识\n保密常识\n结业考试".into();
+        let saved = update_filing(&mut store, &a, &opened, &other).unwrap();
+        assert_eq!(saved.returned, None);
+        assert_eq!(decided(&store, id).status, FilingStatus::Approved);
+        // The category is.
+        let opened = crate::store::filing_list::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+        let mut other = opened.clone();
+        other.category = crate::domain::Category::Professional;
+        let saved = update_filing(&mut store, &a, &opened, &other).unwrap();
+        assert_eq!(
+            saved.returned.map(|w| w.changed),
+            Some(vec![ApprovedTerm::Category])
+        );
+        assert_eq!(decided(&store, id).status, FilingStatus::Pending);
     }
 
     #[test]

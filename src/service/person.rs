@@ -3,8 +3,11 @@
 
 use chrono::Datelike;
 
+use crate::domain::text::clean_line;
 use crate::domain::verification::{self, CountedHours, Verification};
 use crate::domain::{Person, Recognition};
+use crate::i18n::Lang;
+use crate::store::audit::{self, HistoryRow};
 use crate::store::reference::Reference;
 use crate::store::search::{self, EntrySummary};
 use crate::store::{Store, entries, people};
@@ -19,12 +22,144 @@ pub struct EntryLine {
     pub recognition: Recognition,
 }
 
+/// One event in a person's history, as a clerk reads it.
 #[derive(Debug, Clone)]
 pub struct HistoryLine {
+    /// Local time as recorded, to the second: `2026-11-30 14:03:12`.
     pub at: String,
     pub user: String,
+    /// The audit action (`entry.register`); [`event_label`] names it.
     pub action: String,
     pub subject: String,
+    /// What the event was about, in the clerk's words: the entry's start date and content, the
+    /// evidence item, the filing, the reason given.
+    pub what: What,
+}
+
+/// What a history event was about, kept as facts so either language can show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct What {
+    /// The entry's start date and content, or the filing's number and name, or the person's
+    /// own record (empty).
+    pub record: String,
+    /// The evidence item (zh, en), when the event is one.
+    pub item: Option<(String, String)>,
+    /// The reason recorded with a refusal, a rejection or a return to pending.
+    pub reason: String,
+    /// The approval date of a filing approval.
+    pub approved_on: String,
+    /// The action an undo took back (`entry.register`).
+    pub undoes: String,
+}
+
+impl What {
+    /// One line, the most telling part first where lines are cut: "学习证明材料 · 2016-04-01
+    /// 临床新进展", "备案日期2017-07-10 · 2017-001 公需科目培训班", "2016-04-01 临床新进展 · 理由".
+    pub fn text(&self, lang: Lang) -> String {
+        let mut parts = Vec::new();
+        if !self.undoes.is_empty() {
+            parts.push(event_label(&self.undoes, lang));
+        }
+        if let Some((zh, en)) = &self.item {
+            parts.push(clean_line(lang.pick(zh, en)));
+        }
+        if !self.approved_on.is_empty() {
+            parts.push(match lang {
+                Lang::Zh => format!("备案日期{}", self.approved_on),
+                Lang::En => format!("as of {}", self.approved_on),
+            });
+        }
+        parts.push(clean_line(&self.record));
+        if !self.reason.is_empty() {
+            parts.push(clean_line(&self.reason));
+        }
+        parts.retain(|p| !p.is_empty());
+        parts.join(" · ")
+    }
+}
+
+/// R5.5 An audit action as a clerk names it (登记, 初审盖章, 收到材料, 备案通过 …); an action
+/// this screen does not know shows as recorded.
+pub fn event_label(action: &str, lang: Lang) -> String {
+    let (zh, en) = match action {
+        "person.create" => ("登记人员", "person registered"),
+        "person.update" => ("修改人员信息", "person changed"),
+        "entry.create" => ("记录培训", "entry recorded"),
+        "entry.update" => ("更正培训", "entry corrected"),
+        "entry.correct" => ("名册更正", "roster correction"),
+        "entry.migrate" => ("纸质登记转入", "paper record"),
+        "evidence.receive" => ("收到材料", "evidence received"),
+        "evidence.withdraw" => ("材料改为未收", "evidence unmarked"),
+        "entry.seal" => ("初审盖章", "sealed"),
+        "entry.register" => ("登记", "registered"),
+        "entry.refuse" => ("不予登记", "refused"),
+        "entry.falsified" => ("认定弄虚作假", "found falsified"),
+        "entry.undo" => ("撤销决定", "decision undone"),
+        "filing.approve" => ("备案通过", "filing approved"),
+        "filing.reject" => ("不予备案", "filing rejected"),
+        "filing.return" => ("备案退回待审", "filing returned"),
+        "filing.undo" => ("撤销备案决定", "filing undo"),
+        other => return clean_line(other),
+    };
+    lang.pick(zh, en).to_string()
+}
+
+/// `2026-11-30T14:03:12+08:00` as `2026-11-30 14:03:12`: the clerk's time as recorded.
+fn local_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.replacen('T', " ", 1).chars().take(19).collect(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
+}
+
+fn history_line(row: HistoryRow, reference: &Reference) -> HistoryLine {
+    let after: serde_json::Value = row
+        .after
+        .as_deref()
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or_default();
+    let field = |k: &str| {
+        after
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let record = match (&row.entry, &row.filing) {
+        (Some((content, start)), _) => format!("{start} {content}"),
+        (None, Some((no, name))) => format!("{no} {name}"),
+        (None, None) => String::new(),
+    };
+    let item = row.action.starts_with("evidence.").then(|| {
+        let code = field("code");
+        reference
+            .checklists
+            .values()
+            .flat_map(|c| c.items.iter())
+            .flat_map(|i| i.options.iter())
+            .find(|o| o.code == code)
+            .map_or((code.clone(), code.clone()), |o| {
+                (o.zh.clone(), o.en.clone())
+            })
+    });
+    let approved_on = if row.action == "filing.approve" {
+        field("approved_on")
+    } else {
+        String::new()
+    };
+    HistoryLine {
+        at: local_time(&row.at),
+        user: row.user,
+        what: What {
+            record,
+            item,
+            reason: field("reason"),
+            approved_on,
+            undoes: field("undoes"),
+        },
+        action: row.action,
+        subject: row.subject,
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -82,29 +217,10 @@ pub fn view(store: &Store, person_id: i64, this_year: i32) -> Result<PersonView>
     let city = reference
         .office_by_code(&person.city_code)
         .map_or_else(|| person.city_code.clone(), |o| o.short.clone());
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, user, action, subject FROM audit
-         WHERE subject = ?1
-            OR subject IN (SELECT 'entry:' || id FROM entries WHERE person_id = ?2)
-         ORDER BY id DESC LIMIT ?3",
-    )?;
-    let history = stmt
-        .query_map(
-            rusqlite::params![
-                format!("person:{}", person.id_number),
-                person_id,
-                HISTORY_ROWS
-            ],
-            |r| {
-                Ok(HistoryLine {
-                    at: r.get(0)?,
-                    user: r.get(1)?,
-                    action: r.get(2)?,
-                    subject: r.get(3)?,
-                })
-            },
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let history = audit::about_person(conn, person.id_number.as_str(), person_id, HISTORY_ROWS)?
+        .into_iter()
+        .map(|row| history_line(row, &reference))
+        .collect();
     let note = crate::store::notes::get(conn, &format!("person:{}", person.id_number))?;
     Ok(PersonView {
         id: person_id,

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::domain::entry::state_after_evidence;
+use crate::domain::person::{KindCityConflict, kind_fits_office};
 use crate::domain::text::clean_line;
 use crate::domain::{Entry, EntryState, Person};
 use crate::i18n::{Describe, Lang};
@@ -32,6 +33,8 @@ pub enum Refusal {
     },
     /// R1.4 Not one of the offices of the reference data.
     UnknownCity(String),
+    /// R1.3, R1.4 The unit kind contradicts the city (省直单位 ⇔ 省直).
+    KindContradictsCity(KindCityConflict),
     /// A required field is empty.
     Required {
         zh: &'static str,
@@ -96,6 +99,7 @@ impl Describe for Refusal {
             (Refusal::UnknownCity(c), Lang::En) => {
                 format!("no city or prefecture with code {}", clean_line(c))
             }
+            (Refusal::KindContradictsCity(c), lang) => c.describe(lang),
             (Refusal::Required { zh, .. }, Lang::Zh) => format!("{zh}不能为空"),
             (Refusal::Required { en, .. }, Lang::En) => format!("{en} is required"),
             (Refusal::StartAfterEnd { start, end }, Lang::Zh) => {
@@ -168,6 +172,12 @@ fn checked(store: &Store, p: &Person) -> Result<Person> {
     }
     if !lookup::office_exists(store.conn(), &p.city_code)? {
         return refuse(Refusal::UnknownCity(p.city_code));
+    }
+    let reference = Reference::load(store)?;
+    if let Some(office) = reference.office_by_code(&p.city_code)
+        && let Err(conflict) = kind_fits_office(p.unit_kind, office)
+    {
+        return refuse(Refusal::KindContradictsCity(conflict));
     }
     Ok(p)
 }
@@ -531,6 +541,77 @@ mod tests {
             phone: String::new(),
             file_location: String::new(),
         }
+    }
+
+    /// R1.3, R1.4 A provincial unit is filed under 省直 and only a provincial unit is: the
+    /// register service refuses the contradiction, whichever form or caller sends it.
+    #[test]
+    fn r1_3_a_unit_kind_that_contradicts_the_city_is_refused() {
+        let mut store = store_with(&[]);
+        let a = actor("wangfang");
+        let provincial_in_changsha = Person {
+            unit: "湖南省人民医院".into(),
+            unit_kind: UnitKind::Provincial,
+            ..li_na()
+        };
+        let r = create_person(&mut store, &a, &provincial_in_changsha);
+        assert!(
+            matches!(
+                r,
+                Err(ServiceError::Refused(Refusal::KindContradictsCity(
+                    KindCityConflict::ProvincialInCity { ref city }
+                ))) if city == "长沙"
+            ),
+            "{r:?}"
+        );
+        let city_unit_under_province = Person {
+            city_code: "430000".into(),
+            ..li_na()
+        };
+        let r = create_person(&mut store, &a, &city_unit_under_province);
+        assert!(
+            matches!(
+                r,
+                Err(ServiceError::Refused(Refusal::KindContradictsCity(
+                    KindCityConflict::OtherUnderProvince {
+                        kind: UnitKind::City
+                    }
+                )))
+            ),
+            "{r:?}"
+        );
+        assert_eq!(
+            people::count(store.conn()).unwrap(),
+            1,
+            "nothing was written"
+        );
+        let id = create_person(
+            &mut store,
+            &a,
+            &Person {
+                city_code: "430000".into(),
+                ..provincial_in_changsha.clone()
+            },
+        )
+        .unwrap();
+        // An edit is held to the same rule.
+        let opened = people::get(store.conn(), id).unwrap().unwrap();
+        let moved = Person {
+            city_code: "430100".into(),
+            ..opened.clone()
+        };
+        let r = update_person(&mut store, &a, id, &opened, &moved);
+        assert!(
+            matches!(
+                r,
+                Err(ServiceError::Refused(Refusal::KindContradictsCity(_)))
+            ),
+            "{r:?}"
+        );
+        assert_eq!(
+            people::get(store.conn(), id).unwrap().unwrap().city_code,
+            "430000"
+        );
     }
 
     fn class() -> Entry {

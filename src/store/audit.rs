@@ -2,7 +2,7 @@
 //! hashed together with the previous row's hash so that an altered or deleted row is found by
 //! `jijiao audit verify`.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::Result;
@@ -63,6 +63,77 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
         ],
     )?;
     Ok(id)
+}
+
+/// One row of the trail as a person's history shows it, with what its subject names: an
+/// entry's content and start date, a filing's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    /// As recorded: RFC 3339 with the clerk's offset.
+    pub at: String,
+    pub user: String,
+    /// e.g. `entry.register`.
+    pub action: String,
+    /// e.g. `entry:42`.
+    pub subject: String,
+    /// The JSON recorded after the write (an evidence code, a reason, an approval date).
+    pub after: Option<String>,
+    /// The entry the row is about: its content and start date.
+    pub entry: Option<(String, String)>,
+    /// The filing the row is about: its number and training name.
+    pub filing: Option<(String, String)>,
+}
+
+/// R5.5 The trail about one person, newest first, at most `limit` rows: their own record
+/// (`person:ID-NUMBER`), their entries, and the decisions on the filings their entries link to
+/// (an approval decides whether public hours count, R4.3). Each row through the subject index.
+pub fn about_person(
+    conn: &Connection,
+    id_number: &str,
+    person_id: i64,
+    limit: i64,
+) -> Result<Vec<HistoryRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.at, a.user, a.action, a.subject, a.after, e.content, e.start_date,
+                f.filing_no, f.name
+         FROM audit a
+         LEFT JOIN entries e
+           ON a.subject LIKE 'entry:%' AND e.id = CAST(substr(a.subject, 7) AS INTEGER)
+         LEFT JOIN filings f
+           ON a.subject LIKE 'filing:%' AND f.filing_no = substr(a.subject, 8)
+         WHERE a.subject = ?1
+            OR a.subject IN (SELECT 'entry:' || id FROM entries WHERE person_id = ?2)
+            OR (a.subject IN (SELECT 'filing:' || fl.filing_no FROM entries en
+                              JOIN filings fl ON fl.id = en.filing_id
+                              WHERE en.person_id = ?2)
+                AND a.action NOT IN ('filing.create', 'filing.update'))
+         ORDER BY a.id DESC LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![format!("person:{id_number}"), person_id, limit],
+            |r| {
+                let entry: Option<String> = r.get(5)?;
+                let filing: Option<String> = r.get(7)?;
+                Ok(HistoryRow {
+                    at: r.get(0)?,
+                    user: r.get(1)?,
+                    action: r.get(2)?,
+                    subject: r.get(3)?,
+                    after: r.get(4)?,
+                    entry: match entry {
+                        Some(content) => Some((content, r.get(6)?)),
+                        None => None,
+                    },
+                    filing: match filing {
+                        Some(no) => Some((no, r.get(8)?)),
+                        None => None,
+                    },
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// The first problem found in the trail, if any.
@@ -160,5 +231,50 @@ mod tests {
             .execute("DELETE FROM audit WHERE id = 2", [])
             .unwrap();
         assert_eq!(verify(store.conn()).unwrap().1, Some(Tamper::Broken(3)));
+    }
+
+    /// R5.5 A person's trail: their record, their entries, the decisions on the filings their
+    /// entries link to (not the filing's edits, and nobody else's entries), newest first.
+    #[test]
+    fn r5_5_about_person_gathers_the_trail_of_one_person() {
+        use crate::service::filings::{approve, sample_filing, save_filing};
+        use crate::service::fixtures::{ZHANG, actor, store_with};
+        let mut store = store_with(&[
+            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-08-01,2017-08-03,30,合格,",
+        ]);
+        let a = actor("lisi");
+        let fid = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        store
+            .conn()
+            .execute("UPDATE entries SET filing_id = ?1", [fid])
+            .unwrap();
+        approve(
+            &mut store,
+            &a,
+            &[fid],
+            chrono::NaiveDate::from_ymd_opt(2017, 7, 10).unwrap(),
+        )
+        .unwrap();
+        let tx = store.write().unwrap();
+        append(&tx, &rec("entry:999", "{}")).unwrap();
+        tx.commit().unwrap();
+        let (pid, _) = crate::store::people::find_by_id_number(store.conn(), ZHANG)
+            .unwrap()
+            .unwrap();
+        let rows = about_person(store.conn(), ZHANG, pid, 50).unwrap();
+        let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["filing.approve", "entry.create", "person.create"]);
+        assert_eq!(
+            rows[0].filing,
+            Some(("2017-001".to_string(), "2017年公需科目培训班".to_string()))
+        );
+        assert_eq!(
+            rows[1].entry,
+            Some((
+                "保密意识和保密常识教育".to_string(),
+                "2017-08-01".to_string()
+            ))
+        );
+        assert_eq!(about_person(store.conn(), ZHANG, pid, 1).unwrap().len(), 1);
     }
 }

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Result;
 use super::filings::{COLUMNS, date, from_row};
+use crate::domain::filing::{FilingNoPattern, next_filing_no as next_filing_no_after};
 use crate::domain::{Category, Filing, FilingStatus};
 
 /// What the clerk typed after `/`.
@@ -151,8 +152,34 @@ pub fn last_saved(conn: &Connection) -> Result<Option<Filing>> {
         .map(|(_, f)| f))
 }
 
-/// A number for a new filing: `YEAR-NNN`, one after the highest of that year.
+/// Filings looked back over for the last number with a year and a run: a bureau's numbers
+/// follow one form, so the newest few hundred are plenty.
+const PATTERN_LOOKBACK: i64 = 500;
+
+/// R4.2 A number for a new filing in `year`: in the form of the last filing saved whose number
+/// has a year and a numeric run (`湘人社专技备〔2026〕001号` → `…〔2026〕002号`, a new year
+/// restarting at 001; see [`crate::domain::filing::next_filing_no`]), never one that exists;
+/// `YEAR-NNN`, one after the highest of that year, when no earlier number has such a form.
 pub fn next_filing_no(conn: &Connection, year: i32) -> Result<String> {
+    let last = conn
+        .prepare_cached("SELECT filing_no FROM filings ORDER BY id DESC LIMIT ?1")?
+        .query_map([PATTERN_LOOKBACK], |r| r.get::<_, String>(0))?
+        .filter_map(|r| r.ok())
+        .find(|no| FilingNoPattern::parse(no).is_some());
+    if let Some(last) = last
+        && let Some(p) = FilingNoPattern::parse(&last)
+    {
+        let head = like_escape(&format!("{}{year}{}", p.prefix, p.middle));
+        let taken: Vec<String> = conn
+            .prepare_cached(
+                "SELECT filing_no FROM filings WHERE filing_no LIKE ?1 || '%' ESCAPE '\\'",
+            )?
+            .query_map([head], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(no) = next_filing_no_after(&last, year, taken.iter().map(String::as_str)) {
+            return Ok(no);
+        }
+    }
     let prefix = format!("{year}-");
     let mut stmt =
         conn.prepare_cached("SELECT filing_no FROM filings WHERE filing_no LIKE ?1 || '%'")?;
@@ -271,5 +298,51 @@ mod tests {
         assert_eq!(position(c, &q("002"), id).unwrap(), None);
         assert_eq!(next_filing_no(c, 2017).unwrap(), "2017-004");
         assert_eq!(next_filing_no(c, 2018).unwrap(), "2018-001");
+    }
+
+    #[test]
+    fn r4_2_the_proposed_number_follows_the_last_one_saved() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert_eq!(next_filing_no(store.conn(), 2026).unwrap(), "2026-001");
+        add(
+            &mut store,
+            "湘人社专技备〔2025〕099号",
+            "甲",
+            "approved",
+            "2025-03-01",
+        );
+        // A new year restarts at 001, padded as before.
+        assert_eq!(
+            next_filing_no(store.conn(), 2026).unwrap(),
+            "湘人社专技备〔2026〕001号"
+        );
+        add(
+            &mut store,
+            "湘人社专技备〔2026〕001号",
+            "乙",
+            "pending",
+            "2026-03-01",
+        );
+        add(
+            &mut store,
+            "湘人社专技备〔2026〕004号",
+            "丙",
+            "pending",
+            "2026-03-01",
+        );
+        // A number without a year is no pattern; the last one with a year is followed, and a
+        // number already taken is never proposed.
+        add(&mut store, "临时备案", "丁", "pending", "2026-03-01");
+        add(
+            &mut store,
+            "湘人社专技备〔2026〕002号",
+            "戊",
+            "pending",
+            "2026-03-01",
+        );
+        assert_eq!(
+            next_filing_no(store.conn(), 2026).unwrap(),
+            "湘人社专技备〔2026〕005号"
+        );
     }
 }

@@ -398,8 +398,8 @@ impl Editor for EntryEditor {
         let h = match i {
             CATEGORY | FORM | RESULT => lang.pick("←→ 选择，或直接输入", "←/→ to choose, or type"),
             PROVIDER => lang.pick(
-                "输入名称的开头或任意部分，PgDn 选择建议，Enter 采用",
-                "type part of the name; PgDn picks a suggestion, Enter takes it",
+                "输入名称的开头或任意部分，↓ 选择建议，Enter 采用",
+                "type part of the name; ↓ picks a suggestion, Enter takes it",
             ),
             START | END => lang.pick(
                 "如 2017-03-01、2017/3/1 或 2017年3月1日",
@@ -475,6 +475,14 @@ impl Editor for EntryEditor {
     }
 
     fn edited(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) {
+        if fields.focus == FILING {
+            // The typed number no longer names the filing that was taken.
+            self.filing = None;
+        }
+        self.complete(fields, ctx);
+    }
+
+    fn complete(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) {
         let text = fields.value(fields.focus).to_string();
         let conn = ctx.store.conn();
         match fields.focus {
@@ -490,7 +498,6 @@ impl Editor for EntryEditor {
                 );
             }
             FILING => {
-                self.filing = None;
                 let list = lookup::filings(conn, &text, SUGGESTIONS).unwrap_or_default();
                 fields.suggest(
                     list.into_iter()
@@ -876,6 +883,50 @@ mod tests {
         d.key(KeyCode::Char('y'));
         assert!(shows(&mut d, "a 添加培训"), "{}", d.screen());
         assert!(entry_rows(d.app.store()).is_empty());
+    }
+
+    /// Issue 8.6: ↓ in an open completion list picks a suggestion; it does not leave the field
+    /// with the typed prefix. Coming back to the field brings its suggestions back.
+    #[test]
+    fn moving_down_through_suggestions_picks_and_they_return_when_the_field_is_revisited() {
+        let mut d = fill_class(Lang::Zh, false);
+        assert!(shows(&mut d, "↑↓ 选择 Enter 采用"), "{}", d.screen());
+        assert!(shows(&mut d, "> 施教机构*"), "{}", d.screen());
+        d.key(KeyCode::Down);
+        // Still on the provider, the first suggestion picked; nothing checked or moved.
+        assert!(shows(&mut d, "> 施教机构* 湖南师"), "{}", d.screen());
+        assert!(
+            shows(&mut d, "↓ 选择候选"),
+            "the footer says so\n{}",
+            d.screen()
+        );
+        d.key(KeyCode::Down).key(KeyCode::Up).key(KeyCode::Enter);
+        assert!(shows(&mut d, "> 施教机构* 湖南师范大学"), "{}", d.screen());
+        assert!(!shows(&mut d, "↑↓ 选择 Enter 采用"), "{}", d.screen());
+        // Without suggestions ↓ moves on, as it always did.
+        d.key(KeyCode::Down);
+        assert!(shows(&mut d, "> 开始日期*"), "{}", d.screen());
+
+        // Tab leaves a prefix on purpose; coming back offers the suggestions again.
+        d.key(KeyCode::Up).ctrl('u').keys("湖南师");
+        d.key(KeyCode::Tab);
+        assert!(!shows(&mut d, "↑↓ 选择 Enter 采用"), "{}", d.screen());
+        d.key(KeyCode::BackTab);
+        assert!(shows(&mut d, "↑↓ 选择 Enter 采用"), "{}", d.screen());
+        d.key(KeyCode::Down).key(KeyCode::Enter);
+        assert!(shows(&mut d, "> 施教机构* 湖南师范大学"), "{}", d.screen());
+    }
+
+    #[test]
+    fn suggestions_pick_with_arrows_in_english_too() {
+        let mut d = fill_class(Lang::En, false);
+        assert!(shows(&mut d, "↑↓ pick, Enter take"), "{}", d.screen());
+        d.key(KeyCode::Down).key(KeyCode::Enter);
+        assert!(
+            shows(&mut d, "> Provider*   湖南师范大学"),
+            "{}",
+            d.screen()
+        );
     }
 
     fn snapshot(lang: Lang) -> Driver {

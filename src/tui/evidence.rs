@@ -1,7 +1,9 @@
 //! The evidence checklist of one entry (R3): one line per item of the form's checklist, its
-//! either-or options side by side ("培训课程表 或 培训日程安排"); ↑/↓ (j/k) choose an option,
-//! Space marks it received or not. The header shows the entry and its state, and says
-//! "材料齐全" the moment the last item arrives (R5.1).
+//! either-or options side by side ("培训课程表 或 培训日程安排"). `j`/`k` (↑/↓) move from item to
+//! item; on an either-or item ←/→ choose the alternative and Space cycles through them (none →
+//! the first → the second → none), so `Space j` four times ticks a four-item checklist. The
+//! header shows the entry and its state, and says "材料齐全" the moment the last item arrives
+//! (R5.1).
 
 use std::collections::BTreeSet;
 
@@ -12,11 +14,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::keys::{Action, Scope};
-use super::screen::{Ctx, Flow, Screen, View};
+use super::person::{OneDecision, decide_entry};
+use super::screen::{Ask, Ctx, Flow, Question, Screen, View};
 use crate::domain::text::{clean_line, fit, width};
 use crate::domain::{Checklist, Entry, EntryState};
 use crate::i18n::{Describe, Lang};
-use crate::service::review::set_evidence;
+use crate::service::review::{Decision, set_evidence};
 use crate::store::{entries, people};
 
 struct Shown {
@@ -30,8 +33,36 @@ struct Shown {
 pub struct EvidenceScreen {
     entry_id: i64,
     shown: Option<Shown>,
-    /// Index into the options of all items, in order.
-    cursor: usize,
+    /// The checklist item the cursor is on.
+    item: usize,
+    /// The alternative of that item the cursor is on (0 for an item of one option).
+    alt: usize,
+}
+
+/// What one Space on an item does to its options, given which are received and which one the
+/// cursor is on: the option to receive (if any) and the options to withdraw.
+///
+/// An item of one option toggles it. An either-or item holds one alternative at a time: Space
+/// on one not received takes it (and lets go of the others); Space on the one received moves on
+/// to the next alternative, and past the last to none, so repeated Space cycles
+/// none → A → B → none.
+fn space_on(received: &[bool], cursor: usize) -> (Option<usize>, Vec<usize>) {
+    let n = received.len();
+    if n == 0 {
+        return (None, Vec::new());
+    }
+    let cursor = cursor.min(n - 1);
+    let target = if n == 1 {
+        (!received[0]).then_some(0)
+    } else if !received[cursor] {
+        Some(cursor)
+    } else {
+        (cursor + 1 < n).then_some(cursor + 1)
+    };
+    let withdraw = (0..n)
+        .filter(|&o| received[o] && Some(o) != target)
+        .collect();
+    (target, withdraw)
 }
 
 impl EvidenceScreen {
@@ -39,58 +70,123 @@ impl EvidenceScreen {
         EvidenceScreen {
             entry_id,
             shown: None,
-            cursor: 0,
+            item: 0,
+            alt: 0,
         }
     }
 
-    /// (item, option) of every option, in checklist order.
-    fn options(&self) -> Vec<(usize, usize)> {
-        self.shown.as_ref().map_or_else(Vec::new, |s| {
-            s.checklist
-                .items
-                .iter()
-                .enumerate()
-                .flat_map(|(i, item)| (0..item.options.len()).map(move |o| (i, o)))
-                .collect()
-        })
+    fn items(&self) -> usize {
+        self.shown.as_ref().map_or(0, |s| s.checklist.items.len())
     }
 
-    fn selected(&self) -> Option<(String, String, String)> {
-        let s = self.shown.as_ref()?;
-        let (i, o) = *self.options().get(self.cursor)?;
-        let opt = s.checklist.items.get(i)?.options.get(o)?;
-        Some((opt.code.clone(), opt.zh.clone(), opt.en.clone()))
+    fn options_of(&self, item: usize) -> usize {
+        self.shown
+            .as_ref()
+            .and_then(|s| s.checklist.items.get(item))
+            .map_or(0, |i| i.options.len())
     }
 
+    /// On arriving at an item, the cursor sits on the alternative received, else the first.
+    fn go_to_item(&mut self, item: usize) {
+        self.item = item.min(self.items().saturating_sub(1));
+        self.alt = self
+            .shown
+            .as_ref()
+            .and_then(|s| {
+                s.checklist
+                    .items
+                    .get(self.item)?
+                    .options
+                    .iter()
+                    .position(|o| s.have.contains(&o.code))
+            })
+            .unwrap_or(0);
+    }
+
+    fn choose(&mut self, forward: bool) {
+        let n = self.options_of(self.item);
+        if n > 1 {
+            self.alt = if forward {
+                (self.alt + 1).min(n - 1)
+            } else {
+                self.alt.saturating_sub(1)
+            };
+        }
+    }
+
+    /// Space on the cursor's item (see [`space_on`]): receive first, then withdraw, so an entry
+    /// whose item stays satisfied never drops back from "evidence complete" on the way. Each
+    /// change is the service's own write with its audit row.
     fn toggle(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
-        let (Some(s), Some((code, zh, en))) = (&self.shown, self.selected()) else {
+        let Some(s) = &self.shown else {
+            return Flow::Stay;
+        };
+        let Some(item) = s.checklist.items.get(self.item) else {
             return Flow::Stay;
         };
         let before = s.entry.state;
-        let received = !s.have.contains(&code);
-        match set_evidence(ctx.store, ctx.actor, self.entry_id, &code, received) {
-            Ok(Ok(state)) => {
-                if let Err(e) = self.reload(ctx) {
-                    return Flow::Say(e);
-                }
-                let name = clean_line(lang.pick(&zh, &en));
-                Flow::Say(match (state, before, received, lang) {
-                    (EntryState::EvidenceComplete, EntryState::Recorded, _, Lang::Zh) => {
-                        "材料齐全，可送初审盖章".into()
-                    }
-                    (EntryState::EvidenceComplete, EntryState::Recorded, _, Lang::En) => {
-                        "evidence complete: ready to be sealed".into()
-                    }
-                    (_, _, true, Lang::Zh) => format!("已收到：{name}"),
-                    (_, _, true, Lang::En) => format!("received: {name}"),
-                    (_, _, false, Lang::Zh) => format!("改为未收：{name}"),
-                    (_, _, false, Lang::En) => format!("not received: {name}"),
-                })
-            }
-            Ok(Err(refusal)) => Flow::Say(refusal.describe(lang)),
-            Err(e) => Flow::Say(e.describe(lang)),
+        let received: Vec<bool> = item
+            .options
+            .iter()
+            .map(|o| s.have.contains(&o.code))
+            .collect();
+        let (target, withdraw) = space_on(&received, self.alt);
+        let name = |o: usize| {
+            item.options
+                .get(o)
+                .map(|x| clean_line(lang.pick(&x.zh, &x.en)))
+                .unwrap_or_default()
+        };
+        let mut steps: Vec<(String, bool, String)> = Vec::new();
+        if let Some(t) = target {
+            steps.push((item.options[t].code.clone(), true, name(t)));
         }
+        for &o in &withdraw {
+            steps.push((item.options[o].code.clone(), false, name(o)));
+        }
+        let mut state = before;
+        let mut said = Vec::new();
+        for (code, receive, label) in steps {
+            match set_evidence(ctx.store, ctx.actor, self.entry_id, &code, receive) {
+                Ok(Ok(next)) => {
+                    state = next;
+                    said.push(match (receive, lang) {
+                        (true, Lang::Zh) => format!("已收到：{label}"),
+                        (true, Lang::En) => format!("received: {label}"),
+                        (false, Lang::Zh) => format!("改为未收：{label}"),
+                        (false, Lang::En) => format!("not received: {label}"),
+                    });
+                }
+                Ok(Err(refusal)) => {
+                    let _ = self.reload(ctx);
+                    return Flow::Say(refusal.describe(lang));
+                }
+                Err(e) => {
+                    let _ = self.reload(ctx);
+                    return Flow::Say(e.describe(lang));
+                }
+            }
+        }
+        if let Some(t) = target {
+            self.alt = t;
+        } else if self.options_of(self.item) > 1 {
+            // Cycled past the last alternative: the next Space starts again at the first.
+            self.alt = 0;
+        }
+        if let Err(e) = self.reload(ctx) {
+            return Flow::Say(e);
+        }
+        if state == EntryState::EvidenceComplete && before == EntryState::Recorded {
+            return Flow::Say(
+                lang.pick(
+                    "材料齐全，可送初审盖章（s 初审盖章）",
+                    "evidence complete: ready to be sealed (s seals)",
+                )
+                .into(),
+            );
+        }
+        Flow::Say(said.join(lang.pick("；", "; ")))
     }
 }
 
@@ -125,23 +221,64 @@ impl Screen for EvidenceScreen {
             checklist,
             have,
         });
-        self.cursor = self.cursor.min(self.options().len().saturating_sub(1));
+        self.item = self.item.min(self.items().saturating_sub(1));
+        self.alt = self.alt.min(self.options_of(self.item).saturating_sub(1));
         Ok(())
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         match action {
             Action::Up => {
-                self.cursor = self.cursor.saturating_sub(1);
+                self.go_to_item(self.item.saturating_sub(1));
                 Flow::Stay
             }
             Action::Down => {
-                self.cursor = (self.cursor + 1).min(self.options().len().saturating_sub(1));
+                self.go_to_item(self.item + 1);
+                Flow::Stay
+            }
+            Action::PrevOption | Action::NextOption => {
+                self.choose(action == Action::NextOption);
                 Flow::Stay
             }
             Action::Toggle => self.toggle(ctx),
+            // R5.1 Complete evidence goes on to the seal and registration from here.
+            Action::Seal | Action::Register => {
+                let decision = if action == Action::Seal {
+                    Decision::Seal
+                } else {
+                    Decision::Register { confirm: false }
+                };
+                let flow = match decide_entry(self.entry_id, decision, ctx) {
+                    OneDecision::Said(msg) => Flow::Say(msg),
+                    OneDecision::Confirm(question) => {
+                        return Flow::Ask(Ask::confirm(
+                            Question::RegisterEntry(self.entry_id),
+                            question,
+                        ));
+                    }
+                };
+                match self.reload(ctx) {
+                    Ok(()) => flow,
+                    Err(e) => Flow::Say(e),
+                }
+            }
             Action::Back => Flow::Pop,
             _ => Flow::Stay,
+        }
+    }
+
+    fn on_answer(&mut self, about: Question, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        match (about, answer) {
+            (Question::RegisterEntry(id), Some(_)) => {
+                let msg = match decide_entry(id, Decision::Register { confirm: true }, ctx) {
+                    OneDecision::Said(msg) | OneDecision::Confirm(msg) => msg,
+                };
+                match self.reload(ctx) {
+                    Ok(()) => Flow::Say(msg),
+                    Err(e) => Flow::Say(e),
+                }
+            }
+            _ => Flow::Say(ctx.lang.pick("已取消登记", "registration cancelled").into()),
         }
     }
 
@@ -219,8 +356,7 @@ impl Screen for EvidenceScreen {
                 "this form of study has no checklist",
             )));
         }
-        let options = self.options();
-        let cursor = options.get(self.cursor).copied();
+        let cursor = Some((self.item, self.alt));
         let sep = lang.pick(" 或 ", " or ");
         for (i, item) in s.checklist.items.iter().enumerate() {
             let done = item.options.iter().any(|o| s.have.contains(&o.code));
@@ -257,8 +393,8 @@ impl Screen for EvidenceScreen {
         }
         lines.push(Line::from(""));
         let hint = lang.pick(
-            "空格 标记收到/未收  ↑↓ 选择  Esc 返回",
-            "Space marks received or not  ↑↓ choose  Esc back",
+            "空格 收到/未收（二选一的项轮换）  j/k 上下项  ←→ 选其一  Esc 返回",
+            "Space: received or not (cycles an either-or)  j/k item  ←→ alternative",
         );
         if width(hint) <= w {
             lines.push(Line::from(Span::styled(hint, t.dim)));
@@ -281,6 +417,8 @@ mod tests {
 
     const CLASS: &str =
         "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-05-10,2017-05-12,30,合格,培训通知";
+    const BARE_CLASS: &str =
+        "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-05-10,2017-05-12,30,合格,";
     const VISIT: &str = "专业,学术访问,临床护理交流,湖南省人民医院,2016-09-01,2016-09-03,12,合格,学术访问邀请函;相关证明材料";
 
     fn shows(d: &mut Driver, text: &str) -> bool {
@@ -303,6 +441,13 @@ mod tests {
         d
     }
 
+    fn received(store: &Store, id: i64) -> Vec<String> {
+        entries::evidence(store.conn(), id)
+            .unwrap()
+            .into_iter()
+            .collect()
+    }
+
     #[test]
     fn r3_either_or_items_share_one_line_and_one_of_them_is_enough() {
         let store = store_with(&[CLASS]);
@@ -314,20 +459,21 @@ mod tests {
             "{}",
             d.screen()
         );
-        // The agenda, the fourth option, satisfies item 3.
-        d.key(KeyCode::Down).key(KeyCode::Down).key(KeyCode::Down);
-        d.key(KeyCode::Char(' '));
+        // j moves by item: two steps reach item 3; → chooses its agenda, Space takes it.
+        d.key(KeyCode::Char('j')).key(KeyCode::Down);
+        assert!(shows(&mut d, "> 3. 缺"), "{}", d.screen());
+        d.key(KeyCode::Right).key(KeyCode::Char(' '));
         assert!(shows(&mut d, "已收到：培训日程安排"), "{}", d.screen());
         assert!(
             shows(&mut d, "3. 已收 [ ] 培训课程表 或 [x] 培训日程安排"),
             "{}",
             d.screen()
         );
-        d.key(KeyCode::Char('k')).key(KeyCode::Char('k'));
-        d.key(KeyCode::Char(' '));
+        d.key(KeyCode::Char('k')).key(KeyCode::Char(' '));
         d.key(KeyCode::Char('j')).key(KeyCode::Char('j'));
-        d.key(KeyCode::Char('j')).key(KeyCode::Char(' '));
+        d.key(KeyCode::Char(' '));
         assert!(shows(&mut d, "状态：材料齐全"), "{}", d.screen());
+        assert!(shows(&mut d, "材料齐全，可送初审盖章"), "{}", d.screen());
         let e = entries::get(d.app.store().conn(), id).unwrap().unwrap();
         assert_eq!(e.entry.state, EntryState::EvidenceComplete);
         // The clerk's name is on every item received (R5.5).
@@ -342,6 +488,123 @@ mod tests {
             )
             .unwrap();
         assert_eq!(who, "wangfang");
+    }
+
+    /// R3.1 `Space j` four times ticks the four items of a training class, either-or included.
+    #[test]
+    fn r3_space_j_four_times_ticks_four_items() {
+        let store = store_with(&[BARE_CLASS]);
+        let id = only_entry(&store);
+        let mut d = open(store, Lang::Zh);
+        assert!(shows(&mut d, "尚缺4项（共4项）"), "{}", d.screen());
+        for _ in 0..4 {
+            d.key(KeyCode::Char(' ')).key(KeyCode::Char('j'));
+        }
+        assert!(shows(&mut d, "状态：材料齐全"), "{}", d.screen());
+        assert!(
+            shows(&mut d, "3. 已收 [x] 培训课程表 或 [ ] 培训日程安排"),
+            "{}",
+            d.screen()
+        );
+        assert_eq!(
+            received(d.app.store(), id),
+            ["completion", "notice", "sign_in", "timetable"]
+        );
+    }
+
+    /// R3 An either-or item holds one alternative: Space cycles none → A → B → none, and the
+    /// entry stays evidence-complete while it moves from A to B.
+    #[test]
+    fn r3_space_cycles_the_alternatives_of_an_either_or_item() {
+        let store = store_with(&[BARE_CLASS]);
+        let id = only_entry(&store);
+        let mut d = open(store, Lang::En);
+        for _ in 0..4 {
+            d.key(KeyCode::Char(' ')).key(KeyCode::Char('j'));
+        }
+        assert!(shows(&mut d, "state: evidence complete"), "{}", d.screen());
+        d.key(KeyCode::Char('k'));
+        d.key(KeyCode::Char(' '));
+        assert!(
+            shows(
+                &mut d,
+                "received: training agenda; not received: course timetable"
+            ),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            shows(&mut d, "[ ] course timetable or [x] training agenda"),
+            "{}",
+            d.screen()
+        );
+        assert!(shows(&mut d, "state: evidence complete"), "{}", d.screen());
+        // Receiving before withdrawing: the entry never dropped back to recorded.
+        let dips: i64 = d
+            .app
+            .store()
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM audit WHERE subject = ?1 AND after LIKE '%\"recorded\"%'
+                 AND action = 'evidence.withdraw'",
+                [format!("entry:{id}")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dips, 0);
+        d.key(KeyCode::Char(' '));
+        assert!(
+            shows(&mut d, "not received: training agenda"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            shows(&mut d, "[ ] course timetable or [ ] training agenda"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            shows(&mut d, "recorded, 1 of 4 items missing"),
+            "{}",
+            d.screen()
+        );
+        // ← / → choose without writing; Space then takes the one chosen.
+        d.key(KeyCode::Right);
+        assert!(
+            shows(&mut d, "[ ] course timetable or [ ] training agenda"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Left)
+            .key(KeyCode::Right)
+            .key(KeyCode::Char(' '));
+        assert!(
+            shows(&mut d, "[ ] course timetable or [x] training agenda"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            received(d.app.store(), id).contains(&"agenda".to_string()),
+            "{:?}",
+            received(d.app.store(), id)
+        );
+    }
+
+    #[test]
+    fn space_on_decides_what_to_receive_and_withdraw() {
+        use super::space_on;
+        // One option: a toggle.
+        assert_eq!(space_on(&[false], 0), (Some(0), vec![]));
+        assert_eq!(space_on(&[true], 0), (None, vec![0]));
+        // Either-or: take the one under the cursor, or move on from it.
+        assert_eq!(space_on(&[false, false], 0), (Some(0), vec![]));
+        assert_eq!(space_on(&[false, false], 1), (Some(1), vec![]));
+        assert_eq!(space_on(&[true, false], 0), (Some(1), vec![0]));
+        assert_eq!(space_on(&[false, true], 1), (None, vec![1]));
+        assert_eq!(space_on(&[true, false], 1), (Some(1), vec![0]));
+        // Both received (an import can do that): one remains.
+        assert_eq!(space_on(&[true, true], 0), (Some(1), vec![0]));
+        assert_eq!(space_on(&[], 0), (None, vec![]));
     }
 
     #[test]

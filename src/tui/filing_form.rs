@@ -22,12 +22,13 @@ use super::input::LineInput;
 use super::keys::{Action, Scope};
 use super::screen::{Ctx, Flow, Screen, View};
 use crate::domain::dates::parse_date;
+use crate::domain::filing::{ApprovedTerm, approval_lapses};
 use crate::domain::text::{clean_line, clean_multiline, fit, width};
 use crate::domain::{Category, Filing, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::service::ServiceError;
 use crate::service::filings::{
-    FilingField, Problem, check_text, create_filing, save_filing, update_filing,
+    FilingField, FilingSaved, Problem, check_text, create_filing, save_filing, update_filing,
 };
 use crate::store::{filing_list, filings};
 
@@ -185,6 +186,15 @@ fn label_cols(lang: Lang) -> u16 {
         Lang::Zh => 1 + 14 + 2,
         Lang::En => 1 + 17 + 2,
     }
+}
+
+/// The changed terms of an approval, for a message ("开始日期、培训机构").
+fn terms(changed: &[ApprovedTerm], lang: Lang) -> String {
+    changed
+        .iter()
+        .map(|t| t.label(lang))
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "))
 }
 
 /// Everything the clerk can change, to tell whether the form was edited.
@@ -483,19 +493,33 @@ impl FilingForm {
                 None => Flow::Stay,
             };
         };
+        let plain = |id| FilingSaved { id, returned: None };
         let saved = match (self.id, &self.opened) {
             (Some(_), Some(opened)) => update_filing(ctx.store, ctx.actor, opened, &filing),
-            (Some(_), None) => save_filing(ctx.store, ctx.actor, &filing),
-            (None, _) => create_filing(ctx.store, ctx.actor, &filing),
+            (Some(_), None) => save_filing(ctx.store, ctx.actor, &filing).map(plain),
+            (None, _) => create_filing(ctx.store, ctx.actor, &filing).map(plain),
         };
         match saved {
-            Ok(id) => {
+            Ok(FilingSaved { id, returned }) => {
                 if let Some(saved) = &self.saved {
                     saved.set(Some(id));
                 }
                 // Saved: nothing is left to lose, so the app's Esc check passes.
                 self.initial = self.values();
-                Flow::Pop
+                match returned {
+                    // R4.2, R4.3 The approval covered what was filed: it has to be given anew.
+                    Some(why) => Flow::PopSay(match ctx.lang {
+                        Lang::Zh => format!(
+                            "已保存。此备案原已审核通过，因修改了{}，已退回待审，须重新审核（y 准予备案）",
+                            terms(&why.changed, ctx.lang)
+                        ),
+                        Lang::En => format!(
+                            "Saved. This filing was approved; its {} changed, so it is pending again: y approves it anew",
+                            terms(&why.changed, ctx.lang)
+                        ),
+                    }),
+                    None => Flow::Pop,
+                }
             }
             Err(ServiceError::Filing(problem)) => {
                 let field = match &problem {
@@ -548,6 +572,31 @@ impl FilingForm {
             }
         }
         Flow::Stay
+    }
+
+    /// R4.2, R4.3 The terms of an approved filing that the form now changes: what will return
+    /// it to pending when saved. A date being typed that does not parse yet counts as changed
+    /// once its text differs from the approved date.
+    fn lapses(&self) -> Vec<ApprovedTerm> {
+        let Some(opened) = self.opened.as_ref() else {
+            return Vec::new();
+        };
+        let date = |field: FilingField, approved: NaiveDate| {
+            self.date(field)
+                .unwrap_or(if self.text(field).trim() == approved.to_string() {
+                    approved
+                } else {
+                    NaiveDate::MIN
+                })
+        };
+        let now = Filing {
+            institution: clean_line(self.text(F::Institution)),
+            start_date: date(F::StartDate, opened.start_date),
+            end_date: date(F::EndDate, opened.end_date),
+            category: self.category,
+            ..opened.clone()
+        };
+        approval_lapses(opened, &now)
     }
 
     fn focused_textarea(&mut self) -> Option<&mut TextArea<'static>> {
@@ -917,8 +966,38 @@ impl Screen for FilingForm {
             .problem_of(self.field())
             .or_else(|| self.left.and_then(|f| self.problem_of(f)))
             .or_else(|| self.problems.first().map(|(_, p)| p));
+        let approved = self
+            .opened
+            .as_ref()
+            .is_some_and(|o| o.status == FilingStatus::Approved);
+        let lapses = self.lapses();
+        let cols = inner.width as usize;
         let line = match problem {
             Some(p) => Line::from(Span::styled(format!("✗ {}", p.describe(lang)), t.bad)),
+            // Said before saving: the approval covered what was filed (R4.2, R4.3).
+            None if !lapses.is_empty() => Line::from(Span::styled(
+                fit(
+                    &match lang {
+                        Lang::Zh => format!(
+                            "! 此备案已审核通过，修改后将退回待审（已改{}）",
+                            terms(&lapses, lang)
+                        ),
+                        Lang::En => format!(
+                            "! approved: saving returns it to pending ({} changed)",
+                            terms(&lapses, lang)
+                        ),
+                    },
+                    cols,
+                ),
+                t.bad,
+            )),
+            None if approved => Line::from(Span::styled(
+                lang.pick(
+                    "已审核通过：修改日期、科目类别或培训机构将退回待审",
+                    "approved: changing dates, category or institution returns it to pending",
+                ),
+                t.dim,
+            )),
             None => Line::from(Span::styled(
                 lang.pick(
                     "* 必填；日期如 2017-08-01；方案、计划可多行：Enter 换行，Tab 离开",
@@ -1128,6 +1207,36 @@ pub(crate) mod tests {
         );
     }
 
+    /// R4.2 The number proposed follows the bureau's own form: this year put in, the run
+    /// restarted in a new year and incremented within one, its zero padding kept.
+    #[test]
+    fn r4_2_a_new_filing_number_follows_the_last_numbers_pattern() {
+        let mut store = Store::open_in_memory().unwrap();
+        save_filing(
+            &mut store,
+            &actor("lisi"),
+            &sample_filing("湘人社专技备〔2016〕099号"),
+        )
+        .unwrap();
+        let mut d = Driver::new(store, Lang::Zh);
+        // The clerk's today is 2017-07-15: a new year starts again at 001.
+        d.key(KeyCode::Char('3'));
+        fill_new_filing(&mut d);
+        assert!(
+            shows(&mut d, "湘人社专技备〔2017〕001号"),
+            "{}",
+            screen(&mut d)
+        );
+        d.ctrl('s');
+        assert!(shows(&mut d, "已保存"), "{}", screen(&mut d));
+        d.key(KeyCode::Char('n'));
+        assert!(
+            shows(&mut d, "湘人社专技备〔2017〕002号"),
+            "{}",
+            screen(&mut d)
+        );
+    }
+
     #[test]
     fn an_edit_saved_after_another_clerks_change_is_refused_not_lost() {
         use crate::service::ServiceError;
@@ -1192,6 +1301,89 @@ pub(crate) mod tests {
             .key(KeyCode::Tab);
         d.ctrl('p');
         assert!(shows(&mut d, "湖南师范大学"), "{}", screen(&mut d));
+    }
+
+    fn approved_store() -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("lisi");
+        let id = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        crate::service::filings::approve(
+            &mut store,
+            &a,
+            &[id],
+            chrono::NaiveDate::from_ymd_opt(2017, 7, 1).unwrap(),
+        )
+        .unwrap();
+        store
+    }
+
+    /// R4.2, R4.3 The form says before saving that changing what the approval covered returns
+    /// the filing to pending; saved, the filing is pending and the clerk is told why.
+    #[test]
+    fn r4_3_the_form_warns_before_an_edit_returns_an_approved_filing_to_pending() {
+        let mut d = Driver::new(approved_store(), Lang::Zh);
+        d.key(KeyCode::Char('3')).key(KeyCode::Char('e'));
+        assert!(
+            shows(&mut d, "已审核通过：修改日期、科目类别或培训机构将退回待审"),
+            "{}",
+            screen(&mut d)
+        );
+        // The place is not what the approval covered: no warning.
+        for _ in 0..12 {
+            d.key(KeyCode::Tab);
+        }
+        d.keys("东校区");
+        assert!(!shows(&mut d, "修改后将退回待审"), "{}", screen(&mut d));
+        d.key(KeyCode::Tab).ctrl('u').keys("2017-08-02");
+        assert!(
+            shows(&mut d, "此备案已审核通过，修改后将退回待审（已改开始日期）"),
+            "{}",
+            screen(&mut d)
+        );
+        // Typed back as it was: nothing will be returned.
+        d.ctrl('u').keys("2017-08-01");
+        assert!(!shows(&mut d, "修改后将退回待审"), "{}", screen(&mut d));
+        d.ctrl('u').keys("2017/8/2").key(KeyCode::Tab);
+        assert!(shows(&mut d, "已改开始日期"), "{}", screen(&mut d));
+        d.ctrl('s');
+        assert!(
+            shows(&mut d, "因修改了开始日期，已退回待审，须重新审核"),
+            "{}",
+            screen(&mut d)
+        );
+        let f = filings::find_by_no(d.app.store().conn(), "2017-001")
+            .unwrap()
+            .unwrap()
+            .1;
+        assert_eq!(f.status, FilingStatus::Pending);
+        assert_eq!(f.approved_on, None);
+        assert_eq!(f.start_date.to_string(), "2017-08-02");
+    }
+
+    #[test]
+    fn r4_3_the_warning_in_english() {
+        let mut d = Driver::new(approved_store(), Lang::En);
+        d.key(KeyCode::Char('3')).key(KeyCode::Char('e'));
+        // The institution, second on the form.
+        d.key(KeyCode::Tab).ctrl('u').keys("Hunan University");
+        assert!(
+            shows(
+                &mut d,
+                "! approved: saving returns it to pending (institution changed)"
+            ),
+            "{}",
+            screen(&mut d)
+        );
+        d.ctrl('s');
+        // Longer than one line at 80 columns: the message wraps between words.
+        assert!(
+            d.app
+                .message()
+                .contains("its institution changed, so it is pending again"),
+            "{}",
+            screen(&mut d)
+        );
+        assert!(shows(&mut d, "so it is pending"), "{}", screen(&mut d));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What the register forms share: labelled one-line fields laid out by display width, focus that
 //! moves with Tab / Shift-Tab / ↑ / ↓ and checks each field as it is left, closed vocabularies
-//! cycled with ← / →, completion under a field, Enter on the last field and Ctrl-S anywhere to
+//! cycled with ← / →, completion under a field (↑ / ↓ pick while it is open, and it comes back
+//! when the clerk returns to the field), Enter on the last field and Ctrl-S anywhere to
 //! save — and, once saved, the screen the form hands its place on the stack to (the person just
 //! registered, the new entry's evidence checklist), so Esc from there goes back to where the
 //! clerk came from, not to a spent form.
@@ -240,6 +241,10 @@ pub trait Editor {
     fn load(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Result<(), String>;
     /// The focused field was edited: checks as typed, completion.
     fn edited(&mut self, _fields: &mut Fields, _ctx: &mut Ctx<'_>) {}
+    /// Offer completions for the focused field from the text it holds (`Fields::suggest`).
+    /// Called when the clerk comes back to a field that holds text, so the suggestions left
+    /// behind return with it; an editor whose `edited` completes calls it from there too.
+    fn complete(&mut self, _fields: &mut Fields, _ctx: &mut Ctx<'_>) {}
     /// Check field `i` as it is left (and before saving): Err is the rule's message. May
     /// normalise the text and set notes.
     fn check(&mut self, i: usize, fields: &mut Fields, ctx: &mut Ctx<'_>) -> Result<(), String>;
@@ -295,6 +300,11 @@ impl<E: Editor> FormScreen<E> {
         let ok = self.check(left, ctx);
         if let Some(n) = self.fields.step(forward) {
             self.fields.focus = n;
+            // Back on a field the clerk typed in: what it offered before is offered again (a
+            // loaded value was not typed here, so ↓ still walks through an edit form).
+            if self.fields.list[n].touched && !self.fields.value(n).is_empty() {
+                self.editor.complete(&mut self.fields, ctx);
+            }
         }
         match (ok, self.problem(left, ctx.lang)) {
             (false, Some(p)) => Flow::Say(p),
@@ -407,7 +417,13 @@ impl<E: Editor> FormScreen<E> {
 
 impl<E: Editor> Screen for FormScreen<E> {
     fn scopes(&self) -> &'static [Scope] {
-        &[Scope::Form]
+        // While completions are open, ↑ / ↓ move among them (the typed prefix is not saved by
+        // moving down); Tab still leaves the field.
+        if self.fields.suggestions.is_empty() {
+            &[Scope::Form]
+        } else {
+            &[Scope::Suggest, Scope::Form]
+        }
     }
 
     fn title(&self, lang: Lang) -> String {
@@ -684,10 +700,9 @@ fn render_suggestions(
     let t = &view.theme;
     let x = input.x.saturating_sub(1);
 
-    let title = view.lang.pick(
-        " PgDn/PgUp 选择 Enter 采用 ",
-        " PgDn/PgUp pick, Enter take ",
-    );
+    let title = view
+        .lang
+        .pick(" ↑↓ 选择 Enter 采用 ", " ↑↓ pick, Enter take ");
     let widest = fields
         .suggestions
         .iter()

@@ -39,6 +39,9 @@ pub enum Action {
     /// R5.1 Correct the selected entry while nobody has decided on it.
     EditEntry,
     Evidence,
+    /// R3 `A or B` items: the previous / next alternative of the checklist item.
+    PrevOption,
+    NextOption,
     Toggle,
     Seal,
     Register,
@@ -78,6 +81,9 @@ pub enum Scope {
     Evidence,
     Filings,
     Form,
+    /// Completions are open under a form field: ↑ / ↓ move among them, so moving down picks a
+    /// suggestion instead of leaving the field with the typed prefix.
+    Suggest,
     /// A multi-line text area has the focus: arrows move within the text.
     Text,
     /// The queue of verification batches (R6.3).
@@ -281,6 +287,22 @@ pub const BINDINGS: &[Binding] = &[
         en: "evidence",
     },
     Binding {
+        action: Action::PrevOption,
+        keys: &[code(KeyCode::Left)],
+        scopes: &[Evidence],
+        footer: false,
+        zh: "二选一：前一项",
+        en: "previous alternative",
+    },
+    Binding {
+        action: Action::NextOption,
+        keys: &[code(KeyCode::Right)],
+        scopes: &[Evidence],
+        footer: false,
+        zh: "二选一：后一项",
+        en: "next alternative",
+    },
+    Binding {
         action: Action::Toggle,
         keys: &[code(KeyCode::Char(' '))],
         scopes: &[Evidence],
@@ -405,16 +427,36 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         action: Action::Seal,
         keys: &[k('s')],
-        scopes: &[Review],
+        scopes: &[Review, Evidence],
         footer: true,
+        zh: "初审",
+        en: "seal",
+    },
+    // R5.1 The same decision on the person's selected entry; out of the footer, which is full
+    // there (the help overlay lists it, and the messages after evidence and seal name it).
+    Binding {
+        action: Action::Seal,
+        keys: &[k('s')],
+        scopes: &[Person],
+        footer: false,
         zh: "初审",
         en: "seal",
     },
     Binding {
         action: Action::Register,
         keys: &[k('r')],
-        scopes: &[Review],
+        scopes: &[Review, Evidence],
         footer: true,
+        zh: "登记",
+        en: "register",
+    },
+    // R5.1 The same decision on the person's selected entry; out of the footer, which is full
+    // there (the help overlay lists it, and the messages after evidence and seal name it).
+    Binding {
+        action: Action::Register,
+        keys: &[k('r')],
+        scopes: &[Person],
+        footer: false,
         zh: "登记",
         en: "register",
     },
@@ -512,6 +554,22 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::PickPrev,
         keys: &[code(KeyCode::PageUp)],
         scopes: &[Form],
+        footer: false,
+        zh: "上一个候选",
+        en: "previous suggestion",
+    },
+    Binding {
+        action: Action::PickNext,
+        keys: &[code(KeyCode::Down)],
+        scopes: &[Suggest],
+        footer: true,
+        zh: "选择候选",
+        en: "pick",
+    },
+    Binding {
+        action: Action::PickPrev,
+        keys: &[code(KeyCode::Up)],
+        scopes: &[Suggest],
         footer: false,
         zh: "上一个候选",
         en: "previous suggestion",
@@ -624,6 +682,8 @@ impl Key {
             KeyCode::BackTab => "S-Tab".into(),
             KeyCode::Up => "↑".into(),
             KeyCode::Down => "↓".into(),
+            KeyCode::Left => "←".into(),
+            KeyCode::Right => "→".into(),
             KeyCode::PageUp => "PgUp".into(),
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Home => "Home".into(),

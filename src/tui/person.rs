@@ -12,12 +12,14 @@ use super::evidence::EvidenceScreen;
 use super::keys::{Action, Scope};
 use super::list::Paged;
 use super::person_form::PersonForm;
-use super::screen::{Ctx, Flow, Screen, View};
+use super::screen::{Ask, Ctx, Flow, Question, Screen, View};
+use crate::domain::entry::DecisionError;
 use crate::domain::text::{clean_line, fit, pad};
 use crate::domain::{Category, EntryState, Form, Hours};
 use crate::i18n::{Describe, Lang};
-use crate::service::person::{PersonView, view};
+use crate::service::person::{HistoryLine, PersonView, event_label, view};
 use crate::service::records::{self, Refusal};
+use crate::service::review::{Decision, Skip, decide};
 use crate::store::entries;
 
 /// Years shown in the table: the five of a verification and the current one.
@@ -63,6 +65,28 @@ impl PersonScreen {
 }
 
 impl PersonScreen {
+    /// R5.1 `s` / `r` on the selected entry: sealed or registered here, without the review
+    /// screen.
+    fn decide(&mut self, decision: Decision, ctx: &mut Ctx<'_>) -> Flow {
+        let lang = ctx.lang;
+        let Some(id) = self.selected_entry() else {
+            return Flow::Say(
+                lang.pick("请先用 ↑↓ 选择一条培训记录", "choose an entry first (↑/↓)")
+                    .into(),
+            );
+        };
+        let flow = match decide_entry(id, decision, ctx) {
+            OneDecision::Said(msg) => Flow::Say(msg),
+            OneDecision::Confirm(question) => {
+                return Flow::Ask(Ask::confirm(Question::RegisterEntry(id), question));
+            }
+        };
+        if let Err(e) = self.reload(ctx) {
+            return Flow::Say(e);
+        }
+        flow
+    }
+
     /// R5.1 Open the selected entry for correction, or say why it cannot be changed.
     fn correct(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
@@ -88,6 +112,56 @@ impl PersonScreen {
             Err(e) => Flow::Say(e.describe(lang)),
         }
     }
+}
+
+/// What deciding on one entry from the person or evidence screen came to.
+pub(super) enum OneDecision {
+    /// Done or refused: what to tell the clerk.
+    Said(String),
+    /// R4.4 Registering this entry needs the clerk's explicit confirmation: the question.
+    Confirm(String),
+}
+
+/// R5.1 Seal (初审盖章) or register (登记) the entry `id` where the clerk is, through the same
+/// review service as the review screen (`review::decide`: same rules, same audit, same undo).
+/// A registration that R4.4 holds back for confirmation comes back as the question to ask;
+/// call again with `Register { confirm: true }` on yes.
+pub(super) fn decide_entry(id: i64, decision: Decision, ctx: &mut Ctx<'_>) -> OneDecision {
+    let lang = ctx.lang;
+    let content = entries::get(ctx.store.conn(), id)
+        .ok()
+        .flatten()
+        .map(|r| clean_line(&r.entry.content))
+        .unwrap_or_default();
+    let out = match decide(ctx.store, ctx.actor, &[id], &decision, &mut *ctx.progress) {
+        Ok(out) => out,
+        Err(e) => return OneDecision::Said(e.describe(lang)),
+    };
+    if let Some((_, skip)) = out.skipped.first() {
+        if decision == (Decision::Register { confirm: false })
+            && *skip == Skip::Rule(DecisionError::NeedsConfirmation)
+        {
+            return OneDecision::Confirm(match lang {
+                Lang::Zh => format!("“{content}”为专业科目，未经备案确认（R4.4）。确认登记？"),
+                Lang::En => format!(
+                    "\"{content}\" is a professional subject without confirmed filing (R4.4). Register it?"
+                ),
+            });
+        }
+        let not = match (&decision, lang) {
+            (Decision::Seal, Lang::Zh) => "未初审盖章：",
+            (Decision::Seal, Lang::En) => "not sealed: ",
+            (_, Lang::Zh) => "未登记：",
+            (_, Lang::En) => "not registered: ",
+        };
+        return OneDecision::Said(format!("{not}{}", skip.describe(lang)));
+    }
+    OneDecision::Said(match (&decision, lang) {
+        (Decision::Seal, Lang::Zh) => format!("已初审盖章：{content}。按 r 登记，u 撤销"),
+        (Decision::Seal, Lang::En) => format!("sealed: {content}. r registers, u undoes"),
+        (_, Lang::Zh) => format!("已登记：{content}，学时计入年度要求；u 撤销"),
+        (_, Lang::En) => format!("registered: {content}; its hours count. u undoes"),
+    })
 }
 
 fn state_label(s: EntryState, lang: Lang) -> &'static str {
@@ -141,9 +215,26 @@ impl Screen for PersonScreen {
             },
             Action::AddEntry => Flow::Push(Box::new(EntryForm::new(self.person_id))),
             Action::EditEntry => self.correct(ctx),
+            Action::Seal => self.decide(Decision::Seal, ctx),
+            Action::Register => self.decide(Decision::Register { confirm: false }, ctx),
             Action::Edit => Flow::Push(Box::new(PersonForm::new(Some(self.person_id)))),
             Action::Back => Flow::Pop,
             _ => Flow::Stay,
+        }
+    }
+
+    fn on_answer(&mut self, about: Question, answer: Option<&str>, ctx: &mut Ctx<'_>) -> Flow {
+        match (about, answer) {
+            (Question::RegisterEntry(id), Some(_)) => {
+                let msg = match decide_entry(id, Decision::Register { confirm: true }, ctx) {
+                    OneDecision::Said(msg) | OneDecision::Confirm(msg) => msg,
+                };
+                if let Err(e) = self.reload(ctx) {
+                    return Flow::Say(e);
+                }
+                Flow::Say(msg)
+            }
+            _ => Flow::Say(ctx.lang.pick("已取消登记", "registration cancelled").into()),
         }
     }
 
@@ -318,13 +409,7 @@ impl Screen for PersonScreen {
                 .skip(self.paged.offset)
                 .take(self.paged.page)
             {
-                let text = format!(
-                    "{} {} {} {}",
-                    fit(&h.at.replace('T', " "), 19),
-                    fit(&clean_line(&h.user), 10),
-                    fit(&h.action, 18),
-                    h.subject
-                );
+                let text = history_text(h, lang, list.width as usize);
                 let style = if i == self.paged.cursor {
                     t.selected
                 } else {
@@ -414,6 +499,24 @@ impl Screen for PersonScreen {
     }
 }
 
+/// R5.5 One line of the history as a clerk reads it: when to the second, who, what happened
+/// (登记, 初审盖章, 收到材料 …) and to what (the entry's date and content, the item, the
+/// reason), fitted to `cols`.
+fn history_text(h: &HistoryLine, lang: Lang, cols: usize) -> String {
+    let event_w = match lang {
+        Lang::Zh => 12,
+        Lang::En => 17,
+    };
+    let line = format!(
+        "{} {} {} {}",
+        fit(&h.at, 19),
+        fit(&clean_line(&h.user), 8),
+        fit(&event_label(&h.action, lang), event_w),
+        h.what.text(lang)
+    );
+    fit(&line, cols)
+}
+
 /// Columns of a bar for `total` when the requirement fills three quarters of it.
 fn bar(total: Hours, required: Hours) -> usize {
     let req = required.tenths().max(1);
@@ -472,7 +575,7 @@ mod tests {
         assert!(s.contains("临床新进展"), "{s}");
         insta::assert_snapshot!("person_zh", s);
         d.key(KeyCode::Char('h'));
-        assert!(d.shows("entry.register"), "{}", d.screen());
+        assert!(!d.shows("entry.register"), "{}", d.screen());
         assert!(d.shows("lijun"));
     }
 
@@ -513,6 +616,177 @@ mod tests {
         d.key(KeyCode::Esc);
         assert!(!d.shows("更正培训记录"), "{}", d.screen());
         assert!(!d.shows("张伟 11010519491231002X"), "{}", d.screen());
+    }
+
+    fn states(store: &crate::store::Store) -> Vec<(String, bool)> {
+        store
+            .conn()
+            .prepare("SELECT state, confirmed FROM entries ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    /// R5.1, R4.4 From the person's entry whose evidence is complete: `s` seals, `r` registers
+    /// after the explicit confirmation a professional subject without filing needs, through the
+    /// review service (same audit rows as the review screen), and `u` undoes.
+    #[test]
+    fn r5_1_seal_and_register_from_the_person_screen() {
+        let mut d = Driver::new(store_with(&[PRO, PUB]), Lang::Zh);
+        d.key(KeyCode::Enter);
+        // The public class has no evidence: not sealed, and why.
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('s'));
+        assert!(d.shows("未初审盖章："), "{}", d.screen());
+        d.key(KeyCode::Char('k')).key(KeyCode::Char('s'));
+        assert!(
+            d.shows("已初审盖章：临床新进展。按 r 登记，u 撤销"),
+            "{}",
+            d.screen()
+        );
+        assert!(d.shows("已初审"), "{}", d.screen());
+        d.key(KeyCode::Char('r'));
+        assert!(
+            d.shows("为专业科目，未经备案确认（R4.4）。确认登记？"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('n'));
+        assert!(d.shows("已取消登记"), "{}", d.screen());
+        assert_eq!(states(d.app.store())[0], ("sealed".to_string(), false));
+        d.key(KeyCode::Char('r')).key(KeyCode::Char('y'));
+        assert!(
+            d.shows("已登记：临床新进展，学时计入年度要求；u 撤销"),
+            "{}",
+            d.screen()
+        );
+        assert_eq!(states(d.app.store())[0], ("registered".to_string(), true));
+        // Its 60 professional hours count in 2016 now.
+        assert!(d.shows("2016  0      60     60"), "{}", d.screen());
+        let actions: Vec<(String, String)> = d
+            .app
+            .store()
+            .conn()
+            .prepare("SELECT action, user FROM audit WHERE action IN ('entry.seal', 'entry.register') ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("entry.seal".to_string(), "wangfang".to_string()),
+                ("entry.register".to_string(), "wangfang".to_string())
+            ]
+        );
+        d.key(KeyCode::Char('u'));
+        assert!(
+            d.shows("已撤销：登记 1 条（张伟 临床新进展）"),
+            "{}",
+            d.screen()
+        );
+        assert_eq!(states(d.app.store())[0].0, "sealed");
+    }
+
+    #[test]
+    fn r5_1_register_from_the_person_screen_in_english_says_why_not() {
+        let mut d = Driver::new(store_with(&[PRO]), Lang::En);
+        d.key(KeyCode::Enter).key(KeyCode::Char('r'));
+        assert!(d.shows("not registered: "), "{}", d.screen());
+        assert_eq!(states(d.app.store())[0].0, "evidence_complete");
+        d.key(KeyCode::Char('s'));
+        assert!(
+            d.shows("sealed: 临床新进展. r registers, u undoes"),
+            "{}",
+            d.screen()
+        );
+    }
+
+    /// R5.1 The evidence screen goes on from "complete" to the seal with the same key.
+    #[test]
+    fn r5_1_the_evidence_screen_seals_once_complete() {
+        const BARE: &str =
+            "专业,学术会议,学术年会,湖南省医学会,2016-05-01,2016-05-02,12,合格,学术会议邀请函";
+        let mut d = Driver::new(store_with(&[BARE]), Lang::Zh);
+        d.key(KeyCode::Enter).key(KeyCode::Char('m'));
+        d.key(KeyCode::Char('s'));
+        assert!(d.shows("未初审盖章："), "{}", d.screen());
+        d.key(KeyCode::Char('j')).key(KeyCode::Char(' '));
+        assert!(
+            d.shows("材料齐全，可送初审盖章（s 初审盖章）"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('s'));
+        assert!(d.shows("已初审盖章：学术年会"), "{}", d.screen());
+        assert!(d.shows("状态：已初审"), "{}", d.screen());
+        assert_eq!(states(d.app.store())[0].0, "sealed");
+    }
+
+    /// R5.5 The history shows what a clerk reads: when to the second, who, what happened and
+    /// to which entry — not audit codes or row ids.
+    #[test]
+    fn r5_5_history_reads_as_events_on_entries_with_full_timestamps() {
+        let mut d = Driver::new(registered_store(), Lang::Zh);
+        d.key(KeyCode::Enter).key(KeyCode::Char('h'));
+        let s = d.screen();
+        assert!(
+            s.contains("2017-07-15 10:00:00 lijun    登记         2016-04-01 临床新进展"),
+            "{s}"
+        );
+        assert!(
+            s.contains("2017-07-15 10:00:00 lijun    初审盖章     2016-04-01 临床新进展"),
+            "{s}"
+        );
+        assert!(
+            s.contains(
+                "2017-07-15 10:00:00 clerk    记录培训     2016-05-10 保密意识和保密常识教育"
+            ),
+            "{s}"
+        );
+        assert!(!s.contains("entry:"), "{s}");
+        assert!(!s.contains("entry.seal"), "{s}");
+        assert!(!s.contains("+08:00"), "{s}");
+    }
+
+    #[test]
+    fn r5_5_history_in_english_names_the_evidence_and_the_filing_decision() {
+        use crate::service::filings::{approve, sample_filing, save_filing};
+        use crate::service::fixtures::actor;
+        let mut store = store_with(&[
+            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-08-01,2017-08-03,30,合格,",
+        ]);
+        let a = actor("lisi");
+        let fid = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
+        store
+            .conn()
+            .execute("UPDATE entries SET filing_id = ?1", [fid])
+            .unwrap();
+        approve(
+            &mut store,
+            &a,
+            &[fid],
+            chrono::NaiveDate::from_ymd_opt(2017, 7, 10).unwrap(),
+        )
+        .unwrap();
+        let mut d = Driver::new(store, Lang::En);
+        d.key(KeyCode::Enter).key(KeyCode::Char('m'));
+        d.key(KeyCode::Char(' '));
+        d.key(KeyCode::Esc).key(KeyCode::Char('h'));
+        let s = d.screen();
+        assert!(
+            s.contains(
+                "2017-07-15 10:00:00 wangfang evidence received training notice · 2017-08-01"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("lisi     filing approved   as of 2017-07-10 · 2017-001 20"),
+            "{s}"
+        );
+        assert!(!s.contains("filing.approve"), "{s}");
     }
 
     #[test]

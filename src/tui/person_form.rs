@@ -6,6 +6,7 @@ use super::form::{self, Editor, Field, Fields, FormScreen, Saved};
 use super::person::PersonScreen;
 use super::screen::Ctx;
 use crate::domain::id_number::IdError;
+use crate::domain::person::kind_fits_office;
 use crate::domain::text::{clean_line, reveal_invisible};
 use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
 use crate::i18n::{Describe, Lang};
@@ -265,8 +266,8 @@ impl Editor for PersonEditor {
                 "←/→ to choose, or type: provincial, city, non_public, central",
             ),
             CITY => lang.pick(
-                "←→ 选择，或输入市州名称或代码，如 长沙、430100",
-                "←/→ to choose, or type a name or code, e.g. 长沙, 430100",
+                "←→ 选择，或输入市州名称或代码，如 长沙、430100；省直单位选省直",
+                "←/→, or a name or code (长沙, 430100); a provincial unit: 省直",
             ),
             LEVEL => lang.pick(
                 "←→ 选择：初级、中级、副高、正高（可空）",
@@ -323,6 +324,12 @@ impl Editor for PersonEditor {
                 let k = unit_kind(text)
                     .ok_or_else(|| form::not_one_of(&fields.list[i].choices, lang))?;
                 fields.set(i, k.label(lang));
+                // R1.3, R1.4 Against a city already there (an edit, or a kind changed later):
+                // the complaint sits on the city, so the pair is one thing to correct.
+                if let Some(o) = ctx.reference.office(fields.value(CITY)) {
+                    fields.list[CITY].error =
+                        kind_fits_office(k, o).err().map(|c| c.describe(lang));
+                }
                 Ok(())
             }
             CITY => {
@@ -332,9 +339,14 @@ impl Editor for PersonEditor {
                     .office(text)
                     .ok_or_else(|| form::not_one_of(&fields.list[i].choices, lang))?;
                 let (short, note) = (o.short.clone(), format!("{} {}", o.name, o.code));
+                // R1.3, R1.4 The unit kind decides whether 省直 is the right place.
+                let fits = match unit_kind(fields.value(KIND)) {
+                    Some(k) => kind_fits_office(k, o).map_err(|c| c.describe(lang)),
+                    None => Ok(()),
+                };
                 fields.set(i, &short);
                 fields.list[i].note = Some(note);
-                Ok(())
+                fits
             }
             LEVEL => match fields.value(i) {
                 "" => Ok(()),
@@ -555,6 +567,84 @@ mod tests {
         // The form gave its place to the person: Esc goes back to the list, not to the form.
         d.key(KeyCode::Esc);
         assert!(shows(&mut d, "人员 2 人"), "{}", d.screen());
+    }
+
+    /// R1.3, R1.4 The form refuses a unit kind that contradicts the city as the city is left,
+    /// names what is expected, and clears the complaint once the pair agrees.
+    #[test]
+    fn r1_3_the_form_refuses_a_provincial_unit_in_a_city() {
+        let (good, _, _) = li_na_id();
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.key(KeyCode::Char('n')).keys(&good);
+        d.key(KeyCode::Tab).keys("李娜");
+        d.key(KeyCode::Tab).keys("湖南省人民医院");
+        d.key(KeyCode::Tab).key(KeyCode::Right);
+        assert!(shows(&mut d, "> 单位类型*   省直单位"), "{}", d.screen());
+        d.key(KeyCode::Tab).keys("长沙").key(KeyCode::Tab);
+        assert!(
+            shows(&mut d, "省直单位的市州应为省直，不是长沙"),
+            "{}",
+            d.screen()
+        );
+        d.ctrl('s');
+        assert!(
+            shows(&mut d, "未保存，1项需要更正。市州："),
+            "{}",
+            d.screen()
+        );
+        assert_eq!(people::count(d.app.store().conn()).unwrap(), 1);
+        // 省直 it is.
+        d.ctrl('u').keys("省直").key(KeyCode::Tab);
+        assert!(!shows(&mut d, "省直单位的市州应为省直"), "{}", d.screen());
+        d.ctrl('s');
+        assert!(shows(&mut d, "已登记李娜"), "{}", d.screen());
+        let (_, p) = people::find_by_id_number(d.app.store().conn(), &good)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (p.unit_kind, p.city_code.as_str()),
+            (UnitKind::Provincial, "430000")
+        );
+    }
+
+    /// R1.3 Editing: a city unit moved to 省直 is refused in English too, and nothing changes.
+    #[test]
+    fn r1_3_an_edit_putting_a_city_unit_under_sheng_zhi_is_refused() {
+        let mut d = Driver::new(store_with(&[]), Lang::En);
+        d.key(KeyCode::Enter).key(KeyCode::Char('e'));
+        for _ in 0..3 {
+            d.key(KeyCode::Tab);
+        }
+        d.ctrl('u').keys("省直").key(KeyCode::Tab);
+        assert!(
+            shows(&mut d, "only a provincial unit belongs under 省直"),
+            "{}",
+            d.screen()
+        );
+        d.ctrl('s');
+        assert!(shows(&mut d, "not saved"), "{}", d.screen());
+        let (_, p) = people::find_by_id_number(d.app.store().conn(), ZHANG)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.city_code, "430100");
+        // Changing the kind to match is the other way to agree.
+        assert!(
+            shows(&mut d, ">!City*"),
+            "save goes to the city\n{}",
+            d.screen()
+        );
+        d.key(KeyCode::BackTab);
+        assert!(shows(&mut d, "> Unit kind*"), "{}", d.screen());
+        d.ctrl('u').keys("provincial").key(KeyCode::Tab);
+        assert!(!shows(&mut d, "only a provincial unit"), "{}", d.screen());
+        d.ctrl('s');
+        let (_, p) = people::find_by_id_number(d.app.store().conn(), ZHANG)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (p.unit_kind, p.city_code.as_str()),
+            (UnitKind::Provincial, "430000")
+        );
     }
 
     // R1.1 The live check judges plausibility against the clock the app was given (the Driver's

@@ -39,6 +39,9 @@ pub enum Question {
     Filings(super::filings::Question),
     Batches(super::batches::Question),
     Batch(super::batch::Question),
+    /// R4.4 Register this entry (database id), a professional subject without a confirmed
+    /// filing? Asked where one entry is decided on: a person's screen, the evidence checklist.
+    RegisterEntry(i64),
 }
 
 /// A question the app asks on a screen's behalf; the answer comes back through `on_answer` with

@@ -361,12 +361,13 @@ pub fn row_error_lines(out: &Out, file: &Path) -> usize {
 
 pub const PEOPLE_HEADER: &str = "身份证号,姓名,单位,单位类型,市州,现有职称,职称级别,联系电话";
 
-/// A people roster in Chinese: everyone at 湖南师范大学 (省直单位, 长沙), 副教授 (副高).
+/// A people roster in Chinese: everyone at 湖南师范大学 (省直单位, filed under 省直: R1.3, R1.4),
+/// 副教授 (副高).
 pub fn people_csv(rows: &[(&str, &str)]) -> String {
     let mut s = format!("{PEOPLE_HEADER}\n");
     for (id, name) in rows {
         s.push_str(&format!(
-            "{id},{name},湖南师范大学,省直单位,长沙,副教授,副高,0731-88872000\n"
+            "{id},{name},湖南师范大学,省直单位,省直,副教授,副高,0731-88872000\n"
         ));
     }
     s
