@@ -244,11 +244,7 @@ fn ask_print(config: &Config, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
         Ok(j) => j,
         Err(e) => return Flow::Say(e),
     };
-    let names: Vec<String> = job
-        .sheets()
-        .iter()
-        .map(|s| s.cert.text.name.clone())
-        .collect();
+    let names = job.holders();
     let dest = clean_line(&destination.label());
     let question = match lang {
         Lang::Zh => format!(
@@ -297,11 +293,7 @@ fn ask_print_file(config: &Config, batch_id: i64, ids: Vec<i64>, ctx: &mut Ctx<'
         Ok(j) => j,
         Err(e) => return Flow::Say(e),
     };
-    let names: Vec<String> = job
-        .sheets()
-        .iter()
-        .map(|s| s.cert.text.name.clone())
-        .collect();
+    let names = job.holders();
     Flow::Ask(Ask::Text {
         about: Question::PrintFile(ids).into(),
         prompt: match lang {
