@@ -103,21 +103,55 @@ impl EvidenceScreen {
             .unwrap_or(0);
     }
 
-    fn choose(&mut self, forward: bool) {
+    /// `←`/`→` on an either-or item: move to the other alternative; when the item holds one
+    /// already, the receipt moves with the cursor (one alternative at a time), so `←→` choose.
+    fn choose(&mut self, forward: bool, ctx: &mut Ctx<'_>) -> Flow {
         let n = self.options_of(self.item);
-        if n > 1 {
-            self.alt = if forward {
-                (self.alt + 1).min(n - 1)
-            } else {
-                self.alt.saturating_sub(1)
-            };
+        if n < 2 {
+            return Flow::Stay;
         }
+        let next = if forward {
+            (self.alt + 1).min(n - 1)
+        } else {
+            self.alt.saturating_sub(1)
+        };
+        self.alt = next;
+        let Some(received) = self.received_of(self.item) else {
+            return Flow::Stay;
+        };
+        if !received.iter().any(|&r| r) || received[next] {
+            return Flow::Stay;
+        }
+        let withdraw = (0..n).filter(|&o| received[o]).collect();
+        self.change(Some(next), withdraw, ctx)
+    }
+
+    /// Which options of item `item` are received, in the checklist's order.
+    fn received_of(&self, item: usize) -> Option<Vec<bool>> {
+        let s = self.shown.as_ref()?;
+        let item = s.checklist.items.get(item)?;
+        Some(
+            item.options
+                .iter()
+                .map(|o| s.have.contains(&o.code))
+                .collect(),
+        )
     }
 
     /// Space on the cursor's item (see [`space_on`]): receive first, then withdraw, so an entry
     /// whose item stays satisfied never drops back from "evidence complete" on the way. Each
     /// change is the service's own write with its audit row.
     fn toggle(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        let Some(received) = self.received_of(self.item) else {
+            return Flow::Stay;
+        };
+        let (target, withdraw) = space_on(&received, self.alt);
+        self.change(target, withdraw, ctx)
+    }
+
+    /// Receive `target` and withdraw `withdraw` (options of the cursor's item), each the
+    /// service's own write with its audit row, and say what changed.
+    fn change(&mut self, target: Option<usize>, withdraw: Vec<usize>, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         let Some(s) = &self.shown else {
             return Flow::Stay;
@@ -126,12 +160,6 @@ impl EvidenceScreen {
             return Flow::Stay;
         };
         let before = s.entry.state;
-        let received: Vec<bool> = item
-            .options
-            .iter()
-            .map(|o| s.have.contains(&o.code))
-            .collect();
-        let (target, withdraw) = space_on(&received, self.alt);
         let name = |o: usize| {
             item.options
                 .get(o)
@@ -237,8 +265,7 @@ impl Screen for EvidenceScreen {
                 Flow::Stay
             }
             Action::PrevOption | Action::NextOption => {
-                self.choose(action == Action::NextOption);
-                Flow::Stay
+                self.choose(action == Action::NextOption, ctx)
             }
             Action::Toggle => self.toggle(ctx),
             // R5.1 Complete evidence goes on to the seal and registration from here.
@@ -509,6 +536,42 @@ mod tests {
         assert_eq!(
             received(d.app.store(), id),
             ["completion", "notice", "sign_in", "timetable"]
+        );
+    }
+
+    /// R3 On an either-or item that holds one alternative, `→` and `←` move the receipt to the
+    /// other one (the entry stays evidence-complete), as a clerk choosing between them expects.
+    #[test]
+    fn r3_arrows_move_the_receipt_between_the_alternatives() {
+        let store = store_with(&[BARE_CLASS]);
+        let id = only_entry(&store);
+        let mut d = open(store, Lang::Zh);
+        for _ in 0..4 {
+            d.key(KeyCode::Char(' ')).key(KeyCode::Char('j'));
+        }
+        d.key(KeyCode::Char('k'));
+        assert!(
+            shows(&mut d, "> 3. 已收 [x] 培训课程表 或 [ ] 培训日程安排"),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Right);
+        assert!(
+            shows(&mut d, "3. 已收 [ ] 培训课程表 或 [x] 培训日程安排"),
+            "{}",
+            d.screen()
+        );
+        assert!(shows(&mut d, "状态：材料齐全"), "{}", d.screen());
+        assert_eq!(
+            received(d.app.store(), id),
+            ["agenda", "completion", "notice", "sign_in"]
+        );
+        // At the last alternative → stays; ← goes back.
+        d.key(KeyCode::Right).key(KeyCode::Left);
+        assert!(
+            shows(&mut d, "3. 已收 [x] 培训课程表 或 [ ] 培训日程安排"),
+            "{}",
+            d.screen()
         );
     }
 
