@@ -713,6 +713,15 @@ mod tests {
         d
     }
 
+    /// The rest of the class after the provider, the provider's suggestions still open.
+    fn finish_class_from_dates(d: &mut Driver) {
+        d.key(KeyCode::Tab);
+        d.keys("2017/5/10").key(KeyCode::Tab);
+        d.keys("2017年5月12日").key(KeyCode::Tab);
+        d.keys("30").key(KeyCode::Tab).key(KeyCode::Tab);
+        d.keys("XJ2017-00").key(KeyCode::Tab);
+    }
+
     fn finish_class(d: &mut Driver) {
         d.key(KeyCode::PageDown)
             .key(KeyCode::Enter)
@@ -915,6 +924,39 @@ mod tests {
         assert!(shows(&mut d, "↑↓ 选择 Enter 采用"), "{}", d.screen());
         d.key(KeyCode::Down).key(KeyCode::Enter);
         assert!(shows(&mut d, "> 施教机构* 湖南师范大学"), "{}", d.screen());
+    }
+
+    /// The suggestion moved to is the clerk's choice however the field is left — Tab or Ctrl-S
+    /// — never the prefix typed; Esc closes the list and keeps the prefix, with the form open.
+    #[test]
+    fn a_suggestion_moved_to_is_what_tab_and_save_keep() {
+        let mut d = fill_class(Lang::Zh, false);
+        d.key(KeyCode::Down).key(KeyCode::Tab);
+        assert!(shows(&mut d, "施教机构* 湖南师范大学"), "{}", d.screen());
+        assert!(shows(&mut d, "> 开始日期*"), "{}", d.screen());
+
+        let mut d = fill_class(Lang::Zh, false);
+        d.key(KeyCode::Esc);
+        assert!(!shows(&mut d, "↑↓ 选择 Enter 采用"), "{}", d.screen());
+        assert!(
+            !shows(&mut d, "放弃并离开"),
+            "Esc closed only the list\n{}",
+            d.screen()
+        );
+        assert!(shows(&mut d, "> 施教机构* 湖南师"), "{}", d.screen());
+
+        // Saved straight from the list: the entry names the provider picked.
+        let mut d = fill_class(Lang::Zh, false);
+        d.key(KeyCode::Down);
+        finish_class_from_dates(&mut d);
+        d.ctrl('s');
+        let provider: String = d
+            .app
+            .store()
+            .conn()
+            .query_row("SELECT provider FROM entries", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(provider, "湖南师范大学", "{}", d.screen());
     }
 
     #[test]

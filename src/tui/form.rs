@@ -295,6 +295,8 @@ impl<E: Editor> FormScreen<E> {
 
     /// Leave the focused field for the next or previous one, checking it on the way out.
     fn go(&mut self, forward: bool, ctx: &mut Ctx<'_>) -> Flow {
+        // A suggestion the clerk moved to is what they chose: leaving the field takes it.
+        self.take_suggestion();
         self.fields.close_suggestions();
         let left = self.fields.focus;
         let ok = self.check(left, ctx);
@@ -313,6 +315,7 @@ impl<E: Editor> FormScreen<E> {
     }
 
     fn save(&mut self, ctx: &mut Ctx<'_>) -> Flow {
+        self.take_suggestion();
         self.fields.close_suggestions();
         let mut first = None;
         let mut bad = 0;
@@ -454,6 +457,10 @@ impl<E: Editor> Screen for FormScreen<E> {
             Action::Save => self.save(ctx),
             Action::PickNext | Action::PickPrev => {
                 self.pick(action == Action::PickNext);
+                Flow::Stay
+            }
+            Action::CloseSuggestions => {
+                self.fields.close_suggestions();
                 Flow::Stay
             }
             Action::SameAsPrevious => {

@@ -57,6 +57,8 @@ pub enum Action {
     /// A completion list: the next / previous suggestion.
     PickNext,
     PickPrev,
+    /// Close the completion list and keep the text as typed (`Esc` while it is open).
+    CloseSuggestions,
     AddToBatch,
     /// R6 triage: accept a passing applicant, return a short one, issue, print, preview.
     Accept,
@@ -575,6 +577,14 @@ pub const BINDINGS: &[Binding] = &[
         en: "previous suggestion",
     },
     Binding {
+        action: Action::CloseSuggestions,
+        keys: &[code(KeyCode::Esc)],
+        scopes: &[Suggest],
+        footer: true,
+        zh: "关闭候选",
+        en: "close list",
+    },
+    Binding {
         action: Action::SameAsPrevious,
         keys: &[ctrl('p')],
         scopes: &[Form],
@@ -640,7 +650,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         action: Action::Help,
-        keys: &[k('?')],
+        keys: &[k('?'), ctrl('g')],
         scopes: &[Global],
         footer: true,
         zh: "帮助",
@@ -744,15 +754,21 @@ pub fn footer(scopes: &[Scope], lang: Lang, typing: bool) -> Vec<(String, &'stat
         !typing || !matches!(k.code, KeyCode::Char(_)) || k.mods.contains(KeyModifiers::CONTROL)
     };
     let mut out: Vec<(String, &'static str)> = Vec::new();
+    // In a form `?` is text: its other key (Ctrl-G, as in nano) keeps help one key away.
     if let Some(help) = BINDINGS.iter().find(|b| b.action == Action::Help)
-        && acts(&help.keys[0])
+        && let Some(key) = help.keys.iter().find(|k| acts(k))
     {
-        out.push((help.keys[0].label(), help.label(lang)));
+        out.push((key.label(), help.label(lang)));
     }
     for scope in scopes.iter().chain(std::iter::once(&Global)) {
+        // A key shows only for what it does here: Esc that closes a list is not also "back".
+        let does = |b: &Binding| {
+            let k = &b.keys[0];
+            action_for(&KeyEvent::new(k.code, k.mods), scopes, typing) == Some(b.action)
+        };
         for b in BINDINGS
             .iter()
-            .filter(|b| b.footer && b.scopes.contains(scope) && acts(&b.keys[0]))
+            .filter(|b| b.footer && b.scopes.contains(scope) && acts(&b.keys[0]) && does(b))
         {
             if !out.iter().any(|(_, l)| *l == b.label(lang)) {
                 out.push((b.keys[0].label(), b.label(lang)));
