@@ -334,6 +334,13 @@ fn save(
                     ..f
                 }
             };
+            // The decision as it stood, read before the update sets the filing pending: the
+            // return's audit record says what approval it took back.
+            let decided_before = if lapsed.is_empty() {
+                None
+            } else {
+                log_store::filing_current(&tx, id)?.map(|(_, d)| decision_json(&d, None))
+            };
             if new != old {
                 filings::update(&tx, id, &new, &now)?;
                 log(
@@ -351,7 +358,7 @@ fn save(
                     changed: lapsed,
                     approved_on: old.approved_on,
                 };
-                return_to_pending(&tx, actor, &now, id, &subject, &why)?;
+                return_to_pending(&tx, actor, &now, id, &subject, decided_before, &why)?;
                 returned = Some(why);
             }
             id
@@ -372,9 +379,9 @@ fn return_to_pending(
     now: &str,
     id: i64,
     subject: &str,
+    before: Option<String>,
     why: &ApprovalLapsed,
 ) -> Result<()> {
-    let before = log_store::filing_current(tx, id)?.map(|(_, d)| decision_json(&d, None));
     let reason = why.describe(Lang::Zh);
     let to = Decided {
         status: FilingStatus::Pending,
@@ -704,6 +711,18 @@ mod tests {
         let after: serde_json::Value = serde_json::from_str(&after).unwrap();
         assert_eq!(after["changed"], json!(["institution", "start_date"]));
         assert_eq!(after["status"], "pending");
+        // What it took back: the approval as it stood, with its date.
+        let before: String = store
+            .conn()
+            .query_row(
+                "SELECT before FROM audit WHERE action = 'filing.return'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let before: serde_json::Value = serde_json::from_str(&before).unwrap();
+        assert_eq!(before["status"], "approved", "{before}");
+        assert!(before["approved_on"].is_string(), "{before}");
 
         // The approving clerk's undo finds the filing changed since: nothing is restored.
         let undone = undo_last(&mut store, &a).unwrap().unwrap();
