@@ -99,6 +99,16 @@ pub fn event_label(action: &str, lang: Lang) -> String {
         "filing.reject" => ("不予备案", "filing rejected"),
         "filing.return" => ("备案退回待审", "filing returned"),
         "filing.undo" => ("撤销备案决定", "filing undo"),
+        "applicant.accept" => ("验证通过", "verification accepted"),
+        "applicant.return" => ("验证退回", "verification returned"),
+        "applicant.refuse" => ("验证不予通过", "verification refused"),
+        "applicant.undo" => ("撤销验证决定", "verification undone"),
+        "applicant.certificate" => ("证明归入批次", "certificate linked"),
+        "certificate.issue" => ("出具合格证明", "certificate issued"),
+        "certificate.reissue" => ("补发合格证明", "certificate reissued"),
+        "certificate.void" => ("作废合格证明", "certificate voided"),
+        "certificate.print" => ("打印合格证明", "certificate printed"),
+        "certificate.reprint" => ("补打合格证明", "certificate reprinted"),
         other => return clean_line(other),
     };
     lang.pick(zh, en).to_string()
@@ -125,10 +135,15 @@ fn history_line(row: HistoryRow, reference: &Reference) -> HistoryLine {
             .unwrap_or("")
             .to_string()
     };
-    let record = match (&row.entry, &row.filing) {
-        (Some((content, start)), _) => format!("{start} {content}"),
-        (None, Some((no, name))) => format!("{no} {name}"),
-        (None, None) => String::new(),
+    let record = match (&row.entry, &row.filing, row.batch) {
+        (Some((content, start)), _, _) => format!("{start} {content}"),
+        (None, Some((no, name)), _) => format!("{no} {name}"),
+        (None, None, Some(batch)) => format!("#{batch}"),
+        (None, None, None) => row
+            .subject
+            .strip_prefix("certificate:")
+            .unwrap_or_default()
+            .to_string(),
     };
     let item = row.action.starts_with("evidence.").then(|| {
         let code = field("code");

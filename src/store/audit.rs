@@ -82,6 +82,8 @@ pub struct HistoryRow {
     pub entry: Option<(String, String)>,
     /// The filing the row is about: its number and training name.
     pub filing: Option<(String, String)>,
+    /// The verification batch of the applicant the row is about (R6).
+    pub batch: Option<i64>,
 }
 
 /// R5.5 The trail about one person, newest first, at most `limit` rows: their own record
@@ -95,18 +97,24 @@ pub fn about_person(
 ) -> Result<Vec<HistoryRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.at, a.user, a.action, a.subject, a.after, e.content, e.start_date,
-                f.filing_no, f.name
+                f.filing_no, f.name, ba.batch_id
          FROM audit a
          LEFT JOIN entries e
            ON a.subject LIKE 'entry:%' AND e.id = CAST(substr(a.subject, 7) AS INTEGER)
          LEFT JOIN filings f
            ON a.subject LIKE 'filing:%' AND f.filing_no = substr(a.subject, 8)
+         LEFT JOIN batch_applicants ba
+           ON a.subject LIKE 'applicant:%' AND ba.id = CAST(substr(a.subject, 11) AS INTEGER)
          WHERE a.subject = ?1
             OR a.subject IN (SELECT 'entry:' || id FROM entries WHERE person_id = ?2)
             OR (a.subject IN (SELECT 'filing:' || fl.filing_no FROM entries en
                               JOIN filings fl ON fl.id = en.filing_id
                               WHERE en.person_id = ?2)
                 AND a.action NOT IN ('filing.create', 'filing.update'))
+            OR a.subject IN (SELECT 'applicant:' || id FROM batch_applicants
+                             WHERE person_id = ?2)
+            OR a.subject IN (SELECT 'certificate:' || number FROM certificates
+                             WHERE person_id = ?2)
          ORDER BY a.id DESC LIMIT ?3",
     )?;
     let rows = stmt
@@ -129,6 +137,7 @@ pub fn about_person(
                         Some(no) => Some((no, r.get(8)?)),
                         None => None,
                     },
+                    batch: r.get(9)?,
                 })
             },
         )?

@@ -2172,6 +2172,45 @@ mod tests {
         let _ = batch;
     }
 
+    /// R5.5 The person's history shows the verification decision and the certificate, in the
+    /// clerk's words, beside the entries' decisions.
+    #[test]
+    fn the_persons_history_shows_the_verification_and_the_certificate() {
+        use crate::service::batches::tests::bureau;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        reversed_batch(&mut store);
+        let mut d = Driver::new(store, Lang::Zh);
+        d.app.set_config(config(dir.path()));
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
+        d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
+        assert!(
+            d.app.message().starts_with("已出具 1 份"),
+            "{}",
+            d.app.message()
+        );
+        d.key(KeyCode::Enter).key(KeyCode::Char('h'));
+        let line = |d: &Driver, what: &str| {
+            d.screen()
+                .lines()
+                .find(|l| l.contains(what))
+                .map(str::to_string)
+                .unwrap_or_default()
+        };
+        assert!(line(&d, "验证通过").contains("#1"), "{}", d.screen());
+        assert!(
+            line(&d, "出具合格证明").contains("长沙—2017—0001"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            line(&d, "出具合格证明").contains("2017-07-15 10:00:00"),
+            "{}",
+            d.screen()
+        );
+    }
+
     #[test]
     fn p_on_an_unmarked_list_prints_the_current_row_only_and_says_so() {
         use crate::service::batches::tests::bureau;
