@@ -769,24 +769,20 @@ impl BatchScreen {
             Err(e) => return Flow::Say(e),
         };
         let ids: Vec<i64> = chosen.iter().map(|a| a.id).collect();
-        let (job, _) = match job_of(&self.config, &ids, ctx) {
-            Ok(j) => j,
-            Err(e) => return Flow::Say(e),
-        };
-        Flow::Push(Box::new(PreviewScreen {
+        let mut preview = PreviewScreen {
             config: self.config.clone(),
             batch_id: self.batch_id,
             ids,
-            numbers: job
-                .sheets()
-                .iter()
-                .map(|s| s.cert.text.number.to_string())
-                .collect(),
-            reprints: job.reprints(),
-            lines: preview_lines(job.text()),
+            numbers: Vec::new(),
+            reprints: 0,
+            lines: Vec::new(),
             offset: 0,
             page: 1,
-        }))
+        };
+        match preview.build(ctx) {
+            Ok(()) => Flow::Push(Box::new(preview)),
+            Err(e) => Flow::Say(e),
+        }
     }
 
     fn rule_line(&self, lang: Lang) -> String {
@@ -1508,6 +1504,23 @@ pub struct PreviewScreen {
     page: usize,
 }
 
+impl PreviewScreen {
+    /// Lay the document out again from the certificates as stored now: after a print, every
+    /// page shown is a reprint, exactly as the next `p` would send it (R7.4).
+    fn build(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let (job, _) = job_of(&self.config, &self.ids, ctx)?;
+        self.numbers = job
+            .sheets()
+            .iter()
+            .map(|s| s.cert.text.number.to_string())
+            .collect();
+        self.reprints = job.reprints();
+        self.lines = preview_lines(job.text());
+        self.offset = self.offset.min(self.lines.len().saturating_sub(self.page));
+        Ok(())
+    }
+}
+
 impl Screen for PreviewScreen {
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Preview, Scope::List]
@@ -1520,7 +1533,7 @@ impl Screen for PreviewScreen {
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         // The body less the two rules above and below the text.
         self.page = (ctx.page_rows + 2).max(1);
-        Ok(())
+        self.build(ctx)
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
@@ -1563,9 +1576,13 @@ impl Screen for PreviewScreen {
                 );
             }
         };
-        match destination {
-            (ids, Ok(d)) => Flow::Say(print_now(&self.config, &ids, &d, ctx)),
-            (_, Err(e)) => Flow::Say(e),
+        let said = match destination {
+            (ids, Ok(d)) => print_now(&self.config, &ids, &d, ctx),
+            (_, Err(e)) => e,
+        };
+        match self.build(ctx) {
+            Ok(()) => Flow::Say(said),
+            Err(e) => Flow::Say(format!("{said} / {e}")),
         }
     }
 
@@ -2209,6 +2226,38 @@ mod tests {
             "{}",
             d.screen()
         );
+    }
+
+    /// R7.4 After `w` or `p` the preview shows what the next print sends: reprints, marked.
+    #[test]
+    fn the_preview_follows_the_prints_it_made() {
+        use crate::service::batches::tests::bureau;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = bureau();
+        reversed_batch(&mut store);
+        let mut d = Driver::new(store, Lang::Zh);
+        d.app.set_config(config(dir.path()));
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
+        d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
+        d.key(KeyCode::Char('v'));
+        assert!(d.shows("（补打 0）"), "{}", d.screen());
+        assert!(!d.shows("补打 REPRINT"), "{}", d.screen());
+        let file = dir.path().join("first.txt");
+        d.key(KeyCode::Char('w'))
+            .ctrl('u')
+            .keys(&file.display().to_string())
+            .key(KeyCode::Enter);
+        assert!(
+            d.app.message().starts_with("已打印 1 份"),
+            "{}",
+            d.app.message()
+        );
+        assert!(d.shows("（补打 1）"), "{}", d.screen());
+        assert!(d.shows("补打 REPRINT"), "{}", d.screen());
+        d.key(KeyCode::Char('p')).key(KeyCode::Char('y'));
+        let printed = std::fs::read_to_string(dir.path().join("printed.txt")).unwrap();
+        assert!(printed.contains("补打 REPRINT"), "{printed}");
     }
 
     #[test]
