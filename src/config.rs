@@ -300,11 +300,16 @@ impl Source {
     }
 }
 
+/// How a file's text is read: `std::fs::read_to_string`, or, for a set-group-id run's user
+/// file, the same with the real group id (so that a clerk's file cannot name one only the
+/// program's group may read).
+pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
 /// The text of `source` as a TOML table checked against [`Config`]; `None` when a default file
 /// is missing.
-fn read_table(source: &Source) -> Result<Option<toml::Table>, ConfigError> {
+fn read_table(source: &Source, read: Reader<'_>) -> Result<Option<toml::Table>, ConfigError> {
     let path = &source.path;
-    let text = match std::fs::read_to_string(path) {
+    let text = match read(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !source.explicit => {
             return Ok(None);
@@ -363,12 +368,21 @@ impl Config {
         system: Option<&Source>,
         user: Option<&Source>,
     ) -> Result<Config, ConfigError> {
+        Config::load_layered_reading(system, user, &|p| std::fs::read_to_string(p))
+    }
+
+    /// As [`Config::load_layered`], the user file read by `read_user`.
+    pub fn load_layered_reading(
+        system: Option<&Source>,
+        user: Option<&Source>,
+        read_user: Reader<'_>,
+    ) -> Result<Config, ConfigError> {
         let mut merged = match system {
-            Some(s) => read_table(s)?.unwrap_or_default(),
+            Some(s) => read_table(s, &|p| std::fs::read_to_string(p))?.unwrap_or_default(),
             None => toml::Table::new(),
         };
         if let Some(user) = user
-            && let Some(table) = read_table(user)?
+            && let Some(table) = read_table(user, read_user)?
         {
             if let Some(forbidden) = SYSTEM_ONLY.iter().find(|t| table.contains_key(**t)) {
                 return Err(ConfigError::SystemOnly {

@@ -45,10 +45,11 @@ pub struct Global {
     #[arg(long, env = "JIJIAO_LANG", global = true, default_value = "zh", value_parser = parse_lang)]
     pub lang: Lang,
     /// Clerk recorded on every decision [default: the operating-system login]; refused when the
-    /// configuration names roles
+    /// system configuration names roles, and in a set-group-id run
     #[arg(long, env = "JIJIAO_USER", global = true, value_name = "NAME")]
     pub user: Option<String>,
-    /// Configuration file [default: config.toml in the platform config directory]
+    /// Configuration file over the system's /etc/jijiao/config.toml: office, printer and
+    /// pre-printed positions only [default: config.toml in the platform config directory]
     #[arg(long, env = "JIJIAO_CONFIG", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Act as if today were this date (tests and training); refused when roles are configured
@@ -195,22 +196,100 @@ fn default_config() -> Option<PathBuf> {
         .map(|d| d.config_dir().join("config.toml"))
 }
 
-fn os_login() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        // Cron jobs and some service shells set none of these: ask the system.
+/// The ids of this process that decide who acts (R5.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ids {
+    pub real_uid: u32,
+    pub real_gid: u32,
+    pub effective_gid: u32,
+}
+
+impl Ids {
+    pub fn current() -> Ids {
+        use nix::unistd::{getegid, getgid, getuid};
+        Ids {
+            real_uid: getuid().as_raw(),
+            real_gid: getgid().as_raw(),
+            effective_gid: getegid().as_raw(),
+        }
+    }
+
+    /// Installed set-group-id and run by someone outside the group: the program holds rights
+    /// its user does not, so nothing the user chooses may point it elsewhere.
+    pub fn set_group_id(&self) -> bool {
+        self.effective_gid != self.real_gid
+    }
+}
+
+/// The passwd name of `uid`: the clerk, once roles are configured or the run is set-group-id
+/// (R5.5). `None` when the system has no entry for it.
+pub fn passwd_login(uid: u32) -> Option<String> {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .filter(|n| !n.is_empty())
+}
+
+/// A single-clerk install's default clerk: the passwd name, else what the session says.
+fn os_login(uid: u32) -> String {
+    passwd_login(uid)
         .or_else(|| {
-            std::process::Command::new("id")
-                .arg("-un")
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .and_then(|o| String::from_utf8(o.stdout).ok())
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
+            ["USER", "LOGNAME", "USERNAME"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         })
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// R5.5 The set-group-id guard: in such a run, the options and variables that would choose the
+/// database, the configuration, the clerk or the date (as their names are shown), in the order
+/// of the command line's help; empty when the run may go on. `var` reads the environment.
+pub fn set_group_id_refusals(
+    ids: Ids,
+    g: &Global,
+    var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<&'static str> {
+    if !ids.set_group_id() {
+        return Vec::new();
+    }
+    // clap folds each variable into its option: either names what was given.
+    [
+        (g.db.is_some(), "--db / JIJIAO_DB"),
+        (g.user.is_some(), "--user / JIJIAO_USER"),
+        (g.config.is_some(), "--config / JIJIAO_CONFIG"),
+        (g.today.is_some(), "JIJIAO_TODAY"),
+        (
+            var(crate::config::SYSTEM_CONFIG_VAR).is_some(),
+            crate::config::SYSTEM_CONFIG_VAR,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(given, name)| given.then_some(name))
+    .collect()
+}
+
+/// Run `f` with the effective group id set back to the real one, so that a file the clerk names
+/// (a roster, their configuration, a backup) is opened with the clerk's rights only, never the
+/// program's group's: in a set-group-id run a roster named `/etc/jijiao/audit.key` must not be
+/// readable. Outside such a run, just `f()`.
+pub fn as_real_group<T>(ids: Ids, lang: Lang, f: impl FnOnce() -> T) -> Result<T, Failure> {
+    use nix::unistd::{Gid, setegid};
+    if !ids.set_group_id() {
+        return Ok(f());
+    }
+    let switch = |gid: u32| {
+        setegid(Gid::from_raw(gid)).map_err(|e| {
+            Failure(match lang {
+                Lang::Zh => format!("无法切换有效组（{gid}）：{e}"),
+                Lang::En => format!("cannot switch the effective group to {gid}: {e}"),
+            })
+        })
+    };
+    switch(ids.real_gid)?;
+    let out = f();
+    switch(ids.effective_gid)?;
+    Ok(out)
 }
 
 /// A failure to report on standard error, in the clerk's language.
@@ -225,50 +304,90 @@ impl Failure {
 /// Everything a command needs: the clerk, the clock, the configuration, the language.
 pub struct Context {
     pub lang: Lang,
-    /// Who acts and when, read once: a command is one decision.
+    /// Who acts and when, read once: a command is one decision. Its grants say what the login
+    /// may do (R5.5).
     pub actor: Actor,
     /// Where the interface reads the time at each of its decisions.
     pub clock: crate::service::Clock,
+    /// The system configuration with the user's over it (`Config::load_layered`).
     pub config: Config,
     pub db: PathBuf,
+    /// The process's ids; `ids.set_group_id()` is a system install run by a clerk.
+    pub ids: Ids,
 }
 
 impl Context {
     pub fn from_global(g: &Global) -> Result<Context, Failure> {
+        Context::from_global_with(g, Ids::current(), &|name| std::env::var_os(name))
+    }
+
+    /// As [`Context::from_global`], for these ids and this environment (`var`).
+    pub fn from_global_with(
+        g: &Global,
+        ids: Ids,
+        var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Context, Failure> {
+        use crate::config::{SYSTEM_CONFIG, SYSTEM_CONFIG_VAR, SYSTEM_DATABASE, Source};
         let lang = g.lang;
-        let (config_path, explicit) = match &g.config {
-            Some(p) => (Some(p.clone()), true),
-            None => (default_config(), false),
+        let refused = set_group_id_refusals(ids, g, var);
+        if !refused.is_empty() {
+            let list = refused.join(", ");
+            return Err(Failure(match lang {
+                Lang::Zh => format!(
+                    "本程序以 set-group-id 方式安装：不接受 {list}；数据库、配置、经办人和日期均由系统规定，请去掉它们"
+                ),
+                Lang::En => format!(
+                    "jijiao is installed set-group-id: {list} not accepted; the database, \
+                     configuration, clerk and date are the system's, remove them"
+                ),
+            }));
+        }
+        let system = match var(SYSTEM_CONFIG_VAR).filter(|p| !p.is_empty()) {
+            // Named by the environment (tests, never a set-group-id run): it must exist.
+            Some(p) => Source::new(p, true),
+            None => Source::new(SYSTEM_CONFIG, false),
         };
-        let config = match config_path {
-            Some(p) => Config::load(&p, explicit).map_err(|e| Failure::from(&e, lang))?,
-            None => Config::default(),
+        let user = match &g.config {
+            Some(p) => Some(Source::new(p.clone(), true)),
+            None => default_config().map(|p| Source::new(p, false)),
         };
-        let login = os_login();
-        let user = match (&config.roles, &g.user) {
-            // Recorded on every decision (R5.5): stored text, so cleaned like any other.
-            (None, Some(u)) if !clean_line(u).is_empty() => clean_line(u),
-            (None, _) => login,
-            (Some(_), Some(u)) if u.trim() != login => {
+        let read_user = |p: &Path| {
+            as_real_group(ids, lang, || std::fs::read_to_string(p))
+                .unwrap_or_else(|Failure(m)| Err(std::io::Error::other(m)))
+        };
+        let config = Config::load_layered_reading(Some(&system), user.as_ref(), &read_user)
+            .map_err(|e| Failure::from(&e, lang))?;
+        let strict = config.roles.is_some() || ids.set_group_id();
+        let user = if strict {
+            // R5.5 Roles are worth nothing if a clerk can name someone else.
+            if g.user.is_some() {
                 return Err(Failure(
                     lang.pick(
-                        "已配置角色：不能用 --user 以他人名义操作",
-                        "roles are configured: --user cannot act under another name",
+                        "已配置角色：不接受 --user / JIJIAO_USER，经办人就是登录本机的用户",
+                        "roles are configured: --user / JIJIAO_USER are not accepted, the clerk is the user logged in",
                     )
                     .to_string(),
                 ));
             }
-            (Some(roles), _) if !roles.knows(&login) => {
-                return Err(Failure(match lang {
-                    Lang::Zh => format!("用户 {login} 不在配置的经办人名单中"),
-                    Lang::En => format!("user {login} is not among the configured clerks"),
-                }));
+            passwd_login(ids.real_uid).ok_or_else(|| {
+                Failure(match lang {
+                    Lang::Zh => format!("无法确定当前用户：用户号 {} 没有账户记录", ids.real_uid),
+                    Lang::En => format!(
+                        "cannot tell who you are: user id {} has no passwd entry",
+                        ids.real_uid
+                    ),
+                })
+            })?
+        } else {
+            match &g.user {
+                // Recorded on every decision (R5.5): stored text, so cleaned like any other.
+                Some(u) if !clean_line(u).is_empty() => clean_line(u),
+                _ => os_login(ids.real_uid),
             }
-            (Some(_), _) => login,
         };
-        let clock = match (&g.today, &config.roles) {
+        let clock = match (&g.today, strict) {
             (None, _) => crate::service::Clock::system(),
-            (Some(_), Some(_)) => {
+            (Some(_), true) => {
                 return Err(Failure(
                     lang.pick(
                         "已配置角色：不能改变日期",
@@ -277,31 +396,43 @@ impl Context {
                     .to_string(),
                 ));
             }
-            (Some(s), None) => crate::service::Clock::fixed(at_date(s).ok_or_else(|| {
+            (Some(s), false) => crate::service::Clock::fixed(at_date(s).ok_or_else(|| {
                 Failure(match lang {
                     Lang::Zh => format!("JIJIAO_TODAY“{s}”不是有效日期"),
                     Lang::En => format!("JIJIAO_TODAY \"{s}\" is not a valid date"),
                 })
             })?),
         };
-        let db = match &g.db {
-            Some(p) => p.clone(),
-            None => default_db().ok_or_else(|| {
-                Failure(
-                    lang.pick(
-                        "找不到用户数据目录，请用 --db 指定数据库",
-                        "no user data directory: name the database with --db",
+        let db = if ids.set_group_id() {
+            // Only the system's database: the program's group may write no other file.
+            config
+                .database
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(SYSTEM_DATABASE))
+        } else {
+            match g.db.clone().or_else(|| config.database.path.clone()) {
+                Some(p) => p,
+                None => default_db().ok_or_else(|| {
+                    Failure(
+                        lang.pick(
+                            "找不到用户数据目录，请用 --db 指定数据库",
+                            "no user data directory: name the database with --db",
+                        )
+                        .to_string(),
                     )
-                    .to_string(),
-                )
-            })?,
+                })?,
+            }
         };
+        let grants =
+            crate::service::authz::Grants::of(&user, config.roles.as_ref(), &config.policy);
         Ok(Context {
             lang,
-            actor: Actor::new(user, clock.now()),
+            actor: Actor::new(user, clock.now()).with_grants(grants),
             clock,
             config,
             db,
+            ids,
         })
     }
 
@@ -417,8 +548,8 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
         }
         Some(Command::Backup { file }) => {
             let store = ctx.open()?;
-            store
-                .backup_to(&file)
+            // Written with the clerk's rights: the program's group may write no file but its own.
+            as_real_group(ctx.ids, lang, || store.backup_to(&file))?
                 .map_err(|e| Failure::from(&e, lang))?;
             println!(
                 "{}",
@@ -488,7 +619,8 @@ fn import(
             .to_string(),
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| {
+    // The clerk's file, read with the clerk's rights (R5.5, set-group-id runs).
+    let bytes = as_real_group(ctx.ids, lang, || std::fs::read(file))?.map_err(|e| {
         Failure(match lang {
             Lang::Zh => format!("无法读取 {name}：{e}"),
             Lang::En => format!("cannot read {name}: {e}"),
@@ -500,8 +632,10 @@ fn import(
         ImportKind::Filings => crate::import::Kind::Filings,
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
-    let (table, _encoding) = crate::import::read_table(file, &roster)
-        .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
+    let (table, _encoding) = as_real_group(ctx.ids, lang, || {
+        crate::import::read_table(file, &roster)
+    })?
+    .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
     let source = service::import::Source {
         name: file
             .file_name()

@@ -254,6 +254,7 @@ pub fn issue(
     office: &Office,
     sig: &Signature,
 ) -> Result<Outcome<Stored>> {
+    super::authz::require(actor, super::authz::Act::Issue)?;
     let result = check(store, id_number, from, to)?;
     issue_checked(store, actor, &result, office, sig, None, "")
 }
@@ -398,6 +399,7 @@ pub fn void(
     number: &str,
     reason: &str,
 ) -> Result<Outcome<Stored>> {
+    super::authz::require(actor, super::authz::Act::Void)?;
     let reason = clean_line(reason);
     if reason.is_empty() {
         return Ok(Err(Refusal::ReasonRequired));
@@ -437,6 +439,7 @@ pub fn reissue(
     reason: &str,
     sig: &Signature,
 ) -> Result<Outcome<Stored>> {
+    super::authz::require(actor, super::authz::Act::Reissue)?;
     let reason = clean_line(reason);
     if reason.is_empty() {
         return Ok(Err(Refusal::ReasonRequired));

@@ -210,6 +210,7 @@ pub fn people(
     source: &Source,
     dry_run: bool,
 ) -> Result<Summary> {
+    super::authz::require(actor, super::authz::Act::Import)?;
     let reference = Reference::load(store)?;
     let rows =
         import::people::parse(table, &reference, actor.today()).map_err(ServiceError::Rows)?;
@@ -224,6 +225,7 @@ pub fn filings(
     source: &Source,
     dry_run: bool,
 ) -> Result<Summary> {
+    super::authz::require(actor, super::authz::Act::Import)?;
     let rows = import::filings::parse(table).map_err(ServiceError::Rows)?;
     upsert_all(store, actor, &rows, source, dry_run)
 }
@@ -238,6 +240,11 @@ pub fn entries(
     registered: bool,
     dry_run: bool,
 ) -> Result<Summary> {
+    super::authz::require(actor, super::authz::Act::Import)?;
+    if registered {
+        // R5.2 Paper history enters as registered: a registration, the reviewer's.
+        super::authz::require(actor, super::authz::Act::ImportRegistered)?;
+    }
     let reference = Reference::load(store)?;
     let (rows, mut errors) =
         import::entries::parse_all(table, &reference).map_err(ServiceError::Rows)?;

@@ -15,7 +15,7 @@ use crate::store::{Store, entries, people};
 
 use super::decision::{Entries, EntryDecided, Log};
 
-use super::{Actor, Result};
+use super::{Actor, Result, authz};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -37,6 +37,16 @@ impl Decision {
             Decision::Register { .. } => "entry.register",
             Decision::Refuse { .. } => "entry.refuse",
             Decision::Falsified { .. } => "entry.falsified",
+        }
+    }
+
+    /// R5.5 The act, by the role it needs.
+    pub fn act(&self) -> authz::Act {
+        match self {
+            Decision::Seal => authz::Act::Seal,
+            Decision::Register { .. } => authz::Act::Register,
+            Decision::Refuse { .. } => authz::Act::Refuse,
+            Decision::Falsified { .. } => authz::Act::Falsified,
         }
     }
 
@@ -89,6 +99,7 @@ pub fn decide(
     decision: &Decision,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Outcome> {
+    authz::require(actor, decision.act())?;
     // The reason is stored text: cleaned here, so every caller's is (and a reason of invisible
     // characters only is as empty as it looks).
     let decision = &match decision {
@@ -186,6 +197,7 @@ pub fn set_evidence(
     code: &str,
     received: bool,
 ) -> Result<std::result::Result<EntryState, Skip>> {
+    authz::require(actor, authz::Act::TickEvidence)?;
     let reference = Reference::load(store)?;
     let now = actor.stamp();
     let tx = store.write()?;
