@@ -225,6 +225,9 @@ pub enum Made {
     Entry(i64),
     /// An applicant accepted in a verification batch: the person's ID number.
     Applicant(String),
+    /// The new entries of a roster (its file name), imported as registered paper history by the
+    /// actor: making and registering at once.
+    Roster(String),
 }
 
 /// R5.5 Why a write was refused; nothing was written.
@@ -288,6 +291,13 @@ impl Describe for Refusal {
                         (
                             format!("申报人 {id_number} 由 {login} 本人审定通过"),
                             format!("applicant {id_number} was accepted by {login}"),
+                        )
+                    }
+                    Made::Roster(file) => {
+                        let file = clean_line(file);
+                        (
+                            format!("名册 {file} 中的新条目由 {login} 本人导入"),
+                            format!("the new entries of {file} are imported by {login}"),
                         )
                     }
                 };

@@ -642,6 +642,8 @@ pub enum IssueSkip {
     Issued(String),
     /// R7.3, R6.2 … as the certificate service refused it: no number was used.
     Refused(CertRefusal),
+    /// R5.5 maker–checker: the actor accepted this applicant; no number was used.
+    Denied(super::authz::Refusal),
 }
 
 impl Describe for IssueSkip {
@@ -657,6 +659,7 @@ impl Describe for IssueSkip {
             (IssueSkip::Issued(n), Lang::Zh) => format!("已出具 {n}"),
             (IssueSkip::Issued(n), Lang::En) => format!("already issued {n}"),
             (IssueSkip::Refused(r), lang) => r.describe(lang),
+            (IssueSkip::Denied(r), lang) => r.describe(lang),
         }
     }
 }
@@ -710,6 +713,15 @@ pub fn issue(
         }
         if let Some(c) = a.certificate.as_ref().filter(|c| !c.voided) {
             out.skipped.push((id, IssueSkip::Issued(c.number.clone())));
+            continue;
+        }
+        // R5.5 Told here, per applicant, so the others of the batch still get theirs.
+        let made = super::authz::Made::Applicant(a.person.id_number.to_string());
+        let acceptor = a.decided_by.iter().map(|d| d.as_str());
+        if let Err(ServiceError::Denied(r)) =
+            super::authz::maker_checker(actor, super::authz::Act::Issue, made, acceptor)
+        {
+            out.skipped.push((id, IssueSkip::Denied(r)));
             continue;
         }
         let b = match batches.entry(a.batch_id) {

@@ -72,6 +72,8 @@ impl Decision {
 pub enum Skip {
     Missing,
     Rule(DecisionError),
+    /// R5.5 maker–checker: the actor recorded, imported or corrected the entry.
+    Denied(authz::Refusal),
 }
 
 impl Describe for Skip {
@@ -79,6 +81,7 @@ impl Describe for Skip {
         match self {
             Skip::Missing => lang.pick("条目不存在", "no such entry").into(),
             Skip::Rule(e) => e.describe(lang),
+            Skip::Denied(r) => r.describe(lang),
         }
     }
 }
@@ -135,6 +138,22 @@ pub fn decide(
             out.skipped.push((id, Skip::Rule(err)));
             continue;
         }
+        // R5.5 maker–checker: whoever made the entry neither seals nor registers it.
+        let exception = match decision {
+            Decision::Seal | Decision::Register { .. } => {
+                let makers = entries::makers(&tx, id)?;
+                let made = authz::Made::Entry(id);
+                match authz::maker_checker(actor, decision.act(), made, makers.iter().map(|m| m.as_str())) {
+                    Ok(applied) => applied,
+                    Err(super::ServiceError::Denied(r)) => {
+                        out.skipped.push((id, Skip::Denied(r)));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => None,
+        };
         let to = match decision {
             Decision::Seal => EntryState::Sealed,
             Decision::Register { .. } => EntryState::Registered,
@@ -169,6 +188,8 @@ pub fn decide(
                 &now,
             )?;
         }
+        let mut after = json!({ "state": to.code(), "reason": reason, "batch": batch });
+        authz::Exception::note(exception, &mut after);
         audit::append(
             &tx,
             &Record {
@@ -177,9 +198,7 @@ pub fn decide(
                 action: decision.action(),
                 subject: &format!("entry:{id}"),
                 before: Some(&json!({ "state": e.state.code() }).to_string()),
-                after: Some(
-                    &json!({ "state": to.code(), "reason": reason, "batch": batch }).to_string(),
-                ),
+                after: Some(&after.to_string()),
             },
         )?;
         out.applied.push(id);
