@@ -327,7 +327,10 @@ fn read_table(source: &Source, read: Reader<'_>) -> Result<Option<toml::Table>, 
     };
     let table: toml::Table = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
     // Checked alone first, so that a typo is reported against the file that has it.
-    checked(table.clone().try_into().map_err(|e| parse(e.to_string()))?, path)?;
+    checked(
+        table.clone().try_into().map_err(|e| parse(e.to_string()))?,
+        path,
+    )?;
     Ok(Some(table))
 }
 
@@ -397,12 +400,13 @@ impl Config {
         let last = user
             .or(system)
             .map_or_else(PathBuf::new, |s| s.path.clone());
-        let config: Config = merged.try_into().map_err(|e: toml::de::Error| {
-            ConfigError::Parse {
-                path: last.clone(),
-                message: e.to_string(),
-            }
-        })?;
+        let config: Config =
+            merged
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: last.clone(),
+                    message: e.to_string(),
+                })?;
         checked(config, &last)
     }
 }
@@ -514,8 +518,14 @@ mod tests {
             let zh = e.describe(Lang::Zh);
             let en = e.describe(Lang::En);
             let path = usr.path.display().to_string();
-            assert!(zh.contains(&path) && zh.contains(&format!("[{table}]")), "{zh}");
-            assert!(en.contains(&path) && en.contains(&format!("[{table}]")), "{en}");
+            assert!(
+                zh.contains(&path) && zh.contains(&format!("[{table}]")),
+                "{zh}"
+            );
+            assert!(
+                en.contains(&path) && en.contains(&format!("[{table}]")),
+                "{en}"
+            );
             assert!(en.contains("system configuration"), "{en}");
             // Without a system file, a user file still cannot bring roles in.
             let e = Config::load_layered(None, Some(&usr)).unwrap_err();

@@ -632,10 +632,9 @@ fn import(
         ImportKind::Filings => crate::import::Kind::Filings,
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
-    let (table, _encoding) = as_real_group(ctx.ids, lang, || {
-        crate::import::read_table(file, &roster)
-    })?
-    .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
+    let (table, _encoding) =
+        as_real_group(ctx.ids, lang, || crate::import::read_table(file, &roster))?
+            .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
     let source = service::import::Source {
         name: file
             .file_name()

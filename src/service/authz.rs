@@ -199,10 +199,9 @@ impl Act {
             Act::ReceiveApplicants => lang.pick("接收验证申报", "receiving applicants"),
             Act::Seal => lang.pick("初审盖章", "sealing (preliminary review)"),
             Act::Register => lang.pick("登记", "registering entries"),
-            Act::ImportRegistered => lang.pick(
-                "导入已登记的纸质记录",
-                "importing registered paper history",
-            ),
+            Act::ImportRegistered => {
+                lang.pick("导入已登记的纸质记录", "importing registered paper history")
+            }
             Act::Refuse => lang.pick("不予登记", "refusing registration"),
             Act::Falsified => lang.pick("认定弄虚作假", "finding falsification"),
             Act::LiftFinding => lang.pick("撤销弄虚作假认定", "lifting a falsification finding"),
@@ -393,7 +392,7 @@ pub fn undo_act(action: &str) -> Act {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::fixtures::actor;
+    use crate::service::fixtures::{actor, store_with};
 
     fn roles() -> Roles {
         Roles {
@@ -443,13 +442,22 @@ mod tests {
         let zh = e.describe(Lang::Zh);
         let en = e.describe(Lang::En);
         assert!(zh.contains("wf") && zh.contains("审核员") && zh.contains("初审盖章"));
-        assert!(zh.contains("R5.5") && zh.contains("[roles] reviewer"), "{zh}");
+        assert!(
+            zh.contains("R5.5") && zh.contains("[roles] reviewer"),
+            "{zh}"
+        );
         assert!(
             en.contains("does not hold the reviewer role") && en.contains("sealing"),
             "{en}"
         );
         let reviewer = as_("lj", false);
-        for act in [Act::Issue, Act::Void, Act::Reissue, Act::Print, Act::VerifyBatch] {
+        for act in [
+            Act::Issue,
+            Act::Void,
+            Act::Reissue,
+            Act::Print,
+            Act::VerifyBatch,
+        ] {
             let en = require(&reviewer, act).unwrap_err().describe(Lang::En);
             assert!(en.contains("issuer role"), "{en}");
         }
@@ -464,7 +472,13 @@ mod tests {
     #[test]
     fn r5_5_a_login_in_no_role_reads_only_and_is_told_so() {
         let nobody = as_("nobody", false);
-        for act in [Act::Import, Act::Seal, Act::Issue, Act::Demo, Act::RecordPerson] {
+        for act in [
+            Act::Import,
+            Act::Seal,
+            Act::Issue,
+            Act::Demo,
+            Act::RecordPerson,
+        ] {
             let e = require(&nobody, act).unwrap_err();
             assert!(
                 matches!(e, ServiceError::Denied(Refusal::ReadOnly { .. })),
@@ -472,7 +486,10 @@ mod tests {
             );
             let zh = e.describe(Lang::Zh);
             let en = e.describe(Lang::En);
-            assert!(zh.contains("只能查阅") && zh.contains(act.role().key()), "{zh}");
+            assert!(
+                zh.contains("只能查阅") && zh.contains(act.role().key()),
+                "{zh}"
+            );
             assert!(en.contains("may only read") && en.contains(act.role().key()));
         }
         // A single-clerk install: anyone does anything.
@@ -494,7 +511,10 @@ mod tests {
         let zh = e.describe(Lang::Zh);
         let en = e.describe(Lang::En);
         assert!(zh.contains("条目 7") && zh.contains("双人复核") && zh.contains("初审盖章"));
-        assert!(en.contains("entry 7 was recorded or imported by lj"), "{en}");
+        assert!(
+            en.contains("entry 7 was recorded or imported by lj"),
+            "{en}"
+        );
         assert!(en.contains("one_person_may_check"), "{en}");
         let small = as_("lj", true);
         let applied = maker_checker(&small, Act::Seal, Made::Entry(7), ["lj"]).unwrap();
@@ -508,8 +528,13 @@ mod tests {
         assert!(plain.get("exception").is_none());
         // Without roles there is no second person to ask.
         assert_eq!(
-            maker_checker(&actor("lj"), Act::Issue, Made::Applicant("x".into()), ["lj"])
-                .unwrap(),
+            maker_checker(
+                &actor("lj"),
+                Act::Issue,
+                Made::Applicant("x".into()),
+                ["lj"]
+            )
+            .unwrap(),
             None
         );
     }
@@ -522,5 +547,239 @@ mod tests {
         assert_eq!(undo_act("applicant.accept"), Act::DecideApplicants);
         assert_eq!(undo_act("entry.seal").role(), Role::Reviewer);
         assert_eq!(undo_act("applicant.accept").role(), Role::Issuer);
+    }
+
+    // ------------------------------------------------------------ the services ask
+
+    use crate::service::{batches, certificates, review};
+    use crate::store::Store;
+
+    const COMPLETE: &str =
+        "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,90,合格,学习证明材料";
+
+    fn with(login: &str, roles: &[Role], policy: bool) -> Actor {
+        actor(login).with_grants(Grants::only(roles, policy))
+    }
+
+    fn last_audit(store: &Store, action: &str) -> (String, serde_json::Value) {
+        store
+            .conn()
+            .query_row(
+                "SELECT user, after FROM audit WHERE action = ?1 ORDER BY id DESC LIMIT 1",
+                [action],
+                |r| {
+                    let after: String = r.get(1)?;
+                    Ok((r.get(0)?, serde_json::from_str(&after).unwrap_or_default()))
+                },
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn r5_5_whoever_recorded_an_entry_neither_seals_nor_registers_it() {
+        // `store_with` imports as the login "clerk".
+        let mut store = store_with(&[COMPLETE]);
+        let id: i64 = store
+            .conn()
+            .query_row("SELECT id FROM entries", [], |r| r.get(0))
+            .unwrap();
+        let maker = with("clerk", &[Role::Clerk, Role::Reviewer], false);
+        let out = review::decide(
+            &mut store,
+            &maker,
+            &[id],
+            &review::Decision::Seal,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert!(out.applied.is_empty());
+        let (_, why) = &out.skipped[0];
+        assert!(
+            matches!(why, review::Skip::Denied(Refusal::OwnWork { .. })),
+            "{why:?}"
+        );
+        assert!(
+            why.describe(Lang::En)
+                .contains("recorded or imported by clerk")
+        );
+
+        // A reviewer who did not record it seals; the maker, allowed by policy, registers.
+        let other = with("lijun", &[Role::Reviewer], false);
+        let out = review::decide(
+            &mut store,
+            &other,
+            &[id],
+            &review::Decision::Seal,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(out.applied, [id]);
+        assert!(
+            last_audit(&store, "entry.seal")
+                .1
+                .get("exception")
+                .is_none()
+        );
+        let small = with("clerk", &[Role::Reviewer], true);
+        let register = review::Decision::Register { confirm: true };
+        let out = review::decide(&mut store, &small, &[id], &register, &mut |_, _| {}).unwrap();
+        assert_eq!(out.applied, [id]);
+        let (user, after) = last_audit(&store, "entry.register");
+        assert_eq!(user, "clerk");
+        assert_eq!(after["exception"]["policy"], "one_person_may_check");
+    }
+
+    #[test]
+    fn r5_5_a_correction_makes_the_corrector_a_maker_too() {
+        let mut store = store_with(&[COMPLETE]);
+        let id: i64 = store
+            .conn()
+            .query_row("SELECT id FROM entries", [], |r| r.get(0))
+            .unwrap();
+        let rec = crate::store::entries::get(store.conn(), id)
+            .unwrap()
+            .unwrap();
+        let mut changed = rec.entry.clone();
+        changed.content = "临床新进展（修订）".into();
+        let lijun = with("lijun", &[Role::Clerk, Role::Reviewer], false);
+        crate::service::records::update_entry(
+            &mut store,
+            &lijun,
+            id,
+            &rec.entry,
+            rec.filing_id,
+            changed,
+            rec.filing_id,
+        )
+        .unwrap();
+        assert_eq!(
+            crate::store::entries::makers(store.conn(), id).unwrap(),
+            ["clerk", "lijun"]
+        );
+        let out = review::decide(
+            &mut store,
+            &lijun,
+            &[id],
+            &review::Decision::Seal,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert!(out.applied.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn r5_5_whoever_accepted_an_applicant_does_not_issue_the_certificate() {
+        let mut store = batches::tests::bureau();
+        let batch = batches::tests::verified_batch(&mut store);
+        let zhang = batches::tests::applicant_of(&store, 1);
+        let acceptor = with("wangfang", &[Role::Issuer], false);
+        let accepted = batches::decide(
+            &mut store,
+            &acceptor,
+            &[zhang.id],
+            &crate::domain::batch::Decision::Accept,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(accepted.applied, [zhang.id], "batch {batch}");
+        let sig = certificates::Signature {
+            clerk: "王芳".into(),
+            phone: "0731-88888888".into(),
+        };
+        let out = batches::issue(&mut store, &acceptor, &[zhang.id], &sig, &mut |_, _| {}).unwrap();
+        assert!(out.issued.is_empty());
+        assert!(
+            matches!(out.skipped[0].1, batches::IssueSkip::Denied(_)),
+            "{out:?}"
+        );
+        // Nor around the batch, by ID number: no number is taken.
+        let office = batches::tests::changsha(&store);
+        let id = batches::tests::id(1);
+        let e =
+            certificates::issue(&mut store, &acceptor, &id, 2012, 2016, &office, &sig).unwrap_err();
+        assert!(
+            e.describe(Lang::Zh).contains("本人审定通过"),
+            "{}",
+            e.describe(Lang::Zh)
+        );
+        assert_eq!(
+            batches::tests::one(&store, "SELECT count(*) FROM certificates"),
+            0
+        );
+        // Another issuer issues.
+        let other = with("lijun", &[Role::Issuer], false);
+        let out = batches::issue(&mut store, &other, &[zhang.id], &sig, &mut |_, _| {}).unwrap();
+        assert_eq!(out.issued.len(), 1, "{out:?}");
+        assert!(
+            last_audit(&store, "certificate.issue")
+                .1
+                .get("exception")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn r5_5_a_small_office_issues_what_it_accepted_and_the_trail_says_so() {
+        let mut store = batches::tests::bureau();
+        batches::tests::verified_batch(&mut store);
+        let zhang = batches::tests::applicant_of(&store, 1);
+        let solo = with("wangfang", &[Role::Issuer], true);
+        batches::decide(
+            &mut store,
+            &solo,
+            &[zhang.id],
+            &crate::domain::batch::Decision::Accept,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let sig = certificates::Signature {
+            clerk: "王芳".into(),
+            phone: "0731-88888888".into(),
+        };
+        let out = batches::issue(&mut store, &solo, &[zhang.id], &sig, &mut |_, _| {}).unwrap();
+        assert_eq!(out.issued.len(), 1, "{out:?}");
+        let (user, after) = last_audit(&store, "certificate.issue");
+        assert_eq!(user, "wangfang");
+        assert_eq!(after["exception"]["rule"], "maker-checker");
+    }
+
+    #[test]
+    fn r5_5_a_read_only_login_writes_nothing_through_any_service() {
+        let mut store = store_with(&[COMPLETE]);
+        let nobody = with("visitor", &[], false);
+        let id: i64 = batches::tests::one(&store, "SELECT id FROM entries");
+        let denied = |e: crate::service::ServiceError| {
+            assert!(
+                matches!(e, ServiceError::Denied(Refusal::ReadOnly { .. })),
+                "{e:?}"
+            );
+        };
+        denied(
+            review::decide(
+                &mut store,
+                &nobody,
+                &[id],
+                &review::Decision::Seal,
+                &mut |_, _| {},
+            )
+            .unwrap_err(),
+        );
+        denied(review::set_evidence(&mut store, &nobody, id, "x", true).unwrap_err());
+        // A decision taken while the login held a role is not undone once it holds none.
+        let was = actor("visitor");
+        review::decide(
+            &mut store,
+            &was,
+            &[id],
+            &review::Decision::Seal,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let before = batches::tests::one(&store, "SELECT count(*) FROM audit");
+        denied(crate::service::decision::undo_last(&mut store, &nobody).unwrap_err());
+        assert_eq!(
+            batches::tests::one(&store, "SELECT count(*) FROM audit"),
+            before
+        );
     }
 }

@@ -373,7 +373,11 @@ fn issue_checked(
         &Record {
             at: &now,
             user: &actor.user,
-            action: if replaces.is_some() { "certificate.reissue" } else { "certificate.issue" },
+            action: if replaces.is_some() {
+                "certificate.reissue"
+            } else {
+                "certificate.issue"
+            },
             subject: &format!("certificate:{number}"),
             before: None,
             after: Some(&{

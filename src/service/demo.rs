@@ -45,7 +45,9 @@ pub struct DemoSummary {
 pub fn generate(store: &mut Store, actor: &Actor, people: u32, seed: u64) -> Result<DemoSummary> {
     super::authz::require(actor, super::authz::Act::Demo)?;
     // R5.5 The demo plays a whole office in one admin's name: its own steps ask no other role.
-    let actor = &actor.clone().with_grants(super::authz::Grants::single_clerk());
+    let actor = &actor
+        .clone()
+        .with_grants(super::authz::Grants::single_clerk());
     let reference = Reference::load(store)?;
     let bases = demo_bulk::bases(store.conn())?;
     let world = World::new(&reference, bases, actor);

@@ -143,7 +143,12 @@ pub fn decide(
             Decision::Seal | Decision::Register { .. } => {
                 let makers = entries::makers(&tx, id)?;
                 let made = authz::Made::Entry(id);
-                match authz::maker_checker(actor, decision.act(), made, makers.iter().map(|m| m.as_str())) {
+                match authz::maker_checker(
+                    actor,
+                    decision.act(),
+                    made,
+                    makers.iter().map(|m| m.as_str()),
+                ) {
                     Ok(applied) => applied,
                     Err(super::ServiceError::Denied(r)) => {
                         out.skipped.push((id, Skip::Denied(r)));
