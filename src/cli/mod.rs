@@ -269,6 +269,20 @@ pub fn set_group_id_refusals(
     .collect()
 }
 
+/// The database a run opens: in a set-group-id run only the system's (`[database] path`, else
+/// [`crate::config::SYSTEM_DATABASE`]), whatever was asked, since the program's group may write
+/// no other file; otherwise `--db`, else the system configuration's, else the platform data
+/// directory's. `None` when there is none of these.
+pub fn choose_db(ids: Ids, option: Option<&Path>, system: Option<&Path>) -> Option<PathBuf> {
+    if ids.set_group_id() {
+        return Some(system.map_or_else(
+            || PathBuf::from(crate::config::SYSTEM_DATABASE),
+            Path::to_path_buf,
+        ));
+    }
+    option.or(system).map(Path::to_path_buf).or_else(default_db)
+}
+
 /// Run `f` with the effective group id set back to the real one, so that a file the clerk names
 /// (a roster, their configuration, a backup) is opened with the clerk's rights only, never the
 /// program's group's: in a set-group-id run a roster named `/etc/jijiao/audit.key` must not be
@@ -327,7 +341,7 @@ impl Context {
         ids: Ids,
         var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Context, Failure> {
-        use crate::config::{SYSTEM_CONFIG, SYSTEM_CONFIG_VAR, SYSTEM_DATABASE, Source};
+        use crate::config::{SYSTEM_CONFIG, SYSTEM_CONFIG_VAR, Source};
         let lang = g.lang;
         let refused = set_group_id_refusals(ids, g, var);
         if !refused.is_empty() {
@@ -403,27 +417,16 @@ impl Context {
                 })
             })?),
         };
-        let db = if ids.set_group_id() {
-            // Only the system's database: the program's group may write no other file.
-            config
-                .database
-                .path
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(SYSTEM_DATABASE))
-        } else {
-            match g.db.clone().or_else(|| config.database.path.clone()) {
-                Some(p) => p,
-                None => default_db().ok_or_else(|| {
-                    Failure(
-                        lang.pick(
-                            "找不到用户数据目录，请用 --db 指定数据库",
-                            "no user data directory: name the database with --db",
-                        )
-                        .to_string(),
+        let db =
+            choose_db(ids, g.db.as_deref(), config.database.path.as_deref()).ok_or_else(|| {
+                Failure(
+                    lang.pick(
+                        "找不到用户数据目录，请用 --db 指定数据库",
+                        "no user data directory: name the database with --db",
                     )
-                })?,
-            }
-        };
+                    .to_string(),
+                )
+            })?;
         let grants =
             crate::service::authz::Grants::of(&user, config.roles.as_ref(), &config.policy);
         Ok(Context {
@@ -447,6 +450,12 @@ impl Context {
             (None, Some(t)) => (t - 4, t),
             (None, None) => (dfrom, dto),
         }
+    }
+
+    /// R5.5 Refuse `act` before anything else is asked of the clerk (a stub's phone, a
+    /// printer): the services refuse it too, this only says it first.
+    pub fn require(&self, act: service::authz::Act) -> Result<(), Failure> {
+        service::authz::require(&self.actor, act).map_err(|e| Failure::from(&e, self.lang))
     }
 
     pub fn open(&self) -> Result<Store, Failure> {
@@ -516,7 +525,10 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             from,
             to,
             office,
-        }) => certs::issue(ctx, &id, from, to, office.as_deref()),
+        }) => {
+            ctx.require(service::authz::Act::Issue)?;
+            certs::issue(ctx, &id, from, to, office.as_deref())
+        }
         Some(Command::Print {
             numbers,
             encoding,
@@ -524,19 +536,28 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             to,
             printer,
             alignment,
-        }) => certs::print(
-            ctx,
-            &numbers,
-            certs::PrintOptions {
-                encoding,
-                layout,
-                to,
-                printer,
-                alignment,
-            },
-        ),
+        }) => {
+            // The alignment page is a blank form's test, no certificate: anyone may print it.
+            if !alignment {
+                ctx.require(service::authz::Act::Print)?;
+            }
+            certs::print(
+                ctx,
+                &numbers,
+                certs::PrintOptions {
+                    encoding,
+                    layout,
+                    to,
+                    printer,
+                    alignment,
+                },
+            )
+        }
         Some(Command::Void { number, reason }) => certs::void(ctx, &number, &reason),
-        Some(Command::Reissue { number, reason }) => certs::reissue(ctx, &number, &reason),
+        Some(Command::Reissue { number, reason }) => {
+            ctx.require(service::authz::Act::Reissue)?;
+            certs::reissue(ctx, &number, &reason)
+        }
         Some(Command::Audit {
             action: AuditAction::Verify,
         }) => {
@@ -686,5 +707,110 @@ fn import(
             Err(Failure::from(&ServiceError::Rows(rows), lang))
         }
         Err(e) => Err(Failure::from(&e, lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: Ids = Ids {
+        real_uid: 1001,
+        real_gid: 1001,
+        effective_gid: 1001,
+    };
+    /// Installed set-group-id `jijiao` (gid 998), run by a clerk.
+    const SETGID: Ids = Ids {
+        real_uid: 1001,
+        real_gid: 1001,
+        effective_gid: 998,
+    };
+
+    fn global(args: &[&str]) -> Global {
+        let mut argv = vec!["jijiao"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).expect("parses").global
+    }
+
+    #[test]
+    fn r5_5_a_set_group_id_run_refuses_every_option_and_variable_that_would_point_it_elsewhere() {
+        let g = global(&[
+            "--db",
+            "/tmp/x.sqlite",
+            "--user",
+            "lisi",
+            "--config",
+            "/tmp/c.toml",
+            "--today",
+            "2017-07-15",
+        ]);
+        let var = |name: &str| (name == "JIJIAO_SYSTEM_CONFIG").then(|| "/tmp/s.toml".into());
+        assert_eq!(
+            set_group_id_refusals(SETGID, &g, &var),
+            [
+                "--db / JIJIAO_DB",
+                "--user / JIJIAO_USER",
+                "--config / JIJIAO_CONFIG",
+                "JIJIAO_TODAY",
+                "JIJIAO_SYSTEM_CONFIG"
+            ]
+        );
+        // One at a time, each is named alone.
+        let none = |_: &str| None;
+        assert_eq!(
+            set_group_id_refusals(SETGID, &global(&["--db", "/tmp/x"]), &none),
+            ["--db / JIJIAO_DB"]
+        );
+        assert_eq!(
+            set_group_id_refusals(SETGID, &global(&["--lang", "en"]), &none),
+            Vec::<&str>::new(),
+            "the language is harmless"
+        );
+        // Not set-group-id (a personal install, the tests): all of them work as before.
+        assert!(set_group_id_refusals(PLAIN, &g, &var).is_empty());
+        assert!(SETGID.set_group_id() && !PLAIN.set_group_id());
+    }
+
+    #[test]
+    fn r5_5_a_set_group_id_run_opens_only_the_systems_database() {
+        let asked = Path::new("/home/lisi/other.sqlite");
+        let system = Path::new("/srv/jijiao/jj.sqlite");
+        assert_eq!(
+            choose_db(SETGID, Some(asked), None),
+            Some(PathBuf::from("/var/lib/jijiao/jijiao.sqlite"))
+        );
+        assert_eq!(
+            choose_db(SETGID, Some(asked), Some(system)),
+            Some(system.to_path_buf())
+        );
+        assert_eq!(
+            choose_db(PLAIN, Some(asked), Some(system)),
+            Some(asked.to_path_buf())
+        );
+        assert_eq!(
+            choose_db(PLAIN, None, Some(system)),
+            Some(system.to_path_buf())
+        );
+    }
+
+    #[test]
+    fn the_refusal_of_a_set_group_id_run_names_what_was_given_in_both_languages() {
+        for (lang, expected) in [
+            (
+                Lang::En,
+                "jijiao is installed set-group-id: --user / JIJIAO_USER not accepted",
+            ),
+            (
+                Lang::Zh,
+                "本程序以 set-group-id 方式安装：不接受 --user / JIJIAO_USER",
+            ),
+        ] {
+            let mut g = global(&["--user", "lisi"]);
+            g.lang = lang;
+            let Err(Failure(message)) = Context::from_global_with(&g, SETGID, &|_| None) else {
+                panic!("a set-group-id run with --user must be refused");
+            };
+            assert!(message.starts_with(expected), "{message}");
+        }
     }
 }

@@ -83,7 +83,10 @@ fn r5_5_a_login_in_no_role_sees_read_only_and_every_write_is_refused_with_the_re
             d.screen()
         );
         assert_eq!(
-            one(d.app.store(), "SELECT count(*) FROM entries WHERE state = 'sealed'"),
+            one(
+                d.app.store(),
+                "SELECT count(*) FROM entries WHERE state = 'sealed'"
+            ),
             0
         );
         assert_eq!(one(d.app.store(), "SELECT count(*) FROM audit"), audit);
@@ -97,12 +100,17 @@ fn r5_5_a_clerk_cannot_seal_and_the_status_line_is_not_read_only() {
     assert!(!status_line(&d).contains("只读"), "{}", status_line(&d));
     d.key(KeyCode::Char('2')).key(KeyCode::Char('s'));
     assert!(
-        d.app.message().contains("lina 没有审核员角色，不能初审盖章"),
+        d.app
+            .message()
+            .contains("lina 没有审核员角色，不能初审盖章"),
         "{}",
         d.app.message()
     );
     assert_eq!(
-        one(d.app.store(), "SELECT count(*) FROM entries WHERE state = 'sealed'"),
+        one(
+            d.app.store(),
+            "SELECT count(*) FROM entries WHERE state = 'sealed'"
+        ),
         0
     );
 }
@@ -114,10 +122,16 @@ fn r5_5_the_reviewer_who_imported_an_entry_is_told_it_was_skipped_as_their_own()
     let mut d = as_login(store, Lang::En, "clerk", &[Role::Clerk, Role::Reviewer]);
     d.key(KeyCode::Char('2')).key(KeyCode::Char('s'));
     let message = d.app.message().to_string();
-    assert!(message.contains("recorded or imported by clerk"), "{message}");
+    assert!(
+        message.contains("recorded or imported by clerk"),
+        "{message}"
+    );
     assert!(message.contains("maker–checker"), "{message}");
     assert_eq!(
-        one(d.app.store(), "SELECT count(*) FROM entries WHERE state = 'sealed'"),
+        one(
+            d.app.store(),
+            "SELECT count(*) FROM entries WHERE state = 'sealed'"
+        ),
         0
     );
 }
