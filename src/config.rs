@@ -1,6 +1,16 @@
-//! The bureau's configuration file (`--config`, `JIJIAO_CONFIG`; default `config.toml` in the
-//! platform config directory). A missing default file means "no configuration"; a named file
-//! that is missing or malformed is an error, so an administrator's typo never passes silently.
+//! The bureau's configuration, in two layers.
+//!
+//! - The **system configuration** ([`SYSTEM_CONFIG`], or the file `JIJIAO_SYSTEM_CONFIG` names
+//!   when the process is not set-group-id) is the administrator's: roles, policy, the database
+//!   and the audit key (R5.5), and also office, printer and pre-printed positions. It is read
+//!   whenever it exists; a file the variable names must exist.
+//! - The **user configuration** (`--config`, `JIJIAO_CONFIG`; default `config.toml` in the
+//!   platform config directory) may add or override `[office]`, `[printer]` and `[preprinted]`,
+//!   key by key. It can never add, remove or replace `[roles]`, `[policy]`, `[database]` or
+//!   `[audit]`: a clerk must not be able to choose who they are allowed to be (R5.5).
+//!
+//! A missing default file means "no configuration"; a named file that is missing or malformed is
+//! an error, so an administrator's typo never passes silently.
 
 use std::path::{Path, PathBuf};
 
@@ -10,20 +20,71 @@ use crate::i18n::{Describe, Lang};
 use crate::print::encode::PrintEncoding;
 use crate::print::width::{AmbiguousWidth, PrintWidth};
 
+/// Where the system configuration lives on a system install (the package puts an example there).
+pub const SYSTEM_CONFIG: &str = "/etc/jijiao/config.toml";
+
+/// The variable that may name another system configuration, for tests; ignored (and refused) in
+/// a set-group-id run, where it would let a clerk choose their own roles.
+pub const SYSTEM_CONFIG_VAR: &str = "JIJIAO_SYSTEM_CONFIG";
+
+/// The database of a system install when `[database] path` does not say otherwise.
+pub const SYSTEM_DATABASE: &str = "/var/lib/jijiao/jijiao.sqlite";
+
+/// The tables only the system configuration may hold (R5.5).
+pub const SYSTEM_ONLY: [&str; 4] = ["roles", "policy", "database", "audit"];
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
     pub office: OfficeConfig,
-    /// Clerks allowed to act. When set, the acting clerk is the operating-system login and
-    /// `--user` is refused: a clerk must not act under another's name (docs/INTERFACES.md).
+    /// R5.5 Who may do what. `None` (no `[roles]` table in the system configuration): a
+    /// single-clerk install, where everyone holds every role and `--user` names the clerk.
     #[serde(default)]
     pub roles: Option<Roles>,
+    /// R5.5 The office's exceptions to the roles' rules.
+    #[serde(default)]
+    pub policy: Policy,
+    /// Where the database is; the only database a set-group-id run opens.
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    /// The audit trail's key and anchors, outside the database.
+    #[serde(default)]
+    pub audit: AuditConfig,
     #[serde(default)]
     pub printer: PrinterConfig,
     /// R7.5 Where each variable field goes on the pre-printed forms.
     #[serde(default)]
     pub preprinted: crate::print::preprinted::Positions,
+}
+
+/// `[policy]` of the system configuration.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// R5.5 A small office where one person may both make and check: record or import an entry
+    /// and seal or register it, accept an applicant and issue the certificate. The audit record
+    /// of each such decision says that the exception applied. Default false.
+    pub one_person_may_check: bool,
+}
+
+/// `[database]` of the system configuration.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// The database file; default [`SYSTEM_DATABASE`] in a set-group-id run, else the platform
+    /// data directory's `jijiao.sqlite`.
+    pub path: Option<PathBuf>,
+}
+
+/// `[audit]` of the system configuration.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The key of the audit chain's keyed hash (readable by the program's group only).
+    pub key_file: Option<PathBuf>,
+    /// The append-only log of the trail's anchors.
+    pub anchor_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -132,31 +193,50 @@ impl OfficeConfig {
     }
 }
 
+/// `[roles]` of the system configuration (R5.5): logins, one login possibly in several roles.
+/// A login in none may read (check, audit verify, the interface read-only) and nothing more.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Roles {
-    /// Logins that may record and review.
-    #[serde(default)]
-    pub clerks: Vec<String>,
-    /// Logins that may also approve filings and issue certificates.
-    #[serde(default)]
-    pub supervisors: Vec<String>,
+    /// Register people, record entries, tick evidence, import rosters.
+    pub clerk: Vec<String>,
+    /// Seal (初审盖章), register (登记), refuse, falsification findings and their lifting,
+    /// decisions on filings (备案).
+    pub reviewer: Vec<String>,
+    /// Verify batches (合格验证), issue, void, reissue and print certificates.
+    pub issuer: Vec<String>,
+    /// Reference data, policy, roles.
+    pub admin: Vec<String>,
 }
 
 impl Roles {
+    /// Whether `login` holds any role at all.
     pub fn knows(&self, login: &str) -> bool {
-        self.clerks
+        [&self.clerk, &self.reviewer, &self.issuer, &self.admin]
             .iter()
-            .chain(&self.supervisors)
-            .any(|u| u == login)
+            .any(|list| list.iter().any(|u| u.trim() == login))
     }
 }
 
 #[derive(Debug)]
 pub enum ConfigError {
-    Read { path: PathBuf, message: String },
-    Parse { path: PathBuf, message: String },
-    Invalid { path: PathBuf, value: InvalidValue },
+    Read {
+        path: PathBuf,
+        message: String,
+    },
+    Parse {
+        path: PathBuf,
+        message: String,
+    },
+    Invalid {
+        path: PathBuf,
+        value: InvalidValue,
+    },
+    /// R5.5 A user configuration holding a table only the system configuration may hold.
+    SystemOnly {
+        path: PathBuf,
+        table: &'static str,
+    },
 }
 
 impl Describe for ConfigError {
@@ -190,37 +270,144 @@ impl Describe for ConfigError {
                     value.describe(lang)
                 )
             }
+            (ConfigError::SystemOnly { path, table }, Lang::Zh) => format!(
+                "配置文件 {} 不能含有 [{table}]：角色、政策、数据库和审计只由系统配置 {SYSTEM_CONFIG} 规定，请删去该表",
+                path.display()
+            ),
+            (ConfigError::SystemOnly { path, table }, Lang::En) => format!(
+                "the configuration {} may not hold [{table}]: roles, policy, database and audit \
+                 come from the system configuration {SYSTEM_CONFIG} only; remove the table",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// One configuration file to read, and whether it must exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub path: PathBuf,
+    /// Named by the clerk or the environment: a missing file is an error, not "no file".
+    pub explicit: bool,
+}
+
+impl Source {
+    pub fn new(path: impl Into<PathBuf>, explicit: bool) -> Source {
+        Source {
+            path: path.into(),
+            explicit,
+        }
+    }
+}
+
+/// How a file's text is read: `std::fs::read_to_string`, or, for a set-group-id run's user
+/// file, the same with the real group id (so that a clerk's file cannot name one only the
+/// program's group may read).
+pub type Reader<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
+/// The text of `source` as a TOML table checked against [`Config`]; `None` when a default file
+/// is missing.
+fn read_table(source: &Source, read: Reader<'_>) -> Result<Option<toml::Table>, ConfigError> {
+    let path = &source.path;
+    let text = match read(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !source.explicit => {
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(ConfigError::Read {
+                path: path.clone(),
+                message: e.to_string(),
+            });
+        }
+    };
+    let parse = |message: String| ConfigError::Parse {
+        path: path.clone(),
+        message,
+    };
+    let table: toml::Table = toml::from_str(&text).map_err(|e| parse(e.to_string()))?;
+    // Checked alone first, so that a typo is reported against the file that has it.
+    checked(
+        table.clone().try_into().map_err(|e| parse(e.to_string()))?,
+        path,
+    )?;
+    Ok(Some(table))
+}
+
+fn checked(config: Config, path: &Path) -> Result<Config, ConfigError> {
+    config
+        .printer
+        .ambiguous()
+        .map_err(|value| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            value,
+        })?;
+    Ok(config)
+}
+
+/// `over`'s keys into `base`, tables merged key by key: a user file that sets the printer's
+/// destination keeps the system's encoding.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
         }
     }
 }
 
 impl Config {
-    /// Load `path`; when `explicit` is false a missing file is an empty configuration.
+    /// Load one file; when `explicit` is false a missing file is an empty configuration.
     pub fn load(path: &Path, explicit: bool) -> Result<Config, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                return Ok(Config::default());
-            }
-            Err(e) => {
-                return Err(ConfigError::Read {
-                    path: path.to_path_buf(),
-                    message: e.to_string(),
+        Config::load_layered(None, Some(&Source::new(path, explicit)))
+    }
+
+    /// R5.5 The system configuration, then the user configuration over it. The user file may
+    /// not hold any of [`SYSTEM_ONLY`] (refused, naming the file and the table, even when the
+    /// system file has none: a clerk cannot add roles either).
+    pub fn load_layered(
+        system: Option<&Source>,
+        user: Option<&Source>,
+    ) -> Result<Config, ConfigError> {
+        Config::load_layered_reading(system, user, &|p| std::fs::read_to_string(p))
+    }
+
+    /// As [`Config::load_layered`], the user file read by `read_user`.
+    pub fn load_layered_reading(
+        system: Option<&Source>,
+        user: Option<&Source>,
+        read_user: Reader<'_>,
+    ) -> Result<Config, ConfigError> {
+        let mut merged = match system {
+            Some(s) => read_table(s, &|p| std::fs::read_to_string(p))?.unwrap_or_default(),
+            None => toml::Table::new(),
+        };
+        if let Some(user) = user
+            && let Some(table) = read_table(user, read_user)?
+        {
+            if let Some(forbidden) = SYSTEM_ONLY.iter().find(|t| table.contains_key(**t)) {
+                return Err(ConfigError::SystemOnly {
+                    path: user.path.clone(),
+                    table: forbidden,
                 });
             }
-        };
-        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        config
-            .printer
-            .ambiguous()
-            .map_err(|value| ConfigError::Invalid {
-                path: path.to_path_buf(),
-                value,
-            })?;
-        Ok(config)
+            merge(&mut merged, table);
+        }
+        // Each file was checked alone; what the merge can still get wrong is reported against
+        // the file that came last.
+        let last = user
+            .or(system)
+            .map_or_else(PathBuf::new, |s| s.path.clone());
+        let config: Config =
+            merged
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: last.clone(),
+                    message: e.to_string(),
+                })?;
+        checked(config, &last)
     }
 }
 
@@ -231,7 +418,7 @@ mod tests {
     #[test]
     fn parses_office_and_roles_and_refuses_typos() {
         let c: Config = toml::from_str(
-            "[office]\nname = \"长沙\"\nphone = \"0731-1\"\n[roles]\nclerks = [\"wf\"]\n",
+            "[office]\nname = \"长沙\"\nphone = \"0731-1\"\n[roles]\nclerk = [\"wf\"]\n",
         )
         .unwrap();
         assert_eq!(c.office.name, "长沙");
@@ -305,5 +492,85 @@ mod tests {
         let p = Path::new("/nonexistent/jijiao/config.toml");
         assert_eq!(Config::load(p, false).unwrap(), Config::default());
         assert!(Config::load(p, true).is_err());
+    }
+
+    fn files(system: &str, user: &str) -> (tempfile::TempDir, Source, Source) {
+        let dir = tempfile::tempdir().unwrap();
+        let sys = dir.path().join("system.toml");
+        let usr = dir.path().join("user.toml");
+        std::fs::write(&sys, system).unwrap();
+        std::fs::write(&usr, user).unwrap();
+        (dir, Source::new(sys, true), Source::new(usr, true))
+    }
+
+    #[test]
+    fn r5_5_a_user_file_can_neither_add_nor_replace_roles_policy_database_or_audit() {
+        let system = "[roles]\nclerk = [\"wf\"]\n";
+        for (table, text) in [
+            ("roles", "[roles]\nadmin = [\"me\"]\n"),
+            ("roles", "roles = {}\n"),
+            ("policy", "[policy]\none_person_may_check = true\n"),
+            ("database", "[database]\npath = \"/tmp/mine.sqlite\"\n"),
+            ("audit", "[audit]\nkey_file = \"/tmp/key\"\n"),
+        ] {
+            let (_dir, sys, usr) = files(system, text);
+            let e = Config::load_layered(Some(&sys), Some(&usr)).unwrap_err();
+            let zh = e.describe(Lang::Zh);
+            let en = e.describe(Lang::En);
+            let path = usr.path.display().to_string();
+            assert!(
+                zh.contains(&path) && zh.contains(&format!("[{table}]")),
+                "{zh}"
+            );
+            assert!(
+                en.contains(&path) && en.contains(&format!("[{table}]")),
+                "{en}"
+            );
+            assert!(en.contains("system configuration"), "{en}");
+            // Without a system file, a user file still cannot bring roles in.
+            let e = Config::load_layered(None, Some(&usr)).unwrap_err();
+            assert!(matches!(e, ConfigError::SystemOnly { .. }), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn r5_5_the_user_file_adds_printer_and_office_settings_key_by_key() {
+        let (_dir, sys, usr) = files(
+            "[roles]\nclerk = [\"wf\"]\nissuer = [\"lj\", \"wf\"]\n[policy]\none_person_may_check = true\n\
+             [database]\npath = \"/srv/jj.sqlite\"\n[office]\nname = \"长沙\"\nphone = \"0731-1\"\n\
+             [printer]\nencoding = \"utf-8\"\n",
+            "[office]\nname = \"株洲\"\n[office.clerk_names]\nwf = \"王芳\"\n[printer]\ndestination = \"-\"\n",
+        );
+        let c = Config::load_layered(Some(&sys), Some(&usr)).unwrap();
+        assert_eq!(c.office.name, "株洲", "the user's value overrides");
+        assert_eq!(c.office.phone, "0731-1", "the system's other keys stay");
+        assert_eq!(c.office.clerk_name("wf"), Some("王芳"));
+        assert_eq!(c.printer.destination, "-");
+        assert_eq!(c.printer.encoding, "utf-8");
+        let roles = c.roles.unwrap();
+        assert_eq!(roles.issuer, ["lj", "wf"]);
+        assert!(roles.knows("lj") && !roles.knows("zs"));
+        assert!(c.policy.one_person_may_check);
+        assert_eq!(c.database.path, Some(PathBuf::from("/srv/jj.sqlite")));
+    }
+
+    #[test]
+    fn a_named_system_file_must_exist_and_its_typos_name_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Source::new(dir.path().join("none.toml"), true);
+        assert!(matches!(
+            Config::load_layered(Some(&missing), None),
+            Err(ConfigError::Read { .. })
+        ));
+        let absent_default = Source::new(dir.path().join("none.toml"), false);
+        assert_eq!(
+            Config::load_layered(Some(&absent_default), None).unwrap(),
+            Config::default()
+        );
+        // The old names of the roles are typos now, reported against the system file.
+        let (_d, sys, usr) = files("[roles]\nclerks = [\"wf\"]\n", "");
+        let e = Config::load_layered(Some(&sys), Some(&usr)).unwrap_err();
+        let en = e.describe(Lang::En);
+        assert!(en.contains("system.toml") && en.contains("clerks"), "{en}");
     }
 }

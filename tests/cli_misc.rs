@@ -239,14 +239,11 @@ fn the_default_configuration_is_read_from_the_config_directory() {
 #[test]
 fn r5_5_with_roles_configured_no_clerk_acts_under_another_name() {
     let env = Env::new();
-    let config = env.write(
-        "roles.toml",
-        "[roles]\nclerks = [\"nobody-logs-in-as-this\"]\n",
-    );
+    // Roles live in the system configuration only (R5.5).
+    env.system_config("[roles]\nclerk = [\"nobody-logs-in-as-this\"]\n");
     let file = env.write("people.csv", &people_csv(&[(ZHANG, "张伟")]));
     let mut c = env.command_on(&env.db(), TODAY);
-    c.env("JIJIAO_CONFIG", &config)
-        .env_remove("JIJIAO_TODAY")
+    c.env_remove("JIJIAO_TODAY")
         .args(["import".as_ref(), "people".as_ref(), file.as_os_str()]);
     let out = Env::run_cmd(c);
     out.expect(2);

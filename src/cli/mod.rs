@@ -45,10 +45,11 @@ pub struct Global {
     #[arg(long, env = "JIJIAO_LANG", global = true, default_value = "zh", value_parser = parse_lang)]
     pub lang: Lang,
     /// Clerk recorded on every decision [default: the operating-system login]; refused when the
-    /// configuration names roles
+    /// system configuration names roles, and in a set-group-id run
     #[arg(long, env = "JIJIAO_USER", global = true, value_name = "NAME")]
     pub user: Option<String>,
-    /// Configuration file [default: config.toml in the platform config directory]
+    /// Configuration file over the system's /etc/jijiao/config.toml: office, printer and
+    /// pre-printed positions only [default: config.toml in the platform config directory]
     #[arg(long, env = "JIJIAO_CONFIG", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Act as if today were this date (tests and training); refused when roles are configured
@@ -195,22 +196,114 @@ fn default_config() -> Option<PathBuf> {
         .map(|d| d.config_dir().join("config.toml"))
 }
 
-fn os_login() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        // Cron jobs and some service shells set none of these: ask the system.
+/// The ids of this process that decide who acts (R5.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ids {
+    pub real_uid: u32,
+    pub real_gid: u32,
+    pub effective_gid: u32,
+}
+
+impl Ids {
+    pub fn current() -> Ids {
+        use nix::unistd::{getegid, getgid, getuid};
+        Ids {
+            real_uid: getuid().as_raw(),
+            real_gid: getgid().as_raw(),
+            effective_gid: getegid().as_raw(),
+        }
+    }
+
+    /// Installed set-group-id and run by someone outside the group: the program holds rights
+    /// its user does not, so nothing the user chooses may point it elsewhere.
+    pub fn set_group_id(&self) -> bool {
+        self.effective_gid != self.real_gid
+    }
+}
+
+/// The passwd name of `uid`: the clerk, once roles are configured or the run is set-group-id
+/// (R5.5). `None` when the system has no entry for it.
+pub fn passwd_login(uid: u32) -> Option<String> {
+    nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .filter(|n| !n.is_empty())
+}
+
+/// A single-clerk install's default clerk: the passwd name, else what the session says.
+fn os_login(uid: u32) -> String {
+    passwd_login(uid)
         .or_else(|| {
-            std::process::Command::new("id")
-                .arg("-un")
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .and_then(|o| String::from_utf8(o.stdout).ok())
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
+            ["USER", "LOGNAME", "USERNAME"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         })
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// R5.5 The set-group-id guard: in such a run, the options and variables that would choose the
+/// database, the configuration, the clerk or the date (as their names are shown), in the order
+/// of the command line's help; empty when the run may go on. `var` reads the environment.
+pub fn set_group_id_refusals(
+    ids: Ids,
+    g: &Global,
+    var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<&'static str> {
+    if !ids.set_group_id() {
+        return Vec::new();
+    }
+    // clap folds each variable into its option: either names what was given.
+    [
+        (g.db.is_some(), "--db / JIJIAO_DB"),
+        (g.user.is_some(), "--user / JIJIAO_USER"),
+        (g.config.is_some(), "--config / JIJIAO_CONFIG"),
+        (g.today.is_some(), "JIJIAO_TODAY"),
+        (
+            var(crate::config::SYSTEM_CONFIG_VAR).is_some(),
+            crate::config::SYSTEM_CONFIG_VAR,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(given, name)| given.then_some(name))
+    .collect()
+}
+
+/// The database a run opens: in a set-group-id run only the system's (`[database] path`, else
+/// [`crate::config::SYSTEM_DATABASE`]), whatever was asked, since the program's group may write
+/// no other file; otherwise `--db`, else the system configuration's, else the platform data
+/// directory's. `None` when there is none of these.
+pub fn choose_db(ids: Ids, option: Option<&Path>, system: Option<&Path>) -> Option<PathBuf> {
+    if ids.set_group_id() {
+        return Some(system.map_or_else(
+            || PathBuf::from(crate::config::SYSTEM_DATABASE),
+            Path::to_path_buf,
+        ));
+    }
+    option.or(system).map(Path::to_path_buf).or_else(default_db)
+}
+
+/// Run `f` with the effective group id set back to the real one, so that a file the clerk names
+/// (a roster, their configuration, a backup) is opened with the clerk's rights only, never the
+/// program's group's: in a set-group-id run a roster named `/etc/jijiao/audit.key` must not be
+/// readable. Outside such a run, just `f()`.
+pub fn as_real_group<T>(ids: Ids, lang: Lang, f: impl FnOnce() -> T) -> Result<T, Failure> {
+    use nix::unistd::{Gid, setegid};
+    if !ids.set_group_id() {
+        return Ok(f());
+    }
+    let switch = |gid: u32| {
+        setegid(Gid::from_raw(gid)).map_err(|e| {
+            Failure(match lang {
+                Lang::Zh => format!("无法切换有效组（{gid}）：{e}"),
+                Lang::En => format!("cannot switch the effective group to {gid}: {e}"),
+            })
+        })
+    };
+    switch(ids.real_gid)?;
+    let out = f();
+    switch(ids.effective_gid)?;
+    Ok(out)
 }
 
 /// A failure to report on standard error, in the clerk's language.
@@ -225,50 +318,90 @@ impl Failure {
 /// Everything a command needs: the clerk, the clock, the configuration, the language.
 pub struct Context {
     pub lang: Lang,
-    /// Who acts and when, read once: a command is one decision.
+    /// Who acts and when, read once: a command is one decision. Its grants say what the login
+    /// may do (R5.5).
     pub actor: Actor,
     /// Where the interface reads the time at each of its decisions.
     pub clock: crate::service::Clock,
+    /// The system configuration with the user's over it (`Config::load_layered`).
     pub config: Config,
     pub db: PathBuf,
+    /// The process's ids; `ids.set_group_id()` is a system install run by a clerk.
+    pub ids: Ids,
 }
 
 impl Context {
     pub fn from_global(g: &Global) -> Result<Context, Failure> {
+        Context::from_global_with(g, Ids::current(), &|name| std::env::var_os(name))
+    }
+
+    /// As [`Context::from_global`], for these ids and this environment (`var`).
+    pub fn from_global_with(
+        g: &Global,
+        ids: Ids,
+        var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Context, Failure> {
+        use crate::config::{SYSTEM_CONFIG, SYSTEM_CONFIG_VAR, Source};
         let lang = g.lang;
-        let (config_path, explicit) = match &g.config {
-            Some(p) => (Some(p.clone()), true),
-            None => (default_config(), false),
+        let refused = set_group_id_refusals(ids, g, var);
+        if !refused.is_empty() {
+            let list = refused.join(", ");
+            return Err(Failure(match lang {
+                Lang::Zh => format!(
+                    "本程序以 set-group-id 方式安装：不接受 {list}；数据库、配置、经办人和日期均由系统规定，请去掉它们"
+                ),
+                Lang::En => format!(
+                    "jijiao is installed set-group-id: {list} not accepted; the database, \
+                     configuration, clerk and date are the system's, remove them"
+                ),
+            }));
+        }
+        let system = match var(SYSTEM_CONFIG_VAR).filter(|p| !p.is_empty()) {
+            // Named by the environment (tests, never a set-group-id run): it must exist.
+            Some(p) => Source::new(p, true),
+            None => Source::new(SYSTEM_CONFIG, false),
         };
-        let config = match config_path {
-            Some(p) => Config::load(&p, explicit).map_err(|e| Failure::from(&e, lang))?,
-            None => Config::default(),
+        let user = match &g.config {
+            Some(p) => Some(Source::new(p.clone(), true)),
+            None => default_config().map(|p| Source::new(p, false)),
         };
-        let login = os_login();
-        let user = match (&config.roles, &g.user) {
-            // Recorded on every decision (R5.5): stored text, so cleaned like any other.
-            (None, Some(u)) if !clean_line(u).is_empty() => clean_line(u),
-            (None, _) => login,
-            (Some(_), Some(u)) if u.trim() != login => {
+        let read_user = |p: &Path| {
+            as_real_group(ids, lang, || std::fs::read_to_string(p))
+                .unwrap_or_else(|Failure(m)| Err(std::io::Error::other(m)))
+        };
+        let config = Config::load_layered_reading(Some(&system), user.as_ref(), &read_user)
+            .map_err(|e| Failure::from(&e, lang))?;
+        let strict = config.roles.is_some() || ids.set_group_id();
+        let user = if strict {
+            // R5.5 Roles are worth nothing if a clerk can name someone else.
+            if g.user.is_some() {
                 return Err(Failure(
                     lang.pick(
-                        "已配置角色：不能用 --user 以他人名义操作",
-                        "roles are configured: --user cannot act under another name",
+                        "已配置角色：不接受 --user / JIJIAO_USER，经办人就是登录本机的用户",
+                        "roles are configured: --user / JIJIAO_USER are not accepted, the clerk is the user logged in",
                     )
                     .to_string(),
                 ));
             }
-            (Some(roles), _) if !roles.knows(&login) => {
-                return Err(Failure(match lang {
-                    Lang::Zh => format!("用户 {login} 不在配置的经办人名单中"),
-                    Lang::En => format!("user {login} is not among the configured clerks"),
-                }));
+            passwd_login(ids.real_uid).ok_or_else(|| {
+                Failure(match lang {
+                    Lang::Zh => format!("无法确定当前用户：用户号 {} 没有账户记录", ids.real_uid),
+                    Lang::En => format!(
+                        "cannot tell who you are: user id {} has no passwd entry",
+                        ids.real_uid
+                    ),
+                })
+            })?
+        } else {
+            match &g.user {
+                // Recorded on every decision (R5.5): stored text, so cleaned like any other.
+                Some(u) if !clean_line(u).is_empty() => clean_line(u),
+                _ => os_login(ids.real_uid),
             }
-            (Some(_), _) => login,
         };
-        let clock = match (&g.today, &config.roles) {
+        let clock = match (&g.today, strict) {
             (None, _) => crate::service::Clock::system(),
-            (Some(_), Some(_)) => {
+            (Some(_), true) => {
                 return Err(Failure(
                     lang.pick(
                         "已配置角色：不能改变日期",
@@ -277,16 +410,15 @@ impl Context {
                     .to_string(),
                 ));
             }
-            (Some(s), None) => crate::service::Clock::fixed(at_date(s).ok_or_else(|| {
+            (Some(s), false) => crate::service::Clock::fixed(at_date(s).ok_or_else(|| {
                 Failure(match lang {
                     Lang::Zh => format!("JIJIAO_TODAY“{s}”不是有效日期"),
                     Lang::En => format!("JIJIAO_TODAY \"{s}\" is not a valid date"),
                 })
             })?),
         };
-        let db = match &g.db {
-            Some(p) => p.clone(),
-            None => default_db().ok_or_else(|| {
+        let db =
+            choose_db(ids, g.db.as_deref(), config.database.path.as_deref()).ok_or_else(|| {
                 Failure(
                     lang.pick(
                         "找不到用户数据目录，请用 --db 指定数据库",
@@ -294,14 +426,16 @@ impl Context {
                     )
                     .to_string(),
                 )
-            })?,
-        };
+            })?;
+        let grants =
+            crate::service::authz::Grants::of(&user, config.roles.as_ref(), &config.policy);
         Ok(Context {
             lang,
-            actor: Actor::new(user, clock.now()),
+            actor: Actor::new(user, clock.now()).with_grants(grants),
             clock,
             config,
             db,
+            ids,
         })
     }
 
@@ -316,6 +450,12 @@ impl Context {
             (None, Some(t)) => (t - 4, t),
             (None, None) => (dfrom, dto),
         }
+    }
+
+    /// R5.5 Refuse `act` before anything else is asked of the clerk (a stub's phone, a
+    /// printer): the services refuse it too, this only says it first.
+    pub fn require(&self, act: service::authz::Act) -> Result<(), Failure> {
+        service::authz::require(&self.actor, act).map_err(|e| Failure::from(&e, self.lang))
     }
 
     pub fn open(&self) -> Result<Store, Failure> {
@@ -385,7 +525,10 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             from,
             to,
             office,
-        }) => certs::issue(ctx, &id, from, to, office.as_deref()),
+        }) => {
+            ctx.require(service::authz::Act::Issue)?;
+            certs::issue(ctx, &id, from, to, office.as_deref())
+        }
         Some(Command::Print {
             numbers,
             encoding,
@@ -393,19 +536,28 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             to,
             printer,
             alignment,
-        }) => certs::print(
-            ctx,
-            &numbers,
-            certs::PrintOptions {
-                encoding,
-                layout,
-                to,
-                printer,
-                alignment,
-            },
-        ),
+        }) => {
+            // The alignment page is a blank form's test, no certificate: anyone may print it.
+            if !alignment {
+                ctx.require(service::authz::Act::Print)?;
+            }
+            certs::print(
+                ctx,
+                &numbers,
+                certs::PrintOptions {
+                    encoding,
+                    layout,
+                    to,
+                    printer,
+                    alignment,
+                },
+            )
+        }
         Some(Command::Void { number, reason }) => certs::void(ctx, &number, &reason),
-        Some(Command::Reissue { number, reason }) => certs::reissue(ctx, &number, &reason),
+        Some(Command::Reissue { number, reason }) => {
+            ctx.require(service::authz::Act::Reissue)?;
+            certs::reissue(ctx, &number, &reason)
+        }
         Some(Command::Audit {
             action: AuditAction::Verify,
         }) => {
@@ -417,8 +569,8 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
         }
         Some(Command::Backup { file }) => {
             let store = ctx.open()?;
-            store
-                .backup_to(&file)
+            // Written with the clerk's rights: the program's group may write no file but its own.
+            as_real_group(ctx.ids, lang, || store.backup_to(&file))?
                 .map_err(|e| Failure::from(&e, lang))?;
             println!(
                 "{}",
@@ -488,7 +640,8 @@ fn import(
             .to_string(),
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| {
+    // The clerk's file, read with the clerk's rights (R5.5, set-group-id runs).
+    let bytes = as_real_group(ctx.ids, lang, || std::fs::read(file))?.map_err(|e| {
         Failure(match lang {
             Lang::Zh => format!("无法读取 {name}：{e}"),
             Lang::En => format!("cannot read {name}: {e}"),
@@ -500,8 +653,9 @@ fn import(
         ImportKind::Filings => crate::import::Kind::Filings,
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
-    let (table, _encoding) = crate::import::read_table(file, &roster)
-        .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
+    let (table, _encoding) =
+        as_real_group(ctx.ids, lang, || crate::import::read_table(file, &roster))?
+            .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
     let source = service::import::Source {
         name: file
             .file_name()
@@ -553,5 +707,110 @@ fn import(
             Err(Failure::from(&ServiceError::Rows(rows), lang))
         }
         Err(e) => Err(Failure::from(&e, lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: Ids = Ids {
+        real_uid: 1001,
+        real_gid: 1001,
+        effective_gid: 1001,
+    };
+    /// Installed set-group-id `jijiao` (gid 998), run by a clerk.
+    const SETGID: Ids = Ids {
+        real_uid: 1001,
+        real_gid: 1001,
+        effective_gid: 998,
+    };
+
+    fn global(args: &[&str]) -> Global {
+        let mut argv = vec!["jijiao"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).expect("parses").global
+    }
+
+    #[test]
+    fn r5_5_a_set_group_id_run_refuses_every_option_and_variable_that_would_point_it_elsewhere() {
+        let g = global(&[
+            "--db",
+            "/tmp/x.sqlite",
+            "--user",
+            "lisi",
+            "--config",
+            "/tmp/c.toml",
+            "--today",
+            "2017-07-15",
+        ]);
+        let var = |name: &str| (name == "JIJIAO_SYSTEM_CONFIG").then(|| "/tmp/s.toml".into());
+        assert_eq!(
+            set_group_id_refusals(SETGID, &g, &var),
+            [
+                "--db / JIJIAO_DB",
+                "--user / JIJIAO_USER",
+                "--config / JIJIAO_CONFIG",
+                "JIJIAO_TODAY",
+                "JIJIAO_SYSTEM_CONFIG"
+            ]
+        );
+        // One at a time, each is named alone.
+        let none = |_: &str| None;
+        assert_eq!(
+            set_group_id_refusals(SETGID, &global(&["--db", "/tmp/x"]), &none),
+            ["--db / JIJIAO_DB"]
+        );
+        assert_eq!(
+            set_group_id_refusals(SETGID, &global(&["--lang", "en"]), &none),
+            Vec::<&str>::new(),
+            "the language is harmless"
+        );
+        // Not set-group-id (a personal install, the tests): all of them work as before.
+        assert!(set_group_id_refusals(PLAIN, &g, &var).is_empty());
+        assert!(SETGID.set_group_id() && !PLAIN.set_group_id());
+    }
+
+    #[test]
+    fn r5_5_a_set_group_id_run_opens_only_the_systems_database() {
+        let asked = Path::new("/home/lisi/other.sqlite");
+        let system = Path::new("/srv/jijiao/jj.sqlite");
+        assert_eq!(
+            choose_db(SETGID, Some(asked), None),
+            Some(PathBuf::from("/var/lib/jijiao/jijiao.sqlite"))
+        );
+        assert_eq!(
+            choose_db(SETGID, Some(asked), Some(system)),
+            Some(system.to_path_buf())
+        );
+        assert_eq!(
+            choose_db(PLAIN, Some(asked), Some(system)),
+            Some(asked.to_path_buf())
+        );
+        assert_eq!(
+            choose_db(PLAIN, None, Some(system)),
+            Some(system.to_path_buf())
+        );
+    }
+
+    #[test]
+    fn the_refusal_of_a_set_group_id_run_names_what_was_given_in_both_languages() {
+        for (lang, expected) in [
+            (
+                Lang::En,
+                "jijiao is installed set-group-id: --user / JIJIAO_USER not accepted",
+            ),
+            (
+                Lang::Zh,
+                "本程序以 set-group-id 方式安装：不接受 --user / JIJIAO_USER",
+            ),
+        ] {
+            let mut g = global(&["--user", "lisi"]);
+            g.lang = lang;
+            let Err(Failure(message)) = Context::from_global_with(&g, SETGID, &|_| None) else {
+                panic!("a set-group-id run with --user must be refused");
+            };
+            assert!(message.starts_with(expected), "{message}");
+        }
     }
 }

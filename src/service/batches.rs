@@ -190,6 +190,7 @@ fn create_in(
 /// R6.3 Create a batch: refused outside the window or as a second batch of the department and
 /// year, unless the request gives the reason that overrides it (recorded with the batch).
 pub fn create(store: &mut Store, actor: &Actor, req: &Request) -> Result<Outcome<Batch>> {
+    super::authz::require(actor, super::authz::Act::ReceiveApplicants)?;
     let policy = Reference::load(store)?.policy(req.application_year);
     let tx = store.write()?;
     let out = create_in(&tx, actor, req, &policy)?;
@@ -240,6 +241,7 @@ pub fn add_people(
     batch_id: i64,
     person_ids: &[i64],
 ) -> Result<Added> {
+    super::authz::require(actor, super::authz::Act::ReceiveApplicants)?;
     batch_of(store, batch_id)?;
     let tx = store.write()?;
     let mut out = Added::default();
@@ -263,6 +265,7 @@ pub fn add_by_id_numbers(
     batch_id: i64,
     ids: &[&str],
 ) -> Result<Added> {
+    super::authz::require(actor, super::authz::Act::ReceiveApplicants)?;
     let mut person_ids = Vec::with_capacity(ids.len());
     for raw in ids {
         let id = IdNumber::parse(&clean_line(raw)).map_err(|error| ServiceError::IdNumber {
@@ -348,6 +351,7 @@ pub fn import_applicants(
     source: &Source,
     dry_run: bool,
 ) -> Result<Imported> {
+    super::authz::require(actor, super::authz::Act::ReceiveApplicants)?;
     let found = parse_applicants(store, table)?;
     let policy = match target {
         Target::Named(req) => Reference::load(store)?.policy(req.application_year),
@@ -433,6 +437,7 @@ pub fn verify(
     batch_id: i64,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Verified> {
+    super::authz::require(actor, super::authz::Act::VerifyBatch)?;
     let b = batch_of(store, batch_id)?;
     let (from, to) = period(&b);
     let all = rows::all(store.conn(), batch_id, rows::Filter::All, rows::Sort::Name)?;
@@ -549,6 +554,7 @@ pub fn decide(
     decision: &Decision,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Decided> {
+    super::authz::require(actor, super::authz::Act::DecideApplicants)?;
     let reference = Reference::load(store)?;
     let mut batches = HashMap::new();
     let mut seen: HashMap<i64, Seen> = HashMap::new();
@@ -636,6 +642,8 @@ pub enum IssueSkip {
     Issued(String),
     /// R7.3, R6.2 … as the certificate service refused it: no number was used.
     Refused(CertRefusal),
+    /// R5.5 maker–checker: the actor accepted this applicant; no number was used.
+    Denied(super::authz::Refusal),
 }
 
 impl Describe for IssueSkip {
@@ -651,6 +659,7 @@ impl Describe for IssueSkip {
             (IssueSkip::Issued(n), Lang::Zh) => format!("已出具 {n}"),
             (IssueSkip::Issued(n), Lang::En) => format!("already issued {n}"),
             (IssueSkip::Refused(r), lang) => r.describe(lang),
+            (IssueSkip::Denied(r), lang) => r.describe(lang),
         }
     }
 }
@@ -688,6 +697,7 @@ pub fn issue(
     sig: &Signature,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<IssueOutcome> {
+    super::authz::require(actor, super::authz::Act::Issue)?;
     let reference = Reference::load(store)?;
     let mut batches: HashMap<i64, Batch> = HashMap::new();
     let mut out = IssueOutcome::default();
@@ -703,6 +713,15 @@ pub fn issue(
         }
         if let Some(c) = a.certificate.as_ref().filter(|c| !c.voided) {
             out.skipped.push((id, IssueSkip::Issued(c.number.clone())));
+            continue;
+        }
+        // R5.5 Told here, per applicant, so the others of the batch still get theirs.
+        let made = super::authz::Made::Applicant(a.person.id_number.to_string());
+        let acceptor = a.decided_by.iter().map(|d| d.as_str());
+        if let Err(ServiceError::Denied(r)) =
+            super::authz::maker_checker(actor, super::authz::Act::Issue, made, acceptor)
+        {
+            out.skipped.push((id, IssueSkip::Denied(r)));
             continue;
         }
         let b = match batches.entry(a.batch_id) {

@@ -254,6 +254,7 @@ pub fn issue(
     office: &Office,
     sig: &Signature,
 ) -> Result<Outcome<Stored>> {
+    super::authz::require(actor, super::authz::Act::Issue)?;
     let result = check(store, id_number, from, to)?;
     issue_checked(store, actor, &result, office, sig, None, "")
 }
@@ -308,6 +309,14 @@ fn issue_checked(
     let v = &result.verification;
     let (person_id, person) = people::find_by_id_number(&tx, result.person.id_number.as_str())?
         .ok_or_else(|| ServiceError::UnknownPerson(result.person.id_number.to_string()))?;
+    // R5.5 maker–checker: whoever accepted the applicant does not issue the certificate.
+    let acceptors = crate::store::batches::acceptors(&tx, person_id, v.from, v.to)?;
+    let exception = super::authz::maker_checker(
+        actor,
+        replaces.map_or(super::authz::Act::Issue, |_| super::authz::Act::Reissue),
+        super::authz::Made::Applicant(person.id_number.to_string()),
+        acceptors.iter().map(|a| a.as_str()),
+    )?;
     // A reissue voids the old certificate unless a clerk already did, whose record stands.
     let voids_now = replaces.filter(|old| old.voided.is_none());
     if let Some(old) = voids_now {
@@ -364,19 +373,24 @@ fn issue_checked(
         &Record {
             at: &now,
             user: &actor.user,
-            action: if replaces.is_some() { "certificate.reissue" } else { "certificate.issue" },
+            action: if replaces.is_some() {
+                "certificate.reissue"
+            } else {
+                "certificate.issue"
+            },
             subject: &format!("certificate:{number}"),
             before: None,
-            after: Some(
-                &json!({
+            after: Some(&{
+                let mut after = json!({
                     "person": person.id_number.as_str(),
                     "from": v.from,
                     "to": v.to,
                     "replaces": replaces.map(|r| r.text.number.to_string()),
                     "verification": serde_json::from_str::<serde_json::Value>(&verification).unwrap_or_default(),
-                })
-                .to_string(),
-            ),
+                });
+                super::authz::Exception::note(exception, &mut after);
+                after.to_string()
+            }),
         },
     )?;
     let stored = certificates::get(&tx, id)?;
@@ -398,6 +412,7 @@ pub fn void(
     number: &str,
     reason: &str,
 ) -> Result<Outcome<Stored>> {
+    super::authz::require(actor, super::authz::Act::Void)?;
     let reason = clean_line(reason);
     if reason.is_empty() {
         return Ok(Err(Refusal::ReasonRequired));
@@ -437,6 +452,7 @@ pub fn reissue(
     reason: &str,
     sig: &Signature,
 ) -> Result<Outcome<Stored>> {
+    super::authz::require(actor, super::authz::Act::Reissue)?;
     let reason = clean_line(reason);
     if reason.is_empty() {
         return Ok(Err(Refusal::ReasonRequired));

@@ -159,6 +159,10 @@ pub fn undo_last(store: &mut Store, actor: &Actor) -> Result<Option<Undone>> {
         return Ok(None);
     };
     let rows = decisions::rows_of(&tx, batch)?;
+    // R5.5 Undoing is the decision again, backwards: it needs the decision's role still.
+    if let Some(first) = rows.first() {
+        super::authz::require(actor, super::authz::undo_act(&first.action))?;
+    }
     let mut out = Undone {
         batch,
         action: rows.first().map(|r| r.action.clone()).unwrap_or_default(),

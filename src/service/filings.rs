@@ -286,6 +286,7 @@ fn save(
     only_new: bool,
     opened: Option<&Filing>,
 ) -> Result<FilingSaved> {
+    super::authz::require(actor, super::authz::Act::RecordFiling)?;
     let f = normalised(filing);
     if let Some(p) = validate(&f).into_iter().next() {
         return Err(ServiceError::Filing(p));
@@ -511,6 +512,7 @@ fn decision_json(d: &Decided, batch: Option<i64>) -> String {
 /// approved already on another date gets the new date: R4.3 then counts the trainings that start
 /// on or after it.
 pub fn approve(store: &mut Store, actor: &Actor, ids: &[i64], on: NaiveDate) -> Result<Outcome> {
+    super::authz::require(actor, super::authz::Act::DecideFiling)?;
     if on > actor.today() {
         return Err(ServiceError::Filing(Problem::FutureDate(on)));
     }
@@ -527,6 +529,7 @@ pub fn approve(store: &mut Store, actor: &Actor, ids: &[i64], on: NaiveDate) -> 
 
 /// R4.2 Reject the filings `ids` (不予备案) with a reason; an empty reason rejects nothing.
 pub fn reject(store: &mut Store, actor: &Actor, ids: &[i64], reason: &str) -> Result<Outcome> {
+    super::authz::require(actor, super::authz::Act::DecideFiling)?;
     let reason = clean_line(reason);
     if reason.is_empty() {
         return Err(ServiceError::Filing(Problem::ReasonRequired));

@@ -13,6 +13,7 @@ use crate::store::entries::NewEntry;
 use crate::store::reference::Reference;
 use crate::store::{Store, entries, filings, notes, people};
 
+use super::authz::{self, Act, Made};
 use super::{Actor, Result, ServiceError};
 
 /// Where the roster came from, for the import batch and the audit trail.
@@ -210,6 +211,7 @@ pub fn people(
     source: &Source,
     dry_run: bool,
 ) -> Result<Summary> {
+    authz::require(actor, Act::Import)?;
     let reference = Reference::load(store)?;
     let rows =
         import::people::parse(table, &reference, actor.today()).map_err(ServiceError::Rows)?;
@@ -224,6 +226,7 @@ pub fn filings(
     source: &Source,
     dry_run: bool,
 ) -> Result<Summary> {
+    authz::require(actor, Act::Import)?;
     let rows = import::filings::parse(table).map_err(ServiceError::Rows)?;
     upsert_all(store, actor, &rows, source, dry_run)
 }
@@ -238,6 +241,11 @@ pub fn entries(
     registered: bool,
     dry_run: bool,
 ) -> Result<Summary> {
+    authz::require(actor, Act::Import)?;
+    if registered {
+        // R5.2 Paper history enters as registered: a registration, the reviewer's.
+        authz::require(actor, Act::ImportRegistered)?;
+    }
     let reference = Reference::load(store)?;
     let (rows, mut errors) =
         import::entries::parse_all(table, &reference).map_err(ServiceError::Rows)?;
@@ -289,6 +297,9 @@ pub fn entries(
         ..Summary::default()
     };
     let mut batch_id = None;
+    // R5.5 maker–checker, for paper history: who imports new entries as registered makes and
+    // registers them at once; an entry another recorded is promoted only by someone else.
+    let mine = [actor.user.as_str()];
     for (row, person_id, filing_id) in resolved {
         let r = &row.record;
         let checklist = reference.checklist(r.entry.form);
@@ -318,6 +329,14 @@ pub fn entries(
                     EntryState::Recorded | EntryState::EvidenceComplete
                 );
                 let promote = registered && !ex.migrated;
+                let exception = match promote {
+                    true => {
+                        let makers = entries::makers(&tx, id)?;
+                        let makers = makers.iter().map(|m| m.as_str());
+                        authz::maker_checker(actor, Act::ImportRegistered, Made::Entry(id), makers)?
+                    }
+                    false => None,
+                };
                 // A decision (seal, registration, refusal) is not undone by a roster; paper
                 // history may still register an entry that is only recorded or sealed.
                 let blocked = match (corrected || promote, ex.state) {
@@ -375,23 +394,22 @@ pub fn entries(
                 } else {
                     "entry.correct"
                 };
+                let mut after = serde_json::json!({
+                    "year": new.entry.year,
+                    "result": new.entry.result.code(),
+                    "filing_id": new.filing_id,
+                    "state": next.code(),
+                    "migrated": promote || ex.migrated,
+                    "evidence": have,
+                });
+                authz::Exception::note(exception, &mut after);
                 log(
                     &tx,
                     actor,
                     action,
                     &format!("entry:{id}"),
                     Some(&existing_json(&ex, &before)),
-                    Some(
-                        &serde_json::json!({
-                            "year": new.entry.year,
-                            "result": new.entry.result.code(),
-                            "filing_id": new.filing_id,
-                            "state": next.code(),
-                            "migrated": promote || ex.migrated,
-                            "evidence": have,
-                        })
-                        .to_string(),
-                    ),
+                    Some(&after.to_string()),
                 )?;
                 s.updated += 1;
             }
@@ -422,6 +440,13 @@ pub fn entries(
                     let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
                     new.entry.state = state_after_evidence(EntryState::Recorded, complete);
                 }
+                let exception = match registered {
+                    true => {
+                        let made = Made::Roster(source.name.clone());
+                        authz::maker_checker(actor, Act::ImportRegistered, made, mine)?
+                    }
+                    false => None,
+                };
                 let id = entries::insert(&tx, &new, &actor.user, &now)?;
                 entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
                 let action = if registered {
@@ -429,13 +454,16 @@ pub fn entries(
                 } else {
                     "entry.create"
                 };
+                let mut after: serde_json::Value =
+                    serde_json::from_str(&entries::to_json(&new)).unwrap_or_default();
+                authz::Exception::note(exception, &mut after);
                 log(
                     &tx,
                     actor,
                     action,
                     &format!("entry:{id}"),
                     None,
-                    Some(&entries::to_json(&new)),
+                    Some(&after.to_string()),
                 )?;
                 keep_note(&tx, actor, &format!("entry:{id}"), &row.note)?;
                 s.added += 1;

@@ -2,6 +2,7 @@
 //! the command line and the terminal interface call the same functions, so every rule is
 //! enforced in one place.
 
+pub mod authz;
 pub mod batches;
 pub mod certificates;
 pub mod check;
@@ -61,16 +62,27 @@ impl std::fmt::Debug for Clock {
 /// each decision.
 #[derive(Debug, Clone)]
 pub struct Actor {
+    /// R5.5 The login recorded on every decision: the real user id's passwd name once roles are
+    /// configured (`cli::Context`).
     pub user: String,
     pub now: DateTime<FixedOffset>,
+    /// R5.5 What this login may do; every write of the services asks [`authz::require`].
+    pub grants: authz::Grants,
 }
 
 impl Actor {
+    /// An actor of a single-clerk install: every role ([`authz::Grants::single_clerk`]).
     pub fn new(user: impl Into<String>, now: DateTime<FixedOffset>) -> Actor {
         Actor {
             user: user.into(),
             now,
+            grants: authz::Grants::single_clerk(),
         }
+    }
+
+    /// The same actor with the roles the system configuration gives it.
+    pub fn with_grants(self, grants: authz::Grants) -> Actor {
+        Actor { grants, ..self }
     }
 
     /// The timestamp written to the database and the audit trail.
@@ -103,6 +115,9 @@ pub enum ServiceError {
     Refused(records::Refusal),
     /// A verification batch not created or not found (R6.3); nothing was written.
     Batch(batches::Refusal),
+    /// R5.5 The actor's roles do not allow the write, or the maker would check their own work;
+    /// nothing was written.
+    Denied(authz::Refusal),
 }
 
 impl From<StoreError> for ServiceError {
@@ -144,6 +159,7 @@ impl Describe for ServiceError {
             (ServiceError::Filing(p), lang) => p.describe(lang),
             (ServiceError::Refused(r), lang) => r.describe(lang),
             (ServiceError::Batch(r), lang) => r.describe(lang),
+            (ServiceError::Denied(r), lang) => r.describe(lang),
         }
     }
 }

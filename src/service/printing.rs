@@ -78,6 +78,8 @@ pub enum PrintError {
     /// The document went out but the print record failed: the clerk must know, since the next
     /// print will not be marked as a reprint (R7.4).
     Record(ServiceError),
+    /// R5.5 The login may not print certificates: nothing was sent.
+    Denied(super::authz::Refusal),
 }
 
 impl Describe for PrintError {
@@ -109,6 +111,7 @@ impl Describe for PrintError {
             (PrintError::Empty, Lang::Zh) => "没有可打印的合格证明".into(),
             (PrintError::Empty, Lang::En) => "no certificate to print".into(),
             (PrintError::Sink(e), lang) => e.describe(lang),
+            (PrintError::Denied(r), lang) => r.describe(lang),
             (PrintError::Record(e), Lang::Zh) => format!(
                 "已送出打印，但打印记录未能保存（下次打印不会标为补打）：{}",
                 e.describe(lang)
@@ -314,6 +317,7 @@ pub fn record(
     job: &PrintJob,
     destination: &Destination,
 ) -> super::Result<()> {
+    super::authz::require(actor, super::authz::Act::Print)?;
     let now = actor.stamp();
     let layout = job.settings.layout.name();
     let encoding = job.settings.encoding().to_string();
@@ -360,6 +364,11 @@ pub fn print(
     job: &PrintJob,
     destination: &Destination,
 ) -> Result<(), PrintError> {
+    // R5.5 Refused before the paper comes out, not after.
+    super::authz::require(actor, super::authz::Act::Print).map_err(|e| match e {
+        ServiceError::Denied(r) => PrintError::Denied(r),
+        other => PrintError::Record(other),
+    })?;
     send(job, destination)?;
     record(store, actor, job, destination).map_err(PrintError::Record)
 }

@@ -185,6 +185,7 @@ fn checked(store: &Store, p: &Person) -> Result<Person> {
 /// R1.2 Register a new person; refused when the ID number is registered already, or when it is
 /// not plausible on the actor's today (R1.1: [`ServiceError::IdNumber`] with the broken rule).
 pub fn create_person(store: &mut Store, actor: &Actor, person: &Person) -> Result<i64> {
+    super::authz::require(actor, super::authz::Act::RecordPerson)?;
     person
         .id_number
         .plausible(actor.today())
@@ -232,6 +233,7 @@ pub fn update_person(
     opened: &Person,
     person: &Person,
 ) -> Result<bool> {
+    super::authz::require(actor, super::authz::Act::RecordPerson)?;
     let p = checked(store, person)?;
     let now = actor.stamp();
     let tx = store.write()?;
@@ -331,6 +333,7 @@ pub fn add_entry(
     entry: Entry,
     filing_id: Option<i64>,
 ) -> Result<i64> {
+    super::authz::require(actor, super::authz::Act::RecordEntry)?;
     let entry = checked_entry(Entry {
         state: EntryState::Recorded,
         migrated: false,
@@ -434,6 +437,7 @@ pub fn update_entry(
     new: Entry,
     filing_id: Option<i64>,
 ) -> Result<Corrected> {
+    super::authz::require(actor, super::authz::Act::RecordEntry)?;
     let new = checked_entry(new)?;
     let reference = Reference::load(store)?;
     let now = actor.stamp();

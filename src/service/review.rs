@@ -15,7 +15,7 @@ use crate::store::{Store, entries, people};
 
 use super::decision::{Entries, EntryDecided, Log};
 
-use super::{Actor, Result};
+use super::{Actor, Result, authz};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -37,6 +37,16 @@ impl Decision {
             Decision::Register { .. } => "entry.register",
             Decision::Refuse { .. } => "entry.refuse",
             Decision::Falsified { .. } => "entry.falsified",
+        }
+    }
+
+    /// R5.5 The act, by the role it needs.
+    pub fn act(&self) -> authz::Act {
+        match self {
+            Decision::Seal => authz::Act::Seal,
+            Decision::Register { .. } => authz::Act::Register,
+            Decision::Refuse { .. } => authz::Act::Refuse,
+            Decision::Falsified { .. } => authz::Act::Falsified,
         }
     }
 
@@ -62,6 +72,8 @@ impl Decision {
 pub enum Skip {
     Missing,
     Rule(DecisionError),
+    /// R5.5 maker–checker: the actor recorded, imported or corrected the entry.
+    Denied(authz::Refusal),
 }
 
 impl Describe for Skip {
@@ -69,6 +81,7 @@ impl Describe for Skip {
         match self {
             Skip::Missing => lang.pick("条目不存在", "no such entry").into(),
             Skip::Rule(e) => e.describe(lang),
+            Skip::Denied(r) => r.describe(lang),
         }
     }
 }
@@ -89,6 +102,7 @@ pub fn decide(
     decision: &Decision,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Outcome> {
+    authz::require(actor, decision.act())?;
     // The reason is stored text: cleaned here, so every caller's is (and a reason of invisible
     // characters only is as empty as it looks).
     let decision = &match decision {
@@ -124,6 +138,27 @@ pub fn decide(
             out.skipped.push((id, Skip::Rule(err)));
             continue;
         }
+        // R5.5 maker–checker: whoever made the entry neither seals nor registers it.
+        let exception = match decision {
+            Decision::Seal | Decision::Register { .. } => {
+                let makers = entries::makers(&tx, id)?;
+                let made = authz::Made::Entry(id);
+                match authz::maker_checker(
+                    actor,
+                    decision.act(),
+                    made,
+                    makers.iter().map(|m| m.as_str()),
+                ) {
+                    Ok(applied) => applied,
+                    Err(super::ServiceError::Denied(r)) => {
+                        out.skipped.push((id, Skip::Denied(r)));
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            _ => None,
+        };
         let to = match decision {
             Decision::Seal => EntryState::Sealed,
             Decision::Register { .. } => EntryState::Registered,
@@ -158,6 +193,8 @@ pub fn decide(
                 &now,
             )?;
         }
+        let mut after = json!({ "state": to.code(), "reason": reason, "batch": batch });
+        authz::Exception::note(exception, &mut after);
         audit::append(
             &tx,
             &Record {
@@ -166,9 +203,7 @@ pub fn decide(
                 action: decision.action(),
                 subject: &format!("entry:{id}"),
                 before: Some(&json!({ "state": e.state.code() }).to_string()),
-                after: Some(
-                    &json!({ "state": to.code(), "reason": reason, "batch": batch }).to_string(),
-                ),
+                after: Some(&after.to_string()),
             },
         )?;
         out.applied.push(id);
@@ -186,6 +221,7 @@ pub fn set_evidence(
     code: &str,
     received: bool,
 ) -> Result<std::result::Result<EntryState, Skip>> {
+    authz::require(actor, authz::Act::TickEvidence)?;
     let reference = Reference::load(store)?;
     let now = actor.stamp();
     let tx = store.write()?;

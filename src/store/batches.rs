@@ -447,6 +447,23 @@ pub fn set_decision(
     Ok(())
 }
 
+/// R5.5 Who accepted `person_id` as an applicant of a batch verifying `from..=to` (R6.1: the
+/// five years before its application year), for maker–checker: they may not issue the
+/// certificate. Sorted, without repeats.
+pub fn acceptors(conn: &Connection, person_id: i64, from: i32, to: i32) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT a.decided_by FROM batch_applicants a
+             JOIN verification_batches b ON b.id = a.batch_id
+         WHERE a.person_id = ?1 AND a.state = 'accepted' AND a.decided_by IS NOT NULL
+           AND b.application_year - 5 = ?2 AND b.application_year - 1 = ?3
+         ORDER BY 1",
+    )?;
+    let who = stmt
+        .query_map(rusqlite::params![person_id, from, to], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(who)
+}
+
 pub fn set_certificate(tx: &Transaction<'_>, id: i64, certificate_id: i64) -> Result<()> {
     tx.prepare_cached("UPDATE batch_applicants SET certificate_id = ?2 WHERE id = ?1")?
         .execute(params![id, certificate_id])?;

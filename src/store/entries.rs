@@ -131,8 +131,9 @@ pub fn insert(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result
     tx.prepare_cached(
         "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
              end_date, hours_tenths, result, filing_id, state, migrated, batch_id,
-             registered_by, registered_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?16)",
+             registered_by, registered_at, created_at, updated_at, recorded_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?16,
+             ?17)",
     )?
     .execute(params![
         e.person_id,
@@ -150,9 +151,29 @@ pub fn insert(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result
         x.migrated,
         e.batch_id,
         registered.then_some(by),
-        now
+        now,
+        by
     ])?;
     Ok(tx.last_insert_rowid())
+}
+
+/// R5.5 Who made entry `id`, for maker–checker: whoever recorded or imported it (its
+/// `recorded_by`, else its import batch's maker) and whoever corrected its facts since
+/// (`entry.update`, `entry.correct` in the trail). Sorted, without repeats.
+pub fn makers(conn: &Connection, id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT COALESCE(e.recorded_by, b.made_by) FROM entries e
+             LEFT JOIN import_batches b ON b.id = e.batch_id
+         WHERE e.id = ?1 AND COALESCE(e.recorded_by, b.made_by) IS NOT NULL
+         UNION
+         SELECT a.user FROM audit a
+         WHERE a.subject = 'entry:' || ?1 AND a.action IN ('entry.update', 'entry.correct')
+         ORDER BY 1",
+    )?;
+    let makers = stmt
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(makers)
 }
 
 /// Mark evidence received; returns how many codes were new.

@@ -457,4 +457,15 @@ CREATE INDEX decisions_entry ON decisions (entry_id) WHERE entry_id IS NOT NULL;
 CREATE INDEX decisions_filing ON decisions (filing_id) WHERE filing_id IS NOT NULL;
 CREATE INDEX decisions_applicant ON decisions (applicant_id) WHERE applicant_id IS NOT NULL;
 "#,
+    // 9: who recorded or imported each entry (R5.5 maker–checker: they may not seal or register
+    // it). Earlier entries take it from the trail's record of their creation, else from their
+    // import batch; an entry the demo wrote has its batch's maker.
+    r#"
+ALTER TABLE entries ADD COLUMN recorded_by TEXT;
+UPDATE entries SET recorded_by = COALESCE(
+    (SELECT a.user FROM audit a
+     WHERE a.subject = 'entry:' || entries.id AND a.action IN ('entry.create', 'entry.migrate')
+     ORDER BY a.id LIMIT 1),
+    (SELECT b.made_by FROM import_batches b WHERE b.id = entries.batch_id));
+"#,
 ];

@@ -618,8 +618,15 @@ impl App {
             };
             spans.push(Span::styled(label, style));
         }
+        // R5.5 A login in no role reads only: said where the clerk's name is, before any key
+        // is refused.
+        let read_only = if self.actor.grants.read_only() {
+            self.lang.pick(" 只读", " read-only")
+        } else {
+            ""
+        };
         let who = format!(
-            " {}{} {} ",
+            " {}{}{read_only} {} ",
             self.lang.pick("经办人:", "clerk:"),
             clean_line(&self.actor.user),
             clean_line(&self.office_label),

@@ -25,6 +25,8 @@ pub mod people;
 pub mod person;
 pub mod person_form;
 pub mod review;
+#[cfg(test)]
+mod roles_tests;
 pub mod screen;
 #[cfg(test)]
 mod session_clock_tests;

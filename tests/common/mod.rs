@@ -131,9 +131,25 @@ impl Env {
     }
 
     /// The binary with this test's database, clerk, clock and an empty home.
+    /// The system configuration every command of this test reads (`JIJIAO_SYSTEM_CONFIG`):
+    /// empty unless a test writes one, so the machine's `/etc/jijiao/config.toml` never counts.
+    pub fn system_config_path(&self) -> PathBuf {
+        self.path("system-config.toml")
+    }
+
+    /// Write this test's system configuration (roles, policy: R5.5).
+    pub fn system_config(&self, text: &str) {
+        std::fs::write(self.system_config_path(), text).expect("write the system configuration");
+    }
+
     pub fn command_on(&self, db: &Path, today: &str) -> Command {
+        let system = self.system_config_path();
+        if !system.exists() {
+            self.system_config("");
+        }
         let mut c = Command::new(env!("CARGO_BIN_EXE_jijiao"));
         c.current_dir(self.dir.path())
+            .env("JIJIAO_SYSTEM_CONFIG", &system)
             .env("JIJIAO_DB", db)
             .env("JIJIAO_USER", CLERK)
             .env("JIJIAO_TODAY", today)
