@@ -42,6 +42,12 @@ pub enum Refusal {
     UnknownBatch(String),
     NoOffice,
     UnknownOffice(String),
+    /// R6.3 A competent department's or a central unit's batch goes to the provincial office;
+    /// a city office cannot take it.
+    ProvinceOnly {
+        kind: DepartmentKind,
+        office: String,
+    },
 }
 
 impl Describe for Refusal {
@@ -60,6 +66,14 @@ impl Describe for Refusal {
             (Refusal::UnknownOffice(o), lang) => {
                 CertRefusal::UnknownOffice(o.clone()).describe(lang)
             }
+            (Refusal::ProvinceOnly { kind, office }, Lang::Zh) => format!(
+                "{}的批次应集中报送省人力资源社会保障厅（省直）验证（R6.3），{office}不能受理",
+                kind.zh()
+            ),
+            (Refusal::ProvinceOnly { kind, office }, Lang::En) => format!(
+                "a batch of a {} goes to the provincial office (省直, R6.3); {office} cannot take it",
+                kind.label(Lang::En)
+            ),
         }
     }
 }
@@ -130,6 +144,12 @@ fn create_in(
     let department = clean_line(&req.department);
     if department.is_empty() {
         return Ok(Err(Refusal::DepartmentRequired));
+    }
+    if req.kind.consolidated() && !req.office.is_province {
+        return Ok(Err(Refusal::ProvinceOnly {
+            kind: req.kind,
+            office: req.office.name.clone(),
+        }));
     }
     let existing = rows::count_same(tx, &department, req.application_year)?;
     let window_reason = clean_line(&req.window_reason);
@@ -944,12 +964,23 @@ pub(crate) mod tests {
             .clone()
     }
 
+    /// A batch request at the office R6.3 sends it to: the provincial office for competent
+    /// departments and central units, 长沙 for the others.
     fn request(store: &Store, department: &str, kind: DepartmentKind) -> Request {
+        let office = if kind.consolidated() {
+            Reference::load(store)
+                .unwrap()
+                .office("省直")
+                .unwrap()
+                .clone()
+        } else {
+            changsha(store)
+        };
         Request {
             department: department.into(),
             kind,
             application_year: 2017,
-            office: changsha(store),
+            office,
             window_reason: String::new(),
             batch_reason: String::new(),
         }
@@ -1027,6 +1058,20 @@ pub(crate) mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(b.window_override_reason, "");
+    }
+
+    /// R6.3 A competent department's batch is the provincial office's: 长沙 cannot take it.
+    #[test]
+    fn r6_3_a_city_office_cannot_take_a_competent_departments_batch() {
+        let mut store = bureau();
+        let mut req = request(&store, "湖南省卫生健康委员会", DepartmentKind::Competent);
+        req.office = changsha(&store);
+        let refused = create(&mut store, &at("2017-07-01"), &req).unwrap();
+        assert!(
+            matches!(refused, Err(Refusal::ProvinceOnly { .. })),
+            "{refused:?}"
+        );
+        assert_eq!(one(&store, "SELECT count(*) FROM verification_batches"), 0);
     }
 
     #[test]

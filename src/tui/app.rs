@@ -142,7 +142,11 @@ impl App {
         self.actor.now = self.clock.now();
     }
 
+    /// The configuration; its office, when it names one, is the office the clerk acts for.
     pub fn set_config(&mut self, config: crate::config::Config) {
+        if !config.office.name.trim().is_empty() {
+            self.office_label = config.office.name.clone();
+        }
         self.config = config;
     }
 

@@ -1870,7 +1870,20 @@ mod tests {
         );
         assert!(d.shows("本批还没有申报人"), "{}", d.screen());
         d.key(KeyCode::Esc);
-        // A central unit's second batch needs a reason, which is recorded.
+        // A central unit's batch goes to the provincial office, not to 长沙 (R6.3).
+        d.key(KeyCode::Char('n'))
+            .keys("中国铁建")
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Backspace).keys("4").key(KeyCode::Enter);
+        assert_eq!(
+            d.app.message(),
+            "中央在湘单位的批次应集中报送省人力资源社会保障厅（省直）验证（R6.3），长沙市不能受理"
+        );
+        // At the provincial office its second batch needs a reason, which is recorded.
+        let mut provincial = config(dir.path());
+        provincial.office.name = "省直".into();
+        d.app.set_config(provincial);
+        d.key(KeyCode::Char('1')).key(KeyCode::Char('4'));
         d.key(KeyCode::Char('n'))
             .keys("中国铁建")
             .key(KeyCode::Enter);
