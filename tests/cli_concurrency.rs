@@ -7,11 +7,12 @@
 //! whole 30-second busy timeout behind a long import and then failed.
 
 mod common;
+#[path = "support/pty.rs"]
+mod pty;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -213,79 +214,15 @@ fn an_import_queues_behind_another_clerks_write_and_succeeds_when_it_commits() {
 /// another clerk holds the write lock, and shows the committed name.
 #[test]
 fn the_interface_opens_at_once_while_another_clerk_imports() {
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
     let env = bureau();
     let other = OtherClerk::writing(&env.db());
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("openpty");
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_jijiao"));
-    cmd.env("JIJIAO_DB", env.db());
-    cmd.env("JIJIAO_USER", CLERK);
-    cmd.env("JIJIAO_TODAY", TODAY);
-    cmd.env("HOME", env.dir.path());
-    cmd.env("XDG_CONFIG_HOME", env.dir.path().join("config"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("JIJIAO_LANG");
-    cmd.env_remove("JIJIAO_CONFIG");
-    cmd.cwd(env.dir.path());
-    let mut child = pair.slave.spawn_command(cmd).expect("spawn jijiao");
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().expect("reader");
-    let mut writer = pair.master.take_writer().expect("writer");
-    let output = Arc::new(Mutex::new(Vec::new()));
-    let sink = output.clone();
-    let _reading = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .extend_from_slice(&buf[..n]);
-        }
-    });
-    let screen = || {
-        let rows = std::num::NonZeroU16::new(24).expect("rows");
-        let cols = std::num::NonZeroU16::new(80).expect("cols");
-        let mut parser = vt100::Parser::new(rows, cols, 0);
-        parser.process(&output.lock().unwrap_or_else(|e| e.into_inner()));
-        parser.screen().contents()
-    };
-    let start = Instant::now();
-    let shown = loop {
-        let s = screen();
-        if s.contains("人员 2 人") {
-            break s;
-        }
-        if start.elapsed() > AT_ONCE || matches!(child.try_wait(), Ok(Some(_))) {
-            let _ = child.kill();
-            panic!("the interface did not open while another clerk wrote; screen:\n{s}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let mut t = pty::Pty::start(&env.db(), env.dir.path(), TODAY, "022");
+    let shown = t.wait_for("人员 2 人", AT_ONCE);
     assert!(
         shown.contains("张伟") && !shown.contains("正在导入"),
         "{shown}"
     );
-    writer.write_all(b"q").expect("send q");
-    writer.flush().expect("flush");
-    let deadline = Instant::now() + AT_ONCE;
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("try_wait") {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "q did not quit:\n{}", screen());
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.exit_code(), 0);
+    assert_eq!(t.quit(), 0);
     other.commit();
 }
 
