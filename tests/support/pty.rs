@@ -1,6 +1,9 @@
 //! The built binary's terminal interface on a pseudo-terminal of 80×24, for the tests that need
 //! the program running with its database open (readers while another writes, the modes of the
 //! `-wal` and `-shm` files it creates). Included with `#[path]` by the tests that use it.
+//!
+//! Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -21,6 +24,17 @@ impl Pty {
     /// directory, started through `sh -c 'umask MASK; exec jijiao'` so the test chooses the
     /// umask the clerk's shell would leave.
     pub fn start(db: &Path, home: &Path, today: &str, umask: &str) -> Pty {
+        Pty::start_with(db, home, today, umask, &[])
+    }
+
+    /// [`Pty::start`] with more environment (`JIJIAO_LANG`, `JIJIAO_CONFIG`…).
+    pub fn start_with(
+        db: &Path,
+        home: &Path,
+        today: &str,
+        umask: &str,
+        env: &[(&str, &str)],
+    ) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -43,6 +57,9 @@ impl Pty {
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("JIJIAO_LANG");
         cmd.env_remove("JIJIAO_CONFIG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(home);
         let child = pair.slave.spawn_command(cmd).expect("spawn jijiao");
         // Our end of the slave must close, or reading never sees the end after the exit.
@@ -97,6 +114,29 @@ impl Pty {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Type `bytes` as the clerk would.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    /// `kill -9`: no destructor, no rollback by the program, the terminal left as it was.
+    pub fn kill9(&mut self) {
+        if let Some(pid) = self.child.process_id() {
+            // SAFETY: kill(2) on the pid of our own child (sh exec'd jijiao, same pid), which
+            // has not been reaped yet (we wait below), so the pid cannot have been reused.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+        let _ = self.child.wait();
+    }
+
+    /// Whether the program is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// `q`, and the exit code once the program has ended.
