@@ -462,6 +462,77 @@ mod tests {
         assert_eq!(n, 4);
     }
 
+    /// Another clerk's write transaction, holding the write lock on `path`.
+    fn writer_holding_the_lock(path: &Path) -> Connection {
+        let other = Connection::open(path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        other
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('import', 'running')",
+                [],
+            )
+            .unwrap();
+        other
+    }
+
+    /// Issue 9: an up-to-date database opens, and reads, while another clerk holds the write
+    /// lock: nothing at open asks for it.
+    #[test]
+    fn an_up_to_date_database_opens_at_once_while_another_clerk_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite");
+        drop(Store::open(&path).unwrap());
+        let other = writer_holding_the_lock(&path);
+        let start = std::time::Instant::now();
+        let store = Store::open(&path).unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        let offices: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM offices", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(offices, 15, "the committed reference data (R1.4)");
+        let seen: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM meta WHERE key = 'import'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            seen, 0,
+            "the other clerk's work is not seen before its commit"
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+    }
+
+    /// Issue 9: when a migration is due, the open needs the write lock: it waits for the other
+    /// clerk's transaction (the busy timeout) and migrates once that commits, rather than fail.
+    #[test]
+    fn a_due_migration_waits_for_another_clerks_write_and_then_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let mut old = Store {
+                conn: Connection::open(&path).unwrap(),
+            };
+            set_wal(old.conn()).unwrap();
+            old.migrate_to(5).unwrap();
+        }
+        let other = writer_holding_the_lock(&path);
+        let opening = std::thread::spawn({
+            let path = path.clone();
+            move || Store::open(&path).map(|s| s.schema_version())
+        });
+        std::thread::sleep(Duration::from_millis(800));
+        assert!(!opening.is_finished(), "migrated under another's lock");
+        other.execute_batch("COMMIT").unwrap();
+        let version = opening.join().unwrap().unwrap().unwrap();
+        assert_eq!(version as usize, schema::MIGRATIONS.len());
+    }
+
     #[test]
     fn a_database_from_a_newer_jijiao_is_refused() {
         let dir = tempfile::tempdir().unwrap();
