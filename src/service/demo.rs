@@ -69,6 +69,10 @@ const DEMO_APPLICANTS: usize = 24;
 
 /// A pending verification batch (R6): a 长沙 city department's applicants for this year, not
 /// yet verified, so a newcomer has batch work to triage. Made once per year; a re-run finds it.
+///
+/// Resumable: creating the batch and adding its applicants are two transactions (the batch
+/// service's own), so a run killed between them leaves the batch empty; the next run finds it
+/// empty and adds the applicants, ending with the data set of an uninterrupted run.
 fn pending_batch(store: &mut Store, actor: &Actor) -> Result<()> {
     use chrono::Datelike;
     let year = actor.today().year();
@@ -76,8 +80,16 @@ fn pending_batch(store: &mut Store, actor: &Actor) -> Result<()> {
     let Some(office) = reference.office("长沙").cloned() else {
         return Ok(());
     };
-    if crate::store::batches::find(store.conn(), DEMO_DEPARTMENT, year, &office.code)?.is_some() {
-        return Ok(());
+    let found = crate::store::batches::find(store.conn(), DEMO_DEPARTMENT, year, &office.code)?;
+    if let Some(batch) = &found {
+        let applicants = crate::store::batches::count_applicants(
+            store.conn(),
+            batch.id,
+            crate::store::batches::Filter::All,
+        )?;
+        if applicants > 0 {
+            return Ok(());
+        }
     }
     let people: Vec<i64> = store
         .conn()
@@ -93,18 +105,26 @@ fn pending_batch(store: &mut Store, actor: &Actor) -> Result<()> {
     if people.is_empty() {
         return Ok(());
     }
-    let req = super::batches::Request {
-        department: DEMO_DEPARTMENT.into(),
-        kind: crate::domain::batch::DepartmentKind::City,
-        application_year: year,
-        office,
-        window_reason: String::new(),
-        batch_reason: String::new(),
+    let batch = match found {
+        Some(batch) => batch,
+        None => {
+            let req = super::batches::Request {
+                department: DEMO_DEPARTMENT.into(),
+                kind: crate::domain::batch::DepartmentKind::City,
+                application_year: year,
+                office,
+                window_reason: String::new(),
+                batch_reason: String::new(),
+            };
+            // City units' batches are outside R6.3's window and one-batch rule, so this is not
+            // refused.
+            match super::batches::create(store, actor, &req)? {
+                Ok(batch) => batch,
+                Err(_) => return Ok(()),
+            }
+        }
     };
-    // City units' batches are outside R6.3's window and one-batch rule, so this is not refused.
-    if let Ok(batch) = super::batches::create(store, actor, &req)? {
-        super::batches::add_people(store, actor, batch.id, &people)?;
-    }
+    super::batches::add_people(store, actor, batch.id, &people)?;
     Ok(())
 }
 
@@ -2591,6 +2611,51 @@ mod tests {
         assert_eq!(batches, 1, "a re-run finds the batch instead of adding one");
         assert!(applicants > 0 && applicants <= DEMO_APPLICANTS as i64);
         assert_eq!(verified, 0, "pending: the clerk verifies it");
+    }
+
+    /// Issue 9: a demo killed after the pending batch was created but before its applicants
+    /// were added (two transactions) ends, when run again, with the batch of an uninterrupted
+    /// run instead of an empty batch forever.
+    #[test]
+    fn r6_a_run_killed_between_creating_the_pending_batch_and_filling_it_is_completed_by_the_next()
+    {
+        let applicants = "SELECT group_concat(id_number, ' ') FROM (SELECT p.id_number
+                          FROM batch_applicants a JOIN people p ON p.id = a.person_id
+                          ORDER BY a.id)";
+        let (whole, _) = demo(120, 7);
+        let expected: String = whole
+            .conn()
+            .query_row(applicants, [], |r| r.get(0))
+            .unwrap();
+        assert!(!expected.is_empty());
+
+        // What a run killed at that moment left: everything but the applicants.
+        let mut store = Store::open_in_memory().unwrap();
+        let reference = Reference::load(&store).unwrap();
+        let bases = demo_bulk::bases(store.conn()).unwrap();
+        let world = World::new(&reference, bases, &actor());
+        let catalogue = Catalogue::build(&world);
+        write(&mut store, &actor(), &world, &catalogue, 120, 7).unwrap();
+        let office = reference.office("长沙").cloned().unwrap();
+        let req = super::super::batches::Request::named(DEMO_DEPARTMENT, &office, 2017);
+        super::super::batches::create(&mut store, &actor(), &req)
+            .unwrap()
+            .unwrap();
+        let left: i64 = count(&store, "SELECT count(*) FROM batch_applicants");
+        assert_eq!(left, 0, "the state a kill at that moment leaves");
+
+        generate(&mut store, &actor(), 120, 7).unwrap();
+        let resumed: String = store
+            .conn()
+            .query_row(applicants, [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(resumed, expected);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM verification_batches"),
+            1
+        );
+        assert_eq!(table_counts(&store), table_counts(&whole), "{TABLES:?}");
+        assert_eq!(crate::store::audit::verify(store.conn()).unwrap().1, None);
     }
 
     #[test]

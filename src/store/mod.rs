@@ -7,6 +7,7 @@ pub mod certificates;
 pub mod decisions;
 pub mod demo_bulk;
 pub mod entries;
+pub mod files;
 pub mod filing_list;
 pub mod filings;
 pub mod lookup;
@@ -44,6 +45,8 @@ pub enum StoreError {
     },
     /// The embedded reference data does not parse: a build defect, not user error.
     Reference(String),
+    /// A backup's destination exists: a backup never overwrites a file.
+    Exists(String),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -79,16 +82,28 @@ impl Describe for StoreError {
             (StoreError::Reference(m), Lang::En) => {
                 format!("built-in reference data is broken: {m}")
             }
+            (StoreError::Exists(path), Lang::Zh) => {
+                format!("{path} 已存在：备份不会覆盖已有文件，请另选一个新文件名")
+            }
+            (StoreError::Exists(path), Lang::En) => {
+                format!("{path} exists: a backup never overwrites a file, name a new one")
+            }
         }
     }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// Switch to WAL. Changing the journal mode of a brand-new file needs an exclusive lock, and
-/// SQLite reports a competing opener as busy at once instead of calling the busy handler; when
-/// several clerks start on a new database together, wait and try again like the handler would.
+/// Switch to WAL, unless the file is in WAL already (the mode is kept in the file), so an
+/// ordinary open asks for no lock at all. Changing the journal mode of a brand-new file needs an
+/// exclusive lock, and SQLite reports a competing opener as busy at once instead of calling the
+/// busy handler; when several clerks start on a new database together, wait and try again like
+/// the handler would.
 fn set_wal(conn: &Connection) -> Result<()> {
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
     let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
     loop {
         match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
@@ -110,12 +125,21 @@ pub struct Store {
 
 impl Store {
     /// Open (creating it and its parent folder if need be) and bring the schema up to date.
+    ///
+    /// Readers never wait: an up-to-date database is opened with reads only, so `check`, `audit
+    /// verify`, `backup` and the interface start while another clerk's import holds the write
+    /// lock; only a due migration, the reference data of a new file or a backfill take it (and
+    /// then queue behind the other writer for up to [`BUSY_TIMEOUT`]).
+    ///
+    /// A new file, its `-wal` and `-shm` and a new folder get no world access ([`files`]): `0600`
+    /// (`0700`) for a personal database, `0660` (`0770`) in a group-shared folder.
+    ///
+    /// Errors: [`StoreError::Io`] naming the path when the folder or file cannot be made or
+    /// opened, [`StoreError::TooNew`] for a database of a newer jijiao, [`StoreError::Sql`].
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
-                path: parent.display().to_string(),
-                message: e.to_string(),
-            })?;
+        let plain = files::is_plain_file(path);
+        if plain {
+            files::prepare_database(path)?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -125,7 +149,11 @@ impl Store {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        Store::init(conn)
+        let store = Store::init(conn)?;
+        if plain {
+            files::restrict_database(path);
+        }
+        Ok(store)
     }
 
     pub fn open_in_memory() -> Result<Store> {
@@ -141,9 +169,18 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         let mut store = Store { conn };
         store.migrate()?;
-        reference::load_if_empty(&mut store)?;
+        if !store.has_reference()? {
+            reference::load_if_empty(&mut store)?;
+        }
         store.backfill()?;
         Ok(store)
+    }
+
+    /// Whether the reference data is there, read without a lock (a new file has none yet).
+    fn has_reference(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM offices)", [], |r| r.get(0))?)
     }
 
     /// Apply the migrations this database lacks, each in its own transaction.
@@ -151,19 +188,26 @@ impl Store {
         self.migrate_to(schema::MIGRATIONS.len())
     }
 
-    /// Apply migrations up to `target` (tests build old databases with this).
+    /// Apply migrations up to `target` (tests build old databases with this). The version is read
+    /// first without a lock, so an up-to-date database never waits for another clerk's write;
+    /// only when a migration is due is the write lock taken and the version read again under it
+    /// (another clerk may have migrated meanwhile).
     pub fn migrate_to(&mut self, target: usize) -> Result<()> {
         let known = schema::MIGRATIONS.len() as u32;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version = self.schema_version()?;
         if version > known {
             return Err(StoreError::TooNew {
                 found: version,
                 known,
             });
         }
+        if version as usize >= target {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in schema::MIGRATIONS
             .iter()
             .enumerate()
@@ -177,7 +221,8 @@ impl Store {
         Ok(())
     }
 
-    /// Derived columns that a migration added but SQL alone cannot fill.
+    /// Derived columns that a migration added but SQL alone cannot fill. Each is looked for
+    /// without a lock first; the write lock is taken only when there is something to fill.
     fn backfill(&mut self) -> Result<()> {
         // Keys first: they clean the text of old rows, and fill their initials from the result.
         let unkeyed: bool = self.conn.query_row(
@@ -235,16 +280,20 @@ impl Store {
             .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
-    /// A consistent copy of the live database (`jijiao backup`), safe while others write.
+    /// A consistent copy of the live database (`jijiao backup`), safe while others write and
+    /// without waiting for them (it reads a snapshot). The copy is created without world access,
+    /// like the database (`0600`, or `0660` in a group-shared folder); an existing `dest` is
+    /// refused ([`StoreError::Exists`]) and left untouched.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
-        if dest.exists() {
-            return Err(StoreError::Io {
-                path: dest.display().to_string(),
-                message: "file exists".into(),
-            });
+        files::create_backup_file(dest)?;
+        let copied = self
+            .conn
+            .execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()]);
+        if let Err(e) = copied {
+            // Ours, and empty or half-written: a failed backup leaves nothing that looks like one.
+            let _ = std::fs::remove_file(dest);
+            return Err(e.into());
         }
-        self.conn
-            .execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()])?;
         Ok(())
     }
 }
@@ -411,6 +460,77 @@ mod tests {
             .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 4);
+    }
+
+    /// Another clerk's write transaction, holding the write lock on `path`.
+    fn writer_holding_the_lock(path: &Path) -> Connection {
+        let other = Connection::open(path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        other
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('import', 'running')",
+                [],
+            )
+            .unwrap();
+        other
+    }
+
+    /// Issue 9: an up-to-date database opens, and reads, while another clerk holds the write
+    /// lock: nothing at open asks for it.
+    #[test]
+    fn an_up_to_date_database_opens_at_once_while_another_clerk_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sqlite");
+        drop(Store::open(&path).unwrap());
+        let other = writer_holding_the_lock(&path);
+        let start = std::time::Instant::now();
+        let store = Store::open(&path).unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        let offices: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM offices", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(offices, 15, "the committed reference data (R1.4)");
+        let seen: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM meta WHERE key = 'import'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            seen, 0,
+            "the other clerk's work is not seen before its commit"
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+    }
+
+    /// Issue 9: when a migration is due, the open needs the write lock: it waits for the other
+    /// clerk's transaction (the busy timeout) and migrates once that commits, rather than fail.
+    #[test]
+    fn a_due_migration_waits_for_another_clerks_write_and_then_applies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let mut old = Store {
+                conn: Connection::open(&path).unwrap(),
+            };
+            set_wal(old.conn()).unwrap();
+            old.migrate_to(5).unwrap();
+        }
+        let other = writer_holding_the_lock(&path);
+        let opening = std::thread::spawn({
+            let path = path.clone();
+            move || Store::open(&path).map(|s| s.schema_version())
+        });
+        std::thread::sleep(Duration::from_millis(800));
+        assert!(!opening.is_finished(), "migrated under another's lock");
+        other.execute_batch("COMMIT").unwrap();
+        let version = opening.join().unwrap().unwrap().unwrap();
+        assert_eq!(version as usize, schema::MIGRATIONS.len());
     }
 
     #[test]
