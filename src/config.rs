@@ -24,6 +24,9 @@ pub struct Config {
     /// R7.5 Where each variable field goes on the pre-printed forms.
     #[serde(default)]
     pub preprinted: crate::print::preprinted::Positions,
+    /// R5.5 The audit key file and the anchor log (`service::audit::AuditConfig`).
+    #[serde(default)]
+    pub audit: crate::service::audit::AuditConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -174,9 +174,16 @@ impl Settings {
     /// One certificate's page(s), ended by a form feed.
     fn page(&self, cert: &Stored, reprint: bool) -> String {
         match self.layout {
-            LayoutKind::Full => layout::full(&cert.text, self.device, self.width, reprint),
+            LayoutKind::Full => layout::full(
+                &cert.text,
+                cert.code.as_deref(),
+                self.device,
+                self.width,
+                reprint,
+            ),
             LayoutKind::Preprinted => preprinted::fields(
                 &cert.text,
+                cert.code.as_deref(),
                 &self.positions,
                 self.device,
                 self.width,
@@ -261,7 +268,10 @@ impl PrintJob {
 
     /// The holders' names as issued (R7.4), in the order they print: what a confirmation names.
     pub fn holders(&self) -> Vec<String> {
-        self.sheets.iter().map(|s| s.cert.text.name.clone()).collect()
+        self.sheets
+            .iter()
+            .map(|s| s.cert.text.name.clone())
+            .collect()
     }
 
     /// How many of the certificates print as reprints.
@@ -392,6 +402,7 @@ mod tests {
             replaces: None,
             voided: None,
             prints: 0,
+            code: None,
         }
     }
 

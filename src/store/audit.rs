@@ -555,7 +555,9 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         let mut prev: String = conn
-            .query_row("SELECT prev_hash FROM audit WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT prev_hash FROM audit WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .unwrap();
         for (rid, at, user, action, subject, before, after) in rows {
             let r = Record {
@@ -639,7 +641,10 @@ mod tests {
         };
         let keyed_part = copy(&store);
         rehash_from(&keyed_part, 4);
-        assert_eq!(verify(keyed_part.conn()).unwrap().1, Some(Tamper::Altered(4)));
+        assert_eq!(
+            verify(keyed_part.conn()).unwrap().1,
+            Some(Tamper::Altered(4))
+        );
         let old_part = copy(&store);
         rehash_from(&old_part, 1);
         assert_eq!(verify(old_part.conn()).unwrap().1, Some(Tamper::Altered(3)));
@@ -686,7 +691,10 @@ mod tests {
         assert_eq!(AuditKey::parse(&text), Some(KEY));
         assert_eq!(AuditKey::parse("not a key"), None);
         assert_eq!(AuditKey::parse(&"zz".repeat(32)), None);
-        assert!(!format!("{KEY:?}").contains("0707"), "Debug never shows the secret");
+        assert!(
+            !format!("{KEY:?}").contains("0707"),
+            "Debug never shows the secret"
+        );
         assert_ne!(AuditKey::generate().unwrap(), AuditKey::generate().unwrap());
     }
 

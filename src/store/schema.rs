@@ -457,4 +457,11 @@ CREATE INDEX decisions_entry ON decisions (entry_id) WHERE entry_id IS NOT NULL;
 CREATE INDEX decisions_filing ON decisions (filing_id) WHERE filing_id IS NOT NULL;
 CREATE INDEX decisions_applicant ON decisions (applicant_id) WHERE applicant_id IS NOT NULL;
 "#,
+    // 9: the verification code of a certificate (issue 9): derived at issue from its number, the
+    // person's ID number and the head of the audit trail under the audit key, frozen with the
+    // text (R7.4) and printed on the certificate and its stub. Certificates issued before have
+    // none (NULL) and are reprinted without one, as they were first printed.
+    r#"
+ALTER TABLE certificates ADD COLUMN code TEXT;
+"#,
 ];
