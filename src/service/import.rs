@@ -429,13 +429,17 @@ pub fn entries(
                 } else {
                     "entry.create"
                 };
+                // With the evidence received, so `audit verify` knows the set it starts from.
+                let mut after: serde_json::Value =
+                    serde_json::from_str(&entries::to_json(&new)).unwrap_or_default();
+                after["evidence"] = serde_json::json!(evidence);
                 log(
                     &tx,
                     actor,
                     action,
                     &format!("entry:{id}"),
                     None,
-                    Some(&entries::to_json(&new)),
+                    Some(&after.to_string()),
                 )?;
                 keep_note(&tx, actor, &format!("entry:{id}"), &row.note)?;
                 s.added += 1;
