@@ -129,18 +129,24 @@ fn make_key(path: &Path) -> std::io::Result<AuditKey> {
             .create(parent)?;
     }
     let key = AuditKey::generate()?;
-    // create_new: two first runs at once never overwrite each other's key; the loser reads.
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(mut f) => {
-            f.write_all(key.to_file_text().as_bytes())?;
-            f.sync_all()?;
-            Ok(key)
-        }
+    // Written whole beside it, then linked into place: linking never replaces an existing
+    // file, so of two first runs at once one key wins, and the other reads it complete.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(key.to_file_text().as_bytes())?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    match written {
+        Ok(()) => Ok(key),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             AuditKey::parse(&std::fs::read_to_string(path)?)
                 .ok_or_else(|| std::io::Error::other("not 64 hexadecimal digits"))

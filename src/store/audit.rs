@@ -38,9 +38,6 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 pub const KEY_ACTION: &str = "audit.key";
 /// The subject of that row (indexed, so finding it costs one lookup).
 pub const KEY_SUBJECT: &str = "audit:key";
-/// Who the marker row names: the program, not a clerk.
-const PROGRAM: &str = "jijiao";
-
 /// The secret the trail is keyed with: 32 bytes, kept in a file the program's group alone can
 /// read (`[audit] key_file`), written there as 64 hexadecimal digits.
 #[derive(Clone, PartialEq, Eq)]
@@ -278,7 +275,8 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
                 Some(k),
                 &Record {
                     at: r.at,
-                    user: PROGRAM,
+                    // The clerk whose write started the keyed chain (R5.5: who, when).
+                    user: r.user,
                     action: KEY_ACTION,
                     subject: KEY_SUBJECT,
                     before: None,
