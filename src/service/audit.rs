@@ -156,8 +156,10 @@ fn make_key(path: &Path) -> std::io::Result<AuditKey> {
 }
 
 /// Hand the key of `paths` to `store`'s connection, so its writes extend the keyed chain and
-/// its checks can verify it. Without a readable key nothing is handed over: an unkeyed trail
-/// goes on unkeyed, a keyed one refuses writes naming the key file (`store::audit::append`).
+/// its checks can verify it. Without a readable key nothing is handed over: a keyed trail then
+/// refuses writes naming the key file (`store::audit::append`), and so does any trail of a
+/// system install; a personal install's unkeyed trail goes on unkeyed. Returns why there is no
+/// key, if there is none.
 pub fn attach_key(store: &Store, paths: &AuditPaths) -> Result<Option<String>> {
     let path = paths.key_file.display().to_string();
     match load_key(paths) {
@@ -167,6 +169,9 @@ pub fn attach_key(store: &Store, paths: &AuditPaths) -> Result<Option<String>> {
         }
         Err(why) => {
             audit::use_key(store.conn(), None, &path)?;
+            if paths.system {
+                audit::require_key(store.conn())?;
+            }
             Ok(Some(why))
         }
     }

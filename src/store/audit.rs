@@ -146,7 +146,8 @@ fn hash(key: Option<&AuditKey>, prev: &str, id: i64, r: &Record<'_>) -> String {
 /// given. Only this connection sees it: it lives in a temporary table, never in the file.
 pub fn use_key(conn: &Connection, key: Option<&AuditKey>, path: &str) -> Result<()> {
     conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS jijiao_audit_key (key BLOB, path TEXT NOT NULL);
+        "CREATE TEMP TABLE IF NOT EXISTS jijiao_audit_key (
+             key BLOB, path TEXT NOT NULL, required INTEGER NOT NULL DEFAULT 0);
          DELETE FROM temp.jijiao_audit_key;",
     )?;
     conn.execute(
@@ -154,6 +155,25 @@ pub fn use_key(conn: &Connection, key: Option<&AuditKey>, path: &str) -> Result<
         params![key.map(|k| k.0.to_vec()), path],
     )?;
     Ok(())
+}
+
+/// Refuse every write on this connection without a key, keyed trail or not: a system install,
+/// whose package made the key, never starts or extends a trail without it. After [`use_key`].
+pub fn require_key(conn: &Connection) -> Result<()> {
+    conn.execute("UPDATE temp.jijiao_audit_key SET required = 1", [])?;
+    Ok(())
+}
+
+fn key_required(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT required FROM temp.jijiao_audit_key LIMIT 1",
+            [],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()
+        .unwrap_or(None)
+        .unwrap_or(false))
 }
 
 /// The key handed to this connection by [`use_key`], and the key file it came from (or would
@@ -253,6 +273,10 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
     let (key, path) = key_of(tx)?;
     let keyed = marker(tx)?;
     match (&key, keyed) {
+        (None, None) if path.is_some() && key_required(tx)? => Err(StoreError::AuditKey {
+            path: path.unwrap_or_default(),
+            wrong: false,
+        }),
         (None, None) => insert(tx, None, r),
         (None, Some(_)) => Err(StoreError::AuditKey {
             path: path.unwrap_or_default(),
@@ -680,6 +704,23 @@ mod tests {
             Some(Unchecked::WrongKey { from: 1, .. })
         ));
         assert_eq!(head(store.conn()).unwrap().count, 2, "nothing was appended");
+    }
+
+    /// A system install never writes an unkeyed record: without its key, even a trail that
+    /// is not keyed yet is not extended.
+    #[test]
+    fn r5_5_a_required_key_refuses_unkeyed_writes() {
+        let mut store = Store::open_in_memory().unwrap();
+        use_key(store.conn(), None, "/etc/jijiao/audit.key").unwrap();
+        append_one(&mut store, "person:1").unwrap();
+        require_key(store.conn()).unwrap();
+        assert!(matches!(
+            append_one(&mut store, "person:2"),
+            Err(StoreError::AuditKey { wrong: false, .. })
+        ));
+        use_key(store.conn(), Some(&KEY), "/etc/jijiao/audit.key").unwrap();
+        require_key(store.conn()).unwrap();
+        assert_eq!(append_one(&mut store, "person:2").unwrap(), 3);
     }
 
     #[test]
