@@ -681,11 +681,9 @@ fn r7_4_a_wrong_code_or_number_is_not_genuine() {
     let env = bureau();
     let number = issue(&env, ZHANG);
     let code = code_of(&env, &number);
-    let wrong = if code.starts_with('0') {
-        format!("1{}", &code[1..])
-    } else {
-        format!("0{}", &code[1..])
-    };
+    // The same code with its first character changed.
+    let first = if code.starts_with('0') { "1" } else { "0" };
+    let wrong: String = first.chars().chain(code.chars().skip(1)).collect();
     let out = env.run(["--lang", "en", "verify-code", &number, &wrong]);
     out.expect(1);
     assert!(

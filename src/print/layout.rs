@@ -248,6 +248,28 @@ mod tests {
         }
     }
 
+    /// Issue 9: the code on the stub under the number and on the certificate under its
+    /// number, on a reprint too, and every page still as wide as the printer allows.
+    #[test]
+    fn r7_4_the_verification_code_is_on_the_stub_and_the_certificate_and_fits() {
+        let code = "ABCDE-FGHJK";
+        for cols in [40, 60, 80, 136] {
+            for reprint in [false, true] {
+                let page = full(&cert("买买提·艾力"), Some(code), GB, cols, reprint);
+                assert_fits(&page, cols);
+                let stub = page.find("验 证 码：ABCDE-FGHJK").unwrap();
+                let number = page.find("证书编号：长沙—2017—0001").unwrap();
+                let cut = page.find("沿此线裁开").unwrap();
+                let on_cert = page.rfind("验证码：ABCDE-FGHJK").unwrap();
+                let cert_number = page.find("继续教育合格证明编号").unwrap();
+                assert!(number < stub && stub < cut, "{page}");
+                assert!(cert_number < on_cert, "{page}");
+                assert_eq!(page.matches(code).count(), 2);
+            }
+        }
+        assert!(!full(&cert("张伟"), None, GB, 80, false).contains("验证码"));
+    }
+
     #[test]
     fn r7_1_page_has_stub_cut_line_certificate_and_form_feed() {
         let page = full(&cert("张伟"), None, GB, 80, false);

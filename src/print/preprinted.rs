@@ -348,6 +348,28 @@ mod tests {
         }
     }
 
+    /// Issue 9: the code, labelled, at its two places; moved with the offsets like any field.
+    #[test]
+    fn r7_5_the_verification_code_at_its_places() {
+        let p = Positions {
+            line_offset: 1,
+            col_offset: -2,
+            ..Positions::default()
+        };
+        let page = fields(&cert(), Some("ABCDE-FGHJK"), &p, GB, 80, false);
+        let moved = |a: At| At {
+            line: a.line + 1,
+            col: a.col - 2,
+        };
+        assert_eq!(printed_at(&page, moved(p.stub_code)), "验证码：ABCDE-FGHJK");
+        assert_eq!(printed_at(&page, moved(p.code)), "验证码：ABCDE-FGHJK");
+        assert!(fits(&page, 80));
+        let none = fields(&cert(), None, &p, GB, 80, false);
+        assert!(!none.contains("验证码"));
+        let align = alignment_page(&Positions::default(), GB, 80);
+        assert!(align.contains("[存根验证码]") && align.contains("[验证码]"));
+    }
+
     #[test]
     fn r7_5_only_the_variable_fields_at_their_places() {
         let p = Positions::default();

@@ -731,3 +731,56 @@ fn issued_code(store: &Store, key: &AuditKey, number: &str) -> Result<Option<Str
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    const KEY: AuditKey = AuditKey::from_bytes([42; 32]);
+    const HEAD: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    /// Issue 9: 10 Crockford characters grouped 5-5, fixed by the key, the number, the person
+    /// and the head; a change in any of them gives another code.
+    #[test]
+    fn r7_4_a_code_depends_on_key_number_person_and_head() {
+        let code = verification_code(&KEY, "长沙—2017—0001", "430102198001010011", HEAD);
+        assert_eq!(code.len(), 11);
+        assert_eq!(code.chars().nth(5), Some('-'));
+        assert!(
+            code.chars()
+                .filter(|c| *c != '-')
+                .all(|c| CROCKFORD.contains(&(c as u8)))
+        );
+        assert_eq!(
+            code,
+            verification_code(&KEY, "长沙—2017—0001", "430102198001010011", HEAD)
+        );
+        let others = [
+            verification_code(
+                &AuditKey::from_bytes([43; 32]),
+                "长沙—2017—0001",
+                "430102198001010011",
+                HEAD,
+            ),
+            verification_code(&KEY, "长沙—2017—0002", "430102198001010011", HEAD),
+            verification_code(&KEY, "长沙—2017—0001", "11010519491231002X", HEAD),
+            verification_code(&KEY, "长沙—2017—0001", "430102198001010011", &HEAD[1..]),
+        ];
+        for other in others {
+            assert_ne!(other, code);
+        }
+    }
+
+    /// What a person types from paper: any case, with or without the hyphen or blanks, and
+    /// the letters Crockford reads as digits.
+    #[test]
+    fn r7_4_a_typed_code_is_read_as_crockford_prescribes() {
+        assert_eq!(normalise_code("abcde-fghjk"), Some("ABCDE-FGHJK".into()));
+        assert_eq!(normalise_code(" ABCDE FGHJK "), Some("ABCDE-FGHJK".into()));
+        assert_eq!(normalise_code("OIL00-11111"), Some("01100-11111".into()));
+        assert_eq!(normalise_code("ABCDE-FGHJ"), None, "too short");
+        assert_eq!(normalise_code("ABCDE-FGHJKM"), None, "too long");
+        assert_eq!(normalise_code("ABCDE-FGHJU"), None, "U is not Crockford");
+        assert_eq!(normalise_code("ＡBCDE-FGHJK"), None, "full-width");
+    }
+}

@@ -565,7 +565,16 @@ mod tests {
         let conn = store.conn();
         conn.execute("UPDATE audit SET user = 'mallory' WHERE id = ?1", [id])
             .unwrap();
-        let rows: Vec<(i64, String, String, String, String, Option<String>, Option<String>)> =
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> =
             conn.prepare(
                 "SELECT id, at, user, action, subject, before, after FROM audit WHERE id >= ?1 ORDER BY id",
             )
