@@ -48,14 +48,15 @@ pub struct Config {
     /// Where the database is; the only database a set-group-id run opens.
     #[serde(default)]
     pub database: DatabaseConfig,
-    /// The audit trail's key and anchors, outside the database.
-    #[serde(default)]
-    pub audit: AuditConfig,
     #[serde(default)]
     pub printer: PrinterConfig,
     /// R7.5 Where each variable field goes on the pre-printed forms.
     #[serde(default)]
     pub preprinted: crate::print::preprinted::Positions,
+    /// R5.5 The audit trail's key file and anchor log, outside the database
+    /// (`service::audit::AuditConfig`); system configuration only.
+    #[serde(default)]
+    pub audit: crate::service::audit::AuditConfig,
 }
 
 /// `[policy]` of the system configuration.
@@ -75,16 +76,6 @@ pub struct DatabaseConfig {
     /// The database file; default [`SYSTEM_DATABASE`] in a set-group-id run, else the platform
     /// data directory's `jijiao.sqlite`.
     pub path: Option<PathBuf>,
-}
-
-/// `[audit]` of the system configuration.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(default, deny_unknown_fields)]
-pub struct AuditConfig {
-    /// The key of the audit chain's keyed hash (readable by the program's group only).
-    pub key_file: Option<PathBuf>,
-    /// The append-only log of the trail's anchors.
-    pub anchor_log: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -80,16 +80,17 @@ fn r5_5_an_altered_audit_record_is_found() {
     let env = populated();
     env.conn()
         .execute(
-            "UPDATE audit SET after = replace(after, '张伟', '张三') WHERE id = 1",
+            "UPDATE audit SET after = replace(after, '张伟', '张三') WHERE id = 2",
             [],
         )
         .unwrap();
+    // Record 1 is the audit.key record that starts the keyed chain; 2 is 张伟's registration.
     let out = env.run(["audit", "verify"]);
     out.expect(1);
-    assert!(out.stdout.contains("第 1 条被修改"), "{out:?}");
+    assert!(out.stdout.contains("第 2 条被修改"), "{out:?}");
     let out = env.run(["--lang", "en", "audit", "verify"]);
     out.expect(1);
-    assert!(out.stdout.contains("audit record 1 was altered"), "{out:?}");
+    assert!(out.stdout.contains("audit record 2 was altered"), "{out:?}");
 }
 
 #[test]
@@ -140,8 +141,8 @@ fn r5_5_clerks_importing_at_the_same_time_keep_the_trail_intact() {
     let out = env.run(["audit", "verify"]);
     out.expect(0);
     assert!(
-        out.stdout.contains("共 24 条"),
-        "20 people and 4 imports: {out:?}"
+        out.stdout.contains("共 25 条"),
+        "20 people, 4 imports and the audit.key record the first of them wrote: {out:?}"
     );
 }
 

@@ -179,8 +179,12 @@ fn people_roster(db: &Path) {
         "身份证号,姓名,单位,单位类型,市州\n11010519491231002X,张伟,长沙市第一医院,市州所属单位,长沙\n",
     )
     .expect("write roster");
+    // The same home as the interface's, so both use the one personal audit key made there.
+    let home = db.parent().unwrap_or(db);
     let out = Command::new(BIN)
         .args(["import", "people", roster.to_str().expect("utf-8 path")])
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
         .env("JIJIAO_DB", db)
         .env("JIJIAO_USER", "wangfang")
         .env("JIJIAO_TODAY", "2017-07-15")

@@ -149,8 +149,12 @@ fn rand_suffix() -> usize {
 }
 
 fn jijiao(db: &Path, args: &[&str]) -> std::process::Output {
+    // The same home as the interface's, so both use the one personal audit key made there.
+    let home = db.parent().unwrap_or(db);
     Command::new(BIN)
         .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home)
         .env("JIJIAO_DB", db)
         .env("JIJIAO_USER", "wangfang")
         .env("JIJIAO_TODAY", "2017-07-15")

@@ -1,5 +1,6 @@
 //! The command line of docs/INTERFACES.md: parsing and dispatch only; the work is the service's.
 
+pub mod audit;
 pub mod batches;
 pub mod certs;
 pub mod output;
@@ -168,6 +169,14 @@ pub enum Command {
     },
     /// Write a consistent copy of the live database to FILE
     Backup { file: PathBuf },
+    /// Tell whether a paper certificate is genuine: exit 0 genuine and valid, 1 voided or not
+    /// genuine, 2 no such number
+    VerifyCode {
+        /// The certificate number, e.g. 长沙—2017—0001 (hyphens are accepted)
+        number: String,
+        /// The verification code printed on it, e.g. ABCDE-FGHJK
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -181,8 +190,13 @@ pub enum ImportKind {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
-    /// Check that the audit trail is complete and untampered; exit 0 intact, 1 tampered
+    /// Check the audit trail: its keyed chain, the latest anchor (a truncated or rewritten
+    /// trail), and the database against what the trail says; exit 0 intact, 1 tampered, 2 the
+    /// audit key is missing or another
     Verify,
+    /// Append the trail's head (count, hash, time, database) to the anchor log
+    /// ([audit] anchor_log) and the system log; run it nightly
+    Anchor,
 }
 
 /// The default database: `jijiao.sqlite` in the platform data directory.
@@ -459,7 +473,10 @@ impl Context {
     }
 
     pub fn open(&self) -> Result<Store, Failure> {
-        Store::open(&self.db).map_err(|e| Failure::from(&e, self.lang))
+        let store = Store::open(&self.db).map_err(|e| Failure::from(&e, self.lang))?;
+        // R5.5 Every write extends the keyed trail: the key goes with the connection.
+        audit::attach(self, &store)?;
+        Ok(store)
     }
 }
 
@@ -560,13 +577,11 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
         }
         Some(Command::Audit {
             action: AuditAction::Verify,
-        }) => {
-            let store = ctx.open()?;
-            let (n, tamper) =
-                crate::store::audit::verify(store.conn()).map_err(|e| Failure::from(&e, lang))?;
-            output::audit(lang, n, tamper.as_ref());
-            Ok(if tamper.is_none() { EXIT_OK } else { EXIT_NO })
-        }
+        }) => audit::verify(ctx),
+        Some(Command::Audit {
+            action: AuditAction::Anchor,
+        }) => audit::anchor(ctx),
+        Some(Command::VerifyCode { number, code }) => audit::verify_code(ctx, &number, &code),
         Some(Command::Backup { file }) => {
             let store = ctx.open()?;
             // Written with the clerk's rights: the program's group may write no file but its own.

@@ -5,10 +5,12 @@ use sha2::{Digest, Sha256};
 use super::{Context, EXIT_OK, Failure};
 use crate::domain::text::{clean_line, pad};
 use crate::i18n::{Describe, Lang};
+use crate::service::audit::StateReport;
 use crate::service::check::CheckResult;
 use crate::service::demo::DemoSummary;
 use crate::service::import::Summary;
-use crate::store::audit::Tamper;
+use crate::store::anchor::{Against, Anchor};
+use crate::store::audit::{Chain, Tamper, Unchecked};
 use crate::store::{entries, people};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -128,21 +130,167 @@ pub fn check_text(r: &CheckResult, lang: Lang) -> String {
     out
 }
 
-pub fn audit(lang: Lang, n: u64, tamper: Option<&Tamper>) {
-    match (tamper, lang) {
-        (None, Lang::Zh) => println!("审计记录完整：共 {n} 条，未被篡改"),
-        (None, Lang::En) => println!("audit trail intact: {n} records, untampered"),
-        (Some(Tamper::Altered(id)), Lang::Zh) => {
-            println!("审计记录第 {id} 条被修改（前 {n} 条完好）")
+/// What `audit verify` found, for [`audit_report`].
+pub struct AuditReport<'a> {
+    pub chain: &'a Chain,
+    /// The latest anchor of this database and how the trail stands against it.
+    pub anchor: Option<(&'a Anchor, &'a Against)>,
+    pub unreadable_anchors: usize,
+    pub anchor_log: &'a std::path::Path,
+    pub state: &'a StateReport,
+}
+
+/// At most this many differences are listed; the rest are counted.
+const FINDINGS_SHOWN: usize = 20;
+
+/// The first line of a trail that is not intact: where it breaks, or why it could not be
+/// checked.
+pub fn chain_problem(c: &Chain, lang: Lang) -> String {
+    let n = c.intact;
+    match (&c.tamper, &c.unchecked, lang) {
+        (Some(Tamper::Altered(id)), _, Lang::Zh) => {
+            format!("审计记录第 {id} 条被修改（前 {n} 条完好）")
         }
-        (Some(Tamper::Altered(id)), Lang::En) => {
-            println!("audit record {id} was altered ({n} records before it are intact)")
+        (Some(Tamper::Altered(id)), _, Lang::En) => {
+            format!("audit record {id} was altered ({n} records before it are intact)")
         }
-        (Some(Tamper::Broken(id)), Lang::Zh) => {
-            println!("审计记录在第 {id} 条处断链：有记录被删除或插入（前 {n} 条完好）")
+        (Some(Tamper::Broken(id)), _, Lang::Zh) => {
+            format!("审计记录在第 {id} 条处断链：有记录被删除或插入（前 {n} 条完好）")
         }
-        (Some(Tamper::Broken(id)), Lang::En) => println!(
+        (Some(Tamper::Broken(id)), _, Lang::En) => format!(
             "audit trail broken at record {id}: a record was removed or inserted ({n} records before it are intact)"
+        ),
+        (None, Some(Unchecked::NoKey { from, path }), Lang::Zh) => format!(
+            "无法核验：审计记录自第 {from} 条起用密钥链接，而审计密钥 {path} 无法读取（前 {n} 条完好）"
+        ),
+        (None, Some(Unchecked::NoKey { from, path }), Lang::En) => format!(
+            "cannot verify: the trail is keyed from record {from} and the audit key {path} cannot be read ({n} records before it are intact)"
+        ),
+        (None, Some(Unchecked::WrongKey { from, path }), Lang::Zh) => {
+            format!("无法核验：审计密钥 {path} 不是第 {from} 条记录启用的密钥（前 {n} 条完好）")
+        }
+        (None, Some(Unchecked::WrongKey { from, path }), Lang::En) => format!(
+            "cannot verify: the audit key {path} is not the key record {from} started the trail with ({n} records before it are intact)"
+        ),
+        (None, None, Lang::Zh) => format!("审计记录完整：共 {n} 条，未被篡改"),
+        (None, None, Lang::En) => format!("audit trail intact: {n} records, untampered"),
+    }
+}
+
+/// The report of `audit verify`: the chain, the anchor, the state behind the trail, one
+/// finding a line, each naming what was found and what the trail says instead.
+pub fn audit_report(r: &AuditReport<'_>, lang: Lang) -> String {
+    let mut out = Vec::new();
+    let c = r.chain;
+    out.push(chain_problem(c, lang));
+    if c.intact() {
+        out.push(match (c.keyed_from, lang) {
+            (Some(1), Lang::Zh) => "全部记录以审计密钥链接（HMAC-SHA256）".to_string(),
+            (Some(1), Lang::En) => "every record is keyed (HMAC-SHA256)".to_string(),
+            (Some(k), Lang::Zh) => format!(
+                "第 {k} 条起以审计密钥链接（HMAC-SHA256）；此前 {} 条为启用密钥前的记录",
+                k - 1
+            ),
+            (Some(k), Lang::En) => format!(
+                "keyed (HMAC-SHA256) from record {k}; the {} records before it predate the key",
+                k - 1
+            ),
+            (None, Lang::Zh) => {
+                "尚未以审计密钥链接：下一次写入时启用（未链接的记录被整体重算时无法发现）".to_string()
+            }
+            (None, Lang::En) => "not keyed yet: the next write starts the keyed chain (until then a trail rewritten with recomputed hashes cannot be told)".to_string(),
+        });
+    }
+    let log = r.anchor_log.display();
+    out.push(match (r.anchor, lang) {
+        (None, Lang::Zh) => format!("锚点：{log} 中尚无本数据库的锚点（请定期运行 jijiao audit anchor）"),
+        (None, Lang::En) => format!("anchor: none for this database in {log} yet (run jijiao audit anchor regularly)"),
+        (Some((a, Against::Agrees)), Lang::Zh) => format!("锚点：与 {} 的锚点一致（{} 条）", a.at, a.count),
+        (Some((a, Against::Agrees)), Lang::En) => format!("anchor: agrees with the anchor of {} ({} records)", a.at, a.count),
+        (Some((a, Against::Truncated { anchored, found })), Lang::Zh) => format!(
+            "审计记录被截短：{} 锚定时有 {anchored} 条，现只有 {found} 条（末尾的记录被删除）",
+            a.at
+        ),
+        (Some((a, Against::Truncated { anchored, found })), Lang::En) => format!(
+            "audit trail truncated: {anchored} records were anchored on {}, {found} remain (the last records were deleted)",
+            a.at
+        ),
+        (Some((a, Against::Rewritten { count })), Lang::Zh) => format!(
+            "审计记录被改写：第 {count} 条的哈希与 {} 的锚点不符（记录被改写并重算哈希）",
+            a.at
+        ),
+        (Some((a, Against::Rewritten { count })), Lang::En) => format!(
+            "audit trail rewritten: record {count} does not have the hash anchored on {} (records were rewritten and rehashed)",
+            a.at
+        ),
+    });
+    if r.unreadable_anchors > 0 {
+        out.push(match lang {
+            Lang::Zh => format!("注意：锚点记录中有 {} 行无法读取", r.unreadable_anchors),
+            Lang::En => format!(
+                "note: {} lines of the anchor log cannot be read",
+                r.unreadable_anchors
+            ),
+        });
+    }
+    let s = r.state;
+    if s.findings.is_empty() {
+        out.push(match lang {
+            Lang::Zh => format!("数据与审计记录一致：核对 {} 条记录", s.compared),
+            Lang::En => format!(
+                "the database agrees with the trail: {} records compared",
+                s.compared
+            ),
+        });
+    } else {
+        out.push(match lang {
+            Lang::Zh => format!("数据与审计记录不一致：{} 处", s.findings.len()),
+            Lang::En => format!(
+                "the database differs from the trail in {} places",
+                s.findings.len()
+            ),
+        });
+        for f in s.findings.iter().take(FINDINGS_SHOWN) {
+            out.push(format!("  {}", clean_line(&f.describe(lang))));
+        }
+        let more = s.findings.len().saturating_sub(FINDINGS_SHOWN);
+        if more > 0 {
+            out.push(match lang {
+                Lang::Zh => format!("  ……另有 {more} 处"),
+                Lang::En => format!("  … and {more} more"),
+            });
+        }
+    }
+    if s.demo_rows > 0 {
+        out.push(match lang {
+            Lang::Zh => format!(
+                "注意：{} 条演示数据（jijiao demo 只记一条汇总审计记录）无逐条记录可核对",
+                s.demo_rows
+            ),
+            Lang::En => format!(
+                "note: {} rows of demo data (jijiao demo records one summary) have no record of their own to compare",
+                s.demo_rows
+            ),
+        });
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
+}
+
+/// What `audit anchor` says it did.
+pub fn anchored(a: &Anchor, log: &std::path::Path, lang: Lang) -> String {
+    let short = a.hash.get(..16).unwrap_or(&a.hash);
+    match lang {
+        Lang::Zh => format!(
+            "已锚定：{} 条审计记录，末条哈希 {short}…，写入 {}",
+            a.count,
+            log.display()
+        ),
+        Lang::En => format!(
+            "anchored: {} audit records, last hash {short}…, in {}",
+            a.count,
+            log.display()
         ),
     }
 }

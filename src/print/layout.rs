@@ -115,7 +115,9 @@ pub fn cut_line(device: PrintWidth, cols: usize) -> String {
 }
 
 /// The whole page for `device`, at most `cols` columns wide (at least [`MIN_WIDTH`]): stub, cut
-/// line, certificate, form feed. `reprint` marks a reprint (R7.4).
+/// line, certificate, form feed. `reprint` marks a reprint (R7.4). `code` is the certificate's
+/// verification code (issue 9), printed on the stub under the number and on the certificate
+/// under its number; a certificate issued before codes has none and prints as it first did.
 ///
 /// R7.4 What is frozen at issue is the certificate's text — its fields, stored in
 /// `certificates` — not its lines: the page is laid out here, at every print, for the device it
@@ -123,7 +125,13 @@ pub fn cut_line(device: PrintWidth, cols: usize) -> String {
 /// printer) says the same words, possibly broken at other places, and never runs past the
 /// right margin as that printer counts columns; freezing the lines would have frozen one
 /// printer's idea of width with them.
-pub fn full(cert: &CertificateText, device: PrintWidth, cols: usize, reprint: bool) -> String {
+pub fn full(
+    cert: &CertificateText,
+    code: Option<&str>,
+    device: PrintWidth,
+    cols: usize,
+    reprint: bool,
+) -> String {
     let cols = cols.max(MIN_WIDTH);
     let d = device;
     let clean = |s: &str| clean_line(s);
@@ -140,6 +148,10 @@ pub fn full(cert: &CertificateText, device: PrintWidth, cols: usize, reprint: bo
     field("单    位：", &clean(&cert.unit), d, cols, &mut out);
     field("现有职称：", &clean(&cert.title), d, cols, &mut out);
     field("证书编号：", &number, d, cols, &mut out);
+    let code = code.map(clean_line);
+    if let Some(code) = &code {
+        field("验 证 码：", code, d, cols, &mut out);
+    }
     field("经 办 人：", &clean(&cert.clerk), d, cols, &mut out);
     field("联系电话：", &clean(&cert.phone), d, cols, &mut out);
     field("日    期：", &date, d, cols, &mut out);
@@ -168,6 +180,14 @@ pub fn full(cert: &CertificateText, device: PrintWidth, cols: usize, reprint: bo
         cols.saturating_sub(2),
         &mut out,
     );
+    if let Some(code) = &code {
+        right(
+            &format!("验证码：{code}"),
+            d,
+            cols.saturating_sub(2),
+            &mut out,
+        );
+    }
     out.push(String::new());
     right("（盖章）", d, cols.saturating_sub(8), &mut out);
     right(&date, d, cols.saturating_sub(2), &mut out);
@@ -221,16 +241,38 @@ mod tests {
         // 𠮷 (U+20BB7) is outside the BMP and takes two columns like any CJK character.
         for name in ["张伟", "欧阳娜娜", "司马相如", "吉𠮷", "买买提·艾力"] {
             for cols in [40, 60, 80, 136] {
-                let page = full(&cert(name), GB, cols, false);
+                let page = full(&cert(name), None, GB, cols, false);
                 assert_fits(&page, cols);
                 assert!(page.contains(name), "{name} at {cols}");
             }
         }
     }
 
+    /// Issue 9: the code on the stub under the number and on the certificate under its
+    /// number, on a reprint too, and every page still as wide as the printer allows.
+    #[test]
+    fn r7_4_the_verification_code_is_on_the_stub_and_the_certificate_and_fits() {
+        let code = "ABCDE-FGHJK";
+        for cols in [40, 60, 80, 136] {
+            for reprint in [false, true] {
+                let page = full(&cert("买买提·艾力"), Some(code), GB, cols, reprint);
+                assert_fits(&page, cols);
+                let stub = page.find("验 证 码：ABCDE-FGHJK").unwrap();
+                let number = page.find("证书编号：长沙—2017—0001").unwrap();
+                let cut = page.find("沿此线裁开").unwrap();
+                let on_cert = page.rfind("验证码：ABCDE-FGHJK").unwrap();
+                let cert_number = page.find("继续教育合格证明编号").unwrap();
+                assert!(number < stub && stub < cut, "{page}");
+                assert!(cert_number < on_cert, "{page}");
+                assert_eq!(page.matches(code).count(), 2);
+            }
+        }
+        assert!(!full(&cert("张伟"), None, GB, 80, false).contains("验证码"));
+    }
+
     #[test]
     fn r7_1_page_has_stub_cut_line_certificate_and_form_feed() {
-        let page = full(&cert("张伟"), GB, 80, false);
+        let page = full(&cert("张伟"), None, GB, 80, false);
         let stub = page.find("（存根）").unwrap();
         let cut = page.find("沿此线裁开").unwrap();
         let body = page.find("根据《专业技术人员继续教育规定》").unwrap();
@@ -241,12 +283,12 @@ mod tests {
         assert!(page.contains("继续教育合格证明编号：长沙—2017—0001"));
         assert!(page.contains("二〇一七年七月十五日"));
         assert!(!page.contains("补打"));
-        assert!(full(&cert("张伟"), GB, 80, true).contains("【补打 REPRINT】"));
+        assert!(full(&cert("张伟"), None, GB, 80, true).contains("【补打 REPRINT】"));
     }
 
     #[test]
     fn r7_1_body_text_is_unchanged_by_wrapping() {
-        let page = full(&cert("张伟"), GB, 60, false);
+        let page = full(&cert("张伟"), None, GB, 60, false);
         let joined: String = page
             .lines()
             .skip_while(|l| !l.contains("根据"))
@@ -325,7 +367,7 @@ mod tests {
             unit: DOTTED_UNIT.into(),
             ..cert("王晓东")
         };
-        let page = full(&c, GB, 80, false);
+        let page = full(&c, None, GB, 80, false);
         assert_eq!(
             gb_printer_widest(&PrintEncoding::Gb18030.encode(&page)),
             80,
@@ -347,8 +389,8 @@ mod tests {
             unit: DOTTED_UNIT.into(),
             ..cert("买买提·艾力")
         };
-        let wide = full(&c, PrintWidth::default(), 80, false);
-        let narrow = full(&c, UTF8_NARROW, 80, false);
+        let wide = full(&c, None, PrintWidth::default(), 80, false);
+        let narrow = full(&c, None, UTF8_NARROW, 80, false);
         // A printer that gives ambiguous characters two columns: no line past 80 counted so.
         assert!(wide.lines().all(|l| l.width_cjk() <= 80), "{wide}");
         // One that gives them one column gets the fuller line it can take.
@@ -356,7 +398,7 @@ mod tests {
         assert!(narrow.lines().any(|l| l.width_cjk() > 80), "{narrow}");
         assert_ne!(wide, narrow);
         // GB18030 counts by bytes, which for this text is the wide count.
-        assert_eq!(full(&c, GB, 80, false), wide);
+        assert_eq!(full(&c, None, GB, 80, false), wide);
     }
 
     #[test]
@@ -372,9 +414,9 @@ mod tests {
                 .flat_map(str::split_whitespace)
                 .collect()
         };
-        let gb = full(&c, GB, 80, true);
-        let narrow = full(&c, UTF8_NARROW, 80, true);
-        let slim = full(&c, GB, 40, true);
+        let gb = full(&c, None, GB, 80, true);
+        let narrow = full(&c, None, UTF8_NARROW, 80, true);
+        let slim = full(&c, None, GB, 40, true);
         assert_eq!(words(&gb), words(&narrow));
         assert_eq!(words(&gb), words(&slim));
         assert!(gb_printer_widest(&PrintEncoding::Gb18030.encode(&slim)) <= 40);
@@ -391,7 +433,7 @@ mod tests {
             },
             ..cert("张伟")
         };
-        assert_fits(&full(&c, GB, 40, true), 40);
+        assert_fits(&full(&c, None, GB, 40, true), 40);
     }
 
     proptest::proptest! {
@@ -414,7 +456,7 @@ mod tests {
                 number: CertificateNumber { office, year: 2017, sequence: 1 },
                 ..cert("")
             };
-            let page = full(&c, GB, cols, reprint);
+            let page = full(&c, None, GB, cols, reprint);
             let widest = gb_printer_widest(&PrintEncoding::Gb18030.encode(&page));
             proptest::prop_assert!(widest <= cols, "{} > {}: {}", widest, cols, page);
         }
@@ -422,7 +464,7 @@ mod tests {
 
     #[test]
     fn control_sequences_in_names_never_reach_the_printer() {
-        let page = full(&cert("张\u{1b}[2J伟\u{7}"), GB, 80, false);
+        let page = full(&cert("张\u{1b}[2J伟\u{7}"), None, GB, 80, false);
         assert!(page.contains("张伟"));
         assert!(!page.contains('\u{1b}') && !page.contains('\u{7}'));
     }

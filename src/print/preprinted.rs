@@ -42,10 +42,15 @@ pub struct Positions {
     pub stub_year: At,
     pub stub_month: At,
     pub stub_day: At,
+    /// The verification code on the stub (issue 9), printed with its label: the form has no
+    /// blank for it.
+    pub stub_code: At,
     pub name: At,
     pub from: At,
     pub to: At,
     pub number: At,
+    /// The verification code on the certificate, with its label.
+    pub code: At,
     pub year: At,
     pub month: At,
     pub day: At,
@@ -66,10 +71,12 @@ impl Default for Positions {
             stub_year: at(18, 16),
             stub_month: at(18, 24),
             stub_day: at(18, 30),
+            stub_code: at(20, 14),
             name: at(32, 20),
             from: at(32, 40),
             to: at(32, 52),
             number: at(40, 36),
+            code: at(42, 36),
             year: at(44, 50),
             month: at(44, 58),
             day: at(44, 64),
@@ -202,9 +209,11 @@ fn month(n: u32) -> String {
 
 /// Only the variable fields, each starting at its place as `device` counts columns, on lines of
 /// at most `width` columns. R7.4: laid out at every print from the stored text, like
-/// [`super::layout::full`].
+/// [`super::layout::full`]. `code`, the verification code, is printed on the stub and the
+/// certificate with its label when the certificate has one.
 pub fn fields(
     cert: &CertificateText,
+    code: Option<&str>,
     p: &Positions,
     device: PrintWidth,
     width: usize,
@@ -229,6 +238,11 @@ pub fn fields(
     c.put(p, p.year, &year_tail(d.year()));
     c.put(p, p.month, &month(d.month()));
     c.put(p, p.day, &count(d.day()));
+    if let Some(code) = code {
+        let labelled = format!("验证码：{}", clean_line(code));
+        c.put(p, p.stub_code, &labelled);
+        c.put(p, p.code, &labelled);
+    }
     if reprint {
         c.put(p, at(1, 1), "【补打 REPRINT】");
     }
@@ -271,6 +285,8 @@ pub fn alignment_page(p: &Positions, device: PrintWidth, width: usize) -> String
         (p.from, "[起]"),
         (p.to, "[止]"),
         (p.number, "[证明编号]"),
+        (p.stub_code, "[存根验证码]"),
+        (p.code, "[验证码]"),
         (p.year, "[年]"),
         (p.month, "[月]"),
         (p.day, "[日]"),
@@ -332,10 +348,32 @@ mod tests {
         }
     }
 
+    /// Issue 9: the code, labelled, at its two places; moved with the offsets like any field.
+    #[test]
+    fn r7_5_the_verification_code_at_its_places() {
+        let p = Positions {
+            line_offset: 1,
+            col_offset: -2,
+            ..Positions::default()
+        };
+        let page = fields(&cert(), Some("ABCDE-FGHJK"), &p, GB, 80, false);
+        let moved = |a: At| At {
+            line: a.line + 1,
+            col: a.col - 2,
+        };
+        assert_eq!(printed_at(&page, moved(p.stub_code)), "验证码：ABCDE-FGHJK");
+        assert_eq!(printed_at(&page, moved(p.code)), "验证码：ABCDE-FGHJK");
+        assert!(fits(&page, 80));
+        let none = fields(&cert(), None, &p, GB, 80, false);
+        assert!(!none.contains("验证码"));
+        let align = alignment_page(&Positions::default(), GB, 80);
+        assert!(align.contains("[存根验证码]") && align.contains("[验证码]"));
+    }
+
     #[test]
     fn r7_5_only_the_variable_fields_at_their_places() {
         let p = Positions::default();
-        let page = fields(&cert(), &p, GB, 80, false);
+        let page = fields(&cert(), None, &p, GB, 80, false);
         let at = |a: At| printed_at(&page, a);
         assert!(at(p.stub_name).starts_with("欧阳娜娜"));
         assert!(at(p.name).starts_with("欧阳娜娜"));
@@ -355,8 +393,8 @@ mod tests {
             col_offset: 3,
             ..Positions::default()
         };
-        let moved = fields(&cert(), &p, GB, 80, false);
-        let base = fields(&cert(), &Positions::default(), GB, 80, false);
+        let moved = fields(&cert(), None, &p, GB, 80, false);
+        let base = fields(&cert(), None, &Positions::default(), GB, 80, false);
         let find = |page: &str| {
             page.lines()
                 .enumerate()
@@ -399,7 +437,7 @@ mod tests {
                 col_offset: offset,
                 ..p.clone()
             };
-            let page = fields(&c, &p, GB, 80, false);
+            let page = fields(&c, None, &p, GB, 80, false);
             let shifted = |a: At| at(a.line, (a.col as i32 + offset) as usize);
             assert!(
                 printed_at(&page, shifted(p.stub_unit)).starts_with("长沙·中南大学—湘雅"),
@@ -429,7 +467,7 @@ mod tests {
         };
         let p = Positions::default();
         let prefix = |d: PrintWidth| -> String {
-            let page = fields(&c, &p, d, 80, false);
+            let page = fields(&c, None, &p, d, 80, false);
             let line = page
                 .lines()
                 .nth(p.from.line - 1)
@@ -476,7 +514,7 @@ mod tests {
             let c = CertificateText { name: name.trim().to_string(), unit, ..cert() };
             proptest::prop_assume!(!c.name.is_empty());
             let p = Positions::default();
-            let page = fields(&c, &p, GB, width, false);
+            let page = fields(&c, None, &p, GB, width, false);
             proptest::prop_assert!(fits(&page, width), "{}", page);
             proptest::prop_assert!(printed_at(&page, p.from).starts_with("2012"), "{}", page);
             proptest::prop_assert!(printed_at(&page, p.to).starts_with("2016"), "{}", page);

@@ -3,6 +3,7 @@
 //! that refers to the old, and printed from what was issued (R7.4).
 
 use chrono::Datelike;
+use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use crate::config::OfficeConfig;
@@ -12,7 +13,7 @@ use crate::domain::text::{clean_line, reveal_invisible};
 use crate::domain::verification::Verification;
 use crate::domain::{IdNumber, Office};
 use crate::i18n::{Describe, Lang};
-use crate::store::audit::{self, Record};
+use crate::store::audit::{self, AuditKey, Record};
 use crate::store::certificates::{self, Stored};
 use crate::store::reference::Reference;
 use crate::store::{Store, people};
@@ -345,16 +346,22 @@ fn issue_checked(
         date: today,
     };
     let verification = to_json(result).to_string();
+    let number = text.number.to_string();
+    // The head before this issue writes anything: the code anchors the trail as it stood.
+    let head = audit::head(&tx)?;
+    let code = audit::key_of(&tx)?
+        .0
+        .map(|k| verification_code(&k, &number, person.id_number.as_str(), &head.hash));
     let id = certificates::insert(
         &tx,
         person_id,
         &text,
         &verification,
         replaces.map(|r| r.id),
+        code.as_deref(),
         &actor.user,
         &now,
     )?;
-    let number = text.number.to_string();
     if let Some(old) = voids_now {
         audit::append(
             &tx,
@@ -387,6 +394,15 @@ fn issue_checked(
                     "to": v.to,
                     "replaces": replaces.map(|r| r.text.number.to_string()),
                     "verification": serde_json::from_str::<serde_json::Value>(&verification).unwrap_or_default(),
+                    // What the certificate says (R7.4), so `audit verify` finds it changed.
+                    "name": text.name,
+                    "unit": text.unit,
+                    "title": text.title,
+                    "clerk": text.clerk,
+                    "phone": text.phone,
+                    "issued_on": text.date.to_string(),
+                    "code": code,
+                    "head": head.hash,
                 });
                 super::authz::Exception::note(exception, &mut after);
                 after.to_string()
@@ -496,4 +512,291 @@ pub fn parse_id(s: &str) -> Result<IdNumber> {
         value: s.to_string(),
         error,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification codes: every certificate on paper anchors the trail.
+
+/// Crockford's base32: no I, L, O or U, so a code read aloud or retyped is not misread.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The verification code of certificate `number` issued to `id_number` when the trail's head
+/// was `head`: the first 50 bits of their HMAC-SHA256 under the audit key, as 10 characters of
+/// Crockford base32 grouped `ABCDE-FGHJK`. Without the key nobody can make one that fits, and
+/// since the head is in it, a paper certificate vouches for the trail up to its issue.
+pub fn verification_code(key: &AuditKey, number: &str, id_number: &str, head: &str) -> String {
+    let mac = key.sign(&["jijiao certificate code", number, id_number, head]);
+    let bits = mac[..7]
+        .iter()
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+        >> 6;
+    let mut code = String::with_capacity(11);
+    for i in 0..10 {
+        if i == 5 {
+            code.push('-');
+        }
+        let index = ((bits >> (45 - 5 * i)) & 31) as usize;
+        code.push(char::from(CROCKFORD[index]));
+    }
+    code
+}
+
+/// A code as someone typed it from paper, in the printed form `ABCDE-FGHJK`: case, blanks and
+/// hyphens do not matter, and O, I and L are read as 0, 1 and 1 as Crockford prescribes.
+/// `None` when it is not 10 such characters.
+pub fn normalise_code(typed: &str) -> Option<String> {
+    let mut out = String::with_capacity(11);
+    for c in typed
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' ' | '\u{3000}' | '—' | '－'))
+    {
+        let c = match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        };
+        if !c.is_ascii() || !CROCKFORD.contains(&(c as u8)) {
+            return None;
+        }
+        if out.len() == 5 {
+            out.push('-');
+        }
+        out.push(c);
+    }
+    (out.len() == 11).then_some(out)
+}
+
+/// What `jijiao verify-code NUMBER CODE` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// The code is this certificate's and it stands.
+    Valid(Stored),
+    /// The code is this certificate's, but it was voided; `replaced_by` is its reissue.
+    Voided {
+        cert: Stored,
+        replaced_by: Option<String>,
+    },
+    /// A certificate of this number exists and this is not its code (`before_codes`: it was
+    /// issued before verification codes, so no code can confirm it).
+    NotGenuine { number: String, before_codes: bool },
+    /// No certificate has this number.
+    NoSuchNumber(String),
+    /// Not a certificate number at all.
+    BadNumber(String),
+}
+
+impl CodeCheck {
+    /// The exit status of `verify-code`: 0 genuine and valid, 1 voided or not genuine, 2 no
+    /// such number (docs/INTERFACES.md).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CodeCheck::Valid(_) => 0,
+            CodeCheck::Voided { .. } | CodeCheck::NotGenuine { .. } => 1,
+            CodeCheck::NoSuchNumber(_) | CodeCheck::BadNumber(_) => 2,
+        }
+    }
+}
+
+impl Describe for CodeCheck {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (CodeCheck::Valid(c), Lang::Zh) => format!(
+                "真实有效：合格证明 {}，{}，{}—{}年，{} 出具",
+                c.text.number,
+                clean_line(&c.text.name),
+                c.text.from,
+                c.text.to,
+                c.text.date
+            ),
+            (CodeCheck::Valid(c), Lang::En) => format!(
+                "genuine and valid: certificate {}, {}, {}–{}, issued {}",
+                c.text.number,
+                clean_line(&c.text.name),
+                c.text.from,
+                c.text.to,
+                c.text.date
+            ),
+            (CodeCheck::Voided { cert, replaced_by }, Lang::Zh) => {
+                let (_, at, reason) = cert.voided.clone().unwrap_or_default();
+                let day = at.get(..10).unwrap_or(&at).to_string();
+                let by = replaced_by
+                    .as_ref()
+                    .map(|n| format!("，已由补发的 {n} 取代"))
+                    .unwrap_or_default();
+                format!(
+                    "证明真实但已作废：合格证明 {}（{}）于 {day} 作废，理由：{}{by}",
+                    cert.text.number,
+                    clean_line(&cert.text.name),
+                    clean_line(&reason)
+                )
+            }
+            (CodeCheck::Voided { cert, replaced_by }, Lang::En) => {
+                let (_, at, reason) = cert.voided.clone().unwrap_or_default();
+                let day = at.get(..10).unwrap_or(&at).to_string();
+                let by = replaced_by
+                    .as_ref()
+                    .map(|n| format!("; replaced by the reissue {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "genuine but void: certificate {} ({}) was voided on {day}, reason: {}{by}",
+                    cert.text.number,
+                    clean_line(&cert.text.name),
+                    clean_line(&reason)
+                )
+            }
+            (
+                CodeCheck::NotGenuine {
+                    number,
+                    before_codes: false,
+                },
+                Lang::Zh,
+            ) => {
+                format!("不是真实证明：验证码与合格证明 {number} 不符")
+            }
+            (
+                CodeCheck::NotGenuine {
+                    number,
+                    before_codes: false,
+                },
+                Lang::En,
+            ) => {
+                format!("not genuine: the code does not match certificate {number}")
+            }
+            (
+                CodeCheck::NotGenuine {
+                    number,
+                    before_codes: true,
+                },
+                Lang::Zh,
+            ) => format!(
+                "无法以验证码证实：合格证明 {number} 出具于启用验证码之前，没有验证码；请向出具单位核实"
+            ),
+            (
+                CodeCheck::NotGenuine {
+                    number,
+                    before_codes: true,
+                },
+                Lang::En,
+            ) => format!(
+                "not confirmed by a code: certificate {number} was issued before verification codes and has none; ask the issuing office"
+            ),
+            (CodeCheck::NoSuchNumber(n), Lang::Zh) => format!("没有编号为 {n} 的合格证明"),
+            (CodeCheck::NoSuchNumber(n), Lang::En) => format!("no certificate numbered {n}"),
+            (CodeCheck::BadNumber(n), lang) => Refusal::BadNumber(n.clone()).describe(lang),
+        }
+    }
+}
+
+/// Whether `code` is the verification code of certificate `number`, and whether that
+/// certificate stands. With the audit key at hand the stored code is also derived again from
+/// the trail's issue record (its number, person and head): a code written into the database
+/// behind the trail is not genuine.
+pub fn check_code(store: &Store, number: &str, code: &str) -> Result<CodeCheck> {
+    let cert = match find(store, number)? {
+        Ok(c) => c,
+        Err(Refusal::BadNumber(n)) => return Ok(CodeCheck::BadNumber(n)),
+        Err(Refusal::NotFound(n)) => return Ok(CodeCheck::NoSuchNumber(n)),
+        Err(_) => return Ok(CodeCheck::NoSuchNumber(clean_line(number))),
+    };
+    let number = cert.text.number.to_string();
+    let Some(stored) = cert.code.clone() else {
+        return Ok(CodeCheck::NotGenuine {
+            number,
+            before_codes: true,
+        });
+    };
+    let matches = normalise_code(code).is_some_and(|c| c == stored);
+    let derived = match audit::key_of(store.conn())?.0 {
+        Some(key) => issued_code(store, &key, &number)?.is_none_or(|c| c == stored),
+        None => true,
+    };
+    if !matches || !derived {
+        return Ok(CodeCheck::NotGenuine {
+            number,
+            before_codes: false,
+        });
+    }
+    if cert.voided.is_some() {
+        let replaced_by =
+            certificates::replaced_by(store.conn(), cert.id)?.map(|c| c.text.number.to_string());
+        return Ok(CodeCheck::Voided { cert, replaced_by });
+    }
+    Ok(CodeCheck::Valid(cert))
+}
+
+/// The code derived again from the trail's issue record of `number`; `None` when the record
+/// lacks what it takes (issued before codes).
+fn issued_code(store: &Store, key: &AuditKey, number: &str) -> Result<Option<String>> {
+    let after: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT after FROM audit WHERE subject = ?1
+               AND action IN ('certificate.issue', 'certificate.reissue')
+             ORDER BY id DESC LIMIT 1",
+            [format!("certificate:{number}")],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(crate::store::StoreError::from)?
+        .flatten();
+    let v: serde_json::Value = after
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default();
+    Ok(match (v["person"].as_str(), v["head"].as_str()) {
+        (Some(person), Some(head)) => Some(verification_code(key, number, person, head)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    const KEY: AuditKey = AuditKey::from_bytes([42; 32]);
+    const HEAD: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    /// Issue 9: 10 Crockford characters grouped 5-5, fixed by the key, the number, the person
+    /// and the head; a change in any of them gives another code.
+    #[test]
+    fn r7_4_a_code_depends_on_key_number_person_and_head() {
+        let code = verification_code(&KEY, "长沙—2017—0001", "430102198001010011", HEAD);
+        assert_eq!(code.len(), 11);
+        assert_eq!(code.chars().nth(5), Some('-'));
+        assert!(
+            code.chars()
+                .filter(|c| *c != '-')
+                .all(|c| CROCKFORD.contains(&(c as u8)))
+        );
+        assert_eq!(
+            code,
+            verification_code(&KEY, "长沙—2017—0001", "430102198001010011", HEAD)
+        );
+        let others = [
+            verification_code(
+                &AuditKey::from_bytes([43; 32]),
+                "长沙—2017—0001",
+                "430102198001010011",
+                HEAD,
+            ),
+            verification_code(&KEY, "长沙—2017—0002", "430102198001010011", HEAD),
+            verification_code(&KEY, "长沙—2017—0001", "11010519491231002X", HEAD),
+            verification_code(&KEY, "长沙—2017—0001", "430102198001010011", &HEAD[1..]),
+        ];
+        for other in others {
+            assert_ne!(other, code);
+        }
+    }
+
+    /// What a person types from paper: any case, with or without the hyphen or blanks, and
+    /// the letters Crockford reads as digits.
+    #[test]
+    fn r7_4_a_typed_code_is_read_as_crockford_prescribes() {
+        assert_eq!(normalise_code("abcde-fghjk"), Some("ABCDE-FGHJK".into()));
+        assert_eq!(normalise_code(" ABCDE FGHJK "), Some("ABCDE-FGHJK".into()));
+        assert_eq!(normalise_code("OIL00-11111"), Some("01100-11111".into()));
+        assert_eq!(normalise_code("ABCDE-FGHJ"), None, "too short");
+        assert_eq!(normalise_code("ABCDE-FGHJKM"), None, "too long");
+        assert_eq!(normalise_code("ABCDE-FGHJU"), None, "U is not Crockford");
+        assert_eq!(normalise_code("ＡBCDE-FGHJK"), None, "full-width");
+    }
 }

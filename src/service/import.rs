@@ -454,8 +454,10 @@ pub fn entries(
                 } else {
                     "entry.create"
                 };
+                // With the evidence received, so `audit verify` knows the set it starts from.
                 let mut after: serde_json::Value =
                     serde_json::from_str(&entries::to_json(&new)).unwrap_or_default();
+                after["evidence"] = serde_json::json!(evidence);
                 authz::Exception::note(exception, &mut after);
                 log(
                     &tx,

@@ -2,6 +2,7 @@
 //! the command line and the terminal interface call the same functions, so every rule is
 //! enforced in one place.
 
+pub mod audit;
 pub mod authz;
 pub mod batches;
 pub mod certificates;

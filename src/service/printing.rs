@@ -177,9 +177,16 @@ impl Settings {
     /// One certificate's page(s), ended by a form feed.
     fn page(&self, cert: &Stored, reprint: bool) -> String {
         match self.layout {
-            LayoutKind::Full => layout::full(&cert.text, self.device, self.width, reprint),
+            LayoutKind::Full => layout::full(
+                &cert.text,
+                cert.code.as_deref(),
+                self.device,
+                self.width,
+                reprint,
+            ),
             LayoutKind::Preprinted => preprinted::fields(
                 &cert.text,
+                cert.code.as_deref(),
                 &self.positions,
                 self.device,
                 self.width,
@@ -404,6 +411,7 @@ mod tests {
             replaces: None,
             voided: None,
             prints: 0,
+            code: None,
         }
     }
 

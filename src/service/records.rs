@@ -366,7 +366,13 @@ pub fn add_entry(
             action: "entry.create",
             subject: &format!("entry:{id}"),
             before: None,
-            after: Some(&entries::to_json(&new)),
+            // An entry starts without evidence: recorded, so `audit verify` can compare.
+            after: Some(&entry_json(
+                person_id,
+                &new.entry,
+                filing_id,
+                &BTreeSet::new(),
+            )),
         },
     )?;
     tx.commit()?;

@@ -1,11 +1,23 @@
 //! R5.5 The audit trail: one row per write, appended in the writer's transaction, each row
 //! hashed together with the previous row's hash so that an altered or deleted row is found by
 //! `jijiao audit verify`.
+//!
+//! A plain hash can be recomputed by whoever can write the file, so the chain is keyed: from the
+//! first write made with an audit key (a file outside the database, `[audit] key_file`), every
+//! row's hash is an HMAC-SHA256 under that key. The first keyed row is a marker (`audit.key`,
+//! subject `audit:key`) naming the key by its fingerprint; the rows before it (a database made
+//! before keys existed) are still verified as they always were, and since the marker's keyed
+//! hash covers the last of them, none of them can be rewritten either once the marker exists.
+//!
+//! The key is handed to a connection with [`use_key`] and kept in a temporary table of that
+//! connection only (never in the database file), so every service appends through the same
+//! [`append`] without carrying the key around.
 
+use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
-use super::Result;
+use super::{Result, StoreError};
 
 /// What a write did, for the audit row.
 #[derive(Debug, Clone)]
@@ -22,39 +34,227 @@ pub struct Record<'a> {
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-fn hash(prev: &str, id: i64, r: &Record<'_>) -> String {
-    let mut h = Sha256::new();
-    for part in [
+/// The action of the row that starts the keyed chain.
+pub const KEY_ACTION: &str = "audit.key";
+/// The subject of that row (indexed, so finding it costs one lookup).
+pub const KEY_SUBJECT: &str = "audit:key";
+/// The secret the trail is keyed with: 32 bytes, kept in a file the program's group alone can
+/// read (`[audit] key_file`), written there as 64 hexadecimal digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey([u8; 32]);
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret itself, in a log or a panic message.
+        write!(f, "AuditKey({})", self.id())
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl AuditKey {
+    pub const fn from_bytes(bytes: [u8; 32]) -> AuditKey {
+        AuditKey(bytes)
+    }
+
+    /// The key as a key file holds it: 64 hexadecimal digits (surrounding blanks ignored);
+    /// `None` for anything else.
+    pub fn parse(text: &str) -> Option<AuditKey> {
+        let t = text.trim();
+        if t.len() != 64 || !t.is_ascii() {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(AuditKey(out))
+    }
+
+    /// The text of a key file for this key (ends with a newline).
+    pub fn to_file_text(&self) -> String {
+        let mut s = hex(&self.0);
+        s.push('\n');
+        s
+    }
+
+    /// A new key from the operating system's random source (`/dev/urandom`).
+    pub fn generate() -> std::io::Result<AuditKey> {
+        use std::io::Read;
+        let mut out = [0u8; 32];
+        std::fs::File::open("/dev/urandom")?.read_exact(&mut out)?;
+        Ok(AuditKey(out))
+    }
+
+    /// A fingerprint that names the key without revealing it (16 hexadecimal digits), recorded
+    /// in the marker row so a wrong key file is told apart from a tampered trail.
+    pub fn id(&self) -> String {
+        let mut mac = self.mac();
+        mac.update(b"jijiao audit key id");
+        hex(&mac.finalize().into_bytes()[..8])
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // HMAC takes a key of any length; 32 bytes cannot be refused.
+        <HmacSha256 as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!())
+    }
+
+    /// HMAC-SHA256 under this key of `parts`, each length-prefixed so that moving text between
+    /// parts changes the result.
+    pub fn sign(&self, parts: &[&str]) -> [u8; 32] {
+        let mut mac = self.mac();
+        for part in parts {
+            mac.update(&(part.len() as u64).to_le_bytes());
+            mac.update(part.as_bytes());
+        }
+        mac.finalize().into_bytes().into()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash of row `id`: plain SHA-256 before the keyed chain starts, HMAC-SHA256 under `key`
+/// from its marker on.
+fn hash(key: Option<&AuditKey>, prev: &str, id: i64, r: &Record<'_>) -> String {
+    let id = id.to_string();
+    let parts = [
         prev,
-        &id.to_string(),
+        id.as_str(),
         r.at,
         r.user,
         r.action,
         r.subject,
         r.before.unwrap_or("\u{0}"),
         r.after.unwrap_or("\u{0}"),
-    ] {
+    ];
+    if let Some(k) = key {
+        return hex(&k.sign(&parts));
+    }
+    let mut h = Sha256::new();
+    for part in parts {
         // Length-prefix each part so that moving text between fields changes the hash.
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
 }
 
-/// Append a record inside the caller's write transaction.
-pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
-    let last: Option<(i64, String)> = tx
+/// Hand `key` to this connection for its appends (and verification), or take it away
+/// (`None`). `path` names the key file in the refusal when the trail is keyed and no key was
+/// given. Only this connection sees it: it lives in a temporary table, never in the file.
+pub fn use_key(conn: &Connection, key: Option<&AuditKey>, path: &str) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS jijiao_audit_key (
+             key BLOB, path TEXT NOT NULL, required INTEGER NOT NULL DEFAULT 0);
+         DELETE FROM temp.jijiao_audit_key;",
+    )?;
+    conn.execute(
+        "INSERT INTO temp.jijiao_audit_key (key, path) VALUES (?1, ?2)",
+        params![key.map(|k| k.0.to_vec()), path],
+    )?;
+    Ok(())
+}
+
+/// Refuse every write on this connection without a key, keyed trail or not: a system install,
+/// whose package made the key, never starts or extends a trail without it. After [`use_key`].
+pub fn require_key(conn: &Connection) -> Result<()> {
+    conn.execute("UPDATE temp.jijiao_audit_key SET required = 1", [])?;
+    Ok(())
+}
+
+fn key_required(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT required FROM temp.jijiao_audit_key LIMIT 1",
+            [],
+            |r| r.get::<_, bool>(0),
+        )
+        .optional()
+        .unwrap_or(None)
+        .unwrap_or(false))
+}
+
+/// The key handed to this connection by [`use_key`], and the key file it came from (or would
+/// have: the path is known even when the key could not be read).
+pub fn key_of(conn: &Connection) -> Result<(Option<AuditKey>, Option<String>)> {
+    let installed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = 'jijiao_audit_key')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !installed {
+        return Ok((None, None));
+    }
+    let row: Option<(Option<Vec<u8>>, String)> = conn
+        .query_row(
+            "SELECT key, path FROM temp.jijiao_audit_key LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        Some((bytes, path)) => (
+            bytes
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                .map(AuditKey),
+            Some(path),
+        ),
+        None => (None, None),
+    })
+}
+
+/// The marker row that starts the keyed chain: its id and the fingerprint it names.
+pub fn marker(conn: &Connection) -> Result<Option<(i64, String)>> {
+    let row: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT id, after FROM audit WHERE subject = ?1 AND action = ?2 ORDER BY id LIMIT 1",
+            params![KEY_SUBJECT, KEY_ACTION],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(id, after)| {
+        let key_id = after
+            .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
+            .and_then(|v| v["key_id"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        (id, key_id)
+    }))
+}
+
+/// The head of the trail: how many rows and the last one's hash ([`GENESIS`] when empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub count: u64,
+    pub hash: String,
+}
+
+/// The last row of the trail as it stands (not verified: see [`check`]).
+pub fn head(conn: &Connection) -> Result<Head> {
+    let last: Option<(i64, String)> = conn
         .query_row(
             "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
-    let (id, prev) = match last {
-        Some((id, h)) => (id + 1, h),
-        None => (1, GENESIS.to_string()),
-    };
-    let h = hash(&prev, id, r);
+    Ok(match last {
+        Some((id, hash)) => Head {
+            count: id.max(0) as u64,
+            hash,
+        },
+        None => Head {
+            count: 0,
+            hash: GENESIS.to_string(),
+        },
+    })
+}
+
+fn insert(tx: &Transaction<'_>, key: Option<&AuditKey>, r: &Record<'_>) -> Result<i64> {
+    let Head { count, hash: prev } = head(tx)?;
+    let id = count as i64 + 1;
+    let h = hash(key, &prev, id, r);
     tx.execute(
         "INSERT INTO audit (id, at, user, action, subject, before, after, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -63,6 +263,53 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
         ],
     )?;
     Ok(id)
+}
+
+/// Append a record inside the caller's write transaction. With a key on the connection, the
+/// first keyed append writes the marker row first (the upgrade of an unkeyed trail). Refused
+/// ([`StoreError::AuditKey`]) when the trail is keyed and this connection has no key, or a
+/// key other than the trail's: a row written so would break the chain.
+pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
+    let (key, path) = key_of(tx)?;
+    let keyed = marker(tx)?;
+    match (&key, keyed) {
+        (None, None) if path.is_some() && key_required(tx)? => Err(StoreError::AuditKey {
+            path: path.unwrap_or_default(),
+            wrong: false,
+        }),
+        (None, None) => insert(tx, None, r),
+        (None, Some(_)) => Err(StoreError::AuditKey {
+            path: path.unwrap_or_default(),
+            wrong: false,
+        }),
+        (Some(k), Some((_, id))) if id != k.id() => Err(StoreError::AuditKey {
+            path: path.unwrap_or_default(),
+            wrong: true,
+        }),
+        (Some(k), Some(_)) => insert(tx, Some(k), r),
+        (Some(k), None) => {
+            let before = head(tx)?;
+            let after = serde_json::json!({
+                "key_id": k.id(),
+                "unkeyed_records": before.count,
+            })
+            .to_string();
+            insert(
+                tx,
+                Some(k),
+                &Record {
+                    at: r.at,
+                    // The clerk whose write started the keyed chain (R5.5: who, when).
+                    user: r.user,
+                    action: KEY_ACTION,
+                    subject: KEY_SUBJECT,
+                    before: None,
+                    after: Some(&after),
+                },
+            )?;
+            insert(tx, Some(k), r)
+        }
+    }
 }
 
 /// One row of the trail as a person's history shows it, with what its subject names: an
@@ -154,15 +401,59 @@ pub enum Tamper {
     Broken(i64),
 }
 
-/// Walk the whole trail (this is the one place a full scan is the point).
-pub fn verify(conn: &rusqlite::Connection) -> Result<(u64, Option<Tamper>)> {
+/// Why the keyed part of the trail could not be checked at all (not a finding about the
+/// trail: about the key at hand).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unchecked {
+    /// The trail is keyed from row `from` and this connection has no key (`path`: the key file
+    /// that was looked for).
+    NoKey { from: i64, path: String },
+    /// The key at hand is not the one the trail was started with (marker row `from`).
+    WrongKey { from: i64, path: String },
+}
+
+/// What walking the trail found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    /// Rows verified, from the first, before any problem.
+    pub intact: u64,
+    /// The first problem, if any.
+    pub tamper: Option<Tamper>,
+    /// The keyed part could not be checked; `intact` counts the rows before it.
+    pub unchecked: Option<Unchecked>,
+    /// The marker row that starts the keyed chain, if the trail has one.
+    pub keyed_from: Option<i64>,
+    /// The last row as stored (its id and hash), verified or not: what an anchor is compared
+    /// with.
+    pub head: Head,
+}
+
+impl Chain {
+    /// Every row verified: nothing tampered and nothing left unchecked.
+    pub fn intact(&self) -> bool {
+        self.tamper.is_none() && self.unchecked.is_none()
+    }
+}
+
+/// Walk the whole trail (this is the one place a full scan is the point) with the key handed
+/// to this connection: rows before the marker by their plain hash, the marker and every row
+/// after it by the key.
+pub fn check(conn: &Connection) -> Result<Chain> {
+    let (key, path) = key_of(conn)?;
+    let keyed_from = marker(conn)?;
+    let mut chain = Chain {
+        intact: 0,
+        tamper: None,
+        unchecked: None,
+        keyed_from: keyed_from.as_ref().map(|(id, _)| *id),
+        head: head(conn)?,
+    };
     let mut stmt = conn.prepare(
         "SELECT id, at, user, action, subject, before, after, prev_hash, hash FROM audit ORDER BY id",
     )?;
     let mut rows = stmt.query([])?;
     let mut expected_prev = GENESIS.to_string();
     let mut expected_id = 1i64;
-    let mut n = 0u64;
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
         let at: String = row.get(1)?;
@@ -174,8 +465,27 @@ pub fn verify(conn: &rusqlite::Connection) -> Result<(u64, Option<Tamper>)> {
         let prev: String = row.get(7)?;
         let stored: String = row.get(8)?;
         if id != expected_id || prev != expected_prev {
-            return Ok((n, Some(Tamper::Broken(id))));
+            chain.tamper = Some(Tamper::Broken(id));
+            return Ok(chain);
         }
+        let keyed = keyed_from.as_ref().is_some_and(|(from, _)| id >= *from);
+        let with = if keyed {
+            let (from, key_id) = keyed_from.clone().unwrap_or_default();
+            let path = path.clone().unwrap_or_default();
+            match &key {
+                None => {
+                    chain.unchecked = Some(Unchecked::NoKey { from, path });
+                    return Ok(chain);
+                }
+                Some(k) if k.id() != key_id => {
+                    chain.unchecked = Some(Unchecked::WrongKey { from, path });
+                    return Ok(chain);
+                }
+                Some(k) => Some(k),
+            }
+        } else {
+            None
+        };
         let rec = Record {
             at: &at,
             user: &user,
@@ -184,14 +494,28 @@ pub fn verify(conn: &rusqlite::Connection) -> Result<(u64, Option<Tamper>)> {
             before: before.as_deref(),
             after: after.as_deref(),
         };
-        if hash(&prev, id, &rec) != stored {
-            return Ok((n, Some(Tamper::Altered(id))));
+        if hash(with, &prev, id, &rec) != stored {
+            chain.tamper = Some(Tamper::Altered(id));
+            return Ok(chain);
         }
         expected_prev = stored;
         expected_id += 1;
-        n += 1;
+        chain.intact += 1;
     }
-    Ok((n, None))
+    Ok(chain)
+}
+
+/// [`check`] in short: rows intact and the first problem, for callers that only ask "intact?".
+/// A keyed trail without its key counts as altered at its marker: it cannot be shown intact.
+pub fn verify(conn: &rusqlite::Connection) -> Result<(u64, Option<Tamper>)> {
+    let c = check(conn)?;
+    let tamper = c.tamper.or(match c.unchecked {
+        Some(Unchecked::NoKey { from, .. } | Unchecked::WrongKey { from, .. }) => {
+            Some(Tamper::Altered(from))
+        }
+        None => None,
+    });
+    Ok((c.intact, tamper))
 }
 
 #[cfg(test)]
@@ -240,6 +564,195 @@ mod tests {
             .execute("DELETE FROM audit WHERE id = 2", [])
             .unwrap();
         assert_eq!(verify(store.conn()).unwrap().1, Some(Tamper::Broken(3)));
+    }
+
+    const KEY: AuditKey = AuditKey::from_bytes([7; 32]);
+
+    /// Rewrite row `id` as an attacker with the file but not the key would: new content,
+    /// plain hashes recomputed from it to the end.
+    fn rehash_from(store: &Store, id: i64) {
+        let conn = store.conn();
+        conn.execute("UPDATE audit SET user = 'mallory' WHERE id = ?1", [id])
+            .unwrap();
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> =
+            conn.prepare(
+                "SELECT id, at, user, action, subject, before, after FROM audit WHERE id >= ?1 ORDER BY id",
+            )
+            .unwrap()
+            .query_map([id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let mut prev: String = conn
+            .query_row("SELECT prev_hash FROM audit WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        for (rid, at, user, action, subject, before, after) in rows {
+            let r = Record {
+                at: &at,
+                user: &user,
+                action: &action,
+                subject: &subject,
+                before: before.as_deref(),
+                after: after.as_deref(),
+            };
+            let h = hash(None, &prev, rid, &r);
+            conn.execute(
+                "UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
+                params![prev, h, rid],
+            )
+            .unwrap();
+            prev = h;
+        }
+    }
+
+    fn append_one(store: &mut Store, subject: &str) -> Result<i64> {
+        let tx = store.write().unwrap();
+        let id = append(&tx, &rec(subject, "{}"))?;
+        tx.commit().unwrap();
+        Ok(id)
+    }
+
+    /// R5.5 Without a key the plain chain is all there is: a row rewritten with every later
+    /// hash recomputed passes. This is why the chain is keyed.
+    #[test]
+    fn r5_5_an_unkeyed_trail_cannot_tell_a_rehashed_row() {
+        let mut store = Store::open_in_memory().unwrap();
+        for i in 0..3 {
+            append_one(&mut store, &format!("person:{i}")).unwrap();
+        }
+        rehash_from(&store, 2);
+        assert_eq!(verify(store.conn()).unwrap(), (3, None));
+    }
+
+    /// R5.5 An unkeyed trail (a database from before keys) keeps verifying; the first write
+    /// with a key adds the `audit.key` marker naming the key, and from there a rewrite with
+    /// recomputed hashes is found, in the keyed part and in the old part alike.
+    #[test]
+    fn r5_5_the_upgrade_starts_a_keyed_chain_and_rehashing_is_then_found() {
+        let mut store = Store::open_in_memory().unwrap();
+        append_one(&mut store, "person:old1").unwrap();
+        append_one(&mut store, "person:old2").unwrap();
+        use_key(store.conn(), Some(&KEY), "/tmp/k").unwrap();
+        assert_eq!(verify(store.conn()).unwrap(), (2, None));
+        assert_eq!(append_one(&mut store, "person:new").unwrap(), 4);
+        let (id, key_id) = marker(store.conn()).unwrap().unwrap();
+        assert_eq!((id, key_id), (3, KEY.id()));
+        let chain = check(store.conn()).unwrap();
+        assert!(chain.intact());
+        assert_eq!((chain.intact, chain.keyed_from), (4, Some(3)));
+
+        let copy = |store: &Store| {
+            let mut c = Store::open_in_memory().unwrap();
+            c.conn().execute("DELETE FROM audit", []).unwrap();
+            let rows: Vec<[String; 8]> = store
+                .conn()
+                .prepare("SELECT id, at, user, action, subject, coalesce(after, ''), prev_hash, hash FROM audit")
+                .unwrap()
+                .query_map([], |r| {
+                    Ok([r.get::<_, i64>(0)?.to_string(), r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?])
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let tx = c.write().unwrap();
+            for r in rows {
+                tx.execute(
+                    "INSERT INTO audit (id, at, user, action, subject, after, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+            use_key(c.conn(), Some(&KEY), "/tmp/k").unwrap();
+            c
+        };
+        let keyed_part = copy(&store);
+        rehash_from(&keyed_part, 4);
+        assert_eq!(
+            verify(keyed_part.conn()).unwrap().1,
+            Some(Tamper::Altered(4))
+        );
+        let old_part = copy(&store);
+        rehash_from(&old_part, 1);
+        assert_eq!(verify(old_part.conn()).unwrap().1, Some(Tamper::Altered(3)));
+    }
+
+    /// R5.5 A keyed trail is not extended without its key, nor with another key: the write is
+    /// refused naming the key file, and verification says the key is missing or foreign.
+    #[test]
+    fn r5_5_a_keyed_trail_refuses_writes_and_checks_without_its_key() {
+        let mut store = Store::open_in_memory().unwrap();
+        use_key(store.conn(), Some(&KEY), "/etc/jijiao/audit.key").unwrap();
+        append_one(&mut store, "person:1").unwrap();
+        use_key(store.conn(), None, "/etc/jijiao/audit.key").unwrap();
+        match append_one(&mut store, "person:2") {
+            Err(StoreError::AuditKey { path, wrong: false }) => {
+                assert_eq!(path, "/etc/jijiao/audit.key")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            check(store.conn()).unwrap().unchecked,
+            Some(Unchecked::NoKey {
+                from: 1,
+                path: "/etc/jijiao/audit.key".into()
+            })
+        );
+        let other = AuditKey::from_bytes([8; 32]);
+        use_key(store.conn(), Some(&other), "/tmp/other.key").unwrap();
+        assert!(matches!(
+            append_one(&mut store, "person:2"),
+            Err(StoreError::AuditKey { wrong: true, .. })
+        ));
+        assert!(matches!(
+            check(store.conn()).unwrap().unchecked,
+            Some(Unchecked::WrongKey { from: 1, .. })
+        ));
+        assert_eq!(head(store.conn()).unwrap().count, 2, "nothing was appended");
+    }
+
+    /// A system install never writes an unkeyed record: without its key, even a trail that
+    /// is not keyed yet is not extended.
+    #[test]
+    fn r5_5_a_required_key_refuses_unkeyed_writes() {
+        let mut store = Store::open_in_memory().unwrap();
+        use_key(store.conn(), None, "/etc/jijiao/audit.key").unwrap();
+        append_one(&mut store, "person:1").unwrap();
+        require_key(store.conn()).unwrap();
+        assert!(matches!(
+            append_one(&mut store, "person:2"),
+            Err(StoreError::AuditKey { wrong: false, .. })
+        ));
+        use_key(store.conn(), Some(&KEY), "/etc/jijiao/audit.key").unwrap();
+        require_key(store.conn()).unwrap();
+        assert_eq!(append_one(&mut store, "person:2").unwrap(), 3);
+    }
+
+    #[test]
+    fn a_key_file_round_trips_and_garbage_is_no_key() {
+        let text = KEY.to_file_text();
+        assert_eq!(text.len(), 65);
+        assert_eq!(AuditKey::parse(&text), Some(KEY));
+        assert_eq!(AuditKey::parse("not a key"), None);
+        assert_eq!(AuditKey::parse(&"zz".repeat(32)), None);
+        assert!(
+            !format!("{KEY:?}").contains("0707"),
+            "Debug never shows the secret"
+        );
+        assert_ne!(AuditKey::generate().unwrap(), AuditKey::generate().unwrap());
     }
 
     /// R5.5 A person's trail: their record, their entries, the decisions on the filings their

@@ -17,6 +17,9 @@ pub struct Stored {
     pub replaces: Option<i64>,
     pub voided: Option<(String, String, String)>,
     pub prints: i64,
+    /// The verification code, `ABCDE-FGHJK`, frozen at issue (R7.4); `None` for a certificate
+    /// issued before codes existed or without an audit key.
+    pub code: Option<String>,
 }
 
 /// Take the next number of `office` in `year`, inside the issuing transaction.
@@ -38,14 +41,15 @@ pub fn insert(
     t: &CertificateText,
     verification_json: &str,
     replaces: Option<i64>,
+    code: Option<&str>,
     by: &str,
     at: &str,
 ) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO certificates (office, year, sequence, number, person_id, name, unit, title,
              period_from, period_to, clerk, phone, issued_on, issued_by, issued_at, verification,
-             replaces)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             replaces, code)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         t.number.office,
@@ -64,7 +68,8 @@ pub fn insert(
         by,
         at,
         verification_json,
-        replaces
+        replaces,
+        code
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -72,7 +77,7 @@ pub fn insert(
 const COLUMNS: &str = "c.id, c.person_id, c.office, c.year, c.sequence, c.name, c.unit, c.title,
     c.period_from, c.period_to, c.clerk, c.phone, c.issued_on, c.issued_by, c.issued_at,
     c.replaces, c.voided_by, c.voided_at, c.void_reason,
-    (SELECT count(*) FROM certificate_prints p WHERE p.certificate_id = c.id)";
+    (SELECT count(*) FROM certificate_prints p WHERE p.certificate_id = c.id), c.code";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Stored> {
     let on: String = r.get(12)?;
@@ -113,6 +118,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Stored> {
             None => None,
         },
         prints: r.get(19)?,
+        code: r.get(20)?,
     })
 }
 
@@ -129,6 +135,17 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Stored>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM certificates c WHERE c.id = ?1"
+        ))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// The certificate that replaced `id` (its reissue), if any: what a voided certificate's
+/// verification names.
+pub fn replaced_by(conn: &Connection, id: i64) -> Result<Option<Stored>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM certificates c WHERE c.replaces = ?1 ORDER BY c.id LIMIT 1"
         ))?
         .query_row([id], from_row)
         .optional()?)

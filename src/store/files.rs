@@ -81,7 +81,9 @@ fn real_gid() -> u32 {
 
 /// Set the process umask so that whatever SQLite creates has no world access.
 fn set_umask(sharing: Sharing) {
-    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(sharing.umask() as _));
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
+        sharing.umask() as _
+    ));
 }
 
 fn io_error(path: &Path, e: &io::Error) -> StoreError {

@@ -1,6 +1,7 @@
 //! The only place that speaks SQL: opening the database, migrations, reading and writing domain
 //! types. Every query is parameterised; lists are paged and indexed.
 
+pub mod anchor;
 pub mod audit;
 pub mod batches;
 pub mod certificates;
@@ -47,6 +48,12 @@ pub enum StoreError {
     Reference(String),
     /// A backup's destination exists: a backup never overwrites a file.
     Exists(String),
+    /// R5.5 The audit trail is keyed and this process has no key (`wrong`: a key other than
+    /// the trail's): nothing is written, since a row appended so would break the chain.
+    AuditKey {
+        path: String,
+        wrong: bool,
+    },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -77,6 +84,18 @@ impl Describe for StoreError {
             ),
             (StoreError::TooNew { found, known }, Lang::En) => format!(
                 "the database was made by a newer jijiao (schema {found}, this one knows up to {known}): upgrade the program"
+            ),
+            (StoreError::AuditKey { path, wrong: false }, Lang::Zh) => format!(
+                "审计记录已用密钥链接，但无法读取审计密钥 {path}：未写入任何内容（请检查 [audit] key_file 及其权限）"
+            ),
+            (StoreError::AuditKey { path, wrong: false }, Lang::En) => format!(
+                "the audit trail is keyed but the audit key {path} cannot be read: nothing written (check [audit] key_file and its permissions)"
+            ),
+            (StoreError::AuditKey { path, wrong: true }, Lang::Zh) => {
+                format!("审计密钥 {path} 不是本数据库审计记录所用的密钥：未写入任何内容")
+            }
+            (StoreError::AuditKey { path, wrong: true }, Lang::En) => format!(
+                "the audit key {path} is not the key this database's trail was started with: nothing written"
             ),
             (StoreError::Reference(m), Lang::Zh) => format!("内置参考数据有误：{m}"),
             (StoreError::Reference(m), Lang::En) => {

@@ -468,4 +468,11 @@ UPDATE entries SET recorded_by = COALESCE(
      ORDER BY a.id LIMIT 1),
     (SELECT b.made_by FROM import_batches b WHERE b.id = entries.batch_id));
 "#,
+    // 10: the verification code of a certificate (issue 9): derived at issue from its number, the
+    // person's ID number and the head of the audit trail under the audit key, frozen with the
+    // text (R7.4) and printed on the certificate and its stub. Certificates issued before have
+    // none (NULL) and are reprinted without one, as they were first printed.
+    r#"
+ALTER TABLE certificates ADD COLUMN code TEXT;
+"#,
 ];

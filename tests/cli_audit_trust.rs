@@ -1,0 +1,762 @@
+//! A trail that cannot be rewritten (R5.5, issue 9), on the built binary and temporary
+//! databases tampered with through rusqlite as someone with `sqlite3` would: `audit verify`
+//! names an edited, inserted, deleted or reordered record, a truncated tail, a trail rewritten
+//! with recomputed hashes, and state changed behind the trail; `audit anchor` keeps heads
+//! outside the database; a database from before keys upgrades to a keyed trail; and
+//! `verify-code` tells a genuine certificate from a forged or voided one (R7.4).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use rusqlite::{Connection, params};
+use sha2::{Digest, Sha256};
+
+const PHONE: &str = "0731-84900000";
+
+/// A bureau of the provincial office whose stubs are signed (R7.1), with 张伟 passing
+/// 2012–2016 (paper history), 李娜 with one training recorded for review, and a filing.
+fn bureau() -> Env {
+    let env = Env::new();
+    std::fs::create_dir_all(env.path("config/jijiao")).unwrap();
+    env.write(
+        "config/jijiao/config.toml",
+        &format!(
+            "[office]\nname = \"省直\"\nphone = \"{PHONE}\"\n\n[office.clerk_names]\n{CLERK} = \"王芳\"\n"
+        ),
+    );
+    env.people(&[(ZHANG, "张伟"), (LI, "李娜")]);
+    env.import_ok(
+        "filings",
+        "filings.csv",
+        &filings_csv(&[filing_line(
+            "F2016-01",
+            "公需",
+            "2016-03-01",
+            "2016-03-05",
+            "待审",
+            "",
+        )]),
+        &[],
+    );
+    let history: Vec<Entry> = (2012..=2016).flat_map(|y| full_year(ZHANG, y)).collect();
+    env.registered(&history);
+    env.import_ok(
+        "entries",
+        "review.csv",
+        &entries_csv(&[Entry::public(LI, 2016, "12.5")]),
+        &[],
+    );
+    env
+}
+
+fn key_file(env: &Env) -> PathBuf {
+    env.path("config/jijiao/audit.key")
+}
+
+fn one<T: rusqlite::types::FromSql>(env: &Env, sql: &str) -> T {
+    env.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn verify(env: &Env) -> Out {
+    env.run(["--lang", "en", "audit", "verify"])
+}
+
+fn verify_zh(env: &Env) -> Out {
+    env.run(["audit", "verify"])
+}
+
+/// Exit 1 and every fragment on standard output.
+fn found(out: &Out, fragments: &[&str]) {
+    out.expect(1);
+    for f in fragments {
+        assert!(out.stdout.contains(f), "{f:?} not in\n{}", out.stdout);
+    }
+}
+
+/// The plain (unkeyed) hash of the trail, as someone without the key recomputes it.
+fn plain_hash(prev: &str, id: i64, fields: &[Option<String>; 6]) -> String {
+    let mut h = Sha256::new();
+    let id = id.to_string();
+    let mut parts: Vec<&str> = vec![prev, &id];
+    for f in fields {
+        parts.push(f.as_deref().unwrap_or("\u{0}"));
+    }
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Rewrite every record from `from` on with recomputed plain hashes (after an edit).
+fn rehash_from(conn: &Connection, from: i64) {
+    let rows: Vec<(i64, [Option<String>; 6])> = conn
+        .prepare(
+            "SELECT id, at, user, action, subject, before, after FROM audit WHERE id >= ?1 ORDER BY id",
+        )
+        .unwrap()
+        .query_map([from], |r| {
+            Ok((
+                r.get(0)?,
+                [
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ],
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut prev: String = conn
+        .query_row("SELECT prev_hash FROM audit WHERE id = ?1", [from], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    for (id, f) in rows {
+        let h = plain_hash(&prev, id, &f);
+        conn.execute(
+            "UPDATE audit SET prev_hash = ?1, hash = ?2 WHERE id = ?3",
+            params![prev, h, id],
+        )
+        .unwrap();
+        prev = h;
+    }
+}
+
+// ---------------------------------------------------------------- the chain
+
+/// R5.5 A bureau's trail is keyed from its first record (a private key made on first use),
+/// and everything agrees.
+#[test]
+fn r5_5_an_intact_trail_is_keyed_and_agrees_with_the_database() {
+    let env = bureau();
+    let out = verify(&env);
+    out.expect(0);
+    let n: i64 = one(&env, "SELECT count(*) FROM audit");
+    for f in [
+        format!("audit trail intact: {n} records"),
+        "every record is keyed".into(),
+        "anchor: none for this database".into(),
+        "the database agrees with the trail".into(),
+    ] {
+        assert!(out.stdout.contains(&f), "{f}: {out:?}");
+    }
+    assert_eq!(
+        one::<String>(&env, "SELECT action FROM audit WHERE id = 1"),
+        "audit.key"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(key_file(&env))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the personal key is the clerk's alone");
+    let out = verify_zh(&env);
+    out.expect(0);
+    assert!(
+        out.stdout.contains(&format!("审计记录完整：共 {n} 条")),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("数据与审计记录一致"), "{out:?}");
+}
+
+#[test]
+fn r5_5_an_edited_record_is_named() {
+    let env = bureau();
+    env.conn()
+        .execute(
+            "UPDATE audit SET after = replace(after, '张伟', '张三') WHERE action = 'person.create'",
+            [],
+        )
+        .unwrap();
+    found(&verify(&env), &["audit record 2 was altered"]);
+    found(&verify_zh(&env), &["审计记录第 2 条被修改"]);
+}
+
+#[test]
+fn r5_5_an_inserted_record_is_named() {
+    let env = bureau();
+    let conn = env.conn();
+    // Make room after record 3 and slip a record in, linked to record 3 as well as one can
+    // without the key.
+    conn.execute_batch(
+        "UPDATE audit SET id = id + 100000 WHERE id > 3;
+         UPDATE audit SET id = id - 99999 WHERE id > 100000;",
+    )
+    .unwrap();
+    let prev: String = one(&env, "SELECT hash FROM audit WHERE id = 3");
+    let f = [
+        Some("2017-07-15T12:00:00+08:00".to_string()),
+        Some(CLERK.to_string()),
+        Some("entry.register".to_string()),
+        Some("entry:1".to_string()),
+        None,
+        Some("{\"state\":\"registered\"}".to_string()),
+    ];
+    conn.execute(
+        "INSERT INTO audit (id, at, user, action, subject, before, after, prev_hash, hash)
+         VALUES (4, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            f[0],
+            f[1],
+            f[2],
+            f[3],
+            f[4],
+            f[5],
+            prev,
+            plain_hash(&prev, 4, &f)
+        ],
+    )
+    .unwrap();
+    found(&verify(&env), &["audit record 4 was altered"]);
+}
+
+#[test]
+fn r5_5_a_deleted_record_is_named() {
+    let env = bureau();
+    env.conn()
+        .execute("DELETE FROM audit WHERE id = 5", [])
+        .unwrap();
+    found(
+        &verify(&env),
+        &[
+            "audit trail broken at record 6: a record was removed or inserted (4 records before it are intact)",
+        ],
+    );
+    found(&verify_zh(&env), &["第 6 条处断链"]);
+}
+
+#[test]
+fn r5_5_reordered_records_are_named() {
+    let env = bureau();
+    env.conn()
+        .execute_batch(
+            "UPDATE audit SET id = -1 WHERE id = 3;
+             UPDATE audit SET id = 3 WHERE id = 4;
+             UPDATE audit SET id = 4 WHERE id = -1;",
+        )
+        .unwrap();
+    found(&verify(&env), &["broken at record 3"]);
+}
+
+/// R5.5 The attack the issue describes: rewrite a record and recompute every hash after it.
+/// Without the key the recomputed hashes are plain ones, which the keyed chain refuses.
+#[test]
+fn r5_5_a_trail_rewritten_with_recomputed_hashes_is_found() {
+    let env = bureau();
+    let conn = env.conn();
+    conn.execute(
+        "UPDATE audit SET user = 'lisi' WHERE action = 'person.create'",
+        [],
+    )
+    .unwrap();
+    rehash_from(&conn, 2);
+    found(&verify(&env), &["audit record 2 was altered"]);
+}
+
+/// R5.5 Without its key a keyed trail cannot be shown intact, and is not extended.
+#[test]
+fn r5_5_without_the_key_nothing_is_verified_or_written() {
+    let env = bureau();
+    let key = std::fs::read(key_file(&env)).unwrap();
+    std::fs::remove_file(key_file(&env)).unwrap();
+    // A new key is made on first use: not the trail's.
+    let out = verify(&env);
+    out.expect(2);
+    assert!(
+        out.stdout
+            .contains("is not the key record 1 started the trail with"),
+        "{out:?}"
+    );
+    let before: i64 = one(&env, "SELECT count(*) FROM audit");
+    let file = env.write("more.csv", &people_csv(&[(WANG, "王五")]));
+    let out = env.import_en("people", &file, &[]);
+    out.expect(2);
+    assert!(
+        out.stderr
+            .contains("is not the key this database's trail was started with"),
+        "{out:?}"
+    );
+    assert_eq!(one::<i64>(&env, "SELECT count(*) FROM audit"), before);
+    std::fs::write(key_file(&env), key).unwrap();
+    verify(&env).expect(0);
+}
+
+// ---------------------------------------------------------------- anchors
+
+fn anchor(env: &Env) -> Out {
+    let out = env.run(["--lang", "en", "audit", "anchor"]);
+    out.expect(0);
+    out
+}
+
+fn anchor_log(env: &Env) -> PathBuf {
+    env.path("jijiao.sqlite.anchors")
+}
+
+/// R5.5 `audit anchor` appends the head to the log beside the database; later work still
+/// agrees with it.
+#[test]
+fn r5_5_anchors_are_appended_and_later_work_agrees() {
+    let env = bureau();
+    let n: i64 = one(&env, "SELECT count(*) FROM audit");
+    let out = anchor(&env);
+    assert!(
+        out.stdout.contains(&format!("anchored: {n} audit records")),
+        "{out:?}"
+    );
+    let line = std::fs::read_to_string(anchor_log(&env)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let head: String = one(&env, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1");
+    assert_eq!(v["count"], n);
+    assert_eq!(v["hash"], head.as_str());
+    assert!(v["at"].as_str().unwrap().starts_with(TODAY));
+    env.people(&[(WANG, "王五")]);
+    anchor(&env);
+    assert_eq!(
+        std::fs::read_to_string(anchor_log(&env))
+            .unwrap()
+            .lines()
+            .count(),
+        2,
+        "appended, never rewritten"
+    );
+    let out = verify(&env);
+    out.expect(0);
+    assert!(
+        out.stdout.contains("anchor: agrees with the anchor of"),
+        "{out:?}"
+    );
+}
+
+/// R5.5 Deleting the last records leaves a chain that links up, but fewer records than
+/// anchored.
+#[test]
+fn r5_5_a_truncated_tail_is_found_by_the_anchor() {
+    let env = bureau();
+    anchor(&env);
+    let n: i64 = one(&env, "SELECT count(*) FROM audit");
+    env.conn()
+        .execute("DELETE FROM audit WHERE id > ?1", [n - 3])
+        .unwrap();
+    let out = verify(&env);
+    found(
+        &out,
+        &[&format!(
+            "audit trail truncated: {n} records were anchored on {TODAY}"
+        )],
+    );
+    assert!(out.stdout.contains(&format!("{} remain", n - 3)), "{out:?}");
+    found(&verify_zh(&env), &["审计记录被截短"]);
+}
+
+/// R5.5 A trail from before keys: it verifies as before, `audit anchor` holds its head, and
+/// the first write with a key starts the keyed chain with an `audit.key` record; the old
+/// records are then beyond rewriting too.
+#[test]
+fn r5_5_an_unkeyed_trail_upgrades_and_its_rewrite_is_found() {
+    let env = Env::new();
+    // No readable key: the database is written as one made before keys.
+    std::fs::create_dir_all(key_file(&env)).unwrap();
+    env.people(&[(ZHANG, "张伟"), (LI, "李娜")]);
+    let old: i64 = one(&env, "SELECT count(*) FROM audit");
+    assert_eq!(
+        one::<i64>(
+            &env,
+            "SELECT count(*) FROM audit WHERE action = 'audit.key'"
+        ),
+        0
+    );
+    let out = verify(&env);
+    out.expect(0);
+    assert!(out.stdout.contains("not keyed yet"), "{out:?}");
+    anchor(&env);
+
+    // Unkeyed, a rewrite with recomputed hashes passes the chain; the anchor finds it.
+    let copy = env.path("copy.sqlite");
+    std::fs::copy(env.db(), &copy).unwrap();
+    std::fs::copy(anchor_log(&env), env.path("copy.sqlite.anchors")).unwrap();
+    let line = std::fs::read_to_string(anchor_log(&env)).unwrap();
+    let db = std::fs::canonicalize(env.db())
+        .unwrap()
+        .display()
+        .to_string();
+    let copied = std::fs::canonicalize(&copy).unwrap().display().to_string();
+    std::fs::write(env.path("copy.sqlite.anchors"), line.replace(&db, &copied)).unwrap();
+    let c = Connection::open(&copy).unwrap();
+    c.execute("UPDATE audit SET user = 'lisi' WHERE id = 1", [])
+        .unwrap();
+    rehash_from(&c, 1);
+    drop(c);
+    let out = env.run_full(&copy, TODAY, ["--lang", "en", "audit", "verify"]);
+    found(
+        &out,
+        &[
+            &format!("audit trail intact: {old} records"),
+            &format!("audit trail rewritten: record {old} does not have the hash anchored"),
+        ],
+    );
+
+    // The key arrives (the upgrade): the next write marks the start of the keyed chain.
+    std::fs::remove_dir(key_file(&env)).unwrap();
+    env.people(&[(WANG, "王五")]);
+    let marker: String = one(
+        &env,
+        &format!("SELECT action FROM audit WHERE id = {}", old + 1),
+    );
+    assert_eq!(marker, "audit.key");
+    let out = verify(&env);
+    out.expect(0);
+    assert!(
+        out.stdout.contains(&format!(
+            "keyed (HMAC-SHA256) from record {}; the {old} records before it predate the key",
+            old + 1
+        )),
+        "{out:?}"
+    );
+    // Now rewriting even an old record breaks the keyed marker after it.
+    let conn = env.conn();
+    conn.execute("UPDATE audit SET user = 'lisi' WHERE id = 1", [])
+        .unwrap();
+    rehash_from(&conn, 1);
+    found(
+        &verify(&env),
+        &[&format!("audit record {} was altered", old + 1)],
+    );
+}
+
+// ---------------------------------------------------------------- state behind the trail
+
+fn entry_of(env: &Env, id_number: &str) -> i64 {
+    one(
+        env,
+        &format!(
+            "SELECT e.id FROM entries e JOIN people p ON p.id = e.person_id
+             WHERE p.id_number = '{id_number}' ORDER BY e.id LIMIT 1"
+        ),
+    )
+}
+
+/// The issue's example: an entry switched to registered in the database, with the trail
+/// untouched, is named with what the trail says — and R5.5's trail stays "intact" as a chain.
+#[test]
+fn r5_5_an_entry_registered_behind_the_trail_is_named() {
+    let env = bureau();
+    let id = entry_of(&env, LI);
+    let was: String = one(&env, &format!("SELECT state FROM entries WHERE id = {id}"));
+    env.conn()
+        .execute(
+            "UPDATE entries SET state = 'registered' WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let out = verify(&env);
+    found(
+        &out,
+        &[
+            "audit trail intact",
+            "the database differs from the trail in 1 places",
+            &format!("entry:{id}: state is \"registered\" but audit record"),
+            &format!("says \"{was}\": changed behind the trail"),
+        ],
+    );
+    found(
+        &verify_zh(&env),
+        &[&format!("entry:{id} 的 state 现为“registered”")],
+    );
+}
+
+#[test]
+fn r5_5_hours_and_evidence_changed_behind_the_trail_are_named() {
+    let env = bureau();
+    let id = entry_of(&env, LI);
+    let conn = env.conn();
+    conn.execute("UPDATE entries SET hours_tenths = 900 WHERE id = ?1", [id])
+        .unwrap();
+    conn.execute(
+        "INSERT INTO entry_evidence (entry_id, code, received_by, received_at)
+         VALUES (?1, 'certificate', 'mallory', '2017-07-15')",
+        [id],
+    )
+    .unwrap();
+    found(
+        &verify(&env),
+        &[
+            &format!("entry:{id}: hours is \"90\" but audit record"),
+            "says \"12.5\"",
+            &format!("entry:{id}: evidence is \""),
+        ],
+    );
+}
+
+#[test]
+fn r5_5_rows_added_or_deleted_behind_the_trail_are_named() {
+    let env = bureau();
+    let conn = env.conn();
+    let id = entry_of(&env, LI);
+    conn.execute(
+        "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
+             end_date, hours_tenths, result, state, created_at, updated_at)
+         SELECT person_id, year, category, form, content || '（补）', provider, start_date,
+             end_date, hours_tenths, result, 'registered', created_at, updated_at
+         FROM entries WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    let new = conn.last_insert_rowid();
+    conn.execute("DELETE FROM entry_evidence WHERE entry_id = ?1", [id])
+        .unwrap();
+    conn.execute("DELETE FROM entries WHERE id = ?1", [id])
+        .unwrap();
+    found(
+        &verify(&env),
+        &[
+            &format!("entry:{new} has no audit record: written behind the trail"),
+            &format!("entry:{id}, recorded in audit record"),
+            "is not in the database: deleted behind the trail",
+        ],
+    );
+}
+
+#[test]
+fn r5_5_a_filing_approved_behind_the_trail_is_named() {
+    let env = bureau();
+    env.conn()
+        .execute(
+            "UPDATE filings SET status = 'approved', approved_on = '2016-02-01'",
+            [],
+        )
+        .unwrap();
+    found(
+        &verify(&env),
+        &[
+            "filing:F2016-01: status is \"approved\" but audit record",
+            "says \"pending\"",
+            "filing:F2016-01: approved_on is \"2016-02-01\"",
+        ],
+    );
+}
+
+#[test]
+fn r6_an_applicant_accepted_behind_the_trail_is_named() {
+    let env = bureau();
+    let file = env.write("applicants.csv", &format!("id_number\n{ZHANG}\n"));
+    env.import("applicants", &file, &["--batch", "湖南师范大学"])
+        .expect(0);
+    verify(&env).expect(0);
+    env.conn()
+        .execute("UPDATE batch_applicants SET state = 'accepted'", [])
+        .unwrap();
+    found(
+        &verify(&env),
+        &["applicant:1: state is \"accepted\" but audit record 0 says \"undecided\""],
+    );
+}
+
+// ---------------------------------------------------------------- certificates
+
+fn issue(env: &Env, id: &str) -> String {
+    let out = env.run(["issue", id]);
+    out.expect(0);
+    out.stdout.trim().to_string()
+}
+
+fn code_of(env: &Env, number: &str) -> String {
+    env.conn()
+        .query_row(
+            "SELECT code FROM certificates WHERE number = ?1",
+            [number],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// R7.2, R7.4 A certificate's text, status and the office's counter are held against the
+/// trail.
+#[test]
+fn r7_a_certificate_or_counter_changed_behind_the_trail_is_named() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    verify(&env).expect(0);
+    let conn = env.conn();
+    conn.execute("UPDATE certificates SET name = '张三'", [])
+        .unwrap();
+    conn.execute(
+        "UPDATE certificate_counters SET last = last + 1 WHERE office = '省直'",
+        [],
+    )
+    .unwrap();
+    found(
+        &verify(&env),
+        &[
+            &format!("certificate:{number}: name is \"张三\" but audit record"),
+            "says \"张伟\"",
+            "the certificate counter of 省直 2017 is 2; the trail issued 1 numbers (R7.2)",
+        ],
+    );
+    found(
+        &verify_zh(&env),
+        &["省直2017年合格证明编号计数为 2，审计记录共出具 1 个编号"],
+    );
+}
+
+#[test]
+fn r7_a_void_undone_behind_the_trail_is_named() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    env.run(["void", &number, "--reason", "信息有误"]).expect(0);
+    env.conn()
+        .execute(
+            "UPDATE certificates SET voided_by = NULL, voided_at = NULL, void_reason = NULL",
+            [],
+        )
+        .unwrap();
+    found(
+        &verify(&env),
+        &[&format!(
+            "certificate:{number}: status is \"valid\" but audit record"
+        )],
+    );
+}
+
+/// R7.4 The code is on the stub and the certificate, is the same on a reprint, and
+/// `verify-code` confirms it whatever case or grouping is typed.
+#[test]
+fn r7_4_the_verification_code_is_printed_and_confirms_a_genuine_certificate() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    let code = code_of(&env, &number);
+    assert_eq!(code.len(), 11);
+    assert_eq!(&code[5..6], "-");
+    assert!(
+        code.chars()
+            .all(|c| c == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(c)),
+        "{code}"
+    );
+    let page = |reprint: bool| {
+        let out = env.run_raw(["print", &number, "--to", "-", "--encoding", "utf-8"]);
+        out.expect(0);
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(page.contains("补打"), reprint);
+        page
+    };
+    let first = page(false);
+    assert!(first.contains(&format!("验 证 码：{code}")), "{first}");
+    assert!(first.contains(&format!("验证码：{code}")), "{first}");
+    assert_eq!(
+        first.matches(code.as_str()).count(),
+        2,
+        "stub and certificate"
+    );
+    let again = page(true);
+    assert_eq!(
+        again.matches(code.as_str()).count(),
+        2,
+        "a reprint keeps the code"
+    );
+
+    let out = env.run(["--lang", "en", "verify-code", &number, &code]);
+    out.expect(0);
+    assert!(
+        out.stdout.contains(&format!(
+            "genuine and valid: certificate {number}, 张伟, 2012–2016"
+        )),
+        "{out:?}"
+    );
+    let typed = code.replace('-', "").to_lowercase();
+    let hyphens = number.replace('—', "-");
+    env.run(["verify-code", &hyphens, &typed]).expect(0);
+    let out = env.run(["verify-code", &number, &code]);
+    assert!(out.stdout.contains("真实有效"), "{out:?}");
+}
+
+#[test]
+fn r7_4_a_wrong_code_or_number_is_not_genuine() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    let code = code_of(&env, &number);
+    // The same code with its first character changed.
+    let first = if code.starts_with('0') { "1" } else { "0" };
+    let wrong: String = first.chars().chain(code.chars().skip(1)).collect();
+    let out = env.run(["--lang", "en", "verify-code", &number, &wrong]);
+    out.expect(1);
+    assert!(
+        out.stdout.contains(&format!(
+            "not genuine: the code does not match certificate {number}"
+        )),
+        "{out:?}"
+    );
+    let out = env.run(["verify-code", &number, "ABC"]);
+    out.expect(1);
+    assert!(out.stdout.contains("不是真实证明"), "{out:?}");
+    let out = env.run(["--lang", "en", "verify-code", "省直—2017—0099", &code]);
+    out.expect(2);
+    assert!(
+        out.stderr
+            .contains("no certificate numbered 省直—2017—0099"),
+        "{out:?}"
+    );
+    let out = env.run(["verify-code", "省直—2017—0099", &code]);
+    out.expect(2);
+    assert!(
+        out.stderr.contains("没有编号为 省直—2017—0099 的合格证明"),
+        "{out:?}"
+    );
+}
+
+/// R7.2, R7.4 A voided certificate's code is reported void, naming its reissue; the reissue
+/// has a code of its own.
+#[test]
+fn r7_4_a_voided_certificates_code_is_reported_void_with_its_reissue() {
+    let env = bureau();
+    let old = issue(&env, ZHANG);
+    let old_code = code_of(&env, &old);
+    let out = env.run(["reissue", &old, "--reason", "单位名称有误"]);
+    out.expect(0);
+    let new = out.stdout.trim().to_string();
+    let new_code = code_of(&env, &new);
+    assert_ne!(old_code, new_code);
+    let out = env.run(["--lang", "en", "verify-code", &old, &old_code]);
+    out.expect(1);
+    assert!(
+        out.stdout.contains(&format!(
+            "genuine but void: certificate {old} (张伟) was voided on {TODAY}, reason: 单位名称有误; replaced by the reissue {new}"
+        )),
+        "{out:?}"
+    );
+    let out = env.run(["verify-code", &old, &old_code]);
+    out.expect(1);
+    assert!(out.stdout.contains("证明真实但已作废"), "{out:?}");
+    assert!(
+        out.stdout.contains(&format!("已由补发的 {new} 取代")),
+        "{out:?}"
+    );
+    env.run(["verify-code", &new, &new_code]).expect(0);
+    verify(&env).expect(0);
+}
+
+/// A code written into the database behind the trail is not genuine, and `audit verify` says
+/// the certificate differs from its issue record.
+#[test]
+fn r7_4_a_code_forged_in_the_database_is_not_genuine() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    let forged = "ABCDE-FGHJK";
+    assert_ne!(code_of(&env, &number), forged);
+    env.conn()
+        .execute("UPDATE certificates SET code = ?1", [forged])
+        .unwrap();
+    env.run(["verify-code", &number, forged]).expect(1);
+    found(
+        &verify(&env),
+        &[&format!(
+            "certificate:{number}: code is \"{forged}\" but audit record"
+        )],
+    );
+}
