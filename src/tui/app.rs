@@ -684,7 +684,7 @@ impl App {
         let rows = (body.height.saturating_sub(2) as usize).max(1);
         let lines = chrome::clip(lines, rows, inner_cols);
         let area = overlay_area(body, w, lines.len() as u16 + 2);
-        f.render_widget(Clear, area);
+        super::chrome::clear_for_box(f, area);
         f.render_widget(
             Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
                 .block(Block::default().borders(Borders::ALL)),
@@ -704,7 +704,7 @@ impl App {
             inner_cols,
         );
         let area = overlay_area(body, w, lines.len() as u16 + 3);
-        f.render_widget(Clear, area);
+        super::chrome::clear_for_box(f, area);
         let block = Block::default().borders(Borders::ALL);
         let inner = block.inner(area);
         f.render_widget(block, area);
@@ -726,7 +726,7 @@ impl App {
             width: body.width.saturating_sub(4),
             height: body.height,
         };
-        f.render_widget(Clear, area);
+        super::chrome::clear_for_box(f, area);
         let title = self
             .lang
             .pick(" 按键（任意键关闭） ", " keys (any key closes) ");
@@ -763,15 +763,28 @@ impl App {
         let columns = bindings.len().div_ceil(rows).max(1);
         let col_w = inner.width / columns as u16;
         for (c, chunk) in bindings.chunks(rows).enumerate() {
+            // The keys as wide as this column's longest needs (at most 12), the words in what
+            // is left less one blank column, ending in `…` when cut: columns never run together.
+            let key_w = chunk
+                .iter()
+                .map(|b| crate::domain::text::width(&b.keys_label()) + 1)
+                .max()
+                .unwrap_or(1)
+                .min(12);
+            let words_w = (col_w as usize).saturating_sub(key_w + 1);
             let lines: Vec<Line> = chunk
                 .iter()
                 .map(|b| {
                     Line::from(vec![
                         Span::styled(
-                            crate::domain::text::pad(&b.keys_label(), 12),
+                            crate::domain::text::fit(&b.keys_label(), key_w),
                             self.theme.key,
                         ),
-                        Span::raw(b.label(self.lang)),
+                        Span::raw(
+                            crate::domain::text::fit(b.label(self.lang), words_w)
+                                .trim_end()
+                                .to_string(),
+                        ),
                     ])
                 })
                 .collect();

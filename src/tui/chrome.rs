@@ -2,6 +2,10 @@
 //! questions. What is laid out here is pure (text and widths in terminal columns), so the rules
 //! are tested without a terminal; `App::render_*` draws it.
 
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::Clear;
+
 use crate::domain::text::width;
 
 /// How many footer hints fit in `cols` columns, each drawn as `key label ` (key, a space, the
@@ -132,6 +136,59 @@ pub fn clip(mut lines: Vec<String>, rows: usize, cols: usize) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// A box drawn at an odd column over a screen of Chinese text keeps its left border on the
+    /// glass of a real terminal, row after row.
+    #[test]
+    fn a_box_over_wide_characters_keeps_its_borders_on_the_glass() {
+        use crate::tui::testing::Glass;
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        use ratatui::widgets::{Block, Borders, Paragraph};
+        let area = Rect::new(0, 0, 20, 4);
+        let mut term = Terminal::new(TestBackend::new(20, 4)).unwrap();
+        let text = "张伟王芳赵敏李娜刘洋陈静".repeat(2);
+        let under = |f: &mut Frame| {
+            for y in 0..4 {
+                f.buffer_mut()
+                    .set_string(0, y, &text, ratatui::style::Style::default());
+            }
+        };
+        let mut glass = Glass::new(area);
+        term.draw(|f| under(f)).unwrap();
+        glass.receive(term.backend().buffer());
+        term.draw(|f| {
+            under(f);
+            let b = Rect::new(5, 0, 9, 4);
+            clear_for_box(f, b);
+            f.render_widget(
+                Paragraph::new("是否").block(Block::default().borders(Borders::ALL)),
+                b,
+            );
+        })
+        .unwrap();
+        glass.receive(term.backend().buffer());
+        let shown = glass.text();
+        for (y, row) in shown.lines().enumerate() {
+            let col5: String = {
+                // Columns as a terminal counts them: wide characters take two.
+                let mut x = 0;
+                let mut found = String::new();
+                for c in row.chars() {
+                    if x == 5 {
+                        found.push(c);
+                        break;
+                    }
+                    x += unicode_width::UnicodeWidthChar::width(c).unwrap_or(1);
+                }
+                found
+            };
+            assert!(
+                ["┌", "│", "└"].contains(&col5.as_str()),
+                "row {y}: {row:?}\n{shown}"
+            );
+        }
+    }
+
     #[test]
     fn wrapping_never_cuts_a_word_or_a_number() {
         let en = "The ID number 43010219800101001X is registered to another person already";
@@ -185,5 +242,24 @@ mod tests {
         let lines = vec!["一二三".to_string(), "四五六".into(), "七".into()];
         assert_eq!(clip(lines.clone(), 3, 6), lines);
         assert_eq!(clip(lines, 2, 6), vec!["一二三", "四五…"]);
+    }
+}
+
+/// Clear `area` for a box drawn over a screen. A wide character just left of the box would
+/// cover the box's left border on a real terminal, and ratatui's diff, taking the border's cell
+/// for that character's right half, would never send the border: the character is blanked, so
+/// every box keeps its borders whatever is beneath it.
+pub fn clear_for_box(f: &mut Frame, area: Rect) {
+    f.render_widget(Clear, area);
+    let buf = f.buffer_mut();
+    let screen = buf.area;
+    if area.x == 0 || area.x > screen.right() {
+        return;
+    }
+    for y in area.top()..area.bottom().min(screen.bottom()) {
+        let left = (area.x - 1, y);
+        if unicode_width::UnicodeWidthStr::width(buf[left].symbol()) > 1 {
+            buf[left].set_symbol(" ");
+        }
     }
 }

@@ -14,7 +14,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::input::LineInput;
 use super::keys::{Action, Scope};
@@ -769,7 +769,7 @@ fn render_suggestions(
             Line::from(Span::styled(fit(&text, cols), style))
         })
         .collect();
-    f.render_widget(Clear, area);
+    super::chrome::clear_for_box(f, area);
     f.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
         area,

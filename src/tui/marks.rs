@@ -189,14 +189,15 @@ impl Marks {
         let before = self.ids.len();
         self.armed = false;
         if found.is_empty() {
-            let kept = match (before, lang) {
-                (0, _) => String::new(),
-                (k, Lang::Zh) => format!("，原有 {k} 个标记不变"),
-                (k, Lang::En) => format!("; still {k} marked"),
-            };
-            return match lang {
-                Lang::Zh => format!("已标记 0 行：没有符合“{text}”的行{within}{kept}"),
-                Lang::En => format!("0 marked: no row matches \"{text}\"{within}{kept}"),
+            return match (before, lang) {
+                (0, Lang::Zh) => format!("没有符合“{text}”的行{within}，未标记任何行"),
+                (0, Lang::En) => format!("no row matches \"{text}\"{within}; nothing marked"),
+                (k, Lang::Zh) => {
+                    format!("没有符合“{text}”的行{within}：标记未变，仍标记 {k} 行")
+                }
+                (k, Lang::En) => {
+                    format!("no row matches \"{text}\"{within}: marks unchanged, {k} marked")
+                }
             };
         }
         let n = found.len();
@@ -448,7 +449,7 @@ mod tests {
             vec![7, 8, 9],
             "nothing matched: marks as they were"
         );
-        assert_eq!(msg, "0 marked: no row matches \"nobody\"; still 3 marked");
+        assert_eq!(msg, "no row matches \"nobody\": marks unchanged, 3 marked");
         assert!(Pattern::parse("  ").is_clear());
         assert!(Pattern::parse("+").empty_add(Lang::Zh).is_some());
         assert!(Pattern::parse("+x").empty_add(Lang::Zh).is_none());

@@ -229,7 +229,7 @@ fn review_a_pattern_replaces_the_marks_a_plus_adds_and_no_match_leaves_them() {
         .key(KeyCode::Enter);
     assert_eq!(
         d.app.message(),
-        "已标记 0 行：没有符合“没有这家”的行，原有 3 个标记不变"
+        "没有符合“没有这家”的行：标记未变，仍标记 3 行"
     );
     assert!(d.shows("已标记 3 条"), "{}", d.screen());
 
@@ -267,7 +267,7 @@ fn review_patterns_in_english() {
     d.key(KeyCode::Char('T')).keys("sealed").key(KeyCode::Enter);
     assert_eq!(
         d.app.message(),
-        "0 marked: no row matches \"sealed\"; still 4 marked"
+        "no row matches \"sealed\": marks unchanged, 4 marked"
     );
     assert!(d.shows("4 marked: keys act on them"), "{}", d.screen());
 }
@@ -361,7 +361,7 @@ fn filings_mark_by_pattern_and_semicolon_and_a_decision_uses_the_marks_up() {
         .key(KeyCode::Enter);
     assert_eq!(
         d.app.message(),
-        "已标记 0 行：没有符合“不予备案”的行，原有 3 个标记不变"
+        "没有符合“不予备案”的行：标记未变，仍标记 3 行"
     );
     assert!(d.shows("已标记 3"), "{}", d.screen());
     d.key(KeyCode::Char('T')).keys("专业").key(KeyCode::Enter);
@@ -413,7 +413,7 @@ fn filings_patterns_in_english() {
         .key(KeyCode::Enter);
     assert_eq!(
         d.app.message(),
-        "0 marked: no row matches \"approved\"; still 2 marked"
+        "no row matches \"approved\": marks unchanged, 2 marked"
     );
     d.key(KeyCode::Char(';'));
     assert!(
@@ -458,7 +458,7 @@ fn batch_words_it_does_not_know_leave_the_marks_and_semicolon_holds_until_esc() 
     d.key(KeyCode::Char('T')).keys("已出具").key(KeyCode::Enter);
     assert_eq!(
         d.app.message(),
-        "已标记 0 行：没有符合“已出具”的行，原有 2 个标记不变"
+        "没有符合“已出具”的行：标记未变，仍标记 2 行"
     );
 
     d.key(KeyCode::Char(';'));
