@@ -132,6 +132,25 @@ pub fn clip(mut lines: Vec<String>, rows: usize, cols: usize) -> Vec<String> {
     lines
 }
 
+/// Clear `area` for a box drawn over a screen. A wide character just left of the box would
+/// cover the box's left border on a real terminal, and ratatui's diff, taking the border's cell
+/// for that character's right half, would never send the border: the character is blanked, so
+/// every box keeps its borders whatever is beneath it.
+pub fn clear_for_box(f: &mut Frame, area: Rect) {
+    f.render_widget(Clear, area);
+    let buf = f.buffer_mut();
+    let screen = buf.area;
+    if area.x == 0 || area.x > screen.right() {
+        return;
+    }
+    for y in area.top()..area.bottom().min(screen.bottom()) {
+        let left = (area.x - 1, y);
+        if unicode_width::UnicodeWidthStr::width(buf[left].symbol()) > 1 {
+            buf[left].set_symbol(" ");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,24 +261,5 @@ mod tests {
         let lines = vec!["一二三".to_string(), "四五六".into(), "七".into()];
         assert_eq!(clip(lines.clone(), 3, 6), lines);
         assert_eq!(clip(lines, 2, 6), vec!["一二三", "四五…"]);
-    }
-}
-
-/// Clear `area` for a box drawn over a screen. A wide character just left of the box would
-/// cover the box's left border on a real terminal, and ratatui's diff, taking the border's cell
-/// for that character's right half, would never send the border: the character is blanked, so
-/// every box keeps its borders whatever is beneath it.
-pub fn clear_for_box(f: &mut Frame, area: Rect) {
-    f.render_widget(Clear, area);
-    let buf = f.buffer_mut();
-    let screen = buf.area;
-    if area.x == 0 || area.x > screen.right() {
-        return;
-    }
-    for y in area.top()..area.bottom().min(screen.bottom()) {
-        let left = (area.x - 1, y);
-        if unicode_width::UnicodeWidthStr::width(buf[left].symbol()) > 1 {
-            buf[left].set_symbol(" ");
-        }
     }
 }
