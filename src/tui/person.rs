@@ -181,8 +181,12 @@ impl Screen for PersonScreen {
         let year = chrono::Datelike::year(&ctx.actor.today());
         let v = view(ctx.store, self.person_id, year).map_err(|e| e.describe(ctx.lang))?;
         self.data = Some(v);
-        // The list area: the body less profile (2), year table (1 + 6) and borders.
-        self.paged.page = ctx.page_rows.saturating_sub(2 + 1 + YEARS_SHOWN + 2).max(1);
+        // The list's rows: the body (a list screen's rows plus its borders, header and one) less
+        // the borders (2), the profile (2), the year table (1 + YEARS_SHOWN) and the list's own
+        // header (1), as `render` lays them out.
+        self.paged.page = (ctx.page_rows + 4)
+            .saturating_sub(2 + 2 + 1 + YEARS_SHOWN + 1)
+            .max(1);
         self.paged.total = self.rows();
         self.paged.follow();
         Ok(())
@@ -821,6 +825,9 @@ mod tests {
             let mut d = Driver::new(store_with(&rows), lang);
             d.key(KeyCode::Enter);
             assert!(d.shows(&format!(" {entries} 1/17 ┘")), "{}", d.screen());
+            // Every row of the list's area holds an entry: nine at 80×24, no blank rows.
+            let listed = d.screen().matches("临床专题").count();
+            assert_eq!(listed, 9, "{}", d.screen());
             d.keys("jjj");
             assert!(d.shows(&format!(" {entries} 4/17 ┘")), "{}", d.screen());
             d.key(KeyCode::End);
