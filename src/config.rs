@@ -24,6 +24,9 @@ pub struct Config {
     /// R7.5 Where each variable field goes on the pre-printed forms.
     #[serde(default)]
     pub preprinted: crate::print::preprinted::Positions,
+    /// `[import] max_rows` and the bounds that follow from it (issue 9).
+    #[serde(default)]
+    pub import: crate::import::ImportConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
