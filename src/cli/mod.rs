@@ -340,7 +340,10 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure(message)) => {
-            eprintln!("jijiao: {}{message}", lang.pick("错误：", "error: "));
+            output::warn(&format!(
+                "jijiao: {}{message}",
+                lang.pick("错误：", "error: ")
+            ));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -370,9 +373,9 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             let store = ctx.open()?;
             let result = service::check::check(&store, &id, from, to).map_err(fail)?;
             if json {
-                println!("{}", output::check_json(&result));
+                output::say(&output::check_json(&result));
             } else {
-                print!("{}", output::check_text(&result, lang));
+                output::say(output::check_text(&result, lang).trim_end_matches('\n'));
             }
             Ok(if result.verification.pass() {
                 EXIT_OK
@@ -420,13 +423,10 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             store
                 .backup_to(&file)
                 .map_err(|e| Failure::from(&e, lang))?;
-            println!(
-                "{}",
-                match lang {
-                    Lang::Zh => format!("已备份到 {}", file.display()),
-                    Lang::En => format!("backed up to {}", file.display()),
-                }
-            );
+            output::say(&match lang {
+                Lang::Zh => format!("已备份到 {}", file.display()),
+                Lang::En => format!("backed up to {}", file.display()),
+            });
             Ok(EXIT_OK)
         }
     }
@@ -531,24 +531,25 @@ fn import(
         Ok(summary) => {
             if let Some(sheet) = &table.sheet {
                 let sheet = crate::domain::text::clean_line(sheet);
-                println!(
-                    "{}",
-                    match lang {
-                        Lang::Zh => format!("读取的是工作表“{sheet}”：第一张工作表没有表头"),
-                        Lang::En =>
-                            format!("read the sheet \"{sheet}\": the first sheet has no header"),
+                output::say(&match lang {
+                    Lang::Zh => format!("读取的是工作表“{sheet}”：第一张工作表没有表头"),
+                    Lang::En => {
+                        format!("read the sheet \"{sheet}\": the first sheet has no header")
                     }
-                );
+                });
             }
             if let Some(skipped) = output::skipped_rows(&table, lang) {
-                println!("{skipped}");
+                output::say(&skipped);
             }
-            println!("{}", output::import_summary(&summary, lang));
+            output::say(&output::import_summary(&summary, lang));
             Ok(EXIT_OK)
         }
         Err(ServiceError::Rows(rows)) => {
-            for r in &rows {
-                eprintln!("{}", r.render(&name, lang));
+            for r in rows.iter().take(output::LISTED_PROBLEMS) {
+                output::warn(&r.render(&name, lang));
+            }
+            if let Some(more) = output::unlisted_problems(rows.len(), lang) {
+                output::warn(&more);
             }
             Err(Failure::from(&ServiceError::Rows(rows), lang))
         }

@@ -157,9 +157,7 @@ pub fn for_terminal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         let hidden = c != '\n'
-            && (c.is_control()
-                || is_invisible_format(c)
-                || matches!(c, '\u{2028}' | '\u{2029}'));
+            && (c.is_control() || is_invisible_format(c) || matches!(c, '\u{2028}' | '\u{2029}'));
         if hidden {
             out.push_str(&format!("<U+{:04X}>", u32::from(c)));
         } else {
@@ -406,7 +404,10 @@ mod tests {
         assert!(!shown.chars().any(|c| c.is_control()), "{shown}");
         // C1 controls (the one-byte CSI) and DEL too; line breaks and CJK spaces stay.
         assert_eq!(for_terminal("a\u{9b}2Jb\u{7f}"), "a<U+009B>2Jb<U+007F>");
-        assert_eq!(for_terminal("第一行\n湖南\u{3000}师大"), "第一行\n湖南\u{3000}师大");
+        assert_eq!(
+            for_terminal("第一行\n湖南\u{3000}师大"),
+            "第一行\n湖南\u{3000}师大"
+        );
         assert_eq!(for_terminal(&shown), shown, "idempotent");
     }
 

@@ -358,7 +358,9 @@ impl<'a> RowReader<'a> {
             match cell.kind {
                 CellKind::Error => r.error(col, &cell.text, Problem::ExcelError),
                 CellKind::FormulaWithoutValue => r.error(col, "", Problem::FormulaWithoutValue),
-                CellKind::Oversized => r.error(col, &cell.text, Problem::TooLong { max, chars: None }),
+                CellKind::Oversized => {
+                    r.error(col, &cell.text, Problem::TooLong { max, chars: None })
+                }
                 _ => {
                     // Counted only up to the bound (the reader keeps no cell longer than
                     // the longest bound anyway).

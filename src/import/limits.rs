@@ -113,7 +113,10 @@ mod tests {
     #[test]
     fn bounds_grow_with_max_rows_and_never_overflow() {
         let small = Limits::for_rows(10);
-        assert_eq!(small.max_file_bytes, MIN_FILE_BYTES, "small rosters always fit");
+        assert_eq!(
+            small.max_file_bytes, MIN_FILE_BYTES,
+            "small rosters always fit"
+        );
         let big = Limits::for_rows(1_000_000);
         assert!(big.max_file_bytes > Limits::default().max_file_bytes);
         let absurd = Limits::for_rows(usize::MAX);

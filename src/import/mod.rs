@@ -84,7 +84,10 @@ pub enum Problem {
     FormulaWithoutValue,
     /// Longer than the column allows (issue 9): `max` characters; `chars` is the cell's length
     /// when it was counted (a cell beyond every column's bound is not).
-    TooLong { max: usize, chars: Option<usize> },
+    TooLong {
+        max: usize,
+        chars: Option<usize>,
+    },
 }
 
 /// One problem, located the way a clerk finds it in the spreadsheet.

@@ -16,6 +16,8 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
     let cols = Columns::match_headers(Kind::People, table)?;
     let mut errors = Vec::new();
     let mut out: Vec<Parsed<Person>> = Vec::new();
+    // ID number → index in `out` of its first row: a repeat is compared with that row alone, so
+    // a roster of repeats costs linear work, not a scan of every row kept so far.
     let mut seen: HashMap<String, usize> = HashMap::new();
     let city_list = || {
         reference
@@ -96,10 +98,11 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
             }
         };
         let key = record.id_number.as_str().to_string();
-        if let Some(&first) = seen.get(&key) {
+        if let Some(&at) = seen.get(&key) {
             // The same person twice is harmless when identical; otherwise which row wins would
             // be a guess, so the clerk decides.
-            if !out.iter().any(|p| p.line == first && p.record == record) {
+            let first = out[at].line;
+            if out[at].record != record {
                 errors.push(RowError::new(
                     row.line,
                     &cols.header("id_number"),
@@ -109,7 +112,7 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
             }
             continue;
         }
-        seen.insert(key, row.line);
+        seen.insert(key, out.len());
         out.push(Parsed {
             line: row.line,
             note: super::columns::note(&cols, row),

@@ -98,11 +98,7 @@ impl Cell {
         // The start of the cell, from its first visible character, as far as a message quotes
         // it (one more character, so the quote shows that it goes on).
         let head = &s[..s.char_indices().nth(1024).map_or(s.len(), |(i, _)| i)];
-        let prefix: String = head
-            .trim_start()
-            .chars()
-            .take(QUOTE_CHARS + 1)
-            .collect();
+        let prefix: String = head.trim_start().chars().take(QUOTE_CHARS + 1).collect();
         Cell {
             text: prefix,
             kind: CellKind::Oversized,
@@ -174,12 +170,19 @@ pub enum TableError {
     /// Carries the file's extension as written ("" when there is none).
     UnknownFormat(String),
     /// The file is larger than a roster of the configured rows can be (`[import] max_rows`).
-    TooLarge { bytes: u64, max: u64 },
+    TooLarge {
+        bytes: u64,
+        max: u64,
+    },
     /// More data rows than `[import] max_rows`.
-    TooManyRows { max: usize },
+    TooManyRows {
+        max: usize,
+    },
     /// More cells than rows of a roster hold (a value far to the right on every row, or a
     /// sheet spread over a million columns); `max` is the bound.
-    TooManyCells { max: usize },
+    TooManyCells {
+        max: usize,
+    },
     /// A workbook refused before it was read: a zip bomb, or parts out of proportion.
     XlsxOutOfProportion(Disproportion),
 }
@@ -771,15 +774,31 @@ fn describe_disproportion(d: &Disproportion, lang: crate::i18n::Lang) -> String 
             format!("工作簿由 {count} 个部件组成，远多于任何名册工作簿：{REFUSED_ZH}")
         }
         (Disproportion::Parts { count }, En) => {
-            format!("the workbook has {count} parts, far more than any roster workbook: {REFUSED_EN}")
+            format!(
+                "the workbook has {count} parts, far more than any roster workbook: {REFUSED_EN}"
+            )
         }
-        (Disproportion::Ratio { part, packed, unpacked }, Zh) => format!(
+        (
+            Disproportion::Ratio {
+                part,
+                packed,
+                unpacked,
+            },
+            Zh,
+        ) => format!(
             "工作簿的部件“{}”压缩后只有 {}，解压后却有 {}，比例异常（“压缩炸弹”的特征）：{REFUSED_ZH}",
             quote_prefix(part),
             size(*packed),
             size(*unpacked)
         ),
-        (Disproportion::Ratio { part, packed, unpacked }, En) => format!(
+        (
+            Disproportion::Ratio {
+                part,
+                packed,
+                unpacked,
+            },
+            En,
+        ) => format!(
             "the workbook part \"{}\" takes {} packed but {} unpacked, out of all proportion (the mark of a zip bomb): {REFUSED_EN}",
             quote_prefix(part),
             size(*packed),

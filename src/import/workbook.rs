@@ -145,7 +145,13 @@ fn scan_formulas<R: Read>(part: &mut R, spans: &mut usize, limits: &Limits) -> b
         for a in start.attributes().flatten() {
             match a.key.as_ref() {
                 b"t" => is_shared = a.value.as_ref() == b"shared",
-                b"si" => si = Some(std::str::from_utf8(&a.value).ok().and_then(|s| s.parse::<u64>().ok())),
+                b"si" => {
+                    si = Some(
+                        std::str::from_utf8(&a.value)
+                            .ok()
+                            .and_then(|s| s.parse::<u64>().ok()),
+                    )
+                }
                 b"ref" => range = Some(a.value.into_owned()),
                 _ => {}
             }
@@ -176,7 +182,11 @@ fn span_of(range: &[u8]) -> Option<usize> {
     let (a, b) = text.split_once(':').unwrap_or((text, text));
     let (r1, c1) = position(a)?;
     let (r2, c2) = position(b)?;
-    let span = if r1 != r2 { r1.abs_diff(r2) } else { c1.abs_diff(c2) };
+    let span = if r1 != r2 {
+        r1.abs_diff(r2)
+    } else {
+        c1.abs_diff(c2)
+    };
     usize::try_from(span).ok()?.checked_add(1)
 }
 
