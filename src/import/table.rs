@@ -481,6 +481,16 @@ fn assemble(
     })
 }
 
+/// A workbook's bytes read as [`read_table_with`] reads a `.xlsx` file: measured first
+/// (zip bombs refused), then read cell by cell within `limits`.
+pub fn read_xlsx_bytes(
+    bytes: Vec<u8>,
+    vocabulary: &dyn Vocabulary,
+    limits: &Limits,
+) -> Result<Table, TableError> {
+    read_xlsx(bytes, vocabulary, limits)
+}
+
 fn read_xlsx(
     bytes: Vec<u8>,
     vocabulary: &dyn Vocabulary,
@@ -958,6 +968,183 @@ mod tests {
 
     fn lines(table: &Table) -> Vec<usize> {
         table.rows.iter().map(|r| r.line).collect()
+    }
+
+    /// Issue 9: a 50 MB cell is kept as the start a message quotes, whatever its column; the
+    /// cells around it are read as usual.
+    #[test]
+    fn a_50_mb_cell_is_kept_as_its_start_only() {
+        let long = "张".repeat((50 << 20) / 3);
+        let (t, _) = csv(&format!(
+            "name,unit\n{long},湖南大学\n  {}  x,y\n",
+            "a".repeat(CELL_CHARS)
+        ));
+        let big = &t.rows[0].cells[0];
+        assert_eq!(big.kind, CellKind::Oversized);
+        assert_eq!(big.text, "张".repeat(QUOTE_CHARS + 1));
+        assert_eq!(t.rows[0].cells[1].text, "湖南大学");
+        // Exactly at the bound is still a cell; one more character is not.
+        let at_bound = &t.rows[1].cells[0];
+        assert_eq!(
+            at_bound.kind,
+            CellKind::Oversized,
+            "{} characters",
+            CELL_CHARS + 2
+        );
+        let (t, _) = csv(&format!("name\n{}\n", "a".repeat(CELL_CHARS)));
+        assert_eq!(t.rows[0].cells[0].kind, CellKind::Text);
+        assert_eq!(t.rows[0].cells[0].text.len(), CELL_CHARS);
+    }
+
+    #[test]
+    fn more_rows_than_max_rows_are_refused() {
+        let limits = Limits::for_rows(3);
+        let roster = |n: usize| {
+            let mut s = String::from("标题\nname,unit\n");
+            for i in 0..n {
+                s.push_str(&format!("p{i},u\n"));
+            }
+            s
+        };
+        let (t, _) = read_csv_bytes_with(roster(3).as_bytes(), &Words, &limits).unwrap();
+        assert_eq!(
+            t.rows.len(),
+            3,
+            "the title row and the header are not data rows"
+        );
+        assert_eq!(
+            read_csv_bytes_with(roster(4).as_bytes(), &Words, &limits).unwrap_err(),
+            TableError::TooManyRows { max: 3 }
+        );
+        // Far more rows: refused as soon as the count passes the bound, the same way.
+        assert_eq!(
+            read_csv_bytes_with(roster(100_000).as_bytes(), &Words, &limits).unwrap_err(),
+            TableError::TooManyRows { max: 3 }
+        );
+    }
+
+    #[test]
+    fn a_row_of_a_million_cells_is_refused_by_the_cell_bound() {
+        let limits = Limits::for_rows(10);
+        let text = format!("name,unit\nx{}\n", ",".repeat(1_000_000));
+        assert_eq!(
+            read_csv_bytes_with(text.as_bytes(), &Words, &limits).unwrap_err(),
+            TableError::TooManyCells {
+                max: limits.max_cells
+            }
+        );
+    }
+
+    #[test]
+    fn a_file_larger_than_the_bound_is_refused_without_reading_it_all() {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        file.write_all(&vec![b'a'; 2048]).unwrap();
+        let limits = Limits {
+            max_file_bytes: 1024,
+            ..Limits::for_rows(1)
+        };
+        assert_eq!(
+            read_table_with(file.path(), &Words, &limits).unwrap_err(),
+            TableError::TooLarge {
+                bytes: 2048,
+                max: 1024
+            }
+        );
+        // A device that never ends is read only up to the bound.
+        assert!(matches!(
+            read_table_with(Path::new("/dev/zero"), &Words, &limits),
+            Err(TableError::TooLarge { max: 1024, .. })
+        ));
+    }
+
+    /// A sheet whose every row has a value in the last column (XFD) would be 16 384 cells a
+    /// row: refused by the cell bound, not allocated.
+    #[test]
+    fn a_sheet_spread_over_the_last_column_is_refused_by_the_cell_bound() {
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            for r in 1..=600 {
+                ws.write_string(r, 16_383, "x").unwrap();
+            }
+        });
+        let limits = Limits::for_rows(100);
+        assert_eq!(
+            read_table_with(file.path(), &Words, &limits).unwrap_err(),
+            TableError::TooManyCells {
+                max: limits.max_cells
+            }
+        );
+        // Two cells a million rows and sixteen thousand columns apart cost two cells.
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            ws.write_string(1_048_575, 16_383, "far").unwrap();
+        });
+        let (t, _) = read(file.path()).unwrap();
+        assert_eq!(lines(&t), [1_048_576]);
+        assert_eq!(t.rows[0].cells.len(), 16_384);
+    }
+
+    /// calamine indexes shared strings without checking; a workbook that names a string it does
+    /// not have is damaged, not a crash.
+    #[test]
+    fn a_shared_string_index_out_of_range_is_a_damaged_workbook() {
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            ws.write_string(1, 0, "张三").unwrap();
+        });
+        let bytes = std::fs::read(file.path()).unwrap();
+        let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().to_string();
+            let mut data = String::new();
+            f.read_to_string(&mut data).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                data = data.replace("<v>1</v>", "<v>99</v>");
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(data.as_bytes()).unwrap();
+        }
+        let bytes = out.finish().unwrap().into_inner();
+        assert_eq!(
+            read_xlsx_bytes(bytes, &Words, &Limits::default()).unwrap_err(),
+            TableError::XlsxDamaged
+        );
+    }
+
+    #[test]
+    fn limit_messages_name_the_bound_and_what_to_do() {
+        use crate::i18n::{Describe, Lang};
+        let zh = TableError::TooManyRows { max: 200_000 }.describe(Lang::Zh);
+        assert!(
+            zh.contains("200000") && zh.contains("[import] max_rows"),
+            "{zh}"
+        );
+        let en = TableError::TooLarge {
+            bytes: 300 << 20,
+            max: 200 << 20,
+        }
+        .describe(Lang::En);
+        assert!(en.contains("300.0 MB") && en.contains("200.0 MB"), "{en}");
+        let bomb = TableError::XlsxOutOfProportion(Disproportion::Ratio {
+            part: format!("xl/{}\u{1b}[2J.xml", "x".repeat(1000)),
+            packed: 300 << 10,
+            unpacked: 300 << 20,
+        });
+        let zh = bomb.describe(Lang::Zh);
+        assert!(
+            zh.contains("压缩炸弹") && zh.contains("300 KB") && zh.contains("300.0 MB"),
+            "{zh}"
+        );
+        assert!(
+            zh.chars().count() < 300,
+            "the part name is quoted short: {zh}"
+        );
+        assert!(!zh.contains('\u{1b}'), "{zh}");
+        let en = bomb.describe(Lang::En);
+        assert!(en.contains("zip bomb"), "{en}");
     }
 
     #[test]

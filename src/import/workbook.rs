@@ -231,6 +231,148 @@ pub fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
+
+    /// A zip of `parts`; `stored` parts are not compressed (their bytes can be patched).
+    fn zip_of(parts: &[(&str, &[u8], bool)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data, stored) in parts {
+            let method = if *stored {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let options = zip::write::SimpleFileOptions::default().compression_method(method);
+            w.start_file(*name, options).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// A sheet part whose XML unpacks to `mb` megabytes of one cell's text, written a
+    /// megabyte at a time: the zip is a few hundred kilobytes.
+    fn bomb(mb: usize) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1))
+            .large_file(true);
+        w.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        w.write_all(b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>")
+            .unwrap();
+        let chunk = vec![b'A'; 1 << 20];
+        for _ in 0..mb {
+            w.write_all(&chunk).unwrap();
+        }
+        w.write_all(b"</t></is></c></row></sheetData></worksheet>")
+            .unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    /// Issue 9: a 300 MB sheet packed into a few hundred kilobytes is refused from the central
+    /// directory alone, naming the part and both sizes.
+    #[test]
+    fn a_zip_bomb_is_refused_from_its_central_directory() {
+        let bytes = bomb(300);
+        assert!(bytes.len() < 4 << 20, "the bomb is small: {}", bytes.len());
+        match check(&bytes, &Limits::default()) {
+            Err(TableError::XlsxOutOfProportion(Disproportion::Ratio {
+                part,
+                packed,
+                unpacked,
+            })) => {
+                assert_eq!(part, "xl/worksheets/sheet1.xml");
+                assert!(unpacked > 300 << 20, "{unpacked}");
+                assert!(packed < 4 << 20, "{packed}");
+            }
+            other => panic!("not refused as a bomb: {other:?}"),
+        }
+    }
+
+    /// A part that declares a small size and unpacks to more is stopped one byte past what it
+    /// declared: the sizes in a zip are the attacker's to write.
+    #[test]
+    fn a_part_that_lies_about_its_size_is_stopped_at_the_size_it_declared() {
+        // Digits from a linear congruential generator: they pack about 2:1.
+        let mut seed = 2017u64;
+        let digits: Vec<u8> = (0..3 << 20)
+            .map(|_| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                b'0' + (seed >> 60) as u8 % 10
+            })
+            .collect();
+        let honest = zip_of(&[("xl/worksheets/sheet1.xml", &digits, false)]);
+        assert_eq!(
+            check(&honest, &Limits::default()),
+            Ok(()),
+            "ratio well under the bound"
+        );
+        // Patch the declared unpacked size (local header offset 22, central directory 24).
+        let mut lying = honest.clone();
+        let declared = (1000u32).to_le_bytes();
+        for (sig, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let pos = lying.windows(4).position(|w| w == sig).unwrap();
+            lying[pos + at..pos + at + 4].copy_from_slice(&declared);
+        }
+        match check(&lying, &Limits::default()) {
+            Err(TableError::XlsxOutOfProportion(Disproportion::Ratio { unpacked, .. })) => {
+                assert_eq!(unpacked, 1001, "stopped one byte past the declared size")
+            }
+            other => panic!("a lying part passed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_total_unpacked_size_is_bounded_by_max_rows() {
+        let bytes = zip_of(&[
+            ("a.xml", &vec![b'a'; 600 << 10], false),
+            ("b.xml", &vec![b'b'; 600 << 10], false),
+        ]);
+        let small = Limits {
+            max_unpacked_bytes: 1 << 20,
+            ..Limits::for_rows(10)
+        };
+        assert!(matches!(
+            check(&bytes, &small),
+            Err(TableError::XlsxOutOfProportion(Disproportion::Unpacked { max, .. })) if max == 1 << 20
+        ));
+        assert_eq!(check(&bytes, &Limits::default()), Ok(()));
+    }
+
+    #[test]
+    fn shared_formulas_claiming_huge_ranges_or_indexes_are_refused() {
+        let sheet = |f: &str| {
+            format!(
+                "<worksheet><sheetData><row r=\"1\"><c r=\"A1\">{f}</c></row></sheetData></worksheet>"
+            )
+        };
+        let limits = Limits::for_rows(100);
+        let ok = sheet(r#"<f t="shared" ref="A1:A50" si="0">B1</f><v>1</v>"#);
+        let range = sheet(r#"<f t="shared" ref="A1:A1048576" si="0">B1</f>"#);
+        let index = sheet(r#"<f t="shared" ref="A1" si="4000000000">B1</f>"#);
+        let name = "xl/worksheets/sheet1.xml";
+        assert_eq!(
+            check(&zip_of(&[(name, ok.as_bytes(), false)]), &limits),
+            Ok(())
+        );
+        for bad in [range, index] {
+            assert_eq!(
+                check(&zip_of(&[(name, bad.as_bytes(), false)]), &limits),
+                Err(TableError::XlsxOutOfProportion(Disproportion::Formulas {
+                    part: name.to_string()
+                })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_a_zip_is_damaged() {
+        assert_eq!(
+            check(b"PK\x03\x04 nothing", &Limits::default()),
+            Err(TableError::XlsxDamaged)
+        );
+    }
 
     #[test]
     fn spans_of_shared_formula_ranges() {
