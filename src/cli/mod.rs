@@ -488,20 +488,23 @@ fn import(
             .to_string(),
         ));
     }
-    let bytes = std::fs::read(file).map_err(|e| {
-        Failure(match lang {
-            Lang::Zh => format!("无法读取 {name}：{e}"),
-            Lang::En => format!("cannot read {name}: {e}"),
-        })
-    })?;
     let roster = match kind {
         ImportKind::People => crate::import::Kind::People,
         ImportKind::Entries => crate::import::Kind::Entries,
         ImportKind::Filings => crate::import::Kind::Filings,
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
-    let (table, _encoding) = crate::import::read_table(file, &roster)
+    // Read within the configured bounds first (issue 9): an oversized file is refused before
+    // it is read whole, here or for its checksum.
+    let limits = ctx.config.import.limits();
+    let (table, _encoding) = crate::import::table::read_table_with(file, &roster, &limits)
         .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法读取 {name}：{e}"),
+            Lang::En => format!("cannot read {name}: {e}"),
+        })
+    })?;
     let source = service::import::Source {
         name: file
             .file_name()
