@@ -274,3 +274,28 @@ fn the_problems_listed_are_bounded_and_the_rest_counted() {
         en.stderr
     );
 }
+
+/// clap's own messages quote what was typed: whatever escape sequences, carriage returns or
+/// direction overrides the value held, none reaches the terminal (clap drops the escape
+/// sequences from its plain text, the rest is shown as `<U+XXXX>`).
+#[test]
+fn escape_sequences_in_arguments_clap_refuses_are_shown_not_sent() {
+    let env = Env::new();
+    let out = env.run(["--lang", "zh\u{1b}]0;evil\u{7}\r\u{202e}x"]);
+    out.expect(2);
+    assert_inert("stderr", &out.stderr);
+    assert!(
+        out.stderr.contains("--lang") && out.stderr.contains("<U+000D><U+202E>x"),
+        "{}",
+        out.stderr
+    );
+    let out = env.run([OsStr::new("--bogus\u{1b}[2J\u{202e}")]);
+    out.expect(2);
+    assert_inert("stderr", &out.stderr);
+    assert!(out.stderr.contains("--bogus"), "{}", out.stderr);
+    // Help still goes to standard output with exit status 0.
+    let help = env.run(["--help"]);
+    help.expect(0);
+    assert!(help.stdout.contains("Usage"), "{}", help.stdout);
+    assert_inert("stdout", &help.stdout);
+}

@@ -333,6 +333,26 @@ fn at_date(s: &str) -> Option<DateTime<FixedOffset>> {
         .map(|t| t.fixed_offset())
 }
 
+/// Parses the command line and runs it. clap's own messages (an unknown option, a bad value,
+/// `--help`) quote what was typed, so they too are written through [`output::say`] /
+/// [`output::warn`] (issue 9): a value pasted from a roster cannot reach the terminal as a
+/// control sequence. They are written plain, without clap's colours.
+pub fn main() -> ExitCode {
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            let text = e.render().to_string();
+            let text = text.trim_end_matches('\n');
+            if e.use_stderr() {
+                output::warn(text);
+            } else {
+                output::say(text);
+            }
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_ERROR))
+        }
+    }
+}
+
 /// Run the parsed command line; the exit status follows docs/INTERFACES.md.
 pub fn run(cli: Cli) -> ExitCode {
     let lang = cli.global.lang;
