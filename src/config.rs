@@ -57,6 +57,9 @@ pub struct Config {
     /// (`service::audit::AuditConfig`); system configuration only.
     #[serde(default)]
     pub audit: crate::service::audit::AuditConfig,
+    /// `[import] max_rows` and the bounds that follow from it (issue 9).
+    #[serde(default)]
+    pub import: crate::import::ImportConfig,
 }
 
 /// `[policy]` of the system configuration.

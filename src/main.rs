@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    jijiao::cli::run(jijiao::cli::Cli::parse())
+    jijiao::cli::main()
 }

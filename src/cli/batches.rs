@@ -74,13 +74,13 @@ pub fn import(
     let done = match batches::import_applicants(store, &ctx.actor, &target, table, source, dry_run)
     {
         Err(ServiceError::Batch(Refusal::Rules(p))) => {
-            eprintln!(
+            super::output::warn(&format!(
                 "jijiao: {}",
                 ctx.lang.pick(
                     "如确需受理，请在终端界面（4 验证，n 新建批次）填写理由后再导入",
                     "to accept it anyway, create the batch with the reason in the terminal interface (4 Verification, n), then import",
                 )
-            );
+            ));
             return Err(ServiceError::Batch(Refusal::Rules(p)));
         }
         other => other?,
@@ -89,20 +89,17 @@ pub fn import(
     let name = crate::domain::text::clean_line(&b.department);
     let kind = b.kind.label(ctx.lang);
     let year = b.application_year;
-    eprintln!(
-        "{}",
-        match (ctx.lang, done.created, dry_run) {
-            (Lang::Zh, true, true) => format!("将新建验证批次：{name}（{kind}，{year}年）"),
-            (Lang::Zh, true, false) =>
-                format!("已新建验证批次 #{}：{name}（{kind}，{year}年）", b.id),
-            (Lang::Zh, false, _) => format!("验证批次 #{}：{name}（{year}年）", b.id),
-            (Lang::En, true, true) =>
-                format!("would create the verification batch {name} ({kind}, {year})"),
-            (Lang::En, true, false) => {
-                format!("new verification batch #{}: {name} ({kind}, {year})", b.id)
-            }
-            (Lang::En, false, _) => format!("verification batch #{}: {name} ({year})", b.id),
+    super::output::warn(&match (ctx.lang, done.created, dry_run) {
+        (Lang::Zh, true, true) => format!("将新建验证批次：{name}（{kind}，{year}年）"),
+        (Lang::Zh, true, false) => format!("已新建验证批次 #{}：{name}（{kind}，{year}年）", b.id),
+        (Lang::Zh, false, _) => format!("验证批次 #{}：{name}（{year}年）", b.id),
+        (Lang::En, true, true) => {
+            format!("would create the verification batch {name} ({kind}, {year})")
         }
-    );
+        (Lang::En, true, false) => {
+            format!("new verification batch #{}: {name} ({kind}, {year})", b.id)
+        }
+        (Lang::En, false, _) => format!("verification batch #{}: {name} ({year})", b.id),
+    });
     Ok(done.summary)
 }

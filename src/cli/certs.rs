@@ -15,26 +15,26 @@ fn signature(ctx: &Context) -> Result<Signature, u8> {
 }
 
 fn refused(ctx: &Context, r: &certificates::Refusal) -> u8 {
-    eprintln!(
+    super::output::warn(&format!(
         "jijiao: {}{}",
         ctx.lang.pick("不予办理：", "refused: "),
         r.describe(ctx.lang)
-    );
+    ));
     EXIT_NO
 }
 
 fn say_issued(ctx: &Context, c: &Stored) {
     // The number alone on standard output, for scripts; the words on standard error.
-    println!("{}", c.text.number);
+    super::output::say(&c.text.number.to_string());
     match ctx.lang {
-        Lang::Zh => eprintln!(
+        Lang::Zh => super::output::warn(&format!(
             "已为{}出具合格证明（{}—{}年），编号 {}",
             c.text.name, c.text.from, c.text.to, c.text.number
-        ),
-        Lang::En => eprintln!(
+        )),
+        Lang::En => super::output::warn(&format!(
             "certificate {} issued to {} for {}–{}",
             c.text.number, c.text.name, c.text.from, c.text.to
-        ),
+        )),
     }
 }
 
@@ -74,16 +74,13 @@ pub fn void(ctx: &Context, number: &str, reason: &str) -> Result<u8, Failure> {
         .map_err(|e| Failure::from(&e, ctx.lang))?
     {
         Ok(c) => {
-            println!(
-                "{}",
-                match ctx.lang {
-                    Lang::Zh => format!("合格证明 {} 已作废（编号保留不再使用）", c.text.number),
-                    Lang::En => format!(
-                        "certificate {} voided (its number stays used)",
-                        c.text.number
-                    ),
-                }
-            );
+            super::output::say(&match ctx.lang {
+                Lang::Zh => format!("合格证明 {} 已作废（编号保留不再使用）", c.text.number),
+                Lang::En => format!(
+                    "certificate {} voided (its number stays used)",
+                    c.text.number
+                ),
+            });
             Ok(EXIT_OK)
         }
         Err(r) => Ok(refused(ctx, &r)),
@@ -156,7 +153,7 @@ pub fn print(ctx: &Context, numbers: &[String], o: PrintOptions) -> Result<u8, F
         match certificates::for_print(&store, number).map_err(|e| Failure::from(&e, ctx.lang))? {
             Ok(x) => found.push(x),
             Err(r) => {
-                eprintln!("jijiao: {}", r.describe(ctx.lang));
+                super::output::warn(&format!("jijiao: {}", r.describe(ctx.lang)));
                 return Ok(super::EXIT_ERROR);
             }
         }
@@ -166,15 +163,12 @@ pub fn print(ctx: &Context, numbers: &[String], o: PrintOptions) -> Result<u8, F
     if destination != Destination::Stdout {
         for sheet in job.sheets() {
             let number = &sheet.cert.text.number;
-            eprintln!(
-                "{}",
-                match (ctx.lang, sheet.reprint) {
-                    (Lang::Zh, false) => format!("已打印 {number}"),
-                    (Lang::Zh, true) => format!("已补打 {number}"),
-                    (Lang::En, false) => format!("printed {number}"),
-                    (Lang::En, true) => format!("reprinted {number}"),
-                }
-            );
+            super::output::warn(&match (ctx.lang, sheet.reprint) {
+                (Lang::Zh, false) => format!("已打印 {number}"),
+                (Lang::Zh, true) => format!("已补打 {number}"),
+                (Lang::En, false) => format!("printed {number}"),
+                (Lang::En, true) => format!("reprinted {number}"),
+            });
         }
     }
     Ok(EXIT_OK)

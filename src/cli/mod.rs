@@ -490,6 +490,26 @@ fn at_date(s: &str) -> Option<DateTime<FixedOffset>> {
         .map(|t| t.fixed_offset())
 }
 
+/// Parses the command line and runs it. clap's own messages (an unknown option, a bad value,
+/// `--help`) quote what was typed, so they too are written through [`output::say`] /
+/// [`output::warn`] (issue 9): a value pasted from a roster cannot reach the terminal as a
+/// control sequence. They are written plain, without clap's colours.
+pub fn main() -> ExitCode {
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            let text = e.render().to_string();
+            let text = text.trim_end_matches('\n');
+            if e.use_stderr() {
+                output::warn(text);
+            } else {
+                output::say(text);
+            }
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_ERROR))
+        }
+    }
+}
+
 /// Run the parsed command line; the exit status follows docs/INTERFACES.md.
 pub fn run(cli: Cli) -> ExitCode {
     let lang = cli.global.lang;
@@ -497,7 +517,10 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure(message)) => {
-            eprintln!("jijiao: {}{message}", lang.pick("错误：", "error: "));
+            output::warn(&format!(
+                "jijiao: {}{message}",
+                lang.pick("错误：", "error: ")
+            ));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -527,9 +550,9 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             let store = ctx.open()?;
             let result = service::check::check(&store, &id, from, to).map_err(fail)?;
             if json {
-                println!("{}", output::check_json(&result));
+                output::say(&output::check_json(&result));
             } else {
-                print!("{}", output::check_text(&result, lang));
+                output::say(output::check_text(&result, lang).trim_end_matches('\n'));
             }
             Ok(if result.verification.pass() {
                 EXIT_OK
@@ -587,13 +610,10 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             // Written with the clerk's rights: the program's group may write no file but its own.
             as_real_group(ctx.ids, lang, || store.backup_to(&file))?
                 .map_err(|e| Failure::from(&e, lang))?;
-            println!(
-                "{}",
-                match lang {
-                    Lang::Zh => format!("已备份到 {}", file.display()),
-                    Lang::En => format!("backed up to {}", file.display()),
-                }
-            );
+            output::say(&match lang {
+                Lang::Zh => format!("已备份到 {}", file.display()),
+                Lang::En => format!("backed up to {}", file.display()),
+            });
             Ok(EXIT_OK)
         }
     }
@@ -655,22 +675,26 @@ fn import(
             .to_string(),
         ));
     }
-    // The clerk's file, read with the clerk's rights (R5.5, set-group-id runs).
-    let bytes = as_real_group(ctx.ids, lang, || std::fs::read(file))?.map_err(|e| {
-        Failure(match lang {
-            Lang::Zh => format!("无法读取 {name}：{e}"),
-            Lang::En => format!("cannot read {name}: {e}"),
-        })
-    })?;
     let roster = match kind {
         ImportKind::People => crate::import::Kind::People,
         ImportKind::Entries => crate::import::Kind::Entries,
         ImportKind::Filings => crate::import::Kind::Filings,
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
-    let (table, _encoding) =
-        as_real_group(ctx.ids, lang, || crate::import::read_table(file, &roster))?
-            .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
+    // Read within the configured bounds first (issue 9): an oversized file is refused before
+    // it is read whole, here or for its checksum. The clerk's file, read with the clerk's
+    // rights (R5.5, set-group-id runs).
+    let limits = ctx.config.import.limits();
+    let (table, _encoding) = as_real_group(ctx.ids, lang, || {
+        crate::import::table::read_table_with(file, &roster, &limits)
+    })?
+    .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
+    let bytes = as_real_group(ctx.ids, lang, || std::fs::read(file))?.map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法读取 {name}：{e}"),
+            Lang::En => format!("cannot read {name}: {e}"),
+        })
+    })?;
     let source = service::import::Source {
         name: file
             .file_name()
@@ -700,24 +724,25 @@ fn import(
         Ok(summary) => {
             if let Some(sheet) = &table.sheet {
                 let sheet = crate::domain::text::clean_line(sheet);
-                println!(
-                    "{}",
-                    match lang {
-                        Lang::Zh => format!("读取的是工作表“{sheet}”：第一张工作表没有表头"),
-                        Lang::En =>
-                            format!("read the sheet \"{sheet}\": the first sheet has no header"),
+                output::say(&match lang {
+                    Lang::Zh => format!("读取的是工作表“{sheet}”：第一张工作表没有表头"),
+                    Lang::En => {
+                        format!("read the sheet \"{sheet}\": the first sheet has no header")
                     }
-                );
+                });
             }
             if let Some(skipped) = output::skipped_rows(&table, lang) {
-                println!("{skipped}");
+                output::say(&skipped);
             }
-            println!("{}", output::import_summary(&summary, lang));
+            output::say(&output::import_summary(&summary, lang));
             Ok(EXIT_OK)
         }
         Err(ServiceError::Rows(rows)) => {
-            for r in &rows {
-                eprintln!("{}", r.render(&name, lang));
+            for r in rows.iter().take(output::LISTED_PROBLEMS) {
+                output::warn(&r.render(&name, lang));
+            }
+            if let Some(more) = output::unlisted_problems(rows.len(), lang) {
+                output::warn(&more);
             }
             Err(Failure::from(&ServiceError::Rows(rows), lang))
         }

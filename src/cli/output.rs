@@ -1,9 +1,11 @@
-//! What commands print: plain text for clerks, JSON for scripts.
+//! What commands print: plain text for clerks, JSON for scripts. Every line goes through
+//! [`say`] or [`warn`], so that no text from a roster, the database or a file name reaches the
+//! terminal as a control sequence (issue 9).
 
 use sha2::{Digest, Sha256};
 
 use super::{Context, EXIT_OK, Failure};
-use crate::domain::text::{clean_line, pad};
+use crate::domain::text::{clean_line, for_terminal, pad};
 use crate::i18n::{Describe, Lang};
 use crate::service::audit::StateReport;
 use crate::service::check::CheckResult;
@@ -12,6 +14,35 @@ use crate::service::import::Summary;
 use crate::store::anchor::{Against, Anchor};
 use crate::store::audit::{Chain, Tamper, Unchecked};
 use crate::store::{entries, people};
+
+/// Writes `text` and a line break to standard output, its control characters and invisible
+/// format characters shown as `<U+XXXX>` ([`for_terminal`]): the one way the command line
+/// prints to standard output.
+pub fn say(text: &str) {
+    println!("{}", for_terminal(text));
+}
+
+/// [`say`] for standard error: errors, refusals and the words around a result.
+pub fn warn(text: &str) {
+    eprintln!("{}", for_terminal(text));
+}
+
+/// How many row problems an import lists: enough to fix a roster in a pass or two, never
+/// a flood (a wrong file of 200 000 rows has a million).
+pub const LISTED_PROBLEMS: usize = 200;
+
+/// The line after the listed problems when there were more; `None` when all were listed.
+pub fn unlisted_problems(total: usize, lang: Lang) -> Option<String> {
+    let rest = total.checked_sub(LISTED_PROBLEMS).filter(|&n| n > 0)?;
+    Some(match lang {
+        Lang::Zh => format!(
+            "……另有 {rest} 个问题未列出（共 {total} 个）：请先改正以上问题，再次导入会列出其余的"
+        ),
+        Lang::En => format!(
+            "… and {rest} more problems not listed ({total} in all): correct those above and import again to see the rest"
+        ),
+    })
+}
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -296,22 +327,22 @@ pub fn anchored(a: &Anchor, log: &std::path::Path, lang: Lang) -> String {
 }
 
 pub fn demo(ctx: &Context, s: &DemoSummary) {
-    match ctx.lang {
-        Lang::Zh => println!(
+    say(&match ctx.lang {
+        Lang::Zh => format!(
             "演示数据已写入 {}：人员 {} 人，培训记录 {} 条，备案 {} 项（已有的不重复写入）",
             ctx.db.display(),
             s.people,
             s.entries,
             s.filings
         ),
-        Lang::En => println!(
+        Lang::En => format!(
             "demo data written to {}: {} people, {} entries, {} filings (existing ones are not duplicated)",
             ctx.db.display(),
             s.people,
             s.entries,
             s.filings
         ),
-    }
+    });
 }
 
 /// `jijiao` with no sub-command, until the terminal interface lands: say where things are.
@@ -320,17 +351,17 @@ pub fn status(ctx: &Context) -> Result<u8, Failure> {
     let count = |r: crate::store::Result<i64>| r.map_err(|e| Failure(e.describe(ctx.lang)));
     let p = count(people::count(store.conn()))?;
     let e = count(entries::count(store.conn()))?;
-    match ctx.lang {
-        Lang::Zh => println!(
+    say(&match ctx.lang {
+        Lang::Zh => format!(
             "继教  经办人：{}  数据库：{}\n人员 {p} 人，培训记录 {e} 条。\n用 jijiao --help 查看命令。",
             ctx.actor.user,
             ctx.db.display()
         ),
-        Lang::En => println!(
+        Lang::En => format!(
             "jijiao  clerk: {}  database: {}\n{p} people, {e} training entries.\nSee jijiao --help for the commands.",
             ctx.actor.user,
             ctx.db.display()
         ),
-    }
+    });
     Ok(EXIT_OK)
 }

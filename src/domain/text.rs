@@ -143,6 +143,44 @@ pub fn reveal_invisible(s: &str) -> String {
     out
 }
 
+/// `s` made safe to write to a terminal, for every message the command line prints (errors,
+/// header names, echoed names and values): each control character except the line break — ESC
+/// and the CSI/OSC/DCS sequences it starts, BEL, CR, backspace, DEL, the C1 controls — and each
+/// invisible format character (direction overrides and isolates, zero-width characters), as well
+/// as the line and paragraph separators U+2028/U+2029, is written `<U+XXXX>` as
+/// [`reveal_invisible`] writes it. Unlike [`clean_line`], nothing is dropped: the clerk sees that
+/// a header cell held `<U+001B>]0;evil<U+0007>`, and the terminal is neither retitled, cleared,
+/// overwritten from the line start nor made to read right to left. Line breaks stay, so a
+/// multi-line report keeps its lines; everything else (CJK, the ideographic space, variation
+/// selectors) passes unchanged. Idempotent.
+pub fn for_terminal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let hidden = c != '\n'
+            && (c.is_control() || is_invisible_format(c) || matches!(c, '\u{2028}' | '\u{2029}'));
+        if hidden {
+            out.push_str(&format!("<U+{:04X}>", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// How many characters of a value a message quotes: enough to find the cell, never enough to
+/// flood a terminal with a 50 MB cell.
+pub const QUOTE_CHARS: usize = 40;
+
+/// A value as a message quotes it: its first [`QUOTE_CHARS`] characters through
+/// [`reveal_invisible`], followed by `…` when there was more. Work and result are bounded
+/// whatever the length of `s`.
+pub fn quote_prefix(s: &str) -> String {
+    match s.char_indices().nth(QUOTE_CHARS) {
+        None => reveal_invisible(s),
+        Some((end, _)) => format!("{}…", reveal_invisible(&s[..end])),
+    }
+}
+
 fn is_noncharacter(c: char) -> bool {
     let u = u32::from(c);
     (0xFDD0..=0xFDEF).contains(&u) || u & 0xFFFE == 0xFFFE
@@ -352,6 +390,35 @@ mod tests {
         assert_eq!(reveal_invisible("\u{feff}x\u{200f}"), "<U+FEFF>x<U+200F>");
         // Plain text, a plain space and visible punctuation pass as they are.
         assert_eq!(reveal_invisible("阿卜杜拉·买买提 A1"), "阿卜杜拉·买买提 A1");
+    }
+
+    #[test]
+    fn for_terminal_shows_escape_sequences_instead_of_obeying_them() {
+        // A window title, a screen clear, a carriage return and a right-to-left override: each
+        // is shown, none reaches the terminal as a control.
+        let shown = for_terminal("\u{1b}]0;evil\u{7}张\u{1b}[2J伟\rX\u{202e}abc");
+        assert_eq!(
+            shown,
+            "<U+001B>]0;evil<U+0007>张<U+001B>[2J伟<U+000D>X<U+202E>abc"
+        );
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown}");
+        // C1 controls (the one-byte CSI) and DEL too; line breaks and CJK spaces stay.
+        assert_eq!(for_terminal("a\u{9b}2Jb\u{7f}"), "a<U+009B>2Jb<U+007F>");
+        assert_eq!(
+            for_terminal("第一行\n湖南\u{3000}师大"),
+            "第一行\n湖南\u{3000}师大"
+        );
+        assert_eq!(for_terminal(&shown), shown, "idempotent");
+    }
+
+    #[test]
+    fn quote_prefix_is_short_whatever_the_value() {
+        let long = "张".repeat(10_000_000);
+        let q = quote_prefix(&long);
+        assert_eq!(q, format!("{}…", "张".repeat(QUOTE_CHARS)));
+        assert_eq!(quote_prefix("王\u{200b}芳"), "王<U+200B>芳");
+        let exact = "x".repeat(QUOTE_CHARS);
+        assert_eq!(quote_prefix(&exact), exact, "nothing cut, no ellipsis");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The columns of each roster kind (docs/INTERFACES.md), matched by English or Chinese name in any
 //! order.
 
+use super::limits::{FIELD_CHARS, FREE_TEXT_CHARS, NAME_CHARS};
 use super::table::{Cell, CellKind, Vocabulary, column_name};
 use super::{Problem, Row, RowError, Table};
 use crate::domain::IdNumber;
@@ -103,6 +104,19 @@ const FILINGS: &[Spec] = &[
 ];
 
 impl Kind {
+    /// The most characters a cell of the column `english` may hold (issue 9): a person's name
+    /// [`NAME_CHARS`], free text [`FREE_TEXT_CHARS`], anything else [`FIELD_CHARS`].
+    pub fn max_chars(self, english: &str) -> usize {
+        match (self, english) {
+            (Kind::Filings, "head" | "contact") => NAME_CHARS,
+            (Kind::Filings, "name") => FIELD_CHARS,
+            (_, "name") => NAME_CHARS,
+            (Kind::Filings, "programme" | "schedule" | "trainees") => FREE_TEXT_CHARS,
+            (_, "note") => FREE_TEXT_CHARS,
+            _ => FIELD_CHARS,
+        }
+    }
+
     fn spec(self) -> &'static [Spec] {
         match self {
             Kind::People => PEOPLE,
@@ -327,7 +341,9 @@ pub struct RowReader<'a> {
 
 impl<'a> RowReader<'a> {
     /// Starts on a row; cells that hold no usable value whatever the column (an Excel error
-    /// such as `#N/A`, a formula without a saved result) are reported once here.
+    /// such as `#N/A`, a formula without a saved result, a value longer than the column
+    /// allows) are reported once here, and then read as empty, so no later check spends work
+    /// on them.
     pub fn new(cols: &'a Columns, row: &'a Row) -> RowReader<'a> {
         let mut r = RowReader {
             cols,
@@ -338,10 +354,28 @@ impl<'a> RowReader<'a> {
             let Some(cell) = cols.cell(row, col) else {
                 continue;
             };
+            let max = cols.kind.max_chars(col);
             match cell.kind {
                 CellKind::Error => r.error(col, &cell.text, Problem::ExcelError),
                 CellKind::FormulaWithoutValue => r.error(col, "", Problem::FormulaWithoutValue),
-                _ => {}
+                CellKind::Oversized => {
+                    r.error(col, &cell.text, Problem::TooLong { max, chars: None })
+                }
+                _ => {
+                    // Counted only up to the bound (the reader keeps no cell longer than
+                    // the longest bound anyway).
+                    let chars = cell.text.chars().count();
+                    if chars > max {
+                        r.error(
+                            col,
+                            &cell.text,
+                            Problem::TooLong {
+                                max,
+                                chars: Some(chars),
+                            },
+                        );
+                    }
+                }
             }
         }
         r
@@ -349,7 +383,14 @@ impl<'a> RowReader<'a> {
 
     pub fn raw(&self, col: &str) -> &'a str {
         match self.cols.cell(self.row, col) {
-            Some(c) if matches!(c.kind, CellKind::Error | CellKind::FormulaWithoutValue) => "",
+            Some(c)
+                if matches!(
+                    c.kind,
+                    CellKind::Error | CellKind::FormulaWithoutValue | CellKind::Oversized
+                ) =>
+            {
+                ""
+            }
             Some(c) => c.text.trim(),
             None => "",
         }

@@ -11,6 +11,7 @@ pub fn parse(table: &Table) -> ParseResult<Filing> {
     let cols = Columns::match_headers(Kind::Filings, table)?;
     let mut errors = Vec::new();
     let mut out: Vec<Parsed<Filing>> = Vec::new();
+    // Filing number → index in `out` of its first row (linear work for a roster of repeats).
     let mut seen: HashMap<String, usize> = HashMap::new();
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
@@ -89,8 +90,9 @@ pub fn parse(table: &Table) -> ParseResult<Filing> {
                 continue;
             }
         };
-        if let Some(&first) = seen.get(&record.filing_no) {
-            if !out.iter().any(|p| p.line == first && p.record == record) {
+        if let Some(&at) = seen.get(&record.filing_no) {
+            let first = out[at].line;
+            if out[at].record != record {
                 errors.push(RowError::new(
                     row.line,
                     &cols.header("filing_no"),
@@ -100,7 +102,7 @@ pub fn parse(table: &Table) -> ParseResult<Filing> {
             }
             continue;
         }
-        seen.insert(record.filing_no.clone(), row.line);
+        seen.insert(record.filing_no.clone(), out.len());
         out.push(Parsed {
             line: row.line,
             note: super::columns::note(&cols, row),

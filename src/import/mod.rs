@@ -8,13 +8,16 @@ pub mod columns;
 pub mod encoding;
 pub mod entries;
 pub mod filings;
+pub mod limits;
 pub mod people;
 pub mod table;
+pub mod workbook;
 
-use crate::domain::text::reveal_invisible;
+use crate::domain::text::quote_prefix;
 use crate::i18n::{Describe, Lang};
 
 pub use columns::{Columns, Kind};
+pub use limits::{ImportConfig, Limits};
 pub use table::{Cell, CellKind, Encoding, Row, Table, TableError, read_table};
 
 /// What is wrong with one cell (or the header).
@@ -79,6 +82,12 @@ pub enum Problem {
     ExcelError,
     /// A formula whose result the file does not hold.
     FormulaWithoutValue,
+    /// Longer than the column allows (issue 9): `max` characters; `chars` is the cell's length
+    /// when it was counted (a cell beyond every column's bound is not).
+    TooLong {
+        max: usize,
+        chars: Option<usize>,
+    },
 }
 
 /// One problem, located the way a clerk finds it in the spreadsheet.
@@ -89,7 +98,8 @@ pub struct RowError {
     /// The column's header as written in the file.
     pub column: String,
     /// The offending value exactly as the roster has it (not cleaned), or empty: messages show
-    /// it through [`reveal_invisible`], so an invisible character that made it wrong is seen.
+    /// its start through [`quote_prefix`] (so `reveal_invisible`), so an invisible character
+    /// that made it wrong is seen and a long value does not flood the terminal.
     pub value: String,
     pub problem: Problem,
 }
@@ -118,12 +128,12 @@ impl RowError {
     }
 
     /// `FILE:ROW:COLUMN: message` (docs/INTERFACES.md). The column is the roster's header, shown
-    /// like a value.
+    /// like a value (at most its start, as every quoted value).
     pub fn render(&self, file: &str, lang: Lang) -> String {
         format!(
             "{file}:{}:{}: {}",
             self.line,
-            reveal_invisible(&self.column),
+            quote_prefix(&self.column),
             self.describe(lang)
         )
     }
@@ -131,7 +141,8 @@ impl RowError {
 
 impl Describe for RowError {
     fn describe(&self, lang: Lang) -> String {
-        let v = &reveal_invisible(&self.value);
+        // At most the start of the value: a message names the cell, it does not copy it.
+        let v = &quote_prefix(&self.value);
         match (&self.problem, lang) {
             (Problem::Required, Lang::Zh) => "必填项为空".into(),
             (Problem::Required, Lang::En) => "required, but empty".into(),
@@ -150,11 +161,11 @@ impl Describe for RowError {
                 "\"{v}\" is not a valid date, expected e.g. 2017-03-01, 2017/3/1 or 2017年3月1日"
             ),
             (Problem::StartAfterEnd { start }, Lang::Zh) => {
-                let start = reveal_invisible(start);
+                let start = quote_prefix(start);
                 format!("结束日期“{v}”早于开始日期“{start}”，应不早于开始日期")
             }
             (Problem::StartAfterEnd { start }, Lang::En) => {
-                let start = reveal_invisible(start);
+                let start = quote_prefix(start);
                 format!(
                     "end date \"{v}\" is before the start date \"{start}\", expected on or after it"
                 )
@@ -270,6 +281,18 @@ impl Describe for RowError {
             (Problem::FormulaWithoutValue, Lang::Zh) => {
                 "公式单元格没有保存计算结果，请在表格软件中打开并保存".into()
             }
+            (Problem::TooLong { max, chars }, Lang::Zh) => match chars {
+                Some(n) => format!("内容过长：有 {n} 个字符，此列最多 {max} 个字符（开头是“{v}”）"),
+                None => format!("内容过长：远超此列最多 {max} 个字符的限制（开头是“{v}”）"),
+            },
+            (Problem::TooLong { max, chars }, Lang::En) => match chars {
+                Some(n) => format!(
+                    "too long: {n} characters, this column allows at most {max} (it begins \"{v}\")"
+                ),
+                None => format!(
+                    "too long: far more than the {max} characters this column allows (it begins \"{v}\")"
+                ),
+            },
             (Problem::FormulaWithoutValue, Lang::En) => {
                 "the formula cell has no saved result: open the file in the spreadsheet program and save it".into()
             }

@@ -16,6 +16,8 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
     let cols = Columns::match_headers(Kind::People, table)?;
     let mut errors = Vec::new();
     let mut out: Vec<Parsed<Person>> = Vec::new();
+    // ID number → index in `out` of its first row: a repeat is compared with that row alone, so
+    // a roster of repeats costs linear work, not a scan of every row kept so far.
     let mut seen: HashMap<String, usize> = HashMap::new();
     let city_list = || {
         reference
@@ -96,10 +98,11 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
             }
         };
         let key = record.id_number.as_str().to_string();
-        if let Some(&first) = seen.get(&key) {
+        if let Some(&at) = seen.get(&key) {
             // The same person twice is harmless when identical; otherwise which row wins would
             // be a guess, so the clerk decides.
-            if !out.iter().any(|p| p.line == first && p.record == record) {
+            let first = out[at].line;
+            if out[at].record != record {
                 errors.push(RowError::new(
                     row.line,
                     &cols.header("id_number"),
@@ -109,7 +112,7 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
             }
             continue;
         }
-        seen.insert(key, row.line);
+        seen.insert(key, out.len());
         out.push(Parsed {
             line: row.line,
             note: super::columns::note(&cols, row),
@@ -208,5 +211,63 @@ mod tests {
         let zh = errors[0].render("people.csv", Lang::Zh);
         assert!(zh.contains("“<U+001B>[2J省属”"), "{zh}");
         assert!(!zh.chars().any(char::is_control), "{zh:?}");
+    }
+
+    /// Issue 9: a name is at most 50 characters, a unit 300; the message gives the length, the
+    /// bound and the start of the value, and the row is not recorded.
+    #[test]
+    fn cells_longer_than_their_column_allows_are_refused() {
+        let name = "欧".repeat(51);
+        let unit = "湖".repeat(301);
+        let errors = parse_csv(&format!(
+            "430102198001010011,{name},长沙市第一医院,市州所属单位,长沙\n\
+             430203199007200031,李娜,{unit},市州所属单位,长沙\n\
+             11010519491231002X,{},长沙市第一医院,市州所属单位,长沙\n",
+            "赵".repeat(50)
+        ))
+        .unwrap_err();
+        assert_eq!(errors.len(), 2, "50 characters are a name: {errors:?}");
+        assert_eq!(
+            errors[0].problem,
+            Problem::TooLong {
+                max: 50,
+                chars: Some(51)
+            }
+        );
+        let zh = errors[0].render("people.csv", Lang::Zh);
+        assert!(
+            zh.starts_with("people.csv:2:姓名: ")
+                && zh.contains("有 51 个字符，此列最多 50 个字符")
+                && zh.contains(&format!("“{}…”", "欧".repeat(40))),
+            "{zh}"
+        );
+        let en = errors[1].describe(Lang::En);
+        assert!(
+            en.contains("301 characters, this column allows at most 300"),
+            "{en}"
+        );
+    }
+
+    /// A megabyte of name: refused by the length bound, quoted by its start, and the rest of
+    /// the row is not read further (no pinyin, no cleaning of the megabyte).
+    #[test]
+    fn a_megabyte_name_is_refused_quickly_and_quoted_short() {
+        let errors = parse_csv(&format!(
+            "430102198001010011,{},长沙市第一医院,市州所属单位,长沙\n",
+            "曾".repeat(1 << 20)
+        ))
+        .unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0].problem,
+            Problem::TooLong {
+                max: 50,
+                chars: None
+            }
+        );
+        for lang in [Lang::Zh, Lang::En] {
+            let line = errors[0].render("people.csv", lang);
+            assert!(line.chars().count() < 200, "{line}");
+        }
     }
 }

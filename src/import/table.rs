@@ -3,13 +3,17 @@
 //! shows it together with what kind of cell it was. Knows which header names to look for only
 //! through [`Vocabulary`]; the importers map headers to fields and validate values.
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 use std::path::Path;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Reader, Xlsx};
 
 pub use super::encoding::{Encoding, EncodingError};
+use super::limits::{CELL_CHARS, Limits};
+pub use super::workbook::Disproportion;
+use crate::domain::text::QUOTE_CHARS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
@@ -69,10 +73,35 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// A text cell, trimmed. A cell longer than [`CELL_CHARS`] (more than any column allows) is
+    /// kept as [`CellKind::Oversized`] with only the prefix a message quotes: a 50 MB cell costs
+    /// a few bytes of memory, and work bounded by the limit, not by its length.
     pub fn text(s: &str) -> Cell {
+        // More bytes than the longest allowed cell can take (4 bytes a character, and as much
+        // padding again) is too long whatever it holds; not even trimmed, which would read it all.
+        let long_bytes = s.len() > CELL_CHARS * 8;
+        let trimmed = if long_bytes {
+            s
+        } else {
+            s.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}')
+        };
+        if long_bytes || trimmed.char_indices().nth(CELL_CHARS).is_some() {
+            return Cell::oversized(trimmed);
+        }
         Cell {
-            text: clean(s),
+            text: trimmed.to_string(),
             kind: CellKind::Text,
+        }
+    }
+
+    fn oversized(s: &str) -> Cell {
+        // The start of the cell, from its first visible character, as far as a message quotes
+        // it (one more character, so the quote shows that it goes on).
+        let head = &s[..s.char_indices().nth(1024).map_or(s.len(), |(i, _)| i)];
+        let prefix: String = head.trim_start().chars().take(QUOTE_CHARS + 1).collect();
+        Cell {
+            text: prefix,
+            kind: CellKind::Oversized,
         }
     }
 
@@ -102,6 +131,8 @@ pub enum CellKind {
     Error,
     /// A formula whose result was never saved (files written by programs, not by Excel or WPS).
     FormulaWithoutValue,
+    /// A cell longer than any column allows ([`CELL_CHARS`]); the text holds only its start.
+    Oversized,
 }
 
 /// The header names a roster may carry: how the header row is found among the first rows, and
@@ -138,6 +169,22 @@ pub enum TableError {
     XlsxDamaged,
     /// Carries the file's extension as written ("" when there is none).
     UnknownFormat(String),
+    /// The file is larger than a roster of the configured rows can be (`[import] max_rows`).
+    TooLarge {
+        bytes: u64,
+        max: u64,
+    },
+    /// More data rows than `[import] max_rows`.
+    TooManyRows {
+        max: usize,
+    },
+    /// More cells than rows of a roster hold (a value far to the right on every row, or a
+    /// sheet spread over a million columns); `max` is the bound.
+    TooManyCells {
+        max: usize,
+    },
+    /// A workbook refused before it was read: a zip bomb, or parts out of proportion.
+    XlsxOutOfProportion(Disproportion),
 }
 
 /// What a file named `.xlsx` really holds.
@@ -169,12 +216,22 @@ const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 /// How far down the header row is looked for: titles, unit lines and notes take a few rows.
 const HEADER_SEARCH_ROWS: usize = 20;
 
-/// Reads a `.csv` or `.xlsx` roster whose columns are named in `vocabulary`. A `.csv` (or
-/// extension-less) file that is really a workbook is read as one: the content says
-/// unambiguously what it is.
+/// [`read_table_with`] the default limits.
 pub fn read_table(
     path: &Path,
     vocabulary: &dyn Vocabulary,
+) -> Result<(Table, Encoding), TableError> {
+    read_table_with(path, vocabulary, &Limits::default())
+}
+
+/// Reads a `.csv` or `.xlsx` roster whose columns are named in `vocabulary`. A `.csv` (or
+/// extension-less) file that is really a workbook is read as one: the content says
+/// unambiguously what it is. A file, a workbook, a table or a cell beyond `limits` is refused
+/// (or, for a cell, kept as [`CellKind::Oversized`]) before it costs more than the bound.
+pub fn read_table_with(
+    path: &Path,
+    vocabulary: &dyn Vocabulary,
+    limits: &Limits,
 ) -> Result<(Table, Encoding), TableError> {
     let ext = path
         .extension()
@@ -185,12 +242,26 @@ pub fn read_table(
     if !matches!(lower.as_str(), "csv" | "xlsx" | "") {
         return Err(TableError::UnknownFormat(ext));
     }
-    let bytes = std::fs::read(path).map_err(|e| TableError::Io {
+    let io = |e: std::io::Error| TableError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
-    })?;
+    };
+    // Read at most one byte more than allowed: a device or a growing file has no honest size.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(limits.max_file_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        let bytes = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(TableError::TooLarge {
+            bytes,
+            max: limits.max_file_bytes,
+        });
+    }
     if bytes.starts_with(ZIP_MAGIC) {
-        return Ok((read_xlsx(bytes, vocabulary)?, Encoding::Xlsx));
+        return Ok((read_xlsx(bytes, vocabulary, limits)?, Encoding::Xlsx));
     }
     if bytes.starts_with(CFB_MAGIC) {
         return Err(if lower == "xlsx" {
@@ -202,7 +273,7 @@ pub fn read_table(
     if lower == "xlsx" {
         return Err(TableError::NotXlsx(what_is(&bytes)));
     }
-    read_csv_bytes(&bytes, vocabulary)
+    read_csv_bytes_with(&bytes, vocabulary, limits)
 }
 
 /// What a non-zip file named `.xlsx` holds, judged from its first bytes.
@@ -225,6 +296,16 @@ pub fn read_csv_bytes(
     bytes: &[u8],
     vocabulary: &dyn Vocabulary,
 ) -> Result<(Table, Encoding), TableError> {
+    read_csv_bytes_with(bytes, vocabulary, &Limits::default())
+}
+
+/// [`read_csv_bytes`] held to `limits`: reading stops at the first record beyond the row or
+/// cell bound.
+pub fn read_csv_bytes_with(
+    bytes: &[u8],
+    vocabulary: &dyn Vocabulary,
+    limits: &Limits,
+) -> Result<(Table, Encoding), TableError> {
     let (text, encoding) =
         super::encoding::decode(bytes, &vocabulary.names()).map_err(TableError::Encoding)?;
     let mut reader = csv::ReaderBuilder::new()
@@ -232,6 +313,7 @@ pub fn read_csv_bytes(
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = Vec::new();
+    let mut count = Count::new(limits);
     // A spreadsheet shows a quoted cell with line breaks (Alt+Enter) as one row, so every
     // break inside the cells before a record moves its text line but not its row.
     let mut breaks = 0;
@@ -249,9 +331,11 @@ pub fn read_csv_bytes(
             .iter()
             .map(|f| f.matches('\n').count())
             .sum::<usize>();
-        records.push((line, record.iter().map(Cell::text).collect()));
+        let cells: Vec<Cell> = record.iter().map(Cell::text).collect();
+        count.record(&cells)?;
+        records.push((line, cells));
     }
-    Ok((assemble(records, vocabulary)?, encoding))
+    Ok((assemble(records, vocabulary, limits)?, encoding))
 }
 
 /// The csv crate positions a record where the previous one ended, i.e. before any blank lines
@@ -269,12 +353,48 @@ fn start_line(text: &[u8], pos: &csv::Position) -> usize {
     line
 }
 
-/// Invisible padding that clerks type or paste around values: all Unicode white space (which
-/// includes the ideographic space U+3000 of Chinese input methods), plus a stray BOM or
-/// zero-width space copied from web pages.
-fn clean(cell: &str) -> String {
-    cell.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}')
-        .to_string()
+/// What a reader has kept so far, against the row and cell bounds: counted as records arrive,
+/// so a file with too many is refused before the rest of it is held in memory.
+struct Count {
+    rows: usize,
+    cells: usize,
+    limits: Limits,
+}
+
+impl Count {
+    fn new(limits: &Limits) -> Count {
+        Count {
+            rows: 0,
+            cells: 0,
+            limits: *limits,
+        }
+    }
+
+    /// Counts one record: its cells, and a row when it is not blank. The header lies within
+    /// the first [`HEADER_SEARCH_ROWS`] non-blank rows, with a second header row under it, so
+    /// more non-blank rows than that plus `max_rows` are too many whatever the header.
+    fn record(&mut self, cells: &[Cell]) -> Result<(), TableError> {
+        self.cells(cells.len())?;
+        if cells.iter().any(|c| !c.is_blank()) {
+            self.rows += 1;
+            if self.rows > self.limits.max_rows.saturating_add(HEADER_SEARCH_ROWS + 1) {
+                return Err(TableError::TooManyRows {
+                    max: self.limits.max_rows,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn cells(&mut self, n: usize) -> Result<(), TableError> {
+        self.cells = self.cells.saturating_add(n);
+        if self.cells > self.limits.max_cells {
+            return Err(TableError::TooManyCells {
+                max: self.limits.max_cells,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// How many cells of a row name a column of the roster.
@@ -293,6 +413,7 @@ fn recognised(cells: &[Cell], vocabulary: &dyn Vocabulary) -> usize {
 fn assemble(
     records: Vec<(usize, Vec<Cell>)>,
     vocabulary: &dyn Vocabulary,
+    limits: &Limits,
 ) -> Result<Table, TableError> {
     let records: Vec<(usize, Vec<Cell>)> = records
         .into_iter()
@@ -333,6 +454,11 @@ fn assemble(
             data.next();
         }
     }
+    if data.len() > limits.max_rows {
+        return Err(TableError::TooManyRows {
+            max: limits.max_rows,
+        });
+    }
     let rows = data
         .map(|(line, cells)| {
             let mut cells = cells.clone();
@@ -355,7 +481,32 @@ fn assemble(
     })
 }
 
-fn read_xlsx(bytes: Vec<u8>, vocabulary: &dyn Vocabulary) -> Result<Table, TableError> {
+/// A workbook's bytes read as [`read_table_with`] reads a `.xlsx` file: measured first
+/// (zip bombs refused), then read cell by cell within `limits`.
+pub fn read_xlsx_bytes(
+    bytes: Vec<u8>,
+    vocabulary: &dyn Vocabulary,
+    limits: &Limits,
+) -> Result<Table, TableError> {
+    read_xlsx(bytes, vocabulary, limits)
+}
+
+fn read_xlsx(
+    bytes: Vec<u8>,
+    vocabulary: &dyn Vocabulary,
+    limits: &Limits,
+) -> Result<Table, TableError> {
+    // Measured before calamine unpacks anything (a zip bomb is refused here).
+    super::workbook::check(&bytes, limits)?;
+    super::workbook::quietly(|| read_book(bytes, vocabulary, limits))
+        .unwrap_or(Err(TableError::XlsxDamaged))
+}
+
+fn read_book(
+    bytes: Vec<u8>,
+    vocabulary: &dyn Vocabulary,
+    limits: &Limits,
+) -> Result<Table, TableError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| TableError::XlsxDamaged)?;
     let names = book.sheet_names();
     let Some(first) = names.first().cloned() else {
@@ -365,8 +516,13 @@ fn read_xlsx(bytes: Vec<u8>, vocabulary: &dyn Vocabulary) -> Result<Table, Table
     // a recognised header, and the first sheet when none has.
     let mut chosen = None;
     for name in &names {
-        let Ok(table) = read_sheet(&mut book, name, vocabulary) else {
-            continue;
+        let table = match read_sheet(&mut book, name, vocabulary, limits) {
+            Ok(table) => table,
+            // A sheet too large is refused, not passed over for the next one.
+            Err(e @ (TableError::TooManyRows { .. } | TableError::TooManyCells { .. })) => {
+                return Err(e);
+            }
+            Err(_) => continue,
         };
         if vocabulary.recognises_any(&table.headers) {
             chosen = Some((name.clone(), table));
@@ -375,7 +531,10 @@ fn read_xlsx(bytes: Vec<u8>, vocabulary: &dyn Vocabulary) -> Result<Table, Table
     }
     let (name, mut table) = match chosen {
         Some(found) => found,
-        None => (first.clone(), read_sheet(&mut book, &first, vocabulary)?),
+        None => (
+            first.clone(),
+            read_sheet(&mut book, &first, vocabulary, limits)?,
+        ),
     };
     if name != first {
         table.sheet = Some(name);
@@ -383,85 +542,118 @@ fn read_xlsx(bytes: Vec<u8>, vocabulary: &dyn Vocabulary) -> Result<Table, Table
     Ok(table)
 }
 
+/// One sheet, cell by cell as calamine streams it, into rows keyed by Excel's row number with
+/// each cell at its column (A is 0), so row numbers and column letters in messages are Excel's.
+/// Only what is there is kept, counted against the row and cell bounds as it arrives: a sheet
+/// whose few cells claim a million rows or columns (which calamine's ranges would allocate) is
+/// refused after reading no more than the bounds allow.
 fn read_sheet(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     sheet: &str,
     vocabulary: &dyn Vocabulary,
+    limits: &Limits,
 ) -> Result<Table, TableError> {
-    let range = book
-        .worksheet_range(sheet)
-        .map_err(|_| TableError::XlsxDamaged)?;
-    // Formulas whose result was never saved read as empty cells; they must not pass as empty.
-    let formulas = book.worksheet_formula(sheet).ok();
-    // The range starts at the first used cell, not at A1; row numbers must match Excel's.
-    let Some((first_row, first_col)) = range.start() else {
-        return Err(TableError::Empty);
+    let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
+    let mut count = Count::new(limits);
+    let mut place = |rows: &mut BTreeMap<u32, Vec<Cell>>,
+                     (row, col): (u32, u32),
+                     cell: Cell|
+     -> Result<(), TableError> {
+        let new_row = !rows.contains_key(&row);
+        let cells = rows.entry(row).or_default();
+        let col = col as usize;
+        if col >= cells.len() {
+            count.cells(col + 1 - cells.len())?;
+            cells.resize(col + 1, Cell::empty());
+        }
+        if new_row {
+            count.rows += 1;
+            if count.rows > limits.max_rows.saturating_add(HEADER_SEARCH_ROWS + 1) {
+                return Err(TableError::TooManyRows {
+                    max: limits.max_rows,
+                });
+            }
+        }
+        cells[col] = cell;
+        Ok(())
     };
-    let records = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| {
-            let row = first_row + i as u32;
-            let cells: Vec<Cell> = cells
-                .iter()
-                .enumerate()
-                .map(|(j, data)| {
-                    let mut cell = cell_of(data);
-                    if cell.text.is_empty() {
-                        let col = first_col + j as u32;
-                        let formula = formulas
-                            .as_ref()
-                            .and_then(|f| f.get_value((row, col)))
-                            .is_some_and(|f| !f.trim().is_empty());
-                        if formula {
-                            cell.kind = CellKind::FormulaWithoutValue;
-                        }
-                    }
-                    cell
-                })
-                .collect();
-            (row as usize + 1, cells)
-        })
-        .collect::<Vec<_>>();
-    // Cells left of the range's first column do not exist; keep column letters right by
-    // padding, so that "column C" in a message is column C in Excel.
-    let records = records
+    {
+        let mut reader = book
+            .worksheet_cells_reader(sheet)
+            .map_err(|_| TableError::XlsxDamaged)?;
+        while let Some(c) = reader.next_cell().map_err(|_| TableError::XlsxDamaged)? {
+            let cell = cell_of(c.get_value());
+            if !cell.is_blank() {
+                place(&mut rows, c.get_position(), cell)?;
+            }
+        }
+    }
+    // Formulas whose result was never saved read as empty cells; they must not pass as empty.
+    // (The workbook check has bounded what shared formulas make calamine build.)
+    if let Ok(mut reader) = book.worksheet_cells_reader(sheet) {
+        while let Ok(Some(f)) = reader.next_formula() {
+            let (row, col) = f.get_position();
+            if f.get_value().trim().is_empty() {
+                continue;
+            }
+            let has_value = rows
+                .get(&row)
+                .and_then(|cells| cells.get(col as usize))
+                .is_some_and(|c| !c.is_blank());
+            if !has_value {
+                let cell = Cell {
+                    text: String::new(),
+                    kind: CellKind::FormulaWithoutValue,
+                };
+                place(&mut rows, (row, col), cell)?;
+            }
+        }
+    }
+    if rows.is_empty() {
+        return Err(TableError::Empty);
+    }
+    let records = rows
         .into_iter()
-        .map(|(line, cells)| {
-            let mut padded = vec![Cell::empty(); first_col as usize];
-            padded.extend(cells);
-            (line, padded)
-        })
+        .map(|(row, cells)| (row as usize + 1, cells))
         .collect();
-    assemble(records, vocabulary)
+    assemble(records, vocabulary, limits)
 }
 
-fn cell_of(data: &Data) -> Cell {
+fn cell_of(data: &calamine::DataRef<'_>) -> Cell {
+    use calamine::DataRef;
     let (text, kind) = match data {
-        Data::Empty => return Cell::empty(),
-        Data::String(s) => return Cell::text(s),
-        Data::Int(i) => (i.to_string(), CellKind::Number),
-        Data::Float(f) => (excel_number(*f), CellKind::Number),
-        Data::Bool(true) => ("TRUE".to_string(), CellKind::Bool),
-        Data::Bool(false) => ("FALSE".to_string(), CellKind::Bool),
-        Data::DateTime(dt) if dt.is_datetime() => {
+        DataRef::Empty => return Cell::empty(),
+        // Shared strings are borrowed, never copied whole: one long string referenced by every
+        // cell of a sheet costs no more than a short one.
+        DataRef::SharedString(s) => return Cell::text(s),
+        DataRef::String(s) => return Cell::text(s),
+        DataRef::Int(i) => (i.to_string(), CellKind::Number),
+        DataRef::Float(f) => (excel_number(*f), CellKind::Number),
+        DataRef::Bool(true) => ("TRUE".to_string(), CellKind::Bool),
+        DataRef::Bool(false) => ("FALSE".to_string(), CellKind::Bool),
+        DataRef::DateTime(dt) if dt.is_datetime() => {
             let (y, m, d, ..) = dt.to_ymd_hms_milli();
             (format!("{y:04}-{m:02}-{d:02}"), CellKind::Date)
         }
-        Data::DateTime(dt) => (excel_number(dt.as_f64()), CellKind::Number),
+        DataRef::DateTime(dt) => (excel_number(dt.as_f64()), CellKind::Number),
         // ISO date-times ("2017-03-01T00:00:00") come from ODS-style writers; keep the date.
-        Data::DateTimeIso(s) => match s.get(..10) {
+        DataRef::DateTimeIso(s) => match s.get(..10) {
             Some(date) if s.len() == 10 || s[10..].starts_with('T') => {
                 (date.to_string(), CellKind::Date)
             }
-            _ => (s.clone(), CellKind::Text),
+            _ => return Cell::text(s),
         },
-        Data::DurationIso(s) => (s.clone(), CellKind::Text),
-        Data::Error(e) => (e.to_string(), CellKind::Error),
+        DataRef::DurationIso(s) => return Cell::text(s),
+        DataRef::Error(e) => (e.to_string(), CellKind::Error),
     };
+    let cell = Cell::text(&text);
     Cell {
-        text: clean(&text),
-        kind,
+        kind: if cell.kind == CellKind::Oversized {
+            CellKind::Oversized
+        } else {
+            kind
+        },
+        text: cell.text,
     }
 }
 
@@ -545,7 +737,101 @@ impl crate::i18n::Describe for TableError {
             (TableError::UnknownFormat(ext), En) => format!(
                 "unsupported file type \"{ext}\", expected .csv or .xlsx (save old .xls as .xlsx)"
             ),
+            (TableError::TooLarge { bytes, max }, Zh) => format!(
+                "文件有 {}，超过了名册文件的上限 {}（由配置项 [import] max_rows 决定）：请确认选对了文件，或把名册分成几个文件导入",
+                size(*bytes),
+                size(*max)
+            ),
+            (TableError::TooLarge { bytes, max }, En) => format!(
+                "the file is {}, more than the {} a roster may be (set by [import] max_rows): check that this is the right file, or split the roster into several files",
+                size(*bytes),
+                size(*max)
+            ),
+            (TableError::TooManyRows { max }, Zh) => format!(
+                "名册超过 {max} 行，超过了上限（配置项 [import] max_rows）：请把名册分成几个文件导入，或请管理员调整上限"
+            ),
+            (TableError::TooManyRows { max }, En) => format!(
+                "the roster has more than {max} rows, the limit ([import] max_rows): split it into several files, or ask the administrator to raise the limit"
+            ),
+            (TableError::TooManyCells { max }, Zh) => format!(
+                "表格的单元格超过 {max} 个，与名册的行数不成比例（可能是远在右侧的列里有内容）：请删除多余的列后另存再导入"
+            ),
+            (TableError::TooManyCells { max }, En) => format!(
+                "the table has more than {max} cells, out of proportion to a roster's rows (values far to the right?): delete the extra columns, save and import again"
+            ),
+            (TableError::XlsxOutOfProportion(d), _) => describe_disproportion(d, lang),
         }
+    }
+}
+
+/// A byte count as a clerk reads it: "3.2 MB", "512 KB", "900 B".
+fn size(bytes: u64) -> String {
+    const MB: u64 = 1 << 20;
+    match bytes {
+        b if b >= MB => format!("{:.1} MB", b as f64 / MB as f64),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} B"),
+    }
+}
+
+fn describe_disproportion(d: &Disproportion, lang: crate::i18n::Lang) -> String {
+    use crate::domain::text::quote_prefix;
+    use crate::i18n::Lang::{En, Zh};
+    const REFUSED_ZH: &str = "为安全起见未读取其内容。如果这确实是名册，请在表格软件中打开并另存为 .xlsx 或 CSV 后再导入";
+    const REFUSED_EN: &str = "it was not read, for safety. If it really is a roster, open it in the spreadsheet program and save it as .xlsx or CSV, then import again";
+    match (d, lang) {
+        (Disproportion::Parts { count }, Zh) => {
+            format!("工作簿由 {count} 个部件组成，远多于任何名册工作簿：{REFUSED_ZH}")
+        }
+        (Disproportion::Parts { count }, En) => {
+            format!(
+                "the workbook has {count} parts, far more than any roster workbook: {REFUSED_EN}"
+            )
+        }
+        (
+            Disproportion::Ratio {
+                part,
+                packed,
+                unpacked,
+            },
+            Zh,
+        ) => format!(
+            "工作簿的部件“{}”压缩后只有 {}，解压后却有 {}，比例异常（“压缩炸弹”的特征）：{REFUSED_ZH}",
+            quote_prefix(part),
+            size(*packed),
+            size(*unpacked)
+        ),
+        (
+            Disproportion::Ratio {
+                part,
+                packed,
+                unpacked,
+            },
+            En,
+        ) => format!(
+            "the workbook part \"{}\" takes {} packed but {} unpacked, out of all proportion (the mark of a zip bomb): {REFUSED_EN}",
+            quote_prefix(part),
+            size(*packed),
+            size(*unpacked)
+        ),
+        (Disproportion::Unpacked { total, max }, Zh) => format!(
+            "工作簿解压后共 {}，超过了名册的上限 {}（由配置项 [import] max_rows 决定）：{REFUSED_ZH}",
+            size(*total),
+            size(*max)
+        ),
+        (Disproportion::Unpacked { total, max }, En) => format!(
+            "the workbook unpacks to {}, more than the {} a roster may take (set by [import] max_rows): {REFUSED_EN}",
+            size(*total),
+            size(*max)
+        ),
+        (Disproportion::Formulas { part }, Zh) => format!(
+            "工作簿的部件“{}”中的共享公式所声明的范围与单元格数量不成比例：{REFUSED_ZH}",
+            quote_prefix(part)
+        ),
+        (Disproportion::Formulas { part }, En) => format!(
+            "the shared formulas of the workbook part \"{}\" claim ranges out of proportion to its cells: {REFUSED_EN}",
+            quote_prefix(part)
+        ),
     }
 }
 
@@ -682,6 +968,183 @@ mod tests {
 
     fn lines(table: &Table) -> Vec<usize> {
         table.rows.iter().map(|r| r.line).collect()
+    }
+
+    /// Issue 9: a 50 MB cell is kept as the start a message quotes, whatever its column; the
+    /// cells around it are read as usual.
+    #[test]
+    fn a_50_mb_cell_is_kept_as_its_start_only() {
+        let long = "张".repeat((50 << 20) / 3);
+        let (t, _) = csv(&format!(
+            "name,unit\n{long},湖南大学\n  {}  x,y\n",
+            "a".repeat(CELL_CHARS)
+        ));
+        let big = &t.rows[0].cells[0];
+        assert_eq!(big.kind, CellKind::Oversized);
+        assert_eq!(big.text, "张".repeat(QUOTE_CHARS + 1));
+        assert_eq!(t.rows[0].cells[1].text, "湖南大学");
+        // Exactly at the bound is still a cell; one more character is not.
+        let at_bound = &t.rows[1].cells[0];
+        assert_eq!(
+            at_bound.kind,
+            CellKind::Oversized,
+            "{} characters",
+            CELL_CHARS + 2
+        );
+        let (t, _) = csv(&format!("name\n{}\n", "a".repeat(CELL_CHARS)));
+        assert_eq!(t.rows[0].cells[0].kind, CellKind::Text);
+        assert_eq!(t.rows[0].cells[0].text.len(), CELL_CHARS);
+    }
+
+    #[test]
+    fn more_rows_than_max_rows_are_refused() {
+        let limits = Limits::for_rows(3);
+        let roster = |n: usize| {
+            let mut s = String::from("标题\nname,unit\n");
+            for i in 0..n {
+                s.push_str(&format!("p{i},u\n"));
+            }
+            s
+        };
+        let (t, _) = read_csv_bytes_with(roster(3).as_bytes(), &Words, &limits).unwrap();
+        assert_eq!(
+            t.rows.len(),
+            3,
+            "the title row and the header are not data rows"
+        );
+        assert_eq!(
+            read_csv_bytes_with(roster(4).as_bytes(), &Words, &limits).unwrap_err(),
+            TableError::TooManyRows { max: 3 }
+        );
+        // Far more rows: refused as soon as the count passes the bound, the same way.
+        assert_eq!(
+            read_csv_bytes_with(roster(100_000).as_bytes(), &Words, &limits).unwrap_err(),
+            TableError::TooManyRows { max: 3 }
+        );
+    }
+
+    #[test]
+    fn a_row_of_a_million_cells_is_refused_by_the_cell_bound() {
+        let limits = Limits::for_rows(10);
+        let text = format!("name,unit\nx{}\n", ",".repeat(1_000_000));
+        assert_eq!(
+            read_csv_bytes_with(text.as_bytes(), &Words, &limits).unwrap_err(),
+            TableError::TooManyCells {
+                max: limits.max_cells
+            }
+        );
+    }
+
+    #[test]
+    fn a_file_larger_than_the_bound_is_refused_without_reading_it_all() {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        file.write_all(&vec![b'a'; 2048]).unwrap();
+        let limits = Limits {
+            max_file_bytes: 1024,
+            ..Limits::for_rows(1)
+        };
+        assert_eq!(
+            read_table_with(file.path(), &Words, &limits).unwrap_err(),
+            TableError::TooLarge {
+                bytes: 2048,
+                max: 1024
+            }
+        );
+        // A device that never ends is read only up to the bound.
+        assert!(matches!(
+            read_table_with(Path::new("/dev/zero"), &Words, &limits),
+            Err(TableError::TooLarge { max: 1024, .. })
+        ));
+    }
+
+    /// A sheet whose every row has a value in the last column (XFD) would be 16 384 cells a
+    /// row: refused by the cell bound, not allocated.
+    #[test]
+    fn a_sheet_spread_over_the_last_column_is_refused_by_the_cell_bound() {
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            for r in 1..=600 {
+                ws.write_string(r, 16_383, "x").unwrap();
+            }
+        });
+        let limits = Limits::for_rows(100);
+        assert_eq!(
+            read_table_with(file.path(), &Words, &limits).unwrap_err(),
+            TableError::TooManyCells {
+                max: limits.max_cells
+            }
+        );
+        // Two cells a million rows and sixteen thousand columns apart cost two cells.
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            ws.write_string(1_048_575, 16_383, "far").unwrap();
+        });
+        let (t, _) = read(file.path()).unwrap();
+        assert_eq!(lines(&t), [1_048_576]);
+        assert_eq!(t.rows[0].cells.len(), 16_384);
+    }
+
+    /// calamine indexes shared strings without checking; a workbook that names a string it does
+    /// not have is damaged, not a crash.
+    #[test]
+    fn a_shared_string_index_out_of_range_is_a_damaged_workbook() {
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            ws.write_string(1, 0, "张三").unwrap();
+        });
+        let bytes = std::fs::read(file.path()).unwrap();
+        let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().to_string();
+            let mut data = String::new();
+            f.read_to_string(&mut data).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                data = data.replace("<v>1</v>", "<v>99</v>");
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(data.as_bytes()).unwrap();
+        }
+        let bytes = out.finish().unwrap().into_inner();
+        assert_eq!(
+            read_xlsx_bytes(bytes, &Words, &Limits::default()).unwrap_err(),
+            TableError::XlsxDamaged
+        );
+    }
+
+    #[test]
+    fn limit_messages_name_the_bound_and_what_to_do() {
+        use crate::i18n::{Describe, Lang};
+        let zh = TableError::TooManyRows { max: 200_000 }.describe(Lang::Zh);
+        assert!(
+            zh.contains("200000") && zh.contains("[import] max_rows"),
+            "{zh}"
+        );
+        let en = TableError::TooLarge {
+            bytes: 300 << 20,
+            max: 200 << 20,
+        }
+        .describe(Lang::En);
+        assert!(en.contains("300.0 MB") && en.contains("200.0 MB"), "{en}");
+        let bomb = TableError::XlsxOutOfProportion(Disproportion::Ratio {
+            part: format!("xl/{}\u{1b}[2J.xml", "x".repeat(1000)),
+            packed: 300 << 10,
+            unpacked: 300 << 20,
+        });
+        let zh = bomb.describe(Lang::Zh);
+        assert!(
+            zh.contains("压缩炸弹") && zh.contains("300 KB") && zh.contains("300.0 MB"),
+            "{zh}"
+        );
+        assert!(
+            zh.chars().count() < 300,
+            "the part name is quoted short: {zh}"
+        );
+        assert!(!zh.contains('\u{1b}'), "{zh}");
+        let en = bomb.describe(Lang::En);
+        assert!(en.contains("zip bomb"), "{en}");
     }
 
     #[test]

@@ -1,0 +1,392 @@
+//! A workbook is checked before calamine reads any of it (issue 9: an XLSX zip bomb once took
+//! 12 GB of memory). calamine unpacks the shared strings whole and trusts the sizes a zip
+//! declares, so everything it would unpack is first measured here, in memory that does not grow
+//! with the file:
+//!
+//! 1. the central directory alone (nothing unpacked): how many parts, each part's declared
+//!    unpacked size against its packed size ([`MAX_RATIO`]), and their total against the bound;
+//! 2. every part unpacked into nothing, a buffer at a time, stopping as soon as it gives more
+//!    than it declared — a zip's sizes are the attacker's to write;
+//! 3. while unpacking, the XML of each part is scanned for shared formulas, whose `ref` range
+//!    and `si` index calamine turns into tables as large as they say: their sum is held to the
+//!    cell bound.
+//!
+//! Only then does calamine open the workbook, and it runs under [`quietly`], which turns a panic
+//! inside it (an out-of-range shared-string index) into "damaged workbook".
+
+use std::cell::Cell as Flag;
+use std::io::{BufReader, Cursor, Read};
+use std::panic::AssertUnwindSafe;
+use std::sync::Once;
+
+use quick_xml::events::Event;
+
+use super::limits::{Limits, MAX_PARTS, MAX_RATIO, RATIO_FREE_BYTES};
+use super::table::TableError;
+
+/// Why a workbook was refused before it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disproportion {
+    /// More parts than any workbook of rosters has.
+    Parts { count: usize },
+    /// One part unpacks to far more than it takes packed (or to more than it declared): the
+    /// shape of a zip bomb. `unpacked` is what it declared or, when it lied, what it gave
+    /// before it was stopped.
+    Ratio {
+        part: String,
+        packed: u64,
+        unpacked: u64,
+    },
+    /// All parts together unpack to more than a roster of the configured rows needs.
+    Unpacked { total: u64, max: u64 },
+    /// Shared formulas that claim ranges or indexes out of proportion to the cells allowed.
+    Formulas { part: String },
+}
+
+/// Checks `bytes` (a zip) as the module describes; `Err(XlsxDamaged)` when it is not a
+/// readable zip at all.
+pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), TableError> {
+    let damaged = |_| TableError::XlsxDamaged;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    if zip.len() > MAX_PARTS {
+        return Err(TableError::XlsxOutOfProportion(Disproportion::Parts {
+            count: zip.len(),
+        }));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(damaged)?;
+        let (packed, unpacked) = (part.compressed_size(), part.size());
+        out_of_ratio(part.name(), packed, unpacked)?;
+        total = total.saturating_add(unpacked);
+        if total > limits.max_unpacked_bytes {
+            return Err(TableError::XlsxOutOfProportion(Disproportion::Unpacked {
+                total,
+                max: limits.max_unpacked_bytes,
+            }));
+        }
+    }
+    let mut spans = 0usize;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(damaged)?;
+        let name = part.name().to_string();
+        let (packed, declared) = (part.compressed_size(), part.size());
+        let mut counted = Counted {
+            inner: part.take(declared.saturating_add(1)),
+            n: 0,
+        };
+        if !scan_formulas(&mut counted, &mut spans, limits) {
+            return Err(TableError::XlsxOutOfProportion(Disproportion::Formulas {
+                part: name,
+            }));
+        }
+        // The rest of the part (all of it, for one that is not XML), a buffer at a time.
+        std::io::copy(&mut counted, &mut std::io::sink()).map_err(|_| TableError::XlsxDamaged)?;
+        if counted.n > declared {
+            return Err(TableError::XlsxOutOfProportion(Disproportion::Ratio {
+                part: name,
+                packed,
+                unpacked: counted.n,
+            }));
+        }
+    }
+    Ok(())
+}
+
+fn out_of_ratio(part: &str, packed: u64, unpacked: u64) -> Result<(), TableError> {
+    if unpacked > RATIO_FREE_BYTES && unpacked / packed.max(1) > MAX_RATIO {
+        return Err(TableError::XlsxOutOfProportion(Disproportion::Ratio {
+            part: part.to_string(),
+            packed,
+            unpacked,
+        }));
+    }
+    Ok(())
+}
+
+/// A reader that counts the bytes it gave.
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// Reads a part as calamine reads a sheet and adds the rows (or columns) each shared formula's
+/// `ref` spans to `spans`; false when that sum passes the cell bound, or when an `si` index is
+/// beyond the shared formulas seen so far (calamine grows a table to the index). Stops quietly
+/// at the first XML error: calamine, configured the same way, stops there too.
+fn scan_formulas<R: Read>(part: &mut R, spans: &mut usize, limits: &Limits) -> bool {
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(part));
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    let mut buf = Vec::with_capacity(1024);
+    let mut shared = 0usize;
+    loop {
+        buf.clear();
+        let start = match xml.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => e,
+            Ok(Event::Eof) | Err(_) => return true,
+            Ok(_) => continue,
+        };
+        if start.local_name().as_ref() != b"f" {
+            continue;
+        }
+        let (mut is_shared, mut si, mut range) = (false, None, None);
+        for a in start.attributes().flatten() {
+            match a.key.as_ref() {
+                b"t" => is_shared = a.value.as_ref() == b"shared",
+                b"si" => {
+                    si = Some(
+                        std::str::from_utf8(&a.value)
+                            .ok()
+                            .and_then(|s| s.parse::<u64>().ok()),
+                    )
+                }
+                b"ref" => range = Some(a.value.into_owned()),
+                _ => {}
+            }
+        }
+        if !is_shared {
+            continue;
+        }
+        shared += 1;
+        match si {
+            // calamine refuses a shared formula without a numeric index.
+            None | Some(None) => continue,
+            Some(Some(i)) if i > shared as u64 => return false,
+            Some(Some(_)) => {}
+        }
+        if let Some(span) = range.as_deref().and_then(span_of) {
+            *spans = spans.saturating_add(span);
+            if *spans > limits.max_cells {
+                return false;
+            }
+        }
+    }
+}
+
+/// How many table entries calamine makes for a shared formula's `ref` ("A1:A5000" → 5 000):
+/// one per row when it spans rows, else one per column.
+fn span_of(range: &[u8]) -> Option<usize> {
+    let text = std::str::from_utf8(range).ok()?;
+    let (a, b) = text.split_once(':').unwrap_or((text, text));
+    let (r1, c1) = position(a)?;
+    let (r2, c2) = position(b)?;
+    let span = if r1 != r2 {
+        r1.abs_diff(r2)
+    } else {
+        c1.abs_diff(c2)
+    };
+    usize::try_from(span).ok()?.checked_add(1)
+}
+
+/// "B12" → (12, 2); `None` for anything else.
+fn position(cell: &str) -> Option<(u64, u64)> {
+    let cell = cell.trim().replace('$', "");
+    let digits = cell.find(|c: char| c.is_ascii_digit())?;
+    let (letters, number) = cell.split_at(digits);
+    if letters.is_empty() || letters.len() > 7 || !letters.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let col = letters
+        .bytes()
+        .fold(0u64, |n, b| n * 26 + u64::from(b - b'A' + 1));
+    Some((number.parse().ok()?, col))
+}
+
+thread_local! {
+    /// Set while this thread runs third-party parsing under [`quietly`].
+    static QUIET: Flag<bool> = const { Flag::new(false) };
+}
+static HOOK: Once = Once::new();
+
+/// Runs `f`, turning a panic inside it into `None` without a word on standard error: a panic in
+/// a parser of hostile files is that file's fault, reported as such by the caller. Panics on
+/// other threads, and outside `f`, are reported as before.
+pub fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Flag::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A zip of `parts`; `stored` parts are not compressed (their bytes can be patched).
+    fn zip_of(parts: &[(&str, &[u8], bool)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data, stored) in parts {
+            let method = if *stored {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let options = zip::write::SimpleFileOptions::default().compression_method(method);
+            w.start_file(*name, options).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// A sheet part whose XML unpacks to `mb` megabytes of one cell's text, written a
+    /// megabyte at a time: the zip is a few hundred kilobytes.
+    fn bomb(mb: usize) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(1))
+            .large_file(true);
+        w.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        w.write_all(b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>")
+            .unwrap();
+        let chunk = vec![b'A'; 1 << 20];
+        for _ in 0..mb {
+            w.write_all(&chunk).unwrap();
+        }
+        w.write_all(b"</t></is></c></row></sheetData></worksheet>")
+            .unwrap();
+        w.finish().unwrap().into_inner()
+    }
+
+    /// Issue 9: a 300 MB sheet packed into a few hundred kilobytes is refused from the central
+    /// directory alone, naming the part and both sizes.
+    #[test]
+    fn a_zip_bomb_is_refused_from_its_central_directory() {
+        let bytes = bomb(300);
+        assert!(bytes.len() < 4 << 20, "the bomb is small: {}", bytes.len());
+        match check(&bytes, &Limits::default()) {
+            Err(TableError::XlsxOutOfProportion(Disproportion::Ratio {
+                part,
+                packed,
+                unpacked,
+            })) => {
+                assert_eq!(part, "xl/worksheets/sheet1.xml");
+                assert!(unpacked > 300 << 20, "{unpacked}");
+                assert!(packed < 4 << 20, "{packed}");
+            }
+            other => panic!("not refused as a bomb: {other:?}"),
+        }
+    }
+
+    /// A part that declares a small size and unpacks to more is stopped one byte past what it
+    /// declared: the sizes in a zip are the attacker's to write.
+    #[test]
+    fn a_part_that_lies_about_its_size_is_stopped_at_the_size_it_declared() {
+        // Digits from a linear congruential generator: they pack about 2:1.
+        let mut seed = 2017u64;
+        let digits: Vec<u8> = (0..3 << 20)
+            .map(|_| {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                b'0' + (seed >> 60) as u8 % 10
+            })
+            .collect();
+        let honest = zip_of(&[("xl/worksheets/sheet1.xml", &digits, false)]);
+        assert_eq!(
+            check(&honest, &Limits::default()),
+            Ok(()),
+            "ratio well under the bound"
+        );
+        // Patch the declared unpacked size (local header offset 22, central directory 24).
+        let mut lying = honest.clone();
+        let declared = (1000u32).to_le_bytes();
+        for (sig, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let pos = lying.windows(4).position(|w| w == sig).unwrap();
+            lying[pos + at..pos + at + 4].copy_from_slice(&declared);
+        }
+        match check(&lying, &Limits::default()) {
+            Err(TableError::XlsxOutOfProportion(Disproportion::Ratio { unpacked, .. })) => {
+                assert_eq!(unpacked, 1001, "stopped one byte past the declared size")
+            }
+            other => panic!("a lying part passed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_total_unpacked_size_is_bounded_by_max_rows() {
+        let bytes = zip_of(&[
+            ("a.xml", &vec![b'a'; 600 << 10], false),
+            ("b.xml", &vec![b'b'; 600 << 10], false),
+        ]);
+        let small = Limits {
+            max_unpacked_bytes: 1 << 20,
+            ..Limits::for_rows(10)
+        };
+        assert!(matches!(
+            check(&bytes, &small),
+            Err(TableError::XlsxOutOfProportion(Disproportion::Unpacked { max, .. })) if max == 1 << 20
+        ));
+        assert_eq!(check(&bytes, &Limits::default()), Ok(()));
+    }
+
+    #[test]
+    fn shared_formulas_claiming_huge_ranges_or_indexes_are_refused() {
+        let sheet = |f: &str| {
+            format!(
+                "<worksheet><sheetData><row r=\"1\"><c r=\"A1\">{f}</c></row></sheetData></worksheet>"
+            )
+        };
+        let limits = Limits::for_rows(100);
+        let ok = sheet(r#"<f t="shared" ref="A1:A50" si="0">B1</f><v>1</v>"#);
+        let range = sheet(r#"<f t="shared" ref="A1:A1048576" si="0">B1</f>"#);
+        let index = sheet(r#"<f t="shared" ref="A1" si="4000000000">B1</f>"#);
+        let name = "xl/worksheets/sheet1.xml";
+        assert_eq!(
+            check(&zip_of(&[(name, ok.as_bytes(), false)]), &limits),
+            Ok(())
+        );
+        for bad in [range, index] {
+            assert_eq!(
+                check(&zip_of(&[(name, bad.as_bytes(), false)]), &limits),
+                Err(TableError::XlsxOutOfProportion(Disproportion::Formulas {
+                    part: name.to_string()
+                })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_a_zip_is_damaged() {
+        assert_eq!(
+            check(b"PK\x03\x04 nothing", &Limits::default()),
+            Err(TableError::XlsxDamaged)
+        );
+    }
+
+    #[test]
+    fn spans_of_shared_formula_ranges() {
+        assert_eq!(span_of(b"A1:A5000"), Some(5000));
+        assert_eq!(span_of(b"A1:XFD1"), Some(16384));
+        assert_eq!(span_of(b"$B$2"), Some(1));
+        assert_eq!(span_of(b"nonsense"), None);
+    }
+
+    #[test]
+    fn a_panic_inside_quietly_is_none() {
+        assert_eq!(quietly(|| 7), Some(7));
+        let v: Vec<u8> = Vec::new();
+        assert_eq!(quietly(|| v[3]), None);
+        assert!(!QUIET.with(Flag::get), "the flag is restored");
+    }
+}
