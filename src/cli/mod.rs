@@ -2,6 +2,7 @@
 
 pub mod batches;
 pub mod certs;
+pub mod generate;
 pub mod output;
 
 use std::path::{Path, PathBuf};
@@ -167,6 +168,11 @@ pub enum Command {
     },
     /// Write a consistent copy of the live database to FILE
     Backup { file: PathBuf },
+    /// Print a man page or a shell's completion script, generated from these definitions
+    Generate {
+        #[command(subcommand)]
+        what: generate::Generate,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -336,7 +342,11 @@ fn at_date(s: &str) -> Option<DateTime<FixedOffset>> {
 /// Run the parsed command line; the exit status follows docs/INTERFACES.md.
 pub fn run(cli: Cli) -> ExitCode {
     let lang = cli.global.lang;
-    let result = Context::from_global(&cli.global).and_then(|ctx| dispatch(&ctx, cli.command));
+    let result = match &cli.command {
+        // The package build generates these with no database, clerk or configuration at hand.
+        Some(Command::Generate { what }) => generate::run(what, lang),
+        _ => Context::from_global(&cli.global).and_then(|ctx| dispatch(&ctx, cli.command)),
+    };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure(message)) => {
@@ -429,6 +439,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             );
             Ok(EXIT_OK)
         }
+        Some(Command::Generate { what }) => generate::run(&what, lang),
     }
 }
 

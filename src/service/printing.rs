@@ -261,7 +261,10 @@ impl PrintJob {
 
     /// The holders' names as issued (R7.4), in the order they print: what a confirmation names.
     pub fn holders(&self) -> Vec<String> {
-        self.sheets.iter().map(|s| s.cert.text.name.clone()).collect()
+        self.sheets
+            .iter()
+            .map(|s| s.cert.text.name.clone())
+            .collect()
     }
 
     /// How many of the certificates print as reprints.
