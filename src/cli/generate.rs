@@ -184,14 +184,18 @@ audit settings.
 the key of the audit trail's keyed hash, \fBroot:jijiao\fR mode 0640.
 .TP
 \fI/var/lib/jijiao/jijiao.sqlite\fR
-the shared database (with its \fI\-wal\fR and \fI\-shm\fR files), in a folder \fBroot:jijiao\fR
-mode 2770 that clerks cannot open: only the program, set\-group\-id \fBjijiao\fR, reads and writes it.
+the shared database with its \fI\-wal\fR and \fI\-shm\fR files, all created by the package
+\fBroot:jijiao\fR mode 0660 in a folder \fBroot:jijiao\fR mode 3770 that clerks cannot enter: only
+the program, set\-group\-id \fBjijiao\fR, reads and writes them. Do not run the program as root
+there: root may remove the \fI\-wal\fR and \fI\-shm\fR files, and whoever runs next would own new
+ones (\fBdpkg\-reconfigure jijiao\fR creates them again).
 .TP
 \fI/var/lib/jijiao/anchors.log\fR
 the append\-only log of audit trail heads written by \fBjijiao audit anchor\fR.
 .TP
 \fI/var/lib/jijiao/backups/\fR
-the nightly copies written by \fBjijiao\-nightly.service\fR (started by \fBjijiao\-nightly.timer\fR).
+the nightly copies written by \fBjijiao\-nightly.service\fR (started by \fBjijiao\-nightly.timer\fR)
+as the system account \fBjijiao\-nightly\fR.
 .TP
 \fI~/.config/jijiao/config.toml\fR, \fI~/.local/share/jijiao/jijiao.sqlite\fR
 the configuration and database of a personal (not set\-group\-id) install.
