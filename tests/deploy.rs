@@ -481,7 +481,7 @@ fn two_clerks(site: &Site, accounts: &Accounts, gid: u32, db: &Path, db_seen: &P
     }
     f.check(
         trail_users(db).is_ok_and(|u| u.len() == trail_len),
-        "root's read-only look changed the trail",
+        "the trail cannot be read after the checks, or root's read-only look changed it",
     );
     f.done(&format!("{}", site.program.display()));
 }
@@ -753,6 +753,9 @@ fn the_example_system_configuration_is_inert_and_its_settings_are_well_formed() 
         .filter_map(|l| l.strip_prefix("# "))
         .filter(|l| {
             l.starts_with('[')
+                && l.split_once(']').is_some_and(|(_, rest)| {
+                    rest.trim().is_empty() || rest.trim_start().starts_with('#')
+                })
                 || l.split_once(" = ").is_some_and(|(k, _)| {
                     !k.is_empty() && k.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')
                 })
