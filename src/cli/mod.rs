@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod batches;
 pub mod certs;
+pub mod generate;
 pub mod output;
 
 use std::path::{Path, PathBuf};
@@ -176,6 +177,11 @@ pub enum Command {
         number: String,
         /// The verification code printed on it, e.g. ABCDE-FGHJK
         code: String,
+    },
+    /// Print a man page or a shell's completion script, generated from these definitions
+    Generate {
+        #[command(subcommand)]
+        what: generate::Generate,
     },
 }
 
@@ -513,7 +519,11 @@ pub fn main() -> ExitCode {
 /// Run the parsed command line; the exit status follows docs/INTERFACES.md.
 pub fn run(cli: Cli) -> ExitCode {
     let lang = cli.global.lang;
-    let result = Context::from_global(&cli.global).and_then(|ctx| dispatch(&ctx, cli.command));
+    let result = match &cli.command {
+        // The package build generates these with no database, clerk or configuration at hand.
+        Some(Command::Generate { what }) => generate::run(what, lang),
+        _ => Context::from_global(&cli.global).and_then(|ctx| dispatch(&ctx, cli.command)),
+    };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure(message)) => {
@@ -616,6 +626,7 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             });
             Ok(EXIT_OK)
         }
+        Some(Command::Generate { what }) => generate::run(&what, lang),
     }
 }
 
