@@ -8,6 +8,7 @@ pub mod domain;
 pub mod i18n;
 pub mod import;
 pub mod print;
+pub mod privilege;
 pub mod service;
 pub mod store;
 pub mod tui;

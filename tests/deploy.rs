@@ -471,6 +471,32 @@ fn two_clerks(
         );
     }
 
+    // What the program writes where a clerk names a file is written with the clerk's rights:
+    // a print cannot overwrite the anchor log or the database.
+    for name in ["anchors.log", DB_FILES[0]] {
+        let outside = db.with_file_name(name);
+        let before = fs::read(&outside).unwrap_or_default();
+        let target = dir.join(name).display().to_string();
+        for how in [
+            vec!["print", "--alignment", "--to", target.as_str()],
+            vec!["print", "--alignment", "--printer"],
+        ] {
+            let mut args = how.clone();
+            let file_dest = format!("file:{target}");
+            if args.len() == 3 {
+                args.push(&file_dest);
+            }
+            let out = site.jijiao(&accounts.a, &[], &args);
+            f.check(
+                out.code != 0 && fs::read(&outside).unwrap_or_default() == before,
+                format!(
+                    "{} {args:?} overwrote {name} (exit {})",
+                    accounts.a, out.code
+                ),
+            );
+        }
+    }
+
     // The files stay root's, in the group, without world access: no clerk became the owner of
     // one (an owner may always open and chmod it), and SQLite could not remove -wal and -shm.
     for name in DB_FILES {

@@ -308,22 +308,15 @@ pub fn choose_db(ids: Ids, option: Option<&Path>, system: Option<&Path>) -> Opti
 /// program's group's: in a set-group-id run a roster named `/etc/jijiao/audit.key` must not be
 /// readable. Outside such a run, just `f()`.
 pub fn as_real_group<T>(ids: Ids, lang: Lang, f: impl FnOnce() -> T) -> Result<T, Failure> {
-    use nix::unistd::{Gid, setegid};
     if !ids.set_group_id() {
         return Ok(f());
     }
-    let switch = |gid: u32| {
-        setegid(Gid::from_raw(gid)).map_err(|e| {
-            Failure(match lang {
-                Lang::Zh => format!("无法切换有效组（{gid}）：{e}"),
-                Lang::En => format!("cannot switch the effective group to {gid}: {e}"),
-            })
+    crate::privilege::as_clerk(f).map_err(|e| {
+        Failure(match lang {
+            Lang::Zh => format!("无法切换有效组（{}）：{e}", ids.real_gid),
+            Lang::En => format!("cannot switch the effective group to {}: {e}", ids.real_gid),
         })
-    };
-    switch(ids.real_gid)?;
-    let out = f();
-    switch(ids.effective_gid)?;
-    Ok(out)
+    })
 }
 
 /// A failure to report on standard error, in the clerk's language.

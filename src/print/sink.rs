@@ -110,8 +110,19 @@ impl Destination {
         }
     }
 
-    /// Send `bytes`; every path reports failure rather than losing a page silently.
+    /// Send `bytes`; every path reports failure rather than losing a page silently. Files,
+    /// devices and `lp` are reached with the clerk's own rights, never the program's group's
+    /// (`crate::privilege`): a print cannot overwrite the database.
     pub fn send(&self, bytes: &[u8], title: &str) -> Result<(), SinkError> {
+        crate::privilege::as_clerk(|| self.send_as_clerk(bytes, title)).map_err(|e| {
+            SinkError::Io {
+                target: self.label(),
+                message: e.to_string(),
+            }
+        })?
+    }
+
+    fn send_as_clerk(&self, bytes: &[u8], title: &str) -> Result<(), SinkError> {
         let io = |target: String| {
             move |e: std::io::Error| SinkError::Io {
                 target,

@@ -46,7 +46,7 @@ const SYSTEM_DATA_DIR: &str = "/var/lib/jijiao";
 
 /// Whether this process runs set-group-id (effective group other than the real one).
 pub fn set_group_id() -> bool {
-    nix::unistd::getegid() != nix::unistd::getgid()
+    crate::privilege::set_group_id()
 }
 
 /// The key file and anchor log in force.

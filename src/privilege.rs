@@ -1,0 +1,28 @@
+//! The package installs the program set-group-id `jijiao` so that only it can open the shared
+//! database (R5.5). That group's rights are for the store alone: every other file a clerk names —
+//! a roster, a configuration, a backup, a print to a file or a device — is opened with the
+//! clerk's own rights, or a clerk could have the program overwrite the database or the anchor
+//! log with a print.
+
+use nix::unistd::{getegid, getgid, setegid};
+
+/// Run `f` with the effective group set back to the real one (the clerk's), then restore it.
+/// Outside a set-group-id run (the groups are equal) just `f()`.
+///
+/// Errors: the system refused to switch the group (then `f` did not run, or the group could not
+/// be restored — the caller must stop).
+pub fn as_clerk<T>(f: impl FnOnce() -> T) -> std::io::Result<T> {
+    let (real, effective) = (getgid(), getegid());
+    if real == effective {
+        return Ok(f());
+    }
+    setegid(real).map_err(std::io::Error::from)?;
+    let out = f();
+    setegid(effective).map_err(std::io::Error::from)?;
+    Ok(out)
+}
+
+/// Whether this process runs set-group-id: effective group other than the real one.
+pub fn set_group_id() -> bool {
+    getegid() != getgid()
+}
