@@ -2273,6 +2273,25 @@ mod tests {
         assert!(printed.contains("补打 REPRINT"), "{printed}");
     }
 
+    /// `T` names every word a pattern may say, in the box, whole (the words wrap, never cut).
+    #[test]
+    fn the_pattern_question_lists_every_word() {
+        for lang in [Lang::Zh, Lang::En] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut d = verification(lang, dir.path());
+            d.key(KeyCode::Enter).key(KeyCode::Char('T'));
+            let shown: String = d
+                .screen()
+                .lines()
+                .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+                .collect::<Vec<_>>()
+                .join(" ");
+            for word in PATTERN.listing(lang).split(' ') {
+                assert!(shown.contains(word), "{word} missing:\n{}", d.screen());
+            }
+        }
+    }
+
     #[test]
     fn p_on_an_unmarked_list_prints_the_current_row_only_and_says_so() {
         use crate::service::batches::tests::bureau;
@@ -2294,7 +2313,8 @@ mod tests {
             .screen()
             .lines()
             .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
-            .collect();
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(
             flat.contains("to the accepted among 3 (张伟, 王芳, 赵敏)"),
             "{}",

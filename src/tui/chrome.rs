@@ -30,7 +30,8 @@ pub fn footer_fit(hints: &[(String, &str)], cols: usize) -> (usize, bool) {
 }
 
 /// Text broken into lines of at most `cols` terminal columns, never inside a word: breaks fall
-/// at spaces, and between two characters of which one is wide (CJK), except before closing
+/// at spaces, and (in a run of Chinese longer than a term, [`TERM_COLS`]) between two
+/// characters of which one is wide (CJK), except before closing
 /// punctuation (`，。）…`) or after opening punctuation (`（“`), so an ID number, a date or an
 /// English word stays whole. Only a word longer than a whole line is cut, at the line's end.
 pub fn wrap(text: &str, cols: usize) -> Vec<String> {
@@ -73,20 +74,32 @@ pub fn wrap(text: &str, cols: usize) -> Vec<String> {
     lines
 }
 
+/// Space-separated Chinese no wider than this is a term of a list (`不予通过`, `已出具`): it
+/// stays whole on one line, as a clerk reads it. Longer runs are sentences, broken between
+/// characters as Chinese text is.
+const TERM_COLS: usize = 12;
+
 /// The unbreakable pieces of `text`, each with the spaces that follow it.
 fn atoms(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut prev: Option<char> = None;
-    for c in text.chars() {
-        let start = match prev {
-            None => true,
-            Some(p) => break_between(p, c),
-        };
-        match out.last_mut() {
-            Some(last) if !start => last.push(c),
-            _ => out.push(c.to_string()),
+    for token in text.split_inclusive(char::is_whitespace) {
+        let word = token.trim_end();
+        if !word.is_empty() && width(word) <= TERM_COLS {
+            out.push(token.to_string());
+            continue;
         }
-        prev = Some(c);
+        let mut prev: Option<char> = None;
+        for c in token.chars() {
+            let start = match prev {
+                None => true,
+                Some(p) => break_between(p, c),
+            };
+            match out.last_mut() {
+                Some(last) if !start => last.push(c),
+                _ => out.push(c.to_string()),
+            }
+            prev = Some(c);
+        }
     }
     out
 }
@@ -204,6 +217,20 @@ mod tests {
             assert!(
                 ["┌", "│", "└"].contains(&col5.as_str()),
                 "row {y}: {row:?}\n{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_list_of_chinese_terms_wraps_between_the_terms() {
+        let list = "模式：合格 不足 冻结 未验证 待定 通过 退回 不予通过 已出具 另办";
+        for cols in [20, 27, 33, 40] {
+            let lines = wrap(list, cols);
+            assert!(lines.iter().all(|l| width(l) <= cols), "{lines:?}");
+            assert_eq!(
+                lines.join(" "),
+                list,
+                "each term whole at {cols}: {lines:?}"
             );
         }
     }

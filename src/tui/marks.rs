@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 
 use super::keys::{Action, Scope};
-use crate::domain::text::{clean_line, width};
+use crate::domain::text::clean_line;
 use crate::i18n::Lang;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -304,31 +304,12 @@ impl Vocabulary {
         out.join(" ")
     }
 
-    /// The `T` prompt: how to add rather than replace, and the words, as many as fit the
-    /// title of the question box at 80 columns (`?` lists them all).
+    /// The `T` prompt: how to add rather than replace, and every word the pattern takes.
     pub fn prompt(&self, lang: Lang) -> String {
-        /// The question box is 70 columns wide at 80; its title runs between the corners.
-        const ROOM: usize = 68;
+        // The question box wraps its text between words, so every word the pattern takes is
+        // listed whole, however many lines that needs.
         let head = lang.pick(" 模式（+ 追加到已标记）：", " pattern (+ adds to marks): ");
-        let listing = self.listing(lang);
-        let full = format!("{head}{listing} ");
-        if width(&full) <= ROOM {
-            return full;
-        }
-        let mut out = head.to_string();
-        for (i, w) in listing.split(' ').enumerate() {
-            let sep = usize::from(i > 0);
-            // Room for the word, then the ellipsis and the closing space.
-            if width(&out) + sep + width(w) + 2 > ROOM {
-                break;
-            }
-            if sep == 1 {
-                out.push(' ');
-            }
-            out.push_str(w);
-        }
-        out.push_str("… ");
-        out
+        format!("{head}{} ", self.listing(lang))
     }
 
     /// The lines under the keys in `?`: the words, then how patterns combine with the marks.
