@@ -22,7 +22,17 @@ pub fn as_clerk<T>(f: impl FnOnce() -> T) -> std::io::Result<T> {
     Ok(out)
 }
 
-/// Whether this process runs set-group-id: effective group other than the real one.
+/// Whether this is a system install: the process runs set-group-id (effective group other than
+/// the real one), or its program file is set-group-id and it is run by an account of that group
+/// (the nightly job).
 pub fn set_group_id() -> bool {
-    getegid() != getgid()
+    getegid() != getgid() || installed_set_group_id()
+}
+
+/// The program file has its set-group-id bit: installed by the package.
+pub fn installed_set_group_id() -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .is_ok_and(|m| m.permissions().mode() & 0o2000 != 0)
 }

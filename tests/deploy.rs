@@ -471,6 +471,36 @@ fn two_clerks(
         );
     }
 
+    // No program of the clerk's choosing runs with the program's group: `audit anchor` (an
+    // admin's act; the other clerk is refused) calls the system's logger, not one on PATH.
+    let evil = work.join("evil");
+    fs::create_dir_all(&evil).expect("evil");
+    fs::set_permissions(&evil, fs::Permissions::from_mode(0o777)).expect("chmod");
+    let ran = evil.join("ran");
+    fs::write(
+        evil.join("logger"),
+        format!("#!/bin/sh\ntouch '{}'\n", ran.display()),
+    )
+    .expect("fake logger");
+    fs::set_permissions(evil.join("logger"), fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!("{}:/usr/bin:/bin", evil.display());
+    let out = site.jijiao(&accounts.a, &[("PATH", &path)], &["audit", "anchor"]);
+    f.check(
+        !ran.exists(),
+        format!(
+            "audit anchor ran the logger on the clerk's PATH (exit {})",
+            out.code
+        ),
+    );
+    let out = site.jijiao(&accounts.b, &[], &["audit", "anchor"]);
+    f.check(
+        out.code != 0,
+        format!(
+            "{} (no admin) anchored the trail: {}",
+            accounts.b, out.stdout
+        ),
+    );
+
     // What the program writes where a clerk names a file is written with the clerk's rights:
     // a print cannot overwrite the anchor log or the database.
     for name in ["anchors.log", DB_FILES[0]] {
@@ -655,12 +685,11 @@ fn two_clerks_on_the_installed_package_act_only_as_themselves() {
         sh("getent passwd jijiao-nightly").code == 0,
         "postinst did not create the account jijiao-nightly",
     );
+    // Its primary group is jijiao (it writes the nightly copies with its own rights); the group
+    // still lists no member, so no person is in it.
     f.check(
-        !sh("id -nG jijiao-nightly")
-            .stdout
-            .split_whitespace()
-            .any(|g| g == GROUP),
-        "jijiao-nightly is in the group jijiao",
+        sh("id -gn jijiao-nightly").stdout.trim() == GROUP,
+        "jijiao-nightly's primary group is not jijiao",
     );
     f.done("the installed package's files");
 

@@ -76,6 +76,10 @@ fn io_failure(lang: Lang, path: &std::path::Path, e: &std::io::Error) -> Failure
 /// log. A trail that does not verify is not anchored (exit 1): an anchor would vouch for it.
 pub fn anchor(ctx: &Context) -> Result<u8, Failure> {
     let lang = ctx.lang;
+    // An anchor is written where the clerks cannot write: the administrator's (or the nightly
+    // job's) act, not anyone's.
+    crate::service::authz::require(&ctx.actor, crate::service::authz::Act::Anchor)
+        .map_err(|e| Failure::from(&e, lang))?;
     let store = ctx.open()?;
     let paths = paths(ctx);
     let chain = audit::check(store.conn()).map_err(|e| Failure::from(&e, lang))?;
@@ -99,7 +103,7 @@ pub fn anchor(ctx: &Context) -> Result<u8, Failure> {
     };
     anchor::append(&paths.anchor_log, &a, !paths.system)
         .map_err(|e| io_failure(lang, &paths.anchor_log, &e))?;
-    println!("{}", output::anchored(&a, &paths.anchor_log, lang));
+    output::say(&output::anchored(&a, &paths.anchor_log, lang));
     let message = format!(
         "audit anchor db={} count={} hash={} at={}",
         a.db, a.count, a.hash, a.at

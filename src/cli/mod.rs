@@ -222,6 +222,9 @@ pub struct Ids {
     pub real_uid: u32,
     pub real_gid: u32,
     pub effective_gid: u32,
+    /// The program file itself is set-group-id: a system install, also when run by an account
+    /// whose own group is the program's (the nightly job), where the two gids are equal.
+    pub installed: bool,
 }
 
 impl Ids {
@@ -231,13 +234,15 @@ impl Ids {
             real_uid: getuid().as_raw(),
             real_gid: getgid().as_raw(),
             effective_gid: getegid().as_raw(),
+            installed: crate::privilege::installed_set_group_id(),
         }
     }
 
-    /// Installed set-group-id and run by someone outside the group: the program holds rights
-    /// its user does not, so nothing the user chooses may point it elsewhere.
+    /// A system install: the program holds rights its user may not (it runs set-group-id), so
+    /// nothing the user chooses may point it elsewhere; the database and configuration are the
+    /// system's.
     pub fn set_group_id(&self) -> bool {
-        self.effective_gid != self.real_gid
+        self.effective_gid != self.real_gid || self.installed
     }
 }
 
@@ -762,12 +767,14 @@ mod tests {
         real_uid: 1001,
         real_gid: 1001,
         effective_gid: 1001,
+        installed: false,
     };
     /// Installed set-group-id `jijiao` (gid 998), run by a clerk.
     const SETGID: Ids = Ids {
         real_uid: 1001,
         real_gid: 1001,
         effective_gid: 998,
+        installed: true,
     };
 
     fn global(args: &[&str]) -> Global {

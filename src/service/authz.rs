@@ -159,6 +159,8 @@ pub enum Act {
     Reissue,
     Print,
     Demo,
+    /// `audit anchor`: append the trail's head outside the database (R5.5).
+    Anchor,
 }
 
 impl Act {
@@ -184,7 +186,7 @@ impl Act {
             | Act::Void
             | Act::Reissue
             | Act::Print => Role::Issuer,
-            Act::Demo => Role::Admin,
+            Act::Demo | Act::Anchor => Role::Admin,
         }
     }
 
@@ -213,6 +215,7 @@ impl Act {
             Act::Reissue => lang.pick("补发合格证明", "reissuing certificates"),
             Act::Print => lang.pick("打印合格证明", "printing certificates"),
             Act::Demo => lang.pick("生成演示数据", "generating demo data"),
+            Act::Anchor => lang.pick("锚定审计记录", "anchoring the audit trail"),
         }
     }
 }

@@ -116,13 +116,25 @@ pub fn compare(conn: &Connection, anchor: &Anchor) -> Result<Against> {
 /// Send `message` to the system log as `logger -t jijiao` does. `Ok(false)` when there is no
 /// `logger` on this system (not an error: the file log holds the anchor).
 pub fn to_system_log(message: &str) -> std::io::Result<bool> {
-    match std::process::Command::new("logger")
-        .args(["-t", "jijiao", "--", message])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-    {
+    // The system's own logger, never one found on the caller's PATH, and run with the caller's
+    // rights: in a set-group-id run a `logger` of the clerk's choosing would otherwise hold the
+    // program's group, read the audit key and rewrite the database.
+    let Some(logger) = ["/usr/bin/logger", "/bin/logger"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_file())
+    else {
+        return Ok(false);
+    };
+    let status = crate::privilege::as_clerk(|| {
+        std::process::Command::new(logger)
+            .args(["-t", "jijiao", "--", message])
+            .env_clear()
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+    })?;
+    match status {
         Ok(s) if s.success() => Ok(true),
         Ok(s) => Err(std::io::Error::other(format!("logger: {s}"))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
