@@ -387,6 +387,14 @@ impl Config {
                     table: forbidden,
                 });
             }
+            // Where roles are kept, the office is too: its phone and the clerks' printed names
+            // go on every stub (R7.1), and a clerk's own file must not sign as another.
+            if merged.contains_key("roles") && table.contains_key("office") {
+                return Err(ConfigError::SystemOnly {
+                    path: user.path.clone(),
+                    table: "office",
+                });
+            }
             merge(&mut merged, table);
         }
         // Each file was checked alone; what the merge can still get wrong is reported against
@@ -528,24 +536,48 @@ mod tests {
     }
 
     #[test]
-    fn r5_5_the_user_file_adds_printer_and_office_settings_key_by_key() {
+    fn r5_5_the_user_file_adds_printer_settings_key_by_key() {
         let (_dir, sys, usr) = files(
             "[roles]\nclerk = [\"wf\"]\nissuer = [\"lj\", \"wf\"]\n[policy]\none_person_may_check = true\n\
              [database]\npath = \"/srv/jj.sqlite\"\n[office]\nname = \"长沙\"\nphone = \"0731-1\"\n\
-             [printer]\nencoding = \"utf-8\"\n",
-            "[office]\nname = \"株洲\"\n[office.clerk_names]\nwf = \"王芳\"\n[printer]\ndestination = \"-\"\n",
+             [office.clerk_names]\nwf = \"王芳\"\n[printer]\nencoding = \"utf-8\"\n",
+            "[printer]\ndestination = \"-\"\n",
         );
         let c = Config::load_layered(Some(&sys), Some(&usr)).unwrap();
-        assert_eq!(c.office.name, "株洲", "the user's value overrides");
-        assert_eq!(c.office.phone, "0731-1", "the system's other keys stay");
+        assert_eq!(c.office.name, "长沙");
         assert_eq!(c.office.clerk_name("wf"), Some("王芳"));
-        assert_eq!(c.printer.destination, "-");
-        assert_eq!(c.printer.encoding, "utf-8");
+        assert_eq!(c.printer.destination, "-", "the user's value");
+        assert_eq!(c.printer.encoding, "utf-8", "the system's other keys stay");
         let roles = c.roles.unwrap();
         assert_eq!(roles.issuer, ["lj", "wf"]);
         assert!(roles.knows("lj") && !roles.knows("zs"));
         assert!(c.policy.one_person_may_check);
         assert_eq!(c.database.path, Some(PathBuf::from("/srv/jj.sqlite")));
+    }
+
+    /// R7.1, R5.5 Where roles are kept, a clerk's own file cannot sign stubs as another clerk
+    /// or with another phone: the office is the system's.
+    #[test]
+    fn r7_1_with_roles_the_user_file_cannot_change_the_office() {
+        let (_dir, sys, usr) = files(
+            "[roles]\nissuer = [\"wf\"]\n[office]\nname = \"长沙\"\nphone = \"0731-1\"\n",
+            "[office.clerk_names]\nwf = \"王芳\"\n",
+        );
+        let e = Config::load_layered(Some(&sys), Some(&usr)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::SystemOnly {
+                    table: "office",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        // Without roles (a single-clerk install) the clerk's file holds the office.
+        let (_dir, sys, usr) = files("", "[office]\nname = \"株洲\"\n");
+        let c = Config::load_layered(Some(&sys), Some(&usr)).unwrap();
+        assert_eq!(c.office.name, "株洲");
     }
 
     #[test]
