@@ -106,41 +106,265 @@ fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
     clauses.join(" AND ")
 }
 
-/// One page of people, ordered by name then ID number.
+/// How many rows a list screen counts at most. Counting every match of a short search among a
+/// million people would cost as much as reading them; past this the title says "10 000+".
+pub const COUNT_CAP: usize = 10_000;
+
+/// How many rows match a list's query: exactly, or more than [`COUNT_CAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact(usize),
+    /// More than [`COUNT_CAP`] rows match; how many more was not counted.
+    Over,
+}
+
+impl Default for Count {
+    fn default() -> Self {
+        Count::Exact(0)
+    }
+}
+
+impl Count {
+    /// A count read with `LIMIT COUNT_CAP + 1`.
+    pub fn capped(n: usize) -> Count {
+        if n > COUNT_CAP {
+            Count::Over
+        } else {
+            Count::Exact(n)
+        }
+    }
+
+    /// Whether nothing matches.
+    pub fn is_zero(&self) -> bool {
+        *self == Count::Exact(0)
+    }
+
+    /// The exact count, `None` past the cap.
+    pub fn exact(&self) -> Option<usize> {
+        match self {
+            Count::Exact(n) => Some(*n),
+            Count::Over => None,
+        }
+    }
+}
+
+/// As the titles show it: `17`, or `10 000+` past the cap (the space groups thousands as
+/// Chinese forms print them).
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Count::Exact(n) => write!(f, "{n}"),
+            Count::Over => write!(f, "{} {:03}+", COUNT_CAP / 1000, COUNT_CAP % 1000),
+        }
+    }
+}
+
+/// Where a page starts, for keyset paging: by the sort key of a row already shown, never by an
+/// offset (which SQLite reaches only by reading every row before it). Every page comes back in
+/// the list's order, whichever way it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seek<K> {
+    /// The first rows.
+    First,
+    /// The last rows (`G`), read backwards.
+    Last,
+    /// Rows from this key on, itself included (a reload keeps the page where it was).
+    From(K),
+    /// Rows after this key.
+    After(K),
+    /// The rows just before this key, read backwards.
+    Before(K),
+}
+
+impl<K> Seek<K> {
+    /// Whether the page is read from the end of the list backwards.
+    pub fn backwards(&self) -> bool {
+        matches!(self, Seek::Last | Seek::Before(_))
+    }
+}
+
+/// The People list's sort key: name, then ID number (unique, so the order is total).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonKey {
+    pub name: String,
+    pub id_number: String,
+}
+
+impl PersonSummary {
+    pub fn key(&self) -> PersonKey {
+        PersonKey {
+            name: self.name.clone(),
+            id_number: self.id_number.clone(),
+        }
+    }
+}
+
+/// The largest character: `key < text || MAX_CHAR` holds for every key that starts with `text`,
+/// so a prefix becomes a range an index serves.
+const MAX_CHAR: &str = "char(1114111)";
+
+/// The people the search text can find, through the indexes that serve it (migration 11), as a
+/// query of one column `id` with at most [`COUNT_CAP`] + 1 rows per branch; `None` when the text
+/// matches too many people for that to help (then the list is read in its own order and the
+/// text compared row by row, which finds a page quickly precisely because matches are dense).
+/// Every row `where_clause` keeps is among these, so the list is the same either way.
+fn candidates(conn: &Connection, text: &str, args: &mut Vec<Value>) -> Result<Option<String>> {
+    let cap = COUNT_CAP + 1;
+    let sql = if text.chars().count() >= 3 {
+        // A trigram phrase matches where its characters stand together: any part of the ID
+        // number or unit, and (a superset of) the start of a name or of a reading of initials.
+        args.push(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+        format!(
+            "SELECT rowid AS id FROM people_fts WHERE people_fts MATCH ?{} LIMIT {cap}",
+            args.len()
+        )
+    } else {
+        // One or two digits are in nearly every ID number: nothing narrows them.
+        if text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.eq_ignore_ascii_case(&'x'))
+        {
+            return Ok(None);
+        }
+        args.push(Value::Text(text.to_string()));
+        let t = args.len();
+        args.push(Value::Text(like_escape(text)));
+        let e = args.len();
+        format!(
+            "SELECT id FROM (SELECT id FROM people
+                             WHERE name_key >= ?{t} AND name_key < ?{t} || {MAX_CHAR} LIMIT {cap})
+             UNION
+             SELECT id FROM (SELECT person_id AS id FROM people_readings
+                             WHERE reading >= ?{t} AND reading < ?{t} || {MAX_CHAR} LIMIT {cap})
+             UNION
+             SELECT id FROM (SELECT p.id FROM people_units u JOIN people p ON p.unit_key = u.unit_key
+                             WHERE u.unit_key LIKE '%' || ?{e} || '%' ESCAPE '\\' LIMIT {cap})"
+        )
+    };
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT id FROM ({sql}) LIMIT {cap})"
+        ))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    Ok((n as usize <= COUNT_CAP).then_some(sql))
+}
+
+/// The `FROM` of a People query: the candidates joined to their rows when the search text has
+/// few enough, else the whole table (read in `people_order`).
+fn people_from(conn: &Connection, q: &PeopleQuery, args: &mut Vec<Value>) -> Result<String> {
+    let text = fold_for_search(&q.text);
+    let cands = if text.is_empty() {
+        None
+    } else {
+        candidates(conn, &text, args)?
+    };
+    Ok(match cands {
+        // CROSS JOIN keeps the candidates outside: a few thousand rows sorted, not a million
+        // read in order to find them.
+        Some(c) => format!("({c}) c CROSS JOIN people p ON p.id = c.id"),
+        None => "people p".into(),
+    })
+}
+
+const PERSON_SUMMARY: &str = "p.id, p.id_number, p.name, p.unit, p.unit_kind,
+    coalesce(o.short, p.city_code), p.title";
+
+fn person_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonSummary> {
+    Ok(PersonSummary {
+        id: r.get(0)?,
+        id_number: r.get(1)?,
+        name: r.get(2)?,
+        unit: r.get(3)?,
+        unit_kind: r.get(4)?,
+        city: r.get(5)?,
+        title: r.get(6)?,
+    })
+}
+
+/// One page of at most `limit` people, ordered by name then ID number, starting where `seek`
+/// says (keyset paging: the page after a key costs the same at row 10 as at row 900 000).
+pub fn people_page(
+    conn: &Connection,
+    q: &PeopleQuery,
+    seek: &Seek<PersonKey>,
+    limit: usize,
+) -> Result<Vec<PersonSummary>> {
+    let mut args = Vec::new();
+    let w = where_clause(q, &mut args);
+    let from = people_from(conn, q, &mut args)?;
+    let mut key = |k: &PersonKey, op: &str| {
+        args.push(Value::Text(k.name.clone()));
+        args.push(Value::Text(k.id_number.clone()));
+        let n = args.len();
+        format!(" AND (p.name, p.id_number) {op} (?{}, ?{n})", n - 1)
+    };
+    let bound = match seek {
+        Seek::First | Seek::Last => String::new(),
+        Seek::From(k) => key(k, ">="),
+        Seek::After(k) => key(k, ">"),
+        Seek::Before(k) => key(k, "<"),
+    };
+    let dir = if seek.backwards() { "DESC" } else { "ASC" };
+    args.push(Value::Integer(limit as i64));
+    let sql = format!(
+        "SELECT {PERSON_SUMMARY}
+         FROM {from} LEFT JOIN offices o ON o.code = p.city_code
+         WHERE {w}{bound} ORDER BY p.name {dir}, p.id_number {dir} LIMIT ?{}",
+        args.len()
+    );
+    let mut rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), person_summary)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many people the list for `q` holds, counted up to [`COUNT_CAP`].
+pub fn count_people_capped(conn: &Connection, q: &PeopleQuery) -> Result<Count> {
+    let mut args = Vec::new();
+    let w = where_clause(q, &mut args);
+    let from = people_from(conn, q, &mut args)?;
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {w} LIMIT {})",
+            COUNT_CAP + 1
+        ))?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(Count::capped(n as usize))
+}
+
+/// People `offset..offset + limit` of the list, reached page by page through
+/// [`people_page`] (for tests and exports that want a slice; the screens page by key).
 pub fn people(
     conn: &Connection,
     q: &PeopleQuery,
     offset: usize,
     limit: usize,
 ) -> Result<Vec<PersonSummary>> {
-    let mut args = Vec::new();
-    let w = where_clause(q, &mut args);
-    args.push(Value::Integer(limit as i64));
-    let l = args.len();
-    args.push(Value::Integer(offset as i64));
-    let o = args.len();
-    let sql = format!(
-        "SELECT p.id, p.id_number, p.name, p.unit, p.unit_kind, coalesce(o.short, p.city_code), p.title
-         FROM people p LEFT JOIN offices o ON o.code = p.city_code
-         WHERE {w} ORDER BY p.name, p.id_number LIMIT ?{l} OFFSET ?{o}"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args), |r| {
-            Ok(PersonSummary {
-                id: r.get(0)?,
-                id_number: r.get(1)?,
-                name: r.get(2)?,
-                unit: r.get(3)?,
-                unit_kind: r.get(4)?,
-                city: r.get(5)?,
-                title: r.get(6)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut out = Vec::new();
+    let mut seek = Seek::First;
+    let mut skip = offset;
+    loop {
+        let want = (skip + limit - out.len()).min(1000);
+        let page = people_page(conn, q, &seek, want)?;
+        let Some(last) = page.last() else { break };
+        seek = Seek::After(last.key());
+        let got = page.len();
+        let kept = page.into_iter().skip(skip);
+        skip = skip.saturating_sub(got);
+        out.extend(kept.take(limit - out.len()));
+        if out.len() == limit || got < want {
+            break;
+        }
+    }
+    Ok(out)
 }
 
+/// How many people the list for `q` holds, exactly (reading every match: the screens use
+/// [`count_people_capped`]).
 pub fn count_people(conn: &Connection, q: &PeopleQuery) -> Result<usize> {
     let mut args = Vec::new();
     let w = where_clause(q, &mut args);
@@ -238,32 +462,143 @@ pub fn queue_search_args(text: &str) -> (String, String) {
     (like_escape(raw.trim()), like_escape(&fold_for_search(text)))
 }
 
-/// The review queue: entries awaiting review and registration, grouped by import batch and
-/// provider (R5.1), one page at a time, searched as [`queue_search_clause`] says.
+/// The review queue's sort key (R5.1): import batch, newest first (`batch_rank` is minus the
+/// batch, 0 for entries keyed in by hand), provider, person's name, entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueKey {
+    pub batch_rank: i64,
+    pub provider: String,
+    pub person_name: String,
+    pub id: i64,
+}
+
+impl EntrySummary {
+    /// Where this entry stands in the review queue.
+    pub fn queue_key(&self) -> QueueKey {
+        QueueKey {
+            batch_rank: -self.batch_id.unwrap_or(0),
+            provider: self.provider.clone(),
+            person_name: self.person_name.clone(),
+            id: self.id,
+        }
+    }
+}
+
+/// The queue's columns (as [`entry_summary`] reads them) over [`QUEUE_FROM`]: the rows are read from `review_queue` (migration 11), which holds exactly the waiting
+/// entries with the keys of the queue's order; `CROSS JOIN` keeps it outside, so the rows come
+/// in its index's order and a page stops reading when it is full.
+const QUEUE_COLUMNS: &str = "e.id, e.person_id, p.name, p.id_number, e.year, e.category,
+    e.form, e.content, e.provider, e.start_date, e.end_date, e.hours_tenths, e.result, e.state,
+    f.filing_no, e.batch_id, b.source, e.migrated";
+
+/// The tables behind [`QUEUE_COLUMNS`].
+pub const QUEUE_FROM: &str = "review_queue q CROSS JOIN entries e ON e.id = q.entry_id
+    CROSS JOIN people p ON p.id = q.person_id
+    LEFT JOIN filings f ON f.id = e.filing_id
+    LEFT JOIN import_batches b ON b.id = e.batch_id";
+
+/// The queue's order, on the columns of `review_queue_order`.
+pub const QUEUE_ORDER: &str = "q.batch_rank, q.provider, q.person_name, q.entry_id";
+
+/// One page of the review queue: entries awaiting review and registration, grouped by import
+/// batch and provider (R5.1), at most `limit` from where `seek` says, searched as
+/// [`queue_search_clause`] says.
+pub fn review_queue_page(
+    conn: &Connection,
+    text: &str,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> Result<Vec<EntrySummary>> {
+    let (raw, folded) = queue_search_args(text);
+    let mut args = vec![Value::Text(raw), Value::Text(folded)];
+    let mut key = |k: &QueueKey, op: &str| {
+        args.push(Value::Integer(k.batch_rank));
+        args.push(Value::Text(k.provider.clone()));
+        args.push(Value::Text(k.person_name.clone()));
+        args.push(Value::Integer(k.id));
+        let n = args.len();
+        format!(
+            " AND ({QUEUE_ORDER}) {op} (?{}, ?{}, ?{}, ?{n})",
+            n - 3,
+            n - 2,
+            n - 1
+        )
+    };
+    let bound = match seek {
+        Seek::First | Seek::Last => String::new(),
+        Seek::From(k) => key(k, ">="),
+        Seek::After(k) => key(k, ">"),
+        Seek::Before(k) => key(k, "<"),
+    };
+    let order = if seek.backwards() {
+        QUEUE_ORDER.replace(',', " DESC,") + " DESC"
+    } else {
+        QUEUE_ORDER.to_string()
+    };
+    args.push(Value::Integer(limit as i64));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {QUEUE_COLUMNS} FROM {QUEUE_FROM} WHERE {}{bound} ORDER BY {order} LIMIT ?{}",
+        queue_search_clause(1, 2),
+        args.len()
+    ))?;
+    let mut rows = stmt
+        .query_map(params_from_iter(args), entry_summary)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Entries `offset..offset + limit` of the queue, reached page by page through
+/// [`review_queue_page`] (for tests; the screen pages by key).
 pub fn review_queue(
     conn: &Connection,
     text: &str,
     offset: usize,
     limit: usize,
 ) -> Result<Vec<EntrySummary>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{ENTRY_SUMMARY}
-         WHERE e.state IN ('recorded', 'evidence_complete', 'sealed')
-           AND {}
-         ORDER BY coalesce(e.batch_id, 0) DESC, e.provider, p.name, e.id
-         LIMIT ?3 OFFSET ?4",
-        queue_search_clause(1, 2)
-    ))?;
-    let (raw, folded) = queue_search_args(text);
-    let rows = stmt
-        .query_map(
-            rusqlite::params![raw, folded, limit as i64, offset as i64],
-            entry_summary,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut out = Vec::new();
+    let mut seek = Seek::First;
+    let mut skip = offset;
+    loop {
+        let want = (skip + limit - out.len()).min(1000);
+        let page = review_queue_page(conn, text, &seek, want)?;
+        let Some(last) = page.last() else { break };
+        seek = Seek::After(last.queue_key());
+        let got = page.len();
+        let kept = page.into_iter().skip(skip);
+        skip = skip.saturating_sub(got);
+        out.extend(kept.take(limit - out.len()));
+        if out.len() == limit || got < want {
+            break;
+        }
+    }
+    Ok(out)
 }
 
+/// How many entries wait in the queue that match `text`, counted up to [`COUNT_CAP`].
+pub fn count_review_queue_capped(conn: &Connection, text: &str) -> Result<Count> {
+    let (raw, folded) = queue_search_args(text);
+    let n: i64 = if folded.is_empty() {
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM review_queue LIMIT {})",
+            COUNT_CAP + 1
+        ))?
+        .query_row([], |r| r.get(0))?
+    } else {
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {QUEUE_FROM} WHERE {} LIMIT {})",
+            queue_search_clause(1, 2),
+            COUNT_CAP + 1
+        ))?
+        .query_row(rusqlite::params![raw, folded], |r| r.get(0))?
+    };
+    Ok(Count::capped(n as usize))
+}
+
+/// How many entries wait in the queue that match `text`, exactly (the screen uses
+/// [`count_review_queue_capped`]).
 pub fn count_review_queue(conn: &Connection, text: &str) -> Result<usize> {
     let (raw, folded) = queue_search_args(text);
     let n: i64 = conn
