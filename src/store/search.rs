@@ -183,6 +183,32 @@ impl<K> Seek<K> {
     }
 }
 
+/// Rows `offset..offset + limit` of a list read by key, page after page from the first (for
+/// tests and exports that want a slice; the screens keep their place by key).
+pub fn slice<R, K>(
+    offset: usize,
+    limit: usize,
+    mut fetch: impl FnMut(&Seek<K>, usize) -> Result<Vec<R>>,
+    key: impl Fn(&R) -> K,
+) -> Result<Vec<R>> {
+    let mut out = Vec::new();
+    let mut seek = Seek::First;
+    let mut skip = offset;
+    while out.len() < limit {
+        let want = (skip + limit - out.len()).min(1000);
+        let page = fetch(&seek, want)?;
+        let Some(last) = page.last() else { break };
+        seek = Seek::After(key(last));
+        let got = page.len();
+        out.extend(page.into_iter().skip(skip).take(limit - out.len()));
+        skip = skip.saturating_sub(got);
+        if got < want {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// The People list's sort key: name, then ID number (unique, so the order is total).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonKey {
@@ -237,7 +263,7 @@ fn candidates(conn: &Connection, text: &str, args: &mut Vec<Value>) -> Result<Op
              SELECT id FROM (SELECT person_id AS id FROM people_readings
                              WHERE reading >= ?{t} AND reading < ?{t} || {MAX_CHAR} LIMIT {cap})
              UNION
-             SELECT id FROM (SELECT p.id FROM people_units u JOIN people p ON p.unit_key = u.unit_key
+             SELECT id FROM (SELECT p.id FROM people_units u CROSS JOIN people p ON p.unit_key = u.unit_key
                              WHERE u.unit_key LIKE '%' || ?{e} || '%' ESCAPE '\\' LIMIT {cap})"
         )
     };
@@ -344,23 +370,12 @@ pub fn people(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<PersonSummary>> {
-    let mut out = Vec::new();
-    let mut seek = Seek::First;
-    let mut skip = offset;
-    loop {
-        let want = (skip + limit - out.len()).min(1000);
-        let page = people_page(conn, q, &seek, want)?;
-        let Some(last) = page.last() else { break };
-        seek = Seek::After(last.key());
-        let got = page.len();
-        let kept = page.into_iter().skip(skip);
-        skip = skip.saturating_sub(got);
-        out.extend(kept.take(limit - out.len()));
-        if out.len() == limit || got < want {
-            break;
-        }
-    }
-    Ok(out)
+    slice(
+        offset,
+        limit,
+        |seek, n| people_page(conn, q, seek, n),
+        PersonSummary::key,
+    )
 }
 
 /// How many people the list for `q` holds, exactly (reading every match: the screens use
@@ -558,23 +573,12 @@ pub fn review_queue(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<EntrySummary>> {
-    let mut out = Vec::new();
-    let mut seek = Seek::First;
-    let mut skip = offset;
-    loop {
-        let want = (skip + limit - out.len()).min(1000);
-        let page = review_queue_page(conn, text, &seek, want)?;
-        let Some(last) = page.last() else { break };
-        seek = Seek::After(last.queue_key());
-        let got = page.len();
-        let kept = page.into_iter().skip(skip);
-        skip = skip.saturating_sub(got);
-        out.extend(kept.take(limit - out.len()));
-        if out.len() == limit || got < want {
-            break;
-        }
-    }
-    Ok(out)
+    slice(
+        offset,
+        limit,
+        |seek, n| review_queue_page(conn, text, seek, n),
+        EntrySummary::queue_key,
+    )
 }
 
 /// How many entries wait in the queue that match `text`, counted up to [`COUNT_CAP`].

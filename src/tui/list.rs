@@ -25,6 +25,13 @@ impl Keyed for crate::store::search::EntrySummary {
     }
 }
 
+impl Keyed for crate::store::filing_list::FilingRow {
+    type Key = crate::store::filing_list::FilingKey;
+    fn key(&self) -> Self::Key {
+        crate::store::filing_list::FilingRow::key(self)
+    }
+}
+
 /// What a key asks of a [`Window`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
@@ -92,6 +99,33 @@ impl<R: Keyed> Window<R> {
             Action::Bottom => Plan::Last,
             _ => Plan::Stay,
         }
+    }
+
+    /// Put the cursor on the row for which `is` holds, whose key is `key` (a record just saved):
+    /// where it is on screen if it is, else on a page read from it. The screen reloads first.
+    pub fn focus<E>(
+        &mut self,
+        key: R::Key,
+        is: impl Fn(&R) -> bool,
+        mut fetch: impl FnMut(&Seek<R::Key>, usize) -> Result<Vec<R>, E>,
+    ) -> Result<(), E> {
+        if let Some(at) = self.rows.iter().position(&is) {
+            self.row = at;
+            return Ok(());
+        }
+        let page = self.page.max(1);
+        let mut got = fetch(&Seek::From(key), page + 1)?;
+        self.at_end = got.len() <= page;
+        got.truncate(page);
+        self.rows = got;
+        self.at_start = false;
+        self.row = 0;
+        // Near the end of the list the page is filled from before the row, as at a reload.
+        self.apply(Plan::Reload, &mut fetch)?;
+        if let Some(at) = self.rows.iter().position(&is) {
+            self.row = at;
+        }
+        Ok(())
     }
 
     /// Carry out `plan`, reading through `fetch(seek, limit)`, which returns at most `limit`

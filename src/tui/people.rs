@@ -633,7 +633,7 @@ mod scale {
         for c in text.chars() {
             timed(d, &format!("{what}: {c}"), KeyCode::Char(c));
         }
-        let title = d.screen().lines().next().unwrap_or_default().to_string();
+        let title = d.screen().lines().nth(1).unwrap_or_default().to_string();
         println!("{:<40} {title}", "");
     }
 
