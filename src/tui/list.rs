@@ -346,6 +346,120 @@ mod tests {
         assert_eq!(Paged::default().position(), None);
     }
 
+    /// A list of numbers 0..n read by key, as SQL would read it.
+    #[derive(Debug, Clone, PartialEq)]
+    struct N(usize);
+
+    impl Keyed for N {
+        type Key = usize;
+        fn key(&self) -> usize {
+            self.0
+        }
+    }
+
+    fn fetch(n: usize) -> impl FnMut(&Seek<usize>, usize) -> Result<Vec<N>, ()> {
+        move |seek, limit| {
+            let all = 0..n;
+            let rows: Vec<usize> = match *seek {
+                Seek::First => all.take(limit).collect(),
+                Seek::From(k) => all.filter(|&i| i >= k).take(limit).collect(),
+                Seek::After(k) => all.filter(|&i| i > k).take(limit).collect(),
+                Seek::Last => {
+                    let mut v: Vec<usize> = all.rev().take(limit).collect();
+                    v.reverse();
+                    v
+                }
+                Seek::Before(k) => {
+                    let mut v: Vec<usize> = all.filter(|&i| i < k).rev().take(limit).collect();
+                    v.reverse();
+                    v
+                }
+            };
+            Ok(rows.into_iter().map(N).collect())
+        }
+    }
+
+    /// Read by key, the window shows what the list read by offset showed, key after key: the
+    /// same rows on screen and the cursor on the same one, for every navigation key, across
+    /// page boundaries, and for lists shorter than a page.
+    #[test]
+    fn keyset_paging_moves_as_offset_paging_did() {
+        use Action::*;
+        let keys = [
+            Down, Down, PageDown, PageDown, Down, Up, PageUp, Bottom, Up, Up, PageUp, PageUp,
+            PageDown, Down, Top, PageDown, Bottom, Down, PageDown, Top, Up, PageUp,
+        ];
+        for (n, page) in [
+            (100, 10),
+            (23, 7),
+            (7, 10),
+            (10, 10),
+            (11, 10),
+            (1, 5),
+            (0, 5),
+        ] {
+            let mut old = Paged {
+                total: n,
+                page,
+                ..Paged::default()
+            };
+            let mut new: Window<N> = Window {
+                page,
+                ..Window::default()
+            };
+            new.apply(Plan::First, fetch(n)).unwrap();
+            for (i, &k) in keys.iter().enumerate() {
+                old.navigate(k);
+                let plan = new.plan(k);
+                new.apply(plan, fetch(n)).unwrap();
+                let shown: Vec<usize> = new.rows.iter().map(|r| r.0).collect();
+                let want: Vec<usize> = (old.offset..(old.offset + page).min(n)).collect();
+                assert_eq!(shown, want, "list {n}, page {page}, key {i} {k:?}");
+                assert_eq!(new.row(), old.row(), "list {n}, page {page}, key {i} {k:?}");
+            }
+        }
+    }
+
+    /// A reload keeps the page where it starts; when rows left the end of the list, the page
+    /// fills from before, as the last page would show.
+    #[test]
+    fn a_reload_keeps_the_page_and_fills_it_when_rows_left() {
+        let mut w: Window<N> = Window {
+            page: 5,
+            ..Window::default()
+        };
+        w.apply(Plan::First, fetch(20)).unwrap();
+        w.apply(Plan::Move(7), fetch(20)).unwrap();
+        assert_eq!(w.selected(), Some(&N(7)));
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        assert_eq!(w.rows.first(), Some(&N(3)));
+        assert_eq!(w.selected(), Some(&N(7)));
+        // Another clerk's decisions took rows 4.. away.
+        w.apply(Plan::Reload, fetch(4)).unwrap();
+        let shown: Vec<usize> = w.rows.iter().map(|r| r.0).collect();
+        assert_eq!(shown, [0, 1, 2, 3]);
+        assert_eq!(w.selected(), Some(&N(3)));
+        w.apply(Plan::Reload, fetch(0)).unwrap();
+        assert!(w.rows.is_empty() && w.selected().is_none());
+    }
+
+    /// `focus` puts the cursor on a row off the page: the page is read from it.
+    #[test]
+    fn focus_reads_the_page_of_a_row_off_screen() {
+        let mut w: Window<N> = Window {
+            page: 5,
+            ..Window::default()
+        };
+        w.apply(Plan::First, fetch(30)).unwrap();
+        w.focus(12, |r| r.0 == 12, fetch(30)).unwrap();
+        assert_eq!(w.selected(), Some(&N(12)));
+        w.focus(28, |r| r.0 == 28, fetch(30)).unwrap();
+        assert_eq!(w.selected(), Some(&N(28)));
+        assert_eq!(w.rows.len(), 5, "the last page is full");
+        w.apply(Plan::Move(1), fetch(30)).unwrap();
+        assert_eq!(w.selected(), Some(&N(29)));
+    }
+
     #[test]
     fn an_empty_list_does_not_move() {
         let mut p = Paged::default();

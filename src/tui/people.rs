@@ -607,6 +607,104 @@ mod tests {
         d.key(KeyCode::Esc).keys("q");
         assert!(d.app.should_quit());
     }
+
+    /// Issue 10: pages are read by key. Moving across page boundaries with `j`, PgDn, `G`, `k`,
+    /// PgUp and `g` shows the rows, and opens the person, that the whole list has there.
+    #[test]
+    fn keyset_pages_across_boundaries_show_the_right_people() {
+        use crate::store::search::{PeopleQuery, people};
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        crate::service::demo::generate(
+            &mut store,
+            &crate::service::fixtures::actor("demo"),
+            120,
+            7,
+        )
+        .unwrap();
+        let all: Vec<String> = people(store.conn(), &PeopleQuery::default(), 0, 1000)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id_number)
+            .collect();
+        let n = all.len();
+        let mut d = Driver::new(store, Lang::En);
+        let page = d
+            .screen()
+            .lines()
+            .filter(|l| all.iter().any(|id| l.contains(id.as_str())))
+            .count();
+        assert!(page > 5 && page < n, "{}", d.screen());
+        // The person the cursor is on, as the person screen names them.
+        let opened = |d: &mut Driver| -> String {
+            d.key(KeyCode::Enter);
+            let screen = d.screen();
+            d.key(KeyCode::Esc);
+            all.iter()
+                .find(|id| screen.contains(id.as_str()))
+                .cloned()
+                .unwrap_or_else(|| panic!("no ID number on\n{screen}"))
+        };
+        let shows = |d: &Driver, rows: std::ops::Range<usize>| {
+            for (i, id) in all.iter().enumerate() {
+                assert_eq!(
+                    d.shows(id),
+                    rows.contains(&i),
+                    "row {i} of {rows:?}\n{}",
+                    d.screen()
+                );
+            }
+        };
+        shows(&d, 0..page);
+        d.key(KeyCode::PageDown);
+        // The cursor moves a page; the list scrolls only as far as it must.
+        shows(&d, 1..page + 1);
+        assert_eq!(opened(&mut d), all[page]);
+        d.key(KeyCode::Char('j'));
+        shows(&d, 2..page + 2);
+        assert_eq!(opened(&mut d), all[page + 1]);
+        d.key(KeyCode::Char('G'));
+        shows(&d, n - page..n);
+        assert_eq!(opened(&mut d), all[n - 1]);
+        d.key(KeyCode::PageUp);
+        shows(&d, n - page - 1..n - 1);
+        assert_eq!(opened(&mut d), all[n - 1 - page]);
+        d.key(KeyCode::Char('k'));
+        shows(&d, n - page - 2..n - 2);
+        assert_eq!(opened(&mut d), all[n - 2 - page]);
+        d.key(KeyCode::Char('g'));
+        shows(&d, 0..page);
+        assert_eq!(opened(&mut d), all[0]);
+    }
+
+    /// Past 10 000 matches the title says "10 000+" instead of counting them all; a search
+    /// that narrows below the cap counts exactly.
+    #[test]
+    fn more_than_ten_thousand_people_are_counted_as_ten_thousand_plus() {
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        {
+            let tx = store.write().unwrap();
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                         updated_at, initials, name_key, unit_key)
+                     VALUES (printf('4301021985%08d', ?1), '张' || ?1, '长沙医院', 'city',
+                         '430100', 'x', 'x', 'z', '张' || ?1, '长沙医院')",
+                )
+                .unwrap();
+            for i in 0..10_002 {
+                stmt.execute([i]).unwrap();
+            }
+            drop(stmt);
+            tx.commit().unwrap();
+        }
+        let mut d = Driver::new(store, Lang::Zh);
+        assert!(d.shows("人员 10 000+ 人"), "{}", d.screen());
+        d.key(KeyCode::Char('/')).keys("张1000");
+        // 张1000, 张10000 and 张10001.
+        assert!(d.shows("人员 3 人"), "{}", d.screen());
+        d.key(KeyCode::Esc).key(KeyCode::Esc);
+        assert!(d.shows("人员 10 000+ 人"), "{}", d.screen());
+    }
 }
 
 /// Timings of the screens' queries on a large database, for the report of issue 10 (not a
