@@ -853,10 +853,11 @@ impl Screen for ReviewScreen {
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        if self.searching && self.search.handle(key) {
-            if let Err(e) = self.load(Plan::First, true, ctx) {
-                return Flow::Say(e);
-            }
+        if self.searching
+            && self.search.handle(key)
+            && let Err(e) = self.load(Plan::First, true, ctx)
+        {
+            return Flow::Say(e);
         }
         Flow::Stay
     }
