@@ -509,14 +509,13 @@ BEGIN
     VALUES (new.id, new.name_key, new.id_number, new.unit_key, new.initials);
 END;
 
-DROP INDEX people_name;
 CREATE INDEX people_order ON people (name, id_number, name_key, initials, unit_key, city_code, unit_kind);
 CREATE INDEX people_key ON people (name_key);
 CREATE INDEX people_unit_key ON people (unit_key);
 
 -- One row per reading of a person's initials (`zw cw` for 曾伟 gives two). Initials hold only
 -- ASCII letters, digits and spaces (`domain::initials`); anything else is skipped, not an error.
-DROP INDEX people_initials;
+DROP INDEX IF EXISTS people_initials;
 CREATE TABLE people_readings (
     reading   TEXT NOT NULL,
     person_id INTEGER NOT NULL,
