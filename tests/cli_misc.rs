@@ -307,7 +307,8 @@ fn downgrade_to_schema_1(db: &Path) {
     for kind in ["trigger", "view", "index", "table"] {
         for (t, name) in objects.iter().filter(|(t, _)| t == kind) {
             if !old_objects.contains(&(t.clone(), name.clone())) {
-                conn.execute_batch(&format!("DROP {t} \"{name}\""))
+                // IF EXISTS: dropping an FTS5 table drops its shadow tables with it.
+                conn.execute_batch(&format!("DROP {t} IF EXISTS \"{name}\""))
                     .unwrap_or_else(|e| panic!("drop {t} {name}: {e}"));
             }
         }

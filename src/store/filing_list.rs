@@ -2,10 +2,12 @@
 //! number, training name or institution as the clerk types.
 
 use chrono::NaiveDate;
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Result;
 use super::filings::{COLUMNS, date, from_row};
+use super::search::Seek;
 use crate::domain::filing::{FilingNoPattern, next_filing_no as next_filing_no_after};
 use crate::domain::{Category, Filing, FilingStatus};
 
@@ -79,19 +81,86 @@ pub fn count_pending(conn: &Connection, q: &FilingQuery) -> Result<usize> {
     Ok(n as usize)
 }
 
-pub fn page(
+/// Where a filing stands in the list's order ([`ORDER`]): pending or decided, its start, its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingKey {
+    pub pending: bool,
+    pub start_date: NaiveDate,
+    pub id: i64,
+}
+
+impl FilingRow {
+    /// Where this filing stands in the list.
+    pub fn key(&self) -> FilingKey {
+        FilingKey {
+            pending: self.status == FilingStatus::Pending,
+            start_date: self.start_date,
+            id: self.id,
+        }
+    }
+}
+
+/// The rows after `k` in [`ORDER`] (pending ones by start ascending, decided ones by start
+/// descending, then id descending in both), as SQL on `?s` (the start) and `?i` (the id). The
+/// order's directions differ, so a row value cannot say it.
+fn after(k: &FilingKey, s: usize, i: usize) -> String {
+    if k.pending {
+        format!("(status <> 'pending' OR start_date > ?{s} OR (start_date = ?{s} AND id < ?{i}))")
+    } else {
+        format!(
+            "(status <> 'pending' AND (start_date < ?{s} OR (start_date = ?{s} AND id < ?{i})))"
+        )
+    }
+}
+
+/// The rows before `k` in [`ORDER`].
+fn before(k: &FilingKey, s: usize, i: usize) -> String {
+    if k.pending {
+        format!("(status = 'pending' AND (start_date < ?{s} OR (start_date = ?{s} AND id > ?{i})))")
+    } else {
+        format!("(status = 'pending' OR start_date > ?{s} OR (start_date = ?{s} AND id > ?{i}))")
+    }
+}
+
+/// [`ORDER`] read backwards.
+const ORDER_BACKWARDS: &str = "status <> 'pending' DESC,
+    CASE WHEN status = 'pending' THEN start_date END DESC,
+    start_date ASC, id ASC";
+
+/// At most `limit` filings of the list for `q`, from where `seek` says (keyset paging), in
+/// the list's order.
+pub fn page_by_key(
     conn: &Connection,
     q: &FilingQuery,
-    offset: usize,
+    seek: &Seek<FilingKey>,
     limit: usize,
 ) -> Result<Vec<FilingRow>> {
+    let bound = match seek {
+        Seek::First | Seek::Last => "1 = 1".to_string(),
+        Seek::From(k) => format!("({} OR id = ?3)", after(k, 2, 3)),
+        Seek::After(k) => after(k, 2, 3),
+        Seek::Before(k) => before(k, 2, 3),
+    };
+    let mut args: Vec<Value> = vec![Value::Text(text_arg(q))];
+    if let Seek::From(k) | Seek::After(k) | Seek::Before(k) = seek {
+        args.push(Value::Text(k.start_date.to_string()));
+        args.push(Value::Integer(k.id));
+    }
+    args.push(Value::Integer(limit as i64));
+    let order = if seek.backwards() {
+        ORDER_BACKWARDS
+    } else {
+        ORDER
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, filing_no, name, category, applicant_unit, institution, start_date, end_date,
                 status, approved_on, decided_by, decided_at, reason
-         FROM filings WHERE {MATCHES} ORDER BY {ORDER} LIMIT ?2 OFFSET ?3"
+         FROM filings WHERE {MATCHES} AND {bound}
+         ORDER BY {order} LIMIT ?{}",
+        args.len()
     ))?;
-    let rows = stmt
-        .query_map(params![text_arg(q), limit as i64, offset as i64], |r| {
+    let mut rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
             let category: String = r.get(3)?;
             let status: String = r.get(8)?;
             let approved_on: Option<String> = r.get(9)?;
@@ -116,20 +185,42 @@ pub fn page(
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
     Ok(rows)
 }
 
-/// Where the filing `id` stands in the list for `q` (to put the cursor on a filing just saved).
-pub fn position(conn: &Connection, q: &FilingQuery, id: i64) -> Result<Option<usize>> {
-    let n: Option<i64> = conn
+/// Filings `offset..offset + limit` of the list for `q`, page after page by key (for tests).
+pub fn page(
+    conn: &Connection,
+    q: &FilingQuery,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<FilingRow>> {
+    super::search::slice(
+        offset,
+        limit,
+        |seek, n| page_by_key(conn, q, seek, n),
+        FilingRow::key,
+    )
+}
+
+/// The place in the list for `q` of the filing `id`, if the search finds it (to put the cursor
+/// on a filing just saved).
+pub fn key_of(conn: &Connection, q: &FilingQuery, id: i64) -> Result<Option<FilingKey>> {
+    Ok(conn
         .prepare_cached(&format!(
-            "SELECT n FROM (SELECT id, row_number() OVER (ORDER BY {ORDER}) - 1 AS n
-                            FROM filings WHERE {MATCHES})
-             WHERE id = ?2"
+            "SELECT status = 'pending', start_date, id FROM filings WHERE {MATCHES} AND id = ?2"
         ))?
-        .query_row(params![text_arg(q), id], |r| r.get(0))
-        .optional()?;
-    Ok(n.map(|n| n as usize))
+        .query_row(params![text_arg(q), id], |r| {
+            Ok(FilingKey {
+                pending: r.get(0)?,
+                start_date: date(r, 1)?,
+                id: r.get(2)?,
+            })
+        })
+        .optional()?)
 }
 
 /// The whole filing, for the form.
@@ -294,8 +385,11 @@ mod tests {
         assert_eq!(count(c, &q("_")).unwrap(), 1, "a wildcard is literal");
         assert_eq!(count_pending(c, &FilingQuery::default()).unwrap(), 2);
         let id = all[2].id;
-        assert_eq!(position(c, &FilingQuery::default(), id).unwrap(), Some(2));
-        assert_eq!(position(c, &q("002"), id).unwrap(), None);
+        assert_eq!(
+            key_of(c, &FilingQuery::default(), id).unwrap(),
+            Some(all[2].key())
+        );
+        assert_eq!(key_of(c, &q("002"), id).unwrap(), None);
         assert_eq!(next_filing_no(c, 2017).unwrap(), "2017-004");
         assert_eq!(next_filing_no(c, 2018).unwrap(), "2018-001");
     }

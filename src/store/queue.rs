@@ -144,10 +144,10 @@ pub fn ids(conn: &Connection, text: &str, filter: &QueueFilter) -> Result<Vec<i6
         clauses.push(format!("e.state = ?{}", args.len()));
     }
     let sql = format!(
-        "SELECT e.id FROM entries e JOIN people p ON p.id = e.person_id
-         WHERE {}
-         ORDER BY coalesce(e.batch_id, 0) DESC, e.provider, p.name, e.id",
-        clauses.join(" AND ")
+        "SELECT e.id FROM {} WHERE {} ORDER BY {}",
+        search::QUEUE_FROM,
+        clauses.join(" AND "),
+        search::QUEUE_ORDER
     );
     let mut stmt = conn.prepare(&sql)?;
     let ids = stmt
@@ -186,21 +186,34 @@ pub struct Group {
 }
 
 /// The groups with these keys (the ones a page shows), with how many entries each has waiting.
+/// Without search text a group is one range of `review_queue_order`, counted in the index alone.
 pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> Result<Vec<Group>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT count(*) FROM entries e JOIN people p ON p.id = e.person_id
-         WHERE {WAITING} AND {} AND e.batch_id IS ?3 AND e.provider = ?4",
-        search::queue_search_clause(1, 2)
-    ))?;
+    let (raw, folded) = search::queue_search_args(text);
+    let all = folded.is_empty();
+    let mut stmt = if all {
+        conn.prepare_cached(
+            "SELECT count(*) FROM review_queue q
+             WHERE q.batch_rank = -coalesce(?1, 0) AND q.provider = ?2",
+        )?
+    } else {
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM {}
+             WHERE {WAITING} AND {} AND q.batch_rank = -coalesce(?3, 0) AND q.provider = ?4",
+            search::QUEUE_FROM,
+            search::queue_search_clause(1, 2)
+        ))?
+    };
     let mut batch =
         conn.prepare_cached("SELECT source, made_at FROM import_batches WHERE id = ?1")?;
-    let (raw, folded) = search::queue_search_args(text);
     let mut out = Vec::with_capacity(keys.len());
     for (batch_id, provider) in keys {
-        let waiting: i64 = stmt
-            .query_row(rusqlite::params![raw, folded, batch_id, provider], |r| {
+        let waiting: i64 = if all {
+            stmt.query_row(rusqlite::params![batch_id, provider], |r| r.get(0))?
+        } else {
+            stmt.query_row(rusqlite::params![raw, folded, batch_id, provider], |r| {
                 r.get(0)
-            })?;
+            })?
+        };
         let (source, made_at) = match batch_id {
             None => (None, None),
             Some(b) => batch

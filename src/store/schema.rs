@@ -475,4 +475,131 @@ UPDATE entries SET recorded_by = COALESCE(
     r#"
 ALTER TABLE certificates ADD COLUMN code TEXT;
 "#,
+    // 11: indexes that serve the screens at province scale (issue 10). Triggers keep each one
+    // in step with its table whoever writes (services, imports, the demo, the key backfill), in
+    // the writer's own transaction.
+    //
+    // People search (R1.2) as `store::search` runs it: the folded name, the ID number, the
+    // folded unit and the pinyin initials in an FTS5 trigram index, which finds any substring of
+    // three characters or more; shorter text reaches the start of a name through `people_key`,
+    // the start of one reading of the initials through `people_readings`, and units through the
+    // distinct `people_units`. The list's order (name, then ID number) is `people_order`, which
+    // also holds what the search compares, so a scan in that order reads no table row it does
+    // not show.
+    r#"
+CREATE VIRTUAL TABLE people_fts USING fts5(
+    name_key, id_number, unit_key, initials,
+    content = 'people', content_rowid = 'id', tokenize = 'trigram'
+);
+INSERT INTO people_fts (people_fts) VALUES ('rebuild');
+
+CREATE TRIGGER people_fts_insert AFTER INSERT ON people BEGIN
+    INSERT INTO people_fts (rowid, name_key, id_number, unit_key, initials)
+    VALUES (new.id, new.name_key, new.id_number, new.unit_key, new.initials);
+END;
+CREATE TRIGGER people_fts_delete AFTER DELETE ON people BEGIN
+    INSERT INTO people_fts (people_fts, rowid, name_key, id_number, unit_key, initials)
+    VALUES ('delete', old.id, old.name_key, old.id_number, old.unit_key, old.initials);
+END;
+CREATE TRIGGER people_fts_update AFTER UPDATE OF name_key, id_number, unit_key, initials ON people
+BEGIN
+    INSERT INTO people_fts (people_fts, rowid, name_key, id_number, unit_key, initials)
+    VALUES ('delete', old.id, old.name_key, old.id_number, old.unit_key, old.initials);
+    INSERT INTO people_fts (rowid, name_key, id_number, unit_key, initials)
+    VALUES (new.id, new.name_key, new.id_number, new.unit_key, new.initials);
+END;
+
+CREATE INDEX people_order ON people (name, id_number, name_key, initials, unit_key, city_code, unit_kind);
+CREATE INDEX people_key ON people (name_key);
+CREATE INDEX people_unit_key ON people (unit_key);
+
+-- One row per reading of a person's initials (`zw cw` for 曾伟 gives two). Initials hold only
+-- ASCII letters, digits and spaces (`domain::initials`); anything else is skipped, not an error.
+DROP INDEX IF EXISTS people_initials;
+CREATE TABLE people_readings (
+    reading   TEXT NOT NULL,
+    person_id INTEGER NOT NULL,
+    PRIMARY KEY (reading, person_id)
+) WITHOUT ROWID;
+CREATE INDEX people_readings_person ON people_readings (person_id);
+INSERT OR IGNORE INTO people_readings (reading, person_id)
+SELECT j.value, p.id FROM people p,
+    json_each(CASE WHEN p.initials GLOB '*[^a-z0-9 ]*' THEN '[]'
+                   ELSE '["' || replace(p.initials, ' ', '","') || '"]' END) j
+WHERE j.value <> '';
+CREATE TRIGGER people_readings_insert AFTER INSERT ON people BEGIN
+    INSERT OR IGNORE INTO people_readings (reading, person_id)
+    SELECT j.value, new.id FROM
+        json_each(CASE WHEN new.initials GLOB '*[^a-z0-9 ]*' THEN '[]'
+                       ELSE '["' || replace(new.initials, ' ', '","') || '"]' END) j
+    WHERE j.value <> '';
+END;
+CREATE TRIGGER people_readings_update AFTER UPDATE OF initials ON people BEGIN
+    DELETE FROM people_readings WHERE person_id = old.id;
+    INSERT OR IGNORE INTO people_readings (reading, person_id)
+    SELECT j.value, new.id FROM
+        json_each(CASE WHEN new.initials GLOB '*[^a-z0-9 ]*' THEN '[]'
+                       ELSE '["' || replace(new.initials, ' ', '","') || '"]' END) j
+    WHERE j.value <> '';
+END;
+CREATE TRIGGER people_readings_delete AFTER DELETE ON people BEGIN
+    DELETE FROM people_readings WHERE person_id = old.id;
+END;
+
+-- Every folded unit someone works at, once: a city has thousands of units, not millions, so
+-- one- and two-character search reads these instead of every person.
+CREATE TABLE people_units (unit_key TEXT PRIMARY KEY) WITHOUT ROWID;
+INSERT OR IGNORE INTO people_units SELECT unit_key FROM people;
+CREATE TRIGGER people_units_insert AFTER INSERT ON people BEGIN
+    INSERT OR IGNORE INTO people_units VALUES (new.unit_key);
+END;
+CREATE TRIGGER people_units_update AFTER UPDATE OF unit_key ON people BEGIN
+    INSERT OR IGNORE INTO people_units VALUES (new.unit_key);
+    DELETE FROM people_units WHERE unit_key = old.unit_key
+        AND NOT EXISTS (SELECT 1 FROM people WHERE unit_key = old.unit_key);
+END;
+CREATE TRIGGER people_units_delete AFTER DELETE ON people BEGIN
+    DELETE FROM people_units WHERE unit_key = old.unit_key
+        AND NOT EXISTS (SELECT 1 FROM people WHERE unit_key = old.unit_key);
+END;
+
+-- R5.1 The review queue in its order: import batch (newest first), provider, person's name,
+-- entry. The person's name lives in `people`, so no index on `entries` can serve that order;
+-- this table holds exactly the waiting entries (recorded, evidence complete, sealed) with the
+-- keys of that order, `batch_rank` being minus the batch (0 for entries keyed in by hand) so
+-- the index reads ascending.
+CREATE TABLE review_queue (
+    entry_id    INTEGER PRIMARY KEY,
+    batch_rank  INTEGER NOT NULL,
+    provider    TEXT NOT NULL,
+    person_name TEXT NOT NULL,
+    person_id   INTEGER NOT NULL
+);
+CREATE INDEX review_queue_order ON review_queue (batch_rank, provider, person_name, entry_id);
+CREATE INDEX review_queue_person ON review_queue (person_id);
+INSERT INTO review_queue (entry_id, batch_rank, provider, person_name, person_id)
+SELECT e.id, -coalesce(e.batch_id, 0), e.provider, p.name, e.person_id
+FROM entries e JOIN people p ON p.id = e.person_id
+WHERE e.state IN ('recorded', 'evidence_complete', 'sealed');
+CREATE TRIGGER review_queue_insert AFTER INSERT ON entries
+WHEN new.state IN ('recorded', 'evidence_complete', 'sealed') BEGIN
+    INSERT INTO review_queue (entry_id, batch_rank, provider, person_name, person_id)
+    SELECT new.id, -coalesce(new.batch_id, 0), new.provider, p.name, new.person_id
+    FROM people p WHERE p.id = new.person_id;
+END;
+CREATE TRIGGER review_queue_update AFTER UPDATE OF state, provider, batch_id, person_id ON entries
+BEGIN
+    DELETE FROM review_queue WHERE entry_id = old.id;
+    INSERT INTO review_queue (entry_id, batch_rank, provider, person_name, person_id)
+    SELECT new.id, -coalesce(new.batch_id, 0), new.provider, p.name, new.person_id
+    FROM people p
+    WHERE p.id = new.person_id AND new.state IN ('recorded', 'evidence_complete', 'sealed');
+END;
+CREATE TRIGGER review_queue_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM review_queue WHERE entry_id = old.id;
+END;
+CREATE TRIGGER review_queue_name AFTER UPDATE OF name ON people BEGIN
+    UPDATE review_queue SET person_name = new.name WHERE person_id = new.id;
+END;
+"#,
 ];

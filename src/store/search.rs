@@ -106,41 +106,286 @@ fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
     clauses.join(" AND ")
 }
 
-/// One page of people, ordered by name then ID number.
+/// How many rows a list screen counts at most. Counting every match of a short search among a
+/// million people would cost as much as reading them; past this the title says "10 000+".
+pub const COUNT_CAP: usize = 10_000;
+
+/// How many rows match a list's query: exactly, or more than [`COUNT_CAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact(usize),
+    /// More than [`COUNT_CAP`] rows match; how many more was not counted.
+    Over,
+}
+
+impl Default for Count {
+    fn default() -> Self {
+        Count::Exact(0)
+    }
+}
+
+impl Count {
+    /// A count read with `LIMIT COUNT_CAP + 1`.
+    pub fn capped(n: usize) -> Count {
+        if n > COUNT_CAP {
+            Count::Over
+        } else {
+            Count::Exact(n)
+        }
+    }
+
+    /// Whether nothing matches.
+    pub fn is_zero(&self) -> bool {
+        *self == Count::Exact(0)
+    }
+
+    /// The exact count, `None` past the cap.
+    pub fn exact(&self) -> Option<usize> {
+        match self {
+            Count::Exact(n) => Some(*n),
+            Count::Over => None,
+        }
+    }
+}
+
+/// As the titles show it: `17`, or `10 000+` past the cap (the space groups thousands as
+/// Chinese forms print them).
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Count::Exact(n) => write!(f, "{n}"),
+            Count::Over => write!(f, "{} {:03}+", COUNT_CAP / 1000, COUNT_CAP % 1000),
+        }
+    }
+}
+
+/// Where a page starts, for keyset paging: by the sort key of a row already shown, never by an
+/// offset (which SQLite reaches only by reading every row before it). Every page comes back in
+/// the list's order, whichever way it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seek<K> {
+    /// The first rows.
+    First,
+    /// The last rows (`G`), read backwards.
+    Last,
+    /// Rows from this key on, itself included (a reload keeps the page where it was).
+    From(K),
+    /// Rows after this key.
+    After(K),
+    /// The rows just before this key, read backwards.
+    Before(K),
+}
+
+impl<K> Seek<K> {
+    /// Whether the page is read from the end of the list backwards.
+    pub fn backwards(&self) -> bool {
+        matches!(self, Seek::Last | Seek::Before(_))
+    }
+}
+
+/// Rows `offset..offset + limit` of a list read by key, page after page from the first (for
+/// tests and exports that want a slice; the screens keep their place by key).
+pub fn slice<R, K>(
+    offset: usize,
+    limit: usize,
+    mut fetch: impl FnMut(&Seek<K>, usize) -> Result<Vec<R>>,
+    key: impl Fn(&R) -> K,
+) -> Result<Vec<R>> {
+    let mut out = Vec::new();
+    let mut seek = Seek::First;
+    let mut skip = offset;
+    while out.len() < limit {
+        let want = (skip + limit - out.len()).min(1000);
+        let page = fetch(&seek, want)?;
+        let Some(last) = page.last() else { break };
+        seek = Seek::After(key(last));
+        let got = page.len();
+        out.extend(page.into_iter().skip(skip).take(limit - out.len()));
+        skip = skip.saturating_sub(got);
+        if got < want {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The People list's sort key: name, then ID number (unique, so the order is total).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonKey {
+    pub name: String,
+    pub id_number: String,
+}
+
+impl PersonSummary {
+    pub fn key(&self) -> PersonKey {
+        PersonKey {
+            name: self.name.clone(),
+            id_number: self.id_number.clone(),
+        }
+    }
+}
+
+/// The largest character: `key < text || MAX_CHAR` holds for every key that starts with `text`,
+/// so a prefix becomes a range an index serves.
+const MAX_CHAR: &str = "char(1114111)";
+
+/// The people the search text can find, through the indexes that serve it (migration 11), as a
+/// query of one column `id` with at most [`COUNT_CAP`] + 1 rows per branch; `None` when the text
+/// matches too many people for that to help (then the list is read in its own order and the
+/// text compared row by row, which finds a page quickly precisely because matches are dense).
+/// Every row `where_clause` keeps is among these, so the list is the same either way.
+fn candidates(conn: &Connection, text: &str, args: &mut Vec<Value>) -> Result<Option<String>> {
+    let cap = COUNT_CAP + 1;
+    let before = args.len();
+    let sql = if text.chars().count() >= 3 {
+        // A trigram phrase matches where its characters stand together: any part of the ID
+        // number or unit, and (a superset of) the start of a name or of a reading of initials.
+        args.push(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
+        format!(
+            "SELECT rowid AS id FROM people_fts WHERE people_fts MATCH ?{} LIMIT {cap}",
+            args.len()
+        )
+    } else {
+        // One or two digits are in nearly every ID number: nothing narrows them.
+        if text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.eq_ignore_ascii_case(&'x'))
+        {
+            return Ok(None);
+        }
+        args.push(Value::Text(text.to_string()));
+        let t = args.len();
+        args.push(Value::Text(like_escape(text)));
+        let e = args.len();
+        format!(
+            "SELECT id FROM (SELECT id FROM people
+                             WHERE name_key >= ?{t} AND name_key < ?{t} || {MAX_CHAR} LIMIT {cap})
+             UNION
+             SELECT id FROM (SELECT person_id AS id FROM people_readings
+                             WHERE reading >= ?{t} AND reading < ?{t} || {MAX_CHAR} LIMIT {cap})
+             UNION
+             SELECT id FROM (SELECT p.id FROM people_units u CROSS JOIN people p ON p.unit_key = u.unit_key
+                             WHERE u.unit_key LIKE '%' || ?{e} || '%' ESCAPE '\\' LIMIT {cap})"
+        )
+    };
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT id FROM ({sql}) LIMIT {cap})"
+        ))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    if n as usize > COUNT_CAP {
+        // The list is read without the candidates: their arguments go too.
+        args.truncate(before);
+        return Ok(None);
+    }
+    Ok(Some(sql))
+}
+
+/// The `FROM` of a People query: the candidates joined to their rows when the search text has
+/// few enough, else the whole table (read in `people_order`).
+fn people_from(conn: &Connection, q: &PeopleQuery, args: &mut Vec<Value>) -> Result<String> {
+    let text = fold_for_search(&q.text);
+    let cands = if text.is_empty() {
+        None
+    } else {
+        candidates(conn, &text, args)?
+    };
+    Ok(match cands {
+        // CROSS JOIN keeps the candidates outside: a few thousand rows sorted, not a million
+        // read in order to find them.
+        Some(c) => format!("({c}) c CROSS JOIN people p ON p.id = c.id"),
+        None => "people p".into(),
+    })
+}
+
+const PERSON_SUMMARY: &str = "p.id, p.id_number, p.name, p.unit, p.unit_kind,
+    coalesce(o.short, p.city_code), p.title";
+
+fn person_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<PersonSummary> {
+    Ok(PersonSummary {
+        id: r.get(0)?,
+        id_number: r.get(1)?,
+        name: r.get(2)?,
+        unit: r.get(3)?,
+        unit_kind: r.get(4)?,
+        city: r.get(5)?,
+        title: r.get(6)?,
+    })
+}
+
+/// One page of at most `limit` people, ordered by name then ID number, starting where `seek`
+/// says (keyset paging: the page after a key costs the same at row 10 as at row 900 000).
+pub fn people_page(
+    conn: &Connection,
+    q: &PeopleQuery,
+    seek: &Seek<PersonKey>,
+    limit: usize,
+) -> Result<Vec<PersonSummary>> {
+    let mut args = Vec::new();
+    let w = where_clause(q, &mut args);
+    let from = people_from(conn, q, &mut args)?;
+    let mut key = |k: &PersonKey, op: &str| {
+        args.push(Value::Text(k.name.clone()));
+        args.push(Value::Text(k.id_number.clone()));
+        let n = args.len();
+        format!(" AND (p.name, p.id_number) {op} (?{}, ?{n})", n - 1)
+    };
+    let bound = match seek {
+        Seek::First | Seek::Last => String::new(),
+        Seek::From(k) => key(k, ">="),
+        Seek::After(k) => key(k, ">"),
+        Seek::Before(k) => key(k, "<"),
+    };
+    let dir = if seek.backwards() { "DESC" } else { "ASC" };
+    args.push(Value::Integer(limit as i64));
+    let sql = format!(
+        "SELECT {PERSON_SUMMARY}
+         FROM {from} LEFT JOIN offices o ON o.code = p.city_code
+         WHERE {w}{bound} ORDER BY p.name {dir}, p.id_number {dir} LIMIT ?{}",
+        args.len()
+    );
+    let mut rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), person_summary)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// How many people the list for `q` holds, counted up to [`COUNT_CAP`].
+pub fn count_people_capped(conn: &Connection, q: &PeopleQuery) -> Result<Count> {
+    let mut args = Vec::new();
+    let w = where_clause(q, &mut args);
+    let from = people_from(conn, q, &mut args)?;
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {w} LIMIT {})",
+            COUNT_CAP + 1
+        ))?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(Count::capped(n as usize))
+}
+
+/// People `offset..offset + limit` of the list, reached page by page through
+/// [`people_page`] (for tests and exports that want a slice; the screens page by key).
 pub fn people(
     conn: &Connection,
     q: &PeopleQuery,
     offset: usize,
     limit: usize,
 ) -> Result<Vec<PersonSummary>> {
-    let mut args = Vec::new();
-    let w = where_clause(q, &mut args);
-    args.push(Value::Integer(limit as i64));
-    let l = args.len();
-    args.push(Value::Integer(offset as i64));
-    let o = args.len();
-    let sql = format!(
-        "SELECT p.id, p.id_number, p.name, p.unit, p.unit_kind, coalesce(o.short, p.city_code), p.title
-         FROM people p LEFT JOIN offices o ON o.code = p.city_code
-         WHERE {w} ORDER BY p.name, p.id_number LIMIT ?{l} OFFSET ?{o}"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args), |r| {
-            Ok(PersonSummary {
-                id: r.get(0)?,
-                id_number: r.get(1)?,
-                name: r.get(2)?,
-                unit: r.get(3)?,
-                unit_kind: r.get(4)?,
-                city: r.get(5)?,
-                title: r.get(6)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    slice(
+        offset,
+        limit,
+        |seek, n| people_page(conn, q, seek, n),
+        PersonSummary::key,
+    )
 }
 
+/// How many people the list for `q` holds, exactly (reading every match: the screens use
+/// [`count_people_capped`]).
 pub fn count_people(conn: &Connection, q: &PeopleQuery) -> Result<usize> {
     let mut args = Vec::new();
     let w = where_clause(q, &mut args);
@@ -238,32 +483,132 @@ pub fn queue_search_args(text: &str) -> (String, String) {
     (like_escape(raw.trim()), like_escape(&fold_for_search(text)))
 }
 
-/// The review queue: entries awaiting review and registration, grouped by import batch and
-/// provider (R5.1), one page at a time, searched as [`queue_search_clause`] says.
+/// The review queue's sort key (R5.1): import batch, newest first (`batch_rank` is minus the
+/// batch, 0 for entries keyed in by hand), provider, person's name, entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueKey {
+    pub batch_rank: i64,
+    pub provider: String,
+    pub person_name: String,
+    pub id: i64,
+}
+
+impl EntrySummary {
+    /// Where this entry stands in the review queue.
+    pub fn queue_key(&self) -> QueueKey {
+        QueueKey {
+            batch_rank: -self.batch_id.unwrap_or(0),
+            provider: self.provider.clone(),
+            person_name: self.person_name.clone(),
+            id: self.id,
+        }
+    }
+}
+
+/// The queue's columns (as [`entry_summary`] reads them) over [`QUEUE_FROM`]: the rows are read from `review_queue` (migration 11), which holds exactly the waiting
+/// entries with the keys of the queue's order; `CROSS JOIN` keeps it outside, so the rows come
+/// in its index's order and a page stops reading when it is full.
+const QUEUE_COLUMNS: &str = "e.id, e.person_id, p.name, p.id_number, e.year, e.category,
+    e.form, e.content, e.provider, e.start_date, e.end_date, e.hours_tenths, e.result, e.state,
+    f.filing_no, e.batch_id, b.source, e.migrated";
+
+/// The tables behind [`QUEUE_COLUMNS`].
+pub const QUEUE_FROM: &str = "review_queue q CROSS JOIN entries e ON e.id = q.entry_id
+    CROSS JOIN people p ON p.id = q.person_id
+    LEFT JOIN filings f ON f.id = e.filing_id
+    LEFT JOIN import_batches b ON b.id = e.batch_id";
+
+/// The queue's order, on the columns of `review_queue_order`.
+pub const QUEUE_ORDER: &str = "q.batch_rank, q.provider, q.person_name, q.entry_id";
+
+/// One page of the review queue: entries awaiting review and registration, grouped by import
+/// batch and provider (R5.1), at most `limit` from where `seek` says, searched as
+/// [`queue_search_clause`] says.
+pub fn review_queue_page(
+    conn: &Connection,
+    text: &str,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> Result<Vec<EntrySummary>> {
+    let (raw, folded) = queue_search_args(text);
+    let mut args = vec![Value::Text(raw), Value::Text(folded)];
+    let mut key = |k: &QueueKey, op: &str| {
+        args.push(Value::Integer(k.batch_rank));
+        args.push(Value::Text(k.provider.clone()));
+        args.push(Value::Text(k.person_name.clone()));
+        args.push(Value::Integer(k.id));
+        let n = args.len();
+        format!(
+            " AND ({QUEUE_ORDER}) {op} (?{}, ?{}, ?{}, ?{n})",
+            n - 3,
+            n - 2,
+            n - 1
+        )
+    };
+    let bound = match seek {
+        Seek::First | Seek::Last => String::new(),
+        Seek::From(k) => key(k, ">="),
+        Seek::After(k) => key(k, ">"),
+        Seek::Before(k) => key(k, "<"),
+    };
+    let order = if seek.backwards() {
+        QUEUE_ORDER.replace(',', " DESC,") + " DESC"
+    } else {
+        QUEUE_ORDER.to_string()
+    };
+    args.push(Value::Integer(limit as i64));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {QUEUE_COLUMNS} FROM {QUEUE_FROM} WHERE {}{bound} ORDER BY {order} LIMIT ?{}",
+        queue_search_clause(1, 2),
+        args.len()
+    ))?;
+    let mut rows = stmt
+        .query_map(params_from_iter(args), entry_summary)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// Entries `offset..offset + limit` of the queue, reached page by page through
+/// [`review_queue_page`] (for tests; the screen pages by key).
 pub fn review_queue(
     conn: &Connection,
     text: &str,
     offset: usize,
     limit: usize,
 ) -> Result<Vec<EntrySummary>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{ENTRY_SUMMARY}
-         WHERE e.state IN ('recorded', 'evidence_complete', 'sealed')
-           AND {}
-         ORDER BY coalesce(e.batch_id, 0) DESC, e.provider, p.name, e.id
-         LIMIT ?3 OFFSET ?4",
-        queue_search_clause(1, 2)
-    ))?;
-    let (raw, folded) = queue_search_args(text);
-    let rows = stmt
-        .query_map(
-            rusqlite::params![raw, folded, limit as i64, offset as i64],
-            entry_summary,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    slice(
+        offset,
+        limit,
+        |seek, n| review_queue_page(conn, text, seek, n),
+        EntrySummary::queue_key,
+    )
 }
 
+/// How many entries wait in the queue that match `text`, counted up to [`COUNT_CAP`].
+pub fn count_review_queue_capped(conn: &Connection, text: &str) -> Result<Count> {
+    let (raw, folded) = queue_search_args(text);
+    let n: i64 = if folded.is_empty() {
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM review_queue LIMIT {})",
+            COUNT_CAP + 1
+        ))?
+        .query_row([], |r| r.get(0))?
+    } else {
+        conn.prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {QUEUE_FROM} WHERE {} LIMIT {})",
+            queue_search_clause(1, 2),
+            COUNT_CAP + 1
+        ))?
+        .query_row(rusqlite::params![raw, folded], |r| r.get(0))?
+    };
+    Ok(Count::capped(n as usize))
+}
+
+/// How many entries wait in the queue that match `text`, exactly (the screen uses
+/// [`count_review_queue_capped`]).
 pub fn count_review_queue(conn: &Connection, text: &str) -> Result<usize> {
     let (raw, folded) = queue_search_args(text);
     let n: i64 = conn
@@ -389,5 +734,390 @@ mod tests {
             ..PeopleQuery::default()
         };
         assert_eq!(count_people(store.conn(), &q).unwrap(), 0);
+    }
+}
+
+/// Issue 10: the indexes change how the lists are read, never what they hold.
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+    use crate::service::demo;
+    use crate::service::fixtures::actor;
+    use crate::store::Store;
+
+    fn demo_store(people: u32) -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        demo::generate(&mut store, &actor("demo"), people, 2017).unwrap();
+        store
+    }
+
+    /// The list as the screens showed it before the indexes: every person compared with the
+    /// R1.2 text clause row by row, sorted by name then ID number.
+    fn by_brute_force(conn: &Connection, q: &PeopleQuery) -> Vec<String> {
+        let mut args = Vec::new();
+        let w = where_clause(q, &mut args);
+        conn.prepare(&format!(
+            "SELECT p.id_number FROM people p NOT INDEXED WHERE {w} ORDER BY p.name, p.id_number"
+        ))
+        .unwrap()
+        .query_map(params_from_iter(args), |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .unwrap()
+    }
+
+    fn text(t: &str) -> PeopleQuery {
+        PeopleQuery {
+            text: t.into(),
+            ..PeopleQuery::default()
+        }
+    }
+
+    /// Every page of the list, read forward by key, as ID numbers.
+    fn paged(conn: &Connection, q: &PeopleQuery, size: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seek = Seek::First;
+        loop {
+            let page = people_page(conn, q, &seek, size).unwrap();
+            out.extend(page.iter().map(|p| p.id_number.clone()));
+            match page.last() {
+                Some(last) if page.len() == size => seek = Seek::After(last.key()),
+                _ => return out,
+            }
+        }
+    }
+
+    /// R1.2 Search of one, two, three and more characters, pinyin initials (either reading of a
+    /// heteronym), ID fragments, units and text that matches nobody: the indexed search finds
+    /// exactly the rows, in exactly the order, that comparing every person finds, and counts
+    /// them the same way.
+    #[test]
+    fn r1_2_indexed_search_finds_what_comparing_every_row_finds() {
+        let store = demo_store(400);
+        let c = store.conn();
+        let some = people(c, &PeopleQuery::default(), 17, 1).unwrap().remove(0);
+        let id_tail = &some.id_number[10..16];
+        let name: String = some.name.chars().take(2).collect();
+        let surname: String = some.name.chars().take(1).collect();
+        let unit: String = some.unit.chars().skip(2).take(3).collect();
+        let unit2: String = some.unit.chars().skip(1).take(2).collect();
+        let initials = crate::domain::initials::initials(&some.name);
+        let mut found_any = 0;
+        for t in [
+            "z",
+            "zw",
+            "zwh",
+            "l",
+            "cw",
+            "张",
+            "张伟",
+            &surname,
+            &name,
+            &some.name,
+            "1",
+            "9",
+            "19",
+            "x",
+            "X",
+            "198",
+            "1985",
+            id_tail,
+            &some.id_number,
+            &unit,
+            &unit2,
+            "医院",
+            "医",
+            "大学",
+            &initials,
+            "qqxqq",
+            "没有此人",
+            "%",
+            "_",
+            "\"",
+            "a\"b",
+        ] {
+            let q = text(t);
+            let want = by_brute_force(c, &q);
+            assert_eq!(paged(c, &q, 7), want, "pages of 7 for {t:?}");
+            assert_eq!(
+                count_people_capped(c, &q).unwrap(),
+                Count::Exact(want.len()),
+                "count for {t:?}"
+            );
+            found_any += usize::from(!want.is_empty());
+        }
+        assert!(found_any >= 15, "the queries find people: {found_any}");
+    }
+
+    /// Keyset pages: forward, backward from a key, the last page read backwards (`G`), and a
+    /// page from a key (a reload) all agree with the whole list.
+    #[test]
+    fn keyset_pages_forward_back_and_last_agree_with_the_list() {
+        let store = demo_store(120);
+        let c = store.conn();
+        let q = PeopleQuery::default();
+        let all = by_brute_force(c, &q);
+        assert!(all.len() >= 100);
+        let ids =
+            |v: Vec<PersonSummary>| -> Vec<String> { v.into_iter().map(|p| p.id_number).collect() };
+        let first = people_page(c, &q, &Seek::First, 10).unwrap();
+        assert_eq!(ids(first.clone()), all[..10]);
+        let k = first[9].key();
+        assert_eq!(
+            ids(people_page(c, &q, &Seek::After(k.clone()), 10).unwrap()),
+            all[10..20]
+        );
+        assert_eq!(
+            ids(people_page(c, &q, &Seek::From(k.clone()), 10).unwrap()),
+            all[9..19]
+        );
+        assert_eq!(
+            ids(people_page(c, &q, &Seek::Before(k), 5).unwrap()),
+            all[4..9],
+            "the rows just before, in list order"
+        );
+        let n = all.len();
+        assert_eq!(
+            ids(people_page(c, &q, &Seek::Last, 10).unwrap()),
+            all[n - 10..]
+        );
+        let first = people_page(c, &q, &Seek::First, 1).unwrap();
+        assert!(
+            people_page(c, &q, &Seek::Before(first[0].key()), 5)
+                .unwrap()
+                .is_empty(),
+            "nothing before the first"
+        );
+        assert_eq!(ids(people(c, &q, 37, 30).unwrap()), all[37..67]);
+    }
+
+    #[test]
+    fn counts_stop_at_the_cap_and_say_so() {
+        assert_eq!(Count::capped(COUNT_CAP), Count::Exact(10_000));
+        assert_eq!(Count::capped(COUNT_CAP + 1), Count::Over);
+        assert_eq!(Count::Over.to_string(), "10 000+");
+        assert_eq!(Count::Exact(9_999).to_string(), "9999");
+        assert_eq!(Count::Over.exact(), None);
+    }
+
+    /// A search for the digit 1 matches nearly everyone: past the cap, the count says "10 000+"
+    /// and reads no further, while the first page is still exactly the list's first page.
+    #[test]
+    fn a_search_that_matches_more_than_the_cap_counts_to_the_cap() {
+        let mut store = Store::open_in_memory().unwrap();
+        {
+            let tx = store.write().unwrap();
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                         updated_at, initials, name_key, unit_key)
+                     VALUES (printf('4301021985%08d', ?1), '张' || ?1, '长沙医院', 'city',
+                         '430100', 'x', 'x', 'z', '张' || ?1, '长沙医院')",
+                )
+                .unwrap();
+            for i in 0..(COUNT_CAP as i64 + 5) {
+                stmt.execute([i]).unwrap();
+            }
+            drop(stmt);
+            tx.commit().unwrap();
+        }
+        let c = store.conn();
+        for t in ["", "1", "z", "张", "长沙医院", "1985"] {
+            assert_eq!(
+                count_people_capped(c, &text(t)).unwrap(),
+                Count::Over,
+                "{t}"
+            );
+            let page = people_page(c, &text(t), &Seek::First, 3).unwrap();
+            assert_eq!(
+                page.iter().map(|p| p.id_number.clone()).collect::<Vec<_>>(),
+                by_brute_force(c, &text(t))[..3],
+                "{t}"
+            );
+        }
+        assert_eq!(
+            count_people_capped(c, &text("张10004")).unwrap(),
+            Count::Exact(1)
+        );
+    }
+
+    fn plan(conn: &Connection, sql: &str, args: Vec<Value>) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        rows.join("\n")
+    }
+
+    /// Whether a plan reads the whole people table (not an index range, not a key lookup).
+    fn scans_people(plan: &str) -> bool {
+        plan.lines().any(|l| {
+            l == "SCAN p" || l.starts_with("SCAN p USING") || l.starts_with("SCAN people ")
+        })
+    }
+
+    /// The SQL `people_page` runs for `q` and `seek`, with its arguments.
+    fn people_sql(conn: &Connection, q: &PeopleQuery, seek: &Seek<PersonKey>) -> String {
+        let mut args = Vec::new();
+        let w = where_clause(q, &mut args);
+        let from = people_from(conn, q, &mut args).unwrap();
+        let bound = match seek {
+            Seek::After(_) => " AND (p.name, p.id_number) > ('张', '4')",
+            _ => "",
+        };
+        let sql = format!(
+            "SELECT {PERSON_SUMMARY} FROM {from} LEFT JOIN offices o ON o.code = p.city_code
+             WHERE {w}{bound} ORDER BY p.name, p.id_number LIMIT 20"
+        );
+        plan(conn, &sql, args)
+    }
+
+    /// People search reads an index, never the whole table: a trigram search through
+    /// `people_fts`, short text through the prefix indexes, the unfiltered list and dense
+    /// matches in `people_order` with no sort.
+    #[test]
+    fn people_search_and_pages_use_their_indexes() {
+        let store = demo_store(300);
+        let c = store.conn();
+        let key = PersonKey {
+            name: "张".into(),
+            id_number: "4".into(),
+        };
+        for t in ["没有此人", "1985", "zwh"] {
+            let p = people_sql(c, &text(t), &Seek::First);
+            assert!(p.contains("people_fts VIRTUAL TABLE INDEX"), "{t}: {p}");
+            assert!(!scans_people(&p), "{t}: {p}");
+        }
+        for t in ["zw", "qq", "张"] {
+            let p = people_sql(c, &text(t), &Seek::First);
+            assert!(p.contains("people_key"), "{t}: {p}");
+            assert!(p.contains("people_readings"), "{t}: {p}");
+            assert!(!scans_people(&p), "{t}: {p}");
+        }
+        let p = people_sql(c, &PeopleQuery::default(), &Seek::After(key));
+        assert!(p.contains("SEARCH p USING INDEX people_order"), "{p}");
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+        let p = people_sql(c, &text("1"), &Seek::First);
+        assert!(
+            p.contains("people_order") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+    }
+
+    /// R5.1 The queue page is read in `review_queue_order`, from the key on, and not sorted.
+    #[test]
+    fn the_review_queue_is_read_in_its_index_order() {
+        let store = demo_store(100);
+        let c = store.conn();
+        let sql = format!(
+            "SELECT {QUEUE_COLUMNS} FROM {QUEUE_FROM}
+             WHERE {} AND ({QUEUE_ORDER}) > (?3, ?4, ?5, ?6) ORDER BY {QUEUE_ORDER} LIMIT 20",
+            queue_search_clause(1, 2)
+        );
+        let args = vec![
+            Value::Text(String::new()),
+            Value::Text(String::new()),
+            Value::Integer(-1),
+            Value::Text("a".into()),
+            Value::Text("b".into()),
+            Value::Integer(3),
+        ];
+        let p = plan(c, &sql, args);
+        assert!(p.contains("SEARCH q USING INDEX review_queue_order"), "{p}");
+        assert!(!p.contains("TEMP B-TREE"), "{p}");
+    }
+
+    /// The queue read by key is the queue as it was read before the index: every waiting entry,
+    /// ordered by batch (newest first), provider, name, entry; forward, backward and last.
+    #[test]
+    fn r5_1_the_queue_by_key_is_the_queue_in_its_order() {
+        let store = demo_store(150);
+        let c = store.conn();
+        for t in ["", "zw", "张", "1985", "学院", "没有"] {
+            let (raw, folded) = queue_search_args(t);
+            let want: Vec<i64> = c
+                .prepare(&format!(
+                    "SELECT e.id FROM entries e JOIN people p ON p.id = e.person_id
+                     WHERE e.state IN ('recorded', 'evidence_complete', 'sealed') AND {}
+                     ORDER BY coalesce(e.batch_id, 0) DESC, e.provider, p.name, e.id",
+                    queue_search_clause(1, 2)
+                ))
+                .unwrap()
+                .query_map(rusqlite::params![raw, folded], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let got: Vec<i64> = review_queue(c, t, 0, 100_000)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect();
+            assert_eq!(got, want, "{t:?}");
+            assert_eq!(
+                count_review_queue_capped(c, t).unwrap(),
+                Count::Exact(want.len())
+            );
+            if want.len() > 12 {
+                let last: Vec<i64> = review_queue_page(c, t, &Seek::Last, 5)
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.id)
+                    .collect();
+                assert_eq!(last, want[want.len() - 5..], "{t:?}");
+                let mid = review_queue(c, t, 10, 1).unwrap().remove(0);
+                let before: Vec<i64> = review_queue_page(c, t, &Seek::Before(mid.queue_key()), 4)
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.id)
+                    .collect();
+                assert_eq!(before, want[6..10], "{t:?}");
+            }
+        }
+    }
+
+    /// The indexes follow every write: a person renamed is found by the new name and initials
+    /// and not the old ones, moves in the queue's order, and a new unit is found.
+    #[test]
+    fn r1_2_a_changed_person_is_found_as_changed() {
+        let mut store = crate::service::fixtures::store_with(&[
+            "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,90,合格,学习证明材料",
+        ]);
+        let c = store.conn();
+        let (id, before) = crate::store::people::find_by_id_number(
+            c,
+            &people(c, &PeopleQuery::default(), 0, 1).unwrap()[0].id_number,
+        )
+        .unwrap()
+        .unwrap();
+        let mut after = before.clone();
+        after.name = "欧阳修文".into();
+        after.unit = "岳麓书院研究所".into();
+        crate::service::records::update_person(&mut store, &actor("clerk"), id, &before, &after)
+            .unwrap();
+        let c = store.conn();
+        let found = |t: &str| {
+            let q = text(t);
+            assert_eq!(paged(c, &q, 5), by_brute_force(c, &q), "{t}");
+            count_people_capped(c, &q).unwrap()
+        };
+        assert_eq!(found("欧阳修"), Count::Exact(1));
+        assert_eq!(found("oyxw"), Count::Exact(1));
+        assert_eq!(found("oy"), Count::Exact(1));
+        assert_eq!(found("书院"), Count::Exact(1));
+        assert_eq!(found("岳麓书院"), Count::Exact(1));
+        assert_eq!(found(&before.name), Count::Exact(0));
+        assert_eq!(found(&before.unit), Count::Exact(0));
+        let queued = review_queue(c, "", 0, 10).unwrap();
+        assert!(queued.iter().all(|e| e.person_name == "欧阳修文"));
+        let n: i64 = c
+            .query_row(
+                "SELECT count(*) FROM review_queue WHERE person_name = '欧阳修文'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n as usize, queued.len());
     }
 }

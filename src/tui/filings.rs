@@ -22,7 +22,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::filing_form::FilingForm;
 use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::list::Paged;
+use super::list::{Count, Plan, Window};
 use super::marks::{Marks, Pattern, Vocabulary, Word};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::domain::dates::parse_date;
@@ -98,8 +98,8 @@ pub struct FilingsScreen {
     query: FilingQuery,
     search: LineInput,
     searching: bool,
-    rows: Vec<FilingRow>,
-    paged: Paged,
+    /// The page on screen, read by key in the list's order.
+    list: Window<FilingRow>,
     pending_total: usize,
     /// Marked filing ids: a decision applies to them when there are any.
     marks: Marks,
@@ -120,8 +120,7 @@ impl FilingsScreen {
             query: FilingQuery::default(),
             search: LineInput::default(),
             searching: false,
-            rows: Vec::new(),
-            paged: Paged::default(),
+            list: Window::default(),
             pending_total: 0,
             marks: Marks::default(),
             saved: Rc::new(Cell::new(None)),
@@ -130,49 +129,72 @@ impl FilingsScreen {
     }
 
     fn selected(&self) -> Option<&FilingRow> {
-        self.rows.get(self.paged.row())
+        self.list.selected()
     }
 
+    /// The page on screen read again with the counts (after a decision, a save, or another
+    /// clerk's commit); after a save, the cursor goes to the filing saved.
     fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.load(Plan::Reload, ctx)
+    }
+
+    fn load(&mut self, plan: Plan, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let conn = ctx.store.conn();
         let err = |e: crate::store::StoreError| e.describe(ctx.lang);
         // One row of the list area shows the selected filing's decision.
-        self.paged.page = ctx.page_rows.saturating_sub(1).max(1);
-        self.paged.total = filing_list::count(conn, &self.query).map_err(err)?;
-        self.pending_total = filing_list::count_pending(conn, &self.query).map_err(err)?;
-        if let Some(id) = self.saved.take() {
-            let at = match filing_list::position(conn, &self.query, id).map_err(err)? {
-                Some(at) => Some(at),
+        self.list.page = ctx.page_rows.saturating_sub(1).max(1);
+        let saved = match self.saved.take() {
+            None => None,
+            Some(id) => match filing_list::key_of(conn, &self.query, id).map_err(err)? {
+                Some(key) => Some((id, key)),
                 None if !self.query.text.is_empty() => {
                     // Saved but outside the search: clear it so the clerk sees the filing.
                     self.query.text.clear();
                     self.search.set("");
-                    self.paged.total = filing_list::count(conn, &self.query).map_err(err)?;
-                    self.pending_total =
-                        filing_list::count_pending(conn, &self.query).map_err(err)?;
-                    filing_list::position(conn, &self.query, id).map_err(err)?
+                    filing_list::key_of(conn, &self.query, id)
+                        .map_err(err)?
+                        .map(|key| (id, key))
                 }
                 None => None,
-            };
-            if let Some(at) = at {
-                self.paged.cursor = at;
-                self.notice = Some(match ctx.lang {
-                    Lang::Zh => "已保存。y 准予备案，x 不予备案，e 修改".into(),
-                    Lang::En => "Saved. y approves, x rejects, e edits".into(),
-                });
-            }
-        }
-        self.paged.follow();
-        self.rows = filing_list::page(conn, &self.query, self.paged.offset, self.paged.page)
+            },
+        };
+        // Filings are a bureau's programmes: hundreds a year, so counting them stays cheap.
+        self.list.total = Count::Exact(filing_list::count(conn, &self.query).map_err(err)?);
+        self.pending_total = filing_list::count_pending(conn, &self.query).map_err(err)?;
+        let q = &self.query;
+        self.list
+            .apply(plan, |seek, n| filing_list::page_by_key(conn, q, seek, n))
             .map_err(err)?;
+        if let Some((id, key)) = saved {
+            self.list
+                .focus(
+                    key,
+                    |r| r.id == id,
+                    |seek, n| filing_list::page_by_key(conn, q, seek, n),
+                )
+                .map_err(err)?;
+            self.notice = Some(match ctx.lang {
+                Lang::Zh => "已保存。y 准予备案，x 不予备案，e 修改".into(),
+                Lang::En => "Saved. y approves, x rejects, e edits".into(),
+            });
+        }
         // Marks on filings that are gone stay harmless: the service skips what is missing.
+        Ok(())
+    }
+
+    /// A move of the cursor: rows are read only when it leaves the page.
+    fn load_plan(&mut self, plan: Plan, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let conn = ctx.store.conn();
+        let q = &self.query;
+        self.list
+            .apply(plan, |seek, n| filing_list::page_by_key(conn, q, seek, n))
+            .map_err(|e| e.describe(ctx.lang))?;
         Ok(())
     }
 
     fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.query.text = text.to_string();
-        self.paged.reset();
-        self.load_page(ctx)
+        self.load(Plan::First, ctx)
     }
 
     /// The marked rows, or the current one when none is marked; after `;` (`armed`) the marked
@@ -419,11 +441,8 @@ impl Screen for FilingsScreen {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
-                let moved = if self.paged.navigate(action) {
-                    self.load_page(ctx)
-                } else {
-                    Ok(())
-                };
+                let plan = self.list.plan(action);
+                let moved = self.load_plan(plan, ctx);
                 if moved.is_ok() && self.marks.is_armed() {
                     return Flow::Say(self.marks.armed_label(lang));
                 }
@@ -466,9 +485,7 @@ impl Screen for FilingsScreen {
             Action::Mark => {
                 if let Some(id) = self.selected().map(|r| r.id) {
                     self.marks.toggle(id);
-                    if self.paged.navigate(Action::Down) {
-                        return Flow::from(self.load_page(ctx));
-                    }
+                    return Flow::from(self.load_plan(Plan::Move(1), ctx));
                 }
                 Ok(())
             }
@@ -565,11 +582,11 @@ impl Screen for FilingsScreen {
         let mut title = match lang {
             Lang::Zh => format!(
                 " 备案 {} 件 · 待审 {} ",
-                self.paged.total, self.pending_total
+                self.list.total, self.pending_total
             ),
             Lang::En => format!(
                 " Filings: {} · pending {} ",
-                self.paged.total, self.pending_total
+                self.list.total, self.pending_total
             ),
         };
         if self.marks.is_armed() {
@@ -644,7 +661,7 @@ impl Screen for FilingsScreen {
         };
         f.render_widget(Paragraph::new(Span::styled(head, t.header)), header);
 
-        if self.rows.is_empty() {
+        if self.list.rows.is_empty() {
             let empty = if self.query.text.is_empty() {
                 lang.pick(
                     "还没有备案。按 n 按附件3填写新备案，或用 jijiao import filings 导入。",
@@ -663,6 +680,7 @@ impl Screen for FilingsScreen {
             return;
         }
         let lines: Vec<Line> = self
+            .list
             .rows
             .iter()
             .enumerate()
@@ -690,7 +708,7 @@ impl Screen for FilingsScreen {
                 if marked {
                     style = style.patch(t.marked);
                 }
-                if i == self.paged.row() {
+                if i == self.list.row() {
                     style = style.patch(t.selected);
                 }
                 Line::from(Span::styled(text, style))

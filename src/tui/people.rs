@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::list::Paged;
+use super::list::{Plan, Window};
 use super::marks::Marks;
 use super::person::PersonScreen;
 use super::person_form::PersonForm;
@@ -42,8 +42,8 @@ pub struct PeopleScreen {
     query: PeopleQuery,
     search: LineInput,
     searching: bool,
-    rows: Vec<PersonSummary>,
-    paged: Paged,
+    /// The page on screen, read by key (name, ID number).
+    list: Window<PersonSummary>,
     /// The filter as the clerk typed it, shown in the title.
     filter_label: String,
     /// Marked people (database ids), kept across pages and searches, to add to a verification
@@ -63,8 +63,7 @@ impl PeopleScreen {
             query: PeopleQuery::default(),
             search: LineInput::default(),
             searching: false,
-            rows: Vec::new(),
-            paged: Paged::default(),
+            list: Window::default(),
             filter_label: String::new(),
             marked: Marks::default(),
         }
@@ -107,23 +106,33 @@ impl PeopleScreen {
     }
 
     fn selected(&self) -> Option<&PersonSummary> {
-        self.rows.get(self.paged.row())
+        self.list.selected()
     }
 
-    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+    /// Read the page `plan` asks for; a new query (`count`) counts its matches again.
+    fn load(&mut self, plan: Plan, count: bool, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let lang = ctx.lang;
+        let err = |e: crate::store::StoreError| crate::i18n::Describe::describe(&e, lang);
         let conn = ctx.store.conn();
-        self.paged.page = ctx.page_rows;
-        self.paged.total = search::count_people(conn, &self.query).map_err(|e| e.to_string())?;
-        self.paged.follow();
-        self.rows = search::people(conn, &self.query, self.paged.offset, self.paged.page)
-            .map_err(|e| e.to_string())?;
+        self.list.page = ctx.page_rows;
+        if count {
+            self.list.total = search::count_people_capped(conn, &self.query).map_err(err)?;
+        }
+        let q = &self.query;
+        self.list
+            .apply(plan, |seek, n| search::people_page(conn, q, seek, n))
+            .map_err(err)?;
         Ok(())
+    }
+
+    /// The page on screen read again, and the count (another clerk may have changed both).
+    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.load(Plan::Reload, true, ctx)
     }
 
     fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.query.text = text.to_string();
-        self.paged.reset();
-        self.load_page(ctx)
+        self.load(Plan::First, true, ctx)
     }
 
     /// `f`: a city (长沙 / 430100), a unit kind (省直单位 / non_public), 不足 / short, 冻结 /
@@ -158,8 +167,7 @@ impl PeopleScreen {
         }
         self.query = q;
         self.filter_label = clean_line(text);
-        self.paged.reset();
-        Flow::from(self.load_page(ctx))
+        Flow::from(self.load(Plan::First, true, ctx))
     }
 }
 
@@ -188,11 +196,8 @@ impl Screen for PeopleScreen {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
-                if self.paged.navigate(action) {
-                    self.load_page(ctx)
-                } else {
-                    Ok(())
-                }
+                let plan = self.list.plan(action);
+                self.load(plan, false, ctx)
             }
             Action::Search => {
                 self.searching = true;
@@ -234,8 +239,7 @@ impl Screen for PeopleScreen {
                 if let Some(id) = self.selected().map(|p| p.id) {
                     self.marked.toggle(id);
                 }
-                self.paged.navigate(Action::Down);
-                self.load_page(ctx)
+                self.load(Plan::Move(1), false, ctx)
             }
             Action::AddToBatch => {
                 let targets = self.targets();
@@ -288,7 +292,7 @@ impl Screen for PeopleScreen {
                     return Flow::Say(e);
                 }
                 // `:ID` opens that person at once.
-                match (IdNumber::parse(text), self.rows.as_slice()) {
+                match (IdNumber::parse(text), self.list.rows.as_slice()) {
                     (Ok(_), [only]) => Flow::Push(Box::new(PersonScreen::new(only.id))),
                     _ => Flow::Stay,
                 }
@@ -302,10 +306,10 @@ impl Screen for PeopleScreen {
         let t = &view.theme;
         let marks = self.marked.len();
         let title = match (lang, marks) {
-            (Lang::Zh, 0) => format!(" 人员 {} 人 ", self.paged.total),
-            (Lang::Zh, m) => format!(" 人员 {} 人 · 已标记 {m} 人 ", self.paged.total),
-            (Lang::En, 0) => format!(" People: {} ", self.paged.total),
-            (Lang::En, m) => format!(" People: {} · marked {m} ", self.paged.total),
+            (Lang::Zh, 0) => format!(" 人员 {} 人 ", self.list.total),
+            (Lang::Zh, m) => format!(" 人员 {} 人 · 已标记 {m} 人 ", self.list.total),
+            (Lang::En, 0) => format!(" People: {} ", self.list.total),
+            (Lang::En, m) => format!(" People: {} · marked {m} ", self.list.total),
         };
         let block = Block::default().borders(Borders::ALL).title(title);
         let inner = block.inner(area);
@@ -368,7 +372,7 @@ impl Screen for PeopleScreen {
         };
         f.render_widget(Paragraph::new(Span::styled(head, t.header)), header);
 
-        if self.rows.is_empty() {
+        if self.list.rows.is_empty() {
             let empty = if self.query == PeopleQuery::default() {
                 lang.pick("还没有人员。按 n 新建，或用 jijiao import people 导入名册。", "No people yet. Press n to add one, or import a roster with jijiao import people.")
             } else {
@@ -381,6 +385,7 @@ impl Screen for PeopleScreen {
             return;
         }
         let lines: Vec<Line> = self
+            .list
             .rows
             .iter()
             .enumerate()
@@ -399,7 +404,7 @@ impl Screen for PeopleScreen {
                 } else {
                     text
                 };
-                let style = match (i == self.paged.row(), marked) {
+                let style = match (i == self.list.row(), marked) {
                     (true, _) => t.selected,
                     (false, true) => t.marked,
                     (false, false) => ratatui::style::Style::default(),
@@ -601,5 +606,176 @@ mod tests {
         assert!(!d.app.should_quit());
         d.key(KeyCode::Esc).keys("q");
         assert!(d.app.should_quit());
+    }
+
+    /// Issue 10: pages are read by key. Moving across page boundaries with `j`, PgDn, `G`, `k`,
+    /// PgUp and `g` shows the rows, and opens the person, that the whole list has there.
+    #[test]
+    fn keyset_pages_across_boundaries_show_the_right_people() {
+        use crate::store::search::{PeopleQuery, people};
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        crate::service::demo::generate(
+            &mut store,
+            &crate::service::fixtures::actor("demo"),
+            120,
+            7,
+        )
+        .unwrap();
+        let all: Vec<String> = people(store.conn(), &PeopleQuery::default(), 0, 1000)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id_number)
+            .collect();
+        let n = all.len();
+        let mut d = Driver::new(store, Lang::En);
+        let page = d
+            .screen()
+            .lines()
+            .filter(|l| all.iter().any(|id| l.contains(id.as_str())))
+            .count();
+        assert!(page > 5 && page < n, "{}", d.screen());
+        // The person the cursor is on, as the person screen names them.
+        let opened = |d: &mut Driver| -> String {
+            d.key(KeyCode::Enter);
+            let screen = d.screen();
+            d.key(KeyCode::Esc);
+            all.iter()
+                .find(|id| screen.contains(id.as_str()))
+                .cloned()
+                .unwrap_or_else(|| panic!("no ID number on\n{screen}"))
+        };
+        let shows = |d: &Driver, rows: std::ops::Range<usize>| {
+            for (i, id) in all.iter().enumerate() {
+                assert_eq!(
+                    d.shows(id),
+                    rows.contains(&i),
+                    "row {i} of {rows:?}\n{}",
+                    d.screen()
+                );
+            }
+        };
+        shows(&d, 0..page);
+        d.key(KeyCode::PageDown);
+        // The cursor moves a page; the list scrolls only as far as it must.
+        shows(&d, 1..page + 1);
+        assert_eq!(opened(&mut d), all[page]);
+        d.key(KeyCode::Char('j'));
+        shows(&d, 2..page + 2);
+        assert_eq!(opened(&mut d), all[page + 1]);
+        d.key(KeyCode::Char('G'));
+        shows(&d, n - page..n);
+        assert_eq!(opened(&mut d), all[n - 1]);
+        d.key(KeyCode::PageUp);
+        shows(&d, n - page - 1..n - 1);
+        assert_eq!(opened(&mut d), all[n - 1 - page]);
+        d.key(KeyCode::Char('k'));
+        shows(&d, n - page - 2..n - 2);
+        assert_eq!(opened(&mut d), all[n - 2 - page]);
+        d.key(KeyCode::Char('g'));
+        shows(&d, 0..page);
+        assert_eq!(opened(&mut d), all[0]);
+    }
+
+    /// Past 10 000 matches the title says "10 000+" instead of counting them all; a search
+    /// that narrows below the cap counts exactly.
+    #[test]
+    fn more_than_ten_thousand_people_are_counted_as_ten_thousand_plus() {
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        {
+            let tx = store.write().unwrap();
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                         updated_at, initials, name_key, unit_key)
+                     VALUES (printf('4301021985%08d', ?1), '张' || ?1, '长沙医院', 'city',
+                         '430100', 'x', 'x', 'z', '张' || ?1, '长沙医院')",
+                )
+                .unwrap();
+            for i in 0..10_002 {
+                stmt.execute([i]).unwrap();
+            }
+            drop(stmt);
+            tx.commit().unwrap();
+        }
+        let mut d = Driver::new(store, Lang::Zh);
+        assert!(d.shows("人员 10 000+ 人"), "{}", d.screen());
+        d.key(KeyCode::Char('/')).keys("张1000");
+        // 张1000, 张10000 and 张10001.
+        assert!(d.shows("人员 3 人"), "{}", d.screen());
+        d.key(KeyCode::Esc).key(KeyCode::Esc);
+        assert!(d.shows("人员 10 000+ 人"), "{}", d.screen());
+    }
+}
+
+/// Timings of the screens' queries on a large database, for the report of issue 10 (not a
+/// test of behaviour: nothing is asserted, and it runs only when asked). Run as
+/// `JIJIAO_SCALE_DB=/tmp/demo.sqlite cargo test --lib measure_screens_at_scale -- --ignored
+/// --nocapture` on a copy of a `jijiao demo --people 100000` database (it is migrated in place).
+#[cfg(test)]
+mod scale {
+    use std::time::Instant;
+
+    use ratatui::crossterm::event::KeyCode;
+
+    use crate::i18n::Lang;
+    use crate::store::Store;
+    use crate::tui::testing::Driver;
+
+    fn timed(d: &mut Driver, what: &str, key: KeyCode) {
+        let start = Instant::now();
+        d.key(key);
+        println!("{what:<40} {:>9.1} ms", start.elapsed().as_secs_f64() * 1e3);
+    }
+
+    fn typed(d: &mut Driver, what: &str, text: &str) {
+        for c in text.chars() {
+            timed(d, &format!("{what}: {c}"), KeyCode::Char(c));
+        }
+        let title = d.screen().lines().nth(1).unwrap_or_default().to_string();
+        println!("{:<40} {title}", "");
+    }
+
+    #[test]
+    #[ignore = "needs JIJIAO_SCALE_DB, a large demo database; prints timings"]
+    fn measure_screens_at_scale() {
+        let Ok(path) = std::env::var("JIJIAO_SCALE_DB") else {
+            return;
+        };
+        let start = Instant::now();
+        let store = Store::open(std::path::Path::new(&path)).expect("open");
+        println!(
+            "{:<40} {:>9.1} ms",
+            "open (migrations)",
+            start.elapsed().as_secs_f64() * 1e3
+        );
+        let start = Instant::now();
+        let mut d = Driver::new(store, Lang::Zh);
+        println!(
+            "{:<40} {:>9.1} ms",
+            "first frame",
+            start.elapsed().as_secs_f64() * 1e3
+        );
+        timed(&mut d, "/", KeyCode::Char('/'));
+        typed(&mut d, "matches nothing", "qqxqq");
+        for _ in 0..5 {
+            d.key(KeyCode::Backspace);
+        }
+        typed(&mut d, "initials", "zw");
+        d.key(KeyCode::Backspace).key(KeyCode::Backspace);
+        typed(&mut d, "name", "张伟");
+        d.key(KeyCode::Backspace).key(KeyCode::Backspace);
+        typed(&mut d, "ID fragment", "19850");
+        d.key(KeyCode::Esc).key(KeyCode::Esc);
+        timed(&mut d, "G on People", KeyCode::Char('G'));
+        timed(&mut d, "k on People", KeyCode::Char('k'));
+        timed(&mut d, "PgUp on People", KeyCode::PageUp);
+        timed(&mut d, "g on People", KeyCode::Char('g'));
+        timed(&mut d, "PgDn on People", KeyCode::PageDown);
+        timed(&mut d, "open the review queue", KeyCode::Char('2'));
+        timed(&mut d, "PgDn on the queue", KeyCode::PageDown);
+        timed(&mut d, "G on the queue", KeyCode::Char('G'));
+        timed(&mut d, "back to People", KeyCode::Char('1'));
+        timed(&mut d, "open the review queue again", KeyCode::Char('2'));
+        println!("{}", d.screen());
     }
 }

@@ -25,7 +25,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::list::Paged;
+use super::list::{Plan, Window};
 use super::marks::{Marks, Pattern, Vocabulary, Word};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::domain::entry::DecisionError;
@@ -111,13 +111,12 @@ impl From<Question> for ScreenQuestion {
 pub struct ReviewScreen {
     search: LineInput,
     searching: bool,
-    /// The loaded page.
-    rows: Vec<EntrySummary>,
+    /// The page on screen, read by key in the queue's order (R5.1).
+    list: Window<EntrySummary>,
     /// Filing facts and the rest that the rules need, for the loaded rows.
     facts: HashMap<i64, QueueFacts>,
     /// The groups (batch, provider) of the loaded rows, in order.
     groups: Vec<Group>,
-    paged: Paged,
     /// Marked entry ids, kept across pages and searches.
     marks: Marks,
     /// The suggested next step, shown under the list.
@@ -314,37 +313,53 @@ impl ReviewScreen {
         ReviewScreen {
             search: LineInput::default(),
             searching: false,
-            rows: Vec::new(),
+            list: Window::default(),
             facts: HashMap::new(),
             groups: Vec::new(),
-            paged: Paged::default(),
             marks: Marks::default(),
             hint: String::new(),
         }
     }
 
     fn selected(&self) -> Option<&EntrySummary> {
-        self.rows.get(self.paged.row())
+        self.list.selected()
     }
 
     fn text(&self) -> &str {
         self.search.text()
     }
 
+    /// The page on screen read again, and the count (a decision here or another clerk's commit
+    /// may have changed both).
     fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.load(Plan::Reload, true, ctx)
+    }
+
+    /// Read the page `plan` asks for, and the facts and groups of its rows; `count` counts the
+    /// matches again (capped: the queue of a province holds hundreds of thousands).
+    fn load(&mut self, plan: Plan, count: bool, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let lang = ctx.lang;
         let err = |e: crate::store::StoreError| e.describe(lang);
         let conn = ctx.store.conn();
         // The list shares the body with the lines that describe the current entry.
-        self.paged.page = ctx.page_rows.saturating_sub(DETAIL_ROWS as usize).max(1);
-        self.paged.total = search::count_review_queue(conn, self.text()).map_err(err)?;
-        self.paged.follow();
-        self.rows = search::review_queue(conn, self.text(), self.paged.offset, self.paged.page)
+        self.list.page = ctx.page_rows.saturating_sub(DETAIL_ROWS as usize).max(1);
+        if count {
+            self.list.total = search::count_review_queue_capped(conn, self.text()).map_err(err)?;
+        }
+        let text = self.search.text();
+        let read = self
+            .list
+            .apply(plan, |seek, n| {
+                search::review_queue_page(conn, text, seek, n)
+            })
             .map_err(err)?;
-        let ids: Vec<i64> = self.rows.iter().map(|e| e.id).collect();
+        if !read {
+            return Ok(());
+        }
+        let ids: Vec<i64> = self.list.rows.iter().map(|e| e.id).collect();
         self.facts = queue::facts(conn, &ids).map_err(err)?;
         let mut keys: Vec<(Option<i64>, String)> = Vec::new();
-        for e in &self.rows {
+        for e in &self.list.rows {
             let key = (e.batch_id, e.provider.clone());
             if keys.last() != Some(&key) {
                 keys.push(key);
@@ -367,8 +382,7 @@ impl ReviewScreen {
 
     fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.search.set(text);
-        self.paged.reset();
-        self.load_page(ctx)
+        self.load(Plan::First, true, ctx)
     }
 
     /// The entries a decision key acts on: the marked ones when any are marked, otherwise the
@@ -383,10 +397,7 @@ impl ReviewScreen {
         };
         self.marks.toggle(id);
         // On to the next row, as mutt and taskwarrior-tui do, so a run of rows is quick to mark.
-        if self.paged.navigate(Action::Down) {
-            self.load_page(ctx)?;
-        }
-        Ok(())
+        self.load(Plan::Move(1), false, ctx)
     }
 
     /// `T`: the words of [`PATTERN`], every other word part of a provider's name; several must
@@ -593,10 +604,10 @@ impl ReviewScreen {
 
     /// The list as lines: a header before each group (and before the first row of the page).
     fn items(&self) -> Vec<Item> {
-        let mut items = Vec::with_capacity(self.rows.len() + self.groups.len());
+        let mut items = Vec::with_capacity(self.list.rows.len() + self.groups.len());
         let mut group = 0usize;
         let mut prev: Option<(Option<i64>, &str)> = None;
-        for (i, e) in self.rows.iter().enumerate() {
+        for (i, e) in self.list.rows.iter().enumerate() {
             let key = (e.batch_id, e.provider.as_str());
             if prev != Some(key) {
                 if prev.is_some() {
@@ -764,11 +775,8 @@ impl Screen for ReviewScreen {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
-                let moved = if self.paged.navigate(action) {
-                    self.load_page(ctx)
-                } else {
-                    Ok(())
-                };
+                let plan = self.list.plan(action);
+                let moved = self.load(plan, false, ctx);
                 if moved.is_ok() && self.marks.is_armed() {
                     return Flow::Say(self.marks.armed_label(lang));
                 }
@@ -845,11 +853,11 @@ impl Screen for ReviewScreen {
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        if self.searching && self.search.handle(key) {
-            self.paged.reset();
-            if let Err(e) = self.load_page(ctx) {
-                return Flow::Say(e);
-            }
+        if self.searching
+            && self.search.handle(key)
+            && let Err(e) = self.load(Plan::First, true, ctx)
+        {
+            return Flow::Say(e);
         }
         Flow::Stay
     }
@@ -857,8 +865,7 @@ impl Screen for ReviewScreen {
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         self.searching = true;
         self.search.insert_str(text);
-        self.paged.reset();
-        Flow::from(self.load_page(ctx))
+        Flow::from(self.load(Plan::First, true, ctx))
     }
 
     fn on_answer(
@@ -920,8 +927,8 @@ impl Screen for ReviewScreen {
         let lang = view.lang;
         let t = &view.theme;
         let title = match lang {
-            Lang::Zh => format!(" 复核 待办 {} 条 ", self.paged.total),
-            Lang::En => format!(" Review: {} waiting ", self.paged.total),
+            Lang::Zh => format!(" 复核 待办 {} 条 ", self.list.total),
+            Lang::En => format!(" Review: {} waiting ", self.list.total),
         };
         let mut block = Block::default().borders(Borders::ALL).title(title);
         if !self.hint.is_empty() {
@@ -972,7 +979,7 @@ impl Screen for ReviewScreen {
             header,
         );
 
-        if self.rows.is_empty() {
+        if self.list.rows.is_empty() {
             let empty = if self.search.is_empty() {
                 lang.pick(
                     "没有待复核的条目。用 jijiao import entries 导入培训记录，或在人员页添加。",
@@ -988,7 +995,7 @@ impl Screen for ReviewScreen {
             return;
         }
         let items = self.items();
-        let cursor = self.paged.row();
+        let cursor = self.list.row();
         let lines: Vec<Line> = viewport(&items, cursor, list.height as usize)
             .into_iter()
             .map(|i| match items[i] {
@@ -999,7 +1006,7 @@ impl Screen for ReviewScreen {
                     None => Line::from(""),
                 },
                 Item::Row(r) => {
-                    let e = &self.rows[r];
+                    let e = &self.list.rows[r];
                     let style = if r == cursor {
                         t.selected
                     } else if self.marks.contains(e.id) {
