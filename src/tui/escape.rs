@@ -87,6 +87,18 @@ impl Assembler {
                 return out;
             }
         };
+        if let KeyCode::Char(c) = key.code
+            && key.modifiers.contains(KeyModifiers::ALT)
+            && !key.modifiers.contains(KeyModifiers::CONTROL)
+        {
+            // `Esc` and a key arriving together read as Alt+key, which no binding uses (Alt may
+            // not reach us over SSH at all): it was `Esc`, then the key, typed quickly.
+            let mut plain = KeyEvent::new(KeyCode::Char(c), key.modifiers);
+            plain.modifiers.remove(KeyModifiers::ALT);
+            out.extend(self.push(esc(), at));
+            out.extend(self.push(Event::Key(plain), at));
+            return out;
+        }
         match std::mem::replace(&mut self.state, State::Idle) {
             State::Idle => {
                 if is_plain_esc(&key) {
@@ -318,6 +330,20 @@ mod tests {
 
     fn ms(t0: Instant, n: u64) -> Instant {
         t0 + Duration::from_millis(n)
+    }
+
+    /// `Esc` then `2` sent together read as Alt+2 (as tmux delivers `Escape` `2`): a clerk
+    /// leaving a screen and going to tab 2 gets both, not nothing; and `Esc` `[` `B` together as
+    /// Alt+`[` then `B` is still ↓.
+    #[test]
+    fn alt_and_a_character_is_esc_then_the_character() {
+        let t0 = Instant::now();
+        let mut a = Assembler::new();
+        let alt = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT));
+        assert_eq!(a.push(alt('2'), t0), vec![key(KeyCode::Esc), ch('2')]);
+        let mut out = a.push(alt('['), ms(t0, 1));
+        out.extend(a.push(ch('B'), ms(t0, 2)));
+        assert_eq!(out, vec![key(KeyCode::Down)]);
     }
 
     /// Feed `Esc` at 0 ms and then `tail`'s characters from `gap` ms on, 1 ms apart; all events
