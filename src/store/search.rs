@@ -45,16 +45,14 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// R2.1 with R4.3 and R5.2 in SQL: the registered hours that count, per category, for one person
-/// and year. It mirrors `Entry::counts`; `tests::sql_short_filter_agrees_with_check` keeps the two
-/// in step, because a filter over 100 000 people cannot call Rust per row.
+/// R2.1 The registered hours that count (R4.3, R5.2), per category, for one person and year: a
+/// lookup of the totals the services keep (`store::totals`, decided by `Entry::counts`), never a
+/// sum over the entries. The aggregate gives one row, of zeros, for a year without a row.
 const COUNTED: &str = "
-    SELECT coalesce(sum(CASE WHEN e.category = 'public' THEN e.hours_tenths END), 0) AS pub,
-           coalesce(sum(CASE WHEN e.category = 'professional' THEN e.hours_tenths END), 0) AS pro
-    FROM entries e LEFT JOIN filings f ON f.id = e.filing_id
-    WHERE e.person_id = p.id AND e.year = ?Y AND e.state = 'registered' AND e.result <> 'fail'
-      AND (e.category = 'professional' OR e.migrated = 1
-           OR (f.status = 'approved' AND f.category = 'public' AND f.approved_on <= e.start_date))";
+    SELECT coalesce(max(t.public_tenths), 0) AS pub,
+           coalesce(max(t.professional_tenths), 0) AS pro
+    FROM person_year_totals t
+    WHERE t.person_id = p.id AND t.year = ?Y";
 
 fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
     let mut clauses = vec!["1 = 1".to_string()];
