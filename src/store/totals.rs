@@ -199,8 +199,8 @@ mod tests {
                 )],
             ),
             &crate::service::fixtures::source(),
-            false,
             true,
+            false,
         )
         .unwrap();
         assert_eq!(
