@@ -340,7 +340,9 @@ mod tests {
         let w = where_clause(&q, &mut args);
         let plan: Vec<String> = store
             .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN SELECT p.id FROM people p WHERE {w}"))
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT p.id FROM people p WHERE {w}"
+            ))
             .unwrap()
             .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
             .unwrap()
