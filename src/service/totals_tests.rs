@@ -442,3 +442,43 @@ proptest! {
         }
     }
 }
+
+/// R6.4 A batch verified from the totals stores, for every applicant, exactly the table and
+/// verdict `check` gives from the entries: passing, short and blocked (R5.3) alike.
+#[test]
+fn r6_4_a_batch_verified_from_the_totals_stores_what_check_says() {
+    use crate::domain::batch::Verdict;
+    let mut store = Store::open_in_memory().unwrap();
+    let clerk = actor("wangfang");
+    demo::generate(&mut store, &actor("demo"), 150, 2017).unwrap();
+    let reference = crate::store::reference::Reference::load(&store).unwrap();
+    let office = reference.office("长沙").unwrap().clone();
+    let req = super::batches::Request::named("长沙市教育局", &office, 2017);
+    let batch = super::batches::create(&mut store, &clerk, &req)
+        .unwrap()
+        .unwrap();
+    let people = ids(&store, "SELECT id FROM people ORDER BY id");
+    super::batches::add_people(&mut store, &clerk, batch.id, &people).unwrap();
+    let verified = super::batches::verify(&mut store, &clerk, batch.id, &mut |_, _| {}).unwrap();
+    assert!(
+        verified.pass > 0 && verified.short > 0 && verified.blocked > 0,
+        "{verified:?}"
+    );
+    let stored: Vec<(String, String, String)> = store
+        .conn()
+        .prepare(
+            "SELECT p.id_number, a.verdict, a.verification FROM batch_applicants a
+             JOIN people p ON p.id = a.person_id WHERE a.batch_id = ?1",
+        )
+        .unwrap()
+        .query_map([batch.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(stored.len(), people.len());
+    for (id_number, verdict, json) in stored {
+        let r = check(&store, &id_number, 2012, 2016).unwrap();
+        assert_eq!(verdict, Verdict::of(&r.verification).code(), "{id_number}");
+        assert_eq!(json, super::check::to_json(&r).to_string(), "{id_number}");
+    }
+}
