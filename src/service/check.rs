@@ -58,7 +58,8 @@ pub fn check_on(
 /// per-person, per-year totals the services keep (`store::totals`) instead of the entries: a
 /// lookup of at most `to - from + 1` rows, for verifying a batch of thousands. The totals are a
 /// cache of exactly what [`check`] sums, so the result is the same; `reference` gives each
-/// year's policy (R2.2), loaded once by the caller for the whole batch.
+/// year's policy (R2.2), loaded once by the caller for the whole batch. Errors: a period that
+/// runs backwards or is too long ([`ServiceError::Period`]), or the store's.
 pub fn check_from_totals(
     conn: &rusqlite::Connection,
     reference: &Reference,

@@ -24,6 +24,7 @@ use crate::domain::{Category, Entry, FilingFacts, Hours};
 /// The hours that count for one person in one year (R2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct YearTotals {
+    /// The year the hours count for (`Entry::year`).
     pub year: i32,
     /// Registered, recognised (R4.3) public-subject hours.
     pub public: Hours,
