@@ -1,9 +1,9 @@
 //! R6.1, R6.4 Verify one person's period from the registered entries.
 
 use crate::domain::verification::{self, CountedHours, Verification, check_period};
-use crate::domain::{IdNumber, Person};
+use crate::domain::{Category, IdNumber, Person};
 use crate::store::reference::Reference;
-use crate::store::{Store, entries, people};
+use crate::store::{Store, entries, people, totals};
 
 use super::{Result, ServiceError};
 
@@ -44,6 +44,46 @@ pub fn check_on(
             year: e.year,
             category: e.category,
             hours: e.hours,
+        })
+        .collect();
+    let blocked = people::is_blocked(conn, person_id)?;
+    let verification = verification::verify(from, to, |y| reference.policy(y), &hours, blocked);
+    Ok(CheckResult {
+        person,
+        verification,
+    })
+}
+
+/// R6.1, R6.4 As [`check_on`], for a person already found (database id `person_id`), from the
+/// per-person, per-year totals the services keep (`store::totals`) instead of the entries: a
+/// lookup of at most `to - from + 1` rows, for verifying a batch of thousands. The totals are a
+/// cache of exactly what [`check`] sums, so the result is the same; `reference` gives each
+/// year's policy (R2.2), loaded once by the caller for the whole batch. Errors: a period that
+/// runs backwards or is too long ([`ServiceError::Period`]), or the store's.
+pub fn check_from_totals(
+    conn: &rusqlite::Connection,
+    reference: &Reference,
+    person_id: i64,
+    person: Person,
+    from: i32,
+    to: i32,
+) -> Result<CheckResult> {
+    check_period(from, to).map_err(ServiceError::Period)?;
+    let hours: Vec<CountedHours> = totals::of_person(conn, person_id, from, to)?
+        .into_iter()
+        .flat_map(|t| {
+            [
+                CountedHours {
+                    year: t.year,
+                    category: Category::Public,
+                    hours: t.public,
+                },
+                CountedHours {
+                    year: t.year,
+                    category: Category::Professional,
+                    hours: t.professional,
+                },
+            ]
         })
         .collect();
     let blocked = people::is_blocked(conn, person_id)?;

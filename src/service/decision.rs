@@ -24,7 +24,7 @@ use crate::domain::text::{clean_line, width};
 use crate::i18n::Lang;
 use crate::store::audit::{self, Record};
 use crate::store::decisions::{self, FilingDecided, LogRow, Subject};
-use crate::store::{Store, batches, entries};
+use crate::store::{Store, batches, entries, totals};
 
 use super::{Actor, Result};
 
@@ -353,6 +353,8 @@ impl Kind for Entries {
             None => entries::get(tx, id)?.is_some_and(|r| r.confirmed),
         };
         entries::apply_state(tx, id, s.state, &s.reason, confirmed, &actor.user, now)?;
+        // R5.2 Registering, refusing or undoing either changes what counts.
+        totals::refresh_entry(tx, id)?;
         Ok(())
     }
 
@@ -426,6 +428,8 @@ impl Kind for Filings {
         now: &str,
     ) -> Result<()> {
         decisions::set_filing(tx, id, s, now)?;
+        // R4.3 An approval, its date or its return decides whether linked public hours count.
+        totals::refresh_filing(tx, id)?;
         Ok(())
     }
 

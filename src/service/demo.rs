@@ -29,7 +29,7 @@ use crate::domain::{
 use crate::store::audit::{self, Record};
 use crate::store::demo_bulk::{self, Base, Bulk, EntryRow, FilingDecision};
 use crate::store::reference::Reference;
-use crate::store::{Store, entries, people};
+use crate::store::{Store, entries, people, totals};
 
 use super::{Actor, Result};
 
@@ -2152,6 +2152,10 @@ impl<'t, 'c, 'w, 'r> Writer<'t, 'c, 'w, 'r> {
                                 now,
                             )?;
                             self.added.approvals += u64::from(done);
+                            if done {
+                                // R4.3 Entries of earlier runs linked to it may count now.
+                                totals::refresh_filing(self.tx, id)?;
+                            }
                         }
                         Some(id)
                     }
@@ -2210,6 +2214,7 @@ impl<'t, 'c, 'w, 'r> Writer<'t, 'c, 'w, 'r> {
         };
         self.count.people += 1;
 
+        let added_before = self.added.entries;
         for year in self.world.year - 6..=self.world.year {
             let plans = plan_year(self.world, catalogue, &persona, year);
             // Each entry has its own generator, so what one draws (evidence is drawn only for
@@ -2219,6 +2224,10 @@ impl<'t, 'c, 'w, 'r> Writer<'t, 'c, 'w, 'r> {
                 let mut rng = Rng::child(year_seed, k as u64);
                 self.entry(catalogue, &persona, person_id, new, plan, &mut rng)?;
             }
+        }
+        // R2.1 The person's totals, once their entries are all in (and still in the cache).
+        if self.added.entries != added_before {
+            totals::refresh_person(self.tx, person_id)?;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::domain::{Filing, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, Record};
 use crate::store::decisions::{self as log_store, FilingDecided as Decided};
-use crate::store::{Store, filings};
+use crate::store::{Store, filings, totals};
 
 use super::decision::{Filings, Log};
 use super::{Actor, Result, ServiceError};
@@ -361,6 +361,10 @@ fn save(
                 };
                 return_to_pending(&tx, actor, &now, id, &subject, decided_before, &why)?;
                 returned = Some(why);
+            }
+            // R4.3 A new category, or an approval that lapsed, changes what linked entries count.
+            if new.facts() != old.facts() {
+                totals::refresh_filing(&tx, id)?;
             }
             id
         }

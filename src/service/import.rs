@@ -11,7 +11,7 @@ use crate::import::{self, Problem, RowError, Table};
 use crate::store::audit::{self, Record};
 use crate::store::entries::NewEntry;
 use crate::store::reference::Reference;
-use crate::store::{Store, entries, filings, notes, people};
+use crate::store::{Store, entries, filings, notes, people, totals};
 
 use super::authz::{self, Act, Made};
 use super::{Actor, Result, ServiceError};
@@ -133,7 +133,9 @@ impl Upsert for crate::domain::Filing {
         filings::insert(tx, r, now)
     }
     fn update(tx: &Transaction<'_>, id: i64, r: &Self, now: &str) -> crate::store::Result<()> {
-        filings::update(tx, id, r, now)
+        filings::update(tx, id, r, now)?;
+        // R4.3 A roster may change a filing's status, approval date or category.
+        totals::refresh_filing(tx, id)
     }
     fn to_json(&self) -> String {
         filings::to_json(self)
@@ -297,6 +299,9 @@ pub fn entries(
         ..Summary::default()
     };
     let mut batch_id = None;
+    // The people whose counted hours may have changed: rebuilt once each before the commit.
+    // Only a registered entry counts (R5.2), so a roster of recorded entries rebuilds nothing.
+    let mut touched = BTreeSet::new();
     // R5.5 maker–checker, for paper history: who imports new entries as registered makes and
     // registers them at once; an entry another recorded is promoted only by someone else.
     let mine = [actor.user.as_str()];
@@ -394,6 +399,9 @@ pub fn entries(
                 } else {
                     "entry.correct"
                 };
+                if corrected || next == EntryState::Registered {
+                    touched.insert(person_id);
+                }
                 let mut after = serde_json::json!({
                     "year": new.entry.year,
                     "result": new.entry.result.code(),
@@ -449,6 +457,9 @@ pub fn entries(
                 };
                 let id = entries::insert(&tx, &new, &actor.user, &now)?;
                 entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
+                if new.entry.state == EntryState::Registered {
+                    touched.insert(person_id);
+                }
                 let action = if registered {
                     "entry.migrate"
                 } else {
@@ -476,6 +487,7 @@ pub fn entries(
         // Nothing is half-written: the transaction is dropped, so rolled back.
         return Err(ServiceError::Rows(errors));
     }
+    totals::refresh_people(&tx, &touched)?;
     if s.added + s.updated > 0 {
         log(
             &tx,

@@ -15,6 +15,8 @@ pub mod person;
 pub mod printing;
 pub mod records;
 pub mod review;
+#[cfg(test)]
+mod totals_tests;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 

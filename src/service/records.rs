@@ -12,7 +12,7 @@ use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, Record};
 use crate::store::entries::NewEntry;
 use crate::store::reference::Reference;
-use crate::store::{Store, entries, lookup, people};
+use crate::store::{Store, entries, lookup, people, totals};
 use chrono::{Datelike, NaiveDate};
 
 use super::{Actor, Result, ServiceError};
@@ -358,6 +358,7 @@ pub fn add_entry(
         });
     }
     let id = entries::insert(&tx, &new, &actor.user, &now)?;
+    totals::refresh_person(&tx, person_id)?;
     audit::append(
         &tx,
         &Record {
@@ -504,6 +505,8 @@ pub fn update_entry(
     let complete = checklist.is_some_and(|l| l.is_complete(&have));
     new.state = state_after_evidence(state, complete);
     entries::update_fields(&tx, entry_id, &new, filing_id, &now)?;
+    // Year, hours, category, result and filing link all decide what counts (R2.1, R4.3, R5.2).
+    totals::refresh_person(&tx, old.person_id)?;
     audit::append(
         &tx,
         &Record {

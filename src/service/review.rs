@@ -11,7 +11,7 @@ use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, Record};
 use crate::store::reference::Reference;
-use crate::store::{Store, entries, people};
+use crate::store::{Store, entries, people, totals};
 
 use super::decision::{Entries, EntryDecided, Log};
 
@@ -249,6 +249,8 @@ pub fn set_evidence(
     if changed > 0 {
         if next != state {
             entries::set_state(&tx, entry_id, next, &now)?;
+            // Neither state counts today (R5.2); kept in step all the same, as every state change.
+            totals::refresh_person(&tx, rec.person_id)?;
         }
         audit::append(
             &tx,

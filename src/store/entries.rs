@@ -209,6 +209,47 @@ pub fn set_state(tx: &Transaction<'_>, entry_id: i64, state: EntryState, now: &s
     Ok(())
 }
 
+/// The facts of the filing an entry links to, from `f.category, f.status, f.approved_on` at
+/// column `at` of a `LEFT JOIN filings f`: `None` when the entry links to none.
+fn facts_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Option<FilingFacts>> {
+    let category: Option<String> = r.get(at)?;
+    let Some(c) = category else {
+        return Ok(None);
+    };
+    Ok(Some(FilingFacts {
+        category: Category::parse(&c).ok_or_else(|| conversion("category", &c))?,
+        status: vocab(r, at + 1, FilingStatus::parse)?,
+        approved_on: r
+            .get::<_, Option<String>>(at + 2)?
+            .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),
+    }))
+}
+
+/// Every entry of the people with database ids `first..=last`, with the filing each links to,
+/// handed to `each(person_id, entry, filing)` one at a time in order of person and year: what
+/// the per-person, per-year totals (`store::totals`) are rebuilt from, without holding a whole
+/// table in memory. Stops at the first error `each` returns.
+pub fn each_of_people(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    mut each: impl FnMut(i64, &Entry, Option<&FilingFacts>) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS}, f.category, f.status, f.approved_on, e.person_id
+         FROM entries e LEFT JOIN filings f ON f.id = e.filing_id
+         WHERE e.person_id BETWEEN ?1 AND ?2
+         ORDER BY e.person_id, e.year"
+    ))?;
+    let mut rows = stmt.query(params![first, last])?;
+    while let Some(r) = rows.next()? {
+        let entry = entry_from_row(r)?;
+        let filing = facts_from_row(r, 11)?;
+        each(r.get(14)?, &entry, filing.as_ref())?;
+    }
+    Ok(())
+}
+
 /// A person's entries in `from..=to` with the filing each links to: what verification needs.
 pub fn for_person(
     conn: &Connection,
@@ -226,18 +267,7 @@ pub fn for_person(
         .query_map(params![person_id, from, to], |r| {
             let entry = entry_from_row(r)?;
             let id: i64 = r.get(11)?;
-            let category: Option<String> = r.get(12)?;
-            let facts = match category {
-                None => None,
-                Some(c) => Some(FilingFacts {
-                    category: Category::parse(&c).ok_or_else(|| conversion("category", &c))?,
-                    status: vocab(r, 13, FilingStatus::parse)?,
-                    approved_on: r
-                        .get::<_, Option<String>>(14)?
-                        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),
-                }),
-            };
-            Ok((id, entry, facts))
+            Ok((id, entry, facts_from_row(r, 12)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
@@ -307,17 +337,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<EntryRecord>> {
              WHERE e.id = ?1"
         ))?
         .query_row([id], |r| {
-            let category: Option<String> = r.get(12)?;
-            let filing = match category {
-                None => None,
-                Some(c) => Some(FilingFacts {
-                    category: Category::parse(&c).ok_or_else(|| conversion("category", &c))?,
-                    status: vocab(r, 13, FilingStatus::parse)?,
-                    approved_on: r
-                        .get::<_, Option<String>>(14)?
-                        .and_then(|s| chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()),
-                }),
-            };
+            let filing = facts_from_row(r, 12)?;
             Ok(EntryRecord {
                 entry: entry_from_row(r)?,
                 id: r.get(11)?,

@@ -18,6 +18,7 @@ pub mod queue;
 pub mod reference;
 pub mod schema;
 pub mod search;
+pub mod totals;
 
 use std::fmt;
 use std::path::Path;
@@ -268,6 +269,23 @@ impl Store {
         if pending {
             let tx = self.write()?;
             people::backfill_initials(&tx)?;
+            tx.commit()?;
+        }
+        // R2.1 The per-person, per-year totals of a database from before them (schema 11).
+        let stale = |conn: &Connection| -> Result<bool> {
+            Ok(conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1)",
+                [totals::REBUILD_KEY],
+                |r| r.get(0),
+            )?)
+        };
+        if stale(&self.conn)? {
+            let tx = self.write()?;
+            // Another clerk's open may have rebuilt them while this one waited for the lock.
+            if stale(&tx)? {
+                totals::rebuild(&tx)?;
+                tx.execute("DELETE FROM meta WHERE key = ?1", [totals::REBUILD_KEY])?;
+            }
             tx.commit()?;
         }
         Ok(())

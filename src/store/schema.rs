@@ -602,4 +602,21 @@ CREATE TRIGGER review_queue_name AFTER UPDATE OF name ON people BEGIN
     UPDATE review_queue SET person_name = new.name WHERE person_id = new.id;
 END;
 "#,
+    // 12: per person and year, the registered hours that count (R2.1, R4.3, R5.2), kept by the
+    // services in the transaction of every change to what counts (`store::totals`), so that the
+    // "short this year" filter and a batch's verification (R6.4) are lookups. A year without a
+    // row counts nothing. The rows are not filled here: whether an entry counts is decided in
+    // one place, `Entry::counts`, which SQL cannot call; the key below asks the first open to
+    // rebuild them from the entries (`Store::backfill`), in a transaction of its own.
+    r#"
+CREATE TABLE person_year_totals (
+    person_id           INTEGER NOT NULL REFERENCES people (id),
+    year                INTEGER NOT NULL,
+    public_tenths       INTEGER NOT NULL CHECK (public_tenths >= 0),
+    professional_tenths INTEGER NOT NULL CHECK (professional_tenths >= 0),
+    PRIMARY KEY (person_id, year)
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('totals_rebuild', 'schema 11')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+"#,
 ];

@@ -45,16 +45,36 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// R2.1 with R4.3 and R5.2 in SQL: the registered hours that count, per category, for one person
-/// and year. It mirrors `Entry::counts`; `tests::sql_short_filter_agrees_with_check` keeps the two
-/// in step, because a filter over 100 000 people cannot call Rust per row.
-const COUNTED: &str = "
-    SELECT coalesce(sum(CASE WHEN e.category = 'public' THEN e.hours_tenths END), 0) AS pub,
-           coalesce(sum(CASE WHEN e.category = 'professional' THEN e.hours_tenths END), 0) AS pro
-    FROM entries e LEFT JOIN filings f ON f.id = e.filing_id
-    WHERE e.person_id = p.id AND e.year = ?Y AND e.state = 'registered' AND e.result <> 'fail'
-      AND (e.category = 'professional' OR e.migrated = 1
-           OR (f.status = 'approved' AND f.category = 'public' AND f.approved_on <= e.start_date))";
+/// R2.1 "Short in `year`": the person's registered hours that count (R4.3, R5.2) miss one of
+/// that year's minimums (the `policies` row, else the notice's defaults, R2.2). A lookup of the
+/// totals the services keep (`store::totals`, decided by `Entry::counts`), never a sum over the
+/// entries: one primary-key search per person. A year without a totals row counts nothing, so
+/// it is short unless every minimum is zero. Pushes its arguments onto `args`.
+fn short_clause(year: i32, args: &mut Vec<Value>) -> String {
+    args.push(Value::Integer(year.into()));
+    let y = args.len();
+    let default = crate::domain::YearPolicy::default_for(year);
+    // Uncorrelated: SQLite evaluates each once per query, not once per person.
+    let min = |column: &str, fallback: Hours| {
+        format!(
+            "(SELECT coalesce(max({column}), {}) FROM policies WHERE year = ?{y})",
+            fallback.tenths()
+        )
+    };
+    let (public, professional, total) = (
+        min("public_min_tenths", default.public_min),
+        min("professional_min_tenths", default.professional_min),
+        min("total_min_tenths", default.total_min),
+    );
+    format!(
+        "(NOT EXISTS (SELECT 1 FROM person_year_totals t
+                      WHERE t.person_id = p.id AND t.year = ?{y}
+                        AND t.public_tenths >= {public}
+                        AND t.professional_tenths >= {professional}
+                        AND t.public_tenths + t.professional_tenths >= {total})
+          AND ({public} > 0 OR {professional} > 0 OR {total} > 0))"
+    )
+}
 
 fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
     let mut clauses = vec!["1 = 1".to_string()];
@@ -84,24 +104,7 @@ fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
             "EXISTS (SELECT 1 FROM findings x WHERE x.person_id = p.id AND x.lifted_at IS NULL)"
                 .into(),
         ),
-        PeopleState::ShortIn(year) => {
-            args.push(Value::Integer(year.into()));
-            let y = args.len();
-            let counted = COUNTED.replace("?Y", &format!("?{y}"));
-            let default = crate::domain::YearPolicy::default_for(year);
-            let (dp, dr, dt) = (
-                default.public_min.tenths(),
-                default.professional_min.tenths(),
-                default.total_min.tenths(),
-            );
-            clauses.push(format!(
-                "EXISTS (SELECT 1 FROM ({counted}) c
-                   LEFT JOIN policies pol ON pol.year = ?{y}
-                   WHERE c.pub < coalesce(pol.public_min_tenths, {dp})
-                      OR c.pro < coalesce(pol.professional_min_tenths, {dr})
-                      OR c.pub + c.pro < coalesce(pol.total_min_tenths, {dt}))"
-            ));
-        }
+        PeopleState::ShortIn(year) => clauses.push(short_clause(year, args)),
     }
     clauses.join(" AND ")
 }
@@ -629,9 +632,10 @@ mod tests {
     use crate::service::fixtures::actor;
     use crate::store::Store;
 
-    /// The SQL of the "short this year" filter restates R2.1, R4.3 and R5.2; on the demo data set
-    /// (every form, state, filing state, short years, late filings, paper history) it must pick
-    /// exactly the people `check` finds short that year.
+    /// The "short this year" filter reads the totals the services keep and restates R2.1's
+    /// comparisons in SQL; on the demo data set (every form, state, filing state, short years,
+    /// late filings, paper history) it must pick exactly the people `check` finds short that
+    /// year from the entries.
     #[test]
     fn sql_short_filter_agrees_with_check() {
         let mut store = Store::open_in_memory().unwrap();
@@ -666,6 +670,80 @@ mod tests {
                 "the demo has short people in {year}"
             );
         }
+    }
+
+    /// Issue 10: the short filter is a lookup of the totals (one primary-key search per person
+    /// shown), never a read of the entries, whose millions of rows made it take seconds.
+    #[test]
+    fn the_short_filter_reads_the_totals_not_the_entries() {
+        let store = Store::open_in_memory().unwrap();
+        let q = PeopleQuery {
+            state: PeopleState::ShortIn(2016),
+            ..PeopleQuery::default()
+        };
+        let mut args = Vec::new();
+        let w = where_clause(&q, &mut args);
+        let plan: Vec<String> = store
+            .conn()
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT p.id FROM people p WHERE {w}"
+            ))
+            .unwrap()
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("SEARCH t USING PRIMARY KEY (person_id=? AND year=?)")),
+            "{plan:#?}"
+        );
+        assert!(!plan.iter().any(|l| l.contains("entries")), "{plan:#?}");
+    }
+
+    /// R2.2 The minimums are the year's policy, read at each query: a bureau that lowers a
+    /// year's minimums sees fewer people short at once, and with every minimum zero nobody is,
+    /// not even a person with no hours that year (no totals row).
+    #[test]
+    fn r2_2_the_short_filter_follows_the_years_policy() {
+        let mut store = Store::open_in_memory().unwrap();
+        demo::generate(&mut store, &actor("demo"), 60, 2017).unwrap();
+        let short = |store: &Store| {
+            let q = PeopleQuery {
+                state: PeopleState::ShortIn(2015),
+                ..PeopleQuery::default()
+            };
+            count_people(store.conn(), &q).unwrap()
+        };
+        let before = short(&store);
+        assert!(before > 0);
+        store
+            .conn()
+            .execute(
+                "UPDATE policies SET public_min_tenths = 0, professional_min_tenths = 0,
+                     total_min_tenths = 0 WHERE year = 2015",
+                [],
+            )
+            .unwrap();
+        assert_eq!(short(&store), 0);
+        store
+            .conn()
+            .execute(
+                "UPDATE policies SET total_min_tenths = 1 WHERE year = 2015",
+                [],
+            )
+            .unwrap();
+        let no_hours: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM people p WHERE NOT EXISTS (SELECT 1 FROM
+                     person_year_totals t WHERE t.person_id = p.id AND t.year = 2015)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(no_hours > 0, "the demo has people without hours in 2015");
+        assert_eq!(short(&store) as i64, no_hours);
     }
 
     fn names_found(store: &Store, text: &str) -> Vec<String> {

@@ -1,0 +1,239 @@
+//! R2.1, R4.3, R5.2 The registered hours that count, per person and year: a cache of what
+//! `service::check` computes from the entries, kept so that the People screen's "short this
+//! year" filter and the verification of a batch (R6.4) are lookups instead of sums over millions
+//! of entries.
+//!
+//! Shape: one row of `person_year_totals` per person and year in which some hours count, holding
+//! the public and the professional hours in tenths (R2.3); a year without a row counts nothing.
+//! Blocking (R5.3) is not cached: it is a lookup of its own (`people::is_blocked`).
+//!
+//! Kept by recomputing, never by adding and subtracting: every service that changes what counts
+//! (a decision on an entry or its undo, a correction, an import, a filing's approval or return,
+//! the demo) calls [`refresh_person`], [`refresh_entry`] or [`refresh_filing`] inside its own
+//! transaction, and the affected people's rows are rebuilt from their entries with
+//! [`Entry::counts`], the one place that says whether an entry's hours count. A person has tens
+//! of entries, so that is cheap, and a row can never drift from the entries it sums.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{Connection, Transaction, params};
+
+use super::{Result, entries};
+use crate::domain::{Category, Entry, FilingFacts, Hours};
+
+/// The hours that count for one person in one year (R2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearTotals {
+    /// The year the hours count for (`Entry::year`).
+    pub year: i32,
+    /// Registered, recognised (R4.3) public-subject hours.
+    pub public: Hours,
+    /// Registered professional-subject hours (R4.4: they count once registered).
+    pub professional: Hours,
+}
+
+/// The key under `meta` that asks [`Store::open`](super::Store::open) to rebuild every row: set
+/// by the migration that made the table, so that an existing database is filled from its
+/// entries by the same Rust rule (SQL cannot call [`Entry::counts`]).
+pub const REBUILD_KEY: &str = "totals_rebuild";
+
+/// Sums one person's entries year by year as they stream past in order of person and year, and
+/// writes a row whenever the person or the year changes.
+struct Summer<'a> {
+    tx: &'a Connection,
+    current: Option<(i64, i32)>,
+    public: Hours,
+    professional: Hours,
+    written: usize,
+}
+
+impl Summer<'_> {
+    fn add(&mut self, person_id: i64, e: &Entry, filing: Option<&FilingFacts>) -> Result<()> {
+        if self.current != Some((person_id, e.year)) {
+            self.flush()?;
+            self.current = Some((person_id, e.year));
+        }
+        // R5.2, R4.3 The one rule: registered, passed, and (public) recognised.
+        if e.counts(filing) {
+            match e.category {
+                Category::Public => self.public = self.public + e.hours,
+                Category::Professional => self.professional = self.professional + e.hours,
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if let Some((person_id, year)) = self.current.take()
+            && (self.public != Hours::ZERO || self.professional != Hours::ZERO)
+        {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO person_year_totals
+                         (person_id, year, public_tenths, professional_tenths)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    person_id,
+                    year,
+                    self.public.tenths(),
+                    self.professional.tenths()
+                ])?;
+            self.written += 1;
+        }
+        self.public = Hours::ZERO;
+        self.professional = Hours::ZERO;
+        Ok(())
+    }
+}
+
+/// Rebuild the rows of the people with database ids `first..=last` from their entries, inside
+/// the caller's transaction. Returns how many rows were written.
+pub fn refresh_range(tx: &Transaction<'_>, first: i64, last: i64) -> Result<usize> {
+    tx.prepare_cached("DELETE FROM person_year_totals WHERE person_id BETWEEN ?1 AND ?2")?
+        .execute(params![first, last])?;
+    let mut sum = Summer {
+        tx,
+        current: None,
+        public: Hours::ZERO,
+        professional: Hours::ZERO,
+        written: 0,
+    };
+    entries::each_of_people(tx, first, last, |person_id, e, filing| {
+        sum.add(person_id, e, filing)
+    })?;
+    sum.flush()?;
+    Ok(sum.written)
+}
+
+/// Rebuild one person's rows: after anything that changed one of their entries' state, hours,
+/// category, year, result or filing link.
+pub fn refresh_person(tx: &Transaction<'_>, person_id: i64) -> Result<()> {
+    refresh_range(tx, person_id, person_id)?;
+    Ok(())
+}
+
+/// Rebuild each of `people`'s rows once, however many of their entries changed.
+pub fn refresh_people(tx: &Transaction<'_>, people: &BTreeSet<i64>) -> Result<()> {
+    for &p in people {
+        refresh_person(tx, p)?;
+    }
+    Ok(())
+}
+
+/// Rebuild the rows of the person whose entry `entry_id` is; nothing when there is no such entry.
+pub fn refresh_entry(tx: &Transaction<'_>, entry_id: i64) -> Result<()> {
+    let person: Option<i64> = tx
+        .prepare_cached("SELECT person_id FROM entries WHERE id = ?1")?
+        .query_map([entry_id], |r| r.get(0))?
+        .next()
+        .transpose()?;
+    if let Some(p) = person {
+        refresh_person(tx, p)?;
+    }
+    Ok(())
+}
+
+/// R4.3 A filing's status, approval date or category changed: rebuild the rows of every person
+/// with an entry linked to it, since its recognition decides whether their public hours count.
+pub fn refresh_filing(tx: &Transaction<'_>, filing_id: i64) -> Result<()> {
+    let people: BTreeSet<i64> = tx
+        .prepare_cached("SELECT DISTINCT person_id FROM entries WHERE filing_id = ?1")?
+        .query_map([filing_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    refresh_people(tx, &people)
+}
+
+/// Rebuild every row from every entry (a database from before the table, or a repair).
+/// Streams the entries, so memory stays bounded whatever the number of people.
+pub fn rebuild(tx: &Transaction<'_>) -> Result<usize> {
+    refresh_range(tx, i64::MIN, i64::MAX)
+}
+
+/// One person's totals for the years `from..=to` that have any, in order of year. A year
+/// missing from the result counts no hours.
+pub fn of_person(conn: &Connection, person_id: i64, from: i32, to: i32) -> Result<Vec<YearTotals>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT year, public_tenths, professional_tenths FROM person_year_totals
+             WHERE person_id = ?1 AND year BETWEEN ?2 AND ?3 ORDER BY year",
+        )?
+        .query_map(params![person_id, from, to], |r| {
+            Ok(YearTotals {
+                year: r.get(0)?,
+                public: Hours::from_tenths(r.get(1)?),
+                professional: Hours::from_tenths(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::{ZHANG, actor, store_with};
+    use crate::store::people;
+
+    fn totals_of(store: &crate::store::Store) -> Vec<YearTotals> {
+        let (id, _) = people::find_by_id_number(store.conn(), ZHANG)
+            .unwrap()
+            .unwrap();
+        of_person(store.conn(), id, 2000, 2100).unwrap()
+    }
+
+    /// R5.2 Only registered, passed entries count: an imported (recorded) entry adds nothing,
+    /// paper history imported `--registered` counts at once.
+    #[test]
+    fn r5_2_recorded_entries_add_nothing_and_paper_history_counts() {
+        let mut store = store_with(&[
+            "专业科目,远程教育,临床新进展,湖南省继续医学教育中心,2016-03-01,2016-03-20,40,合格,学习证明材料",
+        ]);
+        assert_eq!(totals_of(&store), []);
+        crate::service::import::entries(
+            &mut store,
+            &actor("archivist"),
+            &crate::service::fixtures::table(
+                "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果",
+                &[&format!(
+                    "{ZHANG},公需科目,远程教育,保密常识,湖南省人事考试院,2015-04-01,2015-04-02,30.5,合格"
+                )],
+            ),
+            &crate::service::fixtures::source(),
+            true,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            totals_of(&store),
+            [YearTotals {
+                year: 2015,
+                public: Hours::from_tenths(305),
+                professional: Hours::ZERO,
+            }]
+        );
+    }
+
+    /// A rebuild writes what the services kept, row for row.
+    #[test]
+    fn a_rebuild_finds_what_the_services_kept() {
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &actor("demo"), 40, 7).unwrap();
+        let dump = |store: &crate::store::Store| -> Vec<(i64, i32, i64, i64)> {
+            store
+                .conn()
+                .prepare("SELECT * FROM person_year_totals ORDER BY person_id, year")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let kept = dump(&store);
+        assert!(kept.len() > 100, "{}", kept.len());
+        let tx = store.write().unwrap();
+        assert_eq!(rebuild(&tx).unwrap(), kept.len());
+        tx.commit().unwrap();
+        assert_eq!(dump(&store), kept);
+    }
+}
