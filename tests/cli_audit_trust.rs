@@ -786,7 +786,10 @@ fn nth_entry_of(env: &Env, id_number: &str, n: usize) -> i64 {
 fn r5_5_an_entry_moved_to_another_person_is_named() {
     let env = bureau();
     let id = nth_entry_of(&env, ZHANG, 0);
-    let content: String = one(&env, &format!("SELECT content FROM entries WHERE id = {id}"));
+    let content: String = one(
+        &env,
+        &format!("SELECT content FROM entries WHERE id = {id}"),
+    );
     let (_, before) = env.check_json(LI, &["--from", "2012", "--to", "2016"]);
     env.conn()
         .execute(
@@ -906,7 +909,11 @@ fn r5_5_a_person_added_or_deleted_behind_the_trail_is_named() {
     )
     .unwrap();
     conn.execute("DELETE FROM entry_evidence WHERE entry_id IN (SELECT e.id FROM entries e JOIN people p ON p.id = e.person_id WHERE p.id_number = ?1)", [LI]).unwrap();
-    conn.execute("DELETE FROM entries WHERE person_id = (SELECT id FROM people WHERE id_number = ?1)", [LI]).unwrap();
+    conn.execute(
+        "DELETE FROM entries WHERE person_id = (SELECT id FROM people WHERE id_number = ?1)",
+        [LI],
+    )
+    .unwrap();
     conn.execute("DELETE FROM people WHERE id_number = ?1", [LI])
         .unwrap();
     found(
@@ -960,7 +967,9 @@ fn r7_a_certificates_verification_or_office_changed_behind_the_trail_is_named() 
     found(
         &verify(&env),
         &[
-            &format!("certificate:{number}: verification.years[0].public is \"99\" but audit record"),
+            &format!(
+                "certificate:{number}: verification.years[0].public is \"99\" but audit record"
+            ),
             "says \"30\"",
             &format!("certificate:{number}: office is \"长沙\""),
             "says \"省直\"",
@@ -1008,7 +1017,8 @@ fn r5_5_a_demo_does_not_excuse_rows_added_later_behind_the_trail() {
 /// Delete the record of `id`, close the gap and recompute every hash as plain SHA-256: what
 /// someone with the file but not the key can do to make a keyed trail look unkeyed.
 fn strip_record(conn: &Connection, id: i64) {
-    conn.execute("DELETE FROM audit WHERE id = ?1", [id]).unwrap();
+    conn.execute("DELETE FROM audit WHERE id = ?1", [id])
+        .unwrap();
     conn.execute("UPDATE audit SET id = id - 1 WHERE id > ?1", [id])
         .unwrap();
     if id == 1 {
@@ -1028,13 +1038,23 @@ fn strip_record(conn: &Connection, id: i64) {
 fn r5_5_a_trail_stripped_of_its_key_record_and_rehashed_is_found() {
     let env = bureau();
     let log = std::fs::read_to_string(anchor_log(&env)).unwrap_or_default();
-    assert_eq!(log.lines().count(), 1, "the start of the keyed chain: {log}");
+    assert_eq!(
+        log.lines().count(),
+        1,
+        "the start of the keyed chain: {log}"
+    );
     let v: serde_json::Value = serde_json::from_str(log.trim()).unwrap();
-    assert_eq!((v["count"].as_i64(), v["keyed_from"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (v["count"].as_i64(), v["keyed_from"].as_i64()),
+        (Some(1), Some(1))
+    );
     verify(&env).expect(0);
     strip_record(&env.conn(), 1);
     assert_eq!(
-        one::<i64>(&env, "SELECT count(*) FROM audit WHERE action = 'audit.key'"),
+        one::<i64>(
+            &env,
+            "SELECT count(*) FROM audit WHERE action = 'audit.key'"
+        ),
         0
     );
     let out = verify(&env);
@@ -1059,7 +1079,10 @@ fn r5_5_an_unkeyed_database_is_not_reported_until_its_keyed_chain_starts() {
     let out = verify(&env);
     out.expect(0);
     assert!(out.stdout.contains("not keyed yet"), "{out:?}");
-    assert!(!anchor_log(&env).exists(), "nothing keyed, nothing anchored");
+    assert!(
+        !anchor_log(&env).exists(),
+        "nothing keyed, nothing anchored"
+    );
     let old: i64 = one(&env, "SELECT count(*) FROM audit");
     env.people(&[(LI, "李娜")]);
     let line = std::fs::read_to_string(anchor_log(&env)).unwrap();

@@ -20,6 +20,7 @@ use serde_json::Value;
 
 use crate::domain::Hours;
 use crate::domain::certificate::CertificateNumber;
+use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
 use crate::store::audit::{self, AuditKey};
 use crate::store::{Result, Store};
@@ -181,10 +182,12 @@ pub fn anchor_name(db: &Path) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
     /// `field` of `subject` is `now` in the database; the trail's last record on it
-    /// (`record`) says `trail`.
+    /// (`record`; 0 when the trail implies it without a record of its own) says `trail`.
+    /// `field` is the column as the trail's JSON names it (`person`, `year`, `status`), or a
+    /// place inside a JSON column (`verification.years[0].public`).
     Differs {
         subject: String,
-        field: &'static str,
+        field: String,
         trail: String,
         now: String,
         record: i64,
@@ -270,32 +273,184 @@ impl Describe for Finding {
 /// What [`check_state`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StateReport {
-    /// Every difference, in the order of the tables: entries, filings, applicants,
+    /// Every difference, in the order of the tables: people, entries, filings, applicants,
     /// certificates, counters.
     pub findings: Vec<Finding>,
     /// Rows the trail knows, compared on what it says of them.
     pub compared: u64,
-    /// Entries and filings of demo data (`jijiao demo` records one summary, not each row), not
-    /// comparable with a record of their own. Zero unless the trail holds a `demo.generate`.
+    /// People, entries and filings a `jijiao demo` run wrote (it records the ids it wrote in
+    /// one summary, not a record per row), so without a record of their own.
     pub demo_rows: u64,
 }
 
 /// A field as the trail last recorded it, and in which record.
 type Said<T> = Option<(T, i64)>;
 
+/// How a field's value is written, in the trail and in its table, so the two compare as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// As it is: text, a number, a date; NULL and JSON null as `-`.
+    Plain,
+    /// R2 Hours: the trail writes `"12.5"`, the table tenths (125).
+    Hours,
+}
+
+/// One column the trail's records state: its key in their JSON, the SQL expression that reads
+/// it from the table as the JSON writes it, and its shape.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    key: &'static str,
+    sql: &'static str,
+    shape: Shape,
+}
+
+const fn plain(key: &'static str) -> Field {
+    Field {
+        key,
+        sql: key,
+        shape: Shape::Plain,
+    }
+}
+
+/// R5.1 What `entry.create`, `entry.update` (`entries::to_json`), `entry.correct`,
+/// `entry.migrate`, the decisions and the evidence records state of an entry.
+const ENTRY_FIELDS: &[Field] = &[
+    plain("person_id"),
+    plain("year"),
+    plain("category"),
+    plain("form"),
+    plain("content"),
+    plain("provider"),
+    plain("start_date"),
+    plain("end_date"),
+    Field {
+        key: "hours",
+        sql: "hours_tenths",
+        shape: Shape::Hours,
+    },
+    plain("result"),
+    plain("state"),
+    Field {
+        key: "migrated",
+        sql: "CASE WHEN migrated THEN 'true' ELSE 'false' END",
+        shape: Shape::Plain,
+    },
+    plain("filing_id"),
+];
+
+/// R1.2 What `person.create` / `person.update` (`people::to_json`) and `person.normalise` state.
+const PERSON_FIELDS: &[Field] = &[
+    plain("name"),
+    plain("unit"),
+    plain("unit_kind"),
+    plain("city_code"),
+    plain("title"),
+    plain("title_level"),
+    plain("series"),
+    plain("phone"),
+    plain("file_location"),
+];
+
+/// R4.2 What `filing.create` / `filing.update` (`filings::to_json`) and the decisions state.
+const FILING_FIELDS: &[Field] = &[
+    plain("name"),
+    plain("category"),
+    plain("applicant_unit"),
+    plain("institution"),
+    plain("start_date"),
+    plain("end_date"),
+    plain("status"),
+    plain("approved_on"),
+    plain("address"),
+    plain("post_code"),
+    plain("email"),
+    plain("head"),
+    plain("head_post"),
+    plain("head_phone"),
+    plain("contact"),
+    plain("contact_post"),
+    plain("contact_phone"),
+    plain("place"),
+    plain("trainees"),
+    plain("programme"),
+    plain("schedule"),
+];
+
+/// The certificate fields an issue record carries: its JSON key, and the column (of the
+/// query in [`certificates`]) it is held against.
+const CERTIFICATE_FIELDS: [(&str, &str); 12] = [
+    ("person", "person"),
+    ("from", "period_from"),
+    ("to", "period_to"),
+    ("name", "name"),
+    ("unit", "unit"),
+    ("title", "title"),
+    ("clerk", "clerk"),
+    ("phone", "phone"),
+    ("issued_on", "issued_on"),
+    ("code", "code"),
+    ("replaces", "replaces"),
+    ("office", "office"),
+];
+
+/// A value of the trail as text: `None` for what cannot be compared (an object, a list, hours
+/// that do not read).
+fn said_text(v: &Value, shape: Shape) -> Option<String> {
+    match (v, shape) {
+        (Value::Null, _) => Some("-".into()),
+        (Value::String(s), Shape::Hours) => Hours::parse(s).ok().map(|h| h.to_string()),
+        (Value::String(s), Shape::Plain) => Some(s.clone()),
+        (Value::Number(n), _) => Some(n.to_string()),
+        (Value::Bool(b), _) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A value of a table as text, as [`said_text`] writes the trail's.
+fn table_text(v: rusqlite::types::ValueRef<'_>, shape: Shape) -> String {
+    use rusqlite::types::ValueRef;
+    match (v, shape) {
+        (ValueRef::Null, _) => "-".into(),
+        (ValueRef::Integer(i), Shape::Hours) => Hours::from_tenths(i).to_string(),
+        (ValueRef::Integer(i), Shape::Plain) => i.to_string(),
+        (ValueRef::Real(f), _) => f.to_string(),
+        (ValueRef::Text(t), _) => String::from_utf8_lossy(t).into_owned(),
+        (ValueRef::Blob(b), _) => format!("({} bytes)", b.len()),
+    }
+}
+
+/// What the trail last said of one row: each field some record stated, with that record.
 #[derive(Debug, Default)]
-struct EntryTrail {
+struct RowTrail {
+    /// The last record on the row.
     last: i64,
-    state: Said<String>,
-    hours: Said<i64>,
-    evidence: Said<BTreeSet<String>>,
+    fields: BTreeMap<&'static str, (String, i64)>,
+}
+
+impl RowTrail {
+    /// Take what record `id` states of the row: each field its JSON names replaces what an
+    /// earlier record said; the others stand.
+    fn take(&mut self, id: i64, after: &Value, fields: &[Field]) {
+        self.last = id;
+        for f in fields {
+            if let Some(v) = after.get(f.key) {
+                match said_text(v, f.shape) {
+                    Some(t) => {
+                        self.fields.insert(f.key, (t, id));
+                    }
+                    None => {
+                        self.fields.remove(f.key);
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
-struct FilingTrail {
-    last: i64,
-    status: Said<String>,
-    approved_on: Said<Option<String>>,
+struct EntryTrail {
+    row: RowTrail,
+    evidence: Said<BTreeSet<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -308,76 +463,76 @@ struct ApplicantTrail {
 struct CertificateTrail {
     issued: i64,
     fields: BTreeMap<&'static str, (String, i64)>,
+    verification: Said<Value>,
     voided: Said<bool>,
+    void_reason: Said<String>,
 }
 
-/// The certificate text fields an issue record carries, as the `certificates` column is named.
-const CERTIFICATE_FIELDS: [(&str, &str); 9] = [
-    ("person", "person"),
-    ("from", "period_from"),
-    ("to", "period_to"),
-    ("name", "name"),
-    ("unit", "unit"),
-    ("title", "title"),
-    ("clerk", "clerk"),
-    ("phone", "phone"),
-    ("issued_on", "issued_on"),
-];
-
 fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    said_text(v, Shape::Plain)
+}
+
+/// One `jijiao demo` run, which records the rows it wrote as ranges of ids.
+#[derive(Debug)]
+struct DemoRun {
+    /// When it ran (its record's time, and the `created_at` of the people and filings it
+    /// wrote).
+    at: String,
+    /// `people`, `entries`, `filings` → the first and last id it wrote; `None` in a record
+    /// of an older jijiao, which did not say.
+    rows: Option<BTreeMap<String, (i64, i64)>>,
 }
 
 #[derive(Default)]
 struct Trail {
-    entries: BTreeMap<i64, EntryTrail>,
-    filings: BTreeMap<String, FilingTrail>,
+    people: BTreeMap<String, RowTrail>,
+    entries: BTreeMap<String, EntryTrail>,
+    filings: BTreeMap<String, RowTrail>,
     applicants: BTreeMap<i64, ApplicantTrail>,
     certificates: BTreeMap<String, CertificateTrail>,
-    demo: bool,
+    demo: Vec<DemoRun>,
 }
 
 impl Trail {
     fn read(conn: &Connection) -> Result<Trail> {
         let mut t = Trail::default();
-        let mut stmt = conn.prepare("SELECT id, action, subject, after FROM audit ORDER BY id")?;
+        let mut stmt =
+            conn.prepare("SELECT id, at, action, subject, after FROM audit ORDER BY id")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            let action: String = row.get(1)?;
-            let subject: String = row.get(2)?;
-            let after: Option<String> = row.get(3)?;
+            let at: String = row.get(1)?;
+            let action: String = row.get(2)?;
+            let subject: String = row.get(3)?;
+            let after: Option<String> = row.get(4)?;
             let after: Value = after
                 .and_then(|a| serde_json::from_str(&a).ok())
                 .unwrap_or(Value::Null);
+            if action == "demo.generate" {
+                t.demo.push(DemoRun {
+                    at,
+                    rows: demo_rows(&after),
+                });
+            }
             t.take(id, &action, &subject, &after);
         }
         Ok(t)
     }
 
     fn take(&mut self, id: i64, action: &str, subject: &str, after: &Value) {
-        if action == "demo.generate" {
-            self.demo = true;
-        }
         let Some((kind, key)) = subject.split_once(':') else {
             return;
         };
         match kind {
+            "person" => {
+                self.people
+                    .entry(key.to_string())
+                    .or_default()
+                    .take(id, after, PERSON_FIELDS);
+            }
             "entry" => {
-                let Ok(n) = key.parse::<i64>() else { return };
-                let e = self.entries.entry(n).or_default();
-                e.last = id;
-                if let Some(s) = after["state"].as_str() {
-                    e.state = Some((s.to_string(), id));
-                }
-                if let Some(h) = after["hours"].as_str().and_then(|h| Hours::parse(h).ok()) {
-                    e.hours = Some((h.tenths(), id));
-                }
+                let e = self.entries.entry(key.to_string()).or_default();
+                e.row.take(id, after, ENTRY_FIELDS);
                 if let Some(list) = after["evidence"].as_array() {
                     let set = list.iter().filter_map(|c| c.as_str().map(str::to_string));
                     e.evidence = Some((set.collect(), id));
@@ -402,13 +557,11 @@ impl Trail {
             }
             "filing" => {
                 let f = self.filings.entry(key.to_string()).or_default();
-                f.last = id;
-                if let Some(s) = after["status"].as_str() {
-                    f.status = Some((s.to_string(), id));
-                    // The approval date goes with the status it was recorded with.
-                    f.approved_on = after
-                        .get("approved_on")
-                        .map(|d| (d.as_str().map(str::to_string), id));
+                f.take(id, after, FILING_FIELDS);
+                // The approval date goes with the status it was recorded with: a status
+                // stated without one leaves the date unknown.
+                if after.get("status").is_some() && after.get("approved_on").is_none() {
+                    f.fields.remove("approved_on");
                 }
             }
             "applicant" => {
@@ -427,157 +580,264 @@ impl Trail {
                     "certificate.issue" | "certificate.reissue" => {
                         c.issued = id;
                         c.voided = Some((false, id));
+                        c.void_reason = None;
                         c.fields.clear();
-                        for (from, to) in CERTIFICATE_FIELDS.into_iter().chain([("code", "code")]) {
+                        // R7.2 The number names its office, year and sequence.
+                        if let Some(n) = CertificateNumber::parse(key) {
+                            c.fields.insert("office", (n.office, id));
+                            c.fields.insert("year", (n.year.to_string(), id));
+                            c.fields.insert("sequence", (n.sequence.to_string(), id));
+                        }
+                        for (from, to) in CERTIFICATE_FIELDS {
                             if let Some(v) = after.get(from).and_then(text_of) {
                                 c.fields.insert(to, (v, id));
                             }
                         }
+                        c.verification = after
+                            .get("verification")
+                            .filter(|v| v.is_object())
+                            .map(|v| (v.clone(), id));
                     }
-                    "certificate.void" => c.voided = Some((true, id)),
+                    "certificate.void" => {
+                        c.voided = Some((true, id));
+                        c.void_reason = after["reason"].as_str().map(|r| (r.to_string(), id));
+                    }
                     _ => {}
                 }
             }
             _ => {}
         }
     }
+
+    /// Whether row `id` of `table` (one of `store::audit::RANGED`), made at `created_at` by
+    /// `person` (an entry's person's row id), was written by a demo run. A run of an older
+    /// jijiao did not record its ids: the people and filings it made carry its time, and the
+    /// entries it made belong to those people.
+    fn demo_made(&self, table: &str, id: i64, created_at: &str, person: Option<&str>) -> bool {
+        self.demo.iter().any(|run| match &run.rows {
+            Some(rows) => rows
+                .get(table)
+                .is_some_and(|(first, last)| (*first..=*last).contains(&id)),
+            None => match table {
+                "entries" => person.is_some_and(|p| p == run.at),
+                _ => created_at == run.at,
+            },
+        })
+    }
+}
+
+/// The ranges a `demo.generate` record states (`store::audit::written_rows`).
+fn demo_rows(after: &Value) -> Option<BTreeMap<String, (i64, i64)>> {
+    let rows = after.get("rows")?.as_object()?;
+    Some(
+        rows.iter()
+            .filter_map(|(table, range)| {
+                let first = range.get(0)?.as_i64()?;
+                let last = range.get(1)?.as_i64()?;
+                Some((table.clone(), (first, last)))
+            })
+            .collect(),
+    )
 }
 
 /// Compare the database with what its trail says (see the module). Reads every table once.
 pub fn check_state(conn: &Connection) -> Result<StateReport> {
     let trail = Trail::read(conn)?;
     let mut r = StateReport::default();
-    entries(conn, &trail, &mut r)?;
-    filings(conn, &trail, &mut r)?;
+    let names = Names::read(conn)?;
+    rows(conn, &trail, &names, &PEOPLE, &mut r)?;
+    rows(conn, &trail, &names, &ENTRIES, &mut r)?;
+    evidence(conn, &trail, &mut r)?;
+    rows(conn, &trail, &names, &FILINGS, &mut r)?;
     applicants(conn, &trail, &mut r)?;
     certificates(conn, &trail, &mut r)?;
     counters(conn, &trail, &mut r)?;
     Ok(r)
 }
 
-fn differs<T: PartialEq + ToString>(
+/// How the rows of people and filings are named to the clerk: an entry's `person_id` and
+/// `filing_id` are internal, so a difference names the ID number and filing number they stand
+/// for.
+struct Names {
+    people: BTreeMap<String, String>,
+    filings: BTreeMap<String, String>,
+}
+
+impl Names {
+    fn read(conn: &Connection) -> Result<Names> {
+        let map = |sql: &str| -> Result<BTreeMap<String, String>> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?.to_string(), r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        };
+        Ok(Names {
+            people: map("SELECT id, id_number FROM people")?,
+            filings: map("SELECT id, filing_no FROM filings")?,
+        })
+    }
+
+    /// The field and value as the clerk reads them.
+    fn show(&self, field: &str, value: &str) -> (String, String) {
+        let (label, names) = match field {
+            "person_id" => ("person", &self.people),
+            "filing_id" => ("filing", &self.filings),
+            _ => return (field.to_string(), value.to_string()),
+        };
+        let shown = match (value, names.get(value)) {
+            ("-", _) => "-".to_string(),
+            (_, Some(name)) => name.clone(),
+            // A row that is gone: its id is all there is.
+            (id, None) => format!("#{id}"),
+        };
+        (label.to_string(), shown)
+    }
+}
+
+/// A table whose rows the trail records one subject each.
+struct Table {
+    /// As `store::audit::RANGED` and SQL name it.
+    name: &'static str,
+    /// The subject's prefix in the trail: `person`, `entry`, `filing`.
+    kind: &'static str,
+    /// The SQL of the subject's key: the ID number, the entry's id, the filing number.
+    key: &'static str,
+    /// For entries: the `created_at` of the entry's person (a demo run of an older jijiao).
+    person: &'static str,
+    fields: &'static [Field],
+}
+
+const PEOPLE: Table = Table {
+    name: "people",
+    kind: "person",
+    key: "id_number",
+    person: "NULL",
+    fields: PERSON_FIELDS,
+};
+
+const ENTRIES: Table = Table {
+    name: "entries",
+    kind: "entry",
+    key: "CAST(id AS TEXT)",
+    person: "(SELECT p.created_at FROM people p WHERE p.id = person_id)",
+    fields: ENTRY_FIELDS,
+};
+
+const FILINGS: Table = Table {
+    name: "filings",
+    kind: "filing",
+    key: "filing_no",
+    person: "NULL",
+    fields: FILING_FIELDS,
+};
+
+fn trail_of<'a>(trail: &'a Trail, table: &Table, key: &str) -> Option<&'a RowTrail> {
+    match table.kind {
+        "person" => trail.people.get(key),
+        "entry" => trail.entries.get(key).map(|e| &e.row),
+        _ => trail.filings.get(key),
+    }
+}
+
+/// Hold every row of `table` against the trail: each field the trail's last record on it
+/// states; a row the trail never recorded (unless a demo run wrote it); a row the trail
+/// recorded and the table lacks.
+fn rows(
+    conn: &Connection,
+    trail: &Trail,
+    names: &Names,
+    table: &Table,
     r: &mut StateReport,
-    subject: &str,
-    field: &'static str,
-    said: &Said<T>,
-    now: &T,
-) {
-    if let Some((was, record)) = said
-        && was != now
-    {
-        r.findings.push(Finding::Differs {
-            subject: subject.to_string(),
-            field,
-            trail: was.to_string(),
-            now: now.to_string(),
-            record: *record,
-        });
-    }
-}
-
-fn set_text(s: &BTreeSet<String>) -> String {
-    s.iter().cloned().collect::<Vec<_>>().join(",")
-}
-
-fn unrecorded(r: &mut StateReport, trail: &Trail, subject: String) {
-    if trail.demo {
-        r.demo_rows += 1;
-    } else {
-        r.findings.push(Finding::Unrecorded { subject });
-    }
-}
-
-fn entries(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
+) -> Result<()> {
+    let columns: Vec<&str> = table.fields.iter().map(|f| f.sql).collect();
+    let sql = format!(
+        "SELECT id, {key}, created_at, {person}, {cols} FROM {name} ORDER BY id",
+        key = table.key,
+        person = table.person,
+        cols = columns.join(", "),
+        name = table.name,
+    );
     let mut seen = BTreeSet::new();
-    let mut evidence =
-        conn.prepare_cached("SELECT code FROM entry_evidence WHERE entry_id = ?1 ORDER BY code")?;
-    let mut stmt = conn.prepare("SELECT id, state, hours_tenths FROM entries ORDER BY id")?;
+    let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
-        let state: String = row.get(1)?;
-        let tenths: i64 = row.get(2)?;
-        let subject = format!("entry:{id}");
-        seen.insert(id);
-        let Some(t) = trail.entries.get(&id) else {
-            unrecorded(r, trail, subject);
+        let key: String = row.get(1)?;
+        let subject = format!("{}:{key}", table.kind);
+        let said = trail_of(trail, table, &key);
+        seen.insert(key);
+        let Some(said) = said else {
+            let created_at: String = row.get(2)?;
+            let person: Option<String> = row.get(3)?;
+            if trail.demo_made(table.name, id, &created_at, person.as_deref()) {
+                r.demo_rows += 1;
+            } else {
+                r.findings.push(Finding::Unrecorded { subject });
+            }
             continue;
         };
         r.compared += 1;
-        differs(r, &subject, "state", &t.state, &state);
-        if let Some((h, record)) = t.hours
-            && h != tenths
-        {
-            r.findings.push(Finding::Differs {
-                subject: subject.clone(),
-                field: "hours",
-                trail: Hours::from_tenths(h).to_string(),
-                now: Hours::from_tenths(tenths).to_string(),
-                record,
-            });
-        }
-        if let Some((set, record)) = &t.evidence {
-            let now: BTreeSet<String> = evidence
-                .query_map([id], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            if &now != set {
+        for (i, f) in table.fields.iter().enumerate() {
+            let Some((was, record)) = said.fields.get(f.key) else {
+                continue;
+            };
+            let now = table_text(row.get_ref(4 + i)?, f.shape);
+            if &now != was {
+                let (field, trail_shown) = names.show(f.key, was);
+                let (_, now_shown) = names.show(f.key, &now);
                 r.findings.push(Finding::Differs {
                     subject: subject.clone(),
-                    field: "evidence",
-                    trail: set_text(set),
-                    now: set_text(&now),
+                    field,
+                    trail: trail_shown,
+                    now: now_shown,
                     record: *record,
                 });
             }
         }
     }
-    for (id, t) in &trail.entries {
-        if !seen.contains(id) {
+    let recorded: Vec<(&String, i64)> = match table.kind {
+        "person" => trail.people.iter().map(|(k, t)| (k, t.last)).collect(),
+        "entry" => trail.entries.iter().map(|(k, t)| (k, t.row.last)).collect(),
+        _ => trail.filings.iter().map(|(k, t)| (k, t.last)).collect(),
+    };
+    for (key, last) in recorded {
+        if !seen.contains(key) {
             r.findings.push(Finding::Missing {
-                subject: format!("entry:{id}"),
-                record: t.last,
+                subject: format!("{}:{key}", table.kind),
+                record: last,
             });
         }
     }
     Ok(())
 }
 
-fn filings(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
-    let mut seen = BTreeSet::new();
-    let mut stmt =
-        conn.prepare("SELECT filing_no, status, approved_on FROM filings ORDER BY id")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let no: String = row.get(0)?;
-        let status: String = row.get(1)?;
-        let approved_on: Option<String> = row.get(2)?;
-        let subject = format!("filing:{no}");
-        let t = trail.filings.get(&no);
-        seen.insert(no);
-        let Some(t) = t else {
-            unrecorded(r, trail, subject);
+fn set_text(s: &BTreeSet<String>) -> String {
+    s.iter().cloned().collect::<Vec<_>>().join(",")
+}
+
+/// R3 The evidence of each entry whose set the trail knows.
+fn evidence(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
+    let mut exists = conn.prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?;
+    let mut codes =
+        conn.prepare_cached("SELECT code FROM entry_evidence WHERE entry_id = ?1 ORDER BY code")?;
+    for (key, t) in &trail.entries {
+        let (Some((set, record)), Ok(id)) = (&t.evidence, key.parse::<i64>()) else {
             continue;
         };
-        r.compared += 1;
-        differs(r, &subject, "status", &t.status, &status);
-        let shown = |d: &Option<String>| d.clone().unwrap_or_else(|| "-".into());
-        if let Some((was, record)) = &t.approved_on
-            && was != &approved_on
-        {
-            r.findings.push(Finding::Differs {
-                subject,
-                field: "approved_on",
-                trail: shown(was),
-                now: shown(&approved_on),
-                record: *record,
-            });
+        if !exists.exists([id])? {
+            continue;
         }
-    }
-    for (no, t) in &trail.filings {
-        if !seen.contains(no) {
-            r.findings.push(Finding::Missing {
-                subject: format!("filing:{no}"),
-                record: t.last,
+        let now: BTreeSet<String> = codes
+            .query_map([id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if &now != set {
+            r.findings.push(Finding::Differs {
+                subject: format!("entry:{id}"),
+                field: "evidence".into(),
+                trail: set_text(set),
+                now: set_text(&now),
+                record: *record,
             });
         }
     }
@@ -596,66 +856,85 @@ fn applicants(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<(
         let number: Option<String> = row.get(2)?;
         let subject = format!("applicant:{id}");
         r.compared += 1;
-        match trail.applicants.get(&id) {
-            Some(t) => {
-                differs(r, &subject, "state", &t.state, &state);
-                let now = number.clone().unwrap_or_else(|| "-".into());
-                differs(r, &subject, "certificate", &t.certificate, &now);
-                if t.state.is_none() && state != "undecided" {
-                    r.findings.push(Finding::Differs {
-                        subject: subject.clone(),
-                        field: "state",
-                        trail: "undecided".into(),
-                        now: state.clone(),
-                        record: 0,
-                    });
-                }
-                if t.certificate.is_none()
-                    && let Some(n) = number
-                {
-                    r.findings.push(Finding::Differs {
-                        subject,
-                        field: "certificate",
-                        trail: "-".into(),
-                        now: n,
-                        record: 0,
-                    });
-                }
-            }
-            // Added to a batch (recorded under the batch) and never decided: it must still be
-            // undecided and without a certificate.
-            None => {
-                if state != "undecided" {
-                    r.findings.push(Finding::Differs {
-                        subject: subject.clone(),
-                        field: "state",
-                        trail: "undecided".into(),
-                        now: state,
-                        record: 0,
-                    });
-                }
-                if let Some(n) = number {
-                    r.findings.push(Finding::Differs {
-                        subject,
-                        field: "certificate",
-                        trail: "-".into(),
-                        now: n,
-                        record: 0,
-                    });
-                }
+        let t = trail.applicants.get(&id);
+        // Added to a batch (recorded under the batch) and never decided: it must still be
+        // undecided and without a certificate (record 0: no record of its own says so).
+        let said_state = t
+            .and_then(|t| t.state.clone())
+            .unwrap_or_else(|| ("undecided".into(), 0));
+        let said_cert = t
+            .and_then(|t| t.certificate.clone())
+            .unwrap_or_else(|| ("-".into(), 0));
+        let now_cert = number.unwrap_or_else(|| "-".into());
+        for (field, (was, record), now) in [
+            ("state", said_state, state),
+            ("certificate", said_cert, now_cert),
+        ] {
+            if was != now {
+                r.findings.push(Finding::Differs {
+                    subject: subject.clone(),
+                    field: field.into(),
+                    trail: was,
+                    now,
+                    record,
+                });
             }
         }
     }
     Ok(())
 }
 
+/// The first place where two JSON values differ: its path (`.years[0].public`) and each
+/// side's value there (`-` where one side has none).
+fn first_difference(path: &str, was: &Value, now: &Value) -> Option<(String, String, String)> {
+    fn show(v: Option<&Value>) -> String {
+        match v {
+            None => "-".into(),
+            Some(v) => text_of(v).unwrap_or_else(|| {
+                let s = v.to_string();
+                match s.char_indices().nth(60) {
+                    Some((cut, _)) => format!("{}…", &s[..cut]),
+                    None => s,
+                }
+            }),
+        }
+    }
+    match (was, now) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                let p = format!("{path}.{k}");
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => first_difference(&p, x, y),
+                    (x, y) => Some((p, show(x), show(y))),
+                }
+            })
+        }
+        (Value::Array(a), Value::Array(b)) => (0..a.len().max(b.len())).find_map(|i| {
+            let p = format!("{path}[{i}]");
+            match (a.get(i), b.get(i)) {
+                (Some(x), Some(y)) => first_difference(&p, x, y),
+                (x, y) => Some((p, show(x), show(y))),
+            }
+        }),
+        _ => (was != now).then(|| (path.to_string(), show(Some(was)), show(Some(now)))),
+    }
+}
+
 fn certificates(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
     let mut seen = BTreeSet::new();
     let mut stmt = conn.prepare(
         "SELECT c.number, p.id_number, c.period_from, c.period_to, c.name, c.unit, c.title,
-                c.clerk, c.phone, c.issued_on, c.code, c.voided_by IS NOT NULL
-         FROM certificates c LEFT JOIN people p ON p.id = c.person_id ORDER BY c.id",
+                c.clerk, c.phone, c.issued_on, c.code, o.number, c.office, c.year, c.sequence,
+                c.verification, c.voided_by IS NOT NULL, c.void_reason
+         FROM certificates c LEFT JOIN people p ON p.id = c.person_id
+         LEFT JOIN certificates o ON o.id = c.replaces ORDER BY c.id",
     )?;
+    let names = CERTIFICATE_FIELDS
+        .iter()
+        .map(|(_, col)| *col)
+        .chain(["year", "sequence"]);
+    let columns: Vec<&str> = names.collect();
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let number: String = row.get(0)?;
@@ -667,48 +946,52 @@ fn certificates(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result
             continue;
         };
         r.compared += 1;
-        let now: [Option<String>; 10] = [
-            row.get(1)?,
-            row.get::<_, i64>(2).map(|v| Some(v.to_string()))?,
-            row.get::<_, i64>(3).map(|v| Some(v.to_string()))?,
-            row.get(4)?,
-            row.get(5)?,
-            row.get(6)?,
-            row.get(7)?,
-            row.get(8)?,
-            row.get(9)?,
-            row.get(10)?,
-        ];
-        let names = CERTIFICATE_FIELDS
-            .iter()
-            .map(|(_, col)| *col)
-            .chain(["code"]);
-        for (field, now) in names.zip(now) {
+        let mut differs = |field: String, trail: String, now: String, record: i64| {
+            r.findings.push(Finding::Differs {
+                subject: subject.clone(),
+                field,
+                trail,
+                now,
+                record,
+            })
+        };
+        for (i, field) in columns.iter().enumerate() {
             if let Some((was, record)) = t.fields.get(field) {
-                let now = now.unwrap_or_else(|| "-".into());
+                let now = table_text(row.get_ref(1 + i)?, Shape::Plain);
                 if was != &now {
-                    r.findings.push(Finding::Differs {
-                        subject: subject.clone(),
-                        field,
-                        trail: was.clone(),
-                        now,
-                        record: *record,
-                    });
+                    differs(field.to_string(), was.clone(), now, *record);
                 }
             }
         }
-        let voided: bool = row.get(11)?;
+        if let Some((was, record)) = &t.verification {
+            let text: String = row.get(15)?;
+            match serde_json::from_str::<Value>(&text) {
+                Ok(now) => {
+                    if let Some((path, was, now)) = first_difference("verification", was, &now) {
+                        differs(path, was, now, *record);
+                    }
+                }
+                Err(_) => differs(
+                    "verification".into(),
+                    "JSON".into(),
+                    clean_line(text.chars().take(60).collect::<String>().as_str()),
+                    *record,
+                ),
+            }
+        }
+        let voided: bool = row.get(16)?;
         let status = |v: bool| if v { "void" } else { "valid" }.to_string();
         if let Some((was, record)) = t.voided
             && was != voided
         {
-            r.findings.push(Finding::Differs {
-                subject,
-                field: "status",
-                trail: status(was),
-                now: status(voided),
-                record,
-            });
+            differs("status".into(), status(was), status(voided), record);
+        }
+        if let (Some((was, record)), true) = (&t.void_reason, voided) {
+            let now: Option<String> = row.get(17)?;
+            let now = now.unwrap_or_else(|| "-".into());
+            if was != &now {
+                differs("void_reason".into(), was.clone(), now, *record);
+            }
         }
     }
     for (number, t) in &trail.certificates {

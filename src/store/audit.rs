@@ -312,6 +312,38 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
     }
 }
 
+/// The tables whose rows a bulk writer (`jijiao demo`) records as ranges of ids in one record
+/// instead of one record per row.
+pub const RANGED: [&str; 3] = ["people", "entries", "filings"];
+
+/// The highest id of each of [`RANGED`] (0 for an empty table). Read before and after a bulk
+/// write under the write lock, the two give exactly the rows it inserted: SQLite gives a new
+/// row the highest id plus one.
+pub fn last_ids(conn: &Connection) -> Result<[i64; 3]> {
+    let mut out = [0; 3];
+    for (slot, table) in out.iter_mut().zip(RANGED) {
+        *slot = conn.query_row(
+            &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?;
+    }
+    Ok(out)
+}
+
+/// The rows a bulk write inserted, as its audit record states them:
+/// `{"people": [first, last], "entries": [first, last], …}`, a table only when it gained rows.
+/// `before` and `after` are [`last_ids`] around the write.
+pub fn written_rows(before: [i64; 3], after: [i64; 3]) -> serde_json::Value {
+    let mut rows = serde_json::Map::new();
+    for ((table, b), a) in RANGED.into_iter().zip(before).zip(after) {
+        if a > b {
+            rows.insert(table.into(), serde_json::json!([b + 1, a]));
+        }
+    }
+    serde_json::Value::Object(rows)
+}
+
 /// One row of the trail as a person's history shows it, with what its subject names: an
 /// entry's content and start date, a filing's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
