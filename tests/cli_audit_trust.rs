@@ -142,7 +142,8 @@ fn r5_5_an_intact_trail_is_keyed_and_agrees_with_the_database() {
     for f in [
         format!("audit trail intact: {n} records"),
         "every record is keyed".into(),
-        "anchor: none for this database".into(),
+        // The start of the keyed chain anchored itself (record 1).
+        "anchor: agrees with the anchor of 2017-07-15".into(),
         "the database agrees with the trail".into(),
     ] {
         assert!(out.stdout.contains(&f), "{f}: {out:?}");
@@ -311,11 +312,15 @@ fn r5_5_anchors_are_appended_and_later_work_agrees() {
         out.stdout.contains(&format!("anchored: {n} audit records")),
         "{out:?}"
     );
-    let line = std::fs::read_to_string(anchor_log(&env)).unwrap();
+    // The first line anchors the start of the keyed chain (record 1), made by the first
+    // write; `audit anchor` appends the head after it.
+    let log = std::fs::read_to_string(anchor_log(&env)).unwrap();
+    let line = log.lines().last().unwrap();
     let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     let head: String = one(&env, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1");
     assert_eq!(v["count"], n);
     assert_eq!(v["hash"], head.as_str());
+    assert_eq!(v["keyed_from"], 1);
     assert!(v["at"].as_str().unwrap().starts_with(TODAY));
     env.people(&[(WANG, "王五")]);
     anchor(&env);
@@ -324,7 +329,7 @@ fn r5_5_anchors_are_appended_and_later_work_agrees() {
             .unwrap()
             .lines()
             .count(),
-        2,
+        3,
         "appended, never rewritten"
     );
     let out = verify(&env);

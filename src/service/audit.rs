@@ -22,6 +22,7 @@ use crate::domain::Hours;
 use crate::domain::certificate::CertificateNumber;
 use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
+use crate::store::anchor::{self, Anchor};
 use crate::store::audit::{self, AuditKey};
 use crate::store::{Result, Store};
 
@@ -173,6 +174,57 @@ pub fn anchor_name(db: &Path) -> String {
         .unwrap_or_else(|_| db.to_path_buf())
         .display()
         .to_string()
+}
+
+/// R5.5 Anchor the start of the keyed chain: when the trail of `store` has its `audit.key`
+/// record, made with the key handed to `store` and verifying under it, and the anchor log of
+/// `paths` holds no anchor of database `db` at or after that record, append one for it
+/// (`keyed_from` set) — and, for a system install, to the system log. So a trail is anchored
+/// from the moment it is keyed, not only from the first `jijiao audit anchor`: one stripped
+/// of its key record and rehashed without the key is found even then (`anchor::compare`).
+///
+/// A trail not keyed yet (a database from before keys, opened by a reader) is left alone: it
+/// is keyed, and anchored, by its first write. `at`: the actor's stamp. Returns the anchor
+/// written, if any; `Err` says why the log could not be read or written.
+pub fn anchor_key_start(
+    store: &Store,
+    paths: &AuditPaths,
+    db: &str,
+    at: &str,
+) -> std::result::Result<Option<Anchor>, String> {
+    let conn = store.conn();
+    let (Some(key), _) = audit::key_of(conn).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let Some((from, key_id)) = audit::marker(conn).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    if key_id != key.id() {
+        return Ok(None);
+    }
+    let Some(head) = audit::keyed_row(conn, from).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let latest = anchor::latest(&paths.anchor_log, db).map_err(|e| e.to_string())?;
+    if latest.anchor.is_some_and(|a| a.count >= head.count) {
+        return Ok(None);
+    }
+    let a = Anchor {
+        count: head.count,
+        hash: head.hash,
+        at: at.to_string(),
+        db: db.to_string(),
+        keyed_from: Some(head.count),
+    };
+    anchor::append(&paths.anchor_log, &a, !paths.system).map_err(|e| e.to_string())?;
+    if paths.system {
+        // The file holds the anchor; the system log is a second copy, best effort.
+        let _ = anchor::to_system_log(&format!(
+            "audit anchor db={} count={} hash={} at={} keyed_from={}",
+            a.db, a.count, a.hash, a.at, a.count
+        ));
+    }
+    Ok(Some(a))
 }
 
 // ---------------------------------------------------------------------------------------------

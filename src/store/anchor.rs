@@ -27,6 +27,11 @@ pub struct Anchor {
     pub at: String,
     /// The database file, as an absolute path where it could be resolved.
     pub db: String,
+    /// The record that starts the keyed chain (`audit.key`), when the trail had one: a trail
+    /// later found without it was stripped of its key and rehashed. Absent in the lines of an
+    /// older jijiao and of a trail not keyed yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyed_from: Option<u64>,
 }
 
 /// Append `anchor` as one line to the log at `path`, creating the file (mode 0640, or 0600
@@ -83,6 +88,9 @@ pub enum Against {
     Truncated { anchored: u64, found: u64 },
     /// Row `count` has another hash than was anchored: the trail was rewritten.
     Rewritten { count: u64 },
+    /// The trail was keyed from record `from` when anchored and has no `audit.key` record
+    /// there now: the key record was removed and the hashes recomputed without the key.
+    Unkeyed { from: u64 },
 }
 
 /// Hold the trail in `conn` against `anchor`.
@@ -93,6 +101,12 @@ pub fn compare(conn: &Connection, anchor: &Anchor) -> Result<Against> {
             anchored: anchor.count,
             found,
         });
+    }
+    if let Some(from) = anchor.keyed_from {
+        let marker = super::audit::marker(conn)?.map(|(id, _)| id);
+        if marker != i64::try_from(from).ok() {
+            return Ok(Against::Unkeyed { from });
+        }
     }
     if anchor.count == 0 {
         return Ok(Against::Agrees);
@@ -176,6 +190,7 @@ mod tests {
             hash: h.hash,
             at: "2017-07-15T12:00:00+08:00".into(),
             db: db.into(),
+            keyed_from: None,
         }
     }
 

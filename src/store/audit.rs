@@ -265,6 +265,70 @@ fn insert(tx: &Transaction<'_>, key: Option<&AuditKey>, r: &Record<'_>) -> Resul
     Ok(id)
 }
 
+/// Set when this process wrote an `audit.key` marker (in a transaction that may yet have been
+/// rolled back): the caller anchors the start of the keyed chain once the write is over
+/// (`service::audit::anchor_key_start`), since an anchor written inside the transaction
+/// would vouch for a record a rollback takes away.
+static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process started a keyed chain (see [`STARTED`]).
+pub fn keyed_chain_started() -> bool {
+    STARTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Row `id` as the head it would be anchored as, when its stored hash is its keyed hash under
+/// the key handed to this connection; `None` without a key, without the row, or when the row
+/// does not verify (nothing that does not verify is ever anchored).
+pub fn keyed_row(conn: &Connection, id: i64) -> Result<Option<Head>> {
+    let (Some(key), _) = key_of(conn)? else {
+        return Ok(None);
+    };
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+    );
+    let row: Option<Row> = conn
+        .query_row(
+            "SELECT at, user, action, subject, before, after, prev_hash, hash FROM audit
+             WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((at, user, action, subject, before, after, prev, stored)) = row else {
+        return Ok(None);
+    };
+    let rec = Record {
+        at: &at,
+        user: &user,
+        action: &action,
+        subject: &subject,
+        before: before.as_deref(),
+        after: after.as_deref(),
+    };
+    Ok((hash(Some(&key), &prev, id, &rec) == stored).then(|| Head {
+        count: id.max(0) as u64,
+        hash: stored,
+    }))
+}
+
 /// Append a record inside the caller's write transaction. With a key on the connection, the
 /// first keyed append writes the marker row first (the upgrade of an unkeyed trail). Refused
 /// ([`StoreError::AuditKey`]) when the trail is keyed and this connection has no key, or a
@@ -288,6 +352,7 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
         }),
         (Some(k), Some(_)) => insert(tx, Some(k), r),
         (Some(k), None) => {
+            STARTED.store(true, std::sync::atomic::Ordering::Relaxed);
             let before = head(tx)?;
             let after = serde_json::json!({
                 "key_id": k.id(),
