@@ -130,8 +130,8 @@ pub fn anchor(ctx: &Context) -> Result<u8, Failure> {
     // An anchor vouches for the trail: one that disagrees with the last anchor (truncated,
     // rewritten, stripped of its key record) is not vouched for, or the nightly anchor would
     // launder the rewrite.
-    let latest =
-        anchor::latest(&paths.anchor_log, &db).map_err(|e| io_failure(lang, &paths.anchor_log, &e))?;
+    let latest = anchor::latest(&paths.anchor_log, &db)
+        .map_err(|e| io_failure(lang, &paths.anchor_log, &e))?;
     if let Some(last) = &latest.anchor {
         let against = anchor::compare(store.conn(), last).map_err(|e| Failure::from(&e, lang))?;
         if against != anchor::Against::Agrees {

@@ -234,8 +234,12 @@ pub fn audit_report(r: &AuditReport<'_>, lang: Lang) -> String {
     }
     let log = r.anchor_log.display();
     out.push(match (r.anchor, lang) {
-        (None, Lang::Zh) => format!("锚点：{log} 中尚无本数据库的锚点（请定期运行 jijiao audit anchor）"),
-        (None, Lang::En) => format!("anchor: none for this database in {log} yet (run jijiao audit anchor regularly)"),
+        (None, Lang::Zh) => {
+            format!("锚点：{log} 中尚无本数据库的锚点（请定期运行 jijiao audit anchor）")
+        }
+        (None, Lang::En) => format!(
+            "anchor: none for this database in {log} yet (run jijiao audit anchor regularly)"
+        ),
         (Some((a, against)), _) => against_anchor(a, against, lang),
     });
     if r.unreadable_anchors > 0 {
@@ -297,7 +301,10 @@ pub fn against_anchor(a: &Anchor, against: &Against, lang: Lang) -> String {
     let day = a.at.get(..10).unwrap_or(&a.at);
     match (against, lang) {
         (Against::Agrees, Lang::Zh) => format!("锚点：与 {} 的锚点一致（{} 条）", a.at, a.count),
-        (Against::Agrees, Lang::En) => format!("anchor: agrees with the anchor of {} ({} records)", a.at, a.count),
+        (Against::Agrees, Lang::En) => format!(
+            "anchor: agrees with the anchor of {} ({} records)",
+            a.at, a.count
+        ),
         (Against::Truncated { anchored, found }, Lang::Zh) => format!(
             "审计记录被截短：{} 锚定时有 {anchored} 条，现只有 {found} 条（末尾的记录被删除）",
             a.at

@@ -409,6 +409,42 @@ pub fn written_rows(before: [i64; 3], after: [i64; 3]) -> serde_json::Value {
     serde_json::Value::Object(rows)
 }
 
+/// One record of the trail as a reader of one subject needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectRecord {
+    pub id: i64,
+    /// As recorded: RFC 3339 with the clerk's offset.
+    pub at: String,
+    pub action: String,
+    /// The JSON recorded after the write.
+    pub after: Option<String>,
+}
+
+/// The last record on `subject` whose action is one of `actions` (through the subject index;
+/// not verified: `jijiao audit verify` shows whether the trail itself stands).
+pub fn last_record(
+    conn: &Connection,
+    subject: &str,
+    actions: &[&str],
+) -> Result<Option<SubjectRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, action, after FROM audit WHERE subject = ?1 ORDER BY id DESC",
+    )?;
+    let mut rows = stmt.query([subject])?;
+    while let Some(r) = rows.next()? {
+        let action: String = r.get(2)?;
+        if actions.contains(&action.as_str()) {
+            return Ok(Some(SubjectRecord {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                action,
+                after: r.get(3)?,
+            }));
+        }
+    }
+    Ok(None)
+}
+
 /// One row of the trail as a person's history shows it, with what its subject names: an
 /// entry's content and start date, a filing's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
