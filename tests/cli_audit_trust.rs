@@ -1070,6 +1070,25 @@ fn r5_5_a_trail_stripped_of_its_key_record_and_rehashed_is_found() {
         )],
     );
     found(&verify_zh(&env), &["审计记录自第 1 条起以密钥链接"]);
+    // Nor does the nightly `audit anchor` vouch for it, which would launder the rewrite.
+    let lines = std::fs::read_to_string(anchor_log(&env))
+        .unwrap()
+        .lines()
+        .count();
+    let out = env.run(["--lang", "en", "audit", "anchor"]);
+    out.expect(1);
+    assert!(
+        out.stderr
+            .contains("not anchored: audit trail rewritten without its key"),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(anchor_log(&env))
+            .unwrap()
+            .lines()
+            .count(),
+        lines
+    );
 }
 
 /// R5.5 An honest upgrade is not tampering: a database from before keys, opened by this

@@ -1139,4 +1139,173 @@ mod tests {
         assert!(load_key(&system).is_err());
         assert!(!system.key_file.exists());
     }
+
+    /// A person row written straight into the table, as `sqlite3` (or the demo's bulk
+    /// writer) would: no record of its own.
+    fn bare_person(store: &Store, id_number: &str, created_at: &str) -> i64 {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                     updated_at)
+                 VALUES (?1, '某人', '某单位', 'city', '430100', ?2, ?2)",
+                [id_number, created_at],
+            )
+            .unwrap();
+        store.conn().last_insert_rowid()
+    }
+
+    fn demo_record(store: &mut Store, at: &str, after: &str) {
+        let tx = store.write().unwrap();
+        audit::append(
+            &tx,
+            &audit::Record {
+                at,
+                user: "admin",
+                action: "demo.generate",
+                subject: "demo:seed-1",
+                before: None,
+                after: Some(after),
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    fn unrecorded(report: &StateReport) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Unrecorded { subject } => Some(subject.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// R5.5 A demo run excuses the rows whose ids it recorded, and no others.
+    #[test]
+    fn r5_5_a_demo_run_excuses_only_the_rows_it_recorded() {
+        use crate::service::fixtures::store_with;
+        let mut store = store_with(&[]);
+        let first = bare_person(&store, "430102198001010011", "2017-07-15T10:00:00+08:00");
+        let last = bare_person(&store, "430203199007200031", "2017-07-15T10:00:00+08:00");
+        let after =
+            serde_json::json!({ "rows": audit::written_rows([first - 1, 0, 0], [last, 0, 0]) });
+        demo_record(&mut store, "2017-07-15T10:00:00+08:00", &after.to_string());
+        let report = check_state(store.conn()).unwrap();
+        assert_eq!((report.demo_rows, unrecorded(&report)), (2, vec![]));
+        bare_person(&store, "430102197001010041", "2017-07-15T10:00:00+08:00");
+        let report = check_state(store.conn()).unwrap();
+        assert_eq!(
+            unrecorded(&report),
+            ["person:430102197001010041".to_string()]
+        );
+    }
+
+    /// A demo record of an older jijiao, which did not state its ids, excuses the people made
+    /// at its time (the demo's own stamp) and their entries; a person made at another time is
+    /// found.
+    #[test]
+    fn r5_5_an_older_demo_record_excuses_what_was_made_at_its_time() {
+        use crate::service::fixtures::store_with;
+        let mut store = store_with(&[]);
+        let at = "2017-07-15T10:00:00+08:00";
+        let demo = bare_person(&store, "430102198001010011", at);
+        store
+            .conn()
+            .execute(
+                "INSERT INTO entries (person_id, year, category, form, content, provider,
+                     start_date, end_date, hours_tenths, result, state, created_at, updated_at)
+                 VALUES (?1, 2016, 'public', 'training_class', '课', '机构', '2016-03-01', '2016-03-05',
+                     300, 'pass', 'registered', '2016-03-06T09:00:00+08:00', 'x')",
+                [demo],
+            )
+            .unwrap();
+        demo_record(&mut store, at, "{\"seed\":1}");
+        bare_person(&store, "430102197001010041", "2017-07-16T09:00:00+08:00");
+        let report = check_state(store.conn()).unwrap();
+        assert_eq!(report.demo_rows, 2);
+        assert_eq!(
+            unrecorded(&report),
+            ["person:430102197001010041".to_string()]
+        );
+    }
+
+    /// The first place two verifications differ is named by its path, with both values.
+    #[test]
+    fn the_first_difference_of_two_json_values_is_named_by_its_place() {
+        let was = serde_json::json!({"pass": true, "years": [{"public": 30}, {"public": 24}]});
+        let mut now = was.clone();
+        assert_eq!(first_difference("v", &was, &now), None);
+        now["years"][1]["public"] = serde_json::json!(12);
+        assert_eq!(
+            first_difference("v", &was, &now),
+            Some(("v.years[1].public".into(), "24".into(), "12".into()))
+        );
+        now["extra"] = serde_json::json!("x");
+        assert_eq!(
+            first_difference("v", &was, &now),
+            Some(("v.extra".into(), "-".into(), "x".into()))
+        );
+    }
+
+    /// R5.5 The start of the keyed chain is anchored once, by the connection that holds the
+    /// key; a trail not keyed yet, or a key record that does not verify, is not anchored.
+    #[test]
+    fn r5_5_the_start_of_the_keyed_chain_is_anchored_once() {
+        use crate::service::fixtures::store_with;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = AuditPaths {
+            key_file: dir.path().join("audit.key"),
+            anchor_log: dir.path().join("anchors"),
+            system: false,
+        };
+        let mut store = store_with(&[]);
+        assert_eq!(
+            anchor_key_start(&store, &paths, "/db", "2017-07-15T10:00:00+08:00"),
+            Ok(None),
+            "no key at hand"
+        );
+        attach_key(&store, &paths).unwrap();
+        assert_eq!(
+            anchor_key_start(&store, &paths, "/db", "2017-07-15T10:00:00+08:00"),
+            Ok(None),
+            "not keyed yet: the old records are no one's to anchor"
+        );
+        let old = audit::head(store.conn()).unwrap().count;
+        demo_record(&mut store, "2017-07-15T10:00:00+08:00", "{}");
+        let a = anchor_key_start(&store, &paths, "/db", "2017-07-15T10:00:00+08:00")
+            .unwrap()
+            .expect("anchored");
+        assert_eq!((a.count, a.keyed_from), (old + 1, Some(old + 1)));
+        assert_eq!(
+            anchor_key_start(&store, &paths, "/db", "2017-07-15T11:00:00+08:00"),
+            Ok(None),
+            "once"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&paths.anchor_log)
+                .unwrap()
+                .lines()
+                .count(),
+            1
+        );
+        store
+            .conn()
+            .execute(
+                "UPDATE audit SET user = 'mallory' WHERE action = 'audit.key'",
+                [],
+            )
+            .unwrap();
+        let other = AuditPaths {
+            anchor_log: dir.path().join("other"),
+            ..paths
+        };
+        assert_eq!(
+            anchor_key_start(&store, &other, "/db", "2017-07-15T10:00:00+08:00"),
+            Ok(None),
+            "an altered key record is not vouched for"
+        );
+    }
 }

@@ -259,4 +259,40 @@ mod tests {
             Against::Rewritten { count: 3 }
         );
     }
+
+    /// R5.5 An anchor of a keyed trail names the record its key starts at: the trail without
+    /// an `audit.key` record there no longer agrees, whatever its hashes say.
+    #[test]
+    fn r5_5_a_trail_without_its_anchored_key_record_disagrees() {
+        let mut store = trail(0);
+        let key = crate::store::audit::AuditKey::from_bytes([9; 32]);
+        crate::store::audit::use_key(store.conn(), Some(&key), "/k").unwrap();
+        let tx = store.write().unwrap();
+        record(
+            &tx,
+            &Record {
+                at: "2017-07-15T09:00:00+08:00",
+                user: "wangfang",
+                action: "person.create",
+                subject: "person:1",
+                before: None,
+                after: Some("{}"),
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let a = Anchor {
+            keyed_from: Some(1),
+            ..anchor_of(&store, "/a")
+        };
+        assert_eq!(compare(store.conn(), &a).unwrap(), Against::Agrees);
+        store
+            .conn()
+            .execute("UPDATE audit SET action = 'person.create' WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(
+            compare(store.conn(), &a).unwrap(),
+            Against::Unkeyed { from: 1 }
+        );
+    }
 }
