@@ -3,20 +3,28 @@
 //!
 //! The chain (`store::audit`) shows that no row of the trail was changed; it cannot show that a
 //! row of `entries` was switched to registered with `sqlite3` and nothing written to the trail.
-//! [`check_state`] reads the trail from the first row to the last, keeps for each subject what
-//! its last record says (an entry's state, hours and evidence; a filing's status and approval
-//! date; an applicant's decision and certificate; a certificate's number, text and whether it
-//! is void), and holds the tables against it; the counter of each office and year must be the
-//! number of certificates the trail issued there (R7.2). A record older than a field (written
-//! before the service recorded it) leaves that field unknown, and an unknown field is not
-//! compared: older databases are checked on what their trail has.
+//! [`check_state`] reads the trail from the first row to the last, keeps for each subject every
+//! field its records state (a person's `people::to_json`; an entry's `entries::to_json`, its
+//! state and evidence; a filing's `filings::to_json` and decisions; an applicant's decision and
+//! certificate; a certificate's text, office, verification and whether it is void), and holds
+//! the tables against the last value of each; the counter of each office and year must be the
+//! number of certificates the trail issued there (R7.2). Every row of people, entries and
+//! filings must have a record, except those a `jijiao demo` run states it wrote (one record for
+//! the run, naming its ids). A record older than a field (written before the service recorded
+//! it) leaves that field unknown, and an unknown field is not compared: older databases are
+//! checked on what their trail has.
+//!
+//! A keyed trail anchors its own start ([`anchor_key_start`]): the `audit.key` record goes to
+//! the anchor log as soon as it is written, so a trail stripped of it and rehashed without the
+//! key disagrees with the log even before anyone runs `jijiao audit anchor`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::domain::Hours;
 use crate::domain::certificate::CertificateNumber;
@@ -471,12 +479,26 @@ fn table_text(v: rusqlite::types::ValueRef<'_>, shape: Shape) -> String {
     }
 }
 
-/// What the trail last said of one row: each field some record stated, with that record.
+/// What the trail last said of one row: for each field (as the table's field list orders
+/// them) the fingerprint of the value some record stated, and that record. Fingerprints rather
+/// than the text keep a trail of a million entries in memory the size it was when only states
+/// were compared; the text is read again from the record when it differs.
 #[derive(Debug, Default)]
 struct RowTrail {
     /// The last record on the row.
     last: i64,
-    fields: BTreeMap<&'static str, (String, i64)>,
+    fields: Vec<Option<(Fingerprint, i64)>>,
+}
+
+/// The first 16 bytes of a value's SHA-256: a value written to collide with another would
+/// have to break SHA-256.
+type Fingerprint = [u8; 16];
+
+fn fingerprint(text: &str) -> Fingerprint {
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut out = [0; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
 }
 
 impl RowTrail {
@@ -484,19 +506,35 @@ impl RowTrail {
     /// earlier record said; the others stand.
     fn take(&mut self, id: i64, after: &Value, fields: &[Field]) {
         self.last = id;
-        for f in fields {
+        self.fields.resize(fields.len(), None);
+        for (slot, f) in self.fields.iter_mut().zip(fields) {
             if let Some(v) = after.get(f.key) {
-                match said_text(v, f.shape) {
-                    Some(t) => {
-                        self.fields.insert(f.key, (t, id));
-                    }
-                    None => {
-                        self.fields.remove(f.key);
-                    }
-                }
+                *slot = said_text(v, f.shape).map(|t| (fingerprint(&t), id));
             }
         }
     }
+
+    /// Forget field `key` of `fields`: what the trail says of it is no longer known.
+    fn forget(&mut self, fields: &[Field], key: &str) {
+        if let Some(i) = fields.iter().position(|f| f.key == key)
+            && let Some(slot) = self.fields.get_mut(i)
+        {
+            *slot = None;
+        }
+    }
+}
+
+/// The text of field `f` as record `id` states it (read again for a report).
+fn said_in(conn: &Connection, id: i64, f: &Field) -> Result<String> {
+    let after: Option<String> = conn
+        .prepare_cached("SELECT after FROM audit WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    let v: Value = after
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or(Value::Null);
+    Ok(v.get(f.key)
+        .and_then(|v| said_text(v, f.shape))
+        .unwrap_or_else(|| "?".into()))
 }
 
 #[derive(Debug, Default)]
@@ -613,7 +651,7 @@ impl Trail {
                 // The approval date goes with the status it was recorded with: a status
                 // stated without one leaves the date unknown.
                 if after.get("status").is_some() && after.get("approved_on").is_none() {
-                    f.fields.remove("approved_on");
+                    f.forget(FILING_FIELDS, "approved_on");
                 }
             }
             "applicant" => {
@@ -696,7 +734,7 @@ fn demo_rows(after: &Value) -> Option<BTreeMap<String, (i64, i64)>> {
 pub fn check_state(conn: &Connection) -> Result<StateReport> {
     let trail = Trail::read(conn)?;
     let mut r = StateReport::default();
-    let names = Names::read(conn)?;
+    let names = Names { conn };
     rows(conn, &trail, &names, &PEOPLE, &mut r)?;
     rows(conn, &trail, &names, &ENTRIES, &mut r)?;
     evidence(conn, &trail, &mut r)?;
@@ -709,41 +747,34 @@ pub fn check_state(conn: &Connection) -> Result<StateReport> {
 
 /// How the rows of people and filings are named to the clerk: an entry's `person_id` and
 /// `filing_id` are internal, so a difference names the ID number and filing number they stand
-/// for.
-struct Names {
-    people: BTreeMap<String, String>,
-    filings: BTreeMap<String, String>,
+/// for (looked up only for a difference).
+struct Names<'c> {
+    conn: &'c Connection,
 }
 
-impl Names {
-    fn read(conn: &Connection) -> Result<Names> {
-        let map = |sql: &str| -> Result<BTreeMap<String, String>> {
-            let mut stmt = conn.prepare(sql)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, i64>(0)?.to_string(), r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
-        };
-        Ok(Names {
-            people: map("SELECT id, id_number FROM people")?,
-            filings: map("SELECT id, filing_no FROM filings")?,
-        })
-    }
-
+impl Names<'_> {
     /// The field and value as the clerk reads them.
-    fn show(&self, field: &str, value: &str) -> (String, String) {
-        let (label, names) = match field {
-            "person_id" => ("person", &self.people),
-            "filing_id" => ("filing", &self.filings),
-            _ => return (field.to_string(), value.to_string()),
+    fn show(&self, field: &str, value: &str) -> Result<(String, String)> {
+        let (label, sql) = match field {
+            "person_id" => ("person", "SELECT id_number FROM people WHERE id = ?1"),
+            "filing_id" => ("filing", "SELECT filing_no FROM filings WHERE id = ?1"),
+            _ => return Ok((field.to_string(), value.to_string())),
         };
-        let shown = match (value, names.get(value)) {
+        let name: Option<String> = match value.parse::<i64>() {
+            Ok(id) => self
+                .conn
+                .prepare_cached(sql)?
+                .query_row([id], |r| r.get(0))
+                .optional()?,
+            Err(_) => None,
+        };
+        let shown = match (value, name) {
             ("-", _) => "-".to_string(),
-            (_, Some(name)) => name.clone(),
+            (_, Some(name)) => name,
             // A row that is gone: its id is all there is.
             (id, None) => format!("#{id}"),
         };
-        (label.to_string(), shown)
+        Ok((label.to_string(), shown))
     }
 }
 
@@ -755,7 +786,7 @@ struct Table {
     kind: &'static str,
     /// The SQL of the subject's key: the ID number, the entry's id, the filing number.
     key: &'static str,
-    /// For entries: the `created_at` of the entry's person (a demo run of an older jijiao).
+    /// For entries: the entry's person (for a demo run of an older jijiao); else `NULL`.
     person: &'static str,
     fields: &'static [Field],
 }
@@ -772,7 +803,7 @@ const ENTRIES: Table = Table {
     name: "entries",
     kind: "entry",
     key: "CAST(id AS TEXT)",
-    person: "(SELECT p.created_at FROM people p WHERE p.id = person_id)",
+    person: "person_id",
     fields: ENTRY_FIELDS,
 };
 
@@ -798,7 +829,7 @@ fn trail_of<'a>(trail: &'a Trail, table: &Table, key: &str) -> Option<&'a RowTra
 fn rows(
     conn: &Connection,
     trail: &Trail,
-    names: &Names,
+    names: &Names<'_>,
     table: &Table,
     r: &mut StateReport,
 ) -> Result<()> {
@@ -821,8 +852,16 @@ fn rows(
         seen.insert(key);
         let Some(said) = said else {
             let created_at: String = row.get(2)?;
-            let person: Option<String> = row.get(3)?;
-            if trail.demo_made(table.name, id, &created_at, person.as_deref()) {
+            let person: Option<i64> = row.get(3)?;
+            // Only a demo run of an older jijiao needs to know when the person was made.
+            let person_made: Option<String> = match person {
+                Some(p) if trail.demo.iter().any(|run| run.rows.is_none()) => conn
+                    .prepare_cached("SELECT created_at FROM people WHERE id = ?1")?
+                    .query_row([p], |r| r.get(0))
+                    .optional()?,
+                _ => None,
+            };
+            if trail.demo_made(table.name, id, &created_at, person_made.as_deref()) {
                 r.demo_rows += 1;
             } else {
                 r.findings.push(Finding::Unrecorded { subject });
@@ -831,19 +870,20 @@ fn rows(
         };
         r.compared += 1;
         for (i, f) in table.fields.iter().enumerate() {
-            let Some((was, record)) = said.fields.get(f.key) else {
+            let Some((was, record)) = said.fields.get(i).copied().flatten() else {
                 continue;
             };
             let now = table_text(row.get_ref(4 + i)?, f.shape);
-            if &now != was {
-                let (field, trail_shown) = names.show(f.key, was);
-                let (_, now_shown) = names.show(f.key, &now);
+            if fingerprint(&now) != was {
+                let was = said_in(conn, record, f)?;
+                let (field, trail_shown) = names.show(f.key, &was)?;
+                let (_, now_shown) = names.show(f.key, &now)?;
                 r.findings.push(Finding::Differs {
                     subject: subject.clone(),
                     field,
                     trail: trail_shown,
                     now: now_shown,
-                    record: *record,
+                    record,
                 });
             }
         }

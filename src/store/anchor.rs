@@ -6,7 +6,10 @@
 //! the chain alone, kept in the same file an attacker rewrites, cannot show.
 //!
 //! One line per anchor, as JSON: `{"count":12,"hash":"…","at":"2017-07-15T12:00:00+08:00",
-//! "db":"/var/lib/jijiao/jijiao.sqlite"}`. The log is only ever opened for appending.
+//! "db":"/var/lib/jijiao/jijiao.sqlite","keyed_from":1}` (`keyed_from`: the trail's `audit.key`
+//! record, when it has one; a trail found without it was stripped of its key and rehashed).
+//! The first line of a keyed trail is written when its key record is (see
+//! `service::audit::anchor_key_start`). The log is only ever opened for appending.
 
 use std::io::Write;
 use std::path::Path;
