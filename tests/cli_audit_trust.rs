@@ -142,7 +142,8 @@ fn r5_5_an_intact_trail_is_keyed_and_agrees_with_the_database() {
     for f in [
         format!("audit trail intact: {n} records"),
         "every record is keyed".into(),
-        "anchor: none for this database".into(),
+        // The start of the keyed chain anchored itself (record 1).
+        "anchor: agrees with the anchor of 2017-07-15".into(),
         "the database agrees with the trail".into(),
     ] {
         assert!(out.stdout.contains(&f), "{f}: {out:?}");
@@ -311,11 +312,15 @@ fn r5_5_anchors_are_appended_and_later_work_agrees() {
         out.stdout.contains(&format!("anchored: {n} audit records")),
         "{out:?}"
     );
-    let line = std::fs::read_to_string(anchor_log(&env)).unwrap();
+    // The first line anchors the start of the keyed chain (record 1), made by the first
+    // write; `audit anchor` appends the head after it.
+    let log = std::fs::read_to_string(anchor_log(&env)).unwrap();
+    let line = log.lines().last().unwrap();
     let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     let head: String = one(&env, "SELECT hash FROM audit ORDER BY id DESC LIMIT 1");
     assert_eq!(v["count"], n);
     assert_eq!(v["hash"], head.as_str());
+    assert_eq!(v["keyed_from"], 1);
     assert!(v["at"].as_str().unwrap().starts_with(TODAY));
     env.people(&[(WANG, "王五")]);
     anchor(&env);
@@ -324,7 +329,7 @@ fn r5_5_anchors_are_appended_and_later_work_agrees() {
             .unwrap()
             .lines()
             .count(),
-        2,
+        3,
         "appended, never rewritten"
     );
     let out = verify(&env);
@@ -758,5 +763,406 @@ fn r7_4_a_code_forged_in_the_database_is_not_genuine() {
         &[&format!(
             "certificate:{number}: code is \"{forged}\" but audit record"
         )],
+    );
+}
+
+// ---------------------------------------------------------------- issue 9, the second attack
+//
+// Each of these passed `audit verify` (or `verify-code`) before it was closed: the state
+// behind the trail was compared only on an entry's state, hours and evidence; one demo run
+// excused every unrecorded row; a trail stripped of its key record and rehashed passed when no
+// anchor existed yet; and `verify-code` believed the database's void columns.
+
+/// The id of the `n`th entry (by id) of a person.
+fn nth_entry_of(env: &Env, id_number: &str, n: usize) -> i64 {
+    one(
+        env,
+        &format!(
+            "SELECT e.id FROM entries e JOIN people p ON p.id = e.person_id
+             WHERE p.id_number = '{id_number}' ORDER BY e.id LIMIT 1 OFFSET {n}"
+        ),
+    )
+}
+
+/// R5.5, R5.2 The attack of the issue: a registered entry moved to another person (its
+/// content touched so the row stays unique) counts for that person; `audit verify` names the
+/// move with both people's ID numbers.
+#[test]
+fn r5_5_an_entry_moved_to_another_person_is_named() {
+    let env = bureau();
+    let id = nth_entry_of(&env, ZHANG, 0);
+    let content: String = one(
+        &env,
+        &format!("SELECT content FROM entries WHERE id = {id}"),
+    );
+    let (_, before) = env.check_json(LI, &["--from", "2012", "--to", "2016"]);
+    env.conn()
+        .execute(
+            "UPDATE entries SET person_id = (SELECT id FROM people WHERE id_number = ?1),
+                 content = content || '.' WHERE id = ?2",
+            params![LI, id],
+        )
+        .unwrap();
+    let (_, after) = env.check_json(LI, &["--from", "2012", "--to", "2016"]);
+    assert_ne!(before, after, "the moved hours count for 李娜 now");
+    found(
+        &verify(&env),
+        &[
+            "audit trail intact",
+            &format!("entry:{id}: person is \"{LI}\" but audit record"),
+            &format!("says \"{ZHANG}\": changed behind the trail"),
+            &format!("entry:{id}: content is \"{content}.\""),
+        ],
+    );
+    found(
+        &verify_zh(&env),
+        &[&format!("entry:{id} 的 person 现为“{LI}”")],
+    );
+}
+
+/// R5.1, R5.2, R2 Every fact of an entry the trail states is held against the table: its
+/// category, year, result (a pass turned into a fail, or the reverse), paper-history flag,
+/// dates, content and provider.
+#[test]
+fn r5_5_every_fact_of_an_entry_changed_behind_the_trail_is_named() {
+    let env = bureau();
+    let a = nth_entry_of(&env, ZHANG, 0);
+    let b = nth_entry_of(&env, ZHANG, 1);
+    let conn = env.conn();
+    conn.execute(
+        "UPDATE entries SET category = 'professional', year = 2013, result = 'fail',
+             migrated = 0 WHERE id = ?1",
+        [a],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE entries SET start_date = '2012-04-02', end_date = '2012-04-29',
+             content = '伪造的课程', provider = '某机构' WHERE id = ?1",
+        [b],
+    )
+    .unwrap();
+    found(
+        &verify(&env),
+        &[
+            &format!("entry:{a}: category is \"professional\" but audit record"),
+            "says \"public\"",
+            &format!("entry:{a}: year is \"2013\""),
+            "says \"2012\"",
+            &format!("entry:{a}: result is \"fail\""),
+            "says \"pass\"",
+            &format!("entry:{a}: migrated is \"false\""),
+            "says \"true\"",
+            &format!("entry:{b}: start_date is \"2012-04-02\""),
+            &format!("entry:{b}: end_date is \"2012-04-29\""),
+            &format!("entry:{b}: content is \"伪造的课程\""),
+            &format!("entry:{b}: provider is \"某机构\""),
+        ],
+    );
+}
+
+/// R1.2, R1.3, R1.4 A person's name, unit, kind of unit and city are what the last
+/// `person.create` / `person.update` record says.
+#[test]
+fn r5_5_a_person_changed_behind_the_trail_is_named() {
+    let env = bureau();
+    let kind: String = one(
+        &env,
+        &format!("SELECT unit_kind FROM people WHERE id_number = '{ZHANG}'"),
+    );
+    let city: String = one(
+        &env,
+        &format!("SELECT city_code FROM people WHERE id_number = '{ZHANG}'"),
+    );
+    let other = if city == "430100" { "430200" } else { "430100" };
+    let other_kind = if kind == "city" { "non_public" } else { "city" };
+    env.conn()
+        .execute(
+            "UPDATE people SET name = '张三', unit = '别的单位', unit_kind = ?1, city_code = ?2
+             WHERE id_number = ?3",
+            params![other_kind, other, ZHANG],
+        )
+        .unwrap();
+    let out = verify(&env);
+    found(
+        &out,
+        &[
+            &format!("person:{ZHANG}: name is \"张三\" but audit record"),
+            "says \"张伟\"",
+            &format!("person:{ZHANG}: unit is \"别的单位\""),
+            &format!("person:{ZHANG}: unit_kind is \"{other_kind}\""),
+            &format!("says \"{kind}\""),
+            &format!("person:{ZHANG}: city_code is \"{other}\""),
+            &format!("says \"{city}\""),
+        ],
+    );
+    found(
+        &verify_zh(&env),
+        &[&format!("person:{ZHANG} 的 name 现为“张三”")],
+    );
+}
+
+/// R1.2 A person added or removed with `sqlite3` is as visible as an entry.
+#[test]
+fn r5_5_a_person_added_or_deleted_behind_the_trail_is_named() {
+    let env = bureau();
+    let conn = env.conn();
+    conn.execute(
+        "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
+         SELECT ?1, '赵六', unit, unit_kind, city_code, created_at, updated_at
+         FROM people WHERE id_number = ?2",
+        params![ZHAO, LI],
+    )
+    .unwrap();
+    conn.execute("DELETE FROM entry_evidence WHERE entry_id IN (SELECT e.id FROM entries e JOIN people p ON p.id = e.person_id WHERE p.id_number = ?1)", [LI]).unwrap();
+    conn.execute(
+        "DELETE FROM entries WHERE person_id = (SELECT id FROM people WHERE id_number = ?1)",
+        [LI],
+    )
+    .unwrap();
+    conn.execute("DELETE FROM people WHERE id_number = ?1", [LI])
+        .unwrap();
+    found(
+        &verify(&env),
+        &[
+            &format!("person:{ZHAO} has no audit record: written behind the trail"),
+            &format!("person:{LI}, recorded in audit record"),
+        ],
+    );
+}
+
+/// R4.2 A filing's category and dates decide which trainings it covers (R4.3): changed
+/// behind the trail, they are named.
+#[test]
+fn r5_5_a_filings_category_and_dates_changed_behind_the_trail_are_named() {
+    let env = bureau();
+    env.conn()
+        .execute(
+            "UPDATE filings SET category = 'professional', start_date = '2016-01-01',
+                 end_date = '2016-12-31', name = '别的培训'",
+            [],
+        )
+        .unwrap();
+    found(
+        &verify(&env),
+        &[
+            "filing:F2016-01: category is \"professional\" but audit record",
+            "says \"public\"",
+            "filing:F2016-01: start_date is \"2016-01-01\"",
+            "says \"2016-03-01\"",
+            "filing:F2016-01: end_date is \"2016-12-31\"",
+            "filing:F2016-01: name is \"别的培训\"",
+        ],
+    );
+}
+
+/// R6.4, R7.2 The verification a certificate rests on and its office are what the issue
+/// record says; a change inside the verification is named by its place.
+#[test]
+fn r7_a_certificates_verification_or_office_changed_behind_the_trail_is_named() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    verify(&env).expect(0);
+    let conn = env.conn();
+    conn.execute(
+        "UPDATE certificates SET verification = json_set(verification, '$.years[0].public', 99),
+             office = '长沙'",
+        [],
+    )
+    .unwrap();
+    found(
+        &verify(&env),
+        &[
+            &format!(
+                "certificate:{number}: verification.years[0].public is \"99\" but audit record"
+            ),
+            "says \"30\"",
+            &format!("certificate:{number}: office is \"长沙\""),
+            "says \"省直\"",
+        ],
+    );
+}
+
+/// Only the rows a demo run wrote may lack their own record: a person and an entry added
+/// with `sqlite3` to a demo database are still found.
+#[test]
+fn r5_5_a_demo_does_not_excuse_rows_added_later_behind_the_trail() {
+    let env = Env::new();
+    env.run(["demo", "--people", "3"]).expect(0);
+    let out = verify(&env);
+    out.expect(0);
+    assert!(out.stdout.contains("rows of demo data"), "{out:?}");
+    let conn = env.conn();
+    conn.execute(
+        "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
+         SELECT ?1, '赵六', unit, unit_kind, city_code, created_at, updated_at
+         FROM people ORDER BY id LIMIT 1",
+        [ZHAO],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
+             end_date, hours_tenths, result, state, batch_id, created_at, updated_at)
+         SELECT (SELECT id FROM people WHERE id_number = ?1), year, category, form, content,
+             provider, start_date, end_date, hours_tenths, result, 'registered', batch_id,
+             created_at, updated_at
+         FROM entries ORDER BY id LIMIT 1",
+        [ZHAO],
+    )
+    .unwrap();
+    let new = conn.last_insert_rowid();
+    found(
+        &verify(&env),
+        &[
+            &format!("person:{ZHAO} has no audit record: written behind the trail"),
+            &format!("entry:{new} has no audit record: written behind the trail"),
+        ],
+    );
+}
+
+/// Delete the record of `id`, close the gap and recompute every hash as plain SHA-256: what
+/// someone with the file but not the key can do to make a keyed trail look unkeyed.
+fn strip_record(conn: &Connection, id: i64) {
+    conn.execute("DELETE FROM audit WHERE id = ?1", [id])
+        .unwrap();
+    conn.execute("UPDATE audit SET id = id - 1 WHERE id > ?1", [id])
+        .unwrap();
+    if id == 1 {
+        conn.execute(
+            "UPDATE audit SET prev_hash = ?1 WHERE id = 1",
+            [&"0".repeat(64)],
+        )
+        .unwrap();
+    }
+    rehash_from(conn, id.max(1));
+}
+
+/// R5.5 The keyed chain anchors itself where it starts, so a trail stripped of its
+/// `audit.key` record and rehashed without the key is found even before anyone ran
+/// `audit anchor`.
+#[test]
+fn r5_5_a_trail_stripped_of_its_key_record_and_rehashed_is_found() {
+    let env = bureau();
+    let log = std::fs::read_to_string(anchor_log(&env)).unwrap_or_default();
+    assert_eq!(
+        log.lines().count(),
+        1,
+        "the start of the keyed chain: {log}"
+    );
+    let v: serde_json::Value = serde_json::from_str(log.trim()).unwrap();
+    assert_eq!(
+        (v["count"].as_i64(), v["keyed_from"].as_i64()),
+        (Some(1), Some(1))
+    );
+    verify(&env).expect(0);
+    strip_record(&env.conn(), 1);
+    assert_eq!(
+        one::<i64>(
+            &env,
+            "SELECT count(*) FROM audit WHERE action = 'audit.key'"
+        ),
+        0
+    );
+    let out = verify(&env);
+    found(
+        &out,
+        &[&format!(
+            "the trail was keyed from record 1 (anchored on {TODAY}) and has no audit.key record now"
+        )],
+    );
+    found(&verify_zh(&env), &["审计记录自第 1 条起以密钥链接"]);
+    // Nor does the nightly `audit anchor` vouch for it, which would launder the rewrite.
+    let lines = std::fs::read_to_string(anchor_log(&env))
+        .unwrap()
+        .lines()
+        .count();
+    let out = env.run(["--lang", "en", "audit", "anchor"]);
+    out.expect(1);
+    assert!(
+        out.stderr
+            .contains("not anchored: audit trail rewritten without its key"),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(anchor_log(&env))
+            .unwrap()
+            .lines()
+            .count(),
+        lines
+    );
+}
+
+/// R5.5 An honest upgrade is not tampering: a database from before keys, opened by this
+/// version with a key at hand, verifies and is not anchored until a write starts its keyed
+/// chain; that write anchors it.
+#[test]
+fn r5_5_an_unkeyed_database_is_not_reported_until_its_keyed_chain_starts() {
+    let env = Env::new();
+    std::fs::create_dir_all(key_file(&env)).unwrap();
+    env.people(&[(ZHANG, "张伟")]);
+    std::fs::remove_dir(key_file(&env)).unwrap();
+    let out = verify(&env);
+    out.expect(0);
+    assert!(out.stdout.contains("not keyed yet"), "{out:?}");
+    assert!(
+        !anchor_log(&env).exists(),
+        "nothing keyed, nothing anchored"
+    );
+    let old: i64 = one(&env, "SELECT count(*) FROM audit");
+    env.people(&[(LI, "李娜")]);
+    let line = std::fs::read_to_string(anchor_log(&env)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(v["count"].as_i64(), Some(old + 1), "{line}");
+    verify(&env).expect(0);
+}
+
+/// R7.4 `verify-code` consults the trail: a void taken back in the database leaves the
+/// certificate void in the trail, and the reader is told the two disagree.
+#[test]
+fn r7_4_a_void_undone_in_the_database_is_not_read_as_valid() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    let code = code_of(&env, &number);
+    env.run(["void", &number, "--reason", "信息有误"]).expect(0);
+    env.conn()
+        .execute(
+            "UPDATE certificates SET voided_by = NULL, voided_at = NULL, void_reason = NULL",
+            [],
+        )
+        .unwrap();
+    let out = env.run(["--lang", "en", "verify-code", &number, &code]);
+    out.expect(1);
+    assert!(!out.stdout.contains("genuine and valid"), "{out:?}");
+    assert!(
+        out.stdout.contains(&format!(
+            "the database disagrees with the audit trail: certificate {number} was voided on {TODAY} (reason: 信息有误, audit record"
+        )),
+        "{out:?}"
+    );
+    let out = env.run(["verify-code", &number, &code]);
+    out.expect(1);
+    assert!(out.stdout.contains("数据库与审计记录不一致"), "{out:?}");
+}
+
+/// R7.4 The other way round: a certificate voided in the database with no void in the trail
+/// is not reported void as if the office had voided it.
+#[test]
+fn r7_4_a_void_written_only_in_the_database_is_a_disagreement() {
+    let env = bureau();
+    let number = issue(&env, ZHANG);
+    let code = code_of(&env, &number);
+    env.conn()
+        .execute(
+            "UPDATE certificates SET voided_by = 'mallory', voided_at = '2017-07-15T12:00:00+08:00',
+                 void_reason = '无'",
+            [],
+        )
+        .unwrap();
+    let out = env.run(["--lang", "en", "verify-code", &number, &code]);
+    out.expect(1);
+    assert!(
+        out.stdout.contains(&format!(
+            "the database disagrees with the audit trail: certificate {number} is void in the database, but the trail never voided it"
+        )),
+        "{out:?}"
     );
 }

@@ -19,11 +19,42 @@ pub fn paths(ctx: &Context) -> AuditPaths {
 
 /// Hand the audit key to `store` (made first, for a personal install). A key that cannot be
 /// read is not an error here: reading commands work without it, and a write to a keyed trail
-/// is refused naming the key file.
+/// is refused naming the key file. With the key, the start of the keyed chain is anchored if
+/// it is not yet ([`trail::anchor_key_start`]); a log that cannot take it is said, not fatal.
 pub fn attach(ctx: &Context, store: &Store) -> Result<(), Failure> {
-    trail::attach_key(store, &paths(ctx))
-        .map(|_| ())
-        .map_err(|e| Failure::from(&e, ctx.lang))
+    let paths = paths(ctx);
+    let missing = trail::attach_key(store, &paths).map_err(|e| Failure::from(&e, ctx.lang))?;
+    if missing.is_none() {
+        let db = trail::anchor_name(&ctx.db);
+        if let Err(e) = trail::anchor_key_start(store, &paths, &db, &ctx.actor.stamp()) {
+            output::warn(&format!(
+                "jijiao: {}",
+                match ctx.lang {
+                    Lang::Zh => format!(
+                        "注意：无法把审计密钥启用处写入锚点记录 {}（{e}）；请运行 jijiao audit anchor",
+                        paths.anchor_log.display()
+                    ),
+                    Lang::En => format!(
+                        "note: the start of the keyed trail could not be anchored in {} ({e}); run jijiao audit anchor",
+                        paths.anchor_log.display()
+                    ),
+                }
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// After a command: when it started the keyed chain (its first keyed write), anchor that
+/// start now that the write is committed, rather than at the next run.
+pub fn anchor_if_started(ctx: &Context) {
+    if audit::keyed_chain_started()
+        && ctx.db.exists()
+        && let Ok(store) = Store::open(&ctx.db)
+    {
+        // Whatever went wrong was said by `attach`; the command's own outcome stands.
+        let _ = attach(ctx, &store);
+    }
 }
 
 /// `jijiao audit verify`: exit 0 when the chain is intact, agrees with the latest anchor and
@@ -95,11 +126,29 @@ pub fn anchor(ctx: &Context) -> Result<u8, Failure> {
             EXIT_ERROR
         });
     }
+    let db = trail::anchor_name(&ctx.db);
+    // An anchor vouches for the trail: one that disagrees with the last anchor (truncated,
+    // rewritten, stripped of its key record) is not vouched for, or the nightly anchor would
+    // launder the rewrite.
+    let latest = anchor::latest(&paths.anchor_log, &db)
+        .map_err(|e| io_failure(lang, &paths.anchor_log, &e))?;
+    if let Some(last) = &latest.anchor {
+        let against = anchor::compare(store.conn(), last).map_err(|e| Failure::from(&e, lang))?;
+        if against != anchor::Against::Agrees {
+            eprintln!(
+                "jijiao: {}{}",
+                lang.pick("不予锚定：", "not anchored: "),
+                output::against_anchor(last, &against, lang)
+            );
+            return Ok(EXIT_NO);
+        }
+    }
     let a = Anchor {
         count: chain.head.count,
         hash: chain.head.hash.clone(),
         at: ctx.actor.stamp(),
-        db: trail::anchor_name(&ctx.db),
+        db,
+        keyed_from: chain.keyed_from.and_then(|k| u64::try_from(k).ok()),
     };
     anchor::append(&paths.anchor_log, &a, !paths.system)
         .map_err(|e| io_failure(lang, &paths.anchor_log, &e))?;

@@ -520,7 +520,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
         // The package build generates these with no database, clerk or configuration at hand.
         Some(Command::Generate { what }) => generate::run(what, lang),
-        _ => Context::from_global(&cli.global).and_then(|ctx| dispatch(&ctx, cli.command)),
+        _ => Context::from_global(&cli.global).and_then(|ctx| {
+            let result = dispatch(&ctx, cli.command);
+            // R5.5 The start of a keyed chain is anchored once its write is committed.
+            audit::anchor_if_started(&ctx);
+            result
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -234,26 +234,13 @@ pub fn audit_report(r: &AuditReport<'_>, lang: Lang) -> String {
     }
     let log = r.anchor_log.display();
     out.push(match (r.anchor, lang) {
-        (None, Lang::Zh) => format!("锚点：{log} 中尚无本数据库的锚点（请定期运行 jijiao audit anchor）"),
-        (None, Lang::En) => format!("anchor: none for this database in {log} yet (run jijiao audit anchor regularly)"),
-        (Some((a, Against::Agrees)), Lang::Zh) => format!("锚点：与 {} 的锚点一致（{} 条）", a.at, a.count),
-        (Some((a, Against::Agrees)), Lang::En) => format!("anchor: agrees with the anchor of {} ({} records)", a.at, a.count),
-        (Some((a, Against::Truncated { anchored, found })), Lang::Zh) => format!(
-            "审计记录被截短：{} 锚定时有 {anchored} 条，现只有 {found} 条（末尾的记录被删除）",
-            a.at
+        (None, Lang::Zh) => {
+            format!("锚点：{log} 中尚无本数据库的锚点（请定期运行 jijiao audit anchor）")
+        }
+        (None, Lang::En) => format!(
+            "anchor: none for this database in {log} yet (run jijiao audit anchor regularly)"
         ),
-        (Some((a, Against::Truncated { anchored, found })), Lang::En) => format!(
-            "audit trail truncated: {anchored} records were anchored on {}, {found} remain (the last records were deleted)",
-            a.at
-        ),
-        (Some((a, Against::Rewritten { count })), Lang::Zh) => format!(
-            "审计记录被改写：第 {count} 条的哈希与 {} 的锚点不符（记录被改写并重算哈希）",
-            a.at
-        ),
-        (Some((a, Against::Rewritten { count })), Lang::En) => format!(
-            "audit trail rewritten: record {count} does not have the hash anchored on {} (records were rewritten and rehashed)",
-            a.at
-        ),
+        (Some((a, against)), _) => against_anchor(a, against, lang),
     });
     if r.unreadable_anchors > 0 {
         out.push(match lang {
@@ -307,6 +294,40 @@ pub fn audit_report(r: &AuditReport<'_>, lang: Lang) -> String {
     let mut text = out.join("\n");
     text.push('\n');
     text
+}
+
+/// How the trail stands against anchor `a` (R5.5), in one line.
+pub fn against_anchor(a: &Anchor, against: &Against, lang: Lang) -> String {
+    let day = a.at.get(..10).unwrap_or(&a.at);
+    match (against, lang) {
+        (Against::Agrees, Lang::Zh) => format!("锚点：与 {} 的锚点一致（{} 条）", a.at, a.count),
+        (Against::Agrees, Lang::En) => format!(
+            "anchor: agrees with the anchor of {} ({} records)",
+            a.at, a.count
+        ),
+        (Against::Truncated { anchored, found }, Lang::Zh) => format!(
+            "审计记录被截短：{} 锚定时有 {anchored} 条，现只有 {found} 条（末尾的记录被删除）",
+            a.at
+        ),
+        (Against::Truncated { anchored, found }, Lang::En) => format!(
+            "audit trail truncated: {anchored} records were anchored on {}, {found} remain (the last records were deleted)",
+            a.at
+        ),
+        (Against::Rewritten { count }, Lang::Zh) => format!(
+            "审计记录被改写：第 {count} 条的哈希与 {} 的锚点不符（记录被改写并重算哈希）",
+            a.at
+        ),
+        (Against::Rewritten { count }, Lang::En) => format!(
+            "audit trail rewritten: record {count} does not have the hash anchored on {} (records were rewritten and rehashed)",
+            a.at
+        ),
+        (Against::Unkeyed { from }, Lang::Zh) => format!(
+            "审计记录被无密钥改写：审计记录自第 {from} 条起以密钥链接（{day} 锚定），现已没有启用密钥的 audit.key 记录（该记录被删除，哈希被重算）"
+        ),
+        (Against::Unkeyed { from }, Lang::En) => format!(
+            "audit trail rewritten without its key: the trail was keyed from record {from} (anchored on {day}) and has no audit.key record now (it was removed and the hashes recomputed)"
+        ),
+    }
 }
 
 /// What `audit anchor` says it did.

@@ -3,24 +3,34 @@
 //!
 //! The chain (`store::audit`) shows that no row of the trail was changed; it cannot show that a
 //! row of `entries` was switched to registered with `sqlite3` and nothing written to the trail.
-//! [`check_state`] reads the trail from the first row to the last, keeps for each subject what
-//! its last record says (an entry's state, hours and evidence; a filing's status and approval
-//! date; an applicant's decision and certificate; a certificate's number, text and whether it
-//! is void), and holds the tables against it; the counter of each office and year must be the
-//! number of certificates the trail issued there (R7.2). A record older than a field (written
-//! before the service recorded it) leaves that field unknown, and an unknown field is not
-//! compared: older databases are checked on what their trail has.
+//! [`check_state`] reads the trail from the first row to the last, keeps for each subject every
+//! field its records state (a person's `people::to_json`; an entry's `entries::to_json`, its
+//! state and evidence; a filing's `filings::to_json` and decisions; an applicant's decision and
+//! certificate; a certificate's text, office, verification and whether it is void), and holds
+//! the tables against the last value of each; the counter of each office and year must be the
+//! number of certificates the trail issued there (R7.2). Every row of people, entries and
+//! filings must have a record, except those a `jijiao demo` run states it wrote (one record for
+//! the run, naming its ids). A record older than a field (written before the service recorded
+//! it) leaves that field unknown, and an unknown field is not compared: older databases are
+//! checked on what their trail has.
+//!
+//! A keyed trail anchors its own start ([`anchor_key_start`]): the `audit.key` record goes to
+//! the anchor log as soon as it is written, so a trail stripped of it and rehashed without the
+//! key disagrees with the log even before anyone runs `jijiao audit anchor`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::domain::Hours;
 use crate::domain::certificate::CertificateNumber;
+use crate::domain::text::clean_line;
 use crate::i18n::{Describe, Lang};
+use crate::store::anchor::{self, Anchor};
 use crate::store::audit::{self, AuditKey};
 use crate::store::{Result, Store};
 
@@ -174,6 +184,57 @@ pub fn anchor_name(db: &Path) -> String {
         .to_string()
 }
 
+/// R5.5 Anchor the start of the keyed chain: when the trail of `store` has its `audit.key`
+/// record, made with the key handed to `store` and verifying under it, and the anchor log of
+/// `paths` holds no anchor of database `db` at or after that record, append one for it
+/// (`keyed_from` set) — and, for a system install, to the system log. So a trail is anchored
+/// from the moment it is keyed, not only from the first `jijiao audit anchor`: one stripped
+/// of its key record and rehashed without the key is found even then (`anchor::compare`).
+///
+/// A trail not keyed yet (a database from before keys, opened by a reader) is left alone: it
+/// is keyed, and anchored, by its first write. `at`: the actor's stamp. Returns the anchor
+/// written, if any; `Err` says why the log could not be read or written.
+pub fn anchor_key_start(
+    store: &Store,
+    paths: &AuditPaths,
+    db: &str,
+    at: &str,
+) -> std::result::Result<Option<Anchor>, String> {
+    let conn = store.conn();
+    let (Some(key), _) = audit::key_of(conn).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let Some((from, key_id)) = audit::marker(conn).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    if key_id != key.id() {
+        return Ok(None);
+    }
+    let Some(head) = audit::keyed_row(conn, from).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let latest = anchor::latest(&paths.anchor_log, db).map_err(|e| e.to_string())?;
+    if latest.anchor.is_some_and(|a| a.count >= head.count) {
+        return Ok(None);
+    }
+    let a = Anchor {
+        count: head.count,
+        hash: head.hash,
+        at: at.to_string(),
+        db: db.to_string(),
+        keyed_from: Some(head.count),
+    };
+    anchor::append(&paths.anchor_log, &a, !paths.system).map_err(|e| e.to_string())?;
+    if paths.system {
+        // The file holds the anchor; the system log is a second copy, best effort.
+        let _ = anchor::to_system_log(&format!(
+            "audit anchor db={} count={} hash={} at={} keyed_from={}",
+            a.db, a.count, a.hash, a.at, a.count
+        ));
+    }
+    Ok(Some(a))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The state behind the trail.
 
@@ -181,10 +242,12 @@ pub fn anchor_name(db: &Path) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
     /// `field` of `subject` is `now` in the database; the trail's last record on it
-    /// (`record`) says `trail`.
+    /// (`record`; 0 when the trail implies it without a record of its own) says `trail`.
+    /// `field` is the column as the trail's JSON names it (`person`, `year`, `status`), or a
+    /// place inside a JSON column (`verification.years[0].public`).
     Differs {
         subject: String,
-        field: &'static str,
+        field: String,
         trail: String,
         now: String,
         record: i64,
@@ -270,32 +333,214 @@ impl Describe for Finding {
 /// What [`check_state`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StateReport {
-    /// Every difference, in the order of the tables: entries, filings, applicants,
+    /// Every difference, in the order of the tables: people, entries, filings, applicants,
     /// certificates, counters.
     pub findings: Vec<Finding>,
     /// Rows the trail knows, compared on what it says of them.
     pub compared: u64,
-    /// Entries and filings of demo data (`jijiao demo` records one summary, not each row), not
-    /// comparable with a record of their own. Zero unless the trail holds a `demo.generate`.
+    /// People, entries and filings a `jijiao demo` run wrote (it records the ids it wrote in
+    /// one summary, not a record per row), so without a record of their own.
     pub demo_rows: u64,
 }
 
 /// A field as the trail last recorded it, and in which record.
 type Said<T> = Option<(T, i64)>;
 
+/// How a field's value is written, in the trail and in its table, so the two compare as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// As it is: text, a number, a date; NULL and JSON null as `-`.
+    Plain,
+    /// R2 Hours: the trail writes `"12.5"`, the table tenths (125).
+    Hours,
+}
+
+/// One column the trail's records state: its key in their JSON, the SQL expression that reads
+/// it from the table as the JSON writes it, and its shape.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    key: &'static str,
+    sql: &'static str,
+    shape: Shape,
+}
+
+const fn plain(key: &'static str) -> Field {
+    Field {
+        key,
+        sql: key,
+        shape: Shape::Plain,
+    }
+}
+
+/// R5.1 What `entry.create`, `entry.update` (`entries::to_json`), `entry.correct`,
+/// `entry.migrate`, the decisions and the evidence records state of an entry.
+const ENTRY_FIELDS: &[Field] = &[
+    plain("person_id"),
+    plain("year"),
+    plain("category"),
+    plain("form"),
+    plain("content"),
+    plain("provider"),
+    plain("start_date"),
+    plain("end_date"),
+    Field {
+        key: "hours",
+        sql: "hours_tenths",
+        shape: Shape::Hours,
+    },
+    plain("result"),
+    plain("state"),
+    Field {
+        key: "migrated",
+        sql: "CASE WHEN migrated THEN 'true' ELSE 'false' END",
+        shape: Shape::Plain,
+    },
+    plain("filing_id"),
+];
+
+/// R1.2 What `person.create` / `person.update` (`people::to_json`) and `person.normalise` state.
+const PERSON_FIELDS: &[Field] = &[
+    plain("name"),
+    plain("unit"),
+    plain("unit_kind"),
+    plain("city_code"),
+    plain("title"),
+    plain("title_level"),
+    plain("series"),
+    plain("phone"),
+    plain("file_location"),
+];
+
+/// R4.2 What `filing.create` / `filing.update` (`filings::to_json`) and the decisions state.
+const FILING_FIELDS: &[Field] = &[
+    plain("name"),
+    plain("category"),
+    plain("applicant_unit"),
+    plain("institution"),
+    plain("start_date"),
+    plain("end_date"),
+    plain("status"),
+    plain("approved_on"),
+    plain("address"),
+    plain("post_code"),
+    plain("email"),
+    plain("head"),
+    plain("head_post"),
+    plain("head_phone"),
+    plain("contact"),
+    plain("contact_post"),
+    plain("contact_phone"),
+    plain("place"),
+    plain("trainees"),
+    plain("programme"),
+    plain("schedule"),
+];
+
+/// The certificate fields an issue record carries: its JSON key, and the column (of the
+/// query in [`certificates`]) it is held against.
+const CERTIFICATE_FIELDS: [(&str, &str); 12] = [
+    ("person", "person"),
+    ("from", "period_from"),
+    ("to", "period_to"),
+    ("name", "name"),
+    ("unit", "unit"),
+    ("title", "title"),
+    ("clerk", "clerk"),
+    ("phone", "phone"),
+    ("issued_on", "issued_on"),
+    ("code", "code"),
+    ("replaces", "replaces"),
+    ("office", "office"),
+];
+
+/// A value of the trail as text: `None` for what cannot be compared (an object, a list, hours
+/// that do not read).
+fn said_text(v: &Value, shape: Shape) -> Option<String> {
+    match (v, shape) {
+        (Value::Null, _) => Some("-".into()),
+        (Value::String(s), Shape::Hours) => Hours::parse(s).ok().map(|h| h.to_string()),
+        (Value::String(s), Shape::Plain) => Some(s.clone()),
+        (Value::Number(n), _) => Some(n.to_string()),
+        (Value::Bool(b), _) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A value of a table as text, as [`said_text`] writes the trail's.
+fn table_text(v: rusqlite::types::ValueRef<'_>, shape: Shape) -> String {
+    use rusqlite::types::ValueRef;
+    match (v, shape) {
+        (ValueRef::Null, _) => "-".into(),
+        (ValueRef::Integer(i), Shape::Hours) => Hours::from_tenths(i).to_string(),
+        (ValueRef::Integer(i), Shape::Plain) => i.to_string(),
+        (ValueRef::Real(f), _) => f.to_string(),
+        (ValueRef::Text(t), _) => String::from_utf8_lossy(t).into_owned(),
+        (ValueRef::Blob(b), _) => format!("({} bytes)", b.len()),
+    }
+}
+
+/// What the trail last said of one row: for each field (as the table's field list orders
+/// them) the fingerprint of the value some record stated, and that record. Fingerprints rather
+/// than the text keep a trail of a million entries in memory the size it was when only states
+/// were compared; the text is read again from the record when it differs.
 #[derive(Debug, Default)]
-struct EntryTrail {
+struct RowTrail {
+    /// The last record on the row.
     last: i64,
-    state: Said<String>,
-    hours: Said<i64>,
-    evidence: Said<BTreeSet<String>>,
+    fields: Vec<Option<(Fingerprint, i64)>>,
+}
+
+/// The first 16 bytes of a value's SHA-256: a value written to collide with another would
+/// have to break SHA-256.
+type Fingerprint = [u8; 16];
+
+fn fingerprint(text: &str) -> Fingerprint {
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut out = [0; 16];
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
+impl RowTrail {
+    /// Take what record `id` states of the row: each field its JSON names replaces what an
+    /// earlier record said; the others stand.
+    fn take(&mut self, id: i64, after: &Value, fields: &[Field]) {
+        self.last = id;
+        self.fields.resize(fields.len(), None);
+        for (slot, f) in self.fields.iter_mut().zip(fields) {
+            if let Some(v) = after.get(f.key) {
+                *slot = said_text(v, f.shape).map(|t| (fingerprint(&t), id));
+            }
+        }
+    }
+
+    /// Forget field `key` of `fields`: what the trail says of it is no longer known.
+    fn forget(&mut self, fields: &[Field], key: &str) {
+        if let Some(i) = fields.iter().position(|f| f.key == key)
+            && let Some(slot) = self.fields.get_mut(i)
+        {
+            *slot = None;
+        }
+    }
+}
+
+/// The text of field `f` as record `id` states it (read again for a report).
+fn said_in(conn: &Connection, id: i64, f: &Field) -> Result<String> {
+    let after: Option<String> = conn
+        .prepare_cached("SELECT after FROM audit WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    let v: Value = after
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or(Value::Null);
+    Ok(v.get(f.key)
+        .and_then(|v| said_text(v, f.shape))
+        .unwrap_or_else(|| "?".into()))
 }
 
 #[derive(Debug, Default)]
-struct FilingTrail {
-    last: i64,
-    status: Said<String>,
-    approved_on: Said<Option<String>>,
+struct EntryTrail {
+    row: RowTrail,
+    evidence: Said<BTreeSet<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -308,76 +553,76 @@ struct ApplicantTrail {
 struct CertificateTrail {
     issued: i64,
     fields: BTreeMap<&'static str, (String, i64)>,
+    verification: Said<Value>,
     voided: Said<bool>,
+    void_reason: Said<String>,
 }
 
-/// The certificate text fields an issue record carries, as the `certificates` column is named.
-const CERTIFICATE_FIELDS: [(&str, &str); 9] = [
-    ("person", "person"),
-    ("from", "period_from"),
-    ("to", "period_to"),
-    ("name", "name"),
-    ("unit", "unit"),
-    ("title", "title"),
-    ("clerk", "clerk"),
-    ("phone", "phone"),
-    ("issued_on", "issued_on"),
-];
-
 fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    said_text(v, Shape::Plain)
+}
+
+/// One `jijiao demo` run, which records the rows it wrote as ranges of ids.
+#[derive(Debug)]
+struct DemoRun {
+    /// When it ran (its record's time, and the `created_at` of the people and filings it
+    /// wrote).
+    at: String,
+    /// `people`, `entries`, `filings` → the first and last id it wrote; `None` in a record
+    /// of an older jijiao, which did not say.
+    rows: Option<BTreeMap<String, (i64, i64)>>,
 }
 
 #[derive(Default)]
 struct Trail {
-    entries: BTreeMap<i64, EntryTrail>,
-    filings: BTreeMap<String, FilingTrail>,
+    people: BTreeMap<String, RowTrail>,
+    entries: BTreeMap<String, EntryTrail>,
+    filings: BTreeMap<String, RowTrail>,
     applicants: BTreeMap<i64, ApplicantTrail>,
     certificates: BTreeMap<String, CertificateTrail>,
-    demo: bool,
+    demo: Vec<DemoRun>,
 }
 
 impl Trail {
     fn read(conn: &Connection) -> Result<Trail> {
         let mut t = Trail::default();
-        let mut stmt = conn.prepare("SELECT id, action, subject, after FROM audit ORDER BY id")?;
+        let mut stmt =
+            conn.prepare("SELECT id, at, action, subject, after FROM audit ORDER BY id")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
-            let action: String = row.get(1)?;
-            let subject: String = row.get(2)?;
-            let after: Option<String> = row.get(3)?;
+            let at: String = row.get(1)?;
+            let action: String = row.get(2)?;
+            let subject: String = row.get(3)?;
+            let after: Option<String> = row.get(4)?;
             let after: Value = after
                 .and_then(|a| serde_json::from_str(&a).ok())
                 .unwrap_or(Value::Null);
+            if action == "demo.generate" {
+                t.demo.push(DemoRun {
+                    at,
+                    rows: demo_rows(&after),
+                });
+            }
             t.take(id, &action, &subject, &after);
         }
         Ok(t)
     }
 
     fn take(&mut self, id: i64, action: &str, subject: &str, after: &Value) {
-        if action == "demo.generate" {
-            self.demo = true;
-        }
         let Some((kind, key)) = subject.split_once(':') else {
             return;
         };
         match kind {
+            "person" => {
+                self.people
+                    .entry(key.to_string())
+                    .or_default()
+                    .take(id, after, PERSON_FIELDS);
+            }
             "entry" => {
-                let Ok(n) = key.parse::<i64>() else { return };
-                let e = self.entries.entry(n).or_default();
-                e.last = id;
-                if let Some(s) = after["state"].as_str() {
-                    e.state = Some((s.to_string(), id));
-                }
-                if let Some(h) = after["hours"].as_str().and_then(|h| Hours::parse(h).ok()) {
-                    e.hours = Some((h.tenths(), id));
-                }
+                let e = self.entries.entry(key.to_string()).or_default();
+                e.row.take(id, after, ENTRY_FIELDS);
                 if let Some(list) = after["evidence"].as_array() {
                     let set = list.iter().filter_map(|c| c.as_str().map(str::to_string));
                     e.evidence = Some((set.collect(), id));
@@ -402,13 +647,11 @@ impl Trail {
             }
             "filing" => {
                 let f = self.filings.entry(key.to_string()).or_default();
-                f.last = id;
-                if let Some(s) = after["status"].as_str() {
-                    f.status = Some((s.to_string(), id));
-                    // The approval date goes with the status it was recorded with.
-                    f.approved_on = after
-                        .get("approved_on")
-                        .map(|d| (d.as_str().map(str::to_string), id));
+                f.take(id, after, FILING_FIELDS);
+                // The approval date goes with the status it was recorded with: a status
+                // stated without one leaves the date unknown.
+                if after.get("status").is_some() && after.get("approved_on").is_none() {
+                    f.forget(FILING_FIELDS, "approved_on");
                 }
             }
             "applicant" => {
@@ -427,157 +670,266 @@ impl Trail {
                     "certificate.issue" | "certificate.reissue" => {
                         c.issued = id;
                         c.voided = Some((false, id));
+                        c.void_reason = None;
                         c.fields.clear();
-                        for (from, to) in CERTIFICATE_FIELDS.into_iter().chain([("code", "code")]) {
+                        // R7.2 The number names its office, year and sequence.
+                        if let Some(n) = CertificateNumber::parse(key) {
+                            c.fields.insert("office", (n.office, id));
+                            c.fields.insert("year", (n.year.to_string(), id));
+                            c.fields.insert("sequence", (n.sequence.to_string(), id));
+                        }
+                        for (from, to) in CERTIFICATE_FIELDS {
                             if let Some(v) = after.get(from).and_then(text_of) {
                                 c.fields.insert(to, (v, id));
                             }
                         }
+                        c.verification = after
+                            .get("verification")
+                            .filter(|v| v.is_object())
+                            .map(|v| (v.clone(), id));
                     }
-                    "certificate.void" => c.voided = Some((true, id)),
+                    "certificate.void" => {
+                        c.voided = Some((true, id));
+                        c.void_reason = after["reason"].as_str().map(|r| (r.to_string(), id));
+                    }
                     _ => {}
                 }
             }
             _ => {}
         }
     }
+
+    /// Whether row `id` of `table` (one of `store::audit::RANGED`), made at `created_at` by
+    /// `person` (an entry's person's row id), was written by a demo run. A run of an older
+    /// jijiao did not record its ids: the people and filings it made carry its time, and the
+    /// entries it made belong to those people.
+    fn demo_made(&self, table: &str, id: i64, created_at: &str, person: Option<&str>) -> bool {
+        self.demo.iter().any(|run| match &run.rows {
+            Some(rows) => rows
+                .get(table)
+                .is_some_and(|(first, last)| (*first..=*last).contains(&id)),
+            None => match table {
+                "entries" => person.is_some_and(|p| p == run.at),
+                _ => created_at == run.at,
+            },
+        })
+    }
+}
+
+/// The ranges a `demo.generate` record states (`store::audit::written_rows`).
+fn demo_rows(after: &Value) -> Option<BTreeMap<String, (i64, i64)>> {
+    let rows = after.get("rows")?.as_object()?;
+    Some(
+        rows.iter()
+            .filter_map(|(table, range)| {
+                let first = range.get(0)?.as_i64()?;
+                let last = range.get(1)?.as_i64()?;
+                Some((table.clone(), (first, last)))
+            })
+            .collect(),
+    )
 }
 
 /// Compare the database with what its trail says (see the module). Reads every table once.
 pub fn check_state(conn: &Connection) -> Result<StateReport> {
     let trail = Trail::read(conn)?;
     let mut r = StateReport::default();
-    entries(conn, &trail, &mut r)?;
-    filings(conn, &trail, &mut r)?;
+    let names = Names { conn };
+    rows(conn, &trail, &names, &PEOPLE, &mut r)?;
+    rows(conn, &trail, &names, &ENTRIES, &mut r)?;
+    evidence(conn, &trail, &mut r)?;
+    rows(conn, &trail, &names, &FILINGS, &mut r)?;
     applicants(conn, &trail, &mut r)?;
     certificates(conn, &trail, &mut r)?;
     counters(conn, &trail, &mut r)?;
     Ok(r)
 }
 
-fn differs<T: PartialEq + ToString>(
+/// How the rows of people and filings are named to the clerk: an entry's `person_id` and
+/// `filing_id` are internal, so a difference names the ID number and filing number they stand
+/// for (looked up only for a difference).
+struct Names<'c> {
+    conn: &'c Connection,
+}
+
+impl Names<'_> {
+    /// The field and value as the clerk reads them.
+    fn show(&self, field: &str, value: &str) -> Result<(String, String)> {
+        let (label, sql) = match field {
+            "person_id" => ("person", "SELECT id_number FROM people WHERE id = ?1"),
+            "filing_id" => ("filing", "SELECT filing_no FROM filings WHERE id = ?1"),
+            _ => return Ok((field.to_string(), value.to_string())),
+        };
+        let name: Option<String> = match value.parse::<i64>() {
+            Ok(id) => self
+                .conn
+                .prepare_cached(sql)?
+                .query_row([id], |r| r.get(0))
+                .optional()?,
+            Err(_) => None,
+        };
+        let shown = match (value, name) {
+            ("-", _) => "-".to_string(),
+            (_, Some(name)) => name,
+            // A row that is gone: its id is all there is.
+            (id, None) => format!("#{id}"),
+        };
+        Ok((label.to_string(), shown))
+    }
+}
+
+/// A table whose rows the trail records one subject each.
+struct Table {
+    /// As `store::audit::RANGED` and SQL name it.
+    name: &'static str,
+    /// The subject's prefix in the trail: `person`, `entry`, `filing`.
+    kind: &'static str,
+    /// The SQL of the subject's key: the ID number, the entry's id, the filing number.
+    key: &'static str,
+    /// For entries: the entry's person (for a demo run of an older jijiao); else `NULL`.
+    person: &'static str,
+    fields: &'static [Field],
+}
+
+const PEOPLE: Table = Table {
+    name: "people",
+    kind: "person",
+    key: "id_number",
+    person: "NULL",
+    fields: PERSON_FIELDS,
+};
+
+const ENTRIES: Table = Table {
+    name: "entries",
+    kind: "entry",
+    key: "CAST(id AS TEXT)",
+    person: "person_id",
+    fields: ENTRY_FIELDS,
+};
+
+const FILINGS: Table = Table {
+    name: "filings",
+    kind: "filing",
+    key: "filing_no",
+    person: "NULL",
+    fields: FILING_FIELDS,
+};
+
+fn trail_of<'a>(trail: &'a Trail, table: &Table, key: &str) -> Option<&'a RowTrail> {
+    match table.kind {
+        "person" => trail.people.get(key),
+        "entry" => trail.entries.get(key).map(|e| &e.row),
+        _ => trail.filings.get(key),
+    }
+}
+
+/// Hold every row of `table` against the trail: each field the trail's last record on it
+/// states; a row the trail never recorded (unless a demo run wrote it); a row the trail
+/// recorded and the table lacks.
+fn rows(
+    conn: &Connection,
+    trail: &Trail,
+    names: &Names<'_>,
+    table: &Table,
     r: &mut StateReport,
-    subject: &str,
-    field: &'static str,
-    said: &Said<T>,
-    now: &T,
-) {
-    if let Some((was, record)) = said
-        && was != now
-    {
-        r.findings.push(Finding::Differs {
-            subject: subject.to_string(),
-            field,
-            trail: was.to_string(),
-            now: now.to_string(),
-            record: *record,
-        });
-    }
-}
-
-fn set_text(s: &BTreeSet<String>) -> String {
-    s.iter().cloned().collect::<Vec<_>>().join(",")
-}
-
-fn unrecorded(r: &mut StateReport, trail: &Trail, subject: String) {
-    if trail.demo {
-        r.demo_rows += 1;
-    } else {
-        r.findings.push(Finding::Unrecorded { subject });
-    }
-}
-
-fn entries(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
+) -> Result<()> {
+    let columns: Vec<&str> = table.fields.iter().map(|f| f.sql).collect();
+    let sql = format!(
+        "SELECT id, {key}, created_at, {person}, {cols} FROM {name} ORDER BY id",
+        key = table.key,
+        person = table.person,
+        cols = columns.join(", "),
+        name = table.name,
+    );
     let mut seen = BTreeSet::new();
-    let mut evidence =
-        conn.prepare_cached("SELECT code FROM entry_evidence WHERE entry_id = ?1 ORDER BY code")?;
-    let mut stmt = conn.prepare("SELECT id, state, hours_tenths FROM entries ORDER BY id")?;
+    let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;
-        let state: String = row.get(1)?;
-        let tenths: i64 = row.get(2)?;
-        let subject = format!("entry:{id}");
-        seen.insert(id);
-        let Some(t) = trail.entries.get(&id) else {
-            unrecorded(r, trail, subject);
+        let key: String = row.get(1)?;
+        let subject = format!("{}:{key}", table.kind);
+        let said = trail_of(trail, table, &key);
+        seen.insert(key);
+        let Some(said) = said else {
+            let created_at: String = row.get(2)?;
+            let person: Option<i64> = row.get(3)?;
+            // Only a demo run of an older jijiao needs to know when the person was made.
+            let person_made: Option<String> = match person {
+                Some(p) if trail.demo.iter().any(|run| run.rows.is_none()) => conn
+                    .prepare_cached("SELECT created_at FROM people WHERE id = ?1")?
+                    .query_row([p], |r| r.get(0))
+                    .optional()?,
+                _ => None,
+            };
+            if trail.demo_made(table.name, id, &created_at, person_made.as_deref()) {
+                r.demo_rows += 1;
+            } else {
+                r.findings.push(Finding::Unrecorded { subject });
+            }
             continue;
         };
         r.compared += 1;
-        differs(r, &subject, "state", &t.state, &state);
-        if let Some((h, record)) = t.hours
-            && h != tenths
-        {
-            r.findings.push(Finding::Differs {
-                subject: subject.clone(),
-                field: "hours",
-                trail: Hours::from_tenths(h).to_string(),
-                now: Hours::from_tenths(tenths).to_string(),
-                record,
-            });
-        }
-        if let Some((set, record)) = &t.evidence {
-            let now: BTreeSet<String> = evidence
-                .query_map([id], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            if &now != set {
+        for (i, f) in table.fields.iter().enumerate() {
+            let Some((was, record)) = said.fields.get(i).copied().flatten() else {
+                continue;
+            };
+            let now = table_text(row.get_ref(4 + i)?, f.shape);
+            if fingerprint(&now) != was {
+                let was = said_in(conn, record, f)?;
+                let (field, trail_shown) = names.show(f.key, &was)?;
+                let (_, now_shown) = names.show(f.key, &now)?;
                 r.findings.push(Finding::Differs {
                     subject: subject.clone(),
-                    field: "evidence",
-                    trail: set_text(set),
-                    now: set_text(&now),
-                    record: *record,
+                    field,
+                    trail: trail_shown,
+                    now: now_shown,
+                    record,
                 });
             }
         }
     }
-    for (id, t) in &trail.entries {
-        if !seen.contains(id) {
+    let recorded: Vec<(&String, i64)> = match table.kind {
+        "person" => trail.people.iter().map(|(k, t)| (k, t.last)).collect(),
+        "entry" => trail.entries.iter().map(|(k, t)| (k, t.row.last)).collect(),
+        _ => trail.filings.iter().map(|(k, t)| (k, t.last)).collect(),
+    };
+    for (key, last) in recorded {
+        if !seen.contains(key) {
             r.findings.push(Finding::Missing {
-                subject: format!("entry:{id}"),
-                record: t.last,
+                subject: format!("{}:{key}", table.kind),
+                record: last,
             });
         }
     }
     Ok(())
 }
 
-fn filings(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
-    let mut seen = BTreeSet::new();
-    let mut stmt =
-        conn.prepare("SELECT filing_no, status, approved_on FROM filings ORDER BY id")?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        let no: String = row.get(0)?;
-        let status: String = row.get(1)?;
-        let approved_on: Option<String> = row.get(2)?;
-        let subject = format!("filing:{no}");
-        let t = trail.filings.get(&no);
-        seen.insert(no);
-        let Some(t) = t else {
-            unrecorded(r, trail, subject);
+fn set_text(s: &BTreeSet<String>) -> String {
+    s.iter().cloned().collect::<Vec<_>>().join(",")
+}
+
+/// R3 The evidence of each entry whose set the trail knows.
+fn evidence(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
+    let mut exists = conn.prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?;
+    let mut codes =
+        conn.prepare_cached("SELECT code FROM entry_evidence WHERE entry_id = ?1 ORDER BY code")?;
+    for (key, t) in &trail.entries {
+        let (Some((set, record)), Ok(id)) = (&t.evidence, key.parse::<i64>()) else {
             continue;
         };
-        r.compared += 1;
-        differs(r, &subject, "status", &t.status, &status);
-        let shown = |d: &Option<String>| d.clone().unwrap_or_else(|| "-".into());
-        if let Some((was, record)) = &t.approved_on
-            && was != &approved_on
-        {
-            r.findings.push(Finding::Differs {
-                subject,
-                field: "approved_on",
-                trail: shown(was),
-                now: shown(&approved_on),
-                record: *record,
-            });
+        if !exists.exists([id])? {
+            continue;
         }
-    }
-    for (no, t) in &trail.filings {
-        if !seen.contains(no) {
-            r.findings.push(Finding::Missing {
-                subject: format!("filing:{no}"),
-                record: t.last,
+        let now: BTreeSet<String> = codes
+            .query_map([id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if &now != set {
+            r.findings.push(Finding::Differs {
+                subject: format!("entry:{id}"),
+                field: "evidence".into(),
+                trail: set_text(set),
+                now: set_text(&now),
+                record: *record,
             });
         }
     }
@@ -596,66 +948,85 @@ fn applicants(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<(
         let number: Option<String> = row.get(2)?;
         let subject = format!("applicant:{id}");
         r.compared += 1;
-        match trail.applicants.get(&id) {
-            Some(t) => {
-                differs(r, &subject, "state", &t.state, &state);
-                let now = number.clone().unwrap_or_else(|| "-".into());
-                differs(r, &subject, "certificate", &t.certificate, &now);
-                if t.state.is_none() && state != "undecided" {
-                    r.findings.push(Finding::Differs {
-                        subject: subject.clone(),
-                        field: "state",
-                        trail: "undecided".into(),
-                        now: state.clone(),
-                        record: 0,
-                    });
-                }
-                if t.certificate.is_none()
-                    && let Some(n) = number
-                {
-                    r.findings.push(Finding::Differs {
-                        subject,
-                        field: "certificate",
-                        trail: "-".into(),
-                        now: n,
-                        record: 0,
-                    });
-                }
-            }
-            // Added to a batch (recorded under the batch) and never decided: it must still be
-            // undecided and without a certificate.
-            None => {
-                if state != "undecided" {
-                    r.findings.push(Finding::Differs {
-                        subject: subject.clone(),
-                        field: "state",
-                        trail: "undecided".into(),
-                        now: state,
-                        record: 0,
-                    });
-                }
-                if let Some(n) = number {
-                    r.findings.push(Finding::Differs {
-                        subject,
-                        field: "certificate",
-                        trail: "-".into(),
-                        now: n,
-                        record: 0,
-                    });
-                }
+        let t = trail.applicants.get(&id);
+        // Added to a batch (recorded under the batch) and never decided: it must still be
+        // undecided and without a certificate (record 0: no record of its own says so).
+        let said_state = t
+            .and_then(|t| t.state.clone())
+            .unwrap_or_else(|| ("undecided".into(), 0));
+        let said_cert = t
+            .and_then(|t| t.certificate.clone())
+            .unwrap_or_else(|| ("-".into(), 0));
+        let now_cert = number.unwrap_or_else(|| "-".into());
+        for (field, (was, record), now) in [
+            ("state", said_state, state),
+            ("certificate", said_cert, now_cert),
+        ] {
+            if was != now {
+                r.findings.push(Finding::Differs {
+                    subject: subject.clone(),
+                    field: field.into(),
+                    trail: was,
+                    now,
+                    record,
+                });
             }
         }
     }
     Ok(())
 }
 
+/// The first place where two JSON values differ: its path (`.years[0].public`) and each
+/// side's value there (`-` where one side has none).
+fn first_difference(path: &str, was: &Value, now: &Value) -> Option<(String, String, String)> {
+    fn show(v: Option<&Value>) -> String {
+        match v {
+            None => "-".into(),
+            Some(v) => text_of(v).unwrap_or_else(|| {
+                let s = v.to_string();
+                match s.char_indices().nth(60) {
+                    Some((cut, _)) => format!("{}…", &s[..cut]),
+                    None => s,
+                }
+            }),
+        }
+    }
+    match (was, now) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                let p = format!("{path}.{k}");
+                match (a.get(k), b.get(k)) {
+                    (Some(x), Some(y)) => first_difference(&p, x, y),
+                    (x, y) => Some((p, show(x), show(y))),
+                }
+            })
+        }
+        (Value::Array(a), Value::Array(b)) => (0..a.len().max(b.len())).find_map(|i| {
+            let p = format!("{path}[{i}]");
+            match (a.get(i), b.get(i)) {
+                (Some(x), Some(y)) => first_difference(&p, x, y),
+                (x, y) => Some((p, show(x), show(y))),
+            }
+        }),
+        _ => (was != now).then(|| (path.to_string(), show(Some(was)), show(Some(now)))),
+    }
+}
+
 fn certificates(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
     let mut seen = BTreeSet::new();
     let mut stmt = conn.prepare(
         "SELECT c.number, p.id_number, c.period_from, c.period_to, c.name, c.unit, c.title,
-                c.clerk, c.phone, c.issued_on, c.code, c.voided_by IS NOT NULL
-         FROM certificates c LEFT JOIN people p ON p.id = c.person_id ORDER BY c.id",
+                c.clerk, c.phone, c.issued_on, c.code, o.number, c.office, c.year, c.sequence,
+                c.verification, c.voided_by IS NOT NULL, c.void_reason
+         FROM certificates c LEFT JOIN people p ON p.id = c.person_id
+         LEFT JOIN certificates o ON o.id = c.replaces ORDER BY c.id",
     )?;
+    let names = CERTIFICATE_FIELDS
+        .iter()
+        .map(|(_, col)| *col)
+        .chain(["year", "sequence"]);
+    let columns: Vec<&str> = names.collect();
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         let number: String = row.get(0)?;
@@ -667,48 +1038,52 @@ fn certificates(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result
             continue;
         };
         r.compared += 1;
-        let now: [Option<String>; 10] = [
-            row.get(1)?,
-            row.get::<_, i64>(2).map(|v| Some(v.to_string()))?,
-            row.get::<_, i64>(3).map(|v| Some(v.to_string()))?,
-            row.get(4)?,
-            row.get(5)?,
-            row.get(6)?,
-            row.get(7)?,
-            row.get(8)?,
-            row.get(9)?,
-            row.get(10)?,
-        ];
-        let names = CERTIFICATE_FIELDS
-            .iter()
-            .map(|(_, col)| *col)
-            .chain(["code"]);
-        for (field, now) in names.zip(now) {
+        let mut differs = |field: String, trail: String, now: String, record: i64| {
+            r.findings.push(Finding::Differs {
+                subject: subject.clone(),
+                field,
+                trail,
+                now,
+                record,
+            })
+        };
+        for (i, field) in columns.iter().enumerate() {
             if let Some((was, record)) = t.fields.get(field) {
-                let now = now.unwrap_or_else(|| "-".into());
+                let now = table_text(row.get_ref(1 + i)?, Shape::Plain);
                 if was != &now {
-                    r.findings.push(Finding::Differs {
-                        subject: subject.clone(),
-                        field,
-                        trail: was.clone(),
-                        now,
-                        record: *record,
-                    });
+                    differs(field.to_string(), was.clone(), now, *record);
                 }
             }
         }
-        let voided: bool = row.get(11)?;
+        if let Some((was, record)) = &t.verification {
+            let text: String = row.get(15)?;
+            match serde_json::from_str::<Value>(&text) {
+                Ok(now) => {
+                    if let Some((path, was, now)) = first_difference("verification", was, &now) {
+                        differs(path, was, now, *record);
+                    }
+                }
+                Err(_) => differs(
+                    "verification".into(),
+                    "JSON".into(),
+                    clean_line(text.chars().take(60).collect::<String>().as_str()),
+                    *record,
+                ),
+            }
+        }
+        let voided: bool = row.get(16)?;
         let status = |v: bool| if v { "void" } else { "valid" }.to_string();
         if let Some((was, record)) = t.voided
             && was != voided
         {
-            r.findings.push(Finding::Differs {
-                subject,
-                field: "status",
-                trail: status(was),
-                now: status(voided),
-                record,
-            });
+            differs("status".into(), status(was), status(voided), record);
+        }
+        if let (Some((was, record)), true) = (&t.void_reason, voided) {
+            let now: Option<String> = row.get(17)?;
+            let now = now.unwrap_or_else(|| "-".into());
+            if was != &now {
+                differs("void_reason".into(), was.clone(), now, *record);
+            }
         }
     }
     for (number, t) in &trail.certificates {
@@ -803,5 +1178,174 @@ mod tests {
         };
         assert!(load_key(&system).is_err());
         assert!(!system.key_file.exists());
+    }
+
+    /// A person row written straight into the table, as `sqlite3` (or the demo's bulk
+    /// writer) would: no record of its own.
+    fn bare_person(store: &Store, id_number: &str, created_at: &str) -> i64 {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                     updated_at)
+                 VALUES (?1, '某人', '某单位', 'city', '430100', ?2, ?2)",
+                [id_number, created_at],
+            )
+            .unwrap();
+        store.conn().last_insert_rowid()
+    }
+
+    fn demo_record(store: &mut Store, at: &str, after: &str) {
+        let tx = store.write().unwrap();
+        audit::append(
+            &tx,
+            &audit::Record {
+                at,
+                user: "admin",
+                action: "demo.generate",
+                subject: "demo:seed-1",
+                before: None,
+                after: Some(after),
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    fn unrecorded(report: &StateReport) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter_map(|f| match f {
+                Finding::Unrecorded { subject } => Some(subject.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// R5.5 A demo run excuses the rows whose ids it recorded, and no others.
+    #[test]
+    fn r5_5_a_demo_run_excuses_only_the_rows_it_recorded() {
+        use crate::service::fixtures::store_with;
+        let mut store = store_with(&[]);
+        let first = bare_person(&store, "430102198001010011", "2017-07-15T10:00:00+08:00");
+        let last = bare_person(&store, "430203199007200031", "2017-07-15T10:00:00+08:00");
+        let after =
+            serde_json::json!({ "rows": audit::written_rows([first - 1, 0, 0], [last, 0, 0]) });
+        demo_record(&mut store, "2017-07-15T10:00:00+08:00", &after.to_string());
+        let report = check_state(store.conn()).unwrap();
+        assert_eq!((report.demo_rows, unrecorded(&report)), (2, vec![]));
+        bare_person(&store, "430102197001010041", "2017-07-15T10:00:00+08:00");
+        let report = check_state(store.conn()).unwrap();
+        assert_eq!(
+            unrecorded(&report),
+            ["person:430102197001010041".to_string()]
+        );
+    }
+
+    /// A demo record of an older jijiao, which did not state its ids, excuses the people made
+    /// at its time (the demo's own stamp) and their entries; a person made at another time is
+    /// found.
+    #[test]
+    fn r5_5_an_older_demo_record_excuses_what_was_made_at_its_time() {
+        use crate::service::fixtures::store_with;
+        let mut store = store_with(&[]);
+        let at = "2017-07-15T10:00:00+08:00";
+        let demo = bare_person(&store, "430102198001010011", at);
+        store
+            .conn()
+            .execute(
+                "INSERT INTO entries (person_id, year, category, form, content, provider,
+                     start_date, end_date, hours_tenths, result, state, created_at, updated_at)
+                 VALUES (?1, 2016, 'public', 'training_class', '课', '机构', '2016-03-01', '2016-03-05',
+                     300, 'pass', 'registered', '2016-03-06T09:00:00+08:00', 'x')",
+                [demo],
+            )
+            .unwrap();
+        demo_record(&mut store, at, "{\"seed\":1}");
+        bare_person(&store, "430102197001010041", "2017-07-16T09:00:00+08:00");
+        let report = check_state(store.conn()).unwrap();
+        assert_eq!(report.demo_rows, 2);
+        assert_eq!(
+            unrecorded(&report),
+            ["person:430102197001010041".to_string()]
+        );
+    }
+
+    /// The first place two verifications differ is named by its path, with both values.
+    #[test]
+    fn the_first_difference_of_two_json_values_is_named_by_its_place() {
+        let was = serde_json::json!({"pass": true, "years": [{"public": 30}, {"public": 24}]});
+        let mut now = was.clone();
+        assert_eq!(first_difference("v", &was, &now), None);
+        now["years"][1]["public"] = serde_json::json!(12);
+        assert_eq!(
+            first_difference("v", &was, &now),
+            Some(("v.years[1].public".into(), "24".into(), "12".into()))
+        );
+        now["extra"] = serde_json::json!("x");
+        assert_eq!(
+            first_difference("v", &was, &now),
+            Some(("v.extra".into(), "-".into(), "x".into()))
+        );
+    }
+
+    /// R5.5 The start of the keyed chain is anchored once, by the connection that holds the
+    /// key; a trail not keyed yet, or a key record that does not verify, is not anchored.
+    #[test]
+    fn r5_5_the_start_of_the_keyed_chain_is_anchored_once() {
+        use crate::service::fixtures::store_with;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = AuditPaths {
+            key_file: dir.path().join("audit.key"),
+            anchor_log: dir.path().join("anchors"),
+            system: false,
+        };
+        let mut store = store_with(&[]);
+        assert_eq!(
+            anchor_key_start(&store, &paths, "/db", "2017-07-15T10:00:00+08:00"),
+            Ok(None),
+            "no key at hand"
+        );
+        attach_key(&store, &paths).unwrap();
+        assert_eq!(
+            anchor_key_start(&store, &paths, "/db", "2017-07-15T10:00:00+08:00"),
+            Ok(None),
+            "not keyed yet: the old records are no one's to anchor"
+        );
+        let old = audit::head(store.conn()).unwrap().count;
+        demo_record(&mut store, "2017-07-15T10:00:00+08:00", "{}");
+        let a = anchor_key_start(&store, &paths, "/db", "2017-07-15T10:00:00+08:00")
+            .unwrap()
+            .expect("anchored");
+        assert_eq!((a.count, a.keyed_from), (old + 1, Some(old + 1)));
+        assert_eq!(
+            anchor_key_start(&store, &paths, "/db", "2017-07-15T11:00:00+08:00"),
+            Ok(None),
+            "once"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&paths.anchor_log)
+                .unwrap()
+                .lines()
+                .count(),
+            1
+        );
+        store
+            .conn()
+            .execute(
+                "UPDATE audit SET user = 'mallory' WHERE action = 'audit.key'",
+                [],
+            )
+            .unwrap();
+        let other = AuditPaths {
+            anchor_log: dir.path().join("other"),
+            ..paths
+        };
+        assert_eq!(
+            anchor_key_start(&store, &other, "/db", "2017-07-15T10:00:00+08:00"),
+            Ok(None),
+            "an altered key record is not vouched for"
+        );
     }
 }

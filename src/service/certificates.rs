@@ -390,6 +390,8 @@ fn issue_checked(
             after: Some(&{
                 let mut after = json!({
                     "person": person.id_number.as_str(),
+                    // R7.2 Also in the number; stated so `audit verify` holds the column.
+                    "office": office.short,
                     "from": v.from,
                     "to": v.to,
                     "replaces": replaces.map(|r| r.text.number.to_string()),
@@ -566,6 +568,21 @@ pub fn normalise_code(typed: &str) -> Option<String> {
     (out.len() == 11).then_some(out)
 }
 
+/// What the audit trail says of a certificate the database holds, where the two disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrailSays {
+    /// Record `record` voided it at `at` (RFC 3339) for `reason`; the database shows it valid.
+    Voided {
+        record: i64,
+        at: String,
+        reason: String,
+    },
+    /// Record `record` issued it and nothing voided it since; the database shows it void.
+    Valid { record: i64 },
+    /// The trail never issued it: the row was written behind the trail.
+    NeverIssued,
+}
+
 /// What `jijiao verify-code NUMBER CODE` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeCheck {
@@ -579,6 +596,9 @@ pub enum CodeCheck {
     /// A certificate of this number exists and this is not its code (`before_codes`: it was
     /// issued before verification codes, so no code can confirm it).
     NotGenuine { number: String, before_codes: bool },
+    /// The code is this certificate's, but the database and the audit trail disagree on
+    /// whether it stands (a void written or taken back behind the trail): not confirmed.
+    Disagrees { number: String, trail: TrailSays },
     /// No certificate has this number.
     NoSuchNumber(String),
     /// Not a certificate number at all.
@@ -591,7 +611,9 @@ impl CodeCheck {
     pub fn exit_code(&self) -> u8 {
         match self {
             CodeCheck::Valid(_) => 0,
-            CodeCheck::Voided { .. } | CodeCheck::NotGenuine { .. } => 1,
+            CodeCheck::Voided { .. }
+            | CodeCheck::NotGenuine { .. }
+            | CodeCheck::Disagrees { .. } => 1,
             CodeCheck::NoSuchNumber(_) | CodeCheck::BadNumber(_) => 2,
         }
     }
@@ -680,6 +702,42 @@ impl Describe for CodeCheck {
             ) => format!(
                 "not confirmed by a code: certificate {number} was issued before verification codes and has none; ask the issuing office"
             ),
+            (CodeCheck::Disagrees { number, trail }, lang) => {
+                let (zh, en) = match trail {
+                    TrailSays::Voided { record, at, reason } => {
+                        let day = at.get(..10).unwrap_or(at);
+                        let reason = clean_line(reason);
+                        (
+                            format!(
+                                "审计记录第 {record} 条记载合格证明 {number} 已于 {day} 作废（理由：{reason}），数据库却显示有效；请按作废处理，并向出具单位核实"
+                            ),
+                            format!(
+                                "certificate {number} was voided on {day} (reason: {reason}, audit record {record}), but the database shows it valid; treat it as void and ask the issuing office"
+                            ),
+                        )
+                    }
+                    TrailSays::Valid { record } => (
+                        format!(
+                            "合格证明 {number} 在数据库中为作废，而审计记录从未将其作废（第 {record} 条出具）；请向出具单位核实"
+                        ),
+                        format!(
+                            "certificate {number} is void in the database, but the trail never voided it (issued in audit record {record}); ask the issuing office"
+                        ),
+                    ),
+                    TrailSays::NeverIssued => (
+                        format!(
+                            "数据库中有合格证明 {number}，而审计记录从未出具该证明；请向出具单位核实"
+                        ),
+                        format!(
+                            "certificate {number} is in the database, but the trail never issued it; ask the issuing office"
+                        ),
+                    ),
+                };
+                match lang {
+                    Lang::Zh => format!("数据库与审计记录不一致：{zh}"),
+                    Lang::En => format!("the database disagrees with the audit trail: {en}"),
+                }
+            }
             (CodeCheck::NoSuchNumber(n), Lang::Zh) => format!("没有编号为 {n} 的合格证明"),
             (CodeCheck::NoSuchNumber(n), Lang::En) => format!("no certificate numbered {n}"),
             (CodeCheck::BadNumber(n), lang) => Refusal::BadNumber(n.clone()).describe(lang),
@@ -715,6 +773,40 @@ pub fn check_code(store: &Store, number: &str, code: &str) -> Result<CodeCheck> 
             number,
             before_codes: false,
         });
+    }
+    // R5.5 The void columns are the database's word; the trail's is the last issue or void
+    // record on the number. Where they differ the paper is not confirmed either way.
+    let said = audit::last_record(
+        store.conn(),
+        &format!("certificate:{number}"),
+        &[
+            "certificate.issue",
+            "certificate.reissue",
+            "certificate.void",
+        ],
+    )?;
+    let trail = match said {
+        None => Some(TrailSays::NeverIssued),
+        Some(r) if r.action == "certificate.void" => {
+            let after: serde_json::Value = r
+                .after
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default();
+            let voided = TrailSays::Voided {
+                record: r.id,
+                at: r.at,
+                reason: after["reason"].as_str().unwrap_or_default().to_string(),
+            };
+            cert.voided.is_none().then_some(voided)
+        }
+        Some(r) => cert
+            .voided
+            .is_some()
+            .then_some(TrailSays::Valid { record: r.id }),
+    };
+    if let Some(trail) = trail {
+        return Ok(CodeCheck::Disagrees { number, trail });
     }
     if cert.voided.is_some() {
         let replaced_by =

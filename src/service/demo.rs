@@ -142,12 +142,14 @@ fn write(
     seed: u64,
 ) -> Result<DemoSummary> {
     let tx = store.write()?;
+    let before = audit::last_ids(&tx)?;
     let mut w = Writer::new(&tx, world, seed)?;
     w.filings(catalogue)?;
     for i in 0..people {
         w.person(catalogue, i)?;
     }
     w.finish()?;
+    let last = audit::last_ids(&tx)?;
     let summary = DemoSummary {
         people: w.count.people,
         entries: w.count.entries,
@@ -173,6 +175,9 @@ fn write(
                 "findings": w.added.findings,
                 "batches": w.added.batches,
             },
+            // R5.5 Which rows this run wrote (ids first..=last of each table, the write lock
+            // held throughout): only these may lack a record of their own in `audit verify`.
+            "rows": audit::written_rows(before, last),
         })
         .to_string();
         let subject = format!("demo:seed-{seed}");

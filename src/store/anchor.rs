@@ -6,7 +6,10 @@
 //! the chain alone, kept in the same file an attacker rewrites, cannot show.
 //!
 //! One line per anchor, as JSON: `{"count":12,"hash":"…","at":"2017-07-15T12:00:00+08:00",
-//! "db":"/var/lib/jijiao/jijiao.sqlite"}`. The log is only ever opened for appending.
+//! "db":"/var/lib/jijiao/jijiao.sqlite","keyed_from":1}` (`keyed_from`: the trail's `audit.key`
+//! record, when it has one; a trail found without it was stripped of its key and rehashed).
+//! The first line of a keyed trail is written when its key record is (see
+//! `service::audit::anchor_key_start`). The log is only ever opened for appending.
 
 use std::io::Write;
 use std::path::Path;
@@ -27,6 +30,11 @@ pub struct Anchor {
     pub at: String,
     /// The database file, as an absolute path where it could be resolved.
     pub db: String,
+    /// The record that starts the keyed chain (`audit.key`), when the trail had one: a trail
+    /// later found without it was stripped of its key and rehashed. Absent in the lines of an
+    /// older jijiao and of a trail not keyed yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyed_from: Option<u64>,
 }
 
 /// Append `anchor` as one line to the log at `path`, creating the file (mode 0640, or 0600
@@ -83,6 +91,9 @@ pub enum Against {
     Truncated { anchored: u64, found: u64 },
     /// Row `count` has another hash than was anchored: the trail was rewritten.
     Rewritten { count: u64 },
+    /// The trail was keyed from record `from` when anchored and has no `audit.key` record
+    /// there now: the key record was removed and the hashes recomputed without the key.
+    Unkeyed { from: u64 },
 }
 
 /// Hold the trail in `conn` against `anchor`.
@@ -93,6 +104,12 @@ pub fn compare(conn: &Connection, anchor: &Anchor) -> Result<Against> {
             anchored: anchor.count,
             found,
         });
+    }
+    if let Some(from) = anchor.keyed_from {
+        let marker = super::audit::marker(conn)?.map(|(id, _)| id);
+        if marker != i64::try_from(from).ok() {
+            return Ok(Against::Unkeyed { from });
+        }
     }
     if anchor.count == 0 {
         return Ok(Against::Agrees);
@@ -176,6 +193,7 @@ mod tests {
             hash: h.hash,
             at: "2017-07-15T12:00:00+08:00".into(),
             db: db.into(),
+            keyed_from: None,
         }
     }
 
@@ -242,6 +260,42 @@ mod tests {
         assert_eq!(
             compare(grown.conn(), &three).unwrap(),
             Against::Rewritten { count: 3 }
+        );
+    }
+
+    /// R5.5 An anchor of a keyed trail names the record its key starts at: the trail without
+    /// an `audit.key` record there no longer agrees, whatever its hashes say.
+    #[test]
+    fn r5_5_a_trail_without_its_anchored_key_record_disagrees() {
+        let mut store = trail(0);
+        let key = crate::store::audit::AuditKey::from_bytes([9; 32]);
+        crate::store::audit::use_key(store.conn(), Some(&key), "/k").unwrap();
+        let tx = store.write().unwrap();
+        record(
+            &tx,
+            &Record {
+                at: "2017-07-15T09:00:00+08:00",
+                user: "wangfang",
+                action: "person.create",
+                subject: "person:1",
+                before: None,
+                after: Some("{}"),
+            },
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let a = Anchor {
+            keyed_from: Some(1),
+            ..anchor_of(&store, "/a")
+        };
+        assert_eq!(compare(store.conn(), &a).unwrap(), Against::Agrees);
+        store
+            .conn()
+            .execute("UPDATE audit SET action = 'person.create' WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(
+            compare(store.conn(), &a).unwrap(),
+            Against::Unkeyed { from: 1 }
         );
     }
 }

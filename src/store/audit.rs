@@ -265,6 +265,70 @@ fn insert(tx: &Transaction<'_>, key: Option<&AuditKey>, r: &Record<'_>) -> Resul
     Ok(id)
 }
 
+/// Set when this process wrote an `audit.key` marker (in a transaction that may yet have been
+/// rolled back): the caller anchors the start of the keyed chain once the write is over
+/// (`service::audit::anchor_key_start`), since an anchor written inside the transaction
+/// would vouch for a record a rollback takes away.
+static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process started a keyed chain (see [`STARTED`]).
+pub fn keyed_chain_started() -> bool {
+    STARTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Row `id` as the head it would be anchored as, when its stored hash is its keyed hash under
+/// the key handed to this connection; `None` without a key, without the row, or when the row
+/// does not verify (nothing that does not verify is ever anchored).
+pub fn keyed_row(conn: &Connection, id: i64) -> Result<Option<Head>> {
+    let (Some(key), _) = key_of(conn)? else {
+        return Ok(None);
+    };
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+    );
+    let row: Option<Row> = conn
+        .query_row(
+            "SELECT at, user, action, subject, before, after, prev_hash, hash FROM audit
+             WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((at, user, action, subject, before, after, prev, stored)) = row else {
+        return Ok(None);
+    };
+    let rec = Record {
+        at: &at,
+        user: &user,
+        action: &action,
+        subject: &subject,
+        before: before.as_deref(),
+        after: after.as_deref(),
+    };
+    Ok((hash(Some(&key), &prev, id, &rec) == stored).then(|| Head {
+        count: id.max(0) as u64,
+        hash: stored,
+    }))
+}
+
 /// Append a record inside the caller's write transaction. With a key on the connection, the
 /// first keyed append writes the marker row first (the upgrade of an unkeyed trail). Refused
 /// ([`StoreError::AuditKey`]) when the trail is keyed and this connection has no key, or a
@@ -288,6 +352,7 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
         }),
         (Some(k), Some(_)) => insert(tx, Some(k), r),
         (Some(k), None) => {
+            STARTED.store(true, std::sync::atomic::Ordering::Relaxed);
             let before = head(tx)?;
             let after = serde_json::json!({
                 "key_id": k.id(),
@@ -310,6 +375,74 @@ pub fn append(tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
             insert(tx, Some(k), r)
         }
     }
+}
+
+/// The tables whose rows a bulk writer (`jijiao demo`) records as ranges of ids in one record
+/// instead of one record per row.
+pub const RANGED: [&str; 3] = ["people", "entries", "filings"];
+
+/// The highest id of each of [`RANGED`] (0 for an empty table). Read before and after a bulk
+/// write under the write lock, the two give exactly the rows it inserted: SQLite gives a new
+/// row the highest id plus one.
+pub fn last_ids(conn: &Connection) -> Result<[i64; 3]> {
+    let mut out = [0; 3];
+    for (slot, table) in out.iter_mut().zip(RANGED) {
+        *slot = conn.query_row(
+            &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?;
+    }
+    Ok(out)
+}
+
+/// The rows a bulk write inserted, as its audit record states them:
+/// `{"people": [first, last], "entries": [first, last], …}`, a table only when it gained rows.
+/// `before` and `after` are [`last_ids`] around the write.
+pub fn written_rows(before: [i64; 3], after: [i64; 3]) -> serde_json::Value {
+    let mut rows = serde_json::Map::new();
+    for ((table, b), a) in RANGED.into_iter().zip(before).zip(after) {
+        if a > b {
+            rows.insert(table.into(), serde_json::json!([b + 1, a]));
+        }
+    }
+    serde_json::Value::Object(rows)
+}
+
+/// One record of the trail as a reader of one subject needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectRecord {
+    pub id: i64,
+    /// As recorded: RFC 3339 with the clerk's offset.
+    pub at: String,
+    pub action: String,
+    /// The JSON recorded after the write.
+    pub after: Option<String>,
+}
+
+/// The last record on `subject` whose action is one of `actions` (through the subject index;
+/// not verified: `jijiao audit verify` shows whether the trail itself stands).
+pub fn last_record(
+    conn: &Connection,
+    subject: &str,
+    actions: &[&str],
+) -> Result<Option<SubjectRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, action, after FROM audit WHERE subject = ?1 ORDER BY id DESC",
+    )?;
+    let mut rows = stmt.query([subject])?;
+    while let Some(r) = rows.next()? {
+        let action: String = r.get(2)?;
+        if actions.contains(&action.as_str()) {
+            return Ok(Some(SubjectRecord {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                action,
+                after: r.get(3)?,
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// One row of the trail as a person's history shows it, with what its subject names: an
