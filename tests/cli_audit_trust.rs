@@ -1166,3 +1166,42 @@ fn r7_4_a_void_written_only_in_the_database_is_a_disagreement() {
         "{out:?}"
     );
 }
+
+/// R6.4 The totals a batch's verification reads are checked against the entries: 李娜, with no
+/// registered hours, given a full 2016 in the totals table behind the services, is named — else
+/// she would be verified as passing. A row removed or added is named too.
+#[test]
+fn r6_4_totals_changed_behind_the_services_are_named() {
+    let env = bureau();
+    assert_eq!(verify(&env).code, 0, "{}", verify(&env).stdout);
+    let li: i64 = one(
+        &env,
+        &format!("SELECT id FROM people WHERE id_number = '{LI}'"),
+    );
+    env.conn()
+        .execute(
+            "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
+             VALUES (?1, 2016, 300, 600)",
+            [li],
+        )
+        .unwrap();
+    found(
+        &verify(&env),
+        &[&format!("person:{LI}: totals.2016 is \"30+60\"")],
+    );
+    env.conn()
+        .execute("DELETE FROM person_year_totals WHERE person_id = ?1", [li])
+        .unwrap();
+    let zhang: i64 = one(
+        &env,
+        &format!("SELECT id FROM people WHERE id_number = '{ZHANG}'"),
+    );
+    env.conn()
+        .execute(
+            "UPDATE person_year_totals SET public_tenths = public_tenths + 10
+             WHERE person_id = ?1 AND year = 2014",
+            [zhang],
+        )
+        .unwrap();
+    found(&verify(&env), &[&format!("person:{ZHANG}: totals.2014")]);
+}

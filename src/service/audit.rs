@@ -742,7 +742,28 @@ pub fn check_state(conn: &Connection) -> Result<StateReport> {
     applicants(conn, &trail, &mut r)?;
     certificates(conn, &trail, &mut r)?;
     counters(conn, &trail, &mut r)?;
+    totals(conn, &mut r)?;
     Ok(r)
+}
+
+/// R6.4 The per-person, per-year totals that the "short" filter and a batch's verification read
+/// (`store::totals`) must be what the entries give: a row changed behind the services would
+/// pass a person who is short. They have no record of their own; they follow from the entries,
+/// which the trail covers, so each difference is reported against the entries' sum.
+fn totals(conn: &Connection, r: &mut StateReport) -> Result<()> {
+    let names = Names { conn };
+    for d in crate::store::totals::drift(conn)? {
+        let (_, person) = names.show("person_id", &d.person_id.to_string())?;
+        let pair = |(p, q): (crate::domain::Hours, crate::domain::Hours)| format!("{p}+{q}");
+        r.findings.push(Finding::Differs {
+            subject: format!("person:{person}"),
+            field: format!("totals.{}", d.year),
+            trail: pair(d.computed),
+            now: pair(d.stored),
+            record: 0,
+        });
+    }
+    Ok(())
 }
 
 /// How the rows of people and filings are named to the clerk: an entry's `person_id` and

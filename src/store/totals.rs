@@ -38,16 +38,25 @@ pub struct YearTotals {
 pub const REBUILD_KEY: &str = "totals_rebuild";
 
 /// Sums one person's entries year by year as they stream past in order of person and year, and
-/// writes a row whenever the person or the year changes.
-struct Summer<'a> {
-    tx: &'a Connection,
+/// hands each (person, year) with hours that count to `sink` whenever the person or the year
+/// changes.
+struct Summer<F: FnMut(i64, i32, Hours, Hours) -> Result<()>> {
     current: Option<(i64, i32)>,
     public: Hours,
     professional: Hours,
-    written: usize,
+    sink: F,
 }
 
-impl Summer<'_> {
+impl<F: FnMut(i64, i32, Hours, Hours) -> Result<()>> Summer<F> {
+    fn new(sink: F) -> Self {
+        Summer {
+            current: None,
+            public: Hours::ZERO,
+            professional: Hours::ZERO,
+            sink,
+        }
+    }
+
     fn add(&mut self, person_id: i64, e: &Entry, filing: Option<&FilingFacts>) -> Result<()> {
         if self.current != Some((person_id, e.year)) {
             self.flush()?;
@@ -67,19 +76,7 @@ impl Summer<'_> {
         if let Some((person_id, year)) = self.current.take()
             && (self.public != Hours::ZERO || self.professional != Hours::ZERO)
         {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO person_year_totals
-                         (person_id, year, public_tenths, professional_tenths)
-                     VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![
-                    person_id,
-                    year,
-                    self.public.tenths(),
-                    self.professional.tenths()
-                ])?;
-            self.written += 1;
+            (self.sink)(person_id, year, self.public, self.professional)?;
         }
         self.public = Hours::ZERO;
         self.professional = Hours::ZERO;
@@ -87,23 +84,115 @@ impl Summer<'_> {
     }
 }
 
+/// A (person, year) whose stored totals are not what its entries give now: the table was
+/// changed behind the services (R5.5), found by `audit verify`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub person_id: i64,
+    pub year: i32,
+    /// (public, professional) as stored; zero when there is no row.
+    pub stored: (Hours, Hours),
+    /// (public, professional) as the entries give them now.
+    pub computed: (Hours, Hours),
+}
+
+/// Every row that differs from its entries, and every row the entries do not give. Streams the
+/// entries and looks each sum up, so memory stays bounded; only when the table holds rows the
+/// entries do not give are the computed keys gathered, to name them.
+pub fn drift(conn: &Connection) -> Result<Vec<Drift>> {
+    let mut out = Vec::new();
+    let mut found = 0usize;
+    let mut lookup = conn.prepare_cached(
+        "SELECT public_tenths, professional_tenths FROM person_year_totals
+         WHERE person_id = ?1 AND year = ?2",
+    )?;
+    {
+        let mut sum = Summer::new(|person_id, year, public, professional| {
+            let stored: Option<(i64, i64)> = lookup
+                .query_map(params![person_id, year], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .next()
+                .transpose()?;
+            if stored.is_some() {
+                found += 1;
+            }
+            let stored = stored.map_or((Hours::ZERO, Hours::ZERO), |(p, q)| {
+                (Hours::from_tenths(p), Hours::from_tenths(q))
+            });
+            if stored != (public, professional) {
+                out.push(Drift {
+                    person_id,
+                    year,
+                    stored,
+                    computed: (public, professional),
+                });
+            }
+            Ok(())
+        });
+        entries::each_of_people(conn, i64::MIN, i64::MAX, |p, e, f| sum.add(p, e, f))?;
+        sum.flush()?;
+    }
+    let rows: i64 = conn.query_row("SELECT count(*) FROM person_year_totals", [], |r| r.get(0))?;
+    if rows as usize > found {
+        let mut computed = std::collections::HashSet::new();
+        let mut sum = Summer::new(|person_id, year, _, _| {
+            computed.insert((person_id, year));
+            Ok(())
+        });
+        entries::each_of_people(conn, i64::MIN, i64::MAX, |p, e, f| sum.add(p, e, f))?;
+        sum.flush()?;
+        let mut stmt = conn.prepare(
+            "SELECT person_id, year, public_tenths, professional_tenths FROM person_year_totals
+             ORDER BY person_id, year",
+        )?;
+        let extra = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i32>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
+        })?;
+        for row in extra {
+            let (person_id, year, p, q) = row?;
+            if !computed.contains(&(person_id, year)) {
+                out.push(Drift {
+                    person_id,
+                    year,
+                    stored: (Hours::from_tenths(p), Hours::from_tenths(q)),
+                    computed: (Hours::ZERO, Hours::ZERO),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Rebuild the rows of the people with database ids `first..=last` from their entries, inside
 /// the caller's transaction. Returns how many rows were written.
 pub fn refresh_range(tx: &Transaction<'_>, first: i64, last: i64) -> Result<usize> {
     tx.prepare_cached("DELETE FROM person_year_totals WHERE person_id BETWEEN ?1 AND ?2")?
         .execute(params![first, last])?;
-    let mut sum = Summer {
-        tx,
-        current: None,
-        public: Hours::ZERO,
-        professional: Hours::ZERO,
-        written: 0,
-    };
+    let mut written = 0;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut sum = Summer::new(|person_id, year, public: Hours, professional: Hours| {
+        insert.execute(params![
+            person_id,
+            year,
+            public.tenths(),
+            professional.tenths()
+        ])?;
+        written += 1;
+        Ok(())
+    });
     entries::each_of_people(tx, first, last, |person_id, e, filing| {
         sum.add(person_id, e, filing)
     })?;
     sum.flush()?;
-    Ok(sum.written)
+    drop(sum);
+    Ok(written)
 }
 
 /// Rebuild one person's rows: after anything that changed one of their entries' state, hours,
