@@ -15,10 +15,8 @@ use std::time::Duration;
 const PEOPLE: u64 = 1000;
 
 fn config(dir: &std::path::Path) -> harness::Config {
-    let mut cfg = harness::Config::from_env(
-        env!("CARGO_BIN_EXE_jijiao").as_ref(),
-        &dir.join("target"),
-    );
+    let mut cfg =
+        harness::Config::from_env(env!("CARGO_BIN_EXE_jijiao").as_ref(), &dir.join("target"));
     cfg.sizes = vec![PEOPLE];
     cfg.seed = 2017;
     cfg.reps = 6;
@@ -68,7 +66,11 @@ fn the_harness_measures_every_screen_and_command_at_1000_people() {
     for r in &keys {
         assert_eq!(r.unconfirmed, 0, "{}: unanswered keys", r.what);
         assert_eq!(r.samples.len(), r.bytes.len(), "{}", r.what);
-        assert!(r.bytes.iter().all(|&b| b > 0), "{}: a key with no frame", r.what);
+        assert!(
+            r.bytes.iter().all(|&b| b > 0),
+            "{}: a key with no frame",
+            r.what
+        );
         for (first, last) in r.first.iter().zip(&r.samples) {
             assert!(first <= last, "{}: the first frame after the last", r.what);
             assert!(*last < cfg.patience, "{}", r.what);
@@ -114,7 +116,11 @@ fn the_harness_measures_every_screen_and_command_at_1000_people() {
     assert!(row("search by ID fragment").samples.len() >= 6);
 
     let start = row("start to first frame");
-    assert_eq!(start.samples.len(), cfg.starts, "each start gave a first frame");
+    assert_eq!(
+        start.samples.len(),
+        cfg.starts,
+        "each start gave a first frame"
+    );
 
     let memory = row("interface resident memory");
     let rss = memory.figure("rss_kib").expect("VmRSS read from /proc");
@@ -125,7 +131,11 @@ fn the_harness_measures_every_screen_and_command_at_1000_people() {
     // process and by four, each a real number, none refused.
     let check = row("check ID");
     assert!(check.samples.len() >= cfg.checks, "{}", check.note);
-    assert!(check.figure("passing").unwrap_or(0.0) >= 2.0, "{}", check.note);
+    assert!(
+        check.figure("passing").unwrap_or(0.0) >= 2.0,
+        "{}",
+        check.note
+    );
     assert!(check.floor.is_some());
     for procs in ["1 process", "4 process"] {
         let issue = report

@@ -54,7 +54,7 @@ fn like_escape(s: &str) -> String {
 
 /// People search as `store::search::where_clause` has it: name and initials by their start, ID
 /// number and unit by any part, the text folded as the program folds it (R1.2).
-const PEOPLE_TEXT: &str = "(?1 = '' OR p.name_key LIKE ?1 || '%' ESCAPE '\\'
+const PEOPLE_TEXT: &str = "(p.name_key LIKE ?1 || '%' ESCAPE '\\'
      OR p.id_number LIKE '%' || upper(?1) || '%' ESCAPE '\\'
      OR p.unit_key LIKE '%' || ?1 || '%' ESCAPE '\\'
      OR p.initials LIKE ?1 || '%' ESCAPE '\\' OR p.initials LIKE '% ' || ?1 || '%' ESCAPE '\\')";
@@ -110,9 +110,16 @@ pub fn people(conn: &Connection, text: &str, filter: PeopleFilter, last: bool) -
     } else {
         "p.name, p.id_number"
     };
+    // Like the program, no text clause at all for an empty field: an `?1 = '' OR …` would
+    // change the plan and the floor would no longer be the same lookup.
+    let text_clause = if folded.is_empty() {
+        "?1 = ''"
+    } else {
+        PEOPLE_TEXT
+    };
     let sql = format!(
         "SELECT p.id_number, p.name FROM people p
-         WHERE {PEOPLE_TEXT} AND {extra} ORDER BY {order} LIMIT {PAGE}"
+         WHERE {text_clause} AND {extra} ORDER BY {order} LIMIT {PAGE}"
     );
     rows(conn, &sql, params![folded, arg])
 }
