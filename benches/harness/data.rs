@@ -103,6 +103,8 @@ pub struct Ran {
 
 /// Run `cmd` to its end; its wall time and its own peak memory (`wait4` reaps exactly this
 /// child, so the peak is not another child's, as `RUSAGE_CHILDREN` would give).
+// The child is reaped by `wait4` below, which clippy does not know as a wait.
+#[allow(clippy::zombie_processes)]
 pub fn run(mut cmd: Command) -> Ran {
     use std::io::Read;
     let started = Instant::now();
@@ -244,7 +246,7 @@ pub fn rosters(dir: &Path, rows: u64) -> (PathBuf, PathBuf, u64) {
         let person = r / ENTRIES_PER_PERSON;
         let k = r % ENTRIES_PER_PERSON;
         let year = 2012 + (k % 5);
-        let (category, hours) = if k % 4 == 0 {
+        let (category, hours) = if k.is_multiple_of(4) {
             ("公需", "30")
         } else {
             ("专业", "22.5")
