@@ -177,21 +177,22 @@ pub fn refresh_range(tx: &Transaction<'_>, first: i64, last: i64) -> Result<usiz
         "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
          VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut sum = Summer::new(|person_id, year, public: Hours, professional: Hours| {
-        insert.execute(params![
-            person_id,
-            year,
-            public.tenths(),
-            professional.tenths()
-        ])?;
-        written += 1;
-        Ok(())
-    });
-    entries::each_of_people(tx, first, last, |person_id, e, filing| {
-        sum.add(person_id, e, filing)
-    })?;
-    sum.flush()?;
-    drop(sum);
+    {
+        let mut sum = Summer::new(|person_id, year, public: Hours, professional: Hours| {
+            insert.execute(params![
+                person_id,
+                year,
+                public.tenths(),
+                professional.tenths()
+            ])?;
+            written += 1;
+            Ok(())
+        });
+        entries::each_of_people(tx, first, last, |person_id, e, filing| {
+            sum.add(person_id, e, filing)
+        })?;
+        sum.flush()?;
+    }
     Ok(written)
 }
 
