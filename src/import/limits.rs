@@ -168,6 +168,18 @@ mod tests {
         assert!(toml::from_str::<ImportConfig>("max_rows = -5\n").is_err());
     }
 
+    /// Issue 9: the bounds the comments above derive, at the default 200 000 rows.
+    #[test]
+    fn the_default_bounds_are_the_ones_measured_for() {
+        let d = Limits::default();
+        assert_eq!(d.max_unpacked_bytes, 409_600_000);
+        assert_eq!(d.max_shared_bytes, 128_000_000);
+        assert_eq!(d.max_text_bytes, 102_400_000);
+        // A shared string of 18 bytes (an ID number): its String twice over, 48 bytes of text.
+        assert_eq!(shared_string_bytes(18), 96);
+        assert_eq!(shared_string_bytes(0), 48);
+    }
+
     #[test]
     fn bounds_grow_with_max_rows_and_never_overflow() {
         let small = Limits::for_rows(10);
@@ -180,5 +192,7 @@ mod tests {
         let absurd = Limits::for_rows(usize::MAX);
         assert_eq!(absurd.max_cells, usize::MAX);
         assert_eq!(absurd.max_unpacked_bytes, u64::MAX);
+        assert_eq!(absurd.max_shared_bytes, u64::MAX);
+        assert_eq!(absurd.max_text_bytes, u64::MAX);
     }
 }

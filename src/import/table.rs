@@ -1215,6 +1215,63 @@ mod tests {
         );
     }
 
+    /// Issue 9: a shared string is copied into every cell that refers to it, so one long
+    /// string referred to by many cells is refused by the bound on the text kept, not read
+    /// into memory without end.
+    #[test]
+    fn one_long_shared_string_in_many_cells_is_bounded_by_the_text_kept() {
+        let long = "培".repeat(4_000);
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            for row in 1..=40 {
+                ws.write_string(row, 0, long.as_str()).unwrap();
+            }
+        });
+        let bytes = std::fs::read(file.path()).unwrap();
+        let limits = Limits {
+            max_text_bytes: 12_000 * 30,
+            ..Limits::for_rows(100)
+        };
+        assert_eq!(
+            read_xlsx_bytes(bytes.clone(), &Words, &limits).unwrap_err(),
+            TableError::XlsxOutOfProportion(Disproportion::Text { max: 360_000 })
+        );
+        let t = read_xlsx_bytes(bytes, &Words, &Limits::for_rows(100)).unwrap();
+        assert_eq!(t.rows.len(), 40);
+        assert_eq!(t.rows[39].cells[0].text, long);
+    }
+
+    /// The refusals of a long cell say where it is, quote its start and say what to do, in
+    /// both languages.
+    #[test]
+    fn long_cell_messages_name_the_cell_and_quote_its_start() {
+        use crate::i18n::{Describe, Lang};
+        let cell = TableError::XlsxOutOfProportion(Disproportion::LongCell {
+            part: "xl/worksheets/sheet1.xml".into(),
+            place: Place::Cell("B7".into()),
+            prefix: "张".repeat(41),
+        });
+        let zh = cell.describe(Lang::Zh);
+        assert!(
+            zh.contains("单元格 B7 的内容超过 5000 个字符")
+                && zh.contains(&format!("“{}…”", "张".repeat(40)))
+                && zh.contains("删减"),
+            "{zh}"
+        );
+        let shared = TableError::XlsxOutOfProportion(Disproportion::LongCell {
+            part: "xl/sharedStrings.xml".into(),
+            place: Place::Shared(0),
+            prefix: "A\u{1b}[2J".into(),
+        });
+        let en = shared.describe(Lang::En);
+        assert!(
+            en.contains("shared string no. 1")
+                && en.contains("more than 5000 characters")
+                && en.contains("“A<U+001B>[2J…”"),
+            "{en}"
+        );
+    }
+
     #[test]
     fn limit_messages_name_the_bound_and_what_to_do() {
         use crate::i18n::{Describe, Lang};

@@ -587,7 +587,8 @@ mod tests {
                 b'0' + (seed >> 60) as u8 % 10
             })
             .collect();
-        let honest = zip_of(&[("xl/worksheets/sheet1.xml", &digits, false)]);
+        // (A picture: a sheet of 3 MB of text without a tag would be refused for that.)
+        let honest = zip_of(&[("xl/media/image1.png", &digits, false)]);
         assert_eq!(
             check(&honest, &Limits::default()),
             Ok(()),
@@ -650,6 +651,172 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    const SHEET: &str = "xl/worksheets/sheet1.xml";
+    const STRINGS: &str = "xl/sharedStrings.xml";
+
+    /// A sheet part whose second row holds `cell` (the XML inside `<c r="B2" ...>`) after a
+    /// header cell.
+    fn sheet_with(attrs: &str, cell: &str) -> String {
+        format!(
+            "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>姓名</t></is></c></row>\
+             <row r=\"2\"><c r=\"B2\" {attrs}>{cell}</c></row></sheetData></worksheet>"
+        )
+    }
+
+    fn inline(text: &str) -> Vec<u8> {
+        let sheet = sheet_with("t=\"inlineStr\"", &format!("<is><t>{text}</t></is>"));
+        zip_of(&[(SHEET, sheet.as_bytes(), true)])
+    }
+
+    fn shared(strings: &str) -> Vec<u8> {
+        let sst = format!("<sst>{strings}</sst>");
+        let sheet = sheet_with("t=\"s\"", "<v>0</v>");
+        zip_of(&[
+            (STRINGS, sst.as_bytes(), true),
+            (SHEET, sheet.as_bytes(), true),
+        ])
+    }
+
+    fn refusal(bytes: &[u8]) -> Disproportion {
+        match check(bytes, &Limits::default()) {
+            Err(TableError::XlsxOutOfProportion(d)) => d,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    /// Issue 9: the longest cell any column allows is [`CELL_CHARS`] characters once trimmed,
+    /// as `Cell::text` counts them; one more, in an inline string, is refused naming the cell
+    /// and quoting its start.
+    #[test]
+    fn an_inline_string_is_refused_one_character_past_the_longest_cell() {
+        let at_most = format!("  \n{}\u{3000} ", "张".repeat(CELL_CHARS));
+        assert_eq!(check(&inline(&at_most), &Limits::default()), Ok(()));
+        let over = format!("  {}", "张".repeat(CELL_CHARS + 1));
+        assert_eq!(
+            refusal(&inline(&over)),
+            Disproportion::LongCell {
+                part: SHEET.into(),
+                place: Place::Cell("B2".into()),
+                prefix: "张".repeat(QUOTE_CHARS + 1),
+            }
+        );
+        // Entities are one character each, as calamine reads them.
+        assert_eq!(
+            check(&inline(&"&amp;".repeat(CELL_CHARS)), &Limits::default()),
+            Ok(())
+        );
+        assert!(matches!(
+            refusal(&inline(&"&#x41;".repeat(CELL_CHARS + 1))),
+            Disproportion::LongCell { prefix, .. } if prefix.starts_with("AAAA")
+        ));
+        // Bytes count as well: whitespace that trimming would have to walk through.
+        assert!(matches!(
+            refusal(&inline(&format!("x{}y", " ".repeat(CELL_BYTES)))),
+            Disproportion::LongCell { .. }
+        ));
+    }
+
+    /// A cell's value in `<v>` (a formula's text result) is held to the same bound.
+    #[test]
+    fn a_long_value_is_refused_like_a_long_string() {
+        let sheet = sheet_with("t=\"str\"", &format!("<v>{}</v>", "x".repeat(CELL_CHARS + 1)));
+        assert!(matches!(
+            refusal(&zip_of(&[(SHEET, sheet.as_bytes(), false)])),
+            Disproportion::LongCell { place: Place::Cell(at), .. } if at == "B2"
+        ));
+    }
+
+    /// A shared string is counted over all its formatted runs but without its phonetic guide,
+    /// as calamine builds it, and refused by its number.
+    #[test]
+    fn a_shared_string_is_refused_one_character_past_the_longest_cell() {
+        let half = "李".repeat(CELL_CHARS / 2);
+        let phonetic = format!("<rPh><t>{}</t></rPh>", "li".repeat(CELL_CHARS));
+        let fits = format!(
+            "<si><t>姓名</t></si><si><r><t>{half}</t></r><r><t>{half}</t></r>{phonetic}</si>"
+        );
+        assert_eq!(check(&shared(&fits), &Limits::default()), Ok(()));
+        let over = format!("<si><t>姓名</t></si><si><r><t>{half}</t></r><r><t>{half}x</t></r></si>");
+        assert!(matches!(
+            refusal(&shared(&over)),
+            Disproportion::LongCell { part, place: Place::Shared(1), .. } if part == STRINGS
+        ));
+    }
+
+    /// Text of one item longer than the XML reader may hold is stopped at that bound, without
+    /// the reader ever holding it: what is refused is the cell, with its start quoted.
+    #[test]
+    fn a_megabyte_of_text_in_one_piece_is_stopped_at_the_item_bound() {
+        let text = "A".repeat(1 << 20);
+        for bytes in [inline(&text), shared(&format!("<si><t>{text}</t></si>"))] {
+            match refusal(&bytes) {
+                Disproportion::LongCell { prefix, .. } => {
+                    assert_eq!(prefix, "A".repeat(QUOTE_CHARS + 1))
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // A tag of a megabyte is no cell: the part is named.
+        let sheet = format!(
+            "<worksheet x=\"{}\"><sheetData/></worksheet>",
+            "x".repeat(1 << 20)
+        );
+        assert_eq!(
+            refusal(&zip_of(&[(SHEET, sheet.as_bytes(), true)])),
+            Disproportion::LongXml { part: SHEET.into() }
+        );
+    }
+
+    /// calamine keeps a cell's whole inline string XML in one buffer: ten thousand empty
+    /// formatting runs are refused although their text is short.
+    #[test]
+    fn the_xml_of_one_cell_is_bounded_too() {
+        let runs = "<r><rPr><b/><sz val=\"11\"/></rPr><t></t></r>".repeat(10_000);
+        let sheet = sheet_with("t=\"inlineStr\"", &format!("<is>{runs}</is>"));
+        assert!(matches!(
+            refusal(&zip_of(&[(SHEET, sheet.as_bytes(), false)])),
+            Disproportion::LongCell { place: Place::Cell(at), .. } if at == "B2"
+        ));
+    }
+
+    /// The shared strings calamine would hold are counted as it holds them: many short
+    /// strings pass the bound as surely as a few long ones.
+    #[test]
+    fn the_shared_strings_held_are_bounded() {
+        let strings = "<si><t>王芳</t></si>".repeat(20_000);
+        let limits = Limits {
+            max_shared_bytes: 1 << 20,
+            ..Limits::for_rows(100)
+        };
+        assert!(shared_string_bytes(6) * 20_000 > 1 << 20);
+        assert!(matches!(
+            check(&shared(&strings), &limits),
+            Err(TableError::XlsxOutOfProportion(Disproportion::SharedStrings { max, .. })) if max == 1 << 20
+        ));
+        assert_eq!(check(&shared(&strings), &Limits::default()), Ok(()));
+    }
+
+    /// Only the parts calamine parses are held to the XML bounds: a picture may be anything,
+    /// and a sheet is found whatever the case of its path.
+    #[test]
+    fn the_parts_calamine_parses_are_the_ones_bounded() {
+        assert!(parsed_by_calamine("xl/sharedStrings.xml"));
+        assert!(parsed_by_calamine("XL\\Worksheets\\Sheet1.xml"));
+        assert!(parsed_by_calamine("xl/chartsheets/sheet1.xml"));
+        assert!(parsed_by_calamine("xl/_rels/workbook.xml.rels"));
+        assert!(!parsed_by_calamine("xl/media/image1.png"));
+        assert!(!parsed_by_calamine("docProps/core.xml"));
+        let picture = vec![b'A'; 2 << 20];
+        let sheet = sheet_with("t=\"inlineStr\"", "<is><t>张伟</t></is>");
+        let ok = zip_of(&[
+            (SHEET, sheet.as_bytes(), false),
+            ("xl/media/image1.png", &picture, true),
+        ]);
+        assert_eq!(check(&ok, &Limits::default()), Ok(()));
+        let upper = zip_of(&[("XL/WORKSHEETS/SHEET1.XML", &picture, true)]);
+        assert!(matches!(refusal(&upper), Disproportion::LongXml { .. }));
     }
 
     #[test]
