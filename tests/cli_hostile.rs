@@ -165,7 +165,11 @@ fn huge_cell_workbook(mb: usize, shared: bool) -> Vec<u8> {
     let sheet_tail = "</row></sheetData></worksheet>";
     if shared {
         w.start_file("xl/sharedStrings.xml", options).unwrap();
-        huge(&mut w, &format!(r#"<sst xmlns="{main}"><si><t>"#), "</t></si></sst>");
+        huge(
+            &mut w,
+            &format!(r#"<sst xmlns="{main}"><si><t>"#),
+            "</t></si></sst>",
+        );
         w.start_file("xl/worksheets/sheet1.xml", options).unwrap();
         write!(w, r#"{sheet_head}<c r="B2" t="s"><v>0</v></c>{sheet_tail}"#).unwrap();
     } else {

@@ -80,7 +80,11 @@ impl Cell {
         // More bytes than the longest allowed cell can take (4 bytes a character, and as much
         // padding again) is too long whatever it holds; not even trimmed, which would read it all.
         let long_bytes = s.len() > CELL_BYTES;
-        let trimmed = if long_bytes { s } else { s.trim_matches(is_trimmed) };
+        let trimmed = if long_bytes {
+            s
+        } else {
+            s.trim_matches(is_trimmed)
+        };
         if long_bytes || trimmed.char_indices().nth(CELL_CHARS).is_some() {
             return Cell::oversized(trimmed);
         }

@@ -296,10 +296,8 @@ fn scan<R: Read>(
         until: Rc::clone(&until),
         stopped: Rc::clone(&stopped),
     };
-    let mut xml = quick_xml::Reader::from_reader(BufReader::with_capacity(
-        READ_AHEAD as usize,
-        bounded,
-    ));
+    let mut xml =
+        quick_xml::Reader::from_reader(BufReader::with_capacity(READ_AHEAD as usize, bounded));
     let config = xml.config_mut();
     config.check_end_names = false;
     config.trim_text(false);
@@ -361,7 +359,9 @@ fn scan<R: Read>(
                         .flatten()
                         .find(|a| a.key.as_ref() == b"r")
                         .map_or(Place::Unnamed, |a| {
-                            Place::Cell(String::from_utf8_lossy(&a.value).chars().take(16).collect())
+                            Place::Cell(
+                                String::from_utf8_lossy(&a.value).chars().take(16).collect(),
+                            )
                         });
                     meter = Meter::default();
                 }
@@ -381,19 +381,21 @@ fn scan<R: Read>(
                 // calamine leaves the phonetic guide out of a string.
                 b"t" => in_text = !in_phonetic,
                 b"rPh" => in_phonetic = true,
-                b"f" => {
-                    if !shared_formula_in_bounds(&e, &mut formulas, &mut held.spans, limits) {
-                        return Err(Disproportion::Formulas {
-                            part: name.to_string(),
-                        });
-                    }
+                b"f" if !shared_formula_in_bounds(&e, &mut formulas, &mut held.spans, limits) => {
+                    return Err(Disproportion::Formulas {
+                        part: name.to_string(),
+                    });
                 }
                 _ => {}
             },
             Event::End(e) => match e.local_name().as_ref() {
-                b"c" | b"definedName" => within = None,
+                b"c" | b"definedName" => {
+                    within = None;
+                    (place, meter) = (Place::Unnamed, Meter::default());
+                }
                 b"si" => {
                     within = None;
+                    place = Place::Unnamed;
                     held.shared = held
                         .shared
                         .saturating_add(shared_string_bytes(meter.bytes as u64));
@@ -403,6 +405,7 @@ fn scan<R: Read>(
                             max: limits.max_shared_bytes,
                         });
                     }
+                    meter = Meter::default();
                 }
                 b"t" | b"v" => in_text = false,
                 b"rPh" => in_phonetic = false,
@@ -721,7 +724,10 @@ mod tests {
     /// A cell's value in `<v>` (a formula's text result) is held to the same bound.
     #[test]
     fn a_long_value_is_refused_like_a_long_string() {
-        let sheet = sheet_with("t=\"str\"", &format!("<v>{}</v>", "x".repeat(CELL_CHARS + 1)));
+        let sheet = sheet_with(
+            "t=\"str\"",
+            &format!("<v>{}</v>", "x".repeat(CELL_CHARS + 1)),
+        );
         assert!(matches!(
             refusal(&zip_of(&[(SHEET, sheet.as_bytes(), false)])),
             Disproportion::LongCell { place: Place::Cell(at), .. } if at == "B2"
@@ -738,7 +744,8 @@ mod tests {
             "<si><t>姓名</t></si><si><r><t>{half}</t></r><r><t>{half}</t></r>{phonetic}</si>"
         );
         assert_eq!(check(&shared(&fits), &Limits::default()), Ok(()));
-        let over = format!("<si><t>姓名</t></si><si><r><t>{half}</t></r><r><t>{half}x</t></r></si>");
+        let over =
+            format!("<si><t>姓名</t></si><si><r><t>{half}</t></r><r><t>{half}x</t></r></si>");
         assert!(matches!(
             refusal(&shared(&over)),
             Disproportion::LongCell { part, place: Place::Shared(1), .. } if part == STRINGS
