@@ -11,8 +11,8 @@ use std::path::Path;
 use calamine::{Reader, Xlsx};
 
 pub use super::encoding::{Encoding, EncodingError};
-use super::limits::{CELL_CHARS, Limits};
-pub use super::workbook::Disproportion;
+use super::limits::{CELL_BYTES, CELL_CHARS, Limits, XML_ITEM_BYTES};
+pub use super::workbook::{Disproportion, Place};
 use crate::domain::text::QUOTE_CHARS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,11 +79,11 @@ impl Cell {
     pub fn text(s: &str) -> Cell {
         // More bytes than the longest allowed cell can take (4 bytes a character, and as much
         // padding again) is too long whatever it holds; not even trimmed, which would read it all.
-        let long_bytes = s.len() > CELL_CHARS * 8;
+        let long_bytes = s.len() > CELL_BYTES;
         let trimmed = if long_bytes {
             s
         } else {
-            s.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}')
+            s.trim_matches(is_trimmed)
         };
         if long_bytes || trimmed.char_indices().nth(CELL_CHARS).is_some() {
             return Cell::oversized(trimmed);
@@ -115,6 +115,12 @@ impl Cell {
     fn is_blank(&self) -> bool {
         self.text.is_empty() && self.kind != CellKind::FormulaWithoutValue
     }
+}
+
+/// Whether a cell's text drops `c` at its start and end: whitespace, and the byte-order mark and
+/// zero-width space that copying from web pages and Word leaves there.
+pub(super) fn is_trimmed(c: char) -> bool {
+    c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}'
 }
 
 /// What kind of cell a value came from. CSV cells are all `Text`: a CSV holds what the
@@ -358,6 +364,8 @@ fn start_line(text: &[u8], pos: &csv::Position) -> usize {
 struct Count {
     rows: usize,
     cells: usize,
+    /// Bytes of text kept (counted for workbooks only: a CSV keeps no more than its size).
+    text: u64,
     limits: Limits,
 }
 
@@ -366,6 +374,7 @@ impl Count {
         Count {
             rows: 0,
             cells: 0,
+            text: 0,
             limits: *limits,
         }
     }
@@ -392,6 +401,18 @@ impl Count {
             return Err(TableError::TooManyCells {
                 max: self.limits.max_cells,
             });
+        }
+        Ok(())
+    }
+
+    /// Counts the text of a workbook's cell: a shared string is copied into every cell that
+    /// refers to it, so a workbook's text may be far more than its parts.
+    fn text(&mut self, bytes: usize) -> Result<(), TableError> {
+        self.text = self.text.saturating_add(bytes as u64);
+        if self.text > self.limits.max_text_bytes {
+            return Err(TableError::XlsxOutOfProportion(Disproportion::Text {
+                max: self.limits.max_text_bytes,
+            }));
         }
         Ok(())
     }
@@ -519,7 +540,11 @@ fn read_book(
         let table = match read_sheet(&mut book, name, vocabulary, limits) {
             Ok(table) => table,
             // A sheet too large is refused, not passed over for the next one.
-            Err(e @ (TableError::TooManyRows { .. } | TableError::TooManyCells { .. })) => {
+            Err(
+                e @ (TableError::TooManyRows { .. }
+                | TableError::TooManyCells { .. }
+                | TableError::XlsxOutOfProportion(_)),
+            ) => {
                 return Err(e);
             }
             Err(_) => continue,
@@ -544,7 +569,7 @@ fn read_book(
 
 /// One sheet, cell by cell as calamine streams it, into rows keyed by Excel's row number with
 /// each cell at its column (A is 0), so row numbers and column letters in messages are Excel's.
-/// Only what is there is kept, counted against the row and cell bounds as it arrives: a sheet
+/// Only what is there is kept, counted against the row, cell and text bounds as it arrives: a sheet
 /// whose few cells claim a million rows or columns (which calamine's ranges would allocate) is
 /// refused after reading no more than the bounds allow.
 fn read_sheet(
@@ -566,6 +591,7 @@ fn read_sheet(
             count.cells(col + 1 - cells.len())?;
             cells.resize(col + 1, Cell::empty());
         }
+        count.text(cell.text.len())?;
         if new_row {
             count.rows += 1;
             if count.rows > limits.max_rows.saturating_add(HEADER_SEARCH_ROWS + 1) {
@@ -623,8 +649,9 @@ fn cell_of(data: &calamine::DataRef<'_>) -> Cell {
     use calamine::DataRef;
     let (text, kind) = match data {
         DataRef::Empty => return Cell::empty(),
-        // Shared strings are borrowed, never copied whole: one long string referenced by every
-        // cell of a sheet costs no more than a short one.
+        // A shared string is copied into each cell that refers to it, and counted against
+        // `max_text_bytes` there; one longer than any column allows was refused by the
+        // workbook check before calamine read it.
         DataRef::SharedString(s) => return Cell::text(s),
         DataRef::String(s) => return Cell::text(s),
         DataRef::Int(i) => (i.to_string(), CellKind::Number),
@@ -832,6 +859,84 @@ fn describe_disproportion(d: &Disproportion, lang: crate::i18n::Lang) -> String 
             "the shared formulas of the workbook part \"{}\" claim ranges out of proportion to its cells: {REFUSED_EN}",
             quote_prefix(part)
         ),
+        (
+            Disproportion::LongCell {
+                part,
+                place,
+                prefix,
+            },
+            Zh,
+        ) => {
+            let what = match place {
+                Place::Cell(at) => format!("单元格 {} 的内容", quote_prefix(at)),
+                Place::Unnamed => "一个单元格的内容".to_string(),
+                Place::Shared(i) => format!("第 {} 条共享文本（单元格所引用的文字）", i + 1),
+            };
+            format!(
+                "工作簿的部件“{}”中，{what}超过 {CELL_CHARS} 个字符，比任何一列允许的都长：{}。请在表格软件中删减该单元格的内容后另存再导入",
+                quote_prefix(part),
+                quote_start(prefix)
+            )
+        }
+        (
+            Disproportion::LongCell {
+                part,
+                place,
+                prefix,
+            },
+            En,
+        ) => {
+            let what = match place {
+                Place::Cell(at) => format!("cell {}", quote_prefix(at)),
+                Place::Unnamed => "a cell".to_string(),
+                Place::Shared(i) => format!("shared string no. {} (text cells refer to)", i + 1),
+            };
+            format!(
+                "in the workbook part \"{}\", {what} holds more than {CELL_CHARS} characters, longer than any column allows: {}. Shorten it in the spreadsheet program, save and import again",
+                quote_prefix(part),
+                quote_start(prefix)
+            )
+        }
+        (Disproportion::LongXml { part }, Zh) => format!(
+            "工作簿的部件“{}”中有一段 XML 长于任何表格所需（超过 {}）：{REFUSED_ZH}",
+            quote_prefix(part),
+            size(XML_ITEM_BYTES)
+        ),
+        (Disproportion::LongXml { part }, En) => format!(
+            "the workbook part \"{}\" holds an item of XML longer than any table needs (over {}): {REFUSED_EN}",
+            quote_prefix(part),
+            size(XML_ITEM_BYTES)
+        ),
+        (Disproportion::SharedStrings { bytes, max }, Zh) => format!(
+            "工作簿的共享文本读入后至少占 {}，超过了名册的上限 {}（由配置项 [import] max_rows 决定）：{REFUSED_ZH}",
+            size(*bytes),
+            size(*max)
+        ),
+        (Disproportion::SharedStrings { bytes, max }, En) => format!(
+            "the workbook's shared strings would take at least {} once read, more than the {} a roster may take (set by [import] max_rows): {REFUSED_EN}",
+            size(*bytes),
+            size(*max)
+        ),
+        (Disproportion::Text { max }, Zh) => format!(
+            "工作表各单元格的文字合计超过 {}，超过了名册的上限（由配置项 [import] max_rows 决定；多半是同一段长文字被大量单元格引用）：{REFUSED_ZH}",
+            size(*max)
+        ),
+        (Disproportion::Text { max }, En) => format!(
+            "the cells of the sheet hold more than {} of text in all, more than a roster may (set by [import] max_rows; most likely one long text that a great many cells refer to): {REFUSED_EN}",
+            size(*max)
+        ),
+    }
+}
+
+/// The start of a value that goes on, quoted: at most [`QUOTE_CHARS`] characters and always
+/// the `…` that says there is more.
+fn quote_start(prefix: &str) -> String {
+    use crate::domain::text::quote_prefix;
+    let quoted = quote_prefix(prefix);
+    if quoted.ends_with('…') {
+        format!("“{quoted}”")
+    } else {
+        format!("“{quoted}…”")
     }
 }
 
@@ -1111,6 +1216,63 @@ mod tests {
         assert_eq!(
             read_xlsx_bytes(bytes, &Words, &Limits::default()).unwrap_err(),
             TableError::XlsxDamaged
+        );
+    }
+
+    /// Issue 9: a shared string is copied into every cell that refers to it, so one long
+    /// string referred to by many cells is refused by the bound on the text kept, not read
+    /// into memory without end.
+    #[test]
+    fn one_long_shared_string_in_many_cells_is_bounded_by_the_text_kept() {
+        let long = "培".repeat(4_000);
+        let file = write_xlsx(".xlsx", |ws| {
+            ws.write_string(0, 0, "name").unwrap();
+            for row in 1..=40 {
+                ws.write_string(row, 0, long.as_str()).unwrap();
+            }
+        });
+        let bytes = std::fs::read(file.path()).unwrap();
+        let limits = Limits {
+            max_text_bytes: 12_000 * 30,
+            ..Limits::for_rows(100)
+        };
+        assert_eq!(
+            read_xlsx_bytes(bytes.clone(), &Words, &limits).unwrap_err(),
+            TableError::XlsxOutOfProportion(Disproportion::Text { max: 360_000 })
+        );
+        let t = read_xlsx_bytes(bytes, &Words, &Limits::for_rows(100)).unwrap();
+        assert_eq!(t.rows.len(), 40);
+        assert_eq!(t.rows[39].cells[0].text, long);
+    }
+
+    /// The refusals of a long cell say where it is, quote its start and say what to do, in
+    /// both languages.
+    #[test]
+    fn long_cell_messages_name_the_cell_and_quote_its_start() {
+        use crate::i18n::{Describe, Lang};
+        let cell = TableError::XlsxOutOfProportion(Disproportion::LongCell {
+            part: "xl/worksheets/sheet1.xml".into(),
+            place: Place::Cell("B7".into()),
+            prefix: "张".repeat(41),
+        });
+        let zh = cell.describe(Lang::Zh);
+        assert!(
+            zh.contains("单元格 B7 的内容超过 5000 个字符")
+                && zh.contains(&format!("“{}…”", "张".repeat(40)))
+                && zh.contains("删减"),
+            "{zh}"
+        );
+        let shared = TableError::XlsxOutOfProportion(Disproportion::LongCell {
+            part: "xl/sharedStrings.xml".into(),
+            place: Place::Shared(0),
+            prefix: "A\u{1b}[2J".into(),
+        });
+        let en = shared.describe(Lang::En);
+        assert!(
+            en.contains("shared string no. 1")
+                && en.contains("more than 5000 characters")
+                && en.contains("“A<U+001B>[2J…”"),
+            "{en}"
         );
     }
 
