@@ -5,6 +5,7 @@ pub mod batches;
 pub mod certs;
 pub mod generate;
 pub mod output;
+pub mod progress;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -546,8 +547,16 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
         None => interface(ctx),
         Some(Command::Demo { people, seed }) => {
             let mut store = ctx.open()?;
-            let summary =
-                service::demo::generate(&mut store, &ctx.actor, people, seed).map_err(fail)?;
+            let mut bar = progress::Bar::stderr(lang);
+            let summary = service::demo::generate_with_progress(
+                &mut store,
+                &ctx.actor,
+                people,
+                seed,
+                &mut |done, total| bar.report(progress::Work::DemoPeople, done, total),
+            );
+            bar.clear();
+            let summary = summary.map_err(fail)?;
             output::demo(ctx, &summary);
             Ok(EXIT_OK)
         }
@@ -717,14 +726,36 @@ fn import(
     };
     let mut store = ctx.open()?;
     let actor = &ctx.actor;
+    // Issue 10: a bar on standard error while the rows are checked and written, when it is a
+    // terminal; cleared before the summary or the problems below.
+    let mut bar = progress::Bar::stderr(lang);
+    let mut report = |step, done, total| bar.report(progress::Work::from(step), done, total);
     let result = match kind {
-        ImportKind::People => service::import::people(&mut store, actor, &table, &source, dry_run),
-        ImportKind::Filings => {
-            service::import::filings(&mut store, actor, &table, &source, dry_run)
-        }
-        ImportKind::Entries => {
-            service::import::entries(&mut store, actor, &table, &source, registered, dry_run)
-        }
+        ImportKind::People => service::import::people_with_progress(
+            &mut store,
+            actor,
+            &table,
+            &source,
+            dry_run,
+            &mut report,
+        ),
+        ImportKind::Filings => service::import::filings_with_progress(
+            &mut store,
+            actor,
+            &table,
+            &source,
+            dry_run,
+            &mut report,
+        ),
+        ImportKind::Entries => service::import::entries_with_progress(
+            &mut store,
+            actor,
+            &table,
+            &source,
+            registered,
+            dry_run,
+            &mut report,
+        ),
         ImportKind::Applicants => batches::import(
             ctx,
             &mut store,
@@ -734,6 +765,7 @@ fn import(
             dry_run,
         ),
     };
+    bar.clear();
     match result {
         Ok(summary) => {
             if let Some(sheet) = &table.sheet {

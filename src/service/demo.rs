@@ -43,6 +43,18 @@ pub struct DemoSummary {
 /// Fill the database with the data set of `seed`: `people` people, their entries and the
 /// filings they link to. Returns what the data set holds, whether written now or already there.
 pub fn generate(store: &mut Store, actor: &Actor, people: u32, seed: u64) -> Result<DemoSummary> {
+    generate_with_progress(store, actor, people, seed, &mut |_, _| {})
+}
+
+/// [`generate`], reporting `progress(people written, people)` once per person, from 0 up to
+/// `people`; it must be cheap (the command line's bar is rate-limited).
+pub fn generate_with_progress(
+    store: &mut Store,
+    actor: &Actor,
+    people: u32,
+    seed: u64,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<DemoSummary> {
     super::authz::require(actor, super::authz::Act::Demo)?;
     // R5.5 The demo plays a whole office in one admin's name: its own steps ask no other role.
     let actor = &actor
@@ -54,7 +66,7 @@ pub fn generate(store: &mut Store, actor: &Actor, people: u32, seed: u64) -> Res
     let catalogue = Catalogue::build(&world);
 
     let cache = demo_bulk::set_cache_size(store.conn(), CACHE_KIB)?;
-    let result = write(store, actor, &world, &catalogue, people, seed);
+    let result = write(store, actor, &world, &catalogue, people, seed, progress);
     let restored = demo_bulk::restore_cache_size(store.conn(), cache);
     let summary = result?;
     restored?;
@@ -140,14 +152,18 @@ fn write(
     catalogue: &Catalogue,
     people: u32,
     seed: u64,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<DemoSummary> {
     let tx = store.write()?;
     let before = audit::last_ids(&tx)?;
     let mut w = Writer::new(&tx, world, seed)?;
     w.filings(catalogue)?;
+    let total = people as usize;
     for i in 0..people {
+        progress(i as usize, total);
         w.person(catalogue, i)?;
     }
+    progress(total, total);
     w.finish()?;
     let last = audit::last_ids(&tx)?;
     let summary = DemoSummary {
@@ -2649,7 +2665,16 @@ mod tests {
         let bases = demo_bulk::bases(store.conn()).unwrap();
         let world = World::new(&reference, bases, &actor());
         let catalogue = Catalogue::build(&world);
-        write(&mut store, &actor(), &world, &catalogue, 120, 7).unwrap();
+        write(
+            &mut store,
+            &actor(),
+            &world,
+            &catalogue,
+            120,
+            7,
+            &mut |_, _| {},
+        )
+        .unwrap();
         let office = reference.office("长沙").cloned().unwrap();
         let req = super::super::batches::Request::named(DEMO_DEPARTMENT, &office, 2017);
         super::super::batches::create(&mut store, &actor(), &req)

@@ -23,6 +23,23 @@ pub struct Source {
     pub sha256: String,
 }
 
+/// The part of an import a progress report is about: checking the rows (parsing them, and for
+/// entries looking up each row's person and filing) before the write lock is taken, then
+/// writing them in the one transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Validate,
+    Write,
+}
+
+/// Where an import reports `(step, rows done, rows of the step)` as it goes, from `0` up to the
+/// total of each step; called once per row, so it must be cheap (the command line's bar is
+/// rate-limited). The interface and the tests pass [`quiet`].
+pub type Progress<'a> = &'a mut dyn FnMut(Step, usize, usize);
+
+/// The progress sink that reports nothing.
+pub fn quiet(_: Step, _: usize, _: usize) {}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
     pub added: usize,
@@ -150,6 +167,7 @@ fn upsert_all<T: Upsert>(
     rows: &[import::Parsed<T>],
     source: &Source,
     dry_run: bool,
+    progress: Progress<'_>,
 ) -> Result<Summary> {
     let now = actor.stamp();
     let tx = store.write()?;
@@ -157,7 +175,8 @@ fn upsert_all<T: Upsert>(
         dry_run,
         ..Summary::default()
     };
-    for row in rows {
+    for (i, row) in rows.iter().enumerate() {
+        progress(Step::Write, i, rows.len());
         let r = &row.record;
         let subject = format!("{}:{}", T::NOUN, r.key());
         match T::find(&tx, r)? {
@@ -201,6 +220,7 @@ fn upsert_all<T: Upsert>(
             Some(&summary_json(source, &s)),
         )?;
     }
+    progress(Step::Write, rows.len(), rows.len());
     finish(tx, s)
 }
 
@@ -213,11 +233,26 @@ pub fn people(
     source: &Source,
     dry_run: bool,
 ) -> Result<Summary> {
+    people_with_progress(store, actor, table, source, dry_run, &mut quiet)
+}
+
+/// [`people`], reporting its progress. The roster is parsed in one call, so validation is
+/// reported at its start and its end only.
+pub fn people_with_progress(
+    store: &mut Store,
+    actor: &Actor,
+    table: &Table,
+    source: &Source,
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<Summary> {
     authz::require(actor, Act::Import)?;
     let reference = Reference::load(store)?;
+    progress(Step::Validate, 0, rows_len(table));
     let rows =
         import::people::parse(table, &reference, actor.today()).map_err(ServiceError::Rows)?;
-    upsert_all(store, actor, &rows, source, dry_run)
+    progress(Step::Validate, rows_len(table), rows_len(table));
+    upsert_all(store, actor, &rows, source, dry_run, progress)
 }
 
 /// `import filings`: add new filings, update changed ones (R4.2).
@@ -228,9 +263,23 @@ pub fn filings(
     source: &Source,
     dry_run: bool,
 ) -> Result<Summary> {
+    filings_with_progress(store, actor, table, source, dry_run, &mut quiet)
+}
+
+/// [`filings`], reporting its progress as [`people_with_progress`] does.
+pub fn filings_with_progress(
+    store: &mut Store,
+    actor: &Actor,
+    table: &Table,
+    source: &Source,
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<Summary> {
     authz::require(actor, Act::Import)?;
+    progress(Step::Validate, 0, rows_len(table));
     let rows = import::filings::parse(table).map_err(ServiceError::Rows)?;
-    upsert_all(store, actor, &rows, source, dry_run)
+    progress(Step::Validate, rows_len(table), rows_len(table));
+    upsert_all(store, actor, &rows, source, dry_run, progress)
 }
 
 /// `import entries [--registered]`: add training entries as recorded (R5.1), or as paper
@@ -242,6 +291,20 @@ pub fn entries(
     source: &Source,
     registered: bool,
     dry_run: bool,
+) -> Result<Summary> {
+    entries_with_progress(store, actor, table, source, registered, dry_run, &mut quiet)
+}
+
+/// [`entries`], reporting its progress: validation row by row as each row's person and filing
+/// are looked up, then the writing row by row.
+pub fn entries_with_progress(
+    store: &mut Store,
+    actor: &Actor,
+    table: &Table,
+    source: &Source,
+    registered: bool,
+    dry_run: bool,
+    progress: Progress<'_>,
 ) -> Result<Summary> {
     authz::require(actor, Act::Import)?;
     if registered {
@@ -257,7 +320,8 @@ pub fn entries(
     // Resolve people and filings before writing anything, so every unknown one is reported
     // together with the rows that did not parse.
     let mut resolved = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for (i, row) in rows.iter().enumerate() {
+        progress(Step::Validate, i, rows.len());
         let r = &row.record;
         let person = people::find_by_id_number(store.conn(), r.id_number.as_str())?;
         if person.is_none() {
@@ -287,6 +351,7 @@ pub fn entries(
             resolved.push((row, person_id, filing));
         }
     }
+    progress(Step::Validate, rows.len(), rows.len());
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
         return Err(ServiceError::Rows(errors));
@@ -305,7 +370,9 @@ pub fn entries(
     // R5.5 maker–checker, for paper history: who imports new entries as registered makes and
     // registers them at once; an entry another recorded is promoted only by someone else.
     let mine = [actor.user.as_str()];
-    for (row, person_id, filing_id) in resolved {
+    let to_write = resolved.len();
+    for (i, (row, person_id, filing_id)) in resolved.into_iter().enumerate() {
+        progress(Step::Write, i, to_write);
         let r = &row.record;
         let checklist = reference.checklist(r.entry.form);
         let mut new = NewEntry {
@@ -487,6 +554,7 @@ pub fn entries(
         // Nothing is half-written: the transaction is dropped, so rolled back.
         return Err(ServiceError::Rows(errors));
     }
+    progress(Step::Write, to_write, to_write);
     totals::refresh_people(&tx, &touched)?;
     if s.added + s.updated > 0 {
         log(
