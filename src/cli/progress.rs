@@ -29,7 +29,7 @@ impl Work {
         match self {
             Work::Validate => lang.pick("校验", "checking"),
             Work::Write => lang.pick("写入", "writing"),
-            Work::DemoPeople => lang.pick("生成人员", "people"),
+            Work::DemoPeople => lang.pick("写入人员", "writing people"),
         }
     }
 
@@ -122,14 +122,15 @@ fn template(work: Work, lang: Lang) -> String {
     )
 }
 
-/// `校验 [=====>     ] 12,000/200,000 25000 行/秒 3s`: the bar takes what the label and the
+/// `校验 [=====>     ] 12,000/200,000 25,000 行/秒 3s`: the bar takes what the label and the
 /// numbers leave of the terminal's width.
 fn style(work: Work, lang: Lang) -> ProgressStyle {
     ProgressStyle::with_template(&template(work, lang))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
         .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{:.0}", s.per_sec());
+            // Whole rows a second with separators (`25,000`): the figure a clerk compares.
+            let _ = write!(w, "{}", indicatif::HumanCount(s.per_sec() as u64));
         })
 }
 

@@ -35,6 +35,19 @@ impl Pty {
         umask: &str,
         env: &[(&str, &str)],
     ) -> Pty {
+        Pty::run_with(db, home, today, umask, &[], env)
+    }
+
+    /// `jijiao ARGS…` on the terminal, as [`Pty::start_with`] starts the interface: a command
+    /// line's own output on a terminal (issue 10's progress bars).
+    pub fn run_with(
+        db: &Path,
+        home: &Path,
+        today: &str,
+        umask: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -46,9 +59,10 @@ impl Pty {
         let mut cmd = CommandBuilder::new("sh");
         cmd.args([
             "-c",
-            &format!("umask {umask}; exec \"$0\""),
+            &format!("umask {umask}; exec \"$0\" \"$@\""),
             env!("CARGO_BIN_EXE_jijiao"),
         ]);
+        cmd.args(args);
         cmd.env("JIJIAO_DB", db);
         cmd.env("JIJIAO_USER", "wangfang");
         cmd.env("JIJIAO_TODAY", today);
@@ -111,6 +125,30 @@ impl Pty {
             assert!(
                 Instant::now() < deadline,
                 "{text:?} not shown within {patience:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Everything the program wrote so far, escape sequences and all.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.output
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The exit code once the program has ended by itself within `patience`.
+    pub fn wait_exit(&mut self, patience: Duration) -> u32 {
+        let deadline = Instant::now() + patience;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.exit_code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still running after {patience:?}; screen:\n{}",
+                self.screen()
             );
             std::thread::sleep(Duration::from_millis(50));
         }
