@@ -595,3 +595,62 @@ fn summary_json(source: &Source, s: &Summary) -> String {
     })
     .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::{ZHANG, actor, source, table};
+
+    /// Every report of one import, in order.
+    fn reports(run: impl FnOnce(Progress<'_>) -> Result<Summary>) -> Vec<(Step, usize, usize)> {
+        let mut seen = Vec::new();
+        run(&mut |step, done, total| seen.push((step, done, total))).expect("the import succeeds");
+        seen
+    }
+
+    /// Checking runs before writing, each counting up from 0 to its total: the command line's
+    /// bar (issue 10) shows each step from empty to full.
+    fn assert_steps(seen: &[(Step, usize, usize)], rows: usize) {
+        let first_write = seen.iter().position(|r| r.0 == Step::Write);
+        let (check, write) = seen.split_at(first_write.expect("the writing is reported"));
+        for (part, step) in [(check, Step::Validate), (write, Step::Write)] {
+            assert!(part.iter().all(|r| r.0 == step && r.2 == rows), "{seen:?}");
+            assert!(part.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
+            assert_eq!(part.first().map(|r| r.1), Some(0), "{seen:?}");
+            assert_eq!(part.last().map(|r| r.1), Some(rows), "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn an_import_reports_checking_then_writing_each_from_none_to_all_rows() {
+        let mut store = Store::open_in_memory().expect("store");
+        let a = actor("clerk");
+        let people = table(
+            "身份证号,姓名,单位,单位类型,市州",
+            &[
+                &format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙"),
+                "430102198001010011,李娜,长沙市第一医院,市州所属单位,长沙",
+            ],
+        );
+        let seen = reports(|p| people_with_progress(&mut store, &a, &people, &source(), false, p));
+        assert_steps(&seen, 2);
+
+        let entries = table(
+            "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果",
+            &[
+                &format!("{ZHANG},专业科目,培训班,内科进展,省医学会,2016-03-01,2016-03-05,40,合格"),
+                &format!("{ZHANG},公需科目,培训班,法治讲座,省人社厅,2016-05-01,2016-05-02,12,合格"),
+                "430102198001010011,专业科目,培训班,护理,省医学会,2016-04-01,2016-04-03,24,合格",
+            ],
+        );
+        let seen = reports(|p| {
+            entries_with_progress(&mut store, &a, &entries, &source(), false, false, p)
+        });
+        assert_steps(&seen, 3);
+        // Per row, not only at the ends: a long import shows the bar move.
+        assert!(
+            seen.iter().any(|r| r.0 == Step::Write && r.1 == 1),
+            "{seen:?}"
+        );
+    }
+}
