@@ -2202,57 +2202,42 @@ mod tests {
         let _ = batch;
     }
 
+    /// A batch of three verified, its current row accepted and issued 长沙—2017—0001 (in zh).
+    fn one_issued(dir: &std::path::Path) -> Driver {
+        use crate::service::batches::tests::bureau;
+        let mut store = bureau();
+        reversed_batch(&mut store);
+        let mut d = Driver::new(store, Lang::Zh);
+        d.app.set_config(config(dir));
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        d.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
+        d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
+        d
+    }
+
     /// R5.5 The person's history shows the verification decision and the certificate, in the
     /// clerk's words, beside the entries' decisions.
     #[test]
     fn the_persons_history_shows_the_verification_and_the_certificate() {
-        use crate::service::batches::tests::bureau;
         let dir = tempfile::tempdir().unwrap();
-        let mut store = bureau();
-        reversed_batch(&mut store);
-        let mut d = Driver::new(store, Lang::Zh);
-        d.app.set_config(config(dir.path()));
-        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
-        d.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
-        d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
+        let mut d = one_issued(dir.path());
         assert!(
             d.app.message().starts_with("已出具 1 份"),
             "{}",
             d.app.message()
         );
         d.key(KeyCode::Enter).key(KeyCode::Char('h'));
-        let line = |d: &Driver, what: &str| {
-            d.screen()
-                .lines()
-                .find(|l| l.contains(what))
-                .map(str::to_string)
-                .unwrap_or_default()
-        };
-        assert!(line(&d, "验证通过").contains("#1"), "{}", d.screen());
-        assert!(
-            line(&d, "出具合格证明").contains("长沙—2017—0001"),
-            "{}",
-            d.screen()
-        );
-        assert!(
-            line(&d, "出具合格证明").contains("2017-07-15 10:00:00"),
-            "{}",
-            d.screen()
-        );
+        assert!(line_with(&d, "验证通过").contains("#1"), "{}", d.screen());
+        let issued = line_with(&d, "出具合格证明");
+        assert!(issued.contains("长沙—2017—0001"), "{}", d.screen());
+        assert!(issued.contains("2017-07-15 10:00:00"), "{}", d.screen());
     }
 
     /// R7.4 After `w` or `p` the preview shows what the next print sends: reprints, marked.
     #[test]
     fn the_preview_follows_the_prints_it_made() {
-        use crate::service::batches::tests::bureau;
         let dir = tempfile::tempdir().unwrap();
-        let mut store = bureau();
-        reversed_batch(&mut store);
-        let mut d = Driver::new(store, Lang::Zh);
-        d.app.set_config(config(dir.path()));
-        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
-        d.key(KeyCode::Char('c')).key(KeyCode::Char('a'));
-        d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
+        let mut d = one_issued(dir.path());
         d.key(KeyCode::Char('v'));
         assert!(d.shows("（补打 0）"), "{}", d.screen());
         assert!(!d.shows("补打 REPRINT"), "{}", d.screen());
