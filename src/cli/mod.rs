@@ -652,9 +652,7 @@ fn interface(ctx: &Context) -> Result<u8, Failure> {
     let store = ctx.open()?;
     let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let office = if ctx.config.office.name.is_empty() {
-        ctx.lang
-            .pick("（未配置办公室）", "(no office configured)")
-            .to_string()
+        ctx.lang.pick("（未配置办公室）", "(no office)").to_string()
     } else {
         ctx.config.office.name.clone()
     };

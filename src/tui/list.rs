@@ -77,7 +77,10 @@ impl<R> Default for Window<R> {
     }
 }
 
-impl<R: Keyed> Window<R> {
+impl<R: Keyed> Window<R>
+where
+    R::Key: PartialEq + Clone,
+{
     /// Index of the cursor within the page.
     pub fn row(&self) -> usize {
         self.row
@@ -158,6 +161,9 @@ impl<R: Keyed> Window<R> {
                 Ok(true)
             }
             Plan::Reload => {
+                // The row the cursor is on, so a refresh keeps it there: another clerk's decision
+                // above it must not slide the cursor onto someone else's entry.
+                let was = self.selected().map(|r| r.key());
                 let Some(first) = self.rows.first() else {
                     let row = self.row;
                     self.apply(Plan::First, fetch)?;
@@ -187,6 +193,22 @@ impl<R: Keyed> Window<R> {
                 self.at_start = at_start;
                 self.at_end = at_end;
                 self.row = self.row.min(self.rows.len().saturating_sub(1));
+                if let Some(was) = was {
+                    if let Some(at) = self.rows.iter().position(|r| r.key() == was) {
+                        self.row = at;
+                    } else {
+                        // Pushed off the page by rows that came before it: show the page from
+                        // it. Gone from the list: the cursor stays on the line it was on.
+                        let mut from = fetch(&Seek::From(was.clone()), page + 1)?;
+                        if from.first().is_some_and(|r| r.key() == was) {
+                            self.at_end = from.len() <= page;
+                            from.truncate(page);
+                            self.rows = from;
+                            self.at_start = false;
+                            self.row = 0;
+                        }
+                    }
+                }
                 Ok(true)
             }
             Plan::Move(by) => {

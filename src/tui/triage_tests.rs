@@ -546,3 +546,47 @@ fn help_lists_the_pattern_words_of_each_screen() {
         check(&mut d, &crate::tui::batch::PATTERN, lang);
     }
 }
+
+/// R5.1 Another clerk's decision on an entry above the cursor refreshes the queue: the cursor
+/// stays on the entry it was on, so the next `s`/`r`/`x` acts on what the clerk chose.
+#[test]
+fn a_refresh_after_another_clerks_decision_keeps_the_cursor_on_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.sqlite");
+    queue_store().backup_to(&path).unwrap();
+    let mut d = Driver::new(Store::open(&path).unwrap(), Lang::Zh);
+    d.key(KeyCode::Char('2'))
+        .key(KeyCode::Char('j'))
+        .key(KeyCode::Char('j'));
+    let detail = |d: &Driver| {
+        d.screen()
+            .lines()
+            .rev()
+            .find(|l| l.contains("张伟") || l.contains("李娜"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let before = detail(&d);
+    assert!(
+        before.contains("张伟"),
+        "the third row is 张伟's:\n{}",
+        d.screen()
+    );
+    // Another clerk, another connection: refuses the first entry of the queue (李娜's).
+    let mut other = Store::open(&path).unwrap();
+    let first: i64 = one(&other, "SELECT id FROM entries WHERE content = '药事管理'");
+    crate::service::review::decide(
+        &mut other,
+        &actor("lijun"),
+        &[first],
+        &crate::service::review::Decision::Refuse {
+            reason: "材料不符".into(),
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(d.app.tick());
+    d.draw();
+    assert!(!d.shows("药事管理"), "{}", d.screen());
+    assert_eq!(detail(&d), before, "{}", d.screen());
+}
