@@ -1205,3 +1205,23 @@ fn r6_4_totals_changed_behind_the_services_are_named() {
         .unwrap();
     found(&verify(&env), &[&format!("person:{ZHANG}: totals.2014")]);
 }
+
+/// What `verify-code` quotes back of the caller's number never reaches the terminal raw: an
+/// escape sequence in it is never obeyed.
+#[test]
+fn verify_code_neutralises_the_number_it_quotes() {
+    let env = bureau();
+    let out = env.run([
+        "verify-code",
+        "长沙\u{1b}]0;evil\u{7}—2017—0001",
+        "ABCDE-FGHJK",
+    ]);
+    assert!(out.code != 0, "{}", out.stdout);
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+    }
+    assert!(out.stderr.contains("2017—0001"), "{:?}", out.stderr);
+}

@@ -81,7 +81,11 @@ pub fn verify(ctx: &Context) -> Result<u8, Failure> {
         anchor_log: &paths.anchor_log,
         state: &state,
     };
-    print!("{}", output::audit_report(&report, lang));
+    // Names and values read back from the database reach the terminal neutralised too.
+    print!(
+        "{}",
+        crate::domain::text::for_terminal(&output::audit_report(&report, lang))
+    );
     let found = chain.tamper.is_some()
         || against
             .as_ref()
@@ -115,11 +119,11 @@ pub fn anchor(ctx: &Context) -> Result<u8, Failure> {
     let paths = paths(ctx);
     let chain = audit::check(store.conn()).map_err(|e| Failure::from(&e, lang))?;
     if !chain.intact() {
-        eprintln!(
+        output::warn(&format!(
             "jijiao: {}{}",
             lang.pick("不予锚定：", "not anchored: "),
             output::chain_problem(&chain, lang)
-        );
+        ));
         return Ok(if chain.tamper.is_some() {
             EXIT_NO
         } else {
@@ -135,11 +139,11 @@ pub fn anchor(ctx: &Context) -> Result<u8, Failure> {
     if let Some(last) = &latest.anchor {
         let against = anchor::compare(store.conn(), last).map_err(|e| Failure::from(&e, lang))?;
         if against != anchor::Against::Agrees {
-            eprintln!(
+            output::warn(&format!(
                 "jijiao: {}{}",
                 lang.pick("不予锚定：", "not anchored: "),
                 output::against_anchor(last, &against, lang)
-            );
+            ));
             return Ok(EXIT_NO);
         }
     }
@@ -186,10 +190,11 @@ pub fn verify_code(ctx: &Context, number: &str, code: &str) -> Result<u8, Failur
     let found =
         certificates::check_code(&store, number, code).map_err(|e| Failure::from(&e, ctx.lang))?;
     let text = found.describe(ctx.lang);
+    // The number is the caller's text, quoted back: neutralised like every other output.
     if found.exit_code() == EXIT_ERROR {
-        eprintln!("jijiao: {text}");
+        output::warn(&format!("jijiao: {text}"));
     } else {
-        println!("{text}");
+        output::say(&text);
     }
     Ok(found.exit_code())
 }
