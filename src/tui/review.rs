@@ -356,6 +356,15 @@ impl ReviewScreen {
         if !read {
             return Ok(());
         }
+        self.derive(ctx)
+    }
+
+    /// What the screen shows beside the rows of the page: each entry's facts and the groups'
+    /// headers.
+    fn derive(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let lang = ctx.lang;
+        let err = |e: crate::store::StoreError| e.describe(lang);
+        let conn = ctx.store.conn();
         let ids: Vec<i64> = self.list.rows.iter().map(|e| e.id).collect();
         self.facts = queue::facts(conn, &ids).map_err(err)?;
         let mut keys: Vec<(Option<i64>, String)> = Vec::new();
@@ -381,8 +390,33 @@ impl ReviewScreen {
     }
 
     fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let on = self.selected().map(|e| (e.queue_key(), e.id));
         self.search.set(text);
-        self.load(Plan::First, true, ctx)
+        self.searched(on, ctx)
+    }
+
+    /// Read the first page for the search as it now stands. When it was cleared, the list widens
+    /// back to the whole queue and the entry the clerk was on (`on`) stays under the cursor, as
+    /// it does after a refresh.
+    fn searched(
+        &mut self,
+        on: Option<(search::QueueKey, i64)>,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<(), String> {
+        self.load(Plan::First, true, ctx)?;
+        let Some((key, id)) = on.filter(|_| self.text().is_empty()) else {
+            return Ok(());
+        };
+        let lang = ctx.lang;
+        let conn = ctx.store.conn();
+        self.list
+            .focus(
+                key,
+                |e| e.id == id,
+                |seek, n| search::review_queue_page(conn, "", seek, n),
+            )
+            .map_err(|e| e.describe(lang))?;
+        self.derive(ctx)
     }
 
     /// The entries a decision key acts on: the marked ones when any are marked, otherwise the
@@ -853,9 +887,15 @@ impl Screen for ReviewScreen {
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        if self.searching
-            && self.search.handle(key)
-            && let Err(e) = self.load(Plan::First, true, ctx)
+        if !self.searching {
+            return Flow::Stay;
+        }
+        // Only a search that held text and now holds none keeps the cursor's entry.
+        let on = (!self.text().is_empty())
+            .then(|| self.selected().map(|e| (e.queue_key(), e.id)))
+            .flatten();
+        if self.search.handle(key)
+            && let Err(e) = self.searched(on, ctx)
         {
             return Flow::Say(e);
         }

@@ -590,3 +590,31 @@ fn a_refresh_after_another_clerks_decision_keeps_the_cursor_on_its_entry() {
     assert!(!d.shows("药事管理"), "{}", d.screen());
     assert_eq!(detail(&d), before, "{}", d.screen());
 }
+
+/// Clearing the search puts the whole queue back with the cursor still on the entry the clerk
+/// was on, not on the queue's first row.
+#[test]
+fn clearing_the_review_search_keeps_the_cursor_on_its_entry() {
+    let mut d = Driver::new(queue_store(), Lang::Zh);
+    d.key(KeyCode::Char('2'))
+        .key(KeyCode::Char('/'))
+        .keys("人才");
+    d.key(KeyCode::Down);
+    let detail = |d: &Driver| {
+        d.screen()
+            .lines()
+            .rev()
+            .find(|l| l.contains("张伟 ") || l.contains("李娜 "))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let before = detail(&d);
+    assert!(before.contains("医患沟通"), "{}", d.screen());
+    d.ctrl('u');
+    assert!(
+        d.shows("湖南师范大学"),
+        "the whole queue is back:\n{}",
+        d.screen()
+    );
+    assert_eq!(detail(&d), before, "{}", d.screen());
+}
