@@ -83,7 +83,14 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             "DROP TABLE person_year_totals; PRAGMA user_version = 11;
-             DELETE FROM meta WHERE key = 'totals_rebuild';",
+             DELETE FROM meta WHERE key = 'totals_rebuild';
+             DROP TRIGGER batch_applicants_sort_insert; DROP TRIGGER batch_applicants_sort_person;
+             DROP INDEX batch_applicants_by_name; DROP INDEX batch_applicants_by_verdict;
+             DROP INDEX batch_applicants_by_state;
+             ALTER TABLE batch_applicants DROP COLUMN verdict_rank;
+             ALTER TABLE batch_applicants DROP COLUMN state_rank;
+             ALTER TABLE batch_applicants DROP COLUMN sort_name;
+             ALTER TABLE batch_applicants DROP COLUMN sort_id_number;",
         )
         .unwrap();
     }

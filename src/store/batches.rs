@@ -7,6 +7,7 @@ use rusqlite::{
 };
 
 use super::Result;
+use super::search::{Seek, slice};
 use crate::domain::batch::{ApplicantState, DepartmentKind, Verdict};
 use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
 
@@ -104,17 +105,48 @@ impl Sort {
         }
     }
 
-    fn order_by(self) -> &'static str {
+    /// The columns of the order, as `batch_applicants` holds them (migration 13): each order
+    /// has an index on `batch_id` and these, so a page is read by key, not sorted whole.
+    fn columns(self) -> &'static str {
         match self {
-            Sort::Name => "p.name, p.id_number",
-            Sort::Verdict => {
-                "CASE a.verdict WHEN 'blocked' THEN 0 WHEN 'short' THEN 1 WHEN 'pass' THEN 3 ELSE 2 END,
-                 p.name, p.id_number"
-            }
-            Sort::State => {
-                "CASE a.state WHEN 'undecided' THEN 0 WHEN 'accepted' THEN 1 WHEN 'returned' THEN 2 ELSE 3 END,
-                 p.name, p.id_number"
-            }
+            Sort::Name => "a.sort_name, a.sort_id_number",
+            Sort::Verdict => "a.verdict_rank, a.sort_name, a.sort_id_number",
+            Sort::State => "a.state_rank, a.sort_name, a.sort_id_number",
+        }
+    }
+}
+
+/// Where an applicant stands in each order of the list: the rank of its verdict and of its
+/// state (as `batch_applicants.verdict_rank` and `state_rank` compute them), then the person's
+/// name and ID number, which together are unique within a batch. A [`Sort`] uses the parts it
+/// orders by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicantKey {
+    pub verdict_rank: i64,
+    pub state_rank: i64,
+    pub name: String,
+    pub id_number: String,
+}
+
+impl Applicant {
+    /// Where this applicant stands in the list's orders (keyset paging, [`applicants_page`]).
+    pub fn key(&self) -> ApplicantKey {
+        ApplicantKey {
+            // Blocked, short, unverified, then passing: as the verdict order puts them.
+            verdict_rank: match self.verdict {
+                Some(Verdict::Blocked) => 0,
+                Some(Verdict::Short) => 1,
+                None => 2,
+                Some(Verdict::Pass) => 3,
+            },
+            state_rank: match self.state {
+                ApplicantState::Undecided => 0,
+                ApplicantState::Accepted => 1,
+                ApplicantState::Returned => 2,
+                ApplicantState::Refused => 3,
+            },
+            name: self.person.name.clone(),
+            id_number: self.person.id_number.as_str().to_string(),
         }
     }
 }
@@ -358,7 +390,76 @@ fn filter_clause(f: Filter, args: &mut Vec<Value>) -> String {
     }
 }
 
-/// One page of a batch's applicants.
+/// One page of at most `limit` of a batch's applicants matching `filter`, in the order of
+/// `sort`, starting where `seek` says. Read by key through the order's index (migration 13):
+/// the page after a key costs the same at the 10th applicant as at the 10 000th.
+pub fn applicants_page(
+    conn: &Connection,
+    batch_id: i64,
+    filter: Filter,
+    sort: Sort,
+    seek: &Seek<ApplicantKey>,
+    limit: usize,
+) -> Result<Vec<Applicant>> {
+    let (sql, args) = page_sql(batch_id, filter, sort, seek, limit);
+    let mut rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(args), applicant_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
+    Ok(rows)
+}
+
+/// The statement of [`applicants_page`] and its arguments.
+fn page_sql(
+    batch_id: i64,
+    filter: Filter,
+    sort: Sort,
+    seek: &Seek<ApplicantKey>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let mut args = vec![Value::Integer(batch_id)];
+    let w = filter_clause(filter, &mut args);
+    let columns = sort.columns();
+    let mut key = |k: &ApplicantKey, op: &str| {
+        let first = args.len() + 1;
+        match sort {
+            Sort::Name => {}
+            Sort::Verdict => args.push(Value::Integer(k.verdict_rank)),
+            Sort::State => args.push(Value::Integer(k.state_rank)),
+        }
+        args.push(Value::Text(k.name.clone()));
+        args.push(Value::Text(k.id_number.clone()));
+        let marks: Vec<String> = (first..=args.len()).map(|n| format!("?{n}")).collect();
+        format!(" AND ({columns}) {op} ({})", marks.join(", "))
+    };
+    let bound = match seek {
+        Seek::First | Seek::Last => String::new(),
+        Seek::From(k) => key(k, ">="),
+        Seek::After(k) => key(k, ">"),
+        Seek::Before(k) => key(k, "<"),
+    };
+    let order = if seek.backwards() {
+        columns.replace(',', " DESC,") + " DESC"
+    } else {
+        columns.to_string()
+    };
+    args.push(Value::Integer(limit.min(i64::MAX as usize) as i64));
+    // CROSS JOIN keeps the applicants outside, so the rows come in the index's order and the
+    // read stops when the page is full.
+    let sql = format!(
+        "SELECT {APPLICANT_COLUMNS} FROM batch_applicants a CROSS JOIN people p ON p.id = a.person_id
+         LEFT JOIN certificates c ON c.id = a.certificate_id
+         WHERE a.batch_id = ?1 AND {w}{bound} ORDER BY {order} LIMIT ?{}",
+        args.len()
+    );
+    (sql, args)
+}
+
+/// Applicants `offset..offset + limit` of the list, reached page by page through
+/// [`applicants_page`] (for tests and callers that want a slice; the screen pages by key).
 pub fn applicants(
     conn: &Connection,
     batch_id: i64,
@@ -367,22 +468,12 @@ pub fn applicants(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<Applicant>> {
-    let mut args = vec![Value::Integer(batch_id)];
-    let w = filter_clause(filter, &mut args);
-    args.push(Value::Integer(limit as i64));
-    let l = args.len();
-    args.push(Value::Integer(offset as i64));
-    let o = args.len();
-    let sql = format!(
-        "SELECT {APPLICANT_COLUMNS} FROM {APPLICANT_FROM}
-         WHERE a.batch_id = ?1 AND {w} ORDER BY {} LIMIT ?{l} OFFSET ?{o}",
-        sort.order_by()
-    );
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(params_from_iter(args), applicant_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    slice(
+        offset,
+        limit,
+        |seek, n| applicants_page(conn, batch_id, filter, sort, seek, n),
+        Applicant::key,
+    )
 }
 
 pub fn count_applicants(conn: &Connection, batch_id: i64, filter: Filter) -> Result<usize> {
@@ -399,7 +490,14 @@ pub fn count_applicants(conn: &Connection, batch_id: i64, filter: Filter) -> Res
 /// Every applicant of one batch (a batch is one department's applicants for a year: hundreds at
 /// most), in the order of `sort`, for verifying, marking by pattern and printing.
 pub fn all(conn: &Connection, batch_id: i64, filter: Filter, sort: Sort) -> Result<Vec<Applicant>> {
-    applicants(conn, batch_id, filter, sort, 0, i64::MAX as usize)
+    applicants_page(
+        conn,
+        batch_id,
+        filter,
+        sort,
+        &Seek::First,
+        i64::MAX as usize,
+    )
 }
 
 /// R6.4 Store the result of verifying an applicant.
@@ -468,4 +566,221 @@ pub fn set_certificate(tx: &Transaction<'_>, id: i64, certificate_id: i64) -> Re
     tx.prepare_cached("UPDATE batch_applicants SET certificate_id = ?2 WHERE id = ?1")?
         .execute(params![id, certificate_id])?;
     Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::service::batches::tests::{changsha, id};
+    use crate::service::batches::{self as service, Request};
+    use crate::service::fixtures::{actor, source, table};
+    use crate::store::Store;
+
+    /// A 长沙 batch of `n` people whose names repeat (twelve names, so the ID number decides
+    /// between them), with verdicts, states and certificates spread over them as a batch
+    /// part-way through triage has them.
+    pub(crate) fn big_batch(n: u16) -> (Store, i64) {
+        const NAMES: [&str; 12] = [
+            "张伟", "王芳", "李娜", "刘洋", "陈静", "杨帆", "赵敏", "黄磊", "周杰", "吴刚", "徐丽",
+            "孙强",
+        ];
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor("wangfang");
+        let rows: Vec<String> = (1..=n)
+            .map(|i| {
+                format!(
+                    "{},{},长沙市第一医院,市州所属单位,长沙,主治医师,中级",
+                    id(i),
+                    NAMES[(i as usize * 7) % NAMES.len()]
+                )
+            })
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        crate::service::import::people(
+            &mut store,
+            &a,
+            &table("身份证号,姓名,单位,单位类型,市州,现有职称,职称级别", &rows),
+            &source(),
+            false,
+        )
+        .unwrap();
+        let req = Request::named("长沙市卫生健康委员会", &changsha(&store), 2017);
+        let b = service::create(&mut store, &a, &req).unwrap().unwrap();
+        let ids: Vec<String> = (1..=n).map(id).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        service::add_by_id_numbers(&mut store, &a, b.id, &ids).unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "UPDATE batch_applicants SET
+                   verdict = CASE id % 4 WHEN 0 THEN 'pass' WHEN 1 THEN 'short'
+                                         WHEN 2 THEN 'blocked' ELSE NULL END,
+                   state = CASE id % 5 WHEN 0 THEN 'accepted' WHEN 1 THEN 'returned'
+                                       WHEN 2 THEN 'refused' ELSE 'undecided' END",
+            )
+            .unwrap();
+        (store, b.id)
+    }
+
+    /// The list as it was read before keyset paging: sorted whole, then skipped by OFFSET.
+    fn by_offset(conn: &Connection, batch_id: i64, filter: Filter, sort: Sort) -> Vec<i64> {
+        let order = match sort {
+            Sort::Name => "p.name, p.id_number",
+            Sort::Verdict => {
+                "CASE a.verdict WHEN 'blocked' THEN 0 WHEN 'short' THEN 1 WHEN 'pass' THEN 3 ELSE 2 END,
+                 p.name, p.id_number"
+            }
+            Sort::State => {
+                "CASE a.state WHEN 'undecided' THEN 0 WHEN 'accepted' THEN 1 WHEN 'returned' THEN 2 ELSE 3 END,
+                 p.name, p.id_number"
+            }
+        };
+        let mut args = vec![Value::Integer(batch_id)];
+        let w = filter_clause(filter, &mut args);
+        let mut out = Vec::new();
+        // Page by page through OFFSET, as the screen read them.
+        loop {
+            let sql = format!(
+                "SELECT a.id FROM {APPLICANT_FROM} WHERE a.batch_id = ?1 AND {w}
+                 ORDER BY {order} LIMIT 17 OFFSET {}",
+                out.len()
+            );
+            let page: Vec<i64> = conn
+                .prepare(&sql)
+                .unwrap()
+                .query_map(params_from_iter(args.clone()), |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            if page.is_empty() {
+                return out;
+            }
+            out.extend(page);
+        }
+    }
+
+    const FILTERS: [Filter; 5] = [
+        Filter::All,
+        Filter::State(ApplicantState::Undecided),
+        Filter::Verdict(Verdict::Short),
+        Filter::Unverified,
+        Filter::Issued,
+    ];
+
+    fn ids(rows: Vec<Applicant>) -> Vec<i64> {
+        rows.iter().map(|a| a.id).collect()
+    }
+
+    /// Read by key, every order and filter lists the same applicants in the same order as the
+    /// OFFSET query did, forwards page after page, from the end (`G`) and back from any row.
+    #[test]
+    fn keyset_pages_list_what_offset_pages_listed_in_every_order_and_filter() {
+        let (store, b) = big_batch(300);
+        let c = store.conn();
+        for sort in [Sort::Name, Sort::Verdict, Sort::State] {
+            for filter in FILTERS {
+                let want = by_offset(c, b, filter, sort);
+                let what = format!("{sort:?} {filter:?}");
+                if filter != Filter::Issued {
+                    assert!(want.len() > 40, "{what}: the batch fills pages");
+                }
+                assert_eq!(
+                    ids(applicants(c, b, filter, sort, 0, 10_000).unwrap()),
+                    want,
+                    "{what}"
+                );
+                assert_eq!(ids(all(c, b, filter, sort).unwrap()), want, "{what}");
+                let page = |seek: &Seek<ApplicantKey>, n| {
+                    ids(applicants_page(c, b, filter, sort, seek, n).unwrap())
+                };
+                if want.len() < 40 {
+                    continue;
+                }
+                assert_eq!(page(&Seek::Last, 9), want[want.len() - 9..], "{what}");
+                let at = |i: usize| applicant(c, want[i]).unwrap().unwrap().key();
+                for i in [1, 13, 20, want.len() - 1] {
+                    assert_eq!(page(&Seek::Before(at(i)), 8), want[i.saturating_sub(8)..i]);
+                    assert_eq!(
+                        page(&Seek::From(at(i)), 8),
+                        want[i..(i + 8).min(want.len())]
+                    );
+                    assert_eq!(
+                        page(&Seek::After(at(i)), 8),
+                        want[i + 1..(i + 9).min(want.len())]
+                    );
+                }
+            }
+        }
+    }
+
+    /// The copies the orders are read by follow the person: renamed, an applicant moves in the
+    /// name order as the old query (reading `people`) would move them.
+    #[test]
+    fn a_renamed_person_moves_in_the_name_order() {
+        let (store, b) = big_batch(60);
+        let c = store.conn();
+        c.execute(
+            "UPDATE people SET name = '丁一' WHERE id_number = ?1",
+            [id(30)],
+        )
+        .unwrap();
+        let want = by_offset(c, b, Filter::All, Sort::Name);
+        let got = ids(applicants(c, b, Filter::All, Sort::Name, 0, 1000).unwrap());
+        assert_eq!(got, want);
+        let first = applicant(c, got[0]).unwrap().unwrap();
+        assert_eq!(
+            first.person.name, "丁一",
+            "丁 (U+4E01) sorts before every other name"
+        );
+    }
+
+    /// Every order is served by its index: a page past a key reads in the index's order, with
+    /// no temporary sort of the whole batch, filtered or not.
+    #[test]
+    fn each_order_is_read_through_its_index_without_sorting_the_batch() {
+        let (store, b) = big_batch(40);
+        let c = store.conn();
+        c.execute_batch("ANALYZE").unwrap();
+        let key = applicant(c, ids(all(c, b, Filter::All, Sort::Name).unwrap())[5])
+            .unwrap()
+            .unwrap()
+            .key();
+        for (sort, index) in [
+            (Sort::Name, "batch_applicants_by_name"),
+            (Sort::Verdict, "batch_applicants_by_verdict"),
+            (Sort::State, "batch_applicants_by_state"),
+        ] {
+            for filter in [Filter::All, Filter::State(ApplicantState::Returned)] {
+                for seek in [
+                    Seek::First,
+                    Seek::Last,
+                    Seek::After(key.clone()),
+                    Seek::Before(key.clone()),
+                ] {
+                    let plan = plan_of(c, b, filter, sort, &seek);
+                    let what = format!("{sort:?} {filter:?} {seek:?}: {plan}");
+                    assert!(plan.contains(index), "{what}");
+                    assert!(!plan.contains("TEMP B-TREE"), "{what}");
+                }
+            }
+        }
+    }
+
+    /// EXPLAIN QUERY PLAN of the page query, its lines joined.
+    fn plan_of(
+        c: &Connection,
+        b: i64,
+        filter: Filter,
+        sort: Sort,
+        seek: &Seek<ApplicantKey>,
+    ) -> String {
+        let (sql, args) = page_sql(b, filter, sort, seek, 10);
+        let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let lines: Vec<String> = stmt
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        lines.join(" | ")
+    }
 }

@@ -619,4 +619,35 @@ CREATE TABLE person_year_totals (
 INSERT INTO meta (key, value) VALUES ('totals_rebuild', 'schema 11')
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 "#,
+    // 13: a batch's applicants in each order the list offers (name; verdict; state), read by
+    // key through an index instead of sorted whole at every page. The person's name and ID
+    // number live in `people`, so the applicant row carries copies, kept by triggers like
+    // `review_queue`'s; the ranks of the verdict and state orders are generated from the row.
+    r#"
+ALTER TABLE batch_applicants ADD COLUMN sort_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE batch_applicants ADD COLUMN sort_id_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE batch_applicants ADD COLUMN verdict_rank INTEGER GENERATED ALWAYS AS
+    (CASE verdict WHEN 'blocked' THEN 0 WHEN 'short' THEN 1 WHEN 'pass' THEN 3 ELSE 2 END) VIRTUAL;
+ALTER TABLE batch_applicants ADD COLUMN state_rank INTEGER GENERATED ALWAYS AS
+    (CASE state WHEN 'undecided' THEN 0 WHEN 'accepted' THEN 1 WHEN 'returned' THEN 2 ELSE 3 END) VIRTUAL;
+UPDATE batch_applicants SET
+    sort_name = (SELECT p.name FROM people p WHERE p.id = batch_applicants.person_id),
+    sort_id_number = (SELECT p.id_number FROM people p WHERE p.id = batch_applicants.person_id);
+CREATE INDEX batch_applicants_by_name
+    ON batch_applicants (batch_id, sort_name, sort_id_number);
+CREATE INDEX batch_applicants_by_verdict
+    ON batch_applicants (batch_id, verdict_rank, sort_name, sort_id_number);
+CREATE INDEX batch_applicants_by_state
+    ON batch_applicants (batch_id, state_rank, sort_name, sort_id_number);
+CREATE TRIGGER batch_applicants_sort_insert AFTER INSERT ON batch_applicants BEGIN
+    UPDATE batch_applicants SET
+        sort_name = (SELECT p.name FROM people p WHERE p.id = new.person_id),
+        sort_id_number = (SELECT p.id_number FROM people p WHERE p.id = new.person_id)
+    WHERE id = new.id;
+END;
+CREATE TRIGGER batch_applicants_sort_person AFTER UPDATE OF name, id_number ON people BEGIN
+    UPDATE batch_applicants SET sort_name = new.name, sort_id_number = new.id_number
+    WHERE person_id = new.id;
+END;
+"#,
 ];

@@ -20,7 +20,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::batches::kind_short;
 use super::keys::{Action, Scope};
-use super::list::Paged;
+use super::list::{Count, Plan, Window};
 use super::marks::{self, Marks, Pattern, Vocabulary, Word};
 use super::person::PersonScreen;
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
@@ -381,9 +381,8 @@ pub struct BatchScreen {
     batch: Option<Batch>,
     counts: Counts,
     office_names: HashMap<String, String>,
-    /// The loaded page.
-    rows: Vec<Applicant>,
-    paged: Paged,
+    /// The page on screen, read by key in the order of `sort` (never by offset).
+    list: Window<Applicant>,
     filter: Filter,
     sort: Sort,
     marks: Marks,
@@ -401,8 +400,7 @@ impl BatchScreen {
             batch: None,
             counts: Counts::default(),
             office_names: HashMap::new(),
-            rows: Vec::new(),
-            paged: Paged::default(),
+            list: Window::default(),
             filter: Filter::All,
             sort: Sort::Name,
             marks: Marks::default(),
@@ -412,7 +410,7 @@ impl BatchScreen {
     }
 
     fn selected(&self) -> Option<&Applicant> {
-        self.rows.get(self.paged.row())
+        self.list.selected()
     }
 
     fn office_name(&self, code: &str) -> String {
@@ -430,9 +428,28 @@ impl BatchScreen {
         }
     }
 
+    /// The page on screen read again, keeping it where it starts and the cursor on its row.
     fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.load(Plan::Reload, ctx)
+    }
+
+    /// Read the batch, its counts and the page `plan` asks for; when the plan moves only the
+    /// cursor within the page, just the current row's verification.
+    fn load(&mut self, plan: Plan, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let lang = ctx.lang;
         let err = |e: crate::store::StoreError| e.describe(lang);
+        let conn = ctx.store.conn();
+        self.list.page = ctx.page_rows.saturating_sub(1 + TABLE_ROWS as usize).max(1);
+        let (batch_id, filter, sort) = (self.batch_id, self.filter, self.sort);
+        let read = self
+            .list
+            .apply(plan, |seek, n| {
+                rows::applicants_page(conn, batch_id, filter, sort, seek, n)
+            })
+            .map_err(err)?;
+        if !read {
+            return self.load_current(ctx);
+        }
         let conn = ctx.store.conn();
         self.batch = rows::get(conn, self.batch_id).map_err(err)?;
         if self.batch.is_none() {
@@ -441,18 +458,9 @@ impl BatchScreen {
             );
         }
         self.counts = rows::counts(conn, self.batch_id).map_err(err)?;
-        self.paged.page = ctx.page_rows.saturating_sub(1 + TABLE_ROWS as usize).max(1);
-        self.paged.total = rows::count_applicants(conn, self.batch_id, self.filter).map_err(err)?;
-        self.paged.follow();
-        self.rows = rows::applicants(
-            conn,
-            self.batch_id,
-            self.filter,
-            self.sort,
-            self.paged.offset,
-            self.paged.page,
-        )
-        .map_err(err)?;
+        // A batch is one department's applicants for a year: counting them is one index range.
+        self.list.total =
+            Count::Exact(rows::count_applicants(conn, self.batch_id, self.filter).map_err(err)?);
         self.office_names = ctx
             .reference
             .offices
@@ -476,11 +484,8 @@ impl BatchScreen {
     }
 
     fn navigate(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        if self.paged.navigate(action) {
-            self.load_page(ctx)
-        } else {
-            self.load_current(ctx)
-        }
+        let plan = self.list.plan(action);
+        self.load(plan, ctx)
     }
 
     /// The marked applicants, else the current row (none after `;` with nothing marked).
@@ -788,8 +793,8 @@ impl BatchScreen {
     fn rule_line(&self, lang: Lang) -> String {
         let shown = match (self.filter, lang) {
             (Filter::All, _) => String::new(),
-            (_, Lang::Zh) => format!("（{} 人）", self.paged.total),
-            (_, Lang::En) => format!(" ({})", self.paged.total),
+            (_, Lang::Zh) => format!("（{} 人）", self.list.total.exact().unwrap_or(0)),
+            (_, Lang::En) => format!(" ({})", self.list.total.exact().unwrap_or(0)),
         };
         format!(
             "{}{}{shown} · {}{} · {}",
@@ -1225,8 +1230,7 @@ impl Screen for BatchScreen {
             }
             Action::Sort => {
                 self.sort = self.sort.next();
-                self.paged.reset();
-                match self.load_page(ctx) {
+                match self.load(Plan::First, ctx) {
                     Ok(()) => {
                         return Flow::Say(format!(
                             "{}{}",
@@ -1329,8 +1333,7 @@ impl Screen for BatchScreen {
                 match filter_word(&word) {
                     Some(f) => {
                         self.filter = f;
-                        self.paged.reset();
-                        Flow::from(self.load_page(ctx))
+                        Flow::from(self.load(Plan::First, ctx))
                     }
                     None => Flow::Say(match lang {
                         Lang::Zh => format!("无法识别的筛选条件“{word}”"),
@@ -1433,7 +1436,7 @@ impl Screen for BatchScreen {
             Paragraph::new(Span::styled(Self::column_heads(lang, cols), t.header)),
             header,
         );
-        if self.rows.is_empty() {
+        if self.list.rows.is_empty() {
             let empty = if self.filter == Filter::All {
                 lang.pick(
                     "本批还没有申报人。按 n 添加身份证号，或用 jijiao import applicants 名册 --batch #编号 导入。",
@@ -1451,8 +1454,9 @@ impl Screen for BatchScreen {
             );
             return;
         }
-        let cursor = self.paged.row();
+        let cursor = self.list.row();
         let lines: Vec<Line> = self
+            .list
             .rows
             .iter()
             .enumerate()

@@ -32,6 +32,13 @@ impl Keyed for crate::store::filing_list::FilingRow {
     }
 }
 
+impl Keyed for crate::store::batches::Applicant {
+    type Key = crate::store::batches::ApplicantKey;
+    fn key(&self) -> Self::Key {
+        crate::store::batches::Applicant::key(self)
+    }
+}
+
 /// What a key asks of a [`Window`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
