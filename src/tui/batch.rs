@@ -2386,3 +2386,60 @@ mod tests {
         );
     }
 }
+
+/// A batch longer than the screen, paged by key on the real screen.
+#[cfg(test)]
+mod paging_tests {
+    use ratatui::crossterm::event::KeyCode;
+
+    use crate::i18n::Lang;
+    use crate::tui::testing::Driver;
+
+    /// The ID numbers on screen, top to bottom (the list's rows hold them).
+    fn shown_ids(d: &Driver) -> Vec<String> {
+        d.screen()
+            .lines()
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .find(|w| w.len() == 18 && w.starts_with("4301"))
+                    .map(str::to_string)
+            })
+            .collect()
+    }
+
+    /// R6 Sorted by name (then ID number), 60 applicants: `G` shows the last, `g` the first,
+    /// PgDn then PgUp comes back to the same rows, and `j` past the page's end scrolls by one.
+    #[test]
+    fn a_long_batch_pages_by_key_on_the_screen() {
+        let (store, _) = crate::store::batches::tests::big_batch(60);
+        let all: Vec<String> = {
+            let mut stmt = store
+                .conn()
+                .prepare(
+                    "SELECT p.id_number FROM batch_applicants a JOIN people p ON p.id = a.person_id
+                     ORDER BY p.name, p.id_number",
+                )
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let mut d = Driver::new(store, Lang::Zh);
+        d.key(KeyCode::Char('4')).key(KeyCode::Enter);
+        let first_page = shown_ids(&d);
+        assert!(first_page.len() > 3, "{}", d.screen());
+        assert_eq!(first_page, all[..first_page.len()], "{}", d.screen());
+        d.key(KeyCode::Char('G'));
+        assert_eq!(shown_ids(&d).last(), all.last(), "{}", d.screen());
+        d.key(KeyCode::Char('g'));
+        assert_eq!(shown_ids(&d), first_page, "{}", d.screen());
+        d.key(KeyCode::PageDown).key(KeyCode::PageUp);
+        assert_eq!(shown_ids(&d), first_page, "{}", d.screen());
+        for _ in 0..first_page.len() {
+            d.key(KeyCode::Char('j'));
+        }
+        let scrolled = shown_ids(&d);
+        assert_eq!(scrolled, all[1..=first_page.len()], "{}", d.screen());
+    }
+}
