@@ -1204,16 +1204,12 @@ impl Screen for BatchScreen {
                 });
             }
             Action::ApplyToMarked => {
-                if !self.marks.arm() {
-                    return Flow::Say(Marks::nothing_to_arm(lang));
-                }
-                return Flow::Say(format!(
-                    "{}{}",
-                    self.marks.armed_label(lang),
-                    lang.pick(
+                return Flow::Say(self.marks.arm_saying(
+                    lang,
+                    (
                         "：a 通过 r 退回 x 不予通过 i 出具 p 打印",
                         ": a r x i p (Esc cancels)",
-                    )
+                    ),
                 ));
             }
             Action::Filter => {

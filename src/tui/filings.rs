@@ -497,16 +497,12 @@ impl Screen for FilingsScreen {
                 ));
             }
             Action::ApplyToMarked => {
-                if !self.marks.arm() {
-                    return Flow::Say(Marks::nothing_to_arm(lang));
-                }
-                return Flow::Say(format!(
-                    "{}{}",
-                    self.marks.armed_label(lang),
-                    lang.pick(
+                return Flow::Say(self.marks.arm_saying(
+                    lang,
+                    (
                         "：y 准予备案 x 不予备案（Esc 取消）",
                         ": y approves, x rejects (Esc cancels)",
-                    )
+                    ),
                 ));
             }
             Action::Approve => return self.ask_approval_date(armed, ctx),

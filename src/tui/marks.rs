@@ -97,6 +97,15 @@ impl Marks {
         self.armed
     }
 
+    /// `;`: arm the marks and say so with the screen's decision keys (`keys` in Chinese and
+    /// English, each starting with its separator), or say there is nothing marked.
+    pub fn arm_saying(&mut self, lang: Lang, keys: (&str, &str)) -> String {
+        if !self.arm() {
+            return Marks::nothing_to_arm(lang);
+        }
+        format!("{}{}", self.armed_label(lang), lang.pick(keys.0, keys.1))
+    }
+
     /// Whether `;` is waiting for its action.
     pub fn is_armed(&self) -> bool {
         self.armed

@@ -851,16 +851,12 @@ impl Screen for ReviewScreen {
                 ));
             }
             Action::ApplyToMarked => {
-                if !self.marks.arm() {
-                    return Flow::Say(Marks::nothing_to_arm(lang));
-                }
-                return Flow::Say(format!(
-                    "{}{}",
-                    self.marks.armed_label(lang),
-                    lang.pick(
+                return Flow::Say(self.marks.arm_saying(
+                    lang,
+                    (
                         "：s 初审 r 登记 x 不予登记 ! 弄虚作假（Esc 取消）",
                         ": s r x ! (Esc cancels)",
-                    )
+                    ),
                 ));
             }
             Action::Seal => {
