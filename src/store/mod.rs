@@ -139,8 +139,29 @@ fn set_wal(conn: &Connection) -> Result<()> {
     }
 }
 
+/// Where a [`Store`]'s database lives, so that a second connection can open the same one
+/// ([`Store::reader`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Location {
+    File(std::path::PathBuf),
+    /// An in-memory database in SQLite's `memdb` VFS, named so that other connections of this
+    /// process can open it (`file:/jijiao-<n>?vfs=memdb`).
+    Memory(String),
+}
+
 pub struct Store {
     conn: Connection,
+    location: Location,
+}
+
+/// Flags for a `memdb` database opened by URI.
+fn memory_flags(read_only: bool) -> OpenFlags {
+    let access = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    };
+    access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
 }
 
 impl Store {
@@ -169,25 +190,78 @@ impl Store {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        let store = Store::init(conn)?;
+        let store = Store::init(conn, Location::File(path.to_path_buf()))?;
         if plain {
             files::restrict_database(path);
         }
         Ok(store)
     }
 
+    /// A new, empty database in memory (tests, demos), migrated like a file.
+    ///
+    /// It lives in SQLite's `memdb` VFS under a name unique in this process, so that
+    /// [`Store::reader`] can open a second connection to it, as the interface's query worker
+    /// does for a file; it is freed when its last connection closes.
     pub fn open_in_memory() -> Result<Store> {
-        Store::init(Connection::open_in_memory()?)
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let uri = format!("file:/jijiao-{}-{n}?vfs=memdb", std::process::id());
+        let conn = Connection::open_with_flags(&uri, memory_flags(false))?;
+        Store::init(conn, Location::Memory(uri))
     }
 
-    fn init(conn: Connection) -> Result<Store> {
+    /// A second, read-only connection to this store's database, for reading on another thread
+    /// (the interface's query worker): see [`Store::open_reader`]. An in-memory store's reader
+    /// sees the same database.
+    ///
+    /// Errors: those of [`Store::open_reader`].
+    pub fn reader(&self) -> Result<Store> {
+        match &self.location {
+            Location::File(path) => Store::open_reader(path),
+            Location::Memory(uri) => {
+                let conn = Connection::open_with_flags(uri, memory_flags(true))?;
+                Store::reading(conn, self.location.clone())
+            }
+        }
+    }
+
+    /// Open an existing database for reading only: no migrations, no reference data, no
+    /// backfill, and `query_only` on, so nothing written through it can reach the file. It waits
+    /// up to [`BUSY_TIMEOUT`] for a lock like any other connection, and can be interrupted
+    /// (`Connection::get_interrupt_handle`) when its query is no longer wanted.
+    ///
+    /// Errors: [`StoreError::Io`] naming the path when it cannot be opened (it must exist).
+    pub fn open_reader(path: &Path) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Store::reading(conn, Location::File(path.to_path_buf()))
+    }
+
+    fn reading(conn: Connection, location: Location) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        // WAL lets clerks read while another writes; NORMAL sync is durable at each checkpoint
-        // and safe against corruption in WAL mode.
-        set_wal(&conn)?;
+        conn.pragma_update(None, "query_only", true)?;
+        Ok(Store { conn, location })
+    }
+
+    fn init(conn: Connection, location: Location) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if matches!(location, Location::Memory(_)) {
+            // memdb has no shared memory for WAL; its rollback journal stays in memory too
+            // (a journal file would go to the real file system).
+            conn.pragma_update(None, "journal_mode", "MEMORY")?;
+        } else {
+            // WAL lets clerks read while another writes; NORMAL sync is durable at each
+            // checkpoint and safe against corruption in WAL mode.
+            set_wal(&conn)?;
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        let mut store = Store { conn };
+        let mut store = Store { conn, location };
         store.migrate()?;
         if !store.has_reference()? {
             reference::load_if_empty(&mut store)?;
@@ -323,9 +397,21 @@ impl Store {
     /// refused ([`StoreError::Exists`]) and left untouched.
     pub fn backup_to(&self, dest: &Path) -> Result<()> {
         files::create_backup_file(dest)?;
-        let copied = self
-            .conn
-            .execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()]);
+        let copied = match &self.location {
+            Location::File(_) => self
+                .conn
+                .execute("VACUUM INTO ?1", [dest.to_string_lossy().as_ref()])
+                .map(|_| ()),
+            // VACUUM INTO opens its file through the database's own VFS, which for an in-memory
+            // store is memdb: the copy would stay in memory. The backup API writes the file.
+            Location::Memory(_) => Connection::open(dest).and_then(|mut to| {
+                rusqlite::backup::Backup::new(&self.conn, &mut to)?.run_to_completion(
+                    1000,
+                    Duration::ZERO,
+                    None,
+                )
+            }),
+        };
         if let Err(e) = copied {
             // Ours, and empty or half-written: a failed backup leaves nothing that looks like one.
             let _ = std::fs::remove_file(dest);
@@ -411,6 +497,7 @@ mod tests {
             // What jijiao with five migrations wrote.
             let mut old = Store {
                 conn: Connection::open(&path).unwrap(),
+                location: Location::File(path.clone()),
             };
             old.migrate_to(5).unwrap();
             assert_eq!(old.schema_version().unwrap(), 5);
@@ -554,6 +641,7 @@ mod tests {
         {
             let mut old = Store {
                 conn: Connection::open(&path).unwrap(),
+                location: Location::File(path.clone()),
             };
             set_wal(old.conn()).unwrap();
             old.migrate_to(5).unwrap();
@@ -582,6 +670,52 @@ mod tests {
             Store::open(&path),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    /// The query worker's connection: it sees what the clerk's connection committed, in memory
+    /// as in a file, and cannot write (nothing but services writes, ARCHITECTURE.md).
+    #[test]
+    fn a_reader_sees_the_stores_commits_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        for store in [
+            Store::open_in_memory().unwrap(),
+            Store::open(&dir.path().join("r.sqlite")).unwrap(),
+        ] {
+            let reader = store.reader().unwrap();
+            let count = |s: &Store| -> i64 {
+                s.conn()
+                    .query_row("SELECT count(*) FROM meta WHERE key = 'seen'", [], |r| {
+                        r.get(0)
+                    })
+                    .unwrap()
+            };
+            assert_eq!(count(&reader), 0);
+            store
+                .conn()
+                .execute("INSERT INTO meta (key, value) VALUES ('seen', '1')", [])
+                .unwrap();
+            assert_eq!(count(&reader), 1, "{:?}", store.location);
+            assert!(
+                reader
+                    .conn()
+                    .execute("DELETE FROM meta WHERE key = 'seen'", [])
+                    .is_err()
+            );
+            assert_eq!(count(&store), 1);
+        }
+        // Two in-memory stores are two databases.
+        let a = Store::open_in_memory().unwrap();
+        let b = Store::open_in_memory().unwrap();
+        a.conn()
+            .execute("INSERT INTO meta (key, value) VALUES ('seen', 'a')", [])
+            .unwrap();
+        let n: i64 = b
+            .conn()
+            .query_row("SELECT count(*) FROM meta WHERE key = 'seen'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 0);
     }
 
     #[test]

@@ -59,8 +59,21 @@ enum Overlay {
     Command(LineInput),
 }
 
+/// What wakes the terminal loop: a key (or paste, or resize) from the input thread, or a query
+/// the worker finished. One channel carries both, so the loop waits on both at once.
+pub enum Wake {
+    Input(Event),
+    /// Reading the terminal failed (standard input closed): the loop ends with it.
+    InputError(std::io::Error),
+    Done(super::worker::Done),
+}
+
 pub struct App {
     store: Store,
+    /// The query worker, on its own connection to the same database.
+    worker: super::worker::Worker,
+    wake_tx: std::sync::mpsc::Sender<Wake>,
+    wake_rx: std::sync::mpsc::Receiver<Wake>,
     /// The clerk, stamped with the time of the decision being made: refreshed from `clock`
     /// before every action, so nothing is dated with the moment the session began.
     actor: Actor,
@@ -97,8 +110,20 @@ impl App {
     ) -> Result<App, String> {
         let reference = Reference::load(&store).map_err(|e| e.to_string())?;
         let data_version = store.data_version().unwrap_or(0);
+        let reader = store
+            .reader()
+            .map_err(|e| crate::i18n::Describe::describe(&e, lang))?;
+        let (wake_tx, wake_rx) = std::sync::mpsc::channel();
+        let to_loop = wake_tx.clone();
+        let worker = super::worker::Worker::spawn(reader, move |done| {
+            // The loop has gone (the clerk quit): nobody to tell.
+            let _ = to_loop.send(Wake::Done(done));
+        });
         let mut app = App {
             store,
+            worker,
+            wake_tx,
+            wake_rx,
             clock: crate::service::Clock::fixed(actor.now),
             actor,
             lang,
@@ -186,13 +211,99 @@ impl App {
             reference: &self.reference,
             page_rows,
             progress: &mut *self.progress,
+            jobs: self.worker.jobs(),
         };
         Some(f(screen.as_mut(), &mut ctx))
     }
 
-    fn reload_top(&mut self) {
-        if let Some(Err(e)) = self.with_ctx(|s, ctx| s.reload(ctx)) {
+    /// Read the top screen again without making the clerk wait ([`Screen::refresh`]).
+    fn refresh_top(&mut self) {
+        if let Some(Err(e)) = self.with_ctx(|s, ctx| s.refresh(ctx)) {
             self.message = e;
+        }
+    }
+
+    /// Where the worker's results and the input thread's events arrive.
+    pub fn wake_sender(&self) -> std::sync::mpsc::Sender<Wake> {
+        self.wake_tx.clone()
+    }
+
+    /// The next thing that woke the loop, waiting at most `wait`.
+    pub fn next_wake(&self, wait: std::time::Duration) -> Option<Wake> {
+        self.wake_rx.recv_timeout(wait).ok()
+    }
+
+    /// Whether queries are out on the worker (their results may not have arrived yet).
+    pub fn busy(&self) -> bool {
+        !self.worker.jobs().idle()
+    }
+
+    /// The worker, for tests that hold its jobs.
+    #[cfg(test)]
+    pub fn jobs(&self) -> &super::worker::Jobs {
+        self.worker.jobs()
+    }
+
+    /// A finished query: to the screen whose list asked for it (any on the stack; a screen
+    /// that is gone asked for nothing any more). What it says next is applied for the top one.
+    pub fn deliver(&mut self, done: super::worker::Done) {
+        self.stamp_now();
+        let page_rows = self.page_rows();
+        let top = self.stack.len().saturating_sub(1);
+        let mut done = Some(done);
+        let mut flow = None;
+        for (i, screen) in self.stack.iter_mut().enumerate().rev() {
+            let Some(d) = done.take() else { break };
+            let mut ctx = Ctx {
+                store: &mut self.store,
+                actor: &self.actor,
+                lang: self.lang,
+                reference: &self.reference,
+                page_rows,
+                progress: &mut *self.progress,
+                jobs: self.worker.jobs(),
+            };
+            match screen.deliver(d, &mut ctx) {
+                Ok(f) if i == top => flow = Some(f),
+                Ok(Flow::Say(m)) => self.message = m,
+                Ok(_) => {}
+                Err(d) => done = Some(d),
+            }
+        }
+        self.apply(flow);
+    }
+
+    /// After a frame was drawn: lists whose area changed size read again at the new size.
+    pub fn fit(&mut self) {
+        self.with_ctx(|s, ctx| s.fit(ctx));
+    }
+
+    /// Deliver results until the worker is idle (the test driver, after each key, so what a
+    /// test reads is what the clerk sees once the queries are back). Gives up after `limit`.
+    pub fn settle_jobs(&mut self, limit: std::time::Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            // Idle before draining: every result is in the channel. Delivering one may send
+            // another query (moves that waited for rows), so look again after.
+            let idle = !self.busy();
+            while let Ok(w) = self.wake_rx.try_recv() {
+                if let Wake::Done(d) = w {
+                    self.deliver(d);
+                }
+            }
+            if idle && !self.busy() {
+                return;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            if let Ok(Wake::Done(d)) = self
+                .wake_rx
+                .recv_timeout(left.min(std::time::Duration::from_millis(20)))
+            {
+                self.deliver(d);
+            }
         }
     }
 
@@ -203,7 +314,7 @@ impl App {
         let screen = (tab.open)(self);
         self.stack.clear();
         self.stack.push(screen);
-        self.reload_top();
+        self.refresh_top();
     }
 
     /// The index in [`TABS`] of the tab the clerk is in (the people list when unknown).
@@ -220,7 +331,7 @@ impl App {
             Ok(v) if v != self.data_version => {
                 self.data_version = v;
                 if !self.stack.last().is_some_and(|s| s.dirty()) {
-                    self.reload_top();
+                    self.refresh_top();
                 }
                 true
             }
@@ -264,7 +375,7 @@ impl App {
             Event::Paste(text) => self.handle_paste(&text),
             Event::Resize(w, h) => {
                 self.size = (w, h);
-                self.reload_top();
+                self.refresh_top();
             }
             _ => {}
         }
@@ -471,7 +582,7 @@ impl App {
     fn pop(&mut self) {
         if self.stack.len() > 1 {
             self.stack.pop();
-            self.reload_top();
+            self.refresh_top();
         }
     }
 
@@ -488,8 +599,9 @@ impl App {
                     reference: &self.reference,
                     page_rows,
                     progress: &mut *self.progress,
+                    jobs: self.worker.jobs(),
                 };
-                if let Err(e) = screen.reload(&mut ctx) {
+                if let Err(e) = screen.refresh(&mut ctx) {
                     self.message = e;
                 }
                 self.stack.push(screen);

@@ -13,13 +13,15 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::batch::BatchScreen;
 use super::keys::{Action, Scope};
-use super::list::Paged;
+use super::list::{Count, Keyed, Lister, Seek, Source, seek_sorted};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
+use super::worker::{Done, JobError};
 use crate::config::Config;
 use crate::domain::batch::{BatchProblem, DepartmentKind};
 use crate::domain::text::{clean_line, fit, width};
 use crate::i18n::{Describe, Lang};
 use crate::service::batches::{self, Refusal, Request};
+use crate::store::Store;
 use crate::store::batches::{self as rows, Summary};
 
 /// Rows under the list that describe the current batch.
@@ -68,12 +70,53 @@ impl From<Question> for ScreenQuestion {
     }
 }
 
+/// Batches read at most: a bureau makes a few a year, so the whole list is read and paged by
+/// key in memory (`store::batches::list` is its only query).
+const BATCHES_READ: usize = 100_000;
+
+/// Where a batch stands in the list: the newest application year first, then the newest batch.
+pub type BatchKey = (std::cmp::Reverse<i32>, std::cmp::Reverse<i64>);
+
+impl Keyed for Summary {
+    type Key = BatchKey;
+    fn key(&self) -> BatchKey {
+        (
+            std::cmp::Reverse(self.batch.application_year),
+            std::cmp::Reverse(self.batch.id),
+        )
+    }
+}
+
+/// The batches list ([`Source`]).
+pub struct BatchesSource;
+
+impl Source for BatchesSource {
+    type Query = ();
+    type Row = Summary;
+    type Extra = ();
+
+    fn page(
+        store: &Store,
+        _q: &(),
+        seek: &Seek<BatchKey>,
+        limit: usize,
+    ) -> Result<Vec<Summary>, JobError> {
+        let all = rows::list(store.conn(), 0, BATCHES_READ)?;
+        Ok(seek_sorted(&all, seek, limit))
+    }
+
+    fn count(store: &Store, _q: &()) -> Result<Count, JobError> {
+        Ok(Count::Exact(rows::count(store.conn())?))
+    }
+}
+
 pub struct BatchesScreen {
     config: Config,
     /// The configured office (name, short name or code), as the status line shows it.
     office: String,
-    rows: Vec<Summary>,
-    paged: Paged,
+    list: Lister<BatchesSource>,
+    /// The batch the clerk opened (or just made): the cursor is on it when they come back.
+    opened: Option<BatchKey>,
     draft: Draft,
     /// Office short names by code, for drawing without the database.
     office_names: HashMap<String, String>,
@@ -84,32 +127,27 @@ impl BatchesScreen {
         BatchesScreen {
             config,
             office,
-            rows: Vec::new(),
-            paged: Paged::default(),
+            list: Lister::new(()),
+            opened: None,
             draft: Draft::default(),
             office_names: HashMap::new(),
         }
     }
 
     fn selected(&self) -> Option<&Summary> {
-        self.rows.get(self.paged.row())
+        self.list.selected()
     }
 
-    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let lang = ctx.lang;
-        let conn = ctx.store.conn();
-        self.paged.page = ctx.page_rows.saturating_sub(DETAIL_ROWS as usize).max(1);
-        self.paged.total = rows::count(conn).map_err(|e| e.describe(lang))?;
-        self.paged.follow();
-        self.rows =
-            rows::list(conn, self.paged.offset, self.paged.page).map_err(|e| e.describe(lang))?;
+    /// The office names for drawing, and the page size before the first draw.
+    fn prepare(&mut self, ctx: &mut Ctx<'_>) {
+        self.list
+            .hint_rows(ctx.page_rows.saturating_sub(DETAIL_ROWS as usize));
         self.office_names = ctx
             .reference
             .offices
             .iter()
             .map(|o| (o.code.clone(), o.short.clone()))
             .collect();
-        Ok(())
     }
 
     fn ask_kind(&self, ctx: &Ctx<'_>) -> Flow {
@@ -171,6 +209,10 @@ impl BatchesScreen {
             Ok(Err(r)) => Flow::Say(r.describe(lang)),
             Ok(Ok(b)) => {
                 self.draft = Draft::default();
+                self.opened = Some((
+                    std::cmp::Reverse(b.application_year),
+                    std::cmp::Reverse(b.id),
+                ));
                 let msg = match lang {
                     Lang::Zh => format!(
                         "已新建验证批次 #{}：{}。按 n 添加申报人",
@@ -302,6 +344,20 @@ impl BatchesScreen {
     }
 }
 
+/// The batches list has no marks and no search: `Esc` goes back, moves move.
+fn marks_free(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+            | Action::Back
+    )
+}
+
 impl Screen for BatchesScreen {
     fn scopes(&self) -> &'static [Scope] {
         &[Scope::Batches, Scope::List]
@@ -312,27 +368,41 @@ impl Screen for BatchesScreen {
     }
 
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.load_page(ctx)
+        self.prepare(ctx);
+        self.list.reload_now(ctx)
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.prepare(ctx);
+        match self.opened.take() {
+            Some(key) => self.list.refresh_on(key, ctx),
+            None => self.list.refresh(ctx),
+        }
+        Ok(())
+    }
+
+    fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
+        Ok(Flow::from(self.list.deliver(done, ctx)?))
+    }
+
+    fn fit(&mut self, ctx: &mut Ctx<'_>) {
+        self.list.fit(ctx);
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
+        if marks_free(action)
+            && let Some(flow) = self.list.on_action(action, false, ctx)
+        {
+            return flow;
+        }
         match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
-                if self.paged.navigate(action)
-                    && let Err(e) = self.load_page(ctx)
-                {
-                    return Flow::Say(e);
-                }
-                Flow::Stay
-            }
             Action::Open => match self.selected() {
-                Some(s) => Flow::Push(Box::new(BatchScreen::new(s.batch.id, self.config.clone()))),
+                Some(s) => {
+                    let (key, id) = (s.key(), s.batch.id);
+                    self.opened = Some(key);
+                    Flow::Push(Box::new(BatchScreen::new(id, self.config.clone())))
+                }
                 None => Flow::Say(lang.pick("没有选中的批次", "no batch selected").into()),
             },
             Action::New => {
@@ -351,7 +421,6 @@ impl Screen for BatchesScreen {
                     initial: String::new(),
                 })
             }
-            Action::Back => Flow::Pop,
             _ => Flow::Stay,
         }
     }
@@ -423,9 +492,10 @@ impl Screen for BatchesScreen {
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
         let lang = view.lang;
         let t = &view.theme;
+        let busy = self.list.busy_mark(lang);
         let title = match lang {
-            Lang::Zh => format!(" 验证批次 {} 批 ", self.paged.total),
-            Lang::En => format!(" Verification batches: {} ", self.paged.total),
+            Lang::Zh => format!(" 验证批次 {} 批 {busy}", self.list.total()),
+            Lang::En => format!(" Verification batches: {} {busy}", self.list.total()),
         };
         let block = Block::default().borders(Borders::ALL).title(title);
         let inner = block.inner(area);
@@ -441,20 +511,22 @@ impl Screen for BatchesScreen {
             Paragraph::new(Span::styled(Self::column_heads(lang, cols), t.header)),
             header,
         );
-        if self.rows.is_empty() {
+        self.list.measure(list.height);
+        if self.list.rows().is_empty() {
             f.render_widget(
-                Paragraph::new(lang.pick(
+                Paragraph::new(self.list.empty_text(lang, lang.pick(
                     "还没有验证批次。按 n 新建，或用 jijiao import applicants 名册 --batch 部门 导入。",
                     "No verification batches yet. n creates one, or jijiao import applicants FILE --batch DEPT.",
-                ))
+                )))
                 .wrap(ratatui::widgets::Wrap { trim: true }),
                 list,
             );
             return;
         }
-        let cursor = self.paged.row();
+        let cursor = self.list.row();
         let lines: Vec<Line> = self
-            .rows
+            .list
+            .rows()
             .iter()
             .enumerate()
             .map(|(i, s)| {

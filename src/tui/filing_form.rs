@@ -1400,7 +1400,11 @@ pub(crate) mod tests {
         .unwrap();
         app.theme = crate::tui::theme::Theme::plain();
         let term = Terminal::new(TestBackend::new(80, 16)).unwrap();
-        let mut d = Driver { app, term };
+        let mut d = Driver {
+            app,
+            term,
+            wait: true,
+        };
         d.key(KeyCode::Char('3')).key(KeyCode::Char('n'));
         assert!(
             shows(&mut d, "申报单位") && !shows(&mut d, "培训计划"),

@@ -1,13 +1,38 @@
-//! Cursor and paging over a list: [`Window`] for lists that live in SQLite (only the visible
-//! page is in memory, and pages are read by key, never by offset), [`Paged`] for lists already
-//! in memory (the entries of one person) or short ones read by offset.
+//! The one list engine of the interface (issue 10).
+//!
+//! - [`Window`]: the page on screen, read by key (`Seek`), never by offset, and the cursor on it.
+//! - [`Source`]: what a list is — its query type, how a page and the count are read, what the
+//!   screen derives from a page. One small implementation per list, beside its screen.
+//! - [`Lister`]: everything a list screen shares — the window, the marks ([`Marks`]), the search
+//!   field and whether it is being typed in, the page size measured at draw time, and the query
+//!   out on the worker ([`super::worker`]) with its generation, shown as 检索中… / searching… in
+//!   the title while the last results stay on screen. The screens keep their columns and their
+//!   decision keys.
+//!
+//! Navigation within the page is answered at once; past it a job goes to the worker. A key
+//! that moves past the last row shows the next page with the cursor on its first row (and
+//! back), as mutt does over slow links: within a page a key redraws two rows. Lists already in
+//! memory (a person's entries and history) use the same window through [`Memory`], read at once.
 
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::input::LineInput;
 use super::keys::Action;
+use super::marks::Marks;
+use super::screen::{Ctx, Flow};
+use super::worker::{Done, JobError, Jobs, Payload, next_id};
+use crate::i18n::Lang;
+use crate::store::Store;
 pub use crate::store::search::{Count, Seek};
 
-/// A row of a list read by key: what the next page starts after (`store::search::Seek`).
+/// A row of a list read by key: what the next page starts after (`store::search::Seek`). Two
+/// rows with the same key are the same row (the cursor follows it across reloads).
 pub trait Keyed {
-    type Key;
+    type Key: Clone + PartialEq + Send + 'static;
     fn key(&self) -> Self::Key;
 }
 
@@ -51,8 +76,10 @@ pub enum Plan {
     First,
     /// The last page, cursor on the last row (`G`).
     Last,
-    /// The cursor by this many rows (`j`/`k` ±1, PgDn/PgUp ± a page); the window scrolls only
-    /// as far as needed to keep it in sight, as it always has.
+    /// The cursor by this many rows (`j`/`k` ±1, PgDn/PgUp ± a page). PgDn/PgUp scroll only
+    /// as far as needed to keep the cursor in sight; `j` past the last row shows the next page
+    /// with the cursor on its first row, `k` past the first the previous page with the cursor
+    /// on its last (so a terminal redraws two rows per key, not the whole list).
     Move(isize),
 }
 
@@ -108,6 +135,51 @@ where
             Action::Top => Plan::First,
             Action::Bottom => Plan::Last,
             _ => Plan::Stay,
+        }
+    }
+
+    /// Whether rows exist before the page.
+    pub fn at_start(&self) -> bool {
+        self.at_start
+    }
+
+    /// Whether rows exist after the page.
+    pub fn at_end(&self) -> bool {
+        self.at_end
+    }
+
+    /// Carry out `plan` without reading, when the page on screen is enough (a move within it,
+    /// `g` on the first page, `G` on the last); false when rows must be read.
+    pub fn try_local(&mut self, plan: Plan) -> bool {
+        let len = self.rows.len() as isize;
+        match plan {
+            Plan::Stay => true,
+            Plan::Reload => false,
+            Plan::First if self.at_start => {
+                self.row = 0;
+                true
+            }
+            Plan::Last if self.at_end => {
+                self.row = self.rows.len().saturating_sub(1);
+                true
+            }
+            Plan::First | Plan::Last => false,
+            Plan::Move(_) if len == 0 => true,
+            Plan::Move(by) => {
+                let target = self.row as isize + by;
+                if (0..len).contains(&target) {
+                    self.row = target as usize;
+                    true
+                } else if target >= len && self.at_end {
+                    self.row = len as usize - 1;
+                    true
+                } else if target < 0 && self.at_start {
+                    self.row = 0;
+                    true
+                } else {
+                    false
+                }
+            }
         }
     }
 
@@ -177,8 +249,14 @@ where
                     self.row = row.min(self.rows.len().saturating_sub(1));
                     return Ok(true);
                 };
-                let first = first.key();
-                let mut got = fetch(&Seek::From(first), page + 1)?;
+                // A page at the start of the list stays at its start: rows that came before
+                // the first one (a new batch, a new person) show, as they would on the first page.
+                let from = if self.at_start {
+                    Seek::First
+                } else {
+                    Seek::From(first.key())
+                };
+                let mut got = fetch(&from, page + 1)?;
                 let at_end = got.len() <= page;
                 got.truncate(page);
                 let mut at_start = self.at_start;
@@ -220,10 +298,16 @@ where
             }
             Plan::Move(by) => {
                 let len = self.rows.len();
+                let target = self.row as isize + by;
+                if len > 0 && by == 1 && target == len as isize && !self.at_end {
+                    return self.next_page(&mut fetch).map(|_| true);
+                }
+                if len > 0 && by == -1 && target < 0 && !self.at_start {
+                    return self.previous_page(&mut fetch).map(|_| true);
+                }
                 let Some(last) = self.rows.last() else {
                     return Ok(false);
                 };
-                let target = self.row as isize + by;
                 if (0..len as isize).contains(&target) {
                     self.row = target as usize;
                     return Ok(false);
@@ -268,112 +352,738 @@ where
             }
         }
     }
-}
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Paged {
-    /// Index of the first loaded row.
-    pub offset: usize,
-    /// Absolute index of the cursor row.
-    pub cursor: usize,
-    /// Rows matching the query.
-    pub total: usize,
-    /// Rows that fit on screen.
-    pub page: usize,
-}
-
-impl Paged {
-    /// Move for a navigation action; returns true when the visible page changed (reload).
-    pub fn navigate(&mut self, action: Action) -> bool {
-        if self.total == 0 {
-            return false;
-        }
-        let last = self.total - 1;
+    /// `j` past the last row: the page after this one, the cursor on its first row. Near the end
+    /// of the list the page is filled from the rows before, so it stays full.
+    fn next_page<E>(
+        &mut self,
+        fetch: &mut impl FnMut(&Seek<R::Key>, usize) -> Result<Vec<R>, E>,
+    ) -> Result<(), E> {
         let page = self.page.max(1);
-        self.cursor = match action {
-            Action::Up => self.cursor.saturating_sub(1),
-            Action::Down => (self.cursor + 1).min(last),
-            Action::PageUp => self.cursor.saturating_sub(page),
-            Action::PageDown => (self.cursor + page).min(last),
-            Action::Top => 0,
-            Action::Bottom => last,
-            _ => return false,
+        let Some(last) = self.rows.last() else {
+            return Ok(());
         };
-        self.follow()
+        let mut got = fetch(&Seek::After(last.key()), page + 1)?;
+        self.at_end = got.len() <= page;
+        got.truncate(page);
+        if got.is_empty() {
+            self.row = self.rows.len() - 1;
+            return Ok(());
+        }
+        let keep = (page - got.len()).min(self.rows.len());
+        let old = std::mem::take(&mut self.rows);
+        self.at_start = self.at_start && keep == old.len();
+        self.rows = old.into_iter().rev().take(keep).rev().collect();
+        self.row = self.rows.len();
+        self.rows.append(&mut got);
+        Ok(())
     }
 
-    /// Keep the cursor inside the loaded page; true when the offset moved.
-    pub fn follow(&mut self) -> bool {
+    /// `k` past the first row: the page before this one, the cursor on its last row. Near the
+    /// start of the list the page is filled from the rows after, so it stays full.
+    fn previous_page<E>(
+        &mut self,
+        fetch: &mut impl FnMut(&Seek<R::Key>, usize) -> Result<Vec<R>, E>,
+    ) -> Result<(), E> {
         let page = self.page.max(1);
-        if self.total > 0 {
-            self.cursor = self.cursor.min(self.total - 1);
-        } else {
-            self.cursor = 0;
+        let Some(first) = self.rows.first() else {
+            return Ok(());
+        };
+        let mut got = fetch(&Seek::Before(first.key()), page + 1)?;
+        self.at_start = got.len() <= page;
+        got.drain(..got.len().saturating_sub(page));
+        if got.is_empty() {
+            self.row = 0;
+            return Ok(());
         }
-        let before = self.offset;
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + page {
-            self.offset = self.cursor + 1 - page;
-        }
-        self.offset = self.offset.min(self.total.saturating_sub(page));
-        self.offset != before
+        let keep = (page - got.len()).min(self.rows.len());
+        self.at_end = self.at_end && keep == self.rows.len();
+        self.row = got.len() - 1;
+        self.rows.truncate(keep);
+        got.append(&mut self.rows);
+        self.rows = got;
+        Ok(())
+    }
+}
+
+/// What one list is: how its pages and its count are read, and what its screen derives from a
+/// page, all on a connection of its own (the worker's, or the clerk's after a decision).
+/// Implemented by a unit type beside each screen.
+pub trait Source: 'static {
+    /// What selects and orders the rows (search text, filters, sort).
+    type Query: Clone + Send + 'static;
+    type Row: Keyed + Clone + Send + 'static;
+    /// What the screen shows beside the rows, read with them (facts, group headers, the batch
+    /// and the current applicant's verification); `()` for most lists.
+    type Extra: Default + Send + 'static;
+    /// Read at once on the clerk's thread instead of the worker's: lists already in memory.
+    const INLINE: bool = false;
+    /// [`Source::extra`] depends on the cursor's row: a move within the page reads it again.
+    const EXTRA_FOLLOWS_CURSOR: bool = false;
+
+    /// At most `limit` rows in the list's order, from where `seek` says (keyset paging).
+    fn page(
+        store: &Store,
+        q: &Self::Query,
+        seek: &Seek<<Self::Row as Keyed>::Key>,
+        limit: usize,
+    ) -> Result<Vec<Self::Row>, JobError>;
+
+    /// How many rows match, capped where a list can be long ([`Count`]).
+    fn count(store: &Store, q: &Self::Query) -> Result<Count, JobError>;
+
+    /// What the screen shows beside the page `rows` with the cursor on `row`.
+    fn extra(
+        _store: &Store,
+        _q: &Self::Query,
+        _rows: &[Self::Row],
+        _row: usize,
+    ) -> Result<Self::Extra, JobError> {
+        Ok(Self::Extra::default())
     }
 
-    /// Index of the cursor within the loaded page.
+    /// Of the marked rows `ids`, those still in the list (read at a refresh, so rows another
+    /// clerk moved on lose their marks); `None` keeps the marks as they are.
+    fn still_marked(
+        _store: &Store,
+        _q: &Self::Query,
+        _ids: &[i64],
+    ) -> Result<Option<Vec<i64>>, JobError> {
+        Ok(None)
+    }
+
+    /// The query with `text` as its search (lists without a search field ignore it).
+    fn set_text(_q: &mut Self::Query, _text: &str) {}
+}
+
+type KeyOf<S> = <<S as Source>::Row as Keyed>::Key;
+
+/// One step of a read, applied to the window in order.
+#[derive(Debug, Clone)]
+enum Step<K> {
+    Plan(Plan),
+    /// Put the cursor on the row with this key, reading its page if it is not on screen.
+    Focus(K),
+}
+
+/// What a read asks of the worker: the window as it was when asked, the steps, and what else to
+/// read with the rows.
+struct Request<S: Source> {
+    query: S::Query,
+    window: Window<S::Row>,
+    steps: Vec<Step<KeyOf<S>>>,
+    count: bool,
+    marked: Option<Vec<i64>>,
+}
+
+/// What a read found.
+struct Loaded<S: Source> {
+    window: Window<S::Row>,
+    total: Option<Count>,
+    extra: S::Extra,
+    still_marked: Option<Vec<i64>>,
+    /// Only the extra was read (a move within the page): the window stays as it is now.
+    extra_only: bool,
+}
+
+impl<S: Source> Request<S> {
+    fn run(mut self, store: &Store) -> Result<Loaded<S>, JobError> {
+        let q = &self.query;
+        let extra_only = self.steps.is_empty() && !self.count && self.marked.is_none();
+        for step in self.steps {
+            let fetch = |seek: &Seek<KeyOf<S>>, n: usize| S::page(store, q, seek, n);
+            match step {
+                Step::Plan(plan) => {
+                    self.window.apply(plan, fetch)?;
+                }
+                Step::Focus(key) => {
+                    let is = |r: &S::Row| r.key() == key;
+                    self.window.focus(key.clone(), is, fetch)?;
+                }
+            }
+        }
+        let total = if self.count {
+            Some(S::count(store, q)?)
+        } else {
+            None
+        };
+        let extra = S::extra(store, q, &self.window.rows, self.window.row())?;
+        let still_marked = match &self.marked {
+            Some(ids) if !ids.is_empty() => S::still_marked(store, q, ids)?,
+            _ => None,
+        };
+        Ok(Loaded {
+            window: self.window,
+            total,
+            extra,
+            still_marked,
+            extra_only,
+        })
+    }
+}
+
+/// What kind of read is out, which decides what a key does meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Out {
+    /// The rows change (a search, a page, `g`/`G`): moves wait for them.
+    Rows,
+    /// The same rows read again (another clerk's commit, a resize): moves go on on the rows
+    /// shown, and the cursor keeps its row when the refresh arrives.
+    Refresh,
+    /// Only [`Source::extra`] for the cursor's row.
+    Extra,
+}
+
+struct Pending {
+    generation: u64,
+    since: Instant,
+    out: Out,
+}
+
+/// A list screen's list: see the module documentation.
+pub struct Lister<S: Source> {
+    id: u64,
+    pub query: S::Query,
+    window: Window<S::Row>,
+    /// Rows matching the query, as the title shows it.
+    total: Count,
+    pub extra: S::Extra,
+    /// The marked rows (database ids): a decision acts on them when any are marked.
+    pub marks: Marks,
+    pub search: LineInput,
+    /// The search field has the focus: printable keys are text.
+    pub searching: bool,
+    /// Rows the list area held at the last draw; the page size of the next read.
+    measured: Cell<Option<usize>>,
+    /// The page size to use before the first draw.
+    hint: usize,
+    pending: Option<Pending>,
+    /// Moves that came while rows were being read, carried out when they arrive.
+    deferred: Vec<Plan>,
+    loaded: bool,
+    jobs: Option<Jobs>,
+}
+
+impl<S: Source> Drop for Lister<S> {
+    fn drop(&mut self) {
+        // The screen is gone: its query is nobody's any more.
+        if let (Some(jobs), Some(_)) = (&self.jobs, &self.pending) {
+            jobs.cancel(self.id);
+        }
+    }
+}
+
+/// The mark in a list's title while its query is out.
+pub fn busy_label(lang: Lang) -> &'static str {
+    lang.pick("检索中…", "searching…")
+}
+
+impl<S: Source> Lister<S> {
+    pub fn new(query: S::Query) -> Lister<S> {
+        Lister {
+            id: next_id(),
+            query,
+            window: Window::default(),
+            total: Count::default(),
+            extra: S::Extra::default(),
+            marks: Marks::default(),
+            search: LineInput::default(),
+            searching: false,
+            measured: Cell::new(None),
+            hint: 1,
+            pending: None,
+            deferred: Vec::new(),
+            loaded: false,
+            jobs: None,
+        }
+    }
+
+    /// The rows of the page on screen.
+    pub fn rows(&self) -> &[S::Row] {
+        &self.window.rows
+    }
+
+    /// Index of the cursor within the page.
     pub fn row(&self) -> usize {
-        self.cursor.saturating_sub(self.offset)
+        self.window.row()
+    }
+
+    pub fn selected(&self) -> Option<&S::Row> {
+        self.window.selected()
+    }
+
+    pub fn total(&self) -> Count {
+        self.total
+    }
+
+    pub fn window(&self) -> &Window<S::Row> {
+        &self.window
+    }
+
+    /// A read has come back at least once (before that an empty list says nothing yet).
+    pub fn loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// A query is out on the worker.
+    pub fn busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// When the query out was sent.
+    pub fn busy_since(&self) -> Option<Instant> {
+        self.pending.as_ref().map(|p| p.since)
+    }
+
+    /// " 检索中…" after a title while a query is out (with the space before it), else nothing.
+    pub fn busy_mark(&self, lang: Lang) -> String {
+        match &self.pending {
+            Some(p) if p.out != Out::Extra => format!("{} ", busy_label(lang)),
+            _ => String::new(),
+        }
+    }
+
+    /// What an empty list says: `empty` once it has been read, "searching…" before.
+    pub fn empty_text<'a>(&self, lang: Lang, empty: &'a str) -> &'a str {
+        if self.loaded { empty } else { busy_label(lang) }
+    }
+
+    /// The page size before the first draw (the screen's estimate from the terminal's rows).
+    pub fn hint_rows(&mut self, rows: usize) {
+        self.hint = rows.max(1);
+    }
+
+    /// Record the rows the list area holds, while drawing it: the next read fills that many.
+    pub fn measure(&self, rows: u16) {
+        self.measured.set(Some((rows as usize).max(1)));
+    }
+
+    fn page_size(&self) -> usize {
+        self.measured.get().unwrap_or(self.hint)
+    }
+
+    /// After a draw: when the area no longer holds the page (a resize, a message taking rows),
+    /// read the page again at the new size.
+    pub fn fit(&mut self, ctx: &mut Ctx<'_>) {
+        if self.loaded
+            && self.pending.is_none()
+            && self.measured.get().is_some_and(|m| m != self.window.page)
+        {
+            self.refresh(ctx);
+        }
+    }
+
+    fn request(&self, steps: Vec<Step<KeyOf<S>>>, count: bool, refresh: bool) -> Request<S> {
+        let mut window = self.window.clone();
+        window.page = self.page_size();
+        Request {
+            query: self.query.clone(),
+            window,
+            steps,
+            count,
+            marked: refresh.then(|| self.marks.ids()),
+        }
+    }
+
+    /// Send `req` to the worker (or read it at once for a list in memory).
+    fn send(&mut self, req: Request<S>, out: Out, ctx: &mut Ctx<'_>) {
+        if S::INLINE {
+            // Only lists in memory read inline, and they cannot fail.
+            let result = req.run(ctx.store);
+            let _ = self.install(result, Out::Rows);
+            return;
+        }
+        let generation = next_id();
+        self.pending = Some(Pending {
+            generation,
+            since: Instant::now(),
+            out,
+        });
+        let jobs = ctx.jobs.clone();
+        jobs.submit(
+            self.id,
+            generation,
+            Box::new(move |store: &Store| req.run(store).map(|l| Box::new(l) as Payload)),
+        );
+        self.jobs = Some(jobs);
+    }
+
+    /// Read now, on the clerk's connection: the reload after a decision this clerk just took
+    /// there. Whatever was out is superseded.
+    fn now(&mut self, req: Request<S>, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        if let (Some(jobs), Some(_)) = (&self.jobs, self.pending.take()) {
+            jobs.cancel(self.id);
+        }
+        self.deferred.clear();
+        let result = req.run(ctx.store);
+        self.install(result, Out::Rows)
+            .map_err(|e| e.describe(ctx.lang))
+    }
+
+    /// Read the page on screen again, with the count and the marks still in the list, on the
+    /// worker: another clerk's commit, a resize, the screen coming back into view.
+    pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
+        let req = self.request(vec![Step::Plan(Plan::Reload)], true, true);
+        let out = if self.loaded { Out::Refresh } else { Out::Rows };
+        // A read of new rows still out includes what a refresh would read.
+        if self.pending.as_ref().is_some_and(|p| p.out == Out::Rows) {
+            let req = Request {
+                steps: vec![Step::Plan(Plan::Reload)],
+                ..req
+            };
+            return self.send(req, Out::Rows, ctx);
+        }
+        self.send(req, out, ctx);
+    }
+
+    /// As [`Lister::refresh`], then the cursor on the row keyed `key` (the row the clerk opened
+    /// and comes back from, or one just made), its page read if it is not on screen.
+    pub fn refresh_on(&mut self, key: KeyOf<S>, ctx: &mut Ctx<'_>) {
+        let req = self.request(vec![Step::Plan(Plan::Reload), Step::Focus(key)], true, true);
+        self.deferred.clear();
+        self.send(req, Out::Rows, ctx);
+    }
+
+    /// The page on screen read again at once, after a decision taken on this connection.
+    pub fn reload_now(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let req = self.request(vec![Step::Plan(Plan::Reload)], true, true);
+        self.now(req, ctx)
+    }
+
+    /// Carry out `plan` at once (after a decision: the cursor to the next row).
+    pub fn apply_now(&mut self, plan: Plan, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        if self.window.try_local(plan) {
+            return Ok(());
+        }
+        let req = self.request(vec![Step::Plan(plan)], false, false);
+        self.now(req, ctx)
+    }
+
+    /// The first page of the query as it now stands (a new filter, sort or search); with
+    /// `keep` the row the cursor was on stays under it if it is still in the list.
+    pub fn requery(&mut self, keep: bool, ctx: &mut Ctx<'_>) {
+        let mut steps = vec![Step::Plan(Plan::First)];
+        if let Some(key) = self.selected().map(Keyed::key).filter(|_| keep) {
+            steps.push(Step::Focus(key));
+        }
+        self.deferred.clear();
+        let req = self.request(steps, true, false);
+        self.send(req, Out::Rows, ctx);
+    }
+
+    /// The same as [`Lister::requery`], read at once (a `:` jump that opens the one match).
+    pub fn requery_now(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let req = self.request(vec![Step::Plan(Plan::First)], true, false);
+        self.now(req, ctx)
+    }
+
+    /// A navigation key: answered on the page when it can be, else read on the worker; while
+    /// new rows are being read it waits for them.
+    pub fn navigate(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        let plan = self.window.plan(action);
+        self.go(plan, ctx);
+    }
+
+    fn go(&mut self, plan: Plan, ctx: &mut Ctx<'_>) {
+        if self.pending.as_ref().is_some_and(|p| p.out == Out::Rows) {
+            self.deferred.push(plan);
+            return;
+        }
+        let row = self.window.row();
+        if self.window.try_local(plan) {
+            if S::EXTRA_FOLLOWS_CURSOR && self.window.row() != row {
+                let req = self.request(Vec::new(), false, false);
+                self.send(req, Out::Extra, ctx);
+            }
+            return;
+        }
+        // A refresh out is superseded by the read of the new page, which counts again for it.
+        let count = self.pending.as_ref().is_some_and(|p| p.out == Out::Refresh);
+        let req = self.request(vec![Step::Plan(plan)], count, count);
+        self.send(req, Out::Rows, ctx);
+    }
+
+    /// `t`: mark or unmark the cursor's row (`id` of it) and go on to the next, as mutt and
+    /// taskwarrior-tui do, so a run of rows is quick to mark.
+    pub fn toggle_mark(&mut self, id: Option<i64>, ctx: &mut Ctx<'_>) {
+        if let Some(id) = id {
+            self.marks.toggle(id);
+            self.go(Plan::Move(1), ctx);
+        }
+    }
+
+    /// The search as typed: the field shows it at once, and one read per key goes to the
+    /// worker, superseding the one before. When the search is cleared the row the cursor was
+    /// on stays under it.
+    fn searched(&mut self, was: &str, ctx: &mut Ctx<'_>) {
+        let text = self.search.text().to_string();
+        if text == was {
+            return;
+        }
+        S::set_text(&mut self.query, &text);
+        self.requery(text.is_empty() && !was.is_empty(), ctx);
+    }
+
+    /// A key while the search field has the focus; `None` when the field is not being typed in
+    /// or the key is no edit.
+    pub fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Option<Flow> {
+        if !self.searching {
+            return None;
+        }
+        let was = self.search.text().to_string();
+        if !self.search.handle(key) {
+            return None;
+        }
+        self.searched(&was, ctx);
+        Some(Flow::Stay)
+    }
+
+    /// Pasted text goes to the search field (which takes the focus).
+    pub fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
+        self.searching = true;
+        let was = self.search.text().to_string();
+        self.search.insert_str(text);
+        self.searched(&was, ctx);
+        Flow::Stay
+    }
+
+    /// Replace the search text (a `:` jump, a filing saved outside the search).
+    pub fn set_search(&mut self, text: &str) {
+        self.search.set(text);
+        S::set_text(&mut self.query, text);
+    }
+
+    /// The keys every list answers alike: moves (saying `;` still holds), `/`, and `Esc` —
+    /// which leaves the search field, cancels `;` (`armed`), clears the search (the cursor
+    /// keeping its row), clears the marks, and only then goes back. `None` for the screen's
+    /// own keys.
+    pub fn on_action(&mut self, action: Action, armed: bool, ctx: &mut Ctx<'_>) -> Option<Flow> {
+        let lang = ctx.lang;
+        Some(match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => {
+                self.navigate(action, ctx);
+                if self.marks.is_armed() {
+                    Flow::Say(self.marks.armed_label(lang))
+                } else {
+                    Flow::Stay
+                }
+            }
+            Action::Search => {
+                self.searching = true;
+                Flow::Stay
+            }
+            Action::Back if self.searching => {
+                self.searching = false;
+                Flow::Stay
+            }
+            Action::Back if armed => {
+                self.marks.disarm();
+                Flow::Say(Marks::disarmed(lang))
+            }
+            Action::Back if !self.search.is_empty() => {
+                let was = self.search.text().to_string();
+                self.search.set("");
+                self.searched(&was, ctx);
+                Flow::Stay
+            }
+            Action::Back if !self.marks.is_empty() => {
+                let n = self.marks.clear();
+                Flow::Say(match lang {
+                    Lang::Zh => format!("已清除 {n} 个标记"),
+                    Lang::En => format!("cleared {n} marks"),
+                })
+            }
+            Action::Back => Flow::Pop,
+            _ => return None,
+        })
+    }
+
+    /// A result from the worker: `Err(done)` back when it is not this list's. A stale one
+    /// (an older generation) is dropped; a failed read comes back as what to say. Moves that
+    /// waited for the rows are then carried out.
+    pub fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Result<(), String>, Done> {
+        if done.list != self.id {
+            return Err(done);
+        }
+        let Some(p) = self
+            .pending
+            .as_ref()
+            .filter(|p| p.generation == done.generation)
+        else {
+            return Ok(Ok(()));
+        };
+        let out = p.out;
+        self.pending = None;
+        let result = done.result.and_then(|payload| {
+            payload
+                .downcast::<Loaded<S>>()
+                .map(|l| *l)
+                .map_err(|_| JobError::Failed(Box::new(Mismatch)))
+        });
+        let installed = self.install(result, out).map_err(|e| e.describe(ctx.lang));
+        self.catch_up(ctx);
+        Ok(installed)
+    }
+
+    /// Moves deferred while rows were read, now that they are here; what cannot be answered on
+    /// the page goes out again.
+    fn catch_up(&mut self, ctx: &mut Ctx<'_>) {
+        let deferred = std::mem::take(&mut self.deferred);
+        let mut rest = deferred.into_iter();
+        for plan in rest.by_ref() {
+            self.go(plan, ctx);
+            if self.pending.is_some() {
+                break;
+            }
+        }
+        self.deferred.extend(rest);
+    }
+
+    fn install(&mut self, result: Result<Loaded<S>, JobError>, out: Out) -> Result<(), JobError> {
+        let loaded = result?;
+        if let Some(total) = loaded.total {
+            self.total = total;
+        }
+        if let Some(kept) = loaded.still_marked {
+            self.marks.retain(|id| kept.contains(&id));
+        }
+        if loaded.extra_only {
+            self.extra = loaded.extra;
+            return Ok(());
+        }
+        // A refresh keeps the row the clerk moved to while it was out, if it is still there.
+        let on = (out == Out::Refresh)
+            .then(|| self.selected().map(Keyed::key))
+            .flatten();
+        self.window = loaded.window;
+        if let Some(at) = on.and_then(|k| self.window.rows.iter().position(|r| r.key() == k)) {
+            self.window.row = at;
+        }
+        self.extra = loaded.extra;
+        self.loaded = true;
+        Ok(())
+    }
+}
+
+/// A payload of another type than the list asked for: a defect, said rather than hidden.
+struct Mismatch;
+
+impl crate::i18n::Describe for Mismatch {
+    fn describe(&self, lang: Lang) -> String {
+        lang.pick(
+            "列表收到了不属于它的结果",
+            "the list got a result that is not its own",
+        )
+        .into()
+    }
+}
+
+/// A row of a list already in memory, keyed by its place in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct At<T> {
+    pub at: usize,
+    pub row: T,
+}
+
+impl<T> Keyed for At<T> {
+    type Key = usize;
+    fn key(&self) -> usize {
+        self.at
+    }
+}
+
+/// The rows of `all` (in the list's order, ascending by key) that `seek` names, at most `limit`.
+pub fn seek_sorted<R: Keyed + Clone>(all: &[R], seek: &Seek<R::Key>, limit: usize) -> Vec<R>
+where
+    R::Key: Ord,
+{
+    let (from, to) = match seek {
+        Seek::First => (0, limit.min(all.len())),
+        Seek::Last => (all.len().saturating_sub(limit), all.len()),
+        Seek::From(k) => {
+            let at = all.partition_point(|r| r.key() < *k);
+            (at, (at + limit).min(all.len()))
+        }
+        Seek::After(k) => {
+            let at = all.partition_point(|r| r.key() <= *k);
+            (at, (at + limit).min(all.len()))
+        }
+        Seek::Before(k) => {
+            let at = all.partition_point(|r| r.key() < *k);
+            (at.saturating_sub(limit), at)
+        }
+    };
+    all[from..to].to_vec()
+}
+
+/// A list in memory (a person's entries, their history): the same window and keys as a list
+/// in SQLite, read at once.
+pub struct Memory<T>(std::marker::PhantomData<T>);
+
+impl<T: Clone + Send + Sync + 'static> Source for Memory<T> {
+    type Query = Arc<Vec<T>>;
+    type Row = At<T>;
+    type Extra = ();
+    const INLINE: bool = true;
+
+    fn page(
+        _store: &Store,
+        q: &Self::Query,
+        seek: &Seek<usize>,
+        limit: usize,
+    ) -> Result<Vec<At<T>>, JobError> {
+        let (from, to) = match seek {
+            Seek::First => (0, limit.min(q.len())),
+            Seek::Last => (q.len().saturating_sub(limit), q.len()),
+            Seek::From(k) => (*k.min(&q.len()), (k + limit).min(q.len())),
+            Seek::After(k) => ((k + 1).min(q.len()), (k + 1 + limit).min(q.len())),
+            Seek::Before(k) => (k.min(&q.len()).saturating_sub(limit), *k.min(&q.len())),
+        };
+        Ok((from..to)
+            .map(|at| At {
+                at,
+                row: q[at].clone(),
+            })
+            .collect())
+    }
+
+    fn count(_store: &Store, q: &Self::Query) -> Result<Count, JobError> {
+        Ok(Count::Exact(q.len()))
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Lister<Memory<T>> {
+    /// Show `rows` (read with the screen), keeping the cursor's place; `fresh` puts it on the
+    /// first row (another list shown in the same place).
+    pub fn show(&mut self, rows: Vec<T>, fresh: bool, ctx: &mut Ctx<'_>) {
+        self.query = Arc::new(rows);
+        let plan = if fresh || !self.loaded {
+            Plan::First
+        } else {
+            Plan::Reload
+        };
+        let req = self.request(vec![Step::Plan(plan)], true, false);
+        // Nothing here can fail: the rows are in memory.
+        let _ = self.now(req, ctx);
     }
 
     /// Where the cursor is among all the rows, as `3/17` (1-based), when the list holds more
     /// than a page shows; `None` when every row is on screen, so short lists stay quiet.
-    pub fn position(&self) -> Option<String> {
-        (self.total > self.page.max(1)).then(|| format!("{}/{}", self.cursor + 1, self.total))
-    }
-
-    pub fn reset(&mut self) {
-        self.offset = 0;
-        self.cursor = 0;
+    pub fn position_of(&self) -> Option<String> {
+        let n = self.query.len();
+        let at = self.selected()?.at;
+        (n > self.window.page.max(1)).then(|| format!("{}/{n}", at + 1))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paging_keeps_the_cursor_visible() {
-        let mut p = Paged {
-            total: 100,
-            page: 10,
-            ..Paged::default()
-        };
-        assert!(!p.navigate(Action::Down));
-        assert_eq!(p.cursor, 1);
-        assert!(p.navigate(Action::PageDown));
-        assert_eq!((p.cursor, p.offset), (11, 2));
-        assert!(p.navigate(Action::Bottom));
-        assert_eq!((p.cursor, p.offset), (99, 90));
-        p.navigate(Action::Top);
-        assert_eq!((p.cursor, p.offset, p.row()), (0, 0, 0));
-    }
-
-    #[test]
-    fn the_position_shows_only_when_rows_are_out_of_sight() {
-        let mut p = Paged {
-            total: 17,
-            page: 6,
-            ..Paged::default()
-        };
-        assert_eq!(p.position().as_deref(), Some("1/17"));
-        p.navigate(Action::PageDown);
-        assert_eq!(p.position().as_deref(), Some("7/17"));
-        p.navigate(Action::Bottom);
-        assert_eq!(p.position().as_deref(), Some("17/17"));
-        p.total = 6;
-        assert_eq!(p.position(), None, "all rows show");
-        assert_eq!(Paged::default().position(), None);
-    }
 
     /// A list of numbers 0..n read by key, as SQL would read it.
     #[derive(Debug, Clone, PartialEq)]
@@ -408,15 +1118,62 @@ mod tests {
         }
     }
 
-    /// Read by key, the window shows what the list read by offset showed, key after key: the
+    /// The list read by offset, as a clerk sees it move: PgDn/PgUp scroll only as far as the
+    /// cursor needs; `j` past the last row starts the next page at the cursor (`k` past the
+    /// first ends the previous page there), the last and first pages staying full.
+    struct Model {
+        offset: usize,
+        cursor: usize,
+        n: usize,
+        page: usize,
+    }
+
+    impl Model {
+        fn key(&mut self, a: Action) {
+            let (n, page) = (self.n, self.page);
+            if n == 0 {
+                return;
+            }
+            match a {
+                Action::Down if self.cursor + 1 < n => {
+                    self.cursor += 1;
+                    if self.cursor >= self.offset + page {
+                        self.offset = self.cursor.min(n.saturating_sub(page));
+                    }
+                }
+                Action::Up if self.cursor > 0 => {
+                    self.cursor -= 1;
+                    if self.cursor < self.offset {
+                        self.offset = (self.cursor + 1).saturating_sub(page);
+                    }
+                }
+                Action::Down | Action::Up => {}
+                Action::PageDown => self.cursor = (self.cursor + page).min(n - 1),
+                Action::PageUp => self.cursor = self.cursor.saturating_sub(page),
+                Action::Top => self.cursor = 0,
+                Action::Bottom => self.cursor = n - 1,
+                _ => {}
+            }
+            if self.cursor < self.offset {
+                self.offset = self.cursor;
+            } else if self.cursor >= self.offset + page {
+                self.offset = self.cursor + 1 - page;
+            }
+            self.offset = self.offset.min(n.saturating_sub(page));
+        }
+    }
+
+    /// Read by key, the window shows what the list read by offset shows, key after key: the
     /// same rows on screen and the cursor on the same one, for every navigation key, across
     /// page boundaries, and for lists shorter than a page.
     #[test]
-    fn keyset_paging_moves_as_offset_paging_did() {
+    fn keyset_paging_moves_as_the_offset_model_and_j_jumps_a_page() {
         use Action::*;
         let keys = [
             Down, Down, PageDown, PageDown, Down, Up, PageUp, Bottom, Up, Up, PageUp, PageUp,
-            PageDown, Down, Top, PageDown, Bottom, Down, PageDown, Top, Up, PageUp,
+            PageDown, Down, Top, PageDown, Bottom, Down, PageDown, Top, Up, PageUp, Down, Down,
+            Down, Down, Down, Down, Down, Down, Down, Down, Down, Down, Up, Up, Up, Up, Up, Up, Up,
+            Up, Up, Up, Up, Up, Up, Bottom, Up, Up, Up, Up, Up, Up, Up, Up, Up, Up, Down,
         ];
         for (n, page) in [
             (100, 10),
@@ -426,11 +1183,13 @@ mod tests {
             (11, 10),
             (1, 5),
             (0, 5),
+            (13, 1),
         ] {
-            let mut old = Paged {
-                total: n,
+            let mut old = Model {
+                offset: 0,
+                cursor: 0,
+                n,
                 page,
-                ..Paged::default()
             };
             let mut new: Window<N> = Window {
                 page,
@@ -438,15 +1197,42 @@ mod tests {
             };
             new.apply(Plan::First, fetch(n)).unwrap();
             for (i, &k) in keys.iter().enumerate() {
-                old.navigate(k);
+                old.key(k);
                 let plan = new.plan(k);
-                new.apply(plan, fetch(n)).unwrap();
+                if !new.try_local(plan) {
+                    new.apply(plan, fetch(n)).unwrap();
+                }
                 let shown: Vec<usize> = new.rows.iter().map(|r| r.0).collect();
                 let want: Vec<usize> = (old.offset..(old.offset + page).min(n)).collect();
                 assert_eq!(shown, want, "list {n}, page {page}, key {i} {k:?}");
-                assert_eq!(new.row(), old.row(), "list {n}, page {page}, key {i} {k:?}");
+                assert_eq!(
+                    new.row(),
+                    old.cursor - old.offset,
+                    "list {n}, page {page}, key {i} {k:?}"
+                );
             }
         }
+    }
+
+    /// Issue 10: `j` down a page and on past it changes the page once per page, with the cursor
+    /// on its first row; within a page no row is read.
+    #[test]
+    fn j_past_the_last_row_shows_the_next_page_from_its_first_row() {
+        let mut w: Window<N> = Window {
+            page: 5,
+            ..Window::default()
+        };
+        w.apply(Plan::First, fetch(12)).unwrap();
+        for _ in 0..4 {
+            assert!(w.try_local(Plan::Move(1)), "within the page");
+        }
+        assert!(!w.try_local(Plan::Move(1)), "past it: a read");
+        w.apply(Plan::Move(1), fetch(12)).unwrap();
+        let shown: Vec<usize> = w.rows.iter().map(|r| r.0).collect();
+        assert_eq!((shown, w.row()), (vec![5, 6, 7, 8, 9], 0));
+        w.apply(Plan::Move(-1), fetch(12)).unwrap();
+        let shown: Vec<usize> = w.rows.iter().map(|r| r.0).collect();
+        assert_eq!((shown, w.row()), (vec![0, 1, 2, 3, 4], 4));
     }
 
     /// A reload keeps the page where it starts; when rows left the end of the list, the page
@@ -489,10 +1275,35 @@ mod tests {
         assert_eq!(w.selected(), Some(&N(29)));
     }
 
+    /// Rows in memory are read by their place, as SQL reads them by key.
     #[test]
-    fn an_empty_list_does_not_move() {
-        let mut p = Paged::default();
-        assert!(!p.navigate(Action::Down));
-        assert_eq!(p.cursor, 0);
+    fn a_list_in_memory_and_a_sorted_one_seek_like_sql() {
+        let all: Vec<N> = (0..10).map(|i| N(i * 2)).collect();
+        let got = |seek: Seek<usize>, n| -> Vec<usize> {
+            seek_sorted(&all, &seek, n)
+                .into_iter()
+                .map(|r| r.0)
+                .collect()
+        };
+        assert_eq!(got(Seek::First, 3), [0, 2, 4]);
+        assert_eq!(got(Seek::Last, 3), [14, 16, 18]);
+        assert_eq!(got(Seek::From(5), 2), [6, 8]);
+        assert_eq!(got(Seek::From(6), 2), [6, 8]);
+        assert_eq!(got(Seek::After(6), 2), [8, 10]);
+        assert_eq!(got(Seek::Before(6), 5), [0, 2, 4]);
+        let store = Store::open_in_memory().unwrap();
+        let q = Arc::new(vec!['a', 'b', 'c', 'd']);
+        let page = |seek: Seek<usize>, n| -> Vec<char> {
+            Memory::page(&store, &q, &seek, n)
+                .ok()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.row)
+                .collect()
+        };
+        assert_eq!(page(Seek::After(1), 5), ['c', 'd']);
+        assert_eq!(page(Seek::Before(1), 5), ['a']);
+        assert_eq!(page(Seek::Last, 3), ['b', 'c', 'd']);
+        assert_eq!(page(Seek::From(9), 3), Vec::<char>::new());
     }
 }

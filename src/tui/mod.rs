@@ -35,6 +35,7 @@ pub mod testing;
 pub mod theme;
 #[cfg(test)]
 mod triage_tests;
+pub mod worker;
 
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
@@ -52,6 +53,10 @@ pub use app::App;
 
 /// How often to look for other clerks' changes while the clerk is idle.
 const POLL: Duration = Duration::from_millis(1000);
+
+/// How long a frame waits for a query the key just sent: a quick answer (most keyset pages)
+/// then makes one frame instead of two, and typing is never held up longer than this.
+const FRAME_WAIT: Duration = Duration::from_millis(8);
 
 fn restore() {
     // Best effort: on the way out there is nothing better to do with an error.
@@ -92,33 +97,67 @@ pub fn run(mut app: App) -> io::Result<()> {
     // since ratatui's diff does not know about those cells.
     let scribbled = std::rc::Rc::new(std::cell::Cell::new(false));
     app.set_progress(progress_sink(app.lang(), scribbled.clone()));
-    draw(&mut term, &app)?;
+    draw(&mut term, &mut app)?;
+    // Keys are read on a thread of their own and arrive on the channel the query worker
+    // answers on, so the loop waits on both and a query never holds up a key.
+    let keys = app.wake_sender();
+    std::thread::Builder::new()
+        .name("jijiao-input".into())
+        .spawn(move || {
+            loop {
+                let sent = match event::read() {
+                    Ok(ev) => keys.send(app::Wake::Input(ev)),
+                    Err(e) => {
+                        let _ = keys.send(app::Wake::InputError(e));
+                        return;
+                    }
+                };
+                if sent.is_err() {
+                    return;
+                }
+            }
+        })?;
     while !app.should_quit() {
-        // Wait for input, or until a held Esc is due, or for the idle poll of other clerks.
+        // Wait for input or a query's result, or until a held Esc is due, or for the idle poll
+        // of other clerks.
         let wait = app
             .input_deadline()
             .map_or(POLL, |d| d.saturating_duration_since(Instant::now()));
         // Redraw on events only: an idle screen sends nothing down a slow link.
-        let changed = if event::poll(wait)? {
-            app.feed(event::read()?, Instant::now());
-            // Take whatever else is already queued (a paste, key repeat) before drawing once.
-            while !app.should_quit() && event::poll(Duration::ZERO)? {
-                app.feed(event::read()?, Instant::now());
-            }
-            true
-        } else if app.input_deadline().is_some() {
-            app.settle(Instant::now())
-        } else {
-            app.tick()
+        let mut changed = match app.next_wake(wait) {
+            Some(w) => take(&mut app, w)?,
+            None if app.input_deadline().is_some() => app.settle(Instant::now()),
+            None => app.tick(),
         };
+        // Take whatever else is already queued (a paste, key repeat, results) before drawing
+        // once; give a query just sent a few milliseconds to come back first.
+        let until = Instant::now() + FRAME_WAIT;
+        while !app.should_quit() {
+            let left = until.saturating_duration_since(Instant::now());
+            let wait = if app.busy() { left } else { Duration::ZERO };
+            match app.next_wake(wait) {
+                Some(w) => changed |= take(&mut app, w)?,
+                None => break,
+            }
+        }
         if changed && !app.should_quit() {
             if scribbled.replace(false) {
                 term.clear()?;
             }
-            draw(&mut term, &app)?;
+            draw(&mut term, &mut app)?;
         }
     }
     Ok(())
+}
+
+/// Handle what woke the loop; whether the screen may have changed.
+fn take(app: &mut App, wake: app::Wake) -> io::Result<bool> {
+    match wake {
+        app::Wake::Input(ev) => app.feed(ev, Instant::now()),
+        app::Wake::Done(done) => app.deliver(done),
+        app::Wake::InputError(e) => return Err(e),
+    }
+    Ok(true)
 }
 
 /// A decision on hundreds of entries runs inside one transaction, between two redraws: report its
@@ -153,10 +192,13 @@ fn progress_sink(
     })
 }
 
-fn draw(term: &mut Terminal<backend::Stdout>, app: &App) -> io::Result<()> {
+fn draw(term: &mut Terminal<backend::Stdout>, app: &mut App) -> io::Result<()> {
     // Synchronized update: the terminal shows the frame at once, never half-drawn over SSH.
     execute!(io::stdout(), BeginSynchronizedUpdate)?;
     term.draw(|f| app.render(f))?;
     execute!(io::stdout(), EndSynchronizedUpdate)?;
-    io::stdout().flush()
+    io::stdout().flush()?;
+    // The lists measured their areas while drawing: one that changed size reads again.
+    app.fit();
+    Ok(())
 }

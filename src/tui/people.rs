@@ -9,16 +9,16 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::list::{Plan, Window};
-use super::marks::Marks;
+use super::list::{Count, Lister, Seek, Source};
 use super::person::PersonScreen;
 use super::person_form::PersonForm;
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
+use super::worker::{Done, JobError};
 use crate::domain::text::{clean_line, fit};
 use crate::domain::{IdNumber, UnitKind};
 use crate::i18n::Lang;
+use crate::store::Store;
 use crate::store::search::{self, PeopleQuery, PeopleState, PersonSummary};
 
 /// The questions the People screen asks.
@@ -38,17 +38,40 @@ impl From<Question> for ScreenQuestion {
     }
 }
 
+/// The People list ([`super::list::Source`]): by name then ID number, searched as typed.
+pub struct PeopleSource;
+
+impl Source for PeopleSource {
+    type Query = PeopleQuery;
+    type Row = PersonSummary;
+    type Extra = ();
+
+    fn page(
+        store: &Store,
+        q: &PeopleQuery,
+        seek: &Seek<search::PersonKey>,
+        limit: usize,
+    ) -> Result<Vec<PersonSummary>, JobError> {
+        Ok(search::people_page(store.conn(), q, seek, limit)?)
+    }
+
+    fn count(store: &Store, q: &PeopleQuery) -> Result<Count, JobError> {
+        Ok(search::count_people_capped(store.conn(), q)?)
+    }
+
+    fn set_text(q: &mut PeopleQuery, text: &str) {
+        q.text = text.to_string();
+    }
+}
+
 pub struct PeopleScreen {
-    query: PeopleQuery,
-    search: LineInput,
-    searching: bool,
-    /// The page on screen, read by key (name, ID number).
-    list: Window<PersonSummary>,
+    /// The page on screen, read by key (name, ID number); its marks are the people to add to a
+    /// verification batch together (R6.1), kept across pages and searches.
+    list: Lister<PeopleSource>,
     /// The filter as the clerk typed it, shown in the title.
     filter_label: String,
-    /// Marked people (database ids), kept across pages and searches, to add to a verification
-    /// batch together (R6.1).
-    marked: Marks,
+    /// A `:` jump is out: when it finds exactly the one person its ID number names, open them.
+    jump: bool,
 }
 
 impl Default for PeopleScreen {
@@ -60,18 +83,17 @@ impl Default for PeopleScreen {
 impl PeopleScreen {
     pub fn new() -> PeopleScreen {
         PeopleScreen {
-            query: PeopleQuery::default(),
-            search: LineInput::default(),
-            searching: false,
-            list: Window::default(),
+            list: Lister::new(PeopleQuery::default()),
             filter_label: String::new(),
-            marked: Marks::default(),
+            jump: false,
         }
     }
 
     /// The marked people, or the current one when none is marked.
     fn targets(&self) -> Vec<i64> {
-        self.marked.targets(self.selected().map(|p| p.id), false)
+        self.list
+            .marks
+            .targets(self.selected().map(|p| p.id), false)
     }
 
     /// `b`: add the targets to batch `#ID` (the number screen 4 shows).
@@ -89,7 +111,7 @@ impl PeopleScreen {
         };
         match crate::service::batches::add_people(ctx.store, ctx.actor, batch_id, targets) {
             Ok(added) => {
-                self.marked.decided(targets);
+                self.list.marks.decided(targets);
                 Flow::Say(match ctx.lang {
                     Lang::Zh => format!(
                         "已加入批次 #{batch_id}：{} 人，已在批次中 {} 人。按 4 到验证页核验",
@@ -109,37 +131,11 @@ impl PeopleScreen {
         self.list.selected()
     }
 
-    /// Read the page `plan` asks for; a new query (`count`) counts its matches again.
-    fn load(&mut self, plan: Plan, count: bool, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let lang = ctx.lang;
-        let err = |e: crate::store::StoreError| crate::i18n::Describe::describe(&e, lang);
-        let conn = ctx.store.conn();
-        self.list.page = ctx.page_rows;
-        if count {
-            self.list.total = search::count_people_capped(conn, &self.query).map_err(err)?;
-        }
-        let q = &self.query;
-        self.list
-            .apply(plan, |seek, n| search::people_page(conn, q, seek, n))
-            .map_err(err)?;
-        Ok(())
-    }
-
-    /// The page on screen read again, and the count (another clerk may have changed both).
-    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.load(Plan::Reload, true, ctx)
-    }
-
-    fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.query.text = text.to_string();
-        self.load(Plan::First, true, ctx)
-    }
-
     /// `f`: a city (长沙 / 430100), a unit kind (省直单位 / non_public), 不足 / short, 冻结 /
     /// blocked; several separated by spaces; empty clears.
     fn apply_filter(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
         let mut q = PeopleQuery {
-            text: self.query.text.clone(),
+            text: self.list.query.text.clone(),
             ..PeopleQuery::default()
         };
         for word in text.split_whitespace() {
@@ -165,9 +161,10 @@ impl PeopleScreen {
                 });
             }
         }
-        self.query = q;
+        self.list.query = q;
         self.filter_label = clean_line(text);
-        Flow::from(self.load(Plan::First, true, ctx))
+        self.list.requery(false, ctx);
+        Flow::Stay
     }
 }
 
@@ -181,65 +178,68 @@ impl Screen for PeopleScreen {
     }
 
     fn typing(&self) -> bool {
-        self.searching
+        self.list.searching
     }
 
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.load_page(ctx)
+        self.list.hint_rows(ctx.page_rows);
+        self.list.reload_now(ctx)
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.list.hint_rows(ctx.page_rows);
+        self.list.refresh(ctx);
+        Ok(())
+    }
+
+    fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
+        let read = self.list.deliver(done, ctx)?;
+        if let Err(e) = read {
+            self.jump = false;
+            return Ok(Flow::Say(e));
+        }
+        // `:ID` opens that person at once, once the search has found them alone.
+        if self.jump && !self.list.busy() {
+            self.jump = false;
+            if let (Ok(_), [only]) = (IdNumber::parse(self.list.search.text()), self.list.rows()) {
+                return Ok(Flow::Push(Box::new(PersonScreen::new(only.id))));
+            }
+        }
+        Ok(Flow::Stay)
+    }
+
+    fn fit(&mut self, ctx: &mut Ctx<'_>) {
+        self.list.fit(ctx);
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
-        let result = match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
-                let plan = self.list.plan(action);
-                self.load(plan, false, ctx)
-            }
-            Action::Search => {
-                self.searching = true;
-                Ok(())
-            }
-            Action::Back if self.searching => {
-                self.searching = false;
-                Ok(())
-            }
-            Action::Back if !self.query.text.is_empty() => {
-                self.search.set("");
-                self.set_search("", ctx)
-            }
-            Action::Back => return Flow::Pop,
+        if let Some(flow) = self.list.on_action(action, false, ctx) {
+            return flow;
+        }
+        match action {
             // The footer says Enter opens, and so it does from the search field: the search
             // ends and the highlighted person opens (with nobody highlighted the field stays).
-            Action::Open => {
-                return match self.selected() {
-                    Some(p) => {
-                        let id = p.id;
-                        self.searching = false;
-                        Flow::Push(Box::new(PersonScreen::new(id)))
-                    }
-                    None => Flow::Say(ctx.lang.pick("没有选中的人员", "no person selected").into()),
-                };
-            }
-            Action::Filter => {
-                return Flow::Ask(Ask::text(
-                    Question::Filter,
-                    ctx.lang.pick(
-                        " 筛选：市州 单位类型 不足 冻结（空=全部）",
-                        " filter: city, unit kind, short, blocked (empty = all) ",
-                    ),
-                    self.filter_label.clone(),
-                ));
-            }
-            Action::New => return Flow::Push(Box::new(PersonForm::new(None))),
-            Action::Mark => {
-                if let Some(id) = self.selected().map(|p| p.id) {
-                    self.marked.toggle(id);
+            Action::Open => match self.selected() {
+                Some(p) => {
+                    let id = p.id;
+                    self.list.searching = false;
+                    Flow::Push(Box::new(PersonScreen::new(id)))
                 }
-                self.load(Plan::Move(1), false, ctx)
+                None => Flow::Say(ctx.lang.pick("没有选中的人员", "no person selected").into()),
+            },
+            Action::Filter => Flow::Ask(Ask::text(
+                Question::Filter,
+                ctx.lang.pick(
+                    " 筛选：市州 单位类型 不足 冻结（空=全部）",
+                    " filter: city, unit kind, short, blocked (empty = all) ",
+                ),
+                self.filter_label.clone(),
+            )),
+            Action::New => Flow::Push(Box::new(PersonForm::new(None))),
+            Action::Mark => {
+                let id = self.selected().map(|p| p.id);
+                self.list.toggle_mark(id, ctx);
+                Flow::Stay
             }
             Action::AddToBatch => {
                 let targets = self.targets();
@@ -247,31 +247,25 @@ impl Screen for PeopleScreen {
                     return Flow::Say(ctx.lang.pick("没有选中的人员", "no person selected").into());
                 }
                 let n = targets.len();
-                return Flow::Ask(Ask::text(
+                Flow::Ask(Ask::text(
                     Question::AddToBatch(targets),
                     match ctx.lang {
                         Lang::Zh => format!(" {n} 人加入验证批次（批次编号，如 #3） "),
                         Lang::En => format!(" add {n} to verification batch (number, e.g. #3) "),
                     },
                     String::new(),
-                ));
+                ))
             }
-            _ => Ok(()),
-        };
-        Flow::from(result)
-    }
-
-    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        match self.search.typed(self.searching, key) {
-            Some(text) => Flow::from(self.set_search(&text, ctx)),
-            None => Flow::Stay,
+            _ => Flow::Stay,
         }
     }
 
+    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
+        self.list.on_key(key, ctx).unwrap_or(Flow::Stay)
+    }
+
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
-        self.searching = true;
-        let text = self.search.pasted(text);
-        Flow::from(self.set_search(&text, ctx))
+        self.list.on_paste(text, ctx)
     }
 
     fn on_answer(
@@ -287,15 +281,10 @@ impl Screen for PeopleScreen {
             (Question::Filter, Some(text)) => self.apply_filter(text, ctx),
             (Question::AddToBatch(targets), Some(text)) => self.add_to_batch(&targets, text, ctx),
             (Question::Jump, Some(text)) => {
-                self.search.set(text);
-                if let Err(e) = self.set_search(text, ctx) {
-                    return Flow::Say(e);
-                }
-                // `:ID` opens that person at once.
-                match (IdNumber::parse(text), self.list.rows.as_slice()) {
-                    (Ok(_), [only]) => Flow::Push(Box::new(PersonScreen::new(only.id))),
-                    _ => Flow::Stay,
-                }
+                self.list.set_search(text);
+                self.list.requery(false, ctx);
+                self.jump = true;
+                Flow::Stay
             }
             (_, None) => Flow::Stay,
         }
@@ -304,12 +293,14 @@ impl Screen for PeopleScreen {
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
         let lang = view.lang;
         let t = &view.theme;
-        let marks = self.marked.len();
+        let marks = self.list.marks.len();
+        let total = self.list.total();
+        let busy = self.list.busy_mark(lang);
         let title = match (lang, marks) {
-            (Lang::Zh, 0) => format!(" 人员 {} 人 ", self.list.total),
-            (Lang::Zh, m) => format!(" 人员 {} 人 · 已标记 {m} 人 ", self.list.total),
-            (Lang::En, 0) => format!(" People: {} ", self.list.total),
-            (Lang::En, m) => format!(" People: {} · marked {m} ", self.list.total),
+            (Lang::Zh, 0) => format!(" 人员 {total} 人 {busy}"),
+            (Lang::Zh, m) => format!(" 人员 {total} 人 · 已标记 {m} 人 {busy}"),
+            (Lang::En, 0) => format!(" People: {total} {busy}"),
+            (Lang::En, m) => format!(" People: {total} · marked {m} {busy}"),
         };
         let block = Block::default().borders(Borders::ALL).title(title);
         let inner = block.inner(area);
@@ -339,11 +330,11 @@ impl Screen for PeopleScreen {
             width: search_row.width.saturating_sub(label_w + filter_w),
             ..search_row
         };
-        self.search.render(
+        self.list.search.render(
             f,
             input_area,
             ratatui::style::Style::default(),
-            self.searching,
+            self.list.searching,
         );
         f.render_widget(
             Paragraph::new(Span::styled(filter.clone(), t.marked)),
@@ -372,8 +363,9 @@ impl Screen for PeopleScreen {
         };
         f.render_widget(Paragraph::new(Span::styled(head, t.header)), header);
 
-        if self.list.rows.is_empty() {
-            let empty = if self.query == PeopleQuery::default() {
+        self.list.measure(list.height);
+        if self.list.rows().is_empty() {
+            let empty = if self.list.query == PeopleQuery::default() {
                 lang.pick("还没有人员。按 n 新建，或用 jijiao import people 导入名册。", "No people yet. Press n to add one, or import a roster with jijiao import people.")
             } else {
                 lang.pick(
@@ -381,12 +373,12 @@ impl Screen for PeopleScreen {
                     "Nobody matches. Esc clears the search.",
                 )
             };
-            f.render_widget(Paragraph::new(empty), list);
+            f.render_widget(Paragraph::new(self.list.empty_text(lang, empty)), list);
             return;
         }
         let lines: Vec<Line> = self
             .list
-            .rows
+            .rows()
             .iter()
             .enumerate()
             .map(|(i, p)| {
@@ -397,7 +389,7 @@ impl Screen for PeopleScreen {
                     &clean_line(&p.unit),
                     &clean_line(&p.title),
                 );
-                let marked = self.marked.contains(p.id);
+                let marked = self.list.marks.contains(p.id);
                 // The mark is a character, not only a colour, so NO_COLOR terminals show it.
                 let text = if marked {
                     format!("*{}", &text[1..])
@@ -609,7 +601,8 @@ mod tests {
     }
 
     /// Issue 10: pages are read by key. Moving across page boundaries with `j`, PgDn, `G`, `k`,
-    /// PgUp and `g` shows the rows, and opens the person, that the whole list has there.
+    /// PgUp and `g` shows the rows, and opens the person, that the whole list has there (`j`
+    /// and `k` past the page turn it whole, PgDn and PgUp scroll).
     #[test]
     fn keyset_pages_across_boundaries_show_the_right_people() {
         use crate::store::search::{PeopleQuery, people};
@@ -659,8 +652,9 @@ mod tests {
         // The cursor moves a page; the list scrolls only as far as it must.
         shows(&d, 1..page + 1);
         assert_eq!(opened(&mut d), all[page]);
+        // `j` past the last row: the next page, the cursor on its first row.
         d.key(KeyCode::Char('j'));
-        shows(&d, 2..page + 2);
+        shows(&d, page + 1..2 * page + 1);
         assert_eq!(opened(&mut d), all[page + 1]);
         d.key(KeyCode::Char('G'));
         shows(&d, n - page..n);
@@ -668,8 +662,9 @@ mod tests {
         d.key(KeyCode::PageUp);
         shows(&d, n - page - 1..n - 1);
         assert_eq!(opened(&mut d), all[n - 1 - page]);
+        // `k` past the first row: the previous page, the cursor on its last row.
         d.key(KeyCode::Char('k'));
-        shows(&d, n - page - 2..n - 2);
+        shows(&d, n - 2 * page - 1..n - page - 1);
         assert_eq!(opened(&mut d), all[n - 2 - page]);
         d.key(KeyCode::Char('g'));
         shows(&d, 0..page);

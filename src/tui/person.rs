@@ -10,14 +10,14 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::entry_form::EntryForm;
 use super::evidence::EvidenceScreen;
 use super::keys::{Action, Scope};
-use super::list::Paged;
+use super::list::{Lister, Memory, Plan};
 use super::person_form::PersonForm;
 use super::screen::{Ask, Ctx, Flow, Question, Screen, View};
 use crate::domain::entry::DecisionError;
 use crate::domain::text::{clean_line, fit, pad};
 use crate::domain::{Category, EntryState, Form, Hours};
 use crate::i18n::{Describe, Lang};
-use crate::service::person::{HistoryLine, PersonView, event_label, view};
+use crate::service::person::{EntryLine, HistoryLine, PersonView, event_label, view};
 use crate::service::records::{self, Refusal};
 use crate::service::review::{Decision, Skip, decide};
 use crate::store::entries;
@@ -29,7 +29,11 @@ const BAR_COLS: usize = 20;
 pub struct PersonScreen {
     person_id: i64,
     data: Option<PersonView>,
-    paged: Paged,
+    /// The entries and the history of decisions: lists in memory, read with the person, paged
+    /// by the same engine as the list screens.
+    entries: Lister<Memory<EntryLine>>,
+    events: Lister<Memory<HistoryLine>>,
+    /// `h`: the history is shown instead of the entries.
     history: bool,
 }
 
@@ -38,29 +42,26 @@ impl PersonScreen {
         PersonScreen {
             person_id,
             data: None,
-            paged: Paged::default(),
+            entries: Lister::new(Default::default()),
+            events: Lister::new(Default::default()),
             history: false,
         }
-    }
-
-    fn rows(&self) -> usize {
-        self.data.as_ref().map_or(0, |d| {
-            if self.history {
-                d.history.len()
-            } else {
-                d.entries.len()
-            }
-        })
     }
 
     fn selected_entry(&self) -> Option<i64> {
         if self.history {
             return None;
         }
-        self.data
-            .as_ref()
-            .and_then(|d| d.entries.get(self.paged.cursor))
-            .map(|l| l.summary.id)
+        self.entries.selected().map(|l| l.row.summary.id)
+    }
+
+    /// Where the cursor is in the list shown, when it is longer than its page.
+    fn position(&self) -> Option<String> {
+        if self.history {
+            self.events.position_of()
+        } else {
+            self.entries.position_of()
+        }
     }
 }
 
@@ -180,16 +181,21 @@ impl Screen for PersonScreen {
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let year = chrono::Datelike::year(&ctx.actor.today());
         let v = view(ctx.store, self.person_id, year).map_err(|e| e.describe(ctx.lang))?;
+        // The list's rows before the first draw measures them: the body (a list screen's rows
+        // plus its borders, header and one) less the borders (2), the profile (2), the year
+        // table (1 + YEARS_SHOWN) and the list's own header (1), as `render` lays them out.
+        let rows = (ctx.page_rows + 4).saturating_sub(2 + 2 + 1 + YEARS_SHOWN + 1);
+        self.entries.hint_rows(rows);
+        self.events.hint_rows(rows);
+        self.entries.show(v.entries.clone(), false, ctx);
+        self.events.show(v.history.clone(), false, ctx);
         self.data = Some(v);
-        // The list's rows: the body (a list screen's rows plus its borders, header and one) less
-        // the borders (2), the profile (2), the year table (1 + YEARS_SHOWN) and the list's own
-        // header (1), as `render` lays them out.
-        self.paged.page = (ctx.page_rows + 4)
-            .saturating_sub(2 + 2 + 1 + YEARS_SHOWN + 1)
-            .max(1);
-        self.paged.total = self.rows();
-        self.paged.follow();
         Ok(())
+    }
+
+    fn fit(&mut self, ctx: &mut Ctx<'_>) {
+        self.entries.fit(ctx);
+        self.events.fit(ctx);
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
@@ -200,14 +206,22 @@ impl Screen for PersonScreen {
             | Action::PageDown
             | Action::Top
             | Action::Bottom => {
-                self.paged.navigate(action);
+                if self.history {
+                    self.events.navigate(action, ctx);
+                } else {
+                    self.entries.navigate(action, ctx);
+                }
                 Flow::Stay
             }
             Action::History => {
                 self.history = !self.history;
-                self.paged.reset();
-                self.paged.total = self.rows();
-                Flow::Stay
+                // Each list opens at its first row.
+                let shown = if self.history {
+                    self.events.apply_now(Plan::First, ctx)
+                } else {
+                    self.entries.apply_now(Plan::First, ctx)
+                };
+                Flow::from(shown)
             }
             Action::Open | Action::Evidence => match self.selected_entry() {
                 Some(id) => Flow::Push(Box::new(EvidenceScreen::new(id))),
@@ -256,7 +270,7 @@ impl Screen for PersonScreen {
             p.id_number
         ));
         // A list longer than its page says where the cursor is among all its rows.
-        if let Some(at) = self.paged.position() {
+        if let Some(at) = self.position() {
             let what = if self.history {
                 lang.pick("决定历史", "decisions")
             } else {
@@ -406,15 +420,10 @@ impl Screen for PersonScreen {
                 ),
                 t.header,
             )));
-            for (i, h) in d
-                .history
-                .iter()
-                .enumerate()
-                .skip(self.paged.offset)
-                .take(self.paged.page)
-            {
-                let text = history_text(h, lang, list.width as usize);
-                let style = if i == self.paged.cursor {
+            self.events.measure(list.height.saturating_sub(1));
+            for (i, h) in self.events.rows().iter().enumerate() {
+                let text = history_text(&h.row, lang, list.width as usize);
+                let style = if i == self.events.row() {
                     t.selected
                 } else {
                     Style::default()
@@ -461,13 +470,9 @@ impl Screen for PersonScreen {
                     "No entries yet. Press a to add the first.",
                 )));
             }
-            for (i, e) in d
-                .entries
-                .iter()
-                .enumerate()
-                .skip(self.paged.offset)
-                .take(self.paged.page)
-            {
+            self.entries.measure(list.height.saturating_sub(1));
+            for (i, e) in self.entries.rows().iter().enumerate() {
+                let e = &e.row;
                 let s = &e.summary;
                 let cat = Category::parse(&s.category).map_or("", |c| match lang {
                     Lang::Zh => c.label(lang),
@@ -491,7 +496,7 @@ impl Screen for PersonScreen {
                     state_label(s.state, lang),
                     counts,
                 );
-                let style = if i == self.paged.cursor {
+                let style = if i == self.entries.row() {
                     t.selected
                 } else {
                     Style::default()

@@ -31,7 +31,11 @@ fn as_login(store: Store, lang: Lang, login: &str, roles: &[Role]) -> Driver {
     .expect("app");
     app.theme = crate::tui::theme::Theme::plain();
     let term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
-    let mut d = Driver { app, term };
+    let mut d = Driver {
+        app,
+        term,
+        wait: true,
+    };
     d.draw();
     d
 }

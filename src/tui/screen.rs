@@ -27,6 +27,8 @@ pub struct Ctx<'a> {
     pub page_rows: usize,
     /// Shows a long decision moving (done, total): pass it to `service::review::decide`.
     pub progress: &'a mut dyn FnMut(usize, usize),
+    /// The query worker: list reads go there, so the keyboard is never kept waiting.
+    pub jobs: &'a super::worker::Jobs,
 }
 
 /// What a question is about, with the ids it acts on: one enum per screen, so that an answer
@@ -117,8 +119,26 @@ pub trait Screen {
     /// The clerk's last decision was undone (`u`, handled by the app on every screen): forget
     /// what the screen said about it. The app reloads the screen next.
     fn undone(&mut self) {}
-    /// Re-read what the screen shows (after a change here or by another clerk).
+    /// Re-read what the screen shows at once, on the clerk's connection (after a decision taken
+    /// there, which already ran on this thread).
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String>;
+    /// Re-read what the screen shows without making the clerk wait: when it opens or comes
+    /// back into view, after a resize, after another clerk's commit. List screens send their
+    /// reads to the worker; the others read at once.
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.reload(ctx)
+    }
+    /// A result from the worker: `Err(done)` when none of this screen's lists asked for it,
+    /// else what the app does next (a failed read is said; a `:` jump may open a person).
+    fn deliver(
+        &mut self,
+        done: super::worker::Done,
+        _ctx: &mut Ctx<'_>,
+    ) -> Result<Flow, super::worker::Done> {
+        Err(done)
+    }
+    /// After a draw: lists whose area changed size read their page again at the new size.
+    fn fit(&mut self, _ctx: &mut Ctx<'_>) {}
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow;
     /// Keys that are not actions (text being typed).
     fn on_key(&mut self, _key: &KeyEvent, _ctx: &mut Ctx<'_>) -> Flow {

@@ -13,7 +13,14 @@ use crate::store::Store;
 pub struct Driver {
     pub app: App,
     pub term: Terminal<TestBackend>,
+    /// Wait for the query worker after each key (the default), so every assertion reads the
+    /// screen as it stands once the queries are back; off, a test sees what the clerk sees
+    /// while a query is still out.
+    pub wait: bool,
 }
+
+/// How long the driver waits for the worker before it reads the screen anyway.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Driver {
     pub fn new(store: Store, lang: Lang) -> Driver {
@@ -34,12 +41,35 @@ impl Driver {
         // Snapshots must not depend on the terminal the tests run in.
         app.theme = super::theme::Theme::plain();
         let term = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-        let mut d = Driver { app, term };
+        let mut d = Driver {
+            app,
+            term,
+            wait: true,
+        };
         d.draw();
         d
     }
 
+    /// Deliver the worker's results until it is idle, as the terminal loop would.
+    pub fn settle(&mut self) -> &mut Self {
+        self.app.settle_jobs(SETTLE);
+        self
+    }
+
     pub fn draw(&mut self) {
+        if self.wait {
+            self.settle();
+        }
+        self.frame();
+        // A list whose area changed size reads again, as after a frame in `tui::run`.
+        self.app.fit();
+        if self.wait && self.app.busy() {
+            self.settle();
+            self.frame();
+        }
+    }
+
+    fn frame(&mut self) {
         // A full redraw each time: the assertions read the whole screen as the clerk would see
         // it after any redraw, not the cells a diff happened to leave alone.
         self.term.clear().expect("clear");
