@@ -23,16 +23,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::list::{Plan, Window};
+use super::list::{Count, Lister, Seek, Source};
 use super::marks::{Marks, Pattern, Vocabulary, Word};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
+use super::worker::{Done, JobError};
 use crate::domain::entry::DecisionError;
 use crate::domain::text::{clean_line, fit, width};
 use crate::domain::{AssessmentResult, Category, EntryState, Form, Recognition};
 use crate::i18n::{Describe, Lang};
 use crate::service::review::{self, Decision, Outcome};
+use crate::store::Store;
 use crate::store::queue::{self, Group, QueueFacts, QueueFilter};
 use crate::store::search::{self, EntrySummary};
 
@@ -108,17 +109,74 @@ impl From<Question> for ScreenQuestion {
     }
 }
 
-pub struct ReviewScreen {
-    search: LineInput,
-    searching: bool,
-    /// The page on screen, read by key in the queue's order (R5.1).
-    list: Window<EntrySummary>,
-    /// Filing facts and the rest that the rules need, for the loaded rows.
+/// What the queue shows beside the entries of a page.
+#[derive(Default)]
+pub struct QueueExtra {
+    /// Filing facts and the rest that the rules need, for the rows of the page.
     facts: HashMap<i64, QueueFacts>,
-    /// The groups (batch, provider) of the loaded rows, in order.
+    /// The groups (batch, provider) of the rows of the page, in order.
     groups: Vec<Group>,
-    /// Marked entry ids, kept across pages and searches.
-    marks: Marks,
+}
+
+/// The review queue ([`Source`]): entries awaiting seal and registration in the queue's order
+/// (R5.1), searched as typed; a refresh drops the marks of entries that left it.
+pub struct QueueSource;
+
+impl Source for QueueSource {
+    type Query = String;
+    type Row = EntrySummary;
+    type Extra = QueueExtra;
+
+    fn page(
+        store: &Store,
+        text: &String,
+        seek: &Seek<search::QueueKey>,
+        limit: usize,
+    ) -> Result<Vec<EntrySummary>, JobError> {
+        Ok(search::review_queue_page(store.conn(), text, seek, limit)?)
+    }
+
+    fn count(store: &Store, text: &String) -> Result<Count, JobError> {
+        Ok(search::count_review_queue_capped(store.conn(), text)?)
+    }
+
+    fn extra(
+        store: &Store,
+        text: &String,
+        rows: &[EntrySummary],
+        _row: usize,
+    ) -> Result<QueueExtra, JobError> {
+        let conn = store.conn();
+        let ids: Vec<i64> = rows.iter().map(|e| e.id).collect();
+        let facts = queue::facts(conn, &ids)?;
+        let mut keys: Vec<(Option<i64>, String)> = Vec::new();
+        for e in rows {
+            let key = (e.batch_id, e.provider.clone());
+            if keys.last() != Some(&key) {
+                keys.push(key);
+            }
+        }
+        let groups = queue::groups(conn, text, &keys)?;
+        Ok(QueueExtra { facts, groups })
+    }
+
+    fn still_marked(
+        store: &Store,
+        _text: &String,
+        ids: &[i64],
+    ) -> Result<Option<Vec<i64>>, JobError> {
+        Ok(Some(queue::still_waiting(store.conn(), ids)?))
+    }
+
+    fn set_text(text: &mut String, new: &str) {
+        *text = new.to_string();
+    }
+}
+
+pub struct ReviewScreen {
+    /// The page on screen, read by key in the queue's order (R5.1); its marks are entry ids,
+    /// kept across pages and searches.
+    list: Lister<QueueSource>,
     /// The suggested next step, shown under the list.
     hint: String,
 }
@@ -311,12 +369,7 @@ fn report(lang: Lang, decision: &Decision, out: &Outcome) -> String {
 impl ReviewScreen {
     pub fn new() -> ReviewScreen {
         ReviewScreen {
-            search: LineInput::default(),
-            searching: false,
-            list: Window::default(),
-            facts: HashMap::new(),
-            groups: Vec::new(),
-            marks: Marks::default(),
+            list: Lister::new(String::new()),
             hint: String::new(),
         }
     }
@@ -326,112 +379,27 @@ impl ReviewScreen {
     }
 
     fn text(&self) -> &str {
-        self.search.text()
+        self.list.search.text()
     }
 
-    /// The page on screen read again, and the count (a decision here or another clerk's commit
-    /// may have changed both).
+    /// The page on screen read again at once with the count, after a decision taken here.
     fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.load(Plan::Reload, true, ctx)
+        self.size(ctx);
+        self.list.reload_now(ctx)
     }
 
-    /// Read the page `plan` asks for, and the facts and groups of its rows; `count` counts the
-    /// matches again (capped: the queue of a province holds hundreds of thousands).
-    fn load(&mut self, plan: Plan, count: bool, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let lang = ctx.lang;
-        let err = |e: crate::store::StoreError| e.describe(lang);
-        let conn = ctx.store.conn();
-        // The list shares the body with the lines that describe the current entry.
-        self.list.page = ctx.page_rows.saturating_sub(DETAIL_ROWS as usize).max(1);
-        if count {
-            self.list.total = search::count_review_queue_capped(conn, self.text()).map_err(err)?;
-        }
-        let text = self.search.text();
-        let read = self
-            .list
-            .apply(plan, |seek, n| {
-                search::review_queue_page(conn, text, seek, n)
-            })
-            .map_err(err)?;
-        if !read {
-            return Ok(());
-        }
-        self.derive(ctx)
-    }
-
-    /// What the screen shows beside the rows of the page: each entry's facts and the groups'
-    /// headers.
-    fn derive(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let lang = ctx.lang;
-        let err = |e: crate::store::StoreError| e.describe(lang);
-        let conn = ctx.store.conn();
-        let ids: Vec<i64> = self.list.rows.iter().map(|e| e.id).collect();
-        self.facts = queue::facts(conn, &ids).map_err(err)?;
-        let mut keys: Vec<(Option<i64>, String)> = Vec::new();
-        for e in &self.list.rows {
-            let key = (e.batch_id, e.provider.clone());
-            if keys.last() != Some(&key) {
-                keys.push(key);
-            }
-        }
-        self.groups = queue::groups(conn, self.text(), &keys).map_err(err)?;
-        Ok(())
-    }
-
-    /// Drop marks of entries that left the queue (decided here or by another clerk).
-    fn prune_marks(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        if self.marks.is_empty() {
-            return Ok(());
-        }
-        let waiting = queue::still_waiting(ctx.store.conn(), &self.marks.ids())
-            .map_err(|e| e.describe(ctx.lang))?;
-        self.marks.retain(|id| waiting.contains(&id));
-        Ok(())
-    }
-
-    fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let on = self.selected().map(|e| (e.queue_key(), e.id));
-        self.search.set(text);
-        self.searched(on, ctx)
-    }
-
-    /// Read the first page for the search as it now stands. When it was cleared, the list widens
-    /// back to the whole queue and the entry the clerk was on (`on`) stays under the cursor, as
-    /// it does after a refresh.
-    fn searched(
-        &mut self,
-        on: Option<(search::QueueKey, i64)>,
-        ctx: &mut Ctx<'_>,
-    ) -> Result<(), String> {
-        self.load(Plan::First, true, ctx)?;
-        let Some((key, id)) = on.filter(|_| self.text().is_empty()) else {
-            return Ok(());
-        };
-        let lang = ctx.lang;
-        let conn = ctx.store.conn();
+    /// The list shares the body with the lines that describe the current entry.
+    fn size(&mut self, ctx: &Ctx<'_>) {
         self.list
-            .focus(
-                key,
-                |e| e.id == id,
-                |seek, n| search::review_queue_page(conn, "", seek, n),
-            )
-            .map_err(|e| e.describe(lang))?;
-        self.derive(ctx)
+            .hint_rows(ctx.page_rows.saturating_sub(DETAIL_ROWS as usize));
     }
 
     /// The entries a decision key acts on: the marked ones when any are marked, otherwise the
     /// current row; after `;` (`armed`) the marked ones or none.
     fn targets(&self, armed: bool) -> Vec<i64> {
-        self.marks.targets(self.selected().map(|e| e.id), armed)
-    }
-
-    fn toggle_mark(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let Some(id) = self.selected().map(|e| e.id) else {
-            return Ok(());
-        };
-        self.marks.toggle(id);
-        // On to the next row, as mutt and taskwarrior-tui do, so a run of rows is quick to mark.
-        self.load(Plan::Move(1), false, ctx)
+        self.list
+            .marks
+            .targets(self.selected().map(|e| e.id), armed)
     }
 
     /// `T`: the words of [`PATTERN`], every other word part of a provider's name; several must
@@ -441,7 +409,7 @@ impl ReviewScreen {
         let lang = ctx.lang;
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
-            let n = self.marks.clear();
+            let n = self.list.marks.clear();
             return Flow::Say(match lang {
                 Lang::Zh => format!("已清除 {n} 个标记"),
                 Lang::En => format!("cleared {n} marks"),
@@ -481,7 +449,7 @@ impl ReviewScreen {
                 Lang::En => format!(" (within the search \"{}\")", clean_line(self.text())),
             }
         };
-        Flow::Say(self.marks.apply_pattern(&pattern, ids, &within, lang))
+        Flow::Say(self.list.marks.apply_pattern(&pattern, ids, &within, lang))
     }
 
     /// One decision on all `ids`: one call, one transaction, one batch for undo.
@@ -502,11 +470,11 @@ impl ReviewScreen {
             Ok(out) => out,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
-        let on_marks = ids.iter().any(|id| self.marks.contains(*id));
-        self.marks.decided(ids);
+        let on_marks = ids.iter().any(|id| self.list.marks.contains(*id));
+        self.list.marks.decided(ids);
         self.hint = self.next_step(lang, &decision, &out, on_marks);
         let mut msg = report(lang, &decision, &out);
-        if let Err(e) = self.prune_marks(ctx).and_then(|()| self.load_page(ctx)) {
+        if let Err(e) = self.load_page(ctx) {
             msg.push_str(" / ");
             msg.push_str(&e);
         }
@@ -633,21 +601,22 @@ impl ReviewScreen {
 
     /// The line above the list: which entries a decision key acts on, or that `;` waits.
     fn rule_label(&self, lang: Lang) -> String {
-        self.marks.rule_label(lang, "条")
+        self.list.marks.rule_label(lang, "条")
     }
 
     /// The list as lines: a header before each group (and before the first row of the page).
     fn items(&self) -> Vec<Item> {
-        let mut items = Vec::with_capacity(self.list.rows.len() + self.groups.len());
+        let groups = &self.list.extra.groups;
+        let mut items = Vec::with_capacity(self.list.rows().len() + groups.len());
         let mut group = 0usize;
         let mut prev: Option<(Option<i64>, &str)> = None;
-        for (i, e) in self.list.rows.iter().enumerate() {
+        for (i, e) in self.list.rows().iter().enumerate() {
             let key = (e.batch_id, e.provider.as_str());
             if prev != Some(key) {
                 if prev.is_some() {
                     group += 1;
                 }
-                items.push(Item::Header(group.min(self.groups.len().saturating_sub(1))));
+                items.push(Item::Header(group.min(groups.len().saturating_sub(1))));
                 prev = Some(key);
             }
             items.push(Item::Row(i));
@@ -684,8 +653,12 @@ impl ReviewScreen {
 
     fn row_text(&self, e: &EntrySummary, lang: Lang, cols: usize) -> String {
         let provider_w = cols.saturating_sub(41 + FLAG_COLS);
-        let mark = if self.marks.contains(e.id) { "*" } else { " " };
-        let flags: Vec<&str> = flags(e, self.facts.get(&e.id))
+        let mark = if self.list.marks.contains(e.id) {
+            "*"
+        } else {
+            " "
+        };
+        let flags: Vec<&str> = flags(e, self.list.extra.facts.get(&e.id))
             .iter()
             .map(|f| f.short(lang))
             .collect();
@@ -743,7 +716,7 @@ impl ReviewScreen {
             e.start_date,
             e.end_date
         );
-        let fl = flags(e, self.facts.get(&e.id));
+        let fl = flags(e, self.list.extra.facts.get(&e.id));
         let second = if fl.is_empty() {
             match e.state {
                 EntryState::EvidenceComplete => lang
@@ -784,124 +757,88 @@ impl Screen for ReviewScreen {
     }
 
     fn typing(&self) -> bool {
-        self.searching
+        self.list.searching
     }
 
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.prune_marks(ctx)?;
         self.load_page(ctx)
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.size(ctx);
+        self.list.refresh(ctx);
+        Ok(())
+    }
+
+    fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
+        Ok(Flow::from(self.list.deliver(done, ctx)?))
+    }
+
+    fn fit(&mut self, ctx: &mut Ctx<'_>) {
+        self.list.fit(ctx);
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         // `;` holds across moves of the cursor and is spent by the next other action.
-        let armed = self.marks.armed_for(action);
+        let armed = self.list.marks.armed_for(action);
+        if let Some(flow) = self.list.on_action(action, armed, ctx) {
+            return flow;
+        }
         let decision_targets = |s: &ReviewScreen| -> Result<Vec<i64>, Flow> {
-            if armed && s.marks.is_empty() {
+            if armed && s.list.marks.is_empty() {
                 return Err(Flow::Say(Marks::nothing_to_arm(lang)));
             }
             Ok(s.targets(armed))
         };
-        let result = match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
-                let plan = self.list.plan(action);
-                let moved = self.load(plan, false, ctx);
-                if moved.is_ok() && self.marks.is_armed() {
-                    return Flow::Say(self.marks.armed_label(lang));
-                }
-                moved
-            }
-            Action::Search => {
-                self.searching = true;
-                Ok(())
-            }
-            Action::Back if self.searching => {
-                self.searching = false;
-                Ok(())
-            }
-            Action::Back if armed => return Flow::Say(Marks::disarmed(lang)),
-            Action::Back if !self.search.is_empty() => self.set_search("", ctx),
-            Action::Back if !self.marks.is_empty() => {
-                let n = self.marks.clear();
-                return Flow::Say(match lang {
-                    Lang::Zh => format!("已清除 {n} 个标记"),
-                    Lang::En => format!("cleared {n} marks"),
-                });
-            }
-            Action::Back => return Flow::Pop,
+        match action {
             // The footer says Enter opens, and so it does from the search field: the search
             // ends and the highlighted entry opens.
             Action::Open | Action::Evidence => {
                 if self.selected().is_some() {
-                    self.searching = false;
+                    self.list.searching = false;
                 }
-                return self.open_evidence(lang);
+                self.open_evidence(lang)
             }
-            Action::Mark => self.toggle_mark(ctx),
-            Action::MarkPattern => {
-                return Flow::Ask(Ask::text(
-                    Question::Pattern,
-                    PATTERN.prompt(lang),
-                    String::new(),
-                ));
+            Action::Mark => {
+                let id = self.selected().map(|e| e.id);
+                self.list.toggle_mark(id, ctx);
+                Flow::Stay
             }
-            Action::ApplyToMarked => {
-                return Flow::Say(self.marks.arm_saying(
-                    lang,
-                    (
-                        "：s 初审 r 登记 x 不予登记 ! 弄虚作假（Esc 取消）",
-                        ": s r x ! (Esc cancels)",
-                    ),
-                ));
-            }
-            Action::Seal => {
-                return match decision_targets(self) {
-                    Ok(ids) => self.decide(&ids, Decision::Seal, ctx),
-                    Err(flow) => flow,
-                };
-            }
-            Action::Register => {
-                return match decision_targets(self) {
-                    Ok(ids) => self.register(ids, ctx),
-                    Err(flow) => flow,
-                };
-            }
-            Action::Refuse | Action::Falsified => {
-                return match decision_targets(self) {
-                    Ok(ids) => self.ask_reason(ids, action == Action::Falsified, lang),
-                    Err(flow) => flow,
-                };
-            }
-            _ => Ok(()),
-        };
-        Flow::from(result)
+            Action::MarkPattern => Flow::Ask(Ask::text(
+                Question::Pattern,
+                PATTERN.prompt(lang),
+                String::new(),
+            )),
+            Action::ApplyToMarked => Flow::Say(self.list.marks.arm_saying(
+                lang,
+                (
+                    "：s 初审 r 登记 x 不予登记 ! 弄虚作假（Esc 取消）",
+                    ": s r x ! (Esc cancels)",
+                ),
+            )),
+            Action::Seal => match decision_targets(self) {
+                Ok(ids) => self.decide(&ids, Decision::Seal, ctx),
+                Err(flow) => flow,
+            },
+            Action::Register => match decision_targets(self) {
+                Ok(ids) => self.register(ids, ctx),
+                Err(flow) => flow,
+            },
+            Action::Refuse | Action::Falsified => match decision_targets(self) {
+                Ok(ids) => self.ask_reason(ids, action == Action::Falsified, lang),
+                Err(flow) => flow,
+            },
+            _ => Flow::Stay,
+        }
     }
 
     fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        if !self.searching {
-            return Flow::Stay;
-        }
-        // Only a search that held text and now holds none keeps the cursor's entry.
-        let on = (!self.text().is_empty())
-            .then(|| self.selected().map(|e| (e.queue_key(), e.id)))
-            .flatten();
-        if self.search.handle(key)
-            && let Err(e) = self.searched(on, ctx)
-        {
-            return Flow::Say(e);
-        }
-        Flow::Stay
+        self.list.on_key(key, ctx).unwrap_or(Flow::Stay)
     }
 
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
-        self.searching = true;
-        self.search.insert_str(text);
-        Flow::from(self.load(Plan::First, true, ctx))
+        self.list.on_paste(text, ctx)
     }
 
     fn on_answer(
@@ -963,8 +900,16 @@ impl Screen for ReviewScreen {
         let lang = view.lang;
         let t = &view.theme;
         let title = match lang {
-            Lang::Zh => format!(" 复核 待办 {} 条 ", self.list.total),
-            Lang::En => format!(" Review: {} waiting ", self.list.total),
+            Lang::Zh => format!(
+                " 复核 待办 {} 条 {}",
+                self.list.total(),
+                self.list.busy_mark(lang)
+            ),
+            Lang::En => format!(
+                " Review: {} waiting {}",
+                self.list.total(),
+                self.list.busy_mark(lang)
+            ),
         };
         let mut block = Block::default().borders(Borders::ALL).title(title);
         if !self.hint.is_empty() {
@@ -993,9 +938,10 @@ impl Screen for ReviewScreen {
             width: search_row.width.saturating_sub(label_w + rule_w),
             ..search_row
         };
-        self.search
-            .render(f, input_area, Style::default(), self.searching);
-        let rule_style = if self.marks.is_empty() {
+        self.list
+            .search
+            .render(f, input_area, Style::default(), self.list.searching);
+        let rule_style = if self.list.marks.is_empty() {
             t.dim
         } else {
             t.marked
@@ -1015,8 +961,9 @@ impl Screen for ReviewScreen {
             header,
         );
 
-        if self.list.rows.is_empty() {
-            let empty = if self.search.is_empty() {
+        self.list.measure(list.height);
+        if self.list.rows().is_empty() {
+            let empty = if self.list.search.is_empty() {
                 lang.pick(
                     "没有待复核的条目。用 jijiao import entries 导入培训记录，或在人员页添加。",
                     "Nothing waits for review. Import entries (jijiao import entries) or add them on a person.",
@@ -1027,7 +974,7 @@ impl Screen for ReviewScreen {
                     "Nothing matches. Esc clears the search.",
                 )
             };
-            f.render_widget(Paragraph::new(empty), list);
+            f.render_widget(Paragraph::new(self.list.empty_text(lang, empty)), list);
             return;
         }
         let items = self.items();
@@ -1035,17 +982,17 @@ impl Screen for ReviewScreen {
         let lines: Vec<Line> = viewport(&items, cursor, list.height as usize)
             .into_iter()
             .map(|i| match items[i] {
-                Item::Header(g) => match self.groups.get(g) {
+                Item::Header(g) => match self.list.extra.groups.get(g) {
                     Some(group) => {
                         Line::from(Span::styled(self.header_text(group, lang, cols), t.header))
                     }
                     None => Line::from(""),
                 },
                 Item::Row(r) => {
-                    let e = &self.list.rows[r];
+                    let e = &self.list.rows()[r];
                     let style = if r == cursor {
                         t.selected
-                    } else if self.marks.contains(e.id) {
+                    } else if self.list.marks.contains(e.id) {
                         t.marked
                     } else {
                         Style::default()
@@ -1059,7 +1006,7 @@ impl Screen for ReviewScreen {
         let (first, second) = self.detail(lang);
         let needs = self
             .selected()
-            .is_some_and(|e| !flags(e, self.facts.get(&e.id)).is_empty());
+            .is_some_and(|e| !flags(e, self.list.extra.facts.get(&e.id)).is_empty());
         f.render_widget(
             Paragraph::new(vec![
                 Line::from(Span::styled(fit(&first, cols), t.dim)),
