@@ -20,17 +20,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::filing_form::FilingForm;
-use super::input::LineInput;
 use super::keys::{Action, Scope};
-use super::list::{Count, Plan, Window};
+use super::list::{Count, Lister, Seek, Source};
 use super::marks::{Marks, Pattern, Vocabulary, Word};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
+use super::worker::{Done, JobError};
 use crate::domain::dates::parse_date;
 use crate::domain::text::{clean_line, fit, fit_tail, width};
 use crate::domain::{Category, FilingStatus};
 use crate::i18n::{Describe, Lang};
 use crate::service::filings::{self as service, Outcome, Problem};
-use crate::store::filing_list::{self, FilingFilter, FilingQuery, FilingRow};
+use crate::store::Store;
+use crate::store::filing_list::{self, FilingFilter, FilingKey, FilingQuery, FilingRow};
 
 /// What a `T` pattern may say on the Filings screen; any other word is part of the filing
 /// number, the training's name or the institution, as the search.
@@ -94,15 +95,48 @@ impl From<Question> for ScreenQuestion {
     }
 }
 
+/// The filings list ([`Source`]): pending first, searched as typed; with the count of pending
+/// ones for the title.
+pub struct FilingsSource;
+
+impl Source for FilingsSource {
+    type Query = FilingQuery;
+    type Row = FilingRow;
+    /// Filings pending among those the query matches.
+    type Extra = usize;
+
+    fn page(
+        store: &Store,
+        q: &FilingQuery,
+        seek: &Seek<FilingKey>,
+        limit: usize,
+    ) -> Result<Vec<FilingRow>, JobError> {
+        Ok(filing_list::page_by_key(store.conn(), q, seek, limit)?)
+    }
+
+    /// Filings are a bureau's programmes: hundreds a year, so counting them stays cheap.
+    fn count(store: &Store, q: &FilingQuery) -> Result<Count, JobError> {
+        Ok(Count::Exact(filing_list::count(store.conn(), q)?))
+    }
+
+    fn extra(
+        store: &Store,
+        q: &FilingQuery,
+        _rows: &[FilingRow],
+        _row: usize,
+    ) -> Result<usize, JobError> {
+        Ok(filing_list::count_pending(store.conn(), q)?)
+    }
+
+    fn set_text(q: &mut FilingQuery, text: &str) {
+        q.text = text.to_string();
+    }
+}
+
 pub struct FilingsScreen {
-    query: FilingQuery,
-    search: LineInput,
-    searching: bool,
-    /// The page on screen, read by key in the list's order.
-    list: Window<FilingRow>,
-    pending_total: usize,
-    /// Marked filing ids: a decision applies to them when there are any.
-    marks: Marks,
+    /// The page on screen, read by key in the list's order; its marks are filing ids, which a
+    /// decision applies to when there are any.
+    list: Lister<FilingsSource>,
     /// The form tells the list which filing it saved; the cursor goes there.
     saved: Rc<Cell<Option<i64>>>,
     notice: Option<String>,
@@ -117,12 +151,7 @@ impl Default for FilingsScreen {
 impl FilingsScreen {
     pub fn new() -> FilingsScreen {
         FilingsScreen {
-            query: FilingQuery::default(),
-            search: LineInput::default(),
-            searching: false,
-            list: Window::default(),
-            pending_total: 0,
-            marks: Marks::default(),
+            list: Lister::new(FilingQuery::default()),
             saved: Rc::new(Cell::new(None)),
             notice: None,
         }
@@ -132,75 +161,42 @@ impl FilingsScreen {
         self.list.selected()
     }
 
-    /// The page on screen read again with the counts (after a decision, a save, or another
-    /// clerk's commit); after a save, the cursor goes to the filing saved.
+    /// The page on screen read again at once with the counts (after a decision or a save taken
+    /// here); after a save, the cursor goes to the filing saved.
     fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.load(Plan::Reload, ctx)
-    }
-
-    fn load(&mut self, plan: Plan, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let conn = ctx.store.conn();
         let err = |e: crate::store::StoreError| e.describe(ctx.lang);
         // One row of the list area shows the selected filing's decision.
-        self.list.page = ctx.page_rows.saturating_sub(1).max(1);
-        let saved = match self.saved.take() {
-            None => None,
-            Some(id) => match filing_list::key_of(conn, &self.query, id).map_err(err)? {
-                Some(key) => Some((id, key)),
-                None if !self.query.text.is_empty() => {
-                    // Saved but outside the search: clear it so the clerk sees the filing.
-                    self.query.text.clear();
-                    self.search.set("");
-                    filing_list::key_of(conn, &self.query, id)
-                        .map_err(err)?
-                        .map(|key| (id, key))
-                }
-                None => None,
-            },
+        self.list.hint_rows(ctx.page_rows.saturating_sub(1));
+        let Some(id) = self.saved.take() else {
+            return self.list.reload_now(ctx);
         };
-        // Filings are a bureau's programmes: hundreds a year, so counting them stays cheap.
-        self.list.total = Count::Exact(filing_list::count(conn, &self.query).map_err(err)?);
-        self.pending_total = filing_list::count_pending(conn, &self.query).map_err(err)?;
-        let q = &self.query;
-        self.list
-            .apply(plan, |seek, n| filing_list::page_by_key(conn, q, seek, n))
-            .map_err(err)?;
-        if let Some((id, key)) = saved {
-            self.list
-                .focus(
-                    key,
-                    |r| r.id == id,
-                    |seek, n| filing_list::page_by_key(conn, q, seek, n),
-                )
-                .map_err(err)?;
-            self.notice = Some(match ctx.lang {
-                Lang::Zh => "已保存。y 准予备案，x 不予备案，e 修改".into(),
-                Lang::En => "Saved. y approves, x rejects, e edits".into(),
-            });
+        let conn = ctx.store.conn();
+        let mut key = filing_list::key_of(conn, &self.list.query, id).map_err(err)?;
+        if key.is_none() && !self.list.query.text.is_empty() {
+            // Saved but outside the search: clear it so the clerk sees the filing.
+            self.list.set_search("");
+            key = filing_list::key_of(conn, &self.list.query, id).map_err(err)?;
+        }
+        match key {
+            Some(key) => {
+                self.list.reload_on(key, ctx)?;
+                self.notice = Some(match ctx.lang {
+                    Lang::Zh => "已保存。y 准予备案，x 不予备案，e 修改".into(),
+                    Lang::En => "Saved. y approves, x rejects, e edits".into(),
+                });
+                Ok(())
+            }
+            None => self.list.reload_now(ctx),
         }
         // Marks on filings that are gone stay harmless: the service skips what is missing.
-        Ok(())
-    }
-
-    /// A move of the cursor: rows are read only when it leaves the page.
-    fn load_plan(&mut self, plan: Plan, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let conn = ctx.store.conn();
-        let q = &self.query;
-        self.list
-            .apply(plan, |seek, n| filing_list::page_by_key(conn, q, seek, n))
-            .map_err(|e| e.describe(ctx.lang))?;
-        Ok(())
-    }
-
-    fn set_search(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.query.text = text.to_string();
-        self.load(Plan::First, ctx)
     }
 
     /// The marked rows, or the current one when none is marked; after `;` (`armed`) the marked
     /// ones or none.
     fn targets(&self, armed: bool) -> Vec<i64> {
-        self.marks.targets(self.selected().map(|r| r.id), armed)
+        self.list
+            .marks
+            .targets(self.selected().map(|r| r.id), armed)
     }
 
     /// `T`: the filings matching every word of the pattern, within the search, replace the marks
@@ -209,7 +205,7 @@ impl FilingsScreen {
         let lang = ctx.lang;
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
-            let n = self.marks.clear();
+            let n = self.list.marks.clear();
             return Flow::Say(match lang {
                 Lang::Zh => format!("已清除 {n} 个标记"),
                 Lang::En => format!("cleared {n} marks"),
@@ -222,19 +218,24 @@ impl FilingsScreen {
         for w in &pattern.words {
             pattern_word(w, &mut filter);
         }
-        let found = match filing_list::ids(ctx.store.conn(), &self.query, &filter) {
+        let found = match filing_list::ids(ctx.store.conn(), &self.list.query, &filter) {
             Ok(ids) => ids,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
-        let within = if self.query.text.trim().is_empty() {
+        let text = &self.list.query.text;
+        let within = if text.trim().is_empty() {
             String::new()
         } else {
             match lang {
-                Lang::Zh => format!("（在搜索“{}”的结果中）", clean_line(&self.query.text)),
-                Lang::En => format!(" (within the search \"{}\")", clean_line(&self.query.text)),
+                Lang::Zh => format!("（在搜索“{}”的结果中）", clean_line(text)),
+                Lang::En => format!(" (within the search \"{}\")", clean_line(text)),
             }
         };
-        Flow::Say(self.marks.apply_pattern(&pattern, found, &within, lang))
+        Flow::Say(
+            self.list
+                .marks
+                .apply_pattern(&pattern, found, &within, lang),
+        )
     }
 
     /// No row to act on; after `;` (`armed`) because nothing is marked.
@@ -339,7 +340,7 @@ impl FilingsScreen {
         lang: Lang,
         ctx: &mut Ctx<'_>,
     ) -> Flow {
-        self.marks.decided(ids);
+        self.list.marks.decided(ids);
         let mut msg = match lang {
             Lang::Zh => format!("{what} {} 件", out.applied.len()),
             Lang::En => format!("{what}: {}", out.applied.len()),
@@ -422,107 +423,81 @@ impl Screen for FilingsScreen {
     }
 
     fn typing(&self) -> bool {
-        self.searching
+        self.list.searching
     }
 
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.load_page(ctx)
     }
 
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        // Back from the form with a filing just saved: that save ran here, and the cursor goes
+        // to it at once.
+        if self.saved.get().is_some() {
+            return self.load_page(ctx);
+        }
+        self.list.hint_rows(ctx.page_rows.saturating_sub(1));
+        self.list.refresh(ctx);
+        Ok(())
+    }
+
+    fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
+        Ok(Flow::from(self.list.deliver(done, ctx)?))
+    }
+
+    fn fit(&mut self, ctx: &mut Ctx<'_>) {
+        self.list.fit(ctx);
+    }
+
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         self.notice = None;
         let lang = ctx.lang;
         // `;` holds across moves of the cursor and is spent by the next other action.
-        let armed = self.marks.armed_for(action);
-        let result = match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
-                let plan = self.list.plan(action);
-                let moved = self.load_plan(plan, ctx);
-                if moved.is_ok() && self.marks.is_armed() {
-                    return Flow::Say(self.marks.armed_label(lang));
-                }
-                moved
-            }
-            Action::Search => {
-                self.searching = true;
-                Ok(())
-            }
-            Action::Back if self.searching => {
-                self.searching = false;
-                Ok(())
-            }
-            Action::Back if armed => return Flow::Say(Marks::disarmed(lang)),
-            Action::Back if !self.query.text.is_empty() => {
-                self.search.set("");
-                self.set_search("", ctx)
-            }
-            Action::Back if !self.marks.is_empty() => {
-                let n = self.marks.clear();
-                return Flow::Say(match lang {
-                    Lang::Zh => format!("已清除 {n} 个标记"),
-                    Lang::En => format!("cleared {n} marks"),
-                });
-            }
-            Action::Back => return Flow::Pop,
-            Action::New => return self.open_form(None),
+        let armed = self.list.marks.armed_for(action);
+        if let Some(flow) = self.list.on_action(action, armed, ctx) {
+            return flow;
+        }
+        match action {
+            Action::New => self.open_form(None),
             // The footer says Enter opens, and so it does from the search field: the search
             // ends and the highlighted filing opens (with nothing highlighted the field stays).
-            Action::Open | Action::Edit => {
-                return match self.selected() {
-                    Some(r) => {
-                        let id = r.id;
-                        self.searching = false;
-                        self.open_form(Some(id))
-                    }
-                    None => Self::nothing_selected(false, lang),
-                };
-            }
-            Action::Mark => {
-                if let Some(id) = self.selected().map(|r| r.id) {
-                    self.marks.toggle(id);
-                    return Flow::from(self.load_plan(Plan::Move(1), ctx));
+            Action::Open | Action::Edit => match self.selected() {
+                Some(r) => {
+                    let id = r.id;
+                    self.list.searching = false;
+                    self.open_form(Some(id))
                 }
-                Ok(())
+                None => Self::nothing_selected(false, lang),
+            },
+            Action::Mark => {
+                let id = self.selected().map(|r| r.id);
+                self.list.toggle_mark(id, ctx);
+                Flow::Stay
             }
-            Action::MarkPattern => {
-                return Flow::Ask(Ask::text(
-                    Question::Pattern,
-                    PATTERN.prompt(lang),
-                    String::new(),
-                ));
-            }
-            Action::ApplyToMarked => {
-                return Flow::Say(self.marks.arm_saying(
-                    lang,
-                    (
-                        "：y 准予备案 x 不予备案（Esc 取消）",
-                        ": y approves, x rejects (Esc cancels)",
-                    ),
-                ));
-            }
-            Action::Approve => return self.ask_approval_date(armed, ctx),
-            Action::Reject => return self.ask_reject_reason(armed, lang),
-            _ => Ok(()),
-        };
-        Flow::from(result)
-    }
-
-    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
-        match self.search.typed(self.searching, key) {
-            Some(text) => Flow::from(self.set_search(&text, ctx)),
-            None => Flow::Stay,
+            Action::MarkPattern => Flow::Ask(Ask::text(
+                Question::Pattern,
+                PATTERN.prompt(lang),
+                String::new(),
+            )),
+            Action::ApplyToMarked => Flow::Say(self.list.marks.arm_saying(
+                lang,
+                (
+                    "：y 准予备案 x 不予备案（Esc 取消）",
+                    ": y approves, x rejects (Esc cancels)",
+                ),
+            )),
+            Action::Approve => self.ask_approval_date(armed, ctx),
+            Action::Reject => self.ask_reject_reason(armed, lang),
+            _ => Flow::Stay,
         }
     }
 
+    fn on_key(&mut self, key: &KeyEvent, ctx: &mut Ctx<'_>) -> Flow {
+        self.list.on_key(key, ctx).unwrap_or(Flow::Stay)
+    }
+
     fn on_paste(&mut self, text: &str, ctx: &mut Ctx<'_>) -> Flow {
-        self.searching = true;
-        let text = self.search.pasted(text);
-        Flow::from(self.set_search(&text, ctx))
+        self.list.on_paste(text, ctx)
     }
 
     fn on_answer(
@@ -576,23 +551,23 @@ impl Screen for FilingsScreen {
         let lang = view.lang;
         let t = &view.theme;
         let mut title = match lang {
-            Lang::Zh => format!(
-                " 备案 {} 件 · 待审 {} ",
-                self.list.total, self.pending_total
-            ),
+            Lang::Zh => format!(" 备案 {} 件 · 待审 {} ", self.list.total(), self.list.extra),
             Lang::En => format!(
                 " Filings: {} · pending {} ",
-                self.list.total, self.pending_total
+                self.list.total(),
+                self.list.extra
             ),
         };
-        if self.marks.is_armed() {
-            title.push_str(&format!("· {} ", self.marks.armed_label(lang)));
-        } else if !self.marks.is_empty() {
+        let marks = &self.list.marks;
+        if marks.is_armed() {
+            title.push_str(&format!("· {} ", marks.armed_label(lang)));
+        } else if !marks.is_empty() {
             title.push_str(&match lang {
-                Lang::Zh => format!("· 已标记 {} ", self.marks.len()),
-                Lang::En => format!("· marked {} ", self.marks.len()),
+                Lang::Zh => format!("· 已标记 {} ", marks.len()),
+                Lang::En => format!("· marked {} ", marks.len()),
             });
         }
+        title.push_str(&self.list.busy_mark(lang));
         let block = Block::default().borders(Borders::ALL).title(title);
         let inner = block.inner(area);
         f.render_widget(block, area);
@@ -607,7 +582,7 @@ impl Screen for FilingsScreen {
         let label = lang.pick("搜索/ ", "search/ ");
         let label_w = width(label) as u16;
         f.render_widget(Paragraph::new(Span::styled(label, t.key)), search_row);
-        self.search.render(
+        self.list.search.render(
             f,
             Rect {
                 x: search_row.x + label_w,
@@ -615,7 +590,7 @@ impl Screen for FilingsScreen {
                 ..search_row
             },
             Style::default(),
-            self.searching,
+            self.list.searching,
         );
 
         // mark 1, number 9, name, category 4, institution 12, dates 16, status 17, and the
@@ -657,8 +632,9 @@ impl Screen for FilingsScreen {
         };
         f.render_widget(Paragraph::new(Span::styled(head, t.header)), header);
 
-        if self.list.rows.is_empty() {
-            let empty = if self.query.text.is_empty() {
+        self.list.measure(list.height);
+        if self.list.rows().is_empty() {
+            let empty = if self.list.query.text.is_empty() {
                 lang.pick(
                     "还没有备案。按 n 按附件3填写新备案，或用 jijiao import filings 导入。",
                     "No filings yet. Press n to fill in attachment 3, or import them with jijiao import filings.",
@@ -670,18 +646,19 @@ impl Screen for FilingsScreen {
                 )
             };
             f.render_widget(
-                Paragraph::new(empty).wrap(ratatui::widgets::Wrap { trim: true }),
+                Paragraph::new(self.list.empty_text(lang, empty))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
                 list,
             );
             return;
         }
         let lines: Vec<Line> = self
             .list
-            .rows
+            .rows()
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let marked = self.marks.contains(r.id);
+                let marked = self.list.marks.contains(r.id);
                 let cat = match (r.category, lang) {
                     (c, Lang::Zh) => c.zh(),
                     (Category::Public, Lang::En) => "pub",

@@ -744,6 +744,12 @@ impl<S: Source> Lister<S> {
         self.send(req, Out::Rows, ctx);
     }
 
+    /// As [`Lister::refresh_on`], read at once (a record this clerk just saved).
+    pub fn reload_on(&mut self, key: KeyOf<S>, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let req = self.request(vec![Step::Plan(Plan::Reload), Step::Focus(key)], true, true);
+        self.now(req, ctx)
+    }
+
     /// The page on screen read again at once, after a decision taken on this connection.
     pub fn reload_now(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         let req = self.request(vec![Step::Plan(Plan::Reload)], true, true);
