@@ -20,10 +20,11 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::batches::kind_short;
 use super::keys::{Action, Scope};
-use super::list::{Count, Plan, Window};
-use super::marks::{self, Marks, Pattern, Vocabulary, Word};
+use super::list::{Count, Lister, Seek, Source};
+use super::marks::{self, Pattern, Vocabulary, Word};
 use super::person::PersonScreen;
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
+use super::worker::{Done, JobError};
 use crate::config::Config;
 use crate::domain::batch::{self as rules, ApplicantState, Decision, Route, Verdict};
 use crate::domain::text::{clean_line, fit, pad};
@@ -35,7 +36,8 @@ use crate::service::batches::{self, PrintSkip};
 use crate::service::certificates::Signature;
 use crate::service::check::{CheckResult, check};
 use crate::service::printing::{self, Overrides, PrintError, PrintJob};
-use crate::store::batches::{self as rows, Applicant, Batch, Counts, Filter, Sort};
+use crate::store::Store;
+use crate::store::batches::{self as rows, Applicant, ApplicantKey, Batch, Counts, Filter, Sort};
 
 /// The five-year table: its head, five years and a line on the current applicant.
 const TABLE_ROWS: u16 = 7;
@@ -375,19 +377,89 @@ impl From<Question> for ScreenQuestion {
     }
 }
 
+/// Which applicants of which batch, in which order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchQuery {
+    batch_id: i64,
+    filter: Filter,
+    sort: Sort,
+}
+
+/// What the batch screen shows beside the applicants of a page.
+#[derive(Default)]
+pub struct BatchExtra {
+    /// `None`: no batch has this number (any more).
+    batch: Option<Batch>,
+    counts: Counts,
+    /// R6.4 The cursor's applicant (its id) verified now from the entries.
+    current: Option<(i64, CheckResult)>,
+}
+
+/// A batch's applicants ([`Source`]), read by key in the order of the sort (never by offset),
+/// with the batch, its counts and the current applicant's five years.
+pub struct BatchSource;
+
+impl Source for BatchSource {
+    type Query = BatchQuery;
+    type Row = Applicant;
+    type Extra = BatchExtra;
+    const EXTRA_FOLLOWS_CURSOR: bool = true;
+
+    fn page(
+        store: &Store,
+        q: &BatchQuery,
+        seek: &Seek<ApplicantKey>,
+        limit: usize,
+    ) -> Result<Vec<Applicant>, JobError> {
+        Ok(rows::applicants_page(
+            store.conn(),
+            q.batch_id,
+            q.filter,
+            q.sort,
+            seek,
+            limit,
+        )?)
+    }
+
+    /// A batch is one department's applicants for a year: counting them is one index range.
+    fn count(store: &Store, q: &BatchQuery) -> Result<Count, JobError> {
+        Ok(Count::Exact(rows::count_applicants(
+            store.conn(),
+            q.batch_id,
+            q.filter,
+        )?))
+    }
+
+    fn extra(
+        store: &Store,
+        q: &BatchQuery,
+        page: &[Applicant],
+        row: usize,
+    ) -> Result<BatchExtra, JobError> {
+        let conn = store.conn();
+        let batch = rows::get(conn, q.batch_id)?;
+        let counts = rows::counts(conn, q.batch_id)?;
+        let current = match (page.get(row), &batch) {
+            (Some(a), Some(b)) => {
+                let (from, to) = batches::period(b);
+                Some((a.id, check(store, a.person.id_number.as_str(), from, to)?))
+            }
+            _ => None,
+        };
+        Ok(BatchExtra {
+            batch,
+            counts,
+            current,
+        })
+    }
+}
+
 pub struct BatchScreen {
     batch_id: i64,
     config: Config,
-    batch: Option<Batch>,
-    counts: Counts,
     office_names: HashMap<String, String>,
-    /// The page on screen, read by key in the order of `sort` (never by offset).
-    list: Window<Applicant>,
-    filter: Filter,
-    sort: Sort,
-    marks: Marks,
-    /// The current applicant's verification, live from the entries (R6.4).
-    current: Option<CheckResult>,
+    /// The page on screen and what goes with it; its marks are applicant ids.
+    list: Lister<BatchSource>,
     /// The suggested next step, under the list.
     hint: String,
 }
@@ -397,20 +469,34 @@ impl BatchScreen {
         BatchScreen {
             batch_id,
             config,
-            batch: None,
-            counts: Counts::default(),
             office_names: HashMap::new(),
-            list: Window::default(),
-            filter: Filter::All,
-            sort: Sort::Name,
-            marks: Marks::default(),
-            current: None,
+            list: Lister::new(BatchQuery {
+                batch_id,
+                filter: Filter::All,
+                sort: Sort::Name,
+            }),
             hint: String::new(),
         }
     }
 
     fn selected(&self) -> Option<&Applicant> {
         self.list.selected()
+    }
+
+    fn batch(&self) -> Option<&Batch> {
+        self.list.extra.batch.as_ref()
+    }
+
+    fn counts(&self) -> &Counts {
+        &self.list.extra.counts
+    }
+
+    /// The current applicant's verification, once it has been read for them.
+    fn current(&self) -> Option<&CheckResult> {
+        match (&self.list.extra.current, self.selected()) {
+            (Some((id, r)), Some(a)) if *id == a.id => Some(r),
+            _ => None,
+        }
     }
 
     fn office_name(&self, code: &str) -> String {
@@ -422,76 +508,50 @@ impl BatchScreen {
 
     /// R6.2 Who verifies `a`, seen from this batch's office.
     fn route(&self, a: &Applicant) -> Route {
-        match &self.batch {
+        match self.batch() {
             Some(b) => rules::route(&a.person, &b.office),
             None => Route::Here,
         }
     }
 
-    /// The page on screen read again, keeping it where it starts and the cursor on its row.
-    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.load(Plan::Reload, ctx)
-    }
-
-    /// Read the batch, its counts and the page `plan` asks for; when the plan moves only the
-    /// cursor within the page, just the current row's verification.
-    fn load(&mut self, plan: Plan, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let lang = ctx.lang;
-        let err = |e: crate::store::StoreError| e.describe(lang);
-        let conn = ctx.store.conn();
-        self.list.page = ctx.page_rows.saturating_sub(1 + TABLE_ROWS as usize).max(1);
-        let (batch_id, filter, sort) = (self.batch_id, self.filter, self.sort);
-        let read = self
-            .list
-            .apply(plan, |seek, n| {
-                rows::applicants_page(conn, batch_id, filter, sort, seek, n)
-            })
-            .map_err(err)?;
-        if !read {
-            return self.load_current(ctx);
-        }
-        let conn = ctx.store.conn();
-        self.batch = rows::get(conn, self.batch_id).map_err(err)?;
-        if self.batch.is_none() {
-            return Err(
-                batches::Refusal::UnknownBatch(format!("#{}", self.batch_id)).describe(lang),
-            );
-        }
-        self.counts = rows::counts(conn, self.batch_id).map_err(err)?;
-        // A batch is one department's applicants for a year: counting them is one index range.
-        self.list.total =
-            Count::Exact(rows::count_applicants(conn, self.batch_id, self.filter).map_err(err)?);
+    /// The office names for drawing, and the page size before the first draw.
+    fn prepare(&mut self, ctx: &Ctx<'_>) {
+        self.list
+            .hint_rows(ctx.page_rows.saturating_sub(1 + TABLE_ROWS as usize));
         self.office_names = ctx
             .reference
             .offices
             .iter()
             .map(|o| (o.code.clone(), o.short.clone()))
             .collect();
-        self.load_current(ctx)
     }
 
-    /// R6.4 The current row's five years, verified now from the entries.
-    fn load_current(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        self.current = None;
-        let wanted = match (self.selected(), &self.batch) {
-            (Some(a), Some(b)) => Some((a.person.id_number.to_string(), batches::period(b))),
-            _ => None,
-        };
-        if let Some((id, (from, to))) = wanted {
-            self.current = Some(check(ctx.store, &id, from, to).map_err(|e| e.describe(ctx.lang))?);
+    /// A batch that is not there (any more) is said, not shown empty.
+    fn gone(&self, lang: Lang) -> Option<String> {
+        (self.list.loaded() && self.batch().is_none())
+            .then(|| batches::Refusal::UnknownBatch(format!("#{}", self.batch_id)).describe(lang))
+    }
+
+    /// The page on screen read again at once, keeping it where it starts and the cursor on its
+    /// row (after a decision taken here).
+    fn load_page(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.prepare(ctx);
+        self.list.reload_now(ctx)?;
+        match self.gone(ctx.lang) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
-        Ok(())
-    }
-
-    fn navigate(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let plan = self.list.plan(action);
-        self.load(plan, ctx)
     }
 
     /// The marked applicants, else the current row (none after `;` with nothing marked).
     fn targets(&mut self) -> Option<Vec<i64>> {
-        let armed = self.marks.take_armed();
-        Some(self.marks.targets(self.selected().map(|a| a.id), armed)).filter(|ids| !ids.is_empty())
+        let armed = self.list.marks.take_armed();
+        Some(
+            self.list
+                .marks
+                .targets(self.selected().map(|a| a.id), armed),
+        )
+        .filter(|ids| !ids.is_empty())
     }
 
     fn no_targets(lang: Lang) -> Flow {
@@ -511,7 +571,7 @@ impl BatchScreen {
         let lang = ctx.lang;
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
-            let n = self.marks.clear();
+            let n = self.list.marks.clear();
             return Flow::Say(match lang {
                 Lang::Zh => format!("已清除 {n} 个标记"),
                 Lang::En => format!("cleared {n} marks"),
@@ -532,7 +592,12 @@ impl BatchScreen {
                 }
             }
         }
-        let all = match rows::all(ctx.store.conn(), self.batch_id, Filter::All, self.sort) {
+        let all = match rows::all(
+            ctx.store.conn(),
+            self.batch_id,
+            Filter::All,
+            self.list.query.sort,
+        ) {
             Ok(a) => a,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
@@ -546,7 +611,7 @@ impl BatchScreen {
             }) && (!elsewhere || matches!(self.route(a), Route::Elsewhere(_)))
         };
         let found: Vec<i64> = all.iter().filter(|a| matches(a)).map(|a| a.id).collect();
-        Flow::Say(self.marks.apply_pattern(&pattern, found, "", lang))
+        Flow::Say(self.list.marks.apply_pattern(&pattern, found, "", lang))
     }
 
     fn decide(&mut self, ids: Vec<i64>, decision: Decision, ctx: &mut Ctx<'_>) -> Flow {
@@ -555,8 +620,8 @@ impl BatchScreen {
             Ok(o) => o,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
-        let on_marks = ids.iter().any(|id| self.marks.contains(*id));
-        self.marks.decided(&ids);
+        let on_marks = ids.iter().any(|id| self.list.marks.contains(*id));
+        self.list.marks.decided(&ids);
         let done = out.applied.len();
         let mut msg = match (&decision, lang) {
             (Decision::Accept, Lang::Zh) => format!("已通过 {done} 人"),
@@ -710,8 +775,13 @@ impl BatchScreen {
             }
             _ => {
                 let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-                let all = rows::all(ctx.store.conn(), self.batch_id, Filter::All, self.sort)
-                    .map_err(|e| e.describe(lang))?;
+                let all = rows::all(
+                    ctx.store.conn(),
+                    self.batch_id,
+                    Filter::All,
+                    self.list.query.sort,
+                )
+                .map_err(|e| e.describe(lang))?;
                 Ok(all.into_iter().filter(|a| wanted.contains(&a.id)).collect())
             }
         }
@@ -722,7 +792,7 @@ impl BatchScreen {
     fn ask_issue(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         if let Err(r) = Signature::configured(&self.config.office, &ctx.actor.user) {
-            self.marks.take_armed();
+            self.list.marks.take_armed();
             return Flow::Say(r.describe(lang));
         }
         let chosen = match self.chosen(ctx) {
@@ -731,8 +801,7 @@ impl BatchScreen {
         };
         let names: Vec<String> = chosen.iter().map(|a| a.person.name.clone()).collect();
         let office = self
-            .batch
-            .as_ref()
+            .batch()
             .map(|b| self.office_name(&b.office))
             .unwrap_or_default();
         let question = match lang {
@@ -791,23 +860,23 @@ impl BatchScreen {
     }
 
     fn rule_line(&self, lang: Lang) -> String {
-        let shown = match (self.filter, lang) {
+        let shown = match (self.list.query.filter, lang) {
             (Filter::All, _) => String::new(),
-            (_, Lang::Zh) => format!("（{} 人）", self.list.total.exact().unwrap_or(0)),
-            (_, Lang::En) => format!(" ({})", self.list.total.exact().unwrap_or(0)),
+            (_, Lang::Zh) => format!("（{} 人）", self.list.total().exact().unwrap_or(0)),
+            (_, Lang::En) => format!(" ({})", self.list.total().exact().unwrap_or(0)),
         };
         format!(
             "{}{}{shown} · {}{} · {}",
             lang.pick("筛选：", "filter: "),
-            filter_label(self.filter, lang),
+            filter_label(self.list.query.filter, lang),
             lang.pick("排序：", "sort: "),
-            sort_label(self.sort, lang),
-            self.marks.rule_label(lang, "人")
+            sort_label(self.list.query.sort, lang),
+            self.list.marks.rule_label(lang, "人")
         )
     }
 
     fn info_line(&self, lang: Lang) -> String {
-        let Some(b) = &self.batch else {
+        let Some(b) = self.batch() else {
             return String::new();
         };
         let (from, to) = batches::period(b);
@@ -833,7 +902,7 @@ impl BatchScreen {
 
     /// The border's title: how the batch stands.
     fn counts_title(&self, lang: Lang) -> String {
-        let c = &self.counts;
+        let c = self.counts();
         match lang {
             Lang::Zh => format!(
                 " 验证批次 {} 人：合格 {} 不足 {} 冻结 {} · 待定 {} 通过 {} 已出具 {} ",
@@ -881,7 +950,11 @@ impl BatchScreen {
     fn row_text(&self, a: &Applicant, lang: Lang, cols: usize) -> String {
         let (vw, sw) = Self::widths(lang);
         let cert_w = cols.saturating_sub(2 + 8 + 1 + 18 + 1 + vw + 1 + sw + 1 + 8 + 1);
-        let mark = if self.marks.contains(a.id) { "*" } else { " " };
+        let mark = if self.list.marks.contains(a.id) {
+            "*"
+        } else {
+            " "
+        };
         let route = match self.route(a) {
             Route::Here => String::new(),
             Route::Elsewhere(codes) => {
@@ -909,7 +982,7 @@ impl BatchScreen {
     /// The line under the five years: what stands out about the current applicant and what to
     /// do next; true when it is a problem.
     fn note(&self, lang: Lang) -> (String, bool) {
-        let (Some(a), Some(r)) = (self.selected(), &self.current) else {
+        let (Some(a), Some(r)) = (self.selected(), self.current()) else {
             return (String::new(), false);
         };
         let live = Verdict::of(&r.verification);
@@ -1058,7 +1131,7 @@ impl BatchScreen {
             ),
         };
         let mut lines = vec![Line::from(Span::styled(head, t.header))];
-        let Some(r) = &self.current else {
+        let Some(r) = self.current() else {
             return lines;
         };
         for y in &r.verification.years {
@@ -1145,40 +1218,37 @@ impl Screen for BatchScreen {
         self.load_page(ctx)
     }
 
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.prepare(ctx);
+        self.list.refresh(ctx);
+        Ok(())
+    }
+
+    fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
+        let read = self.list.deliver(done, ctx)?;
+        Ok(match (read, self.gone(ctx.lang)) {
+            (Err(e), _) | (Ok(()), Some(e)) => Flow::Say(e),
+            (Ok(()), None) => Flow::Stay,
+        })
+    }
+
+    fn fit(&mut self, ctx: &mut Ctx<'_>) {
+        self.list.fit(ctx);
+    }
+
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
         // `;` holds across moves and is spent by the next other action: the keys that act on
         // the marks take it where they pick their rows (`targets`, `print_ids`), Esc cancels
-        // it below, and any other action forgets it here.
+        // it in the list, and any other action forgets it here.
         if !marks::is_move(action) && !uses_marks(action) {
-            self.marks.disarm();
+            self.list.marks.disarm();
+        }
+        let armed = action == Action::Back && self.list.marks.is_armed();
+        if let Some(flow) = self.list.on_action(action, armed, ctx) {
+            return flow;
         }
         let result = match action {
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => {
-                let moved = self.navigate(action, ctx);
-                if moved.is_ok() && self.marks.is_armed() {
-                    return Flow::Say(self.marks.armed_label(lang));
-                }
-                moved
-            }
-            Action::Back if self.marks.is_armed() => {
-                self.marks.disarm();
-                return Flow::Say(Marks::disarmed(lang));
-            }
-            Action::Back if !self.marks.is_empty() => {
-                let n = self.marks.clear();
-                self.marks.take_armed();
-                return Flow::Say(match lang {
-                    Lang::Zh => format!("已清除 {n} 个标记"),
-                    Lang::En => format!("cleared {n} marks"),
-                });
-            }
-            Action::Back => return Flow::Pop,
             Action::Open => {
                 return match self.selected() {
                     Some(a) => Flow::Push(Box::new(PersonScreen::new(a.person_id))),
@@ -1189,12 +1259,9 @@ impl Screen for BatchScreen {
                 };
             }
             Action::Mark => {
-                if let Some(id) = self.selected().map(|a| a.id) {
-                    self.marks.toggle(id);
-                    self.navigate(Action::Down, ctx)
-                } else {
-                    Ok(())
-                }
+                let id = self.selected().map(|a| a.id);
+                self.list.toggle_mark(id, ctx);
+                Ok(())
             }
             Action::MarkPattern => {
                 return Flow::Ask(Ask::Text {
@@ -1204,7 +1271,7 @@ impl Screen for BatchScreen {
                 });
             }
             Action::ApplyToMarked => {
-                return Flow::Say(self.marks.arm_saying(
+                return Flow::Say(self.list.marks.arm_saying(
                     lang,
                     (
                         "：a 通过 r 退回 x 不予通过 i 出具 p 打印",
@@ -1225,17 +1292,14 @@ impl Screen for BatchScreen {
                 });
             }
             Action::Sort => {
-                self.sort = self.sort.next();
-                match self.load(Plan::First, ctx) {
-                    Ok(()) => {
-                        return Flow::Say(format!(
-                            "{}{}",
-                            lang.pick("按此排序：", "sorted by "),
-                            sort_label(self.sort, lang)
-                        ));
-                    }
-                    Err(e) => Err(e),
-                }
+                // The applicant the cursor is on stays under it, in the new order.
+                self.list.query.sort = self.list.query.sort.next();
+                self.list.requery(true, ctx);
+                return Flow::Say(format!(
+                    "{}{}",
+                    lang.pick("按此排序：", "sorted by "),
+                    sort_label(self.list.query.sort, lang)
+                ));
             }
             Action::Verify => return self.verify(ctx),
             Action::Accept => {
@@ -1328,8 +1392,10 @@ impl Screen for BatchScreen {
                 let word = clean_line(answer).to_lowercase();
                 match filter_word(&word) {
                     Some(f) => {
-                        self.filter = f;
-                        Flow::from(self.load(Plan::First, ctx))
+                        // The applicant the cursor is on stays under it if the filter keeps them.
+                        self.list.query.filter = f;
+                        self.list.requery(true, ctx);
+                        Flow::Stay
                     }
                     None => Flow::Say(match lang {
                         Lang::Zh => format!("无法识别的筛选条件“{word}”"),
@@ -1416,7 +1482,7 @@ impl Screen for BatchScreen {
         ])
         .areas(inner);
         let cols = inner.width as usize;
-        let rule_style = if self.marks.is_empty() {
+        let rule_style = if self.list.marks.is_empty() {
             t.dim
         } else {
             t.marked
@@ -1432,8 +1498,9 @@ impl Screen for BatchScreen {
             Paragraph::new(Span::styled(Self::column_heads(lang, cols), t.header)),
             header,
         );
-        if self.list.rows.is_empty() {
-            let empty = if self.filter == Filter::All {
+        self.list.measure(list.height);
+        if self.list.rows().is_empty() {
+            let empty = if self.list.query.filter == Filter::All {
                 lang.pick(
                     "本批还没有申报人。按 n 添加身份证号，或用 jijiao import applicants 名册 --batch #编号 导入。",
                     "No applicants yet. n adds ID numbers, or jijiao import applicants FILE --batch #ID.",
@@ -1445,7 +1512,8 @@ impl Screen for BatchScreen {
                 )
             };
             f.render_widget(
-                Paragraph::new(empty).wrap(ratatui::widgets::Wrap { trim: true }),
+                Paragraph::new(self.list.empty_text(lang, empty))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
                 list,
             );
             return;
@@ -1453,13 +1521,13 @@ impl Screen for BatchScreen {
         let cursor = self.list.row();
         let lines: Vec<Line> = self
             .list
-            .rows
+            .rows()
             .iter()
             .enumerate()
             .map(|(i, a)| {
                 let style = if i == cursor {
                     t.selected
-                } else if self.marks.contains(a.id) {
+                } else if self.list.marks.contains(a.id) {
                     t.marked
                 } else {
                     Style::default()
@@ -1793,6 +1861,8 @@ mod tests {
         // Sort by verdict: blocked first, then short.
         d.key(KeyCode::Char('o'));
         assert_eq!(d.app.message(), "按此排序：验证结果");
+        // The cursor stayed on its applicant in the new order; the blocked one is first.
+        d.key(KeyCode::Char('g'));
         assert!(
             d.shows("冻结：有未解除的弄虚作假记录（R5.3）"),
             "{}",
@@ -2404,7 +2474,7 @@ mod paging_tests {
     }
 
     /// R6 Sorted by name (then ID number), 60 applicants: `G` shows the last, `g` the first,
-    /// PgDn then PgUp comes back to the same rows, and `j` past the page's end scrolls by one.
+    /// PgDn then PgUp comes back to the same rows, and `j` past the page's end shows the next.
     #[test]
     fn a_long_batch_pages_by_key_on_the_screen() {
         let (store, _) = crate::store::batches::tests::big_batch(60);
@@ -2432,10 +2502,19 @@ mod paging_tests {
         assert_eq!(shown_ids(&d), first_page, "{}", d.screen());
         d.key(KeyCode::PageDown).key(KeyCode::PageUp);
         assert_eq!(shown_ids(&d), first_page, "{}", d.screen());
-        for _ in 0..first_page.len() {
+        let n = first_page.len();
+        for _ in 0..n - 1 {
             d.key(KeyCode::Char('j'));
         }
-        let scrolled = shown_ids(&d);
-        assert_eq!(scrolled, all[1..=first_page.len()], "{}", d.screen());
+        assert_eq!(shown_ids(&d), first_page, "within the page: {}", d.screen());
+        // Past the last row: the next page, the cursor on its first row (issue 10).
+        d.key(KeyCode::Char('j'));
+        assert_eq!(shown_ids(&d), all[n..2 * n], "{}", d.screen());
+        d.key(KeyCode::Enter);
+        assert!(
+            d.shows(&all[n]),
+            "opened the first of the page: {}",
+            d.screen()
+        );
     }
 }
