@@ -1850,6 +1850,37 @@ mod tests {
         assert!(line_with(&d, "张伟").contains("已打印"), "{}", d.screen());
     }
 
+    /// Issue 10.5: a new sort or filter leaves the cursor on the applicant it was on (while the
+    /// filter keeps them), not on the first row.
+    #[test]
+    fn sorting_and_filtering_keep_the_cursor_on_its_applicant() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::Zh, dir.path());
+        d.key(KeyCode::Enter).key(KeyCode::Char('c'));
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('j'));
+        let on = |d: &mut Driver| {
+            d.key(KeyCode::Enter);
+            let title = d
+                .screen()
+                .lines()
+                .find(|l| l.starts_with("┌ "))
+                .unwrap_or_default()
+                .to_string();
+            d.key(KeyCode::Esc);
+            title
+        };
+        let before = on(&mut d);
+        assert!(before.contains("4301"), "a person: {before}");
+        d.key(KeyCode::Char('o'));
+        assert_eq!(d.app.message(), "按此排序：验证结果");
+        assert_eq!(on(&mut d), before, "after the sort:\n{}", d.screen());
+        d.key(KeyCode::Char('o'));
+        assert_eq!(on(&mut d), before, "after the second sort:\n{}", d.screen());
+        d.key(KeyCode::Char('f')).keys("待定").key(KeyCode::Enter);
+        assert!(d.shows("筛选：待定"), "{}", d.screen());
+        assert_eq!(on(&mut d), before, "after the filter:\n{}", d.screen());
+    }
+
     #[test]
     fn return_refuse_and_undo_on_the_current_row_and_semicolon_insists_on_marks() {
         let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,8 @@ pub mod backend;
 pub mod batch;
 pub mod batches;
 pub mod chrome;
+#[cfg(test)]
+mod engine_tests;
 pub mod entry_form;
 pub mod escape;
 pub mod evidence;
