@@ -253,3 +253,40 @@ fn a_split_cursor_down_in_a_text_field_moves_down_and_types_nothing() {
     assert_eq!(t.exit_code(), 0, "screen:\n{}", t.screen());
     t.assert_asked_nothing();
 }
+
+/// Issue 10: search as you type on a file database, through the query worker: each key shows
+/// in the field and the list follows; `Esc` leaves the field and clears the search, and tab
+/// switches still answer.
+#[test]
+fn search_as_you_type_on_a_file_goes_through_the_worker_and_keys_still_answer() {
+    let mut t = Pty::start();
+    t.wait_for("人员 1 人");
+    t.send(b"/");
+    t.send(b"l");
+    // 张伟's initials are zw: nobody matches `l`.
+    t.wait_for("人员 0 人");
+    t.send(b"\x7f");
+    t.send(b"z");
+    let s = t.wait_for("人员 1 人");
+    assert!(s.contains("搜索/ z"), "the field:\n{s}");
+    t.send(b"w");
+    let s = t.wait_for("搜索/ zw");
+    assert!(s.contains("张伟"), "{s}");
+    // Esc leaves the field (after its window for a split sequence), a second clears it.
+    t.send(b"\x1b");
+    std::thread::sleep(Duration::from_millis(400));
+    t.send(b"\x1b");
+    std::thread::sleep(Duration::from_millis(400));
+    let s = t.wait_for("人员 1 人");
+    assert!(!s.contains("搜索/ zw"), "cleared:\n{s}");
+    // Tab switches answer: the review queue, then back to People.
+    t.send(b"2");
+    t.wait_for("复核 待办");
+    t.send(b"\t");
+    t.wait_for("备案");
+    t.send(b"1");
+    t.wait_for("人员 1 人");
+    t.send(b"q");
+    assert_eq!(t.exit_code(), 0, "screen:\n{}", t.screen());
+    t.assert_asked_nothing();
+}
