@@ -356,7 +356,20 @@ fn interface(
     );
     let clear = |d: &mut Drive<'_>| {
         let f = floor::time(|| floor::people(conn, "", PeopleFilter::All, false));
-        d.people_key("search: clear the field (Ctrl-U)", SEARCH, b"\x15", f);
+        // The cursor keeps its person when the search is cleared (issue 10.5), so the page need
+        // not start at the first person: the answer is the whole list with an empty field.
+        d.key(
+            "search: clear the field (Ctrl-U)",
+            SEARCH,
+            b"\x15",
+            Some(f.0),
+            &|s| {
+                !ids_on(s).is_empty()
+                    && s.lines()
+                        .nth(2)
+                        .is_some_and(|l| l.trim_matches(['│', ' ']) == "搜索/")
+            },
+        );
     };
     let type_in = |d: &mut Drive<'_>, what: &str, text: &str| {
         let mut typed = String::new();
