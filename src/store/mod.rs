@@ -224,6 +224,31 @@ impl Store {
         if version as usize >= target {
             return Ok(());
         }
+        // A table rebuild (schema::REBUILDS) drops the table others refer to and puts one of
+        // the same name, with the same ids, in its place; SQLite's procedure for that runs with
+        // foreign keys off, which can only be switched outside a transaction. Every row is
+        // copied in one statement of the migration's transaction, so no reference can be left
+        // dangling by it (and one that dangled before, say in a file an older tool wrote, does
+        // not stop the upgrade).
+        let rebuilds = schema::REBUILDS
+            .iter()
+            .any(|&n| n > version as usize && n <= target);
+        let keys_on: bool = self
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        if rebuilds && keys_on {
+            self.conn.pragma_update(None, "foreign_keys", false)?;
+        }
+        let applied = self.apply_migrations(target);
+        if rebuilds && keys_on {
+            self.conn.pragma_update(None, "foreign_keys", true)?;
+        }
+        applied
+    }
+
+    /// The migrations from the version read under the write lock up to `target`, in one
+    /// transaction.
+    fn apply_migrations(&mut self, target: usize) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
