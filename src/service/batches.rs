@@ -1160,6 +1160,52 @@ pub(crate) mod tests {
         ));
     }
 
+    /// R6.4 Verifying a batch reads every applicant's totals in one statement; for each of the
+    /// demo's people (short years, paper history, late filings, falsification findings) the
+    /// stored verdict and verification are exactly what `check` gives from the entries.
+    #[test]
+    fn r6_4_a_verified_batch_agrees_with_check_for_every_applicant() {
+        let mut store = Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &actor("demo"), 150, 2017).unwrap();
+        let a = actor("wangfang");
+        let req = request(&store, "长沙市卫生健康委员会", DepartmentKind::City);
+        let b = create(&mut store, &a, &req).unwrap().unwrap();
+        let everyone: Vec<String> = store
+            .conn()
+            .prepare("SELECT id_number FROM people ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let ids: Vec<&str> = everyone.iter().map(String::as_str).collect();
+        add_by_id_numbers(&mut store, &a, b.id, &ids).unwrap();
+        let v = verify(&mut store, &a, b.id, &mut |_, _| {}).unwrap();
+        assert_eq!(v.pass + v.short + v.blocked, everyone.len());
+        assert!(
+            v.pass > 0 && v.short > 0 && v.blocked > 0,
+            "the demo has every verdict: {v:?}"
+        );
+        let (from, to) = period(&batch_of(&store, b.id).unwrap());
+        for applicant in rows::all(store.conn(), b.id, rows::Filter::All, rows::Sort::Name).unwrap()
+        {
+            let n = applicant.person.id_number.as_str();
+            let want = check::check(&store, n, from, to).unwrap();
+            assert_eq!(
+                applicant.verdict,
+                Some(Verdict::of(&want.verification)),
+                "{n}"
+            );
+            assert_eq!(
+                rows::verification_json(store.conn(), applicant.id)
+                    .unwrap()
+                    .as_deref(),
+                Some(to_json(&want).to_string().as_str()),
+                "{n}"
+            );
+        }
+    }
+
     #[test]
     fn triage_accepts_the_passing_returns_the_short_refuses_the_blocked_and_undoes() {
         let mut store = bureau();

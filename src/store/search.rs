@@ -516,9 +516,10 @@ const QUEUE_COLUMNS: &str = "e.id, e.person_id, p.name, p.id_number, e.year, e.c
     e.form, e.content, e.provider, e.start_date, e.end_date, e.hours_tenths, e.result, e.state,
     f.filing_no, e.batch_id, b.source, e.migrated";
 
-/// The tables behind [`QUEUE_COLUMNS`].
-pub const QUEUE_FROM: &str = "review_queue q CROSS JOIN entries e ON e.id = q.entry_id
-    CROSS JOIN people p ON p.id = q.person_id
+/// The tables behind [`QUEUE_COLUMNS`]. The person comes before the entry: the search clause
+/// is decided on the queue's row and the person, so an entry that does not match is never read.
+pub const QUEUE_FROM: &str = "review_queue q CROSS JOIN people p ON p.id = q.person_id
+    CROSS JOIN entries e ON e.id = q.entry_id
     LEFT JOIN filings f ON f.id = e.filing_id
     LEFT JOIN import_batches b ON b.id = e.batch_id";
 
