@@ -569,7 +569,7 @@ mod tests {
             ("audit", "id"),
         ];
         let before: Vec<_> = tables.iter().map(|(t, o)| rows_of(c, t, o)).collect();
-        assert!(before[2].len() > 0, "the demo records findings");
+        assert!(!before[2].is_empty(), "the demo records findings");
         let texts = ["", "大学", "医院", "张", "zw", "1985", "没有"];
         let queue = |c: &Connection| -> Vec<Vec<i64>> {
             texts
