@@ -69,8 +69,26 @@ pub fn check_from_totals(
     to: i32,
 ) -> Result<CheckResult> {
     check_period(from, to).map_err(ServiceError::Period)?;
-    let hours: Vec<CountedHours> = totals::of_person(conn, person_id, from, to)?
-        .into_iter()
+    let years = totals::of_person(conn, person_id, from, to)?;
+    let blocked = people::is_blocked(conn, person_id)?;
+    from_totals(reference, person, from, to, &years, blocked)
+}
+
+/// R6.1, R6.4 The verification of `person` for `from..=to` from their totals (`years`: the
+/// years of the period with hours that count) and whether a finding blocks them (R5.3), as
+/// [`check_from_totals`] reads them; for a batch that read every applicant's in one statement
+/// (`store::batches::to_verify`). Errors: a period that runs backwards or is too long.
+pub fn from_totals(
+    reference: &Reference,
+    person: Person,
+    from: i32,
+    to: i32,
+    years: &[totals::YearTotals],
+    blocked: bool,
+) -> Result<CheckResult> {
+    check_period(from, to).map_err(ServiceError::Period)?;
+    let hours: Vec<CountedHours> = years
+        .iter()
         .flat_map(|t| {
             [
                 CountedHours {
@@ -86,7 +104,6 @@ pub fn check_from_totals(
             ]
         })
         .collect();
-    let blocked = people::is_blocked(conn, person_id)?;
     let verification = verification::verify(from, to, |y| reference.policy(y), &hours, blocked);
     Ok(CheckResult {
         person,

@@ -82,7 +82,11 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE person_year_totals; PRAGMA user_version = 11;
+            "DROP TABLE entry_providers; DROP TRIGGER entry_providers_insert;
+             DROP TRIGGER entry_providers_update; DROP TRIGGER entry_providers_delete;
+             DROP TRIGGER entries_same_training; DROP TRIGGER entries_same_training_update;
+             DROP INDEX people_uninitialled;
+             DROP TABLE person_year_totals; PRAGMA user_version = 11;
              DELETE FROM meta WHERE key = 'totals_rebuild';
              DROP TRIGGER batch_applicants_sort_insert; DROP TRIGGER batch_applicants_sort_person;
              DROP INDEX batch_applicants_by_name; DROP INDEX batch_applicants_by_verdict;

@@ -8,8 +8,9 @@ use rusqlite::{
 
 use super::Result;
 use super::search::{Seek, slice};
+use super::totals::YearTotals;
 use crate::domain::batch::{ApplicantState, DepartmentKind, Verdict};
-use crate::domain::{IdNumber, Person, TitleLevel, UnitKind};
+use crate::domain::{Hours, IdNumber, Person, TitleLevel, UnitKind};
 
 /// A batch as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -513,6 +514,78 @@ pub fn set_verification(
     )?
     .execute(params![id, verdict.code(), json, at])?;
     Ok(())
+}
+
+/// One applicant as verifying the batch reads it (R6.4): the applicant, the person, the
+/// person's counted hours in each year of the period that has any (`store::totals`), and
+/// whether an unlifted falsification finding blocks them (R5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToVerify {
+    /// The applicant row's id.
+    pub id: i64,
+    pub person: Person,
+    /// In year order; a year without hours that count has no element.
+    pub years: Vec<YearTotals>,
+    pub blocked: bool,
+}
+
+/// R6.4 Every applicant of batch `batch_id` with their totals for `from..=to`, read by one
+/// statement in the order of the people: the applicants through their `(batch_id, person_id)`
+/// key, each person and each year by primary key, the finding by `findings_person`. Nothing in
+/// it grows with the database but the depth of those indexes, so ten thousand applicants cost
+/// ten thousand short lookups at any size.
+pub fn to_verify(conn: &Connection, batch_id: i64, from: i32, to: i32) -> Result<Vec<ToVerify>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, p.id_number, p.name, p.unit, p.unit_kind, p.city_code, p.title,
+                p.title_level, p.series, p.phone, p.file_location,
+                -- R5.3 as `people::is_blocked` asks it.
+                EXISTS (SELECT 1 FROM findings f WHERE f.person_id = a.person_id
+                        AND f.lifted_at IS NULL),
+                t.year, t.public_tenths, t.professional_tenths
+         FROM batch_applicants a
+             CROSS JOIN people p ON p.id = a.person_id
+             LEFT JOIN person_year_totals t
+                 ON t.person_id = a.person_id AND t.year BETWEEN ?2 AND ?3
+         WHERE a.batch_id = ?1
+         ORDER BY a.person_id, t.year",
+    )?;
+    let mut rows = stmt.query(params![batch_id, from, to])?;
+    let mut out: Vec<ToVerify> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if out.last().is_none_or(|last| last.id != id) {
+            let id_number: String = r.get(1)?;
+            let kind: String = r.get(4)?;
+            let level: Option<String> = r.get(7)?;
+            out.push(ToVerify {
+                id,
+                person: Person {
+                    id_number: IdNumber::parse(&id_number)
+                        .map_err(|_| conversion("id_number", &id_number))?,
+                    name: r.get(2)?,
+                    unit: r.get(3)?,
+                    unit_kind: UnitKind::parse(&kind)
+                        .ok_or_else(|| conversion("unit_kind", &kind))?,
+                    city_code: r.get(5)?,
+                    title: r.get(6)?,
+                    title_level: level.as_deref().and_then(TitleLevel::parse),
+                    series: r.get(8)?,
+                    phone: r.get(9)?,
+                    file_location: r.get(10)?,
+                },
+                years: Vec::new(),
+                blocked: r.get(11)?,
+            });
+        }
+        if let (Some(year), Some(last)) = (r.get::<_, Option<i32>>(12)?, out.last_mut()) {
+            last.years.push(YearTotals {
+                year,
+                public: Hours::from_tenths(r.get(13)?),
+                professional: Hours::from_tenths(r.get(14)?),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The stored verification JSON of an applicant (what the last verify saw).

@@ -128,32 +128,43 @@ pub fn mark_migrated(tx: &Transaction<'_>, id: i64, by: &str, now: &str) -> Resu
 pub fn insert(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result<i64> {
     let x = &e.entry;
     let registered = x.state == EntryState::Registered;
-    tx.prepare_cached(
-        "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
+    // The natural key is held by a trigger that skips a second row of the same training
+    // (schema 14); a caller that did not look first (`find_same`) gets the constraint error it
+    // always got, not the id of another row.
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
              end_date, hours_tenths, result, filing_id, state, migrated, batch_id,
              registered_by, registered_at, created_at, updated_at, recorded_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?16,
              ?17)",
-    )?
-    .execute(params![
-        e.person_id,
-        x.year,
-        x.category.code(),
-        x.form.code(),
-        x.content,
-        x.provider,
-        x.start_date.to_string(),
-        x.end_date.to_string(),
-        x.hours.tenths(),
-        x.result.code(),
-        e.filing_id,
-        x.state.code(),
-        x.migrated,
-        e.batch_id,
-        registered.then_some(by),
-        now,
-        by
-    ])?;
+        )?
+        .execute(params![
+            e.person_id,
+            x.year,
+            x.category.code(),
+            x.form.code(),
+            x.content,
+            x.provider,
+            x.start_date.to_string(),
+            x.end_date.to_string(),
+            x.hours.tenths(),
+            x.result.code(),
+            e.filing_id,
+            x.state.code(),
+            x.migrated,
+            e.batch_id,
+            registered.then_some(by),
+            now,
+            by
+        ])?;
+    if inserted == 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
+            Some("UNIQUE constraint failed: entries (the same training of this person)".into()),
+        )
+        .into());
+    }
     Ok(tx.last_insert_rowid())
 }
 

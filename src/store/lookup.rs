@@ -46,7 +46,7 @@ pub fn providers(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Stri
     add(bases, &mut out);
     let used: Vec<String> = conn
         .prepare_cached(
-            "SELECT DISTINCT provider FROM entries WHERE provider >= ?1 AND provider < ?2
+            "SELECT provider FROM entry_providers WHERE provider >= ?1 AND provider < ?2
              ORDER BY provider LIMIT ?3",
         )?
         .query_map(params![text, upper, limit as i64], |r| r.get(0))?
@@ -64,17 +64,13 @@ pub fn providers(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Stri
         add(bases, &mut out);
     }
     if out.len() < limit {
-        // Steps through the distinct names of the provider index, one seek each, instead of
-        // scanning every entry: a few thousand providers, millions of entries.
+        // The distinct providers (schema 14's `entry_providers`), not every entry: a few
+        // thousand providers, millions of entries.
         let pattern = like_escape(text);
         let used: Vec<String> = conn
             .prepare_cached(
-                "WITH RECURSIVE p(name) AS (
-                     SELECT min(provider) FROM entries
-                     UNION ALL
-                     SELECT (SELECT min(provider) FROM entries WHERE provider > p.name)
-                     FROM p WHERE p.name IS NOT NULL)
-                 SELECT name FROM p WHERE name LIKE '%' || ?1 || '%' ESCAPE '\\' LIMIT ?2",
+                "SELECT provider FROM entry_providers
+                 WHERE provider LIKE '%' || ?1 || '%' ESCAPE '\\' ORDER BY provider LIMIT ?2",
             )?
             .query_map(params![pattern, limit as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;

@@ -298,6 +298,31 @@ impl Store {
         if version as usize >= target {
             return Ok(());
         }
+        // A table rebuild (schema::REBUILDS) drops the table others refer to and puts one of
+        // the same name, with the same ids, in its place; SQLite's procedure for that runs with
+        // foreign keys off, which can only be switched outside a transaction. Every row is
+        // copied in one statement of the migration's transaction, so no reference can be left
+        // dangling by it (and one that dangled before, say in a file an older tool wrote, does
+        // not stop the upgrade).
+        let rebuilds = schema::REBUILDS
+            .iter()
+            .any(|&n| n > version as usize && n <= target);
+        let keys_on: bool = self
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        if rebuilds && keys_on {
+            self.conn.pragma_update(None, "foreign_keys", false)?;
+        }
+        let applied = self.apply_migrations(target);
+        if rebuilds && keys_on {
+            self.conn.pragma_update(None, "foreign_keys", true)?;
+        }
+        applied
+    }
+
+    /// The migrations from the version read under the write lock up to `target`, in one
+    /// transaction.
+    fn apply_migrations(&mut self, target: usize) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -584,6 +609,174 @@ mod tests {
             .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 4);
+    }
+
+    /// Every row of `table` in id order (or key order), each column as SQLite holds it.
+    fn rows_of(conn: &Connection, table: &str, order: &str) -> Vec<Vec<rusqlite::types::Value>> {
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
+            .unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..n)
+                .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                .collect()
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    /// Issue 10, migration 14: a schema-13 database holding the demo's records (every state,
+    /// evidence, findings, paper history, a review queue) is rebuilt without the natural key's
+    /// index and keeps every row and reference, every answer of the queue and of `check`, the
+    /// providers completion offers, and the natural key itself (R5.1: a roster imported again
+    /// adds nothing).
+    #[test]
+    fn a_schema_13_database_keeps_every_row_and_answer_through_migration_14() {
+        use crate::service::{check::check, demo, fixtures::actor};
+        use rusqlite::OptionalExtension;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let mut old = Store {
+            conn: Connection::open(&path).unwrap(),
+        };
+        old.conn.pragma_update(None, "foreign_keys", true).unwrap();
+        old.migrate_to(13).unwrap();
+        reference::load_if_empty(&mut old).unwrap();
+        demo::generate(&mut old, &actor("demo"), 80, 2017).unwrap();
+        let c = old.conn();
+        let tables = [
+            ("entries", "id"),
+            ("entry_evidence", "entry_id, code"),
+            ("findings", "id"),
+            ("review_queue", "entry_id"),
+            ("person_year_totals", "person_id, year"),
+            ("people", "id"),
+            ("audit", "id"),
+        ];
+        let before: Vec<_> = tables.iter().map(|(t, o)| rows_of(c, t, o)).collect();
+        assert!(!before[2].is_empty(), "the demo records findings");
+        let texts = ["", "大学", "医院", "张", "zw", "1985", "没有"];
+        let queue = |c: &Connection| -> Vec<Vec<i64>> {
+            texts
+                .iter()
+                .map(|t| {
+                    search::review_queue(c, t, 0, 100_000)
+                        .unwrap()
+                        .iter()
+                        .map(|e| e.id)
+                        .collect()
+                })
+                .collect()
+        };
+        let queued = queue(c);
+        assert!(queued[0].len() > 10, "entries wait for review");
+        let people: Vec<String> = c
+            .prepare("SELECT id_number FROM people ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let checks = |s: &Store| -> Vec<String> {
+            people
+                .iter()
+                .map(|n| format!("{:?}", check(s, n, 2012, 2016).unwrap().verification))
+                .collect()
+        };
+        let checked = checks(&old);
+        let providers: Vec<(String, i64)> = c
+            .prepare("SELECT provider, count(*) FROM entries GROUP BY provider ORDER BY provider")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        drop(old);
+
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 14);
+        let c = store.conn();
+        for ((table, order), rows) in tables.iter().zip(&before) {
+            assert_eq!(&rows_of(c, table, order), rows, "{table}");
+        }
+        assert_eq!(queue(c), queued);
+        assert_eq!(checks(&store), checked);
+        let counted: Vec<(String, i64)> = c
+            .prepare("SELECT provider, entries FROM entry_providers ORDER BY provider")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(counted, providers);
+        let some = &providers[0].0;
+        let offered = lookup::providers(c, some, 50).unwrap();
+        assert!(offered.contains(some), "{offered:?}");
+        let keys_on: bool = c
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(keys_on, "foreign keys are on again after the rebuild");
+        let dangling: Option<String> = c
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .unwrap();
+        assert_eq!(dangling, None);
+        let names: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_schema WHERE tbl_name = 'entries' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            !names.iter().any(|n| n.starts_with("sqlite_autoindex")),
+            "{names:?}"
+        );
+
+        // The natural key still holds: the same training again is skipped by a bulk writer,
+        // refused to a plain insert, and an update cannot make two the same.
+        let tx = store.write().unwrap();
+        let first = entries::get(&tx, 1).unwrap().unwrap();
+        let person_id = first.person_id;
+        let same = entries::NewEntry {
+            person_id,
+            entry: first.entry,
+            filing_id: first.filing_id,
+            batch_id: None,
+        };
+        assert!(entries::insert(&tx, &same, "wangfang", "2017-07-15T10:00:00+08:00").is_err());
+        let skipped = tx
+            .execute(
+                "INSERT INTO entries (person_id, year, category, form, content, provider,
+                     start_date, end_date, hours_tenths, result, state, created_at, updated_at)
+                 SELECT person_id, year, category, form, content, provider, start_date,
+                     end_date, hours_tenths, result, state, created_at, updated_at
+                 FROM entries WHERE id = 1
+                 ON CONFLICT DO NOTHING",
+                [],
+            )
+            .unwrap();
+        assert_eq!(skipped, 0);
+        let other: i64 = tx
+            .query_row(
+                "SELECT id FROM entries WHERE person_id = ?1 AND id <> 1 LIMIT 1",
+                [person_id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let collided = tx.execute(
+            "UPDATE entries SET (category, form, content, provider, start_date, end_date,
+                 hours_tenths) = (SELECT category, form, content, provider, start_date,
+                 end_date, hours_tenths FROM entries WHERE id = 1)
+             WHERE id = ?1",
+            [other],
+        );
+        assert!(
+            collided.is_err(),
+            "an update may not make two the same training"
+        );
     }
 
     /// Another clerk's write transaction, holding the write lock on `path`.

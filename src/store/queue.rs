@@ -196,10 +196,12 @@ pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> 
              WHERE q.batch_rank = -coalesce(?1, 0) AND q.provider = ?2",
         )?
     } else {
+        // `review_queue` holds exactly the waiting entries: the group is counted from it and
+        // the people, without reading an entry.
         conn.prepare_cached(&format!(
             "SELECT count(*) FROM {}
-             WHERE {WAITING} AND {} AND q.batch_rank = -coalesce(?3, 0) AND q.provider = ?4",
-            search::QUEUE_FROM,
+             WHERE {} AND q.batch_rank = -coalesce(?3, 0) AND q.provider = ?4",
+            search::QUEUE_MATCH_FROM,
             search::queue_search_clause(1, 2)
         ))?
     };

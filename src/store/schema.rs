@@ -650,4 +650,137 @@ CREATE TRIGGER batch_applicants_sort_person AFTER UPDATE OF name, id_number ON p
     WHERE person_id = new.id;
 END;
 "#,
+    // 14: the file at province scale (issue 10): what each entry costs on disk, and a start
+    // that reads no table whole.
+    //
+    // The natural key of an entry (this person, this training) was a UNIQUE constraint, whose
+    // index repeated the entry's widest text (content, provider, both dates) for every row: 144
+    // of the 673 bytes an entry took at 100 000 people. A person has tens of entries, all under
+    // one prefix of `entries_person_year`, so the key is held by triggers that look there
+    // instead: a second insert of the same training is skipped, as `ON CONFLICT DO NOTHING`
+    // skipped it (a plain insert's caller is told: `store::entries::insert`), and an update that
+    // would make two the same is refused with the constraint's own message. SQLite cannot drop a
+    // constraint's index, so the table is rebuilt (`Store::migrate_to` turns foreign keys off for
+    // it); ids, and so every reference to an entry, stay as they were.
+    //
+    // Indexes nothing reads since the queue and search tables of schema 11: `entries_state` (the
+    // queue is `review_queue`), `entries_provider` (completion reads the distinct providers of
+    // `entry_providers`, a few thousand rows kept with a count by triggers, instead of an index
+    // entry per training), `people_name` (the first column of `people_order`) and `people_unit`
+    // (units are searched by their folded key). `entries_filing` keeps only the entries that
+    // have a filing. `people_uninitialled` lets each start ask for the initials backfill
+    // (`Store::backfill`) without scanning every person.
+    r#"
+CREATE TABLE entries_rebuilt (
+    id             INTEGER PRIMARY KEY,
+    person_id      INTEGER NOT NULL REFERENCES people (id),
+    year           INTEGER NOT NULL,
+    category       TEXT NOT NULL CHECK (category IN ('public', 'professional')),
+    form           TEXT NOT NULL REFERENCES forms (code),
+    content        TEXT NOT NULL,
+    provider       TEXT NOT NULL,
+    start_date     TEXT NOT NULL,
+    end_date       TEXT NOT NULL CHECK (end_date >= start_date),
+    hours_tenths   INTEGER NOT NULL CHECK (hours_tenths > 0),
+    result         TEXT NOT NULL CHECK (result IN ('pass', 'fail', 'excellent', 'good')),
+    filing_id      INTEGER REFERENCES filings (id),
+    state          TEXT NOT NULL CHECK (state IN ('recorded', 'evidence_complete', 'sealed', 'registered', 'refused')),
+    migrated       INTEGER NOT NULL DEFAULT 0 CHECK (migrated IN (0, 1)),
+    confirmed      INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+    batch_id       INTEGER REFERENCES import_batches (id),
+    reason         TEXT NOT NULL DEFAULT '',
+    sealed_by      TEXT,
+    sealed_at      TEXT,
+    registered_by  TEXT,
+    registered_at  TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    recorded_by    TEXT
+);
+INSERT INTO entries_rebuilt (id, person_id, year, category, form, content, provider, start_date,
+    end_date, hours_tenths, result, filing_id, state, migrated, confirmed, batch_id, reason,
+    sealed_by, sealed_at, registered_by, registered_at, created_at, updated_at, recorded_by)
+SELECT id, person_id, year, category, form, content, provider, start_date, end_date,
+    hours_tenths, result, filing_id, state, migrated, confirmed, batch_id, reason, sealed_by,
+    sealed_at, registered_by, registered_at, created_at, updated_at, recorded_by
+FROM entries ORDER BY id;
+DROP TABLE entries;
+ALTER TABLE entries_rebuilt RENAME TO entries;
+CREATE INDEX entries_person_year ON entries (person_id, year);
+CREATE INDEX entries_filing ON entries (filing_id) WHERE filing_id IS NOT NULL;
+
+-- The natural key (schema 1's UNIQUE), read through `entries_person_year`.
+CREATE TRIGGER entries_same_training BEFORE INSERT ON entries
+WHEN EXISTS (SELECT 1 FROM entries e
+    WHERE e.person_id = new.person_id AND e.category = new.category AND e.form = new.form
+      AND e.start_date = new.start_date AND e.end_date = new.end_date
+      AND e.hours_tenths = new.hours_tenths AND e.content = new.content
+      AND e.provider = new.provider)
+BEGIN
+    SELECT RAISE(IGNORE);
+END;
+CREATE TRIGGER entries_same_training_update
+BEFORE UPDATE OF person_id, category, form, start_date, end_date, hours_tenths, content, provider
+ON entries
+WHEN EXISTS (SELECT 1 FROM entries e
+    WHERE e.person_id = new.person_id AND e.category = new.category AND e.form = new.form
+      AND e.start_date = new.start_date AND e.end_date = new.end_date
+      AND e.hours_tenths = new.hours_tenths AND e.content = new.content
+      AND e.provider = new.provider AND e.id <> old.id)
+BEGIN
+    SELECT RAISE(ABORT, 'UNIQUE constraint failed: entries.person_id, entries.category, entries.form, entries.start_date, entries.end_date, entries.hours_tenths, entries.content, entries.provider');
+END;
+
+-- Schema 11's queue triggers went with the old table.
+CREATE TRIGGER review_queue_insert AFTER INSERT ON entries
+WHEN new.state IN ('recorded', 'evidence_complete', 'sealed') BEGIN
+    INSERT INTO review_queue (entry_id, batch_rank, provider, person_name, person_id)
+    SELECT new.id, -coalesce(new.batch_id, 0), new.provider, p.name, new.person_id
+    FROM people p WHERE p.id = new.person_id;
+END;
+CREATE TRIGGER review_queue_update AFTER UPDATE OF state, provider, batch_id, person_id ON entries
+BEGIN
+    DELETE FROM review_queue WHERE entry_id = old.id;
+    INSERT INTO review_queue (entry_id, batch_rank, provider, person_name, person_id)
+    SELECT new.id, -coalesce(new.batch_id, 0), new.provider, p.name, new.person_id
+    FROM people p
+    WHERE p.id = new.person_id AND new.state IN ('recorded', 'evidence_complete', 'sealed');
+END;
+CREATE TRIGGER review_queue_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM review_queue WHERE entry_id = old.id;
+END;
+
+-- Every provider named by an entry, with how many name it: completion and the review queue's
+-- search by provider read these few thousand rows, not an index of millions.
+CREATE TABLE entry_providers (
+    provider TEXT PRIMARY KEY,
+    entries  INTEGER NOT NULL CHECK (entries > 0)
+) WITHOUT ROWID;
+INSERT INTO entry_providers (provider, entries)
+SELECT provider, count(*) FROM entries GROUP BY provider;
+CREATE TRIGGER entry_providers_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO entry_providers (provider, entries) VALUES (new.provider, 1)
+    ON CONFLICT (provider) DO UPDATE SET entries = entries + 1;
+END;
+CREATE TRIGGER entry_providers_update AFTER UPDATE OF provider ON entries
+WHEN new.provider IS NOT old.provider BEGIN
+    INSERT INTO entry_providers (provider, entries) VALUES (new.provider, 1)
+    ON CONFLICT (provider) DO UPDATE SET entries = entries + 1;
+    DELETE FROM entry_providers WHERE provider = old.provider AND entries = 1;
+    UPDATE entry_providers SET entries = entries - 1 WHERE provider = old.provider;
+END;
+CREATE TRIGGER entry_providers_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM entry_providers WHERE provider = old.provider AND entries = 1;
+    UPDATE entry_providers SET entries = entries - 1 WHERE provider = old.provider;
+END;
+
+DROP INDEX IF EXISTS people_name;
+DROP INDEX IF EXISTS people_unit;
+CREATE INDEX people_uninitialled ON people (id) WHERE initials = '';
+"#,
 ];
+
+/// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`
+/// runs them with foreign keys off, as SQLite's procedure for changing a table's definition
+/// requires (with keys on, dropping the old table would first delete its rows).
+pub const REBUILDS: &[usize] = &[14];
