@@ -640,6 +640,7 @@ mod tests {
         let path = dir.path().join("old.sqlite");
         let mut old = Store {
             conn: Connection::open(&path).unwrap(),
+            location: Location::File(path.clone()),
         };
         old.conn.pragma_update(None, "foreign_keys", true).unwrap();
         old.migrate_to(13).unwrap();
