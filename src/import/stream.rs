@@ -84,6 +84,23 @@ pub fn read_rows<E: From<TableError>>(
     limits: &Limits,
     sink: &mut dyn RowSink<E>,
 ) -> Result<Pass, E> {
+    let file = std::fs::File::open(path).map_err(|e| TableError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    read_file_rows(&file, path, vocabulary, limits, sink)
+}
+
+/// [`read_rows`] of a file already open (so that it is read with the rights it was opened
+/// with, and every pass reads the same file even if another is put in its place), from its
+/// start whatever was read of it before. `path` names it in messages and gives its extension.
+pub fn read_file_rows<E: From<TableError>>(
+    mut file: &std::fs::File,
+    path: &Path,
+    vocabulary: &dyn Vocabulary,
+    limits: &Limits,
+    sink: &mut dyn RowSink<E>,
+) -> Result<Pass, E> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
@@ -97,7 +114,7 @@ pub fn read_rows<E: From<TableError>>(
         path: path.display().to_string(),
         message: e.to_string(),
     };
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    file.rewind().map_err(io)?;
     // The size a file claims is checked first; a device or a growing file has no honest size,
     // so the reading below is held to the bound as well.
     if let Ok(meta) = file.metadata()
@@ -111,9 +128,9 @@ pub fn read_rows<E: From<TableError>>(
         .into());
     }
     let mut magic = Vec::with_capacity(512);
-    (&mut file).take(512).read_to_end(&mut magic).map_err(io)?;
+    file.take(512).read_to_end(&mut magic).map_err(io)?;
     if magic.starts_with(ZIP_MAGIC) {
-        let sha256 = file_sha256(&mut file, limits).map_err(io)??;
+        let sha256 = file_sha256(file, limits).map_err(io)??;
         let (rows, _) = xlsx_rows(file, vocabulary, limits, sink)?;
         return Ok(Pass {
             encoding: Encoding::Xlsx,
@@ -136,7 +153,56 @@ pub fn read_rows<E: From<TableError>>(
         std::io::Cursor::new(magic).chain(file),
         limits.max_file_bytes,
     );
-    csv_rows(raw, vocabulary, limits, sink, Some(&|e| io(e)))
+    csv_rows(raw, vocabulary, limits, sink, Some(&io))
+}
+
+/// A roster that can be read more than once, each time from its start: a file on disk (read
+/// as a stream) or a [`super::Table`] in memory.
+pub trait Roster {
+    /// Reads the roster from its start, handing its header and each data row to `sink`; the
+    /// pass over a file says what it read (its SHA-256, its rows), a table's `None`.
+    fn pass<E: From<TableError>>(&self, sink: &mut dyn RowSink<E>) -> Result<Option<Pass>, E>;
+    /// The data rows, when they are known before a pass (a table's).
+    fn rows_hint(&self) -> Option<usize>;
+}
+
+/// A roster file opened for reading, read as a stream on every pass.
+pub struct RosterFile<'a> {
+    pub file: std::fs::File,
+    /// The path it was opened by: messages name it, and its extension says CSV or XLSX.
+    pub path: &'a Path,
+    pub vocabulary: &'a dyn Vocabulary,
+    pub limits: Limits,
+}
+
+impl Roster for RosterFile<'_> {
+    fn pass<E: From<TableError>>(&self, sink: &mut dyn RowSink<E>) -> Result<Option<Pass>, E> {
+        read_file_rows(&self.file, self.path, self.vocabulary, &self.limits, sink).map(Some)
+    }
+
+    fn rows_hint(&self) -> Option<usize> {
+        None
+    }
+}
+
+impl Roster for super::Table {
+    fn pass<E: From<TableError>>(&self, sink: &mut dyn RowSink<E>) -> Result<Option<Pass>, E> {
+        sink.header(&Header {
+            header_line: self.header_line,
+            headers: self.headers.clone(),
+            skipped: self.skipped.clone(),
+            above: self.above.clone(),
+            sheet: self.sheet.clone(),
+        })?;
+        for row in &self.rows {
+            sink.row(row.clone())?;
+        }
+        Ok(None)
+    }
+
+    fn rows_hint(&self) -> Option<usize> {
+        Some(self.rows.len())
+    }
 }
 
 /// Reads CSV `bytes` as [`read_rows`] reads a file.
@@ -168,11 +234,11 @@ pub fn read_xlsx_rows<E: From<TableError>>(
 /// SHA-256 of a whole file (for a workbook, which calamine reads out of order), from its
 /// start; the file is left at its start. `Err(Err(TooLarge))` past the bound.
 fn file_sha256(
-    file: &mut std::fs::File,
+    mut file: &std::fs::File,
     limits: &Limits,
 ) -> std::io::Result<Result<String, TableError>> {
     file.rewind()?;
-    let mut h = Hashing::new(&mut *file, limits.max_file_bytes);
+    let mut h = Hashing::new(file, limits.max_file_bytes);
     std::io::copy(&mut h, &mut std::io::sink())?;
     let (bytes, sha) = (h.read, h.hex());
     file.rewind()?;
