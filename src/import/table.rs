@@ -187,6 +187,9 @@ pub enum TableError {
     },
     /// A workbook refused before it was read: a zip bomb, or parts out of proportion.
     XlsxOutOfProportion(Disproportion),
+    /// The file read to be written is not the file that was checked (issue 10.3: an import
+    /// checks a roster in one pass and writes it in a second): its SHA-256 differs.
+    Changed,
 }
 
 /// What a file named `.xlsx` really holds.
@@ -542,6 +545,8 @@ impl crate::i18n::Describe for TableError {
                 "the table has more than {max} cells, out of proportion to a roster's rows (values far to the right?): delete the extra columns, save and import again"
             ),
             (TableError::XlsxOutOfProportion(d), _) => describe_disproportion(d, lang),
+            (TableError::Changed, Zh) => "文件在校验之后、写入之前被改动过（两次读取的 SHA-256 不同），未写入任何数据：请等文件保存完毕、不再变动后重新导入".into(),
+            (TableError::Changed, En) => "the file changed after it was checked and before it was written (its SHA-256 differs between the two readings); nothing was written: import it again once it is saved and no longer changing".into(),
         }
     }
 }
