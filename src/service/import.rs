@@ -582,14 +582,15 @@ pub fn entries_from(
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     let temp: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
     conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    crate::store::audit::set_temp_store(conn, "MEMORY")?;
     let written = write_pass(
         store, actor, roster, &reference, &source, registered, dry_run, rows, &checked, progress,
     );
     let conn = store.conn();
     let restored = conn
         .pragma_update(None, "cache_size", cache)
-        .and_then(|()| conn.pragma_update(None, "temp_store", temp));
+        .map_err(crate::store::StoreError::from)
+        .and_then(|()| crate::store::audit::set_temp_store(conn, &temp.to_string()));
     let summary = written?;
     restored?;
     Ok(Imported {

@@ -975,3 +975,37 @@ impl Appender {
         Ok(id)
     }
 }
+
+/// Sets `PRAGMA temp_store` of this connection (`"DEFAULT"`, `"FILE"` or `"MEMORY"`; outside a
+/// transaction) and keeps the key handed to it by [`use_key`], and whether it is required:
+/// SQLite drops every temporary table when the setting changes, and the key lives in one. An
+/// import keeps its statement journals in memory this way (issue 10.3).
+pub fn set_temp_store(conn: &Connection, mode: &str) -> Result<()> {
+    let installed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = 'jijiao_audit_key')",
+        [],
+        |r| r.get(0),
+    )?;
+    let saved: Vec<(Option<Vec<u8>>, String, bool)> = if installed {
+        conn.prepare("SELECT key, path, required FROM temp.jijiao_audit_key")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    conn.pragma_update(None, "temp_store", mode)?;
+    if installed {
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS jijiao_audit_key (
+                 key BLOB, path TEXT NOT NULL, required INTEGER NOT NULL DEFAULT 0);
+             DELETE FROM temp.jijiao_audit_key;",
+        )?;
+        for (key, path, required) in saved {
+            conn.execute(
+                "INSERT INTO temp.jijiao_audit_key (key, path, required) VALUES (?1, ?2, ?3)",
+                params![key, path, required],
+            )?;
+        }
+    }
+    Ok(())
+}
