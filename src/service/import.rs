@@ -1032,6 +1032,130 @@ mod tests {
         }
     }
 
+    /// A roster file that another program rewrites right after it has been checked: what
+    /// a clerk saving the spreadsheet again mid-import does.
+    struct RewrittenAfterCheck<'a> {
+        file: crate::import::stream::RosterFile<'a>,
+        rewrite: String,
+        passes: std::cell::Cell<usize>,
+    }
+
+    impl Roster for RewrittenAfterCheck<'_> {
+        fn pass<E: From<TableError>>(
+            &self,
+            sink: &mut dyn RowSink<E>,
+        ) -> std::result::Result<Option<import::stream::Pass>, E> {
+            let read = self.file.pass(sink);
+            if self.passes.replace(self.passes.get() + 1) == 0 {
+                std::fs::write(self.file.path, &self.rewrite).expect("rewrite the roster");
+            }
+            read
+        }
+
+        fn rows_hint(&self) -> Option<usize> {
+            None
+        }
+    }
+
+    const ENTRIES_HEADER: &str =
+        "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果";
+
+    fn people_store(a: &Actor) -> Store {
+        let mut store = Store::open_in_memory().expect("store");
+        let people = table(
+            "身份证号,姓名,单位,单位类型,市州",
+            &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
+        );
+        self::people(&mut store, a, &people, &source(), false).expect("people");
+        store
+    }
+
+    /// Issue 10.3: the rows written are the rows checked. A file changed between the check and
+    /// the writing (here a row's hours, still valid) is refused and nothing is written.
+    #[test]
+    fn a_file_changed_between_checking_and_writing_is_refused_and_nothing_written() {
+        let a = actor("clerk");
+        let mut store = people_store(&a);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("entries.csv");
+        let row = |hours: &str| {
+            format!(
+                "{ENTRIES_HEADER}\n{ZHANG},专业科目,培训班,内科进展,省医学会,2016-03-01,2016-03-05,{hours},合格\n"
+            )
+        };
+        std::fs::write(&path, row("40")).expect("roster");
+        let roster = RewrittenAfterCheck {
+            file: crate::import::stream::RosterFile {
+                file: std::fs::File::open(&path).expect("open"),
+                path: &path,
+                vocabulary: &Kind::Entries,
+                limits: crate::import::Limits::default(),
+            },
+            rewrite: row("400"),
+            passes: std::cell::Cell::new(0),
+        };
+        let result = entries_from(&mut store, &a, &roster, &source(), false, false, &mut quiet);
+        assert!(
+            matches!(result, Err(ServiceError::Table(TableError::Changed))),
+            "{result:?}"
+        );
+        assert_eq!(
+            roster.passes.get(),
+            2,
+            "checked, then read again to be written"
+        );
+        let written: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(written, 0);
+        let msg = ServiceError::Table(TableError::Changed);
+        assert!(crate::i18n::Describe::describe(&msg, crate::i18n::Lang::Zh).contains("改动"));
+
+        // The same file left alone imports, and its sha256 is the one recorded.
+        std::fs::write(&path, row("40")).expect("roster");
+        let plain = crate::import::stream::RosterFile {
+            file: std::fs::File::open(&path).expect("open"),
+            path: &path,
+            vocabulary: &Kind::Entries,
+            limits: crate::import::Limits::default(),
+        };
+        let done = entries_from(&mut store, &a, &plain, &source(), false, false, &mut quiet)
+            .expect("imports");
+        assert_eq!(done.summary.added, 1);
+        let bytes = std::fs::read(&path).expect("roster");
+        let sha: String = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(done.sha256, sha);
+    }
+
+    /// Issue 10.3: problems beyond [`KEPT_PROBLEMS`] are counted, not kept, and the count is
+    /// what the clerk is told.
+    #[test]
+    fn problems_beyond_those_kept_are_counted() {
+        let a = actor("clerk");
+        let mut store = people_store(&a);
+        let bad = format!("{ZHANG},专业科目,培训班,内科进展,省医学会,2016-03-01,2016-03-05,0,合格");
+        let rows: Vec<&str> = (0..KEPT_PROBLEMS + 5).map(|_| bad.as_str()).collect();
+        let roster = table(ENTRIES_HEADER, &rows);
+        match entries(&mut store, &a, &roster, &source(), false, false) {
+            Err(ServiceError::ManyRows { listed, total }) => {
+                assert_eq!(listed.len(), KEPT_PROBLEMS);
+                assert_eq!(total, KEPT_PROBLEMS + 5);
+                assert_eq!(listed[0].line, 2);
+                let e = ServiceError::ManyRows { listed, total };
+                let en = crate::i18n::Describe::describe(&e, crate::i18n::Lang::En);
+                assert!(en.contains(&format!("{total} problems")), "{en}");
+            }
+            other => panic!("expected the counted problems, got {other:?}"),
+        }
+    }
+
     #[test]
     fn an_import_reports_checking_then_writing_each_from_none_to_all_rows() {
         let mut store = Store::open_in_memory().expect("store");
