@@ -151,8 +151,10 @@ impl Describe for ServiceError {
     fn describe(&self, lang: Lang) -> String {
         match (self, lang) {
             (ServiceError::Store(e), lang) => e.describe(lang),
-            (ServiceError::Table(e), Lang::Zh) => format!("无法读取名册：{e}"),
-            (ServiceError::Table(e), Lang::En) => format!("cannot read the roster: {e}"),
+            (ServiceError::Table(e), Lang::Zh) => format!("无法读取名册：{}", e.describe(lang)),
+            (ServiceError::Table(e), Lang::En) => {
+                format!("cannot read the roster: {}", e.describe(lang))
+            }
             (ServiceError::Rows(rows), Lang::Zh) => {
                 format!("名册有{}处错误，未写入任何数据", rows.len())
             }
