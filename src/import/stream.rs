@@ -67,6 +67,7 @@ pub trait RowSink<E: From<TableError>> {
 /// What one pass over a file read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pass {
+    /// The encoding the text was read in (`Xlsx` for a workbook).
     pub encoding: Encoding,
     /// SHA-256 of every byte of the file, as lower-case hexadecimal.
     pub sha256: String,
@@ -168,10 +169,13 @@ pub trait Roster {
 
 /// A roster file opened for reading, read as a stream on every pass.
 pub struct RosterFile<'a> {
+    /// The file, opened once (with the clerk's rights); each pass reads it from its start.
     pub file: std::fs::File,
     /// The path it was opened by: messages name it, and its extension says CSV or XLSX.
     pub path: &'a Path,
+    /// The header names of the roster's kind (finds the header, and evidence of encoding).
     pub vocabulary: &'a dyn Vocabulary,
+    /// The bounds the file is held to (issue 9).
     pub limits: Limits,
 }
 
@@ -490,15 +494,13 @@ impl<R: Read> TextStream<R> {
         while self.breaks.front().is_some_and(|&(o, _)| o < start) {
             self.breaks.pop_front();
         }
-        let mut expected = start;
-        for &(o, b) in &self.breaks {
+        for (expected, &(o, b)) in (start..).zip(self.breaks.iter()) {
             if o != expected {
                 break;
             }
             if b == b'\n' {
                 line = line.saturating_add(1);
             }
-            expected += 1;
         }
         line
     }

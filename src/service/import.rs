@@ -928,13 +928,13 @@ impl Write<'_, '_, '_> {
                 }
                 let exception = match (registered, &self.new_exception) {
                     (false, _) => None,
-                    (true, Some(decided)) => decided.clone(),
+                    (true, Some(decided)) => *decided,
                     (true, None) => {
                         let made = Made::Roster(self.source.name.clone());
                         let mine = [actor.user.as_str()];
                         let decided =
                             authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
-                        self.new_exception = Some(decided.clone());
+                        self.new_exception = Some(decided);
                         decided
                     }
                 };

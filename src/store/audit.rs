@@ -946,6 +946,7 @@ pub struct Appender {
 }
 
 impl Appender {
+    /// An appender that has appended nothing yet: its first record goes through [`append`].
     pub fn new() -> Appender {
         Appender::default()
     }
