@@ -85,6 +85,8 @@ pub fn read_rows<E: From<TableError>>(
     limits: &Limits,
     sink: &mut dyn RowSink<E>,
 ) -> Result<Pass, E> {
+    // An unknown kind of file is named as such, whether or not it can be opened.
+    known_extension(path)?;
     let file = std::fs::File::open(path).map_err(|e| TableError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -102,15 +104,7 @@ pub fn read_file_rows<E: From<TableError>>(
     limits: &Limits,
     sink: &mut dyn RowSink<E>,
 ) -> Result<Pass, E> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let lower = ext.to_ascii_lowercase();
-    // Extension-less files are accepted as CSV so that scripts can hand over temporary files.
-    if !matches!(lower.as_str(), "csv" | "xlsx" | "") {
-        return Err(TableError::UnknownFormat(ext).into());
-    }
+    let lower = known_extension(path)?;
     let io = |e: std::io::Error| TableError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
@@ -155,6 +149,21 @@ pub fn read_file_rows<E: From<TableError>>(
         limits.max_file_bytes,
     );
     csv_rows(raw, vocabulary, limits, sink, Some(&io))
+}
+
+/// The extension of a roster file in lower case: `csv`, `xlsx` or none (extension-less files
+/// are read as CSV, so that scripts can hand over temporary files); any other is refused.
+fn known_extension(path: &Path) -> Result<String, TableError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let lower = ext.to_ascii_lowercase();
+    if matches!(lower.as_str(), "csv" | "xlsx" | "") {
+        Ok(lower)
+    } else {
+        Err(TableError::UnknownFormat(ext))
+    }
 }
 
 /// A roster that can be read more than once, each time from its start: a file on disk (read
