@@ -702,10 +702,13 @@ fn import(
         ImportKind::Filings => crate::import::Kind::Filings,
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
+    let limits = ctx.config.import.limits();
+    if matches!(kind, ImportKind::Entries) {
+        return import_entries(ctx, file, &roster, limits, registered, dry_run);
+    }
     // Read within the configured bounds first (issue 9): an oversized file is refused before
     // it is read whole, here or for its checksum. The clerk's file, read with the clerk's
     // rights (R5.5, set-group-id runs).
-    let limits = ctx.config.import.limits();
     let (table, _encoding) = as_real_group(ctx.ids, lang, || {
         crate::import::table::read_table_with(file, &roster, &limits)
     })?
@@ -764,6 +767,87 @@ fn import(
         ),
     };
     bar.clear();
+    imported(result, &table, &name, lang)
+}
+
+/// `import entries`: the roster streamed from the file, checked in one pass and written in a
+/// second (issue 10.3), so memory does not grow with the file; the file is opened once, with
+/// the clerk's rights (R5.5, set-group-id runs), and both passes read that opening.
+fn import_entries(
+    ctx: &Context,
+    file: &Path,
+    roster: &crate::import::Kind,
+    limits: crate::import::Limits,
+    registered: bool,
+    dry_run: bool,
+) -> Result<u8, Failure> {
+    let lang = ctx.lang;
+    let name = file.display().to_string();
+    let opened = as_real_group(ctx.ids, lang, || std::fs::File::open(file))?.map_err(|e| {
+        let e = crate::import::TableError::Io {
+            path: name.clone(),
+            message: e.to_string(),
+        };
+        Failure(format!("{name}: {}", e.describe(lang)))
+    })?;
+    let source = service::import::Source {
+        name: file
+            .file_name()
+            .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned()),
+        // The service takes the file's SHA-256 from what it reads.
+        sha256: String::new(),
+    };
+    let streamed = crate::import::stream::RosterFile {
+        file: opened,
+        path: file,
+        vocabulary: roster,
+        limits,
+    };
+    let mut store = ctx.open()?;
+    let mut bar = progress::Bar::stderr(lang);
+    let mut report = |step, done, total| bar.report(progress::Work::from(step), done, total);
+    let result = service::import::entries_from(
+        &mut store,
+        &ctx.actor,
+        &streamed,
+        &source,
+        registered,
+        dry_run,
+        &mut report,
+    );
+    bar.clear();
+    match result {
+        Ok(done) => {
+            let h = done.header;
+            // What the clerk hears about the rows above the data: a table of no rows.
+            let above = crate::import::Table {
+                header_line: h.header_line,
+                headers: h.headers,
+                rows: Vec::new(),
+                skipped: h.skipped,
+                above: h.above,
+                sheet: h.sheet,
+            };
+            imported(Ok(done.summary), &above, &name, lang)
+        }
+        Err(ServiceError::Table(e)) => Err(Failure(format!("{name}: {}", e.describe(lang)))),
+        Err(e) => imported(
+            Err(e),
+            &crate::import::Table::of_text(&[], &[]),
+            &name,
+            lang,
+        ),
+    }
+}
+
+/// What an import says when it is over: the sheet read and the rows skipped, then the summary;
+/// or every problem (at most [`output::LISTED_PROBLEMS`] of them listed).
+fn imported(
+    result: Result<service::import::Summary, ServiceError>,
+    table: &crate::import::Table,
+    name: &str,
+    lang: Lang,
+) -> Result<u8, Failure> {
     match result {
         Ok(summary) => {
             if let Some(sheet) = &table.sheet {
@@ -775,7 +859,7 @@ fn import(
                     }
                 });
             }
-            if let Some(skipped) = output::skipped_rows(&table, lang) {
+            if let Some(skipped) = output::skipped_rows(table, lang) {
                 output::say(&skipped);
             }
             output::say(&output::import_summary(&summary, lang));
@@ -783,12 +867,24 @@ fn import(
         }
         Err(ServiceError::Rows(rows)) => {
             for r in rows.iter().take(output::LISTED_PROBLEMS) {
-                output::warn(&r.render(&name, lang));
+                output::warn(&r.render(name, lang));
             }
             if let Some(more) = output::unlisted_problems(rows.len(), lang) {
                 output::warn(&more);
             }
             Err(Failure::from(&ServiceError::Rows(rows), lang))
+        }
+        Err(ServiceError::ManyRows { listed, total }) => {
+            for r in listed.iter().take(output::LISTED_PROBLEMS) {
+                output::warn(&r.render(name, lang));
+            }
+            if let Some(more) = output::unlisted_problems(total, lang) {
+                output::warn(&more);
+            }
+            Err(Failure::from(
+                &ServiceError::ManyRows { listed, total },
+                lang,
+            ))
         }
         Err(e) => Err(Failure::from(&e, lang)),
     }

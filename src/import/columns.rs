@@ -194,41 +194,69 @@ pub struct Columns {
     kind: Kind,
     /// For each spec entry: (index in the row, header as written).
     found: Vec<Option<(usize, String)>>,
+    /// For each column of the header row: whether it has a name.
+    named: Vec<bool>,
 }
 
 impl Columns {
     /// Match the header row; every unknown, duplicate or missing required column is an error,
     /// and so is a value in a column without a header. `序号` is accepted and ignored.
     pub fn match_headers(kind: Kind, table: &Table) -> Result<Columns, Vec<RowError>> {
+        let header = crate::import::stream::Header {
+            header_line: table.header_line,
+            headers: table.headers.clone(),
+            skipped: Vec::new(),
+            above: table.above.clone(),
+            sheet: None,
+        };
+        let (cols, mut errors) = match Columns::match_header(kind, &header) {
+            Ok(cols) => (Some(cols), Vec::new()),
+            Err((cols, errors)) => (Some(cols), errors),
+        };
+        // A value under no header would otherwise vanish without a word.
+        if let Some(cols) = &cols {
+            errors.extend(table.rows.iter().filter_map(|row| cols.unheaded(row)));
+        }
+        match cols {
+            Some(cols) if errors.is_empty() => Ok(cols),
+            _ => Err(errors),
+        }
+    }
+
+    /// The header row alone, as a streamed roster has it before its rows: unknown, duplicate
+    /// and missing required columns, and data above the header, are errors. The columns are
+    /// returned with the errors too, so that a stream can still find the values under no
+    /// header ([`Columns::unheaded`]) and report every problem of the header at once.
+    pub fn match_header(
+        kind: Kind,
+        header: &crate::import::stream::Header,
+    ) -> Result<Columns, (Columns, Vec<RowError>)> {
         let spec = kind.spec();
-        let line = table.header_line;
+        let line = header.header_line;
         let mut found: Vec<Option<(usize, String)>> = vec![None; spec.len()];
-        let mut named = vec![false; table.headers.len()];
+        let mut named = vec![false; header.headers.len()];
         let mut errors = Vec::new();
-        for (i, header) in table.headers.iter().enumerate() {
-            if header.trim().is_empty() {
+        for (i, name) in header.headers.iter().enumerate() {
+            if name.trim().is_empty() {
                 continue;
             }
             named[i] = true;
-            if is_ignored(header) {
+            if is_ignored(name) {
                 continue;
             }
-            match kind.position(header) {
+            match kind.position(name) {
                 None => errors.push(RowError::new(
                     line,
-                    header,
-                    header,
+                    name,
+                    name,
                     Problem::UnknownColumn {
                         known: kind.known(),
                     },
                 )),
-                Some(j) if found[j].is_some() => errors.push(RowError::new(
-                    line,
-                    header,
-                    header,
-                    Problem::DuplicateColumn,
-                )),
-                Some(j) => found[j] = Some((i, header.clone())),
+                Some(j) if found[j].is_some() => {
+                    errors.push(RowError::new(line, name, name, Problem::DuplicateColumn))
+                }
+                Some(j) => found[j] = Some((i, name.clone())),
             }
         }
         for (j, (en, zh, required)) in spec.iter().enumerate() {
@@ -243,14 +271,14 @@ impl Columns {
         }
         // A row with an ID number above the header is data, not a title: skipping it would
         // lose a person without a word.
-        for row in &table.above {
+        for row in &header.above {
             if let Some((i, cell)) = row
                 .cells
                 .iter()
                 .enumerate()
                 .find(|(_, c)| IdNumber::parse(&clean_line(&c.text)).is_ok())
             {
-                let column = match table.headers.get(i) {
+                let column = match header.headers.get(i) {
                     Some(h) if !h.is_empty() => h.clone(),
                     _ => column_name(i),
                 };
@@ -262,27 +290,28 @@ impl Columns {
                 ));
             }
         }
-        // A value under no header would otherwise vanish without a word.
-        for row in &table.rows {
-            for (i, cell) in row.cells.iter().enumerate() {
-                if !cell.text.is_empty() && !named.get(i).copied().unwrap_or(false) {
-                    errors.push(RowError::new(
-                        row.line,
-                        &column_name(i),
-                        &cell.text,
-                        Problem::NoHeader {
-                            column: column_name(i),
-                        },
-                    ));
-                    break;
-                }
-            }
-        }
+        let cols = Columns { kind, found, named };
         if errors.is_empty() {
-            Ok(Columns { kind, found })
+            Ok(cols)
         } else {
-            Err(errors)
+            Err((cols, errors))
         }
+    }
+
+    /// The first value of `row` in a column that has no header (it would otherwise be dropped
+    /// unread), as the error that names it.
+    pub fn unheaded(&self, row: &Row) -> Option<RowError> {
+        let (i, cell) = row.cells.iter().enumerate().find(|(i, cell)| {
+            !cell.text.is_empty() && !self.named.get(*i).copied().unwrap_or(false)
+        })?;
+        Some(RowError::new(
+            row.line,
+            &column_name(i),
+            &cell.text,
+            Problem::NoHeader {
+                column: column_name(i),
+            },
+        ))
     }
 
     fn index(&self, english: &str) -> Option<usize> {

@@ -170,6 +170,22 @@ fn mixed_or_bad_line(bytes: &[u8], known: &[&str]) -> Result<(), EncodingError> 
     Ok(())
 }
 
+/// Whether a line that is valid UTF-8 reads as UTF-8 rather than GB18030, judged as
+/// [`mixed_or_bad_line`] judges each line of a file that is not UTF-8 as a whole: a stream
+/// decided to be GB18030 checks its later lines with this.
+pub(super) fn line_is_utf8(line: &[u8], known: &[&str]) -> bool {
+    let Ok(u) = std::str::from_utf8(line) else {
+        return false;
+    };
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(line) {
+        None => true,
+        Some(g) => {
+            let (su, sg) = (Evidence::of(u, known), Evidence::of(&g, known));
+            su.score >= CONVINCING && su.score > sg.score
+        }
+    }
+}
+
 fn first_bad_gb_line(bytes: &[u8]) -> usize {
     bytes
         .split(|&b| b == b'\n')

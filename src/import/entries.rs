@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use chrono::Datelike;
 
 use super::columns::RowReader;
-use super::{Columns, Kind, ParseResult, Parsed, Problem, Table};
+use super::{Columns, Kind, ParseResult, Parsed, Problem, Row, Table};
 use crate::domain::entry::default_year;
 use crate::domain::{AssessmentResult, Category, Entry, EntryState, Form, Hours, IdNumber};
 use crate::store::reference::Reference;
@@ -43,7 +43,24 @@ pub fn parse_all(
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for row in &table.rows {
-        let mut r = RowReader::new(&cols, row);
+        match parse_row(&cols, row, reference) {
+            Ok(parsed) => out.push(parsed),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    Ok((out, errors))
+}
+
+/// One row of an entries roster, or every problem of it (R5.1: each field checked as the entry
+/// form checks it; R3 evidence against the form's checklist). The person and the filing are
+/// the service's to look up.
+pub fn parse_row(
+    cols: &Columns,
+    row: &Row,
+    reference: &Reference,
+) -> Result<Parsed<EntryRow>, Vec<super::RowError>> {
+    {
+        let mut r = RowReader::new(cols, row);
         let id = r.id_number("id_number");
         let category = r.vocab_required("category", Category::parse, Category::expected);
         let form = r.vocab_required("form", Form::parse, Form::expected);
@@ -139,9 +156,9 @@ pub fn parse_all(
                 Some(hours),
                 Some(result),
                 Some(year),
-            ) if r.errors.is_empty() => out.push(Parsed {
+            ) if r.errors.is_empty() => Ok(Parsed {
                 line: row.line,
-                note: super::columns::note(&cols, row),
+                note: super::columns::note(cols, row),
                 record: EntryRow {
                     id_number,
                     entry: Entry {
@@ -161,8 +178,7 @@ pub fn parse_all(
                     evidence,
                 },
             }),
-            _ => errors.append(&mut r.errors),
+            _ => Err(r.errors),
         }
     }
-    Ok((out, errors))
 }

@@ -10,6 +10,7 @@ pub mod entries;
 pub mod filings;
 pub mod limits;
 pub mod people;
+pub mod stream;
 pub mod table;
 pub mod workbook;
 

@@ -3,12 +3,8 @@
 //! shows it together with what kind of cell it was. Knows which header names to look for only
 //! through [`Vocabulary`]; the importers map headers to fields and validate values.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{Cursor, Read};
 use std::path::Path;
-
-use calamine::{Reader, Xlsx};
 
 pub use super::encoding::{Encoding, EncodingError};
 use super::limits::{CELL_BYTES, CELL_CHARS, Limits, XML_ITEM_BYTES};
@@ -105,14 +101,14 @@ impl Cell {
         }
     }
 
-    fn empty() -> Cell {
+    pub(super) fn empty() -> Cell {
         Cell {
             text: String::new(),
             kind: CellKind::Text,
         }
     }
 
-    fn is_blank(&self) -> bool {
+    pub(super) fn is_blank(&self) -> bool {
         self.text.is_empty() && self.kind != CellKind::FormulaWithoutValue
     }
 }
@@ -191,6 +187,9 @@ pub enum TableError {
     },
     /// A workbook refused before it was read: a zip bomb, or parts out of proportion.
     XlsxOutOfProportion(Disproportion),
+    /// The file read to be written is not the file that was checked (issue 10.3: an import
+    /// checks a roster in one pass and writes it in a second): its SHA-256 differs.
+    Changed,
 }
 
 /// What a file named `.xlsx` really holds.
@@ -216,11 +215,11 @@ impl fmt::Display for TableError {
 
 impl std::error::Error for TableError {}
 
-const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+pub(super) const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// OLE compound file: the old binary .xls (and .doc), and encrypted OOXML workbooks.
-const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+pub(super) const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 /// How far down the header row is looked for: titles, unit lines and notes take a few rows.
-const HEADER_SEARCH_ROWS: usize = 20;
+pub(super) const HEADER_SEARCH_ROWS: usize = 20;
 
 /// [`read_table_with`] the default limits.
 pub fn read_table(
@@ -230,60 +229,57 @@ pub fn read_table(
     read_table_with(path, vocabulary, &Limits::default())
 }
 
-/// Reads a `.csv` or `.xlsx` roster whose columns are named in `vocabulary`. A `.csv` (or
-/// extension-less) file that is really a workbook is read as one: the content says
-/// unambiguously what it is. A file, a workbook, a table or a cell beyond `limits` is refused
-/// (or, for a cell, kept as [`CellKind::Oversized`]) before it costs more than the bound.
+/// Reads a `.csv` or `.xlsx` roster whose columns are named in `vocabulary`, whole, into a
+/// [`Table`]: the rows of [`super::stream::read_rows`] collected. A `.csv` (or extension-less)
+/// file that is really a workbook is read as one: the content says unambiguously what it is. A
+/// file, a workbook, a table or a cell beyond `limits` is refused (or, for a cell, kept as
+/// [`CellKind::Oversized`]) before it costs more than the bound. A large roster is better
+/// streamed (`stream::read_rows`): a table holds every row.
 pub fn read_table_with(
     path: &Path,
     vocabulary: &dyn Vocabulary,
     limits: &Limits,
 ) -> Result<(Table, Encoding), TableError> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let lower = ext.to_ascii_lowercase();
-    // Extension-less files are accepted as CSV so that scripts can hand over temporary files.
-    if !matches!(lower.as_str(), "csv" | "xlsx" | "") {
-        return Err(TableError::UnknownFormat(ext));
+    let mut sink = Collect::default();
+    let pass = super::stream::read_rows(path, vocabulary, limits, &mut sink)?;
+    Ok((sink.table(), pass.encoding))
+}
+
+/// Gathers a stream's rows into a [`Table`].
+#[derive(Default)]
+struct Collect {
+    header: super::stream::Header,
+    rows: Vec<Row>,
+}
+
+impl Collect {
+    fn table(self) -> Table {
+        let h = self.header;
+        Table {
+            header_line: h.header_line,
+            headers: h.headers,
+            rows: self.rows,
+            skipped: h.skipped,
+            above: h.above,
+            sheet: h.sheet,
+        }
     }
-    let io = |e: std::io::Error| TableError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    // Read at most one byte more than allowed: a device or a growing file has no honest size.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(limits.max_file_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > limits.max_file_bytes {
-        let bytes = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
-        return Err(TableError::TooLarge {
-            bytes,
-            max: limits.max_file_bytes,
-        });
+}
+
+impl super::stream::RowSink<TableError> for Collect {
+    fn header(&mut self, header: &super::stream::Header) -> Result<(), TableError> {
+        self.header = header.clone();
+        Ok(())
     }
-    if bytes.starts_with(ZIP_MAGIC) {
-        return Ok((read_xlsx(bytes, vocabulary, limits)?, Encoding::Xlsx));
+
+    fn row(&mut self, row: Row) -> Result<(), TableError> {
+        self.rows.push(row);
+        Ok(())
     }
-    if bytes.starts_with(CFB_MAGIC) {
-        return Err(if lower == "xlsx" {
-            TableError::NotXlsx(Actually::OldXlsOrEncrypted)
-        } else {
-            TableError::UnknownFormat("xls".to_string())
-        });
-    }
-    if lower == "xlsx" {
-        return Err(TableError::NotXlsx(what_is(&bytes)));
-    }
-    read_csv_bytes_with(&bytes, vocabulary, limits)
 }
 
 /// What a non-zip file named `.xlsx` holds, judged from its first bytes.
-fn what_is(bytes: &[u8]) -> Actually {
+pub(super) fn what_is(bytes: &[u8]) -> Actually {
     let head = &bytes[..bytes.len().min(512)];
     let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
     if lower.contains("<html") || lower.contains("<!doctype") || lower.contains("<table") {
@@ -312,56 +308,14 @@ pub fn read_csv_bytes_with(
     vocabulary: &dyn Vocabulary,
     limits: &Limits,
 ) -> Result<(Table, Encoding), TableError> {
-    let (text, encoding) =
-        super::encoding::decode(bytes, &vocabulary.names()).map_err(TableError::Encoding)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = Vec::new();
-    let mut count = Count::new(limits);
-    // A spreadsheet shows a quoted cell with line breaks (Alt+Enter) as one row, so every
-    // break inside the cells before a record moves its text line but not its row.
-    let mut breaks = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| TableError::BadCsv {
-            line: e
-                .position()
-                .map_or(0, |p| start_line(text.as_bytes(), p) - breaks),
-        })?;
-        let line = record
-            .position()
-            .map_or(0, |p| start_line(text.as_bytes(), p))
-            .saturating_sub(breaks);
-        breaks += record
-            .iter()
-            .map(|f| f.matches('\n').count())
-            .sum::<usize>();
-        let cells: Vec<Cell> = record.iter().map(Cell::text).collect();
-        count.record(&cells)?;
-        records.push((line, cells));
-    }
-    Ok((assemble(records, vocabulary, limits)?, encoding))
-}
-
-/// The csv crate positions a record where the previous one ended, i.e. before any blank lines
-/// and before the "\n" of a CRLF terminator; the clerk needs the line the record's text is on.
-fn start_line(text: &[u8], pos: &csv::Position) -> usize {
-    let mut line = usize::try_from(pos.line()).unwrap_or(usize::MAX);
-    let start = usize::try_from(pos.byte()).unwrap_or(usize::MAX);
-    for &b in text.iter().skip(start) {
-        match b {
-            b'\n' => line = line.saturating_add(1),
-            b'\r' => {}
-            _ => break,
-        }
-    }
-    line
+    let mut sink = Collect::default();
+    let pass = super::stream::read_csv_rows(bytes, vocabulary, limits, &mut sink)?;
+    Ok((sink.table(), pass.encoding))
 }
 
 /// What a reader has kept so far, against the row and cell bounds: counted as records arrive,
 /// so a file with too many is refused before the rest of it is held in memory.
-struct Count {
+pub(super) struct Count {
     rows: usize,
     cells: usize,
     /// Bytes of text kept (counted for workbooks only: a CSV keeps no more than its size).
@@ -370,7 +324,7 @@ struct Count {
 }
 
 impl Count {
-    fn new(limits: &Limits) -> Count {
+    pub(super) fn new(limits: &Limits) -> Count {
         Count {
             rows: 0,
             cells: 0,
@@ -382,7 +336,7 @@ impl Count {
     /// Counts one record: its cells, and a row when it is not blank. The header lies within
     /// the first [`HEADER_SEARCH_ROWS`] non-blank rows, with a second header row under it, so
     /// more non-blank rows than that plus `max_rows` are too many whatever the header.
-    fn record(&mut self, cells: &[Cell]) -> Result<(), TableError> {
+    pub(super) fn record(&mut self, cells: &[Cell]) -> Result<(), TableError> {
         self.cells(cells.len())?;
         if cells.iter().any(|c| !c.is_blank()) {
             self.rows += 1;
@@ -395,7 +349,18 @@ impl Count {
         Ok(())
     }
 
-    fn cells(&mut self, n: usize) -> Result<(), TableError> {
+    /// Counts a row of a workbook (its cells are counted as they are placed).
+    pub(super) fn new_row(&mut self) -> Result<(), TableError> {
+        self.rows += 1;
+        if self.rows > self.limits.max_rows.saturating_add(HEADER_SEARCH_ROWS + 1) {
+            return Err(TableError::TooManyRows {
+                max: self.limits.max_rows,
+            });
+        }
+        Ok(())
+    }
+
+    pub(super) fn cells(&mut self, n: usize) -> Result<(), TableError> {
         self.cells = self.cells.saturating_add(n);
         if self.cells > self.limits.max_cells {
             return Err(TableError::TooManyCells {
@@ -407,7 +372,7 @@ impl Count {
 
     /// Counts the text of a workbook's cell: a shared string is copied into every cell that
     /// refers to it, so a workbook's text may be far more than its parts.
-    fn text(&mut self, bytes: usize) -> Result<(), TableError> {
+    pub(super) fn text(&mut self, bytes: usize) -> Result<(), TableError> {
         self.text = self.text.saturating_add(bytes as u64);
         if self.text > self.limits.max_text_bytes {
             return Err(TableError::XlsxOutOfProportion(Disproportion::Text {
@@ -419,87 +384,11 @@ impl Count {
 }
 
 /// How many cells of a row name a column of the roster.
-fn recognised(cells: &[Cell], vocabulary: &dyn Vocabulary) -> usize {
+pub(super) fn recognised(cells: &[Cell], vocabulary: &dyn Vocabulary) -> usize {
     cells
         .iter()
         .filter(|c| c.kind == CellKind::Text && vocabulary.recognises(&c.text))
         .count()
-}
-
-/// Turns raw records into a table. The header is the row among the first
-/// [`HEADER_SEARCH_ROWS`] non-blank ones that names the most known columns (the first
-/// non-blank row when none names any, so that the clerk hears which columns are unknown);
-/// rows above it are skipped, as is a row right under it made only of known names (an English
-/// header under a Chinese one). Blank records are dropped; short records are padded.
-fn assemble(
-    records: Vec<(usize, Vec<Cell>)>,
-    vocabulary: &dyn Vocabulary,
-    limits: &Limits,
-) -> Result<Table, TableError> {
-    let records: Vec<(usize, Vec<Cell>)> = records
-        .into_iter()
-        .filter(|(_, cells)| cells.iter().any(|c| !c.is_blank()))
-        .collect();
-    if records.is_empty() {
-        return Err(TableError::Empty);
-    }
-    let mut best = (0, 0);
-    for (i, (_, cells)) in records.iter().enumerate().take(HEADER_SEARCH_ROWS) {
-        let n = recognised(cells, vocabulary);
-        if n > best.1 {
-            best = (i, n);
-        }
-    }
-    let at = best.0;
-    let mut skipped: Vec<usize> = records[..at].iter().map(|(line, _)| *line).collect();
-    let above = records[..at]
-        .iter()
-        .map(|(line, cells)| Row {
-            line: *line,
-            cells: cells.clone(),
-        })
-        .collect();
-    let (header_line, header_cells) = &records[at];
-    let mut headers: Vec<String> = header_cells.iter().map(|c| c.text.clone()).collect();
-    // Spreadsheets often export trailing empty columns; they name nothing.
-    let last = headers
-        .iter()
-        .rposition(|h| !h.is_empty())
-        .map_or(0, |i| i + 1);
-    headers.truncate(last);
-    let mut data = records[at + 1..].iter().peekable();
-    if let Some((line, cells)) = data.peek() {
-        let named = cells.iter().filter(|c| !c.is_blank()).count();
-        if named > 0 && recognised(cells, vocabulary) == named {
-            skipped.push(*line);
-            data.next();
-        }
-    }
-    if data.len() > limits.max_rows {
-        return Err(TableError::TooManyRows {
-            max: limits.max_rows,
-        });
-    }
-    let rows = data
-        .map(|(line, cells)| {
-            let mut cells = cells.clone();
-            let used = cells
-                .iter()
-                .rposition(|c| !c.is_blank())
-                .map_or(0, |i| i + 1);
-            cells.truncate(used.max(headers.len()));
-            cells.resize(headers.len().max(cells.len()), Cell::empty());
-            Row { line: *line, cells }
-        })
-        .collect();
-    Ok(Table {
-        header_line: *header_line,
-        headers,
-        rows,
-        skipped,
-        above,
-        sheet: None,
-    })
 }
 
 /// A workbook's bytes read as [`read_table_with`] reads a `.xlsx` file: measured first
@@ -509,143 +398,12 @@ pub fn read_xlsx_bytes(
     vocabulary: &dyn Vocabulary,
     limits: &Limits,
 ) -> Result<Table, TableError> {
-    read_xlsx(bytes, vocabulary, limits)
+    let mut sink = Collect::default();
+    super::stream::read_xlsx_rows(&bytes, vocabulary, limits, &mut sink)?;
+    Ok(sink.table())
 }
 
-fn read_xlsx(
-    bytes: Vec<u8>,
-    vocabulary: &dyn Vocabulary,
-    limits: &Limits,
-) -> Result<Table, TableError> {
-    // Measured before calamine unpacks anything (a zip bomb is refused here).
-    super::workbook::check(&bytes, limits)?;
-    super::workbook::quietly(|| read_book(bytes, vocabulary, limits))
-        .unwrap_or(Err(TableError::XlsxDamaged))
-}
-
-fn read_book(
-    bytes: Vec<u8>,
-    vocabulary: &dyn Vocabulary,
-    limits: &Limits,
-) -> Result<Table, TableError> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| TableError::XlsxDamaged)?;
-    let names = book.sheet_names();
-    let Some(first) = names.first().cloned() else {
-        return Err(TableError::Empty);
-    };
-    // Templates often open on a sheet of instructions (填表说明): read the first sheet that has
-    // a recognised header, and the first sheet when none has.
-    let mut chosen = None;
-    for name in &names {
-        let table = match read_sheet(&mut book, name, vocabulary, limits) {
-            Ok(table) => table,
-            // A sheet too large is refused, not passed over for the next one.
-            Err(
-                e @ (TableError::TooManyRows { .. }
-                | TableError::TooManyCells { .. }
-                | TableError::XlsxOutOfProportion(_)),
-            ) => {
-                return Err(e);
-            }
-            Err(_) => continue,
-        };
-        if vocabulary.recognises_any(&table.headers) {
-            chosen = Some((name.clone(), table));
-            break;
-        }
-    }
-    let (name, mut table) = match chosen {
-        Some(found) => found,
-        None => (
-            first.clone(),
-            read_sheet(&mut book, &first, vocabulary, limits)?,
-        ),
-    };
-    if name != first {
-        table.sheet = Some(name);
-    }
-    Ok(table)
-}
-
-/// One sheet, cell by cell as calamine streams it, into rows keyed by Excel's row number with
-/// each cell at its column (A is 0), so row numbers and column letters in messages are Excel's.
-/// Only what is there is kept, counted against the row, cell and text bounds as it arrives: a sheet
-/// whose few cells claim a million rows or columns (which calamine's ranges would allocate) is
-/// refused after reading no more than the bounds allow.
-fn read_sheet(
-    book: &mut Xlsx<Cursor<Vec<u8>>>,
-    sheet: &str,
-    vocabulary: &dyn Vocabulary,
-    limits: &Limits,
-) -> Result<Table, TableError> {
-    let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
-    let mut count = Count::new(limits);
-    let mut place = |rows: &mut BTreeMap<u32, Vec<Cell>>,
-                     (row, col): (u32, u32),
-                     cell: Cell|
-     -> Result<(), TableError> {
-        let new_row = !rows.contains_key(&row);
-        let cells = rows.entry(row).or_default();
-        let col = col as usize;
-        if col >= cells.len() {
-            count.cells(col + 1 - cells.len())?;
-            cells.resize(col + 1, Cell::empty());
-        }
-        count.text(cell.text.len())?;
-        if new_row {
-            count.rows += 1;
-            if count.rows > limits.max_rows.saturating_add(HEADER_SEARCH_ROWS + 1) {
-                return Err(TableError::TooManyRows {
-                    max: limits.max_rows,
-                });
-            }
-        }
-        cells[col] = cell;
-        Ok(())
-    };
-    {
-        let mut reader = book
-            .worksheet_cells_reader(sheet)
-            .map_err(|_| TableError::XlsxDamaged)?;
-        while let Some(c) = reader.next_cell().map_err(|_| TableError::XlsxDamaged)? {
-            let cell = cell_of(c.get_value());
-            if !cell.is_blank() {
-                place(&mut rows, c.get_position(), cell)?;
-            }
-        }
-    }
-    // Formulas whose result was never saved read as empty cells; they must not pass as empty.
-    // (The workbook check has bounded what shared formulas make calamine build.)
-    if let Ok(mut reader) = book.worksheet_cells_reader(sheet) {
-        while let Ok(Some(f)) = reader.next_formula() {
-            let (row, col) = f.get_position();
-            if f.get_value().trim().is_empty() {
-                continue;
-            }
-            let has_value = rows
-                .get(&row)
-                .and_then(|cells| cells.get(col as usize))
-                .is_some_and(|c| !c.is_blank());
-            if !has_value {
-                let cell = Cell {
-                    text: String::new(),
-                    kind: CellKind::FormulaWithoutValue,
-                };
-                place(&mut rows, (row, col), cell)?;
-            }
-        }
-    }
-    if rows.is_empty() {
-        return Err(TableError::Empty);
-    }
-    let records = rows
-        .into_iter()
-        .map(|(row, cells)| (row as usize + 1, cells))
-        .collect();
-    assemble(records, vocabulary, limits)
-}
-
-fn cell_of(data: &calamine::DataRef<'_>) -> Cell {
+pub(super) fn cell_of(data: &calamine::DataRef<'_>) -> Cell {
     use calamine::DataRef;
     let (text, kind) = match data {
         DataRef::Empty => return Cell::empty(),
@@ -787,6 +545,8 @@ impl crate::i18n::Describe for TableError {
                 "the table has more than {max} cells, out of proportion to a roster's rows (values far to the right?): delete the extra columns, save and import again"
             ),
             (TableError::XlsxOutOfProportion(d), _) => describe_disproportion(d, lang),
+            (TableError::Changed, Zh) => "文件在校验之后、写入之前被改动过（两次读取的 SHA-256 不同），未写入任何数据：请等文件保存完毕、不再变动后重新导入".into(),
+            (TableError::Changed, En) => "the file changed after it was checked and before it was written (its SHA-256 differs between the two readings); nothing was written: import it again once it is saved and no longer changing".into(),
         }
     }
 }
@@ -1025,7 +785,7 @@ fn describe_encoding(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Cursor, Read, Write};
 
     const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 

@@ -85,9 +85,15 @@ pub enum Place {
 /// Checks `bytes` (a zip) as the module describes; `Err(XlsxDamaged)` when it is not a
 /// readable zip at all.
 pub fn check(bytes: &[u8], limits: &Limits) -> Result<(), TableError> {
+    check_reader(Cursor::new(bytes), limits)
+}
+
+/// [`check`] of a workbook read from `file` (read from where it stands, out of order as a zip
+/// is read), so that a workbook on disk is measured without being held in memory.
+pub fn check_reader<R: Read + std::io::Seek>(file: R, limits: &Limits) -> Result<(), TableError> {
     let damaged = |_| TableError::XlsxDamaged;
     let refused = TableError::XlsxOutOfProportion;
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    let mut zip = zip::ZipArchive::new(file).map_err(damaged)?;
     if zip.len() > MAX_PARTS {
         return Err(refused(Disproportion::Parts { count: zip.len() }));
     }

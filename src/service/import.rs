@@ -1,14 +1,15 @@
 //! Import rosters: validate every row first, then write all of it in one transaction, or
 //! nothing. Re-importing the same file changes nothing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use rusqlite::Transaction;
+use rusqlite::{Connection, Transaction};
 
 use crate::domain::EntryState;
 use crate::domain::entry::state_after_evidence;
-use crate::import::{self, Problem, RowError, Table};
-use crate::store::audit::{self, Record};
+use crate::import::stream::{Header, Roster, RowSink};
+use crate::import::{self, Columns, Kind, Problem, Row, RowError, Table, TableError};
+use crate::store::audit::{Appender, Record};
 use crate::store::entries::NewEntry;
 use crate::store::reference::Reference;
 use crate::store::{Store, entries, filings, notes, people, totals};
@@ -58,8 +59,11 @@ fn finish(tx: Transaction<'_>, summary: Summary) -> Result<Summary> {
     Ok(summary)
 }
 
+/// Appends one audit record (R5.5) through the import's appender: every record of one
+/// import's transaction goes through the same one.
 fn log(
     tx: &Transaction<'_>,
+    trail: &mut Appender,
     actor: &Actor,
     action: &str,
     subject: &str,
@@ -67,7 +71,7 @@ fn log(
     after: Option<&str>,
 ) -> Result<()> {
     let at = actor.stamp();
-    audit::append(
+    trail.append(
         tx,
         &Record {
             at: &at,
@@ -84,7 +88,13 @@ fn log(
 /// Keeps a roster's 备注 with the record `subject`, audited as `note.set`. An empty cell leaves
 /// an existing note alone: a roster without notes never erases one a clerk wrote. Returns
 /// whether the note changed.
-fn keep_note(tx: &Transaction<'_>, actor: &Actor, subject: &str, note: &str) -> Result<bool> {
+fn keep_note(
+    tx: &Transaction<'_>,
+    trail: &mut Appender,
+    actor: &Actor,
+    subject: &str,
+    note: &str,
+) -> Result<bool> {
     if note.is_empty() {
         return Ok(false);
     }
@@ -96,6 +106,7 @@ fn keep_note(tx: &Transaction<'_>, actor: &Actor, subject: &str, note: &str) -> 
             let after = serde_json::json!({ "note": note }).to_string();
             log(
                 tx,
+                trail,
                 actor,
                 "note.set",
                 subject,
@@ -171,6 +182,7 @@ fn upsert_all<T: Upsert>(
 ) -> Result<Summary> {
     let now = actor.stamp();
     let tx = store.write()?;
+    let trail = &mut Appender::new();
     let mut s = Summary {
         dry_run,
         ..Summary::default()
@@ -183,23 +195,32 @@ fn upsert_all<T: Upsert>(
             None => {
                 T::insert(&tx, r, &now)?;
                 let action = format!("{}.create", T::NOUN);
-                log(&tx, actor, &action, &subject, None, Some(&r.to_json()))?;
-                keep_note(&tx, actor, &subject, &row.note)?;
+                log(
+                    &tx,
+                    trail,
+                    actor,
+                    &action,
+                    &subject,
+                    None,
+                    Some(&r.to_json()),
+                )?;
+                keep_note(&tx, trail, actor, &subject, &row.note)?;
                 s.added += 1;
             }
             Some((_, old)) if &old == r => {
-                if keep_note(&tx, actor, &subject, &row.note)? {
+                if keep_note(&tx, trail, actor, &subject, &row.note)? {
                     s.updated += 1;
                 } else {
                     s.unchanged += 1;
                 }
             }
             Some((id, old)) => {
-                keep_note(&tx, actor, &subject, &row.note)?;
+                keep_note(&tx, trail, actor, &subject, &row.note)?;
                 T::update(&tx, id, r, &now)?;
                 let action = format!("{}.update", T::NOUN);
                 log(
                     &tx,
+                    trail,
                     actor,
                     &action,
                     &subject,
@@ -213,6 +234,7 @@ fn upsert_all<T: Upsert>(
     if s.added + s.updated > 0 {
         log(
             &tx,
+            trail,
             actor,
             &format!("import.{}s", T::NOUN),
             &format!("file:{}", source.name),
@@ -306,75 +328,460 @@ pub fn entries_with_progress(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<Summary> {
+    let done = entries_from(store, actor, table, source, registered, dry_run, progress)?;
+    Ok(done.summary)
+}
+
+/// What an entries import did, with what it read above the data.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub summary: Summary,
+    /// The header row found and the rows skipped around it (and the sheet read, for a
+    /// workbook whose first sheet has no header), for the clerk to hear about.
+    pub header: Header,
+    /// SHA-256 of the file as checked and as written (the [`Source`]'s, for a table).
+    pub sha256: String,
+}
+
+/// Problems of a roster kept to be listed; those beyond are only counted (issue 10.3: memory
+/// does not grow with a roster full of mistakes). More than the command line lists.
+pub const KEPT_PROBLEMS: usize = 1_000;
+
+/// A roster's problems in the order they were found: the first [`KEPT_PROBLEMS`], and the count.
+#[derive(Default)]
+struct Problems {
+    kept: Vec<RowError>,
+    total: usize,
+}
+
+impl Problems {
+    fn push(&mut self, e: RowError) {
+        self.total += 1;
+        if self.kept.len() < KEPT_PROBLEMS {
+            self.kept.push(e);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Appends `more` after these.
+    fn then(mut self, more: Problems) -> Problems {
+        let total = self.total + more.total;
+        for e in more.kept {
+            self.push(e);
+        }
+        self.total = total;
+        self
+    }
+
+    fn into_error(self) -> ServiceError {
+        if self.total > self.kept.len() {
+            ServiceError::ManyRows {
+                listed: self.kept,
+                total: self.total,
+            }
+        } else {
+            ServiceError::Rows(self.kept)
+        }
+    }
+}
+
+/// ID numbers and filing numbers already looked up, so a roster that lists a person's twenty
+/// entries together looks the person up once. Bounded: emptied when it holds [`CACHED_IDS`].
+#[derive(Default)]
+struct Ids {
+    people: HashMap<String, Option<i64>>,
+    filings: HashMap<String, Option<i64>>,
+}
+
+/// Numbers an [`Ids`] holds of each kind before it starts again.
+const CACHED_IDS: usize = 4_096;
+
+impl Ids {
+    fn cached(
+        map: &mut HashMap<String, Option<i64>>,
+        key: &str,
+        look: impl FnOnce() -> crate::store::Result<Option<i64>>,
+    ) -> Result<Option<i64>> {
+        if let Some(id) = map.get(key) {
+            return Ok(*id);
+        }
+        if map.len() >= CACHED_IDS {
+            map.clear();
+        }
+        let id = look()?;
+        map.insert(key.to_string(), id);
+        Ok(id)
+    }
+
+    fn person(&mut self, conn: &Connection, id_number: &str) -> Result<Option<i64>> {
+        Ids::cached(&mut self.people, id_number, || {
+            people::id_of(conn, id_number)
+        })
+    }
+
+    fn filing(&mut self, conn: &Connection, no: &str) -> Result<Option<i64>> {
+        Ids::cached(&mut self.filings, no, || filings::id_of(conn, no))
+    }
+}
+
+/// The first pass: every row parsed and checked, its person and filing looked up, on a read
+/// transaction (no write lock: other clerks write meanwhile).
+struct Check<'a, 'p> {
+    conn: &'a Connection,
+    reference: &'a Reference,
+    cols: Option<Columns>,
+    header: Header,
+    /// The header's own problems: with them (or values under no header) the rows are not
+    /// judged, as a roster whose columns are wrong tells nothing row by row.
+    header_problems: Problems,
+    unheaded: Problems,
+    problems: Problems,
+    ids: Ids,
+    rows: usize,
+    hint: Option<usize>,
+    progress: Progress<'p>,
+}
+
+impl RowSink<ServiceError> for Check<'_, '_> {
+    fn header(&mut self, header: &Header) -> Result<()> {
+        self.header = header.clone();
+        self.cols = Some(match Columns::match_header(Kind::Entries, header) {
+            Ok(cols) => cols,
+            Err((cols, errors)) => {
+                errors
+                    .into_iter()
+                    .for_each(|e| self.header_problems.push(e));
+                cols
+            }
+        });
+        Ok(())
+    }
+
+    fn row(&mut self, row: Row) -> Result<()> {
+        (self.progress)(Step::Validate, self.rows, self.hint.unwrap_or(self.rows));
+        self.rows += 1;
+        let Some(cols) = &self.cols else {
+            return Ok(());
+        };
+        if let Some(e) = cols.unheaded(&row) {
+            self.unheaded.push(e);
+        }
+        if !self.header_problems.is_empty() || !self.unheaded.is_empty() {
+            return Ok(());
+        }
+        let parsed = match import::entries::parse_row(cols, &row, self.reference) {
+            Ok(parsed) => parsed,
+            Err(errors) => {
+                errors.into_iter().for_each(|e| self.problems.push(e));
+                return Ok(());
+            }
+        };
+        let r = &parsed.record;
+        if self.ids.person(self.conn, r.id_number.as_str())?.is_none() {
+            self.problems.push(RowError::new(
+                parsed.line,
+                &cols.header("id_number"),
+                r.id_number.as_str(),
+                Problem::UnknownPerson,
+            ));
+        }
+        if let Some(no) = &r.filing_no
+            && self.ids.filing(self.conn, no)?.is_none()
+        {
+            self.problems.push(RowError::new(
+                parsed.line,
+                &cols.header("filing_no"),
+                no,
+                Problem::UnknownFiling,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `import entries` of any [`Roster`] (a file read as a stream, or a table): checked in a first
+/// pass that holds no write lock, then written in a second pass, in one transaction with
+/// prepared statements, the per-person yearly totals (R2.1) and one audit record per entry and
+/// per import (R5.5), as [`entries`] always has. A file is read from its start on each pass,
+/// and refused ([`TableError::Changed`]) when the second reading is not the first. Memory does
+/// not grow with the roster: only the row at hand, bounded caches and at most
+/// [`KEPT_PROBLEMS`] problems are held.
+///
+/// Errors: the roster's problems ([`ServiceError::Rows`], [`ServiceError::ManyRows`]) with
+/// nothing written; the file's ([`ServiceError::Table`]); the actor's rights
+/// ([`ServiceError::Denied`]); the store's.
+pub fn entries_from(
+    store: &mut Store,
+    actor: &Actor,
+    roster: &impl Roster,
+    source: &Source,
+    registered: bool,
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<Imported> {
     authz::require(actor, Act::Import)?;
     if registered {
         // R5.2 Paper history enters as registered: a registration, the reviewer's.
         authz::require(actor, Act::ImportRegistered)?;
     }
     let reference = Reference::load(store)?;
-    let (rows, mut errors) =
-        import::entries::parse_all(table, &reference).map_err(ServiceError::Rows)?;
-    let cols =
-        import::Columns::match_headers(import::Kind::Entries, table).map_err(ServiceError::Rows)?;
 
-    // Resolve people and filings before writing anything, so every unknown one is reported
-    // together with the rows that did not parse.
-    let mut resolved = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        progress(Step::Validate, i, rows.len());
+    // Pass 1: a read transaction, so the checks see one state of the database and take no
+    // write lock.
+    let (checked, header, rows) = {
+        let read = store.conn().unchecked_transaction()?;
+        let mut check = Check {
+            conn: &read,
+            reference: &reference,
+            cols: None,
+            header: Header::default(),
+            header_problems: Problems::default(),
+            unheaded: Problems::default(),
+            problems: Problems::default(),
+            ids: Ids::default(),
+            rows: 0,
+            hint: roster.rows_hint(),
+            progress: &mut *progress,
+        };
+        let pass = roster.pass(&mut check)?;
+        (check.progress)(Step::Validate, check.rows, check.rows);
+        let Check {
+            header_problems,
+            unheaded,
+            problems,
+            header,
+            rows,
+            ..
+        } = check;
+        read.commit()?;
+        if !header_problems.is_empty() || !unheaded.is_empty() {
+            return Err(header_problems.then(unheaded).into_error());
+        }
+        if !problems.is_empty() {
+            return Err(problems.into_error());
+        }
+        (pass, header, rows)
+    };
+    let sha256 = checked
+        .as_ref()
+        .map_or_else(|| source.sha256.clone(), |p| p.sha256.clone());
+    let source = Source {
+        name: source.name.clone(),
+        sha256,
+    };
+
+    // Pass 2: the one write transaction. The transaction of a large roster outgrows SQLite's
+    // default page cache (2 MB), which then spills pages to the log mid-transaction, and its
+    // statement journals (foreign keys, triggers) go to temporary files: both cost a write per
+    // row. Set for this connection while it imports (the temporary store only outside a
+    // transaction), and put back after, whatever the outcome.
+    let conn = store.conn();
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    let temp: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+    conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)?;
+    crate::store::audit::set_temp_store(conn, "MEMORY")?;
+    let written = write_pass(
+        store, actor, roster, &reference, &source, registered, dry_run, rows, &checked, progress,
+    );
+    let conn = store.conn();
+    let restored = conn
+        .pragma_update(None, "cache_size", cache)
+        .map_err(crate::store::StoreError::from)
+        .and_then(|()| crate::store::audit::set_temp_store(conn, &temp.to_string()));
+    let summary = written?;
+    restored?;
+    Ok(Imported {
+        summary,
+        header,
+        sha256: source.sha256,
+    })
+}
+
+/// The second pass of [`entries_from`]: every row written in one transaction, committed only
+/// when the file read is the file checked (`checked`) and no row met a problem; otherwise
+/// nothing is written (the transaction is dropped, so rolled back).
+#[allow(clippy::too_many_arguments)]
+fn write_pass(
+    store: &mut Store,
+    actor: &Actor,
+    roster: &impl Roster,
+    reference: &Reference,
+    source: &Source,
+    registered: bool,
+    dry_run: bool,
+    rows: usize,
+    checked: &Option<import::stream::Pass>,
+    progress: Progress<'_>,
+) -> Result<Summary> {
+    let tx = store.write()?;
+    let summary = {
+        let mut write = Write {
+            tx: &tx,
+            actor,
+            reference,
+            source,
+            registered,
+            rows,
+            now: actor.stamp(),
+            cols: None,
+            summary: Summary {
+                dry_run,
+                ..Summary::default()
+            },
+            batch_id: None,
+            touched: BTreeSet::new(),
+            problems: Problems::default(),
+            ids: Ids::default(),
+            trail: Appender::new(),
+            codes: HashMap::new(),
+            new_exception: None,
+            done: 0,
+            progress,
+        };
+        let pass = roster.pass(&mut write)?;
+        // What was written must be what was checked (R5.5: the trail names its sha256).
+        let same = match (checked, &pass) {
+            (Some(a), Some(b)) => a.sha256 == b.sha256 && a.rows == b.rows,
+            _ => write.done == rows,
+        };
+        if !same {
+            return Err(ServiceError::Table(TableError::Changed));
+        }
+        write.finish()?;
+        write.summary
+    };
+    finish(tx, summary)
+}
+
+/// Page cache of the writing connection during an import, in KiB (SQLite's default is 2 000):
+/// the pages of the entries, evidence, audit and totals an import touches stay in memory
+/// between rows, well within the import's memory bound (issue 10: 100 MB).
+const IMPORT_CACHE_KIB: i64 = 32 << 10;
+
+/// People whose totals are rebuilt together; the set is emptied after each rebuild, so it does
+/// not grow with the roster. Rebuilding a person twice is harmless: totals are recomputed from
+/// the entries, never added to (`store::totals`).
+const TOUCHED_PEOPLE: usize = 4_096;
+
+/// The second pass: each row written as it streams past, in the one transaction.
+struct Write<'a, 't, 'p> {
+    tx: &'a Transaction<'t>,
+    actor: &'a Actor,
+    reference: &'a Reference,
+    source: &'a Source,
+    registered: bool,
+    /// Data rows of the roster, as the first pass counted them.
+    rows: usize,
+    now: String,
+    cols: Option<Columns>,
+    summary: Summary,
+    batch_id: Option<i64>,
+    /// The people whose counted hours may have changed, rebuilt in groups of at most
+    /// [`TOUCHED_PEOPLE`] and before the commit. Only a registered entry counts (R5.2), so a
+    /// roster of recorded entries rebuilds nothing.
+    touched: BTreeSet<i64>,
+    problems: Problems,
+    ids: Ids,
+    trail: Appender,
+    /// Every evidence code of each form's checklist (R3), for paper history.
+    codes: HashMap<crate::domain::Form, BTreeSet<String>>,
+    /// R5.5 The maker–checker exception of registering new paper history, the same for every
+    /// row of a roster: decided at the first new entry.
+    new_exception: Option<Option<authz::Exception>>,
+    done: usize,
+    progress: Progress<'p>,
+}
+
+impl RowSink<ServiceError> for Write<'_, '_, '_> {
+    fn header(&mut self, header: &Header) -> Result<()> {
+        // The header was checked in the first pass: one that no longer matches is a changed file.
+        let cols = Columns::match_header(Kind::Entries, header)
+            .map_err(|_| ServiceError::Table(TableError::Changed))?;
+        self.cols = Some(cols);
+        Ok(())
+    }
+
+    fn row(&mut self, row: Row) -> Result<()> {
+        (self.progress)(Step::Write, self.done, self.rows);
+        self.done += 1;
+        let Some(cols) = self.cols.take() else {
+            return Ok(());
+        };
+        let written = self.write_row(&cols, &row);
+        self.cols = Some(cols);
+        written
+    }
+}
+
+impl Write<'_, '_, '_> {
+    fn log(
+        &mut self,
+        action: &str,
+        subject: &str,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<()> {
+        log(
+            self.tx,
+            &mut self.trail,
+            self.actor,
+            action,
+            subject,
+            before,
+            after,
+        )
+    }
+
+    fn keep_note(&mut self, subject: &str, note: &str) -> Result<bool> {
+        keep_note(self.tx, &mut self.trail, self.actor, subject, note)
+    }
+
+    fn touch(&mut self, person_id: i64) -> Result<()> {
+        self.touched.insert(person_id);
+        if self.touched.len() >= TOUCHED_PEOPLE {
+            totals::refresh_people(self.tx, &self.touched)?;
+            self.touched.clear();
+        }
+        Ok(())
+    }
+
+    fn write_row(&mut self, cols: &Columns, row: &Row) -> Result<()> {
+        let tx = self.tx;
+        let actor = self.actor;
+        // Checked in the first pass: a row that no longer parses is a changed file.
+        let row = import::entries::parse_row(cols, row, self.reference)
+            .map_err(|_| ServiceError::Table(TableError::Changed))?;
         let r = &row.record;
-        let person = people::find_by_id_number(store.conn(), r.id_number.as_str())?;
-        if person.is_none() {
-            errors.push(RowError::new(
+        // Looked up again under the write lock: another clerk may have changed the people or
+        // filings since the check.
+        let Some(person_id) = self.ids.person(tx, r.id_number.as_str())? else {
+            self.problems.push(RowError::new(
                 row.line,
                 &cols.header("id_number"),
                 r.id_number.as_str(),
                 Problem::UnknownPerson,
             ));
-        }
-        let filing = match &r.filing_no {
+            return Ok(());
+        };
+        let filing_id = match &r.filing_no {
             None => None,
-            Some(no) => {
-                let f = filings::find_by_no(store.conn(), no)?;
-                if f.is_none() {
-                    errors.push(RowError::new(
+            Some(no) => match self.ids.filing(tx, no)? {
+                Some(id) => Some(id),
+                None => {
+                    self.problems.push(RowError::new(
                         row.line,
                         &cols.header("filing_no"),
                         no,
                         Problem::UnknownFiling,
                     ));
+                    return Ok(());
                 }
-                f.map(|(id, _)| id)
-            }
+            },
         };
-        if let Some((person_id, _)) = person {
-            resolved.push((row, person_id, filing));
-        }
-    }
-    progress(Step::Validate, rows.len(), rows.len());
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
-        return Err(ServiceError::Rows(errors));
-    }
-
-    let now = actor.stamp();
-    let tx = store.write()?;
-    let mut s = Summary {
-        dry_run,
-        ..Summary::default()
-    };
-    let mut batch_id = None;
-    // The people whose counted hours may have changed: rebuilt once each before the commit.
-    // Only a registered entry counts (R5.2), so a roster of recorded entries rebuilds nothing.
-    let mut touched = BTreeSet::new();
-    // R5.5 maker–checker, for paper history: who imports new entries as registered makes and
-    // registers them at once; an entry another recorded is promoted only by someone else.
-    let mine = [actor.user.as_str()];
-    let to_write = resolved.len();
-    for (i, (row, person_id, filing_id)) in resolved.into_iter().enumerate() {
-        progress(Step::Write, i, to_write);
-        let r = &row.record;
-        let checklist = reference.checklist(r.entry.form);
+        let checklist = self.reference.checklist(r.entry.form);
         let mut new = NewEntry {
             person_id,
             entry: r.entry.clone(),
@@ -382,15 +789,21 @@ pub fn entries_with_progress(
             batch_id: None,
         };
         let mut evidence: BTreeSet<String> = r.evidence.clone();
-        if registered {
+        if self.registered {
             // Paper history: registered on paper, so its evidence was seen then.
             new.entry.state = EntryState::Registered;
             new.entry.migrated = true;
             if let Some(list) = checklist {
-                evidence.extend(list.all_codes());
+                let all = self
+                    .codes
+                    .entry(r.entry.form)
+                    .or_insert_with(|| list.all_codes());
+                evidence.extend(all.iter().cloned());
             }
         }
-        match entries::find_same(&tx, &new)? {
+        let registered = self.registered;
+        let now = self.now.clone();
+        match entries::find_same(tx, &new)? {
             Some(ex) => {
                 let id = ex.id;
                 let corrected = ex.year != new.entry.year
@@ -403,7 +816,7 @@ pub fn entries_with_progress(
                 let promote = registered && !ex.migrated;
                 let exception = match promote {
                     true => {
-                        let makers = entries::makers(&tx, id)?;
+                        let makers = entries::makers(tx, id)?;
                         let makers = makers.iter().map(|m| m.as_str());
                         authz::maker_checker(actor, Act::ImportRegistered, Made::Entry(id), makers)?
                     }
@@ -419,28 +832,28 @@ pub fn entries_with_progress(
                     (true, _) => !open && !promote,
                 };
                 if blocked {
-                    errors.push(RowError::new(
+                    self.problems.push(RowError::new(
                         row.line,
                         &cols.header("id_number"),
                         r.id_number.as_str(),
                         Problem::AlreadyDecided { state: ex.state },
                     ));
-                    continue;
+                    return Ok(());
                 }
-                let before = entries::evidence(&tx, id)?;
+                let before = entries::evidence(tx, id)?;
                 // A note is not a decision: it is kept whatever the entry's state.
-                let noted = keep_note(&tx, actor, &format!("entry:{id}"), &row.note)?;
+                let noted = self.keep_note(&format!("entry:{id}"), &row.note)?;
                 if !corrected && !promote && evidence.is_subset(&before) {
                     if noted {
-                        s.updated += 1;
+                        self.summary.updated += 1;
                     } else {
-                        s.unchanged += 1;
+                        self.summary.unchanged += 1;
                     }
-                    continue;
+                    return Ok(());
                 }
                 if corrected {
                     entries::correct(
-                        &tx,
+                        tx,
                         id,
                         new.entry.year,
                         new.entry.result,
@@ -448,16 +861,16 @@ pub fn entries_with_progress(
                         &now,
                     )?;
                 }
-                entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
-                let have = entries::evidence(&tx, id)?;
+                entries::add_evidence(tx, id, &evidence, &actor.user, &now)?;
+                let have = entries::evidence(tx, id)?;
                 let next = if promote {
-                    entries::mark_migrated(&tx, id, &actor.user, &now)?;
+                    entries::mark_migrated(tx, id, &actor.user, &now)?;
                     EntryState::Registered
                 } else {
                     let complete = checklist.is_some_and(|l| l.is_complete(&have));
                     let next = state_after_evidence(ex.state, complete);
                     if next != ex.state {
-                        entries::set_state(&tx, id, next, &now)?;
+                        entries::set_state(tx, id, next, &now)?;
                     }
                     next
                 };
@@ -467,7 +880,7 @@ pub fn entries_with_progress(
                     "entry.correct"
                 };
                 if corrected || next == EntryState::Registered {
-                    touched.insert(person_id);
+                    self.touch(person_id)?;
                 }
                 let mut after = serde_json::json!({
                     "year": new.entry.year,
@@ -478,18 +891,16 @@ pub fn entries_with_progress(
                     "evidence": have,
                 });
                 authz::Exception::note(exception, &mut after);
-                log(
-                    &tx,
-                    actor,
+                self.log(
                     action,
                     &format!("entry:{id}"),
                     Some(&existing_json(&ex, &before)),
                     Some(&after.to_string()),
                 )?;
-                s.updated += 1;
+                self.summary.updated += 1;
             }
             None => {
-                let id_batch = match batch_id {
+                let id_batch = match self.batch_id {
                     Some(b) => b,
                     None => {
                         let kind = if registered {
@@ -498,15 +909,15 @@ pub fn entries_with_progress(
                             "entries"
                         };
                         let b = entries::insert_batch(
-                            &tx,
+                            tx,
                             kind,
-                            &source.name,
-                            &source.sha256,
-                            rows_len(table),
+                            &self.source.name,
+                            &self.source.sha256,
+                            self.rows,
                             &actor.user,
                             &now,
                         )?;
-                        batch_id = Some(b);
+                        self.batch_id = Some(b);
                         b
                     }
                 };
@@ -515,17 +926,22 @@ pub fn entries_with_progress(
                     let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
                     new.entry.state = state_after_evidence(EntryState::Recorded, complete);
                 }
-                let exception = match registered {
-                    true => {
-                        let made = Made::Roster(source.name.clone());
-                        authz::maker_checker(actor, Act::ImportRegistered, made, mine)?
+                let exception = match (registered, &self.new_exception) {
+                    (false, _) => None,
+                    (true, Some(decided)) => *decided,
+                    (true, None) => {
+                        let made = Made::Roster(self.source.name.clone());
+                        let mine = [actor.user.as_str()];
+                        let decided =
+                            authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
+                        self.new_exception = Some(decided);
+                        decided
                     }
-                    false => None,
                 };
-                let id = entries::insert(&tx, &new, &actor.user, &now)?;
-                entries::add_evidence(&tx, id, &evidence, &actor.user, &now)?;
+                let id = entries::insert(tx, &new, &actor.user, &now)?;
+                entries::add_evidence(tx, id, &evidence, &actor.user, &now)?;
                 if new.entry.state == EntryState::Registered {
-                    touched.insert(person_id);
+                    self.touch(person_id)?;
                 }
                 let action = if registered {
                     "entry.migrate"
@@ -533,40 +949,35 @@ pub fn entries_with_progress(
                     "entry.create"
                 };
                 // With the evidence received, so `audit verify` knows the set it starts from.
-                let mut after: serde_json::Value =
-                    serde_json::from_str(&entries::to_json(&new)).unwrap_or_default();
+                let mut after = entries::to_value(&new);
                 after["evidence"] = serde_json::json!(evidence);
                 authz::Exception::note(exception, &mut after);
-                log(
-                    &tx,
-                    actor,
-                    action,
-                    &format!("entry:{id}"),
-                    None,
-                    Some(&after.to_string()),
-                )?;
-                keep_note(&tx, actor, &format!("entry:{id}"), &row.note)?;
-                s.added += 1;
+                let subject = format!("entry:{id}");
+                self.log(action, &subject, None, Some(&after.to_string()))?;
+                self.keep_note(&subject, &row.note)?;
+                self.summary.added += 1;
             }
         }
+        Ok(())
     }
-    if !errors.is_empty() {
-        // Nothing is half-written: the transaction is dropped, so rolled back.
-        return Err(ServiceError::Rows(errors));
+
+    /// After the last row: the problems found while writing, else the remaining totals and
+    /// the import's own audit record.
+    fn finish(&mut self) -> Result<()> {
+        if !self.problems.is_empty() {
+            return Err(std::mem::take(&mut self.problems).into_error());
+        }
+        (self.progress)(Step::Write, self.rows, self.rows);
+        totals::refresh_people(self.tx, &self.touched)?;
+        self.touched.clear();
+        let s = self.summary;
+        if s.added + s.updated > 0 {
+            let subject = format!("file:{}", self.source.name);
+            let after = summary_json(self.source, &s);
+            self.log("import.entries", &subject, None, Some(&after))?;
+        }
+        Ok(())
     }
-    progress(Step::Write, to_write, to_write);
-    totals::refresh_people(&tx, &touched)?;
-    if s.added + s.updated > 0 {
-        log(
-            &tx,
-            actor,
-            "import.entries",
-            &format!("file:{}", source.name),
-            None,
-            Some(&summary_json(source, &s)),
-        )?;
-    }
-    finish(tx, s)
 }
 
 fn rows_len(table: &Table) -> usize {
@@ -618,6 +1029,130 @@ mod tests {
             assert!(part.windows(2).all(|w| w[0].1 <= w[1].1), "{seen:?}");
             assert_eq!(part.first().map(|r| r.1), Some(0), "{seen:?}");
             assert_eq!(part.last().map(|r| r.1), Some(rows), "{seen:?}");
+        }
+    }
+
+    /// A roster file that another program rewrites right after it has been checked: what
+    /// a clerk saving the spreadsheet again mid-import does.
+    struct RewrittenAfterCheck<'a> {
+        file: crate::import::stream::RosterFile<'a>,
+        rewrite: String,
+        passes: std::cell::Cell<usize>,
+    }
+
+    impl Roster for RewrittenAfterCheck<'_> {
+        fn pass<E: From<TableError>>(
+            &self,
+            sink: &mut dyn RowSink<E>,
+        ) -> std::result::Result<Option<import::stream::Pass>, E> {
+            let read = self.file.pass(sink);
+            if self.passes.replace(self.passes.get() + 1) == 0 {
+                std::fs::write(self.file.path, &self.rewrite).expect("rewrite the roster");
+            }
+            read
+        }
+
+        fn rows_hint(&self) -> Option<usize> {
+            None
+        }
+    }
+
+    const ENTRIES_HEADER: &str =
+        "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果";
+
+    fn people_store(a: &Actor) -> Store {
+        let mut store = Store::open_in_memory().expect("store");
+        let people = table(
+            "身份证号,姓名,单位,单位类型,市州",
+            &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
+        );
+        self::people(&mut store, a, &people, &source(), false).expect("people");
+        store
+    }
+
+    /// Issue 10.3: the rows written are the rows checked. A file changed between the check and
+    /// the writing (here a row's hours, still valid) is refused and nothing is written.
+    #[test]
+    fn a_file_changed_between_checking_and_writing_is_refused_and_nothing_written() {
+        let a = actor("clerk");
+        let mut store = people_store(&a);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("entries.csv");
+        let row = |hours: &str| {
+            format!(
+                "{ENTRIES_HEADER}\n{ZHANG},专业科目,培训班,内科进展,省医学会,2016-03-01,2016-03-05,{hours},合格\n"
+            )
+        };
+        std::fs::write(&path, row("40")).expect("roster");
+        let roster = RewrittenAfterCheck {
+            file: crate::import::stream::RosterFile {
+                file: std::fs::File::open(&path).expect("open"),
+                path: &path,
+                vocabulary: &Kind::Entries,
+                limits: crate::import::Limits::default(),
+            },
+            rewrite: row("400"),
+            passes: std::cell::Cell::new(0),
+        };
+        let result = entries_from(&mut store, &a, &roster, &source(), false, false, &mut quiet);
+        assert!(
+            matches!(result, Err(ServiceError::Table(TableError::Changed))),
+            "{result:?}"
+        );
+        assert_eq!(
+            roster.passes.get(),
+            2,
+            "checked, then read again to be written"
+        );
+        let written: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(written, 0);
+        let msg = ServiceError::Table(TableError::Changed);
+        assert!(crate::i18n::Describe::describe(&msg, crate::i18n::Lang::Zh).contains("改动"));
+
+        // The same file left alone imports, and its sha256 is the one recorded.
+        std::fs::write(&path, row("40")).expect("roster");
+        let plain = crate::import::stream::RosterFile {
+            file: std::fs::File::open(&path).expect("open"),
+            path: &path,
+            vocabulary: &Kind::Entries,
+            limits: crate::import::Limits::default(),
+        };
+        let done = entries_from(&mut store, &a, &plain, &source(), false, false, &mut quiet)
+            .expect("imports");
+        assert_eq!(done.summary.added, 1);
+        let bytes = std::fs::read(&path).expect("roster");
+        let sha: String = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        assert_eq!(done.sha256, sha);
+    }
+
+    /// Issue 10.3: problems beyond [`KEPT_PROBLEMS`] are counted, not kept, and the count is
+    /// what the clerk is told.
+    #[test]
+    fn problems_beyond_those_kept_are_counted() {
+        let a = actor("clerk");
+        let mut store = people_store(&a);
+        let bad = format!("{ZHANG},专业科目,培训班,内科进展,省医学会,2016-03-01,2016-03-05,0,合格");
+        let rows: Vec<&str> = (0..KEPT_PROBLEMS + 5).map(|_| bad.as_str()).collect();
+        let roster = table(ENTRIES_HEADER, &rows);
+        match entries(&mut store, &a, &roster, &source(), false, false) {
+            Err(ServiceError::ManyRows { listed, total }) => {
+                assert_eq!(listed.len(), KEPT_PROBLEMS);
+                assert_eq!(total, KEPT_PROBLEMS + 5);
+                assert_eq!(listed[0].line, 2);
+                let e = ServiceError::ManyRows { listed, total };
+                let en = crate::i18n::Describe::describe(&e, crate::i18n::Lang::En);
+                assert!(en.contains(&format!("{total} problems")), "{en}");
+            }
+            other => panic!("expected the counted problems, got {other:?}"),
         }
     }
 

@@ -104,6 +104,12 @@ pub enum ServiceError {
     Table(TableError),
     /// Problems in a roster, each with its row and column; nothing was written.
     Rows(Vec<RowError>),
+    /// More problems in a roster than are kept (issue 10.3: memory does not grow with a
+    /// roster full of mistakes): the first ones, and how many there are in all.
+    ManyRows {
+        listed: Vec<RowError>,
+        total: usize,
+    },
     /// An ID number that is not one (R1.1): `value` as given, shown through
     /// `reveal_invisible` so that an invisible character in it is seen.
     IdNumber {
@@ -129,6 +135,12 @@ impl From<StoreError> for ServiceError {
     }
 }
 
+impl From<TableError> for ServiceError {
+    fn from(e: TableError) -> Self {
+        ServiceError::Table(e)
+    }
+}
+
 impl From<rusqlite::Error> for ServiceError {
     fn from(e: rusqlite::Error) -> Self {
         ServiceError::Store(StoreError::Sql(e))
@@ -139,8 +151,10 @@ impl Describe for ServiceError {
     fn describe(&self, lang: Lang) -> String {
         match (self, lang) {
             (ServiceError::Store(e), lang) => e.describe(lang),
-            (ServiceError::Table(e), Lang::Zh) => format!("无法读取名册：{e}"),
-            (ServiceError::Table(e), Lang::En) => format!("cannot read the roster: {e}"),
+            (ServiceError::Table(e), Lang::Zh) => format!("无法读取名册：{}", e.describe(lang)),
+            (ServiceError::Table(e), Lang::En) => {
+                format!("cannot read the roster: {}", e.describe(lang))
+            }
             (ServiceError::Rows(rows), Lang::Zh) => {
                 format!("名册有{}处错误，未写入任何数据", rows.len())
             }
@@ -148,6 +162,12 @@ impl Describe for ServiceError {
                 1 => "1 problem in the roster; nothing was written".to_string(),
                 n => format!("{n} problems in the roster; nothing was written"),
             },
+            (ServiceError::ManyRows { total, .. }, Lang::Zh) => {
+                format!("名册有{total}处错误，未写入任何数据")
+            }
+            (ServiceError::ManyRows { total, .. }, Lang::En) => {
+                format!("{total} problems in the roster; nothing was written")
+            }
             (ServiceError::IdNumber { value, error }, lang) => {
                 let value = crate::domain::text::reveal_invisible(value);
                 format!("{value}: {}", error.describe(lang))

@@ -933,3 +933,80 @@ mod tests {
         assert_eq!(about_person(store.conn(), ZHANG, pid, 1).unwrap().len(), 1);
     }
 }
+
+/// [`append`] for a writer that appends many records in one transaction (an import: one per
+/// entry, R5.5): the first record goes through [`append`], with every check of the key and the
+/// marker; the head it leaves (id and hash) and the key are then kept, so each later record
+/// costs its hash and one prepared insert instead of four lookups. Every record of the
+/// transaction must go through the same appender, or the head it keeps is stale.
+#[derive(Default)]
+pub struct Appender {
+    key: Option<AuditKey>,
+    head: Option<(i64, String)>,
+}
+
+impl Appender {
+    /// An appender that has appended nothing yet: its first record goes through [`append`].
+    pub fn new() -> Appender {
+        Appender::default()
+    }
+
+    /// Appends `r` inside `tx`, as [`append`] would; returns the record's id.
+    pub fn append(&mut self, tx: &Transaction<'_>, r: &Record<'_>) -> Result<i64> {
+        let Some((last, prev)) = &self.head else {
+            let id = append(tx, r)?;
+            self.key = key_of(tx)?.0;
+            let hash: String =
+                tx.query_row("SELECT hash FROM audit WHERE id = ?1", [id], |row| {
+                    row.get(0)
+                })?;
+            self.head = Some((id, hash));
+            return Ok(id);
+        };
+        let id = last + 1;
+        let h = hash(self.key.as_ref(), prev, id, r);
+        tx.prepare_cached(
+            "INSERT INTO audit (id, at, user, action, subject, before, after, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            id, r.at, r.user, r.action, r.subject, r.before, r.after, prev, h
+        ])?;
+        self.head = Some((id, h));
+        Ok(id)
+    }
+}
+
+/// Sets `PRAGMA temp_store` of this connection (`"DEFAULT"`, `"FILE"` or `"MEMORY"`; outside a
+/// transaction) and keeps the key handed to it by [`use_key`], and whether it is required:
+/// SQLite drops every temporary table when the setting changes, and the key lives in one. An
+/// import keeps its statement journals in memory this way (issue 10.3).
+pub fn set_temp_store(conn: &Connection, mode: &str) -> Result<()> {
+    let installed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM temp.sqlite_master WHERE name = 'jijiao_audit_key')",
+        [],
+        |r| r.get(0),
+    )?;
+    let saved: Vec<(Option<Vec<u8>>, String, bool)> = if installed {
+        conn.prepare("SELECT key, path, required FROM temp.jijiao_audit_key")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    conn.pragma_update(None, "temp_store", mode)?;
+    if installed {
+        conn.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS jijiao_audit_key (
+                 key BLOB, path TEXT NOT NULL, required INTEGER NOT NULL DEFAULT 0);
+             DELETE FROM temp.jijiao_audit_key;",
+        )?;
+        for (key, path, required) in saved {
+            conn.execute(
+                "INSERT INTO temp.jijiao_audit_key (key, path, required) VALUES (?1, ?2, ?3)",
+                params![key, path, required],
+            )?;
+        }
+    }
+    Ok(())
+}

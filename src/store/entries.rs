@@ -422,3 +422,25 @@ pub fn update_fields(
     ])?;
     Ok(())
 }
+
+/// [`to_json`] as a JSON value, for a caller that adds to it before writing it once (the
+/// import's `entry.create` / `entry.migrate` records add the evidence received).
+pub fn to_value(e: &NewEntry) -> serde_json::Value {
+    let x = &e.entry;
+    json!({
+        "person_id": e.person_id,
+        "year": x.year,
+        "category": x.category.code(),
+        "form": x.form.code(),
+        "content": x.content,
+        "provider": x.provider,
+        "start_date": x.start_date.to_string(),
+        "end_date": x.end_date.to_string(),
+        "hours": x.hours.to_string(),
+        "result": x.result.code(),
+        "state": x.state.code(),
+        "migrated": x.migrated,
+        "filing_id": e.filing_id,
+        "batch_id": e.batch_id,
+    })
+}

@@ -202,3 +202,12 @@ pub fn to_json(f: &Filing) -> String {
     })
     .to_string()
 }
+
+/// The database id of the filing numbered `filing_no` (R4.2), or `None`: the lookup an entries
+/// import makes per row that names a filing (issue 10.3).
+pub fn id_of(conn: &Connection, filing_no: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM filings WHERE filing_no = ?1")?
+        .query_row([filing_no], |r| r.get(0))
+        .optional()?)
+}

@@ -269,3 +269,12 @@ pub fn backfill_keys(tx: &Transaction<'_>, at: &str) -> Result<usize> {
     }
     Ok(todo.len())
 }
+
+/// The database id of the person with this ID number (R1.1), or `None`: the one lookup an
+/// entries import makes per row (issue 10.3), without reading the person's other columns.
+pub fn id_of(conn: &Connection, id_number: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM people WHERE id_number = ?1")?
+        .query_row([id_number], |r| r.get(0))
+        .optional()?)
+}
