@@ -411,3 +411,109 @@ pub fn update_fields(
     ])?;
     Ok(())
 }
+
+/// An entry written with its review history already made (`jijiao demo`'s synthetic data, R5.1):
+/// its state, who sealed (初审盖章) and registered (登记) it and when, a refusal's reason, a
+/// reviewer's confirmation of unfiled professional hours (R4.4).
+#[derive(Debug, Clone)]
+pub struct Reviewed<'a> {
+    pub person_id: i64,
+    pub entry: &'a Entry,
+    pub filing_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    pub confirmed: bool,
+    /// Why it was refused; empty otherwise.
+    pub reason: &'a str,
+    /// (login, RFC 3339 time) of the seal.
+    pub sealed: Option<(&'a str, &'a str)>,
+    /// (login, RFC 3339 time) of the registration.
+    pub registered: Option<(&'a str, &'a str)>,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+}
+
+/// Insert an entry with its review history unless the person already has this training (the
+/// natural key of the schema): `None` then, so a re-run adds nothing, while any other
+/// constraint (a CHECK, a foreign key) still fails loudly. Its `recorded_by` stays empty: the
+/// import batch's maker, or nobody, made it.
+pub fn insert_reviewed(tx: &Transaction<'_>, e: &Reviewed<'_>) -> Result<Option<i64>> {
+    let x = e.entry;
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO entries (person_id, year, category, form, content, provider,
+                 start_date, end_date, hours_tenths, result, filing_id, state, migrated,
+                 confirmed, batch_id, reason, sealed_by, sealed_at, registered_by,
+                 registered_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20, ?21, ?22)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            e.person_id,
+            x.year,
+            x.category.code(),
+            x.form.code(),
+            x.content,
+            x.provider,
+            x.start_date.to_string(),
+            x.end_date.to_string(),
+            x.hours.tenths(),
+            x.result.code(),
+            e.filing_id,
+            x.state.code(),
+            x.migrated,
+            e.confirmed,
+            e.batch_id,
+            e.reason,
+            e.sealed.map(|s| s.0),
+            e.sealed.map(|s| s.1),
+            e.registered.map(|s| s.0),
+            e.registered.map(|s| s.1),
+            e.created_at,
+            e.updated_at
+        ])?;
+    Ok((n > 0).then(|| tx.last_insert_rowid()))
+}
+
+/// The id of the person's entry with this entry's natural key.
+pub fn id_by_key(conn: &Connection, person_id: i64, x: &Entry) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM entries
+             WHERE person_id = ?1 AND category = ?2 AND form = ?3 AND start_date = ?4
+               AND end_date = ?5 AND hours_tenths = ?6 AND content = ?7 AND provider = ?8",
+        )?
+        .query_row(
+            params![
+                person_id,
+                x.category.code(),
+                x.form.code(),
+                x.start_date.to_string(),
+                x.end_date.to_string(),
+                x.hours.tenths(),
+                x.content,
+                x.provider
+            ],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The first import batch of this kind (`entries`, `entries.registered`) and source, if one
+/// was recorded: a generator that names its batches finds them again on a re-run.
+pub fn batch_by_source(conn: &Connection, kind: &str, source: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM import_batches WHERE kind = ?1 AND source = ?2 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![kind, source], |r| r.get(0))
+        .optional()?)
+}
+
+/// Count `added` more rows into a batch recorded earlier (a batch filled in several
+/// transactions).
+pub fn add_batch_rows(tx: &Transaction<'_>, batch_id: i64, added: u64) -> Result<()> {
+    tx.prepare_cached("UPDATE import_batches SET rows = rows + ?2 WHERE id = ?1")?
+        .execute(params![batch_id, added as i64])?;
+    Ok(())
+}

@@ -269,3 +269,30 @@ pub fn backfill_keys(tx: &Transaction<'_>, at: &str) -> Result<usize> {
     }
     Ok(todo.len())
 }
+
+/// R5.3 Whether the person has a finding (lifted or not) with this reason.
+pub fn finding_exists(conn: &Connection, person_id: i64, reason: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM findings WHERE person_id = ?1 AND reason = ?2)",
+        )?
+        .query_row(params![person_id, reason], |r| r.get(0))?)
+}
+
+/// The ids of the first `limit` people of one kind of unit in one division, in order of ID
+/// number (the demo's pending batch takes its applicants from these).
+pub fn first_of_city(
+    conn: &Connection,
+    kind: UnitKind,
+    city_code: &str,
+    limit: usize,
+) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM people WHERE unit_kind = ?1 AND city_code = ?2
+         ORDER BY id_number LIMIT ?3",
+    )?;
+    let ids = stmt
+        .query_map(params![kind.code(), city_code, limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
