@@ -8,7 +8,8 @@
 use rusqlite::Transaction;
 use sha2::{Digest, Sha256};
 
-use super::entries::{BatchSlot, PersonDraft};
+use super::entries::{BatchSlot, EntryDraft, PersonDraft};
+use crate::domain::Entry;
 use super::filings::{self, Catalogue};
 use super::world::World;
 use crate::domain::{FilingFacts, FilingStatus};
@@ -175,85 +176,176 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
         };
         self.count.people += 1;
 
-        let mut written: Vec<(usize, Option<usize>)> = Vec::new();
-        for (k, d) in drafts.iter().enumerate() {
-            let filing_id = d
-                .filing
-                .and_then(|i| self.links.filings.get(i))
-                .and_then(|l| l.as_ref())
-                .map(|l| l.0);
-            let batch_id = match d.batch {
-                BatchSlot::None => None,
-                slot => Some(self.batch(slot)?),
-            };
-            let row = entries::Reviewed {
-                person_id,
-                entry: &d.entry,
-                filing_id,
-                batch_id,
-                confirmed: d.confirmed,
-                reason: d.reason,
-                sealed: d.sealed.as_ref().map(|(by, at)| (*by, at.as_str())),
-                registered: d
-                    .registered
-                    .as_ref()
-                    .map(|(by, at)| (by.as_str(), at.as_str())),
-                created_at: &d.created_at,
-                updated_at: &d.updated_at,
-            };
-            let inserted = entries::insert_reviewed(self.tx, &row)?;
-            if inserted.is_none() && new {
-                // The same training twice for a person written just now: not in the data set.
-                continue;
-            }
-            self.count.entries += 1;
-            if let Some(id) = inserted {
-                self.added.entries += 1;
-                written.push((k, d.filing));
-                match d.batch {
-                    BatchSlot::Review => self.review_rows += 1,
-                    BatchSlot::Paper => self.paper_rows += 1,
-                    BatchSlot::None => {}
-                }
-                if let Some(ev) = &d.evidence {
-                    let n = entries::add_evidence(self.tx, id, &ev.codes, &ev.by, &ev.at)?;
-                    self.added.evidence += n as u64;
-                }
-            }
-            if let Some(reason) = &d.finding {
-                let exists = !new && people::finding_exists(self.tx, person_id, reason)?;
-                if !exists {
-                    let entry_id = match inserted {
-                        Some(id) => Some(id),
-                        None => entries::id_by_key(self.tx, person_id, &d.entry)?,
-                    };
-                    people::add_finding(
-                        self.tx,
-                        person_id,
-                        entry_id,
-                        reason,
-                        persona.registrar,
-                        &d.updated_at,
-                    )?;
-                    self.added.findings += 1;
-                }
-            }
-        }
+        let written = if new {
+            self.new_entries(person_id, persona.registrar, &drafts)?
+        } else {
+            self.missing_entries(person_id, persona.registrar, &drafts)?
+        };
         // R2.1 The person's totals, once their entries are all in.
         if new {
             let links = &self.links.filings;
-            let rows = written.iter().filter_map(|&(k, filing)| {
-                let facts = filing
+            let rows = written.iter().filter_map(|&k| {
+                let d = drafts.get(k)?;
+                let facts = d
+                    .filing
                     .and_then(|i| links.get(i))
                     .and_then(|l| l.as_ref())
                     .map(|l| &l.1);
-                drafts.get(k).map(|d| (&d.entry, facts))
+                Some((&d.entry, facts))
             });
             totals::insert_new_person(self.tx, person_id, rows)?;
         } else if !written.is_empty() {
             totals::refresh_person(self.tx, person_id)?;
         }
         Ok(())
+    }
+
+    /// The link of a draft to its filing's row.
+    fn filing_id(&self, d: &EntryDraft) -> Option<i64> {
+        d.filing
+            .and_then(|i| self.links.filings.get(i))
+            .and_then(|l| l.as_ref())
+            .map(|l| l.0)
+    }
+
+    /// The row of `d` for person `person_id` in batch `batch_id`.
+    fn row<'d>(
+        &self,
+        person_id: i64,
+        batch_id: Option<i64>,
+        d: &'d EntryDraft,
+    ) -> entries::Reviewed<'d> {
+        entries::Reviewed {
+            person_id,
+            entry: &d.entry,
+            filing_id: self.filing_id(d),
+            batch_id,
+            confirmed: d.confirmed,
+            reason: d.reason,
+            sealed: d.sealed.as_ref().map(|(by, at)| (*by, at.as_str())),
+            registered: d
+                .registered
+                .as_ref()
+                .map(|(by, at)| (by.as_str(), at.as_str())),
+            created_at: &d.created_at,
+            updated_at: &d.updated_at,
+        }
+    }
+
+    fn batch_of(&mut self, slot: BatchSlot) -> store::Result<Option<i64>> {
+        match slot {
+            BatchSlot::None => Ok(None),
+            slot => Ok(Some(self.batch(slot)?)),
+        }
+    }
+
+    fn counted(&mut self, slot: BatchSlot) {
+        self.added.entries += 1;
+        match slot {
+            BatchSlot::Review => self.review_rows += 1,
+            BatchSlot::Paper => self.paper_rows += 1,
+            BatchSlot::None => {}
+        }
+    }
+
+    /// Every entry of a person written just now, their evidence and findings, several rows a
+    /// statement. The same training twice is one row (the natural key), as a re-run would
+    /// leave it. Returns the drafts written, by index.
+    fn new_entries(
+        &mut self,
+        person_id: i64,
+        registrar: &str,
+        drafts: &[EntryDraft],
+    ) -> store::Result<Vec<usize>> {
+        let mut keep: Vec<usize> = Vec::with_capacity(drafts.len());
+        for (k, d) in drafts.iter().enumerate() {
+            if !keep
+                .iter()
+                .filter_map(|&j| drafts.get(j))
+                .any(|o| same_key(&o.entry, &d.entry))
+            {
+                keep.push(k);
+            }
+        }
+        let mut rows = Vec::with_capacity(keep.len());
+        for &k in &keep {
+            if let Some(d) = drafts.get(k) {
+                let batch_id = self.batch_of(d.batch)?;
+                rows.push(self.row(person_id, batch_id, d));
+            }
+        }
+        let ids = entries::insert_reviewed_new(self.tx, &rows)?;
+        drop(rows);
+        let mut received = Vec::new();
+        for (&k, &id) in keep.iter().zip(&ids) {
+            let Some(d) = drafts.get(k) else { continue };
+            self.count.entries += 1;
+            self.counted(d.batch);
+            if let Some(ev) = &d.evidence {
+                received.extend(ev.codes.iter().map(|code| entries::Received {
+                    entry_id: id,
+                    code,
+                    by: &ev.by,
+                    at: &ev.at,
+                }));
+            }
+            if let Some(reason) = &d.finding {
+                people::add_finding(
+                    self.tx,
+                    person_id,
+                    Some(id),
+                    reason,
+                    registrar,
+                    &d.updated_at,
+                )?;
+                self.added.findings += 1;
+            }
+        }
+        self.added.evidence += entries::add_evidence_rows(self.tx, &received)? as u64;
+        Ok(keep)
+    }
+
+    /// The entries a person written by an earlier run lacks (a later day's trainings), row by
+    /// row, skipping what is there; a finding only where the person has none with its reason.
+    /// Returns the drafts written, by index.
+    fn missing_entries(
+        &mut self,
+        person_id: i64,
+        registrar: &str,
+        drafts: &[EntryDraft],
+    ) -> store::Result<Vec<usize>> {
+        let mut written = Vec::new();
+        for (k, d) in drafts.iter().enumerate() {
+            let batch_id = self.batch_of(d.batch)?;
+            let inserted = entries::insert_reviewed(self.tx, &self.row(person_id, batch_id, d))?;
+            self.count.entries += 1;
+            if let Some(id) = inserted {
+                written.push(k);
+                self.counted(d.batch);
+                if let Some(ev) = &d.evidence {
+                    let n = entries::add_evidence(self.tx, id, &ev.codes, &ev.by, &ev.at)?;
+                    self.added.evidence += n as u64;
+                }
+            }
+            if let Some(reason) = &d.finding
+                && !people::finding_exists(self.tx, person_id, reason)?
+            {
+                let entry_id = match inserted {
+                    Some(id) => Some(id),
+                    None => entries::id_by_key(self.tx, person_id, &d.entry)?,
+                };
+                people::add_finding(
+                    self.tx,
+                    person_id,
+                    entry_id,
+                    reason,
+                    registrar,
+                    &d.updated_at,
+                )?;
+                self.added.findings += 1;
+            }
+        }
+        Ok(written)
     }
 
     /// The import batch of `slot`, created when first needed; named by seed and year so a later
@@ -313,4 +405,15 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
         }
         Ok(())
     }
+}
+
+/// Whether two entries are the same training of a person: the natural key of the schema.
+fn same_key(a: &Entry, b: &Entry) -> bool {
+    a.start_date == b.start_date
+        && a.end_date == b.end_date
+        && a.hours == b.hours
+        && a.category == b.category
+        && a.form == b.form
+        && a.content == b.content
+        && a.provider == b.provider
 }

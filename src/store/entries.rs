@@ -517,3 +517,132 @@ pub fn add_batch_rows(tx: &Transaction<'_>, batch_id: i64, added: u64) -> Result
         .execute(params![batch_id, added as i64])?;
     Ok(())
 }
+
+/// Rows per statement of the bulk inserts below, largest first: a list is written in
+/// statements of these sizes, so each table needs at most five prepared statements, which the
+/// connection's cache keeps.
+const BULK_SIZES: [usize; 5] = [16, 8, 4, 2, 1];
+
+/// `head` followed by `n` copies of a `(?, …)` tuple of `width` parameters, then `tail`.
+fn values_sql(head: &str, width: usize, n: usize, tail: &str) -> String {
+    let tuple = format!("({})", vec!["?"; width].join(", "));
+    format!("{head} VALUES {} {tail}", vec![tuple; n].join(", "))
+}
+
+/// Bind `e`'s 22 columns of [`insert_reviewed`] from parameter `first` on.
+fn bind_reviewed(
+    stmt: &mut rusqlite::Statement<'_>,
+    first: usize,
+    e: &Reviewed<'_>,
+) -> rusqlite::Result<()> {
+    let x = e.entry;
+    let mut i = first;
+    let mut bind = |v: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(i, v)?;
+        i += 1;
+        Ok(())
+    };
+    bind(&e.person_id)?;
+    bind(&x.year)?;
+    bind(&x.category.code())?;
+    bind(&x.form.code())?;
+    bind(&x.content)?;
+    bind(&x.provider)?;
+    bind(&x.start_date.to_string())?;
+    bind(&x.end_date.to_string())?;
+    bind(&x.hours.tenths())?;
+    bind(&x.result.code())?;
+    bind(&e.filing_id)?;
+    bind(&x.state.code())?;
+    bind(&x.migrated)?;
+    bind(&e.confirmed)?;
+    bind(&e.batch_id)?;
+    bind(&e.reason)?;
+    bind(&e.sealed.map(|s| s.0))?;
+    bind(&e.sealed.map(|s| s.1))?;
+    bind(&e.registered.map(|s| s.0))?;
+    bind(&e.registered.map(|s| s.1))?;
+    bind(&e.created_at)?;
+    bind(&e.updated_at)
+}
+
+/// Insert the entries of a person who had none before this transaction (a bulk load's new
+/// person), with their review history, several rows a statement: one statement's bookkeeping
+/// (its journal of the pages it changes, the full-text index's flush) then serves many rows.
+/// Returns their ids in the order given. No two may share a natural key, and none may be in the
+/// table already: that is a constraint error, as in [`insert`] (use [`insert_reviewed`] to skip
+/// what is there).
+pub fn insert_reviewed_new(tx: &Transaction<'_>, rows: &[Reviewed<'_>]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = BULK_SIZES
+            .into_iter()
+            .find(|&n| n <= rest.len())
+            .unwrap_or(1);
+        let (now, later) = rest.split_at(n.min(rest.len()));
+        let sql = values_sql(
+            "INSERT INTO entries (person_id, year, category, form, content, provider,
+                 start_date, end_date, hours_tenths, result, filing_id, state, migrated,
+                 confirmed, batch_id, reason, sealed_by, sealed_at, registered_by,
+                 registered_at, created_at, updated_at)",
+            22,
+            now.len(),
+            "RETURNING id",
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for (k, e) in now.iter().enumerate() {
+            bind_reviewed(&mut stmt, 1 + 22 * k, e)?;
+        }
+        let mut got = Vec::with_capacity(now.len());
+        let mut returned = stmt.raw_query();
+        while let Some(r) = returned.next()? {
+            got.push(r.get::<_, i64>(0)?);
+        }
+        // Rows get ids in the order they are inserted, whatever order RETURNING lists them in.
+        got.sort_unstable();
+        ids.extend(got);
+        rest = later;
+    }
+    Ok(ids)
+}
+
+/// One piece of evidence received for an entry (R3).
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    pub entry_id: i64,
+    pub code: &'a str,
+    pub by: &'a str,
+    pub at: &'a str,
+}
+
+/// Mark many pieces of evidence received, several rows a statement; returns how many were
+/// new (as [`add_evidence`], a piece already received is left as it is).
+pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<usize> {
+    let mut added = 0;
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = BULK_SIZES
+            .into_iter()
+            .find(|&n| n <= rest.len())
+            .unwrap_or(1);
+        let (now, later) = rest.split_at(n.min(rest.len()));
+        let sql = values_sql(
+            "INSERT OR IGNORE INTO entry_evidence (entry_id, code, received_by, received_at)",
+            4,
+            now.len(),
+            "",
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for (k, r) in now.iter().enumerate() {
+            let i = 1 + 4 * k;
+            stmt.raw_bind_parameter(i, r.entry_id)?;
+            stmt.raw_bind_parameter(i + 1, r.code)?;
+            stmt.raw_bind_parameter(i + 2, r.by)?;
+            stmt.raw_bind_parameter(i + 3, r.at)?;
+        }
+        added += stmt.raw_execute()?;
+        rest = later;
+    }
+    Ok(added)
+}
