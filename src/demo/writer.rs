@@ -5,6 +5,8 @@
 //! instead of written twice; batches and findings are looked up by their deterministic source
 //! and reason.
 
+use std::collections::HashSet;
+
 use rusqlite::Transaction;
 use sha2::{Digest, Sha256};
 
@@ -12,7 +14,7 @@ use super::entries::{BatchSlot, EntryDraft, PersonDraft};
 use crate::domain::Entry;
 use super::filings::{self, Catalogue};
 use super::world::World;
-use crate::domain::{FilingFacts, FilingStatus};
+use crate::domain::{FilingFacts, FilingStatus, Person};
 use crate::store::filings::Decided;
 use crate::store::{self, entries, people, totals};
 
@@ -63,7 +65,17 @@ pub(crate) struct Chunk<'t, 'c, 'w, 'r, 'l> {
     pub count: &'l mut Counts,
     review_rows: u64,
     paper_rows: u64,
+    /// New people resolved but not yet written: written together (see [`GROUP`]).
+    pending: Vec<PersonDraft>,
+    /// Their ID numbers, which the database cannot see yet.
+    pending_ids: HashSet<String>,
 }
+
+/// New people written together: their rows, entries, evidence and totals each take a few
+/// statements for the whole group, so SQLite's per-statement work (a journal of the pages a
+/// statement changes, the full-text index's flush at every statement) is done once for many
+/// rows. Ids come out as one person at a time would give them.
+const GROUP: usize = 64;
 
 impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
     pub(crate) fn new(
@@ -82,6 +94,8 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
             count,
             review_rows: 0,
             paper_rows: 0,
+            pending: Vec::new(),
+            pending_ids: HashSet::new(),
         }
     }
 
@@ -142,7 +156,8 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
     }
 
     /// Write one person and their entries: a new person gets every entry, their evidence and
-    /// their yearly totals (R2.1); a person an earlier run wrote gets only the entries they lack.
+    /// their yearly totals (R2.1), with the next [`GROUP`] of new people; a person an earlier run
+    /// wrote gets only the entries they lack, at once.
     pub(crate) fn person(&mut self, draft: PersonDraft) -> store::Result<()> {
         let PersonDraft {
             mut persona,
@@ -153,15 +168,17 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
         let mut found = None;
         for _ in 0..500 {
             let id_number = persona.person.id_number.as_str().to_string();
+            if self.pending_ids.contains(&id_number) {
+                // Held by a new person of the group: write the group, so the lookup sees them.
+                self.flush()?;
+            }
             match people::find_by_id_number(self.tx, &id_number)? {
                 None => {
-                    let id = people::insert(self.tx, &persona.person, &self.world.now)?;
-                    self.added.people += 1;
-                    found = Some((id, true));
+                    found = Some(None);
                     break;
                 }
                 Some((id, p)) if p.name == persona.person.name => {
-                    found = Some((id, false));
+                    found = Some(Some(id));
                     break;
                 }
                 Some(_) => {
@@ -171,32 +188,101 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
                 }
             }
         }
-        let Some((person_id, new)) = found else {
-            return Ok(());
-        };
-        self.count.people += 1;
+        match found {
+            // No free number is left for them: not in the data set.
+            None => {}
+            Some(None) => {
+                self.pending_ids
+                    .insert(persona.person.id_number.as_str().to_string());
+                self.pending.push(PersonDraft {
+                    persona,
+                    entries: drafts,
+                });
+                if self.pending.len() >= GROUP {
+                    self.flush()?;
+                }
+            }
+            Some(Some(person_id)) => {
+                // Those before them first, so that rows keep the order of people.
+                self.flush()?;
+                self.count.people += 1;
+                let written = self.missing_entries(person_id, persona.registrar, &drafts)?;
+                // R2.1 Their totals, when any entry of theirs was added.
+                if !written.is_empty() {
+                    totals::refresh_person(self.tx, person_id)?;
+                }
+            }
+        }
+        Ok(())
+    }
 
-        let written = if new {
-            self.new_entries(person_id, persona.registrar, &drafts)?
-        } else {
-            self.missing_entries(person_id, persona.registrar, &drafts)?
-        };
-        // R2.1 The person's totals, once their entries are all in.
-        if new {
+    /// Write the group of new people: their rows, every entry of theirs (the same training
+    /// twice is one row, the natural key, as a re-run would leave it), the evidence, findings
+    /// and yearly totals (R2.1, from the entries as written).
+    fn flush(&mut self) -> store::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let group = std::mem::take(&mut self.pending);
+        self.pending_ids.clear();
+        let persons: Vec<&Person> = group.iter().map(|d| &d.persona.person).collect();
+        let person_ids = people::insert_rows(self.tx, &persons, &self.world.now)?;
+        drop(persons);
+        self.added.people += person_ids.len() as u64;
+        self.count.people += person_ids.len() as u64;
+
+        let keeps: Vec<Vec<usize>> = group.iter().map(|d| distinct(&d.entries)).collect();
+        let mut rows = Vec::new();
+        for ((d, &person_id), keep) in group.iter().zip(&person_ids).zip(&keeps) {
+            for e in keep.iter().filter_map(|&k| d.entries.get(k)) {
+                let batch_id = self.batch_of(e.batch)?;
+                rows.push(self.row(person_id, batch_id, e));
+            }
+        }
+        let entry_ids = entries::insert_reviewed_new(self.tx, &rows)?;
+        drop(rows);
+
+        let mut ids = entry_ids.into_iter();
+        let mut received = Vec::new();
+        for ((d, &person_id), keep) in group.iter().zip(&person_ids).zip(&keeps) {
+            let mut written = Vec::with_capacity(keep.len());
+            for e in keep.iter().filter_map(|&k| d.entries.get(k)) {
+                let Some(id) = ids.next() else { break };
+                written.push(e);
+                self.count.entries += 1;
+                self.counted(e.batch);
+                if let Some(ev) = &e.evidence {
+                    received.extend(ev.codes.iter().map(|code| entries::Received {
+                        entry_id: id,
+                        code,
+                        by: &ev.by,
+                        at: &ev.at,
+                    }));
+                }
+                if let Some(reason) = &e.finding {
+                    people::add_finding(
+                        self.tx,
+                        person_id,
+                        Some(id),
+                        reason,
+                        d.persona.registrar,
+                        &e.updated_at,
+                    )?;
+                    self.added.findings += 1;
+                }
+            }
             let links = &self.links.filings;
-            let rows = written.iter().filter_map(|&k| {
-                let d = drafts.get(k)?;
-                let facts = d
+            let rows = written.into_iter().map(|e| {
+                let facts = e
                     .filing
                     .and_then(|i| links.get(i))
                     .and_then(|l| l.as_ref())
                     .map(|l| &l.1);
-                Some((&d.entry, facts))
+                (&e.entry, facts)
             });
             totals::insert_new_person(self.tx, person_id, rows)?;
-        } else if !written.is_empty() {
-            totals::refresh_person(self.tx, person_id)?;
         }
+        self.added.evidence += entries::add_evidence_rows(self.tx, &received)? as u64;
         Ok(())
     }
 
@@ -246,63 +332,6 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
             BatchSlot::Paper => self.paper_rows += 1,
             BatchSlot::None => {}
         }
-    }
-
-    /// Every entry of a person written just now, their evidence and findings, several rows a
-    /// statement. The same training twice is one row (the natural key), as a re-run would
-    /// leave it. Returns the drafts written, by index.
-    fn new_entries(
-        &mut self,
-        person_id: i64,
-        registrar: &str,
-        drafts: &[EntryDraft],
-    ) -> store::Result<Vec<usize>> {
-        let mut keep: Vec<usize> = Vec::with_capacity(drafts.len());
-        for (k, d) in drafts.iter().enumerate() {
-            if !keep
-                .iter()
-                .filter_map(|&j| drafts.get(j))
-                .any(|o| same_key(&o.entry, &d.entry))
-            {
-                keep.push(k);
-            }
-        }
-        let mut rows = Vec::with_capacity(keep.len());
-        for &k in &keep {
-            if let Some(d) = drafts.get(k) {
-                let batch_id = self.batch_of(d.batch)?;
-                rows.push(self.row(person_id, batch_id, d));
-            }
-        }
-        let ids = entries::insert_reviewed_new(self.tx, &rows)?;
-        drop(rows);
-        let mut received = Vec::new();
-        for (&k, &id) in keep.iter().zip(&ids) {
-            let Some(d) = drafts.get(k) else { continue };
-            self.count.entries += 1;
-            self.counted(d.batch);
-            if let Some(ev) = &d.evidence {
-                received.extend(ev.codes.iter().map(|code| entries::Received {
-                    entry_id: id,
-                    code,
-                    by: &ev.by,
-                    at: &ev.at,
-                }));
-            }
-            if let Some(reason) = &d.finding {
-                people::add_finding(
-                    self.tx,
-                    person_id,
-                    Some(id),
-                    reason,
-                    registrar,
-                    &d.updated_at,
-                )?;
-                self.added.findings += 1;
-            }
-        }
-        self.added.evidence += entries::add_evidence_rows(self.tx, &received)? as u64;
-        Ok(keep)
     }
 
     /// The entries a person written by an earlier run lacks (a later day's trainings), row by
@@ -395,6 +424,7 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
 
     /// Count the chunk's rows into its batches.
     pub(crate) fn finish(&mut self) -> store::Result<()> {
+        self.flush()?;
         for (id, rows) in [
             (self.links.review, self.review_rows),
             (self.links.paper, self.paper_rows),
@@ -405,6 +435,21 @@ impl<'t, 'c, 'w, 'r, 'l> Chunk<'t, 'c, 'w, 'r, 'l> {
         }
         Ok(())
     }
+}
+
+/// The indexes of `drafts` without a second row of the same training (the first is kept).
+fn distinct(drafts: &[EntryDraft]) -> Vec<usize> {
+    let mut keep: Vec<usize> = Vec::with_capacity(drafts.len());
+    for (k, d) in drafts.iter().enumerate() {
+        let seen = keep
+            .iter()
+            .filter_map(|&j| drafts.get(j))
+            .any(|o| same_key(&o.entry, &d.entry));
+        if !seen {
+            keep.push(k);
+        }
+    }
+    keep
 }
 
 /// Whether two entries are the same training of a person: the natural key of the schema.

@@ -520,11 +520,18 @@ pub fn add_batch_rows(tx: &Transaction<'_>, batch_id: i64, added: u64) -> Result
 
 /// Rows per statement of the bulk inserts below, largest first: a list is written in
 /// statements of these sizes, so each table needs at most five prepared statements, which the
-/// connection's cache keeps.
-const BULK_SIZES: [usize; 5] = [16, 8, 4, 2, 1];
+/// connection's cache keeps. Entries bind 22 parameters a row, evidence 4 (SQLite allows 32 766
+/// a statement).
+const ENTRY_SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+const EVIDENCE_SIZES: [usize; 5] = [1024, 256, 64, 16, 4];
+
+/// The largest of `sizes` that `left` rows fill, else 1.
+pub(super) fn bulk_size(sizes: &[usize], left: usize) -> usize {
+    sizes.iter().copied().find(|&n| n <= left).unwrap_or(1)
+}
 
 /// `head` followed by `n` copies of a `(?, …)` tuple of `width` parameters, then `tail`.
-fn values_sql(head: &str, width: usize, n: usize, tail: &str) -> String {
+pub(super) fn values_sql(head: &str, width: usize, n: usize, tail: &str) -> String {
     let tuple = format!("({})", vec!["?"; width].join(", "));
     format!("{head} VALUES {} {tail}", vec![tuple; n].join(", "))
 }
@@ -566,8 +573,8 @@ fn bind_reviewed(
     bind(&e.updated_at)
 }
 
-/// Insert the entries of a person who had none before this transaction (a bulk load's new
-/// person), with their review history, several rows a statement: one statement's bookkeeping
+/// Insert the entries of people who had none before this transaction (a bulk load's new
+/// people), with their review history, many rows a statement: one statement's bookkeeping
 /// (its journal of the pages it changes, the full-text index's flush) then serves many rows.
 /// Returns their ids in the order given. No two may share a natural key, and none may be in the
 /// table already: that is a constraint error, as in [`insert`] (use [`insert_reviewed`] to skip
@@ -576,10 +583,7 @@ pub fn insert_reviewed_new(tx: &Transaction<'_>, rows: &[Reviewed<'_>]) -> Resul
     let mut ids = Vec::with_capacity(rows.len());
     let mut rest = rows;
     while !rest.is_empty() {
-        let n = BULK_SIZES
-            .into_iter()
-            .find(|&n| n <= rest.len())
-            .unwrap_or(1);
+        let n = bulk_size(&ENTRY_SIZES, rest.len());
         let (now, later) = rest.split_at(n.min(rest.len()));
         let sql = values_sql(
             "INSERT INTO entries (person_id, year, category, form, content, provider,
@@ -622,10 +626,7 @@ pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<
     let mut added = 0;
     let mut rest = rows;
     while !rest.is_empty() {
-        let n = BULK_SIZES
-            .into_iter()
-            .find(|&n| n <= rest.len())
-            .unwrap_or(1);
+        let n = bulk_size(&EVIDENCE_SIZES, rest.len());
         let (now, later) = rest.split_at(n.min(rest.len()));
         let sql = values_sql(
             "INSERT OR IGNORE INTO entry_evidence (entry_id, code, received_by, received_at)",
