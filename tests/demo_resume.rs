@@ -35,7 +35,10 @@ fn digest(db: &Path, table: &str) -> String {
         .column_count();
     let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
     let mut stmt = conn
-        .prepare(&format!("SELECT * FROM {table} ORDER BY {}", order.join(", ")))
+        .prepare(&format!(
+            "SELECT * FROM {table} ORDER BY {}",
+            order.join(", ")
+        ))
         .expect("select");
     let mut rows = stmt.query([]).expect("query");
     let mut h = Sha256::new();
@@ -146,7 +149,10 @@ fn a_run_killed_after_its_first_chunk_and_run_again_equals_an_uninterrupted_run(
     let people = count(&db, "SELECT count(*) FROM people");
     let records = count(&db, RECORDS);
     assert_eq!(people, records * 100, "{records} chunks recorded");
-    assert!((1..6).contains(&records), "killed too late: {records} chunks");
+    assert!(
+        (1..6).contains(&records),
+        "killed too late: {records} chunks"
+    );
     env.run_full(&db, TODAY, ["audit", "verify"]).expect(0);
 
     // Run again: it continues after the last chunk, and the result is the uninterrupted one.
@@ -189,7 +195,10 @@ fn the_write_ahead_log_stays_bounded_by_one_chunk() {
     // Chunks of 100 people: checkpointed after each, the log holds about one chunk.
     let small = env.path("small.sqlite");
     let chunked = largest_wal(&env, &small, &demo_args("2500", "100"));
-    assert!(whole > 20 << 20, "one transaction of 2 500 people: {whole} bytes of log");
+    assert!(
+        whole > 20 << 20,
+        "one transaction of 2 500 people: {whole} bytes of log"
+    );
     assert!(
         chunked < 8 << 20,
         "chunks of 100 people: {chunked} bytes of log (one chunk: {whole})"
@@ -203,6 +212,12 @@ fn dump_without_audit(db: &Path, like: &Path) -> Vec<String> {
     let audit = format!("audit: {}", digest(like, "audit"));
     dump(db, false)
         .into_iter()
-        .map(|l| if l.starts_with("audit: ") { audit.clone() } else { l })
+        .map(|l| {
+            if l.starts_with("audit: ") {
+                audit.clone()
+            } else {
+                l
+            }
+        })
         .collect()
 }

@@ -313,4 +313,3 @@ pub(crate) fn typical_tenths(form: Form) -> &'static [i64] {
         Form::Visit => &[240, 320],
     }
 }
-

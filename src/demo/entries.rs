@@ -12,9 +12,7 @@ use super::filings::{Catalogue, YearFilings};
 use super::personas::{Persona, persona};
 use super::rng::Rng;
 use super::world::{World, add_days, days_between, ymd};
-use crate::domain::{
-    AssessmentResult, Category, Checklist, Entry, EntryState, Form, Hours,
-};
+use crate::domain::{AssessmentResult, Category, Checklist, Entry, EntryState, Form, Hours};
 
 /// What becomes of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -487,8 +485,7 @@ fn draft_entry(
         let created = world.stamp(recorded, rng);
         let sealed_at = matches!(state, EntryState::Sealed | EntryState::Registered)
             .then(|| world.stamp(sealed, rng));
-        let registered_at =
-            (state == EntryState::Registered).then(|| world.stamp(registered, rng));
+        let registered_at = (state == EntryState::Registered).then(|| world.stamp(registered, rng));
         let updated = match state {
             EntryState::Recorded => created.clone(),
             EntryState::EvidenceComplete => world.stamp(evidence, rng),

@@ -135,7 +135,9 @@ pub(crate) fn run(
     let catalogue = Catalogue::build(&world);
 
     let settings = Settings::apply(store.conn())?;
-    let result = write(store, actor, &world, &catalogue, people, seed, options, progress);
+    let result = write(
+        store, actor, &world, &catalogue, people, seed, options, progress,
+    );
     let restored = settings.restore(store.conn());
     let summary = result?;
     restored?;

@@ -68,7 +68,10 @@ impl Names {
     pub(crate) fn draw(&self, rng: &mut Rng, male: bool) -> String {
         let mut s = String::new();
         let surname = if rng.chance(550) {
-            let common = self.surnames.get(..COMMON_SURNAMES).unwrap_or(&self.surnames);
+            let common = self
+                .surnames
+                .get(..COMMON_SURNAMES)
+                .unwrap_or(&self.surnames);
             rng.pick(common)
         } else {
             rng.pick(&self.surnames)

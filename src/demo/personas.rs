@@ -178,4 +178,3 @@ pub(crate) fn persona(world: &World<'_>, seed: u64, i: u32) -> Option<Persona> {
         sequence,
     })
 }
-

@@ -42,8 +42,7 @@ fn parse(text: &'static str) -> Result<Vec<CityInfo>, DataError> {
             .map_err(|_| DataError::new("cities.csv", n, "the weight is not a whole number"))?;
         let districts: Vec<&str> = districts.split_whitespace().collect();
         let six_digits = |s: &str| s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit());
-        if !six_digits(code) || districts.is_empty() || !districts.iter().all(|d| six_digits(d))
-        {
+        if !six_digits(code) || districts.is_empty() || !districts.iter().all(|d| six_digits(d)) {
             return Err(DataError::new(
                 "cities.csv",
                 n,
@@ -91,7 +90,11 @@ mod tests {
     fn the_fourteen_divisions_parse_with_their_districts() {
         let cities = builtin().unwrap();
         assert_eq!(cities.len(), 14);
-        assert!(cities.iter().all(|c| c.districts.iter().all(|d| d[..4] == c.code[..4])));
+        assert!(
+            cities
+                .iter()
+                .all(|c| c.districts.iter().all(|d| d[..4] == c.code[..4]))
+        );
         assert_eq!(cities[0].name, "长沙市");
     }
 

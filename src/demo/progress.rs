@@ -31,7 +31,11 @@ pub(crate) struct Resume {
 /// The point the last record of `seed` states for `day` (`YYYY-MM-DD`), if it is of that day.
 /// Records of another day, of an older jijiao (no `done`) or none at all give `None`: the run
 /// then visits every person, which is correct, only slower.
-pub(crate) fn resume_point(conn: &Connection, seed: u64, day: &str) -> store::Result<Option<Resume>> {
+pub(crate) fn resume_point(
+    conn: &Connection,
+    seed: u64,
+    day: &str,
+) -> store::Result<Option<Resume>> {
     let Some(record) = audit::last_record(conn, &subject(seed), &[ACTION])? else {
         return Ok(None);
     };

@@ -137,8 +137,7 @@ fn r6_a_pending_verification_batch_is_left_for_screen_4_once() {
 /// were added (two transactions) ends, when run again, with the batch of an uninterrupted
 /// run instead of an empty batch forever.
 #[test]
-fn r6_a_run_killed_between_creating_the_pending_batch_and_filling_it_is_completed_by_the_next()
-{
+fn r6_a_run_killed_between_creating_the_pending_batch_and_filling_it_is_completed_by_the_next() {
     let applicants = "SELECT group_concat(id_number, ' ') FROM (SELECT p.id_number
                       FROM batch_applicants a JOIN people p ON p.id = a.person_id
                       ORDER BY a.id)";
@@ -539,7 +538,10 @@ fn the_chunk_size_changes_how_it_is_written_not_what() {
         .unwrap()
         .unwrap();
     assert_eq!(last.done, 90);
-    assert_eq!((last.count.people, last.count.entries), (90, summary.entries));
+    assert_eq!(
+        (last.count.people, last.count.entries),
+        (90, summary.entries)
+    );
     // Another day has no resume point: everybody is visited again.
     assert_eq!(
         progress::resume_point(store.conn(), 3, "2017-07-16").unwrap(),
@@ -583,7 +585,11 @@ fn a_run_stopped_inside_a_chunk_resumes_after_the_last_one_committed() {
         &mut |done, _| visited.push(done),
     )
     .unwrap();
-    assert_eq!(visited.first(), Some(&30), "continues after the third chunk");
+    assert_eq!(
+        visited.first(),
+        Some(&30),
+        "continues after the third chunk"
+    );
     assert_eq!(again, summary);
     assert_eq!(data_digests(&store), data_digests(&whole));
     assert_eq!(audit::verify(store.conn()).unwrap().1, None);

@@ -3,11 +3,11 @@
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
+use super::Tables;
 use super::careers::PUBLIC_THEMES;
 use super::places::{self, CityInfo};
 use super::rng::Rng;
 use super::table::DataError;
-use super::Tables;
 use crate::service::Actor;
 use crate::store::reference::{Base, Reference};
 

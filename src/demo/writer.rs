@@ -11,9 +11,9 @@ use rusqlite::Transaction;
 use sha2::{Digest, Sha256};
 
 use super::entries::{BatchSlot, EntryDraft, PersonDraft};
-use crate::domain::Entry;
 use super::filings::{self, Catalogue};
 use super::world::World;
+use crate::domain::Entry;
 use crate::domain::{FilingFacts, FilingStatus, Person};
 use crate::store::filings::Decided;
 use crate::store::{self, entries, people, totals};

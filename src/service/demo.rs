@@ -10,7 +10,14 @@ pub use crate::demo::{DEFAULT_CHUNK, DemoSummary, Options};
 /// Fill the database with the data set of `seed`: `people` people, their entries and the
 /// filings they link to. Returns what the data set holds, whether written now or already there.
 pub fn generate(store: &mut Store, actor: &Actor, people: u32, seed: u64) -> Result<DemoSummary> {
-    generate_with(store, actor, people, seed, &Options::default(), &mut |_, _| {})
+    generate_with(
+        store,
+        actor,
+        people,
+        seed,
+        &Options::default(),
+        &mut |_, _| {},
+    )
 }
 
 /// [`generate`], reporting `progress(people written, people)` once per person, up to

@@ -502,8 +502,7 @@ fn r2_1_the_totals_of_a_chunked_and_resumed_demo_equal_check() {
     // The first 35 people in chunks of 7, then the run of 60 that continues after them.
     demo::generate_with(&mut store, &actor("demo"), 35, 2017, &small, &mut |_, _| {}).unwrap();
     let summary =
-        demo::generate_with(&mut store, &actor("demo"), 60, 2017, &small, &mut |_, _| {})
-            .unwrap();
+        demo::generate_with(&mut store, &actor("demo"), 60, 2017, &small, &mut |_, _| {}).unwrap();
     assert_eq!(summary.people, 60);
     assert_totals_equal_check(&store, "chunks of 7");
 
