@@ -148,7 +148,6 @@ pub(crate) fn run(
 /// The connection's settings while the demo writes, and what they were.
 struct Settings {
     cache_size: i64,
-    temp_store: i64,
     journal_size_limit: i64,
 }
 
@@ -156,21 +155,19 @@ impl Settings {
     /// The page cache holds the indexes' hot pages (entries by provider, by state: a few hundred
     /// insertion points) instead of spilling them to the log and reading them back: with
     /// SQLite's default 2 MiB, 100 000 people took about twice as long; beyond 128 MiB nothing
-    /// is gained. Statement journals (every insert that fires a trigger keeps one) stay in
-    /// memory instead of a temporary file: they were a third of the time. The log file is cut
-    /// back to 64 MiB whenever it is reset after a checkpoint. The statement cache is not put
-    /// back (rusqlite cannot tell its size).
+    /// is gained. The log file is cut back to 64 MiB whenever it is reset after a checkpoint.
+    /// The statement cache is not put back (rusqlite cannot tell its size). `temp_store` is
+    /// left alone: changing it drops the connection's temporary tables, among them the audit
+    /// key (`audit::use_key`), and the demo's records would go unkeyed.
     fn apply(conn: &Connection) -> Result<Settings> {
         let get = |name: &str| -> Result<i64> {
             Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
         };
         let before = Settings {
             cache_size: get("cache_size")?,
-            temp_store: get("temp_store")?,
             journal_size_limit: get("journal_size_limit")?,
         };
         conn.pragma_update(None, "cache_size", -128 * 1024)?;
-        conn.pragma_update(None, "temp_store", 2)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         // The writer's statements (several sizes of the bulk inserts, the lookups, the audit)
         // outnumber rusqlite's default cache of 16, which would prepare them again and again.
@@ -180,7 +177,6 @@ impl Settings {
 
     fn restore(&self, conn: &Connection) -> Result<()> {
         conn.pragma_update(None, "cache_size", self.cache_size)?;
-        conn.pragma_update(None, "temp_store", self.temp_store)?;
         conn.pragma_update(None, "journal_size_limit", self.journal_size_limit)?;
         Ok(())
     }

@@ -616,3 +616,20 @@ fn a_broken_data_table_is_refused_before_anything_is_written() {
     assert_eq!(m, "data/demo/units.csv:4: four fields expected");
     assert!(tables().is_ok());
 }
+
+/// R5.5 The connection's audit key (a temporary table, `audit::use_key`) survives the demo's
+/// settings, so its records extend a keyed trail instead of breaking it.
+#[test]
+fn r5_5_the_demo_keeps_the_connections_audit_key() {
+    let mut store = Store::open_in_memory().unwrap();
+    let key = audit::AuditKey::from_bytes([7; 32]);
+    audit::use_key(store.conn(), Some(&key), "/tmp/audit.key").unwrap();
+    generate(&mut store, &actor(), 20, 1).unwrap();
+    let (kept, path) = audit::key_of(store.conn()).unwrap();
+    assert_eq!(kept.map(|k| k.id()), Some(key.id()));
+    assert_eq!(path.as_deref(), Some("/tmp/audit.key"));
+    // The chain is keyed from the demo's first record on, with this key.
+    let (_, key_id) = audit::marker(store.conn()).unwrap().expect("a keyed trail");
+    assert_eq!(key_id, key.id());
+    assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+}
