@@ -148,6 +148,8 @@ pub(crate) fn run(
 /// The connection's settings while the demo writes, and what they were.
 struct Settings {
     cache_size: i64,
+    /// `temp_store` before, when the demo changed it.
+    temp_store: Option<i64>,
     journal_size_limit: i64,
 }
 
@@ -156,19 +158,29 @@ impl Settings {
     /// insertion points) instead of spilling them to the log and reading them back: with
     /// SQLite's default 2 MiB, 100 000 people took about twice as long; beyond 128 MiB nothing
     /// is gained. The log file is cut back to 64 MiB whenever it is reset after a checkpoint.
-    /// The statement cache is not put back (rusqlite cannot tell its size). `temp_store` is
-    /// left alone: changing it drops the connection's temporary tables, among them the audit
-    /// key (`audit::use_key`), and the demo's records would go unkeyed.
+    /// The statement cache is not put back (rusqlite cannot tell its size). Temporary files,
+    /// where SQLite spills a statement's journal of the pages it changes past 64 KiB (every
+    /// insert of entries has one: it fires a trigger), stay in memory: at a million people they
+    /// were over 100 s of system time. Changing `temp_store` drops the connection's temporary
+    /// tables, so it is changed only through `audit::keeping_key`, which puts the audit key
+    /// back (the demo's records would otherwise go unkeyed) and changes nothing when the
+    /// temporary schema holds anything else.
     fn apply(conn: &Connection) -> Result<Settings> {
         let get = |name: &str| -> Result<i64> {
             Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
         };
-        let before = Settings {
+        let mut before = Settings {
             cache_size: get("cache_size")?,
+            temp_store: None,
             journal_size_limit: get("journal_size_limit")?,
         };
         conn.pragma_update(None, "cache_size", -128 * 1024)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        let temp_store = get("temp_store")?;
+        let memory = |c: &Connection| Ok(c.pragma_update(None, "temp_store", 2)?);
+        if audit::keeping_key(conn, memory)? {
+            before.temp_store = Some(temp_store);
+        }
         // The writer's statements (several sizes of the bulk inserts, the lookups, the audit)
         // outnumber rusqlite's default cache of 16, which would prepare them again and again.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -178,6 +190,10 @@ impl Settings {
     fn restore(&self, conn: &Connection) -> Result<()> {
         conn.pragma_update(None, "cache_size", self.cache_size)?;
         conn.pragma_update(None, "journal_size_limit", self.journal_size_limit)?;
+        if let Some(setting) = self.temp_store {
+            let back = |c: &Connection| Ok(c.pragma_update(None, "temp_store", setting)?);
+            audit::keeping_key(conn, back)?;
+        }
         Ok(())
     }
 }

@@ -618,13 +618,27 @@ fn a_broken_data_table_is_refused_before_anything_is_written() {
 }
 
 /// R5.5 The connection's audit key (a temporary table, `audit::use_key`) survives the demo's
-/// settings, so its records extend a keyed trail instead of breaking it.
+/// settings (`temp_store`, which drops temporary tables), so its records extend a keyed trail
+/// instead of breaking it; another temporary table keeps the setting as it was.
 #[test]
 fn r5_5_the_demo_keeps_the_connections_audit_key() {
     let mut store = Store::open_in_memory().unwrap();
+    let setting = |s: &Store| count(s, "PRAGMA temp_store");
+    let before = setting(&store);
     let key = audit::AuditKey::from_bytes([7; 32]);
     audit::use_key(store.conn(), Some(&key), "/tmp/audit.key").unwrap();
+    audit::require_key(store.conn()).unwrap();
     generate(&mut store, &actor(), 20, 1).unwrap();
+    let required: bool = store
+        .conn()
+        .query_row("SELECT required FROM temp.jijiao_audit_key", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        required,
+        "a system install's connection still refuses to write without it"
+    );
     let (kept, path) = audit::key_of(store.conn()).unwrap();
     assert_eq!(kept.map(|k| k.id()), Some(key.id()));
     assert_eq!(path.as_deref(), Some("/tmp/audit.key"));
@@ -632,4 +646,17 @@ fn r5_5_the_demo_keeps_the_connections_audit_key() {
     let (_, key_id) = audit::marker(store.conn()).unwrap().expect("a keyed trail");
     assert_eq!(key_id, key.id());
     assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+}
+
+#[test]
+fn a_temporary_table_of_someone_else_keeps_temp_store_as_it_was() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "CREATE TEMP TABLE screen_marks (id INTEGER); INSERT INTO screen_marks VALUES (1);",
+        )
+        .unwrap();
+    generate(&mut store, &actor(), 5, 1).unwrap();
+    assert_eq!(count(&store, "SELECT count(*) FROM temp.screen_marks"), 1);
 }

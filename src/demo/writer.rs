@@ -13,8 +13,7 @@ use sha2::{Digest, Sha256};
 use super::entries::{BatchSlot, EntryDraft, PersonDraft};
 use super::filings::{self, Catalogue};
 use super::world::World;
-use crate::domain::Entry;
-use crate::domain::{FilingFacts, FilingStatus, Person};
+use crate::domain::{Entry, FilingFacts, FilingStatus, Person};
 use crate::store::filings::Decided;
 use crate::store::{self, entries, people, totals};
 
