@@ -639,6 +639,7 @@ fn r5_5_the_demo_keeps_the_connections_audit_key() {
         required,
         "a system install's connection still refuses to write without it"
     );
+    assert_eq!(setting(&store), before, "temp_store is put back");
     let (kept, path) = audit::key_of(store.conn()).unwrap();
     assert_eq!(kept.map(|k| k.id()), Some(key.id()));
     assert_eq!(path.as_deref(), Some("/tmp/audit.key"));
