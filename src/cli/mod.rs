@@ -80,6 +80,16 @@ pub enum Command {
         /// Seed of the generator: the same seed gives the same data
         #[arg(long, default_value_t = 2017)]
         seed: u64,
+        /// People per committed chunk (tests and measurements): a killed run continues after
+        /// the last chunk, and the write-ahead log holds about one chunk
+        #[arg(
+            long,
+            env = "JIJIAO_DEMO_CHUNK",
+            hide = true,
+            default_value_t = service::demo::DEFAULT_CHUNK,
+            value_parser = clap::value_parser!(u32).range(1..)
+        )]
+        chunk: u32,
     },
     /// Import a roster (CSV in UTF-8 or GB18030, or XLSX); all rows or none
     Import {
@@ -545,14 +555,19 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
     let fail = |e: ServiceError| Failure::from(&e, lang);
     match command {
         None => interface(ctx),
-        Some(Command::Demo { people, seed }) => {
+        Some(Command::Demo {
+            people,
+            seed,
+            chunk,
+        }) => {
             let mut store = ctx.open()?;
             let mut bar = progress::Bar::stderr(lang);
-            let summary = service::demo::generate_with_progress(
+            let summary = service::demo::generate_with(
                 &mut store,
                 &ctx.actor,
                 people,
                 seed,
+                &service::demo::Options { chunk },
                 &mut |done, total| bar.report(progress::Work::DemoPeople, done, total),
             );
             bar.clear();

@@ -493,3 +493,50 @@ fn r6_4_a_batch_verified_from_the_totals_stores_what_check_says() {
         assert_eq!(json, super::check::to_json(&r).to_string(), "{id_number}");
     }
 }
+
+/// Issue 10.3: the demo commits its people in chunks and writes a new person's totals from the
+/// entries it just wrote (`totals::insert_new_person`), and a run on a later day adds only the
+/// trainings that ended meanwhile to people it finds (`totals::refresh_person`): both equal
+/// `check` for every person and year, whatever the chunk size, and a resumed run equals one
+/// that was never stopped.
+#[test]
+fn r2_1_the_totals_of_a_chunked_and_resumed_demo_equal_check() {
+    let small = demo::Options { chunk: 7 };
+    let mut store = Store::open_in_memory().unwrap();
+    // The first 35 people in chunks of 7, then the run of 60 that continues after them.
+    demo::generate_with(&mut store, &actor("demo"), 35, 2017, &small, &mut |_, _| {}).unwrap();
+    let summary =
+        demo::generate_with(&mut store, &actor("demo"), 60, 2017, &small, &mut |_, _| {}).unwrap();
+    assert_eq!(summary.people, 60);
+    assert_totals_equal_check(&store, "chunks of 7");
+
+    let mut whole = Store::open_in_memory().unwrap();
+    let once = demo::generate(&mut whole, &actor("demo"), 60, 2017).unwrap();
+    assert_eq!(summary, once, "a resumed run reports what one run does");
+    let totals = "SELECT person_id, year, public_tenths, professional_tenths
+                  FROM person_year_totals ORDER BY person_id, year";
+    let rows = |s: &Store| -> Vec<(i64, i32, i64, i64)> {
+        s.conn()
+            .prepare(totals)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    assert_eq!(rows(&store), rows(&whole));
+
+    // Three months later the same people get the trainings reported since.
+    let later = Actor::new(
+        "demo",
+        chrono::DateTime::parse_from_rfc3339("2017-10-20T10:00:00+08:00").unwrap(),
+    );
+    let before: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .unwrap();
+    let after = demo::generate_with(&mut store, &later, 60, 2017, &small, &mut |_, _| {}).unwrap();
+    assert_eq!(after.people, 60);
+    assert!(after.entries as i64 > before, "{after:?} after {before}");
+    assert_totals_equal_check(&store, "a later day");
+}

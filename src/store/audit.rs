@@ -651,6 +651,35 @@ pub fn verify(conn: &rusqlite::Connection) -> Result<(u64, Option<Tamper>)> {
     Ok((c.intact, tamper))
 }
 
+/// Change a setting of this connection that drops its temporary schema (`PRAGMA temp_store`:
+/// SQLite deletes every temporary table when it changes) without losing the audit key handed to
+/// it ([`use_key`]): the key, its path and whether it is required are put back. Returns `false`,
+/// changing nothing, when the temporary schema holds anything besides the key, which the change
+/// would drop.
+pub fn keeping_key(
+    conn: &Connection,
+    change: impl FnOnce(&Connection) -> Result<()>,
+) -> Result<bool> {
+    let others: i64 = conn.query_row(
+        "SELECT count(*) FROM temp.sqlite_master WHERE name <> 'jijiao_audit_key'",
+        [],
+        |r| r.get(0),
+    )?;
+    if others > 0 {
+        return Ok(false);
+    }
+    let (key, path) = key_of(conn)?;
+    let required = key_required(conn)?;
+    change(conn)?;
+    if let Some(path) = path {
+        use_key(conn, key.as_ref(), &path)?;
+        if required {
+            require_key(conn)?;
+        }
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -444,3 +444,239 @@ pub fn to_value(e: &NewEntry) -> serde_json::Value {
         "batch_id": e.batch_id,
     })
 }
+
+/// An entry written with its review history already made (`jijiao demo`'s synthetic data, R5.1):
+/// its state, who sealed (初审盖章) and registered (登记) it and when, a refusal's reason, a
+/// reviewer's confirmation of unfiled professional hours (R4.4).
+#[derive(Debug, Clone)]
+pub struct Reviewed<'a> {
+    pub person_id: i64,
+    pub entry: &'a Entry,
+    pub filing_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    pub confirmed: bool,
+    /// Why it was refused; empty otherwise.
+    pub reason: &'a str,
+    /// (login, RFC 3339 time) of the seal.
+    pub sealed: Option<(&'a str, &'a str)>,
+    /// (login, RFC 3339 time) of the registration.
+    pub registered: Option<(&'a str, &'a str)>,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+}
+
+/// Insert an entry with its review history unless the person already has this training (the
+/// natural key of the schema): `None` then, so a re-run adds nothing, while any other
+/// constraint (a CHECK, a foreign key) still fails loudly. Its `recorded_by` stays empty: the
+/// import batch's maker, or nobody, made it.
+pub fn insert_reviewed(tx: &Transaction<'_>, e: &Reviewed<'_>) -> Result<Option<i64>> {
+    let x = e.entry;
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO entries (person_id, year, category, form, content, provider,
+                 start_date, end_date, hours_tenths, result, filing_id, state, migrated,
+                 confirmed, batch_id, reason, sealed_by, sealed_at, registered_by,
+                 registered_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20, ?21, ?22)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
+            e.person_id,
+            x.year,
+            x.category.code(),
+            x.form.code(),
+            x.content,
+            x.provider,
+            x.start_date.to_string(),
+            x.end_date.to_string(),
+            x.hours.tenths(),
+            x.result.code(),
+            e.filing_id,
+            x.state.code(),
+            x.migrated,
+            e.confirmed,
+            e.batch_id,
+            e.reason,
+            e.sealed.map(|s| s.0),
+            e.sealed.map(|s| s.1),
+            e.registered.map(|s| s.0),
+            e.registered.map(|s| s.1),
+            e.created_at,
+            e.updated_at
+        ])?;
+    Ok((n > 0).then(|| tx.last_insert_rowid()))
+}
+
+/// The id of the person's entry with this entry's natural key.
+pub fn id_by_key(conn: &Connection, person_id: i64, x: &Entry) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM entries
+             WHERE person_id = ?1 AND category = ?2 AND form = ?3 AND start_date = ?4
+               AND end_date = ?5 AND hours_tenths = ?6 AND content = ?7 AND provider = ?8",
+        )?
+        .query_row(
+            params![
+                person_id,
+                x.category.code(),
+                x.form.code(),
+                x.start_date.to_string(),
+                x.end_date.to_string(),
+                x.hours.tenths(),
+                x.content,
+                x.provider
+            ],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The first import batch of this kind (`entries`, `entries.registered`) and source, if one
+/// was recorded: a generator that names its batches finds them again on a re-run.
+pub fn batch_by_source(conn: &Connection, kind: &str, source: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM import_batches WHERE kind = ?1 AND source = ?2 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![kind, source], |r| r.get(0))
+        .optional()?)
+}
+
+/// Count `added` more rows into a batch recorded earlier (a batch filled in several
+/// transactions).
+pub fn add_batch_rows(tx: &Transaction<'_>, batch_id: i64, added: u64) -> Result<()> {
+    tx.prepare_cached("UPDATE import_batches SET rows = rows + ?2 WHERE id = ?1")?
+        .execute(params![batch_id, added as i64])?;
+    Ok(())
+}
+
+/// Rows per statement of the bulk inserts below, largest first: a list is written in
+/// statements of these sizes, so each table needs at most five prepared statements, which the
+/// connection's cache keeps. Entries bind 22 parameters a row, evidence 4 (SQLite allows 32 766
+/// a statement).
+const ENTRY_SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+const EVIDENCE_SIZES: [usize; 5] = [1024, 256, 64, 16, 4];
+
+/// The largest of `sizes` that `left` rows fill, else 1.
+pub(super) fn bulk_size(sizes: &[usize], left: usize) -> usize {
+    sizes.iter().copied().find(|&n| n <= left).unwrap_or(1)
+}
+
+/// `head` followed by `n` copies of a `(?, …)` tuple of `width` parameters, then `tail`.
+pub(super) fn values_sql(head: &str, width: usize, n: usize, tail: &str) -> String {
+    let tuple = format!("({})", vec!["?"; width].join(", "));
+    format!("{head} VALUES {} {tail}", vec![tuple; n].join(", "))
+}
+
+/// Bind `e`'s 22 columns of [`insert_reviewed`] from parameter `first` on.
+fn bind_reviewed(
+    stmt: &mut rusqlite::Statement<'_>,
+    first: usize,
+    e: &Reviewed<'_>,
+) -> rusqlite::Result<()> {
+    let x = e.entry;
+    let mut i = first;
+    let mut bind = |v: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
+        stmt.raw_bind_parameter(i, v)?;
+        i += 1;
+        Ok(())
+    };
+    bind(&e.person_id)?;
+    bind(&x.year)?;
+    bind(&x.category.code())?;
+    bind(&x.form.code())?;
+    bind(&x.content)?;
+    bind(&x.provider)?;
+    bind(&x.start_date.to_string())?;
+    bind(&x.end_date.to_string())?;
+    bind(&x.hours.tenths())?;
+    bind(&x.result.code())?;
+    bind(&e.filing_id)?;
+    bind(&x.state.code())?;
+    bind(&x.migrated)?;
+    bind(&e.confirmed)?;
+    bind(&e.batch_id)?;
+    bind(&e.reason)?;
+    bind(&e.sealed.map(|s| s.0))?;
+    bind(&e.sealed.map(|s| s.1))?;
+    bind(&e.registered.map(|s| s.0))?;
+    bind(&e.registered.map(|s| s.1))?;
+    bind(&e.created_at)?;
+    bind(&e.updated_at)
+}
+
+/// Insert the entries of people who had none before this transaction (a bulk load's new
+/// people), with their review history, many rows a statement: one statement's bookkeeping
+/// (its journal of the pages it changes, the full-text index's flush) then serves many rows.
+/// Returns their ids in the order given. No two may share a natural key, and none may be in the
+/// table already: that is a constraint error, as in [`insert`] (use [`insert_reviewed`] to skip
+/// what is there).
+pub fn insert_reviewed_new(tx: &Transaction<'_>, rows: &[Reviewed<'_>]) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = bulk_size(&ENTRY_SIZES, rest.len());
+        let (now, later) = rest.split_at(n.min(rest.len()));
+        let sql = values_sql(
+            "INSERT INTO entries (person_id, year, category, form, content, provider,
+                 start_date, end_date, hours_tenths, result, filing_id, state, migrated,
+                 confirmed, batch_id, reason, sealed_by, sealed_at, registered_by,
+                 registered_at, created_at, updated_at)",
+            22,
+            now.len(),
+            "RETURNING id",
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for (k, e) in now.iter().enumerate() {
+            bind_reviewed(&mut stmt, 1 + 22 * k, e)?;
+        }
+        let mut got = Vec::with_capacity(now.len());
+        let mut returned = stmt.raw_query();
+        while let Some(r) = returned.next()? {
+            got.push(r.get::<_, i64>(0)?);
+        }
+        // Rows get ids in the order they are inserted, whatever order RETURNING lists them in.
+        got.sort_unstable();
+        ids.extend(got);
+        rest = later;
+    }
+    Ok(ids)
+}
+
+/// One piece of evidence received for an entry (R3).
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    pub entry_id: i64,
+    pub code: &'a str,
+    pub by: &'a str,
+    pub at: &'a str,
+}
+
+/// Mark many pieces of evidence received, several rows a statement; returns how many were
+/// new (as [`add_evidence`], a piece already received is left as it is).
+pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<usize> {
+    let mut added = 0;
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let n = bulk_size(&EVIDENCE_SIZES, rest.len());
+        let (now, later) = rest.split_at(n.min(rest.len()));
+        let sql = values_sql(
+            "INSERT OR IGNORE INTO entry_evidence (entry_id, code, received_by, received_at)",
+            4,
+            now.len(),
+            "",
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for (k, r) in now.iter().enumerate() {
+            let i = 1 + 4 * k;
+            stmt.raw_bind_parameter(i, r.entry_id)?;
+            stmt.raw_bind_parameter(i + 1, r.code)?;
+            stmt.raw_bind_parameter(i + 2, r.by)?;
+            stmt.raw_bind_parameter(i + 3, r.at)?;
+        }
+        added += stmt.raw_execute()?;
+        rest = later;
+    }
+    Ok(added)
+}

@@ -211,3 +211,30 @@ pub fn id_of(conn: &Connection, filing_no: &str) -> Result<Option<i64>> {
         .query_row([filing_no], |r| r.get(0))
         .optional()?)
 }
+
+/// A filing written while still pending whose approval date has since passed (demo data):
+/// approve it with its decision, unless someone decided on it meanwhile. Returns whether it
+/// changed; the caller refreshes the totals of the people it concerns (R4.3).
+pub fn approve_if_pending(
+    tx: &Transaction<'_>,
+    id: i64,
+    approved_on: &str,
+    decision: Decided<'_>,
+    now: &str,
+) -> Result<bool> {
+    let n = tx
+        .prepare_cached(
+            "UPDATE filings SET status = 'approved', approved_on = ?2, decided_by = ?3,
+                 decided_at = ?4, reason = ?5, updated_at = ?6
+             WHERE id = ?1 AND status = 'pending'",
+        )?
+        .execute(params![
+            id,
+            approved_on,
+            decision.by,
+            decision.at,
+            decision.reason,
+            now
+        ])?;
+    Ok(n > 0)
+}

@@ -6,7 +6,6 @@ pub mod audit;
 pub mod batches;
 pub mod certificates;
 pub mod decisions;
-pub mod demo_bulk;
 pub mod entries;
 pub mod files;
 pub mod filing_list;

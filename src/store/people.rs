@@ -278,3 +278,87 @@ pub fn id_of(conn: &Connection, id_number: &str) -> Result<Option<i64>> {
         .query_row([id_number], |r| r.get(0))
         .optional()?)
 }
+
+/// R5.3 Whether the person has a finding (lifted or not) with this reason.
+pub fn finding_exists(conn: &Connection, person_id: i64, reason: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM findings WHERE person_id = ?1 AND reason = ?2)",
+        )?
+        .query_row(params![person_id, reason], |r| r.get(0))?)
+}
+
+/// The ids of the first `limit` people of one kind of unit in one division, in order of ID
+/// number (the demo's pending batch takes its applicants from these).
+pub fn first_of_city(
+    conn: &Connection,
+    kind: UnitKind,
+    city_code: &str,
+    limit: usize,
+) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM people WHERE unit_kind = ?1 AND city_code = ?2
+         ORDER BY id_number LIMIT ?3",
+    )?;
+    let ids = stmt
+        .query_map(params![kind.code(), city_code, limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
+/// Rows per statement of [`insert_rows`], largest first (14 parameters a row).
+const PEOPLE_SIZES: [usize; 4] = [64, 16, 4, 1];
+
+/// Add many people (R1.2) as [`insert`] does, several rows a statement, so that the full-text
+/// index of names is flushed once for them instead of once a person; returns their ids in the
+/// order given. A taken ID number is an SQL constraint error.
+pub fn insert_rows(tx: &Transaction<'_>, people: &[&Person], now: &str) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(people.len());
+    let mut rest = people;
+    while !rest.is_empty() {
+        let n = super::entries::bulk_size(&PEOPLE_SIZES, rest.len());
+        let (these, later) = rest.split_at(n.min(rest.len()));
+        let sql = super::entries::values_sql(
+            "INSERT INTO people (id_number, name, unit, unit_kind, city_code, title, title_level,
+                 series, phone, file_location, created_at, updated_at, initials, name_key,
+                 unit_key)",
+            15,
+            these.len(),
+            "RETURNING id",
+        );
+        let mut stmt = tx.prepare_cached(&sql)?;
+        for (k, p) in these.iter().enumerate() {
+            let first = 1 + 15 * k;
+            let values: [&dyn rusqlite::ToSql; 15] = [
+                &p.id_number.as_str(),
+                &p.name,
+                &p.unit,
+                &p.unit_kind.code(),
+                &p.city_code,
+                &p.title,
+                &p.title_level.map(TitleLevel::code),
+                &p.series,
+                &p.phone,
+                &p.file_location,
+                &now,
+                &now,
+                &initials(&p.name),
+                &search_key(&p.name),
+                &search_key(&p.unit),
+            ];
+            for (i, v) in values.into_iter().enumerate() {
+                stmt.raw_bind_parameter(first + i, v)?;
+            }
+        }
+        let mut got = Vec::with_capacity(these.len());
+        let mut returned = stmt.raw_query();
+        while let Some(r) = returned.next()? {
+            got.push(r.get::<_, i64>(0)?);
+        }
+        // Rows get ids in the order they are inserted, whatever order RETURNING lists them in.
+        got.sort_unstable();
+        ids.extend(got);
+        rest = later;
+    }
+    Ok(ids)
+}

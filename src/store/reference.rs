@@ -211,3 +211,64 @@ impl Reference {
         self.checklists.get(&form)
     }
 }
+
+/// One continuing-education base (R4.1, attachment 2), its contact lines merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    pub seq: i64,
+    pub name: String,
+    pub address: String,
+    /// `集中授课;网络培训` …, every mode of every contact line.
+    pub modes: String,
+    /// The first contact person and phone number listed.
+    pub contact: String,
+    pub phone: String,
+}
+
+/// The bases as the database holds them (a bureau may have edited the shipped list), in order,
+/// the contact lines of one base merged into one. Read by `jijiao demo`, whose filings name them.
+pub fn bases(conn: &rusqlite::Connection) -> Result<Vec<Base>> {
+    let mut stmt = conn
+        .prepare("SELECT seq, name, address, modes, contact, phones FROM bases ORDER BY seq, id")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let first = |s: &str| {
+        s.split([';', '；'])
+            .map(str::trim)
+            .find(|p| !p.is_empty())
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut out: Vec<Base> = Vec::new();
+    for (seq, name, address, modes, contact, phones) in rows {
+        match out.iter_mut().find(|b| b.name == name) {
+            Some(b) => {
+                for m in modes.split([';', '；']).map(str::trim) {
+                    if !m.is_empty() && !b.modes.split(';').any(|x| x == m) {
+                        b.modes.push(';');
+                        b.modes.push_str(m);
+                    }
+                }
+            }
+            None => out.push(Base {
+                seq,
+                name,
+                address,
+                modes,
+                contact: first(&contact),
+                phone: first(&phones),
+            }),
+        }
+    }
+    Ok(out)
+}

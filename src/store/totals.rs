@@ -259,6 +259,43 @@ pub fn of_person(conn: &Connection, person_id: i64, from: i32, to: i32) -> Resul
     Ok(rows)
 }
 
+/// R2.1 Write the rows of a person who had no entries before this transaction and whose entries
+/// were all just written (a new person of a bulk load, `jijiao demo`): summed from the entries
+/// as written, each with the facts of the filing it links to, by the same rule as
+/// [`refresh_person`] ([`Entry::counts`]) but without reading them back. Returns how many rows
+/// were written; a person with rows already gets a constraint error (use [`refresh_person`]).
+pub fn insert_new_person<'a>(
+    tx: &Transaction<'_>,
+    person_id: i64,
+    entries: impl IntoIterator<Item = (&'a Entry, Option<&'a FilingFacts>)>,
+) -> Result<usize> {
+    let mut entries: Vec<(&Entry, Option<&FilingFacts>)> = entries.into_iter().collect();
+    // The summer flushes at every change of year: one run per year.
+    entries.sort_by_key(|(e, _)| e.year);
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut written = 0;
+    {
+        let mut sum = Summer::new(|person_id, year, public: Hours, professional: Hours| {
+            insert.execute(params![
+                person_id,
+                year,
+                public.tenths(),
+                professional.tenths()
+            ])?;
+            written += 1;
+            Ok(())
+        });
+        for (e, filing) in entries {
+            sum.add(person_id, e, filing)?;
+        }
+        sum.flush()?;
+    }
+    Ok(written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,339 @@
+//! Deterministic, realistic demo data (`jijiao demo`), near the floor at province scale.
+//!
+//! One seed gives one data set: people in the 14 divisions and the provincial units, each with
+//! six past years and the current year of training entries in every form (R3) and every state
+//! (R5.1), programme filings in every status (R4.2), paper history (migrated), shortfalls,
+//! failed assessments, filings approved too late (R4.3), a falsification finding (R5.3) and a
+//! pending import batch for review, and a pending verification batch (R6).
+//!
+//! The parts, each in its module: the data tables (`names`, `places`, `units`, read once from
+//! `data/demo/`), the careers (`careers`), the run's fixed parts (`world`), the filings
+//! (`filings`), the people (`personas`), their entries drafted as the database holds them on the
+//! day of the run (`entries`), the writer (`writer`), resuming (`progress`) and the pending
+//! verification batch (`batches`). The entry point is [`crate::service::demo`], which checks the
+//! actor's role (R5.5): like `import`, this module sits beside the services and writes only
+//! through the store's own inserts, each chunk one transaction with its audit record.
+//!
+//! Determinism: the generator is a splitmix64 of this module's own (`rng`), so the data never
+//! changes with a dependency upgrade. Person `i` depends only on the seed, `i` and the year of
+//! `actor.today()` (so `--people 100` is the first hundred of `--people 300`); the filings depend
+//! only on the year, and are shared by every seed. Dates derive from the actor's clock, so the
+//! data looks current in any year; entries of the current year appear once they have ended, so a
+//! run on a later day of the same year only adds the trainings that ended meanwhile.
+//!
+//! Speed: people are drafted on a second thread (drafting reads no database) while this one
+//! writes them with cached statements; every [`Options::chunk`] people are committed, their
+//! audit record with them, and the write-ahead log is checkpointed, so it stays bounded by what
+//! one chunk writes. A run killed at any moment continues, run again, after its last committed
+//! chunk and ends with the data set of an uninterrupted run (`progress`).
+
+mod batches;
+mod careers;
+mod entries;
+mod filings;
+mod names;
+mod personas;
+mod places;
+mod progress;
+mod rng;
+mod table;
+mod units;
+mod world;
+mod writer;
+
+use std::collections::VecDeque;
+use std::sync::OnceLock;
+use std::sync::mpsc::sync_channel;
+
+use rusqlite::Connection;
+
+use crate::service::{Actor, Result, ServiceError};
+use crate::store::audit::{self, Record};
+use crate::store::reference::{self, Reference};
+use crate::store::{Store, StoreError};
+
+pub use table::DataError;
+
+use entries::PersonDraft;
+use filings::Catalogue;
+use world::World;
+use writer::{Chunk, Counts, Links};
+
+/// What a demo data set holds, whether written by this run or already there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub people: u64,
+    pub entries: u64,
+    pub filings: u64,
+}
+
+/// People per committed chunk unless told otherwise: about 220 000 entries and half a million
+/// evidence rows, a write-ahead log of roughly 150 MB between checkpoints.
+pub const DEFAULT_CHUNK: u32 = 10_000;
+
+/// How a run writes (not what: the data set depends only on the seed, the people and the day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// People per transaction, at least 1: the write-ahead log holds at most one chunk's pages,
+    /// and a killed run loses at most one chunk of work.
+    pub chunk: u32,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            chunk: DEFAULT_CHUNK,
+        }
+    }
+}
+
+/// The data tables of `data/demo/`, read once.
+pub(crate) struct Tables {
+    pub names: names::Names,
+    pub cities: Vec<places::CityInfo>,
+    pub units: units::Units,
+}
+
+fn tables() -> std::result::Result<&'static Tables, DataError> {
+    static TABLES: OnceLock<std::result::Result<Tables, DataError>> = OnceLock::new();
+    TABLES
+        .get_or_init(|| {
+            Ok(Tables {
+                names: names::Names::builtin()?,
+                cities: places::builtin()?,
+                units: units::Units::builtin()?,
+            })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn broken(e: DataError) -> ServiceError {
+    ServiceError::Store(StoreError::Reference(e.to_string()))
+}
+
+/// Fill the database with the data set of `seed`: `people` people, their entries and the
+/// filings they link to, then the pending verification batch. `progress(people done, people)`
+/// is called once per person, from the resume point up to `people`; it must be cheap. The caller
+/// has checked the actor's role ([`crate::service::demo`]).
+///
+/// Errors: a database error (nothing of the chunk under way is written, the chunks before it
+/// stay and a new run continues after them), or [`StoreError::Reference`] for a data table of
+/// `data/demo/` that does not read.
+pub(crate) fn run(
+    store: &mut Store,
+    actor: &Actor,
+    people: u32,
+    seed: u64,
+    options: &Options,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<DemoSummary> {
+    let tables = tables().map_err(broken)?;
+    let reference = Reference::load(store)?;
+    let bases = reference::bases(store.conn())?;
+    let world = World::new(&reference, tables, bases, actor).map_err(broken)?;
+    let catalogue = Catalogue::build(&world);
+
+    let settings = Settings::apply(store.conn())?;
+    let result = write(
+        store, actor, &world, &catalogue, people, seed, options, progress,
+    );
+    let restored = settings.restore(store.conn());
+    let summary = result?;
+    restored?;
+    batches::pending_batch(store, actor)?;
+    Ok(summary)
+}
+
+/// The connection's settings while the demo writes, and what they were.
+struct Settings {
+    cache_size: i64,
+    /// `temp_store` before, when the demo changed it.
+    temp_store: Option<i64>,
+    journal_size_limit: i64,
+}
+
+impl Settings {
+    /// The page cache holds the indexes' hot pages (entries by provider, by state: a few hundred
+    /// insertion points) instead of spilling them to the log and reading them back: with
+    /// SQLite's default 2 MiB, 100 000 people took about twice as long; beyond 128 MiB nothing
+    /// is gained. The log file is cut back to 64 MiB whenever it is reset after a checkpoint.
+    /// The statement cache is not put back (rusqlite cannot tell its size). Temporary files,
+    /// where SQLite spills a statement's journal of the pages it changes past 64 KiB (every
+    /// insert of entries has one: it fires a trigger), stay in memory: at a million people they
+    /// were over 100 s of system time. Changing `temp_store` drops the connection's temporary
+    /// tables, so it is changed only through `audit::keeping_key`, which puts the audit key
+    /// back (the demo's records would otherwise go unkeyed) and changes nothing when the
+    /// temporary schema holds anything else.
+    fn apply(conn: &Connection) -> Result<Settings> {
+        let get = |name: &str| -> Result<i64> {
+            Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
+        };
+        let mut before = Settings {
+            cache_size: get("cache_size")?,
+            temp_store: None,
+            journal_size_limit: get("journal_size_limit")?,
+        };
+        conn.pragma_update(None, "cache_size", -128 * 1024)?;
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        let temp_store = get("temp_store")?;
+        let memory = |c: &Connection| Ok(c.pragma_update(None, "temp_store", 2)?);
+        if audit::keeping_key(conn, memory)? {
+            before.temp_store = Some(temp_store);
+        }
+        // The writer's statements (several sizes of the bulk inserts, the lookups, the audit)
+        // outnumber rusqlite's default cache of 16, which would prepare them again and again.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(before)
+    }
+
+    fn restore(&self, conn: &Connection) -> Result<()> {
+        conn.pragma_update(None, "cache_size", self.cache_size)?;
+        conn.pragma_update(None, "journal_size_limit", self.journal_size_limit)?;
+        if let Some(setting) = self.temp_store {
+            let back = |c: &Connection| Ok(c.pragma_update(None, "temp_store", setting)?);
+            audit::keeping_key(conn, back)?;
+        }
+        Ok(())
+    }
+}
+
+/// Prepared statements the connection keeps while the demo writes (and after: a larger cache
+/// costs nothing when unused).
+const STATEMENT_CACHE: usize = 64;
+
+/// People drafted per message from the drafting thread.
+const DRAFT_BATCH: u32 = 64;
+
+/// Write people `0..people` of `seed` in chunks, from where an earlier run of the same day got.
+#[allow(clippy::too_many_arguments)]
+fn write(
+    store: &mut Store,
+    actor: &Actor,
+    world: &World<'_>,
+    catalogue: &Catalogue,
+    people: u32,
+    seed: u64,
+    options: &Options,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<DemoSummary> {
+    let day = world.today.to_string();
+    let resume = progress::resume_point(store.conn(), seed, &day)?;
+    let total = people as usize;
+    if let Some(r) = resume.filter(|r| r.done == people) {
+        // This day's data set of exactly these people is complete.
+        progress(total, total);
+        return Ok(summary(&r.count));
+    }
+    // Continue after the last chunk; more people done than asked for are counted again (a
+    // visit that writes nothing), since the record counts only all of them.
+    let (start, mut count) = match resume {
+        Some(r) if r.done < people => (r.done, r.count),
+        _ => (0, Counts::default()),
+    };
+    let chunk = options.chunk.max(1);
+    let batch_provider = catalogue.batch_provider(world.year);
+    let mut links = Links::default();
+
+    std::thread::scope(|scope| -> Result<()> {
+        let (send, receive) = sync_channel::<Vec<Option<PersonDraft>>>(16);
+        let provider = batch_provider.as_str();
+        scope.spawn(move || {
+            let mut i = start;
+            while i < people {
+                let end = people.min(i.saturating_add(DRAFT_BATCH));
+                let drafts = (i..end)
+                    .map(|k| entries::draft(world, catalogue, provider, seed, k))
+                    .collect();
+                // The writer stopped (an error): nothing more is wanted.
+                if send.send(drafts).is_err() {
+                    return;
+                }
+                i = end;
+            }
+        });
+        let mut queue: VecDeque<Option<PersonDraft>> = VecDeque::new();
+        let mut at = start;
+        let mut first = true;
+        progress(at as usize, total);
+        while first || at < people {
+            // Chunks end at multiples of the chunk size, wherever a run starts, so a resumed
+            // run commits the same chunks as an uninterrupted one.
+            let end = people.min((at / chunk).saturating_add(1).saturating_mul(chunk));
+            let tx = store.write()?;
+            let before = audit::last_ids(&tx)?;
+            let mut c = Chunk::new(&tx, world, seed, &mut links, &mut count);
+            if first {
+                c.filings(catalogue)?;
+                first = false;
+            }
+            for i in at..end {
+                if queue.is_empty() {
+                    match receive.recv() {
+                        Ok(drafts) => queue.extend(drafts),
+                        Err(_) => break,
+                    }
+                }
+                if let Some(Some(draft)) = queue.pop_front() {
+                    c.person(draft)?;
+                }
+                progress(i as usize + 1, total);
+            }
+            c.finish()?;
+            let added = c.added;
+            drop(c);
+            if added.any() {
+                let rows = audit::written_rows(before, audit::last_ids(&tx)?);
+                let after = progress::ChunkRecord {
+                    seed,
+                    people_requested: people,
+                    year: world.year,
+                    day: &day,
+                    chunk: (at, end),
+                    count: &count,
+                    added: &added,
+                    rows,
+                }
+                .to_json();
+                // Demo data is bulk synthetic data: one audit record summarises each chunk
+                // instead of one record per row (R5.5 is about clerks' decisions, and a
+                // million-person demo would otherwise bury them).
+                audit::append(
+                    &tx,
+                    &Record {
+                        at: &world.now,
+                        user: &actor.user,
+                        action: progress::ACTION,
+                        subject: &progress::subject(seed),
+                        before: None,
+                        after: Some(&after),
+                    },
+                )?;
+            }
+            tx.commit()?;
+            checkpoint(store.conn());
+            at = end;
+        }
+        Ok(())
+    })?;
+    Ok(summary(&count))
+}
+
+/// Copy the chunk just committed from the write-ahead log into the database, so that the next
+/// chunk reuses the log from its start: the log never holds more than about one chunk. PASSIVE
+/// never waits for a reader (a clerk's open interface): pages a reader still needs stay in the
+/// log until a later chunk's checkpoint. A failure here loses nothing, so it is not an error.
+fn checkpoint(conn: &Connection) {
+    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+}
+
+fn summary(count: &Counts) -> DemoSummary {
+    DemoSummary {
+        people: count.people,
+        entries: count.entries,
+        filings: count.filings,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,663 @@
+//! The demo's data set: what it holds, that a seed always gives it, and that it resumes.
+use std::collections::BTreeSet;
+
+use rusqlite::types::Value;
+
+use chrono::Datelike;
+use sha2::{Digest, Sha256};
+
+use super::batches::{DEMO_APPLICANTS, DEMO_DEPARTMENT};
+use super::*;
+use crate::domain::{EntryState, FilingStatus, Form, IdNumber, TitleLevel, UnitKind};
+use crate::service::demo::generate;
+use crate::service::{batches, check};
+use crate::store::entries;
+
+fn actor_at(rfc3339: &str) -> Actor {
+    Actor::new(
+        "demo",
+        chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap(),
+    )
+}
+
+fn actor() -> Actor {
+    actor_at("2017-07-15T10:00:00+08:00")
+}
+
+fn demo(people: u32, seed: u64) -> (Store, DemoSummary) {
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = generate(&mut store, &actor(), people, seed).unwrap();
+    (store, summary)
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn strings(store: &Store, sql: &str) -> BTreeSet<String> {
+    let mut stmt = store.conn().prepare(sql).unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// Every column of every row of `sql`, hashed.
+fn digest(store: &Store, sql: &str) -> String {
+    let mut stmt = store.conn().prepare(sql).unwrap();
+    let n = stmt.column_count();
+    let mut rows = stmt.query([]).unwrap();
+    let mut h = Sha256::new();
+    while let Some(r) = rows.next().unwrap() {
+        for i in 0..n {
+            let v: Value = r.get(i).unwrap();
+            h.update(format!("{v:?}\u{1f}").as_bytes());
+        }
+        h.update(b"\x1e");
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const TABLES: &[&str] = &[
+    "people",
+    "entries",
+    "entry_evidence",
+    "filings",
+    "findings",
+    "import_batches",
+    "audit",
+];
+
+fn table_counts(store: &Store) -> Vec<i64> {
+    TABLES
+        .iter()
+        .map(|t| count(store, &format!("SELECT count(*) FROM {t}")))
+        .collect()
+}
+
+#[test]
+fn the_same_seed_twice_adds_nothing_and_reports_the_same_counts() {
+    let mut store = Store::open_in_memory().unwrap();
+    let first = generate(&mut store, &actor(), 300, 2017).unwrap();
+    let tables = table_counts(&store);
+    let second = generate(&mut store, &actor(), 300, 2017).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(table_counts(&store), tables, "{TABLES:?}");
+    assert_eq!(first.people, 300);
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM people") as u64,
+        first.people
+    );
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM entries") as u64,
+        first.entries
+    );
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM filings") as u64,
+        first.filings
+    );
+    // One audit record for the run that wrote, none for the run that did not (R5.5).
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM audit WHERE action = 'demo.generate'"
+        ),
+        1
+    );
+    assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+    // A later day of the same year adds only trainings that ended meanwhile.
+    let later = actor_at("2017-07-16T09:00:00+08:00");
+    let third = generate(&mut store, &later, 300, 2017).unwrap();
+    assert_eq!(third.people, 300);
+    assert!(third.entries >= first.entries);
+    assert!(third.entries - first.entries < 20, "{first:?} {third:?}");
+}
+
+#[test]
+fn r6_a_pending_verification_batch_is_left_for_screen_4_once() {
+    let mut store = Store::open_in_memory().unwrap();
+    generate(&mut store, &actor(), 300, 2017).unwrap();
+    generate(&mut store, &actor(), 300, 2017).unwrap();
+    let (batches, applicants, verified): (i64, i64, i64) = store
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM verification_batches),
+                    (SELECT count(*) FROM batch_applicants),
+                    (SELECT count(*) FROM batch_applicants WHERE verdict IS NOT NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(batches, 1, "a re-run finds the batch instead of adding one");
+    assert!(applicants > 0 && applicants <= DEMO_APPLICANTS as i64);
+    assert_eq!(verified, 0, "pending: the clerk verifies it");
+}
+
+/// Issue 9: a demo killed after the pending batch was created but before its applicants
+/// were added (two transactions) ends, when run again, with the batch of an uninterrupted
+/// run instead of an empty batch forever.
+#[test]
+fn r6_a_run_killed_between_creating_the_pending_batch_and_filling_it_is_completed_by_the_next() {
+    let applicants = "SELECT group_concat(id_number, ' ') FROM (SELECT p.id_number
+                      FROM batch_applicants a JOIN people p ON p.id = a.person_id
+                      ORDER BY a.id)";
+    let (whole, _) = demo(120, 7);
+    let expected: String = whole
+        .conn()
+        .query_row(applicants, [], |r| r.get(0))
+        .unwrap();
+    assert!(!expected.is_empty());
+
+    // What a run killed at that moment left: everything but the applicants.
+    let mut store = Store::open_in_memory().unwrap();
+    let reference = Reference::load(&store).unwrap();
+    let bases = reference::bases(store.conn()).unwrap();
+    let world = World::new(&reference, tables().unwrap(), bases, &actor()).unwrap();
+    let catalogue = Catalogue::build(&world);
+    write(
+        &mut store,
+        &actor(),
+        &world,
+        &catalogue,
+        120,
+        7,
+        &Options::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let office = reference.office("长沙").cloned().unwrap();
+    let req = batches::Request::named(DEMO_DEPARTMENT, &office, 2017);
+    batches::create(&mut store, &actor(), &req)
+        .unwrap()
+        .unwrap();
+    let left: i64 = count(&store, "SELECT count(*) FROM batch_applicants");
+    assert_eq!(left, 0, "the state a kill at that moment leaves");
+
+    generate(&mut store, &actor(), 120, 7).unwrap();
+    let resumed: String = store
+        .conn()
+        .query_row(applicants, [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(resumed, expected);
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM verification_batches"),
+        1
+    );
+    assert_eq!(table_counts(&store), table_counts(&whole), "{TABLES:?}");
+    assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+}
+
+#[test]
+fn filings_pending_at_the_first_run_are_approved_by_a_later_one() {
+    let mut store = Store::open_in_memory().unwrap();
+    generate(&mut store, &actor_at("2017-02-01T09:00:00+08:00"), 50, 5).unwrap();
+    let pending = "SELECT count(*) FROM filings WHERE status = 'pending'";
+    assert!(count(&store, pending) > 5);
+    generate(&mut store, &actor(), 50, 5).unwrap();
+    let (fresh, _) = demo(50, 5);
+    let statuses = "SELECT filing_no || status || coalesce(approved_on, '') FROM filings";
+    assert_eq!(strings(&store, statuses), strings(&fresh, statuses));
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM filings WHERE status = 'approved' AND decided_by IS NULL"
+        ),
+        0
+    );
+}
+
+#[test]
+fn two_databases_with_the_same_seed_hold_identical_data() {
+    let (a, sa) = demo(120, 7);
+    let (b, sb) = demo(120, 7);
+    assert_eq!(sa, sb);
+    for sql in [
+        "SELECT * FROM people ORDER BY id_number",
+        "SELECT * FROM entries ORDER BY id",
+        "SELECT * FROM entry_evidence ORDER BY entry_id, code",
+        "SELECT * FROM filings ORDER BY filing_no",
+        "SELECT * FROM findings ORDER BY id",
+        "SELECT * FROM import_batches ORDER BY id",
+    ] {
+        assert_eq!(digest(&a, sql), digest(&b, sql), "{sql}");
+    }
+}
+
+#[test]
+fn a_different_seed_adds_different_people_and_shares_the_filings() {
+    let mut store = Store::open_in_memory().unwrap();
+    let a = generate(&mut store, &actor(), 100, 1).unwrap();
+    let b = generate(&mut store, &actor(), 100, 2).unwrap();
+    assert_eq!(count(&store, "SELECT count(*) FROM people"), 200);
+    assert_eq!(a.filings, b.filings);
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM entries") as u64,
+        a.entries + b.entries
+    );
+}
+
+#[test]
+fn fewer_people_are_the_first_of_more() {
+    let (small, _) = demo(40, 2017);
+    let (large, _) = demo(120, 2017);
+    let ids = |s: &Store| strings(s, "SELECT id_number FROM people");
+    assert!(ids(&small).is_subset(&ids(&large)));
+}
+
+#[test]
+fn every_form_state_status_and_unit_kind_occurs() {
+    let (store, _) = demo(300, 2017);
+    let forms = strings(&store, "SELECT DISTINCT form FROM entries");
+    for f in Form::ALL {
+        assert!(forms.contains(f.code()), "no {f:?} in {forms:?}");
+    }
+    let states = strings(&store, "SELECT DISTINCT state FROM entries");
+    for s in EntryState::ALL {
+        assert!(states.contains(s.code()), "no {s:?} in {states:?}");
+    }
+    let statuses = strings(&store, "SELECT DISTINCT status FROM filings");
+    for s in FilingStatus::ALL {
+        assert!(statuses.contains(s.code()), "no {s:?} in {statuses:?}");
+    }
+    let kinds = strings(&store, "SELECT DISTINCT unit_kind FROM people");
+    for k in UnitKind::ALL {
+        assert!(kinds.contains(k.code()), "no {k:?} in {kinds:?}");
+    }
+    let levels = strings(&store, "SELECT DISTINCT title_level FROM people");
+    assert_eq!(levels.len(), TitleLevel::ALL.len(), "{levels:?}");
+    // Every division and the provincial units.
+    assert_eq!(
+        count(&store, "SELECT count(DISTINCT city_code) FROM people"),
+        15
+    );
+    for sql in [
+        // Non-public people have the place that keeps their personnel file.
+        "SELECT count(*) FROM people WHERE unit_kind = 'non_public' AND file_location = ''",
+        "SELECT count(*) FROM people WHERE unit_kind <> 'non_public' AND file_location <> ''",
+        "SELECT count(*) FROM people WHERE title = '' OR series = '' OR phone = ''",
+        "SELECT count(*) FROM people WHERE initials = ''",
+        // Every person has the search keys of name and unit (R1.2).
+        "SELECT count(*) FROM people WHERE name_key IN ('', ' ') OR unit_key IN ('', ' ')",
+        // Approved filings have a date, others none; decided ones say who and when, refused
+        // ones why.
+        "SELECT count(*) FROM filings WHERE (status = 'approved') <> (approved_on IS NOT NULL)",
+        "SELECT count(*) FROM filings WHERE (status = 'pending') <> (decided_by IS NULL)
+            OR (status = 'pending') <> (decided_at IS NULL)
+            OR (status = 'rejected') <> (reason <> '')",
+        "SELECT count(*) FROM filings WHERE programme NOT LIKE '%\n%' OR schedule = ''
+            OR contact = '' OR trainees = '' OR place = '' OR applicant_unit = ''",
+        // Refusals carry a reason; nothing else does.
+        "SELECT count(*) FROM entries WHERE (state = 'refused') <> (reason <> '')",
+        "SELECT count(*) FROM entries WHERE (state = 'registered') <> (registered_at IS NOT NULL)",
+        "SELECT count(*) FROM entries WHERE state IN ('sealed', 'registered') AND NOT migrated
+            AND sealed_at IS NULL",
+        // Nothing after today.
+        "SELECT count(*) FROM entries WHERE end_date > '2017-07-15'
+            OR created_at > '2017-07-15T10:00:00+08:00'
+            OR updated_at > '2017-07-15T10:00:00+08:00'",
+        // A failed assessment is never registered (R5.2).
+        "SELECT count(*) FROM entries WHERE result = 'fail' AND state = 'registered'",
+        // Public hours on a filing approved after the start are never registered (R4.3).
+        "SELECT count(*) FROM entries e JOIN filings f ON f.id = e.filing_id
+            WHERE e.category = 'public' AND e.state = 'registered'
+              AND (f.approved_on IS NULL OR f.approved_on > e.start_date)",
+        "SELECT count(*) FROM entries WHERE category = 'public' AND NOT migrated
+            AND filing_id IS NULL",
+    ] {
+        assert_eq!(count(&store, sql), 0, "{sql}");
+    }
+    for sql in [
+        "SELECT count(*) FROM entries e JOIN filings f ON f.id = e.filing_id
+            WHERE e.category = 'public' AND f.approved_on > e.start_date",
+        "SELECT count(*) FROM entries WHERE result = 'fail'",
+        "SELECT count(*) FROM entries WHERE migrated AND state = 'registered'",
+        "SELECT count(*) FROM entries WHERE category = 'professional' AND filing_id IS NULL
+            AND state = 'registered' AND confirmed",
+        "SELECT count(*) FROM entries WHERE category = 'professional'
+            AND filing_id IS NOT NULL",
+        "SELECT count(*) FROM entries WHERE hours_tenths % 10 <> 0",
+    ] {
+        assert!(count(&store, sql) > 0, "{sql}");
+    }
+    // Five-plus years for everybody.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM (SELECT person_id FROM entries GROUP BY person_id
+                HAVING count(DISTINCT year) < 5)"
+        ),
+        0
+    );
+    // Providers: the seven bases and others.
+    let bases = count(
+        &store,
+        "SELECT count(DISTINCT provider) FROM entries WHERE provider IN (SELECT name FROM bases)",
+    );
+    assert!(bases >= 6, "{bases}");
+    assert!(count(&store, "SELECT count(DISTINCT provider) FROM entries") > bases);
+}
+
+#[test]
+fn evidence_is_complete_past_recorded_and_partial_before() {
+    let (store, _) = demo(300, 2017);
+    let reference = Reference::load(&store).unwrap();
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT id, form, state FROM entries")
+        .unwrap();
+    let rows: Vec<(i64, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut partial = 0;
+    for (id, form, state) in rows {
+        let list = reference.checklist(Form::parse(&form).unwrap()).unwrap();
+        let have = entries::evidence(store.conn(), id).unwrap();
+        assert!(
+            have.iter().all(|c| list.option(c).is_some()),
+            "{id} {have:?}"
+        );
+        match EntryState::parse(&state).unwrap() {
+            EntryState::Recorded => {
+                assert!(!list.is_complete(&have), "{id}");
+                partial += usize::from(!have.is_empty());
+            }
+            _ => assert!(list.is_complete(&have), "{id} {state} {have:?}"),
+        }
+    }
+    assert!(partial > 0);
+}
+
+#[test]
+fn some_pass_the_five_years_before_2017_some_are_short_and_some_are_blocked() {
+    let (store, _) = demo(300, 2017);
+    let ids = strings(&store, "SELECT id_number FROM people");
+    let (mut pass, mut short, mut blocked) = (0, 0, 0);
+    for id in &ids {
+        let r = check::check(&store, id, 2012, 2016).unwrap();
+        let v = &r.verification;
+        if v.blocked {
+            blocked += 1;
+        } else if v.pass() {
+            pass += 1;
+        } else if v.years.iter().any(|y| !y.shortfalls.is_empty()) {
+            short += 1;
+        }
+    }
+    assert!(blocked >= 1, "{blocked}");
+    // Most people pass.
+    assert!(pass > ids.len() / 2, "{pass} of {}", ids.len());
+    assert!(short >= 1, "{short}");
+    // A blocked person has a finding tied to a refused entry (R5.3).
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM findings f JOIN entries e ON e.id = f.entry_id
+                WHERE e.state <> 'refused' OR e.person_id <> f.person_id"
+        ),
+        0
+    );
+}
+
+#[test]
+fn every_id_number_validates_and_belongs_to_hunan() {
+    let (store, _) = demo(300, 2017);
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT id_number, city_code FROM people")
+        .unwrap();
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(rows.len(), 300);
+    for (id, _) in &rows {
+        let parsed = IdNumber::parse(id).unwrap();
+        assert!(parsed.region_code().starts_with("43"), "{id}");
+        let age = 2017 - parsed.birth_date().year();
+        assert!((28..=58).contains(&age), "{id}");
+    }
+}
+
+#[test]
+fn a_pending_batch_from_one_provider_waits_for_review() {
+    let (store, _) = demo(300, 2017);
+    let batch: i64 = count(
+        &store,
+        "SELECT id FROM import_batches WHERE source = 'demo-seed-2017-2017'",
+    );
+    let rows = count(
+        &store,
+        &format!("SELECT rows FROM import_batches WHERE id = {batch}"),
+    );
+    assert!(rows > 0);
+    assert_eq!(
+        count(
+            &store,
+            &format!("SELECT count(*) FROM entries WHERE batch_id = {batch}")
+        ),
+        rows
+    );
+    assert_eq!(
+        count(
+            &store,
+            &format!("SELECT count(DISTINCT provider) FROM entries WHERE batch_id = {batch}")
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &store,
+            &format!(
+                "SELECT count(*) FROM entries WHERE batch_id = {batch}
+                    AND (state NOT IN ('recorded', 'evidence_complete') OR year <> 2017)"
+            )
+        ),
+        0
+    );
+}
+
+#[test]
+fn any_day_of_any_year_works() {
+    for day in [
+        "2030-01-01T08:00:00+08:00",
+        "2024-02-29T23:59:59+08:00",
+        "2031-12-31T12:00:00Z",
+    ] {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = actor_at(day);
+        let s = generate(&mut store, &a, 30, 3).unwrap();
+        assert_eq!(s.people, 30, "{day}");
+        assert!(s.entries > 30 * 5 * 3, "{day} {s:?}");
+        let statuses = strings(&store, "SELECT DISTINCT status FROM filings");
+        assert_eq!(statuses.len(), 3, "{day} {statuses:?}");
+        let today = a.today().to_string();
+        assert_eq!(
+            count(
+                &store,
+                &format!("SELECT count(*) FROM entries WHERE end_date > '{today}'")
+            ),
+            0,
+            "{day}"
+        );
+        assert_eq!(generate(&mut store, &a, 30, 3).unwrap(), s, "{day}");
+    }
+}
+
+/// Every row of the data tables, hashed table by table (the trail aside: chunked runs write a
+/// record per chunk).
+fn data_digests(store: &Store) -> Vec<String> {
+    [
+        "SELECT * FROM people ORDER BY id",
+        "SELECT * FROM entries ORDER BY id",
+        "SELECT * FROM entry_evidence ORDER BY entry_id, code",
+        "SELECT * FROM filings ORDER BY id",
+        "SELECT * FROM findings ORDER BY id",
+        "SELECT * FROM import_batches ORDER BY id",
+        "SELECT * FROM person_year_totals ORDER BY person_id, year",
+        "SELECT * FROM review_queue ORDER BY entry_id",
+        "SELECT * FROM batch_applicants ORDER BY id",
+    ]
+    .iter()
+    .map(|sql| digest(store, sql))
+    .collect()
+}
+
+fn chunks_of(chunk: u32) -> Options {
+    Options { chunk }
+}
+
+#[test]
+fn the_chunk_size_changes_how_it_is_written_not_what() {
+    let (whole, summary) = demo(90, 3);
+    let mut store = Store::open_in_memory().unwrap();
+    let chunked = crate::service::demo::generate_with(
+        &mut store,
+        &actor(),
+        90,
+        3,
+        &chunks_of(13),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(chunked, summary);
+    assert_eq!(data_digests(&store), data_digests(&whole));
+    // R5.5 One record per chunk that wrote (7 chunks, the last of 12 people), each stating
+    // exactly the rows it wrote: the trail verifies.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM audit WHERE action = 'demo.generate'"
+        ),
+        7
+    );
+    assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+    let last = progress::resume_point(store.conn(), 3, "2017-07-15")
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.done, 90);
+    assert_eq!(
+        (last.count.people, last.count.entries),
+        (90, summary.entries)
+    );
+    // Another day has no resume point: everybody is visited again.
+    assert_eq!(
+        progress::resume_point(store.conn(), 3, "2017-07-16").unwrap(),
+        None
+    );
+}
+
+/// A run that fails in the middle of a chunk (here: a panic from its progress callback, as a
+/// crash would stop it) keeps the chunks before it, whole, and loses the one under way; run
+/// again, it continues after the last chunk and ends with the data of an uninterrupted run.
+#[test]
+fn a_run_stopped_inside_a_chunk_resumes_after_the_last_one_committed() {
+    let (whole, summary) = demo(50, 4);
+    let mut store = Store::open_in_memory().unwrap();
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::service::demo::generate_with(
+            &mut store,
+            &actor(),
+            50,
+            4,
+            &chunks_of(10),
+            &mut |done, _| assert!(done < 35, "stopped at person 35"),
+        )
+    }));
+    assert!(stopped.is_err());
+    assert_eq!(count(&store, "SELECT count(*) FROM people"), 30);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT count(*) FROM audit WHERE action = 'demo.generate'"
+        ),
+        3
+    );
+    let mut visited = Vec::new();
+    let again = crate::service::demo::generate_with(
+        &mut store,
+        &actor(),
+        50,
+        4,
+        &chunks_of(10),
+        &mut |done, _| visited.push(done),
+    )
+    .unwrap();
+    assert_eq!(
+        visited.first(),
+        Some(&30),
+        "continues after the third chunk"
+    );
+    assert_eq!(again, summary);
+    assert_eq!(data_digests(&store), data_digests(&whole));
+    assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+}
+
+#[test]
+fn fewer_people_after_more_are_counted_again_and_nothing_is_added() {
+    let mut store = Store::open_in_memory().unwrap();
+    generate(&mut store, &actor(), 60, 5).unwrap();
+    let tables = table_counts(&store);
+    let fewer = generate(&mut store, &actor(), 40, 5).unwrap();
+    let (_, alone) = demo(40, 5);
+    assert_eq!(fewer, alone, "the first 40 of the 60, counted");
+    assert_eq!(table_counts(&store), tables, "{TABLES:?}");
+}
+
+#[test]
+fn a_broken_data_table_is_refused_before_anything_is_written() {
+    // The tables of data/demo/ are built in; this is what a bad edit of one would say.
+    let e = table::DataError::new("units.csv", 4, "four fields expected");
+    let ServiceError::Store(StoreError::Reference(m)) = broken(e) else {
+        panic!("a reference-data error");
+    };
+    assert_eq!(m, "data/demo/units.csv:4: four fields expected");
+    assert!(tables().is_ok());
+}
+
+/// R5.5 The connection's audit key (a temporary table, `audit::use_key`) survives the demo's
+/// settings (`temp_store`, which drops temporary tables), so its records extend a keyed trail
+/// instead of breaking it; another temporary table keeps the setting as it was.
+#[test]
+fn r5_5_the_demo_keeps_the_connections_audit_key() {
+    let mut store = Store::open_in_memory().unwrap();
+    let setting = |s: &Store| count(s, "PRAGMA temp_store");
+    let before = setting(&store);
+    let key = audit::AuditKey::from_bytes([7; 32]);
+    audit::use_key(store.conn(), Some(&key), "/tmp/audit.key").unwrap();
+    audit::require_key(store.conn()).unwrap();
+    generate(&mut store, &actor(), 20, 1).unwrap();
+    let required: bool = store
+        .conn()
+        .query_row("SELECT required FROM temp.jijiao_audit_key", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(
+        required,
+        "a system install's connection still refuses to write without it"
+    );
+    assert_eq!(setting(&store), before, "temp_store is put back");
+    let (kept, path) = audit::key_of(store.conn()).unwrap();
+    assert_eq!(kept.map(|k| k.id()), Some(key.id()));
+    assert_eq!(path.as_deref(), Some("/tmp/audit.key"));
+    // The chain is keyed from the demo's first record on, with this key.
+    let (_, key_id) = audit::marker(store.conn()).unwrap().expect("a keyed trail");
+    assert_eq!(key_id, key.id());
+    assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+}
+
+#[test]
+fn a_temporary_table_of_someone_else_keeps_temp_store_as_it_was() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .conn()
+        .execute_batch(
+            "CREATE TEMP TABLE screen_marks (id INTEGER); INSERT INTO screen_marks VALUES (1);",
+        )
+        .unwrap();
+    generate(&mut store, &actor(), 5, 1).unwrap();
+    assert_eq!(count(&store, "SELECT count(*) FROM temp.screen_marks"), 1);
+}
