@@ -90,7 +90,14 @@ pub struct App {
     message: String,
     quit: bool,
     size: (u16, u16),
+    /// SQLite's `data_version` of the clerk's connection when the top screen last read for it:
+    /// moved only by a reload (`refresh_top`), never by a key, so a commit by another clerk
+    /// that lands between two keys is still seen by the next [`App::tick`].
     data_version: i64,
+    /// Keys that came while the top screen's list had rows out and that act on the current
+    /// row (marks, decisions, Enter): replayed in order once the rows land, so a key acts on
+    /// the row the clerk saw it act on ([`App::must_wait`]).
+    held: std::collections::VecDeque<Event>,
     pub theme: Theme,
     /// Where a long decision reports its progress; the terminal loop installs one that writes
     /// straight to the terminal, since the screen is not redrawn during a transaction.
@@ -137,6 +144,7 @@ impl App {
             quit: false,
             size,
             data_version,
+            held: std::collections::VecDeque::new(),
             theme: Theme::from_env(),
             progress: Box::new(|_, _| {}),
             escape: super::escape::Assembler::new(),
@@ -216,10 +224,16 @@ impl App {
         Some(f(screen.as_mut(), &mut ctx))
     }
 
-    /// Read the top screen again without making the clerk wait ([`Screen::refresh`]).
+    /// Read the top screen again without making the clerk wait ([`Screen::refresh`]). The
+    /// commits counted before the read are in what it reads (it starts after), so the mark of
+    /// other clerks' changes moves here and nowhere else.
     fn refresh_top(&mut self) {
+        let seen = self.store.data_version().ok();
         if let Some(Err(e)) = self.with_ctx(|s, ctx| s.refresh(ctx)) {
             self.message = e;
+        }
+        if let Some(v) = seen {
+            self.data_version = v;
         }
     }
 
@@ -271,11 +285,17 @@ impl App {
             }
         }
         self.apply(flow);
+        self.replay();
     }
 
     /// After a frame was drawn: lists whose area changed size read again at the new size.
-    pub fn fit(&mut self) {
-        self.with_ctx(|s, ctx| s.fit(ctx));
+    /// True when the screen changed at once (a list in memory), so the frame must be drawn
+    /// again now: nothing else would wake the loop to draw it.
+    pub fn fit(&mut self) -> bool {
+        let changed = self.with_ctx(|s, ctx| s.fit(ctx)).unwrap_or(false);
+        // A read that a key was waiting for may have gone out or come back.
+        self.replay();
+        changed
     }
 
     /// Deliver results until the worker is idle (the test driver, after each key, so what a
@@ -325,14 +345,17 @@ impl App {
             .unwrap_or(0)
     }
 
-    /// Poll for other clerks' changes (SQLite's data_version); true when the screen reloaded.
+    /// Poll for other clerks' changes (SQLite's data_version, which this connection's own
+    /// commits leave alone); true when the screen reloaded for them. A form with unsaved input
+    /// is not read under the clerk's hands: the mark stays, and the screen under it reloads
+    /// when the form closes.
     pub fn tick(&mut self) -> bool {
         match self.store.data_version() {
             Ok(v) if v != self.data_version => {
-                self.data_version = v;
-                if !self.stack.last().is_some_and(|s| s.dirty()) {
-                    self.refresh_top();
+                if self.stack.last().is_some_and(|s| s.dirty()) {
+                    return false;
                 }
+                self.refresh_top();
                 true
             }
             _ => false,
@@ -368,8 +391,18 @@ impl App {
         self.escape.deadline()
     }
 
-    /// One complete event (tests, and what the assembler delivers).
+    /// One complete event (tests, and what the assembler delivers). A key that must wait for
+    /// rows still being read is held ([`App::must_wait`]) and replayed when they land.
     pub fn handle_event(&mut self, ev: Event) {
+        if self.must_wait(&ev) {
+            self.held.push_back(ev);
+        } else {
+            self.act(ev);
+        }
+        self.replay();
+    }
+
+    fn act(&mut self, ev: Event) {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.handle_key(k),
             Event::Paste(text) => self.handle_paste(&text),
@@ -379,10 +412,61 @@ impl App {
             }
             _ => {}
         }
-        // Our own writes bump no data_version of this connection; keep the mark current so the
-        // next tick only reacts to other clerks.
-        if let Ok(v) = self.store.data_version() {
-            self.data_version = v;
+    }
+
+    /// Whether the top screen waits for rows (a new page, a search) it has out on the worker.
+    fn top_waits(&self) -> bool {
+        self.stack.last().is_some_and(|s| s.waiting())
+    }
+
+    /// A key acts on what the clerk saw it act on: while the top screen has a page or a search
+    /// out, a key that acts on the current row (a mark, a decision, Enter, undo, Esc that
+    /// clears the search around the row) waits for the rows, and so does every key after it,
+    /// in order. Typing into the search field still echoes at once, and moves chain on the
+    /// list itself ([`super::list::Lister`] defers them); Ctrl-C, a resize, help, `:`, `/`
+    /// and tab switches touch no row and go at once.
+    fn must_wait(&self, ev: &Event) -> bool {
+        let key = match ev {
+            Event::Resize(..) => return false,
+            Event::Key(k) if k.kind == KeyEventKind::Release => return false,
+            Event::Key(k)
+                if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                return false;
+            }
+            _ if !self.held.is_empty() => return true,
+            _ if self.overlay.is_some() || !self.top_waits() => return false,
+            Event::Key(k) => k,
+            // Pasted text goes to the search field: typing.
+            _ => return false,
+        };
+        let (scopes, typing) = match self.stack.last() {
+            Some(s) => (s.scopes(), s.typing()),
+            None => return false,
+        };
+        match keys::action_for(key, scopes, typing) {
+            None => !typing,
+            Some(a) if super::marks::is_move(a) => false,
+            Some(Action::Back) => !typing,
+            Some(
+                Action::Search
+                | Action::Help
+                | Action::Quit
+                | Action::Command
+                | Action::NextScreen,
+            ) => false,
+            Some(a) => !TABS.iter().any(|t| t.action == a),
+        }
+    }
+
+    /// Replay the held keys in order while the top screen has no rows out (they landed, the
+    /// read failed, or a key replayed sent another read: the rest wait for that one).
+    fn replay(&mut self) {
+        while !self.quit && !self.top_waits() {
+            let Some(ev) = self.held.pop_front() else {
+                return;
+            };
+            self.act(ev);
         }
     }
 

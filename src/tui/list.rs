@@ -534,10 +534,15 @@ enum Out {
     Extra,
 }
 
-struct Pending {
+struct Pending<K> {
     generation: u64,
     since: Instant,
     out: Out,
+    /// What the read does to the window, so a refresh while it is out sends the same read
+    /// again instead of one of the page it is leaving.
+    steps: Vec<Step<K>>,
+    /// The page size it reads, so a resize while it is out sends it again at the new size.
+    page: usize,
 }
 
 /// A list screen's list: see the module documentation.
@@ -557,7 +562,7 @@ pub struct Lister<S: Source> {
     measured: Cell<Option<usize>>,
     /// The page size to use before the first draw.
     hint: usize,
-    pending: Option<Pending>,
+    pending: Option<Pending<KeyOf<S>>>,
     /// Moves that came while rows were being read, carried out when they arrive.
     deferred: Vec<Plan>,
     loaded: bool,
@@ -663,14 +668,23 @@ impl<S: Source> Lister<S> {
     }
 
     /// After a draw: when the area no longer holds the page (a resize, a message taking rows),
-    /// read the page again at the new size.
-    pub fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        if self.loaded
-            && self.pending.is_none()
-            && self.measured.get().is_some_and(|m| m != self.window.page)
-        {
+    /// read the page again at the new size. True when that changed the rows at once (a list
+    /// in memory): the screen must be drawn again.
+    pub fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        // The size of the read out, if one is: a resize while it is out sends it again.
+        let page = self.pending.as_ref().map_or(self.window.page, |p| p.page);
+        if self.loaded && self.measured.get().is_some_and(|m| m != page) {
             self.refresh(ctx);
+            return S::INLINE;
         }
+        false
+    }
+
+    /// New rows are out (a page, a search, `g`/`G`): the rows on screen are about to give way,
+    /// so keys that act on the current row wait for them (`App::must_wait`). A refresh of the
+    /// same rows or a read of [`Source::extra`] does not make them wait.
+    pub fn waiting(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| p.out == Out::Rows)
     }
 
     fn request(&self, steps: Vec<Step<KeyOf<S>>>, count: bool, refresh: bool) -> Request<S> {
@@ -698,6 +712,8 @@ impl<S: Source> Lister<S> {
             generation,
             since: Instant::now(),
             out,
+            steps: req.steps.clone(),
+            page: req.window.page,
         });
         let jobs = ctx.jobs.clone();
         jobs.submit(
@@ -722,17 +738,18 @@ impl<S: Source> Lister<S> {
 
     /// Read the page on screen again, with the count and the marks still in the list, on the
     /// worker: another clerk's commit, a resize, the screen coming back into view.
+    ///
+    /// While new rows are out (a search typed, a page turned) the clerk waits for *those*: that
+    /// read goes out again as it was asked (the first page of the new search, the next page …)
+    /// at the page size of now, with the count and the marks, never a reload of the page it
+    /// leaves.
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
-        let req = self.request(vec![Step::Plan(Plan::Reload)], true, true);
-        let out = if self.loaded { Out::Refresh } else { Out::Rows };
-        // A read of new rows still out includes what a refresh would read.
-        if self.pending.as_ref().is_some_and(|p| p.out == Out::Rows) {
-            let req = Request {
-                steps: vec![Step::Plan(Plan::Reload)],
-                ..req
-            };
+        if let Some(p) = self.pending.as_ref().filter(|p| p.out == Out::Rows) {
+            let req = self.request(p.steps.clone(), true, true);
             return self.send(req, Out::Rows, ctx);
         }
+        let req = self.request(vec![Step::Plan(Plan::Reload)], true, true);
+        let out = if self.loaded { Out::Refresh } else { Out::Rows };
         self.send(req, out, ctx);
     }
 

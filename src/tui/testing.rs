@@ -61,9 +61,14 @@ impl Driver {
             self.settle();
         }
         self.frame();
-        // A list whose area changed size reads again, as after a frame in `tui::run`.
-        self.app.fit();
-        if self.wait && self.app.busy() {
+        // A list whose area changed size reads again, as after a frame in `tui::run`; a list
+        // in memory has its new rows at once, and the frame is drawn again, as there.
+        if self.app.fit() {
+            self.frame();
+        }
+        // What `fit` sent may already be back in the channel (the worker idle again), so the
+        // driver looks there whatever `busy` says.
+        if self.wait {
             self.settle();
             self.frame();
         }
