@@ -300,8 +300,10 @@ impl App {
 
     /// Deliver results until the worker is idle (the test driver, after each key, so what a
     /// test reads is what the clerk sees once the queries are back). Gives up after `limit`.
-    pub fn settle_jobs(&mut self, limit: std::time::Duration) {
+    /// Whether any result was delivered (the terminal loop would draw a frame for it).
+    pub fn settle_jobs(&mut self, limit: std::time::Duration) -> bool {
         let deadline = std::time::Instant::now() + limit;
+        let mut delivered = false;
         loop {
             // Idle before draining: every result is in the channel. Delivering one may send
             // another query (moves that waited for rows), so look again after.
@@ -309,20 +311,22 @@ impl App {
             while let Ok(w) = self.wake_rx.try_recv() {
                 if let Wake::Done(d) = w {
                     self.deliver(d);
+                    delivered = true;
                 }
             }
             if idle && !self.busy() {
-                return;
+                return delivered;
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                return;
+                return delivered;
             }
             if let Ok(Wake::Done(d)) = self
                 .wake_rx
                 .recv_timeout(left.min(std::time::Duration::from_millis(20)))
             {
                 self.deliver(d);
+                delivered = true;
             }
         }
     }
