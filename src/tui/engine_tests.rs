@@ -491,3 +491,64 @@ fn a_resize_refits_a_persons_entries_at_once() {
     let line = d.screen().lines().nth(lit[0] as usize).unwrap().to_string();
     assert!(line.contains("课程"), "{line}");
 }
+
+/// The review queue's list area: its lines between the column heads and the two detail lines,
+/// each with whether it is the cursor's (drawn reversed).
+fn queue_lines(d: &Driver) -> Vec<(String, bool)> {
+    let s = d.screen();
+    let lines: Vec<&str> = s.lines().collect();
+    let heads = lines.iter().position(|l| l.contains("施教机构")).unwrap();
+    let bottom = lines.iter().rposition(|l| l.starts_with('└')).unwrap();
+    let buf = d.term.backend().buffer();
+    (heads + 1..bottom - 2)
+        .map(|y| {
+            let lit = buf[(2, y as u16)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED);
+            (lines[y].to_string(), lit)
+        })
+        .collect()
+}
+
+/// Minor point of the tester: the queue's page holds the rows that fit with their group
+/// headers, so the page is full, every row read is drawn, and `j` from the bottom row turns
+/// the page (the rows drawn all change) instead of scrolling by one line.
+#[test]
+fn review_pages_hold_the_rows_that_fit_with_their_headers_and_j_turns_them() {
+    let mut d = Driver::new(demo(120), Lang::Zh);
+    d.key(KeyCode::Char('2'));
+    for _ in 0..3 {
+        let lines = queue_lines(&d);
+        // Full, but for a line too few for the next row's group header and the row.
+        let blank = lines
+            .iter()
+            .filter(|(l, _)| l.trim_matches('│').trim().is_empty())
+            .count();
+        assert!(blank <= 1, "the page is full:\n{}", d.screen());
+        assert!(lines.iter().any(|(l, _)| l.contains("──")), "{}", d.screen());
+        let rows: Vec<String> = lines
+            .iter()
+            .filter(|(l, _)| !l.contains("──"))
+            .map(|(l, _)| l.clone())
+            .collect();
+        // Down to the bottom row drawn, which stays where it is.
+        for _ in 1..rows.len() {
+            d.key(KeyCode::Char('j'));
+        }
+        let lines = queue_lines(&d);
+        assert!(lines.last().is_some_and(|(_, lit)| *lit), "{}", d.screen());
+        d.key(KeyCode::Char('j'));
+        let next: Vec<String> = queue_lines(&d)
+            .into_iter()
+            .filter(|(l, _)| !l.contains("──"))
+            .map(|(l, _)| l)
+            .collect();
+        assert!(
+            next.iter().all(|l| !rows.contains(l)),
+            "the page turned whole:\n{}",
+            d.screen()
+        );
+        let lit = queue_lines(&d).into_iter().find(|(_, lit)| *lit);
+        assert_eq!(lit.map(|(l, _)| l), next.first().cloned(), "{}", d.screen());
+    }
+}

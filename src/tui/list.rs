@@ -379,6 +379,25 @@ where
         Ok(())
     }
 
+    /// Drop rows until those left fit the page's lines, where `lines` counts what the screen
+    /// draws for them (rows and the headers between them): from the end while the cursor is
+    /// above the last row, else from the start, so the cursor's row always stays. The side
+    /// rows were dropped from then has rows beyond it, and `j` from the last row drawn turns
+    /// the page instead of scrolling a hidden row into view.
+    pub fn trim(&mut self, lines: impl Fn(&[R]) -> usize) {
+        let page = self.page.max(1);
+        while self.rows.len() > 1 && lines(&self.rows) > page {
+            if self.row + 1 < self.rows.len() {
+                self.rows.pop();
+                self.at_end = false;
+            } else {
+                self.rows.remove(0);
+                self.at_start = false;
+                self.row -= 1;
+            }
+        }
+    }
+
     /// `k` past the first row: the page before this one, the cursor on its last row. Near the
     /// start of the list the page is filled from the rows after, so it stays full.
     fn previous_page<E>(
@@ -454,6 +473,12 @@ pub trait Source: 'static {
 
     /// The query with `text` as its search (lists without a search field ignore it).
     fn set_text(_q: &mut Self::Query, _text: &str) {}
+
+    /// The lines `rows` take on screen, for a list that draws more than its rows (the review
+    /// queue's group headers): a page holds the rows that fit with them ([`Window::trim`]).
+    fn lines(rows: &[Self::Row]) -> usize {
+        rows.len()
+    }
 }
 
 type KeyOf<S> = <<S as Source>::Row as Keyed>::Key;
@@ -502,6 +527,7 @@ impl<S: Source> Request<S> {
                 }
             }
         }
+        self.window.trim(S::lines);
         let total = if self.count {
             Some(S::count(store, q)?)
         } else {

@@ -171,6 +171,22 @@ impl Source for QueueSource {
     fn set_text(text: &mut String, new: &str) {
         *text = new.to_string();
     }
+
+    /// Each row, and a header before the first row of each group (batch, provider), as
+    /// [`ReviewScreen::items`] draws them.
+    fn lines(rows: &[EntrySummary]) -> usize {
+        let groups = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| {
+                *i == 0 || {
+                    let p = &rows[i - 1];
+                    (p.batch_id, &p.provider) != (e.batch_id, &e.provider)
+                }
+            })
+            .count();
+        rows.len() + groups
+    }
 }
 
 pub struct ReviewScreen {
