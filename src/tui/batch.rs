@@ -543,6 +543,23 @@ impl BatchScreen {
         }
     }
 
+    /// As [`BatchScreen::load_page`], with the cursor on applicant `id` (read again: a
+    /// decision may have moved them in the list's order), their page read if it is not on
+    /// screen; where they left the list (a filter) the cursor stays on its line.
+    fn load_page_on(&mut self, id: Option<i64>, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let now = match id.map(|id| rows::applicant(ctx.store.conn(), id)) {
+            Some(Ok(Some(a))) => a,
+            Some(Err(e)) => return Err(e.describe(ctx.lang)),
+            _ => return self.load_page(ctx),
+        };
+        self.prepare(ctx);
+        self.list.reload_on(now.key(), ctx)?;
+        match self.gone(ctx.lang) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// The marked applicants, else the current row (none after `;` with nothing marked).
     fn targets(&mut self) -> Option<Vec<i64>> {
         let armed = self.list.marks.take_armed();
@@ -667,6 +684,9 @@ impl BatchScreen {
 
     fn verify(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
+        // The applicant under the cursor: their verdict, and so their place in a list sorted
+        // by verdict, may change; the cursor follows them there.
+        let on = self.selected().map(|a| a.id);
         let v = match batches::verify(ctx.store, ctx.actor, self.batch_id, &mut *ctx.progress) {
             Ok(v) => v,
             Err(e) => return Flow::Say(e.describe(lang)),
@@ -693,7 +713,7 @@ impl BatchScreen {
                 v.blocked
             ),
         };
-        if let Err(e) = self.load_page(ctx) {
+        if let Err(e) = self.load_page_on(on, ctx) {
             msg.push_str(" / ");
             msg.push_str(&e);
         }
@@ -1883,6 +1903,41 @@ mod tests {
         d.key(KeyCode::Char('f')).keys("待定").key(KeyCode::Enter);
         assert!(d.shows("筛选：待定"), "{}", d.screen());
         assert_eq!(on(&mut d), before, "after the filter:\n{}", d.screen());
+    }
+
+    /// Tester's minor point: `c` (verify the batch, R6) keeps the cursor on its applicant when
+    /// the list is sorted by verdict and the verdicts move them, on every row.
+    #[test]
+    fn verifying_keeps_the_cursor_on_its_applicant_in_the_verdict_order() {
+        let on = |d: &mut Driver| {
+            d.key(KeyCode::Enter);
+            let title = d
+                .screen()
+                .lines()
+                .find(|l| l.starts_with("┌ "))
+                .unwrap_or_default()
+                .to_string();
+            d.key(KeyCode::Esc);
+            title
+        };
+        let mut moved = 0;
+        for row in 0..6 {
+            let dir = tempfile::tempdir().unwrap();
+            let mut d = verification(Lang::Zh, dir.path());
+            d.key(KeyCode::Enter).key(KeyCode::Char('o'));
+            assert_eq!(d.app.message(), "按此排序：验证结果");
+            for _ in 0..row {
+                d.key(KeyCode::Char('j'));
+            }
+            let before = on(&mut d);
+            assert!(before.contains("4301"), "a person: {before}");
+            let line = d.screen();
+            d.key(KeyCode::Char('c'));
+            assert!(d.app.message().starts_with("已验证 6 人"), "{}", d.app.message());
+            moved += usize::from(d.screen() != line);
+            assert_eq!(on(&mut d), before, "row {row}:\n{}", d.screen());
+        }
+        assert!(moved > 0, "the verdicts reordered nobody: the test shows nothing");
     }
 
     #[test]
