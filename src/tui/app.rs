@@ -86,6 +86,9 @@ pub struct App {
     /// The bureau's configuration: the verification screen signs and prints with it.
     config: crate::config::Config,
     stack: Vec<Box<dyn Screen>>,
+    /// The root screens of the tabs not shown (by their index in [`TABS`]), as the clerk left
+    /// them: search, filters, position and marks are there when the tab comes back.
+    parked: Vec<Option<Box<dyn Screen>>>,
     overlay: Option<Overlay>,
     message: String,
     quit: bool,
@@ -139,6 +142,7 @@ impl App {
             office_label,
             config: crate::config::Config::default(),
             stack: Vec::new(),
+            parked: TABS.iter().map(|_| None).collect(),
             overlay: None,
             message: String::new(),
             quit: false,
@@ -181,6 +185,18 @@ impl App {
             self.office_label = config.office.name.clone();
         }
         self.config = config;
+        // The verification tab signs and prints with the configuration it was opened with:
+        // it is opened anew with this one, kept or shown.
+        for (kept, tab) in self.parked.iter_mut().zip(&TABS) {
+            if tab.scope == Scope::Batches {
+                *kept = None;
+            }
+        }
+        let shown = self.tab();
+        if TABS[shown].scope == Scope::Batches && !self.stack.is_empty() {
+            self.stack.clear();
+            self.open_tab(shown);
+        }
     }
 
     pub fn set_progress(&mut self, sink: Box<dyn FnMut(usize, usize)>) {
@@ -331,12 +347,23 @@ impl App {
         }
     }
 
-    /// Open tab `i` of [`TABS`] afresh, closing every screen above the root.
+    /// Show tab `i` of [`TABS`], closing every screen above the root. The root of the tab
+    /// left is kept as it is; the tab shown is the one kept for it (new the first time), read
+    /// again through the worker ([`Screen::refresh`]) since others may have changed its rows.
     fn open_tab(&mut self, i: usize) {
         let Some(tab) = TABS.get(i) else { return };
         self.stamp_now();
-        let screen = (tab.open)(self);
-        self.stack.clear();
+        let left = self.tab();
+        self.stack.truncate(1);
+        if let Some(root) = self.stack.pop()
+            && let Some(slot) = self.parked.get_mut(left)
+        {
+            *slot = Some(root);
+        }
+        let screen = match self.parked.get_mut(i).and_then(Option::take) {
+            Some(kept) => kept,
+            None => (tab.open)(self),
+        };
         self.stack.push(screen);
         self.refresh_top();
     }
@@ -558,7 +585,7 @@ impl App {
             Ok(None) => decision::nothing_to_undo(lang).into(),
             Err(e) => e.describe(lang),
         };
-        for screen in &mut self.stack {
+        for screen in self.stack.iter_mut().chain(self.parked.iter_mut().flatten()) {
             screen.undone();
         }
         if let Some(Err(e)) = self.with_ctx(|s, ctx| s.reload(ctx)) {

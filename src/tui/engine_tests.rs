@@ -552,3 +552,41 @@ fn review_pages_hold_the_rows_that_fit_with_their_headers_and_j_turns_them() {
         assert_eq!(lit.map(|(l, _)| l), next.first().cloned(), "{}", d.screen());
     }
 }
+
+/// Tester's minor point: switching tabs keeps each tab's screen — People's search, marks and
+/// cursor, the review queue's place — and shows it again read through the worker (the rows
+/// on screen stay while that read is out), instead of a new screen at its first row.
+#[test]
+fn switching_tabs_keeps_each_tabs_search_position_and_marks() {
+    let store = demo(120);
+    let mut d = Driver::new(store, Lang::Zh);
+    // People: a search, a mark, the cursor moved on by it.
+    d.key(KeyCode::Char('/')).keys("43").key(KeyCode::Esc);
+    d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
+    let people = d.screen();
+    assert!(d.shows("已标记 1 人"), "{people}");
+    let person = opened(&mut d);
+    // The review queue, further down.
+    d.key(KeyCode::Char('2'));
+    for _ in 0..25 {
+        d.key(KeyCode::Char('j'));
+    }
+    let queue = d.screen();
+    d.key(KeyCode::Char('3')).key(KeyCode::Char('1'));
+    assert_eq!(d.screen(), people, "People as it was left");
+    assert_eq!(opened(&mut d), person);
+    // Back on the queue with the worker held: the page left is shown at once, its refresh out.
+    d.wait = false;
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.key(KeyCode::Char('2'));
+    assert!(d.app.jobs().wait_held(), "the tab is read again through the worker");
+    d.draw();
+    assert!(d.shows("检索中…"), "{}", d.screen());
+    // All but the title, which says 检索中….
+    let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&d.screen()), body(&queue), "the rows left stay meanwhile");
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    assert_eq!(d.screen(), queue, "the queue as it was left");
+}
