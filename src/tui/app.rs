@@ -480,11 +480,7 @@ impl App {
             Some(a) if super::marks::is_move(a) => false,
             Some(Action::Back) => !typing,
             Some(
-                Action::Search
-                | Action::Help
-                | Action::Quit
-                | Action::Command
-                | Action::NextScreen,
+                Action::Search | Action::Help | Action::Quit | Action::Command | Action::NextScreen,
             ) => false,
             Some(a) => !TABS.iter().any(|t| t.action == a),
         }
@@ -585,7 +581,11 @@ impl App {
             Ok(None) => decision::nothing_to_undo(lang).into(),
             Err(e) => e.describe(lang),
         };
-        for screen in self.stack.iter_mut().chain(self.parked.iter_mut().flatten()) {
+        for screen in self
+            .stack
+            .iter_mut()
+            .chain(self.parked.iter_mut().flatten())
+        {
             screen.undone();
         }
         if let Some(Err(e)) = self.with_ctx(|s, ctx| s.reload(ctx)) {

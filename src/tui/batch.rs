@@ -1025,10 +1025,11 @@ impl BatchScreen {
         }
         match a.state {
             ApplicantState::Returned => {
+                // Recorded in Chinese (the notice's language); said in the clerk's.
                 let mut s = format!(
                     "{}{}",
                     lang.pick("已退回：", "returned: "),
-                    clean_line(&a.shortfall)
+                    rules::shortfall_in(&clean_line(&a.shortfall), lang)
                 );
                 if !a.reason.is_empty() {
                     s.push_str(lang.pick("；", "; "));
@@ -1931,7 +1932,11 @@ mod tests {
             let before = on(&mut d);
             assert!(before.contains("4301"), "a person: {before}");
             d.key(KeyCode::Char('c'));
-            assert!(d.app.message().starts_with("已验证 6 人"), "{}", d.app.message());
+            assert!(
+                d.app.message().starts_with("已验证 6 人"),
+                "{}",
+                d.app.message()
+            );
             assert_eq!(on(&mut d), before, "row {row}:\n{}", d.screen());
         }
     }
@@ -2183,6 +2188,24 @@ mod tests {
         insta::assert_snapshot!("batch_en", d.screen());
         d.key(KeyCode::Char('v'));
         insta::assert_snapshot!("batch_preview_en", d.screen());
+    }
+
+    /// Tester's minor point: a returned applicant's shortfall, recorded in Chinese (R6.4),
+    /// reads in English on an English screen, with R2.1's English words.
+    #[test]
+    fn a_returned_applicants_shortfall_is_said_in_the_clerks_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::En, dir.path());
+        d.key(KeyCode::Enter).key(KeyCode::Char('c'));
+        // By verdict: the blocked one first, then the short one.
+        d.key(KeyCode::Char('o')).key(KeyCode::Char('g'));
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('r'));
+        assert!(
+            d.shows("returned: 2013: public short: 10 < 30 (R2.1), total short: 70 < 90 (R2.1)"),
+            "{}",
+            d.screen()
+        );
+        assert!(!d.shows("不足"), "{}", d.screen());
     }
 
     /// A batch of 长沙 holding 赵敏, 王芳 and 张伟, added in that order: the list (by name)

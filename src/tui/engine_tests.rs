@@ -296,7 +296,11 @@ fn t_after_j_past_the_page_marks_the_row_of_the_new_page() {
     let left = *page.last().expect("a page");
     let at = all.iter().position(|id| id == left).unwrap();
     d.key(KeyCode::Char('t'));
-    assert!(!d.shows("已标记"), "t acted on the row being left:\n{}", d.screen());
+    assert!(
+        !d.shows("已标记"),
+        "t acted on the row being left:\n{}",
+        d.screen()
+    );
     d.app.jobs().release();
     d.wait = true;
     d.draw();
@@ -359,7 +363,12 @@ fn s_after_j_past_the_page_decides_on_the_row_of_the_new_page() {
     d.app.jobs().release();
     d.wait = true;
     d.draw();
-    assert_eq!(current(&d), gone_to, "the page turn was kept:\n{}", d.screen());
+    assert_eq!(
+        current(&d),
+        gone_to,
+        "the page turn was kept:\n{}",
+        d.screen()
+    );
     assert!(d.app.message().starts_with("已初审"), "{}", d.app.message());
     let after = states(&d);
     let changed: Vec<i64> = before
@@ -443,7 +452,12 @@ fn a_resize_while_a_search_is_out_shows_the_first_page_of_that_search() {
     d.wait = true;
     d.draw();
     let rows = listed(&d, &all);
-    assert_eq!(rows.first().map(|r| r.0), Some(all[0].as_str()), "{}", d.screen());
+    assert_eq!(
+        rows.first().map(|r| r.0),
+        Some(all[0].as_str()),
+        "{}",
+        d.screen()
+    );
     assert!(rows.len() > 17, "the page of the new size:\n{}", d.screen());
     assert!(d.shows("人员 120 人"), "{}", d.screen());
 }
@@ -525,7 +539,11 @@ fn review_pages_hold_the_rows_that_fit_with_their_headers_and_j_turns_them() {
             .filter(|(l, _)| l.trim_matches('│').trim().is_empty())
             .count();
         assert!(blank <= 1, "the page is full:\n{}", d.screen());
-        assert!(lines.iter().any(|(l, _)| l.contains("──")), "{}", d.screen());
+        assert!(
+            lines.iter().any(|(l, _)| l.contains("──")),
+            "{}",
+            d.screen()
+        );
         let rows: Vec<String> = lines
             .iter()
             .filter(|(l, _)| !l.contains("──"))
@@ -579,12 +597,19 @@ fn switching_tabs_keeps_each_tabs_search_position_and_marks() {
     d.wait = false;
     d.app.jobs().hold_next(Hold::UntilReleased);
     d.key(KeyCode::Char('2'));
-    assert!(d.app.jobs().wait_held(), "the tab is read again through the worker");
+    assert!(
+        d.app.jobs().wait_held(),
+        "the tab is read again through the worker"
+    );
     d.draw();
     assert!(d.shows("检索中…"), "{}", d.screen());
     // All but the title, which says 检索中….
     let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
-    assert_eq!(body(&d.screen()), body(&queue), "the rows left stay meanwhile");
+    assert_eq!(
+        body(&d.screen()),
+        body(&queue),
+        "the rows left stay meanwhile"
+    );
     d.app.jobs().release();
     d.wait = true;
     d.draw();
