@@ -589,10 +589,7 @@ impl BatchScreen {
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
             let n = self.list.marks.clear();
-            return Flow::Say(match lang {
-                Lang::Zh => format!("已清除 {n} 个标记"),
-                Lang::En => format!("cleared {n} marks"),
-            });
+            return Flow::Say(marks::Marks::cleared(n, lang));
         }
         if let Some(msg) = pattern.empty_add(lang) {
             return Flow::Say(msg);

@@ -942,10 +942,7 @@ impl<S: Source> Lister<S> {
             }
             Action::Back if !self.marks.is_empty() => {
                 let n = self.marks.clear();
-                Flow::Say(match lang {
-                    Lang::Zh => format!("已清除 {n} 个标记"),
-                    Lang::En => format!("cleared {n} marks"),
-                })
+                Flow::Say(Marks::cleared(n, lang))
             }
             Action::Back => Flow::Pop,
             _ => return None,

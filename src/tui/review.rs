@@ -426,10 +426,7 @@ impl ReviewScreen {
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
             let n = self.list.marks.clear();
-            return Flow::Say(match lang {
-                Lang::Zh => format!("已清除 {n} 个标记"),
-                Lang::En => format!("cleared {n} marks"),
-            });
+            return Flow::Say(Marks::cleared(n, lang));
         }
         if let Some(msg) = pattern.empty_add(lang) {
             return Flow::Say(msg);
@@ -1206,7 +1203,7 @@ mod tests {
         let mut d = queue(bureau(), Lang::En);
         d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
         assert!(d.shows("Review: 6 waiting"), "{}", d.screen());
-        assert!(d.shows("1 marked: keys act on them"), "{}", d.screen());
+        assert!(d.shows("1 marked: keys act on it"), "{}", d.screen());
         insta::assert_snapshot!("review_en", d.screen());
     }
 
