@@ -856,25 +856,15 @@ impl App {
         } else {
             ""
         };
-        let who = format!(
-            " {}{}{read_only} {} ",
-            self.lang.pick("经办人:", "clerk:"),
-            clean_line(&self.actor.user),
-            clean_line(&self.office_label),
+        let tabs: usize = spans.iter().map(|s| s.width()).sum();
+        let (who, db) = status_tail(
+            &clean_line(&self.actor.user),
+            read_only,
+            &clean_line(&self.office_label),
+            &clean_line(&self.db_label),
+            (area.width as usize).saturating_sub(tabs),
+            self.lang,
         );
-        let used: usize =
-            spans.iter().map(|s| s.width()).sum::<usize>() + crate::domain::text::width(&who);
-        let room = (area.width as usize).saturating_sub(used);
-        // The whole path when it fits, else the file name, else as much of it as fits.
-        let db = clean_line(&self.db_label);
-        let db = if crate::domain::text::width(&db) <= room {
-            db
-        } else {
-            let name = std::path::Path::new(&db)
-                .file_name()
-                .map_or(db.clone(), |n| n.to_string_lossy().into_owned());
-            crate::domain::text::fit(&name, room).trim_end().to_string()
-        };
         spans.push(Span::raw(who));
         spans.push(Span::styled(db, self.theme.dim));
         f.render_widget(
@@ -1023,6 +1013,56 @@ impl App {
             f.render_widget(Paragraph::new(lines), col);
         }
     }
+}
+
+/// The status line after the tabs, in `room` columns: who works (the clerk, read-only, the
+/// office) and where the data lives (`db`, a path). What gives way first is the database: its
+/// directory, then the word "clerk:", then the end of its file name (never to less than a few
+/// characters, else it goes); only then are the office and the clerk cut. The same rule in
+/// both languages, so an English line at 80 columns keeps what a Chinese one keeps.
+fn status_tail(
+    user: &str,
+    read_only: &str,
+    office: &str,
+    db: &str,
+    room: usize,
+    lang: Lang,
+) -> (String, String) {
+    use crate::domain::text::{fit, width};
+    /// Fewer columns than this show too little of a file name to be of use.
+    const MIN_DB: usize = 6;
+    let name = std::path::Path::new(db)
+        .file_name()
+        .map_or(db.to_string(), |n| n.to_string_lossy().into_owned());
+    let labelled = format!(
+        " {}{user}{read_only} {office} ",
+        lang.pick("经办人:", "clerk:")
+    );
+    let bare = format!(" {user}{read_only} {office} ");
+    for (who, db) in [
+        (&labelled, db),
+        (&labelled, name.as_str()),
+        (&bare, name.as_str()),
+    ] {
+        if width(who) + width(db) <= room {
+            return (who.clone(), db.to_string());
+        }
+    }
+    let left = room.saturating_sub(width(&bare));
+    if left >= MIN_DB {
+        return (bare, fit(&name, left).trim_end().to_string());
+    }
+    // No room for the database at all: the office, then the clerk, are cut to what is left.
+    let who = if width(&bare) <= room {
+        bare
+    } else {
+        let head = format!(" {user}{read_only} ");
+        match room.saturating_sub(width(&head)) {
+            0 | 1 => fit(&head, room),
+            rest => format!("{head}{}", fit(office, rest).trim_end()),
+        }
+    };
+    (who, String::new())
 }
 
 /// One tab of the status line: a screen the clerk reaches from anywhere with its digit, with
@@ -1424,6 +1464,102 @@ mod tests {
                     "{walk:?}: hints left out without a word: {row}"
                 );
                 assert!(!(all && row.ends_with('…')), "{walk:?}: {row}");
+            }
+        }
+    }
+
+    /// Tester's minor point: at 80 columns the English footers keep as many key hints as the
+    /// Chinese ones on every screen (a list, its search field, a person, the forms).
+    #[test]
+    fn english_footers_keep_as_many_hints_as_chinese_ones() {
+        let shown = |lang: Lang, walk: &[KeyCode]| -> (usize, String) {
+            let mut d = Driver::new(
+                store_with(&[
+                    "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+                ]),
+                lang,
+            );
+            for k in walk {
+                d.key(*k);
+            }
+            let row = footer_row(&d);
+            let scopes = d.app.stack.last().map_or(&[][..], |s| s.scopes());
+            let typing = d.app.stack.last().is_some_and(|s| s.typing());
+            let hints = crate::tui::keys::footer(scopes, lang, typing);
+            let n = hints
+                .iter()
+                .take_while(|(k, l)| row.contains(&format!("{k} {l}")))
+                .count();
+            (n, row)
+        };
+        let walks: [&[KeyCode]; 8] = [
+            &[KeyCode::Char('1')],
+            &[KeyCode::Char('1'), KeyCode::Char('/')],
+            &[KeyCode::Char('2')],
+            &[KeyCode::Char('2'), KeyCode::Char('/')],
+            &[KeyCode::Char('3')],
+            &[KeyCode::Char('4')],
+            &[KeyCode::Char('1'), KeyCode::Enter],
+            &[KeyCode::Char('1'), KeyCode::Enter, KeyCode::Char('a')],
+        ];
+        for walk in walks {
+            let (zh, zh_row) = shown(Lang::Zh, walk);
+            let (en, en_row) = shown(Lang::En, walk);
+            assert!(en >= zh, "{walk:?}\n{zh_row}\n{en_row}");
+        }
+    }
+
+    /// Tester's minor point: the status line fits at 80 columns in English as in Chinese. The
+    /// database gives way first (its directory, then the word "clerk:", then its file name),
+    /// the clerk and the office only once it is gone.
+    #[test]
+    fn the_status_line_fits_and_the_database_label_shrinks_first() {
+        let status = |lang: Lang, office: &str, db: &str, width: u16| -> String {
+            let app = super::App::new(
+                store_with(&[]),
+                actor("wangfang"),
+                lang,
+                db.into(),
+                office.into(),
+                (width, 24),
+            )
+            .unwrap();
+            let mut d = Driver {
+                app,
+                term: ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 24))
+                    .unwrap(),
+                wait: true,
+            };
+            d.app.theme = crate::tui::theme::Theme::plain();
+            d.draw();
+            d.screen().lines().next().unwrap_or_default().to_string()
+        };
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 80);
+        assert!(
+            en.ends_with("4 Verify  wangfang (no office) d.sqlite"),
+            "{en}"
+        );
+        let zh = status(Lang::Zh, "（未配置办公室）", "/tmp/fx/d.sqlite", 80);
+        assert!(
+            zh.ends_with("4验证  经办人:wangfang （未配置办公室） d.sqlite"),
+            "{zh}"
+        );
+        let en = status(Lang::En, "长沙", "/srv/jijiao/jijiao.sqlite", 80);
+        assert!(
+            en.ends_with("4 Verify  wangfang 长沙 jijiao.sqlite"),
+            "{en}"
+        );
+        // Narrower: the file name is cut, then goes; then the office is cut, the clerk last.
+        let en = status(Lang::En, "(no office)", "/tmp/fx/demo-20000.sqlite", 80);
+        assert!(en.ends_with("wangfang (no office) demo-2000…"), "{en}");
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 72);
+        assert!(en.ends_with("4 Verify  wangfang (no office)"), "{en}");
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 64);
+        assert!(en.ends_with("4 Verify  wangfang (no o…"), "{en}");
+        for w in [40u16, 60, 64, 70, 80, 100] {
+            for lang in [Lang::Zh, Lang::En] {
+                let line = status(lang, "(no office)", "/tmp/fx/d.sqlite", w);
+                assert!(crate::domain::text::width(&line) <= w as usize, "{line}");
             }
         }
     }

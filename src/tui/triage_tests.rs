@@ -531,7 +531,7 @@ fn help_lists_the_pattern_words_of_each_screen() {
         let plus = lang.pick("+开头为追加", "a leading + adds");
         assert!(d.shows(plus), "{}", d.screen());
         // The keys are all still there.
-        assert!(d.shows(lang.pick("条件标记", "pattern")), "{}", d.screen());
+        assert!(d.shows(lang.pick("条件标记", "match")), "{}", d.screen());
         assert!(d.shows(lang.pick("退出", "quit")), "{}", d.screen());
         d.key(KeyCode::Char('x'));
     }
