@@ -346,7 +346,17 @@ fn a_resize_redraws_a_persons_entries_without_a_key() {
     let resize = |w: &str, h: &str| {
         assert!(
             Command::new("tmux")
-                .args(["-L", &t.socket, "resize-window", "-t", "e2e", "-x", w, "-y", h])
+                .args([
+                    "-L",
+                    &t.socket,
+                    "resize-window",
+                    "-t",
+                    "e2e",
+                    "-x",
+                    w,
+                    "-y",
+                    h
+                ])
                 .status()
                 .expect("resize-window")
                 .success()
