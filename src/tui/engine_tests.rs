@@ -279,7 +279,7 @@ fn another_clerks_commit_is_not_absorbed_by_a_key_pressed_before_the_poll() {
     d.draw();
     assert!(d.shows("人员 3 人") && d.shows("张伟"), "{}", d.screen());
     assert!(!d.app.tick(), "and seen once");
-    // The same on the review queue (in English): an entry the other clerk registered leaves it.
+    // Showing another tab reads it after the last commit: the next poll finds nothing new.
     d.key(KeyCode::Char('2'));
     assert!(!d.app.tick(), "switching tabs reads after the last commit");
 }
