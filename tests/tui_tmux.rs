@@ -307,3 +307,90 @@ fn register_record_evidence_review_then_check_sees_the_hours() {
     );
     assert_eq!(all, by_clerk);
 }
+
+/// Tester's point 5 of issue 10's list engine: a resize redraws a person's entries at once at
+/// the new size (no key pressed), and back at 80×24 the entry the cursor is on is on screen.
+#[test]
+fn a_resize_redraws_a_persons_entries_without_a_key() {
+    if !have_tmux() {
+        return;
+    }
+    let t = Tmux::start(|db| {
+        people_roster(db);
+        let roster = db.with_file_name("entries.csv");
+        let mut csv = String::from(
+            "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料\n",
+        );
+        for i in 1..=21 {
+            csv.push_str(&format!(
+                "11010519491231002X,专业,远程教育,课程{i:02},湖南人才市场有限公司,2016-04-{i:02},2016-04-{i:02},6,合格,学习证明材料\n"
+            ));
+        }
+        std::fs::write(&roster, csv).expect("write entries");
+        let out = jijiao(
+            db,
+            &["import", "entries", roster.to_str().expect("utf-8 path")],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    t.wait_for("人员 1 人");
+    t.keys(&["Enter"]);
+    let small = t.wait_for("培训记录 1/21");
+    let rows = |s: &str| s.lines().filter(|l| l.contains("课程")).count();
+    let before = rows(&small);
+    assert!(before > 3 && before < 21, "{small}");
+    let resize = |w: &str, h: &str| {
+        assert!(
+            Command::new("tmux")
+                .args([
+                    "-L",
+                    &t.socket,
+                    "resize-window",
+                    "-t",
+                    "e2e",
+                    "-x",
+                    w,
+                    "-y",
+                    h
+                ])
+                .status()
+                .expect("resize-window")
+                .success()
+        );
+    };
+    resize("100", "30");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut s = t.screen();
+    while rows(&s) != before + 6 {
+        assert!(
+            Instant::now() < deadline,
+            "{} rows at 100×30, expected {}:\n{s}",
+            rows(&s),
+            before + 6
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        s = t.screen();
+    }
+    for _ in 0..12 {
+        t.keys(&["j"]);
+    }
+    t.wait_for("培训记录 13/21");
+    resize("80", "24");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut s = t.screen();
+    while rows(&s) != before || !s.contains("课程13") {
+        assert!(
+            Instant::now() < deadline,
+            "back at 80×24 the cursor's entry (课程13) is not on screen:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        s = t.screen();
+    }
+    assert!(s.contains("培训记录 13/21"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("JIJIAO-EXITED-0");
+}

@@ -312,19 +312,74 @@ pub fn shortfall_text(
         .filter(|y| !y.pass())
         .map(|y| {
             let why: Vec<String> = y.shortfalls.iter().map(|s| s.explain(y, lang)).collect();
-            match lang {
-                Lang::Zh => format!("{}年{}", y.year, why.join("，")),
-                Lang::En => format!("{}: {}", y.year, why.join(", ")),
-            }
+            year_part(y.year, &why, lang)
         })
         .collect();
     if let Route::Elsewhere(_) = route {
-        parts.push(match lang {
-            Lang::Zh => format!("按R6.2应由{}验证", office_names.join("或")),
-            Lang::En => format!("verified by {} under R6.2", office_names.join(" or ")),
-        });
+        parts.push(route_part(office_names, lang));
     }
     parts.join(lang.pick("；", "; "))
+}
+
+/// One short year of [`shortfall_text`]: the year, then what it lacks.
+fn year_part(year: i32, why: &[String], lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{year}年{}", why.join("，")),
+        Lang::En => format!("{year}: {}", why.join(", ")),
+    }
+}
+
+/// The office that verifies instead (R6.2), as [`shortfall_text`] ends.
+fn route_part<S: AsRef<str>>(office_names: &[S], lang: Lang) -> String {
+    let names: Vec<&str> = office_names.iter().map(AsRef::as_ref).collect();
+    match lang {
+        Lang::Zh => format!("按R6.2应由{}验证", names.join("或")),
+        Lang::En => format!("verified by {} under R6.2", names.join(" or ")),
+    }
+}
+
+/// R6.4 A return's reason as recorded — [`shortfall_text`] in Chinese, the language of the
+/// record and of the notice — in `lang`: each part is said again with the same words (R2.1's
+/// through [`crate::domain::verification::Shortfall::words`]); a part in another wording (typed
+/// by a clerk, or older) stays as recorded.
+pub fn shortfall_in(recorded: &str, lang: Lang) -> String {
+    if lang == Lang::Zh {
+        return recorded.to_string();
+    }
+    recorded
+        .split('；')
+        .map(|part| reword(part, lang).unwrap_or_else(|| part.to_string()))
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "))
+}
+
+/// One part of a recorded [`shortfall_text`] in `lang`; `None` when it is not one it writes.
+fn reword(part: &str, lang: Lang) -> Option<String> {
+    use crate::domain::verification::Shortfall;
+    if let Some(names) = part
+        .strip_prefix("按R6.2应由")
+        .and_then(|rest| rest.strip_suffix("验证"))
+    {
+        let names: Vec<&str> = names.split('或').collect();
+        return Some(route_part(&names, lang));
+    }
+    let (year, rest) = part.split_once('年')?;
+    let year: i32 = year.parse().ok()?;
+    let why = rest
+        .split('，')
+        .map(|w| {
+            let (what, numbers) = w.split_once("不足：")?;
+            let (have, need) = numbers.strip_suffix("（R2.1）")?.split_once(" < ")?;
+            let shortfall = match what {
+                "公需科目" => Shortfall::Public,
+                "专业科目" => Shortfall::Professional,
+                "合计" => Shortfall::Total,
+                _ => return None,
+            };
+            Some(shortfall.words(have, need, lang))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(year_part(year, &why, lang))
 }
 
 #[cfg(test)]
@@ -534,5 +589,31 @@ mod tests {
             shortfall_text(&verification(300, false), &away, &["株洲".into()], Lang::Zh),
             "按R6.2应由株洲验证"
         );
+    }
+
+    /// R6.4 A recorded return (in Chinese) reads in English with the words `shortfall_text`
+    /// uses in English, for short years and for another office; other text stays as it is.
+    #[test]
+    fn r6_4_a_recorded_shortfall_reads_in_the_clerks_language() {
+        let away = Route::Elsewhere(vec!["430200".into(), "430300".into()]);
+        let names = ["株洲".to_string(), "湘潭".to_string()];
+        for (v, route) in [
+            (verification(200, false), Route::Here),
+            (verification(200, false), away.clone()),
+            (verification(300, false), away),
+        ] {
+            let recorded = shortfall_text(&v, &route, &names, Lang::Zh);
+            assert_eq!(shortfall_in(&recorded, Lang::Zh), recorded);
+            assert_eq!(
+                shortfall_in(&recorded, Lang::En),
+                shortfall_text(&v, &route, &names, Lang::En),
+                "{recorded}"
+            );
+        }
+        assert_eq!(
+            shortfall_in("2014年公需科目不足：27 < 30（R2.1）", Lang::En),
+            "2014: public short: 27 < 30 (R2.1)"
+        );
+        assert_eq!(shortfall_in("材料另行补交", Lang::En), "材料另行补交");
     }
 }

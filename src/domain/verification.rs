@@ -139,6 +139,17 @@ impl Shortfall {
             Shortfall::Professional => (y.professional, y.policy.professional_min),
             Shortfall::Total => (y.total, y.policy.total_min),
         };
+        self.words(have, need, lang)
+    }
+
+    /// R2.1's words for this shortfall: `have` hours where `need` are required (as
+    /// [`Shortfall::explain`] says them, and a stored return's reason is said again).
+    pub fn words(
+        self,
+        have: impl std::fmt::Display,
+        need: impl std::fmt::Display,
+        lang: Lang,
+    ) -> String {
         match lang {
             Lang::Zh => {
                 let what = match self {

@@ -86,11 +86,21 @@ pub struct App {
     /// The bureau's configuration: the verification screen signs and prints with it.
     config: crate::config::Config,
     stack: Vec<Box<dyn Screen>>,
+    /// The root screens of the tabs not shown (by their index in [`TABS`]), as the clerk left
+    /// them: search, filters, position and marks are there when the tab comes back.
+    parked: Vec<Option<Box<dyn Screen>>>,
     overlay: Option<Overlay>,
     message: String,
     quit: bool,
     size: (u16, u16),
+    /// SQLite's `data_version` of the clerk's connection when the top screen last read for it:
+    /// moved only by a reload (`refresh_top`), never by a key, so a commit by another clerk
+    /// that lands between two keys is still seen by the next [`App::tick`].
     data_version: i64,
+    /// Keys that came while the top screen's list had rows out and that act on the current
+    /// row (marks, decisions, Enter): replayed in order once the rows land, so a key acts on
+    /// the row the clerk saw it act on ([`App::must_wait`]).
+    held: std::collections::VecDeque<Event>,
     pub theme: Theme,
     /// Where a long decision reports its progress; the terminal loop installs one that writes
     /// straight to the terminal, since the screen is not redrawn during a transaction.
@@ -132,11 +142,13 @@ impl App {
             office_label,
             config: crate::config::Config::default(),
             stack: Vec::new(),
+            parked: TABS.iter().map(|_| None).collect(),
             overlay: None,
             message: String::new(),
             quit: false,
             size,
             data_version,
+            held: std::collections::VecDeque::new(),
             theme: Theme::from_env(),
             progress: Box::new(|_, _| {}),
             escape: super::escape::Assembler::new(),
@@ -173,6 +185,18 @@ impl App {
             self.office_label = config.office.name.clone();
         }
         self.config = config;
+        // The verification tab signs and prints with the configuration it was opened with:
+        // it is opened anew with this one, kept or shown.
+        for (kept, tab) in self.parked.iter_mut().zip(&TABS) {
+            if tab.scope == Scope::Batches {
+                *kept = None;
+            }
+        }
+        let shown = self.tab();
+        if TABS[shown].scope == Scope::Batches && !self.stack.is_empty() {
+            self.stack.clear();
+            self.open_tab(shown);
+        }
     }
 
     pub fn set_progress(&mut self, sink: Box<dyn FnMut(usize, usize)>) {
@@ -216,10 +240,16 @@ impl App {
         Some(f(screen.as_mut(), &mut ctx))
     }
 
-    /// Read the top screen again without making the clerk wait ([`Screen::refresh`]).
+    /// Read the top screen again without making the clerk wait ([`Screen::refresh`]). The
+    /// commits counted before the read are in what it reads (it starts after), so the mark of
+    /// other clerks' changes moves here and nowhere else.
     fn refresh_top(&mut self) {
+        let seen = self.store.data_version().ok();
         if let Some(Err(e)) = self.with_ctx(|s, ctx| s.refresh(ctx)) {
             self.message = e;
+        }
+        if let Some(v) = seen {
+            self.data_version = v;
         }
     }
 
@@ -271,17 +301,25 @@ impl App {
             }
         }
         self.apply(flow);
+        self.replay();
     }
 
     /// After a frame was drawn: lists whose area changed size read again at the new size.
-    pub fn fit(&mut self) {
-        self.with_ctx(|s, ctx| s.fit(ctx));
+    /// True when the screen changed at once (a list in memory), so the frame must be drawn
+    /// again now: nothing else would wake the loop to draw it.
+    pub fn fit(&mut self) -> bool {
+        let changed = self.with_ctx(|s, ctx| s.fit(ctx)).unwrap_or(false);
+        // A read that a key was waiting for may have gone out or come back.
+        self.replay();
+        changed
     }
 
     /// Deliver results until the worker is idle (the test driver, after each key, so what a
     /// test reads is what the clerk sees once the queries are back). Gives up after `limit`.
-    pub fn settle_jobs(&mut self, limit: std::time::Duration) {
+    /// Whether any result was delivered (the terminal loop would draw a frame for it).
+    pub fn settle_jobs(&mut self, limit: std::time::Duration) -> bool {
         let deadline = std::time::Instant::now() + limit;
+        let mut delivered = false;
         loop {
             // Idle before draining: every result is in the channel. Delivering one may send
             // another query (moves that waited for rows), so look again after.
@@ -289,30 +327,43 @@ impl App {
             while let Ok(w) = self.wake_rx.try_recv() {
                 if let Wake::Done(d) = w {
                     self.deliver(d);
+                    delivered = true;
                 }
             }
             if idle && !self.busy() {
-                return;
+                return delivered;
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                return;
+                return delivered;
             }
             if let Ok(Wake::Done(d)) = self
                 .wake_rx
                 .recv_timeout(left.min(std::time::Duration::from_millis(20)))
             {
                 self.deliver(d);
+                delivered = true;
             }
         }
     }
 
-    /// Open tab `i` of [`TABS`] afresh, closing every screen above the root.
+    /// Show tab `i` of [`TABS`], closing every screen above the root. The root of the tab
+    /// left is kept as it is; the tab shown is the one kept for it (new the first time), read
+    /// again through the worker ([`Screen::refresh`]) since others may have changed its rows.
     fn open_tab(&mut self, i: usize) {
         let Some(tab) = TABS.get(i) else { return };
         self.stamp_now();
-        let screen = (tab.open)(self);
-        self.stack.clear();
+        let left = self.tab();
+        self.stack.truncate(1);
+        if let Some(root) = self.stack.pop()
+            && let Some(slot) = self.parked.get_mut(left)
+        {
+            *slot = Some(root);
+        }
+        let screen = match self.parked.get_mut(i).and_then(Option::take) {
+            Some(kept) => kept,
+            None => (tab.open)(self),
+        };
         self.stack.push(screen);
         self.refresh_top();
     }
@@ -325,14 +376,17 @@ impl App {
             .unwrap_or(0)
     }
 
-    /// Poll for other clerks' changes (SQLite's data_version); true when the screen reloaded.
+    /// Poll for other clerks' changes (SQLite's data_version, which this connection's own
+    /// commits leave alone); true when the screen reloaded for them. A form with unsaved input
+    /// is not read under the clerk's hands: the mark stays, and the screen under it reloads
+    /// when the form closes.
     pub fn tick(&mut self) -> bool {
         match self.store.data_version() {
             Ok(v) if v != self.data_version => {
-                self.data_version = v;
-                if !self.stack.last().is_some_and(|s| s.dirty()) {
-                    self.refresh_top();
+                if self.stack.last().is_some_and(|s| s.dirty()) {
+                    return false;
                 }
+                self.refresh_top();
                 true
             }
             _ => false,
@@ -368,8 +422,18 @@ impl App {
         self.escape.deadline()
     }
 
-    /// One complete event (tests, and what the assembler delivers).
+    /// One complete event (tests, and what the assembler delivers). A key that must wait for
+    /// rows still being read is held ([`App::must_wait`]) and replayed when they land.
     pub fn handle_event(&mut self, ev: Event) {
+        if self.must_wait(&ev) {
+            self.held.push_back(ev);
+        } else {
+            self.act(ev);
+        }
+        self.replay();
+    }
+
+    fn act(&mut self, ev: Event) {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => self.handle_key(k),
             Event::Paste(text) => self.handle_paste(&text),
@@ -379,10 +443,57 @@ impl App {
             }
             _ => {}
         }
-        // Our own writes bump no data_version of this connection; keep the mark current so the
-        // next tick only reacts to other clerks.
-        if let Ok(v) = self.store.data_version() {
-            self.data_version = v;
+    }
+
+    /// Whether the top screen waits for rows (a new page, a search) it has out on the worker.
+    fn top_waits(&self) -> bool {
+        self.stack.last().is_some_and(|s| s.waiting())
+    }
+
+    /// A key acts on what the clerk saw it act on: while the top screen has a page or a search
+    /// out, a key that acts on the current row (a mark, a decision, Enter, undo, Esc that
+    /// clears the search around the row) waits for the rows, and so does every key after it,
+    /// in order. Typing into the search field still echoes at once, and moves chain on the
+    /// list itself ([`super::list::Lister`] defers them); Ctrl-C, a resize, help, `:`, `/`
+    /// and tab switches touch no row and go at once.
+    fn must_wait(&self, ev: &Event) -> bool {
+        let key = match ev {
+            Event::Resize(..) => return false,
+            Event::Key(k) if k.kind == KeyEventKind::Release => return false,
+            Event::Key(k)
+                if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
+                return false;
+            }
+            _ if !self.held.is_empty() => return true,
+            _ if self.overlay.is_some() || !self.top_waits() => return false,
+            Event::Key(k) => k,
+            // Pasted text goes to the search field: typing.
+            _ => return false,
+        };
+        let (scopes, typing) = match self.stack.last() {
+            Some(s) => (s.scopes(), s.typing()),
+            None => return false,
+        };
+        match keys::action_for(key, scopes, typing) {
+            None => !typing,
+            Some(a) if super::marks::is_move(a) => false,
+            Some(Action::Back) => !typing,
+            Some(
+                Action::Search | Action::Help | Action::Quit | Action::Command | Action::NextScreen,
+            ) => false,
+            Some(a) => !TABS.iter().any(|t| t.action == a),
+        }
+    }
+
+    /// Replay the held keys in order while the top screen has no rows out (they landed, the
+    /// read failed, or a key replayed sent another read: the rest wait for that one).
+    fn replay(&mut self) {
+        while !self.quit && !self.top_waits() {
+            let Some(ev) = self.held.pop_front() else {
+                return;
+            };
+            self.act(ev);
         }
     }
 
@@ -470,7 +581,11 @@ impl App {
             Ok(None) => decision::nothing_to_undo(lang).into(),
             Err(e) => e.describe(lang),
         };
-        for screen in &mut self.stack {
+        for screen in self
+            .stack
+            .iter_mut()
+            .chain(self.parked.iter_mut().flatten())
+        {
             screen.undone();
         }
         if let Some(Err(e)) = self.with_ctx(|s, ctx| s.reload(ctx)) {
@@ -741,25 +856,15 @@ impl App {
         } else {
             ""
         };
-        let who = format!(
-            " {}{}{read_only} {} ",
-            self.lang.pick("经办人:", "clerk:"),
-            clean_line(&self.actor.user),
-            clean_line(&self.office_label),
+        let tabs: usize = spans.iter().map(|s| s.width()).sum();
+        let (who, db) = status_tail(
+            &clean_line(&self.actor.user),
+            read_only,
+            &clean_line(&self.office_label),
+            &clean_line(&self.db_label),
+            (area.width as usize).saturating_sub(tabs),
+            self.lang,
         );
-        let used: usize =
-            spans.iter().map(|s| s.width()).sum::<usize>() + crate::domain::text::width(&who);
-        let room = (area.width as usize).saturating_sub(used);
-        // The whole path when it fits, else the file name, else as much of it as fits.
-        let db = clean_line(&self.db_label);
-        let db = if crate::domain::text::width(&db) <= room {
-            db
-        } else {
-            let name = std::path::Path::new(&db)
-                .file_name()
-                .map_or(db.clone(), |n| n.to_string_lossy().into_owned());
-            crate::domain::text::fit(&name, room).trim_end().to_string()
-        };
         spans.push(Span::raw(who));
         spans.push(Span::styled(db, self.theme.dim));
         f.render_widget(
@@ -908,6 +1013,56 @@ impl App {
             f.render_widget(Paragraph::new(lines), col);
         }
     }
+}
+
+/// The status line after the tabs, in `room` columns: who works (the clerk, read-only, the
+/// office) and where the data lives (`db`, a path). What gives way first is the database: its
+/// directory, then the word "clerk:", then the end of its file name (never to less than a few
+/// characters, else it goes); only then are the office and the clerk cut. The same rule in
+/// both languages, so an English line at 80 columns keeps what a Chinese one keeps.
+fn status_tail(
+    user: &str,
+    read_only: &str,
+    office: &str,
+    db: &str,
+    room: usize,
+    lang: Lang,
+) -> (String, String) {
+    use crate::domain::text::{fit, width};
+    /// Fewer columns than this show too little of a file name to be of use.
+    const MIN_DB: usize = 6;
+    let name = std::path::Path::new(db)
+        .file_name()
+        .map_or(db.to_string(), |n| n.to_string_lossy().into_owned());
+    let labelled = format!(
+        " {}{user}{read_only} {office} ",
+        lang.pick("经办人:", "clerk:")
+    );
+    let bare = format!(" {user}{read_only} {office} ");
+    for (who, db) in [
+        (&labelled, db),
+        (&labelled, name.as_str()),
+        (&bare, name.as_str()),
+    ] {
+        if width(who) + width(db) <= room {
+            return (who.clone(), db.to_string());
+        }
+    }
+    let left = room.saturating_sub(width(&bare));
+    if left >= MIN_DB {
+        return (bare, fit(&name, left).trim_end().to_string());
+    }
+    // No room for the database at all: the office, then the clerk, are cut to what is left.
+    let who = if width(&bare) <= room {
+        bare
+    } else {
+        let head = format!(" {user}{read_only} ");
+        match room.saturating_sub(width(&head)) {
+            0 | 1 => fit(&head, room),
+            rest => format!("{head}{}", fit(office, rest).trim_end()),
+        }
+    };
+    (who, String::new())
 }
 
 /// One tab of the status line: a screen the clerk reaches from anywhere with its digit, with
@@ -1309,6 +1464,102 @@ mod tests {
                     "{walk:?}: hints left out without a word: {row}"
                 );
                 assert!(!(all && row.ends_with('…')), "{walk:?}: {row}");
+            }
+        }
+    }
+
+    /// Tester's minor point: at 80 columns the English footers keep as many key hints as the
+    /// Chinese ones on every screen (a list, its search field, a person, the forms).
+    #[test]
+    fn english_footers_keep_as_many_hints_as_chinese_ones() {
+        let shown = |lang: Lang, walk: &[KeyCode]| -> (usize, String) {
+            let mut d = Driver::new(
+                store_with(&[
+                    "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+                ]),
+                lang,
+            );
+            for k in walk {
+                d.key(*k);
+            }
+            let row = footer_row(&d);
+            let scopes = d.app.stack.last().map_or(&[][..], |s| s.scopes());
+            let typing = d.app.stack.last().is_some_and(|s| s.typing());
+            let hints = crate::tui::keys::footer(scopes, lang, typing);
+            let n = hints
+                .iter()
+                .take_while(|(k, l)| row.contains(&format!("{k} {l}")))
+                .count();
+            (n, row)
+        };
+        let walks: [&[KeyCode]; 8] = [
+            &[KeyCode::Char('1')],
+            &[KeyCode::Char('1'), KeyCode::Char('/')],
+            &[KeyCode::Char('2')],
+            &[KeyCode::Char('2'), KeyCode::Char('/')],
+            &[KeyCode::Char('3')],
+            &[KeyCode::Char('4')],
+            &[KeyCode::Char('1'), KeyCode::Enter],
+            &[KeyCode::Char('1'), KeyCode::Enter, KeyCode::Char('a')],
+        ];
+        for walk in walks {
+            let (zh, zh_row) = shown(Lang::Zh, walk);
+            let (en, en_row) = shown(Lang::En, walk);
+            assert!(en >= zh, "{walk:?}\n{zh_row}\n{en_row}");
+        }
+    }
+
+    /// Tester's minor point: the status line fits at 80 columns in English as in Chinese. The
+    /// database gives way first (its directory, then the word "clerk:", then its file name),
+    /// the clerk and the office only once it is gone.
+    #[test]
+    fn the_status_line_fits_and_the_database_label_shrinks_first() {
+        let status = |lang: Lang, office: &str, db: &str, width: u16| -> String {
+            let app = super::App::new(
+                store_with(&[]),
+                actor("wangfang"),
+                lang,
+                db.into(),
+                office.into(),
+                (width, 24),
+            )
+            .unwrap();
+            let mut d = Driver {
+                app,
+                term: ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 24))
+                    .unwrap(),
+                wait: true,
+            };
+            d.app.theme = crate::tui::theme::Theme::plain();
+            d.draw();
+            d.screen().lines().next().unwrap_or_default().to_string()
+        };
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 80);
+        assert!(
+            en.ends_with("4 Verify  wangfang (no office) d.sqlite"),
+            "{en}"
+        );
+        let zh = status(Lang::Zh, "（未配置办公室）", "/tmp/fx/d.sqlite", 80);
+        assert!(
+            zh.ends_with("4验证  经办人:wangfang （未配置办公室） d.sqlite"),
+            "{zh}"
+        );
+        let en = status(Lang::En, "长沙", "/srv/jijiao/jijiao.sqlite", 80);
+        assert!(
+            en.ends_with("4 Verify  wangfang 长沙 jijiao.sqlite"),
+            "{en}"
+        );
+        // Narrower: the file name is cut, then goes; then the office is cut, the clerk last.
+        let en = status(Lang::En, "(no office)", "/tmp/fx/demo-20000.sqlite", 80);
+        assert!(en.ends_with("wangfang (no office) demo-2000…"), "{en}");
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 72);
+        assert!(en.ends_with("4 Verify  wangfang (no office)"), "{en}");
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 64);
+        assert!(en.ends_with("4 Verify  wangfang (no o…"), "{en}");
+        for w in [40u16, 60, 64, 70, 80, 100] {
+            for lang in [Lang::Zh, Lang::En] {
+                let line = status(lang, "(no office)", "/tmp/fx/d.sqlite", w);
+                assert!(crate::domain::text::width(&line) <= w as usize, "{line}");
             }
         }
     }

@@ -543,6 +543,23 @@ impl BatchScreen {
         }
     }
 
+    /// As [`BatchScreen::load_page`], with the cursor on applicant `id` (read again: a
+    /// decision may have moved them in the list's order), their page read if it is not on
+    /// screen; where they left the list (a filter) the cursor stays on its line.
+    fn load_page_on(&mut self, id: Option<i64>, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        let now = match id.map(|id| rows::applicant(ctx.store.conn(), id)) {
+            Some(Ok(Some(a))) => a,
+            Some(Err(e)) => return Err(e.describe(ctx.lang)),
+            _ => return self.load_page(ctx),
+        };
+        self.prepare(ctx);
+        self.list.reload_on(now.key(), ctx)?;
+        match self.gone(ctx.lang) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
     /// The marked applicants, else the current row (none after `;` with nothing marked).
     fn targets(&mut self) -> Option<Vec<i64>> {
         let armed = self.list.marks.take_armed();
@@ -572,10 +589,7 @@ impl BatchScreen {
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
             let n = self.list.marks.clear();
-            return Flow::Say(match lang {
-                Lang::Zh => format!("已清除 {n} 个标记"),
-                Lang::En => format!("cleared {n} marks"),
-            });
+            return Flow::Say(marks::Marks::cleared(n, lang));
         }
         if let Some(msg) = pattern.empty_add(lang) {
             return Flow::Say(msg);
@@ -667,6 +681,9 @@ impl BatchScreen {
 
     fn verify(&mut self, ctx: &mut Ctx<'_>) -> Flow {
         let lang = ctx.lang;
+        // The applicant under the cursor: their verdict, and so their place in a list sorted
+        // by verdict, may change; the cursor follows them there.
+        let on = self.selected().map(|a| a.id);
         let v = match batches::verify(ctx.store, ctx.actor, self.batch_id, &mut *ctx.progress) {
             Ok(v) => v,
             Err(e) => return Flow::Say(e.describe(lang)),
@@ -693,7 +710,7 @@ impl BatchScreen {
                 v.blocked
             ),
         };
-        if let Err(e) = self.load_page(ctx) {
+        if let Err(e) = self.load_page_on(on, ctx) {
             msg.push_str(" / ");
             msg.push_str(&e);
         }
@@ -1005,10 +1022,11 @@ impl BatchScreen {
         }
         match a.state {
             ApplicantState::Returned => {
+                // Recorded in Chinese (the notice's language); said in the clerk's.
                 let mut s = format!(
                     "{}{}",
                     lang.pick("已退回：", "returned: "),
-                    clean_line(&a.shortfall)
+                    rules::shortfall_in(&clean_line(&a.shortfall), lang)
                 );
                 if !a.reason.is_empty() {
                     s.push_str(lang.pick("；", "; "));
@@ -1232,8 +1250,12 @@ impl Screen for BatchScreen {
         })
     }
 
-    fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        self.list.fit(ctx);
+    fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        self.list.fit(ctx)
+    }
+
+    fn waiting(&self) -> bool {
+        self.list.waiting()
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
@@ -1881,6 +1903,41 @@ mod tests {
         assert_eq!(on(&mut d), before, "after the filter:\n{}", d.screen());
     }
 
+    /// Tester's minor point: `c` (verify the batch, R6) keeps the cursor on its applicant when
+    /// the list is sorted by verdict and the verdicts move them, on every row.
+    #[test]
+    fn verifying_keeps_the_cursor_on_its_applicant_in_the_verdict_order() {
+        let on = |d: &mut Driver| {
+            d.key(KeyCode::Enter);
+            let title = d
+                .screen()
+                .lines()
+                .find(|l| l.starts_with("┌ "))
+                .unwrap_or_default()
+                .to_string();
+            d.key(KeyCode::Esc);
+            title
+        };
+        for row in 0..6 {
+            let dir = tempfile::tempdir().unwrap();
+            let mut d = verification(Lang::Zh, dir.path());
+            d.key(KeyCode::Enter).key(KeyCode::Char('o'));
+            assert_eq!(d.app.message(), "按此排序：验证结果");
+            for _ in 0..row {
+                d.key(KeyCode::Char('j'));
+            }
+            let before = on(&mut d);
+            assert!(before.contains("4301"), "a person: {before}");
+            d.key(KeyCode::Char('c'));
+            assert!(
+                d.app.message().starts_with("已验证 6 人"),
+                "{}",
+                d.app.message()
+            );
+            assert_eq!(on(&mut d), before, "row {row}:\n{}", d.screen());
+        }
+    }
+
     #[test]
     fn return_refuse_and_undo_on_the_current_row_and_semicolon_insists_on_marks() {
         let dir = tempfile::tempdir().unwrap();
@@ -2128,6 +2185,24 @@ mod tests {
         insta::assert_snapshot!("batch_en", d.screen());
         d.key(KeyCode::Char('v'));
         insta::assert_snapshot!("batch_preview_en", d.screen());
+    }
+
+    /// Tester's minor point: a returned applicant's shortfall, recorded in Chinese (R6.4),
+    /// reads in English on an English screen, with R2.1's English words.
+    #[test]
+    fn a_returned_applicants_shortfall_is_said_in_the_clerks_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::En, dir.path());
+        d.key(KeyCode::Enter).key(KeyCode::Char('c'));
+        // By verdict: the blocked one first, then the short one.
+        d.key(KeyCode::Char('o')).key(KeyCode::Char('g'));
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('r'));
+        assert!(
+            d.shows("returned: 2013: public short: 10 < 30 (R2.1), total short: 70 < 90 (R2.1)"),
+            "{}",
+            d.screen()
+        );
+        assert!(!d.shows("不足"), "{}", d.screen());
     }
 
     /// A batch of 长沙 holding 赵敏, 王芳 and 张伟, added in that order: the list (by name)

@@ -385,8 +385,12 @@ impl Screen for BatchesScreen {
         Ok(Flow::from(self.list.deliver(done, ctx)?))
     }
 
-    fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        self.list.fit(ctx);
+    fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        self.list.fit(ctx)
+    }
+
+    fn waiting(&self) -> bool {
+        self.list.waiting()
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {

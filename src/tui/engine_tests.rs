@@ -211,3 +211,408 @@ fn j_down_a_long_list_writes_two_rows_a_key_and_turns_the_page_once_a_page() {
     let scrolled: usize = sizes[..page - 1].iter().sum::<usize>() + (40 - (page - 1)) * turn;
     assert!(total < scrolled, "{total} vs {scrolled}: {sizes:?}");
 }
+
+/// A demo database of `n` people (and their entries), in memory.
+fn demo(n: u32) -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    crate::service::demo::generate(&mut store, &actor("demo"), n, 7).unwrap();
+    store
+}
+
+/// The People list in its order, as ID numbers.
+fn all_people(store: &Store) -> Vec<String> {
+    use crate::store::search::{PeopleQuery, people};
+    people(store.conn(), &PeopleQuery::default(), 0, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id_number)
+        .collect()
+}
+
+/// The rows of the list on screen that hold one of `ids`, top to bottom, with the line.
+fn listed<'a>(d: &Driver, ids: &'a [String]) -> Vec<(&'a str, String)> {
+    d.screen()
+        .lines()
+        .filter_map(|l| {
+            ids.iter()
+                .find(|id| l.contains(id.as_str()))
+                .map(|id| (id.as_str(), l.to_string()))
+        })
+        .collect()
+}
+
+/// Press `j` with the worker holding whatever it is sent, until a `j` goes past the page: that
+/// read is then held on the worker (the keys after it are sent while it is out).
+fn j_until_the_page_turns_held(d: &mut Driver) {
+    d.wait = false;
+    for _ in 0..200 {
+        d.app.jobs().hold_next(Hold::UntilReleased);
+        d.key(KeyCode::Char('j'));
+        if d.app.busy() {
+            assert!(d.app.jobs().wait_held(), "the page read did not start");
+            return;
+        }
+    }
+    panic!("no page turn within 200 rows:\n{}", d.screen());
+}
+
+/// Tester's point 1: another clerk commits, this clerk presses a key before the next poll, and
+/// the poll still reloads the list: the key does not absorb the commit.
+#[test]
+fn another_clerks_commit_is_not_absorbed_by_a_key_pressed_before_the_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.sqlite");
+    {
+        let mut store = Store::open(&path).unwrap();
+        import(&mut store, &[LI, WANG]);
+    }
+    let mut d = Driver::new(Store::open(&path).unwrap(), Lang::Zh);
+    assert!(d.shows("人员 2 人"), "{}", d.screen());
+    let mut other = Store::open(&path).unwrap();
+    import(
+        &mut other,
+        &["11010519491231002X,张伟,长沙市第一医院,市州所属单位,长沙"],
+    );
+    d.key(KeyCode::Char('j'));
+    assert!(d.shows("人员 2 人"), "no poll yet:\n{}", d.screen());
+    assert!(d.app.tick(), "the commit is still seen after the key");
+    d.draw();
+    assert!(d.shows("人员 3 人") && d.shows("张伟"), "{}", d.screen());
+    assert!(!d.app.tick(), "and seen once");
+    // Showing another tab reads it after the last commit: the next poll finds nothing new.
+    d.key(KeyCode::Char('2'));
+    assert!(!d.app.tick(), "switching tabs reads after the last commit");
+}
+
+/// Tester's point 2 (`jt`): `t` typed while the next page is still being read marks the row
+/// `j` went to, the first of the new page, and moves on from it; nothing is marked meanwhile.
+#[test]
+fn t_after_j_past_the_page_marks_the_row_of_the_new_page() {
+    let store = demo(120);
+    let all = all_people(&store);
+    let mut d = Driver::new(store, Lang::Zh);
+    j_until_the_page_turns_held(&mut d);
+    let page: Vec<&str> = listed(&d, &all).into_iter().map(|(id, _)| id).collect();
+    let left = *page.last().expect("a page");
+    let at = all.iter().position(|id| id == left).unwrap();
+    d.key(KeyCode::Char('t'));
+    assert!(
+        !d.shows("已标记"),
+        "t acted on the row being left:\n{}",
+        d.screen()
+    );
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    let marked: Vec<&str> = listed(&d, &all)
+        .into_iter()
+        .filter(|(_, l)| l.starts_with("│*"))
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(marked, [all[at + 1].as_str()], "{}", d.screen());
+    assert!(d.shows("已标记 1 人"), "{}", d.screen());
+    assert_eq!(listed(&d, &all)[0].0, all[at + 1], "the page turned");
+    // `t` moved on: the cursor is on the row after the marked one.
+    assert!(opened(&mut d).contains(&all[at + 2]), "{}", d.screen());
+}
+
+/// Tester's point 2 (`js`) on the review queue: `s` typed while the next page is read seals
+/// (or refuses to seal, saying why) the entry `j` went to, not the one the cursor left, and the
+/// page turn is kept.
+#[test]
+fn s_after_j_past_the_page_decides_on_the_row_of_the_new_page() {
+    let store = demo(120);
+    let mut d = Driver::new(store, Lang::Zh);
+    d.key(KeyCode::Char('2'));
+    // The line under the list that names the current entry: `name ID · content · dates`.
+    let current = |d: &Driver| -> String {
+        let s = d.screen();
+        let lines: Vec<&str> = s.lines().collect();
+        let bottom = lines.iter().rposition(|l| l.starts_with('└')).unwrap();
+        lines[bottom - 2].trim_matches('│').trim().to_string()
+    };
+    let states = |d: &Driver| -> Vec<(i64, String)> {
+        let conn = d.app.store().conn();
+        let mut st = conn
+            .prepare("SELECT id, state FROM entries ORDER BY id")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let before = states(&d);
+    // The entry whose row is left, and the one `j` goes to (read first without holding).
+    let left = {
+        j_until_the_page_turns_held(&mut d);
+        d.app.jobs().release();
+        d.wait = true;
+        d.draw();
+        let gone_to = current(&d);
+        d.key(KeyCode::Char('k'));
+        (current(&d), gone_to)
+    };
+    let (left, gone_to) = left;
+    assert_ne!(left, gone_to);
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.wait = false;
+    d.key(KeyCode::Char('j'));
+    assert!(d.app.jobs().wait_held());
+    d.key(KeyCode::Char('s'));
+    assert_eq!(states(&d), before, "s acted before the page came");
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    assert_eq!(
+        current(&d),
+        gone_to,
+        "the page turn was kept:\n{}",
+        d.screen()
+    );
+    assert!(d.app.message().starts_with("已初审"), "{}", d.app.message());
+    let after = states(&d);
+    let changed: Vec<i64> = before
+        .iter()
+        .zip(&after)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.0)
+        .collect();
+    assert!(changed.len() <= 1, "{changed:?}");
+    // The entry that changed, if any (a complete one is sealed; one short of evidence is
+    // skipped with the reason), is the one `j` went to: its ID and content are on that line.
+    for id in changed {
+        let (id_number, content): (String, String) = d
+            .app
+            .store()
+            .conn()
+            .query_row(
+                "SELECT p.id_number, e.content FROM entries e JOIN people p ON p.id = e.person_id
+                 WHERE e.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(
+            gone_to.contains(&id_number) && gone_to.contains(&content),
+            "sealed {id_number} {content}, expected {gone_to}; left {left}"
+        );
+    }
+}
+
+/// Tester's point 3: `/`, a name and Enter sent at once open the person the search finds, not
+/// the row of the results before it; a search that finds nobody opens nobody.
+#[test]
+fn enter_after_typing_a_search_opens_what_the_search_finds() {
+    let mut d = Driver::new(three_people(), Lang::Zh);
+    d.wait = false;
+    d.key(KeyCode::Char('/')).keys("w");
+    // Only the last key's query is held (each one supersedes the one before).
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.keys("f");
+    assert!(d.app.jobs().wait_held());
+    d.key(KeyCode::Enter);
+    assert!(d.shows("人员 3 人"), "nothing opened yet:\n{}", d.screen());
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    assert!(d.shows("┌ 王芳 430203199007200031"), "{}", d.screen());
+    d.key(KeyCode::Esc);
+    // Nobody matches: Enter says so once the (empty) result is in, and opens nobody.
+    d.key(KeyCode::Esc).key(KeyCode::Esc);
+    d.wait = false;
+    d.key(KeyCode::Char('/')).keys("qqqqx");
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.keys("z");
+    assert!(d.app.jobs().wait_held());
+    d.key(KeyCode::Enter);
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    assert!(d.shows("人员 0 人"), "{}", d.screen());
+    assert_eq!(d.app.message(), "没有选中的人员");
+}
+
+/// Tester's point 4: a resize while a search is out sends that search again at the new size:
+/// its first page shows, not the rows after the page the clerk had scrolled to.
+#[test]
+fn a_resize_while_a_search_is_out_shows_the_first_page_of_that_search() {
+    use ratatui::crossterm::event::Event;
+    let store = demo(120);
+    let all = all_people(&store);
+    let mut d = Driver::new(store, Lang::Zh);
+    d.key(KeyCode::Char('G')).key(KeyCode::Char('/'));
+    d.wait = false;
+    // Every ID number here starts 43: the search matches the whole list.
+    d.keys("4");
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.keys("3");
+    assert!(d.app.jobs().wait_held());
+    d.term.backend_mut().resize(100, 30);
+    d.app.handle_event(Event::Resize(100, 30));
+    d.wait = true;
+    d.draw();
+    let rows = listed(&d, &all);
+    assert_eq!(
+        rows.first().map(|r| r.0),
+        Some(all[0].as_str()),
+        "{}",
+        d.screen()
+    );
+    assert!(rows.len() > 17, "the page of the new size:\n{}", d.screen());
+    assert!(d.shows("人员 120 人"), "{}", d.screen());
+}
+
+/// Tester's point 5: a resize redraws a person's entries at once at the new size, and back at
+/// 80×24 the cursor's entry is on screen (the footer's position is the row highlighted).
+#[test]
+fn a_resize_refits_a_persons_entries_at_once() {
+    use ratatui::crossterm::event::Event;
+    let rows: Vec<String> = (1..=21)
+        .map(|i| {
+            format!("专业,远程教育,课程{i:02},湖南人才市场有限公司,2016-04-{i:02},2016-04-{i:02},6,合格,学习证明材料")
+        })
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let mut d = Driver::new(store_with(&rows), Lang::Zh);
+    d.key(KeyCode::Enter);
+    let shown = |d: &Driver| d.screen().lines().filter(|l| l.contains("课程")).count();
+    let small = shown(&d);
+    assert!(small > 3 && small < 21, "{}", d.screen());
+    let resize = |d: &mut Driver, w: u16, h: u16| {
+        d.term.backend_mut().resize(w, h);
+        d.app.handle_event(Event::Resize(w, h));
+        d.draw();
+    };
+    resize(&mut d, 100, 30);
+    assert_eq!(shown(&d), small + 6, "{}", d.screen());
+    for _ in 0..12 {
+        d.key(KeyCode::Char('j'));
+    }
+    assert!(d.shows("培训记录 13/21"), "{}", d.screen());
+    resize(&mut d, 80, 24);
+    assert_eq!(shown(&d), small, "{}", d.screen());
+    assert!(d.shows("培训记录 13/21"), "{}", d.screen());
+    // The highlighted row is on screen, and it is the 13th entry.
+    let buf = d.term.backend().buffer();
+    let lit: Vec<u16> = (0..buf.area.height)
+        .filter(|&y| {
+            buf[(2, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+        .collect();
+    assert_eq!(lit.len(), 1, "{}", d.screen());
+    let line = d.screen().lines().nth(lit[0] as usize).unwrap().to_string();
+    // Entries are in date order: the 13th is 课程13.
+    assert!(line.contains("课程13"), "{line}");
+}
+
+/// The review queue's list area: its lines between the column heads and the two detail lines,
+/// each with whether it is the cursor's (drawn reversed).
+fn queue_lines(d: &Driver) -> Vec<(String, bool)> {
+    let s = d.screen();
+    let lines: Vec<&str> = s.lines().collect();
+    let heads = lines.iter().position(|l| l.contains("施教机构")).unwrap();
+    let bottom = lines.iter().rposition(|l| l.starts_with('└')).unwrap();
+    let buf = d.term.backend().buffer();
+    (heads + 1..bottom - 2)
+        .map(|y| {
+            let lit = buf[(2, y as u16)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED);
+            (lines[y].to_string(), lit)
+        })
+        .collect()
+}
+
+/// Minor point of the tester: the queue's page holds the rows that fit with their group
+/// headers, so the page is full, every row read is drawn, and `j` from the bottom row turns
+/// the page (the rows drawn all change) instead of scrolling by one line.
+#[test]
+fn review_pages_hold_the_rows_that_fit_with_their_headers_and_j_turns_them() {
+    let mut d = Driver::new(demo(120), Lang::Zh);
+    d.key(KeyCode::Char('2'));
+    for _ in 0..3 {
+        let lines = queue_lines(&d);
+        // Full, but for a line too few for the next row's group header and the row.
+        let blank = lines
+            .iter()
+            .filter(|(l, _)| l.trim_matches('│').trim().is_empty())
+            .count();
+        assert!(blank <= 1, "the page is full:\n{}", d.screen());
+        assert!(
+            lines.iter().any(|(l, _)| l.contains("──")),
+            "{}",
+            d.screen()
+        );
+        let rows: Vec<String> = lines
+            .iter()
+            .filter(|(l, _)| !l.contains("──"))
+            .map(|(l, _)| l.clone())
+            .collect();
+        // Down to the bottom row drawn, which stays where it is.
+        for _ in 1..rows.len() {
+            d.key(KeyCode::Char('j'));
+        }
+        let lines = queue_lines(&d);
+        assert!(lines.last().is_some_and(|(_, lit)| *lit), "{}", d.screen());
+        d.key(KeyCode::Char('j'));
+        let next: Vec<String> = queue_lines(&d)
+            .into_iter()
+            .filter(|(l, _)| !l.contains("──"))
+            .map(|(l, _)| l)
+            .collect();
+        assert!(
+            next.iter().all(|l| !rows.contains(l)),
+            "the page turned whole:\n{}",
+            d.screen()
+        );
+        let lit = queue_lines(&d).into_iter().find(|(_, lit)| *lit);
+        assert_eq!(lit.map(|(l, _)| l), next.first().cloned(), "{}", d.screen());
+    }
+}
+
+/// Tester's minor point: switching tabs keeps each tab's screen — People's search, marks and
+/// cursor, the review queue's place — and shows it again read through the worker (the rows
+/// on screen stay while that read is out), instead of a new screen at its first row.
+#[test]
+fn switching_tabs_keeps_each_tabs_search_position_and_marks() {
+    let store = demo(120);
+    let mut d = Driver::new(store, Lang::Zh);
+    // People: a search, a mark, the cursor moved on by it.
+    d.key(KeyCode::Char('/')).keys("43").key(KeyCode::Esc);
+    d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
+    let people = d.screen();
+    assert!(d.shows("已标记 1 人"), "{people}");
+    let person = opened(&mut d);
+    // The review queue, further down.
+    d.key(KeyCode::Char('2'));
+    for _ in 0..25 {
+        d.key(KeyCode::Char('j'));
+    }
+    let queue = d.screen();
+    d.key(KeyCode::Char('3')).key(KeyCode::Char('1'));
+    assert_eq!(d.screen(), people, "People as it was left");
+    assert_eq!(opened(&mut d), person);
+    // Back on the queue with the worker held: the page left is shown at once, its refresh out.
+    d.wait = false;
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.key(KeyCode::Char('2'));
+    assert!(
+        d.app.jobs().wait_held(),
+        "the tab is read again through the worker"
+    );
+    d.draw();
+    assert!(d.shows("检索中…"), "{}", d.screen());
+    // All but the title, which says 检索中….
+    let body = |s: &str| s.lines().skip(2).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        body(&d.screen()),
+        body(&queue),
+        "the rows left stay meanwhile"
+    );
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    assert_eq!(d.screen(), queue, "the queue as it was left");
+}

@@ -206,10 +206,7 @@ impl FilingsScreen {
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
             let n = self.list.marks.clear();
-            return Flow::Say(match lang {
-                Lang::Zh => format!("已清除 {n} 个标记"),
-                Lang::En => format!("cleared {n} marks"),
-            });
+            return Flow::Say(Marks::cleared(n, lang));
         }
         if let Some(msg) = pattern.empty_add(lang) {
             return Flow::Say(msg);
@@ -445,8 +442,12 @@ impl Screen for FilingsScreen {
         Ok(Flow::from(self.list.deliver(done, ctx)?))
     }
 
-    fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        self.list.fit(ctx);
+    fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        self.list.fit(ctx)
+    }
+
+    fn waiting(&self) -> bool {
+        self.list.waiting()
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {

@@ -318,7 +318,8 @@ pub const BINDINGS: &[Binding] = &[
         scopes: &[People],
         footer: true,
         zh: "加入批次",
-        en: "to batch",
+        // Short, so People's footer fits at 80 columns in English as in Chinese.
+        en: "batch",
     },
     Binding {
         action: Action::Mark,
@@ -335,7 +336,7 @@ pub const BINDINGS: &[Binding] = &[
         scopes: &[Review, Batch],
         footer: true,
         zh: "条件标记",
-        en: "pattern",
+        en: "match",
     },
     Binding {
         action: Action::ApplyToMarked,
@@ -343,7 +344,7 @@ pub const BINDINGS: &[Binding] = &[
         scopes: &[Review, Batch],
         footer: true,
         zh: "对标记",
-        en: "on marked",
+        en: "marked",
     },
     // On Filings the footer keeps its room for the decisions (y x u); `?` lists these.
     Binding {
@@ -352,7 +353,7 @@ pub const BINDINGS: &[Binding] = &[
         scopes: &[Filings],
         footer: false,
         zh: "条件标记",
-        en: "pattern",
+        en: "match",
     },
     Binding {
         action: Action::ApplyToMarked,
@@ -360,7 +361,7 @@ pub const BINDINGS: &[Binding] = &[
         scopes: &[Filings],
         footer: false,
         zh: "对标记",
-        en: "on marked",
+        en: "marked",
     },
     Binding {
         action: Action::Accept,

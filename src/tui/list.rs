@@ -379,6 +379,25 @@ where
         Ok(())
     }
 
+    /// Drop rows until those left fit the page's lines, where `lines` counts what the screen
+    /// draws for them (rows and the headers between them): from the end while the cursor is
+    /// above the last row, else from the start, so the cursor's row always stays. The side
+    /// rows were dropped from then has rows beyond it, and `j` from the last row drawn turns
+    /// the page instead of scrolling a hidden row into view.
+    pub fn trim(&mut self, lines: impl Fn(&[R]) -> usize) {
+        let page = self.page.max(1);
+        while self.rows.len() > 1 && lines(&self.rows) > page {
+            if self.row + 1 < self.rows.len() {
+                self.rows.pop();
+                self.at_end = false;
+            } else {
+                self.rows.remove(0);
+                self.at_start = false;
+                self.row -= 1;
+            }
+        }
+    }
+
     /// `k` past the first row: the page before this one, the cursor on its last row. Near the
     /// start of the list the page is filled from the rows after, so it stays full.
     fn previous_page<E>(
@@ -454,6 +473,12 @@ pub trait Source: 'static {
 
     /// The query with `text` as its search (lists without a search field ignore it).
     fn set_text(_q: &mut Self::Query, _text: &str) {}
+
+    /// The lines `rows` take on screen, for a list that draws more than its rows (the review
+    /// queue's group headers): a page holds the rows that fit with them ([`Window::trim`]).
+    fn lines(rows: &[Self::Row]) -> usize {
+        rows.len()
+    }
 }
 
 type KeyOf<S> = <<S as Source>::Row as Keyed>::Key;
@@ -502,6 +527,7 @@ impl<S: Source> Request<S> {
                 }
             }
         }
+        self.window.trim(S::lines);
         let total = if self.count {
             Some(S::count(store, q)?)
         } else {
@@ -534,10 +560,15 @@ enum Out {
     Extra,
 }
 
-struct Pending {
+struct Pending<K> {
     generation: u64,
     since: Instant,
     out: Out,
+    /// What the read does to the window, so a refresh while it is out sends the same read
+    /// again instead of one of the page it is leaving.
+    steps: Vec<Step<K>>,
+    /// The page size it reads, so a resize while it is out sends it again at the new size.
+    page: usize,
 }
 
 /// A list screen's list: see the module documentation.
@@ -557,7 +588,7 @@ pub struct Lister<S: Source> {
     measured: Cell<Option<usize>>,
     /// The page size to use before the first draw.
     hint: usize,
-    pending: Option<Pending>,
+    pending: Option<Pending<KeyOf<S>>>,
     /// Moves that came while rows were being read, carried out when they arrive.
     deferred: Vec<Plan>,
     loaded: bool,
@@ -663,14 +694,23 @@ impl<S: Source> Lister<S> {
     }
 
     /// After a draw: when the area no longer holds the page (a resize, a message taking rows),
-    /// read the page again at the new size.
-    pub fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        if self.loaded
-            && self.pending.is_none()
-            && self.measured.get().is_some_and(|m| m != self.window.page)
-        {
+    /// read the page again at the new size. True when that changed the rows at once (a list
+    /// in memory): the screen must be drawn again.
+    pub fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        // The size of the read out, if one is: a resize while it is out sends it again.
+        let page = self.pending.as_ref().map_or(self.window.page, |p| p.page);
+        if self.loaded && self.measured.get().is_some_and(|m| m != page) {
             self.refresh(ctx);
+            return S::INLINE;
         }
+        false
+    }
+
+    /// New rows are out (a page, a search, `g`/`G`): the rows on screen are about to give way,
+    /// so keys that act on the current row wait for them (`App::must_wait`). A refresh of the
+    /// same rows or a read of [`Source::extra`] does not make them wait.
+    pub fn waiting(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| p.out == Out::Rows)
     }
 
     fn request(&self, steps: Vec<Step<KeyOf<S>>>, count: bool, refresh: bool) -> Request<S> {
@@ -698,6 +738,8 @@ impl<S: Source> Lister<S> {
             generation,
             since: Instant::now(),
             out,
+            steps: req.steps.clone(),
+            page: req.window.page,
         });
         let jobs = ctx.jobs.clone();
         jobs.submit(
@@ -722,17 +764,18 @@ impl<S: Source> Lister<S> {
 
     /// Read the page on screen again, with the count and the marks still in the list, on the
     /// worker: another clerk's commit, a resize, the screen coming back into view.
+    ///
+    /// While new rows are out (a search typed, a page turned) the clerk waits for *those*: that
+    /// read goes out again as it was asked (the first page of the new search, the next page …)
+    /// at the page size of now, with the count and the marks, never a reload of the page it
+    /// leaves.
     pub fn refresh(&mut self, ctx: &mut Ctx<'_>) {
-        let req = self.request(vec![Step::Plan(Plan::Reload)], true, true);
-        let out = if self.loaded { Out::Refresh } else { Out::Rows };
-        // A read of new rows still out includes what a refresh would read.
-        if self.pending.as_ref().is_some_and(|p| p.out == Out::Rows) {
-            let req = Request {
-                steps: vec![Step::Plan(Plan::Reload)],
-                ..req
-            };
+        if let Some(p) = self.pending.as_ref().filter(|p| p.out == Out::Rows) {
+            let req = self.request(p.steps.clone(), true, true);
             return self.send(req, Out::Rows, ctx);
         }
+        let req = self.request(vec![Step::Plan(Plan::Reload)], true, true);
+        let out = if self.loaded { Out::Refresh } else { Out::Rows };
         self.send(req, out, ctx);
     }
 
@@ -899,10 +942,7 @@ impl<S: Source> Lister<S> {
             }
             Action::Back if !self.marks.is_empty() => {
                 let n = self.marks.clear();
-                Flow::Say(match lang {
-                    Lang::Zh => format!("已清除 {n} 个标记"),
-                    Lang::En => format!("cleared {n} marks"),
-                })
+                Flow::Say(Marks::cleared(n, lang))
             }
             Action::Back => Flow::Pop,
             _ => return None,

@@ -153,6 +153,7 @@ impl Marks {
             (0, Lang::Zh) => "未标记，按键作用于当前行".into(),
             (0, Lang::En) => "none marked: keys act on this row".into(),
             (n, Lang::Zh) => format!("已标记 {n} {unit}，按键作用于标记项"),
+            (1, Lang::En) => "1 marked: keys act on it".into(),
             (n, Lang::En) => format!("{n} marked: keys act on them"),
         }
     }
@@ -162,7 +163,17 @@ impl Marks {
         let n = self.ids.len();
         match lang {
             Lang::Zh => format!("; → 下一操作作用于已标记的 {n} 行"),
+            Lang::En if n == 1 => "; → the next action applies to the marked row".into(),
             Lang::En => format!("; → the next action applies to the {n} marked rows"),
+        }
+    }
+
+    /// What clearing `n` marks says (`Esc`, or an empty `T` pattern).
+    pub fn cleared(n: usize, lang: Lang) -> String {
+        match (n, lang) {
+            (n, Lang::Zh) => format!("已清除 {n} 个标记"),
+            (1, Lang::En) => "cleared 1 mark".into(),
+            (n, Lang::En) => format!("cleared {n} marks"),
         }
     }
 

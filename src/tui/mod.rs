@@ -195,12 +195,22 @@ fn progress_sink(
 }
 
 fn draw(term: &mut Terminal<backend::Stdout>, app: &mut App) -> io::Result<()> {
+    frame(term, app)?;
+    // The lists measured their areas while drawing: one that changed size reads again. A list
+    // in memory (a person's entries) has its rows at once and nothing else would wake the loop
+    // to show them, so the frame is drawn again now; one read on the worker redraws when its
+    // result lands.
+    if app.fit() {
+        frame(term, app)?;
+    }
+    Ok(())
+}
+
+fn frame(term: &mut Terminal<backend::Stdout>, app: &mut App) -> io::Result<()> {
     // Synchronized update: the terminal shows the frame at once, never half-drawn over SSH.
     execute!(io::stdout(), BeginSynchronizedUpdate)?;
     term.draw(|f| app.render(f))?;
     execute!(io::stdout(), EndSynchronizedUpdate)?;
     io::stdout().flush()?;
-    // The lists measured their areas while drawing: one that changed size reads again.
-    app.fit();
     Ok(())
 }

@@ -208,8 +208,12 @@ impl Screen for PeopleScreen {
         Ok(Flow::Stay)
     }
 
-    fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        self.list.fit(ctx);
+    fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        self.list.fit(ctx)
+    }
+
+    fn waiting(&self) -> bool {
+        self.list.waiting()
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
@@ -281,6 +285,9 @@ impl Screen for PeopleScreen {
             (Question::Filter, Some(text)) => self.apply_filter(text, ctx),
             (Question::AddToBatch(targets), Some(text)) => self.add_to_batch(&targets, text, ctx),
             (Question::Jump, Some(text)) => {
+                // A jump looks in everybody, whatever filter the tab was left with.
+                self.list.query = PeopleQuery::default();
+                self.filter_label.clear();
                 self.list.set_search(text);
                 self.list.requery(false, ctx);
                 self.jump = true;

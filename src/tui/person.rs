@@ -193,9 +193,11 @@ impl Screen for PersonScreen {
         Ok(())
     }
 
-    fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        self.entries.fit(ctx);
-        self.events.fit(ctx);
+    fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        // Both lists: the one hidden behind `h` keeps its size for when it is shown.
+        let entries = self.entries.fit(ctx);
+        let events = self.events.fit(ctx);
+        entries || events
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {

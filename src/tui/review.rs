@@ -171,6 +171,22 @@ impl Source for QueueSource {
     fn set_text(text: &mut String, new: &str) {
         *text = new.to_string();
     }
+
+    /// Each row, and a header before the first row of each group (batch, provider), as
+    /// [`ReviewScreen::items`] draws them.
+    fn lines(rows: &[EntrySummary]) -> usize {
+        let groups = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| {
+                *i == 0 || {
+                    let p = &rows[i - 1];
+                    (p.batch_id, &p.provider) != (e.batch_id, &e.provider)
+                }
+            })
+            .count();
+        rows.len() + groups
+    }
 }
 
 pub struct ReviewScreen {
@@ -410,10 +426,7 @@ impl ReviewScreen {
         let pattern = Pattern::parse(text);
         if pattern.is_clear() {
             let n = self.list.marks.clear();
-            return Flow::Say(match lang {
-                Lang::Zh => format!("已清除 {n} 个标记"),
-                Lang::En => format!("cleared {n} marks"),
-            });
+            return Flow::Say(Marks::cleared(n, lang));
         }
         if let Some(msg) = pattern.empty_add(lang) {
             return Flow::Say(msg);
@@ -774,8 +787,12 @@ impl Screen for ReviewScreen {
         Ok(Flow::from(self.list.deliver(done, ctx)?))
     }
 
-    fn fit(&mut self, ctx: &mut Ctx<'_>) {
-        self.list.fit(ctx);
+    fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        self.list.fit(ctx)
+    }
+
+    fn waiting(&self) -> bool {
+        self.list.waiting()
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
@@ -1186,7 +1203,7 @@ mod tests {
         let mut d = queue(bureau(), Lang::En);
         d.key(KeyCode::Char('j')).key(KeyCode::Char('t'));
         assert!(d.shows("Review: 6 waiting"), "{}", d.screen());
-        assert!(d.shows("1 marked: keys act on them"), "{}", d.screen());
+        assert!(d.shows("1 marked: keys act on it"), "{}", d.screen());
         insta::assert_snapshot!("review_en", d.screen());
     }
 

@@ -138,7 +138,16 @@ pub trait Screen {
         Err(done)
     }
     /// After a draw: lists whose area changed size read their page again at the new size.
-    fn fit(&mut self, _ctx: &mut Ctx<'_>) {}
+    /// True when the screen changed at once (a list in memory read again), so the frame must
+    /// be drawn again; reads sent to the worker redraw when they land.
+    fn fit(&mut self, _ctx: &mut Ctx<'_>) -> bool {
+        false
+    }
+    /// A list of this screen has new rows out (a page, a search) that the rows on screen will
+    /// give way to: keys that act on the current row wait for them (`App::must_wait`).
+    fn waiting(&self) -> bool {
+        false
+    }
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow;
     /// Keys that are not actions (text being typed).
     fn on_key(&mut self, _key: &KeyEvent, _ctx: &mut Ctx<'_>) -> Flow {

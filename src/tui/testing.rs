@@ -61,10 +61,13 @@ impl Driver {
             self.settle();
         }
         self.frame();
-        // A list whose area changed size reads again, as after a frame in `tui::run`.
-        self.app.fit();
-        if self.wait && self.app.busy() {
-            self.settle();
+        // After a frame, as in `tui::run`: a list whose area changed size reads again; a list
+        // in memory has its new rows at once and says so, and the frame is drawn again. What
+        // went to the worker is drawn when it lands (it may be back in the channel already,
+        // the worker idle again, so the driver looks there whatever `busy` says).
+        let again = self.app.fit();
+        let landed = self.wait && self.app.settle_jobs(SETTLE);
+        if again || landed {
             self.frame();
         }
     }

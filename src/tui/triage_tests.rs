@@ -146,7 +146,7 @@ fn enter_in_the_review_search_opens_the_highlighted_entry() {
     assert!(d.shows("Review: 1 waiting"), "{}", d.screen());
     // Typing no longer goes to the field: `t` marks.
     d.key(KeyCode::Char('t'));
-    assert!(d.shows("1 marked: keys act on them"), "{}", d.screen());
+    assert!(d.shows("1 marked: keys act on it"), "{}", d.screen());
 }
 
 #[test]
@@ -331,12 +331,12 @@ fn review_semicolon_in_english() {
     assert_eq!(d.app.message(), "nothing is marked: mark with t or T first");
     d.key(KeyCode::Char('t')).key(KeyCode::Char(';'));
     assert!(
-        line_with(&d, "search/").contains("; → the next action applies to the 1 marked rows"),
+        line_with(&d, "search/").contains("; → the next action applies to the marked row"),
         "{}",
         d.screen()
     );
     d.key(KeyCode::Esc);
-    assert!(d.shows("1 marked: keys act on them"), "{}", d.screen());
+    assert!(d.shows("1 marked: keys act on it"), "{}", d.screen());
 }
 
 #[test]
@@ -501,7 +501,7 @@ fn batch_patterns_in_english() {
     );
     d.key(KeyCode::Char(';'));
     assert!(
-        d.shows("; → the next action applies to the 1 marked rows"),
+        d.shows("; → the next action applies to the marked row"),
         "{}",
         d.screen()
     );
@@ -531,7 +531,7 @@ fn help_lists_the_pattern_words_of_each_screen() {
         let plus = lang.pick("+开头为追加", "a leading + adds");
         assert!(d.shows(plus), "{}", d.screen());
         // The keys are all still there.
-        assert!(d.shows(lang.pick("条件标记", "pattern")), "{}", d.screen());
+        assert!(d.shows(lang.pick("条件标记", "match")), "{}", d.screen());
         assert!(d.shows(lang.pick("退出", "quit")), "{}", d.screen());
         d.key(KeyCode::Char('x'));
     }
