@@ -77,6 +77,19 @@ impl From<ServiceError> for JobError {
     }
 }
 
+/// A job that panicked: a fault of ours, said as such, never a frozen list.
+struct JobPanicked;
+
+impl Describe for JobPanicked {
+    fn describe(&self, lang: Lang) -> String {
+        lang.pick(
+            "读取列表时出现内部错误：切换到别的页再回来可重读，并请告知管理员",
+            "internal error while reading the list: switch tabs and back to read it again, and tell the administrator",
+        )
+        .into()
+    }
+}
+
 /// A finished job: which list and generation it answers, and what it found.
 pub struct Done {
     pub list: u64,
@@ -252,7 +265,10 @@ fn serve(shared: &Shared, reader: &Store, out: &dyn Fn(Done)) {
         let gone = shared.lock().running.is_some_and(|r| r.superseded);
         let result = match held {
             Ok(()) if gone => Err(JobError::Interrupted),
-            Ok(()) => (next.job)(reader),
+            // A job that panics must not take the worker with it: the list would wait for
+            // its rows for ever, and keys held for them with it. It fails like a query.
+            Ok(()) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (next.job)(reader)))
+                .unwrap_or_else(|_| Err(JobError::Failed(Box::new(JobPanicked)))),
             Err(e) => Err(e),
         };
         let mut s = shared.lock();
@@ -468,5 +484,34 @@ mod tests {
             got.push((d.list, d.generation, value(&d)));
         }
         assert_eq!(got, [(9, 1, Some(1)), (3, 5, Some(5))]);
+    }
+    /// A job that panics is reported as a failure the clerk can read, and the worker goes on
+    /// serving: without this the list would wait for its rows for ever, and keys with it.
+    #[test]
+    fn a_job_that_panics_fails_in_words_and_the_worker_serves_the_next() {
+        let store = Store::open_in_memory().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let worker = Worker::spawn(store.reader().unwrap(), move |d| {
+            let _ = tx.send(d);
+        });
+        let jobs = worker.jobs();
+        jobs.submit(
+            5,
+            1,
+            Box::new(|_: &Store| -> Result<Payload, JobError> { panic!("a bug") }),
+        );
+        let d = rx.recv_timeout(Duration::from_secs(20)).expect("a result");
+        match &d.result {
+            Err(e @ JobError::Failed(_)) => {
+                assert!(e.describe(Lang::Zh).contains("内部错误"));
+                assert!(e.describe(Lang::En).contains("internal error"));
+            }
+            _ => panic!("the panicking job should fail"),
+        }
+        jobs.submit(5, 2, answer(2));
+        let d = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the next result");
+        assert_eq!((d.generation, value(&d)), (2, Some(2)));
     }
 }
