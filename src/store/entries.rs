@@ -235,15 +235,16 @@ pub fn add_evidence(
         return Ok(0);
     }
     let clerk = clerk_id(tx, by)?;
+    let sql = format!(
+        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+         VALUES (?1, ?2, ?3, {})",
+        seconds_sql(4)
+    );
     let mut added = 0;
     for code in codes {
         let code = code_id(tx, code)?;
         added += tx
-            .prepare_cached(&format!(
-                "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
-                 VALUES (?1, ?2, ?3, {})",
-                seconds_sql(4)
-            ))?
+            .prepare_cached(&sql)?
             .execute(params![entry_id, code, clerk, now])?;
     }
     Ok(added)
