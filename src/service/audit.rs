@@ -932,8 +932,6 @@ fn set_text(s: &BTreeSet<String>) -> String {
 /// R3 The evidence of each entry whose set the trail knows.
 fn evidence(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()> {
     let mut exists = conn.prepare_cached("SELECT 1 FROM entries WHERE id = ?1")?;
-    let mut codes =
-        conn.prepare_cached("SELECT code FROM entry_evidence WHERE entry_id = ?1 ORDER BY code")?;
     for (key, t) in &trail.entries {
         let (Some((set, record)), Ok(id)) = (&t.evidence, key.parse::<i64>()) else {
             continue;
@@ -941,9 +939,7 @@ fn evidence(conn: &Connection, trail: &Trail, r: &mut StateReport) -> Result<()>
         if !exists.exists([id])? {
             continue;
         }
-        let now: BTreeSet<String> = codes
-            .query_map([id], |row| row.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let now = crate::store::entries::evidence(conn, id)?;
         if &now != set {
             r.findings.push(Finding::Differs {
                 subject: format!("entry:{id}"),

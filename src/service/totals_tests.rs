@@ -82,7 +82,15 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP TABLE entry_providers; DROP TRIGGER entry_providers_insert;
+            // Schema 15's evidence back to schema 1's table of texts.
+            "CREATE TABLE evidence_texts (entry_id INTEGER NOT NULL REFERENCES entries (id),
+                 code TEXT NOT NULL, received_by TEXT NOT NULL, received_at TEXT NOT NULL,
+                 PRIMARY KEY (entry_id, code)) WITHOUT ROWID;
+             INSERT INTO evidence_texts SELECT * FROM entry_evidence;
+             DROP VIEW entry_evidence; DROP TABLE evidence_received;
+             DROP TABLE evidence_codes; DROP TABLE logins;
+             ALTER TABLE evidence_texts RENAME TO entry_evidence;
+             DROP TABLE entry_providers; DROP TRIGGER entry_providers_insert;
              DROP TRIGGER entry_providers_update; DROP TRIGGER entry_providers_delete;
              DROP TRIGGER entries_same_training; DROP TRIGGER entries_same_training_update;
              DROP INDEX people_uninitialled;

@@ -1,6 +1,6 @@
 //! Training entries (R5) and the evidence received for them (R3).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::json;
@@ -187,7 +187,43 @@ pub fn makers(conn: &Connection, id: i64) -> Result<Vec<String>> {
     Ok(makers)
 }
 
-/// Mark evidence received; returns how many codes were new.
+/// R3 The number of evidence item `code` in `evidence_codes` (schema 15), added the first time
+/// a code is received.
+fn code_id(tx: &Connection, code: &str) -> Result<i64> {
+    known_or_added(tx, "evidence_codes", "code", code)
+}
+
+/// R5.5 The number of `login` in `logins` (schema 15), added the first time a clerk is named.
+fn clerk_id(tx: &Connection, login: &str) -> Result<i64> {
+    known_or_added(tx, "logins", "login", login)
+}
+
+/// The id of `value` in a dictionary table `(id INTEGER PRIMARY KEY, column TEXT UNIQUE)`: read
+/// first, so that the usual case writes nothing.
+fn known_or_added(tx: &Connection, table: &str, column: &str, value: &str) -> Result<i64> {
+    let known = tx
+        .prepare_cached(&format!("SELECT id FROM {table} WHERE {column} = ?1"))?
+        .query_row([value], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = known {
+        return Ok(id);
+    }
+    Ok(tx
+        .prepare_cached(&format!(
+            "INSERT INTO {table} ({column}) VALUES (?1) RETURNING id"
+        ))?
+        .query_row([value], |r| r.get(0))?)
+}
+
+/// The SQL that stores an RFC 3339 stamp bound at parameter `?n` as seconds since the epoch,
+/// and anything SQLite cannot read as a time as the text it is (as migration 15 does).
+fn seconds_sql(n: usize) -> String {
+    format!("coalesce(unixepoch(?{n}), ?{n})")
+}
+
+/// R3 Mark the codes of `codes` received for entry `entry_id` by clerk `by` at `now` (RFC
+/// 3339); returns how many codes were new. A code received before keeps its first clerk and
+/// time.
 pub fn add_evidence(
     tx: &Transaction<'_>,
     entry_id: i64,
@@ -195,23 +231,71 @@ pub fn add_evidence(
     by: &str,
     now: &str,
 ) -> Result<usize> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR IGNORE INTO entry_evidence (entry_id, code, received_by, received_at)
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
+    if codes.is_empty() {
+        return Ok(0);
+    }
+    let clerk = clerk_id(tx, by)?;
+    let sql = format!(
+        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+         VALUES (?1, ?2, ?3, {})",
+        seconds_sql(4)
+    );
     let mut added = 0;
     for code in codes {
-        added += stmt.execute(params![entry_id, code, by, now])?;
+        let code = code_id(tx, code)?;
+        added += tx
+            .prepare_cached(&sql)?
+            .execute(params![entry_id, code, clerk, now])?;
     }
     Ok(added)
 }
 
+/// R3 The codes of the evidence received for entry `entry_id`.
 pub fn evidence(conn: &Connection, entry_id: i64) -> Result<BTreeSet<String>> {
-    let mut stmt = conn.prepare_cached("SELECT code FROM entry_evidence WHERE entry_id = ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.code FROM evidence_received r JOIN evidence_codes c ON c.id = r.code_id
+         WHERE r.entry_id = ?1",
+    )?;
     let codes = stmt
         .query_map([entry_id], |r| r.get(0))?
         .collect::<rusqlite::Result<BTreeSet<String>>>()?;
     Ok(codes)
+}
+
+/// One piece of evidence as recorded: the item's code, the login of the clerk who received it
+/// (R5.5), and when, as RFC 3339 in UTC (`2017-07-15T02:00:00Z`; a stamp that was stored as
+/// text because it was not a time comes back as that text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRecord {
+    pub code: String,
+    pub received_by: String,
+    pub received_at: String,
+}
+
+/// R3, R5.5 Every piece of evidence received for entry `entry_id`, who received it and when,
+/// in order of code.
+pub fn evidence_records(conn: &Connection, entry_id: i64) -> Result<Vec<EvidenceRecord>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.code, l.login,
+             CASE WHEN typeof(r.received_at) = 'integer'
+                  THEN strftime('%Y-%m-%dT%H:%M:%SZ', r.received_at, 'unixepoch')
+                  ELSE r.received_at END
+         FROM evidence_received r
+             JOIN evidence_codes c ON c.id = r.code_id
+             JOIN logins l ON l.id = r.clerk_id
+         WHERE r.entry_id = ?1
+         ORDER BY c.code",
+    )?;
+    let records = stmt
+        .query_map([entry_id], |r| {
+            Ok(EvidenceRecord {
+                code: r.get(0)?,
+                received_by: r.get(1)?,
+                received_at: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(records)
 }
 
 pub fn set_state(tx: &Transaction<'_>, entry_id: i64, state: EntryState, now: &str) -> Result<()> {
@@ -384,9 +468,13 @@ pub fn apply_state(
     Ok(())
 }
 
+/// R3 Take back evidence `code` of entry `entry_id`; returns 1 if it had been received, else 0.
 pub fn remove_evidence(tx: &Transaction<'_>, entry_id: i64, code: &str) -> Result<usize> {
     Ok(tx
-        .prepare_cached("DELETE FROM entry_evidence WHERE entry_id = ?1 AND code = ?2")?
+        .prepare_cached(
+            "DELETE FROM evidence_received
+             WHERE entry_id = ?1 AND code_id = (SELECT id FROM evidence_codes WHERE code = ?2)",
+        )?
         .execute(params![entry_id, code])?)
 }
 
@@ -644,36 +732,68 @@ pub fn insert_reviewed_new(tx: &Transaction<'_>, rows: &[Reviewed<'_>]) -> Resul
     Ok(ids)
 }
 
-/// One piece of evidence received for an entry (R3).
+/// One piece of evidence received for an entry (R3), to be written by [`add_evidence_rows`].
 #[derive(Debug, Clone, Copy)]
 pub struct Received<'a> {
     pub entry_id: i64,
+    /// The evidence item's code (`evidence_items.code`).
     pub code: &'a str,
+    /// The login of the clerk who received it (R5.5).
     pub by: &'a str,
+    /// When, RFC 3339.
     pub at: &'a str,
 }
 
 /// Mark many pieces of evidence received, several rows a statement; returns how many were
 /// new (as [`add_evidence`], a piece already received is left as it is).
 pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<usize> {
+    // A bulk load names a few dozen codes and clerks over millions of rows: each is looked up
+    // once per call, not once per row.
+    let mut codes: HashMap<&str, i64> = HashMap::new();
+    let mut clerks: HashMap<&str, i64> = HashMap::new();
+    let mut numbered = Vec::with_capacity(rows.len());
+    for r in rows {
+        let code = match codes.get(r.code) {
+            Some(&id) => id,
+            None => {
+                let id = code_id(tx, r.code)?;
+                codes.insert(r.code, id);
+                id
+            }
+        };
+        let clerk = match clerks.get(r.by) {
+            Some(&id) => id,
+            None => {
+                let id = clerk_id(tx, r.by)?;
+                clerks.insert(r.by, id);
+                id
+            }
+        };
+        numbered.push((r.entry_id, code, clerk, r.at));
+    }
     let mut added = 0;
-    let mut rest = rows;
+    let mut rest = &numbered[..];
     while !rest.is_empty() {
         let n = bulk_size(&EVIDENCE_SIZES, rest.len());
         let (now, later) = rest.split_at(n.min(rest.len()));
-        let sql = values_sql(
-            "INSERT OR IGNORE INTO entry_evidence (entry_id, code, received_by, received_at)",
-            4,
-            now.len(),
-            "",
+        let tuples: Vec<String> = (0..now.len())
+            .map(|k| {
+                let i = 1 + 4 * k;
+                format!("(?{i}, ?{}, ?{}, {})", i + 1, i + 2, seconds_sql(i + 3))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+             VALUES {}",
+            tuples.join(", ")
         );
         let mut stmt = tx.prepare_cached(&sql)?;
-        for (k, r) in now.iter().enumerate() {
+        for (k, &(entry_id, code, clerk, at)) in now.iter().enumerate() {
             let i = 1 + 4 * k;
-            stmt.raw_bind_parameter(i, r.entry_id)?;
-            stmt.raw_bind_parameter(i + 1, r.code)?;
-            stmt.raw_bind_parameter(i + 2, r.by)?;
-            stmt.raw_bind_parameter(i + 3, r.at)?;
+            stmt.raw_bind_parameter(i, entry_id)?;
+            stmt.raw_bind_parameter(i + 1, code)?;
+            stmt.raw_bind_parameter(i + 2, clerk)?;
+            stmt.raw_bind_parameter(i + 3, at)?;
         }
         added += stmt.raw_execute()?;
         rest = later;

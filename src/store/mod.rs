@@ -610,6 +610,52 @@ mod tests {
         assert_eq!(n, 4);
     }
 
+    /// A store on the file at `path` brought up to schema `version` only, as the jijiao of that
+    /// schema would open it.
+    fn open_at(path: &Path, version: usize) -> Store {
+        let mut store = Store {
+            conn: Connection::open(path).unwrap(),
+            location: Location::File(path.to_path_buf()),
+        };
+        store
+            .conn
+            .pragma_update(None, "foreign_keys", true)
+            .unwrap();
+        store.migrate_to(version).unwrap();
+        store
+    }
+
+    /// Lets today's evidence functions (`store::entries`, which read and write the numbered
+    /// tables of schema 15) write the evidence of a file of schema 14 or older on this
+    /// connection, as that file held it: a row of texts, the time as the program of the time
+    /// stamped it (RFC 3339 at +08:00, the offset of the test clerks' clock). Temporary objects
+    /// only: the file itself keeps its old schema, and a new connection sees none of this.
+    fn texts_evidence(conn: &Connection) {
+        conn.execute_batch(
+            "CREATE TEMP TABLE evidence_codes (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
+             CREATE TEMP TABLE logins (id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE);
+             CREATE TEMP VIEW evidence_received (entry_id, code_id, clerk_id, received_at) AS
+                 SELECT v.entry_id, c.id, l.id, unixepoch(v.received_at)
+                 FROM main.entry_evidence v
+                     JOIN evidence_codes c ON c.code = v.code
+                     JOIN logins l ON l.login = v.received_by;
+             CREATE TEMP TRIGGER evidence_received_insert
+             INSTEAD OF INSERT ON evidence_received BEGIN
+                 INSERT INTO entry_evidence (entry_id, code, received_by, received_at)
+                 SELECT new.entry_id, c.code, l.login,
+                     strftime('%Y-%m-%dT%H:%M:%S+08:00', new.received_at + 28800, 'unixepoch')
+                 FROM evidence_codes c, logins l
+                 WHERE c.id = new.code_id AND l.id = new.clerk_id;
+             END;
+             CREATE TEMP TRIGGER evidence_received_delete
+             INSTEAD OF DELETE ON evidence_received BEGIN
+                 DELETE FROM entry_evidence WHERE entry_id = old.entry_id
+                     AND code = (SELECT code FROM evidence_codes WHERE id = old.code_id);
+             END;",
+        )
+        .unwrap();
+    }
+
     /// Every row of `table` in id order (or key order), each column as SQLite holds it.
     fn rows_of(conn: &Connection, table: &str, order: &str) -> Vec<Vec<rusqlite::types::Value>> {
         let mut stmt = conn
@@ -644,6 +690,7 @@ mod tests {
         old.conn.pragma_update(None, "foreign_keys", true).unwrap();
         old.migrate_to(13).unwrap();
         reference::load_if_empty(&mut old).unwrap();
+        texts_evidence(old.conn());
         demo::generate(&mut old, &actor("demo"), 80, 2017).unwrap();
         let c = old.conn();
         let tables = [
@@ -695,7 +742,7 @@ mod tests {
             .unwrap();
         drop(old);
 
-        let mut store = Store::open(&path).unwrap();
+        let mut store = open_at(&path, 14);
         assert_eq!(store.schema_version().unwrap(), 14);
         let c = store.conn();
         for ((table, order), rows) in tables.iter().zip(&before) {
@@ -776,6 +823,288 @@ mod tests {
         assert!(
             collided.is_err(),
             "an update may not make two the same training"
+        );
+    }
+
+    /// Issue 10, migration 15: a schema-14 database holding the demo's records, evidence ticked
+    /// and taken back by a clerk through the service, and evidence stamped in other ways, is
+    /// rebuilt with entries' checks as comparisons and evidence as numbers, and keeps every row,
+    /// every evidence set with its clerk and time (R3, R5.5), every answer of `check` and of the
+    /// review queue (R5.1), and a trail that still verifies and still matches the records.
+    #[test]
+    fn a_schema_14_database_keeps_every_row_evidence_and_answer_through_migration_15() {
+        use crate::service::{audit::check_state, check::check, demo, fixtures::actor, review};
+        use rusqlite::{OptionalExtension, params};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let mut old = open_at(&path, 14);
+        reference::load_if_empty(&mut old).unwrap();
+        texts_evidence(old.conn());
+        demo::generate(&mut old, &actor("demo"), 80, 2017).unwrap();
+        // A clerk takes one item back and ticks it again (R3): the trail now knows this
+        // entry's set, and the item's clerk and time are hers.
+        let (ticked, code): (i64, String) = old
+            .conn()
+            .query_row(
+                "SELECT v.entry_id, v.code FROM main.entry_evidence v
+                     JOIN entries e ON e.id = v.entry_id
+                 WHERE e.state = 'recorded' ORDER BY v.entry_id, v.code LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let clerk = actor("wangfang");
+        review::set_evidence(&mut old, &clerk, ticked, &code, false)
+            .unwrap()
+            .unwrap();
+        review::set_evidence(&mut old, &clerk, ticked, &code, true)
+            .unwrap()
+            .unwrap();
+        // Stamps an older tool or a hand in `sqlite3` may have left: UTC, and not a time.
+        let c = old.conn();
+        let other: i64 = c
+            .query_row("SELECT max(id) FROM entries", [], |r| r.get(0))
+            .unwrap();
+        for (code, by, at) in [
+            ("zz_utc", "lisi", "2016-03-01T01:02:03Z"),
+            ("zz_text", "lisi", "去年"),
+        ] {
+            c.execute(
+                "INSERT INTO main.entry_evidence (entry_id, code, received_by, received_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![other, code, by, at],
+            )
+            .unwrap();
+        }
+        let tables = [
+            ("entries", "id"),
+            ("findings", "id"),
+            ("review_queue", "entry_id"),
+            ("entry_providers", "provider"),
+            ("person_year_totals", "person_id, year"),
+            ("people", "id"),
+            ("audit", "id"),
+        ];
+        let before: Vec<_> = tables.iter().map(|(t, o)| rows_of(c, t, o)).collect();
+        let received = |c: &Connection| -> Vec<(i64, String, String, String)> {
+            c.prepare(
+                "SELECT entry_id, code, received_by, received_at FROM entry_evidence
+                 ORDER BY entry_id, code",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        let evidence_before = received(c);
+        assert!(
+            evidence_before.len() > 200,
+            "the demo receives evidence: {}",
+            evidence_before.len()
+        );
+        assert!(
+            evidence_before
+                .iter()
+                .any(|(e, k, by, _)| *e == ticked && *k == code && by == "wangfang")
+        );
+        let people: Vec<String> = c
+            .prepare("SELECT id_number FROM people ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let checks = |s: &Store| -> Vec<String> {
+            people
+                .iter()
+                .map(|n| format!("{:?}", check(s, n, 2012, 2016).unwrap().verification))
+                .collect()
+        };
+        let checked = checks(&old);
+        let queued: Vec<i64> = search::review_queue(c, "", 0, 100_000)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        let state = check_state(c).unwrap();
+        assert!(state.compared > 0, "the trail knows an evidence set");
+        drop(old);
+
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap() as usize, 15);
+        let c = store.conn();
+        for ((table, order), rows) in tables.iter().zip(&before) {
+            assert_eq!(&rows_of(c, table, order), rows, "{table}");
+        }
+        // The same pieces of evidence, each with its clerk and the same instant (now told in
+        // UTC); the stamp that was not a time is kept as it was.
+        let evidence_after = received(c);
+        assert_eq!(evidence_after.len(), evidence_before.len());
+        let instant = |at: &str| chrono::DateTime::parse_from_rfc3339(at).map(|t| t.timestamp());
+        for (was, is) in evidence_before.iter().zip(&evidence_after) {
+            assert_eq!((was.0, &was.1, &was.2), (is.0, &is.1, &is.2));
+            match instant(&was.3) {
+                Ok(t) => assert_eq!(instant(&is.3), Ok(t), "{was:?} → {is:?}"),
+                Err(_) => assert_eq!(was.3, is.3),
+            }
+        }
+        let utc = entries::evidence_records(c, other).unwrap();
+        assert!(
+            utc.contains(&entries::EvidenceRecord {
+                code: "zz_utc".into(),
+                received_by: "lisi".into(),
+                received_at: "2016-03-01T01:02:03Z".into(),
+            }),
+            "{utc:?}"
+        );
+        assert!(utc.iter().any(|r| r.received_at == "去年"), "{utc:?}");
+        let hers = entries::evidence_records(c, ticked).unwrap();
+        let hers = hers.iter().find(|r| r.code == code).unwrap();
+        assert_eq!(hers.received_by, "wangfang");
+        assert_eq!(hers.received_at, "2017-07-15T02:00:00Z", "10:00 at +08:00");
+        // Each entry's set as the program reads it is the set it had.
+        let mut sets: std::collections::BTreeMap<i64, std::collections::BTreeSet<String>> =
+            Default::default();
+        for (e, k, _, _) in &evidence_before {
+            sets.entry(*e).or_default().insert(k.clone());
+        }
+        for (e, set) in &sets {
+            assert_eq!(&entries::evidence(c, *e).unwrap(), set, "entry {e}");
+        }
+        assert_eq!(checks(&store), checked);
+        let queued_now: Vec<i64> = search::review_queue(c, "", 0, 100_000)
+            .unwrap()
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(queued_now, queued);
+        // R5.5 The trail verifies, and says of the records what it said before.
+        assert_eq!(crate::store::audit::verify(c).unwrap().1, None);
+        assert_eq!(check_state(c).unwrap(), state);
+        assert_eq!(
+            state.findings,
+            vec![],
+            "the records are what the trail says"
+        );
+        let keys_on: bool = c
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(keys_on, "foreign keys are on again after the rebuild");
+        let dangling: Option<String> = c
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .unwrap();
+        assert_eq!(dangling, None);
+
+        // Evidence ticked after the migration is read back with its clerk and time.
+        review::set_evidence(&mut store, &clerk, ticked, &code, false)
+            .unwrap()
+            .unwrap();
+        assert!(
+            !entries::evidence(store.conn(), ticked)
+                .unwrap()
+                .contains(&code)
+        );
+        let later = actor("lisi");
+        review::set_evidence(&mut store, &later, ticked, &code, true)
+            .unwrap()
+            .unwrap();
+        let again = entries::evidence_records(store.conn(), ticked).unwrap();
+        let again = again.iter().find(|r| r.code == code).unwrap();
+        assert_eq!(
+            (again.received_by.as_str(), again.received_at.as_str()),
+            ("lisi", "2017-07-15T02:00:00Z")
+        );
+        assert_eq!(check_state(store.conn()).unwrap().findings, vec![]);
+    }
+
+    /// R5 Migration 15 rewrote entries' checks as comparisons: each still refuses a value
+    /// outside its vocabulary (state, category, result, the two flags), the form must be one
+    /// of the forms, and every value of the vocabularies is still taken.
+    #[test]
+    fn entries_still_refuse_a_bad_state_category_result_or_form_after_migration_15() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.write().unwrap();
+        tx.execute(
+            "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
+             VALUES ('11010519491231002X', '张伟', '长沙市第一医院', 'city', '430100', 'x', 'x')",
+            [],
+        )
+        .unwrap();
+        let form: String = tx
+            .query_row("SELECT code FROM forms ORDER BY code LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        // One entry a call, each a new training (the natural key would skip a repeat), with
+        // `column` set to `value` and every other column a good value.
+        let made = std::cell::Cell::new(0);
+        let insert = |column: &str, value: &dyn rusqlite::ToSql| -> rusqlite::Result<usize> {
+            made.set(made.get() + 1);
+            let content = format!("课程{}", made.get());
+            let mut values: Vec<(String, &dyn rusqlite::ToSql)> = vec![
+                (":category".into(), &"public"),
+                (":form".into(), &form),
+                (":result".into(), &"pass"),
+                (":state".into(), &"recorded"),
+                (":migrated".into(), &0),
+                (":confirmed".into(), &0),
+            ];
+            for (name, v) in &mut values {
+                if name[1..] == *column {
+                    *v = value;
+                }
+            }
+            values.push((":content".into(), &content));
+            let named: Vec<(&str, &dyn rusqlite::ToSql)> =
+                values.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+            tx.execute(
+                "INSERT INTO entries (person_id, year, category, form, content, provider,
+                     start_date, end_date, hours_tenths, result, state, migrated, confirmed,
+                     created_at, updated_at)
+                 VALUES (1, 2016, :category, :form, :content, '机构', '2016-03-01',
+                     '2016-03-02', 80, :result, :state, :migrated, :confirmed, 'x', 'x')",
+                &named[..],
+            )
+        };
+        for (column, good, bad) in [
+            (
+                "state",
+                &[
+                    "recorded",
+                    "evidence_complete",
+                    "sealed",
+                    "registered",
+                    "refused",
+                ][..],
+                "approved",
+            ),
+            ("category", &["public", "professional"][..], "general"),
+            ("result", &["pass", "fail", "excellent", "good"][..], "ok"),
+        ] {
+            for v in good {
+                assert_eq!(insert(column, v).unwrap(), 1, "{column} = {v}");
+            }
+            let refused = insert(column, &bad).unwrap_err().to_string();
+            assert!(
+                refused.contains("CHECK constraint failed"),
+                "{column}: {refused}"
+            );
+            let refused = insert(column, &bad.to_uppercase()).unwrap_err().to_string();
+            assert!(
+                refused.contains("CHECK constraint failed"),
+                "{column}: {refused}"
+            );
+        }
+        for column in ["migrated", "confirmed"] {
+            assert_eq!(insert(column, &1).unwrap(), 1);
+            assert!(insert(column, &2).is_err(), "{column} = 2");
+        }
+        let refused = insert("form", &"no_such_form").unwrap_err().to_string();
+        assert!(
+            refused.contains("FOREIGN KEY constraint failed"),
+            "{refused}"
         );
     }
 

@@ -504,17 +504,13 @@ mod tests {
         let e = entries::get(d.app.store().conn(), id).unwrap().unwrap();
         assert_eq!(e.entry.state, EntryState::EvidenceComplete);
         // The clerk's name is on every item received (R5.5).
-        let who: String = d
-            .app
-            .store()
-            .conn()
-            .query_row(
-                "SELECT received_by FROM entry_evidence WHERE entry_id = ?1 AND code = 'agenda'",
-                [id],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(who, "wangfang");
+        let received = entries::evidence_records(d.app.store().conn(), id).unwrap();
+        let agenda = received.iter().find(|r| r.code == "agenda");
+        assert_eq!(
+            agenda.map(|r| r.received_by.as_str()),
+            Some("wangfang"),
+            "{received:?}"
+        );
     }
 
     /// R3.1 `Space j` four times ticks the four items of a training class, either-or included.
