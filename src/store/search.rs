@@ -240,14 +240,14 @@ const MAX_CHAR: &str = "char(1114111)";
 fn candidates(conn: &Connection, text: &str, args: &mut Vec<Value>) -> Result<Option<String>> {
     let cap = COUNT_CAP + 1;
     let before = args.len();
-    let sql = if text.chars().count() >= 3 {
+    let branches = if text.chars().count() >= 3 {
         // A trigram phrase matches where its characters stand together: any part of the ID
         // number or unit, and (a superset of) the start of a name or of a reading of initials.
         args.push(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
-        format!(
+        vec![format!(
             "SELECT rowid AS id FROM people_fts WHERE people_fts MATCH ?{} LIMIT {cap}",
             args.len()
-        )
+        )]
     } else {
         // One or two digits are in nearly every ID number: nothing narrows them.
         if text
@@ -260,20 +260,30 @@ fn candidates(conn: &Connection, text: &str, args: &mut Vec<Value>) -> Result<Op
         let t = args.len();
         args.push(Value::Text(like_escape(text)));
         let e = args.len();
-        format!(
-            "SELECT id FROM (SELECT id FROM people
-                             WHERE name_key >= ?{t} AND name_key < ?{t} || {MAX_CHAR} LIMIT {cap})
-             UNION
-             SELECT id FROM (SELECT person_id AS id FROM people_readings
-                             WHERE reading >= ?{t} AND reading < ?{t} || {MAX_CHAR} LIMIT {cap})
-             UNION
-             SELECT id FROM (SELECT p.id FROM people_units u CROSS JOIN people p ON p.unit_key = u.unit_key
-                             WHERE u.unit_key LIKE '%' || ?{e} || '%' ESCAPE '\\' LIMIT {cap})"
-        )
+        vec![
+            format!(
+                "SELECT id FROM (SELECT id FROM people
+                 WHERE name_key >= ?{t} AND name_key < ?{t} || {MAX_CHAR} LIMIT {cap})"
+            ),
+            format!(
+                "SELECT id FROM (SELECT person_id AS id FROM people_readings
+                 WHERE reading >= ?{t} AND reading < ?{t} || {MAX_CHAR} LIMIT {cap})"
+            ),
+            format!(
+                "SELECT id FROM (SELECT p.id FROM people_units u CROSS JOIN people p ON p.unit_key = u.unit_key
+                 WHERE u.unit_key LIKE '%' || ?{e} || '%' ESCAPE '\\' LIMIT {cap})"
+            ),
+        ]
     };
+    let sql = branches.join(" UNION ");
+    // Counted with the branches' duplicates kept: a branch cut at its LIMIT is incomplete even
+    // when its distinct people are fewer than the cap (a person has several readings: 曾丹 is
+    // both `zd` and `cd`, 丁 also reads zhēng), and taking it for the whole set would hide
+    // people. With duplicates kept, a cut branch alone brings the count past the cap.
     let n: i64 = conn
         .prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT id FROM ({sql}) LIMIT {cap})"
+            "SELECT count(*) FROM (SELECT id FROM ({}) LIMIT {cap})",
+            branches.join(" UNION ALL ")
         ))?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     if n as usize > COUNT_CAP {
@@ -982,6 +992,52 @@ mod scale_tests {
         assert_eq!(Count::Over.to_string(), "10 000+");
         assert_eq!(Count::Exact(9_999).to_string(), "9999");
         assert_eq!(Count::Over.exact(), None);
+    }
+
+    /// Found at a million people (the benchmark): people with two readings of their initials
+    /// (丁 also reads zhēng, so 丁丹 is `dd zd`) fill the readings' branch with duplicates. Cut at
+    /// the cap, the branch held fewer distinct people than the cap, was taken for the whole set,
+    /// and `z` listed and counted only some of the people it finds, from the wrong first row.
+    #[test]
+    fn a_search_whose_readings_repeat_past_the_cap_still_finds_everyone() {
+        let mut store = Store::open_in_memory().unwrap();
+        // Two readings each for most, filling the branch past the cap before it reaches the
+        // `zc` people, whose names come first in the list.
+        let (doubled, people) = (COUNT_CAP as i64 / 2 + 500, COUNT_CAP as i64 / 2 + 1_500);
+        {
+            let tx = store.write().unwrap();
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                         updated_at, initials, name_key, unit_key)
+                     VALUES (printf('4301021985%08d', ?1), ?2 || ?1, '长沙医院', 'city',
+                         '430100', 'x', 'x', ?3, ?2 || ?1, '长沙医院')",
+                )
+                .unwrap();
+            for i in 0..people {
+                let (surname, initials) = if i < doubled {
+                    ("丁", "za zb")
+                } else {
+                    ("一", "zc")
+                };
+                stmt.execute(rusqlite::params![i, surname, initials])
+                    .unwrap();
+            }
+            drop(stmt);
+            tx.commit().unwrap();
+        }
+        let c = store.conn();
+        let everyone = by_brute_force(c, &text("z"));
+        assert_eq!(everyone.len() as i64, people);
+        assert_eq!(
+            count_people_capped(c, &text("z")).unwrap(),
+            Count::Exact(people as usize)
+        );
+        let page = people_page(c, &text("z"), &Seek::First, 3).unwrap();
+        assert_eq!(
+            page.iter().map(|p| p.id_number.clone()).collect::<Vec<_>>(),
+            everyone[..3]
+        );
     }
 
     /// A search for the digit 1 matches nearly everyone: past the cap, the count says "10 000+"
