@@ -616,3 +616,63 @@ fn switching_tabs_keeps_each_tabs_search_position_and_marks() {
     d.draw();
     assert_eq!(d.screen(), queue, "the queue as it was left");
 }
+
+/// Tester's second report, point 3: `G` on People, the window made larger and then back to
+/// 80×24 — the page is full again and ends on the cursor's row (the last person), not that
+/// row alone above a blank list. A person's entries (a list in memory) do the same.
+#[test]
+fn shrinking_the_window_on_the_last_page_keeps_the_page_full() {
+    use ratatui::crossterm::event::Event;
+    let resize = |d: &mut Driver, w: u16, h: u16| {
+        d.term.backend_mut().resize(w, h);
+        d.app.handle_event(Event::Resize(w, h));
+        d.draw();
+    };
+    let store = demo(120);
+    let all = all_people(&store);
+    let mut d = Driver::new(store, Lang::Zh);
+    let full = listed(&d, &all).len();
+    assert!(full > 10, "{}", d.screen());
+    d.key(KeyCode::Char('G'));
+    resize(&mut d, 100, 30);
+    assert!(listed(&d, &all).len() > full, "{}", d.screen());
+    resize(&mut d, 80, 24);
+    let rows = listed(&d, &all);
+    assert_eq!(rows.len(), full, "a full page:\n{}", d.screen());
+    assert_eq!(rows.last().map(|r| r.0), all.last().map(String::as_str));
+    assert_eq!(
+        rows.first().map(|r| r.0),
+        Some(all[all.len() - full].as_str())
+    );
+    assert!(
+        opened(&mut d).contains(all.last().unwrap().as_str()),
+        "{}",
+        d.screen()
+    );
+
+    // A person's entries, on the last one.
+    let entries: Vec<String> = (1..=21)
+        .map(|i| {
+            format!("专业,远程教育,课程{i:02},湖南人才市场有限公司,2016-04-{i:02},2016-04-{i:02},6,合格,学习证明材料")
+        })
+        .collect();
+    let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let mut d = Driver::new(store_with(&entries), Lang::Zh);
+    d.key(KeyCode::Enter);
+    let shown = |d: &Driver| d.screen().lines().filter(|l| l.contains("课程")).count();
+    let small = shown(&d);
+    assert!(small > 3 && small < 21, "{}", d.screen());
+    d.key(KeyCode::Char('G'));
+    assert!(d.shows("培训记录 21/21"), "{}", d.screen());
+    resize(&mut d, 100, 30);
+    resize(&mut d, 80, 24);
+    assert_eq!(shown(&d), small, "a full page:\n{}", d.screen());
+    assert!(d.shows("培训记录 21/21"), "{}", d.screen());
+    let last = d
+        .screen()
+        .lines()
+        .filter(|l| l.contains("课程"))
+        .last()
+        .map(str::to_string);
+    assert!(last.is_some_and(|l| l.contains("课程21")), "{}", d.screen());
+}

@@ -291,6 +291,10 @@ where
                             self.rows = from;
                             self.at_start = false;
                             self.row = 0;
+                            // Near the end of the list (the page shrank on the last rows) the
+                            // page from the cursor's row is short: fill it from before, so it
+                            // ends on the last row instead of leaving the rest of it blank.
+                            self.fill_before(&mut fetch)?;
                         }
                     }
                 }
@@ -376,6 +380,30 @@ where
         self.rows = old.into_iter().rev().take(keep).rev().collect();
         self.row = self.rows.len();
         self.rows.append(&mut got);
+        Ok(())
+    }
+
+    /// A page short of rows while rows exist before it: fill it from before, the cursor
+    /// staying on its row (which moves down by the rows added).
+    fn fill_before<E>(
+        &mut self,
+        fetch: &mut impl FnMut(&Seek<R::Key>, usize) -> Result<Vec<R>, E>,
+    ) -> Result<(), E> {
+        let page = self.page.max(1);
+        if self.at_start || self.rows.is_empty() || self.rows.len() >= page {
+            return Ok(());
+        }
+        let need = page - self.rows.len();
+        let before = match self.rows.first() {
+            Some(r) => Seek::Before(r.key()),
+            None => Seek::Last,
+        };
+        let mut earlier = fetch(&before, need + 1)?;
+        self.at_start = earlier.len() <= need;
+        earlier.drain(..earlier.len().saturating_sub(need));
+        self.row += earlier.len();
+        earlier.append(&mut self.rows);
+        self.rows = earlier;
         Ok(())
     }
 
@@ -1302,6 +1330,41 @@ mod tests {
         assert_eq!(w.selected(), Some(&N(3)));
         w.apply(Plan::Reload, fetch(0)).unwrap();
         assert!(w.rows.is_empty() && w.selected().is_none());
+    }
+
+    /// Tester's point 3: the page shrinking (a resize) on the last page, or with the cursor near
+    /// the end, stays full: it is filled from before and ends on the list's last row, with the
+    /// cursor on the row it was on — not that row alone above a blank page.
+    #[test]
+    fn a_page_that_shrinks_near_the_end_is_filled_from_before() {
+        let shown = |w: &Window<N>| w.rows.iter().map(|r| r.0).collect::<Vec<_>>();
+        let mut w: Window<N> = Window {
+            page: 5,
+            ..Window::default()
+        };
+        w.apply(Plan::Last, fetch(20)).unwrap();
+        // Larger, then back: the cursor on the last row.
+        w.page = 8;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        assert_eq!(shown(&w), (12..20).collect::<Vec<_>>());
+        assert_eq!(w.selected(), Some(&N(19)));
+        w.page = 3;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        assert_eq!(shown(&w), [17, 18, 19]);
+        assert_eq!(w.selected(), Some(&N(19)));
+        assert!(!w.at_start() && w.at_end());
+        // The cursor a few rows above the end: the page ends on the list's last row.
+        w.page = 8;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        w.apply(Plan::Move(-2), fetch(20)).unwrap();
+        assert_eq!(w.selected(), Some(&N(17)));
+        w.page = 5;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        assert_eq!(shown(&w), [15, 16, 17, 18, 19]);
+        assert_eq!(w.selected(), Some(&N(17)));
+        // `k` from there moves within the page, as on any full page.
+        assert!(w.try_local(Plan::Move(-1)));
+        assert_eq!(w.selected(), Some(&N(16)));
     }
 
     /// `focus` puts the cursor on a row off the page: the page is read from it.
