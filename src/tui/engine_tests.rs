@@ -676,3 +676,39 @@ fn shrinking_the_window_on_the_last_page_keeps_the_page_full() {
         .map(str::to_string);
     assert!(last.is_some_and(|l| l.contains("课程21")), "{}", d.screen());
 }
+
+/// Tester's second report, the trap: leaving the Review tab while typing in its search ends
+/// the typing. `/湖南师范`, Tab (Filings), `2` (back on Review), `4` opens Verification; the
+/// `4` is not typed into the search, and the search text and its results are still there.
+#[test]
+fn leaving_a_tab_ends_typing_in_its_search_and_keeps_the_search() {
+    let mut d = Driver::new(demo(120), Lang::Zh);
+    d.key(KeyCode::Char('2'));
+    d.key(KeyCode::Char('/')).keys("湖南师范");
+    assert!(d.shows("搜索/ 湖南师范"), "{}", d.screen());
+    let found = d.screen();
+    d.key(KeyCode::Tab);
+    assert!(d.shows("┌ 备案"), "on Filings:\n{}", d.screen());
+    d.key(KeyCode::Char('2'));
+    assert!(
+        d.shows("搜索/ 湖南师范"),
+        "the search stays:\n{}",
+        d.screen()
+    );
+    // The same list and rows as left; only the footer no longer offers the field's keys.
+    let body = |s: &str| s.lines().take(22).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&d.screen()), body(&found), "the results stay");
+    d.key(KeyCode::Char('4'));
+    assert!(
+        !d.shows("湖南师范4"),
+        "typed into the search:\n{}",
+        d.screen()
+    );
+    assert!(d.shows("┌ 验证"), "Verification opens:\n{}", d.screen());
+    // People alike: a search being typed, Tab away and `1` back; `j` moves, it is not typed.
+    d.key(KeyCode::Char('1')).key(KeyCode::Char('/')).keys("43");
+    d.key(KeyCode::Tab).key(KeyCode::Char('1'));
+    d.key(KeyCode::Char('j'));
+    assert!(d.shows("搜索/ 43"), "{}", d.screen());
+    assert!(!d.shows("搜索/ 43j"), "{}", d.screen());
+}

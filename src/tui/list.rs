@@ -924,6 +924,12 @@ impl<S: Source> Lister<S> {
         Flow::Stay
     }
 
+    /// The screen is left (a tab switch, another screen opened over it): the search field loses
+    /// the focus; its text, the results and the cursor stay.
+    pub fn leave(&mut self) {
+        self.searching = false;
+    }
+
     /// Replace the search text (a `:` jump, a filing saved outside the search).
     pub fn set_search(&mut self, text: &str) {
         self.search.set(text);
