@@ -712,3 +712,100 @@ fn leaving_a_tab_ends_typing_in_its_search_and_keeps_the_search() {
     assert!(d.shows("搜索/ 43"), "{}", d.screen());
     assert!(!d.shows("搜索/ 43j"), "{}", d.screen());
 }
+
+/// People matching `text` in the list's order, as ID numbers.
+fn people_matching(store: &Store, text: &str) -> Vec<String> {
+    use crate::store::search::{PeopleQuery, people};
+    let q = PeopleQuery {
+        text: text.into(),
+        ..PeopleQuery::default()
+    };
+    people(store.conn(), &q, 0, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id_number)
+        .collect()
+}
+
+/// Tester's second report, point 2 (R1.2 search): `/zw`, the cursor moved down to a person,
+/// then the search cleared one Backspace at a time — at the clerk's pace (each search's
+/// results in before the next key) or in one burst — keeps that person under the cursor: a
+/// wider search keeps the clerk's row when it is among its results, and the `z` results
+/// arriving in between do not replace it. A narrower search still goes to its first match.
+#[test]
+fn widening_a_search_keeps_the_clerks_row_at_any_typing_speed() {
+    let store = demo(120);
+    let all = all_people(&store);
+    // Two pinyin initials (as `zw` for 周伟) with six people or more: the sixth is neither
+    // the first of the one-letter search nor of the whole list.
+    let letters: Vec<char> = ('a'..='z').collect();
+    let (two, one, zw, z) = letters
+        .iter()
+        .filter_map(|&a| {
+            let z = people_matching(&store, &a.to_string());
+            letters.iter().find_map(|&b| {
+                let two = format!("{a}{b}");
+                let zw = people_matching(&store, &two);
+                (zw.len() > 5 && z.contains(&zw[5]) && z[0] != zw[5] && all[0] != zw[5])
+                    .then(|| (two, a, zw, z.clone()))
+            })
+        })
+        .next()
+        .expect("two initials shared by six people in the demo");
+    let chosen = zw[5].clone();
+    for wait in [true, false] {
+        let mut d = Driver::new(demo(120), Lang::Zh);
+        d.key(KeyCode::Char('/')).keys(&two);
+        assert!(d.shows(&format!("人员 {} 人", zw.len())), "{}", d.screen());
+        d.key(KeyCode::Esc);
+        for _ in 0..5 {
+            d.key(KeyCode::Char('j'));
+        }
+        assert!(lit(&d).contains(&chosen), "{}", d.screen());
+        d.key(KeyCode::Char('/'));
+        d.wait = wait;
+        d.key(KeyCode::Backspace);
+        if wait {
+            assert!(d.shows(&format!("人员 {} 人", z.len())), "{}", d.screen());
+            assert!(lit(&d).contains(&chosen), "{one}, waited:\n{}", d.screen());
+        }
+        d.key(KeyCode::Backspace);
+        d.wait = true;
+        d.draw();
+        assert!(d.shows(&format!("人员 {} 人", all.len())), "{}", d.screen());
+        assert!(
+            opened_keeps(&mut d, &chosen),
+            "cleared, wait {wait}:\n{}",
+            d.screen()
+        );
+        // Narrower again: the first match, not the row kept.
+        d.key(KeyCode::Char('/')).keys(&one.to_string());
+        assert!(lit(&d).contains(&z[0]), "{}", d.screen());
+        // Erased again: that match, now under the cursor, stays there (R1.2, issue 10.5).
+        d.key(KeyCode::Backspace);
+        assert!(d.shows(&format!("人员 {} 人", all.len())), "{}", d.screen());
+        assert!(opened_keeps(&mut d, &z[0]), "{}", d.screen());
+    }
+}
+
+/// The line of the screen drawn reversed (the cursor's row).
+fn lit(d: &Driver) -> String {
+    let buf = d.term.backend().buffer();
+    let screen = d.screen();
+    (0..buf.area.height)
+        .find(|&y| {
+            buf[(2, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+        .and_then(|y| screen.lines().nth(y as usize))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Whether `Enter` (after leaving the search field) opens the person with ID number `id`;
+/// back on the list after.
+fn opened_keeps(d: &mut Driver, id: &str) -> bool {
+    d.key(KeyCode::Esc);
+    opened(d).contains(id)
+}
