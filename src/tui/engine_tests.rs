@@ -671,8 +671,7 @@ fn shrinking_the_window_on_the_last_page_keeps_the_page_full() {
     let last = d
         .screen()
         .lines()
-        .filter(|l| l.contains("课程"))
-        .last()
+        .rfind(|l| l.contains("课程"))
         .map(str::to_string);
     assert!(last.is_some_and(|l| l.contains("课程21")), "{}", d.screen());
 }
