@@ -355,9 +355,10 @@ impl App {
         self.stamp_now();
         let left = self.tab();
         self.stack.truncate(1);
-        if let Some(root) = self.stack.pop()
+        if let Some(mut root) = self.stack.pop()
             && let Some(slot) = self.parked.get_mut(left)
         {
+            root.leave();
             *slot = Some(root);
         }
         let screen = match self.parked.get_mut(i).and_then(Option::take) {
@@ -718,6 +719,9 @@ impl App {
                 };
                 if let Err(e) = screen.refresh(&mut ctx) {
                     self.message = e;
+                }
+                if let Some(below) = self.stack.last_mut() {
+                    below.leave();
                 }
                 self.stack.push(screen);
             }

@@ -616,3 +616,195 @@ fn switching_tabs_keeps_each_tabs_search_position_and_marks() {
     d.draw();
     assert_eq!(d.screen(), queue, "the queue as it was left");
 }
+
+/// Tester's second report, point 3: `G` on People, the window made larger and then back to
+/// 80×24 — the page is full again and ends on the cursor's row (the last person), not that
+/// row alone above a blank list. A person's entries (a list in memory) do the same.
+#[test]
+fn shrinking_the_window_on_the_last_page_keeps_the_page_full() {
+    use ratatui::crossterm::event::Event;
+    let resize = |d: &mut Driver, w: u16, h: u16| {
+        d.term.backend_mut().resize(w, h);
+        d.app.handle_event(Event::Resize(w, h));
+        d.draw();
+    };
+    let store = demo(120);
+    let all = all_people(&store);
+    let mut d = Driver::new(store, Lang::Zh);
+    let full = listed(&d, &all).len();
+    assert!(full > 10, "{}", d.screen());
+    d.key(KeyCode::Char('G'));
+    resize(&mut d, 100, 30);
+    assert!(listed(&d, &all).len() > full, "{}", d.screen());
+    resize(&mut d, 80, 24);
+    let rows = listed(&d, &all);
+    assert_eq!(rows.len(), full, "a full page:\n{}", d.screen());
+    assert_eq!(rows.last().map(|r| r.0), all.last().map(String::as_str));
+    assert_eq!(
+        rows.first().map(|r| r.0),
+        Some(all[all.len() - full].as_str())
+    );
+    assert!(
+        opened(&mut d).contains(all.last().unwrap().as_str()),
+        "{}",
+        d.screen()
+    );
+
+    // A person's entries, on the last one.
+    let entries: Vec<String> = (1..=21)
+        .map(|i| {
+            format!("专业,远程教育,课程{i:02},湖南人才市场有限公司,2016-04-{i:02},2016-04-{i:02},6,合格,学习证明材料")
+        })
+        .collect();
+    let entries: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let mut d = Driver::new(store_with(&entries), Lang::Zh);
+    d.key(KeyCode::Enter);
+    let shown = |d: &Driver| d.screen().lines().filter(|l| l.contains("课程")).count();
+    let small = shown(&d);
+    assert!(small > 3 && small < 21, "{}", d.screen());
+    d.key(KeyCode::Char('G'));
+    assert!(d.shows("培训记录 21/21"), "{}", d.screen());
+    resize(&mut d, 100, 30);
+    resize(&mut d, 80, 24);
+    assert_eq!(shown(&d), small, "a full page:\n{}", d.screen());
+    assert!(d.shows("培训记录 21/21"), "{}", d.screen());
+    let last = d
+        .screen()
+        .lines()
+        .rfind(|l| l.contains("课程"))
+        .map(str::to_string);
+    assert!(last.is_some_and(|l| l.contains("课程21")), "{}", d.screen());
+}
+
+/// Tester's second report, the trap: leaving the Review tab while typing in its search ends
+/// the typing. `/湖南师范`, Tab (Filings), `2` (back on Review), `4` opens Verification; the
+/// `4` is not typed into the search, and the search text and its results are still there.
+#[test]
+fn leaving_a_tab_ends_typing_in_its_search_and_keeps_the_search() {
+    let mut d = Driver::new(demo(120), Lang::Zh);
+    d.key(KeyCode::Char('2'));
+    d.key(KeyCode::Char('/')).keys("湖南师范");
+    assert!(d.shows("搜索/ 湖南师范"), "{}", d.screen());
+    let found = d.screen();
+    d.key(KeyCode::Tab);
+    assert!(d.shows("┌ 备案"), "on Filings:\n{}", d.screen());
+    d.key(KeyCode::Char('2'));
+    assert!(
+        d.shows("搜索/ 湖南师范"),
+        "the search stays:\n{}",
+        d.screen()
+    );
+    // The same list and rows as left; only the footer no longer offers the field's keys.
+    let body = |s: &str| s.lines().take(22).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&d.screen()), body(&found), "the results stay");
+    d.key(KeyCode::Char('4'));
+    assert!(
+        !d.shows("湖南师范4"),
+        "typed into the search:\n{}",
+        d.screen()
+    );
+    assert!(d.shows("┌ 验证"), "Verification opens:\n{}", d.screen());
+    // People alike: a search being typed, Tab away and `1` back; `j` moves, it is not typed.
+    d.key(KeyCode::Char('1')).key(KeyCode::Char('/')).keys("43");
+    d.key(KeyCode::Tab).key(KeyCode::Char('1'));
+    d.key(KeyCode::Char('j'));
+    assert!(d.shows("搜索/ 43"), "{}", d.screen());
+    assert!(!d.shows("搜索/ 43j"), "{}", d.screen());
+}
+
+/// People matching `text` in the list's order, as ID numbers.
+fn people_matching(store: &Store, text: &str) -> Vec<String> {
+    use crate::store::search::{PeopleQuery, people};
+    let q = PeopleQuery {
+        text: text.into(),
+        ..PeopleQuery::default()
+    };
+    people(store.conn(), &q, 0, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id_number)
+        .collect()
+}
+
+/// Tester's second report, point 2 (R1.2 search): `/zw`, the cursor moved down to a person,
+/// then the search cleared one Backspace at a time — at the clerk's pace (each search's
+/// results in before the next key) or in one burst — keeps that person under the cursor: a
+/// wider search keeps the clerk's row when it is among its results, and the `z` results
+/// arriving in between do not replace it. A narrower search still goes to its first match.
+#[test]
+fn widening_a_search_keeps_the_clerks_row_at_any_typing_speed() {
+    let store = demo(120);
+    let all = all_people(&store);
+    // Two pinyin initials (as `zw` for 周伟) with six people or more: the sixth is neither
+    // the first of the one-letter search nor of the whole list.
+    let letters: Vec<char> = ('a'..='z').collect();
+    let (two, one, zw, z) = letters
+        .iter()
+        .filter_map(|&a| {
+            let z = people_matching(&store, &a.to_string());
+            letters.iter().find_map(|&b| {
+                let two = format!("{a}{b}");
+                let zw = people_matching(&store, &two);
+                (zw.len() > 5 && z.contains(&zw[5]) && z[0] != zw[5] && all[0] != zw[5])
+                    .then(|| (two, a, zw, z.clone()))
+            })
+        })
+        .next()
+        .expect("two initials shared by six people in the demo");
+    let chosen = zw[5].clone();
+    for wait in [true, false] {
+        let mut d = Driver::new(demo(120), Lang::Zh);
+        d.key(KeyCode::Char('/')).keys(&two);
+        assert!(d.shows(&format!("人员 {} 人", zw.len())), "{}", d.screen());
+        d.key(KeyCode::Esc);
+        for _ in 0..5 {
+            d.key(KeyCode::Char('j'));
+        }
+        assert!(lit(&d).contains(&chosen), "{}", d.screen());
+        d.key(KeyCode::Char('/'));
+        d.wait = wait;
+        d.key(KeyCode::Backspace);
+        if wait {
+            assert!(d.shows(&format!("人员 {} 人", z.len())), "{}", d.screen());
+            assert!(lit(&d).contains(&chosen), "{one}, waited:\n{}", d.screen());
+        }
+        d.key(KeyCode::Backspace);
+        d.wait = true;
+        d.draw();
+        assert!(d.shows(&format!("人员 {} 人", all.len())), "{}", d.screen());
+        assert!(
+            opened_keeps(&mut d, &chosen),
+            "cleared, wait {wait}:\n{}",
+            d.screen()
+        );
+        // Narrower again: the first match, not the row kept.
+        d.key(KeyCode::Char('/')).keys(&one.to_string());
+        assert!(lit(&d).contains(&z[0]), "{}", d.screen());
+        // Erased again: that match, now under the cursor, stays there (R1.2, issue 10.5).
+        d.key(KeyCode::Backspace);
+        assert!(d.shows(&format!("人员 {} 人", all.len())), "{}", d.screen());
+        assert!(opened_keeps(&mut d, &z[0]), "{}", d.screen());
+    }
+}
+
+/// The line of the screen drawn reversed (the cursor's row).
+fn lit(d: &Driver) -> String {
+    let buf = d.term.backend().buffer();
+    let screen = d.screen();
+    (0..buf.area.height)
+        .find(|&y| {
+            buf[(2, y)]
+                .modifier
+                .contains(ratatui::style::Modifier::REVERSED)
+        })
+        .and_then(|y| screen.lines().nth(y as usize))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Whether `Enter` (after leaving the search field) opens the person with ID number `id`;
+/// back on the list after.
+fn opened_keeps(d: &mut Driver, id: &str) -> bool {
+    d.key(KeyCode::Esc);
+    opened(d).contains(id)
+}

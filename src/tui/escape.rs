@@ -13,6 +13,12 @@
 //! or at once, before the key that followed it.
 //!
 //! The assembler is pure: time is passed in, so tests replay any timing exactly.
+//!
+//! What it cannot repair: two `Esc` presses read in one chunk (`ESC ESC`, as a fast double
+//! `Esc` often arrives over SSH). crossterm 0.29's parser (`event/sys/unix/parse.rs`) turns
+//! `ESC ESC` into one plain `Esc` and consumes both bytes, so the event is identical to a lone
+//! `Esc` and nothing here can tell that a second one was pressed. Restoring it needs the
+//! terminal's bytes themselves, read by this program instead of by `event::read`.
 
 use std::time::{Duration, Instant};
 

@@ -423,6 +423,10 @@ impl Screen for FilingsScreen {
         self.list.searching
     }
 
+    fn leave(&mut self) {
+        self.list.leave();
+    }
+
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.load_page(ctx)
     }

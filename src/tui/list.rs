@@ -291,6 +291,10 @@ where
                             self.rows = from;
                             self.at_start = false;
                             self.row = 0;
+                            // Near the end of the list (the page shrank on the last rows) the
+                            // page from the cursor's row is short: fill it from before, so it
+                            // ends on the last row instead of leaving the rest of it blank.
+                            self.fill_before(&mut fetch)?;
                         }
                     }
                 }
@@ -376,6 +380,30 @@ where
         self.rows = old.into_iter().rev().take(keep).rev().collect();
         self.row = self.rows.len();
         self.rows.append(&mut got);
+        Ok(())
+    }
+
+    /// A page short of rows while rows exist before it: fill it from before, the cursor
+    /// staying on its row (which moves down by the rows added).
+    fn fill_before<E>(
+        &mut self,
+        fetch: &mut impl FnMut(&Seek<R::Key>, usize) -> Result<Vec<R>, E>,
+    ) -> Result<(), E> {
+        let page = self.page.max(1);
+        if self.at_start || self.rows.is_empty() || self.rows.len() >= page {
+            return Ok(());
+        }
+        let need = page - self.rows.len();
+        let before = match self.rows.first() {
+            Some(r) => Seek::Before(r.key()),
+            None => Seek::Last,
+        };
+        let mut earlier = fetch(&before, need + 1)?;
+        self.at_start = earlier.len() <= need;
+        earlier.drain(..earlier.len().saturating_sub(need));
+        self.row += earlier.len();
+        earlier.append(&mut self.rows);
+        self.rows = earlier;
         Ok(())
     }
 
@@ -489,6 +517,9 @@ enum Step<K> {
     Plan(Plan),
     /// Put the cursor on the row with this key, reading its page if it is not on screen.
     Focus(K),
+    /// As `Focus` when the row with this key is in the list; else the window stays as the
+    /// steps before left it (a widened search whose results lack the row: the first match).
+    Keep(K),
 }
 
 /// What a read asks of the worker: the window as it was when asked, the steps, and what else to
@@ -524,6 +555,15 @@ impl<S: Source> Request<S> {
                 Step::Focus(key) => {
                     let is = |r: &S::Row| r.key() == key;
                     self.window.focus(key.clone(), is, fetch)?;
+                }
+                Step::Keep(key) => {
+                    let there = fetch(&Seek::From(key.clone()), 1)?
+                        .first()
+                        .is_some_and(|r| r.key() == key);
+                    if there {
+                        let is = |r: &S::Row| r.key() == key;
+                        self.window.focus(key.clone(), is, fetch)?;
+                    }
                 }
             }
         }
@@ -591,6 +631,10 @@ pub struct Lister<S: Source> {
     pending: Option<Pending<KeyOf<S>>>,
     /// Moves that came while rows were being read, carried out when they arrive.
     deferred: Vec<Plan>,
+    /// The row the clerk had under the cursor before a run of widened searches, kept across
+    /// them (their results may move the cursor without the clerk moving it); cleared when the
+    /// clerk moves or narrows the search.
+    anchor: Option<KeyOf<S>>,
     loaded: bool,
     jobs: Option<Jobs>,
 }
@@ -624,6 +668,7 @@ impl<S: Source> Lister<S> {
             hint: 1,
             pending: None,
             deferred: Vec::new(),
+            anchor: None,
             loaded: false,
             jobs: None,
         }
@@ -784,11 +829,13 @@ impl<S: Source> Lister<S> {
     pub fn refresh_on(&mut self, key: KeyOf<S>, ctx: &mut Ctx<'_>) {
         let req = self.request(vec![Step::Plan(Plan::Reload), Step::Focus(key)], true, true);
         self.deferred.clear();
+        self.anchor = None;
         self.send(req, Out::Rows, ctx);
     }
 
     /// As [`Lister::refresh_on`], read at once (a record this clerk just saved).
     pub fn reload_on(&mut self, key: KeyOf<S>, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.anchor = None;
         let req = self.request(vec![Step::Plan(Plan::Reload), Step::Focus(key)], true, true);
         self.now(req, ctx)
     }
@@ -829,6 +876,8 @@ impl<S: Source> Lister<S> {
     /// A navigation key: answered on the page when it can be, else read on the worker; while
     /// new rows are being read it waits for them.
     pub fn navigate(&mut self, action: Action, ctx: &mut Ctx<'_>) {
+        // The clerk chose the row now under the cursor: a later widened search keeps that one.
+        self.anchor = None;
         let plan = self.window.plan(action);
         self.go(plan, ctx);
     }
@@ -856,21 +905,42 @@ impl<S: Source> Lister<S> {
     /// taskwarrior-tui do, so a run of rows is quick to mark.
     pub fn toggle_mark(&mut self, id: Option<i64>, ctx: &mut Ctx<'_>) {
         if let Some(id) = id {
+            self.anchor = None;
             self.marks.toggle(id);
             self.go(Plan::Move(1), ctx);
         }
     }
 
     /// The search as typed: the field shows it at once, and one read per key goes to the
-    /// worker, superseding the one before. When the search is cleared the row the cursor was
-    /// on stays under it.
+    /// worker, superseding the one before.
+    ///
+    /// A search made wider (characters removed: the new text is a prefix of the old one, or
+    /// empty) keeps under the cursor the row the clerk last had there, when it is among the new
+    /// results; a narrower or different search shows its first match. Over a run of widenings
+    /// the row is the one the clerk had before the first of them (kept in `anchor`), not one
+    /// an intermediate search's results put the cursor on: `zw`, cursor moved to 周伟,
+    /// Backspace, Backspace keeps 周伟 whether or not the `z` results arrived in between.
     fn searched(&mut self, was: &str, ctx: &mut Ctx<'_>) {
         let text = self.search.text().to_string();
         if text == was {
             return;
         }
         S::set_text(&mut self.query, &text);
-        self.requery(text.is_empty() && !was.is_empty(), ctx);
+        let clerks = self
+            .anchor
+            .take()
+            .or_else(|| self.selected().map(Keyed::key));
+        let wider = was.starts_with(text.as_str());
+        let mut steps = vec![Step::Plan(Plan::First)];
+        if let Some(key) = clerks.clone().filter(|_| wider) {
+            steps.push(Step::Keep(key));
+        }
+        // A narrower search's first match is the row the clerk will see under the cursor, and
+        // the one a later widening keeps.
+        self.anchor = clerks.filter(|_| wider);
+        self.deferred.clear();
+        let req = self.request(steps, true, false);
+        self.send(req, Out::Rows, ctx);
     }
 
     /// A key while the search field has the focus; `None` when the field is not being typed in
@@ -894,6 +964,12 @@ impl<S: Source> Lister<S> {
         self.search.insert_str(text);
         self.searched(&was, ctx);
         Flow::Stay
+    }
+
+    /// The screen is left (a tab switch, another screen opened over it): the search field loses
+    /// the focus; its text, the results and the cursor stay.
+    pub fn leave(&mut self) {
+        self.searching = false;
     }
 
     /// Replace the search text (a `:` jump, a filing saved outside the search).
@@ -1302,6 +1378,41 @@ mod tests {
         assert_eq!(w.selected(), Some(&N(3)));
         w.apply(Plan::Reload, fetch(0)).unwrap();
         assert!(w.rows.is_empty() && w.selected().is_none());
+    }
+
+    /// Tester's point 3: the page shrinking (a resize) on the last page, or with the cursor near
+    /// the end, stays full: it is filled from before and ends on the list's last row, with the
+    /// cursor on the row it was on — not that row alone above a blank page.
+    #[test]
+    fn a_page_that_shrinks_near_the_end_is_filled_from_before() {
+        let shown = |w: &Window<N>| w.rows.iter().map(|r| r.0).collect::<Vec<_>>();
+        let mut w: Window<N> = Window {
+            page: 5,
+            ..Window::default()
+        };
+        w.apply(Plan::Last, fetch(20)).unwrap();
+        // Larger, then back: the cursor on the last row.
+        w.page = 8;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        assert_eq!(shown(&w), (12..20).collect::<Vec<_>>());
+        assert_eq!(w.selected(), Some(&N(19)));
+        w.page = 3;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        assert_eq!(shown(&w), [17, 18, 19]);
+        assert_eq!(w.selected(), Some(&N(19)));
+        assert!(!w.at_start() && w.at_end());
+        // The cursor a few rows above the end: the page ends on the list's last row.
+        w.page = 8;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        w.apply(Plan::Move(-2), fetch(20)).unwrap();
+        assert_eq!(w.selected(), Some(&N(17)));
+        w.page = 5;
+        w.apply(Plan::Reload, fetch(20)).unwrap();
+        assert_eq!(shown(&w), [15, 16, 17, 18, 19]);
+        assert_eq!(w.selected(), Some(&N(17)));
+        // `k` from there moves within the page, as on any full page.
+        assert!(w.try_local(Plan::Move(-1)));
+        assert_eq!(w.selected(), Some(&N(16)));
     }
 
     /// `focus` puts the cursor on a row off the page: the page is read from it.

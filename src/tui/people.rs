@@ -181,6 +181,10 @@ impl Screen for PeopleScreen {
         self.list.searching
     }
 
+    fn leave(&mut self) {
+        self.list.leave();
+    }
+
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.list.hint_rows(ctx.page_rows);
         self.list.reload_now(ctx)

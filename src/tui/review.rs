@@ -773,6 +773,10 @@ impl Screen for ReviewScreen {
         self.list.searching
     }
 
+    fn leave(&mut self) {
+        self.list.leave();
+    }
+
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.load_page(ctx)
     }

@@ -112,6 +112,10 @@ pub trait Screen {
     fn typing(&self) -> bool {
         false
     }
+    /// The clerk leaves this screen for another (a tab switch, a screen opened over it): typing
+    /// in its search field ends, so a digit pressed on coming back switches tabs instead of
+    /// being typed; the search text and its results stay.
+    fn leave(&mut self) {}
     /// Unsaved input that `Esc` must not discard without asking.
     fn dirty(&self) -> bool {
         false
