@@ -932,7 +932,10 @@ mod tests {
         drop(old);
 
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap() as usize, 15);
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            crate::store::schema::MIGRATIONS.len()
+        );
         let c = store.conn();
         for ((table, order), rows) in tables.iter().zip(&before) {
             assert_eq!(&rows_of(c, table, order), rows, "{table}");
