@@ -368,25 +368,10 @@ pub fn for_person(
     Ok(rows)
 }
 
+/// The entry as its audit record states it (R5.5): the text of [`to_value`].
 pub fn to_json(e: &NewEntry) -> String {
-    let x = &e.entry;
-    json!({
-        "person_id": e.person_id,
-        "year": x.year,
-        "category": x.category.code(),
-        "form": x.form.code(),
-        "content": x.content,
-        "provider": x.provider,
-        "start_date": x.start_date.to_string(),
-        "end_date": x.end_date.to_string(),
-        "hours": x.hours.to_string(),
-        "result": x.result.code(),
-        "state": x.state.code(),
-        "migrated": x.migrated,
-        "filing_id": e.filing_id,
-        "batch_id": e.batch_id,
-    })
-    .to_string()
+    // One shape for an entry in the trail: `audit verify` replays both writers' records.
+    to_value(e).to_string()
 }
 
 /// Record an import batch (the review queue groups entries by it).
