@@ -109,6 +109,8 @@ pub fn event_label(action: &str, lang: Lang) -> String {
         "certificate.void" => ("作废合格证明", "certificate voided"),
         "certificate.print" => ("打印合格证明", "certificate printed"),
         "certificate.reprint" => ("补打合格证明", "certificate reprinted"),
+        "card.print" => ("打印年度备案卡", "record card printed"),
+        "register.print" => ("打印登记证书页", "register page printed"),
         other => return clean_line(other),
     };
     lang.pick(zh, en).to_string()
