@@ -55,7 +55,10 @@ fn gb_widest(bytes: &[u8]) -> usize {
 
 /// The number after `label` on the card, e.g. 30.0 after "公需科目：".
 fn hours_after(text: &str, label: &str) -> f64 {
-    let at = text.find(label).unwrap_or_else(|| panic!("{label}: {text}")) + label.len();
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("{label}: {text}"))
+        + label.len();
     text[at..]
         .split_whitespace()
         .next()
@@ -116,7 +119,9 @@ fn r5_4_the_card_shows_registered_entries_and_the_totals_check_gives() {
     assert_eq!(
         one(
             &env,
-            &format!("SELECT count(*) FROM audit WHERE action = 'card.print' AND subject = 'person:{ZHANG}'")
+            &format!(
+                "SELECT count(*) FROM audit WHERE action = 'card.print' AND subject = 'person:{ZHANG}'"
+            )
         ),
         1
     );
@@ -150,8 +155,9 @@ fn r5_2_a_year_with_nothing_registered_prints_a_card_that_says_so() {
     assert!(text.contains("本年度没有已登记的培训记录"), "{text}");
     assert!(text.contains("合    计：0.0 学时"), "{text}");
     assert!(
-        out.stderr
-            .contains(&format!("注意：张伟（{ZHANG}）2014 年度没有已登记的培训记录")),
+        out.stderr.contains(&format!(
+            "注意：张伟（{ZHANG}）2014 年度没有已登记的培训记录"
+        )),
         "{out:?}"
     );
 }
@@ -185,7 +191,10 @@ fn r5_4_gb18030_cards_fit_the_configured_width_and_decode_back() {
             file.to_str().unwrap(),
         ]);
         out.expect(0);
-        assert!(out.stderr.contains("已打印 张伟 2016 年度备案卡"), "{out:?}");
+        assert!(
+            out.stderr.contains("已打印 张伟 2016 年度备案卡"),
+            "{out:?}"
+        );
         let bytes = std::fs::read(&file).unwrap();
         assert!(gb_widest(&bytes) <= width, "{width}");
         let (text, _, bad) = encoding_rs::GB18030.decode(&bytes);
@@ -253,10 +262,7 @@ fn r5_4_a_verification_batchs_cards() {
     assert!(text.contains("张伟") && text.contains("李娜") && !text.contains("王芳"));
     let (out, _) = card_text(&env, &["--batch", "9", "--year", "2016"]);
     out.expect(2);
-    assert!(
-        out.stderr.contains("没有编号为 9 的验证批次"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("没有编号为 9 的验证批次"), "{out:?}");
 }
 
 /// Refusals name what was wrong and what is expected, in both languages, exit 2, and print and
@@ -323,7 +329,10 @@ fn r5_4_escape_sequences_in_stored_text_are_printed_clean() {
         .unwrap();
     let (out, text) = card_text(&env, &[ZHANG, "--year", "2016"]);
     out.expect(0);
-    assert!(text.contains("临床[2J新进展") || text.contains("临床新进展"), "{text}");
+    assert!(
+        text.contains("临床[2J新进展") || text.contains("临床新进展"),
+        "{text}"
+    );
     assert!(
         !text
             .chars()
@@ -340,7 +349,10 @@ fn r5_4_the_register_page_agrees_with_check_for_every_year() {
     let out = env.run(["register-page", ZHANG, "--out", "-", "--encoding", "utf-8"]);
     out.expect(0);
     let text = &out.stdout;
-    assert!(text.contains("湖南省专业技术人员继续教育登记证书"), "{text}");
+    assert!(
+        text.contains("湖南省专业技术人员继续教育登记证书"),
+        "{text}"
+    );
     assert!(text.contains("（登记页 2012—2016 年度）"), "{text}");
     let (_, v) = env.check_json(ZHANG, &[]);
     let totals: Vec<f64> = text
@@ -368,7 +380,10 @@ fn r5_4_the_register_page_agrees_with_check_for_every_year() {
         1
     );
     assert_eq!(
-        one(&env, "SELECT count(*) FROM audit WHERE action = 'register.print'"),
+        one(
+            &env,
+            "SELECT count(*) FROM audit WHERE action = 'register.print'"
+        ),
         1
     );
     // A chosen period, and one that runs backwards.
@@ -399,7 +414,10 @@ fn r5_4_the_register_page_agrees_with_check_for_every_year() {
         "-",
     ]);
     out.expect(2);
-    assert!(out.stderr.contains("2016") && out.stderr.contains("2015"), "{out:?}");
+    assert!(
+        out.stderr.contains("2016") && out.stderr.contains("2015"),
+        "{out:?}"
+    );
 }
 
 /// On the province's pre-printed cards only the variable fields, at their configured places;
@@ -430,11 +448,18 @@ fn r5_4_preprinted_cards_and_their_alignment_page() {
     assert!(!text.contains(TITLE), "no pre-printed words: {text}");
     let line = text.lines().nth(6).unwrap_or_default();
     assert_eq!(line, format!("{}张伟", " ".repeat(19)), "{text}");
-    assert!(text.contains("60.5") && text.contains("符合年度学时要求"), "{text}");
+    assert!(
+        text.contains("60.5") && text.contains("符合年度学时要求"),
+        "{text}"
+    );
     let out = env.run(["card", "--alignment", "--to", "-", "--encoding", "utf-8"]);
     out.expect(0);
     for label in ["[姓名]", "[身份证号]", "[培训内容]", "[学时]", "[结论]"] {
         assert!(out.stdout.contains(label), "{label}: {out:?}");
     }
-    assert_eq!(one(&env, "SELECT count(*) FROM card_prints"), 1, "the test page is no card");
+    assert_eq!(
+        one(&env, "SELECT count(*) FROM card_prints"),
+        1,
+        "the test page is no card"
+    );
 }

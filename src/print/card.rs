@@ -222,7 +222,14 @@ fn entry_block(n: usize, e: &CardEntry, d: PrintWidth, cols: usize) -> Vec<Strin
         e.result.zh()
     );
     labelled(hang, "形式：", &facts, d, cols, &mut out);
-    labelled(hang, "施教机构：", &clean_line(&e.provider), d, cols, &mut out);
+    labelled(
+        hang,
+        "施教机构：",
+        &clean_line(&e.provider),
+        d,
+        cols,
+        &mut out,
+    );
     labelled(
         hang,
         "起止日期：",
@@ -235,7 +242,11 @@ fn entry_block(n: usize, e: &CardEntry, d: PrintWidth, cols: usize) -> Vec<Strin
     let by = format!(
         "{} {on}{}",
         clean_line(&e.registered_by),
-        if e.paper { "（纸质登记转入）" } else { "" }
+        if e.paper {
+            "（纸质登记转入）"
+        } else {
+            ""
+        }
     );
     labelled(hang, "登记：", by.trim(), d, cols, &mut out);
     if !e.counts {
@@ -271,7 +282,11 @@ fn totals_block(y: &YearResult, d: PrintWidth, cols: usize) -> Vec<String> {
         labelled(
             4,
             label,
-            &format!("{} 学时（应不少于 {}）", one_decimal(have), one_decimal(need)),
+            &format!(
+                "{} 学时（应不少于 {}）",
+                one_decimal(have),
+                one_decimal(need)
+            ),
             d,
             cols,
             &mut out,
@@ -283,7 +298,14 @@ fn totals_block(y: &YearResult, d: PrintWidth, cols: usize) -> Vec<String> {
         // Each shortfall on a line of its own, under the verdict, so none is broken apart.
         labelled(2, "结    论：", "未达年度学时要求", d, cols, &mut out);
         for s in &y.shortfalls {
-            labelled(12, "", &s.explain(y, crate::i18n::Lang::Zh), d, cols, &mut out);
+            labelled(
+                12,
+                "",
+                &s.explain(y, crate::i18n::Lang::Zh),
+                d,
+                cols,
+                &mut out,
+            );
         }
     }
     out
@@ -325,8 +347,11 @@ fn year_line(y: &YearResult, d: PrintWidth, cols: usize) -> Vec<String> {
 
 /// The box the competent department seals after its preliminary review (初审盖章, R5.1).
 fn seal_block(d: PrintWidth, cols: usize) -> Vec<String> {
-    let inner = cols.saturating_sub(6).min(40).max(20);
-    let mut out = vec![String::new(), "  主管部门初审意见（初审盖章）：".to_string()];
+    let inner = cols.saturating_sub(6).clamp(20, 40);
+    let mut out = vec![
+        String::new(),
+        "  主管部门初审意见（初审盖章）：".to_string(),
+    ];
     out.push(format!("  +{}+", "-".repeat(inner)));
     for _ in 0..3 {
         out.push(format!("  |{}|", " ".repeat(inner)));
@@ -793,10 +818,19 @@ mod tests {
             80,
             66,
         );
-        assert!(page.contains("公需科目：0.0 学时（应不少于 30.0）"), "{page}");
+        assert!(
+            page.contains("公需科目：0.0 学时（应不少于 30.0）"),
+            "{page}"
+        );
         assert!(page.contains("结    论：未达年度学时要求\n"), "{page}");
-        assert!(page.contains("\n            公需科目不足：0 < 30（R2.1）\n"), "{page}");
-        assert!(page.contains("\n            合计不足：60 < 90（R2.1）\n"), "{page}");
+        assert!(
+            page.contains("\n            公需科目不足：0 < 30（R2.1）\n"),
+            "{page}"
+        );
+        assert!(
+            page.contains("\n            合计不足：60 < 90（R2.1）\n"),
+            "{page}"
+        );
         assert!(!page.contains("专业科目不足"), "{page}");
     }
 
@@ -838,7 +872,10 @@ mod tests {
             // Nothing lost to wrapping: the content reads whole once the breaks are removed.
             let joined: String = gb.lines().map(str::trim).collect();
             assert!(joined.contains("检验医学专业委员会"), "{cols}: {gb}");
-            assert!(joined.contains("临床检验质量管理—理论与实践…第二期"), "{cols}: {gb}");
+            assert!(
+                joined.contains("临床检验质量管理—理论与实践…第二期"),
+                "{cols}: {gb}"
+            );
         }
         let page = full(&r, GB, 80, 66);
         assert!(page.contains("（纸质登记转入）"), "{page}");

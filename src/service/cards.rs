@@ -39,7 +39,10 @@ pub enum CardError {
     /// The batch has no applicants yet.
     EmptyBatch(i64),
     /// A year before [`FIRST_YEAR`] or after this year: most likely a typo.
-    Year { year: i32, this_year: i32 },
+    Year {
+        year: i32,
+        this_year: i32,
+    },
 }
 
 impl From<ServiceError> for CardError {
@@ -186,7 +189,15 @@ pub fn card_of_person(
     name_of: &dyn Fn(&str) -> String,
 ) -> Result<(i64, Record), CardError> {
     let id_number = id_of(store, person_id)?;
-    let r = record_of(store, person_id, &id_number, Kind::Card, year, year, name_of)?;
+    let r = record_of(
+        store,
+        person_id,
+        &id_number,
+        Kind::Card,
+        year,
+        year,
+        name_of,
+    )?;
     Ok((person_id, r))
 }
 
@@ -246,12 +257,10 @@ mod tests {
     use crate::service::fixtures::{ZHANG, actor, store_with};
     use crate::service::review::{Decision, decide};
 
-    const PRO: &str =
-        "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60.5,合格,学习证明材料";
+    const PRO: &str = "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60.5,合格,学习证明材料";
     const PUB: &str =
         "公需,培训班,保密意识和保密常识教育,湖南师范大学,2016-05-10,2016-05-12,30,合格,";
-    const PRO_2015: &str =
-        "专业,远程教育,影像诊断进展,湖南人才市场有限公司,2015-03-01,2015-03-20,40,合格,学习证明材料";
+    const PRO_2015: &str = "专业,远程教育,影像诊断进展,湖南人才市场有限公司,2015-03-01,2015-03-20,40,合格,学习证明材料";
 
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2017, 7, 15).unwrap()
@@ -291,7 +300,11 @@ mod tests {
         assert_eq!(r.years.len(), 1);
         let y = &r.years[0];
         let contents: Vec<&str> = y.entries.iter().map(|e| e.content.as_str()).collect();
-        assert_eq!(contents, ["临床新进展"], "the recorded public class is not on it");
+        assert_eq!(
+            contents,
+            ["临床新进展"],
+            "the recorded public class is not on it"
+        );
         assert_eq!(y.entries[0].registered_by, "李军");
         assert_eq!(y.entries[0].registered_on, Some(day()));
         let checked = check::check(&store, ZHANG, 2016, 2016).unwrap();
@@ -323,18 +336,33 @@ mod tests {
     #[test]
     fn unknown_people_units_batches_and_typo_years_are_refused_in_both_languages() {
         let store = store();
-        let e = cards(&store, &Target::Unit("不存在的单位".into()), 2016, day(), &login)
-            .unwrap_err();
+        let e = cards(
+            &store,
+            &Target::Unit("不存在的单位".into()),
+            2016,
+            day(),
+            &login,
+        )
+        .unwrap_err();
         assert_eq!(
             e.describe(Lang::Zh),
             "没有单位为“不存在的单位”的人员：请按人员信息中的单位名称填写"
         );
         let e = cards(&store, &Target::Batch(7), 2016, day(), &login).unwrap_err();
-        assert!(e.describe(Lang::En).contains("no verification batch numbered 7"));
+        assert!(
+            e.describe(Lang::En)
+                .contains("no verification batch numbered 7")
+        );
         let e = cards(&store, &Target::Person(ZHANG.into()), 201, day(), &login).unwrap_err();
-        assert!(e.describe(Lang::En).contains("year 201 is outside 1980–2017"));
+        assert!(
+            e.describe(Lang::En)
+                .contains("year 201 is outside 1980–2017")
+        );
         let e = cards(&store, &Target::Person(ZHANG.into()), 2018, day(), &login).unwrap_err();
-        assert!(e.describe(Lang::Zh).contains("年度 2018 不在 1980–2017 之内"));
+        assert!(
+            e.describe(Lang::Zh)
+                .contains("年度 2018 不在 1980–2017 之内")
+        );
         let e = cards(
             &store,
             &Target::Person("430102198503150022".into()),
@@ -343,7 +371,10 @@ mod tests {
             &login,
         )
         .unwrap_err();
-        assert!(e.describe(Lang::Zh).contains("没有身份证号为430102198503150022的人员"));
+        assert!(
+            e.describe(Lang::Zh)
+                .contains("没有身份证号为430102198503150022的人员")
+        );
         // The unit as typed with full-width spaces finds the same people.
         let found = cards(
             &store,

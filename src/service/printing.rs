@@ -317,7 +317,10 @@ impl PrintJob {
             .into_iter()
             .map(|(person_id, record)| CardSheet { person_id, record })
             .collect();
-        let text = sheets.iter().map(|s| settings.card_page(&s.record)).collect();
+        let text = sheets
+            .iter()
+            .map(|s| settings.card_page(&s.record))
+            .collect();
         Ok(PrintJob {
             settings,
             document: Document::Cards(sheets),
@@ -723,7 +726,11 @@ mod tests {
         assert_eq!(job.cards_printed().len(), 2);
         assert!(job.sheets().is_empty());
         assert_eq!(job.text().matches(CARD_TITLE).count(), 2);
-        assert_eq!(job.text().matches('\u{c}').count(), 2, "a form feed after each card");
+        assert_eq!(
+            job.text().matches('\u{c}').count(),
+            2,
+            "a form feed after each card"
+        );
         assert_eq!(job.holders(), ["张伟", "张伟"]);
         // GB18030 by default: the bytes are the preview, encoded.
         let bytes = job.bytes();
@@ -739,7 +746,10 @@ mod tests {
         assert_eq!(one(&store, "SELECT count(*) FROM card_prints"), 0);
         let file = Destination::NewFile(dir.path().join("cards.txt"));
         print(&mut store, &a, &job, &file).unwrap();
-        assert_eq!(std::fs::read(dir.path().join("cards.txt")).unwrap(), job.bytes());
+        assert_eq!(
+            std::fs::read(dir.path().join("cards.txt")).unwrap(),
+            job.bytes()
+        );
         assert_eq!(
             one(
                 &store,
@@ -780,7 +790,11 @@ mod tests {
         let file = Destination::NewFile(dir.path().join("card.txt"));
         let e = print(&mut store, &issuer, &job, &file).unwrap_err();
         assert!(matches!(e, PrintError::Denied(_)), "{e:?}");
-        assert!(e.describe(Lang::En).contains("printing record cards"), "{}", e.describe(Lang::En));
+        assert!(
+            e.describe(Lang::En).contains("printing record cards"),
+            "{}",
+            e.describe(Lang::En)
+        );
         assert!(!dir.path().join("card.txt").exists(), "nothing sent");
         let reviewer = actor("lj").with_grants(Grants::only(&[Role::Reviewer], false));
         print(&mut store, &reviewer, &job, &file).unwrap();

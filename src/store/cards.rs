@@ -61,9 +61,8 @@ pub fn registered(
 /// however its spaces or full-width characters were typed), by name and ID number: a unit's
 /// cards in a stable order. Through the `people_unit_key` index.
 pub fn people_of_unit(conn: &Connection, unit_key: &str) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM people WHERE unit_key = ?1 ORDER BY name, id_number",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM people WHERE unit_key = ?1 ORDER BY name, id_number")?;
     let ids = stmt
         .query_map([unit_key], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;

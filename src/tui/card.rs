@@ -222,10 +222,9 @@ impl Screen for CardScreen {
                     Err(e) => e,
                 }
             }
-            _ => {
-                lang.pick("已取消，没有打印", "cancelled: nothing printed")
-                    .into()
-            }
+            _ => lang
+                .pick("已取消，没有打印", "cancelled: nothing printed")
+                .into(),
         };
         Flow::Say(said)
     }
@@ -234,7 +233,10 @@ impl Screen for CardScreen {
         let lang = view.lang;
         let t = &view.theme;
         let title = match lang {
-            Lang::Zh => format!(" 年度备案卡 {} {} 年（{} 页） ", self.name, self.year, self.pages),
+            Lang::Zh => format!(
+                " 年度备案卡 {} {} 年（{} 页） ",
+                self.name, self.year, self.pages
+            ),
             Lang::En => format!(
                 " Record card {} {} ({} p.) ",
                 self.name, self.year, self.pages
@@ -279,8 +281,7 @@ mod tests {
         "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料";
     const PUB: &str =
         "公需,培训班,保密意识和保密常识教育,湖南师范大学,2016-05-10,2016-05-12,30,合格,";
-    const PRO_2015: &str =
-        "专业,远程教育,影像诊断进展,湖南人才市场有限公司,2015-03-01,2015-03-20,40,合格,学习证明材料";
+    const PRO_2015: &str = "专业,远程教育,影像诊断进展,湖南人才市场有限公司,2015-03-01,2015-03-20,40,合格,学习证明材料";
 
     /// 张伟: the 2016 and 2015 professional courses registered by lijun, the 2016 public class
     /// only recorded.
@@ -302,9 +303,7 @@ mod tests {
     /// The bureau's printer a file in `dir`, in `encoding`; lijun's printed name 李军.
     fn config(dir: &std::path::Path, encoding: &str) -> Config {
         let mut c = Config::default();
-        c.office
-            .clerk_names
-            .insert("lijun".into(), "李军".into());
+        c.office.clerk_names.insert("lijun".into(), "李军".into());
         c.printer.destination = format!("file:{}", dir.join("printed.txt").display());
         c.printer.encoding = encoding.into();
         c
@@ -331,9 +330,7 @@ mod tests {
         let buf = d.term.backend().buffer();
         (0..buf.area.height).find_map(|y| {
             let cell = &buf[(1, y)];
-            let reversed = cell
-                .modifier
-                .contains(ratatui::style::Modifier::REVERSED)
+            let reversed = cell.modifier.contains(ratatui::style::Modifier::REVERSED)
                 || cell.bg != ratatui::style::Color::Reset;
             if !reversed {
                 return None;
@@ -389,9 +386,21 @@ mod tests {
     fn r5_4_the_card_of_the_year_under_the_cursor_previews_and_prints_as_shown() {
         let dir = tempfile::tempdir().unwrap();
         let mut d = card_of(Lang::Zh, config(dir.path(), "utf-8"), 2016);
-        assert!(d.shows(" 年度备案卡 张伟 2016 年（1 页） "), "{}", d.screen());
-        assert!(d.shows("湖南省专业技术人员继续教育年度备案卡"), "{}", d.screen());
-        assert!(d.shows("p 打印") && d.shows("w 打印到文件"), "{}", d.screen());
+        assert!(
+            d.shows(" 年度备案卡 张伟 2016 年（1 页） "),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            d.shows("湖南省专业技术人员继续教育年度备案卡"),
+            "{}",
+            d.screen()
+        );
+        assert!(
+            d.shows("p 打印") && d.shows("w 打印到文件"),
+            "{}",
+            d.screen()
+        );
         fits_80x24(&d);
         insta::assert_snapshot!("card_preview_zh", d.screen());
         let shown = read(&mut d);
@@ -408,14 +417,23 @@ mod tests {
             .years
             .remove(0);
         assert_eq!(y.professional.tenths(), 600);
-        assert!(text.contains("专业科目：60.0 学时（应不少于 60.0）"), "{text}");
-        assert!(text.contains("公需科目：0.0 学时（应不少于 30.0）"), "{text}");
+        assert!(
+            text.contains("专业科目：60.0 学时（应不少于 60.0）"),
+            "{text}"
+        );
+        assert!(
+            text.contains("公需科目：0.0 学时（应不少于 30.0）"),
+            "{text}"
+        );
         assert!(text.contains("结    论：未达年度学时要求"), "{text}");
         assert!(text.contains("初审盖章"), "{text}");
         d.key(KeyCode::Char('p'));
         let file = dir.path().join("printed.txt");
         assert!(
-            d.shows(&format!("打印张伟 2016 年度备案卡到打印机{}", file.display())),
+            d.shows(&format!(
+                "打印张伟 2016 年度备案卡到打印机{}",
+                file.display()
+            )),
             "{}",
             d.screen()
         );
@@ -462,7 +480,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut d = card_of(Lang::En, config(dir.path(), "gb18030"), 2015);
         assert!(d.shows(" Record card 张伟 2015 (1 p.) "), "{}", d.screen());
-        assert!(d.shows("p print") && d.shows("w print to a file"), "{}", d.screen());
+        assert!(
+            d.shows("p print") && d.shows("w print to a file"),
+            "{}",
+            d.screen()
+        );
         fits_80x24(&d);
         insta::assert_snapshot!("card_preview_en", d.screen());
         d.key(KeyCode::Char('p')).key(KeyCode::Char('n'));
@@ -474,7 +496,11 @@ mod tests {
             "{}",
             d.screen()
         );
-        assert!(d.shows(&format!("~/jijiao-备案卡-{ZHANG}-2015.txt")), "{}", d.screen());
+        assert!(
+            d.shows(&format!("~/jijiao-备案卡-{ZHANG}-2015.txt")),
+            "{}",
+            d.screen()
+        );
         let file = dir.path().join("card-2015.txt");
         d.ctrl('u')
             .keys(&file.display().to_string())
@@ -495,7 +521,11 @@ mod tests {
             .ctrl('u')
             .keys(&file.display().to_string())
             .key(KeyCode::Enter);
-        assert!(d.app.message().contains("already exists"), "{}", d.app.message());
+        assert!(
+            d.app.message().contains("already exists"),
+            "{}",
+            d.app.message()
+        );
         assert_eq!(one(d.app.store(), "SELECT count(*) FROM card_prints"), 1);
     }
 
@@ -504,7 +534,9 @@ mod tests {
     #[test]
     fn without_a_printer_p_says_what_to_do_and_the_history_shows_last_years_card() {
         let mut d = Driver::new(store(), Lang::Zh);
-        d.key(KeyCode::Enter).key(KeyCode::Char('h')).key(KeyCode::Char('v'));
+        d.key(KeyCode::Enter)
+            .key(KeyCode::Char('h'))
+            .key(KeyCode::Char('v'));
         assert!(d.shows(" 年度备案卡 张伟 2016 年"), "{}", d.screen());
         d.key(KeyCode::Char('p'));
         assert!(
