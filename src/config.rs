@@ -53,6 +53,11 @@ pub struct Config {
     /// R7.5 Where each variable field goes on the pre-printed forms.
     #[serde(default)]
     pub preprinted: crate::print::preprinted::Positions,
+    /// R5.4 Where each variable field goes on the province's pre-printed record card
+    /// (`[preprinted_card]`); its `page_lines` also sets the length of the plain-paper card's
+    /// pages.
+    #[serde(default)]
+    pub preprinted_card: crate::print::card::CardPositions,
     /// R5.5 The audit trail's key file and anchor log, outside the database
     /// (`service::audit::AuditConfig`); system configuration only.
     #[serde(default)]
@@ -438,6 +443,23 @@ mod tests {
             p.preprinted.stub_name,
             crate::print::preprinted::Positions::default().stub_name
         );
+    }
+
+    /// R5.4 The card's positions are a table of their own, set key by key like the
+    /// certificate's; a misspelt key is refused rather than ignored.
+    #[test]
+    fn r5_4_the_card_positions_are_read_key_by_key() {
+        let c: Config = toml::from_str(
+            "[preprinted_card]\nline_offset = -1\nrows = 8\nname = { line = 6, col = 14 }\n",
+        )
+        .unwrap();
+        let default = crate::print::card::CardPositions::default();
+        assert_eq!(c.preprinted_card.line_offset, -1);
+        assert_eq!(c.preprinted_card.rows, 8);
+        assert_eq!(c.preprinted_card.name.col, 14);
+        assert_eq!(c.preprinted_card.unit, default.unit);
+        assert_eq!(c.preprinted, crate::print::preprinted::Positions::default());
+        assert!(toml::from_str::<Config>("[preprinted_card]\nrow = 8\n").is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod batches;
+pub mod cards;
 pub mod certs;
 pub mod generate;
 pub mod output;
@@ -161,6 +162,64 @@ pub enum Command {
         /// Print the alignment test page for pre-printed forms instead of a certificate
         #[arg(long, conflicts_with = "numbers")]
         alignment: bool,
+    },
+    /// Print the yearly record card (年度备案卡, R5.4) of a person, of every person of a unit,
+    /// or of every applicant of a verification batch: one card each, one document
+    #[command(group(clap::ArgGroup::new("whose").args(["id", "unit", "batch", "alignment"]).required(true)))]
+    Card {
+        /// The person's ID number
+        #[arg(conflicts_with_all = ["unit", "batch"])]
+        id: Option<String>,
+        /// Every person of this unit (单位), by name then ID number
+        #[arg(long, value_name = "UNIT", conflicts_with = "batch")]
+        unit: Option<String>,
+        /// Every applicant of verification batch N (screen 4), by name then ID number
+        #[arg(long, value_name = "N")]
+        batch: Option<i64>,
+        /// The year of the card
+        #[arg(long, value_name = "Y", required_unless_present = "alignment")]
+        year: Option<i32>,
+        /// utf-8 or gb18030 [default: configured, else gb18030]
+        #[arg(long)]
+        encoding: Option<String>,
+        /// full (plain paper) or preprinted (the province's cards) [default: configured, else full]
+        #[arg(long)]
+        layout: Option<String>,
+        /// Write to FILE, or - for standard output, instead of the printer
+        #[arg(long, value_name = "FILE")]
+        to: Option<String>,
+        /// CUPS queue, socket://host:9100 or a device such as /dev/usb/lp0 [default: configured]
+        #[arg(long)]
+        printer: Option<String>,
+        /// Print the alignment test page for the pre-printed cards instead of a card
+        #[arg(long, conflicts_with_all = ["id", "unit", "batch", "year"])]
+        alignment: bool,
+    },
+    /// Print the registration page (登记证书页, R5.4) of a person: their registered entries and
+    /// each year's totals over a period
+    RegisterPage {
+        /// The person's ID number
+        id: String,
+        /// First year [default: five years before this year]
+        #[arg(long, value_name = "Y")]
+        from: Option<i32>,
+        /// Last year [default: last year]
+        #[arg(long, value_name = "Y")]
+        to: Option<i32>,
+        /// utf-8 or gb18030 [default: configured, else gb18030]
+        #[arg(long)]
+        encoding: Option<String>,
+        /// full (plain paper) or preprinted (one pre-printed card per year) [default: configured,
+        /// else full]
+        #[arg(long)]
+        layout: Option<String>,
+        /// Write to FILE, or - for standard output, instead of the printer (`--to` is the last
+        /// year here)
+        #[arg(long, value_name = "FILE")]
+        out: Option<String>,
+        /// CUPS queue, socket://host:9100 or a device such as /dev/usb/lp0 [default: configured]
+        #[arg(long)]
+        printer: Option<String>,
     },
     /// Void a certificate; its number stays used
     Void {
@@ -629,6 +688,68 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
                     alignment,
                 },
             )
+        }
+        Some(Command::Card {
+            id,
+            unit,
+            batch,
+            year,
+            encoding,
+            layout,
+            to,
+            printer,
+            alignment,
+        }) => {
+            let o = cards::CardOptions {
+                encoding,
+                layout,
+                to,
+                printer,
+            };
+            // The alignment page is a blank form's test, no card: anyone may print it.
+            if alignment {
+                return cards::alignment(ctx, &o);
+            }
+            ctx.require(service::authz::Act::PrintCard)?;
+            let target = match (id, unit, batch) {
+                (Some(id), _, _) => service::cards::Target::Person(id),
+                (None, Some(unit), _) => service::cards::Target::Unit(unit),
+                (None, None, Some(n)) => service::cards::Target::Batch(n),
+                (None, None, None) => {
+                    return Err(Failure(
+                        lang.pick(
+                            "请给出身份证号、--unit 单位或 --batch 批次编号",
+                            "give an ID number, --unit UNIT or --batch N",
+                        )
+                        .into(),
+                    ));
+                }
+            };
+            let Some(year) = year else {
+                return Err(Failure(
+                    lang.pick("请用 --year 给出年度", "give the year with --year")
+                        .into(),
+                ));
+            };
+            cards::card(ctx, target, year, &o)
+        }
+        Some(Command::RegisterPage {
+            id,
+            from,
+            to,
+            encoding,
+            layout,
+            out,
+            printer,
+        }) => {
+            ctx.require(service::authz::Act::PrintCard)?;
+            let o = cards::CardOptions {
+                encoding,
+                layout,
+                to: out,
+                printer,
+            };
+            cards::register_page(ctx, &id, from, to, &o)
         }
         Some(Command::Void { number, reason }) => certs::void(ctx, &number, &reason),
         Some(Command::Reissue { number, reason }) => {

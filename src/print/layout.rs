@@ -69,7 +69,7 @@ pub fn wrap(text: &str, device: PrintWidth, cols: usize) -> Vec<String> {
 }
 
 /// `text` centred in `cols` columns; wrapped (left-aligned) when it does not fit.
-fn centre(text: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
+pub(super) fn centre(text: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
     let w = device.width(text);
     if w > cols {
         out.extend(wrap(text, device, cols));
@@ -79,7 +79,7 @@ fn centre(text: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
 }
 
 /// `text` pushed right to end at `cols`; wrapped (left-aligned) when it does not fit.
-fn right(text: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
+pub(super) fn right(text: &str, device: PrintWidth, cols: usize, out: &mut Vec<String>) {
     if device.width(text) > cols {
         out.extend(wrap(text, device, cols));
     } else {

@@ -17,7 +17,7 @@ pub struct At {
     pub col: usize,
 }
 
-const fn at(line: usize, col: usize) -> At {
+pub(super) const fn at(line: usize, col: usize) -> At {
     At { line, col }
 }
 
@@ -96,15 +96,16 @@ enum Cell {
 }
 
 /// A page of fixed lines, written by column as the device counts them, so a field lands where
-/// the printer will put it whatever precedes it on the line.
-struct Canvas {
+/// the printer will put it whatever precedes it on the line. Shared with the record card's
+/// pre-printed form (`super::card`).
+pub(super) struct Canvas {
     lines: Vec<Vec<Cell>>,
     width: usize,
     device: PrintWidth,
 }
 
 impl Canvas {
-    fn new(lines: usize, device: PrintWidth, width: usize) -> Canvas {
+    pub(super) fn new(lines: usize, device: PrintWidth, width: usize) -> Canvas {
         Canvas {
             lines: vec![Vec::new(); lines],
             width,
@@ -116,8 +117,14 @@ impl Canvas {
     /// place above the page or below its end is dropped (the preview shows it missing). Writing
     /// over part of a wide character blanks the rest of it, so later columns never shift.
     fn put(&mut self, p: &Positions, place: At, text: &str) {
-        let line = place.line as i64 - 1 + i64::from(p.line_offset);
-        let col = place.col as i64 - 1 + i64::from(p.col_offset);
+        self.put_shifted((p.line_offset, p.col_offset), place, text);
+    }
+
+    /// [`Canvas::put`] with the offsets (lines down, columns right) given directly, for a form
+    /// whose positions are not the certificate's.
+    pub(super) fn put_shifted(&mut self, offset: (i32, i32), place: At, text: &str) {
+        let line = place.line as i64 - 1 + i64::from(offset.0);
+        let col = place.col as i64 - 1 + i64::from(offset.1);
         if line < 0 || line as usize >= self.lines.len() {
             return;
         }
@@ -153,7 +160,7 @@ impl Canvas {
         }
     }
 
-    fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let mut out: Vec<String> = self
             .lines
             .iter()

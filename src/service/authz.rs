@@ -18,7 +18,7 @@ pub enum Role {
     /// Register people, record entries, tick evidence, import rosters.
     Clerk,
     /// Seal (初审盖章), register (登记), refuse, falsification findings and their lifting,
-    /// decisions on filings (备案).
+    /// decisions on filings (备案), print record cards and register pages (R5.4).
     Reviewer,
     /// Verify batches (合格验证), issue, void, reissue, print certificates.
     Issuer,
@@ -158,6 +158,8 @@ pub enum Act {
     Void,
     Reissue,
     Print,
+    /// R5.4 Print a person's yearly record card or registration page.
+    PrintCard,
     Demo,
     /// `audit anchor`: append the trail's head outside the database (R5.5).
     Anchor,
@@ -176,6 +178,7 @@ impl Act {
             Act::Seal
             | Act::Register
             | Act::ImportRegistered
+            | Act::PrintCard
             | Act::Refuse
             | Act::Falsified
             | Act::LiftFinding
@@ -214,6 +217,10 @@ impl Act {
             Act::Void => lang.pick("作废合格证明", "voiding certificates"),
             Act::Reissue => lang.pick("补发合格证明", "reissuing certificates"),
             Act::Print => lang.pick("打印合格证明", "printing certificates"),
+            Act::PrintCard => lang.pick(
+                "打印年度备案卡和登记证书页",
+                "printing record cards and register pages",
+            ),
             Act::Demo => lang.pick("生成演示数据", "generating demo data"),
             Act::Anchor => lang.pick("锚定审计记录", "anchoring the audit trail"),
         }

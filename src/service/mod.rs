@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authz;
 pub mod batches;
+pub mod cards;
 pub mod certificates;
 pub mod check;
 pub mod decision;

@@ -109,6 +109,9 @@ pub fn event_label(action: &str, lang: Lang) -> String {
         "certificate.void" => ("作废合格证明", "certificate voided"),
         "certificate.print" => ("打印合格证明", "certificate printed"),
         "certificate.reprint" => ("补打合格证明", "certificate reprinted"),
+        // Short enough for the history's event column (12 and 17 columns).
+        "card.print" => ("打印备案卡", "card printed"),
+        "register.print" => ("打印登记页", "register printed"),
         other => return clean_line(other),
     };
     lang.pick(zh, en).to_string()

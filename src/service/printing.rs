@@ -1,17 +1,23 @@
-//! R7.4, R7.5 The one way certificates are printed, for the command line and the interface
-//! alike: [`PrintJob::build`] takes the configuration, the caller's overrides and the
-//! certificates, and lays out the whole document once; its [`PrintJob::text`] is the preview and
-//! its [`PrintJob::bytes`] (that text encoded) is what [`send`] delivers, so what the clerk
-//! previewed is what prints. [`record`] then writes one print record per certificate, with its
-//! audit record, in one transaction (R7.4: the first print and every reprint are known).
+//! R7.4, R7.5, R5.4 The one way documents are printed, for the command line and the interface
+//! alike: certificates, and the yearly record cards and registration pages. A [`PrintJob`] is
+//! built over one kind of document — [`PrintJob::build`] for certificates, [`PrintJob::cards`]
+//! for cards and pages — from the configuration and the caller's overrides, and lays out the
+//! whole document once; its [`PrintJob::text`] is the preview and its [`PrintJob::bytes`] (that
+//! text encoded) is what [`send`] delivers, so what the clerk previewed is what prints.
+//! [`record`] then writes one print record per certificate or card, each with its audit record,
+//! in one transaction (R7.4: the first print and every reprint of a certificate are known; R5.5:
+//! every printed card is).
 //!
-//! A document is always in certificate-number order (office, year, sequence), whatever order the
-//! certificates were handed in: the paper comes off the printer in the order of the register.
+//! A certificate document is always in certificate-number order (office, year, sequence),
+//! whatever order the certificates were handed in: the paper comes off the printer in the order
+//! of the register. A card document keeps the order it was handed (the cards service's: name,
+//! then ID number).
 
 use serde_json::json;
 
 use crate::config::{Config, InvalidValue};
 use crate::i18n::{Describe, Lang};
+use crate::print::card::{self, CardPositions, Record as CardRecord};
 use crate::print::encode::PrintEncoding;
 use crate::print::layout;
 use crate::print::preprinted::{self, Positions};
@@ -73,12 +79,14 @@ pub enum PrintError {
     Config(InvalidValue),
     /// No certificate was handed in: nothing to lay out.
     Empty,
+    /// No record card or page was handed in (R5.4): nothing to lay out.
+    NoCard,
     /// The printer or file could not take the document: nothing was recorded as printed.
     Sink(SinkError),
     /// The document went out but the print record failed: the clerk must know, since the next
     /// print will not be marked as a reprint (R7.4).
     Record(ServiceError),
-    /// R5.5 The login may not print certificates: nothing was sent.
+    /// R5.5 The login may not print this kind of document: nothing was sent.
     Denied(super::authz::Refusal),
 }
 
@@ -110,6 +118,8 @@ impl Describe for PrintError {
             (PrintError::Config(e), lang) => e.describe(lang),
             (PrintError::Empty, Lang::Zh) => "没有可打印的合格证明".into(),
             (PrintError::Empty, Lang::En) => "no certificate to print".into(),
+            (PrintError::NoCard, Lang::Zh) => "没有可打印的备案卡".into(),
+            (PrintError::NoCard, Lang::En) => "no record card to print".into(),
             (PrintError::Sink(e), lang) => e.describe(lang),
             (PrintError::Denied(r), lang) => r.describe(lang),
             (PrintError::Record(e), Lang::Zh) => format!(
@@ -133,6 +143,8 @@ pub struct Settings {
     /// Display columns per line, at least [`layout::MIN_WIDTH`].
     width: usize,
     positions: Positions,
+    /// R5.4 The record card's places on its pre-printed form, and the length of its pages.
+    card_positions: CardPositions,
 }
 
 impl Settings {
@@ -163,6 +175,7 @@ impl Settings {
             device: cfg.print_width(encoding).map_err(PrintError::Config)?,
             width: cfg.width.max(layout::MIN_WIDTH),
             positions: config.preprinted.clone(),
+            card_positions: config.preprinted_card.clone(),
         })
     }
 
@@ -200,6 +213,27 @@ impl Settings {
         let page = preprinted::alignment_page(&self.positions, self.device, self.width);
         self.encoding().encode(&page)
     }
+
+    /// R5.4 One card's or page's text, each page ended by a form feed.
+    fn card_page(&self, record: &CardRecord) -> String {
+        match self.layout {
+            LayoutKind::Full => card::full(
+                record,
+                self.device,
+                self.width,
+                self.card_positions.page_lines,
+            ),
+            LayoutKind::Preprinted => {
+                card::preprinted(record, &self.card_positions, self.device, self.width)
+            }
+        }
+    }
+
+    /// R5.4 The alignment test page for the pre-printed record card, encoded for the printer.
+    pub fn card_alignment_bytes(&self) -> Vec<u8> {
+        let page = card::alignment_page(&self.card_positions, self.device, self.width);
+        self.encoding().encode(&page)
+    }
 }
 
 /// One certificate of a job, and whether this print of it is a reprint (R7.4).
@@ -209,11 +243,27 @@ pub struct Sheet {
     pub reprint: bool,
 }
 
-/// A document ready to go: the certificates in number order and their text, laid out once.
+/// One record card or registration page of a job (R5.4), with its person's database id.
+#[derive(Debug, Clone)]
+pub struct CardSheet {
+    pub person_id: i64,
+    pub record: CardRecord,
+}
+
+/// What a job prints: one kind of document.
+#[derive(Debug, Clone)]
+enum Document {
+    /// R7 Certificates, in number order.
+    Certificates(Vec<Sheet>),
+    /// R5.4 Record cards and registration pages, in the order handed in.
+    Cards(Vec<CardSheet>),
+}
+
+/// A document ready to go: its sheets and their text, laid out once.
 #[derive(Debug, Clone)]
 pub struct PrintJob {
     settings: Settings,
-    sheets: Vec<Sheet>,
+    document: Document,
     text: String,
 }
 
@@ -245,7 +295,35 @@ impl PrintJob {
             .collect();
         Ok(PrintJob {
             settings,
-            sheets,
+            document: Document::Certificates(sheets),
+            text,
+        })
+    }
+
+    /// R5.4 Lay out record cards or registration pages (each with its person's database id, as
+    /// `service::cards` makes them) in the order given, each ended by a form feed, so cards of a
+    /// unit follow one another with a form feed between them. [`PrintError::NoCard`] when there
+    /// is none.
+    pub fn cards(
+        config: &Config,
+        overrides: &Overrides,
+        records: Vec<(i64, CardRecord)>,
+    ) -> Result<PrintJob, PrintError> {
+        let settings = Settings::of(config, overrides)?;
+        if records.is_empty() {
+            return Err(PrintError::NoCard);
+        }
+        let sheets: Vec<CardSheet> = records
+            .into_iter()
+            .map(|(person_id, record)| CardSheet { person_id, record })
+            .collect();
+        let text = sheets
+            .iter()
+            .map(|s| settings.card_page(&s.record))
+            .collect();
+        Ok(PrintJob {
+            settings,
+            document: Document::Cards(sheets),
             text,
         })
     }
@@ -260,39 +338,73 @@ impl PrintJob {
         self.settings.encoding().encode(&self.text)
     }
 
-    /// The certificates, in the order they print.
+    /// The certificates, in the order they print (none in a job of cards).
     pub fn sheets(&self) -> &[Sheet] {
-        &self.sheets
+        match &self.document {
+            Document::Certificates(sheets) => sheets,
+            Document::Cards(_) => &[],
+        }
+    }
+
+    /// The record cards and pages, in the order they print (none in a job of certificates).
+    pub fn cards_printed(&self) -> &[CardSheet] {
+        match &self.document {
+            Document::Cards(cards) => cards,
+            Document::Certificates(_) => &[],
+        }
     }
 
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    /// The holders' names as issued (R7.4), in the order they print: what a confirmation names.
+    /// The holders' names as issued (R7.4), or the cards' people, in the order they print: what
+    /// a confirmation names.
     pub fn holders(&self) -> Vec<String> {
-        self.sheets
-            .iter()
-            .map(|s| s.cert.text.name.clone())
-            .collect()
+        match &self.document {
+            Document::Certificates(sheets) => {
+                sheets.iter().map(|s| s.cert.text.name.clone()).collect()
+            }
+            Document::Cards(cards) => cards.iter().map(|c| c.record.person.name.clone()).collect(),
+        }
     }
 
-    /// How many of the certificates print as reprints.
+    /// How many of the certificates print as reprints (a card is never one).
     pub fn reprints(&self) -> usize {
-        self.sheets.iter().filter(|s| s.reprint).count()
+        self.sheets().iter().filter(|s| s.reprint).count()
     }
 
-    /// The title a print queue shows: the number of a single certificate, else the range.
+    /// The title a print queue shows: the number of a single certificate, else the range; a
+    /// card's person and years, else how many cards.
     pub fn title(&self) -> String {
-        match self.sheets.as_slice() {
+        if let Document::Cards(cards) = &self.document {
+            return match cards.as_slice() {
+                [one] => format!(
+                    "{} {}-{}",
+                    crate::domain::text::clean_line(&one.record.person.name),
+                    one.record.from(),
+                    one.record.to()
+                ),
+                many => format!("jijiao cards ({})", many.len()),
+            };
+        }
+        match self.sheets() {
             [one] => one.cert.text.number.to_string(),
             [first, .., last] => format!(
                 "{} .. {} ({})",
                 first.cert.text.number,
                 last.cert.text.number,
-                self.sheets.len()
+                self.sheets().len()
             ),
             [] => "jijiao".into(),
+        }
+    }
+
+    /// R5.5 What printing this job needs the login to hold.
+    fn act(&self) -> super::authz::Act {
+        match self.document {
+            Document::Certificates(_) => super::authz::Act::Print,
+            Document::Cards(_) => super::authz::Act::PrintCard,
         }
     }
 }
@@ -316,21 +428,63 @@ pub fn send(job: &PrintJob, destination: &Destination) -> Result<(), PrintError>
         .map_err(PrintError::Sink)
 }
 
-/// R7.4 Record that `job` went to `destination`: one print record and one audit record per
-/// certificate (`certificate.print`, or `certificate.reprint`), all in one transaction.
+/// R7.4, R5.4 Record that `job` went to `destination`: one print record and one audit record
+/// per certificate (`certificate.print`, or `certificate.reprint`) or per card (`card.print`,
+/// `register.print` for a registration page, on the person's subject), all in one transaction.
 pub fn record(
     store: &mut Store,
     actor: &Actor,
     job: &PrintJob,
     destination: &Destination,
 ) -> super::Result<()> {
-    super::authz::require(actor, super::authz::Act::Print)?;
+    super::authz::require(actor, job.act())?;
     let now = actor.stamp();
     let layout = job.settings.layout.name();
     let encoding = job.settings.encoding().to_string();
     let dest = destination.label();
     let tx = store.write()?;
-    for s in &job.sheets {
+    for c in job.cards_printed() {
+        let r = &c.record;
+        let kind = r.kind.code();
+        crate::store::cards::log_print(
+            &tx,
+            &crate::store::cards::Print {
+                person_id: c.person_id,
+                kind,
+                from: r.from(),
+                to: r.to(),
+                layout,
+                encoding: &encoding,
+                destination: &dest,
+                by: &actor.user,
+                at: &now,
+            },
+        )?;
+        audit::append(
+            &tx,
+            &Record {
+                at: &now,
+                user: &actor.user,
+                action: match r.kind {
+                    card::Kind::Card => "card.print",
+                    card::Kind::Register => "register.print",
+                },
+                subject: &format!("person:{}", r.person.id_number),
+                before: None,
+                after: Some(
+                    &json!({
+                        "from": r.from(),
+                        "to": r.to(),
+                        "layout": layout,
+                        "encoding": encoding,
+                        "destination": dest
+                    })
+                    .to_string(),
+                ),
+            },
+        )?;
+    }
+    for s in job.sheets() {
         certs::log_print(
             &tx,
             s.cert.id,
@@ -372,7 +526,7 @@ pub fn print(
     destination: &Destination,
 ) -> Result<(), PrintError> {
     // R5.5 Refused before the paper comes out, not after.
-    super::authz::require(actor, super::authz::Act::Print).map_err(|e| match e {
+    super::authz::require(actor, job.act()).map_err(|e| match e {
         ServiceError::Denied(r) => PrintError::Denied(r),
         other => PrintError::Record(other),
     })?;
@@ -549,5 +703,101 @@ mod tests {
             PrintJob::build(&Config::default(), &Overrides::default(), certs(&again)).unwrap();
         assert_eq!(job.reprints(), 3);
         assert_eq!(job.text().matches("【补打 REPRINT】").count(), 6);
+    }
+
+    /// R5.4 A card job: the same settings and destinations as certificates, the preview is the
+    /// bytes sent, a form feed between cards, and one print record with its audit record per
+    /// card, in one transaction (R5.5); a failed delivery records nothing.
+    #[test]
+    fn r5_4_cards_print_through_the_same_service_and_each_is_recorded() {
+        use crate::print::card::{CARD_TITLE, Kind};
+        use crate::service::batches::tests::one;
+        use crate::service::cards::{Target, cards};
+        use crate::service::fixtures::{ZHANG, store_with};
+        let mut store = store_with(&[
+            "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+        ]);
+        let a = actor("wangfang");
+        let today = NaiveDate::from_ymd_opt(2017, 7, 15).unwrap();
+        let name = |l: &str| l.to_string();
+        let mut two = cards(&store, &Target::Person(ZHANG.into()), 2016, today, &name).unwrap();
+        two.extend(cards(&store, &Target::Person(ZHANG.into()), 2015, today, &name).unwrap());
+        let job = PrintJob::cards(&Config::default(), &Overrides::default(), two).unwrap();
+        assert_eq!(job.cards_printed().len(), 2);
+        assert!(job.sheets().is_empty());
+        assert_eq!(job.text().matches(CARD_TITLE).count(), 2);
+        assert_eq!(
+            job.text().matches('\u{c}').count(),
+            2,
+            "a form feed after each card"
+        );
+        assert_eq!(job.holders(), ["张伟", "张伟"]);
+        // GB18030 by default: the bytes are the preview, encoded.
+        let bytes = job.bytes();
+        let (back, _, bad) = encoding_rs::GB18030.decode(&bytes);
+        assert!(!bad);
+        assert_eq!(back, job.text());
+        let dir = tempfile::tempdir().unwrap();
+        let nowhere = Destination::Device(dir.path().join("no-such-device"));
+        assert!(matches!(
+            print(&mut store, &a, &job, &nowhere),
+            Err(PrintError::Sink(_))
+        ));
+        assert_eq!(one(&store, "SELECT count(*) FROM card_prints"), 0);
+        let file = Destination::NewFile(dir.path().join("cards.txt"));
+        print(&mut store, &a, &job, &file).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("cards.txt")).unwrap(),
+            job.bytes()
+        );
+        assert_eq!(
+            one(
+                &store,
+                "SELECT count(*) FROM card_prints WHERE kind = 'card' AND printed_by = 'wangfang'"
+            ),
+            2
+        );
+        assert_eq!(
+            one(
+                &store,
+                &format!(
+                    "SELECT count(*) FROM audit WHERE action = 'card.print' AND subject = 'person:{ZHANG}'"
+                )
+            ),
+            2
+        );
+        let (intact, tamper) = crate::store::audit::verify(store.conn()).unwrap();
+        assert!(tamper.is_none() && intact > 0);
+        assert_eq!(job.cards_printed()[0].record.kind, Kind::Card);
+        let e = PrintJob::cards(&Config::default(), &Overrides::default(), vec![]).unwrap_err();
+        assert_eq!(e.describe(Lang::Zh), "没有可打印的备案卡");
+    }
+
+    /// R5.5 A reviewer prints cards (they seal them); an issuer who may print certificates may
+    /// not, and is told which right is missing before anything is sent.
+    #[test]
+    fn r5_5_printing_a_card_needs_the_reviewer_role() {
+        use crate::service::authz::{Grants, Role};
+        use crate::service::cards::{Target, cards};
+        use crate::service::fixtures::{ZHANG, store_with};
+        let mut store = store_with(&[]);
+        let today = NaiveDate::from_ymd_opt(2017, 7, 15).unwrap();
+        let name = |l: &str| l.to_string();
+        let records = cards(&store, &Target::Person(ZHANG.into()), 2016, today, &name).unwrap();
+        let job = PrintJob::cards(&Config::default(), &Overrides::default(), records).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = actor("zs").with_grants(Grants::only(&[Role::Issuer], false));
+        let file = Destination::NewFile(dir.path().join("card.txt"));
+        let e = print(&mut store, &issuer, &job, &file).unwrap_err();
+        assert!(matches!(e, PrintError::Denied(_)), "{e:?}");
+        assert!(
+            e.describe(Lang::En).contains("printing record cards"),
+            "{}",
+            e.describe(Lang::En)
+        );
+        assert!(!dir.path().join("card.txt").exists(), "nothing sent");
+        let reviewer = actor("lj").with_grants(Grants::only(&[Role::Reviewer], false));
+        print(&mut store, &reviewer, &job, &file).unwrap();
+        assert!(dir.path().join("card.txt").exists());
     }
 }

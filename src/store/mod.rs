@@ -4,6 +4,7 @@
 pub mod anchor;
 pub mod audit;
 pub mod batches;
+pub mod cards;
 pub mod certificates;
 pub mod decisions;
 pub mod entries;

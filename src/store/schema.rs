@@ -958,6 +958,24 @@ END;
 CREATE INDEX people_city_order ON people (city_code, name, id_number);
 DROP INDEX people_city;
 "#,
+    // 17: R5.4 one row per printed record card (年度备案卡, one year) or registration page
+    // (登记证书页, a period), as `certificate_prints` is for certificates: who printed which
+    // person's card for which years, how and where (R5.5, with its audit row).
+    r#"
+CREATE TABLE card_prints (
+    id          INTEGER PRIMARY KEY,
+    person_id   INTEGER NOT NULL REFERENCES people (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('card', 'register')),
+    from_year   INTEGER NOT NULL,
+    to_year     INTEGER NOT NULL CHECK (to_year >= from_year),
+    layout      TEXT NOT NULL,
+    encoding    TEXT NOT NULL,
+    destination TEXT NOT NULL,
+    printed_by  TEXT NOT NULL,
+    printed_at  TEXT NOT NULL
+);
+CREATE INDEX card_prints_person ON card_prints (person_id, from_year);
+"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`

@@ -231,6 +231,7 @@ impl App {
         let mut ctx = Ctx {
             store: &mut self.store,
             actor: &self.actor,
+            config: &self.config,
             lang: self.lang,
             reference: &self.reference,
             page_rows,
@@ -287,6 +288,7 @@ impl App {
             let mut ctx = Ctx {
                 store: &mut self.store,
                 actor: &self.actor,
+                config: &self.config,
                 lang: self.lang,
                 reference: &self.reference,
                 page_rows,
@@ -711,6 +713,7 @@ impl App {
                 let mut ctx = Ctx {
                     store: &mut self.store,
                     actor: &self.actor,
+                    config: &self.config,
                     lang: self.lang,
                     reference: &self.reference,
                     page_rows,

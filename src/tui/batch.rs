@@ -205,7 +205,7 @@ fn job_of(
 
 /// The configured printer, as the interface may use it: standard output is the terminal this
 /// screen is drawn on, so it is refused; with no printer the clerk is pointed at `w`.
-fn configured_printer(config: &Config, lang: Lang) -> Result<Destination, String> {
+pub(super) fn configured_printer(config: &Config, lang: Lang) -> Result<Destination, String> {
     match printing::destination(config, &Overrides::default()) {
         Ok(Destination::Stdout) => Err(lang
             .pick(
@@ -277,7 +277,7 @@ fn default_file(batch_id: i64) -> String {
 }
 
 /// A path as the clerk typed it, `~/` standing for the home directory.
-fn expand_home(path: &str) -> std::path::PathBuf {
+pub(super) fn expand_home(path: &str) -> std::path::PathBuf {
     let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
     match (path.strip_prefix("~/"), home) {
         (Some(rest), Some(home)) => home.join(rest),
@@ -310,7 +310,7 @@ fn ask_print_file(config: &Config, batch_id: i64, ids: Vec<i64>, ctx: &mut Ctx<'
 }
 
 /// The answer to `w`: the file the clerk named, or why there is none.
-fn file_destination(answer: &str, lang: Lang) -> Result<Destination, String> {
+pub(super) fn file_destination(answer: &str, lang: Lang) -> Result<Destination, String> {
     let path = clean_line(answer);
     if path.is_empty() {
         return Err(lang
@@ -1571,7 +1571,7 @@ impl Screen for BatchScreen {
 }
 
 /// The document as the terminal can show it: a form feed is a visible line, not a control.
-fn preview_lines(text: &str) -> Vec<String> {
+pub(super) fn preview_lines(text: &str) -> Vec<String> {
     let shown = text.replace(layout::FORM_FEED, "\u{240c} ─── 换页 form feed ───\n");
     let mut out: Vec<String> = shown.split('\n').map(str::to_string).collect();
     while out.last().is_some_and(|l| l.is_empty()) {

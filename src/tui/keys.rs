@@ -92,7 +92,7 @@ pub enum Scope {
     Batches,
     /// One verification batch: its applicants and their triage.
     Batch,
-    /// The print preview of certificates.
+    /// The print preview of certificates or of a record card.
     Preview,
 }
 
@@ -402,6 +402,16 @@ pub const BINDINGS: &[Binding] = &[
         footer: true,
         zh: "预览",
         en: "preview",
+    },
+    // R5.4 The person's yearly record card, for the year of the entry under the cursor. Out
+    // of the footer, which is full there: the year table's head names it, and `?` lists it.
+    Binding {
+        action: Action::Preview,
+        keys: &[k('v')],
+        scopes: &[Person],
+        footer: false,
+        zh: "备案卡",
+        en: "card",
     },
     Binding {
         action: Action::Print,

@@ -10,6 +10,7 @@ pub mod app;
 pub mod backend;
 pub mod batch;
 pub mod batches;
+pub mod card;
 pub mod chrome;
 #[cfg(test)]
 mod engine_tests;

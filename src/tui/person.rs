@@ -1,5 +1,6 @@
 //! One person: profile, the years against their policy (passing or short, and why), hours per
-//! year as a small bar chart, the entries, and the history of decisions (R5.5, R6.4).
+//! year as a small bar chart, the entries, and the history of decisions (R5.5, R6.4). `v` opens
+//! the yearly record card (R5.4) of the year of the entry under the cursor.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,6 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use super::card::CardScreen;
 use super::entry_form::EntryForm;
 use super::evidence::EvidenceScreen;
 use super::keys::{Action, Scope};
@@ -53,6 +55,17 @@ impl PersonScreen {
             return None;
         }
         self.entries.selected().map(|l| l.row.summary.id)
+    }
+
+    /// R5.4 The year whose card `v` shows: the year of the entry under the cursor; without one
+    /// (no entries, or the history shown), last year, the one a clerk files cards for.
+    fn card_year(&self, ctx: &Ctx<'_>) -> i32 {
+        let entry = if self.history {
+            None
+        } else {
+            self.entries.selected().map(|l| l.row.summary.year)
+        };
+        entry.unwrap_or_else(|| chrono::Datelike::year(&ctx.actor.today()) - 1)
     }
 
     /// Where the cursor is in the list shown, when it is longer than its page.
@@ -238,6 +251,13 @@ impl Screen for PersonScreen {
             Action::Seal => self.decide(Decision::Seal, ctx),
             Action::Register => self.decide(Decision::Register { confirm: false }, ctx),
             Action::Edit => Flow::Push(Box::new(PersonForm::new(Some(self.person_id)))),
+            Action::Preview => {
+                let year = self.card_year(ctx);
+                match CardScreen::open(self.person_id, year, ctx) {
+                    Ok(card) => Flow::Push(Box::new(card)),
+                    Err(e) => Flow::Say(e),
+                }
+            }
             Action::Back => Flow::Pop,
             _ => Flow::Stay,
         }
@@ -338,7 +358,8 @@ impl Screen for PersonScreen {
                 pad("公需", 7),
                 pad("专业", 7),
                 pad("合计", 7),
-                "结论"
+                // R5.4 The key to the year's record card, where the years are.
+                "结论  v 备案卡"
             ),
             Lang::En => format!(
                 "{}{}{}{}{}",
@@ -346,7 +367,7 @@ impl Screen for PersonScreen {
                 pad("public", 7),
                 pad("prof.", 7),
                 pad("total", 7),
-                "result"
+                "result  v card"
             ),
         };
         let mut lines = vec![Line::from(Span::styled(head, t.header))];

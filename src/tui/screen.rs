@@ -21,6 +21,8 @@ pub struct View {
 pub struct Ctx<'a> {
     pub store: &'a mut Store,
     pub actor: &'a Actor,
+    /// The bureau's configuration: the printer and the record card's positions (R5.4).
+    pub config: &'a crate::config::Config,
     pub lang: Lang,
     pub reference: &'a Reference,
     /// Rows a list can show at the current terminal size.
@@ -41,6 +43,8 @@ pub enum Question {
     Filings(super::filings::Question),
     Batches(super::batches::Question),
     Batch(super::batch::Question),
+    /// R5.4 The record card preview's questions.
+    Card(super::card::Question),
     /// R4.4 Register this entry (database id), a professional subject without a confirmed
     /// filing? Asked where one entry is decided on: a person's screen, the evidence checklist.
     RegisterEntry(i64),
