@@ -96,6 +96,9 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
              DROP INDEX people_uninitialled;
              DROP INDEX people_city_order; CREATE INDEX people_city ON people (city_code, unit_kind);
              DROP TABLE card_prints;
+             DROP TRIGGER people_prefixes_insert; DROP TRIGGER people_prefixes_update;
+             DROP TRIGGER people_prefixes_delete; DROP TABLE people_prefixes;
+             DROP INDEX people_unit_order; CREATE INDEX people_unit_key ON people (unit_key);
              DROP TABLE person_year_totals; PRAGMA user_version = 11;
              DELETE FROM meta WHERE key = 'totals_rebuild';
              DROP TRIGGER batch_applicants_sort_insert; DROP TRIGGER batch_applicants_sort_person;

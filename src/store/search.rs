@@ -76,20 +76,24 @@ fn short_clause(year: i32, args: &mut Vec<Value>) -> String {
     )
 }
 
-fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
-    let mut clauses = vec!["1 = 1".to_string()];
-    // R1.2 The text is compared folded, as the keys are stored: any separator of a minority name
-    // finds every other, full-width letters and digits find their ASCII forms, `ｘ` finds `X`.
-    let text = fold_for_search(&q.text);
-    if !text.is_empty() {
-        args.push(Value::Text(like_escape(&text)));
-        let n = args.len();
-        clauses.push(format!(
-            "(p.name_key LIKE ?{n} || '%' ESCAPE '\\' OR p.id_number LIKE '%' || upper(?{n}) || '%' ESCAPE '\\'
-              OR p.unit_key LIKE '%' || ?{n} || '%' ESCAPE '\\'
-              OR p.initials LIKE ?{n} || '%' ESCAPE '\\' OR p.initials LIKE '% ' || ?{n} || '%' ESCAPE '\\')"
-        ));
-    }
+/// The R1.2 text clause for `text` (already through `fold_for_search`), on `people p`: the start
+/// of the name, any part of the ID number or of the unit, the start of a reading of the pinyin
+/// initials. This is what the People search finds; every shape of [`Shape`] reads exactly these
+/// rows, however it reaches them.
+fn text_clause(text: &str, args: &mut Vec<Value>) -> String {
+    args.push(Value::Text(like_escape(text)));
+    let n = args.len();
+    format!(
+        "(p.name_key LIKE ?{n} || '%' ESCAPE '\\' OR p.id_number LIKE '%' || upper(?{n}) || '%' ESCAPE '\\'
+          OR p.unit_key LIKE '%' || ?{n} || '%' ESCAPE '\\'
+          OR p.initials LIKE ?{n} || '%' ESCAPE '\\' OR p.initials LIKE '% ' || ?{n} || '%' ESCAPE '\\')"
+    )
+}
+
+/// The clauses of `q` besides its text (city, kind of unit, state), on `people p`, joined by
+/// `AND`; `None` when there are none.
+fn filter_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> Option<String> {
+    let mut clauses = Vec::new();
     if let Some(c) = &q.city_code {
         args.push(Value::Text(c.clone()));
         clauses.push(format!("p.city_code = ?{}", args.len()));
@@ -106,6 +110,20 @@ fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
         ),
         PeopleState::ShortIn(year) => clauses.push(short_clause(year, args)),
     }
+    (!clauses.is_empty()).then(|| clauses.join(" AND "))
+}
+
+/// Which people the list for `q` holds, as a condition on `people p`: the definition every
+/// faster shape of the query is held to (the tests compare them).
+fn where_clause(q: &PeopleQuery, args: &mut Vec<Value>) -> String {
+    let mut clauses = vec!["1 = 1".to_string()];
+    // R1.2 The text is compared folded, as the keys are stored: any separator of a minority name
+    // finds every other, full-width letters and digits find their ASCII forms, `ｘ` finds `X`.
+    let text = fold_for_search(&q.text);
+    if !text.is_empty() {
+        clauses.push(text_clause(&text, args));
+    }
+    clauses.extend(filter_clause(q, args));
     clauses.join(" AND ")
 }
 
@@ -228,87 +246,274 @@ impl PersonSummary {
     }
 }
 
-/// The largest character: `key < text || MAX_CHAR` holds for every key that starts with `text`,
-/// so a prefix becomes a range an index serves.
-const MAX_CHAR: &str = "char(1114111)";
-
-/// The people the search text can find, through the indexes that serve it (migration 11), as a
-/// query of one column `id` with at most [`COUNT_CAP`] + 1 rows per branch; `None` when the text
-/// matches too many people for that to help (then the list is read in its own order and the
-/// text compared row by row, which finds a page quickly precisely because matches are dense).
-/// Every row `where_clause` keeps is among these, so the list is the same either way.
-fn candidates(conn: &Connection, text: &str, args: &mut Vec<Value>) -> Result<Option<String>> {
-    let cap = COUNT_CAP + 1;
-    let before = args.len();
-    let branches = if text.chars().count() >= 3 {
-        // A trigram phrase matches where its characters stand together: any part of the ID
-        // number or unit, and (a superset of) the start of a name or of a reading of initials.
-        args.push(Value::Text(format!("\"{}\"", text.replace('"', "\"\""))));
-        vec![format!(
-            "SELECT rowid AS id FROM people_fts WHERE people_fts MATCH ?{} LIMIT {cap}",
-            args.len()
-        )]
-    } else {
-        // One or two digits are in nearly every ID number: nothing narrows them.
-        if text
-            .chars()
-            .all(|c| c.is_ascii_digit() || c.eq_ignore_ascii_case(&'x'))
-        {
-            return Ok(None);
-        }
-        args.push(Value::Text(text.to_string()));
-        let t = args.len();
-        args.push(Value::Text(like_escape(text)));
-        let e = args.len();
-        vec![
-            format!(
-                "SELECT id FROM (SELECT id FROM people
-                 WHERE name_key >= ?{t} AND name_key < ?{t} || {MAX_CHAR} LIMIT {cap})"
-            ),
-            format!(
-                "SELECT id FROM (SELECT person_id AS id FROM people_readings
-                 WHERE reading >= ?{t} AND reading < ?{t} || {MAX_CHAR} LIMIT {cap})"
-            ),
-            format!(
-                "SELECT id FROM (SELECT p.id FROM people_units u CROSS JOIN people p ON p.unit_key = u.unit_key
-                 WHERE u.unit_key LIKE '%' || ?{e} || '%' ESCAPE '\\' LIMIT {cap})"
-            ),
-        ]
-    };
-    let sql = branches.join(" UNION ");
-    // Counted with the branches' duplicates kept: a branch cut at its LIMIT is incomplete even
-    // when its distinct people are fewer than the cap (a person has several readings: 曾丹 is
-    // both `zd` and `cd`, 丁 also reads zhēng), and taking it for the whole set would hide
-    // people. With duplicates kept, a cut branch alone brings the count past the cap.
-    let n: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT id FROM ({}) LIMIT {cap})",
-            branches.join(" UNION ALL ")
-        ))?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
-    if n as usize > COUNT_CAP {
-        // The list is read without the candidates: their arguments go too.
-        args.truncate(before);
-        return Ok(None);
-    }
-    Ok(Some(sql))
+/// How the People list reaches the rows [`where_clause`] keeps (issue 10): each shape reads an
+/// index in the list's order (name, then ID number) from the page's key, or a set small enough
+/// to sort, so that a page costs about the same wherever in the list its rows are. The rows are
+/// the same whatever the shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    /// Every person in the list's order (`people_order`, `people_city_order`), each compared
+    /// with [`where_clause`]: no text, or one or two digits, which are in nearly every ID
+    /// number, so a page is found among its first rows.
+    Scan,
+    /// Three characters or more, through the trigram index `people_fts` (`phrase` is the FTS5
+    /// phrase of the text). Its matches are a superset of the rows (the text anywhere in the
+    /// name or initials), decided by [`where_clause`]. `few`: at most [`COUNT_CAP`] of them,
+    /// joined to their rows and sorted; else they are dense, and a page is read as [`Shape::Scan`]
+    /// reads it (found among its first few thousand rows). Either way they are counted through
+    /// the index, not by comparing the list row by row until the count's cap.
+    Trigram { phrase: String, few: bool },
+    /// One or two characters, not all digits: the people whose name or a reading of whose
+    /// initials starts with `text` are the range `prefix = text` of `people_prefixes`
+    /// (migration 18), in the list's order; the people of the units the text is part of are
+    /// merged in (an ID number holds only digits and `X`).
+    Prefix { text: String, units: Units },
 }
 
-/// The `FROM` of a People query: the candidates joined to their rows when the search text has
-/// few enough, else the whole table (read in `people_order`).
-fn people_from(conn: &Connection, q: &PeopleQuery, args: &mut Vec<Value>) -> Result<String> {
-    let text = fold_for_search(&q.text);
-    let cands = if text.is_empty() {
-        None
-    } else {
-        candidates(conn, &text, args)?
+/// How many people work at the units a one- or two-character text is part of, which decides
+/// how they are read in the list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Units {
+    /// No unit holds the text.
+    None,
+    /// At most [`COUNT_CAP`] people: read from `people_unit_order` unit by unit and sorted.
+    Few,
+    /// More: dense enough to be found by reading the list's own index, keeping those people.
+    Many,
+}
+
+/// The arguments' `LIKE` text for "`unit_key` holds `text`" over `people_units`.
+fn units_like(e: usize) -> String {
+    format!("unit_key LIKE '%' || ?{e} || '%' ESCAPE '\\'")
+}
+
+/// The people of the units that hold `?{e}`, as `p`, through the distinct units and
+/// `people_unit_order` (a city has thousands of units, not millions), in no particular order.
+fn units_from(e: usize) -> String {
+    format!(
+        "people_units u CROSS JOIN people p INDEXED BY people_unit_order ON p.unit_key = u.unit_key
+         WHERE u.{}",
+        units_like(e)
+    )
+}
+
+/// How many rows `sql` (a query of any columns) yields, up to [`COUNT_CAP`] + 1.
+fn count_capped(conn: &Connection, sql: &str, args: &[Value]) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM ({sql} LIMIT {})",
+            COUNT_CAP + 1
+        ))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    Ok(n as usize)
+}
+
+/// The shape for the search text `text` (through `fold_for_search`). Costs one capped count
+/// of the trigram index or of the matching units' people.
+fn shape(conn: &Connection, text: &str) -> Result<Shape> {
+    let chars = text.chars().count();
+    if chars == 0
+        || (chars < 3
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.eq_ignore_ascii_case(&'x')))
+    {
+        return Ok(Shape::Scan);
+    }
+    if chars >= 3 {
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        let n = count_capped(
+            conn,
+            "SELECT 1 FROM people_fts WHERE people_fts MATCH ?1",
+            &[Value::Text(phrase.clone())],
+        )?;
+        return Ok(Shape::Trigram {
+            phrase,
+            few: n <= COUNT_CAP,
+        });
+    }
+    let n = count_capped(
+        conn,
+        &format!("SELECT 1 FROM {}", units_from(1)),
+        &[Value::Text(like_escape(text))],
+    )?;
+    let units = match n {
+        0 => Units::None,
+        n if n <= COUNT_CAP => Units::Few,
+        _ => Units::Many,
     };
-    Ok(match cands {
-        // CROSS JOIN keeps the candidates outside: a few thousand rows sorted, not a million
-        // read in order to find them.
-        Some(c) => format!("({c}) c CROSS JOIN people p ON p.id = c.id"),
-        None => "people p".into(),
+    Ok(Shape::Prefix {
+        text: text.to_string(),
+        units,
     })
+}
+
+/// `AND (a, b) op (?, ?)` for the page's key on columns `cols`, the key's arguments at `key`.
+fn bound(seek: &Seek<PersonKey>, key: usize, cols: &str) -> String {
+    let op = match seek {
+        Seek::First | Seek::Last => return String::new(),
+        Seek::From(_) => ">=",
+        Seek::After(_) => ">",
+        Seek::Before(_) => "<",
+    };
+    format!(" AND ({cols}) {op} (?{key}, ?{})", key + 1)
+}
+
+/// Pushes the key of `seek`, if any, and returns the number of its first argument.
+fn push_key(seek: &Seek<PersonKey>, args: &mut Vec<Value>) -> usize {
+    match seek {
+        Seek::First | Seek::Last => 0,
+        Seek::From(k) | Seek::After(k) | Seek::Before(k) => {
+            args.push(Value::Text(k.name.clone()));
+            args.push(Value::Text(k.id_number.clone()));
+            args.len() - 1
+        }
+    }
+}
+
+/// The two parts of a [`Shape::Prefix`] query as queries of `name, id_number`: the prefix range
+/// (`?{t}` the text) and, unless no unit holds the text, the people of those units (`?{e}` the
+/// text escaped for `LIKE`), each with `filters` and the page's `bound` (on `cols`). `ordered`
+/// asks for the units' people in the list's order (a page), else any order (a count).
+struct PrefixArms {
+    prefix: String,
+    units: Option<String>,
+}
+
+fn prefix_arms(
+    units: Units,
+    t: usize,
+    e: usize,
+    filters: Option<&str>,
+    bound: &dyn Fn(&str) -> String,
+    city: bool,
+    ordered: bool,
+) -> PrefixArms {
+    let and = filters.map(|f| format!(" AND {f}")).unwrap_or_default();
+    // Without filters the range holds all it needs; with them each row's person is read.
+    let prefix = match filters {
+        None => format!(
+            "SELECT x.name, x.id_number FROM people_prefixes x WHERE x.prefix = lower(?{t}){}",
+            bound("x.name, x.id_number")
+        ),
+        Some(_) => format!(
+            "SELECT x.name, x.id_number FROM people_prefixes x
+             CROSS JOIN people p ON p.id = x.person_id
+             WHERE x.prefix = lower(?{t}){and}{}",
+            bound("x.name, x.id_number")
+        ),
+    };
+    let b = bound("p.name, p.id_number");
+    let units = match units {
+        Units::None => None,
+        Units::Many if ordered => {
+            // More than the cap of a million: at least one in a hundred, so a page is found
+            // within a few thousand rows of the list's own index from its key.
+            let index = if city {
+                "people_city_order"
+            } else {
+                "people_order"
+            };
+            Some(format!(
+                "SELECT p.name, p.id_number FROM people p INDEXED BY {index}
+                 WHERE p.unit_key IN (SELECT unit_key FROM people_units WHERE {}){and}{b}",
+                units_like(e)
+            ))
+        }
+        Units::Few | Units::Many => Some(format!(
+            "SELECT p.name, p.id_number FROM {}{and}{b}",
+            units_from(e)
+        )),
+    };
+    PrefixArms { prefix, units }
+}
+
+/// The SQL of one page of the People list with its arguments. The rows come in the list's
+/// order read from where `seek` says (backwards for [`Seek::Last`] and [`Seek::Before`]); the
+/// caller puts them in the list's order.
+fn page_sql(
+    conn: &Connection,
+    q: &PeopleQuery,
+    seek: &Seek<PersonKey>,
+    limit: usize,
+) -> Result<(String, Vec<Value>)> {
+    let shape = shape(conn, &fold_for_search(&q.text))?;
+    Ok(shaped_page_sql(shape, q, seek, limit))
+}
+
+/// [`page_sql`] for a query of this shape.
+fn shaped_page_sql(
+    shape: Shape,
+    q: &PeopleQuery,
+    seek: &Seek<PersonKey>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let dir = if seek.backwards() { "DESC" } else { "ASC" };
+    let mut args = Vec::new();
+    let sql = match shape {
+        Shape::Scan | Shape::Trigram { few: false, .. } => {
+            let w = where_clause(q, &mut args);
+            let key = push_key(seek, &mut args);
+            format!(
+                "SELECT {PERSON_SUMMARY} FROM people p LEFT JOIN offices o ON o.code = p.city_code
+                 WHERE {w}{} ORDER BY p.name {dir}, p.id_number {dir} LIMIT {limit}",
+                bound(seek, key, "p.name, p.id_number")
+            )
+        }
+        Shape::Trigram { phrase, few: true } => {
+            let w = where_clause(q, &mut args);
+            let key = push_key(seek, &mut args);
+            args.push(Value::Text(phrase));
+            // CROSS JOIN keeps the matches outside: a few thousand rows sorted, not a million
+            // read in order to find them.
+            format!(
+                "SELECT {PERSON_SUMMARY}
+                 FROM (SELECT rowid AS id FROM people_fts WHERE people_fts MATCH ?{}) c
+                 CROSS JOIN people p ON p.id = c.id LEFT JOIN offices o ON o.code = p.city_code
+                 WHERE {w}{} ORDER BY p.name {dir}, p.id_number {dir} LIMIT {limit}",
+                args.len(),
+                bound(seek, key, "p.name, p.id_number")
+            )
+        }
+        Shape::Prefix { text, units } => {
+            let filters = filter_clause(q, &mut args);
+            let key = push_key(seek, &mut args);
+            args.push(Value::Text(text.clone()));
+            let t = args.len();
+            // Every argument pushed is used: SQLite counts its parameters by the highest one.
+            if units != Units::None {
+                args.push(Value::Text(like_escape(&text)));
+            }
+            let e = args.len();
+            let arms = prefix_arms(
+                units,
+                t,
+                e,
+                filters.as_deref(),
+                &|cols| bound(seek, key, cols),
+                q.city_code.is_some(),
+                true,
+            );
+            // Each part is read in the list's order, so SQLite merges them without sorting and
+            // stops when the page is full.
+            let keys = match arms.units {
+                None => format!(
+                    "{} ORDER BY x.name {dir}, x.id_number {dir} LIMIT {limit}",
+                    arms.prefix
+                ),
+                Some(units) => format!(
+                    "{} UNION {units} ORDER BY 1 {dir}, 2 {dir} LIMIT {limit}",
+                    arms.prefix
+                ),
+            };
+            format!(
+                "SELECT {PERSON_SUMMARY} FROM ({keys}) c
+                 CROSS JOIN people p ON p.id_number = c.id_number
+                 LEFT JOIN offices o ON o.code = p.city_code"
+            )
+        }
+    };
+    (sql, args)
 }
 
 const PERSON_SUMMARY: &str = "p.id, p.id_number, p.name, p.unit, p.unit_kind,
@@ -334,51 +539,113 @@ pub fn people_page(
     seek: &Seek<PersonKey>,
     limit: usize,
 ) -> Result<Vec<PersonSummary>> {
-    let mut args = Vec::new();
-    let w = where_clause(q, &mut args);
-    let from = people_from(conn, q, &mut args)?;
-    let mut key = |k: &PersonKey, op: &str| {
-        args.push(Value::Text(k.name.clone()));
-        args.push(Value::Text(k.id_number.clone()));
-        let n = args.len();
-        format!(" AND (p.name, p.id_number) {op} (?{}, ?{n})", n - 1)
-    };
-    let bound = match seek {
-        Seek::First | Seek::Last => String::new(),
-        Seek::From(k) => key(k, ">="),
-        Seek::After(k) => key(k, ">"),
-        Seek::Before(k) => key(k, "<"),
-    };
-    let dir = if seek.backwards() { "DESC" } else { "ASC" };
-    args.push(Value::Integer(limit as i64));
-    let sql = format!(
-        "SELECT {PERSON_SUMMARY}
-         FROM {from} LEFT JOIN offices o ON o.code = p.city_code
-         WHERE {w}{bound} ORDER BY p.name {dir}, p.id_number {dir} LIMIT ?{}",
-        args.len()
-    );
+    let (sql, args) = page_sql(conn, q, seek, limit)?;
     let mut rows = conn
         .prepare_cached(&sql)?
         .query_map(params_from_iter(args), person_summary)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    if seek.backwards() {
-        rows.reverse();
-    }
+    // Byte order of UTF-8 is SQLite's BINARY order: the list's order whichever way it was read.
+    rows.sort_unstable_by(|a, b| (&a.name, &a.id_number).cmp(&(&b.name, &b.id_number)));
     Ok(rows)
 }
 
-/// How many people the list for `q` holds, counted up to [`COUNT_CAP`].
-pub fn count_people_capped(conn: &Connection, q: &PeopleQuery) -> Result<Count> {
+/// The rows of a [`Shape::Trigram`] query to count: the trigram index's matches in id order,
+/// each decided by [`where_clause`] on its row (a key at a million people reads about
+/// [`COUNT_CAP`] of them, where comparing the list row by row read a third of it for `1985`).
+fn trigram_count_sql(q: &PeopleQuery, phrase: String) -> (String, Vec<Value>) {
     let mut args = Vec::new();
     let w = where_clause(q, &mut args);
-    let from = people_from(conn, q, &mut args)?;
-    let n: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {w} LIMIT {})",
-            COUNT_CAP + 1
-        ))?
-        .query_row(params_from_iter(args), |r| r.get(0))?;
-    Ok(Count::capped(n as usize))
+    args.push(Value::Text(phrase));
+    let sql = format!(
+        "SELECT 1 FROM (SELECT rowid AS id FROM people_fts WHERE people_fts MATCH ?{})
+         c CROSS JOIN people p ON p.id = c.id WHERE {w}",
+        args.len()
+    );
+    (sql, args)
+}
+
+/// How many people the list for `q` holds, counted up to [`COUNT_CAP`]. Reads at most about
+/// [`COUNT_CAP`] matches through the index that finds them, never the list row by row for a
+/// text that matches one person in a hundred.
+pub fn count_people_capped(conn: &Connection, q: &PeopleQuery) -> Result<Count> {
+    let mut args = Vec::new();
+    let text = fold_for_search(&q.text);
+    let n = match shape(conn, &text)? {
+        Shape::Scan => {
+            let w = where_clause(q, &mut args);
+            // The state filters look up each person by id (totals, findings): read in id
+            // order, those lookups go through their tables in order instead of at random.
+            let order = if q.state != PeopleState::All && q.city_code.is_none() {
+                " NOT INDEXED"
+            } else {
+                ""
+            };
+            count_capped(
+                conn,
+                &format!("SELECT 1 FROM people p{order} WHERE {w}"),
+                &args,
+            )?
+        }
+        Shape::Trigram { phrase, .. } => {
+            let (sql, args) = trigram_count_sql(q, phrase);
+            count_capped(conn, &sql, &args)?
+        }
+        Shape::Prefix { text, units } => {
+            let filters = filter_clause(q, &mut args);
+            args.push(Value::Text(text.clone()));
+            let t = args.len();
+            args.push(Value::Text(like_escape(&text)));
+            let e = args.len();
+            match filters {
+                None => {
+                    let arms = prefix_arms(units, t, e, None, &|_| String::new(), false, false);
+                    // Each part alone past the cap is the whole past it; under it, the union
+                    // of two sets of at most the cap each is counted (a person found by name
+                    // and by unit once).
+                    let a = count_capped(conn, &arms.prefix, &args[..t])?;
+                    match arms.units {
+                        Some(units) if a <= COUNT_CAP => {
+                            let b = count_capped(conn, &units, &args)?;
+                            if a == 0 || b > COUNT_CAP {
+                                b
+                            } else if b == 0 {
+                                a
+                            } else {
+                                count_capped(
+                                    conn,
+                                    &format!("SELECT * FROM ({} UNION {units})", arms.prefix),
+                                    &args,
+                                )?
+                            }
+                        }
+                        _ => a,
+                    }
+                }
+                // The people the text finds, once each and in id order, then the filters: each
+                // person's row and totals are read once, in the order they are stored.
+                Some(f) => {
+                    let prefix = format!(
+                        "SELECT person_id AS id FROM people_prefixes WHERE prefix = lower(?{t})"
+                    );
+                    let (found, args) = match units {
+                        Units::None => (prefix, &args[..t]),
+                        Units::Few | Units::Many => (
+                            format!("{prefix} UNION SELECT p.id FROM {}", units_from(e)),
+                            &args[..],
+                        ),
+                    };
+                    count_capped(
+                        conn,
+                        &format!(
+                            "SELECT 1 FROM ({found}) c CROSS JOIN people p ON p.id = c.id WHERE {f}"
+                        ),
+                        args,
+                    )?
+                }
+            }
+        }
+    };
+    Ok(Count::capped(n))
 }
 
 /// People `offset..offset + limit` of the list, reached page by page through
@@ -1098,24 +1365,14 @@ mod scale_tests {
         })
     }
 
-    /// The SQL `people_page` runs for `q` and `seek`, with its arguments.
+    /// The plan of the SQL `people_page` runs for `q` and `seek`.
     fn people_sql(conn: &Connection, q: &PeopleQuery, seek: &Seek<PersonKey>) -> String {
-        let mut args = Vec::new();
-        let w = where_clause(q, &mut args);
-        let from = people_from(conn, q, &mut args).unwrap();
-        let bound = match seek {
-            Seek::After(_) => " AND (p.name, p.id_number) > ('张', '4')",
-            _ => "",
-        };
-        let sql = format!(
-            "SELECT {PERSON_SUMMARY} FROM {from} LEFT JOIN offices o ON o.code = p.city_code
-             WHERE {w}{bound} ORDER BY p.name, p.id_number LIMIT 20"
-        );
+        let (sql, args) = page_sql(conn, q, seek, 20).unwrap();
         plan(conn, &sql, args)
     }
 
     /// People search reads an index, never the whole table: a trigram search through
-    /// `people_fts`, short text through the prefix indexes, the unfiltered list and dense
+    /// `people_fts`, short text through the prefix table, the unfiltered list and dense
     /// matches in `people_order` with no sort.
     #[test]
     fn people_search_and_pages_use_their_indexes() {
@@ -1132,8 +1389,10 @@ mod scale_tests {
         }
         for t in ["zw", "qq", "张"] {
             let p = people_sql(c, &text(t), &Seek::First);
-            assert!(p.contains("people_key"), "{t}: {p}");
-            assert!(p.contains("people_readings"), "{t}: {p}");
+            assert!(
+                p.contains("SEARCH x USING PRIMARY KEY (prefix=?"),
+                "{t}: {p}"
+            );
             assert!(!scans_people(&p), "{t}: {p}");
         }
         let p = people_sql(c, &PeopleQuery::default(), &Seek::After(key));
@@ -1283,5 +1542,597 @@ mod scale_tests {
             )
             .unwrap();
         assert_eq!(n as usize, queued.len());
+    }
+}
+
+/// Issue 10: the dense shapes of the People search (migration 18's prefix ranges merged with the
+/// units' people, trigram counts, the short filter's count) list exactly the rows, in exactly
+/// the order, that comparing every person with the search clause lists, from every kind of key.
+#[cfg(test)]
+mod dense_tests {
+    use super::*;
+    use crate::domain::initials::initials;
+    use crate::store::Store;
+    use crate::store::people::search_key;
+
+    /// A person as a roster would bring them, written by SQL so the set can be large and odd.
+    struct Row<'a> {
+        id_number: String,
+        name: &'a str,
+        unit: &'a str,
+        kind: &'a str,
+        city: &'a str,
+    }
+
+    fn insert(store: &mut Store, rows: &[Row<'_>]) {
+        let tx = store.write().unwrap();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at,
+                         updated_at, initials, name_key, unit_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'x', 'x', ?6, ?7, ?8)",
+                )
+                .unwrap();
+            for r in rows {
+                stmt.execute(rusqlite::params![
+                    r.id_number,
+                    r.name,
+                    r.unit,
+                    r.kind,
+                    r.city,
+                    initials(r.name),
+                    search_key(r.name),
+                    search_key(r.unit)
+                ])
+                .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+
+    /// Surnames early and late in the list's order (一 U+4E00 … 龚 U+9F9A), heteronyms with
+    /// two readings of their initials (曾 zc, 单 sd, 区 oq, 解 jx, 丁 dz), a compound surname,
+    /// a minority name with its separator, Latin and full-width letters (`Ｚ` folds to `z` but
+    /// sorts after every CJK name), digits in a name, and a name of one character.
+    const SURNAMES: [&str; 17] = [
+        "一",
+        "丁",
+        "区",
+        "刘",
+        "单",
+        "曾",
+        "张",
+        "李",
+        "王",
+        "解",
+        "郑",
+        "龚",
+        "欧阳",
+        "阿卜杜拉·",
+        "Zhang",
+        "Ｚ",
+        "z",
+    ];
+    const GIVEN: [&str; 6] = ["伟", "文华", "", "1号", "z", "卫东"];
+    /// Units that hold the searched characters (张家界, ZTE, 医院) and units that hold none.
+    const UNITS: [&str; 6] = [
+        "张家界市人民医院",
+        "长沙市第一中学",
+        "ZTE湖南公司",
+        "湘潭大学",
+        "株洲市中心医院",
+        "岳阳市张谷英中学",
+    ];
+    const KINDS: [&str; 3] = ["city", "provincial", "non_public"];
+    const CITIES: [&str; 4] = ["430100", "430200", "430300", "430800"];
+
+    /// `n` people in a deterministic mix of the above; ID numbers hold `19`, `198`, `1985`,
+    /// and some end in `X`. Every third has yearly totals for 2016 (some short, R2.1) and one
+    /// in forty an unlifted finding (R5.3).
+    fn data_set(n: usize) -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut rows = Vec::new();
+        let mut seed: u64 = 17;
+        let mut next = |m: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % m
+        };
+        let mut names = Vec::new();
+        for i in 0..n {
+            names.push(format!(
+                "{}{}",
+                SURNAMES[next(SURNAMES.len())],
+                GIVEN[next(GIVEN.len())]
+            ));
+            let last = if i % 11 == 0 {
+                "X".to_string()
+            } else {
+                (i % 10).to_string()
+            };
+            rows.push((
+                format!(
+                    "43{:04}19{:02}{:02}{:02}{:03}{last}",
+                    i,
+                    80 + next(10),
+                    1 + next(12),
+                    1 + next(28),
+                    i % 1000
+                ),
+                next(UNITS.len()),
+                next(KINDS.len()),
+                next(CITIES.len()),
+            ));
+        }
+        let rows: Vec<Row<'_>> = rows
+            .iter()
+            .zip(&names)
+            .map(|((id, u, k, c), name)| Row {
+                id_number: id.clone(),
+                name,
+                unit: UNITS[*u],
+                kind: KINDS[*k],
+                city: CITIES[*c],
+            })
+            .collect();
+        insert(&mut store, &rows);
+        let tx = store.write().unwrap();
+        tx.execute_batch(
+            "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
+             SELECT id, 2016, (id * 37) % 500, (id * 53) % 900 FROM people WHERE id % 3 = 0;
+             INSERT INTO findings (person_id, reason, made_by, made_at)
+             SELECT id, '伪造证明', 'clerk', 'x' FROM people WHERE id % 40 = 7;",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        store
+    }
+
+    /// The list as comparing every person with [`where_clause`] gives it, as ID numbers.
+    fn brute(conn: &Connection, q: &PeopleQuery) -> Vec<String> {
+        let mut args = Vec::new();
+        let w = where_clause(q, &mut args);
+        conn.prepare(&format!(
+            "SELECT p.id_number FROM people p NOT INDEXED WHERE {w} ORDER BY p.name, p.id_number"
+        ))
+        .unwrap()
+        .query_map(params_from_iter(args), |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .unwrap()
+    }
+
+    fn ids(rows: &[PersonSummary]) -> Vec<String> {
+        rows.iter().map(|p| p.id_number.clone()).collect()
+    }
+
+    /// Every page forward from the first, and every page backward from the last (`G`, then
+    /// `k` past the top of each page), each in the list's order.
+    fn both_ways(conn: &Connection, q: &PeopleQuery, size: usize) -> (Vec<String>, Vec<String>) {
+        let mut forward = Vec::new();
+        let mut seek = Seek::First;
+        loop {
+            let page = people_page(conn, q, &seek, size).unwrap();
+            forward.extend(ids(&page));
+            match page.last() {
+                Some(last) if page.len() == size => seek = Seek::After(last.key()),
+                _ => break,
+            }
+        }
+        let mut backward: Vec<String> = Vec::new();
+        let mut seek = Seek::Last;
+        loop {
+            let page = people_page(conn, q, &seek, size).unwrap();
+            let mut got = ids(&page);
+            got.extend(backward);
+            backward = got;
+            match page.first() {
+                Some(first) if page.len() == size => seek = Seek::Before(first.key()),
+                _ => break,
+            }
+        }
+        (forward, backward)
+    }
+
+    fn queries() -> Vec<PeopleQuery> {
+        let texts = [
+            "张",
+            "z",
+            "zw",
+            "zh",
+            "ｚ",
+            "z1",
+            "w",
+            "曾",
+            "c",
+            "cw",
+            "zc",
+            "d",
+            "dd",
+            "zd",
+            "o",
+            "oy",
+            "欧",
+            "欧阳",
+            "阿",
+            "阿卜",
+            "a",
+            "院",
+            "医院",
+            "中",
+            "张家界",
+            "zte",
+            "1",
+            "19",
+            "x",
+            "198",
+            "1985",
+            "号",
+            "%",
+            "_",
+            "鬯",
+        ];
+        let filters = [
+            PeopleQuery::default(),
+            PeopleQuery {
+                city_code: Some("430800".into()),
+                ..PeopleQuery::default()
+            },
+            PeopleQuery {
+                unit_kind: Some(UnitKind::City),
+                ..PeopleQuery::default()
+            },
+            PeopleQuery {
+                state: PeopleState::ShortIn(2016),
+                ..PeopleQuery::default()
+            },
+            PeopleQuery {
+                state: PeopleState::Blocked,
+                ..PeopleQuery::default()
+            },
+        ];
+        let mut out = Vec::new();
+        for f in &filters {
+            for t in texts {
+                out.push(PeopleQuery {
+                    text: t.into(),
+                    ..f.clone()
+                });
+            }
+            out.push(f.clone());
+        }
+        out
+    }
+
+    /// R1.2, R2.1, R5.3 Every shape lists what comparing every row lists: forward and
+    /// backward across page boundaries, from a key (a reload) and around it, and counts it.
+    #[test]
+    fn r1_2_dense_shapes_list_what_comparing_every_row_lists() {
+        let store = data_set(700);
+        let c = store.conn();
+        let mut dense = 0;
+        for q in queries() {
+            let want = brute(c, &q);
+            let (forward, backward) = both_ways(c, &q, 9);
+            assert_eq!(forward, want, "forward {q:?}");
+            assert_eq!(backward, want, "backward {q:?}");
+            assert_eq!(
+                count_people_capped(c, &q).unwrap(),
+                Count::Exact(want.len()),
+                "count {q:?}"
+            );
+            if want.len() > 30 {
+                dense += 1;
+                let all = people(c, &q, 0, want.len()).unwrap();
+                for i in [0, 9, want.len() / 2, want.len() - 1] {
+                    let k = all[i].key();
+                    let from = people_page(c, &q, &Seek::From(k.clone()), 5).unwrap();
+                    assert_eq!(
+                        ids(&from),
+                        want[i..(i + 5).min(want.len())],
+                        "from {i} {q:?}"
+                    );
+                    let before = people_page(c, &q, &Seek::Before(k.clone()), 4).unwrap();
+                    assert_eq!(
+                        ids(&before),
+                        want[i.saturating_sub(4)..i],
+                        "before {i} {q:?}"
+                    );
+                    let after = people_page(c, &q, &Seek::After(k), 4).unwrap();
+                    assert_eq!(
+                        ids(&after),
+                        want[(i + 1).min(want.len())..(i + 5).min(want.len())],
+                        "after {i} {q:?}"
+                    );
+                }
+            }
+        }
+        assert!(dense >= 40, "the data set makes dense matches: {dense}");
+        // The ones that matter: a surname late in the order, both readings of a heteronym (曾
+        // zēng/céng, 丁 dīng/zhēng), a full-width letter that sorts after every CJK name.
+        for (t, name) in [
+            ("张", "张"),
+            ("zw", "曾伟"),
+            ("cw", "曾伟"),
+            ("dw", "丁伟"),
+            ("zw", "丁伟"),
+            ("z", "Ｚ"),
+        ] {
+            let found = people(
+                c,
+                &PeopleQuery {
+                    text: t.into(),
+                    ..PeopleQuery::default()
+                },
+                0,
+                10_000,
+            )
+            .unwrap();
+            assert!(
+                found.iter().any(|p| p.name.starts_with(name)),
+                "{t} finds {name}"
+            );
+        }
+    }
+
+    /// Past the cap: people of matching units read in the list's own index (more than
+    /// [`COUNT_CAP`] of them), merged with the prefix range; pages from any key agree with the
+    /// list, and the count says "10 000+" without reading them all.
+    #[test]
+    fn a_dense_unit_merged_with_a_prefix_pages_like_the_list() {
+        let mut store = Store::open_in_memory().unwrap();
+        let names: Vec<String> = (0..COUNT_CAP + 300)
+            .map(|i| format!("{}{}", SURNAMES[i % SURNAMES.len()], GIVEN[i % GIVEN.len()]))
+            .collect();
+        let rows: Vec<Row<'_>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Row {
+                id_number: format!("4301021985{i:08}"),
+                name,
+                unit: if i % 50 == 0 {
+                    "湘潭大学"
+                } else {
+                    "株洲市中心医院"
+                },
+                kind: "city",
+                city: CITIES[i % CITIES.len()],
+            })
+            .collect();
+        insert(&mut store, &rows);
+        let c = store.conn();
+        for (t, units) in [
+            ("院", Units::Many),
+            ("z", Units::None),
+            ("湘", Units::Few),
+            ("zh", Units::None),
+        ] {
+            assert!(
+                matches!(shape(c, t).unwrap(), Shape::Prefix { units: u, .. } if u == units),
+                "{t}"
+            );
+        }
+        for q in [
+            PeopleQuery {
+                text: "院".into(),
+                ..PeopleQuery::default()
+            },
+            PeopleQuery {
+                text: "湘".into(),
+                ..PeopleQuery::default()
+            },
+            PeopleQuery {
+                text: "院".into(),
+                city_code: Some("430800".into()),
+                ..PeopleQuery::default()
+            },
+        ] {
+            let want = brute(c, &q);
+            assert!(want.len() > 100, "{q:?}");
+            let all = people(c, &q, 0, want.len()).unwrap();
+            assert_eq!(ids(&all), want, "{q:?}");
+            let last = people_page(c, &q, &Seek::Last, 6).unwrap();
+            assert_eq!(ids(&last), want[want.len() - 6..], "last {q:?}");
+            for i in [1, 17, want.len() / 3, want.len() - 2] {
+                let k = all[i].key();
+                let before = people_page(c, &q, &Seek::Before(k.clone()), 6).unwrap();
+                assert_eq!(
+                    ids(&before),
+                    want[i.saturating_sub(6)..i],
+                    "before {i} {q:?}"
+                );
+                let after = people_page(c, &q, &Seek::After(k), 6).unwrap();
+                assert_eq!(
+                    ids(&after),
+                    want[i + 1..(i + 7).min(want.len())],
+                    "after {i} {q:?}"
+                );
+            }
+            assert_eq!(
+                count_people_capped(c, &q).unwrap(),
+                Count::capped(want.len()),
+                "{q:?}"
+            );
+        }
+    }
+
+    /// Whether the plan sorts rows or reads the people table whole (an index read in order from
+    /// a key is neither).
+    fn sorts_or_scans(plan: &str) -> bool {
+        plan.contains("TEMP B-TREE")
+            || plan.lines().any(|l| {
+                let l = l.trim_start_matches(['|', '`', '-', ' ']);
+                l == "SCAN p" || l == "SCAN x" || l.starts_with("SCAN x ")
+            })
+    }
+
+    fn explain(conn: &Connection, sql: &str, args: Vec<Value>) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+            .join("\n")
+    }
+
+    /// Issue 10: the dense shapes read ranges already in the list's order, from the page's key,
+    /// either way: the name's or initials' prefix range of `people_prefixes`, merged (`MERGE
+    /// (UNION)`) with a dense unit's people from the list's own index; no sort of the matches,
+    /// no read of the whole table, for every kind of key and with the filters.
+    #[test]
+    fn dense_shapes_read_in_the_lists_order_without_sorting() {
+        let store = data_set(50);
+        let c = store.conn();
+        let key = PersonKey {
+            name: "张".into(),
+            id_number: "4".into(),
+        };
+        let seeks = [
+            Seek::First,
+            Seek::Last,
+            Seek::From(key.clone()),
+            Seek::After(key.clone()),
+            Seek::Before(key),
+        ];
+        let plain = PeopleQuery::default();
+        let city = PeopleQuery {
+            city_code: Some("430800".into()),
+            ..PeopleQuery::default()
+        };
+        let short = PeopleQuery {
+            state: PeopleState::ShortIn(2017),
+            ..PeopleQuery::default()
+        };
+        for seek in &seeks {
+            for q in [&plain, &city, &short] {
+                for units in [Units::None, Units::Many] {
+                    let shape = Shape::Prefix {
+                        text: "z".into(),
+                        units,
+                    };
+                    let (sql, args) = shaped_page_sql(shape, q, seek, 17);
+                    let p = explain(c, &sql, args);
+                    assert!(p.contains("SEARCH x USING PRIMARY KEY (prefix=?"), "{p}");
+                    assert!(!sorts_or_scans(&p), "{seek:?} {q:?} {units:?}:\n{p}");
+                    if units == Units::Many {
+                        assert!(p.contains("MERGE (UNION)"), "{p}");
+                    }
+                }
+                // One or two digits, and the short filter alone: the list's own index.
+                for t in ["1", ""] {
+                    let q = PeopleQuery {
+                        text: t.into(),
+                        ..q.clone()
+                    };
+                    let (sql, args) = shaped_page_sql(Shape::Scan, &q, seek, 17);
+                    let p = explain(c, &sql, args);
+                    assert!(
+                        p.contains("people_order") || p.contains("people_city_order"),
+                        "{p}"
+                    );
+                    assert!(!p.contains("TEMP B-TREE"), "{seek:?} {q:?}:\n{p}");
+                }
+            }
+        }
+    }
+
+    /// Issue 10: a count reads the index that finds the matches: a trigram text through
+    /// `people_fts` (not the list compared row by row until ten thousand match), a short text
+    /// through the prefix range alone when no unit holds it.
+    #[test]
+    fn counts_read_the_index_that_finds_the_matches() {
+        let store = data_set(50);
+        let c = store.conn();
+        let q = PeopleQuery {
+            text: "1985".into(),
+            ..PeopleQuery::default()
+        };
+        let (sql, args) = trigram_count_sql(&q, "\"1985\"".into());
+        let p = explain(c, &sql, args);
+        assert!(p.contains("people_fts VIRTUAL TABLE INDEX"), "{p}");
+        assert!(p.contains("SEARCH p USING INTEGER PRIMARY KEY"), "{p}");
+        assert!(matches!(shape(c, "1985").unwrap(), Shape::Trigram { .. }));
+        assert!(matches!(
+            shape(c, "zw").unwrap(),
+            Shape::Prefix {
+                units: Units::None,
+                ..
+            }
+        ));
+        assert!(matches!(shape(c, "19").unwrap(), Shape::Scan));
+        assert!(matches!(
+            shape(c, "医院").unwrap(),
+            Shape::Prefix {
+                units: Units::Few,
+                ..
+            }
+        ));
+    }
+
+    /// The prefix table follows every write (migration 18's triggers): a renamed person is
+    /// found by the new name's first characters and initials and no longer by the old ones,
+    /// and the table holds exactly the prefixes of the names and readings there are.
+    #[test]
+    fn r1_2_the_prefix_table_follows_renames() {
+        let mut store = data_set(60);
+        let expected = |c: &Connection| -> i64 {
+            c.query_row(
+                "SELECT count(*) FROM (SELECT DISTINCT lower(substr(j.value, 1, w.n)), p.id
+                 FROM people p,
+                     json_each(json_insert('[\"' || replace(p.initials, ' ', '\",\"') || '\"]',
+                                           '$[#]', p.name_key)) j,
+                     (SELECT 1 AS n UNION ALL SELECT 2) w
+                 WHERE trim(j.value) <> '')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let held = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM people_prefixes", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(held(store.conn()), expected(store.conn()));
+        let (id_number, old_name, old_initials): (String, String, String) = store
+            .conn()
+            .query_row(
+                "SELECT id_number, name, initials FROM people WHERE id = 5",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let tx = store.write().unwrap();
+        tx.execute(
+            "UPDATE people SET name = '鬯一', name_key = '鬯一', initials = 'cy' WHERE id = 5",
+            [],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        let c = store.conn();
+        assert_eq!(held(c), expected(c));
+        let text = |t: &str| PeopleQuery {
+            text: t.into(),
+            ..PeopleQuery::default()
+        };
+        let finds = |t: &str| ids(&people(c, &text(t), 0, 1000).unwrap()).contains(&id_number);
+        assert!(finds("鬯") && finds("鬯一") && finds("cy") && finds("c"));
+        assert_eq!(
+            count_people_capped(c, &text("鬯")).unwrap(),
+            Count::Exact(1)
+        );
+        // The old name's and readings' prefixes list what comparing every row lists: no row
+        // left behind in the table finds the person by their old name.
+        let old: String = old_name.chars().take(1).collect();
+        let old2: String = old_name.chars().take(2).collect();
+        let reading: String = old_initials.chars().take(2).collect();
+        for t in [old, old2, reading] {
+            assert_eq!(
+                ids(&people(c, &text(&t), 0, 1000).unwrap()),
+                brute(c, &text(&t)),
+                "{t}"
+            );
+        }
     }
 }
