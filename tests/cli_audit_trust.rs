@@ -1233,8 +1233,9 @@ fn import_record(env: &Env, file: &str) -> (i64, serde_json::Value) {
     let (id, after): (i64, String) = env
         .conn()
         .query_row(
-            "SELECT id, after FROM audit WHERE action = 'import.entries' AND subject = ?1",
-            [format!("file:{}", env.path(file).display())],
+            "SELECT id, after FROM audit
+             WHERE action = 'import.entries' AND json_extract(after, '$.file') = ?1",
+            [env.path(file).display().to_string()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();

@@ -432,7 +432,6 @@ impl Ids {
 /// transaction (no write lock: other clerks write meanwhile).
 struct Check<'a, 'p> {
     conn: &'a Connection,
-    reference: &'a Reference,
     cols: Option<Columns>,
     header: Header,
     /// The header's own problems: with them (or values under no header) the rows are not
@@ -446,34 +445,40 @@ struct Check<'a, 'p> {
     progress: Progress<'p>,
 }
 
-impl RowSink<ServiceError> for Check<'_, '_> {
-    fn header(&mut self, header: &Header) -> Result<()> {
-        self.header = header.clone();
-        self.cols = Some(match Columns::match_header(Kind::Entries, header) {
-            Ok(cols) => cols,
-            Err((cols, errors)) => {
-                errors
+impl Check<'_, '_> {
+    /// One item of the first reading (see [`read_ahead`]): the header's columns and problems,
+    /// then each row as parsed on the reading thread, its person and filing looked up here.
+    fn take(&mut self, ahead: Ahead) -> Result<()> {
+        match ahead {
+            Ahead::Header {
+                header,
+                cols,
+                problems,
+            } => {
+                self.header = header;
+                problems
                     .into_iter()
                     .for_each(|e| self.header_problems.push(e));
-                cols
+                self.cols = Some(cols);
+                Ok(())
             }
-        });
-        Ok(())
+            Ahead::Row { unheaded, parsed } => self.row(unheaded, parsed),
+        }
     }
 
-    fn row(&mut self, row: Row) -> Result<()> {
+    fn row(&mut self, unheaded: Option<RowError>, parsed: Parsed) -> Result<()> {
         (self.progress)(Step::Validate, self.rows, self.hint.unwrap_or(self.rows));
         self.rows += 1;
         let Some(cols) = &self.cols else {
             return Ok(());
         };
-        if let Some(e) = cols.unheaded(&row) {
+        if let Some(e) = unheaded {
             self.unheaded.push(e);
         }
         if !self.header_problems.is_empty() || !self.unheaded.is_empty() {
             return Ok(());
         }
-        let parsed = match import::entries::parse_row(cols, &row, self.reference) {
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(errors) => {
                 errors.into_iter().for_each(|e| self.problems.push(e));
@@ -540,7 +545,6 @@ pub fn entries_from(
         let read = store.conn().unchecked_transaction()?;
         let mut check = Check {
             conn: &read,
-            reference: &reference,
             cols: None,
             header: Header::default(),
             header_problems: Problems::default(),
@@ -551,7 +555,7 @@ pub fn entries_from(
             hint: roster.rows_hint(),
             progress: &mut *progress,
         };
-        let pass = roster.pass(&mut check)?;
+        let pass = read_ahead(roster, &reference, &mut |ahead| check.take(ahead))?;
         (check.progress)(Step::Validate, check.rows, check.rows);
         let Check {
             header_problems,
@@ -714,21 +718,33 @@ struct Write<'a, 't, 'p> {
     progress: Progress<'p>,
 }
 
-/// Rows the reading thread of the second pass may have parsed ahead of the writer (a few MB):
-/// enough that neither waits on the other for long, bounded whatever the roster.
-const ROWS_AHEAD: usize = 2_048;
+/// Rows the reading thread sends the checking or writing one at a time: a send wakes the
+/// other thread, so rows go in batches (one wake-up per batch, not per row).
+const ROWS_A_BATCH: usize = 256;
+/// Batches the reading thread may have ready ahead of the other: with [`ROWS_A_BATCH`], at
+/// most some two thousand rows (a few MB) whatever the roster.
+const BATCHES_AHEAD: usize = 8;
 
-/// What the reading thread of the second pass hands the writer, in the file's order.
+/// A row as the reading thread parsed it: the entry, or every problem of the row.
+type Parsed = std::result::Result<import::Parsed<import::entries::EntryRow>, Vec<RowError>>;
+
+/// What the reading thread hands over, in the file's order.
 enum Ahead {
-    /// The header's columns; `None` when the header no longer matches (a changed file: it was
-    /// checked in the first pass).
-    Header(Option<Columns>),
-    /// A row parsed; `Err` holds the line of a row that no longer parses (a changed file).
-    Row(std::result::Result<import::Parsed<import::entries::EntryRow>, usize>),
+    /// The header, its columns as matched, and its problems (a column missing or twice).
+    Header {
+        header: Header,
+        cols: Columns,
+        problems: Vec<RowError>,
+    },
+    /// A data row: a value under no header, if any, and the row parsed.
+    Row {
+        unheaded: Option<RowError>,
+        parsed: Parsed,
+    },
 }
 
-/// Why the reading thread stopped early: the file's error, or the writer has stopped taking
-/// rows (it met a problem of its own, which is the one reported).
+/// Why the reading thread stopped early: the file's error, or the other thread has stopped
+/// taking rows (it met a problem of its own, which is the one reported).
 enum Stop {
     Table(TableError),
     Gone,
@@ -740,59 +756,89 @@ impl From<TableError> for Stop {
     }
 }
 
-/// The reading thread's sink: each row parsed there, then sent to the writer.
+/// The reading thread's sink: each row parsed there, then sent on in batches.
 struct Parser<'a> {
-    send: std::sync::mpsc::SyncSender<Ahead>,
+    send: std::sync::mpsc::SyncSender<Vec<Ahead>>,
     reference: &'a Reference,
     cols: Option<Columns>,
+    batch: Vec<Ahead>,
+}
+
+impl Parser<'_> {
+    fn push(&mut self, ahead: Ahead) -> std::result::Result<(), Stop> {
+        self.batch.push(ahead);
+        if self.batch.len() >= ROWS_A_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::result::Result<(), Stop> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(ROWS_A_BATCH));
+        self.send.send(batch).map_err(|_| Stop::Gone)
+    }
 }
 
 impl RowSink<Stop> for Parser<'_> {
     fn header(&mut self, header: &Header) -> std::result::Result<(), Stop> {
-        self.cols = Columns::match_header(Kind::Entries, header).ok();
-        self.send
-            .send(Ahead::Header(self.cols.clone()))
-            .map_err(|_| Stop::Gone)
+        let (cols, problems) = match Columns::match_header(Kind::Entries, header) {
+            Ok(cols) => (cols, Vec::new()),
+            Err((cols, problems)) => (cols, problems),
+        };
+        self.cols = Some(cols.clone());
+        self.push(Ahead::Header {
+            header: header.clone(),
+            cols,
+            problems,
+        })
     }
 
     fn row(&mut self, row: Row) -> std::result::Result<(), Stop> {
-        let parsed = match &self.cols {
-            Some(cols) => {
-                import::entries::parse_row(cols, &row, self.reference).map_err(|_| row.line)
-            }
-            None => Err(row.line),
+        let Some(cols) = &self.cols else {
+            return Ok(());
         };
-        self.send.send(Ahead::Row(parsed)).map_err(|_| Stop::Gone)
+        let unheaded = cols.unheaded(&row);
+        let parsed = import::entries::parse_row(cols, &row, self.reference);
+        self.push(Ahead::Row { unheaded, parsed })
     }
 }
 
-/// The second reading of `roster` (issue 10.3): read and parsed on a thread of its own, at
-/// most [`ROWS_AHEAD`] rows ahead, each handed to `each` on this thread in the file's order —
-/// the reading uses the machine's second core while this one writes. Stops at the first error
-/// of `each` (which is returned) or of the file; what the reading read, as [`Roster::pass`].
+/// A reading of `roster` (issue 10.3) on a thread of its own, each row parsed there, at most
+/// [`BATCHES_AHEAD`] batches ahead, and handed to `each` on this thread in the file's order: the
+/// reading and parsing use the machine's second core while this one checks or writes. Stops
+/// at the first error of `each` (which is returned) or of the file; what the reading read, as
+/// [`Roster::pass`] says it.
 fn read_ahead<R: Roster + Sync>(
     roster: &R,
     reference: &Reference,
     each: &mut dyn FnMut(Ahead) -> Result<()>,
 ) -> Result<Option<import::stream::Pass>> {
-    let (send, receive) = std::sync::mpsc::sync_channel(ROWS_AHEAD);
+    let (send, receive) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || {
             let mut parser = Parser {
                 send,
                 reference,
                 cols: None,
+                batch: Vec::with_capacity(ROWS_A_BATCH),
             };
-            roster.pass::<Stop>(&mut parser)
+            let read = roster.pass::<Stop>(&mut parser);
+            parser.flush()?;
+            read
         });
         let mut taken = Ok(());
-        for ahead in receive.iter() {
-            taken = each(ahead);
-            if taken.is_err() {
-                break;
+        'batches: for batch in receive.iter() {
+            for ahead in batch {
+                taken = each(ahead);
+                if taken.is_err() {
+                    break 'batches;
+                }
             }
         }
-        // The reader, if still reading, stops at its next row.
+        // The reader, if still reading, stops at its next batch.
         drop(receive);
         let read = reader
             .join()
@@ -814,11 +860,17 @@ impl Write<'_, '_, '_> {
         match ahead {
             // The header was checked in the first pass: one that no longer matches is a
             // changed file.
-            Ahead::Header(cols) => {
-                self.cols = Some(cols.ok_or_else(changed)?);
+            Ahead::Header { cols, problems, .. } => {
+                if !problems.is_empty() {
+                    return Err(changed());
+                }
+                self.cols = Some(cols);
                 Ok(())
             }
-            Ahead::Row(parsed) => {
+            Ahead::Row { unheaded, parsed } => {
+                if unheaded.is_some() {
+                    return Err(changed());
+                }
                 (self.progress)(Step::Write, self.done, self.rows);
                 self.done += 1;
                 let Some(cols) = self.cols.take() else {
@@ -956,158 +1008,164 @@ impl Write<'_, '_, '_> {
         }
         let registered = self.registered;
         let now = self.now.clone();
-        match entries::find_same(tx, &new)? {
-            Some(ex) => {
-                let id = ex.id;
-                let corrected = ex.year != new.entry.year
-                    || ex.result != new.entry.result
-                    || ex.filing_id != new.filing_id;
-                let open = matches!(
-                    ex.state,
-                    EntryState::Recorded | EntryState::EvidenceComplete
-                );
-                let promote = registered && !ex.migrated;
-                let exception = match promote {
-                    true => {
-                        let makers = entries::makers(tx, id)?;
-                        let makers = makers.iter().map(|m| m.as_str());
-                        authz::maker_checker(actor, Act::ImportRegistered, Made::Entry(id), makers)?
-                    }
-                    false => None,
-                };
-                // A decision (seal, registration, refusal) is not undone by a roster; paper
-                // history may still register an entry that is only recorded or sealed.
-                let blocked = match (corrected || promote, ex.state) {
-                    (false, _) => false,
-                    (true, EntryState::Refused) => true,
-                    (true, EntryState::Registered) => true,
-                    (true, EntryState::Sealed) => corrected || !promote,
-                    (true, _) => !open && !promote,
-                };
-                if blocked {
-                    self.problems.push(RowError::new(
-                        row.line,
-                        &cols.header("id_number"),
-                        r.id_number.as_str(),
-                        Problem::AlreadyDecided { state: ex.state },
-                    ));
-                    return Ok(());
-                }
-                let before = entries::evidence(tx, id)?;
-                // A note is not a decision: it is kept whatever the entry's state.
-                let noted = self.keep_note(&format!("entry:{id}"), &row.note)?;
-                if !corrected && !promote && evidence.is_subset(&before) {
-                    if noted {
-                        self.summary.updated += 1;
-                    } else {
-                        self.summary.unchanged += 1;
-                    }
-                    return Ok(());
-                }
-                if corrected {
-                    entries::correct(
-                        tx,
-                        id,
-                        new.entry.year,
-                        new.entry.result,
-                        new.filing_id,
-                        &now,
-                    )?;
-                }
-                self.add_evidence(id, &evidence)?;
-                let have = entries::evidence(tx, id)?;
-                let next = if promote {
-                    entries::mark_migrated(tx, id, &actor.user, &now)?;
-                    EntryState::Registered
-                } else {
-                    let complete = checklist.is_some_and(|l| l.is_complete(&have));
-                    let next = state_after_evidence(ex.state, complete);
-                    if next != ex.state {
-                        entries::set_state(tx, id, next, &now)?;
-                    }
-                    next
-                };
-                let action = if promote {
-                    "entry.migrate"
-                } else {
-                    "entry.correct"
-                };
-                if corrected || next == EntryState::Registered {
-                    self.touch(person_id)?;
-                }
-                let mut after = serde_json::json!({
-                    "year": new.entry.year,
-                    "result": new.entry.result.code(),
-                    "filing_id": new.filing_id,
-                    "state": next.code(),
-                    "migrated": promote || ex.migrated,
-                    "evidence": have,
-                });
-                authz::Exception::note(exception, &mut after);
-                // A decision on, or a correction of, an entry already there keeps a record of
-                // its own: maker–checker (`entries::makers`) and the person's history read it.
-                self.log(
-                    action,
-                    &format!("entry:{id}"),
-                    Some(&existing_json(&ex, &before)),
-                    Some(&after.to_string()),
-                )?;
-                new.entry.state = next;
-                new.entry.migrated = promote || ex.migrated;
-                self.payload_line(PayloadOp::Changed, id, &new, &have)?;
-                self.summary.updated += 1;
-            }
-            None => {
-                let id_batch = match self.batch_id {
-                    Some(b) => b,
-                    None => {
-                        let kind = if registered {
-                            "entries.registered"
-                        } else {
-                            "entries"
-                        };
-                        let b = entries::insert_batch(
-                            tx,
-                            kind,
-                            &self.source.name,
-                            &self.source.sha256,
-                            self.rows,
-                            &actor.user,
-                            &now,
-                        )?;
-                        self.batch_id = Some(b);
-                        b
-                    }
-                };
-                new.batch_id = Some(id_batch);
-                if !registered {
-                    let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
-                    new.entry.state = state_after_evidence(EntryState::Recorded, complete);
-                }
-                // R5.5 Registering paper history the clerk imports: decided once per roster.
-                if registered && self.new_exception.is_none() {
-                    let made = Made::Roster(self.source.name.clone());
-                    let mine = [actor.user.as_str()];
-                    let decided = authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
-                    self.new_exception = Some(decided);
-                }
-                let id = entries::insert(tx, &new, &actor.user, &now)?;
-                self.add_evidence(id, &evidence)?;
-                if new.entry.state == EntryState::Registered {
-                    self.touch(person_id)?;
-                }
-                // R5.5 With the evidence received, so `audit verify` knows the set it starts
-                // from; the maker–checker exception, the same for every new entry, is stated
-                // once in the import's record.
-                self.payload_line(PayloadOp::Created, id, &new, &evidence)?;
-                self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
-                if !row.note.is_empty() {
-                    self.keep_note(&format!("entry:{id}"), &row.note)?;
-                }
-                self.summary.added += 1;
-            }
+        new.batch_id = Some(self.batch()?);
+        if !registered {
+            let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
+            new.entry.state = state_after_evidence(EntryState::Recorded, complete);
         }
+        // A new training is inserted at once, and only a row the natural key turns away is
+        // looked up (issue 10.3: one lookup of the key for a new row, not two).
+        if let Some(id) = entries::insert_new(tx, &new, &actor.user, &now)? {
+            // R5.5 Registering paper history the clerk imports: decided once per roster, at
+            // its first new entry (a refusal rolls the whole import back).
+            if registered && self.new_exception.is_none() {
+                let made = Made::Roster(self.source.name.clone());
+                let mine = [actor.user.as_str()];
+                let decided = authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
+                self.new_exception = Some(decided);
+            }
+            self.add_evidence(id, &evidence)?;
+            if new.entry.state == EntryState::Registered {
+                self.touch(person_id)?;
+            }
+            // R5.5 With the evidence received, so `audit verify` knows the set it starts
+            // from; the maker–checker exception, the same for every new entry, is stated once
+            // in the import's record.
+            self.payload_line(PayloadOp::Created, id, &new, &evidence)?;
+            self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
+            if !row.note.is_empty() {
+                self.keep_note(&format!("entry:{id}"), &row.note)?;
+            }
+            self.summary.added += 1;
+            return Ok(());
+        }
+        let ex = entries::find_same(tx, &new)?.ok_or_else(|| {
+            // The natural key turned the row away, so its training is there to be found.
+            crate::store::StoreError::from(rusqlite::Error::QueryReturnedNoRows)
+        })?;
+        let id = ex.id;
+        let corrected = ex.year != new.entry.year
+            || ex.result != new.entry.result
+            || ex.filing_id != new.filing_id;
+        let open = matches!(
+            ex.state,
+            EntryState::Recorded | EntryState::EvidenceComplete
+        );
+        let promote = registered && !ex.migrated;
+        let exception = match promote {
+            true => {
+                let makers = entries::makers(tx, id)?;
+                let makers = makers.iter().map(|m| m.as_str());
+                authz::maker_checker(actor, Act::ImportRegistered, Made::Entry(id), makers)?
+            }
+            false => None,
+        };
+        // A decision (seal, registration, refusal) is not undone by a roster; paper
+        // history may still register an entry that is only recorded or sealed.
+        let blocked = match (corrected || promote, ex.state) {
+            (false, _) => false,
+            (true, EntryState::Refused) => true,
+            (true, EntryState::Registered) => true,
+            (true, EntryState::Sealed) => corrected || !promote,
+            (true, _) => !open && !promote,
+        };
+        if blocked {
+            self.problems.push(RowError::new(
+                row.line,
+                &cols.header("id_number"),
+                r.id_number.as_str(),
+                Problem::AlreadyDecided { state: ex.state },
+            ));
+            return Ok(());
+        }
+        let before = entries::evidence(tx, id)?;
+        // A note is not a decision: it is kept whatever the entry's state.
+        let noted = self.keep_note(&format!("entry:{id}"), &row.note)?;
+        if !corrected && !promote && evidence.is_subset(&before) {
+            if noted {
+                self.summary.updated += 1;
+            } else {
+                self.summary.unchanged += 1;
+            }
+            return Ok(());
+        }
+        if corrected {
+            entries::correct(
+                tx,
+                id,
+                new.entry.year,
+                new.entry.result,
+                new.filing_id,
+                &now,
+            )?;
+        }
+        self.add_evidence(id, &evidence)?;
+        let have = entries::evidence(tx, id)?;
+        let next = if promote {
+            entries::mark_migrated(tx, id, &actor.user, &now)?;
+            EntryState::Registered
+        } else {
+            let complete = checklist.is_some_and(|l| l.is_complete(&have));
+            let next = state_after_evidence(ex.state, complete);
+            if next != ex.state {
+                entries::set_state(tx, id, next, &now)?;
+            }
+            next
+        };
+        let action = if promote {
+            "entry.migrate"
+        } else {
+            "entry.correct"
+        };
+        if corrected || next == EntryState::Registered {
+            self.touch(person_id)?;
+        }
+        let mut after = serde_json::json!({
+            "year": new.entry.year,
+            "result": new.entry.result.code(),
+            "filing_id": new.filing_id,
+            "state": next.code(),
+            "migrated": promote || ex.migrated,
+            "evidence": have,
+        });
+        authz::Exception::note(exception, &mut after);
+        // A decision on, or a correction of, an entry already there keeps a record of
+        // its own: maker–checker (`entries::makers`) and the person's history read it.
+        self.log(
+            action,
+            &format!("entry:{id}"),
+            Some(&existing_json(&ex, &before)),
+            Some(&after.to_string()),
+        )?;
+        new.entry.state = next;
+        new.entry.migrated = promote || ex.migrated;
+        self.payload_line(PayloadOp::Changed, id, &new, &have)?;
+        self.summary.updated += 1;
         Ok(())
+    }
+
+    /// The import batch of the entries this import creates (the review queue groups them by
+    /// it), made at the first row; [`Write::finish`] takes it back if no entry was created.
+    fn batch(&mut self) -> Result<i64> {
+        if let Some(b) = self.batch_id {
+            return Ok(b);
+        }
+        let kind = if self.registered {
+            "entries.registered"
+        } else {
+            "entries"
+        };
+        let b = entries::insert_batch(
+            self.tx,
+            kind,
+            &self.source.name,
+            &self.source.sha256,
+            self.rows,
+            &self.actor.user,
+            &self.now,
+        )?;
+        self.batch_id = Some(b);
+        Ok(b)
     }
 
     /// After the last row: the problems found while writing, else the remaining totals and
@@ -1117,11 +1175,22 @@ impl Write<'_, '_, '_> {
             return Err(std::mem::take(&mut self.problems).into_error());
         }
         (self.progress)(Step::Write, self.rows, self.rows);
+        if self.created.is_none()
+            && let Some(b) = self.batch_id.take()
+        {
+            // Every row was there already: an import that creates nothing leaves no batch.
+            entries::delete_batch(self.tx, b)?;
+        }
         totals::refresh_people(self.tx, &self.touched)?;
         self.touched.clear();
         let s = self.summary;
         if s.added + s.updated > 0 {
-            let subject = format!("file:{}", self.source.name);
+            // The batch of the entries it created, when it created any: a person's history
+            // finds the import that brought their entries through it (`audit::about_person`).
+            let subject = match self.batch_id {
+                Some(b) => format!("batch:{b}"),
+                None => format!("file:{}", self.source.name),
+            };
             let payload = std::mem::take(&mut self.payload).finish(self.tx)?;
             let mut after = summary_value(self.source, &s);
             after["kind"] = serde_json::json!(if self.registered {

@@ -970,7 +970,7 @@ DROP INDEX people_city;
     // part changed, dropped or added is found by `audit verify`, which replays the lines as it
     // replays per-entry records (`service::audit::check_state`).
     r#"
-CREATE TABLE audit_payloads (
+CREATE TABLE IF NOT EXISTS audit_payloads (
     audit_id INTEGER NOT NULL,
     part     INTEGER NOT NULL,
     body     BLOB NOT NULL,
