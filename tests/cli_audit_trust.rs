@@ -1234,8 +1234,8 @@ fn import_record(env: &Env, file: &str) -> (i64, serde_json::Value) {
         .conn()
         .query_row(
             "SELECT id, after FROM audit
-             WHERE action = 'import.entries' AND json_extract(after, '$.file') = ?1",
-            [env.path(file).display().to_string()],
+             WHERE action = 'import.entries' AND json_extract(after, '$.file') LIKE '%' || ?1",
+            [file],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -1401,8 +1401,8 @@ fn r5_5_evidence_of_an_imported_entry_removed_behind_the_trail_is_named() {
     let gone = env
         .conn()
         .execute(
-            "DELETE FROM entry_evidence WHERE entry_id = ?1
-               AND code = (SELECT min(code) FROM entry_evidence WHERE entry_id = ?1)",
+            "DELETE FROM evidence_received WHERE entry_id = ?1
+               AND code_id = (SELECT min(code_id) FROM evidence_received WHERE entry_id = ?1)",
             [id],
         )
         .unwrap();

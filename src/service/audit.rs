@@ -10,7 +10,10 @@
 //! the tables against the last value of each; the counter of each office and year must be the
 //! number of certificates the trail issued there (R7.2). Every row of people, entries and
 //! filings must have a record, except those a `jijiao demo` run states it wrote (one record for
-//! the run, naming its ids). A record older than a field (written before the service recorded
+//! the run, naming its ids). An import of entries is one record that signs its payload (a line
+//! for each entry it created or changed, [`entry_line`]): the lines are replayed at the
+//! record's place as if each were a record of its own, once their SHA-256 is the one signed; a
+//! payload that is not is named ([`Finding::Payload`]) and none of its lines is believed. A record older than a field (written before the service recorded
 //! it) leaves that field unknown, and an unknown field is not compared: older databases are
 //! checked on what their trail has.
 //!

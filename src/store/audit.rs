@@ -1047,7 +1047,7 @@ pub fn set_temp_store(conn: &Connection, mode: &str) -> Result<()> {
 /// Text of a payload cut into one part, before compression: a part is compressed and written
 /// when it holds this much, so neither writing nor replaying a payload holds more than one part
 /// of it whatever the size of the import (issue 10: memory bounded).
-pub const PART_TEXT_BYTES: usize = 4 << 20;
+pub const PART_TEXT_BYTES: usize = 1 << 20;
 
 /// The `audit_id` of the parts of a payload still being written: the record that signs it is
 /// appended after its last line (the record states the payload's SHA-256), and [`sign_payload`]
