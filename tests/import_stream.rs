@@ -286,16 +286,18 @@ fn sha2_hex(bytes: &[u8]) -> String {
 
 #[test]
 fn peak_memory_does_not_grow_with_the_roster() {
-    // Issue 10.3: a whole import of five times the rows takes about the same memory (a
-    // whole-file read held every row: 152 MB for 100 000 rows).
-    let (small_out, small, _e1) = measured_import(20_000, false);
+    // Issue 10.3: a whole import of twice the rows takes about the same memory (a whole-file
+    // read held every row: 152 MB for 100 000 rows). Both write more than the import's page
+    // cache holds (32 MB: 100 000 rows make a 41 MB file), so the cache, which fills up to its
+    // bound, is full in both.
+    let (small_out, small, _e1) = measured_import(100_000, false);
     small_out.expect(0);
-    let (large_out, large, e2) = measured_import(100_000, false);
+    let (large_out, large, e2) = measured_import(200_000, false);
     large_out.expect(0);
-    assert_eq!(e2.counts().entries, 100_000);
+    assert_eq!(e2.counts().entries, 200_000);
     assert!(
-        (large as f64) < 1.5 * small as f64,
-        "100 000 rows took {large} KiB, 20 000 rows {small} KiB"
+        (large as f64) < 1.25 * small as f64,
+        "200 000 rows took {large} KiB, 100 000 rows {small} KiB"
     );
 }
 
