@@ -839,8 +839,12 @@ struct Trail {
     signed_payloads: BTreeSet<i64>,
     /// Payloads that are not what their record signed: the record, how, and the entries it
     /// says it created.
-    bad_payloads: Vec<(i64, PayloadProblem, Option<(i64, i64)>)>,
+    bad_payloads: Vec<BadPayload>,
 }
+
+/// A payload that is not what its record signed: the record, how, and the first and last id
+/// of the entries the record says it created.
+type BadPayload = (i64, PayloadProblem, Option<(i64, i64)>);
 
 impl Trail {
     fn read(conn: &Connection) -> Result<Trail> {
