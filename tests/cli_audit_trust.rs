@@ -1519,3 +1519,46 @@ fn r5_5_a_deleted_or_unsigned_payload_is_found() {
         )],
     );
 }
+
+/// R5.5 A row's 备注 stays a record of its own (`note.set` on the entry), beside the import's
+/// one record: an empty note writes nothing, and the trail still agrees.
+#[test]
+fn r5_5_a_rosters_notes_are_kept_as_records_of_their_own_beside_the_payload() {
+    let env = bureau();
+    env.import_ok(
+        "entries",
+        "noted.csv",
+        &format!(
+            "身份证号,年度,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,备注\n\
+             {LI},2015,公需,培训班,法治讲座,省人社厅,2015-05-01,2015-05-02,12,合格,补录\n\
+             {LI},2015,专业,培训班,护理进展,省医学会,2015-06-01,2015-06-03,24,合格,\n"
+        ),
+        &[],
+    );
+    let (record, after) = import_record(&env, "noted.csv");
+    assert_eq!(after["added"], 2, "{after}");
+    let noted: i64 = one(
+        &env,
+        "SELECT e.id FROM entries e WHERE e.content = '法治讲座'",
+    );
+    let notes: Vec<(String, String)> = env
+        .conn()
+        .prepare("SELECT subject, after FROM audit WHERE action = 'note.set' AND id < ?1")
+        .unwrap()
+        .query_map([record], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, format!("entry:{noted}"));
+    assert!(notes[0].1.contains("补录"), "{notes:?}");
+    assert_eq!(
+        one::<String>(
+            &env,
+            &format!("SELECT note FROM notes WHERE subject = 'entry:{noted}'")
+        ),
+        "补录"
+    );
+    assert_eq!(payload_text(&env.conn(), record).lines().count(), 3);
+    verify(&env).expect(0);
+}
