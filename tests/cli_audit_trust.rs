@@ -1225,3 +1225,340 @@ fn verify_code_neutralises_the_number_it_quotes() {
     }
     assert!(out.stderr.contains("2017—0001"), "{:?}", out.stderr);
 }
+
+// ---------------------------------------------------------------- an import's payload
+
+/// The record of the import of `file` (one per import of entries, R5.5) and what it says.
+fn import_record(env: &Env, file: &str) -> (i64, serde_json::Value) {
+    let (id, after): (i64, String) = env
+        .conn()
+        .query_row(
+            "SELECT id, after FROM audit
+             WHERE action = 'import.entries' AND json_extract(after, '$.file') LIKE '%' || ?1",
+            [file],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    (id, serde_json::from_str(&after).unwrap())
+}
+
+/// The payload of record `id` as text: its parts unpacked in order.
+fn payload_text(conn: &Connection, id: i64) -> String {
+    use std::io::Read;
+    let parts: Vec<Vec<u8>> = conn
+        .prepare("SELECT body FROM audit_payloads WHERE audit_id = ?1 ORDER BY part")
+        .unwrap()
+        .query_map([id], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut text = String::new();
+    for p in parts {
+        flate2::read::ZlibDecoder::new(p.as_slice())
+            .read_to_string(&mut text)
+            .unwrap();
+    }
+    text
+}
+
+/// Replace the payload of record `id` with `text` in one part, as someone with `sqlite3` and
+/// a zlib library would.
+fn put_payload(conn: &Connection, id: i64, text: &str) {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(text.as_bytes()).unwrap();
+    let body = z.finish().unwrap();
+    conn.execute("DELETE FROM audit_payloads WHERE audit_id = ?1", [id])
+        .unwrap();
+    conn.execute(
+        "INSERT INTO audit_payloads (audit_id, part, body) VALUES (?1, 0, ?2)",
+        params![id, body],
+    )
+    .unwrap();
+}
+
+/// R5.5 An import of entries is one signed record: who, when, the file and its SHA-256, the
+/// entries it created, and the SHA-256 of its payload, which states each of them in a line —
+/// no record per entry. `audit verify` replays the payload and agrees with the database.
+#[test]
+fn r5_5_an_import_is_one_record_whose_payload_states_every_entry() {
+    let env = bureau();
+    let (id, after) = import_record(&env, "history.csv");
+    let entries: i64 = one(
+        &env,
+        &format!(
+            "SELECT count(*) FROM entries WHERE person_id =
+                 (SELECT id FROM people WHERE id_number = '{ZHANG}')"
+        ),
+    );
+    let (first, last): (i64, i64) = env
+        .conn()
+        .query_row(
+            &format!(
+                "SELECT min(id), max(id) FROM entries WHERE person_id =
+                     (SELECT id FROM people WHERE id_number = '{ZHANG}')"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(after["added"], entries, "{after}");
+    assert_eq!(
+        after["created"],
+        serde_json::json!([first, last]),
+        "{after}"
+    );
+    assert_eq!(after["kind"], "entries.registered");
+    assert_eq!(
+        one::<i64>(
+            &env,
+            "SELECT count(*) FROM audit WHERE action = 'entry.migrate'"
+        ),
+        0
+    );
+    assert_eq!(
+        one::<i64>(
+            &env,
+            &format!("SELECT count(*) FROM audit WHERE subject = 'entry:{first}'")
+        ),
+        0,
+        "no record of its own"
+    );
+    let text = payload_text(&env.conn(), id);
+    let sha: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(after["payload"]["sha256"], sha.as_str());
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len() as i64,
+        entries + 1,
+        "a head, then a line an entry"
+    );
+    assert!(lines[0].starts_with("jijiao.entries.1\t"), "{}", lines[0]);
+    // R3 Paper history arrives with its checklist complete: the line lists it.
+    let codes: Vec<String> = env
+        .conn()
+        .prepare(&format!(
+            "SELECT code FROM entry_evidence WHERE entry_id = {first} ORDER BY code"
+        ))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!codes.is_empty());
+    assert!(
+        lines[1].starts_with(&format!("+\t{first}\t")) && lines[1].ends_with(&codes.join(",")),
+        "{}",
+        lines[1]
+    );
+    verify(&env).expect(0);
+}
+
+/// R5.5 An imported entry changed behind the trail is named with what the import's payload
+/// says of it, and the import's record as the record that says it.
+#[test]
+fn r5_5_an_imported_entry_changed_behind_the_trail_is_named_from_the_payload() {
+    let env = bureau();
+    let (record, _) = import_record(&env, "history.csv");
+    let id = nth_entry_of(&env, ZHANG, 2);
+    let hours: i64 = one(
+        &env,
+        &format!("SELECT hours_tenths FROM entries WHERE id = {id}"),
+    );
+    env.conn()
+        .execute(
+            "UPDATE entries SET hours_tenths = hours_tenths + 100 WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let was = format!("{}", hours as f64 / 10.0);
+    let now = format!("{}", (hours + 100) as f64 / 10.0);
+    found(
+        &verify(&env),
+        &[
+            "audit trail intact",
+            &format!("entry:{id}: hours is \"{now}\" but audit record {record} says \"{was}\""),
+        ],
+    );
+    found(
+        &verify_zh(&env),
+        &[&format!(
+            "entry:{id} 的 hours 现为“{now}”，而审计记录第 {record} 条记载为“{was}”"
+        )],
+    );
+}
+
+/// R5.5, R3 Evidence of an imported entry taken away behind the trail is named against the
+/// set its payload line lists.
+#[test]
+fn r5_5_evidence_of_an_imported_entry_removed_behind_the_trail_is_named() {
+    let env = bureau();
+    let (record, _) = import_record(&env, "history.csv");
+    let id = nth_entry_of(&env, ZHANG, 1);
+    let gone = env
+        .conn()
+        .execute(
+            "DELETE FROM evidence_received WHERE entry_id = ?1
+               AND code_id = (SELECT min(code_id) FROM evidence_received WHERE entry_id = ?1)",
+            [id],
+        )
+        .unwrap();
+    assert_eq!(gone, 1);
+    found(&verify(&env), &[&format!("entry:{id}: evidence is \"")]);
+    let out = verify(&env);
+    assert!(
+        out.stdout.contains(&format!("audit record {record} says")),
+        "{out:?}"
+    );
+}
+
+/// R5.5 An imported entry deleted, and one inserted among them, behind the trail.
+#[test]
+fn r5_5_an_imported_entry_deleted_or_inserted_behind_the_trail_is_named() {
+    let env = bureau();
+    let (record, _) = import_record(&env, "history.csv");
+    let id = nth_entry_of(&env, ZHANG, 3);
+    let conn = env.conn();
+    conn.execute("DELETE FROM evidence_received WHERE entry_id = ?1", [id])
+        .unwrap();
+    conn.execute("DELETE FROM entries WHERE id = ?1", [id])
+        .unwrap();
+    conn.execute(
+        "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
+             end_date, hours_tenths, result, state, migrated, batch_id, created_at, updated_at)
+         SELECT person_id, year, category, form, content || '（补）', provider, start_date,
+             end_date, hours_tenths, result, state, migrated, batch_id, created_at, updated_at
+         FROM entries WHERE id = ?1",
+        [nth_entry_of(&env, ZHANG, 0)],
+    )
+    .unwrap();
+    let new = conn.last_insert_rowid();
+    found(
+        &verify(&env),
+        &[
+            &format!("entry:{id}, recorded in audit record {record}, is not in the database"),
+            &format!("entry:{new} has no audit record: written behind the trail"),
+        ],
+    );
+}
+
+/// R5.5 A payload changed to agree with a changed entry (the attack on a payload: the lines
+/// rewritten, the record left alone) is found: its SHA-256 is no longer the one the record
+/// signed, and the entries it created are named as having no record to trust.
+#[test]
+fn r5_5_a_changed_payload_is_found() {
+    let env = bureau();
+    let (record, after) = import_record(&env, "history.csv");
+    let id = nth_entry_of(&env, ZHANG, 0);
+    let conn = env.conn();
+    conn.execute("UPDATE entries SET hours_tenths = 900 WHERE id = ?1", [id])
+        .unwrap();
+    let text = payload_text(&conn, record);
+    let forged: String = text
+        .lines()
+        .map(|l| {
+            let mut f: Vec<String> = l.split('\t').map(str::to_string).collect();
+            if f[1] == id.to_string() {
+                f[10] = "90".into();
+            }
+            f.join("\t") + "\n"
+        })
+        .collect();
+    assert_ne!(forged, text);
+    put_payload(&conn, record, &forged);
+    let created = &after["created"];
+    let out = verify(&env);
+    found(
+        &out,
+        &[
+            "audit trail intact",
+            &format!(
+                "the payload of audit record {record} (a roster import) was changed: its SHA-256 is not the one the record signed; the entries it created, entry:{} to entry:{}",
+                created[0], created[1]
+            ),
+        ],
+    );
+    // Named once, not once for each entry of the payload.
+    assert!(!out.stdout.contains("has no audit record"), "{out:?}");
+    found(
+        &verify_zh(&env),
+        &[&format!("审计记录第 {record} 条（名册导入）的明细已被改动")],
+    );
+}
+
+/// R5.5 A payload deleted, or a part added for a record that signed none, behind the trail.
+#[test]
+fn r5_5_a_deleted_or_unsigned_payload_is_found() {
+    let env = bureau();
+    let (record, _) = import_record(&env, "history.csv");
+    let conn = env.conn();
+    let text = payload_text(&conn, record);
+    conn.execute("DELETE FROM audit_payloads WHERE audit_id = ?1", [record])
+        .unwrap();
+    found(
+        &verify(&env),
+        &[&format!(
+            "the payload of audit record {record} (a roster import) is missing: deleted behind the trail"
+        )],
+    );
+    put_payload(&conn, record, &text);
+    verify(&env).expect(0);
+    // The people import's record signs no payload.
+    let people: i64 = one(
+        &env,
+        "SELECT min(id) FROM audit WHERE action = 'import.persons'",
+    );
+    put_payload(&conn, people, &text);
+    found(
+        &verify(&env),
+        &[&format!(
+            "the payload of audit record {people} (a roster import) is signed by no record"
+        )],
+    );
+}
+
+/// R5.5 A row's 备注 stays a record of its own (`note.set` on the entry), beside the import's
+/// one record: an empty note writes nothing, and the trail still agrees.
+#[test]
+fn r5_5_a_rosters_notes_are_kept_as_records_of_their_own_beside_the_payload() {
+    let env = bureau();
+    env.import_ok(
+        "entries",
+        "noted.csv",
+        &format!(
+            "身份证号,年度,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,备注\n\
+             {LI},2015,公需,培训班,法治讲座,省人社厅,2015-05-01,2015-05-02,12,合格,补录\n\
+             {LI},2015,专业,培训班,护理进展,省医学会,2015-06-01,2015-06-03,24,合格,\n"
+        ),
+        &[],
+    );
+    let (record, after) = import_record(&env, "noted.csv");
+    assert_eq!(after["added"], 2, "{after}");
+    let noted: i64 = one(
+        &env,
+        "SELECT e.id FROM entries e WHERE e.content = '法治讲座'",
+    );
+    let notes: Vec<(String, String)> = env
+        .conn()
+        .prepare("SELECT subject, after FROM audit WHERE action = 'note.set' AND id < ?1")
+        .unwrap()
+        .query_map([record], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, format!("entry:{noted}"));
+    assert!(notes[0].1.contains("补录"), "{notes:?}");
+    assert_eq!(
+        one::<String>(
+            &env,
+            &format!("SELECT note FROM notes WHERE subject = 'entry:{noted}'")
+        ),
+        "补录"
+    );
+    assert_eq!(payload_text(&env.conn(), record).lines().count(), 3);
+    verify(&env).expect(0);
+}

@@ -183,7 +183,8 @@ pub struct RosterFile<'a> {
     /// The path it was opened by: messages name it, and its extension says CSV or XLSX.
     pub path: &'a Path,
     /// The header names of the roster's kind (finds the header, and evidence of encoding).
-    pub vocabulary: &'a dyn Vocabulary,
+    /// `Sync`, so that a pass may read on a thread of its own (`service::import`).
+    pub vocabulary: &'a (dyn Vocabulary + Sync),
     /// The bounds the file is held to (issue 9).
     pub limits: Limits,
 }

@@ -9,11 +9,12 @@ use crate::domain::EntryState;
 use crate::domain::entry::state_after_evidence;
 use crate::import::stream::{Header, Roster, RowSink};
 use crate::import::{self, Columns, Kind, Problem, Row, RowError, Table, TableError};
-use crate::store::audit::{Appender, Record};
+use crate::store::audit::{Appender, PayloadWriter, Record};
 use crate::store::entries::NewEntry;
 use crate::store::reference::Reference;
 use crate::store::{Store, entries, filings, notes, people, totals};
 
+use super::audit::{self, PayloadOp};
 use super::authz::{self, Act, Made};
 use super::{Actor, Result, ServiceError};
 
@@ -431,7 +432,6 @@ impl Ids {
 /// transaction (no write lock: other clerks write meanwhile).
 struct Check<'a, 'p> {
     conn: &'a Connection,
-    reference: &'a Reference,
     cols: Option<Columns>,
     header: Header,
     /// The header's own problems: with them (or values under no header) the rows are not
@@ -445,34 +445,40 @@ struct Check<'a, 'p> {
     progress: Progress<'p>,
 }
 
-impl RowSink<ServiceError> for Check<'_, '_> {
-    fn header(&mut self, header: &Header) -> Result<()> {
-        self.header = header.clone();
-        self.cols = Some(match Columns::match_header(Kind::Entries, header) {
-            Ok(cols) => cols,
-            Err((cols, errors)) => {
-                errors
+impl Check<'_, '_> {
+    /// One item of the first reading (see [`read_ahead`]): the header's columns and problems,
+    /// then each row as parsed on the reading thread, its person and filing looked up here.
+    fn take(&mut self, ahead: Ahead) -> Result<()> {
+        match ahead {
+            Ahead::Header {
+                header,
+                cols,
+                problems,
+            } => {
+                self.header = header;
+                problems
                     .into_iter()
                     .for_each(|e| self.header_problems.push(e));
-                cols
+                self.cols = Some(cols);
+                Ok(())
             }
-        });
-        Ok(())
+            Ahead::Row { unheaded, parsed } => self.row(unheaded, parsed),
+        }
     }
 
-    fn row(&mut self, row: Row) -> Result<()> {
+    fn row(&mut self, unheaded: Option<RowError>, parsed: Parsed) -> Result<()> {
         (self.progress)(Step::Validate, self.rows, self.hint.unwrap_or(self.rows));
         self.rows += 1;
         let Some(cols) = &self.cols else {
             return Ok(());
         };
-        if let Some(e) = cols.unheaded(&row) {
+        if let Some(e) = unheaded {
             self.unheaded.push(e);
         }
         if !self.header_problems.is_empty() || !self.unheaded.is_empty() {
             return Ok(());
         }
-        let parsed = match import::entries::parse_row(cols, &row, self.reference) {
+        let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(errors) => {
                 errors.into_iter().for_each(|e| self.problems.push(e));
@@ -504,8 +510,12 @@ impl RowSink<ServiceError> for Check<'_, '_> {
 
 /// `import entries` of any [`Roster`] (a file read as a stream, or a table): checked in a first
 /// pass that holds no write lock, then written in a second pass, in one transaction with
-/// prepared statements, the per-person yearly totals (R2.1) and one audit record per entry and
-/// per import (R5.5), as [`entries`] always has. A file is read from its start on each pass,
+/// prepared statements, the per-person yearly totals (R2.1) and one signed audit record for
+/// the import (R5.5: who, when, the file and its SHA-256, what it did) with its payload, a
+/// line for every entry created or changed (`service::audit::entry_line`), which `audit
+/// verify` replays as it replays the records of single entries. A decision or correction on
+/// an entry already there also keeps its own record (maker–checker reads it), and so does a
+/// row's 备注 (`note.set`). A file is read from its start on each pass,
 /// and refused ([`TableError::Changed`]) when the second reading is not the first. Memory does
 /// not grow with the roster: only the row at hand, bounded caches and at most
 /// [`KEPT_PROBLEMS`] problems are held.
@@ -516,7 +526,7 @@ impl RowSink<ServiceError> for Check<'_, '_> {
 pub fn entries_from(
     store: &mut Store,
     actor: &Actor,
-    roster: &impl Roster,
+    roster: &(impl Roster + Sync),
     source: &Source,
     registered: bool,
     dry_run: bool,
@@ -535,7 +545,6 @@ pub fn entries_from(
         let read = store.conn().unchecked_transaction()?;
         let mut check = Check {
             conn: &read,
-            reference: &reference,
             cols: None,
             header: Header::default(),
             header_problems: Problems::default(),
@@ -546,7 +555,7 @@ pub fn entries_from(
             hint: roster.rows_hint(),
             progress: &mut *progress,
         };
-        let pass = roster.pass(&mut check)?;
+        let pass = read_ahead(roster, &reference, &mut |ahead| check.take(ahead))?;
         (check.progress)(Step::Validate, check.rows, check.rows);
         let Check {
             header_problems,
@@ -607,7 +616,7 @@ pub fn entries_from(
 fn write_pass(
     store: &mut Store,
     actor: &Actor,
-    roster: &impl Roster,
+    roster: &(impl Roster + Sync),
     reference: &Reference,
     source: &Source,
     registered: bool,
@@ -636,12 +645,16 @@ fn write_pass(
             problems: Problems::default(),
             ids: Ids::default(),
             trail: Appender::new(),
+            payload: PayloadWriter::new(),
+            line: String::new(),
+            evidence: None,
+            created: None,
             codes: HashMap::new(),
             new_exception: None,
             done: 0,
             progress,
         };
-        let pass = roster.pass(&mut write)?;
+        let pass = read_ahead(roster, reference, &mut |ahead| write.take(ahead))?;
         // What was written must be what was checked (R5.5: the trail names its sha256).
         let same = match (checked, &pass) {
             (Some(a), Some(b)) => a.sha256 == b.sha256 && a.rows == b.rows,
@@ -686,6 +699,16 @@ struct Write<'a, 't, 'p> {
     problems: Problems,
     ids: Ids,
     trail: Appender,
+    /// R5.5 Every entry this import creates or changes, one line each: what its one record
+    /// signs (the record states the lines' SHA-256), written in compressed parts as it goes.
+    payload: PayloadWriter,
+    /// The line being made (one buffer for the whole import).
+    line: String,
+    /// Writes the evidence received, made at the first piece.
+    evidence: Option<entries::EvidenceWriter>,
+    /// The first and last id of the entries created: consecutive, as the import holds the
+    /// write lock and SQLite gives each new row the highest id plus one.
+    created: Option<(i64, i64)>,
     /// Every evidence code of each form's checklist (R3), for paper history.
     codes: HashMap<crate::domain::Form, BTreeSet<String>>,
     /// R5.5 The maker–checker exception of registering new paper history, the same for every
@@ -695,24 +718,173 @@ struct Write<'a, 't, 'p> {
     progress: Progress<'p>,
 }
 
-impl RowSink<ServiceError> for Write<'_, '_, '_> {
-    fn header(&mut self, header: &Header) -> Result<()> {
-        // The header was checked in the first pass: one that no longer matches is a changed file.
-        let cols = Columns::match_header(Kind::Entries, header)
-            .map_err(|_| ServiceError::Table(TableError::Changed))?;
-        self.cols = Some(cols);
+/// Rows the reading thread sends the checking or writing one at a time: a send wakes the
+/// other thread, so rows go in batches (one wake-up per batch, not per row).
+const ROWS_A_BATCH: usize = 256;
+/// Batches the reading thread may have ready ahead of the other: with [`ROWS_A_BATCH`], at
+/// most some two thousand rows (a few MB) whatever the roster.
+const BATCHES_AHEAD: usize = 8;
+
+/// A row as the reading thread parsed it: the entry, or every problem of the row.
+type Parsed = std::result::Result<import::Parsed<import::entries::EntryRow>, Vec<RowError>>;
+
+/// What the reading thread hands over, in the file's order.
+enum Ahead {
+    /// The header, its columns as matched, and its problems (a column missing or twice).
+    Header {
+        header: Header,
+        cols: Columns,
+        problems: Vec<RowError>,
+    },
+    /// A data row: a value under no header, if any, and the row parsed.
+    Row {
+        unheaded: Option<RowError>,
+        parsed: Parsed,
+    },
+}
+
+/// Why the reading thread stopped early: the file's error, or the other thread has stopped
+/// taking rows (it met a problem of its own, which is the one reported).
+enum Stop {
+    Table(TableError),
+    Gone,
+}
+
+impl From<TableError> for Stop {
+    fn from(e: TableError) -> Stop {
+        Stop::Table(e)
+    }
+}
+
+/// The reading thread's sink: each row parsed there, then sent on in batches.
+struct Parser<'a> {
+    send: std::sync::mpsc::SyncSender<Vec<Ahead>>,
+    reference: &'a Reference,
+    cols: Option<Columns>,
+    batch: Vec<Ahead>,
+}
+
+impl Parser<'_> {
+    fn push(&mut self, ahead: Ahead) -> std::result::Result<(), Stop> {
+        self.batch.push(ahead);
+        if self.batch.len() >= ROWS_A_BATCH {
+            self.flush()?;
+        }
         Ok(())
     }
 
-    fn row(&mut self, row: Row) -> Result<()> {
-        (self.progress)(Step::Write, self.done, self.rows);
-        self.done += 1;
-        let Some(cols) = self.cols.take() else {
+    fn flush(&mut self) -> std::result::Result<(), Stop> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(ROWS_A_BATCH));
+        self.send.send(batch).map_err(|_| Stop::Gone)
+    }
+}
+
+impl RowSink<Stop> for Parser<'_> {
+    fn header(&mut self, header: &Header) -> std::result::Result<(), Stop> {
+        let (cols, problems) = match Columns::match_header(Kind::Entries, header) {
+            Ok(cols) => (cols, Vec::new()),
+            Err((cols, problems)) => (cols, problems),
+        };
+        self.cols = Some(cols.clone());
+        self.push(Ahead::Header {
+            header: header.clone(),
+            cols,
+            problems,
+        })
+    }
+
+    fn row(&mut self, row: Row) -> std::result::Result<(), Stop> {
+        let Some(cols) = &self.cols else {
             return Ok(());
         };
-        let written = self.write_row(&cols, &row);
-        self.cols = Some(cols);
-        written
+        let unheaded = cols.unheaded(&row);
+        let parsed = import::entries::parse_row(cols, &row, self.reference);
+        self.push(Ahead::Row { unheaded, parsed })
+    }
+}
+
+/// A reading of `roster` (issue 10.3) on a thread of its own, each row parsed there, at most
+/// [`BATCHES_AHEAD`] batches ahead, and handed to `each` on this thread in the file's order: the
+/// reading and parsing use the machine's second core while this one checks or writes. Stops
+/// at the first error of `each` (which is returned) or of the file; what the reading read, as
+/// [`Roster::pass`] says it.
+fn read_ahead<R: Roster + Sync>(
+    roster: &R,
+    reference: &Reference,
+    each: &mut dyn FnMut(Ahead) -> Result<()>,
+) -> Result<Option<import::stream::Pass>> {
+    let (send, receive) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut parser = Parser {
+                send,
+                reference,
+                cols: None,
+                batch: Vec::with_capacity(ROWS_A_BATCH),
+            };
+            let read = roster.pass::<Stop>(&mut parser);
+            parser.flush()?;
+            read
+        });
+        let mut taken = Ok(());
+        'batches: for batch in receive.iter() {
+            for ahead in batch {
+                taken = each(ahead);
+                if taken.is_err() {
+                    break 'batches;
+                }
+            }
+        }
+        // The reader, if still reading, stops at its next batch.
+        drop(receive);
+        let read = reader
+            .join()
+            .unwrap_or_else(|panicked| std::panic::resume_unwind(panicked));
+        taken?;
+        match read {
+            Ok(pass) => Ok(pass),
+            Err(Stop::Table(e)) => Err(ServiceError::Table(e)),
+            // Only when `each` failed, which returned above.
+            Err(Stop::Gone) => Err(ServiceError::Table(TableError::Changed)),
+        }
+    })
+}
+
+impl Write<'_, '_, '_> {
+    /// One item of the second reading.
+    fn take(&mut self, ahead: Ahead) -> Result<()> {
+        let changed = || ServiceError::Table(TableError::Changed);
+        match ahead {
+            // The header was checked in the first pass: one that no longer matches is a
+            // changed file.
+            Ahead::Header { cols, problems, .. } => {
+                if !problems.is_empty() {
+                    return Err(changed());
+                }
+                self.cols = Some(cols);
+                Ok(())
+            }
+            Ahead::Row { unheaded, parsed } => {
+                if unheaded.is_some() {
+                    return Err(changed());
+                }
+                (self.progress)(Step::Write, self.done, self.rows);
+                self.done += 1;
+                let Some(cols) = self.cols.take() else {
+                    return Ok(());
+                };
+                // Checked in the first pass: a row that no longer parses is a changed file.
+                let written = match parsed {
+                    Ok(row) => self.write_row(&cols, row),
+                    Err(_) => Err(changed()),
+                };
+                self.cols = Some(cols);
+                written
+            }
+        }
     }
 }
 
@@ -739,6 +911,38 @@ impl Write<'_, '_, '_> {
         keep_note(self.tx, &mut self.trail, self.actor, subject, note)
     }
 
+    /// R3 Marks `codes` received for entry `id` by the importing clerk, now.
+    fn add_evidence(&mut self, id: i64, codes: &BTreeSet<String>) -> Result<usize> {
+        if codes.is_empty() {
+            return Ok(0);
+        }
+        let writer = match &mut self.evidence {
+            Some(w) => w,
+            None => self.evidence.insert(entries::EvidenceWriter::new(
+                self.tx,
+                &self.actor.user,
+                &self.now,
+            )?),
+        };
+        Ok(writer.add(self.tx, id, codes)?)
+    }
+
+    /// R5.5 Adds entry `id` as it now stands to the payload (its head first).
+    fn payload_line(
+        &mut self,
+        op: PayloadOp,
+        id: i64,
+        entry: &NewEntry,
+        evidence: &BTreeSet<String>,
+    ) -> Result<()> {
+        if self.payload.lines() == 0 {
+            self.payload.line(self.tx, audit::ENTRIES_PAYLOAD_HEAD)?;
+        }
+        audit::entry_line(&mut self.line, op, id, entry, evidence);
+        self.payload.line(self.tx, &self.line)?;
+        Ok(())
+    }
+
     fn touch(&mut self, person_id: i64) -> Result<()> {
         self.touched.insert(person_id);
         if self.touched.len() >= TOUCHED_PEOPLE {
@@ -748,12 +952,13 @@ impl Write<'_, '_, '_> {
         Ok(())
     }
 
-    fn write_row(&mut self, cols: &Columns, row: &Row) -> Result<()> {
+    fn write_row(
+        &mut self,
+        cols: &Columns,
+        row: import::Parsed<import::entries::EntryRow>,
+    ) -> Result<()> {
         let tx = self.tx;
         let actor = self.actor;
-        // Checked in the first pass: a row that no longer parses is a changed file.
-        let row = import::entries::parse_row(cols, row, self.reference)
-            .map_err(|_| ServiceError::Table(TableError::Changed))?;
         let r = &row.record;
         // Looked up again under the write lock: another clerk may have changed the people or
         // filings since the check.
@@ -803,162 +1008,164 @@ impl Write<'_, '_, '_> {
         }
         let registered = self.registered;
         let now = self.now.clone();
-        match entries::find_same(tx, &new)? {
-            Some(ex) => {
-                let id = ex.id;
-                let corrected = ex.year != new.entry.year
-                    || ex.result != new.entry.result
-                    || ex.filing_id != new.filing_id;
-                let open = matches!(
-                    ex.state,
-                    EntryState::Recorded | EntryState::EvidenceComplete
-                );
-                let promote = registered && !ex.migrated;
-                let exception = match promote {
-                    true => {
-                        let makers = entries::makers(tx, id)?;
-                        let makers = makers.iter().map(|m| m.as_str());
-                        authz::maker_checker(actor, Act::ImportRegistered, Made::Entry(id), makers)?
-                    }
-                    false => None,
-                };
-                // A decision (seal, registration, refusal) is not undone by a roster; paper
-                // history may still register an entry that is only recorded or sealed.
-                let blocked = match (corrected || promote, ex.state) {
-                    (false, _) => false,
-                    (true, EntryState::Refused) => true,
-                    (true, EntryState::Registered) => true,
-                    (true, EntryState::Sealed) => corrected || !promote,
-                    (true, _) => !open && !promote,
-                };
-                if blocked {
-                    self.problems.push(RowError::new(
-                        row.line,
-                        &cols.header("id_number"),
-                        r.id_number.as_str(),
-                        Problem::AlreadyDecided { state: ex.state },
-                    ));
-                    return Ok(());
-                }
-                let before = entries::evidence(tx, id)?;
-                // A note is not a decision: it is kept whatever the entry's state.
-                let noted = self.keep_note(&format!("entry:{id}"), &row.note)?;
-                if !corrected && !promote && evidence.is_subset(&before) {
-                    if noted {
-                        self.summary.updated += 1;
-                    } else {
-                        self.summary.unchanged += 1;
-                    }
-                    return Ok(());
-                }
-                if corrected {
-                    entries::correct(
-                        tx,
-                        id,
-                        new.entry.year,
-                        new.entry.result,
-                        new.filing_id,
-                        &now,
-                    )?;
-                }
-                entries::add_evidence(tx, id, &evidence, &actor.user, &now)?;
-                let have = entries::evidence(tx, id)?;
-                let next = if promote {
-                    entries::mark_migrated(tx, id, &actor.user, &now)?;
-                    EntryState::Registered
-                } else {
-                    let complete = checklist.is_some_and(|l| l.is_complete(&have));
-                    let next = state_after_evidence(ex.state, complete);
-                    if next != ex.state {
-                        entries::set_state(tx, id, next, &now)?;
-                    }
-                    next
-                };
-                let action = if promote {
-                    "entry.migrate"
-                } else {
-                    "entry.correct"
-                };
-                if corrected || next == EntryState::Registered {
-                    self.touch(person_id)?;
-                }
-                let mut after = serde_json::json!({
-                    "year": new.entry.year,
-                    "result": new.entry.result.code(),
-                    "filing_id": new.filing_id,
-                    "state": next.code(),
-                    "migrated": promote || ex.migrated,
-                    "evidence": have,
-                });
-                authz::Exception::note(exception, &mut after);
-                self.log(
-                    action,
-                    &format!("entry:{id}"),
-                    Some(&existing_json(&ex, &before)),
-                    Some(&after.to_string()),
-                )?;
-                self.summary.updated += 1;
-            }
-            None => {
-                let id_batch = match self.batch_id {
-                    Some(b) => b,
-                    None => {
-                        let kind = if registered {
-                            "entries.registered"
-                        } else {
-                            "entries"
-                        };
-                        let b = entries::insert_batch(
-                            tx,
-                            kind,
-                            &self.source.name,
-                            &self.source.sha256,
-                            self.rows,
-                            &actor.user,
-                            &now,
-                        )?;
-                        self.batch_id = Some(b);
-                        b
-                    }
-                };
-                new.batch_id = Some(id_batch);
-                if !registered {
-                    let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
-                    new.entry.state = state_after_evidence(EntryState::Recorded, complete);
-                }
-                let exception = match (registered, &self.new_exception) {
-                    (false, _) => None,
-                    (true, Some(decided)) => *decided,
-                    (true, None) => {
-                        let made = Made::Roster(self.source.name.clone());
-                        let mine = [actor.user.as_str()];
-                        let decided =
-                            authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
-                        self.new_exception = Some(decided);
-                        decided
-                    }
-                };
-                let id = entries::insert(tx, &new, &actor.user, &now)?;
-                entries::add_evidence(tx, id, &evidence, &actor.user, &now)?;
-                if new.entry.state == EntryState::Registered {
-                    self.touch(person_id)?;
-                }
-                let action = if registered {
-                    "entry.migrate"
-                } else {
-                    "entry.create"
-                };
-                // With the evidence received, so `audit verify` knows the set it starts from.
-                let mut after = entries::to_value(&new);
-                after["evidence"] = serde_json::json!(evidence);
-                authz::Exception::note(exception, &mut after);
-                let subject = format!("entry:{id}");
-                self.log(action, &subject, None, Some(&after.to_string()))?;
-                self.keep_note(&subject, &row.note)?;
-                self.summary.added += 1;
-            }
+        new.batch_id = Some(self.batch()?);
+        if !registered {
+            let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
+            new.entry.state = state_after_evidence(EntryState::Recorded, complete);
         }
+        // A new training is inserted at once, and only a row the natural key turns away is
+        // looked up (issue 10.3: one lookup of the key for a new row, not two).
+        if let Some(id) = entries::insert_new(tx, &new, &actor.user, &now)? {
+            // R5.5 Registering paper history the clerk imports: decided once per roster, at
+            // its first new entry (a refusal rolls the whole import back).
+            if registered && self.new_exception.is_none() {
+                let made = Made::Roster(self.source.name.clone());
+                let mine = [actor.user.as_str()];
+                let decided = authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
+                self.new_exception = Some(decided);
+            }
+            self.add_evidence(id, &evidence)?;
+            if new.entry.state == EntryState::Registered {
+                self.touch(person_id)?;
+            }
+            // R5.5 With the evidence received, so `audit verify` knows the set it starts
+            // from; the maker–checker exception, the same for every new entry, is stated once
+            // in the import's record.
+            self.payload_line(PayloadOp::Created, id, &new, &evidence)?;
+            self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
+            if !row.note.is_empty() {
+                self.keep_note(&format!("entry:{id}"), &row.note)?;
+            }
+            self.summary.added += 1;
+            return Ok(());
+        }
+        let ex = entries::find_same(tx, &new)?.ok_or_else(|| {
+            // The natural key turned the row away, so its training is there to be found.
+            crate::store::StoreError::from(rusqlite::Error::QueryReturnedNoRows)
+        })?;
+        let id = ex.id;
+        let corrected = ex.year != new.entry.year
+            || ex.result != new.entry.result
+            || ex.filing_id != new.filing_id;
+        let open = matches!(
+            ex.state,
+            EntryState::Recorded | EntryState::EvidenceComplete
+        );
+        let promote = registered && !ex.migrated;
+        let exception = match promote {
+            true => {
+                let makers = entries::makers(tx, id)?;
+                let makers = makers.iter().map(|m| m.as_str());
+                authz::maker_checker(actor, Act::ImportRegistered, Made::Entry(id), makers)?
+            }
+            false => None,
+        };
+        // A decision (seal, registration, refusal) is not undone by a roster; paper
+        // history may still register an entry that is only recorded or sealed.
+        let blocked = match (corrected || promote, ex.state) {
+            (false, _) => false,
+            (true, EntryState::Refused) => true,
+            (true, EntryState::Registered) => true,
+            (true, EntryState::Sealed) => corrected || !promote,
+            (true, _) => !open && !promote,
+        };
+        if blocked {
+            self.problems.push(RowError::new(
+                row.line,
+                &cols.header("id_number"),
+                r.id_number.as_str(),
+                Problem::AlreadyDecided { state: ex.state },
+            ));
+            return Ok(());
+        }
+        let before = entries::evidence(tx, id)?;
+        // A note is not a decision: it is kept whatever the entry's state.
+        let noted = self.keep_note(&format!("entry:{id}"), &row.note)?;
+        if !corrected && !promote && evidence.is_subset(&before) {
+            if noted {
+                self.summary.updated += 1;
+            } else {
+                self.summary.unchanged += 1;
+            }
+            return Ok(());
+        }
+        if corrected {
+            entries::correct(
+                tx,
+                id,
+                new.entry.year,
+                new.entry.result,
+                new.filing_id,
+                &now,
+            )?;
+        }
+        self.add_evidence(id, &evidence)?;
+        let have = entries::evidence(tx, id)?;
+        let next = if promote {
+            entries::mark_migrated(tx, id, &actor.user, &now)?;
+            EntryState::Registered
+        } else {
+            let complete = checklist.is_some_and(|l| l.is_complete(&have));
+            let next = state_after_evidence(ex.state, complete);
+            if next != ex.state {
+                entries::set_state(tx, id, next, &now)?;
+            }
+            next
+        };
+        let action = if promote {
+            "entry.migrate"
+        } else {
+            "entry.correct"
+        };
+        if corrected || next == EntryState::Registered {
+            self.touch(person_id)?;
+        }
+        let mut after = serde_json::json!({
+            "year": new.entry.year,
+            "result": new.entry.result.code(),
+            "filing_id": new.filing_id,
+            "state": next.code(),
+            "migrated": promote || ex.migrated,
+            "evidence": have,
+        });
+        authz::Exception::note(exception, &mut after);
+        // A decision on, or a correction of, an entry already there keeps a record of
+        // its own: maker–checker (`entries::makers`) and the person's history read it.
+        self.log(
+            action,
+            &format!("entry:{id}"),
+            Some(&existing_json(&ex, &before)),
+            Some(&after.to_string()),
+        )?;
+        new.entry.state = next;
+        new.entry.migrated = promote || ex.migrated;
+        self.payload_line(PayloadOp::Changed, id, &new, &have)?;
+        self.summary.updated += 1;
         Ok(())
+    }
+
+    /// The import batch of the entries this import creates (the review queue groups them by
+    /// it), made at the first row; [`Write::finish`] takes it back if no entry was created.
+    fn batch(&mut self) -> Result<i64> {
+        if let Some(b) = self.batch_id {
+            return Ok(b);
+        }
+        let kind = if self.registered {
+            "entries.registered"
+        } else {
+            "entries"
+        };
+        let b = entries::insert_batch(
+            self.tx,
+            kind,
+            &self.source.name,
+            &self.source.sha256,
+            self.rows,
+            &self.actor.user,
+            &self.now,
+        )?;
+        self.batch_id = Some(b);
+        Ok(b)
     }
 
     /// After the last row: the problems found while writing, else the remaining totals and
@@ -968,13 +1175,51 @@ impl Write<'_, '_, '_> {
             return Err(std::mem::take(&mut self.problems).into_error());
         }
         (self.progress)(Step::Write, self.rows, self.rows);
+        if self.created.is_none()
+            && let Some(b) = self.batch_id.take()
+        {
+            // Every row was there already: an import that creates nothing leaves no batch.
+            entries::delete_batch(self.tx, b)?;
+        }
         totals::refresh_people(self.tx, &self.touched)?;
         self.touched.clear();
         let s = self.summary;
         if s.added + s.updated > 0 {
-            let subject = format!("file:{}", self.source.name);
-            let after = summary_json(self.source, &s);
-            self.log("import.entries", &subject, None, Some(&after))?;
+            // The batch of the entries it created, when it created any: a person's history
+            // finds the import that brought their entries through it (`audit::about_person`).
+            let subject = match self.batch_id {
+                Some(b) => format!("batch:{b}"),
+                None => format!("file:{}", self.source.name),
+            };
+            let payload = std::mem::take(&mut self.payload).finish(self.tx)?;
+            let mut after = summary_value(self.source, &s);
+            after["kind"] = serde_json::json!(if self.registered {
+                "entries.registered"
+            } else {
+                "entries"
+            });
+            after["batch"] = serde_json::json!(self.batch_id);
+            after["rows"] = serde_json::json!(self.rows);
+            after["created"] = serde_json::json!(self.created.map(|(a, b)| [a, b]));
+            after["payload"] = serde_json::json!({
+                "sha256": payload.sha256,
+                "lines": payload.lines,
+                "parts": payload.parts,
+            });
+            authz::Exception::note(self.new_exception.flatten(), &mut after);
+            let at = self.actor.stamp();
+            let id = self.trail.append(
+                self.tx,
+                &Record {
+                    at: &at,
+                    user: &self.actor.user,
+                    action: audit::IMPORT_ENTRIES,
+                    subject: &subject,
+                    before: None,
+                    after: Some(&after.to_string()),
+                },
+            )?;
+            crate::store::audit::sign_payload(self.tx, id)?;
         }
         Ok(())
     }
@@ -997,6 +1242,11 @@ fn existing_json(ex: &entries::Existing, evidence: &BTreeSet<String>) -> String 
 }
 
 fn summary_json(source: &Source, s: &Summary) -> String {
+    summary_value(source, s).to_string()
+}
+
+/// R5.5 What an import's record says: the file by name and SHA-256, and what it did.
+fn summary_value(source: &Source, s: &Summary) -> serde_json::Value {
     serde_json::json!({
         "file": source.name,
         "sha256": source.sha256,
@@ -1004,7 +1254,6 @@ fn summary_json(source: &Source, s: &Summary) -> String {
         "updated": s.updated,
         "unchanged": s.unchanged,
     })
-    .to_string()
 }
 
 #[cfg(test)]
@@ -1037,7 +1286,7 @@ mod tests {
     struct RewrittenAfterCheck<'a> {
         file: crate::import::stream::RosterFile<'a>,
         rewrite: String,
-        passes: std::cell::Cell<usize>,
+        passes: std::sync::atomic::AtomicUsize,
     }
 
     impl Roster for RewrittenAfterCheck<'_> {
@@ -1046,7 +1295,11 @@ mod tests {
             sink: &mut dyn RowSink<E>,
         ) -> std::result::Result<Option<import::stream::Pass>, E> {
             let read = self.file.pass(sink);
-            if self.passes.replace(self.passes.get() + 1) == 0 {
+            if self
+                .passes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                == 0
+            {
                 std::fs::write(self.file.path, &self.rewrite).expect("rewrite the roster");
             }
             read
@@ -1092,7 +1345,7 @@ mod tests {
                 limits: crate::import::Limits::default(),
             },
             rewrite: row("400"),
-            passes: std::cell::Cell::new(0),
+            passes: std::sync::atomic::AtomicUsize::new(0),
         };
         let result = entries_from(&mut store, &a, &roster, &source(), false, false, &mut quiet);
         assert!(
@@ -1100,7 +1353,7 @@ mod tests {
             "{result:?}"
         );
         assert_eq!(
-            roster.passes.get(),
+            roster.passes.load(std::sync::atomic::Ordering::SeqCst),
             2,
             "checked, then read again to be written"
         );

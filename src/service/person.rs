@@ -88,6 +88,7 @@ pub fn event_label(action: &str, lang: Lang) -> String {
         "entry.update" => ("更正培训", "entry corrected"),
         "entry.correct" => ("名册更正", "roster correction"),
         "entry.migrate" => ("纸质登记转入", "paper record"),
+        "import.entries" => ("名册导入", "roster imported"),
         "evidence.receive" => ("收到材料", "evidence received"),
         "evidence.withdraw" => ("材料改为未收", "evidence unmarked"),
         "entry.seal" => ("初审盖章", "sealed"),
@@ -142,6 +143,13 @@ fn history_line(row: HistoryRow, reference: &Reference) -> HistoryLine {
         (Some((content, start)), _, _) => format!("{start} {content}"),
         (None, Some((no, name)), _) => format!("{no} {name}"),
         (None, None, Some(batch)) => format!("#{batch}"),
+        // An import names its roster by the file's name (R5.5: one record per import).
+        (None, None, None) if row.action == "import.entries" => {
+            let file = field("file");
+            std::path::Path::new(&file)
+                .file_name()
+                .map_or(file.clone(), |n| n.to_string_lossy().into_owned())
+        }
         (None, None, None) => row
             .subject
             .strip_prefix("certificate:")

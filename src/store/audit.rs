@@ -467,7 +467,8 @@ pub struct HistoryRow {
 }
 
 /// R5.5 The trail about one person, newest first, at most `limit` rows: their own record
-/// (`person:ID-NUMBER`), their entries, and the decisions on the filings their entries link to
+/// (`person:ID-NUMBER`), their entries, the imports that created their entries (one record
+/// each, `batch:ID`), and the decisions on the filings their entries link to
 /// (an approval decides whether public hours count, R4.3). Each row through the subject index.
 pub fn about_person(
     conn: &Connection,
@@ -487,6 +488,8 @@ pub fn about_person(
            ON a.subject LIKE 'applicant:%' AND ba.id = CAST(substr(a.subject, 11) AS INTEGER)
          WHERE a.subject = ?1
             OR a.subject IN (SELECT 'entry:' || id FROM entries WHERE person_id = ?2)
+            OR a.subject IN (SELECT DISTINCT 'batch:' || batch_id FROM entries
+                             WHERE person_id = ?2 AND batch_id IS NOT NULL)
             OR (a.subject IN (SELECT 'filing:' || fl.filing_no FROM entries en
                               JOIN filings fl ON fl.id = en.filing_id
                               WHERE en.person_id = ?2)
@@ -947,18 +950,16 @@ mod tests {
             .unwrap();
         let rows = about_person(store.conn(), ZHANG, pid, 50).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
-        assert_eq!(actions, ["filing.approve", "entry.create", "person.create"]);
+        // The entry came from a roster: the import's one record (R5.5) stands for it.
+        assert_eq!(
+            actions,
+            ["filing.approve", "import.entries", "person.create"]
+        );
         assert_eq!(
             rows[0].filing,
             Some(("2017-001".to_string(), "2017年公需科目培训班".to_string()))
         );
-        assert_eq!(
-            rows[1].entry,
-            Some((
-                "保密意识和保密常识教育".to_string(),
-                "2017-08-01".to_string()
-            ))
-        );
+        assert!(rows[1].subject.starts_with("batch:"), "{:?}", rows[1]);
         assert_eq!(about_person(store.conn(), ZHANG, pid, 1).unwrap().len(), 1);
     }
 }
@@ -1038,4 +1039,200 @@ pub fn set_temp_store(conn: &Connection, mode: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payloads: what one record of a bulk write states, kept beside the trail (schema 19).
+
+/// Text of a payload cut into one part, before compression: a part is compressed and written
+/// when it holds this much, so neither writing nor replaying a payload holds more than one part
+/// of it whatever the size of the import (issue 10: memory bounded).
+pub const PART_TEXT_BYTES: usize = 1 << 20;
+
+/// The `audit_id` of the parts of a payload still being written: the record that signs it is
+/// appended after its last line (the record states the payload's SHA-256), and [`sign_payload`]
+/// then gives the parts its id. Written and re-keyed in one transaction, so never committed.
+const UNSIGNED: i64 = 0;
+
+/// What a finished payload is, for the record that signs it (R5.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadDigest {
+    /// SHA-256 of every line of the payload (each ended by `\n`), as lower-case hexadecimal.
+    pub sha256: String,
+    /// Lines of the payload.
+    pub lines: u64,
+    /// Parts it was written in.
+    pub parts: i64,
+}
+
+/// Writes the lines of one payload inside the writer's transaction, a compressed part at a time
+/// (zlib at its fastest setting: the lines repeat themselves, and the import waits for it).
+/// Lines must not hold `\n`; the caller's format escapes it.
+pub struct PayloadWriter {
+    text: Vec<u8>,
+    sha: Sha256,
+    lines: u64,
+    part: i64,
+}
+
+impl Default for PayloadWriter {
+    fn default() -> Self {
+        PayloadWriter::new()
+    }
+}
+
+impl PayloadWriter {
+    pub fn new() -> PayloadWriter {
+        PayloadWriter {
+            text: Vec::with_capacity(PART_TEXT_BYTES + 4096),
+            sha: Sha256::new(),
+            lines: 0,
+            part: 0,
+        }
+    }
+
+    /// Adds `line` (without its `\n`) to the payload; writes a part when one is full.
+    pub fn line(&mut self, tx: &Transaction<'_>, line: &str) -> Result<()> {
+        self.text.extend_from_slice(line.as_bytes());
+        self.text.push(b'\n');
+        self.lines += 1;
+        if self.text.len() >= PART_TEXT_BYTES {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    /// Lines added so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<()> {
+        use std::io::Write;
+        if self.text.is_empty() {
+            return Ok(());
+        }
+        self.sha.update(&self.text);
+        let mut z = flate2::write::ZlibEncoder::new(
+            Vec::with_capacity(self.text.len() / 8),
+            flate2::Compression::fast(),
+        );
+        let body = z
+            .write_all(&self.text)
+            .and_then(|()| z.finish())
+            // Compressing into memory fails only if memory does.
+            .map_err(|e| StoreError::Io {
+                path: "audit_payloads".into(),
+                message: e.to_string(),
+            })?;
+        tx.prepare_cached("INSERT INTO audit_payloads (audit_id, part, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![UNSIGNED, self.part, body])?;
+        self.part += 1;
+        self.text.clear();
+        Ok(())
+    }
+
+    /// Writes the last part; the payload's digest, for the record that signs it. The parts wait
+    /// for [`sign_payload`] with that record's id.
+    pub fn finish(mut self, tx: &Transaction<'_>) -> Result<PayloadDigest> {
+        self.flush(tx)?;
+        Ok(PayloadDigest {
+            sha256: hex(&self.sha.finalize()),
+            lines: self.lines,
+            parts: self.part,
+        })
+    }
+}
+
+/// Gives the parts [`PayloadWriter::finish`] left unsigned to record `audit_id`, which states
+/// their digest.
+pub fn sign_payload(tx: &Transaction<'_>, audit_id: i64) -> Result<()> {
+    tx.prepare_cached("UPDATE audit_payloads SET audit_id = ?1 WHERE audit_id = ?2")?
+        .execute(params![audit_id, UNSIGNED])?;
+    Ok(())
+}
+
+/// How the parts of one payload read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadRead {
+    /// Every part read, in order from 0: the digest of their lines.
+    Read(PayloadDigest),
+    /// No part is kept for the record.
+    Missing,
+    /// A part is not compressed text, does not end a line, is larger than a part may be, or the
+    /// parts do not run 0, 1, 2 …: part `part`.
+    Damaged { part: i64 },
+}
+
+/// Reads the payload of record `audit_id`, handing each line (without its `\n`) to `each` in
+/// order; what the parts gave. One part is held at a time. `each` is called only with lines
+/// of parts that read: a caller that must trust the lines reads once for the digest, compares
+/// it with the record, then reads again to use them.
+pub fn read_payload(
+    conn: &Connection,
+    audit_id: i64,
+    each: &mut dyn FnMut(&str) -> Result<()>,
+) -> Result<PayloadRead> {
+    use std::io::Read;
+    let mut stmt = conn.prepare_cached(
+        "SELECT part, body FROM audit_payloads WHERE audit_id = ?1 ORDER BY part",
+    )?;
+    let mut rows = stmt.query([audit_id])?;
+    let mut sha = Sha256::new();
+    let (mut lines, mut parts) = (0u64, 0i64);
+    let mut text = Vec::new();
+    while let Some(row) = rows.next()? {
+        let part: i64 = row.get(0)?;
+        let body = row.get_ref(1)?.as_blob().ok();
+        text.clear();
+        // A part is at most PART_TEXT_BYTES and one line past it; one that unpacks to more was
+        // not written by a writer (and is not unpacked further).
+        let bound = (PART_TEXT_BYTES as u64) * 2;
+        let unpacked = body.map(|b| {
+            flate2::read::ZlibDecoder::new(b)
+                .take(bound + 1)
+                .read_to_end(&mut text)
+        });
+        let whole = matches!(unpacked, Some(Ok(n)) if (n as u64) <= bound)
+            && text.last() == Some(&b'\n')
+            && part == parts;
+        let Ok(s) = std::str::from_utf8(&text) else {
+            return Ok(PayloadRead::Damaged { part });
+        };
+        if !whole {
+            return Ok(PayloadRead::Damaged { part });
+        }
+        sha.update(s.as_bytes());
+        for line in s[..s.len() - 1].split('\n') {
+            lines += 1;
+            each(line)?;
+        }
+        parts += 1;
+    }
+    if parts == 0 {
+        return Ok(PayloadRead::Missing);
+    }
+    Ok(PayloadRead::Read(PayloadDigest {
+        sha256: hex(&sha.finalize()),
+        lines,
+        parts,
+    }))
+}
+
+/// The records that have payload parts kept (a part whose record states no payload was put
+/// there behind the trail); none in a database from before schema 19.
+pub fn payload_records(conn: &Connection) -> Result<Vec<i64>> {
+    let kept: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'audit_payloads')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !kept {
+        return Ok(Vec::new());
+    }
+    let ids = conn
+        .prepare("SELECT DISTINCT audit_id FROM audit_payloads ORDER BY audit_id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
 }

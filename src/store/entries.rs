@@ -126,6 +126,19 @@ pub fn mark_migrated(tx: &Transaction<'_>, id: i64, by: &str, now: &str) -> Resu
 }
 
 pub fn insert(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result<i64> {
+    insert_new(tx, e, by, now)?.ok_or_else(|| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
+            Some("UNIQUE constraint failed: entries (the same training of this person)".into()),
+        )
+        .into()
+    })
+}
+
+/// [`insert`] for a writer that has not looked first (an import): the new entry's id, or
+/// `None`, writing nothing, when the person already has this training (the natural key of
+/// [`find_same`], held by the schema's trigger). Any other constraint still fails.
+pub fn insert_new(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result<Option<i64>> {
     let x = &e.entry;
     let registered = x.state == EntryState::Registered;
     // The natural key is held by a trigger that skips a second row of the same training
@@ -158,14 +171,7 @@ pub fn insert(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Result
             now,
             by
         ])?;
-    if inserted == 0 {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE),
-            Some("UNIQUE constraint failed: entries (the same training of this person)".into()),
-        )
-        .into());
-    }
-    Ok(tx.last_insert_rowid())
+    Ok((inserted > 0).then(|| tx.last_insert_rowid()))
 }
 
 /// R5.5 Who made entry `id`, for maker–checker: whoever recorded or imported it (its
@@ -248,6 +254,81 @@ pub fn add_evidence(
             .execute(params![entry_id, code, clerk, now])?;
     }
     Ok(added)
+}
+
+/// R3 [`add_evidence`] for a writer that adds the evidence of many entries in one transaction
+/// (an import), by the same clerk at the same time: the clerk's number and the time are read
+/// once, and each code's number once, instead of once a piece.
+pub struct EvidenceWriter {
+    clerk: i64,
+    /// The time as stored: seconds since the epoch, or the text SQLite could not read as one.
+    at: rusqlite::types::Value,
+    codes: HashMap<String, i64>,
+}
+
+impl EvidenceWriter {
+    /// A writer for evidence received by clerk `by` at `now` (RFC 3339).
+    pub fn new(tx: &Transaction<'_>, by: &str, now: &str) -> Result<EvidenceWriter> {
+        let at = tx
+            .prepare_cached(&format!("SELECT {}", seconds_sql(1)))?
+            .query_row([now], |r| r.get(0))?;
+        Ok(EvidenceWriter {
+            clerk: clerk_id(tx, by)?,
+            at,
+            codes: HashMap::new(),
+        })
+    }
+
+    /// Marks `codes` received for entry `entry_id`, as [`add_evidence`] does; returns how many
+    /// were new. The codes go in one statement of as many rows (a checklist has a handful), so
+    /// a piece costs its row, not a statement of its own.
+    pub fn add(
+        &mut self,
+        tx: &Transaction<'_>,
+        entry_id: i64,
+        codes: &BTreeSet<String>,
+    ) -> Result<usize> {
+        let mut ids = Vec::with_capacity(codes.len());
+        for code in codes {
+            let id = match self.codes.get(code) {
+                Some(id) => *id,
+                None => {
+                    let id = code_id(tx, code)?;
+                    self.codes.insert(code.clone(), id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        let mut added = 0;
+        for chunk in ids.chunks(EVIDENCE_ROWS) {
+            let mut stmt = tx.prepare_cached(&evidence_insert_sql(chunk.len()))?;
+            stmt.raw_bind_parameter(1, entry_id)?;
+            stmt.raw_bind_parameter(2, self.clerk)?;
+            stmt.raw_bind_parameter(3, &self.at)?;
+            for (i, id) in chunk.iter().enumerate() {
+                stmt.raw_bind_parameter(4 + i, id)?;
+            }
+            added += stmt.raw_execute()?;
+        }
+        Ok(added)
+    }
+}
+
+/// The most pieces of evidence one statement of [`EvidenceWriter::add`] inserts.
+const EVIDENCE_ROWS: usize = 16;
+
+/// `INSERT OR IGNORE` of `n` pieces of evidence of entry `?1` by clerk `?2` at `?3`, the codes'
+/// numbers at `?4` on.
+fn evidence_insert_sql(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("(?1, ?{}, ?2, ?3)", 4 + i))
+        .collect();
+    format!(
+        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+         VALUES {}",
+        rows.join(", ")
+    )
 }
 
 /// R3 The codes of the evidence received for entry `entry_id`.
@@ -372,6 +453,16 @@ pub fn for_person(
 pub fn to_json(e: &NewEntry) -> String {
     // One shape for an entry in the trail: `audit verify` replays both writers' records.
     to_value(e).to_string()
+}
+
+/// Take back import batch `id` that no entry refers to (an import that created nothing).
+pub fn delete_batch(tx: &Transaction<'_>, id: i64) -> Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM import_batches WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM entries WHERE batch_id = ?1)",
+    )?
+    .execute([id])?;
+    Ok(())
 }
 
 /// Record an import batch (the review queue groups entries by it).

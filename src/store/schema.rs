@@ -1045,6 +1045,20 @@ END;
 CREATE INDEX people_unit_order ON people (unit_key, name, id_number);
 DROP INDEX people_unit_key;
 "#,
+    // 19: an import of entries is one signed audit record (`import.entries`, R5.5) and its
+    // payload: every entry it created or changed, one canonical line each, compressed
+    // (`store::audit::PayloadWriter`), in parts of a bounded size so that neither writing nor
+    // replaying one holds a whole roster. The record states the SHA-256 of the lines, so a
+    // part changed, dropped or added is found by `audit verify`, which replays the lines as it
+    // replays per-entry records (`service::audit::check_state`).
+    r#"
+CREATE TABLE IF NOT EXISTS audit_payloads (
+    audit_id INTEGER NOT NULL,
+    part     INTEGER NOT NULL,
+    body     BLOB NOT NULL,
+    PRIMARY KEY (audit_id, part)
+);
+"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`

@@ -772,10 +772,9 @@ mod tests {
             s.contains("2017-07-15 10:00:00 lijun    初审盖章     2016-04-01 临床新进展"),
             "{s}"
         );
+        // The entries came from a roster: its one import record (R5.5), named by its file.
         assert!(
-            s.contains(
-                "2017-07-15 10:00:00 clerk    记录培训     2016-05-10 保密意识和保密常识教育"
-            ),
+            s.contains("2017-07-15 10:00:00 clerk    名册导入     test.csv"),
             "{s}"
         );
         assert!(!s.contains("entry:"), "{s}");
@@ -850,7 +849,13 @@ mod tests {
             (Lang::Zh, "培训记录", "决定历史"),
             (Lang::En, "entries", "decisions"),
         ] {
-            let mut d = Driver::new(store_with(&rows), lang);
+            // Each entry sealed: a decision history longer than its page (a roster itself is
+            // one record, R5.5).
+            let mut store = store_with(&rows);
+            let ids: Vec<i64> = (1..=17).collect();
+            let a = crate::service::fixtures::actor("lijun");
+            decide(&mut store, &a, &ids, &Decision::Seal, &mut |_, _| {}).unwrap();
+            let mut d = Driver::new(store, lang);
             d.key(KeyCode::Enter);
             assert!(d.shows(&format!(" {entries} 1/17 ┘")), "{}", d.screen());
             // Every row of the list's area holds an entry: nine at 80×24, no blank rows.
