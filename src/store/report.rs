@@ -179,7 +179,6 @@ pub fn each_person_of_year<E: From<StoreError>>(
 
 /// How many people `scope` holds (for the progress of a report): one count over the index.
 pub fn count_people(conn: &Connection, scope: &Scope) -> Result<u64> {
-    let mut n = 0u64;
     let mut args: Vec<Sql> = Vec::new();
     let mut clauses = vec!["1 = 1".to_string()];
     if let Some(c) = &scope.city_code {
@@ -200,8 +199,7 @@ pub fn count_people(conn: &Connection, scope: &Scope) -> Result<u64> {
             clauses.join(" AND ")
         ))?
         .query_row(params_from_iter(args), |r| r.get(0))?;
-    n += count.max(0) as u64;
-    Ok(n)
+    Ok(count.max(0) as u64)
 }
 
 /// One verification batch of the register (R6.3), with its applicants counted by decision and
@@ -485,6 +483,27 @@ pub struct EntryRow {
     /// The codes of the evidence received (R3), in no particular order.
     pub evidence: Vec<String>,
     pub note: Option<String>,
+}
+
+/// How many entries [`each_entry`] gives for these filters (to size a progress bar).
+pub fn count_entries(conn: &Connection, city_code: Option<&str>, year: Option<i32>) -> Result<u64> {
+    let mut args: Vec<Sql> = Vec::new();
+    let mut clauses = vec!["1 = 1".to_string()];
+    if let Some(c) = city_code {
+        args.push(Sql::Text(c.to_string()));
+        clauses.push(format!("p.city_code = ?{}", args.len()));
+    }
+    if let Some(y) = year {
+        args.push(Sql::Integer(y.into()));
+        clauses.push(format!("e.year = ?{}", args.len()));
+    }
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM people p JOIN entries e ON e.person_id = p.id WHERE {}",
+            clauses.join(" AND ")
+        ))?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(n.max(0) as u64)
 }
 
 /// Every entry (of people of `city_code`, of `year`, when given), person by person in the
