@@ -11,7 +11,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::{Context, EXIT_NO, EXIT_OK, Failure, as_real_group, output, progress};
 use crate::domain::UnitKind;
 use crate::domain::batch::{ApplicantState, DepartmentKind, Verdict};
-use crate::domain::text::{Columns, clean_line};
+use crate::domain::text::{Columns, clean_line, for_terminal};
 use crate::export::{Column, CsvEncoding, CsvSink, Kind, Sink, Value, XlsxSink, one_decimal};
 use crate::i18n::{Describe, Lang};
 use crate::print::encode::PrintEncoding;
@@ -211,7 +211,10 @@ fn open_sink(
         )),
         (Format::Xlsx, Some(path)) => {
             let (out, file) = FileOut::create(ctx, path)?;
-            Ok((Box::new(XlsxSink::new(BufWriter::new(file), lang)), Some(out)))
+            Ok((
+                Box::new(XlsxSink::new(BufWriter::new(file), lang)),
+                Some(out),
+            ))
         }
         (_, Some(path)) => {
             let (out, file) = FileOut::create(ctx, path)?;
@@ -229,6 +232,37 @@ fn open_sink(
 /// line fits 80 columns on a terminal and on a printer alike.
 const COLS: PrintWidth = PrintWidth::new(PrintEncoding::Utf8, AmbiguousWidth::Wide);
 const WIDTH: usize = 80;
+
+/// `s` in lines of at most `cols` columns ([`COLS`]), broken after a space or a Chinese comma
+/// or semicolon when the line has one in its second half, else between characters: a sentence
+/// is never cut off.
+fn wrap(s: &str, cols: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for c in s.chars() {
+        if COLS.width(&line) + COLS.char_width(c) > cols {
+            let cut = line
+                .char_indices()
+                .filter(|(_, ch)| matches!(ch, ' ' | '，' | '；' | ','))
+                .map(|(i, ch)| i + ch.len_utf8())
+                .next_back()
+                .filter(|&i| COLS.width(&line[..i]) > cols / 2);
+            match cut {
+                Some(i) => {
+                    let rest = line.split_off(i);
+                    out.push(line.trim_end().to_string());
+                    line = rest.trim_start().to_string();
+                }
+                None => out.push(std::mem::take(&mut line)),
+            }
+        }
+        line.push(c);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
 
 /// Lines of a plain-text table, written to standard output or a file as they come.
 struct TextOut {
@@ -250,17 +284,21 @@ impl TextOut {
 
     fn line(&mut self, lang: Lang, s: &str) -> Result<(), Failure> {
         match &mut self.file {
-            None => {
-                output::say(s);
-                Ok(())
-            }
+            // As `output::say` writes, but a closed pipe (`| head`) is an error, not a panic.
+            None => writeln!(std::io::stdout().lock(), "{}", for_terminal(s)).map_err(|e| {
+                Failure(match lang {
+                    Lang::Zh => format!("无法写入标准输出：{e}"),
+                    Lang::En => format!("cannot write to standard output: {e}"),
+                })
+            }),
             Some((out, w)) => writeln!(w, "{s}").map_err(|e| cannot_write(lang, &out.dest, &e)),
         }
     }
 
     fn finish(self, ctx: &Context) -> Result<(), Failure> {
         if let Some((out, mut w)) = self.file {
-            w.flush().map_err(|e| cannot_write(ctx.lang, &out.dest, &e))?;
+            w.flush()
+                .map_err(|e| cannot_write(ctx.lang, &out.dest, &e))?;
             drop(w);
             out.commit(ctx)?;
         }
@@ -318,7 +356,11 @@ fn figure_values(f: &Figures) -> [Value; 10] {
 fn annual_row(lang: Lang, line: &Line) -> Vec<Value> {
     let (level, group, figures) = match line {
         Line::Unit(g) => (lang.pick("单位", "unit"), Some(g), &g.figures),
-        Line::KindTotal(g) => (lang.pick("单位类型小计", "kind subtotal"), Some(g), &g.figures),
+        Line::KindTotal(g) => (
+            lang.pick("单位类型小计", "kind subtotal"),
+            Some(g),
+            &g.figures,
+        ),
         Line::CityTotal(g) => (lang.pick("市州小计", "city subtotal"), Some(g), &g.figures),
         Line::Total(f) => (lang.pick("合计", "total"), None, f),
     };
@@ -406,9 +448,8 @@ fn annual(
         unit_kind,
     };
     let mut bar = progress::Bar::stderr(lang);
-    let mut on_progress = |done: u64, total: u64| {
-        bar.report(progress::Work::Report, done as usize, total as usize)
-    };
+    let mut on_progress =
+        |done: u64, total: u64| bar.report(progress::Work::Report, done as usize, total as usize);
     let policy = reference.policy(year);
     if out.format == Format::Table {
         let mut text = TextOut::open(ctx, out.to.as_deref())?;
@@ -430,7 +471,7 @@ fn annual(
             },
             match lang {
                 Lang::Zh => format!(
-                    "要求（R2.1）：公需≥{} 专业≥{} 合计≥{} 学时；不足：未达该项的人数，一人可计多项",
+                    "要求（R2.1）：公需≥{} 专业≥{} 合计≥{} 学时；一人可同时计入几项不足",
                     policy.public_min, policy.professional_min, policy.total_min
                 ),
                 Lang::En => format!(
@@ -479,19 +520,29 @@ fn annual(
                             ));
                             heading = Some(key);
                         }
-                        lines.push(annual_figures(
-                            &format!("  {}", clean_line(g.unit.as_deref().unwrap_or_default())),
-                            &g.figures,
-                        ));
+                        // A name longer than its column gets a line of its own, the figures
+                        // under it: units are told apart by the ends of their names.
+                        let name =
+                            format!("  {}", clean_line(g.unit.as_deref().unwrap_or_default()));
+                        if COLS.width(&name) > ANNUAL_WIDTHS[0] {
+                            lines.push(name);
+                            lines.push(annual_figures("", &g.figures));
+                        } else {
+                            lines.push(annual_figures(&name, &g.figures));
+                        }
                     }
-                    Line::KindTotal(g) => {
-                        lines.push(annual_figures(lang.pick("  小计", "  subtotal"), &g.figures))
-                    }
+                    Line::KindTotal(g) => lines.push(annual_figures(
+                        lang.pick("  小计", "  subtotal"),
+                        &g.figures,
+                    )),
                     Line::CityTotal(g) => {
-                        lines.push(annual_figures(
-                            &format!("{} {}", g.city, lang.pick("合计", "total")),
-                            &g.figures,
-                        ));
+                        let name = format!("{} {}", g.city, lang.pick("合计", "total"));
+                        if COLS.width(&name) > ANNUAL_WIDTHS[0] {
+                            lines.push(name);
+                            lines.push(annual_figures("", &g.figures));
+                        } else {
+                            lines.push(annual_figures(&name, &g.figures));
+                        }
                         lines.push(String::new());
                     }
                     Line::Total(f) => {
@@ -500,6 +551,7 @@ fn annual(
                     }
                 }
                 for l in lines {
+                    let l = COLS.fit(&l, WIDTH);
                     if let Err(e) = text.line(lang, l.trim_end()) {
                         failed.get_or_insert(e);
                     }
@@ -537,13 +589,25 @@ fn annual(
         output::say(&match lang {
             Lang::Zh => format!(
                 "已写入 {}：{} 人，达标 {} 人",
-                clean_line(&out.to.as_deref().unwrap_or(Path::new("")).display().to_string()),
+                clean_line(
+                    &out.to
+                        .as_deref()
+                        .unwrap_or(Path::new(""))
+                        .display()
+                        .to_string()
+                ),
                 total.people,
                 total.meeting
             ),
             Lang::En => format!(
                 "written to {}: {} people, {} meeting R2",
-                clean_line(&out.to.as_deref().unwrap_or(Path::new("")).display().to_string()),
+                clean_line(
+                    &out.to
+                        .as_deref()
+                        .unwrap_or(Path::new(""))
+                        .display()
+                        .to_string()
+                ),
                 total.people,
                 total.meeting
             ),
@@ -825,7 +889,8 @@ fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u
                     l.push(format!("#{}", a.batch_id));
                     applicant_heading = Some(a.batch_id);
                 }
-                let state = vocab_label(lang, &a.state, ApplicantState::parse, ApplicantState::label);
+                let state =
+                    vocab_label(lang, &a.state, ApplicantState::parse, ApplicantState::label);
                 let when = a
                     .decided_at
                     .as_deref()
@@ -901,7 +966,9 @@ fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u
             l.push(lang.pick("（无）", "(none)").into());
         }
         l.push(String::new());
-        l.extend(register_summary(lang, &office.short, year, &counts));
+        for line in register_summary(lang, &office.short, year, &counts) {
+            l.extend(wrap(&line, WIDTH));
+        }
         emit(&mut l, &mut text);
         if let Some(e) = failed.into_inner() {
             return Err(e);
@@ -1069,4 +1136,19 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
         (Lang::En, ExportKind::Entries) => format!("exported {written} entries to {path}"),
     });
     Ok(EXIT_OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_every_character_within_the_width() {
+        let s = "不一致：编号计数器 长沙—2017 已用到 0005，登记簿有 4 个编号，首个缺号或错号 0005（R7.2 编号不得跳号或重用）";
+        let lines = wrap(s, 80);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(lines.iter().all(|l| COLS.width(l) <= 80), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), s.replace(' ', ""));
+        assert_eq!(wrap("short", 80), ["short"]);
+    }
 }

@@ -152,7 +152,9 @@ pub enum ExportError {
     Io(std::io::Error),
     Xlsx(String),
     /// More rows than an XLSX worksheet holds ([`XLSX_MAX_ROWS`]).
-    TooManyRows { sheet: String },
+    TooManyRows {
+        sheet: String,
+    },
 }
 
 impl From<std::io::Error> for ExportError {
@@ -407,11 +409,13 @@ impl<W: Write + std::io::Seek + Send> Sink for XlsxSink<W> {
         self.columns = columns.to_vec();
         self.widths = columns
             .iter()
-            .map(|c| cell_width(c.header(self.lang)).max(match c.kind {
-                Kind::Date => 10,
-                Kind::Id => 18,
-                _ => 4,
-            }))
+            .map(|c| {
+                cell_width(c.header(self.lang)).max(match c.kind {
+                    Kind::Date => 10,
+                    Kind::Id => 18,
+                    _ => 4,
+                })
+            })
             .collect();
         self.title = title.to_string();
         Ok(())

@@ -85,6 +85,8 @@ pub fn people(
     let mut n = 0u64;
     reads::each_person(conn, city_code, |p| -> Result<()> {
         let city = match reference.office_by_code(&p.city_code) {
+            // 省直 as rosters write it, not the provincial office's full name.
+            Some(o) if o.is_province && lang == Lang::Zh => Value::text(o.short.as_str()),
             Some(o) => Value::text(o.label(lang)),
             None => Value::text(p.city_code.as_str()),
         };
@@ -159,7 +161,12 @@ pub fn entries(
             date(&e.start_date),
             date(&e.end_date),
             Value::Hours(Hours::from_tenths(e.hours_tenths)),
-            vocab(lang, &e.result, AssessmentResult::parse, AssessmentResult::zh),
+            vocab(
+                lang,
+                &e.result,
+                AssessmentResult::parse,
+                AssessmentResult::zh,
+            ),
             Value::text(e.filing_no.unwrap_or_default()),
             Value::text(evidence),
             Value::text(e.note.unwrap_or_default()),

@@ -67,9 +67,9 @@ impl Describe for ReportError {
         match (self, lang) {
             (ReportError::Store(e), lang) => e.describe(lang),
             (ReportError::Export(e), lang) => e.describe(lang),
-            (ReportError::UnknownOffice(s), Lang::Zh) => format!(
-                "“{s}”不是市州或省直：请写简称、全称或代码，如 长沙、长沙市、430100、省直"
-            ),
+            (ReportError::UnknownOffice(s), Lang::Zh) => {
+                format!("“{s}”不是市州或省直：请写简称、全称或代码，如 长沙、长沙市、430100、省直")
+            }
             (ReportError::UnknownOffice(s), Lang::En) => format!(
                 "\"{s}\" is not a city or 省直: write its short name, full name or code, such \
                  as 长沙, 长沙市, 430100, 省直"
@@ -225,7 +225,8 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     pub city_code: String,
-    /// The city's full name (R1.4), or its code when the reference data lacks it.
+    /// The city's full name (R1.4), 省直 for the provincial office, or the code when the
+    /// reference data lacks it.
     pub city: String,
     /// `None` at [`Level::City`].
     pub unit_kind: Option<UnitKind>,
@@ -277,9 +278,17 @@ fn group_of(
     level: Level,
     figures: Figures,
 ) -> Group {
-    let city = reference
-        .office_by_code(&key.0)
-        .map_or_else(|| key.0.clone(), |o| o.name.clone());
+    // 省直 by its short name: the province's office is not a city.
+    let city = reference.office_by_code(&key.0).map_or_else(
+        || key.0.clone(),
+        |o| {
+            if o.is_province {
+                o.short.clone()
+            } else {
+                o.name.clone()
+            }
+        },
+    );
     Group {
         city,
         city_code: key.0,
@@ -451,10 +460,10 @@ pub fn annual(
     progress(0, total_people);
     // Close the groups a person's key leaves: the unit, then the kind, then the city.
     let close = |p: Option<&PersonYear>,
-                     unit: &mut Option<_>,
-                     kind: &mut Option<_>,
-                     city: &mut Option<_>,
-                     sink: &mut dyn FnMut(Line) -> Result<()>|
+                 unit: &mut Option<_>,
+                 kind: &mut Option<_>,
+                 city: &mut Option<_>,
+                 sink: &mut dyn FnMut(Line) -> Result<()>|
      -> Result<()> {
         let ends = |slot: &Option<((String, Option<UnitKind>, Option<String>), Figures)>,
                     level: Level| {
@@ -609,13 +618,7 @@ mod tests {
             ..Default::default()
         };
         assert!(c.agrees());
-        assert!(
-            !RegisterCounts {
-                counter: 4,
-                ..c
-            }
-            .agrees()
-        );
+        assert!(!RegisterCounts { counter: 4, ..c }.agrees());
         assert!(
             !RegisterCounts {
                 first_gap: Some(2),

@@ -112,7 +112,9 @@ pub fn each_person_of_year<E: From<StoreError>>(
             let a = arg(Sql::Text(c.clone()), &mut args);
             let b = arg(Sql::Text(k.code().into()), &mut args);
             let d = arg(Sql::Text(u.clone()), &mut args);
-            clauses.push(format!("(p.city_code, p.unit_kind, p.unit) > ({a}, {b}, {d})"));
+            clauses.push(format!(
+                "(p.city_code, p.unit_kind, p.unit) > ({a}, {b}, {d})"
+            ));
         }
         Some(After::Person {
             city_code,
@@ -290,8 +292,9 @@ pub fn each_applicant<E: From<StoreError>>(
     year: i32,
     mut f: impl FnMut(ApplicantRow) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.batch_id, p.name, p.id_number, a.verdict, a.state, a.reason, a.decided_by,
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT a.batch_id, p.name, p.id_number, a.verdict, a.state, a.reason, a.decided_by,
                 a.decided_at, c.number
          FROM verification_batches b
          JOIN batch_applicants a ON a.batch_id = b.id
@@ -299,8 +302,11 @@ pub fn each_applicant<E: From<StoreError>>(
          LEFT JOIN certificates c ON c.id = a.certificate_id
          WHERE b.office = ?1 AND b.application_year = ?2
          ORDER BY b.id, a.sort_name, a.sort_id_number",
-    ).map_err(sql)?;
-    let mut rows = stmt.query(rusqlite::params![office_code, year]).map_err(sql)?;
+        )
+        .map_err(sql)?;
+    let mut rows = stmt
+        .query(rusqlite::params![office_code, year])
+        .map_err(sql)?;
     while let Some(r) = rows.next().map_err(sql)? {
         let row = (|| -> rusqlite::Result<ApplicantRow> {
             Ok(ApplicantRow {
@@ -356,8 +362,9 @@ pub fn each_certificate<E: From<StoreError>>(
     year: i32,
     mut f: impl FnMut(CertificateRow) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.sequence, c.number, c.name, p.id_number, c.period_from, c.period_to,
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT c.sequence, c.number, c.name, p.id_number, c.period_from, c.period_to,
                 c.issued_on, c.issued_by, c.issued_at,
                 (SELECT max(x.id) FROM audit x WHERE x.subject = 'certificate:' || c.number
                    AND x.action IN ('certificate.issue', 'certificate.reissue')),
@@ -369,7 +376,8 @@ pub fn each_certificate<E: From<StoreError>>(
          FROM certificates c JOIN people p ON p.id = c.person_id
          WHERE c.office = ?1 AND c.year = ?2
          ORDER BY c.sequence",
-    ).map_err(sql)?;
+        )
+        .map_err(sql)?;
     let mut rows = stmt.query(rusqlite::params![office, year]).map_err(sql)?;
     while let Some(r) = rows.next().map_err(sql)? {
         let row = (|| -> rusqlite::Result<CertificateRow> {
@@ -435,13 +443,15 @@ pub fn each_person<E: From<StoreError>>(
         Some(c) => ("WHERE p.city_code = ?1", vec![Sql::Text(c.to_string())]),
         None => ("", Vec::new()),
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT p.id_number, p.name, p.unit, p.unit_kind, p.city_code, p.title, p.title_level,
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT p.id_number, p.name, p.unit, p.unit_kind, p.city_code, p.title, p.title_level,
                 p.series, p.phone, p.file_location, n.note
          FROM people p LEFT JOIN notes n ON n.subject = 'person:' || p.id_number
          {filter}
          ORDER BY p.name, p.id_number"
-    )).map_err(sql)?;
+        ))
+        .map_err(sql)?;
     let mut rows = stmt.query(params_from_iter(args)).map_err(sql)?;
     while let Some(r) = rows.next().map_err(sql)? {
         let row = (|| -> rusqlite::Result<PersonRow> {
@@ -525,8 +535,9 @@ pub fn each_entry<E: From<StoreError>>(
         args.push(Sql::Integer(y.into()));
         clauses.push(format!("e.year = ?{}", args.len()));
     }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT p.id_number, p.name, e.year, e.category, e.form, e.content, e.provider,
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT p.id_number, p.name, e.year, e.category, e.form, e.content, e.provider,
                 e.start_date, e.end_date, e.hours_tenths, e.result, f.filing_no,
                 (SELECT group_concat(c.code, ';') FROM evidence_received r
                    JOIN evidence_codes c ON c.id = r.code_id WHERE r.entry_id = e.id),
@@ -538,8 +549,9 @@ pub fn each_entry<E: From<StoreError>>(
          WHERE {}
          ORDER BY p.name, p.id_number, e.year, e.start_date, e.end_date, e.category, e.form,
                   e.content, e.provider, e.hours_tenths, e.id",
-        clauses.join(" AND ")
-    )).map_err(sql)?;
+            clauses.join(" AND ")
+        ))
+        .map_err(sql)?;
     let mut rows = stmt.query(params_from_iter(args)).map_err(sql)?;
     while let Some(r) = rows.next().map_err(sql)? {
         let row = (|| -> rusqlite::Result<EntryRow> {
