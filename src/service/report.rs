@@ -593,6 +593,169 @@ pub fn register(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::fixtures::actor;
+    use crate::store::Store;
+
+    fn demo() -> (Store, Reference) {
+        let mut store = Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &actor("demo"), 120, 11).unwrap();
+        let reference = Reference::load(&store).unwrap();
+        (store, reference)
+    }
+
+    fn streamed(store: &Store, reference: &Reference, q: &AnnualQuery) -> Vec<Line> {
+        let mut lines = Vec::new();
+        annual(store.conn(), reference, q, &mut |_, _| {}, &mut |l| {
+            lines.push(l);
+            Ok(())
+        })
+        .unwrap();
+        lines
+    }
+
+    /// Issue 11: a screen paging the report by key, a few groups at a time, at each level,
+    /// sees exactly the groups the whole report has, with the same figures.
+    #[test]
+    fn pages_by_key_at_every_level_are_the_whole_reports_groups() {
+        let (store, reference) = demo();
+        let q = AnnualQuery {
+            year: 2016,
+            city_code: None,
+            unit_kind: None,
+        };
+        let lines = streamed(&store, &reference, &q);
+        let all = |level: Level, within: &Scope| {
+            let mut out: Vec<Group> = Vec::new();
+            loop {
+                let after = out.last().map(Group::after);
+                let page = annual_page(
+                    store.conn(),
+                    &reference,
+                    &q,
+                    level,
+                    within,
+                    after.as_ref(),
+                    3,
+                )
+                .unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                assert!(page.len() <= 3);
+                out.extend(page);
+            }
+            out
+        };
+        let units: Vec<Group> = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Unit(g) => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(units.len() > 20, "{}", units.len());
+        assert_eq!(all(Level::Unit, &Scope::default()), units);
+        let cities: Vec<Group> = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::CityTotal(g) => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(all(Level::City, &Scope::default()), cities);
+        // Drilling into one city: its kinds of unit, as the report's subtotals of that city.
+        let first = &cities[0];
+        let kinds: Vec<Group> = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::KindTotal(g) if g.city_code == first.city_code => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(all(Level::Kind, &first.scope()), kinds);
+        let Some(Line::Total(total)) = lines.last() else {
+            panic!("the report ends with its total");
+        };
+        assert_eq!(total.people, 120);
+    }
+
+    /// R2.1 The drill-down to the people short of a city, paged two at a time, is exactly the
+    /// people of that city `check` finds short in the year, with check's shortfalls.
+    #[test]
+    fn r2_1_the_people_short_of_a_group_are_those_check_finds_short() {
+        let (store, reference) = demo();
+        let q = AnnualQuery {
+            year: 2016,
+            city_code: None,
+            unit_kind: None,
+        };
+        let groups = annual_page(
+            store.conn(),
+            &reference,
+            &q,
+            Level::City,
+            &Scope::default(),
+            None,
+            99,
+        )
+        .unwrap();
+        let city = groups
+            .iter()
+            .max_by_key(|g| g.figures.short())
+            .expect("a city");
+        assert!(
+            city.figures.short() > 0,
+            "the demo has people short in 2016"
+        );
+        let mut short: Vec<ShortPerson> = Vec::new();
+        loop {
+            let after = short.last().map(|p| p.after.clone());
+            let page = short_people(
+                store.conn(),
+                &reference,
+                &q,
+                &city.scope(),
+                after.as_ref(),
+                2,
+            )
+            .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            short.extend(page);
+        }
+        assert_eq!(short.len() as u64, city.figures.short());
+        let mut everyone: Vec<String> = store
+            .conn()
+            .prepare("SELECT id_number FROM people WHERE city_code = ?1")
+            .unwrap()
+            .query_map([&city.city_code], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        everyone.sort();
+        let mut expected = Vec::new();
+        for id in &everyone {
+            let r = crate::service::check::check(&store, id, 2016, 2016).unwrap();
+            let y = &r.verification.years[0];
+            if !y.pass() {
+                expected.push((id.clone(), y.shortfalls.clone(), y.public, y.professional));
+            }
+        }
+        let mut got: Vec<_> = short
+            .iter()
+            .map(|p| {
+                (
+                    p.id_number.clone(),
+                    p.shortfalls.clone(),
+                    p.public,
+                    p.professional,
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, expected);
+    }
 
     #[test]
     fn r2_1_each_minimum_missed_is_its_own_shortfall() {

@@ -583,7 +583,6 @@ pub fn each_entry<E: From<StoreError>>(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::store::Store;
 
     fn plan(store: &Store, sql: &str) -> String {
