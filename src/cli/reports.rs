@@ -495,7 +495,7 @@ fn annual(
             "-".repeat(WIDTH),
         ];
         for l in head {
-            text.line(lang, &COLS.fit(&l, WIDTH).trim_end().to_string())?;
+            text.line(lang, COLS.fit(&l, WIDTH).trim_end())?;
         }
         let mut heading: Option<(String, Option<UnitKind>)> = None;
         let mut failed: Option<Failure> = None;

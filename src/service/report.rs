@@ -263,8 +263,11 @@ impl Group {
     }
 }
 
+/// A group's key: (city code, kind of unit, unit), as deep as its level.
+type GroupKey = (String, Option<UnitKind>, Option<String>);
+
 /// A person's group key at `level`: (city, kind, unit) cut to the level's depth.
-fn key_at(p: &PersonYear, level: Level) -> (String, Option<UnitKind>, Option<String>) {
+fn key_at(p: &PersonYear, level: Level) -> GroupKey {
     match level {
         Level::City => (p.city_code.clone(), None, None),
         Level::Kind => (p.city_code.clone(), p.unit_kind, None),
@@ -272,12 +275,7 @@ fn key_at(p: &PersonYear, level: Level) -> (String, Option<UnitKind>, Option<Str
     }
 }
 
-fn group_of(
-    reference: &Reference,
-    key: (String, Option<UnitKind>, Option<String>),
-    level: Level,
-    figures: Figures,
-) -> Group {
+fn group_of(reference: &Reference, key: GroupKey, level: Level, figures: Figures) -> Group {
     // 省直 by its short name: the province's office is not a city.
     let city = reference.office_by_code(&key.0).map_or_else(
         || key.0.clone(),
@@ -321,7 +319,7 @@ pub fn annual_page(
         return Ok(out);
     }
     let policy = reference.policy(q.year);
-    let mut current: Option<((String, Option<UnitKind>, Option<String>), Figures)> = None;
+    let mut current: Option<(GroupKey, Figures)> = None;
     reads::each_person_of_year::<ReportError>(
         conn,
         q.year,
@@ -452,9 +450,9 @@ pub fn annual(
     let scope = q.scope(&Scope::default());
     let total_people = reads::count_people(conn, &scope)?;
     let policy = reference.policy(q.year);
-    let mut unit: Option<((String, Option<UnitKind>, Option<String>), Figures)> = None;
-    let mut kind: Option<((String, Option<UnitKind>, Option<String>), Figures)> = None;
-    let mut city: Option<((String, Option<UnitKind>, Option<String>), Figures)> = None;
+    let mut unit: Option<(GroupKey, Figures)> = None;
+    let mut kind: Option<(GroupKey, Figures)> = None;
+    let mut city: Option<(GroupKey, Figures)> = None;
     let mut total = Figures::default();
     let mut done = 0u64;
     progress(0, total_people);
@@ -465,13 +463,10 @@ pub fn annual(
                  city: &mut Option<_>,
                  sink: &mut dyn FnMut(Line) -> Result<()>|
      -> Result<()> {
-        let ends = |slot: &Option<((String, Option<UnitKind>, Option<String>), Figures)>,
-                    level: Level| {
-            match (slot, p) {
-                (Some((k, _)), Some(p)) => *k != key_at(p, level),
-                (Some(_), None) => true,
-                (None, _) => false,
-            }
+        let ends = |slot: &Option<(GroupKey, Figures)>, level: Level| match (slot, p) {
+            (Some((k, _)), Some(p)) => *k != key_at(p, level),
+            (Some(_), None) => true,
+            (None, _) => false,
         };
         let (end_unit, end_kind, end_city) = (
             ends(unit, Level::Unit),
