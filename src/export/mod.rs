@@ -566,6 +566,47 @@ mod tests {
         assert_eq!(one_decimal(Hours::from_tenths(12345)), "1234.5");
     }
 
+    /// Column widths fit their widest cell, a CJK character counted two columns; ID numbers
+    /// are text cells (a shared or inline string, never a number).
+    #[test]
+    fn xlsx_columns_are_as_wide_as_their_cells_and_id_numbers_are_text() {
+        use std::io::Read;
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        let mut sink = Box::new(XlsxSink::new(&mut bytes, Lang::Zh));
+        sink.sheet("名册", COLS).unwrap();
+        sink.row(&row("湘西土家族苗族自治州农业技术推广中心"))
+            .unwrap();
+        sink.finish().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.into_inner())).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        let width = |col: u32| -> f64 {
+            let tag = format!("<col min=\"{col}\" max=\"{col}\" width=\"");
+            let at = xml.find(&tag).unwrap_or_else(|| panic!("{tag} in {xml}")) + tag.len();
+            xml[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        // 18 characters of CJK: 36 columns, and the margin.
+        assert!(width(2) >= 36.0, "{}", width(2));
+        assert!(width(1) >= 18.0, "an ID number's 18 digits: {}", width(1));
+        // The ID number is a string cell (t="inlineStr" in constant-memory mode), the hours a
+        // number cell.
+        let a2 = xml.find("<c r=\"A2\"").unwrap();
+        assert!(
+            xml[a2..a2 + 60].contains("t=\"inlineStr\""),
+            "{}",
+            &xml[a2..a2 + 60]
+        );
+        let c2 = xml.find("<c r=\"C2\"").unwrap();
+        assert!(
+            xml[c2..c2 + 60].contains("<v>30.5</v>"),
+            "{}",
+            &xml[c2..c2 + 60]
+        );
+    }
+
     #[test]
     fn sheet_names_are_ones_excel_accepts() {
         assert_eq!(sheet_name("证书/登记[2017]", 0), "证书登记2017");
