@@ -7,6 +7,7 @@ pub mod certs;
 pub mod generate;
 pub mod output;
 pub mod progress;
+pub mod reports;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -248,6 +249,14 @@ pub enum Command {
         /// The verification code printed on it, e.g. ABCDE-FGHJK
         code: String,
     },
+    /// Reports: the annual completion report (R2) and an office's verification and certificate
+    /// register (R7.2), as an 80-column table, CSV or XLSX
+    Report {
+        #[command(subcommand)]
+        what: reports::Report,
+    },
+    /// Export people or entries as a roster (CSV or XLSX) that imports back unchanged
+    Export(reports::ExportArgs),
     /// Print a man page or a shell's completion script, generated from these definitions
     Generate {
         #[command(subcommand)]
@@ -774,6 +783,8 @@ fn dispatch(ctx: &Context, command: Option<Command>) -> Result<u8, Failure> {
             });
             Ok(EXIT_OK)
         }
+        Some(Command::Report { what }) => reports::report(ctx, what),
+        Some(Command::Export(args)) => reports::export(ctx, args),
         Some(Command::Generate { what }) => generate::run(&what, lang),
     }
 }

@@ -22,6 +22,10 @@ pub enum Work {
     Write,
     /// `demo` writing its people.
     DemoPeople,
+    /// A report counting people (issue 11).
+    Report,
+    /// An export writing rows (issue 11).
+    Export,
 }
 
 impl Work {
@@ -30,13 +34,15 @@ impl Work {
             Work::Validate => lang.pick("校验", "checking"),
             Work::Write => lang.pick("写入", "writing"),
             Work::DemoPeople => lang.pick("写入人员", "writing people"),
+            Work::Report => lang.pick("汇总", "counting"),
+            Work::Export => lang.pick("导出", "exporting"),
         }
     }
 
     fn unit(self, lang: Lang) -> &'static str {
         match self {
-            Work::Validate | Work::Write => lang.pick("行/秒", "rows/s"),
-            Work::DemoPeople => lang.pick("人/秒", "people/s"),
+            Work::Validate | Work::Write | Work::Export => lang.pick("行/秒", "rows/s"),
+            Work::DemoPeople | Work::Report => lang.pick("人/秒", "people/s"),
         }
     }
 }
@@ -95,6 +101,12 @@ impl Bar {
             .with_message(work.label(self.lang));
         bar.set_position(done);
         self.shown = Some((work, bar));
+    }
+
+    /// Whether a bar is drawn at all (standard error is a terminal): work that costs something
+    /// only to size the bar, such as counting the rows of an export, is done only then.
+    pub fn drawn(&self) -> bool {
+        self.target.is_some()
     }
 
     /// Take the bar off the terminal, before the command writes its summary or its problems.
@@ -205,7 +217,13 @@ mod tests {
     #[test]
     fn every_template_parses_in_both_languages() {
         for lang in [Lang::Zh, Lang::En] {
-            for work in [Work::Validate, Work::Write, Work::DemoPeople] {
+            for work in [
+                Work::Validate,
+                Work::Write,
+                Work::DemoPeople,
+                Work::Report,
+                Work::Export,
+            ] {
                 let t = template(work, lang);
                 assert!(
                     ProgressStyle::with_template(&t).is_ok(),

@@ -357,7 +357,18 @@ impl Columns {
 
 /// The row's 备注 (note), cleaned like any roster text; empty when the roster has no note column.
 pub fn note(cols: &Columns, row: &Row) -> String {
-    clean_line(cols.get(row, NOTE.0))
+    clean_line(unguard_formula(cols.get(row, NOTE.0)))
+}
+
+/// A cell as it was before an export guarded it against running as a formula
+/// (`crate::export::guard_formula`, issue 11): `'=…`, `'+…`, `'-…`, `'@…` lose the apostrophe,
+/// which a spreadsheet keeps in the cell when the file is saved again. So an exported roster,
+/// also one opened and saved by a clerk's spreadsheet, imports back unchanged.
+pub fn unguard_formula(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => s,
+    }
 }
 
 /// Reads one row's cells, collecting every problem instead of stopping at the first, so that a
@@ -493,9 +504,10 @@ impl<'a> RowReader<'a> {
         ));
     }
 
-    /// Optional free text, cleaned of control sequences.
+    /// Optional free text, cleaned of control sequences, an export's formula guard taken off
+    /// ([`unguard_formula`]).
     pub fn text(&self, col: &str) -> String {
-        clean_line(self.raw(col))
+        clean_line(unguard_formula(self.raw(col)))
     }
 
     /// Required free text; `None` (and an error) when empty.

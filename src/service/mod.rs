@@ -10,11 +10,13 @@ pub mod certificates;
 pub mod check;
 pub mod decision;
 pub mod demo;
+pub mod export;
 pub mod filings;
 pub mod import;
 pub mod person;
 pub mod printing;
 pub mod records;
+pub mod report;
 pub mod review;
 #[cfg(test)]
 mod totals_tests;

@@ -94,6 +94,7 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
              DROP TRIGGER entry_providers_update; DROP TRIGGER entry_providers_delete;
              DROP TRIGGER entries_same_training; DROP TRIGGER entries_same_training_update;
              DROP INDEX people_uninitialled;
+             DROP INDEX people_report;
              DROP INDEX people_city_order; CREATE INDEX people_city ON people (city_code, unit_kind);
              DROP TABLE card_prints;
              DROP TRIGGER people_prefixes_insert; DROP TRIGGER people_prefixes_update;

@@ -16,6 +16,7 @@ pub mod notes;
 pub mod people;
 pub mod queue;
 pub mod reference;
+pub mod report;
 pub mod schema;
 pub mod search;
 pub mod totals;

@@ -1059,6 +1059,14 @@ CREATE TABLE IF NOT EXISTS audit_payloads (
     PRIMARY KEY (audit_id, part)
 );
 "#,
+    // 20: the annual completion report (issue 11) reads every person of a city, unit kind and
+    // unit in that order, with their totals of the year (`store::report`): this index gives
+    // them in order, so the report streams through groups without sorting a million people,
+    // each group ending where the next begins; a screen pages it by key, and the drill-down
+    // to the people short of a unit is a range of it, in name order.
+    r#"
+CREATE INDEX people_report ON people (city_code, unit_kind, unit, name);
+"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`

@@ -1,0 +1,788 @@
+//! Reports (issue 11): the annual completion report (R2) and the verification and certificate
+//! register of an office (R6.3, R6.4, R7.2). Reads only: nothing here writes.
+//!
+//! **Annual completion.** For a year, every person on record is counted in their city (R1.4),
+//! kind of unit (R1.3) and unit: whether they meet R2.1 that year and, if not, which minimums
+//! they miss (public, professional, total: each one missed is a shortfall of its own, so a
+//! person may count under several), the registered hours that count (R4.3, R5.2) and their
+//! entries of the year still waiting for review (R5.1). R2.1 applies to every professional
+//! technical person each year, whatever their title level (R6.1's five years concern only those
+//! applying for 副高 and above), so everyone on record is counted. Each person is judged by
+//! `domain::verification::verify` on their yearly totals (`store::totals`), the rule `check`
+//! applies, with the year's policy (R2.2): a read of the totals, not a sum over entries.
+//!
+//! A screen pages it without recomputing more than it shows: [`annual_page`] gives the groups of
+//! one level (cities; one city's kinds of unit; one kind's units) after a key, and
+//! [`short_people`] the people short in a group after a key, each read from the key on through
+//! migration 20's index. [`annual`] streams the whole report, units with subtotals after each
+//! kind of unit and city, in that order, in memory bounded by one group.
+//!
+//! **Register.** For an office and a year: its verification batches of that application year
+//! with their applicants' outcomes, and every certificate number it issued that year in number
+//! order — who issued it and when, the audit record of the issue, its void (who, when, why, the
+//! record) and what it replaces or was replaced by. Its counts are checked against the office's
+//! counter (R7.2): as many numbers as the counter gave, none missing.
+
+use rusqlite::Connection;
+
+use crate::domain::verification::{self, CountedHours, Shortfall};
+use crate::domain::{Category, Hours, Office, UnitKind, YearPolicy};
+use crate::export::ExportError;
+use crate::i18n::{Describe, Lang};
+use crate::store::StoreError;
+use crate::store::reference::Reference;
+use crate::store::report::{self as reads, After, Detail, PersonYear, Scope};
+
+/// Why a report or export could not be made.
+#[derive(Debug)]
+pub enum ReportError {
+    Store(StoreError),
+    Export(ExportError),
+    /// A city or office name that is none of R1.4's (as typed, invisible characters shown).
+    UnknownOffice(String),
+    /// A year outside what any record can hold.
+    Year(i32),
+}
+
+impl From<StoreError> for ReportError {
+    fn from(e: StoreError) -> Self {
+        ReportError::Store(e)
+    }
+}
+
+impl From<rusqlite::Error> for ReportError {
+    fn from(e: rusqlite::Error) -> Self {
+        ReportError::Store(StoreError::Sql(e))
+    }
+}
+
+impl From<ExportError> for ReportError {
+    fn from(e: ExportError) -> Self {
+        ReportError::Export(e)
+    }
+}
+
+impl Describe for ReportError {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (ReportError::Store(e), lang) => e.describe(lang),
+            (ReportError::Export(e), lang) => e.describe(lang),
+            (ReportError::UnknownOffice(s), Lang::Zh) => {
+                format!("“{s}”不是市州或省直：请写简称、全称或代码，如 长沙、长沙市、430100、省直")
+            }
+            (ReportError::UnknownOffice(s), Lang::En) => format!(
+                "\"{s}\" is not a city or 省直: write its short name, full name or code, such \
+                 as 长沙, 长沙市, 430100, 省直"
+            ),
+            (ReportError::Year(y), Lang::Zh) => {
+                format!("年度 {y} 不合理：请写四位年份，如 2017")
+            }
+            (ReportError::Year(y), Lang::En) => {
+                format!("the year {y} is not plausible: write four digits, such as 2017")
+            }
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ReportError>;
+
+/// R1.4 The office a clerk names (`长沙`, `长沙市`, `430100`, `省直`), or [`ReportError::UnknownOffice`].
+pub fn office(reference: &Reference, input: &str) -> Result<Office> {
+    let cleaned = crate::domain::text::clean_line(input);
+    reference
+        .office(&cleaned)
+        .cloned()
+        .ok_or_else(|| ReportError::UnknownOffice(crate::domain::text::reveal_invisible(input)))
+}
+
+/// A report's year: four digits, as certificates and policies have them.
+pub fn check_year(year: i32) -> Result<i32> {
+    if (1900..=9999).contains(&year) {
+        Ok(year)
+    } else {
+        Err(ReportError::Year(year))
+    }
+}
+
+/// What the annual report covers: a year, and optionally one city and one kind of unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnualQuery {
+    pub year: i32,
+    /// GB/T 2260 code of the city (R1.4).
+    pub city_code: Option<String>,
+    pub unit_kind: Option<UnitKind>,
+}
+
+impl AnnualQuery {
+    /// The people of this query inside `within` (a screen's drill-down): both must hold.
+    fn scope(&self, within: &Scope) -> Scope {
+        Scope {
+            city_code: within.city_code.clone().or_else(|| self.city_code.clone()),
+            unit_kind: within.unit_kind.or(self.unit_kind),
+            unit: within.unit.clone(),
+        }
+    }
+
+    /// Whether `within` contradicts the query's own filters (nobody can be in both).
+    fn excludes(&self, within: &Scope) -> bool {
+        matches!((&self.city_code, &within.city_code), (Some(a), Some(b)) if a != b)
+            || matches!((self.unit_kind, within.unit_kind), (Some(a), Some(b)) if a != b)
+    }
+}
+
+/// The counts of one group (or the whole report).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// People on record in the group.
+    pub people: u64,
+    /// People who meet R2.1 in the year.
+    pub meeting: u64,
+    /// People below the public-subject minimum (R2.1).
+    pub short_public: u64,
+    /// People below the professional-subject minimum.
+    pub short_professional: u64,
+    /// People below the total minimum.
+    pub short_total: u64,
+    /// Registered public-subject hours that count (R4.3, R5.2).
+    pub public: Hours,
+    /// Registered professional-subject hours that count.
+    pub professional: Hours,
+    /// Entries of the year waiting for review (R5.1).
+    pub pending: u64,
+}
+
+impl Figures {
+    /// People short of at least one minimum.
+    pub fn short(&self) -> u64 {
+        self.people - self.meeting
+    }
+
+    /// All registered hours that count.
+    pub fn hours(&self) -> Hours {
+        self.public + self.professional
+    }
+
+    fn add(&mut self, p: &PersonYear, shortfalls: &[Shortfall]) {
+        self.people += 1;
+        if shortfalls.is_empty() {
+            self.meeting += 1;
+        }
+        for s in shortfalls {
+            match s {
+                Shortfall::Public => self.short_public += 1,
+                Shortfall::Professional => self.short_professional += 1,
+                Shortfall::Total => self.short_total += 1,
+            }
+        }
+        self.public = self.public + Hours::from_tenths(p.public_tenths);
+        self.professional = self.professional + Hours::from_tenths(p.professional_tenths);
+        self.pending += p.pending.max(0) as u64;
+    }
+
+    fn merge(&mut self, o: &Figures) {
+        self.people += o.people;
+        self.meeting += o.meeting;
+        self.short_public += o.short_public;
+        self.short_professional += o.short_professional;
+        self.short_total += o.short_total;
+        self.public = self.public + o.public;
+        self.professional = self.professional + o.professional;
+        self.pending += o.pending;
+    }
+}
+
+/// R2.1 The minimums `public` and `professional` hours miss under `policy`: the same
+/// judgement `check` makes of one year (`verification::verify`), on the year's totals.
+pub fn shortfalls(policy: &YearPolicy, public: Hours, professional: Hours) -> Vec<Shortfall> {
+    let hours = [
+        CountedHours {
+            year: policy.year,
+            category: Category::Public,
+            hours: public,
+        },
+        CountedHours {
+            year: policy.year,
+            category: Category::Professional,
+            hours: professional,
+        },
+    ];
+    verification::verify(policy.year, policy.year, |_| policy.clone(), &hours, false)
+        .years
+        .pop()
+        .map(|y| y.shortfalls)
+        .unwrap_or_default()
+}
+
+/// The depth of a group: a city, a city's kind of unit, or a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    City,
+    Kind,
+    Unit,
+}
+
+/// One group of the report with its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub city_code: String,
+    /// The city's full name (R1.4), 省直 for the provincial office, or the code when the
+    /// reference data lacks it.
+    pub city: String,
+    /// `None` at [`Level::City`].
+    pub unit_kind: Option<UnitKind>,
+    /// `None` above [`Level::Unit`].
+    pub unit: Option<String>,
+    pub figures: Figures,
+}
+
+impl Group {
+    pub fn level(&self) -> Level {
+        match (&self.unit_kind, &self.unit) {
+            (None, _) => Level::City,
+            (Some(_), None) => Level::Kind,
+            (Some(_), Some(_)) => Level::Unit,
+        }
+    }
+
+    /// The key the next page starts after.
+    pub fn after(&self) -> After {
+        match (self.unit_kind, &self.unit) {
+            (None, _) => After::City(self.city_code.clone()),
+            (Some(k), None) => After::Kind(self.city_code.clone(), k),
+            (Some(k), Some(u)) => After::Unit(self.city_code.clone(), k, u.clone()),
+        }
+    }
+
+    /// The people of this group, as a drill-down's `within`.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            city_code: Some(self.city_code.clone()),
+            unit_kind: self.unit_kind,
+            unit: self.unit.clone(),
+        }
+    }
+}
+
+/// A group's key: (city code, kind of unit, unit), as deep as its level.
+type GroupKey = (String, Option<UnitKind>, Option<String>);
+
+/// A person's group key at `level`: (city, kind, unit) cut to the level's depth.
+fn key_at(p: &PersonYear, level: Level) -> GroupKey {
+    match level {
+        Level::City => (p.city_code.clone(), None, None),
+        Level::Kind => (p.city_code.clone(), p.unit_kind, None),
+        Level::Unit => (p.city_code.clone(), p.unit_kind, Some(p.unit.clone())),
+    }
+}
+
+fn group_of(reference: &Reference, key: GroupKey, level: Level, figures: Figures) -> Group {
+    // 省直 by its short name: the province's office is not a city.
+    let city = reference.office_by_code(&key.0).map_or_else(
+        || key.0.clone(),
+        |o| {
+            if o.is_province {
+                o.short.clone()
+            } else {
+                o.name.clone()
+            }
+        },
+    );
+    Group {
+        city,
+        city_code: key.0,
+        // A stored kind this version does not know still groups, under the city.
+        unit_kind: if level == Level::City {
+            None
+        } else {
+            key.1.or(Some(UnitKind::City))
+        },
+        unit: key.2,
+        figures,
+    }
+}
+
+/// Up to `limit` groups of `level` inside `within` (empty: the whole query), after `after`,
+/// in order: for a screen's page of cities, of one city's kinds of unit, or of one kind's
+/// units. Reads the people of those groups only (and of the group after, to know the last one
+/// ended).
+pub fn annual_page(
+    conn: &Connection,
+    reference: &Reference,
+    q: &AnnualQuery,
+    level: Level,
+    within: &Scope,
+    after: Option<&After>,
+    limit: usize,
+) -> Result<Vec<Group>> {
+    let mut out = Vec::new();
+    if limit == 0 || q.excludes(within) {
+        return Ok(out);
+    }
+    let policy = reference.policy(q.year);
+    let mut current: Option<(GroupKey, Figures)> = None;
+    reads::each_person_of_year::<ReportError>(
+        conn,
+        q.year,
+        &q.scope(within),
+        after,
+        Detail::Figures,
+        |p| {
+            let key = key_at(&p, level);
+            if current.as_ref().is_some_and(|(k, _)| *k != key) {
+                if let Some((k, f)) = current.take() {
+                    out.push(group_of(reference, k, level, f));
+                }
+                if out.len() >= limit {
+                    return Ok(false);
+                }
+            }
+            let short = shortfalls(
+                &policy,
+                Hours::from_tenths(p.public_tenths),
+                Hours::from_tenths(p.professional_tenths),
+            );
+            current
+                .get_or_insert_with(|| (key, Figures::default()))
+                .1
+                .add(&p, &short);
+            Ok(true)
+        },
+    )?;
+    if out.len() < limit
+        && let Some((k, f)) = current
+    {
+        out.push(group_of(reference, k, level, f));
+    }
+    Ok(out)
+}
+
+/// One person short in the report's year: the drill-down's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShortPerson {
+    pub name: String,
+    pub id_number: String,
+    pub city_code: String,
+    pub unit_kind: Option<UnitKind>,
+    pub unit: String,
+    pub public: Hours,
+    pub professional: Hours,
+    /// What they miss (R2.1), never empty.
+    pub shortfalls: Vec<Shortfall>,
+    /// Entries of the year waiting for review: what may still close the gap.
+    pub pending: u64,
+    /// The key the next page starts after.
+    pub after: After,
+}
+
+/// Up to `limit` people short in the query's year inside `within` (a group's [`Group::scope`]),
+/// after `after`, by unit and name. Reads people from `after` on until the page is full.
+pub fn short_people(
+    conn: &Connection,
+    reference: &Reference,
+    q: &AnnualQuery,
+    within: &Scope,
+    after: Option<&After>,
+    limit: usize,
+) -> Result<Vec<ShortPerson>> {
+    let mut out = Vec::new();
+    if limit == 0 || q.excludes(within) {
+        return Ok(out);
+    }
+    let policy = reference.policy(q.year);
+    reads::each_person_of_year::<ReportError>(
+        conn,
+        q.year,
+        &q.scope(within),
+        after,
+        Detail::People,
+        |p| {
+            let (public, professional) = (
+                Hours::from_tenths(p.public_tenths),
+                Hours::from_tenths(p.professional_tenths),
+            );
+            let short = shortfalls(&policy, public, professional);
+            if !short.is_empty() {
+                out.push(ShortPerson {
+                    after: After::Person {
+                        city_code: p.city_code.clone(),
+                        unit_kind: p.unit_kind.unwrap_or(UnitKind::City),
+                        unit: p.unit.clone(),
+                        name: p.name.clone(),
+                        person_id: p.person_id,
+                    },
+                    name: p.name,
+                    id_number: p.id_number,
+                    city_code: p.city_code,
+                    unit_kind: p.unit_kind,
+                    unit: p.unit,
+                    public,
+                    professional,
+                    shortfalls: short,
+                    pending: p.pending.max(0) as u64,
+                });
+            }
+            Ok(out.len() < limit)
+        },
+    )?;
+    Ok(out)
+}
+
+/// One line of the streamed report ([`annual`]): a unit, then the subtotal of its kind of unit
+/// once its last unit is past, then the city's, and the total at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Unit(Group),
+    KindTotal(Group),
+    CityTotal(Group),
+    Total(Figures),
+}
+
+/// The whole report for `q`, streamed to `sink` line by line ([`Line`]) in order of city, kind
+/// of unit and unit; `progress(done, total)` hears how many people are counted. Memory holds
+/// one unit, one kind and one city at a time. Returns the total.
+pub fn annual(
+    conn: &Connection,
+    reference: &Reference,
+    q: &AnnualQuery,
+    progress: &mut dyn FnMut(u64, u64),
+    sink: &mut dyn FnMut(Line) -> Result<()>,
+) -> Result<Figures> {
+    let scope = q.scope(&Scope::default());
+    let total_people = reads::count_people(conn, &scope)?;
+    let policy = reference.policy(q.year);
+    let mut unit: Option<(GroupKey, Figures)> = None;
+    let mut kind: Option<(GroupKey, Figures)> = None;
+    let mut city: Option<(GroupKey, Figures)> = None;
+    let mut total = Figures::default();
+    let mut done = 0u64;
+    progress(0, total_people);
+    // Close the groups a person's key leaves: the unit, then the kind, then the city.
+    let close = |p: Option<&PersonYear>,
+                 unit: &mut Option<_>,
+                 kind: &mut Option<_>,
+                 city: &mut Option<_>,
+                 sink: &mut dyn FnMut(Line) -> Result<()>|
+     -> Result<()> {
+        let ends = |slot: &Option<(GroupKey, Figures)>, level: Level| match (slot, p) {
+            (Some((k, _)), Some(p)) => *k != key_at(p, level),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let (end_unit, end_kind, end_city) = (
+            ends(unit, Level::Unit),
+            ends(kind, Level::Kind),
+            ends(city, Level::City),
+        );
+        if end_unit && let Some((k, f)) = unit.take() {
+            sink(Line::Unit(group_of(reference, k, Level::Unit, f)))?;
+        }
+        if end_kind && let Some((k, f)) = kind.take() {
+            sink(Line::KindTotal(group_of(reference, k, Level::Kind, f)))?;
+        }
+        if end_city && let Some((k, f)) = city.take() {
+            sink(Line::CityTotal(group_of(reference, k, Level::City, f)))?;
+        }
+        Ok(())
+    };
+    reads::each_person_of_year::<ReportError>(conn, q.year, &scope, None, Detail::Figures, |p| {
+        close(Some(&p), &mut unit, &mut kind, &mut city, sink)?;
+        let short = shortfalls(
+            &policy,
+            Hours::from_tenths(p.public_tenths),
+            Hours::from_tenths(p.professional_tenths),
+        );
+        let mut one = Figures::default();
+        one.add(&p, &short);
+        for (slot, level) in [
+            (&mut unit, Level::Unit),
+            (&mut kind, Level::Kind),
+            (&mut city, Level::City),
+        ] {
+            slot.get_or_insert_with(|| (key_at(&p, level), Figures::default()))
+                .1
+                .merge(&one);
+        }
+        total.merge(&one);
+        done += 1;
+        if done.is_multiple_of(1024) {
+            progress(done, total_people.max(done));
+        }
+        Ok(true)
+    })?;
+    close(None, &mut unit, &mut kind, &mut city, sink)?;
+    progress(done, total_people.max(done));
+    sink(Line::Total(total))?;
+    Ok(total)
+}
+
+/// What the register found, to tell the clerk and to compare with the counter (R7.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegisterCounts {
+    pub batches: u64,
+    pub applicants: u64,
+    /// Certificate numbers of the office and year, voided ones included.
+    pub numbers: u64,
+    /// Of these, reissues (numbers that replace another).
+    pub reissues: u64,
+    pub voided: u64,
+    /// The office's counter for the year: the last number it gave (0 when it gave none).
+    pub counter: i64,
+    /// The first number missing from 1..=counter, or the first out of order (R7.2: never
+    /// skipped).
+    pub first_gap: Option<i64>,
+}
+
+impl RegisterCounts {
+    /// Valid certificates: numbers not voided.
+    pub fn valid(&self) -> u64 {
+        self.numbers - self.voided
+    }
+
+    /// R7.2 The register accounts for every number the counter gave, and for no other.
+    pub fn agrees(&self) -> bool {
+        self.numbers as i64 == self.counter && self.first_gap.is_none()
+    }
+}
+
+/// The register of `office` for `year`: its batches (as a list, tens a year), then each
+/// applicant to `on_applicant` and each certificate number to `on_certificate`, streamed;
+/// returns the counts, checked against the counter.
+pub fn register(
+    conn: &Connection,
+    office: &Office,
+    year: i32,
+    on_batches: &mut dyn FnMut(&[reads::BatchRow]) -> Result<()>,
+    on_applicant: &mut dyn FnMut(reads::ApplicantRow) -> Result<()>,
+    on_certificate: &mut dyn FnMut(reads::CertificateRow) -> Result<()>,
+) -> Result<RegisterCounts> {
+    let mut counts = RegisterCounts::default();
+    let batches = reads::batches_of(conn, &office.code, year)?;
+    counts.batches = batches.len() as u64;
+    on_batches(&batches)?;
+    reads::each_applicant(conn, &office.code, year, |a| {
+        counts.applicants += 1;
+        on_applicant(a)
+    })?;
+    let mut expected = 1i64;
+    reads::each_certificate(conn, &office.short, year, |c| {
+        counts.numbers += 1;
+        if c.replaces.is_some() {
+            counts.reissues += 1;
+        }
+        if c.voided_by.is_some() {
+            counts.voided += 1;
+        }
+        if c.sequence != expected && counts.first_gap.is_none() {
+            counts.first_gap = Some(expected);
+        }
+        expected = c.sequence + 1;
+        on_certificate(c)
+    })?;
+    counts.counter = reads::counter(conn, &office.short, year)?.unwrap_or(0);
+    if counts.first_gap.is_none() && (counts.numbers as i64) < counts.counter {
+        counts.first_gap = Some(expected);
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::actor;
+    use crate::store::Store;
+
+    fn demo() -> (Store, Reference) {
+        let mut store = Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &actor("demo"), 120, 11).unwrap();
+        let reference = Reference::load(&store).unwrap();
+        (store, reference)
+    }
+
+    fn streamed(store: &Store, reference: &Reference, q: &AnnualQuery) -> Vec<Line> {
+        let mut lines = Vec::new();
+        annual(store.conn(), reference, q, &mut |_, _| {}, &mut |l| {
+            lines.push(l);
+            Ok(())
+        })
+        .unwrap();
+        lines
+    }
+
+    /// Issue 11: a screen paging the report by key, a few groups at a time, at each level,
+    /// sees exactly the groups the whole report has, with the same figures.
+    #[test]
+    fn pages_by_key_at_every_level_are_the_whole_reports_groups() {
+        let (store, reference) = demo();
+        let q = AnnualQuery {
+            year: 2016,
+            city_code: None,
+            unit_kind: None,
+        };
+        let lines = streamed(&store, &reference, &q);
+        let all = |level: Level, within: &Scope| {
+            let mut out: Vec<Group> = Vec::new();
+            loop {
+                let after = out.last().map(Group::after);
+                let page = annual_page(
+                    store.conn(),
+                    &reference,
+                    &q,
+                    level,
+                    within,
+                    after.as_ref(),
+                    3,
+                )
+                .unwrap();
+                if page.is_empty() {
+                    break;
+                }
+                assert!(page.len() <= 3);
+                out.extend(page);
+            }
+            out
+        };
+        let units: Vec<Group> = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Unit(g) => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(units.len() > 20, "{}", units.len());
+        assert_eq!(all(Level::Unit, &Scope::default()), units);
+        let cities: Vec<Group> = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::CityTotal(g) => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(all(Level::City, &Scope::default()), cities);
+        // Drilling into one city: its kinds of unit, as the report's subtotals of that city.
+        let first = &cities[0];
+        let kinds: Vec<Group> = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::KindTotal(g) if g.city_code == first.city_code => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(all(Level::Kind, &first.scope()), kinds);
+        let Some(Line::Total(total)) = lines.last() else {
+            panic!("the report ends with its total");
+        };
+        assert_eq!(total.people, 120);
+    }
+
+    /// R2.1 The drill-down to the people short of a city, paged two at a time, is exactly the
+    /// people of that city `check` finds short in the year, with check's shortfalls.
+    #[test]
+    fn r2_1_the_people_short_of_a_group_are_those_check_finds_short() {
+        let (store, reference) = demo();
+        let q = AnnualQuery {
+            year: 2016,
+            city_code: None,
+            unit_kind: None,
+        };
+        let groups = annual_page(
+            store.conn(),
+            &reference,
+            &q,
+            Level::City,
+            &Scope::default(),
+            None,
+            99,
+        )
+        .unwrap();
+        let city = groups
+            .iter()
+            .max_by_key(|g| g.figures.short())
+            .expect("a city");
+        assert!(
+            city.figures.short() > 0,
+            "the demo has people short in 2016"
+        );
+        let mut short: Vec<ShortPerson> = Vec::new();
+        loop {
+            let after = short.last().map(|p| p.after.clone());
+            let page = short_people(
+                store.conn(),
+                &reference,
+                &q,
+                &city.scope(),
+                after.as_ref(),
+                2,
+            )
+            .unwrap();
+            if page.is_empty() {
+                break;
+            }
+            short.extend(page);
+        }
+        assert_eq!(short.len() as u64, city.figures.short());
+        let mut everyone: Vec<String> = store
+            .conn()
+            .prepare("SELECT id_number FROM people WHERE city_code = ?1")
+            .unwrap()
+            .query_map([&city.city_code], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        everyone.sort();
+        let mut expected = Vec::new();
+        for id in &everyone {
+            let r = crate::service::check::check(&store, id, 2016, 2016).unwrap();
+            let y = &r.verification.years[0];
+            if !y.pass() {
+                expected.push((id.clone(), y.shortfalls.clone(), y.public, y.professional));
+            }
+        }
+        let mut got: Vec<_> = short
+            .iter()
+            .map(|p| {
+                (
+                    p.id_number.clone(),
+                    p.shortfalls.clone(),
+                    p.public,
+                    p.professional,
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn r2_1_each_minimum_missed_is_its_own_shortfall() {
+        let p = YearPolicy::default_for(2017);
+        let h = Hours::whole;
+        assert!(shortfalls(&p, h(30), h(60)).is_empty());
+        assert_eq!(shortfalls(&p, h(29), h(61)), [Shortfall::Public]);
+        assert_eq!(
+            shortfalls(&p, h(40), h(45)),
+            [Shortfall::Professional, Shortfall::Total]
+        );
+        assert_eq!(
+            shortfalls(&p, Hours::ZERO, Hours::ZERO),
+            [Shortfall::Public, Shortfall::Professional, Shortfall::Total]
+        );
+    }
+
+    #[test]
+    fn the_register_agrees_only_when_every_number_of_the_counter_is_there() {
+        let c = RegisterCounts {
+            numbers: 3,
+            counter: 3,
+            ..Default::default()
+        };
+        assert!(c.agrees());
+        assert!(!RegisterCounts { counter: 4, ..c }.agrees());
+        assert!(
+            !RegisterCounts {
+                first_gap: Some(2),
+                ..c
+            }
+            .agrees()
+        );
+    }
+}
