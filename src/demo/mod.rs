@@ -49,6 +49,7 @@ use rusqlite::Connection;
 
 use crate::service::{Actor, Result, ServiceError};
 use crate::store::audit::{self, Record};
+use crate::store::bulk;
 use crate::store::reference::{self, Reference};
 use crate::store::{Store, StoreError};
 
@@ -86,6 +87,41 @@ impl Default for Options {
         }
     }
 }
+
+/// How a run uses the machine (not what it writes: tests compare the data of every choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    /// Load a new file in bulk (the default): into a database without people or entries, the
+    /// secondary indexes and the triggers a load has no use for are set aside and built once
+    /// at the end (`store::bulk`, [`BULK`]). `false` writes through every index, row by row.
+    pub bulk: bool,
+    /// Threads, 1 or 2 (more count as 2): with 2, people are drafted on a second thread while
+    /// this one writes, and a bulk load's `CREATE INDEX` sorts on two; with 1, all on this one.
+    pub threads: u32,
+}
+
+impl Default for Load {
+    fn default() -> Load {
+        Load {
+            bulk: true,
+            threads: 2,
+        }
+    }
+}
+
+/// What a bulk load sets aside (`store::bulk`): every secondary index of the tables it fills
+/// (people, entries, the review queue's and the readings' own indexes; SQLite keeps UNIQUE
+/// and PRIMARY KEY constraints, so an ID number still cannot be written twice), the trigger
+/// that skips a second copy of a training (the writer writes a new person's trainings once
+/// each, [`writer`]'s `distinct`, and looks for what a person met again already has), and the
+/// full-text index's upkeep, rebuilt from `people` at the end. The other triggers (the review
+/// queue's rows, the providers' counts, the readings and units) stay: they fill tables, cost
+/// a few percent, and their one definition is a trigger.
+pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
+    indexed: &["people", "entries", "review_queue", "people_readings"],
+    triggers: &["entries_same_training", "people_fts_insert"],
+    rebuild: &["people_fts"],
+};
 
 /// The data tables of `data/demo/`, read once.
 pub(crate) struct Tables {
@@ -126,6 +162,7 @@ pub(crate) fn run(
     people: u32,
     seed: u64,
     options: &Options,
+    load: Load,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<DemoSummary> {
     let tables = tables().map_err(broken)?;
@@ -134,15 +171,32 @@ pub(crate) fn run(
     let world = World::new(&reference, tables, bases, actor).map_err(broken)?;
     let catalogue = Catalogue::build(&world);
 
-    let settings = Settings::apply(store.conn())?;
-    let result = write(
-        store, actor, &world, &catalogue, people, seed, options, progress,
+    // A bulk load of this file cut off earlier in this process (a new process's open has put
+    // it back already): its indexes first, then the run resumes through them.
+    bulk::restore_if_pending(store)?;
+    let bulk = load.bulk && is_new(store.conn())?;
+    let settings = Settings::apply(store.conn(), bulk, load.threads)?;
+    let mut result = write(
+        store, actor, &world, &catalogue, people, seed, options, load, bulk, progress,
     );
+    if bulk && result.is_ok() {
+        // Every chunk is committed: the indexes and the search table, once, each checkpointed
+        // so the log holds one index at a time. Cut off here, the next open finishes it.
+        if let Err(e) = bulk::restore(store, &mut |conn| checkpoint(conn)) {
+            result = Err(e.into());
+        }
+    }
     let restored = settings.restore(store.conn());
     let summary = result?;
     restored?;
     batches::pending_batch(store, actor)?;
     Ok(summary)
+}
+
+/// Whether the database holds no people and no entries: a new file, which the run may load in
+/// bulk. Nobody works in such a file yet, so nothing reads it while its indexes are away.
+fn is_new(conn: &Connection) -> Result<bool> {
+    Ok(bulk::all_empty(conn, &["people", "entries"])?)
 }
 
 /// The connection's settings while the demo writes, and what they were.
@@ -151,6 +205,8 @@ struct Settings {
     /// `temp_store` before, when the demo changed it.
     temp_store: Option<i64>,
     journal_size_limit: i64,
+    /// `synchronous` and `threads` before, when a bulk load changed them.
+    bulk: Option<(i64, i64)>,
 }
 
 impl Settings {
@@ -165,7 +221,16 @@ impl Settings {
     /// tables, so it is changed only through `audit::keeping_key`, which puts the audit key
     /// back (the demo's records would otherwise go unkeyed) and changes nothing when the
     /// temporary schema holds anything else.
-    fn apply(conn: &Connection) -> Result<Settings> {
+    ///
+    /// A bulk load of a new file also writes without waiting for the disk (`synchronous =
+    /// OFF`): the file is the run's own until it ends (no clerk has anything in it, and nothing
+    /// reads it while its indexes are away), a killed process loses nothing the system has
+    /// been handed, and what a crash of the whole machine could damage is synthetic data that
+    /// the same seed writes again. The run ends by putting `synchronous` back and flushing the
+    /// file to the disk ([`Settings::restore`]). Its `CREATE INDEX` sorts on `threads` threads
+    /// (SQLite's sorter hands part of the sort to a helper thread): the second core, idle once
+    /// the drafting is done.
+    fn apply(conn: &Connection, bulk: bool, threads: u32) -> Result<Settings> {
         let get = |name: &str| -> Result<i64> {
             Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
         };
@@ -173,7 +238,13 @@ impl Settings {
             cache_size: get("cache_size")?,
             temp_store: None,
             journal_size_limit: get("journal_size_limit")?,
+            bulk: None,
         };
+        if bulk {
+            before.bulk = Some((get("synchronous")?, get("threads")?));
+            conn.pragma_update(None, "synchronous", "OFF")?;
+            conn.pragma_update(None, "threads", i64::from(threads.clamp(1, 2)))?;
+        }
         conn.pragma_update(None, "cache_size", -128 * 1024)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         let temp_store = get("temp_store")?;
@@ -190,6 +261,12 @@ impl Settings {
     fn restore(&self, conn: &Connection) -> Result<()> {
         conn.pragma_update(None, "cache_size", self.cache_size)?;
         conn.pragma_update(None, "journal_size_limit", self.journal_size_limit)?;
+        if let Some((synchronous, threads)) = self.bulk {
+            conn.pragma_update(None, "synchronous", synchronous)?;
+            conn.pragma_update(None, "threads", threads)?;
+            // What was written without waiting for the disk reaches it before the run ends.
+            bulk::sync_to_disk(conn)?;
+        }
         if let Some(setting) = self.temp_store {
             let back = |c: &Connection| Ok(c.pragma_update(None, "temp_store", setting)?);
             audit::keeping_key(conn, back)?;
@@ -206,6 +283,8 @@ const STATEMENT_CACHE: usize = 64;
 const DRAFT_BATCH: u32 = 64;
 
 /// Write people `0..people` of `seed` in chunks, from where an earlier run of the same day got.
+/// With `bulk`, the first chunk sets aside what [`BULK`] names, in its own transaction, and the
+/// caller puts it back once every chunk is in.
 #[allow(clippy::too_many_arguments)]
 fn write(
     store: &mut Store,
@@ -215,6 +294,8 @@ fn write(
     people: u32,
     seed: u64,
     options: &Options,
+    load: Load,
+    bulk: bool,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<DemoSummary> {
     let day = world.today.to_string();
@@ -236,22 +317,37 @@ fn write(
     let mut links = Links::default();
 
     std::thread::scope(|scope| -> Result<()> {
-        let (send, receive) = sync_channel::<Vec<Option<PersonDraft>>>(16);
         let provider = batch_provider.as_str();
-        scope.spawn(move || {
-            let mut i = start;
-            while i < people {
-                let end = people.min(i.saturating_add(DRAFT_BATCH));
-                let drafts = (i..end)
-                    .map(|k| entries::draft(world, catalogue, provider, seed, k))
-                    .collect();
-                // The writer stopped (an error): nothing more is wanted.
-                if send.send(drafts).is_err() {
-                    return;
-                }
-                i = end;
+        // People `i..` in batches of DRAFT_BATCH, in order.
+        let drafter = move |mut i: u32| {
+            move || {
+                (i < people).then(|| {
+                    let end = people.min(i.saturating_add(DRAFT_BATCH));
+                    let drafts: Vec<Option<PersonDraft>> = (i..end)
+                        .map(|k| entries::draft(world, catalogue, provider, seed, k))
+                        .collect();
+                    i = end;
+                    drafts
+                })
             }
-        });
+        };
+        let mut next: Box<dyn FnMut() -> Option<Vec<Option<PersonDraft>>>> = if load.threads >= 2 {
+            // Drafting reads no database: a second thread drafts while this one writes,
+            // a bounded queue ahead (the drafts of 16 × 64 people, a few MB).
+            let (send, receive) = sync_channel::<Vec<Option<PersonDraft>>>(16);
+            let mut draft = drafter(start);
+            scope.spawn(move || {
+                while let Some(drafts) = draft() {
+                    // The writer stopped (an error): nothing more is wanted.
+                    if send.send(drafts).is_err() {
+                        return;
+                    }
+                }
+            });
+            Box::new(move || receive.recv().ok())
+        } else {
+            Box::new(drafter(start))
+        };
         let mut queue: VecDeque<Option<PersonDraft>> = VecDeque::new();
         let mut at = start;
         let mut first = true;
@@ -262,16 +358,20 @@ fn write(
             let end = people.min((at / chunk).saturating_add(1).saturating_mul(chunk));
             let tx = store.write()?;
             let before = audit::last_ids(&tx)?;
-            let mut c = Chunk::new(&tx, world, seed, &mut links, &mut count);
+            if first && bulk {
+                // With the first chunk's rows: cut off before its commit, nothing is set aside.
+                bulk::set_aside(&tx, &BULK)?;
+            }
+            let mut c = Chunk::new(&tx, world, seed, &mut links, &mut count, bulk);
             if first {
                 c.filings(catalogue)?;
                 first = false;
             }
             for i in at..end {
                 if queue.is_empty() {
-                    match receive.recv() {
-                        Ok(drafts) => queue.extend(drafts),
-                        Err(_) => break,
+                    match next() {
+                        Some(drafts) => queue.extend(drafts),
+                        None => break,
                     }
                 }
                 if let Some(Some(draft)) = queue.pop_front() {

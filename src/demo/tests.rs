@@ -162,6 +162,8 @@ fn r6_a_run_killed_between_creating_the_pending_batch_and_filling_it_is_complete
         120,
         7,
         &Options::default(),
+        Load::default(),
+        false,
         &mut |_, _| {},
     )
     .unwrap();
