@@ -258,3 +258,225 @@ pub fn sync_to_disk(conn: &Connection) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{IdNumber, Person, UnitKind};
+    use crate::store::people;
+    use chrono::NaiveDate;
+
+    /// What the demo sets aside, written out here so the store's tests do not lean on it.
+    const PLAN: Plan<'static> = Plan {
+        indexed: &["people", "entries", "review_queue", "people_readings"],
+        triggers: &["entries_same_training", "people_fts_insert"],
+        rebuild: &["people_fts"],
+    };
+
+    const NOW: &str = "2017-07-15T10:00:00+08:00";
+
+    /// Every index and trigger of the schema with its definition, by name.
+    fn schema(conn: &Connection) -> Vec<(String, String, String)> {
+        conn.prepare(
+            "SELECT type, name, sql FROM sqlite_master
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    fn person(i: u16, name: &str, unit: &str) -> Person {
+        let birth = NaiveDate::from_ymd_opt(1980, 5, 17).unwrap();
+        Person {
+            id_number: IdNumber::compose("430102", birth, i).unwrap(),
+            name: name.into(),
+            unit: unit.into(),
+            unit_kind: UnitKind::City,
+            city_code: "430100".into(),
+            title: String::new(),
+            title_level: None,
+            series: String::new(),
+            phone: String::new(),
+            file_location: String::new(),
+        }
+    }
+
+    fn add(store: &mut Store, people: &[Person]) -> Vec<i64> {
+        let tx = store.write().unwrap();
+        let refs: Vec<&Person> = people.iter().collect();
+        let ids = people::insert_rows(&tx, &refs, NOW).unwrap();
+        tx.commit().unwrap();
+        ids
+    }
+
+    fn set_aside_now(store: &mut Store) -> SetAside {
+        let tx = store.write().unwrap();
+        let set = set_aside(&tx, &PLAN).unwrap();
+        tx.commit().unwrap();
+        set
+    }
+
+    /// SQLite's own check that every index holds exactly its table's rows, and FTS5's that the
+    /// full-text index holds exactly `people`'s text.
+    fn assert_indexes_agree(conn: &Connection) {
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        conn.execute(
+            "INSERT INTO people_fts (people_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the full-text index agrees with people");
+    }
+
+    /// Substring search as `store::search` runs it, through the full-text index.
+    fn found(conn: &Connection, text: &str) -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM people_fts WHERE people_fts MATCH ?1",
+            [format!("\"{text}\"")],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_schema_is_put_back_word_for_word() {
+        let mut store = Store::open_in_memory().unwrap();
+        let before = schema(store.conn());
+        let set = set_aside_now(&mut store);
+        let names: Vec<&str> = set.objects.iter().map(|o| o.name.as_str()).collect();
+        for name in [
+            "people_order",
+            "people_city_order",
+            "entries_person_year",
+            "entries_filing",
+            "review_queue_order",
+            "people_readings_person",
+            "entries_same_training",
+            "people_fts_insert",
+        ] {
+            assert!(names.contains(&name), "{name} set aside: {names:?}");
+        }
+        // Only those: other tables' indexes and the triggers that fill tables stay.
+        let left = schema(store.conn());
+        assert_eq!(left.len() + set.objects.len(), before.len());
+        for kept in [
+            "audit_subject",
+            "review_queue_insert",
+            "people_readings_insert",
+        ] {
+            assert!(left.iter().any(|(_, n, _)| n == kept), "{kept} kept");
+        }
+        assert_eq!(pending(store.conn()).unwrap(), Some(set.clone()));
+
+        let mut checkpoints = 0;
+        let created = restore(&mut store, &mut |_| checkpoints += 1).unwrap();
+        assert_eq!(created, set.objects.len());
+        assert_eq!(schema(store.conn()), before);
+        assert_eq!(pending(store.conn()).unwrap(), None);
+        // One commit per index, and one for the triggers and the rebuild.
+        let indexes = set.objects.iter().filter(|o| o.kind == "index").count();
+        assert_eq!(checkpoints, indexes + 1);
+        // Nothing left: a second restore does nothing.
+        assert_eq!(restore_if_pending(&mut store).unwrap(), 0);
+    }
+
+    #[test]
+    fn people_written_while_set_aside_are_in_every_index_and_found_by_search() {
+        let mut store = Store::open_in_memory().unwrap();
+        set_aside_now(&mut store);
+        add(
+            &mut store,
+            &[
+                person(12, "欧阳明", "长沙市第一医院"),
+                person(14, "曾伟", "湘雅医院"),
+            ],
+        );
+        // Not searchable yet: the full-text upkeep is set aside.
+        assert_eq!(found(store.conn(), "第一医院"), 0);
+        restore(&mut store, &mut |_| {}).unwrap();
+        assert_indexes_agree(store.conn());
+        assert_eq!(found(store.conn(), "第一医院"), 1);
+        assert_eq!(found(store.conn(), "430102198005170"), 2);
+        // The trigger is back: a person added now is found at once.
+        add(&mut store, &[person(16, "李娜", "株洲市中心医院")]);
+        assert_eq!(found(store.conn(), "中心医院"), 1);
+        assert_indexes_agree(store.conn());
+    }
+
+    /// R1.2 An ID number is still written once: UNIQUE constraints are never set aside.
+    #[test]
+    fn r1_2_an_id_number_taken_is_still_refused_while_indexes_are_away() {
+        let mut store = Store::open_in_memory().unwrap();
+        set_aside_now(&mut store);
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        let tx = store.write().unwrap();
+        let again = person(12, "王芳", "湘雅医院");
+        assert!(people::insert_rows(&tx, &[&again], NOW).is_err());
+    }
+
+    #[test]
+    fn a_second_load_on_top_of_one_not_put_back_is_refused() {
+        let mut store = Store::open_in_memory().unwrap();
+        let first = set_aside_now(&mut store);
+        let tx = store.write().unwrap();
+        assert!(set_aside(&tx, &PLAN).is_err());
+        drop(tx);
+        assert_eq!(pending(store.conn()).unwrap(), Some(first));
+    }
+
+    /// Cut off after its first index (here: a panic where the checkpoint would run), a restore
+    /// leaves that index built and the rest listed; the next one finishes.
+    #[test]
+    fn a_restore_cut_off_after_one_index_continues_where_it_stopped() {
+        let mut store = Store::open_in_memory().unwrap();
+        let before = schema(store.conn());
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        let set = set_aside_now(&mut store);
+        add(&mut store, &[person(14, "曾伟", "湘雅医院")]);
+        let cut = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            restore(&mut store, &mut |_| panic!("cut off"))
+        }));
+        assert!(cut.is_err());
+        let left = pending(store.conn()).unwrap().expect("the rest is listed");
+        assert_eq!(left.objects.len(), set.objects.len() - 1);
+        assert_eq!(
+            restore_if_pending(&mut store).unwrap(),
+            set.objects.len() - 1
+        );
+        assert_eq!(schema(store.conn()), before);
+        assert_indexes_agree(store.conn());
+        assert_eq!(found(store.conn(), "湘雅"), 1);
+    }
+
+    /// A load killed while its indexes were away: whoever opens the file next finds them back.
+    #[test]
+    fn a_file_whose_load_was_cut_off_is_put_back_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let before = schema(store.conn());
+        set_aside_now(&mut store);
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        drop(store);
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(schema(store.conn()), before);
+        assert_eq!(pending(store.conn()).unwrap(), None);
+        assert_indexes_agree(store.conn());
+        assert_eq!(found(store.conn(), "第一医院"), 1);
+    }
+
+    #[test]
+    fn only_tables_without_rows_are_empty() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(all_empty(store.conn(), &["people", "entries"]).unwrap());
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        assert!(!all_empty(store.conn(), &["people", "entries"]).unwrap());
+        assert!(all_empty(store.conn(), &["entries"]).unwrap());
+    }
+}
