@@ -26,6 +26,14 @@
 //! audit record with them, and the write-ahead log is checkpointed, so it stays bounded by what
 //! one chunk writes. A run killed at any moment continues, run again, after its last committed
 //! chunk and ends with the data set of an uninterrupted run (`progress`).
+//!
+//! A new file (no people, no entries) is loaded in bulk ([`Load`], [`BULK`]): with its first
+//! chunk the people's secondary indexes, the review queue's and the readings', the trigger that
+//! looks for a second copy of each training and the full-text index's upkeep are set aside
+//! (`store::bulk`, from their definitions in `sqlite_master`), and after the last chunk they
+//! are built once, a sort and a rebuild instead of millions of insertions at random places.
+//! Cut off in between, the file records what it lacks and the next open puts it back; the run
+//! then continues through the indexes. The data written is the same either way, row for row.
 
 mod batches;
 mod careers;
