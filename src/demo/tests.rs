@@ -162,6 +162,8 @@ fn r6_a_run_killed_between_creating_the_pending_batch_and_filling_it_is_complete
         120,
         7,
         &Options::default(),
+        Load::default(),
+        false,
         &mut |_, _| {},
     )
     .unwrap();
@@ -660,4 +662,206 @@ fn a_temporary_table_of_someone_else_keeps_temp_store_as_it_was() {
         .unwrap();
     generate(&mut store, &actor(), 5, 1).unwrap();
     assert_eq!(count(&store, "SELECT count(*) FROM temp.screen_marks"), 1);
+}
+
+/// Every index and trigger of the schema with its definition.
+fn schema_objects(store: &Store) -> BTreeSet<String> {
+    strings(
+        store,
+        "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master
+         WHERE type IN ('index', 'trigger') AND sql IS NOT NULL",
+    )
+}
+
+/// SQLite's check that every index holds exactly its table's rows, and FTS5's that the
+/// full-text index holds exactly `people`'s text: what a clerk's search and lists rely on.
+fn assert_indexes_agree(store: &Store) {
+    let ok: String = store
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    store
+        .conn()
+        .execute(
+            "INSERT INTO people_fts (people_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the full-text index agrees with people");
+}
+
+/// The whole database but the full-text index's own pages: the data tables, the derived ones
+/// (queue, readings, units, providers, totals) and the trail, record for record.
+fn everything(store: &Store) -> Vec<String> {
+    let mut all = data_digests(store);
+    for sql in [
+        "SELECT * FROM people_readings ORDER BY reading, person_id",
+        "SELECT * FROM people_units ORDER BY unit_key",
+        "SELECT * FROM entry_providers ORDER BY provider",
+        "SELECT * FROM evidence_received ORDER BY entry_id, code_id",
+        "SELECT * FROM audit ORDER BY id",
+    ] {
+        all.push(digest(store, sql));
+    }
+    all
+}
+
+fn load(bulk: bool, threads: u32) -> Load {
+    Load { bulk, threads }
+}
+
+/// Issue 10.3: loading a new file in bulk (indexes set aside and built after) and on one or two
+/// threads changes how long it takes, not one row of what is written, the trail included; and
+/// the file ends with every index and trigger of the schema, each agreeing with its table.
+#[test]
+fn a_bulk_load_on_one_or_two_threads_writes_what_a_load_through_every_index_writes() {
+    let fresh = Store::open_in_memory().unwrap();
+    let mut results = Vec::new();
+    for how in [load(false, 2), load(true, 1), load(true, 2), load(false, 1)] {
+        let mut store = Store::open_in_memory().unwrap();
+        let summary = crate::service::demo::generate_loading(
+            &mut store,
+            &actor(),
+            130,
+            6,
+            &chunks_of(40),
+            how,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(schema_objects(&store), schema_objects(&fresh), "{how:?}");
+        assert_eq!(bulk::pending(store.conn()).unwrap(), None, "{how:?}");
+        assert_indexes_agree(&store);
+        assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+        results.push((how, summary, everything(&store)));
+    }
+    let (_, summary, expected) = &results[0];
+    assert_eq!(summary.people, 130);
+    for (how, s, got) in &results[1..] {
+        assert_eq!(s, summary, "{how:?}");
+        assert_eq!(got, expected, "{how:?}");
+    }
+}
+
+/// The first chunk of a new file sets aside what `BULK` names, committed with its rows: seen
+/// from another connection while the run goes on (the people of the second chunk).
+#[test]
+fn a_new_file_is_loaded_with_its_indexes_set_aside_and_an_old_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = |bulk_file: bool| {
+        // A file: its log lets another connection read while the run writes.
+        let mut store = Store::open(&dir.path().join(format!("{bulk_file}.sqlite"))).unwrap();
+        if !bulk_file {
+            generate(&mut store, &actor(), 5, 99).unwrap();
+        }
+        let reader = store.reader().unwrap();
+        let mut during = None;
+        crate::service::demo::generate_with(
+            &mut store,
+            &actor(),
+            30,
+            6,
+            &chunks_of(10),
+            &mut |done, _| {
+                if done == 15 {
+                    let has = |name: &str| {
+                        count(
+                            &reader,
+                            &format!("SELECT count(*) FROM sqlite_master WHERE name = '{name}'"),
+                        )
+                    };
+                    during = Some((
+                        has("people_order"),
+                        has("people_fts_insert"),
+                        has("entries_same_training"),
+                        has("entries_person_year"),
+                        bulk::pending(reader.conn()).unwrap().is_some(),
+                    ));
+                }
+            },
+        )
+        .unwrap();
+        during.unwrap()
+    };
+    // Set aside: the people's indexes, the full-text upkeep, the duplicate check; entries' own
+    // indexes stay.
+    assert_eq!(seen(true), (0, 0, 0, 1, true));
+    assert_eq!(seen(false), (1, 1, 1, 1, false));
+}
+
+/// A bulk load that stops in the middle of a chunk keeps the chunks before it and what it set
+/// aside; run again, it first puts every index back, then continues after the last chunk, and
+/// ends with the database of an uninterrupted run.
+#[test]
+fn a_bulk_load_stopped_inside_a_chunk_resumes_with_every_index_back() {
+    let (whole, summary) = demo(50, 4);
+    let mut store = Store::open_in_memory().unwrap();
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::service::demo::generate_with(
+            &mut store,
+            &actor(),
+            50,
+            4,
+            &chunks_of(10),
+            &mut |done, _| assert!(done < 35, "stopped at person 35"),
+        )
+    }));
+    assert!(stopped.is_err());
+    assert_eq!(count(&store, "SELECT count(*) FROM people"), 30);
+    assert!(
+        bulk::pending(store.conn()).unwrap().is_some(),
+        "cut off in the bulk phase"
+    );
+    let again = generate(&mut store, &actor(), 50, 4).unwrap();
+    assert_eq!(again, summary);
+    assert_eq!(schema_objects(&store), schema_objects(&whole));
+    assert_eq!(bulk::pending(store.conn()).unwrap(), None);
+    assert_indexes_agree(&store);
+    assert_eq!(data_digests(&store), data_digests(&whole));
+    assert_eq!(audit::verify(store.conn()).unwrap().1, None);
+}
+
+/// A person met a second time in one new file (an ID number and a name drawn twice) gets no
+/// second copy of a training, as the set-aside trigger would have refused it: the writer
+/// compares what they have.
+#[test]
+fn a_person_met_twice_in_a_bulk_load_gets_no_second_copy_of_a_training() {
+    let entries_of_first = |bulk: bool| -> (i64, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        let reference = Reference::load(&store).unwrap();
+        let bases = reference::bases(store.conn()).unwrap();
+        let world = World::new(&reference, tables().unwrap(), bases, &actor()).unwrap();
+        let catalogue = Catalogue::build(&world);
+        let provider = catalogue.batch_provider(world.year);
+        let tx = store.write().unwrap();
+        if bulk {
+            bulk::set_aside(&tx, &BULK).unwrap();
+        }
+        let mut links = Links::default();
+        let mut count_ = Counts::default();
+        let mut dispose = drop;
+        let mut c = Chunk::new(&tx, &world, 6, &mut links, &mut count_, bulk, &mut dispose);
+        c.filings(&catalogue).unwrap();
+        for _ in 0..2 {
+            let d = super::entries::draft(&world, &catalogue, &provider, 6, 3).unwrap();
+            c.person(d).unwrap();
+            // The group is written, so the second visit finds the person in the database.
+            c.finish().unwrap();
+        }
+        drop(c);
+        let counts = tx
+            .query_row(
+                "SELECT count(*), count(DISTINCT person_id || category || form || start_date
+                     || end_date || hours_tenths || content || provider) FROM entries",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        tx.commit().unwrap();
+        counts
+    };
+    let (rows, distinct) = entries_of_first(true);
+    assert!(rows > 10, "{rows}");
+    assert_eq!(rows, distinct, "no training twice");
+    assert_eq!(entries_of_first(true), entries_of_first(false));
 }

@@ -5,7 +5,7 @@
 use super::{Actor, Result};
 use crate::store::Store;
 
-pub use crate::demo::{DEFAULT_CHUNK, DemoSummary, Options};
+pub use crate::demo::{DEFAULT_CHUNK, DemoSummary, Load, Options};
 
 /// Fill the database with the data set of `seed`: `people` people, their entries and the
 /// filings they link to. Returns what the data set holds, whether written now or already there.
@@ -43,10 +43,32 @@ pub fn generate_with(
     options: &Options,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<DemoSummary> {
+    generate_loading(
+        store,
+        actor,
+        people,
+        seed,
+        options,
+        Load::default(),
+        progress,
+    )
+}
+
+/// [`generate_with`], using the machine as [`Load`] says (bulk loading of a new file, one or
+/// two threads); the data set is the same whatever it says. Errors: as [`generate_with`].
+pub fn generate_loading(
+    store: &mut Store,
+    actor: &Actor,
+    people: u32,
+    seed: u64,
+    options: &Options,
+    load: Load,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<DemoSummary> {
     super::authz::require(actor, super::authz::Act::Demo)?;
     // R5.5 The demo plays a whole office in one admin's name: its own steps ask no other role.
     let actor = &actor
         .clone()
         .with_grants(super::authz::Grants::single_clerk());
-    crate::demo::run(store, actor, people, seed, options, progress)
+    crate::demo::run(store, actor, people, seed, options, load, progress)
 }

@@ -4,6 +4,7 @@
 pub mod anchor;
 pub mod audit;
 pub mod batches;
+pub mod bulk;
 pub mod cards;
 pub mod certificates;
 pub mod decisions;
@@ -263,6 +264,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
         let mut store = Store { conn, location };
+        // A bulk load cut off before it put its indexes back: back first, so the migrations
+        // and every reader find the schema the migrations made.
+        bulk::restore_if_pending(&mut store)?;
         store.migrate()?;
         if !store.has_reference()? {
             reference::load_if_empty(&mut store)?;

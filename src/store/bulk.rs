@@ -1,0 +1,482 @@
+//! Bulk loading a new file (issue 10: `jijiao demo --people 1000000` in minutes): the secondary
+//! indexes of the tables a load fills, and the triggers it has no use for, are set aside before
+//! the rows are written and put back once at the end — an index built by one `CREATE INDEX`
+//! (a sort) instead of millions of insertions at random places, a full-text index built by one
+//! `rebuild` instead of a flush and merge after every statement.
+//!
+//! Nothing here knows a definition: what is set aside is read from `sqlite_master` as the
+//! migrations ([`super::schema`]) left it, and put back from that text, so each index and
+//! trigger keeps one definition, the migration's. What was set aside is recorded in `meta`
+//! under [`MARK`], in the transaction that drops it, so a load cut off at any moment (`kill
+//! -9`, a full disk) leaves a file that says what it lacks: the next [`Store::open`] puts it
+//! back ([`restore_if_pending`]) before anything reads or migrates the file, and a restore
+//! itself cut off continues where it stopped.
+//!
+//! Only what the loader can vouch for may be set aside: UNIQUE and PRIMARY KEY constraints are
+//! never touched (SQLite keeps them as part of the table), and a trigger may go only when the
+//! loader cannot produce what it guards against or fills what it maintains in another way (a
+//! full-text table named in [`Plan::rebuild`]). The caller names them ([`Plan`]).
+
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::{Result, Store};
+
+/// The `meta` key under which a load keeps what it set aside, as JSON ([`SetAside`]), from
+/// the transaction that set it aside to the one that puts the last of it back.
+pub const MARK: &str = "bulk_load";
+
+/// What a load sets aside.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan<'a> {
+    /// Tables whose secondary indexes (`CREATE INDEX …`, partial ones included) are dropped.
+    pub indexed: &'a [&'a str],
+    /// Triggers dropped, by name; a name the schema does not hold is skipped.
+    pub triggers: &'a [&'a str],
+    /// External-content FTS5 tables whose upkeep triggers are among [`Plan::triggers`]: rebuilt
+    /// from their content table (`INSERT INTO t (t) VALUES ('rebuild')`) when the triggers are
+    /// put back.
+    pub rebuild: &'a [&'a str],
+}
+
+/// One object of the schema set aside, as `sqlite_master` held it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Object {
+    /// `index` or `trigger`.
+    pub kind: String,
+    pub name: String,
+    /// Its definition, word for word.
+    pub sql: String,
+}
+
+/// The record kept under [`MARK`]: what is still to be put back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAside {
+    /// In `sqlite_master`'s order (the order the migrations made them).
+    pub objects: Vec<Object>,
+    /// Full-text tables to rebuild with the triggers.
+    pub rebuild: Vec<String>,
+}
+
+/// Set aside what `plan` names, inside the load's first transaction `tx`: read each definition
+/// from `sqlite_master`, record them under [`MARK`], drop them. Returns what was set aside
+/// (nothing when the plan names nothing the schema holds, and then no mark is written).
+///
+/// Errors: SQL errors; a load already under way (a [`MARK`] present) is an SQL constraint
+/// error rather than a second record that would lose the first.
+pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
+    let mut objects = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(0)?;
+            let name: String = r.get(1)?;
+            let table: String = r.get(2)?;
+            let chosen = match kind.as_str() {
+                "index" => plan.indexed.contains(&table.as_str()),
+                _ => plan.triggers.contains(&name.as_str()),
+            };
+            if chosen {
+                objects.push(Object {
+                    kind,
+                    name,
+                    sql: r.get(3)?,
+                });
+            }
+        }
+    }
+    let set = SetAside {
+        objects,
+        rebuild: plan.rebuild.iter().map(|t| t.to_string()).collect(),
+    };
+    if set.objects.is_empty() && pending(tx)?.is_none() {
+        return Ok(set);
+    }
+    let json = to_json(&set)?;
+    // A plain INSERT: a second load on top of one not put back fails instead of forgetting it.
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+        [MARK, &json],
+    )?;
+    for o in &set.objects {
+        tx.execute_batch(&format!("DROP {} {}", kind_sql(&o.kind), quoted(&o.name)))?;
+    }
+    Ok(set)
+}
+
+/// What a load cut off (or under way) has set aside, or `None`. A file too new to have a
+/// `meta` table has none.
+pub fn pending(conn: &Connection) -> Result<Option<SetAside>> {
+    let has_meta: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(None);
+    }
+    let json: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [MARK], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match json {
+        None => Ok(None),
+        // Written only by `set_aside` and `restore`: text that does not read is a damaged file.
+        Some(j) => serde_json::from_str(&j).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+                .into()
+        }),
+    }
+}
+
+/// Put back everything a load set aside: each index in a transaction of its own (the log
+/// holds one index at a time; `after_each` is called after each commit, to checkpoint it),
+/// then the triggers, the full-text rebuilds and the removal of [`MARK`] in one last
+/// transaction, so no row can be written between a rebuild and the trigger that keeps it up.
+/// An object already present (put back by an earlier, cut-off restore or another clerk's open)
+/// is skipped. Returns how many objects were created; 0 when nothing was set aside.
+///
+/// Errors: SQL errors (what was committed stays put back; the mark lists the rest).
+pub fn restore(store: &mut Store, after_each: &mut dyn FnMut(&Connection)) -> Result<usize> {
+    let mut created = 0;
+    loop {
+        let tx = store.write()?;
+        // Read under the write lock: another process may have put some back meanwhile.
+        let Some(mut set) = pending(&tx)? else {
+            return Ok(created);
+        };
+        let next = set.objects.iter().position(|o| o.kind == "index");
+        match next {
+            Some(i) => {
+                let o = set.objects.remove(i);
+                created += create_unless_present(&tx, &o)?;
+                tx.execute(
+                    "UPDATE meta SET value = ?2 WHERE key = ?1",
+                    [MARK, &to_json(&set)?],
+                )?;
+            }
+            None => {
+                for o in &set.objects {
+                    created += create_unless_present(&tx, o)?;
+                }
+                for t in &set.rebuild {
+                    let t = quoted(t);
+                    tx.execute_batch(&format!("INSERT INTO {t} ({t}) VALUES ('rebuild')"))?;
+                }
+                tx.execute("DELETE FROM meta WHERE key = ?1", [MARK])?;
+                tx.commit()?;
+                after_each(store.conn());
+                return Ok(created);
+            }
+        }
+        tx.commit()?;
+        after_each(store.conn());
+    }
+}
+
+/// [`restore`] when a load's objects are set aside (looked for without a lock, as the store's
+/// other backfills are); nothing otherwise.
+pub fn restore_if_pending(store: &mut Store) -> Result<usize> {
+    if pending(store.conn())?.is_none() {
+        return Ok(0);
+    }
+    restore(store, &mut |_| {})
+}
+
+fn create_unless_present(tx: &Transaction<'_>, o: &Object) -> Result<usize> {
+    let present: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2)",
+        [&o.kind, &o.name],
+        |r| r.get(0),
+    )?;
+    if present {
+        return Ok(0);
+    }
+    tx.execute_batch(&o.sql)?;
+    Ok(1)
+}
+
+fn to_json(set: &SetAside) -> Result<String> {
+    serde_json::to_string(set)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)).into())
+}
+
+fn kind_sql(kind: &str) -> &'static str {
+    if kind == "index" { "INDEX" } else { "TRIGGER" }
+}
+
+/// `name` as an SQL identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Whether every one of `tables` is empty (read through each table's first row, not a count).
+/// A load into tables that hold rows is no bulk load: their rows would be indexed again from
+/// scratch, and clerks may be reading them.
+pub fn all_empty(conn: &Connection, tables: &[&str]) -> Result<bool> {
+    for t in tables {
+        let any: bool = conn.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM {})", quoted(t)),
+            [],
+            |r| r.get(0),
+        )?;
+        if any {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Copy the log into the database and flush the database and its log to the disk: the end of a
+/// load written with `synchronous = OFF`, whose checkpoints left the pages to the operating
+/// system. A database in memory has nothing to flush.
+///
+/// Errors: SQL errors; [`super::StoreError::Io`] naming the file when it cannot be flushed.
+pub fn sync_to_disk(conn: &Connection) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    let Some(path) = conn.path().filter(|p| !p.is_empty()).map(str::to_string) else {
+        return Ok(());
+    };
+    for file in [path.clone(), format!("{path}-wal")] {
+        let synced = std::fs::File::open(&file).and_then(|f| f.sync_all());
+        match synced {
+            Ok(()) => {}
+            // No log (checkpointed and removed), or a database in memory (`memdb`).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(super::StoreError::Io {
+                    path: file,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{IdNumber, Person, UnitKind};
+    use crate::store::people;
+    use chrono::NaiveDate;
+
+    /// What the demo sets aside, written out here so the store's tests do not lean on it.
+    const PLAN: Plan<'static> = Plan {
+        indexed: &["people", "entries", "review_queue", "people_readings"],
+        triggers: &["entries_same_training", "people_fts_insert"],
+        rebuild: &["people_fts"],
+    };
+
+    const NOW: &str = "2017-07-15T10:00:00+08:00";
+
+    /// Every index and trigger of the schema with its definition, by name.
+    fn schema(conn: &Connection) -> Vec<(String, String, String)> {
+        conn.prepare(
+            "SELECT type, name, sql FROM sqlite_master
+             WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    fn person(i: u16, name: &str, unit: &str) -> Person {
+        let birth = NaiveDate::from_ymd_opt(1980, 5, 17).unwrap();
+        Person {
+            id_number: IdNumber::compose("430102", birth, i).unwrap(),
+            name: name.into(),
+            unit: unit.into(),
+            unit_kind: UnitKind::City,
+            city_code: "430100".into(),
+            title: String::new(),
+            title_level: None,
+            series: String::new(),
+            phone: String::new(),
+            file_location: String::new(),
+        }
+    }
+
+    fn add(store: &mut Store, people: &[Person]) -> Vec<i64> {
+        let tx = store.write().unwrap();
+        let refs: Vec<&Person> = people.iter().collect();
+        let ids = people::insert_rows(&tx, &refs, NOW).unwrap();
+        tx.commit().unwrap();
+        ids
+    }
+
+    fn set_aside_now(store: &mut Store) -> SetAside {
+        let tx = store.write().unwrap();
+        let set = set_aside(&tx, &PLAN).unwrap();
+        tx.commit().unwrap();
+        set
+    }
+
+    /// SQLite's own check that every index holds exactly its table's rows, and FTS5's that the
+    /// full-text index holds exactly `people`'s text.
+    fn assert_indexes_agree(conn: &Connection) {
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        conn.execute(
+            "INSERT INTO people_fts (people_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        )
+        .expect("the full-text index agrees with people");
+    }
+
+    /// Substring search as `store::search` runs it, through the full-text index.
+    fn found(conn: &Connection, text: &str) -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM people_fts WHERE people_fts MATCH ?1",
+            [format!("\"{text}\"")],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_schema_is_put_back_word_for_word() {
+        let mut store = Store::open_in_memory().unwrap();
+        let before = schema(store.conn());
+        let set = set_aside_now(&mut store);
+        let names: Vec<&str> = set.objects.iter().map(|o| o.name.as_str()).collect();
+        for name in [
+            "people_order",
+            "people_city_order",
+            "entries_person_year",
+            "entries_filing",
+            "review_queue_order",
+            "people_readings_person",
+            "entries_same_training",
+            "people_fts_insert",
+        ] {
+            assert!(names.contains(&name), "{name} set aside: {names:?}");
+        }
+        // Only those: other tables' indexes and the triggers that fill tables stay.
+        let left = schema(store.conn());
+        assert_eq!(left.len() + set.objects.len(), before.len());
+        for kept in [
+            "audit_subject",
+            "review_queue_insert",
+            "people_readings_insert",
+        ] {
+            assert!(left.iter().any(|(_, n, _)| n == kept), "{kept} kept");
+        }
+        assert_eq!(pending(store.conn()).unwrap(), Some(set.clone()));
+
+        let mut checkpoints = 0;
+        let created = restore(&mut store, &mut |_| checkpoints += 1).unwrap();
+        assert_eq!(created, set.objects.len());
+        assert_eq!(schema(store.conn()), before);
+        assert_eq!(pending(store.conn()).unwrap(), None);
+        // One commit per index, and one for the triggers and the rebuild.
+        let indexes = set.objects.iter().filter(|o| o.kind == "index").count();
+        assert_eq!(checkpoints, indexes + 1);
+        // Nothing left: a second restore does nothing.
+        assert_eq!(restore_if_pending(&mut store).unwrap(), 0);
+    }
+
+    #[test]
+    fn people_written_while_set_aside_are_in_every_index_and_found_by_search() {
+        let mut store = Store::open_in_memory().unwrap();
+        set_aside_now(&mut store);
+        add(
+            &mut store,
+            &[
+                person(12, "欧阳明", "长沙市第一医院"),
+                person(14, "曾伟", "湘雅医院"),
+            ],
+        );
+        // Not searchable yet: the full-text upkeep is set aside.
+        assert_eq!(found(store.conn(), "第一医院"), 0);
+        restore(&mut store, &mut |_| {}).unwrap();
+        assert_indexes_agree(store.conn());
+        assert_eq!(found(store.conn(), "第一医院"), 1);
+        assert_eq!(found(store.conn(), "430102198005170"), 2);
+        // The trigger is back: a person added now is found at once.
+        add(&mut store, &[person(16, "李娜", "株洲市中心医院")]);
+        assert_eq!(found(store.conn(), "中心医院"), 1);
+        assert_indexes_agree(store.conn());
+    }
+
+    /// R1.2 An ID number is still written once: UNIQUE constraints are never set aside.
+    #[test]
+    fn r1_2_an_id_number_taken_is_still_refused_while_indexes_are_away() {
+        let mut store = Store::open_in_memory().unwrap();
+        set_aside_now(&mut store);
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        let tx = store.write().unwrap();
+        let again = person(12, "王芳", "湘雅医院");
+        assert!(people::insert_rows(&tx, &[&again], NOW).is_err());
+    }
+
+    #[test]
+    fn a_second_load_on_top_of_one_not_put_back_is_refused() {
+        let mut store = Store::open_in_memory().unwrap();
+        let first = set_aside_now(&mut store);
+        let tx = store.write().unwrap();
+        assert!(set_aside(&tx, &PLAN).is_err());
+        drop(tx);
+        assert_eq!(pending(store.conn()).unwrap(), Some(first));
+    }
+
+    /// Cut off after its first index (here: a panic where the checkpoint would run), a restore
+    /// leaves that index built and the rest listed; the next one finishes.
+    #[test]
+    fn a_restore_cut_off_after_one_index_continues_where_it_stopped() {
+        let mut store = Store::open_in_memory().unwrap();
+        let before = schema(store.conn());
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        let set = set_aside_now(&mut store);
+        add(&mut store, &[person(14, "曾伟", "湘雅医院")]);
+        let cut = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            restore(&mut store, &mut |_| panic!("cut off"))
+        }));
+        assert!(cut.is_err());
+        let left = pending(store.conn()).unwrap().expect("the rest is listed");
+        assert_eq!(left.objects.len(), set.objects.len() - 1);
+        assert_eq!(
+            restore_if_pending(&mut store).unwrap(),
+            set.objects.len() - 1
+        );
+        assert_eq!(schema(store.conn()), before);
+        assert_indexes_agree(store.conn());
+        assert_eq!(found(store.conn(), "湘雅医院"), 1);
+    }
+
+    /// A load killed while its indexes were away: whoever opens the file next finds them back.
+    #[test]
+    fn a_file_whose_load_was_cut_off_is_put_back_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let before = schema(store.conn());
+        set_aside_now(&mut store);
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        drop(store);
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(schema(store.conn()), before);
+        assert_eq!(pending(store.conn()).unwrap(), None);
+        assert_indexes_agree(store.conn());
+        assert_eq!(found(store.conn(), "第一医院"), 1);
+    }
+
+    #[test]
+    fn only_tables_without_rows_are_empty() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(all_empty(store.conn(), &["people", "entries"]).unwrap());
+        add(&mut store, &[person(12, "欧阳明", "长沙市第一医院")]);
+        assert!(!all_empty(store.conn(), &["people", "entries"]).unwrap());
+        assert!(all_empty(store.conn(), &["entries"]).unwrap());
+    }
+}
