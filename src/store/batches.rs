@@ -240,12 +240,9 @@ pub fn find(conn: &Connection, department: &str, year: i32, office: &str) -> Res
         .optional()?)
 }
 
-const COUNT_COLUMNS: &str = "count(a.id),
-    coalesce(sum(a.verdict = 'pass'), 0), coalesce(sum(a.verdict = 'short'), 0),
-    coalesce(sum(a.verdict = 'blocked'), 0), coalesce(sum(a.id IS NOT NULL AND a.verdict IS NULL), 0),
-    coalesce(sum(a.state = 'undecided'), 0), coalesce(sum(a.state = 'accepted'), 0),
-    coalesce(sum(a.state = 'returned'), 0), coalesce(sum(a.state = 'refused'), 0),
-    coalesce(sum(a.certificate_id IS NOT NULL), 0)";
+/// The counts of a batch as `batch_counts` keeps them (migration 18), in [`Counts`]' order.
+const KEPT_COUNTS: &str = "c.applicants, c.pass, c.short, c.blocked, c.unverified, c.undecided,
+    c.accepted, c.returned, c.refused, c.issued";
 
 fn counts_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Counts> {
     let n = |i: usize| -> rusqlite::Result<usize> { Ok(r.get::<_, i64>(at + i)? as usize) };
@@ -263,24 +260,77 @@ fn counts_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Counts> {
     })
 }
 
-/// One page of batches with their counts, the newest application year first.
-pub fn list(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<Summary>> {
+/// Where a batch stands in the list (R6.3): the newest application year first, then the
+/// newest batch. Unique, so the order is total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchKey {
+    pub application_year: i32,
+    pub id: i64,
+}
+
+impl Summary {
+    /// Where this batch stands in the list ([`page`]).
+    pub fn key(&self) -> BatchKey {
+        BatchKey {
+            application_year: self.batch.application_year,
+            id: self.batch.id,
+        }
+    }
+}
+
+/// At most `limit` batches with their counts, in the list's order (the newest application year
+/// first, then the newest batch), from where `seek` says. Read by key through
+/// `verification_batches_order`, the counts from `batch_counts` (kept by triggers, migration
+/// 18): a page reads its own rows and no applicant, however many batches and applicants there
+/// are.
+pub fn page(
+    conn: &Connection,
+    seek: &Seek<BatchKey>,
+    limit: usize,
+) -> Result<Vec<Summary>> {
+    // The list runs down the index backwards: "after" in the list is "less than" in the index.
+    let (bound, key) = match seek {
+        Seek::First | Seek::Last => ("", None),
+        Seek::From(k) => (" WHERE (b.application_year, b.id) <= (?2, ?3)", Some(k)),
+        Seek::After(k) => (" WHERE (b.application_year, b.id) < (?2, ?3)", Some(k)),
+        Seek::Before(k) => (" WHERE (b.application_year, b.id) > (?2, ?3)", Some(k)),
+    };
+    let order = if seek.backwards() {
+        "b.application_year, b.id"
+    } else {
+        "b.application_year DESC, b.id DESC"
+    };
+    let mut args = vec![Value::Integer(limit as i64)];
+    if let Some(k) = key {
+        args.push(Value::Integer(k.application_year.into()));
+        args.push(Value::Integer(k.id));
+    }
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {BATCH_COLUMNS}, {COUNT_COLUMNS}
-         FROM verification_batches b LEFT JOIN batch_applicants a ON a.batch_id = b.id
-         GROUP BY b.id ORDER BY b.application_year DESC, b.id DESC LIMIT ?1 OFFSET ?2"
+        "SELECT {BATCH_COLUMNS}, {KEPT_COUNTS}
+         FROM verification_batches b CROSS JOIN batch_counts c ON c.batch_id = b.id{bound}
+         ORDER BY {order} LIMIT ?1"
     ))?;
-    let rows = stmt
-        .query_map(params![limit as i64, offset as i64], |r| {
+    let mut rows = stmt
+        .query_map(params_from_iter(args), |r| {
             Ok(Summary {
                 batch: batch_from_row(r)?,
                 counts: counts_from_row(r, 10)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
     Ok(rows)
 }
 
+/// Batches `offset..offset + limit` of the list, reached page by page through [`page`] (for
+/// tests and scripts; the screen pages by key).
+pub fn list(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<Summary>> {
+    slice(offset, limit, |seek, n| page(conn, seek, n), Summary::key)
+}
+
+/// How many batches there are (a bureau makes a few a year).
 pub fn count(conn: &Connection) -> Result<usize> {
     let n: i64 = conn.query_row("SELECT count(*) FROM verification_batches", [], |r| {
         r.get(0)
@@ -288,12 +338,16 @@ pub fn count(conn: &Connection) -> Result<usize> {
     Ok(n as usize)
 }
 
+/// How a batch's applicants stand, as `batch_counts` keeps them (a batch that does not exist
+/// counts nothing).
 pub fn counts(conn: &Connection, batch_id: i64) -> Result<Counts> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {COUNT_COLUMNS} FROM batch_applicants a WHERE a.batch_id = ?1"
+            "SELECT {KEPT_COUNTS} FROM batch_counts c WHERE c.batch_id = ?1"
         ))?
-        .query_row([batch_id], |r| counts_from_row(r, 0))?)
+        .query_row([batch_id], |r| counts_from_row(r, 0))
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// Add a person to a batch; false when already in it.
