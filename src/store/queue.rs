@@ -201,17 +201,17 @@ pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> 
     let mut kept = conn.prepare_cached(
         "SELECT waiting FROM review_queue_groups WHERE batch_rank = -coalesce(?1, 0) AND provider = ?2",
     )?;
-    let mut provider_matches = conn.prepare_cached(&format!(
-        "SELECT {}",
-        search::queue_provider_match("?1", 2)
-    ))?;
+    let mut provider_matches =
+        conn.prepare_cached(&format!("SELECT {}", search::queue_provider_match("?1", 2)))?;
     let mut batch =
         conn.prepare_cached("SELECT source, made_at FROM import_batches WHERE id = ?1")?;
     let mut out = Vec::with_capacity(keys.len());
     for (batch_id, provider) in keys {
         let all = match &people {
             None => true,
-            Some(_) => provider_matches.query_row(rusqlite::params![provider, raw], |r| r.get(0))?,
+            Some(_) => {
+                provider_matches.query_row(rusqlite::params![provider, raw], |r| r.get(0))?
+            }
         };
         let waiting: i64 = match &people {
             Some(people) if !all => {
@@ -250,6 +250,10 @@ pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> 
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "queue_tests.rs"]
+mod scale_tests;
 
 #[cfg(test)]
 mod tests {

@@ -558,7 +558,9 @@ pub fn review_queue_page(
     if !folded.is_empty() {
         let people = queue_people(conn, text)?;
         let mut keys = queue_provider_keys(conn, &raw, seek, limit)?;
-        keys.extend(queue_person_keys(conn, &raw, &folded, &people, seek, limit)?);
+        keys.extend(queue_person_keys(
+            conn, &raw, &folded, &people, seek, limit,
+        )?);
         // The streams are disjoint (an entry whose provider matches is only in the first).
         keys.sort_by(|a, b| queue_cmp(a, b));
         if seek.backwards() {
@@ -679,7 +681,10 @@ pub(crate) enum QueuePeople {
     /// `sql`, a query of one column `id` naming the folded `text` `?T`: every person the text
     /// can match is among them; the statements still compare each with
     /// [`queue_person_match`].
-    Few { sql: String, text: String },
+    Few {
+        sql: String,
+        text: String,
+    },
     Many,
 }
 
@@ -824,11 +829,7 @@ fn queue_provider_keys(
             .prepare_cached(&format!("SELECT {}", queue_provider_match("?1", 2)))?
             .query_row(rusqlite::params![k.provider, raw], |r| r.get(0))?;
         if matches {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT q.batch_rank, q.provider, q.person_name, q.entry_id FROM review_queue q
-                 WHERE q.batch_rank = ?1 AND q.provider = ?2 AND (q.person_name, q.entry_id) {op} (?3, ?4)
-                 ORDER BY q.person_name{dir}, q.entry_id{dir} LIMIT ?5"
-            ))?;
+            let mut stmt = conn.prepare_cached(&queue_group_rest_sql(op, dir))?;
             let rows = stmt.query_map(
                 rusqlite::params![k.batch_rank, k.provider, k.person_name, k.id, limit as i64],
                 queue_key_row,
@@ -841,18 +842,47 @@ fn queue_provider_keys(
     if out.len() >= limit {
         return Ok(out);
     }
+    let (sql, args) = queue_groups_sql(raw, seek, limit - out.len());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), queue_key_row)?;
+    for r in rows {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+/// The statement of [`queue_provider_keys`] for the rest of the key's own group: its range of
+/// `review_queue_order` from `(?1, ?2, ?3, ?4)` (the key) by `op`, in the direction `dir`, at
+/// most `?5` rows.
+pub(crate) fn queue_group_rest_sql(op: &str, dir: &str) -> String {
+    format!(
+        "SELECT q.batch_rank, q.provider, q.person_name, q.entry_id FROM review_queue q
+         WHERE q.batch_rank = ?1 AND q.provider = ?2 AND (q.person_name, q.entry_id) {op} (?3, ?4)
+         ORDER BY q.person_name{dir}, q.entry_id{dir} LIMIT ?5"
+    )
+}
+
+/// The statement of [`queue_provider_keys`] after the key's own group, with its arguments:
+/// the matching groups after (or, read backwards, before) the key's group in
+/// `review_queue_groups`' key order, each one range of `review_queue_order`.
+pub(crate) fn queue_groups_sql(
+    raw: &str,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let dir = if seek.backwards() { " DESC" } else { "" };
     let mut args = vec![Value::Text(raw.to_string())];
-    let bound = match key {
-        None => String::new(),
-        Some((k, _)) => {
+    let bound = match seek {
+        Seek::First | Seek::Last => String::new(),
+        Seek::From(k) | Seek::After(k) | Seek::Before(k) => {
             args.push(Value::Integer(k.batch_rank));
             args.push(Value::Text(k.provider.clone()));
             let op = if seek.backwards() { "<" } else { ">" };
             format!(" AND (g.batch_rank, g.provider) {op} (?2, ?3)")
         }
     };
-    args.push(Value::Integer((limit - out.len()) as i64));
-    let mut stmt = conn.prepare_cached(&format!(
+    args.push(Value::Integer(limit as i64));
+    let sql = format!(
         "SELECT q.batch_rank, q.provider, q.person_name, q.entry_id
          FROM review_queue_groups g CROSS JOIN review_queue q
              ON q.batch_rank = g.batch_rank AND q.provider = g.provider
@@ -861,12 +891,8 @@ fn queue_provider_keys(
          LIMIT ?{}",
         queue_provider_match("g.provider", 1),
         args.len()
-    ))?;
-    let rows = stmt.query_map(params_from_iter(args), queue_key_row)?;
-    for r in rows {
-        out.push(r?);
-    }
-    Ok(out)
+    );
+    (sql, args)
 }
 
 /// Up to `limit` keys of the waiting entries whose provider does not match `raw` but whose
@@ -881,22 +907,38 @@ fn queue_person_keys(
     seek: &Seek<QueueKey>,
     limit: usize,
 ) -> Result<Vec<QueueKey>> {
-    let mut args = vec![Value::Text(raw.to_string()), Value::Text(folded.to_string())];
+    let (sql, args) = queue_person_sql(raw, folded, people, seek, limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let keys = stmt
+        .query_map(params_from_iter(args), queue_key_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(keys)
+}
+
+/// The statement of [`queue_person_keys`], with its arguments.
+pub(crate) fn queue_person_sql(
+    raw: &str,
+    folded: &str,
+    people: &QueuePeople,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let mut args = vec![
+        Value::Text(raw.to_string()),
+        Value::Text(folded.to_string()),
+    ];
     let from = people.from(&mut args);
     let bound = queue_bound(seek, &mut args);
     args.push(Value::Integer(limit as i64));
-    let mut stmt = conn.prepare_cached(&format!(
+    let sql = format!(
         "SELECT q.batch_rank, q.provider, q.person_name, q.entry_id FROM {from}
          WHERE {} AND NOT {}{bound} ORDER BY {} LIMIT ?{}",
         queue_person_match(2),
         queue_provider_match("q.provider", 1),
         queue_order(seek.backwards()),
         args.len()
-    ))?;
-    let keys = stmt
-        .query_map(params_from_iter(args), queue_key_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(keys)
+    );
+    (sql, args)
 }
 
 /// The queue's rows of these keys, in their order (a page: a few dozen ids).
