@@ -359,10 +359,13 @@ fn the_queue_search_reads_its_indexes_not_every_waiting_entry() {
     assert!(!p.contains("TEMP B-TREE"), "{p}");
 }
 
-/// `review_queue_groups` as the queue it counts: one row per (batch, provider) with its
-/// waiting entries, none empty.
-fn groups_as_counted(c: &Connection) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
-    let read = |sql: &str| -> Vec<(i64, String, i64)> {
+/// A group of the queue: its batch rank, provider and waiting entries.
+type GroupRow = (i64, String, i64);
+
+/// `review_queue_groups` as kept, and the groups of the waiting entries counted from
+/// `entries`: one row per (batch, provider) with its waiting entries, none empty.
+fn groups_as_counted(c: &Connection) -> (Vec<GroupRow>, Vec<GroupRow>) {
+    let read = |sql: &str| -> Vec<GroupRow> {
         c.prepare(sql)
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

@@ -562,7 +562,7 @@ pub fn review_queue_page(
             conn, &raw, &folded, &people, seek, limit,
         )?);
         // The streams are disjoint (an entry whose provider matches is only in the first).
-        keys.sort_by(|a, b| queue_cmp(a, b));
+        keys.sort_by(queue_cmp);
         if seek.backwards() {
             keys.drain(..keys.len().saturating_sub(limit));
         } else {
