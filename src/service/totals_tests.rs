@@ -82,8 +82,15 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            // Schema 15's evidence back to schema 1's table of texts.
-            "CREATE TABLE evidence_texts (entry_id INTEGER NOT NULL REFERENCES entries (id),
+            // Schema 18's kept groups and batch counts back to none, schema 15's evidence back
+            // to schema 1's table of texts, and so on down to schema 11.
+            "DROP TRIGGER review_queue_groups_insert; DROP TRIGGER review_queue_groups_delete;
+             DROP TRIGGER review_queue_groups_update; DROP TABLE review_queue_groups;
+             DROP TRIGGER batch_counts_batch; DROP TRIGGER batch_counts_batch_delete;
+             DROP TRIGGER batch_counts_insert; DROP TRIGGER batch_counts_delete;
+             DROP TRIGGER batch_counts_update; DROP TABLE batch_counts;
+             DROP INDEX verification_batches_order;
+             CREATE TABLE evidence_texts (entry_id INTEGER NOT NULL REFERENCES entries (id),
                  code TEXT NOT NULL, received_by TEXT NOT NULL, received_at TEXT NOT NULL,
                  PRIMARY KEY (entry_id, code)) WITHOUT ROWID;
              INSERT INTO evidence_texts SELECT * FROM entry_evidence;

@@ -240,12 +240,9 @@ pub fn find(conn: &Connection, department: &str, year: i32, office: &str) -> Res
         .optional()?)
 }
 
-const COUNT_COLUMNS: &str = "count(a.id),
-    coalesce(sum(a.verdict = 'pass'), 0), coalesce(sum(a.verdict = 'short'), 0),
-    coalesce(sum(a.verdict = 'blocked'), 0), coalesce(sum(a.id IS NOT NULL AND a.verdict IS NULL), 0),
-    coalesce(sum(a.state = 'undecided'), 0), coalesce(sum(a.state = 'accepted'), 0),
-    coalesce(sum(a.state = 'returned'), 0), coalesce(sum(a.state = 'refused'), 0),
-    coalesce(sum(a.certificate_id IS NOT NULL), 0)";
+/// The counts of a batch as `batch_counts` keeps them (migration 21), in [`Counts`]' order.
+const KEPT_COUNTS: &str = "c.applicants, c.pass, c.short, c.blocked, c.unverified, c.undecided,
+    c.accepted, c.returned, c.refused, c.issued";
 
 fn counts_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Counts> {
     let n = |i: usize| -> rusqlite::Result<usize> { Ok(r.get::<_, i64>(at + i)? as usize) };
@@ -263,24 +260,80 @@ fn counts_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Counts> {
     })
 }
 
-/// One page of batches with their counts, the newest application year first.
-pub fn list(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<Summary>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {BATCH_COLUMNS}, {COUNT_COLUMNS}
-         FROM verification_batches b LEFT JOIN batch_applicants a ON a.batch_id = b.id
-         GROUP BY b.id ORDER BY b.application_year DESC, b.id DESC LIMIT ?1 OFFSET ?2"
-    ))?;
-    let rows = stmt
-        .query_map(params![limit as i64, offset as i64], |r| {
+/// Where a batch stands in the list (R6.3): the newest application year first, then the
+/// newest batch. Unique, so the order is total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchKey {
+    pub application_year: i32,
+    pub id: i64,
+}
+
+impl Summary {
+    /// Where this batch stands in the list ([`page`]).
+    pub fn key(&self) -> BatchKey {
+        BatchKey {
+            application_year: self.batch.application_year,
+            id: self.batch.id,
+        }
+    }
+}
+
+/// At most `limit` batches with their counts, in the list's order (the newest application year
+/// first, then the newest batch), from where `seek` says. Read by key through
+/// `verification_batches_order`, the counts from `batch_counts` (kept by triggers, migration
+/// 18): a page reads its own rows and no applicant, however many batches and applicants there
+/// are.
+pub fn page(conn: &Connection, seek: &Seek<BatchKey>, limit: usize) -> Result<Vec<Summary>> {
+    let (sql, args) = batches_page_sql(seek, limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt
+        .query_map(params_from_iter(args), |r| {
             Ok(Summary {
                 batch: batch_from_row(r)?,
                 counts: counts_from_row(r, 10)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    if seek.backwards() {
+        rows.reverse();
+    }
     Ok(rows)
 }
 
+/// The statement of [`page`] with its arguments.
+fn batches_page_sql(seek: &Seek<BatchKey>, limit: usize) -> (String, Vec<Value>) {
+    // The list runs down the index backwards: "after" in the list is "less than" in the index.
+    let (bound, key) = match seek {
+        Seek::First | Seek::Last => ("", None),
+        Seek::From(k) => (" WHERE (b.application_year, b.id) <= (?2, ?3)", Some(k)),
+        Seek::After(k) => (" WHERE (b.application_year, b.id) < (?2, ?3)", Some(k)),
+        Seek::Before(k) => (" WHERE (b.application_year, b.id) > (?2, ?3)", Some(k)),
+    };
+    let order = if seek.backwards() {
+        "b.application_year, b.id"
+    } else {
+        "b.application_year DESC, b.id DESC"
+    };
+    let mut args = vec![Value::Integer(limit as i64)];
+    if let Some(k) = key {
+        args.push(Value::Integer(k.application_year.into()));
+        args.push(Value::Integer(k.id));
+    }
+    let sql = format!(
+        "SELECT {BATCH_COLUMNS}, {KEPT_COUNTS}
+         FROM verification_batches b CROSS JOIN batch_counts c ON c.batch_id = b.id{bound}
+         ORDER BY {order} LIMIT ?1"
+    );
+    (sql, args)
+}
+
+/// Batches `offset..offset + limit` of the list, reached page by page through [`page`] (for
+/// tests and scripts; the screen pages by key).
+pub fn list(conn: &Connection, offset: usize, limit: usize) -> Result<Vec<Summary>> {
+    slice(offset, limit, |seek, n| page(conn, seek, n), Summary::key)
+}
+
+/// How many batches there are (a bureau makes a few a year).
 pub fn count(conn: &Connection) -> Result<usize> {
     let n: i64 = conn.query_row("SELECT count(*) FROM verification_batches", [], |r| {
         r.get(0)
@@ -288,12 +341,16 @@ pub fn count(conn: &Connection) -> Result<usize> {
     Ok(n as usize)
 }
 
+/// How a batch's applicants stand, as `batch_counts` keeps them (a batch that does not exist
+/// counts nothing).
 pub fn counts(conn: &Connection, batch_id: i64) -> Result<Counts> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {COUNT_COLUMNS} FROM batch_applicants a WHERE a.batch_id = ?1"
+            "SELECT {KEPT_COUNTS} FROM batch_counts c WHERE c.batch_id = ?1"
         ))?
-        .query_row([batch_id], |r| counts_from_row(r, 0))?)
+        .query_row([batch_id], |r| counts_from_row(r, 0))
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// Add a person to a batch; false when already in it.
@@ -693,6 +750,178 @@ pub(crate) mod tests {
             )
             .unwrap();
         (store, b.id)
+    }
+
+    /// R6.3 How a batch's applicants stand, summed over its applicants as the list summed
+    /// them before `batch_counts` kept them.
+    pub(crate) fn counts_summed(conn: &Connection, batch_id: i64) -> Counts {
+        conn.query_row(
+            "SELECT count(a.id),
+                 coalesce(sum(a.verdict = 'pass'), 0), coalesce(sum(a.verdict = 'short'), 0),
+                 coalesce(sum(a.verdict = 'blocked'), 0),
+                 coalesce(sum(a.id IS NOT NULL AND a.verdict IS NULL), 0),
+                 coalesce(sum(a.state = 'undecided'), 0), coalesce(sum(a.state = 'accepted'), 0),
+                 coalesce(sum(a.state = 'returned'), 0), coalesce(sum(a.state = 'refused'), 0),
+                 coalesce(sum(a.certificate_id IS NOT NULL), 0)
+             FROM batch_applicants a WHERE a.batch_id = ?1",
+            [batch_id],
+            |r| counts_from_row(r, 0),
+        )
+        .unwrap()
+    }
+
+    /// R6.3 The counts the batches list shows are kept by the database as applicants are
+    /// added, verified (R6.4), decided and given certificates, and as decisions are changed
+    /// back: after each step they equal the applicants counted one by one.
+    #[test]
+    fn r6_3_kept_counts_equal_the_applicants_counted() {
+        let (store, b) = big_batch(60);
+        let c = store.conn();
+        let kept = counts(c, b).unwrap();
+        assert_eq!(kept, counts_summed(c, b));
+        assert!(kept.pass > 0 && kept.short > 0 && kept.blocked > 0 && kept.unverified > 0);
+        assert!(kept.accepted > 0 && kept.returned > 0 && kept.refused > 0);
+        // Each kind of change, as verification, triage and issuing make them.
+        c.execute_batch(
+            "UPDATE batch_applicants SET verdict = NULL WHERE id % 7 = 0;
+             UPDATE batch_applicants SET verdict = 'pass', state = 'accepted' WHERE id % 11 = 0;
+             UPDATE batch_applicants SET state = 'undecided' WHERE id % 13 = 0;",
+        )
+        .unwrap();
+        assert_eq!(counts(c, b).unwrap(), counts_summed(c, b));
+        // A certificate linked, then another applicant's (the link, not the certificate, counts).
+        c.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             UPDATE batch_applicants SET certificate_id = id WHERE id % 9 = 0;
+             UPDATE batch_applicants SET certificate_id = NULL WHERE id % 18 = 0;
+             PRAGMA foreign_keys = ON;",
+        )
+        .unwrap();
+        let issued = counts(c, b).unwrap();
+        assert_eq!(issued, counts_summed(c, b));
+        assert!(issued.issued > 0);
+        c.execute("DELETE FROM batch_applicants WHERE id % 5 = 4", [])
+            .unwrap();
+        let fewer = counts(c, b).unwrap();
+        assert_eq!(fewer, counts_summed(c, b));
+        assert!(fewer.applicants < kept.applicants);
+        assert_eq!(
+            counts(c, b + 100).unwrap(),
+            Counts::default(),
+            "no such batch"
+        );
+    }
+
+    /// Batches of several application years, in the list's order (newest year, then newest
+    /// batch), read by key a page at a time forward and backward, and with their counts.
+    #[test]
+    fn r6_3_the_batches_list_is_read_by_key_in_its_order() {
+        let (store, b) = big_batch(12);
+        let c = store.conn();
+        for (i, year) in [2016, 2018, 2017, 2016, 2018, 2015, 2017]
+            .iter()
+            .enumerate()
+        {
+            c.execute(
+                "INSERT INTO verification_batches (department, department_kind,
+                     application_year, office, created_by, created_at)
+                 VALUES (?1, 'city', ?2, '430100', 'wangfang', '2017-07-15T09:00:00+08:00')",
+                rusqlite::params![format!("部门{i}"), year],
+            )
+            .unwrap();
+        }
+        let want: Vec<(i32, i64)> = c
+            .prepare(
+                "SELECT application_year, id FROM verification_batches
+                 ORDER BY application_year DESC, id DESC",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let keyed = |rows: &[Summary]| -> Vec<(i32, i64)> {
+            rows.iter()
+                .map(|s| (s.batch.application_year, s.batch.id))
+                .collect()
+        };
+        assert_eq!(keyed(&list(c, 0, 100).unwrap()), want);
+        // Forward by 3, and backward by 3 from the end.
+        let mut forward = Vec::new();
+        let mut seek = Seek::First;
+        loop {
+            let p = page(c, &seek, 3).unwrap();
+            forward.extend(keyed(&p));
+            match p.last() {
+                Some(l) if p.len() == 3 => seek = Seek::After(l.key()),
+                _ => break,
+            }
+        }
+        assert_eq!(forward, want);
+        let mut backward: Vec<(i32, i64)> = Vec::new();
+        let mut seek = Seek::Last;
+        loop {
+            let p = page(c, &seek, 3).unwrap();
+            let mut k = keyed(&p);
+            k.extend(backward);
+            backward = k;
+            match p.first() {
+                Some(f) if p.len() == 3 => seek = Seek::Before(f.key()),
+                _ => break,
+            }
+        }
+        assert_eq!(backward, want);
+        let third = list(c, 2, 1).unwrap().remove(0);
+        assert_eq!(
+            keyed(&page(c, &Seek::From(third.key()), 2).unwrap()),
+            want[2..4]
+        );
+        let big = list(c, 0, 100)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.batch.id == b)
+            .unwrap();
+        assert_eq!(big.counts, counts_summed(c, b));
+        assert_eq!(big.counts.applicants, 12);
+        assert_eq!(count(c).unwrap(), want.len());
+    }
+
+    /// The batches list is read in `verification_batches_order`, from the key on, with each
+    /// batch's kept counts by key: no applicant is read and nothing is sorted.
+    #[test]
+    fn the_batches_list_reads_its_index_and_the_kept_counts() {
+        let (store, _) = big_batch(20);
+        let c = store.conn();
+        let key = BatchKey {
+            application_year: 2017,
+            id: 1,
+        };
+        for seek in [
+            Seek::First,
+            Seek::Last,
+            Seek::After(key),
+            Seek::Before(key),
+            Seek::From(key),
+        ] {
+            let (sql, args) = batches_page_sql(&seek, 10);
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let plan: Vec<String> = stmt
+                .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let plan = plan.join(" | ");
+            assert!(
+                plan.contains("verification_batches_order"),
+                "{seek:?}: {plan}"
+            );
+            assert!(
+                plan.contains("SEARCH c USING INTEGER PRIMARY KEY"),
+                "{seek:?}: {plan}"
+            );
+            assert!(!plan.contains("batch_applicants"), "{seek:?}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{seek:?}: {plan}");
+        }
     }
 
     /// The list as it was read before keyset paging: sorted whole, then skipped by OFFSET.

@@ -715,11 +715,10 @@ mod tests {
             texts
                 .iter()
                 .map(|t| {
-                    search::review_queue(c, t, 0, 100_000)
-                        .unwrap()
-                        .iter()
-                        .map(|e| e.id)
-                        .collect()
+                    // The queue's clause in its order on the schema of the time (the paged
+                    // search needs migration 21's groups; it is held to this in
+                    // `store::queue::tests::ids_agree_with_the_paged_queue`).
+                    crate::store::queue::ids(c, t, &Default::default()).unwrap()
                 })
                 .collect()
         };

@@ -185,36 +185,53 @@ pub struct Group {
     pub waiting: usize,
 }
 
-/// The groups with these keys (the ones a page shows), with how many entries each has waiting.
-/// Without search text a group is one range of `review_queue_order`, counted in the index alone.
+/// The groups with these keys (the ones a page shows), with how many entries each has waiting
+/// that match the search `text`. A group whose provider matches (or any group, without text)
+/// has every waiting entry matching: the number `review_queue_groups` keeps (migration 21), one
+/// lookup. Any other group counts the entries whose person matches, from the people the text
+/// finds when they are few ([`search::queue_people`]), else along the group's range of
+/// `review_queue_order`.
 pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> Result<Vec<Group>> {
     let (raw, folded) = search::queue_search_args(text);
-    let all = folded.is_empty();
-    let mut stmt = if all {
-        conn.prepare_cached(
-            "SELECT count(*) FROM review_queue q
-             WHERE q.batch_rank = -coalesce(?1, 0) AND q.provider = ?2",
-        )?
+    let people = if folded.is_empty() {
+        None
     } else {
-        // `review_queue` holds exactly the waiting entries: the group is counted from it and
-        // the people, without reading an entry.
-        conn.prepare_cached(&format!(
-            "SELECT count(*) FROM {}
-             WHERE {} AND q.batch_rank = -coalesce(?3, 0) AND q.provider = ?4",
-            search::QUEUE_MATCH_FROM,
-            search::queue_search_clause(1, 2)
-        ))?
+        Some(search::queue_people(conn, text)?)
     };
+    let mut kept = conn.prepare_cached(
+        "SELECT waiting FROM review_queue_groups WHERE batch_rank = -coalesce(?1, 0) AND provider = ?2",
+    )?;
+    let mut provider_matches =
+        conn.prepare_cached(&format!("SELECT {}", search::queue_provider_match("?1", 2)))?;
     let mut batch =
         conn.prepare_cached("SELECT source, made_at FROM import_batches WHERE id = ?1")?;
     let mut out = Vec::with_capacity(keys.len());
     for (batch_id, provider) in keys {
-        let waiting: i64 = if all {
-            stmt.query_row(rusqlite::params![batch_id, provider], |r| r.get(0))?
-        } else {
-            stmt.query_row(rusqlite::params![raw, folded, batch_id, provider], |r| {
-                r.get(0)
-            })?
+        let all = match &people {
+            None => true,
+            Some(_) => {
+                provider_matches.query_row(rusqlite::params![provider, raw], |r| r.get(0))?
+            }
+        };
+        let waiting: i64 = match &people {
+            Some(people) if !all => {
+                let mut args = vec![Value::Text(raw.clone()), Value::Text(folded.clone())];
+                let from = people.from(&mut args);
+                args.push(Value::Integer(-batch_id.unwrap_or(0)));
+                args.push(Value::Text(provider.clone()));
+                let n = args.len();
+                conn.prepare_cached(&format!(
+                    "SELECT count(*) FROM {from}
+                     WHERE q.batch_rank = ?{} AND q.provider = ?{n} AND {}",
+                    n - 1,
+                    search::queue_person_match(2)
+                ))?
+                .query_row(params_from_iter(args), |r| r.get(0))?
+            }
+            _ => kept
+                .query_row(rusqlite::params![batch_id, provider], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0),
         };
         let (source, made_at) = match batch_id {
             None => (None, None),
@@ -233,6 +250,10 @@ pub fn groups(conn: &Connection, text: &str, keys: &[(Option<i64>, String)]) -> 
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "queue_tests.rs"]
+mod scale_tests;
 
 #[cfg(test)]
 mod tests {

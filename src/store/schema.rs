@@ -1067,6 +1067,139 @@ CREATE TABLE IF NOT EXISTS audit_payloads (
     r#"
 CREATE INDEX people_report ON people (city_code, unit_kind, unit, name);
 "#,
+    // 21: the review queue's groups and the batches' counts, kept instead of counted (issue 10).
+    //
+    // R5.1 The queue shows a header per group (import batch, provider) with how many entries
+    // wait in it; a group held up to 10 254 entries at 100 000 people (湖南大学, keyed in by
+    // hand), and counting its range of `review_queue_order` at every page turn was most of a
+    // page's time at a million. `review_queue_groups` holds each group with that number, kept by
+    // triggers on `review_queue` (itself kept by the triggers on `entries`), so a header is one
+    // lookup. It also makes the search by provider a walk over the groups (a few thousand rows
+    // at any size), each matching group then one range of `review_queue_order`, instead of a
+    // pass over every waiting entry; its key is the queue's order, so the walk reads the queue
+    // in order without sorting.
+    //
+    // R6.3 The batches list showed each batch with its applicants counted by verdict and state,
+    // summed over every applicant of every batch at every read; `batch_counts` keeps those
+    // sums per batch, by triggers on `batch_applicants`, and `verification_batches_order` gives
+    // the list's order (newest application year, then newest batch) so a page is read by key.
+    r#"
+CREATE TABLE review_queue_groups (
+    batch_rank INTEGER NOT NULL,
+    provider   TEXT NOT NULL,
+    waiting    INTEGER NOT NULL CHECK (waiting > 0),
+    PRIMARY KEY (batch_rank, provider)
+) WITHOUT ROWID;
+INSERT INTO review_queue_groups (batch_rank, provider, waiting)
+SELECT batch_rank, provider, count(*) FROM review_queue GROUP BY batch_rank, provider;
+CREATE TRIGGER review_queue_groups_insert AFTER INSERT ON review_queue BEGIN
+    INSERT INTO review_queue_groups (batch_rank, provider, waiting)
+    VALUES (new.batch_rank, new.provider, 1)
+    ON CONFLICT (batch_rank, provider) DO UPDATE SET waiting = waiting + 1;
+END;
+CREATE TRIGGER review_queue_groups_delete AFTER DELETE ON review_queue BEGIN
+    DELETE FROM review_queue_groups
+    WHERE batch_rank = old.batch_rank AND provider = old.provider AND waiting = 1;
+    UPDATE review_queue_groups SET waiting = waiting - 1
+    WHERE batch_rank = old.batch_rank AND provider = old.provider;
+END;
+CREATE TRIGGER review_queue_groups_update AFTER UPDATE OF batch_rank, provider ON review_queue
+WHEN new.batch_rank IS NOT old.batch_rank OR new.provider IS NOT old.provider BEGIN
+    INSERT INTO review_queue_groups (batch_rank, provider, waiting)
+    VALUES (new.batch_rank, new.provider, 1)
+    ON CONFLICT (batch_rank, provider) DO UPDATE SET waiting = waiting + 1;
+    DELETE FROM review_queue_groups
+    WHERE batch_rank = old.batch_rank AND provider = old.provider AND waiting = 1;
+    UPDATE review_queue_groups SET waiting = waiting - 1
+    WHERE batch_rank = old.batch_rank AND provider = old.provider;
+END;
+
+CREATE TABLE batch_counts (
+    batch_id   INTEGER PRIMARY KEY,
+    applicants INTEGER NOT NULL DEFAULT 0,
+    pass       INTEGER NOT NULL DEFAULT 0,
+    short      INTEGER NOT NULL DEFAULT 0,
+    blocked    INTEGER NOT NULL DEFAULT 0,
+    unverified INTEGER NOT NULL DEFAULT 0,
+    undecided  INTEGER NOT NULL DEFAULT 0,
+    accepted   INTEGER NOT NULL DEFAULT 0,
+    returned   INTEGER NOT NULL DEFAULT 0,
+    refused    INTEGER NOT NULL DEFAULT 0,
+    issued     INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO batch_counts (batch_id, applicants, pass, short, blocked, unverified, undecided,
+    accepted, returned, refused, issued)
+SELECT b.id, count(a.id),
+    coalesce(sum(a.verdict IS 'pass'), 0), coalesce(sum(a.verdict IS 'short'), 0),
+    coalesce(sum(a.verdict IS 'blocked'), 0), coalesce(sum(a.id IS NOT NULL AND a.verdict IS NULL), 0),
+    coalesce(sum(a.state IS 'undecided'), 0), coalesce(sum(a.state IS 'accepted'), 0),
+    coalesce(sum(a.state IS 'returned'), 0), coalesce(sum(a.state IS 'refused'), 0),
+    coalesce(sum(a.certificate_id IS NOT NULL), 0)
+FROM verification_batches b LEFT JOIN batch_applicants a ON a.batch_id = b.id
+GROUP BY b.id;
+CREATE TRIGGER batch_counts_batch AFTER INSERT ON verification_batches BEGIN
+    INSERT OR IGNORE INTO batch_counts (batch_id) VALUES (new.id);
+END;
+CREATE TRIGGER batch_counts_batch_delete AFTER DELETE ON verification_batches BEGIN
+    DELETE FROM batch_counts WHERE batch_id = old.id;
+END;
+CREATE TRIGGER batch_counts_insert AFTER INSERT ON batch_applicants BEGIN
+    UPDATE batch_counts SET
+        applicants = applicants + 1,
+        pass = pass + (new.verdict IS 'pass'),
+        short = short + (new.verdict IS 'short'),
+        blocked = blocked + (new.verdict IS 'blocked'),
+        unverified = unverified + (new.verdict IS NULL),
+        undecided = undecided + (new.state IS 'undecided'),
+        accepted = accepted + (new.state IS 'accepted'),
+        returned = returned + (new.state IS 'returned'),
+        refused = refused + (new.state IS 'refused'),
+        issued = issued + (new.certificate_id IS NOT NULL)
+    WHERE batch_id = new.batch_id;
+END;
+CREATE TRIGGER batch_counts_delete AFTER DELETE ON batch_applicants BEGIN
+    UPDATE batch_counts SET
+        applicants = applicants - 1,
+        pass = pass - (old.verdict IS 'pass'),
+        short = short - (old.verdict IS 'short'),
+        blocked = blocked - (old.verdict IS 'blocked'),
+        unverified = unverified - (old.verdict IS NULL),
+        undecided = undecided - (old.state IS 'undecided'),
+        accepted = accepted - (old.state IS 'accepted'),
+        returned = returned - (old.state IS 'returned'),
+        refused = refused - (old.state IS 'refused'),
+        issued = issued - (old.certificate_id IS NOT NULL)
+    WHERE batch_id = old.batch_id;
+END;
+CREATE TRIGGER batch_counts_update AFTER UPDATE OF batch_id, verdict, state, certificate_id
+ON batch_applicants BEGIN
+    UPDATE batch_counts SET
+        applicants = applicants - 1,
+        pass = pass - (old.verdict IS 'pass'),
+        short = short - (old.verdict IS 'short'),
+        blocked = blocked - (old.verdict IS 'blocked'),
+        unverified = unverified - (old.verdict IS NULL),
+        undecided = undecided - (old.state IS 'undecided'),
+        accepted = accepted - (old.state IS 'accepted'),
+        returned = returned - (old.state IS 'returned'),
+        refused = refused - (old.state IS 'refused'),
+        issued = issued - (old.certificate_id IS NOT NULL)
+    WHERE batch_id = old.batch_id;
+    UPDATE batch_counts SET
+        applicants = applicants + 1,
+        pass = pass + (new.verdict IS 'pass'),
+        short = short + (new.verdict IS 'short'),
+        blocked = blocked + (new.verdict IS 'blocked'),
+        unverified = unverified + (new.verdict IS NULL),
+        undecided = undecided + (new.state IS 'undecided'),
+        accepted = accepted + (new.state IS 'accepted'),
+        returned = returned + (new.state IS 'returned'),
+        refused = refused + (new.state IS 'refused'),
+        issued = issued + (new.certificate_id IS NOT NULL)
+    WHERE batch_id = new.batch_id;
+END;
+CREATE INDEX verification_batches_order ON verification_batches (application_year, id);
+"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`

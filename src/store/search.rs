@@ -706,6 +706,11 @@ const ENTRY_SUMMARY: &str =
     LEFT JOIN filings f ON f.id = e.filing_id
     LEFT JOIN import_batches b ON b.id = e.batch_id";
 
+
+/// The largest character: `key < text || MAX_CHAR` holds for every key that starts with `text`,
+/// so a prefix becomes a range an index serves.
+const MAX_CHAR: &str = "char(1114111)";
+
 fn entry_summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntrySummary> {
     let state: String = r.get(13)?;
     Ok(EntrySummary {
@@ -750,11 +755,9 @@ pub fn entries_of_person(conn: &Connection, person_id: i64) -> Result<Vec<EntryS
 /// the queue row's own copy, so deciding whether an entry matches never reads the entry.
 pub fn queue_search_clause(raw: usize, folded: usize) -> String {
     format!(
-        "(?{folded} = '' OR q.provider LIKE '%' || ?{raw} || '%' ESCAPE '\\'
-          OR p.name_key LIKE ?{folded} || '%' ESCAPE '\\'
-          OR p.id_number LIKE '%' || upper(?{folded}) || '%' ESCAPE '\\'
-          OR p.initials LIKE ?{folded} || '%' ESCAPE '\\'
-          OR p.initials LIKE '% ' || ?{folded} || '%' ESCAPE '\\')"
+        "(?{folded} = '' OR {} OR {})",
+        queue_provider_match("q.provider", raw),
+        queue_person_match(folded)
     )
 }
 
@@ -811,6 +814,12 @@ pub const QUEUE_ORDER: &str = "q.batch_rank, q.provider, q.person_name, q.entry_
 /// One page of the review queue: entries awaiting review and registration, grouped by import
 /// batch and provider (R5.1), at most `limit` from where `seek` says, searched as
 /// [`queue_search_clause`] says.
+///
+/// Without search text the page is one statement read in `review_queue_order` from the key on.
+/// With text, the entries whose provider matches and the other entries whose person matches
+/// are read as two streams in the queue's order ([`queue_provider_keys`],
+/// [`queue_person_keys`]), each through an index that serves it, merged, and the page's rows
+/// read by id: a search by provider is a walk over the groups, not over the waiting entries.
 pub fn review_queue_page(
     conn: &Connection,
     text: &str,
@@ -818,35 +827,27 @@ pub fn review_queue_page(
     limit: usize,
 ) -> Result<Vec<EntrySummary>> {
     let (raw, folded) = queue_search_args(text);
-    let mut args = vec![Value::Text(raw), Value::Text(folded)];
-    let mut key = |k: &QueueKey, op: &str| {
-        args.push(Value::Integer(k.batch_rank));
-        args.push(Value::Text(k.provider.clone()));
-        args.push(Value::Text(k.person_name.clone()));
-        args.push(Value::Integer(k.id));
-        let n = args.len();
-        format!(
-            " AND ({QUEUE_ORDER}) {op} (?{}, ?{}, ?{}, ?{n})",
-            n - 3,
-            n - 2,
-            n - 1
-        )
-    };
-    let bound = match seek {
-        Seek::First | Seek::Last => String::new(),
-        Seek::From(k) => key(k, ">="),
-        Seek::After(k) => key(k, ">"),
-        Seek::Before(k) => key(k, "<"),
-    };
-    let order = if seek.backwards() {
-        QUEUE_ORDER.replace(',', " DESC,") + " DESC"
-    } else {
-        QUEUE_ORDER.to_string()
-    };
+    if !folded.is_empty() {
+        let people = queue_people(conn, text)?;
+        let mut keys = queue_provider_keys(conn, &raw, seek, limit)?;
+        keys.extend(queue_person_keys(
+            conn, &raw, &folded, &people, seek, limit,
+        )?);
+        // The streams are disjoint (an entry whose provider matches is only in the first).
+        keys.sort_by(queue_cmp);
+        if seek.backwards() {
+            keys.drain(..keys.len().saturating_sub(limit));
+        } else {
+            keys.truncate(limit);
+        }
+        return queue_rows(conn, &keys);
+    }
+    let mut args = Vec::new();
+    let bound = queue_bound(seek, &mut args);
+    let order = queue_order(seek.backwards());
     args.push(Value::Integer(limit as i64));
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {QUEUE_COLUMNS} FROM {QUEUE_FROM} WHERE {}{bound} ORDER BY {order} LIMIT ?{}",
-        queue_search_clause(1, 2),
+        "SELECT {QUEUE_COLUMNS} FROM {QUEUE_FROM} WHERE 1 = 1{bound} ORDER BY {order} LIMIT ?{}",
         args.len()
     ))?;
     let mut rows = stmt
@@ -874,28 +875,48 @@ pub fn review_queue(
     )
 }
 
-/// How many entries wait in the queue that match `text`, counted up to [`COUNT_CAP`].
+/// How many entries wait in the queue that match `text`, counted up to [`COUNT_CAP`]. The
+/// entries whose provider matches are summed from `review_queue_groups` (exact, one row per
+/// group); only the others whose person matches are counted entry by entry, from the people
+/// the text finds when they are few.
 pub fn count_review_queue_capped(conn: &Connection, text: &str) -> Result<Count> {
     let (raw, folded) = queue_search_args(text);
-    let n: i64 = if folded.is_empty() {
-        conn.prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT 1 FROM review_queue LIMIT {})",
-            COUNT_CAP + 1
+    if folded.is_empty() {
+        let n: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM review_queue LIMIT {})",
+                COUNT_CAP + 1
+            ))?
+            .query_row([], |r| r.get(0))?;
+        return Ok(Count::capped(n as usize));
+    }
+    let by_provider: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT coalesce(sum(waiting), 0) FROM review_queue_groups g WHERE {}",
+            queue_provider_match("g.provider", 1)
         ))?
-        .query_row([], |r| r.get(0))?
-    } else {
-        conn.prepare_cached(&format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {QUEUE_MATCH_FROM} WHERE {} LIMIT {})",
-            queue_search_clause(1, 2),
-            COUNT_CAP + 1
+        .query_row([&raw], |r| r.get(0))?;
+    let by_provider = by_provider as usize;
+    if by_provider > COUNT_CAP {
+        return Ok(Count::Over);
+    }
+    let people = queue_people(conn, text)?;
+    let mut args = vec![Value::Text(raw), Value::Text(folded)];
+    let from = people.from(&mut args);
+    args.push(Value::Integer((COUNT_CAP + 1 - by_provider) as i64));
+    let by_person: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {} AND NOT {} LIMIT ?{})",
+            queue_person_match(2),
+            queue_provider_match("q.provider", 1),
+            args.len()
         ))?
-        .query_row(rusqlite::params![raw, folded], |r| r.get(0))?
-    };
-    Ok(Count::capped(n as usize))
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(Count::capped(by_provider + by_person as usize))
 }
 
-/// How many entries wait in the queue that match `text`, exactly (the screen uses
-/// [`count_review_queue_capped`]).
+/// How many entries wait in the queue that match `text`, exactly, compared entry by entry (the
+/// screen uses [`count_review_queue_capped`]; this is the plain statement tests hold it to).
 pub fn count_review_queue(conn: &Connection, text: &str) -> Result<usize> {
     let (raw, folded) = queue_search_args(text);
     let n: i64 = conn
@@ -905,6 +926,309 @@ pub fn count_review_queue(conn: &Connection, text: &str) -> Result<usize> {
         ))?
         .query_row(rusqlite::params![raw, folded], |r| r.get(0))?;
     Ok(n as usize)
+}
+
+/// The provider half of [`queue_search_clause`]: `column` holds any part of `?{raw}`.
+pub(crate) fn queue_provider_match(column: &str, raw: usize) -> String {
+    format!("{column} LIKE '%' || ?{raw} || '%' ESCAPE '\\'")
+}
+
+/// The person half of [`queue_search_clause`], on `people p`.
+pub(crate) fn queue_person_match(folded: usize) -> String {
+    format!(
+        "(p.name_key LIKE ?{folded} || '%' ESCAPE '\\'
+          OR p.id_number LIKE '%' || upper(?{folded}) || '%' ESCAPE '\\'
+          OR p.initials LIKE ?{folded} || '%' ESCAPE '\\'
+          OR p.initials LIKE '% ' || ?{folded} || '%' ESCAPE '\\')"
+    )
+}
+
+/// The people the queue's search text can find (the person half of [`queue_search_clause`]),
+/// as the queue needs them: [`QueuePeople::Few`] when an index gives a superset of at most
+/// [`COUNT_CAP`] people (their entries are then looked up by person and sorted, a few thousand
+/// at most), [`QueuePeople::Many`] when the text is common enough that reading the queue in its
+/// order and comparing each entry's person finds a page soon (one or two digits, a common
+/// surname, one initial).
+pub(crate) enum QueuePeople {
+    /// `sql`, a query of one column `id` naming the folded `text` `?T`: every person the text
+    /// can match is among them; the statements still compare each with
+    /// [`queue_person_match`].
+    Few {
+        sql: String,
+        text: String,
+    },
+    Many,
+}
+
+impl QueuePeople {
+    /// The `FROM` of a statement over the waiting entries whose person may match, as
+    /// `review_queue q` and `people p`: the candidates' entries through `review_queue_person`,
+    /// or the whole queue in its order. The candidates' argument is pushed onto `args`.
+    pub(crate) fn from(&self, args: &mut Vec<Value>) -> String {
+        match self {
+            QueuePeople::Few { sql, text } => {
+                args.push(Value::Text(text.clone()));
+                format!(
+                    "({}) c CROSS JOIN review_queue q ON q.person_id = c.id
+                     CROSS JOIN people p ON p.id = q.person_id",
+                    sql.replace("?T", &format!("?{}", args.len()))
+                )
+            }
+            QueuePeople::Many => "review_queue q CROSS JOIN people p ON p.id = q.person_id".into(),
+        }
+    }
+}
+
+/// Which people the queue's search `text` can find, through the people search's indexes: a
+/// trigram phrase in `people_fts` (name, ID number and initials; three characters or more), or
+/// the start of a folded name (`people_key`) and of a reading of the initials
+/// (`people_readings`). One or two digits are in nearly every ID number: [`QueuePeople::Many`].
+/// The SQL names the folded text `?T` ([`QueuePeople::from`] numbers it).
+pub(crate) fn queue_people(conn: &Connection, text: &str) -> Result<QueuePeople> {
+    let folded = fold_for_search(text);
+    let cap = COUNT_CAP + 1;
+    let branches = if folded.chars().count() >= 3 {
+        vec![format!(
+            "SELECT rowid AS id FROM people_fts
+             WHERE people_fts MATCH '{{name_key id_number initials}} : \"' || replace(?T, '\"', '\"\"') || '\"'
+             LIMIT {cap}"
+        )]
+    } else if folded
+        .chars()
+        .all(|c| c.is_ascii_digit() || c.eq_ignore_ascii_case(&'x'))
+    {
+        return Ok(QueuePeople::Many);
+    } else {
+        vec![
+            format!(
+                "SELECT id FROM (SELECT id FROM people
+                 WHERE name_key >= ?T AND name_key < ?T || {MAX_CHAR} LIMIT {cap})"
+            ),
+            format!(
+                "SELECT id FROM (SELECT person_id AS id FROM people_readings
+                 WHERE reading >= ?T AND reading < ?T || {MAX_CHAR} LIMIT {cap})"
+            ),
+        ]
+    };
+    // Counted with the branches' duplicates kept, as `candidates` does: a branch cut at its
+    // LIMIT brings the count past the cap on its own.
+    let n: i64 = conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT id FROM ({}) LIMIT {cap})",
+            branches.join(" UNION ALL ").replace("?T", "?1")
+        ))?
+        .query_row([&folded], |r| r.get(0))?;
+    if n as usize > COUNT_CAP {
+        return Ok(QueuePeople::Many);
+    }
+    Ok(QueuePeople::Few {
+        sql: branches.join(" UNION "),
+        text: folded,
+    })
+}
+
+/// The queue's order on `q`, ascending or (read backwards) descending.
+fn queue_order(backwards: bool) -> String {
+    if backwards {
+        QUEUE_ORDER.replace(',', " DESC,") + " DESC"
+    } else {
+        QUEUE_ORDER.to_string()
+    }
+}
+
+/// The bound of a page on the queue's order (` AND (…) > (…)`), its key pushed onto `args`.
+fn queue_bound(seek: &Seek<QueueKey>, args: &mut Vec<Value>) -> String {
+    let (k, op) = match seek {
+        Seek::First | Seek::Last => return String::new(),
+        Seek::From(k) => (k, ">="),
+        Seek::After(k) => (k, ">"),
+        Seek::Before(k) => (k, "<"),
+    };
+    args.push(Value::Integer(k.batch_rank));
+    args.push(Value::Text(k.provider.clone()));
+    args.push(Value::Text(k.person_name.clone()));
+    args.push(Value::Integer(k.id));
+    let n = args.len();
+    format!(
+        " AND ({QUEUE_ORDER}) {op} (?{}, ?{}, ?{}, ?{n})",
+        n - 3,
+        n - 2,
+        n - 1
+    )
+}
+
+/// The queue's order on keys, as SQLite orders the columns (integers, then text byte by byte,
+/// which is how `BINARY` compares UTF-8).
+fn queue_cmp(a: &QueueKey, b: &QueueKey) -> std::cmp::Ordering {
+    (a.batch_rank, &a.provider, &a.person_name, a.id).cmp(&(
+        b.batch_rank,
+        &b.provider,
+        &b.person_name,
+        b.id,
+    ))
+}
+
+fn queue_key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueKey> {
+    Ok(QueueKey {
+        batch_rank: r.get(0)?,
+        provider: r.get(1)?,
+        person_name: r.get(2)?,
+        id: r.get(3)?,
+    })
+}
+
+/// Up to `limit` keys of the waiting entries whose provider matches `raw` (escaped for `LIKE`),
+/// from where `seek` says, in the queue's order (descending when read backwards): the rest of
+/// the key's own group by its range of `review_queue_order`, then the matching groups after it
+/// in `review_queue_groups`' key order, each one range of `review_queue_order`. No sort: the
+/// groups' key is the start of the queue's order.
+fn queue_provider_keys(
+    conn: &Connection,
+    raw: &str,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> Result<Vec<QueueKey>> {
+    let dir = if seek.backwards() { " DESC" } else { "" };
+    let key = match seek {
+        Seek::First | Seek::Last => None,
+        Seek::From(k) => Some((k, ">=")),
+        Seek::After(k) => Some((k, ">")),
+        Seek::Before(k) => Some((k, "<")),
+    };
+    let mut out = Vec::new();
+    if let Some((k, op)) = key {
+        let matches: bool = conn
+            .prepare_cached(&format!("SELECT {}", queue_provider_match("?1", 2)))?
+            .query_row(rusqlite::params![k.provider, raw], |r| r.get(0))?;
+        if matches {
+            let mut stmt = conn.prepare_cached(&queue_group_rest_sql(op, dir))?;
+            let rows = stmt.query_map(
+                rusqlite::params![k.batch_rank, k.provider, k.person_name, k.id, limit as i64],
+                queue_key_row,
+            )?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+    }
+    if out.len() >= limit {
+        return Ok(out);
+    }
+    let (sql, args) = queue_groups_sql(raw, seek, limit - out.len());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), queue_key_row)?;
+    for r in rows {
+        out.push(r?);
+    }
+    Ok(out)
+}
+
+/// The statement of [`queue_provider_keys`] for the rest of the key's own group: its range of
+/// `review_queue_order` from `(?1, ?2, ?3, ?4)` (the key) by `op`, in the direction `dir`, at
+/// most `?5` rows.
+pub(crate) fn queue_group_rest_sql(op: &str, dir: &str) -> String {
+    format!(
+        "SELECT q.batch_rank, q.provider, q.person_name, q.entry_id FROM review_queue q
+         WHERE q.batch_rank = ?1 AND q.provider = ?2 AND (q.person_name, q.entry_id) {op} (?3, ?4)
+         ORDER BY q.person_name{dir}, q.entry_id{dir} LIMIT ?5"
+    )
+}
+
+/// The statement of [`queue_provider_keys`] after the key's own group, with its arguments:
+/// the matching groups after (or, read backwards, before) the key's group in
+/// `review_queue_groups`' key order, each one range of `review_queue_order`.
+pub(crate) fn queue_groups_sql(
+    raw: &str,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let dir = if seek.backwards() { " DESC" } else { "" };
+    let mut args = vec![Value::Text(raw.to_string())];
+    let bound = match seek {
+        Seek::First | Seek::Last => String::new(),
+        Seek::From(k) | Seek::After(k) | Seek::Before(k) => {
+            args.push(Value::Integer(k.batch_rank));
+            args.push(Value::Text(k.provider.clone()));
+            let op = if seek.backwards() { "<" } else { ">" };
+            format!(" AND (g.batch_rank, g.provider) {op} (?2, ?3)")
+        }
+    };
+    args.push(Value::Integer(limit as i64));
+    let sql = format!(
+        "SELECT q.batch_rank, q.provider, q.person_name, q.entry_id
+         FROM review_queue_groups g CROSS JOIN review_queue q
+             ON q.batch_rank = g.batch_rank AND q.provider = g.provider
+         WHERE {}{bound}
+         ORDER BY g.batch_rank{dir}, g.provider{dir}, q.person_name{dir}, q.entry_id{dir}
+         LIMIT ?{}",
+        queue_provider_match("g.provider", 1),
+        args.len()
+    );
+    (sql, args)
+}
+
+/// Up to `limit` keys of the waiting entries whose provider does not match `raw` but whose
+/// person matches `folded` (both escaped for `LIKE`), from where `seek` says, in the queue's
+/// order (descending when read backwards): from the candidates' entries when `people` are few
+/// (sorted, a few thousand at most), else read in `review_queue_order`.
+fn queue_person_keys(
+    conn: &Connection,
+    raw: &str,
+    folded: &str,
+    people: &QueuePeople,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> Result<Vec<QueueKey>> {
+    let (sql, args) = queue_person_sql(raw, folded, people, seek, limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let keys = stmt
+        .query_map(params_from_iter(args), queue_key_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(keys)
+}
+
+/// The statement of [`queue_person_keys`], with its arguments.
+pub(crate) fn queue_person_sql(
+    raw: &str,
+    folded: &str,
+    people: &QueuePeople,
+    seek: &Seek<QueueKey>,
+    limit: usize,
+) -> (String, Vec<Value>) {
+    let mut args = vec![
+        Value::Text(raw.to_string()),
+        Value::Text(folded.to_string()),
+    ];
+    let from = people.from(&mut args);
+    let bound = queue_bound(seek, &mut args);
+    args.push(Value::Integer(limit as i64));
+    let sql = format!(
+        "SELECT q.batch_rank, q.provider, q.person_name, q.entry_id FROM {from}
+         WHERE {} AND NOT {}{bound} ORDER BY {} LIMIT ?{}",
+        queue_person_match(2),
+        queue_provider_match("q.provider", 1),
+        queue_order(seek.backwards()),
+        args.len()
+    );
+    (sql, args)
+}
+
+/// The queue's rows of these keys, in their order (a page: a few dozen ids).
+fn queue_rows(conn: &Connection, keys: &[QueueKey]) -> Result<Vec<EntrySummary>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; keys.len()].join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {QUEUE_COLUMNS} FROM {QUEUE_FROM} WHERE q.entry_id IN ({marks})"
+    ))?;
+    let mut found: std::collections::HashMap<i64, EntrySummary> = stmt
+        .query_map(params_from_iter(keys.iter().map(|k| k.id)), entry_summary)?
+        .map(|r| r.map(|e| (e.id, e)))
+        .collect::<rusqlite::Result<_>>()?;
+    // An entry another clerk moved on between the two reads is left out; the refresh that
+    // their commit brings reads the page as it then stands.
+    Ok(keys.iter().filter_map(|k| found.remove(&k.id)).collect())
 }
 
 #[cfg(test)]

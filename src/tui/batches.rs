@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::batch::BatchScreen;
 use super::keys::{Action, Scope};
-use super::list::{Count, Keyed, Lister, Seek, Source, seek_sorted};
+use super::list::{Count, Keyed, Lister, Seek, Source};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use super::worker::{Done, JobError};
 use crate::config::Config;
@@ -70,24 +70,19 @@ impl From<Question> for ScreenQuestion {
     }
 }
 
-/// Batches read at most: a bureau makes a few a year, so the whole list is read and paged by
-/// key in memory (`store::batches::list` is its only query).
-const BATCHES_READ: usize = 100_000;
-
 /// Where a batch stands in the list: the newest application year first, then the newest batch.
-pub type BatchKey = (std::cmp::Reverse<i32>, std::cmp::Reverse<i64>);
+pub use crate::store::batches::BatchKey;
 
 impl Keyed for Summary {
     type Key = BatchKey;
     fn key(&self) -> BatchKey {
-        (
-            std::cmp::Reverse(self.batch.application_year),
-            std::cmp::Reverse(self.batch.id),
-        )
+        Summary::key(self)
     }
 }
 
-/// The batches list ([`Source`]).
+/// The batches list ([`Source`]): a page read by key with the counts the database keeps
+/// (`store::batches::page`), so neither the number of batches nor of their applicants makes a
+/// page slower.
 pub struct BatchesSource;
 
 impl Source for BatchesSource {
@@ -101,8 +96,7 @@ impl Source for BatchesSource {
         seek: &Seek<BatchKey>,
         limit: usize,
     ) -> Result<Vec<Summary>, JobError> {
-        let all = rows::list(store.conn(), 0, BATCHES_READ)?;
-        Ok(seek_sorted(&all, seek, limit))
+        Ok(rows::page(store.conn(), seek, limit)?)
     }
 
     fn count(store: &Store, _q: &()) -> Result<Count, JobError> {
@@ -209,10 +203,10 @@ impl BatchesScreen {
             Ok(Err(r)) => Flow::Say(r.describe(lang)),
             Ok(Ok(b)) => {
                 self.draft = Draft::default();
-                self.opened = Some((
-                    std::cmp::Reverse(b.application_year),
-                    std::cmp::Reverse(b.id),
-                ));
+                self.opened = Some(BatchKey {
+                    application_year: b.application_year,
+                    id: b.id,
+                });
                 let msg = match lang {
                     Lang::Zh => format!(
                         "已新建验证批次 #{}：{}。按 n 添加申报人",
