@@ -706,7 +706,6 @@ const ENTRY_SUMMARY: &str =
     LEFT JOIN filings f ON f.id = e.filing_id
     LEFT JOIN import_batches b ON b.id = e.batch_id";
 
-
 /// The largest character: `key < text || MAX_CHAR` holds for every key that starts with `text`,
 /// so a prefix becomes a range an index serves.
 const MAX_CHAR: &str = "char(1114111)";
