@@ -1097,7 +1097,7 @@ impl Tab {
 
 /// The tabs, in order: the one table for the status line, the digits, Tab, `:` commands and
 /// recognising where the clerk is. A new tab is one row here (and its key in `keys`).
-const TABS: [Tab; 4] = [
+const TABS: [Tab; 5] = [
     Tab {
         key: '1',
         zh: "人员",
@@ -1137,6 +1137,20 @@ const TABS: [Tab; 4] = [
                 app.config.clone(),
                 app.office_label.clone(),
             ))
+        },
+    },
+    Tab {
+        key: '5',
+        zh: "报表",
+        en: "Report",
+        action: Action::GoReport,
+        commands: &["report", "reports", "报表"],
+        scope: Scope::Report,
+        // The year of the clock the app is given: the figures a clerk is asked for first.
+        open: |app| {
+            Box::new(super::report::ReportScreen::new(chrono::Datelike::year(
+                &app.actor.today(),
+            )))
         },
     },
 ];
