@@ -597,7 +597,7 @@ impl ReportScreen {
                 p.public_min, p.professional_min, p.total_min
             ),
             Lang::En => format!(
-                "R2.1 {year}: public ≥ {}, professional ≥ {}, total ≥ {} h; one person may miss several",
+                "R2.1 {year}: public ≥ {}, professional ≥ {}, total ≥ {} h; one may miss several",
                 p.public_min, p.professional_min, p.total_min
             ),
         }
