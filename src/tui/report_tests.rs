@@ -43,10 +43,13 @@ fn known() -> Store {
         false,
     )
     .unwrap();
-    let head = "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料";
+    let head =
+        "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料";
     let public = "公需,培训班,保密意识和保密常识教育,湖南师范大学,2016-05-10,2016-05-12,30,合格,";
     let pro = |h: u32| {
-        format!("专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,{h},合格,学习证明材料")
+        format!(
+            "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,{h},合格,学习证明材料"
+        )
     };
     let registered = [
         format!("{ZHANG},{public}"),
@@ -59,7 +62,15 @@ fn known() -> Store {
     let rows: Vec<&str> = registered.iter().map(String::as_str).collect();
     import::entries(&mut store, &a, &table(head, &rows), &source(), true, false).unwrap();
     let recorded = format!("{ZHAO},{}", pro(20));
-    import::entries(&mut store, &a, &table(head, &[&recorded]), &source(), false, false).unwrap();
+    import::entries(
+        &mut store,
+        &a,
+        &table(head, &[&recorded]),
+        &source(),
+        false,
+        false,
+    )
+    .unwrap();
     store
 }
 
@@ -135,13 +146,25 @@ fn r2_1_the_city_rows_are_the_command_line_reports_figures_in_each_year() {
         if year == 2016 {
             d.key(KeyCode::Char('['));
         }
-        assert!(d.shows(&format!("{year} 年度完成情况 · 全省 15 个市州")), "{}", d.screen());
+        assert!(
+            d.shows(&format!("{year} 年度完成情况 · 全省 15 个市州")),
+            "{}",
+            d.screen()
+        );
         let mut cities = 0;
         for line in lines {
             match line {
                 Line::CityTotal(g) => {
-                    let short = reference.office_by_code(&g.city_code).unwrap().short.clone();
-                    assert_eq!(row_of(&d, &short)[1..8], cells(&g.figures), "{year} {short}");
+                    let short = reference
+                        .office_by_code(&g.city_code)
+                        .unwrap()
+                        .short
+                        .clone();
+                    assert_eq!(
+                        row_of(&d, &short)[1..8],
+                        cells(&g.figures),
+                        "{year} {short}"
+                    );
                     cities += 1;
                 }
                 Line::Total(f) => assert_eq!(row_of(&d, "全省合计")[1..8], cells(f), "{year}"),
@@ -160,36 +183,72 @@ fn r2_1_the_city_rows_are_the_command_line_reports_figures_in_each_year() {
 fn r2_1_drill_down_to_a_person_short_and_back_keeping_the_cursor() {
     let mut d = Driver::new(known(), Lang::Zh);
     d.key(KeyCode::Char('5')).key(KeyCode::Char('['));
-    assert_eq!(row_of(&d, "长沙")[1..8], ["3", "1", "1", "1", "2", "180.0", "1"]);
-    assert_eq!(row_of(&d, "湘潭")[1..8], ["1", "0", "1", "1", "1", "0.0", "0"]);
-    assert_eq!(row_of(&d, "省直")[1..8], ["1", "1", "0", "0", "0", "90.0", "0"]);
-    assert_eq!(row_of(&d, "全省合计")[1..8], ["5", "2", "2", "2", "3", "270.0", "1"]);
+    assert_eq!(
+        row_of(&d, "长沙")[1..8],
+        ["3", "1", "1", "1", "2", "180.0", "1"]
+    );
+    assert_eq!(
+        row_of(&d, "湘潭")[1..8],
+        ["1", "0", "1", "1", "1", "0.0", "0"]
+    );
+    assert_eq!(
+        row_of(&d, "省直")[1..8],
+        ["1", "1", "0", "0", "0", "90.0", "0"]
+    );
+    assert_eq!(
+        row_of(&d, "全省合计")[1..8],
+        ["5", "2", "2", "2", "3", "270.0", "1"]
+    );
     insta::assert_snapshot!("report_cities_zh", d.screen());
 
     d.key(KeyCode::Char('j'));
     assert!(cursor_row(&d).contains("长沙"), "{}", d.screen());
     d.key(KeyCode::Enter);
-    assert!(d.shows("2016 年度 · 长沙 · 单位类型 1 类"), "{}", d.screen());
-    assert_eq!(row_of(&d, "市州单位")[1..8], ["3", "1", "1", "1", "2", "180.0", "1"]);
+    assert!(
+        d.shows("2016 年度 · 长沙 · 单位类型 1 类"),
+        "{}",
+        d.screen()
+    );
+    assert_eq!(
+        row_of(&d, "市州单位")[1..8],
+        ["3", "1", "1", "1", "2", "180.0", "1"]
+    );
     d.key(KeyCode::Enter);
     assert!(d.shows("长沙 · 市州单位 · 1 个单位"), "{}", d.screen());
-    assert_eq!(row_of(&d, "长沙市第一医院")[1..8], ["3", "1", "1", "1", "2", "180.0", "1"]);
+    assert_eq!(
+        row_of(&d, "长沙市第一医院")[1..8],
+        ["3", "1", "1", "1", "2", "180.0", "1"]
+    );
     d.key(KeyCode::Enter);
     assert!(d.shows("长沙市第一医院 · 未达标 2 人"), "{}", d.screen());
     insta::assert_snapshot!("report_short_zh", d.screen());
-    assert_eq!(row_of(&d, "王强")[1..], [WANG, "0.0", "60.0", "60.0", "公需、合计", "0"]);
-    assert_eq!(row_of(&d, "赵敏")[1..], [ZHAO, "30.0", "0.0", "30.0", "专业、合计", "1"]);
+    assert_eq!(
+        row_of(&d, "王强")[1..],
+        [WANG, "0.0", "60.0", "60.0", "公需、合计", "0"]
+    );
+    assert_eq!(
+        row_of(&d, "赵敏")[1..],
+        [ZHAO, "30.0", "0.0", "30.0", "专业、合计", "1"]
+    );
     assert!(!d.shows("张伟"), "张伟 meets R2.1:\n{}", d.screen());
 
     d.key(KeyCode::Char('j'));
     assert!(cursor_row(&d).contains("赵敏"), "{}", d.screen());
     d.key(KeyCode::Enter);
-    assert!(d.shows(&format!("┌ 赵敏 {ZHAO}")), "the person screen:\n{}", d.screen());
+    assert!(
+        d.shows(&format!("┌ 赵敏 {ZHAO}")),
+        "the person screen:\n{}",
+        d.screen()
+    );
     d.key(KeyCode::Esc);
     assert!(cursor_row(&d).contains("赵敏"), "{}", d.screen());
     d.key(KeyCode::Esc).key(KeyCode::Esc).key(KeyCode::Esc);
     assert!(d.shows("2016 年度完成情况"), "{}", d.screen());
-    assert!(cursor_row(&d).contains("长沙"), "the cursor kept:\n{}", d.screen());
+    assert!(
+        cursor_row(&d).contains("长沙"),
+        "the cursor kept:\n{}",
+        d.screen()
+    );
 }
 
 /// The year: the clock's by default, `[` `<` back and `]` `>` forward; changed on a level
@@ -198,7 +257,11 @@ fn r2_1_drill_down_to_a_person_short_and_back_keeping_the_cursor() {
 fn the_year_changes_with_its_keys_on_every_level() {
     let mut d = Driver::new(known(), Lang::En);
     d.key(KeyCode::Char('5'));
-    assert!(d.shows("Completion 2017 · Hunan: 3 cities"), "{}", d.screen());
+    assert!(
+        d.shows("Completion 2017 · Hunan: 3 cities"),
+        "{}",
+        d.screen()
+    );
     // Nothing registered in 2017: nobody meets R2.1.
     assert_eq!(row_of(&d, "Hunan")[1..3], ["5", "0"]);
     assert!(d.shows("R2.1 2017: public ≥ 30"), "{}", d.screen());
@@ -209,10 +272,20 @@ fn the_year_changes_with_its_keys_on_every_level() {
     assert_eq!(row_of(&d, "Hunan")[1..3], ["5", "2"]);
     // Into 长沙's hospital, then to 2017 there: 张伟 is short too.
     d.key(KeyCode::Char('j'));
-    d.key(KeyCode::Enter).key(KeyCode::Enter).key(KeyCode::Enter);
-    assert!(d.shows("2016 · 长沙 · city · 长沙市第一医院: 2 short"), "{}", d.screen());
+    d.key(KeyCode::Enter)
+        .key(KeyCode::Enter)
+        .key(KeyCode::Enter);
+    assert!(
+        d.shows("2016 · 长沙 · city · 长沙市第一医院: 2 short"),
+        "{}",
+        d.screen()
+    );
     d.key(KeyCode::Char(']'));
-    assert!(d.shows("2017 · 长沙 · city · 长沙市第一医院: 3 short"), "{}", d.screen());
+    assert!(
+        d.shows("2017 · 长沙 · city · 长沙市第一医院: 3 short"),
+        "{}",
+        d.screen()
+    );
     assert!(d.shows("张伟"), "{}", d.screen());
     d.key(KeyCode::Esc);
     assert!(d.shows("2017 · 长沙 · city: 1 units"), "{}", d.screen());
@@ -244,9 +317,21 @@ fn no_color_draws_the_bars_as_characters() {
     let mut d = Driver::new(known(), Lang::Zh);
     d.key(KeyCode::Char('5')).key(KeyCode::Char('['));
     // 长沙: 1 of 3 → 11 cells × ⅓ = 3⅝ cells; 湘潭: none; 省直: all.
-    assert!(row_of(&d, "长沙").join(" ").ends_with("███▋ 33%"), "{}", d.screen());
-    assert!(row_of(&d, "湘潭").join(" ").ends_with("0 0%"), "{}", d.screen());
-    assert!(row_of(&d, "省直").join(" ").ends_with(&format!("{} 100%", "█".repeat(11))));
+    assert!(
+        row_of(&d, "长沙").join(" ").ends_with("███▋ 33%"),
+        "{}",
+        d.screen()
+    );
+    assert!(
+        row_of(&d, "湘潭").join(" ").ends_with("0 0%"),
+        "{}",
+        d.screen()
+    );
+    assert!(
+        row_of(&d, "省直")
+            .join(" ")
+            .ends_with(&format!("{} 100%", "█".repeat(11)))
+    );
     let buf = d.term.backend().buffer();
     assert!(
         buf.content()
@@ -259,7 +344,11 @@ fn no_color_draws_the_bars_as_characters() {
     d.draw();
     assert_eq!(d.screen(), plain, "the same characters with colour");
     let buf = d.term.backend().buffer();
-    assert!(buf.content().iter().any(|c| c.symbol() == "█" && c.fg == Color::Green));
+    assert!(
+        buf.content()
+            .iter()
+            .any(|c| c.symbol() == "█" && c.fg == Color::Green)
+    );
 }
 
 /// While a level is being counted the title says 检索中… and the line under the table says
@@ -276,7 +365,11 @@ fn a_level_being_counted_says_so_and_keys_still_work() {
     assert!(d.shows("检索中…"), "{}", d.screen());
     assert!(d.shows("正在统计全省 2017 年度"), "{}", d.screen());
     d.key(KeyCode::Char('?'));
-    assert!(d.shows("任意键关闭"), "help opens meanwhile:\n{}", d.screen());
+    assert!(
+        d.shows("任意键关闭"),
+        "help opens meanwhile:\n{}",
+        d.screen()
+    );
     d.key(KeyCode::Char('x'));
     d.app.jobs().release();
     d.wait = true;
@@ -297,35 +390,56 @@ fn w_writes_the_level_shown_as_the_command_line_writes_it() {
     let mut d = Driver::new(known(), Lang::Zh);
     d.key(KeyCode::Char('5')).key(KeyCode::Char('['));
     d.key(KeyCode::Char('w'));
-    assert!(d.shows("将2016年度完成情况（全省）写入文件"), "{}", d.screen());
+    assert!(
+        d.shows("将2016年度完成情况（全省）写入文件"),
+        "{}",
+        d.screen()
+    );
     assert!(d.shows("~/jijiao-年度完成情况-2016.csv"), "{}", d.screen());
-    d.ctrl('u').paste(&csv.display().to_string()).key(KeyCode::Enter);
-    assert!(d.shows("2016年度完成情况，5 人，达标 2 人"), "{}", d.screen());
+    d.ctrl('u')
+        .paste(&csv.display().to_string())
+        .key(KeyCode::Enter);
+    assert!(
+        d.shows("2016年度完成情况，5 人，达标 2 人"),
+        "{}",
+        d.screen()
+    );
     let written = std::fs::read(&csv).unwrap();
     // The command line's path: the same sink, the same sheet.
     let store = known();
     let reference = Reference::load(&store).unwrap();
     let mut expected = Vec::new();
     {
-        let mut sink: Box<dyn Sink> = Box::new(
-            CsvSink::new(&mut expected, CsvEncoding::default(), Lang::Zh, false).unwrap(),
-        );
+        let mut sink: Box<dyn Sink> =
+            Box::new(CsvSink::new(&mut expected, CsvEncoding::default(), Lang::Zh, false).unwrap());
         let q = AnnualQuery {
             year: 2016,
             city_code: None,
             unit_kind: None,
         };
-        report::write_annual(store.conn(), &reference, &q, Lang::Zh, sink.as_mut(), &mut |_, _| {})
-            .unwrap();
+        report::write_annual(
+            store.conn(),
+            &reference,
+            &q,
+            Lang::Zh,
+            sink.as_mut(),
+            &mut |_, _| {},
+        )
+        .unwrap();
         sink.finish().unwrap();
     }
     assert_eq!(written, expected);
     let text = String::from_utf8(written.clone()).unwrap();
     assert!(text.starts_with("\u{feff}汇总级别,市州"), "{text}");
-    assert!(text.contains("市州小计,长沙市,,,3,1,2,1,1,2,60.0,120.0,180.0,1"), "{text}");
+    assert!(
+        text.contains("市州小计,长沙市,,,3,1,2,1,1,2,60.0,120.0,180.0,1"),
+        "{text}"
+    );
 
     // Again to the same name: refused, the file as it was.
-    d.key(KeyCode::Char('w')).ctrl('u').paste(&csv.display().to_string());
+    d.key(KeyCode::Char('w'))
+        .ctrl('u')
+        .paste(&csv.display().to_string());
     d.key(KeyCode::Enter);
     assert!(d.shows("已存在，未覆盖"), "{}", d.screen());
     assert_eq!(std::fs::read(&csv).unwrap(), written);
@@ -333,10 +447,18 @@ fn w_writes_the_level_shown_as_the_command_line_writes_it() {
     // The people short of 长沙市第一医院, as a workbook.
     let xlsx = dir.path().join("short.xlsx");
     d.key(KeyCode::Char('j'));
-    d.key(KeyCode::Enter).key(KeyCode::Enter).key(KeyCode::Enter);
+    d.key(KeyCode::Enter)
+        .key(KeyCode::Enter)
+        .key(KeyCode::Enter);
     d.key(KeyCode::Char('w'));
-    assert!(d.shows("将2016年度未达标人员（长沙 · 市州单位 · 长沙市第一医院）"), "{}", d.screen());
-    d.ctrl('u').paste(&xlsx.display().to_string()).key(KeyCode::Enter);
+    assert!(
+        d.shows("将2016年度未达标人员（长沙 · 市州单位 · 长沙市第一医院）"),
+        "{}",
+        d.screen()
+    );
+    d.ctrl('u')
+        .paste(&xlsx.display().to_string())
+        .key(KeyCode::Enter);
     assert!(d.shows("2016年度未达标 2 人"), "{}", d.screen());
     use calamine::{Data, Reader, Xlsx, open_workbook};
     let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
@@ -344,7 +466,11 @@ fn w_writes_the_level_shown_as_the_command_line_writes_it() {
     let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[1][0], Data::String("王强".into()));
-    assert_eq!(rows[1][1], Data::String(WANG.into()), "the ID number is text");
+    assert_eq!(
+        rows[1][1],
+        Data::String(WANG.into()),
+        "the ID number is text"
+    );
     assert_eq!(rows[2][8], Data::String("专业、合计".into()));
     assert_eq!(rows[2][9], Data::Float(1.0));
 
