@@ -305,7 +305,7 @@ pub enum Question {
 
 impl From<Question> for ScreenQuestion {
     fn from(q: Question) -> ScreenQuestion {
-        ScreenQuestion::Report(q)
+        ScreenQuestion::Report(Box::new(q))
     }
 }
 
