@@ -189,8 +189,12 @@ fn the_interface_opens_at_80x24_finds_by_pinyin_and_restores_the_terminal() {
     }
     let t = Tmux::start(people_roster);
     let s = t.wait_for("人员 1 人");
+    // At 80 columns, beside five tabs and an unconfigured office, the word 经办人 gives way
+    // before the database's name; the clerk is named all the same.
     assert!(
-        s.contains("经办人:wangfang"),
+        s.lines()
+            .next()
+            .is_some_and(|l| l.contains(" wangfang （未配置办公室）")),
         "status line names the clerk:\n{s}"
     );
     assert!(s.lines().count() <= 24);

@@ -569,21 +569,21 @@ impl ReportScreen {
         let place = self.breadcrumb(lang);
         match (&self.rows, self.path.len(), lang) {
             (_, 0, Lang::Zh) => format!(" {year} 年度完成情况 · 全省 {count} 个市州 {busy}"),
-            (_, 0, Lang::En) => format!(" Completion {year} · Hunan: {count} cities {busy}"),
+            (_, 0, Lang::En) => format!(" Completion {year} · Hunan · cities: {count} {busy}"),
             (Rows::Groups(_), 1, Lang::Zh) => {
                 format!(" {year} 年度 · {place} · 单位类型 {count} 类 {busy}")
             }
             (Rows::Groups(_), 1, Lang::En) => {
-                format!(" {year} · {place}: {count} kinds of unit {busy}")
+                format!(" {year} · {place} · kinds of unit: {count} {busy}")
             }
             (Rows::Groups(_), _, Lang::Zh) => {
                 format!(" {year} 年度 · {place} · {count} 个单位 {busy}")
             }
-            (Rows::Groups(_), _, Lang::En) => format!(" {year} · {place}: {count} units {busy}"),
+            (Rows::Groups(_), _, Lang::En) => format!(" {year} · {place} · units: {count} {busy}"),
             (Rows::Short(_), _, Lang::Zh) => {
                 format!(" {year} 年度 · {place} · 未达标 {count} 人 {busy}")
             }
-            (Rows::Short(_), _, Lang::En) => format!(" {year} · {place}: {count} short {busy}"),
+            (Rows::Short(_), _, Lang::En) => format!(" {year} · {place} · short: {count} {busy}"),
         }
     }
 
@@ -817,7 +817,18 @@ impl Screen for ReportScreen {
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
         self.prepare(ctx);
         match &mut self.rows {
-            Rows::Groups(l) => l.reload_now(ctx),
+            Rows::Groups(l) => {
+                // Read on the clerk's connection after the clerk's own commit (an undo), which
+                // leaves that connection's data_version as it was; and its versions are not the
+                // worker's. So the level is read anew here, and anew on the worker next time.
+                let forget = |l: &Lister<GroupSource>| {
+                    *l.query.memo.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                };
+                forget(l);
+                let read = l.reload_now(ctx);
+                forget(l);
+                read
+            }
             Rows::Short(l) => l.reload_now(ctx),
         }
     }

@@ -258,7 +258,7 @@ fn the_year_changes_with_its_keys_on_every_level() {
     let mut d = Driver::new(known(), Lang::En);
     d.key(KeyCode::Char('5'));
     assert!(
-        d.shows("Completion 2017 · Hunan: 3 cities"),
+        d.shows("Completion 2017 · Hunan · cities: 3"),
         "{}",
         d.screen()
     );
@@ -276,19 +276,19 @@ fn the_year_changes_with_its_keys_on_every_level() {
         .key(KeyCode::Enter)
         .key(KeyCode::Enter);
     assert!(
-        d.shows("2016 · 长沙 · city · 长沙市第一医院: 2 short"),
+        d.shows("2016 · 长沙 · city · 长沙市第一医院 · short: 2"),
         "{}",
         d.screen()
     );
     d.key(KeyCode::Char(']'));
     assert!(
-        d.shows("2017 · 长沙 · city · 长沙市第一医院: 3 short"),
+        d.shows("2017 · 长沙 · city · 长沙市第一医院 · short: 3"),
         "{}",
         d.screen()
     );
     assert!(d.shows("张伟"), "{}", d.screen());
     d.key(KeyCode::Esc);
-    assert!(d.shows("2017 · 长沙 · city: 1 units"), "{}", d.screen());
+    assert!(d.shows("2017 · 长沙 · city · units: 1"), "{}", d.screen());
     assert_eq!(row_of(&d, "长沙市第一医院")[1..3], ["3", "0"]);
     d.key(KeyCode::Esc).key(KeyCode::Esc);
     assert!(d.shows("Completion 2017"), "{}", d.screen());
@@ -477,4 +477,38 @@ fn w_writes_the_level_shown_as_the_command_line_writes_it() {
     // Esc on the question writes nothing.
     d.key(KeyCode::Char('w')).key(KeyCode::Esc);
     assert!(d.shows("已取消，没有导出"), "{}", d.screen());
+}
+
+/// R5.1 The figures follow the clerk's decisions: registering 赵敏's 20 professional hours on
+/// the review queue shows on the report when the clerk comes back to it (read on the worker),
+/// and `u` there undoes it and the report shows the figures from before (read at once on the
+/// clerk's connection, never from the level read before the undo).
+#[test]
+fn r5_1_the_figures_follow_a_registration_and_its_undo() {
+    let mut d = Driver::new(known(), Lang::Zh);
+    d.key(KeyCode::Char('5')).key(KeyCode::Char('['));
+    assert_eq!(
+        row_of(&d, "长沙")[1..8],
+        ["3", "1", "1", "1", "2", "180.0", "1"]
+    );
+    d.key(KeyCode::Char('2'))
+        .key(KeyCode::Char('s'))
+        .key(KeyCode::Char('r'));
+    if d.shows("(y") {
+        d.key(KeyCode::Char('y'));
+    }
+    assert!(d.shows("已登记 1 条"), "{}", d.screen());
+    d.key(KeyCode::Char('5'));
+    // 赵敏 still short of professional (50 < 60) and total (80 < 90); nothing pending now.
+    assert_eq!(
+        row_of(&d, "长沙")[1..8],
+        ["3", "1", "1", "1", "2", "200.0", "0"]
+    );
+    d.key(KeyCode::Char('u'));
+    assert_eq!(
+        row_of(&d, "长沙")[1..8],
+        ["3", "1", "1", "1", "2", "180.0", "1"],
+        "{}",
+        d.screen()
+    );
 }
