@@ -16,7 +16,7 @@ use crate::export::{Column, CsvEncoding, CsvSink, Kind, Sink, Value, XlsxSink, o
 use crate::i18n::{Describe, Lang};
 use crate::print::encode::PrintEncoding;
 use crate::print::width::{AmbiguousWidth, PrintWidth};
-use crate::service::report::{self, AnnualQuery, Figures, Group, Line, RegisterCounts};
+use crate::service::report::{self, AnnualQuery, Figures, Line, RegisterCounts};
 use crate::store::reference::Reference;
 use crate::store::report::{ApplicantRow, BatchRow, CertificateRow};
 
@@ -319,73 +319,6 @@ pub fn report(ctx: &Context, what: Report) -> Result<u8, Failure> {
     }
 }
 
-/// The annual report's spreadsheet columns.
-const ANNUAL: &[Column] = &[
-    Column::new("汇总级别", "level", Kind::Text),
-    Column::new("市州", "city", Kind::Text),
-    Column::new("单位类型", "unit_kind", Kind::Text),
-    Column::new("单位", "unit", Kind::Text),
-    Column::new("人数", "people", Kind::Count),
-    Column::new("达标人数", "meeting", Kind::Count),
-    Column::new("未达标人数", "short", Kind::Count),
-    Column::new("公需不足", "short_public", Kind::Count),
-    Column::new("专业不足", "short_professional", Kind::Count),
-    Column::new("合计不足", "short_total", Kind::Count),
-    Column::new("公需学时", "public_hours", Kind::Hours),
-    Column::new("专业学时", "professional_hours", Kind::Hours),
-    Column::new("登记学时", "hours", Kind::Hours),
-    Column::new("待审条目", "pending", Kind::Count),
-];
-
-fn figure_values(f: &Figures) -> [Value; 10] {
-    let n = |v: u64| Value::Count(v as i64);
-    [
-        n(f.people),
-        n(f.meeting),
-        n(f.short()),
-        n(f.short_public),
-        n(f.short_professional),
-        n(f.short_total),
-        Value::Hours(f.public),
-        Value::Hours(f.professional),
-        Value::Hours(f.hours()),
-        n(f.pending),
-    ]
-}
-
-fn annual_row(lang: Lang, line: &Line) -> Vec<Value> {
-    let (level, group, figures) = match line {
-        Line::Unit(g) => (lang.pick("单位", "unit"), Some(g), &g.figures),
-        Line::KindTotal(g) => (
-            lang.pick("单位类型小计", "kind subtotal"),
-            Some(g),
-            &g.figures,
-        ),
-        Line::CityTotal(g) => (lang.pick("市州小计", "city subtotal"), Some(g), &g.figures),
-        Line::Total(f) => (lang.pick("合计", "total"), None, f),
-    };
-    let mut row = vec![Value::text(level)];
-    match group {
-        Some(g) => {
-            row.push(Value::text(city_label(lang, g)));
-            row.push(Value::text(
-                g.unit_kind.map(|k| k.label(lang)).unwrap_or_default(),
-            ));
-            row.push(Value::text(g.unit.clone().unwrap_or_default()));
-        }
-        None => row.extend([Value::Empty, Value::Empty, Value::Empty]),
-    }
-    row.extend(figure_values(figures));
-    row
-}
-
-fn city_label(lang: Lang, g: &Group) -> String {
-    match lang {
-        Lang::Zh => g.city.clone(),
-        Lang::En => g.city_code.clone(),
-    }
-}
-
 /// Column widths of the annual table: name, people, meeting, three shortfalls, hours,
 /// pending; 80 in all.
 const ANNUAL_WIDTHS: [usize; 8] = [19, 8, 8, 9, 9, 9, 11, 7];
@@ -569,17 +502,13 @@ fn annual(
     }
     let format = out.format;
     let (mut sink, file) = open_sink(ctx, format, enc, false, out.to.as_deref())?;
-    let title = match lang {
-        Lang::Zh => format!("{year}年度完成情况"),
-        Lang::En => format!("completion {year}"),
-    };
-    sink.sheet(&title, ANNUAL).map_err(|e| fail(&e, lang))?;
-    let result = report::annual(
+    let result = report::write_annual(
         store.conn(),
         &reference,
         &q,
+        lang,
+        sink.as_mut(),
         &mut on_progress,
-        &mut |line| Ok(sink.row(&annual_row(lang, &line))?),
     );
     bar.clear();
     let total = result.map_err(|e| fail(&e, lang))?;

@@ -27,7 +27,7 @@ use rusqlite::Connection;
 
 use crate::domain::verification::{self, CountedHours, Shortfall};
 use crate::domain::{Category, Hours, Office, UnitKind, YearPolicy};
-use crate::export::ExportError;
+use crate::export::{Column, ExportError, Kind, Sink, Value};
 use crate::i18n::{Describe, Lang};
 use crate::store::StoreError;
 use crate::store::reference::Reference;
@@ -513,6 +513,179 @@ pub fn annual(
     progress(done, total_people.max(done));
     sink(Line::Total(total))?;
     Ok(total)
+}
+
+/// The annual report's spreadsheet columns: one sheet, a row per unit, kind subtotal, city
+/// subtotal and the total ([`write_annual`]; `report annual --format csv|xlsx` and the report
+/// screen's `w` both write it).
+pub const ANNUAL_COLUMNS: &[Column] = &[
+    Column::new("汇总级别", "level", Kind::Text),
+    Column::new("市州", "city", Kind::Text),
+    Column::new("单位类型", "unit_kind", Kind::Text),
+    Column::new("单位", "unit", Kind::Text),
+    Column::new("人数", "people", Kind::Count),
+    Column::new("达标人数", "meeting", Kind::Count),
+    Column::new("未达标人数", "short", Kind::Count),
+    Column::new("公需不足", "short_public", Kind::Count),
+    Column::new("专业不足", "short_professional", Kind::Count),
+    Column::new("合计不足", "short_total", Kind::Count),
+    Column::new("公需学时", "public_hours", Kind::Hours),
+    Column::new("专业学时", "professional_hours", Kind::Hours),
+    Column::new("登记学时", "hours", Kind::Hours),
+    Column::new("待审条目", "pending", Kind::Count),
+];
+
+fn figure_values(f: &Figures) -> [Value; 10] {
+    let n = |v: u64| Value::Count(v as i64);
+    [
+        n(f.people),
+        n(f.meeting),
+        n(f.short()),
+        n(f.short_public),
+        n(f.short_professional),
+        n(f.short_total),
+        Value::Hours(f.public),
+        Value::Hours(f.professional),
+        Value::Hours(f.hours()),
+        n(f.pending),
+    ]
+}
+
+/// A group's city as a sheet writes it: the name in Chinese, the GB/T 2260 code in English
+/// (as the people roster does, so English sheets carry no Chinese proper nouns they need not).
+fn city_cell(lang: Lang, g: &Group) -> String {
+    match lang {
+        Lang::Zh => g.city.clone(),
+        Lang::En => g.city_code.clone(),
+    }
+}
+
+/// One [`Line`] of the annual report as a row of [`ANNUAL_COLUMNS`].
+pub fn annual_row(lang: Lang, line: &Line) -> Vec<Value> {
+    let (level, group, figures) = match line {
+        Line::Unit(g) => (lang.pick("单位", "unit"), Some(g), &g.figures),
+        Line::KindTotal(g) => (
+            lang.pick("单位类型小计", "kind subtotal"),
+            Some(g),
+            &g.figures,
+        ),
+        Line::CityTotal(g) => (lang.pick("市州小计", "city subtotal"), Some(g), &g.figures),
+        Line::Total(f) => (lang.pick("合计", "total"), None, f),
+    };
+    let mut row = vec![Value::text(level)];
+    match group {
+        Some(g) => {
+            row.push(Value::text(city_cell(lang, g)));
+            row.push(Value::text(
+                g.unit_kind.map(|k| k.label(lang)).unwrap_or_default(),
+            ));
+            row.push(Value::text(g.unit.clone().unwrap_or_default()));
+        }
+        None => row.extend([Value::Empty, Value::Empty, Value::Empty]),
+    }
+    row.extend(figure_values(figures));
+    row
+}
+
+/// The annual report's sheet title: `2016年度完成情况` / `completion 2016`.
+pub fn annual_title(year: i32, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{year}年度完成情况"),
+        Lang::En => format!("completion {year}"),
+    }
+}
+
+/// The whole annual report for `q` as one sheet of [`ANNUAL_COLUMNS`] on `sink` (units, then
+/// the subtotals of each kind of unit and city, then the total), streamed as [`annual`] reads
+/// it; `progress(done, total)` hears the people counted. Does not finish the sink. Returns the
+/// total.
+pub fn write_annual(
+    conn: &Connection,
+    reference: &Reference,
+    q: &AnnualQuery,
+    lang: Lang,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Figures> {
+    sink.sheet(&annual_title(q.year, lang), ANNUAL_COLUMNS)?;
+    annual(conn, reference, q, progress, &mut |line| {
+        Ok(sink.row(&annual_row(lang, &line))?)
+    })
+}
+
+/// The sheet of the people short in a group ([`write_short`]).
+pub const SHORT_COLUMNS: &[Column] = &[
+    Column::new("姓名", "name", Kind::Text),
+    Column::new("身份证号", "id_number", Kind::Id),
+    Column::new("市州", "city", Kind::Text),
+    Column::new("单位类型", "unit_kind", Kind::Text),
+    Column::new("单位", "unit", Kind::Text),
+    Column::new("公需学时", "public_hours", Kind::Hours),
+    Column::new("专业学时", "professional_hours", Kind::Hours),
+    Column::new("登记学时", "hours", Kind::Hours),
+    Column::new("未达标项", "shortfalls", Kind::Text),
+    Column::new("待审条目", "pending", Kind::Count),
+];
+
+/// R2.1 What a person misses, as a cell and a screen column say it: `公需、合计` /
+/// `public, total`.
+pub fn shortfall_words(shortfalls: &[Shortfall], lang: Lang) -> String {
+    shortfalls
+        .iter()
+        .map(|s| match s {
+            Shortfall::Public => lang.pick("公需", "public"),
+            Shortfall::Professional => lang.pick("专业", "professional"),
+            Shortfall::Total => lang.pick("合计", "total"),
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick("、", ", "))
+}
+
+/// Every person short in `q`'s year inside `within` (a group's [`Group::scope`]) as one sheet
+/// of [`SHORT_COLUMNS`] on `sink`, in the drill-down's order (unit, name), read a page at a
+/// time by key (a unit's people: no progress to show). Does not finish the sink. Returns how
+/// many people were written.
+pub fn write_short(
+    conn: &Connection,
+    reference: &Reference,
+    q: &AnnualQuery,
+    within: &Scope,
+    lang: Lang,
+    sink: &mut dyn Sink,
+) -> Result<u64> {
+    const PAGE: usize = 1000;
+    let title = match lang {
+        Lang::Zh => format!("{}年度未达标人员", q.year),
+        Lang::En => format!("short {}", q.year),
+    };
+    sink.sheet(&title, SHORT_COLUMNS)?;
+    let mut after: Option<After> = None;
+    let mut written = 0u64;
+    loop {
+        let page = short_people(conn, reference, q, within, after.as_ref(), PAGE)?;
+        for p in &page {
+            let city = reference
+                .office_by_code(&p.city_code)
+                .map_or_else(|| p.city_code.clone(), |o| o.label(lang).to_string());
+            sink.row(&[
+                Value::text(p.name.as_str()),
+                Value::text(p.id_number.as_str()),
+                Value::text(city),
+                Value::text(p.unit_kind.map(|k| k.label(lang)).unwrap_or_default()),
+                Value::text(p.unit.as_str()),
+                Value::Hours(p.public),
+                Value::Hours(p.professional),
+                Value::Hours(p.public + p.professional),
+                Value::text(shortfall_words(&p.shortfalls, lang)),
+                Value::Count(p.pending as i64),
+            ])?;
+            written += 1;
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE => after = Some(last.after.clone()),
+            _ => return Ok(written),
+        }
+    }
 }
 
 /// What the register found, to tell the clerk and to compare with the counter (R7.2).

@@ -1097,7 +1097,7 @@ impl Tab {
 
 /// The tabs, in order: the one table for the status line, the digits, Tab, `:` commands and
 /// recognising where the clerk is. A new tab is one row here (and its key in `keys`).
-const TABS: [Tab; 4] = [
+const TABS: [Tab; 5] = [
     Tab {
         key: '1',
         zh: "人员",
@@ -1137,6 +1137,20 @@ const TABS: [Tab; 4] = [
                 app.config.clone(),
                 app.office_label.clone(),
             ))
+        },
+    },
+    Tab {
+        key: '5',
+        zh: "报表",
+        en: "Report",
+        action: Action::GoReport,
+        commands: &["report", "reports", "报表"],
+        scope: Scope::Report,
+        // The year of the clock the app is given: the figures a clerk is asked for first.
+        open: |app| {
+            Box::new(super::report::ReportScreen::new(chrono::Datelike::year(
+                &app.actor.today(),
+            )))
         },
     },
 ];
@@ -1439,12 +1453,13 @@ mod tests {
                 ]),
                 lang,
             );
-            // The four tabs, a person, the entry form, the person form.
-            let walks: [&[KeyCode]; 7] = [
+            // The five tabs, a person, the entry form, the person form.
+            let walks: [&[KeyCode]; 8] = [
                 &[KeyCode::Char('1')],
                 &[KeyCode::Char('2')],
                 &[KeyCode::Char('3')],
                 &[KeyCode::Char('4')],
+                &[KeyCode::Char('5')],
                 &[KeyCode::Char('1'), KeyCode::Enter],
                 &[KeyCode::Char('1'), KeyCode::Enter, KeyCode::Char('a')],
                 &[KeyCode::Char('1'), KeyCode::Char('n')],
@@ -1499,13 +1514,14 @@ mod tests {
                 .count();
             (n, row)
         };
-        let walks: [&[KeyCode]; 8] = [
+        let walks: [&[KeyCode]; 9] = [
             &[KeyCode::Char('1')],
             &[KeyCode::Char('1'), KeyCode::Char('/')],
             &[KeyCode::Char('2')],
             &[KeyCode::Char('2'), KeyCode::Char('/')],
             &[KeyCode::Char('3')],
             &[KeyCode::Char('4')],
+            &[KeyCode::Char('5')],
             &[KeyCode::Char('1'), KeyCode::Enter],
             &[KeyCode::Char('1'), KeyCode::Enter, KeyCode::Char('a')],
         ];
@@ -1541,28 +1557,36 @@ mod tests {
             d.draw();
             d.screen().lines().next().unwrap_or_default().to_string()
         };
-        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 80);
+        // Five tabs take 58 columns in English: at 90 the tail has the room four tabs left it
+        // at 80, and shrinks the same way as the width goes down.
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 90);
         assert!(
-            en.ends_with("4 Verify  wangfang (no office) d.sqlite"),
+            en.ends_with("5 Report  wangfang (no office) d.sqlite"),
             "{en}"
         );
-        let zh = status(Lang::Zh, "（未配置办公室）", "/tmp/fx/d.sqlite", 80);
+        // In Chinese the fifth tab takes 7 columns.
+        let zh = status(Lang::Zh, "（未配置办公室）", "/tmp/fx/d.sqlite", 87);
         assert!(
-            zh.ends_with("4验证  经办人:wangfang （未配置办公室） d.sqlite"),
+            zh.ends_with("5报表  经办人:wangfang （未配置办公室） d.sqlite"),
             "{zh}"
         );
-        let en = status(Lang::En, "长沙", "/srv/jijiao/jijiao.sqlite", 80);
+        let en = status(Lang::En, "长沙", "/srv/jijiao/jijiao.sqlite", 90);
         assert!(
-            en.ends_with("4 Verify  wangfang 长沙 jijiao.sqlite"),
+            en.ends_with("5 Report  wangfang 长沙 jijiao.sqlite"),
             "{en}"
         );
         // Narrower: the file name is cut, then goes; then the office is cut, the clerk last.
-        let en = status(Lang::En, "(no office)", "/tmp/fx/demo-20000.sqlite", 80);
+        let en = status(Lang::En, "(no office)", "/tmp/fx/demo-20000.sqlite", 90);
         assert!(en.ends_with("wangfang (no office) demo-2000…"), "{en}");
-        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 72);
-        assert!(en.ends_with("4 Verify  wangfang (no office)"), "{en}");
-        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 64);
-        assert!(en.ends_with("4 Verify  wangfang (no o…"), "{en}");
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 82);
+        assert!(en.ends_with("5 Report  wangfang (no office)"), "{en}");
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 74);
+        assert!(en.ends_with("5 Report  wangfang (no o…"), "{en}");
+        // At 80 the clerk and the office still show whole, in both languages.
+        let en = status(Lang::En, "(no office)", "/tmp/fx/d.sqlite", 80);
+        assert!(en.ends_with("5 Report  wangfang (no office)"), "{en}");
+        let zh = status(Lang::Zh, "（未配置办公室）", "/tmp/fx/d.sqlite", 80);
+        assert!(zh.ends_with("wangfang （未配置办公室） d.sqlite"), "{zh}");
         for w in [40u16, 60, 64, 70, 80, 100] {
             for lang in [Lang::Zh, Lang::En] {
                 let line = status(lang, "(no office)", "/tmp/fx/d.sqlite", w);

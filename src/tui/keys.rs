@@ -19,6 +19,8 @@ pub enum Action {
     GoReview,
     GoFilings,
     GoBatches,
+    /// Screen 5, the annual completion report (issue 11).
+    GoReport,
     Back,
     Up,
     Down,
@@ -70,6 +72,11 @@ pub enum Action {
     Preview,
     Verify,
     Sort,
+    /// The report's year: the one before / after (R2.1 is judged a year at a time).
+    PrevYear,
+    NextYear,
+    /// Write the report of the level shown to a CSV or XLSX file the clerk names.
+    Export,
 }
 
 /// Where an action works. `Global` works everywhere unless a form field is taking text.
@@ -94,6 +101,8 @@ pub enum Scope {
     Batch,
     /// The print preview of certificates or of a record card.
     Preview,
+    /// Screen 5, the annual completion report and its drill-down (issue 11).
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +208,40 @@ pub const BINDINGS: &[Binding] = &[
         footer: false,
         zh: "打开人员",
         en: "open person",
+    },
+    Binding {
+        action: Action::Open,
+        keys: &[code(KeyCode::Enter)],
+        scopes: &[Report],
+        footer: true,
+        zh: "下钻",
+        en: "drill down",
+    },
+    // `[` may be the tail of a split escape sequence: changing the year destroys nothing,
+    // and `<` `>` are there for keyboards where brackets are awkward.
+    Binding {
+        action: Action::PrevYear,
+        keys: &[k('['), k('<')],
+        scopes: &[Report],
+        footer: true,
+        zh: "上一年",
+        en: "prev year",
+    },
+    Binding {
+        action: Action::NextYear,
+        keys: &[k(']'), k('>')],
+        scopes: &[Report],
+        footer: true,
+        zh: "下一年",
+        en: "next year",
+    },
+    Binding {
+        action: Action::Export,
+        keys: &[k('w')],
+        scopes: &[Report],
+        footer: true,
+        zh: "导出文件",
+        en: "export",
     },
     Binding {
         action: Action::Search,
@@ -652,6 +695,14 @@ pub const BINDINGS: &[Binding] = &[
         en: "verification",
     },
     Binding {
+        action: Action::GoReport,
+        keys: &[k('5')],
+        scopes: &[Global],
+        footer: false,
+        zh: "报表",
+        en: "report",
+    },
+    Binding {
         action: Action::Command,
         keys: &[k(':')],
         scopes: &[Global],
@@ -841,6 +892,7 @@ mod tests {
                 &ev,
                 &[
                     List, Review, People, Person, Filings, Evidence, Batches, Batch, Preview,
+                    Report,
                 ],
                 false,
             );

@@ -27,6 +27,9 @@ pub mod marks;
 pub mod people;
 pub mod person;
 pub mod person_form;
+pub mod report;
+#[cfg(test)]
+mod report_tests;
 pub mod review;
 #[cfg(test)]
 mod roles_tests;

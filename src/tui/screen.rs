@@ -45,6 +45,9 @@ pub enum Question {
     Batch(super::batch::Question),
     /// R5.4 The record card preview's questions.
     Card(super::card::Question),
+    /// The report screen's questions (issue 11): the file to write a report to. Boxed: it
+    /// carries a query and a scope, and every `Flow` would grow by them.
+    Report(Box<super::report::Question>),
     /// R4.4 Register this entry (database id), a professional subject without a confirmed
     /// filing? Asked where one entry is decided on: a person's screen, the evidence checklist.
     RegisterEntry(i64),
