@@ -8,7 +8,9 @@
 //! The [`Assembler`] sits between crossterm's events and `App::handle_event`: a plain `Esc` is
 //! held for [`ESC_WINDOW`]; if `[` (CSI) or `O` (SS3) follows within it, the characters up to the
 //! sequence's final character are read as the key the sequence was (`[B` → Down, `[5~` → PgUp,
-//! `OP` → F1 …), and a sequence it does not know is swallowed silently. Otherwise the `Esc` is
+//! `OP` → F1 …), and a sequence it does not know is swallowed silently. An introducer with no
+//! tail at all (`Esc` then `[` and nothing for the window, or a key that cannot continue it) was
+//! typed: both keys are delivered (on the report screen `Esc` `[` is "up a level, previous year"). Otherwise the `Esc` is
 //! delivered when the window expires (the loop asks [`Assembler::deadline`] how long to wait),
 //! or at once, before the key that followed it.
 //!
@@ -155,7 +157,12 @@ impl Assembler {
                     }
                 }
                 _ => {
-                    // Not a sequence character: the half sequence was noise, this key is not.
+                    // Not a sequence character. `Esc` and the introducer alone were typed (the
+                    // clerk left a level and pressed `[`): both are meant. A longer half
+                    // sequence was noise; this key is not.
+                    if tail.is_empty() {
+                        out.extend(typed_introducer(ss3));
+                    }
                     if is_plain_esc(&key) {
                         self.state = State::Esc(at);
                     } else {
@@ -175,9 +182,21 @@ impl Assembler {
                 self.state = State::Idle;
                 vec![esc()]
             }
-            State::Sequence { last, .. } if at.saturating_duration_since(last) >= ESC_WINDOW => {
+            State::Sequence {
+                ss3,
+                ref tail,
+                last,
+            } if at.saturating_duration_since(last) >= ESC_WINDOW => {
+                // `Esc` then `[` (or `O`) and nothing more for the whole window: no terminal
+                // sends an introducer without its tail in pieces that far apart, so the clerk
+                // typed them (on the report screen `[` is the previous year).
+                let typed = tail.is_empty();
                 self.state = State::Idle;
-                Vec::new()
+                if typed {
+                    typed_introducer(ss3)
+                } else {
+                    Vec::new()
+                }
             }
             _ => Vec::new(),
         }
@@ -192,6 +211,17 @@ impl Assembler {
             State::Sequence { last, .. } => Some(*last + ESC_WINDOW),
         }
     }
+}
+
+/// `Esc` and the introducer as the keys the clerk typed.
+fn typed_introducer(ss3: bool) -> Vec<Event> {
+    let c = if ss3 { 'O' } else { '[' };
+    let mods = if ss3 {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
+    vec![esc(), Event::Key(KeyEvent::new(KeyCode::Char(c), mods))]
 }
 
 fn esc() -> Event {
@@ -513,9 +543,38 @@ mod tests {
         a.push(ch('['), ms(t0, 50));
         assert_eq!(
             a.push(key(KeyCode::Enter), ms(t0, 60)),
-            vec![key(KeyCode::Enter)]
+            vec![key(KeyCode::Esc), ch('['), key(KeyCode::Enter)],
+            "Esc, [ and Enter were all typed: no terminal sends an introducer then Enter"
         );
         assert_eq!(a.deadline(), None);
+    }
+
+    /// The tester's report screen: Esc (up a level), then `[` (the previous year) 50-250 ms
+    /// later, and nothing after it: both keys act, neither is lost as half a sequence.
+    #[test]
+    fn esc_then_a_bracket_alone_is_both_keys_when_the_window_passes() {
+        for gap in [50, 150, 250] {
+            let t0 = Instant::now();
+            let mut a = Assembler::new();
+            assert_eq!(a.push(key(KeyCode::Esc), t0), vec![]);
+            assert_eq!(a.push(ch('['), ms(t0, gap)), vec![], "may still be ↓ split");
+            assert_eq!(a.due(ms(t0, gap + 299)), vec![]);
+            assert_eq!(
+                a.due(ms(t0, gap) + ESC_WINDOW),
+                vec![key(KeyCode::Esc), ch('[')],
+                "gap {gap} ms"
+            );
+            assert_eq!(a.deadline(), None);
+        }
+        // The same for SS3's `O`, and a later key is not disturbed.
+        let t0 = Instant::now();
+        let mut a = Assembler::new();
+        a.push(key(KeyCode::Esc), t0);
+        a.push(ch('O'), ms(t0, 20));
+        assert_eq!(
+            a.push(key(KeyCode::Enter), ms(t0, 30)),
+            vec![key(KeyCode::Esc), ch('O'), key(KeyCode::Enter)]
+        );
     }
 
     #[test]
