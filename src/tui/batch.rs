@@ -635,7 +635,7 @@ impl BatchScreen {
             Err(e) => return Flow::Say(e.describe(lang)),
         };
         let on_marks = ids.iter().any(|id| self.list.marks.contains(*id));
-        self.list.marks.decided(&ids);
+        self.list.marks.decided(&ids, out.applied.len());
         let done = out.applied.len();
         let mut msg = match (&decision, lang) {
             (Decision::Accept, Lang::Zh) => format!("已通过 {done} 人"),

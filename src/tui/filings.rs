@@ -337,7 +337,7 @@ impl FilingsScreen {
         lang: Lang,
         ctx: &mut Ctx<'_>,
     ) -> Flow {
-        self.list.marks.decided(ids);
+        self.list.marks.decided(ids, out.applied.len());
         let mut msg = match lang {
             Lang::Zh => format!("{what} {} 件", out.applied.len()),
             Lang::En => format!("{what}: {}", out.applied.len()),

@@ -81,12 +81,16 @@ impl Marks {
         self.ids.iter().copied().collect()
     }
 
-    /// A decision was taken on `ids`: their marks are used up, whether the rule let the decision
-    /// apply to each or skipped it (the message says which), so the next key does not act on
-    /// them again by surprise. Marks on other rows stay.
-    pub fn decided(&mut self, ids: &[i64]) {
-        for id in ids {
-            self.ids.remove(id);
+    /// A decision was taken on `ids` and applied to `applied` of them: their marks are used up,
+    /// whether the rule let the decision apply to each or skipped it (the message says which),
+    /// so the next key does not act on them again by surprise. When it applied to none, nothing
+    /// happened: the marks stay for the decision the clerk meant (a wrong key must not cost the
+    /// marking of a roster). Marks on other rows stay. `;` is disarmed either way.
+    pub fn decided(&mut self, ids: &[i64], applied: usize) {
+        if applied > 0 {
+            for id in ids {
+                self.ids.remove(id);
+            }
         }
         self.armed = false;
     }
@@ -426,9 +430,17 @@ mod tests {
             "已标记 2 条，按键作用于标记项"
         );
         m.arm();
-        m.decided(&[1]);
+        m.decided(&[1], 1);
         assert!(!m.is_armed());
         assert_eq!(m.ids(), vec![2], "only the decided rows lose their marks");
+        m.arm();
+        m.decided(&[2], 0);
+        assert!(!m.is_armed());
+        assert_eq!(
+            m.ids(),
+            vec![2],
+            "a decision applied to none leaves the marks"
+        );
     }
 
     #[test]

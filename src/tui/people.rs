@@ -111,7 +111,7 @@ impl PeopleScreen {
         };
         match crate::service::batches::add_people(ctx.store, ctx.actor, batch_id, targets) {
             Ok(added) => {
-                self.list.marks.decided(targets);
+                self.list.marks.decided(targets, targets.len());
                 Flow::Say(match ctx.lang {
                     Lang::Zh => format!(
                         "已加入批次 #{batch_id}：{} 人，已在批次中 {} 人。按 4 到验证页核验",

@@ -484,7 +484,7 @@ impl ReviewScreen {
             Err(e) => return Flow::Say(e.describe(lang)),
         };
         let on_marks = ids.iter().any(|id| self.list.marks.contains(*id));
-        self.list.marks.decided(ids);
+        self.list.marks.decided(ids, out.applied.len());
         self.hint = self.next_step(lang, &decision, &out, on_marks);
         let mut msg = report(lang, &decision, &out);
         if let Err(e) = self.load_page(ctx) {

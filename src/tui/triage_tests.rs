@@ -618,3 +618,31 @@ fn clearing_the_review_search_keeps_the_cursor_on_its_entry() {
     );
     assert_eq!(detail(&d), before, "{}", d.screen());
 }
+
+/// A decision the rules skip for every marked row decided nothing (R5.1: recorded entries are
+/// sealed before they are registered): the marks stay for the key the clerk meant, and `s`
+/// then acts on them. Found by a tester who lost a marked roster to a wrong key.
+#[test]
+fn review_a_decision_that_applies_to_no_marked_entry_keeps_the_marks() {
+    let mut d = Driver::new(queue_store(), Lang::Zh);
+    d.key(KeyCode::Char('2'));
+    d.key(KeyCode::Char('T')).keys("人才").key(KeyCode::Enter);
+    assert!(d.shows("已标记 2 条"), "{}", d.screen());
+    d.key(KeyCode::Char('r'));
+    if d.shows("y/n") || d.shows("(y/N)") || d.shows("是否") {
+        d.key(KeyCode::Char('y'));
+    }
+    assert!(
+        d.app.message().contains("已登记 0 条"),
+        "{}",
+        d.app.message()
+    );
+    assert!(
+        d.shows("已标记 2 条"),
+        "nothing decided, marks kept: {}",
+        d.screen()
+    );
+    d.key(KeyCode::Char('s'));
+    assert_eq!(d.app.message(), "已初审 2 条");
+    assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
+}
