@@ -172,7 +172,7 @@ fn r5_5_an_edited_record_is_named() {
     let env = bureau();
     env.conn()
         .execute(
-            "UPDATE audit SET after = replace(after, '张伟', '张三') WHERE action = 'person.create'",
+            "UPDATE audit SET after = replace(after, '\"added\":2', '\"added\":3') WHERE action = 'import.people'",
             [],
         )
         .unwrap();
@@ -253,7 +253,7 @@ fn r5_5_a_trail_rewritten_with_recomputed_hashes_is_found() {
     let env = bureau();
     let conn = env.conn();
     conn.execute(
-        "UPDATE audit SET user = 'lisi' WHERE action = 'person.create'",
+        "UPDATE audit SET user = 'lisi' WHERE action = 'import.people'",
         [],
     )
     .unwrap();
@@ -1506,16 +1506,16 @@ fn r5_5_a_deleted_or_unsigned_payload_is_found() {
     );
     put_payload(&conn, record, &text);
     verify(&env).expect(0);
-    // The people import's record signs no payload.
-    let people: i64 = one(
+    // The filings import's record signs no payload.
+    let filings: i64 = one(
         &env,
-        "SELECT min(id) FROM audit WHERE action = 'import.persons'",
+        "SELECT min(id) FROM audit WHERE action = 'import.filings'",
     );
-    put_payload(&conn, people, &text);
+    put_payload(&conn, filings, &text);
     found(
         &verify(&env),
         &[&format!(
-            "the payload of audit record {people} (a roster import) is signed by no record"
+            "the payload of audit record {filings} (a roster import) is signed by no record"
         )],
     );
 }
