@@ -1855,6 +1855,210 @@ mod tests {
         }
     }
 
+    const PEOPLE_HEADER: &str = "身份证号,姓名,单位,单位类型,市州";
+
+    /// A plausible ID number (R1.1) of a person born in 长沙 in 1980, the `n`th that day.
+    fn person_id(n: u16) -> String {
+        let birth = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).expect("date")
+            + chrono::Days::new(u64::from(n / 900));
+        crate::domain::IdNumber::compose("430102", birth, n % 900 + 1)
+            .expect("composes")
+            .to_string()
+    }
+
+    fn count(store: &Store, sql: &str) -> i64 {
+        store
+            .conn()
+            .query_row(sql, [], |r| r.get(0))
+            .expect("count")
+    }
+
+    /// R1.2 A person listed twice with other data is named at the later row, with the first
+    /// row, among the roster's other problems in the file's order (the duplicates are found
+    /// only once every row is read); nothing is written. Listed twice alike, the person is
+    /// written once and counted once.
+    #[test]
+    fn r1_2_a_person_listed_twice_with_other_data_is_named_in_the_files_order() {
+        let a = actor("clerk");
+        let mut store = Store::open_in_memory().expect("store");
+        let (p1, p2) = (person_id(1), person_id(2));
+        let roster = table(
+            PEOPLE_HEADER,
+            &[
+                &format!("{p1},张伟,长沙市第一医院,市州所属单位,长沙"),
+                &format!("{p2},李娜,长沙市第一医院,省属,长沙"),
+                &format!("{p1},张卫,长沙市第一医院,市州所属单位,长沙"),
+                &format!("{p2},李娜,长沙市第一医院,市州所属单位,长沙"),
+                &format!("{p1},张伟,长沙市第一医院,市州所属单位,长沙"),
+            ],
+        );
+        match people(&mut store, &a, &roster, &source(), false) {
+            Err(ServiceError::Rows(rows)) => {
+                let seen: Vec<(usize, &Problem)> =
+                    rows.iter().map(|e| (e.line, &e.problem)).collect();
+                assert_eq!(seen.len(), 2, "{rows:?}");
+                assert_eq!(seen[0].0, 3, "the bad unit kind first: {rows:?}");
+                assert_eq!(seen[1], (4, &Problem::Duplicate { first_line: 2 }));
+                assert_eq!(rows[1].value, p1);
+                assert_eq!(rows[1].column, "身份证号");
+            }
+            other => panic!("expected the roster's problems, got {other:?}"),
+        }
+        assert_eq!(count(&store, "SELECT count(*) FROM people"), 0);
+        assert_eq!(count(&store, "SELECT count(*) FROM audit"), 0);
+
+        // The same person twice alike, and twice more: one person, counted once.
+        let roster = table(
+            PEOPLE_HEADER,
+            &[
+                &format!("{p1},张伟,长沙市第一医院,市州所属单位,长沙"),
+                &format!("{p2},李娜,长沙市第一医院,市州所属单位,长沙"),
+                &format!("{p1},张伟,长沙市第一医院,市州所属单位,长沙"),
+                &format!("{p1},张伟,长沙市第一医院,市州所属单位,长沙"),
+            ],
+        );
+        let s = people(&mut store, &a, &roster, &source(), false).expect("imports");
+        assert_eq!((s.added, s.updated, s.unchanged), (2, 0, 0));
+        assert_eq!(count(&store, "SELECT count(*) FROM people"), 2);
+    }
+
+    /// Issue 10.3: more problems than are kept, duplicates among them, are counted; those
+    /// listed are the first of the file, whichever kind they are.
+    #[test]
+    fn people_problems_beyond_those_kept_are_counted_and_the_first_listed() {
+        let a = actor("clerk");
+        let mut store = Store::open_in_memory().expect("store");
+        let first = person_id(0);
+        let mut rows = vec![format!("{first},张伟,长沙市第一医院,市州所属单位,长沙")];
+        // Alternately a person listed again with another name, and a unit kind unknown.
+        for i in 0..KEPT_PROBLEMS + 10 {
+            rows.push(match i % 2 {
+                0 => format!("{first},张卫{i},长沙市第一医院,市州所属单位,长沙"),
+                _ => format!("{},李娜,长沙市第一医院,省属,长沙", person_id(i as u16 + 1)),
+            });
+        }
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        match people(&mut store, &a, &table(PEOPLE_HEADER, &rows), &source(), false) {
+            Err(ServiceError::ManyRows { listed, total }) => {
+                assert_eq!(total, KEPT_PROBLEMS + 10);
+                assert_eq!(listed.len(), KEPT_PROBLEMS);
+                let lines: Vec<usize> = listed.iter().map(|e| e.line).collect();
+                let expected: Vec<usize> = (3..3 + KEPT_PROBLEMS).collect();
+                assert_eq!(lines, expected, "the first problems, in the file's order");
+                assert_eq!(listed[0].problem, Problem::Duplicate { first_line: 2 });
+                assert!(matches!(listed[1].problem, Problem::NotOneOf { .. }));
+            }
+            other => panic!("expected the counted problems, got {other:?}"),
+        }
+        assert_eq!(count(&store, "SELECT count(*) FROM people"), 0);
+    }
+
+    /// Issue 10.3, R1.2, R5.5 A people roster read from its file as a stream: more people than
+    /// one statement inserts, every one written with the People search tables filled (name
+    /// trigrams, readings of the initials, prefixes, units), one record with its payload, and
+    /// `audit verify` agreeing; the same file again changes nothing and records nothing.
+    #[test]
+    fn a_people_roster_streams_from_its_file_and_again_changes_nothing() {
+        let a = actor("clerk");
+        let mut store = Store::open_in_memory().expect("store");
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("people.csv");
+        let n = 3 * NEW_PEOPLE_A_STATEMENT + 5;
+        let mut text = format!("{PEOPLE_HEADER}\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "{},张伟{i},长沙市第{}医院,市州所属单位,长沙\n",
+                person_id(i as u16),
+                i % 7
+            ));
+        }
+        std::fs::write(&path, &text).expect("roster");
+        let open = || crate::import::stream::RosterFile {
+            file: std::fs::File::open(&path).expect("open"),
+            path: &path,
+            vocabulary: &Kind::People,
+            limits: crate::import::Limits::default(),
+        };
+        let done = people_from(&mut store, &a, &open(), &source(), false, &mut quiet)
+            .expect("imports");
+        assert_eq!((done.summary.added, done.summary.unchanged), (n, 0));
+        let n = n as i64;
+        assert_eq!(count(&store, "SELECT count(*) FROM people"), n);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM people_fts WHERE people_fts MATCH 'name_key:张伟1'"
+            ),
+            count(&store, "SELECT count(*) FROM people WHERE name LIKE '张伟1%'"),
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(DISTINCT person_id) FROM people_prefixes WHERE prefix = '张'"
+            ),
+            n
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(DISTINCT person_id) FROM people_readings WHERE reading GLOB 'zw*'"
+            ),
+            n
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM people_units"), 7);
+        let (records, lines) = store
+            .conn()
+            .query_row(
+                "SELECT count(*), json_extract(max(after), '$.payload.lines') FROM audit",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .expect("trail");
+        assert_eq!((records, lines), (1, n + 1), "one record, a line a person");
+        let report = crate::service::audit::check_state(store.conn()).expect("verify");
+        assert_eq!(report.findings, vec![]);
+        assert_eq!(report.compared, n as u64);
+
+        let again = people_from(&mut store, &a, &open(), &source(), false, &mut quiet)
+            .expect("imports again");
+        assert_eq!(
+            (again.summary.added, again.summary.updated, again.summary.unchanged),
+            (0, 0, n as usize)
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM audit"), 1);
+    }
+
+    /// Issue 10.3: a people roster rewritten between the check and the writing (a name
+    /// changed, still valid) is refused, and nothing is written.
+    #[test]
+    fn a_people_roster_changed_between_checking_and_writing_writes_nothing() {
+        let a = actor("clerk");
+        let mut store = Store::open_in_memory().expect("store");
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("people.csv");
+        let roster =
+            |name: &str| format!("{PEOPLE_HEADER}\n{ZHANG},{name},长沙市第一医院,市州所属单位,长沙\n");
+        std::fs::write(&path, roster("张伟")).expect("roster");
+        let file = RewrittenAfterCheck {
+            file: crate::import::stream::RosterFile {
+                file: std::fs::File::open(&path).expect("open"),
+                path: &path,
+                vocabulary: &Kind::People,
+                limits: crate::import::Limits::default(),
+            },
+            rewrite: roster("张卫"),
+            passes: std::sync::atomic::AtomicUsize::new(0),
+        };
+        let result = people_from(&mut store, &a, &file, &source(), false, &mut quiet);
+        assert!(
+            matches!(result, Err(ServiceError::Table(TableError::Changed))),
+            "{result:?}"
+        );
+        assert_eq!(count(&store, "SELECT count(*) FROM people"), 0);
+        assert_eq!(count(&store, "SELECT count(*) FROM audit"), 0);
+        assert_eq!(count(&store, "SELECT count(*) FROM audit_payloads"), 0);
+    }
+
     #[test]
     fn an_import_reports_checking_then_writing_each_from_none_to_all_rows() {
         let mut store = Store::open_in_memory().expect("store");
