@@ -1633,7 +1633,10 @@ fn r5_5_a_person_a_roster_changed_is_held_against_its_payload() {
         &[],
     );
     let (record, after) = import_record_of(&env, "import.people", "moved.csv");
-    assert_eq!((after["added"].as_i64(), after["updated"].as_i64()), (Some(0), Some(1)));
+    assert_eq!(
+        (after["added"].as_i64(), after["updated"].as_i64()),
+        (Some(0), Some(1))
+    );
     let zhang = person_of(&env, ZHANG);
     let text = payload_text(&env.conn(), record);
     assert_eq!(text.lines().count(), 2, "{text}");
@@ -1714,7 +1717,10 @@ fn r5_5_an_import_that_only_adds_notes_signs_no_payload() {
         .replacen(PEOPLE_HEADER, &format!("{PEOPLE_HEADER},备注"), 1)
         .replace("0731-88872000\n", "0731-88872000,调入\n");
     let out = env.import_ok("people", "noted.csv", &noted, &[]);
-    assert!(out.stdout.contains("新增 0 条，更新 1 条，未变 0 条"), "{out:?}");
+    assert!(
+        out.stdout.contains("新增 0 条，更新 1 条，未变 0 条"),
+        "{out:?}"
+    );
     let (_, after) = import_record_of(&env, "import.people", "noted.csv");
     assert!(after.get("payload").is_none(), "{after}");
     assert_eq!(

@@ -659,9 +659,9 @@ impl Describe for Finding {
                     (Some((PayloadKind::Entries, a, b)), Lang::En) => format!(
                         "; the entries it created, entry:{a} to entry:{b}, have no record to trust"
                     ),
-                    (Some((PayloadKind::People, a, b)), Lang::Zh) => format!(
-                        "；它新增的人员（people 表 id {a}…{b}）因而没有可信的审计记录"
-                    ),
+                    (Some((PayloadKind::People, a, b)), Lang::Zh) => {
+                        format!("；它新增的人员（people 表 id {a}…{b}）因而没有可信的审计记录")
+                    }
                     (Some((PayloadKind::People, a, b)), Lang::En) => format!(
                         "; the people it created, ids {a} to {b} of people, have no record to trust"
                     ),
@@ -1025,7 +1025,13 @@ impl Trail {
     /// a person's, as `kind` says) is taken as a record of its own, at the import's place in
     /// the trail — once the lines have been read and found to be the ones the record signed
     /// (read twice: the first reading only hashes, so nothing unsigned is ever taken).
-    fn replay(&mut self, conn: &Connection, id: i64, kind: PayloadKind, after: &Value) -> Result<()> {
+    fn replay(
+        &mut self,
+        conn: &Connection,
+        id: i64,
+        kind: PayloadKind,
+        after: &Value,
+    ) -> Result<()> {
         let Some(signed) = after["payload"]["sha256"].as_str() else {
             return Ok(());
         };

@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{Connection, Transaction};
 
-use crate::domain::{EntryState, Person};
 use crate::domain::entry::state_after_evidence;
+use crate::domain::{EntryState, Person};
 use crate::import::stream::{Header, Roster, RowSink};
 use crate::import::{self, Columns, Kind, Problem, Row, RowError, Table, TableError};
 use crate::store::audit::{Appender, PayloadWriter, Record};
@@ -355,10 +355,7 @@ fn id_of_key(key: u64) -> String {
     let first: String = format!("{key:017}");
     let mut digits = [0u8; 17];
     digits.copy_from_slice(&first.as_bytes()[..17]);
-    format!(
-        "{first}{}",
-        crate::domain::id_number::check_char(&digits)
-    )
+    format!("{first}{}", crate::domain::id_number::check_char(&digits))
 }
 
 /// A fingerprint of every field of a person: two rows that differ in any field differ in it
@@ -372,7 +369,9 @@ fn fingerprint(p: &Person) -> u64 {
     p.unit_kind.code().hash(&mut h);
     p.city_code.hash(&mut h);
     p.title.hash(&mut h);
-    p.title_level.map(crate::domain::TitleLevel::code).hash(&mut h);
+    p.title_level
+        .map(crate::domain::TitleLevel::code)
+        .hash(&mut h);
     p.series.hash(&mut h);
     p.phone.hash(&mut h);
     p.file_location.hash(&mut h);
@@ -1353,7 +1352,11 @@ fn read_ahead<R: Roster + Sync, K: RowKind>(
 }
 
 impl RowWriter<import::entries::EntryRow> for Write<'_, '_> {
-    fn row(&mut self, cols: &Columns, row: import::Parsed<import::entries::EntryRow>) -> Result<()> {
+    fn row(
+        &mut self,
+        cols: &Columns,
+        row: import::Parsed<import::entries::EntryRow>,
+    ) -> Result<()> {
         self.write_row(cols, row)
     }
 }
@@ -1952,7 +1955,13 @@ mod tests {
             });
         }
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-        match people(&mut store, &a, &table(PEOPLE_HEADER, &rows), &source(), false) {
+        match people(
+            &mut store,
+            &a,
+            &table(PEOPLE_HEADER, &rows),
+            &source(),
+            false,
+        ) {
             Err(ServiceError::ManyRows { listed, total }) => {
                 assert_eq!(total, KEPT_PROBLEMS + 10);
                 assert_eq!(listed.len(), KEPT_PROBLEMS);
@@ -1993,8 +2002,8 @@ mod tests {
             vocabulary: &Kind::People,
             limits: crate::import::Limits::default(),
         };
-        let done = people_from(&mut store, &a, &open(), &source(), false, &mut quiet)
-            .expect("imports");
+        let done =
+            people_from(&mut store, &a, &open(), &source(), false, &mut quiet).expect("imports");
         assert_eq!((done.summary.added, done.summary.unchanged), (n, 0));
         let n = n as i64;
         assert_eq!(count(&store, "SELECT count(*) FROM people"), n);
@@ -2003,7 +2012,10 @@ mod tests {
                 &store,
                 "SELECT count(*) FROM people_fts WHERE people_fts MATCH 'name_key:张伟1'"
             ),
-            count(&store, "SELECT count(*) FROM people WHERE name LIKE '张伟1%'"),
+            count(
+                &store,
+                "SELECT count(*) FROM people WHERE name LIKE '张伟1%'"
+            ),
         );
         assert_eq!(
             count(
@@ -2036,7 +2048,11 @@ mod tests {
         let again = people_from(&mut store, &a, &open(), &source(), false, &mut quiet)
             .expect("imports again");
         assert_eq!(
-            (again.summary.added, again.summary.updated, again.summary.unchanged),
+            (
+                again.summary.added,
+                again.summary.updated,
+                again.summary.unchanged
+            ),
             (0, 0, n as usize)
         );
         assert_eq!(count(&store, "SELECT count(*) FROM audit"), 1);
@@ -2050,8 +2066,9 @@ mod tests {
         let mut store = Store::open_in_memory().expect("store");
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("people.csv");
-        let roster =
-            |name: &str| format!("{PEOPLE_HEADER}\n{ZHANG},{name},长沙市第一医院,市州所属单位,长沙\n");
+        let roster = |name: &str| {
+            format!("{PEOPLE_HEADER}\n{ZHANG},{name},长沙市第一医院,市州所属单位,长沙\n")
+        };
         std::fs::write(&path, roster("张伟")).expect("roster");
         let file = RewrittenAfterCheck {
             file: crate::import::stream::RosterFile {
