@@ -172,7 +172,7 @@ fn r5_5_an_edited_record_is_named() {
     let env = bureau();
     env.conn()
         .execute(
-            "UPDATE audit SET after = replace(after, '张伟', '张三') WHERE action = 'person.create'",
+            "UPDATE audit SET after = replace(after, '\"added\":2', '\"added\":3') WHERE action = 'import.people'",
             [],
         )
         .unwrap();
@@ -253,7 +253,7 @@ fn r5_5_a_trail_rewritten_with_recomputed_hashes_is_found() {
     let env = bureau();
     let conn = env.conn();
     conn.execute(
-        "UPDATE audit SET user = 'lisi' WHERE action = 'person.create'",
+        "UPDATE audit SET user = 'lisi' WHERE action = 'import.people'",
         [],
     )
     .unwrap();
@@ -1230,12 +1230,18 @@ fn verify_code_neutralises_the_number_it_quotes() {
 
 /// The record of the import of `file` (one per import of entries, R5.5) and what it says.
 fn import_record(env: &Env, file: &str) -> (i64, serde_json::Value) {
+    import_record_of(env, "import.entries", file)
+}
+
+/// The record of `action` (`import.entries`, `import.people`) importing `file`, and what it
+/// says.
+fn import_record_of(env: &Env, action: &str, file: &str) -> (i64, serde_json::Value) {
     let (id, after): (i64, String) = env
         .conn()
         .query_row(
             "SELECT id, after FROM audit
-             WHERE action = 'import.entries' AND json_extract(after, '$.file') LIKE '%' || ?1",
-            [file],
+             WHERE action = ?1 AND json_extract(after, '$.file') LIKE '%' || ?2",
+            [action, file],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
@@ -1506,16 +1512,16 @@ fn r5_5_a_deleted_or_unsigned_payload_is_found() {
     );
     put_payload(&conn, record, &text);
     verify(&env).expect(0);
-    // The people import's record signs no payload.
-    let people: i64 = one(
+    // The filings import's record signs no payload.
+    let filings: i64 = one(
         &env,
-        "SELECT min(id) FROM audit WHERE action = 'import.persons'",
+        "SELECT min(id) FROM audit WHERE action = 'import.filings'",
     );
-    put_payload(&conn, people, &text);
+    put_payload(&conn, filings, &text);
     found(
         &verify(&env),
         &[&format!(
-            "the payload of audit record {people} (a roster import) is signed by no record"
+            "the payload of audit record {filings} (a roster import) is signed by no record"
         )],
     );
 }
@@ -1560,5 +1566,179 @@ fn r5_5_a_rosters_notes_are_kept_as_records_of_their_own_beside_the_payload() {
         "补录"
     );
     assert_eq!(payload_text(&env.conn(), record).lines().count(), 3);
+    verify(&env).expect(0);
+}
+
+// ---------------------------------------------------------------- an import of people's payload
+
+/// The row id of the person with `id_number`.
+fn person_of(env: &Env, id_number: &str) -> i64 {
+    one(
+        env,
+        &format!("SELECT id FROM people WHERE id_number = '{id_number}'"),
+    )
+}
+
+/// R5.5, R1.2 An import of people is one signed record (`import.people`): the file and its
+/// SHA-256, the people it created, and the SHA-256 of its payload, a line per person — no
+/// record per person. `audit verify` replays the lines and agrees with the database.
+#[test]
+fn r5_5_an_import_of_people_is_one_record_whose_payload_states_every_person() {
+    let env = bureau();
+    let (id, after) = import_record_of(&env, "import.people", "people.csv");
+    let (zhang, li) = (person_of(&env, ZHANG), person_of(&env, LI));
+    assert_eq!(after["added"], 2, "{after}");
+    assert_eq!(after["kind"], "people", "{after}");
+    assert_eq!(after["created"], serde_json::json!([zhang, li]), "{after}");
+    assert_eq!(
+        one::<i64>(
+            &env,
+            "SELECT count(*) FROM audit WHERE action LIKE 'person.%'"
+        ),
+        0,
+        "no record of each person"
+    );
+    let text = payload_text(&env.conn(), id);
+    let sha: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(after["payload"]["sha256"], sha.as_str());
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "a head, then a line a person: {text}");
+    assert!(lines[0].starts_with("jijiao.people.1\t"), "{}", lines[0]);
+    assert!(
+        lines[1].starts_with(&format!(
+            "+\t{zhang}\t{ZHANG}\t张伟\t湖南师范大学\tprovincial\t"
+        )),
+        "{}",
+        lines[1]
+    );
+    verify(&env).expect(0);
+}
+
+/// R5.5 A person a second roster changed has a `~` line in that import's payload; changed
+/// again behind the trail, the person is named with what that payload says, and that
+/// import's record as the one that says it.
+#[test]
+fn r5_5_a_person_a_roster_changed_is_held_against_its_payload() {
+    let env = bureau();
+    env.import_ok(
+        "people",
+        "moved.csv",
+        &people_csv(&[(ZHANG, "张伟"), (LI, "李娜")]).replace(
+            &format!("{ZHANG},张伟,湖南师范大学"),
+            &format!("{ZHANG},张伟,湖南大学"),
+        ),
+        &[],
+    );
+    let (record, after) = import_record_of(&env, "import.people", "moved.csv");
+    assert_eq!(
+        (after["added"].as_i64(), after["updated"].as_i64()),
+        (Some(0), Some(1))
+    );
+    let zhang = person_of(&env, ZHANG);
+    let text = payload_text(&env.conn(), record);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with(&format!("~\t{zhang}\t{ZHANG}\t张伟\t湖南大学\t"))),
+        "{text}"
+    );
+    verify(&env).expect(0);
+    env.conn()
+        .execute(
+            "UPDATE people SET unit = '长沙学院' WHERE id_number = ?1",
+            [ZHANG],
+        )
+        .unwrap();
+    found(
+        &verify(&env),
+        &[&format!(
+            "person:{ZHANG}: unit is \"长沙学院\" but audit record {record} says \"湖南大学\""
+        )],
+    );
+}
+
+/// R5.5 A people payload rewritten to agree with a person changed behind the trail is found
+/// by its SHA-256, named once with the people it created, none of whom is then listed as
+/// unrecorded; a payload deleted is named as missing.
+#[test]
+fn r5_5_a_changed_or_deleted_people_payload_is_found() {
+    let env = bureau();
+    let (record, _) = import_record_of(&env, "import.people", "people.csv");
+    let (zhang, li) = (person_of(&env, ZHANG), person_of(&env, LI));
+    let conn = env.conn();
+    conn.execute("UPDATE people SET name = '李四' WHERE id = ?1", [li])
+        .unwrap();
+    let text = payload_text(&conn, record);
+    let forged = text.replace("\t李娜\t", "\t李四\t");
+    assert_ne!(forged, text);
+    put_payload(&conn, record, &forged);
+    let out = verify(&env);
+    found(
+        &out,
+        &[
+            "audit trail intact",
+            &format!(
+                "the payload of audit record {record} (a roster import) was changed: its SHA-256 is not the one the record signed; the people it created, ids {zhang} to {li} of people, have no record to trust"
+            ),
+        ],
+    );
+    assert!(!out.stdout.contains("has no audit record"), "{out:?}");
+    found(
+        &verify_zh(&env),
+        &[&format!(
+            "审计记录第 {record} 条（名册导入）的明细已被改动：其内容的 SHA-256 与记录签署的不符；它新增的人员（people 表 id {zhang}…{li}）"
+        )],
+    );
+    conn.execute("DELETE FROM audit_payloads WHERE audit_id = ?1", [record])
+        .unwrap();
+    found(
+        &verify(&env),
+        &[&format!(
+            "the payload of audit record {record} (a roster import) is missing: deleted behind the trail"
+        )],
+    );
+    put_payload(&conn, record, &text);
+    conn.execute("UPDATE people SET name = '李娜' WHERE id = ?1", [li])
+        .unwrap();
+    verify(&env).expect(0);
+}
+
+/// R5.5 A roster that only adds a 备注 to a person changes no person: its import's record
+/// signs no payload (there is no line to sign), the note keeps its own record, and the trail
+/// agrees — for people and for entries alike.
+#[test]
+fn r5_5_an_import_that_only_adds_notes_signs_no_payload() {
+    let env = bureau();
+    let noted = people_csv(&[(ZHANG, "张伟")])
+        .replacen(PEOPLE_HEADER, &format!("{PEOPLE_HEADER},备注"), 1)
+        .replace("0731-88872000\n", "0731-88872000,调入\n");
+    let out = env.import_ok("people", "noted.csv", &noted, &[]);
+    assert!(
+        out.stdout.contains("新增 0 条，更新 1 条，未变 0 条"),
+        "{out:?}"
+    );
+    let (_, after) = import_record_of(&env, "import.people", "noted.csv");
+    assert!(after.get("payload").is_none(), "{after}");
+    assert_eq!(
+        one::<String>(
+            &env,
+            &format!("SELECT note FROM notes WHERE subject = 'person:{ZHANG}'")
+        ),
+        "调入"
+    );
+    let review = entries_csv(&[Entry::public(LI, 2016, "12.5")]);
+    let review = review
+        .replacen(ENTRIES_HEADER, &format!("{ENTRIES_HEADER},备注"), 1)
+        .trim_end()
+        .to_string()
+        + ",补交\n";
+    let out = env.import_ok("entries", "review-noted.csv", &review, &[]);
+    assert!(out.stdout.contains("新增 0 条，更新 1 条"), "{out:?}");
+    let (_, after) = import_record(&env, "review-noted.csv");
+    assert!(after.get("payload").is_none(), "{after}");
     verify(&env).expect(0);
 }

@@ -94,11 +94,12 @@ fn r5_5_an_altered_audit_record_is_found() {
     let env = populated();
     env.conn()
         .execute(
-            "UPDATE audit SET after = replace(after, '张伟', '张三') WHERE id = 2",
+            "UPDATE audit SET after = json_set(after, '$.added', 99) WHERE id = 2",
             [],
         )
         .unwrap();
-    // Record 1 is the audit.key record that starts the keyed chain; 2 is 张伟's registration.
+    // Record 1 is the audit.key record that starts the keyed chain; 2 is the import that
+    // registered 张伟 (one record for the roster, R5.5).
     let out = env.run(["audit", "verify"]);
     out.expect(1);
     assert!(out.stdout.contains("第 2 条被修改"), "{out:?}");
@@ -154,9 +155,11 @@ fn r5_5_clerks_importing_at_the_same_time_keep_the_trail_intact() {
     assert_eq!(env.counts().people, 20);
     let out = env.run(["audit", "verify"]);
     out.expect(0);
+    // One record per import (R5.5), whose payload states its five people: every person is
+    // held against the trail.
     assert!(
-        out.stdout.contains("共 25 条"),
-        "20 people, 4 imports and the audit.key record the first of them wrote: {out:?}"
+        out.stdout.contains("共 5 条") && out.stdout.contains("核对 20 条记录"),
+        "4 imports of 5 people and the audit.key record the first of them wrote: {out:?}"
     );
 }
 

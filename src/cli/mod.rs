@@ -850,8 +850,8 @@ fn import(
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
     let limits = ctx.config.import.limits();
-    if matches!(kind, ImportKind::Entries) {
-        return import_entries(ctx, file, &roster, limits, registered, dry_run);
+    if matches!(kind, ImportKind::Entries | ImportKind::People) {
+        return import_streamed(ctx, kind, file, &roster, limits, registered, dry_run);
     }
     // Read within the configured bounds first (issue 9): an oversized file is refused before
     // it is read whole, here or for its checksum. The clerk's file, read with the clerk's
@@ -879,7 +879,7 @@ fn import(
     let mut bar = progress::Bar::stderr(lang);
     let mut report = |step, done, total| bar.report(progress::Work::from(step), done, total);
     let result = match kind {
-        ImportKind::People => service::import::people_with_progress(
+        ImportKind::Filings => service::import::filings_with_progress(
             &mut store,
             actor,
             &table,
@@ -887,7 +887,8 @@ fn import(
             dry_run,
             &mut report,
         ),
-        ImportKind::Filings => service::import::filings_with_progress(
+        // Streamed above (`import_streamed`); a table of them imports the same.
+        ImportKind::People => service::import::people_with_progress(
             &mut store,
             actor,
             &table,
@@ -917,11 +918,13 @@ fn import(
     imported(result, &table, &name, lang)
 }
 
-/// `import entries`: the roster streamed from the file, checked in one pass and written in a
-/// second (issue 10.3), so memory does not grow with the file; the file is opened once, with
-/// the clerk's rights (R5.5, set-group-id runs), and both passes read that opening.
-fn import_entries(
+/// `import entries` and `import people`: the roster streamed from the file, checked in one pass
+/// and written in a second (issue 10.3), so memory does not grow with the file; the file is
+/// opened once, with the clerk's rights (R5.5, set-group-id runs), and both passes read that
+/// opening.
+fn import_streamed(
     ctx: &Context,
+    kind: ImportKind,
     file: &Path,
     roster: &crate::import::Kind,
     limits: crate::import::Limits,
@@ -953,15 +956,25 @@ fn import_entries(
     let mut store = ctx.open()?;
     let mut bar = progress::Bar::stderr(lang);
     let mut report = |step, done, total| bar.report(progress::Work::from(step), done, total);
-    let result = service::import::entries_from(
-        &mut store,
-        &ctx.actor,
-        &streamed,
-        &source,
-        registered,
-        dry_run,
-        &mut report,
-    );
+    let result = match kind {
+        ImportKind::People => service::import::people_from(
+            &mut store,
+            &ctx.actor,
+            &streamed,
+            &source,
+            dry_run,
+            &mut report,
+        ),
+        _ => service::import::entries_from(
+            &mut store,
+            &ctx.actor,
+            &streamed,
+            &source,
+            registered,
+            dry_run,
+            &mut report,
+        ),
+    };
     bar.clear();
     match result {
         Ok(done) => {

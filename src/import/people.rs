@@ -5,13 +5,15 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::columns::RowReader;
-use super::{Columns, Kind, ParseResult, Parsed, Problem, RowError, Table};
+use super::{Columns, Kind, ParseResult, Parsed, Problem, Row, RowError, Table};
 use crate::domain::person::kind_fits_office;
 use crate::domain::{Person, TitleLevel, UnitKind};
 use crate::store::reference::Reference;
 
 /// Every person of a people roster, or every problem. R1.1: ID numbers must be plausible on
-/// `today` (the clock of the importing clerk), since a roster registers people.
+/// `today` (the clock of the importing clerk), since a roster registers people. A person listed
+/// twice with the same data is kept once; with different data, the later row is a
+/// [`Problem::Duplicate`] of the first.
 pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseResult<Person> {
     let cols = Columns::match_headers(Kind::People, table)?;
     let mut errors = Vec::new();
@@ -19,6 +21,50 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
     // ID number → index in `out` of its first row: a repeat is compared with that row alone, so
     // a roster of repeats costs linear work, not a scan of every row kept so far.
     let mut seen: HashMap<String, usize> = HashMap::new();
+    for row in &table.rows {
+        let parsed = match parse_row(&cols, row, reference, today) {
+            Ok(parsed) => parsed,
+            Err(mut e) => {
+                errors.append(&mut e);
+                continue;
+            }
+        };
+        let key = parsed.record.id_number.as_str().to_string();
+        if let Some(&at) = seen.get(&key) {
+            // The same person twice is harmless when identical; otherwise which row wins would
+            // be a guess, so the clerk decides.
+            if out[at].record != parsed.record {
+                errors.push(RowError::new(
+                    row.line,
+                    &cols.header("id_number"),
+                    &key,
+                    Problem::Duplicate {
+                        first_line: out[at].line,
+                    },
+                ));
+            }
+            continue;
+        }
+        seen.insert(key, out.len());
+        out.push(parsed);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One row of a people roster, or every problem of it: R1.1 the ID number well-formed and
+/// plausible on `today`; R1.2 name and unit present and within their lengths; R1.3, R1.4 the
+/// kind of unit known and fitting the city's office. Whether the person is listed twice is
+/// for the caller, who sees every row ([`parse`], `service::import`).
+pub fn parse_row(
+    cols: &Columns,
+    row: &Row,
+    reference: &Reference,
+    today: NaiveDate,
+) -> Result<Parsed<Person>, Vec<RowError>> {
     let city_list = || {
         reference
             .offices
@@ -27,60 +73,62 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
             .collect::<Vec<_>>()
             .join("、")
     };
-    for row in &table.rows {
-        let mut r = RowReader::new(&cols, row);
-        let id = r
-            .id_number("id_number")
-            .and_then(|id| match id.plausible(today) {
-                Ok(()) => Some(id),
-                Err(e) => {
-                    r.rule_error("id_number", id.as_str(), &e);
-                    None
-                }
-            });
-        let name = r.required("name");
-        let unit = r.required("unit");
-        let unit_kind = r.vocab_required("unit_kind", UnitKind::parse, UnitKind::expected);
-        let city_raw = r.raw("city");
-        let city = match reference.office(&r.text("city")) {
-            // R1.3, R1.4 The same check as the person form's (省直单位 ⇔ 省直).
-            Some(c) => match unit_kind.map(|k| kind_fits_office(k, c)) {
-                Some(Err(conflict)) => {
-                    r.rule_error("city", city_raw, &conflict);
-                    None
-                }
-                _ => Some(c.code.clone()),
-            },
-            None if city_raw.is_empty() => {
-                r.error("city", "", Problem::Required);
+    let mut r = RowReader::new(cols, row);
+    let id = r
+        .id_number("id_number")
+        .and_then(|id| match id.plausible(today) {
+            Ok(()) => Some(id),
+            Err(e) => {
+                r.rule_error("id_number", id.as_str(), &e);
                 None
             }
-            None => {
-                r.error(
-                    "city",
-                    city_raw,
-                    Problem::NotOneOf {
-                        expected: city_list(),
-                    },
-                );
+        });
+    let name = r.required("name");
+    let unit = r.required("unit");
+    let unit_kind = r.vocab_required("unit_kind", UnitKind::parse, UnitKind::expected);
+    let city_raw = r.raw("city");
+    let city = match reference.office(&r.text("city")) {
+        // R1.3, R1.4 The same check as the person form's (省直单位 ⇔ 省直).
+        Some(c) => match unit_kind.map(|k| kind_fits_office(k, c)) {
+            Some(Err(conflict)) => {
+                r.rule_error("city", city_raw, &conflict);
                 None
             }
-        };
-        let title_level = r.vocab(
-            "title_level",
-            false,
-            TitleLevel::parse,
-            TitleLevel::expected,
-        );
-        let record = match (id, name, unit, unit_kind, city, title_level) {
-            (
-                Some(id_number),
-                Some(name),
-                Some(unit),
-                Some(unit_kind),
-                Some(city_code),
-                Some(title_level),
-            ) if r.errors.is_empty() => Person {
+            _ => Some(c.code.clone()),
+        },
+        None if city_raw.is_empty() => {
+            r.error("city", "", Problem::Required);
+            None
+        }
+        None => {
+            r.error(
+                "city",
+                city_raw,
+                Problem::NotOneOf {
+                    expected: city_list(),
+                },
+            );
+            None
+        }
+    };
+    let title_level = r.vocab(
+        "title_level",
+        false,
+        TitleLevel::parse,
+        TitleLevel::expected,
+    );
+    match (id, name, unit, unit_kind, city, title_level) {
+        (
+            Some(id_number),
+            Some(name),
+            Some(unit),
+            Some(unit_kind),
+            Some(city_code),
+            Some(title_level),
+        ) if r.errors.is_empty() => Ok(Parsed {
+            line: row.line,
+            note: super::columns::note(cols, row),
+            record: Person {
                 id_number,
                 name,
                 unit,
@@ -92,37 +140,8 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
                 phone: r.text("phone"),
                 file_location: r.text("file_location"),
             },
-            _ => {
-                errors.append(&mut r.errors);
-                continue;
-            }
-        };
-        let key = record.id_number.as_str().to_string();
-        if let Some(&at) = seen.get(&key) {
-            // The same person twice is harmless when identical; otherwise which row wins would
-            // be a guess, so the clerk decides.
-            let first = out[at].line;
-            if out[at].record != record {
-                errors.push(RowError::new(
-                    row.line,
-                    &cols.header("id_number"),
-                    &key,
-                    Problem::Duplicate { first_line: first },
-                ));
-            }
-            continue;
-        }
-        seen.insert(key, out.len());
-        out.push(Parsed {
-            line: row.line,
-            note: super::columns::note(&cols, row),
-            record,
-        });
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+        }),
+        _ => Err(r.errors),
     }
 }
 

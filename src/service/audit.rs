@@ -10,11 +10,12 @@
 //! the tables against the last value of each; the counter of each office and year must be the
 //! number of certificates the trail issued there (R7.2). Every row of people, entries and
 //! filings must have a record, except those a `jijiao demo` run states it wrote (one record for
-//! the run, naming its ids). An import of entries is one record that signs its payload (a line
-//! for each entry it created or changed, [`entry_line`]): the lines are replayed at the
-//! record's place as if each were a record of its own, once their SHA-256 is the one signed; a
-//! payload that is not is named ([`Finding::Payload`]) and none of its lines is believed. A record older than a field (written before the service recorded
-//! it) leaves that field unknown, and an unknown field is not compared: older databases are
+//! the run, naming its ids). An import of entries or of people is one record that signs its
+//! payload (a line for each entry or person it created or changed, [`entry_line`],
+//! [`person_line`]): the lines are replayed at the record's place as if each were a record of
+//! its own, once their SHA-256 is the one signed; a payload that is not is named
+//! ([`Finding::Payload`]) and none of its lines is believed. A record older than a field
+//! (written before the service recorded it) leaves that field unknown, and an unknown field is not compared: older databases are
 //! checked on what their trail has.
 //!
 //! A keyed trail anchors its own start ([`anchor_key_start`]): the `audit.key` record goes to
@@ -239,10 +240,80 @@ pub fn anchor_key_start(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The payload of an import of entries (R5.5, schema 19).
+// The payload of an import of entries or people (R5.5, schema 19).
 
 /// The action of an import of entries' one record (`service::import`).
 pub const IMPORT_ENTRIES: &str = "import.entries";
+
+/// The action of an import of people's one record (`service::import`).
+pub const IMPORT_PEOPLE: &str = "import.people";
+
+/// The first line of a people payload: its format's name and version, then the names of the
+/// fields of every later line, in order.
+pub const PEOPLE_PAYLOAD_HEAD: &str = "jijiao.people.1\top\tid\tid_number\tname\tunit\tunit_kind\tcity_code\ttitle\ttitle_level\tseries\tphone\tfile_location";
+
+/// The kind of rows an import's payload states, a line each (R5.5): what its record's action
+/// is, and how a line reads back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadKind {
+    /// `import.entries`: lines of [`entry_line`], subjects `entry:ID`.
+    Entries,
+    /// `import.people`: lines of [`person_line`], subjects `person:ID-NUMBER`.
+    People,
+}
+
+impl PayloadKind {
+    /// The kind of payload an import record of `action` signs; `None` for other records.
+    pub fn of_action(action: &str) -> Option<PayloadKind> {
+        match action {
+            IMPORT_ENTRIES => Some(PayloadKind::Entries),
+            IMPORT_PEOPLE => Some(PayloadKind::People),
+            _ => None,
+        }
+    }
+
+    /// The action of the record that signs a payload of this kind.
+    pub const fn action(self) -> &'static str {
+        match self {
+            PayloadKind::Entries => IMPORT_ENTRIES,
+            PayloadKind::People => IMPORT_PEOPLE,
+        }
+    }
+
+    /// The first line of a payload of this kind.
+    pub const fn head(self) -> &'static str {
+        match self {
+            PayloadKind::Entries => ENTRIES_PAYLOAD_HEAD,
+            PayloadKind::People => PEOPLE_PAYLOAD_HEAD,
+        }
+    }
+
+    /// The table whose rows the payload states (as `store::audit::RANGED` names it).
+    const fn table(self) -> &'static str {
+        match self {
+            PayloadKind::Entries => "entries",
+            PayloadKind::People => "people",
+        }
+    }
+
+    /// A line of this kind's payload read back: the subject's key (an entry's id, a person's
+    /// ID number) and the JSON a record of that one row would state; `None` for the head or a
+    /// line of another kind.
+    fn read_line(self, line: &str) -> Option<(String, Value)> {
+        match self {
+            PayloadKind::Entries => entry_from_line(line).map(|(id, v)| (id.to_string(), v)),
+            PayloadKind::People => person_from_line(line),
+        }
+    }
+
+    /// The trail's subject of a row the payload states, by its key.
+    fn subject(self, key: &str) -> String {
+        match self {
+            PayloadKind::Entries => format!("entry:{key}"),
+            PayloadKind::People => format!("person:{key}"),
+        }
+    }
+}
 
 /// The first line of an entries payload: its format's name and version, then the names of the
 /// fields of every later line, in order.
@@ -401,6 +472,74 @@ fn entry_from_line(line: &str) -> Option<(i64, Value)> {
     Some((id.parse().ok()?, v))
 }
 
+/// R5.5 The canonical line of person `id` in an import's payload (after
+/// [`PEOPLE_PAYLOAD_HEAD`]): the fields `audit verify` holds the person against — those of
+/// `people::to_json`, the title level's code or `-` when none — escaped as [`entry_line`]
+/// escapes text. Written into `out` (cleared first), so an import reuses one buffer.
+pub fn person_line(out: &mut String, op: PayloadOp, id: i64, p: &crate::domain::Person) {
+    use std::fmt::Write;
+    out.clear();
+    out.push_str(match op {
+        PayloadOp::Created => "+",
+        PayloadOp::Changed => "~",
+    });
+    // Writing into a String cannot fail.
+    let _ = write!(out, "\t{id}\t{}\t", p.id_number.as_str());
+    escape_into(out, &p.name);
+    out.push('\t');
+    escape_into(out, &p.unit);
+    let _ = write!(out, "\t{}\t", p.unit_kind.code());
+    escape_into(out, &p.city_code);
+    out.push('\t');
+    escape_into(out, &p.title);
+    out.push('\t');
+    out.push_str(p.title_level.map_or("-", crate::domain::TitleLevel::code));
+    for text in [&p.series, &p.phone, &p.file_location] {
+        out.push('\t');
+        escape_into(out, text);
+    }
+}
+
+/// A people payload line read back as the JSON a person's own record states (the keys of
+/// `PERSON_FIELDS`), with the person's ID number; `None` for the head or a line that is not a
+/// person's.
+fn person_from_line(line: &str) -> Option<(String, Value)> {
+    let f: Vec<&str> = line.split('\t').collect();
+    let [
+        op,
+        id,
+        id_number,
+        name,
+        unit,
+        unit_kind,
+        city_code,
+        title,
+        title_level,
+        series,
+        phone,
+        file_location,
+    ] = f.as_slice()
+    else {
+        return None;
+    };
+    if (*op != "+" && *op != "~") || id.parse::<i64>().is_err() {
+        return None;
+    }
+    let v = serde_json::json!({
+        "id_number": unescape(id_number),
+        "name": unescape(name),
+        "unit": unescape(unit),
+        "unit_kind": unit_kind,
+        "city_code": unescape(city_code),
+        "title": unescape(title),
+        "title_level": match *title_level { "-" => None, l => Some(l) },
+        "series": unescape(series),
+        "phone": unescape(phone),
+        "file_location": unescape(file_location),
+    });
+    Some((unescape(id_number), v))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The state behind the trail.
 
@@ -422,13 +561,14 @@ pub enum Finding {
     Unrecorded { subject: String },
     /// The trail recorded `subject` (last in `record`) and the database has no such row.
     Missing { subject: String, record: i64 },
-    /// R5.5 The payload of import record `record` (the entries it created or changed) is not
-    /// what the record signed. The entries it created (`created`, first and last id, when the
-    /// record names them) are then known to no record: they are reported here, not one by one.
+    /// R5.5 The payload of import record `record` (the entries or people it created or
+    /// changed) is not what the record signed. The rows it created (`created`: their kind,
+    /// first and last id, when the record names them) are then known to no record: they are
+    /// reported here, not one by one.
     Payload {
         record: i64,
         problem: PayloadProblem,
-        created: Option<(i64, i64)>,
+        created: Option<(PayloadKind, i64, i64)>,
     },
     /// R7.2 The counter of `office` and `year` is `counter`; the trail issued `issued` numbers.
     Counter {
@@ -513,11 +653,17 @@ impl Describe for Finding {
                     }
                 };
                 let range = match (created, lang) {
-                    (Some((a, b)), Lang::Zh) => {
+                    (Some((PayloadKind::Entries, a, b)), Lang::Zh) => {
                         format!("；它新增的培训记录 entry:{a}…entry:{b} 因而没有可信的审计记录")
                     }
-                    (Some((a, b)), Lang::En) => format!(
+                    (Some((PayloadKind::Entries, a, b)), Lang::En) => format!(
                         "; the entries it created, entry:{a} to entry:{b}, have no record to trust"
+                    ),
+                    (Some((PayloadKind::People, a, b)), Lang::Zh) => {
+                        format!("；它新增的人员（people 表 id {a}…{b}）因而没有可信的审计记录")
+                    }
+                    (Some((PayloadKind::People, a, b)), Lang::En) => format!(
+                        "; the people it created, ids {a} to {b} of people, have no record to trust"
                     ),
                     (None, _) => String::new(),
                 };
@@ -765,16 +911,16 @@ impl RowTrail {
 
 /// The text of field `f` of the row keyed `key` as record `id` states it (read again for a
 /// report): from the record's JSON, or, for an import's record, from its payload's line on
-/// that entry.
+/// that row.
 fn said_in(conn: &Connection, id: i64, f: &Field, key: &str) -> Result<String> {
     let (action, after): (String, Option<String>) = conn
         .prepare_cached("SELECT action, after FROM audit WHERE id = ?1")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let v: Value = if action == IMPORT_ENTRIES {
+    let v: Value = if let Some(kind) = PayloadKind::of_action(&action) {
         let mut found = Value::Null;
         audit::read_payload(conn, id, &mut |line| {
-            if let Some((entry, v)) = entry_from_line(line)
-                && entry.to_string() == key
+            if let Some((row, v)) = kind.read_line(line)
+                && row == key
             {
                 found = v;
             }
@@ -842,9 +988,9 @@ struct Trail {
     bad_payloads: Vec<BadPayload>,
 }
 
-/// A payload that is not what its record signed: the record, how, and the first and last id
-/// of the entries the record says it created.
-type BadPayload = (i64, PayloadProblem, Option<(i64, i64)>);
+/// A payload that is not what its record signed: the record, how, and the kind, first and last
+/// id of the rows the record says it created.
+type BadPayload = (i64, PayloadProblem, Option<(PayloadKind, i64, i64)>);
 
 impl Trail {
     fn read(conn: &Connection) -> Result<Trail> {
@@ -868,18 +1014,24 @@ impl Trail {
                 });
             }
             t.take(id, &action, &subject, &after);
-            if action == IMPORT_ENTRIES {
-                t.replay(conn, id, &after)?;
+            if let Some(kind) = PayloadKind::of_action(&action) {
+                t.replay(conn, id, kind, &after)?;
             }
         }
         Ok(t)
     }
 
-    /// R5.5 An import's record that signs a payload: every entry line of the payload is taken
-    /// as a record of its own, at the import's place in the trail — once the lines have been
-    /// read and found to be the ones the record signed (read twice: the first reading only
-    /// hashes, so nothing unsigned is ever taken).
-    fn replay(&mut self, conn: &Connection, id: i64, after: &Value) -> Result<()> {
+    /// R5.5 An import's record that signs a payload: every line of the payload (an entry's or
+    /// a person's, as `kind` says) is taken as a record of its own, at the import's place in
+    /// the trail — once the lines have been read and found to be the ones the record signed
+    /// (read twice: the first reading only hashes, so nothing unsigned is ever taken).
+    fn replay(
+        &mut self,
+        conn: &Connection,
+        id: i64,
+        kind: PayloadKind,
+        after: &Value,
+    ) -> Result<()> {
         let Some(signed) = after["payload"]["sha256"].as_str() else {
             return Ok(());
         };
@@ -893,24 +1045,25 @@ impl Trail {
         if let Some(problem) = problem {
             let created = after["created"]
                 .as_array()
-                .and_then(|r| Some((r.first()?.as_i64()?, r.get(1)?.as_i64()?)));
+                .and_then(|r| Some((kind, r.first()?.as_i64()?, r.get(1)?.as_i64()?)));
             self.bad_payloads.push((id, problem, created));
             return Ok(());
         }
         audit::read_payload(conn, id, &mut |line| {
-            if let Some((entry, v)) = entry_from_line(line) {
-                self.take(id, IMPORT_ENTRIES, &format!("entry:{entry}"), &v);
+            if let Some((key, v)) = kind.read_line(line) {
+                self.take(id, kind.action(), &kind.subject(&key), &v);
             }
             Ok(())
         })?;
         Ok(())
     }
 
-    /// Whether entry `id` is one a payload that is not what its record signed says it created.
-    fn in_bad_payload(&self, id: i64) -> bool {
-        self.bad_payloads
-            .iter()
-            .any(|(_, _, c)| c.is_some_and(|(a, b)| (a..=b).contains(&id)))
+    /// Whether row `id` of `table` is one a payload that is not what its record signed says it
+    /// created.
+    fn in_bad_payload(&self, table: &str, id: i64) -> bool {
+        self.bad_payloads.iter().any(|(_, _, c)| {
+            c.is_some_and(|(kind, a, b)| kind.table() == table && (a..=b).contains(&id))
+        })
     }
 
     fn take(&mut self, id: i64, action: &str, subject: &str, after: &Value) {
@@ -1205,7 +1358,7 @@ fn rows(
             };
             if trail.demo_made(table.name, id, &created_at, person_made.as_deref()) {
                 r.demo_rows += 1;
-            } else if table.name == "entries" && trail.in_bad_payload(id) {
+            } else if trail.in_bad_payload(table.name, id) {
                 // Named once, with the payload that should have recorded it.
                 continue;
             } else {

@@ -89,6 +89,7 @@ pub fn event_label(action: &str, lang: Lang) -> String {
         "entry.correct" => ("名册更正", "roster correction"),
         "entry.migrate" => ("纸质登记转入", "paper record"),
         "import.entries" => ("名册导入", "roster imported"),
+        "import.people" => ("人员名册导入", "people imported"),
         "evidence.receive" => ("收到材料", "evidence received"),
         "evidence.withdraw" => ("材料改为未收", "evidence unmarked"),
         "entry.seal" => ("初审盖章", "sealed"),
@@ -144,7 +145,7 @@ fn history_line(row: HistoryRow, reference: &Reference) -> HistoryLine {
         (None, Some((no, name)), _) => format!("{no} {name}"),
         (None, None, Some(batch)) => format!("#{batch}"),
         // An import names its roster by the file's name (R5.5: one record per import).
-        (None, None, None) if row.action == "import.entries" => {
+        (None, None, None) if matches!(row.action.as_str(), "import.entries" | "import.people") => {
             let file = field("file");
             std::path::Path::new(&file)
                 .file_name()

@@ -467,9 +467,11 @@ pub struct HistoryRow {
 }
 
 /// R5.5 The trail about one person, newest first, at most `limit` rows: their own record
-/// (`person:ID-NUMBER`), their entries, the imports that created their entries (one record
-/// each, `batch:ID`), and the decisions on the filings their entries link to
-/// (an approval decides whether public hours count, R4.3). Each row through the subject index.
+/// (`person:ID-NUMBER`), the import of people that registered them (its one record names the
+/// first and last person it created; one record per import, `file:NAME`), their entries, the
+/// imports that created their entries (one record each, `batch:ID`), and the decisions on the
+/// filings their entries link to (an approval decides whether public hours count, R4.3). Each
+/// row through the subject index.
 pub fn about_person(
     conn: &Connection,
     id_number: &str,
@@ -487,6 +489,9 @@ pub fn about_person(
          LEFT JOIN batch_applicants ba
            ON a.subject LIKE 'applicant:%' AND ba.id = CAST(substr(a.subject, 11) AS INTEGER)
          WHERE a.subject = ?1
+            OR (a.subject >= 'file:' AND a.subject < 'file;' AND a.action = 'import.people'
+                AND ?2 BETWEEN json_extract(a.after, '$.created[0]')
+                           AND json_extract(a.after, '$.created[1]'))
             OR a.subject IN (SELECT 'entry:' || id FROM entries WHERE person_id = ?2)
             OR a.subject IN (SELECT DISTINCT 'batch:' || batch_id FROM entries
                              WHERE person_id = ?2 AND batch_id IS NOT NULL)
@@ -950,10 +955,11 @@ mod tests {
             .unwrap();
         let rows = about_person(store.conn(), ZHANG, pid, 50).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
-        // The entry came from a roster: the import's one record (R5.5) stands for it.
+        // The person and the entry came from rosters: each import's one record (R5.5) stands
+        // for them.
         assert_eq!(
             actions,
-            ["filing.approve", "import.entries", "person.create"]
+            ["filing.approve", "import.entries", "import.people"]
         );
         assert_eq!(
             rows[0].filing,
@@ -961,6 +967,37 @@ mod tests {
         );
         assert!(rows[1].subject.starts_with("batch:"), "{:?}", rows[1]);
         assert_eq!(about_person(store.conn(), ZHANG, pid, 1).unwrap().len(), 1);
+
+        // A later import of another person is in that person's history, not in 张伟's.
+        const OTHER: &str = "430102197001010041";
+        crate::service::import::people(
+            &mut store,
+            &a,
+            &crate::service::fixtures::table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &[&format!("{OTHER},李娜,长沙市第一医院,市州所属单位,长沙")],
+            ),
+            &crate::service::fixtures::source(),
+            false,
+        )
+        .unwrap();
+        let (other, _) = crate::store::people::find_by_id_number(store.conn(), OTHER)
+            .unwrap()
+            .unwrap();
+        let imports = |id_number: &str, person: i64| -> Vec<i64> {
+            about_person(store.conn(), id_number, person, 50)
+                .unwrap()
+                .iter()
+                .filter(|r| r.action == "import.people")
+                .map(|r| {
+                    let after: serde_json::Value =
+                        serde_json::from_str(r.after.as_deref().unwrap_or("null")).unwrap();
+                    after["created"][0].as_i64().unwrap_or(0)
+                })
+                .collect()
+        };
+        assert_eq!(imports(ZHANG, pid), [pid]);
+        assert_eq!(imports(OTHER, other), [other]);
     }
 }
 

@@ -306,8 +306,9 @@ pub fn first_of_city(
     Ok(ids)
 }
 
-/// Rows per statement of [`insert_rows`], largest first (14 parameters a row).
-const PEOPLE_SIZES: [usize; 4] = [64, 16, 4, 1];
+/// Rows per statement of [`insert_rows`], largest first (15 parameters a row; SQLite allows
+/// 32 766 a statement). An import of people inserts 256 at a time (`service::import`).
+const PEOPLE_SIZES: [usize; 5] = [256, 64, 16, 4, 1];
 
 /// Add many people (R1.2) as [`insert`] does, several rows a statement, so that the full-text
 /// index of names is flushed once for them instead of once a person; returns their ids in the
