@@ -56,8 +56,9 @@ const FIGURE_COLS: [usize; 7] = [7, 7, 7, 7, 7, 11, 7];
 const BAR_CELLS: usize = 11;
 const CHART_COLS: usize = 1 + BAR_CELLS + 1 + 4;
 
-/// Beside a unit only the share: the unit's name takes the bar's room.
-const SHARE_COLS: usize = 5;
+/// Beside a unit only the share: the unit's name takes the bar's room. Wide enough for the
+/// heading 达标率 (six columns) after a space, so it never runs into 待审.
+const SHARE_COLS: usize = 1 + 6;
 
 /// Rows under the list: the level's total, then two of detail on the cursor's row.
 const TOTAL_ROWS: u16 = 1;

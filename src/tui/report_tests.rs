@@ -512,3 +512,32 @@ fn r5_1_the_figures_follow_a_registration_and_its_undo() {
         d.screen()
     );
 }
+
+/// The units level shows only the share beside each unit: its heading stands apart from the
+/// pending column in both languages, and every heading has a column of figures under it
+/// (a tester read `待审达标` and `pend. meet` run together).
+#[test]
+fn the_units_levels_headings_stand_apart_in_both_languages() {
+    for (lang, pending, share) in [(Lang::Zh, "待审", "达标率"), (Lang::En, "pend.", "meet")] {
+        let mut d = Driver::new(known(), lang);
+        d.key(KeyCode::Char('5')).key(KeyCode::Char('['));
+        d.key(KeyCode::Char('j'))
+            .key(KeyCode::Enter)
+            .key(KeyCode::Enter);
+        let screen = d.screen();
+        let head = screen
+            .lines()
+            .find(|l| l.contains(pending) && l.contains(share))
+            .unwrap_or_else(|| panic!("no heading with {pending} and {share}:\n{screen}"));
+        let words: Vec<&str> = head
+            .trim_matches(|c| c == '│' || c == ' ')
+            .split_whitespace()
+            .collect();
+        assert!(
+            words.ends_with(&[pending, share]),
+            "{share} runs into {pending}: {head}"
+        );
+        let row = row_of(&d, "长沙市第一医院");
+        assert_eq!(row.len(), words.len(), "{head}\n{row:?}");
+    }
+}
