@@ -607,6 +607,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
     };
     match result {
+        // The reader of standard output went away (`| head`): the command stopped quietly.
+        _ if output::stdout_closed() => ExitCode::from(output::EXIT_CLOSED_PIPE),
         Ok(code) => ExitCode::from(code),
         Err(Failure(message)) => {
             output::warn(&format!(

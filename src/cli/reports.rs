@@ -2,12 +2,14 @@
 //! where the output goes, and the plain-text tables; the figures are the services'
 //! (`service::report`, `service::export`), the files the one writer's (`crate::export`).
 
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::certs::To;
 use super::{Context, EXIT_NO, EXIT_OK, Failure, as_real_group, output, progress};
 use crate::domain::UnitKind;
 use crate::domain::batch::{ApplicantState, DepartmentKind, Verdict};
@@ -63,9 +65,10 @@ pub struct ReportOut {
     /// CSV only: utf-8 (with a byte-order mark, the default) or gb18030
     #[arg(long)]
     encoding: Option<String>,
-    /// Write to FILE instead of standard output (required for xlsx)
+    /// Write to FILE instead of standard output; `-` is standard output (an xlsx needs
+    /// --to: a file, or `-` when standard output is not a terminal)
     #[arg(long, value_name = "FILE")]
-    to: Option<PathBuf>,
+    to: Option<OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +76,17 @@ pub enum Format {
     Table,
     Csv,
     Xlsx,
+}
+
+impl Format {
+    /// As `--format` is written.
+    fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
 }
 
 /// What `export` writes.
@@ -107,26 +121,32 @@ pub struct ExportArgs {
     /// CSV only: utf-8 (with a byte-order mark, the default) or gb18030
     #[arg(long)]
     encoding: Option<String>,
-    /// The file to write (created or replaced)
+    /// The file to write (created or replaced), or `-` for standard output (an xlsx only when
+    /// standard output is not a terminal)
     #[arg(long, value_name = "FILE")]
-    to: PathBuf,
+    to: OsString,
 }
 
 fn fail(e: &impl Describe, lang: Lang) -> Failure {
     Failure::from(e, lang)
 }
 
-/// The CSV encoding asked for; `--encoding` with anything but CSV is an error.
-fn encoding(lang: Lang, csv: bool, given: Option<&str>) -> Result<CsvEncoding, Failure> {
+/// The CSV encoding asked for; `--encoding` with any `format` but CSV is an error that names
+/// the format given.
+fn encoding(lang: Lang, format: Format, given: Option<&str>) -> Result<CsvEncoding, Failure> {
     match given {
         None => Ok(CsvEncoding::default()),
-        Some(_) if !csv => Err(Failure(
-            lang.pick(
-                "--encoding 只用于 CSV：XLSX 文件没有编码可选",
-                "--encoding applies to CSV only: an XLSX file has no encoding to choose",
-            )
-            .to_string(),
-        )),
+        Some(_) if format != Format::Csv => {
+            let f = format.name();
+            Err(Failure(match lang {
+                Lang::Zh => format!(
+                    "--encoding 只用于 CSV（--format csv），不用于 --format {f}：请去掉 --encoding，或改用 --format csv"
+                ),
+                Lang::En => format!(
+                    "--encoding applies to CSV only (--format csv), not to --format {f}: leave out --encoding, or use --format csv"
+                ),
+            }))
+        }
         Some(s) => CsvEncoding::parse(s).ok_or_else(|| {
             let s = crate::domain::text::reveal_invisible(s);
             Failure(match lang {
@@ -191,39 +211,133 @@ fn cannot_write(lang: Lang, path: &Path, e: &std::io::Error) -> Failure {
     })
 }
 
-/// A sink for `format` to `to` (a file) or standard output; the file to commit when done.
+/// Where a report or an export goes: its `--to` as `certs::To` reads it (`-` is standard
+/// output), and standard output when there is no `--to`.
+fn target(to: Option<&OsStr>) -> To {
+    to.map_or(To::Stdout, To::of)
+}
+
+/// What standard output's failure says (a closed pipe is not said: `cli::run` ends quietly).
+fn cannot_write_stdout(lang: Lang, e: &std::io::Error) -> Failure {
+    output::is_closed_pipe(e);
+    Failure(match lang {
+        Lang::Zh => format!("无法写入标准输出：{e}"),
+        Lang::En => format!("cannot write to standard output: {e}"),
+    })
+}
+
+/// What is left once a sink is finished: a file to rename into place, a workbook spooled to
+/// a temporary file to copy to standard output, or nothing (standard output was written).
+enum Pending {
+    File(FileOut),
+    Spool(File),
+    Stdout,
+}
+
+impl Pending {
+    /// Whether the data went to standard output: the words about it then go to standard error.
+    fn on_stdout(&self) -> bool {
+        !matches!(self, Pending::File(_))
+    }
+
+    fn complete(self, ctx: &Context) -> Result<(), Failure> {
+        match self {
+            Pending::File(f) => f.commit(ctx),
+            Pending::Spool(mut f) => {
+                let mut out = output::Stdout;
+                f.seek(SeekFrom::Start(0))
+                    .and_then(|_| std::io::copy(&mut f, &mut out))
+                    .and_then(|_| out.flush())
+                    .map_err(|e| cannot_write_stdout(ctx.lang, &e))
+            }
+            Pending::Stdout => Ok(()),
+        }
+    }
+}
+
+/// A temporary file for a workbook on its way to standard output (a zip is written with
+/// seeks, a pipe has none): readable by the clerk only, and unlinked at once so nothing is
+/// left behind whatever happens. Returns the file and a second handle to read it back.
+fn spool(ctx: &Context) -> Result<(File, File), Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let lang = ctx.lang;
+    let dir = std::env::temp_dir();
+    for attempt in 0..100 {
+        let path = dir.join(format!(".jijiao-{}-{attempt}.xlsx", std::process::id()));
+        let opened = as_real_group(ctx.ids, lang, || {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+        })?;
+        match opened {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                let back = f.try_clone().map_err(|e| cannot_write(lang, &path, &e))?;
+                return Ok((f, back));
+            }
+            // Left by an earlier run of the same process id: take the next name.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(cannot_write(lang, &path, &e)),
+        }
+    }
+    let e = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
+    Err(cannot_write(lang, &dir, &e))
+}
+
+/// The refusal of an XLSX without a file to go to: with no `--to`, or with `--to -` when
+/// standard output is the clerk's terminal (a workbook is binary).
+fn xlsx_needs_a_file(lang: Lang) -> Failure {
+    Failure(
+        lang.pick(
+            "XLSX 是二进制文件，不能写到终端：请用 --to 指定文件（标准输出接管道或文件时可用 --to -）",
+            "an XLSX file is binary and is not written to the terminal: name a file with --to (or --to - when standard output is a pipe or a file)",
+        )
+        .to_string(),
+    )
+}
+
+/// A sink for `format` to `to` (`None`: no `--to`), and what is left to do when it is
+/// finished.
 fn open_sink(
     ctx: &Context,
     format: Format,
     enc: CsvEncoding,
     titled: bool,
-    to: Option<&Path>,
-) -> Result<(Box<dyn Sink>, Option<FileOut>), Failure> {
+    to: Option<&OsStr>,
+) -> Result<(Box<dyn Sink>, Pending), Failure> {
     let lang = ctx.lang;
     let werr = |e: crate::export::ExportError| fail(&e, lang);
-    match (format, to) {
-        (Format::Xlsx, None) => Err(Failure(
-            lang.pick(
-                "XLSX 是二进制文件，不能写到终端：请用 --to 指定文件",
-                "an XLSX file is binary and is not written to the terminal: name a file with --to",
-            )
-            .to_string(),
-        )),
-        (Format::Xlsx, Some(path)) => {
-            let (out, file) = FileOut::create(ctx, path)?;
+    match (format, to.map(|t| target(Some(t)))) {
+        (Format::Xlsx, None) => Err(xlsx_needs_a_file(lang)),
+        (Format::Xlsx, Some(To::Stdout)) => {
+            if std::io::stdout().is_terminal() {
+                return Err(xlsx_needs_a_file(lang));
+            }
+            let (file, back) = spool(ctx)?;
             Ok((
                 Box::new(XlsxSink::new(BufWriter::new(file), lang)),
-                Some(out),
+                Pending::Spool(back),
             ))
         }
-        (_, Some(path)) => {
-            let (out, file) = FileOut::create(ctx, path)?;
-            let sink = CsvSink::new(BufWriter::new(file), enc, lang, titled).map_err(werr)?;
-            Ok((Box::new(sink), Some(out)))
+        (Format::Xlsx, Some(To::File(path))) => {
+            let (out, file) = FileOut::create(ctx, &path)?;
+            Ok((
+                Box::new(XlsxSink::new(BufWriter::new(file), lang)),
+                Pending::File(out),
+            ))
         }
-        (_, None) => {
-            let sink = CsvSink::new(std::io::stdout(), enc, lang, titled).map_err(werr)?;
-            Ok((Box::new(sink), None))
+        (_, Some(To::File(path))) => {
+            let (out, file) = FileOut::create(ctx, &path)?;
+            let sink = CsvSink::new(BufWriter::new(file), enc, lang, titled).map_err(werr)?;
+            Ok((Box::new(sink), Pending::File(out)))
+        }
+        (_, None | Some(To::Stdout)) => {
+            let sink =
+                CsvSink::new(BufWriter::new(output::Stdout), enc, lang, titled).map_err(werr)?;
+            Ok((Box::new(sink), Pending::Stdout))
         }
     }
 }
@@ -270,27 +384,24 @@ struct TextOut {
 }
 
 impl TextOut {
-    fn open(ctx: &Context, to: Option<&Path>) -> Result<TextOut, Failure> {
+    fn open(ctx: &Context, to: Option<&OsStr>) -> Result<TextOut, Failure> {
         Ok(TextOut {
-            file: match to {
-                Some(p) => {
-                    let (out, file) = FileOut::create(ctx, p)?;
+            file: match target(to) {
+                To::File(p) => {
+                    let (out, file) = FileOut::create(ctx, &p)?;
                     Some((out, BufWriter::new(file)))
                 }
-                None => None,
+                To::Stdout => None,
             },
         })
     }
 
     fn line(&mut self, lang: Lang, s: &str) -> Result<(), Failure> {
         match &mut self.file {
-            // As `output::say` writes, but a closed pipe (`| head`) is an error, not a panic.
-            None => writeln!(std::io::stdout().lock(), "{}", for_terminal(s)).map_err(|e| {
-                Failure(match lang {
-                    Lang::Zh => format!("无法写入标准输出：{e}"),
-                    Lang::En => format!("cannot write to standard output: {e}"),
-                })
-            }),
+            // As `output::say` writes; a closed pipe (`| head`) stops the report, and
+            // `cli::run` ends it quietly.
+            None => writeln!(output::Stdout, "{}", for_terminal(s))
+                .map_err(|e| cannot_write_stdout(lang, &e)),
             Some((out, w)) => writeln!(w, "{s}").map_err(|e| cannot_write(lang, &out.dest, &e)),
         }
     }
@@ -422,7 +533,7 @@ fn annual(
 ) -> Result<u8, Failure> {
     let lang = ctx.lang;
     let year = report::check_year(year).map_err(|e| fail(&e, lang))?;
-    let enc = encoding(lang, out.format == Format::Csv, out.encoding.as_deref())?;
+    let enc = encoding(lang, out.format, out.encoding.as_deref())?;
     let unit_kind = match unit_kind {
         None => None,
         Some(k) => Some(UnitKind::parse(&clean_line(k)).ok_or_else(|| {
@@ -568,7 +679,7 @@ fn annual(
         return Ok(EXIT_OK);
     }
     let format = out.format;
-    let (mut sink, file) = open_sink(ctx, format, enc, false, out.to.as_deref())?;
+    let (mut sink, pending) = open_sink(ctx, format, enc, false, out.to.as_deref())?;
     let title = match lang {
         Lang::Zh => format!("{year}年度完成情况"),
         Lang::En => format!("completion {year}"),
@@ -584,32 +695,20 @@ fn annual(
     bar.clear();
     let total = result.map_err(|e| fail(&e, lang))?;
     sink.finish().map_err(|e| fail(&e, lang))?;
-    if let Some(file) = file {
-        file.commit(ctx)?;
+    let on_stdout = pending.on_stdout();
+    pending.complete(ctx)?;
+    // The file's name and the counts; nothing beside a report on standard output, which
+    // holds the data only.
+    if !on_stdout {
+        let path = clean_line(&Path::new(out.to.as_deref().unwrap_or_default()).display().to_string());
         output::say(&match lang {
             Lang::Zh => format!(
-                "已写入 {}：{} 人，达标 {} 人",
-                clean_line(
-                    &out.to
-                        .as_deref()
-                        .unwrap_or(Path::new(""))
-                        .display()
-                        .to_string()
-                ),
-                total.people,
-                total.meeting
+                "已写入 {path}：{} 人，达标 {} 人",
+                total.people, total.meeting
             ),
             Lang::En => format!(
-                "written to {}: {} people, {} meeting R2",
-                clean_line(
-                    &out.to
-                        .as_deref()
-                        .unwrap_or(Path::new(""))
-                        .display()
-                        .to_string()
-                ),
-                total.people,
-                total.meeting
+                "written to {path}: {} people, {} meeting R2",
+                total.people, total.meeting
             ),
         });
     }
@@ -816,7 +915,7 @@ fn register_summary(lang: Lang, office: &str, year: i32, c: &RegisterCounts) -> 
 fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u8, Failure> {
     let lang = ctx.lang;
     let year = report::check_year(year).map_err(|e| fail(&e, lang))?;
-    let enc = encoding(lang, out.format == Format::Csv, out.encoding.as_deref())?;
+    let enc = encoding(lang, out.format, out.encoding.as_deref())?;
     let store = ctx.open()?;
     let reference = Reference::load(&store).map_err(|e| fail(&e, lang))?;
     let office = report::office(&reference, office).map_err(|e| fail(&e, lang))?;
@@ -976,7 +1075,7 @@ fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u
         text.finish(ctx)?;
         counts
     } else {
-        let (sink, file) = open_sink(ctx, out.format, enc, true, out.to.as_deref())?;
+        let (sink, pending) = open_sink(ctx, out.format, enc, true, out.to.as_deref())?;
         let sink = std::cell::RefCell::new(sink);
         let started_applicants = std::cell::Cell::new(false);
         let start_applicants = |sink: &mut Box<dyn Sink>| -> Result<(), report::ReportError> {
@@ -1026,18 +1125,14 @@ fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u
         }
         sink.finish().map_err(|e| fail(&e, lang))?;
         let summary = register_summary(lang, &office.short, year, &counts);
-        match file {
-            Some(file) => {
-                file.commit(ctx)?;
-                for l in &summary {
-                    output::say(l);
-                }
-            }
-            // Standard output holds the CSV: the counts go to standard error.
-            None => {
-                for l in &summary {
-                    output::warn(l);
-                }
+        let on_stdout = pending.on_stdout();
+        pending.complete(ctx)?;
+        for l in &summary {
+            if on_stdout {
+                // Standard output holds the data: the counts go to standard error.
+                output::warn(l);
+            } else {
+                output::say(l);
             }
         }
         counts
@@ -1070,7 +1165,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
         RosterFormat::Csv => Format::Csv,
         RosterFormat::Xlsx => Format::Xlsx,
     };
-    let enc = encoding(lang, format == Format::Csv, args.encoding.as_deref())?;
+    let enc = encoding(lang, format, args.encoding.as_deref())?;
     let store = ctx.open()?;
     let reference = Reference::load(&store).map_err(|e| fail(&e, lang))?;
     let city = match &args.city {
@@ -1097,7 +1192,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
     } else {
         0
     };
-    let (mut sink, file) = open_sink(ctx, format, enc, false, Some(&args.to))?;
+    let (mut sink, pending) = open_sink(ctx, format, enc, false, Some(&args.to))?;
     let mut on_row = |n: u64| {
         if n.is_multiple_of(1024) {
             bar.report(progress::Work::Export, n as usize, total.max(n) as usize)
@@ -1125,16 +1220,25 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
     bar.clear();
     let written = written.map_err(|e| fail(&e, lang))?;
     sink.finish().map_err(|e| fail(&e, lang))?;
-    if let Some(file) = file {
-        file.commit(ctx)?;
-    }
-    let path = clean_line(&args.to.display().to_string());
-    output::say(&match (lang, args.kind) {
+    let on_stdout = pending.on_stdout();
+    pending.complete(ctx)?;
+    let path = if on_stdout {
+        lang.pick("标准输出", "standard output").to_string()
+    } else {
+        clean_line(&Path::new(&args.to).display().to_string())
+    };
+    let summary = match (lang, args.kind) {
         (Lang::Zh, ExportKind::People) => format!("已导出 {written} 人到 {path}"),
         (Lang::Zh, ExportKind::Entries) => format!("已导出 {written} 条培训记录到 {path}"),
         (Lang::En, ExportKind::People) => format!("exported {written} people to {path}"),
         (Lang::En, ExportKind::Entries) => format!("exported {written} entries to {path}"),
-    });
+    };
+    // Standard output holds the roster: the summary goes to standard error.
+    if on_stdout {
+        output::warn(&summary);
+    } else {
+        output::say(&summary);
+    }
     Ok(EXIT_OK)
 }
 
