@@ -3,6 +3,8 @@
 //! cell by cell; ID numbers must come back as text.
 
 mod common;
+#[path = "support/pty.rs"]
+mod pty;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -1069,4 +1071,187 @@ fn control_sequences_in_the_database_never_reach_an_export() {
     assert!(!bytes.contains(&0x1b), "no escape byte in the file");
     let rows = csv_rows(&bytes);
     assert!(rows.iter().any(|r| r[2] == "长沙市第一医院"), "{rows:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard output: `--to -`, and a reader that goes away
+
+/// `jijiao ARGS…` with its standard output a pipe whose reader has already gone, as in
+/// `jijiao ARGS… | true`: every write to it fails with a broken pipe.
+fn into_closed_pipe(env: &Env, args: &[&str]) -> Out {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut c = env.command_on(&env.db(), TODAY);
+    c.args(args).stdout(writer);
+    let o = c.output().expect("run jijiao");
+    Out {
+        code: o.status.code().expect("exited normally, not by a signal"),
+        stdout: String::new(),
+        stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Issue 11: `--to -` is standard output for reports and exports in every format, as it is
+/// for `card` and `print`: no file named `-` is made, standard output holds the data alone,
+/// and the words about it (the export's count, the register's counts) go to standard error.
+#[test]
+fn dash_is_standard_output_for_reports_and_exports_with_the_summary_on_standard_error() {
+    let env = bureau();
+    world(&env);
+    certified(&env);
+    let dash = env.path("-");
+    // The annual report: the table, and the CSV cell for cell as the file has it.
+    let out = env.run(["report", "annual", "--year", "2016", "--to", "-"]);
+    out.expect(0);
+    assert!(out.stdout.contains("2016年"), "{out:?}");
+    assert!(!dash.exists(), "no file named -");
+    let file = env.path("annual.csv");
+    env.run([
+        "report".as_ref(),
+        "annual".as_ref(),
+        "--year".as_ref(),
+        "2016".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        "--to".as_ref(),
+        file.as_os_str(),
+    ])
+    .expect(0);
+    let out = env.run_raw([
+        "report", "annual", "--year", "2016", "--format", "csv", "--to", "-",
+    ]);
+    out.expect(0);
+    assert_eq!(csv_rows(&out.stdout), read_csv(&file));
+    assert_eq!(
+        out.stderr, "",
+        "nothing but the data, and no words elsewhere"
+    );
+    // The register as CSV on standard output: its counts on standard error.
+    let out = env.run_raw([
+        "report", "register", "--office", "长沙", "--year", "2017", "--format", "csv", "--to", "-",
+    ]);
+    out.expect(0);
+    let rows = csv_rows(&out.stdout);
+    assert_eq!(rows[0], row(&["验证批次"]), "{rows:?}");
+    assert!(out.stderr.contains("证书编号"), "{out:?}");
+    // Exports: the roster on standard output exactly as in a file, the count on standard error.
+    for (kind, count) in [
+        ("people", "已导出 7 人到 标准输出"),
+        ("entries", "条培训记录到 标准输出"),
+    ] {
+        let file = env.path(&format!("{kind}.csv"));
+        export(&env, &env.db(), "zh", &[kind], &file).expect(0);
+        let out = env.run_raw(["export", kind, "--to", "-"]);
+        out.expect(0);
+        assert_eq!(csv_rows(&out.stdout), read_csv(&file), "{kind}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("已导出"), "no summary in the data: {text}");
+        assert!(out.stderr.contains(count), "{kind}: {}", out.stderr);
+    }
+    let out = env.run_raw(["--lang", "en", "export", "people", "--to", "-"]);
+    assert!(
+        out.stderr.contains("exported 7 people to standard output"),
+        "{}",
+        out.stderr
+    );
+    // A workbook goes to standard output when it is not a terminal (here a pipe), and opens.
+    for args in [
+        &["export", "people", "--format", "xlsx", "--to", "-"][..],
+        &[
+            "report", "annual", "--year", "2016", "--format", "xlsx", "--to", "-",
+        ],
+    ] {
+        let out = env.run_raw(args);
+        out.expect(0);
+        let book = env.path("from-stdout.xlsx");
+        std::fs::write(&book, &out.stdout).unwrap();
+        let names = sheet_names(&book);
+        let rows = sheet(&book, &names[0]);
+        assert!(rows.len() > 1, "{args:?}: {rows:?}");
+    }
+    let rows = sheet(&env.path("from-stdout.xlsx"), "2016年度完成情况");
+    assert_eq!(rows[0][0], Data::String("汇总级别".into()));
+    assert!(!dash.exists(), "no file named -");
+}
+
+/// Issue 11: a reader that goes away (`| head`, `| true`) ends the command quietly — no panic,
+/// no error message — with the status a shell gives a command ended by SIGPIPE (141), which
+/// `set -o pipefail` scripts see from `cat` and `ls` too.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly_with_status_141() {
+    let env = bureau();
+    world(&env);
+    for args in [
+        &["check", id(1).as_str()][..],
+        &["check", "--json", id(2).as_str()],
+        &["export", "people", "--to", "-"],
+        &["export", "entries", "--format", "xlsx", "--to", "-"],
+        &["report", "annual", "--year", "2016"],
+        &["report", "annual", "--year", "2016", "--format", "csv"],
+        &["report", "register", "--office", "长沙", "--year", "2017"],
+        &["audit", "verify"],
+        &["--help"],
+    ] {
+        let out = into_closed_pipe(&env, args);
+        assert_eq!(out.code, 141, "{args:?}: {out:?}");
+        assert_eq!(out.stderr, "", "{args:?}: quietly");
+    }
+}
+
+/// R5.4, R7.4 The closed pipe is quiet for data only: a card printed to standard output that
+/// nobody reads was not delivered, so it stays an error (exit 2) and no print is recorded —
+/// as when a printer goes away. The process never dies of SIGPIPE.
+#[test]
+fn r5_4_a_card_printed_into_a_closed_pipe_is_an_error_with_nothing_recorded() {
+    let env = bureau();
+    world(&env);
+    let audit = env.counts().audit;
+    let out = into_closed_pipe(
+        &env,
+        &["card", id(1).as_str(), "--year", "2016", "--to", "-"],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("无法写入 -"), "{out:?}");
+    assert_eq!(env.counts().audit, audit, "no print recorded");
+}
+
+/// Issue 11: an XLSX is binary: to standard output only when it is not the clerk's terminal.
+#[test]
+fn an_xlsx_to_standard_output_on_a_terminal_is_refused() {
+    let env = bureau();
+    world(&env);
+    env.system_config("");
+    let system = env.system_config_path().to_string_lossy().into_owned();
+    for (args, lang, expect) in [
+        (
+            &["export", "people", "--format", "xlsx", "--to", "-"][..],
+            "zh",
+            "不能写到终端",
+        ),
+        (
+            &[
+                "report", "annual", "--year", "2016", "--format", "xlsx", "--to", "-",
+            ],
+            "en",
+            "is not written to the terminal",
+        ),
+    ] {
+        let mut t = pty::Pty::run_with(
+            &env.db(),
+            env.dir.path(),
+            TODAY,
+            "022",
+            args,
+            &[("JIJIAO_SYSTEM_CONFIG", &system), ("JIJIAO_LANG", lang)],
+        );
+        assert_eq!(t.wait_exit(std::time::Duration::from_secs(60)), 2);
+        // The reader thread may still be draining the terminal after the exit.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !t.screen().contains(expect) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let screen = t.screen();
+        assert!(screen.contains(expect), "{args:?}: {screen}");
+        assert!(!screen.contains("PK"), "no workbook bytes on the terminal");
+    }
 }

@@ -588,6 +588,9 @@ pub fn main() -> ExitCode {
             } else {
                 output::say(text);
             }
+            if output::stdout_closed() {
+                return ExitCode::from(output::EXIT_CLOSED_PIPE);
+            }
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_ERROR))
         }
     }

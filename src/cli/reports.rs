@@ -700,7 +700,11 @@ fn annual(
     // The file's name and the counts; nothing beside a report on standard output, which
     // holds the data only.
     if !on_stdout {
-        let path = clean_line(&Path::new(out.to.as_deref().unwrap_or_default()).display().to_string());
+        let path = clean_line(
+            &Path::new(out.to.as_deref().unwrap_or_default())
+                .display()
+                .to_string(),
+        );
         output::say(&match lang {
             Lang::Zh => format!(
                 "已写入 {path}：{} 人，达标 {} 人",
