@@ -260,7 +260,7 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
 
 /// R2.1, R6.4 The report's figures are `check`'s: each person's shortfalls for the year, as
 /// `check --json` gives them, summed per unit, are the unit's row; and a year no one has hours
-/// in counts everyone short. Certificates issued, voided and reissued change nothing in it.
+/// in yet (this one) counts everyone short. Certificates issued, voided and reissued change nothing in it.
 #[test]
 fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
     let env = bureau();
@@ -272,7 +272,8 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
         .expect(0);
     env.run(["reissue", "长沙-2017-0002", "--reason", "遗失"])
         .expect(0);
-    for year in [2016, 2015, 2020] {
+    // 2017, this year, is one nobody has hours in yet.
+    for year in [2016, 2015, 2017] {
         let file = env.path(&format!("annual-{year}.csv"));
         env.run([
             "report".as_ref(),
@@ -1253,5 +1254,43 @@ fn an_xlsx_to_standard_output_on_a_terminal_is_refused() {
         let screen = t.screen();
         assert!(screen.contains(expect), "{args:?}: {screen}");
         assert!(!screen.contains("PK"), "no workbook bytes on the terminal");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Years
+
+/// R2.2 A year with no policy and no records — after this year, before 1980, a typo such as
+/// 3000 — is refused by the annual report and the entries export with the card's own check
+/// and words (exit 2), naming the value and the years expected, in both languages; nothing
+/// is written. This year and 1980 are accepted.
+#[test]
+fn r2_2_a_year_with_no_policy_is_refused_as_the_card_refuses_it() {
+    let env = bureau();
+    world(&env);
+    let file = env.path("entries.csv");
+    for year in ["3000", "1900", "2018"] {
+        for (lang, expect) in [
+            ("zh", format!("年度 {year} 不在 1980–2017 之内")),
+            ("en", format!("year {year} is outside 1980–2017")),
+        ] {
+            for args in [
+                &["report", "annual", "--year", year][..],
+                &["report", "register", "--office", "长沙", "--year", year],
+                &["export", "entries", "--year", year, "--to", "entries.csv"],
+                &["card", id(1).as_str(), "--year", year, "--to", "card.txt"],
+            ] {
+                let mut a = vec!["--lang", lang];
+                a.extend(args);
+                let out = env.run(&a);
+                out.expect(2);
+                assert!(out.stderr.contains(&expect), "{a:?}: {out:?}");
+                assert_eq!(out.stdout, "", "{a:?}: no report");
+            }
+        }
+        assert!(!file.exists(), "no export written");
+    }
+    for year in ["1980", "2017"] {
+        env.run(["report", "annual", "--year", year]).expect(0);
     }
 }

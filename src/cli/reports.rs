@@ -532,7 +532,7 @@ fn annual(
     out: &ReportOut,
 ) -> Result<u8, Failure> {
     let lang = ctx.lang;
-    let year = report::check_year(year).map_err(|e| fail(&e, lang))?;
+    let year = report::check_year(year, ctx.actor.today()).map_err(|e| fail(&e, lang))?;
     let enc = encoding(lang, out.format, out.encoding.as_deref())?;
     let unit_kind = match unit_kind {
         None => None,
@@ -918,7 +918,7 @@ fn register_summary(lang: Lang, office: &str, year: i32, c: &RegisterCounts) -> 
 
 fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u8, Failure> {
     let lang = ctx.lang;
-    let year = report::check_year(year).map_err(|e| fail(&e, lang))?;
+    let year = report::check_year(year, ctx.actor.today()).map_err(|e| fail(&e, lang))?;
     let enc = encoding(lang, out.format, out.encoding.as_deref())?;
     let store = ctx.open()?;
     let reference = Reference::load(&store).map_err(|e| fail(&e, lang))?;
@@ -1162,7 +1162,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
     }
     let year = args
         .year
-        .map(report::check_year)
+        .map(|y| report::check_year(y, ctx.actor.today()))
         .transpose()
         .map_err(|e| fail(&e, lang))?;
     let format = match args.format {

@@ -25,6 +25,7 @@
 
 use rusqlite::Connection;
 
+use crate::domain::policy::{YearOutOfRange, record_year};
 use crate::domain::verification::{self, CountedHours, Shortfall};
 use crate::domain::{Category, Hours, Office, UnitKind, YearPolicy};
 use crate::export::ExportError;
@@ -40,8 +41,9 @@ pub enum ReportError {
     Export(ExportError),
     /// A city or office name that is none of R1.4's (as typed, invisible characters shown).
     UnknownOffice(String),
-    /// A year outside what any record can hold.
-    Year(i32),
+    /// A year no record can hold: before 1980 or after this year (R2.2: a later year has no
+    /// policy and no hours yet).
+    Year(YearOutOfRange),
 }
 
 impl From<StoreError> for ReportError {
@@ -74,12 +76,7 @@ impl Describe for ReportError {
                 "\"{s}\" is not a city or 省直: write its short name, full name or code, such \
                  as 长沙, 长沙市, 430100, 省直"
             ),
-            (ReportError::Year(y), Lang::Zh) => {
-                format!("年度 {y} 不合理：请写四位年份，如 2017")
-            }
-            (ReportError::Year(y), Lang::En) => {
-                format!("the year {y} is not plausible: write four digits, such as 2017")
-            }
+            (ReportError::Year(e), lang) => e.describe(lang),
         }
     }
 }
@@ -95,13 +92,10 @@ pub fn office(reference: &Reference, input: &str) -> Result<Office> {
         .ok_or_else(|| ReportError::UnknownOffice(crate::domain::text::reveal_invisible(input)))
 }
 
-/// A report's year: four digits, as certificates and policies have them.
-pub fn check_year(year: i32) -> Result<i32> {
-    if (1900..=9999).contains(&year) {
-        Ok(year)
-    } else {
-        Err(ReportError::Year(year))
-    }
+/// R2.2 A report's or an export's year on `today`: 1980 to this year, the bounds a card's year
+/// has (`policy::record_year`, the one check of both); [`ReportError::Year`] otherwise.
+pub fn check_year(year: i32, today: chrono::NaiveDate) -> Result<i32> {
+    record_year(year, today).map_err(ReportError::Year)
 }
 
 /// What the annual report covers: a year, and optionally one city and one kind of unit.
