@@ -193,6 +193,7 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
             "公需不足",
             "专业不足",
             "合计不足",
+            "冻结人数",
             "公需学时",
             "专业学时",
             "登记学时",
@@ -205,18 +206,25 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
             .unwrap_or_else(|| panic!("no row {level} {city} {kind} {unit} in {rows:?}"))
             .clone()
     };
-    // people, meeting, short, <public, <professional, <total, public, professional, all, pending
+    // people, meeting, short, <public, <professional, <total, blocked (R5.3), public,
+    // professional, all, pending
     assert_eq!(
         get("单位", "长沙市", "市州所属单位", "长沙市第一医院"),
-        row(&["3", "1", "2", "1", "1", "1", "80.0", "170.0", "250.0", "0"])
+        row(&[
+            "3", "1", "2", "1", "1", "1", "0", "80.0", "170.0", "250.0", "0"
+        ])
     );
     assert_eq!(
         get("单位", "长沙市", "市州所属单位", "长沙市第二中学"),
-        row(&["2", "1", "1", "1", "1", "1", "30.0", "60.0", "90.0", "1"])
+        row(&[
+            "2", "1", "1", "1", "1", "1", "0", "30.0", "60.0", "90.0", "1"
+        ])
     );
     assert_eq!(
         get("单位类型小计", "长沙市", "市州所属单位", ""),
-        row(&["5", "2", "3", "2", "2", "2", "110.0", "230.0", "340.0", "1"])
+        row(&[
+            "5", "2", "3", "2", "2", "2", "0", "110.0", "230.0", "340.0", "1"
+        ])
     );
     assert_eq!(
         get(
@@ -225,19 +233,27 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
             "非公企业和其他组织",
             "湖南星辰科技有限公司"
         ),
-        row(&["1", "0", "1", "0", "1", "1", "30.0", "55.5", "85.5", "0"])
+        row(&[
+            "1", "0", "1", "0", "1", "1", "0", "30.0", "55.5", "85.5", "0"
+        ])
     );
     assert_eq!(
         get("市州小计", "长沙市", "", ""),
-        row(&["6", "2", "4", "2", "3", "3", "140.0", "285.5", "425.5", "1"])
+        row(&[
+            "6", "2", "4", "2", "3", "3", "0", "140.0", "285.5", "425.5", "1"
+        ])
     );
     assert_eq!(
         get("市州小计", "株洲市", "", ""),
-        row(&["1", "1", "0", "0", "0", "0", "35.0", "60.0", "95.0", "0"])
+        row(&[
+            "1", "1", "0", "0", "0", "0", "0", "35.0", "60.0", "95.0", "0"
+        ])
     );
     assert_eq!(
         get("合计", "", "", ""),
-        row(&["7", "3", "4", "2", "3", "3", "175.0", "345.5", "520.5", "1"])
+        row(&[
+            "7", "3", "4", "2", "3", "3", "0", "175.0", "345.5", "520.5", "1"
+        ])
     );
     // Units, then their kind's subtotal, then the city's: a clerk reads a city top to bottom.
     let levels: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
@@ -258,11 +274,14 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
     );
 }
 
-/// R2.1, R6.4 The report's figures are `check`'s: each person's shortfalls for the year, as
-/// `check --json` gives them, summed per unit, are the unit's row; and a year no one has hours
-/// in yet (this one) counts everyone short. Certificates issued, voided and reissued change nothing in it.
+/// R2.1, R5.3, R6.4 The report's figures are `check`'s: each person's verdict and shortfalls
+/// for the year, as `check --json` gives them, summed per unit, are the unit's row — a person
+/// with an unlifted falsification finding (赵一, full hours) does not meet R2 and is counted
+/// blocked, as `check` says 不合格; one whose finding was lifted (郑七) meets it again; and a
+/// year no one has hours in yet (this one) counts everyone short. Certificates issued, voided
+/// and reissued change nothing in it.
 #[test]
-fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
+fn r2_1_r5_3_the_annual_report_agrees_with_check_for_every_person() {
     let env = bureau();
     world(&env);
     // Certificates do not move hours (R7): issue, void and reissue before reporting.
@@ -272,6 +291,28 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
         .expect(0);
     env.run(["reissue", "长沙-2017-0002", "--reason", "遗失"])
         .expect(0);
+    // R5.3 Findings, as a review of falsified evidence leaves them: 赵一's stands, 郑七's was
+    // lifted by a recorded decision.
+    let conn = env.conn();
+    conn.execute(
+        "INSERT INTO findings (person_id, reason, made_by, made_at)
+         SELECT id, '伪造学时证明', 'wangfang', '2017-07-01T09:00:00Z' FROM people
+         WHERE id_number = ?1",
+        [id(1)],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO findings (person_id, reason, made_by, made_at, lifted_by, lifted_at,
+                               lift_reason)
+         SELECT id, '材料存疑', 'wangfang', '2017-07-01T09:00:00Z', 'wangfang',
+                '2017-07-02T09:00:00Z', '复核属实' FROM people WHERE id_number = ?1",
+        [id(7)],
+    )
+    .unwrap();
+    drop(conn);
+    let blocked = env.run(["check", id(1).as_str(), "--from", "2016", "--to", "2016"]);
+    blocked.expect(1);
+    assert!(blocked.stdout.contains("R5.3"), "{blocked:?}");
     // 2017, this year, is one nobody has hours in yet.
     for year in [2016, 2015, 2017] {
         let file = env.path(&format!("annual-{year}.csv"));
@@ -299,7 +340,7 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
             ("株洲市", "市州所属单位", "株洲市中心医院", vec![7]),
         ];
         for (city, kind, unit, people) in units {
-            let mut expect = [0u64; 6];
+            let mut expect = [0u64; 7];
             let mut hours = 0f64;
             for n in people {
                 let (_, v) = env.check_json(
@@ -307,12 +348,14 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
                     &["--from", &year.to_string(), "--to", &year.to_string()],
                 );
                 let short = shortfalls(&v, year as i64);
+                let pass = v["pass"].as_bool().expect("pass");
                 expect[0] += 1;
-                expect[1] += u64::from(short.is_empty());
-                expect[2] += u64::from(!short.is_empty());
+                expect[1] += u64::from(pass);
+                expect[2] += u64::from(!pass);
                 for (i, kind) in ["public", "professional", "total"].iter().enumerate() {
                     expect[3 + i] += u64::from(short.iter().any(|s| s == kind));
                 }
+                expect[6] += u64::from(v["blocked"].as_bool().expect("blocked"));
                 hours += common::hours(&v, year as i64, "total");
             }
             let got = &f[&(
@@ -321,11 +364,25 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
                 kind.to_string(),
                 unit.to_string(),
             )];
-            let counts: Vec<u64> = got[..6].iter().map(|c| c.parse().unwrap()).collect();
+            let counts: Vec<u64> = got[..7].iter().map(|c| c.parse().unwrap()).collect();
             assert_eq!(counts, expect, "{year} {unit}");
-            assert_eq!(got[8], format!("{hours:.1}"), "{year} {unit}: hours");
+            assert_eq!(got[9], format!("{hours:.1}"), "{year} {unit}: hours");
+        }
+        if year == 2016 {
+            // 赵一 met every minimum: blocked alone keeps him from meeting R2.
+            let first = &f[&(
+                "单位".to_string(),
+                "长沙市".to_string(),
+                "市州所属单位".to_string(),
+                "长沙市第一医院".to_string(),
+            )];
+            assert_eq!(first[..7], row(&["3", "0", "3", "1", "1", "1", "1"]));
         }
     }
+    // The table says so in its columns and legend.
+    let out = env.run(["report", "annual", "--year", "2016"]);
+    assert!(out.stdout.contains("冻结"), "{}", out.stdout);
+    assert!(out.stdout.contains("R5.3"), "{}", out.stdout);
 }
 
 /// The table fits 80 columns (CJK counted two) in both languages, with each unit's name
@@ -344,10 +401,15 @@ fn the_annual_table_fits_80_columns_in_both_languages() {
         &[],
     );
     for (lang, heads) in [
-        ("zh", ["单位", "人数", "达标", "公需不足", "待审", "总计"]),
+        (
+            "zh",
+            ["单位", "人数", "达标", "缺公需", "冻结", "待审", "总计"],
+        ),
         (
             "en",
-            ["unit", "people", "meet", "<public", "pending", "TOTAL"],
+            [
+                "unit", "people", "meet", "<publ.", "frozen", "pend.", "TOTAL",
+            ],
         ),
     ] {
         let out = env.run(["--lang", lang, "report", "annual", "--year", "2016"]);
@@ -374,8 +436,84 @@ fn the_annual_table_fits_80_columns_in_both_languages() {
     let total = en.stdout.lines().find(|l| l.starts_with("TOTAL")).unwrap();
     assert_eq!(
         total.split_whitespace().collect::<Vec<_>>(),
-        ["TOTAL", "8", "3", "3", "4", "4", "520.5", "1"]
+        ["TOTAL", "8", "3", "3", "4", "4", "0", "520.5", "1"]
     );
+}
+
+/// A line of the table cut into its cells where two or more spaces separate them, as a
+/// reader (or a script) tells columns apart.
+fn cells(line: &str) -> Vec<String> {
+    line.trim()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Tester's point 4: every column of the annual table stands apart from the next by at least
+/// two spaces, in both languages — the English header once ran `…hourspending`. The header and
+/// each figure line split into the same nine cells, and the header's words are the columns'.
+#[test]
+fn every_column_of_the_annual_table_stands_apart_in_both_languages() {
+    let env = bureau();
+    world(&env);
+    for (lang, heads, total) in [
+        (
+            "zh",
+            [
+                "单位",
+                "人数",
+                "达标",
+                "缺公需",
+                "缺专业",
+                "缺合计",
+                "冻结",
+                "登记学时",
+                "待审",
+            ],
+            "总计",
+        ),
+        (
+            "en",
+            [
+                "unit", "people", "meet", "<publ.", "<prof.", "<total", "frozen", "hours", "pend.",
+            ],
+            "TOTAL",
+        ),
+    ] {
+        let total_word = total;
+        let out = env.run(["--lang", lang, "report", "annual", "--year", "2016"]);
+        out.expect(0);
+        let header = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(heads[0]))
+            .unwrap_or_else(|| panic!("{lang}: a header in\n{}", out.stdout));
+        assert_eq!(cells(header), heads, "{lang}: {header}");
+        let total = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(total))
+            .expect("the total line");
+        assert_eq!(
+            cells(total),
+            // people, meeting, the three shortfalls, blocked, hours, pending
+            [total_word, "7", "3", "2", "3", "3", "0", "520.5", "1"],
+            "{lang}: {total}"
+        );
+        // A subtotal line (its name fits the column) has the header's cells too.
+        let subtotal = out
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(lang_subtotal(lang)))
+            .expect("a subtotal line");
+        assert_eq!(cells(subtotal).len(), heads.len(), "{lang}: {subtotal}");
+    }
+}
+
+fn lang_subtotal(lang: &str) -> &'static str {
+    if lang == "zh" { "小计" } else { "subtotal" }
 }
 
 /// `--city` and `--unit-kind` narrow the report; an unknown city or kind is refused naming
@@ -451,14 +589,17 @@ fn the_annual_report_as_xlsx_has_numbers_where_numbers_belong() {
     .expect(0);
     let rows = sheet(&file, "2016年度完成情况");
     assert_eq!(rows[0][0], Data::String("汇总级别".into()));
-    assert_eq!(rows[0][13], Data::String("待审条目".into()));
+    assert_eq!(rows[0][9], Data::String("合计不足".into()));
+    assert_eq!(rows[0][10], Data::String("冻结人数".into()));
+    assert_eq!(rows[0][14], Data::String("待审条目".into()));
     let unit = rows
         .iter()
         .find(|r| r[3] == Data::String("湖南星辰科技有限公司".into()))
         .expect("the unit's row");
     assert_eq!(unit[4], Data::Float(1.0));
-    assert_eq!(unit[11], Data::Float(55.5));
-    assert_eq!(unit[12], Data::Float(85.5));
+    assert_eq!(unit[10], Data::Float(0.0));
+    assert_eq!(unit[12], Data::Float(55.5));
+    assert_eq!(unit[13], Data::Float(85.5));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1293,4 +1434,61 @@ fn r2_2_a_year_with_no_policy_is_refused_as_the_card_refuses_it() {
     for year in ["1980", "2017"] {
         env.run(["report", "annual", "--year", year]).expect(0);
     }
+}
+
+/// Tester's point 5: the English report names the city as the Chinese one does (长沙市, its
+/// name: the project keeps no English names for cities), never by its code 430100, in the
+/// title and in the spreadsheet's city column.
+#[test]
+fn the_english_report_names_the_city_not_its_code() {
+    let env = bureau();
+    world(&env);
+    let out = env.run([
+        "--lang",
+        "en",
+        "report",
+        "annual",
+        "--year",
+        "2016",
+        "--city",
+        "长沙",
+        "--unit-kind",
+        "city",
+    ]);
+    out.expect(0);
+    let title = out.stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        title,
+        "Continuing education, annual completion 2016: 长沙市 / city/prefecture unit"
+    );
+    assert!(!out.stdout.contains("430100"), "{}", out.stdout);
+    let zh = env.run([
+        "report",
+        "annual",
+        "--year",
+        "2016",
+        "--city",
+        "430100",
+        "--unit-kind",
+        "city",
+    ]);
+    assert!(
+        zh.stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("长沙市"),
+        "{zh:?}"
+    );
+    let out = env.run_raw([
+        "--lang", "en", "report", "annual", "--year", "2016", "--format", "csv",
+    ]);
+    let rows = csv_rows(&out.stdout);
+    let cities: std::collections::BTreeSet<&str> =
+        rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        cities,
+        ["", "株洲市", "长沙市"].into_iter().collect(),
+        "{rows:?}"
+    );
 }

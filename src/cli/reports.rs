@@ -442,13 +442,14 @@ const ANNUAL: &[Column] = &[
     Column::new("公需不足", "short_public", Kind::Count),
     Column::new("专业不足", "short_professional", Kind::Count),
     Column::new("合计不足", "short_total", Kind::Count),
+    Column::new("冻结人数", "blocked", Kind::Count),
     Column::new("公需学时", "public_hours", Kind::Hours),
     Column::new("专业学时", "professional_hours", Kind::Hours),
     Column::new("登记学时", "hours", Kind::Hours),
     Column::new("待审条目", "pending", Kind::Count),
 ];
 
-fn figure_values(f: &Figures) -> [Value; 10] {
+fn figure_values(f: &Figures) -> [Value; 11] {
     let n = |v: u64| Value::Count(v as i64);
     [
         n(f.people),
@@ -457,6 +458,7 @@ fn figure_values(f: &Figures) -> [Value; 10] {
         n(f.short_public),
         n(f.short_professional),
         n(f.short_total),
+        n(f.blocked),
         Value::Hours(f.public),
         Value::Hours(f.professional),
         Value::Hours(f.hours()),
@@ -490,20 +492,43 @@ fn annual_row(lang: Lang, line: &Line) -> Vec<Value> {
     row
 }
 
-fn city_label(lang: Lang, g: &Group) -> String {
-    match lang {
-        Lang::Zh => g.city.clone(),
-        Lang::En => g.city_code.clone(),
-    }
+/// The city as the report names it in both languages: its name (`Group::city`, 长沙市, 省直),
+/// never the bare code; the project has no English names for cities.
+fn city_label(_lang: Lang, g: &Group) -> String {
+    g.city.clone()
 }
 
-/// Column widths of the annual table: name, people, meeting, three shortfalls, hours,
-/// pending; 80 in all.
-const ANNUAL_WIDTHS: [usize; 8] = [19, 8, 8, 9, 9, 9, 11, 7];
+/// The gap before every figure of the annual table: two spaces, so its columns stay apart
+/// whatever the language and whatever a figure's width (a reader splits them on two spaces).
+const GAP: &str = "  ";
 
-fn annual_line(name: &str, cells: [String; 7]) -> String {
+/// Widths of the annual table's cells, each after a [`GAP`]: the name, then people, meeting,
+/// the three shortfalls, blocked (R5.3), hours and pending. 80 columns in all; each wide
+/// enough for its heading in both languages and for the figures of a city of up to a million
+/// people (hours up to 9 999 999.9). A larger figure widens its line rather than being cut.
+const ANNUAL_WIDTHS: [usize; 9] = [10, 7, 7, 6, 6, 6, 6, 10, 6];
+
+/// The headings of the annual table's figures, as [`annual_line`] places them.
+fn annual_headings(lang: Lang) -> [String; 8] {
+    [
+        lang.pick("人数", "people"),
+        lang.pick("达标", "meet"),
+        lang.pick("缺公需", "<publ."),
+        lang.pick("缺专业", "<prof."),
+        lang.pick("缺合计", "<total"),
+        lang.pick("冻结", "frozen"),
+        lang.pick("登记学时", "hours"),
+        lang.pick("待审", "pend."),
+    ]
+    .map(str::to_string)
+}
+
+/// A line of the annual table: `name` cut to its column (a longer name is given a line of
+/// its own by the caller), then each cell right-aligned after a [`GAP`].
+fn annual_line(name: &str, cells: [String; 8]) -> String {
     let mut s = COLS.fit(name, ANNUAL_WIDTHS[0]);
     for (c, w) in cells.iter().zip(&ANNUAL_WIDTHS[1..]) {
+        s.push_str(GAP);
         s.push_str(&COLS.pad_start(c, *w));
     }
     s.trim_end().to_string()
@@ -518,10 +543,18 @@ fn annual_figures(name: &str, f: &Figures) -> String {
             f.short_public.to_string(),
             f.short_professional.to_string(),
             f.short_total.to_string(),
+            f.blocked.to_string(),
             one_decimal(f.hours()),
             f.pending.to_string(),
         ],
     )
+}
+
+/// Whether `name` fits the annual table's name column; a wider one goes on a line of its own
+/// (the figures under it): units are told apart by the ends of their names, so a name is never
+/// cut.
+fn fits_name_column(name: &str) -> bool {
+    COLS.width(name) <= ANNUAL_WIDTHS[0]
 }
 
 fn annual(
@@ -567,7 +600,7 @@ fn annual(
         let scope = match (&city, unit_kind) {
             (None, None) => lang.pick("全省", "all of Hunan").to_string(),
             (c, k) => [
-                c.as_ref().map(|o| o.label(lang).to_string()),
+                c.as_ref().map(|o| report::city_name(o).to_string()),
                 k.map(|k| k.label(lang).to_string()),
             ]
             .into_iter()
@@ -575,7 +608,7 @@ fn annual(
             .collect::<Vec<_>>()
             .join(" / "),
         };
-        let head = [
+        let legend = [
             match lang {
                 Lang::Zh => format!("专业技术人员继续教育年度完成情况　{year}年　{scope}"),
                 Lang::En => format!("Continuing education, annual completion {year}: {scope}"),
@@ -590,26 +623,32 @@ fn annual(
                     policy.public_min, policy.professional_min, policy.total_min
                 ),
             },
-            annual_line(
-                lang.pick("单位", "unit"),
-                [
-                    lang.pick("人数", "people"),
-                    lang.pick("达标", "meet"),
-                    lang.pick("公需不足", "<public"),
-                    lang.pick("专业不足", "<prof."),
-                    lang.pick("合计不足", "<total"),
-                    lang.pick("登记学时", "hours"),
-                    lang.pick("待审", "pending"),
-                ]
-                .map(str::to_string),
-            ),
-            "-".repeat(WIDTH),
+            lang.pick(
+                "达标：三项均满足且无未撤销的弄虚作假记录；冻结：有此记录（R5.3），学时够也计为未达标；待审：待审核的条目（R5.1）",
+                "meet: all three met and no unlifted falsification finding; frozen: blocked by one (R5.3), not meeting whatever the hours; pend.: entries awaiting review (R5.1)",
+            )
+            .to_string(),
         ];
-        for l in head {
-            text.line(lang, COLS.fit(&l, WIDTH).trim_end())?;
+        for l in legend.iter().flat_map(|l| wrap(l, WIDTH)) {
+            text.line(lang, &l)?;
         }
+        text.line(
+            lang,
+            &annual_line(lang.pick("单位", "unit"), annual_headings(lang)),
+        )?;
+        text.line(lang, &"-".repeat(WIDTH))?;
         let mut heading: Option<(String, Option<UnitKind>)> = None;
         let mut failed: Option<Failure> = None;
+        // A name wider than the name column: a line of its own (wrapped, never cut), the
+        // figures under it.
+        let named = |lines: &mut Vec<String>, name: &str, f: &Figures| {
+            if fits_name_column(name) {
+                lines.push(annual_figures(name, f));
+            } else {
+                lines.extend(wrap(name, WIDTH));
+                lines.push(annual_figures("", f));
+            }
+        };
         let result = report::annual(
             store.conn(),
             &reference,
@@ -621,39 +660,28 @@ fn annual(
                     Line::Unit(g) => {
                         let key = (g.city_code.clone(), g.unit_kind);
                         if heading.as_ref() != Some(&key) {
-                            lines.push(COLS.fit(
+                            lines.extend(wrap(
                                 &format!(
                                     "{} · {}",
-                                    g.city,
+                                    clean_line(&g.city),
                                     g.unit_kind.map(|k| k.label(lang)).unwrap_or_default()
                                 ),
                                 WIDTH,
                             ));
                             heading = Some(key);
                         }
-                        // A name longer than its column gets a line of its own, the figures
-                        // under it: units are told apart by the ends of their names.
                         let name =
                             format!("  {}", clean_line(g.unit.as_deref().unwrap_or_default()));
-                        if COLS.width(&name) > ANNUAL_WIDTHS[0] {
-                            lines.push(name);
-                            lines.push(annual_figures("", &g.figures));
-                        } else {
-                            lines.push(annual_figures(&name, &g.figures));
-                        }
+                        named(&mut lines, &name, &g.figures);
                     }
                     Line::KindTotal(g) => lines.push(annual_figures(
                         lang.pick("  小计", "  subtotal"),
                         &g.figures,
                     )),
                     Line::CityTotal(g) => {
-                        let name = format!("{} {}", g.city, lang.pick("合计", "total"));
-                        if COLS.width(&name) > ANNUAL_WIDTHS[0] {
-                            lines.push(name);
-                            lines.push(annual_figures("", &g.figures));
-                        } else {
-                            lines.push(annual_figures(&name, &g.figures));
-                        }
+                        let name =
+                            format!("{} {}", clean_line(&g.city), lang.pick("合计", "total"));
+                        named(&mut lines, &name, &g.figures);
                         lines.push(String::new());
                     }
                     Line::Total(f) => {
@@ -662,19 +690,21 @@ fn annual(
                     }
                 }
                 for l in lines {
-                    let l = COLS.fit(&l, WIDTH);
-                    if let Err(e) = text.line(lang, l.trim_end()) {
+                    if let Err(e) = text.line(lang, &l) {
+                        // Stop reading people: nothing more can be written (a closed pipe).
+                        let stop = std::io::Error::other(e.0.clone());
                         failed.get_or_insert(e);
+                        return Err(crate::export::ExportError::Io(stop).into());
                     }
                 }
                 Ok(())
             },
         );
         bar.clear();
-        result.map_err(|e| fail(&e, lang))?;
         if let Some(e) = failed {
             return Err(e);
         }
+        result.map_err(|e| fail(&e, lang))?;
         text.finish(ctx)?;
         return Ok(EXIT_OK);
     }
