@@ -684,8 +684,8 @@ fn r7_2_the_register_lists_every_number_and_agrees_with_the_counter() {
     let applicants = &rows[titles[1] + 1..titles[2]];
     assert_eq!(
         applicants.len(),
-        1 + 2 + 1,
-        "header, two applicants, the gap: {applicants:?}"
+        1 + 2,
+        "header and two applicants; the empty line between sections is no record: {applicants:?}"
     );
     assert_eq!(
         applicants[1][1..5],
@@ -1491,4 +1491,84 @@ fn the_english_report_names_the_city_not_its_code() {
         ["", "株洲市", "长沙市"].into_iter().collect(),
         "{rows:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minor points of the tester
+
+/// Tester's point 7: `--encoding` with a format that is not CSV is refused naming the format
+/// given and what the option applies to, in both languages (it once spoke of XLSX for a table).
+#[test]
+fn encoding_with_a_table_names_the_table_and_says_csv_only() {
+    let env = bureau();
+    world(&env);
+    for (lang, format, expect) in [
+        (
+            "zh",
+            "table",
+            "--encoding 只用于 CSV（--format csv），不用于 --format table",
+        ),
+        (
+            "en",
+            "table",
+            "--encoding applies to CSV only (--format csv), not to --format table",
+        ),
+        (
+            "zh",
+            "xlsx",
+            "--encoding 只用于 CSV（--format csv），不用于 --format xlsx",
+        ),
+    ] {
+        let out = env.run([
+            "--lang",
+            lang,
+            "report",
+            "annual",
+            "--year",
+            "2016",
+            "--format",
+            format,
+            "--encoding",
+            "gb18030",
+            "--to",
+            "r.out",
+        ]);
+        out.expect(2);
+        assert!(out.stderr.contains(expect), "{out:?}");
+        assert!(!env.path("r.out").exists());
+    }
+}
+
+/// Tester's point 7: the register's CSV separates its sections (batches, applicants,
+/// certificate numbers) by an empty line, not by a line holding `""`, in both encodings.
+#[test]
+fn the_register_csv_separates_its_sections_by_an_empty_line() {
+    let env = bureau();
+    world(&env);
+    certified(&env);
+    for encoding in ["utf-8", "gb18030"] {
+        let out = env.run_raw([
+            "report",
+            "register",
+            "--office",
+            "长沙",
+            "--year",
+            "2017",
+            "--format",
+            "csv",
+            "--encoding",
+            encoding,
+        ]);
+        out.expect(0);
+        let lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').collect();
+        let empty = lines.iter().filter(|l| **l == b"\r").count();
+        assert_eq!(
+            empty, 2,
+            "{encoding}: two empty lines between three sections"
+        );
+        assert!(
+            !lines.iter().any(|l| *l == b"\"\"\r"),
+            "{encoding}: no line of \"\""
+        );
+    }
 }
