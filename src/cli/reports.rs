@@ -310,7 +310,7 @@ fn open_sink(
 ) -> Result<(Box<dyn Sink>, Pending), Failure> {
     let lang = ctx.lang;
     let werr = |e: crate::export::ExportError| fail(&e, lang);
-    match (format, to.map(|t| target(Some(t)))) {
+    match (format, to.map(To::of)) {
         (Format::Xlsx, None) => Err(xlsx_needs_a_file(lang)),
         (Format::Xlsx, Some(To::Stdout)) => {
             if std::io::stdout().is_terminal() {
