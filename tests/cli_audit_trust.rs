@@ -1187,7 +1187,9 @@ fn r6_4_totals_changed_behind_the_services_are_named() {
         .unwrap();
     found(
         &verify(&env),
-        &[&format!("person:{LI}: totals.2016 is \"30+60\"")],
+        &[&format!(
+            "{LI} 李娜: the 2016 totals (public+professional) are \"30+60\" but rebuilt from the entries they are \"0+0\""
+        )],
     );
     env.conn()
         .execute("DELETE FROM person_year_totals WHERE person_id = ?1", [li])
@@ -1203,7 +1205,12 @@ fn r6_4_totals_changed_behind_the_services_are_named() {
             [zhang],
         )
         .unwrap();
-    found(&verify(&env), &[&format!("person:{ZHANG}: totals.2014")]);
+    found(
+        &verify(&env),
+        &[&format!(
+            "{ZHANG} 张伟: the 2014 totals (public+professional)"
+        )],
+    );
 }
 
 /// What `verify-code` quotes back of the caller's number never reaches the terminal raw: an

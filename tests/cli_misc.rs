@@ -446,3 +446,84 @@ fn a_database_from_a_newer_jijiao_is_refused_and_left_alone() {
     assert!(out.stderr.contains("newer jijiao"), "{out:?}");
     assert_eq!(user_version(&env.db()), 999);
 }
+
+/// R6.4 Tester's point 7: `audit verify` on totals changed behind the services says where each
+/// value comes from — the totals table now, the totals rebuilt from the entries — the right way
+/// round, names the person by ID number and name, and cites no audit record "0" (none holds
+/// totals). A row of a person who is gone is named by the internal id left of them.
+#[test]
+fn r6_4_audit_verify_names_the_person_and_the_source_of_each_total() {
+    let env = populated();
+    env.run(["audit", "verify"]).expect(0);
+    let conn = env.conn();
+    let zhang: i64 = conn
+        .query_row("SELECT id FROM people WHERE id_number = ?1", [ZHANG], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let (public, professional): (i64, i64) = conn
+        .query_row(
+            "SELECT public_tenths, professional_tenths FROM person_year_totals
+             WHERE person_id = ?1 AND year = 2016",
+            [zhang],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let shown = |t: i64| {
+        if t % 10 == 0 {
+            (t / 10).to_string()
+        } else {
+            format!("{}.{}", t / 10, t % 10)
+        }
+    };
+    let rebuilt = format!("{}+{}", shown(public), shown(professional));
+    conn.execute(
+        "UPDATE person_year_totals SET public_tenths = 123, professional_tenths = 456
+         WHERE person_id = ?1 AND year = 2016",
+        [zhang],
+    )
+    .unwrap();
+    // A totals row of a person no longer in the people table, as a hand edit with foreign
+    // keys off leaves it.
+    conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+    conn.execute(
+        "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
+         VALUES (9999, 2015, 300, 600)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let out = env.run(["audit", "verify"]);
+    out.expect(1);
+    assert!(
+        out.stdout.contains(&format!(
+            "{ZHANG} 张伟 2016年的学时汇总（公需+专业）现为“12.3+45.6”，而按其培训记录重算应为“{rebuilt}”"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "内部编号为 9999 的人员（人员表中已没有此人） 2015年的学时汇总（公需+专业）现为“30+60”，而按其培训记录重算应为“0+0”"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("第 0 条"), "{}", out.stdout);
+    assert!(!out.stdout.contains("person:"), "{}", out.stdout);
+    let en = env.run(["--lang", "en", "audit", "verify"]);
+    assert!(
+        en.stdout.contains(&format!(
+            "{ZHANG} 张伟: the 2016 totals (public+professional) are \"12.3+45.6\" but rebuilt from the entries they are \"{rebuilt}\""
+        )),
+        "{}",
+        en.stdout
+    );
+    assert!(
+        en.stdout
+            .contains("the person of internal id 9999 (no longer in the people table)"),
+        "{}",
+        en.stdout
+    );
+    assert!(!en.stdout.contains("record 0"), "{}", en.stdout);
+}

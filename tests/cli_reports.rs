@@ -3,6 +3,8 @@
 //! cell by cell; ID numbers must come back as text.
 
 mod common;
+#[path = "support/pty.rs"]
+mod pty;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -191,6 +193,7 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
             "公需不足",
             "专业不足",
             "合计不足",
+            "冻结人数",
             "公需学时",
             "专业学时",
             "登记学时",
@@ -203,18 +206,25 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
             .unwrap_or_else(|| panic!("no row {level} {city} {kind} {unit} in {rows:?}"))
             .clone()
     };
-    // people, meeting, short, <public, <professional, <total, public, professional, all, pending
+    // people, meeting, short, <public, <professional, <total, blocked (R5.3), public,
+    // professional, all, pending
     assert_eq!(
         get("单位", "长沙市", "市州所属单位", "长沙市第一医院"),
-        row(&["3", "1", "2", "1", "1", "1", "80.0", "170.0", "250.0", "0"])
+        row(&[
+            "3", "1", "2", "1", "1", "1", "0", "80.0", "170.0", "250.0", "0"
+        ])
     );
     assert_eq!(
         get("单位", "长沙市", "市州所属单位", "长沙市第二中学"),
-        row(&["2", "1", "1", "1", "1", "1", "30.0", "60.0", "90.0", "1"])
+        row(&[
+            "2", "1", "1", "1", "1", "1", "0", "30.0", "60.0", "90.0", "1"
+        ])
     );
     assert_eq!(
         get("单位类型小计", "长沙市", "市州所属单位", ""),
-        row(&["5", "2", "3", "2", "2", "2", "110.0", "230.0", "340.0", "1"])
+        row(&[
+            "5", "2", "3", "2", "2", "2", "0", "110.0", "230.0", "340.0", "1"
+        ])
     );
     assert_eq!(
         get(
@@ -223,19 +233,27 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
             "非公企业和其他组织",
             "湖南星辰科技有限公司"
         ),
-        row(&["1", "0", "1", "0", "1", "1", "30.0", "55.5", "85.5", "0"])
+        row(&[
+            "1", "0", "1", "0", "1", "1", "0", "30.0", "55.5", "85.5", "0"
+        ])
     );
     assert_eq!(
         get("市州小计", "长沙市", "", ""),
-        row(&["6", "2", "4", "2", "3", "3", "140.0", "285.5", "425.5", "1"])
+        row(&[
+            "6", "2", "4", "2", "3", "3", "0", "140.0", "285.5", "425.5", "1"
+        ])
     );
     assert_eq!(
         get("市州小计", "株洲市", "", ""),
-        row(&["1", "1", "0", "0", "0", "0", "35.0", "60.0", "95.0", "0"])
+        row(&[
+            "1", "1", "0", "0", "0", "0", "0", "35.0", "60.0", "95.0", "0"
+        ])
     );
     assert_eq!(
         get("合计", "", "", ""),
-        row(&["7", "3", "4", "2", "3", "3", "175.0", "345.5", "520.5", "1"])
+        row(&[
+            "7", "3", "4", "2", "3", "3", "0", "175.0", "345.5", "520.5", "1"
+        ])
     );
     // Units, then their kind's subtotal, then the city's: a clerk reads a city top to bottom.
     let levels: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
@@ -256,11 +274,14 @@ fn r2_1_the_annual_report_counts_each_shortfall_hours_and_pending_entries_as_kno
     );
 }
 
-/// R2.1, R6.4 The report's figures are `check`'s: each person's shortfalls for the year, as
-/// `check --json` gives them, summed per unit, are the unit's row; and a year no one has hours
-/// in counts everyone short. Certificates issued, voided and reissued change nothing in it.
+/// R2.1, R5.3, R6.4 The report's figures are `check`'s: each person's verdict and shortfalls
+/// for the year, as `check --json` gives them, summed per unit, are the unit's row — a person
+/// with an unlifted falsification finding (赵一, full hours) does not meet R2 and is counted
+/// blocked, as `check` says 不合格; one whose finding was lifted (郑七) meets it again; and a
+/// year no one has hours in yet (this one) counts everyone short. Certificates issued, voided
+/// and reissued change nothing in it.
 #[test]
-fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
+fn r2_1_r5_3_the_annual_report_agrees_with_check_for_every_person() {
     let env = bureau();
     world(&env);
     // Certificates do not move hours (R7): issue, void and reissue before reporting.
@@ -270,7 +291,30 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
         .expect(0);
     env.run(["reissue", "长沙-2017-0002", "--reason", "遗失"])
         .expect(0);
-    for year in [2016, 2015, 2020] {
+    // R5.3 Findings, as a review of falsified evidence leaves them: 赵一's stands, 郑七's was
+    // lifted by a recorded decision.
+    let conn = env.conn();
+    conn.execute(
+        "INSERT INTO findings (person_id, reason, made_by, made_at)
+         SELECT id, '伪造学时证明', 'wangfang', '2017-07-01T09:00:00Z' FROM people
+         WHERE id_number = ?1",
+        [id(1)],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO findings (person_id, reason, made_by, made_at, lifted_by, lifted_at,
+                               lift_reason)
+         SELECT id, '材料存疑', 'wangfang', '2017-07-01T09:00:00Z', 'wangfang',
+                '2017-07-02T09:00:00Z', '复核属实' FROM people WHERE id_number = ?1",
+        [id(7)],
+    )
+    .unwrap();
+    drop(conn);
+    let blocked = env.run(["check", id(1).as_str(), "--from", "2016", "--to", "2016"]);
+    blocked.expect(1);
+    assert!(blocked.stdout.contains("R5.3"), "{blocked:?}");
+    // 2017, this year, is one nobody has hours in yet.
+    for year in [2016, 2015, 2017] {
         let file = env.path(&format!("annual-{year}.csv"));
         env.run([
             "report".as_ref(),
@@ -296,7 +340,7 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
             ("株洲市", "市州所属单位", "株洲市中心医院", vec![7]),
         ];
         for (city, kind, unit, people) in units {
-            let mut expect = [0u64; 6];
+            let mut expect = [0u64; 7];
             let mut hours = 0f64;
             for n in people {
                 let (_, v) = env.check_json(
@@ -304,12 +348,14 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
                     &["--from", &year.to_string(), "--to", &year.to_string()],
                 );
                 let short = shortfalls(&v, year as i64);
+                let pass = v["pass"].as_bool().expect("pass");
                 expect[0] += 1;
-                expect[1] += u64::from(short.is_empty());
-                expect[2] += u64::from(!short.is_empty());
+                expect[1] += u64::from(pass);
+                expect[2] += u64::from(!pass);
                 for (i, kind) in ["public", "professional", "total"].iter().enumerate() {
                     expect[3 + i] += u64::from(short.iter().any(|s| s == kind));
                 }
+                expect[6] += u64::from(v["blocked"].as_bool().expect("blocked"));
                 hours += common::hours(&v, year as i64, "total");
             }
             let got = &f[&(
@@ -318,11 +364,25 @@ fn r2_1_the_annual_report_agrees_with_check_for_every_person() {
                 kind.to_string(),
                 unit.to_string(),
             )];
-            let counts: Vec<u64> = got[..6].iter().map(|c| c.parse().unwrap()).collect();
+            let counts: Vec<u64> = got[..7].iter().map(|c| c.parse().unwrap()).collect();
             assert_eq!(counts, expect, "{year} {unit}");
-            assert_eq!(got[8], format!("{hours:.1}"), "{year} {unit}: hours");
+            assert_eq!(got[9], format!("{hours:.1}"), "{year} {unit}: hours");
+        }
+        if year == 2016 {
+            // 赵一 met every minimum: blocked alone keeps him from meeting R2.
+            let first = &f[&(
+                "单位".to_string(),
+                "长沙市".to_string(),
+                "市州所属单位".to_string(),
+                "长沙市第一医院".to_string(),
+            )];
+            assert_eq!(first[..7], row(&["3", "0", "3", "1", "1", "1", "1"]));
         }
     }
+    // The table says so in its columns and legend.
+    let out = env.run(["report", "annual", "--year", "2016"]);
+    assert!(out.stdout.contains("冻结"), "{}", out.stdout);
+    assert!(out.stdout.contains("R5.3"), "{}", out.stdout);
 }
 
 /// The table fits 80 columns (CJK counted two) in both languages, with each unit's name
@@ -341,10 +401,15 @@ fn the_annual_table_fits_80_columns_in_both_languages() {
         &[],
     );
     for (lang, heads) in [
-        ("zh", ["单位", "人数", "达标", "公需不足", "待审", "总计"]),
+        (
+            "zh",
+            ["单位", "人数", "达标", "缺公需", "冻结", "待审", "总计"],
+        ),
         (
             "en",
-            ["unit", "people", "meet", "<public", "pending", "TOTAL"],
+            [
+                "unit", "people", "meet", "<publ.", "frozen", "pend.", "TOTAL",
+            ],
         ),
     ] {
         let out = env.run(["--lang", lang, "report", "annual", "--year", "2016"]);
@@ -371,8 +436,84 @@ fn the_annual_table_fits_80_columns_in_both_languages() {
     let total = en.stdout.lines().find(|l| l.starts_with("TOTAL")).unwrap();
     assert_eq!(
         total.split_whitespace().collect::<Vec<_>>(),
-        ["TOTAL", "8", "3", "3", "4", "4", "520.5", "1"]
+        ["TOTAL", "8", "3", "3", "4", "4", "0", "520.5", "1"]
     );
+}
+
+/// A line of the table cut into its cells where two or more spaces separate them, as a
+/// reader (or a script) tells columns apart.
+fn cells(line: &str) -> Vec<String> {
+    line.trim()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Tester's point 4: every column of the annual table stands apart from the next by at least
+/// two spaces, in both languages — the English header once ran `…hourspending`. The header and
+/// each figure line split into the same nine cells, and the header's words are the columns'.
+#[test]
+fn every_column_of_the_annual_table_stands_apart_in_both_languages() {
+    let env = bureau();
+    world(&env);
+    for (lang, heads, total) in [
+        (
+            "zh",
+            [
+                "单位",
+                "人数",
+                "达标",
+                "缺公需",
+                "缺专业",
+                "缺合计",
+                "冻结",
+                "登记学时",
+                "待审",
+            ],
+            "总计",
+        ),
+        (
+            "en",
+            [
+                "unit", "people", "meet", "<publ.", "<prof.", "<total", "frozen", "hours", "pend.",
+            ],
+            "TOTAL",
+        ),
+    ] {
+        let total_word = total;
+        let out = env.run(["--lang", lang, "report", "annual", "--year", "2016"]);
+        out.expect(0);
+        let header = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(heads[0]))
+            .unwrap_or_else(|| panic!("{lang}: a header in\n{}", out.stdout));
+        assert_eq!(cells(header), heads, "{lang}: {header}");
+        let total = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(total))
+            .expect("the total line");
+        assert_eq!(
+            cells(total),
+            // people, meeting, the three shortfalls, blocked, hours, pending
+            [total_word, "7", "3", "2", "3", "3", "0", "520.5", "1"],
+            "{lang}: {total}"
+        );
+        // A subtotal line (its name fits the column) has the header's cells too.
+        let subtotal = out
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(lang_subtotal(lang)))
+            .expect("a subtotal line");
+        assert_eq!(cells(subtotal).len(), heads.len(), "{lang}: {subtotal}");
+    }
+}
+
+fn lang_subtotal(lang: &str) -> &'static str {
+    if lang == "zh" { "小计" } else { "subtotal" }
 }
 
 /// `--city` and `--unit-kind` narrow the report; an unknown city or kind is refused naming
@@ -448,14 +589,17 @@ fn the_annual_report_as_xlsx_has_numbers_where_numbers_belong() {
     .expect(0);
     let rows = sheet(&file, "2016年度完成情况");
     assert_eq!(rows[0][0], Data::String("汇总级别".into()));
-    assert_eq!(rows[0][13], Data::String("待审条目".into()));
+    assert_eq!(rows[0][9], Data::String("合计不足".into()));
+    assert_eq!(rows[0][10], Data::String("冻结人数".into()));
+    assert_eq!(rows[0][14], Data::String("待审条目".into()));
     let unit = rows
         .iter()
         .find(|r| r[3] == Data::String("湖南星辰科技有限公司".into()))
         .expect("the unit's row");
     assert_eq!(unit[4], Data::Float(1.0));
-    assert_eq!(unit[11], Data::Float(55.5));
-    assert_eq!(unit[12], Data::Float(85.5));
+    assert_eq!(unit[10], Data::Float(0.0));
+    assert_eq!(unit[12], Data::Float(55.5));
+    assert_eq!(unit[13], Data::Float(85.5));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -540,8 +684,8 @@ fn r7_2_the_register_lists_every_number_and_agrees_with_the_counter() {
     let applicants = &rows[titles[1] + 1..titles[2]];
     assert_eq!(
         applicants.len(),
-        1 + 2 + 1,
-        "header, two applicants, the gap: {applicants:?}"
+        1 + 2,
+        "header and two applicants; the empty line between sections is no record: {applicants:?}"
     );
     assert_eq!(
         applicants[1][1..5],
@@ -1069,4 +1213,362 @@ fn control_sequences_in_the_database_never_reach_an_export() {
     assert!(!bytes.contains(&0x1b), "no escape byte in the file");
     let rows = csv_rows(&bytes);
     assert!(rows.iter().any(|r| r[2] == "长沙市第一医院"), "{rows:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard output: `--to -`, and a reader that goes away
+
+/// `jijiao ARGS…` with its standard output a pipe whose reader has already gone, as in
+/// `jijiao ARGS… | true`: every write to it fails with a broken pipe.
+fn into_closed_pipe(env: &Env, args: &[&str]) -> Out {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut c = env.command_on(&env.db(), TODAY);
+    c.args(args).stdout(writer);
+    let o = c.output().expect("run jijiao");
+    Out {
+        code: o.status.code().expect("exited normally, not by a signal"),
+        stdout: String::new(),
+        stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Issue 11: `--to -` is standard output for reports and exports in every format, as it is
+/// for `card` and `print`: no file named `-` is made, standard output holds the data alone,
+/// and the words about it (the export's count, the register's counts) go to standard error.
+#[test]
+fn dash_is_standard_output_for_reports_and_exports_with_the_summary_on_standard_error() {
+    let env = bureau();
+    world(&env);
+    certified(&env);
+    let dash = env.path("-");
+    // The annual report: the table, and the CSV cell for cell as the file has it.
+    let out = env.run(["report", "annual", "--year", "2016", "--to", "-"]);
+    out.expect(0);
+    assert!(out.stdout.contains("2016年"), "{out:?}");
+    assert!(!dash.exists(), "no file named -");
+    let file = env.path("annual.csv");
+    env.run([
+        "report".as_ref(),
+        "annual".as_ref(),
+        "--year".as_ref(),
+        "2016".as_ref(),
+        "--format".as_ref(),
+        "csv".as_ref(),
+        "--to".as_ref(),
+        file.as_os_str(),
+    ])
+    .expect(0);
+    let out = env.run_raw([
+        "report", "annual", "--year", "2016", "--format", "csv", "--to", "-",
+    ]);
+    out.expect(0);
+    assert_eq!(csv_rows(&out.stdout), read_csv(&file));
+    assert_eq!(
+        out.stderr, "",
+        "nothing but the data, and no words elsewhere"
+    );
+    // The register as CSV on standard output: its counts on standard error.
+    let out = env.run_raw([
+        "report", "register", "--office", "长沙", "--year", "2017", "--format", "csv", "--to", "-",
+    ]);
+    out.expect(0);
+    let rows = csv_rows(&out.stdout);
+    assert_eq!(rows[0], row(&["验证批次"]), "{rows:?}");
+    assert!(out.stderr.contains("证书编号"), "{out:?}");
+    // Exports: the roster on standard output exactly as in a file, the count on standard error.
+    for (kind, count) in [
+        ("people", "已导出 7 人到 标准输出"),
+        ("entries", "条培训记录到 标准输出"),
+    ] {
+        let file = env.path(&format!("{kind}.csv"));
+        export(&env, &env.db(), "zh", &[kind], &file).expect(0);
+        let out = env.run_raw(["export", kind, "--to", "-"]);
+        out.expect(0);
+        assert_eq!(csv_rows(&out.stdout), read_csv(&file), "{kind}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("已导出"), "no summary in the data: {text}");
+        assert!(out.stderr.contains(count), "{kind}: {}", out.stderr);
+    }
+    let out = env.run_raw(["--lang", "en", "export", "people", "--to", "-"]);
+    assert!(
+        out.stderr.contains("exported 7 people to standard output"),
+        "{}",
+        out.stderr
+    );
+    // A workbook goes to standard output when it is not a terminal (here a pipe), and opens.
+    for args in [
+        &["export", "people", "--format", "xlsx", "--to", "-"][..],
+        &[
+            "report", "annual", "--year", "2016", "--format", "xlsx", "--to", "-",
+        ],
+    ] {
+        let out = env.run_raw(args);
+        out.expect(0);
+        let book = env.path("from-stdout.xlsx");
+        std::fs::write(&book, &out.stdout).unwrap();
+        let names = sheet_names(&book);
+        let rows = sheet(&book, &names[0]);
+        assert!(rows.len() > 1, "{args:?}: {rows:?}");
+    }
+    let rows = sheet(&env.path("from-stdout.xlsx"), "2016年度完成情况");
+    assert_eq!(rows[0][0], Data::String("汇总级别".into()));
+    assert!(!dash.exists(), "no file named -");
+}
+
+/// Issue 11: a reader that goes away (`| head`, `| true`) ends the command quietly — no panic,
+/// no error message — with the status a shell gives a command ended by SIGPIPE (141), which
+/// `set -o pipefail` scripts see from `cat` and `ls` too.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly_with_status_141() {
+    let env = bureau();
+    world(&env);
+    for args in [
+        &["check", id(1).as_str()][..],
+        &["check", "--json", id(2).as_str()],
+        &["export", "people", "--to", "-"],
+        &["export", "entries", "--format", "xlsx", "--to", "-"],
+        &["report", "annual", "--year", "2016"],
+        &["report", "annual", "--year", "2016", "--format", "csv"],
+        &["report", "register", "--office", "长沙", "--year", "2017"],
+        &["audit", "verify"],
+        &["--help"],
+    ] {
+        let out = into_closed_pipe(&env, args);
+        assert_eq!(out.code, 141, "{args:?}: {out:?}");
+        assert_eq!(out.stderr, "", "{args:?}: quietly");
+    }
+}
+
+/// R5.4, R7.4 The closed pipe is quiet for data only: a card printed to standard output that
+/// nobody reads was not delivered, so it stays an error (exit 2) and no print is recorded —
+/// as when a printer goes away. The process never dies of SIGPIPE.
+#[test]
+fn r5_4_a_card_printed_into_a_closed_pipe_is_an_error_with_nothing_recorded() {
+    let env = bureau();
+    world(&env);
+    let audit = env.counts().audit;
+    let out = into_closed_pipe(
+        &env,
+        &["card", id(1).as_str(), "--year", "2016", "--to", "-"],
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("无法写入 -"), "{out:?}");
+    assert_eq!(env.counts().audit, audit, "no print recorded");
+}
+
+/// Issue 11: an XLSX is binary: to standard output only when it is not the clerk's terminal.
+#[test]
+fn an_xlsx_to_standard_output_on_a_terminal_is_refused() {
+    let env = bureau();
+    world(&env);
+    env.system_config("");
+    let system = env.system_config_path().to_string_lossy().into_owned();
+    for (args, lang, expect) in [
+        (
+            &["export", "people", "--format", "xlsx", "--to", "-"][..],
+            "zh",
+            "不能写到终端",
+        ),
+        (
+            &[
+                "report", "annual", "--year", "2016", "--format", "xlsx", "--to", "-",
+            ],
+            "en",
+            "is not written to the terminal",
+        ),
+    ] {
+        let mut t = pty::Pty::run_with(
+            &env.db(),
+            env.dir.path(),
+            TODAY,
+            "022",
+            args,
+            &[("JIJIAO_SYSTEM_CONFIG", &system), ("JIJIAO_LANG", lang)],
+        );
+        assert_eq!(t.wait_exit(std::time::Duration::from_secs(60)), 2);
+        // The reader thread may still be draining the terminal after the exit.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !t.screen().contains(expect) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let screen = t.screen();
+        assert!(screen.contains(expect), "{args:?}: {screen}");
+        assert!(!screen.contains("PK"), "no workbook bytes on the terminal");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Years
+
+/// R2.2 A year with no policy and no records — after this year, before 1980, a typo such as
+/// 3000 — is refused by the annual report and the entries export with the card's own check
+/// and words (exit 2), naming the value and the years expected, in both languages; nothing
+/// is written. This year and 1980 are accepted.
+#[test]
+fn r2_2_a_year_with_no_policy_is_refused_as_the_card_refuses_it() {
+    let env = bureau();
+    world(&env);
+    let file = env.path("entries.csv");
+    for year in ["3000", "1900", "2018"] {
+        for (lang, expect) in [
+            ("zh", format!("年度 {year} 不在 1980–2017 之内")),
+            ("en", format!("year {year} is outside 1980–2017")),
+        ] {
+            for args in [
+                &["report", "annual", "--year", year][..],
+                &["report", "register", "--office", "长沙", "--year", year],
+                &["export", "entries", "--year", year, "--to", "entries.csv"],
+                &["card", id(1).as_str(), "--year", year, "--to", "card.txt"],
+            ] {
+                let mut a = vec!["--lang", lang];
+                a.extend(args);
+                let out = env.run(&a);
+                out.expect(2);
+                assert!(out.stderr.contains(&expect), "{a:?}: {out:?}");
+                assert_eq!(out.stdout, "", "{a:?}: no report");
+            }
+        }
+        assert!(!file.exists(), "no export written");
+    }
+    for year in ["1980", "2017"] {
+        env.run(["report", "annual", "--year", year]).expect(0);
+    }
+}
+
+/// Tester's point 5: the English report names the city as the Chinese one does (长沙市, its
+/// name: the project keeps no English names for cities), never by its code 430100, in the
+/// title and in the spreadsheet's city column.
+#[test]
+fn the_english_report_names_the_city_not_its_code() {
+    let env = bureau();
+    world(&env);
+    let out = env.run([
+        "--lang",
+        "en",
+        "report",
+        "annual",
+        "--year",
+        "2016",
+        "--city",
+        "长沙",
+        "--unit-kind",
+        "city",
+    ]);
+    out.expect(0);
+    let title = out.stdout.lines().next().unwrap_or_default();
+    assert_eq!(
+        title,
+        "Continuing education, annual completion 2016: 长沙市 / city/prefecture unit"
+    );
+    assert!(!out.stdout.contains("430100"), "{}", out.stdout);
+    let zh = env.run([
+        "report",
+        "annual",
+        "--year",
+        "2016",
+        "--city",
+        "430100",
+        "--unit-kind",
+        "city",
+    ]);
+    assert!(
+        zh.stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("长沙市"),
+        "{zh:?}"
+    );
+    let out = env.run_raw([
+        "--lang", "en", "report", "annual", "--year", "2016", "--format", "csv",
+    ]);
+    let rows = csv_rows(&out.stdout);
+    let cities: std::collections::BTreeSet<&str> =
+        rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        cities,
+        ["", "株洲市", "长沙市"].into_iter().collect(),
+        "{rows:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minor points of the tester
+
+/// Tester's point 7: `--encoding` with a format that is not CSV is refused naming the format
+/// given and what the option applies to, in both languages (it once spoke of XLSX for a table).
+#[test]
+fn encoding_with_a_table_names_the_table_and_says_csv_only() {
+    let env = bureau();
+    world(&env);
+    for (lang, format, expect) in [
+        (
+            "zh",
+            "table",
+            "--encoding 只用于 CSV（--format csv），不用于 --format table",
+        ),
+        (
+            "en",
+            "table",
+            "--encoding applies to CSV only (--format csv), not to --format table",
+        ),
+        (
+            "zh",
+            "xlsx",
+            "--encoding 只用于 CSV（--format csv），不用于 --format xlsx",
+        ),
+    ] {
+        let out = env.run([
+            "--lang",
+            lang,
+            "report",
+            "annual",
+            "--year",
+            "2016",
+            "--format",
+            format,
+            "--encoding",
+            "gb18030",
+            "--to",
+            "r.out",
+        ]);
+        out.expect(2);
+        assert!(out.stderr.contains(expect), "{out:?}");
+        assert!(!env.path("r.out").exists());
+    }
+}
+
+/// Tester's point 7: the register's CSV separates its sections (batches, applicants,
+/// certificate numbers) by an empty line, not by a line holding `""`, in both encodings.
+#[test]
+fn the_register_csv_separates_its_sections_by_an_empty_line() {
+    let env = bureau();
+    world(&env);
+    certified(&env);
+    for encoding in ["utf-8", "gb18030"] {
+        let out = env.run_raw([
+            "report",
+            "register",
+            "--office",
+            "长沙",
+            "--year",
+            "2017",
+            "--format",
+            "csv",
+            "--encoding",
+            encoding,
+        ]);
+        out.expect(0);
+        let lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').collect();
+        let empty = lines.iter().filter(|l| **l == b"\r").count();
+        assert_eq!(
+            empty, 2,
+            "{encoding}: two empty lines between three sections"
+        );
+        assert!(
+            !lines.iter().any(|l| *l == b"\"\"\r"),
+            "{encoding}: no line of \"\""
+        );
+    }
 }

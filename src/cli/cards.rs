@@ -27,8 +27,7 @@ impl CardOptions {
             encoding: self.encoding.clone(),
             layout: self.layout.clone(),
             destination: match (&self.to, &self.printer) {
-                (Some(to), _) if to == "-" => Some(Destination::Stdout),
-                (Some(to), _) => Some(Destination::File(to.into())),
+                (Some(to), _) => Some(super::certs::To::of(to.as_ref()).destination()),
                 (None, Some(p)) => Some(Destination::parse(p)),
                 (None, None) => None,
             },

@@ -8,6 +8,34 @@ use crate::service::printing::{self, Overrides, PrintJob};
 use crate::store::certificates::Stored;
 use crate::store::reference::Reference;
 
+/// Where a command's `--to` sends its output: `-` is standard output, anything else a file.
+/// The one place that says what `-` means, for `print`, `card`, `register-page`, `report` and
+/// `export` alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum To {
+    Stdout,
+    File(std::path::PathBuf),
+}
+
+impl To {
+    /// `--to VALUE` as the clerk gave it.
+    pub fn of(value: &std::ffi::OsStr) -> To {
+        if value == "-" {
+            To::Stdout
+        } else {
+            To::File(value.into())
+        }
+    }
+
+    /// The print sink's destination for this `--to` (a file is created or replaced).
+    pub fn destination(self) -> Destination {
+        match self {
+            To::Stdout => Destination::Stdout,
+            To::File(p) => Destination::File(p),
+        }
+    }
+}
+
 /// R7.1 The stub's clerk and phone from the configuration, or the refusal naming the keys
 /// to set: checked before the database is opened, so no number can be taken.
 fn signature(ctx: &Context) -> Result<Signature, u8> {
@@ -123,8 +151,7 @@ pub fn print(ctx: &Context, numbers: &[String], o: PrintOptions) -> Result<u8, F
         encoding: o.encoding.clone(),
         layout: o.layout.clone(),
         destination: match (&o.to, &o.printer) {
-            (Some(to), _) if to == "-" => Some(Destination::Stdout),
-            (Some(to), _) => Some(Destination::File(to.into())),
+            (Some(to), _) => Some(To::of(to.as_ref()).destination()),
             (None, Some(p)) => Some(Destination::parse(p)),
             (None, None) => None,
         },

@@ -588,6 +588,9 @@ pub fn main() -> ExitCode {
             } else {
                 output::say(text);
             }
+            if output::stdout_closed() {
+                return ExitCode::from(output::EXIT_CLOSED_PIPE);
+            }
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_ERROR))
         }
     }
@@ -607,6 +610,8 @@ pub fn run(cli: Cli) -> ExitCode {
         }),
     };
     match result {
+        // The reader of standard output went away (`| head`): the command stopped quietly.
+        _ if output::stdout_closed() => ExitCode::from(output::EXIT_CLOSED_PIPE),
         Ok(code) => ExitCode::from(code),
         Err(Failure(message)) => {
             output::warn(&format!(

@@ -2,6 +2,9 @@
 //! [`say`] or [`warn`], so that no text from a roster, the database or a file name reaches the
 //! terminal as a control sequence (issue 9).
 
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use sha2::{Digest, Sha256};
 
 use super::{Context, EXIT_OK, Failure};
@@ -17,14 +20,69 @@ use crate::store::{entries, people};
 
 /// Writes `text` and a line break to standard output, its control characters and invisible
 /// format characters shown as `<U+XXXX>` ([`for_terminal`]): the one way the command line
-/// prints to standard output.
+/// prints lines to standard output. A reader that has gone (`jijiao check ID | head -1`) is
+/// noted ([`stdout_closed`]) and the rest is dropped: never a panic.
 pub fn say(text: &str) {
-    println!("{}", for_terminal(text));
+    let mut out = Stdout;
+    let _ = writeln!(out, "{}", for_terminal(text)).and_then(|()| out.flush());
 }
 
-/// [`say`] for standard error: errors, refusals and the words around a result.
+/// [`say`] for standard error: errors, refusals and the words around a result. Standard error
+/// that cannot be written loses the words, never the command's work.
 pub fn warn(text: &str) {
-    eprintln!("{}", for_terminal(text));
+    let _ = writeln!(std::io::stderr().lock(), "{}", for_terminal(text));
+}
+
+/// The exit status of a command whose standard output was closed by its reader before it had
+/// written everything: 141, as a shell reports a command ended by SIGPIPE (128 + 13), so
+/// `set -o pipefail` scripts see what they see of `cat` or `ls`; without pipefail the pipeline's
+/// status is its last command's (`… | head` is 0). Chosen instead of letting SIGPIPE kill the
+/// process: the printer sink writes to `lp`'s standard input, and a printer that goes away
+/// must stay an error with nothing recorded (R7.4), not a silent death.
+pub const EXIT_CLOSED_PIPE: u8 = 141;
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether a write to standard output found its reader gone (a broken pipe): the command
+/// stops quietly and ends with [`EXIT_CLOSED_PIPE`] (`cli::run`).
+pub fn stdout_closed() -> bool {
+    STDOUT_CLOSED.load(Ordering::Relaxed)
+}
+
+/// Whether `e` is standard output's reader going away; if so it is noted for
+/// [`stdout_closed`].
+pub fn is_closed_pipe(e: &std::io::Error) -> bool {
+    let closed = e.kind() == std::io::ErrorKind::BrokenPipe;
+    if closed {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    }
+    closed
+}
+
+/// Standard output for data (a report, an export, `say`'s lines): a write after the reader
+/// has gone fails with the broken pipe, noted for [`stdout_closed`], so the producer stops
+/// and the command ends quietly. Never used for the print sink: a print's `-` is
+/// `print::sink::Destination::Stdout`, whose failure is the print's error.
+pub struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if stdout_closed() {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        std::io::stdout().lock().write(buf).inspect_err(|e| {
+            is_closed_pipe(e);
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if stdout_closed() {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        }
+        std::io::stdout().lock().flush().inspect_err(|e| {
+            is_closed_pipe(e);
+        })
+    }
 }
 
 /// How many row problems an import lists: enough to fix a roster in a pass or two, never

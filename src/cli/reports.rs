@@ -2,12 +2,14 @@
 //! where the output goes, and the plain-text tables; the figures are the services'
 //! (`service::report`, `service::export`), the files the one writer's (`crate::export`).
 
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::certs::To;
 use super::{Context, EXIT_NO, EXIT_OK, Failure, as_real_group, output, progress};
 use crate::domain::UnitKind;
 use crate::domain::batch::{ApplicantState, DepartmentKind, Verdict};
@@ -63,9 +65,10 @@ pub struct ReportOut {
     /// CSV only: utf-8 (with a byte-order mark, the default) or gb18030
     #[arg(long)]
     encoding: Option<String>,
-    /// Write to FILE instead of standard output (required for xlsx)
+    /// Write to FILE instead of standard output; `-` is standard output (an xlsx needs
+    /// --to: a file, or `-` when standard output is not a terminal)
     #[arg(long, value_name = "FILE")]
-    to: Option<PathBuf>,
+    to: Option<OsString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +76,17 @@ pub enum Format {
     Table,
     Csv,
     Xlsx,
+}
+
+impl Format {
+    /// As `--format` is written.
+    fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
 }
 
 /// What `export` writes.
@@ -107,26 +121,32 @@ pub struct ExportArgs {
     /// CSV only: utf-8 (with a byte-order mark, the default) or gb18030
     #[arg(long)]
     encoding: Option<String>,
-    /// The file to write (created or replaced)
+    /// The file to write (created or replaced), or `-` for standard output (an xlsx only when
+    /// standard output is not a terminal)
     #[arg(long, value_name = "FILE")]
-    to: PathBuf,
+    to: OsString,
 }
 
 fn fail(e: &impl Describe, lang: Lang) -> Failure {
     Failure::from(e, lang)
 }
 
-/// The CSV encoding asked for; `--encoding` with anything but CSV is an error.
-fn encoding(lang: Lang, csv: bool, given: Option<&str>) -> Result<CsvEncoding, Failure> {
+/// The CSV encoding asked for; `--encoding` with any `format` but CSV is an error that names
+/// the format given.
+fn encoding(lang: Lang, format: Format, given: Option<&str>) -> Result<CsvEncoding, Failure> {
     match given {
         None => Ok(CsvEncoding::default()),
-        Some(_) if !csv => Err(Failure(
-            lang.pick(
-                "--encoding 只用于 CSV：XLSX 文件没有编码可选",
-                "--encoding applies to CSV only: an XLSX file has no encoding to choose",
-            )
-            .to_string(),
-        )),
+        Some(_) if format != Format::Csv => {
+            let f = format.name();
+            Err(Failure(match lang {
+                Lang::Zh => format!(
+                    "--encoding 只用于 CSV（--format csv），不用于 --format {f}：请去掉 --encoding，或改用 --format csv"
+                ),
+                Lang::En => format!(
+                    "--encoding applies to CSV only (--format csv), not to --format {f}: leave out --encoding, or use --format csv"
+                ),
+            }))
+        }
         Some(s) => CsvEncoding::parse(s).ok_or_else(|| {
             let s = crate::domain::text::reveal_invisible(s);
             Failure(match lang {
@@ -191,39 +211,133 @@ fn cannot_write(lang: Lang, path: &Path, e: &std::io::Error) -> Failure {
     })
 }
 
-/// A sink for `format` to `to` (a file) or standard output; the file to commit when done.
+/// Where a report or an export goes: its `--to` as `certs::To` reads it (`-` is standard
+/// output), and standard output when there is no `--to`.
+fn target(to: Option<&OsStr>) -> To {
+    to.map_or(To::Stdout, To::of)
+}
+
+/// What standard output's failure says (a closed pipe is not said: `cli::run` ends quietly).
+fn cannot_write_stdout(lang: Lang, e: &std::io::Error) -> Failure {
+    output::is_closed_pipe(e);
+    Failure(match lang {
+        Lang::Zh => format!("无法写入标准输出：{e}"),
+        Lang::En => format!("cannot write to standard output: {e}"),
+    })
+}
+
+/// What is left once a sink is finished: a file to rename into place, a workbook spooled to
+/// a temporary file to copy to standard output, or nothing (standard output was written).
+enum Pending {
+    File(FileOut),
+    Spool(File),
+    Stdout,
+}
+
+impl Pending {
+    /// Whether the data went to standard output: the words about it then go to standard error.
+    fn on_stdout(&self) -> bool {
+        !matches!(self, Pending::File(_))
+    }
+
+    fn complete(self, ctx: &Context) -> Result<(), Failure> {
+        match self {
+            Pending::File(f) => f.commit(ctx),
+            Pending::Spool(mut f) => {
+                let mut out = output::Stdout;
+                f.seek(SeekFrom::Start(0))
+                    .and_then(|_| std::io::copy(&mut f, &mut out))
+                    .and_then(|_| out.flush())
+                    .map_err(|e| cannot_write_stdout(ctx.lang, &e))
+            }
+            Pending::Stdout => Ok(()),
+        }
+    }
+}
+
+/// A temporary file for a workbook on its way to standard output (a zip is written with
+/// seeks, a pipe has none): readable by the clerk only, and unlinked at once so nothing is
+/// left behind whatever happens. Returns the file and a second handle to read it back.
+fn spool(ctx: &Context) -> Result<(File, File), Failure> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let lang = ctx.lang;
+    let dir = std::env::temp_dir();
+    for attempt in 0..100 {
+        let path = dir.join(format!(".jijiao-{}-{attempt}.xlsx", std::process::id()));
+        let opened = as_real_group(ctx.ids, lang, || {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+        })?;
+        match opened {
+            Ok(f) => {
+                let _ = std::fs::remove_file(&path);
+                let back = f.try_clone().map_err(|e| cannot_write(lang, &path, &e))?;
+                return Ok((f, back));
+            }
+            // Left by an earlier run of the same process id: take the next name.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(cannot_write(lang, &path, &e)),
+        }
+    }
+    let e = std::io::Error::from(std::io::ErrorKind::AlreadyExists);
+    Err(cannot_write(lang, &dir, &e))
+}
+
+/// The refusal of an XLSX without a file to go to: with no `--to`, or with `--to -` when
+/// standard output is the clerk's terminal (a workbook is binary).
+fn xlsx_needs_a_file(lang: Lang) -> Failure {
+    Failure(
+        lang.pick(
+            "XLSX 是二进制文件，不能写到终端：请用 --to 指定文件（标准输出接管道或文件时可用 --to -）",
+            "an XLSX file is binary and is not written to the terminal: name a file with --to (or --to - when standard output is a pipe or a file)",
+        )
+        .to_string(),
+    )
+}
+
+/// A sink for `format` to `to` (`None`: no `--to`), and what is left to do when it is
+/// finished.
 fn open_sink(
     ctx: &Context,
     format: Format,
     enc: CsvEncoding,
     titled: bool,
-    to: Option<&Path>,
-) -> Result<(Box<dyn Sink>, Option<FileOut>), Failure> {
+    to: Option<&OsStr>,
+) -> Result<(Box<dyn Sink>, Pending), Failure> {
     let lang = ctx.lang;
     let werr = |e: crate::export::ExportError| fail(&e, lang);
-    match (format, to) {
-        (Format::Xlsx, None) => Err(Failure(
-            lang.pick(
-                "XLSX 是二进制文件，不能写到终端：请用 --to 指定文件",
-                "an XLSX file is binary and is not written to the terminal: name a file with --to",
-            )
-            .to_string(),
-        )),
-        (Format::Xlsx, Some(path)) => {
-            let (out, file) = FileOut::create(ctx, path)?;
+    match (format, to.map(To::of)) {
+        (Format::Xlsx, None) => Err(xlsx_needs_a_file(lang)),
+        (Format::Xlsx, Some(To::Stdout)) => {
+            if std::io::stdout().is_terminal() {
+                return Err(xlsx_needs_a_file(lang));
+            }
+            let (file, back) = spool(ctx)?;
             Ok((
                 Box::new(XlsxSink::new(BufWriter::new(file), lang)),
-                Some(out),
+                Pending::Spool(back),
             ))
         }
-        (_, Some(path)) => {
-            let (out, file) = FileOut::create(ctx, path)?;
-            let sink = CsvSink::new(BufWriter::new(file), enc, lang, titled).map_err(werr)?;
-            Ok((Box::new(sink), Some(out)))
+        (Format::Xlsx, Some(To::File(path))) => {
+            let (out, file) = FileOut::create(ctx, &path)?;
+            Ok((
+                Box::new(XlsxSink::new(BufWriter::new(file), lang)),
+                Pending::File(out),
+            ))
         }
-        (_, None) => {
-            let sink = CsvSink::new(std::io::stdout(), enc, lang, titled).map_err(werr)?;
-            Ok((Box::new(sink), None))
+        (_, Some(To::File(path))) => {
+            let (out, file) = FileOut::create(ctx, &path)?;
+            let sink = CsvSink::new(BufWriter::new(file), enc, lang, titled).map_err(werr)?;
+            Ok((Box::new(sink), Pending::File(out)))
+        }
+        (_, None | Some(To::Stdout)) => {
+            let sink =
+                CsvSink::new(BufWriter::new(output::Stdout), enc, lang, titled).map_err(werr)?;
+            Ok((Box::new(sink), Pending::Stdout))
         }
     }
 }
@@ -270,27 +384,24 @@ struct TextOut {
 }
 
 impl TextOut {
-    fn open(ctx: &Context, to: Option<&Path>) -> Result<TextOut, Failure> {
+    fn open(ctx: &Context, to: Option<&OsStr>) -> Result<TextOut, Failure> {
         Ok(TextOut {
-            file: match to {
-                Some(p) => {
-                    let (out, file) = FileOut::create(ctx, p)?;
+            file: match target(to) {
+                To::File(p) => {
+                    let (out, file) = FileOut::create(ctx, &p)?;
                     Some((out, BufWriter::new(file)))
                 }
-                None => None,
+                To::Stdout => None,
             },
         })
     }
 
     fn line(&mut self, lang: Lang, s: &str) -> Result<(), Failure> {
         match &mut self.file {
-            // As `output::say` writes, but a closed pipe (`| head`) is an error, not a panic.
-            None => writeln!(std::io::stdout().lock(), "{}", for_terminal(s)).map_err(|e| {
-                Failure(match lang {
-                    Lang::Zh => format!("无法写入标准输出：{e}"),
-                    Lang::En => format!("cannot write to standard output: {e}"),
-                })
-            }),
+            // As `output::say` writes; a closed pipe (`| head`) stops the report, and
+            // `cli::run` ends it quietly.
+            None => writeln!(output::Stdout, "{}", for_terminal(s))
+                .map_err(|e| cannot_write_stdout(lang, &e)),
             Some((out, w)) => writeln!(w, "{s}").map_err(|e| cannot_write(lang, &out.dest, &e)),
         }
     }
@@ -319,13 +430,37 @@ pub fn report(ctx: &Context, what: Report) -> Result<u8, Failure> {
     }
 }
 
-/// Column widths of the annual table: name, people, meeting, three shortfalls, hours,
-/// pending; 80 in all.
-const ANNUAL_WIDTHS: [usize; 8] = [19, 8, 8, 9, 9, 9, 11, 7];
+/// The gap before every figure of the annual table: two spaces, so its columns stay apart
+/// whatever the language and whatever a figure's width (a reader splits them on two spaces).
+const GAP: &str = "  ";
 
-fn annual_line(name: &str, cells: [String; 7]) -> String {
+/// Widths of the annual table's cells, each after a [`GAP`]: the name, then people, meeting,
+/// the three shortfalls, blocked (R5.3), hours and pending. 80 columns in all; each wide
+/// enough for its heading in both languages and for the figures of a city of up to a million
+/// people (hours up to 9 999 999.9). A larger figure widens its line rather than being cut.
+const ANNUAL_WIDTHS: [usize; 9] = [10, 7, 7, 6, 6, 6, 6, 10, 6];
+
+/// The headings of the annual table's figures, as [`annual_line`] places them.
+fn annual_headings(lang: Lang) -> [String; 8] {
+    [
+        lang.pick("人数", "people"),
+        lang.pick("达标", "meet"),
+        lang.pick("缺公需", "<publ."),
+        lang.pick("缺专业", "<prof."),
+        lang.pick("缺合计", "<total"),
+        lang.pick("冻结", "frozen"),
+        lang.pick("登记学时", "hours"),
+        lang.pick("待审", "pend."),
+    ]
+    .map(str::to_string)
+}
+
+/// A line of the annual table: `name` cut to its column (a longer name is given a line of
+/// its own by the caller), then each cell right-aligned after a [`GAP`].
+fn annual_line(name: &str, cells: [String; 8]) -> String {
     let mut s = COLS.fit(name, ANNUAL_WIDTHS[0]);
     for (c, w) in cells.iter().zip(&ANNUAL_WIDTHS[1..]) {
+        s.push_str(GAP);
         s.push_str(&COLS.pad_start(c, *w));
     }
     s.trim_end().to_string()
@@ -340,10 +475,18 @@ fn annual_figures(name: &str, f: &Figures) -> String {
             f.short_public.to_string(),
             f.short_professional.to_string(),
             f.short_total.to_string(),
+            f.blocked.to_string(),
             one_decimal(f.hours()),
             f.pending.to_string(),
         ],
     )
+}
+
+/// Whether `name` fits the annual table's name column; a wider one goes on a line of its own
+/// (the figures under it): units are told apart by the ends of their names, so a name is never
+/// cut.
+fn fits_name_column(name: &str) -> bool {
+    COLS.width(name) <= ANNUAL_WIDTHS[0]
 }
 
 fn annual(
@@ -354,8 +497,8 @@ fn annual(
     out: &ReportOut,
 ) -> Result<u8, Failure> {
     let lang = ctx.lang;
-    let year = report::check_year(year).map_err(|e| fail(&e, lang))?;
-    let enc = encoding(lang, out.format == Format::Csv, out.encoding.as_deref())?;
+    let year = report::check_year(year, ctx.actor.today()).map_err(|e| fail(&e, lang))?;
+    let enc = encoding(lang, out.format, out.encoding.as_deref())?;
     let unit_kind = match unit_kind {
         None => None,
         Some(k) => Some(UnitKind::parse(&clean_line(k)).ok_or_else(|| {
@@ -389,7 +532,7 @@ fn annual(
         let scope = match (&city, unit_kind) {
             (None, None) => lang.pick("全省", "all of Hunan").to_string(),
             (c, k) => [
-                c.as_ref().map(|o| o.label(lang).to_string()),
+                c.as_ref().map(|o| report::city_name(o).to_string()),
                 k.map(|k| k.label(lang).to_string()),
             ]
             .into_iter()
@@ -397,7 +540,7 @@ fn annual(
             .collect::<Vec<_>>()
             .join(" / "),
         };
-        let head = [
+        let legend = [
             match lang {
                 Lang::Zh => format!("专业技术人员继续教育年度完成情况　{year}年　{scope}"),
                 Lang::En => format!("Continuing education, annual completion {year}: {scope}"),
@@ -412,26 +555,32 @@ fn annual(
                     policy.public_min, policy.professional_min, policy.total_min
                 ),
             },
-            annual_line(
-                lang.pick("单位", "unit"),
-                [
-                    lang.pick("人数", "people"),
-                    lang.pick("达标", "meet"),
-                    lang.pick("公需不足", "<public"),
-                    lang.pick("专业不足", "<prof."),
-                    lang.pick("合计不足", "<total"),
-                    lang.pick("登记学时", "hours"),
-                    lang.pick("待审", "pending"),
-                ]
-                .map(str::to_string),
-            ),
-            "-".repeat(WIDTH),
+            lang.pick(
+                "达标：三项均满足且无未撤销的弄虚作假记录；冻结：有此记录（R5.3），学时够也计为未达标；待审：待审核的条目（R5.1）",
+                "meet: all three met and no unlifted falsification finding; frozen: blocked by one (R5.3), not meeting whatever the hours; pend.: entries awaiting review (R5.1)",
+            )
+            .to_string(),
         ];
-        for l in head {
-            text.line(lang, COLS.fit(&l, WIDTH).trim_end())?;
+        for l in legend.iter().flat_map(|l| wrap(l, WIDTH)) {
+            text.line(lang, &l)?;
         }
+        text.line(
+            lang,
+            &annual_line(lang.pick("单位", "unit"), annual_headings(lang)),
+        )?;
+        text.line(lang, &"-".repeat(WIDTH))?;
         let mut heading: Option<(String, Option<UnitKind>)> = None;
         let mut failed: Option<Failure> = None;
+        // A name wider than the name column: a line of its own (wrapped, never cut), the
+        // figures under it.
+        let named = |lines: &mut Vec<String>, name: &str, f: &Figures| {
+            if fits_name_column(name) {
+                lines.push(annual_figures(name, f));
+            } else {
+                lines.extend(wrap(name, WIDTH));
+                lines.push(annual_figures("", f));
+            }
+        };
         let result = report::annual(
             store.conn(),
             &reference,
@@ -443,39 +592,28 @@ fn annual(
                     Line::Unit(g) => {
                         let key = (g.city_code.clone(), g.unit_kind);
                         if heading.as_ref() != Some(&key) {
-                            lines.push(COLS.fit(
+                            lines.extend(wrap(
                                 &format!(
                                     "{} · {}",
-                                    g.city,
+                                    clean_line(&g.city),
                                     g.unit_kind.map(|k| k.label(lang)).unwrap_or_default()
                                 ),
                                 WIDTH,
                             ));
                             heading = Some(key);
                         }
-                        // A name longer than its column gets a line of its own, the figures
-                        // under it: units are told apart by the ends of their names.
                         let name =
                             format!("  {}", clean_line(g.unit.as_deref().unwrap_or_default()));
-                        if COLS.width(&name) > ANNUAL_WIDTHS[0] {
-                            lines.push(name);
-                            lines.push(annual_figures("", &g.figures));
-                        } else {
-                            lines.push(annual_figures(&name, &g.figures));
-                        }
+                        named(&mut lines, &name, &g.figures);
                     }
                     Line::KindTotal(g) => lines.push(annual_figures(
                         lang.pick("  小计", "  subtotal"),
                         &g.figures,
                     )),
                     Line::CityTotal(g) => {
-                        let name = format!("{} {}", g.city, lang.pick("合计", "total"));
-                        if COLS.width(&name) > ANNUAL_WIDTHS[0] {
-                            lines.push(name);
-                            lines.push(annual_figures("", &g.figures));
-                        } else {
-                            lines.push(annual_figures(&name, &g.figures));
-                        }
+                        let name =
+                            format!("{} {}", clean_line(&g.city), lang.pick("合计", "total"));
+                        named(&mut lines, &name, &g.figures);
                         lines.push(String::new());
                     }
                     Line::Total(f) => {
@@ -484,24 +622,26 @@ fn annual(
                     }
                 }
                 for l in lines {
-                    let l = COLS.fit(&l, WIDTH);
-                    if let Err(e) = text.line(lang, l.trim_end()) {
+                    if let Err(e) = text.line(lang, &l) {
+                        // Stop reading people: nothing more can be written (a closed pipe).
+                        let stop = std::io::Error::other(e.0.clone());
                         failed.get_or_insert(e);
+                        return Err(crate::export::ExportError::Io(stop).into());
                     }
                 }
                 Ok(())
             },
         );
         bar.clear();
-        result.map_err(|e| fail(&e, lang))?;
         if let Some(e) = failed {
             return Err(e);
         }
+        result.map_err(|e| fail(&e, lang))?;
         text.finish(ctx)?;
         return Ok(EXIT_OK);
     }
     let format = out.format;
-    let (mut sink, file) = open_sink(ctx, format, enc, false, out.to.as_deref())?;
+    let (mut sink, pending) = open_sink(ctx, format, enc, false, out.to.as_deref())?;
     let result = report::write_annual(
         store.conn(),
         &reference,
@@ -513,32 +653,24 @@ fn annual(
     bar.clear();
     let total = result.map_err(|e| fail(&e, lang))?;
     sink.finish().map_err(|e| fail(&e, lang))?;
-    if let Some(file) = file {
-        file.commit(ctx)?;
+    let on_stdout = pending.on_stdout();
+    pending.complete(ctx)?;
+    // The file's name and the counts; nothing beside a report on standard output, which
+    // holds the data only.
+    if !on_stdout {
+        let path = clean_line(
+            &Path::new(out.to.as_deref().unwrap_or_default())
+                .display()
+                .to_string(),
+        );
         output::say(&match lang {
             Lang::Zh => format!(
-                "已写入 {}：{} 人，达标 {} 人",
-                clean_line(
-                    &out.to
-                        .as_deref()
-                        .unwrap_or(Path::new(""))
-                        .display()
-                        .to_string()
-                ),
-                total.people,
-                total.meeting
+                "已写入 {path}：{} 人，达标 {} 人",
+                total.people, total.meeting
             ),
             Lang::En => format!(
-                "written to {}: {} people, {} meeting R2",
-                clean_line(
-                    &out.to
-                        .as_deref()
-                        .unwrap_or(Path::new(""))
-                        .display()
-                        .to_string()
-                ),
-                total.people,
-                total.meeting
+                "written to {path}: {} people, {} meeting R2",
+                total.people, total.meeting
             ),
         });
     }
@@ -744,8 +876,8 @@ fn register_summary(lang: Lang, office: &str, year: i32, c: &RegisterCounts) -> 
 
 fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u8, Failure> {
     let lang = ctx.lang;
-    let year = report::check_year(year).map_err(|e| fail(&e, lang))?;
-    let enc = encoding(lang, out.format == Format::Csv, out.encoding.as_deref())?;
+    let year = report::check_year(year, ctx.actor.today()).map_err(|e| fail(&e, lang))?;
+    let enc = encoding(lang, out.format, out.encoding.as_deref())?;
     let store = ctx.open()?;
     let reference = Reference::load(&store).map_err(|e| fail(&e, lang))?;
     let office = report::office(&reference, office).map_err(|e| fail(&e, lang))?;
@@ -905,7 +1037,7 @@ fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u
         text.finish(ctx)?;
         counts
     } else {
-        let (sink, file) = open_sink(ctx, out.format, enc, true, out.to.as_deref())?;
+        let (sink, pending) = open_sink(ctx, out.format, enc, true, out.to.as_deref())?;
         let sink = std::cell::RefCell::new(sink);
         let started_applicants = std::cell::Cell::new(false);
         let start_applicants = |sink: &mut Box<dyn Sink>| -> Result<(), report::ReportError> {
@@ -955,18 +1087,14 @@ fn register(ctx: &Context, office: &str, year: i32, out: &ReportOut) -> Result<u
         }
         sink.finish().map_err(|e| fail(&e, lang))?;
         let summary = register_summary(lang, &office.short, year, &counts);
-        match file {
-            Some(file) => {
-                file.commit(ctx)?;
-                for l in &summary {
-                    output::say(l);
-                }
-            }
-            // Standard output holds the CSV: the counts go to standard error.
-            None => {
-                for l in &summary {
-                    output::warn(l);
-                }
+        let on_stdout = pending.on_stdout();
+        pending.complete(ctx)?;
+        for l in &summary {
+            if on_stdout {
+                // Standard output holds the data: the counts go to standard error.
+                output::warn(l);
+            } else {
+                output::say(l);
             }
         }
         counts
@@ -992,14 +1120,14 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
     }
     let year = args
         .year
-        .map(report::check_year)
+        .map(|y| report::check_year(y, ctx.actor.today()))
         .transpose()
         .map_err(|e| fail(&e, lang))?;
     let format = match args.format {
         RosterFormat::Csv => Format::Csv,
         RosterFormat::Xlsx => Format::Xlsx,
     };
-    let enc = encoding(lang, format == Format::Csv, args.encoding.as_deref())?;
+    let enc = encoding(lang, format, args.encoding.as_deref())?;
     let store = ctx.open()?;
     let reference = Reference::load(&store).map_err(|e| fail(&e, lang))?;
     let city = match &args.city {
@@ -1026,7 +1154,7 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
     } else {
         0
     };
-    let (mut sink, file) = open_sink(ctx, format, enc, false, Some(&args.to))?;
+    let (mut sink, pending) = open_sink(ctx, format, enc, false, Some(&args.to))?;
     let mut on_row = |n: u64| {
         if n.is_multiple_of(1024) {
             bar.report(progress::Work::Export, n as usize, total.max(n) as usize)
@@ -1054,16 +1182,25 @@ pub fn export(ctx: &Context, args: ExportArgs) -> Result<u8, Failure> {
     bar.clear();
     let written = written.map_err(|e| fail(&e, lang))?;
     sink.finish().map_err(|e| fail(&e, lang))?;
-    if let Some(file) = file {
-        file.commit(ctx)?;
-    }
-    let path = clean_line(&args.to.display().to_string());
-    output::say(&match (lang, args.kind) {
+    let on_stdout = pending.on_stdout();
+    pending.complete(ctx)?;
+    let path = if on_stdout {
+        lang.pick("标准输出", "standard output").to_string()
+    } else {
+        clean_line(&Path::new(&args.to).display().to_string())
+    };
+    let summary = match (lang, args.kind) {
         (Lang::Zh, ExportKind::People) => format!("已导出 {written} 人到 {path}"),
         (Lang::Zh, ExportKind::Entries) => format!("已导出 {written} 条培训记录到 {path}"),
         (Lang::En, ExportKind::People) => format!("exported {written} people to {path}"),
         (Lang::En, ExportKind::Entries) => format!("exported {written} entries to {path}"),
-    });
+    };
+    // Standard output holds the roster: the summary goes to standard error.
+    if on_stdout {
+        output::warn(&summary);
+    } else {
+        output::say(&summary);
+    }
     Ok(EXIT_OK)
 }
 

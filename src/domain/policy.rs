@@ -39,6 +39,44 @@ impl YearPolicy {
     }
 }
 
+/// The first year records, cards and reports may be asked for: before it nobody kept these
+/// records on computers, and a year such as 201 is a typo.
+pub const FIRST_RECORD_YEAR: i32 = 1980;
+
+/// A year asked of the records (a card, an annual report, an export) that no record can hold:
+/// before [`FIRST_RECORD_YEAR`], or after this year (`this_year`, from the clerk's clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearOutOfRange {
+    pub year: i32,
+    pub this_year: i32,
+}
+
+impl crate::i18n::Describe for YearOutOfRange {
+    fn describe(&self, lang: crate::i18n::Lang) -> String {
+        let (year, this_year) = (self.year, self.this_year);
+        match lang {
+            crate::i18n::Lang::Zh => format!(
+                "年度 {year} 不在 {FIRST_RECORD_YEAR}–{this_year} 之内：请给出四位数的年度，不早于 {FIRST_RECORD_YEAR} 年，且不晚于今年"
+            ),
+            crate::i18n::Lang::En => format!(
+                "year {year} is outside {FIRST_RECORD_YEAR}–{this_year}: give a four-digit year, not before {FIRST_RECORD_YEAR} and not later than this one"
+            ),
+        }
+    }
+}
+
+/// R2.2 A year whose records may be asked for on `today`: [`FIRST_RECORD_YEAR`] to this year.
+/// A later year has no policy and no hours yet (R2.1 would count everyone short), an earlier
+/// one is a typo. The one check of the cards (R5.4) and the annual report (R2.1).
+pub fn record_year(year: i32, today: NaiveDate) -> Result<i32, YearOutOfRange> {
+    let this_year = today.year();
+    if (FIRST_RECORD_YEAR..=this_year).contains(&year) {
+        Ok(year)
+    } else {
+        Err(YearOutOfRange { year, this_year })
+    }
+}
+
 /// Parse `06-01` as (6, 1); the day must exist in a leap year.
 pub fn parse_month_day(s: &str) -> Option<(u32, u32)> {
     let (m, d) = s.trim().split_once('-')?;
@@ -49,6 +87,34 @@ pub fn parse_month_day(s: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// R2.2 A record year runs from 1980 to this year, both ends included; the message names
+    /// the value and the range.
+    #[test]
+    fn r2_2_a_record_year_is_from_1980_to_this_year() {
+        use crate::i18n::{Describe, Lang};
+        let today = NaiveDate::from_ymd_opt(2017, 7, 15).unwrap();
+        assert_eq!(record_year(1980, today), Ok(1980));
+        assert_eq!(record_year(2017, today), Ok(2017));
+        for year in [1979, 1900, 2018, 3000, 201] {
+            let e = record_year(year, today).unwrap_err();
+            assert_eq!(
+                e,
+                YearOutOfRange {
+                    year,
+                    this_year: 2017
+                }
+            );
+            assert!(
+                e.describe(Lang::Zh)
+                    .contains(&format!("年度 {year} 不在 1980–2017 之内"))
+            );
+            assert!(
+                e.describe(Lang::En)
+                    .contains(&format!("year {year} is outside 1980–2017"))
+            );
+        }
+    }
 
     #[test]
     fn r2_1_defaults_are_the_notices_numbers() {

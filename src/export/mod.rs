@@ -207,6 +207,8 @@ pub trait Sink {
 /// CSV to any writer. See the module's notes on encoding, titles and formulas.
 pub struct CsvSink<W: Write> {
     out: csv::Writer<EncodeTo<W>>,
+    /// Empty lines to put before the next bytes ([`EncodeTo::blank`]).
+    blank: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     lang: Lang,
     /// Whether sheets carry a title line (reports) or not (rosters, which must import back).
     titled: bool,
@@ -221,10 +223,25 @@ struct EncodeTo<W: Write> {
     inner: W,
     encoding: CsvEncoding,
     pending: Vec<u8>,
+    /// Empty lines to write before the next bytes: the line between a report's sections. The
+    /// csv writer itself writes a record of one empty field as `""`, which a spreadsheet shows
+    /// as a line that is not empty.
+    blank: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<W: Write> EncodeTo<W> {
+    fn blank_lines(&mut self) -> std::io::Result<()> {
+        for _ in 0..self.blank.swap(0, std::sync::atomic::Ordering::Relaxed) {
+            // The same bytes in UTF-8 and GB18030.
+            self.inner.write_all(b"\r\n")?;
+        }
+        Ok(())
+    }
 }
 
 impl<W: Write> Write for EncodeTo<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.blank_lines()?;
         if self.encoding == CsvEncoding::Utf8Bom {
             return self.inner.write(buf);
         }
@@ -247,6 +264,7 @@ impl<W: Write> Write for EncodeTo<W> {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        self.blank_lines()?;
         self.inner.flush()
     }
 }
@@ -259,6 +277,7 @@ impl<W: Write> CsvSink<W> {
         if encoding == CsvEncoding::Utf8Bom {
             out.write_all("\u{feff}".as_bytes())?;
         }
+        let blank = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let out = csv::WriterBuilder::new()
             .flexible(true)
             .terminator(csv::Terminator::CRLF)
@@ -266,9 +285,11 @@ impl<W: Write> CsvSink<W> {
                 inner: out,
                 encoding,
                 pending: Vec::new(),
+                blank: blank.clone(),
             });
         Ok(CsvSink {
             out,
+            blank,
             lang,
             titled,
             sheets: 0,
@@ -293,7 +314,10 @@ fn csv_error(e: csv::Error) -> ExportError {
 impl<W: Write> Sink for CsvSink<W> {
     fn sheet(&mut self, title: &str, columns: &[Column]) -> Result<()> {
         if self.sheets > 0 {
-            self.out.write_record(None::<&[u8]>).map_err(csv_error)?;
+            // An empty line between sections: what the csv writer holds goes out first.
+            self.out.flush()?;
+            self.blank
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         self.sheets += 1;
         if self.titled {

@@ -546,8 +546,8 @@ fn person_from_line(line: &str) -> Option<(String, Value)> {
 /// One way the database differs from what its trail says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
-    /// `field` of `subject` is `now` in the database; the trail's last record on it
-    /// (`record`; 0 when the trail implies it without a record of its own) says `trail`.
+    /// `field` of `subject` is `now` in the database; the trail's last record on it (`record`)
+    /// says `trail`.
     /// `field` is the column as the trail's JSON names it (`person`, `year`, `status`), or a
     /// place inside a JSON column (`verification.years[0].public`).
     Differs {
@@ -577,6 +577,40 @@ pub enum Finding {
         counter: i64,
         issued: i64,
     },
+    /// R6.4 The per-person, per-year totals a batch's verification and the reports read hold
+    /// `stored` (public, professional) for `person` and `year`, where the person's registered
+    /// entries give `computed`. No audit record holds totals (they follow from the entries the
+    /// trail covers), so the comparison is with the totals rebuilt from the entries.
+    Totals {
+        person: PersonNamed,
+        year: i32,
+        stored: (Hours, Hours),
+        computed: (Hours, Hours),
+    },
+}
+
+/// A person as a finding names them: by ID number and name, or — when the row is gone — by the
+/// internal id that is all that is left of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonNamed {
+    Known { id_number: String, name: String },
+    Gone(i64),
+}
+
+impl Describe for PersonNamed {
+    fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (PersonNamed::Known { id_number, name }, _) => {
+                format!("{id_number} {}", clean_line(name))
+            }
+            (PersonNamed::Gone(id), Lang::Zh) => {
+                format!("内部编号为 {id} 的人员（人员表中已没有此人）")
+            }
+            (PersonNamed::Gone(id), Lang::En) => {
+                format!("the person of internal id {id} (no longer in the people table)")
+            }
+        }
+    }
 }
 
 impl Describe for Finding {
@@ -698,6 +732,27 @@ impl Describe for Finding {
             ) => format!(
                 "the certificate counter of {office} {year} is {counter}; the trail issued {issued} numbers (R7.2)"
             ),
+            (
+                Finding::Totals {
+                    person,
+                    year,
+                    stored,
+                    computed,
+                },
+                lang,
+            ) => {
+                let who = person.describe(lang);
+                let pair = |(p, q): &(Hours, Hours)| format!("{p}+{q}");
+                let (stored, computed) = (pair(stored), pair(computed));
+                match lang {
+                    Lang::Zh => format!(
+                        "{who} {year}年的学时汇总（公需+专业）现为“{stored}”，而按其培训记录重算应为“{computed}”：汇总与记录不符，被绕过程序修改（R6.4）"
+                    ),
+                    Lang::En => format!(
+                        "{who}: the {year} totals (public+professional) are \"{stored}\" but rebuilt from the entries they are \"{computed}\": changed behind the services (R6.4)"
+                    ),
+                }
+            }
         }
     }
 }
@@ -1222,18 +1277,25 @@ pub fn check_state(conn: &Connection) -> Result<StateReport> {
 /// R6.4 The per-person, per-year totals that the "short" filter and a batch's verification read
 /// (`store::totals`) must be what the entries give: a row changed behind the services would
 /// pass a person who is short. They have no record of their own; they follow from the entries,
-/// which the trail covers, so each difference is reported against the entries' sum.
+/// which the trail covers, so each difference is reported against the entries' sum
+/// ([`Finding::Totals`]), the person by ID number and name.
 fn totals(conn: &Connection, r: &mut StateReport) -> Result<()> {
-    let names = Names { conn };
     for d in crate::store::totals::drift(conn)? {
-        let (_, person) = names.show("person_id", &d.person_id.to_string())?;
-        let pair = |(p, q): (crate::domain::Hours, crate::domain::Hours)| format!("{p}+{q}");
-        r.findings.push(Finding::Differs {
-            subject: format!("person:{person}"),
-            field: format!("totals.{}", d.year),
-            trail: pair(d.computed),
-            now: pair(d.stored),
-            record: 0,
+        let person = conn
+            .prepare_cached("SELECT id_number, name FROM people WHERE id = ?1")?
+            .query_row([d.person_id], |row| {
+                Ok(PersonNamed::Known {
+                    id_number: row.get(0)?,
+                    name: row.get(1)?,
+                })
+            })
+            .optional()?
+            .unwrap_or(PersonNamed::Gone(d.person_id));
+        r.findings.push(Finding::Totals {
+            person,
+            year: d.year,
+            stored: d.stored,
+            computed: d.computed,
         });
     }
     Ok(())

@@ -6,7 +6,7 @@
 //! The cards of a unit or a verification batch come one per person in a stable order (name,
 //! then ID number). Printing them is `service::printing`'s, as for certificates.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::{ServiceError, check};
 use crate::domain::IdNumber;
@@ -15,9 +15,8 @@ use crate::i18n::{Describe, Lang};
 use crate::print::card::{CardEntry, Kind, Record, YearRecord};
 use crate::store::{Store, cards, people};
 
-/// The first year a card may be asked for: before it nobody kept these records on computers,
-/// and a year such as 201 is a typo.
-pub const FIRST_YEAR: i32 = 1980;
+/// The first year a card may be asked for (`policy::FIRST_RECORD_YEAR`, as for reports).
+pub const FIRST_YEAR: i32 = crate::domain::policy::FIRST_RECORD_YEAR;
 
 /// Whose cards: one person by ID number, the people of a unit (as its name is typed), or the
 /// applicants of a verification batch (its number).
@@ -39,10 +38,7 @@ pub enum CardError {
     /// The batch has no applicants yet.
     EmptyBatch(i64),
     /// A year before [`FIRST_YEAR`] or after this year: most likely a typo.
-    Year {
-        year: i32,
-        this_year: i32,
-    },
+    Year(crate::domain::policy::YearOutOfRange),
 }
 
 impl From<ServiceError> for CardError {
@@ -81,24 +77,17 @@ impl Describe for CardError {
             (CardError::EmptyBatch(n), Lang::En) => {
                 format!("verification batch {n} has no applicants yet: no card to print")
             }
-            (CardError::Year { year, this_year }, Lang::Zh) => format!(
-                "年度 {year} 不在 {FIRST_YEAR}–{this_year} 之内：请给出四位数的年度，且不晚于今年"
-            ),
-            (CardError::Year { year, this_year }, Lang::En) => format!(
-                "year {year} is outside {FIRST_YEAR}–{this_year}: give a four-digit year, not later than this one"
-            ),
+            (CardError::Year(e), lang) => e.describe(lang),
         }
     }
 }
 
-/// A year a card may be asked for on `today`: from [`FIRST_YEAR`] to this year.
+/// A year a card may be asked for on `today`: from [`FIRST_YEAR`] to this year, the check
+/// reports make too (`policy::record_year`).
 pub fn check_year(year: i32, today: NaiveDate) -> Result<(), CardError> {
-    let this_year = today.year();
-    if (FIRST_YEAR..=this_year).contains(&year) {
-        Ok(())
-    } else {
-        Err(CardError::Year { year, this_year })
-    }
+    crate::domain::policy::record_year(year, today)
+        .map(|_| ())
+        .map_err(CardError::Year)
 }
 
 /// The record of person `person_id` (ID number `id_number`) for `from..=to`: the registered

@@ -25,7 +25,8 @@
 
 use rusqlite::Connection;
 
-use crate::domain::verification::{self, CountedHours, Shortfall};
+use crate::domain::policy::{YearOutOfRange, record_year};
+use crate::domain::verification::{self, CountedHours, Shortfall, Verification};
 use crate::domain::{Category, Hours, Office, UnitKind, YearPolicy};
 use crate::export::{Column, ExportError, Kind, Sink, Value};
 use crate::i18n::{Describe, Lang};
@@ -40,8 +41,9 @@ pub enum ReportError {
     Export(ExportError),
     /// A city or office name that is none of R1.4's (as typed, invisible characters shown).
     UnknownOffice(String),
-    /// A year outside what any record can hold.
-    Year(i32),
+    /// A year no record can hold: before 1980 or after this year (R2.2: a later year has no
+    /// policy and no hours yet).
+    Year(YearOutOfRange),
 }
 
 impl From<StoreError> for ReportError {
@@ -74,12 +76,7 @@ impl Describe for ReportError {
                 "\"{s}\" is not a city or 省直: write its short name, full name or code, such \
                  as 长沙, 长沙市, 430100, 省直"
             ),
-            (ReportError::Year(y), Lang::Zh) => {
-                format!("年度 {y} 不合理：请写四位年份，如 2017")
-            }
-            (ReportError::Year(y), Lang::En) => {
-                format!("the year {y} is not plausible: write four digits, such as 2017")
-            }
+            (ReportError::Year(e), lang) => e.describe(lang),
         }
     }
 }
@@ -95,13 +92,10 @@ pub fn office(reference: &Reference, input: &str) -> Result<Office> {
         .ok_or_else(|| ReportError::UnknownOffice(crate::domain::text::reveal_invisible(input)))
 }
 
-/// A report's year: four digits, as certificates and policies have them.
-pub fn check_year(year: i32) -> Result<i32> {
-    if (1900..=9999).contains(&year) {
-        Ok(year)
-    } else {
-        Err(ReportError::Year(year))
-    }
+/// R2.2 A report's or an export's year on `today`: 1980 to this year, the bounds a card's year
+/// has (`policy::record_year`, the one check of both); [`ReportError::Year`] otherwise.
+pub fn check_year(year: i32, today: chrono::NaiveDate) -> Result<i32> {
+    record_year(year, today).map_err(ReportError::Year)
 }
 
 /// What the annual report covers: a year, and optionally one city and one kind of unit.
@@ -135,7 +129,8 @@ impl AnnualQuery {
 pub struct Figures {
     /// People on record in the group.
     pub people: u64,
-    /// People who meet R2.1 in the year.
+    /// People who meet R2 in the year as `check` judges it: every minimum met (R2.1) and no
+    /// unlifted falsification finding (R5.3).
     pub meeting: u64,
     /// People below the public-subject minimum (R2.1).
     pub short_public: u64,
@@ -143,6 +138,10 @@ pub struct Figures {
     pub short_professional: u64,
     /// People below the total minimum.
     pub short_total: u64,
+    /// R5.3 People whose verification an unlifted falsification finding blocks: not meeting R2
+    /// whatever their hours (`check` says 不合格), so among the short; those with enough hours
+    /// are short by this alone and in none of the three shortfalls.
+    pub blocked: u64,
     /// Registered public-subject hours that count (R4.3, R5.2).
     pub public: Hours,
     /// Registered professional-subject hours that count.
@@ -152,7 +151,7 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// People short of at least one minimum.
+    /// People not meeting R2: short of at least one minimum, or blocked (R5.3).
     pub fn short(&self) -> u64 {
         self.people - self.meeting
     }
@@ -162,12 +161,16 @@ impl Figures {
         self.public + self.professional
     }
 
-    fn add(&mut self, p: &PersonYear, shortfalls: &[Shortfall]) {
+    /// One person with `check`'s verdict on their year (`judge`).
+    fn add(&mut self, p: &PersonYear, verdict: &Verification) {
         self.people += 1;
-        if shortfalls.is_empty() {
+        if verdict.pass() {
             self.meeting += 1;
         }
-        for s in shortfalls {
+        if verdict.blocked {
+            self.blocked += 1;
+        }
+        for s in verdict.years.iter().flat_map(|y| &y.shortfalls) {
             match s {
                 Shortfall::Public => self.short_public += 1,
                 Shortfall::Professional => self.short_professional += 1,
@@ -185,6 +188,7 @@ impl Figures {
         self.short_public += o.short_public;
         self.short_professional += o.short_professional;
         self.short_total += o.short_total;
+        self.blocked += o.blocked;
         self.public = self.public + o.public;
         self.professional = self.professional + o.professional;
         self.pending += o.pending;
@@ -194,6 +198,23 @@ impl Figures {
 /// R2.1 The minimums `public` and `professional` hours miss under `policy`: the same
 /// judgement `check` makes of one year (`verification::verify`), on the year's totals.
 pub fn shortfalls(policy: &YearPolicy, public: Hours, professional: Hours) -> Vec<Shortfall> {
+    judge(policy, public, professional, false)
+        .years
+        .pop()
+        .map(|y| y.shortfalls)
+        .unwrap_or_default()
+}
+
+/// R2.1, R5.3 One person's year as `check --from Y --to Y` judges it, by the same rule code
+/// (`verification::verify`): the year's `public` and `professional` hours against `policy`, and
+/// `blocked` by an unlifted falsification finding (`people::blocked_sql`, what `check` reads).
+/// [`Verification::pass`] is whether they meet R2: a blocked person never does.
+pub fn judge(
+    policy: &YearPolicy,
+    public: Hours,
+    professional: Hours,
+    blocked: bool,
+) -> Verification {
     let hours = [
         CountedHours {
             year: policy.year,
@@ -206,11 +227,23 @@ pub fn shortfalls(policy: &YearPolicy, public: Hours, professional: Hours) -> Ve
             hours: professional,
         },
     ];
-    verification::verify(policy.year, policy.year, |_| policy.clone(), &hours, false)
-        .years
-        .pop()
-        .map(|y| y.shortfalls)
-        .unwrap_or_default()
+    verification::verify(
+        policy.year,
+        policy.year,
+        |_| policy.clone(),
+        &hours,
+        blocked,
+    )
+}
+
+/// `judge` of a person as the report reads them.
+fn judge_person(policy: &YearPolicy, p: &PersonYear) -> Verification {
+    judge(
+        policy,
+        Hours::from_tenths(p.public_tenths),
+        Hours::from_tenths(p.professional_tenths),
+        p.blocked,
+    )
 }
 
 /// The depth of a group: a city, a city's kind of unit, or a unit.
@@ -275,18 +308,17 @@ fn key_at(p: &PersonYear, level: Level) -> GroupKey {
     }
 }
 
+/// R1.4 How reports name a city in either language: its full name (长沙市), 省直 for the
+/// province's office by its short name (it is not a city). The project keeps no English names
+/// for cities, so an English report names them in Chinese too, never by bare code.
+pub fn city_name(o: &Office) -> &str {
+    if o.is_province { &o.short } else { &o.name }
+}
+
 fn group_of(reference: &Reference, key: GroupKey, level: Level, figures: Figures) -> Group {
-    // 省直 by its short name: the province's office is not a city.
-    let city = reference.office_by_code(&key.0).map_or_else(
-        || key.0.clone(),
-        |o| {
-            if o.is_province {
-                o.short.clone()
-            } else {
-                o.name.clone()
-            }
-        },
-    );
+    let city = reference
+        .office_by_code(&key.0)
+        .map_or_else(|| key.0.clone(), |o| city_name(o).to_string());
     Group {
         city,
         city_code: key.0,
@@ -336,15 +368,11 @@ pub fn annual_page(
                     return Ok(false);
                 }
             }
-            let short = shortfalls(
-                &policy,
-                Hours::from_tenths(p.public_tenths),
-                Hours::from_tenths(p.professional_tenths),
-            );
+            let verdict = judge_person(&policy, &p);
             current
                 .get_or_insert_with(|| (key, Figures::default()))
                 .1
-                .add(&p, &short);
+                .add(&p, &verdict);
             Ok(true)
         },
     )?;
@@ -356,7 +384,8 @@ pub fn annual_page(
     Ok(out)
 }
 
-/// One person short in the report's year: the drill-down's row.
+/// One person not meeting R2 in the report's year (short of a minimum, or blocked by a
+/// finding, R5.3): the drill-down's row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShortPerson {
     pub name: String,
@@ -366,16 +395,20 @@ pub struct ShortPerson {
     pub unit: String,
     pub public: Hours,
     pub professional: Hours,
-    /// What they miss (R2.1), never empty.
+    /// What they miss (R2.1); empty only when they are blocked with enough hours.
     pub shortfalls: Vec<Shortfall>,
+    /// R5.3 An unlifted falsification finding blocks their verification.
+    pub blocked: bool,
     /// Entries of the year waiting for review: what may still close the gap.
     pub pending: u64,
     /// The key the next page starts after.
     pub after: After,
 }
 
-/// Up to `limit` people short in the query's year inside `within` (a group's [`Group::scope`]),
-/// after `after`, by unit and name. Reads people from `after` on until the page is full.
+/// Up to `limit` people not meeting R2 in the query's year inside `within` (a group's
+/// [`Group::scope`]), after `after`, by unit and name: those short of a minimum and those
+/// blocked by a finding (R5.3), as many as the group's [`Figures::short`]. Reads people from
+/// `after` on until the page is full.
 pub fn short_people(
     conn: &Connection,
     reference: &Reference,
@@ -400,8 +433,14 @@ pub fn short_people(
                 Hours::from_tenths(p.public_tenths),
                 Hours::from_tenths(p.professional_tenths),
             );
-            let short = shortfalls(&policy, public, professional);
-            if !short.is_empty() {
+            let verdict = judge_person(&policy, &p);
+            if !verdict.pass() {
+                let blocked = verdict.blocked;
+                let short = verdict
+                    .years
+                    .into_iter()
+                    .flat_map(|y| y.shortfalls)
+                    .collect();
                 out.push(ShortPerson {
                     after: After::Person {
                         city_code: p.city_code.clone(),
@@ -418,6 +457,7 @@ pub fn short_people(
                     public,
                     professional,
                     shortfalls: short,
+                    blocked,
                     pending: p.pending.max(0) as u64,
                 });
             }
@@ -486,13 +526,8 @@ pub fn annual(
     };
     reads::each_person_of_year::<ReportError>(conn, q.year, &scope, None, Detail::Figures, |p| {
         close(Some(&p), &mut unit, &mut kind, &mut city, sink)?;
-        let short = shortfalls(
-            &policy,
-            Hours::from_tenths(p.public_tenths),
-            Hours::from_tenths(p.professional_tenths),
-        );
         let mut one = Figures::default();
-        one.add(&p, &short);
+        one.add(&p, &judge_person(&policy, &p));
         for (slot, level) in [
             (&mut unit, Level::Unit),
             (&mut kind, Level::Kind),
@@ -529,13 +564,14 @@ pub const ANNUAL_COLUMNS: &[Column] = &[
     Column::new("公需不足", "short_public", Kind::Count),
     Column::new("专业不足", "short_professional", Kind::Count),
     Column::new("合计不足", "short_total", Kind::Count),
+    Column::new("冻结人数", "blocked", Kind::Count),
     Column::new("公需学时", "public_hours", Kind::Hours),
     Column::new("专业学时", "professional_hours", Kind::Hours),
     Column::new("登记学时", "hours", Kind::Hours),
     Column::new("待审条目", "pending", Kind::Count),
 ];
 
-fn figure_values(f: &Figures) -> [Value; 10] {
+fn figure_values(f: &Figures) -> [Value; 11] {
     let n = |v: u64| Value::Count(v as i64);
     [
         n(f.people),
@@ -544,6 +580,7 @@ fn figure_values(f: &Figures) -> [Value; 10] {
         n(f.short_public),
         n(f.short_professional),
         n(f.short_total),
+        n(f.blocked),
         Value::Hours(f.public),
         Value::Hours(f.professional),
         Value::Hours(f.hours()),
@@ -551,13 +588,11 @@ fn figure_values(f: &Figures) -> [Value; 10] {
     ]
 }
 
-/// A group's city as a sheet writes it: the name in Chinese, the GB/T 2260 code in English
-/// (as the people roster does, so English sheets carry no Chinese proper nouns they need not).
-fn city_cell(lang: Lang, g: &Group) -> String {
-    match lang {
-        Lang::Zh => g.city.clone(),
-        Lang::En => g.city_code.clone(),
-    }
+/// The city as the report names it in both languages: its name (`Group::city`, 长沙市, 省直),
+/// never the bare code (a tester read `430100` in an English report); the project has no
+/// English names for cities. The roster export keeps codes, since they import back.
+fn city_cell(_lang: Lang, g: &Group) -> String {
+    g.city.clone()
 }
 
 /// One [`Line`] of the annual report as a row of [`ANNUAL_COLUMNS`].
@@ -906,8 +941,14 @@ mod tests {
         for id in &everyone {
             let r = crate::service::check::check(&store, id, 2016, 2016).unwrap();
             let y = &r.verification.years[0];
-            if !y.pass() {
-                expected.push((id.clone(), y.shortfalls.clone(), y.public, y.professional));
+            if !r.verification.pass() {
+                expected.push((
+                    id.clone(),
+                    y.shortfalls.clone(),
+                    y.public,
+                    y.professional,
+                    r.verification.blocked,
+                ));
             }
         }
         let mut got: Vec<_> = short
@@ -918,11 +959,61 @@ mod tests {
                     p.shortfalls.clone(),
                     p.public,
                     p.professional,
+                    p.blocked,
                 )
             })
             .collect();
         got.sort();
         assert_eq!(got, expected);
+    }
+
+    /// R5.3, R2 Tester's point: a person with an unlifted falsification finding is 不合格 in
+    /// `check` whatever their hours, so the report never counts them as meeting R2; it counts
+    /// them blocked. The province's totals are `check`'s, person by person, in both respects.
+    #[test]
+    fn r5_3_a_blocked_person_never_meets_r2_in_the_report_as_in_check() {
+        let (store, reference) = demo();
+        for year in [2016, 2015] {
+            let q = AnnualQuery {
+                year,
+                city_code: None,
+                unit_kind: None,
+            };
+            let Some(Line::Total(total)) = streamed(&store, &reference, &q).pop() else {
+                panic!("the report ends with its total");
+            };
+            let ids: Vec<String> = store
+                .conn()
+                .prepare("SELECT id_number FROM people")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let (mut meeting, mut blocked, mut blocked_with_hours) = (0, 0, 0);
+            for id in &ids {
+                let v = crate::service::check::check(&store, id, year, year)
+                    .unwrap()
+                    .verification;
+                meeting += u64::from(v.pass());
+                blocked += u64::from(v.blocked);
+                blocked_with_hours += u64::from(v.blocked && v.years[0].pass());
+            }
+            assert!(blocked > 0, "the demo has people with a finding");
+            assert_eq!((total.meeting, total.blocked), (meeting, blocked), "{year}");
+            if year == 2016 {
+                assert!(
+                    blocked_with_hours > 0,
+                    "someone blocked with enough hours, whom hours alone would count as meeting"
+                );
+            }
+        }
+        // The verdict itself: enough hours, blocked, is not meeting R2 and misses no minimum.
+        let p = YearPolicy::default_for(2016);
+        let v = judge(&p, Hours::whole(30), Hours::whole(60), true);
+        assert!(!v.pass());
+        assert!(v.years[0].shortfalls.is_empty());
+        assert!(judge(&p, Hours::whole(30), Hours::whole(60), false).pass());
     }
 
     #[test]

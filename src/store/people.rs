@@ -138,10 +138,19 @@ pub fn to_json(p: &Person) -> String {
 /// R5.3 Is verification blocked by a finding not yet lifted?
 pub fn is_blocked(conn: &Connection, person_id: i64) -> Result<bool> {
     Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM findings WHERE person_id = ?1 AND lifted_at IS NULL)",
-        )?
+        .prepare_cached(&format!("SELECT {}", blocked_sql("?1")))?
         .query_row([person_id], |r| r.get(0))?)
+}
+
+/// R5.3 [`is_blocked`] as an SQL condition on `person` (an expression for a `people.id`), for
+/// a read that asks it of many people in one statement (the annual report): one definition of
+/// "blocked" for `check` and the figures that must agree with it. Served by the partial index
+/// `findings_person`.
+pub fn blocked_sql(person: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM findings blocked WHERE blocked.person_id = {person} \
+         AND blocked.lifted_at IS NULL)"
+    )
 }
 
 /// R5.3 Record a falsification finding.

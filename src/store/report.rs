@@ -33,6 +33,9 @@ pub struct PersonYear {
     /// The person's entries of the year waiting for review (recorded, evidence complete or
     /// sealed: R5.1).
     pub pending: i64,
+    /// R5.3 An unlifted falsification finding blocks the person's verification, as `check`
+    /// reads it (`people::blocked_sql`).
+    pub blocked: bool,
 }
 
 /// Which people of the annual report: everyone, or one city, kind of unit, unit.
@@ -159,6 +162,7 @@ pub fn each_person_of_year<E: From<StoreError>>(
                 public_tenths: r.get(6)?,
                 professional_tenths: r.get(7)?,
                 pending: r.get(8)?,
+                blocked: r.get(9)?,
             })
         })()
         .map_err(sql)?;
@@ -173,11 +177,13 @@ pub fn each_person_of_year<E: From<StoreError>>(
 /// The annual report's read: `id_number` is the column (or `''`) for the ID number, `filter` a
 /// `WHERE` clause or nothing; `?1` is the year.
 fn person_year_sql(id_number: &str, filter: &str) -> String {
+    let blocked = super::people::blocked_sql("p.id");
     format!(
         "SELECT p.id, p.city_code, p.unit_kind, p.unit, p.name, {id_number},
                 coalesce(t.public_tenths, 0), coalesce(t.professional_tenths, 0),
                 (SELECT count(*) FROM review_queue q JOIN entries e ON e.id = q.entry_id
-                 WHERE q.person_id = p.id AND e.year = ?1)
+                 WHERE q.person_id = p.id AND e.year = ?1),
+                {blocked}
          FROM people p INDEXED BY people_report
          LEFT JOIN person_year_totals t ON t.person_id = p.id AND t.year = ?1
          {filter}
@@ -642,6 +648,8 @@ mod tests {
             );
             assert!(p.contains("people_report"), "{filter}: {p}");
             assert!(!p.contains("TEMP B-TREE"), "{filter}: {p}");
+            // R5.3 A person's finding is a search of the partial index, never a scan.
+            assert!(p.contains("findings_person"), "{filter}: {p}");
         }
     }
 }

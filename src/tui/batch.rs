@@ -204,9 +204,17 @@ fn job_of(
 }
 
 /// The configured printer, as the interface may use it: standard output is the terminal this
-/// screen is drawn on, so it is refused; with no printer the clerk is pointed at `w`.
+/// screen is drawn on, so it is refused; with no printer the clerk is told what to do here —
+/// `w` to print to a file, or ask the administrator to set one — never a command-line option
+/// the interface does not have.
 pub(super) fn configured_printer(config: &Config, lang: Lang) -> Result<Destination, String> {
     match printing::destination(config, &Overrides::default()) {
+        Err(PrintError::Sink(crate::print::sink::SinkError::NoPrinter)) => Err(lang
+            .pick(
+                "未配置打印机：可按 w 打印到文件，或请管理员在配置文件 [printer] 中设置 destination",
+                "no printer is configured: press w to print to a file, or ask the administrator to set destination in [printer] of the configuration",
+            )
+            .into()),
         Ok(Destination::Stdout) => Err(lang
             .pick(
                 "终端界面不能打印到标准输出（-）：请在配置 [printer] destination 中设置打印机，或按 w 打印到文件",
@@ -271,9 +279,13 @@ fn ask_print(config: &Config, ids: Vec<i64>, ctx: &mut Ctx<'_>) -> Flow {
     Flow::Ask(Ask::confirm(Question::Print(ids), question))
 }
 
-/// The file `w` suggests: `~/jijiao-证明-<batch>.txt`.
-fn default_file(batch_id: i64) -> String {
-    format!("~/jijiao-证明-{batch_id}.txt")
+/// The file `w` suggests: `~/jijiao-证明-<batch>.txt`, or in English the ASCII
+/// `~/jijiao-certificates-<batch>.txt` (an English setup may have no Chinese file names).
+fn default_file(batch_id: i64, lang: Lang) -> String {
+    format!(
+        "~/jijiao-{}-{batch_id}.txt",
+        lang.pick("证明", "certificates")
+    )
 }
 
 /// A path as the clerk typed it, `~/` standing for the home directory.
@@ -305,7 +317,7 @@ fn ask_print_file(config: &Config, batch_id: i64, ids: Vec<i64>, ctx: &mut Ctx<'
                 who(&names, lang)
             ),
         },
-        initial: default_file(batch_id),
+        initial: default_file(batch_id, lang),
     })
 }
 
@@ -2185,6 +2197,52 @@ mod tests {
         insta::assert_snapshot!("batch_en", d.screen());
         d.key(KeyCode::Char('v'));
         insta::assert_snapshot!("batch_preview_en", d.screen());
+    }
+
+    /// Tester's minor point (issue 11): in English, `w` suggests an ASCII file name, and `p`
+    /// with no printer configured tells the clerk what to do in the interface — `w`, or ask
+    /// the administrator — never a command-line option; nothing is printed or recorded.
+    #[test]
+    fn in_english_w_suggests_an_ascii_file_and_p_without_a_printer_says_what_to_do_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::En, dir.path());
+        d.key(KeyCode::Enter)
+            .key(KeyCode::Char('c'))
+            .key(KeyCode::Esc)
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Char('T')).keys("pass").key(KeyCode::Enter);
+        d.key(KeyCode::Char(';')).key(KeyCode::Char('a'));
+        d.key(KeyCode::Char('T'))
+            .keys("accepted")
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Char('i')).key(KeyCode::Char('y'));
+        let mut c = config(dir.path());
+        c.printer.destination = String::new();
+        // A new configuration opens the verification tab anew: back into the batch.
+        d.app.set_config(c);
+        d.key(KeyCode::Enter);
+        d.key(KeyCode::Char('p'));
+        let said = d.app.message();
+        assert!(
+            said.contains("press w to print to a file") && said.contains("ask the administrator"),
+            "{said}"
+        );
+        assert!(!said.contains("--printer"), "{said}");
+        assert_eq!(
+            one(d.app.store(), "SELECT count(*) FROM certificate_prints"),
+            0
+        );
+        // 张伟, the third row, holds a certificate.
+        d.key(KeyCode::Char('j')).key(KeyCode::Char('j'));
+        d.key(KeyCode::Char('w'));
+        assert!(d.shows("to a file (Esc"), "{}", d.screen());
+        let batch = one(d.app.store(), "SELECT max(id) FROM verification_batches");
+        assert!(
+            d.shows(&format!("~/jijiao-certificates-{batch}.txt")),
+            "{}",
+            d.screen()
+        );
+        assert!(!d.shows("证明-"), "{}", d.screen());
     }
 
     /// Tester's minor point: a returned applicant's shortfall, recorded in Chinese (R6.4),

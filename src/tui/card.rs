@@ -141,7 +141,12 @@ impl CardScreen {
                 Lang::Zh => format!(" 将{card}打印到文件（Esc 取消） "),
                 Lang::En => format!(" print {card} to a file (Esc cancels) "),
             },
-            initial: format!("~/jijiao-备案卡-{id}-{}.txt", self.year),
+            // ASCII in English: an English setup may have no Chinese file names.
+            initial: format!(
+                "~/jijiao-{}-{id}-{}.txt",
+                lang.pick("备案卡", "card"),
+                self.year
+            ),
         })
     }
 
@@ -496,8 +501,9 @@ mod tests {
             "{}",
             d.screen()
         );
+        // Issue 11: an ASCII name in English, not 备案卡.
         assert!(
-            d.shows(&format!("~/jijiao-备案卡-{ZHANG}-2015.txt")),
+            d.shows(&format!("~/jijiao-card-{ZHANG}-2015.txt")),
             "{}",
             d.screen()
         );
@@ -544,6 +550,13 @@ mod tests {
             "{}",
             d.app.message()
         );
+        // Issue 11: what to do here, not a command-line option the interface has not.
+        assert!(
+            !d.app.message().contains("--printer"),
+            "{}",
+            d.app.message()
+        );
+        assert!(d.app.message().contains("请管理员"), "{}", d.app.message());
         assert_eq!(one(d.app.store(), "SELECT count(*) FROM card_prints"), 0);
     }
 }

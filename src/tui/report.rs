@@ -422,7 +422,7 @@ impl ReportScreen {
 
     /// `[` / `]`: the year before or after, for this level and the ones around it.
     fn change_year(&mut self, by: i32, ctx: &mut Ctx<'_>) -> Flow {
-        match report::check_year(self.year.get() + by) {
+        match report::check_year(self.year.get() + by, ctx.actor.today()) {
             Ok(y) => {
                 self.year.set(y);
                 self.read(ctx);

@@ -432,7 +432,7 @@ fn w_writes_the_level_shown_as_the_command_line_writes_it() {
     let text = String::from_utf8(written.clone()).unwrap();
     assert!(text.starts_with("\u{feff}汇总级别,市州"), "{text}");
     assert!(
-        text.contains("市州小计,长沙市,,,3,1,2,1,1,2,60.0,120.0,180.0,1"),
+        text.contains("市州小计,长沙市,,,3,1,2,1,1,2,0,60.0,120.0,180.0,1"),
         "{text}"
     );
 
