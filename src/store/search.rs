@@ -2353,6 +2353,15 @@ mod dense_tests {
             assert_short_counts_agree(store.conn(), 2009..=2019);
         }
         assert_eq!(count_short(store.conn(), 2014).unwrap(), Some(0));
+        let nobody = PeopleQuery {
+            state: PeopleState::ShortIn(2014),
+            ..PeopleQuery::default()
+        };
+        assert!(
+            people_page(store.conn(), &nobody, &Seek::First, 17)
+                .unwrap()
+                .is_empty()
+        );
 
         // New people without hours are short in every year with a minimum.
         let before = count_short(store.conn(), 2016).unwrap().unwrap();
