@@ -2229,7 +2229,10 @@ mod dense_tests {
 
     /// What migration 22 keeps, as the tables it is kept from give it: the people counted, the
     /// totals counted by year and hours, and the people with an unlifted finding.
-    fn kept(c: &Connection) -> (i64, Vec<(i64, i64, i64, i64)>, Vec<(String, String, i64)>) {
+    /// People counted; (year, public, professional, people) rows; (name, ID number, id) rows.
+    type Kept = (i64, Vec<(i64, i64, i64, i64)>, Vec<(String, String, i64)>);
+
+    fn kept(c: &Connection) -> Kept {
         let rows = |sql: &str| -> Vec<(i64, i64, i64, i64)> {
             c.prepare(sql)
                 .unwrap()
