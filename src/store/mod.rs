@@ -217,7 +217,8 @@ impl Store {
 
     /// A second, read-only connection to this store's database, for reading on another thread
     /// (the interface's query worker): see [`Store::open_reader`]. An in-memory store's reader
-    /// sees the same database.
+    /// sees the same database. Its page cache is larger than SQLite's default (48 MiB, taken
+    /// as pages are read), since the lists read the same pages again at every key.
     ///
     /// Errors: those of [`Store::open_reader`].
     pub fn reader(&self) -> Result<Store> {
