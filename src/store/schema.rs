@@ -1068,12 +1068,14 @@ CREATE TABLE IF NOT EXISTS audit_payloads (
     // person by person. Every object is made `IF NOT EXISTS` and every kept table refilled, so
     // that a file stepped back below this migration by hand (tests do) migrates again.
     //
-    // R2.1 "Short in a year" is counted as the people less those whose totals meet the year's
-    // policy. `people_count` is the number of people; `totals_by_hours` counts the rows of
-    // `person_year_totals` by year and hours, so that the people meeting a year's minimums are
-    // a sum over that year's few thousand distinct (public, professional) pairs, whatever the
-    // policy says: the policy is applied when counting (`store::search`), and changing it
-    // recounts nothing. Both are kept by triggers, in the transaction of every write.
+    // R2.1 "Short in a year" (alone or in a city) is counted as the people less those whose
+    // totals meet the year's policy. `people_count` is the number of people of each city;
+    // `totals_by_hours` counts the rows of `person_year_totals` by year, the person's city and
+    // the hours, so that the people meeting a year's minimums are a sum over that year's few
+    // thousand distinct (city, public, professional), whatever the policy says: the policy is
+    // applied when counting (`store::search`), and changing it recounts nothing. Both are kept
+    // by triggers in the transaction of every write; a person moving to another city moves
+    // their years with them.
     //
     // R5.3 `people_blocked` holds each person with an unlifted finding once, keyed in the
     // list's order (name, ID number), so that the "blocked" filter is a range read from a page's
@@ -1081,47 +1083,77 @@ CREATE TABLE IF NOT EXISTS audit_payloads (
     // on `findings` (made, lifted, moved, deleted) and on `people` (renamed, deleted).
     r#"
 CREATE TABLE IF NOT EXISTS people_count (
-    one INTEGER PRIMARY KEY CHECK (one = 1),
-    n   INTEGER NOT NULL CHECK (n >= 0)
-);
-INSERT OR REPLACE INTO people_count (one, n) SELECT 1, count(*) FROM people;
+    city_code TEXT PRIMARY KEY,
+    n         INTEGER NOT NULL CHECK (n > 0)
+) WITHOUT ROWID;
+DELETE FROM people_count;
+INSERT INTO people_count (city_code, n) SELECT city_code, count(*) FROM people GROUP BY city_code;
 CREATE TRIGGER IF NOT EXISTS people_count_insert AFTER INSERT ON people BEGIN
-    UPDATE people_count SET n = n + 1;
+    INSERT INTO people_count (city_code, n) VALUES (new.city_code, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS people_count_delete AFTER DELETE ON people BEGIN
-    UPDATE people_count SET n = n - 1;
+    DELETE FROM people_count WHERE city_code = old.city_code AND n = 1;
+    UPDATE people_count SET n = n - 1 WHERE city_code = old.city_code;
 END;
 
 CREATE TABLE IF NOT EXISTS totals_by_hours (
     year                INTEGER NOT NULL,
+    city_code           TEXT NOT NULL,
     public_tenths       INTEGER NOT NULL,
     professional_tenths INTEGER NOT NULL,
     people              INTEGER NOT NULL CHECK (people > 0),
-    PRIMARY KEY (year, public_tenths, professional_tenths)
+    PRIMARY KEY (year, city_code, public_tenths, professional_tenths)
 ) WITHOUT ROWID;
 DELETE FROM totals_by_hours;
-INSERT INTO totals_by_hours (year, public_tenths, professional_tenths, people)
-    SELECT year, public_tenths, professional_tenths, count(*) FROM person_year_totals
-    GROUP BY year, public_tenths, professional_tenths;
+INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+    SELECT t.year, p.city_code, t.public_tenths, t.professional_tenths, count(*)
+    FROM person_year_totals t JOIN people p ON p.id = t.person_id
+    GROUP BY t.year, p.city_code, t.public_tenths, t.professional_tenths;
 CREATE TRIGGER IF NOT EXISTS totals_by_hours_insert AFTER INSERT ON person_year_totals BEGIN
-    INSERT INTO totals_by_hours (year, public_tenths, professional_tenths, people)
-        VALUES (new.year, new.public_tenths, new.professional_tenths, 1)
+    INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+        SELECT new.year, city_code, new.public_tenths, new.professional_tenths, 1
+        FROM people WHERE id = new.person_id
         ON CONFLICT DO UPDATE SET people = people + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS totals_by_hours_delete AFTER DELETE ON person_year_totals BEGIN
-    DELETE FROM totals_by_hours WHERE year = old.year AND public_tenths = old.public_tenths
-        AND professional_tenths = old.professional_tenths AND people = 1;
+    DELETE FROM totals_by_hours WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths
+        AND people = 1;
     UPDATE totals_by_hours SET people = people - 1 WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
         AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths;
 END;
 CREATE TRIGGER IF NOT EXISTS totals_by_hours_update
-AFTER UPDATE OF year, public_tenths, professional_tenths ON person_year_totals BEGIN
-    DELETE FROM totals_by_hours WHERE year = old.year AND public_tenths = old.public_tenths
-        AND professional_tenths = old.professional_tenths AND people = 1;
+AFTER UPDATE OF person_id, year, public_tenths, professional_tenths ON person_year_totals BEGIN
+    DELETE FROM totals_by_hours WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths
+        AND people = 1;
     UPDATE totals_by_hours SET people = people - 1 WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
         AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths;
-    INSERT INTO totals_by_hours (year, public_tenths, professional_tenths, people)
-        VALUES (new.year, new.public_tenths, new.professional_tenths, 1)
+    INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+        SELECT new.year, city_code, new.public_tenths, new.professional_tenths, 1
+        FROM people WHERE id = new.person_id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS totals_by_hours_moved AFTER UPDATE OF city_code ON people
+WHEN old.city_code IS NOT new.city_code BEGIN
+    DELETE FROM people_count WHERE city_code = old.city_code AND n = 1;
+    UPDATE people_count SET n = n - 1 WHERE city_code = old.city_code;
+    INSERT INTO people_count (city_code, n) VALUES (new.city_code, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    DELETE FROM totals_by_hours WHERE city_code = old.city_code AND people = 1
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    UPDATE totals_by_hours SET people = people - 1 WHERE city_code = old.city_code
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+        SELECT year, new.city_code, public_tenths, professional_tenths, 1
+        FROM person_year_totals WHERE person_id = new.id
         ON CONFLICT DO UPDATE SET people = people + 1;
 END;
 

@@ -83,28 +83,40 @@ fn short_clause(year: i32, args: &mut Vec<Value>) -> String {
     )
 }
 
-/// R2.1 How many people are short in `year`, with no other filter: every person less those
-/// whose totals of the year meet its minimums, read from what migration 22 keeps
-/// (`people_count`, and `totals_by_hours`: the year's rows counted by their hours), so the cost
-/// is a sum over the year's distinct pairs of hours, not a lookup per person. Equal to counting
-/// the people [`short_clause`] keeps, since a person has at most one totals row a year and a
-/// row's person exists (the tests compare the two on every change). With every minimum zero
-/// nobody is short. `None` when the kept counts are missing (a file stepped back by hand), for
-/// the caller to count person by person.
-fn count_short(conn: &Connection, year: i32) -> Result<Option<usize>> {
+/// R2.1 How many people are short in `year`, of every city or of `city`, with no other filter:
+/// the people less those whose totals of the year meet its minimums, read from what migration
+/// 22 keeps (`people_count`, the people of each city, and `totals_by_hours`, the year's rows
+/// counted by city and hours), so the cost is a sum over the year's distinct (city, hours), not
+/// a lookup per person. Equal to counting the people [`short_clause`] keeps, since a person has
+/// at most one totals row a year and a row's person exists (the tests compare the two on every
+/// change). With every minimum zero nobody is short.
+fn count_short(conn: &Connection, year: i32, city: Option<&str>) -> Result<usize> {
     let [public, professional, total] = minimums_sql(year, 1);
-    let n: Option<i64> = conn
-        .prepare_cached(&format!(
-            "SELECT CASE WHEN {public} > 0 OR {professional} > 0 OR {total} > 0
-                 THEN (SELECT n FROM people_count)
-                      - (SELECT coalesce(sum(people), 0) FROM totals_by_hours
-                         WHERE year = ?1 AND public_tenths >= {public}
-                           AND professional_tenths >= {professional}
-                           AND public_tenths + professional_tenths >= {total})
-                 ELSE 0 END"
-        ))?
-        .query_row([year], |r| r.get(0))?;
-    Ok(n.map(|n| n.max(0) as usize))
+    let of_city = if city.is_some() {
+        " WHERE city_code = ?2"
+    } else {
+        ""
+    };
+    let and_city = if city.is_some() {
+        " AND city_code = ?2"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT CASE WHEN {public} > 0 OR {professional} > 0 OR {total} > 0
+             THEN (SELECT coalesce(sum(n), 0) FROM people_count{of_city})
+                  - (SELECT coalesce(sum(people), 0) FROM totals_by_hours
+                     WHERE year = ?1{and_city} AND public_tenths >= {public}
+                       AND professional_tenths >= {professional}
+                       AND public_tenths + professional_tenths >= {total})
+             ELSE 0 END"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let n: i64 = match city {
+        Some(c) => stmt.query_row(rusqlite::params![year, c], |r| r.get(0))?,
+        None => stmt.query_row([year], |r| r.get(0))?,
+    };
+    Ok(n.max(0) as usize)
 }
 
 /// The R1.2 text clause for `text` (already through `fold_for_search`), on `people p`: the start
@@ -586,7 +598,7 @@ pub fn people_page(
     // R2.1 A year in which nobody is short (every minimum zero, or everyone done) would
     // otherwise be a read of the whole list in search of a first row.
     if let Some(year) = short_alone(q)
-        && count_short(conn, year)? == Some(0)
+        && count_short(conn, year, q.city_code.as_deref())? == 0
     {
         return Ok(Vec::new());
     }
@@ -615,14 +627,12 @@ fn trigram_count_sql(q: &PeopleQuery, phrase: String) -> (String, Vec<Value>) {
     (sql, args)
 }
 
-/// The year of a query that is "short in a year" and nothing else (no text, city or kind of
-/// unit): the one [`count_short`] counts from the kept counts.
+/// The year of a query that is "short in a year" and nothing else but perhaps a city (no text,
+/// no kind of unit): the one [`count_short`] counts from the kept counts.
 fn short_alone(q: &PeopleQuery) -> Option<i32> {
     match q.state {
         PeopleState::ShortIn(year)
-            if q.city_code.is_none()
-                && q.unit_kind.is_none()
-                && fold_for_search(&q.text).is_empty() =>
+            if q.unit_kind.is_none() && fold_for_search(&q.text).is_empty() =>
         {
             Some(year)
         }
@@ -632,13 +642,15 @@ fn short_alone(q: &PeopleQuery) -> Option<i32> {
 
 /// How many people the list for `q` holds, counted up to [`COUNT_CAP`]. Reads at most about
 /// [`COUNT_CAP`] matches through the index that finds them, never the list row by row for a
-/// text that matches one person in a hundred; "short in a year" alone is read from kept counts
-/// ([`count_short`]), "blocked" through `people_blocked`.
+/// text that matches one person in a hundred; "short in a year" alone or in a city is read from
+/// kept counts ([`count_short`]), "blocked" through `people_blocked`.
 pub fn count_people_capped(conn: &Connection, q: &PeopleQuery) -> Result<Count> {
-    if let Some(year) = short_alone(q)
-        && let Some(n) = count_short(conn, year)?
-    {
-        return Ok(Count::capped(n));
+    if let Some(year) = short_alone(q) {
+        return Ok(Count::capped(count_short(
+            conn,
+            year,
+            q.city_code.as_deref(),
+        )?));
     }
     let mut args = Vec::new();
     let text = fold_for_search(&q.text);
@@ -2229,14 +2241,30 @@ mod dense_tests {
 
     /// What migration 22 keeps, as the tables it is kept from give it: the people counted, the
     /// totals counted by year and hours, and the people with an unlifted finding.
-    /// People counted; (year, public, professional, people) rows; (name, ID number, id) rows.
-    type Kept = (i64, Vec<(i64, i64, i64, i64)>, Vec<(String, String, i64)>);
+    /// (city, people) rows; (year, city, public, professional, people) rows; (name, ID number,
+    /// id) rows.
+    type Kept = (
+        Vec<(String, i64)>,
+        Vec<(i64, String, i64, i64, i64)>,
+        Vec<(String, String, i64)>,
+    );
 
+    /// What migration 22 keeps, asserted equal to what the tables it is kept from give.
     fn kept(c: &Connection) -> Kept {
-        let rows = |sql: &str| -> Vec<(i64, i64, i64, i64)> {
+        let counted = |sql: &str| -> Vec<(String, i64)> {
             c.prepare(sql)
                 .unwrap()
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let rows = |sql: &str| -> Vec<(i64, String, i64, i64, i64)> {
+            c.prepare(sql)
+                .unwrap()
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })
                 .unwrap()
                 .collect::<rusqlite::Result<_>>()
                 .unwrap()
@@ -2249,19 +2277,19 @@ mod dense_tests {
                 .collect::<rusqlite::Result<_>>()
                 .unwrap()
         };
-        let n: i64 = c
-            .query_row("SELECT n FROM people_count", [], |r| r.get(0))
-            .unwrap();
-        let people: i64 = c
-            .query_row("SELECT count(*) FROM people", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(n, people, "people_count");
-        let by_hours = rows("SELECT * FROM totals_by_hours ORDER BY 1, 2, 3");
+        let people = counted("SELECT city_code, n FROM people_count ORDER BY 1");
+        assert_eq!(
+            people,
+            counted("SELECT city_code, count(*) FROM people GROUP BY 1 ORDER BY 1"),
+            "people_count"
+        );
+        let by_hours = rows("SELECT * FROM totals_by_hours ORDER BY 1, 2, 3, 4");
         assert_eq!(
             by_hours,
             rows(
-                "SELECT year, public_tenths, professional_tenths, count(*) FROM person_year_totals
-                 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+                "SELECT t.year, p.city_code, t.public_tenths, t.professional_tenths, count(*)
+                 FROM person_year_totals t JOIN people p ON p.id = t.person_id
+                 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
             ),
             "totals_by_hours"
         );
@@ -2274,25 +2302,35 @@ mod dense_tests {
             ),
             "people_blocked"
         );
-        (n, by_hours, held)
+        (people, by_hours, held)
     }
 
-    /// R2.1 The count of "short in a year" from the kept counts is the count of the people
-    /// [`short_clause`] keeps, row by row, for every year of the data.
+    /// R2.1 The count of "short in a year", of everyone and of each city (and of a city nobody
+    /// lives in), from the kept counts is the count of the people [`short_clause`] keeps, row by
+    /// row, for every year of `years`.
     fn assert_short_counts_agree(c: &Connection, years: std::ops::RangeInclusive<i32>) {
-        kept(c);
+        let (cities, _, _) = kept(c);
+        let mut cities: Vec<Option<String>> = cities.into_iter().map(|(c, _)| Some(c)).collect();
+        cities.extend([None, Some("439900".to_string())]);
         for year in years {
-            let q = PeopleQuery {
-                state: PeopleState::ShortIn(year),
-                ..PeopleQuery::default()
-            };
-            let by_rows = count_people(c, &q).unwrap();
-            assert_eq!(count_short(c, year).unwrap(), Some(by_rows), "{year}");
-            assert_eq!(
-                count_people_capped(c, &q).unwrap(),
-                Count::capped(by_rows),
-                "{year}"
-            );
+            for city in &cities {
+                let q = PeopleQuery {
+                    city_code: city.clone(),
+                    state: PeopleState::ShortIn(year),
+                    ..PeopleQuery::default()
+                };
+                let by_rows = count_people(c, &q).unwrap();
+                assert_eq!(
+                    count_short(c, year, city.as_deref()).unwrap(),
+                    by_rows,
+                    "{year} {city:?}"
+                );
+                assert_eq!(
+                    count_people_capped(c, &q).unwrap(),
+                    Count::capped(by_rows),
+                    "{year} {city:?}"
+                );
+            }
         }
     }
 
@@ -2306,7 +2344,7 @@ mod dense_tests {
         let mut store = Store::open_in_memory().unwrap();
         demo::generate(&mut store, &actor("demo"), 200, 2017).unwrap();
         assert_short_counts_agree(store.conn(), 2009..=2019);
-        let short_2016 = count_short(store.conn(), 2016).unwrap().unwrap();
+        let short_2016 = count_short(store.conn(), 2016, None).unwrap();
         assert!(short_2016 > 0 && short_2016 < 200, "{short_2016}");
 
         // Every entry of some people fails its assessment: their years drop out (R5.2).
@@ -2331,7 +2369,7 @@ mod dense_tests {
         }
         tx.commit().unwrap();
         assert_short_counts_agree(store.conn(), 2009..=2019);
-        assert!(count_short(store.conn(), 2016).unwrap().unwrap() > short_2016);
+        assert!(count_short(store.conn(), 2016, None).unwrap() > short_2016);
         // One of them passes again: their years come back.
         let tx = store.write().unwrap();
         tx.execute(
@@ -2355,7 +2393,7 @@ mod dense_tests {
             store.conn().execute(sql, []).unwrap();
             assert_short_counts_agree(store.conn(), 2009..=2019);
         }
-        assert_eq!(count_short(store.conn(), 2014).unwrap(), Some(0));
+        assert_eq!(count_short(store.conn(), 2014, None).unwrap(), 0);
         let nobody = PeopleQuery {
             state: PeopleState::ShortIn(2014),
             ..PeopleQuery::default()
@@ -2367,7 +2405,7 @@ mod dense_tests {
         );
 
         // New people without hours are short in every year with a minimum.
-        let before = count_short(store.conn(), 2016).unwrap().unwrap();
+        let before = count_short(store.conn(), 2016, None).unwrap();
         insert(
             &mut store,
             &[Row {
@@ -2378,8 +2416,24 @@ mod dense_tests {
                 city: "430300",
             }],
         );
-        assert_eq!(count_short(store.conn(), 2016).unwrap(), Some(before + 1));
+        assert_eq!(count_short(store.conn(), 2016, None).unwrap(), before + 1);
         assert_short_counts_agree(store.conn(), 2009..=2019);
+
+        // People moving to another city take their years with them (one of them to a city
+        // nobody lived in); the new person leaves again.
+        let tx = store.write().unwrap();
+        tx.execute_batch(
+            "UPDATE people SET city_code = '430100' WHERE id IN (SELECT id FROM people
+                 WHERE city_code <> '430100' ORDER BY id LIMIT 12);
+             UPDATE people SET city_code = '433100'
+                 WHERE id = (SELECT max(id) FROM people WHERE city_code = '430100'
+                             AND id IN (SELECT person_id FROM person_year_totals));
+             DELETE FROM people WHERE id_number = '430102199001011234';",
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        assert_short_counts_agree(store.conn(), 2009..=2019);
+        assert_eq!(count_short(store.conn(), 2016, None).unwrap(), before);
 
         let tx = store.write().unwrap();
         crate::store::totals::rebuild(&tx).unwrap();
@@ -2557,20 +2611,40 @@ mod dense_tests {
             }
         }
         let [public, professional, total] = minimums_sql(2016, 1);
-        let p = explain(
-            c,
-            &format!(
-                "SELECT coalesce(sum(people), 0) FROM totals_by_hours
-                 WHERE year = ?1 AND public_tenths >= {public}
-                   AND professional_tenths >= {professional}
-                   AND public_tenths + professional_tenths >= {total}"
-            ),
-            vec![Value::Integer(2016)],
-        );
+        let sums = |city: &str| {
+            explain(
+                c,
+                &format!(
+                    "SELECT coalesce(sum(people), 0) FROM totals_by_hours
+                     WHERE year = ?1{city} AND public_tenths >= {public}
+                       AND professional_tenths >= {professional}
+                       AND public_tenths + professional_tenths >= {total}"
+                ),
+                if city.is_empty() {
+                    vec![Value::Integer(2016)]
+                } else {
+                    vec![Value::Integer(2016), Value::Text("430800".into())]
+                },
+            )
+        };
+        let all = sums("");
         assert!(
-            p.contains("SEARCH totals_by_hours USING PRIMARY KEY (year=? AND public_tenths>?)"),
+            all.contains("SEARCH totals_by_hours USING PRIMARY KEY (year=?)"),
+            "{all}"
+        );
+        let p = sums(" AND city_code = ?2");
+        assert!(
+            p.contains(
+                "SEARCH totals_by_hours USING PRIMARY KEY (year=? AND city_code=? AND public_tenths>?)"
+            ),
             "{p}"
         );
+        for p in [&all, &p] {
+            assert!(
+                !p.contains("person_year_totals") && !p.contains("people"),
+                "{p}"
+            );
+        }
         assert!(
             !p.contains("person_year_totals") && !p.contains("people"),
             "{p}"
@@ -2584,11 +2658,13 @@ mod dense_tests {
         let mut store = Store::open_in_memory().unwrap();
         demo::generate(&mut store, &actor("demo"), 80, 2017).unwrap();
         let before = kept(store.conn());
-        assert!(before.0 == 80 && !before.1.is_empty() && !before.2.is_empty());
+        let people: i64 = before.0.iter().map(|(_, n)| n).sum();
+        assert!(people == 80 && !before.1.is_empty() && !before.2.is_empty());
         store
             .conn()
             .execute_batch(
                 "DROP TRIGGER people_count_insert; DROP TRIGGER people_count_delete;
+                 DROP TRIGGER totals_by_hours_moved;
                  DROP TABLE people_count; DROP TABLE totals_by_hours;
                  DROP TRIGGER people_blocked_found; DROP TRIGGER people_blocked_changed;
                  DROP TRIGGER people_blocked_unfound; DROP TRIGGER people_blocked_renamed;
