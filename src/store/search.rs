@@ -596,8 +596,10 @@ pub fn people_page(
     limit: usize,
 ) -> Result<Vec<PersonSummary>> {
     // R2.1 A year in which nobody is short (every minimum zero, or everyone done) would
-    // otherwise be a read of the whole list in search of a first row.
+    // otherwise be a read of the whole list in search of a first row. Asked when a list is
+    // (re)read, not at every page after a row already found.
     if let Some(year) = short_alone(q)
+        && matches!(seek, Seek::First | Seek::Last | Seek::From(_))
         && count_short(conn, year, q.city_code.as_deref())? == 0
     {
         return Ok(Vec::new());
