@@ -1,10 +1,17 @@
 //! Times the People list's queries (`store::search`) on a database: first page, the page after
 //! it, the page before that one, the last page (`G`) and the capped count, each the median of
-//! five runs after one warm-up. `cargo run --release --example dense_probe -- FILE [TEXT…]`.
+//! five runs after one warm-up. `cargo run --release --example dense_probe -- FILE [QUERY…]`,
+//! each QUERY being parts joined by `+`: `short2016` (short in that year), `blocked`,
+//! `city430100`, anything else the search text (`张+short2017`).
+//!
+//! `… -- --refresh N FILE` instead times the yearly totals' upkeep (R2.1): in one transaction,
+//! rolled back, `totals::refresh_person` for N people spread over the file, as every decision
+//! on an entry calls it, with their sums unchanged and with every year written anew; prints
+//! microseconds per person.
 use std::time::Instant;
 
-use jijiao::store::Store;
 use jijiao::store::search::{PeopleQuery, PeopleState, Seek, count_people_capped, people_page};
+use jijiao::store::{Store, totals};
 
 fn median(mut f: impl FnMut()) -> f64 {
     f();
@@ -19,10 +26,79 @@ fn median(mut f: impl FnMut()) -> f64 {
     v[2]
 }
 
+/// This thread's time on a CPU so far, in ns (`/proc/thread-self/schedstat`): on a machine
+/// shared with other builds, wall time measures them too.
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The upkeep of the totals for `n` people spread over the file, in µs per person.
+fn refresh(n: i64, path: &str) {
+    let mut store = Store::open(std::path::Path::new(path)).expect("open");
+    let (lo, hi): (i64, i64) = store
+        .conn()
+        .query_row("SELECT min(id), max(id) FROM people", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("ids");
+    let step = ((hi - lo) / n.max(1)).max(1);
+    // Unchanged: what a decision that changes no sum costs. Written anew: each person's rows
+    // deleted first (not timed), so that every year is written again, as a rebuild does.
+    for (label, anew) in [("unchanged", false), ("written anew", true)] {
+        for round in 0..3 {
+            let tx = store.write().expect("write");
+            let mut elapsed = std::time::Duration::ZERO;
+            let mut cpu = 0u64;
+            let mut deleting = 0u64;
+            let mut done = 0;
+            let mut id = lo + round;
+            while id <= hi && done < n {
+                if anew {
+                    let c = cpu_ns();
+                    tx.execute("DELETE FROM person_year_totals WHERE person_id = ?1", [id])
+                        .expect("delete");
+                    deleting += cpu_ns() - c;
+                }
+                let (t, c) = (Instant::now(), cpu_ns());
+                totals::refresh_person(&tx, id).expect("refresh");
+                elapsed += t.elapsed();
+                cpu += cpu_ns() - c;
+                id += step;
+                done += 1;
+            }
+            let us = elapsed.as_secs_f64() * 1e6 / done as f64;
+            let cpu_us = cpu as f64 / 1e3 / done as f64;
+            let delete_us = deleting as f64 / 1e3 / done as f64;
+            println!(
+                "{label}, round {round}: {done} people, {us:.1} µs per person ({cpu_us:.1} µs of \
+                 CPU; deleting the rows first: {delete_us:.1} µs of CPU)"
+            );
+            tx.rollback().expect("rollback");
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args[0] == "--refresh" {
+        return refresh(args[1].parse().expect("N"), &args[2]);
+    }
     let store = Store::open_reader(std::path::Path::new(&args[0])).expect("open");
     let c = store.conn();
+    // To compare settings of the reading connection: PROBE_CACHE_KIB, PROBE_MMAP_BYTES.
+    for (var, pragma) in [
+        ("PROBE_CACHE_KIB", "cache_size"),
+        ("PROBE_MMAP_BYTES", "mmap_size"),
+    ] {
+        if let Ok(v) = std::env::var(var) {
+            let v: i64 = v.parse().expect(var);
+            let v = if pragma == "cache_size" { -v } else { v };
+            c.pragma_update(None, pragma, v).expect(pragma);
+        }
+    }
     let mut queries: Vec<(String, PeopleQuery)> = Vec::new();
     let texts: Vec<String> = if args.len() > 1 {
         args[1..].to_vec()
@@ -52,27 +128,29 @@ fn main() {
             "short2017",
             "short2016",
             "张+short2017",
+            "z+short2016",
+            "blocked",
+            "张+blocked",
+            "city430100+short2016",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect()
     };
     for t in texts {
-        let (text, state) = match t.split_once("short") {
-            Some((pre, y)) => (
-                pre.trim_end_matches('+').to_string(),
-                PeopleState::ShortIn(y.parse().unwrap()),
-            ),
-            None => (t.clone(), PeopleState::All),
-        };
-        queries.push((
-            t,
-            PeopleQuery {
-                text,
-                state,
-                ..PeopleQuery::default()
-            },
-        ));
+        let mut q = PeopleQuery::default();
+        for part in t.split('+') {
+            if let Some(y) = part.strip_prefix("short") {
+                q.state = PeopleState::ShortIn(y.parse().expect("short YEAR"));
+            } else if part == "blocked" {
+                q.state = PeopleState::Blocked;
+            } else if let Some(c) = part.strip_prefix("city") {
+                q.city_code = Some(c.to_string());
+            } else {
+                q.text = part.to_string();
+            }
+        }
+        queries.push((t, q));
     }
     println!("| query | first | after | before | last | count | n |");
     println!("|---|---|---|---|---|---|---|");

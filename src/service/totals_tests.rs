@@ -107,6 +107,11 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
              DROP TRIGGER people_prefixes_insert; DROP TRIGGER people_prefixes_update;
              DROP TRIGGER people_prefixes_delete; DROP TABLE people_prefixes;
              DROP INDEX people_unit_order; CREATE INDEX people_unit_key ON people (unit_key);
+             DROP TRIGGER totals_by_hours_moved; DROP TRIGGER people_count_insert;
+             DROP TRIGGER people_count_delete; DROP TRIGGER people_blocked_found;
+             DROP TRIGGER people_blocked_changed; DROP TRIGGER people_blocked_unfound;
+             DROP TRIGGER people_blocked_renamed; DROP TRIGGER people_blocked_gone;
+             DROP TABLE totals_by_hours; DROP TABLE people_count; DROP TABLE people_blocked;
              DROP TABLE person_year_totals; PRAGMA user_version = 11;
              DELETE FROM meta WHERE key = 'totals_rebuild';
              DROP TRIGGER batch_applicants_sort_insert; DROP TRIGGER batch_applicants_sort_person;

@@ -35,6 +35,11 @@ pub use rusqlite::Error as SqlError;
 /// Several clerks write to one file: a writer waits this long for another's transaction.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The page cache of a reading connection (the interface's query worker), in KiB: large enough
+/// to hold what a list reads at a city's scale, small enough that the interface stays within
+/// issue 10's 100 MB of resident memory at any size of database (BENCHMARKS.md, "People filters").
+const READER_CACHE_KIB: i64 = 48 * 1024;
+
 #[derive(Debug)]
 pub enum StoreError {
     Sql(rusqlite::Error),
@@ -214,7 +219,8 @@ impl Store {
 
     /// A second, read-only connection to this store's database, for reading on another thread
     /// (the interface's query worker): see [`Store::open_reader`]. An in-memory store's reader
-    /// sees the same database.
+    /// sees the same database. Its page cache is larger than SQLite's default (48 MiB, taken
+    /// as pages are read), since the lists read the same pages again at every key.
     ///
     /// Errors: those of [`Store::open_reader`].
     pub fn reader(&self) -> Result<Store> {
@@ -247,6 +253,11 @@ impl Store {
     fn reading(conn: Connection, location: Location) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         conn.pragma_update(None, "query_only", true)?;
+        // Issue 10: the lists' reads (a page of people with their totals or findings, a count
+        // up to the cap) touch the same few thousand pages again and again; SQLite's default
+        // 2 MiB cache sent most of them back to the file, a system call each. Negative: KiB.
+        // Pages are taken as they are read, so a small database costs no more than before.
+        conn.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
         Ok(Store { conn, location })
     }
 

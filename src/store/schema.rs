@@ -1200,6 +1200,133 @@ ON batch_applicants BEGIN
 END;
 CREATE INDEX verification_batches_order ON verification_batches (application_year, id);
 "#,
+    // 22: the People list's filters at a million people (issue 10), kept instead of compared
+    // person by person. Every object is made `IF NOT EXISTS` and every kept table refilled, so
+    // that a file stepped back below this migration by hand (tests do) migrates again.
+    //
+    // R2.1 "Short in a year" (alone or in a city) is counted as the people less those whose
+    // totals meet the year's policy. `people_count` is the number of people of each city;
+    // `totals_by_hours` counts the rows of `person_year_totals` by year, the person's city and
+    // the hours, so that the people meeting a year's minimums are a sum over that year's few
+    // thousand distinct (city, public, professional), whatever the policy says: the policy is
+    // applied when counting (`store::search`), and changing it recounts nothing. Both are kept
+    // by triggers in the transaction of every write; a person moving to another city moves
+    // their years with them.
+    //
+    // R5.3 `people_blocked` holds each person with an unlifted finding once, keyed in the
+    // list's order (name, ID number), so that the "blocked" filter is a range read from a page's
+    // key instead of a lookup of the findings for every person of the list. Kept by triggers
+    // on `findings` (made, lifted, moved, deleted) and on `people` (renamed, deleted).
+    r#"
+CREATE TABLE IF NOT EXISTS people_count (
+    city_code TEXT PRIMARY KEY,
+    n         INTEGER NOT NULL CHECK (n > 0)
+) WITHOUT ROWID;
+DELETE FROM people_count;
+INSERT INTO people_count (city_code, n) SELECT city_code, count(*) FROM people GROUP BY city_code;
+CREATE TRIGGER IF NOT EXISTS people_count_insert AFTER INSERT ON people BEGIN
+    INSERT INTO people_count (city_code, n) VALUES (new.city_code, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS people_count_delete AFTER DELETE ON people BEGIN
+    DELETE FROM people_count WHERE city_code = old.city_code AND n = 1;
+    UPDATE people_count SET n = n - 1 WHERE city_code = old.city_code;
+END;
+
+CREATE TABLE IF NOT EXISTS totals_by_hours (
+    year                INTEGER NOT NULL,
+    city_code           TEXT NOT NULL,
+    public_tenths       INTEGER NOT NULL,
+    professional_tenths INTEGER NOT NULL,
+    people              INTEGER NOT NULL CHECK (people > 0),
+    PRIMARY KEY (year, city_code, public_tenths, professional_tenths)
+) WITHOUT ROWID;
+DELETE FROM totals_by_hours;
+INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+    SELECT t.year, p.city_code, t.public_tenths, t.professional_tenths, count(*)
+    FROM person_year_totals t JOIN people p ON p.id = t.person_id
+    GROUP BY t.year, p.city_code, t.public_tenths, t.professional_tenths;
+CREATE TRIGGER IF NOT EXISTS totals_by_hours_insert AFTER INSERT ON person_year_totals BEGIN
+    INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+        SELECT new.year, city_code, new.public_tenths, new.professional_tenths, 1
+        FROM people WHERE id = new.person_id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS totals_by_hours_delete AFTER DELETE ON person_year_totals BEGIN
+    DELETE FROM totals_by_hours WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths
+        AND people = 1;
+    UPDATE totals_by_hours SET people = people - 1 WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths;
+END;
+CREATE TRIGGER IF NOT EXISTS totals_by_hours_update
+AFTER UPDATE OF person_id, year, public_tenths, professional_tenths ON person_year_totals BEGIN
+    DELETE FROM totals_by_hours WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths
+        AND people = 1;
+    UPDATE totals_by_hours SET people = people - 1 WHERE year = old.year
+        AND city_code = (SELECT city_code FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths;
+    INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+        SELECT new.year, city_code, new.public_tenths, new.professional_tenths, 1
+        FROM people WHERE id = new.person_id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS totals_by_hours_moved AFTER UPDATE OF city_code ON people
+WHEN old.city_code IS NOT new.city_code BEGIN
+    DELETE FROM people_count WHERE city_code = old.city_code AND n = 1;
+    UPDATE people_count SET n = n - 1 WHERE city_code = old.city_code;
+    INSERT INTO people_count (city_code, n) VALUES (new.city_code, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    DELETE FROM totals_by_hours WHERE city_code = old.city_code AND people = 1
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    UPDATE totals_by_hours SET people = people - 1 WHERE city_code = old.city_code
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    INSERT INTO totals_by_hours (year, city_code, public_tenths, professional_tenths, people)
+        SELECT year, new.city_code, public_tenths, professional_tenths, 1
+        FROM person_year_totals WHERE person_id = new.id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+END;
+
+CREATE TABLE IF NOT EXISTS people_blocked (
+    name      TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    person_id INTEGER NOT NULL,
+    PRIMARY KEY (name, id_number)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS people_blocked_person ON people_blocked (person_id);
+DELETE FROM people_blocked;
+INSERT INTO people_blocked (name, id_number, person_id)
+    SELECT p.name, p.id_number, p.id FROM people p
+    WHERE p.id IN (SELECT person_id FROM findings WHERE lifted_at IS NULL);
+CREATE TRIGGER IF NOT EXISTS people_blocked_found AFTER INSERT ON findings
+WHEN new.lifted_at IS NULL BEGIN
+    INSERT OR IGNORE INTO people_blocked (name, id_number, person_id)
+        SELECT name, id_number, id FROM people WHERE id = new.person_id;
+END;
+CREATE TRIGGER IF NOT EXISTS people_blocked_changed
+AFTER UPDATE OF person_id, lifted_at ON findings BEGIN
+    DELETE FROM people_blocked WHERE person_id = old.person_id AND NOT EXISTS
+        (SELECT 1 FROM findings WHERE person_id = old.person_id AND lifted_at IS NULL);
+    INSERT OR IGNORE INTO people_blocked (name, id_number, person_id)
+        SELECT name, id_number, id FROM people WHERE id = new.person_id AND new.lifted_at IS NULL;
+END;
+CREATE TRIGGER IF NOT EXISTS people_blocked_unfound AFTER DELETE ON findings BEGIN
+    DELETE FROM people_blocked WHERE person_id = old.person_id AND NOT EXISTS
+        (SELECT 1 FROM findings WHERE person_id = old.person_id AND lifted_at IS NULL);
+END;
+CREATE TRIGGER IF NOT EXISTS people_blocked_renamed AFTER UPDATE OF name, id_number ON people BEGIN
+    UPDATE people_blocked SET name = new.name, id_number = new.id_number WHERE person_id = new.id;
+END;
+CREATE TRIGGER IF NOT EXISTS people_blocked_gone AFTER DELETE ON people BEGIN
+    DELETE FROM people_blocked WHERE person_id = old.id;
+END;
+"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`

@@ -13,6 +13,11 @@
 //! transaction, and the affected people's rows are rebuilt from their entries with
 //! [`Entry::counts`], the one place that says whether an entry's hours count. A person has tens
 //! of entries, so that is cheap, and a row can never drift from the entries it sums.
+//!
+//! Every write of a row is also counted by year and hours (`totals_by_hours`, kept by migration
+//! 22's triggers in the same transaction), from which the People screen counts the people short
+//! in a year without reading them; [`refresh_person`] therefore writes only the years whose
+//! sums changed.
 
 use std::collections::BTreeSet;
 
@@ -198,8 +203,76 @@ pub fn refresh_range(tx: &Transaction<'_>, first: i64, last: i64) -> Result<usiz
 
 /// Rebuild one person's rows: after anything that changed one of their entries' state, hours,
 /// category, year, result or filing link.
+///
+/// The sums are made from the entries as always, but only the years whose sums changed are
+/// written (a decision changes one year): each write of a row also keeps the year's counts by
+/// hours (migration 22's triggers, read by the "short in a year" count), so rewriting a
+/// person's unchanged years would cost those counts for nothing.
 pub fn refresh_person(tx: &Transaction<'_>, person_id: i64) -> Result<()> {
-    refresh_range(tx, person_id, person_id)?;
+    let stored: Vec<(i32, i64, i64)> = tx
+        .prepare_cached(
+            "SELECT year, public_tenths, professional_tenths FROM person_year_totals
+             WHERE person_id = ?1 ORDER BY year",
+        )?
+        .query_map([person_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut computed: Vec<(i32, i64, i64)> = Vec::with_capacity(stored.len() + 1);
+    {
+        let mut sum = Summer::new(|_, year, public: Hours, professional: Hours| {
+            computed.push((year, public.tenths(), professional.tenths()));
+            Ok(())
+        });
+        entries::each_of_people(tx, person_id, person_id, |p, e, filing| {
+            sum.add(p, e, filing)
+        })?;
+        sum.flush()?;
+    }
+    // Both in order of year (the entries stream in order of person and year): merge them.
+    let (mut old, mut new) = (stored.iter().peekable(), computed.iter().peekable());
+    loop {
+        match (old.peek().copied(), new.peek().copied()) {
+            (None, None) => break,
+            (Some(o), Some(n)) if o.0 == n.0 => {
+                if o != n {
+                    tx.prepare_cached(
+                        "UPDATE person_year_totals SET public_tenths = ?3, professional_tenths = ?4
+                         WHERE person_id = ?1 AND year = ?2",
+                    )?
+                    .execute(params![person_id, n.0, n.1, n.2])?;
+                }
+                old.next();
+                new.next();
+            }
+            (Some(o), Some(n)) if n.0 < o.0 => {
+                insert_row(tx, person_id, *n)?;
+                new.next();
+            }
+            (Some(o), _) => {
+                tx.prepare_cached(
+                    "DELETE FROM person_year_totals WHERE person_id = ?1 AND year = ?2",
+                )?
+                .execute(params![person_id, o.0])?;
+                old.next();
+            }
+            (None, Some(n)) => {
+                insert_row(tx, person_id, *n)?;
+                new.next();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn insert_row(
+    tx: &Transaction<'_>,
+    person_id: i64,
+    (year, public, professional): (i32, i64, i64),
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![person_id, year, public, professional])?;
     Ok(())
 }
 

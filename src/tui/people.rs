@@ -439,6 +439,50 @@ mod tests {
         insta::assert_snapshot!("people_zh", d.screen());
     }
 
+    /// R2.1, R5.3, issue 10: the filters' titles count from what the store keeps for them
+    /// (`totals_by_hours`, `people_blocked`): "short" shows how many people are short this year
+    /// as counting every person by the rule gives it, "blocked" how many have an unlifted
+    /// finding, with the first of them in the list's order; in Chinese and in English.
+    #[test]
+    fn r2_1_r5_3_the_filters_count_the_short_and_the_blocked() {
+        use crate::service::fixtures::actor;
+        use crate::store::search::{PeopleQuery, PeopleState, count_people, people};
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &actor("demo"), 120, 2017).unwrap();
+        let of = |state| PeopleQuery {
+            state,
+            ..PeopleQuery::default()
+        };
+        let c = store.conn();
+        // The clerk's today is in 2017 (`fixtures::actor`).
+        let short = count_people(c, &of(PeopleState::ShortIn(2017))).unwrap();
+        let blocked = count_people(c, &of(PeopleState::Blocked)).unwrap();
+        let first_blocked = people(c, &of(PeopleState::Blocked), 0, 1).unwrap();
+        assert!(short > 0 && short < 120 && blocked > 0, "{short} {blocked}");
+        let mut d = Driver::new(store, Lang::Zh);
+        d.key(KeyCode::Char('f')).keys("不足").key(KeyCode::Enter);
+        assert!(d.shows(&format!("人员 {short} 人")), "{}", d.screen());
+        // The prompt holds the filter in force: Ctrl-U empties it.
+        d.key(KeyCode::Char('f'))
+            .ctrl('u')
+            .keys("冻结")
+            .key(KeyCode::Enter);
+        assert!(d.shows(&format!("人员 {blocked} 人")), "{}", d.screen());
+        assert!(d.shows(&first_blocked[0].name), "{}", d.screen());
+        d.key(KeyCode::Char('f')).ctrl('u').key(KeyCode::Enter);
+        assert!(d.shows("人员 120 人"), "{}", d.screen());
+
+        let mut store = crate::store::Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &actor("demo"), 120, 2017).unwrap();
+        let mut d = Driver::new(store, Lang::En);
+        d.key(KeyCode::Char('f')).keys("short").key(KeyCode::Enter);
+        assert!(d.shows(&format!("People: {short}")), "{}", d.screen());
+        d.key(KeyCode::Char('f'))
+            .keys("blocked")
+            .key(KeyCode::Enter);
+        assert!(d.shows(&format!("People: {blocked}")), "{}", d.screen());
+    }
+
     #[test]
     fn people_screen_in_english_and_by_id_fragment() {
         let mut d = Driver::new(store_with(&[]), Lang::En);
