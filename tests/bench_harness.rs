@@ -167,6 +167,27 @@ fn the_harness_measures_every_screen_and_command_at_1000_people() {
         }
     }
 
+    // Reports (issue 11): each ran to its file three times; the province's report holds more
+    // than one city's.
+    let province = row("report annual (province, CSV)");
+    let city = row("report annual --city (one city, CSV)");
+    for r in [province, city, row("export people (CSV)")] {
+        assert_eq!(r.samples.len(), 3, "{}", r.what);
+        assert!(
+            r.figure("bytes").unwrap_or(0.0) > 100.0,
+            "{}: {}",
+            r.what,
+            r.note
+        );
+        assert!(r.figure("peak_kib").unwrap_or(0.0) > 1024.0, "{}", r.what);
+    }
+    assert!(
+        province.figure("bytes") > city.figure("bytes"),
+        "{} / {}",
+        province.note,
+        city.note
+    );
+
     // The outputs: a table for the terminal and Markdown for target/bench-results.md.
     let table = harness::table(&report);
     let md = harness::markdown(&report);

@@ -266,6 +266,9 @@ pub fn size(cfg: &Config, size: u64, dir: &Path, report: &mut Report) {
     rows.extend(check_and_issue(cfg, &world, &db, &conn, size));
     drop(conn);
 
+    say(cfg, "reports");
+    rows.extend(reports(&world, &db, dir, size));
+
     say(cfg, "imports");
     let (people_rows, entry_rows) = imports(cfg, &world, &db, dir, size, report);
     rows.push(people_rows);
@@ -808,4 +811,69 @@ fn imports(
     say(cfg, &format!("import entries --registered: {rows} rows"));
     let e = one("entries", &entries_csv, rows, true);
     (p, e)
+}
+
+/// Issue 11: the annual completion report of the province and of one city (a read of the yearly
+/// totals in `people_report` order), and the people roster exported, each a whole process with
+/// its peak memory. No floor: the report is itself one pass over people and their totals.
+fn reports(world: &World, db: &Path, dir: &Path, size: u64) -> Vec<Row> {
+    let year = TO.to_string();
+    let runs: [(&str, Vec<String>); 3] = [
+        (
+            "report annual (province, CSV)",
+            vec!["report", "annual", "--year", &year, "--format", "csv"],
+        ),
+        (
+            "report annual --city (one city, CSV)",
+            vec![
+                "report",
+                "annual",
+                "--year",
+                &year,
+                "--city",
+                data::OFFICE,
+                "--format",
+                "csv",
+            ],
+        ),
+        (
+            "export people (CSV)",
+            vec!["export", "people", "--format", "csv"],
+        ),
+    ]
+    .map(|(what, args)| (what, args.into_iter().map(String::from).collect()));
+    let mut rows = Vec::new();
+    for (k, (what, mut args)) in runs.into_iter().enumerate() {
+        let out = dir.join(format!("report-{k}.csv"));
+        let _ = std::fs::remove_file(&out);
+        args.push("--to".into());
+        args.push(out.display().to_string());
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut samples = Vec::new();
+        let mut peak = 0;
+        for _ in 0..3 {
+            let _ = std::fs::remove_file(&out);
+            let ran = data::run(world.command(db, &argv));
+            assert_eq!(ran.code, 0, "{what}: {}", data::head(&ran.stderr));
+            samples.push(ran.wall);
+            peak = peak.max(ran.peak_kib);
+        }
+        let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        rows.push(Row {
+            size,
+            section: "reports",
+            what: what.into(),
+            samples,
+            target: "seconds at 1 000 000",
+            floor_note: "none: one pass over people and their yearly totals".into(),
+            figures: vec![("peak_kib", peak as f64), ("bytes", bytes as f64)],
+            note: format!(
+                "peak {:.0} MB, {} KB written",
+                peak as f64 / 1024.0,
+                bytes / 1024
+            ),
+            ..Row::default()
+        });
+    }
+    rows
 }
