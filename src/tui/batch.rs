@@ -1698,28 +1698,42 @@ impl Screen for PreviewScreen {
             (Lang::En, 1) => format!(" Preview {first} ({} reprints) ", self.reprints),
             (Lang::En, n) => format!(" Preview {n}: {first} … ({} reprints) ", self.reprints),
         };
-        let shown = format!(
-            " {}–{}/{} ",
-            (self.offset + 1).min(self.lines.len()),
-            (self.offset + self.page).min(self.lines.len()),
-            self.lines.len()
-        );
-        // No side borders: a line of the page may use every column of an 80-column terminal.
-        let block = Block::default()
-            .borders(Borders::TOP | Borders::BOTTOM)
-            .title(Span::styled(title, t.header))
-            .title_bottom(Line::from(shown).right_aligned());
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        let lines: Vec<Line> = self
-            .lines
-            .iter()
-            .skip(self.offset)
-            .take(inner.height as usize)
-            .map(|l| Line::from(l.clone()))
-            .collect();
-        f.render_widget(Paragraph::new(lines), inner);
+        draw_preview(f, area, title, &self.lines, self.offset, self.page, t);
     }
+}
+
+/// A print preview as it will print: the document's `lines` from `offset`, `page` of them on
+/// screen, with `title` above and "first–last/total" below. No side borders, so a line of the
+/// page may use every column of an 80-column terminal. Certificates and record cards (R5.4)
+/// both show their preview through it.
+pub(super) fn draw_preview(
+    f: &mut Frame,
+    area: Rect,
+    title: String,
+    lines: &[String],
+    offset: usize,
+    page: usize,
+    t: &super::theme::Theme,
+) {
+    let shown = format!(
+        " {}–{}/{} ",
+        (offset + 1).min(lines.len()),
+        (offset + page).min(lines.len()),
+        lines.len()
+    );
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::BOTTOM)
+        .title(Span::styled(title, t.header))
+        .title_bottom(Line::from(shown).right_aligned());
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(offset)
+        .take(inner.height as usize)
+        .map(|l| Line::from(l.clone()))
+        .collect();
+    f.render_widget(Paragraph::new(shown), inner);
 }
 
 #[cfg(test)]

@@ -6,10 +6,8 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::batch::{configured_printer, file_destination, preview_lines};
+use super::batch::{configured_printer, draw_preview, file_destination, preview_lines};
 use super::keys::{Action, Scope};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::domain::text::clean_line;
@@ -247,27 +245,7 @@ impl Screen for CardScreen {
                 self.name, self.year, self.pages
             ),
         };
-        let shown = format!(
-            " {}–{}/{} ",
-            (self.offset + 1).min(self.lines.len()),
-            (self.offset + self.page).min(self.lines.len()),
-            self.lines.len()
-        );
-        // No side borders: a line of the card may use every column of an 80-column terminal.
-        let block = Block::default()
-            .borders(Borders::TOP | Borders::BOTTOM)
-            .title(Span::styled(title, t.header))
-            .title_bottom(Line::from(shown).right_aligned());
-        let inner = block.inner(area);
-        f.render_widget(block, area);
-        let lines: Vec<Line> = self
-            .lines
-            .iter()
-            .skip(self.offset)
-            .take(inner.height as usize)
-            .map(|l| Line::from(l.clone()))
-            .collect();
-        f.render_widget(Paragraph::new(lines), inner);
+        draw_preview(f, area, title, &self.lines, self.offset, self.page, t);
     }
 }
 
