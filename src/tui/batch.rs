@@ -1639,14 +1639,10 @@ impl Screen for PreviewScreen {
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
-        let last = self.lines.len().saturating_sub(self.page);
+        if scroll_preview(&mut self.offset, self.page, self.lines.len(), action) {
+            return Flow::Stay;
+        }
         match action {
-            Action::Up => self.offset = self.offset.saturating_sub(1),
-            Action::Down => self.offset = (self.offset + 1).min(last),
-            Action::PageUp => self.offset = self.offset.saturating_sub(self.page),
-            Action::PageDown => self.offset = (self.offset + self.page).min(last),
-            Action::Top => self.offset = 0,
-            Action::Bottom => self.offset = last,
             Action::Print => return ask_print(&self.config, self.ids.clone(), ctx),
             Action::PrintToFile => {
                 return ask_print_file(&self.config, self.batch_id, self.ids.clone(), ctx);
@@ -1700,6 +1696,22 @@ impl Screen for PreviewScreen {
         };
         draw_preview(f, area, title, &self.lines, self.offset, self.page, t);
     }
+}
+
+/// Moves a preview of `len` lines, `page` on screen, by a scrolling `action` (line, page, top,
+/// bottom); whether the action was one of those. Certificates and record cards share it.
+pub(super) fn scroll_preview(offset: &mut usize, page: usize, len: usize, action: Action) -> bool {
+    let last = len.saturating_sub(page);
+    *offset = match action {
+        Action::Up => offset.saturating_sub(1),
+        Action::Down => (*offset + 1).min(last),
+        Action::PageUp => offset.saturating_sub(page),
+        Action::PageDown => (*offset + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return false,
+    };
+    true
 }
 
 /// A print preview as it will print: the document's `lines` from `offset`, `page` of them on

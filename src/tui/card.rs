@@ -7,7 +7,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use super::batch::{configured_printer, draw_preview, file_destination, preview_lines};
+use super::batch::{
+    configured_printer, draw_preview, file_destination, preview_lines, scroll_preview,
+};
 use super::keys::{Action, Scope};
 use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use crate::domain::text::clean_line;
@@ -189,14 +191,10 @@ impl Screen for CardScreen {
     }
 
     fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
-        let last = self.lines.len().saturating_sub(self.page);
+        if scroll_preview(&mut self.offset, self.page, self.lines.len(), action) {
+            return Flow::Stay;
+        }
         match action {
-            Action::Up => self.offset = self.offset.saturating_sub(1),
-            Action::Down => self.offset = (self.offset + 1).min(last),
-            Action::PageUp => self.offset = self.offset.saturating_sub(self.page),
-            Action::PageDown => self.offset = (self.offset + self.page).min(last),
-            Action::Top => self.offset = 0,
-            Action::Bottom => self.offset = last,
             Action::Print => return self.ask_print(ctx),
             Action::PrintToFile => return self.ask_file(ctx),
             Action::Back => return Flow::Pop,
