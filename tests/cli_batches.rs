@@ -138,3 +138,24 @@ fn batch_goes_with_import_applicants_only() {
     out.expect(2);
     assert!(out.stderr.contains("[office]"), "{out:?}");
 }
+
+/// R6.3 A department's roster that names a person twice (two pages pasted together) adds them
+/// once.
+#[test]
+fn r6_3_a_person_named_twice_in_a_roster_is_added_once() {
+    let env = Env::new();
+    env.people(&[(ZHANG, "张伟"), (LI, "李娜")]);
+    let cfg = config(&env);
+    let file = env.write(
+        "applicants.csv",
+        &format!("身份证号\n{ZHANG}\n{LI}\n{ZHANG}\n{LI}\n{ZHANG}\n"),
+    );
+    let out = env.import(
+        "applicants",
+        &file,
+        &["--batch", "湖南师范大学", "--config", &cfg],
+    );
+    out.expect(0);
+    assert!(out.stdout.contains("新增 2 条"), "{out:?}");
+    assert_eq!(one(&env, "SELECT count(*) FROM batch_applicants"), 2);
+}

@@ -7,7 +7,7 @@
 //! applicants is one transaction and one decision that `service::decision::undo_last` reverses
 //! as a whole.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::Transaction;
 use serde_json::json;
@@ -319,6 +319,9 @@ fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, Str
     let cols = Columns::match_headers(Kind::Applicants, table).map_err(ServiceError::Rows)?;
     let mut errors: Vec<RowError> = Vec::new();
     let mut out: Vec<(usize, i64, String)> = Vec::new();
+    // A department's roster may hold thousands: looking each person up in `out` made a large
+    // roster quadratic.
+    let mut seen: HashSet<i64> = HashSet::new();
     for row in &table.rows {
         let mut r = RowReader::new(&cols, row);
         let id = match r.id_number("id_number") {
@@ -345,7 +348,7 @@ fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, Str
                             ),
                         },
                     );
-                } else if !out.iter().any(|(_, p, _)| *p == pid) {
+                } else if seen.insert(pid) {
                     // The same person twice in one roster is harmless: added once.
                     out.push((row.line, pid, id.to_string()));
                 }
