@@ -233,6 +233,40 @@ pub fn last_subject(
     Ok(None)
 }
 
+/// The entry `user` made last at or after `since` (RFC 3339), for "same as the previous entry":
+/// one keyed in (`entry.create`, subject `entry:N`) or the last one an import of theirs created
+/// (`import.entries`, whose record names the range it created, `created: [first, last]`), among
+/// the recent rows of the trail. `None` when neither is there.
+pub fn last_entry_made(conn: &Connection, user: &str, since: &str) -> Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT action, subject, after FROM audit
+         WHERE id > (SELECT coalesce(max(id), 0) FROM audit) - ?1
+           AND user = ?2 AND at >= ?3
+           AND action IN ('entry.create', 'import.entries')
+         ORDER BY id DESC",
+    )?;
+    let mut rows = stmt.query(params![RECENT_AUDIT_ROWS, user, since])?;
+    while let Some(r) = rows.next()? {
+        let action: String = r.get(0)?;
+        let found = if action == "entry.create" {
+            let subject: String = r.get(1)?;
+            subject
+                .strip_prefix("entry:")
+                .and_then(|n| n.parse::<i64>().ok())
+        } else {
+            // An import that only changed entries created none: look further back.
+            let after: Option<String> = r.get(2)?;
+            after
+                .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
+                .and_then(|v| v["created"][1].as_i64())
+        };
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
 /// The person's most recent entry (latest end date), for "same as the previous entry".
 pub fn latest_entry_of(conn: &Connection, person_id: i64) -> Result<Option<i64>> {
     Ok(conn

@@ -107,6 +107,8 @@ pub struct App {
     progress: Box<dyn FnMut(usize, usize)>,
     /// Puts escape sequences split by a slow link back together before they reach a screen.
     escape: super::escape::Assembler,
+    /// When the session began, by the session's clock ([`Ctx::session_started`]).
+    session_started: String,
 }
 
 impl App {
@@ -129,6 +131,7 @@ impl App {
             // The loop has gone (the clerk quit): nobody to tell.
             let _ = to_loop.send(Wake::Done(done));
         });
+        let session_started = actor.stamp();
         let mut app = App {
             store,
             worker,
@@ -152,6 +155,7 @@ impl App {
             theme: Theme::from_env(),
             progress: Box::new(|_, _| {}),
             escape: super::escape::Assembler::new(),
+            session_started,
         };
         app.open_tab(0);
         Ok(app)
@@ -172,6 +176,7 @@ impl App {
     pub fn set_clock(&mut self, clock: crate::service::Clock) {
         self.clock = clock;
         self.actor.now = self.clock.now();
+        self.session_started = self.actor.stamp();
     }
 
     /// Read the clock for the decision about to be made.
@@ -215,6 +220,12 @@ impl App {
         &self.store
     }
 
+    /// The session's store, for a test to write as another command would meanwhile.
+    #[cfg(test)]
+    pub(crate) fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -237,6 +248,7 @@ impl App {
             page_rows,
             progress: &mut *self.progress,
             jobs: self.worker.jobs(),
+            session_started: &self.session_started,
         };
         Some(f(screen.as_mut(), &mut ctx))
     }
@@ -294,6 +306,7 @@ impl App {
                 page_rows,
                 progress: &mut *self.progress,
                 jobs: self.worker.jobs(),
+                session_started: &self.session_started,
             };
             match screen.deliver(d, &mut ctx) {
                 Ok(f) if i == top => flow = Some(f),
@@ -719,6 +732,7 @@ impl App {
                     page_rows,
                     progress: &mut *self.progress,
                     jobs: self.worker.jobs(),
+                    session_started: &self.session_started,
                 };
                 if let Err(e) = screen.refresh(&mut ctx) {
                     self.message = e;

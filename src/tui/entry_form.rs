@@ -257,10 +257,8 @@ impl EntryEditor {
     fn previous(&self, ctx: &mut Ctx<'_>) -> Result<Option<lookup::EntryCopy>, String> {
         let lang = ctx.lang;
         let conn = ctx.store.conn();
-        let since = ctx.actor.stamp();
-        let last = lookup::last_subject(conn, &ctx.actor.user, &["entry.create"], &since)
-            .map_err(|e| e.describe(lang))?
-            .and_then(|s| s.strip_prefix("entry:").and_then(|n| n.parse::<i64>().ok()));
+        let last = lookup::last_entry_made(conn, &ctx.actor.user, ctx.session_started)
+            .map_err(|e| e.describe(lang))?;
         let id = match last {
             Some(id) => Some(id),
             None => lookup::latest_entry_of(conn, self.person_id).map_err(|e| e.describe(lang))?,
@@ -834,6 +832,62 @@ mod tests {
             .ctrl('s');
         assert!(shows(&mut d, "此人已有同一培训的记录"), "{}", d.screen());
         assert_eq!(entry_rows(d.app.store()).len(), 2);
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+        chrono::DateTime::parse_from_rfc3339(s).expect("a test time")
+    }
+
+    /// R5.5 The clock moves on between two trainees of a class: Ctrl-P still finds the entry the
+    /// clerk saved minutes before in this session (it looked only at the current second).
+    #[test]
+    fn same_as_previous_finds_the_entry_saved_minutes_before_in_this_session() {
+        let now = std::sync::Arc::new(std::sync::Mutex::new(at("2017-07-15T09:00:00+08:00")));
+        let hand = now.clone();
+        let mut d = fill_class(Lang::Zh, false);
+        d.app.set_clock(crate::service::Clock::from_fn(move || {
+            *hand.lock().expect("clock")
+        }));
+        finish_class(&mut d);
+        d.ctrl('s');
+        assert!(shows(&mut d, "证明材料"), "{}", d.screen());
+        *now.lock().expect("clock") = at("2017-07-15T09:07:30+08:00");
+        d.key(KeyCode::Esc).key(KeyCode::Esc);
+        d.key(KeyCode::Down)
+            .key(KeyCode::Enter)
+            .key(KeyCode::Char('a'));
+        d.ctrl('p');
+        assert!(shows(&mut d, "已按上一条（张伟）填好"), "{}", d.screen());
+        assert!(shows(&mut d, "保密意识和保密常识教育"), "{}", d.screen());
+    }
+
+    /// A roster the clerk imported in this session is "the previous entry" too: its last entry
+    /// (an import is one record naming the entries it created, not a record per entry).
+    #[test]
+    fn same_as_previous_copies_the_last_entry_of_an_import_in_this_session() {
+        let mut d = Driver::new(store(), Lang::Zh);
+        let roster = table(
+            "身份证号,年度,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果",
+            &[
+                "430102198506151231,2017,专业,培训班,急诊护理进展,长沙市中心医院,2017-03-01,2017-03-03,24,合格",
+                "430102198506151231,2017,专业,网络培训,院感防控实务,湖南省人民医院,2017-04-01,2017-04-02,12,合格",
+            ],
+        );
+        import::entries(
+            d.app.store_mut(),
+            &actor("wangfang"),
+            &roster,
+            &source(),
+            false,
+            false,
+        )
+        .expect("import");
+        // 张伟, first in the list, has no entry of his own.
+        d.key(KeyCode::Enter).key(KeyCode::Char('a'));
+        d.ctrl('p');
+        assert!(shows(&mut d, "已按上一条（李娜）填好"), "{}", d.screen());
+        assert!(shows(&mut d, "院感防控实务"), "{}", d.screen());
+        assert!(shows(&mut d, "湖南省人民医院"), "{}", d.screen());
     }
 
     #[test]

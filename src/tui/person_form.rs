@@ -387,12 +387,11 @@ impl Editor for PersonEditor {
     /// the person saved before.
     fn same_as_previous(&mut self, fields: &mut Fields, ctx: &mut Ctx<'_>) -> String {
         let lang = ctx.lang;
-        let since = ctx.actor.stamp();
         let last = lookup::last_subject(
             ctx.store.conn(),
             &ctx.actor.user,
             &["person.create", "person.update"],
-            &since,
+            ctx.session_started,
         );
         let previous = match last {
             Ok(Some(subject)) => subject.strip_prefix("person:").and_then(|id| {
@@ -798,6 +797,40 @@ mod tests {
             "a copy is unsaved work: {}",
             d.screen()
         );
+    }
+
+    /// R5.5 Minutes after the clerk saved a person (the clock moving, as in a real session), the
+    /// next person of the unit is still filled from them: the trail is read from the session's
+    /// start, not from the current second.
+    #[test]
+    fn same_as_previous_copies_a_person_saved_minutes_before_in_this_session() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("a test time");
+        let now = std::sync::Arc::new(std::sync::Mutex::new(at("2017-07-15T09:00:00+08:00")));
+        let hand = now.clone();
+        let mut d = Driver::new(store_with(&[]), Lang::Zh);
+        d.app.set_clock(crate::service::Clock::from_fn(move || {
+            *hand.lock().expect("clock")
+        }));
+        let (good, _, _) = li_na_id();
+        let li = crate::domain::Person {
+            id_number: IdNumber::parse(&good).unwrap(),
+            name: "李娜".into(),
+            unit: "株洲市中心医院".into(),
+            unit_kind: UnitKind::NonPublic,
+            city_code: "430200".into(),
+            title: String::new(),
+            title_level: None,
+            series: String::new(),
+            phone: String::new(),
+            file_location: "株洲市人才服务中心".into(),
+        };
+        let mut clerk = actor("wangfang");
+        clerk.now = at("2017-07-15T09:01:00+08:00");
+        records::create_person(d.app.store_mut(), &clerk, &li).unwrap();
+        *now.lock().expect("clock") = at("2017-07-15T09:12:00+08:00");
+        d.key(KeyCode::Char('n')).ctrl('p');
+        assert!(shows(&mut d, "已按上一位（李娜）填写"), "{}", d.screen());
+        assert!(shows(&mut d, "株洲市人才服务中心"), "{}", d.screen());
     }
 
     #[test]

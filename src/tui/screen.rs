@@ -31,6 +31,9 @@ pub struct Ctx<'a> {
     pub progress: &'a mut dyn FnMut(usize, usize),
     /// The query worker: list reads go there, so the keyboard is never kept waiting.
     pub jobs: &'a super::worker::Jobs,
+    /// When this session began (RFC 3339, the clock the decisions are stamped with): what the
+    /// clerk did "before" in this session is read from the trail after it.
+    pub session_started: &'a str,
 }
 
 /// What a question is about, with the ids it acts on: one enum per screen, so that an answer
