@@ -1,7 +1,7 @@
 //! What the Person screen shows: the profile, every entry with whether and why it counts, the
 //! verification of each year that has entries (R6.4), and the decisions on this person (R5.5).
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, FixedOffset};
 
 use crate::domain::text::clean_line;
 use crate::domain::verification::{self, CountedHours, Verification};
@@ -120,14 +120,22 @@ pub fn event_label(action: &str, lang: Lang) -> String {
 }
 
 /// `2026-11-30T14:03:12+08:00` as `2026-11-30 14:03:12`: the clerk's time as recorded.
-fn local_time(at: &str) -> String {
+/// R5.5 The instant a decision was recorded, as the clock of the clerk reading it shows time
+/// (`zone`): a decision stamped by a process that ran in UTC (a server left on UTC, a cron job)
+/// reads at the hour it was made in Hunan, like every other time of the session. A stamp that
+/// is not RFC 3339 is shown as written.
+fn local_time(at: &str, zone: &FixedOffset) -> String {
     chrono::DateTime::parse_from_rfc3339(at).map_or_else(
         |_| at.replacen('T', " ", 1).chars().take(19).collect(),
-        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        |t| {
+            t.with_timezone(zone)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
     )
 }
 
-fn history_line(row: HistoryRow, reference: &Reference) -> HistoryLine {
+fn history_line(row: HistoryRow, reference: &Reference, zone: &FixedOffset) -> HistoryLine {
     let after: serde_json::Value = row
         .after
         .as_deref()
@@ -175,7 +183,7 @@ fn history_line(row: HistoryRow, reference: &Reference) -> HistoryLine {
         String::new()
     };
     HistoryLine {
-        at: local_time(&row.at),
+        at: local_time(&row.at, zone),
         user: row.user,
         what: What {
             record,
@@ -204,7 +212,12 @@ pub struct PersonView {
 
 const HISTORY_ROWS: i64 = 200;
 
-pub fn view(store: &Store, person_id: i64, this_year: i32) -> Result<PersonView> {
+/// R2.1 R5.5 What the person screen shows of `person_id` at `now` (the clerk's clock): the
+/// entries, the years from the earliest entry (at most ten back, at least the five a
+/// verification reads) to this one, and the history with its times in `now`'s offset.
+/// Errors: an unknown person ([`ServiceError::UnknownPerson`]) or the store's.
+pub fn view(store: &Store, person_id: i64, now: DateTime<FixedOffset>) -> Result<PersonView> {
+    let this_year = now.year();
     let conn = store.conn();
     let person = people::get(conn, person_id)?
         .ok_or_else(|| ServiceError::UnknownPerson(person_id.to_string()))?;
@@ -246,7 +259,7 @@ pub fn view(store: &Store, person_id: i64, this_year: i32) -> Result<PersonView>
         .map_or_else(|| person.city_code.clone(), |o| o.short.clone());
     let history = audit::about_person(conn, person.id_number.as_str(), person_id, HISTORY_ROWS)?
         .into_iter()
-        .map(|row| history_line(row, &reference))
+        .map(|row| history_line(row, &reference, now.offset()))
         .collect();
     let note = crate::store::notes::get(conn, &format!("person:{}", person.id_number))?;
     Ok(PersonView {

@@ -192,8 +192,7 @@ impl Screen for PersonScreen {
     }
 
     fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
-        let year = chrono::Datelike::year(&ctx.actor.today());
-        let v = view(ctx.store, self.person_id, year).map_err(|e| e.describe(ctx.lang))?;
+        let v = view(ctx.store, self.person_id, ctx.actor.now).map_err(|e| e.describe(ctx.lang))?;
         // The list's rows before the first draw measures them: the body (a list screen's rows
         // plus its borders, header and one) less the borders (2), the profile (2), the year
         // table (1 + YEARS_SHOWN) and the list's own header (1), as `render` lays them out.
@@ -780,6 +779,28 @@ mod tests {
         assert!(!s.contains("entry:"), "{s}");
         assert!(!s.contains("entry.seal"), "{s}");
         assert!(!s.contains("+08:00"), "{s}");
+    }
+
+    /// R5.5 A decision stamped by a process that ran on UTC (a server whose time zone was left
+    /// at UTC, a cron job) reads at the clerk's hour, like every other time of the session.
+    #[test]
+    fn r5_5_history_shows_a_decision_stamped_in_utc_at_the_clerks_local_hour() {
+        let mut store = store_with(&[PRO]);
+        let mut on_utc = crate::service::fixtures::actor("lijun");
+        on_utc.now = chrono::DateTime::parse_from_rfc3339("2017-07-15T02:30:05Z").unwrap();
+        let ids: Vec<i64> = vec![
+            store
+                .conn()
+                .query_row("SELECT id FROM entries", [], |r| r.get(0))
+                .unwrap(),
+        ];
+        decide(&mut store, &on_utc, &ids, &Decision::Seal, &mut |_, _| {}).unwrap();
+        // The clerk's session runs at +08:00 (the fixtures' clock).
+        let mut d = Driver::new(store, Lang::Zh);
+        d.key(KeyCode::Enter).key(KeyCode::Char('h'));
+        let s = d.screen();
+        assert!(s.contains("2017-07-15 10:30:05 lijun    初审盖章"), "{s}");
+        assert!(!s.contains("02:30:05"), "{s}");
     }
 
     #[test]
