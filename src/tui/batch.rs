@@ -44,6 +44,42 @@ const TABLE_ROWS: u16 = 7;
 /// Above the list: the batch, then the filter, the order and the marks.
 const INFO_ROWS: u16 = 2;
 
+/// R7.2 What `i` says it did: the numbers issued (first to last), the applicants who already
+/// had a certificate of the period and were linked to it, and those not issued with why — only
+/// the parts that happened, so "issued 0" is never followed by an empty list.
+fn issued_message(numbers: &[String], linked: usize, skipped: &[String], lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if !numbers.is_empty() {
+        let range = match numbers {
+            [one] => one.clone(),
+            [first, .., last] => format!("{first} {} {last}", lang.pick("至", "to")),
+            [] => String::new(),
+        };
+        parts.push(match lang {
+            Lang::Zh => format!("已出具 {} 份：{range}", numbers.len()),
+            Lang::En => format!("issued {}: {range}", numbers.len()),
+        });
+    }
+    if linked > 0 {
+        parts.push(match lang {
+            Lang::Zh => format!("{linked} 人已有证明，已关联"),
+            Lang::En => format!("{linked} already had one, linked"),
+        });
+    }
+    if !skipped.is_empty() {
+        let mut part = match lang {
+            Lang::Zh => format!("未出具 {} 人：", skipped.len()),
+            Lang::En => format!("not issued {}: ", skipped.len()),
+        };
+        part.push_str(&reasons_summary(skipped.iter().cloned(), lang));
+        parts.push(part);
+    }
+    if parts.is_empty() {
+        return lang.pick("没有出具证明", "nothing issued").into();
+    }
+    parts.join(lang.pick("；", "; "))
+}
+
 /// How many times each reason occurred, most frequent first: "reason (2); other (1)".
 pub fn reasons_summary(reasons: impl IntoIterator<Item = String>, lang: Lang) -> String {
     let mut counted: Vec<(String, usize)> = Vec::new();
@@ -746,31 +782,8 @@ impl BatchScreen {
             .iter()
             .map(|(_, c)| c.text.number.to_string())
             .collect();
-        let range = match numbers.as_slice() {
-            [] => String::new(),
-            [one] => one.clone(),
-            [first, .., last] => format!("{first} {} {last}", lang.pick("至", "to")),
-        };
-        let mut msg = match lang {
-            Lang::Zh => format!("已出具 {} 份：{range}", numbers.len()),
-            Lang::En => format!("issued {}: {range}", numbers.len()),
-        };
-        if !out.linked.is_empty() {
-            msg.push_str(&match lang {
-                Lang::Zh => format!("；{} 人已有证明，已关联", out.linked.len()),
-                Lang::En => format!("; {} already had one, linked", out.linked.len()),
-            });
-        }
-        if !out.skipped.is_empty() {
-            msg.push_str(&match lang {
-                Lang::Zh => format!("；未出具 {} 人：", out.skipped.len()),
-                Lang::En => format!("; not issued {}: ", out.skipped.len()),
-            });
-            msg.push_str(&reasons_summary(
-                out.skipped.iter().map(|(_, s)| s.describe(lang)),
-                lang,
-            ));
-        }
+        let skipped: Vec<String> = out.skipped.iter().map(|(_, s)| s.describe(lang)).collect();
+        let mut msg = issued_message(&numbers, out.linked.len(), &skipped, lang);
         if !numbers.is_empty() {
             self.hint = lang
                 .pick(
@@ -1789,6 +1802,38 @@ mod tests {
 
     /// The help lists [`PATTERN`]'s words, and only those: each one is understood, and a word
     /// it does not list is refused (the marks stay).
+    /// R7.2 Tester's finding: `i` on someone who already had a certificate of the period said
+    /// "已出具 0 份：；1 人已有证明，已关联". Only what happened is said.
+    #[test]
+    fn issuing_says_only_what_happened() {
+        let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            issued_message(&[], 1, &[], Lang::Zh),
+            "1 人已有证明，已关联"
+        );
+        assert_eq!(
+            issued_message(&[], 1, &[], Lang::En),
+            "1 already had one, linked"
+        );
+        assert_eq!(
+            issued_message(
+                &n(&["长沙—2017—0001", "长沙—2017—0002", "长沙—2017—0003"]),
+                1,
+                &[],
+                Lang::Zh
+            ),
+            "已出具 3 份：长沙—2017—0001 至 长沙—2017—0003；1 人已有证明，已关联"
+        );
+        assert_eq!(
+            issued_message(&n(&["长沙—2017—0004"]), 0, &[], Lang::En),
+            "issued 1: 长沙—2017—0004"
+        );
+        let said = issued_message(&[], 0, &n(&["未通过", "未通过"]), Lang::Zh);
+        assert!(said.starts_with("未出具 2 人："), "{said}");
+        assert!(!said.contains("已出具"), "{said}");
+        assert_eq!(issued_message(&[], 0, &[], Lang::En), "nothing issued");
+    }
+
     #[test]
     fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
         for w in PATTERN.words {
