@@ -1109,6 +1109,7 @@ pub fn entries_from(
                     },
                     batch_id: None,
                     touched: BTreeSet::new(),
+                    new_hours: totals::NewHours::default(),
                     problems: Problems::default(),
                     ids: Ids::default(),
                     trail: Appender::new(),
@@ -1135,8 +1136,13 @@ const IMPORT_CACHE_KIB: i64 = 32 << 10;
 
 /// People whose totals are rebuilt together; the set is emptied after each rebuild, so it does
 /// not grow with the roster. Rebuilding a person twice is harmless: totals are recomputed from
-/// the entries, never added to (`store::totals`).
+/// the entries (`store::totals`).
 const TOUCHED_PEOPLE: usize = 4_096;
+
+/// (Person, year) sums of new entries' hours held before they are added to the totals
+/// (`totals::NewHours`): a roster lists a person's entries together, so about four thousand
+/// people of five years each.
+const NEW_HOURS_HELD: usize = 20_480;
 
 /// The second pass: each row written as it streams past, in the one transaction.
 struct Write<'a, 't> {
@@ -1150,10 +1156,14 @@ struct Write<'a, 't> {
     now: String,
     summary: Summary,
     batch_id: Option<i64>,
-    /// The people whose counted hours may have changed, rebuilt in groups of at most
+    /// The people whose counted hours may have changed other than by a new entry (a
+    /// correction, a promotion, a new entry with a filing), rebuilt in groups of at most
     /// [`TOUCHED_PEOPLE`] and before the commit. Only a registered entry counts (R5.2), so a
     /// roster of recorded entries rebuilds nothing.
     touched: BTreeSet<i64>,
+    /// R2.1 The hours of the registered entries created without a filing, added to their
+    /// people's totals with the rebuilds (issue 10.3: not re-read from the entries).
+    new_hours: totals::NewHours,
     problems: Problems,
     ids: Ids,
     trail: Appender,
@@ -1416,12 +1426,36 @@ impl Write<'_, '_> {
         Ok(())
     }
 
+    /// R2.1 Person `person_id`'s totals are to be rebuilt from their entries.
     fn touch(&mut self, person_id: i64) -> Result<()> {
         self.touched.insert(person_id);
-        if self.touched.len() >= TOUCHED_PEOPLE {
-            totals::refresh_people(self.tx, &self.touched)?;
-            self.touched.clear();
+        self.bound_totals()
+    }
+
+    /// R2.1 A registered entry just created for `person_id`: its hours are added to the
+    /// person's totals, or, when it names a filing (R4.3), the person is rebuilt.
+    fn count_new(&mut self, person_id: i64, new: &NewEntry) -> Result<()> {
+        if !self.new_hours.add(person_id, &new.entry, new.filing_id) {
+            return self.touch(person_id);
         }
+        self.bound_totals()
+    }
+
+    /// Brings the totals up to date once the people waiting reach their bound, so that memory
+    /// does not grow with the roster.
+    fn bound_totals(&mut self) -> Result<()> {
+        if self.touched.len() >= TOUCHED_PEOPLE || self.new_hours.len() >= NEW_HOURS_HELD {
+            self.refresh_totals()?;
+        }
+        Ok(())
+    }
+
+    /// R2.1 The totals of every person this import changed, made right: the new entries' hours
+    /// added, except to the people rebuilt from all their entries (which counts those too).
+    fn refresh_totals(&mut self) -> Result<()> {
+        self.new_hours.apply(self.tx, &self.touched)?;
+        totals::refresh_people(self.tx, &self.touched)?;
+        self.touched.clear();
         Ok(())
     }
 
@@ -1499,7 +1533,7 @@ impl Write<'_, '_> {
             }
             self.add_evidence(id, &evidence)?;
             if new.entry.state == EntryState::Registered {
-                self.touch(person_id)?;
+                self.count_new(person_id, &new)?;
             }
             // R5.5 With the evidence received, so `audit verify` knows the set it starts
             // from; the maker–checker exception, the same for every new entry, is stated once
@@ -1653,8 +1687,7 @@ impl Write<'_, '_> {
             // Every row was there already: an import that creates nothing leaves no batch.
             entries::delete_batch(self.tx, b)?;
         }
-        totals::refresh_people(self.tx, &self.touched)?;
-        self.touched.clear();
+        self.refresh_totals()?;
         let s = self.summary;
         if s.added + s.updated > 0 {
             // The batch of the entries it created, when it created any: a person's history
