@@ -1756,6 +1756,7 @@ fn summary_value(source: &Source, s: &Summary) -> serde_json::Value {
 mod tests {
     use super::*;
     use crate::service::fixtures::{ZHANG, actor, source, table};
+    use crate::domain::Hours;
 
     /// Every report of one import, in order.
     fn reports(run: impl FnOnce(Progress<'_>) -> Result<Summary>) -> Vec<(Step, usize, usize)> {
@@ -1906,6 +1907,102 @@ mod tests {
     }
 
     const PEOPLE_HEADER: &str = "身份证号,姓名,单位,单位类型,市州";
+
+    /// R2.1 Each person's totals, year by year, as `check` sums them from the entries, and as
+    /// the kept table holds them.
+    fn totals_and_check(store: &Store, id_number: &str) -> (Vec<(i32, i64, i64)>, Vec<(i32, i64, i64)>) {
+        let v = crate::service::check::check(store, id_number, 2010, 2018)
+            .expect("check")
+            .verification;
+        let summed = v
+            .years
+            .iter()
+            .filter(|y| y.public != Hours::ZERO || y.professional != Hours::ZERO)
+            .map(|y| (y.year, y.public.tenths(), y.professional.tenths()))
+            .collect();
+        let (person, _) = people::find_by_id_number(store.conn(), id_number)
+            .expect("lookup")
+            .expect("registered");
+        let kept = totals::of_person(store.conn(), person, 2010, 2018)
+            .expect("totals")
+            .iter()
+            .map(|t| (t.year, t.public.tenths(), t.professional.tenths()))
+            .collect();
+        (summed, kept)
+    }
+
+    /// R2.1, issue 10.3 Paper history adds its hours to what people had counted already: the
+    /// same years, a failed assessment (which counts nothing), an entry recorded before and now
+    /// registered by the roster (rebuilt, not added to), twice the same training in one roster,
+    /// and a person whose rows come apart in the file. Every person's kept totals are what
+    /// `check` sums, and importing the roster again changes none of them.
+    #[test]
+    fn r2_1_paper_history_adds_its_hours_to_the_totals_people_had() {
+        let (archivist, clerk) = (actor("archivist"), actor("clerk"));
+        let mut store = Store::open_in_memory().expect("store");
+        let ids: Vec<String> = (1..=3).map(person_id).collect();
+        let people_rows: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{id},张伟,长沙市第一医院,市州所属单位,长沙"))
+            .collect();
+        let people_rows: Vec<&str> = people_rows.iter().map(String::as_str).collect();
+        self::people(&mut store, &clerk, &table(PEOPLE_HEADER, &people_rows), &source(), false)
+            .expect("people");
+        let row = |id: &str, public: bool, content: &str, day: u32, hours: &str, result: &str| {
+            let category = if public { "公需科目" } else { "专业科目" };
+            format!(
+                "{id},{category},远程教育,{content},湖南省人事考试院,2016-03-{day:02},2016-03-{day:02},{hours},{result}"
+            )
+        };
+        let earlier = [
+            row(&ids[0], true, "保密常识", 1, "30", "合格"),
+            row(&ids[0], false, "临床新进展", 2, "12.5", "合格"),
+            row(&ids[1], false, "临床新进展", 2, "40", "合格"),
+        ];
+        let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+        self::entries(&mut store, &archivist, &table(ENTRIES_HEADER, &earlier), &source(), true, false)
+            .expect("earlier paper history");
+        // Recorded, not yet counted: the paper roster below registers it.
+        let recorded = [row(&ids[2], false, "急救技能", 5, "8", "合格")];
+        let recorded: Vec<&str> = recorded.iter().map(String::as_str).collect();
+        self::entries(&mut store, &clerk, &table(ENTRIES_HEADER, &recorded), &source(), false, false)
+            .expect("recorded");
+        let (summed, kept) = totals_and_check(&store, &ids[2]);
+        assert_eq!((summed.len(), kept.len()), (0, 0), "recorded hours count nothing yet");
+
+        let paper = [
+            row(&ids[0], true, "法律法规", 7, "6", "合格"),
+            row(&ids[0], false, "病历书写", 8, "20", "不合格"),
+            row(&ids[1], true, "保密常识", 1, "30", "合格"),
+            row(&ids[2], false, "急救技能", 5, "8", "合格"),
+            row(&ids[2], true, "法律法规", 7, "6", "合格"),
+            row(&ids[0], false, "影像诊断", 9, "4.5", "合格"),
+            row(&ids[1], true, "保密常识", 1, "30", "合格"),
+        ];
+        let paper: Vec<&str> = paper.iter().map(String::as_str).collect();
+        let roster = table(ENTRIES_HEADER, &paper);
+        self::entries(&mut store, &archivist, &roster, &source(), true, false).expect("paper");
+        let expected = [
+            // 30 + 6 public; 12.5 + 4.5 professional (the failed 20 counts nothing).
+            vec![(2016, 360, 170)],
+            // 30 public once (the repeated row is the same training); 40 professional.
+            vec![(2016, 300, 400)],
+            // The recorded 8, registered by the roster, and the new 6.
+            vec![(2016, 60, 80)],
+        ];
+        for (id, want) in ids.iter().zip(&expected) {
+            let (summed, kept) = totals_and_check(&store, id);
+            assert_eq!(&summed, want, "{id}: check");
+            assert_eq!(kept, summed, "{id}: kept totals");
+        }
+        let again = self::entries(&mut store, &archivist, &roster, &source(), true, false)
+            .expect("again");
+        assert_eq!((again.added, again.updated), (0, 0));
+        for (id, want) in ids.iter().zip(&expected) {
+            assert_eq!(&totals_and_check(&store, id).1, want, "{id}: after the same roster again");
+        }
+    }
+
 
     /// A plausible ID number (R1.1) of a person born in 长沙 in 1980, the `n`th that day.
     fn person_id(n: u16) -> String {
