@@ -1394,20 +1394,40 @@ impl Write<'_, '_> {
         keep_note(self.tx, &mut self.trail, self.actor, subject, note)
     }
 
+    /// The evidence writer, made at the first piece.
+    fn evidence_writer(&mut self) -> Result<&mut entries::EvidenceWriter> {
+        let w = match self.evidence.take() {
+            Some(w) => w,
+            None => entries::EvidenceWriter::new(self.tx, &self.actor.user, &self.now)?,
+        };
+        Ok(self.evidence.insert(w))
+    }
+
     /// R3 Marks `codes` received for entry `id` by the importing clerk, now.
     fn add_evidence(&mut self, id: i64, codes: &BTreeSet<String>) -> Result<usize> {
         if codes.is_empty() {
             return Ok(0);
         }
-        let writer = match &mut self.evidence {
-            Some(w) => w,
-            None => self.evidence.insert(entries::EvidenceWriter::new(
-                self.tx,
-                &self.actor.user,
-                &self.now,
-            )?),
-        };
-        Ok(writer.add(self.tx, id, codes)?)
+        let tx = self.tx;
+        Ok(self.evidence_writer()?.add(tx, id, codes)?)
+    }
+
+    /// R3 [`Write::add_evidence`] for entry `id` just created: written with the next
+    /// entries' pieces, or at [`Write::flush_evidence`].
+    fn add_new_evidence(&mut self, id: i64, codes: &BTreeSet<String>) -> Result<()> {
+        if codes.is_empty() {
+            return Ok(());
+        }
+        let tx = self.tx;
+        Ok(self.evidence_writer()?.add_new(tx, id, codes)?)
+    }
+
+    /// R3 Writes the new entries' evidence still held: before any entry's evidence is read.
+    fn flush_evidence(&mut self) -> Result<()> {
+        if let Some(w) = &mut self.evidence {
+            w.flush(self.tx)?;
+        }
+        Ok(())
     }
 
     /// R5.5 Adds entry `id` as it now stands to the payload (its head first).
@@ -1531,7 +1551,7 @@ impl Write<'_, '_> {
                 let decided = authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
                 self.new_exception = Some(decided);
             }
-            self.add_evidence(id, &evidence)?;
+            self.add_new_evidence(id, &evidence)?;
             if new.entry.state == EntryState::Registered {
                 self.count_new(person_id, &new)?;
             }
@@ -1551,6 +1571,9 @@ impl Write<'_, '_> {
             crate::store::StoreError::from(rusqlite::Error::QueryReturnedNoRows)
         })?;
         let id = ex.id;
+        // The entry may be one this roster created a row ago (the same training listed twice),
+        // whose evidence is still held.
+        self.flush_evidence()?;
         let corrected = ex.year != new.entry.year
             || ex.result != new.entry.result
             || ex.filing_id != new.filing_id;
@@ -1681,6 +1704,7 @@ impl Write<'_, '_> {
         if !self.problems.is_empty() {
             return Err(std::mem::take(&mut self.problems).into_error());
         }
+        self.flush_evidence()?;
         if self.created.is_none()
             && let Some(b) = self.batch_id.take()
         {
