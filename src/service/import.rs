@@ -1932,6 +1932,57 @@ mod tests {
 
     const PEOPLE_HEADER: &str = "身份证号,姓名,单位,单位类型,市州";
 
+    /// R3, issue 10.3 New entries' evidence is written many entries to a statement: a training
+    /// listed twice in one roster, its evidence split between the rows, ends with the pieces of
+    /// both (the first row's are in the database before the second row reads them) and so
+    /// complete; one listed twice with the same piece is unchanged by its second row; the
+    /// person's other trainings keep only their own pieces; the trail agrees with the database
+    /// (R5.5).
+    #[test]
+    fn r3_a_training_listed_twice_gathers_the_evidence_of_both_rows() {
+        let a = actor("clerk");
+        let mut store = people_store(&a);
+        let header = format!("{ENTRIES_HEADER},已交材料");
+        let row = |content: &str, day: u32, evidence: &str| {
+            format!(
+                "{ZHANG},专业科目,培训班,{content},湖南大学,2016-05-{day:02},2016-05-{day:02},8,合格,{evidence}"
+            )
+        };
+        let rows = [
+            row("急救技能", 3, "培训通知；培训签到表"),
+            row("病历书写", 4, "培训通知"),
+            row("急救技能", 3, "培训课程表；结业证明"),
+            row("病历书写", 4, "培训通知"),
+            row("影像诊断", 5, ""),
+        ];
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let done = self::entries(&mut store, &a, &table(&header, &rows), &source(), false, false)
+            .expect("import");
+        // The second 病历书写 brings nothing new: unchanged, as its first row's piece is read.
+        assert_eq!((done.added, done.updated, done.unchanged), (3, 1, 1));
+        let of = |content: &str| -> (BTreeSet<String>, String) {
+            let id: i64 = store
+                .conn()
+                .query_row("SELECT id FROM entries WHERE content = ?1", [content], |r| r.get(0))
+                .expect("the entry");
+            let state: String = store
+                .conn()
+                .query_row("SELECT state FROM entries WHERE id = ?1", [id], |r| r.get(0))
+                .expect("its state");
+            (entries::evidence(store.conn(), id).expect("evidence"), state)
+        };
+        let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            of("急救技能"),
+            (codes(&["completion", "notice", "sign_in", "timetable"]), "evidence_complete".into())
+        );
+        assert_eq!(of("病历书写"), (codes(&["notice"]), "recorded".into()));
+        assert_eq!(of("影像诊断"), (codes(&[]), "recorded".into()));
+        let report = audit::check_state(store.conn()).expect("audit");
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+    }
+
+
     /// R2.1 Each person's totals, year by year, as `check` sums them from the entries, and as
     /// the kept table holds them.
     fn totals_and_check(store: &Store, id_number: &str) -> (Vec<(i32, i64, i64)>, Vec<(i32, i64, i64)>) {

@@ -958,3 +958,69 @@ pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<
     }
     Ok(added)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::service::fixtures::{ZHANG, actor, source, table};
+    use crate::service::import;
+    use crate::store::Store;
+
+    const ENTRIES: &str = "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果";
+
+    fn roster(start: &str) -> crate::import::Table {
+        table(
+            ENTRIES,
+            &[&format!(
+                "{ZHANG},专业科目,远程教育,临床新进展,湖南省继续医学教育中心,{start},2016-03-20,40,合格"
+            )],
+        )
+    }
+
+    /// Migration 23 (issue 10.3): a file from before it gets the start date in
+    /// `entries_person_year`, and the natural key (R5.1: a person's training once) holds as
+    /// before through it: the same roster again adds nothing, the same training begun on
+    /// another day is another training.
+    #[test]
+    fn migration_23_keeps_the_natural_key_through_the_wider_index() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("old.sqlite");
+        let a = actor("clerk");
+        {
+            let mut store = Store::open(&path).expect("open");
+            let people = table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
+            );
+            import::people(&mut store, &a, &people, &source(), false).expect("people");
+            let s = import::entries(&mut store, &a, &roster("2016-03-01"), &source(), false, false)
+                .expect("entries");
+            assert_eq!(s.added, 1);
+            store
+                .conn()
+                .execute_batch(
+                    "DROP INDEX entries_person_year;
+                     CREATE INDEX entries_person_year ON entries (person_id, year);
+                     PRAGMA user_version = 22;",
+                )
+                .expect("step back to 22");
+        }
+        let mut store = Store::open(&path).expect("migrates");
+        let columns: Vec<String> = store
+            .conn()
+            .prepare("SELECT name FROM pragma_index_info('entries_person_year') ORDER BY seqno")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("index columns");
+        assert_eq!(columns, ["person_id", "year", "start_date"]);
+        let again = import::entries(&mut store, &a, &roster("2016-03-01"), &source(), false, false)
+            .expect("again");
+        assert_eq!((again.added, again.unchanged), (0, 1));
+        let other = import::entries(&mut store, &a, &roster("2016-03-02"), &source(), false, false)
+            .expect("another day");
+        assert_eq!(other.added, 1);
+        let n: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 2);
+    }
+}
