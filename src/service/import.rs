@@ -1779,8 +1779,8 @@ fn summary_value(source: &Source, s: &Summary) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::fixtures::{ZHANG, actor, source, table};
     use crate::domain::Hours;
+    use crate::service::fixtures::{ZHANG, actor, source, table};
 
     /// Every report of one import, in order.
     fn reports(run: impl FnOnce(Progress<'_>) -> Result<Summary>) -> Vec<(Step, usize, usize)> {
@@ -1956,25 +1956,44 @@ mod tests {
             row("影像诊断", 5, ""),
         ];
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-        let done = self::entries(&mut store, &a, &table(&header, &rows), &source(), false, false)
-            .expect("import");
+        let done = self::entries(
+            &mut store,
+            &a,
+            &table(&header, &rows),
+            &source(),
+            false,
+            false,
+        )
+        .expect("import");
         // The second 病历书写 brings nothing new: unchanged, as its first row's piece is read.
         assert_eq!((done.added, done.updated, done.unchanged), (3, 1, 1));
         let of = |content: &str| -> (BTreeSet<String>, String) {
             let id: i64 = store
                 .conn()
-                .query_row("SELECT id FROM entries WHERE content = ?1", [content], |r| r.get(0))
+                .query_row(
+                    "SELECT id FROM entries WHERE content = ?1",
+                    [content],
+                    |r| r.get(0),
+                )
                 .expect("the entry");
             let state: String = store
                 .conn()
-                .query_row("SELECT state FROM entries WHERE id = ?1", [id], |r| r.get(0))
+                .query_row("SELECT state FROM entries WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
                 .expect("its state");
-            (entries::evidence(store.conn(), id).expect("evidence"), state)
+            (
+                entries::evidence(store.conn(), id).expect("evidence"),
+                state,
+            )
         };
         let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<BTreeSet<_>>();
         assert_eq!(
             of("急救技能"),
-            (codes(&["completion", "notice", "sign_in", "timetable"]), "evidence_complete".into())
+            (
+                codes(&["completion", "notice", "sign_in", "timetable"]),
+                "evidence_complete".into()
+            )
         );
         assert_eq!(of("病历书写"), (codes(&["notice"]), "recorded".into()));
         assert_eq!(of("影像诊断"), (codes(&[]), "recorded".into()));
@@ -1982,10 +2001,12 @@ mod tests {
         assert!(report.findings.is_empty(), "{:?}", report.findings);
     }
 
+    /// One person's (year, public tenths, professional tenths), for the years that count any.
+    type YearSums = Vec<(i32, i64, i64)>;
 
-    /// R2.1 Each person's totals, year by year, as `check` sums them from the entries, and as
-    /// the kept table holds them.
-    fn totals_and_check(store: &Store, id_number: &str) -> (Vec<(i32, i64, i64)>, Vec<(i32, i64, i64)>) {
+    /// R2.1 A person's totals, year by year: as `check` sums them from the entries, and as the
+    /// kept table holds them.
+    fn totals_and_check(store: &Store, id_number: &str) -> (YearSums, YearSums) {
         let v = crate::service::check::check(store, id_number, 2010, 2018)
             .expect("check")
             .verification;
@@ -2021,10 +2042,20 @@ mod tests {
             .map(|id| format!("{id},张伟,长沙市第一医院,市州所属单位,长沙"))
             .collect();
         let people_rows: Vec<&str> = people_rows.iter().map(String::as_str).collect();
-        self::people(&mut store, &clerk, &table(PEOPLE_HEADER, &people_rows), &source(), false)
-            .expect("people");
+        self::people(
+            &mut store,
+            &clerk,
+            &table(PEOPLE_HEADER, &people_rows),
+            &source(),
+            false,
+        )
+        .expect("people");
         let row = |id: &str, public: bool, content: &str, day: u32, hours: &str, result: &str| {
-            let category = if public { "公需科目" } else { "专业科目" };
+            let category = if public {
+                "公需科目"
+            } else {
+                "专业科目"
+            };
             format!(
                 "{id},{category},远程教育,{content},湖南省人事考试院,2016-03-{day:02},2016-03-{day:02},{hours},{result}"
             )
@@ -2035,15 +2066,33 @@ mod tests {
             row(&ids[1], false, "临床新进展", 2, "40", "合格"),
         ];
         let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
-        self::entries(&mut store, &archivist, &table(ENTRIES_HEADER, &earlier), &source(), true, false)
-            .expect("earlier paper history");
+        self::entries(
+            &mut store,
+            &archivist,
+            &table(ENTRIES_HEADER, &earlier),
+            &source(),
+            true,
+            false,
+        )
+        .expect("earlier paper history");
         // Recorded, not yet counted: the paper roster below registers it.
         let recorded = [row(&ids[2], false, "急救技能", 5, "8", "合格")];
         let recorded: Vec<&str> = recorded.iter().map(String::as_str).collect();
-        self::entries(&mut store, &clerk, &table(ENTRIES_HEADER, &recorded), &source(), false, false)
-            .expect("recorded");
+        self::entries(
+            &mut store,
+            &clerk,
+            &table(ENTRIES_HEADER, &recorded),
+            &source(),
+            false,
+            false,
+        )
+        .expect("recorded");
         let (summed, kept) = totals_and_check(&store, &ids[2]);
-        assert_eq!((summed.len(), kept.len()), (0, 0), "recorded hours count nothing yet");
+        assert_eq!(
+            (summed.len(), kept.len()),
+            (0, 0),
+            "recorded hours count nothing yet"
+        );
 
         let paper = [
             row(&ids[0], true, "法律法规", 7, "6", "合格"),
@@ -2070,14 +2119,17 @@ mod tests {
             assert_eq!(&summed, want, "{id}: check");
             assert_eq!(kept, summed, "{id}: kept totals");
         }
-        let again = self::entries(&mut store, &archivist, &roster, &source(), true, false)
-            .expect("again");
+        let again =
+            self::entries(&mut store, &archivist, &roster, &source(), true, false).expect("again");
         assert_eq!((again.added, again.updated), (0, 0));
         for (id, want) in ids.iter().zip(&expected) {
-            assert_eq!(&totals_and_check(&store, id).1, want, "{id}: after the same roster again");
+            assert_eq!(
+                &totals_and_check(&store, id).1,
+                want,
+                "{id}: after the same roster again"
+            );
         }
     }
-
 
     /// A plausible ID number (R1.1) of a person born in 长沙 in 1980, the `n`th that day.
     fn person_id(n: u16) -> String {

@@ -965,7 +965,8 @@ mod tests {
     use crate::service::import;
     use crate::store::Store;
 
-    const ENTRIES: &str = "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果";
+    const ENTRIES: &str =
+        "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果";
 
     fn roster(start: &str) -> crate::import::Table {
         table(
@@ -992,8 +993,15 @@ mod tests {
                 &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
             );
             import::people(&mut store, &a, &people, &source(), false).expect("people");
-            let s = import::entries(&mut store, &a, &roster("2016-03-01"), &source(), false, false)
-                .expect("entries");
+            let s = import::entries(
+                &mut store,
+                &a,
+                &roster("2016-03-01"),
+                &source(),
+                false,
+                false,
+            )
+            .expect("entries");
             assert_eq!(s.added, 1);
             store
                 .conn()
@@ -1011,11 +1019,25 @@ mod tests {
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .expect("index columns");
         assert_eq!(columns, ["person_id", "year", "start_date"]);
-        let again = import::entries(&mut store, &a, &roster("2016-03-01"), &source(), false, false)
-            .expect("again");
+        let again = import::entries(
+            &mut store,
+            &a,
+            &roster("2016-03-01"),
+            &source(),
+            false,
+            false,
+        )
+        .expect("again");
         assert_eq!((again.added, again.unchanged), (0, 1));
-        let other = import::entries(&mut store, &a, &roster("2016-03-02"), &source(), false, false)
-            .expect("another day");
+        let other = import::entries(
+            &mut store,
+            &a,
+            &roster("2016-03-02"),
+            &source(),
+            false,
+            false,
+        )
+        .expect("another day");
         assert_eq!(other.added, 1);
         let n: i64 = store
             .conn()
