@@ -296,8 +296,8 @@ impl EvidenceWriter {
     /// holding none yet: the pieces wait to go in with those of the next entries, many
     /// entries' pieces a statement (issue 10.3: a statement per entry was a fifth of an
     /// import's writing). Until [`EvidenceWriter::flush`] they are not in the database, so
-    /// the caller flushes before reading any entry's evidence. [`EvidenceWriter::add`]
-    /// flushes first.
+    /// the caller flushes before reading any entry's evidence and before committing (a writer
+    /// dropped with pieces held loses them). [`EvidenceWriter::add`] flushes first.
     pub fn add_new(
         &mut self,
         tx: &Transaction<'_>,
