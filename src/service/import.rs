@@ -1109,6 +1109,7 @@ pub fn entries_from(
                     },
                     batch_id: None,
                     touched: BTreeSet::new(),
+                    new_hours: totals::NewHours::default(),
                     problems: Problems::default(),
                     ids: Ids::default(),
                     trail: Appender::new(),
@@ -1135,8 +1136,13 @@ const IMPORT_CACHE_KIB: i64 = 32 << 10;
 
 /// People whose totals are rebuilt together; the set is emptied after each rebuild, so it does
 /// not grow with the roster. Rebuilding a person twice is harmless: totals are recomputed from
-/// the entries, never added to (`store::totals`).
+/// the entries (`store::totals`).
 const TOUCHED_PEOPLE: usize = 4_096;
+
+/// (Person, year) sums of new entries' hours held before they are added to the totals
+/// (`totals::NewHours`): a roster lists a person's entries together, so about four thousand
+/// people of five years each.
+const NEW_HOURS_HELD: usize = 20_480;
 
 /// The second pass: each row written as it streams past, in the one transaction.
 struct Write<'a, 't> {
@@ -1150,10 +1156,14 @@ struct Write<'a, 't> {
     now: String,
     summary: Summary,
     batch_id: Option<i64>,
-    /// The people whose counted hours may have changed, rebuilt in groups of at most
+    /// The people whose counted hours may have changed other than by a new entry (a
+    /// correction, a promotion, a new entry with a filing), rebuilt in groups of at most
     /// [`TOUCHED_PEOPLE`] and before the commit. Only a registered entry counts (R5.2), so a
     /// roster of recorded entries rebuilds nothing.
     touched: BTreeSet<i64>,
+    /// R2.1 The hours of the registered entries created without a filing, added to their
+    /// people's totals with the rebuilds (issue 10.3: not re-read from the entries).
+    new_hours: totals::NewHours,
     problems: Problems,
     ids: Ids,
     trail: Appender,
@@ -1384,20 +1394,40 @@ impl Write<'_, '_> {
         keep_note(self.tx, &mut self.trail, self.actor, subject, note)
     }
 
+    /// The evidence writer, made at the first piece.
+    fn evidence_writer(&mut self) -> Result<&mut entries::EvidenceWriter> {
+        let w = match self.evidence.take() {
+            Some(w) => w,
+            None => entries::EvidenceWriter::new(self.tx, &self.actor.user, &self.now)?,
+        };
+        Ok(self.evidence.insert(w))
+    }
+
     /// R3 Marks `codes` received for entry `id` by the importing clerk, now.
     fn add_evidence(&mut self, id: i64, codes: &BTreeSet<String>) -> Result<usize> {
         if codes.is_empty() {
             return Ok(0);
         }
-        let writer = match &mut self.evidence {
-            Some(w) => w,
-            None => self.evidence.insert(entries::EvidenceWriter::new(
-                self.tx,
-                &self.actor.user,
-                &self.now,
-            )?),
-        };
-        Ok(writer.add(self.tx, id, codes)?)
+        let tx = self.tx;
+        Ok(self.evidence_writer()?.add(tx, id, codes)?)
+    }
+
+    /// R3 [`Write::add_evidence`] for entry `id` just created: written with the next
+    /// entries' pieces, or at [`Write::flush_evidence`].
+    fn add_new_evidence(&mut self, id: i64, codes: &BTreeSet<String>) -> Result<()> {
+        if codes.is_empty() {
+            return Ok(());
+        }
+        let tx = self.tx;
+        Ok(self.evidence_writer()?.add_new(tx, id, codes)?)
+    }
+
+    /// R3 Writes the new entries' evidence still held: before any entry's evidence is read.
+    fn flush_evidence(&mut self) -> Result<()> {
+        if let Some(w) = &mut self.evidence {
+            w.flush(self.tx)?;
+        }
+        Ok(())
     }
 
     /// R5.5 Adds entry `id` as it now stands to the payload (its head first).
@@ -1416,12 +1446,36 @@ impl Write<'_, '_> {
         Ok(())
     }
 
+    /// R2.1 Person `person_id`'s totals are to be rebuilt from their entries.
     fn touch(&mut self, person_id: i64) -> Result<()> {
         self.touched.insert(person_id);
-        if self.touched.len() >= TOUCHED_PEOPLE {
-            totals::refresh_people(self.tx, &self.touched)?;
-            self.touched.clear();
+        self.bound_totals()
+    }
+
+    /// R2.1 A registered entry just created for `person_id`: its hours are added to the
+    /// person's totals, or, when it names a filing (R4.3), the person is rebuilt.
+    fn count_new(&mut self, person_id: i64, new: &NewEntry) -> Result<()> {
+        if !self.new_hours.add(person_id, &new.entry, new.filing_id) {
+            return self.touch(person_id);
         }
+        self.bound_totals()
+    }
+
+    /// Brings the totals up to date once the people waiting reach their bound, so that memory
+    /// does not grow with the roster.
+    fn bound_totals(&mut self) -> Result<()> {
+        if self.touched.len() >= TOUCHED_PEOPLE || self.new_hours.len() >= NEW_HOURS_HELD {
+            self.refresh_totals()?;
+        }
+        Ok(())
+    }
+
+    /// R2.1 The totals of every person this import changed, made right: the new entries' hours
+    /// added, except to the people rebuilt from all their entries (which counts those too).
+    fn refresh_totals(&mut self) -> Result<()> {
+        self.new_hours.apply(self.tx, &self.touched)?;
+        totals::refresh_people(self.tx, &self.touched)?;
+        self.touched.clear();
         Ok(())
     }
 
@@ -1497,9 +1551,9 @@ impl Write<'_, '_> {
                 let decided = authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
                 self.new_exception = Some(decided);
             }
-            self.add_evidence(id, &evidence)?;
+            self.add_new_evidence(id, &evidence)?;
             if new.entry.state == EntryState::Registered {
-                self.touch(person_id)?;
+                self.count_new(person_id, &new)?;
             }
             // R5.5 With the evidence received, so `audit verify` knows the set it starts
             // from; the maker–checker exception, the same for every new entry, is stated once
@@ -1517,6 +1571,9 @@ impl Write<'_, '_> {
             crate::store::StoreError::from(rusqlite::Error::QueryReturnedNoRows)
         })?;
         let id = ex.id;
+        // The entry may be one this roster created a row ago (the same training listed twice),
+        // whose evidence is still held.
+        self.flush_evidence()?;
         let corrected = ex.year != new.entry.year
             || ex.result != new.entry.result
             || ex.filing_id != new.filing_id;
@@ -1647,14 +1704,14 @@ impl Write<'_, '_> {
         if !self.problems.is_empty() {
             return Err(std::mem::take(&mut self.problems).into_error());
         }
+        self.flush_evidence()?;
         if self.created.is_none()
             && let Some(b) = self.batch_id.take()
         {
             // Every row was there already: an import that creates nothing leaves no batch.
             entries::delete_batch(self.tx, b)?;
         }
-        totals::refresh_people(self.tx, &self.touched)?;
-        self.touched.clear();
+        self.refresh_totals()?;
         let s = self.summary;
         if s.added + s.updated > 0 {
             // The batch of the entries it created, when it created any: a person's history
@@ -1722,6 +1779,7 @@ fn summary_value(source: &Source, s: &Summary) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Hours;
     use crate::service::fixtures::{ZHANG, actor, source, table};
 
     /// Every report of one import, in order.
@@ -1873,6 +1931,205 @@ mod tests {
     }
 
     const PEOPLE_HEADER: &str = "身份证号,姓名,单位,单位类型,市州";
+
+    /// R3, issue 10.3 New entries' evidence is written many entries to a statement: a training
+    /// listed twice in one roster, its evidence split between the rows, ends with the pieces of
+    /// both (the first row's are in the database before the second row reads them) and so
+    /// complete; one listed twice with the same piece is unchanged by its second row; the
+    /// person's other trainings keep only their own pieces; the trail agrees with the database
+    /// (R5.5).
+    #[test]
+    fn r3_a_training_listed_twice_gathers_the_evidence_of_both_rows() {
+        let a = actor("clerk");
+        let mut store = people_store(&a);
+        let header = format!("{ENTRIES_HEADER},已交材料");
+        let row = |content: &str, day: u32, evidence: &str| {
+            format!(
+                "{ZHANG},专业科目,培训班,{content},湖南大学,2016-05-{day:02},2016-05-{day:02},8,合格,{evidence}"
+            )
+        };
+        let rows = [
+            row("急救技能", 3, "培训通知；培训签到表"),
+            row("病历书写", 4, "培训通知"),
+            row("急救技能", 3, "培训课程表；结业证明"),
+            row("病历书写", 4, "培训通知"),
+            row("影像诊断", 5, ""),
+        ];
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let done = self::entries(
+            &mut store,
+            &a,
+            &table(&header, &rows),
+            &source(),
+            false,
+            false,
+        )
+        .expect("import");
+        // The second 病历书写 brings nothing new: unchanged, as its first row's piece is read.
+        assert_eq!((done.added, done.updated, done.unchanged), (3, 1, 1));
+        let of = |content: &str| -> (BTreeSet<String>, String) {
+            let id: i64 = store
+                .conn()
+                .query_row(
+                    "SELECT id FROM entries WHERE content = ?1",
+                    [content],
+                    |r| r.get(0),
+                )
+                .expect("the entry");
+            let state: String = store
+                .conn()
+                .query_row("SELECT state FROM entries WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .expect("its state");
+            (
+                entries::evidence(store.conn(), id).expect("evidence"),
+                state,
+            )
+        };
+        let codes = |list: &[&str]| list.iter().map(|c| c.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            of("急救技能"),
+            (
+                codes(&["completion", "notice", "sign_in", "timetable"]),
+                "evidence_complete".into()
+            )
+        );
+        assert_eq!(of("病历书写"), (codes(&["notice"]), "recorded".into()));
+        assert_eq!(of("影像诊断"), (codes(&[]), "recorded".into()));
+        let report = audit::check_state(store.conn()).expect("audit");
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+    }
+
+    /// One person's (year, public tenths, professional tenths), for the years that count any.
+    type YearSums = Vec<(i32, i64, i64)>;
+
+    /// R2.1 A person's totals, year by year: as `check` sums them from the entries, and as the
+    /// kept table holds them.
+    fn totals_and_check(store: &Store, id_number: &str) -> (YearSums, YearSums) {
+        let v = crate::service::check::check(store, id_number, 2010, 2018)
+            .expect("check")
+            .verification;
+        let summed = v
+            .years
+            .iter()
+            .filter(|y| y.public != Hours::ZERO || y.professional != Hours::ZERO)
+            .map(|y| (y.year, y.public.tenths(), y.professional.tenths()))
+            .collect();
+        let (person, _) = people::find_by_id_number(store.conn(), id_number)
+            .expect("lookup")
+            .expect("registered");
+        let kept = totals::of_person(store.conn(), person, 2010, 2018)
+            .expect("totals")
+            .iter()
+            .map(|t| (t.year, t.public.tenths(), t.professional.tenths()))
+            .collect();
+        (summed, kept)
+    }
+
+    /// R2.1, issue 10.3 Paper history adds its hours to what people had counted already: the
+    /// same years, a failed assessment (which counts nothing), an entry recorded before and now
+    /// registered by the roster (rebuilt, not added to), twice the same training in one roster,
+    /// and a person whose rows come apart in the file. Every person's kept totals are what
+    /// `check` sums, and importing the roster again changes none of them.
+    #[test]
+    fn r2_1_paper_history_adds_its_hours_to_the_totals_people_had() {
+        let (archivist, clerk) = (actor("archivist"), actor("clerk"));
+        let mut store = Store::open_in_memory().expect("store");
+        let ids: Vec<String> = (1..=3).map(person_id).collect();
+        let people_rows: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{id},张伟,长沙市第一医院,市州所属单位,长沙"))
+            .collect();
+        let people_rows: Vec<&str> = people_rows.iter().map(String::as_str).collect();
+        self::people(
+            &mut store,
+            &clerk,
+            &table(PEOPLE_HEADER, &people_rows),
+            &source(),
+            false,
+        )
+        .expect("people");
+        let row = |id: &str, public: bool, content: &str, day: u32, hours: &str, result: &str| {
+            let category = if public {
+                "公需科目"
+            } else {
+                "专业科目"
+            };
+            format!(
+                "{id},{category},远程教育,{content},湖南省人事考试院,2016-03-{day:02},2016-03-{day:02},{hours},{result}"
+            )
+        };
+        let earlier = [
+            row(&ids[0], true, "保密常识", 1, "30", "合格"),
+            row(&ids[0], false, "临床新进展", 2, "12.5", "合格"),
+            row(&ids[1], false, "临床新进展", 2, "40", "合格"),
+        ];
+        let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+        self::entries(
+            &mut store,
+            &archivist,
+            &table(ENTRIES_HEADER, &earlier),
+            &source(),
+            true,
+            false,
+        )
+        .expect("earlier paper history");
+        // Recorded, not yet counted: the paper roster below registers it.
+        let recorded = [row(&ids[2], false, "急救技能", 5, "8", "合格")];
+        let recorded: Vec<&str> = recorded.iter().map(String::as_str).collect();
+        self::entries(
+            &mut store,
+            &clerk,
+            &table(ENTRIES_HEADER, &recorded),
+            &source(),
+            false,
+            false,
+        )
+        .expect("recorded");
+        let (summed, kept) = totals_and_check(&store, &ids[2]);
+        assert_eq!(
+            (summed.len(), kept.len()),
+            (0, 0),
+            "recorded hours count nothing yet"
+        );
+
+        let paper = [
+            row(&ids[0], true, "法律法规", 7, "6", "合格"),
+            row(&ids[0], false, "病历书写", 8, "20", "不合格"),
+            row(&ids[1], true, "保密常识", 1, "30", "合格"),
+            row(&ids[2], false, "急救技能", 5, "8", "合格"),
+            row(&ids[2], true, "法律法规", 7, "6", "合格"),
+            row(&ids[0], false, "影像诊断", 9, "4.5", "合格"),
+            row(&ids[1], true, "保密常识", 1, "30", "合格"),
+        ];
+        let paper: Vec<&str> = paper.iter().map(String::as_str).collect();
+        let roster = table(ENTRIES_HEADER, &paper);
+        self::entries(&mut store, &archivist, &roster, &source(), true, false).expect("paper");
+        let expected = [
+            // 30 + 6 public; 12.5 + 4.5 professional (the failed 20 counts nothing).
+            vec![(2016, 360, 170)],
+            // 30 public once (the repeated row is the same training); 40 professional.
+            vec![(2016, 300, 400)],
+            // The recorded 8, registered by the roster, and the new 6.
+            vec![(2016, 60, 80)],
+        ];
+        for (id, want) in ids.iter().zip(&expected) {
+            let (summed, kept) = totals_and_check(&store, id);
+            assert_eq!(&summed, want, "{id}: check");
+            assert_eq!(kept, summed, "{id}: kept totals");
+        }
+        let again =
+            self::entries(&mut store, &archivist, &roster, &source(), true, false).expect("again");
+        assert_eq!((again.added, again.updated), (0, 0));
+        for (id, want) in ids.iter().zip(&expected) {
+            assert_eq!(
+                &totals_and_check(&store, id).1,
+                want,
+                "{id}: after the same roster again"
+            );
+        }
+    }
 
     /// A plausible ID number (R1.1) of a person born in 长沙 in 1980, the `n`th that day.
     fn person_id(n: u16) -> String {

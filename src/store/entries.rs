@@ -264,6 +264,8 @@ pub struct EvidenceWriter {
     /// The time as stored: seconds since the epoch, or the text SQLite could not read as one.
     at: rusqlite::types::Value,
     codes: HashMap<String, i64>,
+    /// (entry, code number) of new entries' pieces not yet written ([`EvidenceWriter::add_new`]).
+    pending: Vec<(i64, i64)>,
 }
 
 impl EvidenceWriter {
@@ -276,7 +278,56 @@ impl EvidenceWriter {
             clerk: clerk_id(tx, by)?,
             at,
             codes: HashMap::new(),
+            pending: Vec::new(),
         })
+    }
+
+    /// The number of evidence item `code`, read once per writer.
+    fn code(&mut self, tx: &Transaction<'_>, code: &str) -> Result<i64> {
+        if let Some(id) = self.codes.get(code) {
+            return Ok(*id);
+        }
+        let id = code_id(tx, code)?;
+        self.codes.insert(code.to_string(), id);
+        Ok(id)
+    }
+
+    /// Marks `codes` received for entry `entry_id`, created in this transaction and so
+    /// holding none yet: the pieces wait to go in with those of the next entries, many
+    /// entries' pieces a statement (issue 10.3: a statement per entry was a fifth of an
+    /// import's writing). Until [`EvidenceWriter::flush`] they are not in the database, so
+    /// the caller flushes before reading any entry's evidence and before committing (a writer
+    /// dropped with pieces held loses them). [`EvidenceWriter::add`] flushes first.
+    pub fn add_new(
+        &mut self,
+        tx: &Transaction<'_>,
+        entry_id: i64,
+        codes: &BTreeSet<String>,
+    ) -> Result<()> {
+        for code in codes {
+            let id = self.code(tx, code)?;
+            self.pending.push((entry_id, id));
+        }
+        if self.pending.len() >= PENDING_PIECES {
+            self.flush(tx)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pieces [`EvidenceWriter::add_new`] holds.
+    pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<()> {
+        for chunk in self.pending.chunks(PENDING_PIECES) {
+            let mut stmt = tx.prepare_cached(&pending_insert_sql(chunk.len()))?;
+            stmt.raw_bind_parameter(1, self.clerk)?;
+            stmt.raw_bind_parameter(2, &self.at)?;
+            for (i, (entry, code)) in chunk.iter().enumerate() {
+                stmt.raw_bind_parameter(3 + 2 * i, entry)?;
+                stmt.raw_bind_parameter(4 + 2 * i, code)?;
+            }
+            stmt.raw_execute()?;
+        }
+        self.pending.clear();
+        Ok(())
     }
 
     /// Marks `codes` received for entry `entry_id`, as [`add_evidence`] does; returns how many
@@ -288,17 +339,10 @@ impl EvidenceWriter {
         entry_id: i64,
         codes: &BTreeSet<String>,
     ) -> Result<usize> {
+        self.flush(tx)?;
         let mut ids = Vec::with_capacity(codes.len());
         for code in codes {
-            let id = match self.codes.get(code) {
-                Some(id) => *id,
-                None => {
-                    let id = code_id(tx, code)?;
-                    self.codes.insert(code.clone(), id);
-                    id
-                }
-            };
-            ids.push(id);
+            ids.push(self.code(tx, code)?);
         }
         let mut added = 0;
         for chunk in ids.chunks(EVIDENCE_ROWS) {
@@ -317,6 +361,23 @@ impl EvidenceWriter {
 
 /// The most pieces of evidence one statement of [`EvidenceWriter::add`] inserts.
 const EVIDENCE_ROWS: usize = 16;
+
+/// Pieces of new entries' evidence written by one statement of [`EvidenceWriter::flush`]
+/// (two numbers bound a piece, well under SQLite's 32 766).
+const PENDING_PIECES: usize = 256;
+
+/// `INSERT OR IGNORE` of `n` pieces by clerk `?1` at `?2`, each piece's entry and code number
+/// at `?3`, `?4` on.
+fn pending_insert_sql(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("(?{}, ?{}, ?1, ?2)", 3 + 2 * i, 4 + 2 * i))
+        .collect();
+    format!(
+        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+         VALUES {}",
+        rows.join(", ")
+    )
+}
 
 /// `INSERT OR IGNORE` of `n` pieces of evidence of entry `?1` by clerk `?2` at `?3`, the codes'
 /// numbers at `?4` on.
@@ -896,4 +957,92 @@ pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<
         rest = later;
     }
     Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::service::fixtures::{ZHANG, actor, source, table};
+    use crate::service::import;
+    use crate::store::Store;
+
+    const ENTRIES: &str =
+        "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果";
+
+    fn roster(start: &str) -> crate::import::Table {
+        table(
+            ENTRIES,
+            &[&format!(
+                "{ZHANG},专业科目,远程教育,临床新进展,湖南省继续医学教育中心,{start},2016-03-20,40,合格"
+            )],
+        )
+    }
+
+    /// Migration 23 (issue 10.3): a file from before it gets the start date in
+    /// `entries_person_year`, and the natural key (R5.1: a person's training once) holds as
+    /// before through it: the same roster again adds nothing, the same training begun on
+    /// another day is another training.
+    #[test]
+    fn migration_23_keeps_the_natural_key_through_the_wider_index() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("old.sqlite");
+        let a = actor("clerk");
+        {
+            let mut store = Store::open(&path).expect("open");
+            let people = table(
+                "身份证号,姓名,单位,单位类型,市州",
+                &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
+            );
+            import::people(&mut store, &a, &people, &source(), false).expect("people");
+            let s = import::entries(
+                &mut store,
+                &a,
+                &roster("2016-03-01"),
+                &source(),
+                false,
+                false,
+            )
+            .expect("entries");
+            assert_eq!(s.added, 1);
+            store
+                .conn()
+                .execute_batch(
+                    "DROP INDEX entries_person_year;
+                     CREATE INDEX entries_person_year ON entries (person_id, year);
+                     PRAGMA user_version = 22;",
+                )
+                .expect("step back to 22");
+        }
+        let mut store = Store::open(&path).expect("migrates");
+        let columns: Vec<String> = store
+            .conn()
+            .prepare("SELECT name FROM pragma_index_info('entries_person_year') ORDER BY seqno")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("index columns");
+        assert_eq!(columns, ["person_id", "year", "start_date"]);
+        let again = import::entries(
+            &mut store,
+            &a,
+            &roster("2016-03-01"),
+            &source(),
+            false,
+            false,
+        )
+        .expect("again");
+        assert_eq!((again.added, again.unchanged), (0, 1));
+        let other = import::entries(
+            &mut store,
+            &a,
+            &roster("2016-03-02"),
+            &source(),
+            false,
+            false,
+        )
+        .expect("another day");
+        assert_eq!(other.added, 1);
+        let n: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 2);
+    }
 }

@@ -7,19 +7,23 @@
 //! the public and the professional hours in tenths (R2.3); a year without a row counts nothing.
 //! Blocking (R5.3) is not cached: it is a lookup of its own (`people::is_blocked`).
 //!
-//! Kept by recomputing, never by adding and subtracting: every service that changes what counts
-//! (a decision on an entry or its undo, a correction, an import, a filing's approval or return,
+//! Kept by recomputing, never by subtracting: every service that changes what counts (a
+//! decision on an entry or its undo, a correction, an import, a filing's approval or return,
 //! the demo) calls [`refresh_person`], [`refresh_entry`] or [`refresh_filing`] inside its own
 //! transaction, and the affected people's rows are rebuilt from their entries with
 //! [`Entry::counts`], the one place that says whether an entry's hours count. A person has tens
-//! of entries, so that is cheap, and a row can never drift from the entries it sums.
+//! of entries, so that is cheap, and a row can never drift from the entries it sums. The one
+//! exception is an import's new entries ([`NewHours`]): an entry just created changes nothing
+//! a row already summed, so its hours, judged by the same rule, are added to the row as it
+//! stands — re-reading a person's twenty entries for each twenty created was a tenth of an
+//! import's time (issue 10.3).
 //!
 //! Every write of a row is also counted by year and hours (`totals_by_hours`, kept by migration
 //! 22's triggers in the same transaction), from which the People screen counts the people short
 //! in a year without reading them; [`refresh_person`] therefore writes only the years whose
 //! sums changed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{Connection, Transaction, params};
 
@@ -274,6 +278,73 @@ fn insert_row(
     )?
     .execute(params![person_id, year, public, professional])?;
     Ok(())
+}
+
+/// R2.1 The hours of entries a writer has just created (an import), summed per person and year
+/// by the rule every row is made by ([`Entry::counts`]), to be added to those people's rows as
+/// they stand ([`NewHours::apply`]) instead of rebuilding the rows from all their entries.
+///
+/// Sound only for an entry created in the same transaction whose count does not depend on a
+/// filing (it names none: [`NewHours::add`] refuses the others, whose people the writer
+/// rebuilds with [`refresh_person`]); and a person rebuilt in the same step must not also be
+/// added to, as the rebuild already counts their new entries ([`NewHours::apply`] takes that
+/// set). Memory: one item per person and year, until applied.
+#[derive(Debug, Default)]
+pub struct NewHours {
+    /// (public, professional) tenths per (person, year), only for hours that count.
+    sums: BTreeMap<(i64, i32), (i64, i64)>,
+}
+
+impl NewHours {
+    /// Counts `entry`, just created for `person_id` with no filing. Returns `false`, counting
+    /// nothing, for an entry that names a filing (R4.3: whether it counts is the filing's to
+    /// say; rebuild the person instead).
+    pub fn add(&mut self, person_id: i64, entry: &Entry, filing_id: Option<i64>) -> bool {
+        if filing_id.is_some() {
+            return false;
+        }
+        // R5.2, R4.3 The one rule: registered, passed, and (public) recognised.
+        if entry.counts(None) {
+            let sum = self.sums.entry((person_id, entry.year)).or_default();
+            match entry.category {
+                Category::Public => sum.0 += entry.hours.tenths(),
+                Category::Professional => sum.1 += entry.hours.tenths(),
+            }
+        }
+        true
+    }
+
+    /// The (person, year) sums held.
+    pub fn len(&self) -> usize {
+        self.sums.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.sums.is_empty()
+    }
+
+    /// Adds the sums held to the people's rows (a row made for a year that had none), except
+    /// for the people of `rebuilt`, whose rows the caller rebuilds from their entries in the
+    /// same step; then holds nothing. Returns how many rows were written.
+    pub fn apply(&mut self, tx: &Transaction<'_>, rebuilt: &BTreeSet<i64>) -> Result<usize> {
+        let mut add = tx.prepare_cached(
+            "INSERT INTO person_year_totals (person_id, year, public_tenths, professional_tenths)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (person_id, year) DO UPDATE SET
+                 public_tenths = public_tenths + excluded.public_tenths,
+                 professional_tenths = professional_tenths + excluded.professional_tenths",
+        )?;
+        let mut written = 0;
+        for ((person_id, year), (public, professional)) in std::mem::take(&mut self.sums) {
+            if rebuilt.contains(&person_id) {
+                continue;
+            }
+            add.execute(params![person_id, year, public, professional])?;
+            written += 1;
+        }
+        Ok(written)
+    }
 }
 
 /// Rebuild each of `people`'s rows once, however many of their entries changed.
