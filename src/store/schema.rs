@@ -1327,22 +1327,6 @@ CREATE TRIGGER IF NOT EXISTS people_blocked_gone AFTER DELETE ON people BEGIN
     DELETE FROM people_blocked WHERE person_id = old.id;
 END;
 "#,
-    // 23: the natural key of an entry (this person, this training) compared in an index instead
-    // of the table (issue 10.3). Every insert and every change of a training's facts asks
-    // whether the person already has it (`entries_same_training`,
-    // `entries_same_training_update`, and `store::entries::find_same` for a row the trigger
-    // turned away); through `(person_id, year)` that read each of the person's earlier entries'
-    // rows to compare their dates and texts, some ten table rows a new entry for a person of
-    // twenty, most of an import's insert (measured with the `sqlite3` shell on 100 000 roster
-    // rows: 0.58 s of CPU with the trigger, 0.25 s without it, 0.45 s with this index). With
-    // the start date in the index the person's other entries are passed over there, and only
-    // those that began the same day are read from the table. The index keeps its name and its
-    // first two columns, so every plan that read a person's entries by year reads them as
-    // before; it grows by the date, about 10 bytes an entry.
-    r#"
-DROP INDEX IF EXISTS entries_person_year;
-CREATE INDEX entries_person_year ON entries (person_id, year, start_date);
-"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`
