@@ -426,6 +426,28 @@ fn entries_env(bad: Entry) -> (Env, String) {
     (env, text)
 }
 
+/// R2.1 A roster row for a training that ends after today (the pinned clock, 2017-07-15) is
+/// refused naming the row, the column, the value and today; nothing of the roster is written.
+#[test]
+fn r2_1_a_training_ending_after_today_is_refused() {
+    let (env, text) = entries_env(Entry::new(WANG, "专业", "2017-07-10", "2017-07-20", "24"));
+    env.refused(
+        "entries",
+        "entries.csv",
+        &text,
+        3,
+        "结束日期",
+        &["“2017-07-20”", "晚于今天（2017-07-15）"],
+        &["\"2017-07-20\"", "after today (2017-07-15)"],
+    );
+    assert_eq!(
+        env.conn()
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        0
+    );
+}
+
 #[test]
 fn r2_3_hours_with_two_decimals_are_refused() {
     let (env, text) = entries_env(Entry::professional(WANG, 2016, "2.55"));

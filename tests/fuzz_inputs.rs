@@ -46,7 +46,7 @@ fn check_answer(answer: Result<Table, TableError>, limits: &Limits) -> Result<()
             if let Err(e) = jijiao::import::people::parse(&table, &reference, today()) {
                 problems.extend(e);
             }
-            if let Err(e) = jijiao::import::entries::parse(&table, &reference) {
+            if let Err(e) = jijiao::import::entries::parse(&table, &reference, today()) {
                 problems.extend(e);
             }
             if let Err(e) = jijiao::import::filings::parse(&table) {

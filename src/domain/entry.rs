@@ -129,6 +129,13 @@ impl Entry {
     }
 }
 
+/// R2.1 (our addition) An entry records a training that has ended, with its assessment: one whose
+/// end date is after `today` (the clerk's clock) is refused, in the form and in rosters alike, so
+/// no hours are counted for a year before they were earned.
+pub fn ended_by(end_date: NaiveDate, today: NaiveDate) -> bool {
+    end_date <= today
+}
+
 /// An entry spanning New Year counts for the year it ended in, unless the roster says otherwise.
 pub fn default_year(end_date: NaiveDate) -> i32 {
     end_date.year()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 
 use super::columns::RowReader;
 use super::{Columns, Kind, ParseResult, Parsed, Problem, Row, Table};
@@ -24,8 +24,8 @@ pub struct EntryRow {
 /// Rosters separate items with any of these; Chinese spreadsheets favour the enumeration comma.
 const EVIDENCE_SEPARATORS: [char; 5] = [';', '；', '、', ',', '，'];
 
-pub fn parse(table: &Table, reference: &Reference) -> ParseResult<EntryRow> {
-    let (rows, errors) = parse_all(table, reference)?;
+pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseResult<EntryRow> {
+    let (rows, errors) = parse_all(table, reference, today)?;
     if errors.is_empty() {
         Ok(rows)
     } else {
@@ -38,12 +38,13 @@ pub fn parse(table: &Table, reference: &Reference) -> ParseResult<EntryRow> {
 pub fn parse_all(
     table: &Table,
     reference: &Reference,
+    today: NaiveDate,
 ) -> Result<super::Partial<EntryRow>, Vec<super::RowError>> {
     let cols = Columns::match_headers(Kind::Entries, table)?;
     let mut errors = Vec::new();
     let mut out = Vec::new();
     for row in &table.rows {
-        match parse_row(&cols, row, reference) {
+        match parse_row(&cols, row, reference, today) {
             Ok(parsed) => out.push(parsed),
             Err(mut e) => errors.append(&mut e),
         }
@@ -58,6 +59,7 @@ pub fn parse_row(
     cols: &Columns,
     row: &Row,
     reference: &Reference,
+    today: NaiveDate,
 ) -> Result<Parsed<EntryRow>, Vec<super::RowError>> {
     {
         let mut r = RowReader::new(cols, row);
@@ -77,6 +79,18 @@ pub fn parse_row(
                 end_raw,
                 Problem::StartAfterEnd {
                     start: r.raw("start_date").to_string(),
+                },
+            );
+        }
+        if let Some(e) = end
+            && !crate::domain::entry::ended_by(e, today)
+        {
+            let end_raw = r.raw("end_date");
+            r.error(
+                "end_date",
+                end_raw,
+                Problem::EndsAfterToday {
+                    today: today.to_string(),
                 },
             );
         }

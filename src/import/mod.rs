@@ -39,6 +39,10 @@ pub enum Problem {
     StartAfterEnd {
         start: String,
     },
+    /// R2.1 The training ends after the clerk's today (given as `YYYY-MM-DD`).
+    EndsAfterToday {
+        today: String,
+    },
     YearOutsideDates,
     UnknownPerson,
     UnknownFiling,
@@ -160,6 +164,12 @@ impl Describe for RowError {
             }
             (Problem::Date, Lang::En) => format!(
                 "\"{v}\" is not a valid date, expected e.g. 2017-03-01, 2017/3/1 or 2017年3月1日"
+            ),
+            (Problem::EndsAfterToday { today }, Lang::Zh) => {
+                format!("结束日期“{v}”晚于今天（{today}），应为已结束并考核的培训")
+            }
+            (Problem::EndsAfterToday { today }, Lang::En) => format!(
+                "end date \"{v}\" is after today ({today}), expected a training that has ended and been assessed"
             ),
             (Problem::StartAfterEnd { start }, Lang::Zh) => {
                 let start = quote_prefix(start);

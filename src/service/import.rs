@@ -1083,6 +1083,7 @@ pub fn entries_from(
     let reference = Reference::load(store)?;
     let kind = EntryRows {
         reference: &reference,
+        today: actor.today(),
     };
     let mut checker = EntriesChecker::default();
     two_passes(
@@ -1208,6 +1209,8 @@ trait RowKind: Sync {
 /// Rows of an entries roster (R5.1, R3).
 struct EntryRows<'a> {
     reference: &'a Reference,
+    /// The clerk's today: a training ending after it is refused (R2.1).
+    today: chrono::NaiveDate,
 }
 
 impl RowKind for EntryRows<'_> {
@@ -1216,7 +1219,7 @@ impl RowKind for EntryRows<'_> {
         Kind::Entries
     }
     fn parse(&self, cols: &Columns, row: &Row) -> Parsed<Self::Record> {
-        import::entries::parse_row(cols, row, self.reference)
+        import::entries::parse_row(cols, row, self.reference, self.today)
     }
 }
 

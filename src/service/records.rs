@@ -40,6 +40,11 @@ pub enum Refusal {
         zh: &'static str,
         en: &'static str,
     },
+    /// R2.1 The training ends after today: it cannot have been assessed yet.
+    EndsAfterToday {
+        end: NaiveDate,
+        today: NaiveDate,
+    },
     StartAfterEnd {
         start: NaiveDate,
         end: NaiveDate,
@@ -102,6 +107,14 @@ impl Describe for Refusal {
             (Refusal::KindContradictsCity(c), lang) => c.describe(lang),
             (Refusal::Required { zh, .. }, Lang::Zh) => format!("{zh}不能为空"),
             (Refusal::Required { en, .. }, Lang::En) => format!("{en} is required"),
+            (Refusal::EndsAfterToday { end, today }, Lang::Zh) => {
+                format!("结束日期{end}晚于今天（{today}）：培训结束并考核后再登记")
+            }
+            (Refusal::EndsAfterToday { end, today }, Lang::En) => {
+                format!(
+                    "the end date {end} is after today ({today}): record a training once it has ended and been assessed"
+                )
+            }
             (Refusal::StartAfterEnd { start, end }, Lang::Zh) => {
                 format!("结束日期{end}早于开始日期{start}")
             }
@@ -269,8 +282,9 @@ pub fn update_person(
 }
 
 /// An entry as stored: content and provider on one clean line and required, dates in order, the
-/// year one of its dates' years, hours more than zero. What `add_entry` and `update_entry` check.
-fn checked_entry(entry: Entry) -> Result<Entry> {
+/// year one of its dates' years, the training ended by `today` (R2.1), hours more than zero. What
+/// `add_entry` and `update_entry` check.
+fn checked_entry(entry: Entry, today: NaiveDate) -> Result<Entry> {
     let entry = Entry {
         content: clean_line(&entry.content),
         provider: clean_line(&entry.provider),
@@ -291,6 +305,9 @@ fn checked_entry(entry: Entry) -> Result<Entry> {
     let (start, end) = (entry.start_date, entry.end_date);
     if end < start {
         return refuse(Refusal::StartAfterEnd { start, end });
+    }
+    if !crate::domain::entry::ended_by(end, today) {
+        return refuse(Refusal::EndsAfterToday { end, today });
     }
     if entry.year < start.year() || entry.year > end.year() {
         return refuse(Refusal::YearOutsideDates {
@@ -334,11 +351,14 @@ pub fn add_entry(
     filing_id: Option<i64>,
 ) -> Result<i64> {
     super::authz::require(actor, super::authz::Act::RecordEntry)?;
-    let entry = checked_entry(Entry {
-        state: EntryState::Recorded,
-        migrated: false,
-        ..entry
-    })?;
+    let entry = checked_entry(
+        Entry {
+            state: EntryState::Recorded,
+            migrated: false,
+            ..entry
+        },
+        actor.today(),
+    )?;
     let now = actor.stamp();
     let tx = store.write()?;
     if people::get(&tx, person_id)?.is_none() {
@@ -445,7 +465,7 @@ pub fn update_entry(
     filing_id: Option<i64>,
 ) -> Result<Corrected> {
     super::authz::require(actor, super::authz::Act::RecordEntry)?;
-    let new = checked_entry(new)?;
+    let new = checked_entry(new, actor.today())?;
     let reference = Reference::load(store)?;
     let now = actor.stamp();
     let tx = store.write()?;
@@ -840,6 +860,25 @@ mod tests {
             refusal(add_entry(&mut store, &a, person, backwards, None)),
             Refusal::StartAfterEnd { .. }
         ));
+        // R2.1 A training that ends after today (the clerk's clock: 2017-07-15) has not been
+        // assessed; the day itself is accepted.
+        let future = Entry {
+            start_date: d(2017, 7, 14),
+            end_date: d(2017, 7, 16),
+            ..class()
+        };
+        let refused = refusal(add_entry(&mut store, &a, person, future, None));
+        assert_eq!(
+            refused,
+            Refusal::EndsAfterToday {
+                end: d(2017, 7, 16),
+                today: d(2017, 7, 15)
+            }
+        );
+        assert_eq!(
+            refused.describe(Lang::Zh),
+            "结束日期2017-07-16晚于今天（2017-07-15）：培训结束并考核后再登记"
+        );
         let wrong_year = Entry {
             year: 2016,
             ..class()
@@ -865,6 +904,14 @@ mod tests {
             Refusal::NoSuchPerson(9999)
         );
         assert_eq!(entries::count(store.conn()).unwrap(), 0);
+        // A training that ended today is recorded.
+        let ends_today = Entry {
+            start_date: d(2017, 7, 14),
+            end_date: d(2017, 7, 15),
+            ..class()
+        };
+        add_entry(&mut store, &a, person, ends_today, None).expect("ends today");
+        assert_eq!(entries::count(store.conn()).unwrap(), 1);
     }
 
     /// A conference with both items of its checklist received: evidence complete (R3.4).

@@ -932,7 +932,7 @@ mod tests {
         use crate::service::filings::{approve, sample_filing, save_filing};
         use crate::service::fixtures::{ZHANG, actor, store_with};
         let mut store = store_with(&[
-            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-08-01,2017-08-03,30,合格,",
+            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-06-01,2017-06-03,30,合格,",
         ]);
         let a = actor("lisi");
         let fid = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();

@@ -808,7 +808,7 @@ mod tests {
         use crate::service::filings::{approve, sample_filing, save_filing};
         use crate::service::fixtures::actor;
         let mut store = store_with(&[
-            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-08-01,2017-08-03,30,合格,",
+            "公需,培训班,保密意识和保密常识教育,湖南师范大学,2017-06-01,2017-06-03,30,合格,",
         ]);
         let a = actor("lisi");
         let fid = save_filing(&mut store, &a, &sample_filing("2017-001")).unwrap();
@@ -830,7 +830,7 @@ mod tests {
         let s = d.screen();
         assert!(
             s.contains(
-                "2017-07-15 10:00:00 wangfang evidence received training notice · 2017-08-01"
+                "2017-07-15 10:00:00 wangfang evidence received training notice · 2017-06-01"
             ),
             "{s}"
         );
