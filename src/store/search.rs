@@ -2458,6 +2458,82 @@ mod dense_tests {
         }
     }
 
+    /// Issue 10: a text with a filter reads at most `examined` of the people the text finds
+    /// (here a few dozen of the 700, to try the bound the screens use at 12 000). Under it the
+    /// count is what the list pages through; past it the count is "at least" a number no
+    /// greater than that, and says so. R5.3 The blocked people, fewer than the bound, are
+    /// read instead of the text's, and counted exactly whatever the text.
+    #[test]
+    fn a_text_with_a_filter_counts_at_most_the_people_it_examines() {
+        let store = data_set(700);
+        let c = store.conn();
+        let examined = 40;
+        let blocked = count_people(
+            c,
+            &PeopleQuery {
+                state: PeopleState::Blocked,
+                ..PeopleQuery::default()
+            },
+        )
+        .unwrap();
+        assert!((1..=examined).contains(&blocked), "{blocked} blocked");
+        let (mut exact, mut at_least) = (0, 0);
+        for q in queries() {
+            let text = fold_for_search(&q.text);
+            let filtered =
+                q.city_code.is_some() || q.unit_kind.is_some() || q.state != PeopleState::All;
+            if text.is_empty() || !filtered {
+                continue;
+            }
+            let listed = both_ways(c, &q, 9).0.len();
+            let found = brute(
+                c,
+                &PeopleQuery {
+                    text: q.text.clone(),
+                    ..PeopleQuery::default()
+                },
+            )
+            .len();
+            let got = count_filtered_text(c, &q, shape(c, &text).unwrap(), examined).unwrap();
+            match got {
+                Count::Exact(n) => {
+                    assert_eq!(n, listed, "{q:?}");
+                    exact += 1;
+                }
+                Count::AtLeast(n) => {
+                    assert!(n <= listed, "{q:?}: at least {n} of {listed}");
+                    assert!(found > examined, "{q:?}: {found} found, all examined");
+                    assert_ne!(q.state, PeopleState::Blocked, "{q:?}");
+                    at_least += 1;
+                }
+                Count::Over => panic!("{q:?}: {listed} listed"),
+            }
+            if found <= examined {
+                assert_eq!(got, Count::Exact(listed), "{q:?}");
+            }
+        }
+        assert!(
+            exact >= 20 && at_least >= 10,
+            "{exact} exact, {at_least} bounds"
+        );
+        // With the screens' bound every one of these is exact (they find at most 700).
+        for q in queries() {
+            let listed = both_ways(c, &q, 9).0.len();
+            assert_eq!(count_people_capped(c, &q).unwrap(), Count::Exact(listed));
+        }
+    }
+
+    /// The titles' words for a count, the same in both languages.
+    #[test]
+    fn counts_read_as_a_number_ten_thousand_plus_or_at_least() {
+        assert_eq!(Count::Exact(17).to_string(), "17");
+        assert_eq!(Count::Over.to_string(), "10 000+");
+        assert_eq!(Count::AtLeast(2417).to_string(), "2 417+");
+        assert_eq!(Count::AtLeast(618).to_string(), "618+");
+        assert_eq!(Count::AtLeast(0).to_string(), "0+");
+        assert_eq!(Count::AtLeast(2417).exact(), None);
+    }
+
     /// Past the cap: people of matching units read in the list's own index (more than
     /// [`COUNT_CAP`] of them), merged with the prefix range; pages from any key agree with the
     /// list, and the count says "10 000+" without reading them all.

@@ -672,6 +672,14 @@ impl<R: Keyed> Window<R> {
     }
 }
 
+/// Whether lists read ahead: always, but in tests of a page turn held on the worker.
+fn ahead_on(_jobs: &Jobs) -> bool {
+    #[cfg(test)]
+    return _jobs.reads_ahead();
+    #[cfg(not(test))]
+    true
+}
+
 /// What a read ahead found: the reads `j` past the last row and `k` past the first would
 /// make, rows and what the screen derives from them, read while the clerk looks at the page.
 struct Ahead<S: Source> {
@@ -988,6 +996,7 @@ impl<S: Source> Lister<S> {
         // `j` past the last row, `k` past the first: the page read ahead, if it was read from
         // this window and nothing is out that would change it.
         if self.pending.is_none()
+            && ahead_on(ctx.jobs)
             && let Some(loaded) = self.take_ahead(plan)
         {
             if super::worker::tracing() {
@@ -1165,6 +1174,9 @@ impl<S: Source> Lister<S> {
     /// read) for it already. Not for lists in memory, which read at once.
     fn read_ahead(&mut self, jobs: &Jobs) {
         if S::INLINE || self.window.rows.is_empty() {
+            return;
+        }
+        if !ahead_on(jobs) {
             return;
         }
         let edges = self.window.edges();

@@ -167,6 +167,9 @@ struct State {
     interrupted: usize,
     #[cfg(test)]
     hold: testing::HoldState,
+    /// Tests of what the clerk sees while a page turn is out turn reads ahead off.
+    #[cfg(test)]
+    no_ahead: bool,
 }
 
 struct Shared {
@@ -453,6 +456,17 @@ pub mod testing {
     }
 
     impl Jobs {
+        /// Turn the lists' reads ahead off (`false`), so that a page turn goes to the worker
+        /// and can be held there.
+        pub fn set_read_ahead(&self, on: bool) {
+            self.shared.lock().no_ahead = !on;
+        }
+
+        /// Whether the lists read ahead.
+        pub fn reads_ahead(&self) -> bool {
+            !self.shared.lock().no_ahead
+        }
+
         /// Hold the next job the worker starts, as [`Hold`] says.
         pub fn hold_next(&self, how: Hold) {
             self.shared.lock().hold.next = Some(how);
