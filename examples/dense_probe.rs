@@ -8,6 +8,10 @@
 //! rolled back, `totals::refresh_person` for N people spread over the file, as every decision
 //! on an entry calls it, with their sums unchanged and with every year written anew; prints
 //! microseconds per person.
+//!
+//! `… -- --queue N FILE` instead turns N pages of the review queue (R5.1) as `j` past the last
+//! row does (`review_queue_page` after the last key shown, one more row than the page), each
+//! timed alone, after the plan SQLite chose for it: where a slow page turn's time goes.
 use std::time::Instant;
 
 use jijiao::store::search::{PeopleQuery, PeopleState, Seek, count_people_capped, people_page};
@@ -81,10 +85,58 @@ fn refresh(n: i64, path: &str) {
     }
 }
 
+/// N pages of the review queue from its first, each read after the last key of the one
+/// before, in ms; then the plan of the statement.
+fn queue(n: usize, path: &str) {
+    use jijiao::store::search::{self, QueueKey};
+    let store = Store::open_reader(std::path::Path::new(path)).expect("open");
+    let c = store.conn();
+    let mut seek: Seek<QueueKey> = Seek::First;
+    let mut times = Vec::new();
+    for i in 0..n {
+        let (t, cpu) = (Instant::now(), cpu_ns());
+        let page = search::review_queue_page(c, "", &seek, 17).expect("page");
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let cpu_ms = (cpu_ns() - cpu) as f64 / 1e6;
+        let Some(last) = page.last() else { break };
+        println!(
+            "page {i}: {ms:.2} ms ({cpu_ms:.2} ms CPU), last {}",
+            last.person_name
+        );
+        times.push(ms);
+        seek = Seek::After(last.queue_key());
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    if let Some(max) = times.last() {
+        println!("median {:.2} ms, max {max:.2} ms", times[times.len() / 2]);
+    }
+    if let Seek::After(k) = &seek {
+        let plan: Vec<String> = c
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT q.entry_id FROM review_queue q
+                 CROSS JOIN people p ON p.id = q.person_id CROSS JOIN entries e ON e.id = q.entry_id
+                 WHERE (q.batch_rank, q.provider, q.person_name, q.entry_id) > (?1, ?2, ?3, ?4)
+                 ORDER BY q.batch_rank, q.provider, q.person_name, q.entry_id LIMIT 18",
+            )
+            .expect("plan")
+            .query_map(
+                rusqlite::params![k.batch_rank, k.provider, k.person_name, k.id],
+                |r| r.get::<_, String>(3),
+            )
+            .expect("plan")
+            .collect::<rusqlite::Result<_>>()
+            .expect("plan");
+        println!("plan: {}", plan.join(" / "));
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args[0] == "--refresh" {
         return refresh(args[1].parse().expect("N"), &args[2]);
+    }
+    if args[0] == "--queue" {
+        return queue(args[1].parse().expect("N"), &args[2]);
     }
     let store = Store::open_reader(std::path::Path::new(&args[0])).expect("open");
     let c = store.conn();
@@ -152,7 +204,7 @@ fn main() {
         }
         queries.push((t, q));
     }
-    println!("| query | first | after | before | last | count | n |");
+    println!("| query | first | after | before | last | count (its CPU) | n |");
     println!("|---|---|---|---|---|---|---|");
     for (label, q) in &queries {
         let first = people_page(c, q, &Seek::First, 17).unwrap();
@@ -186,8 +238,19 @@ fn main() {
         let t_count = median(|| {
             count_people_capped(c, q).unwrap();
         });
+        // On a machine shared with other builds, wall time measures them too: the count's
+        // CPU time beside it (median of five as well).
+        let mut cpu: Vec<u64> = (0..5)
+            .map(|_| {
+                let c0 = cpu_ns();
+                count_people_capped(c, q).unwrap();
+                cpu_ns() - c0
+            })
+            .collect();
+        cpu.sort_unstable();
+        let cpu_count = cpu[2] as f64 / 1e6;
         println!(
-            "| {label} | {t_first:.2} | {t_after:.2} | {t_before:.2} | {t_last:.2} | {t_count:.2} | {n} |"
+            "| {label} | {t_first:.2} | {t_after:.2} | {t_before:.2} | {t_last:.2} | {t_count:.2} ({cpu_count:.2} CPU) | {n} |"
         );
     }
 }

@@ -522,6 +522,17 @@ enum Step<K> {
     Keep(K),
 }
 
+impl<K> Step<K> {
+    /// What the step is, for [`super::worker::trace`].
+    fn name(&self) -> String {
+        match self {
+            Step::Plan(p) => format!("{p:?}"),
+            Step::Focus(_) => "Focus".into(),
+            Step::Keep(_) => "Keep".into(),
+        }
+    }
+}
+
 /// What a read asks of the worker: the window as it was when asked, the steps, and what else to
 /// read with the rows.
 struct Request<S: Source> {
@@ -546,6 +557,15 @@ impl<S: Source> Request<S> {
     fn run(mut self, store: &Store) -> Result<Loaded<S>, JobError> {
         let q = &self.query;
         let extra_only = self.steps.is_empty() && !self.count && self.marked.is_none();
+        let t0 = Instant::now();
+        let steps = if super::worker::tracing() {
+            format!(
+                "{:?}",
+                self.steps.iter().map(Step::name).collect::<Vec<_>>()
+            )
+        } else {
+            String::new()
+        };
         for step in self.steps {
             let fetch = |seek: &Seek<KeyOf<S>>, n: usize| S::page(store, q, seek, n);
             match step {
@@ -568,16 +588,32 @@ impl<S: Source> Request<S> {
             }
         }
         self.window.trim(S::lines);
+        let t_rows = t0.elapsed();
         let total = if self.count {
             Some(S::count(store, q)?)
         } else {
             None
         };
+        let t_count = t0.elapsed();
         let extra = S::extra(store, q, &self.window.rows, self.window.row())?;
+        let t_extra = t0.elapsed();
         let still_marked = match &self.marked {
             Some(ids) if !ids.is_empty() => S::still_marked(store, q, ids)?,
             _ => None,
         };
+        if super::worker::tracing() {
+            super::worker::trace(format_args!(
+                "read {} steps={steps} rows={}us count={}us extra={}us marks={}us",
+                std::any::type_name::<S>()
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or("?"),
+                t_rows.as_micros(),
+                (t_count - t_rows).as_micros(),
+                (t_extra - t_count).as_micros(),
+                (t0.elapsed() - t_extra).as_micros(),
+            ));
+        }
         Ok(Loaded {
             window: self.window,
             total,
@@ -611,6 +647,48 @@ struct Pending<K> {
     page: usize,
 }
 
+/// Where a window stands, as far as the page a key past its edge would show depends on it: a
+/// read ahead is used only for the window it was read from.
+#[derive(Clone, PartialEq)]
+struct Edges<K> {
+    first: Option<K>,
+    last: Option<K>,
+    len: usize,
+    page: usize,
+    at_start: bool,
+    at_end: bool,
+}
+
+impl<R: Keyed> Window<R> {
+    fn edges(&self) -> Edges<R::Key> {
+        Edges {
+            first: self.rows.first().map(Keyed::key),
+            last: self.rows.last().map(Keyed::key),
+            len: self.rows.len(),
+            page: self.page,
+            at_start: self.at_start,
+            at_end: self.at_end,
+        }
+    }
+}
+
+/// Whether lists read ahead: always, but in tests of a page turn held on the worker.
+fn ahead_on(_jobs: &Jobs) -> bool {
+    #[cfg(test)]
+    return _jobs.reads_ahead();
+    #[cfg(not(test))]
+    true
+}
+
+/// What a read ahead found: the reads `j` past the last row and `k` past the first would
+/// make, rows and what the screen derives from them, read while the clerk looks at the page.
+struct Ahead<S: Source> {
+    /// `j` from the last row: the next page, the cursor on its first row.
+    down: Option<Loaded<S>>,
+    /// `k` from the first row: the page before, the cursor on its last row.
+    up: Option<Loaded<S>>,
+}
+
 /// A list screen's list: see the module documentation.
 pub struct Lister<S: Source> {
     id: u64,
@@ -637,13 +715,26 @@ pub struct Lister<S: Source> {
     anchor: Option<KeyOf<S>>,
     loaded: bool,
     jobs: Option<Jobs>,
+    /// The id the list's reads ahead go to the worker under (issue 10: a page turn must not
+    /// wait for a read, so the pages either side of the one on screen are read while the
+    /// clerk looks at it).
+    ahead_id: u64,
+    /// The read ahead out: its generation and the window it reads from.
+    ahead_out: Option<(u64, Edges<KeyOf<S>>)>,
+    /// The pages either side, for the window they were read from.
+    ahead: Option<(Edges<KeyOf<S>>, Ahead<S>)>,
 }
 
 impl<S: Source> Drop for Lister<S> {
     fn drop(&mut self) {
         // The screen is gone: its query is nobody's any more.
-        if let (Some(jobs), Some(_)) = (&self.jobs, &self.pending) {
-            jobs.cancel(self.id);
+        if let Some(jobs) = &self.jobs {
+            if self.pending.is_some() {
+                jobs.cancel(self.id);
+            }
+            if self.ahead_out.is_some() {
+                jobs.cancel(self.ahead_id);
+            }
         }
     }
 }
@@ -671,6 +762,9 @@ impl<S: Source> Lister<S> {
             anchor: None,
             loaded: false,
             jobs: None,
+            ahead_id: next_id(),
+            ahead_out: None,
+            ahead: None,
         }
     }
 
@@ -778,6 +872,9 @@ impl<S: Source> Lister<S> {
             let _ = self.install(result, Out::Rows);
             return;
         }
+        // One worker thread: a read ahead out would hold this read up, so it goes (and is sent
+        // again once this one is in). New rows or a refresh make the pages read ahead stale.
+        self.stop_ahead(ctx.jobs, out != Out::Extra);
         let generation = next_id();
         self.pending = Some(Pending {
             generation,
@@ -801,6 +898,7 @@ impl<S: Source> Lister<S> {
         if let (Some(jobs), Some(_)) = (&self.jobs, self.pending.take()) {
             jobs.cancel(self.id);
         }
+        self.stop_ahead(ctx.jobs, true);
         self.deferred.clear();
         let result = req.run(ctx.store);
         self.install(result, Out::Rows)
@@ -893,6 +991,19 @@ impl<S: Source> Lister<S> {
                 let req = self.request(Vec::new(), false, false);
                 self.send(req, Out::Extra, ctx);
             }
+            return;
+        }
+        // `j` past the last row, `k` past the first: the page read ahead, if it was read from
+        // this window and nothing is out that would change it.
+        if self.pending.is_none()
+            && ahead_on(ctx.jobs)
+            && let Some(loaded) = self.take_ahead(plan)
+        {
+            if super::worker::tracing() {
+                super::worker::trace(format_args!("page from the read ahead: {plan:?}"));
+            }
+            let _ = self.install(Ok(loaded), Out::Rows);
+            self.read_ahead(ctx.jobs);
             return;
         }
         // A refresh out is superseded by the read of the new page, which counts again for it.
@@ -1029,6 +1140,10 @@ impl<S: Source> Lister<S> {
     /// (an older generation) is dropped; a failed read comes back as what to say. Moves that
     /// waited for the rows are then carried out.
     pub fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Result<(), String>, Done> {
+        if done.list == self.ahead_id {
+            self.ahead_in(done);
+            return Ok(Ok(()));
+        }
         if done.list != self.id {
             return Err(done);
         }
@@ -1049,7 +1164,112 @@ impl<S: Source> Lister<S> {
         });
         let installed = self.install(result, out).map_err(|e| e.describe(ctx.lang));
         self.catch_up(ctx);
+        if self.pending.is_none() {
+            self.read_ahead(ctx.jobs);
+        }
         Ok(installed)
+    }
+
+    /// Read the pages either side of the window on the worker, unless they are read (or being
+    /// read) for it already. Not for lists in memory, which read at once.
+    fn read_ahead(&mut self, jobs: &Jobs) {
+        if S::INLINE || self.window.rows.is_empty() {
+            return;
+        }
+        if !ahead_on(jobs) {
+            return;
+        }
+        let edges = self.window.edges();
+        if edges.at_start && edges.at_end {
+            return;
+        }
+        let known = |e: Option<&Edges<KeyOf<S>>>| e == Some(&edges);
+        if known(self.ahead.as_ref().map(|a| &a.0)) || known(self.ahead_out.as_ref().map(|a| &a.1))
+        {
+            return;
+        }
+        self.ahead = None;
+        let generation = next_id();
+        self.ahead_out = Some((generation, edges));
+        let query = self.query.clone();
+        let window = self.window.clone();
+        jobs.submit_ahead(
+            self.ahead_id,
+            generation,
+            Box::new(move |store: &Store| {
+                // The reads the keys would make: from the window with the cursor at its edge.
+                let edge = |to_last: bool| -> Result<Loaded<S>, JobError> {
+                    let mut w = window.clone();
+                    w.row = if to_last { w.rows.len() - 1 } else { 0 };
+                    let by = if to_last { 1 } else { -1 };
+                    Request::<S> {
+                        query: query.clone(),
+                        window: w,
+                        steps: vec![Step::Plan(Plan::Move(by))],
+                        count: false,
+                        marked: None,
+                    }
+                    .run(store)
+                };
+                let down = if window.at_end {
+                    None
+                } else {
+                    Some(edge(true)?)
+                };
+                let up = if window.at_start {
+                    None
+                } else {
+                    Some(edge(false)?)
+                };
+                Ok(Box::new(Ahead::<S> { down, up }) as Payload)
+            }),
+        );
+        self.jobs = Some(jobs.clone());
+    }
+
+    /// A read ahead came back: kept if it is the one out (a failed one is simply not used:
+    /// the key then reads as it would have).
+    fn ahead_in(&mut self, done: Done) {
+        let Some((generation, edges)) = self.ahead_out.take_if(|a| a.0 == done.generation) else {
+            return;
+        };
+        if let Ok(Ok(ahead)) = done.result.map(|p| p.downcast::<Ahead<S>>()) {
+            self.ahead = Some((edges, *ahead));
+        }
+        let _ = generation;
+    }
+
+    /// The page read ahead for `plan` (`j` from the last row, `k` from the first) on the
+    /// window as it is now; `None` when there is none for it.
+    fn take_ahead(&mut self, plan: Plan) -> Option<Loaded<S>> {
+        let rows = self.window.rows.len();
+        let down = match plan {
+            Plan::Move(1) if self.window.row + 1 == rows => true,
+            Plan::Move(-1) if self.window.row == 0 => false,
+            _ => return None,
+        };
+        let edges = self.window.edges();
+        let page = self.page_size();
+        let (for_window, ahead) = self.ahead.as_mut()?;
+        if *for_window != edges || edges.page != page {
+            return None;
+        }
+        if down {
+            ahead.down.take()
+        } else {
+            ahead.up.take()
+        }
+    }
+
+    /// Cancel the read ahead out (a read of the list's own must not wait behind it on the one
+    /// worker thread); with `stale`, forget the pages read ahead too (new rows, a refresh).
+    fn stop_ahead(&mut self, jobs: &Jobs, stale: bool) {
+        if self.ahead_out.take().is_some() {
+            jobs.cancel(self.ahead_id);
+        }
+        if stale {
+            self.ahead = None;
+        }
     }
 
     /// Moves deferred while rows were read, now that they are here; what cannot be answered on

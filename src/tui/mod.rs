@@ -158,8 +158,24 @@ pub fn run(mut app: App) -> io::Result<()> {
 
 /// Handle what woke the loop; whether the screen may have changed.
 fn take(app: &mut App, wake: app::Wake) -> io::Result<bool> {
+    if worker::tracing() {
+        worker::trace(format_args!(
+            "wake {}",
+            match &wake {
+                app::Wake::Input(ev) => format!("{ev:?}"),
+                app::Wake::Done(d) => format!("done list={} gen={}", d.list, d.generation),
+                app::Wake::InputError(_) => "input error".into(),
+            }
+        ));
+    }
     match wake {
         app::Wake::Input(ev) => app.feed(ev, Instant::now()),
+        // A read ahead changes nothing on screen: no frame for it (a frame would also be
+        // taken for the answer to the key before it).
+        app::Wake::Done(done) if done.quiet => {
+            app.deliver(done);
+            return Ok(false);
+        }
         app::Wake::Done(done) => app.deliver(done),
         app::Wake::InputError(e) => return Err(e),
     }
@@ -212,9 +228,11 @@ fn draw(term: &mut Terminal<backend::Stdout>, app: &mut App) -> io::Result<()> {
 
 fn frame(term: &mut Terminal<backend::Stdout>, app: &mut App) -> io::Result<()> {
     // Synchronized update: the terminal shows the frame at once, never half-drawn over SSH.
+    let t = Instant::now();
     execute!(io::stdout(), BeginSynchronizedUpdate)?;
     term.draw(|f| app.render(f))?;
     execute!(io::stdout(), EndSynchronizedUpdate)?;
     io::stdout().flush()?;
+    worker::trace(format_args!("frame {}us", t.elapsed().as_micros()));
     Ok(())
 }

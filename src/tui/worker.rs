@@ -95,6 +95,44 @@ pub struct Done {
     pub list: u64,
     pub generation: u64,
     pub result: Result<Payload, JobError>,
+    /// A read ahead ([`Jobs::submit_ahead`]): it changes nothing on screen, so no frame is
+    /// drawn for it.
+    pub quiet: bool,
+}
+
+/// Timing log for finding where a key's time goes (issue 10): when the environment variable
+/// `JIJIAO_TRACE` names a file, each call appends one line to it, `<µs since the first trace>
+/// <thread> <what>`. Unset (every clerk's case), a call costs one check of a cell set once.
+/// Used around the worker's jobs, the lists' reads and the terminal loop's frames; the figures
+/// in BENCHMARKS.md ("Review and counts at a million") were read from it.
+pub fn trace(what: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static LOG: OnceLock<Option<(Instant, Mutex<std::fs::File>)>> = OnceLock::new();
+    let log = LOG.get_or_init(|| {
+        let path = std::env::var_os("JIJIAO_TRACE")?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()?;
+        Some((Instant::now(), Mutex::new(file)))
+    });
+    if let Some((start, file)) = log {
+        let us = start.elapsed().as_micros();
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("?");
+        let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
+        // A log that cannot be written is no reason to disturb the clerk.
+        let _ = writeln!(f, "{us:>10} {name} {what}");
+    }
+}
+
+/// Whether [`trace`] writes anywhere (to skip preparing what it would say).
+pub fn tracing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("JIJIAO_TRACE").is_some())
 }
 
 /// A fresh number from one counter for the whole process: lists' ids and jobs' generations.
@@ -107,11 +145,15 @@ struct Queued {
     list: u64,
     generation: u64,
     job: Job,
+    quiet: bool,
+    /// When it was submitted, for [`trace`]: how long it waited for the worker.
+    submitted: std::time::Instant,
 }
 
 #[derive(Clone, Copy)]
 struct Running {
     list: u64,
+    quiet: bool,
     /// A newer job for the list came, or the list went away: its result is not wanted.
     superseded: bool,
 }
@@ -125,6 +167,9 @@ struct State {
     interrupted: usize,
     #[cfg(test)]
     hold: testing::HoldState,
+    /// Tests of what the clerk sees while a page turn is out turn reads ahead off.
+    #[cfg(test)]
+    no_ahead: bool,
 }
 
 struct Shared {
@@ -150,12 +195,27 @@ impl Jobs {
     /// Queue `job` for `list` as generation `generation`, superseding whatever that list still
     /// has queued or running.
     pub fn submit(&self, list: u64, generation: u64, job: Job) {
+        self.push(list, generation, job, false);
+    }
+
+    /// As [`Jobs::submit`], for a read ahead (the page a key past the last row would show):
+    /// nobody waits for it, so [`Jobs::idle`] does not count it and its result draws no frame.
+    /// `list` is an id of its own, so that the list's reads and its reads ahead never
+    /// supersede each other; the list cancels it before any read of its own
+    /// ([`Jobs::cancel`]), so a key never waits behind it on this one thread.
+    pub fn submit_ahead(&self, list: u64, generation: u64, job: Job) {
+        self.push(list, generation, job, true);
+    }
+
+    fn push(&self, list: u64, generation: u64, job: Job, quiet: bool) {
         let mut s = self.shared.lock();
         self.supersede(&mut s, list);
         s.queue.push_back(Queued {
             list,
             generation,
             job,
+            quiet,
+            submitted: std::time::Instant::now(),
         });
         self.shared.changed.notify_all();
     }
@@ -178,8 +238,15 @@ impl Jobs {
         }
     }
 
-    /// Nothing queued and nothing running: every result is in the channel.
+    /// Nothing queued and nothing running that anyone waits for (reads ahead aside): every
+    /// result a screen waits for is in the channel.
     pub fn idle(&self) -> bool {
+        let s = self.shared.lock();
+        s.queue.iter().all(|q| q.quiet) && s.running.is_none_or(|r| r.quiet)
+    }
+
+    /// Nothing queued and nothing running at all, reads ahead included.
+    pub fn all_idle(&self) -> bool {
         let s = self.shared.lock();
         s.queue.is_empty() && s.running.is_none()
     }
@@ -249,6 +316,7 @@ fn serve(shared: &Shared, reader: &Store, out: &dyn Fn(Done)) {
                 if let Some(q) = s.queue.pop_front() {
                     s.running = Some(Running {
                         list: q.list,
+                        quiet: q.quiet,
                         superseded: false,
                     });
                     break q;
@@ -257,12 +325,18 @@ fn serve(shared: &Shared, reader: &Store, out: &dyn Fn(Done)) {
             }
         };
         #[cfg(test)]
-        let held = testing::hold(shared, reader);
+        let held = if next.quiet {
+            // Tests hold the reads the clerk waits for, never a read ahead.
+            Ok(())
+        } else {
+            testing::hold(shared, reader)
+        };
         #[cfg(not(test))]
         let held: Result<(), JobError> = Ok(());
         // Superseded before it started: an interrupt then is lost (SQLite clears it when the
         // next statement starts), so look at the flag.
         let gone = shared.lock().running.is_some_and(|r| r.superseded);
+        let started = std::time::Instant::now();
         let result = match held {
             Ok(()) if gone => Err(JobError::Interrupted),
             // A job that panics must not take the worker with it: the list would wait for
@@ -271,16 +345,33 @@ fn serve(shared: &Shared, reader: &Store, out: &dyn Fn(Done)) {
                 .unwrap_or_else(|_| Err(JobError::Failed(Box::new(JobPanicked)))),
             Err(e) => Err(e),
         };
+        if tracing() {
+            trace(format_args!(
+                "job{} list={} gen={} waited={}us ran={}us {}",
+                if next.quiet { " ahead" } else { "" },
+                next.list,
+                next.generation,
+                started.duration_since(next.submitted).as_micros(),
+                started.elapsed().as_micros(),
+                match &result {
+                    Ok(_) => "ok",
+                    Err(JobError::Interrupted) => "interrupted",
+                    Err(JobError::Failed(_)) => "failed",
+                }
+            ));
+        }
         let mut s = shared.lock();
         let superseded = s.running.is_some_and(|r| r.superseded);
         match result {
             // A newer job (or the list's end) interrupted it: nobody waits for this one.
-            Err(JobError::Interrupted) if superseded => s.interrupted += 1,
+            // Reads ahead are cancelled before every read of their list: not counted.
+            Err(JobError::Interrupted) if superseded && !next.quiet => s.interrupted += 1,
             _ if superseded => {}
             result => out(Done {
                 list: next.list,
                 generation: next.generation,
                 result,
+                quiet: next.quiet,
             }),
         }
         // Cleared after the result is out, so `idle` means every result is in the channel.
@@ -365,6 +456,17 @@ pub mod testing {
     }
 
     impl Jobs {
+        /// Turn the lists' reads ahead off (`false`), so that a page turn goes to the worker
+        /// and can be held there.
+        pub fn set_read_ahead(&self, on: bool) {
+            self.shared.lock().no_ahead = !on;
+        }
+
+        /// Whether the lists read ahead.
+        pub fn reads_ahead(&self) -> bool {
+            !self.shared.lock().no_ahead
+        }
+
         /// Hold the next job the worker starts, as [`Hold`] says.
         pub fn hold_next(&self, how: Hold) {
             self.shared.lock().hold.next = Some(how);
