@@ -1031,10 +1031,14 @@ impl<S: Source> Lister<S> {
     /// the row is the one the clerk had before the first of them (kept in `anchor`), not one
     /// an intermediate search's results put the cursor on: `zw`, cursor moved to 周伟,
     /// Backspace, Backspace keeps 周伟 whether or not the `z` results arrived in between.
-    fn searched(&mut self, was: &str, ctx: &mut Ctx<'_>) {
+    /// The search text changed from `was`: read the rows anew. A search that is not a widening
+    /// of the last one may hide marked rows, and a decision on marks must never act on rows the
+    /// clerk cannot see (a tester refused five entries found by an earlier search): the marks
+    /// are cleared, and what to say about it is returned.
+    fn searched(&mut self, was: &str, ctx: &mut Ctx<'_>) -> Option<String> {
         let text = self.search.text().to_string();
         if text == was {
-            return;
+            return None;
         }
         S::set_text(&mut self.query, &text);
         let clerks = self
@@ -1042,6 +1046,12 @@ impl<S: Source> Lister<S> {
             .take()
             .or_else(|| self.selected().map(Keyed::key));
         let wider = was.starts_with(text.as_str());
+        let unmarked = if wider || self.marks.is_empty() {
+            None
+        } else {
+            self.marks.disarm();
+            Some(Marks::cleared_by_search(self.marks.clear(), ctx.lang))
+        };
         let mut steps = vec![Step::Plan(Plan::First)];
         if let Some(key) = clerks.clone().filter(|_| wider) {
             steps.push(Step::Keep(key));
@@ -1052,6 +1062,7 @@ impl<S: Source> Lister<S> {
         self.deferred.clear();
         let req = self.request(steps, true, false);
         self.send(req, Out::Rows, ctx);
+        unmarked
     }
 
     /// A key while the search field has the focus; `None` when the field is not being typed in
@@ -1064,8 +1075,7 @@ impl<S: Source> Lister<S> {
         if !self.search.handle(key) {
             return None;
         }
-        self.searched(&was, ctx);
-        Some(Flow::Stay)
+        Some(self.searched(&was, ctx).map_or(Flow::Stay, Flow::Say))
     }
 
     /// Pasted text goes to the search field (which takes the focus).
@@ -1073,8 +1083,7 @@ impl<S: Source> Lister<S> {
         self.searching = true;
         let was = self.search.text().to_string();
         self.search.insert_str(text);
-        self.searched(&was, ctx);
-        Flow::Stay
+        self.searched(&was, ctx).map_or(Flow::Stay, Flow::Say)
     }
 
     /// The screen is left (a tab switch, another screen opened over it): the search field loses
@@ -1124,6 +1133,7 @@ impl<S: Source> Lister<S> {
             Action::Back if !self.search.is_empty() => {
                 let was = self.search.text().to_string();
                 self.search.set("");
+                // Clearing widens: no mark is hidden by it.
                 self.searched(&was, ctx);
                 Flow::Stay
             }

@@ -181,6 +181,16 @@ impl Marks {
         }
     }
 
+    /// What a narrower search says when it cleared `n` marks: marked rows it hides would
+    /// otherwise be decided on unseen.
+    pub fn cleared_by_search(n: usize, lang: Lang) -> String {
+        match (n, lang) {
+            (n, Lang::Zh) => format!("搜索已改变，已清除 {n} 个标记：标记的行可能不在新的结果中"),
+            (1, Lang::En) => "search changed: cleared 1 mark, which it may hide".into(),
+            (n, Lang::En) => format!("search changed: cleared {n} marks, which it may hide"),
+        }
+    }
+
     /// `;` with nothing marked.
     pub fn nothing_to_arm(lang: Lang) -> String {
         lang.pick(

@@ -1356,6 +1356,39 @@ mod tests {
         assert!(d.shows("未标记"), "{}", d.screen());
     }
 
+    /// R5.1 Tester's finding: rows marked under one search, then a search that hides them, and
+    /// `x` refused the five hidden entries. A narrower search clears the marks and says so, and
+    /// the decision acts on the row in view only.
+    #[test]
+    fn a_search_that_may_hide_marked_rows_clears_the_marks() {
+        let v = [
+            pro("甲课程", RENCAI, "合格", "学习证明材料"),
+            pro("乙课程", RENCAI, "合格", "学习证明材料"),
+            pro("丙课程", "湖南师范大学", "合格", "学习证明材料"),
+        ];
+        let mut d = queue(store_with(&rows(&v)), Lang::Zh);
+        d.key(KeyCode::Char('/')).keys("人才").key(KeyCode::Esc);
+        d.key(KeyCode::Char('T')).keys("人才").key(KeyCode::Enter);
+        assert!(d.shows("已标记 2 条"), "{}", d.screen());
+        // Widening (the text shortened) hides nothing: the marks stay.
+        d.key(KeyCode::Char('/')).key(KeyCode::Backspace);
+        assert!(d.shows("已标记 2 条"), "{}", d.screen());
+        d.ctrl('u').keys("师");
+        assert_eq!(
+            d.app.message(),
+            "搜索已改变，已清除 2 个标记：标记的行可能不在新的结果中"
+        );
+        d.keys("范");
+        assert!(d.shows("未标记"), "{}", d.screen());
+        d.key(KeyCode::Esc);
+        d.key(KeyCode::Char('x'))
+            .keys("材料不实")
+            .key(KeyCode::Enter);
+        assert_eq!(state_of(d.app.store(), "丙课程"), "refused");
+        assert_eq!(state_of(d.app.store(), "甲课程"), "evidence_complete");
+        assert_eq!(state_of(d.app.store(), "乙课程"), "evidence_complete");
+    }
+
     #[test]
     fn decision_keys_act_on_the_current_row_unless_rows_are_marked() {
         let v = [
