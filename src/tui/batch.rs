@@ -1440,9 +1440,14 @@ impl Screen for BatchScreen {
                 match filter_word(&word) {
                     Some(f) => {
                         // The applicant the cursor is on stays under it if the filter keeps them.
+                        let unmarked = if f == Filter::All {
+                            None
+                        } else {
+                            self.list.unmark_for_filter(lang)
+                        };
                         self.list.query.filter = f;
                         self.list.requery(true, ctx);
-                        Flow::Stay
+                        unmarked.map_or(Flow::Stay, Flow::Say)
                     }
                     None => Flow::Say(match lang {
                         Lang::Zh => format!("无法识别的筛选条件“{word}”"),
@@ -1984,6 +1989,30 @@ mod tests {
         d.key(KeyCode::Char('f')).keys("待定").key(KeyCode::Enter);
         assert!(d.shows("筛选：待定"), "{}", d.screen());
         assert_eq!(on(&mut d), before, "after the filter:\n{}", d.screen());
+    }
+
+    /// R6.4 A filter that may hide marked applicants clears the marks and says so, so that no
+    /// decision acts on applicants filtered out of sight.
+    #[test]
+    fn a_filter_that_may_hide_marked_applicants_clears_the_marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = verification(Lang::Zh, dir.path());
+        d.key(KeyCode::Enter)
+            .key(KeyCode::Char('c'))
+            .key(KeyCode::Esc)
+            .key(KeyCode::Enter);
+        d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
+        assert!(d.shows("已标记 4 人"), "{}", d.screen());
+        d.key(KeyCode::Char('f')).keys("不足").key(KeyCode::Enter);
+        assert_eq!(
+            d.app.message(),
+            "筛选已改变，已清除 4 个标记：标记的行可能不在新的结果中"
+        );
+        assert!(d.shows("未标记"), "{}", d.screen());
+        // Back to every applicant: nothing to clear, nothing said.
+        d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
+        d.key(KeyCode::Char('f')).key(KeyCode::Enter);
+        assert!(d.shows("已标记 4 人"), "{}", d.screen());
     }
 
     /// Tester's minor point: `c` (verify the batch, R6) keeps the cursor on its applicant when

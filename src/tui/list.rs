@@ -1092,6 +1092,16 @@ impl<S: Source> Lister<S> {
         self.searching = false;
     }
 
+    /// A filter that may hide marked rows was set (any but "all"): the marks are cleared, as a
+    /// narrower search clears them ([`List::searched`]), and what to say about it is returned.
+    pub fn unmark_for_filter(&mut self, lang: Lang) -> Option<String> {
+        if self.marks.is_empty() {
+            return None;
+        }
+        self.marks.disarm();
+        Some(Marks::cleared_by_filter(self.marks.clear(), lang))
+    }
+
     /// Replace the search text (a `:` jump, a filing saved outside the search).
     pub fn set_search(&mut self, text: &str) {
         self.search.set(text);

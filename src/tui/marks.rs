@@ -191,6 +191,15 @@ impl Marks {
         }
     }
 
+    /// What a filter says when it cleared `n` marks (see [`Marks::cleared_by_search`]).
+    pub fn cleared_by_filter(n: usize, lang: Lang) -> String {
+        match (n, lang) {
+            (n, Lang::Zh) => format!("筛选已改变，已清除 {n} 个标记：标记的行可能不在新的结果中"),
+            (1, Lang::En) => "filter changed: cleared 1 mark, which it may hide".into(),
+            (n, Lang::En) => format!("filter changed: cleared {n} marks, which it may hide"),
+        }
+    }
+
     /// `;` with nothing marked.
     pub fn nothing_to_arm(lang: Lang) -> String {
         lang.pick(

@@ -161,10 +161,20 @@ impl PeopleScreen {
                 });
             }
         }
+        // No filter at all hides nothing the search shows.
+        let unfiltered = PeopleQuery {
+            text: q.text.clone(),
+            ..PeopleQuery::default()
+        };
+        let unmarked = if q == unfiltered {
+            None
+        } else {
+            self.list.unmark_for_filter(ctx.lang)
+        };
         self.list.query = q;
         self.filter_label = clean_line(text);
         self.list.requery(false, ctx);
-        Flow::Stay
+        unmarked.map_or(Flow::Stay, Flow::Say)
     }
 }
 
