@@ -394,7 +394,12 @@ impl Screen for PeopleScreen {
                     "Nobody matches. Esc clears the search.",
                 )
             };
-            f.render_widget(Paragraph::new(self.list.empty_text(lang, empty)), list);
+            // Wrapped: the English sentence is longer than 80 columns less the borders.
+            f.render_widget(
+                Paragraph::new(self.list.empty_text(lang, empty))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
             return;
         }
         let lines: Vec<Line> = self
@@ -436,6 +441,40 @@ mod tests {
     use crate::i18n::Lang;
     use crate::service::fixtures::store_with;
     use crate::tui::testing::Driver;
+
+    /// Tester's finding: on a new database in English at 80×24 the empty People and Review
+    /// screens cut their advice ("…jijiao import peopl"): it wraps, whole.
+    #[test]
+    fn the_empty_screens_advice_is_whole_at_80_columns_in_english() {
+        // The screen's text inside the borders, lines joined by a space.
+        let prose = |d: &mut Driver| {
+            let joined: Vec<String> = d
+                .screen()
+                .lines()
+                .map(|l| l.trim_matches(['│', ' ']).to_string())
+                .collect();
+            joined.join(" ")
+        };
+        let store = crate::store::Store::open_in_memory().expect("store");
+        let mut d = Driver::new(store, Lang::En);
+        let text = prose(&mut d);
+        assert!(
+            text.contains(
+                "No people yet. Press n to add one, or import a roster with jijiao import people."
+            ),
+            "{}",
+            d.screen()
+        );
+        d.key(KeyCode::Char('2'));
+        let text = prose(&mut d);
+        assert!(
+            text.contains(
+                "Nothing waits for review. Import entries (jijiao import entries) or add them on a person."
+            ),
+            "{}",
+            d.screen()
+        );
+    }
 
     #[test]
     fn people_screen_lists_and_finds_by_pinyin_initials() {

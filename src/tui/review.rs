@@ -995,7 +995,12 @@ impl Screen for ReviewScreen {
                     "Nothing matches. Esc clears the search.",
                 )
             };
-            f.render_widget(Paragraph::new(self.list.empty_text(lang, empty)), list);
+            // Wrapped: the English sentence is longer than 80 columns less the borders.
+            f.render_widget(
+                Paragraph::new(self.list.empty_text(lang, empty))
+                    .wrap(ratatui::widgets::Wrap { trim: true }),
+                list,
+            );
             return;
         }
         let items = self.items();
