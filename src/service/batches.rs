@@ -1377,6 +1377,37 @@ pub(crate) mod tests {
         assert_eq!(applicant_of(&store, 1).state, ApplicantState::Accepted);
     }
 
+    /// R7.3 Tester's finding: after `reissue` of a certificate issued in a batch, the batch row
+    /// still named the voided number. It names the new one, by a record of its own, and the
+    /// trail agrees with the tables (`audit verify`).
+    #[test]
+    fn r7_3_a_reissued_certificate_replaces_the_old_one_on_its_batch_row() {
+        let mut store = bureau();
+        let batch = verified_batch(&mut store);
+        let a = actor("wangfang");
+        let all = all_ids(&store, batch);
+        decide(&mut store, &a, &all, &Decision::Accept, &mut |_, _| {}).unwrap();
+        let sig = Signature {
+            clerk: "王芳".into(),
+            phone: "0731-88888888".into(),
+        };
+        issue(&mut store, &a, &all, &sig, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            applicant_of(&store, 1).certificate.unwrap().number,
+            "长沙—2017—0001"
+        );
+        let new = certificates::reissue(&mut store, &a, "长沙—2017—0001", "姓名有误", &sig)
+            .unwrap()
+            .unwrap();
+        assert_eq!(new.text.number.to_string(), "长沙—2017—0004");
+        assert_eq!(
+            applicant_of(&store, 1).certificate.unwrap().number,
+            "长沙—2017—0004"
+        );
+        let report = crate::service::audit::check_state(store.conn()).unwrap();
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+    }
+
     fn roster(rows: &[&str]) -> Table {
         table("身份证号,姓名", rows)
     }

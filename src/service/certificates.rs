@@ -411,6 +411,25 @@ fn issue_checked(
             }),
         },
     )?;
+    // R7.3 A batch row that named the old certificate names its replacement, in the same
+    // transaction and with its record, so the batch screen never shows a voided number as the
+    // applicant's certificate.
+    if let Some(old) = replaces {
+        for applicant in crate::store::batches::holding_certificate(&tx, old.id)? {
+            crate::store::batches::set_certificate(&tx, applicant, id)?;
+            audit::append(
+                &tx,
+                &Record {
+                    at: &now,
+                    user: &actor.user,
+                    action: "applicant.certificate",
+                    subject: &format!("applicant:{applicant}"),
+                    before: None,
+                    after: Some(&json!({ "certificate": number }).to_string()),
+                },
+            )?;
+        }
+    }
     let stored = certificates::get(&tx, id)?;
     tx.commit()?;
     Ok(stored.ok_or_else(|| Refusal::NotFound(number.clone())))

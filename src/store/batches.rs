@@ -692,6 +692,15 @@ pub fn acceptors(conn: &Connection, person_id: i64, from: i32, to: i32) -> Resul
     Ok(who)
 }
 
+/// R7.3 The applicants (ids) whose batch row names certificate `certificate_id`.
+pub fn holding_certificate(tx: &Transaction<'_>, certificate_id: i64) -> Result<Vec<i64>> {
+    let ids = tx
+        .prepare_cached("SELECT id FROM batch_applicants WHERE certificate_id = ?1 ORDER BY id")?
+        .query_map([certificate_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
+}
+
 pub fn set_certificate(tx: &Transaction<'_>, id: i64, certificate_id: i64) -> Result<()> {
     tx.prepare_cached("UPDATE batch_applicants SET certificate_id = ?2 WHERE id = ?1")?
         .execute(params![id, certificate_id])?;
