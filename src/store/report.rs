@@ -216,6 +216,144 @@ pub fn count_people(conn: &Connection, scope: &Scope) -> Result<u64> {
     Ok(count.max(0) as u64)
 }
 
+/// The people of a city and kind of unit with the same hours in a year, as migration 24 keeps
+/// them (`totals_by_kind`); or, from [`kept_people`], the people of a city and kind (hours
+/// unused); or one blocked person (R5.3) with their hours of the year ([`kept_blocked`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptRow {
+    pub city_code: String,
+    /// The kind's code as stored (`UnitKind::code`), compared bytewise as the report's index.
+    pub unit_kind: String,
+    /// Registered public-subject hours that count in the year, in tenths (R2.1).
+    pub public_tenths: i64,
+    pub professional_tenths: i64,
+    /// How many people (or entries waiting, from [`kept_pending`]) the row stands for.
+    pub count: i64,
+}
+
+/// A city and a kind of unit (each when given) as conditions on a kept table's columns, with
+/// their arguments numbered from `first`. Units are not kept: a unit's figures are a pass.
+fn kept_filter(
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+    first: usize,
+) -> (String, Vec<Sql>) {
+    let mut clauses = String::new();
+    let mut args = Vec::new();
+    if let Some(c) = city_code {
+        args.push(Sql::Text(c.to_string()));
+        clauses.push_str(&format!(" AND city_code = ?{}", first + args.len() - 1));
+    }
+    if let Some(k) = unit_kind {
+        args.push(Sql::Text(k.code().into()));
+        clauses.push_str(&format!(" AND unit_kind = ?{}", first + args.len() - 1));
+    }
+    (clauses, args)
+}
+
+fn kept_rows(conn: &Connection, query: &str, args: Vec<Sql>) -> Result<Vec<KeptRow>> {
+    let rows = conn
+        .prepare_cached(query)?
+        .query_map(params_from_iter(args), |r| {
+            Ok(KeptRow {
+                city_code: r.get(0)?,
+                unit_kind: r.get(1)?,
+                public_tenths: r.get(2)?,
+                professional_tenths: r.get(3)?,
+                count: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The people on record per city and kind of unit of `city_code` and `unit_kind` (each when given) (migration 24's
+/// `people_by_kind`), in (city, kind) order; hours are 0.
+pub fn kept_people(
+    conn: &Connection,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, args) = kept_filter(city_code, unit_kind, 1);
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT city_code, unit_kind, 0, 0, people FROM people_by_kind
+             WHERE people > 0{filter} ORDER BY city_code, unit_kind"
+        ),
+        args,
+    )
+}
+
+/// The rows of `person_year_totals` of `year` of `city_code` and `unit_kind` (each when given), counted by city, kind of unit and
+/// hours (migration 24's `totals_by_kind`), in that order: one row per distinct hours, a few
+/// thousand a year at any size. People without a row that year are not here (they count 0).
+pub fn kept_totals(
+    conn: &Connection,
+    year: i32,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, mut args) = kept_filter(city_code, unit_kind, 2);
+    args.insert(0, Sql::Integer(year.into()));
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT city_code, unit_kind, public_tenths, professional_tenths, people
+             FROM totals_by_kind WHERE year = ?1 AND people > 0{filter}
+             ORDER BY city_code, unit_kind, public_tenths, professional_tenths"
+        ),
+        args,
+    )
+}
+
+/// R5.1 The entries of `year` waiting for review per city and kind of unit of `city_code` and `unit_kind` (each when given)
+/// (migration 24's `pending_by_kind`); hours are 0, `count` is entries.
+pub fn kept_pending(
+    conn: &Connection,
+    year: i32,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, mut args) = kept_filter(city_code, unit_kind, 2);
+    args.insert(0, Sql::Integer(year.into()));
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT city_code, unit_kind, 0, 0, entries FROM pending_by_kind
+             WHERE year = ?1 AND entries > 0{filter} ORDER BY city_code, unit_kind"
+        ),
+        args,
+    )
+}
+
+/// R5.3 Each person of `city_code` and `unit_kind` (each when given) with an unlifted falsification finding (migration 22's
+/// `people_blocked`, a few at any size) with their hours of `year` (0 without a row), one row
+/// each (`count` 1).
+pub fn kept_blocked(
+    conn: &Connection,
+    year: i32,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, mut args) = kept_filter(city_code, unit_kind, 2);
+    args.insert(0, Sql::Integer(year.into()));
+    let filter = filter
+        .replace("city_code", "p.city_code")
+        .replace("unit_kind", "p.unit_kind");
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT p.city_code, p.unit_kind, coalesce(t.public_tenths, 0),
+                    coalesce(t.professional_tenths, 0), 1
+             FROM people_blocked b JOIN people p ON p.id = b.person_id
+             LEFT JOIN person_year_totals t ON t.person_id = p.id AND t.year = ?1
+             WHERE 1 = 1{filter} ORDER BY p.city_code, p.unit_kind"
+        ),
+        args,
+    )
+}
+
 /// One verification batch of the register (R6.3), with its applicants counted by decision and
 /// by the verdict of its last verification (R6.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
