@@ -1584,10 +1584,16 @@ fn r7_2_the_register_of_this_year_so_far_is_given_and_a_later_year_refused() {
     certified(&env);
     let out = env.run(["report", "register", "--office", "长沙", "--year", "2017"]);
     out.expect(0);
-    assert!(out.stdout.contains("已用到 0004，与登记簿一致（R7.2）"), "{out:?}");
+    assert!(
+        out.stdout.contains("已用到 0004，与登记簿一致（R7.2）"),
+        "{out:?}"
+    );
     for (lang, expect) in [
         ("zh", ["年度 2018 不在 1980–2017 之内", "不晚于今年"]),
-        ("en", ["year 2018 is outside 1980–2017", "not later than this one"]),
+        (
+            "en",
+            ["year 2018 is outside 1980–2017", "not later than this one"],
+        ),
     ] {
         let out = env.run([
             "--lang", lang, "report", "register", "--office", "长沙", "--year", "2018",

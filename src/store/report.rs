@@ -329,7 +329,8 @@ pub fn kept_pending(
 
 /// R5.3 Each person of `city_code` and `unit_kind` (each when given) with an unlifted falsification finding (migration 22's
 /// `people_blocked`, a few at any size) with their hours of `year` (0 without a row), one row
-/// each (`count` 1).
+/// each (`count` 1), in no particular order. The blocked lead the join (`CROSS JOIN`): a
+/// planner that would rather read people in order would read all of them.
 pub fn kept_blocked(
     conn: &Connection,
     year: i32,
@@ -346,9 +347,9 @@ pub fn kept_blocked(
         &format!(
             "SELECT p.city_code, p.unit_kind, coalesce(t.public_tenths, 0),
                     coalesce(t.professional_tenths, 0), 1
-             FROM people_blocked b JOIN people p ON p.id = b.person_id
+             FROM people_blocked b CROSS JOIN people p ON p.id = b.person_id
              LEFT JOIN person_year_totals t ON t.person_id = p.id AND t.year = ?1
-             WHERE 1 = 1{filter} ORDER BY p.city_code, p.unit_kind"
+             WHERE 1 = 1{filter}"
         ),
         args,
     )
@@ -752,6 +753,122 @@ mod tests {
             .collect::<rusqlite::Result<Vec<_>>>()
             .unwrap();
         rows.join("\n")
+    }
+
+    /// What migration 24 keeps, as the tables it is kept from give it: rows of
+    /// (year or 0, city, kind, public, professional, count) for people, totals and pending.
+    fn assert_kept_as_the_tables_give(c: &rusqlite::Connection, when: &str) -> usize {
+        type Row = (i64, String, String, i64, i64, i64);
+        let rows = |sql: &str| -> Vec<Row> {
+            c.prepare(sql)
+                .unwrap()
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let mut n = 0;
+        for (kept, truth, what) in [
+            (
+                "SELECT 0, city_code, unit_kind, 0, 0, people FROM people_by_kind ORDER BY 2, 3",
+                "SELECT 0, city_code, unit_kind, 0, 0, count(*) FROM people GROUP BY 2, 3
+                 ORDER BY 2, 3",
+                "people_by_kind",
+            ),
+            (
+                "SELECT * FROM totals_by_kind ORDER BY 1, 2, 3, 4, 5",
+                "SELECT t.year, p.city_code, p.unit_kind, t.public_tenths, t.professional_tenths,
+                        count(*)
+                 FROM person_year_totals t JOIN people p ON p.id = t.person_id
+                 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+                "totals_by_kind",
+            ),
+            (
+                "SELECT year, city_code, unit_kind, 0, 0, entries FROM pending_by_kind
+                 ORDER BY 1, 2, 3",
+                "SELECT e.year, p.city_code, p.unit_kind, 0, 0, count(*)
+                 FROM review_queue q JOIN entries e ON e.id = q.entry_id
+                 JOIN people p ON p.id = q.person_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                "pending_by_kind",
+            ),
+        ] {
+            let (kept, truth) = (rows(kept), rows(truth));
+            assert!(!truth.is_empty(), "{when}: {what} has rows to keep");
+            assert_eq!(kept, truth, "{when}: {what}");
+            n += kept.len();
+        }
+        n
+    }
+
+    /// Issue 10/11: migration 24's tables hold what the people, totals and review queue give,
+    /// after the demo (written through the triggers); and a file stepped back below the
+    /// migration (its tables and triggers gone, or its tables emptied) is refilled by it.
+    #[test]
+    fn migration_24_keeps_and_refills_the_reports_figures() {
+        let mut store = Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &crate::service::fixtures::actor("demo"), 80, 5)
+            .unwrap();
+        let n = assert_kept_as_the_tables_give(store.conn(), "demo");
+        store
+            .conn()
+            .execute_batch(
+                "DROP TABLE totals_by_kind; DROP TRIGGER totals_by_kind_insert;
+                 DROP TRIGGER report_kept_moved; DELETE FROM people_by_kind;
+                 UPDATE pending_by_kind SET entries = entries + 5; PRAGMA user_version = 23;",
+            )
+            .unwrap();
+        store
+            .migrate_to(super::super::schema::MIGRATIONS.len())
+            .unwrap();
+        assert_eq!(
+            assert_kept_as_the_tables_give(store.conn(), "migrated again"),
+            n
+        );
+    }
+
+    /// Issue 10/11: the report's cities and kinds of unit read only the kept tables, each by
+    /// its key's year (a range of a few thousand rows), never the people or their totals
+    /// (the blocked few are read through `people_blocked`).
+    #[test]
+    fn the_kept_reads_are_lookups_not_passes_over_people() {
+        let store = Store::open_in_memory().unwrap();
+        for (sql, table) in [
+            (
+                "SELECT city_code, unit_kind, public_tenths, professional_tenths, people
+                 FROM totals_by_kind WHERE year = 2016 AND people > 0 AND city_code = 'x'
+                 ORDER BY city_code, unit_kind, public_tenths, professional_tenths",
+                "totals_by_kind USING PRIMARY KEY (year=? AND city_code=?)",
+            ),
+            (
+                "SELECT city_code, unit_kind, 0, 0, entries FROM pending_by_kind
+                 WHERE year = 2016 AND entries > 0 ORDER BY city_code, unit_kind",
+                "pending_by_kind USING PRIMARY KEY (year=?)",
+            ),
+        ] {
+            let p = plan(&store, sql);
+            assert!(p.contains(table), "{p}");
+            assert!(!p.contains("TEMP B-TREE"), "{p}");
+            assert!(!p.contains("people"), "{p}");
+        }
+        let p = plan(
+            &store,
+            "SELECT p.city_code, p.unit_kind, coalesce(t.public_tenths, 0),
+                    coalesce(t.professional_tenths, 0), 1
+             FROM people_blocked b CROSS JOIN people p ON p.id = b.person_id
+             LEFT JOIN person_year_totals t ON t.person_id = p.id AND t.year = 2016
+             WHERE 1 = 1 AND p.city_code = 'x'",
+        );
+        assert!(p.contains("SCAN b"), "the blocked lead: {p}");
+        assert!(p.contains("SEARCH p USING INTEGER PRIMARY KEY"), "{p}");
     }
 
     /// Issue 11: the entries export sorts one person's entries at a time, whatever the filters:
