@@ -1337,7 +1337,10 @@ END;
     // people meeting R2.1 are a sum over a year's few thousand distinct hours whatever the
     // policy says (it is applied when counting, `service::report`, by the rule `check` uses);
     // `pending_by_kind` the entries waiting for review (R5.1: recorded, evidence complete or
-    // sealed, what `review_queue` holds) by their year. Blocked people (R5.3) are read from
+    // sealed, what `review_queue` holds) by their year; and `pending_by_person` the same per
+    // person and year, so that a pass over a unit's or the province's people (the units of the
+    // report) reads one row of a small table per person instead of each waiting entry's row of
+    // `entries` to learn its year. Blocked people (R5.3) are read from
     // migration 22's `people_blocked`: few. Every object is `IF NOT EXISTS` and every table
     // refilled, so a file stepped back below this migration migrates again; triggers keep
     // them in the transaction of every write (services, imports, the demo's bulk load, which
@@ -1424,21 +1427,39 @@ INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
     SELECT e.year, p.city_code, p.unit_kind, count(*)
     FROM review_queue q JOIN entries e ON e.id = q.entry_id JOIN people p ON p.id = q.person_id
     GROUP BY e.year, p.city_code, p.unit_kind;
-CREATE TRIGGER IF NOT EXISTS pending_by_kind_insert AFTER INSERT ON entries
+CREATE TABLE IF NOT EXISTS pending_by_person (
+    person_id INTEGER NOT NULL,
+    year      INTEGER NOT NULL,
+    entries   INTEGER NOT NULL,
+    PRIMARY KEY (person_id, year)
+) WITHOUT ROWID;
+DELETE FROM pending_by_person;
+INSERT INTO pending_by_person (person_id, year, entries)
+    SELECT q.person_id, e.year, count(*)
+    FROM review_queue q JOIN entries e ON e.id = q.entry_id
+    GROUP BY q.person_id, e.year;
+CREATE TRIGGER IF NOT EXISTS pending_kept_insert AFTER INSERT ON entries
 WHEN new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed' BEGIN
     INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
         SELECT new.year, city_code, unit_kind, 1 FROM people WHERE id = new.person_id
         ON CONFLICT DO UPDATE SET entries = entries + 1;
+    INSERT INTO pending_by_person (person_id, year, entries)
+        VALUES (new.person_id, new.year, 1)
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
 END;
-CREATE TRIGGER IF NOT EXISTS pending_by_kind_delete AFTER DELETE ON entries
+CREATE TRIGGER IF NOT EXISTS pending_kept_delete AFTER DELETE ON entries
 WHEN old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed' BEGIN
     UPDATE pending_by_kind SET entries = entries - 1 WHERE year = old.year
         AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id);
     DELETE FROM pending_by_kind WHERE year = old.year
         AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
         AND entries <= 0;
+    UPDATE pending_by_person SET entries = entries - 1
+        WHERE person_id = old.person_id AND year = old.year;
+    DELETE FROM pending_by_person
+        WHERE person_id = old.person_id AND year = old.year AND entries <= 0;
 END;
-CREATE TRIGGER IF NOT EXISTS pending_by_kind_update AFTER UPDATE OF state, year, person_id ON entries
+CREATE TRIGGER IF NOT EXISTS pending_kept_update AFTER UPDATE OF state, year, person_id ON entries
 WHEN old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed'
   OR new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed' BEGIN
     UPDATE pending_by_kind SET entries = entries - 1 WHERE year = old.year
@@ -1447,10 +1468,19 @@ WHEN old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 's
     DELETE FROM pending_by_kind WHERE year = old.year
         AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
         AND entries <= 0;
+    UPDATE pending_by_person SET entries = entries - 1
+        WHERE person_id = old.person_id AND year = old.year
+        AND (old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed');
+    DELETE FROM pending_by_person
+        WHERE person_id = old.person_id AND year = old.year AND entries <= 0;
     INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
         SELECT new.year, city_code, unit_kind, 1 FROM people
         WHERE id = new.person_id
           AND (new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed')
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+    INSERT INTO pending_by_person (person_id, year, entries)
+        SELECT new.person_id, new.year, 1
+        WHERE new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed'
         ON CONFLICT DO UPDATE SET entries = entries + 1;
 END;
 
