@@ -589,3 +589,60 @@ fn the_drill_down_level_and_cursor_are_kept_across_tab_switches() {
     d.key(KeyCode::Esc);
     assert!(d.shows("2016 年度完成情况"), "{}", d.screen());
 }
+
+/// Issue 10/11: a city's kinds of unit, drilled into on the screen, show the subtotals the
+/// command line's report sums person by person (the screen reads them from the kept figures),
+/// in English as in Chinese, for the city with the most kinds.
+#[test]
+fn r2_1_the_kinds_of_a_city_are_the_command_line_reports_subtotals() {
+    let store = demo();
+    let reference = Reference::load(&store).unwrap();
+    let q = AnnualQuery {
+        year: 2017,
+        city_code: None,
+        unit_kind: None,
+    };
+    let mut kinds: Vec<report::Group> = Vec::new();
+    report::annual(store.conn(), &reference, &q, &mut |_, _| {}, &mut |l| {
+        if let Line::KindTotal(g) = l {
+            kinds.push(g);
+        }
+        Ok(())
+    })
+    .unwrap();
+    let cities: Vec<String> = reference.offices.iter().map(|o| o.code.clone()).collect();
+    let city = cities
+        .iter()
+        .max_by_key(|c| kinds.iter().filter(|g| &g.city_code == *c).count())
+        .unwrap();
+    let of_city: Vec<&report::Group> = kinds.iter().filter(|g| &g.city_code == city).collect();
+    assert!(of_city.len() >= 3, "{of_city:?}");
+    let short = reference.office_by_code(city).unwrap().short.clone();
+    for lang in [Lang::Zh, Lang::En] {
+        let mut d = Driver::new(demo(), lang);
+        d.key(KeyCode::Char('5'));
+        while !cursor_row(&d).contains(&short) {
+            d.key(KeyCode::Char('j'));
+        }
+        d.key(KeyCode::Enter);
+        for g in &of_city {
+            let label = match (g.unit_kind, lang) {
+                (Some(crate::domain::UnitKind::Provincial), Lang::Zh) => "省直单位",
+                (Some(crate::domain::UnitKind::City), Lang::Zh) => "市州单位",
+                (Some(crate::domain::UnitKind::NonPublic), Lang::Zh) => "非公企业",
+                (Some(crate::domain::UnitKind::Central), Lang::Zh) => "中央在湘",
+                (Some(crate::domain::UnitKind::Provincial), Lang::En) => "province",
+                (Some(crate::domain::UnitKind::City), Lang::En) => "city",
+                (Some(crate::domain::UnitKind::NonPublic), Lang::En) => "non-pub.",
+                (Some(crate::domain::UnitKind::Central), Lang::En) => "central",
+                (None, _) => unreachable!("a kind subtotal names its kind"),
+            };
+            assert_eq!(
+                row_of(&d, label)[1..8],
+                cells(&g.figures),
+                "{lang:?} {short} {label}:\n{}",
+                d.screen()
+            );
+        }
+    }
+}
