@@ -87,7 +87,13 @@ fn main() {
         let kept = |level, within: &Scope| {
             annual_page(conn, &reference, &q, level, within, None, usize::MAX).unwrap_or_default()
         };
+        let (t, c) = (Instant::now(), cpu_ns());
         let cities = kept(Level::City, &all);
+        println!(
+            "{year}: cities kept, first read of the process: {:.2} ms wall {:.2} ms CPU",
+            t.elapsed().as_secs_f64() * 1000.0,
+            (cpu_ns() - c) as f64 / 1e6
+        );
         let same = cities == read(Level::City, &all);
         println!(
             "{year}: {} cities, kept equal to the pass: {same}",
