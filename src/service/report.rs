@@ -378,8 +378,9 @@ pub fn annual_page(
     Ok(groups)
 }
 
-/// Every group of `level` ([`Level::City`] or [`Level::Kind`]; a unit is counted as a city)
-/// inside `within`, in order, from the figures migration 24 keeps instead of a pass over
+/// Every group of `level` ([`Level::City`] or [`Level::Kind`]; units are not kept, so
+/// [`Level::Unit`] is answered by kind: [`annual_page`] reads units by the pass) inside
+/// `within`, in order, from the figures migration 24 keeps instead of a pass over
 /// people: per city and kind of unit the people on record, the year's totals counted by hours,
 /// the entries waiting for review, and the few people blocked (R5.3). Each distinct hours is
 /// judged once by [`judge`], the rule `check` applies (R2.1, with the year's policy, R2.2), and
