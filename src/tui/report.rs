@@ -49,13 +49,19 @@ use crate::store::reference::Reference;
 use crate::store::report::{After, Scope};
 use crate::store::search::COUNT_CAP;
 
-/// Columns of the figures, right-aligned: people, meeting R2.1, short of the public, the
-/// professional and the total minimum, registered hours (one decimal; a city of 200 000 people
-/// registers some 18 000 000.0), entries pending review.
-const FIGURE_COLS: [usize; 7] = [7, 7, 7, 7, 7, 11, 7];
+/// Columns of the figures of cities and kinds of unit, right-aligned: people, meeting R2.1,
+/// short of the public, the professional and the total minimum, registered hours (one decimal;
+/// a city of 200 000 people registers some 18 000 000.0), entries pending review. The people
+/// counts are eight wide: the province's reach millions, and a seven-digit figure keeps a space
+/// before it (at a million people `全省合计1000000` ran together); a million entries waiting
+/// at once is far off (606 609 at a million people).
+const FIGURE_COLS: [usize; 7] = [8, 8, 8, 8, 8, 11, 7];
+
+/// A unit's figures: hundreds or thousands of people, so seven wide, and the name gets more.
+const UNIT_FIGURE_COLS: [usize; 7] = [7, 7, 7, 7, 7, 11, 7];
 
 /// The bar beside a city or a kind of unit: a space, the bar, a space, the share (`100%`).
-const BAR_CELLS: usize = 11;
+const BAR_CELLS: usize = 6;
 const CHART_COLS: usize = 1 + BAR_CELLS + 1 + 4;
 
 /// Beside a unit only the share: the unit's name takes the bar's room. Wide enough for the
@@ -769,8 +775,9 @@ pub fn bar(meeting: u64, people: u64, cells: usize) -> String {
     s
 }
 
-/// The figures of a group as the columns show them ([`FIGURE_COLS`]).
-fn figure_cells(f: &Figures) -> String {
+/// The figures of a group as the columns `widths` show them ([`FIGURE_COLS`],
+/// [`UNIT_FIGURE_COLS`]).
+fn figure_cells(f: &Figures, widths: [usize; 7]) -> String {
     let cells = [
         f.people.to_string(),
         f.meeting.to_string(),
@@ -780,14 +787,10 @@ fn figure_cells(f: &Figures) -> String {
         one_decimal(f.hours()),
         f.pending.to_string(),
     ];
-    cells
-        .iter()
-        .zip(FIGURE_COLS)
-        .map(|(c, w)| right(c, w))
-        .collect()
+    cells.iter().zip(widths).map(|(c, w)| right(c, w)).collect()
 }
 
-fn figure_heads(lang: Lang) -> String {
+fn figure_heads(lang: Lang, widths: [usize; 7]) -> String {
     let heads = match lang {
         Lang::Zh => [
             "人数",
@@ -802,11 +805,7 @@ fn figure_heads(lang: Lang) -> String {
             "people", "meet", "<pub", "<prof", "<total", "hours", "pend.",
         ],
     };
-    heads
-        .iter()
-        .zip(FIGURE_COLS)
-        .map(|(c, w)| right(c, w))
-        .collect()
+    heads.iter().zip(widths).map(|(c, w)| right(c, w)).collect()
 }
 
 /// Screen 5: the report's drill-down, from the cities to a unit's people short, as one screen
@@ -1056,9 +1055,17 @@ impl Screen for LevelView {
 }
 
 impl LevelView {
+    /// The widths of the figures' columns at this level.
+    fn figure_cols(&self) -> [usize; 7] {
+        match &self.rows {
+            Rows::Groups(l) if l.query.level == Level::Unit => UNIT_FIGURE_COLS,
+            _ => FIGURE_COLS,
+        }
+    }
+
     /// The widths of a level of groups: the name, and the chart beside the figures.
     fn group_widths(&self, cols: usize) -> (usize, usize) {
-        let figures: usize = FIGURE_COLS.iter().sum();
+        let figures: usize = self.figure_cols().iter().sum();
         let chart = match &self.rows {
             Rows::Groups(l) if l.query.level == Level::Unit => SHARE_COLS,
             _ => CHART_COLS,
@@ -1068,7 +1075,10 @@ impl LevelView {
 
     fn group_line(&self, name: &str, f: &Figures, cols: usize, t: &Theme) -> Vec<Span<'static>> {
         let (name_w, chart) = self.group_widths(cols);
-        let mut spans = vec![Span::raw(fit(name, name_w)), Span::raw(figure_cells(f))];
+        let mut spans = vec![
+            Span::raw(fit(name, name_w)),
+            Span::raw(figure_cells(f, self.figure_cols())),
+        ];
         if chart == CHART_COLS {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(bar(f.meeting, f.people, BAR_CELLS), t.good));
@@ -1098,7 +1108,7 @@ impl LevelView {
             (Level::Unit, Lang::En) => "unit",
         };
         let share_head = if chart == CHART_COLS {
-            right(lang.pick("达标率", "meeting R2.1"), chart)
+            right(lang.pick("达标率", "R2.1 met"), chart)
         } else {
             right(lang.pick("达标率", "meet"), chart)
         };
@@ -1107,7 +1117,7 @@ impl LevelView {
                 format!(
                     "{}{}{share_head}",
                     fit(name_head, name_w),
-                    figure_heads(lang)
+                    figure_heads(lang, self.figure_cols())
                 ),
                 t.header,
             )),
@@ -1335,5 +1345,53 @@ impl LevelView {
             (_, _, Lang::Zh) => format!("正在统计 {year} 年度…"),
             (_, _, Lang::En) => format!("counting {year}…"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Hours;
+
+    /// Issue 10 at a province's size: the total row of a million people (and more) keeps a
+    /// space before every figure, so `全省合计`, the people, those meeting and each shortfall
+    /// read apart; and the row fits the 78 columns inside the frame at 80×24.
+    #[test]
+    fn a_province_of_millions_keeps_its_figures_apart() {
+        let f = Figures {
+            people: 9_999_999,
+            meeting: 9_999_999,
+            short_public: 1_000_000,
+            short_professional: 1_000_000,
+            short_total: 1_000_000,
+            blocked: 0,
+            public: Hours::from_tenths(999_999_999),
+            professional: Hours::ZERO,
+            pending: 999_999,
+        };
+        let line = format!(
+            "{}{}",
+            fit(
+                "全省合计",
+                78 - FIGURE_COLS.iter().sum::<usize>() - CHART_COLS
+            ),
+            figure_cells(&f, FIGURE_COLS)
+        );
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            words,
+            [
+                "全省合计",
+                "9999999",
+                "9999999",
+                "1000000",
+                "1000000",
+                "1000000",
+                "99999999.9",
+                "999999"
+            ],
+            "{line}"
+        );
+        assert_eq!(width(&line) + CHART_COLS, 78);
     }
 }
