@@ -1572,3 +1572,47 @@ fn the_register_csv_separates_its_sections_by_an_empty_line() {
         );
     }
 }
+
+/// R7.2 The register of the year under way is the register so far: on 15 July 2017 the 2017
+/// register lists the batches and numbers given until then (accepted, exit 0), and 2018, which
+/// has not begun, is refused naming the year given and the years expected, in both languages,
+/// with nothing on standard output. The clock decides: on 2 January 2018 the 2018 register is
+/// accepted (nothing yet), 2019 refused.
+#[test]
+fn r7_2_the_register_of_this_year_so_far_is_given_and_a_later_year_refused() {
+    let env = bureau();
+    certified(&env);
+    let out = env.run(["report", "register", "--office", "长沙", "--year", "2017"]);
+    out.expect(0);
+    assert!(
+        out.stdout.contains("已用到 0004，与登记簿一致（R7.2）"),
+        "{out:?}"
+    );
+    for (lang, expect) in [
+        ("zh", ["年度 2018 不在 1980–2017 之内", "不晚于今年"]),
+        (
+            "en",
+            ["year 2018 is outside 1980–2017", "not later than this one"],
+        ),
+    ] {
+        let out = env.run([
+            "--lang", lang, "report", "register", "--office", "长沙", "--year", "2018",
+        ]);
+        out.expect(2);
+        for e in expect {
+            assert!(out.stderr.contains(e), "{lang}: {out:?}");
+        }
+        assert_eq!(out.stdout, "", "{lang}: no register");
+    }
+    let out = env.run_today(
+        "2018-01-02",
+        ["report", "register", "--office", "长沙", "--year", "2018"],
+    );
+    out.expect(0);
+    assert!(out.stdout.contains("2018"), "{out:?}");
+    env.run_today(
+        "2018-01-02",
+        ["report", "register", "--office", "长沙", "--year", "2019"],
+    )
+    .expect(2);
+}

@@ -82,9 +82,16 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            // Schema 18's kept groups and batch counts back to none, schema 15's evidence back
-            // to schema 1's table of texts, and so on down to schema 11.
-            "DROP TRIGGER review_queue_groups_insert; DROP TRIGGER review_queue_groups_delete;
+            // Schema 23's report figures and schema 18's kept groups and batch counts back to
+            // none, schema 15's evidence back to schema 1's table of texts, and so on down to
+            // schema 11.
+            "DROP TRIGGER report_kept_moved; DROP TRIGGER people_by_kind_insert;
+             DROP TRIGGER people_by_kind_delete; DROP TRIGGER totals_by_kind_insert;
+             DROP TRIGGER totals_by_kind_delete; DROP TRIGGER totals_by_kind_update;
+             DROP TRIGGER pending_kept_insert; DROP TRIGGER pending_kept_delete;
+             DROP TRIGGER pending_kept_update; DROP TABLE people_by_kind; DROP TABLE totals_by_kind;
+             DROP TABLE pending_by_kind; DROP TABLE pending_by_person;
+             DROP TRIGGER review_queue_groups_insert; DROP TRIGGER review_queue_groups_delete;
              DROP TRIGGER review_queue_groups_update; DROP TABLE review_queue_groups;
              DROP TRIGGER batch_counts_batch; DROP TRIGGER batch_counts_batch_delete;
              DROP TRIGGER batch_counts_insert; DROP TRIGGER batch_counts_delete;

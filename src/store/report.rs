@@ -1,7 +1,8 @@
 //! The reads behind the reports and roster exports (issue 11). Each one streams its rows to a
 //! callback in a fixed order an index gives, so memory does not grow with the database and a
 //! screen can page by key; none sums entries: hours come from the yearly totals the services
-//! keep (`store::totals`), pending entries from the review queue (`review_queue`).
+//! keep (`store::totals`), pending entries from the counts migration 23 keeps of the review
+//! queue, and the report's cities and kinds of unit from its counts per city and kind.
 
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, params_from_iter};
@@ -73,7 +74,8 @@ pub enum Detail {
 /// Every person of `scope` after `after`, with their totals of `year`, handed to `f` in the
 /// order of city, unit kind, unit, name (migration 20's `people_report`) until `f` returns
 /// `false`. Per person: one index read, one primary-key search of the totals, one of the
-/// review queue. Returns how many people were handed over.
+/// entries waiting (migration 23's `pending_by_person`). Returns how many people were handed
+/// over.
 pub fn each_person_of_year<E: From<StoreError>>(
     conn: &Connection,
     year: i32,
@@ -181,8 +183,8 @@ fn person_year_sql(id_number: &str, filter: &str) -> String {
     format!(
         "SELECT p.id, p.city_code, p.unit_kind, p.unit, p.name, {id_number},
                 coalesce(t.public_tenths, 0), coalesce(t.professional_tenths, 0),
-                (SELECT count(*) FROM review_queue q JOIN entries e ON e.id = q.entry_id
-                 WHERE q.person_id = p.id AND e.year = ?1),
+                coalesce((SELECT w.entries FROM pending_by_person w
+                          WHERE w.person_id = p.id AND w.year = ?1), 0),
                 {blocked}
          FROM people p INDEXED BY people_report
          LEFT JOIN person_year_totals t ON t.person_id = p.id AND t.year = ?1
@@ -214,6 +216,145 @@ pub fn count_people(conn: &Connection, scope: &Scope) -> Result<u64> {
         ))?
         .query_row(params_from_iter(args), |r| r.get(0))?;
     Ok(count.max(0) as u64)
+}
+
+/// The people of a city and kind of unit with the same hours in a year, as migration 23 keeps
+/// them (`totals_by_kind`); or, from [`kept_people`], the people of a city and kind (hours
+/// unused); or one blocked person (R5.3) with their hours of the year ([`kept_blocked`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptRow {
+    pub city_code: String,
+    /// The kind's code as stored (`UnitKind::code`), compared bytewise as the report's index.
+    pub unit_kind: String,
+    /// Registered public-subject hours that count in the year, in tenths (R2.1).
+    pub public_tenths: i64,
+    pub professional_tenths: i64,
+    /// How many people (or entries waiting, from [`kept_pending`]) the row stands for.
+    pub count: i64,
+}
+
+/// A city and a kind of unit (each when given) as conditions on a kept table's columns, with
+/// their arguments numbered from `first`. Units are not kept: a unit's figures are a pass.
+fn kept_filter(
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+    first: usize,
+) -> (String, Vec<Sql>) {
+    let mut clauses = String::new();
+    let mut args = Vec::new();
+    if let Some(c) = city_code {
+        args.push(Sql::Text(c.to_string()));
+        clauses.push_str(&format!(" AND city_code = ?{}", first + args.len() - 1));
+    }
+    if let Some(k) = unit_kind {
+        args.push(Sql::Text(k.code().into()));
+        clauses.push_str(&format!(" AND unit_kind = ?{}", first + args.len() - 1));
+    }
+    (clauses, args)
+}
+
+fn kept_rows(conn: &Connection, query: &str, args: Vec<Sql>) -> Result<Vec<KeptRow>> {
+    let rows = conn
+        .prepare_cached(query)?
+        .query_map(params_from_iter(args), |r| {
+            Ok(KeptRow {
+                city_code: r.get(0)?,
+                unit_kind: r.get(1)?,
+                public_tenths: r.get(2)?,
+                professional_tenths: r.get(3)?,
+                count: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The people on record per city and kind of unit of `city_code` and `unit_kind` (each when given) (migration 23's
+/// `people_by_kind`), in (city, kind) order; hours are 0.
+pub fn kept_people(
+    conn: &Connection,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, args) = kept_filter(city_code, unit_kind, 1);
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT city_code, unit_kind, 0, 0, people FROM people_by_kind
+             WHERE people > 0{filter} ORDER BY city_code, unit_kind"
+        ),
+        args,
+    )
+}
+
+/// The rows of `person_year_totals` of `year` of `city_code` and `unit_kind` (each when given), counted by city, kind of unit and
+/// hours (migration 23's `totals_by_kind`), in that order: one row per distinct hours, a few
+/// thousand a year at any size. People without a row that year are not here (they count 0).
+pub fn kept_totals(
+    conn: &Connection,
+    year: i32,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, mut args) = kept_filter(city_code, unit_kind, 2);
+    args.insert(0, Sql::Integer(year.into()));
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT city_code, unit_kind, public_tenths, professional_tenths, people
+             FROM totals_by_kind WHERE year = ?1 AND people > 0{filter}
+             ORDER BY city_code, unit_kind, public_tenths, professional_tenths"
+        ),
+        args,
+    )
+}
+
+/// R5.1 The entries of `year` waiting for review per city and kind of unit of `city_code` and `unit_kind` (each when given)
+/// (migration 23's `pending_by_kind`); hours are 0, `count` is entries.
+pub fn kept_pending(
+    conn: &Connection,
+    year: i32,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, mut args) = kept_filter(city_code, unit_kind, 2);
+    args.insert(0, Sql::Integer(year.into()));
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT city_code, unit_kind, 0, 0, entries FROM pending_by_kind
+             WHERE year = ?1 AND entries > 0{filter} ORDER BY city_code, unit_kind"
+        ),
+        args,
+    )
+}
+
+/// R5.3 Each person of `city_code` and `unit_kind` (each when given) with an unlifted falsification finding (migration 22's
+/// `people_blocked`, a few at any size) with their hours of `year` (0 without a row), one row
+/// each (`count` 1), in no particular order. The blocked lead the join (`CROSS JOIN`): a
+/// planner that would rather read people in order would read all of them.
+pub fn kept_blocked(
+    conn: &Connection,
+    year: i32,
+    city_code: Option<&str>,
+    unit_kind: Option<UnitKind>,
+) -> Result<Vec<KeptRow>> {
+    let (filter, mut args) = kept_filter(city_code, unit_kind, 2);
+    args.insert(0, Sql::Integer(year.into()));
+    let filter = filter
+        .replace("city_code", "p.city_code")
+        .replace("unit_kind", "p.unit_kind");
+    kept_rows(
+        conn,
+        &format!(
+            "SELECT p.city_code, p.unit_kind, coalesce(t.public_tenths, 0),
+                    coalesce(t.professional_tenths, 0), 1
+             FROM people_blocked b CROSS JOIN people p ON p.id = b.person_id
+             LEFT JOIN person_year_totals t ON t.person_id = p.id AND t.year = ?1
+             WHERE 1 = 1{filter}"
+        ),
+        args,
+    )
 }
 
 /// One verification batch of the register (R6.3), with its applicants counted by decision and
@@ -600,7 +741,7 @@ pub fn each_entry<E: From<StoreError>>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use crate::store::Store;
 
     fn plan(store: &Store, sql: &str) -> String {
@@ -614,6 +755,144 @@ mod tests {
             .collect::<rusqlite::Result<Vec<_>>>()
             .unwrap();
         rows.join("\n")
+    }
+
+    /// What migration 23 keeps, asserted equal to what the tables it is kept from give: rows
+    /// of (year or 0, city or person, kind, public, professional, count) for people, totals and
+    /// pending. Returns how many rows are kept.
+    pub(crate) fn assert_kept_as_the_tables_give(c: &rusqlite::Connection, when: &str) -> usize {
+        type Row = (i64, String, String, i64, i64, i64);
+        let rows = |sql: &str| -> Vec<Row> {
+            c.prepare(sql)
+                .unwrap()
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let mut n = 0;
+        for (kept, truth, what) in [
+            (
+                "SELECT 0, city_code, unit_kind, 0, 0, people FROM people_by_kind ORDER BY 2, 3",
+                "SELECT 0, city_code, unit_kind, 0, 0, count(*) FROM people GROUP BY 2, 3
+                 ORDER BY 2, 3",
+                "people_by_kind",
+            ),
+            (
+                "SELECT * FROM totals_by_kind ORDER BY 1, 2, 3, 4, 5",
+                "SELECT t.year, p.city_code, p.unit_kind, t.public_tenths, t.professional_tenths,
+                        count(*)
+                 FROM person_year_totals t JOIN people p ON p.id = t.person_id
+                 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+                "totals_by_kind",
+            ),
+            (
+                "SELECT year, CAST(person_id AS TEXT), '', 0, 0, entries FROM pending_by_person
+                 ORDER BY 1, person_id",
+                "SELECT e.year, CAST(q.person_id AS TEXT), '', 0, 0, count(*)
+                 FROM review_queue q JOIN entries e ON e.id = q.entry_id
+                 GROUP BY e.year, q.person_id ORDER BY 1, q.person_id",
+                "pending_by_person",
+            ),
+            (
+                "SELECT year, city_code, unit_kind, 0, 0, entries FROM pending_by_kind
+                 ORDER BY 1, 2, 3",
+                "SELECT e.year, p.city_code, p.unit_kind, 0, 0, count(*)
+                 FROM review_queue q JOIN entries e ON e.id = q.entry_id
+                 JOIN people p ON p.id = q.person_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                "pending_by_kind",
+            ),
+        ] {
+            let (kept, truth) = (rows(kept), rows(truth));
+            assert_eq!(kept, truth, "{when}: {what}");
+            n += kept.len();
+        }
+        n
+    }
+
+    /// Issue 10/11: migration 23's tables hold what the people, totals and review queue give,
+    /// after the demo (written through the triggers); and a file stepped back below the
+    /// migration (its tables and triggers gone, or its tables emptied) is refilled by it.
+    #[test]
+    fn migration_23_keeps_and_refills_the_reports_figures() {
+        let mut store = Store::open_in_memory().unwrap();
+        crate::service::demo::generate(&mut store, &crate::service::fixtures::actor("demo"), 80, 5)
+            .unwrap();
+        let n = assert_kept_as_the_tables_give(store.conn(), "demo");
+        for table in [
+            "people_by_kind",
+            "totals_by_kind",
+            "pending_by_kind",
+            "pending_by_person",
+        ] {
+            let rows: i64 = store
+                .conn()
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert!(rows > 0, "the demo gives {table} rows to keep");
+        }
+        store
+            .conn()
+            .execute_batch(
+                "DROP TABLE totals_by_kind; DROP TRIGGER totals_by_kind_insert;
+                 DROP TRIGGER report_kept_moved; DELETE FROM people_by_kind;
+                 UPDATE pending_by_kind SET entries = entries + 5;
+                 DROP TRIGGER pending_kept_update; DELETE FROM pending_by_person;
+                 PRAGMA user_version = 22;",
+            )
+            .unwrap();
+        store
+            .migrate_to(super::super::schema::MIGRATIONS.len())
+            .unwrap();
+        assert_eq!(
+            assert_kept_as_the_tables_give(store.conn(), "migrated again"),
+            n
+        );
+    }
+
+    /// Issue 10/11: the report's cities and kinds of unit read only the kept tables, each by
+    /// its key's year (a range of a few thousand rows), never the people or their totals
+    /// (the blocked few are read through `people_blocked`).
+    #[test]
+    fn the_kept_reads_are_lookups_not_passes_over_people() {
+        let store = Store::open_in_memory().unwrap();
+        for (sql, table) in [
+            (
+                "SELECT city_code, unit_kind, public_tenths, professional_tenths, people
+                 FROM totals_by_kind WHERE year = 2016 AND people > 0 AND city_code = 'x'
+                 ORDER BY city_code, unit_kind, public_tenths, professional_tenths",
+                "totals_by_kind USING PRIMARY KEY (year=? AND city_code=?)",
+            ),
+            (
+                "SELECT city_code, unit_kind, 0, 0, entries FROM pending_by_kind
+                 WHERE year = 2016 AND entries > 0 ORDER BY city_code, unit_kind",
+                "pending_by_kind USING PRIMARY KEY (year=?)",
+            ),
+        ] {
+            let p = plan(&store, sql);
+            assert!(p.contains(table), "{p}");
+            assert!(!p.contains("TEMP B-TREE"), "{p}");
+            assert!(!p.contains("people"), "{p}");
+        }
+        let p = plan(
+            &store,
+            "SELECT p.city_code, p.unit_kind, coalesce(t.public_tenths, 0),
+                    coalesce(t.professional_tenths, 0), 1
+             FROM people_blocked b CROSS JOIN people p ON p.id = b.person_id
+             LEFT JOIN person_year_totals t ON t.person_id = p.id AND t.year = 2016
+             WHERE 1 = 1 AND p.city_code = 'x'",
+        );
+        assert!(p.contains("SCAN b"), "the blocked lead: {p}");
+        assert!(p.contains("SEARCH p USING INTEGER PRIMARY KEY"), "{p}");
     }
 
     /// Issue 11: the entries export sorts one person's entries at a time, whatever the filters:

@@ -1327,6 +1327,197 @@ CREATE TRIGGER IF NOT EXISTS people_blocked_gone AFTER DELETE ON people BEGIN
     DELETE FROM people_blocked WHERE person_id = old.id;
 END;
 "#,
+    // 23: the annual completion report's cities and kinds of unit (issue 10/11) from kept
+    // figures instead of a pass over every person. Per city and kind of unit (R1.3, R1.4):
+    // `people_by_kind` the people on record; `totals_by_kind` the rows of `person_year_totals`
+    // counted by year and hours (as migration 22's `totals_by_hours`, one level finer), so the
+    // people meeting R2.1 are a sum over a year's few thousand distinct hours whatever the
+    // policy says (it is applied when counting, `service::report`, by the rule `check` uses);
+    // `pending_by_kind` the entries waiting for review (R5.1: recorded, evidence complete or
+    // sealed, what `review_queue` holds) by their year; and `pending_by_person` the same per
+    // person and year, so that a pass over a unit's or the province's people (the units of the
+    // report) reads one row of a small table per person instead of each waiting entry's row of
+    // `entries` to learn its year. Blocked people (R5.3) are read from
+    // migration 22's `people_blocked`: few. Every object is `IF NOT EXISTS` and every table
+    // refilled, so a file stepped back below this migration migrates again; triggers keep
+    // them in the transaction of every write (services, imports, the demo's bulk load, which
+    // keeps fill triggers), and a person moving to another city or kind of unit moves their
+    // years and waiting entries with them. People are deleted only after their entries and
+    // totals (foreign keys), so each trigger still finds the person's city and kind.
+    r#"
+CREATE TABLE IF NOT EXISTS people_by_kind (
+    city_code TEXT NOT NULL,
+    unit_kind TEXT NOT NULL,
+    people    INTEGER NOT NULL,
+    PRIMARY KEY (city_code, unit_kind)
+) WITHOUT ROWID;
+DELETE FROM people_by_kind;
+INSERT INTO people_by_kind (city_code, unit_kind, people)
+    SELECT city_code, unit_kind, count(*) FROM people GROUP BY city_code, unit_kind;
+CREATE TRIGGER IF NOT EXISTS people_by_kind_insert AFTER INSERT ON people BEGIN
+    INSERT INTO people_by_kind (city_code, unit_kind, people)
+        VALUES (new.city_code, new.unit_kind, 1)
+        ON CONFLICT DO UPDATE SET people = people + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS people_by_kind_delete AFTER DELETE ON people BEGIN
+    UPDATE people_by_kind SET people = people - 1
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind;
+    DELETE FROM people_by_kind
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind AND people <= 0;
+END;
+
+CREATE TABLE IF NOT EXISTS totals_by_kind (
+    year                INTEGER NOT NULL,
+    city_code           TEXT NOT NULL,
+    unit_kind           TEXT NOT NULL,
+    public_tenths       INTEGER NOT NULL,
+    professional_tenths INTEGER NOT NULL,
+    people              INTEGER NOT NULL,
+    PRIMARY KEY (year, city_code, unit_kind, public_tenths, professional_tenths)
+) WITHOUT ROWID;
+DELETE FROM totals_by_kind;
+INSERT INTO totals_by_kind (year, city_code, unit_kind, public_tenths, professional_tenths, people)
+    SELECT t.year, p.city_code, p.unit_kind, t.public_tenths, t.professional_tenths, count(*)
+    FROM person_year_totals t JOIN people p ON p.id = t.person_id
+    GROUP BY t.year, p.city_code, p.unit_kind, t.public_tenths, t.professional_tenths;
+CREATE TRIGGER IF NOT EXISTS totals_by_kind_insert AFTER INSERT ON person_year_totals BEGIN
+    INSERT INTO totals_by_kind
+        (year, city_code, unit_kind, public_tenths, professional_tenths, people)
+        SELECT new.year, city_code, unit_kind, new.public_tenths, new.professional_tenths, 1
+        FROM people WHERE id = new.person_id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS totals_by_kind_delete AFTER DELETE ON person_year_totals BEGIN
+    UPDATE totals_by_kind SET people = people - 1 WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths;
+    DELETE FROM totals_by_kind WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths
+        AND people <= 0;
+END;
+CREATE TRIGGER IF NOT EXISTS totals_by_kind_update
+AFTER UPDATE OF person_id, year, public_tenths, professional_tenths ON person_year_totals BEGIN
+    UPDATE totals_by_kind SET people = people - 1 WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths;
+    DELETE FROM totals_by_kind WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND public_tenths = old.public_tenths AND professional_tenths = old.professional_tenths
+        AND people <= 0;
+    INSERT INTO totals_by_kind
+        (year, city_code, unit_kind, public_tenths, professional_tenths, people)
+        SELECT new.year, city_code, unit_kind, new.public_tenths, new.professional_tenths, 1
+        FROM people WHERE id = new.person_id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+END;
+
+CREATE TABLE IF NOT EXISTS pending_by_kind (
+    year      INTEGER NOT NULL,
+    city_code TEXT NOT NULL,
+    unit_kind TEXT NOT NULL,
+    entries   INTEGER NOT NULL,
+    PRIMARY KEY (year, city_code, unit_kind)
+) WITHOUT ROWID;
+DELETE FROM pending_by_kind;
+INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
+    SELECT e.year, p.city_code, p.unit_kind, count(*)
+    FROM review_queue q JOIN entries e ON e.id = q.entry_id JOIN people p ON p.id = q.person_id
+    GROUP BY e.year, p.city_code, p.unit_kind;
+CREATE TABLE IF NOT EXISTS pending_by_person (
+    person_id INTEGER NOT NULL,
+    year      INTEGER NOT NULL,
+    entries   INTEGER NOT NULL,
+    PRIMARY KEY (person_id, year)
+) WITHOUT ROWID;
+DELETE FROM pending_by_person;
+INSERT INTO pending_by_person (person_id, year, entries)
+    SELECT q.person_id, e.year, count(*)
+    FROM review_queue q JOIN entries e ON e.id = q.entry_id
+    GROUP BY q.person_id, e.year;
+CREATE TRIGGER IF NOT EXISTS pending_kept_insert AFTER INSERT ON entries
+WHEN new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed' BEGIN
+    INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
+        SELECT new.year, city_code, unit_kind, 1 FROM people WHERE id = new.person_id
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+    INSERT INTO pending_by_person (person_id, year, entries)
+        VALUES (new.person_id, new.year, 1)
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS pending_kept_delete AFTER DELETE ON entries
+WHEN old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed' BEGIN
+    UPDATE pending_by_kind SET entries = entries - 1 WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id);
+    DELETE FROM pending_by_kind WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND entries <= 0;
+    UPDATE pending_by_person SET entries = entries - 1
+        WHERE person_id = old.person_id AND year = old.year;
+    DELETE FROM pending_by_person
+        WHERE person_id = old.person_id AND year = old.year AND entries <= 0;
+END;
+CREATE TRIGGER IF NOT EXISTS pending_kept_update AFTER UPDATE OF state, year, person_id ON entries
+WHEN old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed'
+  OR new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed' BEGIN
+    UPDATE pending_by_kind SET entries = entries - 1 WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND (old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed');
+    DELETE FROM pending_by_kind WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND entries <= 0;
+    UPDATE pending_by_person SET entries = entries - 1
+        WHERE person_id = old.person_id AND year = old.year
+        AND (old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed');
+    DELETE FROM pending_by_person
+        WHERE person_id = old.person_id AND year = old.year AND entries <= 0;
+    INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
+        SELECT new.year, city_code, unit_kind, 1 FROM people
+        WHERE id = new.person_id
+          AND (new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed')
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+    INSERT INTO pending_by_person (person_id, year, entries)
+        SELECT new.person_id, new.year, 1
+        WHERE new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed'
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+END;
+
+CREATE TRIGGER IF NOT EXISTS report_kept_moved AFTER UPDATE OF city_code, unit_kind ON people
+WHEN old.city_code IS NOT new.city_code OR old.unit_kind IS NOT new.unit_kind BEGIN
+    UPDATE people_by_kind SET people = people - 1
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind;
+    DELETE FROM people_by_kind
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind AND people <= 0;
+    INSERT INTO people_by_kind (city_code, unit_kind, people)
+        VALUES (new.city_code, new.unit_kind, 1)
+        ON CONFLICT DO UPDATE SET people = people + 1;
+    UPDATE totals_by_kind SET people = people - 1
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    DELETE FROM totals_by_kind
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind AND people <= 0
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    INSERT INTO totals_by_kind
+        (year, city_code, unit_kind, public_tenths, professional_tenths, people)
+        SELECT year, new.city_code, new.unit_kind, public_tenths, professional_tenths, 1
+        FROM person_year_totals WHERE person_id = new.id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+    UPDATE pending_by_kind SET entries = entries - (SELECT count(*) FROM review_queue q
+            JOIN entries e ON e.id = q.entry_id
+            WHERE q.person_id = new.id AND e.year = pending_by_kind.year)
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind
+        AND year IN (SELECT e.year FROM review_queue q JOIN entries e ON e.id = q.entry_id
+            WHERE q.person_id = new.id);
+    DELETE FROM pending_by_kind
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind AND entries <= 0;
+    INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
+        SELECT e.year, new.city_code, new.unit_kind, count(*)
+        FROM review_queue q JOIN entries e ON e.id = q.entry_id
+        WHERE q.person_id = new.id GROUP BY e.year
+        ON CONFLICT DO UPDATE SET entries = entries + excluded.entries;
+END;
+"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`

@@ -4,17 +4,19 @@
 //! waiting for review, and beside each row a bar of the share meeting R2.1 — characters, so it
 //! reads the same under `NO_COLOR`.
 //!
-//! `Enter` drills down a level, each one a screen over the one before: a city's kinds of unit
-//! (R1.3), a kind's units, a unit's people short, and a person (the person screen, as from
-//! People). `Esc` goes back up with the cursor where it was. `[` / `]` (or `<` / `>`) change
+//! `Enter` drills down a level: a city's kinds of unit (R1.3), a kind's units, a unit's people
+//! short, and a person (the person screen, as from People). `Esc` goes back up with the cursor
+//! where it was. The levels are held by the tab's one screen ([`ReportScreen`]), so leaving
+//! the tab and coming back finds them as they were. `[` / `]` (or `<` / `>`) change
 //! the year, on every level of the drill-down at once; `w` writes the report of the level shown
 //! to a CSV or XLSX file through the writer the command line uses (`jijiao report annual`).
 //!
 //! Reads go through the list engine on the worker (`super::list`), with 检索中… in the title
-//! while one is out. A level of groups is one read of its people's yearly totals
-//! (`service::report::annual_page`): the province's cities read every person's totals once —
-//! seconds at a million people, said under the table while it runs — then pages come from that
-//! read until another clerk commits. The people short of a unit are read by key
+//! while one is out. The cities and a city's kinds of unit are lookups of the figures kept per
+//! city and kind (migration 23, `service::report::kept_groups`): milliseconds whatever the
+//! number of people. A kind's units are one read of those people's yearly totals
+//! (`service::report::annual_page`), said under the table while it runs. Either is read once per
+//! commit, and pages come from that read. The people short of a unit are read by key
 //! (`service::report::short_people`), a page at a time.
 
 use std::cell::Cell;
@@ -47,13 +49,19 @@ use crate::store::reference::Reference;
 use crate::store::report::{After, Scope};
 use crate::store::search::COUNT_CAP;
 
-/// Columns of the figures, right-aligned: people, meeting R2.1, short of the public, the
-/// professional and the total minimum, registered hours (one decimal; a city of 200 000 people
-/// registers some 18 000 000.0), entries pending review.
-const FIGURE_COLS: [usize; 7] = [7, 7, 7, 7, 7, 11, 7];
+/// Columns of the figures of cities and kinds of unit, right-aligned: people, meeting R2.1,
+/// short of the public, the professional and the total minimum, registered hours (one decimal;
+/// a city of 200 000 people registers some 18 000 000.0), entries pending review. The people
+/// counts are eight wide: the province's reach millions, and a seven-digit figure keeps a space
+/// before it (at a million people `全省合计1000000` ran together); a million entries waiting
+/// at once is far off (606 609 at a million people).
+const FIGURE_COLS: [usize; 7] = [8, 8, 8, 8, 8, 11, 7];
+
+/// A unit's figures: hundreds or thousands of people, so seven wide, and the name gets more.
+const UNIT_FIGURE_COLS: [usize; 7] = [7, 7, 7, 7, 7, 11, 7];
 
 /// The bar beside a city or a kind of unit: a space, the bar, a space, the share (`100%`).
-const BAR_CELLS: usize = 11;
+const BAR_CELLS: usize = 6;
 const CHART_COLS: usize = 1 + BAR_CELLS + 1 + 4;
 
 /// Beside a unit only the share: the unit's name takes the bar's room. Wide enough for the
@@ -316,8 +324,9 @@ enum Rows {
     Short(Lister<ShortSource>),
 }
 
-/// One level of the report: see the module documentation.
-pub struct ReportScreen {
+/// One level of the report (the cities, a city's kinds of unit, a kind's units, a unit's
+/// people short): see the module documentation.
+struct LevelView {
     /// The year, shared by every level of one drill-down: changed on one, the others follow
     /// when they are shown again.
     year: Rc<Cell<i32>>,
@@ -328,14 +337,14 @@ pub struct ReportScreen {
     reference: Arc<Reference>,
 }
 
-impl ReportScreen {
-    /// The cities of the province for `year`: the tab's root.
-    pub fn new(year: i32) -> ReportScreen {
-        ReportScreen::level(Rc::new(Cell::new(year)), Vec::new())
+impl LevelView {
+    /// The cities of the province for `year`.
+    fn new(year: i32) -> LevelView {
+        LevelView::level(Rc::new(Cell::new(year)), Vec::new())
     }
 
     /// The level under the groups of `path` (none: the cities).
-    fn level(year: Rc<Cell<i32>>, path: Vec<Group>) -> ReportScreen {
+    fn level(year: Rc<Cell<i32>>, path: Vec<Group>) -> LevelView {
         let reference = Arc::new(Reference::default());
         let within = path.last().map(Group::scope).unwrap_or_default();
         let annual = AnnualQuery {
@@ -363,7 +372,7 @@ impl ReportScreen {
                 reference: reference.clone(),
             })),
         };
-        ReportScreen {
+        LevelView {
             year,
             rows,
             path,
@@ -432,19 +441,23 @@ impl ReportScreen {
         }
     }
 
-    /// `Enter`: the next level under the group at the cursor, or the person at the cursor.
+    /// The level under the group at the cursor, when the cursor is on a group.
+    fn drill(&self) -> Option<LevelView> {
+        let Rows::Groups(l) = &self.rows else {
+            return None;
+        };
+        let mut path = self.path.clone();
+        path.push(l.selected()?.clone());
+        let mut next = LevelView::level(self.year.clone(), path);
+        next.reference = self.reference.clone();
+        Some(next)
+    }
+
+    /// `Enter` where [`LevelView::drill`] found no group: the person at the cursor, or what
+    /// is missing.
     fn open(&mut self, lang: Lang) -> Flow {
         match &self.rows {
-            Rows::Groups(l) => match l.selected() {
-                Some(g) => {
-                    let mut path = self.path.clone();
-                    path.push(g.clone());
-                    let mut next = ReportScreen::level(self.year.clone(), path);
-                    next.reference = self.reference.clone();
-                    Flow::Push(Box::new(next))
-                }
-                None => Flow::Say(lang.pick("没有选中的一行", "no row selected").into()),
-            },
+            Rows::Groups(_) => Flow::Say(lang.pick("没有选中的一行", "no row selected").into()),
             Rows::Short(l) => match l.selected().map(|p| &p.after) {
                 Some(After::Person { person_id, .. }) => {
                     Flow::Push(Box::new(PersonScreen::new(*person_id)))
@@ -762,8 +775,9 @@ pub fn bar(meeting: u64, people: u64, cells: usize) -> String {
     s
 }
 
-/// The figures of a group as the columns show them ([`FIGURE_COLS`]).
-fn figure_cells(f: &Figures) -> String {
+/// The figures of a group as the columns `widths` show them ([`FIGURE_COLS`],
+/// [`UNIT_FIGURE_COLS`]).
+fn figure_cells(f: &Figures, widths: [usize; 7]) -> String {
     let cells = [
         f.people.to_string(),
         f.meeting.to_string(),
@@ -773,14 +787,10 @@ fn figure_cells(f: &Figures) -> String {
         one_decimal(f.hours()),
         f.pending.to_string(),
     ];
-    cells
-        .iter()
-        .zip(FIGURE_COLS)
-        .map(|(c, w)| right(c, w))
-        .collect()
+    cells.iter().zip(widths).map(|(c, w)| right(c, w)).collect()
 }
 
-fn figure_heads(lang: Lang) -> String {
+fn figure_heads(lang: Lang, widths: [usize; 7]) -> String {
     let heads = match lang {
         Lang::Zh => [
             "人数",
@@ -795,18 +805,119 @@ fn figure_heads(lang: Lang) -> String {
             "people", "meet", "<pub", "<prof", "<total", "hours", "pend.",
         ],
     };
-    heads
-        .iter()
-        .zip(FIGURE_COLS)
-        .map(|(c, w)| right(c, w))
-        .collect()
+    heads.iter().zip(widths).map(|(c, w)| right(c, w)).collect()
+}
+
+/// Screen 5: the report's drill-down, from the cities to a unit's people short, as one screen
+/// that holds its levels, so that leaving the tab and coming back finds the level and the
+/// cursor where the clerk left them (the app keeps a tab's root screen, not the screens above
+/// it). `Enter` on a group opens the level under it here; on a person it opens the person
+/// screen above this one, as People does. `Esc` goes back up a level, the cursor kept.
+pub struct ReportScreen {
+    /// From the cities down; never empty.
+    levels: Vec<LevelView>,
+}
+
+impl ReportScreen {
+    /// The cities of the province for `year`: the tab's root.
+    pub fn new(year: i32) -> ReportScreen {
+        ReportScreen {
+            levels: vec![LevelView::new(year)],
+        }
+    }
+
+    fn top(&self) -> &LevelView {
+        // `levels` is never empty: made with one, and `Esc` never pops the last.
+        &self.levels[self.levels.len() - 1]
+    }
+
+    fn top_mut(&mut self) -> &mut LevelView {
+        let last = self.levels.len() - 1;
+        &mut self.levels[last]
+    }
+}
+
+impl Screen for ReportScreen {
+    fn scopes(&self) -> &'static [KeyScope] {
+        self.top().scopes()
+    }
+
+    fn title(&self, lang: Lang) -> String {
+        Screen::title(self.top(), lang)
+    }
+
+    fn reload(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.top_mut().reload(ctx)
+    }
+
+    fn refresh(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.top_mut().refresh(ctx)
+    }
+
+    /// A read for the level shown, or for one under or over it that asked before the clerk
+    /// moved (it is read again when shown).
+    fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
+        let top = self.levels.len() - 1;
+        let mut done = done;
+        for (i, level) in self.levels.iter_mut().enumerate().rev() {
+            match level.deliver(done, ctx) {
+                Ok(flow) if i == top => return Ok(flow),
+                Ok(Flow::Say(m)) => return Ok(Flow::Say(m)),
+                Ok(_) => return Ok(Flow::Stay),
+                Err(d) => done = d,
+            }
+        }
+        Err(done)
+    }
+
+    fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        self.top_mut().fit(ctx)
+    }
+
+    fn waiting(&self) -> bool {
+        self.top().waiting()
+    }
+
+    fn on_action(&mut self, action: Action, ctx: &mut Ctx<'_>) -> Flow {
+        match action {
+            Action::Open => {
+                if let Some(mut next) = self.top().drill() {
+                    next.read(ctx);
+                    self.levels.push(next);
+                    return Flow::Stay;
+                }
+            }
+            Action::Back if self.levels.len() > 1 => {
+                self.levels.pop();
+                // The year may have changed below; the level reads again either way (others
+                // may have committed meanwhile), its cursor kept.
+                self.top_mut().read(ctx);
+                return Flow::Stay;
+            }
+            _ => {}
+        }
+        self.top_mut().on_action(action, ctx)
+    }
+
+    fn on_answer(
+        &mut self,
+        about: ScreenQuestion,
+        answer: Option<&str>,
+        ctx: &mut Ctx<'_>,
+    ) -> Flow {
+        self.top_mut().on_answer(about, answer, ctx)
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, view: &View) {
+        self.top().render(f, area, view)
+    }
 }
 
 /// The columns of the people short: name, ID number, hours by kind and in all, what they
 /// miss, entries pending; the name takes what is left.
 const SHORT_FIXED: usize = 19 + 7 + 7 + 7 + 2 + 16 + 6;
 
-impl Screen for ReportScreen {
+impl Screen for LevelView {
     fn scopes(&self) -> &'static [KeyScope] {
         &[KeyScope::Report, KeyScope::List]
     }
@@ -943,10 +1054,18 @@ impl Screen for ReportScreen {
     }
 }
 
-impl ReportScreen {
+impl LevelView {
+    /// The widths of the figures' columns at this level.
+    fn figure_cols(&self) -> [usize; 7] {
+        match &self.rows {
+            Rows::Groups(l) if l.query.level == Level::Unit => UNIT_FIGURE_COLS,
+            _ => FIGURE_COLS,
+        }
+    }
+
     /// The widths of a level of groups: the name, and the chart beside the figures.
     fn group_widths(&self, cols: usize) -> (usize, usize) {
-        let figures: usize = FIGURE_COLS.iter().sum();
+        let figures: usize = self.figure_cols().iter().sum();
         let chart = match &self.rows {
             Rows::Groups(l) if l.query.level == Level::Unit => SHARE_COLS,
             _ => CHART_COLS,
@@ -956,7 +1075,10 @@ impl ReportScreen {
 
     fn group_line(&self, name: &str, f: &Figures, cols: usize, t: &Theme) -> Vec<Span<'static>> {
         let (name_w, chart) = self.group_widths(cols);
-        let mut spans = vec![Span::raw(fit(name, name_w)), Span::raw(figure_cells(f))];
+        let mut spans = vec![
+            Span::raw(fit(name, name_w)),
+            Span::raw(figure_cells(f, self.figure_cols())),
+        ];
         if chart == CHART_COLS {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(bar(f.meeting, f.people, BAR_CELLS), t.good));
@@ -986,7 +1108,7 @@ impl ReportScreen {
             (Level::Unit, Lang::En) => "unit",
         };
         let share_head = if chart == CHART_COLS {
-            right(lang.pick("达标率", "meeting R2.1"), chart)
+            right(lang.pick("达标率", "R2.1 met"), chart)
         } else {
             right(lang.pick("达标率", "meet"), chart)
         };
@@ -995,7 +1117,7 @@ impl ReportScreen {
                 format!(
                     "{}{}{share_head}",
                     fit(name_head, name_w),
-                    figure_heads(lang)
+                    figure_heads(lang, self.figure_cols())
                 ),
                 t.header,
             )),
@@ -1203,19 +1325,73 @@ impl ReportScreen {
         }
     }
 
-    /// What is being counted while a read is out: a level of groups reads its people's yearly
-    /// totals (the whole province for the cities), which takes seconds at a million people.
+    /// What is being counted while a read is out: the cities and kinds of unit from the kept
+    /// figures, a kind's units from their people's yearly totals.
     fn busy_words(&self, lang: Lang) -> String {
         let year = self.shown_year();
         match (&self.rows, self.path.is_empty(), lang) {
             (Rows::Groups(_), true, Lang::Zh) => {
-                format!("正在统计全省 {year} 年度：逐人读取年度汇总，百万人约需数秒；按键照常")
+                format!("正在统计全省 {year} 年度：读取按市州、单位类型留存的汇总；按键照常")
             }
             (Rows::Groups(_), true, Lang::En) => format!(
-                "counting all of Hunan for {year} from the yearly totals: seconds at a million people; keys still work"
+                "counting Hunan {year} from the figures kept per city and kind; keys still work"
             ),
+            (Rows::Groups(l), false, Lang::Zh) if l.query.level == Level::Unit => {
+                format!("正在统计 {year} 年度各单位：逐人读取年度汇总；按键照常")
+            }
+            (Rows::Groups(l), false, Lang::En) if l.query.level == Level::Unit => {
+                format!("counting {year}'s units from each person's yearly totals; keys still work")
+            }
             (_, _, Lang::Zh) => format!("正在统计 {year} 年度…"),
             (_, _, Lang::En) => format!("counting {year}…"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Hours;
+
+    /// Issue 10 at a province's size: the total row of a million people (and more) keeps a
+    /// space before every figure, so `全省合计`, the people, those meeting and each shortfall
+    /// read apart; and the row fits the 78 columns inside the frame at 80×24.
+    #[test]
+    fn a_province_of_millions_keeps_its_figures_apart() {
+        let f = Figures {
+            people: 9_999_999,
+            meeting: 9_999_999,
+            short_public: 1_000_000,
+            short_professional: 1_000_000,
+            short_total: 1_000_000,
+            blocked: 0,
+            public: Hours::from_tenths(999_999_999),
+            professional: Hours::ZERO,
+            pending: 999_999,
+        };
+        let line = format!(
+            "{}{}",
+            fit(
+                "全省合计",
+                78 - FIGURE_COLS.iter().sum::<usize>() - CHART_COLS
+            ),
+            figure_cells(&f, FIGURE_COLS)
+        );
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(
+            words,
+            [
+                "全省合计",
+                "9999999",
+                "9999999",
+                "1000000",
+                "1000000",
+                "1000000",
+                "99999999.9",
+                "999999"
+            ],
+            "{line}"
+        );
+        assert_eq!(width(&line) + CHART_COLS, 78);
     }
 }
