@@ -29,9 +29,12 @@
 //!
 //! A new file (no people, no entries) is loaded in bulk ([`Load`], [`BULK`]): with its first
 //! chunk the people's secondary indexes, the review queue's and the readings', the trigger that
-//! looks for a second copy of each training and the full-text index's upkeep are set aside
-//! (`store::bulk`, from their definitions in `sqlite_master`), and after the last chunk they
-//! are built once, a sort and a rebuild instead of millions of insertions at random places.
+//! looks for a second copy of each training, the full-text index's upkeep and the triggers that
+//! fill the people's short-search tables are set aside (`store::bulk`, from their definitions
+//! in `sqlite_master`), and after the last chunk they are built once, a sort, a replay in key
+//! order and a rebuild instead of millions of insertions at random places. References are not
+//! looked up row by row meanwhile; the tables are checked once before the file is declared
+//! whole.
 //! Cut off in between, the file records what it lacks and the next open puts it back; the run
 //! then continues through the indexes. The data written is the same either way, row for row.
 
