@@ -182,6 +182,33 @@ pub fn pending(conn: &Connection) -> Result<Option<SetAside>> {
 ///
 /// Errors: SQL errors (what was committed stays put back; the mark lists the rest).
 pub fn restore(store: &mut Store, after_each: &mut dyn FnMut(&Connection)) -> Result<usize> {
+    restore_checking(store, after_each, &mut References::Here)
+}
+
+/// Where the references of a restore's [`SetAside::checked`] tables are checked.
+pub enum References<'r> {
+    /// In the last transaction, on the restoring connection, one table after another.
+    Here,
+    /// On another connection of the file, while the last transaction replays and rebuilds:
+    /// `start(tables)` is called as that transaction begins (it sees every row the load
+    /// wrote, and nothing the transaction adds is checked), and `result()` before the mark
+    /// goes, waiting for the check to end: its outcome, or `None` when no check was made
+    /// (then it is made here). Starting with the last transaction keeps the log from growing:
+    /// its pages cannot be copied into the file while the check reads anyway.
+    Elsewhere {
+        start: &'r mut dyn FnMut(&[String]),
+        result: &'r mut dyn FnMut() -> Option<Result<()>>,
+    },
+}
+
+/// [`restore`], checking the references where `references` says.
+///
+/// Errors: as [`restore`]; a check made elsewhere fails the restore as one made here would.
+pub fn restore_checking(
+    store: &mut Store,
+    after_each: &mut dyn FnMut(&Connection),
+    references: &mut References<'_>,
+) -> Result<usize> {
     let mut created = 0;
     loop {
         let tx = store.write()?;
@@ -200,6 +227,11 @@ pub fn restore(store: &mut Store, after_each: &mut dyn FnMut(&Connection)) -> Re
                 )?;
             }
             None => {
+                if let References::Elsewhere { start, .. } = references
+                    && !set.checked.is_empty()
+                {
+                    start(&set.checked);
+                }
                 for o in &set.objects {
                     if let Some(order) = &o.replay {
                         replay(&tx, o, order)?;
@@ -210,8 +242,13 @@ pub fn restore(store: &mut Store, after_each: &mut dyn FnMut(&Connection)) -> Re
                     let t = quoted(t);
                     tx.execute_batch(&format!("INSERT INTO {t} ({t}) VALUES ('rebuild')"))?;
                 }
-                for t in &set.checked {
-                    check_foreign_keys(&tx, t)?;
+                let elsewhere = match references {
+                    References::Elsewhere { result, .. } if !set.checked.is_empty() => result(),
+                    _ => None,
+                };
+                match elsewhere {
+                    Some(outcome) => outcome?,
+                    None => check_references(&tx, &set.checked)?,
                 }
                 tx.execute("DELETE FROM meta WHERE key = ?1", [MARK])?;
                 tx.commit()?;
@@ -291,11 +328,19 @@ fn replay(tx: &Transaction<'_>, o: &Object, order: &str) -> Result<()> {
     Ok(())
 }
 
-/// Every reference of `table`'s rows names a row that exists, as SQLite checks each insert
-/// when foreign keys are on. Errors: the first row that does not, as the
-/// SQL error SQLite gives for it, with the table, row and the table it refers to.
-fn check_foreign_keys(tx: &Transaction<'_>, table: &str) -> Result<()> {
-    let dangling: Option<(Option<i64>, String)> = tx
+/// Every reference of the rows of `tables` names a row that exists, as SQLite checks each
+/// insert when foreign keys are on; `conn` is any connection of the file (a reader on another
+/// thread included). Errors: the first row that does not, as the SQL error SQLite gives for it,
+/// with the table, the row and the table it refers to.
+pub fn check_references(conn: &Connection, tables: &[String]) -> Result<()> {
+    for t in tables {
+        check_foreign_keys(conn, t)?;
+    }
+    Ok(())
+}
+
+fn check_foreign_keys(conn: &Connection, table: &str) -> Result<()> {
+    let dangling: Option<(Option<i64>, String)> = conn
         .query_row(
             "SELECT rowid, parent FROM pragma_foreign_key_check(?1) LIMIT 1",
             [table],
@@ -771,6 +816,87 @@ mod tests {
         restore(&mut store, &mut |_| {}).unwrap();
         assert_eq!(pending(store.conn()).unwrap(), None);
         assert_indexes_agree(store.conn());
+    }
+
+    /// A person's totals for a person who does not exist, written with foreign keys off.
+    fn dangle(store: &Store, real: i64) {
+        let conn = store.conn();
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        conn.execute(
+            "INSERT INTO person_year_totals (person_id, year, public_tenths,
+                 professional_tenths) VALUES (?1, 2016, 240, 0), (999999, 2016, 0, 10)",
+            [real],
+        )
+        .unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+    }
+
+    /// Restore with the references checked on a reader of `path` on another thread (or, with
+    /// `made` false, a check that never ran); returns what the restore said.
+    fn restore_elsewhere(store: &mut Store, path: &std::path::Path, made: bool) -> Result<usize> {
+        let reader = Store::open_reader(path).unwrap();
+        std::thread::scope(|scope| {
+            let running = std::cell::RefCell::new(None);
+            let mut reader = Some(reader);
+            let mut start = |tables: &[String]| {
+                let r = reader.take().expect("started once");
+                let tables = tables.to_vec();
+                if made {
+                    let check = scope.spawn(move || check_references(r.conn(), &tables));
+                    *running.borrow_mut() = Some(check);
+                }
+            };
+            let mut result = || {
+                let check = running.borrow_mut().take()?;
+                check.join().ok()
+            };
+            restore_checking(
+                store,
+                &mut |_| {},
+                &mut References::Elsewhere {
+                    start: &mut start,
+                    result: &mut result,
+                },
+            )
+        })
+    }
+
+    /// A check made on another connection, beside the last transaction, fails the restore as
+    /// the check made in it does; one that was never made is made in the transaction.
+    #[test]
+    fn references_checked_on_another_thread_fail_the_restore_as_they_would_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("load.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let ids = add(&mut store, &staff());
+        let tx = store.write().unwrap();
+        set_aside(&tx, &REPLAYING).unwrap();
+        tx.commit().unwrap();
+        dangle(&store, ids[0]);
+
+        for made in [true, false] {
+            let failed = restore_elsewhere(&mut store, &path, made).unwrap_err();
+            assert!(
+                failed.to_string().contains("person_year_totals"),
+                "{failed}"
+            );
+            assert!(pending(store.conn()).unwrap().is_some(), "made: {made}");
+        }
+        store
+            .conn()
+            .execute(
+                "DELETE FROM person_year_totals WHERE person_id = 999999",
+                [],
+            )
+            .unwrap();
+        restore_elsewhere(&mut store, &path, true).unwrap();
+        assert_eq!(pending(store.conn()).unwrap(), None);
+        assert_indexes_agree(store.conn());
+        let (prefixes, _) = prefixes_and_readings(store.conn());
+        assert!(
+            prefixes.iter().any(|r| r.starts_with("zw|曾伟|")),
+            "{prefixes:?}"
+        );
     }
 
     #[test]
