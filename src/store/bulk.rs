@@ -52,7 +52,8 @@ pub struct Plan<'a> {
     /// `PRAGMA foreign_keys` off, which only it can do, outside a transaction): each is checked
     /// whole with `PRAGMA foreign_key_check` when everything is put back, and a row whose
     /// reference is missing fails the restore as SQLite's own check would have failed its
-    /// insert (`FOREIGN KEY constraint failed`), the mark kept.
+    /// insert (`FOREIGN KEY constraint failed`), the mark kept. A table the schema does not
+    /// hold is skipped.
     pub checked: &'a [&'a str],
 }
 
@@ -126,12 +127,25 @@ pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
             }
         }
     }
+    // A table an older schema does not have yet is skipped, as a trigger it does not hold is.
+    let mut checked = Vec::new();
+    for t in plan.checked {
+        let present: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [t],
+            |r| r.get(0),
+        )?;
+        if present {
+            checked.push(t.to_string());
+        }
+    }
     let set = SetAside {
         objects,
         rebuild: plan.rebuild.iter().map(|t| t.to_string()).collect(),
-        checked: plan.checked.iter().map(|t| t.to_string()).collect(),
+        checked,
     };
-    if set.objects.is_empty() && pending(tx)?.is_none() {
+    // Unchecked references are something to put back too: the mark says so.
+    if set.objects.is_empty() && set.checked.is_empty() && pending(tx)?.is_none() {
         return Ok(set);
     }
     let json = to_json(&set)?;
