@@ -29,9 +29,12 @@
 //!
 //! A new file (no people, no entries) is loaded in bulk ([`Load`], [`BULK`]): with its first
 //! chunk the people's secondary indexes, the review queue's and the readings', the trigger that
-//! looks for a second copy of each training and the full-text index's upkeep are set aside
-//! (`store::bulk`, from their definitions in `sqlite_master`), and after the last chunk they
-//! are built once, a sort and a rebuild instead of millions of insertions at random places.
+//! looks for a second copy of each training, the full-text index's upkeep and the triggers that
+//! fill the people's short-search tables are set aside (`store::bulk`, from their definitions
+//! in `sqlite_master`), and after the last chunk they are built once, a sort, a replay in key
+//! order and a rebuild instead of millions of insertions at random places. References are not
+//! looked up row by row meanwhile; the tables are checked once before the file is declared
+//! whole.
 //! Cut off in between, the file records what it lacks and the next open puts it back; the run
 //! then continues through the indexes. The data written is the same either way, row for row.
 
@@ -125,6 +128,14 @@ impl Default for Load {
 /// [`writer`], and compares what a person met again already has), and the full-text index's
 /// upkeep, flushed and merged after every statement, rebuilt from `people` at the end.
 ///
+/// Replayed once at the end (`replayed`): the triggers that fill the people's short-search
+/// tables (`people_prefixes`, `people_readings`, R1.2), run over `people` in the order of the
+/// table they fill (by name for the prefixes, whose key starts with the prefix and the name; by
+/// id for the readings) instead of at random places of a table that outgrows the page cache at
+/// a million people (measured at 100 000 people, with the references below: 42.5 → 32.0 s of
+/// CPU before the replay's own cost). Checked once at the end (`checked`): the references of
+/// the tables the load writes, which it does not look up row by row (see `Settings::apply`).
+///
 /// Kept: `entries`' own indexes, which a load fills in their order (person, then year; a
 /// hundred filings), so keeping them costs less than reading the whole table again to build
 /// them (measured at 100 000 people: 1.8 s of 8.9 while writing, against 1.3 s to build them
@@ -135,6 +146,17 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     indexed: &["people", "review_queue", "people_readings"],
     triggers: &["entries_same_training", "people_fts_insert"],
     rebuild: &["people_fts"],
+    replayed: &[
+        ("people_prefixes_insert", "name, id_number"),
+        ("people_readings_insert", "id"),
+    ],
+    checked: &[
+        "people",
+        "entries",
+        "evidence_received",
+        "person_year_totals",
+        "findings",
+    ],
 };
 
 /// The data tables of `data/demo/`, read once.
@@ -196,8 +218,8 @@ pub(crate) fn run(
     if bulk && result.is_ok() {
         // Every chunk is committed: the indexes and the search table, once, each checkpointed
         // so the log holds one index at a time. Cut off here, the next open finishes it.
-        if let Err(e) = bulk::restore(store, &mut |conn| checkpoint(conn)) {
-            result = Err(e.into());
+        if let Err(e) = put_back(store, load) {
+            result = Err(e);
         }
     }
     let restored = settings.restore(store.conn());
@@ -205,6 +227,45 @@ pub(crate) fn run(
     restored?;
     batches::pending_batch(store, actor)?;
     Ok(summary)
+}
+
+/// Put back what the bulk load set aside. With two threads and a file, the references are
+/// checked on a reader connection on the second thread while this one replays the triggers and
+/// rebuilds the full-text index (17 and 41 s of CPU at a million people), instead of after
+/// them; a database in memory has no log for a reader to read beside the writer.
+fn put_back(store: &mut Store, load: Load) -> Result<()> {
+    let file = store.conn().path().is_some_and(|p| !p.is_empty());
+    let reader = if load.threads >= 2 && file {
+        Some(store.reader()?)
+    } else {
+        None
+    };
+    let Some(reader) = reader else {
+        bulk::restore(store, &mut |conn| checkpoint(conn))?;
+        return Ok(());
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        let running = std::cell::RefCell::new(None);
+        let mut reader = Some(reader);
+        let mut start = |tables: &[String]| {
+            if let Some(r) = reader.take() {
+                let tables = tables.to_vec();
+                let check = scope.spawn(move || bulk::check_references(r.conn(), &tables));
+                *running.borrow_mut() = Some(check);
+            }
+        };
+        // A check that did not end (its thread panicked) is made again by the restore.
+        let mut result = || {
+            let check = running.borrow_mut().take()?;
+            check.join().ok()
+        };
+        let mut references = bulk::References::Elsewhere {
+            start: &mut start,
+            result: &mut result,
+        };
+        bulk::restore_checking(store, &mut |conn| checkpoint(conn), &mut references)?;
+        Ok(())
+    })
 }
 
 /// Whether the database holds no people and no entries: a new file, which the run may load in
@@ -219,8 +280,8 @@ struct Settings {
     /// `temp_store` before, when the demo changed it.
     temp_store: Option<i64>,
     journal_size_limit: i64,
-    /// `synchronous` and `threads` before, when a bulk load changed them.
-    bulk: Option<(i64, i64)>,
+    /// `synchronous`, `threads` and `foreign_keys` before, when a bulk load changed them.
+    bulk: Option<(i64, i64, i64)>,
 }
 
 impl Settings {
@@ -244,6 +305,12 @@ impl Settings {
     /// file to the disk ([`Settings::restore`]). Its `CREATE INDEX` sorts on `threads` threads
     /// (SQLite's sorter hands part of the sort to a helper thread): the second core, idle once
     /// the drafting is done.
+    ///
+    /// Nor are its references looked up row by row (`foreign_keys = OFF`: four lookups for
+    /// every entry, three for every piece of evidence, a tenth of the load): the tables of
+    /// [`BULK`]'s `checked` are checked whole once the last chunk is in, before the mark goes
+    /// (`store::bulk`), so a dangling reference still fails the run, and a run cut off is
+    /// checked when its file is put back.
     fn apply(conn: &Connection, bulk: bool, threads: u32) -> Result<Settings> {
         let get = |name: &str| -> Result<i64> {
             Ok(conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?)
@@ -255,7 +322,8 @@ impl Settings {
             bulk: None,
         };
         if bulk {
-            before.bulk = Some((get("synchronous")?, get("threads")?));
+            before.bulk = Some((get("synchronous")?, get("threads")?, get("foreign_keys")?));
+            conn.pragma_update(None, "foreign_keys", "OFF")?;
             conn.pragma_update(None, "synchronous", "OFF")?;
             conn.pragma_update(None, "threads", i64::from(threads.clamp(1, 2)))?;
         }
@@ -275,7 +343,8 @@ impl Settings {
     fn restore(&self, conn: &Connection) -> Result<()> {
         conn.pragma_update(None, "cache_size", self.cache_size)?;
         conn.pragma_update(None, "journal_size_limit", self.journal_size_limit)?;
-        if let Some((synchronous, threads)) = self.bulk {
+        if let Some((synchronous, threads, foreign_keys)) = self.bulk {
+            conn.pragma_update(None, "foreign_keys", foreign_keys)?;
             conn.pragma_update(None, "synchronous", synchronous)?;
             conn.pragma_update(None, "threads", threads)?;
             // What was written without waiting for the disk reaches it before the run ends.

@@ -696,6 +696,7 @@ fn everything(store: &Store) -> Vec<String> {
     let mut all = data_digests(store);
     for sql in [
         "SELECT * FROM people_readings ORDER BY reading, person_id",
+        "SELECT * FROM people_prefixes ORDER BY prefix, name, id_number",
         "SELECT * FROM people_units ORDER BY unit_key",
         "SELECT * FROM entry_providers ORDER BY provider",
         "SELECT * FROM evidence_received ORDER BY entry_id, code_id",

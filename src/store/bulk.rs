@@ -15,7 +15,10 @@
 //! Only what the loader can vouch for may be set aside: UNIQUE and PRIMARY KEY constraints are
 //! never touched (SQLite keeps them as part of the table), and a trigger may go only when the
 //! loader cannot produce what it guards against or fills what it maintains in another way (a
-//! full-text table named in [`Plan::rebuild`]). The caller names them ([`Plan`]).
+//! full-text table named in [`Plan::rebuild`], or the trigger itself replayed once over its
+//! table's rows, [`Plan::replayed`]). Foreign keys the loader does not enforce row by row are
+//! checked once, table by table, before the mark goes ([`Plan::checked`]): a dangling reference
+//! is still an error, only found later. The caller names them ([`Plan`]).
 
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
@@ -37,6 +40,21 @@ pub struct Plan<'a> {
     /// from their content table (`INSERT INTO t (t) VALUES ('rebuild')`) when the triggers are
     /// put back.
     pub rebuild: &'a [&'a str],
+    /// `AFTER INSERT` triggers that fill another table from each row of theirs, by name, with
+    /// the order (an `ORDER BY` list of their table's columns) in which to replay them: dropped
+    /// like [`Plan::triggers`], and when put back, run once for every row of their table, in
+    /// that order, from their own definition (the body of the trigger as `sqlite_master`
+    /// holds it, on a temporary view of the table). What they write then arrives in the order
+    /// of the table they fill instead of at random places of it, and no statement of the load
+    /// pays for them. A name the schema does not hold is skipped.
+    pub replayed: &'a [(&'a str, &'a str)],
+    /// Tables whose foreign keys the load does not enforce row by row (the caller turns
+    /// `PRAGMA foreign_keys` off, which only it can do, outside a transaction): each is checked
+    /// whole with `PRAGMA foreign_key_check` when everything is put back, and a row whose
+    /// reference is missing fails the restore as SQLite's own check would have failed its
+    /// insert (`FOREIGN KEY constraint failed`), the mark kept. A table the schema does not
+    /// hold is skipped.
+    pub checked: &'a [&'a str],
 }
 
 /// One object of the schema set aside, as `sqlite_master` held it.
@@ -47,6 +65,9 @@ pub struct Object {
     pub name: String,
     /// Its definition, word for word.
     pub sql: String,
+    /// The `ORDER BY` of its table's rows when it is a trigger to replay ([`Plan::replayed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<String>,
 }
 
 /// The record kept under [`MARK`]: what is still to be put back.
@@ -56,6 +77,9 @@ pub struct SetAside {
     pub objects: Vec<Object>,
     /// Full-text tables to rebuild with the triggers.
     pub rebuild: Vec<String>,
+    /// Tables whose foreign keys are checked before the mark goes ([`Plan::checked`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checked: Vec<String>,
 }
 
 /// Set aside what `plan` names, inside the load's first transaction `tx`: read each definition
@@ -76,24 +100,52 @@ pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
             let kind: String = r.get(0)?;
             let name: String = r.get(1)?;
             let table: String = r.get(2)?;
+            let replay = match kind.as_str() {
+                "index" => None,
+                _ => plan
+                    .replayed
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, order)| order.to_string()),
+            };
             let chosen = match kind.as_str() {
                 "index" => plan.indexed.contains(&table.as_str()),
-                _ => plan.triggers.contains(&name.as_str()),
+                _ => plan.triggers.contains(&name.as_str()) || replay.is_some(),
             };
             if chosen {
+                let sql: String = r.get(3)?;
+                if replay.is_some() {
+                    // Refused before anything is dropped: a trigger that cannot be replayed.
+                    replay_head(&name, &sql)?;
+                }
                 objects.push(Object {
                     kind,
                     name,
-                    sql: r.get(3)?,
+                    sql,
+                    replay,
                 });
             }
+        }
+    }
+    // A table an older schema does not have yet is skipped, as a trigger it does not hold is.
+    let mut checked = Vec::new();
+    for t in plan.checked {
+        let present: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [t],
+            |r| r.get(0),
+        )?;
+        if present {
+            checked.push(t.to_string());
         }
     }
     let set = SetAside {
         objects,
         rebuild: plan.rebuild.iter().map(|t| t.to_string()).collect(),
+        checked,
     };
-    if set.objects.is_empty() && pending(tx)?.is_none() {
+    // Unchecked references are something to put back too: the mark says so.
+    if set.objects.is_empty() && set.checked.is_empty() && pending(tx)?.is_none() {
         return Ok(set);
     }
     let json = to_json(&set)?;
@@ -136,13 +188,41 @@ pub fn pending(conn: &Connection) -> Result<Option<SetAside>> {
 
 /// Put back everything a load set aside: each index in a transaction of its own (the log
 /// holds one index at a time; `after_each` is called after each commit, to checkpoint it),
-/// then the triggers, the full-text rebuilds and the removal of [`MARK`] in one last
-/// transaction, so no row can be written between a rebuild and the trigger that keeps it up.
+/// then the triggers (those of [`Plan::replayed`] replayed first), the full-text rebuilds, the
+/// foreign-key check of [`Plan::checked`] and the removal of [`MARK`] in one last transaction,
+/// so no row can be written between a rebuild or a replay and the trigger that keeps it up.
 /// An object already present (put back by an earlier, cut-off restore or another clerk's open)
 /// is skipped. Returns how many objects were created; 0 when nothing was set aside.
 ///
 /// Errors: SQL errors (what was committed stays put back; the mark lists the rest).
 pub fn restore(store: &mut Store, after_each: &mut dyn FnMut(&Connection)) -> Result<usize> {
+    restore_checking(store, after_each, &mut References::Here)
+}
+
+/// Where the references of a restore's [`SetAside::checked`] tables are checked.
+pub enum References<'r> {
+    /// In the last transaction, on the restoring connection, one table after another.
+    Here,
+    /// On another connection of the file, while the last transaction replays and rebuilds:
+    /// `start(tables)` is called as that transaction begins (it sees every row the load
+    /// wrote, and nothing the transaction adds is checked), and `result()` before the mark
+    /// goes, waiting for the check to end: its outcome, or `None` when no check was made
+    /// (then it is made here). Starting with the last transaction keeps the log from growing:
+    /// its pages cannot be copied into the file while the check reads anyway.
+    Elsewhere {
+        start: &'r mut dyn FnMut(&[String]),
+        result: &'r mut dyn FnMut() -> Option<Result<()>>,
+    },
+}
+
+/// [`restore`], checking the references where `references` says.
+///
+/// Errors: as [`restore`]; a check made elsewhere fails the restore as one made here would.
+pub fn restore_checking(
+    store: &mut Store,
+    after_each: &mut dyn FnMut(&Connection),
+    references: &mut References<'_>,
+) -> Result<usize> {
     let mut created = 0;
     loop {
         let tx = store.write()?;
@@ -161,12 +241,28 @@ pub fn restore(store: &mut Store, after_each: &mut dyn FnMut(&Connection)) -> Re
                 )?;
             }
             None => {
+                if let References::Elsewhere { start, .. } = references
+                    && !set.checked.is_empty()
+                {
+                    start(&set.checked);
+                }
                 for o in &set.objects {
+                    if let Some(order) = &o.replay {
+                        replay(&tx, o, order)?;
+                    }
                     created += create_unless_present(&tx, o)?;
                 }
                 for t in &set.rebuild {
                     let t = quoted(t);
                     tx.execute_batch(&format!("INSERT INTO {t} ({t}) VALUES ('rebuild')"))?;
+                }
+                let elsewhere = match references {
+                    References::Elsewhere { result, .. } if !set.checked.is_empty() => result(),
+                    _ => None,
+                };
+                match elsewhere {
+                    Some(outcome) => outcome?,
+                    None => check_references(&tx, &set.checked)?,
                 }
                 tx.execute("DELETE FROM meta WHERE key = ?1", [MARK])?;
                 tx.commit()?;
@@ -186,6 +282,98 @@ pub fn restore_if_pending(store: &mut Store) -> Result<usize> {
         return Ok(0);
     }
     restore(store, &mut |_| {})
+}
+
+/// Where the definition of an `AFTER INSERT` trigger stops naming its event: the table's name
+/// and the byte offset just past it (what follows is `[FOR EACH ROW] [WHEN …] BEGIN … END`).
+/// Errors: any other kind of trigger, as an SQL error naming it.
+fn replay_head(name: &str, sql: &str) -> Result<(String, usize)> {
+    // Words with their offsets, up to the body: the head holds no string literal.
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut start = None;
+    for (i, c) in sql.char_indices().chain(std::iter::once((sql.len(), ' '))) {
+        match (c.is_whitespace(), start) {
+            (false, None) => start = Some(i),
+            (true, Some(s)) => {
+                let word = sql.get(s..i).unwrap_or("");
+                if word.eq_ignore_ascii_case("BEGIN") {
+                    break;
+                }
+                words.push((s, word));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let at = words.windows(4).find(|w| {
+        w[0].1.eq_ignore_ascii_case("AFTER")
+            && w[1].1.eq_ignore_ascii_case("INSERT")
+            && w[2].1.eq_ignore_ascii_case("ON")
+    });
+    match at {
+        Some(w) => {
+            let (offset, table) = w[3];
+            let table = table.trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']');
+            Ok((table.to_string(), offset + w[3].1.len()))
+        }
+        None => Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISUSE),
+            Some(format!(
+                "trigger {name} cannot be replayed: not an AFTER INSERT trigger of one table"
+            )),
+        )
+        .into()),
+    }
+}
+
+/// Run the trigger `o` once for every row of its table, in `order`: its own body, unchanged,
+/// as an `INSTEAD OF INSERT` trigger of a temporary view of the table, and every row inserted
+/// into the view. The temporary objects are gone afterwards.
+fn replay(tx: &Transaction<'_>, o: &Object, order: &str) -> Result<()> {
+    let (table, end) = replay_head(&o.name, &o.sql)?;
+    let rest = o.sql.get(end..).unwrap_or("");
+    let table = quoted(&table);
+    tx.execute_batch(&format!(
+        "CREATE TEMP VIEW bulk_replay AS SELECT * FROM main.{table};
+         CREATE TEMP TRIGGER bulk_replay_rows INSTEAD OF INSERT ON bulk_replay {rest};
+         INSERT INTO bulk_replay SELECT * FROM main.{table} ORDER BY {order};
+         DROP VIEW bulk_replay;"
+    ))?;
+    Ok(())
+}
+
+/// Every reference of the rows of `tables` names a row that exists, as SQLite checks each
+/// insert when foreign keys are on; `conn` is any connection of the file (a reader on another
+/// thread included). Errors: the first row that does not, as the SQL error SQLite gives for it,
+/// with the table, the row and the table it refers to.
+pub fn check_references(conn: &Connection, tables: &[String]) -> Result<()> {
+    for t in tables {
+        check_foreign_keys(conn, t)?;
+    }
+    Ok(())
+}
+
+fn check_foreign_keys(conn: &Connection, table: &str) -> Result<()> {
+    let dangling: Option<(Option<i64>, String)> = conn
+        .query_row(
+            "SELECT rowid, parent FROM pragma_foreign_key_check(?1) LIMIT 1",
+            [table],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match dangling {
+        None => Ok(()),
+        Some((row, parent)) => {
+            let row = row.map_or_else(|| "?".to_string(), |r| r.to_string());
+            Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                Some(format!(
+                    "FOREIGN KEY constraint failed: {table} row {row} refers to a missing row of {parent}"
+                )),
+            )
+            .into())
+        }
+    }
 }
 
 fn create_unless_present(tx: &Transaction<'_>, o: &Object) -> Result<usize> {
@@ -271,6 +459,8 @@ mod tests {
         indexed: &["people", "entries", "review_queue", "people_readings"],
         triggers: &["entries_same_training", "people_fts_insert"],
         rebuild: &["people_fts"],
+        replayed: &[],
+        checked: &[],
     };
 
     const NOW: &str = "2017-07-15T10:00:00+08:00";
@@ -469,6 +659,258 @@ mod tests {
         assert_eq!(pending(store.conn()).unwrap(), None);
         assert_indexes_agree(store.conn());
         assert_eq!(found(store.conn(), "第一医院"), 1);
+    }
+
+    /// What a plan replaying the people's search triggers and checking their references
+    /// would set aside, beside [`PLAN`].
+    const REPLAYING: Plan<'static> = Plan {
+        indexed: &["people"],
+        triggers: &["people_fts_insert"],
+        rebuild: &["people_fts"],
+        replayed: &[
+            ("people_prefixes_insert", "name, id_number"),
+            ("people_readings_insert", "id"),
+        ],
+        checked: &["people", "person_year_totals"],
+    };
+
+    fn rows(conn: &Connection, sql: &str) -> Vec<String> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// The search structures of one- and two-character searches (R1.2): every prefix of
+    /// name and initials, every reading, as the triggers write them.
+    fn prefixes_and_readings(conn: &Connection) -> (Vec<String>, Vec<String>) {
+        (
+            rows(
+                conn,
+                "SELECT prefix || '|' || name || '|' || id_number || '|' || person_id
+                 FROM people_prefixes ORDER BY 1",
+            ),
+            rows(
+                conn,
+                "SELECT reading || '|' || person_id FROM people_readings ORDER BY 1",
+            ),
+        )
+    }
+
+    fn staff() -> Vec<Person> {
+        vec![
+            person(12, "曾伟", "长沙市第一医院"),
+            person(14, "欧阳明", "湘雅医院"),
+            person(16, "张伟", "株洲市中心医院"),
+            person(18, "Ann Lee", "长沙市第一医院"),
+        ]
+    }
+
+    /// R1.2 People written while the prefix and reading triggers are set aside are found by a
+    /// short search once put back: the triggers, replayed over `people`, write exactly what
+    /// they would have written row by row (`zw` and `cw` for 曾伟), and are back for the next.
+    #[test]
+    fn r1_2_replayed_triggers_write_what_they_would_have_written_row_by_row() {
+        let mut through = Store::open_in_memory().unwrap();
+        add(&mut through, &staff());
+        let expected = prefixes_and_readings(through.conn());
+        assert!(
+            expected.0.iter().any(|r| r.starts_with("zw|曾伟|")),
+            "{expected:?}"
+        );
+        assert!(
+            expected.1.iter().any(|r| r.starts_with("cw|")),
+            "{expected:?}"
+        );
+
+        let mut store = Store::open_in_memory().unwrap();
+        let before = schema(store.conn());
+        let tx = store.write().unwrap();
+        let set = set_aside(&tx, &REPLAYING).unwrap();
+        tx.commit().unwrap();
+        let replayed: Vec<&str> = set
+            .objects
+            .iter()
+            .filter(|o| o.replay.is_some())
+            .map(|o| o.name.as_str())
+            .collect();
+        assert_eq!(
+            replayed,
+            ["people_readings_insert", "people_prefixes_insert"]
+        );
+        add(&mut store, &staff());
+        // Nothing yet: a short search would not find them.
+        assert_eq!(prefixes_and_readings(store.conn()), (vec![], vec![]));
+
+        restore(&mut store, &mut |_| {}).unwrap();
+        assert_eq!(prefixes_and_readings(store.conn()), expected);
+        assert_eq!(schema(store.conn()), before);
+        assert_indexes_agree(store.conn());
+        // No temporary view or trigger is left behind.
+        let temp: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM sqlite_temp_master", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(temp, 0);
+        // The triggers are back: the next person gets prefixes at once.
+        add(&mut store, &[person(20, "李娜", "湘雅医院")]);
+        let (prefixes, _) = prefixes_and_readings(store.conn());
+        assert!(
+            prefixes.iter().any(|r| r.starts_with("ln|李娜|")),
+            "{prefixes:?}"
+        );
+    }
+
+    /// Only a trigger that fills a table from the rows of its own (`AFTER INSERT`) can be
+    /// replayed; any other is refused before anything is dropped.
+    #[test]
+    fn a_trigger_that_is_not_after_insert_is_not_replayed_and_nothing_is_set_aside() {
+        let mut store = Store::open_in_memory().unwrap();
+        let before = schema(store.conn());
+        let tx = store.write().unwrap();
+        let plan = Plan {
+            replayed: &[("entries_same_training", "id")],
+            ..REPLAYING
+        };
+        let refused = set_aside(&tx, &plan).unwrap_err();
+        assert!(
+            refused.to_string().contains("entries_same_training"),
+            "{refused}"
+        );
+        drop(tx);
+        assert_eq!(schema(store.conn()), before);
+        assert_eq!(pending(store.conn()).unwrap(), None);
+    }
+
+    /// A reference that no row answers, written while foreign keys were not enforced, fails the
+    /// restore as the insert would have failed, and the file keeps saying what it lacks; once
+    /// the row is mended, the restore completes.
+    #[test]
+    fn a_dangling_reference_written_unchecked_fails_the_restore_and_keeps_the_mark() {
+        let mut store = Store::open_in_memory().unwrap();
+        let ids = add(&mut store, &staff());
+        let tx = store.write().unwrap();
+        set_aside(&tx, &REPLAYING).unwrap();
+        tx.commit().unwrap();
+        store
+            .conn()
+            .pragma_update(None, "foreign_keys", false)
+            .unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO person_year_totals (person_id, year, public_tenths,
+                     professional_tenths) VALUES (?1, 2016, 240, 0), (999999, 2016, 0, 10)",
+                [ids[0]],
+            )
+            .unwrap();
+        store
+            .conn()
+            .pragma_update(None, "foreign_keys", true)
+            .unwrap();
+
+        let failed = restore(&mut store, &mut |_| {}).unwrap_err();
+        let said = failed.to_string();
+        assert!(said.contains("FOREIGN KEY"), "{said}");
+        assert!(said.contains("person_year_totals"), "{said}");
+        assert!(
+            pending(store.conn()).unwrap().is_some(),
+            "still to be put back"
+        );
+
+        store
+            .conn()
+            .execute(
+                "DELETE FROM person_year_totals WHERE person_id = 999999",
+                [],
+            )
+            .unwrap();
+        restore(&mut store, &mut |_| {}).unwrap();
+        assert_eq!(pending(store.conn()).unwrap(), None);
+        assert_indexes_agree(store.conn());
+    }
+
+    /// A person's totals for a person who does not exist, written with foreign keys off.
+    fn dangle(store: &Store, real: i64) {
+        let conn = store.conn();
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        conn.execute(
+            "INSERT INTO person_year_totals (person_id, year, public_tenths,
+                 professional_tenths) VALUES (?1, 2016, 240, 0), (999999, 2016, 0, 10)",
+            [real],
+        )
+        .unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+    }
+
+    /// Restore with the references checked on a reader of `path` on another thread (or, with
+    /// `made` false, a check that never ran); returns what the restore said.
+    fn restore_elsewhere(store: &mut Store, path: &std::path::Path, made: bool) -> Result<usize> {
+        let reader = Store::open_reader(path).unwrap();
+        std::thread::scope(|scope| {
+            let running = std::cell::RefCell::new(None);
+            let mut reader = Some(reader);
+            let mut start = |tables: &[String]| {
+                let r = reader.take().expect("started once");
+                let tables = tables.to_vec();
+                if made {
+                    let check = scope.spawn(move || check_references(r.conn(), &tables));
+                    *running.borrow_mut() = Some(check);
+                }
+            };
+            let mut result = || {
+                let check = running.borrow_mut().take()?;
+                check.join().ok()
+            };
+            restore_checking(
+                store,
+                &mut |_| {},
+                &mut References::Elsewhere {
+                    start: &mut start,
+                    result: &mut result,
+                },
+            )
+        })
+    }
+
+    /// A check made on another connection, beside the last transaction, fails the restore as
+    /// the check made in it does; one that was never made is made in the transaction.
+    #[test]
+    fn references_checked_on_another_thread_fail_the_restore_as_they_would_here() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("load.sqlite");
+        let mut store = Store::open(&path).unwrap();
+        let ids = add(&mut store, &staff());
+        let tx = store.write().unwrap();
+        set_aside(&tx, &REPLAYING).unwrap();
+        tx.commit().unwrap();
+        dangle(&store, ids[0]);
+
+        for made in [true, false] {
+            let failed = restore_elsewhere(&mut store, &path, made).unwrap_err();
+            assert!(
+                failed.to_string().contains("person_year_totals"),
+                "{failed}"
+            );
+            assert!(pending(store.conn()).unwrap().is_some(), "made: {made}");
+        }
+        store
+            .conn()
+            .execute(
+                "DELETE FROM person_year_totals WHERE person_id = 999999",
+                [],
+            )
+            .unwrap();
+        restore_elsewhere(&mut store, &path, true).unwrap();
+        assert_eq!(pending(store.conn()).unwrap(), None);
+        assert_indexes_agree(store.conn());
+        let (prefixes, _) = prefixes_and_readings(store.conn());
+        assert!(
+            prefixes.iter().any(|r| r.starts_with("zw|曾伟|")),
+            "{prefixes:?}"
+        );
     }
 
     #[test]
