@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    jijiao::store::configure_process();
     jijiao::cli::main()
 }

@@ -171,6 +171,22 @@ fn memory_flags(read_only: bool) -> OpenFlags {
     access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
 }
 
+/// Process-wide SQLite settings, to be called once at the start of `main`, before any
+/// connection is opened (SQLite takes them only then; later calls change nothing).
+///
+/// SQLite's memory statistics (`SQLITE_CONFIG_MEMSTATUS`) are turned off: with them on, every
+/// allocation takes a global mutex to keep counts the program never reads, and a bulk load or
+/// an import allocates for every value it binds (issue 10's demo and import profiles showed the
+/// allocator and its mutex as a tenth of the writer's time). Nothing of the data depends on it.
+pub fn configure_process() {
+    // SAFETY: `sqlite3_config` is called before SQLite is initialised (the first thing `main`
+    // does) with an option that takes one `int`; on a later call SQLite returns
+    // `SQLITE_MISUSE` and changes nothing, which is harmless, so the result is not needed.
+    unsafe {
+        rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+    }
+}
+
 impl Store {
     /// Open (creating it and its parent folder if need be) and bring the schema up to date.
     ///
