@@ -172,6 +172,34 @@ pub fn still_waiting(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
     Ok(out)
 }
 
+/// Of these ids, the ones still in the queue *and* found by the search `text` as the paged
+/// queue finds them ([`search::queue_search_clause`]): read at a refresh, so that a row another
+/// clerk moved on, or changed so that the search no longer finds it (a person renamed), loses
+/// its mark — a decision on the marks never acts on a row the list does not show.
+pub fn still_listed(conn: &Connection, text: &str, ids: &[i64]) -> Result<Vec<i64>> {
+    let (raw, folded) = search::queue_search_args(text);
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let marks = (0..chunk.len())
+            .map(|i| format!("?{}", i + 3))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT q.entry_id FROM {} WHERE q.entry_id IN ({marks}) AND {}",
+            search::QUEUE_MATCH_FROM,
+            search::queue_search_clause(1, 2)
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut args = vec![Value::Text(raw.clone()), Value::Text(folded.clone())];
+        args.extend(chunk.iter().map(|&id| Value::Integer(id)));
+        let rows = stmt.query_map(params_from_iter(args), |r| r.get(0))?;
+        for id in rows {
+            out.push(id?);
+        }
+    }
+    Ok(out)
+}
+
 /// One group of the queue: an import batch and a provider (R5.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {

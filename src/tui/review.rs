@@ -162,10 +162,10 @@ impl Source for QueueSource {
 
     fn still_marked(
         store: &Store,
-        _text: &String,
+        text: &String,
         ids: &[i64],
     ) -> Result<Option<Vec<i64>>, JobError> {
-        Ok(Some(queue::still_waiting(store.conn(), ids)?))
+        Ok(Some(queue::still_listed(store.conn(), text, ids)?))
     }
 
     fn set_text(text: &mut String, new: &str) {
@@ -1051,7 +1051,7 @@ mod tests {
     use ratatui::crossterm::event::KeyCode;
 
     use super::*;
-    use crate::service::fixtures::{ZHANG, actor, store_with, table};
+    use crate::service::fixtures::{ZHANG, actor, source as src, store_with, table};
     use crate::service::import::{self, Source};
     use crate::store::Store;
     use crate::tui::testing::Driver;
@@ -1359,6 +1359,70 @@ mod tests {
         d.key(KeyCode::Char('T')).key(KeyCode::Enter);
         assert_eq!(d.app.message(), "已清除 5 个标记");
         assert!(d.shows("未标记"), "{}", d.screen());
+    }
+
+    /// R5.1 Tester's finding: rows marked under a search, then another clerk renamed one of
+    /// those people so the search no longer finds them; the refresh took the row off the screen
+    /// but kept its mark, and `s` sealed it unseen. A refresh keeps only the marks of rows the
+    /// list still shows.
+    #[test]
+    fn a_refresh_unmarks_a_row_the_search_no_longer_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.sqlite");
+        let people = "身份证号,姓名,单位,单位类型,市州";
+        let zhang = format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙");
+        {
+            let mut store = Store::open(&path).unwrap();
+            let a = actor("clerk");
+            let li = format!("{LI},张丽,长沙市第一医院,市州所属单位,长沙");
+            import::people(
+                &mut store,
+                &a,
+                &table(people, &[&zhang, &li]),
+                &src(),
+                false,
+            )
+            .unwrap();
+            let entries = [
+                format!("{ZHANG},{}", pro("甲课程", RENCAI, "合格", "学习证明材料")),
+                format!("{LI},{}", pro("乙课程", RENCAI, "合格", "学习证明材料")),
+            ];
+            import::entries(
+                &mut store,
+                &a,
+                &table(
+                    "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料",
+                    &rows(&entries),
+                ),
+                &src(),
+                false,
+                false,
+            )
+            .unwrap();
+        }
+        let mut d = queue(Store::open(&path).unwrap(), Lang::Zh);
+        d.key(KeyCode::Char('/')).keys("张").key(KeyCode::Esc);
+        d.key(KeyCode::Char('T')).keys("齐全").key(KeyCode::Enter);
+        assert!(d.shows("已标记 2 条"), "{}", d.screen());
+        // Another clerk: 张丽 is 李丽 now.
+        let mut other = Store::open(&path).unwrap();
+        let renamed = format!("{LI},李丽,长沙市第一医院,市州所属单位,长沙");
+        import::people(
+            &mut other,
+            &actor("lijun"),
+            &table(people, &[&renamed]),
+            &src(),
+            false,
+        )
+        .unwrap();
+        assert!(d.app.tick(), "the commit is seen");
+        d.draw();
+        assert!(!d.shows("乙课程"), "{}", d.screen());
+        assert!(d.shows("已标记 1 条"), "{}", d.screen());
+        d.key(KeyCode::Char('s'));
+        assert_eq!(d.app.message(), "已初审 1 条");
+        assert_eq!(state_of(d.app.store(), "甲课程"), "sealed");
+        assert_eq!(state_of(d.app.store(), "乙课程"), "evidence_complete");
     }
 
     /// R5.1 Tester's finding: rows marked under one search, then a search that hides them, and
