@@ -448,6 +448,38 @@ fn filter_clause(f: Filter, args: &mut Vec<Value>) -> String {
     }
 }
 
+/// Of the applicants `ids`, those of batch `batch_id` that `filter` shows: read at a refresh,
+/// so an applicant another clerk's decision moved out of the filter loses their mark, and a
+/// decision on the marks never acts on an applicant the list does not show (R6.4).
+pub fn still_listed(
+    conn: &Connection,
+    batch_id: i64,
+    filter: Filter,
+    ids: &[i64],
+) -> Result<Vec<i64>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(400) {
+        let mut args = vec![Value::Integer(batch_id)];
+        let clause = filter_clause(filter, &mut args);
+        let first = args.len() + 1;
+        let marks = (0..chunk.len())
+            .map(|i| format!("?{}", first + i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        args.extend(chunk.iter().map(|&id| Value::Integer(id)));
+        let sql = format!(
+            "SELECT a.id FROM batch_applicants a
+             WHERE a.batch_id = ?1 AND {clause} AND a.id IN ({marks}) ORDER BY a.id"
+        );
+        let rows = conn
+            .prepare(&sql)?
+            .query_map(params_from_iter(args), |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// One page of at most `limit` of a batch's applicants matching `filter`, in the order of
 /// `sort`, starting where `seek` says. Read by key through the order's index (migration 13):
 /// the page after a key costs the same at the 10th applicant as at the 10 000th.
@@ -759,6 +791,30 @@ pub(crate) mod tests {
             )
             .unwrap();
         (store, b.id)
+    }
+
+    /// R6.4 At a refresh a mark is kept only on applicants the list's filter still shows: of
+    /// the marked, those moved out of the filter (another clerk's decision) are dropped, those
+    /// of another batch never kept, and with no filter every applicant of the batch stays.
+    #[test]
+    fn still_listed_keeps_the_marks_the_filter_still_shows() {
+        let (store, batch) = big_batch(40);
+        let conn = store.conn();
+        let all: Vec<i64> = (1..=40).collect();
+        let undecided =
+            still_listed(conn, batch, Filter::State(ApplicantState::Undecided), &all).unwrap();
+        let expected: Vec<i64> = all.iter().copied().filter(|i| i % 5 >= 3).collect();
+        assert_eq!(undecided, expected);
+        assert_eq!(
+            still_listed(conn, batch, Filter::All, &all).unwrap(),
+            all,
+            "no filter keeps every mark of the batch"
+        );
+        assert!(
+            still_listed(conn, batch + 1, Filter::All, &all)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     /// R6.3 How a batch's applicants stand, summed over its applicants as the list summed

@@ -500,6 +500,21 @@ impl Source for BatchSource {
             current,
         })
     }
+
+    /// At a refresh, an applicant another clerk's decision took out of the filter loses the
+    /// mark: no decision acts on an applicant the list does not show.
+    fn still_marked(
+        store: &Store,
+        q: &BatchQuery,
+        ids: &[i64],
+    ) -> Result<Option<Vec<i64>>, JobError> {
+        Ok(Some(rows::still_listed(
+            store.conn(),
+            q.batch_id,
+            q.filter,
+            ids,
+        )?))
+    }
 }
 
 pub struct BatchScreen {
@@ -1805,8 +1820,6 @@ mod tests {
             .unwrap_or_default()
     }
 
-    /// The help lists [`PATTERN`]'s words, and only those: each one is understood, and a word
-    /// it does not list is refused (the marks stay).
     /// R7.2 Tester's finding: `i` on someone who already had a certificate of the period said
     /// "已出具 0 份：；1 人已有证明，已关联". Only what happened is said.
     #[test]
@@ -1839,6 +1852,8 @@ mod tests {
         assert_eq!(issued_message(&[], 0, &[], Lang::En), "nothing issued");
     }
 
+    /// The help lists [`PATTERN`]'s words, and only those: each one is understood, and a word
+    /// it does not list is refused (the marks stay).
     #[test]
     fn every_pattern_word_the_help_lists_is_one_the_parser_knows() {
         for w in PATTERN.words {
