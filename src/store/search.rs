@@ -952,6 +952,32 @@ pub fn count_people(conn: &Connection, q: &PeopleQuery) -> Result<usize> {
     Ok(n as usize)
 }
 
+/// Of the people `ids`, those the list for `q` shows, in id order: read at a refresh, so that a
+/// person another clerk changed so that the search or filter no longer finds them (renamed,
+/// moved to another city, no longer short) loses the mark, and `b` never adds someone the list
+/// does not show to a batch (R6.3). The same clause as [`count_people`], on a few rows.
+pub fn people_still_listed(conn: &Connection, q: &PeopleQuery, ids: &[i64]) -> Result<Vec<i64>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(400) {
+        let mut args = Vec::new();
+        let w = where_clause(q, &mut args);
+        let first = args.len() + 1;
+        let marks = (0..chunk.len())
+            .map(|i| format!("?{}", first + i))
+            .collect::<Vec<_>>()
+            .join(", ");
+        args.extend(chunk.iter().map(|&id| Value::Integer(id)));
+        let rows = conn
+            .prepare(&format!(
+                "SELECT p.id FROM people p WHERE p.id IN ({marks}) AND {w} ORDER BY p.id"
+            ))?
+            .query_map(params_from_iter(args), |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// An entry as the review queue and the person screen list it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntrySummary {
@@ -1514,6 +1540,61 @@ mod tests {
     use crate::service::demo;
     use crate::service::fixtures::actor;
     use crate::store::Store;
+
+    /// R6.3 At a refresh the People list keeps a mark only on people its query still shows:
+    /// `people_still_listed` gives, of any ids, exactly those the list pages through, for a
+    /// text, a filter and both; and drops a person renamed out of the search.
+    #[test]
+    fn people_still_listed_are_the_marked_the_list_still_shows() {
+        let mut store = Store::open_in_memory().unwrap();
+        demo::generate(&mut store, &actor("demo"), 300, 2017).unwrap();
+        let conn = store.conn();
+        let every: Vec<i64> = people(conn, &PeopleQuery::default(), 0, 10_000)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        let queries = [
+            PeopleQuery {
+                text: "张".into(),
+                ..PeopleQuery::default()
+            },
+            PeopleQuery {
+                state: PeopleState::ShortIn(2016),
+                ..PeopleQuery::default()
+            },
+            PeopleQuery {
+                text: "w".into(),
+                city_code: Some("430100".into()),
+                ..PeopleQuery::default()
+            },
+        ];
+        for q in &queries {
+            let mut listed: Vec<i64> = people(conn, q, 0, 10_000)
+                .unwrap()
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            listed.sort_unstable();
+            assert!(!listed.is_empty(), "{q:?} finds someone in the demo");
+            assert_eq!(
+                people_still_listed(conn, q, &every).unwrap(),
+                listed,
+                "{q:?}"
+            );
+        }
+        // One of 张's people renamed: the mark goes.
+        let q = &queries[0];
+        let zhang = people_still_listed(conn, q, &every).unwrap();
+        conn.execute(
+            "UPDATE people SET name = '李' || substr(name, 2), name_key = '李' || substr(name_key, 2),
+                 initials = 'l' WHERE id = ?1",
+            [zhang[0]],
+        )
+        .unwrap();
+        let after = people_still_listed(conn, q, &zhang).unwrap();
+        assert_eq!(after, zhang[1..].to_vec());
+    }
 
     /// The "short this year" filter reads the totals the services keep and restates R2.1's
     /// comparisons in SQL; on the demo data set (every form, state, filing state, short years,

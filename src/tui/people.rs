@@ -62,6 +62,16 @@ impl Source for PeopleSource {
     fn set_text(q: &mut PeopleQuery, text: &str) {
         q.text = text.to_string();
     }
+
+    /// At a refresh, a marked person the list no longer shows loses the mark (R6.3: `b` adds
+    /// only people the clerk can see).
+    fn still_marked(
+        store: &Store,
+        q: &PeopleQuery,
+        ids: &[i64],
+    ) -> Result<Option<Vec<i64>>, JobError> {
+        Ok(Some(search::people_still_listed(store.conn(), q, ids)?))
+    }
 }
 
 pub struct PeopleScreen {
