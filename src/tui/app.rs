@@ -109,6 +109,9 @@ pub struct App {
     escape: super::escape::Assembler,
     /// When the session began, by the session's clock ([`Ctx::session_started`]).
     session_started: String,
+    /// The day the top screen was last read on: a screen of "this year" (the person's years,
+    /// the report's year) is read again when the clock passes midnight ([`App::tick`]).
+    day: chrono::NaiveDate,
 }
 
 impl App {
@@ -132,6 +135,7 @@ impl App {
             let _ = to_loop.send(Wake::Done(done));
         });
         let session_started = actor.stamp();
+        let day = actor.today();
         let mut app = App {
             store,
             worker,
@@ -156,6 +160,7 @@ impl App {
             progress: Box::new(|_, _| {}),
             escape: super::escape::Assembler::new(),
             session_started,
+            day,
         };
         app.open_tab(0);
         Ok(app)
@@ -177,6 +182,7 @@ impl App {
         self.clock = clock;
         self.actor.now = self.clock.now();
         self.session_started = self.actor.stamp();
+        self.day = self.actor.today();
     }
 
     /// Read the clock for the decision about to be made.
@@ -397,6 +403,14 @@ impl App {
     /// is not read under the clerk's hands: the mark stays, and the screen under it reloads
     /// when the form closes.
     pub fn tick(&mut self) -> bool {
+        // A session left open past midnight: what the screen shows of "today" and "this year"
+        // is read again on the new day's clock.
+        let today = self.clock.now().date_naive();
+        if today != self.day && !self.stack.last().is_some_and(|s| s.dirty()) {
+            self.day = today;
+            self.refresh_top();
+            return true;
+        }
         match self.store.data_version() {
             Ok(v) if v != self.data_version => {
                 if self.stack.last().is_some_and(|s| s.dirty()) {

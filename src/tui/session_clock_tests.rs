@@ -117,3 +117,25 @@ fn r5_5_r7_4_a_session_open_across_midnight_stamps_each_decision_when_it_is_made
     d.key(KeyCode::Char('v')).key(KeyCode::Char('G'));
     assert!(d.shows("二〇一七年七月十六日"), "{}", d.screen());
 }
+
+/// R2.1 A person's years left on screen across midnight into a new year: the next poll reads
+/// them again on the new day's clock, so the new year (and the five a verification reads) is
+/// shown without reopening the person.
+#[test]
+fn r2_1_a_person_left_open_past_new_year_shows_the_new_year() {
+    let store = crate::service::fixtures::store_with(&[
+        "专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,60,合格,学习证明材料",
+    ]);
+    let mut d = Driver::new(store, Lang::Zh);
+    let (clock, hand) = manual("2017-12-31T23:59:00+08:00");
+    d.app.set_clock(clock);
+    d.key(KeyCode::Enter);
+    assert!(d.shows("2017  "), "{}", d.screen());
+    assert!(!d.shows("2018  "), "{}", d.screen());
+    assert!(!d.app.tick(), "nothing changed yet");
+    *hand.lock().unwrap() = at("2018-01-01T00:00:30+08:00");
+    assert!(d.app.tick(), "the new day is read");
+    d.draw();
+    assert!(d.shows("2018  "), "{}", d.screen());
+    assert!(!d.app.tick(), "and read once");
+}
