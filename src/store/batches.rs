@@ -462,10 +462,7 @@ pub fn still_listed(
         let mut args = vec![Value::Integer(batch_id)];
         let clause = filter_clause(filter, &mut args);
         let first = args.len() + 1;
-        let marks = (0..chunk.len())
-            .map(|i| format!("?{}", first + i))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let marks = super::numbered_params(first, chunk.len());
         args.extend(chunk.iter().map(|&id| Value::Integer(id)));
         let sql = format!(
             "SELECT a.id FROM batch_applicants a

@@ -171,6 +171,15 @@ fn memory_flags(read_only: bool) -> OpenFlags {
     access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
 }
 
+/// `?first, ?first+1, …` for `n` values: the parameters of an `IN (…)` list that follows
+/// parameters already numbered (the marks kept at a refresh, `still_listed` and its kin).
+pub(crate) fn numbered_params(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Process-wide SQLite settings, to be called once at the start of `main`, before any
 /// connection is opened (SQLite takes them only then; later calls change nothing).
 ///

@@ -156,22 +156,6 @@ pub fn ids(conn: &Connection, text: &str, filter: &QueueFilter) -> Result<Vec<i6
     Ok(ids)
 }
 
-/// Of these ids, the ones still waiting in the queue (another clerk may have moved some on).
-pub fn still_waiting(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        let marks = vec!["?"; chunk.len()].join(", ");
-        let mut stmt = conn.prepare(&format!(
-            "SELECT e.id FROM entries e WHERE e.id IN ({marks}) AND {WAITING}"
-        ))?;
-        let rows = stmt.query_map(params_from_iter(chunk.iter()), |r| r.get(0))?;
-        for id in rows {
-            out.push(id?);
-        }
-    }
-    Ok(out)
-}
-
 /// Of these ids, the ones still in the queue *and* found by the search `text` as the paged
 /// queue finds them ([`search::queue_search_clause`]): read at a refresh, so that a row another
 /// clerk moved on, or changed so that the search no longer finds it (a person renamed), loses
@@ -180,10 +164,7 @@ pub fn still_listed(conn: &Connection, text: &str, ids: &[i64]) -> Result<Vec<i6
     let (raw, folded) = search::queue_search_args(text);
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
-        let marks = (0..chunk.len())
-            .map(|i| format!("?{}", i + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let marks = super::numbered_params(3, chunk.len());
         let sql = format!(
             "SELECT q.entry_id FROM {} WHERE q.entry_id IN ({marks}) AND {}",
             search::QUEUE_MATCH_FROM,

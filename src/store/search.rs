@@ -962,10 +962,7 @@ pub fn people_still_listed(conn: &Connection, q: &PeopleQuery, ids: &[i64]) -> R
         let mut args = Vec::new();
         let w = where_clause(q, &mut args);
         let first = args.len() + 1;
-        let marks = (0..chunk.len())
-            .map(|i| format!("?{}", first + i))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let marks = super::numbered_params(first, chunk.len());
         args.extend(chunk.iter().map(|&id| Value::Integer(id)));
         let rows = conn
             .prepare(&format!(

@@ -1050,7 +1050,11 @@ impl<S: Source> Lister<S> {
             None
         } else {
             self.marks.disarm();
-            Some(Marks::cleared_by_search(self.marks.clear(), ctx.lang))
+            Some(Marks::cleared_as_hidden(
+                self.marks.clear(),
+                false,
+                ctx.lang,
+            ))
         };
         let mut steps = vec![Step::Plan(Plan::First)];
         if let Some(key) = clerks.clone().filter(|_| wider) {
@@ -1099,7 +1103,7 @@ impl<S: Source> Lister<S> {
             return None;
         }
         self.marks.disarm();
-        Some(Marks::cleared_by_filter(self.marks.clear(), lang))
+        Some(Marks::cleared_as_hidden(self.marks.clear(), true, lang))
     }
 
     /// Replace the search text (a `:` jump, a filing saved outside the search).

@@ -181,22 +181,18 @@ impl Marks {
         }
     }
 
-    /// What a narrower search says when it cleared `n` marks: marked rows it hides would
-    /// otherwise be decided on unseen.
-    pub fn cleared_by_search(n: usize, lang: Lang) -> String {
+    /// What a narrower search (`filter` false) or a filter says when it cleared `n` marks:
+    /// marked rows it hides would otherwise be decided on unseen.
+    pub fn cleared_as_hidden(n: usize, filter: bool, lang: Lang) -> String {
+        let (zh, en) = if filter {
+            ("筛选", "filter")
+        } else {
+            ("搜索", "search")
+        };
         match (n, lang) {
-            (n, Lang::Zh) => format!("搜索已改变，已清除 {n} 个标记：标记的行可能不在新的结果中"),
-            (1, Lang::En) => "search changed: cleared 1 mark, which it may hide".into(),
-            (n, Lang::En) => format!("search changed: cleared {n} marks, which it may hide"),
-        }
-    }
-
-    /// What a filter says when it cleared `n` marks (see [`Marks::cleared_by_search`]).
-    pub fn cleared_by_filter(n: usize, lang: Lang) -> String {
-        match (n, lang) {
-            (n, Lang::Zh) => format!("筛选已改变，已清除 {n} 个标记：标记的行可能不在新的结果中"),
-            (1, Lang::En) => "filter changed: cleared 1 mark, which it may hide".into(),
-            (n, Lang::En) => format!("filter changed: cleared {n} marks, which it may hide"),
+            (n, Lang::Zh) => format!("{zh}已改变，已清除 {n} 个标记：标记的行可能不在新的结果中"),
+            (1, Lang::En) => format!("{en} changed: cleared 1 mark, which it may hide"),
+            (n, Lang::En) => format!("{en} changed: cleared {n} marks, which it may hide"),
         }
     }
 
