@@ -510,3 +510,56 @@ fn the_report_screen_drills_down_to_the_people_short_and_back() {
     t.keys(&["q"]);
     t.wait_for("JIJIAO-EXITED-0");
 }
+
+/// Tester, 2026-11-30 (issue 10): a decision queued behind another clerk's write showed a
+/// frozen screen without a word for as long as the other write lasted, and a key typed
+/// meanwhile (a second `u` during a nine-second undo) then acted unseen. The wait is now said
+/// on the message row while it lasts, and keys typed during it are dropped and counted.
+#[test]
+fn a_decision_waiting_for_another_clerks_write_says_so_and_drops_keys_typed_meanwhile() {
+    if !have_tmux() {
+        return;
+    }
+    let t = Tmux::start(|db| {
+        people_roster(db);
+        let roster = db.with_file_name("entries.csv");
+        std::fs::write(
+            &roster,
+            "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料\n\
+             11010519491231002X,专业,远程教育,临床新进展,湖南人才市场有限公司,2016-04-01,2016-04-30,10,合格,学习证明材料\n",
+        )
+        .expect("write roster");
+        let out = jijiao(db, &["import", "entries", roster.to_str().expect("utf-8")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    t.wait_for("人员 1 人");
+    t.keys(&["2"]);
+    t.wait_for("复核 待办 1 条");
+
+    // Another clerk's transaction holds the write lock.
+    let mut other = rusqlite::Connection::open(&t.db).expect("open");
+    let hold = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .expect("lock");
+    t.keys(&["s"]);
+    t.wait_for("等待其他职员的写入完成");
+    // Typed blind, while the seal waits: must not undo the seal when it lands.
+    std::thread::sleep(Duration::from_millis(200));
+    t.keys(&["u"]);
+    std::thread::sleep(Duration::from_millis(600));
+    hold.rollback().expect("release");
+
+    let s = t.wait_for("已初审 1 条");
+    assert!(s.contains("处理期间按下的 1 个键未执行"), "{s}");
+    assert!(!s.contains("等待其他职员"), "{s}");
+    let state: String = other
+        .query_row("SELECT state FROM entries", [], |r| r.get(0))
+        .expect("state");
+    assert_eq!(state, "sealed", "the blind `u` undid the seal");
+    t.keys(&["q"]);
+    t.wait_for("JIJIAO-EXITED-0");
+}

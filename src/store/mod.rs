@@ -121,6 +121,34 @@ impl Describe for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+thread_local! {
+    /// What the interface on this thread shows when one of its writes has to wait for another
+    /// clerk's ([`Store::notice_waits`]).
+    static WAIT_NOTICE: std::cell::RefCell<Option<Box<dyn FnMut()>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// How often a waiting write tries the lock again ([`busy_noticed`]).
+const BUSY_STEP: Duration = Duration::from_millis(10);
+
+/// SQLite's busy handler for a connection whose waits are shown ([`Store::notice_waits`]):
+/// waits as `busy_timeout` does, up to [`BUSY_TIMEOUT`], and tells this thread's notice when a
+/// wait begins.
+fn busy_noticed(tries: i32) -> bool {
+    if tries == 0 {
+        WAIT_NOTICE.with(|n| {
+            if let Some(notice) = n.borrow_mut().as_mut() {
+                notice();
+            }
+        });
+    }
+    if BUSY_STEP * u32::try_from(tries).unwrap_or(u32::MAX) >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(BUSY_STEP);
+    true
+}
+
 /// Switch to WAL, unless the file is in WAL already (the mode is kept in the file), so an
 /// ordinary open asks for no lock at all. Changing the journal mode of a brand-new file needs an
 /// exclusive lock, and SQLite reports a competing opener as busy at once instead of calling the
@@ -447,6 +475,16 @@ impl Store {
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Call `notice` (on this thread) each time a statement of this connection starts to
+    /// wait for another connection's lock — a write queued behind another clerk's import or
+    /// decision. The wait itself is as before (up to 30 s). The interface says "waiting for
+    /// another clerk" with it instead of freezing without a word.
+    pub fn notice_waits(&self, notice: Box<dyn FnMut()>) -> Result<()> {
+        WAIT_NOTICE.with(|n| *n.borrow_mut() = Some(notice));
+        self.conn.busy_handler(Some(busy_noticed))?;
+        Ok(())
     }
 
     /// SQLite's counter of commits by other connections: the interface polls it to show other

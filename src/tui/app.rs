@@ -62,10 +62,29 @@ enum Overlay {
 /// What wakes the terminal loop: a key (or paste, or resize) from the input thread, or a query
 /// the worker finished. One channel carries both, so the loop waits on both at once.
 pub enum Wake {
-    Input(Event),
+    /// An event and when the input thread read it (keys typed during a long action are told
+    /// from keys typed after it by this time: [`App::feed`]).
+    Input(Event, std::time::Instant),
     /// Reading the terminal failed (standard input closed): the loop ends with it.
     InputError(std::io::Error),
     Done(super::worker::Done),
+}
+
+/// An action that holds the interface this long makes the keys typed meanwhile blind
+/// ([`App::feed`]); shorter ones (every list key, a single decision) keep type-ahead.
+pub const LONG_ACTION: std::time::Duration = std::time::Duration::from_millis(400);
+
+/// `said`, and that `n` keys typed while it was being done were not acted on.
+fn blind_message(said: &str, n: usize, lang: Lang) -> String {
+    let note = match lang {
+        Lang::Zh => format!("处理期间按下的 {n} 个键未执行"),
+        Lang::En => format!("{n} key(s) typed while working were not acted on"),
+    };
+    if said.is_empty() {
+        note
+    } else {
+        format!("{said} · {note}")
+    }
 }
 
 pub struct App {
@@ -109,6 +128,13 @@ pub struct App {
     escape: super::escape::Assembler,
     /// When the session began, by the session's clock ([`Ctx::session_started`]).
     session_started: String,
+    /// Typed blind: keys read while an action held the interface for longer than this are
+    /// dropped ([`App::feed`]).
+    long_action: std::time::Duration,
+    /// The end of the last action that held the interface that long.
+    held_until: Option<std::time::Instant>,
+    /// Keys dropped since it ended, and the message they are counted after.
+    blind: Option<(usize, String)>,
     /// The day the top screen was last read on: a screen of "this year" (the person's years,
     /// the report's year) is read again when the clock passes midnight ([`App::tick`]).
     day: chrono::NaiveDate,
@@ -159,6 +185,9 @@ impl App {
             theme: Theme::from_env(),
             progress: Box::new(|_, _| {}),
             escape: super::escape::Assembler::new(),
+            long_action: LONG_ACTION,
+            held_until: None,
+            blind: None,
             session_started,
             day,
         };
@@ -426,13 +455,38 @@ impl App {
     /// An event read from the terminal at `at`: it passes the escape-sequence assembler first,
     /// so `Esc` `[` `B` split by a slow link is one Down key (see `tui::escape`), and a lone
     /// `Esc` waits until [`App::input_deadline`].
+    ///
+    /// A key read at `at` while an earlier key's action held the interface for
+    /// [`LONG_ACTION`] or more (an undo of forty thousand entries, a decision waiting for
+    /// another clerk's write) was typed before the clerk could see what that action did: it is
+    /// dropped, and the message says how many were (tester: a second `u` typed during a
+    /// nine-second undo undid another mass decision unseen).
     pub fn feed(&mut self, ev: Event, at: std::time::Instant) {
+        if self.held_until.is_some_and(|end| at < end) {
+            let (n, said) = self.blind.get_or_insert_with(|| (0, self.message.clone()));
+            *n += 1;
+            self.message = blind_message(said, *n, self.lang);
+            return;
+        }
+        self.blind = None;
+        let start = std::time::Instant::now();
         for ev in self.escape.push(ev, at) {
             self.handle_event(ev);
             if self.quit {
                 return;
             }
         }
+        let end = std::time::Instant::now();
+        if end.duration_since(start) >= self.long_action {
+            self.held_until = Some(end);
+        }
+    }
+
+    /// Tests: how long an action must hold the interface for the keys typed meanwhile to be
+    /// dropped ([`App::feed`]).
+    #[cfg(test)]
+    pub fn set_long_action(&mut self, d: std::time::Duration) {
+        self.long_action = d;
     }
 
     /// The loop woke at `at` without input: deliver what the assembler held and is now due (a
@@ -606,11 +660,12 @@ impl App {
         use crate::i18n::Describe;
         use crate::service::decision;
         let lang = self.lang;
-        let mut message = match decision::undo_last(&mut self.store, &self.actor) {
-            Ok(Some(u)) => u.message(lang, self.size.0 as usize),
-            Ok(None) => decision::nothing_to_undo(lang).into(),
-            Err(e) => e.describe(lang),
-        };
+        let mut message =
+            match decision::undo_last_with(&mut self.store, &self.actor, &mut *self.progress) {
+                Ok(Some(u)) => u.message(lang, self.size.0 as usize),
+                Ok(None) => decision::nothing_to_undo(lang).into(),
+                Err(e) => e.describe(lang),
+            };
         for screen in self
             .stack
             .iter_mut()

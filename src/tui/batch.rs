@@ -44,6 +44,43 @@ const TABLE_ROWS: u16 = 7;
 /// Above the list: the batch, then the filter, the order and the marks.
 const INFO_ROWS: u16 = 2;
 
+/// The Batch screen's border title: how the batch stands, in at most `cols` columns. Parts are
+/// dropped whole (first the words "verification batch", then the verdicts) rather than cut: a
+/// title cut at the border once showed 4 571 issued as "已出具 45".
+fn counts_title(c: &Counts, lang: Lang, cols: usize) -> String {
+    let (head, verdicts, decisions) = match lang {
+        Lang::Zh => (
+            format!("验证批次 {} 人：", c.applicants),
+            format!("合格 {} 不足 {} 冻结 {} · ", c.pass, c.short, c.blocked),
+            format!(
+                "待定 {} 通过 {} 已出具 {}",
+                c.undecided, c.accepted, c.issued
+            ),
+        ),
+        Lang::En => (
+            format!("Batch of {}: ", c.applicants),
+            format!("{} pass {} short {} blocked · ", c.pass, c.short, c.blocked),
+            format!(
+                "{} open {} accepted {} issued",
+                c.undecided, c.accepted, c.issued
+            ),
+        ),
+    };
+    let short_head = match lang {
+        Lang::Zh => format!("{} 人：", c.applicants),
+        Lang::En => format!("{}: ", c.applicants),
+    };
+    [
+        format!(" {head}{verdicts}{decisions} "),
+        format!(" {short_head}{verdicts}{decisions} "),
+        format!(" {short_head}{decisions} "),
+        format!(" {decisions} "),
+    ]
+    .into_iter()
+    .find(|t| crate::domain::text::width(t) <= cols)
+    .unwrap_or_default()
+}
+
 /// R7.2 What `i` says it did: the numbers issued (first to last), the applicants who already
 /// had a certificate of the period and were linked to it, and those not issued with why — only
 /// the parts that happened, so "issued 0" is never followed by an empty list.
@@ -957,21 +994,6 @@ impl BatchScreen {
         }
     }
 
-    /// The border's title: how the batch stands.
-    fn counts_title(&self, lang: Lang) -> String {
-        let c = self.counts();
-        match lang {
-            Lang::Zh => format!(
-                " 验证批次 {} 人：合格 {} 不足 {} 冻结 {} · 待定 {} 通过 {} 已出具 {} ",
-                c.applicants, c.pass, c.short, c.blocked, c.undecided, c.accepted, c.issued
-            ),
-            Lang::En => format!(
-                " Batch of {}: {} pass {} short {} blocked · {} open {} accepted {} issued ",
-                c.applicants, c.pass, c.short, c.blocked, c.undecided, c.accepted, c.issued
-            ),
-        }
-    }
-
     fn widths(lang: Lang) -> (usize, usize) {
         match lang {
             Lang::Zh => (6, 8),
@@ -1529,9 +1551,11 @@ impl Screen for BatchScreen {
     fn render(&self, f: &mut Frame, area: Rect, view: &View) {
         let lang = view.lang;
         let t = &view.theme;
-        let mut block = Block::default()
-            .borders(Borders::ALL)
-            .title(self.counts_title(lang));
+        let mut block = Block::default().borders(Borders::ALL).title(counts_title(
+            self.counts(),
+            lang,
+            area.width.saturating_sub(2) as usize,
+        ));
         if !self.hint.is_empty() {
             block = block.title_bottom(Line::from(Span::styled(
                 format!(" {} ", clean_line(&self.hint)),
@@ -1784,6 +1808,52 @@ pub(super) fn draw_preview(
 #[cfg(test)]
 mod tests {
     use ratatui::crossterm::event::KeyCode;
+
+    /// Tester, 2026-11-30: at 80 columns the title was cut at the border, so 4 571
+    /// certificates issued read "已出具 45" (and in English the word "issued" went): a title
+    /// that does not fit drops whole parts, never a digit of a count.
+    #[test]
+    fn a_large_batch_title_fits_80_columns_with_every_number_it_shows_whole() {
+        let c = Counts {
+            applicants: 6010,
+            pass: 4572,
+            short: 1399,
+            blocked: 39,
+            undecided: 1438,
+            accepted: 4572,
+            issued: 4571,
+            ..Counts::default()
+        };
+        for lang in [Lang::Zh, Lang::En] {
+            let title = super::counts_title(&c, lang, 78);
+            assert!(crate::domain::text::width(&title) <= 78, "{title}");
+            let issued = lang.pick("已出具 4571", "4571 issued");
+            assert!(title.contains(issued), "{title}");
+            assert!(
+                title.contains(lang.pick("通过 4572", "4572 accepted")),
+                "{title}"
+            );
+            // With room, everything, the words included.
+            let wide = super::counts_title(&c, lang, 200);
+            assert!(
+                wide.contains(lang.pick("验证批次 6010 人", "Batch of 6010")),
+                "{wide}"
+            );
+            assert!(wide.contains(lang.pick("冻结 39", "39 blocked")), "{wide}");
+        }
+        // A small batch keeps the whole title at 80 columns, as before.
+        let small = Counts {
+            applicants: 12,
+            pass: 9,
+            short: 3,
+            ..Counts::default()
+        };
+        let title = super::counts_title(&small, Lang::En, 78);
+        assert!(
+            title.contains("Batch of 12: 9 pass 3 short 0 blocked"),
+            "{title}"
+        );
+    }
 
     use super::*;
     use crate::service::batches::tests::{batch_of_six, bureau, one};

@@ -103,6 +103,13 @@ pub fn run(mut app: App) -> io::Result<()> {
     // since ratatui's diff does not know about those cells.
     let scribbled = std::rc::Rc::new(std::cell::Cell::new(false));
     app.set_progress(progress_sink(app.lang(), scribbled.clone()));
+    if let Err(e) = app
+        .store()
+        .notice_waits(wait_sink(app.lang(), scribbled.clone()))
+    {
+        // Only the notice is lost: writes still wait as before.
+        worker::trace(format_args!("wait notice: {e}"));
+    }
     draw(&mut term, &mut app)?;
     // Keys are read on a thread of their own and arrive on the channel the query worker
     // answers on, so the loop waits on both and a query never holds up a key.
@@ -112,7 +119,7 @@ pub fn run(mut app: App) -> io::Result<()> {
         .spawn(move || {
             loop {
                 let sent = match event::read() {
-                    Ok(ev) => keys.send(app::Wake::Input(ev)),
+                    Ok(ev) => keys.send(app::Wake::Input(ev, Instant::now())),
                     Err(e) => {
                         let _ = keys.send(app::Wake::InputError(e));
                         return;
@@ -162,14 +169,14 @@ fn take(app: &mut App, wake: app::Wake) -> io::Result<bool> {
         worker::trace(format_args!(
             "wake {}",
             match &wake {
-                app::Wake::Input(ev) => format!("{ev:?}"),
+                app::Wake::Input(ev, _) => format!("{ev:?}"),
                 app::Wake::Done(d) => format!("done list={} gen={}", d.list, d.generation),
                 app::Wake::InputError(_) => "input error".into(),
             }
         ));
     }
     match wake {
-        app::Wake::Input(ev) => app.feed(ev, Instant::now()),
+        app::Wake::Input(ev, at) => app.feed(ev, at),
         // A read ahead changes nothing on screen: no frame for it (a frame would also be
         // taken for the answer to the key before it).
         app::Wake::Done(done) if done.quiet => {
@@ -199,19 +206,38 @@ fn progress_sink(
             return;
         }
         last_shown = done / step;
-        let text = match lang {
+        scribble(&match lang {
             crate::i18n::Lang::Zh => format!("处理中 {done}/{total}"),
             crate::i18n::Lang::En => format!("working {done}/{total}"),
-        };
-        // The size from the kernel, not the terminal: it may have changed since the start.
-        let (_, rows) = terminal::size().unwrap_or((80, 24));
-        let _ = execute!(
-            io::stdout(),
-            cursor::MoveTo(0, rows.saturating_sub(2)),
-            terminal::Clear(terminal::ClearType::CurrentLine),
-            ratatui::crossterm::style::Print(text)
-        );
+        });
     })
+}
+
+/// A write queued behind another clerk's (an import, a decision on thousands) says so on the
+/// message row at once, instead of a screen that shows nothing until the lock comes.
+fn wait_sink(
+    lang: crate::i18n::Lang,
+    scribbled: std::rc::Rc<std::cell::Cell<bool>>,
+) -> Box<dyn FnMut()> {
+    Box::new(move || {
+        scribbled.set(true);
+        scribble(lang.pick(
+            "等待其他职员的写入完成…",
+            "waiting for another clerk's write to finish…",
+        ));
+    })
+}
+
+/// `text` on the message row, written past ratatui while the loop is held by a transaction.
+fn scribble(text: &str) {
+    // The size from the kernel, not the terminal: it may have changed since the start.
+    let (_, rows) = terminal::size().unwrap_or((80, 24));
+    let _ = execute!(
+        io::stdout(),
+        cursor::MoveTo(0, rows.saturating_sub(2)),
+        terminal::Clear(terminal::ClearType::CurrentLine),
+        ratatui::crossterm::style::Print(text)
+    );
 }
 
 fn draw(term: &mut Terminal<backend::Stdout>, app: &mut App) -> io::Result<()> {

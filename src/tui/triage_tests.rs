@@ -646,3 +646,39 @@ fn review_a_decision_that_applies_to_no_marked_entry_keeps_the_marks() {
     assert_eq!(d.app.message(), "已初审 2 条");
     assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
 }
+
+/// Keys read while an action held the interface longer than [`crate::tui::app::LONG_ACTION`]
+/// were typed before the clerk could see what it did: dropped and counted, never acted on
+/// (tester, 2026-11-30: a second `u` typed during a nine-second undo undid another decision).
+/// Here every action counts as long, so a key read before the last one ended is blind.
+#[test]
+fn keys_typed_while_a_long_action_held_the_screen_are_dropped_and_counted() {
+    use ratatui::crossterm::event::{Event, KeyEvent, KeyModifiers};
+    let key = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    let mut d = Driver::new(queue_store(), Lang::Zh);
+    d.app.set_long_action(std::time::Duration::ZERO);
+    let before = std::time::Instant::now();
+    d.timed(key('2'), std::time::Instant::now());
+    d.timed(key('s'), std::time::Instant::now());
+    assert_eq!(d.app.message(), "已初审 1 条");
+    // Read before the seal ended: a blind undo and a blind seal of the next row.
+    d.timed(key('u'), before).timed(key('j'), before);
+    assert_eq!(d.app.message(), "已初审 1 条 · 处理期间按下的 2 个键未执行");
+    assert_eq!(
+        one(
+            d.app.store(),
+            "SELECT count(*) FROM entries WHERE state = 'sealed'"
+        ),
+        1
+    );
+    // A key read after it is acted on again, and the count starts over.
+    d.timed(key('u'), std::time::Instant::now());
+    assert!(d.app.message().starts_with("已撤销"), "{}", d.app.message());
+    assert_eq!(
+        one(
+            d.app.store(),
+            "SELECT count(*) FROM entries WHERE state = 'sealed'"
+        ),
+        0
+    );
+}
