@@ -27,6 +27,7 @@ use super::screen::{Ask, Ctx, Flow, Question as ScreenQuestion, Screen, View};
 use super::worker::{Done, JobError};
 use crate::config::Config;
 use crate::domain::batch::{self as rules, ApplicantState, Decision, Route, Verdict};
+use crate::domain::certificate::CertificateNumber;
 use crate::domain::text::{clean_line, fit, pad};
 use crate::domain::verification::Shortfall;
 use crate::i18n::{Describe, Lang};
@@ -83,18 +84,39 @@ fn counts_title(c: &Counts, lang: Lang, cols: usize) -> String {
 
 /// R7.2 What `i` says it did: the numbers issued (first to last), the applicants who already
 /// had a certificate of the period and were linked to it, and those not issued with why — only
-/// the parts that happened, so "issued 0" is never followed by an empty list.
-fn issued_message(numbers: &[String], linked: usize, skipped: &[String], lang: Lang) -> String {
+/// the parts that happened, so "issued 0" is never followed by an empty list. Numbers another
+/// clerk issued at the same time may fall between the first and the last: the range says how
+/// many (tester: "已出具 4571 份：…0001 至 …4789" read as 4 789 of ours).
+fn issued_message(
+    numbers: &[CertificateNumber],
+    linked: usize,
+    skipped: &[String],
+    lang: Lang,
+) -> String {
     let mut parts = Vec::new();
     if !numbers.is_empty() {
         let range = match numbers {
-            [one] => one.clone(),
+            [one] => one.to_string(),
             [first, .., last] => format!("{first} {} {last}", lang.pick("至", "to")),
             [] => String::new(),
         };
-        parts.push(match lang {
-            Lang::Zh => format!("已出具 {} 份：{range}", numbers.len()),
-            Lang::En => format!("issued {}: {range}", numbers.len()),
+        let others = match numbers {
+            [first, .., last] if first.office == last.office && first.year == last.year => {
+                (last.sequence.abs_diff(first.sequence) as usize + 1).saturating_sub(numbers.len())
+            }
+            _ => 0,
+        };
+        parts.push(match (lang, others) {
+            (Lang::Zh, 0) => format!("已出具 {} 份：{range}", numbers.len()),
+            (Lang::En, 0) => format!("issued {}: {range}", numbers.len()),
+            (Lang::Zh, o) => format!(
+                "已出具 {} 份：{range}（其间 {o} 个编号由其他职员同时出具）",
+                numbers.len()
+            ),
+            (Lang::En, o) => format!(
+                "issued {}: {range} ({o} between went to another clerk meanwhile)",
+                numbers.len()
+            ),
         });
     }
     if linked > 0 {
@@ -829,10 +851,10 @@ impl BatchScreen {
             Ok(o) => o,
             Err(e) => return Flow::Say(e.describe(lang)),
         };
-        let numbers: Vec<String> = out
+        let numbers: Vec<CertificateNumber> = out
             .issued
             .iter()
-            .map(|(_, c)| c.text.number.to_string())
+            .map(|(_, c)| c.text.number.clone())
             .collect();
         let skipped: Vec<String> = out.skipped.iter().map(|(_, s)| s.describe(lang)).collect();
         let mut msg = issued_message(&numbers, out.linked.len(), &skipped, lang);
@@ -1895,6 +1917,11 @@ mod tests {
     #[test]
     fn issuing_says_only_what_happened() {
         let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let c = |v: &[&str]| {
+            v.iter()
+                .map(|s| CertificateNumber::parse(s).unwrap())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             issued_message(&[], 1, &[], Lang::Zh),
             "1 人已有证明，已关联"
@@ -1905,7 +1932,7 @@ mod tests {
         );
         assert_eq!(
             issued_message(
-                &n(&["长沙—2017—0001", "长沙—2017—0002", "长沙—2017—0003"]),
+                &c(&["长沙—2017—0001", "长沙—2017—0002", "长沙—2017—0003"]),
                 1,
                 &[],
                 Lang::Zh
@@ -1913,8 +1940,22 @@ mod tests {
             "已出具 3 份：长沙—2017—0001 至 长沙—2017—0003；1 人已有证明，已关联"
         );
         assert_eq!(
-            issued_message(&n(&["长沙—2017—0004"]), 0, &[], Lang::En),
+            issued_message(&c(&["长沙—2017—0004"]), 0, &[], Lang::En),
             "issued 1: 长沙—2017—0004"
+        );
+        // Tester, 2026-11-30: another clerk issued 0003 and 0004 while this batch was issued.
+        assert_eq!(
+            issued_message(
+                &c(&["长沙—2017—0001", "长沙—2017—0002", "长沙—2017—0005"]),
+                0,
+                &[],
+                Lang::Zh
+            ),
+            "已出具 3 份：长沙—2017—0001 至 长沙—2017—0005（其间 2 个编号由其他职员同时出具）"
+        );
+        assert_eq!(
+            issued_message(&c(&["长沙—2017—0001", "长沙—2017—0003"]), 0, &[], Lang::En),
+            "issued 2: 长沙—2017—0001 to 长沙—2017—0003 (1 between went to another clerk meanwhile)"
         );
         let said = issued_message(&[], 0, &n(&["未通过", "未通过"]), Lang::Zh);
         assert!(said.starts_with("未出具 2 人："), "{said}");
