@@ -1328,9 +1328,9 @@ impl Screen for BatchScreen {
 
     fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
         let read = self.list.deliver(done, ctx)?;
-        Ok(match (read, self.gone(ctx.lang)) {
-            (Err(e), _) | (Ok(()), Some(e)) => Flow::Say(e),
-            (Ok(()), None) => Flow::Stay,
+        Ok(match read.or_else(|| self.gone(ctx.lang)) {
+            Some(e) => Flow::Say(e),
+            None => Flow::Stay,
         })
     }
 

@@ -376,7 +376,7 @@ impl Screen for BatchesScreen {
     }
 
     fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
-        Ok(Flow::from(self.list.deliver(done, ctx)?))
+        Ok(Flow::said(self.list.deliver(done, ctx)?))
     }
 
     fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {

@@ -215,24 +215,12 @@ impl FilingsScreen {
         for w in &pattern.words {
             pattern_word(w, &mut filter);
         }
-        let found = match filing_list::ids(ctx.store.conn(), &self.list.query, &filter) {
-            Ok(ids) => ids,
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        let text = &self.list.query.text;
-        let within = if text.trim().is_empty() {
-            String::new()
-        } else {
-            match lang {
-                Lang::Zh => format!("（在搜索“{}”的结果中）", clean_line(text)),
-                Lang::En => format!(" (within the search \"{}\")", clean_line(text)),
-            }
-        };
-        Flow::Say(
-            self.list
-                .marks
-                .apply_pattern(&pattern, found, &within, lang),
-        )
+        let query = self.list.query.clone();
+        Flow::Say(self.list.mark_found(
+            pattern,
+            move |store| Ok(filing_list::ids(store.conn(), &query, &filter)?),
+            ctx,
+        ))
     }
 
     /// No row to act on; after `;` (`armed`) because nothing is marked.
@@ -443,7 +431,7 @@ impl Screen for FilingsScreen {
     }
 
     fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
-        Ok(Flow::from(self.list.deliver(done, ctx)?))
+        Ok(Flow::said(self.list.deliver(done, ctx)?))
     }
 
     fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {

@@ -22,9 +22,10 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::input::LineInput;
 use super::keys::Action;
-use super::marks::Marks;
+use super::marks::{Marks, Pattern};
 use super::screen::{Ctx, Flow};
 use super::worker::{Done, JobError, Jobs, Payload, next_id};
+use crate::domain::text::clean_line;
 use crate::i18n::Lang;
 use crate::store::Store;
 pub use crate::store::search::{Count, Seek};
@@ -723,6 +724,18 @@ pub struct Lister<S: Source> {
     ahead_out: Option<(u64, Edges<KeyOf<S>>)>,
     /// The pages either side, for the window they were read from.
     ahead: Option<(Edges<KeyOf<S>>, Ahead<S>)>,
+    /// The id the rows a pattern marks are found under on the worker ([`Lister::mark_found`]).
+    marking_id: u64,
+    /// The pattern whose rows are being found.
+    marking: Option<Marking>,
+}
+
+/// A `T` pattern out on the worker: the job's generation, the pattern, and what the message
+/// adds about the search it was found within.
+struct Marking {
+    generation: u64,
+    pattern: Pattern,
+    within: String,
 }
 
 impl<S: Source> Drop for Lister<S> {
@@ -734,6 +747,9 @@ impl<S: Source> Drop for Lister<S> {
             }
             if self.ahead_out.is_some() {
                 jobs.cancel(self.ahead_id);
+            }
+            if self.marking.is_some() {
+                jobs.cancel(self.marking_id);
             }
         }
     }
@@ -765,6 +781,8 @@ impl<S: Source> Lister<S> {
             ahead_id: next_id(),
             ahead_out: None,
             ahead: None,
+            marking_id: next_id(),
+            marking: None,
         }
     }
 
@@ -848,8 +866,65 @@ impl<S: Source> Lister<S> {
     /// New rows are out (a page, a search, `g`/`G`): the rows on screen are about to give way,
     /// so keys that act on the current row wait for them (`App::must_wait`). A refresh of the
     /// same rows or a read of [`Source::extra`] does not make them wait.
+    ///
+    /// The rows a pattern marks are waited for too: a decision typed after `T …` acts on the
+    /// marks the pattern makes, never on the marks before it.
     pub fn waiting(&self) -> bool {
-        self.pending.as_ref().is_some_and(|p| p.out == Out::Rows)
+        self.pending.as_ref().is_some_and(|p| p.out == Out::Rows) || self.marking.is_some()
+    }
+
+    /// `T` with `pattern`: the rows `find` gives (ids, in any order; found within the search
+    /// as typed) are marked when the worker has found them — at a province's size a pattern
+    /// such as 齐全 matches hundreds of thousands of waiting entries, which the clerk's thread
+    /// must not read (issue 10: the keyboard never waits for a query). A later pattern
+    /// supersedes this one; a change of the search or the filter cancels it
+    /// ([`Lister::requery`]). Returns what to say meanwhile.
+    pub fn mark_found(
+        &mut self,
+        pattern: Pattern,
+        find: impl FnOnce(&Store) -> Result<Vec<i64>, JobError> + Send + 'static,
+        ctx: &mut Ctx<'_>,
+    ) -> String {
+        let text = self.search.text();
+        let within = if text.trim().is_empty() {
+            String::new()
+        } else {
+            match ctx.lang {
+                Lang::Zh => format!("（在搜索“{}”的结果中）", clean_line(text)),
+                Lang::En => format!(" (within the search \"{}\")", clean_line(text)),
+            }
+        };
+        let generation = next_id();
+        let said = match ctx.lang {
+            Lang::Zh => format!("正在查找“{}”匹配的行…", pattern.text()),
+            Lang::En => format!("finding the rows \"{}\" matches…", pattern.text()),
+        };
+        self.marking = Some(Marking {
+            generation,
+            pattern,
+            within,
+        });
+        let jobs = ctx.jobs.clone();
+        jobs.submit(
+            self.marking_id,
+            generation,
+            Box::new(move |store: &Store| find(store).map(|ids| Box::new(ids) as Payload)),
+        );
+        self.jobs = Some(jobs);
+        said
+    }
+
+    /// Cancel the pattern out, if any; what to say about it.
+    fn stop_marking(&mut self, jobs: &Jobs, lang: Lang) -> Option<String> {
+        let m = self.marking.take()?;
+        jobs.cancel(self.marking_id);
+        Some(match lang {
+            Lang::Zh => format!("搜索已变，“{}”的标记未做", m.pattern.text()),
+            Lang::En => format!(
+                "the search changed: \"{}\" marked nothing",
+                m.pattern.text()
+            ),
+        })
     }
 
     fn request(&self, steps: Vec<Step<KeyOf<S>>>, count: bool, refresh: bool) -> Request<S> {
@@ -956,6 +1031,7 @@ impl<S: Source> Lister<S> {
     /// The first page of the query as it now stands (a new filter, sort or search); with
     /// `keep` the row the cursor was on stays under it if it is still in the list.
     pub fn requery(&mut self, keep: bool, ctx: &mut Ctx<'_>) {
+        self.stop_marking(ctx.jobs, ctx.lang);
         let mut steps = vec![Step::Plan(Plan::First)];
         if let Some(key) = self.selected().map(Keyed::key).filter(|_| keep) {
             steps.push(Step::Focus(key));
@@ -967,6 +1043,7 @@ impl<S: Source> Lister<S> {
 
     /// The same as [`Lister::requery`], read at once (a `:` jump that opens the one match).
     pub fn requery_now(&mut self, ctx: &mut Ctx<'_>) -> Result<(), String> {
+        self.stop_marking(ctx.jobs, ctx.lang);
         let req = self.request(vec![Step::Plan(Plan::First)], true, false);
         self.now(req, ctx)
     }
@@ -1046,6 +1123,7 @@ impl<S: Source> Lister<S> {
             .take()
             .or_else(|| self.selected().map(Keyed::key));
         let wider = was.starts_with(text.as_str());
+        let stopped = self.stop_marking(ctx.jobs, ctx.lang);
         let unmarked = if wider || self.marks.is_empty() {
             None
         } else {
@@ -1066,7 +1144,7 @@ impl<S: Source> Lister<S> {
         self.deferred.clear();
         let req = self.request(steps, true, false);
         self.send(req, Out::Rows, ctx);
-        unmarked
+        unmarked.or(stopped)
     }
 
     /// A key while the search field has the focus; `None` when the field is not being typed in
@@ -1163,10 +1241,31 @@ impl<S: Source> Lister<S> {
     /// A result from the worker: `Err(done)` back when it is not this list's. A stale one
     /// (an older generation) is dropped; a failed read comes back as what to say. Moves that
     /// waited for the rows are then carried out.
-    pub fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Result<(), String>, Done> {
+    ///
+    /// The rows a pattern marks ([`Lister::mark_found`]) land here too: the marks are made and
+    /// what they are said.
+    pub fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Option<String>, Done> {
         if done.list == self.ahead_id {
             self.ahead_in(done);
-            return Ok(Ok(()));
+            return Ok(None);
+        }
+        if done.list == self.marking_id {
+            let Some(m) = self.marking.take_if(|m| m.generation == done.generation) else {
+                return Ok(None);
+            };
+            let found = done.result.and_then(|payload| {
+                payload
+                    .downcast::<Vec<i64>>()
+                    .map(|ids| *ids)
+                    .map_err(|_| JobError::Failed(Box::new(Mismatch)))
+            });
+            let said = match found {
+                Ok(ids) => self
+                    .marks
+                    .apply_pattern(&m.pattern, ids, &m.within, ctx.lang),
+                Err(e) => e.describe(ctx.lang),
+            };
+            return Ok(Some(said));
         }
         if done.list != self.id {
             return Err(done);
@@ -1176,7 +1275,7 @@ impl<S: Source> Lister<S> {
             .as_ref()
             .filter(|p| p.generation == done.generation)
         else {
-            return Ok(Ok(()));
+            return Ok(None);
         };
         let out = p.out;
         self.pending = None;
@@ -1191,7 +1290,7 @@ impl<S: Source> Lister<S> {
         if self.pending.is_none() {
             self.read_ahead(ctx.jobs);
         }
-        Ok(installed)
+        Ok(installed.err())
     }
 
     /// Read the pages either side of the window on the worker, unless they are read (or being

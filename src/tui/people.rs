@@ -218,7 +218,7 @@ impl Screen for PeopleScreen {
 
     fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
         let read = self.list.deliver(done, ctx)?;
-        if let Err(e) = read {
+        if let Some(e) = read {
             self.jump = false;
             return Ok(Flow::Say(e));
         }

@@ -955,7 +955,7 @@ impl Screen for LevelView {
             Rows::Groups(l) => l.deliver(done, ctx)?,
             Rows::Short(l) => l.deliver(done, ctx)?,
         };
-        Ok(Flow::from(read))
+        Ok(Flow::said(read))
     }
 
     fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {

@@ -450,19 +450,12 @@ impl ReviewScreen {
                 Term::Provider(p) => filter.providers.push(p),
             }
         }
-        let ids = match queue::ids(ctx.store.conn(), self.text(), &filter) {
-            Ok(ids) => ids,
-            Err(e) => return Flow::Say(e.describe(lang)),
-        };
-        let within = if self.text().trim().is_empty() {
-            String::new()
-        } else {
-            match lang {
-                Lang::Zh => format!("（在搜索“{}”的结果中）", clean_line(self.text())),
-                Lang::En => format!(" (within the search \"{}\")", clean_line(self.text())),
-            }
-        };
-        Flow::Say(self.list.marks.apply_pattern(&pattern, ids, &within, lang))
+        let text = self.text().to_string();
+        Flow::Say(self.list.mark_found(
+            pattern,
+            move |store| Ok(queue::ids(store.conn(), &text, &filter)?),
+            ctx,
+        ))
     }
 
     /// One decision on all `ids`: one call, one transaction, one batch for undo.
@@ -788,7 +781,7 @@ impl Screen for ReviewScreen {
     }
 
     fn deliver(&mut self, done: Done, ctx: &mut Ctx<'_>) -> Result<Flow, Done> {
-        Ok(Flow::from(self.list.deliver(done, ctx)?))
+        Ok(Flow::said(self.list.deliver(done, ctx)?))
     }
 
     fn fit(&mut self, ctx: &mut Ctx<'_>) -> bool {

@@ -105,6 +105,11 @@ pub enum Flow {
 }
 
 impl Flow {
+    /// Say `what`, if anything; stay otherwise.
+    pub fn said(what: Option<String>) -> Flow {
+        what.map_or(Flow::Stay, Flow::Say)
+    }
+
     /// Stay on success; say what went wrong otherwise.
     pub fn from(result: Result<(), String>) -> Flow {
         match result {

@@ -682,3 +682,85 @@ fn keys_typed_while_a_long_action_held_the_screen_are_dropped_and_counted() {
         0
     );
 }
+
+/// Issue 10: a pattern's rows are found on the worker (at a province's size `T 齐全` matches
+/// hundreds of thousands of waiting entries; the tester's 24 545 held the keyboard for a
+/// second). Meanwhile the cursor moves, and a decision typed after `T …` waits for the marks the
+/// pattern makes: it acts on those, never on the marks before them.
+#[test]
+fn a_pattern_is_found_on_the_worker_and_a_decision_typed_meanwhile_acts_on_its_marks() {
+    use crate::tui::worker::testing::Hold;
+    let mut d = Driver::new(queue_store(), Lang::Zh);
+    d.key(KeyCode::Char('2'));
+    // One entry of 湖南省医学会 marked by hand first: the pattern replaces it.
+    d.key(KeyCode::Char('T')).keys("医学会").key(KeyCode::Enter);
+    assert!(d.shows("已标记 1 条"), "{}", d.screen());
+    d.wait = false;
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.key(KeyCode::Char('T')).keys("人才").key(KeyCode::Enter);
+    assert!(d.app.jobs().wait_held(), "the pattern went to the worker");
+    assert!(
+        d.app.message().starts_with("正在查找“人才”匹配的行"),
+        "{}",
+        d.app.message()
+    );
+    // The cursor still moves; `;` then `s` wait for the pattern's marks.
+    d.key(KeyCode::Char('j'));
+    d.key(KeyCode::Char(';')).key(KeyCode::Char('s'));
+    assert_eq!(
+        one(
+            d.app.store(),
+            "SELECT count(*) FROM entries WHERE state = 'sealed'"
+        ),
+        0,
+        "nothing decided before the marks landed"
+    );
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    assert_eq!(
+        one(
+            d.app.store(),
+            "SELECT count(*) FROM entries WHERE state = 'sealed' AND provider LIKE '%人才%'"
+        ),
+        2
+    );
+    assert_eq!(
+        one(
+            d.app.store(),
+            "SELECT count(*) FROM entries WHERE state = 'sealed'"
+        ),
+        2,
+        "the hand mark the pattern replaced was not sealed"
+    );
+}
+
+/// A search changed while a pattern is out cancels it: its rows were found in a search the
+/// clerk has left, and must mark nothing.
+#[test]
+fn a_search_typed_while_a_pattern_is_out_cancels_it() {
+    use crate::tui::worker::testing::Hold;
+    let mut d = Driver::new(queue_store(), Lang::En);
+    d.key(KeyCode::Char('2'));
+    d.wait = false;
+    d.app.jobs().hold_next(Hold::UntilReleased);
+    d.key(KeyCode::Char('T')).keys("人才").key(KeyCode::Enter);
+    assert!(d.app.jobs().wait_held());
+    d.key(KeyCode::Char('/')).keys("李");
+    assert_eq!(
+        d.app.message(),
+        "the search changed: \"人才\" marked nothing"
+    );
+    d.app.jobs().release();
+    d.wait = true;
+    d.draw();
+    assert!(
+        d.shows("none marked: keys act on this row"),
+        "{}",
+        d.screen()
+    );
+    assert_eq!(
+        d.app.message(),
+        "the search changed: \"人才\" marked nothing"
+    );
+}
