@@ -1076,6 +1076,28 @@ pub fn entries_from(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<Imported> {
+    entries_written(
+        store,
+        actor,
+        roster,
+        source,
+        (registered, dry_run),
+        progress,
+        entry_batch::ROWS,
+    )
+}
+
+/// [`entries_from`] with `rows` new entries to a statement (issue 10; 1 is a statement a row,
+/// as before, which the tests compare with); `(registered, dry_run)` as there.
+fn entries_written(
+    store: &mut Store,
+    actor: &Actor,
+    roster: &(impl Roster + Sync),
+    source: &Source,
+    (registered, dry_run): (bool, bool),
+    progress: Progress<'_>,
+    rows: usize,
+) -> Result<Imported> {
     authz::require(actor, Act::Import)?;
     if registered {
         // R5.2 Paper history enters as registered: a registration, the reviewer's.
@@ -1121,8 +1143,8 @@ pub fn entries_from(
                     created: None,
                     codes: HashMap::new(),
                     new_exception: None,
-                    inserter: EntryBatch::new(&tx, &actor.user, &actor.stamp()),
-                    pending: Vec::with_capacity(entry_batch::ROWS),
+                    inserter: EntryBatch::new(&tx, &actor.user, &actor.stamp()).with_rows(rows),
+                    pending: Vec::new(),
                     id_header: String::new(),
                 };
                 write_rows(roster, &kind, checked, progress, &mut write)?;
@@ -1190,7 +1212,7 @@ struct Write<'a, 't> {
     /// Writes the new entries many to a statement (issue 10).
     inserter: EntryBatch<'a>,
     /// Rows checked against the people and filings and waiting for their entry's statement,
-    /// in the file's order, at most [`entry_batch::ROWS`]; everything else a row does (its
+    /// in the file's order, at most [`EntryBatch::rows`]; everything else a row does (its
     /// evidence, totals, payload line, note, or the comparison with the entry already there)
     /// follows in [`Write::flush_entries`], row by row in the same order.
     pending: Vec<Pending>,
@@ -1585,7 +1607,7 @@ impl Write<'_, '_> {
             evidence,
             note,
         });
-        if self.pending.len() >= entry_batch::ROWS {
+        if self.pending.len() >= self.inserter.rows() {
             self.flush_entries()?;
         }
         Ok(())
@@ -2474,3 +2496,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "import_batch_tests.rs"]
+mod batch_tests;

@@ -25,6 +25,9 @@ use crate::domain::EntryState;
 /// a larger one gains nothing and holds more rows' data in memory.
 pub const ROWS: usize = 256;
 
+/// The most rows a statement can bind (SQLite allows 32 766 parameters).
+const MOST_ROWS: usize = (32_766 - 2) / ROW_PARAMS;
+
 /// Parameters bound per row; two more, shared by every row, come first: the time (`?1`) and
 /// the clerk (`?2`).
 const ROW_PARAMS: usize = 15;
@@ -61,6 +64,8 @@ fn insert_sql(n: usize) -> String {
 /// at every batch).
 pub struct EntryBatch<'c> {
     conn: &'c Connection,
+    /// Rows of a full statement: [`ROWS`] unless [`EntryBatch::with_rows`] said otherwise.
+    rows: usize,
     full: Option<Statement<'c>>,
     /// The login written as `recorded_by` (and `registered_by` of a registered entry).
     by: String,
@@ -74,10 +79,24 @@ impl<'c> EntryBatch<'c> {
     pub fn new(conn: &'c Connection, by: &str, now: &str) -> EntryBatch<'c> {
         EntryBatch {
             conn,
+            rows: ROWS,
             full: None,
             by: by.to_string(),
             now: now.to_string(),
         }
+    }
+
+    /// The same writer with `rows` rows to a full statement (at least 1, at most what SQLite
+    /// can bind): 1 writes a statement a row, as [`super::entries::insert_new`] did, which the
+    /// tests compare with.
+    pub fn with_rows(mut self, rows: usize) -> EntryBatch<'c> {
+        self.rows = rows.clamp(1, MOST_ROWS);
+        self
+    }
+
+    /// Rows of a full statement: a caller that queues rows writes them when it holds this many.
+    pub fn rows(&self) -> usize {
+        self.rows
     }
 
     /// Inserts `rows` in their order and returns, for each, its new id, or `None` when the
@@ -93,15 +112,15 @@ impl<'c> EntryBatch<'c> {
         let mut out = Vec::with_capacity(rows.len());
         let mut rest = rows;
         loop {
-            let n = rest.len().min(ROWS);
+            let n = rest.len().min(self.rows);
             if n == 0 {
                 break;
             }
             let chunk = rest.clone().take(n);
-            let ids = if n == ROWS {
+            let ids = if n == self.rows {
                 let stmt = match self.full.take() {
                     Some(s) => s,
-                    None => self.conn.prepare(&insert_sql(ROWS))?,
+                    None => self.conn.prepare(&insert_sql(self.rows))?,
                 };
                 let stmt = self.full.insert(stmt);
                 run(stmt, &self.by, &self.now, chunk.clone())?
@@ -381,6 +400,7 @@ mod tests {
     #[test]
     fn a_full_statement_binds_within_sqlites_limit() {
         assert!(2 + ROW_PARAMS * ROWS <= 32_766);
+        assert!(2 + ROW_PARAMS * MOST_ROWS <= 32_766);
         assert!(insert_sql(2).contains("(?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?1, ?1, ?1, ?2), (?18,"));
     }
 }
