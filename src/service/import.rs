@@ -1054,8 +1054,10 @@ fn write_rows<K: RowKind>(
 
 /// `import entries` of any [`Roster`] (a file read as a stream, or a table): checked in a first
 /// pass that holds no write lock, then written in a second pass, in one transaction with
-/// prepared statements, the per-person yearly totals (R2.1) and one signed audit record for
-/// the import (R5.5: who, when, the file and its SHA-256, what it did) with its payload, a
+/// prepared statements (new entries [`entry_batch::ROWS`] to a statement, each row otherwise
+/// written as if alone, in the file's order: `Write::flush_entries`), the per-person yearly
+/// totals (R2.1) and one signed audit record for the import (R5.5: who, when, the file and
+/// its SHA-256, what it did) with its payload, a
 /// line for every entry created or changed (`service::audit::entry_line`), which `audit
 /// verify` replays as it replays the records of single entries. A decision or correction on
 /// an entry already there also keeps its own record (maker–checker reads it), and so does a
