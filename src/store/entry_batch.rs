@@ -27,6 +27,7 @@ pub const ROWS: usize = 256;
 
 /// The most rows a statement can bind (SQLite allows 32 766 parameters).
 const MOST_ROWS: usize = (32_766 - 2) / ROW_PARAMS;
+const _: () = assert!(ROWS <= MOST_ROWS);
 
 /// Parameters bound per row; two more, shared by every row, come first: the time (`?1`) and
 /// the clerk (`?2`).
@@ -396,11 +397,24 @@ mod tests {
         assert!(table(&store).is_empty());
     }
 
-    /// The statement's parameters stay within SQLite's limit.
+    /// A writer asked for more rows a statement than SQLite can bind writes as many as it can
+    /// and the rest in the next statement, the same rows as one at a time.
     #[test]
-    fn a_full_statement_binds_within_sqlites_limit() {
-        assert!(2 + ROW_PARAMS * ROWS <= 32_766);
-        assert!(2 + ROW_PARAMS * MOST_ROWS <= 32_766);
-        assert!(insert_sql(2).contains("(?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?1, ?1, ?1, ?2), (?18,"));
+    fn the_largest_statement_sqlite_binds_is_written() {
+        let (store, people) = store_with_people(3);
+        let rows: Vec<NewEntry> = (0..MOST_ROWS as u32 + 2)
+            .map(|k| entry(people[(k % 3) as usize], k % 700, k % 2 == 0))
+            .collect();
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let got = EntryBatch::new(&tx, "wangfang", NOW)
+            .with_rows(usize::MAX)
+            .insert(rows.iter())
+            .expect("the largest statement");
+        tx.commit().expect("commit");
+        // (person k mod 3, training k mod 700): 2 100 distinct, the rest repeats, some within
+        // the first statement and the last two in the second.
+        let written = got.iter().filter(|g| g.is_some()).count();
+        assert_eq!(written, 2_100);
+        assert_eq!(table(&store).len(), written);
     }
 }
