@@ -1057,14 +1057,13 @@ fn write_rows<K: RowKind>(
 /// prepared statements (new entries [`entry_batch::ROWS`] to a statement, each row otherwise
 /// written as if alone, in the file's order: `Write::flush_entries`), the per-person yearly
 /// totals (R2.1) and one signed audit record for the import (R5.5: who, when, the file and
-/// its SHA-256, what it did) with its payload, a
-/// line for every entry created or changed (`service::audit::entry_line`), which `audit
-/// verify` replays as it replays the records of single entries. A decision or correction on
-/// an entry already there also keeps its own record (maker–checker reads it), and so does a
-/// row's 备注 (`note.set`). A file is read from its start on each pass,
-/// and refused ([`TableError::Changed`]) when the second reading is not the first. Memory does
-/// not grow with the roster: only the row at hand, bounded caches and at most
-/// [`KEPT_PROBLEMS`] problems are held.
+/// its SHA-256, what it did) with its payload, a line for every entry created or changed
+/// (`service::audit::entry_line`), which `audit verify` replays as it replays the records of
+/// single entries. A decision or correction on an entry already there also keeps its own
+/// record (maker–checker reads it), and so does a row's 备注 (`note.set`). A file is read from
+/// its start on each pass, and refused ([`TableError::Changed`]) when the second reading is
+/// not the first. Memory does not grow with the roster: only the rows queued for a statement,
+/// bounded caches and at most [`KEPT_PROBLEMS`] problems are held.
 ///
 /// Errors: the roster's problems ([`ServiceError::Rows`], [`ServiceError::ManyRows`]) with
 /// nothing written; the file's ([`ServiceError::Table`]); the actor's rights
