@@ -11,6 +11,7 @@ use crate::import::stream::{Header, Roster, RowSink};
 use crate::import::{self, Columns, Kind, Problem, Row, RowError, Table, TableError};
 use crate::store::audit::{Appender, PayloadWriter, Record};
 use crate::store::entries::NewEntry;
+use crate::store::entry_batch::{self, EntryBatch};
 use crate::store::reference::Reference;
 use crate::store::{Store, entries, filings, notes, people, totals};
 
@@ -1053,15 +1054,16 @@ fn write_rows<K: RowKind>(
 
 /// `import entries` of any [`Roster`] (a file read as a stream, or a table): checked in a first
 /// pass that holds no write lock, then written in a second pass, in one transaction with
-/// prepared statements, the per-person yearly totals (R2.1) and one signed audit record for
-/// the import (R5.5: who, when, the file and its SHA-256, what it did) with its payload, a
-/// line for every entry created or changed (`service::audit::entry_line`), which `audit
-/// verify` replays as it replays the records of single entries. A decision or correction on
-/// an entry already there also keeps its own record (maker–checker reads it), and so does a
-/// row's 备注 (`note.set`). A file is read from its start on each pass,
-/// and refused ([`TableError::Changed`]) when the second reading is not the first. Memory does
-/// not grow with the roster: only the row at hand, bounded caches and at most
-/// [`KEPT_PROBLEMS`] problems are held.
+/// prepared statements (new entries [`entry_batch::ROWS`] to a statement, each row otherwise
+/// written as if alone, in the file's order: `Write::flush_entries`), the per-person yearly
+/// totals (R2.1) and one signed audit record for the import (R5.5: who, when, the file and
+/// its SHA-256, what it did) with its payload, a line for every entry created or changed
+/// (`service::audit::entry_line`), which `audit verify` replays as it replays the records of
+/// single entries. A decision or correction on an entry already there also keeps its own
+/// record (maker–checker reads it), and so does a row's 备注 (`note.set`). A file is read from
+/// its start on each pass, and refused ([`TableError::Changed`]) when the second reading is
+/// not the first. Memory does not grow with the roster: only the rows queued for a statement,
+/// bounded caches and at most [`KEPT_PROBLEMS`] problems are held.
 ///
 /// Errors: the roster's problems ([`ServiceError::Rows`], [`ServiceError::ManyRows`]) with
 /// nothing written; the file's ([`ServiceError::Table`]); the actor's rights
@@ -1074,6 +1076,28 @@ pub fn entries_from(
     registered: bool,
     dry_run: bool,
     progress: Progress<'_>,
+) -> Result<Imported> {
+    entries_written(
+        store,
+        actor,
+        roster,
+        source,
+        (registered, dry_run),
+        progress,
+        entry_batch::ROWS,
+    )
+}
+
+/// [`entries_from`] with `rows` new entries to a statement (issue 10; 1 is a statement a row,
+/// as before, which the tests compare with); `(registered, dry_run)` as there.
+fn entries_written(
+    store: &mut Store,
+    actor: &Actor,
+    roster: &(impl Roster + Sync),
+    source: &Source,
+    (registered, dry_run): (bool, bool),
+    progress: Progress<'_>,
+    rows: usize,
 ) -> Result<Imported> {
     authz::require(actor, Act::Import)?;
     if registered {
@@ -1120,6 +1144,9 @@ pub fn entries_from(
                     created: None,
                     codes: HashMap::new(),
                     new_exception: None,
+                    inserter: EntryBatch::new(&tx, &actor.user, &actor.stamp()).with_rows(rows),
+                    pending: Vec::new(),
+                    id_header: String::new(),
                 };
                 write_rows(roster, &kind, checked, progress, &mut write)?;
                 write.finish()?;
@@ -1183,6 +1210,29 @@ struct Write<'a, 't> {
     /// R5.5 The maker–checker exception of registering new paper history, the same for every
     /// row of a roster: decided at the first new entry.
     new_exception: Option<Option<authz::Exception>>,
+    /// Writes the new entries many to a statement (issue 10).
+    inserter: EntryBatch<'a>,
+    /// Rows checked against the people and filings and waiting for their entry's statement,
+    /// in the file's order, at most [`EntryBatch::rows`]; everything else a row does (its
+    /// evidence, totals, payload line, note, or the comparison with the entry already there)
+    /// follows in [`Write::flush_entries`], row by row in the same order.
+    pending: Vec<Pending>,
+    /// The roster's heading of the ID number column, for a problem found after the row has
+    /// gone by (the same for every row of a pass).
+    id_header: String,
+}
+
+/// A roster row waiting to be written ([`Write::pending`]): the entry as it will be inserted
+/// and what the rest of its writing needs.
+struct Pending {
+    /// Spreadsheet row, for a problem.
+    line: usize,
+    id_number: crate::domain::IdNumber,
+    new: NewEntry,
+    /// R3 Every piece the row brings (with paper history's whole checklist).
+    evidence: BTreeSet<String>,
+    /// The row's 备注, cleaned.
+    note: String,
 }
 
 /// Rows the reading thread sends the checking or writing one at a time: a send wakes the
@@ -1449,19 +1499,18 @@ impl Write<'_, '_> {
         Ok(())
     }
 
-    /// R2.1 Person `person_id`'s totals are to be rebuilt from their entries.
-    fn touch(&mut self, person_id: i64) -> Result<()> {
+    /// R2.1 Person `person_id`'s totals are to be rebuilt from their entries (after the rows
+    /// being written: [`Write::flush_entries`]).
+    fn touch(&mut self, person_id: i64) {
         self.touched.insert(person_id);
-        self.bound_totals()
     }
 
-    /// R2.1 A registered entry just created for `person_id`: its hours are added to the
-    /// person's totals, or, when it names a filing (R4.3), the person is rebuilt.
-    fn count_new(&mut self, person_id: i64, new: &NewEntry) -> Result<()> {
+    /// R2.1 A registered entry just created for `person_id`: its hours are to be added to the
+    /// person's totals, or, when it names a filing (R4.3), the person rebuilt.
+    fn count_new(&mut self, person_id: i64, new: &NewEntry) {
         if !self.new_hours.add(person_id, &new.entry, new.filing_id) {
-            return self.touch(person_id);
+            self.touch(person_id);
         }
-        self.bound_totals()
     }
 
     /// Brings the totals up to date once the people waiting reach their bound, so that memory
@@ -1482,20 +1531,30 @@ impl Write<'_, '_> {
         Ok(())
     }
 
+    /// Checks `row` against the people and filings as they are now and queues its entry for
+    /// [`Write::flush_entries`], which a full queue calls.
     fn write_row(
         &mut self,
         cols: &Columns,
         row: import::Parsed<import::entries::EntryRow>,
     ) -> Result<()> {
         let tx = self.tx;
-        let actor = self.actor;
-        let r = &row.record;
+        let import::Parsed {
+            line,
+            record: r,
+            note,
+        } = row;
+        if self.id_header.is_empty() {
+            self.id_header = cols.header("id_number");
+        }
         // Looked up again under the write lock: another clerk may have changed the people or
-        // filings since the check.
+        // filings since the check. The rows queued before go first, so that the problems are
+        // listed in the file's order.
         let Some(person_id) = self.ids.person(tx, r.id_number.as_str())? else {
+            self.flush_entries()?;
             self.problems.push(RowError::new(
-                row.line,
-                &cols.header("id_number"),
+                line,
+                &self.id_header,
                 r.id_number.as_str(),
                 Problem::UnknownPerson,
             ));
@@ -1506,8 +1565,9 @@ impl Write<'_, '_> {
             Some(no) => match self.ids.filing(tx, no)? {
                 Some(id) => Some(id),
                 None => {
+                    self.flush_entries()?;
                     self.problems.push(RowError::new(
-                        row.line,
+                        line,
                         &cols.header("filing_no"),
                         no,
                         Problem::UnknownFiling,
@@ -1519,11 +1579,11 @@ impl Write<'_, '_> {
         let checklist = self.reference.checklist(r.entry.form);
         let mut new = NewEntry {
             person_id,
-            entry: r.entry.clone(),
+            entry: r.entry,
             filing_id,
             batch_id: None,
         };
-        let mut evidence: BTreeSet<String> = r.evidence.clone();
+        let mut evidence: BTreeSet<String> = r.evidence;
         if self.registered {
             // Paper history: registered on paper, so its evidence was seen then.
             new.entry.state = EntryState::Registered;
@@ -1531,44 +1591,96 @@ impl Write<'_, '_> {
             if let Some(list) = checklist {
                 let all = self
                     .codes
-                    .entry(r.entry.form)
+                    .entry(new.entry.form)
                     .or_insert_with(|| list.all_codes());
                 evidence.extend(all.iter().cloned());
             }
         }
-        let registered = self.registered;
-        let now = self.now.clone();
         new.batch_id = Some(self.batch()?);
-        if !registered {
+        if !self.registered {
             let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
             new.entry.state = state_after_evidence(EntryState::Recorded, complete);
         }
-        // A new training is inserted at once, and only a row the natural key turns away is
-        // looked up (issue 10.3: one lookup of the key for a new row, not two).
-        if let Some(id) = entries::insert_new(tx, &new, &actor.user, &now)? {
-            // R5.5 Registering paper history the clerk imports: decided once per roster, at
-            // its first new entry (a refusal rolls the whole import back).
-            if registered && self.new_exception.is_none() {
-                let made = Made::Roster(self.source.name.clone());
-                let mine = [actor.user.as_str()];
-                let decided = authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
-                self.new_exception = Some(decided);
-            }
-            self.add_new_evidence(id, &evidence)?;
-            if new.entry.state == EntryState::Registered {
-                self.count_new(person_id, &new)?;
-            }
-            // R5.5 With the evidence received, so `audit verify` knows the set it starts
-            // from; the maker–checker exception, the same for every new entry, is stated once
-            // in the import's record.
-            self.payload_line(PayloadOp::Created, id, &new, &evidence)?;
-            self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
-            if !row.note.is_empty() {
-                self.keep_note(&format!("entry:{id}"), &row.note)?;
-            }
-            self.summary.added += 1;
+        self.pending.push(Pending {
+            line,
+            id_number: r.id_number,
+            new,
+            evidence,
+            note,
+        });
+        if self.pending.len() >= self.inserter.rows() {
+            self.flush_entries()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the queued rows (issue 10): their new trainings inserted many to a statement,
+    /// then each row, in the file's order, finished as it was when a row was a statement — a
+    /// new entry's evidence, hours, payload line and note; a row the natural key turned away
+    /// (R5.1: the person has the training, from before or from an earlier row) compared with
+    /// the entry there. Nothing here reads an entry before its row's statement has run, and
+    /// the totals are brought up to date only after the last row, when every entry the
+    /// statement wrote has been counted (a rebuild in between would count a later row's
+    /// entry, which that row then adds again).
+    fn flush_entries(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
             return Ok(());
         }
+        let mut pending = std::mem::take(&mut self.pending);
+        let ids = self.inserter.insert(pending.iter().map(|p| &p.new))?;
+        for (p, id) in pending.drain(..).zip(ids) {
+            match id {
+                Some(id) => self.created(p, id)?,
+                None => self.already_there(p)?,
+            }
+        }
+        self.pending = pending;
+        self.bound_totals()
+    }
+
+    /// The rest of a row whose entry was just created as `id`.
+    fn created(&mut self, p: Pending, id: i64) -> Result<()> {
+        let actor = self.actor;
+        // R5.5 Registering paper history the clerk imports: decided once per roster, at its
+        // first new entry (a refusal rolls the whole import back).
+        if self.registered && self.new_exception.is_none() {
+            let made = Made::Roster(self.source.name.clone());
+            let mine = [actor.user.as_str()];
+            let decided = authz::maker_checker(actor, Act::ImportRegistered, made, mine)?;
+            self.new_exception = Some(decided);
+        }
+        self.add_new_evidence(id, &p.evidence)?;
+        if p.new.entry.state == EntryState::Registered {
+            self.count_new(p.new.person_id, &p.new);
+        }
+        // R5.5 With the evidence received, so `audit verify` knows the set it starts from; the
+        // maker–checker exception, the same for every new entry, is stated once in the
+        // import's record.
+        self.payload_line(PayloadOp::Created, id, &p.new, &p.evidence)?;
+        self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
+        if !p.note.is_empty() {
+            self.keep_note(&format!("entry:{id}"), &p.note)?;
+        }
+        self.summary.added += 1;
+        Ok(())
+    }
+
+    /// The rest of a row the natural key turned away: its entry found, and corrected,
+    /// promoted, given more evidence or left as it is.
+    fn already_there(&mut self, p: Pending) -> Result<()> {
+        let tx = self.tx;
+        let actor = self.actor;
+        let registered = self.registered;
+        let now = self.now.clone();
+        let Pending {
+            line,
+            id_number,
+            mut new,
+            evidence,
+            note,
+        } = p;
+        let checklist = self.reference.checklist(new.entry.form);
+        let person_id = new.person_id;
         let ex = entries::find_same(tx, &new)?.ok_or_else(|| {
             // The natural key turned the row away, so its training is there to be found.
             crate::store::StoreError::from(rusqlite::Error::QueryReturnedNoRows)
@@ -1604,16 +1716,16 @@ impl Write<'_, '_> {
         };
         if blocked {
             self.problems.push(RowError::new(
-                row.line,
-                &cols.header("id_number"),
-                r.id_number.as_str(),
+                line,
+                &self.id_header,
+                id_number.as_str(),
                 Problem::AlreadyDecided { state: ex.state },
             ));
             return Ok(());
         }
         let before = entries::evidence(tx, id)?;
         // A note is not a decision: it is kept whatever the entry's state.
-        let noted = self.keep_note(&format!("entry:{id}"), &row.note)?;
+        let noted = self.keep_note(&format!("entry:{id}"), &note)?;
         if !corrected && !promote && evidence.is_subset(&before) {
             if noted {
                 self.summary.updated += 1;
@@ -1651,7 +1763,7 @@ impl Write<'_, '_> {
             "entry.correct"
         };
         if corrected || next == EntryState::Registered {
-            self.touch(person_id)?;
+            self.touch(person_id);
         }
         let mut after = serde_json::json!({
             "year": new.entry.year,
@@ -1704,6 +1816,8 @@ impl Write<'_, '_> {
     /// After the last row: the problems found while writing, else the remaining totals and
     /// the import's own audit record.
     fn finish(&mut self) -> Result<()> {
+        // The rows still queued: their entries, and any problem they meet, come first.
+        self.flush_entries()?;
         if !self.problems.is_empty() {
             return Err(std::mem::take(&mut self.problems).into_error());
         }
@@ -2383,3 +2497,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "import_batch_tests.rs"]
+mod batch_tests;

@@ -9,6 +9,7 @@ pub mod cards;
 pub mod certificates;
 pub mod decisions;
 pub mod entries;
+pub mod entry_batch;
 pub mod files;
 pub mod filing_list;
 pub mod filings;

@@ -1,0 +1,420 @@
+//! New entries written many to a statement (issue 10): `INSERT INTO entries … VALUES (…), (…)
+//! … RETURNING id`, for a writer that creates entries by the thousand in one transaction (an
+//! import). One statement serves many rows: its preparation, its bookkeeping, and above all its
+//! statement journal — each statement that may abort (a foreign key, a trigger) first copies
+//! every page it changes that an earlier statement of the transaction changed, and one row a
+//! statement copied the same last pages of `entries` and its indexes once a row.
+//!
+//! The natural key (R5.1) is still the schema's: the trigger `entries_same_training` turns away
+//! a row whose person already has the training, including a row equal to one inserted earlier
+//! in the same statement (SQLite inserts the rows of `VALUES` one after another, and the
+//! trigger sees those before it). [`EntryBatch::insert`] says, row by row, which were written
+//! and under which id, exactly as [`super::entries::insert_new`] would have one at a time.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, Statement};
+
+use super::Result;
+use super::entries::{NewEntry, id_by_key};
+use crate::domain::EntryState;
+
+/// Rows of one full statement. Each row binds [`ROW_PARAMS`] numbers, so a statement binds
+/// some 3 800 parameters (SQLite allows 32 766). Measured on the import of a million rows
+/// (BENCHMARKS.md, "Import: entries many to a statement"): past a few hundred rows a statement,
+/// a larger one gains nothing and holds more rows' data in memory.
+pub const ROWS: usize = 256;
+
+/// The most rows a statement can bind (SQLite allows 32 766 parameters).
+const MOST_ROWS: usize = (32_766 - 2) / ROW_PARAMS;
+const _: () = assert!(ROWS <= MOST_ROWS);
+
+/// Parameters bound per row; two more, shared by every row, come first: the time (`?1`) and
+/// the clerk (`?2`).
+const ROW_PARAMS: usize = 15;
+
+/// The columns written, in the order of each row's values.
+const COLUMNS: &str = "INSERT INTO entries (person_id, year, category, form, content, provider,
+    start_date, end_date, hours_tenths, result, filing_id, state, migrated, batch_id,
+    registered_by, registered_at, created_at, updated_at, recorded_by)";
+
+/// The statement inserting `n` rows: row `k`'s own values at `?(3 + 15k)` on, then the time
+/// (`?1`) three times — registered, created, updated, as [`super::entries::insert_new`] writes
+/// them — and the clerk (`?2`).
+fn insert_sql(n: usize) -> String {
+    let mut sql = String::with_capacity(COLUMNS.len() + 16 + n * 110);
+    sql.push_str(COLUMNS);
+    sql.push_str(" VALUES ");
+    for k in 0..n {
+        if k > 0 {
+            sql.push_str(", ");
+        }
+        let first = 3 + ROW_PARAMS * k;
+        sql.push('(');
+        for i in first..first + ROW_PARAMS {
+            sql.push_str(&format!("?{i}, "));
+        }
+        sql.push_str("?1, ?1, ?1, ?2)");
+    }
+    sql.push_str(" RETURNING id");
+    sql
+}
+
+/// Writes new entries for one clerk at one time, [`ROWS`] to a statement; the statement of a
+/// full batch is prepared once and kept (its text, some 20 KB, is not hashed again for a cache
+/// at every batch).
+pub struct EntryBatch<'c> {
+    conn: &'c Connection,
+    /// Rows of a full statement: [`ROWS`] unless [`EntryBatch::with_rows`] said otherwise.
+    rows: usize,
+    full: Option<Statement<'c>>,
+    /// The login written as `recorded_by` (and `registered_by` of a registered entry).
+    by: String,
+    /// RFC 3339 time written as created, updated (and registered) at.
+    now: String,
+}
+
+impl<'c> EntryBatch<'c> {
+    /// A writer of entries recorded by clerk `by` at `now` (RFC 3339), on `conn`, which must be
+    /// inside a write transaction for as long as the writer is used.
+    pub fn new(conn: &'c Connection, by: &str, now: &str) -> EntryBatch<'c> {
+        EntryBatch {
+            conn,
+            rows: ROWS,
+            full: None,
+            by: by.to_string(),
+            now: now.to_string(),
+        }
+    }
+
+    /// The same writer with `rows` rows to a full statement (at least 1, at most what SQLite
+    /// can bind): 1 writes a statement a row, as [`super::entries::insert_new`] did, which the
+    /// tests compare with.
+    pub fn with_rows(mut self, rows: usize) -> EntryBatch<'c> {
+        self.rows = rows.clamp(1, MOST_ROWS);
+        self
+    }
+
+    /// Rows of a full statement: a caller that queues rows writes them when it holds this many.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Inserts `rows` in their order and returns, for each, its new id, or `None` when the
+    /// natural key turned it away (the person already had the training, before this call or
+    /// from an earlier row of `rows`) and nothing was written for it — the results, row for
+    /// row, of [`super::entries::insert_new`] called once a row. Any other constraint (a
+    /// CHECK, a foreign key) fails the call; the caller's transaction then holds whatever rows
+    /// the failing statement had written before it, and is to be rolled back.
+    pub fn insert<'r>(
+        &mut self,
+        rows: impl ExactSizeIterator<Item = &'r NewEntry> + Clone,
+    ) -> Result<Vec<Option<i64>>> {
+        let mut out = Vec::with_capacity(rows.len());
+        let mut rest = rows;
+        loop {
+            let n = rest.len().min(self.rows);
+            if n == 0 {
+                break;
+            }
+            let chunk = rest.clone().take(n);
+            let ids = if n == self.rows {
+                let stmt = match self.full.take() {
+                    Some(s) => s,
+                    None => self.conn.prepare(&insert_sql(self.rows))?,
+                };
+                let stmt = self.full.insert(stmt);
+                run(stmt, &self.by, &self.now, chunk.clone())?
+            } else {
+                // The last, partial statement of an import (or of a flush before a problem is
+                // reported): made for its size, not kept.
+                let mut stmt = self.conn.prepare(&insert_sql(n))?;
+                run(&mut stmt, &self.by, &self.now, chunk.clone())?
+            };
+            place(self.conn, chunk, ids, &mut out)?;
+            rest.nth(n - 1);
+        }
+        Ok(out)
+    }
+}
+
+/// Binds `rows` to `stmt` (made for exactly as many) and runs it: the ids written, ascending.
+fn run<'r>(
+    stmt: &mut Statement<'_>,
+    by: &str,
+    now: &str,
+    rows: impl Iterator<Item = &'r NewEntry>,
+) -> Result<Vec<i64>> {
+    stmt.raw_bind_parameter(1, now)?;
+    stmt.raw_bind_parameter(2, by)?;
+    for (k, e) in rows.enumerate() {
+        let x = &e.entry;
+        let mut i = 3 + ROW_PARAMS * k;
+        let mut bind = |v: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
+            stmt.raw_bind_parameter(i, v)?;
+            i += 1;
+            Ok(())
+        };
+        bind(&e.person_id)?;
+        bind(&x.year)?;
+        bind(&x.category.code())?;
+        bind(&x.form.code())?;
+        bind(&x.content)?;
+        bind(&x.provider)?;
+        bind(&x.start_date.to_string())?;
+        bind(&x.end_date.to_string())?;
+        bind(&x.hours.tenths())?;
+        bind(&x.result.code())?;
+        bind(&e.filing_id)?;
+        bind(&x.state.code())?;
+        bind(&x.migrated)?;
+        bind(&e.batch_id)?;
+        bind(&(x.state == EntryState::Registered).then_some(by))?;
+    }
+    let mut ids = Vec::new();
+    let mut returned = stmt.raw_query();
+    while let Some(r) = returned.next()? {
+        ids.push(r.get::<_, i64>(0)?);
+    }
+    // SQLite gives each new row the highest id plus one, so ids ascend in the order the rows
+    // were inserted, whatever order RETURNING lists them in.
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Appends to `out`, for each of `rows` in order, the id it was written under (of `ids`, the
+/// statement's, ascending) or `None`.
+///
+/// Every row written (the usual case) or none (a roster imported again) needs no lookup. Else
+/// each row's natural key is looked up: a row was written when its key's entry is one of this
+/// statement's and no earlier row of the statement claimed it (a training listed twice: the
+/// first row is written, the second turned away by the first).
+fn place<'r>(
+    conn: &Connection,
+    rows: impl ExactSizeIterator<Item = &'r NewEntry>,
+    ids: Vec<i64>,
+    out: &mut Vec<Option<i64>>,
+) -> Result<()> {
+    if ids.len() == rows.len() {
+        out.extend(ids.into_iter().map(Some));
+        return Ok(());
+    }
+    if ids.is_empty() {
+        out.extend(rows.map(|_| None));
+        return Ok(());
+    }
+    let mut mine: HashSet<i64> = ids.into_iter().collect();
+    for e in rows {
+        let id = id_by_key(conn, e.person_id, &e.entry)?;
+        out.push(id.filter(|id| mine.remove(id)));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        AssessmentResult, Category, Entry, Form, Hours, IdNumber, Person, UnitKind,
+    };
+    use crate::store::entries::insert_new;
+    use crate::store::{Store, people};
+    use chrono::NaiveDate;
+
+    const NOW: &str = "2017-07-15T10:00:00+08:00";
+
+    fn store_with_people(n: u16) -> (Store, Vec<i64>) {
+        let mut store = Store::open_in_memory().expect("store");
+        let birth = NaiveDate::from_ymd_opt(1980, 5, 17).expect("date");
+        let people: Vec<Person> = (0..n)
+            .map(|i| Person {
+                id_number: IdNumber::compose("430102", birth, i).expect("id number"),
+                name: "张伟".into(),
+                unit: "长沙市第一医院".into(),
+                unit_kind: UnitKind::City,
+                city_code: "430100".into(),
+                title: String::new(),
+                title_level: None,
+                series: String::new(),
+                phone: String::new(),
+                file_location: String::new(),
+            })
+            .collect();
+        let tx = store.write().expect("tx");
+        let refs: Vec<&Person> = people.iter().collect();
+        let ids = people::insert_rows(&tx, &refs, NOW).expect("people");
+        tx.commit().expect("commit");
+        (store, ids)
+    }
+
+    /// An entry of `person` for training `k` (its content and start day), registered or not.
+    fn entry(person: i64, k: u32, registered: bool) -> NewEntry {
+        let day = NaiveDate::from_ymd_opt(2016, 3, 1).expect("date") + chrono::Days::new(k.into());
+        NewEntry {
+            person_id: person,
+            entry: Entry {
+                year: 2016,
+                category: Category::Professional,
+                form: Form::TrainingClass,
+                content: format!("内科进展{k}"),
+                provider: "省医学会".into(),
+                start_date: day,
+                end_date: day,
+                hours: Hours::from_tenths(80),
+                result: AssessmentResult::Pass,
+                state: if registered {
+                    EntryState::Registered
+                } else {
+                    EntryState::Recorded
+                },
+                migrated: registered,
+            },
+            filing_id: None,
+            batch_id: None,
+        }
+    }
+
+    /// Every column of every entry, in id order: what a clerk's screens and reports read.
+    fn table(store: &Store) -> Vec<Vec<String>> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT * FROM entries ORDER BY id")
+            .expect("select");
+        let cols = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..cols)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect()
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows")
+    }
+
+    /// The same rows written one a statement ([`insert_new`], the path before issue 10) and
+    /// many a statement give the same ids, the same `None`s and the same table.
+    fn same_as_one_at_a_time(before: &[NewEntry], rows: &[NewEntry]) -> Vec<Option<i64>> {
+        let (one, _) = store_with_people(3);
+        let (many, _) = store_with_people(3);
+        let singly = {
+            let tx = one.conn().unchecked_transaction().expect("tx");
+            for e in before {
+                insert_new(&tx, e, "wangfang", NOW).expect("before");
+            }
+            let got: Vec<Option<i64>> = rows
+                .iter()
+                .map(|e| insert_new(&tx, e, "wangfang", NOW))
+                .collect::<Result<_>>()
+                .expect("one at a time");
+            tx.commit().expect("commit");
+            got
+        };
+        let batched = {
+            let tx = many.conn().unchecked_transaction().expect("tx");
+            for e in before {
+                insert_new(&tx, e, "wangfang", NOW).expect("before");
+            }
+            let got = EntryBatch::new(&tx, "wangfang", NOW)
+                .insert(rows.iter())
+                .expect("many at a time");
+            tx.commit().expect("commit");
+            got
+        };
+        assert_eq!(batched, singly);
+        assert_eq!(table(&many), table(&one));
+        batched
+    }
+
+    /// R5.1 A roster listing one training twice within a statement: the first row is written,
+    /// the second turned away, and the rows after it still get their ids.
+    #[test]
+    fn r5_1_the_same_training_twice_in_one_statement_is_written_once() {
+        let (_, people) = store_with_people(1);
+        let p = people[0];
+        let rows = vec![
+            entry(p, 0, true),
+            entry(p, 1, false),
+            entry(p, 0, true),
+            entry(p, 2, true),
+        ];
+        let got = same_as_one_at_a_time(&[], &rows);
+        assert_eq!(got.iter().filter(|g| g.is_none()).count(), 1);
+        assert_eq!(got[2], None);
+        assert!(got[0] < got[1] && got[1] < got[3], "{got:?}");
+    }
+
+    /// R5.1 The same training as rows 1 and [`ROWS`] + 1: the second is in the next statement
+    /// and still turned away; the full statement and the partial one both write.
+    #[test]
+    fn r5_1_the_same_training_across_two_statements_is_written_once() {
+        let (_, people) = store_with_people(3);
+        let mut rows: Vec<NewEntry> = (0..ROWS as u32)
+            .map(|k| entry(people[(k % 3) as usize], k, k % 2 == 0))
+            .collect();
+        rows.push(entry(people[0], 0, true));
+        rows.push(entry(people[1], 300, false));
+        let got = same_as_one_at_a_time(&[], &rows);
+        assert_eq!(got.len(), ROWS + 2);
+        assert_eq!(got[ROWS], None, "row 1 again, one statement later");
+        assert!(got[..ROWS].iter().all(Option::is_some));
+        assert!(got[ROWS + 1].is_some());
+    }
+
+    /// R5.1 Rows equal to entries already there write nothing and give `None`, whether the
+    /// whole statement is such rows (a roster imported again) or only some.
+    #[test]
+    fn r5_1_rows_already_there_are_turned_away() {
+        let (_, people) = store_with_people(2);
+        let before: Vec<NewEntry> = (0..5).map(|k| entry(people[0], k, true)).collect();
+        let all_again = same_as_one_at_a_time(&before, &before);
+        assert!(all_again.iter().all(Option::is_none), "{all_again:?}");
+        let mixed = vec![
+            entry(people[1], 0, false),
+            entry(people[0], 3, true),
+            entry(people[0], 7, true),
+            entry(people[0], 0, true),
+        ];
+        let got = same_as_one_at_a_time(&before, &mixed);
+        assert_eq!(
+            got.iter().map(Option::is_some).collect::<Vec<_>>(),
+            [true, false, true, false]
+        );
+    }
+
+    /// A row that breaks another constraint (here a person who does not exist: the foreign
+    /// key) fails the call; nothing of it is kept once the transaction is rolled back.
+    #[test]
+    fn another_constraint_fails_the_statement() {
+        let (store, people) = store_with_people(1);
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let rows = [entry(people[0], 0, true), entry(people[0] + 99, 1, true)];
+        let got = EntryBatch::new(&tx, "wangfang", NOW).insert(rows.iter());
+        assert!(got.is_err(), "{got:?}");
+        tx.rollback().expect("rollback");
+        assert!(table(&store).is_empty());
+    }
+
+    /// A writer asked for more rows a statement than SQLite can bind writes as many as it can
+    /// and the rest in the next statement, the same rows as one at a time.
+    #[test]
+    fn the_largest_statement_sqlite_binds_is_written() {
+        let (store, people) = store_with_people(3);
+        let rows: Vec<NewEntry> = (0..MOST_ROWS as u32 + 2)
+            .map(|k| entry(people[(k % 3) as usize], k % 700, k % 2 == 0))
+            .collect();
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let got = EntryBatch::new(&tx, "wangfang", NOW)
+            .with_rows(usize::MAX)
+            .insert(rows.iter())
+            .expect("the largest statement");
+        tx.commit().expect("commit");
+        // (person k mod 3, training k mod 700): 2 100 distinct, the rest repeats, some within
+        // the first statement and the last two in the second.
+        let written = got.iter().filter(|g| g.is_some()).count();
+        assert_eq!(written, 2_100);
+        assert_eq!(table(&store).len(), written);
+    }
+}

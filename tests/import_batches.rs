@@ -1,0 +1,130 @@
+//! Issue 10: `import entries` writes its new entries many to a statement (256). Through the
+//! built program: a roster that lists a training twice within one statement, as row 1 and the
+//! row one full statement later, and rows equal to entries already there gives the counts the
+//! natural key (R5.1) gives, a trail `audit verify` accepts (R5.5), and nothing new the second
+//! time; a row refused while writing, after statements of new entries had already run, leaves
+//! nothing written.
+
+mod common;
+
+use common::*;
+
+/// New entries a statement (`store::entry_batch::ROWS`): row 1 and row `ROWS + 1` of a roster
+/// are in different statements.
+const ROWS: usize = 256;
+
+/// Data rows of the rosters below: two full statements and part of a third.
+const ROSTER: usize = 600;
+
+/// People of the rosters, twenty trainings each.
+fn people() -> Vec<String> {
+    (0..ROSTER as u32 / 20).map(person_id).collect()
+}
+
+/// Data row `i` (from 0): a one-day professional training class of person `i / 20`, its own
+/// content and day.
+fn training(i: usize) -> Entry {
+    let day =
+        chrono::NaiveDate::from_ymd_opt(2014, 1, 1).expect("date") + chrono::Days::new(i as u64);
+    let mut e = Entry::new(
+        &person_id((i / 20) as u32),
+        "专业",
+        &day.to_string(),
+        &day.to_string(),
+        "8",
+    );
+    e.content = format!("临床新进展第{i}讲");
+    e
+}
+
+/// Entry registered on paper before the rosters (R5.2): person 0's 2013 class.
+fn earlier() -> Entry {
+    Entry::new(&person_id(0), "专业", "2013-05-02", "2013-05-02", "8")
+}
+
+/// A world with the people and [`earlier`] registered.
+fn env() -> Env {
+    let env = Env::new();
+    let ids = people();
+    let rows: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), "张伟")).collect();
+    env.people(&rows);
+    env.registered(&[earlier()]);
+    env
+}
+
+/// [`ROSTER`] new trainings in which data row 1's comes again as row 3 (the same statement)
+/// and as row `ROWS + 1` (the next one), row 8 is [`earlier`] as it stands, and row 501 is row
+/// 500's training with a piece of evidence it lacked.
+fn roster() -> Vec<Entry> {
+    let mut rows: Vec<Entry> = (0..ROSTER).map(training).collect();
+    rows[2] = training(0);
+    rows[ROWS] = training(0);
+    rows[7] = earlier();
+    rows[500] = training(499).evidence("培训通知");
+    rows
+}
+
+/// R5.1, R5.5 The natural key decides, whatever statement a row falls in: 596 new entries; row
+/// 501 adds its evidence to row 500's entry (updated); rows 3, `ROWS + 1` and 8 change nothing.
+/// The trail verifies, and the same roster again adds nothing.
+#[test]
+fn r5_1_a_training_listed_twice_across_statements_is_one_entry() {
+    let env = env();
+    let before = env.counts();
+    let out = env.import_ok("entries", "roster.csv", &entries_csv(&roster()), &[]);
+    assert!(
+        out.stdout.contains("新增 596 条，更新 1 条，未变 3 条"),
+        "{out:?}"
+    );
+    assert_eq!(env.counts().entries, before.entries + 596);
+    let twice: i64 = env
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM entries WHERE content = ?1",
+            [&training(0).content],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(
+        twice, 1,
+        "row 1's training, listed three times, is one entry"
+    );
+    let evidence: i64 = env
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM entry_evidence v JOIN entries e ON e.id = v.entry_id
+             WHERE e.content = ?1",
+            [&training(499).content],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(evidence, 1, "R3 row 501's piece is on row 500's entry");
+    env.run(["audit", "verify"]).expect(0);
+
+    let again = env.import_ok("entries", "roster.csv", &entries_csv(&roster()), &[]);
+    assert!(
+        again.stdout.contains("新增 0 条，更新 0 条，未变 600 条"),
+        "{again:?}"
+    );
+    assert_eq!(env.counts().entries, before.entries + 596);
+}
+
+/// R5.1 Row 402 would fail [`earlier`], which is registered: found only while writing, after
+/// the first statement of new entries (rows 2–257) has run and while the second is queued.
+/// The import is refused at that row in both languages and leaves nothing written.
+#[test]
+fn r5_1_a_row_refused_while_writing_leaves_nothing_written() {
+    let env = env();
+    let mut rows = roster();
+    rows[400] = earlier().result("不合格");
+    let file = env.write("roster.csv", &entries_csv(&rows));
+    env.refused_file(
+        "entries",
+        &file,
+        &[],
+        402,
+        "身份证号",
+        &["已登记", "名册不能再修改"],
+        &["already registered", "cannot change"],
+    );
+}
