@@ -3,10 +3,14 @@
 use std::collections::HashMap;
 
 use super::columns::RowReader;
-use super::{Columns, Kind, ParseResult, Parsed, Problem, RowError, Table};
+use super::{Columns, Kind, ParseResult, Parsed, Problem, Row, RowError, Table};
 use crate::domain::text::clean_multiline;
 use crate::domain::{Category, Filing, FilingStatus};
 
+/// Every filing of a whole table, or every problem. A filing listed twice with the same data is
+/// kept once; with different data, the later row is a [`Problem::Duplicate`] of the first. The
+/// import streams its roster instead (`service::import::filings_from`, which finds the same
+/// repeats after its checking pass); this serves a table already in memory.
 pub fn parse(table: &Table) -> ParseResult<Filing> {
     let cols = Columns::match_headers(Kind::Filings, table)?;
     let mut errors = Vec::new();
@@ -14,53 +18,92 @@ pub fn parse(table: &Table) -> ParseResult<Filing> {
     // Filing number → index in `out` of its first row (linear work for a roster of repeats).
     let mut seen: HashMap<String, usize> = HashMap::new();
     for row in &table.rows {
-        let mut r = RowReader::new(&cols, row);
-        let filing_no = r.required("filing_no");
-        let name = r.required("name");
-        let category = r.vocab_required("category", Category::parse, Category::expected);
-        let applicant_unit = r.required("applicant_unit");
-        let institution = r.required("institution");
-        let start = r.date("start_date", true).flatten();
-        let end = r.date("end_date", true).flatten();
-        if let (Some(s), Some(e)) = (start, end)
-            && e < s
-        {
-            let end_raw = r.raw("end_date");
-            r.error(
-                "end_date",
-                end_raw,
-                Problem::StartAfterEnd {
-                    start: r.raw("start_date").to_string(),
-                },
-            );
+        let parsed = match parse_row(&cols, row) {
+            Ok(parsed) => parsed,
+            Err(mut e) => {
+                errors.append(&mut e);
+                continue;
+            }
+        };
+        if let Some(&at) = seen.get(&parsed.record.filing_no) {
+            if out[at].record != parsed.record {
+                errors.push(RowError::new(
+                    row.line,
+                    &cols.header("filing_no"),
+                    &parsed.record.filing_no,
+                    Problem::Duplicate {
+                        first_line: out[at].line,
+                    },
+                ));
+            }
+            continue;
         }
-        let status = r.vocab_required("status", FilingStatus::parse, FilingStatus::expected);
-        let approved_on = r.date("approved_on", false);
-        if status == Some(FilingStatus::Approved) && approved_on == Some(None) {
-            r.error("approved_on", "", Problem::ApprovedWithoutDate);
-        }
-        let record = match (
-            filing_no,
-            name,
-            category,
-            applicant_unit,
-            institution,
-            start,
-            end,
-            status,
-            approved_on,
-        ) {
-            (
-                Some(filing_no),
-                Some(name),
-                Some(category),
-                Some(applicant_unit),
-                Some(institution),
-                Some(start_date),
-                Some(end_date),
-                Some(status),
-                Some(approved_on),
-            ) if r.errors.is_empty() => Filing {
+        seen.insert(parsed.record.filing_no.clone(), out.len());
+        out.push(parsed);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One row of a filings roster, or every problem of it: R4.2 the number, name, category,
+/// applicant unit, institution and dates present, the end not before the start, the status
+/// known; R4.3 an approved filing has its approval date (kept only for an approval). Whether
+/// the filing is listed twice is for the caller, who sees every row ([`parse`],
+/// `service::import`).
+pub fn parse_row(cols: &Columns, row: &Row) -> Result<Parsed<Filing>, Vec<RowError>> {
+    let mut r = RowReader::new(cols, row);
+    let filing_no = r.required("filing_no");
+    let name = r.required("name");
+    let category = r.vocab_required("category", Category::parse, Category::expected);
+    let applicant_unit = r.required("applicant_unit");
+    let institution = r.required("institution");
+    let start = r.date("start_date", true).flatten();
+    let end = r.date("end_date", true).flatten();
+    if let (Some(s), Some(e)) = (start, end)
+        && e < s
+    {
+        let end_raw = r.raw("end_date");
+        r.error(
+            "end_date",
+            end_raw,
+            Problem::StartAfterEnd {
+                start: r.raw("start_date").to_string(),
+            },
+        );
+    }
+    let status = r.vocab_required("status", FilingStatus::parse, FilingStatus::expected);
+    let approved_on = r.date("approved_on", false);
+    if status == Some(FilingStatus::Approved) && approved_on == Some(None) {
+        r.error("approved_on", "", Problem::ApprovedWithoutDate);
+    }
+    match (
+        filing_no,
+        name,
+        category,
+        applicant_unit,
+        institution,
+        start,
+        end,
+        status,
+        approved_on,
+    ) {
+        (
+            Some(filing_no),
+            Some(name),
+            Some(category),
+            Some(applicant_unit),
+            Some(institution),
+            Some(start_date),
+            Some(end_date),
+            Some(status),
+            Some(approved_on),
+        ) if r.errors.is_empty() => Ok(Parsed {
+            line: row.line,
+            note: super::columns::note(cols, row),
+            record: Filing {
                 filing_no,
                 name,
                 category,
@@ -85,33 +128,7 @@ pub fn parse(table: &Table) -> ParseResult<Filing> {
                 // Only an approval has a date that matters (R4.3).
                 approved_on: approved_on.filter(|_| status == FilingStatus::Approved),
             },
-            _ => {
-                errors.append(&mut r.errors);
-                continue;
-            }
-        };
-        if let Some(&at) = seen.get(&record.filing_no) {
-            let first = out[at].line;
-            if out[at].record != record {
-                errors.push(RowError::new(
-                    row.line,
-                    &cols.header("filing_no"),
-                    &record.filing_no,
-                    Problem::Duplicate { first_line: first },
-                ));
-            }
-            continue;
-        }
-        seen.insert(record.filing_no.clone(), out.len());
-        out.push(Parsed {
-            line: row.line,
-            note: super::columns::note(&cols, row),
-            record,
-        });
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
+        }),
+        _ => Err(r.errors),
     }
 }
