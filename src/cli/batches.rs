@@ -61,7 +61,8 @@ fn target(ctx: &Context, store: &Store, batch: &str) -> Result<Target> {
     )))
 }
 
-/// Import the roster; the batch it went to is named on standard error.
+/// Import the roster (issue 10.3: streamed, see `batches::import_applicants_from`); the batch it
+/// went to is named on standard error.
 pub fn import(
     ctx: &Context,
     store: &mut Store,
@@ -71,9 +72,15 @@ pub fn import(
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<batches::Imported> {
-    let target = target(ctx, store, batch)?;
     let done = match batches::import_applicants_from(
-        store, &ctx.actor, &target, roster, source, dry_run, progress,
+        store,
+        &ctx.actor,
+        // Resolved once the roster is checked: the file's own problems are named first.
+        |store| target(ctx, store, batch),
+        roster,
+        source,
+        dry_run,
+        progress,
     ) {
         Err(ServiceError::Batch(Refusal::Rules(p))) => {
             super::output::warn(&format!(

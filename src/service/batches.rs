@@ -494,14 +494,24 @@ pub fn import_applicants(
     source: &Source,
     dry_run: bool,
 ) -> Result<Imported> {
-    import_applicants_from(store, actor, target, table, source, dry_run, &mut quiet)
+    import_applicants_from(
+        store,
+        actor,
+        |_| Ok(target.clone()),
+        table,
+        source,
+        dry_run,
+        &mut quiet,
+    )
 }
 
 /// `import applicants FILE --batch NAME` of any [`Roster`] (a file read as a stream, or a
 /// table), through the same two passes as the other rosters (issue 10.3): every row checked in
 /// a first pass that holds no write lock — the ID number (R1.1), the person registered, the name
 /// the roster gives theirs (R1.2); a person listed twice is added once — then, only when no
-/// row has a problem, written in one transaction: the batch found, or created when named and not
+/// row has a problem, written in one transaction: the batch `target` names (asked for only now,
+/// so that a roster's own problems are named before a batch or office that cannot be found),
+/// found, or created when named and not
 /// there yet (R6.3 applies: outside the window it is refused, and the clerk creates it in the
 /// terminal interface with a reason), and each person added who is not in it yet. All rows or
 /// none; re-importing the same roster changes nothing. R5.5 Each person added keeps its
@@ -518,17 +528,13 @@ pub fn import_applicants(
 pub fn import_applicants_from(
     store: &mut Store,
     actor: &Actor,
-    target: &Target,
+    target: impl FnOnce(&Store) -> Result<Target>,
     roster: &(impl Roster + Sync),
     source: &Source,
     dry_run: bool,
     progress: Progress<'_>,
 ) -> Result<Imported> {
     super::authz::require(actor, super::authz::Act::ReceiveApplicants)?;
-    let policy = match target {
-        Target::Named(req) => Reference::load(store)?.policy(req.application_year),
-        Target::Id(_) => YearPolicy::default_for(0),
-    };
     let mut checker = ApplicantsChecker::default();
     let mut to: Option<(Batch, bool)> = None;
     let done = two_passes(
@@ -539,8 +545,13 @@ pub fn import_applicants_from(
         source,
         progress,
         |store, source, checked, progress| {
+            let target = target(store)?;
+            let policy = match &target {
+                Target::Named(req) => Reference::load(store)?.policy(req.application_year),
+                Target::Id(_) => YearPolicy::default_for(0),
+            };
             let tx = store.write()?;
-            let (batch, created) = match target {
+            let (batch, created) = match &target {
                 Target::Id(id) => (
                     rows::get(&tx, *id)?.ok_or_else(|| {
                         ServiceError::Batch(Refusal::UnknownBatch(id.to_string()))
@@ -610,12 +621,8 @@ pub fn import_applicants_from(
             Ok(summary)
         },
     )?;
-    let (batch, created) = to.ok_or_else(|| {
-        ServiceError::Batch(Refusal::UnknownBatch(match target {
-            Target::Id(id) => id.to_string(),
-            Target::Named(req) => req.department.clone(),
-        }))
-    })?;
+    // Set by the writing, which ran: `two_passes` returned no error.
+    let (batch, created) = to.ok_or(ServiceError::Batch(Refusal::NoOffice))?;
     Ok(Imported {
         batch,
         created,
