@@ -129,8 +129,12 @@ const FILINGS_COLUMNS: &str = "备案编号,培训名称,科目类别,申报单�
 /// date (R4.3).
 fn filing_row(i: usize) -> String {
     let (y, m, d) = (2012 + i % 5, 1 + i % 12, 1 + i % 20);
-    let category = if i % 4 == 0 { "公需" } else { "专业" };
-    let (status, on) = if i % 3 == 0 {
+    let category = if i.is_multiple_of(4) {
+        "公需"
+    } else {
+        "专业"
+    };
+    let (status, on) = if i.is_multiple_of(3) {
         ("待审", String::new())
     } else {
         ("已备案", format!("{y}-{m:02}-01"))
@@ -211,7 +215,7 @@ fn a_filings_roster_of_200000_rows_streams_and_a_bad_last_row_writes_nothing() {
     assert_eq!(count("SELECT count(*) FROM filings"), LARGE as i64);
     assert_eq!(
         count("SELECT count(*) FROM filings WHERE status = 'approved' AND approved_on IS NOT NULL"),
-        (0..LARGE).filter(|i| i % 3 != 0).count() as i64
+        (0..LARGE).filter(|i| !i.is_multiple_of(3)).count() as i64
     );
     // R5.5 A record per filing created, and the import's own naming the file as it was read.
     assert_eq!(
@@ -372,9 +376,12 @@ fn sha256_of(path: &Path) -> String {
         .collect()
 }
 
-/// The audit trail of this test's database: (user, action, subject, before, after), in order,
-/// without the records of the audit key and of the people import (not this change's).
-fn trail(env: &Env) -> Vec<(String, String, String, Option<String>, Option<String>)> {
+/// One audit record as the trail is compared: (user, action, subject, before, after).
+type Audited = (String, String, String, Option<String>, Option<String>);
+
+/// The audit trail of this test's database, in order, without the records of the audit key and
+/// of the people import (not this change's).
+fn trail(env: &Env) -> Vec<Audited> {
     let conn = env.conn();
     let mut stmt = conn
         .prepare(

@@ -1,58 +1,15 @@
 //! The filings roster (docs/INTERFACES.md, R4.2 attachment 3).
 
-use std::collections::HashMap;
-
 use super::columns::RowReader;
-use super::{Columns, Kind, ParseResult, Parsed, Problem, Row, RowError, Table};
+use super::{Columns, Parsed, Problem, Row, RowError};
 use crate::domain::text::clean_multiline;
 use crate::domain::{Category, Filing, FilingStatus};
-
-/// Every filing of a whole table, or every problem. A filing listed twice with the same data is
-/// kept once; with different data, the later row is a [`Problem::Duplicate`] of the first. The
-/// import streams its roster instead (`service::import::filings_from`, which finds the same
-/// repeats after its checking pass); this serves a table already in memory.
-pub fn parse(table: &Table) -> ParseResult<Filing> {
-    let cols = Columns::match_headers(Kind::Filings, table)?;
-    let mut errors = Vec::new();
-    let mut out: Vec<Parsed<Filing>> = Vec::new();
-    // Filing number → index in `out` of its first row (linear work for a roster of repeats).
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for row in &table.rows {
-        let parsed = match parse_row(&cols, row) {
-            Ok(parsed) => parsed,
-            Err(mut e) => {
-                errors.append(&mut e);
-                continue;
-            }
-        };
-        if let Some(&at) = seen.get(&parsed.record.filing_no) {
-            if out[at].record != parsed.record {
-                errors.push(RowError::new(
-                    row.line,
-                    &cols.header("filing_no"),
-                    &parsed.record.filing_no,
-                    Problem::Duplicate {
-                        first_line: out[at].line,
-                    },
-                ));
-            }
-            continue;
-        }
-        seen.insert(parsed.record.filing_no.clone(), out.len());
-        out.push(parsed);
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
 
 /// One row of a filings roster, or every problem of it: R4.2 the number, name, category,
 /// applicant unit, institution and dates present, the end not before the start, the status
 /// known; R4.3 an approved filing has its approval date (kept only for an approval). Whether
-/// the filing is listed twice is for the caller, who sees every row ([`parse`],
-/// `service::import`).
+/// the filing is listed twice is for the caller, who sees every row
+/// (`service::import::filings_from`).
 pub fn parse_row(cols: &Columns, row: &Row) -> Result<Parsed<Filing>, Vec<RowError>> {
     let mut r = RowReader::new(cols, row);
     let filing_no = r.required("filing_no");

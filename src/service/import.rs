@@ -579,7 +579,7 @@ struct Numbered {
 /// The numbers are kept exactly (one buffer, not a hash of them: two numbers are never taken
 /// for one), sorted at the end by number and row; a later row that differs from the first of
 /// its number is a [`Problem::Duplicate`] naming the first row, a later row alike is left out
-/// of the writing, as the whole-table parse leaves it out (`import::filings::parse`).
+/// of the writing (its note too: the first row's is kept), as the whole-table import did.
 #[derive(Default)]
 struct FilingsChecker {
     /// Every filing number of the roster's good rows, one after another.
@@ -2510,6 +2510,78 @@ mod tests {
         assert_eq!(count(&store, "SELECT count(*) FROM people"), 0);
         assert_eq!(count(&store, "SELECT count(*) FROM audit"), 0);
         assert_eq!(count(&store, "SELECT count(*) FROM audit_payloads"), 0);
+    }
+
+    const FILINGS_HEADER: &str =
+        "备案编号,培训名称,科目类别,申报单位,培训机构,开始日期,结束日期,状态,备案日期,备注";
+
+    /// A filings row: number, name, status and approval date; the rest alike.
+    fn filing_row(no: &str, name: &str, status: &str, on: &str, note: &str) -> String {
+        format!(
+            "{no},{name},专业,湖南省人社厅,湖南省继续教育基地,2016-04-01,2016-04-05,{status},{on},{note}"
+        )
+    }
+
+    /// R4.2 A filing listed twice with other data is named at the later row, with the first
+    /// row and its number, among the roster's other problems in the file's order (found only
+    /// once every row is read); nothing is written. Numbers are compared exactly: F1 and F10
+    /// are two filings. Listed twice alike, a filing is written once, with the first row's note.
+    #[test]
+    fn r4_2_a_filing_listed_twice_with_other_data_is_named_in_the_files_order() {
+        let a = actor("clerk");
+        let mut store = Store::open_in_memory().expect("store");
+        let roster = table(
+            FILINGS_HEADER,
+            &[
+                &filing_row("F1", "内科进展", "待审", "", ""),
+                &filing_row("F10", "内科进展", "待审", "", ""),
+                &filing_row("F2", "外科进展", "审核中", "", ""),
+                &filing_row("F1", "内科新进展", "待审", "", ""),
+                &filing_row("F10", "内科进展", "已备案", "", ""),
+            ],
+        );
+        match filings(&mut store, &a, &roster, &source(), false) {
+            Err(ServiceError::Rows(rows)) => {
+                let seen: Vec<(usize, &str, &str)> = rows
+                    .iter()
+                    .map(|e| (e.line, e.column.as_str(), e.value.as_str()))
+                    .collect();
+                assert_eq!(
+                    seen,
+                    vec![
+                        (4, "状态", "审核中"),
+                        (5, "备案编号", "F1"),
+                        (6, "备案日期", "")
+                    ],
+                    "{rows:?}"
+                );
+                assert_eq!(rows[1].problem, Problem::Duplicate { first_line: 2 });
+                assert_eq!(rows[2].problem, Problem::ApprovedWithoutDate);
+            }
+            other => panic!("expected the roster's problems, got {other:?}"),
+        }
+        assert_eq!(count(&store, "SELECT count(*) FROM filings"), 0);
+        assert_eq!(count(&store, "SELECT count(*) FROM audit"), 0);
+
+        let roster = table(
+            FILINGS_HEADER,
+            &[
+                &filing_row("F1", "内科进展", "待审", "", "首批"),
+                &filing_row("F10", "内科进展", "待审", "", ""),
+                &filing_row("F1", "内科进展", "待审", "", "重复"),
+            ],
+        );
+        let s = filings(&mut store, &a, &roster, &source(), false).expect("imports");
+        assert_eq!((s.added, s.updated, s.unchanged), (2, 0, 0));
+        assert_eq!(count(&store, "SELECT count(*) FROM filings"), 2);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM audit WHERE action = 'note.set'"
+            ),
+            1,
+            "the first row's note alone"
+        );
     }
 
     #[test]
