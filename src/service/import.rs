@@ -803,7 +803,7 @@ pub fn entries_with_progress(
     Ok(done.summary)
 }
 
-/// What an entries import did, with what it read above the data.
+/// What an import of entries, people or filings did, with what it read above the data.
 #[derive(Debug, Clone)]
 pub struct Imported {
     pub summary: Summary,
