@@ -49,8 +49,14 @@ fn check_answer(answer: Result<Table, TableError>, limits: &Limits) -> Result<()
             if let Err(e) = jijiao::import::entries::parse(&table, &reference, today()) {
                 problems.extend(e);
             }
-            if let Err(e) = jijiao::import::filings::parse(&table) {
-                problems.extend(e);
+            // Filings are parsed a row at a time, as the import streams them.
+            match jijiao::import::Columns::match_headers(Kind::Filings, &table) {
+                Err(e) => problems.extend(e),
+                Ok(cols) => table.rows.iter().for_each(|row| {
+                    if let Err(e) = jijiao::import::filings::parse_row(&cols, row) {
+                        problems.extend(e);
+                    }
+                }),
             }
             for p in problems.iter().take(50) {
                 for lang in [Lang::Zh, Lang::En] {

@@ -4,10 +4,10 @@ use chrono::Datelike;
 
 use super::{Context, Failure, ImportKind};
 use crate::i18n::Lang;
-use crate::import::Table;
+use crate::import::stream::Roster;
 use crate::service::batches::{self, Refusal, Request, Target};
 use crate::service::certificates::{self, Refusal as CertRefusal};
-use crate::service::import::{Source, Summary};
+use crate::service::import::{Progress, Source};
 use crate::service::{Result, ServiceError};
 use crate::store::Store;
 use crate::store::reference::Reference;
@@ -61,18 +61,27 @@ fn target(ctx: &Context, store: &Store, batch: &str) -> Result<Target> {
     )))
 }
 
-/// Import the roster; the batch it went to is named on standard error.
+/// Import the roster (issue 10.3: streamed, see `batches::import_applicants_from`); the batch it
+/// went to is named on standard error.
 pub fn import(
     ctx: &Context,
     store: &mut Store,
     batch: &str,
-    table: &Table,
+    roster: &(impl Roster + Sync),
     source: &Source,
     dry_run: bool,
-) -> Result<Summary> {
-    let target = target(ctx, store, batch)?;
-    let done = match batches::import_applicants(store, &ctx.actor, &target, table, source, dry_run)
-    {
+    progress: Progress<'_>,
+) -> Result<batches::Imported> {
+    let done = match batches::import_applicants_from(
+        store,
+        &ctx.actor,
+        // Resolved once the roster is checked: the file's own problems are named first.
+        |store| target(ctx, store, batch),
+        roster,
+        source,
+        dry_run,
+        progress,
+    ) {
         Err(ServiceError::Batch(Refusal::Rules(p))) => {
             super::output::warn(&format!(
                 "jijiao: {}",
@@ -101,5 +110,5 @@ pub fn import(
         }
         (Lang::En, false, _) => format!("verification batch #{}: {name} ({year})", b.id),
     });
-    Ok(done.summary)
+    Ok(done)
 }

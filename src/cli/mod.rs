@@ -855,89 +855,10 @@ fn import(
         ImportKind::Applicants => crate::import::Kind::Applicants,
     };
     let limits = ctx.config.import.limits();
-    if matches!(kind, ImportKind::Entries | ImportKind::People) {
-        return import_streamed(ctx, kind, file, &roster, limits, registered, dry_run);
-    }
-    // Read within the configured bounds first (issue 9): an oversized file is refused before
-    // it is read whole, here or for its checksum. The clerk's file, read with the clerk's
-    // rights (R5.5, set-group-id runs).
-    let (table, _encoding) = as_real_group(ctx.ids, lang, || {
-        crate::import::table::read_table_with(file, &roster, &limits)
-    })?
-    .map_err(|e| Failure(format!("{name}: {}", e.describe(lang))))?;
-    let bytes = as_real_group(ctx.ids, lang, || std::fs::read(file))?.map_err(|e| {
-        Failure(match lang {
-            Lang::Zh => format!("无法读取 {name}：{e}"),
-            Lang::En => format!("cannot read {name}: {e}"),
-        })
-    })?;
-    let source = service::import::Source {
-        name: file
-            .file_name()
-            .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned()),
-        sha256: output::sha256_hex(&bytes),
-    };
-    let mut store = ctx.open()?;
-    let actor = &ctx.actor;
-    // Issue 10: a bar on standard error while the rows are checked and written, when it is a
-    // terminal; cleared before the summary or the problems below.
-    let mut bar = progress::Bar::stderr(lang);
-    let mut report = |step, done, total| bar.report(progress::Work::from(step), done, total);
-    let result = match kind {
-        ImportKind::Filings => service::import::filings_with_progress(
-            &mut store,
-            actor,
-            &table,
-            &source,
-            dry_run,
-            &mut report,
-        ),
-        // Streamed above (`import_streamed`); a table of them imports the same.
-        ImportKind::People => service::import::people_with_progress(
-            &mut store,
-            actor,
-            &table,
-            &source,
-            dry_run,
-            &mut report,
-        ),
-        ImportKind::Entries => service::import::entries_with_progress(
-            &mut store,
-            actor,
-            &table,
-            &source,
-            registered,
-            dry_run,
-            &mut report,
-        ),
-        ImportKind::Applicants => batches::import(
-            ctx,
-            &mut store,
-            batch.unwrap_or_default(),
-            &table,
-            &source,
-            dry_run,
-        ),
-    };
-    bar.clear();
-    imported(result, &table, &name, lang)
-}
-
-/// `import entries` and `import people`: the roster streamed from the file, checked in one pass
-/// and written in a second (issue 10.3), so memory does not grow with the file; the file is
-/// opened once, with the clerk's rights (R5.5, set-group-id runs), and both passes read that
-/// opening.
-fn import_streamed(
-    ctx: &Context,
-    kind: ImportKind,
-    file: &Path,
-    roster: &crate::import::Kind,
-    limits: crate::import::Limits,
-    registered: bool,
-    dry_run: bool,
-) -> Result<u8, Failure> {
-    let lang = ctx.lang;
-    let name = file.display().to_string();
+    // Issue 10.3: every roster streamed from the file, checked in one pass and written in a
+    // second, so memory does not grow with the file (issue 9's bounds still apply as the
+    // reader meets them); the file is opened once, with the clerk's rights (R5.5, set-group-id
+    // runs), both passes read that opening, and its SHA-256 is taken from what they read.
     let opened = as_real_group(ctx.ids, lang, || std::fs::File::open(file))?.map_err(|e| {
         let e = crate::import::TableError::Io {
             path: name.clone(),
@@ -955,35 +876,58 @@ fn import_streamed(
     let streamed = crate::import::stream::RosterFile {
         file: opened,
         path: file,
-        vocabulary: roster,
+        vocabulary: &roster,
         limits,
     };
     let mut store = ctx.open()?;
+    let actor = &ctx.actor;
+    // Issue 10: a bar on standard error while the rows are checked and written, when it is a
+    // terminal; cleared before the summary or the problems below.
     let mut bar = progress::Bar::stderr(lang);
     let mut report = |step, done, total| bar.report(progress::Work::from(step), done, total);
     let result = match kind {
         ImportKind::People => service::import::people_from(
             &mut store,
-            &ctx.actor,
+            actor,
             &streamed,
             &source,
             dry_run,
             &mut report,
-        ),
-        _ => service::import::entries_from(
+        )
+        .map(|done| (done.summary, done.header)),
+        ImportKind::Entries => service::import::entries_from(
             &mut store,
-            &ctx.actor,
+            actor,
             &streamed,
             &source,
             registered,
             dry_run,
             &mut report,
-        ),
+        )
+        .map(|done| (done.summary, done.header)),
+        ImportKind::Filings => service::import::filings_from(
+            &mut store,
+            actor,
+            &streamed,
+            &source,
+            dry_run,
+            &mut report,
+        )
+        .map(|done| (done.summary, done.header)),
+        ImportKind::Applicants => batches::import(
+            ctx,
+            &mut store,
+            batch.unwrap_or_default(),
+            &streamed,
+            &source,
+            dry_run,
+            &mut report,
+        )
+        .map(|done| (done.summary, done.header)),
     };
     bar.clear();
     match result {
-        Ok(done) => {
-            let h = done.header;
+        Ok((summary, h)) => {
             // What the clerk hears about the rows above the data: a table of no rows.
             let above = crate::import::Table {
                 header_line: h.header_line,
@@ -993,7 +937,7 @@ fn import_streamed(
                 above: h.above,
                 sheet: h.sheet,
             };
-            imported(Ok(done.summary), &above, &name, lang)
+            imported(Ok(summary), &above, &name, lang)
         }
         Err(ServiceError::Table(e)) => Err(Failure(format!("{name}: {}", e.describe(lang)))),
         Err(e) => imported(

@@ -5,8 +5,6 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sha2::{Digest, Sha256};
-
 use super::{Context, EXIT_OK, Failure};
 use crate::domain::text::{clean_line, for_terminal, pad};
 use crate::i18n::{Describe, Lang};
@@ -100,13 +98,6 @@ pub fn unlisted_problems(total: usize, lang: Lang) -> Option<String> {
             "… and {rest} more problems not listed ({total} in all): correct those above and import again to see the rest"
         ),
     })
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The rows above the header (a title, a unit and date line) and a second header row that an

@@ -7,7 +7,7 @@
 //! applicants is one transaction and one decision that `service::decision::undo_last` reverses
 //! as a whole.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rusqlite::Transaction;
 use serde_json::json;
@@ -20,8 +20,9 @@ use crate::domain::verification::default_period;
 use crate::domain::{IdNumber, Office, YearPolicy};
 use crate::i18n::{Describe, Lang};
 use crate::import::columns::RowReader;
-use crate::import::{Columns, Kind, Problem, RowError, Table};
-use crate::store::audit::{self, Record};
+use crate::import::stream::{Header, Roster};
+use crate::import::{self, Columns, Kind, Problem, Row, RowError, Table};
+use crate::store::audit::{self, Appender, Record};
 use crate::store::batches::{self as rows, Applicant, Batch, NewBatch};
 use crate::store::certificates::{self as certs, Stored};
 use crate::store::reference::Reference;
@@ -30,7 +31,10 @@ use crate::store::{Store, people};
 use super::certificates::{self, Refusal as CertRefusal, Signature};
 use super::check::{self, CheckResult, to_json};
 use super::decision::{ApplicantDecided, Applicants, Log};
-use super::import::{Source, Summary};
+use super::import::{
+    Checker, Parsed, Problems, Progress, RowKind, RowWriter, Source, Summary, quiet, two_passes,
+    write_rows,
+};
 use super::{Actor, Result, ServiceError};
 
 /// Why a batch was not created or found; nothing was written.
@@ -232,8 +236,12 @@ pub struct Added {
     pub already: usize,
 }
 
+/// R6.1 Adds person `person_id` to batch `batch_id` unless already in it, with its
+/// `applicant.add` record (R5.5) through `trail`, the one appender of the transaction's records
+/// after the first; whether the person was added.
 fn add_in(
     tx: &Transaction<'_>,
+    trail: &mut Appender,
     actor: &Actor,
     batch_id: i64,
     person_id: i64,
@@ -242,13 +250,17 @@ fn add_in(
     let now = actor.stamp();
     let added = rows::add(tx, batch_id, person_id, &actor.user, &now)?;
     if added {
-        log(
+        let after = json!({ "person": id_number }).to_string();
+        trail.append(
             tx,
-            actor,
-            "applicant.add",
-            &format!("batch:{batch_id}"),
-            None,
-            Some(&json!({ "person": id_number }).to_string()),
+            &Record {
+                at: &now,
+                user: &actor.user,
+                action: "applicant.add",
+                subject: &format!("batch:{batch_id}"),
+                before: None,
+                after: Some(&after),
+            },
         )?;
     }
     Ok(added)
@@ -265,10 +277,18 @@ pub fn add_people(
     batch_of(store, batch_id)?;
     let tx = store.write()?;
     let mut out = Added::default();
+    let mut trail = Appender::new();
     for &pid in person_ids {
         let person =
             people::get(&tx, pid)?.ok_or_else(|| ServiceError::UnknownPerson(pid.to_string()))?;
-        if add_in(&tx, actor, batch_id, pid, person.id_number.as_str())? {
+        if add_in(
+            &tx,
+            &mut trail,
+            actor,
+            batch_id,
+            pid,
+            person.id_number.as_str(),
+        )? {
             out.added += 1;
         } else {
             out.already += 1;
@@ -307,39 +327,98 @@ pub enum Target {
     Named(Request),
 }
 
+/// What an applicants import did: the batch the roster went to (and whether this import
+/// created it), what it added, and what it read above the data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Imported {
     pub batch: Batch,
     pub created: bool,
     pub summary: Summary,
+    /// The header row found and the rows skipped around it (and the sheet read), for the clerk
+    /// to hear about.
+    pub header: Header,
 }
 
-/// Read an applicants roster: every problem, or every (row, person id, ID number).
-fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, String)>> {
-    let cols = Columns::match_headers(Kind::Applicants, table).map_err(ServiceError::Rows)?;
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut out: Vec<(usize, i64, String)> = Vec::new();
-    // A department's roster may hold thousands: looking each person up in `out` made a large
-    // roster quadratic.
-    let mut seen: HashSet<i64> = HashSet::new();
-    for row in &table.rows {
-        let mut r = RowReader::new(&cols, row);
-        let id = match r.id_number("id_number") {
-            Some(id) => id,
-            None => {
-                errors.append(&mut r.errors);
-                continue;
-            }
+/// One row of an applicants roster as the reading thread parses it: the ID number (R1.1), the
+/// name the roster gives (empty when none), and the problems of the row's other cells (a value
+/// too long, an Excel error), reported with those the check finds against the database.
+#[derive(Debug, Clone)]
+pub struct ApplicantRow {
+    id_number: IdNumber,
+    name: String,
+    problems: Vec<RowError>,
+}
+
+/// Rows of an applicants roster (R6.1): a row whose ID number cannot be read is refused here;
+/// whether its person is registered, and has the name given, is the first pass's to look up.
+struct ApplicantRows;
+
+impl RowKind for ApplicantRows {
+    type Record = ApplicantRow;
+    fn kind(&self) -> Kind {
+        Kind::Applicants
+    }
+    fn parse(&self, cols: &Columns, row: &Row) -> Parsed<ApplicantRow> {
+        let mut r = RowReader::new(cols, row);
+        let Some(id_number) = r.id_number("id_number") else {
+            return Err(r.errors);
         };
-        match people::find_by_id_number(store.conn(), id.as_str())? {
-            None => r.error("id_number", id.as_str(), Problem::UnknownPerson),
-            Some((pid, person)) => {
-                let name = r.text("name");
-                // R1.2 The same name however its separator or width variants are written.
-                if !name.is_empty() && fold_for_search(&name) != fold_for_search(&person.name) {
-                    r.error(
-                        "name",
-                        &name,
+        Ok(import::Parsed {
+            line: row.line,
+            record: ApplicantRow {
+                id_number,
+                name: r.text("name"),
+                problems: r.errors,
+            },
+            // An applicants roster keeps no notes.
+            note: String::new(),
+        })
+    }
+}
+
+/// The applicants roster's first pass beyond each row: the person registered, under the name
+/// the roster gives (R1.2, however its separators or widths are written), and the same person
+/// listed twice — harmless, added once: each good row leaves a 16-byte mark (person, row),
+/// sorted at the end, and every later row of a person is left out of the writing.
+#[derive(Default)]
+struct ApplicantsChecker {
+    seen: Vec<(i64, usize)>,
+    repeats: Vec<usize>,
+}
+
+impl Checker<ApplicantRow> for ApplicantsChecker {
+    fn row(
+        &mut self,
+        conn: &rusqlite::Connection,
+        cols: &Columns,
+        parsed: &import::Parsed<ApplicantRow>,
+        problems: &mut Problems,
+    ) -> Result<()> {
+        let (line, a) = (parsed.line, &parsed.record);
+        a.problems.iter().for_each(|e| problems.push(e.clone()));
+        // A column already named for this row is not named again (as `RowReader::error`).
+        let reported = |col: &str| {
+            let header = cols.header(col);
+            a.problems.iter().any(|e| e.column == header)
+        };
+        let id = a.id_number.as_str();
+        match people::find_by_id_number(conn, id)? {
+            None if reported("id_number") => {}
+            None => problems.push(RowError::new(
+                line,
+                &cols.header("id_number"),
+                id,
+                Problem::UnknownPerson,
+            )),
+            Some((_, person))
+                if !a.name.is_empty()
+                    && fold_for_search(&a.name) != fold_for_search(&person.name) =>
+            {
+                if !reported("name") {
+                    problems.push(RowError::new(
+                        line,
+                        &cols.header("name"),
+                        &a.name,
                         Problem::Rule {
                             zh: format!("与数据库中身份证号{id}的姓名“{}”不一致", person.name),
                             en: format!(
@@ -347,25 +426,66 @@ fn parse_applicants(store: &Store, table: &Table) -> Result<Vec<(usize, i64, Str
                                 person.name
                             ),
                         },
-                    );
-                } else if seen.insert(pid) {
-                    // The same person twice in one roster is harmless: added once.
-                    out.push((row.line, pid, id.to_string()));
+                    ));
                 }
             }
+            Some((pid, _)) => self.seen.push((pid, line)),
         }
-        errors.append(&mut r.errors);
+        Ok(())
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ServiceError::Rows(errors))
+
+    fn finish(&mut self, _cols: Option<&Columns>, problems: Problems) -> Problems {
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.sort_unstable();
+        for group in seen.chunk_by(|a, b| a.0 == b.0) {
+            self.repeats
+                .extend(group[1..].iter().map(|&(_, line)| line));
+        }
+        self.repeats.sort_unstable();
+        problems
+    }
+
+    fn left_out(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.repeats)
     }
 }
 
-/// `import applicants FILE --batch NAME`: all rows or none; a batch named but not yet there is
-/// created (R6.3 applies: outside the window it is refused, and the clerk creates it in the
-/// terminal interface with a reason). Re-importing the same roster changes nothing.
+/// The applicants roster's second pass: each person added to the batch as the row streams
+/// past, in the one transaction.
+struct ApplicantsWrite<'a, 't> {
+    tx: &'a Transaction<'t>,
+    actor: &'a Actor,
+    batch_id: i64,
+    summary: Summary,
+    trail: Appender,
+    /// Problems met now: a person gone since the check (another clerk's work).
+    problems: Problems,
+}
+
+impl RowWriter<ApplicantRow> for ApplicantsWrite<'_, '_> {
+    fn row(&mut self, cols: &Columns, row: import::Parsed<ApplicantRow>) -> Result<()> {
+        let id = row.record.id_number.as_str();
+        // Looked up again under the write lock.
+        let Some(pid) = people::id_of(self.tx, id)? else {
+            self.problems.push(RowError::new(
+                row.line,
+                &cols.header("id_number"),
+                id,
+                Problem::UnknownPerson,
+            ));
+            return Ok(());
+        };
+        if add_in(self.tx, &mut self.trail, self.actor, self.batch_id, pid, id)? {
+            self.summary.added += 1;
+        } else {
+            self.summary.unchanged += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `import applicants FILE --batch NAME` of a table in memory, reporting nothing; see
+/// [`import_applicants_from`].
 pub fn import_applicants(
     store: &mut Store,
     actor: &Actor,
@@ -374,69 +494,140 @@ pub fn import_applicants(
     source: &Source,
     dry_run: bool,
 ) -> Result<Imported> {
-    super::authz::require(actor, super::authz::Act::ReceiveApplicants)?;
-    let found = parse_applicants(store, table)?;
-    let policy = match target {
-        Target::Named(req) => Reference::load(store)?.policy(req.application_year),
-        Target::Id(_) => YearPolicy::default_for(0),
-    };
-    let tx = store.write()?;
-    let (batch, created) = match target {
-        Target::Id(id) => (
-            rows::get(&tx, *id)?
-                .ok_or_else(|| ServiceError::Batch(Refusal::UnknownBatch(id.to_string())))?,
-            false,
-        ),
-        Target::Named(req) => {
-            let department = clean_line(&req.department);
-            match rows::find(&tx, &department, req.application_year, &req.office.code)? {
-                Some(b) => (b, false),
-                None => (
-                    create_in(&tx, actor, req, &policy)?.map_err(ServiceError::Batch)?,
-                    true,
-                ),
-            }
-        }
-    };
-    let mut summary = Summary {
+    import_applicants_from(
+        store,
+        actor,
+        |_| Ok(target.clone()),
+        table,
+        source,
         dry_run,
-        ..Summary::default()
-    };
-    for (_, pid, id_number) in &found {
-        if add_in(&tx, actor, batch.id, *pid, id_number)? {
-            summary.added += 1;
-        } else {
-            summary.unchanged += 1;
-        }
-    }
-    if summary.added > 0 {
-        log(
-            &tx,
-            actor,
-            "import.applicants",
-            &format!("file:{}", source.name),
-            None,
-            Some(
-                &json!({
+        &mut quiet,
+    )
+}
+
+/// `import applicants FILE --batch NAME` of any [`Roster`] (a file read as a stream, or a
+/// table), through the same two passes as the other rosters (issue 10.3): every row checked in
+/// a first pass that holds no write lock — the ID number (R1.1), the person registered, the name
+/// the roster gives theirs (R1.2); a person listed twice is added once — then, only when no
+/// row has a problem, written in one transaction: the batch `target` names (asked for only now,
+/// so that a roster's own problems are named before a batch or office that cannot be found),
+/// found, or created when named and not
+/// there yet (R6.3 applies: outside the window it is refused, and the clerk creates it in the
+/// terminal interface with a reason), and each person added who is not in it yet. All rows or
+/// none; re-importing the same roster changes nothing. R5.5 Each person added keeps its
+/// `applicant.add` record, and the import one `import.applicants` record (the file, its SHA-256
+/// as read, the batch, what it did) when it added anyone. A file changed between the two
+/// readings is refused ([`TableError::Changed`](crate::import::TableError::Changed)).
+///
+/// Memory: the rows stream; what grows with the roster is a 16-byte mark per row in the first
+/// pass, to find a person listed twice.
+///
+/// Errors: the roster's problems ([`ServiceError::Rows`], [`ServiceError::ManyRows`]); the
+/// file's ([`ServiceError::Table`]); the batch's ([`ServiceError::Batch`]: unknown, or not to
+/// be created); the actor's rights; the store's. Nothing is written on any of them.
+pub fn import_applicants_from(
+    store: &mut Store,
+    actor: &Actor,
+    target: impl FnOnce(&Store) -> Result<Target>,
+    roster: &(impl Roster + Sync),
+    source: &Source,
+    dry_run: bool,
+    progress: Progress<'_>,
+) -> Result<Imported> {
+    super::authz::require(actor, super::authz::Act::ReceiveApplicants)?;
+    let mut checker = ApplicantsChecker::default();
+    let mut to: Option<(Batch, bool)> = None;
+    let done = two_passes(
+        store,
+        roster,
+        &ApplicantRows,
+        &mut checker,
+        source,
+        progress,
+        |store, source, checked, progress| {
+            let target = target(store)?;
+            let policy = match &target {
+                Target::Named(req) => Reference::load(store)?.policy(req.application_year),
+                Target::Id(_) => YearPolicy::default_for(0),
+            };
+            let tx = store.write()?;
+            let (batch, created) = match &target {
+                Target::Id(id) => (
+                    rows::get(&tx, *id)?.ok_or_else(|| {
+                        ServiceError::Batch(Refusal::UnknownBatch(id.to_string()))
+                    })?,
+                    false,
+                ),
+                Target::Named(req) => {
+                    let department = clean_line(&req.department);
+                    match rows::find(&tx, &department, req.application_year, &req.office.code)? {
+                        Some(b) => (b, false),
+                        None => (
+                            create_in(&tx, actor, req, &policy)?.map_err(ServiceError::Batch)?,
+                            true,
+                        ),
+                    }
+                }
+            };
+            let mut write = ApplicantsWrite {
+                tx: &tx,
+                actor,
+                batch_id: batch.id,
+                summary: Summary {
+                    dry_run,
+                    ..Summary::default()
+                },
+                trail: Appender::new(),
+                problems: Problems::default(),
+            };
+            write_rows(roster, &ApplicantRows, checked, progress, &mut write)?;
+            let ApplicantsWrite {
+                summary,
+                mut trail,
+                problems,
+                ..
+            } = write;
+            if !problems.is_empty() {
+                return Err(problems.into_error());
+            }
+            if summary.added > 0 {
+                let at = actor.stamp();
+                let after = json!({
                     "file": source.name,
                     "sha256": source.sha256,
                     "batch": batch.id,
                     "added": summary.added,
                     "unchanged": summary.unchanged,
                 })
-                .to_string(),
-            ),
-        )?;
-    }
-    if dry_run {
-        tx.rollback()?;
-    } else {
-        tx.commit()?;
-    }
+                .to_string();
+                trail.append(
+                    &tx,
+                    &Record {
+                        at: &at,
+                        user: &actor.user,
+                        action: "import.applicants",
+                        subject: &format!("file:{}", source.name),
+                        before: None,
+                        after: Some(&after),
+                    },
+                )?;
+            }
+            to = Some((batch, created));
+            if dry_run {
+                tx.rollback()?;
+            } else {
+                tx.commit()?;
+            }
+            Ok(summary)
+        },
+    )?;
+    // Set by the writing, which ran: `two_passes` returned no error.
+    let (batch, created) = to.ok_or(ServiceError::Batch(Refusal::NoOffice))?;
     Ok(Imported {
         batch,
         created,
-        summary,
+        summary: done.summary,
+        header: done.header,
     })
 }
 

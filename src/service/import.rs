@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use rusqlite::{Connection, Transaction};
 
 use crate::domain::entry::state_after_evidence;
-use crate::domain::{EntryState, Person};
+use crate::domain::{EntryState, Filing, Person};
 use crate::import::stream::{Header, Roster, RowSink};
 use crate::import::{self, Columns, Kind, Problem, Row, RowError, Table, TableError};
 use crate::store::audit::{Appender, PayloadWriter, Record};
@@ -118,114 +118,6 @@ fn keep_note(
             Ok(true)
         }
     }
-}
-
-/// A roster record that is added when new and updated when changed: filings by number.
-trait Upsert: PartialEq + Sized {
-    /// `filing`: the audit actions are `NOUN.create`, `NOUN.update`, `import.NOUNs`.
-    const NOUN: &'static str;
-    fn key(&self) -> String;
-    fn find(tx: &Transaction<'_>, r: &Self) -> crate::store::Result<Option<(i64, Self)>>;
-    fn insert(tx: &Transaction<'_>, r: &Self, now: &str) -> crate::store::Result<i64>;
-    fn update(tx: &Transaction<'_>, id: i64, r: &Self, now: &str) -> crate::store::Result<()>;
-    fn to_json(&self) -> String;
-}
-
-impl Upsert for crate::domain::Filing {
-    const NOUN: &'static str = "filing";
-    fn key(&self) -> String {
-        self.filing_no.clone()
-    }
-    fn find(tx: &Transaction<'_>, r: &Self) -> crate::store::Result<Option<(i64, Self)>> {
-        filings::find_by_no(tx, &r.filing_no)
-    }
-    fn insert(tx: &Transaction<'_>, r: &Self, now: &str) -> crate::store::Result<i64> {
-        filings::insert(tx, r, now)
-    }
-    fn update(tx: &Transaction<'_>, id: i64, r: &Self, now: &str) -> crate::store::Result<()> {
-        filings::update(tx, id, r, now)?;
-        // R4.3 A roster may change a filing's status, approval date or category.
-        totals::refresh_filing(tx, id)
-    }
-    fn to_json(&self) -> String {
-        filings::to_json(self)
-    }
-}
-
-/// Write parsed rows in one transaction: new ones added, changed ones updated, each with its
-/// audit record; identical ones left alone, so re-importing a file changes nothing.
-fn upsert_all<T: Upsert>(
-    store: &mut Store,
-    actor: &Actor,
-    rows: &[import::Parsed<T>],
-    source: &Source,
-    dry_run: bool,
-    progress: Progress<'_>,
-) -> Result<Summary> {
-    let now = actor.stamp();
-    let tx = store.write()?;
-    let trail = &mut Appender::new();
-    let mut s = Summary {
-        dry_run,
-        ..Summary::default()
-    };
-    for (i, row) in rows.iter().enumerate() {
-        progress(Step::Write, i, rows.len());
-        let r = &row.record;
-        let subject = format!("{}:{}", T::NOUN, r.key());
-        match T::find(&tx, r)? {
-            None => {
-                T::insert(&tx, r, &now)?;
-                let action = format!("{}.create", T::NOUN);
-                log(
-                    &tx,
-                    trail,
-                    actor,
-                    &action,
-                    &subject,
-                    None,
-                    Some(&r.to_json()),
-                )?;
-                keep_note(&tx, trail, actor, &subject, &row.note)?;
-                s.added += 1;
-            }
-            Some((_, old)) if &old == r => {
-                if keep_note(&tx, trail, actor, &subject, &row.note)? {
-                    s.updated += 1;
-                } else {
-                    s.unchanged += 1;
-                }
-            }
-            Some((id, old)) => {
-                keep_note(&tx, trail, actor, &subject, &row.note)?;
-                T::update(&tx, id, r, &now)?;
-                let action = format!("{}.update", T::NOUN);
-                log(
-                    &tx,
-                    trail,
-                    actor,
-                    &action,
-                    &subject,
-                    Some(&old.to_json()),
-                    Some(&r.to_json()),
-                )?;
-                s.updated += 1;
-            }
-        }
-    }
-    if s.added + s.updated > 0 {
-        log(
-            &tx,
-            trail,
-            actor,
-            &format!("import.{}s", T::NOUN),
-            &format!("file:{}", source.name),
-            None,
-            Some(&summary_json(source, &s)),
-        )?;
-    }
-    progress(Step::Write, rows.len(), rows.len());
-    finish(tx, s)
 }
 
 /// `import people`: add new people, update changed ones (R1.2); ID numbers must be plausible
@@ -398,46 +290,30 @@ impl Checker<Person> for PeopleChecker {
     fn finish(&mut self, cols: Option<&Columns>, problems: Problems) -> Problems {
         let mut seen = std::mem::take(&mut self.seen);
         seen.sort_unstable_by_key(|l| (l.id, l.line));
-        // (row, first row, ID number) of each person listed again with other data.
-        let mut twice: Vec<(usize, usize, u64)> = Vec::new();
+        // (row, (first row, ID number)) of each person listed again with other data.
+        let mut twice: Vec<(usize, (usize, u64))> = Vec::new();
         for group in seen.chunk_by(|a, b| a.id == b.id) {
             let first = group[0];
             for later in &group[1..] {
                 if later.print == first.print {
                     self.repeats.push(later.line);
                 } else {
-                    twice.push((later.line, first.line, later.id));
+                    twice.push((later.line, (first.line, later.id)));
                 }
             }
         }
         drop(seen);
         self.repeats.sort_unstable();
-        if twice.is_empty() {
-            return problems;
-        }
         twice.sort_unstable();
         let column = cols.map_or_else(|| "id_number".to_string(), |c| c.header("id_number"));
-        // Both lists are in the file's order: merged, the problems kept are still the first.
-        let total = problems.total + twice.len();
-        let mut out = Problems::default();
-        let mut kept = problems.kept.into_iter().peekable();
-        for (line, first_line, id) in twice {
-            while let Some(e) = kept.next_if(|e| e.line <= line) {
-                out.push(e);
-            }
-            if out.kept.len() >= KEPT_PROBLEMS {
-                break;
-            }
-            out.push(RowError::new(
+        problems.merged(twice, |line, (first_line, id)| {
+            RowError::new(
                 line,
                 &column,
                 &id_of_key(id),
                 Problem::Duplicate { first_line },
-            ));
-        }
-        kept.for_each(|e| out.push(e));
-        out.total = total;
-        out
+            )
+        })
     }
 
     fn left_out(&mut self) -> Vec<usize> {
@@ -608,7 +484,8 @@ fn sign_import(
     Ok(id)
 }
 
-/// `import filings`: add new filings, update changed ones (R4.2).
+/// `import filings` of a table in memory: add new filings, update changed ones (R4.2). See
+/// [`filings_from`].
 pub fn filings(
     store: &mut Store,
     actor: &Actor,
@@ -616,23 +493,287 @@ pub fn filings(
     source: &Source,
     dry_run: bool,
 ) -> Result<Summary> {
-    filings_with_progress(store, actor, table, source, dry_run, &mut quiet)
+    Ok(filings_from(store, actor, table, source, dry_run, &mut quiet)?.summary)
 }
 
-/// [`filings`], reporting its progress as [`people_with_progress`] does.
-pub fn filings_with_progress(
+/// `import filings` of any [`Roster`] (a file read as a stream, or a table), as
+/// [`entries_from`] and [`people_from`] import theirs (issue 10.3): checked in a first pass
+/// that holds no write lock — every row as the roster's parser reads it (R4.2, R4.3), and a
+/// filing listed twice with different data refused ([`Problem::Duplicate`], naming the first
+/// row) — then written in a second pass, in one transaction: a new filing inserted, a changed
+/// one updated (its people's totals refreshed, R4.3), an identical one and exact repeats left
+/// alone, so re-importing a file changes nothing. R5.5 Each filing created or changed keeps its
+/// own record (`filing.create`, `filing.update` with the filing before and after), a row's
+/// 备注 its `note.set`, and the import one `import.filings` record (the file, its SHA-256 as
+/// read, what it did) when it changed anything. A file changed between the two readings is
+/// refused ([`TableError::Changed`]) with nothing written.
+///
+/// Memory: the rows stream; what grows with the roster is, in the first pass, each filing
+/// number (in one buffer) and a 32-byte mark per row, to find a filing listed twice.
+///
+/// Errors: the roster's problems ([`ServiceError::Rows`], [`ServiceError::ManyRows`]) with
+/// nothing written; the file's ([`ServiceError::Table`]); the actor's rights
+/// ([`ServiceError::Denied`]); the store's.
+pub fn filings_from(
     store: &mut Store,
     actor: &Actor,
-    table: &Table,
+    roster: &(impl Roster + Sync),
     source: &Source,
     dry_run: bool,
     progress: Progress<'_>,
-) -> Result<Summary> {
+) -> Result<Imported> {
     authz::require(actor, Act::Import)?;
-    progress(Step::Validate, 0, rows_len(table));
-    let rows = import::filings::parse(table).map_err(ServiceError::Rows)?;
-    progress(Step::Validate, rows_len(table), rows_len(table));
-    upsert_all(store, actor, &rows, source, dry_run, progress)
+    let mut checker = FilingsChecker::default();
+    two_passes(
+        store,
+        roster,
+        &FilingRows,
+        &mut checker,
+        source,
+        progress,
+        |store, source, checked, progress| {
+            let tx = store.write()?;
+            let summary = {
+                let mut write = FilingsWrite {
+                    tx: &tx,
+                    actor,
+                    now: actor.stamp(),
+                    summary: Summary {
+                        dry_run,
+                        ..Summary::default()
+                    },
+                    trail: Appender::new(),
+                };
+                write_rows(roster, &FilingRows, checked, progress, &mut write)?;
+                write.finish(source)?;
+                write.summary
+            };
+            finish(tx, summary)
+        },
+    )
+}
+
+/// Rows of a filings roster (R4.2, R4.3).
+struct FilingRows;
+
+impl RowKind for FilingRows {
+    type Record = Filing;
+    fn kind(&self) -> Kind {
+        Kind::Filings
+    }
+    fn parse(&self, cols: &Columns, row: &Row) -> Parsed<Filing> {
+        import::filings::parse_row(cols, row)
+    }
+}
+
+/// One filing of a filings roster as the first pass keeps it, to find a filing listed twice:
+/// where its number lies in [`FilingsChecker::numbers`], a fingerprint of the row, and its row.
+#[derive(Debug, Clone, Copy)]
+struct Numbered {
+    at: usize,
+    len: usize,
+    print: u64,
+    line: usize,
+}
+
+/// R4.2 The filings roster's first pass beyond each row: the same filing number listed twice.
+/// The numbers are kept exactly (one buffer, not a hash of them: two numbers are never taken
+/// for one), sorted at the end by number and row; a later row that differs from the first of
+/// its number is a [`Problem::Duplicate`] naming the first row, a later row alike is left out
+/// of the writing (its note too: the first row's is kept), as the whole-table import did.
+#[derive(Default)]
+struct FilingsChecker {
+    /// Every filing number of the roster's good rows, one after another.
+    numbers: String,
+    seen: Vec<Numbered>,
+    repeats: Vec<usize>,
+}
+
+/// A fingerprint of every field of a filing (see [`fingerprint`]). The filing is taken apart
+/// field by field, so a field added to [`Filing`] does not compile here until it is hashed.
+fn filing_print(f: &Filing) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let Filing {
+        filing_no,
+        name,
+        category,
+        applicant_unit,
+        institution,
+        address,
+        post_code,
+        email,
+        head,
+        head_post,
+        head_phone,
+        contact,
+        contact_post,
+        contact_phone,
+        place,
+        trainees,
+        programme,
+        schedule,
+        start_date,
+        end_date,
+        status,
+        approved_on,
+    } = f;
+    let mut h = std::hash::DefaultHasher::new();
+    for text in [
+        filing_no,
+        name,
+        applicant_unit,
+        institution,
+        address,
+        post_code,
+        email,
+        head,
+        head_post,
+        head_phone,
+        contact,
+        contact_post,
+        contact_phone,
+        place,
+        trainees,
+        programme,
+        schedule,
+    ] {
+        text.hash(&mut h);
+    }
+    category.code().hash(&mut h);
+    status.code().hash(&mut h);
+    (start_date, end_date, approved_on).hash(&mut h);
+    h.finish()
+}
+
+impl Checker<Filing> for FilingsChecker {
+    fn row(
+        &mut self,
+        _conn: &Connection,
+        _cols: &Columns,
+        row: &import::Parsed<Filing>,
+        _problems: &mut Problems,
+    ) -> Result<()> {
+        let no = &row.record.filing_no;
+        self.seen.push(Numbered {
+            at: self.numbers.len(),
+            len: no.len(),
+            print: filing_print(&row.record),
+            line: row.line,
+        });
+        self.numbers.push_str(no);
+        Ok(())
+    }
+
+    fn finish(&mut self, cols: Option<&Columns>, problems: Problems) -> Problems {
+        let mut seen = std::mem::take(&mut self.seen);
+        let numbers = std::mem::take(&mut self.numbers);
+        let no = |n: &Numbered| &numbers[n.at..n.at + n.len];
+        seen.sort_unstable_by(|a, b| (no(a), a.line).cmp(&(no(b), b.line)));
+        // (row, (first row, the later row's mark)) of each filing listed again with other data.
+        let mut twice: Vec<(usize, (usize, Numbered))> = Vec::new();
+        for group in seen.chunk_by(|a, b| no(a) == no(b)) {
+            let first = group[0];
+            for later in &group[1..] {
+                if later.print == first.print {
+                    self.repeats.push(later.line);
+                } else {
+                    twice.push((later.line, (first.line, *later)));
+                }
+            }
+        }
+        drop(seen);
+        self.repeats.sort_unstable();
+        twice.sort_unstable_by_key(|t| t.0);
+        let column = cols.map_or_else(|| "filing_no".to_string(), |c| c.header("filing_no"));
+        problems.merged(twice, |line, (first_line, later)| {
+            RowError::new(line, &column, no(&later), Problem::Duplicate { first_line })
+        })
+    }
+
+    fn left_out(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.repeats)
+    }
+}
+
+/// The filings roster's second pass: each row written as it streams past, in the one
+/// transaction.
+struct FilingsWrite<'a, 't> {
+    tx: &'a Transaction<'t>,
+    actor: &'a Actor,
+    now: String,
+    summary: Summary,
+    trail: Appender,
+}
+
+impl RowWriter<Filing> for FilingsWrite<'_, '_> {
+    fn row(&mut self, _cols: &Columns, row: import::Parsed<Filing>) -> Result<()> {
+        let (tx, actor) = (self.tx, self.actor);
+        let r = &row.record;
+        let subject = format!("filing:{}", r.filing_no);
+        let trail = &mut self.trail;
+        match filings::find_by_no(tx, &r.filing_no)? {
+            None => {
+                filings::insert(tx, r, &self.now)?;
+                let after = filings::to_json(r);
+                log(
+                    tx,
+                    trail,
+                    actor,
+                    "filing.create",
+                    &subject,
+                    None,
+                    Some(&after),
+                )?;
+                keep_note(tx, trail, actor, &subject, &row.note)?;
+                self.summary.added += 1;
+            }
+            Some((_, old)) if &old == r => {
+                if keep_note(tx, trail, actor, &subject, &row.note)? {
+                    self.summary.updated += 1;
+                } else {
+                    self.summary.unchanged += 1;
+                }
+            }
+            Some((id, old)) => {
+                keep_note(tx, trail, actor, &subject, &row.note)?;
+                filings::update(tx, id, r, &self.now)?;
+                // R4.3 A roster may change a filing's status, approval date or category, and
+                // with them what its entries count.
+                totals::refresh_filing(tx, id)?;
+                let (before, after) = (filings::to_json(&old), filings::to_json(r));
+                log(
+                    tx,
+                    trail,
+                    actor,
+                    "filing.update",
+                    &subject,
+                    Some(&before),
+                    Some(&after),
+                )?;
+                self.summary.updated += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FilingsWrite<'_, '_> {
+    /// R5.5 After the last row: the import's own record, when it changed anything.
+    fn finish(&mut self, source: &Source) -> Result<()> {
+        let s = self.summary;
+        if s.added + s.updated > 0 {
+            log(
+                self.tx,
+                &mut self.trail,
+                self.actor,
+                "import.filings",
+                &format!("file:{}", source.name),
+                None,
+                Some(&summary_json(source, &s)),
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// `import entries [--registered]`: add training entries as recorded (R5.1), or as paper
@@ -663,7 +804,7 @@ pub fn entries_with_progress(
     Ok(done.summary)
 }
 
-/// What an entries import did, with what it read above the data.
+/// What an import of entries, people or filings did, with what it read above the data.
 #[derive(Debug, Clone)]
 pub struct Imported {
     pub summary: Summary,
@@ -680,21 +821,46 @@ pub const KEPT_PROBLEMS: usize = 1_000;
 
 /// A roster's problems in the order they were found: the first [`KEPT_PROBLEMS`], and the count.
 #[derive(Default)]
-struct Problems {
+pub(super) struct Problems {
     kept: Vec<RowError>,
     total: usize,
 }
 
 impl Problems {
-    fn push(&mut self, e: RowError) {
+    pub(super) fn push(&mut self, e: RowError) {
         self.total += 1;
         if self.kept.len() < KEPT_PROBLEMS {
             self.kept.push(e);
         }
     }
 
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.total == 0
+    }
+
+    /// These problems (in the file's order) with `later` ones put in their place by row, so
+    /// that those kept are still the file's first: `later` is in the file's order, a row and
+    /// what `make` makes its problem of — made only when it is kept (a roster of a million
+    /// repeats holds a million marks, not a million messages).
+    fn merged<T>(self, later: Vec<(usize, T)>, make: impl Fn(usize, T) -> RowError) -> Problems {
+        if later.is_empty() {
+            return self;
+        }
+        let total = self.total + later.len();
+        let mut out = Problems::default();
+        let mut kept = self.kept.into_iter().peekable();
+        for (line, what) in later {
+            while let Some(e) = kept.next_if(|e| e.line <= line) {
+                out.push(e);
+            }
+            if out.kept.len() >= KEPT_PROBLEMS {
+                break;
+            }
+            out.push(make(line, what));
+        }
+        kept.for_each(|e| out.push(e));
+        out.total = total;
+        out
     }
 
     /// Appends `more` after these.
@@ -707,7 +873,7 @@ impl Problems {
         self
     }
 
-    fn into_error(self) -> ServiceError {
+    pub(super) fn into_error(self) -> ServiceError {
         if self.total > self.kept.len() {
             ServiceError::ManyRows {
                 listed: self.kept,
@@ -761,7 +927,7 @@ impl Ids {
 /// What one kind of import checks of each row against the database in the first pass, beyond
 /// what parsing the row checked (issue 10.3): entries look up their person and filing; people
 /// look for the same person listed twice.
-trait Checker<T> {
+pub(super) trait Checker<T> {
     /// Checks the parsed `row` (on the first pass's read transaction `conn`), adding what is
     /// wrong with it to `problems`.
     fn row(
@@ -886,7 +1052,7 @@ impl<T> Check<'_, '_, T> {
 
 /// What the first pass read: the file (its SHA-256 and rows; `None` for a table), the header
 /// found and the data rows.
-struct Checked {
+pub(super) struct Checked {
     pass: Option<import::stream::Pass>,
     header: Header,
     rows: usize,
@@ -901,7 +1067,7 @@ struct Checked {
 /// with the connection's page cache and statement journals set for a bulk write and put back
 /// after, whatever the outcome. The [`Source`] handed to `write` carries the SHA-256 of the
 /// file as the first pass read it (the given one, for a table).
-fn two_passes<K: RowKind>(
+pub(super) fn two_passes<K: RowKind>(
     store: &mut Store,
     roster: &(impl Roster + Sync),
     kind: &K,
@@ -987,7 +1153,7 @@ fn two_passes<K: RowKind>(
 }
 
 /// What one kind of import does with each row of the second pass, inside its transaction.
-trait RowWriter<T> {
+pub(super) trait RowWriter<T> {
     /// Writes the parsed `row` (checked in the first pass); a problem met now (another clerk
     /// changed the database since) is kept, to be reported with nothing written.
     fn row(&mut self, cols: &Columns, row: import::Parsed<T>) -> Result<()>;
@@ -998,7 +1164,7 @@ trait RowWriter<T> {
 /// same SHA-256 and rows, or for a table the same rows), else [`TableError::Changed`] — and so
 /// is a header or a row that no longer reads as it did. The caller commits only after this
 /// returns.
-fn write_rows<K: RowKind>(
+pub(super) fn write_rows<K: RowKind>(
     roster: &(impl Roster + Sync),
     kind: &K,
     checked: &Checked,
@@ -1243,12 +1409,12 @@ const ROWS_A_BATCH: usize = 256;
 const BATCHES_AHEAD: usize = 8;
 
 /// A row as the reading thread parsed it: the record, or every problem of the row.
-type Parsed<T> = std::result::Result<import::Parsed<T>, Vec<RowError>>;
+pub(super) type Parsed<T> = std::result::Result<import::Parsed<T>, Vec<RowError>>;
 
 /// A kind of roster as the two-pass import reads it (issue 10.3): its columns, and how one of
 /// its rows is parsed — on the reading thread, so what it needs is shared (`Sync`) and what it
 /// makes is sent (`Send`).
-trait RowKind: Sync {
+pub(super) trait RowKind: Sync {
     type Record: Send;
     /// The roster's columns.
     fn kind(&self) -> Kind;
@@ -1862,10 +2028,6 @@ impl Write<'_, '_> {
     }
 }
 
-fn rows_len(table: &Table) -> usize {
-    table.rows.len()
-}
-
 fn existing_json(ex: &entries::Existing, evidence: &BTreeSet<String>) -> String {
     serde_json::json!({
         "year": ex.year,
@@ -2462,6 +2624,78 @@ mod tests {
         assert_eq!(count(&store, "SELECT count(*) FROM people"), 0);
         assert_eq!(count(&store, "SELECT count(*) FROM audit"), 0);
         assert_eq!(count(&store, "SELECT count(*) FROM audit_payloads"), 0);
+    }
+
+    const FILINGS_HEADER: &str =
+        "备案编号,培训名称,科目类别,申报单位,培训机构,开始日期,结束日期,状态,备案日期,备注";
+
+    /// A filings row: number, name, status and approval date; the rest alike.
+    fn filing_row(no: &str, name: &str, status: &str, on: &str, note: &str) -> String {
+        format!(
+            "{no},{name},专业,湖南省人社厅,湖南省继续教育基地,2016-04-01,2016-04-05,{status},{on},{note}"
+        )
+    }
+
+    /// R4.2 A filing listed twice with other data is named at the later row, with the first
+    /// row and its number, among the roster's other problems in the file's order (found only
+    /// once every row is read); nothing is written. Numbers are compared exactly: F1 and F10
+    /// are two filings. Listed twice alike, a filing is written once, with the first row's note.
+    #[test]
+    fn r4_2_a_filing_listed_twice_with_other_data_is_named_in_the_files_order() {
+        let a = actor("clerk");
+        let mut store = Store::open_in_memory().expect("store");
+        let roster = table(
+            FILINGS_HEADER,
+            &[
+                &filing_row("F1", "内科进展", "待审", "", ""),
+                &filing_row("F10", "内科进展", "待审", "", ""),
+                &filing_row("F2", "外科进展", "审核中", "", ""),
+                &filing_row("F1", "内科新进展", "待审", "", ""),
+                &filing_row("F10", "内科进展", "已备案", "", ""),
+            ],
+        );
+        match filings(&mut store, &a, &roster, &source(), false) {
+            Err(ServiceError::Rows(rows)) => {
+                let seen: Vec<(usize, &str, &str)> = rows
+                    .iter()
+                    .map(|e| (e.line, e.column.as_str(), e.value.as_str()))
+                    .collect();
+                assert_eq!(
+                    seen,
+                    vec![
+                        (4, "状态", "审核中"),
+                        (5, "备案编号", "F1"),
+                        (6, "备案日期", "")
+                    ],
+                    "{rows:?}"
+                );
+                assert_eq!(rows[1].problem, Problem::Duplicate { first_line: 2 });
+                assert_eq!(rows[2].problem, Problem::ApprovedWithoutDate);
+            }
+            other => panic!("expected the roster's problems, got {other:?}"),
+        }
+        assert_eq!(count(&store, "SELECT count(*) FROM filings"), 0);
+        assert_eq!(count(&store, "SELECT count(*) FROM audit"), 0);
+
+        let roster = table(
+            FILINGS_HEADER,
+            &[
+                &filing_row("F1", "内科进展", "待审", "", "首批"),
+                &filing_row("F10", "内科进展", "待审", "", ""),
+                &filing_row("F1", "内科进展", "待审", "", "重复"),
+            ],
+        );
+        let s = filings(&mut store, &a, &roster, &source(), false).expect("imports");
+        assert_eq!((s.added, s.updated, s.unchanged), (2, 0, 0));
+        assert_eq!(count(&store, "SELECT count(*) FROM filings"), 2);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM audit WHERE action = 'note.set'"
+            ),
+            1,
+            "the first row's note alone"
+        );
     }
 
     #[test]
