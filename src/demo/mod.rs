@@ -153,7 +153,8 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     checked: &[
         "people",
         "entries",
-        "evidence_received",
+        "evidence_sets",
+        "evidence_pieces",
         "person_year_totals",
         "findings",
     ],

@@ -674,7 +674,7 @@ fn entries_sql(condition: &str) -> String {
     format!(
         "SELECT p.id_number, p.name, e.year, e.category, e.form, e.content, e.provider,
                 e.start_date, e.end_date, e.hours_tenths, e.result, f.filing_no,
-                (SELECT group_concat(c.code, ';') FROM evidence_received r
+                (SELECT group_concat(c.code, ';' ORDER BY r.code_id) FROM evidence_received r
                    JOIN evidence_codes c ON c.id = r.code_id WHERE r.entry_id = e.id),
                 n.note
          FROM people p
