@@ -699,6 +699,53 @@ mod tests {
         pieces_evidence(conn);
     }
 
+    /// Steps the evidence of a file of schema 24 or later back to schema 23's shape (a table
+    /// `evidence_received`, a row a piece; `entry_evidence` as migration 15 made it), for tests
+    /// that set `user_version` back below 24 to migrate a file again: migration 24 turns a
+    /// table into a view of the same name, which plain SQL cannot do twice (a `DROP TABLE`
+    /// refuses a view), so unlike migrations 21 to 23 it does not run over itself.
+    pub(crate) fn step_back_below_24(conn: &Connection) {
+        conn.execute_batch(
+            "CREATE TEMP TABLE pieces_23 AS SELECT entry_id, code_id, clerk_id, received_at
+                 FROM evidence_received;
+             DROP VIEW entry_evidence; DROP VIEW evidence_received;
+             DROP TABLE evidence_sets; DROP TABLE evidence_pieces;
+             CREATE TABLE evidence_received (
+                 entry_id    INTEGER NOT NULL REFERENCES entries (id),
+                 code_id     INTEGER NOT NULL REFERENCES evidence_codes (id),
+                 clerk_id    INTEGER NOT NULL REFERENCES logins (id),
+                 received_at INTEGER NOT NULL,
+                 PRIMARY KEY (entry_id, code_id)
+             ) WITHOUT ROWID;
+             INSERT INTO evidence_received SELECT * FROM temp.pieces_23 ORDER BY 1, 2;
+             DROP TABLE temp.pieces_23;
+             CREATE VIEW entry_evidence (entry_id, code, received_by, received_at) AS
+             SELECT r.entry_id, c.code, l.login,
+                 CASE WHEN typeof(r.received_at) = 'integer'
+                      THEN strftime('%Y-%m-%dT%H:%M:%SZ', r.received_at, 'unixepoch')
+                      ELSE r.received_at END
+             FROM evidence_received r
+                 JOIN evidence_codes c ON c.id = r.code_id
+                 JOIN logins l ON l.id = r.clerk_id;
+             CREATE TRIGGER entry_evidence_insert INSTEAD OF INSERT ON entry_evidence BEGIN
+                 INSERT INTO evidence_codes (code) SELECT new.code
+                 WHERE NOT EXISTS (SELECT 1 FROM evidence_codes WHERE code = new.code);
+                 INSERT INTO logins (login) SELECT new.received_by
+                 WHERE NOT EXISTS (SELECT 1 FROM logins WHERE login = new.received_by);
+                 INSERT INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+                 SELECT new.entry_id, c.id, l.id,
+                     coalesce(unixepoch(new.received_at), new.received_at)
+                 FROM evidence_codes c, logins l
+                 WHERE c.code = new.code AND l.login = new.received_by;
+             END;
+             CREATE TRIGGER entry_evidence_delete INSTEAD OF DELETE ON entry_evidence BEGIN
+                 DELETE FROM evidence_received WHERE entry_id = old.entry_id
+                     AND code_id = (SELECT id FROM evidence_codes WHERE code = old.code);
+             END;",
+        )
+        .unwrap();
+    }
+
     /// Lets today's evidence functions (`store::entries`, which write the sets of schema 24)
     /// write the evidence of a file of schema 15 to 23 on this connection as that file held
     /// it, a row of `evidence_received` per piece (or of [`texts_evidence`]'s view of it, for

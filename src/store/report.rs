@@ -850,6 +850,7 @@ pub(crate) mod tests {
                  PRAGMA user_version = 22;",
             )
             .unwrap();
+        crate::store::tests::step_back_below_24(store.conn());
         store
             .migrate_to(super::super::schema::MIGRATIONS.len())
             .unwrap();

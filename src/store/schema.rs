@@ -1534,7 +1534,10 @@ END;
     // sets of an entry never share a bit, held by the triggers `evidence_sets_once…` (their
     // `codes` can then be summed to give the entry's whole set). `evidence_received` and
     // `entry_evidence` remain as views of the old shapes, with triggers, so per-entry readers
-    // give the answers they gave and old SQL still writes.
+    // give the answers they gave and old SQL still writes. Unlike 21 to 23 this migration does
+    // not run over itself (it turns a table into a view of the same name, and a `DROP TABLE`
+    // refuses a view): a test stepping a file back below it first puts the table back
+    // (`store::tests::step_back_below_24`).
     r#"
 CREATE TABLE evidence_sets (
     entry_id    INTEGER NOT NULL REFERENCES entries (id),
