@@ -1384,6 +1384,45 @@ mod tests {
         }
     }
 
+    /// Issue 10, migration 24: the readers of one entry's evidence through the old shapes
+    /// (`entries::evidence`, `evidence_records`, `entry_evidence`; the entries export's codes
+    /// are held to this in `store::report`)
+    /// look up that entry's sets by their key and the few codes by number: no scan of the sets
+    /// or of the pieces, whatever their size.
+    #[test]
+    fn evidence_of_one_entry_is_read_through_the_sets_key() {
+        let store = Store::open_in_memory().unwrap();
+        let c = store.conn();
+        let plan = |sql: &str| -> String {
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            stmt.query_map([7], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("\n")
+        };
+        for sql in [
+            "SELECT c.code FROM evidence_received r JOIN evidence_codes c ON c.id = r.code_id
+             WHERE r.entry_id = ?1",
+            "SELECT c.code, l.login, r.received_at FROM evidence_received r
+                 JOIN evidence_codes c ON c.id = r.code_id
+                 JOIN logins l ON l.id = r.clerk_id
+             WHERE r.entry_id = ?1 ORDER BY c.code",
+            "SELECT * FROM entry_evidence WHERE entry_id = ?1",
+        ] {
+            let p = plan(sql);
+            assert!(
+                p.contains("SEARCH s USING PRIMARY KEY (entry_id=?)"),
+                "the sets by key: {p}"
+            );
+            assert!(
+                p.contains("SEARCH evidence_pieces USING PRIMARY KEY (entry_id=?)"),
+                "the pieces by key: {p}"
+            );
+            assert!(!p.contains("SCAN s") && !p.contains("SCAN evidence_"), "{p}");
+        }
+    }
+
     /// R5 Migration 15 rewrote entries' checks as comparisons: each still refuses a value
     /// outside its vocabulary (state, category, result, the two flags), the form must be one
     /// of the forms, and every value of the vocabularies is still taken.
