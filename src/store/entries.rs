@@ -971,6 +971,37 @@ fn evidence_sql(n: usize) -> String {
     )
 }
 
+/// Where a piece of an entry goes among the sets [`add_evidence_rows`] gathers.
+enum Placed {
+    /// The entry has the code already: the piece its first row gave stays (`INSERT OR
+    /// IGNORE` before migration 24).
+    Held,
+    /// Into the entry's set of the same clerk and time, at this place.
+    Into(usize),
+    /// Into a set of its own.
+    New,
+}
+
+/// Where the piece `bit` received by `clerk` at `times[time]` goes, among the entry's sets
+/// `theirs` (places in `sets`: entry, clerk, time, codes).
+fn place_piece(
+    sets: &[(i64, i64, usize, i64)],
+    times: &[rusqlite::types::Value],
+    theirs: impl Iterator<Item = usize> + Clone,
+    clerk: i64,
+    time: usize,
+    bit: i64,
+) -> Placed {
+    if theirs.clone().any(|i| sets[i].3 & bit != 0) {
+        return Placed::Held;
+    }
+    let mut theirs = theirs;
+    match theirs.find(|&i| sets[i].1 == clerk && times[sets[i].2] == times[time]) {
+        Some(i) => Placed::Into(i),
+        None => Placed::New,
+    }
+}
+
 /// R3 Mark many pieces of evidence received for entries that hold none yet (created in this
 /// transaction, as a bulk load's are), many sets a statement; returns how many pieces were
 /// written. The pieces of one entry, clerk and time are one row of `evidence_sets` (migration
@@ -980,16 +1011,19 @@ fn evidence_sql(n: usize) -> String {
 pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<usize> {
     use rusqlite::types::Value;
     // A bulk load names a few dozen codes and clerks over millions of rows: each is looked up
-    // once per call, not once per row; so is each time's text (one stamp serves an entry's
-    // pieces, and times repeat).
+    // once per call, not once per row. Each time's text is read once per run of rows naming
+    // it (an entry's pieces share one stamp).
     let mut codes: HashMap<&str, i64> = HashMap::new();
     let mut clerks: HashMap<&str, i64> = HashMap::new();
-    let mut times: HashMap<&str, Value> = HashMap::new();
-    // (entry, clerk, time) → its place in `sets`, which keeps the order the rows came in (a
-    // bulk load's entries ascend, so the sets go in at the end of the table).
-    let mut place: HashMap<(i64, i64, &str), usize> = HashMap::new();
-    let mut sets: Vec<(i64, i64, &str, i64)> = Vec::new();
-    let mut owned: HashMap<i64, i64> = HashMap::new();
+    let mut times: Vec<Value> = Vec::new();
+    let mut last_time: Option<&str> = None;
+    // The sets in the order the rows came (a bulk load's entries ascend, so they go in at the
+    // end of the table): entry, clerk, time (in `times`), codes. While the entries ascend, an
+    // entry's rows are together and its sets are the last ones; once a row comes out of that
+    // order, each entry's sets are found through `of_entry`, filled from then on.
+    let mut sets: Vec<(i64, i64, usize, i64)> = Vec::new();
+    let mut first_of_entry = 0;
+    let mut of_entry: Option<HashMap<i64, Vec<usize>>> = None;
     let mut singles = Vec::new();
     for r in rows {
         let code = match codes.get(r.code) {
@@ -1008,26 +1042,43 @@ pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<
                 id
             }
         };
-        if !times.contains_key(r.at) {
-            times.insert(r.at, stored_time(tx, r.at)?);
+        if last_time != Some(r.at) {
+            times.push(stored_time(tx, r.at)?);
+            last_time = Some(r.at);
         }
+        let time = times.len() - 1;
         let Some(bit) = code_bit(code) else {
-            singles.push((r.entry_id, code, clerk, r.at));
+            singles.push((r.entry_id, code, clerk, time));
             continue;
         };
-        // A code named again for the entry, by another clerk or at another time, is the piece
-        // the first row gave (`INSERT OR IGNORE` before migration 24).
-        let held = owned.entry(r.entry_id).or_insert(0);
-        if *held & bit != 0 {
-            continue;
+        if of_entry.is_none() {
+            match sets.last() {
+                Some(last) if last.0 > r.entry_id => {
+                    let mut map: HashMap<i64, Vec<usize>> = HashMap::new();
+                    for (i, s) in sets.iter().enumerate() {
+                        map.entry(s.0).or_default().push(i);
+                    }
+                    of_entry = Some(map);
+                }
+                Some(last) if last.0 < r.entry_id => first_of_entry = sets.len(),
+                _ => {}
+            }
         }
-        *held |= bit;
-        let key = (r.entry_id, clerk, r.at);
-        match place.get(&key) {
-            Some(&i) => sets[i].3 |= bit,
-            None => {
-                place.insert(key, sets.len());
-                sets.push((r.entry_id, clerk, r.at, bit));
+        let placed = match &of_entry {
+            None => place_piece(&sets, &times, first_of_entry..sets.len(), clerk, time, bit),
+            Some(map) => {
+                let theirs = map.get(&r.entry_id).map(Vec::as_slice).unwrap_or(&[]);
+                place_piece(&sets, &times, theirs.iter().copied(), clerk, time, bit)
+            }
+        };
+        match placed {
+            Placed::Held => {}
+            Placed::Into(i) => sets[i].3 |= bit,
+            Placed::New => {
+                if let Some(map) = &mut of_entry {
+                    map.entry(r.entry_id).or_default().push(sets.len());
+                }
+                sets.push((r.entry_id, clerk, time, bit));
             }
         }
     }
@@ -1058,15 +1109,14 @@ pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<
             let i = 1 + 4 * k;
             stmt.raw_bind_parameter(i, entry_id)?;
             stmt.raw_bind_parameter(i + 1, clerk)?;
-            stmt.raw_bind_parameter(i + 2, times.get(at).unwrap_or(&Value::Null))?;
+            stmt.raw_bind_parameter(i + 2, &times[at])?;
             stmt.raw_bind_parameter(i + 3, bits)?;
         }
         stmt.raw_execute()?;
         rest = later;
     }
     for (entry_id, code, clerk, at) in singles {
-        let at = times.get(at).cloned().unwrap_or(Value::Null);
-        added += receive(tx, entry_id, clerk, &at, &[code])?;
+        added += receive(tx, entry_id, clerk, &times[at], &[code])?;
     }
     Ok(added)
 }

@@ -1423,6 +1423,84 @@ mod tests {
         }
     }
 
+    /// R3, R5.5 The bulk writer of evidence (the demo's) gathers what one clerk received for
+    /// an entry at one time into one set, keeps a code's first clerk and time when it is named
+    /// again, and does so also for rows that come out of entry order.
+    #[test]
+    fn r3_pieces_written_in_bulk_are_gathered_by_entry_clerk_and_time() {
+        use crate::service::{demo, fixtures::actor};
+        let mut store = Store::open_in_memory().unwrap();
+        demo::generate(&mut store, &actor("demo"), 3, 2017).unwrap();
+        let (a, b): (i64, i64) = store
+            .conn()
+            .query_row("SELECT min(id), max(id) FROM entries", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        let tx = store.write().unwrap();
+        tx.execute(
+            "DELETE FROM evidence_sets WHERE entry_id IN (?1, ?2)",
+            [a, b],
+        )
+        .unwrap();
+        let t1 = "2016-03-01T09:00:00+08:00";
+        let t2 = "2016-03-02T09:00:00+08:00";
+        let row = |entry_id, code, by, at| entries::Received {
+            entry_id,
+            code,
+            by,
+            at,
+        };
+        let rows = [
+            row(b, "notice", "lisi", t1),
+            row(b, "sign_in", "lisi", t1),
+            row(b, "agenda", "zhaoliu", t2),
+            row(b, "notice", "zhaoliu", t2),
+            // Out of entry order, then back to the first entry.
+            row(a, "notice", "zhaoliu", t2),
+            row(b, "timetable", "lisi", t1),
+            row(b, "sign_in", "zhaoliu", t1),
+        ];
+        assert_eq!(entries::add_evidence_rows(&tx, &rows).unwrap(), 5);
+        let sets = |e: i64| -> Vec<(String, i64)> {
+            tx.prepare(
+                "SELECT l.login, s.codes FROM evidence_sets s JOIN logins l ON l.id = s.clerk_id
+                 WHERE s.entry_id = ?1 ORDER BY l.login",
+            )
+            .unwrap()
+            .query_map([e], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.count_ones() as i64)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        assert_eq!(
+            sets(b),
+            vec![("lisi".into(), 3), ("zhaoliu".into(), 1)],
+            "lisi's three pieces at one time, zhaoliu's new one"
+        );
+        assert_eq!(sets(a), vec![("zhaoliu".into(), 1)]);
+        let records = entries::evidence_records(&tx, b).unwrap();
+        let who: Vec<(&str, &str, &str)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.code.as_str(),
+                    r.received_by.as_str(),
+                    r.received_at.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            who,
+            vec![
+                ("agenda", "zhaoliu", "2016-03-02T01:00:00Z"),
+                ("notice", "lisi", "2016-03-01T01:00:00Z"),
+                ("sign_in", "lisi", "2016-03-01T01:00:00Z"),
+                ("timetable", "lisi", "2016-03-01T01:00:00Z"),
+            ]
+        );
+    }
+
     /// R5 Migration 15 rewrote entries' checks as comparisons: each still refuses a value
     /// outside its vocabulary (state, category, result, the two flags), the form must be one
     /// of the forms, and every value of the vocabularies is still taken.
