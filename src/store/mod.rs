@@ -1237,9 +1237,8 @@ mod tests {
             )
             .unwrap();
         assert!(past > 62, "numbered past the bits: {past}");
-        let pieces = |c: &Connection| -> Values {
-            rows_of(c, "evidence_received", "entry_id, code_id")
-        };
+        let pieces =
+            |c: &Connection| -> Values { rows_of(c, "evidence_received", "entry_id, code_id") };
         let texts = |c: &Connection| -> Values { rows_of(c, "entry_evidence", "entry_id, code") };
         let entry_ids: Vec<i64> = c
             .prepare("SELECT id FROM entries ORDER BY id")
@@ -1268,7 +1267,12 @@ mod tests {
             .unwrap();
             rows
         };
-        let at = |e: i64| entry_ids.iter().position(|&id| id == e).unwrap_or(usize::MAX);
+        let at = |e: i64| {
+            entry_ids
+                .iter()
+                .position(|&id| id == e)
+                .unwrap_or(usize::MAX)
+        };
         let pieces_before = pieces(c);
         let texts_before = texts(c);
         let answers_before = answers(c);
@@ -1281,11 +1285,7 @@ mod tests {
                 .any(|r| r.code == code && r.received_by == "wangfang"),
             "her piece"
         );
-        assert!(
-            !answers_before[at(taken)]
-                .0
-                .contains(&taken_code)
-        );
+        assert!(!answers_before[at(taken)].0.contains(&taken_code));
         assert!(
             exported_before.iter().any(|r| r.3.len() > 1),
             "the export lists codes"
@@ -1300,7 +1300,9 @@ mod tests {
             .unwrap();
         assert!(paper > 0, "the demo holds paper history with its evidence");
         let states: i64 = c
-            .query_row("SELECT count(DISTINCT state) FROM entries", [], |r| r.get(0))
+            .query_row("SELECT count(DISTINCT state) FROM entries", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(states, 5, "every state");
         let state = check_state(c).unwrap();
@@ -1314,7 +1316,11 @@ mod tests {
             crate::store::schema::MIGRATIONS.len()
         );
         let c = store.conn();
-        assert_eq!(pieces(c), pieces_before, "evidence_received, value for value");
+        assert_eq!(
+            pieces(c),
+            pieces_before,
+            "evidence_received, value for value"
+        );
         assert_eq!(texts(c), texts_before, "entry_evidence, value for value");
         assert_eq!(answers(c), answers_before, "evidence and evidence_records");
         assert_eq!(exported(c), exported_before, "the entries export's codes");
@@ -1419,7 +1425,10 @@ mod tests {
                 p.contains("SEARCH evidence_pieces USING PRIMARY KEY (entry_id=?)"),
                 "the pieces by key: {p}"
             );
-            assert!(!p.contains("SCAN s") && !p.contains("SCAN evidence_"), "{p}");
+            assert!(
+                !p.contains("SCAN s") && !p.contains("SCAN evidence_"),
+                "{p}"
+            );
         }
     }
 
@@ -1462,8 +1471,9 @@ mod tests {
             row(b, "sign_in", "zhaoliu", t1),
         ];
         assert_eq!(entries::add_evidence_rows(&tx, &rows).unwrap(), 5);
-        let sets = |e: i64| -> Vec<(String, i64)> {
-            tx.prepare(
+        let sets =
+            |e: i64| -> Vec<(String, i64)> {
+                tx.prepare(
                 "SELECT l.login, s.codes FROM evidence_sets s JOIN logins l ON l.id = s.clerk_id
                  WHERE s.entry_id = ?1 ORDER BY l.login",
             )
@@ -1472,7 +1482,7 @@ mod tests {
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap()
-        };
+            };
         assert_eq!(
             sets(b),
             vec![("lisi".into(), 3), ("zhaoliu".into(), 1)],
