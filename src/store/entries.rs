@@ -235,16 +235,20 @@ pub fn code_bit(id: i64) -> Option<i64> {
 }
 
 /// The time `now` (RFC 3339) as `evidence_sets.received_at` holds it: seconds since the epoch,
-/// or the text itself where it is not a time SQLite reads (as migration 15 stored it). An
-/// RFC 3339 stamp in whole seconds is read here, without a statement (the demo stamps millions);
-/// anything else is given to SQLite's `unixepoch`, so both paths store what migration 15's
-/// `coalesce(unixepoch(t), t)` stores.
+/// or the text itself where it is not a time SQLite reads (as migration 15 stored it). A stamp
+/// of the shape the program writes (`2017-07-15T10:00:00+08:00`, or `…Z`) is read here, without
+/// a statement (the demo stamps millions); anything else is given to SQLite's `unixepoch`, so
+/// both paths store what migration 15's `coalesce(unixepoch(t), t)` stores.
 fn stored_time(tx: &Connection, now: &str) -> Result<rusqlite::types::Value> {
     use rusqlite::types::Value;
-    if !now.contains('.')
-        && now.len() >= 20
-        && let Ok(t) = chrono::DateTime::parse_from_rfc3339(now)
-    {
+    let b = now.as_bytes();
+    let shaped = b.get(10) == Some(&b'T')
+        && match b.len() {
+            20 => b[19] == b'Z',
+            25 => matches!(b[19], b'+' | b'-'),
+            _ => false,
+        };
+    if shaped && let Ok(t) = chrono::DateTime::parse_from_rfc3339(now) {
         return Ok(Value::Integer(t.timestamp()));
     }
     Ok(tx
@@ -283,7 +287,9 @@ fn receive(
         let mut rows = stmt.query([entry_id])?;
         while let Some(r) = rows.next()? {
             held |= r.get::<_, i64>(2)?;
-            theirs |= r.get::<_, i64>(0)? == clerk && &r.get::<_, rusqlite::types::Value>(1)? == at;
+            if r.get::<_, i64>(0)? == clerk && &r.get::<_, rusqlite::types::Value>(1)? == at {
+                theirs = true;
+            }
         }
         drop(rows);
         let new = bits & !held;

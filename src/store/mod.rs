@@ -1511,6 +1511,52 @@ mod tests {
         );
     }
 
+    /// R3, R5.5 The time a piece was received is stored as SQLite's own `unixepoch` reads the
+    /// stamp (seconds, or the text where it is not a time), whichever path reads it: the
+    /// program's own stamps are read without a statement, the rest by SQLite.
+    #[test]
+    fn r3_the_time_received_is_stored_as_sqlite_reads_the_stamp() {
+        use crate::service::{demo, fixtures::actor};
+        use rusqlite::types::Value;
+        let mut store = Store::open_in_memory().unwrap();
+        demo::generate(&mut store, &actor("demo"), 3, 2017).unwrap();
+        let tx = store.write().unwrap();
+        let stamps = [
+            "2017-07-15T10:00:00+08:00",
+            "2017-07-15T02:00:00Z",
+            "1969-12-31T23:59:59-01:00",
+            "2017-07-15 10:00:00",
+            "2017-07-15T10:00:00.750+08:00",
+            "2017-07-15t10:00:00z",
+            "2017-02-30T10:00:00+08:00",
+            "去年",
+        ];
+        let entry: i64 = tx
+            .query_row("SELECT min(id) FROM entries", [], |r| r.get(0))
+            .unwrap();
+        for (i, at) in stamps.iter().enumerate() {
+            tx.execute("DELETE FROM evidence_sets WHERE entry_id = ?1", [entry])
+                .unwrap();
+            let codes = std::iter::once("notice".to_string()).collect();
+            let by = format!("clerk{i}");
+            assert_eq!(
+                entries::add_evidence(&tx, entry, &codes, &by, at).unwrap(),
+                1
+            );
+            let stored: Value = tx
+                .query_row(
+                    "SELECT received_at FROM evidence_sets WHERE entry_id = ?1",
+                    [entry],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let sqlite: Value = tx
+                .query_row("SELECT coalesce(unixepoch(?1), ?1)", [at], |r| r.get(0))
+                .unwrap();
+            assert_eq!(stored, sqlite, "{at}");
+        }
+    }
+
     /// R5 Migration 15 rewrote entries' checks as comparisons: each still refuses a value
     /// outside its vocabulary (state, category, result, the two flags), the form must be one
     /// of the forms, and every value of the vocabularies is still taken.
