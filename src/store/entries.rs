@@ -230,7 +230,7 @@ fn seconds_sql(n: usize) -> String {
 /// R3 The bit of evidence code number `id` in `evidence_sets.codes` (migration 24): bit `id`
 /// for the numbers 1 to 62; `None` for a number outside them, whose pieces are one-piece rows of
 /// `evidence_pieces` instead (bit 63 would make the set a negative number).
-pub fn code_bit(id: i64) -> Option<i64> {
+fn code_bit(id: i64) -> Option<i64> {
     (1..=62).contains(&id).then(|| 1_i64 << id)
 }
 
