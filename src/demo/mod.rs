@@ -125,8 +125,11 @@ impl Default for Load {
 /// and name; the readings by person; SQLite keeps UNIQUE and PRIMARY KEY constraints, so an ID
 /// number still cannot be written twice), the trigger that looks for a second copy of every
 /// training written (the writer writes a new person's trainings once each, `distinct` in
-/// [`writer`], and compares what a person met again already has), and the full-text index's
-/// upkeep, flushed and merged after every statement, rebuilt from `people` at the end.
+/// [`writer`], and compares what a person met again already has), the trigger that looks for a
+/// piece of evidence received twice by an entry (R3: the load writes one set per new entry,
+/// [`crate::store::entries::add_evidence_rows`], and an entry met again goes through
+/// `add_evidence`, which reads what it holds), and the full-text index's upkeep, flushed and
+/// merged after every statement, rebuilt from `people` at the end.
 ///
 /// Replayed once at the end (`replayed`): the triggers that fill the people's short-search
 /// tables (`people_prefixes`, `people_readings`, R1.2), run over `people` in the order of the
@@ -144,7 +147,11 @@ impl Default for Load {
 /// trigger.
 pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     indexed: &["people", "review_queue", "people_readings"],
-    triggers: &["entries_same_training", "people_fts_insert"],
+    triggers: &[
+        "entries_same_training",
+        "people_fts_insert",
+        "evidence_sets_once",
+    ],
     rebuild: &["people_fts"],
     replayed: &[
         ("people_prefixes_insert", "name, id_number"),
@@ -153,7 +160,8 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     checked: &[
         "people",
         "entries",
-        "evidence_received",
+        "evidence_sets",
+        "evidence_pieces",
         "person_year_totals",
         "findings",
     ],

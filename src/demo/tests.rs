@@ -700,6 +700,9 @@ fn everything(store: &Store) -> Vec<String> {
         "SELECT * FROM people_units ORDER BY unit_key",
         "SELECT * FROM entry_providers ORDER BY provider",
         "SELECT * FROM evidence_received ORDER BY entry_id, code_id",
+        // R3 As stored (migration 24): what was received together is one set either way.
+        "SELECT * FROM evidence_sets ORDER BY entry_id, clerk_id, received_at",
+        "SELECT * FROM evidence_pieces ORDER BY entry_id, code_id",
         "SELECT * FROM audit ORDER BY id",
     ] {
         all.push(digest(store, sql));

@@ -83,7 +83,7 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
             // Schema 23's report figures and schema 18's kept groups and batch counts back to
-            // none, schema 15's evidence back to schema 1's table of texts, and so on down to
+            // none, schema 24's sets and schema 15's evidence back to schema 1's table of texts, and so on down to
             // schema 11.
             "DROP TRIGGER report_kept_moved; DROP TRIGGER people_by_kind_insert;
              DROP TRIGGER people_by_kind_delete; DROP TRIGGER totals_by_kind_insert;
@@ -101,7 +101,8 @@ fn r6_4_the_demos_totals_equal_check_for_every_person_and_year() {
                  code TEXT NOT NULL, received_by TEXT NOT NULL, received_at TEXT NOT NULL,
                  PRIMARY KEY (entry_id, code)) WITHOUT ROWID;
              INSERT INTO evidence_texts SELECT * FROM entry_evidence;
-             DROP VIEW entry_evidence; DROP TABLE evidence_received;
+             DROP VIEW entry_evidence; DROP VIEW evidence_received;
+             DROP TABLE evidence_sets; DROP TABLE evidence_pieces;
              DROP TABLE evidence_codes; DROP TABLE logins;
              ALTER TABLE evidence_texts RENAME TO entry_evidence;
              DROP TABLE entry_providers; DROP TRIGGER entry_providers_insert;

@@ -227,9 +227,99 @@ fn seconds_sql(n: usize) -> String {
     format!("coalesce(unixepoch(?{n}), ?{n})")
 }
 
+/// R3 The bit of evidence code number `id` in `evidence_sets.codes` (migration 24): bit `id`
+/// for the numbers 1 to 62; `None` for a number outside them, whose pieces are one-piece rows of
+/// `evidence_pieces` instead (bit 63 would make the set a negative number).
+fn code_bit(id: i64) -> Option<i64> {
+    (1..=62).contains(&id).then(|| 1_i64 << id)
+}
+
+/// The time `now` (RFC 3339) as `evidence_sets.received_at` holds it: seconds since the epoch,
+/// or the text itself where it is not a time SQLite reads (as migration 15 stored it). A stamp
+/// of the shape the program writes (`2017-07-15T10:00:00+08:00`, or `…Z`) is read here, without
+/// a statement (the demo stamps millions); anything else is given to SQLite's `unixepoch`, so
+/// both paths store what migration 15's `coalesce(unixepoch(t), t)` stores.
+fn stored_time(tx: &Connection, now: &str) -> Result<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    let b = now.as_bytes();
+    let shaped = b.get(10) == Some(&b'T')
+        && match b.len() {
+            20 => b[19] == b'Z',
+            25 => matches!(b[19], b'+' | b'-'),
+            _ => false,
+        };
+    if shaped && let Ok(t) = chrono::DateTime::parse_from_rfc3339(now) {
+        return Ok(Value::Integer(t.timestamp()));
+    }
+    Ok(tx
+        .prepare_cached(&format!("SELECT {}", seconds_sql(1)))?
+        .query_row([now], |r| r.get(0))?)
+}
+
+/// R3 Receives the codes numbered `ids` for entry `entry_id`, by clerk number `clerk` at `at`
+/// (as stored): the codes the entry has not received yet go into the set of this clerk and
+/// time (made if the entry has none), a code received before keeps its first clerk and time
+/// (the old key's `INSERT OR IGNORE`). Returns how many pieces were new.
+fn receive(
+    tx: &Connection,
+    entry_id: i64,
+    clerk: i64,
+    at: &rusqlite::types::Value,
+    ids: &[i64],
+) -> Result<usize> {
+    let mut bits = 0_i64;
+    let mut singles = Vec::new();
+    for &id in ids {
+        match code_bit(id) {
+            Some(bit) => bits |= bit,
+            None => singles.push(id),
+        }
+    }
+    let mut added = 0;
+    if bits != 0 {
+        // An entry has one set, or a few when clerks received pieces at different times: the
+        // codes it holds are all of theirs, and this clerk's set of this time is extended.
+        let mut held = 0_i64;
+        let mut theirs = false;
+        let mut stmt = tx.prepare_cached(
+            "SELECT clerk_id, received_at, codes FROM evidence_sets WHERE entry_id = ?1",
+        )?;
+        let mut rows = stmt.query([entry_id])?;
+        while let Some(r) = rows.next()? {
+            held |= r.get::<_, i64>(2)?;
+            if r.get::<_, i64>(0)? == clerk && &r.get::<_, rusqlite::types::Value>(1)? == at {
+                theirs = true;
+            }
+        }
+        drop(rows);
+        let new = bits & !held;
+        if new != 0 {
+            let sql = if theirs {
+                "UPDATE evidence_sets SET codes = codes | ?4
+                 WHERE entry_id = ?1 AND clerk_id = ?2 AND received_at = ?3"
+            } else {
+                "INSERT INTO evidence_sets (entry_id, clerk_id, received_at, codes)
+                 VALUES (?1, ?2, ?3, ?4)"
+            };
+            tx.prepare_cached(sql)?
+                .execute(params![entry_id, clerk, at, new])?;
+            added += new.count_ones() as usize;
+        }
+    }
+    for id in singles {
+        added += tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO evidence_pieces (entry_id, code_id, clerk_id, received_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![entry_id, id, clerk, at])?;
+    }
+    Ok(added)
+}
+
 /// R3 Mark the codes of `codes` received for entry `entry_id` by clerk `by` at `now` (RFC
 /// 3339); returns how many codes were new. A code received before keeps its first clerk and
-/// time.
+/// time; the new ones join the entry's set of this clerk and time (migration 24).
 pub fn add_evidence(
     tx: &Transaction<'_>,
     entry_id: i64,
@@ -241,19 +331,12 @@ pub fn add_evidence(
         return Ok(0);
     }
     let clerk = clerk_id(tx, by)?;
-    let sql = format!(
-        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
-         VALUES (?1, ?2, ?3, {})",
-        seconds_sql(4)
-    );
-    let mut added = 0;
-    for code in codes {
-        let code = code_id(tx, code)?;
-        added += tx
-            .prepare_cached(&sql)?
-            .execute(params![entry_id, code, clerk, now])?;
-    }
-    Ok(added)
+    let at = stored_time(tx, now)?;
+    let ids = codes
+        .iter()
+        .map(|code| code_id(tx, code))
+        .collect::<Result<Vec<_>>>()?;
+    receive(tx, entry_id, clerk, &at, &ids)
 }
 
 /// R3 [`add_evidence`] for a writer that adds the evidence of many entries in one transaction
@@ -264,21 +347,21 @@ pub struct EvidenceWriter {
     /// The time as stored: seconds since the epoch, or the text SQLite could not read as one.
     at: rusqlite::types::Value,
     codes: HashMap<String, i64>,
-    /// (entry, code number) of new entries' pieces not yet written ([`EvidenceWriter::add_new`]).
+    /// (entry, set of codes) of new entries not yet written ([`EvidenceWriter::add_new`]).
     pending: Vec<(i64, i64)>,
+    /// (entry, code number) of new entries' codes numbered outside the sets' bits.
+    pending_singles: Vec<(i64, i64)>,
 }
 
 impl EvidenceWriter {
     /// A writer for evidence received by clerk `by` at `now` (RFC 3339).
     pub fn new(tx: &Transaction<'_>, by: &str, now: &str) -> Result<EvidenceWriter> {
-        let at = tx
-            .prepare_cached(&format!("SELECT {}", seconds_sql(1)))?
-            .query_row([now], |r| r.get(0))?;
         Ok(EvidenceWriter {
             clerk: clerk_id(tx, by)?,
-            at,
+            at: stored_time(tx, now)?,
             codes: HashMap::new(),
             pending: Vec::new(),
+            pending_singles: Vec::new(),
         })
     }
 
@@ -293,8 +376,8 @@ impl EvidenceWriter {
     }
 
     /// Marks `codes` received for entry `entry_id`, created in this transaction and so
-    /// holding none yet: the pieces wait to go in with those of the next entries, many
-    /// entries' pieces a statement (issue 10.3: a statement per entry was a fifth of an
+    /// holding none yet: one set (migration 24), waiting to go in with those of the next
+    /// entries, many sets a statement (issue 10.3: a statement per entry was a fifth of an
     /// import's writing). Until [`EvidenceWriter::flush`] they are not in the database, so
     /// the caller flushes before reading any entry's evidence and before committing (a writer
     /// dropped with pieces held loses them). [`EvidenceWriter::add`] flushes first.
@@ -304,35 +387,48 @@ impl EvidenceWriter {
         entry_id: i64,
         codes: &BTreeSet<String>,
     ) -> Result<()> {
+        let mut bits = 0_i64;
         for code in codes {
             let id = self.code(tx, code)?;
-            self.pending.push((entry_id, id));
+            match code_bit(id) {
+                Some(bit) => bits |= bit,
+                None => self.pending_singles.push((entry_id, id)),
+            }
         }
-        if self.pending.len() >= PENDING_PIECES {
+        if bits != 0 {
+            // The same entry twice in a row is one set (its key is the entry, clerk and time).
+            match self.pending.last_mut() {
+                Some((entry, held)) if *entry == entry_id => *held |= bits,
+                _ => self.pending.push((entry_id, bits)),
+            }
+        }
+        if self.pending.len() >= PENDING_SETS {
             self.flush(tx)?;
         }
         Ok(())
     }
 
-    /// Writes the pieces [`EvidenceWriter::add_new`] holds.
+    /// Writes the sets [`EvidenceWriter::add_new`] holds.
     pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<()> {
-        for chunk in self.pending.chunks(PENDING_PIECES) {
+        for chunk in self.pending.chunks(PENDING_SETS) {
             let mut stmt = tx.prepare_cached(&pending_insert_sql(chunk.len()))?;
             stmt.raw_bind_parameter(1, self.clerk)?;
             stmt.raw_bind_parameter(2, &self.at)?;
-            for (i, (entry, code)) in chunk.iter().enumerate() {
+            for (i, (entry, codes)) in chunk.iter().enumerate() {
                 stmt.raw_bind_parameter(3 + 2 * i, entry)?;
-                stmt.raw_bind_parameter(4 + 2 * i, code)?;
+                stmt.raw_bind_parameter(4 + 2 * i, codes)?;
             }
             stmt.raw_execute()?;
         }
         self.pending.clear();
+        for (entry, id) in std::mem::take(&mut self.pending_singles) {
+            receive(tx, entry, self.clerk, &self.at, &[id])?;
+        }
         Ok(())
     }
 
     /// Marks `codes` received for entry `entry_id`, as [`add_evidence`] does; returns how many
-    /// were new. The codes go in one statement of as many rows (a checklist has a handful), so
-    /// a piece costs its row, not a statement of its own.
+    /// were new.
     pub fn add(
         &mut self,
         tx: &Transaction<'_>,
@@ -344,50 +440,21 @@ impl EvidenceWriter {
         for code in codes {
             ids.push(self.code(tx, code)?);
         }
-        let mut added = 0;
-        for chunk in ids.chunks(EVIDENCE_ROWS) {
-            let mut stmt = tx.prepare_cached(&evidence_insert_sql(chunk.len()))?;
-            stmt.raw_bind_parameter(1, entry_id)?;
-            stmt.raw_bind_parameter(2, self.clerk)?;
-            stmt.raw_bind_parameter(3, &self.at)?;
-            for (i, id) in chunk.iter().enumerate() {
-                stmt.raw_bind_parameter(4 + i, id)?;
-            }
-            added += stmt.raw_execute()?;
-        }
-        Ok(added)
+        receive(tx, entry_id, self.clerk, &self.at, &ids)
     }
 }
 
-/// The most pieces of evidence one statement of [`EvidenceWriter::add`] inserts.
-const EVIDENCE_ROWS: usize = 16;
+/// Sets of new entries' evidence written by one statement of [`EvidenceWriter::flush`] (two
+/// numbers bound a set, well under SQLite's 32 766).
+const PENDING_SETS: usize = 256;
 
-/// Pieces of new entries' evidence written by one statement of [`EvidenceWriter::flush`]
-/// (two numbers bound a piece, well under SQLite's 32 766).
-const PENDING_PIECES: usize = 256;
-
-/// `INSERT OR IGNORE` of `n` pieces by clerk `?1` at `?2`, each piece's entry and code number
-/// at `?3`, `?4` on.
+/// `INSERT` of `n` sets by clerk `?1` at `?2`, each set's entry and codes at `?3`, `?4` on.
 fn pending_insert_sql(n: usize) -> String {
     let rows: Vec<String> = (0..n)
-        .map(|i| format!("(?{}, ?{}, ?1, ?2)", 3 + 2 * i, 4 + 2 * i))
+        .map(|i| format!("(?{}, ?1, ?2, ?{})", 3 + 2 * i, 4 + 2 * i))
         .collect();
     format!(
-        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
-         VALUES {}",
-        rows.join(", ")
-    )
-}
-
-/// `INSERT OR IGNORE` of `n` pieces of evidence of entry `?1` by clerk `?2` at `?3`, the codes'
-/// numbers at `?4` on.
-fn evidence_insert_sql(n: usize) -> String {
-    let rows: Vec<String> = (0..n)
-        .map(|i| format!("(?1, ?{}, ?2, ?3)", 4 + i))
-        .collect();
-    format!(
-        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
-         VALUES {}",
+        "INSERT INTO evidence_sets (entry_id, clerk_id, received_at, codes) VALUES {}",
         rows.join(", ")
     )
 }
@@ -606,13 +673,32 @@ pub fn apply_state(
 }
 
 /// R3 Take back evidence `code` of entry `entry_id`; returns 1 if it had been received, else 0.
+/// Its bit leaves the set that holds it, and a set left empty goes (migration 24).
 pub fn remove_evidence(tx: &Transaction<'_>, entry_id: i64, code: &str) -> Result<usize> {
+    let id: Option<i64> = tx
+        .prepare_cached("SELECT id FROM evidence_codes WHERE code = ?1")?
+        .query_row([code], |r| r.get(0))
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(0);
+    };
+    let Some(bit) = code_bit(id) else {
+        return Ok(tx
+            .prepare_cached("DELETE FROM evidence_pieces WHERE entry_id = ?1 AND code_id = ?2")?
+            .execute(params![entry_id, id])?);
+    };
+    let gone = tx
+        .prepare_cached("DELETE FROM evidence_sets WHERE entry_id = ?1 AND codes = ?2")?
+        .execute(params![entry_id, bit])?;
+    if gone > 0 {
+        return Ok(gone);
+    }
     Ok(tx
         .prepare_cached(
-            "DELETE FROM evidence_received
-             WHERE entry_id = ?1 AND code_id = (SELECT id FROM evidence_codes WHERE code = ?2)",
+            "UPDATE evidence_sets SET codes = codes & ~?2
+             WHERE entry_id = ?1 AND codes & ?2 <> 0",
         )?
-        .execute(params![entry_id, code])?)
+        .execute(params![entry_id, bit])?)
 }
 
 /// A clerk's correction of an entry nobody has decided on yet (R5.1): every fact the entry form
@@ -881,29 +967,70 @@ pub struct Received<'a> {
     pub at: &'a str,
 }
 
-/// The statement of [`add_evidence_rows`] for `n` rows.
+/// The statement of [`add_evidence_rows`] for `n` sets.
 fn evidence_sql(n: usize) -> String {
-    let tuples: Vec<String> = (0..n)
-        .map(|k| {
-            let i = 1 + 4 * k;
-            format!("(?{i}, ?{}, ?{}, {})", i + 1, i + 2, seconds_sql(i + 3))
-        })
-        .collect();
-    format!(
-        "INSERT OR IGNORE INTO evidence_received (entry_id, code_id, clerk_id, received_at)
-         VALUES {}",
-        tuples.join(", ")
+    values_sql(
+        "INSERT INTO evidence_sets (entry_id, clerk_id, received_at, codes)",
+        4,
+        n,
+        "",
     )
 }
 
-/// Mark many pieces of evidence received, several rows a statement; returns how many were
-/// new (as [`add_evidence`], a piece already received is left as it is).
+/// Where a piece of an entry goes among the sets [`add_evidence_rows`] gathers.
+enum Placed {
+    /// The entry has the code already: the piece its first row gave stays (`INSERT OR
+    /// IGNORE` before migration 24).
+    Held,
+    /// Into the entry's set of the same clerk and time, at this place.
+    Into(usize),
+    /// Into a set of its own.
+    New,
+}
+
+/// Where the piece `bit` received by `clerk` at `times[time]` goes, among the entry's sets
+/// `theirs` (places in `sets`: entry, clerk, time, codes).
+fn place_piece(
+    sets: &[(i64, i64, usize, i64)],
+    times: &[rusqlite::types::Value],
+    theirs: impl Iterator<Item = usize> + Clone,
+    clerk: i64,
+    time: usize,
+    bit: i64,
+) -> Placed {
+    if theirs.clone().any(|i| sets[i].3 & bit != 0) {
+        return Placed::Held;
+    }
+    let mut theirs = theirs;
+    match theirs.find(|&i| sets[i].1 == clerk && times[sets[i].2] == times[time]) {
+        Some(i) => Placed::Into(i),
+        None => Placed::New,
+    }
+}
+
+/// R3 Mark many pieces of evidence received for entries that hold none yet (created in this
+/// transaction, as a bulk load's are), many sets a statement; returns how many pieces were
+/// written. The pieces of one entry, clerk and time are one row of `evidence_sets` (migration
+/// 24); a code named twice for an entry is one piece, with the clerk and time of its first row. Nothing is read first, which is what makes it fast:
+/// a piece an entry already holds is refused by the schema (`evidence_sets_once`) and fails the
+/// call, so an entry that may hold evidence goes through [`add_evidence`].
 pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<usize> {
+    use rusqlite::types::Value;
     // A bulk load names a few dozen codes and clerks over millions of rows: each is looked up
-    // once per call, not once per row.
+    // once per call, not once per row. Each time's text is read once per run of rows naming
+    // it (an entry's pieces share one stamp).
     let mut codes: HashMap<&str, i64> = HashMap::new();
     let mut clerks: HashMap<&str, i64> = HashMap::new();
-    let mut numbered = Vec::with_capacity(rows.len());
+    let mut times: Vec<Value> = Vec::new();
+    let mut last_time: Option<&str> = None;
+    // The sets in the order the rows came (a bulk load's entries ascend, so they go in at the
+    // end of the table): entry, clerk, time (in `times`), codes. While the entries ascend, an
+    // entry's rows are together and its sets are the last ones; once a row comes out of that
+    // order, each entry's sets are found through `of_entry`, filled from then on.
+    let mut sets: Vec<(i64, i64, usize, i64)> = Vec::new();
+    let mut first_of_entry = 0;
+    let mut of_entry: Option<HashMap<i64, Vec<usize>>> = None;
+    let mut singles = Vec::new();
     for r in rows {
         let code = match codes.get(r.code) {
             Some(&id) => id,
@@ -921,10 +1048,48 @@ pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<
                 id
             }
         };
-        numbered.push((r.entry_id, code, clerk, r.at));
+        if last_time != Some(r.at) {
+            times.push(stored_time(tx, r.at)?);
+            last_time = Some(r.at);
+        }
+        let time = times.len() - 1;
+        let Some(bit) = code_bit(code) else {
+            singles.push((r.entry_id, code, clerk, time));
+            continue;
+        };
+        if of_entry.is_none() {
+            match sets.last() {
+                Some(last) if last.0 > r.entry_id => {
+                    let mut map: HashMap<i64, Vec<usize>> = HashMap::new();
+                    for (i, s) in sets.iter().enumerate() {
+                        map.entry(s.0).or_default().push(i);
+                    }
+                    of_entry = Some(map);
+                }
+                Some(last) if last.0 < r.entry_id => first_of_entry = sets.len(),
+                _ => {}
+            }
+        }
+        let placed = match &of_entry {
+            None => place_piece(&sets, &times, first_of_entry..sets.len(), clerk, time, bit),
+            Some(map) => {
+                let theirs = map.get(&r.entry_id).map(Vec::as_slice).unwrap_or(&[]);
+                place_piece(&sets, &times, theirs.iter().copied(), clerk, time, bit)
+            }
+        };
+        match placed {
+            Placed::Held => {}
+            Placed::Into(i) => sets[i].3 |= bit,
+            Placed::New => {
+                if let Some(map) = &mut of_entry {
+                    map.entry(r.entry_id).or_default().push(sets.len());
+                }
+                sets.push((r.entry_id, clerk, time, bit));
+            }
+        }
     }
-    let mut added = 0;
-    let mut rest = &numbered[..];
+    let mut added: usize = sets.iter().map(|s| s.3.count_ones() as usize).sum();
+    let mut rest = &sets[..];
     while !rest.is_empty() {
         let n = bulk_size(&EVIDENCE_SIZES, rest.len());
         let (now, later) = rest.split_at(n.min(rest.len()));
@@ -946,15 +1111,18 @@ pub fn add_evidence_rows(tx: &Transaction<'_>, rows: &[Received<'_>]) -> Result<
             }
         };
         let mut stmt = tx.prepare_cached(&sql)?;
-        for (k, &(entry_id, code, clerk, at)) in now.iter().enumerate() {
+        for (k, &(entry_id, clerk, at, bits)) in now.iter().enumerate() {
             let i = 1 + 4 * k;
             stmt.raw_bind_parameter(i, entry_id)?;
-            stmt.raw_bind_parameter(i + 1, code)?;
-            stmt.raw_bind_parameter(i + 2, clerk)?;
-            stmt.raw_bind_parameter(i + 3, at)?;
+            stmt.raw_bind_parameter(i + 1, clerk)?;
+            stmt.raw_bind_parameter(i + 2, &times[at])?;
+            stmt.raw_bind_parameter(i + 3, bits)?;
         }
-        added += stmt.raw_execute()?;
+        stmt.raw_execute()?;
         rest = later;
+    }
+    for (entry_id, code, clerk, at) in singles {
+        added += receive(tx, entry_id, clerk, &times[at], &[code])?;
     }
     Ok(added)
 }

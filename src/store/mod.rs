@@ -735,6 +735,96 @@ mod tests {
              END;",
         )
         .unwrap();
+        pieces_evidence(conn);
+    }
+
+    /// Steps the evidence of a file of schema 24 or later back to schema 23's shape (a table
+    /// `evidence_received`, a row a piece; `entry_evidence` as migration 15 made it), for tests
+    /// that set `user_version` back below 24 to migrate a file again: migration 24 turns a
+    /// table into a view of the same name, which plain SQL cannot do twice (a `DROP TABLE`
+    /// refuses a view), so unlike migrations 21 to 23 it does not run over itself.
+    pub(crate) fn step_back_below_24(conn: &Connection) {
+        conn.execute_batch(
+            "CREATE TEMP TABLE pieces_23 AS SELECT entry_id, code_id, clerk_id, received_at
+                 FROM evidence_received;
+             DROP VIEW entry_evidence; DROP VIEW evidence_received;
+             DROP TABLE evidence_sets; DROP TABLE evidence_pieces;
+             CREATE TABLE evidence_received (
+                 entry_id    INTEGER NOT NULL REFERENCES entries (id),
+                 code_id     INTEGER NOT NULL REFERENCES evidence_codes (id),
+                 clerk_id    INTEGER NOT NULL REFERENCES logins (id),
+                 received_at INTEGER NOT NULL,
+                 PRIMARY KEY (entry_id, code_id)
+             ) WITHOUT ROWID;
+             INSERT INTO evidence_received SELECT * FROM temp.pieces_23 ORDER BY 1, 2;
+             DROP TABLE temp.pieces_23;
+             CREATE VIEW entry_evidence (entry_id, code, received_by, received_at) AS
+             SELECT r.entry_id, c.code, l.login,
+                 CASE WHEN typeof(r.received_at) = 'integer'
+                      THEN strftime('%Y-%m-%dT%H:%M:%SZ', r.received_at, 'unixepoch')
+                      ELSE r.received_at END
+             FROM evidence_received r
+                 JOIN evidence_codes c ON c.id = r.code_id
+                 JOIN logins l ON l.id = r.clerk_id;
+             CREATE TRIGGER entry_evidence_insert INSTEAD OF INSERT ON entry_evidence BEGIN
+                 INSERT INTO evidence_codes (code) SELECT new.code
+                 WHERE NOT EXISTS (SELECT 1 FROM evidence_codes WHERE code = new.code);
+                 INSERT INTO logins (login) SELECT new.received_by
+                 WHERE NOT EXISTS (SELECT 1 FROM logins WHERE login = new.received_by);
+                 INSERT INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+                 SELECT new.entry_id, c.id, l.id,
+                     coalesce(unixepoch(new.received_at), new.received_at)
+                 FROM evidence_codes c, logins l
+                 WHERE c.code = new.code AND l.login = new.received_by;
+             END;
+             CREATE TRIGGER entry_evidence_delete INSTEAD OF DELETE ON entry_evidence BEGIN
+                 DELETE FROM evidence_received WHERE entry_id = old.entry_id
+                     AND code_id = (SELECT id FROM evidence_codes WHERE code = old.code);
+             END;",
+        )
+        .unwrap();
+    }
+
+    /// Lets today's evidence functions (`store::entries`, which write the sets of schema 24)
+    /// write the evidence of a file of schema 15 to 23 on this connection as that file held
+    /// it, a row of `evidence_received` per piece (or of [`texts_evidence`]'s view of it, for
+    /// older files): `evidence_sets` and `evidence_pieces` as temporary views of those rows,
+    /// their writes turned into rows. Temporary objects only, as in [`texts_evidence`].
+    fn pieces_evidence(conn: &Connection) {
+        conn.execute_batch(
+            "CREATE TEMP VIEW evidence_sets (entry_id, clerk_id, received_at, codes) AS
+                 SELECT entry_id, clerk_id, received_at, sum(1 << code_id) FROM evidence_received
+                 WHERE code_id BETWEEN 1 AND 62 GROUP BY entry_id, clerk_id, received_at;
+             CREATE TEMP TRIGGER evidence_sets_insert INSTEAD OF INSERT ON evidence_sets BEGIN
+                 INSERT INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+                 SELECT new.entry_id, c.id, new.clerk_id, new.received_at FROM evidence_codes c
+                 WHERE c.id BETWEEN 1 AND 62 AND new.codes & (1 << c.id) <> 0;
+             END;
+             CREATE TEMP TRIGGER evidence_sets_update INSTEAD OF UPDATE ON evidence_sets BEGIN
+                 DELETE FROM evidence_received WHERE entry_id = old.entry_id
+                     AND code_id BETWEEN 1 AND 62
+                     AND old.codes & ~new.codes & (1 << code_id) <> 0;
+                 INSERT INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+                 SELECT new.entry_id, c.id, new.clerk_id, new.received_at FROM evidence_codes c
+                 WHERE c.id BETWEEN 1 AND 62 AND new.codes & ~old.codes & (1 << c.id) <> 0;
+             END;
+             CREATE TEMP TRIGGER evidence_sets_delete INSTEAD OF DELETE ON evidence_sets BEGIN
+                 DELETE FROM evidence_received WHERE entry_id = old.entry_id
+                     AND code_id BETWEEN 1 AND 62 AND old.codes & (1 << code_id) <> 0;
+             END;
+             CREATE TEMP VIEW evidence_pieces (entry_id, code_id, clerk_id, received_at) AS
+                 SELECT entry_id, code_id, clerk_id, received_at FROM evidence_received
+                 WHERE code_id NOT BETWEEN 1 AND 62;
+             CREATE TEMP TRIGGER evidence_pieces_insert INSTEAD OF INSERT ON evidence_pieces BEGIN
+                 INSERT INTO evidence_received (entry_id, code_id, clerk_id, received_at)
+                 VALUES (new.entry_id, new.code_id, new.clerk_id, new.received_at);
+             END;
+             CREATE TEMP TRIGGER evidence_pieces_delete INSTEAD OF DELETE ON evidence_pieces BEGIN
+                 DELETE FROM evidence_received
+                 WHERE entry_id = old.entry_id AND code_id = old.code_id;
+             END;",
+        )
+        .unwrap();
     }
 
     /// Every row of `table` in id order (or key order), each column as SQLite holds it.
@@ -1100,6 +1190,410 @@ mod tests {
             ("lisi", "2017-07-15T02:00:00Z")
         );
         assert_eq!(check_state(store.conn()).unwrap().findings, vec![]);
+    }
+
+    /// Issue 10, migration 24: a schema-23 database holding the demo's records (every state,
+    /// paper history's complete checklists), a piece taken back, pieces received later by other
+    /// clerks at other times, stamps in UTC and one that is not a time, and a code numbered past
+    /// the sets' 62 bits, keeps every evidence answer: the `evidence_received` and
+    /// `entry_evidence` rows as they were, each entry's set and records (R3, R5.5), the entries
+    /// export's codes, and a trail that verifies and still matches the records. What was
+    /// received together is one row.
+    #[test]
+    fn a_schema_23_database_keeps_every_evidence_answer_through_migration_24() {
+        use crate::service::{audit::check_state, demo, fixtures::actor, review};
+        use rusqlite::{OptionalExtension, params};
+        type Values = Vec<Vec<rusqlite::types::Value>>;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let mut old = open_at(&path, 23);
+        reference::load_if_empty(&mut old).unwrap();
+        pieces_evidence(old.conn());
+        demo::generate(&mut old, &actor("demo"), 80, 2017).unwrap();
+        // Entries still being reviewed whose checklist is incomplete, and one with two pieces.
+        let recorded: Vec<(i64, String)> = old
+            .conn()
+            .prepare(
+                "SELECT v.entry_id, v.code FROM entry_evidence v
+                     JOIN entries e ON e.id = v.entry_id
+                 WHERE e.state = 'recorded' ORDER BY v.entry_id, v.code",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let (ticked, code) = recorded[0].clone();
+        let (taken, taken_code) = recorded
+            .iter()
+            .find(|(e, _)| *e != ticked)
+            .cloned()
+            .unwrap();
+        // R3 A clerk takes one piece back and receives it again (her clerk and time, a second
+        // set of that entry); another piece is taken back for good.
+        let clerk = actor("wangfang");
+        review::set_evidence(&mut old, &clerk, ticked, &code, false)
+            .unwrap()
+            .unwrap();
+        review::set_evidence(&mut old, &clerk, ticked, &code, true)
+            .unwrap()
+            .unwrap();
+        review::set_evidence(&mut old, &clerk, taken, &taken_code, false)
+            .unwrap()
+            .unwrap();
+        // Pieces of the last entry from other hands: two at one time by one clerk (one set),
+        // one in UTC, one whose stamp is not a time, and one whose code is numbered 63+.
+        let c = old.conn();
+        let other: i64 = c
+            .query_row("SELECT max(id) FROM entries", [], |r| r.get(0))
+            .unwrap();
+        let fillers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 64)
+             INSERT OR IGNORE INTO evidence_codes (code) SELECT 'zz_filler_' || i FROM n;";
+        for (code, by, at) in [
+            ("zz_a", "lisi", "2016-03-01T09:02:03+08:00"),
+            ("zz_b", "lisi", "2016-03-01T09:02:03+08:00"),
+            ("zz_utc", "zhaoliu", "2016-03-02T01:02:03Z"),
+            ("zz_text", "lisi", "去年"),
+            ("", "", ""),
+            ("zz_past_the_bits", "lisi", "2016-03-03T09:00:00+08:00"),
+        ] {
+            if code.is_empty() {
+                c.execute_batch(fillers).unwrap();
+                continue;
+            }
+            c.execute(
+                "INSERT INTO entry_evidence (entry_id, code, received_by, received_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![other, code, by, at],
+            )
+            .unwrap();
+        }
+        let past: i64 = c
+            .query_row(
+                "SELECT id FROM evidence_codes WHERE code = 'zz_past_the_bits'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(past > 62, "numbered past the bits: {past}");
+        let pieces =
+            |c: &Connection| -> Values { rows_of(c, "evidence_received", "entry_id, code_id") };
+        let texts = |c: &Connection| -> Values { rows_of(c, "entry_evidence", "entry_id, code") };
+        let entry_ids: Vec<i64> = c
+            .prepare("SELECT id FROM entries ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let answers = |c: &Connection| {
+            entry_ids
+                .iter()
+                .map(|&e| {
+                    (
+                        entries::evidence(c, e).unwrap(),
+                        entries::evidence_records(c, e).unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let exported = |c: &Connection| {
+            let mut rows = Vec::new();
+            crate::store::report::each_entry::<StoreError>(c, None, None, |r| {
+                rows.push((r.id_number, r.content, r.start_date, r.evidence));
+                Ok(())
+            })
+            .unwrap();
+            rows
+        };
+        let at = |e: i64| {
+            entry_ids
+                .iter()
+                .position(|&id| id == e)
+                .unwrap_or(usize::MAX)
+        };
+        let pieces_before = pieces(c);
+        let texts_before = texts(c);
+        let answers_before = answers(c);
+        let exported_before = exported(c);
+        assert!(pieces_before.len() > 200, "{}", pieces_before.len());
+        assert!(
+            answers_before[at(ticked)]
+                .1
+                .iter()
+                .any(|r| r.code == code && r.received_by == "wangfang"),
+            "her piece"
+        );
+        assert!(!answers_before[at(taken)].0.contains(&taken_code));
+        assert!(
+            exported_before.iter().any(|r| r.3.len() > 1),
+            "the export lists codes"
+        );
+        let paper: i64 = c
+            .query_row(
+                "SELECT count(*) FROM entries e WHERE e.migrated = 1
+                     AND EXISTS (SELECT 1 FROM evidence_received r WHERE r.entry_id = e.id)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(paper > 0, "the demo holds paper history with its evidence");
+        let states: i64 = c
+            .query_row("SELECT count(DISTINCT state) FROM entries", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(states, 5, "every state");
+        let state = check_state(c).unwrap();
+        assert!(state.compared > 0, "the trail knows evidence sets");
+        assert_eq!(state.findings, vec![]);
+        drop(old);
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap() as usize,
+            crate::store::schema::MIGRATIONS.len()
+        );
+        let c = store.conn();
+        assert_eq!(
+            pieces(c),
+            pieces_before,
+            "evidence_received, value for value"
+        );
+        assert_eq!(texts(c), texts_before, "entry_evidence, value for value");
+        assert_eq!(answers(c), answers_before, "evidence and evidence_records");
+        assert_eq!(exported(c), exported_before, "the entries export's codes");
+        // R5.5 The trail verifies, and says of the records what it said before.
+        assert_eq!(crate::store::audit::verify(c).unwrap().1, None);
+        assert_eq!(check_state(c).unwrap(), state);
+        let dangling: Option<String> = c
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .unwrap();
+        assert_eq!(dangling, None);
+
+        // Received together, stored together: every set is one clerk's at one time, a paper
+        // history's checklist is one row, the entry ticked again has two, and the code past
+        // the bits is a row of its own.
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let sets = count("SELECT count(*) FROM evidence_sets");
+        let groups = count(
+            "SELECT count(*) FROM (SELECT DISTINCT entry_id, clerk_id, received_at
+                 FROM evidence_received WHERE code_id <= 62)",
+        );
+        assert_eq!(sets, groups);
+        assert!(sets * 2 < pieces_before.len() as i64, "{sets} sets");
+        assert_eq!(
+            count(
+                "SELECT count(*) FROM entries e WHERE e.migrated = 1
+                     AND (SELECT count(*) FROM evidence_sets s WHERE s.entry_id = e.id) <> 1
+                     AND EXISTS (SELECT 1 FROM evidence_received r WHERE r.entry_id = e.id)"
+            ),
+            0,
+            "paper history: one set an entry"
+        );
+        let of = |e: i64| -> i64 {
+            c.query_row(
+                "SELECT count(*) FROM evidence_sets WHERE entry_id = ?1",
+                [e],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(of(ticked), 2, "the demo's set and hers");
+        let together: i64 = c
+            .query_row(
+                "SELECT count(*) FROM evidence_sets WHERE entry_id = ?1 AND codes =
+                     (SELECT sum(1 << id) FROM evidence_codes WHERE code IN ('zz_a', 'zz_b'))",
+                [other],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(together, 1, "two pieces received together are one set");
+        assert_eq!(
+            count("SELECT count(*) FROM evidence_pieces"),
+            1,
+            "the code numbered past the bits"
+        );
+        // R3 A piece an entry holds cannot be received twice, whatever the row it would go in.
+        for sql in [
+            "INSERT INTO entry_evidence (entry_id, code, received_by, received_at)
+             SELECT entry_id, code, 'lisi', '2017-01-01T00:00:00Z' FROM entry_evidence
+             WHERE entry_id = ?1",
+            "INSERT INTO evidence_sets (entry_id, clerk_id, received_at, codes)
+             SELECT entry_id, clerk_id, received_at + 1, codes FROM evidence_sets
+             WHERE entry_id = ?1 LIMIT 1",
+        ] {
+            let twice = c.execute(sql, [ticked]);
+            assert!(twice.is_err(), "{sql}");
+        }
+    }
+
+    /// Issue 10, migration 24: the readers of one entry's evidence through the old shapes
+    /// (`entries::evidence`, `evidence_records`, `entry_evidence`; the entries export's codes
+    /// are held to this in `store::report`)
+    /// look up that entry's sets by their key and the few codes by number: no scan of the sets
+    /// or of the pieces, whatever their size.
+    #[test]
+    fn evidence_of_one_entry_is_read_through_the_sets_key() {
+        let store = Store::open_in_memory().unwrap();
+        let c = store.conn();
+        let plan = |sql: &str| -> String {
+            let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            stmt.query_map([7], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("\n")
+        };
+        for sql in [
+            "SELECT c.code FROM evidence_received r JOIN evidence_codes c ON c.id = r.code_id
+             WHERE r.entry_id = ?1",
+            "SELECT c.code, l.login, r.received_at FROM evidence_received r
+                 JOIN evidence_codes c ON c.id = r.code_id
+                 JOIN logins l ON l.id = r.clerk_id
+             WHERE r.entry_id = ?1 ORDER BY c.code",
+            "SELECT * FROM entry_evidence WHERE entry_id = ?1",
+        ] {
+            let p = plan(sql);
+            assert!(
+                p.contains("SEARCH s USING PRIMARY KEY (entry_id=?)"),
+                "the sets by key: {p}"
+            );
+            assert!(
+                p.contains("SEARCH evidence_pieces USING PRIMARY KEY (entry_id=?)"),
+                "the pieces by key: {p}"
+            );
+            assert!(
+                !p.contains("SCAN s") && !p.contains("SCAN evidence_"),
+                "{p}"
+            );
+        }
+    }
+
+    /// R3, R5.5 The bulk writer of evidence (the demo's) gathers what one clerk received for
+    /// an entry at one time into one set, keeps a code's first clerk and time when it is named
+    /// again, and does so also for rows that come out of entry order.
+    #[test]
+    fn r3_pieces_written_in_bulk_are_gathered_by_entry_clerk_and_time() {
+        use crate::service::{demo, fixtures::actor};
+        let mut store = Store::open_in_memory().unwrap();
+        demo::generate(&mut store, &actor("demo"), 3, 2017).unwrap();
+        let (a, b): (i64, i64) = store
+            .conn()
+            .query_row("SELECT min(id), max(id) FROM entries", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        let tx = store.write().unwrap();
+        tx.execute(
+            "DELETE FROM evidence_sets WHERE entry_id IN (?1, ?2)",
+            [a, b],
+        )
+        .unwrap();
+        let t1 = "2016-03-01T09:00:00+08:00";
+        let t2 = "2016-03-02T09:00:00+08:00";
+        let row = |entry_id, code, by, at| entries::Received {
+            entry_id,
+            code,
+            by,
+            at,
+        };
+        let rows = [
+            row(b, "notice", "lisi", t1),
+            row(b, "sign_in", "lisi", t1),
+            row(b, "agenda", "zhaoliu", t2),
+            row(b, "notice", "zhaoliu", t2),
+            // Out of entry order, then back to the first entry.
+            row(a, "notice", "zhaoliu", t2),
+            row(b, "timetable", "lisi", t1),
+            row(b, "sign_in", "zhaoliu", t1),
+        ];
+        assert_eq!(entries::add_evidence_rows(&tx, &rows).unwrap(), 5);
+        let sets =
+            |e: i64| -> Vec<(String, i64)> {
+                tx.prepare(
+                "SELECT l.login, s.codes FROM evidence_sets s JOIN logins l ON l.id = s.clerk_id
+                 WHERE s.entry_id = ?1 ORDER BY l.login",
+            )
+            .unwrap()
+            .query_map([e], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.count_ones() as i64)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+            };
+        assert_eq!(
+            sets(b),
+            vec![("lisi".into(), 3), ("zhaoliu".into(), 1)],
+            "lisi's three pieces at one time, zhaoliu's new one"
+        );
+        assert_eq!(sets(a), vec![("zhaoliu".into(), 1)]);
+        let records = entries::evidence_records(&tx, b).unwrap();
+        let who: Vec<(&str, &str, &str)> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.code.as_str(),
+                    r.received_by.as_str(),
+                    r.received_at.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            who,
+            vec![
+                ("agenda", "zhaoliu", "2016-03-02T01:00:00Z"),
+                ("notice", "lisi", "2016-03-01T01:00:00Z"),
+                ("sign_in", "lisi", "2016-03-01T01:00:00Z"),
+                ("timetable", "lisi", "2016-03-01T01:00:00Z"),
+            ]
+        );
+    }
+
+    /// R3, R5.5 The time a piece was received is stored as SQLite's own `unixepoch` reads the
+    /// stamp (seconds, or the text where it is not a time), whichever path reads it: the
+    /// program's own stamps are read without a statement, the rest by SQLite.
+    #[test]
+    fn r3_the_time_received_is_stored_as_sqlite_reads_the_stamp() {
+        use crate::service::{demo, fixtures::actor};
+        use rusqlite::types::Value;
+        let mut store = Store::open_in_memory().unwrap();
+        demo::generate(&mut store, &actor("demo"), 3, 2017).unwrap();
+        let tx = store.write().unwrap();
+        let stamps = [
+            "2017-07-15T10:00:00+08:00",
+            "2017-07-15T02:00:00Z",
+            "1969-12-31T23:59:59-01:00",
+            "2017-07-15 10:00:00",
+            "2017-07-15T10:00:00.750+08:00",
+            "2017-07-15t10:00:00z",
+            "2017-02-30T10:00:00+08:00",
+            "去年",
+        ];
+        let entry: i64 = tx
+            .query_row("SELECT min(id) FROM entries", [], |r| r.get(0))
+            .unwrap();
+        for (i, at) in stamps.iter().enumerate() {
+            tx.execute("DELETE FROM evidence_sets WHERE entry_id = ?1", [entry])
+                .unwrap();
+            let codes = std::iter::once("notice".to_string()).collect();
+            let by = format!("clerk{i}");
+            assert_eq!(
+                entries::add_evidence(&tx, entry, &codes, &by, at).unwrap(),
+                1
+            );
+            let stored: Value = tx
+                .query_row(
+                    "SELECT received_at FROM evidence_sets WHERE entry_id = ?1",
+                    [entry],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let sqlite: Value = tx
+                .query_row("SELECT coalesce(unixepoch(?1), ?1)", [at], |r| r.get(0))
+                .unwrap();
+            assert_eq!(stored, sqlite, "{at}");
+        }
     }
 
     /// R5 Migration 15 rewrote entries' checks as comparisons: each still refuses a value

@@ -450,6 +450,7 @@ fn migration_21_fills_the_groups_and_batch_counts_from_the_rows() {
                  DROP INDEX verification_batches_order; PRAGMA user_version = 20;",
             )
             .unwrap();
+        crate::store::tests::step_back_below_24(store.conn());
     }
     let store = Store::open(&path).unwrap();
     let c = store.conn();

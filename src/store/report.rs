@@ -674,8 +674,14 @@ fn entries_sql(condition: &str) -> String {
     format!(
         "SELECT p.id_number, p.name, e.year, e.category, e.form, e.content, e.provider,
                 e.start_date, e.end_date, e.hours_tenths, e.result, f.filing_no,
-                (SELECT group_concat(c.code, ';') FROM evidence_received r
-                   JOIN evidence_codes c ON c.id = r.code_id WHERE r.entry_id = e.id),
+                (SELECT group_concat(code, ';' ORDER BY id) FROM (
+                     SELECT c.id, c.code FROM evidence_sets s CROSS JOIN evidence_codes c
+                         ON c.id BETWEEN 1 AND 62 AND s.codes & (1 << c.id) <> 0
+                     WHERE s.entry_id = e.id
+                     UNION ALL
+                     SELECT c.id, c.code FROM evidence_pieces r
+                         JOIN evidence_codes c ON c.id = r.code_id
+                     WHERE r.entry_id = e.id)),
                 n.note
          FROM people p
          CROSS JOIN entries e ON e.person_id = p.id
@@ -850,6 +856,7 @@ pub(crate) mod tests {
                  PRAGMA user_version = 22;",
             )
             .unwrap();
+        crate::store::tests::step_back_below_24(store.conn());
         store
             .migrate_to(super::super::schema::MIGRATIONS.len())
             .unwrap();
@@ -907,6 +914,10 @@ pub(crate) mod tests {
             let first = p.lines().next().unwrap_or_default();
             assert!(first.contains(" p USING "), "people lead: {p}");
             assert!(p.contains("entries_person_year"), "{filter}: {p}");
+            // R3 An entry's codes (migration 24): its sets and pieces by their key.
+            assert!(p.contains("SEARCH s USING PRIMARY KEY (entry_id=?)"), "{p}");
+            assert!(p.contains("SEARCH r USING PRIMARY KEY (entry_id=?)"), "{p}");
+            assert!(!p.contains("SCAN s") && !p.contains("SCAN r"), "{p}");
         }
     }
 

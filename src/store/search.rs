@@ -3326,6 +3326,7 @@ mod dense_tests {
                  PRAGMA user_version = 21;",
             )
             .unwrap();
+        crate::store::tests::step_back_below_24(store.conn());
         store
             .migrate_to(crate::store::schema::MIGRATIONS.len())
             .unwrap();
@@ -3335,6 +3336,7 @@ mod dense_tests {
             .conn()
             .execute_batch("PRAGMA user_version = 21;")
             .unwrap();
+        crate::store::tests::step_back_below_24(store.conn());
         store
             .migrate_to(crate::store::schema::MIGRATIONS.len())
             .unwrap();
