@@ -123,8 +123,33 @@ fn r5_1_a_row_refused_while_writing_leaves_nothing_written() {
         &file,
         &[],
         402,
-        "身份证号",
-        &["已登记", "名册不能再修改"],
+        "考核结果",
+        &["不合格", "已登记", "名册不能再修改"],
         &["already registered", "cannot change"],
     );
+}
+
+/// R5.1 Tester, 2026-11-30: the same training listed twice with another result (合格 then
+/// 不合格) stored the last row's and said "1 added, 1 updated"; with `--registered` it was
+/// refused as an entry "already registered" that no database held. Two rows that disagree are
+/// refused at the second, naming the first, and nothing is written — rows within one statement
+/// and rows a statement apart alike.
+#[test]
+fn r5_1_a_training_listed_twice_with_another_result_is_refused_naming_both_rows() {
+    for (second, registered) in [(2, false), (2, true), (ROWS + 5, false)] {
+        let env = env();
+        let mut rows = roster();
+        rows[second] = training(0).result("不合格");
+        let file = env.write("twice.csv", &entries_csv(&rows));
+        let args: &[&str] = if registered { &["--registered"] } else { &[] };
+        env.refused_file(
+            "entries",
+            &file,
+            args,
+            second + 2,
+            "身份证号",
+            &["与第2行是同一培训", "考核结果"],
+            &["the same training as row 2", "result"],
+        );
+    }
 }

@@ -56,6 +56,12 @@ pub enum Problem {
         first_line: usize,
     },
     ApprovedWithoutDate,
+    /// R5.1 The same training (person, category, form, content, provider, dates, hours) listed
+    /// again further down the roster with another year, result or filing: which of the two
+    /// rows holds is the clerk's to say, not the last row's.
+    TrainingTwice {
+        first_line: usize,
+    },
     /// The entry is already sealed, registered or refused: a roster cannot change a decision.
     AlreadyDecided {
         state: crate::domain::EntryState,
@@ -211,16 +217,26 @@ impl Describe for RowError {
             (Problem::Duplicate { first_line }, Lang::En) => {
                 format!("\"{v}\" repeats row {first_line} with different data")
             }
+            (Problem::TrainingTwice { first_line }, Lang::Zh) => format!(
+                "“{v}”：与第{first_line}行是同一培训（同一人、类别、形式、内容、机构、日期、学时），但年度、考核结果或备案不同；请只保留正确的一行"
+            ),
+            (Problem::TrainingTwice { first_line }, Lang::En) => format!(
+                "\"{v}\": the same training as row {first_line} (person, category, form, content, provider, dates, hours) with another year, result or filing; keep only the right row"
+            ),
             (Problem::AlreadyDecided { state }, Lang::Zh) => {
                 let state = state.zh();
+                let quoted = if v.is_empty() { String::new() } else { format!("“{v}”：") };
                 format!(
-                    "该培训记录已是“{state}”状态，名册不能再修改其年度、考核结果或备案，应通过复核决定处理"
+                    "{quoted}该培训记录已是“{state}”状态，名册不能再修改其年度、考核结果或备案，应通过复核决定处理"
                 )
             }
-            (Problem::AlreadyDecided { state }, Lang::En) => format!(
-                "this entry is already {}: a roster cannot change its year, result or filing; use a review decision",
-                state.code()
-            ),
+            (Problem::AlreadyDecided { state }, Lang::En) => {
+                let quoted = if v.is_empty() { String::new() } else { format!("\"{v}\": ") };
+                format!(
+                    "{quoted}this entry is already {}: a roster cannot change its year, result or filing; use a review decision",
+                    state.code()
+                )
+            }
             (Problem::ApprovedWithoutDate, Lang::Zh) => "状态为已备案，但备案日期为空".into(),
             (Problem::ApprovedWithoutDate, Lang::En) => {
                 "status is approved but approved_on is empty".into()

@@ -1313,6 +1313,10 @@ fn entries_written(
                     inserter: EntryBatch::new(&tx, &actor.user, &actor.stamp()).with_rows(rows),
                     pending: Vec::new(),
                     id_header: String::new(),
+                    year_header: String::new(),
+                    result_header: String::new(),
+                    filing_header: String::new(),
+                    created_lines: Vec::new(),
                 };
                 write_rows(roster, &kind, checked, progress, &mut write)?;
                 write.finish()?;
@@ -1386,6 +1390,13 @@ struct Write<'a, 't> {
     /// The roster's heading of the ID number column, for a problem found after the row has
     /// gone by (the same for every row of a pass).
     id_header: String,
+    /// The headings of the year, result and filing columns, for the same.
+    year_header: String,
+    result_header: String,
+    filing_header: String,
+    /// The roster row of each entry created, in id order from `created`'s first (R5.1: a
+    /// training listed twice is named with the row that created it). Four bytes an entry.
+    created_lines: Vec<u32>,
 }
 
 /// A roster row waiting to be written ([`Write::pending`]): the entry as it will be inserted
@@ -1712,6 +1723,9 @@ impl Write<'_, '_> {
         } = row;
         if self.id_header.is_empty() {
             self.id_header = cols.header("id_number");
+            self.year_header = cols.header("year");
+            self.result_header = cols.header("result");
+            self.filing_header = cols.header("filing_no");
         }
         // Looked up again under the write lock: another clerk may have changed the people or
         // filings since the check. The rows queued before go first, so that the problems are
@@ -1824,6 +1838,8 @@ impl Write<'_, '_> {
         // import's record.
         self.payload_line(PayloadOp::Created, id, &p.new, &p.evidence)?;
         self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
+        self.created_lines
+            .push(u32::try_from(p.line).unwrap_or(u32::MAX));
         if !p.note.is_empty() {
             self.keep_note(&format!("entry:{id}"), &p.note)?;
         }
@@ -1858,6 +1874,28 @@ impl Write<'_, '_> {
         let corrected = ex.year != new.entry.year
             || ex.result != new.entry.result
             || ex.filing_id != new.filing_id;
+        // R5.1 Listed earlier in this roster: the same again is nothing new, and more evidence
+        // is evidence received, but another year, result or filing is two rows that disagree,
+        // and the last one must not quietly win (tester, 2026-11-30: 合格 then 不合格 stored
+        // 不合格 and counted "1 added, 1 updated"; with `--registered` it was refused as an
+        // entry already decided).
+        let earlier = self
+            .created
+            .and_then(|(first, _)| usize::try_from(id - first).ok())
+            .and_then(|k| self.created_lines.get(k).copied());
+        if let Some(first_line) = earlier {
+            if corrected {
+                self.problems.push(RowError::new(
+                    line,
+                    &self.id_header,
+                    id_number.as_str(),
+                    Problem::TrainingTwice {
+                        first_line: first_line as usize,
+                    },
+                ));
+                return Ok(());
+            }
+        }
         let open = matches!(
             ex.state,
             EntryState::Recorded | EntryState::EvidenceComplete
@@ -1881,10 +1919,22 @@ impl Write<'_, '_> {
             (true, _) => !open && !promote,
         };
         if blocked {
+            // The column the roster would change, with its value (tester: a changed result was
+            // reported under the ID number).
+            let year = new.entry.year.to_string();
+            let (column, value) = if ex.result != new.entry.result {
+                (&self.result_header, new.entry.result.zh())
+            } else if ex.year != new.entry.year {
+                (&self.year_header, year.as_str())
+            } else if ex.filing_id != new.filing_id {
+                (&self.filing_header, "")
+            } else {
+                (&self.id_header, id_number.as_str())
+            };
             self.problems.push(RowError::new(
                 line,
-                &self.id_header,
-                id_number.as_str(),
+                column,
+                value,
                 Problem::AlreadyDecided { state: ex.state },
             ));
             return Ok(());

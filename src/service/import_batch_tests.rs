@@ -64,7 +64,8 @@ fn store() -> Store {
 /// 600 rows: new trainings for the three people, in which row 1's training comes again in the
 /// same statement (row 3, more evidence), as the first row of the next statement when four go
 /// to a statement (row 5, a note) and of the next full statement (row [`entry_batch::ROWS`] +
-/// 1: a corrected result, or for paper history the same row), twice a training the database
+/// 1: more evidence, or for paper history the same row; another result there is refused, R5.1,
+/// `tests/import_batches.rs`), twice a training the database
 /// had before (rows 8 and 301–302), and notes here and there.
 fn roster(registered: bool) -> Vec<String> {
     let mut rows: Vec<String> = (0..600u16)
@@ -78,7 +79,7 @@ fn roster(registered: bool) -> Vec<String> {
     rows[entry_batch::ROWS] = if registered {
         row(0, "课程0", 0, "合格", "", "")
     } else {
-        row(0, "课程0", 0, "不合格", "", "")
+        row(0, "课程0", 0, "合格", "培训通知；培训签到表；结业证明", "")
     };
     rows[7] = row(0, "旧课程一", 50, "合格", "", "");
     rows[300] = row(1, "旧课程二", 51, "合格", "培训课程表", "");
@@ -196,7 +197,7 @@ fn r5_1_an_import_stopped_while_writing_leaves_nothing() {
             Err(ServiceError::Rows(problems)) => {
                 assert_eq!(problems.len(), 1, "{problems:?}");
                 assert_eq!(problems[0].line, 402);
-                assert_eq!(problems[0].column, "身份证号");
+                assert_eq!(problems[0].column, "考核结果");
                 assert!(
                     matches!(
                         problems[0].problem,
