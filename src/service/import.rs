@@ -1883,18 +1883,18 @@ impl Write<'_, '_> {
             .created
             .and_then(|(first, _)| usize::try_from(id - first).ok())
             .and_then(|k| self.created_lines.get(k).copied());
-        if let Some(first_line) = earlier {
-            if corrected {
-                self.problems.push(RowError::new(
-                    line,
-                    &self.id_header,
-                    id_number.as_str(),
-                    Problem::TrainingTwice {
-                        first_line: first_line as usize,
-                    },
-                ));
-                return Ok(());
-            }
+        if let Some(first_line) = earlier
+            && corrected
+        {
+            self.problems.push(RowError::new(
+                line,
+                &self.id_header,
+                id_number.as_str(),
+                Problem::TrainingTwice {
+                    first_line: first_line as usize,
+                },
+            ));
+            return Ok(());
         }
         let open = matches!(
             ex.state,
