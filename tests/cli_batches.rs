@@ -159,3 +159,23 @@ fn r6_3_a_person_named_twice_in_a_roster_is_added_once() {
     assert!(out.stdout.contains("新增 2 条"), "{out:?}");
     assert_eq!(one(&env, "SELECT count(*) FROM batch_applicants"), 2);
 }
+
+/// R6.3 Without a configured office a batch cannot be named; the advice is the configuration,
+/// never an option `import applicants` does not take (tester, 2026-11-30: "请用 --office" then
+/// "unexpected argument '--office'"). Nothing is written.
+#[test]
+fn r6_3_without_an_office_the_advice_is_the_configuration_not_an_option() {
+    let env = Env::new();
+    env.people(&[(ZHANG, "张伟")]);
+    let cfg = env.write("config.toml", "[office]\nphone = \"0731-84900000\"\n");
+    let file = env.write("applicants.csv", &format!("身份证号\n{ZHANG}\n"));
+    let args = ["--batch", "湖南师范大学", "--config", cfg.to_str().unwrap()];
+    let out = env.import("applicants", &file, &args);
+    out.expect(2);
+    assert!(out.stderr.contains("[office] 中设置 name"), "{out:?}");
+    assert!(!out.stderr.contains("请用 --office"), "{out:?}");
+    let en = env.import_en("applicants", &file, &args);
+    en.expect(2);
+    assert!(en.stderr.contains("there is no --office here"), "{en:?}");
+    assert_eq!(one(&env, "SELECT count(*) FROM verification_batches"), 0);
+}

@@ -45,6 +45,39 @@ const TABLE_ROWS: u16 = 7;
 /// Above the list: the batch, then the filter, the order and the marks.
 const INFO_ROWS: u16 = 2;
 
+/// The decisions part of [`counts_title`]: undecided, accepted, returned and refused (the last
+/// two when any: with them the four add up to the applicants; the tester found a title whose
+/// parts did not), then issued.
+fn decisions_part(c: &Counts, lang: Lang) -> String {
+    let mut parts = match lang {
+        Lang::Zh => vec![
+            format!("待定 {}", c.undecided),
+            format!("通过 {}", c.accepted),
+        ],
+        Lang::En => vec![
+            format!("{} open", c.undecided),
+            format!("{} accepted", c.accepted),
+        ],
+    };
+    if c.returned > 0 {
+        parts.push(match lang {
+            Lang::Zh => format!("退回 {}", c.returned),
+            Lang::En => format!("{} returned", c.returned),
+        });
+    }
+    if c.refused > 0 {
+        parts.push(match lang {
+            Lang::Zh => format!("不予 {}", c.refused),
+            Lang::En => format!("{} refused", c.refused),
+        });
+    }
+    parts.push(match lang {
+        Lang::Zh => format!("已出具 {}", c.issued),
+        Lang::En => format!("{} issued", c.issued),
+    });
+    parts.join(" ")
+}
+
 /// The Batch screen's border title: how the batch stands, in at most `cols` columns. Parts are
 /// dropped whole (first the words "verification batch", then the verdicts) rather than cut: a
 /// title cut at the border once showed 4 571 issued as "已出具 45".
@@ -53,18 +86,12 @@ fn counts_title(c: &Counts, lang: Lang, cols: usize) -> String {
         Lang::Zh => (
             format!("验证批次 {} 人：", c.applicants),
             format!("合格 {} 不足 {} 冻结 {} · ", c.pass, c.short, c.blocked),
-            format!(
-                "待定 {} 通过 {} 已出具 {}",
-                c.undecided, c.accepted, c.issued
-            ),
+            decisions_part(c, lang),
         ),
         Lang::En => (
             format!("Batch of {}: ", c.applicants),
             format!("{} pass {} short {} blocked · ", c.pass, c.short, c.blocked),
-            format!(
-                "{} open {} accepted {} issued",
-                c.undecided, c.accepted, c.issued
-            ),
+            decisions_part(c, lang),
         ),
     };
     let short_head = match lang {
@@ -139,7 +166,10 @@ fn issued_message(
     parts.join(lang.pick("；", "; "))
 }
 
-/// How many times each reason occurred, most frequent first: "reason (2); other (1)".
+/// How many times each reason occurred, most frequent first: "reason (2); other (1)". At most
+/// [`REASONS_SHOWN`] reasons are named, then how many others and for how many rows: a batch of
+/// thousands sent to fourteen offices once gave 27 reasons that filled 15 of 24 rows and hid
+/// the list (tester, 2026-11-30); the rows themselves say theirs.
 pub fn reasons_summary(reasons: impl IntoIterator<Item = String>, lang: Lang) -> String {
     let mut counted: Vec<(String, usize)> = Vec::new();
     for r in reasons {
@@ -152,15 +182,26 @@ pub fn reasons_summary(reasons: impl IntoIterator<Item = String>, lang: Lang) ->
     if counted.len() == 1 {
         return counted.remove(0).0;
     }
-    counted
+    let rest = counted.split_off(counted.len().min(REASONS_SHOWN));
+    let mut parts: Vec<String> = counted
         .iter()
         .map(|(r, n)| match lang {
             Lang::Zh => format!("{r}（{n}）"),
             Lang::En => format!("{r} ({n})"),
         })
-        .collect::<Vec<_>>()
-        .join(lang.pick("；", "; "))
+        .collect();
+    if !rest.is_empty() {
+        let rows: usize = rest.iter().map(|(_, n)| n).sum();
+        parts.push(match lang {
+            Lang::Zh => format!("另有 {} 种原因（{rows}）", rest.len()),
+            Lang::En => format!("{} other reasons ({rows})", rest.len()),
+        });
+    }
+    parts.join(lang.pick("；", "; "))
 }
+
+/// Reasons a message names before it counts the others ([`reasons_summary`]).
+const REASONS_SHOWN: usize = 3;
 
 /// How many hours are missing to reach `need`.
 fn lack(need: crate::domain::Hours, have: crate::domain::Hours) -> crate::domain::Hours {
@@ -1863,6 +1904,28 @@ mod tests {
             );
             assert!(wide.contains(lang.pick("冻结 39", "39 blocked")), "{wide}");
         }
+        // Returned and refused applicants are counted: the four decisions add up.
+        let decided = Counts {
+            applicants: 30000,
+            pass: 22846,
+            short: 6980,
+            blocked: 174,
+            undecided: 20060,
+            accepted: 2960,
+            returned: 6980,
+            ..Counts::default()
+        };
+        let title = super::counts_title(&decided, Lang::Zh, 78);
+        assert!(
+            title.contains("待定 20060 通过 2960 退回 6980 已出具 0"),
+            "{title}"
+        );
+        assert!(!title.contains("不予"), "{title}");
+        let title = super::counts_title(&decided, Lang::En, 78);
+        assert!(
+            title.contains("20060 open 2960 accepted 6980 returned 0 issued"),
+            "{title}"
+        );
         // A small batch keeps the whole title at 80 columns, as before.
         let small = Counts {
             applicants: 12,
@@ -1910,6 +1973,26 @@ mod tests {
             .find(|l| l.contains(text))
             .map(str::to_string)
             .unwrap_or_default()
+    }
+
+    /// Tester, 2026-11-30: accepting 22 846 applicants of whom 19 886 belonged to fourteen
+    /// other offices named 27 reasons, 15 rows of a 24-row screen. Three are named, most
+    /// frequent first, then the others counted.
+    #[test]
+    fn a_summary_of_many_reasons_names_three_and_counts_the_rest() {
+        let mut reasons = Vec::new();
+        for (i, n) in [50, 40, 30, 3, 2, 1].into_iter().enumerate() {
+            reasons.extend(std::iter::repeat_n(format!("原因{i}"), n));
+        }
+        assert_eq!(
+            reasons_summary(reasons.clone(), Lang::Zh),
+            "原因0（50）；原因1（40）；原因2（30）；另有 3 种原因（6）"
+        );
+        assert_eq!(
+            reasons_summary(reasons[..120].to_vec(), Lang::En),
+            "原因0 (50); 原因1 (40); 原因2 (30)"
+        );
+        assert_eq!(reasons_summary(vec!["x".into(); 4], Lang::En), "x");
     }
 
     /// R7.2 Tester's finding: `i` on someone who already had a certificate of the period said
