@@ -526,7 +526,9 @@ fn small_rosters_leave_the_summary_and_trail_they_left_before() {
     assert_eq!(
         said,
         [
-            "新增 2 条，更新 0 条，未变 0 条",
+            // The repeated row is counted as unchanged: every row is accounted for (tester,
+            // 2026-11-30; the whole-table import had left it out of the sum).
+            "新增 2 条，更新 0 条，未变 1 条",
             "新增 1 条，更新 1 条，未变 1 条",
             "新增 0 条，更新 0 条，未变 3 条"
         ]
@@ -567,9 +569,9 @@ fn small_rosters_leave_the_summary_and_trail_they_left_before() {
     assert_eq!(
         said,
         [
-            "新增 2 条，更新 0 条，未变 0 条",
-            "新增 0 条，更新 0 条，未变 2 条",
-            "新增 0 条，更新 0 条，未变 2 条"
+            "新增 2 条，更新 0 条，未变 1 条",
+            "新增 0 条，更新 0 条，未变 3 条",
+            "新增 0 条，更新 0 条，未变 3 条"
         ]
     );
     assert!(
@@ -637,7 +639,7 @@ fn small_rosters_leave_the_summary_and_trail_they_left_before() {
             "import.filings",
             "file:f1.csv",
             None,
-            format!(r#"{{"added":2,"file":"f1.csv","sha256":"{sha1}","unchanged":0,"updated":0}}"#),
+            format!(r#"{{"added":2,"file":"f1.csv","sha256":"{sha1}","unchanged":1,"updated":0}}"#),
         ),
         record(
             "filing.update",
@@ -682,7 +684,7 @@ fn small_rosters_leave_the_summary_and_trail_they_left_before() {
             "import.applicants",
             "file:a.csv",
             None,
-            format!(r#"{{"added":2,"batch":1,"file":"a.csv","sha256":"{sha_a}","unchanged":0}}"#),
+            format!(r#"{{"added":2,"batch":1,"file":"a.csv","sha256":"{sha_a}","unchanged":1}}"#),
         ),
     ];
     assert_eq!(trail(&env), expected);

@@ -470,6 +470,10 @@ struct ApplicantsWrite<'a, 't> {
 }
 
 impl RowWriter<ApplicantRow> for ApplicantsWrite<'_, '_> {
+    fn repeat(&mut self) {
+        self.summary.unchanged += 1;
+    }
+
     fn row(&mut self, cols: &Columns, row: import::Parsed<ApplicantRow>) -> Result<()> {
         let id = row.record.id_number.as_str();
         // Looked up again under the write lock.
