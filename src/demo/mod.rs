@@ -139,11 +139,6 @@ impl Default for Load {
 /// CPU before the replay's own cost). Checked once at the end (`checked`): the references of
 /// the tables the load writes, which it does not look up row by row (see `Settings::apply`).
 ///
-/// Refilled once at the end (`refilled`): the providers' counts (`entry_providers`, what review
-/// completion offers), an upsert for each of the 21 million entries at a million people, counted
-/// again by one `GROUP BY` (measured at 100 000 people: 8 % of the load's wall time, against
-/// 0.9 s for the count; BENCHMARKS.md, "Where issue 10's targets stand after the fourth round").
-///
 /// Kept: `entries`' own indexes, which a load fills in their order (person, then year; a
 /// hundred filings), so keeping them costs less than reading the whole table again to build
 /// them (measured at 100 000 people: 1.8 s of 8.9 while writing, against 1.3 s to build them
@@ -162,7 +157,6 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
         ("people_prefixes_insert", "name, id_number"),
         ("people_readings_insert", "id"),
     ],
-    refilled: &[("entry_providers_insert", ENTRY_PROVIDERS)],
     checked: &[
         "people",
         "entries",
@@ -172,13 +166,6 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
         "findings",
     ],
 };
-
-/// `entry_providers` counted again from `entries`, as its migration first filled it: what the
-/// trigger `entry_providers_insert` keeps row by row (`demo::tests` hold a load with the trigger
-/// and one without it to the same table).
-const ENTRY_PROVIDERS: &str = "DELETE FROM entry_providers;
-INSERT INTO entry_providers (provider, entries)
-SELECT provider, count(*) FROM entries GROUP BY provider;";
 
 /// The data tables of `data/demo/`, read once.
 pub(crate) struct Tables {

@@ -48,14 +48,6 @@ pub struct Plan<'a> {
     /// of the table they fill instead of at random places of it, and no statement of the load
     /// pays for them. A name the schema does not hold is skipped.
     pub replayed: &'a [(&'a str, &'a str)],
-    /// Triggers that keep a table of counts (the providers' counter: one upsert for each of
-    /// millions of rows), by name, with the statements that compute that table again from
-    /// scratch: dropped like [`Plan::triggers`], and when put back, the statements run first,
-    /// in the last transaction. One `GROUP BY` costs a fraction of a trigger program a row. The
-    /// statements are the caller's, a second statement of what the trigger keeps: the caller
-    /// holds them equal with tests (a load with the trigger and one without give the same
-    /// table). A name the schema does not hold is skipped.
-    pub refilled: &'a [(&'a str, &'a str)],
     /// Tables whose foreign keys the load does not enforce row by row (the caller turns
     /// `PRAGMA foreign_keys` off, which only it can do, outside a transaction): each is checked
     /// whole with `PRAGMA foreign_key_check` when everything is put back, and a row whose
@@ -76,10 +68,6 @@ pub struct Object {
     /// The `ORDER BY` of its table's rows when it is a trigger to replay ([`Plan::replayed`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<String>,
-    /// The statements that fill its table again when it is a trigger refilled
-    /// ([`Plan::refilled`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refill: Option<String>,
 }
 
 /// The record kept under [`MARK`]: what is still to be put back.
@@ -120,17 +108,9 @@ pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
                     .find(|(n, _)| *n == name)
                     .map(|(_, order)| order.to_string()),
             };
-            let refill = match kind.as_str() {
-                "index" => None,
-                _ => plan
-                    .refilled
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, sql)| sql.to_string()),
-            };
             let chosen = match kind.as_str() {
                 "index" => plan.indexed.contains(&table.as_str()),
-                _ => plan.triggers.contains(&name.as_str()) || replay.is_some() || refill.is_some(),
+                _ => plan.triggers.contains(&name.as_str()) || replay.is_some(),
             };
             if chosen {
                 let sql: String = r.get(3)?;
@@ -143,7 +123,6 @@ pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
                     name,
                     sql,
                     replay,
-                    refill,
                 });
             }
         }
@@ -270,9 +249,6 @@ pub fn restore_checking(
                 for o in &set.objects {
                     if let Some(order) = &o.replay {
                         replay(&tx, o, order)?;
-                    }
-                    if let Some(statements) = &o.refill {
-                        tx.execute_batch(statements)?;
                     }
                     created += create_unless_present(&tx, o)?;
                 }
@@ -484,7 +460,6 @@ mod tests {
         triggers: &["entries_same_training", "people_fts_insert"],
         rebuild: &["people_fts"],
         replayed: &[],
-        refilled: &[],
         checked: &[],
     };
 
@@ -696,7 +671,6 @@ mod tests {
             ("people_prefixes_insert", "name, id_number"),
             ("people_readings_insert", "id"),
         ],
-        refilled: &[],
         checked: &["people", "person_year_totals"],
     };
 
