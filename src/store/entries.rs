@@ -880,6 +880,30 @@ pub(super) fn values_sql(head: &str, width: usize, n: usize, tail: &str) -> Stri
     format!("{head} VALUES {} {tail}", vec![tuple; n].join(", "))
 }
 
+/// Bind an entry's facts, the first 13 columns of every multi-row insert of entries (this
+/// module's [`insert_reviewed`], the import's `entry_batch`): person, year, category, form,
+/// content, provider, start and end date, hours (tenths), result, filing, state, migrated.
+pub(super) fn bind_facts(
+    bind: &mut dyn FnMut(&dyn rusqlite::ToSql) -> rusqlite::Result<()>,
+    person_id: i64,
+    x: &Entry,
+    filing_id: Option<i64>,
+) -> rusqlite::Result<()> {
+    bind(&person_id)?;
+    bind(&x.year)?;
+    bind(&x.category.code())?;
+    bind(&x.form.code())?;
+    bind(&x.content)?;
+    bind(&x.provider)?;
+    bind(&x.start_date.to_string())?;
+    bind(&x.end_date.to_string())?;
+    bind(&x.hours.tenths())?;
+    bind(&x.result.code())?;
+    bind(&filing_id)?;
+    bind(&x.state.code())?;
+    bind(&x.migrated)
+}
+
 /// Bind `e`'s 22 columns of [`insert_reviewed`] from parameter `first` on.
 fn bind_reviewed(
     stmt: &mut rusqlite::Statement<'_>,
@@ -893,19 +917,7 @@ fn bind_reviewed(
         i += 1;
         Ok(())
     };
-    bind(&e.person_id)?;
-    bind(&x.year)?;
-    bind(&x.category.code())?;
-    bind(&x.form.code())?;
-    bind(&x.content)?;
-    bind(&x.provider)?;
-    bind(&x.start_date.to_string())?;
-    bind(&x.end_date.to_string())?;
-    bind(&x.hours.tenths())?;
-    bind(&x.result.code())?;
-    bind(&e.filing_id)?;
-    bind(&x.state.code())?;
-    bind(&x.migrated)?;
+    bind_facts(&mut bind, e.person_id, x, e.filing_id)?;
     bind(&e.confirmed)?;
     bind(&e.batch_id)?;
     bind(&e.reason)?;

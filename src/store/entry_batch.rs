@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use rusqlite::{Connection, Statement};
 
 use super::Result;
-use super::entries::{NewEntry, id_by_key};
+use super::entries::{NewEntry, bind_facts, id_by_key};
 use crate::domain::EntryState;
 
 /// Rows of one full statement. Each row binds [`ROW_PARAMS`] numbers, so a statement binds
@@ -155,19 +155,7 @@ fn run<'r>(
             i += 1;
             Ok(())
         };
-        bind(&e.person_id)?;
-        bind(&x.year)?;
-        bind(&x.category.code())?;
-        bind(&x.form.code())?;
-        bind(&x.content)?;
-        bind(&x.provider)?;
-        bind(&x.start_date.to_string())?;
-        bind(&x.end_date.to_string())?;
-        bind(&x.hours.tenths())?;
-        bind(&x.result.code())?;
-        bind(&e.filing_id)?;
-        bind(&x.state.code())?;
-        bind(&x.migrated)?;
+        bind_facts(&mut bind, e.person_id, x, e.filing_id)?;
         bind(&e.batch_id)?;
         bind(&(x.state == EntryState::Registered).then_some(by))?;
     }
