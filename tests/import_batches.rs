@@ -3,7 +3,9 @@
 //! row one full statement later, and rows equal to entries already there gives the counts the
 //! natural key (R5.1) gives, a trail `audit verify` accepts (R5.5), and nothing new the second
 //! time; a row refused while writing, after statements of new entries had already run, leaves
-//! nothing written.
+//! nothing written. The import keeps the natural key itself while it writes (its trigger set
+//! aside in its own transaction): afterwards, refused or not, the trigger keeps it again for
+//! every other writer of the file.
 
 mod common;
 
@@ -64,6 +66,45 @@ fn roster() -> Vec<Entry> {
     rows
 }
 
+/// R5.1 The schema's natural key is in place: the trigger is there, no load's mark says
+/// something is set aside, and a training written again by another connection (as another
+/// clerk's screen would) is turned away.
+fn assert_key_kept(env: &Env) {
+    let conn = env.conn();
+    let trigger: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master
+             WHERE type = 'trigger' AND name = 'entries_same_training')",
+            [],
+            |r| r.get(0),
+        )
+        .expect("schema");
+    assert!(trigger, "the natural key's trigger is back");
+    let mark: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM meta WHERE key = 'bulk_load'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("meta");
+    assert_eq!(mark, 0, "nothing left set aside");
+    let before = env.counts().entries;
+    conn.execute(
+        "INSERT INTO entries SELECT NULL, person_id, year, category, form, content, provider,
+             start_date, end_date, hours_tenths, result, filing_id, state, migrated, confirmed,
+             batch_id, reason, sealed_by, sealed_at, registered_by, registered_at, created_at,
+             updated_at, recorded_by
+         FROM entries ORDER BY id LIMIT 1",
+        [],
+    )
+    .expect("insert");
+    assert_eq!(
+        env.counts().entries,
+        before,
+        "the same training turned away"
+    );
+}
+
 /// R5.1, R5.5 The natural key decides, whatever statement a row falls in: 596 new entries; row
 /// 501 adds its evidence to row 500's entry (updated); rows 3, `ROWS + 1` and 8 change nothing.
 /// The trail verifies, and the same roster again adds nothing.
@@ -107,6 +148,7 @@ fn r5_1_a_training_listed_twice_across_statements_is_one_entry() {
         "{again:?}"
     );
     assert_eq!(env.counts().entries, before.entries + 596);
+    assert_key_kept(&env);
 }
 
 /// R5.1 Row 402 would fail [`earlier`], which is registered: found only while writing, after
@@ -127,6 +169,7 @@ fn r5_1_a_row_refused_while_writing_leaves_nothing_written() {
         &["不合格", "已登记", "名册不能再修改"],
         &["already registered", "cannot change"],
     );
+    assert_key_kept(&env);
 }
 
 /// R5.1 Tester, 2026-11-30: the same training listed twice with another result (合格 then

@@ -1325,7 +1325,7 @@ fn entries_written(
                     created: None,
                     codes: HashMap::new(),
                     new_exception: None,
-                    inserter: EntryBatch::new(&tx, &actor.user, &actor.stamp()).with_rows(rows),
+                    inserter: EntryBatch::keyed(&tx, &actor.user, &actor.stamp())?.with_rows(rows),
                     pending: Vec::new(),
                     id_header: String::new(),
                     year_header: String::new(),
@@ -2057,6 +2057,8 @@ impl Write<'_, '_> {
             return Err(std::mem::take(&mut self.problems).into_error());
         }
         self.flush_evidence()?;
+        // R5.1 The natural key back in the schema's keeping before anything commits.
+        self.inserter.finish()?;
         if self.created.is_none()
             && let Some(b) = self.batch_id.take()
         {

@@ -275,6 +275,29 @@ pub fn restore_checking(
     }
 }
 
+/// Put back, in the transaction that set them aside (open on `tx`), the objects of `set` and its
+/// full-text rebuilds, check its [`SetAside::checked`] tables and remove [`MARK`]: for a writer
+/// that sets a trigger aside for one transaction only (an import checking the natural key
+/// itself, `store::entry_batch`), so no other connection ever sees the schema without it. An
+/// object already present is skipped.
+///
+/// Errors: SQL errors, and a dangling reference in a checked table; the caller rolls back.
+pub fn put_back(tx: &Connection, set: &SetAside) -> Result<()> {
+    for o in &set.objects {
+        if let Some(order) = &o.replay {
+            replay(tx, o, order)?;
+        }
+        create_unless_present(tx, o)?;
+    }
+    for t in &set.rebuild {
+        let t = quoted(t);
+        tx.execute_batch(&format!("INSERT INTO {t} ({t}) VALUES ('rebuild')"))?;
+    }
+    check_references(tx, &set.checked)?;
+    tx.execute("DELETE FROM meta WHERE key = ?1", [MARK])?;
+    Ok(())
+}
+
 /// [`restore`] when a load's objects are set aside (looked for without a lock, as the store's
 /// other backfills are); nothing otherwise.
 pub fn restore_if_pending(store: &mut Store) -> Result<usize> {
@@ -329,7 +352,7 @@ fn replay_head(name: &str, sql: &str) -> Result<(String, usize)> {
 /// Run the trigger `o` once for every row of its table, in `order`: its own body, unchanged,
 /// as an `INSTEAD OF INSERT` trigger of a temporary view of the table, and every row inserted
 /// into the view. The temporary objects are gone afterwards.
-fn replay(tx: &Transaction<'_>, o: &Object, order: &str) -> Result<()> {
+fn replay(tx: &Connection, o: &Object, order: &str) -> Result<()> {
     let (table, end) = replay_head(&o.name, &o.sql)?;
     let rest = o.sql.get(end..).unwrap_or("");
     let table = quoted(&table);
@@ -376,7 +399,7 @@ fn check_foreign_keys(conn: &Connection, table: &str) -> Result<()> {
     }
 }
 
-fn create_unless_present(tx: &Transaction<'_>, o: &Object) -> Result<usize> {
+fn create_unless_present(tx: &Connection, o: &Object) -> Result<usize> {
     let present: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2)",
         [&o.kind, &o.name],

@@ -10,14 +10,33 @@
 //! in the same statement (SQLite inserts the rows of `VALUES` one after another, and the
 //! trigger sees those before it). [`EntryBatch::insert`] says, row by row, which were written
 //! and under which id, exactly as [`super::entries::insert_new`] would have one at a time.
+//!
+//! That trigger is a lookup of the person's other entries for every row — half of what the
+//! statement costs SQLite when a roster lists a person's twenty trainings together. A writer
+//! holding the write lock for a whole roster ([`EntryBatch::keyed`], the import) sets it aside
+//! for its own transaction and compares the keys itself: each person's keys read once, at the
+//! person's first row, and kept while the writer writes ([`Trainings`]); it puts the trigger
+//! back, word for word, before the commit ([`EntryBatch::finish`]), so no other connection
+//! ever sees the schema without it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, Statement};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, Statement, Transaction};
 
 use super::Result;
+use super::bulk;
 use super::entries::{NewEntry, bind_facts, id_by_key};
 use crate::domain::EntryState;
+
+/// The trigger that keeps the natural key (R5.1) on `INSERT`: set aside by a keyed writer.
+const KEY_TRIGGER: &str = "entries_same_training";
+
+/// People whose keys a keyed writer keeps (about 21 trainings each, some 6 KB with the set's
+/// own room): past this many it forgets them all and reads each again at its next row. A
+/// roster lists a person's rows together, so a few hundred cover a statement's rows; 4 096
+/// cost the import of a million rows 36 MB.
+const PEOPLE_KEPT: usize = 256;
 
 /// Rows of one full statement. Each row binds [`ROW_PARAMS`] numbers, so a statement binds
 /// some 3 800 parameters (SQLite allows 32 766). Measured on the import of a million rows
@@ -72,6 +91,9 @@ pub struct EntryBatch<'c> {
     by: String,
     /// RFC 3339 time written as created, updated (and registered) at.
     now: String,
+    /// The natural key kept here instead of by [`KEY_TRIGGER`] ([`EntryBatch::keyed`]): the
+    /// trigger set aside, and the keys known.
+    keyed: Option<(bulk::SetAside, Trainings)>,
 }
 
 impl<'c> EntryBatch<'c> {
@@ -84,7 +106,48 @@ impl<'c> EntryBatch<'c> {
             full: None,
             by: by.to_string(),
             now: now.to_string(),
+            keyed: None,
         }
+    }
+
+    /// A writer like [`EntryBatch::new`] that keeps the natural key itself (R5.1) for the rest
+    /// of the transaction `tx`: the trigger `entries_same_training` is set aside in `tx` (and
+    /// recorded as a load's, [`bulk::MARK`], so a file committed without it gets it back when
+    /// next opened) and must be put back by [`EntryBatch::finish`] before `tx` commits. Where a
+    /// load's objects are already set aside, or the schema has no such trigger, the writer
+    /// leaves the key to the trigger, as [`EntryBatch::new`] does. Nothing else may insert
+    /// entries in `tx` while the trigger is away.
+    ///
+    /// Errors: SQL errors.
+    pub fn keyed(tx: &'c Transaction<'_>, by: &str, now: &str) -> Result<EntryBatch<'c>> {
+        let mut batch = EntryBatch::new(tx, by, now);
+        if bulk::pending(tx)?.is_none() {
+            let plan = bulk::Plan {
+                indexed: &[],
+                triggers: &[KEY_TRIGGER],
+                rebuild: &[],
+                replayed: &[],
+                checked: &[],
+            };
+            let set = bulk::set_aside(tx, &plan)?;
+            if !set.objects.is_empty() {
+                batch.keyed = Some((set, Trainings::default()));
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Puts back what [`EntryBatch::keyed`] set aside, in the same transaction; nothing for a
+    /// writer that set nothing aside, or a second time. Rows inserted after it are checked by
+    /// the trigger again.
+    ///
+    /// Errors: SQL errors (the caller rolls back, and the trigger is back with the rollback).
+    pub fn finish(&mut self) -> Result<()> {
+        if let Some((set, _)) = self.keyed.take() {
+            // The set was made in this writer's transaction, which is still open.
+            bulk::put_back(self.conn, &set)?;
+        }
+        Ok(())
     }
 
     /// The same writer with `rows` rows to a full statement (at least 1, at most what SQLite
@@ -107,6 +170,34 @@ impl<'c> EntryBatch<'c> {
     /// CHECK, a foreign key) fails the call; the caller's transaction then holds whatever rows
     /// the failing statement had written before it, and is to be rolled back.
     pub fn insert<'r>(
+        &mut self,
+        rows: impl ExactSizeIterator<Item = &'r NewEntry> + Clone,
+    ) -> Result<Vec<Option<i64>>> {
+        let Some((_, trainings)) = self.keyed.as_mut() else {
+            return self.insert_all(rows);
+        };
+        // Every row of earlier calls is written, so the keys can be read again from the table.
+        trainings.forget_if_full();
+        let mut fresh = Vec::with_capacity(rows.len());
+        for e in rows.clone() {
+            fresh.push(trainings.claim(self.conn, e)?);
+        }
+        let written: Vec<&NewEntry> = rows
+            .zip(&fresh)
+            .filter_map(|(e, new)| new.then_some(e))
+            .collect();
+        // Nothing else turns a row away while the trigger is aside: each claimed row has its
+        // id, in order (a `None` would only send the row on to be looked up as one found).
+        let mut ids = self.insert_all(written.into_iter())?.into_iter();
+        Ok(fresh
+            .into_iter()
+            .map(|new| if new { ids.next().flatten() } else { None })
+            .collect())
+    }
+
+    /// [`EntryBatch::insert`] with the natural key left to the trigger: every row offered to
+    /// SQLite, [`ROWS`] to a statement.
+    fn insert_all<'r>(
         &mut self,
         rows: impl ExactSizeIterator<Item = &'r NewEntry> + Clone,
     ) -> Result<Vec<Option<i64>>> {
@@ -136,6 +227,95 @@ impl<'c> EntryBatch<'c> {
         }
         Ok(out)
     }
+}
+
+/// The natural keys (R5.1) of the trainings of the people a keyed writer has met, read from
+/// `entries` at each person's first row and added to as rows are claimed: what the trigger
+/// would compare each row with, without a lookup a row.
+#[derive(Default)]
+struct Trainings {
+    people: HashMap<i64, HashSet<Key>>,
+}
+
+/// The columns the trigger compares, as they are bound and stored: codes, dates as
+/// `YYYY-MM-DD`, hours in tenths.
+#[derive(PartialEq, Eq, Hash)]
+struct Key {
+    category: String,
+    form: String,
+    start: String,
+    end: String,
+    tenths: i64,
+    content: String,
+    provider: String,
+}
+
+impl Key {
+    fn of(e: &NewEntry) -> Key {
+        let x = &e.entry;
+        Key {
+            category: x.category.code().to_string(),
+            form: x.form.code().to_string(),
+            start: x.start_date.to_string(),
+            end: x.end_date.to_string(),
+            tenths: x.hours.tenths(),
+            content: x.content.clone(),
+            provider: x.provider.clone(),
+        }
+    }
+}
+
+impl Trainings {
+    /// Forgets every person once [`PEOPLE_KEPT`] are known.
+    fn forget_if_full(&mut self) {
+        if self.people.len() >= PEOPLE_KEPT {
+            self.people.clear();
+        }
+    }
+
+    /// Whether `e` is a training its person does not have yet, counting the rows claimed
+    /// before it; a new one is claimed, so the same again is turned away.
+    fn claim(&mut self, conn: &Connection, e: &NewEntry) -> Result<bool> {
+        let known = match self.people.entry(e.person_id) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(read_keys(conn, e.person_id)?),
+        };
+        Ok(known.insert(Key::of(e)))
+    }
+}
+
+/// The keys of the entries `person_id` has. A value of another type than the writers write
+/// (a file changed by hand: a blob, a fraction of a tenth) is left out: under the columns'
+/// affinities it cannot equal what a writer binds (text, whole tenths), for the trigger either.
+fn read_keys(conn: &Connection, person_id: i64) -> Result<HashSet<Key>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT category, form, start_date, end_date, hours_tenths, content, provider
+         FROM entries WHERE person_id = ?1",
+    )?;
+    let mut rows = stmt.query([person_id])?;
+    let mut keys = HashSet::new();
+    let text = |v: ValueRef<'_>| match v {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_string),
+        _ => None,
+    };
+    while let Some(r) = rows.next()? {
+        let key = (|| {
+            Some(Key {
+                category: text(r.get_ref(0).ok()?)?,
+                form: text(r.get_ref(1).ok()?)?,
+                start: text(r.get_ref(2).ok()?)?,
+                end: text(r.get_ref(3).ok()?)?,
+                tenths: match r.get_ref(4).ok()? {
+                    ValueRef::Integer(i) => i,
+                    _ => return None,
+                },
+                content: text(r.get_ref(5).ok()?)?,
+                provider: text(r.get_ref(6).ok()?)?,
+            })
+        })();
+        keys.extend(key);
+    }
+    Ok(keys)
 }
 
 /// Binds `rows` to `stmt` (made for exactly as many) and runs it: the ids written, ascending.
@@ -311,9 +491,41 @@ mod tests {
             tx.commit().expect("commit");
             got
         };
+        let (keyed_store, _) = store_with_people(3);
+        let keyed = {
+            let tx = keyed_store.conn().unchecked_transaction().expect("tx");
+            for e in before {
+                insert_new(&tx, e, "wangfang", NOW).expect("before");
+            }
+            let mut writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
+            assert!(writer.keyed.is_some(), "the trigger is set aside");
+            let got = writer.insert(rows.iter()).expect("keyed");
+            writer.finish().expect("put back");
+            drop(writer);
+            tx.commit().expect("commit");
+            got
+        };
         assert_eq!(batched, singly);
+        assert_eq!(keyed, singly, "the key kept by the writer");
         assert_eq!(table(&many), table(&one));
+        assert_eq!(table(&keyed_store), table(&one));
+        assert_eq!(schema(&keyed_store), schema(&one), "the trigger is back");
         batched
+    }
+
+    /// Every index and trigger of the file, word for word.
+    fn schema(store: &Store) -> Vec<(String, String)> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')
+                 AND sql IS NOT NULL ORDER BY name",
+            )
+            .expect("schema");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
     }
 
     /// R5.1 A roster listing one training twice within a statement: the first row is written,
@@ -404,5 +616,119 @@ mod tests {
         let written = got.iter().filter(|g| g.is_some()).count();
         assert_eq!(written, 2_100);
         assert_eq!(table(&store).len(), written);
+    }
+
+    /// R5.1 A keyed writer that has forgotten the people it met (more than [`PEOPLE_KEPT`])
+    /// reads their keys again: the first person's training, repeated after rows of hundreds of
+    /// others in later statements, is still turned away.
+    #[test]
+    fn r5_1_a_person_forgotten_by_the_writer_is_read_again() {
+        let (store, people) = store_with_people(PEOPLE_KEPT as u16 + 50);
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let mut writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
+        let first: Vec<NewEntry> = people.iter().map(|&p| entry(p, 0, true)).collect();
+        let got = writer.insert(first.iter()).expect("first");
+        assert!(got.iter().all(Option::is_some));
+        let again = [entry(people[0], 0, true), entry(people[0], 1, true)];
+        let got = writer.insert(again.iter()).expect("again");
+        assert_eq!(got[0], None, "forgotten, read again, turned away");
+        assert!(got[1].is_some());
+        writer.finish().expect("put back");
+        drop(writer);
+        tx.commit().expect("commit");
+        assert_eq!(table(&store).len(), people.len() + 1);
+    }
+
+    /// R5.1 An entry changed by hand to hold its content as a blob is a key no roster row can
+    /// equal, for the trigger as for the writer: the same training is written again, as one
+    /// row at a time writes it, and a training listed twice is still written once.
+    #[test]
+    fn r5_1_an_entry_changed_by_hand_is_compared_by_sqlite() {
+        let (store, people) = store_with_people(1);
+        let p = people[0];
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        insert_new(&tx, &entry(p, 0, true), "wangfang", NOW).expect("before");
+        // A content stored as a blob: no text the writer can compare.
+        tx.execute(
+            "UPDATE entries SET content = CAST(content AS BLOB) WHERE person_id = ?1",
+            [p],
+        )
+        .expect("by hand");
+        let mut writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
+        let rows = [entry(p, 0, true), entry(p, 1, true), entry(p, 1, true)];
+        let got = writer.insert(rows.iter()).expect("insert");
+        writer.finish().expect("put back");
+        drop(writer);
+        tx.commit().expect("commit");
+        // The blob equals no text, for the trigger as for the writer: row 1 is new.
+        assert!(got[0].is_some() && got[1].is_some(), "{got:?}");
+        assert_eq!(got[2], None, "the same training twice in the roster");
+        let (one, _) = store_with_people(1);
+        let tx = one.conn().unchecked_transaction().expect("tx");
+        insert_new(&tx, &entry(p, 0, true), "wangfang", NOW).expect("before");
+        tx.execute(
+            "UPDATE entries SET content = CAST(content AS BLOB) WHERE person_id = ?1",
+            [p],
+        )
+        .expect("by hand");
+        let singly: Vec<Option<i64>> = rows
+            .iter()
+            .map(|e| insert_new(&tx, e, "wangfang", NOW))
+            .collect::<Result<_>>()
+            .expect("one at a time");
+        tx.commit().expect("commit");
+        assert_eq!(got, singly);
+    }
+
+    /// A keyed writer whose transaction commits without [`EntryBatch::finish`] (a bug) leaves
+    /// a file that says what it lacks: the next open puts the trigger back, and the natural
+    /// key holds again.
+    #[test]
+    fn a_file_committed_without_the_trigger_gets_it_back_when_opened() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("j.sqlite");
+        let whole = {
+            let store = Store::open(&path).expect("open");
+            schema(&store)
+        };
+        {
+            let store = Store::open(&path).expect("open");
+            let tx = store.conn().unchecked_transaction().expect("tx");
+            let writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
+            assert!(writer.keyed.is_some());
+            drop(writer);
+            tx.commit().expect("commit");
+            assert_ne!(schema(&store), whole, "committed without it");
+        }
+        let store = Store::open(&path).expect("open again");
+        assert_eq!(schema(&store), whole);
+        assert!(bulk::pending(store.conn()).expect("mark").is_none());
+    }
+
+    /// While a load's objects are set aside (a demo cut off, put back at the next open), a
+    /// keyed writer leaves the key to the trigger instead of failing on the load's mark.
+    #[test]
+    fn a_keyed_writer_beside_a_load_leaves_the_key_to_the_trigger() {
+        let (store, people) = store_with_people(1);
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let plan = bulk::Plan {
+            indexed: &[],
+            triggers: &["entry_providers_insert"],
+            rebuild: &[],
+            replayed: &[],
+            checked: &[],
+        };
+        bulk::set_aside(&tx, &plan).expect("a load");
+        let mut writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
+        assert!(writer.keyed.is_none());
+        let rows = [entry(people[0], 0, true), entry(people[0], 0, true)];
+        let got = writer.insert(rows.iter()).expect("insert");
+        assert!(got[0].is_some());
+        assert_eq!(got[1], None, "turned away by the trigger");
+        writer.finish().expect("nothing to put back");
+        assert!(
+            bulk::pending(&tx).expect("mark").is_some(),
+            "the load's mark stays"
+        );
     }
 }
