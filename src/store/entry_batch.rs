@@ -27,7 +27,8 @@ use rusqlite::{Connection, Statement, Transaction};
 use super::Result;
 use super::bulk;
 use super::entries::{NewEntry, bind_facts, id_by_key};
-use crate::domain::EntryState;
+use crate::domain::{Category, EntryState, Form};
+use chrono::NaiveDate;
 
 /// The trigger that keeps the natural key (R5.1) on `INSERT`: set aside by a keyed writer.
 const KEY_TRIGGER: &str = "entries_same_training";
@@ -237,14 +238,14 @@ struct Trainings {
     people: HashMap<i64, HashSet<Key>>,
 }
 
-/// The columns the trigger compares, as they are bound and stored: codes, dates as
-/// `YYYY-MM-DD`, hours in tenths.
+/// The columns the trigger compares, as the writers bind them: the codes and dates stand for
+/// their text (`YYYY-MM-DD`), the hours are tenths.
 #[derive(PartialEq, Eq, Hash)]
 struct Key {
-    category: String,
-    form: String,
-    start: String,
-    end: String,
+    category: Category,
+    form: Form,
+    start: NaiveDate,
+    end: NaiveDate,
     tenths: i64,
     content: String,
     provider: String,
@@ -254,10 +255,10 @@ impl Key {
     fn of(e: &NewEntry) -> Key {
         let x = &e.entry;
         Key {
-            category: x.category.code().to_string(),
-            form: x.form.code().to_string(),
-            start: x.start_date.to_string(),
-            end: x.end_date.to_string(),
+            category: x.category,
+            form: x.form,
+            start: x.start_date,
+            end: x.end_date,
             tenths: x.hours.tenths(),
             content: x.content.clone(),
             provider: x.provider.clone(),
@@ -294,28 +295,52 @@ fn read_keys(conn: &Connection, person_id: i64) -> Result<HashSet<Key>> {
     )?;
     let mut rows = stmt.query([person_id])?;
     let mut keys = HashSet::new();
-    let text = |v: ValueRef<'_>| match v {
-        ValueRef::Text(t) => std::str::from_utf8(t).ok().map(str::to_string),
-        _ => None,
-    };
     while let Some(r) = rows.next()? {
-        let key = (|| {
-            Some(Key {
-                category: text(r.get_ref(0).ok()?)?,
-                form: text(r.get_ref(1).ok()?)?,
-                start: text(r.get_ref(2).ok()?)?,
-                end: text(r.get_ref(3).ok()?)?,
-                tenths: match r.get_ref(4).ok()? {
-                    ValueRef::Integer(i) => i,
-                    _ => return None,
-                },
-                content: text(r.get_ref(5).ok()?)?,
-                provider: text(r.get_ref(6).ok()?)?,
-            })
-        })();
-        keys.extend(key);
+        keys.extend(stored_key(r));
     }
     Ok(keys)
+}
+
+/// The key of a row of [`read_keys`], or `None` when a column holds what no writer binds: text
+/// that is not a code, a date not written `YYYY-MM-DD`, anything but text or whole tenths.
+fn stored_key(r: &rusqlite::Row<'_>) -> Option<Key> {
+    let text = |i: usize| match r.get_ref(i).ok()? {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok(),
+        _ => None,
+    };
+    let date = |i: usize| {
+        let t = text(i)?;
+        let b = t.as_bytes();
+        let canonical = b.len() == 10
+            && b.iter().enumerate().all(|(k, c)| {
+                if k == 4 || k == 7 {
+                    *c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        canonical
+            .then(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+            .flatten()
+    };
+    Some(Key {
+        category: Category::ALL
+            .iter()
+            .copied()
+            .find(|c| Some(c.code()) == text(0))?,
+        form: Form::ALL
+            .iter()
+            .copied()
+            .find(|f| Some(f.code()) == text(1))?,
+        start: date(2)?,
+        end: date(3)?,
+        tenths: match r.get_ref(4).ok()? {
+            ValueRef::Integer(i) => i,
+            _ => return None,
+        },
+        content: text(5)?.to_string(),
+        provider: text(6)?.to_string(),
+    })
 }
 
 /// Binds `rows` to `stmt` (made for exactly as many) and runs it: the ids written, ascending.
@@ -639,38 +664,56 @@ mod tests {
         assert_eq!(table(&store).len(), people.len() + 1);
     }
 
-    /// R5.1 An entry changed by hand to hold its content as a blob is a key no roster row can
-    /// equal, for the trigger as for the writer: the same training is written again, as one
-    /// row at a time writes it, and a training listed twice is still written once.
+    /// R5.1 Entries changed by hand — a content stored as a blob, dates written `2016-3-6` —
+    /// are keys no roster row equals, for the trigger as for the writer (a writer that read the
+    /// date leniently would take the roster's `2016-03-06` for it): those trainings are
+    /// written again, as one row at a time writes them, and a training listed twice is still
+    /// written once.
     #[test]
-    fn r5_1_an_entry_changed_by_hand_is_compared_by_sqlite() {
+    fn r5_1_entries_changed_by_hand_compare_as_sqlite_compares_them() {
+        let by_hand = |tx: &rusqlite::Transaction<'_>, p: i64| {
+            insert_new(tx, &entry(p, 0, true), "wangfang", NOW).expect("before");
+            insert_new(tx, &entry(p, 5, true), "wangfang", NOW).expect("before");
+            tx.execute(
+                "UPDATE entries SET content = CAST(content AS BLOB)
+                 WHERE person_id = ?1 AND start_date = '2016-03-01'",
+                [p],
+            )
+            .expect("a blob");
+            tx.execute(
+                "UPDATE entries SET start_date = '2016-3-6', end_date = '2016-3-6'
+                 WHERE person_id = ?1 AND start_date = '2016-03-06'",
+                [p],
+            )
+            .expect("a date");
+        };
+        let rows = [
+            entry(0, 0, true),
+            entry(0, 5, true),
+            entry(0, 1, true),
+            entry(0, 1, true),
+        ];
         let (store, people) = store_with_people(1);
         let p = people[0];
+        let rows: Vec<NewEntry> = rows
+            .into_iter()
+            .map(|mut e| {
+                e.person_id = p;
+                e
+            })
+            .collect();
         let tx = store.conn().unchecked_transaction().expect("tx");
-        insert_new(&tx, &entry(p, 0, true), "wangfang", NOW).expect("before");
-        // A content stored as a blob: no text the writer can compare.
-        tx.execute(
-            "UPDATE entries SET content = CAST(content AS BLOB) WHERE person_id = ?1",
-            [p],
-        )
-        .expect("by hand");
+        by_hand(&tx, p);
         let mut writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
-        let rows = [entry(p, 0, true), entry(p, 1, true), entry(p, 1, true)];
         let got = writer.insert(rows.iter()).expect("insert");
         writer.finish().expect("put back");
         drop(writer);
         tx.commit().expect("commit");
-        // The blob equals no text, for the trigger as for the writer: row 1 is new.
-        assert!(got[0].is_some() && got[1].is_some(), "{got:?}");
-        assert_eq!(got[2], None, "the same training twice in the roster");
+        assert!(got[..3].iter().all(Option::is_some), "{got:?}");
+        assert_eq!(got[3], None, "the same training twice in the roster");
         let (one, _) = store_with_people(1);
         let tx = one.conn().unchecked_transaction().expect("tx");
-        insert_new(&tx, &entry(p, 0, true), "wangfang", NOW).expect("before");
-        tx.execute(
-            "UPDATE entries SET content = CAST(content AS BLOB) WHERE person_id = ?1",
-            [p],
-        )
-        .expect("by hand");
+        by_hand(&tx, p);
         let singly: Vec<Option<i64>> = rows
             .iter()
             .map(|e| insert_new(&tx, e, "wangfang", NOW))
