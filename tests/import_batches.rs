@@ -67,7 +67,7 @@ fn roster() -> Vec<Entry> {
 }
 
 /// R5.1 The schema's natural key is in place: the trigger is there, no load's mark says
-/// something is set aside, and a training written again by another connection (as another
+/// something is set aside, the providers' counts agree with the entries, and a training written again by another connection (as another
 /// clerk's screen would) is turned away.
 fn assert_key_kept(env: &Env) {
     let conn = env.conn();
@@ -88,6 +88,19 @@ fn assert_key_kept(env: &Env) {
         )
         .expect("meta");
     assert_eq!(mark, 0, "nothing left set aside");
+    // The providers' counts the completion reads: what the entries say, whoever counted them.
+    let rows = |sql: &str| -> Vec<(String, i64)> {
+        let mut stmt = conn.prepare(sql).expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    assert_eq!(
+        rows("SELECT provider, entries FROM entry_providers ORDER BY provider"),
+        rows("SELECT provider, count(*) FROM entries GROUP BY provider ORDER BY provider"),
+        "the providers' counts"
+    );
     let before = env.counts().entries;
     conn.execute(
         "INSERT INTO entries SELECT NULL, person_id, year, category, form, content, provider,

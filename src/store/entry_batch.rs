@@ -17,7 +17,9 @@
 //! for its own transaction and compares the keys itself: each person's keys read once, at the
 //! person's first row, and kept while the writer writes ([`Trainings`]); it puts the trigger
 //! back, word for word, before the commit ([`EntryBatch::finish`]), so no other connection
-//! ever sees the schema without it.
+//! ever sees the schema without it. The providers' counter (`entry_providers_insert`, an
+//! upsert a row) goes aside with it: the writer counts the providers of the rows it writes and
+//! adds each provider's count once, at the end.
 
 use std::collections::{HashMap, HashSet};
 
@@ -32,6 +34,11 @@ use chrono::NaiveDate;
 
 /// The trigger that keeps the natural key (R5.1) on `INSERT`: set aside by a keyed writer.
 const KEY_TRIGGER: &str = "entries_same_training";
+
+/// The trigger that counts an entry's provider on `INSERT` (`entry_providers`, read by the
+/// provider completion and the review queue's search): set aside by a keyed writer, which
+/// adds the counts itself ([`add_providers`]).
+const PROVIDERS_TRIGGER: &str = "entry_providers_insert";
 
 /// People whose keys a keyed writer keeps (about 21 trainings each, some 6 KB with the set's
 /// own room): past this many it forgets them all and reads each again at its next row. A
@@ -92,9 +99,16 @@ pub struct EntryBatch<'c> {
     by: String,
     /// RFC 3339 time written as created, updated (and registered) at.
     now: String,
-    /// The natural key kept here instead of by [`KEY_TRIGGER`] ([`EntryBatch::keyed`]): the
-    /// trigger set aside, and the keys known.
-    keyed: Option<(bulk::SetAside, Trainings)>,
+    /// The natural key kept here instead of by [`KEY_TRIGGER`] ([`EntryBatch::keyed`]).
+    keyed: Option<Keyed>,
+}
+
+/// What a keyed writer keeps while its triggers are aside.
+struct Keyed {
+    set: bulk::SetAside,
+    trainings: Trainings,
+    /// Entries written a provider, when [`PROVIDERS_TRIGGER`] is among the set.
+    providers: Option<HashMap<String, i64>>,
 }
 
 impl<'c> EntryBatch<'c> {
@@ -125,14 +139,23 @@ impl<'c> EntryBatch<'c> {
         if bulk::pending(tx)?.is_none() {
             let plan = bulk::Plan {
                 indexed: &[],
-                triggers: &[KEY_TRIGGER],
+                triggers: &[KEY_TRIGGER, PROVIDERS_TRIGGER],
                 rebuild: &[],
                 replayed: &[],
                 checked: &[],
             };
             let set = bulk::set_aside(tx, &plan)?;
-            if !set.objects.is_empty() {
-                batch.keyed = Some((set, Trainings::default()));
+            let aside = |name: &str| set.objects.iter().any(|o| o.name == name);
+            if aside(KEY_TRIGGER) {
+                let providers = aside(PROVIDERS_TRIGGER).then(HashMap::new);
+                batch.keyed = Some(Keyed {
+                    set,
+                    trainings: Trainings::default(),
+                    providers,
+                });
+            } else if !set.objects.is_empty() {
+                // The counter alone (a schema without the key's trigger): not worth keeping.
+                bulk::put_back(tx, &set)?;
             }
         }
         Ok(batch)
@@ -144,9 +167,12 @@ impl<'c> EntryBatch<'c> {
     ///
     /// Errors: SQL errors (the caller rolls back, and the trigger is back with the rollback).
     pub fn finish(&mut self) -> Result<()> {
-        if let Some((set, _)) = self.keyed.take() {
+        if let Some(keyed) = self.keyed.take() {
+            if let Some(providers) = keyed.providers {
+                add_providers(self.conn, providers)?;
+            }
             // The set was made in this writer's transaction, which is still open.
-            bulk::put_back(self.conn, &set)?;
+            bulk::put_back(self.conn, &keyed.set)?;
         }
         Ok(())
     }
@@ -174,14 +200,14 @@ impl<'c> EntryBatch<'c> {
         &mut self,
         rows: impl ExactSizeIterator<Item = &'r NewEntry> + Clone,
     ) -> Result<Vec<Option<i64>>> {
-        let Some((_, trainings)) = self.keyed.as_mut() else {
+        let Some(keyed) = self.keyed.as_mut() else {
             return self.insert_all(rows);
         };
         // Every row of earlier calls is written, so the keys can be read again from the table.
-        trainings.forget_if_full();
+        keyed.trainings.forget_if_full();
         let mut fresh = Vec::with_capacity(rows.len());
         for e in rows.clone() {
-            fresh.push(trainings.claim(self.conn, e)?);
+            fresh.push(keyed.trainings.claim(self.conn, e)?);
         }
         let written: Vec<&NewEntry> = rows
             .zip(&fresh)
@@ -189,7 +215,20 @@ impl<'c> EntryBatch<'c> {
             .collect();
         // Nothing else turns a row away while the trigger is aside: each claimed row has its
         // id, in order (a `None` would only send the row on to be looked up as one found).
-        let mut ids = self.insert_all(written.into_iter())?.into_iter();
+        let ids = self.insert_all(written.iter().copied())?;
+        if let Some(providers) = self.keyed.as_mut().and_then(|k| k.providers.as_mut()) {
+            for (e, id) in written.iter().zip(&ids) {
+                if id.is_some() {
+                    match providers.get_mut(&e.entry.provider) {
+                        Some(n) => *n += 1,
+                        None => {
+                            providers.insert(e.entry.provider.clone(), 1);
+                        }
+                    }
+                }
+            }
+        }
+        let mut ids = ids.into_iter();
         Ok(fresh
             .into_iter()
             .map(|new| if new { ids.next().flatten() } else { None })
@@ -228,6 +267,21 @@ impl<'c> EntryBatch<'c> {
         }
         Ok(out)
     }
+}
+
+/// Adds `providers` (provider, entries written) to `entry_providers`, in provider order, as
+/// [`PROVIDERS_TRIGGER`] would have added them one entry at a time.
+fn add_providers(conn: &Connection, providers: HashMap<String, i64>) -> Result<()> {
+    let mut add = conn.prepare_cached(
+        "INSERT INTO entry_providers (provider, entries) VALUES (?1, ?2)
+         ON CONFLICT (provider) DO UPDATE SET entries = entries + excluded.entries",
+    )?;
+    let mut sorted: Vec<(String, i64)> = providers.into_iter().collect();
+    sorted.sort_unstable();
+    for (provider, n) in sorted {
+        add.execute(rusqlite::params![provider, n])?;
+    }
+    Ok(())
 }
 
 /// The natural keys (R5.1) of the trainings of the people a keyed writer has met, read from
@@ -450,7 +504,7 @@ mod tests {
                 category: Category::Professional,
                 form: Form::TrainingClass,
                 content: format!("内科进展{k}"),
-                provider: "省医学会".into(),
+                provider: ["省医学会", "湘雅医院", "湖南大学"][k as usize % 3].into(),
                 start_date: day,
                 end_date: day,
                 hours: Hours::from_tenths(80),
@@ -534,8 +588,25 @@ mod tests {
         assert_eq!(keyed, singly, "the key kept by the writer");
         assert_eq!(table(&many), table(&one));
         assert_eq!(table(&keyed_store), table(&one));
-        assert_eq!(schema(&keyed_store), schema(&one), "the trigger is back");
+        assert_eq!(schema(&keyed_store), schema(&one), "the triggers are back");
+        assert_eq!(
+            providers(&keyed_store),
+            providers(&one),
+            "the providers' counts added by the writer"
+        );
         batched
+    }
+
+    /// `entry_providers`, as the provider completion reads it.
+    fn providers(store: &Store) -> Vec<(String, i64)> {
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT provider, entries FROM entry_providers ORDER BY provider")
+            .expect("providers");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
     }
 
     /// Every index and trigger of the file, word for word.
