@@ -1509,29 +1509,59 @@ impl From<TableError> for Stop {
     }
 }
 
-/// The reading thread's sink: each row parsed there, then sent on in batches.
+/// What the reading thread sends, [`ROWS_A_BATCH`] rows at a time: rows it parsed, or rows
+/// it read and left for the taking thread to parse.
+enum Batch<T> {
+    Parsed(Vec<Ahead<T>>),
+    Raw(Vec<Row>),
+}
+
+/// A data row parsed as `kind` parses it under `cols`: what either thread hands on.
+fn parse_ahead<K: RowKind>(kind: &K, cols: &Columns, row: &Row) -> Ahead<K::Record> {
+    Ahead::Row {
+        unheaded: cols.unheaded(row),
+        parsed: kind.parse(cols, row),
+    }
+}
+
+/// The reading thread's sink: rows read into batches, each parsed there unless the other
+/// thread is waiting for work. While the other thread checks (the first pass, where parsing
+/// is most of the work) it takes rows as fast as they come and parses half of them itself;
+/// while it writes (slower than the reading) the batches queue up and this thread parses them
+/// all. Either way both cores work and no row waits on a thread that could have parsed it.
 struct Parser<'a, K: RowKind> {
-    send: std::sync::mpsc::SyncSender<Vec<Ahead<K::Record>>>,
+    send: std::sync::mpsc::SyncSender<Batch<K::Record>>,
     kind: &'a K,
     cols: Option<Columns>,
-    batch: Vec<Ahead<K::Record>>,
+    raw: Vec<Row>,
 }
 
 impl<K: RowKind> Parser<'_, K> {
-    fn push(&mut self, ahead: Ahead<K::Record>) -> std::result::Result<(), Stop> {
-        self.batch.push(ahead);
-        if self.batch.len() >= ROWS_A_BATCH {
-            self.flush()?;
-        }
-        Ok(())
+    fn send(&self, batch: Batch<K::Record>) -> std::result::Result<(), Stop> {
+        self.send.send(batch).map_err(|_| Stop::Gone)
     }
 
+    /// Sends the rows read: as they are when the other thread has room for them (it is, or
+    /// soon will be, waiting), else parsed here while it works through what it has.
     fn flush(&mut self) -> std::result::Result<(), Stop> {
-        if self.batch.is_empty() {
+        if self.raw.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(ROWS_A_BATCH));
-        self.send.send(batch).map_err(|_| Stop::Gone)
+        let raw = std::mem::replace(&mut self.raw, Vec::with_capacity(ROWS_A_BATCH));
+        match self.send.try_send(Batch::Raw(raw)) {
+            Ok(()) => Ok(()),
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(Stop::Gone),
+            Err(std::sync::mpsc::TrySendError::Full(batch)) => {
+                let (Batch::Raw(raw), Some(cols)) = (batch, self.cols.as_ref()) else {
+                    return Ok(());
+                };
+                let parsed = raw
+                    .iter()
+                    .map(|row| parse_ahead(self.kind, cols, row))
+                    .collect();
+                self.send(Batch::Parsed(parsed))
+            }
+        }
     }
 }
 
@@ -1541,28 +1571,31 @@ impl<K: RowKind> RowSink<Stop> for Parser<'_, K> {
             Ok(cols) => (cols, Vec::new()),
             Err((cols, problems)) => (cols, problems),
         };
+        self.flush()?;
         self.cols = Some(cols.clone());
-        self.push(Ahead::Header {
+        self.send(Batch::Parsed(vec![Ahead::Header {
             header: header.clone(),
             cols,
             problems,
-        })
+        }]))
     }
 
     fn row(&mut self, row: Row) -> std::result::Result<(), Stop> {
-        let Some(cols) = &self.cols else {
+        if self.cols.is_none() {
             return Ok(());
-        };
-        let unheaded = cols.unheaded(&row);
-        let parsed = self.kind.parse(cols, &row);
-        self.push(Ahead::Row { unheaded, parsed })
+        }
+        self.raw.push(row);
+        if self.raw.len() >= ROWS_A_BATCH {
+            self.flush()?;
+        }
+        Ok(())
     }
 }
 
-/// A reading of `roster` (issue 10.3) on a thread of its own, each row parsed there as `kind`
-/// parses it, at most [`BATCHES_AHEAD`] batches ahead, and handed to `each` on this thread in
-/// the file's order: the reading and parsing use the machine's second core while this one
-/// checks or writes. Stops at the first error of `each` (which is returned) or of the file;
+/// A reading of `roster` (issue 10.3) on a thread of its own, each row parsed as `kind`
+/// parses it (there, or here when this thread would otherwise wait: [`Parser`]), at most
+/// [`BATCHES_AHEAD`] batches ahead, and handed to `each` on this thread in the file's order:
+/// the reading and parsing use the machine's second core while this one checks or writes. Stops at the first error of `each` (which is returned) or of the file;
 /// what the reading read, as [`Roster::pass`] says it.
 fn read_ahead<R: Roster + Sync, K: RowKind>(
     roster: &R,
@@ -1576,15 +1609,27 @@ fn read_ahead<R: Roster + Sync, K: RowKind>(
                 send,
                 kind,
                 cols: None,
-                batch: Vec::with_capacity(ROWS_A_BATCH),
+                raw: Vec::with_capacity(ROWS_A_BATCH),
             };
             let read = roster.pass::<Stop>(&mut parser);
             parser.flush()?;
             read
         });
         let mut taken = Ok(());
+        let mut cols: Option<Columns> = None;
         'batches: for batch in receive.iter() {
-            for ahead in batch {
+            let rows = match batch {
+                Batch::Parsed(rows) => rows,
+                // Sent only after the header, whose columns came first.
+                Batch::Raw(raw) => match &cols {
+                    Some(c) => raw.iter().map(|row| parse_ahead(kind, c, row)).collect(),
+                    None => Vec::new(),
+                },
+            };
+            for ahead in rows {
+                if let Ahead::Header { cols: c, .. } = &ahead {
+                    cols = Some(c.clone());
+                }
                 taken = each(ahead);
                 if taken.is_err() {
                     break 'batches;
@@ -2192,6 +2237,66 @@ mod tests {
         );
         self::people(&mut store, a, &people, &source(), false).expect("people");
         store
+    }
+
+    /// Rows parsed by the test kind: each row's line and the thread that parsed it.
+    struct WhoParsed;
+
+    impl RowKind for WhoParsed {
+        type Record = std::thread::ThreadId;
+        fn kind(&self) -> Kind {
+            Kind::People
+        }
+        fn parse(&self, _cols: &Columns, row: &Row) -> Parsed<Self::Record> {
+            Ok(import::Parsed {
+                line: row.line,
+                record: std::thread::current().id(),
+                note: String::new(),
+            })
+        }
+    }
+
+    /// Issue 10: the reading thread parses what the other thread has no time for, and leaves
+    /// it the rest when it waits. A taker slow at first (the reading thread fills the queue,
+    /// then parses) and fast after (it takes rows as they are read, and parses them) gets
+    /// every row once, in the file's order, whoever parsed it.
+    #[test]
+    fn rows_parsed_by_either_thread_arrive_once_in_the_files_order() {
+        let rows: Vec<String> = (0..ROWS_A_BATCH * (BATCHES_AHEAD + 6))
+            .map(|i| {
+                format!(
+                    "430102198005170{:03},张伟{i},长沙市第一医院,市州所属单位,长沙",
+                    i % 1000
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let roster = table("身份证号,姓名,单位,单位类型,市州", &refs);
+        let here = std::thread::current().id();
+        let mut lines = Vec::new();
+        let mut by_here = 0;
+        read_ahead(&roster, &WhoParsed, &mut |ahead| {
+            if let Ahead::Row { parsed, .. } = ahead {
+                let parsed = parsed.expect("parsed");
+                if lines.len() < ROWS_A_BATCH {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+                by_here += usize::from(parsed.record == here);
+                lines.push(parsed.line);
+            }
+            Ok(())
+        })
+        .expect("read");
+        let first = lines.first().copied().expect("rows");
+        assert_eq!(lines, (first..first + rows.len()).collect::<Vec<_>>());
+        assert!(
+            by_here > 0,
+            "the taking thread parsed the rows it waited for"
+        );
+        assert!(
+            by_here < rows.len(),
+            "the reading thread parsed while the taker was slow"
+        );
     }
 
     /// Issue 10.3: the rows written are the rows checked. A file changed between the check and
