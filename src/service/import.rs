@@ -1331,7 +1331,7 @@ fn entries_written(
                     year_header: String::new(),
                     result_header: String::new(),
                     filing_header: String::new(),
-                    created_lines: Vec::new(),
+                    created_lines: CreatedLines::default(),
                 };
                 write_rows(roster, &kind, checked, progress, &mut write)?;
                 write.finish()?;
@@ -1410,8 +1410,40 @@ struct Write<'a, 't> {
     result_header: String,
     filing_header: String,
     /// The roster row of each entry created, in id order from `created`'s first (R5.1: a
-    /// training listed twice is named with the row that created it). Four bytes an entry.
-    created_lines: Vec<u32>,
+    /// training listed twice is named with the row that created it).
+    created_lines: CreatedLines,
+}
+
+/// The roster rows of the entries an import creates, in id order, kept as runs of entries
+/// created by consecutive rows: a roster of new trainings is one run however long it is (a
+/// number a row was 4 MB at a million rows, and grew without bound with `[import] max_rows`).
+#[derive(Debug, Default)]
+struct CreatedLines {
+    /// (index of the run's first entry, its row), ascending.
+    runs: Vec<(usize, usize)>,
+    len: usize,
+}
+
+impl CreatedLines {
+    /// The row of the next entry created.
+    fn push(&mut self, line: usize) {
+        let k = self.len;
+        self.len += 1;
+        match self.runs.last() {
+            Some(&(first, its)) if its + (k - first) == line => {}
+            _ => self.runs.push((k, line)),
+        }
+    }
+
+    /// The row of the `k`-th entry created (from 0), if there is one.
+    fn get(&self, k: usize) -> Option<usize> {
+        if k >= self.len {
+            return None;
+        }
+        let run = self.runs.partition_point(|&(first, _)| first <= k);
+        let (first, its) = *self.runs.get(run.checked_sub(1)?)?;
+        Some(its + (k - first))
+    }
 }
 
 /// A roster row waiting to be written ([`Write::pending`]): the entry as it will be inserted
@@ -1902,8 +1934,7 @@ impl Write<'_, '_> {
         // import's record.
         self.payload_line(PayloadOp::Created, id, &p.new, &p.evidence)?;
         self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
-        self.created_lines
-            .push(u32::try_from(p.line).unwrap_or(u32::MAX));
+        self.created_lines.push(p.line);
         if !p.note.is_empty() {
             self.keep_note(&format!("entry:{id}"), &p.note)?;
         }
@@ -1946,7 +1977,7 @@ impl Write<'_, '_> {
         let earlier = self
             .created
             .and_then(|(first, _)| usize::try_from(id - first).ok())
-            .and_then(|k| self.created_lines.get(k).copied());
+            .and_then(|k| self.created_lines.get(k));
         if let Some(first_line) = earlier
             && corrected
         {
@@ -2237,6 +2268,27 @@ mod tests {
         );
         self::people(&mut store, a, &people, &source(), false).expect("people");
         store
+    }
+
+    /// R5.1 The row of each entry created is found again, whatever the gaps between the rows
+    /// that created entries (rows turned away, repeats), and rows created one after another
+    /// are held as one run.
+    #[test]
+    fn r5_1_the_row_of_every_entry_created_is_found_again() {
+        let lines = [2, 3, 4, 7, 8, 20, 21, 22, 23, 5000, 5002];
+        let mut created = CreatedLines::default();
+        for l in lines {
+            created.push(l);
+        }
+        let found: Vec<Option<usize>> = (0..lines.len() + 1).map(|k| created.get(k)).collect();
+        let mut expected: Vec<Option<usize>> = lines.iter().copied().map(Some).collect();
+        expected.push(None);
+        assert_eq!(found, expected);
+        assert_eq!(created.runs.len(), 5);
+        let mut long = CreatedLines::default();
+        (2..1_000_002).for_each(|l| long.push(l));
+        assert_eq!(long.runs.len(), 1);
+        assert_eq!(long.get(999_999), Some(1_000_001));
     }
 
     /// Rows parsed by the test kind: each row's line and the thread that parsed it.
