@@ -1986,7 +1986,7 @@ impl Write<'_, '_> {
                 &self.id_header,
                 id_number.as_str(),
                 Problem::TrainingTwice {
-                    first_line: first_line as usize,
+                    first_line,
                 },
             ));
             return Ok(());
