@@ -1985,9 +1985,7 @@ impl Write<'_, '_> {
                 line,
                 &self.id_header,
                 id_number.as_str(),
-                Problem::TrainingTwice {
-                    first_line,
-                },
+                Problem::TrainingTwice { first_line },
             ));
             return Ok(());
         }
