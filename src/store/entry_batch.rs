@@ -46,6 +46,19 @@ const PROVIDERS_TRIGGER: &str = "entry_providers_insert";
 /// cost the import of a million rows 36 MB.
 const PEOPLE_KEPT: usize = 256;
 
+/// Bytes of keys a keyed writer keeps at most (about: the texts and a fixed part a key), so
+/// people with a hundred long trainings each stay within the import's memory bound too.
+const KEYS_KEPT_BYTES: usize = 8 << 20;
+
+/// Rows a keyed writer claims before it judges whether keeping the keys pays.
+const ROWS_TO_JUDGE: usize = 2_048;
+
+/// Rows a person's keys must serve, on average, for keeping them to pay: a roster grouped by
+/// person has some twenty a person; one sorted by class (a person's rows far apart) has one,
+/// and reading a person's keys for each row costs more than the trigger's lookup (tester,
+/// 2026-11-30: 90 classes of 2 000 people, 25.5 s with the trigger, 34.4 s keyed).
+const ROWS_A_READ: usize = 4;
+
 /// Rows of one full statement. Each row binds [`ROW_PARAMS`] numbers, so a statement binds
 /// some 3 800 parameters (SQLite allows 32 766). Measured on the import of a million rows
 /// (BENCHMARKS.md, "Import: entries many to a statement"): past a few hundred rows a statement,
@@ -130,8 +143,10 @@ impl<'c> EntryBatch<'c> {
     /// recorded as a load's, [`bulk::MARK`], so a file committed without it gets it back when
     /// next opened) and must be put back by [`EntryBatch::finish`] before `tx` commits. Where a
     /// load's objects are already set aside, or the schema has no such trigger, the writer
-    /// leaves the key to the trigger, as [`EntryBatch::new`] does. Nothing else may insert
-    /// entries in `tx` while the trigger is away.
+    /// leaves the key to the trigger, as [`EntryBatch::new`] does; so does a writer whose rows
+    /// turn out not to be grouped by person, once it has seen enough of them to tell (it puts
+    /// the triggers back then, in `tx`). Nothing else may insert entries in `tx` while the
+    /// trigger is away.
     ///
     /// Errors: SQL errors.
     pub fn keyed(tx: &'c Transaction<'_>, by: &str, now: &str) -> Result<EntryBatch<'c>> {
@@ -177,6 +192,12 @@ impl<'c> EntryBatch<'c> {
         Ok(())
     }
 
+    /// Whether the writer keeps the natural key itself at this moment (for tests: it gives the
+    /// key back to the trigger when a roster's rows are not grouped by person).
+    pub fn is_keyed(&self) -> bool {
+        self.keyed.is_some()
+    }
+
     /// The same writer with `rows` rows to a full statement (at least 1, at most what SQLite
     /// can bind): 1 writes a statement a row, as [`super::entries::insert_new`] did, which the
     /// tests compare with.
@@ -200,6 +221,10 @@ impl<'c> EntryBatch<'c> {
         &mut self,
         rows: impl ExactSizeIterator<Item = &'r NewEntry> + Clone,
     ) -> Result<Vec<Option<i64>>> {
+        if self.keyed.as_ref().is_some_and(|k| !k.trainings.pays()) {
+            // A roster not grouped by person: the trigger is cheaper from here on.
+            self.finish()?;
+        }
         let Some(keyed) = self.keyed.as_mut() else {
             return self.insert_all(rows);
         };
@@ -290,6 +315,11 @@ fn add_providers(conn: &Connection, providers: HashMap<String, i64>) -> Result<(
 #[derive(Default)]
 struct Trainings {
     people: HashMap<i64, HashSet<Key>>,
+    /// About how many bytes the keys held take ([`Key::bytes`]).
+    bytes: usize,
+    /// Rows claimed, and people's keys read for them.
+    rows: usize,
+    reads: usize,
 }
 
 /// The columns the trigger compares, as the writers bind them: the codes and dates stand for
@@ -306,6 +336,12 @@ struct Key {
 }
 
 impl Key {
+    /// About what the key takes in memory: its texts and a fixed part for the rest and the
+    /// set's own room.
+    fn bytes(&self) -> usize {
+        self.content.len() + self.provider.len() + 96
+    }
+
     fn of(e: &NewEntry) -> Key {
         let x = &e.entry;
         Key {
@@ -321,21 +357,41 @@ impl Key {
 }
 
 impl Trainings {
-    /// Forgets every person once [`PEOPLE_KEPT`] are known.
+    /// Forgets every person once [`PEOPLE_KEPT`] are known or their keys take
+    /// [`KEYS_KEPT_BYTES`].
     fn forget_if_full(&mut self) {
-        if self.people.len() >= PEOPLE_KEPT {
+        if self.people.len() >= PEOPLE_KEPT || self.bytes >= KEYS_KEPT_BYTES {
             self.people.clear();
+            self.bytes = 0;
         }
+    }
+
+    /// Whether the keys read so far served enough rows each ([`ROWS_A_READ`]) for keeping
+    /// them to beat the trigger; always, before [`ROWS_TO_JUDGE`] rows.
+    fn pays(&self) -> bool {
+        self.rows < ROWS_TO_JUDGE || self.reads * ROWS_A_READ <= self.rows
     }
 
     /// Whether `e` is a training its person does not have yet, counting the rows claimed
     /// before it; a new one is claimed, so the same again is turned away.
     fn claim(&mut self, conn: &Connection, e: &NewEntry) -> Result<bool> {
+        self.rows += 1;
         let known = match self.people.entry(e.person_id) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(read_keys(conn, e.person_id)?),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                self.reads += 1;
+                let keys = read_keys(conn, e.person_id)?;
+                self.bytes += keys.iter().map(Key::bytes).sum::<usize>();
+                v.insert(keys)
+            }
         };
-        Ok(known.insert(Key::of(e)))
+        let key = Key::of(e);
+        let bytes = key.bytes();
+        let new = known.insert(key);
+        if new {
+            self.bytes += bytes;
+        }
+        Ok(new)
     }
 }
 
@@ -733,6 +789,46 @@ mod tests {
         drop(writer);
         tx.commit().expect("commit");
         assert_eq!(table(&store).len(), people.len() + 1);
+    }
+
+    /// A roster whose rows are not grouped by person (here by class: every person once a
+    /// class) would read a person's keys for each row: past [`ROWS_TO_JUDGE`] rows the writer
+    /// gives the key back to the trigger and counts what it counted so far, and the outcome
+    /// is still that of one row at a time — repeats of the first class at the end turned away,
+    /// the providers' counts whole, the triggers back.
+    #[test]
+    fn r5_1_a_roster_not_grouped_by_person_gives_the_key_back_to_the_trigger() {
+        let people_n = 700_u16;
+        let (store, people) = store_with_people(people_n);
+        let mut rows: Vec<NewEntry> = (0..4_u32)
+            .flat_map(|class| people.iter().map(move |&p| entry(p, class, class % 2 == 0)))
+            .collect();
+        rows.extend(people.iter().take(300).map(|&p| entry(p, 0, true)));
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let mut writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
+        let mut got = Vec::new();
+        for chunk in rows.chunks(ROWS) {
+            got.extend(writer.insert(chunk.iter()).expect("insert"));
+        }
+        assert!(!writer.is_keyed(), "the key is the trigger's again");
+        writer.finish().expect("nothing left to put back");
+        drop(writer);
+        tx.commit().expect("commit");
+        assert_eq!(got.iter().filter(|g| g.is_none()).count(), 300);
+        assert!(got[..4 * people_n as usize].iter().all(Option::is_some));
+
+        let (one, _) = store_with_people(people_n);
+        let tx = one.conn().unchecked_transaction().expect("tx");
+        let singly: Vec<Option<i64>> = rows
+            .iter()
+            .map(|e| insert_new(&tx, e, "wangfang", NOW))
+            .collect::<Result<_>>()
+            .expect("one at a time");
+        tx.commit().expect("commit");
+        assert_eq!(got, singly);
+        assert_eq!(table(&store), table(&one));
+        assert_eq!(providers(&store), providers(&one));
+        assert_eq!(schema(&store), schema(&one));
     }
 
     /// R5.1 Entries changed by hand — a content stored as a blob, dates written `2016-3-6` —
