@@ -139,11 +139,20 @@ impl Default for Load {
 /// CPU before the replay's own cost). Checked once at the end (`checked`): the references of
 /// the tables the load writes, which it does not look up row by row (see `Settings::apply`).
 ///
+/// Counted once at the end (`counted`): the providers' counter (`entry_providers`, what review
+/// completion offers), kept by its trigger with an upsert for each of the 21 million entries
+/// at a million people (8 % of the load at 100 000), counted instead by one `GROUP BY` on the
+/// reader beside the last transaction, as the references are checked, and written by the
+/// writer before the mark goes (in that transaction when there is no reader). Counted in the
+/// last transaction itself it was slower than the trigger (BENCHMARKS.md, "Where issue 10's
+/// targets stand after the fourth round"); `demo::tests` hold a load with the trigger and one
+/// without, and a killed load, to the same table.
+///
 /// Kept: `entries`' own indexes, which a load fills in their order (person, then year; a
 /// hundred filings), so keeping them costs less than reading the whole table again to build
 /// them (measured at 100 000 people: 1.8 s of 8.9 while writing, against 1.3 s to build them
 /// after, and the table is 5 GB at a million); and the triggers that fill tables (the review
-/// queue's rows, the providers' counts, the readings and units), whose one definition is the
+/// queue's rows, the readings and units, the people's and totals' counts), whose one definition is the
 /// trigger.
 pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     indexed: &["people", "review_queue", "people_readings"],
@@ -157,6 +166,11 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
         ("people_prefixes_insert", "name, id_number"),
         ("people_readings_insert", "id"),
     ],
+    counted: &[bulk::Recount {
+        trigger: "entry_providers_insert",
+        table: "entry_providers",
+        rows: "SELECT provider, count(*) FROM entries GROUP BY provider",
+    }],
     checked: &[
         "people",
         "entries",
@@ -238,9 +252,10 @@ pub(crate) fn run(
 }
 
 /// Put back what the bulk load set aside. With two threads and a file, the references are
-/// checked on a reader connection on the second thread while this one replays the triggers and
-/// rebuilds the full-text index (17 and 41 s of CPU at a million people), instead of after
-/// them; a database in memory has no log for a reader to read beside the writer.
+/// checked and the providers counted on a reader connection on the second thread while this
+/// one replays the triggers and rebuilds the full-text index (17 s of check against 41 s of
+/// CPU at a million people), instead of after them; a database in memory has no log for a
+/// reader to read beside the writer.
 fn put_back(store: &mut Store, load: Load) -> Result<()> {
     let file = store.conn().path().is_some_and(|p| !p.is_empty());
     let reader = if load.threads >= 2 && file {
@@ -255,14 +270,14 @@ fn put_back(store: &mut Store, load: Load) -> Result<()> {
     std::thread::scope(|scope| -> Result<()> {
         let running = std::cell::RefCell::new(None);
         let mut reader = Some(reader);
-        let mut start = |tables: &[String]| {
+        let mut start = |set: &bulk::SetAside| {
             if let Some(r) = reader.take() {
-                let tables = tables.to_vec();
-                let check = scope.spawn(move || bulk::check_references(r.conn(), &tables));
-                *running.borrow_mut() = Some(check);
+                let set = set.clone();
+                let read = scope.spawn(move || bulk::read_beside(r.conn(), &set));
+                *running.borrow_mut() = Some(read);
             }
         };
-        // A check that did not end (its thread panicked) is made again by the restore.
+        // A reading that did not end (its thread panicked) is made again by the restore.
         let mut result = || {
             let check = running.borrow_mut().take()?;
             check.join().ok()

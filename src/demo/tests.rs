@@ -717,12 +717,25 @@ fn load(bulk: bool, threads: u32) -> Load {
 /// Issue 10.3: loading a new file in bulk (indexes set aside and built after) and on one or two
 /// threads changes how long it takes, not one row of what is written, the trail included; and
 /// the file ends with every index and trigger of the schema, each agreeing with its table.
+/// A file on two threads is put back with the references checked and the providers counted
+/// on a reader beside the last transaction (`put_back`); the others in that transaction.
 #[test]
 fn a_bulk_load_on_one_or_two_threads_writes_what_a_load_through_every_index_writes() {
     let fresh = Store::open_in_memory().unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let mut results = Vec::new();
-    for how in [load(false, 2), load(true, 1), load(true, 2), load(false, 1)] {
-        let mut store = Store::open_in_memory().unwrap();
+    for (how, file) in [
+        (load(false, 2), false),
+        (load(true, 1), false),
+        (load(true, 2), false),
+        (load(true, 2), true),
+        (load(false, 1), false),
+    ] {
+        let mut store = if file {
+            Store::open(&dir.path().join("bulk.sqlite")).unwrap()
+        } else {
+            Store::open_in_memory().unwrap()
+        };
         let summary = crate::service::demo::generate_loading(
             &mut store,
             &actor(),
@@ -737,14 +750,31 @@ fn a_bulk_load_on_one_or_two_threads_writes_what_a_load_through_every_index_writ
         assert_eq!(bulk::pending(store.conn()).unwrap(), None, "{how:?}");
         assert_indexes_agree(&store);
         assert_eq!(audit::verify(store.conn()).unwrap().1, None);
-        results.push((how, summary, everything(&store)));
+        results.push(((how, file), summary, everything(&store), providers(&store)));
     }
-    let (_, summary, expected) = &results[0];
+    let (_, summary, expected, providers) = &results[0];
     assert_eq!(summary.people, 130);
-    for (how, s, got) in &results[1..] {
+    // What completion offers a clerk typing a provider: every provider, counted.
+    assert!(providers.len() > 5, "{providers:?}");
+    let counted: i64 = providers.iter().map(|(_, n)| n).sum();
+    assert_eq!(counted as u64, summary.entries);
+    for (how, s, got, p) in &results[1..] {
         assert_eq!(s, summary, "{how:?}");
+        assert_eq!(p, providers, "{how:?}");
         assert_eq!(got, expected, "{how:?}");
     }
+}
+
+/// The providers' counter (`entry_providers`), what review completion offers.
+fn providers(store: &Store) -> Vec<(String, i64)> {
+    store
+        .conn()
+        .prepare("SELECT provider, entries FROM entry_providers ORDER BY provider")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
 }
 
 /// The first chunk of a new file sets aside what `BULK` names, committed with its rows: seen
@@ -822,6 +852,9 @@ fn a_bulk_load_stopped_inside_a_chunk_resumes_with_every_index_back() {
     assert_eq!(bulk::pending(store.conn()).unwrap(), None);
     assert_indexes_agree(&store);
     assert_eq!(data_digests(&store), data_digests(&whole));
+    // The providers' counter, set aside with the first chunk, is counted again when the load
+    // is put back: as a load through its trigger keeps it.
+    assert_eq!(providers(&store), providers(&whole));
     assert_eq!(audit::verify(store.conn()).unwrap().1, None);
 }
 

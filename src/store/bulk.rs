@@ -20,6 +20,7 @@
 //! checked once, table by table, before the mark goes ([`Plan::checked`]): a dangling reference
 //! is still an error, only found later. The caller names them ([`Plan`]).
 
+use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +49,16 @@ pub struct Plan<'a> {
     /// of the table they fill instead of at random places of it, and no statement of the load
     /// pays for them. A name the schema does not hold is skipped.
     pub replayed: &'a [(&'a str, &'a str)],
+    /// Triggers that keep a table of counts (an upsert for every row of their table: the
+    /// providers' counter, one for each of 21 million entries at a million people), with the
+    /// query that counts that table again from scratch: dropped like [`Plan::triggers`], and
+    /// when put back, the table is emptied and filled with the query's rows in the last
+    /// transaction. The query runs on the reader beside that transaction when there is one
+    /// ([`References::Elsewhere`], its rows handed over), in it otherwise. The query is the
+    /// caller's, a second statement of what the trigger keeps: the caller holds them equal
+    /// with tests (a load with the trigger and one without give the same table). A trigger the
+    /// schema does not hold is skipped, and its table left alone.
+    pub counted: &'a [Recount<'a>],
     /// Tables whose foreign keys the load does not enforce row by row (the caller turns
     /// `PRAGMA foreign_keys` off, which only it can do, outside a transaction): each is checked
     /// whole with `PRAGMA foreign_key_check` when everything is put back, and a row whose
@@ -56,6 +67,31 @@ pub struct Plan<'a> {
     /// hold is skipped.
     pub checked: &'a [&'a str],
 }
+
+/// A table of counts a load fills by one query at the end instead of by its trigger row by row
+/// ([`Plan::counted`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Recount<'a> {
+    /// The trigger that keeps the table as rows arrive, set aside for the load.
+    pub trigger: &'a str,
+    /// The table it keeps.
+    pub table: &'a str,
+    /// A query that gives every row of the table from the rows the load wrote, its columns in
+    /// the table's order (`SELECT provider, count(*) FROM entries GROUP BY provider`).
+    pub rows: &'a str,
+}
+
+/// A table to count again when the load is put back, as the mark records it ([`Recount`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counted {
+    pub table: String,
+    /// The query giving its rows.
+    pub rows: String,
+}
+
+/// The rows of [`SetAside::counted`]'s tables as a reader counted them, by table: what the
+/// last transaction writes instead of counting them itself.
+pub type Counts = Vec<(String, Vec<Vec<Value>>)>;
 
 /// One object of the schema set aside, as `sqlite_master` held it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +116,9 @@ pub struct SetAside {
     /// Tables whose foreign keys are checked before the mark goes ([`Plan::checked`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checked: Vec<String>,
+    /// Tables of counts to fill again before the mark goes ([`Plan::counted`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counted: Vec<Counted>,
 }
 
 /// Set aside what `plan` names, inside the load's first transaction `tx`: read each definition
@@ -90,6 +129,7 @@ pub struct SetAside {
 /// error rather than a second record that would lose the first.
 pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
     let mut objects = Vec::new();
+    let mut counted = Vec::new();
     {
         let mut stmt = tx.prepare(
             "SELECT type, name, tbl_name, sql FROM sqlite_master
@@ -108,9 +148,21 @@ pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
                     .find(|(n, _)| *n == name)
                     .map(|(_, order)| order.to_string()),
             };
+            let recount = match kind.as_str() {
+                "index" => None,
+                _ => plan.counted.iter().find(|c| c.trigger == name),
+            };
+            if let Some(c) = recount {
+                counted.push(Counted {
+                    table: c.table.to_string(),
+                    rows: c.rows.to_string(),
+                });
+            }
             let chosen = match kind.as_str() {
                 "index" => plan.indexed.contains(&table.as_str()),
-                _ => plan.triggers.contains(&name.as_str()) || replay.is_some(),
+                _ => {
+                    plan.triggers.contains(&name.as_str()) || replay.is_some() || recount.is_some()
+                }
             };
             if chosen {
                 let sql: String = r.get(3)?;
@@ -143,6 +195,7 @@ pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
         objects,
         rebuild: plan.rebuild.iter().map(|t| t.to_string()).collect(),
         checked,
+        counted,
     };
     // Unchecked references are something to put back too: the mark says so.
     if set.objects.is_empty() && set.checked.is_empty() && pending(tx)?.is_none() {
@@ -189,33 +242,35 @@ pub fn pending(conn: &Connection) -> Result<Option<SetAside>> {
 /// Put back everything a load set aside: each index in a transaction of its own (the log
 /// holds one index at a time; `after_each` is called after each commit, to checkpoint it),
 /// then the triggers (those of [`Plan::replayed`] replayed first), the full-text rebuilds, the
-/// foreign-key check of [`Plan::checked`] and the removal of [`MARK`] in one last transaction,
-/// so no row can be written between a rebuild or a replay and the trigger that keeps it up.
-/// An object already present (put back by an earlier, cut-off restore or another clerk's open)
-/// is skipped. Returns how many objects were created; 0 when nothing was set aside.
+/// tables of counts ([`Plan::counted`]), the foreign-key check of [`Plan::checked`] and the
+/// removal of [`MARK`] in one last transaction, so no row can be written between a rebuild, a
+/// replay or a count and the trigger that keeps it up. An object already present (put back by
+/// an earlier, cut-off restore or another clerk's open) is skipped. Returns how many objects
+/// were created; 0 when nothing was set aside.
 ///
 /// Errors: SQL errors (what was committed stays put back; the mark lists the rest).
 pub fn restore(store: &mut Store, after_each: &mut dyn FnMut(&Connection)) -> Result<usize> {
     restore_checking(store, after_each, &mut References::Here)
 }
 
-/// Where the references of a restore's [`SetAside::checked`] tables are checked.
+/// Where the reading of a restore's last transaction is done: the references of
+/// [`SetAside::checked`]'s tables checked, the tables of [`SetAside::counted`] counted.
 pub enum References<'r> {
     /// In the last transaction, on the restoring connection, one table after another.
     Here,
     /// On another connection of the file, while the last transaction replays and rebuilds:
-    /// `start(tables)` is called as that transaction begins (it sees every row the load
-    /// wrote, and nothing the transaction adds is checked), and `result()` before the mark
-    /// goes, waiting for the check to end: its outcome, or `None` when no check was made
-    /// (then it is made here). Starting with the last transaction keeps the log from growing:
-    /// its pages cannot be copied into the file while the check reads anyway.
+    /// `start(set)` is called as that transaction begins (it sees every row the load wrote,
+    /// and nothing the transaction adds is read), to run [`read_beside`]; and `result()` before
+    /// the counts are written, waiting for the reading to end: its outcome, or `None` when it
+    /// was not made (then it is made here). Starting with the last transaction keeps the log
+    /// from growing: its pages cannot be copied into the file while the reader reads anyway.
     Elsewhere {
-        start: &'r mut dyn FnMut(&[String]),
-        result: &'r mut dyn FnMut() -> Option<Result<()>>,
+        start: &'r mut dyn FnMut(&SetAside),
+        result: &'r mut dyn FnMut() -> Option<Result<Counts>>,
     },
 }
 
-/// [`restore`], checking the references where `references` says.
+/// [`restore`], with the last transaction's reading done where `references` says.
 ///
 /// Errors: as [`restore`]; a check made elsewhere fails the restore as one made here would.
 pub fn restore_checking(
@@ -241,10 +296,11 @@ pub fn restore_checking(
                 )?;
             }
             None => {
+                let reading = !set.checked.is_empty() || !set.counted.is_empty();
                 if let References::Elsewhere { start, .. } = references
-                    && !set.checked.is_empty()
+                    && reading
                 {
-                    start(&set.checked);
+                    start(&set);
                 }
                 for o in &set.objects {
                     if let Some(order) = &o.replay {
@@ -257,12 +313,15 @@ pub fn restore_checking(
                     tx.execute_batch(&format!("INSERT INTO {t} ({t}) VALUES ('rebuild')"))?;
                 }
                 let elsewhere = match references {
-                    References::Elsewhere { result, .. } if !set.checked.is_empty() => result(),
+                    References::Elsewhere { result, .. } if reading => result(),
                     _ => None,
                 };
                 match elsewhere {
-                    Some(outcome) => outcome?,
-                    None => check_references(&tx, &set.checked)?,
+                    Some(counts) => fill_counted(&tx, &set.counted, &counts?)?,
+                    None => {
+                        check_references(&tx, &set.checked)?;
+                        count_here(&tx, &set.counted)?;
+                    }
                 }
                 tx.execute("DELETE FROM meta WHERE key = ?1", [MARK])?;
                 tx.commit()?;
@@ -273,6 +332,68 @@ pub fn restore_checking(
         tx.commit()?;
         after_each(store.conn());
     }
+}
+
+/// The reading of a restore's last transaction made on another connection of the file (a
+/// reader on another thread, [`References::Elsewhere`]): the references of `set`'s checked
+/// tables ([`check_references`]), then the rows of its tables of counts, all from one snapshot.
+/// Returns those rows, table by table.
+///
+/// Errors: as [`check_references`]; SQL errors of a count's query.
+pub fn read_beside(conn: &Connection, set: &SetAside) -> Result<Counts> {
+    conn.execute_batch("BEGIN")?;
+    let read = check_references(conn, &set.checked).and_then(|()| {
+        let mut counts = Vec::with_capacity(set.counted.len());
+        for c in &set.counted {
+            counts.push((c.table.clone(), counted_rows(conn, &c.rows)?));
+        }
+        Ok(counts)
+    });
+    let ended = conn.execute_batch("COMMIT");
+    let counts = read?;
+    ended?;
+    Ok(counts)
+}
+
+/// The rows `query` gives, each as its values.
+fn counted_rows(conn: &Connection, query: &str) -> Result<Vec<Vec<Value>>> {
+    let mut stmt = conn.prepare(query)?;
+    let columns = stmt.column_count();
+    let rows = stmt
+        .query_map([], |r| (0..columns).map(|i| r.get::<_, Value>(i)).collect())?
+        .collect::<rusqlite::Result<Vec<Vec<Value>>>>()?;
+    Ok(rows)
+}
+
+/// Fill the tables of `counted` again from their own queries, in this transaction.
+fn count_here(tx: &Transaction<'_>, counted: &[Counted]) -> Result<()> {
+    for c in counted {
+        let t = quoted(&c.table);
+        tx.execute_batch(&format!("DELETE FROM {t}; INSERT INTO {t} {};", c.rows))?;
+    }
+    Ok(())
+}
+
+/// Fill the tables of `counted` again with the rows a reader counted (`counts`); a table it
+/// did not count is counted here.
+fn fill_counted(tx: &Transaction<'_>, counted: &[Counted], counts: &Counts) -> Result<()> {
+    for c in counted {
+        let Some((_, rows)) = counts.iter().find(|(t, _)| *t == c.table) else {
+            count_here(tx, std::slice::from_ref(c))?;
+            continue;
+        };
+        let t = quoted(&c.table);
+        tx.execute(&format!("DELETE FROM {t}"), [])?;
+        let Some(width) = rows.first().map(Vec::len) else {
+            continue;
+        };
+        let marks = vec!["?"; width].join(", ");
+        let mut insert = tx.prepare(&format!("INSERT INTO {t} VALUES ({marks})"))?;
+        for row in rows {
+            insert.execute(rusqlite::params_from_iter(row))?;
+        }
+    }
+    Ok(())
 }
 
 /// [`restore`] when a load's objects are set aside (looked for without a lock, as the store's
@@ -460,6 +581,7 @@ mod tests {
         triggers: &["entries_same_training", "people_fts_insert"],
         rebuild: &["people_fts"],
         replayed: &[],
+        counted: &[],
         checked: &[],
     };
 
@@ -671,6 +793,7 @@ mod tests {
             ("people_prefixes_insert", "name, id_number"),
             ("people_readings_insert", "id"),
         ],
+        counted: &[],
         checked: &["people", "person_year_totals"],
     };
 
@@ -852,12 +975,12 @@ mod tests {
         std::thread::scope(|scope| {
             let running = std::cell::RefCell::new(None);
             let mut reader = Some(reader);
-            let mut start = |tables: &[String]| {
+            let mut start = |set: &SetAside| {
                 let r = reader.take().expect("started once");
-                let tables = tables.to_vec();
+                let set = set.clone();
                 if made {
-                    let check = scope.spawn(move || check_references(r.conn(), &tables));
-                    *running.borrow_mut() = Some(check);
+                    let read = scope.spawn(move || read_beside(r.conn(), &set));
+                    *running.borrow_mut() = Some(read);
                 }
             };
             let mut result = || {
@@ -911,6 +1034,143 @@ mod tests {
             prefixes.iter().any(|r| r.starts_with("zw|曾伟|")),
             "{prefixes:?}"
         );
+    }
+
+    /// A plan that counts the people of each city again at the end (`people_count`, R2.1's
+    /// "short in a year" is counted from it) instead of by its trigger, person by person.
+    const COUNTING: Plan<'static> = Plan {
+        counted: &[Recount {
+            trigger: "people_count_insert",
+            table: "people_count",
+            rows: "SELECT city_code, count(*) FROM people GROUP BY city_code",
+        }],
+        ..PLAN
+    };
+
+    fn in_city(mut p: Person, city: &str) -> Person {
+        p.city_code = city.into();
+        p
+    }
+
+    /// People of three cities (Changsha, Zhuzhou, Xiangtan), some written before a load and
+    /// some during it.
+    fn citizens() -> (Vec<Person>, Vec<Person>) {
+        (
+            vec![
+                in_city(person(12, "曾伟", "长沙市第一医院"), "430100"),
+                in_city(person(14, "欧阳明", "株洲市中心医院"), "430200"),
+            ],
+            vec![
+                in_city(person(16, "张伟", "长沙市第一医院"), "430100"),
+                in_city(person(18, "李娜", "湘潭市中心医院"), "430300"),
+                in_city(person(20, "王芳", "长沙市第一医院"), "430100"),
+            ],
+        )
+    }
+
+    fn city_counts(conn: &Connection) -> Vec<String> {
+        rows(
+            conn,
+            "SELECT city_code || ':' || n FROM people_count ORDER BY city_code",
+        )
+    }
+
+    /// What the trigger keeps when every person goes through it.
+    fn counted_by_the_trigger() -> Vec<String> {
+        let mut through = Store::open_in_memory().unwrap();
+        let (before, during) = citizens();
+        add(&mut through, &before);
+        add(&mut through, &during);
+        let counts = city_counts(through.conn());
+        assert_eq!(counts, ["430100:3", "430200:1", "430300:1"]);
+        counts
+    }
+
+    /// A file with two people, a load's plan set aside, and three people written while the
+    /// counting trigger is away (which has therefore counted only the first two).
+    fn loading_with_counts_aside(path: &std::path::Path) -> (Store, Vec<(String, String, String)>) {
+        let mut store = Store::open(path).unwrap();
+        let schema_before = schema(store.conn());
+        let (before, during) = citizens();
+        add(&mut store, &before);
+        let tx = store.write().unwrap();
+        let set = set_aside(&tx, &COUNTING).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(
+            set.counted,
+            [Counted {
+                table: "people_count".into(),
+                rows: "SELECT city_code, count(*) FROM people GROUP BY city_code".into(),
+            }]
+        );
+        assert!(set.objects.iter().any(|o| o.name == "people_count_insert"));
+        add(&mut store, &during);
+        assert_eq!(city_counts(store.conn()), ["430100:1", "430200:1"]);
+        (store, schema_before)
+    }
+
+    /// R2.1 A table of counts whose trigger was set aside is counted again when the load is
+    /// put back, whether the count is made on a reader beside the last transaction, in that
+    /// transaction (no reader, or one that did not count), or by the next open of a file whose
+    /// load was cut off: each time it is what the trigger would have kept, and the trigger is
+    /// back for the next person.
+    #[test]
+    fn r2_1_a_table_of_counts_set_aside_is_counted_again_as_its_trigger_keeps_it() {
+        let expected = counted_by_the_trigger();
+        let dir = tempfile::tempdir().unwrap();
+        for how in ["beside", "not made beside", "here", "cut off and opened"] {
+            let path = dir.path().join(format!("{how}.sqlite"));
+            let (mut store, schema_before) = loading_with_counts_aside(&path);
+            match how {
+                "beside" => restore_elsewhere(&mut store, &path, true).map(drop),
+                "not made beside" => restore_elsewhere(&mut store, &path, false).map(drop),
+                "here" => restore(&mut store, &mut |_| {}).map(drop),
+                _ => {
+                    drop(store);
+                    store = Store::open(&path).unwrap();
+                    Ok(())
+                }
+            }
+            .unwrap();
+            assert_eq!(city_counts(store.conn()), expected, "{how}");
+            assert_eq!(pending(store.conn()).unwrap(), None, "{how}");
+            assert_eq!(schema(store.conn()), schema_before, "{how}");
+            add(
+                &mut store,
+                &[in_city(person(22, "刘洋", "株洲市中心医院"), "430200")],
+            );
+            assert_eq!(
+                city_counts(store.conn()),
+                ["430100:3", "430200:2", "430300:1"],
+                "{how}: the trigger is back"
+            );
+        }
+    }
+
+    /// The reader beside the last transaction counts from what the load committed, and hands
+    /// the rows over table by table.
+    #[test]
+    fn a_reader_counts_the_tables_set_aside_from_what_the_load_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("load.sqlite");
+        let (store, _) = loading_with_counts_aside(&path);
+        let set = pending(store.conn()).unwrap().unwrap();
+        let reader = Store::open_reader(&path).unwrap();
+        let counts = read_beside(reader.conn(), &set).unwrap();
+        let text = |v: &str| Value::Text(v.into());
+        assert_eq!(
+            counts,
+            vec![(
+                "people_count".to_string(),
+                vec![
+                    vec![text("430100"), Value::Integer(3)],
+                    vec![text("430200"), Value::Integer(1)],
+                    vec![text("430300"), Value::Integer(1)],
+                ]
+            )]
+        );
+        // The reading ended its snapshot: the writer's restore is not held back by it.
+        assert!(reader.conn().is_autocommit());
     }
 
     #[test]
