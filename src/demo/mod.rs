@@ -169,7 +169,7 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     counted: &[bulk::Recount {
         trigger: "entry_providers_insert",
         table: "entry_providers",
-        rows: "SELECT provider, count(*) FROM entries GROUP BY provider",
+        keys: "SELECT provider FROM entries",
     }],
     checked: &[
         "people",

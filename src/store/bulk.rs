@@ -20,7 +20,7 @@
 //! checked once, table by table, before the mark goes ([`Plan::checked`]): a dangling reference
 //! is still an error, only found later. The caller names them ([`Plan`]).
 
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -51,13 +51,14 @@ pub struct Plan<'a> {
     pub replayed: &'a [(&'a str, &'a str)],
     /// Triggers that keep a table of counts (an upsert for every row of their table: the
     /// providers' counter, one for each of 21 million entries at a million people), with the
-    /// query that counts that table again from scratch: dropped like [`Plan::triggers`], and
-    /// when put back, the table is emptied and filled with the query's rows in the last
-    /// transaction. The query runs on the reader beside that transaction when there is one
-    /// ([`References::Elsewhere`], its rows handed over), in it otherwise. The query is the
-    /// caller's, a second statement of what the trigger keeps: the caller holds them equal
-    /// with tests (a load with the trigger and one without give the same table). A trigger the
-    /// schema does not hold is skipped, and its table left alone.
+    /// query of the keys they count: dropped like [`Plan::triggers`], and when put back, the
+    /// table is emptied and filled again in the last transaction with one row for each
+    /// distinct key and how many times the query gave it. The keys are read and counted on the
+    /// reader beside that transaction when there is one ([`References::Elsewhere`], the rows
+    /// handed over), in it otherwise. The query is the caller's, a second statement of what the
+    /// trigger keeps: the caller holds them equal with tests (a load with the trigger and one
+    /// without give the same table). A trigger the schema does not hold is skipped, and its
+    /// table left alone.
     pub counted: &'a [Recount<'a>],
     /// Tables whose foreign keys the load does not enforce row by row (the caller turns
     /// `PRAGMA foreign_keys` off, which only it can do, outside a transaction): each is checked
@@ -68,25 +69,27 @@ pub struct Plan<'a> {
     pub checked: &'a [&'a str],
 }
 
-/// A table of counts a load fills by one query at the end instead of by its trigger row by row
-/// ([`Plan::counted`]).
+/// A table of counts a load fills by one reading at the end instead of by its trigger row by
+/// row ([`Plan::counted`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Recount<'a> {
     /// The trigger that keeps the table as rows arrive, set aside for the load.
     pub trigger: &'a str,
-    /// The table it keeps.
+    /// The table it keeps: its columns are the key's, then the count.
     pub table: &'a str,
-    /// A query that gives every row of the table from the rows the load wrote, its columns in
-    /// the table's order (`SELECT provider, count(*) FROM entries GROUP BY provider`).
-    pub rows: &'a str,
+    /// A query that gives the key of every row the trigger counts, once for each
+    /// (`SELECT provider FROM entries`): the table holds each distinct key with how many rows
+    /// gave it. Counted in memory, not by `GROUP BY`, which sorts every row (at 100 000 people
+    /// 1.4 s to sort 2.1 million providers, most of the reader's count).
+    pub keys: &'a str,
 }
 
 /// A table to count again when the load is put back, as the mark records it ([`Recount`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counted {
     pub table: String,
-    /// The query giving its rows.
-    pub rows: String,
+    /// The query giving the keys it counts ([`Recount::keys`]).
+    pub keys: String,
 }
 
 /// The rows of [`SetAside::counted`]'s tables as a reader counted them, by table: what the
@@ -155,7 +158,7 @@ pub fn set_aside(tx: &Transaction<'_>, plan: &Plan<'_>) -> Result<SetAside> {
             if let Some(c) = recount {
                 counted.push(Counted {
                     table: c.table.to_string(),
-                    rows: c.rows.to_string(),
+                    keys: c.keys.to_string(),
                 });
             }
             let chosen = match kind.as_str() {
@@ -345,7 +348,7 @@ pub fn read_beside(conn: &Connection, set: &SetAside) -> Result<Counts> {
     let read = check_references(conn, &set.checked).and_then(|()| {
         let mut counts = Vec::with_capacity(set.counted.len());
         for c in &set.counted {
-            counts.push((c.table.clone(), counted_rows(conn, &c.rows)?));
+            counts.push((c.table.clone(), count_keys(conn, &c.keys)?));
         }
         Ok(counts)
     });
@@ -355,27 +358,98 @@ pub fn read_beside(conn: &Connection, set: &SetAside) -> Result<Counts> {
     Ok(counts)
 }
 
-/// The rows `query` gives, each as its values.
-fn counted_rows(conn: &Connection, query: &str) -> Result<Vec<Vec<Value>>> {
-    let mut stmt = conn.prepare(query)?;
+/// The rows of a table of counts: each distinct key `keys` gives (its columns' values) followed
+/// by how many rows gave it, in the order of the keys (SQLite's: numbers before text, text by
+/// its bytes), so a table keyed by them is filled from its start to its end.
+fn count_keys(conn: &Connection, keys: &str) -> Result<Vec<Vec<Value>>> {
+    let mut stmt = conn.prepare(keys)?;
     let columns = stmt.column_count();
-    let rows = stmt
-        .query_map([], |r| (0..columns).map(|i| r.get::<_, Value>(i)).collect())?
-        .collect::<rusqlite::Result<Vec<Vec<Value>>>>()?;
-    Ok(rows)
-}
-
-/// Fill the tables of `counted` again from their own queries, in this transaction.
-fn count_here(tx: &Transaction<'_>, counted: &[Counted]) -> Result<()> {
-    for c in counted {
-        let t = quoted(&c.table);
-        tx.execute_batch(&format!("DELETE FROM {t}; INSERT INTO {t} {};", c.rows))?;
+    // Each key written as bytes into one reused buffer, looked up without allocating: only a
+    // key seen for the first time is copied (a few thousand of 21 million at a million people).
+    let mut counted: std::collections::HashMap<Vec<u8>, (Vec<Value>, i64)> = Default::default();
+    let mut key = Vec::new();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        key.clear();
+        for i in 0..columns {
+            write_key(&mut key, r.get_ref(i)?);
+        }
+        match counted.get_mut(key.as_slice()) {
+            Some((_, n)) => *n += 1,
+            None => {
+                let values = (0..columns)
+                    .map(|i| r.get::<_, Value>(i))
+                    .collect::<rusqlite::Result<Vec<Value>>>()?;
+                counted.insert(key.clone(), (values, 1));
+            }
+        }
     }
-    Ok(())
+    let mut table: Vec<Vec<Value>> = counted
+        .into_values()
+        .map(|(mut values, n)| {
+            values.push(Value::Integer(n));
+            values
+        })
+        .collect();
+    table.sort_by(|a, b| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| sql_order(x, y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    Ok(table)
 }
 
-/// Fill the tables of `counted` again with the rows a reader counted (`counts`); a table it
-/// did not count is counted here.
+/// `v` appended to `key` so that two keys are the same bytes exactly when their values are the
+/// same: a tag for the type, then the value (text and blobs with their length first).
+fn write_key(key: &mut Vec<u8>, v: ValueRef<'_>) {
+    let mut bytes = |tag: u8, b: &[u8]| {
+        key.push(tag);
+        key.extend_from_slice(&(b.len() as u64).to_le_bytes());
+        key.extend_from_slice(b);
+    };
+    match v {
+        ValueRef::Null => bytes(0, &[]),
+        ValueRef::Integer(i) => bytes(1, &i.to_le_bytes()),
+        ValueRef::Real(f) => bytes(2, &f.to_bits().to_le_bytes()),
+        ValueRef::Text(t) => bytes(3, t),
+        ValueRef::Blob(b) => bytes(4, b),
+    }
+}
+
+/// SQLite's order of two values of a key (BINARY collation): NULL, then numbers, text, blobs.
+fn sql_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    fn rank(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Integer(_) | Value::Real(_) => 1,
+            Value::Text(_) => 2,
+            Value::Blob(_) => 3,
+        }
+    }
+    match (a, b) {
+        (Value::Integer(x), Value::Integer(y)) => x.cmp(y),
+        (Value::Real(x), Value::Real(y)) => x.total_cmp(y),
+        (Value::Integer(x), Value::Real(y)) => (*x as f64).total_cmp(y),
+        (Value::Real(x), Value::Integer(y)) => x.total_cmp(&(*y as f64)),
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Blob(x), Value::Blob(y)) => x.cmp(y),
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+/// Fill the tables of `counted` again from their keys, counted in this transaction.
+fn count_here(tx: &Transaction<'_>, counted: &[Counted]) -> Result<()> {
+    let counts = counted
+        .iter()
+        .map(|c| Ok((c.table.clone(), count_keys(tx, &c.keys)?)))
+        .collect::<Result<Counts>>()?;
+    fill_counted(tx, counted, &counts)
+}
+
+/// Fill the tables of `counted` again with the rows counted (`counts`, on a reader or here); a
+/// table not counted there is counted here.
 fn fill_counted(tx: &Transaction<'_>, counted: &[Counted], counts: &Counts) -> Result<()> {
     for c in counted {
         let Some((_, rows)) = counts.iter().find(|(t, _)| *t == c.table) else {
@@ -1042,7 +1116,7 @@ mod tests {
         counted: &[Recount {
             trigger: "people_count_insert",
             table: "people_count",
-            rows: "SELECT city_code, count(*) FROM people GROUP BY city_code",
+            keys: "SELECT city_code FROM people",
         }],
         ..PLAN
     };
@@ -1100,7 +1174,7 @@ mod tests {
             set.counted,
             [Counted {
                 table: "people_count".into(),
-                rows: "SELECT city_code, count(*) FROM people GROUP BY city_code".into(),
+                keys: "SELECT city_code FROM people".into(),
             }]
         );
         assert!(set.objects.iter().any(|o| o.name == "people_count_insert"));
