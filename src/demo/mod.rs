@@ -166,11 +166,26 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
         ("people_prefixes_insert", "name, id_number"),
         ("people_readings_insert", "id"),
     ],
-    counted: &[bulk::Recount {
-        trigger: "entry_providers_insert",
-        table: "entry_providers",
-        keys: "SELECT provider FROM entries",
-    }],
+    counted: &[
+        bulk::Recount {
+            trigger: "entry_providers_insert",
+            table: "entry_providers",
+            keys: "SELECT provider FROM entries",
+        },
+        bulk::Recount {
+            trigger: "totals_by_hours_insert",
+            table: "totals_by_hours",
+            keys: "SELECT t.year, p.city_code, t.public_tenths, t.professional_tenths
+                   FROM person_year_totals t JOIN people p ON p.id = t.person_id",
+        },
+        bulk::Recount {
+            trigger: "totals_by_kind_insert",
+            table: "totals_by_kind",
+            keys: "SELECT t.year, p.city_code, p.unit_kind, t.public_tenths,
+                          t.professional_tenths
+                   FROM person_year_totals t JOIN people p ON p.id = t.person_id",
+        },
+    ],
     checked: &[
         "people",
         "entries",
