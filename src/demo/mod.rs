@@ -29,12 +29,12 @@
 //!
 //! A new file (no people, no entries) is loaded in bulk ([`Load`], [`BULK`]): with its first
 //! chunk the people's secondary indexes, the review queue's and the readings', the trigger that
-//! looks for a second copy of each training, the full-text index's upkeep and the triggers that
-//! fill the people's short-search tables are set aside (`store::bulk`, from their definitions
-//! in `sqlite_master`), and after the last chunk they are built once, a sort, a replay in key
-//! order and a rebuild instead of millions of insertions at random places. References are not
-//! looked up row by row meanwhile; the tables are checked once before the file is declared
-//! whole.
+//! looks for a second copy of each training, the full-text index's upkeep, the triggers that
+//! fill the people's short-search tables and those that count providers and yearly totals are
+//! set aside (`store::bulk`, from their definitions in `sqlite_master`), and after the last
+//! chunk they are built once, a sort, a replay in key order, a rebuild and a count instead of
+//! millions of insertions at random places. References are not looked up row by row
+//! meanwhile; the tables are checked once before the file is declared whole.
 //! Cut off in between, the file records what it lacks and the next open puts it back; the run
 //! then continues through the indexes. The data written is the same either way, row for row.
 
@@ -141,19 +141,22 @@ impl Default for Load {
 ///
 /// Counted once at the end (`counted`): the providers' counter (`entry_providers`, what review
 /// completion offers), kept by its trigger with an upsert for each of the 21 million entries
-/// at a million people (8 % of the load at 100 000), counted instead by one `GROUP BY` on the
-/// reader beside the last transaction, as the references are checked, and written by the
-/// writer before the mark goes (in that transaction when there is no reader). Counted in the
-/// last transaction itself it was slower than the trigger (BENCHMARKS.md, "Where issue 10's
-/// targets stand after the fourth round"); `demo::tests` hold a load with the trigger and one
-/// without, and a killed load, to the same table.
+/// at a million people, and the People list's yearly counts (`totals_by_hours`,
+/// `totals_by_kind`, R2.1), a lookup of the person and an upsert for each of some 6.6 million
+/// yearly totals, each insert in a statement journal for its triggers (together a fifth of the
+/// writer at 100 000 people). They are counted from their keys on the reader beside the last
+/// transaction, as the references are checked, and written by the writer before the mark goes
+/// (in that transaction when there is no reader, or when a killed load is put back). Counted
+/// by `GROUP BY` in the last transaction it was slower than the trigger (BENCHMARKS.md, "Demo,
+/// round 4"); `demo::tests` hold a load through the triggers and one without, and a killed
+/// load, to the same tables.
 ///
 /// Kept: `entries`' own indexes, which a load fills in their order (person, then year; a
 /// hundred filings), so keeping them costs less than reading the whole table again to build
 /// them (measured at 100 000 people: 1.8 s of 8.9 while writing, against 1.3 s to build them
 /// after, and the table is 5 GB at a million); and the triggers that fill tables (the review
-/// queue's rows, the readings and units, the people's and totals' counts), whose one definition is the
-/// trigger.
+/// queue's rows, the readings and units, the people's and the pending entries' counts, a few
+/// upserts for each person or pending entry), whose one definition is the trigger.
 pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     indexed: &["people", "review_queue", "people_readings"],
     triggers: &[

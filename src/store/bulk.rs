@@ -435,7 +435,7 @@ fn content_of(conn: &Connection, table: &str) -> Result<Option<(String, String, 
     Ok((!columns.is_empty()).then_some((content, rowid, columns)))
 }
 
-/// The arguments of a `CREATE VIRTUAL TABLE … USING fts5(…)`, split at the commas outside quotes.
+/// The arguments of a `CREATE VIRTUAL TABLE … USING fts5(…)`, split at commas outside quotes.
 fn split_options(args: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut quote = None;
