@@ -38,8 +38,8 @@ pub struct Plan<'a> {
     /// Triggers dropped, by name; a name the schema does not hold is skipped.
     pub triggers: &'a [&'a str],
     /// External-content FTS5 tables whose upkeep triggers are among [`Plan::triggers`]: rebuilt
-    /// from their content table (`INSERT INTO t (t) VALUES ('rebuild')`) when the triggers are
-    /// put back.
+    /// from their content table when the triggers are put back, as FTS5's `rebuild` does, but
+    /// reading the content in rowid order (see `rebuild`).
     pub rebuild: &'a [&'a str],
     /// `AFTER INSERT` triggers that fill another table from each row of theirs, by name, with
     /// the order (an `ORDER BY` list of their table's columns) in which to replay them: dropped
