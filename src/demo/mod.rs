@@ -147,9 +147,9 @@ impl Default for Load {
 /// writer at 100 000 people). They are counted from their keys on the reader beside the last
 /// transaction, as the references are checked, and written by the writer before the mark goes
 /// (in that transaction when there is no reader, or when a killed load is put back). Counted
-/// by `GROUP BY` in the last transaction it was slower than the trigger (BENCHMARKS.md, "Demo,
-/// round 4"); `demo::tests` hold a load through the triggers and one without, and a killed
-/// load, to the same tables.
+/// by `GROUP BY`, in the last transaction or on the reader, it gained nothing (BENCHMARKS.md,
+/// the fourth round's summary and "Demo, round 4"); `demo::tests` hold a load through the
+/// triggers and one without, and a killed load, to the same tables.
 ///
 /// Kept: `entries`' own indexes, which a load fills in their order (person, then year; a
 /// hundred filings), so keeping them costs less than reading the whole table again to build
@@ -270,10 +270,10 @@ pub(crate) fn run(
 }
 
 /// Put back what the bulk load set aside. With two threads and a file, the references are
-/// checked and the providers counted on a reader connection on the second thread while this
-/// one replays the triggers and rebuilds the full-text index (17 s of check against 41 s of
-/// CPU at a million people), instead of after them; a database in memory has no log for a
-/// reader to read beside the writer.
+/// checked and the tables of counts counted on a reader connection on the second thread while
+/// this one replays the triggers and rebuilds the full-text index (at 100 000 people, 2.1 s of
+/// CPU reading against 2.0 s of replays and rebuild), instead of after them; a database in
+/// memory has no log for a reader to read beside the writer.
 fn put_back(store: &mut Store, load: Load) -> Result<()> {
     let file = store.conn().path().is_some_and(|p| !p.is_empty());
     let reader = if load.threads >= 2 && file {
