@@ -29,12 +29,12 @@
 //!
 //! A new file (no people, no entries) is loaded in bulk ([`Load`], [`BULK`]): with its first
 //! chunk the people's secondary indexes, the review queue's and the readings', the trigger that
-//! looks for a second copy of each training, the full-text index's upkeep and the triggers that
-//! fill the people's short-search tables are set aside (`store::bulk`, from their definitions
-//! in `sqlite_master`), and after the last chunk they are built once, a sort, a replay in key
-//! order and a rebuild instead of millions of insertions at random places. References are not
-//! looked up row by row meanwhile; the tables are checked once before the file is declared
-//! whole.
+//! looks for a second copy of each training, the full-text index's upkeep, the triggers that
+//! fill the people's short-search tables and those that count providers and yearly totals are
+//! set aside (`store::bulk`, from their definitions in `sqlite_master`), and after the last
+//! chunk they are built once, a sort, a replay in key order, a rebuild and a count instead of
+//! millions of insertions at random places. References are not looked up row by row
+//! meanwhile; the tables are checked once before the file is declared whole.
 //! Cut off in between, the file records what it lacks and the next open puts it back; the run
 //! then continues through the indexes. The data written is the same either way, row for row.
 
@@ -139,12 +139,24 @@ impl Default for Load {
 /// CPU before the replay's own cost). Checked once at the end (`checked`): the references of
 /// the tables the load writes, which it does not look up row by row (see `Settings::apply`).
 ///
+/// Counted once at the end (`counted`): the providers' counter (`entry_providers`, what review
+/// completion offers), kept by its trigger with an upsert for each of the 21 million entries
+/// at a million people, and the People list's yearly counts (`totals_by_hours`,
+/// `totals_by_kind`, R2.1), a lookup of the person and an upsert for each of some 6.6 million
+/// yearly totals, each insert in a statement journal for its triggers (together a fifth of the
+/// writer at 100 000 people). They are counted from their keys on the reader beside the last
+/// transaction, as the references are checked, and written by the writer before the mark goes
+/// (in that transaction when there is no reader, or when a killed load is put back). Counted
+/// by `GROUP BY`, in the last transaction or on the reader, it gained nothing (BENCHMARKS.md,
+/// the fourth round's summary and "Demo, round 4"); `demo::tests` hold a load through the
+/// triggers and one without, and a killed load, to the same tables.
+///
 /// Kept: `entries`' own indexes, which a load fills in their order (person, then year; a
 /// hundred filings), so keeping them costs less than reading the whole table again to build
 /// them (measured at 100 000 people: 1.8 s of 8.9 while writing, against 1.3 s to build them
 /// after, and the table is 5 GB at a million); and the triggers that fill tables (the review
-/// queue's rows, the providers' counts, the readings and units), whose one definition is the
-/// trigger.
+/// queue's rows, the readings and units, the people's and the pending entries' counts, a few
+/// upserts for each person or pending entry), whose one definition is the trigger.
 pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     indexed: &["people", "review_queue", "people_readings"],
     triggers: &[
@@ -156,6 +168,26 @@ pub(crate) const BULK: bulk::Plan<'static> = bulk::Plan {
     replayed: &[
         ("people_prefixes_insert", "name, id_number"),
         ("people_readings_insert", "id"),
+    ],
+    counted: &[
+        bulk::Recount {
+            trigger: "entry_providers_insert",
+            table: "entry_providers",
+            keys: "SELECT provider FROM entries",
+        },
+        bulk::Recount {
+            trigger: "totals_by_hours_insert",
+            table: "totals_by_hours",
+            keys: "SELECT t.year, p.city_code, t.public_tenths, t.professional_tenths
+                   FROM person_year_totals t JOIN people p ON p.id = t.person_id",
+        },
+        bulk::Recount {
+            trigger: "totals_by_kind_insert",
+            table: "totals_by_kind",
+            keys: "SELECT t.year, p.city_code, p.unit_kind, t.public_tenths,
+                          t.professional_tenths
+                   FROM person_year_totals t JOIN people p ON p.id = t.person_id",
+        },
     ],
     checked: &[
         "people",
@@ -238,9 +270,10 @@ pub(crate) fn run(
 }
 
 /// Put back what the bulk load set aside. With two threads and a file, the references are
-/// checked on a reader connection on the second thread while this one replays the triggers and
-/// rebuilds the full-text index (17 and 41 s of CPU at a million people), instead of after
-/// them; a database in memory has no log for a reader to read beside the writer.
+/// checked and the tables of counts counted on a reader connection on the second thread while
+/// this one replays the triggers and rebuilds the full-text index (at 100 000 people, 2.1 s of
+/// CPU reading against 2.0 s of replays and rebuild), instead of after them; a database in
+/// memory has no log for a reader to read beside the writer.
 fn put_back(store: &mut Store, load: Load) -> Result<()> {
     let file = store.conn().path().is_some_and(|p| !p.is_empty());
     let reader = if load.threads >= 2 && file {
@@ -255,14 +288,14 @@ fn put_back(store: &mut Store, load: Load) -> Result<()> {
     std::thread::scope(|scope| -> Result<()> {
         let running = std::cell::RefCell::new(None);
         let mut reader = Some(reader);
-        let mut start = |tables: &[String]| {
+        let mut start = |set: &bulk::SetAside| {
             if let Some(r) = reader.take() {
-                let tables = tables.to_vec();
-                let check = scope.spawn(move || bulk::check_references(r.conn(), &tables));
-                *running.borrow_mut() = Some(check);
+                let set = set.clone();
+                let read = scope.spawn(move || bulk::read_beside(r.conn(), &set));
+                *running.borrow_mut() = Some(read);
             }
         };
-        // A check that did not end (its thread panicked) is made again by the restore.
+        // A reading that did not end (its thread panicked) is made again by the restore.
         let mut result = || {
             let check = running.borrow_mut().take()?;
             check.join().ok()

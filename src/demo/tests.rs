@@ -699,6 +699,9 @@ fn everything(store: &Store) -> Vec<String> {
         "SELECT * FROM people_prefixes ORDER BY prefix, name, id_number",
         "SELECT * FROM people_units ORDER BY unit_key",
         "SELECT * FROM entry_providers ORDER BY provider",
+        // R2.1 The People list's "short this year" counts, kept by year, city and hours.
+        "SELECT * FROM totals_by_hours ORDER BY 1, 2, 3, 4",
+        "SELECT * FROM totals_by_kind ORDER BY 1, 2, 3, 4, 5",
         "SELECT * FROM evidence_received ORDER BY entry_id, code_id",
         // R3 As stored (migration 24): what was received together is one set either way.
         "SELECT * FROM evidence_sets ORDER BY entry_id, clerk_id, received_at",
@@ -717,12 +720,25 @@ fn load(bulk: bool, threads: u32) -> Load {
 /// Issue 10.3: loading a new file in bulk (indexes set aside and built after) and on one or two
 /// threads changes how long it takes, not one row of what is written, the trail included; and
 /// the file ends with every index and trigger of the schema, each agreeing with its table.
+/// A file on two threads is put back with the references checked and the providers counted
+/// on a reader beside the last transaction (`put_back`); the others in that transaction.
 #[test]
 fn a_bulk_load_on_one_or_two_threads_writes_what_a_load_through_every_index_writes() {
     let fresh = Store::open_in_memory().unwrap();
+    let dir = tempfile::tempdir().unwrap();
     let mut results = Vec::new();
-    for how in [load(false, 2), load(true, 1), load(true, 2), load(false, 1)] {
-        let mut store = Store::open_in_memory().unwrap();
+    for (how, file) in [
+        (load(false, 2), false),
+        (load(true, 1), false),
+        (load(true, 2), false),
+        (load(true, 2), true),
+        (load(false, 1), false),
+    ] {
+        let mut store = if file {
+            Store::open(&dir.path().join("bulk.sqlite")).unwrap()
+        } else {
+            Store::open_in_memory().unwrap()
+        };
         let summary = crate::service::demo::generate_loading(
             &mut store,
             &actor(),
@@ -737,14 +753,31 @@ fn a_bulk_load_on_one_or_two_threads_writes_what_a_load_through_every_index_writ
         assert_eq!(bulk::pending(store.conn()).unwrap(), None, "{how:?}");
         assert_indexes_agree(&store);
         assert_eq!(audit::verify(store.conn()).unwrap().1, None);
-        results.push((how, summary, everything(&store)));
+        results.push(((how, file), summary, everything(&store), providers(&store)));
     }
-    let (_, summary, expected) = &results[0];
+    let (_, summary, expected, providers) = &results[0];
     assert_eq!(summary.people, 130);
-    for (how, s, got) in &results[1..] {
+    // What completion offers a clerk typing a provider: every provider, counted.
+    assert!(providers.len() > 5, "{providers:?}");
+    let counted: i64 = providers.iter().map(|(_, n)| n).sum();
+    assert_eq!(counted as u64, summary.entries);
+    for (how, s, got, p) in &results[1..] {
         assert_eq!(s, summary, "{how:?}");
+        assert_eq!(p, providers, "{how:?}");
         assert_eq!(got, expected, "{how:?}");
     }
+}
+
+/// The providers' counter (`entry_providers`), what review completion offers.
+fn providers(store: &Store) -> Vec<(String, i64)> {
+    store
+        .conn()
+        .prepare("SELECT provider, entries FROM entry_providers ORDER BY provider")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
 }
 
 /// The first chunk of a new file sets aside what `BULK` names, committed with its rows: seen
@@ -822,6 +855,33 @@ fn a_bulk_load_stopped_inside_a_chunk_resumes_with_every_index_back() {
     assert_eq!(bulk::pending(store.conn()).unwrap(), None);
     assert_indexes_agree(&store);
     assert_eq!(data_digests(&store), data_digests(&whole));
+    // The tables of counts, their triggers set aside with the first chunk, are counted again
+    // when the load is put back: as a load through their triggers keeps them.
+    let mut through = Store::open_in_memory().unwrap();
+    crate::service::demo::generate_loading(
+        &mut through,
+        &actor(),
+        50,
+        4,
+        &chunks_of(10),
+        load(false, 1),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(providers(&store), providers(&through));
+    for (counts, sql) in [
+        (
+            "totals_by_hours",
+            "SELECT * FROM totals_by_hours ORDER BY 1, 2, 3, 4",
+        ),
+        (
+            "totals_by_kind",
+            "SELECT * FROM totals_by_kind ORDER BY 1, 2, 3, 4, 5",
+        ),
+    ] {
+        assert!(count(&through, &format!("SELECT count(*) FROM {counts}")) > 10);
+        assert_eq!(digest(&store, sql), digest(&through, sql), "{counts}");
+    }
     assert_eq!(audit::verify(store.conn()).unwrap().1, None);
 }
 

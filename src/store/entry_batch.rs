@@ -157,6 +157,7 @@ impl<'c> EntryBatch<'c> {
                 triggers: &[KEY_TRIGGER, PROVIDERS_TRIGGER],
                 rebuild: &[],
                 replayed: &[],
+                counted: &[],
                 checked: &[],
             };
             let set = bulk::set_aside(tx, &plan)?;
@@ -926,6 +927,7 @@ mod tests {
             triggers: &["entry_providers_insert"],
             rebuild: &[],
             replayed: &[],
+            counted: &[],
             checked: &[],
         };
         bulk::set_aside(&tx, &plan).expect("a load");
