@@ -209,3 +209,35 @@ fn r5_1_a_training_listed_twice_with_another_result_is_refused_naming_both_rows(
         );
     }
 }
+
+/// R5.1 Tester, 2026-11-30: a training already recorded (by an earlier roster) listed twice in
+/// a new roster with two results stored the last row's and said "2 updated"; in the other order
+/// "1 updated, 1 unchanged". Either way the second row is refused naming the first, in both
+/// languages, and nothing of the roster is written; the same training twice with the same
+/// result is one update.
+#[test]
+fn r5_1_an_entry_already_there_listed_twice_with_another_result_is_refused() {
+    let env = env();
+    env.import_ok("entries", "first.csv", &entries_csv(&[training(5)]), &[]);
+    let before = env.counts();
+    for (a, b) in [("不合格", "良好"), ("良好", "不合格")] {
+        let rows = vec![training(5).result(a), training(7), training(5).result(b)];
+        let file = env.write("twice.csv", &entries_csv(&rows));
+        env.refused_file(
+            "entries",
+            &file,
+            &[],
+            4,
+            "身份证号",
+            &["与第2行是同一培训", "考核结果"],
+            &["the same training as row 2", "result"],
+        );
+        assert_eq!(env.counts().entries, before.entries, "nothing written");
+    }
+    let rows = vec![training(5).result("良好"), training(5).result("良好")];
+    let out = env.import_ok("entries", "same.csv", &entries_csv(&rows), &[]);
+    assert!(
+        out.stdout.contains("新增 0 条，更新 1 条，未变 1 条"),
+        "{out:?}"
+    );
+}

@@ -1331,7 +1331,7 @@ fn entries_written(
                     year_header: String::new(),
                     result_header: String::new(),
                     filing_header: String::new(),
-                    created_lines: CreatedLines::default(),
+                    first_rows: FirstRows::default(),
                 };
                 write_rows(roster, &kind, checked, progress, &mut write)?;
                 write.finish()?;
@@ -1409,40 +1409,46 @@ struct Write<'a, 't> {
     year_header: String,
     result_header: String,
     filing_header: String,
-    /// The roster row of each entry created, in id order from `created`'s first (R5.1: a
-    /// training listed twice is named with the row that created it).
-    created_lines: CreatedLines,
+    /// The first roster row of each entry this roster created or found (R5.1: a training
+    /// listed twice is named with the row that first listed it).
+    first_rows: FirstRows,
 }
 
-/// The roster rows of the entries an import creates, in id order, kept as runs of entries
-/// created by consecutive rows: a roster of new trainings is one run however long it is (a
-/// number a row was 4 MB at a million rows, and grew without bound with `[import] max_rows`).
+/// The first roster row of each entry an import creates or finds, kept as runs of entries with
+/// consecutive ids listed by consecutive rows: a roster of new trainings, or one imported
+/// again, is one run however long it is (a number a row was 4 MB at a million rows, and grew
+/// without bound with `[import] max_rows`).
 #[derive(Debug, Default)]
-struct CreatedLines {
-    /// (index of the run's first entry, its row), ascending.
-    runs: Vec<(usize, usize)>,
-    len: usize,
+struct FirstRows {
+    /// First id of each run → (its row, entries in the run).
+    runs: std::collections::BTreeMap<i64, (usize, usize)>,
+    /// The run the last entry went to, which the next one most likely continues.
+    last: Option<i64>,
 }
 
-impl CreatedLines {
-    /// The row of the next entry created.
-    fn push(&mut self, line: usize) {
-        let k = self.len;
-        self.len += 1;
-        match self.runs.last() {
-            Some(&(first, its)) if its + (k - first) == line => {}
-            _ => self.runs.push((k, line)),
+impl FirstRows {
+    /// Entry `id` listed at `line`; an entry already listed keeps its first row.
+    fn note(&mut self, id: i64, line: usize) {
+        if self.get(id).is_some() {
+            return;
         }
+        if let Some(first) = self.last
+            && let Some((its, n)) = self.runs.get_mut(&first)
+            && first + *n as i64 == id
+            && *its + *n == line
+        {
+            *n += 1;
+            return;
+        }
+        self.runs.insert(id, (line, 1));
+        self.last = Some(id);
     }
 
-    /// The row of the `k`-th entry created (from 0), if there is one.
-    fn get(&self, k: usize) -> Option<usize> {
-        if k >= self.len {
-            return None;
-        }
-        let run = self.runs.partition_point(|&(first, _)| first <= k);
-        let (first, its) = *self.runs.get(run.checked_sub(1)?)?;
-        Some(its + (k - first))
+    /// The first row that listed entry `id`, if any did.
+    fn get(&self, id: i64) -> Option<usize> {
+        let (first, (its, n)) = self.runs.range(..=id).next_back()?;
+        let k = usize::try_from(id - first).ok()?;
+        (k < *n).then_some(its + k)
     }
 }
 
@@ -1934,7 +1940,7 @@ impl Write<'_, '_> {
         // import's record.
         self.payload_line(PayloadOp::Created, id, &p.new, &p.evidence)?;
         self.created = Some(self.created.map_or((id, id), |(first, _)| (first, id)));
-        self.created_lines.push(p.line);
+        self.first_rows.note(id, p.line);
         if !p.note.is_empty() {
             self.keep_note(&format!("entry:{id}"), &p.note)?;
         }
@@ -1974,19 +1980,21 @@ impl Write<'_, '_> {
         // and the last one must not quietly win (tester, 2026-11-30: 合格 then 不合格 stored
         // 不合格 and counted "1 added, 1 updated"; with `--registered` it was refused as an
         // entry already decided).
-        let earlier = self
+        let created_here = self
             .created
-            .and_then(|(first, _)| usize::try_from(id - first).ok())
-            .and_then(|k| self.created_lines.get(k));
-        if let Some(first_line) = earlier
-            && corrected
-        {
-            self.problems.push(RowError::new(
-                line,
-                &self.id_header,
-                id_number.as_str(),
-                Problem::TrainingTwice { first_line },
-            ));
+            .is_some_and(|(first, last)| (first..=last).contains(&id));
+        let twice = |first_rows: &FirstRows| {
+            first_rows.get(id).filter(|_| corrected).map(|first_line| {
+                RowError::new(
+                    line,
+                    &self.id_header,
+                    id_number.as_str(),
+                    Problem::TrainingTwice { first_line },
+                )
+            })
+        };
+        if created_here && let Some(problem) = twice(&self.first_rows) {
+            self.problems.push(problem);
             return Ok(());
         }
         let open = matches!(
@@ -2032,6 +2040,15 @@ impl Write<'_, '_> {
             ));
             return Ok(());
         }
+        // The same holds for an entry that was there before the roster (once it is known not
+        // to be decided already, which says more): its first row here may correct it, and a
+        // later one that disagrees is refused (tester, 2026-11-30: 不合格 then 良好 for an
+        // entry already recorded stored 良好, "2 updated").
+        if let Some(problem) = twice(&self.first_rows) {
+            self.problems.push(problem);
+            return Ok(());
+        }
+        self.first_rows.note(id, line);
         let before = entries::evidence(tx, id)?;
         // A note is not a decision: it is kept whatever the entry's state.
         let noted = self.keep_note(&format!("entry:{id}"), &note)?;
@@ -2268,25 +2285,53 @@ mod tests {
         store
     }
 
-    /// R5.1 The row of each entry created is found again, whatever the gaps between the rows
-    /// that created entries (rows turned away, repeats), and rows created one after another
-    /// are held as one run.
+    /// R5.1 The first row of each entry listed is found again, whatever the gaps between the
+    /// rows (rows turned away, repeats) and the order of the ids (entries found, not created);
+    /// an entry listed again keeps its first row; entries created one after another by rows
+    /// one after another are held as one run.
     #[test]
-    fn r5_1_the_row_of_every_entry_created_is_found_again() {
-        let lines = [2, 3, 4, 7, 8, 20, 21, 22, 23, 5000, 5002];
-        let mut created = CreatedLines::default();
-        for l in lines {
-            created.push(l);
+    fn r5_1_the_first_row_of_every_entry_listed_is_found_again() {
+        let listed = [
+            (10, 2),
+            (11, 3),
+            (12, 4),
+            (13, 7),
+            (14, 8),
+            (3, 9),
+            (4, 10),
+            (11, 12),
+            (90, 5000),
+        ];
+        let mut rows = FirstRows::default();
+        for (id, line) in listed {
+            rows.note(id, line);
         }
-        let found: Vec<Option<usize>> = (0..lines.len() + 1).map(|k| created.get(k)).collect();
-        let mut expected: Vec<Option<usize>> = lines.iter().copied().map(Some).collect();
-        expected.push(None);
-        assert_eq!(found, expected);
-        assert_eq!(created.runs.len(), 5);
-        let mut long = CreatedLines::default();
-        (2..1_000_002).for_each(|l| long.push(l));
+        let found: Vec<Option<usize>> = [10, 11, 12, 13, 14, 3, 4, 90, 5, 15, 2, 91]
+            .iter()
+            .map(|&id| rows.get(id))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                Some(2),
+                Some(3),
+                Some(4),
+                Some(7),
+                Some(8),
+                Some(9),
+                Some(10),
+                Some(5000),
+                None,
+                None,
+                None,
+                None
+            ]
+        );
+        assert_eq!(rows.runs.len(), 4);
+        let mut long = FirstRows::default();
+        (0..1_000_000_i64).for_each(|k| long.note(1_000 + k, 2 + k as usize));
         assert_eq!(long.runs.len(), 1);
-        assert_eq!(long.get(999_999), Some(1_000_001));
+        assert_eq!(long.get(1_000 + 999_999), Some(1_000_001));
     }
 
     /// Rows parsed by the test kind: each row's line and the thread that parsed it.
