@@ -79,9 +79,28 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+/// Whether `e` is SQLite giving up on a lock another connection held past the busy timeout.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 impl Describe for StoreError {
     fn describe(&self, lang: Lang) -> String {
         match (self, lang) {
+            // Another clerk's long write (an import of a large roster) outlasted the wait:
+            // nothing was written, and waiting is all there is to do (tester, 2026-11-30: a
+            // form saved during an import said "database is locked" in English).
+            (StoreError::Sql(e), Lang::Zh) if is_busy(e) => format!(
+                "数据库正被其他职员的操作占用（例如导入一份大的名册），等待{}秒后仍未结束：未写入任何内容，请稍后再试",
+                BUSY_TIMEOUT.as_secs()
+            ),
+            (StoreError::Sql(e), Lang::En) if is_busy(e) => format!(
+                "the database is held by another clerk's work (such as the import of a large roster) and was still busy after {} s: nothing written; try again later",
+                BUSY_TIMEOUT.as_secs()
+            ),
             (StoreError::Sql(e), Lang::Zh) => format!("数据库错误：{e}"),
             (StoreError::Sql(e), Lang::En) => format!("database error: {e}"),
             (StoreError::Io { path, message }, Lang::Zh) => format!("无法打开 {path}：{message}"),
@@ -529,6 +548,36 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write that gave up waiting for another clerk's long write says so in the clerk's
+    /// language, and that nothing was written, instead of SQLite's "database is locked".
+    #[test]
+    fn a_write_that_waited_out_another_clerks_says_so_in_both_languages() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("j.sqlite");
+        drop(Store::open(&path).expect("open"));
+        let holder = rusqlite::Connection::open(&path).expect("holder");
+        holder
+            .execute_batch("BEGIN IMMEDIATE; INSERT INTO meta (key, value) VALUES ('x', 'y')")
+            .expect("hold the write lock");
+        let other = rusqlite::Connection::open(&path).expect("other");
+        other.busy_timeout(Duration::ZERO).expect("no wait");
+        let refused = other
+            .execute("INSERT INTO meta (key, value) VALUES ('z', 'w')", [])
+            .expect_err("the lock is held");
+        let e = StoreError::from(refused);
+        let zh = e.describe(Lang::Zh);
+        assert!(
+            zh.contains("其他职员") && zh.contains("未写入任何内容"),
+            "{zh}"
+        );
+        assert!(!zh.contains("locked"), "{zh}");
+        let en = e.describe(Lang::En);
+        assert!(
+            en.contains("another clerk") && en.contains("nothing written"),
+            "{en}"
+        );
+    }
 
     #[test]
     fn a_new_database_gets_every_migration_and_the_reference_data() {
