@@ -203,9 +203,12 @@ fn r5_1_a_training_listed_twice_with_another_result_is_refused_naming_both_rows(
             &file,
             args,
             second + 2,
-            "身份证号",
-            &["与第2行是同一培训", "考核结果"],
-            &["the same training as row 2", "result"],
+            "考核结果",
+            &["“不合格”", "与第2行是同一培训", "这一列与第2行不同"],
+            &[
+                "the same training as row 2",
+                "this column differs from row 2",
+            ],
         );
     }
 }
@@ -228,9 +231,12 @@ fn r5_1_an_entry_already_there_listed_twice_with_another_result_is_refused() {
             &file,
             &[],
             4,
-            "身份证号",
-            &["与第2行是同一培训", "考核结果"],
-            &["the same training as row 2", "result"],
+            "考核结果",
+            &[&format!("“{b}”"), "与第2行是同一培训", "这一列与第2行不同"],
+            &[
+                "the same training as row 2",
+                "this column differs from row 2",
+            ],
         );
         assert_eq!(env.counts().entries, before.entries, "nothing written");
     }

@@ -217,12 +217,18 @@ impl Describe for RowError {
             (Problem::Duplicate { first_line }, Lang::En) => {
                 format!("\"{v}\" repeats row {first_line} with different data")
             }
-            (Problem::TrainingTwice { first_line }, Lang::Zh) => format!(
-                "“{v}”：与第{first_line}行是同一培训（同一人、类别、形式、内容、机构、日期、学时），但年度、考核结果或备案不同；请只保留正确的一行"
-            ),
-            (Problem::TrainingTwice { first_line }, Lang::En) => format!(
-                "\"{v}\": the same training as row {first_line} (person, category, form, content, provider, dates, hours) with another year, result or filing; keep only the right row"
-            ),
+            (Problem::TrainingTwice { first_line }, Lang::Zh) => {
+                let quoted = if v.is_empty() { String::new() } else { format!("“{v}”：") };
+                format!(
+                    "{quoted}与第{first_line}行是同一培训（同一人、类别、形式、内容、机构、日期、学时），但这一列与第{first_line}行不同；请只保留正确的一行"
+                )
+            }
+            (Problem::TrainingTwice { first_line }, Lang::En) => {
+                let quoted = if v.is_empty() { String::new() } else { format!("\"{v}\": ") };
+                format!(
+                    "{quoted}the same training as row {first_line} (person, category, form, content, provider, dates, hours), but this column differs from row {first_line}; keep only the right row"
+                )
+            }
             (Problem::AlreadyDecided { state }, Lang::Zh) => {
                 let state = state.zh();
                 let quoted = if v.is_empty() { String::new() } else { format!("“{v}”：") };

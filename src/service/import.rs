@@ -1983,14 +1983,21 @@ impl Write<'_, '_> {
         let created_here = self
             .created
             .is_some_and(|(first, last)| (first..=last).contains(&id));
+        // The column the row would change, with its value: what a refusal names (tester: a
+        // changed result was reported under the ID number, and "year, result or filing").
+        let year = new.entry.year.to_string();
+        let (column, value) = if ex.result != new.entry.result {
+            (&self.result_header, new.entry.result.zh())
+        } else if ex.year != new.entry.year {
+            (&self.year_header, year.as_str())
+        } else if ex.filing_id != new.filing_id {
+            (&self.filing_header, "")
+        } else {
+            (&self.id_header, id_number.as_str())
+        };
         let twice = |first_rows: &FirstRows| {
             first_rows.get(id).filter(|_| corrected).map(|first_line| {
-                RowError::new(
-                    line,
-                    &self.id_header,
-                    id_number.as_str(),
-                    Problem::TrainingTwice { first_line },
-                )
+                RowError::new(line, column, value, Problem::TrainingTwice { first_line })
             })
         };
         if created_here && let Some(problem) = twice(&self.first_rows) {
@@ -2020,18 +2027,6 @@ impl Write<'_, '_> {
             (true, _) => !open && !promote,
         };
         if blocked {
-            // The column the roster would change, with its value (tester: a changed result was
-            // reported under the ID number).
-            let year = new.entry.year.to_string();
-            let (column, value) = if ex.result != new.entry.result {
-                (&self.result_header, new.entry.result.zh())
-            } else if ex.year != new.entry.year {
-                (&self.year_header, year.as_str())
-            } else if ex.filing_id != new.filing_id {
-                (&self.filing_header, "")
-            } else {
-                (&self.id_header, id_number.as_str())
-            };
             self.problems.push(RowError::new(
                 line,
                 column,
