@@ -162,7 +162,9 @@ impl GroupSource {
 impl Source for GroupSource {
     type Query = GroupQuery;
     type Row = Group;
-    type Extra = ();
+    /// Of the level's groups, how many are the provincial office (省直), which the title
+    /// names apart: it is not a city (R1.4).
+    type Extra = usize;
 
     fn page(
         store: &Store,
@@ -175,6 +177,25 @@ impl Source for GroupSource {
 
     fn count(store: &Store, q: &GroupQuery) -> Result<Count, JobError> {
         Ok(Count::Exact(Self::groups(store, q)?.len()))
+    }
+
+    fn extra(
+        store: &Store,
+        q: &GroupQuery,
+        _rows: &[Group],
+        _row: usize,
+    ) -> Result<usize, JobError> {
+        if q.level != Level::City {
+            return Ok(0);
+        }
+        Ok(Self::groups(store, q)?
+            .iter()
+            .filter(|g| {
+                q.reference
+                    .office_by_code(&g.city_code)
+                    .is_some_and(|o| o.is_province)
+            })
+            .count())
     }
 }
 
@@ -581,9 +602,25 @@ impl LevelView {
             Rows::Short(l) => l.total(),
         };
         let place = self.breadcrumb(lang);
+        // Tester's fault 6: the province's groups are its 14 cities and the provincial office
+        // (省直), which is not a city: counted apart, not as a fifteenth.
+        let province = match &self.rows {
+            Rows::Groups(l) if self.path.is_empty() => l.extra,
+            _ => 0,
+        };
+        let cities = match count {
+            Count::Exact(n) => Count::Exact(n.saturating_sub(province)),
+            other => other,
+        };
         match (&self.rows, self.path.len(), lang) {
-            (_, 0, Lang::Zh) => format!(" {year} 年度完成情况 · 全省 {count} 个市州 {busy}"),
-            (_, 0, Lang::En) => format!(" Completion {year} · Hunan · cities: {count} {busy}"),
+            (_, 0, Lang::Zh) if province > 0 => {
+                format!(" {year} 年度完成情况 · 全省 {cities} 个市州及省直 {busy}")
+            }
+            (_, 0, Lang::Zh) => format!(" {year} 年度完成情况 · 全省 {cities} 个市州 {busy}"),
+            (_, 0, Lang::En) if province > 0 => {
+                format!(" Completion {year} · Hunan · cities: {cities} and 省直 {busy}")
+            }
+            (_, 0, Lang::En) => format!(" Completion {year} · Hunan · cities: {cities} {busy}"),
             (Rows::Groups(_), 1, Lang::Zh) => {
                 format!(" {year} 年度 · {place} · 单位类型 {count} 类 {busy}")
             }
