@@ -852,7 +852,8 @@ impl App {
         let area = f.area();
         // A message too long for one line takes more, from the body, so it is read whole; the
         // body keeps at least a few rows (a message longer than that ends in `…`).
-        let message_text = clean_line(&self.message);
+        // The services' messages carry rule codes for the logs; the clerk reads the words.
+        let message_text = chrome::without_rule_codes(&clean_line(&self.message));
         let max_rows = area.height.saturating_sub(2 + MIN_BODY_ROWS).max(1) as usize;
         let message_lines = chrome::clip(
             chrome::wrap(&message_text, area.width as usize),
@@ -905,7 +906,8 @@ impl App {
             }
             Some(Overlay::Confirm { question, .. }) => {
                 let hint = self.lang.pick("(y 是 / n 否)", "(y/n)");
-                self.render_box(f, body, &clean_line(question), hint);
+                let question = chrome::without_rule_codes(&clean_line(question));
+                self.render_box(f, body, &question, hint);
             }
             Some(Overlay::Discard) => {
                 let q = self.lang.pick(
@@ -1006,7 +1008,7 @@ impl App {
         let inner_cols = w.saturating_sub(2) as usize;
         let rows = (body.height.saturating_sub(3) as usize).max(1);
         let lines = chrome::clip(
-            chrome::wrap(&clean_line(prompt), inner_cols),
+            chrome::wrap(&chrome::without_rule_codes(&clean_line(prompt)), inner_cols),
             rows,
             inner_cols,
         );

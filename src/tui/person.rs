@@ -180,9 +180,9 @@ pub(super) fn decide_entry(id: i64, decision: Decision, ctx: &mut Ctx<'_>) -> On
             && *skip == Skip::Rule(DecisionError::NeedsConfirmation)
         {
             return OneDecision::Confirm(match lang {
-                Lang::Zh => format!("“{content}”为专业科目，未经备案确认（R4.4）。确认登记？"),
+                Lang::Zh => format!("“{content}”为专业科目，未经备案确认。确认登记？"),
                 Lang::En => format!(
-                    "\"{content}\" is a professional subject without confirmed filing (R4.4). Register it?"
+                    "\"{content}\" is a professional subject without confirmed filing. Register it?"
                 ),
             });
         }
@@ -336,10 +336,7 @@ impl Screen for PersonScreen {
         let level = p.title_level.map_or("", |l| l.label(lang));
         let blocked = if d.years.blocked {
             Span::styled(
-                lang.pick(
-                    "  【冻结：有弄虚作假记录 R5.3】",
-                    "  [BLOCKED: falsification, R5.3]",
-                ),
+                lang.pick("  【冻结：有弄虚作假记录】", "  [BLOCKED: falsification]"),
                 t.bad,
             )
         } else {
@@ -703,7 +700,7 @@ mod tests {
         assert!(d.shows("已初审"), "{}", d.screen());
         d.key(KeyCode::Char('r'));
         assert!(
-            d.shows("为专业科目，未经备案确认（R4.4）。确认登记？"),
+            d.shows("为专业科目，未经备案确认。确认登记？"),
             "{}",
             d.screen()
         );

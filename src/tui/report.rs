@@ -644,11 +644,11 @@ impl LevelView {
         let p: YearPolicy = self.reference.policy(year);
         match lang {
             Lang::Zh => format!(
-                "R2.1 {year}年：公需≥{} 专业≥{} 合计≥{} 学时；一人可同时计入几项不足",
+                "{year}年要求：公需≥{} 专业≥{} 合计≥{} 学时；一人可同时计入几项不足",
                 p.public_min, p.professional_min, p.total_min
             ),
             Lang::En => format!(
-                "R2.1 {year}: public ≥ {}, professional ≥ {}, total ≥ {} h; one may miss several",
+                "{year}: public ≥ {}, professional ≥ {}, total ≥ {} h; one may miss several",
                 p.public_min, p.professional_min, p.total_min
             ),
         }
@@ -734,7 +734,7 @@ fn write_report(
                     total.people, total.meeting
                 ),
                 Lang::En => format!(
-                    "completion {year}, {} people, {} meeting R2.1",
+                    "completion {year}, {} people, {} meeting the year's minimums",
                     total.people, total.meeting
                 ),
             }
@@ -1145,7 +1145,7 @@ impl LevelView {
             (Level::Unit, Lang::En) => "unit",
         };
         let share_head = if chart == CHART_COLS {
-            right(lang.pick("达标率", "R2.1 met"), chart)
+            right(lang.pick("达标率", "meeting"), chart)
         } else {
             right(lang.pick("达标率", "meet"), chart)
         };
@@ -1265,8 +1265,8 @@ impl LevelView {
         l.measure(list.height);
         if l.rows().is_empty() {
             let empty = match lang {
-                Lang::Zh => format!("{} 年度本单位人人达标（R2.1）。", self.shown_year()),
-                Lang::En => format!("Everyone here meets R2.1 in {}.", self.shown_year()),
+                Lang::Zh => format!("{} 年度本单位人人达标。", self.shown_year()),
+                Lang::En => format!("Everyone here meets the {} minimums.", self.shown_year()),
             };
             f.render_widget(
                 Paragraph::new(l.empty_text(lang, &empty).to_string()).wrap(Wrap { trim: true }),
@@ -1321,7 +1321,7 @@ impl LevelView {
                             one_decimal(fig.professional)
                         ),
                         Lang::En => format!(
-                            "{name} · {} of {} meet R2.1 · public {} professional {} h",
+                            "{name} · {} of {} meet the minimums · public {} professional {} h",
                             fig.meeting,
                             fig.people,
                             one_decimal(fig.public),

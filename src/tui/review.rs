@@ -251,8 +251,8 @@ impl NextStep {
                 .into(),
             (NextStep::Falsified, _) => lang
                 .pick(
-                    "相关人员的合格验证已冻结（R5.3）；u 撤销本次认定",
-                    "their verification is blocked (R5.3); u undoes this",
+                    "相关人员的合格验证已冻结；u 撤销本次认定",
+                    "their verification is blocked; u undoes this",
                 )
                 .into(),
         }
@@ -597,11 +597,11 @@ impl ReviewScreen {
         }
         let question = match lang {
             Lang::Zh => format!(
-                "登记 {} 条，其中 {needs} 条为专业科目且未经备案确认（R4.4）。确认一并登记？",
+                "登记 {} 条，其中 {needs} 条为专业科目且未经备案确认。确认一并登记？",
                 ids.len()
             ),
             Lang::En => format!(
-                "Register {}: {needs} are professional subjects without confirmed filing (R4.4). Register them too?",
+                "Register {}: {needs} are professional subjects without confirmed filing. Register them too?",
                 ids.len()
             ),
         };
@@ -620,10 +620,10 @@ impl ReviewScreen {
             (false, Lang::Zh) => format!(" 不予登记 {n} 条，理由（Esc 取消） "),
             (false, Lang::En) => format!(" refuse {n}: reason (Esc cancels) "),
             (true, Lang::Zh) => {
-                format!(" 弄虚作假 {n} 条：不予登记并冻结其人员的验证（R5.3），理由 ")
+                format!(" 弄虚作假 {n} 条：不予登记并冻结其人员的验证，理由 ")
             }
             (true, Lang::En) => {
-                format!(" falsified {n}: refuse, block the person (R5.3); reason ")
+                format!(" falsified {n}: refuse, block the person; reason ")
             }
         };
         let about = if falsified {
