@@ -852,7 +852,8 @@ impl App {
         let area = f.area();
         // A message too long for one line takes more, from the body, so it is read whole; the
         // body keeps at least a few rows (a message longer than that ends in `…`).
-        let message_text = clean_line(&self.message);
+        // The services' messages carry rule codes for the logs; the clerk reads the words.
+        let message_text = chrome::without_rule_codes(&clean_line(&self.message));
         let max_rows = area.height.saturating_sub(2 + MIN_BODY_ROWS).max(1) as usize;
         let message_lines = chrome::clip(
             chrome::wrap(&message_text, area.width as usize),
@@ -905,7 +906,8 @@ impl App {
             }
             Some(Overlay::Confirm { question, .. }) => {
                 let hint = self.lang.pick("(y 是 / n 否)", "(y/n)");
-                self.render_box(f, body, &clean_line(question), hint);
+                let question = chrome::without_rule_codes(&clean_line(question));
+                self.render_box(f, body, &question, hint);
             }
             Some(Overlay::Discard) => {
                 let q = self.lang.pick(
@@ -1006,7 +1008,7 @@ impl App {
         let inner_cols = w.saturating_sub(2) as usize;
         let rows = (body.height.saturating_sub(3) as usize).max(1);
         let lines = chrome::clip(
-            chrome::wrap(&clean_line(prompt), inner_cols),
+            chrome::wrap(&chrome::without_rule_codes(&clean_line(prompt)), inner_cols),
             rows,
             inner_cols,
         );
@@ -1026,7 +1028,8 @@ impl App {
 
     fn render_help(&self, f: &mut Frame, body: Rect) {
         let scopes = self.stack.last().map_or(&[][..], |s| s.scopes());
-        let bindings = keys::help(scopes);
+        let typing = self.stack.last().is_some_and(|s| s.typing());
+        let bindings = keys::help(scopes, typing);
         let area = Rect {
             x: body.x + 2,
             y: body.y,
@@ -1074,19 +1077,16 @@ impl App {
             // is left less one blank column, ending in `…` when cut: columns never run together.
             let key_w = chunk
                 .iter()
-                .map(|b| crate::domain::text::width(&b.keys_label()) + 1)
+                .map(|(keys, _)| crate::domain::text::width(keys) + 1)
                 .max()
                 .unwrap_or(1)
                 .min(12);
             let words_w = (col_w as usize).saturating_sub(key_w + 1);
             let lines: Vec<Line> = chunk
                 .iter()
-                .map(|b| {
+                .map(|(keys, b)| {
                     Line::from(vec![
-                        Span::styled(
-                            crate::domain::text::fit(&b.keys_label(), key_w),
-                            self.theme.key,
-                        ),
+                        Span::styled(crate::domain::text::fit(keys, key_w), self.theme.key),
                         Span::raw(
                             crate::domain::text::fit(b.label(self.lang), words_w)
                                 .trim_end()
@@ -1252,10 +1252,13 @@ mod tests {
     fn help_is_generated_from_the_key_list() {
         let mut d = Driver::new(store_with(&[]), Lang::Zh);
         d.key(KeyCode::Char('?'));
-        for b in crate::tui::keys::help(&[
-            crate::tui::keys::Scope::People,
-            crate::tui::keys::Scope::List,
-        ]) {
+        for (_, b) in crate::tui::keys::help(
+            &[
+                crate::tui::keys::Scope::People,
+                crate::tui::keys::Scope::List,
+            ],
+            false,
+        ) {
             assert!(d.shows(b.zh), "help lacks {}:\n{}", b.zh, d.screen());
         }
         insta::assert_snapshot!("help_zh", d.screen());
@@ -1267,13 +1270,80 @@ mod tests {
     fn help_in_english_on_the_review_queue() {
         let mut d = Driver::new(store_with(&[]), Lang::En);
         d.key(KeyCode::Char('2')).key(KeyCode::Char('?'));
-        for b in crate::tui::keys::help(&[
-            crate::tui::keys::Scope::Review,
-            crate::tui::keys::Scope::List,
-        ]) {
+        for (_, b) in crate::tui::keys::help(
+            &[
+                crate::tui::keys::Scope::Review,
+                crate::tui::keys::Scope::List,
+            ],
+            false,
+        ) {
             assert!(d.shows(b.en), "help lacks {}:\n{}", b.en, d.screen());
         }
         insta::assert_snapshot!("help_en", d.screen());
+    }
+
+    /// The lines of the help box on screen (its borders and title left out).
+    fn help_box(d: &Driver) -> Vec<String> {
+        let s = d.screen();
+        s.lines()
+            .skip_while(|l| !(l.contains("任意键关闭") || l.contains("any key closes")))
+            .skip(1)
+            .take_while(|l| !l.contains('└'))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Tester's fault 4: Ctrl-G in a form lists the keys of the form, its own first, and none
+    /// that do nothing there (Tab is the next field, `1`–`5`, `u`, `q` and `:` are text).
+    #[test]
+    fn help_in_a_form_lists_the_keys_that_work_there() {
+        for (lang, works, dead) in [
+            (
+                Lang::Zh,
+                ["保存", "下一项", "上一项", "同上一条", "返回", "帮助"],
+                ["切换页面", "人员", "复核", "报表", "撤销", "退出", "命令"],
+            ),
+            (
+                Lang::En,
+                [
+                    "save",
+                    "next field",
+                    "previous field",
+                    "same as previous",
+                    "back",
+                    "help",
+                ],
+                [
+                    "next screen",
+                    "people",
+                    "review",
+                    "report",
+                    "undo",
+                    "quit",
+                    "command",
+                ],
+            ),
+        ] {
+            let mut d = Driver::new(store_with(&[]), lang);
+            d.key(KeyCode::Enter).key(KeyCode::Char('a'));
+            d.ctrl('g');
+            let help = help_box(&d);
+            let text = help.join("\n");
+            assert!(!help.is_empty(), "{}", d.screen());
+            for w in works {
+                assert!(text.contains(w), "help lacks {w}:\n{}", d.screen());
+            }
+            for w in dead {
+                assert!(!text.contains(w), "help lists {w}:\n{}", d.screen());
+            }
+            // The form's own keys first: saving comes before going back, a global key.
+            let at = |w: &str| help.iter().position(|l| l.contains(w));
+            assert!(at(works[0]) < at(works[4]), "{}", d.screen());
+            // `?` is text in a form: help is Ctrl-G there.
+            assert!(!text.contains("?/"), "{}", d.screen());
+            d.key(KeyCode::Char('x'));
+            assert!(help_box(&d).is_empty(), "any key closes help");
+        }
     }
 
     /// Every screen, at sizes from tiny to wide, through the keys a clerk might press: the

@@ -1135,12 +1135,9 @@ impl BatchScreen {
             return (
                 match lang {
                     Lang::Zh => {
-                        format!("按R6.2应由{}验证，本处不办理：按 r 退回", names.join("或"))
+                        format!("应由{}验证，本处不办理：按 r 退回", names.join("或"))
                     }
-                    Lang::En => format!(
-                        "verified by {} under R6.2, not here: r returns",
-                        names.join(" or ")
-                    ),
+                    Lang::En => format!("verified by {}, not here: r returns", names.join(" or ")),
                 },
                 true,
             );
@@ -1174,8 +1171,8 @@ impl BatchScreen {
         if live == Verdict::Blocked && a.state == ApplicantState::Undecided {
             return (
                 lang.pick(
-                    "冻结：有未解除的弄虚作假记录（R5.3）：按 x 不予通过",
-                    "blocked by a falsification finding (R5.3): x refuses",
+                    "冻结：有未解除的弄虚作假记录：按 x 不予通过",
+                    "blocked by a falsification finding: x refuses",
                 )
                 .into(),
                 true,
@@ -1259,14 +1256,14 @@ impl BatchScreen {
     fn table_lines(&self, lang: Lang, t: &super::theme::Theme) -> Vec<Line<'static>> {
         let head = match lang {
             Lang::Zh => format!(
-                "{}{}{}{}结论（R6.4）",
+                "{}{}{}{}结论",
                 pad("年度", 6),
                 pad("公需", 7),
                 pad("专业", 7),
                 pad("合计", 7)
             ),
             Lang::En => format!(
-                "{}{}{}{}result (R6.4)",
+                "{}{}{}{}result",
                 pad("year", 6),
                 pad("public", 7),
                 pad("prof.", 7),
@@ -1475,10 +1472,12 @@ impl Screen for BatchScreen {
                             about: Question::Refuse(ids).into(),
                             prompt: match lang {
                                 Lang::Zh => {
-                                    format!(" 不予通过 {n} 人（冻结，R5.3），理由（Esc 取消） ")
+                                    format!(" 不予通过 {n} 人（冻结：弄虚作假），理由（Esc 取消） ")
                                 }
                                 Lang::En => {
-                                    format!(" refuse {n} (blocked, R5.3): reason (Esc cancels) ")
+                                    format!(
+                                        " refuse {n} (blocked: falsification): reason (Esc cancels) "
+                                    )
                                 }
                             },
                             initial: String::new(),
@@ -1692,6 +1691,8 @@ impl Screen for BatchScreen {
         f.render_widget(Paragraph::new(lines), list);
         f.render_widget(Paragraph::new(self.table_lines(lang, t)), table);
         let (text, bad) = self.note(lang);
+        // A returned applicant's shortfall is recorded with its rule codes (R2.1): words only.
+        let text = super::chrome::without_rule_codes(&text);
         f.render_widget(
             Paragraph::new(Span::styled(
                 fit(&text, cols),
@@ -2091,7 +2092,9 @@ mod tests {
 
         // R6.2 flags the applicant another office verifies; R6.4 table of the current row.
         assert!(line_with(&d, "周杰").contains("另由株洲"), "{}", d.screen());
-        assert!(d.shows("按R6.2应由株洲验证"), "{}", d.screen());
+        // In the notice's words, without the rule's code (tester's fault 7).
+        assert!(d.shows("应由株洲验证，本处不办理"), "{}", d.screen());
+        assert!(!d.shows("R6.2"), "{}", d.screen());
         // Mark every passing applicant and accept: the one for 株洲 is skipped.
         d.key(KeyCode::Char('T')).keys("合格").key(KeyCode::Enter);
         assert_eq!(d.app.message(), "已标记 4 行：符合“合格”");
@@ -2099,6 +2102,12 @@ mod tests {
         assert_eq!(
             d.app.message(),
             "已通过 3 人，跳过 1 人：按R6.2应由株洲验证，请退回"
+        );
+        // The message keeps its code for the log; the clerk reads the words.
+        assert!(
+            d.shows("已通过 3 人，跳过 1 人：应由株洲验证，请退回"),
+            "{}",
+            d.screen()
         );
         // The decision used the marks up; the hint says how to reach the accepted.
         assert!(d.shows("未标记，按键作用于当前行"), "{}", d.screen());
@@ -2273,7 +2282,7 @@ mod tests {
         // The cursor stayed on its applicant in the new order; the blocked one is first.
         d.key(KeyCode::Char('g'));
         assert!(
-            d.shows("冻结：有未解除的弄虚作假记录（R5.3）"),
+            d.shows("冻结：有未解除的弄虚作假记录：按 x 不予通过"),
             "{}",
             d.screen()
         );
@@ -2282,9 +2291,15 @@ mod tests {
             d.app.message(),
             "已通过 0 人，跳过 1 人：验证结果为“冻结”，不能通过（R6.1）"
         );
+        assert!(
+            d.shows("已通过 0 人，跳过 1 人：验证结果为“冻结”，不能通过"),
+            "{}",
+            d.screen()
+        );
+        assert!(!d.shows("R6.1"), "{}", d.screen());
         d.key(KeyCode::Char('x'));
         assert!(
-            d.shows("不予通过 1 人（冻结，R5.3），理由"),
+            d.shows("不予通过 1 人（冻结：弄虚作假），理由"),
             "{}",
             d.screen()
         );
@@ -2303,7 +2318,7 @@ mod tests {
         d.key(KeyCode::Char('r'));
         assert_eq!(d.app.message(), "已退回 1 人（附缺少的学时）");
         assert!(
-            d.shows("已退回：2013年公需科目不足：10 < 30（R2.1），合计不足：70 < 90（R2.1）"),
+            d.shows("已退回：2013年公需科目不足：10 < 30，合计不足：70 < 90"),
             "{}",
             d.screen()
         );
@@ -2377,9 +2392,13 @@ mod tests {
             .keys("中国铁建")
             .key(KeyCode::Enter);
         d.key(KeyCode::Backspace).keys("4").key(KeyCode::Enter);
-        assert!(d.shows("该部门本年已有批次（R6.3）"), "{}", d.screen());
+        assert!(
+            d.shows("该部门本年已有批次，应一次集中报送"),
+            "{}",
+            d.screen()
+        );
         d.key(KeyCode::Enter);
-        assert_eq!(d.app.message(), "未填写理由，没有新建批次（R6.3）");
+        assert_eq!(d.app.message(), "未填写理由，没有新建批次");
         d.key(KeyCode::Char('n'))
             .keys("中国铁建")
             .key(KeyCode::Enter);
@@ -2491,6 +2510,11 @@ mod tests {
             d.app.message(),
             "accepted 3, skipped 1: verified by 株洲 under R6.2: return it"
         );
+        assert!(
+            d.shows("accepted 3, skipped 1: verified by 株洲: return it"),
+            "{}",
+            d.screen()
+        );
         d.key(KeyCode::Char('T'))
             .keys("accepted")
             .key(KeyCode::Enter);
@@ -2565,7 +2589,7 @@ mod tests {
         d.key(KeyCode::Char('o')).key(KeyCode::Char('g'));
         d.key(KeyCode::Char('j')).key(KeyCode::Char('r'));
         assert!(
-            d.shows("returned: 2013: public short: 10 < 30 (R2.1), total short: 70 < 90 (R2.1)"),
+            d.shows("returned: 2013: public short: 10 < 30, total short: 70 < 90"),
             "{}",
             d.screen()
         );

@@ -185,14 +185,12 @@ impl BatchesScreen {
                 let window = problems.iter().any(BatchProblem::is_window);
                 let second = problems.iter().any(|p| !p.is_window());
                 let prompt = match (lang, window, second) {
-                    (Lang::Zh, true, true) => " 超出报送时间且本年已有批次（R6.3），受理理由： ",
-                    (Lang::Zh, true, false) => " 不在6月至8月报送时间内（R6.3），受理理由： ",
-                    (Lang::Zh, _, _) => " 该部门本年已有批次（R6.3），再次受理的理由： ",
-                    (Lang::En, true, true) => {
-                        " outside the window, and a second batch (R6.3): reason "
-                    }
-                    (Lang::En, true, false) => " outside the June–August window (R6.3): reason ",
-                    (Lang::En, _, _) => " a second batch this year (R6.3): reason ",
+                    (Lang::Zh, true, true) => " 超出报送时间且本年已有批次，受理理由： ",
+                    (Lang::Zh, true, false) => " 不在6月至8月报送时间内，受理理由： ",
+                    (Lang::Zh, _, _) => " 该部门本年已有批次，应一次集中报送；再次受理的理由： ",
+                    (Lang::En, true, true) => " outside the window, and a second batch: reason ",
+                    (Lang::En, true, false) => " outside the June–August window: reason ",
+                    (Lang::En, _, _) => " a second batch this year (one is due): reason ",
                 };
                 Flow::Ask(Ask::Text {
                     about: Question::Override.into(),
@@ -477,8 +475,8 @@ impl Screen for BatchesScreen {
                 self.draft = Draft::default();
                 Flow::Say(
                     lang.pick(
-                        "未填写理由，没有新建批次（R6.3）",
-                        "no reason given: no batch created (R6.3)",
+                        "未填写理由，没有新建批次",
+                        "no reason given: no batch created",
                     )
                     .into(),
                 )

@@ -164,6 +164,111 @@ pub fn clear_for_box(f: &mut Frame, area: Rect) {
     }
 }
 
+/// The length in characters of the rule code (`R6.2`, `R2.1`) at `chars[i]`, if one starts
+/// there: `R`, a rule group 1–7, `.`, digits, not part of a longer word.
+fn rule_code_at(chars: &[char], i: usize) -> Option<usize> {
+    let word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if chars.get(i) != Some(&'R') || (i > 0 && word(chars.get(i - 1))) {
+        return None;
+    }
+    if !chars.get(i + 1).is_some_and(|c| ('1'..='7').contains(c)) || chars.get(i + 2) != Some(&'.')
+    {
+        return None;
+    }
+    let mut j = i + 3;
+    while chars.get(j).is_some_and(char::is_ascii_digit) {
+        j += 1;
+    }
+    (j > i + 3 && !word(chars.get(j))).then_some(j - i)
+}
+
+/// What joins a rule code to the words beside it inside parentheses.
+fn joiner(c: char) -> bool {
+    matches!(c, ',' | '，' | '、' | ';' | '；' | ' ')
+}
+
+/// The words of a parenthesis with its rule codes taken out, each with what joined it.
+fn inside_without_codes(inner: &[char]) -> Vec<char> {
+    let mut out: Vec<char> = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        if let Some(n) = rule_code_at(inner, i) {
+            i += n;
+            if inner.get(i).is_some_and(|&c| joiner(c)) {
+                while inner.get(i).is_some_and(|&c| joiner(c)) {
+                    i += 1;
+                }
+            } else {
+                while out.last().is_some_and(|&c| joiner(c)) {
+                    out.pop();
+                }
+            }
+            continue;
+        }
+        out.push(inner[i]);
+        i += 1;
+    }
+    out
+}
+
+/// `text` as a clerk reads it on screen: without the rule codes (`（R6.1）`, `(R2.1)`,
+/// `按R6.2`, `under R6.2`) that the services' messages carry for the command line's logs and
+/// for tests. Clerks know the notice, not its numbering in `DOMAIN.md` (tester's fault 7): the
+/// words around a code already say what it means, so the code goes, with the parenthesis it
+/// stood alone in or the comma that joined it to words.
+pub fn without_rule_codes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if !(0..chars.len()).any(|i| rule_code_at(&chars, i).is_some()) {
+        return text.to_string();
+    }
+    let mut out: Vec<char> = Vec::with_capacity(chars.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let close = match chars[i] {
+            '（' => Some('）'),
+            '(' => Some(')'),
+            _ => None,
+        };
+        if let Some(close) = close
+            && let Some(len) = chars[i + 1..].iter().position(|&c| c == close)
+        {
+            let inner = &chars[i + 1..i + 1 + len];
+            if (0..inner.len()).any(|k| rule_code_at(inner, k).is_some()) {
+                let kept = inside_without_codes(inner);
+                if kept.iter().all(|&c| joiner(c)) {
+                    // Only codes: the parenthesis goes, with the space before an ASCII one.
+                    if chars[i] == '(' && out.last() == Some(&' ') {
+                        out.pop();
+                    }
+                } else {
+                    out.push(chars[i]);
+                    out.extend(kept);
+                    out.push(close);
+                }
+                i += len + 2;
+                continue;
+            }
+        }
+        if let Some(n) = rule_code_at(&chars, i) {
+            // In running text: "按R6.2应由…" and "… under R6.2" say it by the code alone.
+            let before: String = out.iter().rev().take(7).rev().collect();
+            if out.last() == Some(&'按') {
+                out.pop();
+            } else if before == " under " {
+                out.truncate(out.len() - 7);
+            }
+            i += n;
+            if chars.get(i) == Some(&' ') && out.last().is_none_or(|&c| c == ' ') {
+                i += 1;
+            }
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +393,54 @@ mod tests {
         let lines = vec!["一二三".to_string(), "四五六".into(), "七".into()];
         assert_eq!(clip(lines.clone(), 3, 6), lines);
         assert_eq!(clip(lines, 2, 6), vec!["一二三", "四五…"]);
+    }
+
+    /// Tester's fault 7: the services' messages lose their rule codes on screen and keep
+    /// every word around them.
+    #[test]
+    fn rule_codes_are_taken_out_of_what_clerks_read() {
+        for (given, shown) in [
+            (
+                "已通过 0 人，跳过 1 人：验证结果为“冻结”，不能通过（R6.1）",
+                "已通过 0 人，跳过 1 人：验证结果为“冻结”，不能通过",
+            ),
+            (
+                "已退回：2013年公需科目不足：10 < 30（R2.1），合计不足：70 < 90（R2.1）",
+                "已退回：2013年公需科目不足：10 < 30，合计不足：70 < 90",
+            ),
+            (
+                "returned: 2013: public short: 10 < 30 (R2.1), total short: 70 < 90 (R2.1)",
+                "returned: 2013: public short: 10 < 30, total short: 70 < 90",
+            ),
+            ("按R6.2应由株洲验证，请退回", "应由株洲验证，请退回"),
+            (
+                "verified by 株洲 under R6.2: return it",
+                "verified by 株洲: return it",
+            ),
+            (
+                "该人员有未解除的弄虚作假记录，不予出具合格证明（R5.3、R7.3）",
+                "该人员有未解除的弄虚作假记录，不予出具合格证明",
+            ),
+            (
+                "a batch of a 中央在湘单位 goes to the provincial office (省直, R6.3); 长沙市 cannot",
+                "a batch of a 中央在湘单位 goes to the provincial office (省直); 长沙市 cannot",
+            ),
+            (
+                "lijun 没有复核角色，不能登记（R5.5，系统配置 [roles] checker）",
+                "lijun 没有复核角色，不能登记（系统配置 [roles] checker）",
+            ),
+            (
+                "经办与复核须为两人（R5.5 双人复核；小单位可设 one_person_may_check）",
+                "经办与复核须为两人（双人复核；小单位可设 one_person_may_check）",
+            ),
+            ("R2.1 2017年：公需≥30", "2017年：公需≥30"),
+            // Not codes: a ward, a model number, a date, a Roman R in a word.
+            (
+                "R3病区 PR1.2 (Rx) ROOM 2017-07-15",
+                "R3病区 PR1.2 (Rx) ROOM 2017-07-15",
+            ),
+        ] {
+            assert_eq!(without_rule_codes(given), shown, "{given}");
+        }
     }
 }

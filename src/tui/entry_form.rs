@@ -39,8 +39,8 @@ fn entry_fields() -> Vec<Field> {
     vec![
         Field::new("科目类别", "Category").required(),
         Field::new("学习形式", "Form").required(),
-        Field::new("培训内容", "Content").required(),
-        Field::new("施教机构", "Provider").required(),
+        Field::new("培训内容", "Content").required().wide(),
+        Field::new("施教机构", "Provider").required().wide(),
         Field::new("开始日期", "Start date").required(),
         Field::new("结束日期", "End date").required(),
         Field::new("学时", "Hours").required(),
@@ -1023,6 +1023,34 @@ mod tests {
             "{}",
             d.screen()
         );
+    }
+
+    /// Tester's fault 2: a long training content is read whole at 80×24, while typed and once
+    /// left, in both languages; a wider terminal gives it the width it has.
+    #[test]
+    fn long_content_takes_the_width_of_the_form() {
+        const LONG: &str = "信息技术与学科教学融合网络课程";
+        for lang in [Lang::Zh, Lang::En] {
+            let mut d = Driver::new(store(), lang);
+            d.key(KeyCode::Enter).key(KeyCode::Char('a'));
+            d.key(KeyCode::Right).key(KeyCode::Tab);
+            d.key(KeyCode::Right).key(KeyCode::Tab);
+            d.keys(LONG);
+            assert!(shows(&mut d, LONG), "{}", screen(&mut d));
+            d.key(KeyCode::Tab);
+            assert!(shows(&mut d, LONG), "{}", screen(&mut d));
+        }
+        // 74 columns of content: cut at 80 columns, whole at 120.
+        let longer = format!("{LONG}（第二期）暨中小学骨干教师能力提升高级研修班");
+        for (cols, whole) in [(80, false), (120, true)] {
+            let mut d = Driver::sized(store(), Lang::Zh, cols, 24);
+            d.key(KeyCode::Enter).key(KeyCode::Char('a'));
+            d.key(KeyCode::Right).key(KeyCode::Tab);
+            d.key(KeyCode::Right).key(KeyCode::Tab);
+            d.keys(&longer).key(KeyCode::Tab);
+            assert_eq!(shows(&mut d, &longer), whole, "{}", screen(&mut d));
+            assert!(shows(&mut d, LONG), "{}", screen(&mut d));
+        }
     }
 
     fn snapshot(lang: Lang) -> Driver {

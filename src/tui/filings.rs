@@ -33,6 +33,14 @@ use crate::service::filings::{self as service, Outcome, Problem};
 use crate::store::Store;
 use crate::store::filing_list::{self, FilingFilter, FilingKey, FilingQuery, FilingRow};
 
+/// The most columns a filing number takes in the list: the province's numbers
+/// (湘继教备〔2017〕018号, 22 columns) whole, with room for a longer city prefix; a longer
+/// one shows its end, where numbers differ.
+const NUMBER_COLS: usize = 26;
+/// The institution's column, shown while the name keeps [`MIN_NAME_COLS`] beside it.
+const INSTITUTION_COLS: usize = 12;
+const MIN_NAME_COLS: usize = 16;
+
 /// What a `T` pattern may say on the Filings screen; any other word is part of the filing
 /// number, the training's name or the institution, as the search.
 pub const PATTERN: Vocabulary = Vocabulary {
@@ -345,14 +353,6 @@ impl FilingsScreen {
         Flow::Say(msg)
     }
 
-    fn status_text(row: &FilingRow, lang: Lang) -> String {
-        match (row.status, row.approved_on, lang) {
-            (FilingStatus::Approved, Some(on), Lang::Zh) => format!("已备案 {on}"),
-            (FilingStatus::Approved, Some(on), Lang::En) => format!("appr. {on}"),
-            (s, _, _) => s.label(lang).to_string(),
-        }
-    }
-
     fn dates_text(row: &FilingRow) -> String {
         let (s, e) = (row.start_date, row.end_date);
         if s == e {
@@ -586,26 +586,14 @@ impl Screen for FilingsScreen {
             self.list.searching,
         );
 
-        // mark 1, number 9, name, category 4, institution 12, dates 16, status 17, and the
-        // six spaces between them: the name takes what is left.
+        // Tester's fault 3: the number whole (湘继教备〔2017〕018号 is 22 columns), as wide as
+        // the widest on the page; the status as wide as its longest label (the approval date is
+        // in the line under the list); category 4 and dates 16, a space between columns. What
+        // is left goes to the name. The institution takes 12 of it while the name keeps 16;
+        // else it is left out of the rows and named in the line under the list.
         let w = inner.width as usize;
-        let name_w = w.saturating_sub(1 + 9 + 4 + 12 + 16 + 17 + 6).max(6);
-        let cols =
-            |mark: &str, no: &str, name: &str, cat: &str, inst: &str, dates: &str, status: &str| {
-                format!(
-                    "{mark} {} {} {} {} {} {}",
-                    // Filing numbers share their beginning and differ at the end.
-                    fit_tail(no, 9),
-                    fit(name, name_w),
-                    fit(cat, 4),
-                    fit(inst, 12),
-                    fit(dates, 16),
-                    fit(status, 17)
-                )
-            };
-        let head = match lang {
-            Lang::Zh => cols(
-                " ",
+        let (no_head, name_head, cat_head, inst_head, dates_head, status_head) = match lang {
+            Lang::Zh => (
                 "备案编号",
                 "培训名称",
                 "类别",
@@ -613,16 +601,60 @@ impl Screen for FilingsScreen {
                 "培训时间",
                 "状态",
             ),
-            Lang::En => cols(
-                " ",
-                "No.",
-                "Training",
-                "Cat.",
-                "Institution",
-                "Dates",
-                "Status",
-            ),
+            Lang::En => ("No.", "Training", "Cat.", "Institution", "Dates", "Status"),
         };
+        let no_w = self
+            .list
+            .rows()
+            .iter()
+            .map(|r| width(&clean_line(&r.filing_no)))
+            .chain(std::iter::once(width(no_head)))
+            .max()
+            .unwrap_or(0)
+            .min(NUMBER_COLS);
+        let status_w = [
+            FilingStatus::Pending,
+            FilingStatus::Approved,
+            FilingStatus::Rejected,
+        ]
+        .iter()
+        .map(|s| width(s.label(lang)))
+        .chain(std::iter::once(width(status_head)))
+        .max()
+        .unwrap_or(0);
+        let rest = w.saturating_sub(1 + no_w + 4 + 16 + status_w + 5);
+        let inst_w = if rest >= MIN_NAME_COLS + 1 + INSTITUTION_COLS {
+            INSTITUTION_COLS
+        } else {
+            0
+        };
+        let name_w = if inst_w > 0 { rest - inst_w - 1 } else { rest };
+        let cols =
+            |mark: &str, no: &str, name: &str, cat: &str, inst: &str, dates: &str, status: &str| {
+                let inst = if inst_w > 0 {
+                    format!(" {}", fit(inst, inst_w))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{mark} {} {} {}{inst} {} {}",
+                    // A number longer than the column: its end, where numbers differ.
+                    fit_tail(no, no_w),
+                    fit(name, name_w),
+                    fit(cat, 4),
+                    fit(dates, 16),
+                    fit(status, status_w)
+                )
+            };
+        let head = cols(
+            " ",
+            no_head,
+            name_head,
+            cat_head,
+            inst_head,
+            dates_head,
+            status_head,
+        );
         f.render_widget(Paragraph::new(Span::styled(head, t.header)), header);
 
         self.list.measure(list.height);
@@ -664,7 +696,7 @@ impl Screen for FilingsScreen {
                     cat,
                     &clean_line(&r.institution),
                     &Self::dates_text(r),
-                    &Self::status_text(r, lang),
+                    r.status.label(lang),
                 );
                 let mut style = match r.status {
                     FilingStatus::Pending => Style::default(),
@@ -684,6 +716,10 @@ impl Screen for FilingsScreen {
 
         let text = match (&self.notice, self.selected()) {
             (Some(n), _) => n.clone(),
+            // The institution not in the rows: named here, for the filing under the cursor.
+            (None, Some(r)) if inst_w == 0 => {
+                format!("{} · {}", clean_line(&r.institution), Self::detail(r, lang))
+            }
             (None, Some(r)) => Self::detail(r, lang),
             (None, None) => String::new(),
         };
@@ -752,6 +788,62 @@ mod tests {
         store
     }
 
+    /// Tester's fault 3: the province's filing numbers (22 columns) are read whole at 80
+    /// columns, the status column is as wide as its longest label, and the name takes the
+    /// room left — more than the six characters it had — in both languages.
+    #[test]
+    fn filing_numbers_are_whole_and_the_name_takes_the_room_left() {
+        let filings = || {
+            let mut store = Store::open_in_memory().unwrap();
+            let a = actor("lisi");
+            let mut one = sample_filing("湘继教备〔2017〕018号");
+            one.name = "信息技术与学科教学融合网络研修".into();
+            let id = save_filing(&mut store, &a, &one).unwrap();
+            let mut two = sample_filing("湘继教备〔2017〕019号");
+            two.name = "临床医学新进展研修班".into();
+            save_filing(&mut store, &a, &two).unwrap();
+            crate::service::filings::approve(&mut store, &a, &[id], d(2017, 7, 10)).unwrap();
+            store
+        };
+        for lang in [Lang::Zh, Lang::En] {
+            let mut dr = Driver::new(filings(), lang);
+            dr.key(KeyCode::Char('3'));
+            let s = screen(&mut dr);
+            let row = |no: &str| {
+                s.lines()
+                    .find(|l| l.contains(no))
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (approved, pending) = match lang {
+                Lang::Zh => ("已备案", "待审"),
+                Lang::En => ("approved", "pending"),
+            };
+            // Eleven characters of the name and “…”, where six were.
+            let first = row("湘继教备〔2017〕018号");
+            assert!(
+                first.contains("湘继教备〔2017〕018号 信息技术与学科教学融合…"),
+                "{s}"
+            );
+            assert!(first.contains(approved), "{s}");
+            let second = row("湘继教备〔2017〕019号");
+            assert!(second.contains("临床医学新进展研修班"), "{s}");
+            assert!(second.contains(pending), "{s}");
+            // The institution, no longer in the rows, is named for the filing under the cursor.
+            assert!(s.lines().any(|l| l.starts_with("│湖南师范大学 · ")), "{s}");
+        }
+        // On a wider terminal the institution has its column again.
+        let mut dr = Driver::sized(filings(), Lang::Zh, 110, 24);
+        dr.key(KeyCode::Char('3'));
+        let s = screen(&mut dr);
+        assert!(s.contains("培训机构"), "{s}");
+        assert!(s.contains("信息技术与学科教学融合网络研修 "), "{s}");
+        assert!(
+            s.contains("公需 湖南师范大学 2017-08-01~08-03 已备案"),
+            "{s}"
+        );
+    }
+
     /// The help lists the pattern's words: each must set a status or a category, not fall
     /// through to part of a name.
     #[test]
@@ -773,7 +865,7 @@ mod tests {
         fill_new_filing(&mut dr);
         dr.ctrl('s');
         assert!(
-            shows(&mut dr, "2017-001  2017年公需科…"),
+            shows(&mut dr, "2017-001 2017年公需科目培训班"),
             "{}",
             screen(&mut dr)
         );
@@ -795,9 +887,10 @@ mod tests {
             screen(&mut dr)
         );
         dr.key(KeyCode::Char('y'));
-        assert!(shows(&mut dr, "已备案 2017-07-10"), "{}", screen(&mut dr));
+        assert!(shows(&mut dr, "已备案"), "{}", screen(&mut dr));
+        // The approval date in the line under the list, the status column its label.
         assert!(
-            shows(&mut dr, "wangfang 2017-07-15 准予备案"),
+            shows(&mut dr, "wangfang 2017-07-15 准予备案，备案日期 2017-07-10"),
             "{}",
             screen(&mut dr)
         );

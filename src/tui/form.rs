@@ -22,7 +22,8 @@ use super::screen::{Ctx, Flow, Screen, View};
 use crate::domain::text::{clean_line, fit, pad, width};
 use crate::i18n::Lang;
 
-/// Columns of a field's input (a provider's name or a training's content fits).
+/// Columns of a short field's input (a date, an ID number, a closed vocabulary's label); the
+/// least a long text field is given.
 const INPUT_COLS: usize = 26;
 /// Suggestions offered under a field.
 pub const SUGGESTIONS: usize = 10;
@@ -44,6 +45,10 @@ pub struct Field {
     pub note: Option<String>,
     /// Typed by the clerk, not filled by a default or a copy.
     pub touched: bool,
+    /// Long free text (a training's content, a provider's or a unit's name): the input takes
+    /// the form's width to its right edge, less what its note needs, instead of
+    /// [`INPUT_COLS`], so 信息技术与学科教学融合网络课程 is read whole at 80×24.
+    pub wide: bool,
 }
 
 impl Field {
@@ -58,11 +63,18 @@ impl Field {
             error: None,
             note: None,
             touched: false,
+            wide: false,
         }
     }
 
     pub fn required(mut self) -> Field {
         self.required = true;
+        self
+    }
+
+    /// A long free-text field: see [`Field::wide`].
+    pub fn wide(mut self) -> Field {
+        self.wide = true;
         self
     }
 
@@ -574,9 +586,8 @@ fn render_form(editor: &dyn Editor, fields: &Fields, f: &mut Frame, area: Rect, 
         .unwrap_or(0)
         + 1;
     let input_x = 2 + label_w + 1;
-    let input_w = INPUT_COLS.min(w.saturating_sub(input_x + 1));
-    let note_x = input_x + input_w + 1;
-    let note_w = w.saturating_sub(note_x);
+    // Columns right of the labels, one kept before the border.
+    let free = w.saturating_sub(input_x + 1);
     let mut focus_at = None;
     for (i, field) in fields.list.iter().enumerate() {
         if y >= detail_y {
@@ -604,6 +615,22 @@ fn render_form(editor: &dyn Editor, fields: &Fields, f: &mut Frame, area: Rect, 
             ])),
             row(inner, 0, y, input_x),
         );
+        let (text, style) = match (&field.error, &field.note) {
+            (Some(e), _) => (e.clone(), t.bad),
+            (None, Some(n)) => (n.clone(), t.dim),
+            (None, None) if focused && !field.choices.is_empty() => ("← →".to_string(), t.dim),
+            _ => (String::new(), Style::default()),
+        };
+        let input_w = if field.wide {
+            // The note (a problem, what the value means) keeps its room beside the text, and
+            // the text never gets less than a short field.
+            let note = if text.is_empty() { 0 } else { width(&text) + 1 };
+            free.saturating_sub(note).max(INPUT_COLS.min(free))
+        } else {
+            INPUT_COLS.min(free)
+        };
+        let note_x = input_x + input_w + 1;
+        let note_w = w.saturating_sub(note_x);
         let input_area = row(inner, input_x, y, input_w);
         let input_style = if field.locked {
             t.dim
@@ -623,12 +650,6 @@ fn render_form(editor: &dyn Editor, fields: &Fields, f: &mut Frame, area: Rect, 
             };
             f.render_widget(Paragraph::new(Span::styled(shown, input_style)), input_area);
         }
-        let (text, style) = match (&field.error, &field.note) {
-            (Some(e), _) => (e.clone(), t.bad),
-            (None, Some(n)) => (n.clone(), t.dim),
-            (None, None) if focused && !field.choices.is_empty() => ("← →".to_string(), t.dim),
-            _ => (String::new(), Style::default()),
-        };
         if note_w > 0 && !text.is_empty() {
             f.render_widget(
                 Paragraph::new(Span::styled(fit(&text, note_w), style)),

@@ -777,14 +777,6 @@ impl Binding {
             Lang::En => self.en,
         }
     }
-
-    pub fn keys_label(&self) -> String {
-        self.keys
-            .iter()
-            .map(Key::label)
-            .collect::<Vec<_>>()
-            .join("/")
-    }
 }
 
 /// The action a key means in `scopes` (most specific first), then globally unless `typing`
@@ -840,13 +832,29 @@ pub fn footer(scopes: &[Scope], lang: Lang, typing: bool) -> Vec<(String, &'stat
     out
 }
 
-/// Every binding of these scopes, for the help overlay.
-pub fn help(scopes: &[Scope]) -> Vec<&'static Binding> {
-    let mut out: Vec<&Binding> = Vec::new();
+/// The keys of these scopes for the help overlay, most specific first (a form's own keys
+/// before the global ones): each binding with the label of those of its keys that do its
+/// action here. A binding none of whose keys does (printable keys while the clerk is `typing`
+/// in a form; Tab, which a form takes for its next field) is left out, so help lists only
+/// keys that work where the clerk is (tester: Ctrl-G in a form listed `Tab 切换页面`, `1`–`5`,
+/// `u`, `q`).
+pub fn help(scopes: &[Scope], typing: bool) -> Vec<(String, &'static Binding)> {
+    let mut out: Vec<(String, &'static Binding)> = Vec::new();
     for scope in scopes.iter().chain(std::iter::once(&Global)) {
         for b in BINDINGS.iter().filter(|b| b.scopes.contains(scope)) {
-            if !out.iter().any(|x| std::ptr::eq(*x, b)) {
-                out.push(b);
+            if out.iter().any(|(_, x)| std::ptr::eq(*x, b)) {
+                continue;
+            }
+            let acting: Vec<String> = b
+                .keys
+                .iter()
+                .filter(|k| {
+                    action_for(&KeyEvent::new(k.code, k.mods), scopes, typing) == Some(b.action)
+                })
+                .map(Key::label)
+                .collect();
+            if !acting.is_empty() {
+                out.push((acting.join("/"), b));
             }
         }
     }

@@ -1448,17 +1448,37 @@ impl crate::i18n::Describe for Mismatch {
     }
 }
 
-/// A row of a list already in memory, keyed by its place in it.
+/// A row of a list already in memory: the row, and its place in the list when it was read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct At<T> {
     pub at: usize,
     pub row: T,
 }
 
-impl<T> Keyed for At<T> {
-    type Key = usize;
-    fn key(&self) -> usize {
-        self.at
+/// The key of a row of a list in memory: the row's own key (which record it is: an entry's
+/// id), and the place it had when read. Two places are the same row when their records are,
+/// wherever they stand now, so a reload of the list keeps the cursor on the record the clerk
+/// was on as the lists read from SQLite do ([`Plan::Reload`]); the place only serves to find
+/// the nearest row once the record has gone.
+#[derive(Debug, Clone)]
+pub struct Place<K> {
+    pub at: usize,
+    pub key: K,
+}
+
+impl<K: PartialEq> PartialEq for Place<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl<T: Keyed> Keyed for At<T> {
+    type Key = Place<T::Key>;
+    fn key(&self) -> Place<T::Key> {
+        Place {
+            at: self.at,
+            key: self.row.key(),
+        }
     }
 }
 
@@ -1487,10 +1507,26 @@ where
 }
 
 /// A list in memory (a person's entries, their history): the same window and keys as a list
-/// in SQLite, read at once.
+/// in SQLite, read at once. Its rows are keyed by what they are ([`Place`]), so the engine
+/// keeps the cursor on the same record when the list is read again with rows added or gone.
 pub struct Memory<T>(std::marker::PhantomData<T>);
 
-impl<T: Clone + Send + Sync + 'static> Source for Memory<T> {
+impl<T: Keyed + Clone + Send + Sync + 'static> Memory<T> {
+    /// Where the row `place` names stands in `rows` now: where its record is, else (the record
+    /// gone) the place it had, so a read from it goes on from the nearest row.
+    fn find(rows: &[T], place: &Place<T::Key>) -> (usize, bool) {
+        // Before the scan, the place it had: a list read again unchanged finds it there.
+        if rows.get(place.at).is_some_and(|r| r.key() == place.key) {
+            return (place.at, true);
+        }
+        match rows.iter().position(|r| r.key() == place.key) {
+            Some(at) => (at, true),
+            None => (place.at.min(rows.len()), false),
+        }
+    }
+}
+
+impl<T: Keyed + Clone + Send + Sync + 'static> Source for Memory<T> {
     type Query = Arc<Vec<T>>;
     type Row = At<T>;
     type Extra = ();
@@ -1499,15 +1535,27 @@ impl<T: Clone + Send + Sync + 'static> Source for Memory<T> {
     fn page(
         _store: &Store,
         q: &Self::Query,
-        seek: &Seek<usize>,
+        seek: &Seek<Place<T::Key>>,
         limit: usize,
     ) -> Result<Vec<At<T>>, JobError> {
+        let len = q.len();
         let (from, to) = match seek {
-            Seek::First => (0, limit.min(q.len())),
-            Seek::Last => (q.len().saturating_sub(limit), q.len()),
-            Seek::From(k) => (*k.min(&q.len()), (k + limit).min(q.len())),
-            Seek::After(k) => ((k + 1).min(q.len()), (k + 1 + limit).min(q.len())),
-            Seek::Before(k) => (k.min(&q.len()).saturating_sub(limit), *k.min(&q.len())),
+            Seek::First => (0, limit.min(len)),
+            Seek::Last => (len.saturating_sub(limit), len),
+            Seek::From(k) => {
+                let (at, _) = Self::find(q, k);
+                (at, (at + limit).min(len))
+            }
+            Seek::After(k) => {
+                // A record gone: the row now at its place is the first after it.
+                let (at, there) = Self::find(q, k);
+                let at = if there { at + 1 } else { at };
+                (at.min(len), (at + limit).min(len))
+            }
+            Seek::Before(k) => {
+                let (at, _) = Self::find(q, k);
+                (at.saturating_sub(limit), at)
+            }
         };
         Ok((from..to)
             .map(|at| At {
@@ -1522,7 +1570,7 @@ impl<T: Clone + Send + Sync + 'static> Source for Memory<T> {
     }
 }
 
-impl<T: Clone + Send + Sync + 'static> Lister<Memory<T>> {
+impl<T: Keyed + Clone + Send + Sync + 'static> Lister<Memory<T>> {
     /// Show `rows` (read with the screen), keeping the cursor's place; `fresh` puts it on the
     /// first row (another list shown in the same place).
     pub fn show(&mut self, rows: Vec<T>, fresh: bool, ctx: &mut Ctx<'_>) {
@@ -1792,18 +1840,76 @@ mod tests {
         assert_eq!(got(Seek::After(6), 2), [8, 10]);
         assert_eq!(got(Seek::Before(6), 5), [0, 2, 4]);
         let store = Store::open_in_memory().unwrap();
-        let q = Arc::new(vec!['a', 'b', 'c', 'd']);
-        let page = |seek: Seek<usize>, n| -> Vec<char> {
+        let q = Arc::new(vec![N(10), N(11), N(12), N(13)]);
+        let place = |at, key| Place { at, key };
+        let page = |seek: Seek<Place<usize>>, n| -> Vec<usize> {
             Memory::page(&store, &q, &seek, n)
                 .ok()
                 .unwrap_or_default()
                 .into_iter()
-                .map(|r| r.row)
+                .map(|r| r.row.0)
                 .collect()
         };
-        assert_eq!(page(Seek::After(1), 5), ['c', 'd']);
-        assert_eq!(page(Seek::Before(1), 5), ['a']);
-        assert_eq!(page(Seek::Last, 3), ['b', 'c', 'd']);
-        assert_eq!(page(Seek::From(9), 3), Vec::<char>::new());
+        assert_eq!(page(Seek::After(place(1, 11)), 5), [12, 13]);
+        assert_eq!(page(Seek::Before(place(1, 11)), 5), [10]);
+        assert_eq!(page(Seek::Last, 3), [11, 12, 13]);
+        assert_eq!(page(Seek::From(place(9, 99)), 3), Vec::<usize>::new());
+        // A row is found by what it is, wherever it now stands; a row gone, from its place.
+        assert_eq!(page(Seek::From(place(0, 12)), 2), [12, 13]);
+        assert_eq!(page(Seek::After(place(3, 11)), 1), [12]);
+        assert_eq!(page(Seek::After(place(1, 99)), 2), [11, 12]);
+        assert_eq!(page(Seek::Before(place(2, 99)), 5), [10, 11]);
+    }
+
+    /// Tester's fault 1: a list in memory read again with a row added before the cursor's (an
+    /// entry another clerk imported) keeps the cursor on the record it was on, by its key, not
+    /// on the line; a record gone leaves the cursor on the nearest row.
+    #[test]
+    fn a_list_in_memory_read_again_keeps_the_cursor_on_its_record() {
+        let store = Store::open_in_memory().unwrap();
+        let read = |rows: &[usize]| Arc::new(rows.iter().copied().map(N).collect::<Vec<_>>());
+        let mut w: Window<At<N>> = Window {
+            page: 4,
+            ..Window::default()
+        };
+        let mut q = read(&[20, 21, 22, 23, 24, 25, 26]);
+        let fetch = |q: &Arc<Vec<N>>| {
+            let q = q.clone();
+            let store = &store;
+            move |seek: &Seek<Place<usize>>, n: usize| {
+                Memory::page(store, &q, seek, n).map_err(|_| ())
+            }
+        };
+        w.apply(Plan::First, fetch(&q)).unwrap();
+        w.apply(Plan::Move(3), fetch(&q)).unwrap();
+        assert_eq!(w.selected().map(|r| r.row.0), Some(23));
+        // A new row first in the list: the cursor stays on 23, one line lower.
+        q = read(&[19, 20, 21, 22, 23, 24, 25, 26]);
+        w.apply(Plan::Reload, fetch(&q)).unwrap();
+        assert_eq!(w.selected().map(|r| r.row.0), Some(23));
+        // Pushed past the page: the page is read from it.
+        q = read(&[17, 18, 19, 20, 21, 22, 23, 24, 25, 26]);
+        w.apply(Plan::Reload, fetch(&q)).unwrap();
+        assert_eq!(w.selected().map(|r| r.row.0), Some(23));
+        let at = w.selected().map(|r| r.at);
+        assert_eq!(
+            at,
+            Some(6),
+            "its place among all the rows, for the n/m in the border"
+        );
+        // Gone: a neighbour. The page it started was left short and is filled from before, as
+        // a list in SQLite is, and the cursor keeps its line: the row before it.
+        q = read(&[17, 18, 19, 20, 21, 22, 24, 25, 26]);
+        w.apply(Plan::Reload, fetch(&q)).unwrap();
+        assert_eq!(w.selected().map(|r| r.row.0), Some(22));
+        w.apply(Plan::Move(1), fetch(&q)).unwrap();
+        assert_eq!(w.selected().map(|r| r.row.0), Some(24));
+        // Gone from a page at the list's start: the row that took its place.
+        w.apply(Plan::First, fetch(&q)).unwrap();
+        w.apply(Plan::Move(2), fetch(&q)).unwrap();
+        assert_eq!(w.selected().map(|r| r.row.0), Some(19));
+        q = read(&[17, 18, 20, 21, 22, 24, 25, 26]);
+        w.apply(Plan::Reload, fetch(&q)).unwrap();
+        assert_eq!(w.selected().map(|r| r.row.0), Some(20));
     }
 }

@@ -12,14 +12,14 @@ use super::card::CardScreen;
 use super::entry_form::EntryForm;
 use super::evidence::EvidenceScreen;
 use super::keys::{Action, Scope};
-use super::list::{Lister, Memory, Plan};
+use super::list::{Keyed, Lister, Memory, Plan};
 use super::person_form::PersonForm;
 use super::screen::{Ask, Ctx, Flow, Question, Screen, View};
 use crate::domain::entry::DecisionError;
 use crate::domain::text::{clean_line, fit, pad};
 use crate::domain::{Category, EntryState, Form, Hours};
 use crate::i18n::{Describe, Lang};
-use crate::service::person::{EntryLine, HistoryLine, PersonView, event_label, view};
+use crate::service::person::{EntryLine, HistoryLine, PersonView, What, event_label, view};
 use crate::service::records::{self, Refusal};
 use crate::service::review::{Decision, Skip, decide};
 use crate::store::entries;
@@ -27,6 +27,30 @@ use crate::store::entries;
 /// Years shown in the table: the five of a verification and the current one.
 const YEARS_SHOWN: usize = 6;
 const BAR_COLS: usize = 20;
+
+/// An entry of the person's list is the entry it shows: a reload after another clerk's
+/// import keeps the cursor on it, wherever the new rows put it.
+impl Keyed for EntryLine {
+    type Key = i64;
+    fn key(&self) -> i64 {
+        self.summary.id
+    }
+}
+
+/// An event of the history is what it records (when, who, what, about which record): the
+/// audit row's id is not read with it, and two events alike in all of that read the same.
+impl Keyed for HistoryLine {
+    type Key = (String, String, String, String, What);
+    fn key(&self) -> Self::Key {
+        (
+            self.at.clone(),
+            self.user.clone(),
+            self.action.clone(),
+            self.subject.clone(),
+            self.what.clone(),
+        )
+    }
+}
 
 pub struct PersonScreen {
     person_id: i64,
@@ -156,9 +180,9 @@ pub(super) fn decide_entry(id: i64, decision: Decision, ctx: &mut Ctx<'_>) -> On
             && *skip == Skip::Rule(DecisionError::NeedsConfirmation)
         {
             return OneDecision::Confirm(match lang {
-                Lang::Zh => format!("“{content}”为专业科目，未经备案确认（R4.4）。确认登记？"),
+                Lang::Zh => format!("“{content}”为专业科目，未经备案确认。确认登记？"),
                 Lang::En => format!(
-                    "\"{content}\" is a professional subject without confirmed filing (R4.4). Register it?"
+                    "\"{content}\" is a professional subject without confirmed filing. Register it?"
                 ),
             });
         }
@@ -312,10 +336,7 @@ impl Screen for PersonScreen {
         let level = p.title_level.map_or("", |l| l.label(lang));
         let blocked = if d.years.blocked {
             Span::styled(
-                lang.pick(
-                    "  【冻结：有弄虚作假记录 R5.3】",
-                    "  [BLOCKED: falsification, R5.3]",
-                ),
+                lang.pick("  【冻结：有弄虚作假记录】", "  [BLOCKED: falsification]"),
                 t.bad,
             )
         } else {
@@ -679,7 +700,7 @@ mod tests {
         assert!(d.shows("已初审"), "{}", d.screen());
         d.key(KeyCode::Char('r'));
         assert!(
-            d.shows("为专业科目，未经备案确认（R4.4）。确认登记？"),
+            d.shows("为专业科目，未经备案确认。确认登记？"),
             "{}",
             d.screen()
         );
@@ -850,6 +871,71 @@ mod tests {
             "{}",
             d.screen()
         );
+    }
+
+    /// Tester's fault 1: another clerk imports an entry for the person on screen (a 2017 one,
+    /// listed first); the refresh keeps the highlight on the entry the clerk was on, and
+    /// `Enter` opens that one, not the new row now on its line. Its place in the border moves
+    /// with it.
+    #[test]
+    fn another_clerks_import_keeps_the_cursor_on_the_same_entry() {
+        use crate::service::fixtures::{ZHANG, actor, source, table};
+        use crate::service::import;
+        const HEAD: &str =
+            "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料";
+        let roster = |store: &mut crate::store::Store, rows: &[String]| {
+            let rows: Vec<String> = rows.iter().map(|r| format!("{ZHANG},{r}")).collect();
+            let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+            import::entries(
+                store,
+                &actor("lijun"),
+                &table(HEAD, &rows),
+                &source(),
+                false,
+                false,
+            )
+            .unwrap();
+        };
+        for lang in [Lang::Zh, Lang::En] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("shared.sqlite");
+            let mut store = crate::store::Store::open(&path).unwrap();
+            import::people(
+                &mut store,
+                &actor("lijun"),
+                &table(
+                    "身份证号,姓名,单位,单位类型,市州",
+                    &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
+                ),
+                &source(),
+                false,
+            )
+            .unwrap();
+            let rows: Vec<String> = (1..=12)
+                .map(|m| format!("专业,远程教育,专题{m:02},湖南人才市场有限公司,2016-{m:02}-01,2016-{m:02}-02,10,合格,学习证明材料"))
+                .collect();
+            roster(&mut store, &rows);
+            let mut d = Driver::new(store, lang);
+            d.key(KeyCode::Enter).keys("jjj");
+            assert!(d.shows(" 4/12 ┘"), "{}", d.screen());
+            // Another clerk, another connection: a 2017 entry for him, first in his list.
+            let mut other = crate::store::Store::open(&path).unwrap();
+            roster(
+                &mut other,
+                &["公需,培训班,新增课程,湖南师范大学,2017-03-10,2017-03-12,30,合格,".into()],
+            );
+            assert!(d.app.tick(), "the commit is seen");
+            d.draw();
+            assert!(d.shows("新增课程"), "{}", d.screen());
+            assert!(
+                d.shows(" 5/13 ┘"),
+                "the cursor moved down with its entry: {}",
+                d.screen()
+            );
+            d.key(KeyCode::Enter);
+            assert!(d.shows("专题04"), "{}", d.screen());
+            assert!(!d.shows("新增课程"), "{}", d.screen());
+        }
     }
 
     /// A person with more entries than the page shows: the list says where the cursor is

@@ -42,14 +42,14 @@ impl FormScreen<PersonEditor> {
             vec![
                 id,
                 Field::new("姓名", "Name").required(),
-                Field::new("单位", "Unit").required(),
+                Field::new("单位", "Unit").required().wide(),
                 Field::new("单位类型", "Unit kind").required(),
                 Field::new("市州", "City").required(),
                 Field::new("现有职称", "Title"),
                 Field::new("职称级别", "Title level"),
                 Field::new("职称系列", "Series"),
                 Field::new("联系电话", "Phone"),
-                Field::new("档案所在地", "File held at"),
+                Field::new("档案所在地", "File held at").wide(),
             ],
         )
     }

@@ -162,7 +162,9 @@ impl GroupSource {
 impl Source for GroupSource {
     type Query = GroupQuery;
     type Row = Group;
-    type Extra = ();
+    /// Of the level's groups, how many are the provincial office (省直), which the title
+    /// names apart: it is not a city (R1.4).
+    type Extra = usize;
 
     fn page(
         store: &Store,
@@ -175,6 +177,25 @@ impl Source for GroupSource {
 
     fn count(store: &Store, q: &GroupQuery) -> Result<Count, JobError> {
         Ok(Count::Exact(Self::groups(store, q)?.len()))
+    }
+
+    fn extra(
+        store: &Store,
+        q: &GroupQuery,
+        _rows: &[Group],
+        _row: usize,
+    ) -> Result<usize, JobError> {
+        if q.level != Level::City {
+            return Ok(0);
+        }
+        Ok(Self::groups(store, q)?
+            .iter()
+            .filter(|g| {
+                q.reference
+                    .office_by_code(&g.city_code)
+                    .is_some_and(|o| o.is_province)
+            })
+            .count())
     }
 }
 
@@ -581,9 +602,25 @@ impl LevelView {
             Rows::Short(l) => l.total(),
         };
         let place = self.breadcrumb(lang);
+        // Tester's fault 6: the province's groups are its 14 cities and the provincial office
+        // (省直), which is not a city: counted apart, not as a fifteenth.
+        let province = match &self.rows {
+            Rows::Groups(l) if self.path.is_empty() => l.extra,
+            _ => 0,
+        };
+        let cities = match count {
+            Count::Exact(n) => Count::Exact(n.saturating_sub(province)),
+            other => other,
+        };
         match (&self.rows, self.path.len(), lang) {
-            (_, 0, Lang::Zh) => format!(" {year} 年度完成情况 · 全省 {count} 个市州 {busy}"),
-            (_, 0, Lang::En) => format!(" Completion {year} · Hunan · cities: {count} {busy}"),
+            (_, 0, Lang::Zh) if province > 0 => {
+                format!(" {year} 年度完成情况 · 全省 {cities} 个市州及省直 {busy}")
+            }
+            (_, 0, Lang::Zh) => format!(" {year} 年度完成情况 · 全省 {cities} 个市州 {busy}"),
+            (_, 0, Lang::En) if province > 0 => {
+                format!(" Completion {year} · Hunan · cities: {cities} and 省直 {busy}")
+            }
+            (_, 0, Lang::En) => format!(" Completion {year} · Hunan · cities: {cities} {busy}"),
             (Rows::Groups(_), 1, Lang::Zh) => {
                 format!(" {year} 年度 · {place} · 单位类型 {count} 类 {busy}")
             }
@@ -607,11 +644,11 @@ impl LevelView {
         let p: YearPolicy = self.reference.policy(year);
         match lang {
             Lang::Zh => format!(
-                "R2.1 {year}年：公需≥{} 专业≥{} 合计≥{} 学时；一人可同时计入几项不足",
+                "{year}年要求：公需≥{} 专业≥{} 合计≥{} 学时；一人可同时计入几项不足",
                 p.public_min, p.professional_min, p.total_min
             ),
             Lang::En => format!(
-                "R2.1 {year}: public ≥ {}, professional ≥ {}, total ≥ {} h; one may miss several",
+                "{year}: public ≥ {}, professional ≥ {}, total ≥ {} h; one may miss several",
                 p.public_min, p.professional_min, p.total_min
             ),
         }
@@ -697,7 +734,7 @@ fn write_report(
                     total.people, total.meeting
                 ),
                 Lang::En => format!(
-                    "completion {year}, {} people, {} meeting R2.1",
+                    "completion {year}, {} people, {} meeting the year's minimums",
                     total.people, total.meeting
                 ),
             }
@@ -1108,7 +1145,7 @@ impl LevelView {
             (Level::Unit, Lang::En) => "unit",
         };
         let share_head = if chart == CHART_COLS {
-            right(lang.pick("达标率", "R2.1 met"), chart)
+            right(lang.pick("达标率", "meeting"), chart)
         } else {
             right(lang.pick("达标率", "meet"), chart)
         };
@@ -1228,8 +1265,8 @@ impl LevelView {
         l.measure(list.height);
         if l.rows().is_empty() {
             let empty = match lang {
-                Lang::Zh => format!("{} 年度本单位人人达标（R2.1）。", self.shown_year()),
-                Lang::En => format!("Everyone here meets R2.1 in {}.", self.shown_year()),
+                Lang::Zh => format!("{} 年度本单位人人达标。", self.shown_year()),
+                Lang::En => format!("Everyone here meets the {} minimums.", self.shown_year()),
             };
             f.render_widget(
                 Paragraph::new(l.empty_text(lang, &empty).to_string()).wrap(Wrap { trim: true }),
@@ -1284,7 +1321,7 @@ impl LevelView {
                             one_decimal(fig.professional)
                         ),
                         Lang::En => format!(
-                            "{name} · {} of {} meet R2.1 · public {} professional {} h",
+                            "{name} · {} of {} meet the minimums · public {} professional {} h",
                             fig.meeting,
                             fig.people,
                             one_decimal(fig.public),

@@ -147,7 +147,8 @@ fn r2_1_the_city_rows_are_the_command_line_reports_figures_in_each_year() {
             d.key(KeyCode::Char('['));
         }
         assert!(
-            d.shows(&format!("{year} 年度完成情况 · 全省 15 个市州")),
+            // Tester's fault 6: 14 cities and the provincial office, not "15 cities".
+            d.shows(&format!("{year} 年度完成情况 · 全省 14 个市州及省直 ")),
             "{}",
             d.screen()
         );
@@ -258,13 +259,18 @@ fn the_year_changes_with_its_keys_on_every_level() {
     let mut d = Driver::new(known(), Lang::En);
     d.key(KeyCode::Char('5'));
     assert!(
-        d.shows("Completion 2017 · Hunan · cities: 3"),
+        // 长沙, 湘潭 and the provincial office, which is not a city (tester's fault 6).
+        d.shows("Completion 2017 · Hunan · cities: 2 and 省直 "),
         "{}",
         d.screen()
     );
     // Nothing registered in 2017: nobody meets R2.1.
     assert_eq!(row_of(&d, "Hunan")[1..3], ["5", "0"]);
-    assert!(d.shows("R2.1 2017: public ≥ 30"), "{}", d.screen());
+    assert!(
+        d.shows("│2017: public ≥ 30, professional ≥ 60, total ≥ 90 h; one may miss several"),
+        "{}",
+        d.screen()
+    );
     d.key(KeyCode::Char('<')).key(KeyCode::Char('['));
     assert!(d.shows("Completion 2015"), "{}", d.screen());
     d.key(KeyCode::Char('>'));

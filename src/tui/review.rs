@@ -193,8 +193,70 @@ pub struct ReviewScreen {
     /// The page on screen, read by key in the queue's order (R5.1); its marks are entry ids,
     /// kept across pages and searches.
     list: Lister<QueueSource>,
-    /// The suggested next step, shown under the list.
-    hint: String,
+    /// What the last decision taken here leaves to do, shown under the list; its words are
+    /// chosen when drawn, from the marks as they are then (tester: after `T 已初审` marked the
+    /// sealed entries the border still said to mark them).
+    next: Option<NextStep>,
+}
+
+/// What a decision taken on this screen leaves the clerk to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NextStep {
+    /// Entries sealed, using up the marks: mark the sealed ones, then register them.
+    SealedMarks,
+    /// Entries sealed, the cursor's row or rows without marks: register them.
+    Sealed,
+    /// Nothing sealed for want of evidence: look at what is missing.
+    MissingEvidence,
+    Registered,
+    Refused,
+    Falsified,
+}
+
+impl NextStep {
+    /// The hint, with `marked` rows marked now: a seal's next step is to register the marked
+    /// rows once there are any, else to mark the sealed ones (or register the row).
+    fn text(self, marked: usize, lang: Lang) -> String {
+        match (self, marked) {
+            (NextStep::SealedMarks | NextStep::Sealed, n) if n > 0 => match lang {
+                Lang::Zh => format!("下一步：按 r 登记已标记的 {n} 条；u 撤销本次初审"),
+                Lang::En => format!("next: r registers the {n} marked; u undoes the seal"),
+            },
+            (NextStep::SealedMarks, _) => lang
+                .pick(
+                    "下一步：T 已初审 标记已初审的条目，再按 r 登记；u 撤销本次初审",
+                    "next: T sealed marks the sealed entries, then r registers; u undoes",
+                )
+                .into(),
+            (NextStep::Sealed, _) => lang
+                .pick(
+                    "下一步：按 r 登记已初审的条目；u 撤销本次初审",
+                    "next: r registers the sealed entries; u undoes this",
+                )
+                .into(),
+            (NextStep::MissingEvidence, _) => lang
+                .pick(
+                    "下一步：按 Enter 核对缺少的证明材料",
+                    "next: Enter opens the evidence that is missing",
+                )
+                .into(),
+            (NextStep::Registered, _) => lang
+                .pick(
+                    "已登记的学时计入年度要求；u 撤销本次登记",
+                    "registered hours now count; u undoes this",
+                )
+                .into(),
+            (NextStep::Refused, _) => lang
+                .pick("u 撤销本次不予登记", "u undoes this refusal")
+                .into(),
+            (NextStep::Falsified, _) => lang
+                .pick(
+                    "相关人员的合格验证已冻结；u 撤销本次认定",
+                    "their verification is blocked; u undoes this",
+                )
+                .into(),
+        }
+    }
 }
 
 impl Default for ReviewScreen {
@@ -386,7 +448,7 @@ impl ReviewScreen {
     pub fn new() -> ReviewScreen {
         ReviewScreen {
             list: Lister::new(String::new()),
-            hint: String::new(),
+            next: None,
         }
     }
 
@@ -478,7 +540,7 @@ impl ReviewScreen {
         };
         let on_marks = ids.iter().any(|id| self.list.marks.contains(*id));
         self.list.marks.decided(ids, out.applied.len());
-        self.hint = self.next_step(lang, &decision, &out, on_marks);
+        self.next = Self::next_step(&decision, &out, on_marks);
         let mut msg = report(lang, &decision, &out);
         if let Err(e) = self.load_page(ctx) {
             msg.push_str(" / ");
@@ -490,46 +552,20 @@ impl ReviewScreen {
     /// What the clerk will likely do next, after a decision.
     /// `on_marks`: the decision used up marks, so registering the sealed ones starts with
     /// marking them again.
-    fn next_step(&self, lang: Lang, decision: &Decision, out: &Outcome, on_marks: bool) -> String {
+    fn next_step(decision: &Decision, out: &Outcome, on_marks: bool) -> Option<NextStep> {
         let missing_evidence = out
             .skipped
             .iter()
             .any(|(_, s)| *s == review::Skip::Rule(DecisionError::EvidenceIncomplete));
+        let applied = !out.applied.is_empty();
         match decision {
-            Decision::Seal if !out.applied.is_empty() && on_marks => lang
-                .pick(
-                    "下一步：T 已初审 标记已初审的条目，再按 r 登记；u 撤销本次初审",
-                    "next: T sealed marks the sealed entries, then r registers; u undoes",
-                )
-                .into(),
-            Decision::Seal if !out.applied.is_empty() => lang
-                .pick(
-                    "下一步：按 r 登记已初审的条目；u 撤销本次初审",
-                    "next: r registers the sealed entries; u undoes this",
-                )
-                .into(),
-            Decision::Seal if missing_evidence => lang
-                .pick(
-                    "下一步：按 Enter 核对缺少的证明材料",
-                    "next: Enter opens the evidence that is missing",
-                )
-                .into(),
-            Decision::Register { .. } if !out.applied.is_empty() => lang
-                .pick(
-                    "已登记的学时计入年度要求；u 撤销本次登记",
-                    "registered hours now count; u undoes this",
-                )
-                .into(),
-            Decision::Refuse { .. } if !out.applied.is_empty() => lang
-                .pick("u 撤销本次不予登记", "u undoes this refusal")
-                .into(),
-            Decision::Falsified { .. } if !out.applied.is_empty() => lang
-                .pick(
-                    "相关人员的合格验证已冻结（R5.3）；u 撤销本次认定",
-                    "their verification is blocked (R5.3); u undoes this",
-                )
-                .into(),
-            _ => String::new(),
+            Decision::Seal if applied && on_marks => Some(NextStep::SealedMarks),
+            Decision::Seal if applied => Some(NextStep::Sealed),
+            Decision::Seal if missing_evidence => Some(NextStep::MissingEvidence),
+            Decision::Register { .. } if applied => Some(NextStep::Registered),
+            Decision::Refuse { .. } if applied => Some(NextStep::Refused),
+            Decision::Falsified { .. } if applied => Some(NextStep::Falsified),
+            _ => None,
         }
     }
 
@@ -561,11 +597,11 @@ impl ReviewScreen {
         }
         let question = match lang {
             Lang::Zh => format!(
-                "登记 {} 条，其中 {needs} 条为专业科目且未经备案确认（R4.4）。确认一并登记？",
+                "登记 {} 条，其中 {needs} 条为专业科目且未经备案确认。确认一并登记？",
                 ids.len()
             ),
             Lang::En => format!(
-                "Register {}: {needs} are professional subjects without confirmed filing (R4.4). Register them too?",
+                "Register {}: {needs} are professional subjects without confirmed filing. Register them too?",
                 ids.len()
             ),
         };
@@ -584,10 +620,10 @@ impl ReviewScreen {
             (false, Lang::Zh) => format!(" 不予登记 {n} 条，理由（Esc 取消） "),
             (false, Lang::En) => format!(" refuse {n}: reason (Esc cancels) "),
             (true, Lang::Zh) => {
-                format!(" 弄虚作假 {n} 条：不予登记并冻结其人员的验证（R5.3），理由 ")
+                format!(" 弄虚作假 {n} 条：不予登记并冻结其人员的验证，理由 ")
             }
             (true, Lang::En) => {
-                format!(" falsified {n}: refuse, block the person (R5.3); reason ")
+                format!(" falsified {n}: refuse, block the person; reason ")
             }
         };
         let about = if falsified {
@@ -751,7 +787,7 @@ impl ReviewScreen {
 impl Screen for ReviewScreen {
     /// The "u undoes this" hint spoke of a decision that is no more.
     fn undone(&mut self) {
-        self.hint.clear();
+        self.next = None;
     }
 
     fn scopes(&self) -> &'static [Scope] {
@@ -926,11 +962,9 @@ impl Screen for ReviewScreen {
             ),
         };
         let mut block = Block::default().borders(Borders::ALL).title(title);
-        if !self.hint.is_empty() {
-            block = block.title_bottom(Line::from(Span::styled(
-                format!(" {} ", clean_line(&self.hint)),
-                t.key,
-            )));
+        if let Some(next) = self.next {
+            let hint = next.text(self.list.marks.len(), lang);
+            block = block.title_bottom(Line::from(Span::styled(format!(" {hint} "), t.key)));
         }
         let inner = block.inner(area);
         f.render_widget(block, area);
@@ -1237,6 +1271,32 @@ mod tests {
         assert!(!d.shows("复核 待办"), "{}", d.screen());
     }
 
+    /// Tester's fault 5, in English: after a seal that used the marks, the border's hint
+    /// says to mark the sealed entries while none are marked, and to register the marked ones
+    /// once they are; unmarked again, it says to mark them again.
+    #[test]
+    fn the_next_step_hint_follows_the_marks() {
+        let v = [
+            pro("临床新进展", RENCAI, "合格", "学习证明材料"),
+            pro("医患沟通", RENCAI, "合格", "学习证明材料"),
+        ];
+        let mut d = queue(store_with(&rows(&v)), Lang::En);
+        d.key(KeyCode::Char('T')).keys("人才").key(KeyCode::Enter);
+        d.key(KeyCode::Char('s'));
+        let mark_them = "next: T sealed marks the sealed entries, then r registers";
+        assert!(d.shows(mark_them), "{}", d.screen());
+        d.key(KeyCode::Char('t'));
+        assert!(
+            d.shows("next: r registers the 1 marked; u undoes the seal"),
+            "{}",
+            d.screen()
+        );
+        assert!(!d.shows(mark_them), "{}", d.screen());
+        // `t` went on to the next row: back up and unmark it.
+        d.key(KeyCode::Char('k')).key(KeyCode::Char('t'));
+        assert!(d.shows(mark_them), "{}", d.screen());
+    }
+
     #[test]
     fn mark_a_providers_batch_seal_register_with_confirmation_and_undo() {
         let v = [
@@ -1274,6 +1334,14 @@ mod tests {
 
         d.key(KeyCode::Char('T')).keys("已初审").key(KeyCode::Enter);
         assert_eq!(d.app.message(), "已标记 4 行：符合“已初审”");
+        // Tester's fault 5: the hint follows the marks — they are made, so it no longer says
+        // to make them, but what the next key does with them.
+        assert!(
+            d.shows("下一步：按 r 登记已标记的 4 条；u 撤销本次初审"),
+            "{}",
+            d.screen()
+        );
+        assert!(!d.shows("T 已初审 标记已初审的条目"), "{}", d.screen());
         // R4.4: three sealed professional entries without filing need the explicit decision.
         d.key(KeyCode::Char('r'));
         assert!(
