@@ -227,10 +227,16 @@ pub(crate) mod fixtures {
     /// (category,form,content,provider,start,end,hours,result,evidence).
     pub fn store_with(entries: &[&str]) -> Store {
         let mut store = Store::open_in_memory().unwrap();
-        let a = actor("clerk");
+        add_zhang(&mut store, "clerk");
+        add_entries(&mut store, "clerk", entries);
+        store
+    }
+
+    /// 张伟, a city unit's in 长沙, imported into `store` by clerk `by`.
+    pub fn add_zhang(store: &mut Store, by: &str) {
         import::people(
-            &mut store,
-            &a,
+            store,
+            &actor(by),
             &table(
                 "身份证号,姓名,单位,单位类型,市州",
                 &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
@@ -239,11 +245,16 @@ pub(crate) mod fixtures {
             false,
         )
         .unwrap();
+    }
+
+    /// 张伟's entries rows (category,form,content,provider,start,end,hours,result,evidence)
+    /// imported into `store` by clerk `by`.
+    pub fn add_entries(store: &mut Store, by: &str, entries: &[&str]) {
         let rows: Vec<String> = entries.iter().map(|e| format!("{ZHANG},{e}")).collect();
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
         import::entries(
-            &mut store,
-            &a,
+            store,
+            &actor(by),
             &table(
                 "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料",
                 &rows,
@@ -253,6 +264,5 @@ pub(crate) mod fixtures {
             false,
         )
         .unwrap();
-        store
     }
 }

@@ -598,6 +598,15 @@ mod tests {
         .expect("rows")
     }
 
+    /// `rows` written by [`insert_new`], a statement each, the trigger keeping the key: the
+    /// outcome every other writer is compared with.
+    fn one_at_a_time(tx: &rusqlite::Transaction<'_>, rows: &[NewEntry]) -> Vec<Option<i64>> {
+        rows.iter()
+            .map(|e| insert_new(tx, e, "wangfang", NOW))
+            .collect::<Result<_>>()
+            .expect("one at a time")
+    }
+
     /// The same rows written one a statement ([`insert_new`], the path before issue 10) and
     /// many a statement give the same ids, the same `None`s and the same table.
     fn same_as_one_at_a_time(before: &[NewEntry], rows: &[NewEntry]) -> Vec<Option<i64>> {
@@ -608,11 +617,7 @@ mod tests {
             for e in before {
                 insert_new(&tx, e, "wangfang", NOW).expect("before");
             }
-            let got: Vec<Option<i64>> = rows
-                .iter()
-                .map(|e| insert_new(&tx, e, "wangfang", NOW))
-                .collect::<Result<_>>()
-                .expect("one at a time");
+            let got = one_at_a_time(&tx, rows);
             tx.commit().expect("commit");
             got
         };
@@ -820,11 +825,7 @@ mod tests {
 
         let (one, _) = store_with_people(people_n);
         let tx = one.conn().unchecked_transaction().expect("tx");
-        let singly: Vec<Option<i64>> = rows
-            .iter()
-            .map(|e| insert_new(&tx, e, "wangfang", NOW))
-            .collect::<Result<_>>()
-            .expect("one at a time");
+        let singly = one_at_a_time(&tx, &rows);
         tx.commit().expect("commit");
         assert_eq!(got, singly);
         assert_eq!(table(&store), table(&one));
@@ -882,11 +883,7 @@ mod tests {
         let (one, _) = store_with_people(1);
         let tx = one.conn().unchecked_transaction().expect("tx");
         by_hand(&tx, p);
-        let singly: Vec<Option<i64>> = rows
-            .iter()
-            .map(|e| insert_new(&tx, e, "wangfang", NOW))
-            .collect::<Result<_>>()
-            .expect("one at a time");
+        let singly = one_at_a_time(&tx, &rows);
         tx.commit().expect("commit");
         assert_eq!(got, singly);
     }

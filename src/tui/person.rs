@@ -879,50 +879,26 @@ mod tests {
     /// with it.
     #[test]
     fn another_clerks_import_keeps_the_cursor_on_the_same_entry() {
-        use crate::service::fixtures::{ZHANG, actor, source, table};
-        use crate::service::import;
-        const HEAD: &str =
-            "身份证号,科目类别,学习形式,培训内容,施教机构,开始日期,结束日期,学时,考核结果,已交材料";
-        let roster = |store: &mut crate::store::Store, rows: &[String]| {
-            let rows: Vec<String> = rows.iter().map(|r| format!("{ZHANG},{r}")).collect();
-            let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-            import::entries(
-                store,
-                &actor("lijun"),
-                &table(HEAD, &rows),
-                &source(),
-                false,
-                false,
-            )
-            .unwrap();
-        };
+        use crate::service::fixtures::{add_entries, add_zhang};
         for lang in [Lang::Zh, Lang::En] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("shared.sqlite");
             let mut store = crate::store::Store::open(&path).unwrap();
-            import::people(
-                &mut store,
-                &actor("lijun"),
-                &table(
-                    "身份证号,姓名,单位,单位类型,市州",
-                    &[&format!("{ZHANG},张伟,长沙市第一医院,市州所属单位,长沙")],
-                ),
-                &source(),
-                false,
-            )
-            .unwrap();
+            add_zhang(&mut store, "lijun");
             let rows: Vec<String> = (1..=12)
                 .map(|m| format!("专业,远程教育,专题{m:02},湖南人才市场有限公司,2016-{m:02}-01,2016-{m:02}-02,10,合格,学习证明材料"))
                 .collect();
-            roster(&mut store, &rows);
+            let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+            add_entries(&mut store, "lijun", &rows);
             let mut d = Driver::new(store, lang);
             d.key(KeyCode::Enter).keys("jjj");
             assert!(d.shows(" 4/12 ┘"), "{}", d.screen());
             // Another clerk, another connection: a 2017 entry for him, first in his list.
             let mut other = crate::store::Store::open(&path).unwrap();
-            roster(
+            add_entries(
                 &mut other,
-                &["公需,培训班,新增课程,湖南师范大学,2017-03-10,2017-03-12,30,合格,".into()],
+                "lijun",
+                &["公需,培训班,新增课程,湖南师范大学,2017-03-10,2017-03-12,30,合格,"],
             );
             assert!(d.app.tick(), "the commit is seen");
             d.draw();
