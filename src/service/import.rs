@@ -1299,45 +1299,51 @@ fn entries_written(
         source,
         progress,
         |store, source, checked, progress| {
-            let tx = store.write()?;
-            let summary = {
-                let mut write = Write {
-                    tx: &tx,
-                    actor,
-                    reference: &reference,
-                    source,
-                    registered,
-                    rows: checked.rows,
-                    now: actor.stamp(),
-                    summary: Summary {
-                        dry_run,
-                        ..Summary::default()
-                    },
-                    batch_id: None,
-                    touched: BTreeSet::new(),
-                    new_hours: totals::NewHours::default(),
-                    problems: Problems::default(),
-                    ids: Ids::default(),
-                    trail: Appender::new(),
-                    payload: PayloadWriter::new(),
-                    line: String::new(),
-                    evidence: None,
-                    created: None,
-                    codes: HashMap::new(),
-                    new_exception: None,
-                    inserter: EntryBatch::keyed(&tx, &actor.user, &actor.stamp())?.with_rows(rows),
-                    pending: Vec::new(),
-                    id_header: String::new(),
-                    year_header: String::new(),
-                    result_header: String::new(),
-                    filing_header: String::new(),
-                    first_rows: FirstRows::default(),
+            // The entry writer looks up the rows its entries refer to itself, each once
+            // (`EntryBatch`), and every other reference the import writes is one it has just
+            // read or written in this transaction.
+            store.without_foreign_keys(|store| {
+                let tx = store.write()?;
+                let summary = {
+                    let mut write = Write {
+                        tx: &tx,
+                        actor,
+                        reference: &reference,
+                        source,
+                        registered,
+                        rows: checked.rows,
+                        now: actor.stamp(),
+                        summary: Summary {
+                            dry_run,
+                            ..Summary::default()
+                        },
+                        batch_id: None,
+                        touched: BTreeSet::new(),
+                        new_hours: totals::NewHours::default(),
+                        problems: Problems::default(),
+                        ids: Ids::default(),
+                        trail: Appender::new(),
+                        payload: PayloadWriter::new(),
+                        line: String::new(),
+                        evidence: None,
+                        created: None,
+                        codes: HashMap::new(),
+                        new_exception: None,
+                        inserter: EntryBatch::keyed(&tx, &actor.user, &actor.stamp())?
+                            .with_rows(rows),
+                        pending: Vec::new(),
+                        id_header: String::new(),
+                        year_header: String::new(),
+                        result_header: String::new(),
+                        filing_header: String::new(),
+                        first_rows: FirstRows::default(),
+                    };
+                    write_rows(roster, &kind, checked, progress, &mut write)?;
+                    write.finish()?;
+                    write.summary
                 };
-                write_rows(roster, &kind, checked, progress, &mut write)?;
-                write.finish()?;
-                write.summary
-            };
-            finish(tx, summary)
+                finish(tx, summary)
+            })
         },
     )
 }
@@ -2570,6 +2576,72 @@ mod tests {
             .map(|t| (t.year, t.public.tenths(), t.professional.tenths()))
             .collect();
         (summed, kept)
+    }
+
+    /// Issue 10: the entries import writes with SQLite's row-by-row foreign keys off (its
+    /// writer looks the references up itself): after it, every reference in the file names a
+    /// row that exists, and the connection enforces foreign keys again — after an import that
+    /// creates entries with evidence, a filing and a note, one that finds and corrects them and
+    /// adds evidence, a dry run, and a roster refused.
+    #[test]
+    fn an_entries_import_leaves_every_reference_whole_and_foreign_keys_on() {
+        let a = actor("clerk");
+        let mut store = people_store(&a);
+        let approved = filing_row("F1", "内科进展", "已备案", "2016-04-10", "");
+        filings(
+            &mut store,
+            &a,
+            &table(FILINGS_HEADER, &[&approved]),
+            &source(),
+            false,
+        )
+        .expect("filings");
+        let whole = |store: &Store| {
+            let keys: bool = store
+                .conn()
+                .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+                .expect("keys");
+            (
+                keys,
+                count(store, "SELECT count(*) FROM pragma_foreign_key_check"),
+            )
+        };
+        let header = format!("{ENTRIES_HEADER},已交材料,备案编号,备注");
+        let row = |content: &str, day: u32, result: &str, evidence: &str, filing: &str| {
+            format!(
+                "{ZHANG},专业科目,培训班,{content},湖南大学,2016-05-{day:02},2016-05-{day:02},8,{result},{evidence},{filing},首批"
+            )
+        };
+        let import = |store: &mut Store, rows: &[String], dry_run: bool| {
+            let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+            self::entries(store, &a, &table(&header, &rows), &source(), false, dry_run)
+        };
+        let first = [
+            row("急救技能", 3, "合格", "培训通知", ""),
+            row("内科进展", 4, "合格", "", "F1"),
+        ];
+        let done = import(&mut store, &first, false).expect("first");
+        assert_eq!((done.added, done.updated), (2, 0));
+        assert_eq!(whole(&store), (true, 0));
+
+        let again = [
+            row("急救技能", 3, "不合格", "培训签到表", ""),
+            row("影像诊断", 5, "合格", "培训通知", ""),
+        ];
+        let done = import(&mut store, &again, true).expect("dry run");
+        assert_eq!((done.added, done.updated), (1, 1));
+        assert_eq!(whole(&store), (true, 0));
+        let done = import(&mut store, &again, false).expect("again");
+        assert_eq!((done.added, done.updated), (1, 1));
+        assert_eq!(whole(&store), (true, 0));
+
+        let refused = [format!(
+            "{},专业科目,培训班,病历书写,湖南大学,2016-05-06,2016-05-06,8,合格,,,",
+            person_id(7)
+        )];
+        assert!(import(&mut store, &refused, false).is_err());
+        assert_eq!(whole(&store), (true, 0));
+        assert_eq!(count(&store, "SELECT count(*) FROM entries"), 3);
     }
 
     /// R2.1, issue 10.3 Paper history adds its hours to what people had counted already: the

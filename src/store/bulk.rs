@@ -716,15 +716,23 @@ fn check_foreign_keys(conn: &Connection, table: &str) -> Result<()> {
         None => Ok(()),
         Some((row, parent)) => {
             let row = row.map_or_else(|| "?".to_string(), |r| r.to_string());
-            Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
-                Some(format!(
-                    "FOREIGN KEY constraint failed: {table} row {row} refers to a missing row of {parent}"
-                )),
-            )
-            .into())
+            Err(dangling_reference(table, &format!("row {row}"), &parent))
         }
     }
+}
+
+/// The error of a reference to a row that does not exist, found by a writer that checks
+/// references itself: SQLite's own (`FOREIGN KEY constraint failed`, its extended code), with
+/// the table written, the row (`row 12`, or what the caller knows of it) and the table it
+/// refers to.
+pub(crate) fn dangling_reference(table: &str, row: &str, parent: &str) -> super::StoreError {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+        Some(format!(
+            "FOREIGN KEY constraint failed: {table} {row} refers to a missing row of {parent}"
+        )),
+    )
+    .into()
 }
 
 fn create_unless_present(tx: &Connection, o: &Object) -> Result<usize> {

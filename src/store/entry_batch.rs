@@ -20,6 +20,11 @@
 //! ever sees the schema without it. The providers' counter (`entry_providers_insert`, an
 //! upsert a row) goes aside with it: the writer counts the providers of the rows it writes and
 //! adds each provider's count once, at the end.
+//!
+//! On a connection that does not enforce foreign keys (an import's,
+//! [`super::Store::without_foreign_keys`]), the writer looks up the rows its entries refer to
+//! itself ([`Parents`]): each person, form, filing and batch once, where SQLite looks up four a
+//! row.
 
 use std::collections::{HashMap, HashSet};
 
@@ -39,6 +44,14 @@ const KEY_TRIGGER: &str = "entries_same_training";
 /// provider completion and the review queue's search): set aside by a keyed writer, which
 /// adds the counts itself ([`add_providers`]).
 const PROVIDERS_TRIGGER: &str = "entry_providers_insert";
+
+/// The trigger that refuses a piece of evidence received twice for an entry (R3) on `INSERT`
+/// into `evidence_sets`, a lookup of the entry's sets for every set written: set aside with the
+/// key by a keyed writer, whose caller writes the evidence of the entries it creates, one set
+/// for each (`entries::EvidenceWriter::add_new`: an entry created in this transaction has no
+/// other), while evidence for any other entry goes through the view `evidence_received`, whose
+/// own trigger refuses a piece already there before it writes a set.
+const EVIDENCE_TRIGGER: &str = "evidence_sets_once";
 
 /// People whose keys a keyed writer keeps (about 21 trainings each, some 6 KB with the set's
 /// own room): past this many it forgets them all and reads each again at its next row. A
@@ -114,6 +127,80 @@ pub struct EntryBatch<'c> {
     now: String,
     /// The natural key kept here instead of by [`KEY_TRIGGER`] ([`EntryBatch::keyed`]).
     keyed: Option<Keyed>,
+    /// The references checked here, when the connection does not check them.
+    parents: Option<Parents>,
+}
+
+/// Rows the entries written refer to (`people`, `forms`, `filings`, `import_batches`), looked
+/// up by the writer when its connection does not enforce foreign keys, and kept once found: a
+/// roster names a person's twenty trainings, one form of a handful and one batch, so a row
+/// costs a lookup in a set where SQLite's own check costs four in the tables.
+#[derive(Default)]
+struct Parents {
+    people: HashSet<i64>,
+    filings: HashSet<i64>,
+    batches: HashSet<i64>,
+    forms: HashSet<Form>,
+}
+
+/// Ids a [`Parents`] keeps of each table before it forgets them all (about 1 MB): a row after
+/// that looks its parent up again.
+const PARENTS_KEPT: usize = 65_536;
+
+impl Parents {
+    /// Whether `conn` leaves references to its writers: `Some` to check them here.
+    fn needed(conn: &Connection) -> Result<Option<Parents>> {
+        let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        Ok((!enforced).then(Parents::default))
+    }
+
+    /// Errors: a reference of `e` to a row that does not exist, as SQLite's own check would
+    /// have failed the insert (`FOREIGN KEY constraint failed`, naming the table); SQL errors.
+    fn check(&mut self, conn: &Connection, e: &NewEntry) -> Result<()> {
+        let ids = [
+            (Some(e.person_id), "people", &mut self.people),
+            (e.filing_id, "filings", &mut self.filings),
+            (e.batch_id, "import_batches", &mut self.batches),
+        ];
+        for (id, table, kept) in ids {
+            let Some(id) = id else { continue };
+            if kept.contains(&id) {
+                continue;
+            }
+            // The table names are this function's own, never a row's.
+            let found: bool = conn
+                .prepare_cached(&format!(
+                    "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)"
+                ))?
+                .query_row([id], |r| r.get(0))?;
+            if !found {
+                return Err(bulk::dangling_reference(
+                    "entries",
+                    &format!("(person {}, {})", e.person_id, e.entry.content),
+                    &format!("{table} (id {id})"),
+                ));
+            }
+            if kept.len() >= PARENTS_KEPT {
+                kept.clear();
+            }
+            kept.insert(id);
+        }
+        let form = e.entry.form;
+        if !self.forms.contains(&form) {
+            let found: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM forms WHERE code = ?1)")?
+                .query_row([form.code()], |r| r.get(0))?;
+            if !found {
+                return Err(bulk::dangling_reference(
+                    "entries",
+                    &format!("(person {}, {})", e.person_id, e.entry.content),
+                    &format!("forms (code {})", form.code()),
+                ));
+            }
+            self.forms.insert(form);
+        }
+        Ok(())
+    }
 }
 
 /// What a keyed writer keeps while its triggers are aside.
@@ -126,16 +213,20 @@ struct Keyed {
 
 impl<'c> EntryBatch<'c> {
     /// A writer of entries recorded by clerk `by` at `now` (RFC 3339), on `conn`, which must be
-    /// inside a write transaction for as long as the writer is used.
-    pub fn new(conn: &'c Connection, by: &str, now: &str) -> EntryBatch<'c> {
-        EntryBatch {
+    /// inside a write transaction for as long as the writer is used. On a connection that does
+    /// not enforce foreign keys the writer checks its rows' references itself ([`Parents`]).
+    ///
+    /// Errors: SQL errors.
+    pub fn new(conn: &'c Connection, by: &str, now: &str) -> Result<EntryBatch<'c>> {
+        Ok(EntryBatch {
             conn,
             rows: ROWS,
             full: None,
             by: by.to_string(),
             now: now.to_string(),
             keyed: None,
-        }
+            parents: Parents::needed(conn)?,
+        })
     }
 
     /// A writer like [`EntryBatch::new`] that keeps the natural key itself (R5.1) for the rest
@@ -146,15 +237,16 @@ impl<'c> EntryBatch<'c> {
     /// leaves the key to the trigger, as [`EntryBatch::new`] does; so does a writer whose rows
     /// turn out not to be grouped by person, once it has seen enough of them to tell (it puts
     /// the triggers back then, in `tx`). Nothing else may insert entries in `tx` while the
-    /// trigger is away.
+    /// trigger is away, and evidence sets only as [`EVIDENCE_TRIGGER`] says (its trigger goes
+    /// aside with the key's).
     ///
     /// Errors: SQL errors.
     pub fn keyed(tx: &'c Transaction<'_>, by: &str, now: &str) -> Result<EntryBatch<'c>> {
-        let mut batch = EntryBatch::new(tx, by, now);
+        let mut batch = EntryBatch::new(tx, by, now)?;
         if bulk::pending(tx)?.is_none() {
             let plan = bulk::Plan {
                 indexed: &[],
-                triggers: &[KEY_TRIGGER, PROVIDERS_TRIGGER],
+                triggers: &[KEY_TRIGGER, PROVIDERS_TRIGGER, EVIDENCE_TRIGGER],
                 rebuild: &[],
                 replayed: &[],
                 counted: &[],
@@ -267,6 +359,11 @@ impl<'c> EntryBatch<'c> {
         &mut self,
         rows: impl ExactSizeIterator<Item = &'r NewEntry> + Clone,
     ) -> Result<Vec<Option<i64>>> {
+        if let Some(parents) = self.parents.as_mut() {
+            for e in rows.clone() {
+                parents.check(self.conn, e)?;
+            }
+        }
         let mut out = Vec::with_capacity(rows.len());
         let mut rest = rows;
         loop {
@@ -627,6 +724,7 @@ mod tests {
                 insert_new(&tx, e, "wangfang", NOW).expect("before");
             }
             let got = EntryBatch::new(&tx, "wangfang", NOW)
+                .unwrap()
                 .insert(rows.iter())
                 .expect("many at a time");
             tx.commit().expect("commit");
@@ -749,10 +847,60 @@ mod tests {
         let (store, people) = store_with_people(1);
         let tx = store.conn().unchecked_transaction().expect("tx");
         let rows = [entry(people[0], 0, true), entry(people[0] + 99, 1, true)];
-        let got = EntryBatch::new(&tx, "wangfang", NOW).insert(rows.iter());
+        let got = EntryBatch::new(&tx, "wangfang", NOW)
+            .unwrap()
+            .insert(rows.iter());
         assert!(got.is_err(), "{got:?}");
         tx.rollback().expect("rollback");
         assert!(table(&store).is_empty());
+    }
+
+    /// Issue 10: on a connection that does not enforce foreign keys (an import's), the writer
+    /// refuses a row naming a person, filing or batch that does not exist, as SQLite refuses it
+    /// when it enforces them, naming the table; the rows naming rows that exist are written.
+    #[test]
+    fn without_foreign_keys_a_row_naming_a_missing_row_is_refused_as_sqlite_would() {
+        let (store, people) = store_with_people(1);
+        type Spoil = fn(&mut NewEntry);
+        let missing: [(&str, Spoil); 3] = [
+            ("people", |e| e.person_id += 99),
+            ("filings", |e| e.filing_id = Some(999)),
+            ("import_batches", |e| e.batch_id = Some(999)),
+        ];
+        for keys in [true, false] {
+            store
+                .conn()
+                .pragma_update(None, "foreign_keys", keys)
+                .expect("keys");
+            for (table_named, spoil) in missing {
+                for keyed in [true, false] {
+                    let tx = store.conn().unchecked_transaction().expect("tx");
+                    let mut bad = entry(people[0], 1, true);
+                    spoil(&mut bad);
+                    let rows = [entry(people[0], 0, true), bad];
+                    let mut writer = if keyed {
+                        EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed")
+                    } else {
+                        EntryBatch::new(&tx, "wangfang", NOW).expect("writer")
+                    };
+                    let said = writer.insert(rows.iter()).expect_err("refused").to_string();
+                    assert!(said.contains("FOREIGN KEY"), "{said}");
+                    if !keys {
+                        assert!(said.contains(table_named), "{said}");
+                    }
+                    drop(writer);
+                    tx.rollback().expect("rollback");
+                }
+            }
+        }
+        assert!(table(&store).is_empty());
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let rows = [entry(people[0], 0, true), entry(people[0], 1, false)];
+        let got = EntryBatch::keyed(&tx, "wangfang", NOW)
+            .expect("keyed")
+            .insert(rows.iter())
+            .expect("written");
+        assert!(got.iter().all(Option::is_some), "{got:?}");
     }
 
     /// A writer asked for more rows a statement than SQLite can bind writes as many as it can
@@ -765,6 +913,7 @@ mod tests {
             .collect();
         let tx = store.conn().unchecked_transaction().expect("tx");
         let got = EntryBatch::new(&tx, "wangfang", NOW)
+            .unwrap()
             .with_rows(usize::MAX)
             .insert(rows.iter())
             .expect("the largest statement");
