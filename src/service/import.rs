@@ -897,8 +897,8 @@ impl Problems {
 /// entries together looks the person up once. Bounded: emptied when it holds [`CACHED_IDS`].
 #[derive(Default)]
 struct Ids {
-    people: HashMap<String, Option<i64>>,
-    filings: HashMap<String, Option<i64>>,
+    people: foldhash::HashMap<String, Option<i64>>,
+    filings: foldhash::HashMap<String, Option<i64>>,
 }
 
 /// Numbers an [`Ids`] holds of each kind before it starts again.
@@ -906,7 +906,7 @@ const CACHED_IDS: usize = 4_096;
 
 impl Ids {
     fn cached(
-        map: &mut HashMap<String, Option<i64>>,
+        map: &mut foldhash::HashMap<String, Option<i64>>,
         key: &str,
         look: impl FnOnce() -> crate::store::Result<Option<i64>>,
     ) -> Result<Option<i64>> {

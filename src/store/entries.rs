@@ -346,7 +346,7 @@ pub struct EvidenceWriter {
     clerk: i64,
     /// The time as stored: seconds since the epoch, or the text SQLite could not read as one.
     at: rusqlite::types::Value,
-    codes: HashMap<String, i64>,
+    codes: foldhash::HashMap<String, i64>,
     /// (entry, set of codes) of new entries not yet written ([`EvidenceWriter::add_new`]).
     pending: Vec<(i64, i64)>,
     /// (entry, code number) of new entries' codes numbered outside the sets' bits.
@@ -359,7 +359,7 @@ impl EvidenceWriter {
         Ok(EvidenceWriter {
             clerk: clerk_id(tx, by)?,
             at: stored_time(tx, now)?,
-            codes: HashMap::new(),
+            codes: foldhash::HashMap::default(),
             pending: Vec::new(),
             pending_singles: Vec::new(),
         })

@@ -26,7 +26,7 @@
 //! itself ([`Parents`]): each person, form, filing and batch once, where SQLite looks up four a
 //! row.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Statement, Transaction};
