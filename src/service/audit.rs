@@ -468,7 +468,7 @@ fn push_hours(out: &mut String, h: crate::domain::Hours) {
     let a = tenths.unsigned_abs();
     let mut n = itoa::Buffer::new();
     out.push_str(n.format(a / 10));
-    if a % 10 != 0 {
+    if !a.is_multiple_of(10) {
         out.push('.');
         out.push_str(n.format(a % 10));
     }
