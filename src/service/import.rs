@@ -2014,7 +2014,10 @@ impl Write<'_, '_> {
             ex.state,
             EntryState::Recorded | EntryState::EvidenceComplete
         );
-        let promote = registered && !ex.migrated;
+        // Paper history registers what is not registered yet: an entry registered through
+        // review is registered already, and the same row again is nothing new (tester,
+        // 2026-11-30: it was refused as "already registered" under the ID number).
+        let promote = registered && !ex.migrated && ex.state != EntryState::Registered;
         let exception = match promote {
             true => {
                 let makers = entries::makers(tx, id)?;
@@ -2050,8 +2053,19 @@ impl Write<'_, '_> {
             return Ok(());
         }
         self.first_rows.note(id, line);
-        let before = entries::evidence(tx, id)?;
         // A note is not a decision: it is kept whatever the entry's state.
+        if registered && !corrected && ex.state == EntryState::Registered {
+            // Paper history of an entry registered already: the registration stands with the
+            // evidence it was registered on (the whole checklist paper history brings is not
+            // added to it).
+            let noted = self.keep_note(&format!("entry:{id}"), &note)?;
+            match noted {
+                true => self.summary.updated += 1,
+                false => self.summary.unchanged += 1,
+            }
+            return Ok(());
+        }
+        let before = entries::evidence(tx, id)?;
         let noted = self.keep_note(&format!("entry:{id}"), &note)?;
         if !corrected && !promote && evidence.is_subset(&before) {
             if noted {
@@ -2642,6 +2656,78 @@ mod tests {
         assert!(import(&mut store, &refused, false).is_err());
         assert_eq!(whole(&store), (true, 0));
         assert_eq!(count(&store, "SELECT count(*) FROM entries"), 3);
+    }
+
+    /// R5.2 Paper history that lists an entry already registered through review, as it stands,
+    /// leaves it as it is (unchanged, not "migrated", nothing refused); the same row with
+    /// another result is refused under the result column, as a decision is not undone by a
+    /// roster.
+    #[test]
+    fn r5_2_paper_history_of_an_entry_registered_through_review_is_unchanged() {
+        let (clerk, archivist) = (actor("clerk"), actor("archivist"));
+        let mut store = people_store(&clerk);
+        let row = |result: &str| {
+            format!("{ZHANG},专业科目,培训班,急救技能,湖南大学,2016-05-03,2016-05-03,8,{result}")
+        };
+        let first = row("合格");
+        self::entries(
+            &mut store,
+            &clerk,
+            &table(ENTRIES_HEADER, &[&first]),
+            &source(),
+            false,
+            false,
+        )
+        .expect("recorded");
+        // As the review screen leaves it: registered by a reviewer, not paper history.
+        store
+            .conn()
+            .execute(
+                "UPDATE entries SET state = 'registered', registered_by = 'reviewer',
+                     registered_at = '2017-07-01T09:00:00+08:00'",
+                [],
+            )
+            .expect("registered");
+        let stored = |store: &Store| -> (String, i64, String) {
+            store
+                .conn()
+                .query_row("SELECT state, migrated, result FROM entries", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .expect("entry")
+        };
+        let done = self::entries(
+            &mut store,
+            &archivist,
+            &table(ENTRIES_HEADER, &[&first]),
+            &source(),
+            true,
+            false,
+        )
+        .expect("the same row again");
+        assert_eq!((done.added, done.updated, done.unchanged), (0, 0, 1));
+        assert_eq!(stored(&store), ("registered".into(), 0, "pass".into()));
+
+        let failed = row("不合格");
+        match self::entries(
+            &mut store,
+            &archivist,
+            &table(ENTRIES_HEADER, &[&failed]),
+            &source(),
+            true,
+            false,
+        ) {
+            Err(ServiceError::Rows(rows)) => {
+                assert_eq!(rows.len(), 1, "{rows:?}");
+                assert_eq!(rows[0].column, "考核结果", "{rows:?}");
+                assert!(
+                    matches!(rows[0].problem, Problem::AlreadyDecided { .. }),
+                    "{rows:?}"
+                );
+            }
+            other => panic!("expected the row refused, got {other:?}"),
+        }
+        assert_eq!(stored(&store), ("registered".into(), 0, "pass".into()));
     }
 
     /// R2.1, issue 10.3 Paper history adds its hours to what people had counted already: the
