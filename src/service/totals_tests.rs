@@ -58,6 +58,39 @@ fn assert_totals_equal_check(store: &Store, context: &str) {
             "{context}: {id_number} has a row for a year without entries: {kept:?}"
         );
     }
+    assert_counts_equal_rows(store, context);
+}
+
+/// The people counted by year, city (and kind) and hours equal a count of the totals' rows
+/// (migrations 22 and 23): kept by the triggers, or by an import's `hour_counts` beside them.
+fn assert_counts_equal_rows(store: &Store, context: &str) {
+    let rows = |sql: &str| -> Vec<Vec<rusqlite::types::Value>> {
+        let mut stmt = store.conn().prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    assert_eq!(
+        rows("SELECT * FROM totals_by_hours ORDER BY 1, 2, 3, 4"),
+        rows(
+            "SELECT t.year, p.city_code, t.public_tenths, t.professional_tenths, count(*)
+             FROM person_year_totals t JOIN people p ON p.id = t.person_id
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        ),
+        "{context}: totals_by_hours"
+    );
+    assert_eq!(
+        rows("SELECT * FROM totals_by_kind ORDER BY 1, 2, 3, 4, 5"),
+        rows(
+            "SELECT t.year, p.city_code, p.unit_kind, t.public_tenths, t.professional_tenths,
+                    count(*)
+             FROM person_year_totals t JOIN people p ON p.id = t.person_id
+             GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+        ),
+        "{context}: totals_by_kind"
+    );
 }
 
 /// The demo data set holds every form, state, filing status, late approval, failed assessment

@@ -13,6 +13,7 @@ pub mod entry_batch;
 pub mod files;
 pub mod filing_list;
 pub mod filings;
+pub mod hour_counts;
 pub mod lookup;
 pub mod notes;
 pub mod people;

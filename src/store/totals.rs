@@ -21,12 +21,14 @@
 //! Every write of a row is also counted by year and hours (`totals_by_hours`, kept by migration
 //! 22's triggers in the same transaction), from which the People screen counts the people short
 //! in a year without reading them; [`refresh_person`] therefore writes only the years whose
-//! sums changed.
+//! sums changed. [`NewHours::apply`] writes its rows with the triggers off and keeps those
+//! counts itself, once per count instead of once per row ([`super::hour_counts`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rusqlite::{Connection, Transaction, params};
 
+use super::hour_counts::{self, HourCounts};
 use super::{Result, entries};
 use crate::domain::{Category, Entry, FilingFacts, Hours};
 
@@ -333,29 +335,55 @@ impl NewHours {
             .filter(|((person_id, _), _)| !rebuilt.contains(person_id))
             .collect();
         // Many rows a statement (issue 10: a statement a row was a third of the cost of adding
-        // a million rows' hours, on top of the counting triggers each row runs anyway).
+        // a million rows' hours). The counts by hours are kept here, not by the triggers
+        // (`hour_counts`): a roster's rows fall into a few counts, written once each.
+        let mut counts = HourCounts::default();
+        let mut before = Vec::with_capacity(sums.len());
+        let mut keys = Vec::with_capacity(ADDED_A_STATEMENT);
         for chunk in sums.chunks(ADDED_A_STATEMENT) {
-            // The full statement's text made once.
-            static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            let mut add = if chunk.len() == ADDED_A_STATEMENT {
-                tx.prepare_cached(FULL.get_or_init(|| add_sql(ADDED_A_STATEMENT)))?
-            } else {
-                tx.prepare_cached(&add_sql(chunk.len()))?
-            };
-            for (k, ((person_id, year), (public, professional))) in chunk.iter().enumerate() {
-                add.raw_bind_parameter(4 * k + 1, person_id)?;
-                add.raw_bind_parameter(4 * k + 2, year)?;
-                add.raw_bind_parameter(4 * k + 3, public)?;
-                add.raw_bind_parameter(4 * k + 4, professional)?;
-            }
-            add.raw_execute()?;
+            keys.clear();
+            keys.extend(chunk.iter().map(|(key, _)| *key));
+            let offset = before.len();
+            before.extend(counts.rows_before(tx, &keys)?.into_iter().map(|mut row| {
+                row.key += offset;
+                row
+            }));
         }
+        // All the statements with the triggers off at once: turning them off or on makes
+        // SQLite prepare every statement of the connection again.
+        hour_counts::without_triggers(tx, || {
+            for chunk in sums.chunks(ADDED_A_STATEMENT) {
+                // The full statement's text made once.
+                static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let mut add = if chunk.len() == ADDED_A_STATEMENT {
+                    tx.prepare_cached(FULL.get_or_init(|| add_sql(ADDED_A_STATEMENT)))?
+                } else {
+                    tx.prepare_cached(&add_sql(chunk.len()))?
+                };
+                for (k, ((person_id, year), (public, professional))) in chunk.iter().enumerate() {
+                    add.raw_bind_parameter(4 * k + 1, person_id)?;
+                    add.raw_bind_parameter(4 * k + 2, year)?;
+                    add.raw_bind_parameter(4 * k + 3, public)?;
+                    add.raw_bind_parameter(4 * k + 4, professional)?;
+                }
+                add.raw_execute()?;
+            }
+            Ok(())
+        })?;
+        for row in &before {
+            let Some((_, (public, professional))) = sums.get(row.key) else {
+                continue;
+            };
+            let (was_public, was_professional) = row.sums.unwrap_or_default();
+            counts.moved(row, (was_public + public, was_professional + professional));
+        }
+        counts.write(tx)?;
         Ok(sums.len())
     }
 }
 
 /// (Person, year) sums a statement of [`NewHours::apply`] adds.
-const ADDED_A_STATEMENT: usize = 128;
+const ADDED_A_STATEMENT: usize = hour_counts::KEYS_A_STATEMENT;
 
 /// The upsert of `n` (person, year) sums, the `k`th's four values at `?(4k + 1)` on; a row of
 /// `VALUES` conflicting with one already there adds to it, as one statement a row would.
@@ -535,5 +563,168 @@ mod tests {
         assert_eq!(rebuild(&tx).unwrap(), kept.len());
         tx.commit().unwrap();
         assert_eq!(dump(&store), kept);
+    }
+
+    type CountRow = (i64, String, String, i64, i64, i64);
+
+    /// The people counted by (year, city, kind, hours) and by (year, city, hours), and the
+    /// rows they count.
+    fn counts(store: &crate::store::Store) -> (Vec<CountRow>, Vec<CountRow>, Vec<[i64; 4]>) {
+        let rows = |sql: &str| -> Vec<CountRow> {
+            store
+                .conn()
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let totals = store
+            .conn()
+            .prepare("SELECT * FROM person_year_totals ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        (
+            rows("SELECT * FROM totals_by_kind ORDER BY 1, 2, 3, 4, 5"),
+            rows(
+                "SELECT year, city_code, '', public_tenths, professional_tenths, people
+                 FROM totals_by_hours ORDER BY 1, 2, 3, 4, 5",
+            ),
+            totals,
+        )
+    }
+
+    /// R2.1 New hours added many rows a statement with the counting triggers off and the counts
+    /// kept in memory (`hour_counts`) leave `totals_by_hours` and `totals_by_kind` exactly as
+    /// the triggers leave them when the same hours are added row by row: rows made and rows
+    /// added to, people of several cities and kinds, a row of no hours moved out of its count
+    /// (which empties), and the people being rebuilt left alone.
+    #[test]
+    fn r2_1_counts_written_once_equal_those_the_triggers_keep() {
+        let demo = || {
+            let mut store = crate::store::Store::open_in_memory().unwrap();
+            crate::service::demo::generate(&mut store, &actor("demo"), 60, 5).unwrap();
+            store
+        };
+        let (mut by_statement, mut by_rows) = (demo(), demo());
+        let people: Vec<i64> = by_rows
+            .conn()
+            .prepare("SELECT id FROM people ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let kinds: i64 = by_rows
+            .conn()
+            .query_row(
+                "SELECT count(DISTINCT city_code || unit_kind) FROM people",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(kinds > 2, "several cities and kinds: {kinds}");
+        for store in [&by_statement, &by_rows] {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO person_year_totals VALUES (?1, 2031, 0, 0)",
+                    [people[0]],
+                )
+                .unwrap();
+        }
+        let before = counts(&by_rows);
+        assert_eq!(before, counts(&by_statement), "the same start");
+        // Every third person, every other year from 2012 (most have rows there, some not), and
+        // the row of no hours; the last person is being rebuilt.
+        let mut sums = BTreeMap::new();
+        for (k, &p) in people.iter().enumerate().step_by(3) {
+            for year in (2012..2020).step_by(2) {
+                sums.insert((p, year), ((k as i64 % 4) * 40, 10 + year as i64 % 3 * 25));
+            }
+        }
+        sums.insert((people[0], 2031), (0, 15));
+        let rebuilt: BTreeSet<i64> = [*people.last().unwrap()].into();
+        sums.insert((*people.last().unwrap(), 2014), (30, 30));
+
+        let tx = by_statement.write().unwrap();
+        let mut new = NewHours { sums: sums.clone() };
+        let written = new.apply(&tx, &rebuilt).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(written, sums.len() - 1);
+
+        let tx = by_rows.write().unwrap();
+        for ((p, year), (public, professional)) in &sums {
+            if rebuilt.contains(p) {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO person_year_totals VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO UPDATE SET public_tenths = public_tenths + excluded.public_tenths,
+                     professional_tenths = professional_tenths + excluded.professional_tenths",
+                params![p, year, public, professional],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+
+        let after = counts(&by_rows);
+        assert_ne!(after, before, "the hours moved people between counts");
+        assert!(
+            !after.1.iter().any(|c| c.0 == 2031 && c.3 == 0 && c.4 == 0),
+            "the count of no hours in 2031 emptied and went"
+        );
+        assert_eq!(counts(&by_statement), after);
+    }
+
+    /// Every trigger on `person_year_totals` is one whose work `hour_counts` restates, since
+    /// `NewHours::apply` runs its statement with all triggers off: a new trigger there must be
+    /// restated too (or the statement run with it).
+    #[test]
+    fn the_triggers_on_the_totals_are_the_ones_restated_here() {
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let mut on_totals: Vec<String> = store
+            .conn()
+            .prepare(
+                "SELECT name FROM sqlite_schema
+                 WHERE type = 'trigger' AND tbl_name = 'person_year_totals' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let mut restated = hour_counts::RESTATED.map(String::from).to_vec();
+        restated.sort();
+        on_totals.sort();
+        assert_eq!(on_totals, restated);
+    }
+
+    /// The triggers are back on after a statement run without them, also when it failed.
+    #[test]
+    fn triggers_come_back_on_after_work_run_without_them_fails() {
+        use rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER as TRIGGERS;
+        let store = crate::store::Store::open_in_memory().unwrap();
+        let c = store.conn();
+        let failed = hour_counts::without_triggers(c, || {
+            assert!(!c.db_config(TRIGGERS).unwrap(), "off while the work runs");
+            c.execute("INSERT INTO person_year_totals VALUES (1, 2017, -1, 0)", [])?;
+            Ok(())
+        });
+        assert!(failed.is_err(), "the check refuses negative hours");
+        assert!(c.db_config(TRIGGERS).unwrap(), "on again");
     }
 }
