@@ -2,6 +2,7 @@
 //! nothing. Re-importing the same file changes nothing.
 
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 use rusqlite::{Connection, Transaction};
 
@@ -1397,7 +1398,7 @@ struct Write<'a, 't> {
     /// write lock and SQLite gives each new row the highest id plus one.
     created: Option<(i64, i64)>,
     /// Every evidence code of each form's checklist (R3), for paper history.
-    codes: HashMap<crate::domain::Form, BTreeSet<String>>,
+    codes: HashMap<crate::domain::Form, Rc<BTreeSet<String>>>,
     /// R5.5 The maker–checker exception of registering new paper history, the same for every
     /// row of a roster: decided at the first new entry.
     new_exception: Option<Option<authz::Exception>>,
@@ -1465,8 +1466,9 @@ struct Pending {
     line: usize,
     id_number: crate::domain::IdNumber,
     new: NewEntry,
-    /// R3 Every piece the row brings (with paper history's whole checklist).
-    evidence: BTreeSet<String>,
+    /// R3 Every piece the row brings (with paper history's whole checklist, then shared by
+    /// every row of the form).
+    evidence: Rc<BTreeSet<String>>,
     /// The row's 备注, cleaned.
     note: String,
 }
@@ -1871,7 +1873,8 @@ impl Write<'_, '_> {
             filing_id,
             batch_id: None,
         };
-        let mut evidence: BTreeSet<String> = r.evidence;
+        let mut evidence = r.evidence;
+        let mut shared = None;
         if self.registered {
             // Paper history: registered on paper, so its evidence was seen then.
             new.entry.state = EntryState::Registered;
@@ -1880,10 +1883,17 @@ impl Write<'_, '_> {
                 let all = self
                     .codes
                     .entry(new.entry.form)
-                    .or_insert_with(|| list.all_codes());
-                evidence.extend(all.iter().cloned());
+                    .or_insert_with(|| Rc::new(list.all_codes()));
+                if evidence.is_subset(all) {
+                    // The form's one set (most rows of paper history list no evidence: a
+                    // set made and dropped a row was a twentieth of the writing).
+                    shared = Some(Rc::clone(all));
+                } else {
+                    evidence.extend(all.iter().cloned());
+                }
             }
         }
+        let evidence = shared.unwrap_or_else(|| Rc::new(evidence));
         new.batch_id = Some(self.batch()?);
         if !self.registered {
             let complete = checklist.is_some_and(|l| l.is_complete(&evidence));
