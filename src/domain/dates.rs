@@ -132,6 +132,45 @@ impl Describe for DateError {
     }
 }
 
+/// A date written as its `Display` writes it (`2016-03-05`): for the years a roster can hold
+/// (0 to 9999) without the formatting machinery and without allocating, since an import
+/// writes two dates a row into the database and one into its record (issue 10); any other
+/// year through `Display` itself.
+#[derive(Debug, Clone)]
+pub enum IsoDate {
+    Short([u8; 10]),
+    Long(String),
+}
+
+impl IsoDate {
+    pub fn new(d: NaiveDate) -> IsoDate {
+        use chrono::Datelike;
+        let year = d.year();
+        let Ok(year @ 0..=9999) = u32::try_from(year) else {
+            return IsoDate::Long(d.to_string());
+        };
+        let mut b = *b"0000-00-00";
+        let mut put = |at: usize, width: usize, mut v: u32| {
+            for k in (at..at + width).rev() {
+                b[k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, d.month());
+        put(8, 2, d.day());
+        IsoDate::Short(b)
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Only ASCII digits and dashes are ever written into it.
+            IsoDate::Short(b) => std::str::from_utf8(b).unwrap_or("0000-00-00"),
+            IsoDate::Long(s) => s,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +320,15 @@ mod tests {
                 }
                 Err(DateError::Format) => prop_assert!(false, "well-formed"),
             }
+        }
+
+        /// A date as the database and the import's record hold it is what `Display` writes,
+        /// for every year chrono can hold (those a roster can hold made the short way).
+        #[test]
+        fn iso_date_writes_what_display_writes(days in -4_000_000i64..4_000_000) {
+            let date = d(2000, 1, 1) + chrono::Duration::days(days);
+            let iso = IsoDate::new(date);
+            prop_assert_eq!(iso.as_str(), date.to_string());
         }
 
         #[test]

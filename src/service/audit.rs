@@ -434,29 +434,9 @@ pub fn entry_line(
     }
 }
 
-/// `d` as its `Display` writes it (`2016-03-05`), pushed without the formatting machinery for
-/// the years a roster can hold; any other year through `Display` itself.
+/// `d` as its `Display` writes it (`2016-03-05`).
 fn push_date(out: &mut String, d: chrono::NaiveDate) {
-    use chrono::Datelike;
-    let year = d.year();
-    if !(0..=9999).contains(&year) {
-        use std::fmt::Write;
-        let _ = write!(out, "{d}");
-        return;
-    }
-    let digits = |v: u32, width: usize, out: &mut String| {
-        let mut n = itoa::Buffer::new();
-        let text = n.format(v);
-        for _ in text.len()..width {
-            out.push('0');
-        }
-        out.push_str(text);
-    };
-    digits(year.unsigned_abs(), 4, out);
-    out.push('-');
-    digits(d.month(), 2, out);
-    out.push('-');
-    digits(d.day(), 2, out);
+    out.push_str(crate::domain::dates::IsoDate::new(d).as_str());
 }
 
 /// `h` as its `Display` writes it (`8`, `12.5`, `-0.5`), in whole and tenth 学时.

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::Result;
 use super::filings::date;
+use crate::domain::dates::IsoDate;
 use crate::domain::{
     AssessmentResult, Category, Entry, EntryState, FilingFacts, FilingStatus, Form, Hours,
 };
@@ -902,8 +903,8 @@ pub(super) fn bind_facts(
     bind(&x.form.code())?;
     bind(&x.content)?;
     bind(&x.provider)?;
-    bind(&x.start_date.to_string())?;
-    bind(&x.end_date.to_string())?;
+    bind(&IsoDate::new(x.start_date).as_str())?;
+    bind(&IsoDate::new(x.end_date).as_str())?;
     bind(&x.hours.tenths())?;
     bind(&x.result.code())?;
     bind(&filing_id)?;
