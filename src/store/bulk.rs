@@ -360,6 +360,22 @@ pub fn put_back(tx: &Connection, set: &SetAside) -> Result<()> {
     Ok(())
 }
 
+/// Puts back, in the same transaction, the objects of `set` named in `names` (each unless
+/// already present), leaving the rest aside and the mark in place: for a writer that needs
+/// some of its triggers again before the end ([`put_back`] then skips them).
+///
+/// Errors: SQL errors; the caller rolls back.
+pub fn put_back_some(tx: &Connection, set: &SetAside, names: &[&str]) -> Result<()> {
+    for o in set
+        .objects
+        .iter()
+        .filter(|o| names.contains(&o.name.as_str()))
+    {
+        create_unless_present(tx, o)?;
+    }
+    Ok(())
+}
+
 /// Bytes of postings a full-text rebuild gathers in memory before writing them out as a segment
 /// of the index (FTS5's `hashsize`; its default is 1 MiB): at 100 000 people the whole of the
 /// people's index (15 MB on disk), written once instead of merged again and again into larger

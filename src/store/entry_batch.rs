@@ -19,7 +19,8 @@
 //! back, word for word, before the commit ([`EntryBatch::finish`]), so no other connection
 //! ever sees the schema without it. The providers' counter (`entry_providers_insert`, an
 //! upsert a row) goes aside with it: the writer counts the providers of the rows it writes and
-//! adds each provider's count once, at the end.
+//! adds each provider's count once, at the end. So do the review queue's two triggers, which
+//! do nothing for a registered row ([`QUEUE_TRIGGERS`]), for as long as every row is one.
 //!
 //! On a connection that does not enforce foreign keys (an import's,
 //! [`super::Store::without_foreign_keys`]), the writer looks up the rows its entries refer to
@@ -52,6 +53,15 @@ const PROVIDERS_TRIGGER: &str = "entry_providers_insert";
 /// other), while evidence for any other entry goes through the view `evidence_received`, whose
 /// own trigger refuses a piece already there before it writes a set.
 const EVIDENCE_TRIGGER: &str = "evidence_sets_once";
+
+/// The triggers that put an entry to be reviewed in the queue (`review_queue`) and count it
+/// as pending (`pending_by_person`, `pending_by_kind`) on `INSERT`: each runs for every row
+/// and does nothing for a registered one (their `WHEN`: recorded, evidence complete or
+/// sealed), which is every row of paper history (`import entries --registered`). A keyed
+/// writer sets them aside with the key and puts them back before the first row of any other
+/// state is written ([`EntryBatch::insert`]); at a million rows of paper history the two
+/// cost a twentieth of the import (issue 10).
+const QUEUE_TRIGGERS: [&str; 2] = ["review_queue_insert", "pending_kept_insert"];
 
 /// People whose keys a keyed writer keeps (about 21 trainings each, some 6 KB with the set's
 /// own room): past this many it forgets them all and reads each again at its next row. A
@@ -209,6 +219,8 @@ struct Keyed {
     trainings: Trainings,
     /// Entries written a provider, when [`PROVIDERS_TRIGGER`] is among the set.
     providers: Option<HashMap<String, i64>>,
+    /// Whether [`QUEUE_TRIGGERS`] are still aside: only registered rows written so far.
+    queue_aside: bool,
 }
 
 impl<'c> EntryBatch<'c> {
@@ -246,7 +258,13 @@ impl<'c> EntryBatch<'c> {
         if bulk::pending(tx)?.is_none() {
             let plan = bulk::Plan {
                 indexed: &[],
-                triggers: &[KEY_TRIGGER, PROVIDERS_TRIGGER, EVIDENCE_TRIGGER],
+                triggers: &[
+                    KEY_TRIGGER,
+                    PROVIDERS_TRIGGER,
+                    EVIDENCE_TRIGGER,
+                    QUEUE_TRIGGERS[0],
+                    QUEUE_TRIGGERS[1],
+                ],
                 rebuild: &[],
                 replayed: &[],
                 counted: &[],
@@ -256,10 +274,12 @@ impl<'c> EntryBatch<'c> {
             let aside = |name: &str| set.objects.iter().any(|o| o.name == name);
             if aside(KEY_TRIGGER) {
                 let providers = aside(PROVIDERS_TRIGGER).then(HashMap::new);
+                let queue_aside = QUEUE_TRIGGERS.iter().any(|t| aside(t));
                 batch.keyed = Some(Keyed {
                     set,
                     trainings: Trainings::default(),
                     providers,
+                    queue_aside,
                 });
             } else if !set.objects.is_empty() {
                 // The counter alone (a schema without the key's trigger): not worth keeping.
@@ -317,6 +337,16 @@ impl<'c> EntryBatch<'c> {
         if self.keyed.as_ref().is_some_and(|k| !k.trainings.pays()) {
             // A roster not grouped by person: the trigger is cheaper from here on.
             self.finish()?;
+        }
+        if let Some(keyed) = self.keyed.as_mut()
+            && keyed.queue_aside
+            && rows
+                .clone()
+                .any(|e| e.entry.state != EntryState::Registered)
+        {
+            // A row the queue's triggers act on: they are back before it is written.
+            bulk::put_back_some(self.conn, &keyed.set, &QUEUE_TRIGGERS)?;
+            keyed.queue_aside = false;
         }
         let Some(keyed) = self.keyed.as_mut() else {
             return self.insert_all(rows);
@@ -754,7 +784,86 @@ mod tests {
             providers(&one),
             "the providers' counts added by the writer"
         );
+        assert_eq!(
+            queue(&keyed_store),
+            queue(&one),
+            "the rows to review queued and counted as pending"
+        );
+        assert_eq!(queue(&many), queue(&one));
         batched
+    }
+
+    /// What the queue's triggers keep: the review queue and the pending counts.
+    fn queue(store: &Store) -> Vec<String> {
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT entry_id || ' ' || batch_rank || ' ' || provider || ' ' || person_name
+             FROM review_queue ORDER BY entry_id",
+            "SELECT person_id || ' ' || year || ' ' || entries FROM pending_by_person
+             ORDER BY person_id, year",
+            "SELECT year || ' ' || city_code || ' ' || unit_kind || ' ' || entries
+             FROM pending_by_kind ORDER BY 1",
+        ] {
+            let mut stmt = store.conn().prepare(sql).expect("queue");
+            out.extend(
+                stmt.query_map([], |r| r.get::<_, String>(0))
+                    .expect("query")
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .expect("rows"),
+            );
+        }
+        out
+    }
+
+    /// Issue 10: a keyed writer of paper history (registered rows only) leaves the queue's
+    /// triggers aside for as long as it writes, and puts them back word for word; the first
+    /// row to review brings them back before it is written, so it is queued and counted.
+    #[test]
+    fn the_queues_triggers_are_aside_only_while_every_row_is_registered() {
+        let (store, people) = store_with_people(2);
+        let (reference, _) = store_with_people(2);
+        let present = |store: &Store| -> Vec<String> {
+            let mut stmt = store
+                .conn()
+                .prepare(
+                    "SELECT name FROM sqlite_master WHERE name IN
+                     ('review_queue_insert', 'pending_kept_insert') ORDER BY name",
+                )
+                .expect("names");
+            stmt.query_map([], |r| r.get(0))
+                .expect("query")
+                .collect::<rusqlite::Result<_>>()
+                .expect("rows")
+        };
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let mut writer = EntryBatch::keyed(&tx, "wangfang", NOW).expect("keyed");
+        let paper: Vec<NewEntry> = (0..3).map(|k| entry(people[0], k, true)).collect();
+        writer.insert(paper.iter()).expect("paper history");
+        assert!(
+            present(&store).is_empty(),
+            "aside while rows are registered"
+        );
+        let to_review = [entry(people[1], 7, false), entry(people[1], 8, true)];
+        let got = writer.insert(to_review.iter()).expect("a row to review");
+        assert_eq!(present(&store).len(), 2, "back before the row to review");
+        writer.finish().expect("put back");
+        drop(writer);
+        tx.commit().expect("commit");
+        assert_eq!(schema(&store), schema(&reference), "word for word");
+        let queued: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM review_queue", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(queued, 1, "{got:?}");
+        let pending: i64 = store
+            .conn()
+            .query_row(
+                "SELECT entries FROM pending_by_person WHERE person_id = ?1",
+                [people[1]],
+                |r| r.get(0),
+            )
+            .expect("counted");
+        assert_eq!(pending, 1);
     }
 
     /// `entry_providers`, as the provider completion reads it.
