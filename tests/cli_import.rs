@@ -748,6 +748,35 @@ fn year_outside_the_training_dates_is_refused() {
     );
 }
 
+/// A 年度 saved by a spreadsheet as the text of a number (`2016.0`) is the year 2016, as a
+/// workbook's number cell is; a year that is no whole year is refused as not a year, not as
+/// a year outside the training's dates (tester, 2026-11-30: "year 2017.0 is not within the
+/// years of the training dates").
+#[test]
+fn a_year_written_as_a_number_is_read_and_a_fraction_of_a_year_is_not_a_year() {
+    let env = Env::new();
+    env.people(&[(ZHANG, "张伟"), (WANG, "王芳")]);
+    let text = entries_csv(&[Entry::professional(WANG, 2016, "60").year("2016.0")]);
+    env.import_ok("entries", "entries.csv", &text, &[]);
+    let year: i32 = env
+        .conn()
+        .query_row("SELECT year FROM entries", [], |r| r.get(0))
+        .expect("the entry");
+    assert_eq!(year, 2016);
+    for bad in ["2016.5", "二〇一六"] {
+        let (env, text) = entries_env(Entry::professional(WANG, 2016, "60").year(bad));
+        env.refused(
+            "entries",
+            "entries.csv",
+            &text,
+            3,
+            "年度",
+            &[&format!("年度“{bad}”不是年份"), "如 2017"],
+            &[&format!("year \"{bad}\" is not a year"), "such as 2017"],
+        );
+    }
+}
+
 #[test]
 fn a_good_entry_and_a_bad_entry_write_nothing() {
     let (env, text) = entries_env(Entry::professional(WANG, 2016, "2.55"));

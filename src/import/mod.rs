@@ -44,6 +44,8 @@ pub enum Problem {
         today: String,
     },
     YearOutsideDates,
+    /// The 年度 is not a whole year (`2017`, `2017年`, or `2017.0` as a number saved as text).
+    NotAYear,
     UnknownPerson,
     UnknownFiling,
     /// An evidence item that is not on the form's checklist.
@@ -192,6 +194,12 @@ impl Describe for RowError {
             }
             (Problem::YearOutsideDates, Lang::En) => {
                 format!("year \"{v}\" is not the year of the start or end date")
+            }
+            (Problem::NotAYear, Lang::Zh) => {
+                format!("年度“{v}”不是年份，应为四位数字的年份，如 2017")
+            }
+            (Problem::NotAYear, Lang::En) => {
+                format!("year \"{v}\" is not a year, expected a four-digit year such as 2017")
             }
             (Problem::UnknownPerson, Lang::Zh) => {
                 format!("数据库中没有身份证号为“{v}”的人员，应先导入人员名册")
