@@ -148,6 +148,7 @@ impl HourCounts {
         by_hours.sort_unstable();
         for ((year, city, kind, public, professional), d) in changes {
             let (city, kind) = (&self.names[city as usize], &self.names[kind as usize]);
+            let args: [&dyn rusqlite::ToSql; 6] = [&year, city, kind, &public, &professional, &d];
             if d > 0 {
                 conn.prepare_cached(
                     "INSERT INTO totals_by_kind
@@ -155,84 +156,49 @@ impl HourCounts {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT DO UPDATE SET people = people + excluded.people",
                 )?
-                .execute(rusqlite::params![
-                    year,
-                    city,
-                    kind,
-                    public,
-                    professional,
-                    d
-                ])?;
+                .execute(&args[..])?;
             } else {
                 conn.prepare_cached(
                     "UPDATE totals_by_kind SET people = people + ?6
                      WHERE year = ?1 AND city_code = ?2 AND unit_kind = ?3
                        AND public_tenths = ?4 AND professional_tenths = ?5",
                 )?
-                .execute(rusqlite::params![
-                    year,
-                    city,
-                    kind,
-                    public,
-                    professional,
-                    d
-                ])?;
+                .execute(&args[..])?;
                 conn.prepare_cached(
                     "DELETE FROM totals_by_kind
                      WHERE year = ?1 AND city_code = ?2 AND unit_kind = ?3
                        AND public_tenths = ?4 AND professional_tenths = ?5 AND people <= 0",
                 )?
-                .execute(rusqlite::params![
-                    year,
-                    city,
-                    kind,
-                    public,
-                    professional
-                ])?;
+                .execute(&args[..5])?;
             }
         }
         for ((year, city, public, professional), d) in by_hours {
             let city = &self.names[city as usize];
+            let taken = -d;
             if d > 0 {
+                let args: [&dyn rusqlite::ToSql; 5] = [&year, city, &public, &professional, &d];
                 conn.prepare_cached(
                     "INSERT INTO totals_by_hours
                          (year, city_code, public_tenths, professional_tenths, people)
                      VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT DO UPDATE SET people = people + excluded.people",
                 )?
-                .execute(rusqlite::params![
-                    year,
-                    city,
-                    public,
-                    professional,
-                    d
-                ])?;
+                .execute(&args[..])?;
             } else {
                 // `people > 0` is checked: the row goes first when the change empties it.
+                let args: [&dyn rusqlite::ToSql; 5] = [&year, city, &public, &professional, &taken];
                 conn.prepare_cached(
                     "DELETE FROM totals_by_hours
                      WHERE year = ?1 AND city_code = ?2 AND public_tenths = ?3
                        AND professional_tenths = ?4 AND people = ?5",
                 )?
-                .execute(rusqlite::params![
-                    year,
-                    city,
-                    public,
-                    professional,
-                    -d
-                ])?;
+                .execute(&args[..])?;
                 conn.prepare_cached(
-                    "UPDATE totals_by_hours SET people = people + ?5
+                    "UPDATE totals_by_hours SET people = people - ?5
                      WHERE year = ?1 AND city_code = ?2 AND public_tenths = ?3
                        AND professional_tenths = ?4",
                 )?
-                .execute(rusqlite::params![
-                    year,
-                    city,
-                    public,
-                    professional,
-                    d
-                ])?;
+                .execute(&args[..])?;
             }
         }
         Ok(())
