@@ -756,13 +756,22 @@ fn year_outside_the_training_dates_is_refused() {
 fn a_year_written_as_a_number_is_read_and_a_fraction_of_a_year_is_not_a_year() {
     let env = Env::new();
     env.people(&[(ZHANG, "张伟"), (WANG, "王芳")]);
-    let text = entries_csv(&[Entry::professional(WANG, 2016, "60").year("2016.0")]);
+    // As saved by a spreadsheet, and as typed in a Chinese input method's full-width mode
+    // (tester, 2026-11-30: `２０１６` was refused as "not four digits").
+    let text = entries_csv(&[
+        Entry::professional(WANG, 2016, "60").year("2016.0"),
+        Entry::professional(ZHANG, 2016, "60").year("２０１６年"),
+    ]);
     env.import_ok("entries", "entries.csv", &text, &[]);
-    let year: i32 = env
+    let years: Vec<i32> = env
         .conn()
-        .query_row("SELECT year FROM entries", [], |r| r.get(0))
-        .expect("the entry");
-    assert_eq!(year, 2016);
+        .prepare("SELECT year FROM entries ORDER BY id")
+        .expect("query")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<rusqlite::Result<_>>()
+        .expect("the entries");
+    assert_eq!(years, [2016, 2016]);
     for bad in ["2016.5", "二〇一六"] {
         let (env, text) = entries_env(Entry::professional(WANG, 2016, "60").year(bad));
         env.refused(

@@ -46,7 +46,9 @@ pub fn calendar_date(year: i32, month: u32, day: u32) -> Result<NaiveDate, DateE
 /// day of one or two digits); [`DateError::NoSuchMonth`] / [`DateError::NoSuchDay`] when it is
 /// well-formed but the calendar has no such day.
 pub fn parse_date(input: &str) -> Result<NaiveDate, DateError> {
-    let s = input.trim();
+    // Typed in a Chinese input method's full-width mode: `２０１６－０３－０１`.
+    let narrowed = super::text::narrow_width(input);
+    let s = narrowed.trim();
     let (y, m, d) = if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         (&s[0..4], &s[4..6], &s[6..8])
     } else {
@@ -319,6 +321,24 @@ mod tests {
                     prop_assert!(day == 0 || day > days_in_month(y, m));
                 }
                 Err(DateError::Format) => prop_assert!(false, "well-formed"),
+            }
+        }
+
+        /// A date typed in full-width digits and separators is the same date.
+        #[test]
+        fn full_width_dates_are_read(days in 0i64..60000) {
+            let date = d(1950, 1, 1) + chrono::Duration::days(days);
+            for f in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"] {
+                let wide: String = date
+                    .format(f)
+                    .to_string()
+                    .chars()
+                    .map(|c| match c {
+                        '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+                        c => c,
+                    })
+                    .collect();
+                prop_assert_eq!(parse_date(&wide), Ok(date), "{}", wide);
             }
         }
 

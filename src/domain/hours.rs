@@ -53,10 +53,9 @@ impl Hours {
         let s: String = input
             .trim()
             .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                '．' | '。' => '.',
-                '−' | '－' | '﹣' => '-',
+            .map(|c| match crate::domain::text::narrow_char(c) {
+                '。' => '.',
+                '−' | '﹣' => '-',
                 c => c,
             })
             .collect();

@@ -111,9 +111,8 @@ impl IdNumber {
         let s: String = input
             .trim()
             .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                'x' | 'ｘ' | 'Ｘ' => 'X',
+            .map(|c| match crate::domain::text::narrow_char(c) {
+                'x' => 'X',
                 c => c,
             })
             .collect();

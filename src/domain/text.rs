@@ -56,6 +56,25 @@ fn plainly_clean(s: &str) -> bool {
     s.is_empty() || !after_space
 }
 
+/// `c` as its ASCII form when it is a full-width form of one (U+FF01–U+FF5E: `０`–`９`, `．`,
+/// `－`, `／`, `Ｘ` …), as a Chinese input method's full-width mode types numbers, dates and
+/// ID numbers; any other character as it is.
+pub fn narrow_char(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        c => c,
+    }
+}
+
+/// `s` with every full-width form of an ASCII character read as that character
+/// ([`narrow_char`]); borrowed when there is none.
+pub fn narrow_width(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() || !s.chars().any(|c| narrow_char(c) != c) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.chars().map(narrow_char).collect())
+}
+
 /// [`clean_line`] the long way: stripped, normalised, spaces folded.
 fn clean_line_rebuilt(s: &str) -> String {
     let kept = nfc(strip(s, false));

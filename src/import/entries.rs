@@ -34,10 +34,13 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
 }
 
 /// A 年度 cell as a year: `2017`, `2017年`, or `2017.0` (a spreadsheet's number cell saved as
-/// text keeps its decimals; a workbook's own number cell reads as `2017` already). `None` for
+/// text keeps its decimals; a workbook's own number cell reads as `2017` already), in ASCII or
+/// full-width digits. `None` for
 /// anything else, a fraction of a year among them.
 fn whole_year(text: &str) -> Option<i32> {
-    let text = text.trim_end_matches('年').trim();
+    // Typed in full-width mode: `２０１７`, `２０１７．０`.
+    let narrowed = crate::domain::text::narrow_width(text);
+    let text = narrowed.trim_end_matches('年').trim();
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     if whole.is_empty()
         || !whole.bytes().all(|b| b.is_ascii_digit())
