@@ -106,7 +106,7 @@ const FILINGS: &[Spec] = &[
 impl Kind {
     /// The most characters a cell of the column `english` may hold (issue 9): a person's name
     /// [`NAME_CHARS`], free text [`FREE_TEXT_CHARS`], anything else [`FIELD_CHARS`].
-    pub fn max_chars(self, english: &str) -> usize {
+    pub fn max_chars(self, english: &'static str) -> usize {
         match (self, english) {
             (Kind::Filings, "head" | "contact") => NAME_CHARS,
             (Kind::Filings, "name") => FIELD_CHARS,
@@ -188,6 +188,10 @@ fn key(s: &str) -> String {
         .collect()
 }
 
+/// Texts a [`Columns`] remembers the place of by address ([`Columns::index`]): the names of
+/// every column of every roster, and room for the same name at a few addresses.
+const SEEN_KEPT: usize = 64;
+
 /// Where each known column sits in a table.
 #[derive(Debug, Clone)]
 pub struct Columns {
@@ -200,6 +204,12 @@ pub struct Columns {
     /// thirty times a row with the checks, and a scan of the spec comparing names was a tenth
     /// of the check of a million-row roster (issue 10).
     places: foldhash::HashMap<&'static str, usize>,
+    /// Names already looked up, by the address and length of the text the caller passed: the
+    /// parsers pass the same literals every row, and hashing them was still a tenth of parsing
+    /// a roster (issue 10). Sound because a name is `&'static str`: text at a static address
+    /// never changes. Filled at the first lookup of each; a few dozen at most. A `Columns` is
+    /// used by one thread at a time (each thread of an import has its own).
+    seen: std::cell::RefCell<Vec<(usize, usize, Option<usize>)>>,
 }
 
 impl Columns {
@@ -300,6 +310,7 @@ impl Columns {
             found,
             named,
             places,
+            seen: std::cell::RefCell::new(Vec::new()),
         };
         if errors.is_empty() {
             Ok(cols)
@@ -324,12 +335,24 @@ impl Columns {
         ))
     }
 
-    fn index(&self, english: &str) -> Option<usize> {
-        self.places.get(english).copied()
+    fn index(&self, english: &'static str) -> Option<usize> {
+        let key = (english.as_ptr() as usize, english.len());
+        if let Ok(seen) = self.seen.try_borrow()
+            && let Some(&(_, _, place)) = seen.iter().find(|(at, len, _)| (*at, *len) == key)
+        {
+            return place;
+        }
+        let place = self.places.get(english).copied();
+        if let Ok(mut seen) = self.seen.try_borrow_mut()
+            && seen.len() < SEEN_KEPT
+        {
+            seen.push((key.0, key.1, place));
+        }
+        place
     }
 
     /// The header of a column as written in the file (or its Chinese name when absent).
-    pub fn header(&self, english: &str) -> String {
+    pub fn header(&self, english: &'static str) -> String {
         match self.index(english) {
             Some(j) => match &self.found[j] {
                 Some((_, h)) => h.clone(),
@@ -340,25 +363,28 @@ impl Columns {
     }
 
     /// The cell of a column in a row, `None` when the column is absent.
-    pub fn cell<'r>(&self, row: &'r Row, english: &str) -> Option<&'r Cell> {
+    pub fn cell<'r>(&self, row: &'r Row, english: &'static str) -> Option<&'r Cell> {
         self.index(english)
             .and_then(|j| self.found[j].as_ref())
             .and_then(|(i, _)| row.cells.get(*i))
     }
 
     /// The text of a column's cell in a row, "" when the column is absent.
-    pub fn get<'r>(&self, row: &'r Row, english: &str) -> &'r str {
+    pub fn get<'r>(&self, row: &'r Row, english: &'static str) -> &'r str {
         self.cell(row, english).map_or("", |c| c.text.trim())
     }
 
-    /// Known columns present in the table, by English name.
-    fn present(&self) -> impl Iterator<Item = &'static str> + '_ {
+    /// Known columns present in the table: each one's English name and its cell in `row`
+    /// (`None` past the row's last cell), found by place, not by name.
+    fn present<'s, 'r: 's>(
+        &'s self,
+        row: &'r Row,
+    ) -> impl Iterator<Item = (&'static str, Option<&'r Cell>)> + 's {
         self.kind
             .spec()
             .iter()
             .zip(&self.found)
-            .filter(|(_, f)| f.is_some())
-            .map(|((en, _, _), _)| *en)
+            .filter_map(move |((en, _, _), f)| f.as_ref().map(|(i, _)| (*en, row.cells.get(*i))))
     }
 }
 
@@ -397,8 +423,8 @@ impl<'a> RowReader<'a> {
             row,
             errors: Vec::new(),
         };
-        for col in cols.present() {
-            let Some(cell) = cols.cell(row, col) else {
+        for (col, cell) in cols.present(row) {
+            let Some(cell) = cell else {
                 continue;
             };
             let max = cols.kind.max_chars(col);
@@ -430,7 +456,7 @@ impl<'a> RowReader<'a> {
         r
     }
 
-    pub fn raw(&self, col: &str) -> &'a str {
+    pub fn raw(&self, col: &'static str) -> &'a str {
         match self.cols.cell(self.row, col) {
             Some(c)
                 if matches!(
@@ -446,7 +472,7 @@ impl<'a> RowReader<'a> {
     }
 
     /// Whether a problem was already reported for this column of the row: one message a cell.
-    fn reported(&self, col: &str) -> bool {
+    fn reported(&self, col: &'static str) -> bool {
         let header = self.cols.header(col);
         self.errors.iter().any(|e| e.column == header)
     }
@@ -457,7 +483,7 @@ impl<'a> RowReader<'a> {
     /// notation in a CSV (`4.30102E+17`) is the same cell saved as displayed, and an 18-digit
     /// number ending in 000 whose check character fails is those lost digits written out.
     /// Parsed clean (an invisible character inside the cell is removed), quoted raw.
-    pub fn id_number(&mut self, col: &str) -> Option<IdNumber> {
+    pub fn id_number(&mut self, col: &'static str) -> Option<IdNumber> {
         let raw = self.raw(col);
         let text = self.text(col);
         let number_cell = self
@@ -489,7 +515,7 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    pub fn error(&mut self, col: &str, value: &str, problem: Problem) {
+    pub fn error(&mut self, col: &'static str, value: &str, problem: Problem) {
         if self.reported(col) {
             return;
         }
@@ -501,7 +527,7 @@ impl<'a> RowReader<'a> {
         ));
     }
 
-    pub fn rule_error(&mut self, col: &str, value: &str, err: &impl crate::i18n::Describe) {
+    pub fn rule_error(&mut self, col: &'static str, value: &str, err: &impl crate::i18n::Describe) {
         if self.reported(col) {
             return;
         }
@@ -515,12 +541,12 @@ impl<'a> RowReader<'a> {
 
     /// Optional free text, cleaned of control sequences, an export's formula guard taken off
     /// ([`unguard_formula`]).
-    pub fn text(&self, col: &str) -> String {
+    pub fn text(&self, col: &'static str) -> String {
         clean_line(unguard_formula(self.raw(col)))
     }
 
     /// Required free text; `None` (and an error) when empty.
-    pub fn required(&mut self, col: &str) -> Option<String> {
+    pub fn required(&mut self, col: &'static str) -> Option<String> {
         let v = self.text(col);
         if v.is_empty() {
             self.error(col, "", Problem::Required);
@@ -533,7 +559,7 @@ impl<'a> RowReader<'a> {
     /// A value of a closed vocabulary. `Some(None)` when optional and empty; `None` on error.
     pub fn vocab<T>(
         &mut self,
-        col: &str,
+        col: &'static str,
         required: bool,
         parse: fn(&str) -> Option<T>,
         expected: fn() -> String,
@@ -566,7 +592,7 @@ impl<'a> RowReader<'a> {
     /// A required value of a closed vocabulary.
     pub fn vocab_required<T>(
         &mut self,
-        col: &str,
+        col: &'static str,
         parse: fn(&str) -> Option<T>,
         expected: fn() -> String,
     ) -> Option<T> {
@@ -576,7 +602,7 @@ impl<'a> RowReader<'a> {
     /// A date in any of the accepted forms. `Some(None)` when optional and empty. A text in none
     /// of the forms is [`Problem::Date`] (the forms listed); a well-formed day the calendar does
     /// not have says what does not exist ("2月没有30日"), as a [`Problem::Rule`].
-    pub fn date(&mut self, col: &str, required: bool) -> Option<Option<chrono::NaiveDate>> {
+    pub fn date(&mut self, col: &'static str, required: bool) -> Option<Option<chrono::NaiveDate>> {
         let raw = self.raw(col);
         let value = self.text(col);
         if value.is_empty() {

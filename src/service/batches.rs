@@ -404,7 +404,7 @@ impl Checker<ApplicantRow> for ApplicantsChecker {
         let (line, a) = (parsed.line, &parsed.record);
         a.problems.iter().for_each(|e| problems.push(e.clone()));
         // A column already named for this row is not named again (as `RowReader::error`).
-        let reported = |col: &str| {
+        let reported = |col: &'static str| {
             let header = cols.header(col);
             a.problems.iter().any(|e| e.column == header)
         };
