@@ -200,6 +200,14 @@ pub struct Columns {
     found: Vec<Option<(usize, String)>>,
     /// For each column of the header row: whether it has a name.
     named: Vec<bool>,
+    /// How a name finds its spec entry (boxed: a `Columns` travels in every `Result` of the
+    /// header's matching).
+    lookup: Box<Lookup>,
+}
+
+/// A [`Columns`]' way from a column's English name to its spec entry.
+#[derive(Debug, Clone)]
+struct Lookup {
     /// Each spec entry's place, by English name: a row's every field is read by name, some
     /// thirty times a row with the checks, and a scan of the spec comparing names was a tenth
     /// of the check of a million-row roster (issue 10).
@@ -309,8 +317,10 @@ impl Columns {
             kind,
             found,
             named,
-            places,
-            seen: std::cell::RefCell::new(Vec::new()),
+            lookup: Box::new(Lookup {
+                places,
+                seen: std::cell::RefCell::new(Vec::new()),
+            }),
         };
         if errors.is_empty() {
             Ok(cols)
@@ -337,13 +347,13 @@ impl Columns {
 
     fn index(&self, english: &'static str) -> Option<usize> {
         let key = (english.as_ptr() as usize, english.len());
-        if let Ok(seen) = self.seen.try_borrow()
+        if let Ok(seen) = self.lookup.seen.try_borrow()
             && let Some(&(_, _, place)) = seen.iter().find(|(at, len, _)| (*at, *len) == key)
         {
             return place;
         }
-        let place = self.places.get(english).copied();
-        if let Ok(mut seen) = self.seen.try_borrow_mut()
+        let place = self.lookup.places.get(english).copied();
+        if let Ok(mut seen) = self.lookup.seen.try_borrow_mut()
             && seen.len() < SEEN_KEPT
         {
             seen.push((key.0, key.1, place));
