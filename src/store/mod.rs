@@ -170,24 +170,6 @@ fn busy_noticed(tries: i32) -> bool {
     true
 }
 
-/// Bytes in a page of a database made by this version (SQLite's default is 4 096). Writing a
-/// million entries touches a quarter as many pages, each balanced, logged and checkpointed
-/// once: the import of a million rows of paper history took 5.54–5.60 s with 4 KiB pages,
-/// 5.16–5.24 s with 8 KiB and 4.86–5.07 s with 16 KiB (BENCHMARKS.md, import round 7).
-/// A database keeps the size it was made with.
-pub const PAGE_BYTES: i64 = 16_384;
-
-/// Sets [`PAGE_BYTES`] on a database that has no page yet (a new file, or a new one in
-/// memory); SQLite ignores the setting once the first page is written, so a second clerk
-/// opening the same new file at the same moment changes nothing.
-fn set_page_size_if_new(conn: &Connection) -> Result<()> {
-    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-    if pages == 0 {
-        conn.pragma_update(None, "page_size", PAGE_BYTES)?;
-    }
-    Ok(())
-}
-
 /// Switch to WAL, unless the file is in WAL already (the mode is kept in the file), so an
 /// ordinary open asks for no lock at all. Changing the journal mode of a brand-new file needs an
 /// exclusive lock, and SQLite reports a competing opener as busy at once instead of calling the
@@ -355,7 +337,6 @@ impl Store {
 
     fn init(conn: Connection, location: Location) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        set_page_size_if_new(&conn)?;
         if matches!(location, Location::Memory(_)) {
             // memdb has no shared memory for WAL; its rollback journal stays in memory too
             // (a journal file would go to the real file system).
@@ -616,46 +597,6 @@ mod tests {
             .conn()
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .expect("pragma")
-    }
-
-    fn page_size(conn: &Connection) -> i64 {
-        conn.query_row("PRAGMA page_size", [], |r| r.get(0))
-            .expect("page size")
-    }
-
-    /// Issue 10: a new database is made with pages of `PAGE_BYTES`; one made before (4 KiB,
-    /// SQLite's default) keeps its size, and opens and takes writes as before.
-    #[test]
-    fn a_new_database_has_large_pages_and_an_old_one_keeps_its_own() {
-        let dir = tempfile::tempdir().expect("dir");
-        let new = dir.path().join("new.sqlite");
-        let store = Store::open(&new).expect("new");
-        assert_eq!(page_size(store.conn()), PAGE_BYTES);
-        drop(store);
-        assert_eq!(
-            page_size(Store::open(&new).expect("again").conn()),
-            PAGE_BYTES
-        );
-        assert_eq!(
-            page_size(Store::open_in_memory().expect("memory").conn()),
-            PAGE_BYTES
-        );
-
-        let old = dir.path().join("old.sqlite");
-        {
-            let c = Connection::open(&old).expect("old");
-            c.execute_batch("PRAGMA page_size = 4096; CREATE TABLE t (x); DROP TABLE t;")
-                .expect("made with 4 KiB pages");
-        }
-        let mut store = Store::open(&old).expect("an old file");
-        assert_eq!(page_size(store.conn()), 4096);
-        let tx = store.write().expect("write");
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('page test', 'written')",
-            [],
-        )
-        .expect("a write");
-        tx.commit().expect("commit");
     }
 
     /// Issue 10: work run without foreign keys (an import's writing) finds them off, and the
