@@ -134,6 +134,23 @@ impl Describe for DateError {
     }
 }
 
+/// A 年度 (the year an entry counts for, R2.1) as a clerk or a roster writes it: `2017`,
+/// `2017年`, or `2017.0` (a spreadsheet's number cell saved as text keeps its decimals), in
+/// ASCII or full-width digits (`２０１７`). `None` for anything else, a fraction of a year
+/// among them. Whether the year fits the training's dates is the caller's to judge.
+pub fn whole_year(text: &str) -> Option<i32> {
+    let narrowed = super::text::narrow_width(text);
+    let text = narrowed.trim().trim_end_matches('年').trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b == b'0')
+    {
+        return None;
+    }
+    whole.parse().ok()
+}
+
 /// A date written as its `Display` writes it (`2016-03-05`): for the years a roster can hold
 /// (0 to 9999) without the formatting machinery and without allocating, since an import
 /// writes two dates a row into the database and one into its record (issue 10); any other
@@ -321,6 +338,20 @@ mod tests {
                     prop_assert!(day == 0 || day > days_in_month(y, m));
                 }
                 Err(DateError::Format) => prop_assert!(false, "well-formed"),
+            }
+        }
+
+        /// A year written as digits, with 年, as a number's text or in full-width digits is
+        /// that year; with a fraction, or any other text, it is no year.
+        #[test]
+        fn whole_year_reads_the_forms_of_a_year(y in 1000i32..9999, tenths in 1u32..10) {
+            let wide: String = y.to_string().chars()
+                .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)).collect();
+            for form in [y.to_string(), format!("{y}年"), format!("{y}.0"), format!(" {y}.00 "), wide.clone(), format!("{wide}年")] {
+                prop_assert_eq!(whole_year(&form), Some(y), "{}", form);
+            }
+            for form in [format!("{y}.{tenths}"), format!("-{y}"), format!("{y}a"), String::new(), "年".to_string()] {
+                prop_assert_eq!(whole_year(&form), None, "{}", form);
             }
         }
 

@@ -33,24 +33,6 @@ pub fn parse(table: &Table, reference: &Reference, today: NaiveDate) -> ParseRes
     }
 }
 
-/// A 年度 cell as a year: `2017`, `2017年`, or `2017.0` (a spreadsheet's number cell saved as
-/// text keeps its decimals; a workbook's own number cell reads as `2017` already), in ASCII or
-/// full-width digits. `None` for
-/// anything else, a fraction of a year among them.
-fn whole_year(text: &str) -> Option<i32> {
-    // Typed in full-width mode: `２０１７`, `２０１７．０`.
-    let narrowed = crate::domain::text::narrow_width(text);
-    let text = narrowed.trim_end_matches('年').trim();
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b == b'0')
-    {
-        return None;
-    }
-    whole.parse().ok()
-}
-
 /// Every row that parses, and every problem of those that do not: the service checks the good
 /// rows against the database too, so a clerk sees all problems of a roster in one pass.
 pub fn parse_all(
@@ -126,7 +108,7 @@ pub fn parse_row(
         let year = match (year_text.is_empty(), start, end) {
             (true, _, Some(e)) => Some(default_year(e)),
             (true, _, None) => None,
-            (false, s, e) => match whole_year(&year_text) {
+            (false, s, e) => match crate::domain::dates::whole_year(&year_text) {
                 // An entry spanning New Year may count for either year it touches, no other.
                 Some(y) if s.is_none_or(|s| y >= s.year()) && e.is_none_or(|e| y <= e.year()) => {
                     Some(y)

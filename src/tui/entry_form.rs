@@ -173,10 +173,7 @@ impl EntryEditor {
             Lang::En if span.is_empty() => "a year has four digits, e.g. 2017".to_string(),
             Lang::En => format!("the year must be a year of the training's dates ({span})"),
         };
-        let y: i32 = text
-            .trim_end_matches('年')
-            .parse()
-            .ok()
+        let y: i32 = crate::domain::dates::whole_year(text)
             .filter(|y| (1950..=2100).contains(y))
             .ok_or_else(wrong)?;
         if start.is_some_and(|s| y < s.year()) || end.is_some_and(|e| y > e.year()) {
@@ -888,6 +885,31 @@ mod tests {
         assert!(shows(&mut d, "已按上一条（李娜）填好"), "{}", d.screen());
         assert!(shows(&mut d, "院感防控实务"), "{}", d.screen());
         assert!(shows(&mut d, "湖南省人民医院"), "{}", d.screen());
+    }
+
+    /// R2.1 A year typed in a Chinese input method's full-width mode is that year, as in a
+    /// roster (one reading of a 年度, `domain::dates::whole_year`); a fraction is no year.
+    #[test]
+    fn r2_1_a_full_width_year_is_read_and_a_fraction_is_refused() {
+        let mut d = fill_class(Lang::Zh, false);
+        finish_class(&mut d);
+        assert!(shows(&mut d, "> 年度*     2017"), "{}", d.screen());
+        d.ctrl('u').keys("2017.5").key(KeyCode::Enter);
+        assert!(
+            shows(&mut d, "年度应为培训日期所在的年份（2017）"),
+            "{}",
+            d.screen()
+        );
+        assert!(entry_rows(d.app.store()).is_empty(), "nothing saved");
+        d.ctrl('u').keys("２０１７年").key(KeyCode::Enter);
+        assert!(shows(&mut d, "已保存培训记录"), "{}", d.screen());
+        let rows = entry_rows(d.app.store());
+        assert_eq!(rows.len(), 1);
+        let e = entries::get(d.app.store().conn(), rows[0].0)
+            .unwrap()
+            .unwrap()
+            .entry;
+        assert_eq!(e.year, 2017);
     }
 
     #[test]
