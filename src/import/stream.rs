@@ -355,10 +355,9 @@ impl<R: Read> TextStream<R> {
     /// Reads raw bytes until `carry` holds at least `want` bytes ending in a line break (or
     /// the file ends), and returns how many of them make whole lines.
     fn fill(&mut self, want: usize) -> std::io::Result<usize> {
-        let mut buf = vec![0u8; CHUNK_BYTES];
         // The end of the last whole line in `carry`; only new bytes are searched, so a line of
         // 50 MB costs one pass, not one per buffer.
-        let mut whole = self.carry.iter().rposition(|&b| b == b'\n').map(|i| i + 1);
+        let mut whole = memchr::memrchr(b'\n', &self.carry).map(|i| i + 1);
         loop {
             if self.eof {
                 return Ok(self.carry.len());
@@ -368,14 +367,18 @@ impl<R: Read> TextStream<R> {
             {
                 return Ok(end);
             }
-            let n = self.raw.read(&mut buf)?;
+            // Read straight into the window's own room: no buffer between.
+            let at = self.carry.len();
+            self.carry.resize(at + CHUNK_BYTES, 0);
+            let n = self.raw.read(&mut self.carry[at..]);
+            self.carry.truncate(at + *n.as_ref().unwrap_or(&0));
+            let n = n?;
             if n == 0 {
                 self.eof = true;
             }
-            if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
-                whole = Some(self.carry.len() + i + 1);
+            if let Some(i) = memchr::memrchr(b'\n', &self.carry[at..]) {
+                whole = Some(at + i + 1);
             }
-            self.carry.extend_from_slice(&buf[..n]);
         }
     }
 
@@ -389,26 +392,27 @@ impl<R: Read> TextStream<R> {
         if n == 0 {
             return Ok(false);
         }
-        let window: Vec<u8> = self.carry.drain(..n).collect();
-        let text = self.decode(&window).map_err(|e| {
+        // The window leaves `carry` whole; only the unfinished line after it is copied back.
+        let rest = self.carry.split_off(n);
+        let window = std::mem::replace(&mut self.carry, rest);
+        let lines = memchr::memchr_iter(b'\n', &window).count();
+        let text = self.decode(window).map_err(|e| {
             self.error = Some(e.clone());
             std::io::Error::other("encoding")
         })?;
-        self.lines += window.iter().filter(|&&b| b == b'\n').count();
-        self.out.clear();
+        self.lines += lines;
+        self.out = text.into_bytes();
         self.out_pos = 0;
-        self.out.extend_from_slice(text.as_bytes());
-        for (i, &b) in self.out.iter().enumerate() {
-            if b == b'\n' || b == b'\r' {
-                self.breaks.push_back((self.produced + i as u64, b));
-            }
+        for i in memchr::memchr2_iter(b'\n', b'\r', &self.out) {
+            self.breaks
+                .push_back((self.produced + i as u64, self.out[i]));
         }
         Ok(true)
     }
 
     /// One window of whole lines as text, against the encoding decided so far; the first
     /// window that is not all ASCII decides it by evidence.
-    fn decode(&mut self, window: &[u8]) -> Result<String, EncodingError> {
+    fn decode(&mut self, window: Vec<u8>) -> Result<String, EncodingError> {
         let shift = |e: EncodingError, by: usize| match e {
             EncodingError::BomButNotUtf8 { line } => {
                 EncodingError::BomButNotUtf8 { line: line + by }
@@ -430,20 +434,22 @@ impl<R: Read> TextStream<R> {
                     return Ok(ascii(window));
                 }
                 let (text, enc) =
-                    encoding::decode(window, &self.known).map_err(|e| shift(e, before))?;
+                    encoding::decode(&window, &self.known).map_err(|e| shift(e, before))?;
                 self.decided = Decided::Is(enc);
                 Ok(text.into_owned())
             }
-            Decided::Is(Encoding::Utf8Bom) => match std::str::from_utf8(window) {
-                Ok(t) => Ok(t.to_string()),
-                Err(e) => Err(EncodingError::BomButNotUtf8 {
-                    line: before + line_at(window, e.valid_up_to()),
-                }),
-            },
-            Decided::Is(Encoding::Gb18030) => self.gb_window(window, before),
-            Decided::Is(_) => match std::str::from_utf8(window) {
-                Ok(t) => Ok(t.to_string()),
+            Decided::Is(Encoding::Utf8Bom) => String::from_utf8(window).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                EncodingError::BomButNotUtf8 {
+                    line: before + line_at(e.as_bytes(), at),
+                }
+            }),
+            Decided::Is(Encoding::Gb18030) => self.gb_window(&window, before),
+            Decided::Is(_) => match String::from_utf8(window) {
+                Ok(t) => Ok(t),
                 Err(e) => {
+                    let window = e.as_bytes();
+                    let e = e.utf8_error();
                     let at = line_at(window, e.valid_up_to());
                     let line = window
                         .split(|&b| b == b'\n')
@@ -516,8 +522,9 @@ impl<R: Read> TextStream<R> {
     }
 }
 
-fn ascii(window: &[u8]) -> String {
-    String::from_utf8_lossy(window).into_owned()
+/// An all-ASCII window as text, without a copy.
+fn ascii(window: Vec<u8>) -> String {
+    String::from_utf8(window).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// 1-based line of byte offset `at`.
@@ -612,7 +619,10 @@ impl<'s, E: From<TableError>> Assembler<'s, E> {
         let at = best.0;
         let rest = window.split_off(at + 1);
         let (header_line, header_cells) = window.pop().unwrap_or_default();
-        let mut headers: Vec<String> = header_cells.into_iter().map(|c| c.text).collect();
+        let mut headers: Vec<String> = header_cells
+            .into_iter()
+            .map(|c| c.text.into_string())
+            .collect();
         // Spreadsheets often export trailing empty columns; they name nothing.
         let last = headers
             .iter()
@@ -921,7 +931,7 @@ fn sheet_rows<RS: Read + Seek, E: From<TableError>>(
         count: Count::new(limits),
     };
     let formula_cell = || Cell {
-        text: String::new(),
+        text: compact_str::CompactString::const_new(""),
         kind: CellKind::FormulaWithoutValue,
     };
     let mut any = false;
