@@ -29,13 +29,18 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// and the no-break space U+00A0) folded to one space, trimmed. Line breaks are folded too:
 /// roster fields are single-line. Idempotent, and a clean value passes unchanged.
 pub fn clean_line(s: &str) -> String {
+    clean(s).into_owned()
+}
+
+/// [`clean_line`], borrowing `s` when it is clean already.
+pub fn clean(s: &str) -> std::borrow::Cow<'_, str> {
     // Most cells of a roster (ID numbers, dates, hours, names, units) are clean already: they
-    // are copied after one look at each character instead of being rebuilt three times (a
-    // tenth of an import's reading, issue 10.3).
+    // are taken as they are after one look at each character instead of being rebuilt three
+    // times (a tenth of an import's reading, issue 10.3).
     if plainly_clean(s) {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
-    clean_line_rebuilt(s)
+    std::borrow::Cow::Owned(clean_line_rebuilt(s))
 }
 
 /// Whether `s` is, as it stands, what [`clean_line`] makes of it, judged from its characters

@@ -6,7 +6,7 @@ use super::table::{Cell, CellKind, Vocabulary, column_name};
 use super::{Problem, Row, RowError, Table};
 use crate::domain::IdNumber;
 use crate::domain::id_number::IdError;
-use crate::domain::text::clean_line;
+use crate::domain::text::{clean, clean_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -551,8 +551,8 @@ impl<'a> RowReader<'a> {
 
     /// Optional free text, cleaned of control sequences, an export's formula guard taken off
     /// ([`unguard_formula`]).
-    pub fn text(&self, col: &'static str) -> String {
-        clean_line(unguard_formula(self.raw(col)))
+    pub fn text(&self, col: &'static str) -> std::borrow::Cow<'a, str> {
+        clean(unguard_formula(self.raw(col)))
     }
 
     /// Required free text; `None` (and an error) when empty.
@@ -562,7 +562,7 @@ impl<'a> RowReader<'a> {
             self.error(col, "", Problem::Required);
             None
         } else {
-            Some(v)
+            Some(v.into_owned())
         }
     }
 

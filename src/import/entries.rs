@@ -123,7 +123,7 @@ pub fn parse_row(
                 }
             },
         };
-        let filing_no = Some(r.text("filing_no")).filter(|s| !s.is_empty());
+        let filing_no = Some(r.text("filing_no").into_owned()).filter(|s| !s.is_empty());
         let mut evidence = BTreeSet::new();
         if let Some(form) = form {
             let list = reference.checklist(form);

@@ -81,7 +81,9 @@ impl Cell {
         // padding again) is too long whatever it holds; not even trimmed, which would read it all.
         let long_bytes = s.len() > CELL_BYTES;
         let trimmed = if long_bytes { s } else { trim(s) };
-        if long_bytes || trimmed.char_indices().nth(CELL_CHARS).is_some() {
+        // A character takes a byte at least: a cell of no more bytes than the limit has
+        // characters to spare, and is not counted.
+        if long_bytes || (trimmed.len() > CELL_CHARS && trimmed.chars().nth(CELL_CHARS).is_some()) {
             return Cell::oversized(trimmed);
         }
         Cell {

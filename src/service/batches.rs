@@ -374,7 +374,7 @@ impl RowKind for ApplicantRows {
             line: row.line,
             record: ApplicantRow {
                 id_number,
-                name: r.text("name"),
+                name: r.text("name").into_owned(),
                 problems: r.errors,
             },
             // An applicants roster keeps no notes.
