@@ -381,7 +381,8 @@ impl Columns {
 
     /// The text of a column's cell in a row, "" when the column is absent.
     pub fn get<'r>(&self, row: &'r Row, english: &'static str) -> &'r str {
-        self.cell(row, english).map_or("", |c| c.text.trim())
+        self.cell(row, english)
+            .map_or("", |c| super::table::trim(&c.text))
     }
 
     /// Known columns present in the table: each one's English name and its cell in `row`
@@ -476,7 +477,7 @@ impl<'a> RowReader<'a> {
             {
                 ""
             }
-            Some(c) => c.text.trim(),
+            Some(c) => super::table::trim(&c.text),
             None => "",
         }
     }

@@ -705,6 +705,8 @@ fn csv_rows<R: Read, E: From<TableError>>(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
+        // The text reader's window at a time, not 8 KB of it.
+        .buffer_capacity(CHUNK_BYTES)
         .from_reader(stream);
     let mut assembler = Assembler::new(vocabulary, limits, sink);
     let mut count = Count::new(limits);
@@ -747,11 +749,18 @@ fn csv_rows<R: Read, E: From<TableError>>(
             .position()
             .map_or(0, |p| stream.start_line(p))
             .saturating_sub(breaks);
+        // The text reader hands out UTF-8 only, and the fields are split at ASCII bytes: the
+        // record's text is checked once, and each field taken from it at its bounds (a
+        // roster's million records hold ten million fields).
+        let bytes = record.as_slice();
+        let all = std::str::from_utf8(bytes).map_err(|_| TableError::BadCsv { line })?;
+        breaks += memchr::memchr_iter(b'\n', bytes).count();
         let mut cells = Vec::with_capacity(record.len());
-        for field in record.iter() {
-            breaks += field.iter().filter(|&&b| b == b'\n').count();
-            // The text reader hands out UTF-8 only.
-            let text = std::str::from_utf8(field).map_err(|_| TableError::BadCsv { line })?;
+        for i in 0..record.len() {
+            let text = record
+                .range(i)
+                .and_then(|r| all.get(r))
+                .ok_or(TableError::BadCsv { line })?;
             cells.push(Cell::text(text));
         }
         count.record(&cells)?;

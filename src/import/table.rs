@@ -123,7 +123,7 @@ pub(super) fn is_trimmed(c: char) -> bool {
 
 /// `s` without what [`is_trimmed`] drops at its ends. Most cells start and end with a visible
 /// ASCII character (an ID number, a date, hours), which is settled by two bytes.
-pub(super) fn trim(s: &str) -> &str {
+pub(crate) fn trim(s: &str) -> &str {
     let b = s.as_bytes();
     let kept = |c: &u8| c.is_ascii_graphic();
     if b.first().is_some_and(kept) && b.last().is_some_and(kept) {
