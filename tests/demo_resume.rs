@@ -261,12 +261,13 @@ fn the_write_ahead_log_stays_bounded_by_one_chunk() {
     // Chunks of 100 people: checkpointed after each, the log holds about one chunk.
     let small = env.path("small.sqlite");
     let chunked = largest_wal(&env, &small, &demo_args("2500", "100"));
+    // (14 MB since the entries' times are numbers, migration 25; 17 MB before.)
     assert!(
-        whole > 16 << 20,
+        whole > 10 << 20,
         "one transaction of 2 500 people: {whole} bytes of log"
     );
     assert!(
-        chunked < 8 << 20,
+        chunked < 6 << 20 && chunked * 2 < whole,
         "chunks of 100 people: {chunked} bytes of log (one chunk: {whole})"
     );
     assert_eq!(dump(&one, false), dump_without_audit(&small, &one));

@@ -293,10 +293,13 @@ fn every_form_state_status_and_unit_kind_occurs() {
         "SELECT count(*) FROM entries WHERE (state = 'registered') <> (registered_at IS NOT NULL)",
         "SELECT count(*) FROM entries WHERE state IN ('sealed', 'registered') AND NOT migrated
             AND sealed_at IS NULL",
-        // Nothing after today.
+        // Nothing after today; every time stored as seconds (migration 25).
         "SELECT count(*) FROM entries WHERE end_date > '2017-07-15'
-            OR created_at > '2017-07-15T10:00:00+08:00'
-            OR updated_at > '2017-07-15T10:00:00+08:00'",
+            OR created_at > unixepoch('2017-07-15T10:00:00+08:00')
+            OR updated_at > unixepoch('2017-07-15T10:00:00+08:00')
+            OR typeof(created_at) <> 'integer' OR typeof(updated_at) <> 'integer'
+            OR typeof(coalesce(sealed_at, 0)) <> 'integer'
+            OR typeof(coalesce(registered_at, 0)) <> 'integer'",
         // A failed assessment is never registered (R5.2).
         "SELECT count(*) FROM entries WHERE result = 'fail' AND state = 'registered'",
         // Public hours on a filing approved after the start are never registered (R4.3).

@@ -9,6 +9,11 @@ use chrono::NaiveDate;
 
 use crate::i18n::{Describe, Lang};
 
+/// The bureaus' offset from UTC, in seconds: China Standard Time (UTC+8), the province's
+/// whole year (no daylight saving since 1991). The times the program keeps as seconds since the
+/// epoch (evidence, migration 15; entries, migration 25) are shown and dated at it.
+pub const BUREAU_OFFSET_SECONDS: i32 = 8 * 3600;
+
 /// Why a text is not a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DateError {

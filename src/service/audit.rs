@@ -1442,7 +1442,8 @@ fn rows(
         let key_text = key.clone();
         seen.insert(key);
         let Some(said) = said else {
-            let created_at: String = row.get(2)?;
+            // Seconds in `entries` (migration 25), RFC 3339 text in the other tables.
+            let created_at = crate::store::entries::stamp_text(row.get_ref(2)?).unwrap_or_default();
             let person: Option<i64> = row.get(3)?;
             // Only a demo run of an older jijiao needs to know when the person was made.
             let person_made: Option<String> = match person {

@@ -2365,8 +2365,13 @@ mod tests {
         assert_eq!(long.get(1_000 + 999_999), Some(1_000_001));
     }
 
-    /// Rows parsed by the test kind: each row's line and the thread that parsed it.
-    struct WhoParsed;
+    /// Rows parsed by the test kind: each row's line and the thread that parsed it. A row
+    /// parsed on any thread but `taker` takes a while, so that a taker that takes rows as they
+    /// come outruns the reading thread, whatever else the machine runs (the test was at the
+    /// mercy of the scheduler once the reading got faster).
+    struct WhoParsed {
+        taker: std::thread::ThreadId,
+    }
 
     impl RowKind for WhoParsed {
         type Record = std::thread::ThreadId;
@@ -2374,6 +2379,9 @@ mod tests {
             Kind::People
         }
         fn parse(&self, _cols: &Columns, row: &Row) -> Parsed<Self::Record> {
+            if std::thread::current().id() != self.taker {
+                std::thread::sleep(std::time::Duration::from_micros(20));
+            }
             Ok(import::Parsed {
                 line: row.line,
                 record: std::thread::current().id(),
@@ -2401,7 +2409,7 @@ mod tests {
         let here = std::thread::current().id();
         let mut lines = Vec::new();
         let mut by_here = 0;
-        read_ahead(&roster, &WhoParsed, &mut |ahead| {
+        read_ahead(&roster, &WhoParsed { taker: here }, &mut |ahead| {
             if let Ahead::Row { parsed, .. } = ahead {
                 let parsed = parsed.expect("parsed");
                 if lines.len() < ROWS_A_BATCH {

@@ -15,7 +15,7 @@ pub struct Registered {
     pub filing: Option<FilingFacts>,
     /// The login that registered it; `None` in rows older than the column.
     pub registered_by: Option<String>,
-    /// RFC 3339 as recorded.
+    /// RFC 3339 at the bureaus' offset (`entries::stamp_text`).
     pub registered_at: Option<String>,
 }
 
@@ -34,7 +34,11 @@ pub fn registered(
     )?;
     let who: Vec<(i64, Option<String>, Option<String>)> = stmt
         .query_map(params![person_id, from, to], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                super::entries::stamp_text(r.get_ref(2)?),
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(facts

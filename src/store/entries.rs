@@ -112,7 +112,13 @@ pub fn correct(
     tx.prepare_cached(
         "UPDATE entries SET year = ?2, result = ?3, filing_id = ?4, updated_at = ?5 WHERE id = ?1",
     )?
-    .execute(params![id, year, result.code(), filing_id, now])?;
+    .execute(params![
+        id,
+        year,
+        result.code(),
+        filing_id,
+        stored_time(tx, now)?
+    ])?;
     Ok(())
 }
 
@@ -122,7 +128,7 @@ pub fn mark_migrated(tx: &Transaction<'_>, id: i64, by: &str, now: &str) -> Resu
         "UPDATE entries SET state = 'registered', migrated = 1, registered_by = ?2,
              registered_at = ?3, updated_at = ?3 WHERE id = ?1",
     )?
-    .execute(params![id, by, now])?;
+    .execute(params![id, by, stored_time(tx, now)?])?;
     Ok(())
 }
 
@@ -169,7 +175,7 @@ pub fn insert_new(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Re
             x.migrated,
             e.batch_id,
             registered.then_some(by),
-            now,
+            stored_time(tx, now)?,
             by
         ])?;
     Ok((inserted > 0).then(|| tx.last_insert_rowid()))
@@ -235,13 +241,26 @@ fn code_bit(id: i64) -> Option<i64> {
     (1..=62).contains(&id).then(|| 1_i64 << id)
 }
 
-/// The time `now` (RFC 3339) as `evidence_sets.received_at` holds it: seconds since the epoch,
-/// or the text itself where it is not a time SQLite reads (as migration 15 stored it). A stamp
-/// of the shape the program writes (`2017-07-15T10:00:00+08:00`, or `…Z`) is read here, without
-/// a statement (the demo stamps millions); anything else is given to SQLite's `unixepoch`, so
-/// both paths store what migration 15's `coalesce(unixepoch(t), t)` stores.
-fn stored_time(tx: &Connection, now: &str) -> Result<rusqlite::types::Value> {
-    use rusqlite::types::Value;
+/// A time of `entries` as it was written before migration 25 and as a reader shows it: RFC 3339
+/// text at the bureaus' offset ([`crate::domain::dates::BUREAU_OFFSET_SECONDS`]) for the
+/// seconds the column holds, the text itself for a stamp that was not a time, `None` for NULL.
+pub fn stamp_text(v: rusqlite::types::ValueRef<'_>) -> Option<String> {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Integer(t) => {
+            let zone = chrono::FixedOffset::east_opt(crate::domain::dates::BUREAU_OFFSET_SECONDS)?;
+            let at = chrono::DateTime::from_timestamp(t, 0)?.with_timezone(&zone);
+            Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false))
+        }
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Real(f) => Some(f.to_string()),
+        ValueRef::Null | ValueRef::Blob(_) => None,
+    }
+}
+
+/// A stamp of the shape the program writes (`2017-07-15T10:00:00+08:00`, or `…Z`) as seconds
+/// since the epoch; `None` for any other text (which [`stored_time`] gives to SQLite).
+fn seconds(now: &str) -> Option<i64> {
     let b = now.as_bytes();
     let shaped = b.get(10) == Some(&b'T')
         && match b.len() {
@@ -249,8 +268,22 @@ fn stored_time(tx: &Connection, now: &str) -> Result<rusqlite::types::Value> {
             25 => matches!(b[19], b'+' | b'-'),
             _ => false,
         };
-    if shaped && let Ok(t) = chrono::DateTime::parse_from_rfc3339(now) {
-        return Ok(Value::Integer(t.timestamp()));
+    shaped
+        .then(|| chrono::DateTime::parse_from_rfc3339(now).ok())
+        .flatten()
+        .map(|t| t.timestamp())
+}
+
+/// The time `now` (RFC 3339) as `evidence_sets.received_at` and the times of `entries`
+/// (migration 25) hold it: seconds since the epoch,
+/// or the text itself where it is not a time SQLite reads (as migration 15 stored it). A stamp
+/// of the shape the program writes (`2017-07-15T10:00:00+08:00`, or `…Z`) is read here, without
+/// a statement (the demo stamps millions); anything else is given to SQLite's `unixepoch`, so
+/// both paths store what migration 15's `coalesce(unixepoch(t), t)` stores.
+pub(crate) fn stored_time(tx: &Connection, now: &str) -> Result<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    if let Some(t) = seconds(now) {
+        return Ok(Value::Integer(t));
     }
     Ok(tx
         .prepare_cached(&format!("SELECT {}", seconds_sql(1)))?
@@ -517,7 +550,7 @@ pub fn evidence_records(conn: &Connection, entry_id: i64) -> Result<Vec<Evidence
 
 pub fn set_state(tx: &Transaction<'_>, entry_id: i64, state: EntryState, now: &str) -> Result<()> {
     tx.prepare_cached("UPDATE entries SET state = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![entry_id, state.code(), now])?;
+        .execute(params![entry_id, state.code(), stored_time(tx, now)?])?;
     Ok(())
 }
 
@@ -676,7 +709,14 @@ pub fn apply_state(
              registered_at = CASE WHEN ?2 = 'registered' THEN ?6 ELSE registered_at END
          WHERE id = ?1",
     )?
-    .execute(params![id, state.code(), reason, confirmed, by, now])?;
+    .execute(params![
+        id,
+        state.code(),
+        reason,
+        confirmed,
+        by,
+        stored_time(tx, now)?
+    ])?;
     Ok(())
 }
 
@@ -737,7 +777,7 @@ pub fn update_fields(
         e.result.code(),
         filing_id,
         e.state.code(),
-        now
+        stored_time(tx, now)?
     ])?;
     Ok(())
 }
@@ -818,11 +858,11 @@ pub fn insert_reviewed(tx: &Transaction<'_>, e: &Reviewed<'_>) -> Result<Option<
             e.batch_id,
             e.reason,
             e.sealed.map(|s| s.0),
-            e.sealed.map(|s| s.1),
+            e.sealed.map(|s| stored_time(tx, s.1)).transpose()?,
             e.registered.map(|s| s.0),
-            e.registered.map(|s| s.1),
-            e.created_at,
-            e.updated_at
+            e.registered.map(|s| stored_time(tx, s.1)).transpose()?,
+            stored_time(tx, e.created_at)?,
+            stored_time(tx, e.updated_at)?
         ])?;
     Ok((n > 0).then(|| tx.last_insert_rowid()))
 }
@@ -914,10 +954,11 @@ pub(super) fn bind_facts(
 
 /// Bind `e`'s 22 columns of [`insert_reviewed`] from parameter `first` on.
 fn bind_reviewed(
+    tx: &Connection,
     stmt: &mut rusqlite::Statement<'_>,
     first: usize,
     e: &Reviewed<'_>,
-) -> rusqlite::Result<()> {
+) -> Result<()> {
     let x = e.entry;
     let mut i = first;
     let mut bind = |v: &dyn rusqlite::ToSql| -> rusqlite::Result<()> {
@@ -930,11 +971,12 @@ fn bind_reviewed(
     bind(&e.batch_id)?;
     bind(&e.reason)?;
     bind(&e.sealed.map(|s| s.0))?;
-    bind(&e.sealed.map(|s| s.1))?;
+    bind(&e.sealed.map(|s| stored_time(tx, s.1)).transpose()?)?;
     bind(&e.registered.map(|s| s.0))?;
-    bind(&e.registered.map(|s| s.1))?;
-    bind(&e.created_at)?;
-    bind(&e.updated_at)
+    bind(&e.registered.map(|s| stored_time(tx, s.1)).transpose()?)?;
+    bind(&stored_time(tx, e.created_at)?)?;
+    bind(&stored_time(tx, e.updated_at)?)?;
+    Ok(())
 }
 
 /// Insert the entries of people who had none before this transaction (a bulk load's new
@@ -960,7 +1002,7 @@ pub fn insert_reviewed_new(tx: &Transaction<'_>, rows: &[Reviewed<'_>]) -> Resul
         );
         let mut stmt = tx.prepare_cached(&sql)?;
         for (k, e) in now.iter().enumerate() {
-            bind_reviewed(&mut stmt, 1 + 22 * k, e)?;
+            bind_reviewed(tx, &mut stmt, 1 + 22 * k, e)?;
         }
         let mut got = Vec::with_capacity(now.len());
         let mut returned = stmt.raw_query();

@@ -133,8 +133,9 @@ pub struct EntryBatch<'c> {
     full: Option<Statement<'c>>,
     /// The login written as `recorded_by` (and `registered_by` of a registered entry).
     by: String,
-    /// RFC 3339 time written as created, updated (and registered) at.
-    now: String,
+    /// The time written as created, updated (and registered) at, as `entries` holds it
+    /// (migration 25: seconds since the epoch), converted once for every row.
+    now: rusqlite::types::Value,
     /// The natural key kept here instead of by [`KEY_TRIGGER`] ([`EntryBatch::keyed`]).
     keyed: Option<Keyed>,
     /// The references checked here, when the connection does not check them.
@@ -235,7 +236,7 @@ impl<'c> EntryBatch<'c> {
             rows: ROWS,
             full: None,
             by: by.to_string(),
-            now: now.to_string(),
+            now: super::entries::stored_time(conn, now)?,
             keyed: None,
             parents: Parents::needed(conn)?,
         })
@@ -585,7 +586,7 @@ fn stored_key(r: &rusqlite::Row<'_>) -> Option<Key> {
 fn run<'r>(
     stmt: &mut Statement<'_>,
     by: &str,
-    now: &str,
+    now: &rusqlite::types::Value,
     rows: impl Iterator<Item = &'r NewEntry>,
 ) -> Result<Vec<i64>> {
     stmt.raw_bind_parameter(1, now)?;

@@ -1247,8 +1247,32 @@ mod tests {
             crate::store::schema::MIGRATIONS.len()
         );
         let c = store.conn();
+        // Today's writers stamp entries in seconds (migration 25), which a file of schema 14
+        // holds as their digits: the same times, as numbers once the column is a number's.
+        let as_numbers = |rows: &Vec<Vec<rusqlite::types::Value>>| -> Vec<Vec<_>> {
+            use rusqlite::types::Value;
+            rows.iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| match v {
+                            Value::Text(t)
+                                if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) =>
+                            {
+                                t.parse().map_or_else(|_| v.clone(), Value::Integer)
+                            }
+                            v => v.clone(),
+                        })
+                        .collect()
+                })
+                .collect()
+        };
         for ((table, order), rows) in tables.iter().zip(&before) {
-            assert_eq!(&rows_of(c, table, order), rows, "{table}");
+            let rows = if *table == "entries" {
+                as_numbers(rows)
+            } else {
+                rows.clone()
+            };
+            assert_eq!(rows_of(c, table, order), rows, "{table}");
         }
         // The same pieces of evidence, each with its clerk and the same instant (now told in
         // UTC); the stamp that was not a time is kept as it was.
@@ -1972,5 +1996,146 @@ mod tests {
             store.backup_to(&copy).is_err(),
             "never overwrite an existing file"
         );
+    }
+
+    /// Issue 10, migration 25: a schema-24 file's entries keep every row, with each time (created,
+    /// updated, sealed, registered) now the seconds of the same instant whether it was written at
+    /// +08:00 or in UTC, a stamp that is not a time kept as its text, an empty one empty; the
+    /// table keeps its indexes and every trigger word for word, and the one trigger elsewhere
+    /// that reads it comes back; a card reads the registration at the offset it was made.
+    #[test]
+    fn migration_25_keeps_each_entrys_times_as_the_seconds_of_the_same_instant() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        let mut old = open_at(&path, 24);
+        reference::load_if_empty(&mut old).unwrap();
+        let c = old.conn();
+        c.execute(
+            "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
+             VALUES ('11010519491231002X', '张伟', '长沙市第一医院', 'city', '430100', 'x', 'x')",
+            [],
+        )
+        .unwrap();
+        let form: String = c
+            .query_row("SELECT code FROM forms ORDER BY code LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        // (created, updated, sealed, registered) as an older jijiao, a tool in UTC, or a hand
+        // in `sqlite3` left them.
+        let stamps: [(&str, &str, Option<&str>, Option<&str>); 4] = [
+            (
+                "2016-03-01T09:00:00+08:00",
+                "2016-04-02T10:30:00+08:00",
+                Some("2016-04-01T23:59:59+08:00"),
+                Some("2016-04-02T10:30:00+08:00"),
+            ),
+            ("2016-03-01T01:02:03Z", "2016-03-01T01:02:03Z", None, None),
+            ("去年", "", None, Some("2016-05-05T00:00:00+08:00")),
+            (
+                "2016-06-01T00:30:00+08:00",
+                "2016-06-01T00:30:00+08:00",
+                None,
+                None,
+            ),
+        ];
+        for (k, (created, updated, sealed, registered)) in stamps.iter().enumerate() {
+            c.execute(
+                "INSERT INTO entries (person_id, year, category, form, content, provider,
+                     start_date, end_date, hours_tenths, result, state, sealed_by, sealed_at,
+                     registered_by, registered_at, created_at, updated_at)
+                 VALUES (1, 2016, 'public', ?1, ?2, '湖南大学', '2016-02-01', '2016-02-02', 80,
+                     'pass', CASE WHEN ?5 IS NULL THEN 'recorded' ELSE 'registered' END,
+                     CASE WHEN ?3 IS NULL THEN NULL ELSE 'lisi' END, ?3,
+                     CASE WHEN ?5 IS NULL THEN NULL ELSE 'wangfang' END, ?5, ?6, ?7)",
+                rusqlite::params![
+                    form,
+                    format!("课程{k}"),
+                    sealed,
+                    k,
+                    registered,
+                    created,
+                    updated
+                ],
+            )
+            .unwrap();
+        }
+        let schema = |c: &Connection| -> Vec<(String, String)> {
+            c.prepare(
+                "SELECT name, sql FROM sqlite_schema
+                 WHERE type IN ('index', 'trigger') AND (tbl_name = 'entries'
+                     OR name = 'report_kept_moved') AND sql IS NOT NULL ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        };
+        let schema_before = schema(c);
+        assert_eq!(schema_before.len(), 14, "{schema_before:?}");
+        let others = "id, person_id, year, category, form, content, provider, start_date,
+            end_date, hours_tenths, result, filing_id, state, migrated, confirmed, batch_id,
+            reason, sealed_by, registered_by, recorded_by";
+        let other_before = rows_of_sql(c, &format!("SELECT {others} FROM entries ORDER BY id"));
+        drop(old);
+
+        let store = Store::open(&path).unwrap();
+        let c = store.conn();
+        assert_eq!(schema(c), schema_before);
+        assert_eq!(
+            rows_of_sql(c, &format!("SELECT {others} FROM entries ORDER BY id")),
+            other_before
+        );
+        use rusqlite::types::Value;
+        let seconds = |t: &str| match chrono::DateTime::parse_from_rfc3339(t) {
+            Ok(at) => Value::Integer(at.timestamp()),
+            Err(_) => Value::Text(t.into()),
+        };
+        let times = rows_of_sql(
+            c,
+            "SELECT created_at, updated_at, sealed_at, registered_at FROM entries ORDER BY id",
+        );
+        let want: Vec<Vec<Value>> = stamps
+            .iter()
+            .map(|(created, updated, sealed, registered)| {
+                vec![
+                    seconds(created),
+                    seconds(updated),
+                    sealed.map_or(Value::Null, seconds),
+                    registered.map_or(Value::Null, seconds),
+                ]
+            })
+            .collect();
+        assert_eq!(times, want);
+        assert_eq!(
+            times[0][0],
+            Value::Integer(1_456_794_000),
+            "2016-03-01 01:00 UTC"
+        );
+        // The registration as a card reads it: at +08:00, the day it was made there.
+        let reg = cards::registered(c, 1, 2016, 2016).unwrap();
+        let at: Vec<Option<&str>> = reg.iter().map(|r| r.registered_at.as_deref()).collect();
+        assert_eq!(
+            at,
+            [
+                Some("2016-04-02T10:30:00+08:00"),
+                Some("2016-05-05T00:00:00+08:00")
+            ]
+        );
+    }
+
+    /// Every row `sql` returns, as values.
+    fn rows_of_sql(conn: &Connection, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        stmt.query_map([], |r| {
+            (0..n)
+                .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                .collect()
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
     }
 }

@@ -1639,9 +1639,208 @@ CREATE TRIGGER entry_evidence_delete INSTEAD OF DELETE ON entry_evidence BEGIN
         AND code_id = (SELECT id FROM evidence_codes WHERE code = old.code);
 END;
 "#,
+    // 25: an entry's times as seconds since the epoch (issue 10: the three stamps an entry is
+    // written with — created, updated and, for paper history, registered — were 60 of the 204
+    // bytes of its row, RFC 3339 text each, and every byte an import writes it writes twice,
+    // to the log and again at the checkpoint). As migration 15 did for evidence: the instant is
+    // kept, the clerk's UTC offset (the same for every bureau) is not, and a stamp that is not
+    // a date and time SQLite can read stays the text it was. A stamp of digits alone is seconds
+    // already (what this version writes into a file not yet migrated; `unixepoch` would read it
+    // as a Julian day) and is kept as the number. The table is rebuilt (a column's
+    // type cannot be altered), ids and rows unchanged, with its indexes and every trigger
+    // schema 24 had on it, word for word. A reader that shows a time shows it at the bureaus'
+    // offset, UTC+8, as it was written (`store::entries::stamp_text`).
+    r#"
+-- The one trigger elsewhere that reads `entries` (schema 23) would stop the rename; it goes
+-- for the rebuild and comes back as it was, below.
+DROP TRIGGER report_kept_moved;
+CREATE TABLE entries_rebuilt (
+    id             INTEGER PRIMARY KEY,
+    person_id      INTEGER NOT NULL REFERENCES people (id),
+    year           INTEGER NOT NULL,
+    category       TEXT NOT NULL CHECK (category = 'public' OR category = 'professional'),
+    form           TEXT NOT NULL REFERENCES forms (code),
+    content        TEXT NOT NULL,
+    provider       TEXT NOT NULL,
+    start_date     TEXT NOT NULL,
+    end_date       TEXT NOT NULL CHECK (end_date >= start_date),
+    hours_tenths   INTEGER NOT NULL CHECK (hours_tenths > 0),
+    result         TEXT NOT NULL CHECK (result = 'pass' OR result = 'fail'
+                                        OR result = 'excellent' OR result = 'good'),
+    filing_id      INTEGER REFERENCES filings (id),
+    state          TEXT NOT NULL CHECK (state = 'recorded' OR state = 'evidence_complete'
+                                        OR state = 'sealed' OR state = 'registered'
+                                        OR state = 'refused'),
+    migrated       INTEGER NOT NULL DEFAULT 0 CHECK (migrated = 0 OR migrated = 1),
+    confirmed      INTEGER NOT NULL DEFAULT 0 CHECK (confirmed = 0 OR confirmed = 1),
+    batch_id       INTEGER REFERENCES import_batches (id),
+    reason         TEXT NOT NULL DEFAULT '',
+    sealed_by      TEXT,
+    sealed_at      INTEGER,
+    registered_by  TEXT,
+    registered_at  INTEGER,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    recorded_by    TEXT
+);
+INSERT INTO entries_rebuilt (id, person_id, year, category, form, content, provider, start_date,
+    end_date, hours_tenths, result, filing_id, state, migrated, confirmed, batch_id, reason,
+    sealed_by, sealed_at, registered_by, registered_at, created_at, updated_at, recorded_by)
+SELECT id, person_id, year, category, form, content, provider, start_date, end_date,
+    hours_tenths, result, filing_id, state, migrated, confirmed, batch_id, reason, sealed_by,
+    CASE WHEN sealed_at NOT GLOB '*[^0-9]*' THEN sealed_at
+         ELSE coalesce(unixepoch(sealed_at), sealed_at) END,
+    registered_by,
+    CASE WHEN registered_at NOT GLOB '*[^0-9]*' THEN registered_at
+         ELSE coalesce(unixepoch(registered_at), registered_at) END,
+    CASE WHEN created_at NOT GLOB '*[^0-9]*' THEN created_at
+         ELSE coalesce(unixepoch(created_at), created_at) END,
+    CASE WHEN updated_at NOT GLOB '*[^0-9]*' THEN updated_at
+         ELSE coalesce(unixepoch(updated_at), updated_at) END,
+    recorded_by
+FROM entries ORDER BY id;
+DROP TABLE entries;
+ALTER TABLE entries_rebuilt RENAME TO entries;
+CREATE INDEX entries_person_year ON entries (person_id, year);
+CREATE INDEX entries_filing ON entries (filing_id) WHERE filing_id IS NOT NULL;
+CREATE TRIGGER entries_same_training_update
+BEFORE UPDATE OF person_id, category, form, start_date, end_date, hours_tenths, content, provider
+ON entries
+WHEN EXISTS (SELECT 1 FROM entries e
+    WHERE e.person_id = new.person_id AND e.category = new.category AND e.form = new.form
+      AND e.start_date = new.start_date AND e.end_date = new.end_date
+      AND e.hours_tenths = new.hours_tenths AND e.content = new.content
+      AND e.provider = new.provider AND e.id <> old.id)
+BEGIN
+    SELECT RAISE(ABORT, 'UNIQUE constraint failed: entries.person_id, entries.category, entries.form, entries.start_date, entries.end_date, entries.hours_tenths, entries.content, entries.provider');
+END;
+CREATE TRIGGER review_queue_insert AFTER INSERT ON entries
+WHEN new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed' BEGIN
+    INSERT INTO review_queue (entry_id, batch_rank, provider, person_name, person_id)
+    SELECT new.id, -coalesce(new.batch_id, 0), new.provider, p.name, new.person_id
+    FROM people p WHERE p.id = new.person_id;
+END;
+CREATE TRIGGER review_queue_update AFTER UPDATE OF state, provider, batch_id, person_id ON entries
+BEGIN
+    DELETE FROM review_queue WHERE entry_id = old.id;
+    INSERT INTO review_queue (entry_id, batch_rank, provider, person_name, person_id)
+    SELECT new.id, -coalesce(new.batch_id, 0), new.provider, p.name, new.person_id
+    FROM people p
+    WHERE p.id = new.person_id
+      AND (new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed');
+END;
+CREATE TRIGGER review_queue_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM review_queue WHERE entry_id = old.id;
+END;
+CREATE TRIGGER entry_providers_update AFTER UPDATE OF provider ON entries
+WHEN new.provider IS NOT old.provider BEGIN
+    INSERT INTO entry_providers (provider, entries) VALUES (new.provider, 1)
+    ON CONFLICT (provider) DO UPDATE SET entries = entries + 1;
+    DELETE FROM entry_providers WHERE provider = old.provider AND entries = 1;
+    UPDATE entry_providers SET entries = entries - 1 WHERE provider = old.provider;
+END;
+CREATE TRIGGER entry_providers_delete AFTER DELETE ON entries BEGIN
+    DELETE FROM entry_providers WHERE provider = old.provider AND entries = 1;
+    UPDATE entry_providers SET entries = entries - 1 WHERE provider = old.provider;
+END;
+CREATE TRIGGER pending_kept_insert AFTER INSERT ON entries
+WHEN new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed' BEGIN
+    INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
+        SELECT new.year, city_code, unit_kind, 1 FROM people WHERE id = new.person_id
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+    INSERT INTO pending_by_person (person_id, year, entries)
+        VALUES (new.person_id, new.year, 1)
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+END;
+CREATE TRIGGER pending_kept_delete AFTER DELETE ON entries
+WHEN old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed' BEGIN
+    UPDATE pending_by_kind SET entries = entries - 1 WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id);
+    DELETE FROM pending_by_kind WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND entries <= 0;
+    UPDATE pending_by_person SET entries = entries - 1
+        WHERE person_id = old.person_id AND year = old.year;
+    DELETE FROM pending_by_person
+        WHERE person_id = old.person_id AND year = old.year AND entries <= 0;
+END;
+CREATE TRIGGER pending_kept_update AFTER UPDATE OF state, year, person_id ON entries
+WHEN old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed'
+  OR new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed' BEGIN
+    UPDATE pending_by_kind SET entries = entries - 1 WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND (old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed');
+    DELETE FROM pending_by_kind WHERE year = old.year
+        AND (city_code, unit_kind) = (SELECT city_code, unit_kind FROM people WHERE id = old.person_id)
+        AND entries <= 0;
+    UPDATE pending_by_person SET entries = entries - 1
+        WHERE person_id = old.person_id AND year = old.year
+        AND (old.state = 'recorded' OR old.state = 'evidence_complete' OR old.state = 'sealed');
+    DELETE FROM pending_by_person
+        WHERE person_id = old.person_id AND year = old.year AND entries <= 0;
+    INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
+        SELECT new.year, city_code, unit_kind, 1 FROM people
+        WHERE id = new.person_id
+          AND (new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed')
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+    INSERT INTO pending_by_person (person_id, year, entries)
+        SELECT new.person_id, new.year, 1
+        WHERE new.state = 'recorded' OR new.state = 'evidence_complete' OR new.state = 'sealed'
+        ON CONFLICT DO UPDATE SET entries = entries + 1;
+END;
+CREATE TRIGGER entries_same_training BEFORE INSERT ON entries
+WHEN EXISTS (SELECT 1 FROM entries e
+    WHERE e.person_id = new.person_id AND e.category = new.category AND e.form = new.form
+      AND e.start_date = new.start_date AND e.end_date = new.end_date
+      AND e.hours_tenths = new.hours_tenths AND e.content = new.content
+      AND e.provider = new.provider)
+BEGIN
+    SELECT RAISE(IGNORE);
+END;
+CREATE TRIGGER entry_providers_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO entry_providers (provider, entries) VALUES (new.provider, 1)
+    ON CONFLICT (provider) DO UPDATE SET entries = entries + 1;
+END;
+CREATE TRIGGER report_kept_moved AFTER UPDATE OF city_code, unit_kind ON people
+WHEN old.city_code IS NOT new.city_code OR old.unit_kind IS NOT new.unit_kind BEGIN
+    UPDATE people_by_kind SET people = people - 1
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind;
+    DELETE FROM people_by_kind
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind AND people <= 0;
+    INSERT INTO people_by_kind (city_code, unit_kind, people)
+        VALUES (new.city_code, new.unit_kind, 1)
+        ON CONFLICT DO UPDATE SET people = people + 1;
+    UPDATE totals_by_kind SET people = people - 1
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    DELETE FROM totals_by_kind
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind AND people <= 0
+        AND (year, public_tenths, professional_tenths) IN (SELECT year, public_tenths,
+            professional_tenths FROM person_year_totals WHERE person_id = new.id);
+    INSERT INTO totals_by_kind
+        (year, city_code, unit_kind, public_tenths, professional_tenths, people)
+        SELECT year, new.city_code, new.unit_kind, public_tenths, professional_tenths, 1
+        FROM person_year_totals WHERE person_id = new.id
+        ON CONFLICT DO UPDATE SET people = people + 1;
+    UPDATE pending_by_kind SET entries = entries - (SELECT count(*) FROM review_queue q
+            JOIN entries e ON e.id = q.entry_id
+            WHERE q.person_id = new.id AND e.year = pending_by_kind.year)
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind
+        AND year IN (SELECT e.year FROM review_queue q JOIN entries e ON e.id = q.entry_id
+            WHERE q.person_id = new.id);
+    DELETE FROM pending_by_kind
+        WHERE city_code = old.city_code AND unit_kind = old.unit_kind AND entries <= 0;
+    INSERT INTO pending_by_kind (year, city_code, unit_kind, entries)
+        SELECT e.year, new.city_code, new.unit_kind, count(*)
+        FROM review_queue q JOIN entries e ON e.id = q.entry_id
+        WHERE q.person_id = new.id GROUP BY e.year
+        ON CONFLICT DO UPDATE SET entries = entries + excluded.entries;
+END;
+"#,
 ];
 
 /// Migrations (by number, from 1) that rebuild a table other tables refer to: `Store::migrate_to`
 /// runs them with foreign keys off, as SQLite's procedure for changing a table's definition
 /// requires (with keys on, dropping the old table would first delete its rows).
-pub const REBUILDS: &[usize] = &[14, 15];
+pub const REBUILDS: &[usize] = &[14, 15, 25];
