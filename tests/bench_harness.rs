@@ -46,9 +46,12 @@ fn the_harness_measures_every_screen_and_command_at_1000_people() {
     // The demo database was built (not found in a cache: the test has its own) and cached.
     let demo = row("demo --people 1000");
     assert_eq!(demo.samples.len(), 1, "the build was timed");
+    let schema = jijiao::store::schema::MIGRATIONS.len();
     assert!(
-        cfg.cache.join("demo-1000-seed2017.sqlite").is_file(),
-        "the database is cached by size and seed"
+        cfg.cache
+            .join(format!("demo-1000-seed2017-schema{schema}.sqlite"))
+            .is_file(),
+        "the database is cached by size, seed and schema"
     );
     let size = row("database size per entry");
     let per_entry = size.figure("bytes_per_entry").expect("bytes per entry");
