@@ -969,18 +969,7 @@ mod tests {
 
     /// Every row of `table` in id order (or key order), each column as SQLite holds it.
     fn rows_of(conn: &Connection, table: &str, order: &str) -> Vec<Vec<rusqlite::types::Value>> {
-        let mut stmt = conn
-            .prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))
-            .unwrap();
-        let n = stmt.column_count();
-        stmt.query_map([], |r| {
-            (0..n)
-                .map(|i| r.get::<_, rusqlite::types::Value>(i))
-                .collect()
-        })
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap()
+        rows_of_sql(conn, &format!("SELECT * FROM {table} ORDER BY {order}"))
     }
 
     /// Issue 10, migration 14: a schema-13 database holding the demo's records (every state,
@@ -1767,17 +1756,7 @@ mod tests {
     fn entries_still_refuse_a_bad_state_category_result_or_form_after_migration_15() {
         let mut store = Store::open_in_memory().unwrap();
         let tx = store.write().unwrap();
-        tx.execute(
-            "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
-             VALUES ('11010519491231002X', '张伟', '长沙市第一医院', 'city', '430100', 'x', 'x')",
-            [],
-        )
-        .unwrap();
-        let form: String = tx
-            .query_row("SELECT code FROM forms ORDER BY code LIMIT 1", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let form = zhang_and_a_form(&tx);
         // One entry a call, each a new training (the natural key would skip a repeat), with
         // `column` set to `value` and every other column a good value.
         let made = std::cell::Cell::new(0);
@@ -2010,17 +1989,7 @@ mod tests {
         let mut old = open_at(&path, 24);
         reference::load_if_empty(&mut old).unwrap();
         let c = old.conn();
-        c.execute(
-            "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
-             VALUES ('11010519491231002X', '张伟', '长沙市第一医院', 'city', '430100', 'x', 'x')",
-            [],
-        )
-        .unwrap();
-        let form: String = c
-            .query_row("SELECT code FROM forms ORDER BY code LIMIT 1", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let form = zhang_and_a_form(c);
         // (created, updated, sealed, registered) as an older jijiao, a tool in UTC, or a hand
         // in `sqlite3` left them.
         let stamps: [(&str, &str, Option<&str>, Option<&str>); 4] = [
@@ -2136,6 +2105,21 @@ mod tests {
         })
         .unwrap()
         .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    /// 张伟 as person 1 (bare, as raw SQL writes him) and the code of the first form, for
+    /// tests that write entries with SQL.
+    fn zhang_and_a_form(c: &Connection) -> String {
+        c.execute(
+            "INSERT INTO people (id_number, name, unit, unit_kind, city_code, created_at, updated_at)
+             VALUES ('11010519491231002X', '张伟', '长沙市第一医院', 'city', '430100', 'x', 'x')",
+            [],
+        )
+        .unwrap();
+        c.query_row("SELECT code FROM forms ORDER BY code LIMIT 1", [], |r| {
+            r.get(0)
+        })
         .unwrap()
     }
 }
