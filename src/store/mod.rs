@@ -1992,7 +1992,7 @@ mod tests {
         let form = zhang_and_a_form(c);
         // (created, updated, sealed, registered) as an older jijiao, a tool in UTC, or a hand
         // in `sqlite3` left them.
-        let stamps: [(&str, &str, Option<&str>, Option<&str>); 4] = [
+        let stamps: [(&str, &str, Option<&str>, Option<&str>); 5] = [
             (
                 "2016-03-01T09:00:00+08:00",
                 "2016-04-02T10:30:00+08:00",
@@ -2000,7 +2000,8 @@ mod tests {
                 Some("2016-04-02T10:30:00+08:00"),
             ),
             ("2016-03-01T01:02:03Z", "2016-03-01T01:02:03Z", None, None),
-            ("去年", "", None, Some("2016-05-05T00:00:00+08:00")),
+            ("去年", "", Some("now"), Some("2016-05-05T00:00:00+08:00")),
+            ("2457000.5", "1462500000", None, None),
             (
                 "2016-06-01T00:30:00+08:00",
                 "2016-06-01T00:30:00+08:00",
@@ -2057,9 +2058,16 @@ mod tests {
             other_before
         );
         use rusqlite::types::Value;
+        // A time becomes its seconds, digits their number; anything else, even what SQLite
+        // could read as a time (`now`, a Julian day), stays what it was (a number-like text
+        // the column's type makes a number, as it would any value written to it).
         let seconds = |t: &str| match chrono::DateTime::parse_from_rfc3339(t) {
             Ok(at) => Value::Integer(at.timestamp()),
-            Err(_) => Value::Text(t.into()),
+            Err(_) => match (t.parse::<i64>(), t.parse::<f64>()) {
+                (Ok(n), _) => Value::Integer(n),
+                (_, Ok(f)) => Value::Real(f),
+                _ => Value::Text(t.into()),
+            },
         };
         let times = rows_of_sql(
             c,

@@ -1644,9 +1644,11 @@ END;
     // bytes of its row, RFC 3339 text each, and every byte an import writes it writes twice,
     // to the log and again at the checkpoint). As migration 15 did for evidence: the instant is
     // kept, the clerk's UTC offset (the same for every bureau) is not, and a stamp that is not
-    // a date and time SQLite can read stays the text it was. A stamp of digits alone is seconds
-    // already (what this version writes into a file not yet migrated; `unixepoch` would read it
-    // as a Julian day) and is kept as the number. The table is rebuilt (a column's
+    // a date and time SQLite can read stays the text it was. Only a stamp that starts as a date
+    // does (`YYYY-MM-DD…`): SQLite would also read `now` (as the migration's own time) and a
+    // bare number (as a Julian day), which no jijiao wrote. A stamp of digits alone is seconds
+    // already (what this version writes into a file not yet migrated) and is kept as the
+    // number. A date and time without an offset is read as UTC, as SQLite reads it. The table is rebuilt (a column's
     // type cannot be altered), ids and rows unchanged, with its indexes and every trigger
     // schema 24 had on it, word for word. A reader that shows a time shows it at the bureaus'
     // offset, UTC+8, as it was written (`store::entries::stamp_text`).
@@ -1689,14 +1691,18 @@ INSERT INTO entries_rebuilt (id, person_id, year, category, form, content, provi
 SELECT id, person_id, year, category, form, content, provider, start_date, end_date,
     hours_tenths, result, filing_id, state, migrated, confirmed, batch_id, reason, sealed_by,
     CASE WHEN sealed_at NOT GLOB '*[^0-9]*' THEN sealed_at
-         ELSE coalesce(unixepoch(sealed_at), sealed_at) END,
+         WHEN sealed_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+         THEN coalesce(unixepoch(sealed_at), sealed_at) ELSE sealed_at END,
     registered_by,
     CASE WHEN registered_at NOT GLOB '*[^0-9]*' THEN registered_at
-         ELSE coalesce(unixepoch(registered_at), registered_at) END,
+         WHEN registered_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+         THEN coalesce(unixepoch(registered_at), registered_at) ELSE registered_at END,
     CASE WHEN created_at NOT GLOB '*[^0-9]*' THEN created_at
-         ELSE coalesce(unixepoch(created_at), created_at) END,
+         WHEN created_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+         THEN coalesce(unixepoch(created_at), created_at) ELSE created_at END,
     CASE WHEN updated_at NOT GLOB '*[^0-9]*' THEN updated_at
-         ELSE coalesce(unixepoch(updated_at), updated_at) END,
+         WHEN updated_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+         THEN coalesce(unixepoch(updated_at), updated_at) ELSE updated_at END,
     recorded_by
 FROM entries ORDER BY id;
 DROP TABLE entries;
