@@ -156,8 +156,8 @@ pub fn insert_new(tx: &Transaction<'_>, e: &NewEntry, by: &str, now: &str) -> Re
             "INSERT INTO entries (person_id, year, category, form, content, provider, start_date,
              end_date, hours_tenths, result, filing_id, state, migrated, batch_id,
              registered_by, registered_at, created_at, updated_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?16,
-             ?17)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+             CASE WHEN ?12 = 'registered' THEN ?16 END, ?16, ?16, ?17)",
         )?
         .execute(params![
             e.person_id,

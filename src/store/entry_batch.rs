@@ -102,8 +102,8 @@ const COLUMNS: &str = "INSERT INTO entries (person_id, year, category, form, con
     registered_by, registered_at, created_at, updated_at, recorded_by)";
 
 /// The statement inserting `n` rows: row `k`'s own values at `?(3 + 15k)` on, then the time
-/// (`?1`) three times — registered, created, updated, as [`super::entries::insert_new`] writes
-/// them — and the clerk (`?2`).
+/// (`?1`) as registered (for a registered row only), created and updated at, as
+/// [`super::entries::insert_new`] writes them, and the clerk (`?2`).
 fn insert_sql(n: usize) -> String {
     let mut sql = String::with_capacity(COLUMNS.len() + 16 + n * 110);
     sql.push_str(COLUMNS);
@@ -117,7 +117,11 @@ fn insert_sql(n: usize) -> String {
         for i in first..first + ROW_PARAMS {
             sql.push_str(&format!("?{i}, "));
         }
-        sql.push_str("?1, ?1, ?1, ?2)");
+        // The row's state is its twelfth value (`bind_facts`).
+        sql.push_str(&format!(
+            "CASE WHEN ?{} = 'registered' THEN ?1 END, ?1, ?1, ?2)",
+            first + 11
+        ));
     }
     sql.push_str(" RETURNING id");
     sql
@@ -724,6 +728,44 @@ mod tests {
         .expect("query")
         .collect::<rusqlite::Result<_>>()
         .expect("rows")
+    }
+
+    /// R5.5 Only a registered entry carries a registration: a recorded one, written by either
+    /// writer, has no `registered_at` (tester, 2026-11-30: a plain import stamped every row
+    /// as registered at the import's time), a registered one the writer's time, in seconds.
+    #[test]
+    fn only_a_registered_entry_is_stamped_registered() {
+        let (store, people) = store_with_people(1);
+        let tx = store.conn().unchecked_transaction().expect("tx");
+        let rows = [entry(people[0], 0, false), entry(people[0], 1, true)];
+        EntryBatch::new(&tx, "wangfang", NOW)
+            .unwrap()
+            .insert(rows.iter())
+            .expect("many at a time");
+        insert_new(&tx, &entry(people[0], 2, false), "wangfang", NOW).expect("one");
+        insert_new(&tx, &entry(people[0], 3, true), "wangfang", NOW).expect("one");
+        tx.commit().expect("commit");
+        let at = chrono::DateTime::parse_from_rfc3339(NOW)
+            .expect("now")
+            .timestamp();
+        let got: Vec<(String, Option<i64>, Option<String>)> = store
+            .conn()
+            .prepare("SELECT state, registered_at, registered_by FROM entries ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let recorded = ("recorded".to_string(), None, None);
+        let registered = (
+            "registered".to_string(),
+            Some(at),
+            Some("wangfang".to_string()),
+        );
+        assert_eq!(
+            got,
+            [recorded.clone(), registered.clone(), recorded, registered]
+        );
     }
 
     /// `rows` written by [`insert_new`], a statement each, the trigger keeping the key: the
