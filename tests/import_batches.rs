@@ -247,3 +247,49 @@ fn r5_1_an_entry_already_there_listed_twice_with_another_result_is_refused() {
         "{out:?}"
     );
 }
+
+/// R5.1 Tester, 2026-11-30: a roster whose rows 2 and 3 list one training with two results and
+/// whose row 4 has hours that are not a number named only row 4; once that was put right, the
+/// next attempt named row 3. Both are named the first time, each once, and nothing is written.
+#[test]
+fn r5_1_a_training_listed_twice_is_named_with_the_rosters_other_problems() {
+    let env = env();
+    let before = env.counts();
+    let rows = vec![
+        training(0),
+        training(0).result("不合格"),
+        training(1).hours("abc"),
+        training(2),
+    ];
+    let file = env.write("both.csv", &entries_csv(&rows));
+    let out = env.import("entries", &file, &[]);
+    out.expect(2);
+    assert_row_error(
+        &out,
+        &file,
+        3,
+        "考核结果",
+        &["“不合格”", "与第2行是同一培训"],
+    );
+    assert_row_error(&out, &file, 4, "学时", &["abc"]);
+    assert_eq!(row_error_lines(&out, &file), 2, "{out:?}");
+    assert_eq!(env.counts(), before, "a refused roster writes nothing");
+    // The same again with the hours put right: only the two rows that disagree, as before.
+    let rows = vec![
+        training(0),
+        training(0).result("不合格"),
+        training(1),
+        training(2),
+    ];
+    let file = env.write("twice.csv", &entries_csv(&rows));
+    let out = env.import("entries", &file, &[]);
+    out.expect(2);
+    assert_row_error(
+        &out,
+        &file,
+        3,
+        "考核结果",
+        &["“不合格”", "与第2行是同一培训"],
+    );
+    assert_eq!(row_error_lines(&out, &file), 1, "{out:?}");
+}

@@ -962,9 +962,96 @@ pub(super) trait Checker<T> {
 }
 
 /// R5.1, R4.2 An entry's person must be registered, and its filing, if it names one, known.
+/// R5.1 And a training the roster lists twice for a person, with another year, result or
+/// filing the second time, is two rows that disagree: found here among the rows a roster lists
+/// together for one person (as rosters do), so the clerk hears of it with every other problem
+/// instead of only once those are put right (tester, 2026-11-30). The writing pass still finds
+/// such rows wherever they stand.
 #[derive(Default)]
 struct EntriesChecker {
     ids: Ids,
+    /// The ID number of the person whose rows are being read, and the first row of each of
+    /// their trainings so far (at most [`RUN_KEPT`]).
+    run_of: String,
+    run: foldhash::HashMap<TrainingKey, FirstListed>,
+}
+
+/// Trainings of one person kept by the first pass at most: a person's rows are some twenty.
+const RUN_KEPT: usize = 1_024;
+
+/// The natural key of a training (R5.1), as the schema's trigger compares it, less the person.
+type TrainingKey = (
+    crate::domain::Category,
+    crate::domain::Form,
+    chrono::NaiveDate,
+    chrono::NaiveDate,
+    i64,
+    String,
+    String,
+);
+
+/// What the first row of a training said that a later row may not contradict.
+struct FirstListed {
+    line: usize,
+    year: i32,
+    result: crate::domain::AssessmentResult,
+    filing_no: Option<String>,
+}
+
+impl EntriesChecker {
+    /// R5.1 The problem of a row whose training its person's rows listed before with another
+    /// result, year or filing, named as the writing pass names it (the column that differs,
+    /// in that order, with the row's value); `None` for a training new to the run, or the
+    /// same again.
+    fn listed_twice(
+        &mut self,
+        cols: &Columns,
+        line: usize,
+        r: &import::entries::EntryRow,
+    ) -> Option<RowError> {
+        if self.run_of != r.id_number.as_str() {
+            self.run_of = r.id_number.as_str().to_string();
+            self.run.clear();
+        }
+        let x = &r.entry;
+        let key = (
+            x.category,
+            x.form,
+            x.start_date,
+            x.end_date,
+            x.hours.tenths(),
+            x.content.clone(),
+            x.provider.clone(),
+        );
+        let Some(first) = self.run.get(&key) else {
+            if self.run.len() < RUN_KEPT {
+                let first = FirstListed {
+                    line,
+                    year: x.year,
+                    result: x.result,
+                    filing_no: r.filing_no.clone(),
+                };
+                self.run.insert(key, first);
+            }
+            return None;
+        };
+        let (column, value) = if first.result != x.result {
+            (cols.header("result"), x.result.zh().to_string())
+        } else if first.year != x.year {
+            (cols.header("year"), x.year.to_string())
+        } else if first.filing_no != r.filing_no {
+            (cols.header("filing_no"), String::new())
+        } else {
+            return None;
+        };
+        let first_line = first.line;
+        Some(RowError::new(
+            line,
+            &column,
+            &value,
+            Problem::TrainingTwice { first_line },
+        ))
+    }
 }
 
 impl Checker<import::entries::EntryRow> for EntriesChecker {
@@ -983,6 +1070,8 @@ impl Checker<import::entries::EntryRow> for EntriesChecker {
                 r.id_number.as_str(),
                 Problem::UnknownPerson,
             ));
+        } else if let Some(problem) = self.listed_twice(cols, parsed.line, r) {
+            problems.push(problem);
         }
         if let Some(no) = &r.filing_no
             && self.ids.filing(conn, no)?.is_none()
