@@ -973,22 +973,11 @@ struct EntriesChecker {
     /// The ID number of the person whose rows are being read, and the first row of each of
     /// their trainings so far (at most [`RUN_KEPT`]).
     run_of: String,
-    run: foldhash::HashMap<TrainingKey, FirstListed>,
+    run: foldhash::HashMap<entry_batch::Key, FirstListed>,
 }
 
 /// Trainings of one person kept by the first pass at most: a person's rows are some twenty.
 const RUN_KEPT: usize = 1_024;
-
-/// The natural key of a training (R5.1), as the schema's trigger compares it, less the person.
-type TrainingKey = (
-    crate::domain::Category,
-    crate::domain::Form,
-    chrono::NaiveDate,
-    chrono::NaiveDate,
-    i64,
-    String,
-    String,
-);
 
 /// What the first row of a training said that a later row may not contradict.
 struct FirstListed {
@@ -1014,15 +1003,7 @@ impl EntriesChecker {
             self.run.clear();
         }
         let x = &r.entry;
-        let key = (
-            x.category,
-            x.form,
-            x.start_date,
-            x.end_date,
-            x.hours.tenths(),
-            x.content.clone(),
-            x.provider.clone(),
-        );
+        let key = entry_batch::Key::of_entry(x);
         let Some(first) = self.run.get(&key) else {
             if self.run.len() < RUN_KEPT {
                 let first = FirstListed {

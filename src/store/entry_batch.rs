@@ -458,7 +458,7 @@ struct Trainings {
 /// The columns the trigger compares, as the writers bind them: the codes and dates stand for
 /// their text (`YYYY-MM-DD`), the hours are tenths.
 #[derive(PartialEq, Eq, Hash)]
-struct Key {
+pub(crate) struct Key {
     category: Category,
     form: Form,
     start: NaiveDate,
@@ -476,7 +476,11 @@ impl Key {
     }
 
     fn of(e: &NewEntry) -> Key {
-        let x = &e.entry;
+        Key::of_entry(&e.entry)
+    }
+
+    /// The natural key (R5.1) of `x`, less its person.
+    pub(crate) fn of_entry(x: &crate::domain::Entry) -> Key {
         Key {
             category: x.category,
             form: x.form,
